@@ -1,0 +1,21 @@
+"""autograd_mini: reverse-mode automatic differentiation on numpy, small enough to read.
+
+    import autograd_mini as am
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()      # x.grad == [2., 4.]
+"""
+
+from . import autograd
+from .creation import (
+    arange, eye, full, manual_seed, ones, ones_like, rand, randn, tensor, zeros, zeros_like,
+)
+from .engine import enable_grad, is_grad_enabled, no_grad
+from .functions import (
+    abs, broadcast_to, clip, concatenate, cos, exp, flatten, log, log_softmax, logsumexp,
+    matmul, max, maximum, mean, min, minimum, pad, permute, relu, reshape, sigmoid, sin,
+    softmax, sqrt, squeeze, stack, sum, tanh, transpose, unsqueeze, var, where,
+)
+from .tensor import Tensor, get_default_dtype, set_default_dtype
+from .transforms import grad, hessian, hvp, jacobian, jvp, value_and_grad
+
+__version__ = "0.1.0"

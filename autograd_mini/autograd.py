@@ -1,0 +1,82 @@
+"""`am.autograd.grad`: gradients of outputs with respect to chosen inputs.
+
+Unlike `Tensor.backward()` it returns the gradients and leaves every `.grad`
+untouched, and the inputs may be intermediate tensors, not only leaves.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .engine import backward_sweep
+from .tensor import Tensor
+
+
+def _as_list(x: Any, what: str) -> list[Tensor]:
+    items = [x] if isinstance(x, Tensor) else list(x)
+    for t in items:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"autograd.grad: {what} must be Tensors, got {type(t).__name__}")
+    return items
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of sum_k <grad_outputs[k], outputs[k]> with respect to each input.
+
+    outputs: a tensor or a sequence; each needs a grad_output of its own shape,
+    which may be omitted for single-element outputs (taken as 1).
+    Returns a tuple with one gradient per input, shaped like that input.
+    create_graph=True records the computation of the gradients, so they can be
+    differentiated again; retain_graph defaults to create_graph. An input that
+    the outputs do not depend on raises, unless allow_unused=True (then None).
+    """
+    outs = _as_list(outputs, "outputs")
+    ins = _as_list(inputs, "inputs")
+    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):
+        grad_outputs = [grad_outputs] * len(outs) if grad_outputs is None else [grad_outputs]
+    grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outs):
+        raise ValueError(
+            f"autograd.grad: got {len(grad_outputs)} grad_outputs for {len(outs)} outputs"
+        )
+    seeds = []
+    for k, (o, g) in enumerate(zip(outs, grad_outputs)):
+        if not o.requires_grad:
+            raise RuntimeError(f"autograd.grad: output {k} does not require grad (no graph to differentiate)")
+        if g is None:
+            if o.size != 1:
+                raise RuntimeError(
+                    f"autograd.grad: grad_outputs[{k}] is needed for output of shape {o.shape}"
+                )
+            g = np.ones(o.shape, dtype=o.dtype)
+        elif np.shape(g.data if isinstance(g, Tensor) else g) != o.shape:
+            raise ValueError(
+                f"autograd.grad: grad_outputs[{k}] has shape {np.shape(g)}, output has shape {o.shape}"
+            )
+        seeds.append(g)
+    for i, t in enumerate(ins):
+        if not t.requires_grad:
+            raise RuntimeError(f"autograd.grad: input {i} (shape {t.shape}) does not require grad")
+    retain = create_graph if retain_graph is None else retain_graph
+    found = backward_sweep(outs, seeds, retain_graph=retain, create_graph=create_graph, targets=ins)
+    result = []
+    for i, (t, g) in enumerate(zip(ins, found)):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"autograd.grad: input {i} (shape {t.shape}) was not used to compute the "
+                    "outputs; pass allow_unused=True to get None for it"
+                )
+            result.append(None)
+            continue
+        result.append(g if isinstance(g, Tensor) else Tensor._wrap(g))
+    return tuple(result)

@@ -1,0 +1,265 @@
+"""Array functions of the public API: primitives for tensors, and composites.
+
+Composites are plain compositions of primitives and carry no backward code;
+their gradients (of any order) follow from the primitives' VJPs. Numerically
+delicate ones (logsumexp, log_softmax, softmax) shift by the maximum first so
+that nothing overflows.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import primitives as P
+from .tensor import Tensor, _axis, _to_array
+
+
+def as_tensor(x: Any) -> Tensor:
+    """`x` itself if it is a Tensor, else a constant tensor of it."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _reduced_count(shape: tuple, axis: Any) -> int:
+    if axis is None:
+        return math.prod(shape)
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return math.prod(shape[a] for a in axes)
+
+
+# -- thin wrappers of primitives -------------------------------------------------
+
+
+def exp(x: Any) -> Tensor:
+    """e ** x, elementwise."""
+    return P.exp.apply(as_tensor(x))
+
+
+def log(x: Any) -> Tensor:
+    """Natural logarithm, elementwise."""
+    return P.log.apply(as_tensor(x))
+
+
+def sin(x: Any) -> Tensor:
+    return P.sin.apply(as_tensor(x))
+
+
+def cos(x: Any) -> Tensor:
+    return P.cos.apply(as_tensor(x))
+
+
+def tanh(x: Any) -> Tensor:
+    return P.tanh.apply(as_tensor(x))
+
+
+def sigmoid(x: Any) -> Tensor:
+    """1 / (1 + e**-x), stable for any x."""
+    return P.sigmoid.apply(as_tensor(x))
+
+
+def abs(x: Any) -> Tensor:
+    return P.abs.apply(as_tensor(x))
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return as_tensor(x).sum(axis, keepdims)
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Maximum over `axis`; tied maxima share the gradient equally."""
+    return as_tensor(x).max(axis, keepdims)
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """a @ b (1-D, 2-D or batched)."""
+    return P.matmul.apply(as_tensor(a), b)
+
+
+def reshape(x: Any, shape: Sequence[int]) -> Tensor:
+    return as_tensor(x).reshape(tuple(shape))
+
+
+def permute(x: Any, axes: Sequence[int]) -> Tensor:
+    return as_tensor(x).permute(tuple(axes))
+
+
+def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
+    return as_tensor(x).broadcast_to(tuple(shape))
+
+
+def maximum(x: Any, y: Any) -> Tensor:
+    """Elementwise maximum (broadcasting); ties split the gradient in half."""
+    return P.maximum.apply(as_tensor(x), y)
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """x where condition, else y (broadcasting); no gradient flows to condition."""
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != bool:
+        raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
+    return P.where.apply(cond, as_tensor(x), y)
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    tensors = [as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("concatenate: need at least one tensor")
+    return P.concatenate.apply(*tensors, axis=axis)
+
+
+def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
+    """Constant padding with numpy's `pad_width` (int, (before, after), or one pair per axis)."""
+    x = as_tensor(x)
+    try:
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
+    except ValueError as e:
+        raise ValueError(f"pad: pad_width {pad_width!r} does not fit shape {x.shape}") from e
+    if (widths < 0).any():
+        raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
+    return P.pad.apply(x, pad_width=tuple(map(tuple, widths.tolist())), value=value)
+
+
+# -- composites ----------------------------------------------------------------------
+
+
+def sub(x: Any, y: Any) -> Tensor:
+    """x - y = x + (-y)."""
+    if not isinstance(y, Tensor):
+        return P.add.apply(x, P.neg(_to_array(y, None, "sub")))
+    return P.add.apply(x, P.neg.apply(y))
+
+
+def minimum(x: Any, y: Any) -> Tensor:
+    """Elementwise minimum: -maximum(-x, -y)."""
+    return -maximum(-as_tensor(x), -as_tensor(y))
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Mean over `axis`: sum / count."""
+    x = as_tensor(x)
+    axis = _axis(axis)
+    s = x.sum(axis, keepdims)
+    return s * (1.0 / _reduced_count(x.shape, axis))
+
+
+def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Variance sum((x - mean)**2) / (N - ddof); population variance by default."""
+    x = as_tensor(x)
+    axis = _axis(axis)
+    d = x - x.mean(axis, keepdims=True)
+    return (d * d).sum(axis, keepdims) * (1.0 / (_reduced_count(x.shape, axis) - ddof))
+
+
+def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Minimum over `axis`: -max(-x)."""
+    return -(-as_tensor(x)).max(axis, keepdims)
+
+
+def sqrt(x: Any) -> Tensor:
+    """x ** 0.5."""
+    return as_tensor(x) ** 0.5
+
+
+def relu(x: Any) -> Tensor:
+    """max(x, 0), with gradient 0 at 0 (as PyTorch)."""
+    x = as_tensor(x)
+    return P.where.apply(x.data > 0, x, 0.0)
+
+
+def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
+    """Limit values to [min, max]; gradient 1 strictly inside, 0 outside."""
+    x = as_tensor(x)
+    if min is not None:
+        x = P.where.apply(x.data >= _raw(min), x, min)
+    if max is not None:
+        x = P.where.apply(x.data <= _raw(max), x, max)
+    return x
+
+
+def _raw(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def transpose(x: Any, *axes: Any) -> Tensor:
+    """numpy's transpose: reverse the axes, or permute them as given."""
+    x = as_tensor(x)
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = tuple(axes[0])
+    if not axes:
+        axes = tuple(range(x.ndim - 1, -1, -1))
+    return x.permute(axes)
+
+
+def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge axes start_dim..end_dim into one (all of them by default)."""
+    x = as_tensor(x)
+    if x.ndim == 0:
+        return x.reshape(1)
+    s, e = start_dim % x.ndim, end_dim % x.ndim
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} is after end_dim {end_dim} for shape {x.shape}")
+    return x.reshape(x.shape[:s] + (-1,) + x.shape[e + 1 :])
+
+
+def squeeze(x: Any, axis: Any = None) -> Tensor:
+    """Remove axes of length 1 (all of them, or those in `axis`)."""
+    x = as_tensor(x)
+    try:
+        shape = np.squeeze(np.empty(x.shape, dtype=bool), axis=_axis(axis)).shape
+    except ValueError as e:
+        raise ValueError(f"squeeze: cannot squeeze axis {axis} of shape {x.shape}: {e}") from e
+    return x.reshape(shape)
+
+
+def unsqueeze(x: Any, axis: int) -> Tensor:
+    """Insert an axis of length 1 at position `axis`."""
+    x = as_tensor(x)
+    try:
+        shape = np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape
+    except ValueError as e:
+        raise ValueError(f"unsqueeze: bad axis {axis} for shape {x.shape}: {e}") from e
+    return x.reshape(shape)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors of equal shape along a new axis."""
+    tensors = [as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: need at least one tensor")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: all tensors need the same shape, got {sorted(shapes)}")
+    return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """log(sum(exp(x))) over `axis`, shifted by the maximum so it never overflows.
+
+    The shift m is a constant: the result does not depend on it, so neither
+    does the gradient (which is softmax(x)).
+    """
+    x = as_tensor(x)
+    axis = _axis(axis)
+    m = np.max(x.data, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0).astype(x.dtype, copy=False)
+    out = (x - m).exp().sum(axis, keepdims=True).log() + m
+    if keepdims:
+        return out
+    return out.reshape(np.squeeze(m, axis=axis).shape)
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """x - logsumexp(x) along `axis`: exact for logits of any size."""
+    x = as_tensor(x)
+    return x - logsumexp(x, axis, keepdims=True)
+
+
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    """exp(x - max) / sum(exp(x - max)) along `axis`."""
+    x = as_tensor(x)
+    m = np.max(x.data, axis=axis, keepdims=True)
+    e = (x - m).exp()
+    return e / e.sum(axis, keepdims=True)

@@ -1,0 +1,445 @@
+"""The primitive table: every differentiable operation, declared once.
+
+Each entry is a numpy forward and one vector-Jacobian product per input,
+
+    vjp_i(g, ans, *inputs, **params) -> gradient of the i-th input,
+
+where `g` is the gradient of the output (same shape as `ans`). The VJPs use
+only operators, array methods (`.sum`, `.reshape`, `.astype`) and the
+primitives of this table, all of which accept ndarrays and Tensors alike: the
+backward sweep passes ndarrays when no graph is wanted (numpy speed, nothing
+recorded) and Tensors under `create_graph=True` (the backward is recorded, so
+gradients of gradients come for free).
+
+Everything else in the library is composed from these.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .engine import Node, _state
+from .tensor import Tensor
+
+PRIMITIVES: dict[str, "Primitive"] = {}
+
+
+class Primitive:
+    """A numpy function with one VJP per positional input.
+
+    Calling a primitive on Tensors applies it (recording a `Node` when grad is
+    enabled and an input requires grad); calling it on plain arrays or numbers
+    just runs the numpy forward. `vjps[i] is None` marks input i as
+    non-differentiable (a condition, an index). `differentiable=False` marks an
+    operation whose output never carries gradient (comparisons, sign).
+    `variadic=True` lets one VJP serve any number of inputs; it then receives
+    the input's position as its first argument.
+    """
+
+    __slots__ = ("name", "fwd", "vjps", "uses_ans", "differentiable", "doc")
+
+    def __init__(
+        self,
+        name: str,
+        fwd: Callable[..., Any],
+        vjps: Sequence[Callable | None] | Callable = (),
+        *,
+        uses_ans: bool = False,
+        differentiable: bool = True,
+        variadic: bool = False,
+        doc: str = "",
+        register: bool = True,
+    ) -> None:
+        self.name = name
+        self.fwd = fwd
+        self.vjps = _ByPosition(vjps) if variadic else tuple(vjps)
+        self.uses_ans = uses_ans
+        self.differentiable = differentiable
+        self.doc = doc
+        if register:
+            if name in PRIMITIVES:
+                raise ValueError(f"primitive {name!r} is already registered")
+            PRIMITIVES[name] = self
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+    def __call__(self, *args: Any, **params: Any) -> Any:
+        for a in args:
+            if isinstance(a, Tensor):
+                return self.apply(*args, **params)
+        return self.fwd(*args, **params)
+
+    def apply(self, *args: Any, **params: Any) -> Tensor:
+        """Run the forward on tensors' data; record a node if grad is needed."""
+        datas = []
+        needs_grad = False
+        for a in args:
+            if isinstance(a, Tensor):
+                datas.append(a.data)
+                if a.requires_grad:
+                    needs_grad = True
+            else:
+                datas.append(a)
+        try:
+            out = self.fwd(*datas, **params)
+        except (ValueError, IndexError, TypeError) as e:
+            raise _explain(self.name, e, datas, params) from e
+        t = Tensor._wrap(out)
+        if needs_grad and self.differentiable and _state["grad_enabled"]:
+            t.requires_grad = True
+            t.grad_fn = Node(self, args, params, t.data)
+        return t
+
+
+class _ByPosition:
+    """VJP table of a variadic primitive: entry i is the VJP bound to position i."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable) -> None:
+        self.fn = fn
+
+    def __getitem__(self, i: int) -> Callable:
+        return lambda g, ans, *xs, **p: self.fn(i, g, ans, *xs, **p)
+
+
+def _explain(name: str, err: Exception, datas: list, params: dict) -> Exception:
+    """Re-raise a numpy error with the operation's name and the input shapes."""
+    shapes = " and ".join(str(np.shape(d)) for d in datas)
+    extra = "".join(f", {k}={v!r}" for k, v in params.items() if k != "index")
+    msg = f"{name}: invalid input for shapes {shapes}{extra}: {err}"
+    if isinstance(err, np.exceptions.AxisError):
+        return ValueError(msg)
+    return type(err)(msg)
+
+
+# -- helpers used by VJPs (work on ndarrays and Tensors) -----------------------
+
+
+def unbroadcast(g: Any, shape: tuple) -> Any:
+    """Sum `g` over the axes that broadcasting added or stretched to reach `shape`."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    return g.sum(axis=axes).reshape(shape)
+
+
+def _shape(x: Any) -> tuple:
+    return np.shape(x) if not isinstance(x, Tensor) else x.shape
+
+
+# -- elementwise ------------------------------------------------------------------
+
+add = Primitive(
+    "add", np.add,
+    (lambda g, ans, x, y: unbroadcast(g, _shape(x)),
+     lambda g, ans, x, y: unbroadcast(g, _shape(y))),
+    doc="x + y with numpy broadcasting.",
+)
+mul = Primitive(
+    "mul", np.multiply,
+    (lambda g, ans, x, y: unbroadcast(g * y, _shape(x)),
+     lambda g, ans, x, y: unbroadcast(g * x, _shape(y))),
+    doc="x * y with numpy broadcasting.",
+)
+div = Primitive(
+    "div", np.true_divide,
+    (lambda g, ans, x, y: unbroadcast(g / y, _shape(x)),
+     lambda g, ans, x, y: unbroadcast(-(g * x) / (y * y), _shape(y))),
+    doc="x / y with numpy broadcasting.",
+)
+neg = Primitive("neg", np.negative, (lambda g, ans, x: -g,), doc="-x")
+
+
+def _safe_log(x: Any) -> Any:
+    """log(x) where x > 0 and 0 elsewhere: d(x**y)/dy there is 0 or undefined."""
+    return where(x > 0, log(where(x > 0, x, 1.0)), 0.0)
+
+
+pow = Primitive(
+    "pow", np.power,
+    (lambda g, ans, x, y: unbroadcast(g * y * x ** (y - 1), _shape(x)),
+     lambda g, ans, x, y: unbroadcast(g * ans * _safe_log(x), _shape(y))),
+    uses_ans=True,
+    doc="x ** y; the exponent may be a tensor (d/dy = x**y log x, taken as 0 where x <= 0).",
+)
+exp = Primitive("exp", np.exp, (lambda g, ans, x: g * ans,), uses_ans=True, doc="e ** x")
+log = Primitive("log", np.log, (lambda g, ans, x: g / x,), doc="natural logarithm")
+sin = Primitive("sin", np.sin, (lambda g, ans, x: g * cos(x),), doc="sine")
+cos = Primitive("cos", np.cos, (lambda g, ans, x: -(g * sin(x)),), doc="cosine")
+tanh = Primitive(
+    "tanh", np.tanh, (lambda g, ans, x: g * (1.0 - ans * ans),), uses_ans=True,
+    doc="hyperbolic tangent; d tanh = 1 - tanh**2",
+)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    # exp of -|x| never overflows, and both branches keep full relative precision.
+    e = np.exp(-np.abs(x))
+    r = 1.0 / (1.0 + e)
+    return np.where(x >= 0, r, e * r)
+
+
+sigmoid = Primitive(
+    "sigmoid", _sigmoid, (lambda g, ans, x: g * (ans * (1.0 - ans)),), uses_ans=True,
+    doc="""Logistic function 1 / (1 + e**-x), stable for any x; sigma' = sigma (1 - sigma).
+
+    A primitive rather than a composite because it is the paper's activation
+    and sits on its training hot path: as one op with the VJP
+    g * sigma * (1 - sigma) it records one node instead of four
+    (neg, exp, add, div), and stays exact where exp(-x) would overflow.""",
+)
+sign = Primitive("sign", np.sign, differentiable=False, doc="sign of x (no gradient)")
+abs = Primitive(
+    "abs", np.abs, (lambda g, ans, x: g * sign(x),),
+    doc="|x|; the gradient at 0 is taken as 0 (a kink).",
+)
+
+
+def _tie_share(x: Any, y: Any) -> Any:
+    """1 where x wins, 0.5 on a tie, 0 where y wins."""
+    return (x > y) + 0.5 * (x == y)
+
+
+maximum = Primitive(
+    "maximum", np.maximum,
+    (lambda g, ans, x, y: unbroadcast(g * _tie_share(x, y), _shape(x)),
+     lambda g, ans, x, y: unbroadcast(g * _tie_share(y, x), _shape(y))),
+    doc="Elementwise max; on ties each input receives half of the gradient.",
+)
+where = Primitive(
+    "where", np.where,
+    (None,
+     lambda g, ans, c, x, y: unbroadcast(where(c, g, 0.0), _shape(x)),
+     lambda g, ans, c, x, y: unbroadcast(where(c, 0.0, g), _shape(y))),
+    doc="where(condition, x, y): x where condition holds, else y (no gradient to condition).",
+)
+
+# Comparisons: boolean results, no gradient.
+eq = Primitive("eq", np.equal, differentiable=False, doc="x == y")
+ne = Primitive("ne", np.not_equal, differentiable=False, doc="x != y")
+lt = Primitive("lt", np.less, differentiable=False, doc="x < y")
+le = Primitive("le", np.less_equal, differentiable=False, doc="x <= y")
+gt = Primitive("gt", np.greater, differentiable=False, doc="x > y")
+ge = Primitive("ge", np.greater_equal, differentiable=False, doc="x >= y")
+
+# -- reductions -----------------------------------------------------------------
+
+
+def _keepdims_shape(shape: tuple, axis: Any) -> tuple:
+    if axis is None:
+        return (1,) * len(shape)
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    axes = {a % len(shape) for a in axes}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _sum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    shape = _shape(x)
+    if not keepdims:
+        g = g.reshape(_keepdims_shape(shape, axis))
+    return broadcast_to(g, shape=shape)
+
+
+def _max_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    shape = _shape(x)
+    if not keepdims:
+        kshape = _keepdims_shape(shape, axis)
+        g, ans = g.reshape(kshape), ans.reshape(kshape)
+    winners = x == ans
+    return g * winners / winners.sum(axis=axis, keepdims=True)
+
+
+sum = Primitive(
+    "sum", lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+    (_sum_vjp,), doc="Sum over `axis` (int, tuple or None for all); `keepdims` as numpy.",
+)
+max = Primitive(
+    "max", lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
+    (_max_vjp,), uses_ans=True,
+    doc="""Maximum over `axis`. When several entries tie for the maximum the
+    gradient is shared equally among them (each gets g / number of ties).""",
+)
+
+# -- linear algebra ----------------------------------------------------------------
+
+
+def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    sa, sb = _shape(a), _shape(b)
+    if len(sb) == 1:  # (..., n, k) @ (k,) -> (..., n)
+        ga = g.reshape(_shape(g) + (1,)) * b
+    elif len(sa) == 1:  # (k,) @ (..., k, m) -> (..., m)
+        ga = matmul(b, g.reshape(_shape(g) + (1,))).reshape(_shape(g)[:-1] + (sa[0],))
+    else:
+        ga = matmul(g, swapaxes(b))
+    return unbroadcast(ga, sa)
+
+
+def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    sa, sb = _shape(a), _shape(b)
+    if len(sa) == 1 and len(sb) == 1:
+        gb = g * a
+    elif len(sa) == 1:  # outer product of a with each row of g
+        gb = a.reshape((sa[0], 1)) * g.reshape(_shape(g)[:-1] + (1, sb[-1]))
+    elif len(sb) == 1:
+        gb = matmul(swapaxes(a), g.reshape(_shape(g) + (1,))).reshape(sa[:-2] + (sb[0],))
+    else:
+        gb = matmul(swapaxes(a), g)
+    return unbroadcast(gb, sb)
+
+
+matmul = Primitive(
+    "matmul", np.matmul, (_matmul_vjp_a, _matmul_vjp_b),
+    doc="a @ b: 1-D, 2-D and batched (broadcast leading axes), as numpy.matmul.",
+)
+
+# -- shape and indexing -------------------------------------------------------------
+
+reshape = Primitive(
+    "reshape", lambda x, shape: np.reshape(x, shape),
+    (lambda g, ans, x, shape: g.reshape(_shape(x)),), doc="Reshape to `shape` (one -1 allowed).",
+)
+permute = Primitive(
+    "permute", lambda x, axes: np.transpose(x, axes),
+    (lambda g, ans, x, axes: permute(g, axes=tuple(np.argsort(axes))),),
+    doc="Reorder axes: output axis i is input axis axes[i].",
+)
+
+
+def swapaxes(x: Any, a: int = -1, b: int = -2) -> Any:
+    """Swap two axes (a permute); works on arrays and tensors."""
+    axes = list(range(len(_shape(x))))
+    axes[a], axes[b] = axes[b], axes[a]
+    return permute(x, axes=tuple(axes))
+
+
+broadcast_to = Primitive(
+    "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+    (lambda g, ans, x, shape: unbroadcast(g, _shape(x)),),
+    doc="Broadcast to `shape` (a read-only view, as numpy).",
+)
+
+
+def _scatter_add(g: np.ndarray, index: Any, shape: tuple) -> np.ndarray:
+    out = np.zeros(shape, dtype=g.dtype)
+    if _has_int_array(index):
+        np.add.at(out, index, g)  # repeated indices accumulate
+    else:
+        out[index] = g  # basic slicing and masks: each element at most once
+    return out
+
+
+def _has_int_array(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
+
+
+getitem = Primitive(
+    "getitem", lambda x, index: x[index],
+    (lambda g, ans, x, index: scatter_add(g, index=index, shape=_shape(x)),),
+    doc="""x[index] with numpy's indexing: ints, slices (negative steps too), None,
+    Ellipsis, integer arrays and boolean masks. Where an integer array repeats
+    an index, the gradients of the repeats add up.""",
+)
+scatter_add = Primitive(
+    "scatter_add", _scatter_add,
+    (lambda g, ans, u, index, shape: getitem(g, index=index),),
+    doc="zeros(shape) with u added at `index` (repeats accumulate): the adjoint of getitem.",
+)
+
+
+def _pad(x: np.ndarray, pad_width: tuple, value: float = 0.0) -> np.ndarray:
+    return np.pad(x, pad_width, mode="constant", constant_values=value)
+
+
+def _unpad_index(shape: tuple, pad_width: tuple) -> tuple:
+    return tuple(slice(lo, lo + n) for n, (lo, _) in zip(shape, pad_width))
+
+
+pad = Primitive(
+    "pad", _pad,
+    (lambda g, ans, x, pad_width, value=0.0:
+        getitem(g, index=_unpad_index(_shape(x), pad_width)),),
+    doc="Constant padding; pad_width is ((before, after),) per axis (normalised by am.pad).",
+)
+
+
+def _concat_vjp(i: int, g: Any, ans: Any, *xs: Any, axis: int = 0) -> Any:
+    ax = axis % len(_shape(g))
+    start = int(np.sum([_shape(x)[ax] for x in xs[:i]], dtype=int))
+    index = (slice(None),) * ax + (slice(start, start + _shape(xs[i])[ax]),)
+    return getitem(g, index=index)
+
+
+concatenate = Primitive(
+    "concatenate", lambda *xs, axis=0: np.concatenate(xs, axis=axis), _concat_vjp,
+    variadic=True, doc="Join tensors along an existing axis.",
+)
+astype = Primitive(
+    "astype", lambda x, dtype: x.astype(dtype),
+    (lambda g, ans, x, dtype: g.astype(x.dtype),),
+    doc="Convert the dtype; the gradient is converted back.",
+)
+
+# -- sliding windows (convolution and pooling are built on these) -------------------
+
+
+def _window_index(k: int, stride: tuple, dilation: tuple) -> tuple:
+    return (Ellipsis,) + tuple(slice(None, None, s) for s in stride) + tuple(
+        slice(None, None, d) for d in dilation
+    )
+
+
+def _unfold(x: np.ndarray, kernel_size: tuple, stride: tuple, dilation: tuple) -> np.ndarray:
+    k = len(kernel_size)
+    span = tuple((n - 1) * d + 1 for n, d in zip(kernel_size, dilation))
+    view = sliding_window_view(x, span, axis=tuple(range(-k, 0)))
+    return view[_window_index(k, stride, dilation)]
+
+
+def _fold(
+    u: np.ndarray, size: tuple, kernel_size: tuple, stride: tuple, dilation: tuple
+) -> np.ndarray:
+    k = len(kernel_size)
+    lead = u.shape[: u.ndim - 2 * k]
+    out_sizes = u.shape[u.ndim - 2 * k : u.ndim - k]
+    out = np.zeros(lead + tuple(size), dtype=u.dtype)
+    # One strided add per kernel offset: kh*kw numpy calls, no loop over pixels.
+    for offset in itertools.product(*(range(n) for n in kernel_size)):
+        dst = (Ellipsis,) + tuple(
+            slice(o * d, o * d + s * (m - 1) + 1, s)
+            for o, d, s, m in zip(offset, dilation, stride, out_sizes)
+        )
+        out[dst] += u[(Ellipsis,) + offset]
+    return out
+
+
+unfold = Primitive(
+    "unfold", _unfold,
+    (lambda g, ans, x, kernel_size, stride, dilation: fold(
+        g, size=_shape(x)[-len(kernel_size):], kernel_size=kernel_size,
+        stride=stride, dilation=dilation),),
+    doc="""Sliding windows over the last k axes (k = len(kernel_size)).
+
+    x of shape lead + (H, W, ...) gives lead + (OH, OW, ...) + kernel_size, with
+    OH = (H - dilation*(kh-1) - 1) // stride + 1, and
+    out[..., i, j, a, b] = x[..., i*stride + a*dilation, j*stride + b*dilation].
+    A strided view: no copy. Convolution is a contraction of this with the
+    weights; pooling is a reduction over its last k axes.""",
+)
+fold = Primitive(
+    "fold", _fold,
+    (lambda g, ans, u, size, kernel_size, stride, dilation: unfold(
+        g, kernel_size=kernel_size, stride=stride, dilation=dilation),),
+    doc="""The adjoint of unfold: add every window back to where it came from.
+
+    u of shape lead + (OH, OW, ...) + kernel_size gives lead + size.""",
+)

@@ -1,0 +1,375 @@
+"""Tensor: an ndarray that remembers how it was computed.
+
+A Tensor holds `.data` (the live numpy array), `.requires_grad`, `.grad_fn`
+(the recorded `Node` that produced it, None for leaves) and `.grad` (filled by
+`backward()`). Operators and methods dispatch to the primitive table or to the
+composites in `functions.py`; numpy semantics throughout.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy as np
+
+from .engine import backward_sweep
+
+_FLOATS = (np.float16, np.float32, np.float64)
+_default = {"dtype": np.dtype(np.float64)}
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the floating dtype given to tensors made from Python floats (float64 by default)."""
+    dt = np.dtype(dtype)
+    if dt.type not in _FLOATS:
+        raise TypeError(f"set_default_dtype: expected float16, float32 or float64, got {dt}")
+    _default["dtype"] = dt
+
+
+def get_default_dtype() -> np.dtype:
+    """The floating dtype given to tensors made from Python floats."""
+    return _default["dtype"]
+
+
+def _to_array(data: Any, dtype: Any, where: str) -> np.ndarray:
+    """Convert user data to an ndarray; Python floats get the default dtype."""
+    if isinstance(data, Tensor):
+        data = data.data
+    from_python = not isinstance(data, (np.ndarray, np.generic))
+    try:
+        arr = np.array(data, dtype=dtype)
+    except (ValueError, TypeError) as e:
+        raise TypeError(f"{where}: cannot make a numeric tensor from {type(data).__name__}: {e}") from e
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"{where}: data must be numeric (bool, int or float), got dtype {arr.dtype}")
+    if dtype is None and from_python and arr.dtype.kind == "f":
+        arr = arr.astype(_default["dtype"], copy=False)
+    return arr
+
+
+def _check_grad_dtype(dtype: np.dtype, where: str) -> None:
+    if dtype.kind not in "fc":
+        raise TypeError(
+            f"{where}: only floating-point tensors can require grad, got dtype {dtype}; "
+            "convert with .astype(float) first"
+        )
+
+
+def _index(index: Any) -> Any:
+    """Turn Tensors and lists inside an index into ndarrays (numpy indexing rules)."""
+    if isinstance(index, tuple):
+        return tuple(_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _axis(axis: Any) -> Any:
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    Tensor(data, requires_grad=False, dtype=None): `data` is anything
+    numpy.array accepts (copied). Python floats become the default dtype
+    (float64 unless changed by `set_default_dtype`); ndarrays keep theirs.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "__weakref__")
+    __array_ufunc__ = None  # make ndarray (op) Tensor defer to our reflected operators
+    __hash__ = object.__hash__  # identity, although == is elementwise
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        arr = _to_array(data, dtype, "tensor")
+        if requires_grad:
+            _check_grad_dtype(arr.dtype, "tensor")
+        self.data = arr
+        self.grad: Tensor | None = None
+        self.requires_grad = bool(requires_grad)
+        self.grad_fn = None
+        self.name: str | None = None
+
+    @classmethod
+    def _wrap(cls, arr: Any) -> "Tensor":
+        """A constant tensor around an existing array, no copy, no checks."""
+        t = object.__new__(cls)
+        t.data = arr if type(arr) is np.ndarray else np.asarray(arr)
+        t.grad = None
+        t.requires_grad = False
+        t.grad_fn = None
+        t.name = None
+        return t
+
+    # -- attributes -------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> "Tensor":
+        """Axes reversed, as numpy's `.T`."""
+        return P.permute.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
+
+    def numpy(self) -> np.ndarray:
+        """The data as an ndarray (the live array, not a copy)."""
+        return self.data
+
+    def item(self) -> Any:
+        """The single element as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only a tensor with one element converts, got shape {self.shape}")
+        return self.data.item()
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing this data, cut off from the graph."""
+        return Tensor._wrap(self.data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Mark this leaf as requiring grad (in place); returns self."""
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError("requires_grad_: cannot turn off requires_grad of a non-leaf; use detach()")
+        if requires_grad:
+            _check_grad_dtype(self.dtype, "requires_grad_")
+        self.requires_grad = requires_grad
+        return self
+
+    def backward(
+        self, gradient: Any = None, retain_graph: bool = False, create_graph: bool = False
+    ) -> None:
+        """Back-propagate from this tensor, accumulating into leaves' `.grad`.
+
+        gradient: d(loss)/d(self), same shape as self; may be omitted for a
+        single-element tensor. The graph's saved arrays are freed afterwards
+        unless `retain_graph` (or `create_graph`, which records the backward
+        pass so the gradients can be differentiated again).
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward: this tensor does not require grad and has no grad_fn")
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: gradient can be omitted only for a single-element output, "
+                    f"got shape {self.shape}; pass gradient= of that shape"
+                )
+            gradient = np.ones(self.shape, dtype=self.dtype)
+        else:
+            gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=self.dtype)
+            if gradient.shape != self.shape:
+                raise ValueError(
+                    f"backward: gradient has shape {gradient.shape}, the tensor has shape {self.shape}"
+                )
+        backward_sweep(
+            [self], [gradient], retain_graph=retain_graph or create_graph, create_graph=create_graph
+        )
+
+    # -- printing and conversion ------------------------------------------------
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = f", dtype={self.dtype}"
+        if self.grad_fn is not None:
+            extra += f", grad_fn={self.grad_fn!r}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    # -- operators ----------------------------------------------------------------
+    def __add__(self, o: Any) -> "Tensor":
+        return P.add.apply(self, o)
+
+    def __radd__(self, o: Any) -> "Tensor":
+        return P.add.apply(o, self)
+
+    def __sub__(self, o: Any) -> "Tensor":
+        return F.sub(self, o)
+
+    def __rsub__(self, o: Any) -> "Tensor":
+        return F.sub(o, self)
+
+    def __mul__(self, o: Any) -> "Tensor":
+        return P.mul.apply(self, o)
+
+    def __rmul__(self, o: Any) -> "Tensor":
+        return P.mul.apply(o, self)
+
+    def __truediv__(self, o: Any) -> "Tensor":
+        return P.div.apply(self, o)
+
+    def __rtruediv__(self, o: Any) -> "Tensor":
+        return P.div.apply(o, self)
+
+    def __pow__(self, o: Any) -> "Tensor":
+        return P.pow.apply(self, o)
+
+    def __rpow__(self, o: Any) -> "Tensor":
+        return P.pow.apply(o, self)
+
+    def __matmul__(self, o: Any) -> "Tensor":
+        return P.matmul.apply(self, o)
+
+    def __rmatmul__(self, o: Any) -> "Tensor":
+        return P.matmul.apply(o, self)
+
+    def __neg__(self) -> "Tensor":
+        return P.neg.apply(self)
+
+    def __pos__(self) -> "Tensor":
+        return self
+
+    def __abs__(self) -> "Tensor":
+        return P.abs.apply(self)
+
+    def __eq__(self, o: Any) -> "Tensor":  # type: ignore[override]
+        return P.eq.apply(self, o)
+
+    def __ne__(self, o: Any) -> "Tensor":  # type: ignore[override]
+        return P.ne.apply(self, o)
+
+    def __lt__(self, o: Any) -> "Tensor":
+        return P.lt.apply(self, o)
+
+    def __le__(self, o: Any) -> "Tensor":
+        return P.le.apply(self, o)
+
+    def __gt__(self, o: Any) -> "Tensor":
+        return P.gt.apply(self, o)
+
+    def __ge__(self, o: Any) -> "Tensor":
+        return P.ge.apply(self, o)
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        return P.getitem.apply(self, index=_index(index))
+
+    # -- methods (numpy semantics) -----------------------------------------------
+    def sum(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        """Sum over `axis` (int, tuple, None = all)."""
+        return P.sum.apply(self, axis=_axis(axis), keepdims=keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        """Maximum over `axis` (values only); ties share the gradient equally."""
+        return P.max.apply(self, axis=_axis(axis), keepdims=keepdims)
+
+    def exp(self) -> "Tensor":
+        return P.exp.apply(self)
+
+    def log(self) -> "Tensor":
+        return P.log.apply(self)
+
+    def sin(self) -> "Tensor":
+        return P.sin.apply(self)
+
+    def cos(self) -> "Tensor":
+        return P.cos.apply(self)
+
+    def tanh(self) -> "Tensor":
+        return P.tanh.apply(self)
+
+    def sigmoid(self) -> "Tensor":
+        return P.sigmoid.apply(self)
+
+    def abs(self) -> "Tensor":
+        return P.abs.apply(self)
+
+    def astype(self, dtype: Any) -> "Tensor":
+        """Convert to `dtype` (differentiable between float types)."""
+        return P.astype.apply(self, dtype=np.dtype(dtype))
+
+    def reshape(self, *shape: Any) -> "Tensor":
+        """Reshape; accepts `reshape(2, 3)` or `reshape((2, 3))`."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return P.reshape.apply(self, shape=shape)
+
+    def permute(self, *axes: Any) -> "Tensor":
+        """Reorder axes: output axis i is input axis axes[i]."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return P.permute.apply(self, axes=axes)
+
+    def matmul(self, o: Any) -> "Tensor":
+        return P.matmul.apply(self, o)
+
+    def broadcast_to(self, shape: tuple) -> "Tensor":
+        return P.broadcast_to.apply(self, shape=tuple(shape))
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        return F.mean(self, axis, keepdims)
+
+    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> "Tensor":
+        return F.var(self, axis, keepdims, ddof=ddof)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        return F.min(self, axis, keepdims)
+
+    def sqrt(self) -> "Tensor":
+        return F.sqrt(self)
+
+    def relu(self) -> "Tensor":
+        return F.relu(self)
+
+    def clip(self, min: Any = None, max: Any = None) -> "Tensor":
+        return F.clip(self, min, max)
+
+    def transpose(self, *axes: Any) -> "Tensor":
+        return F.transpose(self, *axes)
+
+    def swapaxes(self, a: int, b: int) -> "Tensor":
+        return P.swapaxes(self, a, b)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        return F.flatten(self, start_dim, end_dim)
+
+    def squeeze(self, axis: Any = None) -> "Tensor":
+        return F.squeeze(self, axis)
+
+    def unsqueeze(self, axis: int) -> "Tensor":
+        return F.unsqueeze(self, axis)
+
+    def softmax(self, axis: int = -1) -> "Tensor":
+        return F.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> "Tensor":
+        return F.log_softmax(self, axis)
+
+    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        return F.logsumexp(self, axis, keepdims)
+
+
+from . import functions as F  # noqa: E402  (these import Tensor)
+from . import primitives as P  # noqa: E402

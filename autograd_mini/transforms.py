@@ -1,0 +1,169 @@
+"""Function transforms: grad, value_and_grad, jacobian, hessian, hvp, jvp.
+
+Each takes a function `f` of Tensors returning Tensors and gives back a
+function (or a value) built from reverse-mode sweeps. Inputs may be Tensors,
+ndarrays or numbers. Transforms nest: when an argument already requires grad
+(an outer transform is differentiating), the inner one records its own
+backward pass (`create_graph`), so `grad(grad(grad(f)))` is a third derivative.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import autograd
+from .functions import stack
+from .tensor import Tensor, _to_array, get_default_dtype
+
+
+def _leaf(x: Any) -> tuple[Tensor, bool]:
+    """(a tensor to differentiate with respect to, whether an outer transform tracks it)."""
+    if isinstance(x, Tensor) and x.requires_grad:
+        return x, True
+    arr = _to_array(x, None, "transform")
+    if arr.dtype.kind != "f":
+        arr = arr.astype(get_default_dtype())
+    t = Tensor._wrap(arr)
+    t.requires_grad = True
+    return t, False
+
+
+def _argnums(argnums: int | Sequence[int], nargs: int) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for n in nums:
+        if not -nargs <= n < nargs:
+            raise ValueError(f"argnums {n} is out of range for a function called with {nargs} arguments")
+    return nums
+
+
+def _scalar_output(out: Any, who: str) -> Tensor:
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{who}: the function must return a Tensor, got {type(out).__name__}")
+    if out.size != 1:
+        raise ValueError(f"{who}: the function must return a single-element tensor, got shape {out.shape}")
+    return out
+
+
+def _grad_of(out: Tensor, xs: list[Tensor], nested: bool) -> list[Tensor]:
+    """d out / d x for each x, zeros where out does not depend on x."""
+    if not out.requires_grad:
+        return [Tensor._wrap(np.zeros_like(x.data)) for x in xs]
+    gs = autograd.grad(out, xs, create_graph=nested, allow_unused=True)
+    return [g if g is not None else Tensor._wrap(np.zeros_like(x.data)) for x, g in zip(xs, gs)]
+
+
+def value_and_grad(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -> Callable:
+    """A function returning (f(*args), gradient of f with respect to args[argnums]).
+
+    f must return a single-element tensor. The gradient has the shape of its
+    argument; with a tuple `argnums` it is a tuple of gradients.
+    """
+
+    @functools.wraps(f)
+    def wrapped(*args: Any, **kwargs: Any) -> tuple[Tensor, Any]:
+        nums = _argnums(argnums, len(args))
+        args = list(args)
+        nested = False
+        xs = []
+        for n in nums:
+            args[n], tracked = _leaf(args[n])
+            nested = nested or tracked
+            xs.append(args[n])
+        out = _scalar_output(f(*args, **kwargs), "grad")
+        gs = _grad_of(out, xs, nested)
+        value = out if nested else out.detach()
+        return value, (gs[0] if isinstance(argnums, int) else tuple(gs))
+
+    return wrapped
+
+
+def grad(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -> Callable:
+    """The gradient function of a scalar-valued `f` (see `value_and_grad`)."""
+    vg = value_and_grad(f, argnums)
+
+    @functools.wraps(f)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        return vg(*args, **kwargs)[1]
+
+    return wrapped
+
+
+def jacobian(f: Callable[..., Tensor], argnums: int = 0) -> Callable:
+    """The Jacobian function: J[i..., j...] = d out[i...] / d x[j...].
+
+    Shape out.shape + x.shape; one reverse sweep per output element.
+    """
+
+    @functools.wraps(f)
+    def wrapped(*args: Any, **kwargs: Any) -> Tensor:
+        (n,) = _argnums(argnums, len(args))
+        args = list(args)
+        x, nested = _leaf(args[n])
+        args[n] = x
+        out = f(*args, **kwargs)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"jacobian: the function must return a Tensor, got {type(out).__name__}")
+        if not out.requires_grad:
+            return Tensor._wrap(np.zeros(out.shape + x.shape, dtype=x.dtype))
+        flat = out.reshape(-1)
+        rows = []
+        for i in range(flat.shape[0]):
+            (g,) = autograd.grad(flat[i], [x], retain_graph=True, create_graph=nested, allow_unused=True)
+            rows.append(g if g is not None else Tensor._wrap(np.zeros_like(x.data)))
+        if nested:
+            return stack(rows).reshape(out.shape + x.shape)
+        return Tensor._wrap(np.stack([r.data for r in rows]).reshape(out.shape + x.shape))
+
+    return wrapped
+
+
+def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable:
+    """The Hessian function of a scalar-valued `f`: shape x.shape + x.shape."""
+    return jacobian(grad(f, argnums), argnums)
+
+
+def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
+    """(f(x), H v): the Hessian of a scalar-valued f at x applied to v.
+
+    Two reverse sweeps, never forming H: H v = d/dx <grad f(x), v>.
+    """
+    x, nested = _leaf(x)
+    v = _as_like(v, x, "hvp")
+    out = _scalar_output(f(x), "hvp")
+    (g,) = _grad_of(out, [x], True)
+    (hv,) = _grad_of((g * v).sum(), [x], nested)
+    return (out if nested else out.detach()), hv
+
+
+def jvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
+    """(f(x), J v): the directional derivative of f at x along v (forward mode).
+
+    Built as the VJP of a VJP: with a dummy cotangent u, g(u) = J^T u is linear
+    in u, and the VJP of g with cotangent v is J v.
+    """
+    x, nested = _leaf(x)
+    v = _as_like(v, x, "jvp")
+    out = f(x)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"jvp: the function must return a Tensor, got {type(out).__name__}")
+    if not out.requires_grad:
+        return out, Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
+    u = Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
+    u.requires_grad = True
+    (jt_u,) = autograd.grad(out, [x], grad_outputs=u, create_graph=True, allow_unused=True)
+    if jt_u is None or not jt_u.requires_grad:
+        return out, Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
+    (jv,) = autograd.grad(jt_u, [u], grad_outputs=v, create_graph=nested, allow_unused=True)
+    if jv is None:
+        jv = Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
+    return (out if nested else out.detach()), jv
+
+
+def _as_like(v: Any, x: Tensor, who: str) -> Tensor:
+    v = v if isinstance(v, Tensor) else Tensor(np.asarray(v, dtype=x.dtype))
+    if v.shape != x.shape:
+        raise ValueError(f"{who}: v has shape {v.shape}, x has shape {x.shape}")
+    return v

@@ -1,0 +1,110 @@
+"""Small timing harness for the benchmarks: medians, a plain-text table, peak memory.
+
+The machine is shared and noisy, so every figure is a median over several
+repeats, each repeat timing an auto-calibrated number of back-to-back calls.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+
+
+def median_time(
+    fn: Callable[[], object],
+    *,
+    repeat: int = 7,
+    number: int | None = None,
+    min_time: float = 0.05,
+) -> float:
+    """Return the median wall time in seconds of one call of ``fn()``.
+
+    ``number`` calls are timed together per repeat; when ``number`` is None it
+    is calibrated (doubling from 1, after one warm-up call) until a batch takes
+    at least ``min_time`` seconds. The garbage collector is run before and
+    disabled during each repeat.
+    """
+    fn()  # warm-up: caches, lazy imports, allocator pools
+    if number is None:
+        number = 1
+        while True:
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            if time.perf_counter() - start >= min_time:
+                break
+            number *= 2
+    gc_was_enabled = gc.isenabled()
+    per_call = []
+    try:
+        for _ in range(repeat):
+            gc.collect()
+            gc.disable()
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            per_call.append((time.perf_counter() - start) / number)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return statistics.median(per_call)
+
+
+def format_seconds(seconds: float) -> str:
+    """Format a duration as e.g. ``"812 ns"``, ``"5.6 µs"``, ``"1.34 ms"`` or ``"2.5 s"``."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def print_table(
+    title: str,
+    rows: Sequence[tuple[str, float] | tuple[str, float, float | None]],
+    baseline_name: str,
+) -> None:
+    """Print an aligned table of ``(name, seconds[, target_ratio])`` rows.
+
+    Columns: name, median time per step, ratio to the row named
+    ``baseline_name`` (e.g. ``3.21x``) and, for rows that give a target
+    ratio, ``<= 4x: ok`` or ``<= 4x: MISS``.
+    """
+    baseline = {row[0]: row[1] for row in rows}[baseline_name]
+    lines = []
+    for row in rows:
+        name, seconds = row[0], row[1]
+        target = row[2] if len(row) > 2 else None
+        ratio = seconds / baseline
+        verdict = "" if target is None else f"<= {target:g}x: {'ok' if ratio <= target else 'MISS'}"
+        lines.append((name, format_seconds(seconds), f"{ratio:.2f}x", verdict))
+    widths = [max(len(line[i]) for line in lines) for i in range(4)]
+    print(title)
+    for name, time_text, ratio_text, verdict in lines:
+        print(
+            f"  {name:<{widths[0]}}  {time_text:>{widths[1]}}  {ratio_text:>{widths[2]}}  {verdict}".rstrip()
+        )
+
+
+def peak_memory(fn: Callable[[], object]) -> float:
+    """Return the peak MiB allocated during one call of ``fn()``, above what was live before.
+
+    Uses tracemalloc, which sees Python objects and numpy array buffers (numpy
+    reports its allocations to it); memory from libraries with their own
+    allocator (e.g. torch tensors) is invisible to it.
+    """
+    gc.collect()
+    started_here = not tracemalloc.is_tracing()
+    if started_here:
+        tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before, _ = tracemalloc.get_traced_memory()
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        if started_here:
+            tracemalloc.stop()
+    return (peak - before) / 2**20
