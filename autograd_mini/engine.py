@@ -70,13 +70,13 @@ class enable_grad(_GradMode):
 
 
 class scope:
-    """Label the nodes created inside with a name (a module or composite op).
+    """Label the nodes created inside with a scope: a Module or a composite op's name.
 
-    Scopes nest; each node keeps the tuple of enclosing scope names at the time
-    it was created, which is what graph drawings group by.
+    Scopes nest; each node keeps the tuple of enclosing scopes at the time it
+    was created (one tuple read, so it is cheap), which graph drawings group by.
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: object) -> None:
         self.name = name
 
     def __enter__(self) -> None:
