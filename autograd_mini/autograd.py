@@ -67,16 +67,8 @@ def grad(
         if not t.requires_grad:
             raise RuntimeError(f"autograd.grad: input {i} (shape {t.shape}) does not require grad")
     retain = create_graph if retain_graph is None else retain_graph
-    found = backward_sweep(outs, seeds, retain_graph=retain, create_graph=create_graph, targets=ins)
-    result = []
-    for i, (t, g) in enumerate(zip(ins, found)):
-        if g is None:
-            if not allow_unused:
-                raise RuntimeError(
-                    f"autograd.grad: input {i} (shape {t.shape}) was not used to compute the "
-                    "outputs; pass allow_unused=True to get None for it"
-                )
-            result.append(None)
-            continue
-        result.append(g if isinstance(g, Tensor) else Tensor._wrap(g))
-    return tuple(result)
+    found = backward_sweep(
+        outs, seeds, retain_graph=retain, create_graph=create_graph, targets=ins,
+        allow_unused=allow_unused,
+    )
+    return tuple(g if g is None or isinstance(g, Tensor) else Tensor._wrap(g) for g in found)

@@ -22,7 +22,11 @@ import numpy as np
 
 if TYPE_CHECKING:
     from .primitives import Primitive
-    from .tensor import Tensor
+
+# The Tensor class, set by tensor.py when it is defined (tensor.py imports this
+# module, so importing it here would be circular; a function-level import
+# would cost time on every backward).
+Tensor: Any = None
 
 # -- grad mode ---------------------------------------------------------------
 
@@ -87,6 +91,26 @@ class scope:
         _state["scope"] = self._prev
 
 
+def composite(fn: Callable) -> Callable:
+    """Decorator: run a composite op inside a scope named after it.
+
+    Graph drawings then group its nodes, and errors raised by the primitives
+    inside name the op the user called ("softmax", not "sum").
+    """
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        prev = _state["scope"]
+        _state["scope"] = prev + (name,)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _state["scope"] = prev
+
+    return wrapper
+
+
 # -- the graph ----------------------------------------------------------------
 
 
@@ -94,16 +118,22 @@ class Node:
     """One recorded primitive application (what a tensor's `grad_fn` is).
 
     inputs: the positional arguments, Tensors or constants; None once released.
+    datas:  the same with Tensors replaced by their arrays (what VJPs receive).
+    needs:  positions of the inputs that require grad (the graph's edges).
     params: keyword parameters of the primitive (axis, shape, ...).
     out:    the output ndarray (what VJPs call `ans`).
-    scope:  names of the enclosing modules / composite ops at creation time.
+    scope:  enclosing modules / composite-op names at creation time.
     """
 
-    __slots__ = ("prim", "inputs", "params", "out", "scope")
+    __slots__ = ("prim", "inputs", "datas", "needs", "params", "out", "scope")
 
-    def __init__(self, prim: Primitive, inputs: tuple, params: dict, out: np.ndarray) -> None:
+    def __init__(
+        self, prim: Primitive, inputs: tuple, datas: list, needs: list, params: dict, out: np.ndarray
+    ) -> None:
         self.prim = prim
         self.inputs = inputs
+        self.datas = datas
+        self.needs = needs
         self.params = params
         self.out = out
         self.scope = _state["scope"]
@@ -112,13 +142,19 @@ class Node:
     def name(self) -> str:
         return self.prim.name
 
+    @property
+    def released(self) -> bool:
+        """True once a backward without retain_graph has freed the saved arrays."""
+        return self.inputs is None
+
     def parents(self) -> list[Tensor]:
         """The input tensors that require grad (the edges of the graph)."""
-        from .tensor import Tensor
-
         if self.inputs is None:
             return []
-        return [t for t in self.inputs if isinstance(t, Tensor) and t.requires_grad]
+        return [self.inputs[i] for i in self.needs]
+
+    def release(self) -> None:
+        self.inputs = self.datas = self.out = None
 
     def __repr__(self) -> str:
         return f"<{self.prim.name}Backward>"
@@ -133,33 +169,46 @@ def _released_error() -> RuntimeError:
 
 
 def topological_order(roots: Iterable[Tensor]) -> list[Tensor]:
-    """Non-leaf tensors reachable from `roots`, each after all its consumers.
+    """Non-leaf tensors reachable from `roots`, each before everything it depends on.
 
-    Iterative depth-first search (no recursion, so a graph of any depth works).
+    Iterative depth-first post-order (no recursion, so a graph of any depth
+    works). A tensor is marked when it is expanded, not when it is pushed: it
+    may be pushed twice, but it is emitted only after every input below it.
     Raises RuntimeError if a node on the way was released by a backward.
     """
     order: list[Tensor] = []
-    seen: set[int] = set()
-    for root in roots:
-        if root.grad_fn is None or id(root) in seen:
+    seen: set[Tensor] = set()  # Tensors hash by identity
+    append, mark = order.append, seen.add
+    stack = [(r, False) for r in reversed(roots) if r.grad_fn is not None]
+    pop, push = stack.pop, stack.append
+    while stack:
+        t, expanded = pop()
+        if expanded:
+            append(t)
             continue
-        seen.add(id(root))
-        stack = [(root, False)]
-        while stack:
-            t, expanded = stack.pop()
-            if expanded:
-                order.append(t)
-                continue
-            stack.append((t, True))
-            inputs = t.grad_fn.inputs
-            if inputs is None:
-                raise _released_error()
-            for p in inputs:
-                if getattr(p, "grad_fn", None) is not None and id(p) not in seen:
-                    seen.add(id(p))
-                    stack.append((p, False))
+        if t in seen:
+            continue
+        mark(t)
+        push((t, True))
+        node = t.grad_fn
+        inputs = node.inputs
+        if inputs is None:
+            raise _released_error()
+        for i in node.needs:
+            p = inputs[i]
+            if p.grad_fn is not None and p not in seen:
+                push((p, False))
     order.reverse()
     return order
+
+
+def _unreachable(order: list[Tensor], roots: Sequence[Tensor], targets: Sequence[Tensor]) -> list[int]:
+    """Positions of the targets that no path from the roots reaches."""
+    reached = set(order).union(roots)
+    for t in order:
+        node = t.grad_fn
+        reached.update(node.inputs[i] for i in node.needs)
+    return [k for k, t in enumerate(targets) if t not in reached]
 
 
 def backward_sweep(
@@ -169,66 +218,85 @@ def backward_sweep(
     retain_graph: bool,
     create_graph: bool,
     targets: Sequence[Tensor] | None = None,
+    allow_unused: bool = True,
 ) -> list[Any] | None:
     """Propagate `root_grads` from `roots` to every tensor that requires grad.
 
     With `targets=None` gradients accumulate into leaves' `.grad`; otherwise the
     gradients of `targets` (leaves or not) are returned and no `.grad` changes.
-    Gradients are ndarrays inside the sweep, or Tensors when `create_graph`.
+    Inside the sweep gradients are ndarrays, or Tensors when `create_graph`.
+    With `allow_unused=False` a target that the roots do not depend on raises
+    RuntimeError before anything is computed or released.
     """
-    from .tensor import Tensor
-
     order = topological_order(roots)
-    wrap = (lambda a: a if isinstance(a, Tensor) else Tensor(a)) if create_graph else (
-        lambda a: a.data if isinstance(a, Tensor) else a
-    )
+    if targets is not None and not allow_unused:
+        missing = _unreachable(order, roots, targets)
+        if missing:
+            k = missing[0]
+            raise RuntimeError(
+                f"autograd.grad: input {k} (shape {targets[k].shape}) was not used to compute "
+                "the outputs; pass allow_unused=True to get None for it"
+            )
     grads: dict[Tensor, Any] = {}
     for r, g in zip(roots, root_grads):
-        g = wrap(g)
+        if create_graph:
+            g = g if isinstance(g, Tensor) else Tensor._wrap(g)
+        elif isinstance(g, Tensor):
+            g = g.data
         grads[r] = grads[r] + g if r in grads else g
 
-    wanted = {t: None for t in targets} if targets is not None else None
+    wanted = dict.fromkeys(targets) if targets is not None else None
     prev_mode = _state["grad_enabled"]
     _state["grad_enabled"] = create_graph
+    pop = grads.pop
     try:
         for t in order:
-            g = grads.pop(t, None)
-            node = t.grad_fn
+            g = pop(t, None)
             if wanted is not None and t in wanted:
                 wanted[t] = g
             if g is None:
                 continue
-            prim, params = node.prim, node.params
+            node = t.grad_fn
+            prim, params, inputs = node.prim, node.params, node.inputs
             if create_graph:
-                inputs = node.inputs
+                args = inputs
                 # The VJP may use the output; recompute it as a recorded Tensor
                 # so that second derivatives see its dependence on the inputs.
                 ans = prim.apply(*inputs, **params) if prim.uses_ans else None
             else:
-                inputs = tuple(p.data if isinstance(p, Tensor) else p for p in node.inputs)
-                ans = node.out
-            for i, p in enumerate(node.inputs):
-                if isinstance(p, Tensor) and p.requires_grad:
-                    vjp = prim.vjps[i]
-                    if vjp is None:
-                        raise RuntimeError(f"{prim.name}: input {i} is not differentiable")
-                    gi = vjp(g, ans, *inputs, **params)
-                    grads[p] = grads[p] + gi if p in grads else gi
+                args, ans = node.datas, node.out
+            vjps = prim.vjps
+            for i in node.needs:
+                gi = vjps[i](g, ans, *args, **params)
+                p = inputs[i]
+                grads[p] = grads[p] + gi if p in grads else gi
             if not retain_graph:
-                node.inputs = None
-                node.out = None
+                node.release()
         # What is left in `grads` belongs to leaves.
         if wanted is not None:
             for t in wanted:
                 if t.grad_fn is None:
                     wanted[t] = grads.get(t)
             return [wanted[t] for t in targets]
+        # Never hand a caller's seed array to a leaf as its .grad.
+        handed = {id(g if not isinstance(g, Tensor) else g.data) for g in root_grads}
         for leaf, g in grads.items():
             if leaf.grad_fn is None and leaf.requires_grad:
-                g = g if isinstance(g, Tensor) else Tensor._wrap(g)
-                if g.dtype != leaf.dtype:
-                    g = g.astype(leaf.dtype)
-                leaf.grad = g if leaf.grad is None else leaf.grad + g
+                _accumulate(leaf, g, handed)
         return None
     finally:
         _state["grad_enabled"] = prev_mode
+
+
+def _accumulate(leaf: Tensor, g: Any, handed: set[int]) -> None:
+    """leaf.grad += g. Each leaf gets an array of its own (VJPs may pass one
+    gradient array, or views of it, to several inputs), writable, of its dtype."""
+    if not isinstance(g, Tensor):
+        if (type(g) is not np.ndarray or g.base is not None or id(g) in handed
+                or g.dtype != leaf.data.dtype or not g.flags.writeable):
+            g = np.array(g, dtype=leaf.data.dtype)
+        handed.add(id(g))
+        g = Tensor._wrap(g)
+    elif g.dtype != leaf.dtype:
+        g = g.astype(leaf.dtype)
+    leaf.grad = g if leaf.grad is None else leaf.grad + g

@@ -14,7 +14,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import primitives as P
-from .tensor import Tensor, _axis, _to_array
+from .engine import composite
+from .tensor import Tensor, _axis
 
 
 def as_tensor(x: Any) -> Tensor:
@@ -22,11 +23,25 @@ def as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _reduced_count(shape: tuple, axis: Any) -> int:
+def _axes(op: str, axis: Any, shape: tuple) -> tuple:
+    """`axis` (None, int or tuple) as a tuple of non-negative axes of `shape`."""
     if axis is None:
-        return math.prod(shape)
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    return math.prod(shape[a] for a in axes)
+        return tuple(range(len(shape)))
+    try:
+        return np.lib.array_utils.normalize_axis_tuple(_axis(axis), len(shape))
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{op}: bad axis {axis!r} for shape {shape}: {e}") from e
+
+
+def _reduced_count(op: str, shape: tuple, axis: Any) -> int:
+    return math.prod(shape[a] for a in _axes(op, axis, shape))
+
+
+def _negated(y: Any) -> Any:
+    """-y, keeping Python numbers as Python numbers (weak scalars keep float32)."""
+    if isinstance(y, (Tensor, int, float)):
+        return -y
+    return P.neg(np.asarray(y))
 
 
 # -- thin wrappers of primitives -------------------------------------------------
@@ -125,50 +140,57 @@ def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
 # -- composites ----------------------------------------------------------------------
 
 
+@composite
 def sub(x: Any, y: Any) -> Tensor:
     """x - y = x + (-y)."""
-    if not isinstance(y, Tensor):
-        return P.add.apply(x, P.neg(_to_array(y, None, "sub")))
-    return P.add.apply(x, P.neg.apply(y))
+    return P.add.apply(x, _negated(y))
 
 
+@composite
 def minimum(x: Any, y: Any) -> Tensor:
-    """Elementwise minimum: -maximum(-x, -y)."""
-    return -maximum(-as_tensor(x), -as_tensor(y))
+    """Elementwise minimum: -maximum(-x, -y); ties split the gradient in half."""
+    return -P.maximum.apply(-as_tensor(x), _negated(y))
 
 
+@composite
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Mean over `axis`: sum / count."""
     x = as_tensor(x)
-    axis = _axis(axis)
-    s = x.sum(axis, keepdims)
-    return s * (1.0 / _reduced_count(x.shape, axis))
+    n = _reduced_count("mean", x.shape, axis)
+    return x.sum(axis, keepdims) * (1.0 / n)
 
 
+@composite
 def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
     """Variance sum((x - mean)**2) / (N - ddof); population variance by default."""
     x = as_tensor(x)
-    axis = _axis(axis)
+    n = _reduced_count("var", x.shape, axis) - ddof
+    if n <= 0:
+        raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for shape {x.shape}, axis {axis}")
     d = x - x.mean(axis, keepdims=True)
-    return (d * d).sum(axis, keepdims) * (1.0 / (_reduced_count(x.shape, axis) - ddof))
+    return (d * d).sum(axis, keepdims) * (1.0 / n)
 
 
+@composite
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Minimum over `axis`: -max(-x)."""
     return -(-as_tensor(x)).max(axis, keepdims)
 
 
+@composite
 def sqrt(x: Any) -> Tensor:
     """x ** 0.5."""
     return as_tensor(x) ** 0.5
 
 
+@composite
 def relu(x: Any) -> Tensor:
     """max(x, 0), with gradient 0 at 0 (as PyTorch)."""
     x = as_tensor(x)
     return P.where.apply(x.data > 0, x, 0.0)
 
 
+@composite
 def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     """Limit values to [min, max]; gradient 1 strictly inside, 0 outside."""
     x = as_tensor(x)
@@ -193,6 +215,7 @@ def transpose(x: Any, *axes: Any) -> Tensor:
     return x.permute(axes)
 
 
+@composite
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge axes start_dim..end_dim into one (all of them by default)."""
     x = as_tensor(x)
@@ -204,6 +227,7 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return x.reshape(x.shape[:s] + (-1,) + x.shape[e + 1 :])
 
 
+@composite
 def squeeze(x: Any, axis: Any = None) -> Tensor:
     """Remove axes of length 1 (all of them, or those in `axis`)."""
     x = as_tensor(x)
@@ -214,6 +238,7 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
     return x.reshape(shape)
 
 
+@composite
 def unsqueeze(x: Any, axis: int) -> Tensor:
     """Insert an axis of length 1 at position `axis`."""
     x = as_tensor(x)
@@ -224,6 +249,7 @@ def unsqueeze(x: Any, axis: int) -> Tensor:
     return x.reshape(shape)
 
 
+@composite
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors of equal shape along a new axis."""
     tensors = [as_tensor(t) for t in tensors]
@@ -235,6 +261,16 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)
 
 
+def _shift(op: str, x: Tensor, axis: Any) -> np.ndarray:
+    """The maximum along `axis` (keepdims), as a constant; 0 where it is not finite."""
+    axes = _axes(op, axis, x.shape)
+    if x.size == 0:
+        raise ValueError(f"{op}: empty input of shape {x.shape}")
+    m = np.max(x.data, axis=axes, keepdims=True)
+    return np.where(np.isfinite(m), m, 0.0).astype(x.dtype, copy=False)
+
+
+@composite
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))) over `axis`, shifted by the maximum so it never overflows.
 
@@ -242,24 +278,25 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     does the gradient (which is softmax(x)).
     """
     x = as_tensor(x)
-    axis = _axis(axis)
-    m = np.max(x.data, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0).astype(x.dtype, copy=False)
+    axis = _axes("logsumexp", axis, x.shape)
+    m = _shift("logsumexp", x, axis)
     out = (x - m).exp().sum(axis, keepdims=True).log() + m
     if keepdims:
         return out
     return out.reshape(np.squeeze(m, axis=axis).shape)
 
 
+@composite
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
     """x - logsumexp(x) along `axis`: exact for logits of any size."""
     x = as_tensor(x)
+    _axes("log_softmax", axis, x.shape)
     return x - logsumexp(x, axis, keepdims=True)
 
 
+@composite
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """exp(x - max) / sum(exp(x - max)) along `axis`."""
     x = as_tensor(x)
-    m = np.max(x.data, axis=axis, keepdims=True)
-    e = (x - m).exp()
+    e = (x - _shift("softmax", x, axis)).exp()
     return e / e.sum(axis, keepdims=True)

@@ -17,6 +17,7 @@ Everything else in the library is composed from these.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -76,24 +77,30 @@ class Primitive:
 
     def apply(self, *args: Any, **params: Any) -> Tensor:
         """Run the forward on tensors' data; record a node if grad is needed."""
-        datas = []
-        needs_grad = False
-        for a in args:
+        datas = list(args)
+        needs = []
+        for i, a in enumerate(args):
             if isinstance(a, Tensor):
-                datas.append(a.data)
+                datas[i] = a.data
                 if a.requires_grad:
-                    needs_grad = True
-            else:
-                datas.append(a)
+                    needs.append(i)
         try:
             out = self.fwd(*datas, **params)
         except (ValueError, IndexError, TypeError) as e:
             raise _explain(self.name, e, datas, params) from e
-        t = Tensor._wrap(out)
-        if needs_grad and self.differentiable and _state["grad_enabled"]:
+        if type(out) is not np.ndarray:  # numpy returns scalars from 0-d results
+            out = np.asarray(out)
+        t = _new_tensor(Tensor)
+        t.data, t.grad, t.name = out, None, None
+        if needs and self.differentiable and _state["grad_enabled"]:
             t.requires_grad = True
-            t.grad_fn = Node(self, args, params, t.data)
+            t.grad_fn = Node(self, args, datas, needs, params, out)
+        else:
+            t.requires_grad, t.grad_fn = False, None
         return t
+
+
+_new_tensor = object.__new__
 
 
 class _ByPosition:
@@ -109,13 +116,21 @@ class _ByPosition:
 
 
 def _explain(name: str, err: Exception, datas: list, params: dict) -> Exception:
-    """Re-raise a numpy error with the operation's name and the input shapes."""
+    """A numpy error restated with the operation's name and the input shapes.
+
+    Inside a composite (a named scope such as "softmax" or "mean") the error
+    names the composite the user called, and the primitive in brackets.
+    """
+    names = [s for s in _state["scope"] if isinstance(s, str)]
+    op = f"{names[-1]} ({name})" if names else name
     shapes = " and ".join(str(np.shape(d)) for d in datas)
     extra = "".join(f", {k}={v!r}" for k, v in params.items() if k != "index")
-    msg = f"{name}: invalid input for shapes {shapes}{extra}: {err}"
-    if isinstance(err, np.exceptions.AxisError):
+    msg = f"{op}: invalid input for shapes {shapes}{extra}: {err}"
+    if isinstance(err, ValueError):  # AxisError is a ValueError too
         return ValueError(msg)
-    return type(err)(msg)
+    if isinstance(err, IndexError):
+        return IndexError(msg)
+    return TypeError(msg)
 
 
 # -- helpers used by VJPs (work on ndarrays and Tensors) -----------------------
@@ -132,28 +147,24 @@ def unbroadcast(g: Any, shape: tuple) -> Any:
     return g.sum(axis=axes).reshape(shape)
 
 
-def _shape(x: Any) -> tuple:
-    return np.shape(x) if not isinstance(x, Tensor) else x.shape
-
-
 # -- elementwise ------------------------------------------------------------------
 
 add = Primitive(
     "add", np.add,
-    (lambda g, ans, x, y: unbroadcast(g, _shape(x)),
-     lambda g, ans, x, y: unbroadcast(g, _shape(y))),
+    (lambda g, ans, x, y: unbroadcast(g, x.shape),
+     lambda g, ans, x, y: unbroadcast(g, y.shape)),
     doc="x + y with numpy broadcasting.",
 )
 mul = Primitive(
     "mul", np.multiply,
-    (lambda g, ans, x, y: unbroadcast(g * y, _shape(x)),
-     lambda g, ans, x, y: unbroadcast(g * x, _shape(y))),
+    (lambda g, ans, x, y: unbroadcast(g * y, x.shape),
+     lambda g, ans, x, y: unbroadcast(g * x, y.shape)),
     doc="x * y with numpy broadcasting.",
 )
 div = Primitive(
     "div", np.true_divide,
-    (lambda g, ans, x, y: unbroadcast(g / y, _shape(x)),
-     lambda g, ans, x, y: unbroadcast(-(g * x) / (y * y), _shape(y))),
+    (lambda g, ans, x, y: unbroadcast(g / y, x.shape),
+     lambda g, ans, x, y: unbroadcast(-(g * x) / (y * y), y.shape)),
     doc="x / y with numpy broadcasting.",
 )
 neg = Primitive("neg", np.negative, (lambda g, ans, x: -g,), doc="-x")
@@ -161,13 +172,15 @@ neg = Primitive("neg", np.negative, (lambda g, ans, x: -g,), doc="-x")
 
 def _safe_log(x: Any) -> Any:
     """log(x) where x > 0 and 0 elsewhere: d(x**y)/dy there is 0 or undefined."""
+    if isinstance(x, (int, float)):  # a Python base stays a weak scalar (keeps float32)
+        return math.log(x) if x > 0 else 0.0
     return where(x > 0, log(where(x > 0, x, 1.0)), 0.0)
 
 
 pow = Primitive(
     "pow", np.power,
-    (lambda g, ans, x, y: unbroadcast(g * y * x ** (y - 1), _shape(x)),
-     lambda g, ans, x, y: unbroadcast(g * ans * _safe_log(x), _shape(y))),
+    (lambda g, ans, x, y: unbroadcast(g * y * x ** (y - 1), x.shape),
+     lambda g, ans, x, y: unbroadcast(g * ans * _safe_log(x), y.shape)),
     uses_ans=True,
     doc="x ** y; the exponent may be a tensor (d/dy = x**y log x, taken as 0 where x <= 0).",
 )
@@ -204,22 +217,22 @@ abs = Primitive(
 )
 
 
-def _tie_share(x: Any, y: Any) -> Any:
-    """1 where x wins, 0.5 on a tie, 0 where y wins."""
-    return (x > y) + 0.5 * (x == y)
+def _winner_share(g: Any, x: Any, y: Any) -> Any:
+    """g where x wins, g/2 on a tie, 0 where y wins (in g's dtype)."""
+    return where(x > y, g, where(x == y, 0.5 * g, 0.0))
 
 
 maximum = Primitive(
     "maximum", np.maximum,
-    (lambda g, ans, x, y: unbroadcast(g * _tie_share(x, y), _shape(x)),
-     lambda g, ans, x, y: unbroadcast(g * _tie_share(y, x), _shape(y))),
+    (lambda g, ans, x, y: unbroadcast(_winner_share(g, x, y), x.shape),
+     lambda g, ans, x, y: unbroadcast(_winner_share(g, y, x), y.shape)),
     doc="Elementwise max; on ties each input receives half of the gradient.",
 )
 where = Primitive(
     "where", np.where,
     (None,
-     lambda g, ans, c, x, y: unbroadcast(where(c, g, 0.0), _shape(x)),
-     lambda g, ans, c, x, y: unbroadcast(where(c, 0.0, g), _shape(y))),
+     lambda g, ans, c, x, y: unbroadcast(where(c, g, 0.0), x.shape),
+     lambda g, ans, c, x, y: unbroadcast(where(c, 0.0, g), y.shape)),
     doc="where(condition, x, y): x where condition holds, else y (no gradient to condition).",
 )
 
@@ -243,27 +256,28 @@ def _keepdims_shape(shape: tuple, axis: Any) -> tuple:
 
 
 def _sum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    shape = _shape(x)
-    if not keepdims:
+    shape = x.shape
+    if not keepdims and axis is not None:  # a full reduction's 0-d g broadcasts as is
         g = g.reshape(_keepdims_shape(shape, axis))
     return broadcast_to(g, shape=shape)
 
 
 def _max_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    shape = _shape(x)
+    shape = x.shape
     if not keepdims:
         kshape = _keepdims_shape(shape, axis)
         g, ans = g.reshape(kshape), ans.reshape(kshape)
     winners = x == ans
-    return g * winners / winners.sum(axis=axis, keepdims=True)
+    # Divide on the reduced array, in g's dtype (an int count would upcast float32).
+    return g / winners.sum(axis=axis, keepdims=True).astype(g.dtype) * winners
 
 
 sum = Primitive(
-    "sum", lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+    "sum", lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims),
     (_sum_vjp,), doc="Sum over `axis` (int, tuple or None for all); `keepdims` as numpy.",
 )
 max = Primitive(
-    "max", lambda x, axis=None, keepdims=False: np.max(x, axis=axis, keepdims=keepdims),
+    "max", lambda x, axis=None, keepdims=False: np.maximum.reduce(x, axis=axis, keepdims=keepdims),
     (_max_vjp,), uses_ans=True,
     doc="""Maximum over `axis`. When several entries tie for the maximum the
     gradient is shared equally among them (each gets g / number of ties).""",
@@ -273,24 +287,24 @@ max = Primitive(
 
 
 def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
-    sa, sb = _shape(a), _shape(b)
+    sa, sb = a.shape, b.shape
     if len(sb) == 1:  # (..., n, k) @ (k,) -> (..., n)
-        ga = g.reshape(_shape(g) + (1,)) * b
+        ga = g.reshape(g.shape + (1,)) * b
     elif len(sa) == 1:  # (k,) @ (..., k, m) -> (..., m)
-        ga = matmul(b, g.reshape(_shape(g) + (1,))).reshape(_shape(g)[:-1] + (sa[0],))
+        ga = matmul(b, g.reshape(g.shape + (1,))).reshape(g.shape[:-1] + (sa[0],))
     else:
         ga = matmul(g, swapaxes(b))
     return unbroadcast(ga, sa)
 
 
 def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
-    sa, sb = _shape(a), _shape(b)
+    sa, sb = a.shape, b.shape
     if len(sa) == 1 and len(sb) == 1:
         gb = g * a
     elif len(sa) == 1:  # outer product of a with each row of g
-        gb = a.reshape((sa[0], 1)) * g.reshape(_shape(g)[:-1] + (1, sb[-1]))
+        gb = a.reshape((sa[0], 1)) * g.reshape(g.shape[:-1] + (1, sb[-1]))
     elif len(sb) == 1:
-        gb = matmul(swapaxes(a), g.reshape(_shape(g) + (1,))).reshape(sa[:-2] + (sb[0],))
+        gb = matmul(swapaxes(a), g.reshape(g.shape + (1,))).reshape(sa[:-2] + (sb[0],))
     else:
         gb = matmul(swapaxes(a), g)
     return unbroadcast(gb, sb)
@@ -305,7 +319,7 @@ matmul = Primitive(
 
 reshape = Primitive(
     "reshape", lambda x, shape: np.reshape(x, shape),
-    (lambda g, ans, x, shape: g.reshape(_shape(x)),), doc="Reshape to `shape` (one -1 allowed).",
+    (lambda g, ans, x, shape: g.reshape(x.shape),), doc="Reshape to `shape` (one -1 allowed).",
 )
 permute = Primitive(
     "permute", lambda x, axes: np.transpose(x, axes),
@@ -316,15 +330,26 @@ permute = Primitive(
 
 def swapaxes(x: Any, a: int = -1, b: int = -2) -> Any:
     """Swap two axes (a permute); works on arrays and tensors."""
-    axes = list(range(len(_shape(x))))
+    axes = list(range(len(x.shape)))
     axes[a], axes[b] = axes[b], axes[a]
     return permute(x, axes=tuple(axes))
 
 
+def _broadcast_to(x: Any, shape: tuple) -> np.ndarray:
+    # A writable copy rather than numpy's read-only view: the result is mostly
+    # a gradient, which ends up in .grad, and this is several times faster.
+    x = np.asarray(x)
+    if x.ndim > len(shape):
+        raise ValueError(f"cannot broadcast an array of shape {x.shape} to {shape}")
+    out = np.empty(shape, dtype=x.dtype)
+    out[...] = x
+    return out
+
+
 broadcast_to = Primitive(
-    "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
-    (lambda g, ans, x, shape: unbroadcast(g, _shape(x)),),
-    doc="Broadcast to `shape` (a read-only view, as numpy).",
+    "broadcast_to", _broadcast_to,
+    (lambda g, ans, x, shape: unbroadcast(g, x.shape),),
+    doc="Broadcast to `shape` by numpy's rules (returns a new array).",
 )
 
 
@@ -344,7 +369,7 @@ def _has_int_array(index: Any) -> bool:
 
 getitem = Primitive(
     "getitem", lambda x, index: x[index],
-    (lambda g, ans, x, index: scatter_add(g, index=index, shape=_shape(x)),),
+    (lambda g, ans, x, index: scatter_add(g, index=index, shape=x.shape),),
     doc="""x[index] with numpy's indexing: ints, slices (negative steps too), None,
     Ellipsis, integer arrays and boolean masks. Where an integer array repeats
     an index, the gradients of the repeats add up.""",
@@ -367,15 +392,15 @@ def _unpad_index(shape: tuple, pad_width: tuple) -> tuple:
 pad = Primitive(
     "pad", _pad,
     (lambda g, ans, x, pad_width, value=0.0:
-        getitem(g, index=_unpad_index(_shape(x), pad_width)),),
+        getitem(g, index=_unpad_index(x.shape, pad_width)),),
     doc="Constant padding; pad_width is ((before, after),) per axis (normalised by am.pad).",
 )
 
 
 def _concat_vjp(i: int, g: Any, ans: Any, *xs: Any, axis: int = 0) -> Any:
-    ax = axis % len(_shape(g))
-    start = int(np.sum([_shape(x)[ax] for x in xs[:i]], dtype=int))
-    index = (slice(None),) * ax + (slice(start, start + _shape(xs[i])[ax]),)
+    ax = axis % len(g.shape)
+    start = int(np.sum([x.shape[ax] for x in xs[:i]], dtype=int))
+    index = (slice(None),) * ax + (slice(start, start + xs[i].shape[ax]),)
     return getitem(g, index=index)
 
 
@@ -425,7 +450,7 @@ def _fold(
 unfold = Primitive(
     "unfold", _unfold,
     (lambda g, ans, x, kernel_size, stride, dilation: fold(
-        g, size=_shape(x)[-len(kernel_size):], kernel_size=kernel_size,
+        g, size=x.shape[-len(kernel_size):], kernel_size=kernel_size,
         stride=stride, dilation=dilation),),
     doc="""Sliding windows over the last k axes (k = len(kernel_size)).
 

@@ -307,8 +307,11 @@ class Tensor:
         return P.abs.apply(self)
 
     def astype(self, dtype: Any) -> "Tensor":
-        """Convert to `dtype` (differentiable between float types)."""
-        return P.astype.apply(self, dtype=np.dtype(dtype))
+        """Convert to `dtype`; differentiable between float types, a constant otherwise."""
+        dtype = np.dtype(dtype)
+        if dtype.kind not in "fc":
+            return Tensor._wrap(self.data.astype(dtype))
+        return P.astype.apply(self, dtype=dtype)
 
     def reshape(self, *shape: Any) -> "Tensor":
         """Reshape; accepts `reshape(2, 3)` or `reshape((2, 3))`."""
@@ -371,5 +374,8 @@ class Tensor:
         return F.logsumexp(self, axis, keepdims)
 
 
+from . import engine  # noqa: E402
 from . import functions as F  # noqa: E402  (these import Tensor)
 from . import primitives as P  # noqa: E402
+
+engine.Tensor = Tensor

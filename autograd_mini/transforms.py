@@ -15,20 +15,48 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import autograd
+from . import primitives as P
+from .engine import is_grad_enabled, topological_order
 from .functions import stack
 from .tensor import Tensor, _to_array, get_default_dtype
 
 
-def _leaf(x: Any) -> tuple[Tensor, bool]:
-    """(a tensor to differentiate with respect to, whether an outer transform tracks it)."""
+def _leaf(x: Any) -> Tensor:
+    """A fresh tensor to differentiate with respect to.
+
+    If `x` already requires grad (an outer transform differentiates through
+    it), the fresh tensor is a recorded alias of x: gradients taken with
+    respect to the alias see only this call's use of it, not other uses of x
+    closed over by `f`, while the outer transform still sees through it.
+    """
     if isinstance(x, Tensor) and x.requires_grad:
-        return x, True
+        return P.reshape.apply(x, shape=x.shape)
     arr = _to_array(x, None, "transform")
     if arr.dtype.kind != "f":
         arr = arr.astype(get_default_dtype())
     t = Tensor._wrap(arr)
     t.requires_grad = True
-    return t, False
+    return t
+
+
+def _nested(out: Tensor, own: list[Tensor]) -> bool:
+    """Does `out` depend on a tensor requiring grad other than our own leaves?
+
+    Then an outer computation differentiates through this one, and the
+    backward pass must be recorded (create_graph).
+    """
+    if not is_grad_enabled() or not out.requires_grad:
+        return False
+    own_set = set(own)
+    for t in topological_order([out]):
+        if t in own_set and t.grad_fn.prim is P.reshape:
+            return True  # an alias of an outer variable
+        node = t.grad_fn
+        for i in node.needs:
+            p = node.inputs[i]
+            if p.grad_fn is None and p not in own_set:
+                return True
+    return False
 
 
 def _argnums(argnums: int | Sequence[int], nargs: int) -> tuple[int, ...]:
@@ -66,13 +94,12 @@ def value_and_grad(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -
     def wrapped(*args: Any, **kwargs: Any) -> tuple[Tensor, Any]:
         nums = _argnums(argnums, len(args))
         args = list(args)
-        nested = False
         xs = []
         for n in nums:
-            args[n], tracked = _leaf(args[n])
-            nested = nested or tracked
+            args[n] = _leaf(args[n])
             xs.append(args[n])
         out = _scalar_output(f(*args, **kwargs), "grad")
+        nested = _nested(out, xs)
         gs = _grad_of(out, xs, nested)
         value = out if nested else out.detach()
         return value, (gs[0] if isinstance(argnums, int) else tuple(gs))
@@ -101,11 +128,11 @@ def jacobian(f: Callable[..., Tensor], argnums: int = 0) -> Callable:
     def wrapped(*args: Any, **kwargs: Any) -> Tensor:
         (n,) = _argnums(argnums, len(args))
         args = list(args)
-        x, nested = _leaf(args[n])
-        args[n] = x
+        x = args[n] = _leaf(args[n])
         out = f(*args, **kwargs)
         if not isinstance(out, Tensor):
             raise TypeError(f"jacobian: the function must return a Tensor, got {type(out).__name__}")
+        nested = _nested(out, [x])
         if not out.requires_grad:
             return Tensor._wrap(np.zeros(out.shape + x.shape, dtype=x.dtype))
         flat = out.reshape(-1)
@@ -130,9 +157,10 @@ def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
 
     Two reverse sweeps, never forming H: H v = d/dx <grad f(x), v>.
     """
-    x, nested = _leaf(x)
+    x = _leaf(x)
     v = _as_like(v, x, "hvp")
     out = _scalar_output(f(x), "hvp")
+    nested = _nested(out, [x])
     (g,) = _grad_of(out, [x], True)
     (hv,) = _grad_of((g * v).sum(), [x], nested)
     return (out if nested else out.detach()), hv
@@ -144,11 +172,12 @@ def jvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
     Built as the VJP of a VJP: with a dummy cotangent u, g(u) = J^T u is linear
     in u, and the VJP of g with cotangent v is J v.
     """
-    x, nested = _leaf(x)
+    x = _leaf(x)
     v = _as_like(v, x, "jvp")
     out = f(x)
     if not isinstance(out, Tensor):
         raise TypeError(f"jvp: the function must return a Tensor, got {type(out).__name__}")
+    nested = _nested(out, [x])
     if not out.requires_grad:
         return out, Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
     u = Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
