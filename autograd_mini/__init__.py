@@ -5,7 +5,9 @@
     (x * x).sum().backward()      # x.grad == [2., 4.]
 """
 
-from . import autograd
+from . import autograd, nn
+from . import data, optim
+from . import viz
 from .creation import (
     arange, eye, full, manual_seed, ones, ones_like, rand, randn, tensor, zeros, zeros_like,
 )
@@ -15,6 +17,8 @@ from .functions import (
     matmul, max, maximum, mean, min, minimum, pad, permute, relu, reshape, sigmoid, sin,
     softmax, sqrt, squeeze, stack, sum, tanh, transpose, unsqueeze, var, where,
 )
+from .gradcheck import check_graph, gradcheck, gradgradcheck, numerical_grad
+from .serialization import load, save
 from .tensor import Tensor, get_default_dtype, set_default_dtype
 from .transforms import grad, hessian, hvp, jacobian, jvp, value_and_grad
 

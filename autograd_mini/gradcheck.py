@@ -1,0 +1,676 @@
+"""Finite-difference checks of gradients, with reports that say what went wrong.
+
+    gradcheck(f, inputs)       d<u, f(x)>/dx by autodiff against central differences
+    gradgradcheck(f, inputs)   the same check of (x, u) -> d<u, f(x)>/dx (second order)
+    numerical_grad(f, inputs)  the central-difference gradient alone
+    check_graph(loss)          every recorded node's VJP against differences of its forward
+
+How a gradient is checked. With a random cotangent u (not all ones, so that
+errors cannot cancel across output elements) the scalar phi(x) = <u, f(x)> has
+gradient J^T u, which is what one reverse sweep returns. The numeric value of
+d phi / d x_i is the central difference
+
+    (phi(x + h e_i) - phi(x - h e_i)) / 2h,    h = eps * max(1, |x_i|),
+
+in float64 (floating inputs are promoted; float32 and float16 inputs warn),
+so the step follows the scale of each entry. An input of at most `full_limit`
+elements is checked element by element; a larger one along `n_directions`
+random directions d (entries N(0, 1) times max(1, |x_i|)), comparing <grad, d>
+with (phi(x + eps d) - phi(x - eps d)) / 2 eps. An element passes when
+|analytic - numeric| <= atol + rtol * |numeric|.
+
+Kinks. At a point where phi is not differentiable the one-sided differences
+(phi(x + h) - phi(x)) / h and (phi(x) - phi(x - h)) / h disagree by an amount
+that does not shrink with h (for a smooth phi the gap is h * phi'' and does).
+Exactly at a kink the central difference is the mean of the two one-sided
+derivatives, which is what this library's conventions give (abs'(0) = 0, ties
+of max/maximum share the gradient), so those points pass; relu'(0) = 0 is a
+one-sided choice and fails. Within a step of a kink the central difference
+mixes both sides and the check fails. Such a failure still fails, but the
+report says "kink" and gives both one-sided derivatives instead of blaming the
+gradient; move the point away from the kink.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import autograd
+from .creation import generator
+from .engine import Node, topological_order
+from .functions import concatenate
+from .tensor import Tensor
+
+__all__ = [
+    "GradcheckError", "GradcheckReport", "GraphReport", "NodeCheck",
+    "check_graph", "gradcheck", "gradgradcheck", "numerical_grad",
+]
+
+
+class GradcheckError(AssertionError):
+    """A gradient check failed; `.report` holds the details (`str(report)` reads well)."""
+
+    def __init__(self, report: "GradcheckReport | GraphReport") -> None:
+        super().__init__(str(report))
+        self.report = report
+
+
+@dataclass
+class GradcheckReport:
+    """Outcome of one check: where the worst failure is, and how bad the errors are.
+
+    The location (input_index, input_name, input_shape, then element or direction)
+    is that of the worst failure that is not a kink, or of the worst kink when all
+    failures are kinks; all None when the check passed. `element` is the index
+    tuple for an element-by-element check, `direction` the number of the random
+    direction for a projected one (then analytic and numeric are the directional
+    derivatives). `kink` is (left, right), the one-sided derivatives, when the
+    reported failure is a kink. max_abs_error and max_rel_error are the worst over
+    every comparison made (the relative one over values larger than atol).
+    """
+
+    ok: bool
+    what: str
+    eps: float
+    atol: float
+    rtol: float
+    seed: int
+    n_checked: int = 0
+    n_failed: int = 0
+    n_kinks: int = 0
+    max_abs_error: float = 0.0
+    max_rel_error: float = 0.0
+    input_index: int | None = None
+    input_name: str | None = None
+    input_shape: tuple | None = None
+    element: tuple | None = None
+    direction: int | None = None
+    analytic: float | None = None
+    numeric: float | None = None
+    kink: tuple[float, float] | None = None
+    note: str = ""
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        tail = (
+            f"  worst over {self.n_checked} comparisons: abs error {self.max_abs_error:.3g}, "
+            f"rel error {self.max_rel_error:.3g} ({self.n_failed} failed, {self.n_kinks} at kinks)\n"
+            f"  eps={self.eps:g} (step eps*max(1,|x|)), atol={self.atol:g}, "
+            f"rtol={self.rtol:g}, seed={self.seed}"
+        )
+        if self.ok:
+            return f"{self.what} passed\n{tail}"
+        where = f"{self.input_name} (shape {self.input_shape})"
+        if self.note:
+            return f"{self.what} failed for {where}: {self.note}\n{tail}"
+        at = (f"element {self.element}" if self.element is not None
+              else f"random direction {self.direction} (directional derivatives)")
+        err = abs(self.analytic - self.numeric)
+        values = (
+            f"  analytic {self.analytic: .10g}\n  numeric  {self.numeric: .10g}\n"
+            f"  |analytic - numeric| = {err:.3g}, allowed atol + rtol*|numeric| = "
+            f"{self.atol + self.rtol * abs(self.numeric):.3g}\n"
+        )
+        if self.kink is not None:
+            left, right = self.kink
+            return (
+                f"{self.what} failed at a kink, not necessarily a wrong gradient: {where}, {at}\n"
+                f"  left derivative {left:.6g} and right derivative {right:.6g} disagree: the "
+                f"function is not differentiable within a step of this point\n{values}"
+                f"  move the point away from the kink (from 0 for relu/abs, from ties for max)\n{tail}"
+            )
+        return f"{self.what} failed: wrong gradient for {where}, {at}\n{values}{tail}"
+
+
+# -- the comparison shared by every check ------------------------------------------
+
+
+@dataclass
+class _Tol:
+    eps: float
+    atol: float
+    rtol: float
+
+    def allowed(self, numeric: float) -> float:
+        return self.atol + self.rtol * abs(numeric)
+
+
+def _working_tol(eps: float, atol: float, rtol: float, dtype: np.dtype, who: str) -> _Tol:
+    """Step and tolerances for differences of values of `dtype` (the output's precision).
+
+    In float64 they are as given. A coarser output (the function casts down
+    inside) makes float64 steps drown in rounding, so the step becomes at least
+    cbrt(machine eps), the best step for central differences, and the
+    tolerances at least sqrt(machine eps).
+    """
+    if dtype.itemsize >= 8:
+        return _Tol(eps, atol, rtol)
+    fine = float(np.finfo(dtype).eps)
+    warnings.warn(
+        f"{who}: the output is {dtype} although inputs are promoted to float64; "
+        f"finite differences at that precision use eps >= {fine ** (1 / 3):.2g} and looser tolerances",
+        stacklevel=3,
+    )
+    return _Tol(max(eps, fine ** (1 / 3)), max(atol, fine ** 0.5), max(rtol, fine ** 0.5))
+
+
+def _line(phi: Callable[[], float], x: np.ndarray, d: np.ndarray) -> Callable[[float], float]:
+    """t -> phi with `x` moved (in place) to x0 + t d, restored afterwards."""
+    x0 = x.copy()
+
+    def at(t: float) -> float:
+        np.add(x0, t * d, out=x)
+        try:
+            return phi()
+        finally:
+            x[...] = x0
+
+    return at
+
+
+def _kink(line: Callable[[float], float], h: float, tol: _Tol) -> tuple[float, float] | None:
+    """(left, right) one-sided derivatives if the line has a kink within h of 0, else None.
+
+    For a smooth function the gap between the one-sided differences with step
+    s is s * phi'' (to third order): it halves when s halves. A kink at a
+    distance d < s leaves a gap of (1 - d/s) times the jump in slope, which
+    does not halve (it stays, or vanishes once s < d).
+    """
+    f0 = line(0.0)
+
+    def sides(s: float) -> tuple[float, float]:
+        return (f0 - line(-s)) / s, (line(s) - f0) / s
+
+    left, right = sides(h)
+    gaps = [abs(right - left)]
+    if not gaps[0] > 10 * tol.allowed(max(abs(left), abs(right))):
+        return None
+    for s in (h / 2, h / 4):
+        l, r = sides(s)
+        gaps.append(abs(r - l))
+    halving = all(1.5 * b < a < 2.7 * b for a, b in zip(gaps, gaps[1:]))
+    return None if halving else (left, right)
+
+
+@dataclass
+class _Miss:
+    """One failed comparison."""
+
+    position: int
+    where: tuple | int
+    analytic: float
+    numeric: float
+    excess: float  # |analytic - numeric| / allowed
+    kink: tuple[float, float] | None = None
+
+
+def _compare(
+    phi: Callable[[], float],
+    arrays: list,
+    positions: Sequence[int],
+    analytic: dict[int, Any],
+    names: Sequence[str],
+    tol: _Tol,
+    rng: np.random.Generator,
+    full_limit: int,
+    n_directions: int,
+    report: GradcheckReport,
+) -> GradcheckReport:
+    """Compare analytic gradients of phi with central differences; fill in `report`.
+
+    phi() reads arrays[p] for p in positions (float64 arrays, perturbed in place).
+    analytic[p] is the claimed gradient of phi with respect to arrays[p].
+    """
+    misses: list[_Miss] = []
+    lines: dict[tuple, tuple[Callable[[float], float], float]] = {}
+    for p in positions:
+        x = arrays[p]
+        a = np.asarray(analytic[p], dtype=np.float64)
+        if a.shape != x.shape:
+            report.ok = False
+            report.input_index, report.input_name, report.input_shape = p, names[p], x.shape
+            report.note = f"the analytic gradient has shape {a.shape}, the input has shape {x.shape}"
+            return report
+        if x.size <= full_limit:
+            probes = []
+            for idx in np.ndindex(x.shape):
+                d = np.zeros_like(x)
+                d[idx] = 1.0
+                probes.append((idx, d, tol.eps * max(1.0, abs(float(x[idx]))), float(a[idx])))
+        else:
+            probes = []
+            scale = np.maximum(1.0, np.abs(x))
+            for k in range(n_directions):
+                d = rng.standard_normal(x.shape) * scale
+                probes.append((k, d, tol.eps, float(np.vdot(a, d))))
+        for where, d, h, an in probes:
+            line = _line(phi, x, d)
+            num = (line(h) - line(-h)) / (2 * h)
+            err = abs(an - num)
+            report.n_checked += 1
+            report.max_abs_error = max(report.max_abs_error, err) if err == err else np.nan
+            big = max(abs(an), abs(num))
+            if big > tol.atol:
+                report.max_rel_error = max(report.max_rel_error, err / big)
+            if not err <= tol.allowed(num):  # NaN fails too
+                misses.append(_Miss(p, where, an, num, err / tol.allowed(num)))
+                lines[(p, where)] = (line, h)
+    for m in misses:
+        line, h = lines[(m.position, m.where)]
+        m.kink = _kink(line, h, tol)
+    report.n_failed = len(misses)
+    report.n_kinks = sum(m.kink is not None for m in misses)
+    report.ok = not misses
+    if misses:
+        wrong = [m for m in misses if m.kink is None] or misses
+        worst = max(wrong, key=lambda m: m.excess if m.excess == m.excess else np.inf)
+        p = worst.position
+        report.input_index, report.input_name, report.input_shape = p, names[p], arrays[p].shape
+        if isinstance(worst.where, tuple):
+            report.element = worst.where
+        else:
+            report.direction = worst.where
+        report.analytic, report.numeric, report.kink = worst.analytic, worst.numeric, worst.kink
+    return report
+
+
+def _verdict(report: Any, raise_exception: bool) -> bool:
+    if not report.ok and raise_exception:
+        raise GradcheckError(report)
+    return report.ok
+
+
+# -- inputs and functions ---------------------------------------------------------------
+
+
+def _prepare(inputs: Any, who: str, all_floats: bool = False) -> tuple[list[np.ndarray], list[bool], bool]:
+    """float64 copies of the floating inputs, which of them to differentiate, and
+    whether a single input (not a sequence) was given.
+
+    A floating ndarray or number is differentiated; a Tensor only if it requires
+    grad (or with `all_floats`, whenever it is floating). Integer and boolean
+    inputs pass through unchanged.
+    """
+    single = not isinstance(inputs, (tuple, list))
+    items = [inputs] if single else list(inputs)
+    arrays, checked, coarse = [], [], []
+    for i, item in enumerate(items):
+        arr = item.data if isinstance(item, Tensor) else np.asarray(item)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"{who}: input {i} has dtype {arr.dtype}; expected a real number type")
+        floating = arr.dtype.kind == "f"
+        if floating and arr.dtype.itemsize < 8:
+            coarse.append(f"input {i} is {arr.dtype}")
+        arrays.append(arr.astype(np.float64) if floating else arr.copy())
+        wanted = item.requires_grad if isinstance(item, Tensor) and not all_floats else floating
+        checked.append(bool(wanted))
+    if coarse:
+        warnings.warn(
+            f"{who}: {', '.join(coarse)}; promoted to float64, since finite differences "
+            "in lower precision are too inaccurate to check gradients",
+            stacklevel=3,
+        )
+    if not any(checked):
+        raise ValueError(
+            f"{who}: nothing to differentiate; pass floating ndarrays or tensors with requires_grad=True"
+        )
+    return arrays, checked, single
+
+
+def _output(f: Callable[..., Any], args: list, who: str, shape: tuple | None = None) -> Tensor:
+    out = f(*args)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{who}: f must return a Tensor, got {type(out).__name__}")
+    if out.dtype.kind != "f":
+        raise TypeError(f"{who}: f must return a floating tensor, got dtype {out.dtype}")
+    if shape is not None and out.shape != shape:
+        raise ValueError(f"{who}: f returned shape {out.shape} at a perturbed point, {shape} at the input")
+    return out
+
+
+def _wrap_all(arrays: list[np.ndarray], grad_flags: Sequence[bool] = ()) -> list[Tensor]:
+    ts = [Tensor._wrap(a) for a in arrays]
+    for t, flag in zip(ts, grad_flags):
+        t.requires_grad = bool(flag)
+    return ts
+
+
+def _check_function(
+    f: Callable[..., Tensor], arrays: list[np.ndarray], checked: list[bool], names: list[str],
+    what: str, eps: float, atol: float, rtol: float, seed: int | None,
+    full_limit: int, n_directions: int, rng: np.random.Generator | None = None,
+    inner_dtype: np.dtype | None = None,
+) -> GradcheckReport:
+    """gradcheck on prepared float64 arrays (shared by gradcheck and gradgradcheck).
+
+    inner_dtype: a precision f passes through inside (gradgradcheck: the dtype
+    of the differentiated function's output); the coarser of it and f's output
+    dtype sets the step and tolerances.
+    """
+    seed = _seed(seed)
+    rng = rng or np.random.default_rng(seed)
+    leaves = _wrap_all(arrays, checked)
+    out = _output(f, leaves, what)
+    u = rng.standard_normal(out.shape)
+    positions = [i for i, c in enumerate(checked) if c]
+    analytic: dict[int, Any] = {p: np.zeros_like(arrays[p]) for p in positions}
+    if out.requires_grad:
+        grads = autograd.grad(
+            out, [leaves[p] for p in positions],
+            grad_outputs=Tensor._wrap(u.astype(out.dtype)), allow_unused=True,
+        )
+        for p, g in zip(positions, grads):
+            if g is not None:
+                analytic[p] = g.data
+    dtype = out.dtype if inner_dtype is None or out.dtype.itemsize <= inner_dtype.itemsize else inner_dtype
+    tol = _working_tol(eps, atol, rtol, dtype, what)
+
+    def phi() -> float:
+        y = _output(f, _wrap_all(arrays), what, out.shape)
+        return float(np.vdot(u, y.data.astype(np.float64)))
+
+    report = GradcheckReport(True, what, tol.eps, tol.atol, tol.rtol, seed)
+    return _compare(phi, arrays, positions, analytic, names, tol, rng, full_limit, n_directions, report)
+
+
+def _seed(seed: int | None) -> int:
+    """The seed to use: as given, or drawn from the library generator (so am.manual_seed fixes it)."""
+    return int(generator().integers(2**31)) if seed is None else int(seed)
+
+
+# -- public checks ----------------------------------------------------------------------
+
+
+def gradcheck(
+    f: Callable[..., Tensor],
+    inputs: Any,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    *,
+    seed: int | None = None,
+    full_limit: int = 64,
+    n_directions: int = 3,
+) -> bool:
+    """Check the reverse-mode gradient of `f` at `inputs` against central differences.
+
+    f: takes one Tensor per input and returns a floating Tensor of any shape.
+    inputs: a Tensor, ndarray or number, or a tuple/list of them. Floating
+    ndarrays and tensors with requires_grad are checked (promoted to float64);
+    other tensors and integer arrays are passed through as constants.
+    What is compared is d<u, f(x)>/dx for a random cotangent u drawn from
+    `seed` (None: from the library generator, so am.manual_seed fixes it): every
+    element of inputs with at most `full_limit` elements, `n_directions` random
+    directional derivatives of larger ones (see the module docstring).
+    Returns True when everything agrees. Otherwise raises GradcheckError (an
+    AssertionError) whose `.report` (a GradcheckReport) names the input, the
+    element, the analytic and numeric values, the worst absolute and relative
+    errors, eps and seed, and says when the failure is at a kink; with
+    raise_exception=False it returns False instead.
+    """
+    arrays, checked, _ = _prepare(inputs, "gradcheck")
+    names = [f"input {i}" for i in range(len(arrays))]
+    report = _check_function(f, arrays, checked, names, "gradcheck", eps, atol, rtol, seed,
+                             full_limit, n_directions)
+    return _verdict(report, raise_exception)
+
+
+def gradgradcheck(
+    f: Callable[..., Tensor],
+    inputs: Any,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    *,
+    seed: int | None = None,
+    full_limit: int = 64,
+    n_directions: int = 3,
+) -> bool:
+    """Check second derivatives: gradcheck of g(x, u) = d<u, f(x)>/dx.
+
+    With a random first cotangent u (the shape of f's output), g returns the
+    gradients of <u, f(x)> with respect to the checked inputs, flattened and
+    joined, computed with create_graph=True. Checking g with respect to x tests
+    the Hessian-vector products of f; with respect to u it tests the
+    Jacobian-vector products (forward mode). Arguments and report as in
+    gradcheck; the report calls the extra input "cotangent u".
+    """
+    arrays, checked, _ = _prepare(inputs, "gradgradcheck")
+    seed = _seed(seed)
+    rng = np.random.default_rng(seed)
+    out = _output(f, _wrap_all(arrays), "gradgradcheck")
+    u = rng.standard_normal(out.shape)
+    positions = [i for i, c in enumerate(checked) if c]
+
+    def g(*args: Tensor) -> Tensor:
+        xs, ut = list(args[:-1]), args[-1]
+        for p in positions:  # the inner derivative needs x to require grad, also at perturbed points
+            if not xs[p].requires_grad:
+                xs[p] = Tensor._wrap(xs[p].data)
+                xs[p].requires_grad = True
+        y = _output(f, xs, "gradgradcheck", out.shape)
+        flat = sum(xs[p].size for p in positions)
+        if not y.requires_grad:
+            return Tensor._wrap(np.zeros(flat))
+        grads = autograd.grad(y, [xs[p] for p in positions], grad_outputs=ut.astype(y.dtype),
+                              create_graph=True, allow_unused=True)
+        parts = [gr.reshape(-1) if gr is not None else Tensor._wrap(np.zeros(xs[p].size))
+                 for p, gr in zip(positions, grads)]
+        return concatenate(parts)
+
+    names = [f"input {i}" for i in range(len(arrays))] + ["cotangent u"]
+    report = _check_function(g, arrays + [u], checked + [True], names, "gradgradcheck", eps, atol,
+                             rtol, seed, full_limit, n_directions, rng, out.dtype)
+    return _verdict(report, raise_exception)
+
+
+def numerical_grad(f: Callable[..., Tensor], inputs: Any, eps: float = 1e-6) -> Any:
+    """Central-difference gradient of s = sum(f(*inputs)) with respect to each floating input.
+
+    For a single-element f that is df/dx; for a larger output it is the
+    gradient of the sum of its elements. Computed in float64 element by
+    element with step eps * max(1, |x_i|) (2 evaluations of f per element).
+    Returns a float64 ndarray shaped like the input when `inputs` is a single
+    Tensor/ndarray/number, else a tuple with one entry per input (None for
+    integer and boolean inputs). Tensors are differentiated whether or not
+    they require grad.
+    """
+    arrays, floating, single = _prepare(inputs, "numerical_grad", all_floats=True)
+
+    def phi() -> float:
+        return float(np.sum(_output(f, _wrap_all(arrays), "numerical_grad").data, dtype=np.float64))
+
+    grads: list[np.ndarray | None] = []
+    for x, fl in zip(arrays, floating):
+        if not fl:
+            grads.append(None)
+            continue
+        gx = np.empty_like(x)
+        for idx in np.ndindex(x.shape):
+            d = np.zeros_like(x)
+            d[idx] = 1.0
+            h = eps * max(1.0, abs(float(x[idx])))
+            line = _line(phi, x, d)
+            gx[idx] = (line(h) - line(-h)) / (2 * h)
+        grads.append(gx)
+    return grads[0] if single else tuple(grads)
+
+
+# -- auditing a recorded graph node by node ---------------------------------------------
+
+
+@dataclass
+class NodeCheck:
+    """The check of one node's VJPs: `error` is the worst |analytic - numeric| over its
+    differentiated inputs (NaN when skipped), `report` the details (None when skipped)."""
+
+    index: int
+    node: Node
+    op: str
+    scope: tuple
+    input_shapes: tuple
+    ok: bool
+    error: float
+    report: GradcheckReport | None
+    note: str = ""
+
+    def describe(self) -> str:
+        shapes = ", ".join(str(s) for s in self.input_shapes)
+        scope = f" in {'/'.join(self.scope)}" if self.scope else ""
+        return f"node {self.index} '{self.op}'{scope} (inputs {shapes})"
+
+
+@dataclass
+class GraphReport:
+    """Result of check_graph: one NodeCheck per node in forward order (inputs first).
+
+    errors maps each Node to its worst absolute error (for colouring drawings);
+    first_failure is the earliest node in forward order whose VJP disagrees with
+    finite differences, None when all agree.
+    """
+
+    nodes: list[NodeCheck] = field(default_factory=list)
+    errors: dict[Node, float] = field(default_factory=dict)
+    first_failure: Node | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_failure is None
+
+    @property
+    def failed(self) -> list[NodeCheck]:
+        return [c for c in self.nodes if not c.ok]
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        lines = []
+        if self.ok:
+            lines.append(f"check_graph: all {len(self.nodes)} nodes agree with finite differences")
+        else:
+            first = self.failed[0]
+            lines.append(
+                f"check_graph: {len(self.failed)} of {len(self.nodes)} nodes have a wrong VJP; "
+                f"the first is {first.describe()}, error {first.error:.3g}"
+            )
+            lines.append("  " + str(first.report).replace("\n", "\n  "))
+        for c in self.nodes:
+            status = "ok" if c.ok else "FAILED"
+            if c.report is None:
+                status = f"skipped ({c.note})"
+            lines.append(f"  {c.describe()}: max error {c.error:.3g} {status}")
+        return "\n".join(lines)
+
+
+def _node_array(x: Any) -> Any:
+    """A float64 copy of a node input's value (integer and boolean values unchanged)."""
+    arr = x.data if isinstance(x, Tensor) else x
+    if isinstance(arr, (np.ndarray, np.generic)) and arr.dtype.kind == "f":
+        return arr.astype(np.float64)
+    return arr.copy() if isinstance(arr, np.ndarray) else arr
+
+
+def _check_node(
+    index: int, node: Node, tol: _Tol, seed: int, rng: np.random.Generator,
+    full_limit: int, n_directions: int,
+) -> NodeCheck:
+    """Check each VJP of `node` on its saved inputs against differences of its forward."""
+    prim, params, inputs = node.prim, node.params, node.inputs
+    shapes = tuple(np.shape(x.data if isinstance(x, Tensor) else x) for x in inputs)
+    arrays = [_node_array(x) for x in inputs]
+    positions = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    names = [f"input {i}" for i in range(len(inputs))]
+    what = f"check_graph: node {index} '{prim.name}'"
+
+    def result(report: GradcheckReport | None, note: str = "") -> NodeCheck:
+        error = np.nan if report is None else report.max_abs_error
+        if report is not None and report.note:
+            error = np.inf
+        ok = report is None or report.ok
+        return NodeCheck(index, node, prim.name, node.scope, shapes, ok, error, report, note)
+
+    ans = np.asarray(prim.fwd(*arrays, **params))
+    if ans.dtype.kind != "f":
+        return result(None, f"output dtype {ans.dtype} carries no gradient")
+    tol = _working_tol(tol.eps, tol.atol, tol.rtol, ans.dtype, "check_graph")
+    g = rng.standard_normal(ans.shape).astype(ans.dtype)
+    report = GradcheckReport(True, what, tol.eps, tol.atol, tol.rtol, seed)
+    analytic: dict[int, Any] = {}
+    for p in positions:
+        vjp = prim.vjps[p]
+        try:
+            if vjp is None:
+                raise RuntimeError("the primitive declares no VJP for this input, yet it requires grad")
+            analytic[p] = np.asarray(vjp(g, ans, *arrays, **params))
+        except Exception as e:  # a VJP that crashes is a wrong VJP: report it as this node's failure
+            report.ok = False
+            report.input_index, report.input_name, report.input_shape = p, names[p], shapes[p]
+            report.note = f"the VJP raised {type(e).__name__}: {e}"
+            return result(report)
+
+    g64 = g.astype(np.float64)
+
+    def phi() -> float:
+        return float(np.vdot(g64, np.asarray(prim.fwd(*arrays, **params), dtype=np.float64)))
+
+    report = _compare(phi, arrays, positions, analytic, names, tol, rng, full_limit, n_directions, report)
+    return result(report)
+
+
+def check_graph(
+    loss: Tensor,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    *,
+    seed: int | None = None,
+    full_limit: int = 64,
+    n_directions: int = 3,
+) -> GraphReport:
+    """Audit the graph recorded behind `loss`: each node's VJPs in isolation.
+
+    For every node (an iterative walk, any depth) the forward is re-run in
+    float64 on the node's saved inputs and params, and each VJP for an input
+    that requires grad, vjp_i(g, ans, *inputs, **params) with a random
+    cotangent g, is compared with central differences of <g, fwd(...)> as in
+    gradcheck. The graph must still hold its saved arrays: audit before
+    backward, or after backward(retain_graph=True); a released graph raises
+    RuntimeError. Returns a GraphReport; if a node fails, raises GradcheckError
+    naming the first wrong node in forward order (op name, scope, input shapes,
+    error), or with raise_exception=False returns the report (falsy).
+    """
+    if not isinstance(loss, Tensor):
+        raise TypeError(f"check_graph: expected a Tensor, got {type(loss).__name__}")
+    if loss.grad_fn is None:
+        raise ValueError("check_graph: the tensor has no recorded graph (grad_fn is None); "
+                         "compute it from tensors with requires_grad=True")
+    try:
+        order = topological_order([loss])
+    except RuntimeError:
+        raise RuntimeError(
+            "check_graph: the graph's saved arrays were freed by backward(); audit before "
+            "backward or call backward(retain_graph=True)"
+        ) from None
+    seed = _seed(seed)
+    rng = np.random.default_rng(seed)
+    tol = _Tol(eps, atol, rtol)
+    report = GraphReport()
+    for k, t in enumerate(reversed(order)):  # forward order: every node after its inputs
+        check = _check_node(k, t.grad_fn, tol, seed, rng, full_limit, n_directions)
+        report.nodes.append(check)
+        report.errors[check.node] = check.error
+        if not check.ok and report.first_failure is None:
+            report.first_failure = check.node
+    if not report.ok and raise_exception:
+        raise GradcheckError(report)
+    return report

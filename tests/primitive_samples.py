@@ -1,0 +1,447 @@
+"""Sample descriptions for every primitive of the table, for the generic tests.
+
+SAMPLES maps each primitive's name to a hypothesis strategy of `Case`s: the
+inputs (values inside the primitive's domain: log's x > 0, denominators away
+from 0, no ties for max/maximum, no zeros for abs), the parameters (axis and
+keepdims, index kinds for getitem, kernel/stride/dilation for unfold and fold,
+pad widths, matmul's 1-D/2-D/batched cases), which inputs are differentiated,
+and the forward value numpy gives (computed independently of the primitive's
+own forward wherever that is more than a one-line numpy call).
+
+Values come from a numpy generator seeded by hypothesis; shapes, axes and
+indices are drawn by hypothesis directly. tests/test_primitives.py fails when
+a registered primitive has no entry here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+
+@dataclass
+class Case:
+    """prim(*args, **params) should equal `expected`; args at positions `diff` are
+    the floating inputs to differentiate (the others are constants)."""
+
+    args: tuple
+    params: dict = field(default_factory=dict)
+    expected: Any = None
+    diff: tuple = (0,)
+
+    def __post_init__(self) -> None:
+        # numpy returns scalars for 0-d draws; the primitives are fed arrays.
+        self.args = tuple(np.asarray(a) if isinstance(a, np.generic) else a for a in self.args)
+
+    def __repr__(self) -> str:  # what hypothesis prints for a falsifying example
+        shapes = [np.shape(a) for a in self.args]
+        return f"Case(shapes={shapes}, params={self.params!r}, diff={self.diff}, args={self.args!r})"
+
+
+seeds = st.integers(0, 2**32 - 1)
+shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3)
+nonscalar_shapes = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
+pairs = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3)
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def _away_from_zero(rng: np.random.Generator, shape: tuple, low: float = 0.3, high: float = 2.0) -> np.ndarray:
+    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(low, high, size=shape)
+
+
+def _distinct(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """Values at least 0.15 apart from each other (no ties for max)."""
+    n = int(np.prod(shape))
+    grid = (rng.permutation(n) - n / 2) * 0.25
+    return (grid + rng.uniform(-0.05, 0.05, n)).reshape(shape)
+
+
+# -- elementwise -------------------------------------------------------------------
+
+
+def _unary(ref: Callable, low: float, high: float) -> st.SearchStrategy:
+    @st.composite
+    def draw(draw: Any) -> Case:
+        x = _rng(draw(seeds)).uniform(low, high, draw(shapes))
+        return Case((x,), expected=ref(x))
+
+    return draw()
+
+
+@st.composite
+def _abs(draw: Any) -> Case:
+    x = _away_from_zero(_rng(draw(seeds)), draw(shapes))
+    return Case((x,), expected=np.where(x < 0, -x, x))
+
+
+@st.composite
+def _sign(draw: Any) -> Case:
+    x = _rng(draw(seeds)).integers(-2, 3, draw(shapes)).astype(float)  # zeros included
+    return Case((x,), expected=(x > 0).astype(float) - (x < 0))
+
+
+def _binary(ref: Callable, make_y: Callable | None = None, low: float = -2.0,
+            high: float = 2.0) -> st.SearchStrategy:
+    """Broadcasting pairs (x, y), both differentiated."""
+
+    @st.composite
+    def draw(draw: Any) -> Case:
+        sx, sy = draw(pairs).input_shapes
+        rng = _rng(draw(seeds))
+        x = rng.uniform(low, high, sx)
+        y = make_y(rng, sy) if make_y else rng.uniform(low, high, sy)
+        return Case((x, y), expected=ref(x, y), diff=(0, 1))
+
+    return draw()
+
+
+@st.composite
+def _pow(draw: Any) -> Case:
+    """x > 0 with a tensor exponent, or any nonzero x with a constant integer exponent."""
+    sx, sy = draw(pairs).input_shapes
+    rng = _rng(draw(seeds))
+    if draw(st.booleans()):
+        x, y = rng.uniform(0.5, 2.0, sx), rng.uniform(-2.0, 2.0, sy)
+        return Case((x, y), expected=np.exp(y * np.log(x)), diff=(0, 1))
+    x = _away_from_zero(rng, sx, 0.5, 2.0)
+    n = draw(st.sampled_from([2, 3, -1]))
+    expected = {2: x * x, 3: x * x * x, -1: 1.0 / x}[n]
+    return Case((x, n), expected=expected, diff=(0,))
+
+
+@st.composite
+def _maximum(draw: Any) -> Case:
+    """x on the grid 0.6 k, y on 0.6 k + 0.3 (plus small noise): never within 0.2 of each other."""
+    sx, sy = draw(pairs).input_shapes
+    rng = _rng(draw(seeds))
+    x = rng.integers(-3, 4, sx) * 0.6 + rng.uniform(-0.05, 0.05, sx)
+    y = rng.integers(-3, 4, sy) * 0.6 + 0.3 + rng.uniform(-0.05, 0.05, sy)
+    if draw(st.booleans()):
+        x, y = y, x
+    xb, yb = np.broadcast_arrays(x, y)
+    return Case((x, y), expected=np.where(xb > yb, xb, yb), diff=(0, 1))
+
+
+@st.composite
+def _where(draw: Any) -> Case:
+    sc, sx, sy = draw(hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=3, max_side=3)).input_shapes
+    rng = _rng(draw(seeds))
+    c = rng.random(sc) < 0.5
+    x, y = rng.uniform(-2, 2, sx), rng.uniform(-2, 2, sy)
+    cb, xb, yb = np.broadcast_arrays(c, x, y)
+    expected = xb * cb + yb * ~cb
+    return Case((c, x, y), expected=expected, diff=(1, 2))
+
+
+def _comparison(ref: Callable) -> st.SearchStrategy:
+    @st.composite
+    def draw(draw: Any) -> Case:
+        sx, sy = draw(pairs).input_shapes
+        rng = _rng(draw(seeds))
+        # Small integers as floats, so that equal pairs (ties) occur.
+        x, y = rng.integers(-2, 3, sx).astype(float), rng.integers(-2, 3, sy).astype(float)
+        return Case((x, y), expected=ref(x, y), diff=(0, 1))
+
+    return draw()
+
+
+# -- reductions --------------------------------------------------------------------
+
+
+@st.composite
+def _axis(draw: Any, ndim: int) -> Any:
+    """None, an int (maybe negative), or a tuple of distinct axes (maybe empty)."""
+    if ndim == 0:
+        return draw(st.sampled_from([None, ()]))
+    kind = draw(st.sampled_from(["none", "int", "tuple"]))
+    if kind == "none":
+        return None
+    if kind == "int":
+        return draw(st.integers(-ndim, ndim - 1))
+    axes = draw(st.lists(st.integers(0, ndim - 1), unique=True, max_size=ndim))
+    return tuple(a - ndim if draw(st.booleans()) else a for a in axes)
+
+
+def _reduction(values: Callable, ref: Callable) -> st.SearchStrategy:
+    @st.composite
+    def draw(draw: Any) -> Case:
+        shape = draw(shapes)
+        axis = draw(_axis(len(shape)))
+        keepdims = draw(st.booleans())
+        x = values(_rng(draw(seeds)), shape)
+        return Case((x,), {"axis": axis, "keepdims": keepdims},
+                    expected=ref(x, axis=axis, keepdims=keepdims))
+
+    return draw()
+
+
+def _sum_ref(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def _max_ref(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
+    return np.amax(x, axis=axis, keepdims=keepdims)
+
+
+# -- matmul ------------------------------------------------------------------------
+
+
+@st.composite
+def _matmul(draw: Any) -> Case:
+    kind = draw(st.sampled_from(["1d@1d", "1d@2d", "2d@1d", "2d@2d", "batched", "1d@batched", "batched@1d"]))
+    n, k, m = (draw(st.integers(1, 3)) for _ in range(3))
+    ba, bb = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=1, max_dims=2, max_side=3)).input_shapes
+    sa, sb = {
+        "1d@1d": ((k,), (k,)), "1d@2d": ((k,), (k, m)), "2d@1d": ((n, k), (k,)),
+        "2d@2d": ((n, k), (k, m)), "batched": (ba + (n, k), bb + (k, m)),
+        "1d@batched": ((k,), bb + (k, m)), "batched@1d": (ba + (n, k), (k,)),
+    }[kind]
+    rng = _rng(draw(seeds))
+    a, b = rng.uniform(-2, 2, sa), rng.uniform(-2, 2, sb)
+    return Case((a, b), expected=np.matmul(a, b), diff=(0, 1))
+
+
+# -- shapes ------------------------------------------------------------------------
+
+
+@st.composite
+def _reshape(draw: Any) -> Case:
+    shape = draw(shapes)
+    size = int(np.prod(shape))
+    divisors = [d for d in range(1, size + 1) if size % d == 0]
+    d = draw(st.sampled_from(divisors))
+    target = draw(st.sampled_from([(size,), (-1,), shape[::-1], (1,) + shape, (d, size // d), (d, -1)]))
+    x = _rng(draw(seeds)).uniform(-2, 2, shape)
+    expected = x.ravel().reshape(target)
+    return Case((x,), {"shape": target}, expected=expected)
+
+
+@st.composite
+def _permute(draw: Any) -> Case:
+    shape = draw(shapes)
+    axes = tuple(draw(st.permutations(range(len(shape)))))
+    x = _rng(draw(seeds)).uniform(-2, 2, shape)
+    expected = np.empty(tuple(shape[a] for a in axes))
+    for idx in np.ndindex(expected.shape):
+        src = [0] * len(shape)
+        for i, a in enumerate(axes):
+            src[a] = idx[i]
+        expected[idx] = x[tuple(src)]
+    return Case((x,), {"axes": axes}, expected=expected)
+
+
+@st.composite
+def _broadcast_to(draw: Any) -> Case:
+    target = draw(shapes)
+    keep = draw(st.integers(0, len(target)))
+    shape = tuple(1 if draw(st.booleans()) else n for n in target[len(target) - keep:])
+    x = _rng(draw(seeds)).uniform(-2, 2, shape)
+    return Case((x,), {"shape": target}, expected=np.broadcast_to(x, target))
+
+
+@st.composite
+def _astype(draw: Any) -> Case:
+    dtype = np.dtype(draw(st.sampled_from([np.float64, np.float32])))
+    x = _rng(draw(seeds)).uniform(-2, 2, draw(shapes))
+    return Case((x,), {"dtype": dtype}, expected=np.asarray(x, dtype=dtype))
+
+
+# -- indexing ----------------------------------------------------------------------
+
+INDEX_KINDS = ("int", "slice", "newaxis_ellipsis", "int_array", "int_arrays", "mask", "mixed")
+
+
+@st.composite
+def _slice(draw: Any, n: int) -> slice:
+    """Any slice of an axis of length n: negative steps, out-of-range bounds."""
+    bound = st.none() | st.integers(-n - 1, n + 1)
+    return slice(draw(bound), draw(bound), draw(st.sampled_from([None, 1, 2, 3, -1, -2, -3])))
+
+
+@st.composite
+def _int_array(draw: Any, n: int) -> np.ndarray:
+    """Indices into an axis of length n (negative ones too), with at least one repeat."""
+    idx = draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=4))
+    idx.append(idx[0])
+    arr = np.array(idx)
+    if len(arr) % 2 == 0 and draw(st.booleans()):
+        arr = arr.reshape(2, -1)  # a 2-D index array
+    return arr
+
+
+@st.composite
+def index_for(draw: Any, shape: tuple) -> Any:
+    """A numpy index of one of INDEX_KINDS for an array of `shape` (ndim >= 1)."""
+    ndim = len(shape)
+    kind = draw(st.sampled_from(INDEX_KINDS if ndim >= 2 else INDEX_KINDS[:4] + ("mask",)))
+    if kind == "int":
+        k = draw(st.integers(1, ndim))
+        return tuple(draw(st.integers(-n, n - 1)) for n in shape[:k])
+    if kind == "slice":
+        k = draw(st.integers(1, ndim))
+        return tuple(draw(_slice(n)) for n in shape[:k])
+    if kind == "newaxis_ellipsis":
+        return draw(st.sampled_from([
+            (None,), (Ellipsis, None), (None, Ellipsis, slice(None, None, -1)),
+            (Ellipsis, slice(None, None, -2)), (slice(None, None, -1), None), (Ellipsis, 0),
+        ]))
+    if kind == "int_array":
+        axis = draw(st.integers(0, ndim - 1))
+        return (slice(None),) * axis + (draw(_int_array(shape[axis])),)
+    if kind == "int_arrays":
+        a, b = draw(_int_array(shape[0])).ravel(), draw(_int_array(shape[1])).ravel()
+        if draw(st.booleans()):
+            return a[:, None], b[None, :]  # broadcast to a grid
+        m = min(len(a), len(b))
+        return a[:m], b[:m]
+    if kind == "mask":
+        k = draw(st.integers(1, ndim))
+        return draw(hnp.arrays(bool, shape[:k]))
+    # mixed: an integer array next to a reversed slice
+    return draw(_int_array(shape[0])), slice(None, None, -1)
+
+
+def _flat_positions(shape: tuple, index: Any) -> np.ndarray:
+    """For each element of x[index], its flat position in x (the reference for indexing)."""
+    return np.arange(int(np.prod(shape))).reshape(shape)[index]
+
+
+@st.composite
+def _getitem(draw: Any) -> Case:
+    shape = draw(nonscalar_shapes)
+    index = draw(index_for(shape))
+    x = _rng(draw(seeds)).uniform(-2, 2, shape)
+    return Case((x,), {"index": index}, expected=x.ravel()[_flat_positions(shape, index)])
+
+
+@st.composite
+def _scatter_add(draw: Any) -> Case:
+    shape = draw(nonscalar_shapes)
+    index = draw(index_for(shape))
+    pos = _flat_positions(shape, index)
+    u = _rng(draw(seeds)).uniform(-2, 2, np.shape(pos))
+    expected = np.zeros(int(np.prod(shape)))
+    for p, v in zip(np.ravel(pos), np.ravel(u)):
+        expected[p] += v  # repeated positions accumulate
+    return Case((u,), {"index": index, "shape": shape}, expected=expected.reshape(shape))
+
+
+# -- padding, joining, sliding windows --------------------------------------------------
+
+
+@st.composite
+def _pad(draw: Any) -> Case:
+    shape = draw(nonscalar_shapes)
+    widths = tuple((draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in shape)
+    value = draw(st.sampled_from([0.0, -1.5]))
+    x = _rng(draw(seeds)).uniform(-2, 2, shape)
+    expected = np.full(tuple(n + lo + hi for n, (lo, hi) in zip(shape, widths)), value)
+    expected[tuple(slice(lo, lo + n) for n, (lo, _) in zip(shape, widths))] = x
+    return Case((x,), {"pad_width": widths, "value": value}, expected=expected)
+
+
+@st.composite
+def _concatenate(draw: Any) -> Case:
+    base = draw(nonscalar_shapes)
+    axis = draw(st.integers(-len(base), len(base) - 1))
+    count = draw(st.integers(1, 3))
+    rng = _rng(draw(seeds))
+    xs = []
+    for _ in range(count):
+        s = list(base)
+        s[axis] = draw(st.integers(1, 3))
+        xs.append(rng.uniform(-2, 2, tuple(s)))
+    return Case(tuple(xs), {"axis": axis}, expected=np.concatenate(xs, axis=axis),
+                diff=tuple(range(count)))
+
+
+@st.composite
+def _window(draw: Any) -> tuple:
+    """(lead shape, spatial sizes, output sizes, kernel_size, stride, dilation) for 1 or 2 axes."""
+    k = draw(st.integers(1, 2))
+    lead = draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=2))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(k))
+    stride = tuple(draw(st.integers(1, 3)) for _ in range(k))
+    dilation = tuple(draw(st.integers(1, 2)) for _ in range(k))
+    sizes = tuple(d * (kk - 1) + 1 + draw(st.integers(0, 3)) for kk, d in zip(kernel, dilation))
+    outs = tuple((n - d * (kk - 1) - 1) // s + 1 for n, kk, s, d in zip(sizes, kernel, stride, dilation))
+    return lead, sizes, outs, kernel, stride, dilation
+
+
+def _window_pairs(outs: tuple, kernel: tuple, stride: tuple, dilation: tuple):
+    """(output position + kernel offset, source position) for every window entry."""
+    for o in np.ndindex(outs):
+        for w in np.ndindex(kernel):
+            src = tuple(oi * s + wi * d for oi, wi, s, d in zip(o, w, stride, dilation))
+            yield o + w, src
+
+
+@st.composite
+def _unfold(draw: Any) -> Case:
+    lead, sizes, outs, kernel, stride, dilation = draw(_window())
+    x = _rng(draw(seeds)).uniform(-2, 2, lead + sizes)
+    expected = np.empty(lead + outs + kernel)
+    for dst, src in _window_pairs(outs, kernel, stride, dilation):
+        expected[(Ellipsis,) + dst] = x[(Ellipsis,) + src]
+    params = {"kernel_size": kernel, "stride": stride, "dilation": dilation}
+    return Case((x,), params, expected=expected)
+
+
+@st.composite
+def _fold(draw: Any) -> Case:
+    lead, sizes, outs, kernel, stride, dilation = draw(_window())
+    u = _rng(draw(seeds)).uniform(-2, 2, lead + outs + kernel)
+    expected = np.zeros(lead + sizes)
+    for src, dst in _window_pairs(outs, kernel, stride, dilation):
+        expected[(Ellipsis,) + dst] += u[(Ellipsis,) + src]
+    params = {"size": sizes, "kernel_size": kernel, "stride": stride, "dilation": dilation}
+    return Case((u,), params, expected=expected)
+
+
+def _denominator(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    return _away_from_zero(rng, shape, 0.5, 2.0)
+
+
+SAMPLES: dict[str, st.SearchStrategy] = {
+    "add": _binary(lambda x, y: x + y),
+    "mul": _binary(lambda x, y: x * y),
+    "div": _binary(lambda x, y: x / y, _denominator),
+    "neg": _unary(lambda x: 0.0 - x, -2, 2),
+    "pow": _pow(),
+    "exp": _unary(np.exp, -2, 2),
+    "log": _unary(np.log, 0.2, 3),
+    "sin": _unary(np.sin, -3, 3),
+    "cos": _unary(np.cos, -3, 3),
+    "tanh": _unary(np.tanh, -3, 3),
+    "sigmoid": _unary(lambda x: 1.0 / (1.0 + np.exp(-x)), -5, 5),
+    "abs": _abs(),
+    "sign": _sign(),
+    "maximum": _maximum(),
+    "where": _where(),
+    "eq": _comparison(lambda x, y: x == y),
+    "ne": _comparison(lambda x, y: x != y),
+    "lt": _comparison(lambda x, y: x < y),
+    "le": _comparison(lambda x, y: x <= y),
+    "gt": _comparison(lambda x, y: x > y),
+    "ge": _comparison(lambda x, y: x >= y),
+    "sum": _reduction(lambda rng, s: rng.uniform(-2, 2, s), _sum_ref),
+    "max": _reduction(_distinct, _max_ref),
+    "matmul": _matmul(),
+    "reshape": _reshape(),
+    "permute": _permute(),
+    "broadcast_to": _broadcast_to(),
+    "getitem": _getitem(),
+    "scatter_add": _scatter_add(),
+    "pad": _pad(),
+    "concatenate": _concatenate(),
+    "astype": _astype(),
+    "unfold": _unfold(),
+    "fold": _fold(),
+}

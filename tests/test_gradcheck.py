@@ -1,0 +1,260 @@
+"""gradcheck, gradgradcheck and numerical_grad: they pass right gradients, catch
+wrong ones, and say where and how (input, element, values, errors, eps, seed, kinks)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import autograd_mini as am
+import autograd_mini.primitives as P
+from autograd_mini.gradcheck import GradcheckError, GradcheckReport
+from autograd_mini.primitives import PRIMITIVES, Primitive
+
+RNG = np.random.default_rng(0)
+
+
+def _report(f, inputs, check=am.gradcheck, **kw) -> GradcheckReport:
+    with pytest.raises(GradcheckError) as info:
+        check(f, inputs, **kw)
+    assert isinstance(info.value, AssertionError)
+    return info.value.report
+
+
+# Test-local primitives with deliberately wrong VJPs (kept out of the global table).
+square_off_by_one_element = Primitive(
+    "square_off_at_1_2", np.square,
+    (lambda g, ans, x: 2.0 * g * x + (np.arange(x.size).reshape(x.shape) == 6),),
+    register=False,
+)
+scaled_sin = Primitive("scaled_sin", np.sin, (lambda g, ans, x: 1.01 * g * P.cos(x),), register=False)
+# First derivative right, but the VJP leaves the framework (np.asarray), so the
+# backward pass records nothing and second derivatives come out wrong.
+square_opaque_in_x = Primitive(
+    "square_opaque_in_x", np.square, (lambda g, ans, x: 2.0 * g * np.asarray(x),), register=False,
+)
+square_opaque_in_g = Primitive(
+    "square_opaque_in_g", np.square, (lambda g, ans, x: 2.0 * x * np.asarray(g),), register=False,
+)
+
+
+def test_wrong_primitives_stay_out_of_the_table() -> None:
+    assert "square_off_at_1_2" not in PRIMITIVES and "scaled_sin" not in PRIMITIVES
+
+
+@settings(max_examples=15, deadline=None)
+@given(shape=hnp.array_shapes(min_dims=0, max_dims=3, max_side=4), seed=st.integers(0, 2**31))
+def test_right_gradients_pass_first_and_second_order(shape: tuple, seed: int) -> None:
+    x = np.random.default_rng(seed).uniform(0.5, 2.0, shape)
+    f = lambda t: (t * t).sin() / t + t.log()
+    assert am.gradcheck(f, x) is True
+    assert am.gradgradcheck(f, x) is True
+
+
+def test_several_inputs_broadcasting_and_reductions() -> None:
+    a, b = RNG.standard_normal((3, 1, 4)), RNG.standard_normal((2, 4))
+    f = lambda x, y: (x * y).tanh().sum(axis=-1, keepdims=True) + (x - y).max(axis=0)
+    assert am.gradcheck(f, (a, b))
+    assert am.gradgradcheck(f, [a, b])
+
+
+def test_wrong_gradient_is_located_and_reported() -> None:
+    x = RNG.uniform(0.5, 1.5, (3, 4))  # element (1, 2) is flat position 6
+    y = RNG.standard_normal((3, 4))
+    r = _report(lambda a, b: a * 2.0 + square_off_by_one_element(b), (x, y), seed=7)
+    assert not r.ok and r.kink is None and r.note == ""
+    assert (r.input_index, r.input_name, r.input_shape) == (1, "input 1", (3, 4))
+    assert r.element == (1, 2) and r.direction is None
+    assert r.n_failed == 1 and r.n_checked == 24
+    # The VJP adds u[1, 2] * 1: the numeric value is the true one.
+    u = np.random.default_rng(7).standard_normal((3, 4))
+    assert r.numeric == pytest.approx(2 * y[1, 2] * u[1, 2], rel=1e-6)
+    assert r.analytic == pytest.approx(2 * y[1, 2] * u[1, 2] + 1.0, rel=1e-6)
+    assert r.max_abs_error == pytest.approx(1.0, rel=1e-6)
+    assert (r.eps, r.atol, r.rtol, r.seed) == (1e-6, 1e-5, 1e-3, 7)
+    text = str(r)
+    for part in ("wrong gradient", "input 1", "element (1, 2)", "analytic", "numeric", "seed=7", "eps=1e-06"):
+        assert part in text
+
+
+def test_relative_error_is_reported() -> None:
+    x = RNG.uniform(-1.0, 1.0, (5,))
+    r = _report(lambda t: scaled_sin(t), x, seed=3)
+    assert r.n_failed == 5
+    assert r.max_rel_error == pytest.approx(0.01 / 1.01, rel=1e-4)
+    assert r.analytic == pytest.approx(1.01 * r.numeric, rel=1e-6)
+
+
+def test_raise_exception_false_returns_false() -> None:
+    x = RNG.standard_normal(4)
+    assert am.gradcheck(lambda t: scaled_sin(t), x, raise_exception=False) is False
+    assert am.gradgradcheck(lambda t: square_opaque_in_x(t), x, raise_exception=False) is False
+    assert am.gradcheck(lambda t: t.sin(), x, raise_exception=False) is True
+
+
+def test_float32_inputs_warn_and_are_checked_in_float64() -> None:
+    x = am.tensor(RNG.standard_normal((2, 3)).astype(np.float32), requires_grad=True)
+    seen = []
+
+    def f(t: am.Tensor) -> am.Tensor:
+        seen.append(t.dtype)
+        return (t * t).exp()
+
+    with pytest.warns(UserWarning, match="float32"):
+        assert am.gradcheck(f, x)
+    assert set(seen) == {np.dtype(np.float64)}
+
+
+def test_the_callers_tensors_are_left_alone() -> None:
+    x = am.tensor(RNG.standard_normal(4), requires_grad=True)
+    before = x.data.copy()
+    assert am.gradcheck(lambda t: t.exp(), x) and am.gradgradcheck(lambda t: t.exp(), x)
+    assert x.grad is None
+    np.testing.assert_array_equal(x.data, before)
+
+
+def test_a_function_computing_in_float32_gets_a_coarser_step() -> None:
+    x = RNG.uniform(-1, 1, 5)
+    with pytest.warns(UserWarning, match="float32"):
+        assert am.gradcheck(lambda t: (t.astype(np.float32) * 3.0).tanh(), x)
+
+
+def test_kink_of_relu_at_zero_is_reported_as_a_kink() -> None:
+    x = np.array([0.0, 1.0, -2.0])
+    r = _report(am.relu, x, seed=1)
+    u0 = np.random.default_rng(1).standard_normal(3)[0]
+    assert r.element == (0,) and r.kink is not None and r.n_kinks == r.n_failed == 1
+    left, right = r.kink
+    assert left == pytest.approx(0.0, abs=1e-8) and right == pytest.approx(u0, rel=1e-6)
+    assert r.analytic == 0.0 and r.numeric == pytest.approx(u0 / 2, rel=1e-6)
+    assert str(r).startswith("gradcheck failed at a kink")
+
+
+def test_abs_within_a_step_of_zero_is_a_kink_but_exactly_zero_passes() -> None:
+    r = _report(am.abs, np.array([3e-7, 1.0]), seed=2)
+    assert r.element == (0,) and r.kink is not None
+    left, right = r.kink
+    assert np.sign(left) != np.sign(right)
+    # At 0 the central difference averages the two sides, as abs'(0) = 0 does.
+    assert am.gradcheck(am.abs, np.array([0.0, -1.0]))
+
+
+def test_max_with_near_ties_is_a_kink_and_exact_ties_pass() -> None:
+    r = _report(lambda t: t.max(axis=1), np.array([[1.0, 1.0 + 2e-7, -3.0], [0.5, 2.0, 1.0]]), seed=4)
+    assert r.kink is not None and r.element[0] == 0
+    # Exact ties share the gradient, which is what central differences see.
+    assert am.gradcheck(lambda t: t.max(axis=1), np.array([[1.0, 1.0, -3.0], [0.5, 2.0, 1.0]]))
+    r2 = _report(lambda t, s: am.maximum(t, s), (np.array([1.0, 2.0]), np.array([1.0 + 1e-7, 0.0])), seed=4)
+    assert r2.kink is not None
+
+
+def test_a_wrong_gradient_is_blamed_before_a_kink() -> None:
+    x = np.array([0.0, 0.7, 1.3])
+    r = _report(lambda t: am.relu(t) + scaled_sin(t), x, seed=5)
+    assert r.kink is None and r.element != (0,)
+    assert r.n_kinks == 1 and r.n_failed == 3
+    assert "wrong gradient" in str(r)
+
+
+def test_large_inputs_use_random_projections_and_catch_wrong_vjps() -> None:
+    x = RNG.standard_normal((20, 30))
+    assert am.gradcheck(lambda t: (t.sin() * t).sum(axis=0), x)
+    r = _report(lambda t: scaled_sin(t), x, seed=11)
+    assert r.element is None and r.direction in range(3)
+    assert r.n_checked == 3 and r.input_shape == (20, 30)
+    assert "random direction" in str(r)
+    # One wrong entry out of 600 is still seen by the projections.
+    r = _report(lambda t: square_off_by_one_element(t), x, seed=12)
+    assert r.direction is not None
+    # The threshold is a keyword: the same input checked element by element finds the entry.
+    r = _report(lambda t: square_off_by_one_element(t), x, seed=12, full_limit=600)
+    assert r.element == (0, 6)
+
+
+def test_gradgradcheck_catches_a_vjp_that_leaves_the_framework() -> None:
+    x = RNG.uniform(0.5, 1.5, (2, 3))
+    assert am.gradcheck(lambda t: square_opaque_in_x(t), x)
+    r = _report(lambda t: square_opaque_in_x(t), x, check=am.gradgradcheck, seed=0)
+    assert r.input_name == "input 0" and r.input_shape == (2, 3)
+    assert str(r).startswith("gradgradcheck failed")
+    r = _report(lambda t: square_opaque_in_g(t), x, check=am.gradgradcheck, seed=0)
+    assert r.input_name == "cotangent u"
+
+
+def test_gradgradcheck_second_derivative_values() -> None:
+    # d/dx <u, 3x^2> = 6 u x is checked against its own differences, and against u.
+    x = RNG.standard_normal(4)
+    assert am.gradgradcheck(lambda t: t ** 3, x)
+    assert am.gradgradcheck(lambda t, s: (t * s).sum(), (x, RNG.standard_normal(4)))
+
+
+def test_integer_and_constant_inputs_pass_through() -> None:
+    x = RNG.standard_normal((4, 3))
+    idx = np.array([0, 2, 2, 3])
+    const = am.tensor(RNG.standard_normal(3))
+    seen = []
+
+    def f(t: am.Tensor, i: am.Tensor, c: am.Tensor) -> am.Tensor:
+        seen.append((t.requires_grad, i.dtype.kind, c.requires_grad))
+        return t[i.data] * c
+
+    assert am.gradcheck(f, (x, idx, const))
+    assert am.gradgradcheck(f, (x, idx, const))
+    assert seen[0] == (True, "i", False)
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="gradcheck: nothing to differentiate"):
+        am.gradcheck(lambda i: i * 2, np.arange(3))
+    with pytest.raises(TypeError, match="must return a Tensor"):
+        am.gradcheck(lambda t: t.data * 2, np.ones(3))
+    with pytest.raises(TypeError, match="floating"):
+        am.gradcheck(lambda t: t > 0, np.ones(3))
+    with pytest.raises(TypeError, match="real number"):
+        am.gradcheck(lambda t: t, np.ones(3, dtype=complex))
+
+
+def test_seed_is_reported_and_reproducible() -> None:
+    x = RNG.standard_normal(3)
+    am.manual_seed(123)
+    r1 = _report(lambda t: scaled_sin(t), x)
+    am.manual_seed(123)
+    r2 = _report(lambda t: scaled_sin(t), x)
+    assert r1.seed == r2.seed and r1.analytic == r2.analytic
+    assert f"seed={r1.seed}" in str(r1)
+    assert _report(lambda t: scaled_sin(t), x, seed=99).seed == 99
+
+
+def test_a_function_that_does_not_depend_on_its_input() -> None:
+    x = RNG.standard_normal(3)
+    assert am.gradcheck(lambda t: am.tensor(np.ones(2)) * 3.0, x)
+    assert am.gradgradcheck(lambda t: t * 3.0, x)
+
+
+def test_numerical_grad_of_scalar_and_nonscalar_functions() -> None:
+    x = RNG.standard_normal((2, 3))
+    np.testing.assert_allclose(am.numerical_grad(lambda t: (t ** 2).sum(), x), 2 * x, atol=1e-8)
+    # Non-scalar output: the gradient of its sum.
+    np.testing.assert_allclose(am.numerical_grad(lambda t: t.sin(), x), np.cos(x), atol=1e-8)
+    y = am.tensor(RNG.standard_normal(3))  # differentiated although it does not require grad
+    gx, gi, gy = am.numerical_grad(lambda a, i, b: (a[i.data] * b).sum(), [x, np.array([1, 1]), y])
+    assert gi is None
+    np.testing.assert_allclose(gx, np.array([np.zeros(3), 2 * y.data]), atol=1e-8)
+    np.testing.assert_allclose(gy, 2 * x[1], atol=1e-8)
+    assert isinstance(am.numerical_grad(lambda t: t.exp(), 1.5), np.ndarray)
+
+
+def test_numerical_grad_uses_a_scale_aware_step() -> None:
+    # For x = 1e8 a fixed step of 1e-6 would be drowned by rounding; eps*|x| is not.
+    for x in (np.array([1e8]), np.array([1e-3])):
+        np.testing.assert_allclose(am.numerical_grad(lambda t: t * t, x), 2 * x, rtol=1e-7)
+        assert am.gradcheck(lambda t: t * t, x)
+
+
+def test_report_of_a_wrong_shape() -> None:
+    bad_shape = Primitive("bad_shape", np.sin, (lambda g, ans, x: g.sum(),), register=False)
+    r = _report(lambda t: bad_shape(t), np.ones(3), raise_exception=True)
+    assert "shape" in r.note and r.input_index == 0
