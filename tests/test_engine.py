@@ -1,0 +1,449 @@
+"""The backward engine: accumulation, graph shapes, graph release, grad mode, autograd.grad."""
+
+import gc
+
+import numpy as np
+import pytest
+from hypothesis import Phase, example, given, settings
+from hypothesis import strategies as st
+
+import autograd_mini as am
+
+DEEP = 100_000
+
+
+@pytest.fixture
+def deep_chain():
+    """A leaf and a DEEP-node chain hanging off it; torn down with del + gc in teardown."""
+    x = am.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(DEEP):
+        y = y * 1.00001
+    holder = {"x": x, "y": y}
+    yield holder
+    holder.clear()
+    del x, y
+    gc.collect()  # freeing a deep (possibly unreleased) graph must not recurse either
+
+
+def test_deep_chain_backward_has_no_recursion_error(deep_chain):
+    x, y = deep_chain["x"], deep_chain["y"]
+    np.testing.assert_allclose(y.item(), 1.00001**DEEP, rtol=1e-9)
+    y.backward()
+    np.testing.assert_allclose(x.grad.item(), 1.00001**DEEP, rtol=1e-9)
+
+
+def test_deep_chain_autograd_grad_and_retained_graph_teardown(deep_chain):
+    x, y = deep_chain["x"], deep_chain["y"]
+    (g,) = am.autograd.grad(y, x, retain_graph=True)  # graph kept alive for the teardown
+    np.testing.assert_allclose(g.item(), 1.00001**DEEP, rtol=1e-9)
+    assert x.grad is None
+
+
+def test_gradients_accumulate_across_backward_calls():
+    x = am.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, -4.0, 6.0])
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [5.0, -1.0, 9.0])
+    x.grad = None
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0, 3.0])
+
+
+def test_same_tensor_twice_in_one_op_sums_gradients():
+    x = am.tensor([1.5, -0.5], requires_grad=True)
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, -1.0])
+    x.grad = None
+    (x + x + x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    x.grad = None
+    am.concatenate([x, x, x[::-1]]).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+
+
+def test_diamond_graph_sums_both_paths():
+    v = np.array([0.2, -0.7, 1.1])
+    x = am.tensor(v, requires_grad=True)
+    h = x * 2.0  # shared intermediate
+    left = h * 3.0
+    right = h.exp()
+    top = (left + right) * (left - right)  # both paths meet twice
+    top.sum().backward()
+    l, r = 6 * v, np.exp(2 * v)
+    # d/dx (l^2 - r^2) = 2 l * 6 - 2 r * 2 r
+    np.testing.assert_allclose(x.grad.data, 12 * l - 4 * r * r)
+
+
+def test_tensor_used_by_a_node_and_by_that_nodes_other_input():
+    # e feeds r directly and through s = e.sum(): e's gradient must wait for s's contribution
+    v = np.array([0.5, -1.2, 0.9])
+    u = np.array([1.0, 2.0, -1.0])
+    x = am.tensor(v, requires_grad=True)
+    e = x * 1.0
+    r = e * e.sum()
+    r.backward(u)
+    np.testing.assert_allclose(x.grad.data, u * v.sum() + (u * v).sum())
+    x.grad = None
+    e = x.exp()
+    (e / e.sum()).backward(u)  # softmax written out
+    p = np.exp(v) / np.exp(v).sum()
+    np.testing.assert_allclose(x.grad.data, p * (u - (u * p).sum()))
+
+
+@given(ops=st.lists(st.tuples(st.sampled_from(["add", "mul", "sin", "sum_mul"]), st.integers(0, 10**6),
+                              st.integers(0, 10**6)), min_size=1, max_size=12),
+       outs=st.lists(st.integers(0, 10**6), min_size=1, max_size=3))
+@example(ops=[("sin", 0, 0), ("sum_mul", 1, 1)], outs=[2])  # a node reached directly and via a sum
+@settings(max_examples=15, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+def test_random_dag_gradients_match_finite_differences(ops, outs):
+    """Random DAGs (shared subexpressions, reuse at different depths) against central differences."""
+
+    def build(x):
+        nodes = [x]
+        for kind, i, j in ops:
+            a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]
+            if kind == "add":
+                nodes.append(a + b)
+            elif kind == "mul":
+                nodes.append((a * b).tanh())  # bounded, so deep chains stay finite
+            elif kind == "sin":
+                nodes.append(a.sin() + b)
+            else:
+                nodes.append(a * b.sum().sin())
+        total = nodes[outs[0] % len(nodes)]
+        for k in outs[1:]:
+            total = total + nodes[k % len(nodes)]
+        return total
+
+    x0 = np.array([0.3, -0.7, 1.1])
+    assert am.gradcheck(build, (x0,))
+
+
+def test_wide_fan_out_and_fan_in():
+    x = am.tensor(np.arange(4.0), requires_grad=True)
+    parts = [x * float(k) for k in range(1, 51)]
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p
+    total.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full(4, 50 * 51 / 2))
+
+
+def test_explicit_gradient_and_single_element_outputs():
+    x = am.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    w = np.array([[1.0, -1.0], [0.5, 2.0]])
+    (x * 3).backward(w)
+    np.testing.assert_array_equal(x.grad.data, 3 * w)
+    x.grad = None
+    (x * 3).backward(am.tensor(w))
+    np.testing.assert_array_equal(x.grad.data, 3 * w)
+    x.grad = None
+    x.sum().reshape(1, 1).backward()  # one element: the gradient may be omitted
+    np.testing.assert_array_equal(x.grad.data, np.ones((2, 2)))
+
+
+def test_grad_shape_and_dtype_follow_the_leaf():
+    x = am.tensor(np.ones((3, 1)), requires_grad=True)
+    y = am.tensor(np.ones(4, np.float32), requires_grad=True)
+    (x * y).sum().backward()
+    assert x.grad.shape == (3, 1) and x.grad.dtype == np.float64
+    assert y.grad.shape == (4,) and y.grad.dtype == np.float32
+    assert isinstance(x.grad, am.Tensor) and x.grad.grad_fn is None and not x.grad.requires_grad
+
+
+def test_leaf_grads_are_fresh_writable_arrays():
+    x = am.tensor(np.ones(3), requires_grad=True)
+    z = am.tensor(np.ones(3), requires_grad=True)
+    (x + z).sum().backward()
+    for t in (x, z):
+        assert t.grad.data.flags.writeable, "a .grad must be writable in place (optimizers, zeroing)"
+    assert not np.shares_memory(x.grad.data, z.grad.data), "two leaves' .grad share memory"
+    x.grad.data[...] = 0.0
+    np.testing.assert_array_equal(z.grad.data, np.ones(3))
+    user_gradient = am.tensor([1.0, 2.0, 3.0])
+    x.grad = None
+    (x + 0.0).backward(user_gradient)
+    assert not np.shares_memory(x.grad.data, user_gradient.data), ".grad aliases the gradient passed in"
+
+
+def test_constants_and_non_grad_leaves_get_no_grad():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    c = am.tensor([3.0, 4.0])
+    (x * c).sum().backward()
+    assert c.grad is None
+    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
+
+
+# -- graph release and retain_graph -----------------------------------------------------
+
+
+def test_saved_arrays_released_after_backward():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    node = y.grad_fn
+    y.sum().backward()
+    assert node.inputs is None and node.out is None
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    assert y.grad_fn.inputs is not None
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, [4.0, 8.0])
+
+
+def test_second_backward_without_retain_graph_raises():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward()
+    before = x.grad.data.copy()
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        y.backward()
+    np.testing.assert_array_equal(x.grad.data, before)  # nothing changed by the failed call
+    z = (x * 2).sum()  # a fresh graph on the same leaf still works
+    z.backward()
+    np.testing.assert_array_equal(x.grad.data, before + 2)
+
+
+def test_backward_through_a_released_subgraph_raises():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3
+    h.sum().backward()
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        (h * 2).sum().backward()
+
+
+def test_backward_of_non_scalar_without_gradient_raises():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"\(2,\)"):
+        (x * 2).backward()
+    assert x.grad is None
+
+
+@pytest.mark.parametrize("bad", [np.ones(3), np.ones((2, 1)), np.ones(()), [[1.0, 2.0]]])
+def test_backward_with_gradient_of_wrong_shape_raises(bad):
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    with pytest.raises(ValueError, match="shape"):
+        y.backward(bad)
+    assert x.grad is None
+    y.backward(np.ones(2))  # the graph was not consumed by the failed call
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+
+
+def test_backward_of_tensor_not_requiring_grad_raises():
+    with pytest.raises(RuntimeError):
+        am.tensor([1.0]).sum().backward()
+
+
+# -- create_graph: gradients of gradients ---------------------------------------------------
+
+
+def test_create_graph_gives_differentiable_grad():
+    x = am.tensor([1.0, 2.0, -1.5], requires_grad=True)
+    (x**3).sum().backward(create_graph=True)
+    g = x.grad
+    np.testing.assert_allclose(g.data, 3 * x.data**2)
+    assert g.requires_grad and g.grad_fn is not None
+    x.grad = None
+    g.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 6 * x.data)
+
+
+def test_create_graph_third_order_through_backward():
+    x = am.tensor(0.7, requires_grad=True)
+    (x.sin() * x).backward(create_graph=True)
+    g1 = x.grad  # sin x + x cos x
+    x.grad = None
+    g1.backward(create_graph=True)
+    g2 = x.grad  # 2 cos x - x sin x
+    x.grad = None
+    g2.backward()
+    v = 0.7
+    np.testing.assert_allclose(g1.item(), np.sin(v) + v * np.cos(v))
+    np.testing.assert_allclose(g2.item(), 2 * np.cos(v) - v * np.sin(v))
+    np.testing.assert_allclose(x.grad.item(), -3 * np.sin(v) - v * np.cos(v))
+
+
+def test_create_graph_with_autograd_grad_mixed_partials():
+    x = am.tensor(1.3, requires_grad=True)
+    y = am.tensor(-0.4, requires_grad=True)
+    f = x * x * y + (x * y).exp()
+    gx, gy = am.autograd.grad(f, [x, y], create_graph=True)
+    (gxy,) = am.autograd.grad(gx, y)
+    # d2f/dxdy = 2x + exp(xy)(1 + xy)
+    xv, yv = 1.3, -0.4
+    np.testing.assert_allclose(gxy.item(), 2 * xv + np.exp(xv * yv) * (1 + xv * yv))
+    assert x.grad is None and y.grad is None
+
+
+# -- grad mode -------------------------------------------------------------------------------
+
+
+def test_no_grad_context_manager():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    assert am.is_grad_enabled()
+    with am.no_grad():
+        assert not am.is_grad_enabled()
+        y = x * 2 + x.exp()
+        assert not y.requires_grad and y.grad_fn is None
+        np.testing.assert_allclose(y.data, 2 * x.data + np.exp(x.data))
+    assert am.is_grad_enabled()
+    z = x * 2
+    assert z.requires_grad and z.grad_fn is not None
+
+
+def test_no_grad_and_enable_grad_as_decorators():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+
+    @am.no_grad()
+    def frozen(t):
+        """doc of frozen"""
+        return t * 3
+
+    @am.enable_grad()
+    def tracked(t):
+        return t * 3
+
+    out = frozen(x)
+    assert not out.requires_grad and out.grad_fn is None
+    assert frozen.__name__ == "frozen" and frozen.__doc__ == "doc of frozen"
+    assert am.is_grad_enabled()
+    with am.no_grad():
+        t = tracked(x)
+        assert t.requires_grad and t.grad_fn is not None
+        assert not am.is_grad_enabled()
+    t.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+
+
+def test_nesting_restores_each_level():
+    states = []
+    with am.no_grad():
+        states.append(am.is_grad_enabled())
+        with am.enable_grad():
+            states.append(am.is_grad_enabled())
+            with am.no_grad():
+                states.append(am.is_grad_enabled())
+            states.append(am.is_grad_enabled())
+        states.append(am.is_grad_enabled())
+    states.append(am.is_grad_enabled())
+    assert states == [False, True, False, True, False, True]
+
+
+def test_grad_mode_restored_after_exception():
+    with pytest.raises(KeyError):
+        with am.no_grad():
+            raise KeyError("boom")
+    assert am.is_grad_enabled()
+
+    @am.no_grad()
+    def fails():
+        raise ValueError("inside")
+
+    with pytest.raises(ValueError):
+        fails()
+    assert am.is_grad_enabled()
+    with am.no_grad():
+        with pytest.raises(ValueError):
+            with am.enable_grad():
+                raise ValueError("x")
+        assert not am.is_grad_enabled()
+    assert am.is_grad_enabled()
+
+
+def test_backward_inside_no_grad_still_computes_grads():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    with am.no_grad():
+        y.backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+    assert am.is_grad_enabled()
+
+
+def test_grad_mode_restored_after_failing_backward():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError):
+        y.backward(create_graph=True)
+    assert am.is_grad_enabled()
+
+
+def test_detach_cuts_the_graph():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    z = y.detach() * x + y
+    z.sum().backward()
+    # d/dx (c*x + x^2) with c = x^2 held constant: c + 2x
+    np.testing.assert_array_equal(x.grad.data, x.data**2 + 2 * x.data)
+
+
+# -- autograd.grad ------------------------------------------------------------------------
+
+
+def test_autograd_grad_returns_without_touching_grad():
+    x = am.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = am.tensor([0.5, 0.5, 0.5], requires_grad=True)
+    out = (x * x * w).sum()
+    gx, gw = am.autograd.grad(out, [x, w])
+    np.testing.assert_allclose(gx.data, 2 * x.data * w.data)
+    np.testing.assert_allclose(gw.data, x.data**2)
+    assert x.grad is None and w.grad is None
+    (g,) = am.autograd.grad((x * 4).sum(), x)  # a single tensor as input
+    np.testing.assert_array_equal(g.data, [4.0, 4.0, 4.0])
+
+
+def test_autograd_grad_for_non_leaf_inputs():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    h = x * x
+    out = (h.sin()).sum()
+    gh, gx = am.autograd.grad(out, [h, x])
+    np.testing.assert_allclose(gh.data, np.cos(h.data))
+    np.testing.assert_allclose(gx.data, np.cos(h.data) * 2 * x.data)
+    assert x.grad is None and h.grad is None
+
+
+def test_autograd_grad_allow_unused():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    unused = am.tensor([5.0], requires_grad=True)
+    gx, gu = am.autograd.grad((x * 2).sum(), [x, unused], allow_unused=True)
+    assert gu is None
+    np.testing.assert_array_equal(gx.data, [2.0, 2.0])
+    with pytest.raises(RuntimeError, match="allow_unused"):
+        am.autograd.grad((x * 2).sum(), [x, unused])
+
+
+def test_autograd_grad_grad_outputs_and_several_outputs():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    a, b = x * 3, x * x
+    v = np.array([1.0, -1.0])
+    (g,) = am.autograd.grad([a, b], x, grad_outputs=[v, am.tensor([2.0, 0.5])])
+    np.testing.assert_allclose(g.data, 3 * v + np.array([2.0, 0.5]) * 2 * x.data)
+    with pytest.raises(ValueError):
+        am.autograd.grad(x * 3, x, grad_outputs=np.ones(3))
+    with pytest.raises(RuntimeError):
+        am.autograd.grad(x * 3, x)  # non-scalar output needs grad_outputs
+
+
+def test_autograd_grad_retain_graph():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = (x**2).sum()
+    (g1,) = am.autograd.grad(y, x, retain_graph=True)
+    (g2,) = am.autograd.grad(y, x)
+    np.testing.assert_array_equal(g1.data, g2.data)
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        am.autograd.grad(y, x)
+
+
+def test_autograd_grad_rejects_inputs_not_requiring_grad():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    c = am.tensor([1.0, 2.0])
+    with pytest.raises(RuntimeError):
+        am.autograd.grad((x * c).sum(), c)
+    with pytest.raises(TypeError):
+        am.autograd.grad((x * c).sum(), np.ones(2))

@@ -1,0 +1,311 @@
+"""Bad input fails loudly, early, with the operation and shapes named, and changes nothing."""
+
+import re
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+
+
+def shape_re(shape):
+    """A regex for a shape as Python or numpy print it: (2, 3), (2,3), (4,)."""
+    inner = r",\s?".join(str(n) for n in shape)
+    return r"\(" + inner + (r",\)" if len(shape) == 1 else r"\)")
+
+
+def assert_message(err, names, *shapes):
+    msg = str(err.value)
+    assert any(n in msg for n in names), f"message does not name the op ({names}): {msg!r}"
+    for s in shapes:
+        assert re.search(shape_re(s), msg), f"message does not show shape {s}: {msg!r}"
+
+
+def leaf(shape, seed=0):
+    return am.tensor(np.random.default_rng(seed).standard_normal(shape), requires_grad=True)
+
+
+# -- incompatible shapes ---------------------------------------------------------------------
+
+BINARY = {
+    "add": (lambda a, b: a + b, ("add", "+")),
+    "sub": (lambda a, b: a - b, ("sub",)),
+    "mul": (lambda a, b: a * b, ("mul", "*")),
+    "div": (lambda a, b: a / b, ("div", "/")),
+    "pow": (lambda a, b: abs(a) ** b, ("pow", "**")),
+    "maximum": (lambda a, b: am.maximum(a, b), ("maximum",)),
+    "minimum": (lambda a, b: am.minimum(a, b), ("minimum",)),
+}
+
+
+@pytest.mark.parametrize("op", list(BINARY))
+@pytest.mark.parametrize("right_kind", ["tensor", "ndarray"])
+def test_binary_op_with_incompatible_shapes(op, right_kind):
+    f, names = BINARY[op]
+    x = leaf((2, 3))
+    y = leaf((4,), 1) if right_kind == "tensor" else np.ones(4)
+    with pytest.raises(ValueError) as err:
+        f(x, y)
+    assert_message(err, names, (2, 3), (4,))
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
+def test_reflected_binary_op_with_incompatible_shapes(op):
+    f, names = BINARY[op]
+    with pytest.raises(ValueError) as err:
+        f(np.ones((5, 2)), leaf((3,)))
+    assert_message(err, names, (5, 2), (3,))
+
+
+def test_where_with_incompatible_shapes():
+    with pytest.raises(ValueError) as err:
+        am.where(np.ones(4, bool), leaf((2, 3)), 0.0)
+    assert_message(err, ("where",), (4,), (2, 3))
+
+
+@pytest.mark.parametrize("sa,sb", [((2, 3), (4, 5)), ((2, 3), (4,)), ((3,), (4,)), ((2, 2, 3), (3, 2, 2))])
+def test_matmul_with_incompatible_shapes(sa, sb):
+    with pytest.raises(ValueError) as err:
+        leaf(sa) @ leaf(sb, 1)
+    assert_message(err, ("matmul", "@"), sa, sb)
+    with pytest.raises(ValueError) as err:
+        am.matmul(leaf(sa), np.ones(sb))
+    assert_message(err, ("matmul", "@"), sa, sb)
+
+
+@pytest.mark.parametrize("target", [(4,), (5, -1), (-1, -1)])
+def test_reshape_to_incompatible_shape(target):
+    x = leaf((2, 3))
+    with pytest.raises(ValueError) as err:
+        x.reshape(target)
+    assert_message(err, ("reshape",), (2, 3))
+    assert str(target[0]) in str(err.value)
+    with pytest.raises(ValueError) as err:
+        am.reshape(x, target)
+    assert_message(err, ("reshape",), (2, 3))
+
+
+def test_broadcast_to_incompatible_shape():
+    with pytest.raises(ValueError) as err:
+        leaf((2, 3)).broadcast_to((4, 3, 2))
+    assert_message(err, ("broadcast",), (2, 3), (4, 3, 2))
+
+
+def test_permute_with_bad_axes():
+    with pytest.raises(ValueError) as err:
+        leaf((2, 3)).permute(0, 0)
+    assert_message(err, ("permute",), (2, 3))
+
+
+def test_concatenate_and_stack_with_incompatible_shapes():
+    with pytest.raises(ValueError) as err:
+        am.concatenate([leaf((2, 3)), leaf((3, 4), 1)])
+    assert_message(err, ("concatenate",), (2, 3), (3, 4))
+    with pytest.raises(ValueError) as err:
+        am.concatenate([leaf((2, 3)), leaf((2,), 1)], axis=1)
+    assert_message(err, ("concatenate",), (2, 3), (2,))
+    with pytest.raises(ValueError) as err:
+        am.stack([leaf((2, 3)), leaf((3, 2), 1)])
+    assert_message(err, ("stack",), (2, 3), (3, 2))
+    with pytest.raises(ValueError):
+        am.concatenate([])
+    with pytest.raises(ValueError):
+        am.stack([])
+
+
+def test_pad_with_bad_pad_width():
+    with pytest.raises(ValueError) as err:
+        am.pad(leaf((2, 3)), [(1, 1), (1, 1), (1, 1)])
+    assert_message(err, ("pad",), (2, 3))
+    with pytest.raises(ValueError) as err:
+        am.pad(leaf((2, 3)), -1)
+    assert_message(err, ("pad",))
+
+
+# -- bad axes ---------------------------------------------------------------------------------
+
+AXIS_OPS = {
+    "sum": lambda x, ax: x.sum(ax),
+    "max": lambda x, ax: x.max(ax),
+    "mean": lambda x, ax: am.mean(x, ax),
+    "min": lambda x, ax: x.min(ax),
+    "var": lambda x, ax: am.var(x, axis=ax),
+    "softmax": lambda x, ax: am.softmax(x, ax),
+    "log_softmax": lambda x, ax: am.log_softmax(x, ax),
+    "logsumexp": lambda x, ax: am.logsumexp(x, ax),
+    "squeeze": lambda x, ax: am.squeeze(x, ax),
+    "unsqueeze": lambda x, ax: am.unsqueeze(x, ax),
+}
+
+
+@pytest.mark.parametrize("op", list(AXIS_OPS))
+@pytest.mark.parametrize("axis", [5, -4])
+def test_bad_axis_raises_value_error_naming_the_op(op, axis):
+    x = leaf((2, 3))
+    with pytest.raises(ValueError) as err:
+        AXIS_OPS[op](x, axis)
+    assert_message(err, (op,), (2, 3))
+
+
+@pytest.mark.parametrize("op", ["sum", "max", "mean", "min", "var", "logsumexp"])
+def test_bad_axis_in_a_tuple(op):
+    with pytest.raises(ValueError) as err:
+        AXIS_OPS[op](leaf((2, 3)), (0, 2))
+    assert_message(err, (op,), (2, 3))
+
+
+def test_squeeze_of_axis_longer_than_one():
+    with pytest.raises(ValueError) as err:
+        am.squeeze(leaf((2, 1)), 0)
+    assert_message(err, ("squeeze",), (2, 1))
+
+
+def test_flatten_with_start_after_end():
+    with pytest.raises(ValueError) as err:
+        am.flatten(leaf((2, 3, 4)), 2, 1)
+    assert_message(err, ("flatten",), (2, 3, 4))
+
+
+def test_index_out_of_range():
+    with pytest.raises(IndexError) as err:
+        leaf((2, 3))[5]
+    assert_message(err, ("getitem", "index"), (2, 3))
+
+
+# -- non-numeric data and dtype misuse ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", ["abc", ["a", "b"], None, object(), [object(), 1], {"a": 1}, [[1.0, 2.0], [3.0]]],
+                         ids=["str", "str_list", "None", "object", "object_list", "dict", "ragged"])
+def test_non_numeric_data_raises_type_error(data):
+    with pytest.raises(TypeError, match="tensor"):
+        am.tensor(data)
+    with pytest.raises(TypeError):
+        am.Tensor(data, requires_grad=True)
+
+
+@pytest.mark.parametrize("other", ["a", None, object()], ids=["str", "None", "object"])
+def test_op_with_non_numeric_operand_raises_type_error(other):
+    x = leaf((2,))
+    with pytest.raises(TypeError) as err:
+        x + other
+    assert_message(err, ("add",), (2,))
+    with pytest.raises(TypeError) as err:
+        x * other
+    assert_message(err, ("mul",), (2,))
+
+
+def test_gradient_of_integer_tensor_raises():
+    i = am.tensor([1, 2, 3])
+    with pytest.raises(TypeError, match="int"):
+        i.requires_grad_()
+    with pytest.raises(TypeError, match="int"):
+        am.tensor([1, 2, 3], requires_grad=True)
+    with pytest.raises(TypeError, match="bool"):
+        am.tensor([True, False], requires_grad=True)
+    with pytest.raises((TypeError, RuntimeError)):
+        i.sum().backward()
+    x = leaf((3,))
+    with pytest.raises((TypeError, RuntimeError)):
+        am.autograd.grad((x * i).sum(), i)
+
+
+def test_where_condition_must_be_boolean():
+    with pytest.raises(TypeError, match="where"):
+        am.where(np.array([1.0, 0.0]), leaf((2,)), 0.0)
+
+
+def test_usage_errors():
+    x = leaf((2,))
+    with pytest.raises(ValueError, match="item"):
+        x.item()
+    with pytest.raises(RuntimeError):
+        (x * 2).requires_grad_(False)
+    with pytest.raises(RuntimeError):
+        am.tensor([1.0]).backward()
+    with pytest.raises(ValueError, match=r"\(3,\)"):
+        am.grad(lambda t: t * 2)(np.ones(3))
+    with pytest.raises(ValueError, match="shape"):
+        am.jvp(am.sin, np.ones(3), np.ones(2))
+    with pytest.raises(TypeError):
+        am.set_default_dtype("int64")
+
+
+# -- nothing half-updated -----------------------------------------------------------------------
+
+
+def test_failing_op_leaves_inputs_and_grads_unchanged():
+    x = leaf((2, 3))
+    (x * 2).sum().backward()
+    data_before, grad_before = x.data.copy(), x.grad.data.copy()
+    for bad in (lambda: x + np.ones(4), lambda: x @ np.ones((4, 1)), lambda: x.reshape(7),
+                lambda: am.concatenate([x, np.ones((2, 2))]), lambda: x.sum(3), lambda: am.softmax(x, 4),
+                lambda: x + "a"):
+        with pytest.raises((ValueError, TypeError)):
+            bad()
+    np.testing.assert_array_equal(x.data, data_before)
+    np.testing.assert_array_equal(x.grad.data, grad_before)
+    assert x.is_leaf and x.requires_grad
+
+
+def test_failing_backward_with_bad_gradient_shape_leaves_grad_none_and_graph_intact():
+    x = leaf((2, 3))
+    y = x.exp()
+    with pytest.raises(ValueError) as err:
+        y.backward(np.ones((3, 2)))
+    assert_message(err, ("backward",), (3, 2), (2, 3))
+    assert x.grad is None
+    assert y.grad_fn.inputs is not None  # saved arrays not released
+    y.backward(np.ones((2, 3)))
+    np.testing.assert_allclose(x.grad.data, np.exp(x.data))
+
+
+def test_failing_backward_of_non_scalar_changes_nothing():
+    x = leaf((2, 3))
+    y = x * 3
+    with pytest.raises(RuntimeError):
+        y.backward()
+    assert x.grad is None
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full((2, 3), 3.0))
+
+
+def test_failing_second_backward_leaves_existing_grad():
+    x = leaf((3,))
+    y = (x * x).sum()
+    y.backward()
+    before = x.grad.data.copy()
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        y.backward()
+    np.testing.assert_array_equal(x.grad.data, before)
+
+
+def test_autograd_grad_errors_do_not_consume_the_graph():
+    x = leaf((2,))
+    unused = leaf((1,), 1)
+    z = (x * x).sum()
+    with pytest.raises(RuntimeError, match="allow_unused"):
+        am.autograd.grad(z, [x, unused])
+    (g,) = am.autograd.grad(z, [x])  # the failed call must not have released the graph
+    np.testing.assert_allclose(g.data, 2 * x.data)
+    w = (x * 3).sum()
+    with pytest.raises(ValueError):
+        am.autograd.grad(x * 3, x, grad_outputs=np.ones(5))
+    with pytest.raises(ValueError):
+        am.autograd.grad([w, w], x, grad_outputs=[None])
+    (g,) = am.autograd.grad(w, x)
+    np.testing.assert_array_equal(g.data, [3.0, 3.0])
+    assert x.grad is None and unused.grad is None
+
+
+def test_grad_mode_restored_after_errors():
+    x = leaf((2,))
+    with pytest.raises(ValueError):
+        with am.no_grad():
+            x + np.ones(3)
+    assert am.is_grad_enabled()
+    with pytest.raises(ValueError):
+        am.grad(lambda t: t * 2)(np.ones(3))
+    assert am.is_grad_enabled()
+    y = x * 2
+    assert y.requires_grad

@@ -1,0 +1,436 @@
+"""Composite functions: forward against numpy, first- and second-order gradient checks in
+float64 on several shapes, and numerical stability of sigmoid / softmax / logsumexp."""
+
+import warnings
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+import pytest
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+
+import autograd_mini as am
+
+HYP = settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def away_from_zero(shape, seed=0, lo=0.2, hi=1.5):
+    """Values with |x| in [lo, hi] and random signs: away from relu/abs kinks."""
+    r = rng(seed)
+    return r.uniform(lo, hi, shape) * r.choice([-1.0, 1.0], shape)
+
+
+def apart_from(x, seed=1):
+    """An array differing from x by at least 0.1 everywhere (no ties for maximum/minimum)."""
+    r = rng(seed)
+    return x + r.uniform(0.1, 0.6, x.shape) * r.choice([-1.0, 1.0], x.shape)
+
+
+def away_from_bounds(shape, seed=0, bound=0.5):
+    """Values whose distance from +-bound and from 0 is at least 0.1 (clip kinks)."""
+    r = rng(seed)
+    inside = r.uniform(0.1, bound - 0.1, shape)
+    outside = r.uniform(bound + 0.1, 2.0, shape)
+    return np.where(r.random(shape) < 0.5, inside, outside) * r.choice([-1.0, 1.0], shape)
+
+
+def check_both(f, *inputs):
+    """First- and second-order gradient checks; both raise with a report on failure."""
+    assert am.gradcheck(f, inputs)
+    assert am.gradgradcheck(f, inputs)
+
+
+def np_logsumexp(a, axis=None, keepdims=False):
+    m = np.max(a, axis=axis, keepdims=True)
+    out = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def np_softmax(a, axis=-1):
+    e = np.exp(a - a.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+# -- forward against numpy ------------------------------------------------------------------
+
+A = rng(10).standard_normal((2, 3, 4))
+B = rng(11).standard_normal((2, 3, 4))
+ROW = rng(12).standard_normal((4,))
+POS = rng(13).uniform(0.1, 3.0, (3, 4))
+
+FORWARD = {
+    "sub": (lambda: am.tensor(A) - am.tensor(ROW), A - ROW),
+    "sub_scalar": (lambda: 2.0 - am.tensor(A), 2.0 - A),
+    "mean_all": (lambda: am.mean(am.tensor(A)), A.mean()),
+    "mean_axis": (lambda: am.mean(am.tensor(A), axis=1), A.mean(axis=1)),
+    "mean_tuple_keep": (lambda: am.mean(am.tensor(A), axis=(0, 2), keepdims=True),
+                        A.mean(axis=(0, 2), keepdims=True)),
+    "mean_neg_axis": (lambda: am.tensor(A).mean(-1), A.mean(-1)),
+    "var_all": (lambda: am.var(am.tensor(A)), A.var()),
+    "var_axis": (lambda: am.var(am.tensor(A), axis=2), A.var(axis=2)),
+    "var_ddof": (lambda: am.var(am.tensor(A), axis=(0, 1), ddof=1), A.var(axis=(0, 1), ddof=1)),
+    "var_keep_ddof": (lambda: am.tensor(A).var(axis=0, keepdims=True, ddof=1),
+                      A.var(axis=0, keepdims=True, ddof=1)),
+    "sqrt": (lambda: am.sqrt(am.tensor(POS)), np.sqrt(POS)),
+    "sigmoid": (lambda: am.sigmoid(am.tensor(A)), 1 / (1 + np.exp(-A))),
+    "relu": (lambda: am.relu(am.tensor(A)), np.maximum(A, 0)),
+    "softmax": (lambda: am.softmax(am.tensor(A)), np_softmax(A)),
+    "softmax_axis0": (lambda: am.softmax(am.tensor(A), axis=0), np_softmax(A, 0)),
+    "log_softmax": (lambda: am.log_softmax(am.tensor(A)), np.log(np_softmax(A))),
+    "log_softmax_axis1": (lambda: am.log_softmax(am.tensor(A), axis=1), np.log(np_softmax(A, 1))),
+    "logsumexp_all": (lambda: am.logsumexp(am.tensor(A)), np.log(np.exp(A).sum())),
+    "logsumexp_axis": (lambda: am.logsumexp(am.tensor(A), axis=-1), np.log(np.exp(A).sum(-1))),
+    "logsumexp_tuple_keep": (lambda: am.logsumexp(am.tensor(A), axis=(0, 2), keepdims=True),
+                             np.log(np.exp(A).sum(axis=(0, 2), keepdims=True))),
+    "clip": (lambda: am.clip(am.tensor(A), -0.5, 0.7), np.clip(A, -0.5, 0.7)),
+    "clip_min_only": (lambda: am.clip(am.tensor(A), min=0.1), np.clip(A, 0.1, None)),
+    "clip_max_only": (lambda: am.tensor(A).clip(max=0.1), np.clip(A, None, 0.1)),
+    "minimum": (lambda: am.minimum(am.tensor(A), am.tensor(B)), np.minimum(A, B)),
+    "minimum_broadcast": (lambda: am.minimum(am.tensor(A), ROW), np.minimum(A, ROW)),
+    "maximum": (lambda: am.maximum(am.tensor(A), am.tensor(B)), np.maximum(A, B)),
+    "maximum_scalar": (lambda: am.maximum(am.tensor(A), 0.25), np.maximum(A, 0.25)),
+    "min_all": (lambda: am.min(am.tensor(A)), A.min()),
+    "min_axis": (lambda: am.min(am.tensor(A), axis=1), A.min(axis=1)),
+    "min_tuple_keep": (lambda: am.tensor(A).min(axis=(0, 2), keepdims=True),
+                       A.min(axis=(0, 2), keepdims=True)),
+    "max_axis": (lambda: am.max(am.tensor(A), axis=2), A.max(axis=2)),
+    "squeeze_all": (lambda: am.squeeze(am.tensor(A[:, :1, None])), np.squeeze(A[:, :1, None])),
+    "squeeze_axis": (lambda: am.squeeze(am.tensor(A[:, :1]), 1), np.squeeze(A[:, :1], 1)),
+    "unsqueeze": (lambda: am.unsqueeze(am.tensor(A), 1), np.expand_dims(A, 1)),
+    "unsqueeze_neg": (lambda: am.unsqueeze(am.tensor(A), -1), np.expand_dims(A, -1)),
+    "flatten": (lambda: am.flatten(am.tensor(A)), A.reshape(-1)),
+    "flatten_range": (lambda: am.flatten(am.tensor(A), 0, 1), A.reshape(6, 4)),
+    "transpose": (lambda: am.transpose(am.tensor(A)), A.T),
+    "transpose_axes": (lambda: am.transpose(am.tensor(A), (1, 0, 2)), A.transpose(1, 0, 2)),
+    "stack": (lambda: am.stack([am.tensor(A), am.tensor(B)]), np.stack([A, B])),
+    "stack_axis": (lambda: am.stack([am.tensor(A), B, am.tensor(A)], axis=2), np.stack([A, B, A], 2)),
+    "stack_neg_axis": (lambda: am.stack([am.tensor(A), am.tensor(B)], axis=-1), np.stack([A, B], -1)),
+    "concatenate": (lambda: am.concatenate([am.tensor(A), am.tensor(B)]), np.concatenate([A, B])),
+    "concatenate_axis": (lambda: am.concatenate([am.tensor(A), am.tensor(B[:, :2])], axis=1),
+                         np.concatenate([A, B[:, :2]], axis=1)),
+    "where": (lambda: am.where(A > 0, am.tensor(A), am.tensor(B)), np.where(A > 0, A, B)),
+    "where_broadcast": (lambda: am.where(ROW > 0, am.tensor(A), 0.0), np.where(ROW > 0, A, 0.0)),
+    "where_tensor_cond": (lambda: am.where(am.tensor(A) > 0, am.tensor(A), -1.0), np.where(A > 0, A, -1.0)),
+    "pad_int": (lambda: am.pad(am.tensor(A), 1), np.pad(A, 1)),
+    "pad_pairs": (lambda: am.pad(am.tensor(A), ((0, 0), (1, 2), (3, 0)), value=-1.5),
+                  np.pad(A, ((0, 0), (1, 2), (3, 0)), constant_values=-1.5)),
+    "pad_pair": (lambda: am.pad(am.tensor(A), (2, 1)), np.pad(A, (2, 1))),
+    "permute": (lambda: am.permute(am.tensor(A), (2, 0, 1)), A.transpose(2, 0, 1)),
+    "broadcast_to": (lambda: am.broadcast_to(am.tensor(ROW), (3, 4)), np.broadcast_to(ROW, (3, 4))),
+    "broadcast_to_new_axes": (lambda: am.broadcast_to(am.tensor(A[:, :1]), (5, 2, 3, 4)),
+                              np.broadcast_to(A[:, :1], (5, 2, 3, 4))),
+    "reshape": (lambda: am.reshape(am.tensor(A), (4, 6)), A.reshape(4, 6)),
+    "reshape_minus_one": (lambda: am.reshape(am.tensor(A), (-1, 2)), A.reshape(-1, 2)),
+    "exp": (lambda: am.exp(am.tensor(A)), np.exp(A)),
+    "log": (lambda: am.log(am.tensor(POS)), np.log(POS)),
+    "sin_cos_tanh": (lambda: am.sin(am.tensor(A)) + am.cos(am.tensor(A)) * am.tanh(am.tensor(A)),
+                     np.sin(A) + np.cos(A) * np.tanh(A)),
+    "abs": (lambda: am.abs(am.tensor(A)), np.abs(A)),
+    "sum": (lambda: am.sum(am.tensor(A), axis=(0, 1)), A.sum(axis=(0, 1))),
+    "matmul": (lambda: am.matmul(am.tensor(A), am.tensor(B).transpose(0, 2, 1)),
+               A @ B.transpose(0, 2, 1)),
+}
+
+
+@pytest.mark.parametrize("name", list(FORWARD))
+def test_forward_matches_numpy(name):
+    make, expected = FORWARD[name]
+    out = make()
+    assert isinstance(out, am.Tensor)
+    assert out.shape == np.shape(expected), f"{name}: shape {out.shape} != {np.shape(expected)}"
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-14)
+
+
+def test_functions_accept_ndarrays_and_lists():
+    np.testing.assert_allclose(am.sigmoid(A).data, 1 / (1 + np.exp(-A)))
+    np.testing.assert_allclose(am.softmax(A).data, np_softmax(A))
+    np.testing.assert_allclose(am.mean([1.0, 2.0, 6.0]).data, 3.0)
+    np.testing.assert_allclose(am.stack([A, B]).data, np.stack([A, B]))
+    np.testing.assert_allclose(am.concatenate([ROW, ROW]).data, np.concatenate([ROW, ROW]))
+
+
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=4), seed=st.integers(0, 1000),
+       data=st.data())
+@HYP
+def test_reductions_match_numpy_for_any_shape_and_axis(shape, seed, data):
+    a = rng(seed).standard_normal(shape)
+    nd = len(shape)
+    axis = data.draw(st.one_of(st.none(), st.integers(-nd, nd - 1),
+                               st.lists(st.integers(0, nd - 1), min_size=1, max_size=nd, unique=True).map(tuple)))
+    keep = data.draw(st.booleans())
+    t = am.tensor(a)
+    np.testing.assert_allclose(am.mean(t, axis, keep).data, np.mean(a, axis=axis, keepdims=keep), atol=1e-14)
+    np.testing.assert_allclose(am.min(t, axis, keep).data, np.min(a, axis=axis, keepdims=keep))
+    np.testing.assert_allclose(am.logsumexp(t, axis, keep).data, np_logsumexp(a, axis, keep), rtol=1e-12)
+    n = a.size if axis is None else int(np.prod([shape[i] for i in np.atleast_1d(axis)]))
+    ddof = data.draw(st.integers(0, max(0, n - 1)))
+    np.testing.assert_allclose(am.var(t, axis, keep, ddof=ddof).data,
+                               np.var(a, axis=axis, keepdims=keep, ddof=ddof), atol=1e-12)
+    if isinstance(axis, int):
+        np.testing.assert_allclose(am.softmax(t, axis).data, np_softmax(a, axis), rtol=1e-12)
+        np.testing.assert_allclose(am.log_softmax(t, axis).data, np.log(np_softmax(a, axis)), atol=1e-12)
+
+
+@given(shape=hnp.array_shapes(min_dims=0, max_dims=4, min_side=1, max_side=3), seed=st.integers(0, 1000),
+       data=st.data())
+@HYP
+def test_shape_functions_match_numpy_for_any_shape(shape, seed, data):
+    a = rng(seed).standard_normal(shape)
+    t = am.tensor(a)
+    nd = len(shape)
+    perm = tuple(data.draw(st.permutations(range(nd))))
+    np.testing.assert_array_equal(am.permute(t, perm).data, np.transpose(a, perm))
+    np.testing.assert_array_equal(am.transpose(t).data, a.T)
+    np.testing.assert_array_equal(am.flatten(t).data, a.reshape(-1))
+    np.testing.assert_array_equal(am.reshape(t, (-1,)).data, a.reshape(-1))
+    ax = data.draw(st.integers(-nd - 1, nd))
+    np.testing.assert_array_equal(am.unsqueeze(t, ax).data, np.expand_dims(a, ax))
+    np.testing.assert_array_equal(am.squeeze(t).data, np.squeeze(a))
+    np.testing.assert_array_equal(am.stack([t, t * 2], axis=ax).data, np.stack([a, a * 2], axis=ax))
+    if nd:
+        cax = data.draw(st.integers(-nd, nd - 1))
+        np.testing.assert_array_equal(am.concatenate([t, t], axis=cax).data, np.concatenate([a, a], axis=cax))
+    target = (2,) + tuple(shape)
+    np.testing.assert_array_equal(am.broadcast_to(t, target).data, np.broadcast_to(a, target))
+    if nd:  # numpy cannot pad a 0-d array either
+        pw = data.draw(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=nd, max_size=nd))
+        np.testing.assert_array_equal(am.pad(t, pw, value=0.5).data, np.pad(a, pw, constant_values=0.5))
+
+
+# -- gradient checks (first and second order, float64) ----------------------------------------
+
+SHAPES = [(3,), (2, 3), (2, 3, 2)]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_gradcheck_elementwise_composites(shape):
+    x = away_from_zero(shape, seed=len(shape))
+    check_both(lambda t: am.sqrt(t * t + 0.5), x)
+    check_both(am.sqrt, np.abs(x))
+    check_both(am.sigmoid, x)
+    check_both(am.relu, x)
+    check_both(lambda t: am.clip(t, -0.5, 0.5), away_from_bounds(shape, seed=3))
+    check_both(lambda t: am.clip(t, min=-0.5), away_from_bounds(shape, seed=4))
+    check_both(lambda t: t.clip(max=0.5), away_from_bounds(shape, seed=5))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_gradcheck_binary_composites(shape):
+    x = away_from_zero(shape, seed=7)
+    y = apart_from(x, seed=8)
+    check_both(lambda a, b: a - b, x, y)
+    check_both(lambda a, b: am.minimum(a, b), x, y)
+    check_both(lambda a, b: am.maximum(a, b), x, y)
+    check_both(lambda a, b: am.where(x > 0, a, b), x, y)
+    check_both(lambda a, b: am.where(x > 0, a * b, a.sin()), x, y)
+    check_both(lambda a: am.minimum(a, 0.3) * am.maximum(a, -0.3), x)
+    row = apart_from(x[..., -1:] * 0 + 0.05, seed=9)  # broadcasting second operand
+    check_both(lambda a, b: am.minimum(a, b) - b, x, row)
+    check_both(lambda a, b: a - b, x, x[..., :1])
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_gradcheck_reductions(shape):
+    x = rng(len(shape) + 20).standard_normal(shape)
+    nd = len(shape)
+    for axis in [None, 0, -1, tuple(range(nd))]:
+        check_both(lambda t: am.mean(t, axis) ** 2, x)
+        check_both(lambda t: am.mean(t, axis, keepdims=True) * t, x)
+        check_both(lambda t: am.var(t, axis), x)
+        check_both(lambda t: am.min(t, axis), x)
+        check_both(lambda t: am.logsumexp(t, axis), x)
+        check_both(lambda t: am.logsumexp(t, axis, keepdims=True), x)
+    n_last = shape[-1]
+    if n_last > 1:
+        check_both(lambda t: am.var(t, -1, ddof=1), x)
+    check_both(lambda t: am.var(t, ddof=1, keepdims=True), x)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_gradcheck_softmax_family(shape):
+    x = rng(len(shape) + 30).standard_normal(shape) * 2
+    for axis in range(-len(shape), len(shape)):
+        check_both(lambda t: am.softmax(t, axis), x)
+        check_both(lambda t: am.log_softmax(t, axis), x)
+        check_both(lambda t: t.softmax(axis) * t, x)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_gradcheck_shape_composites(shape):
+    x = rng(len(shape) + 40).standard_normal(shape)
+    y = rng(len(shape) + 41).standard_normal(shape)
+    nd = len(shape)
+    check_both(lambda t: am.unsqueeze(t, 0) * 2, x)
+    check_both(lambda t: am.unsqueeze(t, -1).sin(), x)
+    check_both(lambda t: am.squeeze(am.unsqueeze(t, 1)) ** 2, x)
+    check_both(lambda t: am.flatten(t).exp(), x)
+    check_both(lambda t: am.flatten(t, 0, -1) * am.flatten(t), x)
+    check_both(lambda t: am.transpose(t) ** 2, x)
+    check_both(lambda t: am.permute(t, tuple(reversed(range(nd)))).sin(), x)
+    check_both(lambda t: am.reshape(t, (-1,)) ** 3, x)
+    check_both(lambda t: am.broadcast_to(t, (2,) + shape) ** 2, x)
+    check_both(lambda a, b: am.stack([a, b, a * b]) ** 2, x, y)
+    check_both(lambda a, b: am.stack([a, b], axis=-1).sin(), x, y)
+    check_both(lambda a, b: am.concatenate([a, b * a, b], axis=-1) ** 2, x, y)
+    check_both(lambda a, b: am.concatenate([a, b], axis=0).exp(), x, y)
+    check_both(lambda t: am.pad(t, 1, value=0.5) ** 2, x)
+    check_both(lambda t: am.pad(t, [(1, 0)] + [(0, 2)] * (nd - 1)).sin(), x)
+
+
+def test_gradcheck_shape_composites_with_size_one_axes():
+    x = rng(50).standard_normal((2, 1, 3, 1))
+    check_both(lambda t: am.squeeze(t) ** 2, x)
+    check_both(lambda t: am.squeeze(t, 1).exp(), x)
+    check_both(lambda t: am.squeeze(t, (1, 3)) * 3, x)
+    check_both(lambda t: am.flatten(t, 1, 2).sin(), x)
+    check_both(lambda t: am.broadcast_to(t, (2, 4, 3, 5)) ** 2, x)
+    check_both(lambda t: am.transpose(t, 3, 1, 0, 2).exp(), x)
+
+
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=3), seed=st.integers(0, 1000),
+       data=st.data())
+@HYP
+def test_gradcheck_reductions_and_softmax_hypothesis(shape, seed, data):
+    nd = len(shape)
+    x = rng(seed).standard_normal(shape)
+    axis = data.draw(st.integers(-nd, nd - 1))
+    keep = data.draw(st.booleans())
+    check_both(lambda t: am.logsumexp(t, axis, keep), x)
+    check_both(lambda t: am.log_softmax(t, axis), x)
+    check_both(lambda t: am.softmax(t, axis), x)
+    check_both(lambda t: am.mean(t, axis, keep) * am.var(t, axis, keep), x)
+    check_both(lambda t: am.min(t, axis, keep), x)
+
+
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=1, max_dims=3, max_side=3),
+       seed=st.integers(0, 1000))
+@HYP
+def test_gradcheck_broadcasting_binary_composites_hypothesis(shapes, seed):
+    sa, sb = shapes.input_shapes
+    r = rng(seed)
+    a = r.standard_normal(sa)
+    b = r.standard_normal(sb)
+    gap = np.abs(np.broadcast_to(a, shapes.result_shape) - np.broadcast_to(b, shapes.result_shape))
+    if gap.min() < 0.05:  # keep maximum/minimum away from ties
+        b = b + 0.3 + np.abs(a).max() * 2 + 0.1
+    cond = r.random(shapes.result_shape) < 0.5
+    check_both(lambda u, v: u - v, a, b)
+    check_both(lambda u, v: am.minimum(u, v), a, b)
+    check_both(lambda u, v: am.maximum(u, v), a, b)
+    check_both(lambda u, v: am.where(cond, u, v), a, b)
+
+
+def test_gradcheck_with_python_scalar_and_ndarray_operands():
+    x = away_from_zero((2, 3), seed=60)
+    c = rng(61).standard_normal((3,))
+    check_both(lambda t: 1.5 - t, x)
+    check_both(lambda t: t - c, x)
+    check_both(lambda t: c - t * t, x)
+    check_both(lambda t: am.maximum(t, 2.0 + np.zeros(3)), x)
+    check_both(lambda t: am.minimum(2.0, t), x)
+
+
+def test_known_gradients_of_composites():
+    x = am.tensor([[1.0, 2.0, 4.0], [0.0, -1.0, 3.0]], requires_grad=True)
+    am.mean(x).backward()
+    np.testing.assert_allclose(x.grad.data, np.full((2, 3), 1 / 6))
+    x.grad = None
+    am.relu(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[1, 1, 1], [0, 0, 1]])  # relu'(0) = 0
+    x.grad = None
+    am.min(x, axis=1).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[1, 0, 0], [0, 1, 0]])
+    x.grad = None
+    am.logsumexp(x, axis=1).sum().backward()
+    np.testing.assert_allclose(x.grad.data, np_softmax(x.data, 1))
+    x.grad = None
+    am.var(x, axis=1, ddof=1).sum().backward()
+    d = x.data - x.data.mean(1, keepdims=True)
+    np.testing.assert_allclose(x.grad.data, 2 * d / 2)
+
+
+def test_ties_share_gradient_in_min_and_maximum():
+    x = am.tensor([1.0, 1.0, 2.0], requires_grad=True)
+    am.min(x).backward()
+    np.testing.assert_allclose(x.grad.data, [0.5, 0.5, 0.0])
+    y = am.tensor([1.0, 0.0, 2.0], requires_grad=True)
+    x.grad = None
+    am.maximum(x, y).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [0.5, 1.0, 0.5])
+    np.testing.assert_allclose(y.grad.data, [0.5, 0.0, 0.5])
+    x.grad = None
+    am.minimum(x, 1.0).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [0.5, 0.5, 0.0])
+
+
+# -- numerical stability -------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+            yield
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sigmoid_saturates_exactly(no_warnings, dtype):
+    x = am.tensor(np.array([-800.0, -30.0, 0.0, 30.0, 800.0], dtype), requires_grad=True)
+    s = am.sigmoid(x)
+    assert s.data[0] == 0.0 and s.data[-1] == 1.0 and s.data[2] == 0.5
+    np.testing.assert_allclose(s.data[1], np.exp(-30.0) / (1 + np.exp(-30.0)), rtol=1e-6)
+    (g,) = am.autograd.grad(s.sum(), x, create_graph=True)
+    assert np.isfinite(g.data).all()
+    assert g.data[0] == 0.0 and g.data[-1] == 0.0 and g.data[2] == 0.25
+    (h,) = am.autograd.grad(g.sum(), x)
+    assert np.isfinite(h.data).all() and h.data[0] == 0.0 and h.data[-1] == 0.0
+
+
+BIG = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -999.0], [1000.0, 1000.0, 1000.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softmax_family_at_plus_minus_1000(no_warnings, dtype):
+    x = am.tensor(BIG.astype(dtype), requires_grad=True)
+    lse = am.logsumexp(x, axis=1)
+    np.testing.assert_allclose(lse.data, [1000.0, -999.0 + np.log(1 + 2 * np.exp(-1.0)),
+                                          1000.0 + np.log(3.0)], rtol=1e-6)
+    np.testing.assert_allclose(am.logsumexp(x).data, 1000.0 + np.log(4.0), rtol=1e-6)
+    ls = am.log_softmax(x, axis=1)
+    expected_ls = BIG - np_logsumexp(BIG, 1, keepdims=True)
+    np.testing.assert_allclose(ls.data, expected_ls, rtol=1e-5, atol=1e-4)
+    assert np.isfinite(ls.data).all()
+    sm = am.softmax(x, axis=1)
+    np.testing.assert_allclose(sm.data, np_softmax(BIG, 1), atol=1e-6)
+    np.testing.assert_allclose(am.softmax(x, axis=0).data, np_softmax(BIG, 0), atol=1e-6)
+    w = am.tensor(rng(70).standard_normal((3, 3)).astype(dtype))
+    for out in (am.logsumexp(x, axis=1), am.log_softmax(x, axis=1), am.softmax(x, axis=1),
+                am.log_softmax(x, axis=0)):
+        (g,) = am.autograd.grad((out * w[: out.shape[0]] if out.ndim == 2 else out * w[0]).sum(), x,
+                                create_graph=True)
+        assert np.isfinite(g.data).all()
+        (h,) = am.autograd.grad((g * g).sum(), x)
+        assert np.isfinite(h.data).all()
+    (g,) = am.autograd.grad(am.logsumexp(x, axis=1).sum(), x)
+    np.testing.assert_allclose(g.data, np_softmax(BIG, 1), atol=1e-6)
+
+
+def test_gradcheck_softmax_family_at_large_logits():
+    x = np.array([[1000.0, 999.0, 998.5], [-1000.0, -999.5, -1001.0]])
+    check_both(lambda t: am.logsumexp(t, 1), x)
+    check_both(lambda t: am.log_softmax(t, 1), x)
+    check_both(lambda t: am.softmax(t, 1), x)
+
+
+def test_logsumexp_with_minus_inf_entries(no_warnings):
+    x = am.tensor([-np.inf, 0.0, 1.0], requires_grad=True)
+    out = am.logsumexp(x)
+    np.testing.assert_allclose(out.item(), np.log(1 + np.e))
+    out.backward()
+    np.testing.assert_allclose(x.grad.data, [0.0, 1 / (1 + np.e), np.e / (1 + np.e)])

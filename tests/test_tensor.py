@@ -1,0 +1,545 @@
+"""Tensor: creation, attributes, methods, operators, indexing and dtype rules."""
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+
+
+@pytest.fixture
+def default_dtype():
+    """Lets a test change the default dtype; always restores float64 afterwards."""
+    before = am.get_default_dtype()
+    yield
+    am.set_default_dtype(before)
+
+
+def grad_of(f, x):
+    """d sum(f(x)) / dx through backward(), as an ndarray (x is a fresh leaf)."""
+    x.grad = None
+    f(x).sum().backward()
+    return x.grad.data
+
+
+# -- creation ------------------------------------------------------------------------
+
+
+def test_tensor_and_Tensor_copy_data_and_default_to_float64():
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    for t in (am.tensor(a), am.Tensor(a), am.tensor([[1.0, 2.0], [3.0, 4.0]])):
+        assert isinstance(t, am.Tensor)
+        assert t.dtype == np.float64
+        np.testing.assert_array_equal(t.data, a)
+    t = am.tensor(a)
+    a[0, 0] = 100.0
+    assert t.data[0, 0] == 1.0  # a copy, not a view of the caller's array
+
+
+def test_tensor_dtype_rules():
+    assert am.tensor(1.5).dtype == np.float64
+    assert am.tensor(1.5).shape == ()
+    assert am.tensor([1, 2]).dtype.kind == "i"
+    assert am.tensor([True, False]).dtype == np.bool_
+    assert am.tensor(np.ones(2, np.float32)).dtype == np.float32  # ndarrays keep their dtype
+    assert am.tensor([1, 2], dtype=np.float32).dtype == np.float32
+    assert am.tensor([1.0], dtype="float32").dtype == np.float32
+    t = am.tensor(am.tensor([1.0, 2.0], requires_grad=True))
+    assert not t.requires_grad and t.grad_fn is None
+    np.testing.assert_array_equal(t.data, [1.0, 2.0])
+
+
+def test_requires_grad_flag_at_creation():
+    assert not am.tensor([1.0]).requires_grad
+    t = am.tensor([1.0, 2.0], requires_grad=True)
+    assert t.requires_grad and t.is_leaf and t.grad is None and t.grad_fn is None
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (2, 1, 4)])
+def test_zeros_ones_full(shape):
+    np.testing.assert_array_equal(am.zeros(*shape).data, np.zeros(shape))
+    np.testing.assert_array_equal(am.zeros(shape).data, np.zeros(shape))
+    np.testing.assert_array_equal(am.ones(*shape).data, np.ones(shape))
+    np.testing.assert_array_equal(am.ones(shape).data, np.ones(shape))
+    np.testing.assert_array_equal(am.full(shape, 2.5).data, np.full(shape, 2.5))
+    for t in (am.zeros(shape), am.ones(shape), am.full(shape, 7)):
+        assert t.shape == shape and t.dtype == np.float64
+    assert am.zeros(shape, dtype=np.float32).dtype == np.float32
+    z = am.zeros(shape, requires_grad=True)
+    assert z.requires_grad and z.is_leaf
+
+
+def test_full_int_shape_and_zeros_like_ones_like():
+    np.testing.assert_array_equal(am.full(3, -1.0).data, [-1.0, -1.0, -1.0])
+    ref = am.tensor(np.ones((2, 3), np.float32))
+    z, o = am.zeros_like(ref), am.ones_like(ref)
+    assert z.shape == o.shape == (2, 3)
+    assert z.dtype == o.dtype == np.float32  # dtype follows the argument by default
+    np.testing.assert_array_equal(z.data, 0.0)
+    np.testing.assert_array_equal(o.data, 1.0)
+    assert am.zeros_like(np.ones((4,))).shape == (4,)
+    assert am.ones_like(ref, dtype=np.float64).dtype == np.float64
+    assert am.zeros_like(ref, requires_grad=True).requires_grad
+
+
+def test_arange_and_eye():
+    np.testing.assert_array_equal(am.arange(5).data, np.arange(5))
+    assert am.arange(5).dtype.kind == "i"  # integers stay integers, as numpy
+    np.testing.assert_array_equal(am.arange(1, 10, 3).data, [1, 4, 7])
+    f = am.arange(0.0, 1.0, 0.25)
+    np.testing.assert_allclose(f.data, [0.0, 0.25, 0.5, 0.75])
+    assert f.dtype == np.float64
+    assert am.arange(4, dtype=np.float32).dtype == np.float32
+    np.testing.assert_array_equal(am.eye(3).data, np.eye(3))
+    np.testing.assert_array_equal(am.eye(2, 3).data, np.eye(2, 3))
+    assert am.eye(2).dtype == np.float64
+
+
+def test_randn_rand_shapes_ranges_and_manual_seed():
+    r = am.randn(200, 5)
+    assert r.shape == (200, 5) and r.dtype == np.float64
+    assert abs(r.data.mean()) < 0.3 and 0.7 < r.data.std() < 1.3
+    u = am.rand((300,))
+    assert u.shape == (300,) and (u.data >= 0).all() and (u.data < 1).all()
+    assert am.randn(3, dtype=np.float32).dtype == np.float32
+    am.manual_seed(123)
+    a = (am.randn(4, 3).data, am.rand(5).data)
+    am.manual_seed(123)
+    b = (am.randn(4, 3).data, am.rand(5).data)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    am.manual_seed(124)
+    assert not np.array_equal(am.randn(4, 3).data, a[0])
+    assert am.randn(2, requires_grad=True).requires_grad
+
+
+def test_manual_seed_drives_the_library_generator():
+    from autograd_mini.creation import generator
+
+    am.manual_seed(7)
+    first = generator().standard_normal(3)
+    am.manual_seed(7)
+    np.testing.assert_array_equal(generator().standard_normal(3), first)
+
+
+# -- default dtype -------------------------------------------------------------------
+
+
+def test_set_default_dtype_float32(default_dtype):
+    am.set_default_dtype(np.float32)
+    assert am.get_default_dtype() == np.float32
+    assert am.tensor([1.0, 2.0]).dtype == np.float32
+    assert am.tensor(1.5).dtype == np.float32
+    for t in (am.zeros(2), am.ones(2), am.full(2, 1.0), am.eye(2), am.randn(2), am.rand(2),
+              am.arange(0.0, 2.0)):
+        assert t.dtype == np.float32
+    assert am.tensor(np.ones(2)).dtype == np.float64  # an ndarray keeps its dtype
+    assert am.tensor([1, 2]).dtype.kind == "i"
+
+
+def test_set_default_dtype_rejects_non_float(default_dtype):
+    with pytest.raises(TypeError):
+        am.set_default_dtype(np.int32)
+    assert am.get_default_dtype() == np.float64
+
+
+# -- attributes and methods ------------------------------------------------------------
+
+
+def test_shape_ndim_size_dtype_T():
+    a = np.arange(24.0).reshape(2, 3, 4)
+    t = am.tensor(a)
+    assert t.shape == (2, 3, 4) and t.ndim == 3 and t.size == 24 and t.dtype == np.float64
+    np.testing.assert_array_equal(t.T.data, a.T)
+    assert len(t) == 2
+
+
+def test_data_is_live():
+    t = am.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    t.data[1] = 20.0
+    np.testing.assert_array_equal(t.numpy(), [1.0, 20.0, 3.0])
+    assert t.numpy() is t.data
+    t.numpy()[0] = -1.0
+    assert t.data[0] == -1.0
+    (t * t).sum().backward()  # the gradient sees the written values
+    np.testing.assert_array_equal(t.grad.data, [-2.0, 40.0, 6.0])
+
+
+def test_item():
+    assert am.tensor(3.5).item() == 3.5
+    assert isinstance(am.tensor([2.5]).item(), float)
+    assert isinstance(am.tensor([[4]]).item(), int)
+    with pytest.raises(ValueError):
+        am.tensor([1.0, 2.0]).item()
+
+
+def test_detach_shares_data_and_cuts_graph():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    d = y.detach()
+    assert not d.requires_grad and d.grad_fn is None and d.is_leaf
+    np.testing.assert_array_equal(d.data, y.data)
+    xd = x.detach()
+    assert np.shares_memory(xd.data, x.data)
+    (xd * x).sum().backward()  # only the non-detached factor carries gradient
+    np.testing.assert_array_equal(x.grad.data, x.data)
+
+
+def test_requires_grad_():
+    t = am.tensor([1.0, 2.0])
+    assert t.requires_grad_() is t
+    assert t.requires_grad
+    (t * 2).sum().backward()
+    np.testing.assert_array_equal(t.grad.data, [2.0, 2.0])
+    t.requires_grad_(False)
+    assert not t.requires_grad
+
+
+def test_is_leaf_and_grad_fn():
+    x = am.tensor([1.0], requires_grad=True)
+    y = x * 2
+    assert x.is_leaf and not y.is_leaf
+    assert y.grad_fn is not None and y.requires_grad
+    c = am.tensor([1.0]) * 2  # nothing requires grad: no graph
+    assert c.grad_fn is None and not c.requires_grad
+
+
+def test_repr_shows_data_dtype_and_grad_fn():
+    x = am.tensor([1.5, -2.25], requires_grad=True)
+    r = repr(x)
+    assert "1.5" in r and "-2.25" in r and "float64" in r
+    y = x * 2
+    ry = repr(y)
+    assert "3." in ry and "float64" in ry and "grad_fn" in ry and "mul" in ry
+    r32 = repr(am.tensor(np.array([7.0], np.float32)))
+    assert "7." in r32 and "float32" in r32
+    assert "int" in repr(am.arange(3))
+
+
+# -- operators ----------------------------------------------------------------------------
+
+RNG = np.random.default_rng(0)
+A = RNG.standard_normal((3, 4))
+B = RNG.uniform(0.5, 2.0, (3, 4))
+ROW = RNG.uniform(0.5, 2.0, (4,))
+
+BINARY = [
+    ("add", lambda x, y: x + y),
+    ("sub", lambda x, y: x - y),
+    ("mul", lambda x, y: x * y),
+    ("div", lambda x, y: x / y),
+    ("pow", lambda x, y: abs(x) ** y),
+]
+
+
+@pytest.mark.parametrize("name,op", BINARY)
+@pytest.mark.parametrize("other", [B, ROW, 1.5], ids=["same", "broadcast", "scalar"])
+def test_binary_operators_match_numpy(name, op, other):
+    expected = op(A, other)
+    got = op(am.tensor(A), am.tensor(other) if isinstance(other, np.ndarray) else other)
+    np.testing.assert_allclose(got.data, expected, rtol=1e-12)
+    # reflected: ndarray or Python number on the left
+    exp_r = op(other, np.abs(A) + 0.5)
+    got_r = op(other, am.tensor(np.abs(A) + 0.5))
+    assert isinstance(got_r, am.Tensor)
+    np.testing.assert_allclose(got_r.data, exp_r, rtol=1e-12)
+
+
+def test_binary_operator_gradients():
+    x = am.tensor(A, requires_grad=True)
+    y = am.tensor(B, requires_grad=True)
+    (x * y + x / y - y ** 2 + 3.0 * x - x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, B + 1 / B + 3 - 2 * A)
+    np.testing.assert_allclose(y.grad.data, A - A / B**2 - 2 * B)
+
+
+def test_broadcast_gradients_are_summed_back_to_the_input_shape():
+    x = am.tensor(A, requires_grad=True)
+    r = am.tensor(ROW, requires_grad=True)
+    c = am.tensor(np.ones((3, 1)), requires_grad=True)
+    (x * r + c).sum().backward()
+    assert r.grad.shape == (4,) and c.grad.shape == (3, 1)
+    np.testing.assert_allclose(r.grad.data, A.sum(axis=0))
+    np.testing.assert_allclose(c.grad.data, np.full((3, 1), 4.0))
+
+
+def test_pow_with_tensor_exponent_gradient():
+    x = am.tensor(B, requires_grad=True)
+    e = am.tensor(A, requires_grad=True)
+    (x ** e).sum().backward()
+    np.testing.assert_allclose(x.grad.data, A * B ** (A - 1))
+    np.testing.assert_allclose(e.grad.data, B**A * np.log(B))
+    t = am.tensor(A, requires_grad=True)
+    (2.0 ** t).sum().backward()
+    np.testing.assert_allclose(t.grad.data, 2.0**A * np.log(2.0))
+
+
+def test_unary_minus_and_abs():
+    x = am.tensor(A, requires_grad=True)
+    np.testing.assert_array_equal((-x).data, -A)
+    np.testing.assert_array_equal(abs(x).data, np.abs(A))
+    (-x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, -np.ones_like(A))
+
+
+@pytest.mark.parametrize("sa,sb", [((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)),
+                                   ((2, 3, 4), (4, 5)), ((2, 3, 4), (2, 4, 5))])
+def test_matmul_forward_and_gradients(sa, sb):
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal(sa), rng.standard_normal(sb)
+    x, y = am.tensor(a, requires_grad=True), am.tensor(b, requires_grad=True)
+    out = x @ y
+    np.testing.assert_allclose(out.data, a @ b)
+    w = rng.standard_normal(out.shape)
+    (out * w).sum().backward()
+    # a @ b is linear in each factor: d<w, a@b>/da[idx] = <w, e_idx @ b>, exactly
+    ga = np.zeros_like(a)
+    gb = np.zeros_like(b)
+    for idx in np.ndindex(a.shape):
+        e = np.zeros_like(a)
+        e[idx] = 1.0
+        ga[idx] = np.sum(w * (e @ b))
+    for idx in np.ndindex(b.shape):
+        e = np.zeros_like(b)
+        e[idx] = 1.0
+        gb[idx] = np.sum(w * (a @ e))
+    np.testing.assert_allclose(x.grad.data, ga, atol=1e-12)
+    np.testing.assert_allclose(y.grad.data, gb, atol=1e-12)
+    np.testing.assert_allclose(x.matmul(y).data, a @ b)
+
+
+def test_reflected_ops_with_ndarray_on_the_left():
+    x = am.tensor(A, requires_grad=True)
+    n = np.full((3, 4), 2.0)
+    for out, exp in [(n + x, n + A), (n - x, n - A), (n * x, n * A), (n / (x * x + 1), n / (A * A + 1)),
+                     (np.ones((2, 3)) @ x, np.ones((2, 3)) @ A), (n ** (x * 0 + 1), n)]:
+        assert isinstance(out, am.Tensor)
+        assert out.requires_grad
+        np.testing.assert_allclose(out.data, exp)
+    (np.ones((2, 3)) @ x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.full((3, 4), 2.0))
+
+
+@pytest.mark.parametrize("op", ["__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"])
+def test_comparisons_are_boolean_and_not_differentiable(op):
+    x = am.tensor(A, requires_grad=True)
+    for other in (0.0, am.tensor(B), B):
+        out = getattr(x, op)(other)
+        assert isinstance(out, am.Tensor)
+        assert out.dtype == np.bool_
+        assert not out.requires_grad and out.grad_fn is None
+        other_data = other.data if isinstance(other, am.Tensor) else other
+        np.testing.assert_array_equal(out.data, getattr(A, op)(other_data))
+
+
+def test_comparison_mask_used_in_where():
+    x = am.tensor(A, requires_grad=True)
+    am.where(x > 0, x, 0.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, (A > 0).astype(float))
+
+
+# -- indexing ------------------------------------------------------------------------------
+
+X34 = np.arange(12.0).reshape(3, 4)
+INDICES = {
+    "int": 1,
+    "neg_int": -1,
+    "slice": slice(1, 3),
+    "neg_step": slice(None, None, -1),
+    "tuple": (1, slice(None, None, 2)),
+    "ellipsis_newaxis": (Ellipsis, None, 2),
+    "int_array_repeated": np.array([0, 2, 0, 0]),
+    "list_repeated": [2, 2],
+    "two_int_arrays": (np.array([0, 0, 2]), np.array([1, 1, 3])),
+    "slice_and_int_array": (slice(1, None), np.array([3, 3, 0])),
+    "bool_mask_2d": X34 > 5,
+    "bool_rows": np.array([True, False, True]),
+}
+
+
+@pytest.mark.parametrize("name", list(INDICES))
+def test_indexing_forward_and_accumulating_gradient(name):
+    index = INDICES[name]
+    np_index = np.asarray(index) if isinstance(index, list) else index
+    x = am.tensor(X34, requires_grad=True)
+    y = x[index]
+    np.testing.assert_array_equal(y.data, X34[np_index])
+    w = np.random.default_rng(2).standard_normal(y.shape)
+    y.backward(w)
+    expected = np.zeros_like(X34)
+    np.add.at(expected, np_index, w)  # repeats accumulate
+    np.testing.assert_allclose(x.grad.data, expected)
+
+
+def test_indexing_with_an_integer_tensor():
+    x = am.tensor(X34, requires_grad=True)
+    idx = am.tensor([1, 1, 0])
+    y = x[idx]
+    np.testing.assert_array_equal(y.data, X34[[1, 1, 0]])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.array([[1.0] * 4, [2.0] * 4, [0.0] * 4]))
+
+
+def test_indexing_second_derivative():
+    x = am.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x[np.array([0, 0, 2])] ** 3).sum()
+    (g,) = am.autograd.grad(y, x, create_graph=True)
+    np.testing.assert_allclose(g.data, [6.0, 0.0, 27.0])
+    (h,) = am.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(h.data, [12.0, 0.0, 18.0])
+
+
+def test_iteration_yields_rows():
+    x = am.tensor(X34, requires_grad=True)
+    rows = list(x)
+    assert len(rows) == 3
+    np.testing.assert_array_equal(rows[2].data, X34[2])
+    (rows[0] + rows[0]).sum().backward()
+    np.testing.assert_array_equal(x.grad.data[0], [2.0] * 4)
+    np.testing.assert_array_equal(x.grad.data[1:], 0.0)
+
+
+# -- float32 is never upcast by Python scalars ---------------------------------------------
+
+F32_OPS = {
+    "add": lambda x: x + 1.5,
+    "radd": lambda x: 1.5 + x,
+    "sub": lambda x: x - 1.5,
+    "rsub": lambda x: 1.5 - x,
+    "mul": lambda x: x * 2.5,
+    "rmul": lambda x: 2.5 * x,
+    "div": lambda x: x / 3.0,
+    "rdiv": lambda x: 3.0 / (x * x + 1.0),
+    "pow": lambda x: x**2.0,
+    "pow_int": lambda x: x**3,
+    "rpow": lambda x: 2.0**x,
+    "neg": lambda x: -x,
+    "mean": lambda x: x.mean(),
+    "var": lambda x: x.var(),
+    "max": lambda x: x.max(),
+    "min": lambda x: x.min(),
+    "sqrt": lambda x: (x * x + 1.0).sqrt(),
+    "exp_log": lambda x: (x.exp() + 1.0).log(),
+    "sigmoid": lambda x: x.sigmoid(),
+    "tanh": lambda x: x.tanh(),
+    "relu": lambda x: x.relu(),
+    "clip": lambda x: x.clip(-0.5, 0.5),
+    "maximum": lambda x: am.maximum(x, 0.5),
+    "minimum": lambda x: am.minimum(x, 0.5),
+    "where": lambda x: am.where(x > 0, x, 0.5),
+    "softmax": lambda x: x.softmax(),
+    "log_softmax": lambda x: x.log_softmax(),
+    "logsumexp": lambda x: x.logsumexp(),
+    "pad": lambda x: am.pad(x, 1, value=0.5),
+    "getitem": lambda x: x[np.array([0, 0, 2])],
+    "matmul_scalar_mix": lambda x: (x @ x) * 0.5,
+}
+
+
+@pytest.mark.parametrize("name", list(F32_OPS))
+def test_float32_stays_float32_forward_and_backward(name):
+    f = F32_OPS[name]
+    x = am.tensor(np.array([0.3, -1.2, 2.0], np.float32), requires_grad=True)
+    out = f(x)
+    assert out.dtype == np.float32, f"forward of {name} is {out.dtype}"
+    (g,) = am.autograd.grad(f(x).sum(), x)
+    assert g.dtype == np.float32, f"gradient of {name} is {g.dtype}"
+    (g2,) = am.autograd.grad(f(x).sum(), x, create_graph=True)
+    assert g2.dtype == np.float32, f"create_graph gradient of {name} is {g2.dtype}"
+    f(x).sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_float32_intermediate_gradients_stay_float32():
+    x = am.tensor(np.array([0.3, -1.2, 2.0], np.float32), requires_grad=True)
+    h = x * 2.0
+    out = (am.maximum(h, 0.5) - 1.0).sum() + h.max()
+    (gh,) = am.autograd.grad(out, h)
+    assert gh.dtype == np.float32
+
+
+# -- integer and bool tensors ----------------------------------------------------------
+
+
+def test_integer_and_bool_tensors_hold_data():
+    i = am.tensor([1, 2, 3])
+    np.testing.assert_array_equal((i * 2 + 1).data, [3, 5, 7])
+    assert (i * 2).dtype.kind == "i"
+    b = am.tensor([True, False])
+    np.testing.assert_array_equal(b.data, [True, False])
+    assert i.sum().item() == 6
+
+
+@pytest.mark.parametrize("make", [
+    lambda: am.tensor([1, 2], requires_grad=True),
+    lambda: am.Tensor([True], requires_grad=True),
+    lambda: am.arange(3, requires_grad=True),
+    lambda: am.zeros(2, dtype=np.int64, requires_grad=True),
+    lambda: am.ones_like(am.arange(3), requires_grad=True),
+    lambda: am.arange(3).requires_grad_(),
+    lambda: am.tensor([True, False]).requires_grad_(),
+])
+def test_integer_and_bool_tensors_cannot_require_grad(make):
+    with pytest.raises(TypeError, match="float"):
+        make()
+
+
+def test_integer_tensor_mixed_with_float_gets_no_gradient():
+    i = am.tensor([1, 2, 3])
+    x = am.tensor([1.0, 1.0, 1.0], requires_grad=True)
+    (i * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 2.0, 3.0])
+    assert i.grad is None
+
+
+def test_casting_to_integer_cuts_the_graph():
+    x = am.tensor([1.5, 2.5], requires_grad=True)
+    y = x.astype(np.int64)
+    assert y.dtype == np.int64
+    assert not y.requires_grad and y.grad_fn is None
+
+
+def test_astype_between_floats_is_differentiable():
+    x = am.tensor([1.5, 2.5], requires_grad=True)
+    y = x.astype(np.float32)
+    assert y.dtype == np.float32 and y.requires_grad
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float64
+    np.testing.assert_allclose(x.grad.data, [3.0, 5.0])
+
+
+# -- tensor methods that mirror the functions ---------------------------------------------
+
+
+def test_methods_match_numpy():
+    a = np.random.default_rng(3).standard_normal((2, 3, 4))
+    t = am.tensor(a)
+    np.testing.assert_allclose(t.sum().data, a.sum())
+    np.testing.assert_allclose(t.sum(1).data, a.sum(1))
+    np.testing.assert_allclose(t.sum(axis=(0, 2), keepdims=True).data, a.sum(axis=(0, 2), keepdims=True))
+    np.testing.assert_allclose(t.mean(axis=-1).data, a.mean(axis=-1))
+    np.testing.assert_allclose(t.var(axis=0, ddof=1).data, a.var(axis=0, ddof=1))
+    np.testing.assert_allclose(t.max(axis=1).data, a.max(axis=1))
+    np.testing.assert_allclose(t.min(axis=2, keepdims=True).data, a.min(axis=2, keepdims=True))
+    np.testing.assert_allclose(t.exp().data, np.exp(a))
+    np.testing.assert_allclose(t.abs().log().data, np.log(np.abs(a)))
+    np.testing.assert_allclose(t.sin().data, np.sin(a))
+    np.testing.assert_allclose(t.cos().data, np.cos(a))
+    np.testing.assert_allclose(t.tanh().data, np.tanh(a))
+    np.testing.assert_allclose(t.abs().sqrt().data, np.sqrt(np.abs(a)))
+    np.testing.assert_allclose(t.relu().data, np.maximum(a, 0))
+    np.testing.assert_allclose(t.clip(-0.5, 0.5).data, np.clip(a, -0.5, 0.5))
+    np.testing.assert_array_equal(t.reshape(4, 6).data, a.reshape(4, 6))
+    np.testing.assert_array_equal(t.reshape((6, -1)).data, a.reshape(6, -1))
+    np.testing.assert_array_equal(t.permute(2, 0, 1).data, a.transpose(2, 0, 1))
+    np.testing.assert_array_equal(t.transpose().data, a.transpose())
+    np.testing.assert_array_equal(t.transpose(1, 0, 2).data, a.transpose(1, 0, 2))
+    np.testing.assert_array_equal(t.flatten().data, a.reshape(-1))
+    np.testing.assert_array_equal(t.flatten(1).data, a.reshape(2, 12))
+    np.testing.assert_array_equal(t.unsqueeze(1).data, a[:, None])
+    np.testing.assert_array_equal(t.unsqueeze(1).squeeze().data, a)
+    np.testing.assert_array_equal(t.broadcast_to((5, 2, 3, 4)).data, np.broadcast_to(a, (5, 2, 3, 4)))
+    e = np.exp(a - a.max(-1, keepdims=True))
+    np.testing.assert_allclose(t.softmax().data, e / e.sum(-1, keepdims=True))
+    np.testing.assert_allclose(t.log_softmax(axis=0).data,
+                               a - np.log(np.exp(a).sum(0, keepdims=True)))
+    np.testing.assert_allclose(t.logsumexp(axis=1).data, np.log(np.exp(a).sum(1)))

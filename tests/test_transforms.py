@@ -1,0 +1,341 @@
+"""Function transforms: grad, value_and_grad, jacobian, hessian, hvp, jvp, nesting."""
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+import pytest
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+
+import autograd_mini as am
+
+HYP = settings(max_examples=10, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def smooth(t):
+    """A smooth vector -> vector map with a non-trivial Jacobian."""
+    return am.sin(t) * t[0] + am.exp(t * 0.3) * t.sum()
+
+
+def smooth_jacobian(x):
+    n = x.size
+    s = x.sum()
+    J = np.diag(np.cos(x) * x[0] + 0.3 * np.exp(0.3 * x) * s)
+    J[:, 0] += np.sin(x)
+    J += np.exp(0.3 * x)[:, None] * np.ones((1, n))
+    return J
+
+
+def rosenbrock(v):
+    return (1 - v[0]) ** 2 + 100 * (v[1] - v[0] ** 2) ** 2
+
+
+def rosenbrock_hessian(x, y):
+    return np.array([[2 - 400 * y + 1200 * x**2, -400 * x], [-400 * x, 200.0]])
+
+
+# -- grad and value_and_grad ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [np.array, am.tensor, list], ids=["ndarray", "tensor", "list"])
+def test_grad_of_sum_of_squares(make):
+    x = [1.0, -2.0, 0.5]
+    g = am.grad(lambda t: (t * t).sum())(make(x))
+    assert isinstance(g, am.Tensor)
+    np.testing.assert_allclose(g.data, 2 * np.array(x))
+
+
+def test_grad_accepts_python_numbers_and_int_arrays():
+    np.testing.assert_allclose(am.grad(lambda t: t**3)(2.0).item(), 12.0)
+    np.testing.assert_allclose(am.grad(lambda t: t**3)(2).item(), 12.0)
+    g = am.grad(lambda t: (t * t).sum())(np.array([1, 2]))
+    assert g.dtype.kind == "f"
+    np.testing.assert_allclose(g.data, [2.0, 4.0])
+
+
+def test_grad_leaves_user_tensor_untouched():
+    x = am.tensor([1.0, 2.0])
+    am.grad(lambda t: (t**2).sum())(x)
+    assert x.grad is None and not x.requires_grad
+    y = am.tensor([1.0, 2.0], requires_grad=True)
+    g = am.grad(lambda t: (t**2).sum())(y)
+    np.testing.assert_allclose(g.data, [2.0, 4.0])
+    assert y.grad is None
+
+
+def test_grad_shape_matches_input():
+    x = rng(1).standard_normal((2, 3, 4))
+    g = am.grad(lambda t: am.logsumexp(t))(x)
+    assert g.shape == x.shape
+    e = np.exp(x - x.max())
+    np.testing.assert_allclose(g.data, e / e.sum())
+
+
+def test_grad_of_function_not_depending_on_input_is_zero():
+    g = am.grad(lambda t: am.tensor(3.0))(np.ones(3))
+    np.testing.assert_array_equal(g.data, np.zeros(3))
+    g2 = am.grad(lambda a, b: (am.tensor(b) * 2).sum(), argnums=0)(np.ones(2), np.ones(2))
+    np.testing.assert_array_equal(g2.data, np.zeros(2))
+
+
+def test_grad_requires_scalar_output():
+    with pytest.raises(ValueError, match=r"\(3,\)"):
+        am.grad(lambda t: t * 2)(np.ones(3))
+    with pytest.raises(TypeError):
+        am.grad(lambda t: 3.0)(np.ones(3))
+
+
+def test_value_and_grad_argnums():
+    a = np.array([1.0, 2.0])
+    b = np.array([3.0, -1.0])
+
+    def f(x, y):
+        return (x * x * y).sum()
+
+    v, g = am.value_and_grad(f)(a, b)
+    np.testing.assert_allclose(v.item(), (a * a * b).sum())
+    np.testing.assert_allclose(g.data, 2 * a * b)
+    v1, g1 = am.value_and_grad(f, argnums=1)(a, b)
+    np.testing.assert_allclose(v1.item(), v.item())
+    np.testing.assert_allclose(g1.data, a * a)
+    v2, (ga, gb) = am.value_and_grad(f, argnums=(0, 1))(a, b)
+    np.testing.assert_allclose(ga.data, 2 * a * b)
+    np.testing.assert_allclose(gb.data, a * a)
+    (gb_only,) = am.grad(f, argnums=(1,))(a, b)
+    np.testing.assert_allclose(gb_only.data, a * a)
+    np.testing.assert_allclose(am.grad(f, argnums=-1)(a, b).data, a * a)
+    assert not v.requires_grad  # the value is a plain result, not part of a graph
+    with pytest.raises(ValueError):
+        am.grad(f, argnums=2)(a, b)
+
+
+def test_grad_passes_keyword_arguments_through():
+    def f(x, scale=1.0):
+        return (x * x).sum() * scale
+
+    np.testing.assert_allclose(am.grad(f)(np.array([1.0, 3.0]), scale=2.0).data, [4.0, 12.0])
+
+
+# -- jacobian ------------------------------------------------------------------------------
+
+
+def test_jacobian_of_linear_map_is_the_matrix():
+    A = rng(2).standard_normal((3, 4))
+    J = am.jacobian(lambda x: am.tensor(A) @ x)(np.ones(4))
+    assert J.shape == (3, 4)
+    np.testing.assert_allclose(J.data, A)
+
+
+@pytest.mark.parametrize("n", [1, 3, 5])
+def test_jacobian_of_nonlinear_map_against_closed_form(n):
+    x = rng(n).standard_normal(n)
+    J = am.jacobian(smooth)(x)
+    np.testing.assert_allclose(J.data, smooth_jacobian(x), rtol=1e-12, atol=1e-12)
+
+
+def test_jacobian_elementwise_is_diagonal():
+    x = np.array([0.1, 0.7, -1.3])
+    np.testing.assert_allclose(am.jacobian(am.tanh)(x).data, np.diag(1 - np.tanh(x) ** 2))
+
+
+def test_jacobian_shape_is_out_shape_plus_in_shape():
+    B = rng(3).standard_normal((3, 5))
+    X = rng(4).standard_normal((2, 3))
+    J = am.jacobian(lambda x: x @ am.tensor(B))(X)
+    assert J.shape == (2, 5, 2, 3)
+    # d(XB)[i, j] / dX[k, l] = delta_ik B[l, j]
+    expected = np.einsum("ik,lj->ijkl", np.eye(2), B)
+    np.testing.assert_allclose(J.data, expected)
+    Js = am.jacobian(lambda x: (x**2).sum())(X)  # scalar output: () + in.shape
+    assert Js.shape == (2, 3)
+    np.testing.assert_allclose(Js.data, 2 * X)
+    Jv = am.jacobian(lambda x: x.reshape(6))(X)
+    assert Jv.shape == (6, 2, 3)
+    np.testing.assert_array_equal(Jv.data.reshape(6, 6), np.eye(6))
+
+
+def test_jacobian_argnums_and_constant_output():
+    a, b = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    J = am.jacobian(lambda x, y: x * y, argnums=1)(a, b)
+    np.testing.assert_allclose(J.data, np.diag(a))
+    Z = am.jacobian(lambda x: am.ones(3))(a)
+    assert Z.shape == (3, 2)
+    np.testing.assert_array_equal(Z.data, 0.0)
+
+
+# -- hessian -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_hessian_of_quadratic_form(n):
+    A = rng(n + 10).standard_normal((n, n))
+    x = rng(n + 11).standard_normal(n)
+    H = am.hessian(lambda v: v @ (am.tensor(A) @ v))(x)
+    assert H.shape == (n, n)
+    np.testing.assert_allclose(H.data, A + A.T, rtol=1e-12, atol=1e-12)
+
+
+def test_hessian_of_sum_of_sines_is_diagonal():
+    x = np.array([0.3, 1.0, 2.0, -0.4])
+    H = am.hessian(lambda v: am.sin(v).sum())(x)
+    np.testing.assert_allclose(H.data, np.diag(-np.sin(x)), atol=1e-15)
+
+
+@pytest.mark.parametrize("point", [(1.0, 1.0), (-1.2, 1.0), (0.3, -0.5)])
+def test_hessian_of_rosenbrock(point):
+    H = am.hessian(rosenbrock)(np.array(point))
+    np.testing.assert_allclose(H.data, rosenbrock_hessian(*point), rtol=1e-12)
+
+
+def test_hessian_of_matrix_input_has_doubled_shape():
+    X = rng(5).standard_normal((2, 3))
+    H = am.hessian(lambda x: (x**3).sum())(X)
+    assert H.shape == (2, 3, 2, 3)
+    np.testing.assert_allclose(H.data.reshape(6, 6), np.diag(6 * X.reshape(-1)))
+
+
+def test_hessian_of_log_softmax_entry():
+    x = np.array([0.2, -0.5, 1.0])
+    H = am.hessian(lambda v: am.logsumexp(v))(x)
+    p = np.exp(x) / np.exp(x).sum()
+    np.testing.assert_allclose(H.data, np.diag(p) - np.outer(p, p), atol=1e-14)
+
+
+# -- hvp and jvp --------------------------------------------------------------------------
+
+
+def test_hvp_matches_hessian_times_v():
+    x = np.array([-1.2, 1.0])
+    v = np.array([0.5, -2.0])
+    val, hv = am.hvp(rosenbrock, x, v)
+    np.testing.assert_allclose(val.item(), rosenbrock(x))
+    np.testing.assert_allclose(hv.data, rosenbrock_hessian(*x) @ v, rtol=1e-12)
+    val_t, hv_t = am.hvp(rosenbrock, am.tensor(x), am.tensor(v))
+    np.testing.assert_allclose(hv_t.data, hv.data)
+
+
+def test_hvp_of_quadratic_and_of_linear_function():
+    A = rng(6).standard_normal((3, 3))
+    x, v = rng(7).standard_normal(3), rng(8).standard_normal(3)
+    _, hv = am.hvp(lambda t: t @ (am.tensor(A) @ t), x, v)
+    np.testing.assert_allclose(hv.data, (A + A.T) @ v)
+    _, hz = am.hvp(lambda t: (t * 2).sum(), x, v)  # zero Hessian
+    np.testing.assert_array_equal(hz.data, np.zeros(3))
+
+
+def test_jvp_matches_jacobian_times_v():
+    x = rng(9).standard_normal(4)
+    v = rng(10).standard_normal(4)
+    out, jv = am.jvp(smooth, x, v)
+    np.testing.assert_allclose(out.data, smooth(am.tensor(x)).data)
+    np.testing.assert_allclose(jv.data, smooth_jacobian(x) @ v, rtol=1e-12)
+    out_t, jv_t = am.jvp(smooth, am.tensor(x), am.tensor(v))
+    np.testing.assert_allclose(jv_t.data, jv.data)
+
+
+def test_jvp_linear_constant_and_matrix_shaped():
+    A = rng(11).standard_normal((3, 2))
+    x, v = np.array([0.3, 1.0]), np.array([1.0, 2.0])
+    out, jv = am.jvp(lambda t: am.tensor(A) @ t, x, v)
+    np.testing.assert_allclose(jv.data, A @ v)
+    out, jz = am.jvp(lambda t: t * 0 + 1.0, x, v)
+    np.testing.assert_array_equal(jz.data, np.zeros(2))
+    X, V = rng(12).standard_normal((2, 3)), rng(13).standard_normal((2, 3))
+    out, jm = am.jvp(lambda t: am.softmax(t, axis=1), X, V)
+    J = am.jacobian(lambda t: am.softmax(t, axis=1))(X).data.reshape(6, 6)
+    assert jm.shape == (2, 3)
+    np.testing.assert_allclose(jm.data.reshape(-1), J @ V.reshape(-1), atol=1e-14)
+
+
+def test_hvp_and_jvp_reject_v_of_wrong_shape():
+    with pytest.raises(ValueError):
+        am.jvp(am.sin, np.ones(3), np.ones(2))
+    with pytest.raises(ValueError):
+        am.hvp(lambda t: t.sum(), np.ones(3), np.ones((3, 1)))
+
+
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=3), seed=st.integers(0, 1000))
+@HYP
+def test_jvp_and_hvp_agree_with_jacobian_and_hessian_hypothesis(shape, seed):
+    r = rng(seed)
+    x, v = r.standard_normal(shape), r.standard_normal(shape)
+    W = am.tensor(r.standard_normal(shape))
+
+    def f(t):
+        return am.tanh(t * W) + am.softmax(t, axis=-1) * t
+
+    def scalar(t):
+        return (am.sigmoid(t) * t * W).sum() + am.logsumexp(t)
+
+    n = x.size
+    _, jv = am.jvp(f, x, v)
+    J = am.jacobian(f)(x).data.reshape(n, n)
+    np.testing.assert_allclose(jv.data.reshape(-1), J @ v.reshape(-1), rtol=1e-10, atol=1e-12)
+    val, hv = am.hvp(scalar, x, v)
+    H = am.hessian(scalar)(x).data.reshape(n, n)
+    np.testing.assert_allclose(H, H.T, atol=1e-12)
+    np.testing.assert_allclose(hv.data.reshape(-1), H @ v.reshape(-1), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(val.item(), scalar(am.tensor(x)).item())
+    # and the Hessian against finite differences of the (exact) gradient
+    g = am.grad(scalar)
+    h = 1e-6
+    col = (g(x + h * v).data - g(x - h * v).data) / (2 * h)
+    np.testing.assert_allclose(hv.data, col, rtol=1e-5, atol=1e-7)
+
+
+# -- higher order and nesting ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x", [-1.5, 0.5, 2.0])
+def test_third_derivative_of_x_to_the_fourth(x):
+    d3 = am.grad(am.grad(am.grad(lambda t: t**4)))(x)
+    np.testing.assert_allclose(d3.item(), 24 * x)
+    d4 = am.grad(am.grad(am.grad(am.grad(lambda t: t**4))))(x)
+    np.testing.assert_allclose(d4.item(), 24.0)
+
+
+def test_higher_derivatives_of_sin_cycle():
+    x = 0.7
+    f = lambda t: am.sin(t)  # noqa: E731
+    expected = [np.cos(x), -np.sin(x), -np.cos(x), np.sin(x)]
+    for k in range(4):
+        f = am.grad(f)
+        np.testing.assert_allclose(f(x).item(), expected[k], rtol=1e-12)
+
+
+def test_nested_grad_of_a_two_variable_function():
+    # f(x, y) = x^2 y^3 ; d/dy (d/dx f) = 6 x y^2
+    def df_dx(x, y):
+        return am.grad(lambda a: a * a * y**3)(x)
+
+    mixed = am.grad(lambda y: df_dx(1.5, y), argnums=0)(-0.5)
+    np.testing.assert_allclose(mixed.item(), 6 * 1.5 * 0.25)
+
+
+def test_nested_grad_keeps_the_outer_variable_apart():
+    # inner(x) = d/dy (x * y^2) at y = x  =  2 x^2 ;  d/dx inner = 4 x.
+    def inner(x):
+        return am.grad(lambda y: (x * y * y).sum())(x)
+
+    out = am.grad(lambda x: inner(x).sum())(np.array(1.5))
+    np.testing.assert_allclose(out.item(), 6.0)
+
+
+def test_hessian_of_a_gradient_norm():
+    # f(x) = |grad g(x)|^2 with g = sum(x^3) / 3: grad g = x^2, f = sum x^4, grad f = 4 x^3
+    g = lambda t: (t**3).sum() / 3.0  # noqa: E731
+    x = np.array([0.5, -1.0, 2.0])
+    gf = am.grad(lambda t: (am.grad(g)(t) ** 2).sum())(x)
+    np.testing.assert_allclose(gf.data, 4 * x**3)
+
+
+def test_transforms_inside_backward_of_outer_graph():
+    # a user-level graph that uses a transform's output keeps working with backward()
+    w = am.tensor([1.0, 2.0], requires_grad=True)
+    g = am.grad(lambda t: (t * w).sum() ** 2)(np.array([1.0, 1.0]))  # 2 (w.1) w
+    g.sum().backward()
+    # g.sum() = 2 (w1 + w2)^2, so d/dw_i = 4 (w1 + w2)
+    np.testing.assert_allclose(w.grad.data, [12.0, 12.0])
