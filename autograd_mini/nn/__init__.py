@@ -1,0 +1,25 @@
+"""Neural networks: `Module` and its layers, `functional` (as F), `init`, `summary`.
+
+    import autograd_mini as am
+    from autograd_mini import nn
+    from autograd_mini.nn import functional as F
+
+    model = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 2), nn.Sigmoid())
+    print(model)                                  # the tree, with parameter shapes
+    print(nn.summary(model, input_size=(1, 2)))   # output shapes and parameter counts
+"""
+
+from . import functional, init
+from .layers import (
+    AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Identity, LeakyReLU, Linear,
+    MaxPool2d, ReLU, Sequential, Sigmoid, Softmax, Tanh,
+)
+from .module import IncompatibleKeys, Module, Parameter
+from .summary import ModelSummary, SummaryRow, summary
+
+__all__ = [
+    "functional", "init", "summary", "ModelSummary", "SummaryRow", "Module", "Parameter",
+    "IncompatibleKeys", "Sequential", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
+    "Dropout", "BatchNorm1d", "BatchNorm2d", "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
+    "Softmax",
+]

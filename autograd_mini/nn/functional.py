@@ -1,0 +1,556 @@
+"""Neural-network functions (`am.nn.functional`, imported as F), PyTorch-shaped.
+
+Layers, activations, normalisation and losses, all composed from the
+primitive table: none of them has a backward of its own, so their gradients
+of every order follow from the primitives' VJPs. Each public function labels
+its nodes with `engine.scope(<name>)` so graph drawings can group them.
+
+Images are NCHW: x of shape (N, C, H, W) (or (C, H, W) for one image).
+Convolution and pooling read sliding windows with `P.unfold` (a strided view);
+convolution then contracts the windows with the kernel in one matrix product.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import engine
+from .. import functions as fn
+from .. import primitives as P
+from ..creation import generator
+from ..functions import as_tensor
+from ..tensor import Tensor
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+# -- argument helpers -------------------------------------------------------------
+
+
+def _pair(value: Any, what: str, where: str, minimum: int) -> tuple[int, int]:
+    """An int or a pair of ints as (rows, cols), each at least `minimum`."""
+    pair = (value, value) if isinstance(value, (int, np.integer)) else value
+    if (
+        not isinstance(pair, (tuple, list))
+        or len(pair) != 2
+        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair)
+    ):
+        raise TypeError(f"{where}: {what} must be an int or a pair of ints, got {value!r}")
+    if pair[0] < minimum or pair[1] < minimum:
+        raise ValueError(f"{where}: {what} must be at least {minimum}, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _images(x: Any, where: str) -> tuple[Tensor, bool]:
+    """x as a 4-D (N, C, H, W) tensor, and whether it was one (C, H, W) image."""
+    x = as_tensor(x)
+    if x.ndim == 3:
+        return x.reshape((1,) + x.shape), True
+    if x.ndim != 4:
+        raise ValueError(f"{where}: expected input of shape (N, C, H, W) or (C, H, W), got {x.shape}")
+    return x, False
+
+
+def _check_fits(where: str, shape: tuple, pads: tuple, kernel: tuple, dilation: tuple) -> None:
+    """Raise unless the padded image is at least as large as the dilated kernel."""
+    padded = tuple(n + a + b for n, (a, b) in zip(shape[-2:], pads))
+    span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if padded[0] < span[0] or padded[1] < span[1]:
+        raise ValueError(
+            f"{where}: input of shape {shape} (padded spatial size {padded}) is smaller "
+            f"than the kernel {kernel} with dilation {dilation} (spans {span})"
+        )
+
+
+def _check_reduction(reduction: str, where: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{where}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _dim(x: Tensor, dim: int | None, axis: int | None, where: str) -> int:
+    """Resolve PyTorch's `dim` and numpy's `axis` (aliases; -1 by default)."""
+    if dim is not None and axis is not None and dim != axis:
+        raise TypeError(f"{where}: got dim={dim} and axis={axis}; pass only one")
+    d = dim if dim is not None else axis if axis is not None else -1
+    if not -max(x.ndim, 1) <= d < max(x.ndim, 1):
+        raise ValueError(f"{where}: dim {d} is out of range for shape {x.shape}")
+    return d
+
+
+def _same_shape(a: Tensor, b: Tensor, where: str, names: str = "input and target") -> None:
+    if a.shape != b.shape:
+        raise ValueError(f"{where}: {names} must have the same shape, got {a.shape} and {b.shape}")
+
+
+# -- linear layers ------------------------------------------------------------------
+
+
+def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
+    """x W^T + b: x (..., in), weight (out, in), bias (out,) -> (..., out)."""
+    with engine.scope("linear"):
+        x, weight = as_tensor(x), as_tensor(weight)
+        if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:
+            raise ValueError(
+                f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
+                "(expected input (..., in) and weight (out, in))"
+            )
+        out = x @ weight.T
+        if bias is not None:
+            bias = as_tensor(bias)
+            if bias.shape != (weight.shape[0],):
+                raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+            out = out + bias
+        return out
+
+
+def _conv_padding(
+    padding: Any, kernel: tuple, dilation: tuple, stride: tuple
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """((top, bottom), (left, right)) from an int, a pair, 'valid' or 'same'."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0), (0, 0)
+        if padding == "same":
+            if stride != (1, 1):
+                raise ValueError(f"conv2d: padding='same' needs stride 1, got stride {stride}")
+            # An odd total puts the extra row/column at the bottom/right, as PyTorch.
+            totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+            return tuple((t // 2, t - t // 2) for t in totals)  # type: ignore[return-value]
+        raise ValueError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+    ph, pw = _pair(padding, "padding", "conv2d", 0)
+    return (ph, ph), (pw, pw)
+
+
+def conv2d(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] | str = 0,
+    dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-D cross-correlation, as PyTorch's conv2d.
+
+    x (N, C, H, W) or (C, H, W); weight (O, C/groups, kh, kw); bias (O,).
+    out[n, o, i, j] = b[o] + sum_{c, a, b} W[o, c, a, b]
+                      * xpad[n, g*C/groups + c, i*s + a*d, j*s + b*d]
+    over the channels c of o's group g, giving (N, O, OH, OW) with
+    OH = (H + pad_top + pad_bottom - d*(kh-1) - 1) // s + 1 (OW alike).
+    padding: int, (ph, pw), 'valid' (none) or 'same' (stride 1; output H x W).
+
+    Computed channels-last: the padded input is laid out (N, H, W, C), its
+    windows are gathered once into a (N*OH*OW, kh*kw*C/groups) matrix per group
+    and multiplied by the kernel as a (kh*kw*C/groups, O/groups) matrix. The
+    result is an NCHW view of channels-last memory, so the next convolution
+    (through bias, activation and pooling, which keep the layout) reads its
+    input without a transpose copy.
+    """
+    with engine.scope("conv2d"):
+        x, unbatched = _images(x, "conv2d")
+        weight = as_tensor(weight)
+        if weight.ndim != 4:
+            raise ValueError(f"conv2d: weight must have shape (O, C/groups, kh, kw), got {weight.shape}")
+        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+            raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
+        N, C, H, W = x.shape
+        O, Cg, kh, kw = weight.shape
+        G = int(groups)
+        if C % G or O % G:
+            raise ValueError(
+                f"conv2d: groups={G} must divide both the input channels {C} (input {x.shape}) "
+                f"and the output channels {O} (weight {weight.shape})"
+            )
+        if Cg * G != C:
+            raise ValueError(
+                f"conv2d: input of shape {x.shape} has {C} channels, but weight of shape "
+                f"{weight.shape} with groups={G} expects {Cg * G}"
+            )
+        stride_ = _pair(stride, "stride", "conv2d", 1)
+        dilation_ = _pair(dilation, "dilation", "conv2d", 1)
+        pads = _conv_padding(padding, (kh, kw), dilation_, stride_)
+        _check_fits("conv2d", x.shape, pads, (kh, kw), dilation_)
+        if bias is not None:
+            bias = as_tensor(bias)
+            if bias.shape != (O,):
+                raise ValueError(f"conv2d: bias must have shape ({O},), got {bias.shape}")
+
+        if pads != ((0, 0), (0, 0)):
+            # Pad in (N, H, W, C) order: the padded copy is channels-last, so the
+            # window gather below reads each (kh, kw, C) column contiguously.
+            x = fn.pad(x.permute(0, 2, 3, 1), ((0, 0),) + pads + ((0, 0),)).permute(0, 3, 1, 2)
+        Hp, Wp = x.shape[2], x.shape[3]
+        windows = P.unfold(
+            x.reshape(N, G, C // G, Hp, Wp),
+            kernel_size=(kh, kw), stride=stride_, dilation=dilation_,
+        )  # (N, G, C/G, OH, OW, kh, kw), a view
+        OH, OW = windows.shape[3], windows.shape[4]
+        M, K, Og = N * OH * OW, kh * kw * Cg, O // G
+        cols = windows.permute(1, 0, 3, 4, 5, 6, 2).reshape(G, M, K)  # the one copy
+        kernel = weight.reshape(G, Og, Cg, kh, kw).permute(0, 3, 4, 2, 1).reshape(G, K, Og)
+        out = cols @ kernel  # (G, N*OH*OW, O/G)
+        out = out.permute(1, 0, 2).reshape(N, OH, OW, O)  # a view when G == 1
+        if bias is not None:
+            out = out + bias
+        out = out.permute(0, 3, 1, 2)
+        return out.reshape(out.shape[1:]) if unbatched else out
+
+
+# -- pooling ------------------------------------------------------------------------
+
+
+def _pool_args(
+    x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any, where: str
+) -> tuple[Tensor, bool, tuple, tuple, tuple, tuple]:
+    x, unbatched = _images(x, where)
+    kernel = _pair(kernel_size, "kernel_size", where, 1)
+    stride_ = kernel if stride is None else _pair(stride, "stride", where, 1)
+    pad = _pair(padding, "padding", where, 0)
+    dilation_ = _pair(dilation, "dilation", where, 1)
+    if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
+        raise ValueError(
+            f"{where}: padding {pad} must be at most half the kernel size {kernel}"
+        )
+    _check_fits(where, x.shape, (pad, pad), kernel, dilation_)
+    return x, unbatched, kernel, stride_, pad, dilation_
+
+
+def _tile_reduce(x: Tensor, kernel: tuple, reduce: Callable[[Tensor, tuple], Tensor]) -> Tensor:
+    """Reduce non-overlapping kh x kw windows (stride = kernel) without gathering them.
+
+    The image is reshaped (a view) so that each window's rows and columns are
+    axes of their own, and `reduce(tiles, axes)` reduces those. Rows/columns
+    that do not fill a whole window are dropped, as PyTorch does. When the
+    data is channels-last in memory (what conv2d returns) the tiles are taken
+    in (N, H, W, C) order, so numpy reduces with the channels contiguous.
+    """
+    N, C, H, W = x.shape
+    kh, kw = kernel
+    OH, OW = H // kh, W // kw
+    if (OH * kh, OW * kw) != (H, W):
+        x = x[:, :, : OH * kh, : OW * kw]
+    strides = x.data.strides
+    if C > 1 and strides[1] < strides[3]:
+        tiles = x.permute(0, 2, 3, 1).reshape(N, OH, kh, OW, kw, C)
+        return reduce(tiles, (2, 4)).permute(0, 3, 1, 2)
+    return reduce(x.reshape(N, C, OH, kh, OW, kw), (3, 5))
+
+
+def max_pool2d(
+    x: Any,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+) -> Tensor:
+    """Maximum over kh x kw windows: (N, C, H, W) -> (N, C, OH, OW).
+
+    stride defaults to the kernel size; padding (at most half the kernel) adds
+    -inf borders, as PyTorch, so a border never wins. OH as in conv2d.
+    Gradient on ties: when several entries of a window share the maximum, the
+    `max` primitive splits the gradient equally among them (PyTorch gives it
+    all to one of them); with continuous data ties have probability zero.
+    """
+    with engine.scope("max_pool2d"):
+        x, unbatched, kernel, stride_, pad, dilation_ = _pool_args(
+            x, kernel_size, stride, padding, dilation, "max_pool2d"
+        )
+        if stride_ == kernel and pad == (0, 0) and dilation_ == (1, 1):
+            out = _tile_reduce(x, kernel, lambda t, axes: t.max(axis=axes))
+        else:
+            if pad != (0, 0):
+                x = fn.pad(x, ((0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2), value=-np.inf)
+            windows = P.unfold(x, kernel_size=kernel, stride=stride_, dilation=dilation_)
+            out = windows.max(axis=(4, 5))
+        return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def avg_pool2d(
+    x: Any,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    *,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """Mean over kh x kw windows: (N, C, H, W) -> (N, C, OH, OW).
+
+    stride defaults to the kernel size; padding (at most half the kernel) adds
+    zero borders. With count_include_pad (PyTorch's default) every window is
+    divided by kh*kw; without it, by the number of its entries inside the image.
+    """
+    with engine.scope("avg_pool2d"):
+        x, unbatched, kernel, stride_, pad, _ = _pool_args(
+            x, kernel_size, stride, padding, 1, "avg_pool2d"
+        )
+        if stride_ == kernel and pad == (0, 0):
+            out = _tile_reduce(x, kernel, lambda t, axes: t.mean(axis=axes))
+        else:
+            widths = ((0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2)
+            if count_include_pad:
+                count: Any = float(kernel[0] * kernel[1])
+            else:  # windows' counts of entries inside the image: 1 inside, 0 on the borders
+                inside = np.pad(np.ones(x.shape[2:], dtype=x.dtype), widths[2:])
+                count = P.unfold(inside, kernel_size=kernel, stride=stride_, dilation=(1, 1)).sum(axis=(2, 3))
+            if pad != (0, 0):
+                x = fn.pad(x, widths)
+            sums = P.unfold(x, kernel_size=kernel, stride=stride_, dilation=(1, 1)).sum(axis=(4, 5))
+            out = sums / count
+        return out.reshape(out.shape[1:]) if unbatched else out
+
+
+# -- activations --------------------------------------------------------------------
+
+
+def relu(x: Any) -> Tensor:
+    """max(x, 0), with gradient 0 at 0 (as PyTorch)."""
+    with engine.scope("relu"):
+        return fn.relu(x)
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0, negative_slope * x elsewhere."""
+    with engine.scope("leaky_relu"):
+        x = as_tensor(x)
+        return P.where.apply(x.data > 0, x, x * negative_slope)
+
+
+def sigmoid(x: Any) -> Tensor:
+    """1 / (1 + e**-x), stable for any x."""
+    with engine.scope("sigmoid"):
+        return fn.sigmoid(x)
+
+
+def tanh(x: Any) -> Tensor:
+    """Hyperbolic tangent."""
+    with engine.scope("tanh"):
+        return fn.tanh(x)
+
+
+def softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """exp(x_i) / sum_j exp(x_j) along `dim` (alias `axis`; default -1), shifted by the max."""
+    with engine.scope("softmax"):
+        x = as_tensor(x)
+        return fn.softmax(x, _dim(x, dim, axis, "softmax"))
+
+
+def log_softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """x_i - log sum_j exp(x_j) along `dim` (alias `axis`; default -1): finite for any logits."""
+    with engine.scope("log_softmax"):
+        x = as_tensor(x)
+        return fn.log_softmax(x, _dim(x, dim, axis, "log_softmax"))
+
+
+# -- regularisation and normalisation -----------------------------------------------
+
+
+def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
+    """Inverted dropout: zero each entry with probability p, scale the rest by 1/(1-p).
+
+    The expectation is x, so evaluation (training=False) returns x unchanged.
+    The mask comes from the library generator (`am.manual_seed` fixes it).
+    """
+    with engine.scope("dropout"):
+        x = as_tensor(x)
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout: p must be in [0, 1), got {p}")
+        if not training or p == 0.0:
+            return x
+        keep = generator().random(x.shape) >= p
+        scale = (keep / (1.0 - p)).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+        return x * scale
+
+
+def _channel_vector(v: Any, C: int, name: str, x_shape: tuple) -> Any:
+    if v is None:
+        return None
+    shape = np.shape(v.data if isinstance(v, Tensor) else v)
+    if shape != (C,):
+        raise ValueError(
+            f"batch_norm: {name} must have shape ({C},) for input of shape {x_shape}, got {shape}"
+        )
+    return v
+
+
+def batch_norm(
+    x: Any,
+    running_mean: Any,
+    running_var: Any,
+    weight: Any = None,
+    bias: Any = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalisation per channel (axis 1) of x (N, C) or (N, C, ...) e.g. (N, C, H, W).
+
+    y = (x - mu) / sqrt(sigma2 + eps) * weight + bias, broadcast over channels.
+    training: mu, sigma2 are the batch mean and biased variance over all axes
+    but 1, and the buffers are updated in place (no gradient):
+        running_mean = (1 - momentum) * running_mean + momentum * mu
+        running_var  = (1 - momentum) * running_var  + momentum * sigma2 * n / (n - 1)
+    with n values per channel (the unbiased variance, as PyTorch). Buffers may
+    be None in training (then nothing is tracked).
+    evaluation: mu, sigma2 are running_mean, running_var.
+    """
+    with engine.scope("batch_norm"):
+        x = as_tensor(x)
+        if x.ndim < 2:
+            raise ValueError(f"batch_norm: expected input of shape (N, C, ...), got {x.shape}")
+        C = x.shape[1]
+        running_mean = _channel_vector(running_mean, C, "running_mean", x.shape)
+        running_var = _channel_vector(running_var, C, "running_var", x.shape)
+        weight = _channel_vector(weight, C, "weight", x.shape)
+        bias = _channel_vector(bias, C, "bias", x.shape)
+        axes = (0,) + tuple(range(2, x.ndim))
+        bshape = (1, C) + (1,) * (x.ndim - 2)
+        if training:
+            n = x.size // C
+            if n < 2:
+                raise ValueError(
+                    f"batch_norm: training needs more than one value per channel, got input {x.shape}"
+                )
+            mean = x.mean(axis=axes, keepdims=True)
+            centred = x - mean
+            var = (centred * centred).mean(axis=axes, keepdims=True)
+            if running_mean is not None:
+                rm = running_mean.data if isinstance(running_mean, Tensor) else running_mean
+                rm *= 1.0 - momentum
+                rm += momentum * mean.data.reshape(C)
+            if running_var is not None:
+                rv = running_var.data if isinstance(running_var, Tensor) else running_var
+                rv *= 1.0 - momentum
+                rv += (momentum * n / (n - 1)) * var.data.reshape(C)
+            scale = (var + eps) ** -0.5
+        else:
+            if running_mean is None or running_var is None:
+                raise ValueError("batch_norm: evaluation (training=False) needs running_mean and running_var")
+            rm = running_mean.data if isinstance(running_mean, Tensor) else np.asarray(running_mean)
+            rv = running_var.data if isinstance(running_var, Tensor) else np.asarray(running_var)
+            centred = x - rm.astype(x.dtype, copy=False).reshape(bshape)
+            scale = ((rv.astype(x.dtype, copy=False) + eps) ** -0.5).reshape(bshape)
+        if weight is not None:
+            scale = scale * as_tensor(weight).reshape(bshape)
+        out = centred * scale
+        if bias is not None:
+            out = out + as_tensor(bias).reshape(bshape)
+        return out
+
+
+# -- losses -------------------------------------------------------------------------
+
+
+def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Squared error (input - target)**2, reduced by mean (default), sum or none."""
+    with engine.scope("mse_loss"):
+        _check_reduction(reduction, "mse_loss")
+        input, target = as_tensor(input), as_tensor(target)
+        _same_shape(input, target, "mse_loss")
+        d = input - target
+        return _reduce(d * d, reduction)
+
+
+def _class_targets(log_probs: Tensor, target: Any, where: str) -> np.ndarray:
+    """Validate integer class labels for scores (N, C, d1, ...); return them as an array."""
+    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if log_probs.ndim < 2:
+        raise ValueError(f"{where}: expected input of shape (N, C) or (N, C, d1, ...), got {log_probs.shape}")
+    C = log_probs.shape[1]
+    expected = log_probs.shape[:1] + log_probs.shape[2:]
+    if t.dtype.kind not in "iu":
+        raise ValueError(
+            f"{where}: target must hold integer class labels in [0, {C - 1}], got dtype {t.dtype} "
+            "(convert with .astype(int))"
+        )
+    if t.shape != expected:
+        raise ValueError(
+            f"{where}: target of shape {t.shape} does not fit input of shape {log_probs.shape} "
+            f"(expected {expected})"
+        )
+    if t.size and (t.min() < 0 or t.max() >= C):
+        bad = t.min() if t.min() < 0 else t.max()
+        raise ValueError(
+            f"{where}: class label {bad} is out of range: labels must be in [0, {C - 1}] "
+            f"for {C} classes"
+        )
+    return t
+
+
+def nll_loss(log_probs: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood -log_probs[n, target[n]] of integer class labels.
+
+    log_probs (N, C) or (N, C, d1, ...); target (N,) or (N, d1, ...) with labels
+    in [0, C). 'mean' averages over every label.
+    """
+    with engine.scope("nll_loss"):
+        _check_reduction(reduction, "nll_loss")
+        log_probs = as_tensor(log_probs)
+        t = _class_targets(log_probs, target, "nll_loss")
+        # A one-hot mask picks the labelled entries: one multiply and a sum, whose
+        # backward is a broadcast, not a scatter.
+        classes = np.arange(log_probs.shape[1]).reshape((1, -1) + (1,) * (log_probs.ndim - 2))
+        onehot = (np.expand_dims(t, 1) == classes).astype(log_probs.dtype)
+        return _reduce(-(log_probs * onehot).sum(axis=1), reduction)
+
+
+def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy of logits (N, C) or (N, C, d1, ...) with integer labels.
+
+    loss_n = logsumexp_c(input[n, c]) - input[n, target[n]] = nll_loss(log_softmax(input, 1)).
+    """
+    with engine.scope("cross_entropy"):
+        _check_reduction(reduction, "cross_entropy")
+        input = as_tensor(input)
+        _class_targets(input, target, "cross_entropy")
+        return nll_loss(fn.log_softmax(input, 1), target, reduction)
+
+
+def _clamped_log(p: Tensor) -> Tensor:
+    """max(log p, -100) as PyTorch's BCE, with a zero (not NaN) gradient where clamped."""
+    with np.errstate(divide="ignore"):
+        ok = np.log(p.data) > -100.0
+    return P.where.apply(ok, P.where.apply(ok, p, 1.0).log(), -100.0)
+
+
+def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """-(y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1], same shapes.
+
+    Each log is clamped below at -100 (as PyTorch), so p = 0 or 1 give finite
+    values and gradients. The gradient is that of the clamped function: a
+    clamped log contributes 0 and the other its exact derivative (PyTorch
+    instead divides p - y by max(p (1 - p), 1e-12) there).
+    """
+    with engine.scope("binary_cross_entropy"):
+        _check_reduction(reduction, "binary_cross_entropy")
+        p, y = as_tensor(input), as_tensor(target)
+        _same_shape(p, y, "binary_cross_entropy")
+        if p.size and not ((p.data >= 0) & (p.data <= 1)).all():
+            raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]")
+        # Summing the two negated terms (not negating the sum) never gives -0.0.
+        loss = y * -_clamped_log(p) + (1.0 - y) * -_clamped_log(1.0 - p)
+        return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """binary_cross_entropy(sigmoid(x), y) computed stably from the logits x:
+
+        max(x, 0) - x y + log(1 + exp(-|x|)),
+
+    exact and finite for any x (exp never overflows). The `maximum` primitive
+    splits its gradient at x = 0, giving the correct sigmoid(0) - y there.
+    """
+    with engine.scope("binary_cross_entropy_with_logits"):
+        _check_reduction(reduction, "binary_cross_entropy_with_logits")
+        x, y = as_tensor(input), as_tensor(target)
+        _same_shape(x, y, "binary_cross_entropy_with_logits")
+        loss = fn.maximum(x, 0.0) - x * y + (1.0 + (-x.abs()).exp()).log()
+        return _reduce(loss, reduction)

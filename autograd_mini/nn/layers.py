@@ -1,0 +1,527 @@
+"""Layers: Modules that hold parameters and call `nn.functional` in `forward`.
+
+Every layer is a thin shell: it owns its parameters and buffers, checks the
+input shape (naming the layer in the error, e.g. `Conv2d(3→8, 3×3): expected
+input with 3 channels, got shape (2, 1, 5, 5)`) and delegates the math to the
+composite in `functional`. No layer has backward code. Shapes are PyTorch's:
+Linear weight (out, in), Conv2d weight (out, in/groups, kh, kw), images NCHW.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Any, Iterator
+
+import numpy as np
+
+from ..functions import flatten, pad
+from ..tensor import Tensor, get_default_dtype
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+
+def _pair(v: Any, what: str, where: str) -> tuple[int, int]:
+    """An int or a pair of ints as a pair (kernel sizes, strides, ...)."""
+    pair = (v, v) if isinstance(v, (int, np.integer)) else tuple(v) if isinstance(v, (tuple, list)) else None
+    if pair is None or len(pair) != 2 or not all(isinstance(n, (int, np.integer)) for n in pair):
+        raise ValueError(f"{where}: {what} must be an int or a pair of ints, got {v!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _empty(shape: tuple, dtype: Any) -> Parameter:
+    return Parameter(np.zeros(shape, dtype=np.dtype(dtype) if dtype is not None else get_default_dtype()))
+
+
+def _check_image(layer: Module, x: Any) -> tuple:
+    """The shape of x, which must be (N, C, H, W) or one image (C, H, W)."""
+    shape = tuple(x.shape)
+    if len(shape) not in (3, 4):
+        raise ValueError(f"{layer.label()}: expected input of shape (N, C, H, W) or (C, H, W), got shape {shape}")
+    return shape
+
+
+def _check_window(layer: Module, shape: tuple, kernel: tuple, padding: tuple, dilation: tuple) -> None:
+    """Raise if the (padded) image is smaller than the (dilated) kernel."""
+    H, W = shape[-2:]
+    padded = (H + 2 * padding[0], W + 2 * padding[1])
+    span = (dilation[0] * (kernel[0] - 1) + 1, dilation[1] * (kernel[1] - 1) + 1)
+    if padded[0] < span[0] or padded[1] < span[1]:
+        raise ValueError(
+            f"{layer.label()}: input of shape {shape} (spatial size {H}×{W}, "
+            f"{padded[0]}×{padded[1]} after padding) is smaller than the kernel window "
+            f"{span[0]}×{span[1]}"
+        )
+
+
+# -- containers ------------------------------------------------------------------------
+
+
+class Sequential(Module):
+    """Apply the modules in order: Sequential(m0, m1, ...) or Sequential(OrderedDict(name=m)).
+
+    Children are named '0', '1', ... (or by the dict's keys), so parameters are
+    named like '0.weight'. Supports len(), iteration, indexing (negative too)
+    and slicing (a new Sequential sharing the modules and keeping their names).
+    """
+
+    def __init__(self, *modules: Any) -> None:
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], (OrderedDict, dict)):
+            items = list(modules[0].items())
+        else:
+            items = [(str(i), m) for i, m in enumerate(modules)]
+        for name, m in items:
+            if not isinstance(m, Module):
+                raise TypeError(f"Sequential: entry {name!r} is a {type(m).__name__}, not a Module")
+            self.add_module(str(name), m)
+
+    def forward(self, x: Any) -> Any:
+        for m in self._modules.values():
+            x = m(x)
+        return x
+
+    def append(self, module: Module) -> Sequential:
+        """Add `module` at the end (named by its position); returns self."""
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(list(self._modules.values()))
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        items = list(self._modules.items())
+        if isinstance(idx, slice):
+            return Sequential(OrderedDict(items[idx]))
+        if not isinstance(idx, (int, np.integer)):
+            raise TypeError(f"Sequential indices must be ints or slices, got {type(idx).__name__}")
+        if not -len(items) <= idx < len(items):
+            raise IndexError(f"Sequential: index {idx} out of range for {len(items)} modules")
+        return items[idx][1]
+
+
+# -- affine layers ---------------------------------------------------------------------------
+
+
+class Linear(Module):
+    """y = x W^T + b, with W of shape (out_features, in_features) and b of shape (out_features,).
+
+    Input (..., in_features), output (..., out_features). Default initialisation
+    (PyTorch's): W ~ kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)),
+    and b ~ U(-1/sqrt(in), 1/sqrt(in)).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None) -> None:
+        super().__init__()
+        if in_features < 0 or out_features < 0:
+            raise ValueError(f"Linear: feature counts must be non-negative, got {in_features} and {out_features}")
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        self.weight = _empty((out_features, in_features), dtype)
+        self.bias = _empty((out_features,), dtype) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default initialisation (see the class docstring)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5)) if self.in_features else init.zeros_(self.weight)
+        if self.bias is not None:
+            bound = 1.0 / math.sqrt(self.in_features) if self.in_features else 0.0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Any) -> Tensor:
+        shape = x.shape
+        if not shape or shape[-1] != self.in_features:
+            raise ValueError(
+                f"{self.label()}: expected input with last dimension {self.in_features}, "
+                f"got shape {tuple(shape)}"
+            )
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+    def label(self) -> str:
+        return f"Linear({self.in_features}→{self.out_features})"
+
+
+class Conv2d(Module):
+    """2-D convolution (cross-correlation, as in PyTorch) of NCHW images.
+
+    weight (out_channels, in_channels/groups, kh, kw), bias (out_channels,).
+    Input (N, in_channels, H, W) or (in_channels, H, W); output
+    (N, out_channels, OH, OW) (or without N) with
+    OH = (H + 2*ph - dh*(kh-1) - 1) // sh + 1 (likewise OW).
+    padding: int, pair, 'valid' (0) or 'same' (stride 1 only; output H×W, any
+    odd extra pixel padded on the bottom/right, as PyTorch does).
+    Default initialisation as Linear with fan_in = in_channels/groups * kh * kw.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] | str = 0,
+        dilation: int | tuple[int, int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        where = f"Conv2d({in_channels}→{out_channels})"
+        if groups < 1 or in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"{where}: groups={groups} must be >= 1 and divide in_channels={in_channels} "
+                f"and out_channels={out_channels}"
+            )
+        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
+        self.kernel_size = _pair(kernel_size, "kernel_size", where)
+        self.stride = _pair(stride, "stride", where)
+        self.dilation = _pair(dilation, "dilation", where)
+        if min(self.kernel_size) < 1 or min(self.stride) < 1 or min(self.dilation) < 1:
+            raise ValueError(
+                f"{where}: kernel_size, stride and dilation must be positive, got "
+                f"{self.kernel_size}, {self.stride}, {self.dilation}"
+            )
+        if isinstance(padding, str):
+            if padding not in ("valid", "same"):
+                raise ValueError(f"{where}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+            if padding == "same" and self.stride != (1, 1):
+                raise ValueError(f"{where}: padding='same' needs stride 1, got stride {self.stride}")
+            self.padding: tuple[int, int] | str = padding
+        else:
+            self.padding = _pair(padding, "padding", where)
+            if min(self.padding) < 0:
+                raise ValueError(f"{where}: padding must be non-negative, got {self.padding}")
+        self.weight = _empty((out_channels, in_channels // groups) + self.kernel_size, dtype)
+        self.bias = _empty((out_channels,), dtype) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default initialisation (see the class docstring)."""
+        fan_in = self.weight.shape[1] * self.kernel_size[0] * self.kernel_size[1]
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5)) if fan_in else init.zeros_(self.weight)
+        if self.bias is not None:
+            bound = 1.0 / math.sqrt(fan_in) if fan_in else 0.0
+            init.uniform_(self.bias, -bound, bound)
+
+    def _same_padding(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        # Total padding d*(k-1) per axis keeps the size at stride 1; the
+        # extra pixel of an odd total goes after (bottom/right).
+        totals = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
+        return tuple((t // 2, t - t // 2) for t in totals)  # type: ignore[return-value]
+
+    def forward(self, x: Any) -> Tensor:
+        shape = _check_image(self, x)
+        if shape[-3] != self.in_channels:
+            raise ValueError(f"{self.label()}: expected input with {self.in_channels} channels, got shape {shape}")
+        if self.padding == "same":
+            (t, b), (l, r) = self._same_padding()
+            widths = ((0, 0),) * (len(shape) - 2) + ((t, b), (l, r))
+            x = pad(x, widths) if t + b + l + r else x
+            padding = (0, 0)
+        else:
+            padding = (0, 0) if self.padding == "valid" else self.padding
+        _check_window(self, tuple(x.shape), self.kernel_size, padding, self.dilation)
+        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding not in ((0, 0), "valid"):
+            s += f", padding={self.padding!r}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+    def label(self) -> str:
+        kh, kw = self.kernel_size
+        return f"Conv2d({self.in_channels}→{self.out_channels}, {kh}×{kw})"
+
+
+# -- pooling -----------------------------------------------------------------------------------
+
+
+class _Pool2d(Module):
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        where = type(self).__name__
+        self.kernel_size = _pair(kernel_size, "kernel_size", where)
+        self.stride = self.kernel_size if stride is None else _pair(stride, "stride", where)
+        self.padding = _pair(padding, "padding", where)
+        if min(self.kernel_size) < 1 or min(self.stride) < 1:
+            raise ValueError(f"{where}: kernel_size and stride must be positive, got {self.kernel_size}, {self.stride}")
+        if min(self.padding) < 0 or any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
+            raise ValueError(
+                f"{where}: padding must be between 0 and half the kernel size, got padding "
+                f"{self.padding} for kernel_size {self.kernel_size}"
+            )
+
+    def _check(self, x: Any, dilation: tuple = (1, 1)) -> None:
+        shape = _check_image(self, x)
+        _check_window(self, shape, self.kernel_size, self.padding, dilation)
+
+    def label(self) -> str:
+        kh, kw = self.kernel_size
+        return f"{type(self).__name__}({kh}×{kw})"
+
+
+class MaxPool2d(_Pool2d):
+    """Maximum over kh×kw windows of NCHW images (padding counts as -inf).
+
+    stride defaults to kernel_size; output size as for Conv2d.
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1) -> None:
+        super().__init__(kernel_size, stride, padding)
+        self.dilation = _pair(dilation, "dilation", "MaxPool2d")
+        if min(self.dilation) < 1:
+            raise ValueError(f"MaxPool2d: dilation must be positive, got {self.dilation}")
+
+    def forward(self, x: Any) -> Tensor:
+        self._check(x, self.dilation)
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
+
+    def extra_repr(self) -> str:
+        s = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return s + (f", dilation={self.dilation}" if self.dilation != (1, 1) else "")
+
+
+class AvgPool2d(_Pool2d):
+    """Mean over kh×kw windows of NCHW images.
+
+    stride defaults to kernel_size. With count_include_pad=True (PyTorch's
+    default) padded zeros count in the divisor kh*kw.
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, count_include_pad: bool = True) -> None:
+        super().__init__(kernel_size, stride, padding)
+        self.count_include_pad = bool(count_include_pad)
+
+    def forward(self, x: Any) -> Tensor:
+        self._check(x)
+        return F.avg_pool2d(
+            x, self.kernel_size, self.stride, self.padding, count_include_pad=self.count_include_pad
+        )
+
+    def extra_repr(self) -> str:
+        s = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return s + ("" if self.count_include_pad else ", count_include_pad=False")
+
+
+# -- reshaping, regularisation, normalisation ------------------------------------------------------
+
+
+class Flatten(Module):
+    """Merge axes start_dim..end_dim into one: (N, C, H, W) -> (N, C*H*W) by default."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
+
+    def forward(self, x: Any) -> Tensor:
+        ndim = len(x.shape)
+        if not (-ndim <= self.start_dim < ndim and -ndim <= self.end_dim < ndim):
+            raise ValueError(f"{self.label()}: dimensions out of range for input of shape {tuple(x.shape)}")
+        return flatten(x, self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """In training, zero each element with probability p and scale the rest by 1/(1-p).
+
+    In eval mode it is the identity. Uses the library's generator (am.manual_seed).
+    """
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+        self.p = float(p)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class _BatchNorm(Module):
+    """Normalise each channel (axis 1) by the batch statistics, then scale and shift.
+
+    Training: y = (x - mean) / sqrt(var + eps) * weight + bias, with mean and
+    the biased var over every axis but 1; the buffers follow
+    running = (1 - momentum) * running + momentum * batch (running_var uses the
+    unbiased batch variance). momentum=None averages all batches equally
+    (momentum 1/num_batches_tracked). Eval: the running statistics replace the
+    batch ones (unless track_running_stats=False, which always uses the batch).
+    """
+
+    _ndims: tuple[int, ...] = ()
+    _layout = ""
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        where = f"{type(self).__name__}({num_features})"
+        if num_features < 1:
+            raise ValueError(f"{where}: num_features must be positive")
+        if eps <= 0:
+            raise ValueError(f"{where}: eps must be positive, got {eps}")
+        if momentum is not None and not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"{where}: momentum must be in [0, 1] or None, got {momentum}")
+        self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
+        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        if affine:
+            self.weight = _empty((num_features,), dtype)
+            self.bias = _empty((num_features,), dtype)
+        else:
+            self.weight = self.bias = None
+        if track_running_stats:
+            dt = np.dtype(dtype) if dtype is not None else get_default_dtype()
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dt)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dt)))
+            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), np.int64)))
+        else:
+            self.running_mean = self.running_var = self.num_batches_tracked = None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0, running mean 0, running var 1, counter 0."""
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def forward(self, x: Any) -> Tensor:
+        shape = tuple(x.shape)
+        if len(shape) not in self._ndims or shape[1] != self.num_features:
+            raise ValueError(
+                f"{self.label()}: expected input of shape {self._layout} with C={self.num_features}, "
+                f"got shape {shape}"
+            )
+        use_batch = self.training or not self.track_running_stats
+        if use_batch and math.prod(shape) // shape[1] < 2:
+            raise ValueError(
+                f"{self.label()}: training needs more than one value per channel, got shape {shape}"
+            )
+        update = self.training and self.track_running_stats
+        momentum = self.momentum
+        if update and momentum is None:
+            # Cumulative average: batch k gets weight 1/k.
+            momentum = 1.0 / (int(self.num_batches_tracked.data) + 1)
+        out = F.batch_norm(
+            x, self.running_mean, self.running_var, self.weight, self.bias,
+            use_batch, 0.0 if momentum is None else momentum, self.eps,
+        )
+        if update:
+            self.num_batches_tracked.data += 1
+        return out
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+    def label(self) -> str:
+        return f"{type(self).__name__}({self.num_features})"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) inputs, per channel C."""
+
+    _ndims = (2, 3)
+    _layout = "(N, C) or (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) images, per channel C."""
+
+    _ndims = (4,)
+    _layout = "(N, C, H, W)"
+
+
+# -- activations -----------------------------------------------------------------------------------
+
+
+class Identity(Module):
+    """Returns its input unchanged (constructor arguments are accepted and ignored)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, x: Any) -> Any:
+        return x
+
+
+class Sigmoid(Module):
+    """1 / (1 + exp(-x)), elementwise (the paper's activation)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.sigmoid(x)
+
+
+class Tanh(Module):
+    """tanh(x), elementwise."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.tanh(x)
+
+
+class ReLU(Module):
+    """max(x, 0), elementwise."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.relu(x)
+
+
+class LeakyReLU(Module):
+    """x for x > 0, negative_slope * x otherwise."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class Softmax(Module):
+    """exp(x) / sum(exp(x)) along `dim` (the last axis by default)."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = int(dim)
+
+    def forward(self, x: Any) -> Tensor:
+        ndim = len(x.shape)
+        if not -ndim <= self.dim < max(ndim, 1):
+            raise ValueError(f"{self.label()}: dim {self.dim} out of range for input of shape {tuple(x.shape)}")
+        return F.softmax(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

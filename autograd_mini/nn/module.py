@@ -1,0 +1,382 @@
+"""Module and Parameter: the containers that hold a network's state.
+
+A `Module` owns three ordered registries, filled by plain attribute assignment:
+
+    self.weight = Parameter(...)      -> a parameter (trained, in state_dict)
+    self.register_buffer("running_mean", am.zeros(n))
+                                      -> a buffer (in state_dict, not trained)
+    self.fc = Linear(2, 3)            -> a child module (walked recursively)
+
+Any other value, a plain (non-Parameter) Tensor included, is an ordinary
+attribute and is not registered. Registered values are also kept in the
+instance `__dict__`, so reading `self.weight` inside `forward` is an ordinary
+attribute lookup: module calls sit on the training hot path.
+
+State dicts map dotted names (`0.weight`, `features.1.running_var`) to ndarray
+COPIES of the parameters and buffers, so a saved dict never changes when
+training goes on. `load_state_dict` checks everything first and then copies the
+values into the existing arrays in place, so optimizers holding the parameters
+keep working.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Callable, Iterator, Mapping, NamedTuple
+
+import numpy as np
+
+from ..engine import _state
+from ..tensor import Tensor, _to_array, get_default_dtype
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module registers as trainable; requires_grad=True by default.
+
+    Parameter(data, requires_grad=True): from a Tensor the array is shared (as
+    PyTorch's Parameter shares storage); anything else is copied into a new
+    array. Integer or boolean data becomes the default floating dtype.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        if data is None:
+            arr = np.empty((0,), dtype=get_default_dtype())
+        elif isinstance(data, Tensor):
+            arr = data.data
+        else:
+            arr = _to_array(data, None, "Parameter")
+        if arr.dtype.kind not in "fc":
+            arr = arr.astype(get_default_dtype())
+        self.data = arr
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.grad_fn = None
+        self.name = None
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Parameter(")
+        extra = f", dtype={self.dtype}" + (", requires_grad=True" if self.requires_grad else "")
+        return f"Parameter({body}{extra})"
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(strict=False)` skipped."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """Base class of layers and models: subclass it and define `forward`.
+
+    Calling the module runs `forward` inside `engine.scope(self)`, so every
+    node recorded by the forward knows which module made it (graph drawings
+    cluster by it). `training` is True after construction; `train()` and
+    `eval()` set it recursively and return the module.
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        d = self.__dict__
+        d["_parameters"] = OrderedDict()
+        d["_buffers"] = OrderedDict()
+        d["_modules"] = OrderedDict()
+        d["training"] = True
+
+    # -- calling ------------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} has no forward(); define one in the subclass")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # Same effect as `with engine.scope(self):`, inlined because a model
+        # call happens once per layer per training step.
+        prev = _state["scope"]
+        _state["scope"] = prev + (self,)
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            _state["scope"] = prev
+
+    # -- registration -------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        d = self.__dict__
+        if "_parameters" not in d:
+            raise AttributeError(
+                f"cannot assign {name!r} before Module.__init__() ran; "
+                "call super().__init__() first in your __init__"
+            )
+        params, buffers, modules = d["_parameters"], d["_buffers"], d["_modules"]
+        if isinstance(value, Parameter):
+            buffers.pop(name, None)
+            modules.pop(name, None)
+            params[name] = value
+        elif isinstance(value, Module):
+            params.pop(name, None)
+            buffers.pop(name, None)
+            modules[name] = value
+        elif name in params:
+            if value is not None:
+                raise TypeError(
+                    f"{type(self).__name__}: cannot assign a {type(value).__name__} to parameter "
+                    f"{name!r}; wrap it in nn.Parameter, write into .data, or assign None"
+                )
+            del params[name]
+        elif name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(
+                    f"{type(self).__name__}: buffer {name!r} must be a Tensor or None, "
+                    f"got {type(value).__name__}"
+                )
+            if value is None:
+                del buffers[name]
+            else:
+                buffers[name] = value
+        else:
+            modules.pop(name, None)
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        for registry in (self._parameters, self._buffers, self._modules):
+            registry.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, tensor: Tensor | None) -> None:
+        """Register a non-trainable tensor (e.g. running statistics) under `name`.
+
+        Buffers are saved in `state_dict()` and moved by `to()`, but are not
+        returned by `parameters()`. None removes the buffer.
+        """
+        if not isinstance(name, str) or not name or "." in name:
+            raise ValueError(f"register_buffer: name must be a non-empty string without '.', got {name!r}")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, got {type(tensor).__name__}")
+        if name in self._parameters or name in self._modules:
+            raise ValueError(f"register_buffer: {name!r} is already a parameter or a submodule")
+        if tensor is None:
+            self._buffers.pop(name, None)
+        else:
+            self._buffers[name] = tensor
+        object.__setattr__(self, name, tensor)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register `param` under `name` (the same as assigning the attribute)."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise ValueError(f"register_parameter: name must be a non-empty string without '.', got {name!r}")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}")
+        setattr(self, name, param)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register a child module under `name` (any string without '.', e.g. '0')."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise ValueError(f"add_module: name must be a non-empty string without '.', got {name!r}")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
+        if module is None:
+            self._modules.pop(name, None)
+            object.__setattr__(self, name, None)
+        else:
+            setattr(self, name, module)
+
+    # -- walking the tree -----------------------------------------------------------
+    def named_modules(self, prefix: str = "", remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """(dotted name, module) for this module ('' by default) and all descendants,
+        depth first in registration order. A module reachable under several names
+        is listed once, unless remove_duplicate=False."""
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            name, m = stack.pop()
+            if remove_duplicate:
+                if id(m) in seen:
+                    continue
+                seen.add(id(m))
+            yield name, m
+            children = [(f"{name}.{k}" if name else k, c) for k, c in m._modules.items()]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        """This module and all its descendants (depth first)."""
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) of the direct children, in registration order."""
+        return iter(list(self._modules.items()))
+
+    def children(self) -> Iterator[Module]:
+        """The direct child modules, in registration order."""
+        return iter(list(self._modules.values()))
+
+    def _named_members(self, registry: str, prefix: str, recurse: bool) -> Iterator[tuple[str, Tensor]]:
+        seen: set[int] = set()
+        walk = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for mname, m in walk:
+            for k, v in getattr(m, registry).items():
+                if id(v) in seen:
+                    continue
+                seen.add(id(v))
+                yield (f"{mname}.{k}" if mname else k), v
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, Parameter), e.g. ('0.weight', ...) in a Sequential.
+
+        Order: a module's own parameters in assignment order, then each child's
+        in registration order. A parameter shared by several modules is listed once.
+        """
+        return self._named_members("_parameters", prefix, recurse)  # type: ignore[return-value]
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """The parameters, in the order of `named_parameters()` (what optimizers take)."""
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, buffer tensor), in the same order as `named_parameters()`."""
+        return self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call fn(m) on every descendant, children first, then on self; returns self."""
+        for m in list(self.modules())[::-1]:
+            fn(m)
+        return self
+
+    # -- modes and gradients --------------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        """Set `training` on this module and every descendant; returns self."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"train: mode must be a bool, got {type(mode).__name__}")
+        for m in self.modules():
+            m.__dict__["training"] = mode
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode (dropout off, batch norm uses running statistics); returns self."""
+        return self.train(False)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear the gradients of all parameters: `.grad` becomes None (or zeros of the parameter's shape)."""
+        for p in self.parameters():
+            # Fresh zeros rather than writing into .grad: a gradient array may
+            # be a read-only view or shared with another tensor.
+            p.grad = None if set_to_none else Tensor._wrap(np.zeros_like(p.data))
+
+    def to(self, dtype: Any) -> Module:
+        """Convert floating parameters and buffers to `dtype` (in place); returns self.
+
+        The Parameter objects stay the same (their `.data` is replaced), but
+        their gradients are dropped; convert before creating an optimizer.
+        """
+        dt = np.dtype(dtype)
+        if dt.kind != "f":
+            raise TypeError(f"to: expected a floating dtype, got {dt}")
+        for t in list(self.parameters()) + list(self.buffers()):
+            if t.dtype.kind == "f" and t.dtype != dt:
+                t.data = t.data.astype(dt)
+                t.grad = None
+        return self
+
+    # -- state dicts ------------------------------------------------------------------
+    def _state_items(self) -> Iterator[tuple[str, Tensor]]:
+        # Shared tensors appear under every name (as in PyTorch), so a state
+        # dict can be loaded into a model that does not share them.
+        for mname, m in self.named_modules(remove_duplicate=False):
+            for registry in (m._parameters, m._buffers):
+                for k, v in registry.items():
+                    yield (f"{mname}.{k}" if mname else k), v
+
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
+        """Every parameter and buffer by dotted name, as independent ndarray copies.
+
+        Copies (not Tensors, not views) so that the dict is a snapshot: later
+        training does not change it, and it saves directly with numpy.
+        """
+        return OrderedDict((k, v.data.copy()) for k, v in self._state_items())
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy `state_dict` values (ndarrays, Tensors or nested lists) into this module.
+
+        Everything is checked first; if anything is wrong, a single ValueError
+        lists every missing key, unexpected key, shape mismatch and impossible
+        dtype conversion, and nothing is modified. With strict=False missing and
+        unexpected keys are allowed (and returned), shape errors are not.
+        The values are copied into the existing arrays in place, so optimizers
+        that hold the parameters keep working.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict: expected a mapping of names to arrays, got {type(state_dict).__name__}")
+        own = OrderedDict(self._state_items())
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        bad: list[str] = []
+        plan: list[tuple[np.ndarray, np.ndarray]] = []
+        for k, t in own.items():
+            if k not in state_dict:
+                continue
+            v = state_dict[k]
+            try:
+                src = v.data if isinstance(v, Tensor) else np.asarray(v)
+            except (TypeError, ValueError) as e:
+                bad.append(f"{k}: not an array ({e})")
+                continue
+            if src.dtype.kind not in "biuf":
+                bad.append(f"{k}: not a numeric array (dtype {src.dtype})")
+            elif src.shape != t.shape:
+                bad.append(f"{k}: shape {src.shape} in the state dict, {t.shape} in the model")
+            elif not np.can_cast(src.dtype, t.dtype, casting="same_kind"):
+                bad.append(f"{k}: dtype {src.dtype} in the state dict cannot be cast to the model's {t.dtype}")
+            else:
+                plan.append((t.data, src))
+        problems = []
+        if strict and missing:
+            problems.append("missing keys: " + ", ".join(missing))
+        if strict and unexpected:
+            problems.append("unexpected keys: " + ", ".join(unexpected))
+        if bad:
+            problems.append("mismatched entries: " + "; ".join(bad))
+        if problems:
+            raise ValueError(
+                f"load_state_dict into {type(self).__name__}: nothing was loaded because of\n  "
+                + "\n  ".join(problems)
+            )
+        for dst, src in plan:
+            np.copyto(dst, src, casting="same_kind")
+        return IncompatibleKeys(missing, unexpected)
+
+    # -- printing -----------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The constructor arguments shown inside the parentheses of `repr`."""
+        return ""
+
+    def label(self) -> str:
+        """A short one-line name, e.g. `Conv2d(1→8, 3×3)`, for errors and graph clusters."""
+        extra = self.extra_repr()
+        return f"{type(self).__name__}({extra})" if extra else type(self).__name__
+
+    def __repr__(self) -> str:
+        lines: list[str] = []
+        self._repr_lines(lines, "", "")
+        return "\n".join(lines)
+
+    def _repr_lines(self, lines: list[str], indent: str, head: str) -> None:
+        # One line per module, children indented inside its parentheses; the
+        # module's own parameters follow as a comment with their shapes.
+        own = ", ".join(f"{k} {tuple(v.shape)}" for k, v in self._parameters.items())
+        note = f"  # {own}" if own else ""
+        name, extra = type(self).__name__, self.extra_repr()
+        if not self._modules:
+            lines.append(f"{indent}{head}{name}({extra}){note}")
+            return
+        lines.append(f"{indent}{head}{name}({note}")
+        if extra:
+            lines.append(f"{indent}  {extra}")
+        for k, child in self._modules.items():
+            child._repr_lines(lines, indent + "  ", f"({k}): ")
+        lines.append(f"{indent})")

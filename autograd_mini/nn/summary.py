@@ -1,0 +1,155 @@
+"""A model summary: every submodule's output shape and parameter count for one input size.
+
+`summary(model, input_size=(1, 1, 28, 28))` runs the model once on zeros, in
+eval mode and under `no_grad` (so batch-norm statistics and the graph are left
+alone), and records each submodule call on the way. The result prints as a
+table and keeps its rows for programs (graph drawings use the same shapes).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple, Sequence
+
+import numpy as np
+
+from ..engine import no_grad
+from ..tensor import Tensor, get_default_dtype
+from .module import Module
+
+
+class SummaryRow(NamedTuple):
+    """One submodule call: dotted name, depth (0 = direct child), type label,
+    output shape (a tuple, a list of tuples for several outputs, or None if the
+    module was never called) and parameter count (including its children's)."""
+
+    name: str
+    depth: int
+    label: str
+    output_shape: Any
+    num_params: int
+
+
+class ModelSummary:
+    """The rows of a summary plus totals; `str()` gives the table."""
+
+    def __init__(
+        self, model: Module, rows: list[SummaryRow], input_size: Any, output_shape: Any
+    ) -> None:
+        self.model_name = type(model).__name__
+        self.rows = rows
+        self.input_size = input_size
+        self.output_shape = output_shape
+        params = list(model.parameters())
+        self.total_params = sum(p.size for p in params)
+        self.trainable_params = sum(p.size for p in params if p.requires_grad)
+
+    def __str__(self) -> str:
+        header = ("Layer", "Type", "Output shape", "Params")
+        body = [
+            ("  " * r.depth + r.name, r.label, _fmt_shape(r.output_shape), f"{r.num_params:,}")
+            for r in self.rows
+        ]
+        widths = [max(len(row[i]) for row in [header] + body) for i in range(4)]
+
+        def line(cells: Sequence[str]) -> str:
+            return "  ".join(
+                c.rjust(w) if i == 3 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
+            ).rstrip()
+
+        rule = "=" * len(line(["x" * w for w in widths]))
+        return "\n".join(
+            [f"{self.model_name} summary", rule, line(header), rule]
+            + [line(r) for r in body]
+            + [
+                rule,
+                f"Input size: {_fmt_shape(self.input_size)}   Output shape: {_fmt_shape(self.output_shape)}",
+                f"Total params: {self.total_params:,}",
+                f"Trainable params: {self.trainable_params:,}",
+                f"Non-trainable params: {self.total_params - self.trainable_params:,}",
+            ]
+        )
+
+    __repr__ = __str__
+
+
+def _fmt_shape(shape: Any) -> str:
+    if shape is None:
+        return "(not called)"
+    if isinstance(shape, list):
+        return ", ".join(_fmt_shape(s) for s in shape)
+    return str(tuple(shape))
+
+
+def _shape_of(out: Any) -> Any:
+    if isinstance(out, (Tensor, np.ndarray)):
+        return tuple(out.shape)
+    if isinstance(out, (tuple, list)):
+        return [_shape_of(o) for o in out]
+    return "-"
+
+
+def summary(model: Module, input_size: Sequence[int] | Sequence[Sequence[int]], dtype: Any = None) -> ModelSummary:
+    """Run `model` on zeros of `input_size` (batch axis included) and tabulate its layers.
+
+    input_size: one shape, e.g. (1, 1, 28, 28), or a list of shapes for a
+    forward that takes several inputs. Rows list every submodule call in call
+    order (a module called twice gets two rows), nested modules indented under
+    their parent; modules that were never called come last. The model's
+    training flags, parameters and buffers are unchanged afterwards.
+    """
+    if not isinstance(model, Module):
+        raise TypeError(f"summary: expected a Module, got {type(model).__name__}")
+    sizes = [input_size] if input_size and isinstance(input_size[0], (int, np.integer)) else list(input_size)
+    if not sizes or not all(isinstance(s, (tuple, list)) and all(isinstance(n, (int, np.integer)) and n >= 0 for n in s) for s in sizes):
+        raise ValueError(f"summary: input_size must be a shape like (1, 1, 28, 28) or a list of shapes, got {input_size!r}")
+    inputs = [Tensor(np.zeros(tuple(s), dtype=np.dtype(dtype) if dtype else get_default_dtype())) for s in sizes]
+
+    named = list(model.named_modules())
+    # Leaf-only models are their own single row; otherwise the root is the table.
+    targets = named if len(named) == 1 else named[1:]
+    rows: list[SummaryRow | None] = []
+    called: set[int] = set()
+
+    def recording(name: str, m: Module, forward: Any) -> Any:
+        depth = name.count(".") if name else 0
+        count = sum(p.size for p in m.parameters())
+
+        def recorded(*args: Any, **kwargs: Any) -> Any:
+            i = len(rows)
+            rows.append(None)  # reserve the slot: parents come before their children
+            out = forward(*args, **kwargs)
+            rows[i] = SummaryRow(name or type(m).__name__, depth, m.label(), _shape_of(out), count)
+            called.add(id(m))
+            return out
+
+        return recorded
+
+    # Shadow each module's `forward` with an instance attribute for the length
+    # of one call, so that Module.__call__ needs no hook machinery of its own.
+    patched = [(m, m.__dict__.get("forward")) for _, m in targets]
+    modes = [(m, m.training) for _, m in named]
+    try:
+        for name, m in targets:
+            m.__dict__["forward"] = recording(name, m, m.forward)
+        model.eval()
+        with no_grad():
+            try:
+                out = model(*inputs)
+            except Exception as e:
+                raise ValueError(
+                    f"summary: the forward of {type(model).__name__} failed for input_size {input_size!r}: {e}"
+                ) from e
+    finally:
+        for m, old in patched:
+            if old is None:
+                m.__dict__.pop("forward", None)
+            else:
+                m.__dict__["forward"] = old
+        for m, mode in modes:
+            m.__dict__["training"] = mode
+
+    done = [r for r in rows if r is not None]
+    for name, m in targets:
+        if id(m) not in called:
+            done.append(SummaryRow(name, name.count("."), m.label(), None, sum(p.size for p in m.parameters())))
+    return ModelSummary(model, done, sizes[0] if len(sizes) == 1 else sizes, _shape_of(out))

@@ -1,0 +1,527 @@
+"""Tests of autograd_mini.nn.functional (F): values against naive loop / numpy
+oracles written here, first and second derivatives against finite differences,
+numerical stability, the in-place buffers of batch_norm, dropout statistics,
+and the error messages of bad input."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd_mini as am
+from autograd_mini.nn import functional as F
+
+SETTINGS = settings(max_examples=15, deadline=None)
+
+
+def rand(*shape: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def labels(n: tuple, classes: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, classes, n)
+
+
+def check12(f, inputs) -> None:
+    """First- and second-order gradient checks in float64."""
+    assert am.gradcheck(f, inputs)
+    assert am.gradgradcheck(f, inputs)
+
+
+# -- naive oracles (explicit loops, written independently of the library) --------------
+
+
+def naive_conv2d(x, w, b, stride, pads, dilation, groups):
+    """out[n, o, i, j] = b[o] + sum over o's group of w * the dilated window of padded x."""
+    (sh, sw), (dh, dw) = stride, dilation
+    (pt, pb), (pl, pr) = pads
+    N, C, H, W = x.shape
+    O, Cg, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+    OH = (H + pt + pb - dh * (kh - 1) - 1) // sh + 1
+    OW = (W + pl + pr - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((N, O, OH, OW))
+    per_group = O // groups
+    for n, o, i, j in itertools.product(range(N), range(O), range(OH), range(OW)):
+        g = o // per_group
+        acc = 0.0 if b is None else b[o]
+        for c, a, e in itertools.product(range(Cg), range(kh), range(kw)):
+            acc += w[o, c, a, e] * xp[n, g * Cg + c, i * sh + a * dh, j * sw + e * dw]
+        out[n, o, i, j] = acc
+    return out
+
+
+def naive_pool2d(x, kernel, stride, pad, dilation, mode, count_include_pad=True):
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, pad, dilation
+    N, C, H, W = x.shape
+    fill = -np.inf if mode == "max" else 0.0
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
+    inside = np.pad(np.ones((H, W)), ((ph, ph), (pw, pw)))
+    OH = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    OW = (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((N, C, OH, OW))
+    for n, c, i, j in itertools.product(range(N), range(C), range(OH), range(OW)):
+        vals, count = [], 0.0
+        for a, e in itertools.product(range(kh), range(kw)):
+            r, s = i * sh + a * dh, j * sw + e * dw
+            vals.append(xp[n, c, r, s])
+            count += inside[r, s]
+        if mode == "max":
+            out[n, c, i, j] = max(vals)
+        else:
+            out[n, c, i, j] = sum(vals) / (kh * kw if count_include_pad else count)
+    return out
+
+
+# -- linear ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("xshape", [(5,), (3, 5), (2, 3, 5)])
+def test_linear_values_and_gradients(xshape):
+    x, w, b = rand(*xshape, seed=1), rand(4, 5, seed=2), rand(4, seed=3)
+    out = F.linear(x, w, b)
+    np.testing.assert_allclose(out.data, x @ w.T + b)
+    assert F.linear(x, w).shape == xshape[:-1] + (4,)
+    check12(F.linear, (x, w, b))
+
+
+# -- conv2d ---------------------------------------------------------------------------
+
+conv_cases = st.tuples(
+    st.integers(1, 2),  # N
+    st.integers(1, 2),  # channels per group
+    st.integers(1, 2),  # outputs per group
+    st.sampled_from([1, 2, 3]),  # groups
+    st.tuples(st.integers(1, 3), st.integers(1, 3)),  # kernel
+    st.tuples(st.integers(1, 3), st.integers(1, 2)),  # stride
+    st.tuples(st.integers(0, 2), st.integers(0, 1)),  # padding
+    st.tuples(st.integers(1, 2), st.integers(1, 2)),  # dilation
+    st.tuples(st.integers(0, 3), st.integers(0, 3)),  # extra spatial size beyond the kernel
+    st.booleans(),  # bias
+)
+
+
+@SETTINGS
+@given(conv_cases)
+def test_conv2d_matches_naive_loops(case):
+    N, Cg, Og, G, k, s, p, d, extra, with_bias = case
+    H = d[0] * (k[0] - 1) + 1 + extra[0]
+    W = d[1] * (k[1] - 1) + 1 + extra[1]
+    x, w = rand(N, Cg * G, H, W, seed=1), rand(Og * G, Cg, *k, seed=2)
+    b = rand(Og * G, seed=3) if with_bias else None
+    out = F.conv2d(x, w, b, stride=s, padding=p, dilation=d, groups=G)
+    expected = naive_conv2d(x, w, b, s, ((p[0],) * 2, (p[1],) * 2), d, G)
+    assert out.shape == expected.shape
+    np.testing.assert_allclose(out.data, expected, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kernel, dilation", [((3, 3), (1, 1)), ((2, 3), (1, 1)), ((2, 2), (2, 1)), ((1, 4), (1, 2))]
+)
+def test_conv2d_same_and_valid_padding(kernel, dilation):
+    x, w, b = rand(2, 3, 6, 7, seed=4), rand(4, 3, *kernel, seed=5), rand(4, seed=6)
+    same = F.conv2d(x, w, b, padding="same", dilation=dilation)
+    assert same.shape == (2, 4, 6, 7)
+    totals = [dd * (k - 1) for k, dd in zip(kernel, dilation)]
+    pads = tuple((t // 2, t - t // 2) for t in totals)  # the odd pixel at the bottom/right
+    np.testing.assert_allclose(same.data, naive_conv2d(x, w, b, (1, 1), pads, dilation, 1), atol=1e-12)
+    valid = F.conv2d(x, w, b, padding="valid", dilation=dilation)
+    np.testing.assert_allclose(valid.data, F.conv2d(x, w, b, padding=0, dilation=dilation).data)
+
+
+@pytest.mark.parametrize(
+    "xshape, wshape, kwargs",
+    [
+        ((2, 1, 5, 5), (3, 1, 3, 3), dict(padding=1)),
+        ((1, 2, 6, 5), (2, 2, 2, 3), dict(stride=2, padding=(1, 0))),
+        ((2, 4, 5, 5), (4, 2, 3, 3), dict(groups=2, dilation=(1, 2), padding=1)),
+        ((1, 3, 4, 4), (3, 1, 2, 2), dict(groups=3, stride=(1, 2))),
+    ],
+)
+def test_conv2d_gradients(xshape, wshape, kwargs):
+    x, w, b = rand(*xshape, seed=7), rand(*wshape, seed=8), rand(wshape[0], seed=9)
+    check12(lambda x, w, b: F.conv2d(x, w, b, **kwargs), (x, w, b))
+
+
+def test_conv2d_single_image_and_float32():
+    x, w = rand(3, 5, 5, seed=1), rand(2, 3, 3, 3, seed=2)
+    single = F.conv2d(x, w, padding=1)
+    np.testing.assert_allclose(single.data, F.conv2d(x[None], w, padding=1).data[0])
+    out = F.conv2d(x.astype(np.float32)[None], w.astype(np.float32), np.zeros(2, np.float32))
+    assert out.dtype == np.float32
+    assert F.max_pool2d(out, 2).dtype == F.avg_pool2d(out, 2, 1, 1).dtype == np.float32
+
+
+def test_conv2d_chains_with_itself_and_pooling():
+    # conv2d returns channels-last memory; the next layers must read it correctly.
+    x, w1, w2 = rand(2, 2, 8, 8, seed=1), rand(3, 2, 3, 3, seed=2), rand(4, 3, 3, 3, seed=3)
+
+    def net(x, w1, w2):
+        h = F.max_pool2d(F.relu(F.conv2d(x, w1, padding=1)), 2)
+        return F.avg_pool2d(F.conv2d(h, w2, padding=1), 2)
+
+    h = naive_pool2d(np.maximum(naive_conv2d(x, w1, None, (1, 1), ((1, 1),) * 2, (1, 1), 1), 0),
+                     (2, 2), (2, 2), (0, 0), (1, 1), "max")
+    expected = naive_pool2d(naive_conv2d(h, w2, None, (1, 1), ((1, 1),) * 2, (1, 1), 1),
+                            (2, 2), (2, 2), (0, 0), (1, 1), "avg")
+    np.testing.assert_allclose(net(x, w1, w2).data, expected, atol=1e-12)
+    assert am.gradcheck(net, (x, w1, w2))
+
+
+def test_conv2d_labels_its_nodes_with_a_scope():
+    x = am.tensor(rand(1, 1, 4, 4), requires_grad=True)
+    out = F.conv2d(x, rand(1, 1, 2, 2), rand(1), padding=1)
+    assert "conv2d" in out.grad_fn.scope
+
+
+# -- pooling --------------------------------------------------------------------------
+
+pool_cases = st.tuples(
+    st.tuples(st.integers(1, 3), st.integers(1, 3)),  # kernel
+    st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3))),  # stride
+    st.tuples(st.integers(0, 1), st.integers(0, 1)),  # padding (clipped to kernel // 2)
+    st.tuples(st.integers(0, 3), st.integers(0, 3)),  # extra spatial size
+    st.integers(1, 3),  # channels
+)
+
+
+@SETTINGS
+@given(pool_cases, st.tuples(st.integers(1, 2), st.integers(1, 2)))
+def test_max_pool2d_matches_naive_loops(case, dilation):
+    k, s, p, extra, C = case
+    p = (min(p[0], k[0] // 2), min(p[1], k[1] // 2))
+    x = rand(2, C, dilation[0] * (k[0] - 1) + 1 + extra[0], dilation[1] * (k[1] - 1) + 1 + extra[1])
+    out = F.max_pool2d(x, k, s, p, dilation)
+    expected = naive_pool2d(x, k, s or k, p, dilation, "max")
+    np.testing.assert_allclose(out.data, expected)
+
+
+@SETTINGS
+@given(pool_cases, st.booleans())
+def test_avg_pool2d_matches_naive_loops(case, count_include_pad):
+    k, s, p, extra, C = case
+    p = (min(p[0], k[0] // 2), min(p[1], k[1] // 2))
+    x = rand(2, C, k[0] + extra[0], k[1] + extra[1])
+    out = F.avg_pool2d(x, k, s, p, count_include_pad=count_include_pad)
+    expected = naive_pool2d(x, k, s or k, p, (1, 1), "avg", count_include_pad)
+    np.testing.assert_allclose(out.data, expected, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "shape, args",
+    [
+        ((2, 2, 4, 6), (2,)),  # non-overlapping: the reshape path
+        ((1, 2, 5, 7), ((2, 3),)),  # non-overlapping, remainder dropped
+        ((1, 2, 5, 5), (3, 2, 1)),  # overlapping, padded
+        ((2, 1, 6, 5), ((2, 2), 1, 0, 2)),  # dilated (max only)
+    ],
+)
+def test_pooling_gradients(shape, args):
+    x = rand(*shape, seed=11)
+    check12(lambda x: F.max_pool2d(x, *args), (x,))
+    if len(args) < 4:
+        check12(lambda x: F.avg_pool2d(x, *args), (x,))
+        check12(lambda x: F.avg_pool2d(x, *args, count_include_pad=False), (x,))
+
+
+def test_max_pool2d_padding_never_wins_and_single_image():
+    x = -np.abs(rand(1, 4, 4)) - 1.0  # all negative: zero padding would win, -inf must not
+    out = F.max_pool2d(x, 3, 1, 1)
+    assert out.shape == (1, 4, 4)
+    np.testing.assert_allclose(out.data, naive_pool2d(x[None], (3, 3), (1, 1), (1, 1), (1, 1), "max")[0])
+    assert (out.data < -1.0).all()
+
+
+def test_max_pool2d_ties_share_the_gradient():
+    # Documented difference from PyTorch: tied maxima split the gradient equally.
+    x = am.tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.full((1, 1, 2, 2), 0.25))
+
+
+# -- activations ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(4,), (3, 5), (2, 3, 4)])
+def test_activation_values_and_gradients(shape):
+    x = rand(*shape, seed=12)
+    np.testing.assert_allclose(F.relu(x).data, np.maximum(x, 0))
+    np.testing.assert_allclose(F.leaky_relu(x).data, np.where(x > 0, x, 0.01 * x))
+    np.testing.assert_allclose(F.leaky_relu(x, 0.2).data, np.where(x > 0, x, 0.2 * x))
+    np.testing.assert_allclose(F.sigmoid(x).data, 1 / (1 + np.exp(-x)))
+    np.testing.assert_allclose(F.tanh(x).data, np.tanh(x))
+    for f in (F.relu, F.leaky_relu, lambda t: F.leaky_relu(t, 0.3), F.sigmoid, F.tanh):
+        check12(f, (x,))
+
+
+@pytest.mark.parametrize("shape, dim", [((5,), 0), ((3, 4), -1), ((3, 4), 0), ((2, 3, 4), 1)])
+def test_softmax_and_log_softmax(shape, dim):
+    x = rand(*shape, seed=13)
+    e = np.exp(x - x.max(axis=dim, keepdims=True))
+    sm = e / e.sum(axis=dim, keepdims=True)
+    np.testing.assert_allclose(F.softmax(x, dim).data, sm)
+    np.testing.assert_allclose(F.softmax(x, axis=dim).data, sm)
+    np.testing.assert_allclose(F.log_softmax(x, dim=dim).data, np.log(sm))
+    np.testing.assert_allclose(F.log_softmax(x, axis=dim).data, np.log(sm))
+    check12(lambda t: F.softmax(t, dim), (x,))
+    check12(lambda t: F.log_softmax(t, dim), (x,))
+
+
+def test_softmax_default_dim_is_last_and_large_logits_are_finite():
+    x = np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, 1000.0]])
+    np.testing.assert_allclose(F.softmax(x).data, [[1, 0, 0], [0, 0, 1]])
+    ls = F.log_softmax(x).data
+    assert np.isfinite(ls).all()
+    np.testing.assert_allclose(ls, [[0, -2000, -1000], [-2000, -2000, 0]])
+
+
+def test_activations_are_finite_at_large_inputs():
+    x = am.tensor([-1000.0, 1000.0], requires_grad=True)
+    y = F.sigmoid(x)
+    np.testing.assert_allclose(y.data, [0.0, 1.0])
+    y.sum().backward()
+    assert np.isfinite(x.grad.data).all()
+
+
+# -- dropout ------------------------------------------------------------------------------
+
+
+def test_dropout_statistics_and_scaling():
+    am.manual_seed(0)
+    x = np.ones((200, 500))
+    out = F.dropout(x, p=0.3).data
+    kept = out != 0
+    assert abs(kept.mean() - 0.7) < 0.01  # 100k draws: the std of the fraction is 0.0015
+    np.testing.assert_allclose(out[kept], 1 / 0.7)
+    assert abs(out.mean() - 1.0) < 0.02  # inverted dropout keeps the expectation
+
+
+def test_dropout_gradient_is_the_scaled_mask_and_seed_reproduces_it():
+    am.manual_seed(3)
+    x = am.tensor(rand(6, 7), requires_grad=True)
+    out = F.dropout(x, 0.5)
+    out.backward(np.ones(out.shape))
+    mask = out.data != 0
+    np.testing.assert_allclose(x.grad.data, mask * 2.0)
+    am.manual_seed(3)
+    np.testing.assert_array_equal(F.dropout(x, 0.5).data, out.data)
+
+
+def test_dropout_eval_and_p0_pass_through():
+    x = am.tensor(rand(3, 4))
+    assert F.dropout(x, 0.5, training=False) is x
+    np.testing.assert_array_equal(F.dropout(x, 0.0).data, x.data)
+    assert F.dropout(np.ones(3, np.float32), 0.5).dtype == np.float32
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5])
+def test_dropout_rejects_bad_p(p):
+    with pytest.raises(ValueError, match="dropout"):
+        F.dropout(np.ones(3), p)
+
+
+# -- batch_norm -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (3, 3, 4, 2)])
+def test_batch_norm_training_normalises_and_updates_running_stats(shape):
+    x, w, b = rand(*shape, seed=14) * 2 + 1, rand(3, seed=15), rand(3, seed=16)
+    axes = (0,) + tuple(range(2, len(shape)))
+    bshape = (1, 3) + (1,) * (len(shape) - 2)
+    mean, var = x.mean(axis=axes), x.var(axis=axes)
+    n = x.size // 3
+    rm, rv = rand(3, seed=17), np.abs(rand(3, seed=18)) + 0.5
+    rm_t, rv_t = am.tensor(rm), am.tensor(rv)
+    out = F.batch_norm(x, rm_t, rv_t, w, b, training=True, momentum=0.2, eps=1e-5)
+    normalised = (x - mean.reshape(bshape)) / np.sqrt(var.reshape(bshape) + 1e-5)
+    expected = normalised * w.reshape(bshape) + b.reshape(bshape)
+    np.testing.assert_allclose(out.data, expected, atol=1e-12)
+    np.testing.assert_allclose(rm_t.data, 0.8 * rm + 0.2 * mean)
+    np.testing.assert_allclose(rv_t.data, 0.8 * rv + 0.2 * var * n / (n - 1))  # unbiased
+    # plain ndarray buffers are updated in place too
+    rm_a = rm.copy()
+    F.batch_norm(x, rm_a, None, training=True, momentum=0.5)
+    np.testing.assert_allclose(rm_a, 0.5 * rm + 0.5 * mean)
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (3, 3, 4, 2)])
+def test_batch_norm_eval_uses_running_stats(shape):
+    x, w, b = rand(*shape, seed=19), rand(3, seed=20), rand(3, seed=21)
+    rm, rv = rand(3, seed=22), np.abs(rand(3, seed=23)) + 0.5
+    bshape = (1, 3) + (1,) * (len(shape) - 2)
+    out = F.batch_norm(x, rm, rv, w, b, training=False, eps=1e-3)
+    normalised = (x - rm.reshape(bshape)) / np.sqrt(rv.reshape(bshape) + 1e-3)
+    np.testing.assert_allclose(out.data, normalised * w.reshape(bshape) + b.reshape(bshape))
+    plain = (x - rm.reshape(bshape)) / np.sqrt(rv.reshape(bshape) + 1e-5)  # no affine, default eps
+    np.testing.assert_allclose(F.batch_norm(x, rm, rv).data, plain)
+    check12(lambda x, w, b: F.batch_norm(x, rm, rv, w, b), (x, w, b))
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 2, 3, 2)])
+def test_batch_norm_training_gradients(shape):
+    x, w, b = rand(*shape, seed=24), rand(shape[1], seed=25), rand(shape[1], seed=26)
+    check12(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True), (x, w, b))
+
+
+# -- losses -----------------------------------------------------------------------------------
+
+
+def reduce_np(v: np.ndarray, reduction: str):
+    return {"mean": v.mean(), "sum": v.sum(), "none": v}[reduction]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_mse_loss(reduction):
+    x, y = rand(3, 4, seed=27), rand(3, 4, seed=28)
+    np.testing.assert_allclose(F.mse_loss(x, y, reduction).data, reduce_np((x - y) ** 2, reduction))
+    check12(lambda x, y: F.mse_loss(x, y, reduction), (x, y))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(5, 4), (3, 4, 2), (2, 3, 2, 2)])
+def test_cross_entropy_and_nll_loss(shape, reduction):
+    x = rand(*shape, seed=29)
+    t = labels(shape[:1] + shape[2:], shape[1], seed=30)
+    logp = x - np.log(np.exp(x).sum(axis=1, keepdims=True))
+    picked = np.take_along_axis(logp, np.expand_dims(t, 1), axis=1).squeeze(1)
+    expected = reduce_np(-picked, reduction)
+    np.testing.assert_allclose(F.cross_entropy(x, t, reduction).data, expected)
+    np.testing.assert_allclose(F.nll_loss(logp, t, reduction).data, expected)
+    assert F.cross_entropy(x, am.tensor(t), reduction).shape == np.shape(expected)
+    check12(lambda x: F.cross_entropy(x, t, reduction), (x,))
+    check12(lambda x: F.nll_loss(x, t, reduction), (x,))
+
+
+def test_cross_entropy_is_finite_at_huge_logits():
+    x = am.tensor([[1000.0, -1000.0], [-1000.0, 1000.0], [1000.0, 1000.0]], requires_grad=True)
+    loss = F.cross_entropy(x, np.array([1, 1, 0]), "none")
+    np.testing.assert_allclose(loss.data, [2000.0, 0.0, np.log(2.0)])
+    loss.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [[1, -1], [0, 0], [-0.5, 0.5]])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_binary_cross_entropy(reduction):
+    rng = np.random.default_rng(31)
+    p, y = rng.uniform(0.05, 0.95, (3, 4)), rng.uniform(0, 1, (3, 4))
+    expected = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    np.testing.assert_allclose(F.binary_cross_entropy(p, y, reduction).data, reduce_np(expected, reduction))
+    check12(lambda p, y: F.binary_cross_entropy(p, y, reduction), (p, y))
+
+
+def test_binary_cross_entropy_clamps_logs_at_probabilities_0_and_1():
+    p = am.tensor([0.0, 1.0, 0.0, 1.0], requires_grad=True)
+    y = np.array([1.0, 0.0, 0.0, 1.0])
+    loss = F.binary_cross_entropy(p, y, "none")
+    np.testing.assert_array_equal(loss.data, [100.0, 100.0, 0.0, 0.0])
+    assert not np.signbit(loss.data).any()
+    loss.sum().backward()
+    # the clamped log contributes no gradient; the other log's is 1 / (1 - p) or -1 / p
+    np.testing.assert_allclose(p.grad.data, [0.0, 0.0, 1.0, -1.0])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_binary_cross_entropy_with_logits(reduction):
+    x, y = rand(3, 4, seed=32) * 3, np.random.default_rng(33).uniform(0, 1, (3, 4))
+    s = 1 / (1 + np.exp(-x))
+    expected = -(y * np.log(s) + (1 - y) * np.log(1 - s))
+    np.testing.assert_allclose(F.binary_cross_entropy_with_logits(x, y, reduction).data,
+                               reduce_np(expected, reduction))
+    check12(lambda x, y: F.binary_cross_entropy_with_logits(x, y, reduction), (x, y))
+
+
+def test_binary_cross_entropy_with_logits_is_stable_and_exact_at_extremes():
+    x = am.tensor([1000.0, -1000.0, 1000.0, -1000.0, 0.0], requires_grad=True)
+    y = np.array([0.0, 1.0, 1.0, 0.0, 0.25])
+    loss = F.binary_cross_entropy_with_logits(x, y, "none")
+    np.testing.assert_allclose(loss.data, [1000.0, 1000.0, 0.0, 0.0, np.log(2.0)])
+    loss.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [1.0, -1.0, 0.0, 0.0, 0.25])  # sigmoid(x) - y
+
+
+def test_losses_keep_float32():
+    x32, y32 = rand(3, 4).astype(np.float32), rand(3, 4, seed=1).astype(np.float32)
+    assert F.mse_loss(x32, y32).dtype == np.float32
+    assert F.cross_entropy(x32, np.array([0, 1, 3])).dtype == np.float32
+    assert F.binary_cross_entropy_with_logits(x32, np.abs(y32) / 4).dtype == np.float32
+    assert F.binary_cross_entropy(np.abs(x32) / 4, np.abs(y32) / 4).dtype == np.float32
+    assert F.batch_norm(x32, None, None, training=True).dtype == np.float32
+    assert F.batch_norm(x32, np.zeros(4), np.ones(4)).dtype == np.float32
+
+
+# -- bad input ----------------------------------------------------------------------------------
+
+
+def ones(*shape: int) -> np.ndarray:
+    return np.ones(shape)
+
+
+@pytest.mark.parametrize(
+    "call, pattern",
+    [
+        (lambda: F.conv2d(ones(1, 3, 5, 5), ones(2, 2, 3, 3)), r"conv2d.*\(1, 3, 5, 5\).*\(2, 2, 3, 3\)"),
+        (lambda: F.conv2d(ones(1, 4, 5, 5), ones(2, 1, 3, 3), groups=2), r"conv2d.*4 channels"),
+        (lambda: F.conv2d(ones(1, 4, 5, 5), ones(3, 2, 3, 3), groups=2), r"conv2d: groups=2 must divide"),
+        (lambda: F.conv2d(ones(1, 3, 5, 5), ones(2, 1, 3, 3), groups=2), r"conv2d: groups=2 must divide"),
+        (lambda: F.conv2d(ones(1, 1, 2, 5), ones(1, 1, 3, 3)), r"conv2d.*\(1, 1, 2, 5\).*smaller"),
+        (lambda: F.conv2d(ones(1, 1, 4, 4), ones(1, 1, 3, 3), dilation=2), r"conv2d.*smaller"),
+        (lambda: F.conv2d(ones(1, 1, 4, 4), ones(1, 1, 3, 3), padding="full"), r"conv2d: padding"),
+        (lambda: F.conv2d(ones(1, 1, 4, 4), ones(1, 1, 3, 3), stride=2, padding="same"), r"same.*stride"),
+        (lambda: F.conv2d(ones(1, 1, 4, 4), ones(1, 1, 3, 3), padding=-1), r"conv2d: padding"),
+        (lambda: F.conv2d(ones(1, 1, 4, 4), ones(1, 1, 3, 3), stride=0), r"conv2d: stride"),
+        (lambda: F.conv2d(ones(1, 1, 4, 4), ones(2, 1, 3, 3), np.ones(3)), r"conv2d: bias"),
+        (lambda: F.conv2d(ones(4, 4), ones(1, 1, 3, 3)), r"conv2d.*\(4, 4\)"),
+        (lambda: F.conv2d(ones(1, 1, 4, 4), ones(1, 3, 3)), r"conv2d: weight"),
+        (lambda: F.conv2d(ones(1, 2, 4, 4), ones(2, 1, 3, 3), groups=0), r"conv2d: groups"),
+        (lambda: F.max_pool2d(ones(1, 1, 2, 2), 3), r"max_pool2d.*smaller"),
+        (lambda: F.avg_pool2d(ones(1, 1, 4, 4), 2, padding=2), r"avg_pool2d: padding"),
+        (lambda: F.max_pool2d(ones(1, 1, 4, 4), 3, padding=2), r"max_pool2d: padding"),
+        (lambda: F.linear(ones(2, 3), ones(4, 5)), r"linear.*\(2, 3\).*\(4, 5\)"),
+        (lambda: F.linear(ones(2, 5), ones(4, 5), np.ones(5)), r"linear: bias"),
+        (lambda: F.softmax(ones(2, 3), dim=2), r"softmax: dim 2"),
+        (lambda: F.log_softmax(ones(2, 3), dim=-3), r"log_softmax: dim -3"),
+        (lambda: F.mse_loss(np.ones(3), np.ones(3), "avg"), r"mse_loss: reduction"),
+        (lambda: F.mse_loss(np.ones(3), ones(3, 1)), r"mse_loss.*same shape"),
+        (lambda: F.cross_entropy(ones(2, 3), np.array([0, 1]), "max"), r"cross_entropy: reduction"),
+        (lambda: F.nll_loss(ones(2, 3), np.array([0, 1]), "max"), r"nll_loss: reduction"),
+        (lambda: F.binary_cross_entropy(np.full(2, 0.5), np.ones(2), ""), r"binary_cross_entropy: reduction"),
+        (lambda: F.binary_cross_entropy_with_logits(np.ones(2), np.ones(2), "x"), r"with_logits: reduction"),
+        (lambda: F.binary_cross_entropy(np.array([0.5, 1.5]), np.ones(2)), r"binary_cross_entropy.*\[0, 1\]"),
+        (lambda: F.binary_cross_entropy(np.full(2, 0.5), np.ones(3)), r"binary_cross_entropy.*same shape"),
+        (lambda: F.cross_entropy(ones(2, 3), np.array([0, 3])),
+         r"cross_entropy.*label 3.*\[0, 2\].*3 classes"),
+        (lambda: F.nll_loss(ones(2, 3), np.array([-1, 0])), r"nll_loss.*label -1.*\[0, 2\].*3 classes"),
+        (lambda: F.cross_entropy(ones(2, 3), np.array([0.0, 1.0])), r"cross_entropy.*integer class labels"),
+        (lambda: F.nll_loss(ones(2, 3), np.array([0, 1, 2])), r"nll_loss.*\(3,\).*\(2, 3\)"),
+        (lambda: F.cross_entropy(np.ones(3), np.array(0)), r"cross_entropy.*\(3,\)"),
+        (lambda: F.batch_norm(ones(4, 3), np.zeros(2), np.ones(3)), r"batch_norm: running_mean.*\(3,\)"),
+        (lambda: F.batch_norm(ones(4, 3), None, None), r"batch_norm.*running_mean and running_var"),
+        (lambda: F.batch_norm(np.ones(3), None, None, training=True), r"batch_norm.*\(3,\)"),
+    ],
+)
+def test_bad_input_raises_value_error_naming_the_function(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call()
+
+
+def test_bad_argument_types_raise_type_error():
+    with pytest.raises(TypeError, match="conv2d: stride"):
+        F.conv2d(np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), stride=1.5)
+    with pytest.raises(TypeError, match="max_pool2d: kernel_size"):
+        F.max_pool2d(np.ones((1, 1, 4, 4)), (2, 2, 2))
+    with pytest.raises(TypeError, match="softmax"):
+        F.softmax(np.ones(3), dim=0, axis=-1)
+
+
+def test_batch_norm_errors_leave_running_stats_untouched():
+    rm, rv = np.zeros(3), np.ones(3)
+    with pytest.raises(ValueError, match="batch_norm: weight"):
+        F.batch_norm(rand(4, 3), rm, rv, np.ones(2), training=True)
+    with pytest.raises(ValueError, match="more than one value per channel"):
+        F.batch_norm(rand(1, 3), rm, rv, training=True)
+    np.testing.assert_array_equal(rm, 0.0)
+    np.testing.assert_array_equal(rv, 1.0)

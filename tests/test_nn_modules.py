@@ -1,0 +1,852 @@
+"""nn.Module, Parameter, the layers and the model summary.
+
+Module API (registration, names, modes, state dicts and their refusals, repr),
+each layer's forward against numpy oracles or the functional op it wraps,
+gradient checks of small models with respect to inputs and parameters,
+summary rows and totals, and the layers' error messages.
+"""
+
+import itertools
+import re
+from collections import OrderedDict
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd_mini as am
+from autograd_mini import nn
+from autograd_mini.nn import functional as F
+
+HYP = settings(max_examples=15, deadline=None)
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def arr(*shape, seed=0):
+    return rng(seed).standard_normal(shape)
+
+
+class Net(nn.Module):
+    """A nested model: own parameter, a named Sequential, a head and a plain tensor attribute."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(np.linspace(0.5, 1.5, 3))
+        self.body = nn.Sequential(OrderedDict(fc=nn.Linear(2, 3), act=nn.Tanh()))
+        self.head = nn.Linear(3, 1)
+        self.offset = am.tensor([0.25])  # a plain Tensor: not registered
+
+    def forward(self, x):
+        return self.head(self.body(x) * self.scale) + self.offset
+
+
+def call_with(model, tensors, *inputs):
+    """model(*inputs) with its parameters replaced by `tensors` (in named_parameters order).
+
+    Forward reads parameters as plain attributes, so swapping them in the
+    instance dicts lets gradcheck differentiate a module with respect to its
+    weights through the module's own forward code.
+    """
+    modules = dict(model.named_modules())
+    saved = []
+    for (name, _), t in zip(model.named_parameters(), tensors):
+        owner, _, attr = name.rpartition(".")
+        m = modules[owner]
+        saved.append((m, attr, m.__dict__[attr]))
+        m.__dict__[attr] = t
+    try:
+        return model(*inputs)
+    finally:
+        for m, attr, p in saved:
+            m.__dict__[attr] = p
+
+
+def weights_and_output_check(model, x, order2=False):
+    """gradcheck (and optionally gradgradcheck) of model(x) w.r.t. x and every parameter."""
+    params = [p.data.copy() for p in model.parameters()]
+
+    def f(xx, *ps):
+        return call_with(model, ps, xx)
+
+    assert am.gradcheck(f, (x, *params))
+    if order2:
+        assert am.gradgradcheck(f, (x, *params))
+
+
+# -- Parameter -------------------------------------------------------------------------------
+
+
+def test_parameter_is_a_float_tensor_requiring_grad():
+    p = nn.Parameter([[1, 2], [3, 4]])
+    assert isinstance(p, am.Tensor) and p.requires_grad and p.is_leaf
+    assert p.dtype == np.float64
+    assert repr(p).startswith("Parameter(") and "requires_grad=True" in repr(p)
+    q = nn.Parameter(np.ones(3, dtype=np.float32), requires_grad=False)
+    assert q.dtype == np.float32 and not q.requires_grad
+    assert "requires_grad" not in repr(q)
+
+
+def test_parameter_shares_a_tensors_array_and_copies_anything_else():
+    t = am.tensor([1.0, 2.0])
+    assert nn.Parameter(t).data is t.data
+    a = np.array([1.0, 2.0])
+    p = nn.Parameter(a)
+    a[0] = 7.0
+    assert p.data[0] == 1.0
+
+
+def test_operations_on_parameters_give_plain_tensors_and_gradients():
+    p = nn.Parameter([1.0, 2.0])
+    y = (p * p).sum()
+    assert type(y) is am.Tensor
+    y.backward()
+    np.testing.assert_allclose(p.grad.data, [2.0, 4.0])
+
+
+# -- registration -----------------------------------------------------------------------------
+
+
+def test_parameter_names_and_order_in_sequential():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    names = [n for n, _ in model.named_parameters()]
+    assert names == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert [id(p) for p in model.parameters()] == [
+        id(model[0].weight), id(model[0].bias), id(model[2].weight), id(model[2].bias)
+    ]
+    assert all(isinstance(p, nn.Parameter) for p in model.parameters())
+
+
+def test_nested_names_modules_and_children():
+    net = Net()
+    assert [n for n, _ in net.named_parameters()] == [
+        "scale", "body.fc.weight", "body.fc.bias", "head.weight", "head.bias"
+    ]
+    assert [n for n, _ in net.named_modules()] == ["", "body", "body.fc", "body.act", "head"]
+    assert list(net.modules())[0] is net and len(list(net.modules())) == 5
+    assert [n for n, _ in net.named_children()] == ["body", "head"]
+    assert list(net.children()) == [net.body, net.head]
+    assert [n for n, _ in net.named_parameters(recurse=False)] == ["scale"]
+    assert [n for n, _ in net.body.named_parameters(prefix="body")] == ["body.fc.weight", "body.fc.bias"]
+
+
+def test_plain_tensor_attribute_is_not_registered_but_module_is():
+    net = Net()
+    assert all(p is not net.offset for p in net.parameters())
+    assert "offset" not in net.state_dict()
+    net.extra = nn.Linear(3, 3)
+    assert [n for n, _ in net.named_children()] == ["body", "head", "extra"]
+    net.extra = None
+    assert [n for n, _ in net.named_children()] == ["body", "head"]
+    net.head.bias = None  # a layer without bias
+    assert "head.bias" not in dict(net.named_parameters())
+    del net.scale
+    assert "scale" not in net.state_dict()
+
+
+def test_assigning_a_plain_tensor_to_a_parameter_name_raises():
+    lin = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="parameter 'weight'"):
+        lin.weight = am.zeros(2, 2)
+    assert isinstance(lin.weight, nn.Parameter)
+
+
+def test_assignment_before_init_raises():
+    class Bad(nn.Module):
+        def __init__(self):
+            self.w = nn.Parameter([1.0])
+
+    with pytest.raises(AttributeError, match="super\\(\\).__init__"):
+        Bad()
+
+
+def test_shared_parameters_and_modules_are_listed_once():
+    lin = nn.Linear(2, 2)
+    model = nn.Sequential(lin, nn.Tanh(), lin)
+    assert len(list(model.parameters())) == 2
+    assert len(list(model.modules())) == 3  # the Sequential, lin, Tanh
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+
+
+def test_buffers_are_in_state_dict_not_in_parameters():
+    class WithBuffer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter([1.0, 2.0])
+            self.register_buffer("stat", am.tensor([3.0, 4.0]))
+
+        def forward(self, x):
+            return x * self.w + self.stat
+
+    m = WithBuffer()
+    assert [n for n, _ in m.named_parameters()] == ["w"]
+    assert [n for n, _ in m.named_buffers()] == ["stat"]
+    assert list(m.state_dict()) == ["w", "stat"]
+    m.stat = am.tensor([5.0, 6.0])  # reassigning keeps it a buffer
+    np.testing.assert_array_equal(m.state_dict()["stat"], [5.0, 6.0])
+    with pytest.raises(TypeError, match="buffer 'stat'"):
+        m.stat = 3.0
+    with pytest.raises(ValueError, match="already a parameter"):
+        m.register_buffer("w", am.zeros(2))
+    with pytest.raises(TypeError, match="must be a Tensor"):
+        m.register_buffer("other", np.zeros(2))
+    bn = nn.BatchNorm1d(4)
+    assert [n for n, _ in bn.named_buffers()] == ["running_mean", "running_var", "num_batches_tracked"]
+
+
+def test_module_without_forward_raises():
+    with pytest.raises(NotImplementedError, match="forward"):
+        nn.Module()(am.zeros(1))
+
+
+def test_call_runs_forward_inside_the_module_scope():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Sigmoid())
+    x = am.tensor(arr(4, 2), requires_grad=True)
+    y = model(x)
+    assert y.grad_fn.scope[:2] == (model, model[1])
+    node = y.grad_fn.inputs[0].grad_fn  # the bias addition inside Linear
+    assert node.scope[:2] == (model, model[0])
+    assert am.engine._state["scope"] == ()
+
+
+def test_scope_is_restored_when_forward_raises():
+    with pytest.raises(ValueError):
+        nn.Sequential(nn.Linear(2, 3))(am.zeros(4, 5))
+    assert am.engine._state["scope"] == ()
+
+
+def test_apply_visits_children_then_self():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.Tanh()))
+    seen = []
+    assert model.apply(lambda m: seen.append(type(m).__name__)) is model
+    assert seen[-1] == "Sequential" and sorted(seen) == ["Linear", "Sequential", "Sequential", "Tanh"]
+
+
+# -- modes and gradients -------------------------------------------------------------------------
+
+
+def test_train_eval_set_training_recursively_and_return_self():
+    net = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.Dropout(0.5), nn.BatchNorm1d(2)))
+    assert all(m.training for m in net.modules())
+    assert net.eval() is net
+    assert not any(m.training for m in net.modules())
+    assert net[1].train() is net[1]
+    assert [m.training for m in net.modules()] == [False, False, True, True, True]
+    assert net.train() is net and all(m.training for m in net.modules())
+    with pytest.raises(TypeError):
+        net.train("no")
+
+
+def test_zero_grad_sets_grads_to_none():
+    net = Net()
+    net(am.tensor(arr(5, 2))).sum().backward()
+    assert all(p.grad is not None for p in net.parameters())
+    net.zero_grad(set_to_none=False)
+    assert all(p.grad is not None and not p.grad.data.any() for p in net.parameters())
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters())
+
+
+def test_to_converts_parameters_and_float_buffers():
+    model = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2))
+    weight = model[0].weight
+    assert model.to(np.float32) is model
+    assert model[0].weight is weight and weight.dtype == np.float32
+    assert model[1].running_var.dtype == np.float32
+    assert model[1].num_batches_tracked.dtype == np.int64
+    assert model(am.tensor(arr(4, 3).astype(np.float32))).dtype == np.float32
+    with pytest.raises(TypeError, match="floating"):
+        model.to(np.int32)
+
+
+# -- state dicts -----------------------------------------------------------------------------------
+
+
+def test_state_dict_holds_independent_ndarray_copies():
+    net = Net()
+    sd = net.state_dict()
+    assert list(sd) == ["scale", "body.fc.weight", "body.fc.bias", "head.weight", "head.bias"]
+    assert all(type(v) is np.ndarray for v in sd.values())
+    before = sd["head.weight"].copy()
+    net.head.weight.data += 1.0
+    np.testing.assert_array_equal(sd["head.weight"], before)
+
+
+def test_state_dict_round_trip_in_place():
+    am.manual_seed(1)
+    src, dst = Net(), Net()
+    x = am.tensor(arr(6, 2))
+    assert not np.allclose(src(x).data, dst(x).data)
+    arrays = {n: p.data for n, p in dst.named_parameters()}
+    objects = {n: p for n, p in dst.named_parameters()}
+    result = dst.load_state_dict(src.state_dict())
+    assert result.missing_keys == [] and result.unexpected_keys == []
+    np.testing.assert_array_equal(src(x).data, dst(x).data)
+    for n, p in dst.named_parameters():  # same Parameter objects, same arrays
+        assert p is objects[n] and p.data is arrays[n]
+
+
+def test_load_state_dict_accepts_tensors_and_casts_within_kind():
+    model = nn.Linear(2, 2, dtype=np.float32)
+    sd = {k: am.tensor(v.astype(np.float64) + 1.0) for k, v in model.state_dict().items()}
+    model.load_state_dict(sd)
+    assert model.weight.dtype == np.float32
+    np.testing.assert_allclose(model.weight.data, sd["weight"].data, rtol=1e-6)
+
+
+def test_batchnorm_state_round_trip_includes_running_stats():
+    am.manual_seed(2)
+    a, b = nn.BatchNorm2d(3), nn.BatchNorm2d(3)
+    a(am.tensor(arr(4, 3, 2, 2)))
+    b.load_state_dict(a.state_dict())
+    np.testing.assert_array_equal(b.running_mean.data, a.running_mean.data)
+    np.testing.assert_array_equal(b.running_var.data, a.running_var.data)
+    assert int(b.num_batches_tracked.data) == 1
+
+
+def _snapshot(model):
+    return {k: v.copy() for k, v in model.state_dict().items()}
+
+
+def _assert_unchanged(model, snap):
+    now = model.state_dict()
+    assert list(now) == list(snap)
+    for k in snap:
+        np.testing.assert_array_equal(now[k], snap[k])
+
+
+def _refusal(model, sd, strict=True):
+    snap = _snapshot(model)
+    with pytest.raises(ValueError) as info:
+        model.load_state_dict(sd, strict=strict)
+    _assert_unchanged(model, snap)
+    return str(info.value)
+
+
+def _changed(model):
+    """The model's state dict plus 1 everywhere, so a partial load would be visible."""
+    return OrderedDict((k, v + 1) for k, v in model.state_dict().items())
+
+
+def test_load_refuses_missing_keys():
+    net = Net()
+    sd = _changed(net)
+    del sd["scale"], sd["head.bias"]
+    msg = _refusal(net, sd)
+    assert "missing keys: scale, head.bias" in msg and "nothing was loaded" in msg
+    assert "unexpected" not in msg and "mismatched" not in msg
+
+
+def test_load_refuses_unexpected_keys():
+    net = Net()
+    sd = _changed(net)
+    sd["body.fc.gamma"] = np.ones(3)
+    sd["tail.weight"] = np.ones(1)
+    msg = _refusal(net, sd)
+    assert "unexpected keys: body.fc.gamma, tail.weight" in msg and "missing" not in msg
+
+
+def test_load_refuses_mis_shaped_entries():
+    net = Net()
+    sd = _changed(net)
+    sd["body.fc.weight"] = np.ones((2, 3))
+    sd["head.bias"] = np.ones(())
+    msg = _refusal(net, sd)
+    assert "body.fc.weight: shape (2, 3) in the state dict, (3, 2) in the model" in msg
+    assert "head.bias: shape () in the state dict, (1,) in the model" in msg
+
+
+def test_load_lists_every_problem_in_one_error():
+    net = Net()
+    sd = _changed(net)
+    del sd["scale"]
+    sd["bogus"] = np.zeros(2)
+    sd["head.weight"] = np.zeros((3, 1))
+    msg = _refusal(net, sd)
+    assert re.search(r"missing keys: scale\n\s+unexpected keys: bogus\n\s+mismatched entries: head.weight", msg)
+
+
+def test_load_refuses_impossible_dtype_and_non_arrays():
+    bn = nn.BatchNorm1d(2)
+    sd = _changed(bn)
+    sd["num_batches_tracked"] = np.array(1.5)
+    sd["running_mean"] = "abc"
+    msg = _refusal(bn, sd)
+    assert "num_batches_tracked: dtype float64" in msg and "running_mean: not a numeric array" in msg
+    with pytest.raises(TypeError, match="mapping"):
+        bn.load_state_dict([("weight", np.ones(2))])
+
+
+def test_load_non_strict_skips_keys_but_not_shapes():
+    net = Net()
+    sd = _changed(net)
+    del sd["scale"]
+    sd["extra"] = np.ones(1)
+    scale = net.scale.data.copy()
+    result = net.load_state_dict(sd, strict=False)
+    assert result.missing_keys == ["scale"] and result.unexpected_keys == ["extra"]
+    np.testing.assert_array_equal(net.scale.data, scale)
+    np.testing.assert_array_equal(net.head.weight.data, sd["head.weight"])
+    sd["head.weight"] = np.zeros((5,))
+    assert "head.weight: shape (5,)" in _refusal(net, sd, strict=False)
+
+
+# -- repr and labels -------------------------------------------------------------------------------
+
+
+def test_repr_prints_the_tree_with_parameter_shapes():
+    text = repr(Net())
+    lines = text.splitlines()
+    assert lines[0] == "Net(  # scale (3,)"
+    assert lines[1] == "  (body): Sequential("
+    assert lines[2] == "    (fc): Linear(in_features=2, out_features=3, bias=True)  # weight (3, 2), bias (3,)"
+    assert lines[3] == "    (act): Tanh()"
+    assert lines[4] == "  )"
+    assert lines[5] == "  (head): Linear(in_features=3, out_features=1, bias=True)  # weight (1, 3), bias (1,)"
+    assert lines[6] == ")"
+    conv = repr(nn.Conv2d(1, 8, 3, padding=1, bias=False))
+    assert conv == "Conv2d(1, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False)  # weight (8, 1, 3, 3)"
+    assert repr(nn.ReLU()) == "ReLU()"
+    assert repr(nn.BatchNorm2d(4)).startswith("BatchNorm2d(4, eps=1e-05, momentum=0.1")
+
+
+def test_labels_are_short():
+    assert nn.Conv2d(1, 8, 3).label() == "Conv2d(1→8, 3×3)"
+    assert nn.Linear(2, 3).label() == "Linear(2→3)"
+    assert nn.MaxPool2d(2).label() == "MaxPool2d(2×2)"
+    assert nn.BatchNorm1d(5).label() == "BatchNorm1d(5)"
+    assert nn.Sigmoid().label() == "Sigmoid"
+    assert nn.Dropout(0.25).label() == "Dropout(p=0.25)"
+
+
+# -- Sequential ------------------------------------------------------------------------------------
+
+
+def test_sequential_indexing_len_iteration_and_slicing():
+    layers = [nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 4), nn.Tanh()]
+    model = nn.Sequential(*layers)
+    assert len(model) == 4 and list(model) == layers
+    assert model[0] is layers[0] and model[-1] is layers[3]
+    tail = model[2:]
+    assert isinstance(tail, nn.Sequential) and list(tail) == layers[2:]
+    assert [n for n, _ in tail.named_parameters()] == ["2.weight", "2.bias"]
+    x = am.tensor(arr(5, 2))
+    np.testing.assert_allclose(model(x).data, tail(model[:2](x)).data)
+    with pytest.raises(IndexError):
+        model[4]
+    with pytest.raises(TypeError):
+        model["0"]
+    assert model.append(nn.Identity()) is model and len(model) == 5
+
+
+def test_sequential_from_ordered_dict_and_bad_entries():
+    model = nn.Sequential(OrderedDict([("hidden", nn.Linear(2, 2)), ("act", nn.Sigmoid())]))
+    assert [n for n, _ in model.named_parameters()] == ["hidden.weight", "hidden.bias"]
+    assert model[1] is model.act
+    with pytest.raises(TypeError, match="entry '1'"):
+        nn.Sequential(nn.ReLU(), lambda x: x)
+
+
+# -- layers' forward against numpy and F -------------------------------------------------------
+
+
+@HYP
+@given(
+    lead=hnp.array_shapes(min_dims=1, max_dims=3, max_side=4),
+    n_in=st.integers(1, 5),
+    n_out=st.integers(1, 5),
+    bias=st.booleans(),
+)
+def test_linear_forward_matches_numpy(lead, n_in, n_out, bias):
+    lin = nn.Linear(n_in, n_out, bias=bias)
+    x = arr(*lead, n_in)
+    expected = x @ lin.weight.data.T + (lin.bias.data if bias else 0.0)
+    np.testing.assert_allclose(lin(am.tensor(x)).data, expected, rtol=1e-12, atol=1e-12)
+    assert lin.weight.shape == (n_out, n_in)
+
+
+def conv_oracle(x, w, b, stride, padding, dilation, groups):
+    """Cross-correlation by explicit loops (the definition)."""
+    N, C, H, W = x.shape
+    O, Cg, kh, kw = w.shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    OH = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    OW = (W + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((N, O, OH, OW))
+    per = O // groups
+    for n, o, i, j in itertools.product(range(N), range(O), range(OH), range(OW)):
+        g = o // per
+        patch = xp[n, g * Cg:(g + 1) * Cg, i * sh:i * sh + dh * (kh - 1) + 1:dh, j * sw:j * sw + dw * (kw - 1) + 1:dw]
+        out[n, o, i, j] = (patch * w[o]).sum() + (b[o] if b is not None else 0.0)
+    return out
+
+
+@HYP
+@given(
+    groups=st.sampled_from([1, 2]),
+    k=st.integers(1, 3),
+    stride=st.integers(1, 2),
+    padding=st.integers(0, 2),
+    dilation=st.integers(1, 2),
+    bias=st.booleans(),
+    size=st.integers(6, 8),
+)
+def test_conv2d_forward_matches_loop_oracle(groups, k, stride, padding, dilation, bias, size):
+    conv = nn.Conv2d(2, 4, k, stride=stride, padding=padding, dilation=dilation, groups=groups, bias=bias)
+    x = arr(2, 2, size, size - 1, seed=3)
+    expected = conv_oracle(
+        x, conv.weight.data, conv.bias.data if bias else None,
+        conv.stride, conv.padding, conv.dilation, groups,
+    )
+    np.testing.assert_allclose(conv(am.tensor(x)).data, expected, rtol=1e-10, atol=1e-12)
+    assert conv.weight.shape == (4, 2 // groups, k, k)
+
+
+def test_conv2d_rectangular_kernel_and_unbatched_input():
+    conv = nn.Conv2d(3, 2, (2, 3), stride=(2, 1), padding=(1, 0))
+    x = arr(2, 3, 6, 5)
+    expected = F.conv2d(am.tensor(x), conv.weight, conv.bias, (2, 1), (1, 0))
+    np.testing.assert_array_equal(conv(am.tensor(x)).data, expected.data)
+    np.testing.assert_allclose(conv(am.tensor(x[0])).data, expected.data[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("k, dilation", [(3, 1), (4, 1), (3, 2), (2, 3)])
+def test_conv2d_same_and_valid_padding(k, dilation):
+    x = arr(1, 2, 6, 5)
+    same = nn.Conv2d(2, 3, k, padding="same", dilation=dilation)
+    out = same(am.tensor(x))
+    assert out.shape == (1, 3, 6, 5)
+    total = dilation * (k - 1)
+    xp = np.pad(x, ((0, 0), (0, 0), (total // 2, total - total // 2), (total // 2, total - total // 2)))
+    expected = conv_oracle(xp, same.weight.data, same.bias.data, (1, 1), (0, 0), (dilation, dilation), 1)
+    np.testing.assert_allclose(out.data, expected, rtol=1e-10, atol=1e-12)
+    valid = nn.Conv2d(2, 3, k, padding="valid", dilation=dilation)
+    assert valid(am.tensor(x)).shape == (1, 3, 6 - total, 5 - total)
+
+
+def pool_oracle(x, k, s, p, reduce, pad_value):
+    N, C, H, W = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=pad_value)
+    OH, OW = (H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1
+    out = np.empty((N, C, OH, OW))
+    for i, j in itertools.product(range(OH), range(OW)):
+        out[:, :, i, j] = reduce(xp[:, :, i * s:i * s + k, j * s:j * s + k], axis=(2, 3))
+    return out
+
+
+@pytest.mark.parametrize("k, s, p", [(2, None, 0), (3, 2, 1), (3, 1, 0), (2, 1, 1)])
+def test_pooling_layers_match_oracles_and_F(k, s, p):
+    x = arr(2, 3, 7, 6, seed=4)
+    stride = k if s is None else s
+    mp, ap = nn.MaxPool2d(k, s, p), nn.AvgPool2d(k, s, p)
+    np.testing.assert_allclose(mp(am.tensor(x)).data, pool_oracle(x, k, stride, p, np.max, -np.inf))
+    np.testing.assert_allclose(ap(am.tensor(x)).data, pool_oracle(x, k, stride, p, np.mean, 0.0), rtol=1e-12)
+    np.testing.assert_array_equal(ap(am.tensor(x)).data, F.avg_pool2d(am.tensor(x), k, s, p).data)
+    excl = nn.AvgPool2d(k, s, p, count_include_pad=False)
+    np.testing.assert_array_equal(
+        excl(am.tensor(x)).data, F.avg_pool2d(am.tensor(x), k, s, p, count_include_pad=False).data
+    )
+
+
+def test_maxpool_dilation_matches_F():
+    x = am.tensor(arr(1, 2, 7, 7))
+    np.testing.assert_array_equal(
+        nn.MaxPool2d(2, 1, 0, dilation=2)(x).data, F.max_pool2d(x, 2, 1, 0, 2).data
+    )
+
+
+def test_flatten():
+    x = am.tensor(arr(2, 3, 4, 5))
+    assert nn.Flatten()(x).shape == (2, 60)
+    assert nn.Flatten(0, 1)(x).shape == (6, 4, 5)
+    assert nn.Flatten(-2)(x).shape == (2, 3, 20)
+    np.testing.assert_array_equal(nn.Flatten()(x).data, x.data.reshape(2, 60))
+
+
+def test_dropout_train_and_eval():
+    x = am.tensor(np.ones((200, 50)))
+    drop = nn.Dropout(0.3)
+    am.manual_seed(5)
+    y = drop(x).data
+    am.manual_seed(5)
+    np.testing.assert_array_equal(y, F.dropout(x, 0.3, True).data)
+    assert set(np.unique(y)) == {0.0, 1.0 / 0.7}
+    assert abs((y == 0).mean() - 0.3) < 0.02
+    assert drop.eval() is drop
+    np.testing.assert_array_equal(drop(x).data, x.data)
+    assert nn.Dropout(0.0)(x).data.all()
+
+
+def test_activations_match_numpy():
+    x = arr(3, 4)
+    t = am.tensor(x)
+    np.testing.assert_allclose(nn.Sigmoid()(t).data, 1 / (1 + np.exp(-x)), rtol=1e-12)
+    np.testing.assert_allclose(nn.Tanh()(t).data, np.tanh(x), rtol=1e-12)
+    np.testing.assert_array_equal(nn.ReLU()(t).data, np.maximum(x, 0))
+    np.testing.assert_allclose(nn.LeakyReLU(0.2)(t).data, np.where(x > 0, x, 0.2 * x))
+    np.testing.assert_allclose(nn.LeakyReLU()(t).data, np.where(x > 0, x, 0.01 * x))
+    for dim in (0, 1, -1):
+        e = np.exp(x - x.max(axis=dim, keepdims=True))
+        np.testing.assert_allclose(nn.Softmax(dim)(t).data, e / e.sum(axis=dim, keepdims=True), rtol=1e-12)
+    assert nn.Identity(3, key="ignored")(t) is t
+
+
+# -- batch norm ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls, shape", [(nn.BatchNorm1d, (8, 3)), (nn.BatchNorm1d, (4, 3, 5)), (nn.BatchNorm2d, (4, 3, 2, 3))])
+def test_batchnorm_training_statistics_and_running_buffers(cls, shape):
+    x = 2.0 + 3.0 * arr(*shape, seed=6)
+    bn = cls(3, momentum=0.2)
+    bn.weight.data[...] = [1.0, 2.0, 0.5]
+    bn.bias.data[...] = [0.0, -1.0, 3.0]
+    out = bn(am.tensor(x)).data
+    axes = (0,) + tuple(range(2, len(shape)))
+    bshape = (1, 3) + (1,) * (len(shape) - 2)
+    mean, var = x.mean(axis=axes), x.var(axis=axes)
+    expected = (x - mean.reshape(bshape)) / np.sqrt(var.reshape(bshape) + 1e-5)
+    expected = expected * bn.weight.data.reshape(bshape) + bn.bias.data.reshape(bshape)
+    np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
+    n = x.size // 3
+    np.testing.assert_allclose(bn.running_mean.data, 0.2 * mean, rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var.data, 0.8 + 0.2 * var * n / (n - 1), rtol=1e-12)
+    assert int(bn.num_batches_tracked.data) == 1
+    # Eval: the running statistics replace the batch ones, and nothing updates.
+    bn.eval()
+    rm, rv = bn.running_mean.data.copy(), bn.running_var.data.copy()
+    ev = bn(am.tensor(x)).data
+    expected = (x - rm.reshape(bshape)) / np.sqrt(rv.reshape(bshape) + 1e-5)
+    expected = expected * bn.weight.data.reshape(bshape) + bn.bias.data.reshape(bshape)
+    np.testing.assert_allclose(ev, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(bn.running_mean.data, rm)
+    assert int(bn.num_batches_tracked.data) == 1
+
+
+def test_batchnorm_momentum_none_is_a_cumulative_average():
+    bn = nn.BatchNorm1d(2, momentum=None)
+    batches = [arr(5, 2, seed=s) + s for s in range(3)]
+    for b in batches:
+        bn(am.tensor(b))
+    np.testing.assert_allclose(bn.running_mean.data, np.mean([b.mean(axis=0) for b in batches], axis=0), rtol=1e-12)
+    assert int(bn.num_batches_tracked.data) == 3
+
+
+def test_batchnorm_without_running_stats_or_affine():
+    bn = nn.BatchNorm2d(2, affine=False, track_running_stats=False)
+    assert list(bn.parameters()) == [] and bn.state_dict() == OrderedDict()
+    x = arr(3, 2, 2, 2)
+    bn.eval()  # still normalises with the batch statistics
+    out = bn(am.tensor(x)).data
+    np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), 0.0, atol=1e-12)
+    np.testing.assert_allclose(out.var(axis=(0, 2, 3)), x.var(axis=(0, 2, 3)) / (x.var(axis=(0, 2, 3)) + 1e-5), rtol=1e-10)
+
+
+def test_batchnorm_one_value_per_channel_raises_in_training_only():
+    bn = nn.BatchNorm1d(3)
+    with pytest.raises(ValueError, match=re.escape("BatchNorm1d(3): training needs more than one value per channel, got shape (1, 3)")):
+        bn(am.zeros(1, 3))
+    assert int(bn.num_batches_tracked.data) == 0 and not bn.running_mean.data.any()
+    assert bn.eval()(am.zeros(1, 3)).shape == (1, 3)
+
+
+# -- gradients through modules -----------------------------------------------------------------------
+
+
+def test_every_parameter_gets_a_gradient():
+    am.manual_seed(7)
+    # (A bias right before batch norm would get an exactly zero gradient: the
+    # normalisation subtracts it again. Each one here is followed by a nonlinearity.)
+    model = nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=1), nn.LeakyReLU(0.1), nn.BatchNorm2d(4), nn.MaxPool2d(2),
+        nn.Conv2d(4, 4, 2, groups=2), nn.Tanh(), nn.AvgPool2d(1), nn.Flatten(), nn.Linear(4, 3),
+        nn.Sigmoid(), nn.BatchNorm1d(3), nn.Linear(3, 2), nn.Softmax(1),
+    )
+    out = model(am.tensor(arr(3, 2, 4, 4)))
+    (out * am.tensor(arr(3, 2, seed=1))).sum().backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None and p.grad.shape == p.shape, name
+        assert np.abs(p.grad.data).sum() > 0, name
+
+
+def test_gradcheck_mlp_wrt_input_and_parameters_first_and_second_order():
+    am.manual_seed(8)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Sigmoid(), nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 2), nn.Softmax(-1))
+    weights_and_output_check(model, arr(2, 3), order2=True)
+
+
+def test_gradcheck_cnn_wrt_input_and_parameters():
+    am.manual_seed(9)
+    model = nn.Sequential(
+        nn.Conv2d(2, 3, 3, padding=1, stride=2), nn.BatchNorm2d(3), nn.LeakyReLU(0.1),
+        nn.Conv2d(3, 2, 2, dilation=1), nn.AvgPool2d(2, 1, 1), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(2, 2),
+    )
+    weights_and_output_check(model, arr(2, 2, 5, 5, seed=2))
+
+
+def test_gradcheck_batchnorm1d_in_eval_and_grouped_conv():
+    am.manual_seed(10)
+    bn = nn.BatchNorm1d(3)
+    bn(am.tensor(arr(6, 3)))
+    weights_and_output_check(bn.eval(), arr(4, 3, seed=3), order2=True)
+    weights_and_output_check(nn.Conv2d(4, 2, 2, groups=2), arr(1, 4, 3, 3, seed=4))
+
+
+# -- summary -----------------------------------------------------------------------------------------
+
+
+def small_cnn():
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Dropout(0.5), nn.Linear(784, 10),
+    )
+
+
+def test_summary_rows_and_totals_for_a_small_cnn():
+    model = small_cnn()
+    s = nn.summary(model, input_size=(1, 1, 28, 28))
+    rows = [(r.name, r.label, r.output_shape, r.num_params) for r in s.rows]
+    assert rows == [
+        ("0", "Conv2d(1→8, 3×3)", (1, 8, 28, 28), 80),
+        ("1", "ReLU", (1, 8, 28, 28), 0),
+        ("2", "MaxPool2d(2×2)", (1, 8, 14, 14), 0),
+        ("3", "Conv2d(8→16, 3×3)", (1, 16, 14, 14), 1168),
+        ("4", "BatchNorm2d(16)", (1, 16, 14, 14), 32),
+        ("5", "ReLU", (1, 16, 14, 14), 0),
+        ("6", "MaxPool2d(2×2)", (1, 16, 7, 7), 0),
+        ("7", "Flatten(start_dim=1, end_dim=-1)", (1, 784), 0),
+        ("8", "Dropout(p=0.5)", (1, 784), 0),
+        ("9", "Linear(784→10)", (1, 10), 7850),
+    ]
+    assert s.total_params == s.trainable_params == 80 + 1168 + 32 + 7850
+    assert s.output_shape == (1, 10)
+    text = str(s)
+    assert "Total params: 9,130" in text and "Trainable params: 9,130" in text
+    assert re.search(r"Conv2d\(1→8, 3×3\)\s+\(1, 8, 28, 28\)\s+80\n", text)
+    assert repr(s) == text
+
+
+def test_summary_leaves_the_model_untouched():
+    model = small_cnn()
+    model[4].train()
+    model[8].eval()
+    modes = [m.training for m in model.modules()]
+    snap = _snapshot(model)
+    nn.summary(model, input_size=(2, 1, 28, 28))
+    assert [m.training for m in model.modules()] == modes
+    _assert_unchanged(model, snap)
+    assert all("forward" not in m.__dict__ for m in model.modules())
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_summary_of_nested_modules_and_frozen_parameters():
+    net = Net()
+    net.scale.requires_grad = False
+    s = nn.summary(net, (4, 2))
+    assert [(r.name, r.depth, r.output_shape, r.num_params) for r in s.rows] == [
+        ("body", 0, (4, 3), 9), ("body.fc", 1, (4, 3), 9), ("body.act", 1, (4, 3), 0), ("head", 0, (4, 1), 4),
+    ]
+    assert s.total_params == 16 and s.trainable_params == 13
+    assert "\n  body.fc " in str(s) and "Non-trainable params: 3" in str(s)
+
+
+def test_summary_of_a_single_layer_a_reused_layer_and_an_unused_one():
+    s = nn.summary(nn.Linear(3, 2), (5, 3))
+    assert [(r.name, r.output_shape, r.num_params) for r in s.rows] == [("Linear", (5, 2), 8)]
+
+    class Twice(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 2)
+            self.unused = nn.Linear(2, 5)
+
+        def forward(self, a, b):
+            return self.lin(a) + self.lin(b)
+
+    s = nn.summary(Twice(), [(3, 2), (3, 2)])
+    assert [(r.name, r.output_shape) for r in s.rows] == [("lin", (3, 2)), ("lin", (3, 2)), ("unused", None)]
+    assert s.total_params == 6 + 15
+    assert "(not called)" in str(s)
+
+
+def test_summary_bad_input():
+    with pytest.raises(ValueError, match=r"summary: the forward of Sequential failed .*Conv2d\(1→8, 3×3\)"):
+        nn.summary(small_cnn(), input_size=(1, 3, 28, 28))
+    with pytest.raises(ValueError, match="input_size"):
+        nn.summary(small_cnn(), input_size="28x28")
+    with pytest.raises(TypeError, match="Module"):
+        nn.summary(lambda x: x, input_size=(1, 2))
+
+
+# -- errors --------------------------------------------------------------------------------------------
+
+
+def test_conv2d_wrong_channels_names_the_layer_and_shape():
+    conv = nn.Conv2d(3, 8, 3)
+    with pytest.raises(ValueError, match=re.escape("Conv2d(3→8, 3×3): expected input with 3 channels, got shape (2, 1, 5, 5)")):
+        conv(am.zeros(2, 1, 5, 5))
+    with pytest.raises(ValueError, match=re.escape("Conv2d(3→8, 3×3): expected input of shape (N, C, H, W)")):
+        conv(am.zeros(3, 5))
+
+
+def test_input_smaller_than_kernel_names_the_layer_and_shapes():
+    with pytest.raises(ValueError, match=re.escape("Conv2d(3→8, 3×3): input of shape (2, 3, 2, 5)")) as info:
+        nn.Conv2d(3, 8, 3)(am.zeros(2, 3, 2, 5))
+    assert "smaller than the kernel window 3×3" in str(info.value)
+    with pytest.raises(ValueError, match=re.escape("Conv2d(1→1, 2×2): input of shape (1, 1, 3, 3)")) as info:
+        nn.Conv2d(1, 1, 2, dilation=3)(am.zeros(1, 1, 3, 3))
+    assert "window 4×4" in str(info.value)
+    nn.Conv2d(1, 1, 3, padding=1)(am.zeros(1, 1, 1, 1))  # padding makes it fit
+    with pytest.raises(ValueError, match=re.escape("MaxPool2d(3×3): input of shape (1, 2, 2, 2)")):
+        nn.MaxPool2d(3)(am.zeros(1, 2, 2, 2))
+    with pytest.raises(ValueError, match=re.escape("AvgPool2d(2×2): input of shape (1, 2, 1, 4)")):
+        nn.AvgPool2d(2)(am.zeros(1, 2, 1, 4))
+
+
+def test_linear_wrong_last_dimension():
+    with pytest.raises(ValueError, match=re.escape("Linear(2→3): expected input with last dimension 2, got shape (4, 5)")):
+        nn.Linear(2, 3)(am.zeros(4, 5))
+    with pytest.raises(ValueError, match=re.escape("got shape ()")):
+        nn.Linear(2, 3)(am.tensor(1.0))
+
+
+def test_batchnorm_wrong_shape():
+    with pytest.raises(ValueError, match=re.escape("BatchNorm2d(4): expected input of shape (N, C, H, W) with C=4, got shape (2, 3, 5, 5)")):
+        nn.BatchNorm2d(4)(am.zeros(2, 3, 5, 5))
+    with pytest.raises(ValueError, match=re.escape("BatchNorm1d(4): expected input of shape (N, C) or (N, C, L)")):
+        nn.BatchNorm1d(4)(am.zeros(2, 4, 5, 5))
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: nn.Conv2d(3, 8, 3, groups=2), "groups=2 must be >= 1 and divide in_channels=3"),
+        (lambda: nn.Conv2d(2, 4, 0), "kernel_size, stride and dilation must be positive"),
+        (lambda: nn.Conv2d(2, 4, (3, 3, 3)), "kernel_size must be an int or a pair of ints"),
+        (lambda: nn.Conv2d(2, 4, 3, padding="full"), "padding must be an int, a pair, 'valid' or 'same'"),
+        (lambda: nn.Conv2d(2, 4, 3, stride=2, padding="same"), "padding='same' needs stride 1"),
+        (lambda: nn.Conv2d(2, 4, 3, padding=-1), "padding must be non-negative"),
+        (lambda: nn.MaxPool2d(2, padding=2), "padding must be between 0 and half the kernel size"),
+        (lambda: nn.AvgPool2d(2, stride=0), "kernel_size and stride must be positive"),
+        (lambda: nn.Dropout(1.5), r"p must be in \[0, 1\)"),
+        (lambda: nn.BatchNorm1d(0), "num_features must be positive"),
+        (lambda: nn.BatchNorm1d(3, momentum=2.0), "momentum must be in"),
+        (lambda: nn.Linear(-1, 2), "feature counts must be non-negative"),
+    ],
+)
+def test_bad_constructor_arguments(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_flatten_and_softmax_bad_dims():
+    with pytest.raises(ValueError, match=re.escape("Flatten(start_dim=3, end_dim=-1): dimensions out of range for input of shape (2, 3)")):
+        nn.Flatten(3)(am.zeros(2, 3))
+    with pytest.raises(ValueError, match=re.escape("Softmax(dim=2): dim 2 out of range for input of shape (2, 3)")):
+        nn.Softmax(2)(am.zeros(2, 3))
