@@ -1,0 +1,120 @@
+"""Adam and AdamW: steps scaled by running estimates of the gradient's first two moments.
+
+With gradient g of parameter p at step t = 1, 2, ... (PyTorch's formulation):
+
+    g  = g + weight_decay * p             (Adam: L2 penalty folded into the gradient)
+    p  = p * (1 - lr * weight_decay)      (AdamW instead: decoupled decay, g unchanged)
+    m  = beta1 * m + (1 - beta1) * g
+    v  = beta2 * v + (1 - beta2) * g^2
+    v_max = max(v_max, v)                 (amsgrad; then v_max replaces v below)
+    p <- p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from .optimizer import Optimizer, _flag, _nonnegative, _real
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015), optionally AMSGrad; weight_decay is an L2 penalty.
+
+    State per parameter: "step" (int), "exp_avg" (m), "exp_avg_sq" (v) and,
+    with amsgrad, "max_exp_avg_sq" (v_max); all arrays have the parameter's shape.
+    """
+
+    _state_names = frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
+    _decoupled = False
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+    ) -> None:
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+        super().__init__(params, defaults)
+
+    def _check_options(self, options: dict[str, Any], where: str) -> None:
+        super()._check_options(options, where)
+        betas = options["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"{where}: betas must be a pair (beta1, beta2), got {betas!r}")
+        for i, b in enumerate(betas):
+            b = _real({f"betas[{i}]": b}, f"betas[{i}]", where)
+            if not 0 <= b < 1:
+                raise ValueError(f"{where}: invalid betas[{i}] {b!r}, must be in [0, 1)")
+        _nonnegative(options, "eps", where)
+        _nonnegative(options, "weight_decay", where)
+        _flag(options, "amsgrad", where)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter whose `.grad` is not None (in place, no graph)."""
+        loss = self._evaluate(closure)
+        self._check_grads()
+        for group in self.param_groups:
+            lr = group["lr"]
+            beta1, beta2 = group["betas"]
+            eps = group["eps"]
+            weight_decay = group["weight_decay"]
+            amsgrad = group["amsgrad"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                d = p.data
+                g = p.grad.data
+                state = self.state.get(p)
+                if state is None:
+                    state = self.state[p] = {
+                        "step": 0, "exp_avg": np.zeros_like(d), "exp_avg_sq": np.zeros_like(d),
+                    }
+                if weight_decay:
+                    if self._decoupled:
+                        d *= 1 - lr * weight_decay
+                    else:
+                        g = g + weight_decay * d
+                t = state["step"] = state["step"] + 1
+                m = state["exp_avg"]
+                v = state["exp_avg_sq"]
+                m *= beta1
+                m += (1 - beta1) * g
+                v *= beta2
+                v += (1 - beta2) * (g * g)
+                if amsgrad:
+                    v_max = state.get("max_exp_avg_sq")
+                    if v_max is None:
+                        v_max = state["max_exp_avg_sq"] = np.zeros_like(d)
+                    np.maximum(v_max, v, out=v_max)
+                    v = v_max
+                denom = np.sqrt(v)
+                denom /= math.sqrt(1 - beta2**t)
+                denom += eps
+                update = m / denom
+                update *= lr / (1 - beta1**t)
+                d -= update
+        return loss
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019):
+    `p <- p * (1 - lr * weight_decay)` before the Adam step, which uses the raw gradient."""
+
+    _decoupled = True
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)

@@ -1,0 +1,250 @@
+"""The optimizer base class: parameter groups, validation, state dicts.
+
+An optimizer holds `param_groups`, a list of dicts (PyTorch style): each has
+the key "params" (a list of Tensors) and one value per hyperparameter, so
+every group can have its own `lr`, `momentum`, ... (read and write
+`opt.param_groups[i]["lr"]`). Per-parameter running statistics (momentum
+buffers, moment estimates) live in `opt.state[param]`, a dict of ndarrays and
+numbers. Updates act on `param.data` in place and never record a graph.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+
+from ..engine import enable_grad
+from ..tensor import Tensor
+
+
+class Optimizer:
+    """Base class: subclasses set `_state_names`, `_check_options` and `step`.
+
+    params:   an iterable of Tensors, or of dicts {"params": [...], option: value}
+              whose options override `defaults` for that group.
+    defaults: the hyperparameters of every group that does not set its own.
+    """
+
+    #: names of the per-parameter state entries that `step` may create
+    _state_names: frozenset[str] = frozenset()
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+        name = type(self).__name__
+        self._check_options(defaults, f"{name}")
+        if isinstance(params, Tensor):
+            raise TypeError(
+                f"{name}: params must be an iterable of Tensors or of param-group dicts, got a "
+                "single Tensor; wrap it in a list"
+            )
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(f"{name}: params must be an ordered iterable (a list), not a set")
+        try:
+            groups = list(params)
+        except TypeError:
+            raise TypeError(
+                f"{name}: params must be an iterable of Tensors or of param-group dicts, "
+                f"got {type(params).__name__}"
+            ) from None
+        if not groups:
+            raise ValueError(f"{name}: got an empty parameter list")
+        if not isinstance(groups[0], Mapping):
+            groups = [{"params": groups}]
+        self.defaults = dict(defaults)
+        self.param_groups: list[dict[str, Any]] = []
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        for group in groups:
+            self.add_param_group(group)
+
+    # -- groups -------------------------------------------------------------------
+    def add_param_group(self, group: Mapping[str, Any]) -> None:
+        """Append a group {"params": tensors, option: value, ...}; unset options take the defaults."""
+        name = type(self).__name__
+        where = f"{name}: param group {len(self.param_groups)}"
+        if not isinstance(group, Mapping) or "params" not in group:
+            raise TypeError(f"{where}: expected a dict with a 'params' entry, got {type(group).__name__}")
+        params = group["params"]
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(f"{where}: 'params' must be an ordered iterable (a list), not a set")
+        params = [params] if isinstance(params, Tensor) else list(params)
+        if not params:
+            raise ValueError(f"{where}: got an empty parameter list")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{where}: parameter {i} is a {type(p).__name__}, expected a Tensor")
+            if not p.requires_grad:
+                raise ValueError(
+                    f"{where}: parameter {i} (shape {p.shape}) does not require grad; "
+                    "create it with requires_grad=True or leave it out"
+                )
+            if p.grad_fn is not None:
+                raise ValueError(
+                    f"{where}: parameter {i} (shape {p.shape}) is not a leaf (it has grad_fn "
+                    f"{p.grad_fn!r}); optimize the leaf tensors it was computed from"
+                )
+            if id(p) in seen:
+                raise ValueError(f"{where}: parameter {i} (shape {p.shape}) appears more than once")
+            seen.add(id(p))
+        options = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
+        self._check_options(options, where)
+        self.param_groups.append({"params": params, **options})
+
+    def _check_options(self, options: Mapping[str, Any], where: str) -> None:
+        """Raise ValueError/TypeError for an invalid hyperparameter (subclasses extend)."""
+        _nonnegative(options, "lr", where)
+
+    # -- the update -----------------------------------------------------------------
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; return closure() if given."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _evaluate(closure: Callable[[], Any] | None) -> Any:
+        """Run the closure (which re-computes the loss and calls backward) with grad enabled."""
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    def _check_grads(self) -> None:
+        """Every gradient must be a Tensor of its parameter's shape; checked before anything changes."""
+        for gi, group in enumerate(self.param_groups):
+            for i, p in enumerate(group["params"]):
+                g = p.grad
+                if g is None:
+                    continue
+                if not isinstance(g, Tensor):
+                    raise TypeError(
+                        f"{type(self).__name__}.step: the .grad of parameter {i} of group {gi} is a "
+                        f"{type(g).__name__}, expected a Tensor or None"
+                    )
+                if g.data.shape != p.data.shape:
+                    raise ValueError(
+                        f"{type(self).__name__}.step: parameter {i} of group {gi} has shape "
+                        f"{p.data.shape} but its .grad has shape {g.data.shape}"
+                    )
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients: `.grad = None` (or, with set_to_none=False, new zero tensors)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    # A new array: leaf gradients may be read-only or shared views.
+                    p.grad = Tensor._wrap(np.zeros_like(p.data))
+
+    # -- state dicts --------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """A snapshot of the hyperparameters and per-parameter state (copies).
+
+        {"state": {i: {name: ndarray | number}}, "param_groups": [{option: value,
+        "params": [i, ...]}]}, where i numbers the parameters in group order.
+        Only plain ndarrays, numbers, bools, tuples, lists and dicts: `am.save` stores it.
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
+            groups.append(packed)
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p in self.state:
+                    state[index[id(p)]] = {
+                        k: v.copy() if isinstance(v, np.ndarray) else v for k, v in self.state[p].items()
+                    }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore hyperparameters and state saved by `state_dict()` (from this optimizer's
+        class and the same parameter layout). Everything is checked before anything changes."""
+        name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping) or set(state_dict) != {"state", "param_groups"}:
+            got = (sorted(map(str, state_dict)) if isinstance(state_dict, Mapping)
+                   else type(state_dict).__name__)
+            raise ValueError(f"{name}: expected a dict with keys 'state' and 'param_groups', got {got}")
+        saved_groups = list(state_dict["param_groups"])
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{name}: the state dict has {len(saved_groups)} param groups, "
+                f"this optimizer has {len(self.param_groups)}"
+            )
+        by_index: dict[int, Tensor] = {}
+        new_groups = []
+        for gi, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if not isinstance(saved, Mapping) or "params" not in saved:
+                raise ValueError(f"{name}: param group {gi} is not a dict with a 'params' entry")
+            ids = list(saved["params"])
+            if len(ids) != len(group["params"]):
+                raise ValueError(
+                    f"{name}: param group {gi} has {len(ids)} parameters in the state dict, "
+                    f"{len(group['params'])} in this optimizer"
+                )
+            for i, p in zip(ids, group["params"]):
+                by_index[int(i)] = p
+            options = {**self.defaults, **{k: v for k, v in saved.items() if k != "params"}}
+            self._check_options(options, f"{name}: param group {gi}")
+            new_groups.append({"params": group["params"], **options})
+        new_state: dict[Tensor, dict[str, Any]] = {}
+        for i, entries in dict(state_dict["state"]).items():
+            if int(i) not in by_index:
+                raise ValueError(f"{name}: state for parameter {i}, which no param group lists")
+            p = by_index[int(i)]
+            new_state[p] = {k: self._restore(name, i, k, v, p) for k, v in dict(entries).items()}
+        self.param_groups = new_groups
+        self.state = new_state
+
+    def _restore(self, where: str, i: Any, key: str, value: Any, p: Tensor) -> Any:
+        """Check one saved state entry against its parameter; return a private copy."""
+        if key not in self._state_names:
+            raise ValueError(
+                f"{where}: unknown state entry {key!r} for parameter {i}; "
+                f"{type(self).__name__} keeps {sorted(self._state_names)}"
+            )
+        if key == "step":
+            if isinstance(value, Tensor):
+                value = value.data
+            if np.ndim(value) != 0 or not float(value).is_integer() or value < 0:
+                raise ValueError(f"{where}: 'step' of parameter {i} must be a count >= 0, got {value!r}")
+            return int(value)
+        arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+        if arr.shape != p.shape:
+            raise ValueError(
+                f"{where}: state {key!r} of parameter {i} has shape {arr.shape}, the parameter has "
+                f"shape {p.shape}"
+            )
+        return arr.astype(p.dtype, copy=True)
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__}("]
+        for gi, group in enumerate(self.param_groups):
+            opts = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
+            lines.append(f"  group {gi}: {len(group['params'])} params, {opts}")
+        return "\n".join(lines + [")"])
+
+
+# -- option checks ----------------------------------------------------------------
+
+
+def _real(options: Mapping[str, Any], key: str, where: str) -> float:
+    value = options[key]
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: {key} must be a real number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{where}: {key} must be finite, got {value!r}")
+    return float(value)
+
+
+def _nonnegative(options: Mapping[str, Any], key: str, where: str) -> None:
+    if _real(options, key, where) < 0:
+        raise ValueError(f"{where}: invalid {key} {options[key]!r}, must be >= 0")
+
+
+def _flag(options: Mapping[str, Any], key: str, where: str) -> None:
+    if not isinstance(options[key], (bool, np.bool_)):
+        raise TypeError(f"{where}: {key} must be True or False, got {options[key]!r}")

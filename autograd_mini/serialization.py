@@ -1,0 +1,198 @@
+"""Saving and loading state dicts as `.npz` archives, without pickle.
+
+`save(obj, path)` accepts a state dict: a mapping whose keys are str (or int,
+as in optimizer state) and whose values are ndarrays, Tensors, numbers, bools,
+None, strings, or nested dicts, lists and tuples of these (a module's or an
+optimizer's `state_dict()`). The layout of the file:
+
+* every array-valued leaf (ndarray, Tensor, numpy scalar) is one `.npy` entry
+  named by its path: the keys / list positions from the root joined with "/",
+  each escaped as in JSON Pointer (RFC 6901: "~" -> "~0", "/" -> "~1"); e.g.
+  `{"state": {0: {"exp_avg": m}}}` stores `m` as "state/0/exp_avg";
+* one entry "__autograd_mini__" holds a JSON header: a format tag, a version
+  and the tree (container kinds, key types, leaf kinds; Python numbers, bools,
+  None and strings in place), from which `load` rebuilds the exact object.
+
+Arrays round-trip bit-exactly (dtype, shape, values); Python floats too (JSON
+writes the shortest repr that reads back to the same double). Loading never
+unpickles: `numpy.load(..., allow_pickle=False)`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from typing import Any, Mapping
+
+import numpy as np
+
+from .tensor import Tensor
+
+HEADER = "__autograd_mini__"
+FORMAT = "autograd_mini.state_dict"
+VERSION = 1
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _flatten(obj: Any, path: str, entries: dict[str, np.ndarray]) -> Any:
+    """The JSON tree of `obj`; its arrays go into `entries` under their path."""
+    if isinstance(obj, Mapping):
+        items = []
+        for k, v in obj.items():
+            if isinstance(k, bool) or not isinstance(k, (str, int)):
+                raise TypeError(
+                    f"save: keys must be str or int, got {k!r} ({type(k).__name__}) at {path or '/'}"
+                )
+            key = int(k) if isinstance(k, int) else str(k)
+            items.append([key, _flatten(v, f"{path}/{_escape(str(k))}", entries)])
+        return {"dict": items}
+    if isinstance(obj, (list, tuple)):
+        kind = "list" if isinstance(obj, list) else "tuple"
+        return {kind: [_flatten(v, f"{path}/{i}", entries) for i, v in enumerate(obj)]}
+    if isinstance(obj, np.generic):  # before the Python types: np.float64 is a float
+        return _entry("scalar", np.asarray(obj), path, entries, {})
+    if obj is None or isinstance(obj, (bool, str)):
+        return {"value": obj}
+    if isinstance(obj, int):
+        return {"int": str(obj)}  # any size, exactly
+    if isinstance(obj, float):
+        return {"float": repr(obj)}  # shortest exact repr, also nan/inf/-0.0
+    if isinstance(obj, complex):
+        return {"complex": [repr(obj.real), repr(obj.imag)]}
+    if isinstance(obj, Tensor):
+        return _entry("tensor", obj.data, path, entries, {"requires_grad": obj.requires_grad})
+    if isinstance(obj, np.ndarray):
+        return _entry("array", obj, path, entries, {})
+    hint = " (pass its .state_dict())" if hasattr(obj, "state_dict") else ""
+    raise TypeError(
+        f"save: cannot store a {type(obj).__name__} at {path or '/'}{hint}; values must be arrays, "
+        "Tensors, numbers, bools, None, strings, or dicts/lists/tuples of these"
+    )
+
+
+def _entry(kind: str, arr: np.ndarray, path: str, entries: dict[str, np.ndarray], extra: dict) -> dict:
+    """Register `arr` as the archive entry named by `path`; its header node."""
+    if arr.dtype.hasobject:
+        raise TypeError(f"save: the array at {path} has dtype object, which would need pickle")
+    name = path[1:]
+    if name == HEADER or name in entries:
+        raise ValueError(f"save: two values would be stored under the name {name!r}")
+    entries[name] = arr
+    return {kind: name, **extra}
+
+
+def save(obj: Mapping[str, Any], path: str | os.PathLike) -> None:
+    """Write the state dict `obj` to `path` (an .npz archive; the name is used as given).
+
+    Everything is checked before the file is touched; the file is written to a
+    temporary name and then renamed, so a failed save leaves no half-written file.
+    """
+    if not isinstance(obj, Mapping):
+        hint = "; pass its .state_dict()" if hasattr(obj, "state_dict") else ""
+        raise TypeError(f"save: expected a state dict (a mapping), got {type(obj).__name__}{hint}")
+    entries: dict[str, np.ndarray] = {}
+    tree = _flatten(obj, "", entries)
+    header = json.dumps({"format": FORMAT, "version": VERSION, "tree": tree})
+    path = os.fspath(path)
+    tmp = f"{path}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, **{HEADER: np.array(header)}, **entries)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def _bad(path: str, why: str) -> ValueError:
+    return ValueError(f"load: {path!r} is not a state dict saved by autograd_mini.save: {why}")
+
+
+def load(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a state dict written by `save`; the same nested structure, types and bits.
+
+    Raises FileNotFoundError if `path` does not exist and ValueError (naming the
+    path) if it is not an .npz archive written by `save`: no header, a header
+    of another format, entries that the header does not account for, or arrays
+    of pickled objects (never unpickled).
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"load: no such file: {path!r}")
+    if not zipfile.is_zipfile(path):
+        raise _bad(path, "it is not an .npz (zip) archive")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+    except ValueError as e:  # numpy refuses object arrays without pickle
+        raise _bad(path, f"an entry cannot be read without pickle ({e})") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as e:
+        raise _bad(path, f"the archive is damaged ({e})") from None
+    if HEADER not in arrays:
+        raise _bad(path, f"it has no {HEADER!r} entry (a plain .npz? read it with numpy.load)")
+    header_arr = arrays.pop(HEADER)
+    try:
+        if header_arr.dtype.kind != "U" or header_arr.ndim != 0:
+            raise ValueError("not a 0-d string")
+        header = json.loads(str(header_arr))
+    except ValueError as e:
+        raise _bad(path, f"its header is not valid JSON ({e})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT or "tree" not in header:
+        raise _bad(path, "its header does not describe an autograd_mini state dict")
+    if header.get("version") != VERSION:
+        raise _bad(path, f"format version {header.get('version')!r}, this version reads {VERSION}")
+    used: set[str] = set()
+    try:
+        obj = _unflatten(header["tree"], arrays, used)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+        raise _bad(path, f"its header does not match its entries ({type(e).__name__}: {e})") from None
+    extra = set(arrays) - used
+    if extra:
+        raise _bad(path, f"unexpected entries {sorted(extra)}")
+    if not isinstance(obj, dict):
+        raise _bad(path, "its root is not a dict")
+    return obj
+
+
+def _unflatten(node: dict, arrays: dict[str, np.ndarray], used: set[str]) -> Any:
+    """Rebuild the object described by one header node (inverse of `_flatten`)."""
+    if not isinstance(node, dict) or len(node) not in (1, 2):
+        raise ValueError(f"malformed node {node!r}")
+    kind = next(iter(node))
+    value = node[kind]
+    if kind == "dict":
+        out = {}
+        for k, v in value:
+            if isinstance(k, bool) or not isinstance(k, (str, int)):
+                raise TypeError(f"bad key {k!r}")
+            out[k] = _unflatten(v, arrays, used)
+        return out
+    if kind == "list":
+        return [_unflatten(v, arrays, used) for v in value]
+    if kind == "tuple":
+        return tuple(_unflatten(v, arrays, used) for v in value)
+    if kind == "value":
+        if value is not None and not isinstance(value, (bool, str)):
+            raise TypeError(f"bad value {value!r}")
+        return value
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind == "complex":
+        return complex(float(value[0]), float(value[1]))
+    if kind in ("array", "tensor", "scalar"):
+        if value in used:
+            raise ValueError(f"entry {value!r} used twice")
+        arr = arrays[value]
+        used.add(value)
+        if kind == "array":
+            return arr
+        if kind == "scalar":
+            return arr[()]
+        return Tensor(arr, requires_grad=bool(node.get("requires_grad", False)))
+    raise ValueError(f"unknown node kind {kind!r}")

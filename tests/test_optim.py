@@ -1,0 +1,565 @@
+"""Optimizers and learning-rate schedules against hand-written numpy reference formulas."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd_mini as am
+from autograd_mini.optim import SGD, Adam, AdamW, CosineAnnealingLR, RMSprop, StepLR
+
+SHAPES = [(2, 2), (3,), (2, 1, 3)]
+
+
+# -- reference formulas: whole trajectories, out of place, written from the math ----
+
+
+def ref_sgd(p0, grads, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
+    p, buf = p0.copy(), None
+    for t, g in enumerate(grads):
+        g = g + weight_decay * p
+        if momentum != 0:
+            buf = g.copy() if t == 0 else momentum * buf + (1 - dampening) * g
+            g = g + momentum * buf if nesterov else buf
+        p = p - lr * g
+    return p
+
+
+def ref_adam(p0, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
+             decoupled=False):
+    b1, b2 = betas
+    p = p0.copy()
+    m = np.zeros_like(p)
+    v = np.zeros_like(p)
+    vmax = np.zeros_like(p)
+    for t, g in enumerate(grads, start=1):
+        if decoupled:
+            p = p - lr * weight_decay * p
+        else:
+            g = g + weight_decay * p
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        vmax = np.maximum(vmax, v)
+        v_used = vmax if amsgrad else v
+        m_hat = m / (1 - b1**t)
+        v_hat = v_used / (1 - b2**t)
+        p = p - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return p
+
+
+def ref_rmsprop(p0, grads, lr, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
+    p = p0.copy()
+    s = np.zeros_like(p)
+    a = np.zeros_like(p)
+    b = np.zeros_like(p)
+    for g in grads:
+        g = g + weight_decay * p
+        s = alpha * s + (1 - alpha) * g**2
+        a = alpha * a + (1 - alpha) * g
+        r = (np.sqrt(s - a**2) if centered else np.sqrt(s)) + eps
+        if momentum > 0:
+            b = momentum * b + g / r
+            p = p - lr * b
+        else:
+            p = p - lr * g / r
+    return p
+
+
+def run(opt_cls, kwargs, n_steps=5, seed=0, dtype=np.float64):
+    """Apply n_steps of opt_cls to params of SHAPES with given random grads; return both."""
+    rng = np.random.default_rng(seed)
+    init = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+    grads = [[rng.standard_normal(s).astype(dtype) for s in SHAPES] for _ in range(n_steps)]
+    params = [am.tensor(a.copy(), requires_grad=True) for a in init]
+    opt = opt_cls(params, **kwargs)
+    for gs in grads:
+        for p, g in zip(params, gs):
+            p.grad = am.tensor(g)
+        opt.step()
+    return init, grads, params
+
+
+SGD_CASES = [
+    dict(lr=0.1),
+    dict(lr=0.1, weight_decay=0.3),
+    dict(lr=0.1, momentum=0.9),
+    dict(lr=0.05, momentum=0.5, dampening=0.4),
+    dict(lr=0.1, momentum=0.9, nesterov=True),
+    dict(lr=0.1, momentum=0.8, dampening=0.2, weight_decay=0.1),
+    dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.05),
+]
+ADAM_CASES = [
+    dict(lr=0.01),
+    dict(lr=0.1, betas=(0.5, 0.9), eps=1e-3),
+    dict(lr=0.01, weight_decay=0.2),
+    dict(lr=0.01, amsgrad=True),
+    dict(lr=0.05, weight_decay=0.1, amsgrad=True, betas=(0.8, 0.6)),
+    dict(lr=0.01, betas=(0.0, 0.0)),
+]
+RMSPROP_CASES = [
+    dict(lr=0.01),
+    dict(lr=0.01, alpha=0.5, eps=1e-4),
+    dict(lr=0.01, weight_decay=0.2),
+    dict(lr=0.01, momentum=0.9),
+    dict(lr=0.01, centered=True),
+    dict(lr=0.02, alpha=0.7, momentum=0.5, centered=True, weight_decay=0.1),
+]
+
+
+@pytest.mark.parametrize("kwargs", SGD_CASES)
+def test_sgd_matches_reference(kwargs):
+    init, grads, params = run(SGD, kwargs)
+    for i, p in enumerate(params):
+        want = ref_sgd(init[i], [gs[i] for gs in grads], **kwargs)
+        np.testing.assert_allclose(p.data, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("kwargs", ADAM_CASES)
+def test_adam_matches_reference(kwargs):
+    init, grads, params = run(Adam, kwargs)
+    for i, p in enumerate(params):
+        want = ref_adam(init[i], [gs[i] for gs in grads], **kwargs)
+        np.testing.assert_allclose(p.data, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("kwargs", ADAM_CASES[:1] + [dict(lr=0.01, weight_decay=0.3),
+                                                     dict(lr=0.02, weight_decay=0.1, amsgrad=True)])
+def test_adamw_matches_reference_decoupled_decay(kwargs):
+    init, grads, params = run(AdamW, kwargs)
+    for i, p in enumerate(params):
+        want = ref_adam(init[i], [gs[i] for gs in grads], decoupled=True,
+                        **{"weight_decay": 1e-2, **kwargs})
+        np.testing.assert_allclose(p.data, want, rtol=1e-12, atol=1e-14)
+
+
+def test_adamw_decay_is_not_adam_l2():
+    """Same weight_decay, different results: AdamW does not fold the decay into the moments."""
+    kwargs = dict(lr=0.05, weight_decay=0.5)
+    _, _, pa = run(Adam, kwargs)
+    _, _, pw = run(AdamW, kwargs)
+    assert not np.allclose(pa[0].data, pw[0].data, rtol=1e-6)
+
+
+def test_adamw_default_weight_decay():
+    p = am.tensor([1.0], requires_grad=True)
+    assert AdamW([p]).param_groups[0]["weight_decay"] == 1e-2
+    assert Adam([p]).param_groups[0]["weight_decay"] == 0
+
+
+@pytest.mark.parametrize("kwargs", RMSPROP_CASES)
+def test_rmsprop_matches_reference(kwargs):
+    init, grads, params = run(RMSprop, kwargs)
+    for i, p in enumerate(params):
+        want = ref_rmsprop(init[i], [gs[i] for gs in grads], **kwargs)
+        np.testing.assert_allclose(p.data, want, rtol=1e-11, atol=1e-14)
+
+
+def test_hand_computed_numbers():
+    """A few steps on a scalar, worked out by hand."""
+    # SGD momentum 0.9, lr 0.1, gradient always 1: buffers 1, 1.9, 2.71.
+    p = am.tensor([0.0], requires_grad=True)
+    opt = SGD([p], lr=0.1, momentum=0.9)
+    for want in (-0.1, -0.29, -0.561):
+        p.grad = am.tensor([1.0])
+        opt.step()
+        assert p.data[0] == pytest.approx(want, abs=1e-15)
+    # Nesterov, same setting: step t moves by lr * (1 + 0.9 * b_t): b = 1, 1.9.
+    p = am.tensor([0.0], requires_grad=True)
+    opt = SGD([p], lr=0.1, momentum=0.9, nesterov=True)
+    for want in (-0.19, -0.19 - 0.1 * (1 + 0.9 * 1.9)):
+        p.grad = am.tensor([1.0])
+        opt.step()
+        assert p.data[0] == pytest.approx(want, abs=1e-15)
+    # Adam's first step is lr * g / (|g| + eps), whatever the betas.
+    p = am.tensor([1.0, 1.0], requires_grad=True)
+    p.grad = am.tensor([4.0, -0.5])
+    Adam([p], lr=0.1, betas=(0.3, 0.7), eps=0.5).step()
+    np.testing.assert_allclose(p.data, [1 - 0.1 * 4 / 4.5, 1 + 0.1 * 0.5 / 1.0], rtol=1e-15)
+    # RMSprop's first step divides by sqrt(1 - alpha) |g| + eps.
+    p = am.tensor([0.0], requires_grad=True)
+    p.grad = am.tensor([2.0])
+    RMSprop([p], lr=0.1, alpha=0.75, eps=0.0).step()
+    assert p.data[0] == pytest.approx(-0.1 * 2 / (0.5 * 2), rel=1e-15)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    lr=st.floats(1e-4, 1.0),
+    momentum=st.floats(0.0, 0.99),
+    dampening=st.floats(0.0, 0.9),
+    weight_decay=st.sampled_from([0.0, 1e-3, 0.5]),
+    nesterov=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_sgd_property(lr, momentum, dampening, weight_decay, nesterov, seed):
+    if nesterov:
+        momentum, dampening = max(momentum, 0.1), 0.0
+    kwargs = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                  nesterov=nesterov)
+    init, grads, params = run(SGD, kwargs, n_steps=4, seed=seed)
+    for i, p in enumerate(params):
+        want = ref_sgd(init[i], [gs[i] for gs in grads], **kwargs)
+        np.testing.assert_allclose(p.data, want, rtol=1e-10, atol=1e-12)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    lr=st.floats(1e-4, 0.5),
+    b1=st.floats(0.0, 0.99),
+    b2=st.floats(0.0, 0.999),
+    weight_decay=st.sampled_from([0.0, 0.1]),
+    amsgrad=st.booleans(),
+    decoupled=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_adam_property(lr, b1, b2, weight_decay, amsgrad, decoupled, seed):
+    kwargs = dict(lr=lr, betas=(b1, b2), weight_decay=weight_decay, amsgrad=amsgrad)
+    init, grads, params = run(AdamW if decoupled else Adam, kwargs, n_steps=4, seed=seed)
+    for i, p in enumerate(params):
+        want = ref_adam(init[i], [gs[i] for gs in grads], decoupled=decoupled, **kwargs)
+        np.testing.assert_allclose(p.data, want, rtol=1e-10, atol=1e-12)
+
+
+# -- mechanics ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: SGD(ps, lr=0.1), lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.1),
+    lambda ps: Adam(ps), lambda ps: AdamW(ps, amsgrad=True),
+    lambda ps: RMSprop(ps, momentum=0.5, centered=True),
+])
+def test_step_in_place_no_graph_skips_none(make):
+    w = am.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
+    b = am.tensor([0.1, 0.2], requires_grad=True)
+    unused = am.tensor([7.0, 8.0], requires_grad=True)
+    opt = make([w, b, unused])
+    x = am.tensor([1.0, 2.0])
+    loss = ((w @ x + b) ** 2).sum()
+    loss.backward()
+    arrays = (w.data, b.data)
+    before = [w.data.copy(), b.data.copy()]
+    unused_before = unused.data.copy()
+    opt.step()
+    assert w.data is arrays[0] and b.data is arrays[1]  # updated in place
+    assert not np.array_equal(w.data, before[0]) and not np.array_equal(b.data, before[1])
+    np.testing.assert_array_equal(unused.data, unused_before)  # .grad None: skipped
+    assert unused not in opt.state
+    for p in (w, b, unused):
+        assert p.grad_fn is None and p.is_leaf
+    assert unused.grad is None
+
+
+def test_step_does_not_write_into_gradients():
+    """Leaf gradients may be shared or read-only arrays: step must only read them."""
+    g = np.array([1.0, 2.0])
+    g.setflags(write=False)
+    for make in (lambda ps: SGD(ps, lr=0.1, momentum=0.9), lambda ps: Adam(ps), lambda ps: RMSprop(ps)):
+        p = am.tensor([0.0, 0.0], requires_grad=True)
+        opt = make([p])
+        for _ in range(3):
+            p.grad = am.Tensor._wrap(g)
+            opt.step()
+        np.testing.assert_array_equal(g, [1.0, 2.0])
+
+
+def test_momentum_buffer_is_a_private_copy():
+    p = am.tensor([0.0, 0.0], requires_grad=True)
+    g = np.array([1.0, 1.0])
+    p.grad = am.Tensor._wrap(g)
+    opt = SGD([p], lr=0.1, momentum=0.9)
+    opt.step()
+    assert opt.state[p]["momentum_buffer"] is not g
+    g[:] = 100.0
+    np.testing.assert_array_equal(opt.state[p]["momentum_buffer"], [1.0, 1.0])
+
+
+def test_zero_grad():
+    ps = [am.tensor([1.0, 2.0], requires_grad=True), am.tensor([3.0], requires_grad=True)]
+    opt = SGD(ps, lr=0.1)
+    (ps[0].sum() * ps[1].sum()).backward()
+    assert all(p.grad is not None for p in ps)
+    opt.zero_grad()
+    assert all(p.grad is None for p in ps)
+    (ps[0].sum() * ps[1].sum()).backward()
+    opt.zero_grad(set_to_none=False)
+    for p in ps:
+        np.testing.assert_array_equal(p.grad.data, np.zeros(p.shape))
+
+
+@pytest.mark.parametrize("cls", [SGD, Adam, AdamW, RMSprop])
+def test_float32_stays_float32(cls):
+    kwargs = {"lr": 0.1, "weight_decay": 0.1}
+    if cls in (SGD, RMSprop):
+        kwargs["momentum"] = 0.9
+    _, _, params = run(cls, kwargs, n_steps=3, dtype=np.float32)
+    assert all(p.dtype == np.float32 for p in params)
+
+
+def test_closure_is_evaluated_and_returned():
+    p = am.tensor([3.0], requires_grad=True)
+    opt = SGD([p], lr=0.25)
+
+    def closure():
+        opt.zero_grad()
+        loss = (p * p).sum()
+        loss.backward()
+        return loss
+
+    with am.no_grad():  # step turns grad mode back on for the closure
+        loss = opt.step(closure)
+    assert loss.item() == 9.0
+    assert p.data[0] == 3.0 - 0.25 * 6.0
+
+
+def test_training_converges():
+    """Adam and SGD drive a least-squares fit to its solution."""
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((8, 3))
+    x_true = np.array([1.0, -2.0, 0.5])
+    y = A @ x_true
+    for make in (lambda ps: SGD(ps, lr=0.05, momentum=0.9), lambda ps: Adam(ps, lr=0.1)):
+        x = am.zeros(3, requires_grad=True)
+        opt = make([x])
+        for _ in range(300):
+            opt.zero_grad()
+            ((am.tensor(A) @ x - am.tensor(y)) ** 2).mean().backward()
+            opt.step()
+        np.testing.assert_allclose(x.data, x_true, atol=1e-3)
+
+
+# -- param groups ------------------------------------------------------------------------
+
+
+def test_param_groups_options_and_lr_writable():
+    a = am.tensor([1.0], requires_grad=True)
+    b = am.tensor([1.0], requires_grad=True)
+    opt = SGD([{"params": [a]}, {"params": [b], "lr": 0.5, "momentum": 0.9}], lr=0.1)
+    assert opt.param_groups[0]["lr"] == 0.1 and opt.param_groups[0]["momentum"] == 0
+    assert opt.param_groups[1]["lr"] == 0.5 and opt.param_groups[1]["momentum"] == 0.9
+    a.grad, b.grad = am.tensor([1.0]), am.tensor([1.0])
+    opt.step()
+    assert a.data[0] == pytest.approx(0.9) and b.data[0] == pytest.approx(0.5)
+    opt.param_groups[0]["lr"] = 0.01
+    opt.step()
+    assert a.data[0] == pytest.approx(0.89)
+    assert b.data[0] == pytest.approx(0.5 - 0.5 * 1.9)
+
+
+def test_params_from_generator_and_add_param_group():
+    ps = [am.tensor([1.0], requires_grad=True) for _ in range(3)]
+    opt = Adam(p for p in ps[:2])
+    assert len(opt.param_groups[0]["params"]) == 2
+    opt.add_param_group({"params": ps[2], "lr": 0.5})
+    assert opt.param_groups[1]["params"] == [ps[2]] or opt.param_groups[1]["params"][0] is ps[2]
+    assert opt.param_groups[1]["lr"] == 0.5 and opt.param_groups[1]["betas"] == (0.9, 0.999)
+
+
+# -- validation -----------------------------------------------------------------------------
+
+def _p():
+    return am.tensor([1.0, 2.0], requires_grad=True)
+
+
+@pytest.mark.parametrize("make, exc, match", [
+    (lambda: SGD([_p()], lr=-0.1), ValueError, "lr"),
+    (lambda: SGD([_p()], lr=float("nan")), ValueError, "lr"),
+    (lambda: SGD([_p()], lr="0.1"), TypeError, "lr"),
+    (lambda: SGD([_p()], lr=0.1, momentum=-0.5), ValueError, "momentum"),
+    (lambda: SGD([_p()], lr=0.1, weight_decay=-1), ValueError, "weight_decay"),
+    (lambda: SGD([_p()], lr=0.1, nesterov=True), ValueError, "nesterov"),
+    (lambda: SGD([_p()], lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), ValueError, "dampening"),
+    (lambda: Adam([_p()], betas=(1.0, 0.999)), ValueError, r"betas\[0\]"),
+    (lambda: Adam([_p()], betas=(0.9, 1.5)), ValueError, r"betas\[1\]"),
+    (lambda: Adam([_p()], betas=(-0.1, 0.9)), ValueError, r"betas\[0\]"),
+    (lambda: AdamW([_p()], betas=(0.9,)), TypeError, "betas"),
+    (lambda: Adam([_p()], lr=-1e-3), ValueError, "lr"),
+    (lambda: Adam([_p()], eps=-1.0), ValueError, "eps"),
+    (lambda: Adam([_p()], amsgrad="yes"), TypeError, "amsgrad"),
+    (lambda: RMSprop([_p()], alpha=1.5), ValueError, "alpha"),
+    (lambda: RMSprop([_p()], momentum=-0.1), ValueError, "momentum"),
+    (lambda: SGD([], lr=0.1), ValueError, "empty"),
+    (lambda: Adam(iter([])), ValueError, "empty"),
+    (lambda: SGD([np.ones(2)], lr=0.1), TypeError, "ndarray"),
+    (lambda: SGD([am.tensor([1.0])], lr=0.1), ValueError, "does not require grad"),
+    (lambda: SGD([_p() * 2], lr=0.1), ValueError, "not a leaf"),
+    (lambda: SGD(_p(), lr=0.1), TypeError, "single Tensor"),
+    (lambda: SGD(42, lr=0.1), TypeError, "iterable"),
+    (lambda: SGD([{"params": [_p()], "lr": -2.0}], lr=0.1), ValueError, "param group 0"),
+    (lambda: SGD([{"params": []}], lr=0.1), ValueError, "empty"),
+    (lambda: SGD([{"lr": 0.1}], lr=0.1), TypeError, "'params'"),
+])
+def test_invalid_arguments(make, exc, match):
+    with pytest.raises(exc, match=match):
+        make()
+
+
+def test_duplicate_parameters_rejected():
+    p = _p()
+    with pytest.raises(ValueError, match="more than once"):
+        SGD([p, p], lr=0.1)
+    opt = SGD([p], lr=0.1)
+    with pytest.raises(ValueError, match="more than once"):
+        opt.add_param_group({"params": [p]})
+    assert len(opt.param_groups) == 1
+
+
+def test_grad_shape_mismatch_rejected_before_any_update():
+    a, b = _p(), _p()
+    opt = SGD([a, b], lr=0.1)
+    a.grad = am.tensor([1.0, 1.0])
+    b.grad = am.tensor([1.0])  # would broadcast silently in numpy
+    with pytest.raises(ValueError, match=r"shape \(2,\).*\(1,\)"):
+        opt.step()
+    np.testing.assert_array_equal(a.data, [1.0, 2.0])
+    b.grad = np.ones(2)  # an ndarray, not a Tensor
+    with pytest.raises(TypeError, match="ndarray"):
+        opt.step()
+    np.testing.assert_array_equal(a.data, [1.0, 2.0])
+
+
+# -- state dicts -------------------------------------------------------------------------------
+
+OPTIMIZERS = [
+    (SGD, dict(lr=0.1, momentum=0.9, nesterov=True)),
+    (Adam, dict(lr=0.05, amsgrad=True)),
+    (AdamW, dict(lr=0.05, weight_decay=0.1)),
+    (RMSprop, dict(lr=0.01, momentum=0.5, centered=True)),
+]
+
+
+@pytest.mark.parametrize("cls, kwargs", OPTIMIZERS)
+def test_state_dict_round_trip_continues_identically(cls, kwargs, tmp_path):
+    rng = np.random.default_rng(3)
+    init = [rng.standard_normal(s) for s in SHAPES]
+    grads = [[rng.standard_normal(s) for s in SHAPES] for _ in range(6)]
+
+    def steps(opt, params, gs_list):
+        for gs in gs_list:
+            for p, g in zip(params, gs):
+                p.grad = am.tensor(g)
+            opt.step()
+
+    pa = [am.tensor(a, requires_grad=True) for a in init]
+    oa = cls([{"params": pa[:1]}, {"params": pa[1:], "lr": kwargs["lr"] / 2}], **kwargs)
+    steps(oa, pa, grads[:3])
+    path = tmp_path / "opt.npz"
+    am.save(oa.state_dict(), path)
+
+    pb = [am.tensor(p.data.copy(), requires_grad=True) for p in pa]
+    ob = cls([{"params": pb[:1]}, {"params": pb[1:]}], lr=1.0)  # other lrs: loaded from the file
+    ob.load_state_dict(am.load(path))
+    assert ob.param_groups[1]["lr"] == kwargs["lr"] / 2
+    steps(oa, pa, grads[3:])
+    steps(ob, pb, grads[3:])
+    for a, b in zip(pa, pb):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_state_dict_layout_and_copies():
+    p, q = _p(), _p()
+    opt = Adam([p, q], lr=0.1)
+    p.grad = am.tensor([1.0, 1.0])
+    opt.step()
+    sd = opt.state_dict()
+    assert set(sd) == {"state", "param_groups"}
+    assert list(sd["state"]) == [0]  # q has no state yet
+    assert set(sd["state"][0]) == {"step", "exp_avg", "exp_avg_sq"} and sd["state"][0]["step"] == 1
+    assert sd["param_groups"][0]["params"] == [0, 1]
+    assert sd["param_groups"][0]["lr"] == 0.1
+    sd["state"][0]["exp_avg"][:] = 123.0  # a snapshot: does not reach the optimizer
+    assert opt.state[p]["exp_avg"][0] != 123.0
+
+
+def test_load_state_dict_errors_change_nothing():
+    p = _p()
+    opt = SGD([p], lr=0.1, momentum=0.9)
+    p.grad = am.tensor([1.0, 1.0])
+    opt.step()
+    good = opt.state_dict()
+    bad_cases = [
+        ({"state": {}}, "keys"),
+        ({**good, "param_groups": good["param_groups"] * 2}, "2 param groups"),
+        ({**good, "param_groups": [{**good["param_groups"][0], "params": [0, 1]}]}, "2 parameters"),
+        ({**good, "state": {0: {"momentum_buffer": np.zeros(3)}}}, r"shape \(3,\)"),
+        ({**good, "state": {0: {"exp_avg": np.zeros(2)}}}, "unknown state entry 'exp_avg'"),
+        ({**good, "state": {5: {"momentum_buffer": np.zeros(2)}}}, "parameter 5"),
+        ({**good, "param_groups": [{**good["param_groups"][0], "lr": -1.0}]}, "lr"),
+    ]
+    for bad, match in bad_cases:
+        with pytest.raises(ValueError, match=match):
+            opt.load_state_dict(bad)
+    assert opt.param_groups[0]["lr"] == 0.1
+    np.testing.assert_array_equal(opt.state[p]["momentum_buffer"], [1.0, 1.0])
+
+
+# -- learning-rate schedules ----------------------------------------------------------------------
+
+
+def _opt_two_groups():
+    return SGD([{"params": [_p()]}, {"params": [_p()], "lr": 0.3}], lr=0.1)
+
+
+def test_step_lr_closed_form():
+    opt = _opt_two_groups()
+    sched = StepLR(opt, step_size=3, gamma=0.5)
+    seen = [sched.get_last_lr()]
+    for _ in range(10):
+        opt.step()
+        sched.step()
+        seen.append(sched.get_last_lr())
+        assert [g["lr"] for g in opt.param_groups] == seen[-1]
+    for epoch, lrs in enumerate(seen):
+        np.testing.assert_allclose(lrs, [0.1 * 0.5 ** (epoch // 3), 0.3 * 0.5 ** (epoch // 3)], rtol=1e-15)
+    assert seen[3] == pytest.approx([0.05, 0.15]) and seen[2] == pytest.approx([0.1, 0.3])
+
+
+@pytest.mark.parametrize("eta_min", [0.0, 0.01])
+def test_cosine_annealing_closed_form(eta_min):
+    opt = _opt_two_groups()
+    sched = CosineAnnealingLR(opt, T_max=5, eta_min=eta_min)
+    seen = [sched.get_last_lr()]
+    for _ in range(5):
+        sched.step()
+        seen.append(sched.get_last_lr())
+    for t, lrs in enumerate(seen):
+        want = [eta_min + (b - eta_min) * (1 + math.cos(math.pi * t / 5)) / 2 for b in (0.1, 0.3)]
+        np.testing.assert_allclose(lrs, want, rtol=1e-14)
+    assert seen[0] == [0.1, 0.3]
+    np.testing.assert_allclose(seen[5], [eta_min, eta_min], atol=1e-17)
+    assert opt.param_groups[1]["lr"] == seen[5][1]
+
+
+def test_scheduler_state_dict_round_trip():
+    opt = _opt_two_groups()
+    sched = StepLR(opt, step_size=2, gamma=0.1)
+    for _ in range(3):
+        sched.step()
+    sd = sched.state_dict()
+    opt2 = _opt_two_groups()
+    sched2 = StepLR(opt2, step_size=7)
+    sched2.load_state_dict(sd)
+    assert sched2.get_last_lr() == sched.get_last_lr()
+    sched.step()
+    sched2.step()
+    assert sched2.get_last_lr() == sched.get_last_lr() == [g["lr"] for g in opt2.param_groups]
+    with pytest.raises(ValueError, match="keys"):
+        sched2.load_state_dict({"last_epoch": 1})
+
+
+@pytest.mark.parametrize("make, exc", [
+    (lambda o: StepLR(o, step_size=0), ValueError),
+    (lambda o: StepLR(o, step_size=2.5), ValueError),
+    (lambda o: StepLR(o, step_size=2, gamma=-1.0), ValueError),
+    (lambda o: CosineAnnealingLR(o, T_max=0), ValueError),
+    (lambda o: CosineAnnealingLR(o, T_max=10, eta_min=-1.0), ValueError),
+    (lambda o: StepLR("not an optimizer", step_size=2), TypeError),
+])
+def test_scheduler_validation(make, exc):
+    opt = _opt_two_groups()
+    with pytest.raises(exc):
+        make(opt)
+    assert opt.param_groups[0]["lr"] == 0.1

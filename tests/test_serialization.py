@@ -1,0 +1,228 @@
+"""am.save / am.load: bit-exact round trips of nested state dicts, no pickle, clear errors."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import autograd_mini as am
+from autograd_mini.serialization import HEADER
+
+
+def assert_same(a, b):
+    """Equal structure, types, dtypes and bits (NaNs included)."""
+    assert type(a) is type(b), (type(a), type(b))
+    if isinstance(a, dict):
+        assert list(a) == list(b)
+        for k in a:
+            assert type(k) is type(next(kk for kk in b if kk == k))
+            assert_same(a[k], b[k])
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            assert_same(x, y)
+    elif isinstance(a, am.Tensor):
+        assert a.requires_grad == b.requires_grad
+        assert_same(a.data, b.data)
+    elif isinstance(a, (np.ndarray, np.generic)):
+        assert a.dtype == b.dtype and np.shape(a) == np.shape(b)
+        assert np.asarray(a).tobytes() == np.asarray(b).tobytes()
+    elif isinstance(a, float):
+        assert np.float64(a).tobytes() == np.float64(b).tobytes()
+    else:
+        assert a == b
+
+
+def roundtrip(obj, tmp_path, name="sd.npz"):
+    path = tmp_path / name
+    am.save(obj, path)
+    return am.load(path)
+
+
+def test_round_trip_dtypes_bit_exact(tmp_path):
+    rng = np.random.default_rng(0)
+    obj = {
+        "w32": rng.standard_normal((3, 4)).astype(np.float32),
+        "w64": rng.standard_normal((2, 5)),
+        "ints": np.array([-(2**62), 0, 7], dtype=np.int64),
+        "i8": np.array([[1, -2]], dtype=np.int8),
+        "u16": np.arange(5, dtype=np.uint16),
+        "mask": np.array([True, False]),
+        "c128": np.array([1 + 2j, np.nan]),
+        "scalar0d": np.array(3.25, dtype=np.float32),
+        "empty": np.zeros((0, 3)),
+        "special": np.array([np.nan, np.inf, -np.inf, -0.0, 5e-324]),
+        "strided": rng.standard_normal((4, 4))[::2, ::-1],
+    }
+    back = roundtrip(obj, tmp_path)
+    assert_same(obj, back)
+    assert back["strided"].flags.c_contiguous or back["strided"].flags.f_contiguous
+
+
+def test_round_trip_nested_and_python_values(tmp_path):
+    obj = {
+        "model": {"0.weight": np.ones((2, 2)), "0.bias": np.zeros(2)},
+        "t": am.tensor([1.5, 2.5], requires_grad=True),
+        "t32": am.tensor(np.array([1, 2], np.float32)),
+        "numbers": [1, 2**80, -3, 0.1, float("nan"), -0.0, float("inf"), 1e308, True, None, "adam", 2 - 3j],
+        "tuple": (0.9, 0.999),
+        "np_scalars": [np.float64(0.1), np.float32(0.1), np.int32(-5), np.bool_(True)],
+        "int_keys": {0: {"step": 3}, 10: {"step": 4}, "0": "string key"},
+        "weird/key~": {"": np.arange(2)},
+        "empty": {"d": {}, "l": [], "t": ()},
+    }
+    back = roundtrip(obj, tmp_path)
+    assert_same(obj, back)
+    assert 0 in back["int_keys"] and "0" in back["int_keys"]
+    assert isinstance(back["tuple"], tuple) and isinstance(back["numbers"], list)
+    assert isinstance(back["t"], am.Tensor) and back["t"].requires_grad
+
+
+def test_optimizer_state_dict_round_trip(tmp_path):
+    p = am.tensor([[1.0, 2.0]], requires_grad=True)
+    q = am.tensor([3.0], requires_grad=True)
+    opt = am.optim.Adam([{"params": [p]}, {"params": [q], "lr": 0.5}], amsgrad=True)
+    p.grad, q.grad = am.tensor([[0.1, -0.2]]), am.tensor([1.0])
+    opt.step()
+    sd = opt.state_dict()
+    back = roundtrip(sd, tmp_path)
+    assert_same(sd, back)
+    # Readable flattened names in the archive itself
+    with np.load(tmp_path / "sd.npz") as f:
+        assert "state/0/exp_avg" in f.files and "state/1/max_exp_avg_sq" in f.files
+
+
+def test_flattened_names_are_documented_escapes(tmp_path):
+    am.save({"a/b": {"~c": np.ones(1)}, "x": [np.zeros(1), {"y": np.zeros(2)}]}, tmp_path / "n.npz")
+    with np.load(tmp_path / "n.npz") as f:
+        assert sorted(f.files) == sorted([HEADER, "a~1b/~0c", "x/0", "x/1/y"])
+
+
+def test_file_name_used_as_given_and_no_pickle(tmp_path):
+    path = tmp_path / "weights.bin"
+    am.save({"w": np.ones(3)}, path)
+    assert path.exists() and not (tmp_path / "weights.bin.npz").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["weights.bin"]  # no temporary left over
+    with np.load(path, allow_pickle=False) as f:  # loads with numpy alone, without pickle
+        np.testing.assert_array_equal(f["w"], np.ones(3))
+    assert_same(am.load(str(path)), {"w": np.ones(3)})
+
+
+@settings(max_examples=20, deadline=None)
+@given(arr=hnp.arrays(
+    dtype=st.sampled_from([np.float32, np.float64, np.int32, np.int64, np.bool_, np.float16]),
+    shape=hnp.array_shapes(min_dims=0, max_dims=3, max_side=4),
+))
+def test_round_trip_property(arr, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("prop")
+    obj = {"a": arr, "nested": {"b": [arr, am.tensor(arr)]}}
+    assert_same(obj, roundtrip(obj, tmp))
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+def test_missing_file(tmp_path):
+    path = tmp_path / "nope.npz"
+    with pytest.raises(FileNotFoundError, match="nope.npz"):
+        am.load(path)
+
+
+def test_not_an_npz(tmp_path):
+    path = tmp_path / "text.npz"
+    path.write_text("hello")
+    with pytest.raises(ValueError, match="text.npz.*not an .npz"):
+        am.load(path)
+    npy = tmp_path / "arr.npy"
+    np.save(npy, np.ones(3))
+    with pytest.raises(ValueError, match="arr.npy.*not an .npz"):
+        am.load(npy)
+
+
+def test_pickle_file_rejected(tmp_path):
+    path = tmp_path / "obj.pkl"
+    path.write_bytes(pickle.dumps({"w": np.ones(2)}))
+    with pytest.raises(ValueError, match="obj.pkl"):
+        am.load(path)
+
+
+def test_plain_npz_rejected(tmp_path):
+    path = tmp_path / "plain.npz"
+    np.savez(path, w=np.ones(2))
+    with pytest.raises(ValueError, match=f"plain.npz.*no '{HEADER}'"):
+        am.load(path)
+
+
+def test_pickled_object_entry_rejected(tmp_path):
+    good = tmp_path / "good.npz"
+    am.save({"w": np.ones(2)}, good)
+    evil = tmp_path / "evil.npz"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(evil, "w") as dst:
+        for name in src.namelist():
+            dst.writestr(name, src.read(name))
+        with dst.open("obj.npy", "w") as f:
+            np.lib.format.write_array(f, np.array([{"x": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match="evil.npz.*pickle"):
+        am.load(evil)
+
+
+def _rewrite(path, header=None, extra=None, drop=None):
+    """Copy of an am.save file with its header replaced / an entry added or removed."""
+    with np.load(path) as f:
+        entries = {k: f[k] for k in f.files if k != drop}
+    if header is not None:
+        entries[HEADER] = np.array(header)
+    entries.update(extra or {})
+    out = path.with_name("edited.npz")
+    np.savez(out, **entries)
+    return out
+
+
+def test_unexpected_missing_and_malformed_entries(tmp_path):
+    path = tmp_path / "sd.npz"
+    am.save({"w": np.ones(2), "b": np.zeros(1)}, path)
+    with pytest.raises(ValueError, match=r"edited.npz.*unexpected entries \['sneaky'\]"):
+        am.load(_rewrite(path, extra={"sneaky": np.ones(1)}))
+    with pytest.raises(ValueError, match="edited.npz.*does not match"):
+        am.load(_rewrite(path, drop="b"))
+    with pytest.raises(ValueError, match="edited.npz.*not valid JSON"):
+        am.load(_rewrite(path, header="{not json"))
+    with pytest.raises(ValueError, match="edited.npz.*does not describe"):
+        am.load(_rewrite(path, header=json.dumps({"format": "something else", "tree": {}})))
+    with pytest.raises(ValueError, match="edited.npz.*version 99"):
+        am.load(_rewrite(path, header=json.dumps(
+            {"format": "autograd_mini.state_dict", "version": 99, "tree": {"dict": []}})))
+    with pytest.raises(ValueError, match="edited.npz.*does not match"):
+        am.load(_rewrite(path, header=json.dumps({
+            "format": "autograd_mini.state_dict", "version": 1,
+            "tree": {"dict": [["w", {"pickle": "w"}]]},
+        })))
+
+
+def test_save_rejects_non_state_dicts(tmp_path):
+    path = tmp_path / "x.npz"
+    with pytest.raises(TypeError, match="mapping"):
+        am.save([np.ones(2)], path)
+    with pytest.raises(TypeError, match=r"state_dict\(\)"):
+        am.save(am.optim.SGD([am.tensor([1.0], requires_grad=True)], lr=0.1), path)
+    with pytest.raises(TypeError, match="object"):
+        am.save({"w": np.array([{"a": 1}], dtype=object)}, path)
+    with pytest.raises(TypeError, match="set"):
+        am.save({"w": {1, 2}}, path)
+    with pytest.raises(TypeError, match="keys must be str or int"):
+        am.save({(1, 2): np.ones(1)}, path)
+    with pytest.raises(ValueError, match="two values"):
+        am.save({0: np.ones(1), "0": np.ones(1)}, path)  # one entry name, two keys
+    assert not path.exists()  # nothing written by a failed save
+
+
+def test_escaping_keeps_names_apart(tmp_path):
+    obj = {"a~1b": np.ones(1), "a/b": np.zeros(1), "a": {"b": np.full(1, 2.0)}}
+    assert_same(obj, roundtrip(obj, tmp_path))
