@@ -1,0 +1,91 @@
+"""Short human-readable labels: modules, shapes, numbers, op calls.
+
+Shared by the DOT drawings and the text tree so both say the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def fmt_num(x: float) -> str:
+    """A number in 3 significant digits; scientific outside [1e-3, 1e4)."""
+    if not np.isfinite(x):
+        return str(x)
+    if x == 0:
+        return "0"
+    if 1e-3 <= abs(x) < 1e4:
+        return f"{x:.3g}"
+    return f"{x:.2e}"
+
+
+def fmt_shape(shape: tuple) -> str:
+    """(4, 3), (3,), ()."""
+    return str(tuple(int(d) for d in shape))
+
+
+def _pair(k: Any) -> str:
+    """A kernel size as '3×3' (an int k means k×k)."""
+    if isinstance(k, (tuple, list)):
+        return "×".join(str(int(v)) for v in k)
+    return f"{int(k)}×{int(k)}"
+
+
+def module_label(m: Any) -> str:
+    """`Linear(2→3)`, `Conv2d(1→8, 3×3)`, `MaxPool2d(2×2)`: the module's own
+    `label()` when it has one, else built from its usual attributes."""
+    label = getattr(m, "label", None)
+    if callable(label):
+        return str(label())
+    name = type(m).__name__
+    if hasattr(m, "in_features") and hasattr(m, "out_features"):
+        return f"{name}({m.in_features}→{m.out_features})"
+    if hasattr(m, "in_channels") and hasattr(m, "out_channels"):
+        extra = f", {_pair(m.kernel_size)}" if hasattr(m, "kernel_size") else ""
+        return f"{name}({m.in_channels}→{m.out_channels}{extra})"
+    if hasattr(m, "kernel_size"):
+        return f"{name}({_pair(m.kernel_size)})"
+    if hasattr(m, "num_features"):
+        return f"{name}({m.num_features})"
+    return name
+
+
+def scope_label(entry: Any) -> str:
+    """A scope entry is a composite op's name (a str) or a Module."""
+    return entry if isinstance(entry, str) else module_label(entry)
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, (float, np.floating)):
+        return fmt_num(float(v))
+    if isinstance(v, np.ndarray):
+        return fmt_num(float(v)) if v.ndim == 0 and v.dtype.kind == "f" else str(v.tolist())
+    return str(v)
+
+
+def op_label(name: str, inputs: tuple, params: dict, max_len: int = 40) -> str:
+    """`sum(axis=1)`, `mul(·, 2)`: the op, scalar constants and non-default params.
+
+    Tensor and array inputs are drawn as edges, so they appear as `·` and only
+    when a scalar constant also needs its place shown.
+    """
+    from ..tensor import Tensor
+
+    args: list[str] = []
+    has_scalar = False
+    for a in inputs:
+        if isinstance(a, Tensor) or (isinstance(a, np.ndarray) and a.ndim > 0):
+            args.append("·")
+        else:
+            has_scalar = True
+            args.append(_fmt_value(a))
+    if not has_scalar:
+        args = []
+    for k, v in params.items():
+        if v is None or v is False:
+            continue
+        args.append(f"{k}={_fmt_value(v)}")
+    text = f"{name}({', '.join(args)})" if args else name
+    return text if len(text) <= max_len else text[: max_len - 1] + "…"

@@ -1,0 +1,245 @@
+"""draw_network: a model drawn as the paper draws it, or as a stack of blocks.
+
+A multilayer perceptron (Linear layers and elementwise activations, every
+layer at most `max_neurons` wide) is drawn neuron by neuron, as in Higham &
+Higham's figures: layers are columns, neurons are nodes showing their bias,
+and each weight W[j, k] is an edge from neuron k of one layer to neuron j of
+the next, blue when positive and red when negative, as wide as |W[j, k]| is
+large (relative to the largest weight in the network).
+
+Anything else (convolution, pooling, normalisation, too wide to draw neuron by
+neuron) is drawn as one block per layer with its output shape (when
+`input_size` is given) and its parameter count.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import graphviz
+import numpy as np
+
+from ..engine import no_grad
+from ..tensor import Tensor, get_default_dtype
+from ._labels import fmt_num, fmt_shape, module_label
+
+POSITIVE = "#2166ac"
+NEGATIVE = "#b2182b"
+
+# Layers that act elementwise on a layer's neurons (drawn as that layer's activation).
+_ELEMENTWISE = {"Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Identity", "Dropout"}
+# Functional composites that are activations when they appear between Linear layers.
+_ACTIVATION_OPS = {"sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax"}
+
+
+def _is_module(x: Any) -> bool:
+    from ..nn import Module
+
+    return isinstance(x, Module)
+
+
+def _leaf_modules(model: Any) -> list[tuple[str, Any]]:
+    """(name, module) of the modules without children, in registration order."""
+    return [(n, m) for n, m in model.named_modules() if not list(m.children())]
+
+
+def _count(m: Any) -> int:
+    return int(sum(p.size for p in m.parameters()))
+
+
+def _check_input_size(input_size: Any) -> tuple[int, ...] | None:
+    if input_size is None:
+        return None
+    ok = isinstance(input_size, (tuple, list)) and len(input_size) > 0 and all(
+        isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0 for n in input_size
+    )
+    if not ok:
+        raise ValueError(
+            f"draw_network: input_size must be a shape with the batch axis, like (1, 2) or "
+            f"(1, 1, 28, 28), got {input_size!r}"
+        )
+    return tuple(int(n) for n in input_size)
+
+
+def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, str, tuple]]:
+    """Run the model once on zeros and list its layer calls in forward order.
+
+    Returns [(module or None, label, output shape)]. A call of a
+    leaf module is one entry; an op outside any leaf module (an activation
+    written as F.sigmoid inside forward) is an entry with module None labelled by
+    its composite op or primitive name. Runs in eval mode (restored afterwards);
+    parameters and buffers are not changed.
+    """
+    from ._trace import collect, scope_key
+
+    leaves = {id(m) for _, m in _leaf_modules(model)}
+    modes = [(m, m.training) for m in model.modules()]
+    x = Tensor(np.zeros(input_size, dtype=get_default_dtype()), requires_grad=True)
+    try:
+        model.eval()
+        try:
+            out = model(x)
+        except Exception as e:
+            raise ValueError(
+                f"draw_network: the forward of {module_label(model)} failed for input_size "
+                f"{input_size}: {type(e).__name__}: {e}"
+            ) from e
+    finally:
+        for m, mode in modes:
+            m.__dict__["training"] = mode
+    if not isinstance(out, Tensor):
+        raise TypeError(f"draw_network: the forward of {module_label(model)} returned a "
+                        f"{type(out).__name__}, not a Tensor")
+    layers: list[tuple[Any, str, tuple]] = []
+    last_key = None
+    with no_grad():
+        for t in collect([out], "draw_network"):
+            node = getattr(t, "grad_fn", None)
+            if node is None:
+                continue
+            module = next((e for e in reversed(node.scope) if id(e) in leaves), None)
+            if module is not None:
+                key, label = ("m", id(module)), module_label(module)
+            else:
+                names = [e for e in node.scope if isinstance(e, str)]
+                label = names[0] if names else node.name
+                key = ("f", label, scope_key(node.scope))
+            if key == last_key:
+                layers[-1] = (layers[-1][0], layers[-1][1], t.shape)
+            else:
+                layers.append((module, label, t.shape))
+                last_key = key
+    return layers
+
+
+def draw_network(
+    model: Any,
+    input_size: Sequence[int] | None = None,
+    *,
+    max_neurons: int = 32,
+    rankdir: str | None = None,
+) -> graphviz.Digraph:
+    """The network `model` as a graphviz.Digraph.
+
+    input_size: the shape of one input batch, batch axis included, e.g. (1, 2)
+        or (1, 1, 28, 28). When given, the model is run once on zeros (eval
+        mode, restored after) to find the layers' order, their output shapes
+        and activations written as functions inside forward; otherwise the
+        leaf modules are taken in registration order (right for Sequential).
+    max_neurons: an MLP whose layers are all at most this wide is drawn neuron
+        by neuron (nodes = neurons with their bias, edges = weights: colour is
+        the sign, width the magnitude); otherwise one block per layer.
+    rankdir: "LR" (default for neuron drawings) or "TB" (default for blocks).
+    """
+    if not _is_module(model):
+        raise TypeError(f"draw_network: expected an nn.Module, got {type(model).__name__}")
+    size = _check_input_size(input_size)
+    if not isinstance(max_neurons, int) or max_neurons < 1:
+        raise ValueError(f"draw_network: max_neurons must be a positive int, got {max_neurons!r}")
+    if rankdir not in (None, "TB", "LR", "BT", "RL"):
+        raise ValueError(f"draw_network: rankdir must be TB, LR, BT or RL, got {rankdir!r}")
+    if size is not None:
+        layers = _trace_layers(model, size)
+    else:
+        layers = [(m, module_label(m), None) for _, m in _leaf_modules(model)]
+    plan = _mlp_plan(layers, max_neurons)
+    if plan is not None:
+        return _draw_neurons(model, plan, rankdir or "LR")
+    return _draw_blocks(model, layers, size, rankdir or "TB")
+
+
+def _mlp_plan(layers: list, max_neurons: int) -> list[tuple[Any, list[str]]] | None:
+    """[(Linear, [activation labels])] if the model is an MLP narrow enough to draw."""
+    from ..nn import Linear
+
+    plan: list[tuple[Any, list[str]]] = []
+    for module, label, _ in layers:
+        if isinstance(module, Linear):
+            if plan and plan[-1][0].out_features != module.in_features:
+                return None
+            if max(module.in_features, module.out_features) > max_neurons:
+                return None
+            plan.append((module, []))
+        elif (module is not None and type(module).__name__ in _ELEMENTWISE) or (
+            module is None and label in _ACTIVATION_OPS
+        ):
+            if not plan:
+                return None
+            if type(module).__name__ not in ("Identity", "Dropout"):
+                plan[-1][1].append(label)
+        else:
+            return None
+    return plan or None
+
+
+def _draw_neurons(model: Any, plan: list, rankdir: str) -> graphviz.Digraph:
+    dot = graphviz.Digraph("network")
+    dot.attr(rankdir=rankdir, splines="line", nodesep="0.25", ranksep="1.1",
+             fontname="Helvetica", fontsize="11")
+    dot.attr("node", shape="circle", fixedsize="true", width="0.6", fontname="Helvetica",
+             fontsize="9", style="filled", fillcolor="#f7f7f7")
+    dot.attr("edge", arrowhead="none")
+    weights = [np.asarray(lin.weight.data, dtype=np.float64) for lin, _ in plan]
+    wmax = max((float(np.abs(w).max()) for w in weights if w.size), default=0.0) or 1.0
+
+    def column(index: int, title: str, labels: list[str], tooltips: list[str]) -> None:
+        with dot.subgraph(name=f"cluster_layer{index}") as c:
+            c.attr(label=title, style="rounded", color="#bbbbbb", fontsize="10")
+            names = [f"n{index}_{j}" for j in range(len(labels))]
+            for n, lab, tip in zip(names, labels, tooltips):
+                c.node(n, label=lab, tooltip=tip)
+            # invisible flat edges keep neuron 1 above neuron 2 above ...
+            for a, b in zip(names, names[1:]):
+                c.edge(a, b, style="invis", constraint="false")
+
+    n_in = plan[0][0].in_features
+    column(1, "layer 1\\ninput", [f"x{k + 1}" for k in range(n_in)], [f"input {k + 1}" for k in range(n_in)])
+    for i, (lin, acts) in enumerate(plan):
+        layer = i + 2
+        bias = None if lin.bias is None else np.asarray(lin.bias.data, dtype=np.float64)
+        labels = [fmt_num(float(bias[j])) if bias is not None else "" for j in range(lin.out_features)]
+        tips = [f"neuron {j + 1}, bias {labels[j] or 'none'}" for j in range(lin.out_features)]
+        title = f"layer {layer}\\n{module_label(lin)}"
+        if acts:
+            title += "\\nσ = " + " → ".join(acts)
+        column(layer, title, labels, tips)
+        w = weights[i]
+        for j in range(w.shape[0]):
+            for k in range(w.shape[1]):
+                v = float(w[j, k])
+                dot.edge(
+                    f"n{layer - 1}_{k}", f"n{layer}_{j}",
+                    color=POSITIVE if v >= 0 else NEGATIVE,
+                    penwidth=f"{0.4 + 3.6 * abs(v) / wmax:.2f}",
+                    tooltip=f"W{layer}[{j + 1},{k + 1}] = {fmt_num(v)}",
+                )
+    dot.attr(label=f"{module_label(model)}: nodes show biases; edges show weights "
+                   f"(blue > 0, red < 0, width ∝ |w|, max |w| = {fmt_num(wmax)})",
+             labelloc="b")
+    return dot
+
+
+def _draw_blocks(model: Any, layers: list, size: tuple | None, rankdir: str) -> graphviz.Digraph:
+    dot = graphviz.Digraph("network")
+    dot.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11", nodesep="0.3", ranksep="0.35")
+    dot.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="10",
+             fillcolor="#cfe2ff")
+    dot.attr("edge", arrowsize="0.6")
+    input_label = "input" + (f"\\n{fmt_shape(size)}" if size is not None else "")
+    dot.node("input", label=input_label, fillcolor="#eeeeee", style="rounded,filled,dashed")
+    prev = "input"
+    for i, (module, label, shape) in enumerate(layers):
+        lines = [label.replace("\\", "\\\\")]
+        if shape is not None:
+            lines.append("→ " + fmt_shape(shape))
+        params = _count(module) if module is not None else 0
+        if params:
+            lines.append(f"{params:,} params")
+        fill = "#cfe2ff" if params else "#f4f4f4"
+        name = f"layer{i + 1}"
+        dot.node(name, label="\\n".join(lines), fillcolor=fill)
+        dot.edge(prev, name)
+        prev = name
+    total = _count(model)
+    dot.attr(label=f"{module_label(model)}: {len(layers)} layers, {total:,} parameters", labelloc="b")
+    return dot

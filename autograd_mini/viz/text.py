@@ -1,0 +1,91 @@
+"""to_text: the computation graph as an indented tree, for terminals and logs.
+
+The output is at the top; each line's children are the inputs it was computed
+from. One line per op (its output's shape, dtype, gradient on the same line),
+leaves and constants as the tree's tips. A vertex used by several ops is
+written out once, numbered `[#k]`, and referred to as `↑ #k` afterwards, so
+the text grows with the graph, not with the number of paths through it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ..tensor import Tensor
+from ._grads import check_errors, gradient_stats
+from ._labels import fmt_num, op_label, scope_label
+from ._trace import Vertex, check_roots, scope_key, trace
+from .graph import parse_show, tensor_lines
+
+
+def to_text(
+    *tensors: Tensor,
+    show: Iterable[str] | str = ("op", "shape"),
+    depth: int | None = None,
+    params: Any = None,
+    check: Any = None,
+) -> str:
+    """An indented text tree of the graph behind `tensors` (no graphviz needed).
+
+    Same arguments as draw_graph: `show` picks the details ("op", "shape",
+    "dtype", "value", "grad"), `depth` collapses deeper scopes into one line,
+    `params` names the leaves, `check` adds each op's finite-difference error.
+    A line notes `in <scope>` where the scope changes. Returns the text;
+    print() it.
+    """
+    where = "to_text"
+    roots = check_roots(tensors, where)
+    keys = parse_show(show, where)
+    view = trace(roots, depth=depth, params=params, tensor_nodes=False, where=where)
+    stats = gradient_stats(roots, view.shown_tensors(), where) if "grad" in keys else {}
+    errors, failed, first = check_errors(check, where) if check is not None else ({}, set(), None)
+
+    inputs: dict[Vertex, list[Vertex]] = {v: [] for v in view.vertices}
+    uses: dict[Vertex, int] = {v: 0 for v in view.vertices}
+    for a, b in view.edges:
+        inputs[b].append(a)
+        uses[a] += 1
+
+    def describe(v: Vertex) -> str:
+        checked: list[str] = []
+        if v.kind == "op":
+            head = op_label(v.node.name, v.node.inputs, v.node.params) if "op" in keys else "op"
+            err = errors.get(id(v.node))
+            if err is not None:
+                checked.append(f"err {fmt_num(err)}")
+                if id(v.node) in failed:
+                    checked.append("✗ FIRST FAILURE" if v.node is first else "✗ FAILED")
+        elif v.kind == "group":
+            head = f"[{v.name}]"
+        else:
+            head = f"{v.kind} {v.name}" if v.name else v.kind
+        details = tensor_lines(v, keys, stats)
+        if details and "shape" in keys:  # the shape reads as part of the head
+            head += (" → " if v.kind == "op" else " ") + details.pop(0)
+        return "  ".join([head] + details + checked)
+
+    lines: list[str] = []
+    numbers: dict[Vertex, int] = {}
+    for root in view.roots:
+        # (vertex, prefix for its children, connector, scope key of the parent line)
+        stack: list[tuple[Vertex, str, str, Any]] = [(root, "", "", None)]
+        while stack:
+            v, prefix, connector, parent_scope = stack.pop()
+            if v in numbers:
+                lines.append(f"{prefix}{connector}↑ #{numbers[v]}")
+                continue
+            text = describe(v)
+            if uses[v] > 1:
+                numbers[v] = len(numbers) + 1
+                text = f"[#{numbers[v]}] {text}"
+            key = scope_key(v.scope)
+            if v.kind in ("op", "group") and v.scope and key != parent_scope:
+                text += "  in " + "/".join(scope_label(e) for e in v.scope)
+            lines.append(f"{prefix}{connector}{text}")
+            child_prefix = prefix + ("" if not connector else ("│   " if connector == "├── " else "    "))
+            children = inputs[v]
+            scope_here = key if v.kind in ("op", "group") else parent_scope
+            for i in range(len(children) - 1, -1, -1):
+                last = i == len(children) - 1
+                stack.append((children[i], child_prefix, "└── " if last else "├── ", scope_here))
+    return "\n".join(lines) + "\n"

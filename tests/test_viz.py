@@ -1,0 +1,576 @@
+"""am.viz: computation graphs, gradient colouring, clusters, network diagrams, text trees.
+
+Every drawing is fed to the real `dot -Tsvg` (Graphviz must be installed: a
+missing `dot` fails these tests, it does not skip them). Structure is checked
+by parsing the DOT text: node and edge counts, labels, fill colours.
+"""
+
+import importlib.util
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd_mini as am
+from autograd_mini import nn, viz
+from autograd_mini.engine import scope
+from autograd_mini.nn import functional as F
+from autograd_mini.primitives import Primitive
+from autograd_mini.viz._grads import NONFINITE_COLOR, color_of, hue_of
+
+EXPECTED = Path(__file__).parent / "expected"
+
+# -- helpers ---------------------------------------------------------------------
+
+_NODE = re.compile(r'^\s*(\w+) \[(.*)\]\s*$')
+_EDGE = re.compile(r'^\s*(\w+) -> (\w+)(?: \[(.*)\])?\s*$')
+_ATTR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|<.*>|[^\s\]]+)')
+
+
+def attrs_of(text):
+    out = {}
+    for k, v in _ATTR.findall(text or ""):
+        out[k] = v[1:-1] if v.startswith('"') else v
+    return out
+
+
+def parse(graph):
+    """(nodes: {id: attrs}, edges: [(tail, head, attrs)]) of a graphviz graph's DOT text."""
+    nodes, edges = {}, []
+    for line in graph.source.splitlines():
+        m = _EDGE.match(line)
+        if m:
+            edges.append((m.group(1), m.group(2), attrs_of(m.group(3))))
+            continue
+        m = _NODE.match(line)
+        if m and m.group(1) not in ("graph", "node", "edge"):
+            nodes[m.group(1)] = attrs_of(m.group(2))
+    return nodes, edges
+
+
+def dot_accepts(graph):
+    """Run the real `dot -Tsvg` on the DOT text; fail (never skip) if it is missing or refuses."""
+    result = subprocess.run(
+        ["dot", "-Tsvg"], input=graph.source.encode("utf-8"), capture_output=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"<svg" in result.stdout
+    return result.stdout
+
+
+def kind(node_id):
+    return re.sub(r"\d+$", "", node_id)
+
+
+def norm_in(label):
+    m = re.search(r"‖∇‖ (\S+)", label)
+    return float(m.group(1)) if m else None
+
+
+def mlp_2232(seed=0):
+    am.manual_seed(seed)
+    return nn.Sequential(
+        nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 3), nn.Sigmoid(), nn.Linear(3, 2), nn.Sigmoid()
+    )
+
+
+def small_cnn(seed=0):
+    am.manual_seed(seed)
+    return nn.Sequential(
+        nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 3 * 3, 3)
+    )
+
+
+def deep_mlp(act, depth=8, width=6, seed=0):
+    am.manual_seed(seed)
+    layers = []
+    for _ in range(depth):
+        layers += [nn.Linear(width, width), act()]
+    return nn.Sequential(*layers, nn.Linear(width, 1))
+
+
+# -- computation graph -----------------------------------------------------------
+
+
+def test_graph_of_linear_model_counts_and_names():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Sigmoid(), nn.Linear(3, 2))
+    x = am.tensor(np.ones((4, 2)))
+    loss = model(x).sum()
+    g = viz.draw_graph(loss, params=model, show=("op", "shape", "dtype"))
+    dot_accepts(g)
+    nodes, edges = parse(g)
+    labels = {n: a.get("label", "") for n, a in nodes.items()}
+    leaves = [labels[n] for n in nodes if kind(n) == "leaf"]
+    assert sorted(lab.split("\\n")[0] for lab in leaves) == ["0.bias", "0.weight", "2.bias", "2.weight"]
+    assert any(lab.startswith("0.weight\\n(3, 2)\\nfloat64") for lab in leaves)
+    assert any(lab.startswith("2.bias\\n(2,)") for lab in leaves)
+    ops = [n for n in nodes if kind(n) == "op"]
+    tensors = [n for n in nodes if kind(n) == "tensor"]
+    assert len(ops) == len(tensors)  # one output tensor per op
+    # every op has exactly one outgoing edge, to its own output tensor
+    for op in ops:
+        assert [h for t, h, _ in edges if t == op] == ["tensor" + op[2:]]
+    # the output is double-bordered
+    roots = [n for n, a in nodes.items() if a.get("peripheries") == "2"]
+    assert len(roots) == 1 and labels[roots[0]].startswith("()")
+
+
+def test_leaves_named_after_their_module_without_params():
+    lin = nn.Linear(2, 3)
+    loss = lin(am.tensor(np.ones((1, 2)))).sum()
+    nodes, _ = parse(viz.draw_graph(loss))
+    names = sorted(a["label"].split("\\n")[0] for n, a in nodes.items() if kind(n) == "leaf")
+    assert names == ["Linear(2→3).bias", "Linear(2→3).weight"]
+
+
+def test_mapping_names_and_tensor_name():
+    w = am.tensor([1.0, 2.0], requires_grad=True)
+    v = am.tensor([3.0, 4.0], requires_grad=True)
+    v.name = "v_from_name"
+    loss = (w * v).sum()
+    nodes, _ = parse(viz.draw_graph(loss, params={"W": w}))
+    names = sorted(a["label"].split("\\n")[0] for n, a in nodes.items() if kind(n) == "leaf")
+    assert names == ["W", "v_from_name"]
+
+
+def test_scalar_constants_and_params_in_op_labels():
+    x = am.tensor(np.ones((2, 3)), requires_grad=True)
+    y = (x * 2.0).sum(axis=1)
+    nodes, _ = parse(viz.draw_graph(y))
+    ops = sorted(a["label"] for n, a in nodes.items() if kind(n) == "op")
+    assert ops == ["mul(·, 2)", "sum(axis=1)"]
+    nodes, _ = parse(viz.draw_graph(y, show=("shape",)))
+    assert all(a["shape"] == "point" for n, a in nodes.items() if kind(n) == "op")
+
+
+def test_value_display_for_small_tensors():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    nodes, _ = parse(viz.draw_graph((x * x).sum(), show=("value",)))
+    labels = [a["label"] for a in nodes.values()]
+    assert any("[1., 2.]" in lab for lab in labels)
+    assert any(lab.endswith("5.") for lab in labels)
+
+
+def test_multiple_outputs_and_shared_subgraph():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    h = am.exp(x)
+    a, b = h.sum(), (h * h).sum()
+    g = viz.draw_graph(a, b)
+    dot_accepts(g)
+    nodes, edges = parse(g)
+    assert sum(1 for a_ in nodes.values() if a_.get("peripheries") == "2") == 2
+    assert sum(1 for n in nodes if kind(n) == "op" and nodes[n]["label"] == "exp") == 1
+    # h feeds `sum` once and `mul` twice (h * h)
+    h_id = next(t for t, hd, _ in edges if nodes[t].get("label", "").startswith("(2,)")
+                and nodes[hd]["label"] == "mul")
+    assert len([1 for t, _, _ in edges if t == h_id]) == 3
+
+
+# -- clusters and collapsing ---------------------------------------------------------
+
+
+def test_cnn_depth1_is_one_node_per_layer():
+    model = small_cnn()
+    x = am.tensor(np.random.default_rng(0).standard_normal((2, 1, 8, 8)))
+    out = model(x)
+    full = viz.draw_graph(out, params=model)
+    d1 = viz.draw_graph(out, depth=1)
+    d0 = viz.draw_graph(out, depth=0)
+    for g in (full, d1, d0):
+        dot_accepts(g)
+    n_full, _ = parse(full)
+    n1, e1 = parse(d1)
+    n0, _ = parse(d0)
+    groups = [a["label"].split("\\n")[0] for n, a in n1.items() if kind(n) == "group"]
+    assert groups == [m.label() for m in model]  # in forward order
+    assert len(n1) == len(model)  # nothing else is left outside the layers
+    # the layers form a chain
+    assert len(e1) == len(model) - 1
+    assert [a["label"].split("\\n")[0] for a in n0.values()] == ["Sequential"]
+    assert not any(kind(n) == "group" for n in n_full)
+    assert len(n_full) > 4 * len(n1)
+    # the Conv2d group shows its output shape and the whole graph sits in one cluster
+    conv = next(a["label"] for a in n1.values() if a["label"].startswith("Conv2d"))
+    assert "→ (2, 4, 6, 6)" in conv
+    assert d1.source.count("subgraph cluster_") == 1
+    assert full.source.count("subgraph cluster_") >= 2 * len(model)
+
+
+def test_params_stay_inside_their_collapsed_module_but_inputs_do_not():
+    w = am.tensor(np.ones((3, 2)), requires_grad=True)  # a free leaf used inside a scope
+    lin = nn.Linear(2, 3)
+    x = am.tensor(np.ones((1, 2)))
+    with scope("block"):
+        y = lin(x) @ w
+    nodes, edges = parse(viz.draw_graph(y.sum(), depth=0))
+    kinds = sorted(kind(n) for n in nodes)
+    assert kinds == ["group", "leaf", "op", "tensor"]  # Linear's weight and bias are inside the group
+    leaf = next(n for n in nodes if kind(n) == "leaf")
+    group = next(n for n in nodes if kind(n) == "group")
+    assert (leaf, group, {}) in edges
+
+
+def test_separate_calls_of_one_scope_stay_separate():
+    x = am.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with scope("block"):
+        a = am.exp(x) * 2.0
+    with scope("block"):
+        b = am.sin(x) + 1.0
+    nodes, _ = parse(viz.draw_graph((a * b).sum(), depth=0))
+    assert sum(1 for n in nodes if kind(n) == "group") == 2
+
+
+def test_big_graph_is_walked_without_recursion():
+    assert sys.getrecursionlimit() <= 10_000
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = x
+    with scope("chain"):
+        for _ in range(50_000):  # 50,000 ops + 50,000 tensors = 100,000 drawn nodes
+            y = y * 1.0
+    loss = y.sum()
+    full = viz.draw_graph(loss, show=())
+    assert full.source.count(" [") > 100_000
+    g = viz.draw_graph(loss, depth=0, show=("op", "shape", "grad"))
+    dot_accepts(g)
+    nodes, _ = parse(g)
+    assert sorted(kind(n) for n in nodes) == ["group", "leaf", "legend_grad", "op", "tensor"]
+    assert viz.to_text(loss, depth=0) == "sum → ()\n└── [chain] → (2,)\n    └── leaf (2,)\n"
+
+
+# -- gradients on the graph -------------------------------------------------------------
+
+
+def test_grad_colour_orders_nodes_by_norm():
+    x = am.tensor(np.ones(4), requires_grad=True)
+    t1 = x * 10.0
+    t2 = t1 * 0.01
+    t3 = t2 * 1000.0
+    loss = (t3 * 0.5).sum()
+    g = viz.draw_graph(loss, show=("shape", "grad"))
+    dot_accepts(g)
+    nodes, _ = parse(g)
+    coloured = [(norm_in(a["label"]), hue_of(a["fillcolor"])) for n, a in nodes.items()
+                if kind(n) in ("tensor", "leaf")]
+    # per element: d loss/d loss = 1, then 1, 0.5, 500, 5 and 50 (for x); norms over 4 elements
+    assert sorted(n for n, _ in coloured) == pytest.approx([1.0, 1.0, 2.0, 10.0, 100.0, 1000.0], rel=1e-2)
+    by_norm = [h for _, h in sorted(coloured)]
+    assert by_norm == sorted(by_norm) and by_norm[0] == pytest.approx(0.0) and by_norm[-1] == pytest.approx(1.0)
+    # the gradient of the root itself is 1
+    root = next(a for a in nodes.values() if a.get("peripheries") == "2")
+    assert "‖∇‖ 1 [1, 1]" in root["label"]
+
+
+def test_grad_stats_match_autograd_for_intermediates():
+    rng = np.random.default_rng(3)
+    x = am.tensor(rng.standard_normal((3, 2)), requires_grad=True)
+    h = am.tanh(x * 3.0)
+    loss = (h * h).sum()
+    (gh,) = am.autograd.grad(loss, [h], retain_graph=True)
+    nodes, _ = parse(viz.draw_graph(loss, show=("shape", "grad")))
+    label = next(a["label"] for n, a in nodes.items() if kind(n) == "tensor"
+                 and norm_in(a["label"]) == pytest.approx(np.linalg.norm(gh.data), rel=2e-3))
+    lo, hi = re.search(r"\[(\S+), (\S+)\]", label).groups()
+    assert float(lo) == pytest.approx(gh.data.min(), rel=2e-3)
+    assert float(hi) == pytest.approx(gh.data.max(), rel=2e-3)
+    assert x.grad is None  # drawing does not touch .grad
+
+
+def test_grad_same_before_and_after_backward_and_released_graph_refused():
+    x = am.tensor([0.3, -1.2], requires_grad=True)
+    loss = (am.sigmoid(x) * x).sum()
+    before = viz.draw_graph(loss, show=("grad",)).source
+    loss.backward(retain_graph=True)
+    after = viz.draw_graph(loss, show=("grad",)).source
+    assert before == after
+    loss.backward()  # frees the graph
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        viz.draw_graph(loss)
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        viz.to_text(loss)
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")
+def test_infinite_gradient_is_flagged():
+    x = am.tensor([0.0, 4.0], requires_grad=True)
+    loss = am.sqrt(x).sum()  # d sqrt(x)/dx = inf at 0
+    g = viz.draw_graph(loss, show=("grad",))
+    dot_accepts(g)
+    nodes, _ = parse(g)
+    leaf = next(a for n, a in nodes.items() if kind(n) == "leaf")
+    assert "Inf!" in leaf["label"] and leaf["fillcolor"] == NONFINITE_COLOR and leaf["penwidth"] == "3"
+    assert "Inf!" in viz.to_text(loss, show="grad")
+
+
+def test_vanishing_gradients_of_deep_sigmoid_versus_relu():
+    x = am.tensor(np.random.default_rng(0).standard_normal((8, 6)))
+    first_vs_last = {}
+    for act in (nn.Sigmoid, nn.ReLU):
+        model = deep_mlp(act)
+        loss = (model(x) ** 2).mean()
+        g = viz.draw_graph(loss, params=model, show=("grad",), color_range=(1e-6, 1e1))
+        dot_accepts(g)
+        nodes, _ = parse(g)
+        w = {a["label"].split("\\n")[0]: a for n, a in nodes.items() if kind(n) == "leaf"}
+        first, last = w["0.weight"], w[f"{2 * 8}.weight"]
+        first_vs_last[act.__name__] = norm_in(first["label"]) / norm_in(last["label"])
+        assert hue_of(first["fillcolor"]) <= hue_of(last["fillcolor"])
+    # sigmoid shrinks the gradient by at least 1/4 per layer: orders of magnitude over 8 layers
+    assert first_vs_last["Sigmoid"] < 1e-3
+    assert first_vs_last["ReLU"] > 100 * first_vs_last["Sigmoid"]
+
+
+def test_shared_colour_range_and_color_of():
+    assert color_of(1e-9, -6, 1) == color_of(1e-6, -6, 1)  # clipped below
+    assert hue_of(color_of(1e-6, -6, 1)) == pytest.approx(0.0)
+    assert hue_of(color_of(10.0, -6, 1)) == pytest.approx(1.0)
+    assert color_of(0.0, -6, 1) != color_of(1e-6, -6, 1)
+    assert color_of(math.nan, -6, 1) == NONFINITE_COLOR
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match="color_range"):
+        viz.draw_graph((x * x).sum(), show="grad", color_range=(1.0, 0.1))
+
+
+def test_check_graph_report_is_drawn():
+    bad_square = Primitive("bad_square", lambda a: a * a, (lambda g, ans, a: g * a,), register=False)
+    x = am.tensor([0.5, 1.5], requires_grad=True)
+    loss = bad_square(am.exp(x)).sum()
+    report = am.check_graph(loss, raise_exception=False)
+    g = viz.draw_graph(loss, check=report)
+    dot_accepts(g)
+    nodes, _ = parse(g)
+    ops = {a["label"].split("\\n")[0]: a for n, a in nodes.items() if kind(n) == "op"}
+    assert "first failure" in ops["bad_square"]["label"] and ops["bad_square"]["penwidth"] == "3"
+    assert "penwidth" not in ops["exp"] and "first failure" not in ops["exp"]["label"]
+    assert hue_of(ops["bad_square"]["fillcolor"]) > hue_of(ops["exp"]["fillcolor"])
+    assert "legend_check" in nodes
+    text = viz.to_text(loss, check=report)
+    assert re.search(r"bad_square → \(2,\)  err \S+  ✗ FIRST FAILURE\n", text)
+    assert "FAILED" not in text
+    with pytest.raises(TypeError, match="check_graph"):
+        viz.draw_graph(loss, check={"not": "a report"})
+
+
+# -- text tree --------------------------------------------------------------------------
+
+
+def _expected_model():
+    lin = nn.Linear(2, 3)
+    lin.weight.data[...] = [[0.5, -1.0], [0.25, 0.75], [-0.5, 0.1]]
+    lin.bias.data[...] = [0.1, -0.2, 0.3]
+    x = am.tensor([[1.0, -2.0], [0.5, 0.5]])
+    return lin, (am.sigmoid(lin(x)) * 2.0).mean()
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("linear_sigmoid_tree.txt", {}),
+    ("linear_sigmoid_tree_grad.txt", {"show": ("op", "shape", "grad"), "depth": 0}),
+])
+def test_text_tree_matches_expectation(name, kwargs):
+    _, loss = _expected_model()
+    assert viz.to_text(loss, **kwargs) == (EXPECTED / name).read_text(encoding="utf-8")
+
+
+def test_text_tree_numbers_shared_nodes():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    h = am.exp(x)
+    text = viz.to_text((h * h).sum(), params={"x": x})
+    assert text == (
+        "sum → ()\n"
+        "└── mul → (2,)\n"
+        "    ├── [#1] exp → (2,)\n"
+        "    │   └── leaf x (2,)\n"
+        "    └── ↑ #1\n"
+    )
+
+
+# -- network diagrams ------------------------------------------------------------------------
+
+
+def test_network_2232_neurons_and_weights():
+    model = mlp_2232()
+    g = viz.draw_network(model)
+    dot_accepts(g)
+    nodes, edges = parse(g)
+    neurons = [n for n in nodes if n.startswith("n")]
+    weights = [(t, h, a) for t, h, a in edges if a.get("style") != "invis"]
+    assert len(neurons) == 9 and len(weights) == 16
+    assert g.source.count("subgraph cluster_layer") == 4
+    assert "σ = Sigmoid" in g.source
+    lin = model[2]
+    wmax = max(float(np.abs(m.weight.data).max()) for m in (model[0], model[2], model[4]))
+    for j in range(3):
+        assert nodes[f"n3_{j}"]["label"] == f"{lin.bias.data[j]:.3g}"
+        for k in range(2):
+            a = next(a for t, h, a in weights if (t, h) == (f"n2_{k}", f"n3_{j}"))
+            w = lin.weight.data[j, k]
+            assert a["color"] == (viz.network.POSITIVE if w >= 0 else viz.network.NEGATIVE)
+            assert float(a["penwidth"]) == pytest.approx(0.4 + 3.6 * abs(w) / wmax, abs=0.01)
+    # tracing the forward gives the same drawing
+    assert viz.draw_network(model, input_size=(1, 2)).source == g.source
+
+
+class _FunctionalNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.l1 = nn.Linear(2, 3)
+        self.l2 = nn.Linear(3, 2)
+
+    def forward(self, x):
+        return F.sigmoid(self.l2(F.tanh(self.l1(x))))
+
+
+@settings(max_examples=10, deadline=None)
+@given(widths=st.lists(st.integers(1, 6), min_size=2, max_size=5))
+def test_network_counts_for_any_mlp(widths):
+    layers = []
+    for a, b in zip(widths, widths[1:]):
+        layers += [nn.Linear(a, b), nn.Tanh()]
+    g = viz.draw_network(nn.Sequential(*layers))
+    nodes, edges = parse(g)
+    assert len([n for n in nodes if n.startswith("n")]) == sum(widths)
+    weights = [e for e in edges if e[2].get("style") != "invis"]
+    assert len(weights) == sum(a * b for a, b in zip(widths, widths[1:]))
+    assert g.source.count("σ = Tanh") == len(widths) - 1
+    dot_accepts(g)
+
+
+def test_network_finds_functional_activations_when_traced():
+    model = _FunctionalNet()
+    g = viz.draw_network(model, input_size=(1, 2))
+    dot_accepts(g)
+    assert "σ = tanh" in g.source and "σ = sigmoid" in g.source
+    nodes, edges = parse(g)
+    assert len([n for n in nodes if n.startswith("n")]) == 7
+    assert len([e for e in edges if e[2].get("style") != "invis"]) == 12
+
+
+def test_network_blocks_for_cnn_with_shapes_and_counts():
+    model = small_cnn()
+    model.train()
+    g = viz.draw_network(model, input_size=(1, 1, 8, 8))
+    dot_accepts(g)
+    assert model.training and all(m.training for m in model)
+    nodes, edges = parse(g)
+    assert len(nodes) == len(model) + 1 and len(edges) == len(model)
+    conv = nodes["layer1"]["label"]
+    assert conv == "Conv2d(1→4, 3×3)\\n→ (1, 4, 6, 6)\\n40 params"
+    assert nodes["layer5"]["label"] == "Linear(36→3)\\n→ (1, 3)\\n111 params"
+    assert nodes["input"]["label"] == "input\\n(1, 1, 8, 8)"
+    # without an input size: same blocks, no shapes
+    nodes2, _ = parse(viz.draw_network(model))
+    assert nodes2["layer1"]["label"] == "Conv2d(1→4, 3×3)\\n40 params"
+
+
+def test_wide_mlp_is_drawn_as_blocks():
+    am.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 40), nn.ReLU(), nn.Linear(40, 2))
+    nodes, _ = parse(viz.draw_network(model, max_neurons=32))
+    assert sorted(nodes) == ["input", "layer1", "layer2", "layer3"]
+    nodes, edges = parse(viz.draw_network(model, max_neurons=40))
+    assert len([n for n in nodes if n.startswith("n")]) == 44
+    assert len([e for e in edges if e[2].get("style") != "invis"]) == 160
+
+
+def test_network_leaves_batchnorm_statistics_alone():
+    am.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU())
+    before = model[1].running_mean.data.copy()
+    dot_accepts(viz.draw_network(model, input_size=(5, 3)))
+    np.testing.assert_array_equal(model[1].running_mean.data, before)
+    assert model.training
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+def test_render_files_and_jupyter(tmp_path):
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    g = viz.draw_graph((x * x).sum(), show=("op", "shape", "grad"))
+    png = viz.render(g, tmp_path / "g.png")
+    assert Path(png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = viz.render(viz.draw_network(mlp_2232()), tmp_path / "sub" / "net", format="svg")
+    assert b"<svg" in Path(svg).read_bytes()
+    assert "image/svg+xml" in g._repr_mimebundle_()
+
+
+def test_render_without_dot_says_how_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    g = viz.draw_graph((x * x).sum())
+    with pytest.raises(viz.GraphvizNotFound, match="apt-get install graphviz / brew install graphviz"):
+        viz.render(g, tmp_path / "g.svg")
+    assert "digraph" in g.source  # the DOT text needs no binary
+    assert "mul" in viz.to_text((x * x).sum())
+
+
+# -- bad input -----------------------------------------------------------------------------------
+
+
+def test_bad_input_is_refused_clearly():
+    model = mlp_2232()
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    loss = (x * x).sum()
+    with pytest.raises(TypeError, match="draw_network"):
+        viz.draw_graph(model)
+    with pytest.raises(TypeError, match="not a Tensor"):
+        viz.draw_graph(np.ones(3))
+    with pytest.raises(TypeError, match="not a Tensor"):
+        viz.to_text(loss, [loss])
+    with pytest.raises(ValueError, match="at least one"):
+        viz.draw_graph()
+    with pytest.raises(ValueError, match="unknown show key 'grads'"):
+        viz.draw_graph(loss, show=("op", "grads"))
+    with pytest.raises(ValueError, match="unknown show key"):
+        viz.to_text(loss, show="everything")
+    with pytest.raises(TypeError, match="show"):
+        viz.draw_graph(loss, show=3)
+    with pytest.raises(ValueError, match="depth"):
+        viz.draw_graph(loss, depth=-1)
+    with pytest.raises(ValueError, match="rankdir"):
+        viz.draw_graph(loss, rankdir="XY")
+    with pytest.raises(TypeError, match="params"):
+        viz.draw_graph(loss, params=[x])
+    with pytest.raises(ValueError, match="single-element"):
+        viz.draw_graph(x * x, show="grad")
+    with pytest.raises(TypeError, match="nn.Module"):
+        viz.draw_network(loss)
+    with pytest.raises(ValueError, match=r"forward of Sequential failed for input_size \(1, 5\)"):
+        viz.draw_network(model, input_size=(1, 5))
+    with pytest.raises(ValueError, match="input_size"):
+        viz.draw_network(model, input_size="2")
+    with pytest.raises(ValueError, match="max_neurons"):
+        viz.draw_network(model, max_neurons=0)
+    with pytest.raises(ValueError, match="format"):
+        viz.render(viz.draw_graph(loss), "out.xyz")
+    with pytest.raises(TypeError, match="graphviz graph"):
+        viz.render("digraph {}", "out.svg")
+
+
+# -- the gallery example ---------------------------------------------------------------------------
+
+
+def test_graph_gallery_writes_small_svgs(tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        "graph_gallery", Path(__file__).parents[1] / "examples" / "graph_gallery.py"
+    )
+    gallery = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gallery)
+    gallery.main(["--out", str(tmp_path)])
+    svgs = sorted(p.name for p in tmp_path.glob("*.svg"))
+    assert svgs == sorted([
+        "cnn_graph_depth1.svg", "cnn_graph_full.svg", "cnn_blocks.svg", "grad_sigmoid_vs_relu.svg",
+        "deep_sigmoid_graph.svg", "deep_relu_graph.svg", "network.svg",
+    ])
+    for p in tmp_path.glob("*.svg"):
+        assert b"<svg" in p.read_bytes() and p.stat().st_size < 150_000
+    assert "[Conv2d(1→4, 3×3)]" in (tmp_path / "cnn_graph_depth1.txt").read_text(encoding="utf-8")
+    # the committed README pictures exist and stay small
+    for name in ("network.svg", "grad_sigmoid_vs_relu.svg"):
+        p = Path(__file__).parents[1] / "examples" / "images" / name
+        assert b"<svg" in p.read_bytes() and p.stat().st_size < 100_000
