@@ -16,6 +16,8 @@ Tensors, so the backward pass is itself recorded and can be differentiated.
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import numpy as np
@@ -113,30 +115,25 @@ def composite(fn: Callable) -> Callable:
 
 # -- the graph ----------------------------------------------------------------
 
+node_counter = itertools.count()
+
 
 class Node:
     """One recorded primitive application (what a tensor's `grad_fn` is).
 
     inputs: the positional arguments, Tensors or constants; None once released.
     datas:  the same with Tensors replaced by their arrays (what VJPs receive).
+            Released (set to None, with inputs and out) after a backward.
     needs:  positions of the inputs that require grad (the graph's edges).
     params: keyword parameters of the primitive (axis, shape, ...).
     out:    the output ndarray (what VJPs call `ans`).
     scope:  enclosing modules / composite-op names at creation time.
+    seq:    creation number; inputs' nodes always have smaller ones.
     """
 
-    __slots__ = ("prim", "inputs", "datas", "needs", "params", "out", "scope")
+    __slots__ = ("prim", "inputs", "datas", "needs", "params", "out", "scope", "seq")
 
-    def __init__(
-        self, prim: Primitive, inputs: tuple, datas: list, needs: list, params: dict, out: np.ndarray
-    ) -> None:
-        self.prim = prim
-        self.inputs = inputs
-        self.datas = datas
-        self.needs = needs
-        self.params = params
-        self.out = out
-        self.scope = _state["scope"]
+    # Nodes are made by Primitive.apply, which fills every slot directly.
 
     @property
     def name(self) -> str:
@@ -153,9 +150,6 @@ class Node:
             return []
         return [self.inputs[i] for i in self.needs]
 
-    def release(self) -> None:
-        self.inputs = self.datas = self.out = None
-
     def __repr__(self) -> str:
         return f"<{self.prim.name}Backward>"
 
@@ -171,35 +165,31 @@ def _released_error() -> RuntimeError:
 def topological_order(roots: Iterable[Tensor]) -> list[Tensor]:
     """Non-leaf tensors reachable from `roots`, each before everything it depends on.
 
-    Iterative depth-first post-order (no recursion, so a graph of any depth
-    works). A tensor is marked when it is expanded, not when it is pushed: it
-    may be pushed twice, but it is emitted only after every input below it.
-    Raises RuntimeError if a node on the way was released by a backward.
+    A node is always created after the nodes of its inputs, so sorting the
+    reachable nodes by creation number, newest first, is a reverse
+    topological order. Finding them is an iterative walk (no recursion, so a
+    graph of any depth works). Raises RuntimeError if a node on the way was
+    released by a backward.
     """
-    order: list[Tensor] = []
-    seen: set[Tensor] = set()  # Tensors hash by identity
-    append, mark = order.append, seen.add
-    stack = [(r, False) for r in reversed(roots) if r.grad_fn is not None]
-    pop, push = stack.pop, stack.append
+    stack = [r for r in roots if r.grad_fn is not None]
+    seen = set(stack)  # Tensors hash by identity
+    pop, push, mark = stack.pop, stack.append, seen.add
     while stack:
-        t, expanded = pop()
-        if expanded:
-            append(t)
-            continue
-        if t in seen:
-            continue
-        mark(t)
-        push((t, True))
-        node = t.grad_fn
+        node = pop().grad_fn
         inputs = node.inputs
         if inputs is None:
             raise _released_error()
         for i in node.needs:
             p = inputs[i]
             if p.grad_fn is not None and p not in seen:
-                push((p, False))
-    order.reverse()
+                mark(p)
+                push(p)
+    order = list(seen)
+    order.sort(key=_creation_number, reverse=True)
     return order
+
+
+_creation_number = operator.attrgetter("grad_fn.seq")
 
 
 def _unreachable(order: list[Tensor], roots: Sequence[Tensor], targets: Sequence[Tensor]) -> list[int]:
@@ -271,7 +261,7 @@ def backward_sweep(
                 p = inputs[i]
                 grads[p] = grads[p] + gi if p in grads else gi
             if not retain_graph:
-                node.release()
+                node.inputs = node.datas = node.out = None
         # What is left in `grads` belongs to leaves.
         if wanted is not None:
             for t in wanted:

@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .engine import Node, _state
+from .engine import Node, _state, node_counter
 from .tensor import Tensor
 
 PRIMITIVES: dict[str, "Primitive"] = {}
@@ -77,30 +77,50 @@ class Primitive:
 
     def apply(self, *args: Any, **params: Any) -> Tensor:
         """Run the forward on tensors' data; record a node if grad is needed."""
-        datas = list(args)
-        needs = []
-        for i, a in enumerate(args):
-            if isinstance(a, Tensor):
-                datas[i] = a.data
-                if a.requires_grad:
-                    needs.append(i)
+        # This runs once per operation, so the common one- and two-input
+        # cases are unrolled; the loop handles the rest.
+        n = len(args)
+        if n == 2:
+            x, y = args
+            if isinstance(x, Tensor):
+                dx, rx = x.data, x.requires_grad
+            else:
+                dx, rx = x, False
+            if isinstance(y, Tensor):
+                dy, ry = y.data, y.requires_grad
+            else:
+                dy, ry = y, False
+            datas = (dx, dy)
+            needs = (0, 1) if rx and ry else (0,) if rx else (1,) if ry else ()
+        elif n == 1 and isinstance(args[0], Tensor):
+            datas = (args[0].data,)
+            needs = (0,) if args[0].requires_grad else ()
+        else:
+            datas = tuple(a.data if isinstance(a, Tensor) else a for a in args)
+            needs = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad)
         try:
             out = self.fwd(*datas, **params)
         except (ValueError, IndexError, TypeError) as e:
             raise _explain(self.name, e, datas, params) from e
         if type(out) is not np.ndarray:  # numpy returns scalars from 0-d results
             out = np.asarray(out)
-        t = _new_tensor(Tensor)
-        t.data, t.grad, t.name = out, None, None
-        if needs and self.differentiable and _state["grad_enabled"]:
+        t = _new(Tensor)
+        t.data = out
+        t.grad = t.name = None
+        if needs and _state["grad_enabled"] and self.differentiable:
             t.requires_grad = True
-            t.grad_fn = Node(self, args, datas, needs, params, out)
+            node = t.grad_fn = _new(Node)
+            node.prim, node.inputs, node.datas, node.needs = self, args, datas, needs
+            node.params, node.out, node.scope = params, out, _state["scope"]
+            node.seq = _next_seq()
         else:
-            t.requires_grad, t.grad_fn = False, None
+            t.requires_grad = False
+            t.grad_fn = None
         return t
 
 
-_new_tensor = object.__new__
+_new = object.__new__  # skips __init__: apply sets every slot itself
+_next_seq = node_counter.__next__
 
 
 class _ByPosition:
@@ -195,7 +215,16 @@ tanh = Primitive(
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    # exp of -|x| never overflows, and both branches keep full relative precision.
+    # Both forms are exact to a few ulps for any x and never overflow.
+    # exp(-logaddexp(0, -x)) takes 4 ufunc calls, the fastest for the small
+    # arrays of the paper's network; on large arrays its two transcendental
+    # functions per element lose to the 8-call form with one exp.
+    x = np.asarray(x)
+    if 0 < x.size < 2048 and x.ndim and x.dtype.kind == "f":
+        t = np.negative(x)
+        np.logaddexp(0.0, t, out=t)
+        np.negative(t, out=t)
+        return np.exp(t, out=t)
     e = np.exp(-np.abs(x))
     r = 1.0 / (1.0 + e)
     return np.where(x >= 0, r, e * r)
@@ -290,8 +319,9 @@ def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
     sa, sb = a.shape, b.shape
     if len(sb) == 1:  # (..., n, k) @ (k,) -> (..., n)
         ga = g.reshape(g.shape + (1,)) * b
-    elif len(sa) == 1:  # (k,) @ (..., k, m) -> (..., m)
-        ga = matmul(b, g.reshape(g.shape + (1,))).reshape(g.shape[:-1] + (sa[0],))
+    elif len(sa) == 1:  # (k,) @ (..., k, m) -> (..., m): ga = b g
+        ga = matmul(b, g) if len(sb) == 2 else (
+            matmul(b, g.reshape(g.shape + (1,))).reshape(g.shape[:-1] + (sa[0],)))
     else:
         ga = matmul(g, swapaxes(b))
     return unbroadcast(ga, sa)
@@ -303,8 +333,9 @@ def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
         gb = g * a
     elif len(sa) == 1:  # outer product of a with each row of g
         gb = a.reshape((sa[0], 1)) * g.reshape(g.shape[:-1] + (1, sb[-1]))
-    elif len(sb) == 1:
-        gb = matmul(swapaxes(a), g.reshape(g.shape + (1,))).reshape(sa[:-2] + (sb[0],))
+    elif len(sb) == 1:  # (..., n, k) @ (k,) -> (..., n): gb = g a
+        gb = matmul(g, a) if len(sa) == 2 else (
+            matmul(g.reshape(g.shape[:-1] + (1, sa[-2])), a).reshape(g.shape[:-1] + (sb[0],)))
     else:
         gb = matmul(swapaxes(a), g)
     return unbroadcast(gb, sb)

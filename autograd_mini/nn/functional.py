@@ -20,6 +20,7 @@ from .. import engine
 from .. import functions as fn
 from .. import primitives as P
 from ..creation import generator
+from ..engine import composite
 from ..functions import as_tensor
 from ..tensor import Tensor
 
@@ -94,22 +95,26 @@ def _same_shape(a: Tensor, b: Tensor, where: str, names: str = "input and target
 # -- linear layers ------------------------------------------------------------------
 
 
+@composite
 def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
-    """x W^T + b: x (..., in), weight (out, in), bias (out,) -> (..., out)."""
-    with engine.scope("linear"):
-        x, weight = as_tensor(x), as_tensor(weight)
-        if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:
-            raise ValueError(
-                f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
-                "(expected input (..., in) and weight (out, in))"
-            )
-        out = x @ weight.T
-        if bias is not None:
-            bias = as_tensor(bias)
-            if bias.shape != (weight.shape[0],):
-                raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
-            out = out + bias
-        return out
+    """x W^T + b: x (..., in), weight (out, in), bias (out,) -> (..., out).
+
+    A single sample x (in,) is computed as W x + b, the paper's sigma(W a + b)
+    form, which records no transpose.
+    """
+    x, weight = as_tensor(x), as_tensor(weight)
+    if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
+            "(expected input (..., in) and weight (out, in))"
+        )
+    out = weight @ x if x.ndim == 1 else x @ weight.T
+    if bias is not None:
+        bias = as_tensor(bias)
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+        out = out + bias
+    return out
 
 
 def _conv_padding(
@@ -311,10 +316,7 @@ def avg_pool2d(
 # -- activations --------------------------------------------------------------------
 
 
-def relu(x: Any) -> Tensor:
-    """max(x, 0), with gradient 0 at 0 (as PyTorch)."""
-    with engine.scope("relu"):
-        return fn.relu(x)
+relu = fn.relu
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
@@ -324,16 +326,8 @@ def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
         return P.where.apply(x.data > 0, x, x * negative_slope)
 
 
-def sigmoid(x: Any) -> Tensor:
-    """1 / (1 + e**-x), stable for any x."""
-    with engine.scope("sigmoid"):
-        return fn.sigmoid(x)
-
-
-def tanh(x: Any) -> Tensor:
-    """Hyperbolic tangent."""
-    with engine.scope("tanh"):
-        return fn.tanh(x)
+sigmoid = fn.sigmoid
+tanh = fn.tanh
 
 
 def softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
