@@ -171,7 +171,10 @@ def topological_order(roots: Iterable[Tensor]) -> list[Tensor]:
     graph of any depth works). Raises RuntimeError if a node on the way was
     released by a backward.
     """
-    stack = [r for r in roots if r.grad_fn is not None]
+    stack = []
+    for r in roots:
+        if r.grad_fn is not None:
+            stack.append(r)
     seen = set(stack)  # Tensors hash by identity
     pop, push, mark = stack.pop, stack.append, seen.add
     while stack:
@@ -238,7 +241,7 @@ def backward_sweep(
     wanted = dict.fromkeys(targets) if targets is not None else None
     prev_mode = _state["grad_enabled"]
     _state["grad_enabled"] = create_graph
-    pop = grads.pop
+    pop, get = grads.pop, grads.get
     try:
         for t in order:
             g = pop(t, None)
@@ -259,7 +262,8 @@ def backward_sweep(
             for i in node.needs:
                 gi = vjps[i](g, ans, *args, **params)
                 p = inputs[i]
-                grads[p] = grads[p] + gi if p in grads else gi
+                have = get(p)
+                grads[p] = gi if have is None else have + gi
             if not retain_graph:
                 node.inputs = node.datas = node.out = None
         # What is left in `grads` belongs to leaves.
@@ -269,7 +273,9 @@ def backward_sweep(
                     wanted[t] = grads.get(t)
             return [wanted[t] for t in targets]
         # Never hand a caller's seed array to a leaf as its .grad.
-        handed = {id(g if not isinstance(g, Tensor) else g.data) for g in root_grads}
+        handed = set()
+        for g in root_grads:
+            handed.add(id(g.data if isinstance(g, Tensor) else g))
         for leaf, g in grads.items():
             if leaf.grad_fn is None and leaf.requires_grad:
                 _accumulate(leaf, g, handed)
@@ -282,10 +288,15 @@ def _accumulate(leaf: Tensor, g: Any, handed: set[int]) -> None:
     """leaf.grad += g. Each leaf gets an array of its own (VJPs may pass one
     gradient array, or views of it, to several inputs), writable, of its dtype."""
     if not isinstance(g, Tensor):
+        # An array with no base owns its memory (so it is writable: read-only
+        # ones here are broadcast views, which have a base).
         if (type(g) is not np.ndarray or g.base is not None or id(g) in handed
-                or g.dtype != leaf.data.dtype or not g.flags.writeable):
+                or g.dtype != leaf.data.dtype):
             g = np.array(g, dtype=leaf.data.dtype)
         handed.add(id(g))
+        if leaf.grad is None:
+            leaf.grad = Tensor._wrap(g)
+            return
         g = Tensor._wrap(g)
     elif g.dtype != leaf.dtype:
         g = g.astype(leaf.dtype)
