@@ -1,0 +1,167 @@
+"""Tests of the large-array fast paths in the primitive table (used by CNN training):
+max over a small window of axes (forward and VJP), where with a plain zero
+(bitwise select), fold of non-overlapping windows (assignment), constant pad.
+
+Each path must give exactly what the general numpy formulation gives. The
+size threshold `primitives._BIG` is lowered so gradient checks can run the
+fast paths on small float64 arrays.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd_mini as am
+from autograd_mini import primitives as P
+from autograd_mini.nn import functional as F
+
+SETTINGS = settings(max_examples=15, deadline=None)
+
+
+def rand(*shape: int, seed: int = 0, dtype=np.float64) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal shape, dtype and values, NaN where NaN, and the same sign of zero."""
+    return (a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+            and bool((np.signbit(a) == np.signbit(b)).all()))
+
+
+@pytest.fixture
+def small_threshold(monkeypatch):
+    monkeypatch.setattr(P, "_BIG", 1)
+
+
+# -- max over a window of axes --------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("axis,keepdims", [((4, 5), False), ((2, 4), True), (-1, False), ((3, 4), False)])
+def test_window_max_forward_equals_reduce(dtype, axis, keepdims):
+    x = rand(16, 8, 6, 5, 2, 3, seed=1, dtype=dtype)
+    x[0, 0, 0, 0, 1, 2] = np.nan
+    assert P._window_axes(x.shape, axis) is not None  # the fast path is taken
+    got = P.max(x, axis=axis, keepdims=keepdims)
+    assert same_bits(got, np.maximum.reduce(x, axis=axis, keepdims=keepdims))
+
+
+def test_window_max_leaves_big_windows_and_bad_axes_to_numpy():
+    x = rand(64, 32, 20)
+    assert P._window_axes(x.shape, (1, 2)) is None  # 640 entries per result
+    assert P._window_axes(x.shape, (1, 1)) is None
+    assert P._window_axes(x.shape, (0, 1, 2)) is None
+    with pytest.raises(ValueError):
+        P.max(x, axis=(2, 2))
+    with pytest.raises(ValueError):
+        P.max(x, axis=5)
+
+
+@pytest.mark.usefixtures("small_threshold")
+@pytest.mark.parametrize("axis,keepdims", [((1, 3), False), ((2, 3), True), (1, False)])
+def test_window_max_vjp_first_and_second_order(axis, keepdims):
+    x = rand(3, 2, 4, 3, seed=2)
+    f = lambda t: (t.max(axis=axis, keepdims=keepdims) ** 2).sum()  # noqa: E731
+    assert am.gradcheck(f, (x,))
+    assert am.gradgradcheck(f, (x,))
+
+
+@pytest.mark.usefixtures("small_threshold")
+def test_window_max_vjp_shares_ties_equally():
+    # Integer-valued data has many ties; the fast VJP must match the general one.
+    x = np.random.default_rng(3).integers(0, 3, (4, 3, 2, 5, 2)).astype(np.float64)
+    g = rand(4, 3, 5, seed=4)
+    ans = np.maximum.reduce(x, axis=(2, 4), keepdims=True)
+    winners = x == ans
+    expected = g[:, :, None, :, None] / winners.sum(axis=(2, 4), keepdims=True) * winners
+    got = P._max_vjp(g, ans.reshape(g.shape), x, axis=(2, 4))
+    np.testing.assert_allclose(got, expected, rtol=1e-15)
+    assert (winners.sum(axis=(2, 4)) > 1).any()  # the data really has ties
+
+
+@pytest.mark.usefixtures("small_threshold")
+def test_max_pool_through_the_fast_paths_matches_the_general_gradient(monkeypatch):
+    x = rand(2, 3, 6, 6, seed=5)
+    fast = am.tensor(x, requires_grad=True)
+    (F.max_pool2d(fast, 2) ** 2).sum().backward()
+    monkeypatch.setattr(P, "_BIG", 1 << 60)
+    slow = am.tensor(x, requires_grad=True)
+    (F.max_pool2d(slow, 2) ** 2).sum().backward()
+    np.testing.assert_allclose(fast.grad.data, slow.grad.data, rtol=1e-15)
+
+
+def test_window_max_keeps_float32():
+    x = am.tensor(rand(64, 8, 14, 14, dtype=np.float32), requires_grad=True)
+    out = F.max_pool2d(x, 2)
+    out.sum().backward()
+    assert out.dtype == x.grad.dtype == np.float32
+
+
+# -- where with a plain zero ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_where_with_zero_is_bitwise_np_where(dtype):
+    x = rand(130, 140, seed=6, dtype=dtype)
+    x[0, :4] = [np.inf, -np.inf, np.nan, -0.0]
+    c = np.random.default_rng(7).random(x.shape) > 0.5
+    c[0, :4] = [False, False, False, True]
+    for a, b in ((x, 0.0), (0, x), (x, 0)):
+        assert same_bits(P.where(c, a, b), np.where(c, a, b))
+    assert same_bits(P.where(c.T, x.T, 0.0), np.where(c.T, x.T, 0.0))  # strided views
+    # Other cases go to np.where unchanged: -0.0, non-zero scalars, broadcasting, ints.
+    ints = np.arange(x.size).reshape(x.shape)
+    for a, b in ((x, -0.0), (x, 1.0), (x[:1], 0.0), (ints, 0)):
+        assert same_bits(P.where(c, a, b), np.where(c, a, b))
+
+
+@pytest.mark.usefixtures("small_threshold")
+def test_relu_through_the_bitwise_select_first_and_second_order():
+    x = rand(4, 5, seed=8)
+    assert am.gradcheck(lambda t: (F.relu(t) ** 3).sum(), (x,))
+    assert am.gradgradcheck(lambda t: (F.relu(t) ** 3).sum(), (x,))
+
+
+# -- fold of non-overlapping windows, constant pad --------------------------------------
+
+
+def naive_fold(u, size, kernel, stride, dilation):
+    """Add every window entry back to its position, one element at a time."""
+    out = np.zeros(u.shape[:-4] + tuple(size), dtype=u.dtype)
+    OH, OW = u.shape[-4:-2]
+    for i, j, a, b in itertools.product(range(OH), range(OW), range(kernel[0]), range(kernel[1])):
+        out[..., i * stride[0] + a * dilation[0], j * stride[1] + b * dilation[1]] += u[..., i, j, a, b]
+    return out
+
+
+@given(
+    st.tuples(st.integers(1, 3), st.integers(1, 3)),  # kernel
+    st.tuples(st.integers(0, 2), st.integers(0, 2)),  # stride beyond the window span
+    st.tuples(st.integers(1, 2), st.integers(1, 2)),  # dilation
+    st.tuples(st.integers(0, 3), st.integers(0, 3)),  # extra rows/columns
+    st.integers(0, 2**32 - 1),
+)
+@SETTINGS
+def test_fold_of_disjoint_windows_matches_adding(kernel, extra_stride, dilation, extra, seed):
+    spans = [(k - 1) * d + 1 for k, d in zip(kernel, dilation)]
+    stride = tuple(s + e for s, e in zip(spans, extra_stride))
+    size = tuple(2 * s + sp + e for s, sp, e in zip(stride, spans, extra))
+    x = rand(2, *size, seed=seed)
+    u = P.unfold(x, kernel_size=kernel, stride=stride, dilation=dilation).copy()
+    np.testing.assert_array_equal(P.fold(u, size=size, kernel_size=kernel, stride=stride, dilation=dilation),
+                                  naive_fold(u, size, kernel, stride, dilation))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize("widths,value", [(((0, 0), (1, 2)), 0.0), (((2, 0), (0, 3)), -np.inf), (((1, 1),), 5)])
+def test_pad_equals_np_pad(dtype, widths, value):
+    x = (rand(3, 4) * 10).astype(dtype) if len(widths) == 2 else (rand(4) * 10).astype(dtype)
+    if dtype == np.int64 and value == -np.inf:
+        value = -7
+    got = P.pad(x, pad_width=widths, value=value)
+    assert same_bits(got, np.pad(x, widths, constant_values=value))
