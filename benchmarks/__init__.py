@@ -1,0 +1,1 @@
+"""Benchmarks for autograd_mini: timing harness and hand-written reference implementations."""
