@@ -38,8 +38,11 @@ def _reduced_count(op: str, shape: tuple, axis: Any) -> int:
 
 
 def _negated(y: Any) -> Any:
-    """-y, keeping Python numbers as Python numbers (weak scalars keep float32)."""
-    if isinstance(y, (Tensor, int, float)):
+    """-y: recorded for a tensor that requires grad, a plain value otherwise
+    (Python numbers stay Python numbers, so float32 is not upcast)."""
+    if isinstance(y, Tensor):
+        return -y if y.requires_grad else P.neg(y.data)
+    if isinstance(y, (int, float)):
         return -y
     return P.neg(np.asarray(y))
 
