@@ -27,11 +27,13 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _extras import require  # noqa: E402
 
 import autograd_mini as am  # noqa: E402
 from autograd_mini import nn  # noqa: E402
@@ -41,19 +43,6 @@ DEFAULT_SEED = 1
 DEFAULT_EPOCHS = 20
 BATCH_SIZE = 16
 LEARNING_RATE = 3e-3
-
-EXTRAS_HINT = 'this example needs {name}, which is in the "examples" extra: pip install -e ".[examples]"'
-
-
-def require(name: str) -> ModuleType:
-    """Import an optional dependency, or exit with the command that installs it."""
-    import importlib
-
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        raise SystemExit(EXTRAS_HINT.format(name=name)) from None
-
 
 def build_model(seed: int = DEFAULT_SEED) -> nn.Sequential:
     """conv -> ReLU -> pool -> conv -> ReLU -> pool -> linear: (N, 1, 8, 8) -> (N, 10) scores."""

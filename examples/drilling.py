@@ -44,12 +44,14 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Callable
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _extras import require  # noqa: E402
 
 import autograd_mini as am  # noqa: E402
 from autograd_mini import nn  # noqa: E402
@@ -61,19 +63,6 @@ DEFAULT_STEPS = 1_000_000
 LEARNING_RATE = 0.05
 INIT_STD = 0.5
 RECORD_EVERY = 10_000
-
-EXTRAS_HINT = 'this example needs {name}, which is in the "examples" extra: pip install -e ".[examples]"'
-
-
-def require(name: str) -> ModuleType:
-    """Import an optional dependency, or exit with the command that installs it."""
-    import importlib
-
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        raise SystemExit(EXTRAS_HINT.format(name=name)) from None
-
 
 def build_network(seed: int = DEFAULT_SEED) -> nn.Sequential:
     """The paper's 2-2-3-2 network, every weight and bias drawn from 0.5 * N(0, 1).
