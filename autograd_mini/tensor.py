@@ -55,6 +55,20 @@ def _check_grad_dtype(dtype: np.dtype, where: str) -> None:
         )
 
 
+_ONES: dict[tuple, np.ndarray] = {}
+
+
+def _ones(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """A read-only array of ones, made once per (shape, dtype): the seed of
+    backward() on a single-element tensor, created on every training step."""
+    key = (shape, dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        ones = _ONES[key] = np.ones(shape, dtype)
+        ones.flags.writeable = False
+    return ones
+
+
 def _index(index: Any) -> Any:
     """Turn Tensors and lists inside an index into ndarrays (numpy indexing rules)."""
     if isinstance(index, tuple):
@@ -170,7 +184,7 @@ class Tensor:
                     f"backward: gradient can be omitted only for a single-element output, "
                     f"got shape {self.shape}; pass gradient= of that shape"
                 )
-            gradient = np.ones(self.shape, dtype=self.dtype)
+            gradient = _ones(self.shape, self.dtype)
         else:
             gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=self.dtype)
             if gradient.shape != self.shape:
