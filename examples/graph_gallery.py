@@ -2,7 +2,7 @@
 
     python examples/graph_gallery.py                # writes SVGs into out/
     python examples/graph_gallery.py --out pics     # ... or elsewhere
-    python examples/graph_gallery.py --readme       # also the pictures in examples/images/
+    python examples/graph_gallery.py --readme       # also the README picture in examples/images/
 
 For a small CNN on random 8x8 images: its computation graph at depth 1 (one
 node per layer) and fully expanded, both coloured by gradient norm, its text
@@ -109,7 +109,8 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(args.out)
     written = cnn_pictures(out) + [sigmoid_vs_relu(out)] + deep_graphs(out) + [network_2232(out)]
     if args.readme:
-        written += [network_2232(IMAGES), sigmoid_vs_relu(IMAGES)]
+        # (the README's network picture is the trained one, from drilling.py)
+        written.append(sigmoid_vs_relu(IMAGES))
     for path in written:
         print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)")
 
