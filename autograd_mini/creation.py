@@ -75,7 +75,7 @@ def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
            requires_grad: bool = False) -> Tensor:
     """Evenly spaced values in [start, stop), as numpy.arange (ints stay ints)."""
-    arr = np.arange(start, stop, step) if stop is not None else np.arange(start)
+    arr = np.arange(start, stop, step)
     if dtype is not None:
         arr = arr.astype(dtype)
     elif arr.dtype.kind == "f":

@@ -206,6 +206,10 @@ pow = Primitive(
 )
 exp = Primitive("exp", np.exp, (lambda g, ans, x: g * ans,), uses_ans=True, doc="e ** x")
 log = Primitive("log", np.log, (lambda g, ans, x: g / x,), doc="natural logarithm")
+log1p = Primitive(
+    "log1p", np.log1p, (lambda g, ans, x: g / (1.0 + x),),
+    doc="log(1 + x), exact for tiny x (where log(1 + x) rounds 1 + x): softplus and BCE need it.",
+)
 sin = Primitive("sin", np.sin, (lambda g, ans, x: g * cos(x),), doc="sine")
 cos = Primitive("cos", np.cos, (lambda g, ans, x: -(g * sin(x)),), doc="cosine")
 tanh = Primitive(
@@ -555,7 +559,7 @@ astype = Primitive(
 # -- sliding windows (convolution and pooling are built on these) -------------------
 
 
-def _window_index(k: int, stride: tuple, dilation: tuple) -> tuple:
+def _window_index(stride: tuple, dilation: tuple) -> tuple:
     return (Ellipsis,) + tuple(slice(None, None, s) for s in stride) + tuple(
         slice(None, None, d) for d in dilation
     )
@@ -565,7 +569,7 @@ def _unfold(x: np.ndarray, kernel_size: tuple, stride: tuple, dilation: tuple) -
     k = len(kernel_size)
     span = tuple((n - 1) * d + 1 for n, d in zip(kernel_size, dilation))
     view = sliding_window_view(x, span, axis=tuple(range(-k, 0)))
-    return view[_window_index(k, stride, dilation)]
+    return view[_window_index(stride, dilation)]
 
 
 def _fold(

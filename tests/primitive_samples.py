@@ -417,6 +417,7 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "pow": _pow(),
     "exp": _unary(np.exp, -2, 2),
     "log": _unary(np.log, 0.2, 3),
+    "log1p": _unary(np.log1p, -0.8, 3),
     "sin": _unary(np.sin, -3, 3),
     "cos": _unary(np.cos, -3, 3),
     "tanh": _unary(np.tanh, -3, 3),

@@ -525,3 +525,30 @@ def test_batch_norm_errors_leave_running_stats_untouched():
         F.batch_norm(rand(1, 3), rm, rv, training=True)
     np.testing.assert_array_equal(rm, 0.0)
     np.testing.assert_array_equal(rv, 1.0)
+
+
+# -- regressions found in review ---------------------------------------------------------
+
+
+def test_cross_entropy_with_an_impossible_class_is_finite() -> None:
+    """A logit of -inf for another class: loss logsumexp - x_target, not NaN (0 * -inf)."""
+    logits = am.tensor([[0.0, -np.inf, 1.0]], requires_grad=True)
+    loss = F.cross_entropy(logits, np.array([0]))
+    assert loss.item() == pytest.approx(np.log(1.0 + np.e))
+    loss.backward()
+    expected = np.array([[1.0 / (1.0 + np.e) - 1.0, 0.0, np.e / (1.0 + np.e)]])
+    np.testing.assert_allclose(logits.grad.data, expected, rtol=1e-12)
+
+
+def test_bce_with_logits_keeps_tiny_losses() -> None:
+    """log1p(exp(-|x|)): at x = 40, y = 1 the loss is e**-40, not 0."""
+    loss = F.binary_cross_entropy_with_logits(am.tensor([40.0]), am.tensor([1.0]), reduction="sum")
+    assert loss.item() == pytest.approx(np.exp(-40.0), rel=1e-12)
+
+
+def test_pool_size_check_uses_per_axis_padding() -> None:
+    """padding=(1, 0) pads rows only: a (1, 4) image fits a 3x3 window, a (5, 2) one does not."""
+    out = F.max_pool2d(am.tensor(np.arange(4.0).reshape(1, 1, 1, 4)), 3, 1, (1, 0))
+    np.testing.assert_array_equal(out.data, [[[[2.0, 3.0]]]])
+    with pytest.raises(ValueError, match="max_pool2d: input of shape"):
+        F.max_pool2d(am.tensor(np.zeros((1, 1, 5, 2))), 3, 1, (1, 0))

@@ -543,3 +543,8 @@ def test_methods_match_numpy():
     np.testing.assert_allclose(t.log_softmax(axis=0).data,
                                a - np.log(np.exp(a).sum(0, keepdims=True)))
     np.testing.assert_allclose(t.logsumexp(axis=1).data, np.log(np.exp(a).sum(1)))
+
+
+def test_arange_step_without_stop() -> None:
+    np.testing.assert_array_equal(am.arange(5, step=2).data, np.arange(5, step=2))
+    assert am.arange(3.0).dtype == np.float64

@@ -239,7 +239,7 @@ def _pool_args(
         raise ValueError(
             f"{where}: padding {pad} must be at most half the kernel size {kernel}"
         )
-    _check_fits(where, x.shape, (pad, pad), kernel, dilation_)
+    _check_fits(where, x.shape, ((pad[0],) * 2, (pad[1],) * 2), kernel, dilation_)
     return x, unbatched, kernel, stride_, pad, dilation_
 
 
@@ -506,11 +506,12 @@ def nll_loss(log_probs: Any, target: Any, reduction: str = "mean") -> Tensor:
         _check_reduction(reduction, "nll_loss")
         log_probs = as_tensor(log_probs)
         t = _class_targets(log_probs, target, "nll_loss")
-        # A one-hot mask picks the labelled entries: one multiply and a sum, whose
-        # backward is a broadcast, not a scatter.
+        # A one-hot mask selects the labelled entries (a select, not a multiply:
+        # 0 * -inf would be NaN for a class with probability 0), then a sum,
+        # whose backward is a broadcast, not a scatter.
         classes = np.arange(log_probs.shape[1]).reshape((1, -1) + (1,) * (log_probs.ndim - 2))
-        onehot = (np.expand_dims(t, 1) == classes).astype(log_probs.dtype)
-        return _reduce(-(log_probs * onehot).sum(axis=1), reduction)
+        onehot = np.expand_dims(t, 1) == classes
+        return _reduce(-P.where.apply(onehot, log_probs, 0.0).sum(axis=1), reduction)
 
 
 def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
@@ -554,14 +555,16 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
 def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """binary_cross_entropy(sigmoid(x), y) computed stably from the logits x:
 
-        max(x, 0) - x y + log(1 + exp(-|x|)),
+        max(x, 0) - x y + log1p(exp(-|x|)),
 
-    exact and finite for any x (exp never overflows). The `maximum` primitive
-    splits its gradient at x = 0, giving the correct sigmoid(0) - y there.
+    finite for any x (exp never overflows) and accurate where the loss is
+    tiny (log1p keeps e**-40 where log(1 + e**-40) rounds to 0). The
+    `maximum` primitive splits its gradient at x = 0, giving the correct
+    sigmoid(0) - y there. x and y have the same shape.
     """
     with engine.scope("binary_cross_entropy_with_logits"):
         _check_reduction(reduction, "binary_cross_entropy_with_logits")
         x, y = as_tensor(input), as_tensor(target)
         _same_shape(x, y, "binary_cross_entropy_with_logits")
-        loss = fn.maximum(x, 0.0) - x * y + (1.0 + (-x.abs()).exp()).log()
+        loss = fn.maximum(x, 0.0) - x * y + P.log1p.apply((-x.abs()).exp())
         return _reduce(loss, reduction)
