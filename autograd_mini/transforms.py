@@ -89,6 +89,11 @@ def value_and_grad(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -
     f must return a single-element tensor. The gradient has the shape of its
     argument; with a tuple `argnums` it is a tuple of gradients.
     """
+    return _value_and_grad(f, argnums, "value_and_grad")
+
+
+def _value_and_grad(f: Callable[..., Tensor], argnums: int | Sequence[int], who: str) -> Callable:
+    """value_and_grad, with `who` naming the transform in error messages."""
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> tuple[Tensor, Any]:
@@ -98,7 +103,7 @@ def value_and_grad(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -
         for n in nums:
             args[n] = _leaf(args[n])
             xs.append(args[n])
-        out = _scalar_output(f(*args, **kwargs), "grad")
+        out = _scalar_output(f(*args, **kwargs), who)
         nested = _nested(out, xs)
         gs = _grad_of(out, xs, nested)
         value = out if nested else out.detach()
@@ -109,7 +114,7 @@ def value_and_grad(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -
 
 def grad(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -> Callable:
     """The gradient function of a scalar-valued `f` (see `value_and_grad`)."""
-    vg = value_and_grad(f, argnums)
+    vg = _value_and_grad(f, argnums, "grad")
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -178,17 +183,18 @@ def jvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
     if not isinstance(out, Tensor):
         raise TypeError(f"jvp: the function must return a Tensor, got {type(out).__name__}")
     nested = _nested(out, [x])
+    value = out if nested else out.detach()
     if not out.requires_grad:
-        return out, Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
+        return value, Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
     u = Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
     u.requires_grad = True
     (jt_u,) = autograd.grad(out, [x], grad_outputs=u, create_graph=True, allow_unused=True)
     if jt_u is None or not jt_u.requires_grad:
-        return out, Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
+        return value, Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
     (jv,) = autograd.grad(jt_u, [u], grad_outputs=v, create_graph=nested, allow_unused=True)
     if jv is None:
         jv = Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
-    return (out if nested else out.detach()), jv
+    return value, jv
 
 
 def _as_like(v: Any, x: Tensor, who: str) -> Tensor:

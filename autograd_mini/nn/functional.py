@@ -162,10 +162,11 @@ def conv2d(
     OH = (H + pad_top + pad_bottom - d*(kh-1) - 1) // s + 1 (OW alike).
     padding: int, (ph, pw), 'valid' (none) or 'same' (stride 1; output H x W).
 
-    Computed image by image in NCHW (im2col): the windows of each image are
-    gathered once into a (C/groups*kh*kw, OH*OW) matrix per group, and the
-    kernel, as its plain (O/groups, C/groups*kh*kw) reshape, multiplies them
-    in one batched matrix product that lands directly in (N, O, OH*OW). Rows
+    Computed in NCHW (im2col): the windows of every image are gathered once
+    into a (C/groups*kh*kw, OH*OW) matrix per image and group, and the
+    kernel, as its plain (O/groups, C/groups*kh*kw) reshape, multiplies all
+    of them in one batched matrix product that lands directly in
+    (N, O, OH*OW). Rows
     of the gathered matrix are whole output rows, so the gather, its adjoint
     (fold) and every later elementwise op run over contiguous memory. (A
     channels-last layout was measured slower: its gather copies runs of only
