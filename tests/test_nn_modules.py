@@ -798,10 +798,10 @@ def test_conv2d_wrong_channels_names_the_layer_and_shape():
 def test_input_smaller_than_kernel_names_the_layer_and_shapes():
     with pytest.raises(ValueError, match=re.escape("Conv2d(3→8, 3×3): input of shape (2, 3, 2, 5)")) as info:
         nn.Conv2d(3, 8, 3)(am.zeros(2, 3, 2, 5))
-    assert "smaller than the kernel window 3×3" in str(info.value)
+    assert "smaller than the kernel (3, 3)" in str(info.value)
     with pytest.raises(ValueError, match=re.escape("Conv2d(1→1, 2×2): input of shape (1, 1, 3, 3)")) as info:
         nn.Conv2d(1, 1, 2, dilation=3)(am.zeros(1, 1, 3, 3))
-    assert "window 4×4" in str(info.value)
+    assert "spans (4, 4)" in str(info.value)
     nn.Conv2d(1, 1, 3, padding=1)(am.zeros(1, 1, 1, 1))  # padding makes it fit
     with pytest.raises(ValueError, match=re.escape("MaxPool2d(3×3): input of shape (1, 2, 2, 2)")):
         nn.MaxPool2d(3)(am.zeros(1, 2, 2, 2))
@@ -827,13 +827,12 @@ def test_batchnorm_wrong_shape():
     "make, message",
     [
         (lambda: nn.Conv2d(3, 8, 3, groups=2), "groups=2 must be >= 1 and divide in_channels=3"),
-        (lambda: nn.Conv2d(2, 4, 0), "kernel_size, stride and dilation must be positive"),
-        (lambda: nn.Conv2d(2, 4, (3, 3, 3)), "kernel_size must be an int or a pair of ints"),
+        (lambda: nn.Conv2d(2, 4, 0), "kernel_size must be at least 1"),
         (lambda: nn.Conv2d(2, 4, 3, padding="full"), "padding must be an int, a pair, 'valid' or 'same'"),
         (lambda: nn.Conv2d(2, 4, 3, stride=2, padding="same"), "padding='same' needs stride 1"),
-        (lambda: nn.Conv2d(2, 4, 3, padding=-1), "padding must be non-negative"),
+        (lambda: nn.Conv2d(2, 4, 3, padding=-1), "padding must be at least 0"),
         (lambda: nn.MaxPool2d(2, padding=2), "padding must be between 0 and half the kernel size"),
-        (lambda: nn.AvgPool2d(2, stride=0), "kernel_size and stride must be positive"),
+        (lambda: nn.AvgPool2d(2, stride=0), "stride must be at least 1"),
         (lambda: nn.Dropout(1.5), r"p must be in \[0, 1\)"),
         (lambda: nn.BatchNorm1d(0), "num_features must be positive"),
         (lambda: nn.BatchNorm1d(3, momentum=2.0), "momentum must be in"),
@@ -843,6 +842,11 @@ def test_batchnorm_wrong_shape():
 def test_bad_constructor_arguments(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_kernel_size_of_the_wrong_form_is_a_type_error():
+    with pytest.raises(TypeError, match=re.escape("Conv2d(2→4): kernel_size must be an int or a pair of ints")):
+        nn.Conv2d(2, 4, (3, 3, 3))
 
 
 def test_flatten_and_softmax_bad_dims():

@@ -127,7 +127,7 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
 
 
 def _conv_padding(
-    padding: Any, kernel: tuple, dilation: tuple, stride: tuple
+    padding: Any, kernel: tuple, dilation: tuple, stride: tuple, where: str = "conv2d"
 ) -> tuple[tuple[int, int], tuple[int, int]]:
     """((top, bottom), (left, right)) from an int, a pair, 'valid' or 'same'."""
     if isinstance(padding, str):
@@ -135,12 +135,12 @@ def _conv_padding(
             return (0, 0), (0, 0)
         if padding == "same":
             if stride != (1, 1):
-                raise ValueError(f"conv2d: padding='same' needs stride 1, got stride {stride}")
+                raise ValueError(f"{where}: padding='same' needs stride 1, got stride {stride}")
             # An odd total puts the extra row/column at the bottom/right, as PyTorch.
             totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
             return tuple((t // 2, t - t // 2) for t in totals)  # type: ignore[return-value]
-        raise ValueError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
-    ph, pw = _pair(padding, "padding", "conv2d", 0)
+        raise ValueError(f"{where}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+    ph, pw = _pair(padding, "padding", where, 0)
     return (ph, ph), (pw, pw)
 
 

@@ -15,19 +15,11 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..functions import flatten, pad
+from ..functions import flatten
 from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from . import init
 from .module import Module, Parameter
-
-
-def _pair(v: Any, what: str, where: str) -> tuple[int, int]:
-    """An int or a pair of ints as a pair (kernel sizes, strides, ...)."""
-    pair = (v, v) if isinstance(v, (int, np.integer)) else tuple(v) if isinstance(v, (tuple, list)) else None
-    if pair is None or len(pair) != 2 or not all(isinstance(n, (int, np.integer)) for n in pair):
-        raise ValueError(f"{where}: {what} must be an int or a pair of ints, got {v!r}")
-    return int(pair[0]), int(pair[1])
 
 
 def _empty(shape: tuple, dtype: Any) -> Parameter:
@@ -40,19 +32,6 @@ def _check_image(layer: Module, x: Any) -> tuple:
     if len(shape) not in (3, 4):
         raise ValueError(f"{layer.label()}: expected input of shape (N, C, H, W) or (C, H, W), got shape {shape}")
     return shape
-
-
-def _check_window(layer: Module, shape: tuple, kernel: tuple, padding: tuple, dilation: tuple) -> None:
-    """Raise if the (padded) image is smaller than the (dilated) kernel."""
-    H, W = shape[-2:]
-    padded = (H + 2 * padding[0], W + 2 * padding[1])
-    span = (dilation[0] * (kernel[0] - 1) + 1, dilation[1] * (kernel[1] - 1) + 1)
-    if padded[0] < span[0] or padded[1] < span[1]:
-        raise ValueError(
-            f"{layer.label()}: input of shape {shape} (spatial size {H}×{W}, "
-            f"{padded[0]}×{padded[1]} after padding) is smaller than the kernel window "
-            f"{span[0]}×{span[1]}"
-        )
 
 
 # -- containers ------------------------------------------------------------------------
@@ -180,24 +159,13 @@ class Conv2d(Module):
                 f"and out_channels={out_channels}"
             )
         self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
-        self.kernel_size = _pair(kernel_size, "kernel_size", where)
-        self.stride = _pair(stride, "stride", where)
-        self.dilation = _pair(dilation, "dilation", where)
-        if min(self.kernel_size) < 1 or min(self.stride) < 1 or min(self.dilation) < 1:
-            raise ValueError(
-                f"{where}: kernel_size, stride and dilation must be positive, got "
-                f"{self.kernel_size}, {self.stride}, {self.dilation}"
-            )
-        if isinstance(padding, str):
-            if padding not in ("valid", "same"):
-                raise ValueError(f"{where}: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
-            if padding == "same" and self.stride != (1, 1):
-                raise ValueError(f"{where}: padding='same' needs stride 1, got stride {self.stride}")
-            self.padding: tuple[int, int] | str = padding
-        else:
-            self.padding = _pair(padding, "padding", where)
-            if min(self.padding) < 0:
-                raise ValueError(f"{where}: padding must be non-negative, got {self.padding}")
+        self.kernel_size = F._pair(kernel_size, "kernel_size", where, 1)
+        self.stride = F._pair(stride, "stride", where, 1)
+        self.dilation = F._pair(dilation, "dilation", where, 1)
+        # Validates padding (an int, a pair, 'valid' or 'same') once, here.
+        self._pads = F._conv_padding(padding, self.kernel_size, self.dilation, self.stride, where)
+        self.padding: tuple[int, int] | str = padding if isinstance(padding, str) else (
+            self._pads[0][0], self._pads[1][0])
         self.weight = _empty((out_channels, in_channels // groups) + self.kernel_size, dtype)
         self.bias = _empty((out_channels,), dtype) if bias else None
         self.reset_parameters()
@@ -210,25 +178,12 @@ class Conv2d(Module):
             bound = 1.0 / math.sqrt(fan_in) if fan_in else 0.0
             init.uniform_(self.bias, -bound, bound)
 
-    def _same_padding(self) -> tuple[tuple[int, int], tuple[int, int]]:
-        # Total padding d*(k-1) per axis keeps the size at stride 1; the
-        # extra pixel of an odd total goes after (bottom/right).
-        totals = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
-        return tuple((t // 2, t - t // 2) for t in totals)  # type: ignore[return-value]
-
     def forward(self, x: Any) -> Tensor:
         shape = _check_image(self, x)
         if shape[-3] != self.in_channels:
             raise ValueError(f"{self.label()}: expected input with {self.in_channels} channels, got shape {shape}")
-        if self.padding == "same":
-            (t, b), (l, r) = self._same_padding()
-            widths = ((0, 0),) * (len(shape) - 2) + ((t, b), (l, r))
-            x = pad(x, widths) if t + b + l + r else x
-            padding = (0, 0)
-        else:
-            padding = (0, 0) if self.padding == "valid" else self.padding
-        _check_window(self, tuple(x.shape), self.kernel_size, padding, self.dilation)
-        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+        F._check_fits(self.label(), shape, self._pads, self.kernel_size, self.dilation)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -254,12 +209,10 @@ class _Pool2d(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
         super().__init__()
         where = type(self).__name__
-        self.kernel_size = _pair(kernel_size, "kernel_size", where)
-        self.stride = self.kernel_size if stride is None else _pair(stride, "stride", where)
-        self.padding = _pair(padding, "padding", where)
-        if min(self.kernel_size) < 1 or min(self.stride) < 1:
-            raise ValueError(f"{where}: kernel_size and stride must be positive, got {self.kernel_size}, {self.stride}")
-        if min(self.padding) < 0 or any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
+        self.kernel_size = F._pair(kernel_size, "kernel_size", where, 1)
+        self.stride = self.kernel_size if stride is None else F._pair(stride, "stride", where, 1)
+        self.padding = F._pair(padding, "padding", where, 0)
+        if any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
             raise ValueError(
                 f"{where}: padding must be between 0 and half the kernel size, got padding "
                 f"{self.padding} for kernel_size {self.kernel_size}"
@@ -267,7 +220,8 @@ class _Pool2d(Module):
 
     def _check(self, x: Any, dilation: tuple = (1, 1)) -> None:
         shape = _check_image(self, x)
-        _check_window(self, shape, self.kernel_size, self.padding, dilation)
+        pads = tuple((p, p) for p in self.padding)
+        F._check_fits(self.label(), shape, pads, self.kernel_size, dilation)
 
     def label(self) -> str:
         kh, kw = self.kernel_size
@@ -282,9 +236,7 @@ class MaxPool2d(_Pool2d):
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1) -> None:
         super().__init__(kernel_size, stride, padding)
-        self.dilation = _pair(dilation, "dilation", "MaxPool2d")
-        if min(self.dilation) < 1:
-            raise ValueError(f"MaxPool2d: dilation must be positive, got {self.dilation}")
+        self.dilation = F._pair(dilation, "dilation", "MaxPool2d", 1)
 
     def forward(self, x: Any) -> Tensor:
         self._check(x, self.dilation)
