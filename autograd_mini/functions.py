@@ -61,14 +61,17 @@ def log(x: Any) -> Tensor:
 
 
 def sin(x: Any) -> Tensor:
+    """Sine, elementwise (same shape as x)."""
     return P.sin.apply(as_tensor(x))
 
 
 def cos(x: Any) -> Tensor:
+    """Cosine, elementwise (same shape as x)."""
     return P.cos.apply(as_tensor(x))
 
 
 def tanh(x: Any) -> Tensor:
+    """Hyperbolic tangent, elementwise (same shape as x)."""
     return P.tanh.apply(as_tensor(x))
 
 
@@ -78,10 +81,12 @@ def sigmoid(x: Any) -> Tensor:
 
 
 def abs(x: Any) -> Tensor:
+    """|x|, elementwise; the gradient at 0 is 0."""
     return P.abs.apply(as_tensor(x))
 
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Sum over `axis` (int, tuple, None = all); the reduced axes are dropped unless keepdims."""
     return as_tensor(x).sum(axis, keepdims)
 
 
@@ -96,24 +101,29 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 
 def reshape(x: Any, shape: Sequence[int]) -> Tensor:
+    """The same elements in `shape` (one entry may be -1), C order."""
     return as_tensor(x).reshape(tuple(shape))
 
 
 def permute(x: Any, axes: Sequence[int]) -> Tensor:
+    """Reorder axes: output axis i is input axis axes[i]."""
     return as_tensor(x).permute(tuple(axes))
 
 
 def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
+    """x broadcast to `shape` by numpy's rules; the gradient sums back."""
     return as_tensor(x).broadcast_to(tuple(shape))
 
 
 def maximum(x: Any, y: Any) -> Tensor:
-    """Elementwise maximum (broadcasting); ties split the gradient in half."""
+    """Elementwise maximum, x and y broadcast together; ties split the gradient in half."""
     return P.maximum.apply(as_tensor(x), y)
 
 
 def where(condition: Any, x: Any, y: Any) -> Tensor:
-    """x where condition, else y (broadcasting); no gradient flows to condition."""
+    """x where condition, else y; the three broadcast together to the output shape.
+
+    No gradient flows to the (boolean) condition."""
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != bool:
         raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
@@ -195,7 +205,7 @@ def relu(x: Any) -> Tensor:
 
 @composite
 def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
-    """Limit values to [min, max]; gradient 1 strictly inside, 0 outside."""
+    """Limit values to [min, max] (same shape as x); gradient 1 inside, 0 where clipped."""
     x = as_tensor(x)
     if min is not None:
         x = P.where.apply(x.data >= _raw(min), x, min)

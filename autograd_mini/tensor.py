@@ -300,24 +300,31 @@ class Tensor:
         return P.max.apply(self, axis=_axis(axis), keepdims=keepdims)
 
     def exp(self) -> "Tensor":
+        """e ** x, elementwise."""
         return P.exp.apply(self)
 
     def log(self) -> "Tensor":
+        """Natural logarithm, elementwise."""
         return P.log.apply(self)
 
     def sin(self) -> "Tensor":
+        """Sine, elementwise."""
         return P.sin.apply(self)
 
     def cos(self) -> "Tensor":
+        """Cosine, elementwise."""
         return P.cos.apply(self)
 
     def tanh(self) -> "Tensor":
+        """Hyperbolic tangent, elementwise."""
         return P.tanh.apply(self)
 
     def sigmoid(self) -> "Tensor":
+        """1 / (1 + e**-x), elementwise, stable for any x."""
         return P.sigmoid.apply(self)
 
     def abs(self) -> "Tensor":
+        """|x|, elementwise; the gradient at 0 is 0."""
         return P.abs.apply(self)
 
     def astype(self, dtype: Any) -> "Tensor":
@@ -340,51 +347,67 @@ class Tensor:
         return P.permute.apply(self, axes=axes)
 
     def matmul(self, o: Any) -> "Tensor":
+        """self @ o (1-D, 2-D or batched, as numpy.matmul)."""
         return P.matmul.apply(self, o)
 
     def broadcast_to(self, shape: tuple) -> "Tensor":
+        """Broadcast to `shape` by numpy's rules."""
         return P.broadcast_to.apply(self, shape=tuple(shape))
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        """Mean over `axis` (int, tuple, None = all)."""
         return F.mean(self, axis, keepdims)
 
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> "Tensor":
+        """Variance over `axis`, sum((x - mean)**2) / (N - ddof); ddof=0 by default."""
         return F.var(self, axis, keepdims, ddof=ddof)
 
     def min(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        """Minimum over `axis` (values only); ties share the gradient equally."""
         return F.min(self, axis, keepdims)
 
     def sqrt(self) -> "Tensor":
+        """Square root, elementwise."""
         return F.sqrt(self)
 
     def relu(self) -> "Tensor":
+        """max(x, 0), elementwise, with gradient 0 at 0."""
         return F.relu(self)
 
     def clip(self, min: Any = None, max: Any = None) -> "Tensor":
+        """Values limited to [min, max]; either bound may be None."""
         return F.clip(self, min, max)
 
     def transpose(self, *axes: Any) -> "Tensor":
+        """numpy's transpose: axes reversed, or permuted as given."""
         return F.transpose(self, *axes)
 
     def swapaxes(self, a: int, b: int) -> "Tensor":
+        """Axes a and b exchanged."""
         return P.swapaxes(self, a, b)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        """Axes start_dim..end_dim merged into one (all of them by default)."""
         return F.flatten(self, start_dim, end_dim)
 
     def squeeze(self, axis: Any = None) -> "Tensor":
+        """Axes of length 1 removed (all, or those in `axis`)."""
         return F.squeeze(self, axis)
 
     def unsqueeze(self, axis: int) -> "Tensor":
+        """An axis of length 1 inserted at `axis`."""
         return F.unsqueeze(self, axis)
 
     def softmax(self, axis: int = -1) -> "Tensor":
+        """exp(x) / sum(exp(x)) along `axis`, shifted by the maximum."""
         return F.softmax(self, axis)
 
     def log_softmax(self, axis: int = -1) -> "Tensor":
+        """x - logsumexp(x) along `axis`."""
         return F.log_softmax(self, axis)
 
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        """log(sum(exp(x))) over `axis`, without overflow."""
         return F.logsumexp(self, axis, keepdims)
 
 
