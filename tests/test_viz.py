@@ -574,3 +574,9 @@ def test_graph_gallery_writes_small_svgs(tmp_path):
     for name in ("network.svg", "grad_sigmoid_vs_relu.svg"):
         p = Path(__file__).parents[1] / "examples" / "images" / name
         assert b"<svg" in p.read_bytes() and p.stat().st_size < 100_000
+
+
+def test_text_tree_displays_as_the_tree_at_a_prompt():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    text = viz.to_text((x * x).sum())
+    assert isinstance(text, str) and repr(text) == str(text) and "\n" in repr(text)

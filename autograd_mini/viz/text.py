@@ -18,20 +18,28 @@ from ._trace import Vertex, check_roots, scope_key, trace
 from .graph import parse_show, tensor_lines
 
 
+class TextTree(str):
+    """The text of a graph; its repr is the text itself, so a REPL or notebook
+    shows the tree as printed rather than as one escaped line."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
 def to_text(
     *tensors: Tensor,
     show: Iterable[str] | str = ("op", "shape"),
     depth: int | None = None,
     params: Any = None,
     check: Any = None,
-) -> str:
+) -> TextTree:
     """An indented text tree of the graph behind `tensors` (no graphviz needed).
 
     Same arguments as draw_graph: `show` picks the details ("op", "shape",
     "dtype", "value", "grad"), `depth` collapses deeper scopes into one line,
     `params` names the leaves, `check` adds each op's finite-difference error.
-    A line notes `in <scope>` where the scope changes. Returns the text;
-    print() it.
+    A line notes `in <scope>` where the scope changes. Returns the text (a
+    str that displays as the tree at a prompt); print() it in scripts.
     """
     where = "to_text"
     roots = check_roots(tensors, where)
@@ -88,4 +96,4 @@ def to_text(
             for i in range(len(children) - 1, -1, -1):
                 last = i == len(children) - 1
                 stack.append((children[i], child_prefix, "└── " if last else "├── ", scope_here))
-    return "\n".join(lines) + "\n"
+    return TextTree("\n".join(lines) + "\n")
