@@ -108,7 +108,7 @@ def chain_step(a0: np.ndarray, n: int) -> tuple[float, np.ndarray]:
         np.tanh(a, out=a)
         outputs.append(a)
     value = a.sum()
-    local = np.array(outputs)
+    local = np.array(outputs).reshape(n, *a0.shape)
     local *= local
     np.subtract(1.0, local, out=local)
     grad = local.prod(axis=0)
@@ -258,7 +258,7 @@ def _softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray, scale: float)
 
 def _sgd_apply(params: list[np.ndarray], scaled_grads: list[np.ndarray]) -> None:
     """``p -= g`` in place for gradients that already carry the learning rate."""
-    for p, g in zip(params, scaled_grads):
+    for p, g in zip(params, scaled_grads, strict=True):
         p -= g
 
 

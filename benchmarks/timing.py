@@ -108,9 +108,7 @@ def print_table(
     widths = [max(len(line[i]) for line in lines) for i in range(4)]
     print(title)
     for name, time_text, ratio_text, verdict in lines:
-        print(
-            f"  {name:<{widths[0]}}  {time_text:>{widths[1]}}  {ratio_text:>{widths[2]}}  {verdict}".rstrip()
-        )
+        print(f"  {name:<{widths[0]}}  {time_text:>{widths[1]}}  {ratio_text:>{widths[2]}}  {verdict}".rstrip())
 
 
 def peak_memory(fn: Callable[[], object]) -> float:

@@ -101,7 +101,7 @@ def make_w1(seed: int = 0, lr: float = 0.05) -> W1State:
     torch = _torch()
     state = ref.make_w1(seed, lr)
     params = []
-    for w, b in zip(state.weights, state.biases):
+    for w, b in zip(state.weights, state.biases, strict=True):
         params.append(torch.tensor(w, requires_grad=True))
         params.append(torch.tensor(b, requires_grad=True))
     return W1State(params, torch.tensor(state.x), torch.tensor(state.y), lr)
@@ -117,7 +117,7 @@ def w1_step(state: W1State) -> torch.Tensor:
     cost = 0.5 * ((a - state.y) ** 2).sum()
     grads = torch.autograd.grad(cost, state.params)
     with torch.no_grad():
-        for p, g in zip(state.params, grads):
+        for p, g in zip(state.params, grads, strict=True):
             p.sub_(g, alpha=state.lr)
     return cost.detach()
 
