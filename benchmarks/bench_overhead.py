@@ -31,7 +31,6 @@ import autograd_mini as am
 from benchmarks import numpy_reference as ref
 from benchmarks import timing
 from benchmarks import torch_reference as tref
-from benchmarks.bench_training import interleaved_medians
 
 TARGET = 4.0
 OURS = "autograd_mini"
@@ -84,7 +83,7 @@ def run_expr(repeat: int, min_time: float) -> float:
     if tref.available():
         tstate = tref.make_expr()
         rows["torch"] = lambda: tref.expr_step(tstate)
-    times = interleaved_medians(rows, repeat, min_time)
+    times = timing.interleaved_medians(rows, repeat, min_time)
     table = [(k, t, TARGET) if k == OURS else (k, t) for k, t in times.items()]
     timing.print_table("(a) ((x*y + x).tanh() * y).sum(), forward + backward, (4,) float64 "
                        "(median per step)", table, "numpy (by hand)")
@@ -104,7 +103,7 @@ def run_chain(depth: int, repeat: int, min_time: float) -> tuple[float, float]:
     if tref.available():
         t0 = tref.make_chain()
         rows["torch"] = lambda: tref.chain_step(t0, depth)
-    times = interleaved_medians(rows, repeat, min_time)
+    times = timing.interleaved_medians(rows, repeat, min_time)
     per_op = {k: t / ops for k, t in times.items()}
     base = "numpy (by hand, step-by-step backward)"
     table = [(k, t, TARGET) if k == OURS else (k, t) for k, t in per_op.items()]

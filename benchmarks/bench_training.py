@@ -27,10 +27,7 @@ layouts). Targets: W1 <= 3x, W2 <= 1.15x, W3 <= 1x, W3 peak memory at batch
 from __future__ import annotations
 
 import argparse
-import gc
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -178,53 +175,11 @@ def _check_losses(name: str, rows: dict[str, Callable[[], object]]) -> None:
         raise SystemExit(f"{name}: first-step losses disagree: {losses}")
 
 
-def interleaved_medians(
-    rows: dict[str, Callable[[], object]], repeat: int, min_time: float
-) -> dict[str, float]:
-    """Median seconds per call of each row, the rows' repeats taken in turn.
-
-    timing.median_time runs one row's repeats back to back; on a shared
-    machine a burst of load then lands on one row only. Here every round
-    times each row once (an auto-calibrated batch of calls), so load bursts
-    spread over all rows and the ratios stay stable.
-    """
-    numbers = {}
-    for name, fn in rows.items():
-        fn()  # warm-up
-        number = 1
-        while True:
-            start = time.perf_counter()
-            for _ in range(number):
-                fn()
-            if time.perf_counter() - start >= min_time / 4:
-                break
-            number *= 2
-        numbers[name] = number
-    samples: dict[str, list[float]] = {name: [] for name in rows}
-    gc_was_enabled = gc.isenabled()
-    try:
-        for _ in range(repeat):
-            for name, fn in rows.items():
-                gc.collect()
-                gc.disable()
-                start = time.perf_counter()
-                for _ in range(numbers[name]):
-                    fn()
-                samples[name].append((time.perf_counter() - start) / numbers[name])
-                gc.enable()
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-        else:
-            gc.disable()
-    return {name: statistics.median(s) for name, s in samples.items()}
-
-
 def run_workload(key: str, seed: int, repeat: int, min_time: float) -> Result:
     title, make_rows = WORKLOADS[key]
     rows = make_rows(seed)
     _check_losses(key, rows)
-    times = interleaved_medians(rows, repeat, min_time)
+    times = timing.interleaved_medians(rows, repeat, min_time)
     numpy_names = [k for k in times if k.startswith("numpy")]
     baseline = min(numpy_names, key=times.__getitem__)
     table = [(k, t, TARGETS[key]) if k == OURS else (k, t) for k, t in times.items()]

@@ -131,3 +131,45 @@ def peak_memory(fn: Callable[[], object]) -> float:
         if started_here:
             tracemalloc.stop()
     return (peak - before) / 2**20
+
+
+def interleaved_medians(
+    rows: dict[str, Callable[[], object]], repeat: int, min_time: float
+) -> dict[str, float]:
+    """Median seconds per call of each row, the rows' repeats taken in turn.
+
+    timing.median_time runs one row's repeats back to back; on a shared
+    machine a burst of load then lands on one row only. Here every round
+    times each row once (an auto-calibrated batch of calls), so load bursts
+    spread over all rows and the ratios stay stable.
+    """
+    numbers = {}
+    for name, fn in rows.items():
+        fn()  # warm-up
+        number = 1
+        while True:
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            if time.perf_counter() - start >= min_time / 4:
+                break
+            number *= 2
+        numbers[name] = number
+    samples: dict[str, list[float]] = {name: [] for name in rows}
+    gc_was_enabled = gc.isenabled()
+    try:
+        for _ in range(repeat):
+            for name, fn in rows.items():
+                gc.collect()
+                gc.disable()
+                start = time.perf_counter()
+                for _ in range(numbers[name]):
+                    fn()
+                samples[name].append((time.perf_counter() - start) / numbers[name])
+                gc.enable()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+        else:
+            gc.disable()
+    return {name: statistics.median(s) for name, s in samples.items()}
