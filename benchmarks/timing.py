@@ -16,46 +16,6 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 
 
-def median_time(
-    fn: Callable[[], object],
-    *,
-    repeat: int = 7,
-    number: int | None = None,
-    min_time: float = 0.05,
-) -> float:
-    """Return the median wall time in seconds of one call of ``fn()``.
-
-    ``number`` calls are timed together per repeat; when ``number`` is None it
-    is calibrated (doubling from 1, after one warm-up call) until a batch takes
-    at least ``min_time`` seconds. The garbage collector is run before and
-    disabled during each repeat.
-    """
-    fn()  # warm-up: caches, lazy imports, allocator pools
-    if number is None:
-        number = 1
-        while True:
-            start = time.perf_counter()
-            for _ in range(number):
-                fn()
-            if time.perf_counter() - start >= min_time:
-                break
-            number *= 2
-    gc_was_enabled = gc.isenabled()
-    per_call = []
-    try:
-        for _ in range(repeat):
-            gc.collect()
-            gc.disable()
-            start = time.perf_counter()
-            for _ in range(number):
-                fn()
-            per_call.append((time.perf_counter() - start) / number)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    return statistics.median(per_call)
-
-
 def keep_freed_memory(threshold_bytes: int = 1 << 30) -> bool:
     """Make glibc's malloc reuse freed memory instead of handing it back to the OS.
 
@@ -138,9 +98,9 @@ def interleaved_medians(
 ) -> dict[str, float]:
     """Median seconds per call of each row, the rows' repeats taken in turn.
 
-    timing.median_time runs one row's repeats back to back; on a shared
-    machine a burst of load then lands on one row only. Here every round
-    times each row once (an auto-calibrated batch of calls), so load bursts
+    Timing one row's repeats back to back lets a burst of load on a shared
+    machine land on one row only. Here every round times each row once (an
+    auto-calibrated batch of calls, garbage collector off), so load bursts
     spread over all rows and the ratios stay stable.
     """
     numbers = {}
