@@ -139,11 +139,6 @@ class Node:
     def name(self) -> str:
         return self.prim.name
 
-    @property
-    def released(self) -> bool:
-        """True once a backward without retain_graph has freed the saved arrays."""
-        return self.inputs is None
-
     def parents(self) -> list[Tensor]:
         """The input tensors that require grad (the edges of the graph)."""
         if self.inputs is None:
