@@ -255,7 +255,8 @@ def backward_sweep(
                 args, ans = node.datas, node.out
             vjps = prim.vjps
             for i in node.needs:
-                gi = vjps[i](g, ans, *args, **params)
+                # (Most primitives have no parameters; a call without ** is cheaper.)
+                gi = vjps[i](g, ans, *args, **params) if params else vjps[i](g, ans, *args)
                 p = inputs[i]
                 have = get(p)
                 grads[p] = gi if have is None else have + gi
@@ -268,12 +269,16 @@ def backward_sweep(
                     wanted[t] = grads.get(t)
             return [wanted[t] for t in targets]
         # Never hand a caller's seed array to a leaf as its .grad.
-        handed = set()
-        for g in root_grads:
-            handed.add(id(g.data if isinstance(g, Tensor) else g))
+        handed = {id(g.data if isinstance(g, Tensor) else g) for g in root_grads}
         for leaf, g in grads.items():
             if leaf.grad_fn is None and leaf.requires_grad:
-                _accumulate(leaf, g, handed)
+                if (leaf.grad is None and type(g) is np.ndarray and g.base is None
+                        and g.dtype is leaf.data.dtype and id(g) not in handed):
+                    # The common case, inlined: a fresh array becomes the first .grad.
+                    handed.add(id(g))
+                    leaf.grad = Tensor._wrap(g)
+                else:
+                    _accumulate(leaf, g, handed)
         return None
     finally:
         _state["grad_enabled"] = prev_mode

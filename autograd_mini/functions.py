@@ -155,8 +155,8 @@ def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
 
 @composite
 def sub(x: Any, y: Any) -> Tensor:
-    """x - y = x + (-y)."""
-    return P.add.apply(x, _negated(y))
+    """x - y, with numpy broadcasting."""
+    return P.sub.apply(x, y)
 
 
 @composite

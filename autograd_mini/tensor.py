@@ -184,7 +184,7 @@ class Tensor:
                     f"backward: gradient can be omitted only for a single-element output, "
                     f"got shape {self.shape}; pass gradient= of that shape"
                 )
-            gradient = _ones(self.shape, self.dtype)
+            gradient = _ones(self.data.shape, self.data.dtype)
         else:
             gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=self.dtype)
             if gradient.shape != self.shape:

@@ -411,6 +411,7 @@ def _denominator(rng: np.random.Generator, shape: tuple) -> np.ndarray:
 
 SAMPLES: dict[str, st.SearchStrategy] = {
     "add": _binary(lambda x, y: x + y),
+    "sub": _binary(lambda x, y: x - y),
     "mul": _binary(lambda x, y: x * y),
     "div": _binary(lambda x, y: x / y, _denominator),
     "neg": _unary(lambda x: 0.0 - x, -2, 2),

@@ -108,6 +108,15 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
             f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
             "(expected input (..., in) and weight (out, in))"
         )
+    if bias is not None:
+        bias = as_tensor(bias)
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    return _affine(x, weight, bias)
+
+
+def _affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """linear() without its checks, for callers that made them (nn.Linear, per step)."""
     if x.ndim == 1:
         out = weight @ x
     elif x.ndim == 2:
@@ -118,12 +127,7 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
         out = (weight @ x.T).T
     else:
         out = x @ weight.T
-    if bias is not None:
-        bias = as_tensor(bias)
-        if bias.shape != (weight.shape[0],):
-            raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
-        out = out + bias
-    return out
+    return out if bias is None else out + bias
 
 
 def _conv_padding(
@@ -461,14 +465,14 @@ def batch_norm(
 # -- losses -------------------------------------------------------------------------
 
 
+@composite
 def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Squared error (input - target)**2, reduced by mean (default), sum or none."""
-    with engine.scope("mse_loss"):
-        _check_reduction(reduction, "mse_loss")
-        input, target = as_tensor(input), as_tensor(target)
-        _same_shape(input, target, "mse_loss")
-        d = input - target
-        return _reduce(d * d, reduction)
+    _check_reduction(reduction, "mse_loss")
+    input, target = as_tensor(input), as_tensor(target)
+    _same_shape(input, target, "mse_loss")
+    d = input - target
+    return _reduce(d * d, reduction)
 
 
 def _class_targets(log_probs: Tensor, target: Any, where: str) -> np.ndarray:

@@ -118,7 +118,7 @@ class Linear(Module):
                 f"{self.label()}: expected input with last dimension {self.in_features}, "
                 f"got shape {tuple(shape)}"
             )
-        return F.linear(x, self.weight, self.bias)
+        return F._affine(x, self.weight, self.bias)  # checked above; this runs every step
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
