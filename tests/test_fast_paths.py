@@ -102,6 +102,55 @@ def test_window_max_keeps_float32():
     assert out.dtype == x.grad.dtype == np.float32
 
 
+def general_max_vjp(g, ans, x, axis):
+    """The general formula g / count * winners, broadcasting over the reduced axes."""
+    kshape = np.maximum.reduce(x, axis=axis, keepdims=True).shape
+    winners = x == ans.reshape(kshape)
+    return g.reshape(kshape) / winners.sum(axis=axis, keepdims=True).astype(g.dtype) * winners
+
+
+@pytest.mark.usefixtures("small_threshold")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", [(0, 1, 2, 3), (1, 2, 3, 0), (3, 2, 1, 0)])
+def test_window_max_vjp_in_any_layout_equals_the_general_formula(dtype, layout):
+    # x in the memory order `layout` (conv2d's CHWN output is (1, 2, 3, 0)),
+    # g in another one, with ties (zeros after a ReLU) and a NaN window.
+    mem = np.maximum(rand(*(np.array((4, 3, 6, 8))[list(layout)]), seed=9, dtype=dtype), 0)
+    x = mem.transpose(np.argsort(layout))  # logical (4, 3, 6, 8)
+    x[0, 0, 0, 0] = np.nan
+    tiles = x.reshape(4, 3, 3, 2, 4, 2)
+    ans = P.max(tiles, axis=(3, 5))
+    g = rand(*ans.shape, seed=10, dtype=dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        got = P._max_vjp(g, ans, tiles, axis=(3, 5))
+        expected = general_max_vjp(g, ans, tiles, (3, 5))
+    assert same_bits(got, expected)
+    assert np.isnan(got[0, 0, 0, 0, 0, 0]) and (got == 0).sum() > 0.5 * got.size
+    assert P._layout(got.strides) == P._layout(tiles.strides)  # x's layout: the reshape back is free
+    assert np.shares_memory(got.reshape(x.shape), got)
+
+
+@pytest.mark.usefixtures("small_threshold")
+def test_max_pool_of_a_conv_first_and_second_order():
+    # conv2d's CHWN output through ReLU into 2x2 pooling: the slice-by-slice
+    # max VJP and the layout-following fold, gradient-checked in float64.
+    x, w = rand(3, 2, 6, 6, seed=11), rand(3, 2, 3, 3, seed=12)
+    f = lambda x, w: (F.max_pool2d(F.relu(F.conv2d(x, w, padding=1)), 2) ** 2).sum()  # noqa: E731
+    assert am.gradcheck(f, (x, w))
+    assert am.gradgradcheck(f, (x, w))
+
+
+def test_conv2d_lands_batch_fastest_and_pools_keep_it():
+    x = am.tensor(rand(4, 2, 8, 8, seed=13, dtype=np.float32), requires_grad=True)
+    w = am.tensor(rand(3, 2, 3, 3, seed=14, dtype=np.float32), requires_grad=True)
+    out = F.conv2d(x, w, padding=1)
+    assert P._layout(out.data.strides) == [1, 2, 3, 0]  # (C, H, W, N) in memory
+    pooled = F.max_pool2d(out, 2)
+    assert P._layout(pooled.data.strides) == [1, 2, 3, 0]
+    pooled.sum().backward()
+    assert x.grad.shape == x.shape and w.grad.shape == w.shape
+
+
 # -- where with a plain zero ----------------------------------------------------------
 
 
@@ -155,6 +204,17 @@ def test_fold_of_disjoint_windows_matches_adding(kernel, extra_stride, dilation,
     u = P.unfold(x, kernel_size=kernel, stride=stride, dilation=dilation).copy()
     np.testing.assert_array_equal(P.fold(u, size=size, kernel_size=kernel, stride=stride, dilation=dilation),
                                   naive_fold(u, size, kernel, stride, dilation))
+
+
+@pytest.mark.parametrize("stride,kernel", [((1, 1), (3, 3)), ((2, 1), (2, 3)), ((2, 2), (2, 2))])
+def test_fold_follows_the_memory_order_of_its_input(stride, kernel):
+    # u laid out batch-fastest, as conv2d's input gradient: fold's output keeps that order.
+    x = rand(3, 2, 7, 8, seed=15)
+    u = np.ascontiguousarray(P.unfold(x, kernel_size=kernel, stride=stride, dilation=(1, 1))
+                             .transpose(1, 4, 5, 2, 3, 0)).transpose(5, 0, 3, 4, 1, 2)
+    got = P.fold(u, size=(7, 8), kernel_size=kernel, stride=stride, dilation=(1, 1))
+    np.testing.assert_array_equal(got, naive_fold(u, (7, 8), kernel, stride, (1, 1)))
+    assert P._layout(got.strides) == [1, 2, 3, 0]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
