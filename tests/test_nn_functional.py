@@ -552,3 +552,47 @@ def test_pool_size_check_uses_per_axis_padding() -> None:
     np.testing.assert_array_equal(out.data, [[[[2.0, 3.0]]]])
     with pytest.raises(ValueError, match="max_pool2d: input of shape"):
         F.max_pool2d(am.tensor(np.zeros((1, 1, 5, 2))), 3, 1, (1, 0))
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_cross_entropy_float32_matches_numpy_oracle(order):
+    # W2's logits are column-major float32 (linear computes (W x^T)^T + b).
+    z = np.asarray(rand(16, 10, seed=31).astype(np.float32) * 5, order=order)
+    t = labels((16,), 10, seed=32)
+    x = am.tensor(z, requires_grad=True)
+    loss = F.cross_entropy(x, t)
+    loss.backward()
+    z64 = z.astype(np.float64)
+    lse = np.log(np.exp(z64 - z64.max(1, keepdims=True)).sum(1)) + z64.max(1)
+    assert loss.dtype == np.float32 and x.grad.dtype == np.float32
+    np.testing.assert_allclose(loss.item(), (lse - z64[np.arange(16), t]).mean(), rtol=1e-6)
+    softmax = np.exp(z64 - lse[:, None])
+    np.testing.assert_allclose(x.grad.data, (softmax - np.eye(10)[t]) / 16, rtol=1e-5, atol=1e-7)
+
+
+def test_losses_with_minus_inf_scores_stay_finite_off_the_label():
+    x = am.tensor([[-np.inf, 0.0, 1.0], [2.0, -np.inf, -np.inf]], requires_grad=True)
+    t = np.array([1, 0])
+    with np.errstate(all="raise"):
+        loss = F.cross_entropy(x, t, "none")
+        loss.sum().backward()
+    np.testing.assert_allclose(loss.data, [np.log(1 + np.e), 0.0])
+    np.testing.assert_allclose(x.grad.data, [[0.0, 1 / (1 + np.e) - 1, np.e / (1 + np.e)], [0.0, 0.0, 0.0]])
+    logp = am.tensor([[-np.inf, -0.5], [-0.1, -np.inf]], requires_grad=True)
+    nll = F.nll_loss(logp, np.array([1, 0]), "sum")
+    nll.backward()
+    np.testing.assert_allclose(nll.item(), 0.6)
+    np.testing.assert_array_equal(logp.grad.data, [[0.0, -1.0], [-1.0, 0.0]])
+    with np.errstate(all="raise"):  # a label of score -inf: an infinite loss, no NaN
+        assert F.cross_entropy(x, np.array([0, 1]), "none").data.tolist() == [np.inf, np.inf]
+
+
+@pytest.mark.parametrize("shape", [(), (5,), (2, 3, 4)])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_mse_loss_inner_product_path_on_any_rank(shape, reduction):
+    # Reductions go through a flattened inner product; 0-d, 1-D and 3-D take its three shapes.
+    x, y = rand(*shape, seed=40), rand(*shape, seed=41)
+    out = F.mse_loss(x, y, reduction)
+    assert out.shape == ()
+    np.testing.assert_allclose(out.data, reduce_np((x - y) ** 2, reduction), rtol=1e-13)
+    check12(lambda x, y: F.mse_loss(x, y, reduction), (x, y))
