@@ -160,6 +160,16 @@ def unbroadcast(g: Any, shape: tuple) -> Any:
     """Sum `g` over the axes that broadcasting added or stretched to reach `shape`."""
     if g.shape == shape:
         return g
+    if (type(g) is np.ndarray and g.ndim == 2 and shape == g.shape[1:]
+            and g.dtype.char in "fd" and g.flags.forc and g.shape[0] <= 1024):
+        # A batch of rows summed over the batch (a bias gradient), as a
+        # matrix-vector product: numpy reduces a (128, 256) float32 array that
+        # is column-major (what linear's (W x^T)^T gives) in 14 us, one short
+        # contiguous sum per column; BLAS in 3 us. (Row-major: 6 us and 2 us.)
+        # Up to 1024 rows: there BLAS rounds no worse than numpy (measured),
+        # while on long contiguous columns numpy's pairwise summation wins
+        # (100,000 float32 rows: error 9e-5 against BLAS's 3e-4).
+        return np.ones(g.shape[0], dtype=g.dtype).dot(g)
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
@@ -461,6 +471,8 @@ def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
     elif len(sa) == 1:  # (k,) @ (..., k, m) -> (..., m): ga = b g
         ga = matmul(b, g) if len(sb) == 2 else (
             matmul(b, g.reshape(g.shape + (1,))).reshape(g.shape[:-1] + (sa[0],)))
+    elif len(sb) == 2:  # .T of a 2-D array is a plain view; swapaxes costs 2.5 us more per call
+        ga = matmul(g, b.T)
     else:
         ga = matmul(g, swapaxes(b))
     return unbroadcast(ga, sa)
@@ -475,6 +487,8 @@ def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
     elif len(sb) == 1:  # (..., n, k) @ (k,) -> (..., n): gb = g a
         gb = matmul(g, a) if len(sa) == 2 else (
             matmul(g.reshape(g.shape[:-1] + (1, sa[-2])), a).reshape(g.shape[:-1] + (sb[0],)))
+    elif len(sa) == 2:
+        gb = matmul(a.T, g)
     else:
         gb = matmul(swapaxes(a), g)
     return unbroadcast(gb, sb)
@@ -501,9 +515,19 @@ reshape = Primitive(
     "reshape", lambda x, shape: np.reshape(x, shape),
     (lambda g, ans, x, shape: g.reshape(x.shape),), doc="Reshape to `shape` (one -1 allowed).",
 )
+
+
+def _inverse_permutation(axes: tuple) -> tuple:
+    """The axes that undo `axes` (np.argsort of a short tuple costs 4 us, this 0.3 us)."""
+    inverse = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inverse[a] = i
+    return tuple(inverse)
+
+
 permute = Primitive(
     "permute", lambda x, axes: np.transpose(x, axes),
-    (lambda g, ans, x, axes: permute(g, axes=tuple(np.argsort(axes))),),
+    (lambda g, ans, x, axes: permute(g, axes=_inverse_permutation(axes)),),
     doc="Reorder axes: output axis i is input axis axes[i].",
 )
 

@@ -225,3 +225,47 @@ def test_pad_equals_np_pad(dtype, widths, value):
         value = -7
     got = P.pad(x, pad_width=widths, value=value)
     assert same_bits(got, np.pad(x, widths, constant_values=value))
+
+
+# -- bias gradient (unbroadcast of a 2-D batch over its rows) and permute's VJP -----------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_unbroadcast_of_rows_is_their_sum(dtype, order):
+    g = np.asarray(rand(37, 9, seed=3, dtype=dtype), order=order)
+    g[0, 0] = np.inf
+    g[1, 1] = np.nan
+    got = P.unbroadcast(g, (9,))
+    assert got.shape == (9,) and got.dtype == dtype
+    np.testing.assert_allclose(got, g.sum(axis=0), rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_unbroadcast_of_rows_leaves_other_arrays_to_numpy():
+    g16 = rand(5, 4, seed=4, dtype=np.float16)
+    assert same_bits(P.unbroadcast(g16, (4,)), g16.sum(axis=0))
+    strided = rand(10, 8, seed=5)[::2, ::2]  # neither C- nor F-contiguous
+    assert same_bits(P.unbroadcast(strided, (4,)), strided.sum(axis=0))
+    assert same_bits(P.unbroadcast(rand(6, 4, seed=6), (1, 4)), rand(6, 4, seed=6).sum(axis=0, keepdims=True))
+    long = np.asfortranarray(rand(1025, 3, seed=7, dtype=np.float32))  # past the BLAS path's 1024 rows
+    assert same_bits(P.unbroadcast(long, (3,)), long.sum(axis=0))
+
+
+def test_linear_bias_gradient_first_and_second_order():
+    # F.linear computes (W x^T)^T + b: the bias gets a column-major (N, out) gradient.
+    x, w, b = rand(6, 3, seed=7), rand(4, 3, seed=8), rand(4, seed=9)
+    assert am.gradcheck(F.linear, (x, w, b))
+    assert am.gradgradcheck(F.linear, (x, w, b))
+    bt = am.tensor(b, requires_grad=True)
+    F.linear(x, w, bt).sum().backward()
+    np.testing.assert_allclose(bt.grad.data, np.full(4, 6.0))
+
+
+@pytest.mark.parametrize("axes", [(1, 0), (2, 0, 1), (-1, 0, 1), (0, -1, -2), (3, 1, 0, 2)])
+def test_permute_vjp_inverts_any_permutation(axes):
+    x = rand(*(2, 3, 4, 5)[: len(axes)], seed=10)
+    w = rand(*np.transpose(x, axes).shape, seed=11)
+    f = lambda t: (t.permute(axes) * am.tensor(w)).sum()
+    assert am.gradcheck(f, (x,))
+    assert am.gradgradcheck(f, (x,))
+    assert P._inverse_permutation(axes) == tuple(np.argsort(np.array(axes) % len(axes)))
