@@ -495,11 +495,13 @@ def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
 
 
 def _matmul(a: Any, b: Any) -> Any:
-    # np.dot equals np.matmul for 1-D and 2-D operands and skips the gufunc
-    # machinery: W x with W (3, 2) takes 0.5 us against matmul's 1.1 us, which
-    # is the paper's network's whole forward matrix cost. (0-d operands go to
-    # matmul, which rejects them as the @ operator does.)
-    if type(a) is np.ndarray and type(b) is np.ndarray and 0 < a.ndim <= 2 and 0 < b.ndim <= 2:
+    # For small 1-D and 2-D operands np.dot, which equals np.matmul there,
+    # skips the gufunc machinery: the paper's W x with W (3, 2) takes 0.5 us
+    # against 1.25 us. But dot zero-fills its output before BLAS writes it,
+    # which on W2's MLP step added 2-3% of memset; large products go to
+    # matmul. (0-d operands go to matmul too, which rejects them as @ does.)
+    if (type(a) is np.ndarray and type(b) is np.ndarray and 0 < a.ndim <= 2 and 0 < b.ndim <= 2
+            and a.size + b.size <= 4096):
         return a.dot(b)
     return np.matmul(a, b)
 
