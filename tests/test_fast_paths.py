@@ -269,3 +269,16 @@ def test_permute_vjp_inverts_any_permutation(axes):
     assert am.gradcheck(f, (x,))
     assert am.gradgradcheck(f, (x,))
     assert P._inverse_permutation(axes) == tuple(np.argsort(np.array(axes) % len(axes)))
+
+
+# -- matmul: np.dot for small 1-D/2-D operands, np.matmul for large ones ------------------
+
+
+@pytest.mark.parametrize("shape_a, shape_b", [((3, 2), (2,)), ((5, 4), (4, 3)), ((70, 60), (60, 50)), ((80, 60), (60,))])
+def test_matmul_small_and_large_operands_agree_with_numpy(shape_a, shape_b):
+    a, b = rand(*shape_a, seed=11), rand(*shape_b, seed=12)
+    got = P.matmul(a, b)
+    np.testing.assert_allclose(got, np.matmul(a, b), rtol=1e-13)
+    assert P.matmul(a, b).dtype == np.float64
+    assert am.gradcheck(lambda a, b: (a @ b).sum(), (a, b))
+    assert am.gradgradcheck(lambda a, b: ((a @ b) ** 2).sum(), (a, b))
