@@ -170,6 +170,8 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Mean over `axis`: sum / count."""
     x = as_tensor(x)
     n = _reduced_count("mean", x.shape, axis)
+    if n == 0:
+        raise ValueError(f"mean: no elements to average for shape {x.shape}, axis {axis}")
     return x.sum(axis, keepdims) * (1.0 / n)
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import autograd_mini as am
+from autograd_mini.nn import functional as F
 
 
 def shape_re(shape):
@@ -309,3 +310,13 @@ def test_grad_mode_restored_after_errors():
     assert am.is_grad_enabled()
     y = x * 2
     assert y.requires_grad
+
+
+@pytest.mark.parametrize(
+    "call",
+    [lambda t: t.mean(), lambda t: am.mean(t, axis=0), lambda t: F.mse_loss(t, np.zeros((0, 3)))],
+)
+def test_mean_of_nothing_is_a_clear_error(call):
+    t = am.tensor(np.zeros((0, 3)), requires_grad=True)
+    with pytest.raises(ValueError, match=r"mean: no elements to average for shape \(0, 3\)"):
+        call(t)
