@@ -272,13 +272,7 @@ def backward_sweep(
         handed = {id(g.data if isinstance(g, Tensor) else g) for g in root_grads}
         for leaf, g in grads.items():
             if leaf.grad_fn is None and leaf.requires_grad:
-                if (leaf.grad is None and type(g) is np.ndarray and g.base is None
-                        and g.dtype is leaf.data.dtype and id(g) not in handed):
-                    # The common case, inlined: a fresh array becomes the first .grad.
-                    handed.add(id(g))
-                    leaf.grad = Tensor._wrap(g)
-                else:
-                    _accumulate(leaf, g, handed)
+                _accumulate(leaf, g, handed)
         return None
     finally:
         _state["grad_enabled"] = prev_mode

@@ -111,15 +111,7 @@ class Optimizer:
 
     def _check_grads(self) -> None:
         """Every gradient must be a Tensor of its parameter's shape; checked before anything changes."""
-        suspect = False  # a quick pass first: this runs on every training step
-        for group in self.param_groups:
-            for p in group["params"]:
-                g = p.grad
-                if g is not None and (type(g) is not Tensor or g.data.shape != p.data.shape):
-                    suspect = True
-        if not suspect:
-            return
-        for gi, group in enumerate(self.param_groups):  # find and name the culprit
+        for gi, group in enumerate(self.param_groups):
             for i, p in enumerate(group["params"]):
                 g = p.grad
                 if g is None:
