@@ -350,6 +350,19 @@ class Tensor:
         """self @ o (1-D, 2-D or batched, as numpy.matmul)."""
         return P.matmul.apply(self, o)
 
+    def dot(self, o: Any) -> "Tensor":
+        """Product of 1-D or 2-D operands, as ndarray.dot (which is matmul for them).
+
+        VJPs call `g.dot(a)`, which is BLAS straight away on arrays and the
+        matmul primitive on tensors.
+        """
+        if self.ndim not in (1, 2) or np.ndim(o.data if isinstance(o, Tensor) else o) not in (1, 2):
+            raise ValueError(
+                f"dot: operands must be 1-D or 2-D, got shapes {self.shape} and "
+                f"{np.shape(o.data if isinstance(o, Tensor) else o)}; use matmul (@) for batches"
+            )
+        return P.matmul.apply(self, o)
+
     def broadcast_to(self, shape: tuple) -> "Tensor":
         """Broadcast to `shape` by numpy's rules."""
         return P.broadcast_to.apply(self, shape=tuple(shape))

@@ -118,6 +118,22 @@ def test_sgd_matches_reference(kwargs):
         np.testing.assert_allclose(p.data, want, rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_plain_sgd_step_is_bit_exact_in_every_float_dtype(dtype):
+    # p - lr * g with lr a Python float, which numpy rounds to g's dtype first
+    rng = np.random.default_rng(1)
+    lr = 0.0123456789
+    p = am.tensor(rng.standard_normal((4, 3)).astype(dtype), requires_grad=True)
+    q = am.tensor(rng.standard_normal(5).astype(dtype), requires_grad=True)
+    start = [p.data.copy(), q.data.copy()]
+    grads = [rng.standard_normal((4, 3)).astype(dtype), rng.standard_normal(5).astype(dtype)]
+    p.grad, q.grad = am.tensor(grads[0]), am.tensor(grads[1])
+    SGD([p, q], lr=lr).step()
+    for t, x, g in zip((p, q), start, grads):
+        want = x - lr * g
+        assert t.data.dtype == dtype and np.array_equal(t.data, want)
+
+
 @pytest.mark.parametrize("kwargs", ADAM_CASES)
 def test_adam_matches_reference(kwargs):
     init, grads, params = run(Adam, kwargs)

@@ -548,3 +548,17 @@ def test_methods_match_numpy():
 def test_arange_step_without_stop() -> None:
     np.testing.assert_array_equal(am.arange(5, step=2).data, np.arange(5, step=2))
     assert am.arange(3.0).dtype == np.float64
+
+
+def _rand(*shape: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def test_tensor_dot_is_matmul_for_1d_and_2d():
+    a, b, v = _rand(3, 2), _rand(2, 4, seed=1), _rand(2, seed=2)
+    for p, q in [(a, b), (a, v), (v, b), (v, v)]:
+        out = am.tensor(p).dot(am.tensor(q))
+        assert np.array_equal(out.data, p.dot(q))
+    assert am.gradcheck(lambda s, t: s.dot(t), (am.tensor(a, requires_grad=True), am.tensor(b, requires_grad=True)))
+    with pytest.raises(ValueError, match=r"dot: operands must be 1-D or 2-D, got shapes \(2, 3, 2\)"):
+        am.tensor(_rand(2, 3, 2)).dot(am.tensor(v))
