@@ -11,6 +11,7 @@ from . import viz
 from .creation import (
     arange, eye, full, manual_seed, ones, ones_like, rand, randn, tensor, zeros, zeros_like,
 )
+from .compile import compile
 from .engine import enable_grad, is_grad_enabled, no_grad
 from .functions import (
     abs, broadcast_to, clip, concatenate, cos, exp, flatten, log, log_softmax, logsumexp,

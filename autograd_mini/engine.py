@@ -34,6 +34,19 @@ Tensor: Any = None
 
 _state = {"grad_enabled": True, "scope": ()}
 
+# Recordings in progress (am.compile), innermost last: primitives report each
+# application to it, tensors their creation and reads of their values.
+tracers: list = []
+
+
+def modules_changed() -> None:
+    """Note that some Module's attributes changed (a layer, a parameter, `training`, a
+    hyperparameter): compiled tapes, which froze what forward read, record again."""
+    _state["modules"] += 1
+
+
+_state["modules"] = 0
+
 
 def is_grad_enabled() -> bool:
     """True when operations on tensors that require grad are recorded."""
@@ -284,14 +297,23 @@ def _accumulate(leaf: Tensor, g: Any, handed: set[int]) -> None:
     if not isinstance(g, Tensor):
         # An array with no base owns its memory (so it is writable: read-only
         # ones here are broadcast views, which have a base).
-        if (type(g) is not np.ndarray or g.base is not None or id(g) in handed
-                or g.dtype != leaf.data.dtype):
-            g = np.array(g, dtype=leaf.data.dtype)
-        handed.add(id(g))
-        if leaf.grad is None:
-            leaf.grad = Tensor._wrap(g)
-            return
-        g = Tensor._wrap(g)
-    elif g.dtype != leaf.dtype:
+        dtype, key = leaf.data.dtype, id(g)
+        if (type(g) is not np.ndarray or g.base is not None or key in handed
+                or (g.dtype is not dtype and g.dtype != dtype)):
+            g = np.array(g, dtype=dtype)
+            key = id(g)
+        handed.add(key)
+        # (A Tensor made in place: this runs for every leaf on every step.)
+        wrapped = _new(Tensor)
+        wrapped.data, wrapped.grad, wrapped.requires_grad, wrapped.grad_fn, wrapped.name = (
+            g, None, False, None, None)
+        if tracers:  # (a gradient used inside a function being compiled)
+            tracers[-1].tensor_made(wrapped)
+        leaf.grad = wrapped if leaf.grad is None else leaf.grad + wrapped
+        return
+    if g.dtype != leaf.dtype:
         g = g.astype(leaf.dtype)
     leaf.grad = g if leaf.grad is None else leaf.grad + g
+
+
+_new = object.__new__

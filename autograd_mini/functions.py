@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import primitives as P
-from .engine import composite
+from .engine import composite, no_grad, tracers
 from .tensor import Tensor, _axis
 
 
@@ -41,7 +41,7 @@ def _negated(y: Any) -> Any:
     """-y: recorded for a tensor that requires grad, a plain value otherwise
     (Python numbers stay Python numbers, so float32 is not upcast)."""
     if isinstance(y, Tensor):
-        return -y if y.requires_grad else P.neg(y.data)
+        return -y  # (recorded only if y requires grad)
     if isinstance(y, (int, float)):
         return -y
     return P.neg(np.asarray(y))
@@ -124,7 +124,7 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     """x where condition, else y; the three broadcast together to the output shape.
 
     No gradient flows to the (boolean) condition."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != bool:
         raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
     return P.where.apply(cond, as_tensor(x), y)
@@ -202,7 +202,9 @@ def sqrt(x: Any) -> Tensor:
 def relu(x: Any) -> Tensor:
     """max(x, 0), with gradient 0 at 0 (as PyTorch)."""
     x = as_tensor(x)
-    return P.where.apply(x.data > 0, x, 0.0)
+    # The mask is a comparison of tensors (an op, not a reading of x.data), so
+    # am.compile replays it for new inputs.
+    return P.where.apply(x > 0, x, 0.0)
 
 
 @composite
@@ -210,14 +212,10 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     """Limit values to [min, max] (same shape as x); gradient 1 inside, 0 where clipped."""
     x = as_tensor(x)
     if min is not None:
-        x = P.where.apply(x.data >= _raw(min), x, min)
+        x = P.where.apply(x >= min, x, min)
     if max is not None:
-        x = P.where.apply(x.data <= _raw(max), x, max)
+        x = P.where.apply(x <= max, x, max)
     return x
-
-
-def _raw(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
 
 
 def transpose(x: Any, *axes: Any) -> Tensor:
@@ -276,7 +274,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)
 
 
-def _shift(op: str, x: Tensor, axis: Any) -> np.ndarray:
+def _shift(op: str, x: Tensor, axis: Any) -> np.ndarray | Tensor:
     """The maximum along `axis` (keepdims), as a constant; 0 where it is not finite."""
     # An int axis in range goes to numpy as it is (normalising costs 3 us of
     # the 10 us this took for cross_entropy's (128, 10) logits; now 4.5 us).
@@ -284,6 +282,12 @@ def _shift(op: str, x: Tensor, axis: Any) -> np.ndarray:
     axes = axis if in_range else _axes(op, axis, x.shape)
     if x.size == 0:
         raise ValueError(f"{op}: empty input of shape {x.shape}")
+    if tracers:
+        # am.compile is recording: the same values from unrecorded ops, so a
+        # replay recomputes them (m - m is 0 exactly where m is finite).
+        with no_grad():
+            m = P.max.apply(x, axis=axes, keepdims=True)
+            return P.where.apply(m - m == 0, m, 0.0)
     m = np.maximum.reduce(x.data, axis=axes, keepdims=True)
     if not np.isfinite(m).all():  # rare (a row of infs or NaNs): only then a select
         m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)
@@ -303,7 +307,7 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     out = (x - m).exp().sum(axis, keepdims=True).log() + m
     if keepdims:
         return out
-    return out.reshape(np.squeeze(m, axis=axis).shape)
+    return out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axis))
 
 
 @composite

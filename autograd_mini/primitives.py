@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .engine import Node, _state, node_counter
+from .engine import Node, _state, node_counter, tracers
 from .tensor import Tensor
 
 PRIMITIVES: dict[str, "Primitive"] = {}
@@ -116,6 +116,8 @@ class Primitive:
         else:
             t.requires_grad = False
             t.grad_fn = None
+        if tracers:
+            tracers[-1].record(self, args, params, t)
         return t
 
 

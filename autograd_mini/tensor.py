@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .engine import backward_sweep
+from .engine import backward_sweep, tracers
 
 _FLOATS = (np.float16, np.float32, np.float64)
 _default = {"dtype": np.dtype(np.float64)}
@@ -105,6 +105,8 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
         self.name: str | None = None
+        if tracers:
+            tracers[-1].tensor_made(self)
 
     @classmethod
     def _wrap(cls, arr: Any) -> "Tensor":
@@ -115,6 +117,8 @@ class Tensor:
         t.requires_grad = False
         t.grad_fn = None
         t.name = None
+        if tracers:
+            tracers[-1].tensor_made(t)
         return t
 
     # -- attributes -------------------------------------------------------------
@@ -145,10 +149,14 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The data as an ndarray (the live array, not a copy)."""
+        if tracers:
+            tracers[-1].value_read("numpy()", self)
         return self.data
 
     def item(self) -> Any:
         """The single element as a Python number."""
+        if tracers:
+            tracers[-1].value_read("item()", self)
         if self.data.size != 1:
             raise ValueError(f"item: only a tensor with one element converts, got shape {self.shape}")
         return self.data.item()
@@ -206,6 +214,8 @@ class Tensor:
         return f"tensor({body}{extra})"
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if tracers:
+            tracers[-1].value_read("conversion to an ndarray", self)
         return self.data if dtype is None else self.data.astype(dtype)
 
     def __len__(self) -> int:
@@ -215,6 +225,8 @@ class Tensor:
         return (self[i] for i in range(len(self)))
 
     def __bool__(self) -> bool:
+        if tracers:
+            tracers[-1].value_read("bool()", self)
         return bool(self.data)
 
     def __float__(self) -> float:

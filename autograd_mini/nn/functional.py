@@ -350,7 +350,7 @@ def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
     """x where x > 0, negative_slope * x elsewhere."""
     with engine.scope("leaky_relu"):
         x = as_tensor(x)
-        return P.where.apply(x.data > 0, x, x * negative_slope)
+        return P.where.apply(x > 0, x, x * negative_slope)  # (a recorded mask: see relu)
 
 
 sigmoid = fn.sigmoid
@@ -386,6 +386,11 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
             raise ValueError(f"dropout: p must be in [0, 1), got {p}")
         if not training or p == 0.0:
             return x
+        if engine.tracers:
+            raise RuntimeError(
+                "dropout: a random mask cannot be compiled (a replay would reuse it); compile "
+                "the model in eval() mode, or call it uncompiled while training"
+            )
         keep = generator().random(x.shape) >= p
         scale = (keep / (1.0 - p)).astype(x.dtype if x.dtype.kind == "f" else np.float64)
         return x * scale
@@ -443,6 +448,12 @@ def batch_norm(
             mean = x.mean(axis=axes, keepdims=True)
             centred = x - mean
             var = (centred * centred).mean(axis=axes, keepdims=True)
+            if engine.tracers and (running_mean is not None or running_var is not None):
+                raise RuntimeError(
+                    "batch_norm: updating the running statistics in training mode cannot be "
+                    "compiled (a replay would skip the update); compile the model in eval() mode "
+                    "or without running statistics"
+                )
             if running_mean is not None:
                 rm = running_mean.data if isinstance(running_mean, Tensor) else running_mean
                 rm *= 1.0 - momentum
@@ -455,16 +466,23 @@ def batch_norm(
         else:
             if running_mean is None or running_var is None:
                 raise ValueError("batch_norm: evaluation (training=False) needs running_mean and running_var")
-            rm = running_mean.data if isinstance(running_mean, Tensor) else np.asarray(running_mean)
-            rv = running_var.data if isinstance(running_var, Tensor) else np.asarray(running_var)
-            centred = x - rm.astype(x.dtype, copy=False).reshape(bshape)
-            scale = ((rv.astype(x.dtype, copy=False) + eps) ** -0.5).reshape(bshape)
+            rm, rv = _in_dtype(running_mean, x.dtype), _in_dtype(running_var, x.dtype)
+            centred = x - rm.reshape(bshape)
+            scale = ((rv + eps) ** -0.5).reshape(bshape)
         if weight is not None:
             scale = scale * as_tensor(weight).reshape(bshape)
         out = centred * scale
         if bias is not None:
             out = out + as_tensor(bias).reshape(bshape)
         return out
+
+
+def _in_dtype(v: Any, dtype: np.dtype) -> Any:
+    """A running statistic in the input's dtype: the tensor itself when it has it
+    (so am.compile reads the buffer afresh on every replay), else a converted array."""
+    if isinstance(v, Tensor):
+        return v if v.dtype == dtype else v.data.astype(dtype)
+    return np.asarray(v).astype(dtype, copy=False)
 
 
 # -- losses -------------------------------------------------------------------------
@@ -565,8 +583,8 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
 
 def _clamped_log(p: Tensor) -> Tensor:
     """max(log p, -100) as PyTorch's BCE, with a zero (not NaN) gradient where clamped."""
-    with np.errstate(divide="ignore"):
-        ok = np.log(p.data) > -100.0
+    with np.errstate(divide="ignore"), engine.no_grad():
+        ok = p.log() > -100.0  # (recorded, not read from p.data: am.compile replays it)
     return P.where.apply(ok, P.where.apply(ok, p, 1.0).log(), -100.0)
 
 

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
-from ..engine import _state
+from ..engine import _state, modules_changed
 from ..tensor import Tensor, _to_array, get_default_dtype
 
 
@@ -137,11 +137,13 @@ class Module:
         else:
             modules.pop(name, None)
         object.__setattr__(self, name, value)
+        modules_changed()
 
     def __delattr__(self, name: str) -> None:
         for registry in (self._parameters, self._buffers, self._modules):
             registry.pop(name, None)
         object.__delattr__(self, name)
+        modules_changed()
 
     def register_buffer(self, name: str, tensor: Tensor | None) -> None:
         """Register a non-trainable tensor (e.g. running statistics) under `name`.
@@ -160,6 +162,7 @@ class Module:
         else:
             self._buffers[name] = tensor
         object.__setattr__(self, name, tensor)
+        modules_changed()
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register `param` under `name` (the same as assigning the attribute)."""
@@ -178,6 +181,7 @@ class Module:
         if module is None:
             self._modules.pop(name, None)
             object.__setattr__(self, name, None)
+            modules_changed()
         else:
             setattr(self, name, module)
 
@@ -255,6 +259,7 @@ class Module:
             raise TypeError(f"train: mode must be a bool, got {type(mode).__name__}")
         for m in self.modules():
             m.__dict__["training"] = mode
+        modules_changed()
         return self
 
     def eval(self) -> Module:

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 
-from ..engine import no_grad
+from ..engine import modules_changed, no_grad
 from ..tensor import Tensor, get_default_dtype
 from .module import Module
 
@@ -147,6 +147,7 @@ def summary(model: Module, input_size: Sequence[int] | Sequence[Sequence[int]], 
                 m.__dict__["forward"] = old
         for m, mode in modes:
             m.__dict__["training"] = mode
+        modules_changed()
 
     done = [r for r in rows if r is not None]
     for name, m in targets:

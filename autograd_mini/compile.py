@@ -1,0 +1,504 @@
+"""am.compile: record a function's primitives once, replay them as straight-line code.
+
+An eager step on a small network spends most of its time in Python, not in
+numpy: every operation makes a node, every backward walks and sorts the graph.
+`compile(fn)` runs `fn` once while writing down every primitive it applies,
+in order (a Wengert list, the "tape" of classic automatic differentiation),
+and turns the tape into plain Python: a forward, one line per primitive, and
+a reverse sweep, one line per VJP,
+
+    v1 = add(v0, p1)                     gv0 = add_vjp0(gv1, v1, v0, p1)
+
+calling the same numpy forwards and the same VJPs as the eager engine. Later
+calls with inputs of the same shapes run that code: no nodes, no graph walk.
+The result is a tensor with a single node (`compiled`) that holds the saved
+arrays; its backward runs the reverse sweep and hands the gradients to the
+tape's leaves through the normal engine, so `.backward()`, `.grad`,
+`autograd.grad` and optimizers work as before, with the eager numbers bit
+for bit. `Compiled.code` shows the generated code.
+
+A tape is one path through `fn` with Python values frozen, so it is recorded
+again when anything it froze may have changed: the arguments' shapes, dtypes
+or requires_grad, a constant argument, the grad mode, a closed-over tensor's
+shape, dtype or requires_grad, or any attribute of any Module (a layer, a
+parameter object, `train()`/`eval()`, a hyperparameter). What a replay could
+not reproduce is refused with a RuntimeError while recording: reading a
+tensor's value into Python (`.item()`, `float()`, `bool()`, `.numpy()`,
+`np.asarray`), handing an op a tensor made from an array or an array that is
+not an argument (a mask or an index computed from data: this is why
+`cross_entropy` with integer labels cannot be compiled), dropout's random
+mask and batch norm's running-statistics update. Not caught: a number you
+compute from `.data` yourself, and other side effects (printing, say), which
+run only while recording; checks on input values (labels, probabilities) run
+only then too. Gradients of gradients (`create_graph=True`) need the eager
+function.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import keyword
+import math
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+from . import engine
+from .engine import Node, _state, node_counter
+from .primitives import Primitive
+from .tensor import Tensor
+
+__all__ = ["compile", "Compiled"]
+
+MAX_TAPES = 8
+"""Tapes kept per compiled function (one per input signature); the oldest goes first."""
+
+
+def compile(fn: Callable[..., Tensor]) -> "Compiled":
+    """Compile `fn` (Tensors, ndarrays and hashable constants in, one Tensor out).
+
+    The first call with a new input signature runs `fn` eagerly and records
+    its tape; later calls replay it. `Compiled.code` shows the code it runs.
+    """
+    if not callable(fn):
+        raise TypeError(f"compile: expected a callable, got {type(fn).__name__}")
+    return Compiled(fn)
+
+
+class Compiled:
+    """A function with its recorded tapes, one per input signature (see module doc)."""
+
+    def __init__(self, fn: Callable[..., Tensor]) -> None:
+        self.fn = fn
+        self._tapes: dict[tuple, _Tape] = {}
+        self.recordings = 0  # how many times fn ran eagerly to record a tape
+        self._warned = False
+        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return f"<compiled {getattr(self.fn, '__name__', type(self.fn).__name__)}: {len(self._tapes)} tape(s)>"
+
+    @property
+    def code(self) -> str:
+        """The generated source of every tape recorded so far (forward and reverse sweep)."""
+        return "\n\n".join(t.source for t in self._tapes.values())
+
+    def __call__(self, *args: Any) -> Tensor:
+        if engine.tracers:  # inside another function's recording: run eagerly, so it sees the ops
+            return self.fn(*args)
+        for tape in self._tapes.values():
+            out = tape.run(args)
+            if out is not None:
+                return out
+        key = (_state["grad_enabled"],) + tuple(map(_signature, args))  # (raises before fn runs)
+        out, tape = _record(self.fn, args, key)
+        if tape is not None:
+            self._tapes.pop(tape.key, None)
+            self._tapes[tape.key] = tape  # (newest last)
+            self.recordings += 1
+            if len(self._tapes) > MAX_TAPES:
+                del self._tapes[next(iter(self._tapes))]
+                if not self._warned:
+                    self._warned = True
+                    warnings.warn(
+                        f"compile: {self!r} has recorded {self.recordings} tapes; its inputs' shapes "
+                        "or constant arguments change from call to call, so replaying gains little",
+                        RuntimeWarning, stacklevel=2,
+                    )
+        return out
+
+
+def _signature(a: Any) -> tuple | Any:
+    """What an argument's tape depends on: a tensor's shape, dtype and requires_grad; a constant's value."""
+    if isinstance(a, Tensor):
+        return (Tensor, a.data.shape, a.data.dtype, a.requires_grad)
+    if isinstance(a, np.ndarray):
+        return (np.ndarray, a.shape, a.dtype)
+    try:
+        hash(a)
+    except TypeError:
+        raise TypeError(
+            f"compile: argument of type {type(a).__name__} is neither a Tensor, an ndarray nor "
+            "hashable; a tape keys constants by value"
+        ) from None
+    return (type(a), a)
+
+
+# -- recording ------------------------------------------------------------------------
+
+
+class _Trace:
+    """What one eager run of the function did: its primitive applications, in order."""
+
+    def __init__(self) -> None:
+        self.ops: list[tuple[Primitive, tuple, dict, Tensor]] = []
+        self.created: dict[int, Tensor] = {}
+
+    def record(self, prim: Primitive, args: tuple, params: dict, out: Tensor) -> None:
+        self.ops.append((prim, args, params, out))
+
+    def tensor_made(self, t: Tensor) -> None:
+        self.created[id(t)] = t
+
+    @staticmethod
+    def value_read(what: str, t: Tensor) -> None:
+        raise RuntimeError(
+            f"compile: the function reads a tensor's value ({what} of shape {t.shape}) while it is "
+            "recorded; a replay would reuse this value. Keep the value inside tensor operations, "
+            "or call the function uncompiled"
+        )
+
+
+def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | None"]:
+    """Run fn eagerly on args, recording its primitives; return its result and its tape.
+
+    No tape when two arguments are one array: its code could not tell them apart.
+    """
+    trace = _Trace()
+    engine.tracers.append(trace)
+    try:
+        out = fn(*args)
+    finally:
+        engine.tracers.pop()
+    arrays = [id(a) for a in args if isinstance(a, (Tensor, np.ndarray))]
+    if len(set(arrays)) < len(arrays):
+        return out, None
+    return out, _Tape(trace, args, out, key, getattr(fn, "__name__", type(fn).__name__))
+
+
+class _Tape:
+    """One recorded path through the function, as generated forward and backward code.
+
+    Values are named x<i> (the i-th argument), p<j> (a tensor closed over by
+    the function: a parameter or buffer, read afresh at every call), v<k>
+    (the output of the k-th recorded op) and g<name> (a gradient).
+    """
+
+    def __init__(self, trace: _Trace, args: tuple, out: Any, key: tuple, name: str) -> None:
+        if not isinstance(out, Tensor):
+            raise TypeError(f"compile: the function must return one Tensor, got {type(out).__name__}")
+        self.n_args = len(args)
+        names: dict[int, str] = {}  # id of a value (Tensor or argument array) -> its name
+        for i, a in enumerate(args):
+            if isinstance(a, (Tensor, np.ndarray)):
+                names[id(a)] = f"x{i}"
+        arg_arrays = {id(a.data if isinstance(a, Tensor) else a): f"x{i}"
+                      for i, a in enumerate(args) if isinstance(a, (Tensor, np.ndarray))}
+        for k, (_, _, _, o) in enumerate(trace.ops):
+            names[id(o)] = f"v{k}"
+        if id(out) not in names or not names[id(out)].startswith("v"):
+            raise ValueError("compile: the function must compute its result with tensor operations "
+                             "(it returned an input or a tensor made outside them)")
+
+        live = _live_ops(trace.ops, out)
+        self.externals: list[Tensor] = []
+        rg = {}  # name -> requires_grad at recording time
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                rg[f"x{i}"] = a.requires_grad
+        ops = []  # (k, prim, input names or constants, params)
+        ns = _Namespace()
+        for k in live:
+            prim, op_args, params, o = trace.ops[k]
+            ins = []
+            for pos, a in enumerate(op_args):
+                ins.append(self._operand(a, pos, prim, names, arg_arrays, trace, ns, rg))
+            reads = {x for x in ins if x[:1] in "xpv" and x[1:].isdigit()}
+            params = {name: _param(v, prim, name, arg_arrays, ns, reads) for name, v in params.items()}
+            needs = {i for i, a in enumerate(op_args)  # what the eager node's edges are
+                     if isinstance(a, Tensor) and a.requires_grad and prim.vjps[i] is not None
+                     } if o.grad_fn is not None else set()
+            ops.append((k, prim, ins, params, o, needs, reads))
+
+        self.leaves = [n for n in _leaf_order(args, self.externals) if rg.get(n)]
+        fwd_lines, bwd_lines, used, reached = _emit(ops, names[id(out)], ns)
+        self.leaves = [n for n in self.leaves if n in reached]
+        self.key = key
+        out_name = names[id(out)]
+        arrays = [f"x{i}" for i in range(self.n_args)] + [f"p{j}" for j in range(len(self.externals))]
+        saved = sorted(used, key=_name_order)
+        src = [f"# tape of {name}: {len(ops)} ops; gradients for {', '.join(self.leaves) or 'nothing'}",
+               f"def forward({', '.join(arrays)}):"]
+        src += [f"    {line}" for line in fwd_lines]
+        src += [f"    return {out_name}, {_tuple(saved)}", "",
+                f"def backward(g{out_name}, saved):"]
+        if saved:
+            src.append(f"    {_tuple(saved)} = saved")
+        src += [f"    {line}" for line in bwd_lines]
+        src += [f"    return {_tuple('g' + n for n in self.leaves)}", ""]
+        src += _guarded_call(args, self.externals, self.leaves, ns)
+        self.source = "\n".join(src)
+        ns.scope["finish"] = self._finish
+        exec(builtins.compile(self.source, f"<tape of {name}>", "exec"), ns.scope)  # noqa: S102
+        self.forward, self.backward, self.run = ns.scope["forward"], ns.scope["backward"], ns.scope["run"]
+        self.prim = Primitive(
+            "compiled", self._rerun,
+            (None,) + tuple(functools.partial(_leaf_vjp, i) for i in range(len(self.leaves))),
+            register=False,
+            doc=f"the replayed tape of {name}: input 0 holds its saved arrays, the rest are its leaves",
+        )
+        self.needs = tuple(range(1, len(self.leaves) + 1))
+
+    def _operand(self, a: Any, pos: int, prim: Primitive, names: dict, arg_arrays: dict,
+                 trace: _Trace, ns: "_Namespace", rg: dict) -> str:
+        """The name (or literal) an op input becomes in the generated code."""
+        if isinstance(a, Tensor):
+            n = names.get(id(a))
+            if n is not None:
+                return n
+            if id(a) in trace.created:  # made inside fn: fine only around an argument's array
+                n = arg_arrays.get(id(a.data))
+                if n is not None and not a.requires_grad:
+                    return n
+                raise RuntimeError(
+                    f"compile: {prim.name} (input {pos}) gets a tensor of shape {a.shape} that the "
+                    "function creates from an array while it is recorded; a replay would reuse its "
+                    "values. Pass it as an argument or create it outside the function"
+                )
+            n = f"p{len(self.externals)}"
+            names[id(a)] = n
+            rg[n] = a.requires_grad
+            self.externals.append(a)
+            return n
+        n = arg_arrays.get(id(a)) if isinstance(a, np.ndarray) else None
+        if n is not None:
+            return n
+        _refuse_arrays(a, prim, f"input {pos}")
+        return ns.constant(a)
+
+    def _finish(self, out: np.ndarray, saved: tuple, arrays: list, leaves: tuple) -> Tensor:
+        """The replay's result: a tensor whose node holds the saved arrays and points at the leaves."""
+        t = object.__new__(Tensor)
+        t.data, t.grad, t.name = out, None, None
+        if leaves:
+            node = t.grad_fn = object.__new__(Node)
+            replay = _Replay(self, saved, arrays)
+            # datas, what the VJPs receive, is the replay alone: the leaves are only edges
+            node.prim, node.inputs, node.datas = self.prim, (replay,) + leaves, (replay,)
+            node.needs, node.params = self.needs, {}
+            node.out, node.scope, node.seq = out, _state["scope"], next(node_counter)
+            t.requires_grad = True
+        else:
+            t.requires_grad, t.grad_fn = False, None
+        return t
+
+    def _rerun(self, replay: "_Replay", *leaf_arrays: Any) -> np.ndarray:
+        """The forward as a function of the leaves' arrays (what check_graph differentiates)."""
+        arrays = list(replay.arrays)
+        for n, a in zip(self.leaves, leaf_arrays):
+            arrays[int(n[1:]) + (self.n_args if n[0] == "p" else 0)] = a
+        return self.forward(*arrays)[0]
+
+
+class _Replay:
+    """The saved arrays of one replayed call, and the gradients of its last backward."""
+
+    __slots__ = ("tape", "saved", "arrays", "g", "grads")
+
+    def __init__(self, tape: _Tape, saved: tuple, arrays: list) -> None:
+        self.tape, self.saved, self.arrays, self.g, self.grads = tape, saved, arrays, None, ()
+
+    def __repr__(self) -> str:
+        return f"<saved arrays of {len(self.saved)} values>"
+
+
+def _leaf_vjp(i: int, g: Any, ans: Any, replay: _Replay, *leaf_arrays: Any) -> Any:
+    """Gradient of the i-th leaf: the reverse sweep runs once per output gradient g."""
+    if isinstance(g, Tensor):
+        raise RuntimeError(
+            "compile: a compiled function's backward is not recorded, so create_graph=True "
+            "(gradients of gradients) needs the uncompiled function"
+        )
+    if g is not replay.g:
+        replay.grads = replay.tape.backward(g, replay.saved)
+        replay.g = g
+    return replay.grads[i]
+
+
+# -- code generation ------------------------------------------------------------------
+
+
+def _live_ops(ops: list, out: Tensor) -> list[int]:
+    """Positions of the recorded ops that the output depends on, in recording order."""
+    producer = {id(o): k for k, (_, _, _, o) in enumerate(ops)}
+    live, stack = set(), [producer[id(out)]]
+    while stack:
+        k = stack.pop()
+        if k in live:
+            continue
+        live.add(k)
+        for a in ops[k][1]:
+            j = producer.get(id(a)) if isinstance(a, Tensor) else None
+            if j is not None:
+                stack.append(j)
+    return sorted(live)
+
+
+def _tuple(names: Any) -> str:
+    names = list(names)
+    return f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
+
+
+def _guarded_call(args: tuple, externals: list, leaves: list, ns: "_Namespace") -> list[str]:
+    """Source of run(args): the forward, if args and closed-over tensors still match the recording.
+
+    Returns None on any difference (shape, dtype, requires_grad, a constant, the
+    grad mode), which sends the caller back to recording.
+    """
+    lines = ["def run(args):",
+             f"    if (len(args) != {len(args)} or state['grad_enabled'] is not {_state['grad_enabled']}"
+             f" or state['modules'] != {_state['modules']}):",
+             "        return None"]
+    ns.scope["state"] = _state
+    if args:
+        lines.append(f"    {_tuple(f'x{i}' for i in range(len(args)))} = args")
+    arrays = []
+    for i, a in enumerate(args):
+        x = f"x{i}"
+        kind = ns.constant(type(a), type(a).__name__)
+        if isinstance(a, (Tensor, np.ndarray)):
+            d = a.data if isinstance(a, Tensor) else a
+            checks = [f"type({x}) is not {kind}"]
+            if isinstance(a, Tensor):
+                checks.append(f"{x}.requires_grad is not {a.requires_grad}")
+                lines.append(f"    if {' or '.join(checks)}:")
+                lines += ["        return None", f"    d{x} = {x}.data"]
+            else:
+                lines.append(f"    if {' or '.join(checks)}:")
+                lines += ["        return None", f"    d{x} = {x}"]
+            lines.append(f"    if d{x}.shape != {d.shape!r} or {_differs(f'd{x}.dtype', ns.constant(d.dtype, d.dtype.name))}:")
+            lines.append("        return None")
+            arrays.append(f"d{x}")
+        else:
+            lines.append(f"    if type({x}) is not {kind} or {x} != {ns.constant(a)}:")
+            lines.append("        return None")
+            arrays.append(x)
+    for j, t in enumerate(externals):
+        e = ns.constant(t, f"P{j}")
+        lines.append(f"    dp{j} = {e}.data")
+        lines.append(f"    if dp{j}.shape != {t.data.shape!r} or {_differs(f'dp{j}.dtype', ns.constant(t.data.dtype, t.data.dtype.name))}"
+                     f" or {e}.requires_grad is not {t.requires_grad}:")
+        lines.append("        return None")
+        arrays.append(f"dp{j}")
+    tensors = [n if n[0] == "x" else f"P{n[1:]}" for n in leaves]
+    lines.append(f"    out, saved = forward({', '.join(arrays)})")
+    lines.append(f"    return finish(out, saved, {_tuple(arrays) if arrays else '()'}, "
+                 f"{_tuple(tensors) if tensors else '()'})")
+    return lines
+
+
+def _differs(dtype: str, want: str) -> str:
+    # numpy's common dtypes are singletons: `is` settles almost every check
+    return f"({dtype} is not {want} and {dtype} != {want})"
+
+
+def _leaf_order(args: tuple, externals: list) -> list[str]:
+    return [f"x{i}" for i, a in enumerate(args) if isinstance(a, Tensor)] + [
+        f"p{j}" for j in range(len(externals))]
+
+
+def _name_order(n: str) -> tuple:
+    return ("xpv".index(n[0]), int(n[1:]))
+
+
+def _emit(ops: list, out_name: str, ns: "_Namespace") -> tuple[list, list, set, set]:
+    """Forward lines, reverse-sweep lines, the names the sweep reads, the names it reaches."""
+    fwd = []
+    for k, prim, ins, params, o, _, _ in ops:
+        call = f"{ns.function(prim.fwd, prim.name)}({_arguments(ins, params)})"
+        if o.data.ndim == 0:  # numpy returns scalars from 0-d results; the engine keeps arrays
+            call = f"asarray({call})"
+        fwd.append(f"v{k} = {call}  # {prim.name} -> {o.data.shape} {o.data.dtype}")
+    bwd, used, has_grad = [], set(), {out_name}
+    for k, prim, ins, params, o, needs, reads in reversed(ops):
+        name = f"v{k}"
+        if name not in has_grad:
+            continue
+        for i, a in enumerate(ins):
+            if i not in needs:
+                continue
+            vjp = ns.function(prim.vjps[i], f"{prim.name}_vjp{i}")
+            term = f"{vjp}(g{name}, {name}, {_arguments(ins, params)})"
+            used.update(reads)
+            used.add(name)
+            if a in has_grad:
+                bwd.append(f"g{a} = g{a} + {term}")
+            else:
+                has_grad.add(a)
+                bwd.append(f"g{a} = {term}")
+    return fwd, bwd, used, has_grad
+
+
+def _arguments(ins: list, params: dict) -> str:
+    return ", ".join(list(ins) + [f"{k}={v}" for k, v in params.items()])
+
+
+def _param(v: Any, prim: Primitive, name: str, arg_arrays: dict, ns: "_Namespace",
+           reads: set) -> str:
+    """Source for a keyword parameter: a constant, or an argument's array (an index, say),
+    whose name goes into `reads`."""
+    if isinstance(v, np.ndarray) and id(v) in arg_arrays:
+        reads.add(arg_arrays[id(v)])
+        return arg_arrays[id(v)]
+    if type(v) is tuple and any(isinstance(e, np.ndarray) for e in v):
+        return "(" + "".join(_param(e, prim, name, arg_arrays, ns, reads) + ", " for e in v) + ")"
+    _refuse_arrays(v, prim, f"its parameter {name!r}")
+    return ns.constant(v)
+
+
+def _refuse_arrays(v: Any, prim: Primitive, where: str) -> None:
+    """Raise if v holds an array: its values may come from the data (a replay would reuse them)."""
+    if isinstance(v, (tuple, list)):
+        for x in v:
+            _refuse_arrays(x, prim, where)
+    elif isinstance(v, np.ndarray) or isinstance(v, Tensor):
+        raise RuntimeError(
+            f"compile: {prim.name} gets an array of shape {v.shape} as {where} that is not an "
+            "argument of the function (a mask or an index computed from data?); a replay would "
+            "reuse its values. Pass it as an argument, or call the function uncompiled"
+        )
+
+
+class _Namespace:
+    """The globals of the generated code: functions and constants under readable names."""
+
+    def __init__(self) -> None:
+        self.scope: dict[str, Any] = {"asarray": np.asarray}
+        self._ids: dict[int, str] = {}
+
+    def function(self, fn: Callable, name: str) -> str:
+        if id(fn) in self._ids:
+            return self._ids[id(fn)]
+        base = name + "_" if name in dir(builtins) or keyword.iskeyword(name) or name == "asarray" else name
+        n, k = base, 2
+        while n in self.scope:
+            n, k = f"{base}_{k}", k + 1
+        self.scope[n] = fn
+        self._ids[id(fn)] = n
+        return n
+
+    def constant(self, v: Any, hint: str = "c") -> str:
+        """A literal for v, or a name bound to it (`hint`, made unique)."""
+        if _literal(v):
+            return repr(v)
+        if id(v) not in self._ids:  # (the scope keeps v alive, so its id stays its own)
+            base = f"c{len(self._ids)}" if hint == "c" else hint
+            n, k = base, 2
+            while n in self.scope:
+                n, k = f"{base}_{k}", k + 1
+            self._ids[id(v)] = n
+            self.scope[n] = v
+        return self._ids[id(v)]
+
+
+def _literal(v: Any) -> bool:
+    """Is repr(v) Python source that evaluates back to v exactly?"""
+    if v is None or type(v) in (bool, int, str):
+        return True
+    if type(v) is float:
+        return math.isfinite(v)
+    if type(v) is tuple:
+        return all(_literal(x) for x in v)
+    return False

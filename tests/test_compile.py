@@ -1,0 +1,355 @@
+"""am.compile: a replayed tape gives the eager numbers bit for bit, records again
+when anything it froze changes, and refuses what it cannot replay."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd_mini as am
+from autograd_mini import nn
+from autograd_mini.nn import functional as F
+from autograd_mini.primitives import Primitive
+
+
+def rand(*shape: int, seed: int = 0, dtype=np.float64) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+def run(fn, model: nn.Module, *args):
+    """fn(*args) and its backward: the loss array and every parameter's gradient (copies)."""
+    model.zero_grad()
+    loss = fn(*args)
+    loss.backward()
+    return loss.data.copy(), [p.grad.data.copy() for p in model.parameters()]
+
+
+def assert_same(a, b) -> None:
+    (la, ga), (lb, gb) = a, b
+    assert la.dtype == lb.dtype and np.array_equal(la, lb)
+    assert len(ga) == len(gb)
+    for x, y in zip(ga, gb):
+        assert x.dtype == y.dtype and np.array_equal(x, y)
+
+
+def paper_net() -> nn.Sequential:
+    am.manual_seed(3)
+    return nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 3), nn.Sigmoid(),
+                         nn.Linear(3, 2), nn.Sigmoid())
+
+
+# -- replays equal the eager function ------------------------------------------------
+
+
+def test_paper_network_sgd_steps_replay_bit_for_bit():
+    eager_net, comp_net = paper_net(), paper_net()
+    loss = lambda net: lambda x, y: 0.5 * F.mse_loss(net(x), y, reduction="sum")  # noqa: E731
+    step = am.compile(loss(comp_net))
+    opts = [am.optim.SGD(n.parameters(), lr=0.05) for n in (eager_net, comp_net)]
+    X, Y = am.data.higham_drilling()
+    for i in [0, 7, 3, 9, 0, 5]:
+        x, y = am.tensor(X[i]), am.tensor(Y[i])
+        assert_same(run(loss(eager_net), eager_net, x, y), run(step, comp_net, x, y))
+        for opt in opts:
+            opt.step()
+    assert step.recordings == 1  # one tape, replayed for the other five samples
+    for p, q in zip(eager_net.parameters(), comp_net.parameters()):
+        assert np.array_equal(p.data, q.data)
+
+
+MODELS = {
+    "relu mlp": (lambda: nn.Sequential(nn.Flatten(), nn.Linear(12, 8), nn.ReLU(), nn.Linear(8, 3)),
+                 (5, 3, 4), F.mse_loss),
+    "cnn": (lambda: nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                  nn.Conv2d(4, 4, 3, padding=1, groups=2), nn.LeakyReLU(0.1),
+                                  nn.AvgPool2d(2), nn.Flatten(), nn.Linear(16, 3)),
+            (2, 1, 8, 8), F.mse_loss),
+    "batch norm (eval)": (lambda: nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3), nn.Tanh()).eval(),
+                          (6, 4), F.mse_loss),
+    "log_softmax": (lambda: nn.Sequential(nn.Linear(4, 3), nn.Dropout(0.5).eval()),
+                    (6, 4), lambda a, b: -(F.log_softmax(a, 1) * b.sigmoid()).sum()),
+    "softmax + bce": (lambda: nn.Sequential(nn.Linear(4, 3), nn.Softmax(1)),
+                      (6, 4), lambda a, b: F.binary_cross_entropy(a, b.sigmoid())),
+    "bce with logits": (lambda: nn.Sequential(nn.Linear(4, 3)),
+                        (6, 4), lambda a, b: F.binary_cross_entropy_with_logits(a, b.sigmoid())),
+}
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_models_replay_bit_for_bit_on_new_data(name, dtype):
+    make, shape, loss = MODELS[name]
+    am.manual_seed(0)
+    model = make().to(dtype)
+    n_out = list(model.parameters())[-1].shape[0]
+    step = am.compile(lambda x, y: loss(model(x), y))
+    for seed in range(3):
+        x = am.tensor(rand(*shape, seed=seed, dtype=dtype))
+        y = am.tensor(rand(shape[0], n_out, seed=seed + 10, dtype=dtype))
+        assert_same(run(lambda x, y: loss(model(x), y), model, x, y), run(step, model, x, y))
+    assert step.recordings == 1
+
+
+@settings(max_examples=20, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=0, max_size=3), seed=st.integers(0, 2**16),
+       bias_axis=st.integers(0, 3))
+def test_composite_chain_replays_bit_for_bit_hypothesis(shape, seed, bias_axis):
+    shape = tuple(shape)
+    b_shape = shape[bias_axis:]  # broadcasts against x
+    w = am.tensor(rand(*b_shape, seed=seed + 1), requires_grad=True)
+
+    def f(x):
+        z = (x * w).tanh() + am.relu(x - 0.3) ** 2 - am.clip(x, -0.5, 0.5) / (1.0 + w * w)
+        return am.logsumexp(z.sigmoid() * z, axis=None) + am.softmax(z.reshape(-1)).max()
+
+    step = am.compile(f)
+    for k in range(3):
+        x = am.tensor(rand(*shape, seed=seed + 100 * k), requires_grad=True)
+        outs = []
+        for g in (f, step):
+            w.grad = x.grad = None
+            out = g(x)
+            out.backward()
+            outs.append((out.data.copy(), [w.grad.data.copy(), x.grad.data.copy()]))
+        assert_same(*outs)
+    assert step.recordings == 1
+
+
+def test_gradients_flow_to_inputs_and_through_outer_graphs():
+    W = am.tensor(rand(3, 2), requires_grad=True)
+    step = am.compile(lambda x: (W @ x).sigmoid())
+    x = am.tensor(rand(2), requires_grad=True)
+    outs = []
+    for g in (lambda x: (W @ x).sigmoid(), step, step):
+        W.grad = x.grad = None
+        pre = x * 2.0  # a graph before the compiled function...
+        out = (g(pre) ** 2).sum()  # ...and one after it
+        out.backward()
+        outs.append((out.data, [W.grad.data, x.grad.data]))
+    assert_same(outs[0], outs[1])
+    assert_same(outs[0], outs[2])
+    assert step.recordings == 1
+
+
+def test_autograd_grad_and_retain_graph_match_eager():
+    net = paper_net()
+    f = lambda x: net(x).sum()  # noqa: E731
+    step = am.compile(f)
+    x = am.tensor([0.2, 0.7])
+    step(x)
+    params = list(net.parameters())
+    eager = am.autograd.grad(f(x), params)
+    replayed = am.autograd.grad(step(x), params)
+    for a, b in zip(eager, replayed):
+        assert np.array_equal(a.data, b.data)
+    out = step(x)
+    out.backward(retain_graph=True)
+    out.backward()  # accumulates twice, as eager
+    for p, g in zip(params, eager):
+        assert np.array_equal(p.grad.data, g.data + g.data)
+    with pytest.raises(RuntimeError, match="second time"):
+        out.backward()
+
+
+def test_no_grad_replay_has_no_graph():
+    net = paper_net()
+    step = am.compile(lambda x: net(x))
+    x = am.tensor([[0.1, 0.2], [0.3, 0.9]])
+    with am.no_grad():
+        a, b = step(x), step(x)
+    assert not a.requires_grad and not b.requires_grad and b.grad_fn is None
+    assert np.array_equal(a.data, net(x).data) and np.array_equal(b.data, a.data)
+    assert step.recordings == 1
+    assert step(x).requires_grad  # with grad: a second tape
+    assert step.recordings == 2
+
+
+# -- what makes it record again ------------------------------------------------------------
+
+
+def test_records_again_for_new_shapes_dtypes_requires_grad_and_constants():
+    w = am.tensor(rand(3), requires_grad=True)
+    calls = []
+
+    def f(x, c):
+        calls.append(1)
+        return (x * w * c).sum()
+
+    step = am.compile(f)
+    x = am.tensor(rand(3))
+    step(x, 2.0)
+    step(am.tensor(rand(3, seed=1)), 2.0)
+    assert step.recordings == 1 and len(calls) == 1
+    for args in [(am.tensor(rand(2, 3)), 2.0), (am.tensor(rand(3, dtype=np.float32)), 2.0),
+                 (am.tensor(rand(3), requires_grad=True), 2.0), (x, 3.0), (x, 3)]:
+        out = step(*args)
+        assert np.array_equal(out.data, f(*args).data)
+    assert step.recordings == 6
+    assert len(step._tapes) == 6
+    w.requires_grad_(False)  # a closed-over tensor changed: record again
+    assert not step(x, 2.0).requires_grad
+    assert step.recordings == 7
+
+
+def test_module_changes_record_again():
+    net = paper_net()
+    step = am.compile(lambda x: net(x).sum())
+    x = am.tensor([0.5, 0.5])
+    step(x)
+    net.eval()  # training flags are Python state the tape froze
+    step(x)
+    assert step.recordings == 2
+    new = nn.Parameter(rand(2, 3))
+    net[4].weight = new  # a new parameter object: the tape must not keep the old one
+    out = step(x)
+    assert step.recordings == 3
+    out.backward()
+    assert new.grad is not None
+    net[4].weight.data = rand(2, 3, seed=5)  # same shape, new array: read afresh, no recording
+    assert np.array_equal(step(x).data, net(x).sum().data)
+    assert step.recordings == 3
+
+
+def test_aliased_arguments_run_eagerly_and_are_not_recorded():
+    step = am.compile(lambda a, b: (a * b).sum())
+    x, y = am.tensor(rand(3)), am.tensor(rand(3, seed=1))
+    assert np.array_equal(step(x, x).data, (x * x).sum().data)
+    assert step.recordings == 0
+    step(x, y)
+    assert np.array_equal(step(x, x).data, (x * x).sum().data)  # the (x, y) tape reads both
+
+
+def test_too_many_signatures_warn_once_and_keep_the_newest_tapes():
+    step = am.compile(lambda x: (x * x).sum())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for n in range(1, 12):
+            step(am.tensor(rand(n)))
+    assert len([w for w in caught if "tapes" in str(w.message)]) == 1
+    assert len(step._tapes) == am.compile.__globals__["MAX_TAPES"]
+    assert step.recordings == 11
+
+
+def test_nested_compiled_functions():
+    w = am.tensor(rand(2), requires_grad=True)
+    inner = am.compile(lambda x: (x * w).tanh())
+    outer = am.compile(lambda x: inner(x).sum() * 3.0)
+    x = am.tensor(rand(2))
+    inner(x)  # inner has a tape; inside outer's recording it runs eagerly
+    for _ in range(2):
+        w.grad = None
+        outer(x).backward()
+        assert np.allclose(w.grad.data, 3.0 * x.data * (1 - np.tanh(x.data * w.data) ** 2), rtol=0, atol=1e-15)
+    assert outer.recordings == 1
+
+
+def test_array_arguments_and_index_arguments():
+    E = am.tensor(rand(10, 3), requires_grad=True)
+    step = am.compile(lambda idx, scale: (E[idx] * scale).sum())
+    for seed in range(3):
+        idx = np.random.default_rng(seed).integers(0, 10, size=4)
+        scale = rand(4, 3, seed=seed)
+        E.grad = None
+        step(idx, scale).backward()
+        got = E.grad.data.copy()
+        E.grad = None
+        (E[idx] * scale).sum().backward()
+        assert np.array_equal(got, E.grad.data)
+    assert step.recordings == 1
+
+
+# -- checking a compiled function --------------------------------------------------------
+
+
+def test_gradcheck_of_a_compiled_function_and_no_second_order():
+    W = am.tensor(rand(3, 2), requires_grad=True)
+    step = am.compile(lambda x, b: ((W @ x + b).sigmoid() ** 2).sum())
+    args = (am.tensor(rand(2), requires_grad=True), am.tensor(rand(3), requires_grad=True))
+    step(*args)
+    assert am.gradcheck(step, args)
+    with pytest.raises(RuntimeError, match="create_graph"):
+        am.gradgradcheck(step, args)
+
+
+def test_check_graph_audits_the_tape_and_finds_a_wrong_vjp():
+    W = am.tensor(rand(3, 2), requires_grad=True)
+    f = lambda x: (W @ x).tanh().sum()  # noqa: E731
+    step = am.compile(f)
+    x = am.tensor(rand(2))
+    step(x)
+    assert am.check_graph(step(x))
+    wrong = Primitive("twice_wrong", lambda a: 2.0 * a, (lambda g, ans, a: 3.0 * g,), register=False)
+    bad = am.compile(lambda x: wrong(W @ x).sum())
+    bad(x)
+    report = am.check_graph(bad(x), raise_exception=False)
+    assert not report.ok and "compiled" in str(report)
+
+
+def test_code_shows_the_forward_and_the_reverse_sweep():
+    net = paper_net()
+    step = am.compile(lambda x, y: F.mse_loss(net(x), y, reduction="sum"))
+    assert step.code == ""
+    step(am.tensor([0.1, 0.2]), am.tensor([1.0, 0.0]))
+    code = step.code
+    for text in ["def forward(x0, x1, p0", "v0 = matmul(p0, x0)", "sigmoid(", "def backward(",
+                 "sigmoid_vjp0(", "matmul_vjp0(", "return (gp0, gp1, gp2, gp3, gp4, gp5)"]:
+        assert text in code
+    assert "1 tape" in repr(step)
+
+
+# -- what it refuses ---------------------------------------------------------------------
+
+
+def test_refuses_value_reads_while_recording():
+    x = am.tensor(rand(3), requires_grad=True)
+    reads = [lambda t: t.sum() * t.sum().item(), lambda t: t * float(t.sum()),
+             lambda t: t * 2 if bool(t.sum() > 0) else t, lambda t: t * t.numpy(),
+             lambda t: t * np.asarray(t)]
+    for f in reads:
+        with pytest.raises(RuntimeError, match="reads a tensor's value"):
+            am.compile(f)(x)
+
+
+def test_refuses_arrays_and_tensors_that_are_not_arguments():
+    x = am.tensor(rand(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match="creates from an array"):
+        am.compile(lambda t: t * am.tensor(t.data > 0))(x)
+    with pytest.raises(RuntimeError, match="not an argument"):
+        am.compile(lambda t: t * (t.data > 0))(x)
+    with pytest.raises(RuntimeError, match="getitem .* parameter 'index'"):
+        am.compile(lambda z, y: F.cross_entropy(z, y))(am.tensor(rand(4, 3)), am.tensor([0, 2, 1, 1]))
+
+
+def test_refuses_random_masks_and_running_statistics():
+    x = am.tensor(rand(6, 4))
+    with pytest.raises(RuntimeError, match="dropout: a random mask"):
+        am.compile(nn.Dropout(0.5))(x)
+    bn = nn.BatchNorm1d(4)
+    before = bn.running_mean.data.copy()
+    with pytest.raises(RuntimeError, match="batch_norm: updating the running statistics"):
+        am.compile(bn)(x)
+    assert np.array_equal(bn.running_mean.data, before)  # refused before the update
+
+
+def test_bad_functions_and_arguments():
+    with pytest.raises(TypeError, match="expected a callable"):
+        am.compile(3)
+    x = am.tensor(rand(3))
+    with pytest.raises(TypeError, match="must return one Tensor"):
+        am.compile(lambda t: (t * 2).data)(x)
+    with pytest.raises(ValueError, match="returned an input"):
+        am.compile(lambda t: t)(x)
+    calls = []
+    step = am.compile(lambda t, opts: calls.append(1) or t * 2)
+    with pytest.raises(TypeError, match="neither a Tensor, an ndarray nor hashable"):
+        step(x, [1, 2])
+    assert calls == []  # refused before the function ran
+    with pytest.raises(RuntimeError, match="create_graph"):
+        w = am.tensor(rand(3), requires_grad=True)
+        f = am.compile(lambda t: (t * w).sum())
+        f(x)
+        f(x).backward(create_graph=True)
