@@ -301,7 +301,7 @@ class _Replay:
         self.tape, self.saved, self.arrays, self.g, self.grads = tape, saved, arrays, None, ()
 
     def __repr__(self) -> str:
-        return f"<saved arrays of {len(self.saved)} values>"
+        return "tape"
 
 
 def _leaf_vjp(i: int, g: Any, ans: Any, replay: _Replay, *leaf_arrays: Any) -> Any:
@@ -428,6 +428,7 @@ def _emit(ops: list, out_name: str, ns: "_Namespace") -> tuple[list, list, set, 
             else:
                 has_grad.add(a)
                 bwd.append(f"g{a} = {term}")
+        bwd.append(f"del g{name}")  # (used up: freed now, as the eager sweep frees it)
     return fwd, bwd, used, has_grad
 
 
