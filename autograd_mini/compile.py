@@ -15,23 +15,31 @@ The result is a tensor with a single node (`compiled`) that holds the saved
 arrays; its backward runs the reverse sweep and hands the gradients to the
 tape's leaves through the normal engine, so `.backward()`, `.grad`,
 `autograd.grad` and optimizers work as before, with the eager numbers bit
-for bit. `Compiled.code` shows the generated code.
+for bit -- except that a tensor used several times inside fn and also
+outside it sums its gradients in another order (a last-bit difference).
+`Compiled.code` shows the generated code.
 
-A tape is one path through `fn` with Python values frozen, so it is recorded
-again when anything it froze may have changed: the arguments' shapes, dtypes
-or requires_grad, a constant argument, the grad mode, a closed-over tensor's
-shape, dtype or requires_grad, or any attribute of any Module (a layer, a
-parameter object, `train()`/`eval()`, a hyperparameter). What a replay could
-not reproduce is refused with a RuntimeError while recording: reading a
-tensor's value into Python (`.item()`, `float()`, `bool()`, `.numpy()`,
-`np.asarray`), handing an op a tensor made from an array or an array that is
-not an argument (a mask or an index computed from data: this is why
-`cross_entropy` with integer labels cannot be compiled), dropout's random
-mask and batch norm's running-statistics update. Not caught: a number you
-compute from `.data` yourself, and other side effects (printing, say), which
-run only while recording; checks on input values (labels, probabilities) run
-only then too. Gradients of gradients (`create_graph=True`) need the eager
-function.
+A tape is one path through `fn` with its Python values frozen, so it is
+recorded again when anything it froze may have changed: the arguments'
+shapes, dtypes or requires_grad, a constant argument, the grad mode, a
+closed-over tensor's shape, dtype or requires_grad, a variable that fn
+itself reads from its closure or globals rebound to another object (so
+`w = w - lr * w.grad` is seen), or any attribute of any Module (a layer, a
+parameter object, `train()`/`eval()`, a hyperparameter). Tensors reached
+another way (a dict entry, an attribute of a plain object, a variable of a
+function fn calls) are held by identity: update them in place (as the
+optimizers do) or pass them as arguments.
+
+What a replay could not reproduce is refused with a RuntimeError while
+recording: reading a tensor's value into Python (`.item()`, `float()`,
+`bool()`, `.numpy()`, `np.asarray`), handing an op a tensor made from an
+array or an array that is not an argument (a mask or an index computed
+from data: this is why `cross_entropy` with integer labels cannot be
+compiled), a boolean-mask argument used as an index, dropout's random mask,
+batch norm's running-statistics update, `backward()` and optimizer steps.
+Not caught: a number you compute from `.data` yourself, and side effects
+such as printing, which run only while recording (and so do checks on input
+values). Gradients of gradients (`create_graph=True`) need the eager function.
 """
 
 from __future__ import annotations
@@ -39,7 +47,9 @@ from __future__ import annotations
 import builtins
 import functools
 import keyword
+import itertools
 import math
+import types
 import warnings
 from typing import Any, Callable
 
@@ -47,6 +57,7 @@ import numpy as np
 
 from . import engine
 from .engine import Node, _state, node_counter
+from .nn.module import Module
 from .primitives import Primitive
 from .tensor import Tensor
 
@@ -73,7 +84,8 @@ class Compiled:
     def __init__(self, fn: Callable[..., Tensor]) -> None:
         self.fn = fn
         self._tapes: dict[tuple, _Tape] = {}
-        self.recordings = 0  # how many times fn ran eagerly to record a tape
+        self.calls = 0
+        self.recordings = 0  # how many of the calls ran fn eagerly to record a tape
         self._warned = False
         functools.update_wrapper(self, fn)  # type: ignore[arg-type]
 
@@ -88,6 +100,7 @@ class Compiled:
     def __call__(self, *args: Any) -> Tensor:
         if engine.tracers:  # inside another function's recording: run eagerly, so it sees the ops
             return self.fn(*args)
+        self.calls += 1
         for tape in self._tapes.values():
             out = tape.run(args)
             if out is not None:
@@ -100,30 +113,51 @@ class Compiled:
             self.recordings += 1
             if len(self._tapes) > MAX_TAPES:
                 del self._tapes[next(iter(self._tapes))]
-                if not self._warned:
-                    self._warned = True
-                    warnings.warn(
-                        f"compile: {self!r} has recorded {self.recordings} tapes; its inputs' shapes "
-                        "or constant arguments change from call to call, so replaying gains little",
-                        RuntimeWarning, stacklevel=2,
-                    )
+        if self.recordings > MAX_TAPES and 2 * self.recordings > self.calls and not self._warned:
+            self._warned = True
+            warnings.warn(
+                f"compile: {self!r} recorded {self.recordings} of its {self.calls} calls: inputs' "
+                "shapes or constants, closed-over variables or modules change from call to call "
+                "(a Module created on every call?), so replaying gains little",
+                RuntimeWarning, stacklevel=2,
+            )
         return out
 
 
-def _signature(a: Any) -> tuple | Any:
+def _signature(a: Any) -> tuple:
     """What an argument's tape depends on: a tensor's shape, dtype and requires_grad; a constant's value."""
     if isinstance(a, Tensor):
         return (Tensor, a.data.shape, a.data.dtype, a.requires_grad)
     if isinstance(a, np.ndarray):
         return (np.ndarray, a.shape, a.dtype)
+    return constant_key(a)
+
+
+def constant_key(v: Any) -> tuple:
+    """v's type and value, exactly: -0.0 is not 0.0, (2,) is not (2.0,), nan is nan.
+
+    Raises TypeError for what cannot be a constant of a tape: unhashable values,
+    and tensors or arrays inside a container (pass those as arguments of their own).
+    """
+    if isinstance(v, (Tensor, np.ndarray)):
+        raise TypeError(
+            f"compile: a {type(v).__name__} inside a constant argument; pass each tensor or array "
+            "as an argument of its own"
+        )
+    if isinstance(v, (float, np.floating)):
+        return (type(v), float(v).hex())
+    if isinstance(v, (complex, np.complexfloating)):
+        return (type(v), complex(v).real.hex(), complex(v).imag.hex())
+    if type(v) is tuple:
+        return (tuple,) + tuple(constant_key(e) for e in v)
     try:
-        hash(a)
+        hash(v)
     except TypeError:
         raise TypeError(
-            f"compile: argument of type {type(a).__name__} is neither a Tensor, an ndarray nor "
+            f"compile: argument of type {type(v).__name__} is neither a Tensor, an ndarray nor "
             "hashable; a tape keys constants by value"
         ) from None
-    return (type(a), a)
+    return (type(v), v)
 
 
 # -- recording ------------------------------------------------------------------------
@@ -134,10 +168,12 @@ class _Trace:
 
     def __init__(self) -> None:
         self.ops: list[tuple[Primitive, tuple, dict, Tensor]] = []
+        self.errstate: list[dict] = []  # numpy's error handling around each op
         self.created: dict[int, Tensor] = {}
 
     def record(self, prim: Primitive, args: tuple, params: dict, out: Tensor) -> None:
         self.ops.append((prim, args, params, out))
+        self.errstate.append(np.geterr())
 
     def tensor_made(self, t: Tensor) -> None:
         self.created[id(t)] = t
@@ -154,18 +190,55 @@ class _Trace:
 def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | None"]:
     """Run fn eagerly on args, recording its primitives; return its result and its tape.
 
-    No tape when two arguments are one array: its code could not tell them apart.
+    No tape when two arguments share an array, or an argument is also one of
+    the variables fn closes over (or their parameters): the generated code
+    could not tell the uses apart.
     """
     trace = _Trace()
+    errstate = np.geterr()
     engine.tracers.append(trace)
     try:
         out = fn(*args)
     finally:
         engine.tracers.pop()
-    arrays = [id(a) for a in args if isinstance(a, (Tensor, np.ndarray))]
-    if len(set(arrays)) < len(arrays):
+    captured = _captured(fn)
+    reachable = set()
+    for v in [c[3] for c in captured] + [fn, getattr(fn, "__self__", None)]:
+        if isinstance(v, Module):
+            reachable.update(id(t) for t in itertools.chain(v.parameters(), v.buffers()))
+        elif isinstance(v, Tensor):
+            reachable.add(id(v))
+    arrays = [a for a in args if isinstance(a, (Tensor, np.ndarray))]
+    ids = {id(a.data if isinstance(a, Tensor) else a) for a in arrays}
+    if len(ids) < len(arrays) or any(id(a) in reachable for a in arrays):
         return out, None
-    return out, _Tape(trace, args, out, key, getattr(fn, "__name__", type(fn).__name__))
+    return out, _Tape(trace, args, out, key, captured, errstate,
+                      getattr(fn, "__name__", type(fn).__name__))
+
+
+def _captured(fn: Callable) -> list[tuple[str, Any, str, Any]]:
+    """The variables a plain function reads from its closure and its globals, as
+    (kind, cell or globals dict, name, value): the tape checks they still hold the
+    same objects. (Variables read by the functions fn calls are not followed.)"""
+    if not isinstance(fn, types.FunctionType):
+        return []
+    found = []
+    for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
+        try:
+            found.append(("cell", cell, name, cell.cell_contents))
+        except ValueError:  # a cell not filled yet
+            pass
+    names = _global_names(fn.__code__)
+    found += [("global", fn.__globals__, n, fn.__globals__[n]) for n in sorted(names) if n in fn.__globals__]
+    return found
+
+
+def _global_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for c in code.co_consts:  # lambdas and comprehensions inside fn
+        if isinstance(c, types.CodeType):
+            names |= _global_names(c)
+    return names
 
 
 class _Tape:
@@ -176,7 +249,8 @@ class _Tape:
     (the output of the k-th recorded op) and g<name> (a gradient).
     """
 
-    def __init__(self, trace: _Trace, args: tuple, out: Any, key: tuple, name: str) -> None:
+    def __init__(self, trace: _Trace, args: tuple, out: Any, key: tuple, captured: list,
+                 errstate: dict, name: str) -> None:
         if not isinstance(out, Tensor):
             raise TypeError(f"compile: the function must return one Tensor, got {type(out).__name__}")
         self.n_args = len(args)
@@ -213,7 +287,7 @@ class _Tape:
             ops.append((k, prim, ins, params, o, needs, reads))
 
         self.leaves = [n for n in _leaf_order(args, self.externals) if rg.get(n)]
-        fwd_lines, bwd_lines, used, reached = _emit(ops, names[id(out)], ns)
+        fwd_lines, bwd_lines, used, reached = _emit(ops, names[id(out)], ns, trace.errstate, errstate)
         self.leaves = [n for n in self.leaves if n in reached]
         self.key = key
         out_name = names[id(out)]
@@ -228,7 +302,7 @@ class _Tape:
             src.append(f"    {_tuple(saved)} = saved")
         src += [f"    {line}" for line in bwd_lines]
         src += [f"    return {_tuple('g' + n for n in self.leaves)}", ""]
-        src += _guarded_call(args, self.externals, self.leaves, ns)
+        src += _guarded_call(args, self.externals, captured, self.leaves, ns)
         self.source = "\n".join(src)
         ns.scope["finish"] = self._finish
         exec(builtins.compile(self.source, f"<tape of {name}>", "exec"), ns.scope)  # noqa: S102
@@ -309,12 +383,16 @@ def _leaf_vjp(i: int, g: Any, ans: Any, replay: _Replay, *leaf_arrays: Any) -> A
     if isinstance(g, Tensor):
         raise RuntimeError(
             "compile: a compiled function's backward is not recorded, so create_graph=True "
-            "(gradients of gradients) needs the uncompiled function"
+            "(gradients of gradients, and am.grad or other transforms of a function that closes "
+            "over tensors requiring grad) needs the uncompiled function"
         )
     if g is not replay.g:
         replay.grads = replay.tape.backward(g, replay.saved)
         replay.g = g
-    return replay.grads[i]
+    grads = replay.grads
+    if i == len(grads) - 1:  # the last leaf: forget them, a later backward sweeps afresh
+        replay.g, replay.grads = None, ()
+    return grads[i]
 
 
 # -- code generation ------------------------------------------------------------------
@@ -341,11 +419,13 @@ def _tuple(names: Any) -> str:
     return f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
 
 
-def _guarded_call(args: tuple, externals: list, leaves: list, ns: "_Namespace") -> list[str]:
-    """Source of run(args): the forward, if args and closed-over tensors still match the recording.
+def _guarded_call(args: tuple, externals: list, captured: list, leaves: list,
+                  ns: "_Namespace") -> list[str]:
+    """Source of run(args): the forward, if args and closed-over values still match the recording.
 
     Returns None on any difference (shape, dtype, requires_grad, a constant, the
-    grad mode), which sends the caller back to recording.
+    grad mode, a module, a variable fn reads rebound), which sends the caller
+    back to recording.
     """
     lines = ["def run(args):",
              f"    if (len(args) != {len(args)} or state['grad_enabled'] is not {_state['grad_enabled']}"
@@ -372,17 +452,25 @@ def _guarded_call(args: tuple, externals: list, leaves: list, ns: "_Namespace") 
             lines.append("        return None")
             arrays.append(f"d{x}")
         else:
-            lines.append(f"    if type({x}) is not {kind} or {x} != {ns.constant(a)}:")
+            ns.scope["constant_key"] = constant_key
+            lines.append(f"    if constant_key({x}) != {ns.constant(constant_key(a))}:")
             lines.append("        return None")
             arrays.append(x)
+    for kind, holder, name, value in captured:
+        read = (f"{ns.constant(holder, 'cell')}.cell_contents" if kind == "cell"
+                else f"{ns.constant(holder, 'fn_globals')}.get({name!r})")
+        lines.append(f"    if {read} is not {ns.constant(value, name, by_name=True)}:")
+        lines.append("        return None")
+    ext_names = []
     for j, t in enumerate(externals):
         e = ns.constant(t, f"P{j}")
+        ext_names.append(e)
         lines.append(f"    dp{j} = {e}.data")
         lines.append(f"    if dp{j}.shape != {t.data.shape!r} or {_differs(f'dp{j}.dtype', ns.constant(t.data.dtype, t.data.dtype.name))}"
                      f" or {e}.requires_grad is not {t.requires_grad}:")
         lines.append("        return None")
         arrays.append(f"dp{j}")
-    tensors = [n if n[0] == "x" else f"P{n[1:]}" for n in leaves]
+    tensors = [n if n[0] == "x" else ext_names[int(n[1:])] for n in leaves]
     lines.append(f"    out, saved = forward({', '.join(arrays)})")
     lines.append(f"    return finish(out, saved, {_tuple(arrays) if arrays else '()'}, "
                  f"{_tuple(tensors) if tensors else '()'})")
@@ -403,14 +491,23 @@ def _name_order(n: str) -> tuple:
     return ("xpv".index(n[0]), int(n[1:]))
 
 
-def _emit(ops: list, out_name: str, ns: "_Namespace") -> tuple[list, list, set, set]:
-    """Forward lines, reverse-sweep lines, the names the sweep reads, the names it reaches."""
+def _emit(ops: list, out_name: str, ns: "_Namespace", errstates: list,
+          outer_errstate: dict) -> tuple[list, list, set, set]:
+    """Forward lines, reverse-sweep lines, the names the sweep reads, the names it reaches.
+
+    An op that fn ran under its own np.errstate runs under it in the replay too.
+    """
     fwd = []
     for k, prim, ins, params, o, _, _ in ops:
         call = f"{ns.function(prim.fwd, prim.name)}({_arguments(ins, params)})"
         if o.data.ndim == 0:  # numpy returns scalars from 0-d results; the engine keeps arrays
             call = f"asarray({call})"
-        fwd.append(f"v{k} = {call}  # {prim.name} -> {o.data.shape} {o.data.dtype}")
+        line = f"v{k} = {call}  # {prim.name} -> {o.data.shape} {o.data.dtype}"
+        if errstates[k] != outer_errstate:
+            ns.scope["errstate"] = np.errstate
+            fwd.append(f"with errstate(**{errstates[k]!r}):")
+            line = "    " + line
+        fwd.append(line)
     bwd, used, has_grad = [], set(), {out_name}
     for k, prim, ins, params, o, needs, reads in reversed(ops):
         name = f"v{k}"
@@ -441,6 +538,12 @@ def _param(v: Any, prim: Primitive, name: str, arg_arrays: dict, ns: "_Namespace
     """Source for a keyword parameter: a constant, or an argument's array (an index, say),
     whose name goes into `reads`."""
     if isinstance(v, np.ndarray) and id(v) in arg_arrays:
+        if v.dtype == bool:
+            raise RuntimeError(
+                f"compile: {prim.name} takes the boolean argument {arg_arrays[id(v)]} as its "
+                f"{name!r}: how many elements it selects depends on its values, which a tape "
+                "cannot follow; select with where(), or call the function uncompiled"
+            )
         reads.add(arg_arrays[id(v)])
         return arg_arrays[id(v)]
     if type(v) is tuple and any(isinstance(e, np.ndarray) for e in v):
@@ -457,8 +560,8 @@ def _refuse_arrays(v: Any, prim: Primitive, where: str) -> None:
     elif isinstance(v, np.ndarray) or isinstance(v, Tensor):
         raise RuntimeError(
             f"compile: {prim.name} gets an array of shape {v.shape} as {where} that is not an "
-            "argument of the function (a mask or an index computed from data?); a replay would "
-            "reuse its values. Pass it as an argument, or call the function uncompiled"
+            "argument of the function but made inside it (a mask, an index, a constant); a "
+            "replay would reuse its values. Pass it as an argument, or call the function uncompiled"
         )
 
 
@@ -480,9 +583,10 @@ class _Namespace:
         self._ids[id(fn)] = n
         return n
 
-    def constant(self, v: Any, hint: str = "c") -> str:
-        """A literal for v, or a name bound to it (`hint`, made unique)."""
-        if _literal(v):
+    def constant(self, v: Any, hint: str = "c", by_name: bool = False) -> str:
+        """A literal for v, or a name bound to it (`hint`, made unique; always with `by_name`,
+        for code that checks identity)."""
+        if _literal(v) and not by_name:
             return repr(v)
         if id(v) not in self._ids:  # (the scope keeps v alive, so its id stays its own)
             base = f"c{len(self._ids)}" if hint == "c" else hint

@@ -229,6 +229,11 @@ def backward_sweep(
     With `allow_unused=False` a target that the roots do not depend on raises
     RuntimeError before anything is computed or released.
     """
+    if tracers:
+        raise RuntimeError(
+            "backward: cannot run inside a function being compiled (a replay would skip it); "
+            "compile the loss and call backward() on its result"
+        )
     order = topological_order(roots)
     if targets is not None and not allow_unused:
         missing = _unreachable(order, roots, targets)

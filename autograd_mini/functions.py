@@ -284,10 +284,10 @@ def _shift(op: str, x: Tensor, axis: Any) -> np.ndarray | Tensor:
         raise ValueError(f"{op}: empty input of shape {x.shape}")
     if tracers:
         # am.compile is recording: the same values from unrecorded ops, so a
-        # replay recomputes them (m - m is 0 exactly where m is finite).
+        # replay recomputes them (|m| < inf exactly where m is finite).
         with no_grad():
             m = P.max.apply(x, axis=axes, keepdims=True)
-            return P.where.apply(m - m == 0, m, 0.0)
+            return P.where.apply(abs(m) < np.inf, m, 0.0)
     m = np.maximum.reduce(x.data, axis=axes, keepdims=True)
     if not np.isfinite(m).all():  # rare (a row of infs or NaNs): only then a select
         m = np.where(np.isfinite(m), m, 0).astype(x.dtype, copy=False)

@@ -214,6 +214,108 @@ def test_module_changes_record_again():
     assert step.recordings == 3
 
 
+SCALE = 2.0
+W_GLOBAL = am.tensor(rand(2), requires_grad=True)
+
+
+def test_rebinding_a_variable_the_function_reads_records_again():
+    global SCALE, W_GLOBAL
+    h = am.tensor(rand(2, seed=1), requires_grad=True)
+    f = lambda x: (x * h * W_GLOBAL * SCALE).sum()  # noqa: E731
+    step = am.compile(f)
+    x = am.tensor(rand(2, seed=2))
+    step(x)
+    old = (SCALE, W_GLOBAL)
+    try:
+        for rebind in ("closure", "global tensor", "global number"):
+            if rebind == "closure":
+                with am.no_grad():
+                    h = h - 0.1  # what `h -= lr * h.grad` does to a tensor: a new object
+                h.requires_grad_()
+            elif rebind == "global tensor":
+                W_GLOBAL = am.tensor(rand(2, seed=3), requires_grad=True)
+            else:
+                SCALE = -0.0 if SCALE == 0.0 else 3.0
+            out = step(x)
+            out.backward()
+            assert np.array_equal(out.data, f(x).data)
+            assert h.grad is not None and W_GLOBAL.grad is not None
+            h.grad = W_GLOBAL.grad = None
+        assert step.recordings == 4
+    finally:
+        SCALE, W_GLOBAL = old
+
+
+def test_an_argument_that_is_also_closed_over_is_not_taped():
+    h = am.tensor(rand(2))
+    net = nn.Linear(2, 2)
+    f = lambda x: (x * h).sum() + net(x).sum()  # noqa: E731
+    step = am.compile(f)
+    for first in (h, net.weight[0]):
+        step(first if first is h else net.bias)
+    assert step.recordings == 0  # h, and a parameter of net, came in as arguments
+    o = am.tensor(rand(2, seed=4))
+    assert np.array_equal(step(o).data, f(o).data)
+    assert step.recordings == 1
+    assert np.array_equal(step(h).data, f(h).data)  # the tape of o reads the argument afresh
+
+
+def test_tensor_and_array_arguments_sharing_memory_are_not_taped():
+    f = lambda x, m: (x.detach() * m).sum() + x.sum()  # noqa: E731
+    step = am.compile(f)
+    a = np.array([1.0, 2.0])
+    step(am.tensor(a), a)  # (am.tensor copies: no sharing)
+    shared = am.Tensor._wrap(a)
+    step(shared, a)
+    assert step.recordings == 1
+    b1, b2 = am.tensor([3.0, 4.0]), np.array([5.0, 6.0])
+    assert np.array_equal(step(b1, b2).data, f(b1, b2).data)
+
+
+def test_constants_are_told_apart_exactly():
+    step = am.compile(lambda x, c: (x / c[0]).sum() if isinstance(c, tuple) else (x / c).sum())
+    x = am.tensor([1.0])
+    with np.errstate(divide="ignore"):
+        assert step(x, 0.0).data == np.inf and step(x, -0.0).data == -np.inf
+    xi = am.tensor(np.array([2, 4]))
+    assert step(xi, (2,)).dtype == np.float64 and step(xi, (2.0,)).data == 3.0
+    assert step.recordings == 4
+    with pytest.raises(TypeError, match="inside a constant argument"):
+        step(x, (am.tensor(1.0),))
+
+
+def test_retain_graph_backward_after_in_place_changes_matches_eager():
+    W = am.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    f = lambda x: (W @ x).sum()  # noqa: E731
+    step = am.compile(f)
+    results = []
+    for g in (f, step, step):
+        W.data = np.array([[1.0, 2.0], [3.0, 4.0]])
+        x = am.tensor([1.0, 2.0], requires_grad=True)
+        out = g(x)
+        out.backward(retain_graph=True)
+        W.grad.data[...] = 0.0  # a hand-written zero_grad, in place
+        W.data *= 2  # an in-place update
+        x.grad = None
+        out.backward()
+        results.append((W.grad.data.copy(), x.grad.data.copy()))
+        W.grad = None
+    for a, b in zip(results[0], results[2]):
+        assert np.array_equal(a, b)
+
+
+def test_replays_keep_the_functions_own_error_handling():
+    bce = am.compile(lambda p, y: F.binary_cross_entropy(p, y))
+    lse = am.compile(lambda x: am.logsumexp(x))
+    y = am.tensor([0.0, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # eager is silent: so must the recording and replays be
+        for _ in range(2):
+            assert bce(am.tensor([0.0, 1.0], requires_grad=True), y).data == 0.0
+            assert lse(am.tensor([np.inf, 1.0])).data == np.inf
+    assert "with errstate(" in bce.code
+
+
 def test_aliased_arguments_run_eagerly_and_are_not_recorded():
     step = am.compile(lambda a, b: (a * b).sum())
     x, y = am.tensor(rand(3)), am.tensor(rand(3, seed=1))
@@ -229,7 +331,7 @@ def test_too_many_signatures_warn_once_and_keep_the_newest_tapes():
         warnings.simplefilter("always")
         for n in range(1, 12):
             step(am.tensor(rand(n)))
-    assert len([w for w in caught if "tapes" in str(w.message)]) == 1
+    assert len([w for w in caught if "recorded 9 of its 9 calls" in str(w.message)]) == 1
     assert len(step._tapes) == am.compile.__globals__["MAX_TAPES"]
     assert step.recordings == 11
 
@@ -322,6 +424,42 @@ def test_refuses_arrays_and_tensors_that_are_not_arguments():
         am.compile(lambda t: t * (t.data > 0))(x)
     with pytest.raises(RuntimeError, match="getitem .* parameter 'index'"):
         am.compile(lambda z, y: F.cross_entropy(z, y))(am.tensor(rand(4, 3)), am.tensor([0, 2, 1, 1]))
+
+
+def test_refuses_training_steps_parameters_and_boolean_masks_inside():
+    am.manual_seed(0)
+    model = nn.Linear(3, 1)
+    opt = am.optim.SGD(model.parameters(), lr=0.1)
+    before = model.weight.data.copy()
+
+    def train_step(x, y):
+        opt.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    with pytest.raises(RuntimeError, match="backward: cannot run inside a function being compiled"):
+        am.compile(train_step)(am.tensor(np.ones((4, 3))), am.tensor(np.zeros((4, 1))))
+    with pytest.raises(RuntimeError, match="SGD.step: cannot run inside"):
+        am.compile(lambda x: opt.step() or model(x).sum())(am.tensor(np.ones((4, 3))))
+    assert np.array_equal(model.weight.data, before)
+    with pytest.raises(RuntimeError, match="creates from an array"):
+        am.compile(lambda x: (nn.Parameter(x) ** 2).sum())(am.tensor([1.0, 2.0]))
+    with pytest.raises(RuntimeError, match="boolean argument x1"):
+        am.compile(lambda x, m: x[m].mean())(am.tensor(rand(4)), np.array([1, 0, 1, 1], bool))
+
+
+def test_warns_when_almost_every_call_records():
+    step = am.compile(lambda x: (x * 2.0).sum())
+    x = am.tensor(rand(3))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(12):
+            nn.Linear(2, 2)  # a module made on every step (its parameters bump the module counter)
+            step(x)
+    assert step.recordings == 12
+    assert len([w for w in caught if "a Module created on every call" in str(w.message)]) == 1
 
 
 def test_refuses_random_masks_and_running_statistics():

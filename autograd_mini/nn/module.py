@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
-from ..engine import _state, modules_changed
+from ..engine import _state, modules_changed, tracers
 from ..tensor import Tensor, _to_array, get_default_dtype
 
 
@@ -54,6 +54,8 @@ class Parameter(Tensor):
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
         self.name = None
+        if tracers:
+            tracers[-1].tensor_made(self)
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Parameter(")

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from ..engine import enable_grad
+from ..engine import enable_grad, tracers
 from ..tensor import Tensor
 
 
@@ -111,6 +111,11 @@ class Optimizer:
 
     def _check_grads(self) -> None:
         """Every gradient must be a Tensor of its parameter's shape; checked before anything changes."""
+        if tracers:
+            raise RuntimeError(
+                f"{type(self).__name__}.step: cannot run inside a function being compiled "
+                "(a replay would skip the update); compile the loss and step outside it"
+            )
         for gi, group in enumerate(self.param_groups):
             for i, p in enumerate(group["params"]):
                 g = p.grad
