@@ -22,21 +22,26 @@ outside it sums its gradients in another order (a last-bit difference).
 A tape is one path through `fn` with its Python values frozen, so it is
 recorded again when anything it froze may have changed: the arguments'
 shapes, dtypes or requires_grad, a constant argument, the grad mode, a
-closed-over tensor's shape, dtype or requires_grad, a variable that fn
-itself reads from its closure or globals rebound to another object (so
-`w = w - lr * w.grad` is seen), or any attribute of any Module (a layer, a
-parameter object, `train()`/`eval()`, a hyperparameter). Tensors reached
-another way (a dict entry, an attribute of a plain object, a variable of a
-function fn calls) are held by identity: update them in place (as the
-optimizers do) or pass them as arguments.
+closed-over tensor's shape, dtype or requires_grad, a variable that fn's
+code (or its partial's, method's or Module forward's) reads from its
+closure or globals rebound to another object (so `w = w - lr * w.grad` is
+seen), or any attribute of any Module (a layer, a parameter object,
+`train()`/`eval()`, a hyperparameter). Tensors reached another way (a dict
+entry, an attribute of a plain object, a variable of a function fn calls)
+are held by identity: update them in place (as the optimizers do) or pass
+them as arguments. A function that changes such state itself (rebinds a
+variable it reads, sets a module attribute) is not taped: every call runs
+it eagerly, and so does a call whose arguments share an array or are also
+tensors fn holds otherwise.
 
 What a replay could not reproduce is refused with a RuntimeError while
 recording: reading a tensor's value into Python (`.item()`, `float()`,
 `bool()`, `.numpy()`, `np.asarray`), handing an op a tensor made from an
 array or an array that is not an argument (a mask or an index computed
 from data: this is why `cross_entropy` with integer labels cannot be
-compiled), a boolean-mask argument used as an index, dropout's random mask,
-batch norm's running-statistics update, `backward()` and optimizer steps.
+compiled), a boolean-mask argument used as an index, a tensor's `.grad`,
+random numbers (`randn`, `rand`, dropout's mask), batch norm's
+running-statistics update, `backward()` and optimizer steps.
 Not caught: a number you compute from `.data` yourself, and side effects
 such as printing, which run only while recording (and so do checks on input
 values). Gradients of gradients (`create_graph=True`) need the eager function.
@@ -85,9 +90,9 @@ class Compiled:
         self.fn = fn
         self._tapes: dict[tuple, _Tape] = {}
         self.calls = 0
-        self.recordings = 0  # how many of the calls ran fn eagerly to record a tape
+        self.recordings = 0  # how many of the calls ran fn eagerly (to record a tape, or not taped)
         self._warned = False
-        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        functools.update_wrapper(self, fn, updated=())  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         return f"<compiled {getattr(self.fn, '__name__', type(self.fn).__name__)}: {len(self._tapes)} tape(s)>"
@@ -107,10 +112,10 @@ class Compiled:
                 return out
         key = (_state["grad_enabled"],) + tuple(map(_signature, args))  # (raises before fn runs)
         out, tape = _record(self.fn, args, key)
+        self.recordings += 1
         if tape is not None:
             self._tapes.pop(tape.key, None)
             self._tapes[tape.key] = tape  # (newest last)
-            self.recordings += 1
             if len(self._tapes) > MAX_TAPES:
                 del self._tapes[next(iter(self._tapes))]
         if self.recordings > MAX_TAPES and 2 * self.recordings > self.calls and not self._warned:
@@ -118,7 +123,7 @@ class Compiled:
             warnings.warn(
                 f"compile: {self!r} recorded {self.recordings} of its {self.calls} calls: inputs' "
                 "shapes or constants, closed-over variables or modules change from call to call "
-                "(a Module created on every call?), so replaying gains little",
+                "(a Module created on every call? fn updating its own state?), so replaying gains little",
                 RuntimeWarning, stacklevel=2,
             )
         return out
@@ -148,8 +153,10 @@ def constant_key(v: Any) -> tuple:
         return (type(v), float(v).hex())
     if isinstance(v, (complex, np.complexfloating)):
         return (type(v), complex(v).real.hex(), complex(v).imag.hex())
-    if type(v) is tuple:
-        return (tuple,) + tuple(constant_key(e) for e in v)
+    if isinstance(v, tuple):  # (namedtuples too)
+        return (type(v),) + tuple(constant_key(e) for e in v)
+    if isinstance(v, frozenset):
+        return (type(v), frozenset(constant_key(e) for e in v))
     try:
         hash(v)
     except TypeError:
@@ -190,38 +197,94 @@ class _Trace:
 def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | None"]:
     """Run fn eagerly on args, recording its primitives; return its result and its tape.
 
-    No tape when two arguments share an array, or an argument is also one of
-    the variables fn closes over (or their parameters): the generated code
+    No tape (each such call runs fn eagerly) when fn rebinds a variable it reads
+    or changes a module, which a replay would not do; when two arguments share
+    an array; or when an argument is also a tensor that fn holds otherwise
+    (closed over, in a container, a module's parameter): the generated code
     could not tell the uses apart.
     """
     trace = _Trace()
     errstate = np.geterr()
+    before, modules = [c[3] for c in _captured(fn)], _state["modules"]
     engine.tracers.append(trace)
     try:
         out = fn(*args)
     finally:
         engine.tracers.pop()
     captured = _captured(fn)
-    reachable = set()
-    for v in [c[3] for c in captured] + [fn, getattr(fn, "__self__", None)]:
-        if isinstance(v, Module):
-            reachable.update(id(t) for t in itertools.chain(v.parameters(), v.buffers()))
-        elif isinstance(v, Tensor):
-            reachable.add(id(v))
-    arrays = [a for a in args if isinstance(a, (Tensor, np.ndarray))]
-    ids = {id(a.data if isinstance(a, Tensor) else a) for a in arrays}
-    if len(ids) < len(arrays) or any(id(a) in reachable for a in arrays):
+    after = [c[3] for c in captured]
+    if _state["modules"] != modules or len(after) != len(before) or any(
+            x is not y for x, y in zip(before, after)):
         return out, None
-    return out, _Tape(trace, args, out, key, captured, errstate,
+    held = _held_tensors([c[3] for c in captured] + [fn])
+    arrays = [a for a in args if isinstance(a, (Tensor, np.ndarray))]
+    data_ids = {id(a.data if isinstance(a, Tensor) else a) for a in arrays}
+    held_ids = {id(t) for t in held} | {id(t.data) for t in held}
+    if len(data_ids) < len(arrays) or any(id(a) in held_ids for a in arrays) or data_ids & held_ids:
+        return out, None
+    return out, _Tape(trace, args, out, key, captured, held, errstate,
                       getattr(fn, "__name__", type(fn).__name__))
 
 
+def _refuse_grad_reads(externals: list, owners: list) -> None:
+    """Raise if a closed-over tensor is some tensor's .grad: each backward makes a new one."""
+    grad_of = {id(t.grad): t for t in itertools.chain(owners, externals) if t.grad is not None}
+    for e in externals:
+        if id(e) in grad_of:
+            raise RuntimeError(
+                f"compile: the function reads the .grad of a tensor of shape {grad_of[id(e)].shape}; "
+                "every backward makes a new one, and a replay would keep reading this one. Pass "
+                "the gradient as an argument"
+            )
+
+
+def _held_tensors(values: list) -> list[Tensor]:
+    """Tensors reachable from values: themselves, modules' parameters and buffers,
+    and one level into containers, partials and bound objects."""
+    found: list[Tensor] = []
+
+    def visit(v: Any, depth: int) -> None:
+        if isinstance(v, Tensor):
+            found.append(v)
+        elif isinstance(v, Module):
+            found.extend(itertools.chain(v.parameters(), v.buffers()))
+        elif depth == 0:
+            return
+        elif isinstance(v, dict):
+            for e in v.values():
+                visit(e, depth - 1)
+        elif isinstance(v, (list, tuple, set, frozenset)):
+            for e in v:
+                visit(e, depth - 1)
+        elif isinstance(v, functools.partial):
+            for e in (v.func, *v.args, *v.keywords.values()):
+                visit(e, depth - 1)
+        elif isinstance(v, types.MethodType):
+            visit(v.__self__, depth)
+        elif hasattr(v, "__dict__") and not isinstance(v, (type, types.ModuleType, types.FunctionType)):
+            for e in vars(v).values():
+                visit(e, depth - 1)
+
+    for v in values:
+        visit(v, 1)
+    return found
+
+
 def _captured(fn: Callable) -> list[tuple[str, Any, str, Any]]:
-    """The variables a plain function reads from its closure and its globals, as
+    """The variables fn's code reads from its closure and its globals, as
     (kind, cell or globals dict, name, value): the tape checks they still hold the
-    same objects. (Variables read by the functions fn calls are not followed.)"""
-    if not isinstance(fn, types.FunctionType):
-        return []
+    same objects. For a partial, a bound method or a Module, the code is that of
+    its function, method or forward. (Variables read by the functions fn calls
+    are not followed.)"""
+    while not isinstance(fn, types.FunctionType):
+        if isinstance(fn, functools.partial):
+            fn = fn.func
+        elif isinstance(fn, types.MethodType):
+            fn = fn.__func__
+        elif isinstance(fn, Module):
+            fn = type(fn).forward
+        else:
+            return []
     found = []
     for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
         try:
@@ -250,7 +313,7 @@ class _Tape:
     """
 
     def __init__(self, trace: _Trace, args: tuple, out: Any, key: tuple, captured: list,
-                 errstate: dict, name: str) -> None:
+                 held: list, errstate: dict, name: str) -> None:
         if not isinstance(out, Tensor):
             raise TypeError(f"compile: the function must return one Tensor, got {type(out).__name__}")
         self.n_args = len(args)
@@ -286,6 +349,7 @@ class _Tape:
                      } if o.grad_fn is not None else set()
             ops.append((k, prim, ins, params, o, needs, reads))
 
+        _refuse_grad_reads(self.externals, [a for a in args if isinstance(a, Tensor)] + held)
         self.leaves = [n for n in _leaf_order(args, self.externals) if rg.get(n)]
         fwd_lines, bwd_lines, used, reached = _emit(ops, names[id(out)], ns, trace.errstate, errstate)
         self.leaves = [n for n in self.leaves if n in reached]
@@ -310,7 +374,7 @@ class _Tape:
         self.prim = Primitive(
             "compiled", self._rerun,
             (None,) + tuple(functools.partial(_leaf_vjp, i) for i in range(len(self.leaves))),
-            register=False,
+            vjp_all=_all_leaf_vjps, register=False,
             doc=f"the replayed tape of {name}: input 0 holds its saved arrays, the rest are its leaves",
         )
         self.needs = tuple(range(1, len(self.leaves) + 1))
@@ -376,6 +440,11 @@ class _Replay:
 
     def __repr__(self) -> str:
         return "tape"
+
+
+def _all_leaf_vjps(g: Any, ans: Any, replay: _Replay) -> tuple:
+    """Every leaf's gradient at once: the reverse sweep (what the engine calls)."""
+    return replay.tape.backward(g, replay.saved)
 
 
 def _leaf_vjp(i: int, g: Any, ans: Any, replay: _Replay, *leaf_arrays: Any) -> Any:
@@ -453,13 +522,13 @@ def _guarded_call(args: tuple, externals: list, captured: list, leaves: list,
             arrays.append(f"d{x}")
         else:
             ns.scope["constant_key"] = constant_key
-            lines.append(f"    if constant_key({x}) != {ns.constant(constant_key(a))}:")
+            lines.append(f"    if type({x}) is not {kind} or constant_key({x}) != {ns.constant(constant_key(a))}:")
             lines.append("        return None")
             arrays.append(x)
     for kind, holder, name, value in captured:
         read = (f"{ns.constant(holder, 'cell')}.cell_contents" if kind == "cell"
                 else f"{ns.constant(holder, 'fn_globals')}.get({name!r})")
-        lines.append(f"    if {read} is not {ns.constant(value, name, by_name=True)}:")
+        lines.append(f"    if {read} is not {ns.constant(value, 'captured_' + name, by_name=True)}:")
         lines.append("        return None")
     ext_names = []
     for j, t in enumerate(externals):

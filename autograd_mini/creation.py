@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .engine import tracers
 from .tensor import Tensor, _check_grad_dtype, get_default_dtype
 
 _rng = {"gen": np.random.default_rng()}
@@ -88,13 +89,23 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad, "eye")
 
 
+def _not_while_compiling(op: str) -> None:
+    """Refuse random numbers inside a function being compiled, before drawing any
+    (a replay would reuse them, and the generator would have moved on)."""
+    if tracers:
+        raise RuntimeError(f"{op}: random numbers cannot be compiled (a replay would reuse them); "
+                           "draw them outside the function and pass them as arguments")
+
+
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Samples of N(0, 1) of the given shape."""
+    _not_while_compiling("randn")
     arr = _rng["gen"].standard_normal(_shape(shape)).astype(_float(dtype), copy=False)
     return _make(arr, requires_grad, "randn")
 
 
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Samples of U[0, 1) of the given shape."""
+    _not_while_compiling("rand")
     arr = _rng["gen"].random(_shape(shape)).astype(_float(dtype), copy=False)
     return _make(arr, requires_grad, "rand")

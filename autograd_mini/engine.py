@@ -272,12 +272,19 @@ def backward_sweep(
             else:
                 args, ans = node.datas, node.out
             vjps = prim.vjps
-            for i in node.needs:
-                # (Most primitives have no parameters; a call without ** is cheaper.)
-                gi = vjps[i](g, ans, *args, **params) if params else vjps[i](g, ans, *args)
-                p = inputs[i]
-                have = get(p)
-                grads[p] = gi if have is None else have + gi
+            if prim.vjp_all is not None and not create_graph:
+                # One call for every input (a compiled tape's whole reverse sweep).
+                for i, gi in zip(node.needs, prim.vjp_all(g, ans, *args)):
+                    p = inputs[i]
+                    have = get(p)
+                    grads[p] = gi if have is None else have + gi
+            else:
+                for i in node.needs:
+                    # (Most primitives have no parameters; a call without ** is cheaper.)
+                    gi = vjps[i](g, ans, *args, **params) if params else vjps[i](g, ans, *args)
+                    p = inputs[i]
+                    have = get(p)
+                    grads[p] = gi if have is None else have + gi
             if not retain_graph:
                 node.inputs = node.datas = node.out = None
         # What is left in `grads` belongs to leaves.
@@ -312,8 +319,6 @@ def _accumulate(leaf: Tensor, g: Any, handed: set[int]) -> None:
         wrapped = _new(Tensor)
         wrapped.data, wrapped.grad, wrapped.requires_grad, wrapped.grad_fn, wrapped.name = (
             g, None, False, None, None)
-        if tracers:  # (a gradient used inside a function being compiled)
-            tracers[-1].tensor_made(wrapped)
         leaf.grad = wrapped if leaf.grad is None else leaf.grad + wrapped
         return
     if g.dtype != leaf.dtype:

@@ -41,7 +41,7 @@ class Primitive:
     the input's position as its first argument.
     """
 
-    __slots__ = ("name", "fwd", "vjps", "uses_ans", "differentiable", "doc")
+    __slots__ = ("name", "fwd", "vjps", "vjp_all", "uses_ans", "differentiable", "doc")
 
     def __init__(
         self,
@@ -52,12 +52,14 @@ class Primitive:
         uses_ans: bool = False,
         differentiable: bool = True,
         variadic: bool = False,
+        vjp_all: Callable | None = None,
         doc: str = "",
         register: bool = True,
     ) -> None:
         self.name = name
         self.fwd = fwd
         self.vjps = _ByPosition(vjps) if variadic else tuple(vjps)
+        self.vjp_all = vjp_all
         self.uses_ans = uses_ans
         self.differentiable = differentiable
         self.doc = doc

@@ -253,10 +253,10 @@ def test_an_argument_that_is_also_closed_over_is_not_taped():
     step = am.compile(f)
     for first in (h, net.weight[0]):
         step(first if first is h else net.bias)
-    assert step.recordings == 0  # h, and a parameter of net, came in as arguments
+    assert step.recordings == 2 and not step._tapes  # h, and a parameter of net, came in as arguments
     o = am.tensor(rand(2, seed=4))
     assert np.array_equal(step(o).data, f(o).data)
-    assert step.recordings == 1
+    assert len(step._tapes) == 1
     assert np.array_equal(step(h).data, f(h).data)  # the tape of o reads the argument afresh
 
 
@@ -320,7 +320,7 @@ def test_aliased_arguments_run_eagerly_and_are_not_recorded():
     step = am.compile(lambda a, b: (a * b).sum())
     x, y = am.tensor(rand(3)), am.tensor(rand(3, seed=1))
     assert np.array_equal(step(x, x).data, (x * x).sum().data)
-    assert step.recordings == 0
+    assert step.recordings == 1 and not step._tapes
     step(x, y)
     assert np.array_equal(step(x, x).data, (x * x).sum().data)  # the (x, y) tape reads both
 
@@ -450,6 +450,82 @@ def test_refuses_training_steps_parameters_and_boolean_masks_inside():
         am.compile(lambda x, m: x[m].mean())(am.tensor(rand(4)), np.array([1, 0, 1, 1], bool))
 
 
+def test_functions_that_change_their_own_state_are_not_taped():
+    class Accumulator(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.total = am.tensor(np.zeros(2))
+
+        def forward(self, x):
+            self.total = self.total + x  # module state a replay would not update
+            return self.total * 1.0
+
+    acc = Accumulator()
+    step = am.compile(acc)
+    x = am.tensor([1.0, 1.0])
+    assert [step(x).data.tolist() for _ in range(3)] == [[1, 1], [2, 2], [3, 3]]
+    assert not step._tapes
+    h = am.tensor([1.0, 1.0])
+
+    def decay(x):
+        nonlocal h
+        h = h * 0.5 + x  # a variable fn rebinds itself
+        return h.sum()
+
+    step = am.compile(decay)
+    z = am.tensor([0.0, 0.0])
+    assert [float(step(z).data) for _ in range(3)] == [1.0, 0.5, 0.25]
+    assert not step._tapes
+
+
+def test_tensors_held_in_containers_partials_and_objects_are_not_taken_for_arguments():
+    import functools
+
+    ref = am.tensor(rand(2))
+    held = {"ref": ref}
+    by_dict = am.compile(lambda x: ((x - held["ref"]) ** 2).sum())
+    by_partial = am.compile(functools.partial(lambda x, r: ((x - r) ** 2).sum(), r=ref))
+    for step in (by_dict, by_partial):
+        assert step(ref).data == 0.0  # the first call passes the held tensor itself
+        other = am.tensor(rand(2, seed=7))
+        assert step(other).data == ((other.data - ref.data) ** 2).sum()
+    with pytest.raises(RuntimeError, match=r"reads the .grad of a tensor"):
+        w = am.tensor(rand(2), requires_grad=True)
+        (w * w).sum().backward()
+        am.compile(lambda p: (p - 0.1 * p.grad).sum())(w)
+    with pytest.raises(RuntimeError, match="randn: random numbers cannot be compiled"):
+        am.manual_seed(0)
+        am.compile(lambda x: x * am.randn(2))(am.tensor(rand(2)))
+    am.manual_seed(0)
+    first = am.randn(2).data
+    am.manual_seed(0)
+    with pytest.raises(RuntimeError):
+        am.compile(lambda x: x * am.randn(2))(am.tensor(rand(2)))
+    assert np.array_equal(am.randn(2).data, first)  # refused before drawing
+
+
+def test_modules_methods_and_partials_guard_the_globals_of_their_code():
+    global SCALE
+    net = nn.Linear(2, 1)
+    step = am.compile(functools_partial_of_scaled(net))
+    x = am.tensor(rand(2))
+    step(x)
+    old = SCALE
+    try:
+        SCALE = 5.0
+        assert np.array_equal(step(x).data, (net(x) * SCALE).sum().data)
+    finally:
+        SCALE = old
+
+
+def functools_partial_of_scaled(net):
+    import functools
+
+    def scaled(x, k):
+        return (net(x) * SCALE).sum() * k
+    return functools.partial(scaled, k=1.0)
+
+
 def test_warns_when_almost_every_call_records():
     step = am.compile(lambda x: (x * 2.0).sum())
     x = am.tensor(rand(3))
@@ -491,3 +567,54 @@ def test_bad_functions_and_arguments():
         f = am.compile(lambda t: (t * w).sum())
         f(x)
         f(x).backward(create_graph=True)
+
+
+forward = "a global named like the generated code's functions"
+
+
+def test_generated_names_do_not_clash_with_the_functions_own():
+    class Gated(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fn = am.relu  # an attribute named like Compiled's own
+            self.lin = nn.Linear(2, 2)
+
+        def forward(self, x):
+            return self.fn(self.lin(x)).sum()
+
+    model = Gated()
+    step = am.compile(model)
+    x = am.tensor(rand(2))
+    for _ in range(2):
+        assert np.array_equal(step(x).data, model(x).data)
+    saved, out, dp0 = 2.0, 3.0, 4.0
+    g = lambda x: (x * saved * out * dp0).sum() + len(forward)  # noqa: E731
+    step = am.compile(g)
+    for _ in range(3):
+        assert step(x).data == g(x).data
+    assert step.recordings == 1
+
+
+def test_optional_arguments_and_namedtuple_constants_get_their_own_tapes():
+    from collections import namedtuple
+
+    lin = am.compile(F.linear)
+    x, W, b = am.tensor(rand(3, 2)), am.tensor(rand(4, 2)), am.tensor(rand(4))
+    assert np.array_equal(lin(x, W, None).data, F.linear(x, W).data)
+    assert np.array_equal(lin(x, W, b).data, F.linear(x, W, b).data)
+    Cfg = namedtuple("Cfg", "k")
+    step = am.compile(lambda x, c: x * c.k)
+    xi = am.tensor(np.array([1, 2]))
+    assert step(xi, Cfg(2)).dtype == np.int64 and step(xi, Cfg(2.0)).dtype == np.float64
+
+
+def test_draw_network_leaves_no_stale_tape():
+    net = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))
+    step = am.compile(lambda x: net(x).sum())
+    x = am.tensor(rand(2))
+    net.eval()
+    step(x)
+    net.train()
+    am.viz.draw_network(net, input_size=(2,))  # evaluates in eval() mode, then restores train()
+    with pytest.raises(RuntimeError, match="dropout: a random mask"):
+        step(x)  # in training mode again: recorded afresh, and refused

@@ -19,7 +19,7 @@ from typing import Any, Sequence
 import graphviz
 import numpy as np
 
-from ..engine import no_grad
+from ..engine import modules_changed, no_grad
 from ..tensor import Tensor, get_default_dtype
 from ._labels import fmt_num, fmt_shape, module_label
 
@@ -87,6 +87,7 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, st
     finally:
         for m, mode in modes:
             m.__dict__["training"] = mode
+        modules_changed()
     if not isinstance(out, Tensor):
         raise TypeError(f"draw_network: the forward of {module_label(model)} returned a "
                         f"{type(out).__name__}, not a Tensor")
