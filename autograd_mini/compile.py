@@ -29,10 +29,14 @@ seen), or any attribute of any Module (a layer, a parameter object,
 `train()`/`eval()`, a hyperparameter). Tensors reached another way (a dict
 entry, an attribute of a plain object, a variable of a function fn calls)
 are held by identity: update them in place (as the optimizers do) or pass
-them as arguments. A function that changes such state itself (rebinds a
-variable it reads, sets a module attribute) is not taped: every call runs
-it eagerly, and so does a call whose arguments share an array or are also
-tensors fn holds otherwise.
+them as arguments. Any Module change anywhere invalidates every tape (so
+alternating G.train() and D.eval() on every step records every step). No
+tape is made from a call of a function that changes such state itself
+(rebinds a variable it reads, sets a module attribute), nor from a call
+whose arguments share an array or are also tensors fn holds otherwise: that
+call runs eagerly. A function keeps its MAX_TAPES newest tapes and warns
+when most of its calls record. Arguments are positional; `@am.compile` also
+works on a method (its object is then keyed by identity).
 
 What a replay could not reproduce is refused with a RuntimeError while
 recording: reading a tensor's value into Python (`.item()`, `float()`,
@@ -42,7 +46,8 @@ from data: this is why `cross_entropy` with integer labels cannot be
 compiled), a boolean-mask argument used as an index, a tensor's `.grad`,
 random numbers (`randn`, `rand`, dropout's mask), batch norm's
 running-statistics update, `backward()` and optimizer steps.
-Not caught: a number you compute from `.data` yourself, and side effects
+Not caught: a number (Python or numpy scalar) you compute from `.data`
+yourself, and side effects
 such as printing, which run only while recording (and so do checks on input
 values). Gradients of gradients (`create_graph=True`) need the eager function.
 """
@@ -51,8 +56,8 @@ from __future__ import annotations
 
 import builtins
 import functools
-import keyword
 import itertools
+import keyword
 import math
 import types
 import warnings
@@ -97,6 +102,11 @@ class Compiled:
     def __repr__(self) -> str:
         return f"<compiled {getattr(self.fn, '__name__', type(self.fn).__name__)}: {len(self._tapes)} tape(s)>"
 
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        """As a method (`@am.compile` on a def in a class): bound to obj, which the
+        tapes then key by identity."""
+        return self if obj is None else functools.partial(self, obj)
+
     @property
     def code(self) -> str:
         """The generated source of every tape recorded so far (forward and reverse sweep)."""
@@ -132,13 +142,13 @@ class Compiled:
 def _signature(a: Any) -> tuple:
     """What an argument's tape depends on: a tensor's shape, dtype and requires_grad; a constant's value."""
     if isinstance(a, Tensor):
-        return (Tensor, a.data.shape, a.data.dtype, a.requires_grad)
+        return (type(a), a.data.shape, a.data.dtype, a.requires_grad)
     if isinstance(a, np.ndarray):
-        return (np.ndarray, a.shape, a.dtype)
-    return constant_key(a)
+        return (type(a), a.shape, a.dtype)
+    return _constant_key(a)
 
 
-def constant_key(v: Any) -> tuple:
+def _constant_key(v: Any) -> tuple:
     """v's type and value, exactly: -0.0 is not 0.0, (2,) is not (2.0,), nan is nan.
 
     Raises TypeError for what cannot be a constant of a tape: unhashable values,
@@ -154,9 +164,9 @@ def constant_key(v: Any) -> tuple:
     if isinstance(v, (complex, np.complexfloating)):
         return (type(v), complex(v).real.hex(), complex(v).imag.hex())
     if isinstance(v, tuple):  # (namedtuples too)
-        return (type(v),) + tuple(constant_key(e) for e in v)
+        return (type(v),) + tuple(_constant_key(e) for e in v)
     if isinstance(v, frozenset):
-        return (type(v), frozenset(constant_key(e) for e in v))
+        return (type(v), frozenset(_constant_key(e) for e in v))
     try:
         hash(v)
     except TypeError:
@@ -392,8 +402,9 @@ class _Tape:
                     return n
                 raise RuntimeError(
                     f"compile: {prim.name} (input {pos}) gets a tensor of shape {a.shape} that the "
-                    "function creates from an array while it is recorded; a replay would reuse its "
-                    "values. Pass it as an argument or create it outside the function"
+                    "function creates from an array while it is recorded (am.tensor, a creation "
+                    "function, detach(), nn.Parameter); a replay would reuse its values. Pass it "
+                    "as an argument or create it outside the function"
                 )
             n = f"p{len(self.externals)}"
             names[id(a)] = n
@@ -431,12 +442,12 @@ class _Tape:
 
 
 class _Replay:
-    """The saved arrays of one replayed call, and the gradients of its last backward."""
+    """The saved arrays of one replayed call (and its inputs' arrays, for check_graph)."""
 
-    __slots__ = ("tape", "saved", "arrays", "g", "grads")
+    __slots__ = ("tape", "saved", "arrays")
 
     def __init__(self, tape: _Tape, saved: tuple, arrays: list) -> None:
-        self.tape, self.saved, self.arrays, self.g, self.grads = tape, saved, arrays, None, ()
+        self.tape, self.saved, self.arrays = tape, saved, arrays
 
     def __repr__(self) -> str:
         return "tape"
@@ -448,20 +459,15 @@ def _all_leaf_vjps(g: Any, ans: Any, replay: _Replay) -> tuple:
 
 
 def _leaf_vjp(i: int, g: Any, ans: Any, replay: _Replay, *leaf_arrays: Any) -> Any:
-    """Gradient of the i-th leaf: the reverse sweep runs once per output gradient g."""
+    """Gradient of the i-th leaf alone (what check_graph audits; the backward sweep
+    calls _all_leaf_vjps once instead)."""
     if isinstance(g, Tensor):
         raise RuntimeError(
             "compile: a compiled function's backward is not recorded, so create_graph=True "
             "(gradients of gradients, and am.grad or other transforms of a function that closes "
             "over tensors requiring grad) needs the uncompiled function"
         )
-    if g is not replay.g:
-        replay.grads = replay.tape.backward(g, replay.saved)
-        replay.g = g
-    grads = replay.grads
-    if i == len(grads) - 1:  # the last leaf: forget them, a later backward sweeps afresh
-        replay.g, replay.grads = None, ()
-    return grads[i]
+    return replay.tape.backward(g, replay.saved)[i]
 
 
 # -- code generation ------------------------------------------------------------------
@@ -488,19 +494,17 @@ def _tuple(names: Any) -> str:
     return f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
 
 
-def _guarded_call(args: tuple, externals: list, captured: list, leaves: list,
+def _guarded_call(args: tuple, externals: list[Tensor], captured: list, leaves: list[str],
                   ns: "_Namespace") -> list[str]:
-    """Source of run(args): the forward, if args and closed-over values still match the recording.
-
-    Returns None on any difference (shape, dtype, requires_grad, a constant, the
-    grad mode, a module, a variable fn reads rebound), which sends the caller
-    back to recording.
+    """Source lines of run(args), which replays the forward if args and closed-over
+    values still match the recording, and returns None on any difference (shape,
+    dtype, requires_grad, a constant, the grad mode, a module, a variable fn reads
+    rebound), which sends the caller back to recording.
     """
     lines = ["def run(args):",
              f"    if (len(args) != {len(args)} or state['grad_enabled'] is not {_state['grad_enabled']}"
              f" or state['modules'] != {_state['modules']}):",
              "        return None"]
-    ns.scope["state"] = _state
     if args:
         lines.append(f"    {_tuple(f'x{i}' for i in range(len(args)))} = args")
     arrays = []
@@ -521,8 +525,7 @@ def _guarded_call(args: tuple, externals: list, captured: list, leaves: list,
             lines.append("        return None")
             arrays.append(f"d{x}")
         else:
-            ns.scope["constant_key"] = constant_key
-            lines.append(f"    if type({x}) is not {kind} or constant_key({x}) != {ns.constant(constant_key(a))}:")
+            lines.append(f"    if type({x}) is not {kind} or _constant_key({x}) != {ns.constant(_constant_key(a))}:")
             lines.append("        return None")
             arrays.append(x)
     for kind, holder, name, value in captured:
@@ -573,7 +576,6 @@ def _emit(ops: list, out_name: str, ns: "_Namespace", errstates: list,
             call = f"asarray({call})"
         line = f"v{k} = {call}  # {prim.name} -> {o.data.shape} {o.data.dtype}"
         if errstates[k] != outer_errstate:
-            ns.scope["errstate"] = np.errstate
             fwd.append(f"with errstate(**{errstates[k]!r}):")
             line = "    " + line
         fwd.append(line)
@@ -637,16 +639,23 @@ def _refuse_arrays(v: Any, prim: Primitive, where: str) -> None:
 class _Namespace:
     """The globals of the generated code: functions and constants under readable names."""
 
+    # The generated code's own names, and the locals of run(): never given to a
+    # function or a constant.
+    RESERVED = ("forward", "backward", "run", "finish", "state", "errstate", "_constant_key",
+                "asarray", "args", "out", "saved")
+
     def __init__(self) -> None:
-        self.scope: dict[str, Any] = {"asarray": np.asarray}
+        self.scope: dict[str, Any] = dict.fromkeys(self.RESERVED)
+        self.scope.update(asarray=np.asarray, errstate=np.errstate, state=_state,
+                          _constant_key=_constant_key)
         self._ids: dict[int, str] = {}
 
     def function(self, fn: Callable, name: str) -> str:
         if id(fn) in self._ids:
             return self._ids[id(fn)]
-        base = name + "_" if name in dir(builtins) or keyword.iskeyword(name) or name == "asarray" else name
+        base = name + "_" if name in dir(builtins) or keyword.iskeyword(name) else name
         n, k = base, 2
-        while n in self.scope:
+        while n in self.scope or _local_name(n):
             n, k = f"{base}_{k}", k + 1
         self.scope[n] = fn
         self._ids[id(fn)] = n
@@ -660,11 +669,16 @@ class _Namespace:
         if id(v) not in self._ids:  # (the scope keeps v alive, so its id stays its own)
             base = f"c{len(self._ids)}" if hint == "c" else hint
             n, k = base, 2
-            while n in self.scope:
+            while n in self.scope or _local_name(n):
                 n, k = f"{base}_{k}", k + 1
             self._ids[id(v)] = n
             self.scope[n] = v
         return self._ids[id(v)]
+
+
+def _local_name(n: str) -> bool:
+    """Is n a name the generated functions use for their values (x0, dp1, gv2, ...)?"""
+    return n.lstrip("dg")[:1] in ("x", "p", "v") and n.lstrip("dg")[1:].isdigit()
 
 
 def _literal(v: Any) -> bool:

@@ -32,7 +32,7 @@ Tensor: Any = None
 
 # -- grad mode ---------------------------------------------------------------
 
-_state = {"grad_enabled": True, "scope": ()}
+_state = {"grad_enabled": True, "scope": (), "modules": 0}
 
 # Recordings in progress (am.compile), innermost last: primitives report each
 # application to it, tensors their creation and reads of their values.
@@ -44,8 +44,6 @@ def modules_changed() -> None:
     hyperparameter): compiled tapes, which froze what forward read, record again."""
     _state["modules"] += 1
 
-
-_state["modules"] = 0
 
 
 def is_grad_enabled() -> bool:
@@ -274,7 +272,7 @@ def backward_sweep(
             vjps = prim.vjps
             if prim.vjp_all is not None and not create_graph:
                 # One call for every input (a compiled tape's whole reverse sweep).
-                for i, gi in zip(node.needs, prim.vjp_all(g, ans, *args)):
+                for i, gi in zip(node.needs, prim.vjp_all(g, ans, *args), strict=True):
                     p = inputs[i]
                     have = get(p)
                     grads[p] = gi if have is None else have + gi
@@ -315,8 +313,8 @@ def _accumulate(leaf: Tensor, g: Any, handed: set[int]) -> None:
             g = np.array(g, dtype=dtype)
             key = id(g)
         handed.add(key)
-        # (A Tensor made in place: this runs for every leaf on every step.)
-        wrapped = _new(Tensor)
+        # (Tensor._wrap inlined: this runs for every leaf on every step.)
+        wrapped = object.__new__(Tensor)
         wrapped.data, wrapped.grad, wrapped.requires_grad, wrapped.grad_fn, wrapped.name = (
             g, None, False, None, None)
         leaf.grad = wrapped if leaf.grad is None else leaf.grad + wrapped
@@ -325,5 +323,3 @@ def _accumulate(leaf: Tensor, g: Any, handed: set[int]) -> None:
         g = g.astype(leaf.dtype)
     leaf.grad = g if leaf.grad is None else leaf.grad + g
 
-
-_new = object.__new__

@@ -3,7 +3,9 @@
 Composites are plain compositions of primitives and carry no backward code;
 their gradients (of any order) follow from the primitives' VJPs. Numerically
 delicate ones (logsumexp, log_softmax, softmax) shift by the maximum first so
-that nothing overflows.
+that nothing overflows. Masks and shifts are computed with tensor ops (x > 0,
+not x.data > 0): am.compile replays ops, and would freeze a value read from
+.data.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def _reduced_count(op: str, shape: tuple, axis: Any) -> int:
 
 
 def _negated(y: Any) -> Any:
-    """-y: recorded for a tensor that requires grad, a plain value otherwise
+    """-y: a tensor for a tensor (recorded if it requires grad), a plain value otherwise
     (Python numbers stay Python numbers, so float32 is not upcast)."""
     if isinstance(y, Tensor):
         return -y  # (recorded only if y requires grad)
@@ -275,7 +277,11 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
 
 def _shift(op: str, x: Tensor, axis: Any) -> np.ndarray | Tensor:
-    """The maximum along `axis` (keepdims), as a constant; 0 where it is not finite."""
+    """The maximum along `axis` (keepdims), never differentiated; 0 where it is not finite.
+
+    An array, or while am.compile records, a tensor from ops that are not recorded
+    for backward (so the replay recomputes it).
+    """
     # An int axis in range goes to numpy as it is (normalising costs 3 us of
     # the 10 us this took for cross_entropy's (128, 10) logits; now 4.5 us).
     in_range = type(axis) is int and -x.ndim <= axis < x.ndim

@@ -38,7 +38,10 @@ class Primitive:
     non-differentiable (a condition, an index). `differentiable=False` marks an
     operation whose output never carries gradient (comparisons, sign).
     `variadic=True` lets one VJP serve any number of inputs; it then receives
-    the input's position as its first argument.
+    the input's position as its first argument. `vjp_all(g, ans, *inputs)`,
+    if given, returns the gradients of all inputs that require grad at once
+    (in order of position), and the backward sweep calls it instead of the
+    per-input VJPs when no graph is recorded (a compiled tape's reverse sweep).
     """
 
     __slots__ = ("name", "fwd", "vjps", "vjp_all", "uses_ans", "differentiable", "doc")

@@ -363,7 +363,8 @@ class Tensor:
         return P.matmul.apply(self, o)
 
     def dot(self, o: Any) -> "Tensor":
-        """Product of 1-D or 2-D operands, as ndarray.dot (which is matmul for them).
+        """Product of 1-D or 2-D operands, as ndarray.dot (which is matmul for them):
+        (n, k)·(k, m) -> (n, m), (n, k)·(k,) -> (n,), (k,)·(k, m) -> (m,), (k,)·(k,) -> ().
 
         VJPs call `g.dot(a)`, which is BLAS straight away on arrays and the
         matmul primitive on tensors.

@@ -132,6 +132,10 @@ def test_plain_sgd_step_is_bit_exact_in_every_float_dtype(dtype):
     for t, x, g in zip((p, q), start, grads):
         want = x - lr * g
         assert t.data.dtype == dtype and np.array_equal(t.data, want)
+    strong = np.float64(lr)  # a numpy lr is not rounded to the gradient's dtype first
+    p.data = start[0].copy()
+    SGD([p], lr=strong).step()
+    assert np.array_equal(p.data, (start[0] - strong * grads[0]).astype(dtype))
 
 
 @pytest.mark.parametrize("kwargs", ADAM_CASES)

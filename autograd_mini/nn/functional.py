@@ -478,10 +478,11 @@ def batch_norm(
 
 
 def _in_dtype(v: Any, dtype: np.dtype) -> Any:
-    """A running statistic in the input's dtype: the tensor itself when it has it
-    (so am.compile reads the buffer afresh on every replay), else a converted array."""
+    """A running statistic in the input's dtype, never differentiated: the tensor itself
+    when it has that dtype and no grad (so am.compile reads the buffer afresh on every
+    replay), else a converted array."""
     if isinstance(v, Tensor):
-        return v if v.dtype == dtype else v.data.astype(dtype)
+        return v if v.dtype == dtype and not v.requires_grad else v.data.astype(dtype)
     return np.asarray(v).astype(dtype, copy=False)
 
 

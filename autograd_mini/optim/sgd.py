@@ -62,17 +62,20 @@ class SGD(Optimizer):
             momentum = group["momentum"]
             weight_decay = group["weight_decay"]
             if not momentum and not weight_decay:
-                # lr as a 0-d array of the gradient's float dtype: the same product
-                # as with the Python float (which numpy casts to that dtype first),
-                # without converting it on every multiply (a fifth of the time of
-                # the update of a small parameter).
+                # A Python lr as a 0-d array of the gradient's float dtype: the same
+                # product as with the Python float (which numpy casts to that dtype
+                # first), without converting it on every multiply (a fifth of the
+                # time of the update of a small parameter). A numpy lr is not weak:
+                # it stays as it is.
+                weak = type(lr) in (float, int)
                 rates: dict = {}
                 for p in group["params"]:
                     if p.grad is not None:
                         g = p.grad.data
                         rate = rates.get(g.dtype)
                         if rate is None:
-                            rate = rates[g.dtype] = np.array(lr, dtype=g.dtype) if g.dtype.kind == "f" else lr
+                            rate = rates[g.dtype] = (np.array(lr, dtype=g.dtype)
+                                                     if weak and g.dtype.kind == "f" else lr)
                         p.data -= rate * g
                 continue
             dampening = group["dampening"]
