@@ -314,70 +314,90 @@ def _global_names(code: types.CodeType) -> set[str]:
     return names
 
 
-class _Tape:
-    """One recorded path through the function, as generated forward and backward code.
+class _Namer:
+    """Names of a tape's values in the generated code: x<i> (the i-th argument),
+    p<j> (a tensor closed over by the function: a parameter or buffer, read
+    afresh at every call), v<k> (the output of the k-th recorded op); and, as
+    it names them, the refusal of inputs a replay could not reproduce."""
 
-    Values are named x<i> (the i-th argument), p<j> (a tensor closed over by
-    the function: a parameter or buffer, read afresh at every call), v<k>
-    (the output of the k-th recorded op) and g<name> (a gradient).
-    """
+    def __init__(self, args: tuple, trace: _Trace) -> None:
+        self.trace = trace
+        self.names: dict[int, str] = {}  # id of a Tensor or argument array -> its name
+        self.arg_arrays: dict[int, str] = {}  # id of an argument's array -> the argument's name
+        self.requires_grad: dict[str, bool] = {}  # of arguments and closed-over tensors
+        self.externals: list[Tensor] = []  # the closed-over tensors, p0, p1, ...
+        for i, a in enumerate(args):
+            if isinstance(a, (Tensor, np.ndarray)):
+                self.names[id(a)] = f"x{i}"
+                self.arg_arrays[id(a.data if isinstance(a, Tensor) else a)] = f"x{i}"
+            if isinstance(a, Tensor):
+                self.requires_grad[f"x{i}"] = a.requires_grad
+        for k, (_, _, _, o) in enumerate(trace.ops):
+            self.names[id(o)] = f"v{k}"
+
+    def op(self, k: int, ns: "_Namespace") -> tuple:
+        """The k-th recorded op as (k, prim, input sources, param sources, output,
+        positions of its eager node's edges, names it reads)."""
+        prim, op_args, params, o = self.trace.ops[k]
+        ins = [self.operand(a, pos, prim, ns) for pos, a in enumerate(op_args)]
+        reads = {x for x in ins if _local_name(x)}
+        params = {name: _param(v, prim, name, self.arg_arrays, ns, reads) for name, v in params.items()}
+        needs = {i for i, a in enumerate(op_args)
+                 if isinstance(a, Tensor) and a.requires_grad and prim.vjps[i] is not None
+                 } if o.grad_fn is not None else set()
+        return k, prim, ins, params, o, needs, reads
+
+    def operand(self, a: Any, pos: int, prim: Primitive, ns: "_Namespace") -> str:
+        """The name (or literal) an op input becomes in the generated code."""
+        if isinstance(a, Tensor):
+            n = self.names.get(id(a))
+            if n is not None:
+                return n
+            if id(a) in self.trace.created:  # made inside fn: fine only around an argument's array
+                n = self.arg_arrays.get(id(a.data))
+                if n is not None and not a.requires_grad:
+                    return n
+                raise RuntimeError(
+                    f"compile: {prim.name} (input {pos}) gets a tensor of shape {a.shape} that the "
+                    "function creates from an array while it is recorded (am.tensor, a creation "
+                    "function, detach(), nn.Parameter); a replay would reuse its values. Pass it "
+                    "as an argument or create it outside the function"
+                )
+            n = self.names[id(a)] = f"p{len(self.externals)}"
+            self.requires_grad[n] = a.requires_grad
+            self.externals.append(a)
+            return n
+        n = self.arg_arrays.get(id(a)) if isinstance(a, np.ndarray) else None
+        if n is not None:
+            return n
+        _refuse_arrays(a, prim, f"input {pos}")
+        return ns.constant(a)
+
+
+class _Tape:
+    """One recorded path through the function, as generated forward and backward code."""
 
     def __init__(self, trace: _Trace, args: tuple, out: Any, key: tuple, captured: list,
                  held: list, errstate: dict, name: str) -> None:
         if not isinstance(out, Tensor):
             raise TypeError(f"compile: the function must return one Tensor, got {type(out).__name__}")
-        self.n_args = len(args)
-        names: dict[int, str] = {}  # id of a value (Tensor or argument array) -> its name
-        for i, a in enumerate(args):
-            if isinstance(a, (Tensor, np.ndarray)):
-                names[id(a)] = f"x{i}"
-        arg_arrays = {id(a.data if isinstance(a, Tensor) else a): f"x{i}"
-                      for i, a in enumerate(args) if isinstance(a, (Tensor, np.ndarray))}
-        for k, (_, _, _, o) in enumerate(trace.ops):
-            names[id(o)] = f"v{k}"
-        if id(out) not in names or not names[id(out)].startswith("v"):
+        namer = _Namer(args, trace)
+        out_name = namer.names.get(id(out), "")
+        if not out_name.startswith("v"):
             raise ValueError("compile: the function must compute its result with tensor operations "
                              "(it returned an input or a tensor made outside them)")
-
-        live = _live_ops(trace.ops, out)
-        self.externals: list[Tensor] = []
-        rg = {}  # name -> requires_grad at recording time
-        for i, a in enumerate(args):
-            if isinstance(a, Tensor):
-                rg[f"x{i}"] = a.requires_grad
-        ops = []  # (k, prim, input names or constants, params)
         ns = _Namespace()
-        for k in live:
-            prim, op_args, params, o = trace.ops[k]
-            ins = []
-            for pos, a in enumerate(op_args):
-                ins.append(self._operand(a, pos, prim, names, arg_arrays, trace, ns, rg))
-            reads = {x for x in ins if x[:1] in "xpv" and x[1:].isdigit()}
-            params = {name: _param(v, prim, name, arg_arrays, ns, reads) for name, v in params.items()}
-            needs = {i for i, a in enumerate(op_args)  # what the eager node's edges are
-                     if isinstance(a, Tensor) and a.requires_grad and prim.vjps[i] is not None
-                     } if o.grad_fn is not None else set()
-            ops.append((k, prim, ins, params, o, needs, reads))
-
+        ops = [namer.op(k, ns) for k in _live_ops(trace.ops, out)]
+        self.key, self.n_args, self.externals = key, len(args), namer.externals
         _refuse_grad_reads(self.externals, [a for a in args if isinstance(a, Tensor)] + held)
-        self.leaves = [n for n in _leaf_order(args, self.externals) if rg.get(n)]
-        fwd_lines, bwd_lines, used, reached = _emit(ops, names[id(out)], ns, trace.errstate, errstate)
-        self.leaves = [n for n in self.leaves if n in reached]
-        self.key = key
-        out_name = names[id(out)]
-        arrays = [f"x{i}" for i in range(self.n_args)] + [f"p{j}" for j in range(len(self.externals))]
-        saved = sorted(used, key=_name_order)
-        src = [f"# tape of {name}: {len(ops)} ops; gradients for {', '.join(self.leaves) or 'nothing'}",
-               f"def forward({', '.join(arrays)}):"]
-        src += [f"    {line}" for line in fwd_lines]
-        src += [f"    return {out_name}, {_tuple(saved)}", "",
-                f"def backward(g{out_name}, saved):"]
-        if saved:
-            src.append(f"    {_tuple(saved)} = saved")
-        src += [f"    {line}" for line in bwd_lines]
-        src += [f"    return {_tuple('g' + n for n in self.leaves)}", ""]
-        src += _guarded_call(args, self.externals, captured, self.leaves, ns)
-        self.source = "\n".join(src)
+        fwd_lines, bwd_lines, used, reached = _emit(ops, out_name, ns, trace.errstate, errstate)
+        self.leaves = [n for n in _leaf_order(args, self.externals)
+                       if namer.requires_grad.get(n) and n in reached]
+        self.source = "\n".join(
+            [f"# tape of {name}: {len(ops)} ops; gradients for {', '.join(self.leaves) or 'nothing'}"]
+            + _functions(self.n_args, len(self.externals), fwd_lines, bwd_lines, out_name,
+                         sorted(used, key=_name_order), self.leaves)
+            + _guarded_call(args, self.externals, captured, self.leaves, ns))
         ns.scope["finish"] = self._finish
         exec(builtins.compile(self.source, f"<tape of {name}>", "exec"), ns.scope)  # noqa: S102
         self.forward, self.backward, self.run = ns.scope["forward"], ns.scope["backward"], ns.scope["run"]
@@ -388,34 +408,6 @@ class _Tape:
             doc=f"the replayed tape of {name}: input 0 holds its saved arrays, the rest are its leaves",
         )
         self.needs = tuple(range(1, len(self.leaves) + 1))
-
-    def _operand(self, a: Any, pos: int, prim: Primitive, names: dict, arg_arrays: dict,
-                 trace: _Trace, ns: "_Namespace", rg: dict) -> str:
-        """The name (or literal) an op input becomes in the generated code."""
-        if isinstance(a, Tensor):
-            n = names.get(id(a))
-            if n is not None:
-                return n
-            if id(a) in trace.created:  # made inside fn: fine only around an argument's array
-                n = arg_arrays.get(id(a.data))
-                if n is not None and not a.requires_grad:
-                    return n
-                raise RuntimeError(
-                    f"compile: {prim.name} (input {pos}) gets a tensor of shape {a.shape} that the "
-                    "function creates from an array while it is recorded (am.tensor, a creation "
-                    "function, detach(), nn.Parameter); a replay would reuse its values. Pass it "
-                    "as an argument or create it outside the function"
-                )
-            n = f"p{len(self.externals)}"
-            names[id(a)] = n
-            rg[n] = a.requires_grad
-            self.externals.append(a)
-            return n
-        n = arg_arrays.get(id(a)) if isinstance(a, np.ndarray) else None
-        if n is not None:
-            return n
-        _refuse_arrays(a, prim, f"input {pos}")
-        return ns.constant(a)
 
     def _finish(self, out: np.ndarray, saved: tuple, arrays: list, leaves: tuple) -> Tensor:
         """The replay's result: a tensor whose node holds the saved arrays and points at the leaves."""
@@ -598,6 +590,21 @@ def _emit(ops: list, out_name: str, ns: "_Namespace", errstates: list,
                 bwd.append(f"g{a} = {term}")
         bwd.append(f"del g{name}")  # (used up: freed now, as the eager sweep frees it)
     return fwd, bwd, used, has_grad
+
+
+def _functions(n_args: int, n_externals: int, fwd_lines: list[str], bwd_lines: list[str],
+               out_name: str, saved: list[str], leaves: list[str]) -> list[str]:
+    """Source lines of forward(x..., p...) -> (output, saved values) and
+    backward(g_output, saved) -> the leaves' gradients."""
+    arrays = [f"x{i}" for i in range(n_args)] + [f"p{j}" for j in range(n_externals)]
+    src = [f"def forward({', '.join(arrays)}):"]
+    src += [f"    {line}" for line in fwd_lines]
+    src += [f"    return {out_name}, {_tuple(saved)}", "", f"def backward(g{out_name}, saved):"]
+    if saved:
+        src.append(f"    {_tuple(saved)} = saved")
+    src += [f"    {line}" for line in bwd_lines]
+    src += [f"    return {_tuple('g' + n for n in leaves)}", ""]
+    return src
 
 
 def _arguments(ins: list, params: dict) -> str:
