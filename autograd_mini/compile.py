@@ -100,7 +100,8 @@ class Compiled:
         functools.update_wrapper(self, fn, updated=())  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
-        return f"<compiled {getattr(self.fn, '__name__', type(self.fn).__name__)}: {len(self._tapes)} tape(s)>"
+        name = getattr(self.fn, "__name__", type(self.fn).__name__)
+        return f"<compiled {name}: {len(self._tapes)} tape(s)>"
 
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         """As a method (`@am.compile` on a def in a class): bound to obj, which the
@@ -499,40 +500,37 @@ def _guarded_call(args: tuple, externals: list[Tensor], captured: list, leaves: 
              "        return None"]
     if args:
         lines.append(f"    {_tuple(f'x{i}' for i in range(len(args)))} = args")
+
+    def guard(*differences: str) -> None:
+        lines.extend([f"    if {' or '.join(differences)}:", "        return None"])
+
+    def same_array(d: str, arr: np.ndarray) -> tuple[str, str]:  # shape and dtype differences
+        return f"{d}.shape != {arr.shape!r}", _differs(f"{d}.dtype", ns.constant(arr.dtype, arr.dtype.name))
+
     arrays = []
     for i, a in enumerate(args):
-        x = f"x{i}"
-        kind = ns.constant(type(a), type(a).__name__)
-        if isinstance(a, (Tensor, np.ndarray)):
-            d = a.data if isinstance(a, Tensor) else a
-            checks = [f"type({x}) is not {kind}"]
-            if isinstance(a, Tensor):
-                checks.append(f"{x}.requires_grad is not {a.requires_grad}")
-                lines.append(f"    if {' or '.join(checks)}:")
-                lines += ["        return None", f"    d{x} = {x}.data"]
-            else:
-                lines.append(f"    if {' or '.join(checks)}:")
-                lines += ["        return None", f"    d{x} = {x}"]
-            lines.append(f"    if d{x}.shape != {d.shape!r} or {_differs(f'd{x}.dtype', ns.constant(d.dtype, d.dtype.name))}:")
-            lines.append("        return None")
+        x, kind = f"x{i}", ns.constant(type(a), type(a).__name__)
+        if isinstance(a, Tensor):
+            guard(f"type({x}) is not {kind}", f"{x}.requires_grad is not {a.requires_grad}")
+            lines.append(f"    d{x} = {x}.data")
+            guard(*same_array(f"d{x}", a.data))
             arrays.append(f"d{x}")
+        elif isinstance(a, np.ndarray):
+            guard(f"type({x}) is not {kind}", *same_array(x, a))
+            arrays.append(x)
         else:
-            lines.append(f"    if type({x}) is not {kind} or _constant_key({x}) != {ns.constant(_constant_key(a))}:")
-            lines.append("        return None")
+            guard(f"type({x}) is not {kind}", f"_constant_key({x}) != {ns.constant(_constant_key(a))}")
             arrays.append(x)
     for kind, holder, name, value in captured:
         read = (f"{ns.constant(holder, 'cell')}.cell_contents" if kind == "cell"
                 else f"{ns.constant(holder, 'fn_globals')}.get({name!r})")
-        lines.append(f"    if {read} is not {ns.constant(value, 'captured_' + name, by_name=True)}:")
-        lines.append("        return None")
+        guard(f"{read} is not {ns.constant(value, 'captured_' + name, by_name=True)}")
     ext_names = []
     for j, t in enumerate(externals):
         e = ns.constant(t, f"P{j}")
         ext_names.append(e)
         lines.append(f"    dp{j} = {e}.data")
-        lines.append(f"    if dp{j}.shape != {t.data.shape!r} or {_differs(f'dp{j}.dtype', ns.constant(t.data.dtype, t.data.dtype.name))}"
-                     f" or {e}.requires_grad is not {t.requires_grad}:")
-        lines.append("        return None")
+        guard(*same_array(f"dp{j}", t.data), f"{e}.requires_grad is not {t.requires_grad}")
         arrays.append(f"dp{j}")
     tensors = [n if n[0] == "x" else ext_names[int(n[1:])] for n in leaves]
     lines.append(f"    out, saved = forward({', '.join(arrays)})")
@@ -635,7 +633,7 @@ def _refuse_arrays(v: Any, prim: Primitive, where: str) -> None:
     if isinstance(v, (tuple, list)):
         for x in v:
             _refuse_arrays(x, prim, where)
-    elif isinstance(v, np.ndarray) or isinstance(v, Tensor):
+    elif isinstance(v, (np.ndarray, Tensor)):
         raise RuntimeError(
             f"compile: {prim.name} gets an array of shape {v.shape} as {where} that is not an "
             "argument of the function but made inside it (a mask, an index, a constant); a "

@@ -45,7 +45,6 @@ def modules_changed() -> None:
     _state["modules"] += 1
 
 
-
 def is_grad_enabled() -> bool:
     """True when operations on tensors that require grad are recorded."""
     return _state["grad_enabled"]
@@ -322,4 +321,3 @@ def _accumulate(leaf: Tensor, g: Any, handed: set[int]) -> None:
     if g.dtype != leaf.dtype:
         g = g.astype(leaf.dtype)
     leaf.grad = g if leaf.grad is None else leaf.grad + g
-

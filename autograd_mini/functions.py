@@ -42,9 +42,7 @@ def _reduced_count(op: str, shape: tuple, axis: Any) -> int:
 def _negated(y: Any) -> Any:
     """-y: a tensor for a tensor (recorded if it requires grad), a plain value otherwise
     (Python numbers stay Python numbers, so float32 is not upcast)."""
-    if isinstance(y, Tensor):
-        return -y  # (recorded only if y requires grad)
-    if isinstance(y, (int, float)):
+    if isinstance(y, (Tensor, int, float)):
         return -y
     return P.neg(np.asarray(y))
 
