@@ -1,6 +1,7 @@
 """The backward engine: accumulation, graph shapes, graph release, grad mode, autograd.grad."""
 
 import gc
+import weakref
 
 import numpy as np
 import pytest
@@ -185,6 +186,33 @@ def test_saved_arrays_released_after_backward():
     node = y.grad_fn
     y.sum().backward()
     assert node.inputs is None and node.out is None
+
+
+def _spy_double(seen: dict) -> "am.primitives.Primitive":
+    """x * 2 as a primitive whose VJP records which watched arrays are still alive."""
+    def vjp(g, ans, x):
+        seen.update({name: ref() is not None for name, ref in seen["refs"].items()})
+        return g * 2.0
+    return am.primitives.Primitive("spy_double", lambda x: x * 2.0, (vjp,), register=False)
+
+
+@pytest.mark.parametrize("retain", [False, True])
+def test_sweep_frees_an_unheld_intermediate_once_its_node_is_done(retain):
+    # a = spy(x), b = a * 3, loss = sum(b): the sweep runs sum, mul, then spy.
+    # By then b's node is done; nothing but the caller could still need b's
+    # array, and the caller let b go, so it is freed before spy's VJP runs
+    # (unless the graph is retained). The caller's `a` stays alive regardless.
+    seen: dict = {}
+    x = am.tensor(np.arange(4.0), requires_grad=True)
+    a = _spy_double(seen).apply(x)
+    b = a * 3.0
+    seen["refs"] = {"a": weakref.ref(a.data), "b": weakref.ref(b.data)}
+    loss = b.sum()
+    del b
+    loss.backward(retain_graph=retain)
+    assert seen["a"] is True
+    assert seen["b"] is retain
+    np.testing.assert_array_equal(x.grad.data, np.full(4, 6.0))
 
 
 def test_retain_graph_allows_a_second_backward():
