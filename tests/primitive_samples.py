@@ -208,6 +208,18 @@ def _matmul(draw: Any) -> Case:
     return Case((a, b), expected=np.matmul(a, b), diff=(0, 1))
 
 
+@st.composite
+def _matmul_add(draw: Any) -> Case:
+    """matmul's cases plus a c that broadcasts to the product's shape: a suffix
+    of it with some axes 1 (a bias)."""
+    a, b = draw(_matmul()).args
+    product = np.matmul(a, b).shape
+    n = draw(st.integers(0, len(product)))
+    shape = tuple(d if draw(st.booleans()) else 1 for d in product[len(product) - n:])
+    c = _rng(draw(seeds)).uniform(-2, 2, shape)
+    return Case((a, b, c), expected=np.matmul(a, b) + c, diff=(0, 1, 2))
+
+
 # -- shapes ------------------------------------------------------------------------
 
 
@@ -436,6 +448,7 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "sum": _reduction(lambda rng, s: rng.uniform(-2, 2, s), _sum_ref),
     "max": _reduction(_distinct, _max_ref),
     "matmul": _matmul(),
+    "matmul_add": _matmul_add(),
     "reshape": _reshape(),
     "permute": _permute(),
     "broadcast_to": _broadcast_to(),

@@ -403,8 +403,8 @@ def test_code_shows_the_forward_and_the_reverse_sweep():
     assert step.code == ""
     step(am.tensor([0.1, 0.2]), am.tensor([1.0, 0.0]))
     code = step.code
-    for text in ["def forward(x0, x1, p0", "v0 = matmul(p0, x0)", "sigmoid(", "def backward(",
-                 "sigmoid_vjp0(", "matmul_vjp0(", "return (gp0, gp1, gp2, gp3, gp4, gp5)"]:
+    for text in ["def forward(x0, x1, p0", "v0 = matmul_add(p0, x0, p1)", "sigmoid(", "def backward(",
+                 "sigmoid_vjp0(", "matmul_add_vjp0(", "matmul_add_vjp2(", "return (gp0, gp1, gp2, gp3, gp4, gp5)"]:
         assert text in code
     assert "1 tape" in repr(step)
 

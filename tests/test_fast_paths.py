@@ -282,3 +282,38 @@ def test_matmul_small_and_large_operands_agree_with_numpy(shape_a, shape_b):
     assert P.matmul(a, b).dtype == np.float64
     assert am.gradcheck(lambda a, b: (a @ b).sum(), (a, b))
     assert am.gradgradcheck(lambda a, b: ((a @ b) ** 2).sum(), (a, b))
+
+
+# -- matmul_add: the bias added into a large product in place ------------------------------
+
+
+@pytest.mark.parametrize("dtype_ab, c_shape, c_dtype", [
+    (np.float32, (200, 1), np.float32),    # a conv's bias (O, 1): in place
+    (np.float32, (100,), np.float32),      # a bias along rows: in place
+    (np.float32, (200, 1), np.float64),    # c promotes: a new float64 array
+    (np.float64, (), np.float64),          # a 0-d c
+])
+def test_matmul_add_equals_product_plus_c_bit_for_bit(dtype_ab, c_shape, c_dtype):
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((200, 30)).astype(dtype_ab)
+    b = rng.standard_normal((30, 100)).astype(dtype_ab)
+    c = np.asarray(rng.standard_normal(c_shape), dtype=c_dtype)
+    c_before = c.copy()
+    got = P.matmul_add(a, b, c)
+    want = np.matmul(a, b) + c
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(c, c_before)  # c itself is never written
+    assert not np.shares_memory(got, c)
+
+
+@pytest.mark.parametrize("shape_a, shape_b, c_shape", [
+    ((200, 30), (30, 100), (3, 200, 100)),  # large product: the in-place add refuses
+    ((2, 3), (3, 4), (5, 2, 4)),            # small product
+    ((3,), (3,), (2,)),                     # 0-d product
+    ((200, 30), (30, 100), (200, 99)),      # not broadcastable at all
+])
+def test_matmul_add_refuses_a_c_that_does_not_broadcast_to_the_product(shape_a, shape_b, c_shape):
+    a, b, c = rand(*shape_a), rand(*shape_b, seed=1), rand(*c_shape, seed=2)
+    with pytest.raises(ValueError, match=r"matmul_add.*\(" + ", ".join(map(str, c_shape))):
+        P.matmul_add.apply(am.tensor(a), am.tensor(b), am.tensor(c))

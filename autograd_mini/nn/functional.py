@@ -118,15 +118,16 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
 def _affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     """linear() without its checks, for callers that made them (nn.Linear, per step)."""
     if x.ndim == 1:
-        out = weight @ x
-    elif x.ndim == 2:
+        return weight @ x if bias is None else P.matmul_add.apply(weight, x, bias)
+    if x.ndim == 2:
         # (W x^T)^T rather than x W^T: the weight's gradient then comes out of
         # its matmul VJP as g^T x, already (out, in) and contiguous, instead of
         # a transposed view that must be copied into .grad (W2's MLP step
         # 25% faster).
-        out = (weight @ x.T).T
-    else:
-        out = x @ weight.T
+        if bias is None:
+            return (weight @ x.T).T
+        return P.matmul_add.apply(weight, x.T, bias.reshape(bias.shape[0], 1)).T
+    out = x @ weight.T
     return out if bias is None else out + bias
 
 
@@ -222,13 +223,15 @@ def conv2d(
         K, Og, L = Cg * kh * kw, O // G, OH * OW * N
         if G == 1:  # (O, K) @ (K, OH*OW*N)
             cols = windows.permute(1, 4, 5, 2, 3, 0).reshape(K, L)  # the one copy
-            out = weight.reshape(O, K) @ cols
+            kernel = weight.reshape(O, K)
         else:  # (G, O/G, K) @ (G, K, OH*OW*N)
             cols = windows.permute(1, 2, 5, 6, 3, 4, 0).reshape(G, K, L)
-            out = weight.reshape(G, Og, K) @ cols
+            kernel = weight.reshape(G, Og, K)
+        if bias is None:
+            out = kernel @ cols
+        else:  # the bias added into the product, as (O, 1) or (G, O/G, 1)
+            out = P.matmul_add.apply(kernel, cols, bias.reshape(kernel.shape[:-1] + (1,)))
         out = out.reshape(O, OH, OW, N).permute(3, 0, 1, 2)
-        if bias is not None:
-            out = out + bias.reshape(O, 1, 1)
         return out.reshape(out.shape[1:]) if unbatched else out
 
 
