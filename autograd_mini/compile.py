@@ -653,17 +653,20 @@ class _Namespace:
         self.scope: dict[str, Any] = dict.fromkeys(self.RESERVED)
         self.scope.update(asarray=np.asarray, errstate=np.errstate, state=_state,
                           _constant_key=_constant_key)
-        self._ids: dict[int, str] = {}
+        self._ids: dict[Any, str] = {}
 
     def function(self, fn: Callable, name: str) -> str:
-        if id(fn) in self._ids:
-            return self._ids[id(fn)]
+        # Keyed by name too: a function that two primitives share (matmul's VJPs
+        # serve matmul_add) reads under each primitive's name.
+        key = (id(fn), name)
+        if key in self._ids:
+            return self._ids[key]
         base = name + "_" if name in dir(builtins) or keyword.iskeyword(name) else name
         n, k = base, 2
         while n in self.scope or _local_name(n):
             n, k = f"{base}_{k}", k + 1
         self.scope[n] = fn
-        self._ids[id(fn)] = n
+        self._ids[key] = n
         return n
 
     def constant(self, v: Any, hint: str = "c", by_name: bool = False) -> str:

@@ -471,7 +471,8 @@ max = Primitive(
 # -- linear algebra ----------------------------------------------------------------
 
 
-def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
+def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any, c: Any = None) -> Any:
+    # (c is matmul_add's addend, which the products' VJPs do not use)
     sa, sb = a.shape, b.shape
     if len(sb) == 1 and len(sa) == 1:  # (k,) @ (k,) -> ()
         ga = g * b
@@ -490,7 +491,7 @@ def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
     return unbroadcast(ga, sa)
 
 
-def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
+def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any, c: Any = None) -> Any:
     sa, sb = a.shape, b.shape
     if len(sa) == 1 and len(sb) == 1:
         gb = g * a
@@ -530,21 +531,18 @@ def _matmul_add(a: Any, b: Any, c: Any) -> Any:
     # own (1.5 MiB less at the first conv of W3's CNN). Small ones skip the
     # check, which costs more than the new array.
     out = _matmul(a, b)
-    if (type(out) is np.ndarray and out.size >= _BIG and type(c) is np.ndarray
-            and np.result_type(out, c) == out.dtype):
+    if out.size >= _BIG and type(c) is np.ndarray and np.result_type(out, c) == out.dtype:
         out += c  # (a c that does not broadcast to out raises here)
         return out
     total = out + c
-    if np.shape(total) != np.shape(out):
-        raise ValueError(f"c of shape {np.shape(c)} must broadcast to the product's shape {np.shape(out)}")
+    if total.shape != out.shape:
+        raise ValueError(f"c of shape {np.shape(c)} must broadcast to the product's shape {out.shape}")
     return total
 
 
 matmul_add = Primitive(
     "matmul_add", _matmul_add,
-    (lambda g, ans, a, b, c: _matmul_vjp_a(g, ans, a, b),
-     lambda g, ans, a, b, c: _matmul_vjp_b(g, ans, a, b),
-     lambda g, ans, a, b, c: unbroadcast(g, np.shape(c))),
+    (_matmul_vjp_a, _matmul_vjp_b, lambda g, ans, a, b, c: unbroadcast(g, c.shape)),
     doc="""a @ b + c (a and b as in matmul; c broadcasts to the product's shape,
     which it may not widen): an affine map with its bias, one product and one
     add into it.""",
