@@ -501,10 +501,18 @@ def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any, c: Any = None) -> Any:
         gb = g.dot(a) if len(sa) == 2 else (  # (dot, not matmul: no dispatch for two arrays)
             matmul(g.reshape(g.shape[:-1] + (1, sa[-2])), a).reshape(g.shape[:-1] + (sb[0],)))
     elif len(sa) == 2:
-        gb = matmul(a.T, g)
+        # A column-major b (the W.T of x @ W.T) gets its gradient column-major
+        # too, (g^T a)^T: the transpose's VJP then hands W a row-major
+        # gradient, which becomes W's .grad without a copy.
+        gb = matmul(g.T, a).T if _column_major(b) else matmul(a.T, g)
     else:
         gb = matmul(swapaxes(a), g)
     return unbroadcast(gb, sb)
+
+
+def _column_major(x: Any) -> bool:
+    """True for a 2-D ndarray laid out column by column (and not also row by row)."""
+    return type(x) is np.ndarray and x.flags.f_contiguous and not x.flags.c_contiguous
 
 
 def _matmul(a: Any, b: Any) -> Any:

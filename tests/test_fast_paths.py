@@ -317,3 +317,18 @@ def test_matmul_add_refuses_a_c_that_does_not_broadcast_to_the_product(shape_a, 
     a, b, c = rand(*shape_a), rand(*shape_b, seed=1), rand(*c_shape, seed=2)
     with pytest.raises(ValueError, match=r"matmul_add.*\(" + ", ".join(map(str, c_shape))):
         P.matmul_add.apply(am.tensor(a), am.tensor(b), am.tensor(c))
+
+
+def test_matmul_gradient_of_a_column_major_operand_is_column_major():
+    # x @ W.T: W.T is a column-major view; its gradient comes out column-major
+    # too, so the transpose's VJP gives W a row-major gradient that becomes
+    # W.grad with no copy. The numbers are those of x^T g.
+    x, w = rand(5, 4, seed=1), rand(3, 4, seed=2)
+    g = rand(5, 3, seed=3)
+    gb = P._matmul_vjp_b(g, None, x, w.T)
+    assert gb.flags.f_contiguous and not gb.flags.c_contiguous
+    np.testing.assert_allclose(gb, x.T @ g, rtol=1e-14)
+    layer = am.nn.Linear(4, 3)
+    layer(am.tensor(x)).sum().backward()
+    assert layer.weight.grad.data.flags.c_contiguous
+    np.testing.assert_allclose(layer.weight.grad.data, np.ones((5, 3)).T @ x, rtol=1e-14)

@@ -100,7 +100,7 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     """x W^T + b: x (..., in), weight (out, in), bias (out,) -> (..., out).
 
     A single sample x (in,) is computed as W x + b, the paper's sigma(W a + b)
-    form, which records no transpose; a batch (N, in) as (W x^T)^T + b.
+    form, which records no transpose; a batch as x W^T + b.
     """
     x, weight = as_tensor(x), as_tensor(weight)
     if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:
@@ -119,16 +119,9 @@ def _affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     """linear() without its checks, for callers that made them (nn.Linear, per step)."""
     if x.ndim == 1:
         return weight @ x if bias is None else P.matmul_add.apply(weight, x, bias)
-    if x.ndim == 2:
-        # (W x^T)^T rather than x W^T: the weight's gradient then comes out of
-        # its matmul VJP as g^T x, already (out, in) and contiguous, instead of
-        # a transposed view that must be copied into .grad (W2's MLP step
-        # 25% faster).
-        if bias is None:
-            return (weight @ x.T).T
-        return P.matmul_add.apply(weight, x.T, bias.reshape(bias.shape[0], 1)).T
-    out = x @ weight.T
-    return out if bias is None else out + bias
+    # (matmul's VJP gives the transposed view W.T a column-major gradient, so
+    # W's .grad is its transpose, row-major, with no copy.)
+    return x @ weight.T if bias is None else P.matmul_add.apply(x, weight.T, bias)
 
 
 def _conv_padding(
