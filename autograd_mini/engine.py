@@ -298,8 +298,13 @@ def backward_sweep(
                 if t.grad_fn is None:
                     wanted[t] = grads.get(t)
             return [wanted[t] for t in targets]
-        # Never hand a caller's seed array to a leaf as its .grad.
-        handed = {id(g.data if isinstance(g, Tensor) else g) for g in root_grads}
+        # Never hand a caller's seed array (or a view of its memory) to a leaf as its .grad.
+        handed = set()
+        for g in root_grads:
+            g = g.data if isinstance(g, Tensor) else g
+            handed.add(id(g))
+            if isinstance(g, np.ndarray) and g.base is not None:
+                handed.add(id(g.base))
         for leaf, g in grads.items():
             if leaf.grad_fn is None and leaf.requires_grad:
                 _accumulate(leaf, g, handed)
@@ -313,10 +318,13 @@ def _accumulate(leaf: Tensor, g: Any, handed: set[int]) -> None:
     gradient array, or views of it, to several inputs), writable, of its dtype."""
     if not isinstance(g, Tensor):
         # An array with no base owns its memory (so it is writable: read-only
-        # ones here are broadcast views, which have a base).
-        dtype, key = leaf.data.dtype, id(g)
-        if (type(g) is not np.ndarray or g.base is not None or key in handed
-                or (g.dtype is not dtype and g.dtype != dtype)):
+        # ones here are broadcast views, which have a base); so, in effect, does
+        # a writable contiguous view of the whole of such an array (a gradient
+        # that a transpose's or a reshape's VJP passed on). `handed` holds the
+        # owners' ids, so no two leaves share one.
+        dtype = leaf.data.dtype
+        key = id(g) if type(g) is np.ndarray and g.base is None else _owner_of_whole_view(g)
+        if key is None or key in handed or (g.dtype is not dtype and g.dtype != dtype):
             g = np.array(g, dtype=dtype)
             key = id(g)
         handed.add(key)
@@ -329,3 +337,14 @@ def _accumulate(leaf: Tensor, g: Any, handed: set[int]) -> None:
     if g.dtype != leaf.dtype:
         g = g.astype(leaf.dtype)
     leaf.grad = g if leaf.grad is None else leaf.grad + g
+
+
+def _owner_of_whole_view(g: Any) -> int | None:
+    """id of the array that owns g's memory if g is a writable contiguous view of
+    all of it (a transpose or a reshape of a fresh gradient); otherwise None."""
+    base = g.base if type(g) is np.ndarray else None
+    if (type(base) is np.ndarray and base.base is None and g.size == base.size
+            and g.dtype == base.dtype and g.flags.writeable
+            and (g.flags.c_contiguous or g.flags.f_contiguous)):
+        return id(base)
+    return None

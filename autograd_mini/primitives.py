@@ -512,7 +512,7 @@ def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any, c: Any = None) -> Any:
 
 def _column_major(x: Any) -> bool:
     """True for a 2-D ndarray laid out column by column (and not also row by row)."""
-    return type(x) is np.ndarray and x.flags.f_contiguous and not x.flags.c_contiguous
+    return type(x) is np.ndarray and x.ndim == 2 and x.flags.f_contiguous and not x.flags.c_contiguous
 
 
 def _matmul(a: Any, b: Any) -> Any:

@@ -475,3 +475,46 @@ def test_autograd_grad_rejects_inputs_not_requiring_grad():
         am.autograd.grad((x * c).sum(), c)
     with pytest.raises(TypeError):
         am.autograd.grad((x * c).sum(), np.ones(2))
+
+
+# -- leaves' gradients: arrays of their own, copied only when they must be --------------
+
+
+def _views_of_one_array(shared: np.ndarray) -> "am.primitives.Primitive":
+    """x + y.T whose VJPs hand both inputs whole views of the same array."""
+    return am.primitives.Primitive(
+        "views_of_one", lambda x, y: x + y.T,
+        (lambda g, ans, x, y: shared.reshape(x.shape), lambda g, ans, x, y: shared.T),
+        register=False,
+    )
+
+
+def test_two_leaves_never_share_one_gradient_array():
+    shared = np.arange(6.0).reshape(2, 3)
+    x = am.tensor(np.zeros((2, 3)), requires_grad=True)
+    y = am.tensor(np.zeros((3, 2)), requires_grad=True)
+    _views_of_one_array(shared).apply(x, y).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, shared)
+    np.testing.assert_array_equal(y.grad.data, shared.T)
+    assert not np.shares_memory(x.grad.data, y.grad.data)
+
+
+def test_a_leaf_gradient_never_shares_the_callers_seed():
+    # The seed is a tensor whose array is a view (the transpose of another
+    # tensor's); x.T's VJP turns it back into a whole view of that tensor's
+    # array, which must not become x.grad.
+    x = am.tensor(np.zeros((3, 2)), requires_grad=True)
+    owner = am.tensor(np.arange(6.0).reshape(3, 2))
+    x.T.backward(gradient=owner.T)
+    np.testing.assert_array_equal(x.grad.data, owner.data)
+    assert not np.shares_memory(x.grad.data, owner.data)
+
+
+def test_a_transposed_whole_gradient_becomes_grad_without_a_copy():
+    # x @ W.T: matmul's VJP gives the view W.T a column-major gradient, the
+    # transpose's VJP passes on its row-major transpose (a view of all of a
+    # fresh array), and that view becomes W.grad as it is.
+    layer = am.nn.Linear(4, 3)
+    layer(am.tensor(np.random.default_rng(0).standard_normal((5, 4)))).sum().backward()
+    grad = layer.weight.grad.data
+    assert grad.base is not None and grad.base.size == grad.size and grad.flags.c_contiguous

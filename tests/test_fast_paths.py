@@ -332,3 +332,16 @@ def test_matmul_gradient_of_a_column_major_operand_is_column_major():
     layer(am.tensor(x)).sum().backward()
     assert layer.weight.grad.data.flags.c_contiguous
     np.testing.assert_allclose(layer.weight.grad.data, np.ones((5, 3)).T @ x, rtol=1e-14)
+
+
+@pytest.mark.parametrize("shape_a, shape_b, axes", [((3, 3), (3, 3, 3), (2, 1, 0)), ((4, 3), (2, 3, 5), (2, 1, 0))])
+def test_matmul_gradient_of_a_column_major_batch(shape_a, shape_b, axes):
+    # A 3-D column-major b is not the transposed weight of a linear layer: its
+    # gradient is a^T g, batch by batch.
+    a = rand(*shape_a, seed=4)
+    b = np.ascontiguousarray(rand(*np.array(shape_b)[list(axes)], seed=5)).transpose(axes)
+    assert b.flags.f_contiguous
+    A, B = am.tensor(a, requires_grad=True), am.tensor(b, requires_grad=True)
+    (A @ B).sum().backward()
+    np.testing.assert_allclose(B.grad.data, np.matmul(a.T, np.ones(np.matmul(a, b).shape)), rtol=1e-13)
+    assert am.gradcheck(lambda a, b: (a @ b).sum(), (a, b))
