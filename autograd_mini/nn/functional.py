@@ -169,10 +169,11 @@ def conv2d(
     row then sits next to the same row of the other images: the gather, its
     adjoint (fold) and a following 2x2 pooling copy and compare runs of
     OW*N contiguous elements where NCHW has runs of OW (or of 1 under a
-    strided window), and a following ReLU is contiguous still. For the benchmark CNN's second layer ((64, 8, 14, 14)
-    float32 in, 3x3 kernel) the gather takes 0.2 ms and the fold 0.5 ms,
-    against 0.5 ms and 1.8 ms in NCHW. (NHWC, the other common choice,
-    gathers runs of only C elements, 7x slower for one input channel.)
+    strided window), and a following ReLU is contiguous still. For the
+    benchmark CNN's second layer ((64, 8, 14, 14) float32 in, 3x3 kernel) the
+    gather takes 0.2 ms and the fold 0.5 ms, against 0.5 ms and 1.8 ms in NCHW.
+    (NHWC, the other common choice, gathers runs of only C elements, 7x
+    slower for one input channel.)
     """
     with engine.scope("conv2d"):
         x, unbatched = _images(x, "conv2d")
