@@ -42,14 +42,17 @@ What a replay could not reproduce is refused with a RuntimeError while
 recording: reading a tensor's value into Python (`.item()`, `float()`,
 `bool()`, `.numpy()`, `np.asarray`), handing an op a tensor made from an
 array or an array that is not an argument (a mask or an index computed
-from data: this is why `cross_entropy` with integer labels cannot be
-compiled), a boolean-mask argument used as an index, a tensor's `.grad`,
+from data; class labels are fine as an argument, which `cross_entropy`
+hands to the `pick` primitive, whose forward checks each call's labels), a
+boolean-mask argument used as an index, a tensor's `.grad`,
 random numbers (`randn`, `rand`, dropout's mask), batch norm's
 running-statistics update, `backward()` and optimizer steps.
 Not caught: a number (Python or numpy scalar) you compute from `.data`
 yourself, and side effects
 such as printing, which run only while recording (and so do checks on input
-values). Gradients of gradients (`create_graph=True`) need the eager function.
+values written in Python; a primitive's own checks run on every replay, and
+their errors name the op, its scope and its input shapes as eager ones do).
+Gradients of gradients (`create_graph=True`) need the eager function.
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ import numpy as np
 from . import engine
 from .engine import Node, _state, node_counter
 from .nn.module import Module
-from .primitives import Primitive
+from .primitives import Primitive, _explain
 from .tensor import Tensor
 
 __all__ = ["compile", "Compiled"]
@@ -118,7 +121,13 @@ class Compiled:
             return self.fn(*args)
         self.calls += 1
         for tape in self._tapes.values():
-            out = tape.run(args)
+            try:
+                out = tape.run(args)
+            except (ValueError, IndexError, TypeError) as e:
+                explained = tape.explain(e)
+                if explained is None:
+                    raise
+                raise explained from e
             if out is not None:
                 return out
         key = (_state["grad_enabled"],) + tuple(map(_signature, args))  # (raises before fn runs)
@@ -187,11 +196,13 @@ class _Trace:
     def __init__(self) -> None:
         self.ops: list[tuple[Primitive, tuple, dict, Tensor]] = []
         self.errstate: list[dict] = []  # numpy's error handling around each op
+        self.scopes: list[tuple] = []  # the scope around each op (for its errors in a replay)
         self.created: dict[int, Tensor] = {}
 
     def record(self, prim: Primitive, args: tuple, params: dict, out: Tensor) -> None:
         self.ops.append((prim, args, params, out))
         self.errstate.append(np.geterr())
+        self.scopes.append(_state["scope"])
 
     def tensor_made(self, t: Tensor) -> None:
         self.created[id(t)] = t
@@ -409,6 +420,24 @@ class _Tape:
             doc=f"the replayed tape of {name}: input 0 holds its saved arrays, the rest are its leaves",
         )
         self.needs = tuple(range(1, len(self.leaves) + 1))
+        # What an error of op k names: its primitive, input shapes, parameters, scope.
+        self._ops = {k: (prim.name, [np.shape(a.data if isinstance(a, Tensor) else a) for a in op_args],
+                         params, trace.scopes[k])
+                     for k, (prim, op_args, params, _) in enumerate(trace.ops)}
+
+    def explain(self, err: Exception) -> Exception | None:
+        """An error that op k of the replayed forward raised (new labels out of range,
+        say), restated as the eager op states it; None if no op raised it."""
+        k, tb = None, err.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code is self.forward.__code__:
+                line = self.source.splitlines()[tb.tb_lineno - 1].lstrip()
+                k = int(line[1:line.index(" ")]) if line.startswith("v") else None
+            tb = tb.tb_next
+        if k is None:
+            return None
+        name, shapes, params, scope = self._ops[k]
+        return _explain(name, err, shapes, params, scope)
 
     def _finish(self, out: np.ndarray, saved: tuple, arrays: list, leaves: tuple) -> Tensor:
         """The replay's result: a tensor whose node holds the saved arrays and points at the leaves."""

@@ -106,7 +106,7 @@ class Primitive:
         try:
             out = self.fwd(*datas, **params)
         except (ValueError, IndexError, TypeError) as e:
-            raise _explain(self.name, e, datas, params) from e
+            raise _explain(self.name, e, [np.shape(d) for d in datas], params, _state["scope"]) from e
         if type(out) is not np.ndarray:  # numpy returns scalars from 0-d results
             out = np.asarray(out)
         t = _new(Tensor)
@@ -142,17 +142,16 @@ class _ByPosition:
         return lambda g, ans, *xs, **p: self.fn(i, g, ans, *xs, **p)
 
 
-def _explain(name: str, err: Exception, datas: list, params: dict) -> Exception:
+def _explain(name: str, err: Exception, shapes: list, params: dict, scope: tuple) -> Exception:
     """A numpy error restated with the operation's name and the input shapes.
 
     Inside a composite (a named scope such as "softmax" or "mean") the error
     names the composite the user called, and the primitive in brackets.
     """
-    names = [s for s in _state["scope"] if isinstance(s, str)]
+    names = [s for s in scope if isinstance(s, str)]
     op = f"{names[-1]} ({name})" if names else name
-    shapes = " and ".join(str(np.shape(d)) for d in datas)
     extra = "".join(f", {k}={v!r}" for k, v in params.items() if k != "index")
-    msg = f"{op}: invalid input for shapes {shapes}{extra}: {err}"
+    msg = f"{op}: invalid input for shapes {' and '.join(map(str, shapes))}{extra}: {err}"
     if isinstance(err, ValueError):  # AxisError is a ValueError too
         return ValueError(msg)
     if isinstance(err, IndexError):
@@ -629,6 +628,43 @@ scatter_add = Primitive(
     "scatter_add", _scatter_add,
     (lambda g, ans, u, index, shape: getitem(g, index=index),),
     doc="zeros(shape) with u added at `index` (repeats accumulate): the adjoint of getitem.",
+)
+
+
+def _pick_index(index: Any, axis: int) -> tuple:
+    """The getitem index that picks x[i0, .., index[i0, ..], .., ik] at every position of index."""
+    index = index.data if isinstance(index, Tensor) else index
+    grids = np.ix_(*(np.arange(n) for n in index.shape))  # open grids broadcasting to index.shape
+    return grids[:axis] + (index,) + grids[axis:]
+
+
+def _pick(x: np.ndarray, index: np.ndarray, axis: int) -> np.ndarray:
+    # The index is an input (not a parameter, as getitem's is) and is checked
+    # here, so a compiled tape replays the check on every call's new labels.
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"axis {axis} is out of range for {x.ndim} dimensions")
+    axis %= x.ndim
+    index = np.asarray(index)
+    if index.dtype.kind not in "iu":
+        raise ValueError(f"index must hold integers, got dtype {index.dtype}")
+    if index.shape != x.shape[:axis] + x.shape[axis + 1:]:
+        raise ValueError(f"index must have x's shape without axis {axis}, "
+                         f"{x.shape[:axis] + x.shape[axis + 1:]}")
+    n = x.shape[axis]
+    if index.size and (index.min() < 0 or index.max() >= n):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise ValueError(f"index {bad} is out of range: entries must be in [0, {n - 1}]")
+    return x[_pick_index(index, axis)]
+
+
+pick = Primitive(
+    "pick", _pick,
+    (lambda g, ans, x, index, axis: scatter_add(g, index=_pick_index(index, axis % x.ndim), shape=x.shape),
+     None),
+    doc="""x[i0, .., index[i0, .., ik], .., ik]: one entry along `axis` for every
+    position of the other axes (the labelled class's score in a loss). index
+    has x's shape without `axis`, integers in [0, x.shape[axis]) (negative ones
+    are refused, not wrapped); the result has index's shape.""",
 )
 
 

@@ -345,6 +345,21 @@ def _scatter_add(draw: Any) -> Case:
     return Case((u,), {"index": index, "shape": shape}, expected=expected.reshape(shape))
 
 
+@st.composite
+def _pick(draw: Any) -> Case:
+    shape = draw(nonscalar_shapes)
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    rest = shape[: axis % len(shape)] + shape[axis % len(shape) + 1 :]
+    rng = _rng(draw(seeds))
+    index = rng.integers(0, shape[axis], rest)
+    x = rng.uniform(-2, 2, shape)
+    moved = np.moveaxis(x, axis, -1)  # the reference: loop over the other positions
+    expected = np.empty(rest)
+    for pos in np.ndindex(*rest):
+        expected[pos] = moved[pos][index[pos]]
+    return Case((x, index), {"axis": axis}, expected=expected)
+
+
 # -- padding, joining, sliding windows --------------------------------------------------
 
 
@@ -454,6 +469,7 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "broadcast_to": _broadcast_to(),
     "getitem": _getitem(),
     "scatter_add": _scatter_add(),
+    "pick": _pick(),
     "pad": _pad(),
     "concatenate": _concatenate(),
     "astype": _astype(),

@@ -368,6 +368,30 @@ def test_array_arguments_and_index_arguments():
         (E[idx] * scale).sum().backward()
         assert np.array_equal(got, E.grad.data)
     assert step.recordings == 1
+    # An index a replay cannot use fails as the eager op does: named, with its shapes.
+    with pytest.raises(IndexError, match=r"getitem: invalid input for shapes \(10, 3\).*index 10 is out of bounds"):
+        step(np.array([0, 10, 1, 2]), scale)
+
+
+@pytest.mark.parametrize("loss_fn", [F.cross_entropy, lambda z, t: F.nll_loss(F.log_softmax(z, dim=1), t)])
+@pytest.mark.parametrize("as_tensor", [False, True])
+def test_classification_losses_replay_with_each_calls_labels_and_check_them(loss_fn, as_tensor):
+    am.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    step = am.compile(lambda x, t: loss_fn(model(x), t))
+    wrap = am.tensor if as_tensor else (lambda a: a)
+    for seed in range(4):
+        x = am.tensor(rand(5, 4, seed=seed))
+        labels = np.random.default_rng(seed).integers(0, 3, size=5)
+        assert_same(run(step, model, x, wrap(labels)), run(lambda x, t: loss_fn(model(x), t), model, x, labels))
+    assert step.recordings == 1
+    # A replay checks the new labels as the eager function does, before anything runs.
+    for bad, shown in [(np.array([0, 1, 3, 0, 0]), "3"), (np.array([0, -1, 2, 0, 0]), "-1")]:
+        model.zero_grad()
+        with pytest.raises(ValueError, match=rf"\(pick\).*index {shown} is out of range.*\[0, 2\]"):
+            step(x, wrap(bad))
+        assert all(p.grad is None for p in model.parameters())
+    assert step.recordings == 1
 
 
 # -- checking a compiled function --------------------------------------------------------
@@ -429,7 +453,7 @@ def test_refuses_arrays_and_tensors_that_are_not_arguments():
     with pytest.raises(RuntimeError, match="not an argument"):
         am.compile(lambda t: t * (t.data > 0))(x)
     with pytest.raises(RuntimeError, match="getitem .* parameter 'index'"):
-        am.compile(lambda z, y: F.cross_entropy(z, y))(am.tensor(rand(4, 3)), am.tensor([0, 2, 1, 1]))
+        am.compile(lambda z: z[np.array([0, 2])])(am.tensor(rand(4, 3)))
 
 
 def test_refuses_training_steps_parameters_and_boolean_masks_inside():
