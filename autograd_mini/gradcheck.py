@@ -44,6 +44,7 @@ from .creation import generator
 from .engine import Node, topological_order
 from .functions import concatenate
 from .tensor import Tensor
+from .viz._labels import scope_label
 
 __all__ = [
     "GradcheckError", "GradcheckReport", "GraphReport", "NodeCheck",
@@ -524,7 +525,7 @@ class NodeCheck:
 
     def describe(self) -> str:
         shapes = ", ".join(str(s) for s in self.input_shapes)
-        scope = f" in {'/'.join(self.scope)}" if self.scope else ""
+        scope = f" in {'/'.join(map(scope_label, self.scope))}" if self.scope else ""
         return f"node {self.index} '{self.op}'{scope} (inputs {shapes})"
 
 

@@ -67,6 +67,14 @@ def test_a_correct_graph_passes_and_every_node_is_listed() -> None:
     assert "all" in str(report) and "agree" in str(report)
 
 
+def test_reports_of_module_graphs_name_the_modules() -> None:
+    am.manual_seed(0)
+    model = am.nn.Sequential(am.nn.Linear(3, 4), am.nn.Tanh(), am.nn.Linear(4, 2))
+    loss = model(am.tensor(RNG.standard_normal((5, 3)))).sum()
+    text = str(am.check_graph(loss))
+    assert "in Sequential/Linear(3→4)" in text and "in Sequential/Tanh" in text
+
+
 def test_the_wrong_node_is_named() -> None:
     loss, parts = _mlp(activation=lambda z: bad_tanh(z))
     with pytest.raises(GradcheckError) as info:
