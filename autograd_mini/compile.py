@@ -421,9 +421,13 @@ class _Tape:
         )
         self.needs = tuple(range(1, len(self.leaves) + 1))
         # What an error of op k names: its primitive, input shapes, parameters, scope.
-        self._ops = {k: (prim.name, [np.shape(a.data if isinstance(a, Tensor) else a) for a in op_args],
-                         params, trace.scopes[k])
-                     for k, (prim, op_args, params, _) in enumerate(trace.ops)}
+        # (No arrays: a tape holds none of the recording call's.)
+        self._ops = {}
+        for k, *_ in ops:
+            prim, op_args, params, _ = trace.ops[k]
+            self._ops[k] = (prim.name, [np.shape(a.data if isinstance(a, Tensor) else a) for a in op_args],
+                            {n: v for n, v in params.items() if n != "index" and not isinstance(v, np.ndarray)},
+                            trace.scopes[k])
 
     def explain(self, err: Exception) -> Exception | None:
         """An error that op k of the replayed forward raised (new labels out of range,
@@ -665,8 +669,9 @@ def _refuse_arrays(v: Any, prim: Primitive, where: str) -> None:
     elif isinstance(v, (np.ndarray, Tensor)):
         raise RuntimeError(
             f"compile: {prim.name} gets an array of shape {v.shape} as {where} that is not an "
-            "argument of the function but made inside it (a mask, an index, a constant); a "
-            "replay would reuse its values. Pass it as an argument, or call the function uncompiled"
+            "argument of the function (one made inside it or read from elsewhere: a mask, an "
+            "index, a constant); a replay would reuse its values. Pass it as an argument, or "
+            "call the function uncompiled"
         )
 
 

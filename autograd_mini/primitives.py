@@ -633,7 +633,7 @@ scatter_add = Primitive(
 
 def _pick_index(index: Any, axis: int) -> tuple:
     """The getitem index that picks x[i0, .., index[i0, ..], .., ik] at every position of index."""
-    index = index.data if isinstance(index, Tensor) else index
+    index = np.asarray(index.data if isinstance(index, Tensor) else index)
     grids = np.ix_(*(np.arange(n) for n in index.shape))  # open grids broadcasting to index.shape
     return grids[:axis] + (index,) + grids[axis:]
 
@@ -653,7 +653,7 @@ def _pick(x: np.ndarray, index: np.ndarray, axis: int) -> np.ndarray:
     n = x.shape[axis]
     if index.size and (index.min() < 0 or index.max() >= n):
         bad = index.min() if index.min() < 0 else index.max()
-        raise ValueError(f"index {bad} is out of range: entries must be in [0, {n - 1}]")
+        raise ValueError(f"index {bad} is out of range [0, {n - 1}] for axis {axis} of size {n}")
     return x[_pick_index(index, axis)]
 
 

@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_mini as am
+from autograd_mini import primitives as P
 from autograd_mini.primitives import PRIMITIVES, Primitive
 from primitive_samples import SAMPLES, Case
 
@@ -116,3 +117,28 @@ def test_non_differentiable_primitives_carry_no_gradient(name: str, data: st.Dat
     x = leaves[0]
     (out.astype(np.float64) * x).sum().backward()
     np.testing.assert_allclose(x.grad.data, _sum_to(out.data.astype(np.float64) * np.ones_like(x.data), x.shape))
+
+
+@pytest.mark.parametrize("x_shape, index, axis", [((4,), 2, 0), ((2, 3), [0, 2], 1), ((2, 3), (1, 1), -1)])
+def test_pick_takes_any_integer_index_forward_and_backward(x_shape, index, axis) -> None:
+    x = am.tensor(np.arange(float(np.prod(x_shape))).reshape(x_shape), requires_grad=True)
+    y = P.pick.apply(x, index, axis=axis)
+    expected = np.take_along_axis(x.data, np.expand_dims(np.asarray(index), axis), axis).squeeze(axis)
+    np.testing.assert_array_equal(y.data, expected)
+    y.sum().backward()
+    ones = np.zeros(x_shape)
+    np.put_along_axis(ones, np.expand_dims(np.asarray(index), axis), 1.0, axis)
+    np.testing.assert_array_equal(x.grad.data, ones)
+
+
+@pytest.mark.parametrize(
+    "index, axis, pattern",
+    [([0.0, 1.0], 1, r"pick: .*index must hold integers, got dtype float64"),
+     ([0, 1, 2], 1, r"pick: .*index must have x's shape without axis 1, \(2,\)"),
+     ([0, 3], 1, r"pick: .*index 3 is out of range \[0, 2\] for axis 1 of size 3"),
+     ([0, -1], 1, r"pick: .*index -1 is out of range"),
+     ([0, 1], 2, r"pick: .*axis 2 is out of range for 2 dimensions")],
+)
+def test_pick_refuses_bad_indices(index, axis, pattern) -> None:
+    with pytest.raises(ValueError, match=pattern):
+        P.pick.apply(am.tensor(np.ones((2, 3)), requires_grad=True), np.array(index), axis=axis)
