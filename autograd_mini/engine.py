@@ -200,6 +200,18 @@ def topological_order(roots: Iterable[Tensor]) -> list[Tensor]:
 _creation_number = operator.attrgetter("grad_fn.seq")
 
 
+def _one_node(t: Tensor) -> bool:
+    """Is t's graph a single node, all the inputs it differentiates being leaves?"""
+    node = t.grad_fn
+    inputs = None if node is None else node.inputs
+    if inputs is None:
+        return False
+    for i in node.needs:
+        if inputs[i].grad_fn is not None:
+            return False
+    return True
+
+
 def _unreachable(order: list[Tensor], roots: Sequence[Tensor], targets: Sequence[Tensor]) -> list[int]:
     """Positions of the targets that no path from the roots reaches."""
     reached = set(order).union(roots)
@@ -231,7 +243,8 @@ def backward_sweep(
             "backward: cannot run inside a function being compiled (a replay would skip it); "
             "compile the loss and call backward() on its result"
         )
-    order = topological_order(roots)
+    # (A compiled tape's result is a single node over leaves: no graph to walk.)
+    order = [roots[0]] if len(roots) == 1 and _one_node(roots[0]) else topological_order(roots)
     if targets is not None and not allow_unused:
         missing = _unreachable(order, roots, targets)
         if missing:
