@@ -55,12 +55,15 @@ class _GradMode:
 
     enabled: bool
 
+    def __init__(self) -> None:
+        self._prev: list[bool] = []  # a stack: one instance may be entered again inside itself
+
     def __enter__(self) -> None:
-        self._prev = _state["grad_enabled"]
+        self._prev.append(_state["grad_enabled"])
         _state["grad_enabled"] = self.enabled
 
     def __exit__(self, *exc: object) -> None:
-        _state["grad_enabled"] = self._prev
+        _state["grad_enabled"] = self._prev.pop()
 
     def __call__(self, fn: Callable) -> Callable:
         mode = type(self)

@@ -161,8 +161,23 @@ def sub(x: Any, y: Any) -> Tensor:
 
 @composite
 def minimum(x: Any, y: Any) -> Tensor:
-    """Elementwise minimum: -maximum(-x, -y); ties split the gradient in half."""
-    return -P.maximum.apply(-as_tensor(x), _negated(y))
+    """Elementwise minimum: -maximum(-x, -y); ties split the gradient in half.
+
+    Integer and bool operands are first converted to the floating result dtype
+    (negating them could wrap); when the result is not floating there is no
+    gradient, and it is where(x <= y, x, y).
+    """
+    x = as_tensor(x)
+    if not isinstance(y, (Tensor, int, float)):
+        y = np.asarray(y)
+    dtype = np.result_type(x.data, y.data if isinstance(y, Tensor) else y)
+    if dtype.kind not in "fc":
+        return P.where.apply(x <= y, x, y)
+    if x.dtype.kind not in "fc":
+        x = x.astype(dtype)
+    if isinstance(y, (Tensor, np.ndarray)) and y.dtype.kind not in "fc":
+        y = y.astype(dtype)
+    return -P.maximum.apply(-x, _negated(y))
 
 
 @composite
@@ -188,8 +203,8 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
 
 @composite
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Minimum over `axis`: -max(-x)."""
-    return -(-as_tensor(x)).max(axis, keepdims)
+    """Minimum over `axis`; tied minima share the gradient equally."""
+    return P.min.apply(as_tensor(x), axis=_axis(axis), keepdims=keepdims)
 
 
 @composite
@@ -200,21 +215,22 @@ def sqrt(x: Any) -> Tensor:
 
 @composite
 def relu(x: Any) -> Tensor:
-    """max(x, 0), with gradient 0 at 0 (as PyTorch)."""
+    """max(x, 0), with gradient 0 at 0 (as PyTorch); NaN stays NaN."""
     x = as_tensor(x)
     # The mask is a comparison of tensors (an op, not a reading of x.data), so
-    # am.compile replays it for new inputs.
-    return P.where.apply(x > 0, x, 0.0)
+    # am.compile replays it for new inputs. (x <= 0, not x > 0: NaN fails both.)
+    return P.where.apply(x <= 0, 0.0, x)
 
 
 @composite
 def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
-    """Limit values to [min, max] (same shape as x); gradient 1 inside, 0 where clipped."""
+    """Limit values to [min, max] (same shape as x); gradient 1 inside, 0 where clipped.
+    NaN stays NaN, as in numpy."""
     x = as_tensor(x)
     if min is not None:
-        x = P.where.apply(x >= min, x, min)
+        x = P.where.apply(x < min, min, x)
     if max is not None:
-        x = P.where.apply(x <= max, x, max)
+        x = P.where.apply(x > max, max, x)
     return x
 
 

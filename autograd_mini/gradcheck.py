@@ -41,7 +41,7 @@ import numpy as np
 
 from . import autograd
 from .creation import generator
-from .engine import Node, topological_order
+from .engine import Node, enable_grad, topological_order
 from .functions import concatenate
 from .tensor import Tensor
 from .viz._labels import scope_label
@@ -388,6 +388,7 @@ def _seed(seed: int | None) -> int:
 # -- public checks ----------------------------------------------------------------------
 
 
+@enable_grad()  # a check inside am.no_grad() still differentiates
 def gradcheck(
     f: Callable[..., Tensor],
     inputs: Any,
@@ -423,6 +424,7 @@ def gradcheck(
     return _verdict(report, raise_exception)
 
 
+@enable_grad()  # a check inside am.no_grad() still differentiates
 def gradgradcheck(
     f: Callable[..., Tensor],
     inputs: Any,

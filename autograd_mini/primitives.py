@@ -219,9 +219,18 @@ def _safe_log(x: Any) -> Any:
     return where(x > 0, log(where(x > 0, x, 1.0)), 0.0)
 
 
+def _pow_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    """g y x**(y-1), which is 0 where y == 0 (x**0 is constant), also at x = 0: there
+    x**(y-1) is inf, so x is replaced by 1 before the power, not after (a later
+    where would still send 0 * inf = NaN into second derivatives)."""
+    if type(y) in (int, float):
+        return unbroadcast(g * 0.0, x.shape) if y == 0 else unbroadcast(g * y * x ** (y - 1), x.shape)
+    return unbroadcast(g * y * where(y == 0, 1.0, x) ** (y - 1), x.shape)
+
+
 pow = Primitive(
     "pow", np.power,
-    (lambda g, ans, x, y: unbroadcast(g * y * x ** (y - 1), x.shape),
+    (_pow_vjp_x,
      lambda g, ans, x, y: unbroadcast(g * ans * _safe_log(x), y.shape)),
     uses_ans=True,
     doc="x ** y; the exponent may be a tensor (d/dy = x**y log x, taken as 0 where x <= 0).",
@@ -465,6 +474,13 @@ max = Primitive(
     "max", _max, (_max_vjp,), uses_ans=True,
     doc="""Maximum over `axis`. When several entries tie for the maximum the
     gradient is shared equally among them (each gets g / number of ties).""",
+)
+# (Its own primitive, not -max(-x): negation wraps unsigned and int minima. The
+# VJP, g shared among the entries equal to the result, is max's.)
+min = Primitive(
+    "min", lambda x, axis=None, keepdims=False: np.minimum.reduce(x, axis=axis, keepdims=keepdims),
+    (_max_vjp,), uses_ans=True,
+    doc="Minimum over `axis`; tied minima share the gradient equally, as max's maxima do.",
 )
 
 # -- linear algebra ----------------------------------------------------------------

@@ -5,6 +5,8 @@ function (or a value) built from reverse-mode sweeps. Inputs may be Tensors,
 ndarrays or numbers. Transforms nest: when an argument already requires grad
 (an outer transform is differentiating), the inner one records its own
 backward pass (`create_graph`), so `grad(grad(grad(f)))` is a third derivative.
+They record `f` even inside `am.no_grad()` (a gradient is what they are asked
+for), and then return results with no graph.
 """
 
 from __future__ import annotations
@@ -16,20 +18,21 @@ import numpy as np
 
 from . import autograd
 from . import primitives as P
-from .engine import is_grad_enabled, topological_order
+from .engine import enable_grad, is_grad_enabled, topological_order
 from .functions import stack
 from .tensor import Tensor, _to_array, get_default_dtype
 
 
-def _leaf(x: Any) -> Tensor:
+def _leaf(x: Any, outer: bool) -> Tensor:
     """A fresh tensor to differentiate with respect to.
 
-    If `x` already requires grad (an outer transform differentiates through
-    it), the fresh tensor is a recorded alias of x: gradients taken with
-    respect to the alias see only this call's use of it, not other uses of x
-    closed over by `f`, while the outer transform still sees through it.
+    If `x` already requires grad and grad mode was on outside (`outer`: an
+    outer transform differentiates through it), the fresh tensor is a recorded
+    alias of x: gradients taken with respect to the alias see only this call's
+    use of it, not other uses of x closed over by `f`, while the outer
+    transform still sees through it.
     """
-    if isinstance(x, Tensor) and x.requires_grad:
+    if outer and isinstance(x, Tensor) and x.requires_grad:
         return P.reshape.apply(x, shape=x.shape)
     arr = _to_array(x, None, "transform")
     if arr.dtype.kind != "f":
@@ -39,13 +42,14 @@ def _leaf(x: Any) -> Tensor:
     return t
 
 
-def _nested(out: Tensor, own: list[Tensor]) -> bool:
-    """Does `out` depend on a tensor requiring grad other than our own leaves?
+def _nested(out: Tensor, own: list[Tensor], outer: bool) -> bool:
+    """Does `out` depend on a tensor requiring grad other than our own leaves,
+    with grad mode on outside (`outer`)?
 
     Then an outer computation differentiates through this one, and the
     backward pass must be recorded (create_graph).
     """
-    if not is_grad_enabled() or not out.requires_grad:
+    if not outer or not out.requires_grad:
         return False
     own_set = set(own)
     for t in topological_order([out]):
@@ -98,14 +102,16 @@ def _value_and_grad(f: Callable[..., Tensor], argnums: int | Sequence[int], who:
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> tuple[Tensor, Any]:
         nums = _argnums(argnums, len(args))
-        args = list(args)
-        xs = []
-        for n in nums:
-            args[n] = _leaf(args[n])
-            xs.append(args[n])
-        out = _scalar_output(f(*args, **kwargs), who)
-        nested = _nested(out, xs)
-        gs = _grad_of(out, xs, nested)
+        outer = is_grad_enabled()
+        with enable_grad():
+            args = list(args)
+            xs = []
+            for n in nums:
+                args[n] = _leaf(args[n], outer)
+                xs.append(args[n])
+            out = _scalar_output(f(*args, **kwargs), who)
+            nested = _nested(out, xs, outer)
+            gs = _grad_of(out, xs, nested)
         value = out if nested else out.detach()
         return value, (gs[0] if isinstance(argnums, int) else tuple(gs))
 
@@ -131,23 +137,27 @@ def jacobian(f: Callable[..., Tensor], argnums: int = 0) -> Callable:
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Tensor:
+        if not isinstance(argnums, int):
+            raise TypeError(f"jacobian: argnums must be one int, got {argnums!r}")
         (n,) = _argnums(argnums, len(args))
-        args = list(args)
-        x = args[n] = _leaf(args[n])
-        out = f(*args, **kwargs)
-        if not isinstance(out, Tensor):
-            raise TypeError(f"jacobian: the function must return a Tensor, got {type(out).__name__}")
-        nested = _nested(out, [x])
-        if not out.requires_grad:
-            return Tensor._wrap(np.zeros(out.shape + x.shape, dtype=x.dtype))
-        flat = out.reshape(-1)
-        rows = []
-        for i in range(flat.shape[0]):
-            (g,) = autograd.grad(flat[i], [x], retain_graph=True, create_graph=nested, allow_unused=True)
-            rows.append(g if g is not None else Tensor._wrap(np.zeros_like(x.data)))
-        if nested:
-            return stack(rows).reshape(out.shape + x.shape)
-        return Tensor._wrap(np.stack([r.data for r in rows]).reshape(out.shape + x.shape))
+        outer = is_grad_enabled()
+        with enable_grad():
+            args = list(args)
+            x = args[n] = _leaf(args[n], outer)
+            out = f(*args, **kwargs)
+            if not isinstance(out, Tensor):
+                raise TypeError(f"jacobian: the function must return a Tensor, got {type(out).__name__}")
+            nested = _nested(out, [x], outer)
+            if not out.requires_grad or out.size == 0:
+                return Tensor._wrap(np.zeros(out.shape + x.shape, dtype=x.dtype))
+            flat = out.reshape(-1)
+            rows = []
+            for i in range(flat.shape[0]):
+                (g,) = autograd.grad(flat[i], [x], retain_graph=True, create_graph=nested, allow_unused=True)
+                rows.append(g if g is not None else Tensor._wrap(np.zeros_like(x.data)))
+            if nested:
+                return stack(rows).reshape(out.shape + x.shape)
+            return Tensor._wrap(np.stack([r.data for r in rows]).reshape(out.shape + x.shape))
 
     return wrapped
 
@@ -162,12 +172,15 @@ def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
 
     Two reverse sweeps, never forming H: H v = d/dx <grad f(x), v>.
     """
-    x = _leaf(x)
-    v = _as_like(v, x, "hvp")
-    out = _scalar_output(f(x), "hvp")
-    nested = _nested(out, [x])
-    (g,) = _grad_of(out, [x], True)
-    (hv,) = _grad_of((g * v).sum(), [x], nested)
+    outer = is_grad_enabled()
+    with enable_grad():
+        x = _leaf(x, outer)
+        v = _as_like(v, x, "hvp")
+        out = _scalar_output(f(x), "hvp")
+        # (An outer derivative may also be taken with respect to v.)
+        nested = _nested(out, [x], outer) or (outer and v.requires_grad)
+        (g,) = _grad_of(out, [x], True)
+        (hv,) = _grad_of((g * v).sum(), [x], nested)
     return (out if nested else out.detach()), hv
 
 
@@ -177,21 +190,24 @@ def jvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
     Built as the VJP of a VJP: with a dummy cotangent u, g(u) = J^T u is linear
     in u, and the VJP of g with cotangent v is J v.
     """
-    x = _leaf(x)
-    v = _as_like(v, x, "jvp")
-    out = f(x)
-    if not isinstance(out, Tensor):
-        raise TypeError(f"jvp: the function must return a Tensor, got {type(out).__name__}")
-    nested = _nested(out, [x])
-    value = out if nested else out.detach()
-    if not out.requires_grad:
-        return value, Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
-    u = Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
-    u.requires_grad = True
-    (jt_u,) = autograd.grad(out, [x], grad_outputs=u, create_graph=True, allow_unused=True)
-    if jt_u is None or not jt_u.requires_grad:
-        return value, Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
-    (jv,) = autograd.grad(jt_u, [u], grad_outputs=v, create_graph=nested, allow_unused=True)
+    outer = is_grad_enabled()
+    with enable_grad():
+        x = _leaf(x, outer)
+        v = _as_like(v, x, "jvp")
+        out = f(x)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"jvp: the function must return a Tensor, got {type(out).__name__}")
+        # (An outer derivative may also be taken with respect to v.)
+        nested = _nested(out, [x], outer) or (outer and v.requires_grad)
+        value = out if nested else out.detach()
+        if not out.requires_grad:
+            return value, Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
+        u = Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
+        u.requires_grad = True
+        (jt_u,) = autograd.grad(out, [x], grad_outputs=u, create_graph=True, allow_unused=True)
+        if jt_u is None or not jt_u.requires_grad:
+            return value, Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
+        (jv,) = autograd.grad(jt_u, [u], grad_outputs=v, create_graph=nested, allow_unused=True)
     if jv is None:
         jv = Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
     return value, jv

@@ -190,6 +190,10 @@ def _max_ref(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
     return np.amax(x, axis=axis, keepdims=keepdims)
 
 
+def _min_ref(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
+    return np.amin(x, axis=axis, keepdims=keepdims)
+
+
 # -- matmul ------------------------------------------------------------------------
 
 
@@ -462,6 +466,7 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "ge": _comparison(lambda x, y: x >= y),
     "sum": _reduction(lambda rng, s: rng.uniform(-2, 2, s), _sum_ref),
     "max": _reduction(_distinct, _max_ref),
+    "min": _reduction(_distinct, _min_ref),
     "matmul": _matmul(),
     "matmul_add": _matmul_add(),
     "reshape": _reshape(),

@@ -518,3 +518,17 @@ def test_a_transposed_whole_gradient_becomes_grad_without_a_copy():
     layer(am.tensor(np.random.default_rng(0).standard_normal((5, 4)))).sum().backward()
     grad = layer.weight.grad.data
     assert grad.base is not None and grad.base.size == grad.size and grad.flags.c_contiguous
+
+
+# -- found by a review: silent wrong answers and NaNs the math does not have ----------
+
+
+def test_reused_no_grad_instance_restores_grad_mode():
+    ng = am.no_grad()
+    try:
+        with ng:
+            with ng:
+                pass
+        assert am.is_grad_enabled()
+    finally:
+        am.enable_grad().__enter__()

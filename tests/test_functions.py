@@ -434,3 +434,53 @@ def test_logsumexp_with_minus_inf_entries(no_warnings):
     np.testing.assert_allclose(out.item(), np.log(1 + np.e))
     out.backward()
     np.testing.assert_allclose(x.grad.data, [0.0, 1 / (1 + np.e), np.e / (1 + np.e)])
+
+
+# -- found by a review: silent wrong answers and NaNs the math does not have ----------
+
+
+def test_pow_zero_exponent_gradient_at_zero_is_not_nan():
+    g = am.grad(lambda x: (x ** 0).sum())(np.array([0.0, 1.0]))
+    np.testing.assert_array_equal(g.data, [0.0, 0.0])
+
+
+def test_hessian_of_linear_power_at_zero_is_zero_not_nan():
+    # sum(x**1) is linear: its Hessian is 0 everywhere; the NaN even spreads to other rows
+    H = am.hessian(lambda x: (x ** 1).sum())(np.array([0.0, 1.0]))
+    np.testing.assert_array_equal(H.data, np.zeros((2, 2)))
+
+
+def test_third_derivative_of_square_at_zero_is_zero():
+    d3 = am.grad(am.grad(am.grad(lambda x: x ** 2)))(0.0)
+    assert d3.item() == 0.0
+
+
+def test_min_of_unsigned_int_tensor():
+    u = np.array([0, 5], dtype=np.uint8)
+    assert am.tensor(u).min().item() == 0
+    np.testing.assert_array_equal(am.tensor(np.array([[0, 5], [7, 2]], np.uint8)).min(axis=1).data, [0, 2])
+
+
+def test_minimum_of_unsigned_int_tensors():
+    a = am.tensor(np.array([0, 5], np.uint8))
+    b = am.tensor(np.array([3, 3], np.uint8))
+    np.testing.assert_array_equal(am.minimum(a, b).data, [0, 3])
+
+
+def test_min_of_int64_at_the_minimum_value():
+    lo = np.iinfo(np.int64).min
+    assert am.tensor(np.array([lo, 0])).min().item() == lo
+
+
+def test_min_of_bool_tensor_follows_numpy():
+    assert am.tensor(np.array([True, False])).min().item() == np.array([True, False]).min()
+
+
+def test_clip_propagates_nan_like_numpy():
+    x = am.tensor([np.nan, -1.0, 2.0])
+    np.testing.assert_array_equal(x.clip(0.0, 1.0).data, np.clip(x.data, 0.0, 1.0))
+
+
+def test_relu_propagates_nan():
+    x = am.tensor([np.nan, -1.0, 2.0])
+    np.testing.assert_array_equal(x.relu().data, np.maximum(x.data, 0.0))

@@ -258,3 +258,21 @@ def test_report_of_a_wrong_shape() -> None:
     bad_shape = Primitive("bad_shape", np.sin, (lambda g, ans, x: g.sum(),), register=False)
     r = _report(lambda t: bad_shape(t), np.ones(3), raise_exception=True)
     assert "shape" in r.note and r.input_index == 0
+
+
+# -- found by a review: silent wrong answers and NaNs the math does not have ----------
+
+
+def test_gradgradcheck_under_no_grad_does_not_pass_vacuously():
+    # a wrong second derivative must not pass just because grad mode is off
+    from autograd_mini.primitives import Primitive
+    bad = Primitive("bad_sq", lambda x: x * x, (lambda g, ans, x: g * x * 2.5,), register=False)
+    f = lambda x: bad.apply(x) * x
+    assert not am.gradgradcheck(f, np.array([1.0, 2.0]), raise_exception=False)
+    with am.no_grad():
+        assert not am.gradgradcheck(f, np.array([1.0, 2.0]), raise_exception=False)
+
+
+def test_gradcheck_under_no_grad_checks_the_gradient():
+    with am.no_grad():
+        assert am.gradcheck(lambda x: x ** 3, np.array([1.0, 2.0]), raise_exception=False)

@@ -339,3 +339,47 @@ def test_transforms_inside_backward_of_outer_graph():
     g.sum().backward()
     # g.sum() = 2 (w1 + w2)^2, so d/dw_i = 4 (w1 + w2)
     np.testing.assert_allclose(w.grad.data, [12.0, 12.0])
+
+
+# -- found by a review: silent wrong answers and NaNs the math does not have ----------
+
+
+def test_grad_transform_under_no_grad_is_not_silently_zero():
+    f = lambda x: (x ** 3).sum()
+    with am.no_grad():
+        g = am.grad(f)(np.array([1.0, 2.0]))
+    np.testing.assert_allclose(g.data, [3.0, 12.0])
+
+
+def test_hessian_jvp_hvp_under_no_grad_are_not_silently_zero():
+    f = lambda x: (x ** 3).sum()
+    x0 = np.array([1.0, 2.0])
+    with am.no_grad():
+        H = am.hessian(f)(x0)
+        _, jv = am.jvp(lambda x: x ** 3, x0, np.ones(2))
+        _, hv = am.hvp(f, x0, np.ones(2))
+    np.testing.assert_allclose(H.data, np.diag(6 * x0))
+    np.testing.assert_allclose(jv.data, 3 * x0 ** 2)
+    np.testing.assert_allclose(hv.data, 6 * x0)
+
+
+def test_jacobian_of_jvp_with_respect_to_tangent():
+    x0 = np.array([1.0, 2.0])
+    J = am.jacobian(lambda v: am.jvp(lambda z: z ** 4, x0, v)[1])(np.ones(2))
+    np.testing.assert_allclose(J.data, np.diag(4 * x0 ** 3))
+
+
+def test_grad_of_hvp_with_respect_to_vector():
+    x0 = np.array([1.0, 2.0])
+    g = am.grad(lambda v: am.hvp(lambda z: (z ** 4).sum(), x0, v)[1].sum())(np.ones(2))
+    np.testing.assert_allclose(g.data, 12 * x0 ** 2)
+
+
+def test_jacobian_of_empty_output_has_shape_zero_by_n():
+    J = am.jacobian(lambda x: x[:0] * 2.0)(np.array([1.0, 2.0, 3.0]))
+    assert J.shape == (0, 3)
+
+
+def test_jacobian_tuple_argnums_error_is_clear():
+    with pytest.raises((ValueError, TypeError), match="jacobian.*argnums"):
+        am.jacobian(lambda a, b: a * b, argnums=(0, 1))(np.ones(2), np.ones(2))
