@@ -45,10 +45,14 @@ array or an array that is not an argument (a mask or an index computed
 from data; class labels are fine as an argument, which `cross_entropy`
 hands to the `pick` primitive, whose forward checks each call's labels), a
 boolean-mask argument used as an index, a tensor's `.grad`,
-random numbers (`randn`, `rand`, dropout's mask), batch norm's
+random numbers (`randn`, `rand`, dropout's mask, numpy's and Python's
+global generators), batch norm's
 running-statistics update, `backward()` and optimizer steps.
 Not caught: a number (Python or numpy scalar) you compute from `.data`
-yourself, and side effects
+yourself or from an ndarray argument (`mask.sum()`: pass a mask you compute
+with as a Tensor, whose operations are recorded), numbers drawn from a
+generator object of your own, Python values read from a dict or an object's
+attributes (frozen, as tensors reached that way are held), and side effects
 such as printing, which run only while recording (and so do checks on input
 values written in Python; a primitive's own checks run on every replay, and
 their errors name the op, its scope and its input shapes as eager ones do).
@@ -62,6 +66,7 @@ import functools
 import itertools
 import keyword
 import math
+import random
 import types
 import warnings
 from typing import Any, Callable
@@ -208,12 +213,88 @@ class _Trace:
         self.created[id(t)] = t
 
     @staticmethod
+    def plain(datas: tuple, params: dict) -> tuple[tuple, dict]:
+        """An op's inputs and parameters with argument arrays as plain ndarrays (numpy
+        computing with an _ArgumentArray raises: here it is the op that computes)."""
+        if any(type(d) is _ArgumentArray for d in datas):
+            datas = tuple(d.view(np.ndarray) if type(d) is _ArgumentArray else d for d in datas)
+        if params and any(type(v) is _ArgumentArray or type(v) is tuple for v in params.values()):
+            params = {k: _plain(v) for k, v in params.items()}
+        return datas, params
+
+    @staticmethod
     def value_read(what: str, t: Tensor) -> None:
         raise RuntimeError(
             f"compile: the function reads a tensor's value ({what} of shape {t.shape}) while it is "
             "recorded; a replay would reuse this value. Keep the value inside tensor operations, "
             "or call the function uncompiled"
         )
+
+
+class _ArgumentArray(np.ndarray):
+    """An ndarray argument as fn sees it while it is recorded (a view of it).
+
+    Ops take it as that argument, but numpy computing with it in fn's own code
+    (`mask.sum()`, `1 - w`, `float(w[0])`) would freeze the result into the
+    tape, so that raises while recording; a replay never sees this class.
+    """
+
+    argument: str = "an argument"
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self.argument = getattr(obj, "argument", "an argument")
+
+    def _refuse(self, what: str) -> RuntimeError:
+        return RuntimeError(
+            f"compile: the function computes with its ndarray argument {self.argument} in "
+            f"numpy ({what}) while it is recorded; a replay would reuse the result. Pass it "
+            "as a Tensor (whose operations are recorded), or call the function uncompiled"
+        )
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        raise self._refuse(f"{ufunc.__name__}" + ("" if method == "__call__" else f".{method}"))
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        if func in (np.shape, np.ndim, np.size):
+            return super().__array_function__(func, types, args, kwargs)
+        raise self._refuse(f"numpy.{func.__name__}")
+
+    def __getitem__(self, key: Any) -> Any:
+        out = super().__getitem__(key)
+        if not isinstance(out, np.ndarray):
+            raise self._refuse("reading an element")
+        return out
+
+    def item(self, *args: Any) -> Any:
+        raise self._refuse("item()")
+
+    def tolist(self) -> Any:
+        raise self._refuse("tolist()")
+
+    def __float__(self) -> float:
+        raise self._refuse("float()")
+
+    def __int__(self) -> int:
+        raise self._refuse("int()")
+
+    def __index__(self) -> int:
+        raise self._refuse("int()")
+
+    def __bool__(self) -> bool:
+        raise self._refuse("bool()")
+
+
+def _plain(v: Any) -> Any:
+    if type(v) is _ArgumentArray:
+        return v.view(np.ndarray)
+    if type(v) is tuple:
+        return tuple(_plain(e) for e in v)
+    return v
+
+
+def _memory(a: np.ndarray) -> tuple:
+    """Where an array's elements are: arrays with equal keys hold the same values."""
+    return (a.__array_interface__["data"][0], a.shape, a.strides, a.dtype.str)
 
 
 def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | None"]:
@@ -228,11 +309,19 @@ def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | None"]
     trace = _Trace()
     errstate = np.geterr()
     before, modules = [c[3] for c in _captured(fn)], _state["modules"]
+    randomness = _global_random_states()
+    seen = tuple(_argument_view(a, i) if isinstance(a, np.ndarray) else a for i, a in enumerate(args))
     engine.tracers.append(trace)
     try:
-        out = fn(*args)
+        out = fn(*seen)
     finally:
         engine.tracers.pop()
+    if not _same_random_states(randomness, _global_random_states()):
+        raise RuntimeError(
+            "compile: the function draws numbers from numpy's or Python's global random "
+            "generator while it is recorded; a replay would reuse them. Draw them outside "
+            "and pass them as an argument, or call the function uncompiled"
+        )
     captured = _captured(fn)
     after = [c[3] for c in captured]
     if _state["modules"] != modules or len(after) != len(before) or any(
@@ -242,10 +331,26 @@ def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | None"]
     arrays = [a for a in args if isinstance(a, (Tensor, np.ndarray))]
     data_ids = {id(a.data if isinstance(a, Tensor) else a) for a in arrays}
     held_ids = {id(t) for t in held} | {id(t.data) for t in held}
-    if len(data_ids) < len(arrays) or any(id(a) in held_ids for a in arrays) or data_ids & held_ids:
+    if (len(data_ids) < len(arrays) or any(id(a) in held_ids for a in arrays) or data_ids & held_ids
+            or len({_memory(a.data if isinstance(a, Tensor) else a) for a in arrays}) < len(arrays)):
         return out, None
     return out, _Tape(trace, args, out, key, captured, held, errstate,
                       getattr(fn, "__name__", type(fn).__name__))
+
+
+def _argument_view(a: np.ndarray, i: int) -> _ArgumentArray:
+    view = a.view(_ArgumentArray)
+    view.argument = f"x{i}"
+    return view
+
+
+def _global_random_states() -> tuple:
+    return np.random.get_state(), random.getstate()
+
+
+def _same_random_states(a: tuple, b: tuple) -> bool:
+    (na, pa), (nb, pb) = a, b
+    return pa == pb and na[0] == nb[0] and na[2:] == nb[2:] and np.array_equal(na[1], nb[1])
 
 
 def _refuse_grad_reads(externals: list, owners: list) -> None:
@@ -335,13 +440,15 @@ class _Namer:
     def __init__(self, args: tuple, trace: _Trace) -> None:
         self.trace = trace
         self.names: dict[int, str] = {}  # id of a Tensor or argument array -> its name
-        self.arg_arrays: dict[int, str] = {}  # id of an argument's array -> the argument's name
+        # where an argument's array is in memory (see _memory) -> the argument's name: the
+        # function may see it as a view (an _ArgumentArray, np.asarray of it)
+        self.arg_arrays: dict[tuple, str] = {}
         self.requires_grad: dict[str, bool] = {}  # of arguments and closed-over tensors
         self.externals: list[Tensor] = []  # the closed-over tensors, p0, p1, ...
         for i, a in enumerate(args):
             if isinstance(a, (Tensor, np.ndarray)):
                 self.names[id(a)] = f"x{i}"
-                self.arg_arrays[id(a.data if isinstance(a, Tensor) else a)] = f"x{i}"
+                self.arg_arrays[_memory(a.data if isinstance(a, Tensor) else a)] = f"x{i}"
             if isinstance(a, Tensor):
                 self.requires_grad[f"x{i}"] = a.requires_grad
         for k, (_, _, _, o) in enumerate(trace.ops):
@@ -366,7 +473,7 @@ class _Namer:
             if n is not None:
                 return n
             if id(a) in self.trace.created:  # made inside fn: fine only around an argument's array
-                n = self.arg_arrays.get(id(a.data))
+                n = self.arg_arrays.get(_memory(a.data))
                 if n is not None and not a.requires_grad:
                     return n
                 raise RuntimeError(
@@ -379,7 +486,7 @@ class _Namer:
             self.requires_grad[n] = a.requires_grad
             self.externals.append(a)
             return n
-        n = self.arg_arrays.get(id(a)) if isinstance(a, np.ndarray) else None
+        n = self.arg_arrays.get(_memory(a)) if isinstance(a, np.ndarray) else None
         if n is not None:
             return n
         _refuse_arrays(a, prim, f"input {pos}")
@@ -646,15 +753,16 @@ def _param(v: Any, prim: Primitive, name: str, arg_arrays: dict, ns: "_Namespace
            reads: set) -> str:
     """Source for a keyword parameter: a constant, or an argument's array (an index, say),
     whose name goes into `reads`."""
-    if isinstance(v, np.ndarray) and id(v) in arg_arrays:
+    name_of = arg_arrays.get(_memory(v)) if isinstance(v, np.ndarray) else None
+    if name_of is not None:
         if v.dtype == bool:
             raise RuntimeError(
-                f"compile: {prim.name} takes the boolean argument {arg_arrays[id(v)]} as its "
+                f"compile: {prim.name} takes the boolean argument {name_of} as its "
                 f"{name!r}: how many elements it selects depends on its values, which a tape "
                 "cannot follow; select with where(), or call the function uncompiled"
             )
-        reads.add(arg_arrays[id(v)])
-        return arg_arrays[id(v)]
+        reads.add(name_of)
+        return name_of
     if type(v) is tuple and any(isinstance(e, np.ndarray) for e in v):
         return "(" + "".join(_param(e, prim, name, arg_arrays, ns, reads) + ", " for e in v) + ")"
     _refuse_arrays(v, prim, f"its parameter {name!r}")

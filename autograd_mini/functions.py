@@ -21,8 +21,19 @@ from .tensor import Tensor, _axis
 
 
 def as_tensor(x: Any) -> Tensor:
-    """`x` itself if it is a Tensor, else a constant tensor of it."""
-    return x if isinstance(x, Tensor) else Tensor(x)
+    """`x` itself if it is a Tensor, else a constant tensor of it.
+
+    A numeric ndarray is wrapped, not copied (operations never write into their
+    inputs): so am.compile sees a function's ndarray argument as that argument.
+    """
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray) and x.dtype.kind in "biufc":
+        t = Tensor._wrap(x)
+        if tracers:
+            tracers[-1].tensor_made(t)
+        return t
+    return Tensor(x)
 
 
 def _axes(op: str, axis: Any, shape: tuple) -> tuple:

@@ -103,6 +103,8 @@ class Primitive:
         else:
             datas = tuple(a.data if isinstance(a, Tensor) else a for a in args)
             needs = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad)
+        if tracers:  # (am.compile recording: a function's ndarray arguments as plain arrays)
+            datas, params = tracers[-1].plain(datas, params)
         try:
             out = self.fwd(*datas, **params)
         except (ValueError, IndexError, TypeError) as e:

@@ -8,7 +8,10 @@ optimizer's `state_dict()`). The layout of the file:
 * every array-valued leaf (ndarray, Tensor, numpy scalar) is one `.npy` entry
   named by its path: the keys / list positions from the root joined with "/",
   each escaped as in JSON Pointer (RFC 6901: "~" -> "~0", "/" -> "~1"); e.g.
-  `{"state": {0: {"exp_avg": m}}}` stores `m` as "state/0/exp_avg";
+  `{"state": {0: {"exp_avg": m}}}` stores `m` as "state/0/exp_avg" (the zip
+  member "state/0/exp_avg.npy", read back by that exact name: numpy's own
+  npz lookup also tries a name with ".npy" added, which would read the
+  entry "w" for a key "w.npy");
 * one entry "__autograd_mini__" holds a JSON header: a format tag, a version
   and the tree (container kinds, key types, leaf kinds; Python numbers, bools,
   None and strings in place), from which `load` rebuilds the exact object.
@@ -126,8 +129,7 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
     if not zipfile.is_zipfile(path):
         raise _bad(path, "it is not an .npz (zip) archive")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
+        arrays = _read_members(path)
     except ValueError as e:  # numpy refuses object arrays without pickle
         raise _bad(path, f"an entry cannot be read without pickle ({e})") from None
     except (OSError, zipfile.BadZipFile, EOFError) as e:
@@ -156,6 +158,18 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise _bad(path, "its root is not a dict")
     return obj
+
+
+def _read_members(path: str) -> dict[str, np.ndarray]:
+    """Every .npy member of the archive, named without that suffix."""
+    arrays = {}
+    with zipfile.ZipFile(path) as z:
+        for member in z.namelist():
+            if not member.endswith(".npy"):
+                raise zipfile.BadZipFile(f"the member {member!r} is not an .npy array")
+            with z.open(member) as f:
+                arrays[member[: -len(".npy")]] = np.lib.format.read_array(f, allow_pickle=False)
+    return arrays
 
 
 def _unflatten(node: dict, arrays: dict[str, np.ndarray], used: set[str]) -> Any:

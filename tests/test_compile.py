@@ -710,3 +710,52 @@ def test_closed_over_shapes_parameter_arguments_and_methods():
         assert np.array_equal(out.data, (net.lin(x) ** 2).sum().data)
     with pytest.raises(TypeError):
         step(x=x)  # arguments are positional
+
+
+def test_library_ops_take_ndarray_arguments_as_arguments():
+    am.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(8, 2))
+    step = am.compile(lambda x, y: F.mse_loss(model(x), y) + F.binary_cross_entropy_with_logits(model(x), y))
+    for seed in range(3):
+        x, y = rand(2, 1, 4, 4, seed=seed), np.random.default_rng(seed).uniform(size=(2, 2))
+        assert_same(run(step, model, x, y), run(lambda x, y: F.mse_loss(model(x), y)
+                                                + F.binary_cross_entropy_with_logits(model(x), y), model, x, y))
+    assert step.recordings == 1
+
+
+def test_refuses_numpys_and_pythons_global_random_numbers():
+    import random
+
+    x = am.tensor(rand(3), requires_grad=True)
+    for draw in (np.random.uniform, random.random):
+        with pytest.raises(RuntimeError, match="global random generator"):
+            am.compile(lambda t: t * draw())(x)
+
+
+
+def test_numpy_arithmetic_on_an_ndarray_argument_is_refused_not_frozen():
+    model = nn.Linear(3, 1)
+    x = am.tensor(rand(5, 3))
+    masked_mean = lambda x, mask: ((model(x).reshape(5) ** 2) * mask).sum() / mask.sum()  # noqa: E731
+    mixup = lambda x, lam: lam * model(x).sum() + (1 - lam) * (model(x) ** 2).sum()  # noqa: E731
+    first = lambda x, w: model(x).sum() * float(w[0])  # noqa: E731
+    for fn, arg, what in [(masked_mean, np.ones(5), r"x1 in numpy \(add.reduce\)"),
+                          (mixup, np.array(0.3), r"x1 in numpy \(subtract\)"),
+                          (first, np.ones(2), r"x1 in numpy \(reading an element\)")]:
+        with pytest.raises(RuntimeError, match=what):
+            am.compile(fn)(x, arg)
+    # Handed to tensor operations, the same arrays are arguments like any other.
+    weighted = am.compile(lambda x, w: ((model(x).reshape(5) ** 2) * w).sum())
+    for seed in range(3):
+        w = rand(5, seed=seed)
+        assert weighted(x, w).data == ((model(x).reshape(5) ** 2) * w).sum().data
+    assert weighted.recordings == 1
+
+
+def test_arguments_that_are_views_of_the_same_memory_are_not_taped():
+    a, b = rand(4), rand(4, seed=1)
+    g = am.compile(lambda u, v: F.mse_loss(u, v, reduction="sum"))
+    for _ in range(2):
+        assert g(a, a.view()).data == 0.0
+    assert g.recordings == 2  # one memory, two arguments: every call runs eagerly
+    assert g(a, b).data == g(a, b).data == F.mse_loss(a, b, reduction="sum").data and g.recordings == 3

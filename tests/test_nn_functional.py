@@ -596,3 +596,11 @@ def test_mse_loss_inner_product_path_on_any_rank(shape, reduction):
     assert out.shape == ()
     np.testing.assert_allclose(out.data, reduce_np((x - y) ** 2, reduction), rtol=1e-13)
     check12(lambda x, y: F.mse_loss(x, y, reduction), (x, y))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int64, np.uint8, np.float32])
+def test_max_pool2d_padding_never_wins_for_any_dtype(dtype):
+    x = np.full((1, 1, 4, 4), 5 if dtype == np.uint8 else -5, dtype=dtype)
+    out = F.max_pool2d(am.tensor(x), 3, stride=2, padding=1)
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out.data, np.full((1, 1, 2, 2), x.flat[0]))

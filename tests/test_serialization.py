@@ -226,3 +226,24 @@ def test_save_rejects_non_state_dicts(tmp_path):
 def test_escaping_keeps_names_apart(tmp_path):
     obj = {"a~1b": np.ones(1), "a/b": np.zeros(1), "a": {"b": np.full(1, 2.0)}}
     assert_same(obj, roundtrip(obj, tmp_path))
+
+
+def test_keys_that_differ_by_numpys_npy_suffix_round_trip(tmp_path):
+    # numpy's npz lookup tries "w.npy" for "w" too; entries are read by exact name
+    state = {"w": np.array([1.0]), "w.npy": np.array([2.0]), "": np.array([3]), ".npy": np.array([4])}
+    am.save(state, tmp_path / "s.npz")
+    back = am.load(tmp_path / "s.npz")
+    assert list(back) == list(state)
+    for k in state:
+        np.testing.assert_array_equal(back[k], state[k])
+
+
+def test_an_archive_with_a_member_that_is_not_an_array_is_refused(tmp_path):
+    import zipfile
+
+    path = tmp_path / "s.npz"
+    am.save({"w": np.ones(2)}, path)
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("notes.txt", "hello")
+    with pytest.raises(ValueError, match=r"is not a state dict saved by autograd_mini.save.*notes.txt"):
+        am.load(path)

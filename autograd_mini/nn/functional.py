@@ -279,7 +279,8 @@ def max_pool2d(
     """Maximum over kh x kw windows: (N, C, H, W) -> (N, C, OH, OW).
 
     stride defaults to the kernel size; padding (at most half the kernel) adds
-    -inf borders, as PyTorch, so a border never wins. OH as in conv2d.
+    -inf borders (the dtype's minimum for integer images), as PyTorch, so a
+    border never wins. OH as in conv2d.
     Gradient on ties: when several entries of a window share the maximum, the
     `max` primitive splits the gradient equally among them (PyTorch gives it
     all to one of them); with continuous data ties have probability zero.
@@ -297,7 +298,11 @@ def max_pool2d(
             out = _tile_reduce(x, kernel, lambda t, axes: t.max(axis=axes))
         else:
             if pad != (0, 0):
-                x = fn.pad(x, ((0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2), value=-np.inf)
+                # The lowest value of the dtype (-inf; an integer image's minimum,
+                # as -inf would be cast to 0 and win over negative pixels).
+                lowest = -np.inf if x.dtype.kind in "fc" else (
+                    np.iinfo(x.dtype).min if x.dtype.kind in "iu" else False)
+                x = fn.pad(x, ((0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2), value=lowest)
             windows = P.unfold(x, kernel_size=kernel, stride=stride_, dilation=dilation_)
             out = windows.max(axis=(4, 5))
         return out.reshape(out.shape[1:]) if unbatched else out
