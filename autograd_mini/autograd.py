@@ -58,10 +58,16 @@ def grad(
                     f"autograd.grad: grad_outputs[{k}] is needed for output of shape {o.shape}"
                 )
             g = np.ones(o.shape, dtype=o.dtype)
-        elif np.shape(g.data if isinstance(g, Tensor) else g) != o.shape:
-            raise ValueError(
-                f"autograd.grad: grad_outputs[{k}] has shape {np.shape(g)}, output has shape {o.shape}"
-            )
+        else:
+            # in the output's dtype, as backward() does (a float32 input keeps a float32 gradient)
+            if not isinstance(g, Tensor):
+                g = np.asarray(g, dtype=o.dtype)
+            elif g.dtype != o.dtype:
+                g = g.astype(o.dtype)
+            if g.shape != o.shape:
+                raise ValueError(
+                    f"autograd.grad: grad_outputs[{k}] has shape {g.shape}, output has shape {o.shape}"
+                )
         seeds.append(g)
     for i, t in enumerate(ins):
         if not t.requires_grad:

@@ -261,6 +261,9 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     x = as_tensor(x)
     if x.ndim == 0:
         return x.reshape(1)
+    for d in (start_dim, end_dim):
+        if not -x.ndim <= d < x.ndim:
+            raise ValueError(f"flatten: dimension {d} is out of range for shape {x.shape}")
     s, e = start_dim % x.ndim, end_dim % x.ndim
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} is after end_dim {end_dim} for shape {x.shape}")

@@ -90,10 +90,16 @@ class Primitive:
             if isinstance(x, Tensor):
                 dx, rx = x.data, x.requires_grad
             else:
+                if type(x) in _SEQUENCES:  # (VJPs read .shape: a list is an array here)
+                    x = np.asarray(x)
+                    args = (x, y)
                 dx, rx = x, False
             if isinstance(y, Tensor):
                 dy, ry = y.data, y.requires_grad
             else:
+                if type(y) in _SEQUENCES:
+                    y = np.asarray(y)
+                    args = (x, y)
                 dy, ry = y, False
             datas = (dx, dy)
             needs = (0, 1) if rx and ry else (0,) if rx else (1,) if ry else ()
@@ -101,6 +107,7 @@ class Primitive:
             datas = (args[0].data,)
             needs = (0,) if args[0].requires_grad else ()
         else:
+            args = tuple(np.asarray(a) if type(a) in _SEQUENCES else a for a in args)
             datas = tuple(a.data if isinstance(a, Tensor) else a for a in args)
             needs = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad)
         if tracers:  # (am.compile recording: a function's ndarray arguments as plain arrays)
@@ -129,6 +136,7 @@ class Primitive:
 
 
 _new = object.__new__  # skips __init__: apply sets every slot itself
+_SEQUENCES = (list, tuple)
 _next_seq = node_counter.__next__
 
 
@@ -598,7 +606,10 @@ permute = Primitive(
 
 def swapaxes(x: Any, a: int = -1, b: int = -2) -> Any:
     """Swap two axes (a permute); works on arrays and tensors."""
-    axes = list(range(len(x.shape)))
+    n = len(x.shape)
+    if not (-n <= a < n and -n <= b < n):
+        raise ValueError(f"swapaxes: axes {a} and {b} must be in [-{n}, {n - 1}] for shape {tuple(x.shape)}")
+    axes = list(range(n))
     axes[a], axes[b] = axes[b], axes[a]
     return permute(x, axes=tuple(axes))
 

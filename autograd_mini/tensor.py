@@ -76,7 +76,8 @@ def _index(index: Any) -> Any:
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, list):
-        return np.asarray(index)
+        # ([] is an empty integer index, as in numpy, not an empty float array)
+        return np.asarray(index) if index else np.zeros(0, dtype=np.intp)
     return index
 
 
@@ -228,6 +229,14 @@ class Tensor:
         if tracers:
             tracers[-1].value_read("bool()", self)
         return bool(self.data)
+
+    def __format__(self, spec: str) -> str:
+        """f"{loss:.4f}": a format spec formats the value of a one-element tensor."""
+        if not spec:
+            return str(self)
+        if self.data.size != 1:
+            raise TypeError(f"format: a format spec needs a one-element tensor, got shape {self.shape}")
+        return format(self.item(), spec)
 
     def __float__(self) -> float:
         return float(self.item())

@@ -532,3 +532,26 @@ def test_reused_no_grad_instance_restores_grad_mode():
         assert am.is_grad_enabled()
     finally:
         am.enable_grad().__enter__()
+
+
+# -- found by a review ----------------------------------------------------------------
+
+
+def test_autograd_grad_accepts_nested_list_grad_outputs():
+    x = am.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    (g,) = am.autograd.grad([y], [x], grad_outputs=[[1.0, 1.0, 1.0]])
+    np.testing.assert_allclose(g.data, [2.0, 2.0, 2.0])
+
+
+def test_autograd_grad_keeps_input_dtype_float32():
+    x = am.tensor(np.ones(3, np.float32), requires_grad=True)
+    y = x * 2
+    (g,) = am.autograd.grad(y, x, grad_outputs=np.ones(3))  # float64 cotangent
+    assert g.dtype == np.float32
+
+
+def test_autograd_grad_of_float_input_is_float_with_int_cotangent():
+    x = am.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (g,) = am.autograd.grad(x * 2, x, grad_outputs=np.ones(3, dtype=int))
+    assert g.dtype == np.float64

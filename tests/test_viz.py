@@ -580,3 +580,38 @@ def test_text_tree_displays_as_the_tree_at_a_prompt():
     x = am.tensor([1.0, 2.0], requires_grad=True)
     text = viz.to_text((x * x).sum())
     assert isinstance(text, str) and repr(text) == str(text) and "\n" in repr(text)
+
+
+# -- found by a review ----------------------------------------------------------------
+
+
+def test_to_text_getitem_with_array_tuple_index_is_one_line():
+    x = am.tensor(np.arange(30.0).reshape(10, 3), requires_grad=True)
+    y = x[np.arange(10)[:, None], np.array([0, 2])].sum()
+    text = str(am.viz.to_text(y))
+    assert len(text.strip().splitlines()) == 3, text
+    src = am.viz.draw_graph(y).source
+    op_lines = [l for l in src.splitlines() if "getitem" in l]
+    assert op_lines and op_lines[0].rstrip().endswith("]"), src
+
+
+def test_draw_network_nan_weight_keeps_other_edge_widths_finite():
+    from autograd_mini import nn
+    am.manual_seed(0)
+    net = nn.Sequential(nn.Linear(2, 2))
+    net[0].weight.data[0, 0] = np.nan
+    src = am.viz.draw_network(net).source
+    widths = [l.split("penwidth=")[1].split()[0] for l in src.splitlines() if "penwidth=" in l]
+    assert sum(w == "nan" for w in widths) <= 1, widths
+
+
+def test_to_text_grows_linearly_with_a_deep_chain():
+    # docstring: "the text grows with the graph"; indentation makes it quadratic in depth
+    # (a 20,000-op chain gives 800 MB of text)
+    x = am.tensor([1.0], requires_grad=True)
+    y = x
+    n = 2000
+    for _ in range(n):
+        y = y * 1.0001
+    text = am.viz.to_text(y.sum())
+    assert len(text) < 200 * n, len(text)

@@ -58,11 +58,16 @@ def scope_label(entry: Any) -> str:
 
 
 def _fmt_value(v: Any) -> str:
+    """One line: numbers shortened, small arrays as lists, larger ones by their shape."""
     if isinstance(v, (float, np.floating)):
         return fmt_num(float(v))
     if isinstance(v, np.ndarray):
-        return fmt_num(float(v)) if v.ndim == 0 and v.dtype.kind == "f" else str(v.tolist())
-    return str(v)
+        if v.ndim == 0 and v.dtype.kind == "f":
+            return fmt_num(float(v))
+        return str(v.tolist()) if v.size <= 6 else f"<array {v.shape}>"
+    if isinstance(v, tuple):
+        return "(" + ", ".join(map(_fmt_value, v)) + ("," if len(v) == 1 else "") + ")"
+    return " ".join(str(v).split())
 
 
 def op_label(name: str, inputs: tuple, params: dict, max_len: int = 40) -> str:

@@ -181,7 +181,8 @@ def _draw_neurons(model: Any, plan: list, rankdir: str) -> graphviz.Digraph:
              fontsize="9", style="filled", fillcolor="#f7f7f7")
     dot.attr("edge", arrowhead="none")
     weights = [np.asarray(lin.weight.data, dtype=np.float64) for lin, _ in plan]
-    wmax = max((float(np.abs(w).max()) for w in weights if w.size), default=0.0) or 1.0
+    # (nanmax: one NaN weight must not make every edge's width NaN)
+    wmax = max((float(np.nanmax(np.abs(w), initial=0.0)) for w in weights if w.size), default=0.0) or 1.0
 
     def column(index: int, title: str, labels: list[str], tooltips: list[str]) -> None:
         with dot.subgraph(name=f"cluster_layer{index}") as c:
@@ -211,7 +212,7 @@ def _draw_neurons(model: Any, plan: list, rankdir: str) -> graphviz.Digraph:
                 dot.edge(
                     f"n{layer - 1}_{k}", f"n{layer}_{j}",
                     color=POSITIVE if v >= 0 else NEGATIVE,
-                    penwidth=f"{0.4 + 3.6 * abs(v) / wmax:.2f}",
+                    penwidth=f"{0.4 + 3.6 * abs(v) / wmax:.2f}" if np.isfinite(v) else "0.4",
                     tooltip=f"W{layer}[{j + 1},{k + 1}] = {fmt_num(v)}",
                 )
     dot.attr(label=f"{module_label(model)}: nodes show biases; edges show weights "

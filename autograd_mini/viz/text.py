@@ -4,7 +4,8 @@ The output is at the top; each line's children are the inputs it was computed
 from. One line per op (its output's shape, dtype, gradient on the same line),
 leaves and constants as the tree's tips. A vertex used by several ops is
 written out once, numbered `[#k]`, and referred to as `↑ #k` afterwards, so
-the text grows with the graph, not with the number of paths through it.
+the text grows with the graph, not with the number of paths through it
+(lines more than MAX_INDENT levels down are indented no further).
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from ._grads import check_errors, gradient_stats
 from ._labels import fmt_num, op_label, scope_label
 from ._trace import Vertex, check_roots, scope_key, trace
 from .graph import parse_show, tensor_lines
+
+
+MAX_INDENT = 32
+"""Levels of indentation after which deeper lines are not indented further."""
 
 
 class TextTree(str):
@@ -91,6 +96,8 @@ def to_text(
                 text += "  in " + "/".join(scope_label(e) for e in v.scope)
             lines.append(f"{prefix}{connector}{text}")
             child_prefix = prefix + ("" if not connector else ("│   " if connector == "├── " else "    "))
+            if len(child_prefix) > 4 * MAX_INDENT:  # (a deep chain: the text stays linear in its length)
+                child_prefix = prefix
             children = inputs[v]
             scope_here = key if v.kind in ("op", "group") else parent_scope
             for i in range(len(children) - 1, -1, -1):
