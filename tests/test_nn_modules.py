@@ -854,3 +854,13 @@ def test_flatten_and_softmax_bad_dims():
         nn.Flatten(3)(am.zeros(2, 3))
     with pytest.raises(ValueError, match=re.escape("Softmax(dim=2): dim 2 out of range for input of shape (2, 3)")):
         nn.Softmax(2)(am.zeros(2, 3))
+
+
+# -- found by a review ----------------------------------------------------------------
+
+
+def test_sequential_slice_then_append_keeps_all_modules():
+    s = nn.Sequential(nn.ReLU(), nn.Tanh(), nn.Sigmoid())[1:]
+    s.append(nn.Identity())
+    assert len(s) == 3
+    assert isinstance(s[1], nn.Sigmoid)

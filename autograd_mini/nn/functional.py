@@ -456,6 +456,16 @@ def batch_norm(
                     "compiled (a replay would skip the update); compile the model in eval() mode "
                     "or without running statistics"
                 )
+            buffers = {"running_mean": running_mean, "running_var": running_var}
+            for name, buf in buffers.items():  # (both checked before either changes)
+                arr = buf.data if isinstance(buf, Tensor) else buf
+                if buf is not None and not (isinstance(arr, np.ndarray) and arr.dtype.kind == "f"
+                                            and arr.flags.writeable):
+                    kind = f"an array of dtype {arr.dtype}" if isinstance(arr, np.ndarray) else type(arr).__name__
+                    raise TypeError(
+                        f"batch_norm: in training {name} is updated in place, so it must be a "
+                        f"writable floating-point ndarray or Tensor, got {kind}"
+                    )
             if running_mean is not None:
                 rm = running_mean.data if isinstance(running_mean, Tensor) else running_mean
                 rm *= 1.0 - momentum
@@ -512,14 +522,15 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
 
 
 def _class_targets(log_probs: Tensor, target: Any, where: str) -> np.ndarray:
-    """Check the dtype and shape of integer class labels for scores (N, C, d1, ...); return
-    them as an array (the argument's own array if it is one, which am.compile needs). Their
-    range is checked by the `pick` primitive, so a compiled replay checks it too."""
+    """Check the dtype and shape of integer class labels for scores (N, C, d1, ...) or
+    (C,) (one sample); return them as an array (the argument's own array if it is one,
+    which am.compile needs). Their range is checked by the `pick` primitive, so a
+    compiled replay checks it too."""
     t = np.asanyarray(target.data if isinstance(target, Tensor) else target)
-    if log_probs.ndim < 2:
-        raise ValueError(f"{where}: expected input of shape (N, C) or (N, C, d1, ...), got {log_probs.shape}")
-    C = log_probs.shape[1]
-    expected = log_probs.shape[:1] + log_probs.shape[2:]
+    if log_probs.ndim < 1:
+        raise ValueError(f"{where}: expected input of shape (C,), (N, C) or (N, C, d1, ...), got {log_probs.shape}")
+    C = log_probs.shape[_class_axis(log_probs)]
+    expected = log_probs.shape[:1] + log_probs.shape[2:] if log_probs.ndim > 1 else ()
     if t.dtype.kind not in "iu":
         raise ValueError(
             f"{where}: target must hold integer class labels in [0, {C - 1}], got dtype {t.dtype} "
@@ -533,11 +544,16 @@ def _class_targets(log_probs: Tensor, target: Any, where: str) -> np.ndarray:
     return t
 
 
+def _class_axis(scores: Tensor) -> int:
+    """Classes lie along axis 1 of a batch (N, C, ...), along axis 0 of one sample (C,)."""
+    return 1 if scores.ndim > 1 else 0
+
+
 def nll_loss(log_probs: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood -log_probs[n, target[n]] of integer class labels.
 
-    log_probs (N, C) or (N, C, d1, ...); target (N,) or (N, d1, ...) with labels
-    in [0, C). 'mean' averages over every label.
+    log_probs (N, C) or (N, C, d1, ...), or (C,) for one sample; target (N,),
+    (N, d1, ...) or () with labels in [0, C). 'mean' averages over every label.
     """
     with engine.scope("nll_loss"):
         _check_reduction(reduction, "nll_loss")
@@ -549,18 +565,18 @@ def nll_loss(log_probs: Any, target: Any, reduction: str = "mean") -> Tensor:
         # three: fwd + bwd of (128, 10) in 62 us instead of 95 us, and the same
         # time at (8, 21, 64, 64). The labels are pick's input, so a compiled
         # tape replays with (and checks) each call's labels.
-        return _reduce(-P.pick.apply(log_probs, labels, axis=1), reduction)
+        return _reduce(-P.pick.apply(log_probs, labels, axis=_class_axis(log_probs)), reduction)
 
 
 def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """Softmax cross-entropy of logits (N, C) or (N, C, d1, ...) with integer labels.
+    """Softmax cross-entropy of logits (N, C), (N, C, d1, ...) or (C,) with integer labels.
 
     loss_n = logsumexp_c(input[n, c]) - input[n, target[n]] = nll_loss(log_softmax(input, 1)),
     computed as log sum_c exp(z[n, c]) - z[n, target[n]] with z = input - max_c input:
     the shift (a constant) cancels, and z <= 0 cannot overflow exp. This is 8
     nodes where nll_loss(log_softmax(...)) records 10: fwd + bwd of W2's
     (128, 10) logits take 140 us instead of 220 us.
-    target: integer labels (N,) or (N, d1, ...) in [0, C), an ndarray or an
+    target: integer labels (N,), (N, d1, ...) or () in [0, C), an ndarray or an
     integer Tensor; passed as an argument of an am.compile'd function, each
     call's labels are used and range-checked.
     """
@@ -568,8 +584,9 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
         _check_reduction(reduction, "cross_entropy")
         input = as_tensor(input)
         labels = _class_targets(input, target, "cross_entropy")
-        z = input - fn._shift("cross_entropy", input, 1)
-        loss = z.exp().sum(axis=1).log() - P.pick.apply(z, labels, axis=1)
+        axis = _class_axis(input)
+        z = input - fn._shift("cross_entropy", input, axis)
+        loss = z.exp().sum(axis=axis).log() - P.pick.apply(z, labels, axis=axis)
         return _reduce(loss, reduction)
 
 

@@ -62,8 +62,12 @@ class Sequential(Module):
         return x
 
     def append(self, module: Module) -> Sequential:
-        """Add `module` at the end (named by its position); returns self."""
-        self.add_module(str(len(self._modules)), module)
+        """Add `module` at the end, named by the first unused position; returns self.
+        (A slice keeps its modules' names: seq[1:] holds '1' and '2', so the next is '3'.)"""
+        k = len(self._modules)
+        while str(k) in self._modules:
+            k += 1
+        self.add_module(str(k), module)
         return self
 
     def __len__(self) -> int:

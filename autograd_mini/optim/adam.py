@@ -28,6 +28,7 @@ class Adam(Optimizer):
     """
 
     _state_names = frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
+    _required_state = frozenset({"step", "exp_avg", "exp_avg_sq"})
     _decoupled = False
 
     def __init__(

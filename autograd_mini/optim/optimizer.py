@@ -24,12 +24,15 @@ class Optimizer:
     """Base class: subclasses set `_state_names`, `_check_options` and `step`.
 
     params:   an iterable of Tensors, or of dicts {"params": [...], option: value}
-              whose options override `defaults` for that group.
+              whose options override `defaults` for that group. A tensor that does
+              not require grad (a frozen layer's) is kept and skipped while its
+              .grad is None, as in PyTorch.
     defaults: the hyperparameters of every group that does not set its own.
     """
 
     #: names of the per-parameter state entries that `step` may create
     _state_names: frozenset[str] = frozenset()
+    _required_state: frozenset[str] = frozenset()  # what a parameter's state cannot lack
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -75,11 +78,6 @@ class Optimizer:
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
                 raise TypeError(f"{where}: parameter {i} is a {type(p).__name__}, expected a Tensor")
-            if not p.requires_grad:
-                raise ValueError(
-                    f"{where}: parameter {i} (shape {p.shape}) does not require grad; "
-                    "create it with requires_grad=True or leave it out"
-                )
             if p.grad_fn is not None:
                 raise ValueError(
                     f"{where}: parameter {i} (shape {p.shape}) is not a leaf (it has grad_fn "
@@ -201,6 +199,9 @@ class Optimizer:
                 raise ValueError(f"{name}: state for parameter {i}, which no param group lists")
             p = by_index[int(i)]
             new_state[p] = {k: self._restore(name, i, k, v, p) for k, v in dict(entries).items()}
+            missing = self._required_state - set(new_state[p])
+            if missing:
+                raise ValueError(f"{name}: the state of parameter {i} lacks {sorted(missing)}")
         self.param_groups = new_groups
         self.state = new_state
 

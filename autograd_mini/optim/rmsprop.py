@@ -27,6 +27,7 @@ class RMSprop(Optimizer):
     """
 
     _state_names = frozenset({"step", "square_avg", "grad_avg", "momentum_buffer"})
+    _required_state = frozenset({"step", "square_avg"})
 
     def __init__(
         self,
