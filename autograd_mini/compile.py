@@ -138,6 +138,8 @@ class Compiled:
         key = (_state["grad_enabled"],) + tuple(map(_signature, args))  # (raises before fn runs)
         out, tape = _record(self.fn, args, key)
         self.recordings += 1
+        # Tapes recorded before a Module changed never match again: let go of what they hold.
+        self._tapes = {k: t for k, t in self._tapes.items() if t.modules == _state["modules"]}
         if tape is not None:
             self._tapes.pop(tape.key, None)
             self._tapes[tape.key] = tape  # (newest last)
@@ -508,6 +510,7 @@ class _Tape:
         ns = _Namespace()
         ops = [namer.op(k, ns) for k in _live_ops(trace.ops, out)]
         self.key, self.n_args, self.externals = key, len(args), namer.externals
+        self.modules = _state["modules"]  # (its guard refuses any other count)
         _refuse_grad_reads(self.externals, [a for a in args if isinstance(a, Tensor)] + held)
         fwd_lines, bwd_lines, used, reached = _emit(ops, out_name, ns, trace.errstate, errstate)
         self.leaves = [n for n in _leaf_order(args, self.externals)

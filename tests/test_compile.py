@@ -759,3 +759,20 @@ def test_arguments_that_are_views_of_the_same_memory_are_not_taped():
         assert g(a, a.view()).data == 0.0
     assert g.recordings == 2  # one memory, two arguments: every call runs eagerly
     assert g(a, b).data == g(a, b).data == F.mse_loss(a, b, reduction="sum").data and g.recordings == 3
+
+
+def test_tapes_made_dead_by_a_module_change_let_go_of_the_old_model():
+    import gc
+    import weakref
+
+    am.manual_seed(0)
+    model = nn.Linear(3, 50)
+    loss = am.compile(lambda x, m: (m(x) ** 2).sum())
+    x = am.tensor(rand(5, 3))
+    loss(x, model).backward()
+    loss(x[:2], model).backward()  # a last batch of another size: a second tape
+    old = weakref.ref(model)
+    model = nn.Linear(3, 50)  # a new run: both tapes can never match again
+    loss(x, model).backward()
+    gc.collect()
+    assert old() is None and len(loss._tapes) == 1
