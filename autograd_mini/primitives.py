@@ -107,7 +107,6 @@ class Primitive:
             datas = (args[0].data,)
             needs = (0,) if args[0].requires_grad else ()
         else:
-            args = tuple(np.asarray(a) if type(a) in _SEQUENCES else a for a in args)
             datas = tuple(a.data if isinstance(a, Tensor) else a for a in args)
             needs = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad)
         if tracers:  # (am.compile recording: a function's ndarray arguments as plain arrays)
