@@ -36,7 +36,8 @@ tape is made from a call of a function that changes such state itself
 whose arguments share an array or are also tensors fn holds otherwise: that
 call runs eagerly. A function keeps its MAX_TAPES newest tapes and warns
 when most of its calls record. Arguments are positional; `@am.compile` also
-works on a method (its object is then keyed by identity).
+works on a method. Constant arguments (a method's object too) are keyed by
+value when hashable, other objects by identity; lists and dicts are refused.
 
 What a replay could not reproduce is refused with a RuntimeError while
 recording: reading a tensor's value into Python (`.item()`, `float()`,
@@ -168,8 +169,10 @@ def _signature(a: Any) -> tuple:
 def _constant_key(v: Any) -> tuple:
     """v's type and value, exactly: -0.0 is not 0.0, (2,) is not (2.0,), nan is nan.
 
-    Raises TypeError for what cannot be a constant of a tape: unhashable values,
-    and tensors or arrays inside a container (pass those as arguments of their own).
+    Another object that cannot be hashed (a dataclass, a method's object) is keyed by
+    identity. Raises TypeError for what cannot be a constant of a tape: lists, dicts,
+    sets and other unhashable containers (a replay could not see them change), and
+    tensors or arrays inside a container (pass those as arguments of their own).
     """
     if isinstance(v, (Tensor, np.ndarray)):
         raise TypeError(
@@ -187,11 +190,29 @@ def _constant_key(v: Any) -> tuple:
     try:
         hash(v)
     except TypeError:
-        raise TypeError(
-            f"compile: argument of type {type(v).__name__} is neither a Tensor, an ndarray nor "
-            "hashable; a tape keys constants by value"
-        ) from None
+        if isinstance(v, (list, dict, set, bytearray)):
+            raise TypeError(
+                f"compile: argument of type {type(v).__name__} is neither a Tensor, an ndarray "
+                "nor hashable; a tape keys constants by value (pass a tuple)"
+            ) from None
+        return (type(v), _Identity(v))
     return (type(v), v)
+
+
+class _Identity:
+    """A key that equals only a key of the same object (which it keeps alive, so its
+    id is not reused while a tape holds it)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is _Identity and other.obj is self.obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
 
 
 # -- recording ------------------------------------------------------------------------

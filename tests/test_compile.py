@@ -776,3 +776,23 @@ def test_tapes_made_dead_by_a_module_change_let_go_of_the_old_model():
     loss(x, model).backward()
     gc.collect()
     assert old() is None and len(loss._tapes) == 1
+
+
+def test_a_method_of_a_dataclass_keys_its_object_by_identity():
+    from dataclasses import dataclass
+
+    @dataclass
+    class Trainer:  # eq=True makes it unhashable
+        model: nn.Module
+
+        @am.compile
+        def loss(self, x):
+            return (self.model(x) ** 2).sum()
+
+    am.manual_seed(0)
+    a, b = Trainer(nn.Linear(3, 1)), Trainer(nn.Linear(3, 1))
+    x = am.tensor(rand(5, 3))
+    for _ in range(2):
+        for t in (a, b):
+            assert np.array_equal(t.loss(x).data, (t.model(x) ** 2).sum().data)
+    assert Trainer.loss.recordings == 2  # one tape per object, each replayed once
