@@ -106,6 +106,7 @@ class Compiled:
         self.calls = 0
         self.recordings = 0  # how many of the calls ran fn eagerly (to record a tape, or not taped)
         self._warned = False
+        self._untaped = ""  # why the last call that could not be taped was not
         functools.update_wrapper(self, fn, updated=())  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
@@ -139,6 +140,8 @@ class Compiled:
         key = (_state["grad_enabled"],) + tuple(map(_signature, args))  # (raises before fn runs)
         out, tape = _record(self.fn, args, key)
         self.recordings += 1
+        if isinstance(tape, str):  # why no tape could be made of this call
+            self._untaped, tape = tape, None
         # Tapes recorded before a Module changed never match again: let go of what they hold.
         self._tapes = {k: t for k, t in self._tapes.items() if t.modules == _state["modules"]}
         if tape is not None:
@@ -151,7 +154,8 @@ class Compiled:
             warnings.warn(
                 f"compile: {self!r} recorded {self.recordings} of its {self.calls} calls: inputs' "
                 "shapes or constants, closed-over variables or modules change from call to call "
-                "(a Module created on every call? fn updating its own state?), so replaying gains little",
+                "(a Module created on every call? fn updating its own state?), so replaying gains little"
+                + (f"; the last call that made no tape: {self._untaped}" if self._untaped else ""),
                 RuntimeWarning, stacklevel=2,
             )
         return out
@@ -320,8 +324,9 @@ def _memory(a: np.ndarray) -> tuple:
     return (a.__array_interface__["data"][0], a.shape, a.strides, a.dtype.str)
 
 
-def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | None"]:
-    """Run fn eagerly on args, recording its primitives; return its result and its tape.
+def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | str"]:
+    """Run fn eagerly on args, recording its primitives; return its result and its tape,
+    or why no tape was made.
 
     No tape (each such call runs fn eagerly) when fn rebinds a variable it reads
     or changes a module, which a replay would not do; when two arguments share
@@ -349,14 +354,15 @@ def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | None"]
     after = [c[3] for c in captured]
     if _state["modules"] != modules or len(after) != len(before) or any(
             x is not y for x, y in zip(before, after)):
-        return out, None
+        return out, "the function changed a Module or rebound a variable it reads"
     held = _held_tensors([c[3] for c in captured] + [fn])
     arrays = [a for a in args if isinstance(a, (Tensor, np.ndarray))]
     data_ids = {id(a.data if isinstance(a, Tensor) else a) for a in arrays}
     held_ids = {id(t) for t in held} | {id(t.data) for t in held}
     if (len(data_ids) < len(arrays) or any(id(a) in held_ids for a in arrays) or data_ids & held_ids
             or len({_memory(a.data if isinstance(a, Tensor) else a) for a in arrays}) < len(arrays)):
-        return out, None
+        return out, ("two arguments share an array, or an argument is also a tensor the function "
+                     "holds otherwise")
     return out, _Tape(trace, args, out, key, captured, held, errstate,
                       getattr(fn, "__name__", type(fn).__name__))
 

@@ -593,6 +593,11 @@ def test_warns_when_almost_every_call_records():
             step(x)
     assert step.recordings == 12
     assert len([w for w in caught if "a Module created on every call" in str(w.message)]) == 1
+    # A call that could not be taped says why.
+    autoencoder = am.compile(lambda x, target: F.mse_loss(x * 2.0, target))
+    with pytest.warns(RuntimeWarning, match="the last call that made no tape: two arguments share an array"):
+        for _ in range(12):
+            autoencoder(x, x)
 
 
 def test_refuses_random_masks_and_running_statistics():
