@@ -13,7 +13,9 @@ _rng = {"gen": np.random.default_rng()}
 
 
 def manual_seed(seed: int) -> None:
-    """Seed the generator behind randn, rand, initialisation and dropout."""
+    """Seed the generator behind randn, rand, initialisation and dropout (an int >= 0)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"manual_seed: the seed must be an int >= 0, got {seed!r}")
     _rng["gen"] = np.random.default_rng(seed)
 
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Iterator
 
 import numpy as np
@@ -146,10 +147,11 @@ def split(
     """
     Xa, ya = _check_pair(X, y, "split")
     n = len(Xa)
-    if (isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float))
+    if (isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real)
             or not 0 < test_fraction < 1):
         raise ValueError(f"split: test_fraction must be a number in (0, 1), got {test_fraction!r}")
-    n_test = math.ceil(test_fraction * n)
+    # (rounded first: 0.07 * 100 is 7.000000000000001 in floating point, whose ceiling is 8)
+    n_test = math.ceil(round(float(test_fraction) * n, 9))
     if n_test >= n:
         raise ValueError(f"split: test_fraction={test_fraction} of {n} samples leaves no training data")
     rng = np.random.default_rng(seed)
@@ -177,5 +179,11 @@ def _stratified_test(labels: np.ndarray, n_test: int, rng: np.random.Generator) 
     # hand the remaining places to the classes with the largest fractional parts
     rest = n_test - take.sum()
     take[np.argsort(-(quota - take), kind="stable")[:rest]] += 1
+    emptied = [str(c) for c, k, n in zip(classes, take, counts) if k == n]
+    if emptied:
+        raise ValueError(
+            f"split: stratifying would put every sample of class {', '.join(emptied)} in the test "
+            "part; use a smaller test_fraction or more samples"
+        )
     picks = [rng.permutation(np.flatnonzero(inverse == c))[:k] for c, k in enumerate(take)]
     return rng.permutation(np.concatenate(picks))

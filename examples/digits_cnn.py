@@ -33,6 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _cli import check_seed, output_directory  # noqa: E402
 from _extras import require  # noqa: E402
 
 import autograd_mini as am  # noqa: E402
@@ -133,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.epochs < 1:
         parser.error(f"--epochs must be positive, got {args.epochs}")
+    check_seed(parser, args.seed)
+    out = output_directory(parser, args.out)
     tqdm = require("tqdm").tqdm
 
     X_train, X_test, y_train, y_test = load_split(args.seed)
@@ -166,8 +169,6 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(nn.summary(model, input_size=(1, 1, 8, 8)))
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     weights = out / "digits_cnn.npz"
     am.save(model.state_dict(), weights)
     print(f"\nwrote {weights}")

@@ -51,6 +51,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _cli import check_seed, output_directory  # noqa: E402
 from _extras import require  # noqa: E402
 
 import autograd_mini as am  # noqa: E402
@@ -227,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.steps < 1:
         parser.error(f"--steps must be positive, got {args.steps}")
+    check_seed(parser, args.seed)
+    out = None if args.no_plots else output_directory(parser, args.out)
     tqdm = require("tqdm").tqdm
 
     X, Y = am.data.higham_drilling()
@@ -252,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"classified correctly: {n_correct(net, X, Y)} of {len(X)} points")
 
     if not args.no_plots:
-        for path in write_pictures(net, X, Y, steps, costs, Path(args.out)):
+        for path in write_pictures(net, X, Y, steps, costs, out):
             print(f"wrote {path}")
     return 0
 

@@ -22,6 +22,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _cli import output_directory  # noqa: E402
 
 import autograd_mini as am  # noqa: E402
 from autograd_mini import engine, nn, viz  # noqa: E402
@@ -106,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--readme", action="store_true",
                         help=f"also write the README pictures into {IMAGES}")
     args = parser.parse_args(argv)
-    out = Path(args.out)
+    out = output_directory(parser, args.out)
     written = cnn_pictures(out) + [sigmoid_vs_relu(out)] + deep_graphs(out) + [network_2232(out)]
     if args.readme:
         # (the README's network picture is the trained one, from drilling.py)

@@ -198,3 +198,30 @@ def test_split_validation(kwargs, match):
         split(X, y, **kwargs)
     with pytest.raises(ValueError, match="same number of samples"):
         split(X, y[:5])
+
+
+# -- found by a review ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("frac,n,expected", [(0.07, 100, 7), (0.14, 50, 7), (0.28, 25, 7)])
+def test_split_test_size_not_inflated_by_rounding(frac, n, expected):
+    X, y = np.zeros((n, 1)), np.arange(n)
+    _, X_test, _, _ = am.data.split(X, y, test_fraction=frac)
+    assert len(X_test) == expected
+
+
+def test_split_accepts_numpy_float32_fraction():
+    X, y = np.zeros((10, 1)), np.arange(10)
+    _, X_test, _, _ = am.data.split(X, y, test_fraction=np.float32(0.5))
+    assert len(X_test) == 5
+
+
+def test_stratified_split_refuses_to_leave_a_class_out_of_training():
+    X, y = np.zeros((5, 1)), np.array([0, 0, 0, 0, 1])
+    with pytest.raises(ValueError, match="every sample of class 1 in the test part"):
+        am.data.split(X, y, test_fraction=0.5, stratify=True)
+
+
+def test_manual_seed_names_itself_on_bad_seed():
+    with pytest.raises((ValueError, TypeError), match="manual_seed"):
+        am.manual_seed(-1)

@@ -141,6 +141,18 @@ def test_drilling_no_plots_writes_nothing(tmp_path, capsys):
     assert not (tmp_path / "none").exists()
 
 
+@pytest.mark.parametrize("main", [drilling.main, digits_cnn.main], ids=["drilling", "digits_cnn"])
+def test_bad_out_and_seed_are_usage_errors_before_any_training(main, tmp_path, capsys):
+    a_file = tmp_path / "not_a_dir"
+    a_file.write_text("x")
+    for argv, said in [(["--out", str(a_file)], "--out"), (["--seed", "-1", "--out", str(tmp_path)], "--seed")]:
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2
+        captured = capsys.readouterr()
+        assert said in captured.err and "Traceback" not in captured.err and captured.out == ""
+
+
 def test_drilling_train_rejects_bad_arguments():
     net = drilling.build_network()
     X, Y = am.data.higham_drilling()

@@ -864,3 +864,29 @@ def test_sequential_slice_then_append_keeps_all_modules():
     s.append(nn.Identity())
     assert len(s) == 3
     assert isinstance(s[1], nn.Sigmoid)
+
+
+# -- found by a review ----------------------------------------------------------------
+
+
+def test_summary_non_tensor_output_is_not_a_tuple_of_dash():
+    class DictOut(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.l = nn.Linear(2, 2)
+
+        def forward(self, x):
+            return {"out": self.l(x)}
+
+    text = str(nn.summary(DictOut(), (1, 2)))
+    assert "('-',)" not in text, text
+
+
+def test_summary_input_size_ndarray_gives_a_summary_error():
+    net = nn.Sequential(nn.Linear(2, 3))
+    try:
+        s = nn.summary(net, np.array([1, 2]))
+    except (ValueError, TypeError) as e:
+        assert "summary" in str(e), str(e)
+    else:
+        assert s.output_shape == (1, 3)

@@ -77,6 +77,8 @@ def _fmt_shape(shape: Any) -> str:
         return "(not called)"
     if isinstance(shape, list):
         return ", ".join(_fmt_shape(s) for s in shape)
+    if isinstance(shape, str):  # what _shape_of says of an output that is not a tensor
+        return shape
     return str(tuple(shape))
 
 
@@ -99,6 +101,8 @@ def summary(model: Module, input_size: Sequence[int] | Sequence[Sequence[int]], 
     """
     if not isinstance(model, Module):
         raise TypeError(f"summary: expected a Module, got {type(model).__name__}")
+    if isinstance(input_size, np.ndarray):
+        input_size = input_size.tolist()
     sizes = [input_size] if input_size and isinstance(input_size[0], (int, np.integer)) else list(input_size)
     if not sizes or not all(isinstance(s, (tuple, list)) and all(isinstance(n, (int, np.integer)) and n >= 0 for n in s) for s in sizes):
         raise ValueError(f"summary: input_size must be a shape like (1, 1, 28, 28) or a list of shapes, got {input_size!r}")

@@ -1,0 +1,23 @@
+"""Command-line checks the examples share: bad options are usage errors up front,
+not tracebacks after a long training run."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def output_directory(parser: argparse.ArgumentParser, value: str) -> Path:
+    """The --out directory, created now; a usage error if it cannot be (a file is there)."""
+    path = Path(value)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        parser.error(f"--out {value}: cannot create the directory ({e.strerror or e})")
+    return path
+
+
+def check_seed(parser: argparse.ArgumentParser, seed: int) -> None:
+    """Seeds are ints >= 0 (what numpy's generators take)."""
+    if seed < 0:
+        parser.error(f"--seed must be >= 0, got {seed}")
