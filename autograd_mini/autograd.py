@@ -77,4 +77,10 @@ def grad(
         outs, seeds, retain_graph=retain, create_graph=create_graph, targets=ins,
         allow_unused=allow_unused,
     )
-    return tuple(g if g is None or isinstance(g, Tensor) else Tensor._wrap(g) for g in found)
+    # In each input's dtype, as .grad is (numpy may have promoted the forward).
+    return tuple(None if g is None else _in_dtype(g if isinstance(g, Tensor) else Tensor._wrap(g), t.dtype)
+                 for g, t in zip(found, ins))
+
+
+def _in_dtype(g: Tensor, dtype: np.dtype) -> Tensor:
+    return g if g.dtype == dtype else g.astype(dtype)

@@ -152,8 +152,11 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
     """Constant padding with numpy's `pad_width` (int, (before, after), or one pair per axis)."""
     x = as_tensor(x)
+    raw = np.asarray(pad_width)
+    if raw.dtype.kind not in "iu":  # (dtype=int below would truncate 1.5 to 1)
+        raise TypeError(f"pad: pad_width must hold integers, got {pad_width!r}")
     try:
-        widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
+        widths = np.broadcast_to(raw.astype(int), (x.ndim, 2))
     except ValueError as e:
         raise ValueError(f"pad: pad_width {pad_width!r} does not fit shape {x.shape}") from e
     if (widths < 0).any():
@@ -346,10 +349,12 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 @composite
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    """x - logsumexp(x) along `axis`: exact for logits of any size."""
+    """z - log(sum(exp(z))) along `axis`, with z = x - max(x) (a constant shift that
+    cancels): exact for logits of any size, where x - logsumexp(x) would subtract two
+    large numbers (float32 logits of 1e5 lose the third digit)."""
     x = as_tensor(x)
-    _axes("log_softmax", axis, x.shape)
-    return x - logsumexp(x, axis, keepdims=True)
+    z = x - _shift("log_softmax", x, axis)
+    return z - z.exp().sum(axis, keepdims=True).log()
 
 
 @composite

@@ -641,8 +641,10 @@ def _scatter_add(g: np.ndarray, index: Any, shape: tuple) -> np.ndarray:
 
 
 def _has_int_array(index: Any) -> bool:
+    """Could the index repeat an element? (Integer arrays, and sequences numpy reads as them.)"""
     parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
+    return any((isinstance(p, np.ndarray) and p.dtype.kind in "iu") or isinstance(p, (list, tuple, range))
+               for p in parts)
 
 
 getitem = Primitive(

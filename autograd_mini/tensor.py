@@ -70,15 +70,20 @@ def _ones(shape: tuple, dtype: np.dtype) -> np.ndarray:
 
 
 def _index(index: Any) -> Any:
-    """Turn Tensors and lists inside an index into ndarrays (numpy indexing rules)."""
+    """Turn Tensors, lists and tuples inside an index into ndarrays (numpy indexing rules:
+    a tuple is the index's parts, a tuple inside it a sequence of indices)."""
     if isinstance(index, tuple):
-        return tuple(_index(i) for i in index)
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, list):
+        return tuple(_index_part(i) for i in index)
+    return _index_part(index)
+
+
+def _index_part(part: Any) -> Any:
+    if isinstance(part, Tensor):
+        return part.data
+    if isinstance(part, (list, tuple, range)):
         # ([] is an empty integer index, as in numpy, not an empty float array)
-        return np.asarray(index) if index else np.zeros(0, dtype=np.intp)
-    return index
+        return np.asarray(part) if len(part) else np.zeros(0, dtype=np.intp)
+    return part
 
 
 def _axis(axis: Any) -> Any:

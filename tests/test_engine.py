@@ -555,3 +555,9 @@ def test_autograd_grad_of_float_input_is_float_with_int_cotangent():
     x = am.tensor([1.0, 2.0, 3.0], requires_grad=True)
     (g,) = am.autograd.grad(x * 2, x, grad_outputs=np.ones(3, dtype=int))
     assert g.dtype == np.float64
+
+
+def test_autograd_grad_keeps_input_dtype():
+    x = am.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    (g,) = am.autograd.grad([(x * np.arange(3)).sum()], [x])
+    assert g.dtype == np.float32

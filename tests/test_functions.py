@@ -10,6 +10,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 import autograd_mini as am
+from autograd_mini.nn import functional as F
 
 HYP = settings(max_examples=12, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
@@ -484,3 +485,19 @@ def test_clip_propagates_nan_like_numpy():
 def test_relu_propagates_nan():
     x = am.tensor([np.nan, -1.0, 2.0])
     np.testing.assert_array_equal(x.relu().data, np.maximum(x.data, 0.0))
+
+
+@pytest.mark.parametrize("dtype, big", [(np.float32, 1e5), (np.float32, 3e7), (np.float64, 1e16)])
+def test_log_softmax_exact_for_large_logits(dtype, big):
+    x = np.array([[big, big, 0.0]], dtype=dtype)
+    out = am.log_softmax(am.tensor(x), -1).data
+    np.testing.assert_allclose(out[0, :2], -np.log(2.0), rtol=1e-5)
+    # consistency with cross_entropy on the same logits
+    ce = F.cross_entropy(am.tensor(x), np.array([0])).item()
+    nll = F.nll_loss(F.log_softmax(am.tensor(x), 1), np.array([0])).item()
+    assert nll == pytest.approx(ce, rel=1e-5)
+
+
+def test_pad_rejects_float_width():
+    with pytest.raises(TypeError):
+        am.pad(am.tensor(np.ones(3)), 1.5)

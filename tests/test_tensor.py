@@ -601,3 +601,19 @@ def test_list_operand_backward(op):
 def test_index_with_empty_list_follows_numpy():
     x = am.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     assert x[[]].shape == x.data[[]].shape == (0, 3)
+
+
+@pytest.mark.parametrize("index", [
+    (slice(None), (1, 1)),          # x[:, (1, 1)]
+    ((0, 0),),                       # x[((0, 0),)]
+    ((0, 0), slice(None)),           # x[(0, 0), :]
+])
+def test_getitem_tuple_index_repeats_accumulate(index):
+    x0 = np.arange(6.0).reshape(3, 2)
+    x = am.tensor(x0, requires_grad=True)
+    y = x[index]
+    np.testing.assert_array_equal(y.data, x0[index])
+    y.sum().backward()
+    expected = np.zeros_like(x0)
+    np.add.at(expected, index, 1.0)
+    np.testing.assert_array_equal(x.grad.data, expected)
