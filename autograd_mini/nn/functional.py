@@ -280,7 +280,8 @@ def max_pool2d(
 
     stride defaults to the kernel size; padding (at most half the kernel) adds
     -inf borders (the dtype's minimum for integer images), as PyTorch, so a
-    border never wins. OH as in conv2d.
+    border never wins (it can only tie, in a window whose entries are all -inf,
+    and then takes its share of the gradient). OH as in conv2d.
     Gradient on ties: when several entries of a window share the maximum, the
     `max` primitive splits the gradient equally among them (PyTorch gives it
     all to one of them); with continuous data ties have probability zero.
