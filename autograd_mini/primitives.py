@@ -215,7 +215,9 @@ sub = Primitive(
 div = Primitive(
     "div", np.true_divide,
     (lambda g, ans, x, y: unbroadcast(g / y, x.shape),
-     lambda g, ans, x, y: unbroadcast(-(g * x) / (y * y), y.shape)),
+     # -g x / y**2 as -g (x/y) / y: y * y would underflow or overflow first
+     lambda g, ans, x, y: unbroadcast(-(g * ans) / y, y.shape)),
+    uses_ans=True,
     doc="x / y with numpy broadcasting.",
 )
 neg = Primitive("neg", np.negative, (lambda g, ans, x: -g,), doc="-x")

@@ -501,3 +501,33 @@ def test_log_softmax_exact_for_large_logits(dtype, big):
 def test_pad_rejects_float_width():
     with pytest.raises(TypeError):
         am.pad(am.tensor(np.ones(3)), 1.5)
+
+
+# -- found by a review of the numerics --------------------------------------------------
+
+
+def test_div_grad_wrt_tiny_denominator_float32_zero_numerator_is_not_nan():
+    x = am.tensor(np.array([0.0], np.float32), requires_grad=True)
+    y = am.tensor(np.array([1e-30], np.float32), requires_grad=True)
+    _, gy = am.autograd.grad((x / y).sum(), [x, y])
+    assert gy.data[0] == 0.0
+
+
+def test_div_grad_wrt_tiny_denominator_float32_is_finite():
+    x = am.tensor(np.array([1e-23], np.float32), requires_grad=True)
+    y = am.tensor(np.array([1e-23], np.float32), requires_grad=True)
+    _, gy = am.autograd.grad((x / y).sum(), [x, y])
+    np.testing.assert_allclose(gy.data[0], -1e23, rtol=1e-5)
+
+
+def test_div_grad_wrt_large_denominator_keeps_value():
+    for dt, v in [(np.float32, 1e20), (np.float64, 1e160)]:
+        x = am.tensor(np.array([v], dt), requires_grad=True)
+        y = am.tensor(np.array([v], dt), requires_grad=True)
+        _, gy = am.autograd.grad((x / y).sum(), [x, y])
+        np.testing.assert_allclose(gy.data[0], -1.0 / v, rtol=1e-5)
+
+
+def test_reciprocal_second_derivative_at_infinity_is_zero():
+    d2 = am.grad(am.grad(lambda x: (1.0 / x).sum()))(np.array([np.inf]))
+    assert d2.data[0] == 0.0

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import itertools
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -642,3 +644,45 @@ def test_cross_entropy_empty_batch_sum_and_none():
     t = np.zeros(0, dtype=np.int64)
     assert F.cross_entropy(z, t, reduction="sum").item() == 0.0
     assert F.cross_entropy(z, t, reduction="none").shape == (0,)
+
+
+# -- found by a review of the numerics --------------------------------------------------
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean", "none"])
+def test_bce_with_logits_second_derivative_at_zero(reduction):
+    y = np.array([0.0, 1.0, 0.5])
+    f = lambda x: F.binary_cross_entropy_with_logits(x, y, reduction=reduction).sum()
+    H = am.hessian(f)(np.zeros(3)).data
+    n = 3 if reduction == "mean" else 1
+    np.testing.assert_allclose(np.diag(H), 0.25 / n, rtol=1e-12)
+
+
+def test_bce_with_logits_gradgradcheck_at_zero():
+    y = am.tensor(np.zeros(3))
+    assert am.gradgradcheck(lambda x: F.binary_cross_entropy_with_logits(x, y),
+                            [am.tensor(np.zeros(3), requires_grad=True)])
+
+
+def test_bce_with_logits_gradient_precision_confident_prediction():
+    # d/dx = sigmoid(x) - 1 = -sigmoid(-x); the loss itself is computed accurately.
+    for dt, x, rtol in [(np.float32, 15.0, 1e-5), (np.float64, 40.0, 1e-12)]:
+        t = am.tensor(np.array([x], dt), requires_grad=True)
+        F.binary_cross_entropy_with_logits(t, np.ones(1, dt), reduction="sum").backward()
+        np.testing.assert_allclose(t.grad.data[0], -1.0 / (1.0 + math.exp(x)), rtol=rtol)
+
+
+def test_bce_hessian_small_probability_float32_not_nan():
+    # y = 0: loss -log(1 - p), d2/dp2 = 1/(1-p)**2 = 1 at p = 1e-30
+    p = am.tensor(np.array([1e-30], np.float32), requires_grad=True)
+    loss = F.binary_cross_entropy(p, np.zeros(1, np.float32), reduction="sum")
+    (g,) = am.autograd.grad(loss, [p], create_graph=True)
+    (h,) = am.autograd.grad(g.sum(), [p])
+    np.testing.assert_allclose(h.data[0], 1.0, rtol=1e-5)
+
+
+def test_mse_loss_float32_large_n_precision():
+    d = np.random.default_rng(0).random(10**7).astype(np.float32)
+    got = F.mse_loss(am.tensor(d), am.tensor(np.zeros_like(d))).item()
+    exact = np.mean(d.astype(np.float64) ** 2)
+    assert abs(got - exact) / exact < 1e-6

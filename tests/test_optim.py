@@ -613,3 +613,14 @@ def test_optimizer_accepts_model_with_frozen_layer():
     w0 = model[0].weight.numpy().copy()
     opt.step()
     np.testing.assert_array_equal(model[0].weight.numpy(), w0)
+
+
+# -- found by a review of the numerics --------------------------------------------------
+
+
+def test_adam_float32_huge_gradient_still_steps():
+    p = am.nn.Parameter(np.ones(1, np.float32))
+    opt = am.optim.Adam([p], lr=1e-3)
+    p.grad = am.tensor(np.array([1e20], np.float32))
+    opt.step()
+    np.testing.assert_allclose(p.data[0], 1.0 - 1e-3, rtol=1e-6)

@@ -517,6 +517,8 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     d = input - target
     if reduction == "none" or d.size == 0:
         return _reduce(d * d, reduction)
+    if d.size > 4096:  # (BLAS's dot sums long float32 vectors less accurately than numpy)
+        return _reduce(d * d, reduction)
     flat = d if d.ndim == 1 else d.reshape(-1)
     total = flat @ flat
     return total * (1.0 / d.size) if reduction == "mean" else total
@@ -620,16 +622,22 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
 def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """binary_cross_entropy(sigmoid(x), y) computed stably from the logits x:
 
-        max(x, 0) - x y + log1p(exp(-|x|)),
+        (1 - y) x + log1p(exp(-x))   for x >= 0,
+        log1p(exp(x)) - x y          for x < 0,
 
     finite for any x (exp never overflows) and accurate where the loss is
-    tiny (log1p keeps e**-40 where log(1 + e**-40) rounds to 0). The
-    `maximum` primitive splits its gradient at x = 0, giving the correct
-    sigmoid(0) - y there. x and y have the same shape.
+    tiny (log1p keeps e**-40 where log(1 + e**-40) rounds to 0; (1 - y) x
+    does not cancel as x - x y would). Each branch is smooth and sees only
+    its own side's x (0 on the other), so derivatives of every order are
+    right, also at x = 0 (where max(x, 0) and |x| would have corners).
+    x and y have the same shape.
     """
     with engine.scope("binary_cross_entropy_with_logits"):
         _check_reduction(reduction, "binary_cross_entropy_with_logits")
         x, y = as_tensor(input), as_tensor(target)
         _same_shape(x, y, "binary_cross_entropy_with_logits")
-        loss = fn.maximum(x, 0.0) - x * y + P.log1p.apply((-x.abs()).exp())
+        right = x >= 0
+        xp, xn = P.where.apply(right, x, 0.0), P.where.apply(right, 0.0, x)
+        loss = P.where.apply(right, (1.0 - y) * xp + P.log1p.apply((-xp).exp()),
+                             P.log1p.apply(xn.exp()) - xn * y)
         return _reduce(loss, reduction)

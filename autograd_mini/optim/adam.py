@@ -87,7 +87,7 @@ class Adam(Optimizer):
                 m *= beta1
                 m += (1 - beta1) * g
                 v *= beta2
-                v += (1 - beta2) * (g * g)
+                v += ((1 - beta2) * g) * g  # (g * g first overflows float32 above 1.8e19)
                 if amsgrad:
                     v_max = state.get("max_exp_avg_sq")
                     if v_max is None:

@@ -76,7 +76,7 @@ class RMSprop(Optimizer):
                     g = g + weight_decay * d
                 s = state["square_avg"]
                 s *= alpha
-                s += (1 - alpha) * (g * g)
+                s += ((1 - alpha) * g) * g  # (g * g first overflows float32 above 1.8e19)
                 if centered:
                     a = state.get("grad_avg")
                     if a is None:
