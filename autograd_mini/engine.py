@@ -7,6 +7,12 @@ and asks each primitive's VJPs for the gradient of every input that needs one:
 
     x_bar_i = vjp_i(y_bar, y, x_1, ..., x_n)
 
+A node keeps its inputs' arrays themselves, not copies: a backward computes
+with the values they have then, so changing a leaf in place between a forward
+and its backward (an optimizer step, `p -= ...` under no_grad, a write into
+`.data`) changes the gradients that backward computes (PyTorch raises there;
+this engine keeps no version counts).
+
 The VJPs are written with operators and primitives that work on both ndarrays
 and Tensors. Without `create_graph` the sweep hands them raw ndarrays, so they
 run at numpy speed and record nothing; with `create_graph` it hands them
@@ -321,9 +327,17 @@ def backward_sweep(
             handed.add(id(g))
             if isinstance(g, np.ndarray) and g.base is not None:
                 handed.add(id(g.base))
-        for leaf, g in grads.items():
-            if leaf.grad_fn is None and leaf.requires_grad:
-                _accumulate(leaf, g, handed)
+        leaves = [(leaf, g) for leaf, g in grads.items() if leaf.grad_fn is None and leaf.requires_grad]
+        for leaf, _ in leaves:  # (a .grad set by hand is checked before any .grad changes)
+            have = leaf.grad
+            if have is not None and not (isinstance(have, Tensor) and have.shape == leaf.shape):
+                raise RuntimeError(
+                    f"backward: a leaf of shape {leaf.shape} has a .grad that is "
+                    + (f"of shape {have.shape}" if isinstance(have, Tensor) else f"a {type(have).__name__}")
+                    + ", which gradients cannot be added to; set it to None or to a Tensor of the leaf's shape"
+                )
+        for leaf, g in leaves:
+            _accumulate(leaf, g, handed)
         return None
     finally:
         _state["grad_enabled"] = prev_mode

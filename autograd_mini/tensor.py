@@ -201,6 +201,8 @@ class Tensor:
             gradient = _ones(self.data.shape, self.data.dtype)
         else:
             gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=self.dtype)
+            if gradient.dtype.kind not in "fc":
+                raise TypeError(f"backward: gradient must be floating-point, got dtype {gradient.dtype}")
             if gradient.shape != self.shape:
                 raise ValueError(
                     f"backward: gradient has shape {gradient.shape}, the tensor has shape {self.shape}"
@@ -285,6 +287,43 @@ class Tensor:
 
     def __rmatmul__(self, o: Any) -> "Tensor":
         return P.matmul.apply(o, self)
+
+    # In place (x -= ...) only where PyTorch's users expect it and it is safe: a leaf
+    # that requires grad, updated under no_grad (`p -= lr * p.grad`), has its values
+    # changed; while grad is recorded that is refused. Any other tensor gets a new one
+    # (x = x - ...), so no graph that holds it sees it change.
+    def __iadd__(self, o: Any) -> "Tensor":
+        return self._update(np.add, o, "+=")
+
+    def __isub__(self, o: Any) -> "Tensor":
+        return self._update(np.subtract, o, "-=")
+
+    def __imul__(self, o: Any) -> "Tensor":
+        return self._update(np.multiply, o, "*=")
+
+    def __itruediv__(self, o: Any) -> "Tensor":
+        return self._update(np.true_divide, o, "/=")
+
+    def _update(self, ufunc: Any, o: Any, op: str) -> Any:
+        if not (self.requires_grad and self.grad_fn is None):
+            return NotImplemented  # Python then computes x = x (op) o
+        if engine.is_grad_enabled():
+            raise RuntimeError(
+                f"{op}: this leaf tensor of shape {self.shape} requires grad, so changing it in place "
+                "while operations are recorded would corrupt their gradients; update it under "
+                "am.no_grad() (as optimizers do), or through .data"
+            )
+        if tracers:
+            raise RuntimeError(f"{op}: cannot change a tensor in place inside a function being compiled "
+                               "(a replay would skip it)")
+        value = o.data if isinstance(o, Tensor) else np.asarray(o)
+        try:
+            ufunc(self.data, value, out=self.data, casting="same_kind")
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"{op}: cannot update a tensor of shape {self.shape} and dtype "
+                          f"{self.dtype} in place with shape {np.shape(value)} and dtype "
+                          f"{np.result_type(value)}: {e}") from None
+        return self
 
     def __neg__(self) -> "Tensor":
         return P.neg.apply(self)

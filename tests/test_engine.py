@@ -561,3 +561,61 @@ def test_autograd_grad_keeps_input_dtype():
     x = am.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
     (g,) = am.autograd.grad([(x * np.arange(3)).sum()], [x])
     assert g.dtype == np.float32
+
+
+# -- found by a review of the engine ------------------------------------------------------
+
+
+def _leaf(v, dtype=float):
+    return am.tensor(np.array(v, dtype=dtype), requires_grad=True)
+
+
+def test_inplace_sub_under_no_grad_updates_the_parameter():
+    w = _leaf([1.0, 2.0])
+    params = [w]
+    (w * w).sum().backward()
+    with am.no_grad():
+        for p in params:
+            p -= 0.1 * p.grad  # rebinds the loop variable; w never changes
+    np.testing.assert_allclose(w.data, [0.8, 1.6])
+
+
+def test_user_grad_of_broadcastable_wrong_shape_is_rejected():
+    x = _leaf([1.0, 2.0])
+    x.grad = am.tensor(np.ones((3, 2)))
+    with pytest.raises((ValueError, RuntimeError, TypeError)):
+        (x * 2).sum().backward()
+
+
+def test_user_grad_that_is_a_python_number_is_rejected():
+    x = _leaf([1.0, 2.0])
+    with pytest.raises((ValueError, RuntimeError, TypeError)):
+        x.grad = 5
+        (x * 2).sum().backward()
+
+
+def test_bool_gradient_fails_before_graph_is_freed():
+    x = _leaf([1.0, 2.0])
+    y = -(x * 2) + 0.0
+    try:
+        y.backward(gradient=am.tensor([True, False]))
+    except TypeError as e:
+        assert "backward" in str(e)  # raw numpy message about boolean negative
+    y.backward(gradient=am.tensor([1.0, 1.0]))  # graph half-freed: RuntimeError
+    np.testing.assert_allclose(x.grad.data, [-2.0, -2.0])
+
+
+def test_in_place_operators_on_leaves_that_require_grad_and_on_other_tensors():
+    p = am.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"-=: this leaf tensor of shape \(2,\) requires grad.*am.no_grad"):
+        p -= 1.0
+    with am.no_grad():
+        same = p
+        p *= np.float32(2.0)  # in place, in p's dtype
+        with pytest.raises(ValueError, match=r"-=: cannot update a tensor of shape \(2,\).*shape \(3,\)"):
+            p -= np.ones(3)
+    assert same is p and p.dtype == np.float64 and np.array_equal(p.data, [2.0, 4.0])
+    c = am.tensor([1.0, 2.0])  # any other tensor: a new one, as x = x + 1
+    alias = c
+    c += 1
+    assert alias is not c and np.array_equal(alias.data, [1.0, 2.0]) and np.array_equal(c.data, [2.0, 3.0])
