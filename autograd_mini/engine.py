@@ -327,20 +327,26 @@ def backward_sweep(
             handed.add(id(g))
             if isinstance(g, np.ndarray) and g.base is not None:
                 handed.add(id(g.base))
-        leaves = [(leaf, g) for leaf, g in grads.items() if leaf.grad_fn is None and leaf.requires_grad]
-        for leaf, _ in leaves:  # (a .grad set by hand is checked before any .grad changes)
-            have = leaf.grad
-            if have is not None and not (isinstance(have, Tensor) and have.shape == leaf.shape):
-                raise RuntimeError(
-                    f"backward: a leaf of shape {leaf.shape} has a .grad that is "
-                    + (f"of shape {have.shape}" if isinstance(have, Tensor) else f"a {type(have).__name__}")
-                    + ", which gradients cannot be added to; set it to None or to a Tensor of the leaf's shape"
-                )
-        for leaf, g in leaves:
-            _accumulate(leaf, g, handed)
+        for leaf in grads:  # (a .grad set by hand is checked before any .grad changes)
+            if leaf.grad is not None and leaf.grad_fn is None:
+                _check_grad(leaf)
+        for leaf, g in grads.items():
+            if leaf.grad_fn is None and leaf.requires_grad:
+                _accumulate(leaf, g, handed)
         return None
     finally:
         _state["grad_enabled"] = prev_mode
+
+
+def _check_grad(leaf: Tensor) -> None:
+    """A leaf's .grad (perhaps set by hand) must be a Tensor of its shape to add to."""
+    have = leaf.grad
+    if not (isinstance(have, Tensor) and have.shape == leaf.shape):
+        raise RuntimeError(
+            f"backward: a leaf of shape {leaf.shape} has a .grad that is "
+            + (f"of shape {have.shape}" if isinstance(have, Tensor) else f"a {type(have).__name__}")
+            + ", which gradients cannot be added to; set it to None or to a Tensor of the leaf's shape"
+        )
 
 
 def _accumulate(leaf: Tensor, g: Any, handed: set[int]) -> None:
