@@ -22,6 +22,7 @@ Tensors, so the backward pass is itself recorded and can be differentiated.
 from __future__ import annotations
 
 import functools
+import inspect
 import itertools
 import operator
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
@@ -73,6 +74,13 @@ class _GradMode:
 
     def __call__(self, fn: Callable) -> Callable:
         mode = type(self)
+        if inspect.isgeneratorfunction(fn):
+
+            @functools.wraps(fn)
+            def generator(*args: Any, **kwargs: Any) -> Any:
+                return _generator_in_mode(mode, fn(*args, **kwargs))
+
+            return generator
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -80,6 +88,29 @@ class _GradMode:
                 return fn(*args, **kwargs)
 
         return wrapper
+
+
+def _generator_in_mode(mode: type, gen: Any) -> Any:
+    """Run the generator `gen` in grad mode `mode` each time it resumes (and only
+    then: the caller's code between two items runs in the caller's mode)."""
+    try:
+        with mode():
+            item = gen.send(None)
+        while True:
+            try:
+                sent = yield item
+            except GeneratorExit:
+                with mode():
+                    gen.close()
+                raise
+            except BaseException as e:  # thrown in by the caller: pass it on
+                with mode():
+                    item = gen.throw(e)
+            else:
+                with mode():
+                    item = gen.send(sent)
+    except StopIteration as stop:
+        return stop.value
 
 
 class no_grad(_GradMode):

@@ -619,3 +619,27 @@ def test_in_place_operators_on_leaves_that_require_grad_and_on_other_tensors():
     alias = c
     c += 1
     assert alias is not c and np.array_equal(alias.data, [1.0, 2.0]) and np.array_equal(c.data, [2.0, 3.0])
+
+
+def test_grad_mode_decorators_cover_generators_and_methods():
+    x = _leaf([1.0])
+
+    class Sampler:
+        @am.no_grad()
+        def items(self, n):
+            for _ in range(n):
+                got = yield (x * 2).requires_grad
+                assert got is None or got == "sent"
+
+    gen = Sampler().items(3)
+    assert next(gen) is False
+    assert (x * 2).requires_grad  # the caller's mode between items
+    assert gen.send("sent") is False
+    assert list(gen) == [False]
+
+    @am.enable_grad()
+    def recording():
+        yield (x * 2).requires_grad
+
+    with am.no_grad():
+        assert list(recording()) == [True]
