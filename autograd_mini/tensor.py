@@ -8,6 +8,7 @@ composites in `functions.py`; numpy semantics throughout.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Iterator
 
 import numpy as np
@@ -214,12 +215,28 @@ class Tensor:
     # -- printing and conversion ------------------------------------------------
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
-        extra = f", dtype={self.dtype}"
+        extra = f", size={self.shape}" if self.data.size == 0 and self.ndim > 1 else ""  # ([] says nothing)
+        extra += f", dtype={self.dtype}"
         if self.grad_fn is not None:
             extra += f", grad_fn={self.grad_fn!r}"
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
+
+    def __deepcopy__(self, memo: dict) -> "Tensor":
+        """A copy of a leaf (its data, requires_grad and .grad); a tensor with a graph
+        is refused, as PyTorch does: copying it would copy the leaves it came from."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                f"deepcopy: only leaf tensors can be copied, this one of shape {self.shape} has "
+                f"grad_fn {self.grad_fn!r}; copy its detach() instead"
+            )
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        new.data = self.data.copy()
+        new.requires_grad, new.grad_fn, new.name = self.requires_grad, None, self.name
+        new.grad = copy.deepcopy(self.grad, memo)
+        return new
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if tracers:

@@ -617,3 +617,23 @@ def test_getitem_tuple_index_repeats_accumulate(index):
     expected = np.zeros_like(x0)
     np.add.at(expected, index, 1.0)
     np.testing.assert_array_equal(x.grad.data, expected)
+
+
+def test_deepcopy_copies_leaves_and_refuses_tensors_with_a_graph():
+    import copy
+
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    c = copy.deepcopy(x)
+    assert c is not x and c.requires_grad and c.grad_fn is None
+    assert np.array_equal(c.data, x.data) and not np.shares_memory(c.data, x.data)
+    assert np.array_equal(c.grad.data, [2.0, 4.0]) and c.grad is not x.grad
+    model = am.nn.Linear(2, 1)
+    clone = copy.deepcopy(model)
+    assert type(clone.weight) is type(model.weight) and np.array_equal(clone.weight.data, model.weight.data)
+    with pytest.raises(RuntimeError, match=r"deepcopy: only leaf tensors.*detach\(\)"):
+        copy.deepcopy(x * 2)
+
+
+def test_repr_of_an_empty_tensor_shows_its_shape():
+    assert repr(am.zeros((0, 3))) == "tensor([], size=(0, 3), dtype=float64)"
