@@ -36,8 +36,10 @@ tape is made from a call of a function that changes such state itself
 whose arguments share an array or are also tensors fn holds otherwise: that
 call runs eagerly. A function keeps its MAX_TAPES newest tapes and warns
 when most of its calls record. Arguments are positional; `@am.compile` also
-works on a method. Constant arguments (a method's object too) are keyed by
-value when hashable, other objects by identity; lists and dicts are refused.
+works on a method. Constant arguments are keyed by value; an object of a
+class of one's own (a method's object) by identity and by what each of its
+attributes holds, so rebinding one (`self.beta = 0.5`) records again; lists
+and dicts are refused.
 
 What a replay could not reproduce is refused with a RuntimeError while
 recording: reading a tensor's value into Python (`.item()`, `float()`,
@@ -52,8 +54,10 @@ running-statistics update, `backward()` and optimizer steps.
 Not caught: a number (Python or numpy scalar) you compute from `.data`
 yourself or from an ndarray argument (`mask.sum()`: pass a mask you compute
 with as a Tensor, whose operations are recorded), numbers drawn from a
-generator object of your own, Python values read from a dict or an object's
-attributes (frozen, as tensors reached that way are held), and side effects
+generator object of your own, Python values read from a dict or from the
+attributes of an object that is not an argument (frozen, as tensors reached
+that way are held), changes inside an attribute's value (a list appended
+to), and side effects
 such as printing, which run only while recording (and so do checks on input
 values written in Python; a primitive's own checks run on every replay, and
 their errors name the op, its scope and its input shapes as eager ones do).
@@ -173,10 +177,11 @@ def _signature(a: Any) -> tuple:
 def _constant_key(v: Any) -> tuple:
     """v's type and value, exactly: -0.0 is not 0.0, (2,) is not (2.0,), nan is nan.
 
-    Another object that cannot be hashed (a dataclass, a method's object) is keyed by
-    identity. Raises TypeError for what cannot be a constant of a tape: lists, dicts,
-    sets and other unhashable containers (a replay could not see them change), and
-    tensors or arrays inside a container (pass those as arguments of their own).
+    An object of a class of one's own (a method's object, a dataclass) is keyed by
+    identity and by the identities of its attributes' values. Raises TypeError for
+    what cannot be a constant of a tape: lists, dicts, sets (a replay could not see
+    them change), and tensors or arrays inside a container (pass those as
+    arguments of their own).
     """
     if isinstance(v, (Tensor, np.ndarray)):
         raise TypeError(
@@ -191,14 +196,21 @@ def _constant_key(v: Any) -> tuple:
         return (type(v),) + tuple(_constant_key(e) for e in v)
     if isinstance(v, frozenset):
         return (type(v), frozenset(_constant_key(e) for e in v))
+    if isinstance(v, (list, dict, set, bytearray)):
+        raise TypeError(
+            f"compile: argument of type {type(v).__name__} is neither a Tensor, an ndarray "
+            "nor hashable; a tape keys constants by value (pass a tuple)"
+        )
+    attrs = getattr(v, "__dict__", None)
+    if attrs is not None and not isinstance(v, (Module, type, types.ModuleType, types.FunctionType,
+                                                types.MethodType, functools.partial)):
+        # An object of a class of one's own (a trainer whose method is compiled): keyed
+        # by identity and by what its attributes hold, so `self.model = other` or
+        # `self.beta = 0.5` records again (a Module's changes are tracked anyway).
+        return (type(v), _Identity(v), tuple((k, _Identity(a)) for k, a in attrs.items()))
     try:
         hash(v)
     except TypeError:
-        if isinstance(v, (list, dict, set, bytearray)):
-            raise TypeError(
-                f"compile: argument of type {type(v).__name__} is neither a Tensor, an ndarray "
-                "nor hashable; a tape keys constants by value (pass a tuple)"
-            ) from None
         return (type(v), _Identity(v))
     return (type(v), v)
 
@@ -240,14 +252,15 @@ class _Trace:
         self.created[id(t)] = t
 
     @staticmethod
-    def plain(datas: tuple, params: dict) -> tuple[tuple, dict]:
-        """An op's inputs and parameters with argument arrays as plain ndarrays (numpy
-        computing with an _ArgumentArray raises: here it is the op that computes)."""
+    def plain(args: tuple, datas: tuple, params: dict) -> tuple[tuple, tuple, dict]:
+        """An op's inputs, their arrays and its parameters with argument arrays as plain
+        ndarrays: here it is the op that computes with them, and its node keeps them."""
         if any(type(d) is _ArgumentArray for d in datas):
-            datas = tuple(d.view(np.ndarray) if type(d) is _ArgumentArray else d for d in datas)
+            args = tuple(_plain(a) for a in args)
+            datas = tuple(_plain(d) for d in datas)
         if params and any(type(v) is _ArgumentArray or type(v) is tuple for v in params.values()):
             params = {k: _plain(v) for k, v in params.items()}
-        return datas, params
+        return args, datas, params
 
     @staticmethod
     def value_read(what: str, t: Tensor) -> None:
@@ -263,52 +276,65 @@ class _ArgumentArray(np.ndarray):
 
     Ops take it as that argument, but numpy computing with it in fn's own code
     (`mask.sum()`, `1 - w`, `float(w[0])`) would freeze the result into the
-    tape, so that raises while recording; a replay never sees this class.
+    tape, so that raises while recording. Ops get it as a plain array, and once
+    the recording is over (fn may have kept it) it behaves as one.
     """
 
     argument: str = "an argument"
+    recording: list = [False]  # shared by the views of one recording: [still recording?]
 
     def __array_finalize__(self, obj: Any) -> None:
         self.argument = getattr(obj, "argument", "an argument")
+        self.recording = getattr(obj, "recording", [False])
 
-    def _refuse(self, what: str) -> RuntimeError:
-        return RuntimeError(
-            f"compile: the function computes with its ndarray argument {self.argument} in "
-            f"numpy ({what}) while it is recorded; a replay would reuse the result. Pass it "
-            "as a Tensor (whose operations are recorded), or call the function uncompiled"
-        )
+    def _check(self, what: str) -> None:
+        if self.recording[0]:
+            raise RuntimeError(
+                f"compile: the function computes with its ndarray argument {self.argument} in "
+                f"numpy ({what}) while it is recorded; a replay would reuse the result. Pass it "
+                "as a Tensor (whose operations are recorded), or call the function uncompiled"
+            )
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        raise self._refuse(f"{ufunc.__name__}" + ("" if method == "__call__" else f".{method}"))
+        self._check(f"{ufunc.__name__}" + ("" if method == "__call__" else f".{method}"))
+        if "out" in kwargs:
+            kwargs["out"] = tuple(_plain(o) for o in kwargs["out"])
+        return getattr(ufunc, method)(*(_plain(i) for i in inputs), **kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        if func in (np.shape, np.ndim, np.size):
-            return super().__array_function__(func, types, args, kwargs)
-        raise self._refuse(f"numpy.{func.__name__}")
+        if func not in (np.shape, np.ndim, np.size):
+            self._check(f"numpy.{func.__name__}")
+        return super().__array_function__(func, types, args, kwargs)
 
     def __getitem__(self, key: Any) -> Any:
         out = super().__getitem__(key)
         if not isinstance(out, np.ndarray):
-            raise self._refuse("reading an element")
+            self._check("reading an element")
         return out
 
     def item(self, *args: Any) -> Any:
-        raise self._refuse("item()")
+        self._check("item()")
+        return self.view(np.ndarray).item(*args)
 
     def tolist(self) -> Any:
-        raise self._refuse("tolist()")
+        self._check("tolist()")
+        return self.view(np.ndarray).tolist()
 
     def __float__(self) -> float:
-        raise self._refuse("float()")
+        self._check("float()")
+        return float(self.view(np.ndarray))
 
     def __int__(self) -> int:
-        raise self._refuse("int()")
+        self._check("int()")
+        return int(self.view(np.ndarray))
 
     def __index__(self) -> int:
-        raise self._refuse("int()")
+        self._check("int()")
+        return self.view(np.ndarray).__index__()
 
     def __bool__(self) -> bool:
-        raise self._refuse("bool()")
+        self._check("bool()")
+        return bool(self.view(np.ndarray))
 
 
 def _plain(v: Any) -> Any:
@@ -338,12 +364,15 @@ def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | str"]:
     errstate = np.geterr()
     before, modules = [c[3] for c in _captured(fn)], _state["modules"]
     randomness = _global_random_states()
-    seen = tuple(_argument_view(a, i) if isinstance(a, np.ndarray) else a for i, a in enumerate(args))
+    recording = [True]
+    seen = tuple(_argument_view(a, i, recording) if isinstance(a, np.ndarray) else a
+                 for i, a in enumerate(args))
     engine.tracers.append(trace)
     try:
         out = fn(*seen)
     finally:
         engine.tracers.pop()
+        recording[0] = False  # (views fn kept are plain arrays from now on)
     if not _same_random_states(randomness, _global_random_states()):
         raise RuntimeError(
             "compile: the function draws numbers from numpy's or Python's global random "
@@ -367,9 +396,9 @@ def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | str"]:
                       getattr(fn, "__name__", type(fn).__name__))
 
 
-def _argument_view(a: np.ndarray, i: int) -> _ArgumentArray:
+def _argument_view(a: np.ndarray, i: int, recording: list) -> _ArgumentArray:
     view = a.view(_ArgumentArray)
-    view.argument = f"x{i}"
+    view.argument, view.recording = f"x{i}", recording
     return view
 
 

@@ -21,17 +21,17 @@ from .tensor import Tensor, _axis
 
 
 def as_tensor(x: Any) -> Tensor:
-    """`x` itself if it is a Tensor, else a constant tensor of it.
+    """`x` itself if it is a Tensor, else a constant tensor of a copy of it (so a graph
+    keeps the values it was computed from when the caller refills its array).
 
-    A numeric ndarray is wrapped, not copied (operations never write into their
-    inputs): so am.compile sees a function's ndarray argument as that argument.
+    While am.compile records, a numeric ndarray is wrapped instead, so that the
+    tape sees a function's ndarray argument as that argument.
     """
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, np.ndarray) and x.dtype.kind in "biufc":
+    if tracers and isinstance(x, np.ndarray) and x.dtype.kind in "biufc":
         t = Tensor._wrap(x)
-        if tracers:
-            tracers[-1].tensor_made(t)
+        tracers[-1].tensor_made(t)
         return t
     return Tensor(x)
 

@@ -110,7 +110,7 @@ class Primitive:
             datas = tuple(a.data if isinstance(a, Tensor) else a for a in args)
             needs = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad)
         if tracers:  # (am.compile recording: a function's ndarray arguments as plain arrays)
-            datas, params = tracers[-1].plain(datas, params)
+            args, datas, params = tracers[-1].plain(args, datas, params)
         try:
             out = self.fwd(*datas, **params)
         except (ValueError, IndexError, TypeError) as e:

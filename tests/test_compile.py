@@ -4,6 +4,7 @@ when anything it froze changes, and refuses what it cannot replay."""
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -801,3 +802,59 @@ def test_a_method_of_a_dataclass_keys_its_object_by_identity():
         for t in (a, b):
             assert np.array_equal(t.loss(x).data, (t.model(x) ** 2).sum().data)
     assert Trainer.loss.recordings == 2  # one tape per object, each replayed once
+
+
+# -- found by a review of the day's changes -------------------------------------------------
+
+
+def test_the_recording_calls_own_graph_holds_plain_arrays():
+    w, x = am.tensor([1.0, 2.0], requires_grad=True), np.array([3.0, 4.0])
+    f = am.compile(lambda w, x: (w * w * x).sum())
+    out = f(w, x)  # the first call runs eagerly, with x seen as an argument view
+    assert am.check_graph(out)
+    (g,) = am.autograd.grad(out, [w], create_graph=True)
+    np.testing.assert_allclose(g.data, 2 * w.data * x)
+
+
+def test_an_argument_kept_by_the_function_is_a_plain_array_afterwards():
+    kept = []
+
+    def loss(w, x):
+        kept.append(x)  # (logging, a cache)
+        return (w * x).sum()
+
+    am.compile(loss)(am.tensor([1.0, 2.0], requires_grad=True), np.array([1.0, 2.0]))
+    assert np.mean(kept[0]) == 1.5 and float(kept[0][1]) == 2.0
+
+
+class _Trainer:
+    def __init__(self, model: nn.Module, beta: float) -> None:
+        self.model, self.beta = model, beta
+
+    @am.compile
+    def loss(self, x):
+        return self.beta * (self.model(x) ** 2).sum()
+
+
+@dataclass
+class _DataTrainer:  # (eq=True makes it unhashable)
+    model: nn.Module
+    beta: float
+
+    @am.compile
+    def loss(self, x):
+        return self.beta * (self.model(x) ** 2).sum()
+
+
+@pytest.mark.parametrize("Trainer", [_Trainer, _DataTrainer])
+def test_a_compiled_method_sees_its_objects_attributes_rebound(Trainer):
+    am.manual_seed(0)
+    m1, m2 = nn.Linear(3, 1), nn.Linear(3, 1)
+    x = am.tensor(rand(2, 3))
+    t = Trainer(m1, 1.0)
+    for _ in range(2):
+        assert t.loss(x).data == (m1(x) ** 2).sum().data
+    t.model = m2  # a replay must not keep using m1
+    assert t.loss(x).data == (m2(x) ** 2).sum().data
+    t.beta = 0.25
+    assert t.loss(x).data == 0.25 * (m2(x) ** 2).sum().data
