@@ -336,10 +336,11 @@ class Tensor:
         value = o.data if isinstance(o, Tensor) else np.asarray(o)
         try:
             ufunc(self.data, value, out=self.data, casting="same_kind")
-        except (ValueError, TypeError) as e:
-            raise type(e)(f"{op}: cannot update a tensor of shape {self.shape} and dtype "
-                          f"{self.dtype} in place with shape {np.shape(value)} and dtype "
-                          f"{np.result_type(value)}: {e}") from None
+        except (ValueError, TypeError) as e:  # (numpy's casting errors take other arguments)
+            kind = TypeError if isinstance(e, TypeError) else ValueError
+            raise kind(f"{op}: cannot update a tensor of shape {self.shape} and dtype "
+                       f"{self.dtype} in place with shape {np.shape(value)} and dtype "
+                       f"{np.result_type(value)}: {e}") from None
         return self
 
     def __neg__(self) -> "Tensor":

@@ -614,6 +614,8 @@ def test_in_place_operators_on_leaves_that_require_grad_and_on_other_tensors():
         p *= np.float32(2.0)  # in place, in p's dtype
         with pytest.raises(ValueError, match=r"-=: cannot update a tensor of shape \(2,\).*shape \(3,\)"):
             p -= np.ones(3)
+        with pytest.raises(TypeError, match=r"\+=: cannot update a tensor .*float64 in place .*complex128"):
+            p += np.array([1j, 1j])
     assert same is p and p.dtype == np.float64 and np.array_equal(p.data, [2.0, 4.0])
     c = am.tensor([1.0, 2.0])  # any other tensor: a new one, as x = x + 1
     alias = c
