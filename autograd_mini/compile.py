@@ -312,29 +312,19 @@ class _ArgumentArray(np.ndarray):
             self._check("reading an element")
         return out
 
-    def item(self, *args: Any) -> Any:
-        self._check("item()")
-        return self.view(np.ndarray).item(*args)
+    def _reader(name: str, what: str) -> Callable:  # (a method factory, used just below)
+        def read(self: "_ArgumentArray", *args: Any) -> Any:
+            self._check(what)
+            return getattr(self.view(np.ndarray), name)(*args)
+        return read
 
-    def tolist(self) -> Any:
-        self._check("tolist()")
-        return self.view(np.ndarray).tolist()
-
-    def __float__(self) -> float:
-        self._check("float()")
-        return float(self.view(np.ndarray))
-
-    def __int__(self) -> int:
-        self._check("int()")
-        return int(self.view(np.ndarray))
-
-    def __index__(self) -> int:
-        self._check("int()")
-        return self.view(np.ndarray).__index__()
-
-    def __bool__(self) -> bool:
-        self._check("bool()")
-        return bool(self.view(np.ndarray))
+    item = _reader("item", "item()")
+    tolist = _reader("tolist", "tolist()")
+    __float__ = _reader("__float__", "float()")
+    __int__ = _reader("__int__", "int()")
+    __index__ = _reader("__index__", "int()")
+    __bool__ = _reader("__bool__", "bool()")
+    del _reader
 
 
 def _plain(v: Any) -> Any:

@@ -683,9 +683,10 @@ def _pick(x: np.ndarray, index: np.ndarray, axis: int) -> np.ndarray:
         raise ValueError(f"index must have x's shape without axis {axis}, "
                          f"{x.shape[:axis] + x.shape[axis + 1:]}")
     n = x.shape[axis]
-    if index.size and (index.min() < 0 or index.max() >= n):
-        bad = index.min() if index.min() < 0 else index.max()
-        raise ValueError(f"index {bad} is out of range [0, {n - 1}] for axis {axis} of size {n}")
+    if index.size:
+        lo, hi = index.min(), index.max()
+        if lo < 0 or hi >= n:
+            raise ValueError(f"index {lo if lo < 0 else hi} is out of range [0, {n - 1}] for axis {axis} of size {n}")
     return x[_pick_index(index, axis)]
 
 
