@@ -529,9 +529,10 @@ def test_reused_no_grad_instance_restores_grad_mode():
         with ng:
             with ng:
                 pass
+            assert not am.is_grad_enabled()
         assert am.is_grad_enabled()
     finally:
-        am.enable_grad().__enter__()
+        am.engine._state["grad_enabled"] = True  # (so a failure here does not spread)
 
 
 # -- found by a review ----------------------------------------------------------------
@@ -589,19 +590,17 @@ def test_user_grad_of_broadcastable_wrong_shape_is_rejected():
 
 def test_user_grad_that_is_a_python_number_is_rejected():
     x = _leaf([1.0, 2.0])
-    with pytest.raises((ValueError, RuntimeError, TypeError)):
-        x.grad = 5
+    x.grad = 5
+    with pytest.raises(RuntimeError, match=r"backward: a leaf of shape \(2,\) has a .grad that is a int"):
         (x * 2).sum().backward()
 
 
 def test_bool_gradient_fails_before_graph_is_freed():
     x = _leaf([1.0, 2.0])
     y = -(x * 2) + 0.0
-    try:
+    with pytest.raises(TypeError, match="backward: gradient must be floating-point, got dtype bool"):
         y.backward(gradient=am.tensor([True, False]))
-    except TypeError as e:
-        assert "backward" in str(e)  # raw numpy message about boolean negative
-    y.backward(gradient=am.tensor([1.0, 1.0]))  # graph half-freed: RuntimeError
+    y.backward(gradient=am.tensor([1.0, 1.0]))  # the graph is still whole
     np.testing.assert_allclose(x.grad.data, [-2.0, -2.0])
 
 

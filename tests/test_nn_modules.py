@@ -882,11 +882,6 @@ def test_summary_non_tensor_output_is_not_a_tuple_of_dash():
     assert "('-',)" not in text, text
 
 
-def test_summary_input_size_ndarray_gives_a_summary_error():
+def test_summary_takes_an_ndarray_input_size():
     net = nn.Sequential(nn.Linear(2, 3))
-    try:
-        s = nn.summary(net, np.array([1, 2]))
-    except (ValueError, TypeError) as e:
-        assert "summary" in str(e), str(e)
-    else:
-        assert s.output_shape == (1, 3)
+    assert nn.summary(net, np.array([1, 2])).output_shape == (1, 3)
