@@ -233,10 +233,11 @@ def _safe_log(x: Any) -> Any:
 def _pow_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     """g y x**(y-1), which is 0 where y == 0 (x**0 is constant), also at x = 0: there
     x**(y-1) is inf, so x is replaced by 1 before the power, not after (a later
-    where would still send 0 * inf = NaN into second derivatives)."""
+    where would still send 0 * inf = NaN into second derivatives). Only there: at
+    y == 0 with x != 0 the base stays x, so d/dy of this gradient is 1/x."""
     if type(y) in (int, float):
         return unbroadcast(g * 0.0, x.shape) if y == 0 else unbroadcast(g * y * x ** (y - 1), x.shape)
-    return unbroadcast(g * y * where(y == 0, 1.0, x) ** (y - 1), x.shape)
+    return unbroadcast(g * y * where(y == 0, where(x == 0, 1.0, x), x) ** (y - 1), x.shape)
 
 
 pow = Primitive(
@@ -357,7 +358,7 @@ ge = Primitive("ge", np.greater_equal, differentiable=False, doc="x >= y")
 
 
 def _keepdims_shape(shape: tuple, axis: Any) -> tuple:
-    if axis is None:
+    if axis is None or not shape:  # (numpy takes axis 0 or -1 of a 0-d array, as a no-op)
         return (1,) * len(shape)
     axes = axis if isinstance(axis, tuple) else (axis,)
     axes = {a % len(shape) for a in axes}

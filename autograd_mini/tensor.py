@@ -80,10 +80,16 @@ def _index(index: Any) -> Any:
 
 def _index_part(part: Any) -> Any:
     if isinstance(part, Tensor):
-        return part.data
-    if isinstance(part, (list, tuple, range)):
+        part = part.data
+    elif isinstance(part, (list, tuple, range)):
         # ([] is an empty integer index, as in numpy, not an empty float array)
         return np.asarray(part) if len(part) else np.zeros(0, dtype=np.intp)
+    # An index array is copied, as as_tensor copies data: the node keeps it for the
+    # backward, which must not follow a caller who refills the array meanwhile.
+    # (While am.compile records, the argument's own array is kept: the tape
+    # recognises its memory and replays with the next call's index.)
+    if type(part) is np.ndarray and not tracers:
+        return part.copy()
     return part
 
 

@@ -696,3 +696,17 @@ def test_input_buffer_reused_before_backward_keeps_each_forwards_values():
         total = total + F.linear(buf, W).sum()
     total.backward()
     np.testing.assert_allclose(W.grad.data, sum(b.sum(axis=0, keepdims=True) for b in batches))
+
+
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+def test_labels_refilled_before_backward_do_not_change_the_gradient(loss):
+    data = np.array([[1.0, 2.0, 3.0], [1.0, 0.0, 0.0]])
+    expected = am.tensor(data, requires_grad=True)
+    loss(expected, np.array([0, 1])).backward()
+    for wrap in (np.asarray, am.tensor):
+        logits = am.tensor(data, requires_grad=True)
+        buffer = wrap(np.array([0, 1]))
+        value = loss(logits, buffer)
+        (buffer.data if isinstance(buffer, am.Tensor) else buffer)[:] = [2, 2]  # the next batch
+        value.backward()
+        np.testing.assert_array_equal(logits.grad.data, expected.grad.data)

@@ -637,3 +637,27 @@ def test_deepcopy_copies_leaves_and_refuses_tensors_with_a_graph():
 
 def test_repr_of_an_empty_tensor_shows_its_shape():
     assert repr(am.zeros((0, 3))) == "tensor([], size=(0, 3), dtype=float64)"
+
+
+@pytest.mark.parametrize("op", ["sum", "max", "min"])
+@pytest.mark.parametrize("axis", [0, -1])
+def test_reduction_of_a_0d_tensor_over_axis_0_follows_numpy(op, axis):
+    # numpy reduces a 0-d array over axis 0 or -1 as a no-op (and refuses axis=(0,)); the gradient is 1.
+    x = am.tensor(0.7, requires_grad=True)
+    with pytest.raises(ValueError, match=rf"^{op}( \({op}\))?: invalid input for shapes \(\), axis=\(0,\)"):
+        getattr(x, op)(axis=(0,))
+    y = getattr(x, op)(axis=axis)
+    assert y.item() == 0.7
+    y.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_an_index_array_refilled_before_backward_does_not_move_the_gradient():
+    x = am.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    idx = np.array([0, 0])
+    mask = np.array([True, False, True])
+    picked, masked = x[idx], x[am.tensor(mask)]
+    idx[:] = [2, 1]  # the caller reuses its buffers
+    mask[:] = [False, True, True]
+    ((picked * am.tensor([1.0, 10.0])).sum() + masked.sum()).backward()
+    np.testing.assert_array_equal(x.grad.data, [12.0, 0.0, 1.0])

@@ -383,3 +383,13 @@ def test_jacobian_of_empty_output_has_shape_zero_by_n():
 def test_jacobian_tuple_argnums_error_is_clear():
     with pytest.raises((ValueError, TypeError), match="jacobian.*argnums"):
         am.jacobian(lambda a, b: a * b, argnums=(0, 1))(np.ones(2), np.ones(2))
+
+
+def test_mixed_second_derivative_of_pow_at_a_zero_exponent():
+    # d/dy d/dx x**y = x**(y-1) (1 + y log x): 1/x at y = 0, so the Hessian is symmetric.
+    H = am.hessian(lambda v: v[0] ** v[1])(np.array([2.0, 0.0])).data
+    np.testing.assert_allclose(H, [[0.0, 0.5], [0.5, np.log(2.0) ** 2]], rtol=1e-12, atol=1e-12)
+    x, y = am.tensor(2.0, requires_grad=True), am.tensor(0.0, requires_grad=True)
+    (gx,) = am.autograd.grad(x ** y, [x], create_graph=True)
+    (gxy,) = am.autograd.grad(gx, [y])
+    assert gxy.item() == pytest.approx(0.5, rel=1e-12)

@@ -526,10 +526,13 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
 
 def _class_targets(log_probs: Tensor, target: Any, where: str) -> np.ndarray:
     """Check the dtype and shape of integer class labels for scores (N, C, d1, ...) or
-    (C,) (one sample); return them as an array (the argument's own array if it is one,
-    which am.compile needs). Their range is checked by the `pick` primitive, so a
-    compiled replay checks it too."""
+    (C,) (one sample); return them as an array: a copy (the graph keeps them until its
+    backward, and a caller may refill its array meanwhile), or while am.compile records
+    the argument's own array, which the tape recognises. Their range is checked by
+    the `pick` primitive, so a compiled replay checks it too."""
     t = np.asanyarray(target.data if isinstance(target, Tensor) else target)
+    if not engine.tracers and t is (target.data if isinstance(target, Tensor) else target):
+        t = t.copy()
     if log_probs.ndim < 1:
         raise ValueError(f"{where}: expected input of shape (C,), (N, C) or (N, C, d1, ...), got {log_probs.shape}")
     C = log_probs.shape[_class_axis(log_probs)]
