@@ -252,6 +252,25 @@ def _one_node(t: Tensor) -> bool:
     return True
 
 
+def _toward(order: list[Tensor], targets: Sequence[Tensor]) -> tuple[list[Tensor], set[Tensor]]:
+    """The part of `order` that autograd.grad needs, and the nodes that lead to a target.
+
+    Needed are the targets (for their gradients) and the nodes with a target below
+    them (to run). The rest of the graph is neither run nor released, so a later
+    backward through it (a GAN generator's loss after its critic's gradients) works.
+    """
+    wanted = set(targets)
+    leads = set()  # nodes a path to a target goes through
+    for t in reversed(order):  # inputs before the nodes that use them
+        node = t.grad_fn
+        for i in node.needs:
+            p = node.inputs[i]
+            if p in wanted or p in leads:
+                leads.add(t)
+                break
+    return [t for t in order if t in leads or t in wanted], leads
+
+
 def _unreachable(order: list[Tensor], roots: Sequence[Tensor], targets: Sequence[Tensor]) -> list[int]:
     """Positions of the targets that no path from the roots reaches."""
     reached = set(order).union(roots)
@@ -273,7 +292,8 @@ def backward_sweep(
     """Propagate `root_grads` from `roots` to every tensor that requires grad.
 
     With `targets=None` gradients accumulate into leaves' `.grad`; otherwise the
-    gradients of `targets` (leaves or not) are returned and no `.grad` changes.
+    gradients of `targets` (leaves or not) are returned, no `.grad` changes, and
+    only the nodes on paths from the roots to the targets run (and are released).
     Inside the sweep gradients are ndarrays, or Tensors when `create_graph`.
     With `allow_unused=False` a target that the roots do not depend on raises
     RuntimeError before anything is computed or released.
@@ -285,14 +305,16 @@ def backward_sweep(
         )
     # (A compiled tape's result is a single node over leaves: no graph to walk.)
     order = [roots[0]] if len(roots) == 1 and _one_node(roots[0]) else topological_order(roots)
-    if targets is not None and not allow_unused:
-        missing = _unreachable(order, roots, targets)
-        if missing:
-            k = missing[0]
-            raise RuntimeError(
-                f"autograd.grad: input {k} (shape {targets[k].shape}) was not used to compute "
-                "the outputs; pass allow_unused=True to get None for it"
-            )
+    if targets is not None:
+        if not allow_unused:
+            missing = _unreachable(order, roots, targets)
+            if missing:
+                k = missing[0]
+                raise RuntimeError(
+                    f"autograd.grad: input {k} (shape {targets[k].shape}) was not used to compute "
+                    "the outputs; pass allow_unused=True to get None for it"
+                )
+        order, leads = _toward(order, targets)
     grads: dict[Tensor, Any] = {}
     for r, g in zip(roots, root_grads):
         if create_graph:
@@ -318,6 +340,8 @@ def backward_sweep(
             g = pop(t, None)
             if wanted is not None and t in wanted:
                 wanted[t] = g
+                if t not in leads:
+                    continue  # (nothing wanted below it: its node is neither run nor released)
             if g is None:
                 continue
             node = t.grad_fn
@@ -401,8 +425,14 @@ def _accumulate(leaf: Tensor, g: Any, handed: set[int]) -> None:
             g, None, False, None, None)
         leaf.grad = wrapped if leaf.grad is None else leaf.grad + wrapped
         return
-    if g.dtype != leaf.dtype:
-        g = g.astype(leaf.dtype)
+    # (create_graph: g is recorded. A copy of it, where needed, is a recorded op too.)
+    data = g.data
+    key = id(data) if data.base is None else _owner_of_whole_view(data)
+    if g.dtype != leaf.dtype or key is None or key in handed or not data.flags.writeable:
+        # (not the seed, a read-only view, nor another leaf's gradient)
+        g = g.astype(leaf.dtype) if g.dtype != leaf.dtype else g + 0
+        key = id(g.data)
+    handed.add(key)
     leaf.grad = g if leaf.grad is None else leaf.grad + g
 
 

@@ -247,7 +247,13 @@ class Tensor:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if tracers:
             tracers[-1].value_read("conversion to an ndarray", self)
-        return self.data if dtype is None else self.data.astype(dtype)
+        # numpy 2's protocol: copy=True a new array (np.array(t): a snapshot that later
+        # updates of t do not change), None a copy only if the dtype needs one, False never.
+        arr = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        if copy is False and arr is not self.data:
+            raise ValueError(f"tensor of dtype {self.dtype} cannot become an array of dtype "
+                             f"{np.dtype(dtype)} without a copy (copy=False)")
+        return arr.copy() if copy and arr is self.data else arr
 
     def __len__(self) -> int:
         return len(self.data)
@@ -311,10 +317,12 @@ class Tensor:
     def __rmatmul__(self, o: Any) -> "Tensor":
         return P.matmul.apply(o, self)
 
-    # In place (x -= ...) only where PyTorch's users expect it and it is safe: a leaf
-    # that requires grad, updated under no_grad (`p -= lr * p.grad`), has its values
-    # changed; while grad is recorded that is refused. Any other tensor gets a new one
-    # (x = x - ...), so no graph that holds it sees it change.
+    # In place (x -= ...) where PyTorch's users expect it: a leaf's values change. A leaf
+    # that requires grad only under no_grad (`p -= lr * p.grad`; while grad is recorded
+    # that is refused); one that does not (a frozen target network's `tp *= tau`) in
+    # any mode. A tensor with a graph gets a new one (x = x - ..., recorded), so no
+    # graph that holds it sees it change. (Without version counters, a leaf changed
+    # between a forward and its backward changes that backward: see engine.)
     def __iadd__(self, o: Any) -> "Tensor":
         return self._update(np.add, o, "+=")
 
@@ -328,8 +336,16 @@ class Tensor:
         return self._update(np.true_divide, o, "/=")
 
     def _update(self, ufunc: Any, o: Any, op: str) -> Any:
-        if not (self.requires_grad and self.grad_fn is None):
-            return NotImplemented  # Python then computes x = x (op) o
+        """x (op)= o: in place for a leaf (as numpy and PyTorch do: every name for x sees
+        it), a recorded x = x (op) o otherwise (Python does that on NotImplemented)."""
+        if self.grad_fn is not None:
+            return NotImplemented
+        if not self.requires_grad:
+            # (A replay would skip an in-place change; with o requiring grad the
+            # result must be recorded.)
+            if tracers or (isinstance(o, Tensor) and o.requires_grad and engine.is_grad_enabled()):
+                return NotImplemented
+            return self._write(ufunc, o, op)
         if engine.is_grad_enabled():
             raise RuntimeError(
                 f"{op}: this leaf tensor of shape {self.shape} requires grad, so changing it in place "
@@ -339,6 +355,9 @@ class Tensor:
         if tracers:
             raise RuntimeError(f"{op}: cannot change a tensor in place inside a function being compiled "
                                "(a replay would skip it)")
+        return self._write(ufunc, o, op)
+
+    def _write(self, ufunc: Any, o: Any, op: str) -> "Tensor":
         value = o.data if isinstance(o, Tensor) else np.asarray(o)
         try:
             ufunc(self.data, value, out=self.data, casting="same_kind")

@@ -616,10 +616,24 @@ def test_in_place_operators_on_leaves_that_require_grad_and_on_other_tensors():
         with pytest.raises(TypeError, match=r"\+=: cannot update a tensor .*float64 in place .*complex128"):
             p += np.array([1j, 1j])
     assert same is p and p.dtype == np.float64 and np.array_equal(p.data, [2.0, 4.0])
-    c = am.tensor([1.0, 2.0])  # any other tensor: a new one, as x = x + 1
+    c = am.tensor([1.0, 2.0])  # a tensor that does not require grad: in place too, in any mode
     alias = c
     c += 1
-    assert alias is not c and np.array_equal(alias.data, [1.0, 2.0]) and np.array_equal(c.data, [2.0, 3.0])
+    assert alias is c and np.array_equal(c.data, [2.0, 3.0])
+    frozen = am.nn.Parameter(np.ones(2), requires_grad=False)
+    with am.no_grad():  # (a target network's soft update)
+        frozen *= 0.5
+        frozen += 0.5 * p
+    np.testing.assert_array_equal(frozen.data, [1.5, 2.5])
+    n = am.tensor([1, 2])
+    with pytest.raises(TypeError, match=r"\+=: cannot update a tensor .*int64 in place .*float64"):
+        n += 0.5  # (as numpy: int64 += 0.5 cannot cast)
+    c += p  # with an operand that requires grad, recorded: a new tensor
+    assert c is not alias and c.grad_fn is not None and np.array_equal(alias.data, [2.0, 3.0])
+    y = p * 1.0  # not a leaf: a new tensor, recorded
+    before = y
+    y += 1
+    assert y is not before and y.grad_fn is not None
 
 
 def test_grad_mode_decorators_cover_generators_and_methods():
@@ -644,3 +658,45 @@ def test_grad_mode_decorators_cover_generators_and_methods():
 
     with am.no_grad():
         assert list(recording()) == [True]
+
+
+def test_autograd_grad_runs_and_releases_only_the_paths_to_its_inputs():
+    am.manual_seed(0)
+    W1, W2 = am.randn(3, 3, requires_grad=True), am.randn(3, 3, requires_grad=True)
+    x = am.randn(2, 3)
+    h = am.tanh(x @ W1)
+    (g,) = am.autograd.grad(am.tanh(h @ W2).sum(), h)  # needs nothing below h
+    hv = np.tanh(x.data @ W1.data)
+    np.testing.assert_allclose(g.data, (1 - np.tanh(hv @ W2.data) ** 2) @ W2.data.T)
+    (h ** 2).sum().backward()  # so h's own graph is still there
+    np.testing.assert_allclose(W1.grad.data, x.data.T @ (2 * hv * (1 - hv ** 2)))
+    assert W2.grad is None
+    # A GAN's critic: gradients of its parameters, then the generator's loss through `fake`.
+    G, D = am.nn.Linear(2, 2), am.nn.Linear(2, 1)
+    fake = G(am.randn(4, 2))
+    assert len(am.autograd.grad(D(fake).mean(), list(D.parameters()))) == 2
+    (fake ** 2).mean().backward()
+    assert G.weight.grad is not None and D.weight.grad is None
+    # A target in the middle of the graph and one below it: both come out right.
+    a = _leaf([0.5, -1.0])
+    b = a * 3.0
+    c = (b * b).sum()
+    gb, ga = am.autograd.grad(c, [b, a])
+    np.testing.assert_allclose(gb.data, 2 * b.data)
+    np.testing.assert_allclose(ga.data, 18 * a.data)
+
+
+def test_leaves_get_gradients_of_their_own_with_create_graph():
+    a, b = _leaf([1.0, 2.0]), _leaf([3.0, 4.0])
+    (a + b).sum().backward(create_graph=True)
+    assert a.grad is not b.grad and not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.data *= 0.5  # clipping one leaf's gradient by hand leaves the other alone
+    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+    x = _leaf(2.0)
+    (x + 0.0).backward(create_graph=True)  # the seed passes straight through
+    x.grad.data *= 0.5  # writable: not the shared read-only seed
+    assert x.grad.item() == 0.5
+    y = _leaf([1.0, 2.0])
+    (y * y).sum().backward(create_graph=True)  # the gradient is still differentiable
+    y.grad.sum().backward()
+    np.testing.assert_array_equal(y.grad.data, [4.0, 6.0])

@@ -885,3 +885,20 @@ def test_summary_non_tensor_output_is_not_a_tuple_of_dash():
 def test_summary_takes_an_ndarray_input_size():
     net = nn.Sequential(nn.Linear(2, 3))
     assert nn.summary(net, np.array([1, 2])).output_shape == (1, 3)
+
+
+def test_zero_grad_with_zeros_leaves_a_frozen_parameters_none_alone():
+    am.manual_seed(0)
+    m = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+    for p in m[0].parameters():
+        p.requires_grad_(False)
+    opt = am.optim.AdamW(m.parameters(), lr=0.1, weight_decay=0.1)
+    w0 = m[0].weight.data.copy()
+    for _ in range(3):
+        m.zero_grad(set_to_none=False)
+        m(am.ones(2)).sum().backward()
+        opt.step()
+    assert m[0].weight.grad is None  # so AdamW's decay skips it
+    np.testing.assert_array_equal(m[0].weight.data, w0)
+    m.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(m[1].weight.grad.data, np.zeros((1, 2)))

@@ -661,3 +661,13 @@ def test_an_index_array_refilled_before_backward_does_not_move_the_gradient():
     mask[:] = [False, True, True]
     ((picked * am.tensor([1.0, 10.0])).sum() + masked.sum()).backward()
     np.testing.assert_array_equal(x.grad.data, [12.0, 0.0, 1.0])
+
+
+def test_np_array_of_a_tensor_follows_numpys_copy_protocol():
+    t = am.tensor([1.0, 2.0, 3.0])
+    snapshot = np.array(t)  # copy=True: later updates of t leave it alone
+    assert not np.shares_memory(snapshot, t.data)
+    assert np.asarray(t) is t.data  # copy=None: no copy needed
+    assert np.array(t, dtype=np.float32).dtype == np.float32
+    with pytest.raises(ValueError, match="without a copy"):
+        np.asarray(t, dtype=np.float32, copy=False)

@@ -269,11 +269,16 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear the gradients of all parameters: `.grad` becomes None (or zeros of the parameter's shape)."""
+        """Clear the gradients of all parameters: `.grad` becomes None (or, with
+        set_to_none=False, zeros of the parameter's shape where there was a gradient:
+        a frozen parameter's None stays None, so optimizers still skip it)."""
         for p in self.parameters():
-            # Fresh zeros rather than writing into .grad: a gradient array may
-            # be a read-only view or shared with another tensor.
-            p.grad = None if set_to_none else Tensor._wrap(np.zeros_like(p.data))
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                # Fresh zeros rather than writing into .grad: a gradient array may
+                # be a read-only view or shared with another tensor.
+                p.grad = Tensor._wrap(np.zeros_like(p.data))
 
     def to(self, dtype: Any) -> Module:
         """Convert floating parameters and buffers to `dtype` (in place); returns self.
