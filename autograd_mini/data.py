@@ -27,8 +27,13 @@ def _as_array(a: Any, name: str, where: str) -> np.ndarray:
         arr = a.data
     elif isinstance(a, np.ndarray):
         arr = a
+    elif a is None:
+        raise TypeError(f"{where}: {name} is None; pass an array with one entry per sample")
     else:
-        arr = Tensor(a).data
+        try:
+            arr = Tensor(a).data
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"{where}: {name} must be a numeric array: {e}") from None
     if arr.ndim == 0:
         raise ValueError(f"{where}: {name} must have a first (sample) dimension, got a scalar")
     return arr

@@ -225,3 +225,13 @@ def test_stratified_split_refuses_to_leave_a_class_out_of_training():
 def test_manual_seed_names_itself_on_bad_seed():
     with pytest.raises((ValueError, TypeError), match="manual_seed"):
         am.manual_seed(-1)
+
+
+def test_labels_that_are_none_or_not_numbers_are_named_in_the_error():
+    X = np.zeros((4, 2))
+    with pytest.raises(TypeError, match=r"^DataLoader: y is None"):
+        DataLoader(X, None, batch_size=2)
+    with pytest.raises(TypeError, match=r"^split: y is None"):
+        split(X, None)
+    with pytest.raises(TypeError, match=r"^DataLoader: y must be a numeric array"):
+        DataLoader(X, ["a", "b", "c", "d"], batch_size=2)

@@ -531,3 +531,9 @@ def test_div_grad_wrt_large_denominator_keeps_value():
 def test_reciprocal_second_derivative_at_infinity_is_zero():
     d2 = am.grad(am.grad(lambda x: (1.0 / x).sum()))(np.array([np.inf]))
     assert d2.data[0] == 0.0
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax", "logsumexp"])
+def test_softmax_family_refuses_bool_tensors_naming_the_op(op):
+    with pytest.raises(TypeError, match=rf"^{op}: expected numbers, got a bool tensor of shape \(3,\)"):
+        getattr(am.tensor([True, False, True]), op)()

@@ -624,3 +624,44 @@ def test_adam_float32_huge_gradient_still_steps():
     p.grad = am.tensor(np.array([1e20], np.float32))
     opt.step()
     np.testing.assert_allclose(p.data[0], 1.0 - 1e-3, rtol=1e-6)
+
+
+@pytest.mark.parametrize("eta_min", [0.0, 0.01])
+def test_cosine_annealing_past_t_max_follows_the_closed_form(eta_min):
+    opt = _opt_two_groups()
+    sched = CosineAnnealingLR(opt, T_max=3, eta_min=eta_min)
+    for t in range(1, 13):  # down, up, down, up: through the bottoms at 3 and 9
+        sched.step()
+        want = [eta_min + (b - eta_min) * (1 + math.cos(math.pi * t / 3)) / 2 for b in (0.1, 0.3)]
+        np.testing.assert_allclose(sched.get_last_lr(), want, rtol=1e-12, atol=1e-17)
+
+
+def test_two_schedulers_on_one_optimizer_compose():
+    opt = _opt_two_groups()
+    decay, cosine = StepLR(opt, step_size=2, gamma=0.5), CosineAnnealingLR(opt, T_max=6)
+    for epoch in range(1, 7):
+        opt.step()
+        decay.step()
+        cosine.step()
+        factor = 0.5 ** (epoch // 2) * (1 + math.cos(math.pi * epoch / 6)) / 2
+        np.testing.assert_allclose([g["lr"] for g in opt.param_groups], [0.1 * factor, 0.3 * factor],
+                                   rtol=1e-12, atol=1e-17)
+        if epoch == 3:  # a chained pair resumes from its state dicts
+            states = decay.state_dict(), cosine.state_dict()
+            opt2 = _opt_two_groups()
+            decay2, cosine2 = StepLR(opt2, step_size=2, gamma=0.5), CosineAnnealingLR(opt2, T_max=6)
+            decay2.load_state_dict(states[0])
+            cosine2.load_state_dict(states[1])
+    for _ in range(3):
+        decay2.step()
+        cosine2.step()
+    assert [g["lr"] for g in opt2.param_groups] == [g["lr"] for g in opt.param_groups]
+
+
+def test_a_schedule_continues_from_a_rate_set_by_hand():
+    opt = _opt_two_groups()
+    sched = StepLR(opt, step_size=2, gamma=0.5)
+    sched.step()
+    opt.param_groups[0]["lr"] = 1.0  # as in PyTorch, the schedule moves the current rate
+    sched.step()
+    assert sched.get_last_lr() == [0.5, 0.15]

@@ -615,3 +615,76 @@ def test_to_text_grows_linearly_with_a_deep_chain():
         y = y * 1.0001
     text = am.viz.to_text(y.sum())
     assert len(text) < 200 * n, len(text)
+
+
+def test_draw_network_draws_every_call_of_a_layer():
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.l = nn.Linear(3, 3)
+
+        def forward(self, x):
+            return self.l(self.l(x))
+
+    class TwoSigmoids(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(2, 2), nn.Linear(2, 2)
+
+        def forward(self, x):
+            return self.b(F.sigmoid(F.sigmoid(self.a(x))))
+
+    am.manual_seed(0)
+    tied = Tied()
+    g = viz.draw_network(tied, (1, 3))
+    dot_accepts(g)
+    assert 'label="layer 3' in g.source and g.source.count('tooltip="W') == 18
+    assert "forward" not in tied.l.__dict__  # the tracing wrapper is gone
+    own = tied.l.__dict__["forward"] = tied.l.forward  # a forward of the instance's own is put back
+    viz.draw_network(tied, (1, 3))
+    assert tied.l.__dict__["forward"] is own
+    assert "σ = sigmoid → sigmoid" in viz.draw_network(TwoSigmoids(), (1, 2)).source
+    blocks = viz.draw_network(Tied(), (1, 3), max_neurons=2).source  # the block diagram
+    assert blocks.count("Linear(3→3)") == 2
+
+
+def test_labels_that_look_like_html_are_drawn_as_text():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.l = nn.Linear(2, 2)
+
+        def label(self):
+            return "<net>"
+
+        def forward(self, x):
+            return self.l(x)
+
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    with scope("<x & y>"):
+        y = (x * 3).sum()
+    assert b"&lt;x &amp; y&gt;" in dot_accepts(viz.draw_graph(y))
+    am.manual_seed(0)
+    assert b"&lt;net&gt;" in dot_accepts(viz.draw_graph(Net()(am.tensor([[1.0, 2.0]])).sum()))
+
+    class Gate(nn.Module):  # a leaf module: a block of its own
+        def label(self):
+            return "<gate>"
+
+        def forward(self, x):
+            return x * 2.0
+
+    blocks = viz.draw_network(nn.Sequential(Gate(), nn.Linear(2, 2)), (1, 2), max_neurons=1)
+    assert b"&lt;gate&gt;" in dot_accepts(blocks)
+
+
+def test_to_text_writes_a_root_that_another_root_uses_once():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    a = x.sin()
+    text = str(viz.to_text(a, a * 2))
+    assert text.count("sin →") == 1 and text.count("leaf") == 1 and "└── ↑ #1" in text
+    h, chain = x, []
+    for _ in range(50):
+        h = h * 1.5
+        chain.append(h)
+    assert len(str(viz.to_text(*chain)).splitlines()) == 51 + 49  # each op once, 49 references

@@ -1,10 +1,12 @@
-"""Learning-rate schedules: set each param group's `lr` from a closed form in the epoch count.
+"""Learning-rate schedules: on each `step()`, change each param group's `lr`.
 
 A scheduler remembers every group's starting rate (`base_lrs`, also stored in
-the group as "initial_lr") and, on each `step()`, advances `last_epoch` by one
-and writes `lr = schedule(base_lr, last_epoch)` into the groups (so it
-overrides hand-made changes to `lr`). Call `scheduler.step()` once per epoch,
-after `optimizer.step()`.
+the group as "initial_lr"), advances `last_epoch` by one per `step()`, and
+moves each group's current `lr` by its rule's change for that epoch (StepLR:
+times gamma every step_size epochs; CosineAnnealingLR: along the cosine). On
+its own a schedule follows its closed form in the epoch; several schedulers
+on one optimizer compose (each applies its change to what the others left),
+as PyTorch's do. Call `scheduler.step()` once per epoch, after `optimizer.step()`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from .optimizer import Optimizer
 
 
 class LRScheduler:
-    """Base class; subclasses define `_lr(base_lr, epoch)`."""
+    """Base class; subclasses define `_next_lr(lr, base_lr, epoch)`: the rate for
+    `epoch` given the group's rate `lr` at epoch - 1."""
 
     def __init__(self, optimizer: Optimizer) -> None:
         if not isinstance(optimizer, Optimizer):
@@ -27,46 +30,45 @@ class LRScheduler:
             group.setdefault("initial_lr", group["lr"])
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = 0
-        self._apply()
+        self._last_lr = [group["lr"] for group in optimizer.param_groups]
 
-    def _lr(self, base_lr: float, epoch: int) -> float:
+    def _next_lr(self, lr: float, base_lr: float, epoch: int) -> float:
         raise NotImplementedError
 
-    def _apply(self) -> None:
-        self._last_lr = [self._lr(base, self.last_epoch) for base in self.base_lrs]
-        for group, lr in zip(self.optimizer.param_groups, self._last_lr):
+    def step(self) -> None:
+        """Advance one epoch and move the groups' learning rates."""
+        self.last_epoch += 1
+        groups = self.optimizer.param_groups
+        self._last_lr = [self._next_lr(g["lr"], base, self.last_epoch) for g, base in zip(groups, self.base_lrs)]
+        for group, lr in zip(groups, self._last_lr):
             group["lr"] = lr
 
-    def step(self) -> None:
-        """Advance one epoch and set the groups' learning rates."""
-        self.last_epoch += 1
-        self._apply()
-
     def get_last_lr(self) -> list[float]:
-        """The learning rates set by the latest step (one per param group)."""
+        """The learning rates after the latest step (one per param group)."""
         return list(self._last_lr)
 
     def state_dict(self) -> dict[str, Any]:
-        """The schedule's position and settings (numbers only)."""
-        return {k: (list(v) if isinstance(v, list) else v)
-                for k, v in vars(self).items() if k not in ("optimizer", "_last_lr")}
+        """The schedule's position, its latest rates and its settings (numbers only)."""
+        return {k: (list(v) if isinstance(v, list) else v) for k, v in vars(self).items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore `state_dict()` and set the groups' rates for the restored epoch."""
+        """Restore `state_dict()`, and its latest rates into the groups."""
         expected = set(self.state_dict())
         if set(state_dict) != expected:
             raise ValueError(
                 f"{type(self).__name__}.load_state_dict: expected keys {sorted(expected)}, "
                 f"got {sorted(map(str, state_dict))}"
             )
-        if len(state_dict["base_lrs"]) != len(self.base_lrs):
-            raise ValueError(
-                f"{type(self).__name__}.load_state_dict: {len(state_dict['base_lrs'])} base rates for "
-                f"{len(self.base_lrs)} param groups"
-            )
+        for key in ("base_lrs", "_last_lr"):
+            if len(state_dict[key]) != len(self.base_lrs):
+                raise ValueError(
+                    f"{type(self).__name__}.load_state_dict: {len(state_dict[key])} {key} for "
+                    f"{len(self.base_lrs)} param groups"
+                )
         for k, v in state_dict.items():
-            setattr(self, k, list(v) if k == "base_lrs" else v)
-        self._apply()
+            setattr(self, k, list(v) if isinstance(v, list) else v)
+        for group, lr in zip(self.optimizer.param_groups, self._last_lr):
+            group["lr"] = lr
 
 
 def _positive_int(value: Any, name: str, where: str) -> int:
@@ -76,7 +78,7 @@ def _positive_int(value: Any, name: str, where: str) -> int:
 
 
 class StepLR(LRScheduler):
-    """lr = base_lr * gamma ** floor(epoch / step_size): decay by gamma every step_size epochs."""
+    """Decay by gamma every step_size epochs: alone, lr = base_lr * gamma ** floor(epoch / step_size)."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         self.step_size = _positive_int(step_size, "step_size", "StepLR")
@@ -85,12 +87,12 @@ class StepLR(LRScheduler):
         self.gamma = float(gamma)
         super().__init__(optimizer)
 
-    def _lr(self, base_lr: float, epoch: int) -> float:
-        return base_lr * self.gamma ** (epoch // self.step_size)
+    def _next_lr(self, lr: float, base_lr: float, epoch: int) -> float:
+        return lr * self.gamma if epoch % self.step_size == 0 else lr
 
 
 class CosineAnnealingLR(LRScheduler):
-    """lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2.
+    """Alone, lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2.
 
     Falls from base_lr to eta_min over T_max epochs (and, continued past T_max,
     rises again along the same cosine, as PyTorch's closed form does).
@@ -103,5 +105,11 @@ class CosineAnnealingLR(LRScheduler):
         self.eta_min = float(eta_min)
         super().__init__(optimizer)
 
-    def _lr(self, base_lr: float, epoch: int) -> float:
-        return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * epoch / self.T_max)) / 2
+    def _next_lr(self, lr: float, base_lr: float, epoch: int) -> float:
+        # lr - eta_min scales by the ratio of consecutive cosine factors (1 + cos) / 2.
+        # Past the bottom (epoch - 1 = T_max, 3 T_max, ...) that factor was 0, so the
+        # step adds the closed form's rise instead.
+        T, eta = self.T_max, self.eta_min
+        if (epoch - 1 - T) % (2 * T) == 0:
+            return lr + (base_lr - eta) * (1 - math.cos(math.pi / T)) / 2
+        return eta + (lr - eta) * (1 + math.cos(math.pi * epoch / T)) / (1 + math.cos(math.pi * (epoch - 1) / T))

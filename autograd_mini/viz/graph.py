@@ -226,7 +226,9 @@ def _to_dot(
                 is_op = isinstance(entry, str)
                 sub = graphviz.Digraph(f"cluster_{len(clusters)}")
                 sub.attr(
-                    label=_esc(scope_label(entry)), style="rounded,dashed" if is_op else "rounded",
+                    # (nohtml: a scope or label() such as "<net>" is text, not an HTML label)
+                    label=graphviz.nohtml(_esc(scope_label(entry))),
+                    style="rounded,dashed" if is_op else "rounded",
                     color="#9a9a9a" if is_op else "#4a6fa5", fontcolor="#333333", fontsize="10",
                 )
                 clusters[key[:i]] = sub

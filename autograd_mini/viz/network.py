@@ -14,7 +14,7 @@ neuron) is drawn as one block per layer with its output shape (when
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import graphviz
 import numpy as np
@@ -72,11 +72,27 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, st
     """
     from ._trace import collect, scope_key
 
-    leaves = {id(m) for _, m in _leaf_modules(model)}
+    leaf_modules = [m for _, m in _leaf_modules(model)]
+    leaves = {id(m) for m in leaf_modules}
     modes = [(m, m.training) for m in model.modules()]
     x = Tensor(np.zeros(input_size, dtype=get_default_dtype()), requires_grad=True)
+    # The output of every leaf-module call (kept alive, so ids stay unique): a layer
+    # applied twice in a row (tied weights) is two layers, although both calls'
+    # ops carry the same scope.
+    call_outputs: dict[int, Any] = {}
+
+    def traced(forward: Callable) -> Callable:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            out = forward(*args, **kwargs)
+            call_outputs[id(out)] = out
+            return out
+        return call
+
+    own = [(m, m.__dict__["forward"]) for m in leaf_modules if "forward" in m.__dict__]
     try:
         model.eval()
+        for m in leaf_modules:  # (an instance attribute, found before the class's forward)
+            m.__dict__["forward"] = traced(m.forward)
         try:
             out = model(x)
         except Exception as e:
@@ -85,6 +101,10 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, st
                 f"{input_size}: {type(e).__name__}: {e}"
             ) from e
     finally:
+        for m in leaf_modules:
+            m.__dict__.pop("forward", None)
+        for m, forward in own:
+            m.__dict__["forward"] = forward
         for m, mode in modes:
             m.__dict__["training"] = mode
         modules_changed()
@@ -104,12 +124,13 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, st
             else:
                 names = [e for e in node.scope if isinstance(e, str)]
                 label = names[0] if names else node.name
-                key = ("f", label, scope_key(node.scope))
-            if key == last_key:
+                # (the nodes of a composite share its scope; a bare primitive is a call of its own)
+                key = ("f", label, scope_key(node.scope)) if names else None
+            if key is not None and key == last_key:
                 layers[-1] = (layers[-1][0], layers[-1][1], t.shape)
             else:
                 layers.append((module, label, t.shape))
-                last_key = key
+            last_key = None if id(t) in call_outputs else key
     return layers
 
 
@@ -239,7 +260,7 @@ def _draw_blocks(model: Any, layers: list, size: tuple | None, rankdir: str) -> 
             lines.append(f"{params:,} params")
         fill = "#cfe2ff" if params else "#f4f4f4"
         name = f"layer{i + 1}"
-        dot.node(name, label="\\n".join(lines), fillcolor=fill)
+        dot.node(name, label=graphviz.nohtml("\\n".join(lines)), fillcolor=fill)  # (a "<net>" is text)
         dot.edge(prev, name)
         prev = name
     total = _count(model)

@@ -58,6 +58,8 @@ def to_text(
     for a, b in view.edges:
         inputs[b].append(a)
         uses[a] += 1
+    for root in view.roots:  # (a root another root uses is written once too)
+        uses[root] += 1
 
     def describe(v: Vertex) -> str:
         checked: list[str] = []
