@@ -12,7 +12,7 @@ network
     Flatten -> Linear(128 -> 10)                          class scores
 
 is trained with Adam on the mean cross-entropy of minibatches of 16, the
-learning rate falling from 3e-3 to 0 along a cosine over the epochs. After
+learning rate falling from 3e-3 along a cosine that reaches 0 after the last epoch. After
 each epoch the test accuracy is measured; the end shows a confusion matrix
 (rows: true digit, columns: predicted) and the model's summary.
 

@@ -256,8 +256,31 @@ def test_activation_values_and_gradients(shape):
     np.testing.assert_allclose(F.leaky_relu(x, 0.2).data, np.where(x > 0, x, 0.2 * x))
     np.testing.assert_allclose(F.sigmoid(x).data, 1 / (1 + np.exp(-x)))
     np.testing.assert_allclose(F.tanh(x).data, np.tanh(x))
-    for f in (F.relu, F.leaky_relu, lambda t: F.leaky_relu(t, 0.3), F.sigmoid, F.tanh):
+    np.testing.assert_allclose(F.softplus(x).data, np.logaddexp(0, x), rtol=1e-14)
+    np.testing.assert_allclose(F.softplus(x, beta=2.5).data, np.logaddexp(0, 2.5 * x) / 2.5, rtol=1e-14)
+    for f in (F.relu, F.leaky_relu, lambda t: F.leaky_relu(t, 0.3), F.sigmoid, F.tanh, F.softplus,
+              lambda t: F.softplus(t, 0.5)):
         check12(f, (x,))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softplus_is_exact_at_extremes_and_at_zero(dtype):
+    x = am.tensor(np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0], dtype), requires_grad=True)
+    y = F.softplus(x)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y.data, np.logaddexp(0, x.data.astype(np.float64)), rtol=1e-6 if dtype == np.float32 else 1e-15)
+    (g,) = am.autograd.grad(y.sum(), [x], create_graph=True)
+    x64 = x.data.astype(np.float64)
+    s, s_neg = np.exp(-np.logaddexp(0, -x64)), np.exp(-np.logaddexp(0, x64))  # sigmoid(x), sigmoid(-x)
+    np.testing.assert_allclose(g.data, s, rtol=1e-6, atol=0)  # 0.5 at 0
+    (h,) = am.autograd.grad(g.sum(), [x])
+    np.testing.assert_allclose(h.data, s * s_neg, rtol=1e-5, atol=0)  # 1/4 at 0, not 0
+    with pytest.raises(ValueError, match=r"^softplus: beta must be a positive number, got 0"):
+        F.softplus(x, beta=0)
+    with pytest.raises(ValueError, match=r"^softplus: beta must be a positive number, got -1"):
+        am.nn.Softplus(beta=-1)
+    np.testing.assert_array_equal(am.nn.Softplus(2.0)(x).data, F.softplus(x, 2.0).data)
+    assert repr(am.nn.Softplus(2.0)) == "Softplus(beta=2.0)"
 
 
 @pytest.mark.parametrize("shape, dim", [((5,), 0), ((3, 4), -1), ((3, 4), 0), ((2, 3, 4), 1)])

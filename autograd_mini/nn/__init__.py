@@ -12,7 +12,7 @@
 from . import functional, init
 from .layers import (
     AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Identity, LeakyReLU, Linear,
-    MaxPool2d, ReLU, Sequential, Sigmoid, Softmax, Tanh,
+    MaxPool2d, ReLU, Sequential, Sigmoid, Softmax, Softplus, Tanh,
 )
 from .module import IncompatibleKeys, Module, Parameter
 from .summary import ModelSummary, SummaryRow, summary
@@ -21,5 +21,5 @@ __all__ = [
     "functional", "init", "summary", "ModelSummary", "SummaryRow", "Module", "Parameter",
     "IncompatibleKeys", "Sequential", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
     "Dropout", "BatchNorm1d", "BatchNorm2d", "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
-    "Softmax",
+    "Softmax", "Softplus",
 ]

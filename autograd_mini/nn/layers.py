@@ -452,6 +452,20 @@ class ReLU(Module):
         return F.relu(x)
 
 
+class Softplus(Module):
+    """log(1 + exp(beta x)) / beta, elementwise (see F.softplus)."""
+
+    def __init__(self, beta: float = 1.0) -> None:
+        super().__init__()
+        self.beta = F._softplus_beta(beta)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.softplus(x, self.beta)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}"
+
+
 class LeakyReLU(Module):
     """x for x > 0, negative_slope * x otherwise."""
 
