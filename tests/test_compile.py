@@ -858,3 +858,64 @@ def test_a_compiled_method_sees_its_objects_attributes_rebound(Trainer):
     assert t.loss(x).data == (m2(x) ** 2).sum().data
     t.beta = 0.25
     assert t.loss(x).data == 0.25 * (m2(x) ** 2).sum().data
+
+
+def _relu_pool_net() -> nn.Module:
+    """conv, ReLU, 2x2 max-pool, linear: the pattern am.compile rewrites."""
+    am.manual_seed(5)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(2, 3, 3, padding=1)
+            self.fc = nn.Linear(3 * 4 * 4, 2)
+
+        def forward(self, x):
+            return self.fc(F.max_pool2d(F.relu(self.conv(x)), 2).flatten(1))
+
+    return Net()
+
+
+@pytest.mark.parametrize("data", ["random", "ties"])
+def test_relu_moved_after_max_pool_gives_the_eager_numbers_bit_for_bit(data):
+    net = _relu_pool_net()
+    x = rand(4, 2, 8, 8, seed=9)
+    if data == "ties":  # windows tied at a positive maximum, at 0, and all negative
+        net.conv.weight.data[...] = 0.0
+        net.conv.bias.data[...] = [1.0, 0.0, -1.0]
+    t = am.tensor(x)
+    loss = lambda x: (net(x) ** 2).sum()
+    compiled = am.compile(loss)
+    eager = run(loss, net, t)
+    for _ in range(2):
+        assert_same(run(compiled, net, t), eager)
+    assert "ReLU moved after 1 max-pool" in compiled.code
+    code = compiled.code.splitlines()
+    pool = next(i for i, line in enumerate(code) if " = max_(" in line)
+    assert " = le(" in code[pool + 1] and " = where(" in code[pool + 2]  # ReLU on the pooled map
+
+
+def test_relu_stays_before_the_pool_when_its_output_is_used_elsewhere():
+    net = _relu_pool_net()
+
+    def loss(x):
+        r = F.relu(net.conv(x))
+        return (net.fc(F.max_pool2d(r, 2).flatten(1)) ** 2).sum() + r.mean()
+
+    compiled = am.compile(loss)
+    t = am.tensor(rand(4, 2, 8, 8, seed=10))
+    assert_same(run(compiled, net, t), run(loss, net, t))
+    assert "ReLU moved" not in compiled.code
+
+
+def test_relu_moved_after_a_channels_last_max_pool():
+    net = _relu_pool_net()
+    t = am.tensor(rand(4, 2, 8, 8, seed=11))
+
+    def loss(x):  # a conv output laid out (N, H, W, C) in memory, as a permuted view
+        h = net.conv(x).permute(0, 2, 3, 1) * 1.0
+        return (net.fc(F.max_pool2d(F.relu(h.permute(0, 3, 1, 2)), 2).flatten(1)) ** 2).sum()
+
+    compiled = am.compile(loss)
+    assert_same(run(compiled, net, t), run(loss, net, t))
+    assert "ReLU moved after 1 max-pool" in compiled.code
