@@ -244,6 +244,16 @@ class Tensor:
         new.grad = copy.deepcopy(self.grad, memo)
         return new
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickle a leaf (data, requires_grad, .grad, name); a tensor with a graph is
+        refused, as deepcopy refuses it: its graph holds functions that do not pickle."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                f"pickle: only leaf tensors can be pickled (or copied), this one of shape "
+                f"{self.shape} has grad_fn {self.grad_fn!r}; pickle its detach() instead"
+            )
+        return super().__reduce_ex__(protocol)
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if tracers:
             tracers[-1].value_read("conversion to an ndarray", self)

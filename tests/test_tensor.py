@@ -671,3 +671,17 @@ def test_np_array_of_a_tensor_follows_numpys_copy_protocol():
     assert np.array(t, dtype=np.float32).dtype == np.float32
     with pytest.raises(ValueError, match="without a copy"):
         np.asarray(t, dtype=np.float32, copy=False)
+
+
+def test_pickle_keeps_a_leaf_and_refuses_a_tensor_with_a_graph():
+    import pickle
+
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    x.grad = am.tensor([3.0, 4.0])
+    back = pickle.loads(pickle.dumps(x))
+    assert back.requires_grad and back.grad_fn is None
+    np.testing.assert_array_equal(back.data, x.data)
+    np.testing.assert_array_equal(back.grad.data, x.grad.data)
+    with pytest.raises(RuntimeError, match=r"^pickle: only leaf tensors can be pickled .*detach\(\)"):
+        pickle.dumps(x * 2)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps((x * 2).detach())).data, [2.0, 4.0])
