@@ -40,6 +40,8 @@ def _axes(op: str, axis: Any, shape: tuple) -> tuple:
     """`axis` (None, int or tuple) as a tuple of non-negative axes of `shape`."""
     if axis is None:
         return tuple(range(len(shape)))
+    if not shape and type(axis) is int and axis in (0, -1):  # (numpy reduces a 0-d array over these)
+        return ()
     try:
         return np.lib.array_utils.normalize_axis_tuple(_axis(axis), len(shape))
     except (ValueError, TypeError) as e:

@@ -537,3 +537,19 @@ def test_reciprocal_second_derivative_at_infinity_is_zero():
 def test_softmax_family_refuses_bool_tensors_naming_the_op(op):
     with pytest.raises(TypeError, match=rf"^{op}: expected numbers, got a bool tensor of shape \(3,\)"):
         getattr(am.tensor([True, False, True]), op)()
+
+
+@pytest.mark.parametrize("axis", [0, -1])
+def test_softmax_family_and_mean_of_a_0d_tensor_follow_numpys_0d_axes(axis):
+    # numpy reduces a 0-d array over axis 0 or -1; PyTorch's softmax of a 0-d tensor is 1.
+    x = am.tensor(3.0, requires_grad=True)
+    for f, value, slope in [(lambda t: t.softmax(axis), 1.0, 0.0), (lambda t: t.log_softmax(axis), 0.0, 0.0),
+                            (lambda t: am.logsumexp(t, axis=axis), 3.0, 1.0),
+                            (lambda t: t.mean(axis=axis), 3.0, 1.0)]:
+        x.grad = None
+        y = f(x)
+        y.backward()
+        assert y.shape == () and y.item() == value and x.grad.item() == slope
+    assert am.gradgradcheck(lambda t: am.logsumexp(t * t, axis=axis), (am.tensor(0.3, requires_grad=True),))
+    with pytest.raises(ValueError, match=r"^mean: bad axis 1 for shape \(\)"):
+        x.mean(axis=1)
