@@ -36,8 +36,8 @@ tape is made from a call of a function that changes such state itself
 (rebinds a variable it reads, sets a module attribute), nor from a call
 whose arguments share an array or are also tensors fn holds otherwise: that
 call runs eagerly. A function keeps its MAX_TAPES newest tapes and warns
-when most of its calls record. Arguments are positional; `@am.compile` also
-works on a method. Constant arguments are keyed by value; an object of a
+when most of its calls record. Arguments are positional (an ndarray argument is
+copied on every call, as eager ops copy it); `@am.compile` also works on a method. Constant arguments are keyed by value; an object of a
 class of one's own (a method's object) by identity and by what each of its
 attributes holds, so rebinding one (`self.beta = 0.5`) records again; lists
 and dicts are refused.
@@ -51,7 +51,8 @@ hands to the `pick` primitive, whose forward checks each call's labels), a
 boolean-mask argument used as an index, a tensor's `.grad`,
 random numbers (`randn`, `rand`, dropout's mask, numpy's and Python's
 global generators), batch norm's
-running-statistics update, `backward()` and optimizer steps.
+running-statistics update, an in-place operator on a tensor fn did not make
+(an argument, a parameter), `backward()` and optimizer steps.
 Not caught: a number (Python or numpy scalar) you compute from `.data`
 yourself or from an ndarray argument (`mask.sum()`: pass a mask you compute
 with as a Tensor, whose operations are recorded), numbers drawn from a
@@ -253,6 +254,10 @@ class _Trace:
     def tensor_made(self, t: Tensor) -> None:
         self.created[id(t)] = t
 
+    def made(self, t: Tensor) -> bool:
+        """Did the function make t while recorded (an op's result, a creation)?"""
+        return id(t) in self.created or any(o is t for *_, o in self.ops)
+
     @staticmethod
     def plain(args: tuple, datas: tuple, params: dict) -> tuple[tuple, tuple, dict]:
         """An op's inputs, their arrays and its parameters with argument arrays as plain
@@ -352,6 +357,9 @@ def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | str"]:
     (closed over, in a container, a module's parameter): the generated code
     could not tell the uses apart.
     """
+    # ndarray arguments are copied, as eager ops copy an ndarray (as_tensor) or an index
+    # they keep: a caller refilling its array before backward() changes nothing.
+    args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
     trace = _Trace()
     errstate = np.geterr()
     before, modules = [c[3] for c in _captured(fn)], _state["modules"]
@@ -771,6 +779,7 @@ def _guarded_call(args: tuple, externals: list[Tensor], captured: list, leaves: 
             arrays.append(f"d{x}")
         elif isinstance(a, np.ndarray):
             guard(f"type({x}) is not {kind}", *same_array(x, a))
+            lines.append(f"    {x} = {x}.copy()")  # (see _record)
             arrays.append(x)
         else:
             guard(f"type({x}) is not {kind}", f"_constant_key({x}) != {ns.constant(_constant_key(a))}")

@@ -331,8 +331,8 @@ def _where(c: Any, x: Any, y: Any) -> Any:
             keep, arr = ~c, y
         else:
             keep = arr = None
-        if (type(arr) is np.ndarray and arr.shape == c.shape and arr.dtype.kind == "f"
-                and arr.dtype.itemsize in _BITS):
+        if type(arr) is np.ndarray and arr.dtype.kind == "f" and arr.dtype.itemsize in _BITS:
+            # (broadcasting as np.where does: a shape that does not fit raises alike)
             bits = _BITS[arr.dtype.itemsize]
             return np.multiply(arr.view(bits), keep.view(np.int8), dtype=bits).view(arr.dtype)
     return np.where(c, x, y)
@@ -427,8 +427,16 @@ def _max_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False)
         kshape = _keepdims_shape(shape, axis)
         g, ans = g.reshape(kshape), ans.reshape(kshape)
     winners = x == ans
+    if _has_nan(ans):  # (NaN != NaN: a NaN maximum came from its window's NaNs, which win)
+        winners = where(x != x, True, winners)
     # Divide on the reduced array, in g's dtype (an int count would upcast float32).
-    return g / winners.sum(axis=axis, keepdims=True).astype(g.dtype) * winners
+    # Select, not multiply: an entry that lost gets 0, also where g is inf or NaN.
+    return where(winners, g / winners.sum(axis=axis, keepdims=True).astype(g.dtype), 0.0)
+
+
+def _has_nan(a: Any) -> bool:
+    a = a.data if hasattr(a, "grad_fn") else a  # (a Tensor under create_graph)
+    return a.dtype.kind in "fc" and bool(np.isnan(a).any())
 
 
 def _window_max_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, axes: tuple) -> np.ndarray:
@@ -451,13 +459,20 @@ def _window_max_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, axes: tuple) 
     if _layout(g.strides) != _layout(ans.strides):
         g = _copy_into_layout_of(ans, g)
     winners = [np.equal(part, ans) for part in _window_parts(x, axes)]
+    if _has_nan(ans):
+        for part, w in zip(_window_parts(x, axes), winners):
+            w |= np.isnan(part)
     count = np.add(winners[0].view(np.int8), winners[1].view(np.int8))  # at most _WINDOW: fits int8
     for w in winners[2:]:
         count += w.view(np.int8)
     share = g if np.all(count == 1) else g / count.astype(g.dtype)  # g / 1 is g
     out = np.empty_like(x, dtype=g.dtype)
+    bits = _BITS.get(out.dtype.itemsize) if out.dtype.kind == "f" else None
     for part, w in zip(_window_parts(out, axes), winners):
-        np.multiply(share, w, out=part)
+        if bits is None:
+            np.copyto(part, np.where(w, share, 0))
+        else:  # (a select as _where makes it: bits times 0 or 1, so a loser gets +0.0 even if g is inf)
+            np.multiply(share.view(bits), w.view(np.int8), out=part.view(bits))
     return out
 
 
@@ -485,7 +500,9 @@ sum = Primitive(
 max = Primitive(
     "max", _max, (_max_vjp,), uses_ans=True,
     doc="""Maximum over `axis`. When several entries tie for the maximum the
-    gradient is shared equally among them (each gets g / number of ties).""",
+    gradient is shared equally among them (each gets g / number of ties); a NaN
+    maximum's gradient goes to the NaN entries it came from. The others get 0,
+    also when g is inf or NaN.""",
 )
 # (Its own primitive, not -max(-x): negation wraps unsigned and int minima. The
 # VJP, g shared among the entries equal to the result, is max's.)

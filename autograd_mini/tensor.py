@@ -175,8 +175,8 @@ class Tensor:
         return self.data.item()
 
     def detach(self) -> "Tensor":
-        """A tensor sharing this data, cut off from the graph."""
-        return Tensor._wrap(self.data)
+        """A tensor sharing this data (a view of its array), cut off from the graph."""
+        return Tensor._wrap(self.data.view())
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Mark this leaf as requiring grad (in place); returns self."""
@@ -330,9 +330,10 @@ class Tensor:
     # In place (x -= ...) where PyTorch's users expect it: a leaf's values change. A leaf
     # that requires grad only under no_grad (`p -= lr * p.grad`; while grad is recorded
     # that is refused); one that does not (a frozen target network's `tp *= tau`) in
-    # any mode. A tensor with a graph gets a new one (x = x - ..., recorded), so no
-    # graph that holds it sees it change. (Without version counters, a leaf changed
-    # between a forward and its backward changes that backward: see engine.)
+    # any mode, if it owns its array. A tensor with a graph, or over a view of another
+    # tensor's array (detach(), an index), gets a new one (x = x - ..., recorded), so no
+    # graph that holds that array sees it change. (Without version counters, a leaf
+    # changed between a forward and its backward changes that backward: see engine.)
     def __iadd__(self, o: Any) -> "Tensor":
         return self._update(np.add, o, "+=")
 
@@ -351,10 +352,16 @@ class Tensor:
         if self.grad_fn is not None:
             return NotImplemented
         if not self.requires_grad:
-            # (A replay would skip an in-place change; with o requiring grad the
-            # result must be recorded.)
-            if tracers or (isinstance(o, Tensor) and o.requires_grad and engine.is_grad_enabled()):
+            if tracers:  # (a replay would skip an in-place change of what fn did not make)
+                if not tracers[-1].made(self):
+                    raise RuntimeError(f"{op}: cannot change a tensor in place inside a function being "
+                                       "compiled (a replay would skip it); write x = x {op[0]} ... there")
                 return NotImplemented
+            # In place only in an array of its own: a view may be another tensor's array
+            # too (detach(), an index, a reshape), which a graph may hold for its backward.
+            if (self.data.base is not None or not self.data.flags.writeable
+                    or (isinstance(o, Tensor) and o.requires_grad and engine.is_grad_enabled())):
+                return NotImplemented  # (a new tensor; recorded if o requires grad)
             return self._write(ufunc, o, op)
         if engine.is_grad_enabled():
             raise RuntimeError(

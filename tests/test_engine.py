@@ -700,3 +700,21 @@ def test_leaves_get_gradients_of_their_own_with_create_graph():
     (y * y).sum().backward(create_graph=True)  # the gradient is still differentiable
     y.grad.sum().backward()
     np.testing.assert_array_equal(y.grad.data, [4.0, 6.0])
+
+
+def test_in_place_on_a_view_of_another_tensors_array_leaves_that_array_alone():
+    w = _leaf([1.0, 2.0])
+    y = w * 3.0
+    loss = (y.sin() * w).sum()
+    d = y.detach()  # shares y's array, which the graph holds for sin's backward
+    d += 100.0  # a new tensor: y and the graph are untouched
+    assert np.array_equal(y.data, [3.0, 6.0]) and np.array_equal(d.data, [103.0, 106.0])
+    loss.backward()
+    wv = np.array([1.0, 2.0])
+    np.testing.assert_allclose(w.grad.data, np.sin(3 * wv) + 3 * wv * np.cos(3 * wv))
+    # A gradient clipped by hand: .grad arrays may be views (a transposed weight gradient).
+    lin = am.nn.Linear(3, 2)
+    lin(am.ones(3)).sum().backward()
+    before = lin.weight.grad.data.copy()
+    lin.weight.grad *= 0.5
+    np.testing.assert_array_equal(lin.weight.grad.data, 0.5 * before)

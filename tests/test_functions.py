@@ -553,3 +553,12 @@ def test_softmax_family_and_mean_of_a_0d_tensor_follow_numpys_0d_axes(axis):
     assert am.gradgradcheck(lambda t: am.logsumexp(t * t, axis=axis), (am.tensor(0.3, requires_grad=True),))
     with pytest.raises(ValueError, match=r"^mean: bad axis 1 for shape \(\)"):
         x.mean(axis=1)
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_max_and_min_send_the_gradient_to_a_nan_and_exact_zeros_to_losers(op):
+    x = am.tensor([[1.0, np.nan, 3.0], [2.0, 2.0, 0.0], [5.0, -1.0, 4.0]], requires_grad=True)
+    (getattr(x, op)(axis=1) * am.tensor([1.0, 1.0, np.inf])).sum().backward()
+    expected = {"max": [[0.0, 1.0, 0.0], [0.5, 0.5, 0.0], [np.inf, 0.0, 0.0]],
+                "min": [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, np.inf, 0.0]]}[op]
+    np.testing.assert_array_equal(x.grad.data, expected)  # (inf * 0 would be NaN)

@@ -647,6 +647,17 @@ def test_draw_network_draws_every_call_of_a_layer():
     blocks = viz.draw_network(Tied(), (1, 3), max_neurons=2).source  # the block diagram
     assert blocks.count("Linear(3→3)") == 2
 
+    class Softmaxes(nn.Module):  # composites that call composites: one block per call
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 4)
+
+        def forward(self, x):
+            return F.log_softmax(F.softmax(self.fc(x), dim=1), dim=1)
+
+    labels = re.findall(r'label="([^"\\]*)', viz.draw_network(Softmaxes(), (2, 3), max_neurons=2).source)
+    assert labels == ["input", "Linear(3→4)", "softmax", "log_softmax", "Softmaxes: 3 layers, 16 parameters"]
+
 
 def test_labels_that_look_like_html_are_drawn_as_text():
     class Net(nn.Module):

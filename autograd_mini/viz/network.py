@@ -122,10 +122,12 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, st
             if module is not None:
                 key, label = ("m", id(module)), module_label(module)
             else:
-                names = [e for e in node.scope if isinstance(e, str)]
-                label = names[0] if names else node.name
-                # (the nodes of a composite share its scope; a bare primitive is a call of its own)
-                key = ("f", label, scope_key(node.scope)) if names else None
+                # The nodes of a composite (F.softmax, and the composites it calls in turn)
+                # share its scope; a bare primitive is a call of its own. (Two calls of one
+                # composite in a row carry the same scope: they are drawn as one block.)
+                first = next((i for i, e in enumerate(node.scope) if isinstance(e, str)), None)
+                label = node.name if first is None else node.scope[first]
+                key = None if first is None else ("f", label, scope_key(node.scope[: first + 1]))
             if key is not None and key == last_key:
                 layers[-1] = (layers[-1][0], layers[-1][1], t.shape)
             else:
