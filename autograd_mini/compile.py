@@ -514,15 +514,23 @@ class _Namer:
 
     def op(self, k: int, ns: "_Namespace") -> tuple:
         """The k-th recorded op as (k, prim, input sources, param sources, its output's
-        (shape, dtype), positions of its eager node's edges, names it reads)."""
-        prim, op_args, params, o = self.trace.ops[k]
+        (shape, dtype), positions of its eager node's edges, names it reads, and the
+        primitive's forward ("fwd") and VJPs (by position) specialised to its shapes)."""
+        prim, op_args, p_values, o = self.trace.ops[k]
         ins = [self.operand(a, pos, prim, ns) for pos, a in enumerate(op_args)]
         reads = {x for x in ins if _local_name(x)}
-        params = {name: _param(v, prim, name, self.arg_arrays, ns, reads) for name, v in params.items()}
+        params = {name: _param(v, prim, name, self.arg_arrays, ns, reads) for name, v in p_values.items()}
         needs = {i for i, a in enumerate(op_args)
                  if isinstance(a, Tensor) and a.requires_grad and prim.vjps[i] is not None
                  } if o.grad_fn is not None else set()
-        return k, prim, ins, params, (o.data.shape, o.data.dtype), needs, reads
+        fns = {}  # the primitive's forward and VJPs for these shapes, where it has them
+        if prim.specialize is not None:
+            datas = [a.data if isinstance(a, Tensor) else a for a in op_args]
+            for which in ("fwd", *needs):
+                fn = prim.specialize(which, o.data, *datas, **p_values)
+                if fn is not None:
+                    fns[which] = fn
+        return k, prim, ins, params, (o.data.shape, o.data.dtype), needs, reads, fns
 
     def operand(self, a: Any, pos: int, prim: Primitive, ns: "_Namespace") -> str:
         """The name (or literal) an op input becomes in the generated code."""
@@ -727,12 +735,14 @@ def _relu_after_pool(ops: list, out_name: str) -> tuple[list, int]:
             continue
         kt, kr, kp, pooled = test[0], relu[0], pool[0], pool[4]
         first = views[0]
+        # (x has the shape of the ReLU's output, so the views' specialisations still hold;
+        # the new le and where run general.)
         moved_views = [(first[0], first[1], [x] + first[2][1:], first[3], first[4], first[5],
-                        (first[6] - {views[0][2][0]}) | {x})] + views[1:]
+                        (first[6] - {views[0][2][0]}) | {x}, first[7])] + views[1:]
         replace[pos] = moved_views + [
-            (kr, pool[1], pool[2], pool[3], pooled, pool[5], pool[6]),  # the max, as v<relu>
-            (kt, test[1], [f"v{kr}", test[2][1]], {}, (pooled[0], np.dtype(bool)), set(), {f"v{kr}"}),
-            (kp, relu[1], [f"v{kt}", zero, f"v{kr}"], {}, pooled, relu[5], {f"v{kt}", f"v{kr}"}),
+            (kr, *pool[1:]),  # the max, as v<relu>
+            (kt, test[1], [f"v{kr}", test[2][1]], {}, (pooled[0], np.dtype(bool)), set(), {f"v{kr}"}, {}),
+            (kp, relu[1], [f"v{kt}", zero, f"v{kr}"], {}, pooled, relu[5], {f"v{kt}", f"v{kr}"}, {}),
         ]
         drop.update(id(op) for op in [test, relu, *views])
     out = []
@@ -823,8 +833,8 @@ def _emit(ops: list, out_name: str, ns: "_Namespace", errstates: list,
     An op that fn ran under its own np.errstate runs under it in the replay too.
     """
     fwd = []
-    for k, prim, ins, params, (shape, dtype), _, _ in ops:
-        call = f"{ns.function(prim.fwd, prim.name)}({_arguments(ins, params)})"
+    for k, prim, ins, params, (shape, dtype), _, _, fns in ops:
+        call = f"{ns.function(fns.get('fwd', prim.fwd), prim.name)}({_arguments(ins, params)})"
         if not shape:  # numpy returns scalars from 0-d results; the engine keeps arrays
             call = f"asarray({call})"
         line = f"v{k} = {call}  # {prim.name} -> {shape} {dtype}"
@@ -833,14 +843,14 @@ def _emit(ops: list, out_name: str, ns: "_Namespace", errstates: list,
             line = "    " + line
         fwd.append(line)
     bwd, used, has_grad = [], set(), {out_name}
-    for k, prim, ins, params, o, needs, reads in reversed(ops):
+    for k, prim, ins, params, _, needs, reads, fns in reversed(ops):
         name = f"v{k}"
         if name not in has_grad:
             continue
         for i, a in enumerate(ins):
             if i not in needs:
                 continue
-            vjp = ns.function(prim.vjps[i], f"{prim.name}_vjp{i}")
+            vjp = ns.function(fns.get(i, prim.vjps[i]), f"{prim.name}_vjp{i}")
             term = f"{vjp}(g{name}, {name}, {_arguments(ins, params)})"
             used.update(reads)
             used.add(name)

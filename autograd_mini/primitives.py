@@ -42,9 +42,14 @@ class Primitive:
     if given, returns the gradients of all inputs that require grad at once
     (in order of position), and the backward sweep calls it instead of the
     per-input VJPs when no graph is recorded (a compiled tape's reverse sweep).
+    `specialize(which, out, *inputs, **params)`, if given, returns the forward
+    (which = "fwd") or input `which`'s VJP for arrays of these shapes and dtypes
+    only, with the branches that depend on them taken once (or None: the
+    general one). am.compile's tape calls these: its guard keeps shapes and
+    dtypes fixed, and they compute the same numbers.
     """
 
-    __slots__ = ("name", "fwd", "vjps", "vjp_all", "uses_ans", "differentiable", "doc")
+    __slots__ = ("name", "fwd", "vjps", "vjp_all", "uses_ans", "differentiable", "doc", "specialize")
 
     def __init__(
         self,
@@ -56,11 +61,13 @@ class Primitive:
         differentiable: bool = True,
         variadic: bool = False,
         vjp_all: Callable | None = None,
+        specialize: Callable | None = None,
         doc: str = "",
         register: bool = True,
     ) -> None:
         self.name = name
         self.fwd = fwd
+        self.specialize = specialize
         self.vjps = _ByPosition(vjps) if variadic else tuple(vjps)
         self.vjp_all = vjp_all
         self.uses_ans = uses_ans
@@ -267,18 +274,27 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     # arrays of the paper's network; on large arrays its two transcendental
     # functions per element lose to the 8-call form with one exp.
     x = np.asarray(x)
-    if 0 < x.size < 2048 and x.ndim and x.dtype.kind == "f":
-        t = np.negative(x)
-        np.logaddexp(0.0, t, out=t)
-        np.negative(t, out=t)
-        return np.exp(t, out=t)
+    if 0 < x.size < 2048 and x.ndim and x.dtype.kind == "f":  # (_small_float, inlined: a hot path)
+        return _sigmoid_small(x)
     e = np.exp(-np.abs(x))
     r = 1.0 / (1.0 + e)
     return np.where(x >= 0, r, e * r)
 
 
+def _small_float(x: np.ndarray) -> bool:
+    return 0 < x.size < 2048 and x.ndim > 0 and x.dtype.kind == "f"
+
+
+def _sigmoid_small(x: np.ndarray) -> np.ndarray:
+    t = np.negative(x)
+    np.logaddexp(0.0, t, out=t)
+    np.negative(t, out=t)
+    return np.exp(t, out=t)
+
+
 sigmoid = Primitive(
     "sigmoid", _sigmoid, (lambda g, ans, x: g * (ans * (1.0 - ans)),), uses_ans=True,
+    specialize=lambda which, out, x: _sigmoid_small if which == "fwd" and _small_float(x) else None,
     doc="""Logistic function 1 / (1 + e**-x), stable for any x; sigma' = sigma (1 - sigma).
 
     A primitive rather than a composite because it is the paper's activation
@@ -571,8 +587,51 @@ def _matmul(a: Any, b: Any) -> Any:
     return np.matmul(a, b)
 
 
+def _dot(a: np.ndarray, b: np.ndarray) -> Any:
+    return a.dot(b)
+
+
+def _dot_add(a: np.ndarray, b: np.ndarray, c: Any) -> Any:
+    return a.dot(b) + c
+
+
+def _specialize_matmul(which: Any, out: np.ndarray, a: Any, b: Any, c: Any = None) -> Callable | None:
+    """matmul's (and matmul_add's) forward and VJPs for these 1-D and 2-D shapes.
+
+    The same branches as _matmul, _matmul_add, _matmul_vjp_a and _matmul_vjp_b
+    take for them, chosen once; unbroadcast is dropped where the gradient
+    already has its input's shape.
+    """
+    if not (type(a) is np.ndarray and type(b) is np.ndarray and 0 < a.ndim <= 2 and 0 < b.ndim <= 2):
+        return None
+    dot = a.size + b.size <= 4096  # (as _matmul decides)
+    sa, sb = a.shape, b.shape
+    if which == "fwd":
+        if c is None:
+            return _dot if dot else None
+        return _dot_add if dot and out.size < _BIG else None
+    if which == 2:  # matmul_add's addend: unbroadcast(g, c.shape), a no-op at the product's shape
+        return (lambda g, ans, a, b, c: g) if np.shape(c) == out.shape else None
+    if which == 0:
+        if len(sa) == 1 and len(sb) == 1:
+            return lambda g, ans, a, b, c=None: g * b
+        if len(sa) == 2 and len(sb) == 1:
+            n, k = sa[0], sb[0]
+            return lambda g, ans, a, b, c=None: g.reshape((n, 1)).dot(b.reshape((1, k)))
+        if len(sa) == 2 and len(sb) == 2:
+            return lambda g, ans, a, b, c=None: _matmul(g, b.T)
+        return None
+    if len(sa) == 1 and len(sb) == 1:
+        return lambda g, ans, a, b, c=None: g * a
+    if len(sa) == 2 and len(sb) == 1:
+        return lambda g, ans, a, b, c=None: g.dot(a)
+    if len(sa) == 2 and len(sb) == 2:  # (b's layout read on each call, as _matmul_vjp_b does)
+        return lambda g, ans, a, b, c=None: _matmul(g.T, a).T if _column_major(b) else _matmul(a.T, g)
+    return None
+
+
 matmul = Primitive(
-    "matmul", _matmul, (_matmul_vjp_a, _matmul_vjp_b),
+    "matmul", _matmul, (_matmul_vjp_a, _matmul_vjp_b), specialize=_specialize_matmul,
     doc="a @ b: 1-D, 2-D and batched (broadcast leading axes), as numpy.matmul.",
 )
 
@@ -595,6 +654,7 @@ def _matmul_add(a: Any, b: Any, c: Any) -> Any:
 matmul_add = Primitive(
     "matmul_add", _matmul_add,
     (_matmul_vjp_a, _matmul_vjp_b, lambda g, ans, a, b, c: unbroadcast(g, c.shape)),
+    specialize=_specialize_matmul,
     doc="""a @ b + c (a and b as in matmul; c broadcasts to the product's shape,
     which it may not widen): an affine map with its bias, one product and one
     add into it.""",

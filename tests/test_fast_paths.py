@@ -347,3 +347,39 @@ def test_matmul_gradient_of_a_column_major_batch(shape_a, shape_b, axes):
     (A @ B).sum().backward()
     np.testing.assert_allclose(B.grad.data, np.matmul(a.T, np.ones(np.matmul(a, b).shape)), rtol=1e-13)
     assert am.gradcheck(lambda a, b: (a @ b).sum(), (a, b))
+
+
+# -- specialised forwards and VJPs (what am.compile's tapes call) --------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("sa, sb, sc", [
+    ((3,), (3,), None), ((2, 3), (3,), None), ((2, 3), (3,), (2,)), ((3,), (3, 4), (4,)),
+    ((2, 3), (3, 4), (4,)), ((2, 3), (3, 4), (2, 1)), ((2, 3), (3, 4), ()), ((64, 80), (80, 300), (300,)),
+])
+@pytest.mark.parametrize("b_layout", ["C", "F"])
+def test_specialised_matmul_equals_the_general_one_bit_for_bit(dtype, sa, sb, sc, b_layout):
+    a, g_seed = rand(*sa, seed=1, dtype=dtype), 3
+    b = rand(*sb, seed=2, dtype=dtype)
+    if b_layout == "F":
+        b = np.asfortranarray(b)
+    prim, inputs = (P.matmul, (a, b)) if sc is None else (P.matmul_add, (a, b, rand(*sc, seed=4, dtype=dtype)))
+    out = prim.fwd(*inputs)
+    g = rand(*np.shape(out), seed=g_seed, dtype=dtype)
+    for which in ("fwd", *range(len(inputs))):
+        fn = prim.specialize(which, np.asarray(out), *inputs)
+        if fn is None:
+            continue
+        general = prim.fwd(*inputs) if which == "fwd" else prim.vjps[which](g, out, *inputs)
+        special = fn(*inputs) if which == "fwd" else fn(g, out, *inputs)
+        assert same_bits(np.asarray(special), np.asarray(general)), which
+        assert np.shape(special) == (np.shape(out) if which == "fwd" else inputs[which].shape)
+
+
+@pytest.mark.parametrize("shape", [(3,), (4, 5), (2048,)])
+def test_specialised_sigmoid_equals_the_general_one(shape):
+    x = rand(*shape, seed=5) * 30
+    fn = P.sigmoid.specialize("fwd", P.sigmoid.fwd(x), x)
+    assert (fn is None) == (x.size >= 2048)
+    if fn is not None:
+        assert same_bits(fn(x), P.sigmoid.fwd(x))
