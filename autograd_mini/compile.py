@@ -17,8 +17,10 @@ tape's leaves through the normal engine, so `.backward()`, `.grad`,
 `autograd.grad` and optimizers work as before, with the eager numbers bit
 for bit -- except that a tensor used several times inside fn and also
 outside it sums its gradients in another order (a last-bit difference).
-`Compiled.code` shows the generated code. One rewrite: a ReLU that only feeds
-a max-pool runs after it, on the pooled map (they commute, gradients too).
+`Compiled.code` shows the generated code. Where a primitive offers versions of
+its forward and VJPs for fixed shapes (`Primitive.specialize`), the tape calls
+those. One rewrite: a ReLU that only feeds a max-pool runs after it, on the
+pooled map (they commute, gradients too).
 
 A tape is one path through `fn` with its Python values frozen, so it is
 recorded again when anything it froze may have changed: the arguments'
@@ -36,11 +38,11 @@ tape is made from a call of a function that changes such state itself
 (rebinds a variable it reads, sets a module attribute), nor from a call
 whose arguments share an array or are also tensors fn holds otherwise: that
 call runs eagerly. A function keeps its MAX_TAPES newest tapes and warns
-when most of its calls record. Arguments are positional (an ndarray argument is
-copied on every call, as eager ops copy it); `@am.compile` also works on a method. Constant arguments are keyed by value; an object of a
-class of one's own (a method's object) by identity and by what each of its
-attributes holds, so rebinding one (`self.beta = 0.5`) records again; lists
-and dicts are refused.
+when most of its calls record. Arguments are positional (an ndarray argument
+is copied on every call, as eager ops copy it); `@am.compile` also works on a
+method. Constant arguments are keyed by value; an object of a class of one's
+own (a method's object) by identity and by what each of its attributes holds,
+so rebinding one (`self.beta = 0.5`) records again; lists and dicts are refused.
 
 What a replay could not reproduce is refused with a RuntimeError while
 recording: reading a tensor's value into Python (`.item()`, `float()`,
