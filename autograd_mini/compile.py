@@ -53,8 +53,9 @@ hands to the `pick` primitive, whose forward checks each call's labels), a
 boolean-mask argument used as an index, a tensor's `.grad`,
 random numbers (`randn`, `rand`, dropout's mask, numpy's and Python's
 global generators), batch norm's
-running-statistics update, an in-place operator on a tensor fn did not make
-(an argument, a parameter), `backward()` and optimizer steps.
+running-statistics update, an in-place operator that would change a tensor
+in place (on a leaf; on a tensor with a graph it is a recorded x = x + ...),
+`backward()` and optimizer steps.
 Not caught: a number (Python or numpy scalar) you compute from `.data`
 yourself or from an ndarray argument (`mask.sum()`: pass a mask you compute
 with as a Tensor, whose operations are recorded), numbers drawn from a
@@ -256,10 +257,6 @@ class _Trace:
     def tensor_made(self, t: Tensor) -> None:
         self.created[id(t)] = t
 
-    def made(self, t: Tensor) -> bool:
-        """Did the function make t while recorded (an op's result, a creation)?"""
-        return id(t) in self.created or any(o is t for *_, o in self.ops)
-
     @staticmethod
     def plain(args: tuple, datas: tuple, params: dict) -> tuple[tuple, tuple, dict]:
         """An op's inputs, their arrays and its parameters with argument arrays as plain
@@ -361,7 +358,7 @@ def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | str"]:
     """
     # ndarray arguments are copied, as eager ops copy an ndarray (as_tensor) or an index
     # they keep: a caller refilling its array before backward() changes nothing.
-    args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+    args = tuple(a.copy(order="K") if isinstance(a, np.ndarray) else a for a in args)
     trace = _Trace()
     errstate = np.geterr()
     before, modules = [c[3] for c in _captured(fn)], _state["modules"]
@@ -791,7 +788,7 @@ def _guarded_call(args: tuple, externals: list[Tensor], captured: list, leaves: 
             arrays.append(f"d{x}")
         elif isinstance(a, np.ndarray):
             guard(f"type({x}) is not {kind}", *same_array(x, a))
-            lines.append(f"    {x} = {x}.copy()")  # (see _record)
+            lines.append(f"    {x} = {x}.copy(order='K')")  # (in its layout, as _record copies it)
             arrays.append(x)
         else:
             guard(f"type({x}) is not {kind}", f"_constant_key({x}) != {ns.constant(_constant_key(a))}")

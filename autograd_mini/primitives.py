@@ -347,7 +347,8 @@ def _where(c: Any, x: Any, y: Any) -> Any:
             keep, arr = ~c, y
         else:
             keep = arr = None
-        if type(arr) is np.ndarray and arr.dtype.kind == "f" and arr.dtype.itemsize in _BITS:
+        if (type(arr) is np.ndarray and arr.dtype.kind == "f" and arr.dtype.itemsize in _BITS
+                and arr.dtype.isnative):
             # (broadcasting as np.where does: a shape that does not fit raises alike)
             bits = _BITS[arr.dtype.itemsize]
             return np.multiply(arr.view(bits), keep.view(np.int8), dtype=bits).view(arr.dtype)

@@ -9,6 +9,7 @@ composites in `functions.py`; numpy semantics throughout.
 from __future__ import annotations
 
 import copy
+import weakref
 from typing import Any, Iterator
 
 import numpy as np
@@ -93,6 +94,11 @@ def _index_part(part: Any) -> Any:
     return part
 
 
+_DETACHED: "weakref.WeakValueDictionary[int, Tensor]" = weakref.WeakValueDictionary()
+"""detach() results of tensors that require grad, by id: refused by in-place operators.
+(By id: a WeakSet would compare tensors with ==, which is elementwise.)"""
+
+
 def _axis(axis: Any) -> Any:
     return tuple(axis) if isinstance(axis, list) else axis
 
@@ -175,8 +181,12 @@ class Tensor:
         return self.data.item()
 
     def detach(self) -> "Tensor":
-        """A tensor sharing this data (a view of its array), cut off from the graph."""
-        return Tensor._wrap(self.data.view())
+        """A tensor sharing this data, cut off from the graph. (Of a tensor that requires
+        grad it cannot be changed in place: a graph may hold the array.)"""
+        out = Tensor._wrap(self.data)
+        if self.requires_grad:
+            _DETACHED[id(out)] = out
+        return out
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Mark this leaf as requiring grad (in place); returns self."""
@@ -327,13 +337,15 @@ class Tensor:
     def __rmatmul__(self, o: Any) -> "Tensor":
         return P.matmul.apply(o, self)
 
-    # In place (x -= ...) where PyTorch's users expect it: a leaf's values change. A leaf
+    # In place (x -= ...) where PyTorch's users expect it: a leaf's values change, for
+    # every name of it and every tensor over its array (`g = p.grad; g *= 0.5`). A leaf
     # that requires grad only under no_grad (`p -= lr * p.grad`; while grad is recorded
-    # that is refused); one that does not (a frozen target network's `tp *= tau`) in
-    # any mode, if it owns its array. A tensor with a graph, or over a view of another
-    # tensor's array (detach(), an index), gets a new one (x = x - ..., recorded), so no
-    # graph that holds that array sees it change. (Without version counters, a leaf
-    # changed between a forward and its backward changes that backward: see engine.)
+    # that is refused); one that does not (a frozen target network's `tp *= tau`) in any
+    # mode, but not a detach() of a tensor that requires grad, whose array a graph may
+    # hold. A tensor with a graph gets a new one (x = x - ..., recorded), so no graph
+    # that holds it sees it change; inside am.compile, where a replay would skip an
+    # in-place change, only that is allowed. (Without version counters, a leaf changed
+    # between a forward and its backward changes that backward: see engine.)
     def __iadd__(self, o: Any) -> "Tensor":
         return self._update(np.add, o, "+=")
 
@@ -349,29 +361,25 @@ class Tensor:
     def _update(self, ufunc: Any, o: Any, op: str) -> Any:
         """x (op)= o: in place for a leaf (as numpy and PyTorch do: every name for x sees
         it), a recorded x = x (op) o otherwise (Python does that on NotImplemented)."""
-        if self.grad_fn is not None:
-            return NotImplemented
-        if not self.requires_grad:
-            if tracers:  # (a replay would skip an in-place change of what fn did not make)
-                if not tracers[-1].made(self):
-                    raise RuntimeError(f"{op}: cannot change a tensor in place inside a function being "
-                                       "compiled (a replay would skip it); write x = x {op[0]} ... there")
-                return NotImplemented
-            # In place only in an array of its own: a view may be another tensor's array
-            # too (detach(), an index, a reshape), which a graph may hold for its backward.
-            if (self.data.base is not None or not self.data.flags.writeable
-                    or (isinstance(o, Tensor) and o.requires_grad and engine.is_grad_enabled())):
-                return NotImplemented  # (a new tensor; recorded if o requires grad)
-            return self._write(ufunc, o, op)
-        if engine.is_grad_enabled():
+        if self.grad_fn is not None or not self.data.flags.writeable or (
+                not self.requires_grad and isinstance(o, Tensor) and o.requires_grad
+                and engine.is_grad_enabled()):
+            return NotImplemented  # (a new tensor: recorded where it needs a gradient)
+        if tracers:
+            raise RuntimeError(f"{op}: cannot change a tensor in place inside a function being "
+                               f"compiled (a replay would skip it); write x = x {op[0]} ... there")
+        if self.requires_grad and engine.is_grad_enabled():
             raise RuntimeError(
                 f"{op}: this leaf tensor of shape {self.shape} requires grad, so changing it in place "
                 "while operations are recorded would corrupt their gradients; update it under "
                 "am.no_grad() (as optimizers do), or through .data"
             )
-        if tracers:
-            raise RuntimeError(f"{op}: cannot change a tensor in place inside a function being compiled "
-                               "(a replay would skip it)")
+        if _DETACHED.get(id(self)) is self:
+            raise RuntimeError(
+                f"{op}: this tensor of shape {self.shape} is the detach() of a tensor that requires "
+                "grad and shares its array, which a graph may hold for its backward (PyTorch "
+                f"raises there at backward); change a copy (x = x {op[0]} ...) instead"
+            )
         return self._write(ufunc, o, op)
 
     def _write(self, ufunc: Any, o: Any, op: str) -> "Tensor":

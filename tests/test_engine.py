@@ -702,19 +702,32 @@ def test_leaves_get_gradients_of_their_own_with_create_graph():
     np.testing.assert_array_equal(y.grad.data, [4.0, 6.0])
 
 
-def test_in_place_on_a_view_of_another_tensors_array_leaves_that_array_alone():
+def test_in_place_on_views_and_on_the_detach_of_a_tensor_that_requires_grad():
     w = _leaf([1.0, 2.0])
     y = w * 3.0
     loss = (y.sin() * w).sum()
     d = y.detach()  # shares y's array, which the graph holds for sin's backward
-    d += 100.0  # a new tensor: y and the graph are untouched
-    assert np.array_equal(y.data, [3.0, 6.0]) and np.array_equal(d.data, [103.0, 106.0])
+    with pytest.raises(RuntimeError, match=r"^\+=: this tensor of shape \(2,\) is the detach\(\) of a tensor"):
+        d += 100.0
+    with am.no_grad(), pytest.raises(RuntimeError, match=r"^-=: this tensor .* is the detach\(\)"):
+        z = y.detach().requires_grad_()
+        z -= 10.0
+    d = d + 100.0  # a copy is fine
     loss.backward()
     wv = np.array([1.0, 2.0])
     np.testing.assert_allclose(w.grad.data, np.sin(3 * wv) + 3 * wv * np.cos(3 * wv))
-    # A gradient clipped by hand: .grad arrays may be views (a transposed weight gradient).
+    # Other names of a leaf's array see an in-place change, as in numpy and PyTorch:
     lin = am.nn.Linear(3, 2)
     lin(am.ones(3)).sum().backward()
     before = lin.weight.grad.data.copy()
-    lin.weight.grad *= 0.5
+    g = lin.weight.grad  # (a transposed view of the gradient's array)
+    g *= 0.5
     np.testing.assert_array_equal(lin.weight.grad.data, 0.5 * before)
+    frozen = am.nn.Parameter(np.arange(6.0).reshape(2, 3).T, requires_grad=False)  # over a view
+    frozen.data = np.arange(6.0).reshape(2, 3).T
+    with am.no_grad():
+        frozen *= 0.5
+    np.testing.assert_array_equal(frozen.data, 0.5 * np.arange(6.0).reshape(2, 3).T)
+    c = am.tensor([1.0, 2.0]).detach()  # of a tensor without grad: in place
+    c += 1.0
+    np.testing.assert_array_equal(c.data, [2.0, 3.0])

@@ -383,3 +383,12 @@ def test_specialised_sigmoid_equals_the_general_one(shape):
     assert (fn is None) == (x.size >= 2048)
     if fn is not None:
         assert same_bits(fn(x), P.sigmoid.fwd(x))
+
+
+def test_where_fast_path_gives_what_np_where_gives_for_any_byte_order_and_broadcast():
+    big = P._BIG
+    c = rand(big // 64, 128, seed=6) > 0
+    for x in (rand(128, seed=7), rand(128, seed=7).astype(">f8"), rand(big // 64, 128, seed=8).astype(np.float32),
+              rand(big // 64, 1, seed=9)):
+        for got, want in [(P._where(c, x, 0.0), np.where(c, x, 0.0)), (P._where(c, 0.0, x), np.where(c, 0.0, x))]:
+            assert same_bits(got, want) and got.dtype == want.dtype
