@@ -136,6 +136,10 @@ class Primitive:
         else:
             t.requires_grad = False
             t.grad_fn = None
+            if needs and out.base is not None and out.flags.writeable:
+                # Under no_grad, a view of an array that requires grad (y.reshape(...)):
+                # read-only, as detach() is, since a graph may hold that array.
+                out.flags.writeable = False
         if tracers:
             tracers[-1].record(self, args, params, t)
         return t
@@ -728,8 +732,16 @@ def _has_int_array(index: Any) -> bool:
                for p in parts)
 
 
+def _getitem(x: np.ndarray, index: Any) -> np.ndarray:
+    out = x[index]
+    if type(out) is np.ndarray:
+        return out
+    # An element: as a 0-d view, not numpy's scalar copy, so `t[i] += 1` changes t.
+    return x[(index if isinstance(index, tuple) else (index,)) + (Ellipsis,)]
+
+
 getitem = Primitive(
-    "getitem", lambda x, index: x[index],
+    "getitem", _getitem,
     (lambda g, ans, x, index: scatter_add(g, index=index, shape=x.shape),),
     doc="""x[index] with numpy's indexing: ints, slices (negative steps too), None,
     Ellipsis, integer arrays and boolean masks. Where an integer array repeats

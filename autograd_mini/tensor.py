@@ -9,7 +9,7 @@ composites in `functions.py`; numpy semantics throughout.
 from __future__ import annotations
 
 import copy
-import weakref
+import operator
 from typing import Any, Iterator
 
 import numpy as np
@@ -94,11 +94,6 @@ def _index_part(part: Any) -> Any:
     return part
 
 
-_DETACHED: "weakref.WeakValueDictionary[int, Tensor]" = weakref.WeakValueDictionary()
-"""detach() results of tensors that require grad, by id: refused by in-place operators.
-(By id: a WeakSet would compare tensors with ==, which is elementwise.)"""
-
-
 def _axis(axis: Any) -> Any:
     return tuple(axis) if isinstance(axis, list) else axis
 
@@ -181,12 +176,14 @@ class Tensor:
         return self.data.item()
 
     def detach(self) -> "Tensor":
-        """A tensor sharing this data, cut off from the graph. (Of a tensor that requires
-        grad it cannot be changed in place: a graph may hold the array.)"""
-        out = Tensor._wrap(self.data)
-        if self.requires_grad:
-            _DETACHED[id(out)] = out
-        return out
+        """A tensor sharing this data, cut off from the graph. Of a tensor that requires
+        grad, a read-only view: a graph may hold the array for its backward (PyTorch
+        raises at that backward), so change a copy (`x.detach().copy()` or x + 0)."""
+        if not self.requires_grad:
+            return Tensor._wrap(self.data)
+        view = self.data.view()
+        view.flags.writeable = False
+        return Tensor._wrap(view)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Mark this leaf as requiring grad (in place); returns self."""
@@ -338,14 +335,15 @@ class Tensor:
         return P.matmul.apply(o, self)
 
     # In place (x -= ...) where PyTorch's users expect it: a leaf's values change, for
-    # every name of it and every tensor over its array (`g = p.grad; g *= 0.5`). A leaf
-    # that requires grad only under no_grad (`p -= lr * p.grad`; while grad is recorded
-    # that is refused); one that does not (a frozen target network's `tp *= tau`) in any
-    # mode, but not a detach() of a tensor that requires grad, whose array a graph may
-    # hold. A tensor with a graph gets a new one (x = x - ..., recorded), so no graph
-    # that holds it sees it change; inside am.compile, where a replay would skip an
-    # in-place change, only that is allowed. (Without version counters, a leaf changed
-    # between a forward and its backward changes that backward: see engine.)
+    # every name of it and every tensor over its array (`g = p.grad; g *= 0.5`,
+    # `t[i] += 1`). A leaf that requires grad only under no_grad (`p -= lr * p.grad`;
+    # while grad is recorded that is refused); one that does not (a frozen target
+    # network's `tp *= tau`) in any mode, unless its array is read-only (a detach() of
+    # a tensor that requires grad, whose array a graph may hold). A tensor with a graph
+    # gets a new one (x = x - ..., recorded), so no graph that holds it sees it change;
+    # inside am.compile, where a replay would skip an in-place change, only that is
+    # allowed. (Without version counters, a leaf changed between a forward and its
+    # backward changes that backward: see engine.)
     def __iadd__(self, o: Any) -> "Tensor":
         return self._update(np.add, o, "+=")
 
@@ -358,13 +356,20 @@ class Tensor:
     def __itruediv__(self, o: Any) -> "Tensor":
         return self._update(np.true_divide, o, "/=")
 
-    def _update(self, ufunc: Any, o: Any, op: str) -> Any:
+    def _update(self, ufunc: Any, o: Any, op: str) -> "Tensor":
         """x (op)= o: in place for a leaf (as numpy and PyTorch do: every name for x sees
-        it), a recorded x = x (op) o otherwise (Python does that on NotImplemented)."""
-        if self.grad_fn is not None or not self.data.flags.writeable or (
-                not self.requires_grad and isinstance(o, Tensor) and o.requires_grad
-                and engine.is_grad_enabled()):
-            return NotImplemented  # (a new tensor: recorded where it needs a gradient)
+        it), else x = x (op) o, recorded; either way x keeps its shape and dtype."""
+        if self.grad_fn is not None or (not self.requires_grad and isinstance(o, Tensor)
+                                        and o.requires_grad and engine.is_grad_enabled()):
+            out = _OUT_OF_PLACE[op](self, o)
+            if out.dtype != self.dtype and np.can_cast(out.dtype, self.dtype, "same_kind"):
+                out = out.astype(self.dtype)  # (float32 += float64 stays float32, as in place)
+            if out.shape != self.shape or out.dtype != self.dtype:
+                raise (ValueError if out.shape != self.shape else TypeError)(
+                    f"{op}: the result has shape {out.shape} and dtype {out.dtype}, but the tensor "
+                    f"has shape {self.shape} and dtype {self.dtype}; write x = x {op[0]} ... to allow that"
+                )
+            return out
         if tracers:
             raise RuntimeError(f"{op}: cannot change a tensor in place inside a function being "
                                f"compiled (a replay would skip it); write x = x {op[0]} ... there")
@@ -374,13 +379,22 @@ class Tensor:
                 "while operations are recorded would corrupt their gradients; update it under "
                 "am.no_grad() (as optimizers do), or through .data"
             )
-        if _DETACHED.get(id(self)) is self:
+        if not self.data.flags.writeable:
             raise RuntimeError(
-                f"{op}: this tensor of shape {self.shape} is the detach() of a tensor that requires "
-                "grad and shares its array, which a graph may hold for its backward (PyTorch "
-                f"raises there at backward); change a copy (x = x {op[0]} ...) instead"
+                f"{op}: this tensor's array (shape {self.shape}) is read-only: a detach() of a tensor "
+                "that requires grad (whose array a graph may hold), a view of one, or a broadcast; "
+                f"change a copy (x = x {op[0]} ...)"
             )
         return self._write(ufunc, o, op)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        # Only for `t[i] op= v`: Python changes the view t[i] in place, then stores it back.
+        if isinstance(value, Tensor) and value.data.base is not None and np.may_share_memory(value.data, self.data):
+            return
+        raise TypeError(
+            "tensor does not support item assignment (t[i] = v); write into t.data[i] (outside any "
+            "gradient), or build the new tensor from operations (am.where, indexing, concatenation)"
+        )
 
     def _write(self, ufunc: Any, o: Any, op: str) -> "Tensor":
         value = o.data if isinstance(o, Tensor) else np.asarray(o)
@@ -557,6 +571,8 @@ class Tensor:
         """log(sum(exp(x))) over `axis`, without overflow."""
         return F.logsumexp(self, axis, keepdims)
 
+
+_OUT_OF_PLACE = {"+=": operator.add, "-=": operator.sub, "*=": operator.mul, "/=": operator.truediv}
 
 from . import engine  # noqa: E402
 from . import functions as F  # noqa: E402  (these import Tensor)

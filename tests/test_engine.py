@@ -706,12 +706,16 @@ def test_in_place_on_views_and_on_the_detach_of_a_tensor_that_requires_grad():
     w = _leaf([1.0, 2.0])
     y = w * 3.0
     loss = (y.sin() * w).sum()
-    d = y.detach()  # shares y's array, which the graph holds for sin's backward
-    with pytest.raises(RuntimeError, match=r"^\+=: this tensor of shape \(2,\) is the detach\(\) of a tensor"):
-        d += 100.0
-    with am.no_grad(), pytest.raises(RuntimeError, match=r"^-=: this tensor .* is the detach\(\)"):
+    d = y.detach()  # shares y's array, which the graph holds for sin's backward: read-only
+    with am.no_grad():
+        seen = y.reshape(2)  # under no_grad a view of y's array is read-only too
+    for view in (d, d[:], d.reshape(2), d.detach(), seen):
+        with pytest.raises(RuntimeError, match=r"^\+=: this tensor's array \(shape \(2,\)\) is read-only"):
+            view += 100.0
+    with am.no_grad(), pytest.raises(RuntimeError, match=r"^-=: this tensor's array .* is read-only"):
         z = y.detach().requires_grad_()
         z -= 10.0
+    np.testing.assert_array_equal(y.data, [3.0, 6.0])
     d = d + 100.0  # a copy is fine
     loss.backward()
     wv = np.array([1.0, 2.0])
@@ -731,3 +735,38 @@ def test_in_place_on_views_and_on_the_detach_of_a_tensor_that_requires_grad():
     c = am.tensor([1.0, 2.0]).detach()  # of a tensor without grad: in place
     c += 1.0
     np.testing.assert_array_equal(c.data, [2.0, 3.0])
+
+def test_augmented_assignment_to_an_index_and_shape_keeping_fallbacks():
+    t = am.tensor([1.0, 2.0, 3.0])
+    t[1] += 10.0  # the view t[1] changes in place; storing it back is a no-op
+    t[1:] *= 2.0
+    np.testing.assert_array_equal(t.data, [1.0, 24.0, 6.0])
+    with pytest.raises(TypeError, match=r"^tensor does not support item assignment"):
+        t[[0, 1]] += 1.0  # (an integer-array index is a copy: t cannot change)
+    with pytest.raises(TypeError, match=r"^tensor does not support item assignment"):
+        t[0] = 5.0
+    np.testing.assert_array_equal(t.data, [1.0, 24.0, 6.0])
+    w = _leaf([1.0, 2.0, 3.0])
+    h = w * 2.0
+    with pytest.raises(ValueError, match=r"^\+=: the result has shape \(2, 3\) and dtype float64, but the tensor has shape \(3,\)"):
+        h += am.ones((2, 3))  # (a recorded h = h + ...: it must keep h's shape, as in place would)
+    f32 = am.tensor(np.ones(3, np.float32), requires_grad=True) * 1.0
+    f32 += w  # float64 into float32: stays float32, as in place would
+    assert f32.dtype == np.float32 and f32.grad_fn is not None
+    n = am.tensor([1, 2, 3])
+    with pytest.raises(TypeError, match=r"^\+=: the result has shape \(3,\) and dtype float64, but the tensor has shape \(3,\) and dtype int64"):
+        n += w
+    value, grad = am.value_and_grad(lambda x: (x * x).sum())(am.tensor([1.0, 2.0]))
+    value += 1.0  # a transform's value is the caller's to change
+    assert value.item() == 6.0
+
+
+def test_an_optimizer_refuses_a_parameter_over_a_read_only_array():
+    w = _leaf([1.0, 2.0])
+    x = (w * 2.0).detach().requires_grad_()  # read-only: (w * 2)'s array
+    (x * x).sum().backward()
+    with pytest.raises(RuntimeError, match=r"^SGD.step: parameter 0 of group 0 \(shape \(2,\)\) has a read-only array"):
+        am.optim.SGD([x], lr=0.1).step()
+    x.data = x.data.copy()
+    am.optim.SGD([x], lr=0.1).step()
+    np.testing.assert_allclose(x.data, [2.0 - 0.4, 4.0 - 0.8])

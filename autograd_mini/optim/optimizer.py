@@ -129,6 +129,12 @@ class Optimizer:
                         f"{type(self).__name__}.step: parameter {i} of group {gi} has shape "
                         f"{p.data.shape} but its .grad has shape {g.data.shape}"
                     )
+                if not p.data.flags.writeable:
+                    raise RuntimeError(
+                        f"{type(self).__name__}.step: parameter {i} of group {gi} (shape {p.data.shape}) "
+                        "has a read-only array (a detach() of a tensor that requires grad?); give it "
+                        "an array of its own: p.data = p.data.copy()"
+                    )
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: `.grad = None` (or, with set_to_none=False, new zero tensors)."""
