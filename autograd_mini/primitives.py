@@ -136,10 +136,6 @@ class Primitive:
         else:
             t.requires_grad = False
             t.grad_fn = None
-            if needs and out.base is not None and out.flags.writeable:
-                # Under no_grad, a view of an array that requires grad (y.reshape(...)):
-                # read-only, as detach() is, since a graph may hold that array.
-                out.flags.writeable = False
         if tracers:
             tracers[-1].record(self, args, params, t)
         return t

@@ -176,14 +176,10 @@ class Tensor:
         return self.data.item()
 
     def detach(self) -> "Tensor":
-        """A tensor sharing this data, cut off from the graph. Of a tensor that requires
-        grad, a read-only view: a graph may hold the array for its backward (PyTorch
-        raises at that backward), so change a copy (`x.detach().copy()` or x + 0)."""
-        if not self.requires_grad:
-            return Tensor._wrap(self.data)
-        view = self.data.view()
-        view.flags.writeable = False
-        return Tensor._wrap(view)
+        """A tensor sharing this data, cut off from the graph. (Changing it in place
+        changes this tensor too, and a pending backward that saved the array: see
+        the in-place operators.)"""
+        return Tensor._wrap(self.data)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Mark this leaf as requiring grad (in place); returns self."""
@@ -338,12 +334,12 @@ class Tensor:
     # every name of it and every tensor over its array (`g = p.grad; g *= 0.5`,
     # `t[i] += 1`). A leaf that requires grad only under no_grad (`p -= lr * p.grad`;
     # while grad is recorded that is refused); one that does not (a frozen target
-    # network's `tp *= tau`) in any mode, unless its array is read-only (a detach() of
-    # a tensor that requires grad, whose array a graph may hold). A tensor with a graph
-    # gets a new one (x = x - ..., recorded), so no graph that holds it sees it change;
-    # inside am.compile, where a replay would skip an in-place change, only that is
-    # allowed. (Without version counters, a leaf changed between a forward and its
-    # backward changes that backward: see engine.)
+    # network's `tp *= tau`) in any mode. A tensor with a graph gets a new one
+    # (x = x - ..., recorded), so no graph that holds it sees it change; inside
+    # am.compile, where a replay would skip an in-place change, only that is allowed.
+    # Without version counters, an array changed in place between a forward and its
+    # backward -- a leaf, a detach() of a tensor in the graph, a view of either --
+    # changes that backward's gradients (PyTorch raises there; see engine).
     def __iadd__(self, o: Any) -> "Tensor":
         return self._update(np.add, o, "+=")
 
@@ -380,21 +376,28 @@ class Tensor:
                 "am.no_grad() (as optimizers do), or through .data"
             )
         if not self.data.flags.writeable:
-            raise RuntimeError(
-                f"{op}: this tensor's array (shape {self.shape}) is read-only: a detach() of a tensor "
-                "that requires grad (whose array a graph may hold), a view of one, or a broadcast; "
-                f"change a copy (x = x {op[0]} ...)"
-            )
+            raise RuntimeError(f"{op}: this tensor's array (shape {self.shape}) is read-only; "
+                               f"change a copy (x = x {op[0]} ...)")
         return self._write(ufunc, o, op)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        # Only for `t[i] op= v`: Python changes the view t[i] in place, then stores it back.
-        if isinstance(value, Tensor) and value.data.base is not None and np.may_share_memory(value.data, self.data):
-            return
-        raise TypeError(
-            "tensor does not support item assignment (t[i] = v); write into t.data[i] (outside any "
-            "gradient), or build the new tensor from operations (am.where, indexing, concatenation)"
-        )
+        """t[index] = value, in place, on the tensors the in-place operators change in
+        place (a leaf; one that requires grad only under no_grad). `t[i] += v` stores
+        back through here. A tensor with a graph is refused: build the new tensor
+        from operations (am.where, indexing, concatenation)."""
+        if self.grad_fn is not None or tracers or (self.requires_grad and engine.is_grad_enabled()):
+            raise TypeError(
+                f"item assignment: this tensor of shape {self.shape} "
+                + ("is part of a graph" if self.grad_fn is not None or self.requires_grad else
+                   "is in a function being compiled") + ", so t[i] = v cannot change it in place; "
+                "build the new tensor from operations (am.where, indexing, concatenation)"
+            )
+        value = value.data if isinstance(value, Tensor) else value
+        try:
+            self.data[_index(index)] = value
+        except (ValueError, TypeError, IndexError) as e:
+            raise type(e)(f"item assignment: cannot set {index!r} of a tensor of shape {self.shape} "
+                          f"and dtype {self.dtype} to a value of shape {np.shape(value)}: {e}") from None
 
     def _write(self, ufunc: Any, o: Any, op: str) -> "Tensor":
         value = o.data if isinstance(o, Tensor) else np.asarray(o)

@@ -112,7 +112,7 @@ def _value_and_grad(f: Callable[..., Tensor], argnums: int | Sequence[int], who:
             out = _scalar_output(f(*args, **kwargs), who)
             nested = _nested(out, xs, outer)
             gs = _grad_of(out, xs, nested)
-        value = out if nested else Tensor._wrap(out.data)
+        value = out if nested else out.detach()
         return value, (gs[0] if isinstance(argnums, int) else tuple(gs))
 
     return wrapped
@@ -181,7 +181,7 @@ def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
         nested = _nested(out, [x], outer) or (outer and v.requires_grad)
         (g,) = _grad_of(out, [x], True)
         (hv,) = _grad_of((g * v).sum(), [x], nested)
-    return (out if nested else Tensor._wrap(out.data)), hv
+    return (out if nested else out.detach()), hv
 
 
 def jvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
@@ -199,7 +199,7 @@ def jvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
             raise TypeError(f"jvp: the function must return a Tensor, got {type(out).__name__}")
         # (An outer derivative may also be taken with respect to v.)
         nested = _nested(out, [x], outer) or (outer and v.requires_grad)
-        value = out if nested else Tensor._wrap(out.data)
+        value = out if nested else out.detach()
         if not out.requires_grad:
             return value, Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
         u = Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))

@@ -132,8 +132,8 @@ class Optimizer:
                 if not p.data.flags.writeable:
                     raise RuntimeError(
                         f"{type(self).__name__}.step: parameter {i} of group {gi} (shape {p.data.shape}) "
-                        "has a read-only array (a detach() of a tensor that requires grad?); give it "
-                        "an array of its own: p.data = p.data.copy()"
+                        "has a read-only array (a broadcast, a read-only memory map?); give it an "
+                        "array of its own: p.data = p.data.copy()"
                     )
 
     def zero_grad(self, set_to_none: bool = True) -> None:
