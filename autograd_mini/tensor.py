@@ -392,12 +392,23 @@ class Tensor:
                    "is in a function being compiled") + ", so t[i] = v cannot change it in place; "
                 "build the new tensor from operations (am.where, indexing, concatenation)"
             )
+        if isinstance(value, Tensor) and value.requires_grad and engine.is_grad_enabled():
+            raise TypeError(
+                f"item assignment: the value (shape {value.shape}) requires grad, which writing it into "
+                "this tensor would not record; build the new tensor from operations (am.where, "
+                "indexing, concatenation)"
+            )
         value = value.data if isinstance(value, Tensor) else value
+        if type(value) not in (int, float, bool):  # (a Python number: numpy checks its range)
+            value = np.asarray(value)  # (converted first, so a bad element fails before any is written)
+            if value.dtype.kind not in "biufc":
+                raise TypeError(f"item assignment: expected numbers, got dtype {value.dtype}")
         try:
             self.data[_index(index)] = value
-        except (ValueError, TypeError, IndexError) as e:
-            raise type(e)(f"item assignment: cannot set {index!r} of a tensor of shape {self.shape} "
-                          f"and dtype {self.dtype} to a value of shape {np.shape(value)}: {e}") from None
+        except (ValueError, TypeError, IndexError, OverflowError) as e:  # (an overflow: a ValueError)
+            raise (ValueError if isinstance(e, OverflowError) else type(e))(
+                f"item assignment: cannot set {index!r} of a tensor of shape {self.shape} "
+                f"and dtype {self.dtype} to a value of shape {np.shape(value)}: {e}") from None
 
     def _write(self, ufunc: Any, o: Any, op: str) -> "Tensor":
         value = o.data if isinstance(o, Tensor) else np.asarray(o)

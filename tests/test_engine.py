@@ -770,3 +770,30 @@ def test_an_optimizer_refuses_a_parameter_over_a_read_only_array():
     x.data = x.data.copy()
     am.optim.SGD([x], lr=0.1).step()
     np.testing.assert_allclose(x.data, [2.0 - 0.4, 4.0 - 0.8])
+
+
+def test_item_assignment_refuses_before_writing_anything():
+    t = am.tensor([0.0, 0.0, 0.0])
+    w = _leaf([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"^item assignment: the value \(shape \(\)\) requires grad"):
+        t[0] = w[0] * 3.0  # (writing it would drop its gradient)
+    with pytest.raises(TypeError, match=r"^item assignment: the value .* requires grad"):
+        t[:2] += w  # (the recorded t[:2] + w, stored back)
+    for bad in (["1", "2", "x"], np.array([2.0, {}, 1.0], dtype=object), None):
+        with pytest.raises(TypeError, match=r"^item assignment: expected numbers, got dtype"):
+            t[:] = bad
+    small = am.tensor(np.array([1, 2], dtype=np.int8))
+    with pytest.raises(ValueError, match=r"^item assignment: cannot set 0 of a tensor of shape \(2,\) and dtype int8"):
+        small[0] = 300
+    np.testing.assert_array_equal(t.data, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(small.data, [1, 2])
+
+
+def test_load_state_dict_refuses_a_read_only_parameter_before_loading_anything():
+    lin = am.nn.Linear(2, 2)
+    state = {k: v + 1.0 for k, v in lin.state_dict().items()}
+    before = lin.weight.data.copy()
+    lin.bias.data.flags.writeable = False
+    with pytest.raises(ValueError, match=r"bias: the model's array is read-only"):
+        lin.load_state_dict(state)
+    np.testing.assert_array_equal(lin.weight.data, before)

@@ -344,6 +344,8 @@ class Module:
                 bad.append(f"{k}: shape {src.shape} in the state dict, {t.shape} in the model")
             elif not np.can_cast(src.dtype, t.dtype, casting="same_kind"):
                 bad.append(f"{k}: dtype {src.dtype} in the state dict cannot be cast to the model's {t.dtype}")
+            elif not t.data.flags.writeable:
+                bad.append(f"{k}: the model's array is read-only (give it one of its own: p.data = p.data.copy())")
             else:
                 plan.append((t.data, src))
         problems = []
