@@ -274,7 +274,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     # arrays of the paper's network; on large arrays its two transcendental
     # functions per element lose to the 8-call form with one exp.
     x = np.asarray(x)
-    if 0 < x.size < 2048 and x.ndim and x.dtype.kind == "f":  # (_small_float, inlined: a hot path)
+    if _small_float(x):
         return _sigmoid_small(x)
     e = np.exp(-np.abs(x))
     r = 1.0 / (1.0 + e)
@@ -444,16 +444,14 @@ def _max_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False)
         kshape = _keepdims_shape(shape, axis)
         g, ans = g.reshape(kshape), ans.reshape(kshape)
     winners = x == ans
-    if _has_nan(ans):  # (NaN != NaN: a NaN maximum came from its window's NaNs, which win)
+    count = winners.sum(axis=axis, keepdims=True)
+    if not (count.data if isinstance(count, Tensor) else count).all():
+        # No entry equals a NaN maximum (NaN != NaN): the NaNs it came from win.
         winners = where(x != x, True, winners)
+        count = winners.sum(axis=axis, keepdims=True)
     # Divide on the reduced array, in g's dtype (an int count would upcast float32).
     # Select, not multiply: an entry that lost gets 0, also where g is inf or NaN.
-    return where(winners, g / winners.sum(axis=axis, keepdims=True).astype(g.dtype), 0.0)
-
-
-def _has_nan(a: Any) -> bool:
-    a = a.data if hasattr(a, "grad_fn") else a  # (a Tensor under create_graph)
-    return a.dtype.kind in "fc" and bool(np.isnan(a).any())
+    return where(winners, g / count.astype(g.dtype), 0.0)
 
 
 def _window_max_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, axes: tuple) -> np.ndarray:
@@ -476,12 +474,11 @@ def _window_max_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, axes: tuple) 
     if _layout(g.strides) != _layout(ans.strides):
         g = _copy_into_layout_of(ans, g)
     winners = [np.equal(part, ans) for part in _window_parts(x, axes)]
-    if _has_nan(ans):
+    count = _window_count(winners)
+    if not count.all():  # (a NaN maximum: its NaNs win, as in _max_vjp)
         for part, w in zip(_window_parts(x, axes), winners):
             w |= np.isnan(part)
-    count = np.add(winners[0].view(np.int8), winners[1].view(np.int8))  # at most _WINDOW: fits int8
-    for w in winners[2:]:
-        count += w.view(np.int8)
+        count = _window_count(winners)
     share = g if np.all(count == 1) else g / count.astype(g.dtype)  # g / 1 is g
     out = np.empty_like(x, dtype=g.dtype)
     bits = _BITS.get(out.dtype.itemsize) if out.dtype.kind == "f" else None
@@ -491,6 +488,14 @@ def _window_max_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, axes: tuple) 
         else:  # (a select as _where makes it: bits times 0 or 1, so a loser gets +0.0 even if g is inf)
             np.multiply(share.view(bits), w.view(np.int8), out=part.view(bits))
     return out
+
+
+def _window_count(winners: list) -> np.ndarray:
+    """How many entries of each window won (int8: a window has at most _WINDOW entries)."""
+    count = np.add(winners[0].view(np.int8), winners[1].view(np.int8))
+    for w in winners[2:]:
+        count += w.view(np.int8)
+    return count
 
 
 def _layout(strides: tuple) -> list:
