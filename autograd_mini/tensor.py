@@ -378,7 +378,15 @@ class Tensor:
         if not self.data.flags.writeable:
             raise RuntimeError(f"{op}: this tensor's array (shape {self.shape}) is read-only; "
                                f"change a copy (x = x {op[0]} ...)")
-        return self._write(ufunc, o, op)
+        value = o.data if isinstance(o, Tensor) else np.asarray(o)
+        try:
+            ufunc(self.data, value, out=self.data, casting="same_kind")
+        except (ValueError, TypeError) as e:  # (numpy's casting errors take other arguments)
+            kind = TypeError if isinstance(e, TypeError) else ValueError
+            raise kind(f"{op}: cannot update a tensor of shape {self.shape} and dtype "
+                       f"{self.dtype} in place with shape {np.shape(value)} and dtype "
+                       f"{np.result_type(value)}: {e}") from None
+        return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """t[index] = value, in place, on the tensors the in-place operators change in
@@ -409,17 +417,6 @@ class Tensor:
             raise (ValueError if isinstance(e, OverflowError) else type(e))(
                 f"item assignment: cannot set {index!r} of a tensor of shape {self.shape} "
                 f"and dtype {self.dtype} to a value of shape {np.shape(value)}: {e}") from None
-
-    def _write(self, ufunc: Any, o: Any, op: str) -> "Tensor":
-        value = o.data if isinstance(o, Tensor) else np.asarray(o)
-        try:
-            ufunc(self.data, value, out=self.data, casting="same_kind")
-        except (ValueError, TypeError) as e:  # (numpy's casting errors take other arguments)
-            kind = TypeError if isinstance(e, TypeError) else ValueError
-            raise kind(f"{op}: cannot update a tensor of shape {self.shape} and dtype "
-                       f"{self.dtype} in place with shape {np.shape(value)} and dtype "
-                       f"{np.result_type(value)}: {e}") from None
-        return self
 
     def __neg__(self) -> "Tensor":
         return P.neg.apply(self)

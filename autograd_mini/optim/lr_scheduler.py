@@ -40,7 +40,10 @@ class LRScheduler:
         self.last_epoch += 1
         groups = self.optimizer.param_groups
         self._last_lr = [self._next_lr(g["lr"], base, self.last_epoch) for g, base in zip(groups, self.base_lrs)]
-        for group, lr in zip(groups, self._last_lr):
+        self._set_groups()
+
+    def _set_groups(self) -> None:
+        for group, lr in zip(self.optimizer.param_groups, self._last_lr):
             group["lr"] = lr
 
     def get_last_lr(self) -> list[float]:
@@ -67,8 +70,7 @@ class LRScheduler:
                 )
         for k, v in state_dict.items():
             setattr(self, k, list(v) if isinstance(v, list) else v)
-        for group, lr in zip(self.optimizer.param_groups, self._last_lr):
-            group["lr"] = lr
+        self._set_groups()
 
 
 def _positive_int(value: Any, name: str, where: str) -> int:
