@@ -79,7 +79,7 @@ import math
 import random
 import types
 import warnings
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -488,6 +488,22 @@ def _global_names(code: types.CodeType) -> set[str]:
     return names
 
 
+class _Op(NamedTuple):
+    """One op of a tape: the k-th recorded op (its output is named v<k>), its input and
+    parameter sources in the generated code, its output's (shape, dtype), the positions
+    of its eager node's edges, the names it reads, and the primitive's forward ("fwd")
+    and VJPs (by position) specialised to its shapes."""
+
+    k: int
+    prim: Primitive
+    ins: list
+    params: dict
+    out: tuple
+    needs: set
+    reads: set
+    fns: dict
+
+
 class _Namer:
     """Names of a tape's values in the generated code: x<i> (the i-th argument),
     p<j> (a tensor closed over by the function: a parameter or buffer, read
@@ -511,10 +527,8 @@ class _Namer:
         for k, (_, _, _, o) in enumerate(trace.ops):
             self.names[id(o)] = f"v{k}"
 
-    def op(self, k: int, ns: "_Namespace") -> tuple:
-        """The k-th recorded op as (k, prim, input sources, param sources, its output's
-        (shape, dtype), positions of its eager node's edges, names it reads, and the
-        primitive's forward ("fwd") and VJPs (by position) specialised to its shapes)."""
+    def op(self, k: int, ns: "_Namespace") -> _Op:
+        """The k-th recorded op, named."""
         prim, op_args, p_values, o = self.trace.ops[k]
         ins = [self.operand(a, pos, prim, ns) for pos, a in enumerate(op_args)]
         reads = {x for x in ins if _local_name(x)}
@@ -529,7 +543,7 @@ class _Namer:
                 fn = prim.specialize(which, o.data, *datas, **p_values)
                 if fn is not None:
                     fns[which] = fn
-        return k, prim, ins, params, (o.data.shape, o.data.dtype), needs, reads, fns
+        return _Op(k, prim, ins, params, (o.data.shape, o.data.dtype), needs, reads, fns)
 
     def operand(self, a: Any, pos: int, prim: Primitive, ns: "_Namespace") -> str:
         """The name (or literal) an op input becomes in the generated code."""
@@ -704,10 +718,10 @@ def _relu_after_pool(ops: list, out_name: str) -> tuple[list, int]:
     permute) between them moves along. Only when nothing else uses the ReLU, its
     mask or the views, and x is floating point.
     """
-    by_name = {f"v{op[0]}": op for op in ops}
+    by_name = {f"v{op.k}": op for op in ops}
     users: dict[str, list] = {out_name: [None]}
     for op in ops:
-        for n in op[6]:
+        for n in op.reads:
             users.setdefault(n, []).append(op)
 
     def only_user(name: str, op: Any) -> bool:
@@ -716,33 +730,32 @@ def _relu_after_pool(ops: list, out_name: str) -> tuple[list, int]:
     replace: dict[int, list] = {}  # position of a pool -> the ops that take its place
     drop: set[int] = set()
     for pos, pool in enumerate(ops):
-        if pool[1] is not _P.max:
+        if pool.prim is not _P.max:
             continue
-        views, name, user = [], pool[2][0], pool
-        while name in by_name and by_name[name][1] in (_P.reshape, _P.permute) and only_user(name, user):
+        views, name, user = [], pool.ins[0], pool
+        while name in by_name and by_name[name].prim in (_P.reshape, _P.permute) and only_user(name, user):
             user = by_name[name]
             views.insert(0, user)
-            name = user[2][0]
+            name = user.ins[0]
         relu = by_name.get(name)
-        if not views or relu is None or relu[1] is not _P.where or not only_user(name, user):
+        if not views or relu is None or relu.prim is not _P.where or not only_user(name, user):
             continue
-        (c, zero, x), (_, dtype) = relu[2], relu[4]
+        (c, zero, x), dtype = relu.ins, relu.out[1]
         test = by_name.get(c)
-        if (zero not in ("0", "0.0") or relu[3] or dtype.kind != "f" or test is None or test[1] is not _P.le
-                or test[2] != [x, test[2][1]] or test[2][1] not in ("0", "0.0") or test[3]
-                or not only_user(c, relu)):
+        if (zero not in ("0", "0.0") or relu.params or dtype.kind != "f" or test is None
+                or test.prim is not _P.le or test.ins[0] != x or test.ins[1:] not in (["0"], ["0.0"])
+                or test.params or not only_user(c, relu)):
             continue
-        kt, kr, kp, pooled = test[0], relu[0], pool[0], pool[4]
-        first = views[0]
+        first, pooled = views[0], pool.out
         # (x has the shape of the ReLU's output, so the views' specialisations still hold;
         # the new le and where run general.)
-        moved_views = [(first[0], first[1], [x] + first[2][1:], first[3], first[4], first[5],
-                        (first[6] - {views[0][2][0]}) | {x}, first[7])] + views[1:]
-        replace[pos] = moved_views + [
-            (kr, *pool[1:]),  # the max, as v<relu>
-            (kt, test[1], [f"v{kr}", test[2][1]], {}, (pooled[0], np.dtype(bool)), set(), {f"v{kr}"}, {}),
-            (kp, relu[1], [f"v{kt}", zero, f"v{kr}"], {}, pooled, relu[5], {f"v{kt}", f"v{kr}"}, {}),
-        ]
+        moved = first._replace(ins=[x] + first.ins[1:], reads=(first.reads - {first.ins[0]}) | {x})
+        replace[pos] = [moved, *views[1:],
+                        pool._replace(k=relu.k),  # the max, as v<relu>
+                        test._replace(ins=[f"v{relu.k}", test.ins[1]], out=(pooled[0], np.dtype(bool)),
+                                      reads={f"v{relu.k}"}),
+                        relu._replace(k=pool.k, ins=[f"v{test.k}", zero, f"v{relu.k}"], out=pooled,
+                                      reads={f"v{test.k}", f"v{relu.k}"})]
         drop.update(id(op) for op in [test, relu, *views])
     out = []
     for pos, op in enumerate(ops):
