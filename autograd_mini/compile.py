@@ -668,6 +668,10 @@ class _Replay:
     def __repr__(self) -> str:
         return "tape"
 
+    def kept_arrays(self) -> tuple:
+        """What the engine checks for in-place changes before a backward."""
+        return self.saved
+
 
 def _all_leaf_vjps(g: Any, ans: Any, replay: _Replay) -> tuple:
     """Every leaf's gradient at once: the reverse sweep (what the engine calls)."""

@@ -7,11 +7,12 @@ and asks each primitive's VJPs for the gradient of every input that needs one:
 
     x_bar_i = vjp_i(y_bar, y, x_1, ..., x_n)
 
-A node keeps its inputs' arrays themselves, not copies: a backward computes
-with the values they have then, so changing a leaf in place between a forward
-and its backward (an optimizer step, `p -= ...` under no_grad, a write into
-`.data`) changes the gradients that backward computes (PyTorch raises there;
-this engine keeps no version counts).
+A node keeps its inputs' arrays themselves, not copies. So an in-place change
+to one of them between a forward and its backward (an optimizer step, `p -= ...`
+under no_grad, `x[i] = v`) would change the gradients that backward computes;
+such changes are stamped, and backward refuses a node that kept an array
+changed after it was made (see "in-place changes" below). Writes by hand into
+`.data` are not seen.
 
 The VJPs are written with operators and primitives that work on both ndarrays
 and Tensors. Without `create_graph` the sweep hands them raw ndarrays, so they
@@ -25,6 +26,7 @@ import functools
 import inspect
 import itertools
 import operator
+import weakref
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import numpy as np
@@ -166,6 +168,110 @@ def composite(fn: Callable) -> Callable:
 # -- the graph ----------------------------------------------------------------
 
 node_counter = itertools.count()
+
+# -- in-place changes --------------------------------------------------------------
+#
+# PyTorch keeps a version count on every tensor and checks it when a saved tensor
+# is used. Here a change made in place through the library is stamped with the
+# next creation number instead, so the nodes made before it are exactly those with
+# a smaller `seq`. A backward checks its nodes' arrays only when the latest stamp
+# is newer than its oldest node, which after the usual forward, backward, step
+# never happens: the check then costs one comparison per backward, and nothing
+# per operation. Arrays count as one when they share a root array (the end of the
+# `.base` chain), so a view's change is its base's (as PyTorch's storage-level
+# versions: a change to one slice also condemns a node that kept another).
+
+_state["changed"] = -1  # the latest stamp
+_changes: dict[int, tuple] = {}
+"""id(root array) -> (weak reference to it, stamp, what changed it), for changes
+made one array at a time. (A weak reference, so a dead array's entry, which a
+new array may inherit the id of, is recognised and dropped.)"""
+_changers: dict[int, list] = {}
+"""id(object) -> [(stamp, what, arrays)]: the last change of each living object
+that changes many arrays at once (an optimizer), which costs a step no more than
+building that list. When the object dies its last change moves to _changes."""
+_prune_at = [1024]
+
+
+def _root(a: np.ndarray) -> np.ndarray:
+    """The array at the end of a's .base chain: the one every view of that memory shares."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
+
+
+def changed_in_place(array: np.ndarray, by: str) -> None:
+    """Note that `array` was changed in place (`by` names how, for the error)."""
+    stamp = next(node_counter)
+    _state["changed"] = stamp
+    root = _root(array)
+    _changes[id(root)] = (weakref.ref(root), stamp, by)
+    if len(_changes) >= _prune_at[0]:  # (many short-lived arrays changed: forget the dead ones)
+        for k in [k for k, (ref, _, _) in _changes.items() if ref() is None]:
+            del _changes[k]
+        _prune_at[0] = 2 * len(_changes) + 1024
+
+
+def changed_arrays(changer: Any, arrays: list, by: str) -> None:
+    """Note that `changer` (an optimizer) just changed `arrays` in place."""
+    stamp = next(node_counter)
+    _state["changed"] = stamp
+    last = _changers.get(id(changer))
+    if last is None:  # (its first change)
+        last = _changers[id(changer)] = [None]
+        weakref.finalize(changer, _retire, id(changer))
+    last[0] = (stamp, by, arrays)
+
+
+def _retire(key: int) -> None:
+    """A changer died: keep its last change, array by array."""
+    stamp, by, arrays = _changers.pop(key)[0]
+    for a in arrays:
+        root = _root(a)
+        ref, had, _ = _changes.get(id(root), (None, -1, None))
+        if had < stamp or ref() is not root:
+            _changes[id(root)] = (weakref.ref(root), stamp, by)
+
+
+def _check_unchanged(order: list[Tensor]) -> None:
+    """Raise RuntimeError if an array a node of `order` (newest first) kept was
+    changed in place after the node was made. Changes nothing."""
+    if not order:
+        return
+    latest = _state["changed"]
+    oldest = order[-1].grad_fn.seq
+    changed: dict[int, tuple] = {}  # id(root) -> (root, stamp, by), the changes after `oldest`
+    for key, (ref, stamp, by) in _changes.items():
+        root = ref()
+        if root is not None and stamp > oldest:
+            changed[key] = (root, stamp, by)
+    for last in _changers.values():
+        stamp, by, arrays = last[0]
+        if stamp > oldest:
+            for a in arrays:
+                root = _root(a)
+                if id(root) not in changed or changed[id(root)][1] < stamp:
+                    changed[id(root)] = (root, stamp, by)
+    if not changed:
+        return
+    for t in order:
+        node = t.grad_fn
+        if node.seq > latest:
+            continue
+        kept = [(a, f"its input {i}") for i, a in enumerate(node.datas)] + [(node.out, "its output")]
+        for a, what in kept:
+            if hasattr(a, "kept_arrays"):  # (a compiled tape's saved arrays)
+                kept += [(b, "an array it saved") for b in a.kept_arrays()]
+                continue
+            if not isinstance(a, np.ndarray):
+                continue
+            hit = changed.get(id(a) if a.base is None else id(_root(a)))
+            if hit is not None and hit[1] > node.seq and hit[0] is _root(a):
+                raise RuntimeError(
+                    f"backward: {what} (shape {a.shape}) was changed in place by {hit[2]} after "
+                    f"{node.prim.name} (output shape {node.out.shape}) kept it for its gradient, which "
+                    "would come out wrong; run the forward again after the change, or change a copy"
+                )
 
 
 class Node:
@@ -315,6 +421,8 @@ def backward_sweep(
                     "the outputs; pass allow_unused=True to get None for it"
                 )
         order, leads = _toward(order, targets)
+    if order and _state["changed"] > order[-1].grad_fn.seq:  # (an in-place change since the oldest node)
+        _check_unchanged(order if targets is None else [t for t in order if t in leads])
     grads: dict[Tensor, Any] = {}
     for r, g in zip(roots, root_grads):
         if create_graph:

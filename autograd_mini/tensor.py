@@ -177,8 +177,7 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """A tensor sharing this data, cut off from the graph. (Changing it in place
-        changes this tensor too, and a pending backward that saved the array: see
-        the in-place operators.)"""
+        changes this tensor too; a pending backward that kept the array then raises.)"""
         return Tensor._wrap(self.data)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
@@ -337,9 +336,9 @@ class Tensor:
     # network's `tp *= tau`) in any mode. A tensor with a graph gets a new one
     # (x = x - ..., recorded), so no graph that holds it sees it change; inside
     # am.compile, where a replay would skip an in-place change, only that is allowed.
-    # Without version counters, an array changed in place between a forward and its
-    # backward -- a leaf, a detach() of a tensor in the graph, a view of either --
-    # changes that backward's gradients (PyTorch raises there; see engine).
+    # A change made here is stamped: a backward whose graph kept the array from before
+    # the change (a leaf, a detach() of a tensor in the graph, a view of either) raises,
+    # as PyTorch's does (see engine).
     def __iadd__(self, o: Any) -> "Tensor":
         return self._update(np.add, o, "+=")
 
@@ -386,6 +385,7 @@ class Tensor:
             raise kind(f"{op}: cannot update a tensor of shape {self.shape} and dtype "
                        f"{self.dtype} in place with shape {np.shape(value)} and dtype "
                        f"{np.result_type(value)}: {e}") from None
+        engine.changed_in_place(self.data, f"x {op} ...")
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -417,6 +417,7 @@ class Tensor:
             raise (ValueError if isinstance(e, OverflowError) else type(e))(
                 f"item assignment: cannot set {index!r} of a tensor of shape {self.shape} "
                 f"and dtype {self.dtype} to a value of shape {np.shape(value)}: {e}") from None
+        engine.changed_in_place(self.data, "item assignment")
 
     def __neg__(self) -> "Tensor":
         return P.neg.apply(self)

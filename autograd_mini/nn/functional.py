@@ -496,10 +496,12 @@ def batch_norm(
                 rm = running_mean.data if isinstance(running_mean, Tensor) else running_mean
                 rm *= 1.0 - momentum
                 rm += momentum * mean.data.reshape(C)
+                engine.changed_in_place(rm, "batch_norm (updating running_mean)")
             if running_var is not None:
                 rv = running_var.data if isinstance(running_var, Tensor) else running_var
                 rv *= 1.0 - momentum
                 rv += (momentum * n / (n - 1)) * var.data.reshape(C)
+                engine.changed_in_place(rv, "batch_norm (updating running_var)")
             scale = (var + eps) ** -0.5
         else:
             if running_mean is None or running_var is None:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..creation import generator
+from ..engine import changed_in_place
 from ..tensor import Tensor
 
 _LINEAR_LIKE = (
@@ -98,6 +99,7 @@ def _fan(tensor: Any, mode: str, where: str) -> int:
 def _fill(tensor: Any, values: np.ndarray | float, where: str) -> Any:
     arr = _array(tensor, where)
     arr[...] = values
+    changed_in_place(arr, f"nn.init.{where}")
     return tensor
 
 

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
-from ..engine import _state, modules_changed, tracers
+from ..engine import _state, changed_in_place, modules_changed, tracers
 from ..tensor import Tensor, _to_array, get_default_dtype
 
 
@@ -362,6 +362,7 @@ class Module:
             )
         for dst, src in plan:
             np.copyto(dst, src, casting="same_kind")
+            changed_in_place(dst, "load_state_dict")
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from ..engine import enable_grad, tracers
+from ..engine import changed_arrays, enable_grad, tracers
 from ..tensor import Tensor
 
 
@@ -108,17 +108,23 @@ class Optimizer:
             return closure()
 
     def _check_grads(self) -> None:
-        """Every gradient must be a Tensor of its parameter's shape; checked before anything changes."""
+        """Every gradient must be a Tensor of its parameter's shape; checked before anything changes.
+
+        Then the arrays of the parameters with a gradient, which the step is about to
+        change, are noted as changed in place (a backward of a graph made before
+        the step refuses to run on their new values)."""
         if tracers:
             raise RuntimeError(
                 f"{type(self).__name__}.step: cannot run inside a function being compiled "
                 "(a replay would skip the update); compile the loss and step outside it"
             )
+        changing = []
         for gi, group in enumerate(self.param_groups):
             for i, p in enumerate(group["params"]):
                 g = p.grad
                 if g is None:
                     continue
+                changing.append(p.data)
                 if not isinstance(g, Tensor):
                     raise TypeError(
                         f"{type(self).__name__}.step: the .grad of parameter {i} of group {gi} is a "
@@ -135,6 +141,7 @@ class Optimizer:
                         "has a read-only array (a broadcast, a read-only memory map?); give it an "
                         "array of its own: p.data = p.data.copy()"
                     )
+        changed_arrays(self, changing, f"{type(self).__name__}.step()")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: `.grad = None` (or, with set_to_none=False, new zero tensors)."""
