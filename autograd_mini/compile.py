@@ -669,7 +669,7 @@ class _Replay:
         return "tape"
 
     def kept_arrays(self) -> tuple:
-        """What the engine checks for in-place changes before a backward."""
+        """The arrays the engine checks for in-place changes before a backward."""
         return self.saved
 
 

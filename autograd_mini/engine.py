@@ -180,16 +180,21 @@ node_counter = itertools.count()
 # per operation. Arrays count as one when they share a root array (the end of the
 # `.base` chain), so a view's change is its base's (as PyTorch's storage-level
 # versions: a change to one slice also condemns a node that kept another).
+#
+# Changes are keyed by the id of that root. An id is only unique among living
+# objects, but that is enough: a node made before a change keeps its arrays alive
+# from before the change until the check, and the changed array was alive at the
+# change, so equal ids there mean the same array.
 
 _state["changed"] = -1  # the latest stamp
 _changes: dict[int, tuple] = {}
 """id(root array) -> (weak reference to it, stamp, what changed it), for changes
-made one array at a time. (A weak reference, so a dead array's entry, which a
-new array may inherit the id of, is recognised and dropped.)"""
-_changers: dict[int, list] = {}
-"""id(object) -> [(stamp, what, arrays)]: the last change of each living object
-that changes many arrays at once (an optimizer), which costs a step no more than
-building that list. When the object dies its last change moves to _changes."""
+made one array at a time. (The weak reference only serves to forget dead arrays.)"""
+_steps: dict[int, list] = {}
+"""id(optimizer) -> [stamp, what, ids, older]: the root ids its last step changed,
+and {id: stamp} for those only earlier steps changed. A step costs building the
+list of ids (one per parameter), no object per array. When the optimizer dies,
+its changes move to _changes (see _retire)."""
 _prune_at = [1024]
 
 
@@ -200,6 +205,10 @@ def _root(a: np.ndarray) -> np.ndarray:
     return a
 
 
+def _root_id(a: np.ndarray) -> int:
+    return id(a) if a.base is None else id(_root(a))
+
+
 def changed_in_place(array: np.ndarray, by: str) -> None:
     """Note that `array` was changed in place (`by` names how, for the error)."""
     stamp = next(node_counter)
@@ -207,30 +216,48 @@ def changed_in_place(array: np.ndarray, by: str) -> None:
     root = _root(array)
     _changes[id(root)] = (weakref.ref(root), stamp, by)
     if len(_changes) >= _prune_at[0]:  # (many short-lived arrays changed: forget the dead ones)
-        for k in [k for k, (ref, _, _) in _changes.items() if ref() is None]:
-            del _changes[k]
+        for k, (ref, _, _) in list(_changes.items()):
+            if ref() is None:
+                del _changes[k]
         _prune_at[0] = 2 * len(_changes) + 1024
 
 
-def changed_arrays(changer: Any, arrays: list, by: str) -> None:
-    """Note that `changer` (an optimizer) just changed `arrays` in place."""
+def stepped(optimizer: Any, ids: list[int]) -> None:
+    """Note that a step of `optimizer` is changing in place the arrays whose root ids
+    (`_root_id`) are `ids`: those of its parameters that have a gradient."""
     stamp = next(node_counter)
     _state["changed"] = stamp
-    last = _changers.get(id(changer))
-    if last is None:  # (its first change)
-        last = _changers[id(changer)] = [None]
-        weakref.finalize(changer, _retire, id(changer))
-    last[0] = (stamp, by, arrays)
+    last = _steps.get(id(optimizer))
+    if last is None:  # (its first step)
+        _steps[id(optimizer)] = [stamp, f"{type(optimizer).__name__}.step()", ids, {}]
+        weakref.finalize(optimizer, _retire, id(optimizer), optimizer.param_groups)
+        return
+    if ids != last[2]:  # (other parameters than last time had gradients)
+        older = last[3]
+        older.update(dict.fromkeys(last[2], last[0]))
+        if len(older) > 2 * len(ids) + 1024:  # (arrays replaced again and again: keep the newest)
+            keep = sorted(older.items(), key=lambda kv: kv[1])[len(older) // 2:]
+            older.clear()
+            older.update(keep)
+    last[0], last[2] = stamp, ids
 
 
-def _retire(key: int) -> None:
-    """A changer died: keep its last change, array by array."""
-    stamp, by, arrays = _changers.pop(key)[0]
-    for a in arrays:
-        root = _root(a)
-        ref, had, _ = _changes.get(id(root), (None, -1, None))
-        if had < stamp or ref() is not root:
-            _changes[id(root)] = (weakref.ref(root), stamp, by)
+def _retire(key: int, param_groups: list) -> None:
+    """An optimizer died: its changes to arrays its parameters still hold move to _changes.
+    (A finalizer, which the garbage collector may run in the middle of anything: the
+    loops over these tables iterate over copies.)"""
+    last = _steps.pop(key, None)
+    if last is None:
+        return
+    stamp, by, ids, older = last
+    for group in param_groups:
+        for p in group["params"]:
+            root = _root(p.data)
+            at = stamp if id(root) in ids else older.get(id(root))
+            if at is not None:
+                ref, had, _ = _changes.get(id(root), (None, -1, None))
+                if had < at or ref() is not root:
+                    _changes[id(root)] = (weakref.ref(root), at, by)
 
 
 def _check_unchanged(order: list[Tensor]) -> None:
@@ -240,38 +267,49 @@ def _check_unchanged(order: list[Tensor]) -> None:
         return
     latest = _state["changed"]
     oldest = order[-1].grad_fn.seq
-    changed: dict[int, tuple] = {}  # id(root) -> (root, stamp, by), the changes after `oldest`
-    for key, (ref, stamp, by) in _changes.items():
-        root = ref()
-        if root is not None and stamp > oldest:
-            changed[key] = (root, stamp, by)
-    for last in _changers.values():
-        stamp, by, arrays = last[0]
+    changed: dict[int, tuple] = {}  # root id -> (stamp, by), the changes after `oldest`
+    for key, (_, stamp, by) in list(_changes.items()):
         if stamp > oldest:
-            for a in arrays:
-                root = _root(a)
-                if id(root) not in changed or changed[id(root)][1] < stamp:
-                    changed[id(root)] = (root, stamp, by)
+            changed[key] = (stamp, by)
+    for stamp, by, ids, older in list(_steps.values()):
+        for key, at in itertools.chain(older.items(), zip(ids, itertools.repeat(stamp))):
+            if at > oldest and (key not in changed or changed[key][0] < at):
+                changed[key] = (at, by)
     if not changed:
         return
+    get = changed.get
     for t in order:
         node = t.grad_fn
-        if node.seq > latest:
+        seq = node.seq
+        if seq > latest:
             continue
-        kept = [(a, f"its input {i}") for i, a in enumerate(node.datas)] + [(node.out, "its output")]
-        for a, what in kept:
-            if hasattr(a, "kept_arrays"):  # (a compiled tape's saved arrays)
-                kept += [(b, "an array it saved") for b in a.kept_arrays()]
-                continue
-            if not isinstance(a, np.ndarray):
-                continue
-            hit = changed.get(id(a) if a.base is None else id(_root(a)))
-            if hit is not None and hit[1] > node.seq and hit[0] is _root(a):
-                raise RuntimeError(
-                    f"backward: {what} (shape {a.shape}) was changed in place by {hit[2]} after "
-                    f"{node.prim.name} (output shape {node.out.shape}) kept it for its gradient, which "
-                    "would come out wrong; run the forward again after the change, or change a copy"
-                )
+        for a in node.datas + ((node.out,) if node.prim.uses_ans else ()):
+            if type(a) is np.ndarray and a.base is None:  # (most kept arrays: one look-up)
+                hit = get(id(a))
+                if hit is not None and hit[0] > seq:
+                    _refuse(node, a, a, hit[1])
+            elif isinstance(a, np.ndarray) or hasattr(a, "kept_arrays"):  # (views; a compiled tape)
+                for b in (a,) if isinstance(a, np.ndarray) else a.kept_arrays():
+                    if isinstance(b, np.ndarray):
+                        root = _root(b)
+                        hit = get(id(root))
+                        if hit is not None and hit[0] > seq:
+                            _refuse(node, b, root, hit[1])
+
+
+def _refuse(node: Node, a: np.ndarray, root: np.ndarray, by: str) -> None:
+    """The error for array `a` (of `root`) that `node` kept and `by` changed."""
+    where = [i for i, d in enumerate(node.datas) if d is a]
+    what = f"its input {where[0]}" if where else "its output" if a is node.out else "an array it saved"
+    view = f", a view of an array of shape {root.shape}" if root.shape != a.shape else ""
+    names = [e if isinstance(e, str) else e.label() if callable(getattr(e, "label", None))
+             else type(e).__name__ for e in node.scope]
+    inside = f" in {' > '.join(names)}" if names else ""
+    raise RuntimeError(
+        f"backward: {what} (shape {a.shape}{view}) was changed in place by {by} after "
+        f"{node.prim.name} (output shape {node.out.shape}){inside} kept it for its gradient, "
+        "which would come out wrong; run the forward again after the change, or change a copy"
+    )
 
 
 class Node:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from ..engine import changed_arrays, enable_grad, tracers
+from ..engine import _root_id, enable_grad, stepped, tracers
 from ..tensor import Tensor
 
 
@@ -124,24 +124,25 @@ class Optimizer:
                 g = p.grad
                 if g is None:
                     continue
-                changing.append(p.data)
+                d = p.data
+                changing.append(id(d) if d.base is None else _root_id(d))
                 if not isinstance(g, Tensor):
                     raise TypeError(
                         f"{type(self).__name__}.step: the .grad of parameter {i} of group {gi} is a "
                         f"{type(g).__name__}, expected a Tensor or None"
                     )
-                if g.data.shape != p.data.shape:
+                if g.data.shape != d.shape:
                     raise ValueError(
                         f"{type(self).__name__}.step: parameter {i} of group {gi} has shape "
-                        f"{p.data.shape} but its .grad has shape {g.data.shape}"
+                        f"{d.shape} but its .grad has shape {g.data.shape}"
                     )
-                if not p.data.flags.writeable:
+                if not d.flags.writeable:
                     raise RuntimeError(
-                        f"{type(self).__name__}.step: parameter {i} of group {gi} (shape {p.data.shape}) "
+                        f"{type(self).__name__}.step: parameter {i} of group {gi} (shape {d.shape}) "
                         "has a read-only array (a broadcast, a read-only memory map?); give it an "
                         "array of its own: p.data = p.data.copy()"
                     )
-        changed_arrays(self, changing, f"{type(self).__name__}.step()")
+        stepped(self, changing)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: `.grad = None` (or, with set_to_none=False, new zero tensors)."""
