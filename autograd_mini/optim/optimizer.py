@@ -118,31 +118,34 @@ class Optimizer:
                 f"{type(self).__name__}.step: cannot run inside a function being compiled "
                 "(a replay would skip the update); compile the loss and step outside it"
             )
-        changing = []
-        for gi, group in enumerate(self.param_groups):
-            for i, p in enumerate(group["params"]):
+        changing: list[int] = []
+        append = changing.append
+        for group in self.param_groups:
+            for p in group["params"]:
                 g = p.grad
                 if g is None:
                     continue
                 d = p.data
-                changing.append(id(d) if d.base is None else _root_id(d))
-                if not isinstance(g, Tensor):
-                    raise TypeError(
-                        f"{type(self).__name__}.step: the .grad of parameter {i} of group {gi} is a "
-                        f"{type(g).__name__}, expected a Tensor or None"
-                    )
-                if g.data.shape != d.shape:
-                    raise ValueError(
-                        f"{type(self).__name__}.step: parameter {i} of group {gi} has shape "
-                        f"{d.shape} but its .grad has shape {g.data.shape}"
-                    )
-                if not d.flags.writeable:
-                    raise RuntimeError(
-                        f"{type(self).__name__}.step: parameter {i} of group {gi} (shape {d.shape}) "
-                        "has a read-only array (a broadcast, a read-only memory map?); give it an "
-                        "array of its own: p.data = p.data.copy()"
-                    )
+                if not (isinstance(g, Tensor) and g.data.shape == d.shape and d.flags.writeable):
+                    self._refuse_grad(p)
+                append(id(d) if d.base is None else _root_id(d))
         stepped(self, changing)
+
+    def _refuse_grad(self, p: Tensor) -> None:
+        """The error for a parameter whose .grad or array a step cannot use."""
+        gi, i = next((gi, i) for gi, group in enumerate(self.param_groups)
+                     for i, q in enumerate(group["params"]) if q is p)
+        where = f"{type(self).__name__}.step: parameter {i} of group {gi}"
+        g, d = p.grad, p.data
+        if not isinstance(g, Tensor):
+            raise TypeError(f"{type(self).__name__}.step: the .grad of parameter {i} of group {gi} "
+                            f"is a {type(g).__name__}, expected a Tensor or None")
+        if g.data.shape != d.shape:
+            raise ValueError(f"{where} has shape {d.shape} but its .grad has shape {g.data.shape}")
+        raise RuntimeError(
+            f"{where} (shape {d.shape}) has a read-only array (a broadcast, a read-only memory "
+            "map?); give it an array of its own: p.data = p.data.copy()"
+        )
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: `.grad = None` (or, with set_to_none=False, new zero tensors)."""
