@@ -191,18 +191,27 @@ _changes: dict[int, tuple] = {}
 """id(root array) -> (weak reference to it, stamp, what changed it), for changes
 made one array at a time. (The weak reference only serves to forget dead arrays.)"""
 _steps: dict[int, list] = {}
-"""id(optimizer) -> [stamp, what, ids, older]: the root ids its last step changed,
-and {id: stamp} for those only earlier steps changed. A step costs building the
-list of ids (one per parameter), no object per array. When the optimizer dies,
-its changes move to _changes (see _retire)."""
+"""id(optimizer) -> [stamp, what, ids, older, refs]: the root ids its last step
+changed, {id: stamp} for those only earlier steps changed, and {id: weak reference}
+to those arrays. A step costs building the list of ids (one per parameter); the
+weak references are taken only when that list changes (the first step, another set
+of parameters with gradients, a replaced array). When the optimizer dies, its
+changes to arrays still alive move to _changes (see _retire)."""
 _prune_at = [1024]
 
 
 def _root(a: np.ndarray) -> np.ndarray:
-    """The array at the end of a's .base chain: the one every view of that memory shares."""
-    while isinstance(a.base, np.ndarray):
-        a = a.base
-    return a
+    """The array at the end of a's .base chain: the one every view of that memory shares.
+    (as_strided -- unfold's windows -- puts a DummyArray between a view and its array;
+    the chain goes on through its .base.)"""
+    while True:
+        b = a.base
+        if isinstance(b, np.ndarray):
+            a = b
+        elif b is not None and isinstance(getattr(b, "base", None), np.ndarray):
+            a = b.base
+        else:
+            return a
 
 
 def _root_id(a: np.ndarray) -> int:
@@ -215,9 +224,13 @@ def changed_in_place(array: np.ndarray, by: str) -> None:
     _state["changed"] = stamp
     root = _root(array)
     _changes[id(root)] = (weakref.ref(root), stamp, by)
+    _prune_changes()
+
+
+def _prune_changes() -> None:
     if len(_changes) >= _prune_at[0]:  # (many short-lived arrays changed: forget the dead ones)
         for k, (ref, _, _) in list(_changes.items()):
-            if ref() is None:
+            if ref() is None and _changes.get(k, (None,))[0] is ref:
                 del _changes[k]
         _prune_at[0] = 2 * len(_changes) + 1024
 
@@ -229,35 +242,60 @@ def stepped(optimizer: Any, ids: list[int]) -> None:
     _state["changed"] = stamp
     last = _steps.get(id(optimizer))
     if last is None:  # (its first step)
-        _steps[id(optimizer)] = [stamp, f"{type(optimizer).__name__}.step()", ids, {}]
+        refs: dict = {}
+        _steps[id(optimizer)] = [stamp, f"{type(optimizer).__name__}.step()", ids, {}, refs]
+        _note_arrays(optimizer, refs)
         weakref.finalize(optimizer, _retire, id(optimizer), optimizer.param_groups)
         return
     if ids != last[2]:  # (other parameters than last time had gradients)
-        older = last[3]
+        older, refs = last[3], last[4]
         older.update(dict.fromkeys(last[2], last[0]))
         if len(older) > 2 * len(ids) + 1024:  # (arrays replaced again and again: keep the newest)
             keep = sorted(older.items(), key=lambda kv: kv[1])[len(older) // 2:]
             older.clear()
             older.update(keep)
+        _note_arrays(optimizer, refs)
+        if len(refs) > len(older) + len(ids) + 64:
+            for k in [k for k, r in refs.items() if r() is None or (k not in older and k not in ids)]:
+                del refs[k]
     last[0], last[2] = stamp, ids
 
 
+def _note_arrays(optimizer: Any, refs: dict) -> None:
+    """Weak references to the root arrays this step changes, by id: taken only when the
+    set of ids changes, so that a dead optimizer's changes reach the arrays its
+    parameters no longer hold (replaced, or in a group no longer listed)."""
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            if p.grad is not None:
+                r = _root(p.data)
+                refs[id(r)] = weakref.ref(r)
+
+
 def _retire(key: int, param_groups: list) -> None:
-    """An optimizer died: its changes to arrays its parameters still hold move to _changes.
+    """An optimizer died: its changes to arrays still alive move to _changes.
     (A finalizer, which the garbage collector may run in the middle of anything: the
     loops over these tables iterate over copies.)"""
     last = _steps.pop(key, None)
     if last is None:
         return
-    stamp, by, ids, older = last
-    for group in param_groups:
+    stamp, by, ids, older, refs = last
+    roots = {}
+    for k, r in list(refs.items()):  # (the arrays it changed that are still alive)
+        root = r()
+        if root is not None:
+            roots[k] = root
+    for group in param_groups:  # (and those its parameters hold now)
         for p in group["params"]:
             root = _root(p.data)
-            at = stamp if id(root) in ids else older.get(id(root))
-            if at is not None:
-                ref, had, _ = _changes.get(id(root), (None, -1, None))
-                if had < at or ref() is not root:
-                    _changes[id(root)] = (weakref.ref(root), at, by)
+            roots.setdefault(id(root), root)
+    for k, root in roots.items():
+        at = stamp if k in ids else older.get(k)
+        if at is not None:
+            ref, had, _ = _changes.get(k, (None, -1, None))
+            if had < at or ref() is not root:
+                _changes[k] = (weakref.ref(root), at, by)
+    _prune_changes()
 
 
 def _check_unchanged(order: list[Tensor]) -> None:
@@ -271,7 +309,7 @@ def _check_unchanged(order: list[Tensor]) -> None:
     for key, (_, stamp, by) in list(_changes.items()):
         if stamp > oldest:
             changed[key] = (stamp, by)
-    for stamp, by, ids, older in list(_steps.values()):
+    for stamp, by, ids, older, _ in list(_steps.values()):
         for key, at in itertools.chain(older.items(), zip(ids, itertools.repeat(stamp))):
             if at > oldest and (key not in changed or changed[key][0] < at):
                 changed[key] = (at, by)

@@ -12,7 +12,6 @@ convolution then contracts the windows with the kernel in one matrix product.
 
 from __future__ import annotations
 
-import weakref
 from typing import Any, Callable
 
 import numpy as np
@@ -493,25 +492,23 @@ def batch_norm(
                         f"batch_norm: in training {name} is updated in place, so it must be a "
                         f"writable floating-point ndarray or Tensor, got {kind}"
                     )
+            # (Updated in place without noting the change for backward's check, which would
+            # then look through the graph after every training forward: the evaluation
+            # graph's VJPs never read these values. A graph of one's own that reads them,
+            # e.g. w * running_mean, is not protected from the update.)
             if running_mean is not None:
                 rm = running_mean.data if isinstance(running_mean, Tensor) else running_mean
                 rm *= 1.0 - momentum
                 rm += momentum * mean.data.reshape(C)
-                _changed_statistic(rm, "running_mean")
             if running_var is not None:
                 rv = running_var.data if isinstance(running_var, Tensor) else running_var
                 rv *= 1.0 - momentum
                 rv += (momentum * n / (n - 1)) * var.data.reshape(C)
-                _changed_statistic(rv, "running_var")
             scale = (var + eps) ** -0.5
         else:
             if running_mean is None or running_var is None:
                 raise ValueError("batch_norm: evaluation (training=False) needs running_mean and running_var")
             rm, rv = _in_dtype(running_mean, x.dtype), _in_dtype(running_var, x.dtype)
-            if engine.is_grad_enabled():
-                for v in (rm, rv):
-                    root = engine._root(v.data if isinstance(v, Tensor) else v)
-                    _kept_statistics[id(root)] = root
             centred = x - rm.reshape(bshape)
             scale = ((rv + eps) ** -0.5).reshape(bshape)
         if weight is not None:
@@ -520,19 +517,6 @@ def batch_norm(
         if bias is not None:
             out = out + as_tensor(bias).reshape(bshape)
         return out
-
-
-# Running statistics that a graph may keep (batch_norm used them, in evaluation, while
-# recording). Only an update of one of those is noted as an in-place change: noting
-# every training-mode update would make each backward of a batch-normalised model
-# look through its graph for changed arrays (the updates come after its first nodes).
-_kept_statistics: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-
-
-def _changed_statistic(arr: np.ndarray, name: str) -> None:
-    root = engine._root(arr)
-    if _kept_statistics.get(id(root)) is root:
-        engine.changed_in_place(arr, f"batch_norm (updating {name})")
 
 
 def _in_dtype(v: Any, dtype: np.dtype) -> Any:
