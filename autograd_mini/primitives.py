@@ -16,6 +16,7 @@ Everything else in the library is composed from these.
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import math
 from typing import Any, Callable, Sequence
@@ -474,12 +475,20 @@ def _window_max_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, axes: tuple) 
     if _layout(g.strides) != _layout(ans.strides):
         g = _copy_into_layout_of(ans, g)
     winners = [np.equal(part, ans) for part in _window_parts(x, axes)]
-    count = _window_count(winners)
-    if not count.all():  # (a NaN maximum: its NaNs win, as in _max_vjp)
-        for part, w in zip(_window_parts(x, axes), winners):
-            w |= np.isnan(part)
+    # Without a NaN maximum every window has a winner (its maximum is one of its
+    # entries), so as many winners as windows means one each: then the gradient
+    # goes as it is, found with a count of the winners and a maximum of ans
+    # rather than a per-window count (ties and NaNs take that way).
+    if (builtins.sum(np.count_nonzero(w) for w in winners) == ans.size
+            and not (ans.dtype.kind == "f" and np.isnan(np.maximum.reduce(ans, axis=None)))):
+        share = g
+    else:
         count = _window_count(winners)
-    share = g if np.all(count == 1) else g / count.astype(g.dtype)  # g / 1 is g
+        if not count.all():  # (a NaN maximum: its NaNs win, as in _max_vjp)
+            for part, w in zip(_window_parts(x, axes), winners):
+                w |= np.isnan(part)
+            count = _window_count(winners)
+        share = g if np.all(count == 1) else g / count.astype(g.dtype)  # g / 1 is g
     out = np.empty_like(x, dtype=g.dtype)
     bits = _BITS.get(out.dtype.itemsize) if out.dtype.kind == "f" else None
     for part, w in zip(_window_parts(out, axes), winners):

@@ -133,6 +133,25 @@ def test_window_max_vjp_in_any_layout_equals_the_general_formula(dtype, layout):
 
 
 @pytest.mark.usefixtures("small_threshold")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", ["no ties", "a NaN window and a tied one", "ties only"])
+def test_window_max_vjp_counts_winners_per_window_when_the_total_could_mislead(dtype, case):
+    # One winner per window in total (as many winners as windows) also happens when
+    # a NaN window has none and a tied one two: the per-window count must decide then.
+    tiles = rand(4, 3, 3, 2, 4, 2, seed=11, dtype=dtype)
+    if case != "no ties":
+        tiles[1, 2, 0, :, 3, :] = [[5.0, 5.0], [1.0, 2.0]]  # two winners
+    if case == "a NaN window and a tied one":
+        tiles[0, 1, 2, 0, 1, 1] = np.nan  # no entry equals a NaN maximum
+    ans = P.max(tiles, axis=(3, 5))
+    g = rand(*ans.shape, seed=12, dtype=dtype)
+    got = P._max_vjp(g, ans, tiles, axis=(3, 5))
+    assert same_bits(got, general_max_vjp(g, ans, tiles, (3, 5)))
+    if case != "no ties":
+        assert got[1, 2, 0, 0, 3, 0] == got[1, 2, 0, 0, 3, 1] == g[1, 2, 0, 3] / 2
+
+
+@pytest.mark.usefixtures("small_threshold")
 def test_max_pool_of_a_conv_first_and_second_order():
     # conv2d's CHWN output through ReLU into 2x2 pooling: the slice-by-slice
     # max VJP and the layout-following fold, gradient-checked in float64.
