@@ -41,7 +41,7 @@ Tensor: Any = None
 
 # -- grad mode ---------------------------------------------------------------
 
-_state = {"grad_enabled": True, "scope": (), "modules": 0}
+_state = {"grad_enabled": True, "scope": (), "modules": 0, "calls": False}
 
 # Recordings in progress (am.compile), innermost last: primitives report each
 # application to it, tensors their creation and reads of their values.
@@ -139,10 +139,22 @@ class scope:
 
     def __enter__(self) -> None:
         self._prev = _state["scope"]
-        _state["scope"] = self._prev + (self.name,)
+        name = self.name
+        if _state["calls"] and type(name) is str:
+            name = Call(name)
+        _state["scope"] = self._prev + (name,)
 
     def __exit__(self, *exc: object) -> None:
         _state["scope"] = self._prev
+
+
+class Call(str):
+    """A composite op's name as the scope entry of one call of it, made while
+    `_state["calls"]` is set (draw_network's trace of a model): two calls in a row,
+    `F.softmax(F.softmax(x))`, then differ by identity though their names are equal.
+    Otherwise entries are plain names, which cost nothing to make."""
+
+    __slots__ = ()
 
 
 def composite(fn: Callable) -> Callable:
@@ -156,7 +168,7 @@ def composite(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         prev = _state["scope"]
-        _state["scope"] = prev + (name,)
+        _state["scope"] = prev + ((Call(name) if _state["calls"] else name),)
         try:
             return fn(*args, **kwargs)
         finally:

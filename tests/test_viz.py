@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_mini as am
-from autograd_mini import nn, viz
+from autograd_mini import engine, nn, viz
 from autograd_mini.engine import scope
 from autograd_mini.nn import functional as F
 from autograd_mini.primitives import Primitive
@@ -657,6 +657,20 @@ def test_draw_network_draws_every_call_of_a_layer():
 
     labels = re.findall(r'label="([^"\\]*)', viz.draw_network(Softmaxes(), (2, 3), max_neurons=2).source)
     assert labels == ["input", "Linear(3→4)", "softmax", "log_softmax", "Softmaxes: 3 layers, 16 parameters"]
+
+    class LeakyTwice(nn.Module):  # one composite called twice in a row: two blocks
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 4)
+
+        def forward(self, x):
+            return F.leaky_relu(F.leaky_relu(self.fc(x), 0.1), 0.2)
+
+    labels = re.findall(r'label="([^"\\]*)', viz.draw_network(LeakyTwice(), (2, 3), max_neurons=2).source)
+    assert labels == ["input", "Linear(3→4)", "leaky_relu", "leaky_relu", "LeakyTwice: 3 layers, 16 parameters"]
+    assert not engine._state["calls"]  # (set only while the model runs)
+    y = F.leaky_relu(am.tensor([1.0, -1.0], requires_grad=True))
+    assert type(y.grad_fn.scope[-1]) is str  # outside draw_network: plain names
 
 
 def test_labels_that_look_like_html_are_drawn_as_text():

@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 import graphviz
 import numpy as np
 
-from ..engine import modules_changed, no_grad
+from ..engine import _state, modules_changed, no_grad
 from ..tensor import Tensor, get_default_dtype
 from ._labels import fmt_num, fmt_shape, module_label
 
@@ -89,10 +89,12 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, st
         return call
 
     own = [(m, m.__dict__["forward"]) for m in leaf_modules if "forward" in m.__dict__]
+    calls = _state["calls"]
     try:
         model.eval()
         for m in leaf_modules:  # (an instance attribute, found before the class's forward)
             m.__dict__["forward"] = traced(m.forward)
+        _state["calls"] = True  # (each composite call gets a scope entry of its own)
         try:
             out = model(x)
         except Exception as e:
@@ -101,6 +103,7 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, st
                 f"{input_size}: {type(e).__name__}: {e}"
             ) from e
     finally:
+        _state["calls"] = calls
         for m in leaf_modules:
             m.__dict__.pop("forward", None)
         for m, forward in own:
@@ -122,12 +125,12 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, st
             if module is not None:
                 key, label = ("m", id(module)), module_label(module)
             else:
-                # The nodes of a composite (F.softmax, and the composites it calls in turn)
-                # share its scope; a bare primitive is a call of its own. (Two calls of one
-                # composite in a row carry the same scope: they are drawn as one block.)
+                # The nodes of one call of a composite (F.softmax, and the composites it
+                # calls in turn) share its scope entry, a Call made for that call; a bare
+                # primitive is a call of its own.
                 first = next((i for i, e in enumerate(node.scope) if isinstance(e, str)), None)
-                label = node.name if first is None else node.scope[first]
-                key = None if first is None else ("f", label, scope_key(node.scope[: first + 1]))
+                label = node.name if first is None else str(node.scope[first])
+                key = None if first is None else ("f", scope_key(node.scope[:first]), id(node.scope[first]))
             if key is not None and key == last_key:
                 layers[-1] = (layers[-1][0], layers[-1][1], t.shape)
             else:
