@@ -480,7 +480,7 @@ def _window_max_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, axes: tuple) 
     # goes as it is, found with a count of the winners and a maximum of ans
     # rather than a per-window count (ties and NaNs take that way).
     if (builtins.sum(np.count_nonzero(w) for w in winners) == ans.size
-            and not (ans.dtype.kind == "f" and np.isnan(np.maximum.reduce(ans, axis=None)))):
+            and not (ans.dtype.kind in "fc" and np.isnan(np.maximum.reduce(ans, axis=None)))):
         share = g
     else:
         count = _window_count(winners)
@@ -798,7 +798,7 @@ def _pick_vjp(g: Any, ans: Any, x: Any, index: Any, axis: int) -> Any:
         # Every position picks its own entry of x, so assigning is adding, without
         # np.add.at (3x slower on a batch of 128 labels).
         out = np.zeros(x.shape, dtype=g.dtype)
-        out[where] = g
+        out[where] = g + 0.0  # (+ 0.0: a -0.0 lands as +0.0, as np.add.at onto zeros gives)
         return out
     return scatter_add(g, index=where, shape=x.shape)
 
@@ -857,7 +857,14 @@ def _unfold(x: np.ndarray, kernel_size: tuple, stride: tuple, dilation: tuple) -
     # One as_strided view with the windows' shape and strides written out:
     # sliding_window_view then a strided slice takes 50 us on conv2d's
     # permuted input, this 10 us.
+    x = np.asarray(x)
     k = len(kernel_size)
+    if not (len(stride) == len(dilation) == k and all(m >= 0 for m in kernel_size)
+            and all(s >= 1 for s in stride) and all(d >= 1 for d in dilation)):
+        raise ValueError(
+            f"unfold: kernel_size {kernel_size}, stride {stride} and dilation {dilation} must have "
+            "one entry per window axis, stride and dilation at least 1"
+        )
     sizes, steps = x.shape[x.ndim - k:], x.strides[x.ndim - k:]
     out_sizes = tuple((n - (m - 1) * d - 1) // s + 1
                       for n, m, s, d in zip(sizes, kernel_size, stride, dilation))

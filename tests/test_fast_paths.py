@@ -151,6 +151,29 @@ def test_window_max_vjp_counts_winners_per_window_when_the_total_could_mislead(d
         assert got[1, 2, 0, 0, 3, 0] == got[1, 2, 0, 0, 3, 1] == g[1, 2, 0, 3] / 2
 
 
+def test_window_max_vjp_of_complex_numbers_with_a_nan_window_and_a_tie():
+    x = np.ones((8192, 2), dtype=np.complex128)  # big enough for the window route
+    x[0] = [np.nan, 1]  # a NaN maximum: no winner
+    x[1] = [5, 5]  # a tie: two winners, so the total equals the number of windows
+    x[2:, 0] = 0
+    big = am.tensor(x, requires_grad=True)
+    big.max(axis=1).sum().backward()
+    small = am.tensor(x[:3], requires_grad=True)  # the general route
+    small.max(axis=1).sum().backward()
+    np.testing.assert_array_equal(big.grad.data[:3], small.grad.data)
+    np.testing.assert_array_equal(small.grad.data, [[1, 0], [0.5, 0.5], [0, 1]])
+
+
+def test_pick_backward_gives_the_same_bits_plain_and_recorded():
+    grads = []
+    for create_graph in (False, True):
+        x = am.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        y = P.pick(x, np.array([2, 0]), axis=1)
+        (y * am.tensor([-0.0, 1.0])).sum().backward(create_graph=create_graph)  # g = [-0.0, 1.0]
+        grads.append(np.asarray(x.grad.data))
+    assert np.signbit(grads[0]).tolist() == np.signbit(grads[1]).tolist() == [[False] * 3] * 2
+
+
 @pytest.mark.usefixtures("small_threshold")
 def test_max_pool_of_a_conv_first_and_second_order():
     # conv2d's CHWN output through ReLU into 2x2 pooling: the slice-by-slice
@@ -239,6 +262,19 @@ def test_unfold_is_a_read_only_view_of_the_windows_in_any_memory_order(order, ke
     for i, j, a, b in itertools.product(*(range(n) for n in outs + kernel)):
         np.testing.assert_array_equal(u[:, :, i, j, a, b],
                                       x[:, :, i * stride[0] + a * dilation[0], j * stride[1] + b * dilation[1]])
+
+
+@pytest.mark.parametrize("kernel,stride,dilation", [
+    ((3,), (1,), (-1,)),       # a negative dilation would read before x's memory
+    ((3,), (1,), (-(1 << 40),)),
+    ((3,), (1,), (0,)),
+    ((2,), (0,), (1,)),
+    ((2, 2), (1, 1), (1,)),    # one dilation for two window axes
+    ((2, 2), (1,), (1, 1)),
+])
+def test_unfold_refuses_bad_strides_and_dilations_before_making_a_view(kernel, stride, dilation):
+    with pytest.raises(ValueError, match="unfold: kernel_size .* stride and dilation at least 1"):
+        P.unfold(np.arange(20.0).reshape(4, 5), kernel_size=kernel, stride=stride, dilation=dilation)
 
 
 def test_unfold_refuses_a_window_larger_than_its_input():
@@ -430,3 +466,8 @@ def test_where_fast_path_gives_what_np_where_gives_for_any_byte_order_and_broadc
               rand(big // 64, 1, seed=9)):
         for got, want in [(P._where(c, x, 0.0), np.where(c, x, 0.0)), (P._where(c, 0.0, x), np.where(c, 0.0, x))]:
             assert same_bits(got, want) and got.dtype == want.dtype
+
+
+def test_unfold_takes_a_list_as_numpy_would():
+    np.testing.assert_array_equal(P.unfold([1.0, 2.0, 3.0], kernel_size=(2,), stride=(1,), dilation=(1,)),
+                                  [[1.0, 2.0], [2.0, 3.0]])
