@@ -15,7 +15,6 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..engine import changed_in_place
 from ..functions import flatten
 from ..tensor import Tensor, get_default_dtype
 from . import functional as F
@@ -369,8 +368,6 @@ class _BatchNorm(Module):
             self.running_mean.data[...] = 0
             self.running_var.data[...] = 1
             self.num_batches_tracked.data[...] = 0
-            for buf in (self.running_mean, self.running_var):
-                changed_in_place(buf.data, f"{self.label()}.reset_parameters")
 
     def forward(self, x: Any) -> Tensor:
         shape = tuple(x.shape)
