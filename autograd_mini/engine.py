@@ -226,10 +226,6 @@ def _root(a: np.ndarray) -> np.ndarray:
             return a
 
 
-def _root_id(a: np.ndarray) -> int:
-    return id(a) if a.base is None else id(_root(a))
-
-
 def changed_in_place(array: np.ndarray, by: str) -> None:
     """Note that `array` was changed in place (`by` names how, for the error)."""
     stamp = next(node_counter)
@@ -249,7 +245,7 @@ def _prune_changes() -> None:
 
 def stepped(optimizer: Any, ids: list[int]) -> None:
     """Note that a step of `optimizer` is changing in place the arrays whose root ids
-    (`_root_id`) are `ids`: those of its parameters that have a gradient."""
+    (`id(_root(a))`) are `ids`: those of its parameters that have a gradient."""
     stamp = next(node_counter)
     _state["changed"] = stamp
     last = _steps.get(id(optimizer))

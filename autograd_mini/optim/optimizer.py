@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from ..engine import _root_id, enable_grad, stepped, tracers
+from ..engine import _root, enable_grad, stepped, tracers
 from ..tensor import Tensor
 
 
@@ -128,7 +128,7 @@ class Optimizer:
                 d = p.data
                 if not (isinstance(g, Tensor) and g.data.shape == d.shape and d.flags.writeable):
                     self._refuse_grad(p)
-                append(id(d) if d.base is None else _root_id(d))
+                append(id(d) if d.base is None else id(_root(d)))  # (most parameters own their array)
         stepped(self, changing)
 
     def _refuse_grad(self, p: Tensor) -> None:
