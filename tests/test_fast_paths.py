@@ -135,10 +135,15 @@ def test_window_max_vjp_in_any_layout_equals_the_general_formula(dtype, layout):
 @pytest.mark.usefixtures("small_threshold")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", ["no ties", "a NaN window and a tied one", "ties only"])
-def test_window_max_vjp_counts_winners_per_window_when_the_total_could_mislead(dtype, case):
+@pytest.mark.parametrize("batch_fastest", [False, True], ids=["slice by slice", "broadcast"])
+def test_window_max_vjp_counts_winners_per_window_when_the_total_could_mislead(dtype, case, batch_fastest):
     # One winner per window in total (as many winners as windows) also happens when
     # a NaN window has none and a tied one two: the per-window count must decide then.
+    # Both routes: the window slices (NCHW memory) and one broadcast call (batch fastest).
     tiles = rand(4, 3, 3, 2, 4, 2, seed=11, dtype=dtype)
+    if batch_fastest:
+        tiles = np.moveaxis(np.moveaxis(tiles, 0, -1).copy(), -1, 0)
+        assert tiles.strides[0] == tiles.itemsize
     if case != "no ties":
         tiles[1, 2, 0, :, 3, :] = [[5.0, 5.0], [1.0, 2.0]]  # two winners
     if case == "a NaN window and a tied one":
