@@ -49,7 +49,9 @@ recording: reading a tensor's value into Python (`.item()`, `float()`,
 `bool()`, `.numpy()`, `np.asarray`), handing an op a tensor made from an
 array or an array that is not an argument (a mask or an index computed
 from data; class labels are fine as an argument, which `cross_entropy`
-hands to the `pick` primitive, whose forward checks each call's labels), a
+hands to the `pick` primitive, whose forward checks each call's labels;
+arrays the library marks as made from shapes alone, `engine.shape_constant`,
+such as avg_pool2d's divisors without the padding, are kept in the tape), a
 boolean-mask argument used as an index, a tensor's `.grad`,
 random numbers (`randn`, `rand`, dropout's mask, numpy's and Python's
 global generators), batch norm's
@@ -248,6 +250,7 @@ class _Trace:
         self.errstate: list[dict] = []  # numpy's error handling around each op
         self.scopes: list[tuple] = []  # the scope around each op (for its errors in a replay)
         self.created: dict[int, Tensor] = {}
+        self.shape_constants: dict[int, np.ndarray] = {}  # (engine.shape_constant; kept alive here)
 
     def record(self, prim: Primitive, args: tuple, params: dict, out: Tensor) -> None:
         self.ops.append((prim, args, params, out))
@@ -568,6 +571,8 @@ class _Namer:
         n = self.arg_arrays.get(_memory(a)) if isinstance(a, np.ndarray) else None
         if n is not None:
             return n
+        if self.trace.shape_constants.get(id(a)) is a:
+            return ns.constant(a)
         _refuse_arrays(a, prim, f"input {pos}")
         return ns.constant(a)
 

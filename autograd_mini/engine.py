@@ -48,6 +48,15 @@ _state = {"grad_enabled": True, "scope": (), "modules": 0, "calls": False}
 tracers: list = []
 
 
+def shape_constant(a: np.ndarray) -> np.ndarray:
+    """a, an array computed from shapes alone (never from data): am.compile keeps it in
+    its tape, whose key holds every shape, where it refuses other arrays made inside
+    the function (their values may come from the data)."""
+    if tracers:
+        tracers[-1].shape_constants[id(a)] = a
+    return a
+
+
 def modules_changed() -> None:
     """Note that some Module's attributes changed (a layer, a parameter, `training`, a
     hyperparameter): compiled tapes, which froze what forward read, record again."""

@@ -72,6 +72,10 @@ MODELS = {
             (2, 1, 8, 8), F.mse_loss),
     "batch norm (eval)": (lambda: nn.Sequential(nn.Linear(4, 3), nn.BatchNorm1d(3), nn.Tanh()).eval(),
                           (6, 4), F.mse_loss),
+    # (its divisor, the count of each window's entries inside the image, comes from the shape alone)
+    "avg pool without the padding": (lambda: nn.Sequential(nn.AvgPool2d(3, 2, 1, count_include_pad=False),
+                                                           nn.Flatten(), nn.Linear(18, 3)),
+                                     (5, 2, 6, 6), F.mse_loss),
     "log_softmax": (lambda: nn.Sequential(nn.Linear(4, 3), nn.Dropout(0.5).eval()),
                     (6, 4), lambda a, b: -(F.log_softmax(a, 1) * b.sigmoid()).sum()),
     "softmax + bce": (lambda: nn.Sequential(nn.Linear(4, 3), nn.Softmax(1)),
@@ -1006,3 +1010,31 @@ def test_a_fortran_ordered_array_argument_gives_the_eager_numbers():
     compiled = am.compile(f)
     for _ in range(3):  # record, then replay: each argument copied in its own layout
         assert compiled(w, m).data.tobytes() == f(w, m).data.tobytes()
+
+
+# -- found by a review ----------------------------------------------------------------
+
+
+def test_avg_pool_without_the_padding_records_its_divisor_for_each_shape():
+    pool = nn.AvgPool2d(3, 2, 1, count_include_pad=False)
+    compiled = am.compile(lambda x: (pool(x) ** 2).sum())
+    for shape in [(2, 3, 6, 6), (2, 3, 7, 5), (2, 3, 6, 6)]:
+        x = am.tensor(rand(*shape), requires_grad=True)
+        (pool(x) ** 2).sum().backward()
+        expected = x.grad.data.copy()
+        x.grad = None
+        assert compiled(x).item() == (pool(x) ** 2).sum().item()
+        compiled(x).backward()
+        np.testing.assert_array_equal(x.grad.data, expected)
+    assert compiled.recordings == 2
+
+
+def test_batch_norm_in_eval_with_buffers_of_another_dtype_replays_their_current_values():
+    bn = nn.BatchNorm2d(3).eval()  # float64 buffers, float32 images: converted by a recorded op
+    x = am.tensor(rand(2, 3, 4, 4, dtype=np.float32))
+    compiled = am.compile(lambda x: bn(x).sum())
+    for shift in [0.0, 1.0, 2.5]:
+        bn.running_mean.data[...] = shift
+        bn.running_var.data[...] = 1.0 + shift
+        assert compiled(x).item() == bn(x).sum().item()
+    assert compiled.recordings == 1

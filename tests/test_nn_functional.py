@@ -343,10 +343,20 @@ def test_dropout_eval_and_p0_pass_through():
     assert F.dropout(np.ones(3, np.float32), 0.5).dtype == np.float32
 
 
-@pytest.mark.parametrize("p", [-0.1, 1.0, 1.5])
+@pytest.mark.parametrize("p", [-0.1, 1.5, float("nan")])
 def test_dropout_rejects_bad_p(p):
     with pytest.raises(ValueError, match="dropout"):
         F.dropout(np.ones(3), p)
+
+
+def test_dropout_with_p_1_zeroes_in_training_and_passes_through_in_eval():
+    x = am.tensor(rand(3, 4), requires_grad=True)
+    out = F.dropout(x, 1.0)
+    np.testing.assert_array_equal(out.data, np.zeros((3, 4)))
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.zeros((3, 4)))
+    assert F.dropout(x, 1.0, training=False) is x
+    assert am.nn.Dropout(1.0).eval()(x) is x
 
 
 # -- batch_norm -----------------------------------------------------------------------------
@@ -503,6 +513,12 @@ def ones(*shape: int) -> np.ndarray:
         (lambda: F.conv2d(ones(1, 1, 4, 4), ones(1, 3, 3)), r"conv2d: weight"),
         (lambda: F.conv2d(ones(1, 2, 4, 4), ones(2, 1, 3, 3), groups=0), r"conv2d: groups"),
         (lambda: F.max_pool2d(ones(1, 1, 2, 2), 3), r"max_pool2d.*smaller"),
+        # one (C, H, W) image: the errors name the shape that was passed
+        (lambda: F.conv2d(ones(2, 5, 5), ones(4, 3, 3, 3)), r"conv2d: input of shape \(2, 5, 5\) has 2 channels"),
+        (lambda: F.conv2d(ones(3, 2, 5), ones(4, 3, 3, 3)), r"conv2d: input of shape \(3, 2, 5\) \(padded"),
+        (lambda: F.conv2d(ones(3, 4, 4), ones(4, 1, 3, 3), groups=2), r"groups=2.*\(input \(3, 4, 4\)\)"),
+        (lambda: F.max_pool2d(ones(3, 2, 2), 3), r"max_pool2d: input of shape \(3, 2, 2\) \(padded"),
+        (lambda: F.avg_pool2d(ones(3, 2, 2), 3), r"avg_pool2d: input of shape \(3, 2, 2\) \(padded"),
         (lambda: F.avg_pool2d(ones(1, 1, 4, 4), 2, padding=2), r"avg_pool2d: padding"),
         (lambda: F.max_pool2d(ones(1, 1, 4, 4), 3, padding=2), r"max_pool2d: padding"),
         (lambda: F.linear(ones(2, 3), ones(4, 5)), r"linear.*\(2, 3\).*\(4, 5\)"),

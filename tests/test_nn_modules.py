@@ -833,7 +833,7 @@ def test_batchnorm_wrong_shape():
         (lambda: nn.Conv2d(2, 4, 3, padding=-1), "padding must be at least 0"),
         (lambda: nn.MaxPool2d(2, padding=2), "padding must be between 0 and half the kernel size"),
         (lambda: nn.AvgPool2d(2, stride=0), "stride must be at least 1"),
-        (lambda: nn.Dropout(1.5), r"p must be in \[0, 1\)"),
+        (lambda: nn.Dropout(1.5), r"p must be in \[0, 1\]"),
         (lambda: nn.BatchNorm1d(0), "num_features must be positive"),
         (lambda: nn.BatchNorm1d(3, momentum=2.0), "momentum must be in"),
         (lambda: nn.Linear(-1, 2), "feature counts must be non-negative"),
@@ -847,6 +847,19 @@ def test_bad_constructor_arguments(make, message):
 def test_kernel_size_of_the_wrong_form_is_a_type_error():
     with pytest.raises(TypeError, match=re.escape("Conv2d(2→4): kernel_size must be an int or a pair of ints")):
         nn.Conv2d(2, 4, (3, 3, 3))
+
+
+def test_avg_pool_takes_count_include_pad_by_keyword_only():
+    # PyTorch's fourth argument is ceil_mode: AvgPool2d(3, 2, 1, False) would mean
+    # something else here, so it is refused rather than read as count_include_pad.
+    with pytest.raises(TypeError):
+        nn.AvgPool2d(3, 2, 1, False)
+    assert "count_include_pad=False" in repr(nn.AvgPool2d(3, 2, 1, count_include_pad=False))
+
+
+def test_softmax_of_a_number_is_one():
+    np.testing.assert_array_equal(nn.Softmax()(am.tensor(2.0)).data, 1.0)
+    np.testing.assert_array_equal(nn.Softmax(0)(am.tensor(2.0)).data, 1.0)
 
 
 def test_flatten_and_softmax_bad_dims():

@@ -177,6 +177,7 @@ def conv2d(
     """
     with engine.scope("conv2d"):
         x, unbatched = _images(x, "conv2d")
+        given = x.shape[1:] if unbatched else x.shape  # (for errors: the shape the caller passed)
         weight = as_tensor(weight)
         if weight.ndim != 4:
             raise ValueError(f"conv2d: weight must have shape (O, C/groups, kh, kw), got {weight.shape}")
@@ -187,18 +188,18 @@ def conv2d(
         G = int(groups)
         if C % G or O % G:
             raise ValueError(
-                f"conv2d: groups={G} must divide both the input channels {C} (input {x.shape}) "
+                f"conv2d: groups={G} must divide both the input channels {C} (input {given}) "
                 f"and the output channels {O} (weight {weight.shape})"
             )
         if Cg * G != C:
             raise ValueError(
-                f"conv2d: input of shape {x.shape} has {C} channels, but weight of shape "
+                f"conv2d: input of shape {given} has {C} channels, but weight of shape "
                 f"{weight.shape} with groups={G} expects {Cg * G}"
             )
         stride_ = _pair(stride, "stride", "conv2d", 1)
         dilation_ = _pair(dilation, "dilation", "conv2d", 1)
         pads = _conv_padding(padding, (kh, kw), dilation_, stride_)
-        _check_fits("conv2d", x.shape, pads, (kh, kw), dilation_)
+        _check_fits("conv2d", given, pads, (kh, kw), dilation_)
         if bias is not None:
             bias = as_tensor(bias)
             if bias.shape != (O,):
@@ -244,7 +245,7 @@ def _pool_args(
         raise ValueError(
             f"{where}: padding {pad} must be at most half the kernel size {kernel}"
         )
-    _check_fits(where, x.shape, ((pad[0],) * 2, (pad[1],) * 2), kernel, dilation_)
+    _check_fits(where, x.shape[1:] if unbatched else x.shape, ((pad[0],) * 2, (pad[1],) * 2), kernel, dilation_)
     return x, unbatched, kernel, stride_, pad, dilation_
 
 
@@ -335,7 +336,8 @@ def avg_pool2d(
                 count: Any = float(kernel[0] * kernel[1])
             else:  # windows' counts of entries inside the image: 1 inside, 0 on the borders
                 inside = np.pad(np.ones(x.shape[2:], dtype=x.dtype), widths[2:])
-                count = P.unfold(inside, kernel_size=kernel, stride=stride_, dilation=(1, 1)).sum(axis=(2, 3))
+                count = engine.shape_constant(
+                    P.unfold(inside, kernel_size=kernel, stride=stride_, dilation=(1, 1)).sum(axis=(2, 3)))
             if pad != (0, 0):
                 x = fn.pad(x, widths)
             sums = P.unfold(x, kernel_size=kernel, stride=stride_, dilation=(1, 1)).sum(axis=(4, 5))
@@ -406,12 +408,13 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
     """Inverted dropout: zero each entry with probability p, scale the rest by 1/(1-p).
 
     The expectation is x, so evaluation (training=False) returns x unchanged.
-    The mask comes from the library generator (`am.manual_seed` fixes it).
+    p = 1 zeroes every entry in training (x * 0, as PyTorch). The mask comes
+    from the library generator (`am.manual_seed` fixes it).
     """
     with engine.scope("dropout"):
         x = as_tensor(x)
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"dropout: p must be in [0, 1), got {p}")
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout: p must be in [0, 1], got {p}")
         if not training or p == 0.0:
             return x
         if engine.tracers:
@@ -419,8 +422,8 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
                 "dropout: a random mask cannot be compiled (a replay would reuse it); compile "
                 "the model in eval() mode, or call it uncompiled while training"
             )
-        keep = generator().random(x.shape) >= p
-        scale = (keep / (1.0 - p)).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+        keep = generator().random(x.shape) >= p  # (none when p = 1: random() < 1)
+        scale = (keep / (1.0 - p) if p < 1.0 else keep).astype(x.dtype if x.dtype.kind == "f" else np.float64)
         return x * scale
 
 
@@ -520,11 +523,13 @@ def batch_norm(
 
 
 def _in_dtype(v: Any, dtype: np.dtype) -> Any:
-    """A running statistic in the input's dtype, never differentiated: the tensor itself
-    when it has that dtype and no grad (so am.compile reads the buffer afresh on every
-    replay), else a converted array."""
+    """A running statistic in the input's dtype, never differentiated. A buffer without
+    grad stays a tensor (converted by the astype primitive when its dtype differs), so
+    am.compile reads it afresh on every replay; anything else becomes an array."""
     if isinstance(v, Tensor):
-        return v if v.dtype == dtype and not v.requires_grad else v.data.astype(dtype)
+        if v.requires_grad:
+            return v.data.astype(dtype)
+        return v if v.dtype == dtype else P.astype.apply(v, dtype=dtype)
     return np.asarray(v).astype(dtype, copy=False)
 
 

@@ -258,7 +258,8 @@ class AvgPool2d(_Pool2d):
     default) padded zeros count in the divisor kh*kw.
     """
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, count_include_pad: bool = True) -> None:
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, *,
+                 count_include_pad: bool = True) -> None:
         super().__init__(kernel_size, stride, padding)
         self.count_include_pad = bool(count_include_pad)
 
@@ -301,8 +302,8 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
         self.p = float(p)
 
     def forward(self, x: Any) -> Tensor:
@@ -489,7 +490,7 @@ class Softmax(Module):
 
     def forward(self, x: Any) -> Tensor:
         ndim = len(x.shape)
-        if not -ndim <= self.dim < max(ndim, 1):
+        if not -max(ndim, 1) <= self.dim < max(ndim, 1):
             raise ValueError(f"{self.label()}: dim {self.dim} out of range for input of shape {tuple(x.shape)}")
         return F.softmax(x, self.dim)
 
