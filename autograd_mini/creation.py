@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import tracers
+from .engine import shape_constant, tracers
 from .tensor import Tensor, _check_grad_dtype, get_default_dtype
 
 _rng = {"gen": np.random.default_rng()}
@@ -38,6 +38,8 @@ def _shape(shape: tuple) -> tuple:
 def _make(arr: np.ndarray, requires_grad: bool, where: str) -> Tensor:
     if requires_grad:
         _check_grad_dtype(arr.dtype, where)
+    elif tracers:  # (values from the arguments alone, which a tape freezes as it freezes numbers)
+        shape_constant(arr)
     t = Tensor._wrap(arr)
     t.requires_grad = requires_grad
     return t
@@ -45,6 +47,14 @@ def _make(arr: np.ndarray, requires_grad: bool, where: str) -> Tensor:
 
 def _float(dtype: Any) -> np.dtype:
     return np.dtype(dtype) if dtype is not None else get_default_dtype()
+
+
+def _sample_dtype(dtype: Any, where: str) -> np.dtype:
+    """A floating dtype for random samples (an integer one would truncate them)."""
+    dt = _float(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"{where}: samples need a floating-point dtype, got {dt}")
+    return dt
 
 
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -102,12 +112,14 @@ def _not_while_compiling(op: str) -> None:
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Samples of N(0, 1) of the given shape."""
     _not_while_compiling("randn")
-    arr = _rng["gen"].standard_normal(_shape(shape)).astype(_float(dtype), copy=False)
+    dtype = _sample_dtype(dtype, "randn")  # (before drawing: a refused call leaves the generator as it was)
+    arr = _rng["gen"].standard_normal(_shape(shape)).astype(dtype, copy=False)
     return _make(arr, requires_grad, "randn")
 
 
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Samples of U[0, 1) of the given shape."""
     _not_while_compiling("rand")
-    arr = _rng["gen"].random(_shape(shape)).astype(_float(dtype), copy=False)
+    dtype = _sample_dtype(dtype, "rand")
+    arr = _rng["gen"].random(_shape(shape)).astype(dtype, copy=False)
     return _make(arr, requires_grad, "rand")

@@ -49,11 +49,11 @@ tracers: list = []
 
 
 def shape_constant(a: np.ndarray) -> np.ndarray:
-    """a, an array computed from shapes alone (never from data): am.compile keeps it in
-    its tape, whose key holds every shape, where it refuses other arrays made inside
-    the function (their values may come from the data)."""
+    """a, an array computed from shapes alone (never from data): am.compile keeps a copy
+    of it in its tape, whose key holds every shape, where it refuses other arrays made
+    inside the function (their values may come from the data)."""
     if tracers:
-        tracers[-1].shape_constants[id(a)] = a
+        tracers[-1].shape_constants[id(a)] = (a, a.copy())  # (the caller may change a)
     return a
 
 
@@ -69,11 +69,19 @@ def is_grad_enabled() -> bool:
 
 
 class _GradMode:
-    """Context manager and decorator that sets grad mode, restoring it on exit."""
+    """Context manager and decorator that sets grad mode, restoring it on exit.
+    As a decorator, with or without the call: `@am.no_grad()` or `@am.no_grad`."""
 
     enabled: bool
 
-    def __init__(self) -> None:
+    def __new__(cls, fn: Callable | None = None) -> Any:
+        if fn is None:
+            return super().__new__(cls)
+        if not callable(fn):
+            raise TypeError(f"{cls.__name__}: takes no arguments, or a function to decorate; got {fn!r}")
+        return cls()(fn)  # (the bare decorator: a function, so __init__ is not run on it)
+
+    def __init__(self, fn: Callable | None = None) -> None:
         self._prev: list[bool] = []  # a stack: one instance may be entered again inside itself
 
     def __enter__(self) -> None:
@@ -125,7 +133,7 @@ def _generator_in_mode(mode: type, gen: Any) -> Any:
 
 
 class no_grad(_GradMode):
-    """Do not record operations: `with am.no_grad(): ...` or `@am.no_grad()`."""
+    """Do not record operations: `with am.no_grad(): ...`, `@am.no_grad()` or `@am.no_grad`."""
 
     enabled = False
 
@@ -406,8 +414,10 @@ def _released_error() -> RuntimeError:
     )
 
 
-def topological_order(roots: Iterable[Tensor]) -> list[Tensor]:
+def topological_order(roots: Iterable[Tensor], leaves: list | None = None) -> list[Tensor]:
     """Non-leaf tensors reachable from `roots`, each before everything it depends on.
+    With a list `leaves`, each differentiated input that is a leaf is appended to it
+    (once per use).
 
     A node is always created after the nodes of its inputs, so sorting the
     reachable nodes by creation number, newest first, is a reverse
@@ -428,7 +438,10 @@ def topological_order(roots: Iterable[Tensor]) -> list[Tensor]:
             raise _released_error()
         for i in node.needs:
             p = inputs[i]
-            if p.grad_fn is not None and p not in seen:
+            if p.grad_fn is None:
+                if leaves is not None:
+                    leaves.append(p)
+            elif p not in seen:
                 mark(p)
                 push(p)
     order = list(seen)
@@ -502,8 +515,22 @@ def backward_sweep(
             "backward: cannot run inside a function being compiled (a replay would skip it); "
             "compile the loss and call backward() on its result"
         )
-    # (A compiled tape's result is a single node over leaves: no graph to walk.)
-    order = [roots[0]] if len(roots) == 1 and _one_node(roots[0]) else topological_order(roots)
+    # The leaves whose .grad the sweep will change, checked before anything changes
+    # (the sweep releases the graph as it goes).
+    leaves: list | None = None
+    if len(roots) == 1 and _one_node(roots[0]):  # (a compiled tape's result: no graph to walk)
+        order = [roots[0]]
+        if targets is None:
+            node = roots[0].grad_fn
+            leaves = node.inputs
+            leaves = [leaves[i] for i in node.needs] if len(node.needs) != len(leaves) else leaves
+    else:
+        leaves = [r for r in roots if r.grad_fn is None] if targets is None else None
+        order = topological_order(roots, leaves)
+    if leaves:
+        for leaf in leaves:
+            if leaf.grad is not None or leaf.data.dtype.kind not in "fc":
+                _check_leaf(leaf)
     if targets is not None:
         if not allow_unused:
             missing = _unreachable(order, roots, targets)
@@ -583,9 +610,6 @@ def backward_sweep(
             handed.add(id(g))
             if isinstance(g, np.ndarray) and g.base is not None:
                 handed.add(id(g.base))
-        for leaf in grads:  # (a .grad set by hand is checked before any .grad changes)
-            if leaf.grad is not None and leaf.grad_fn is None:
-                _check_grad(leaf)
         for leaf, g in grads.items():
             if leaf.grad_fn is None and leaf.requires_grad:
                 _accumulate(leaf, g, handed)
@@ -594,9 +618,19 @@ def backward_sweep(
         _state["grad_enabled"] = prev_mode
 
 
-def _check_grad(leaf: Tensor) -> None:
-    """A leaf's .grad (perhaps set by hand) must be a Tensor of its shape to add to."""
+def _check_leaf(leaf: Tensor) -> None:
+    """A leaf whose .grad a backward will change: its .grad (perhaps set by hand) must be a
+    Tensor of its shape to add to, and its dtype floating (requires_grad may have been
+    assigned to an integer tensor)."""
+    if leaf.data.dtype.kind not in "fc" and leaf.requires_grad:
+        raise RuntimeError(
+            f"backward: a leaf of shape {leaf.shape} and dtype {leaf.dtype} requires grad, "
+            "but only floating-point tensors can have gradients (requires_grad was set "
+            "on an integer or boolean tensor); convert it with .astype(float) first"
+        )
     have = leaf.grad
+    if have is None:
+        return
     if not (isinstance(have, Tensor) and have.shape == leaf.shape):
         raise RuntimeError(
             f"backward: a leaf of shape {leaf.shape} has a .grad that is "

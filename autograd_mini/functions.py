@@ -130,7 +130,14 @@ def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
 
 def maximum(x: Any, y: Any) -> Tensor:
     """Elementwise maximum, x and y broadcast together; ties split the gradient in half."""
+    if _python_number(x) and not _python_number(y):
+        x, y = y, x  # (symmetric, ties too; a Python number second keeps y's dtype, as numpy)
     return P.maximum.apply(as_tensor(x), y)
+
+
+def _python_number(v: Any) -> bool:
+    """A Python int or float, which numpy casts to the other operand's dtype (a weak scalar)."""
+    return type(v) is int or type(v) is float
 
 
 def where(condition: Any, x: Any, y: Any) -> Tensor:
@@ -140,14 +147,16 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     cond = condition if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != bool:
         raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
-    return P.where.apply(cond, as_tensor(x), y)
+    return P.where.apply(cond, x if _python_number(x) else as_tensor(x), y)
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+def concatenate(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:
+    """Join tensors along an existing axis; axis=None joins them flattened, as numpy."""
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("concatenate: need at least one tensor")
+    if axis is None:
+        tensors, axis = [t.reshape(-1) for t in tensors], 0
     return P.concatenate.apply(*tensors, axis=axis)
 
 
@@ -183,6 +192,8 @@ def minimum(x: Any, y: Any) -> Tensor:
     (negating them could wrap); when the result is not floating there is no
     gradient, and it is where(x <= y, x, y).
     """
+    if _python_number(x) and not _python_number(y):
+        x, y = y, x  # (as in maximum)
     x = as_tensor(x)
     if not isinstance(y, (Tensor, int, float)):
         y = np.asarray(y)

@@ -103,8 +103,12 @@ def save(obj: Mapping[str, Any], path: str | os.PathLike) -> None:
     path = os.fspath(path)
     tmp = f"{path}.tmp{os.getpid()}"
     try:
-        with open(tmp, "wb") as f:
-            np.savez(f, **{HEADER: np.array(header)}, **entries)
+        # (the archive numpy.savez writes, member by member: savez takes the names as
+        # keyword arguments, so a key "file" or "allow_pickle" would clash with its own)
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            for name, arr in [(HEADER, np.array(header)), *entries.items()]:
+                with archive.open(name + ".npy", "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, np.asanyarray(arr), allow_pickle=False)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

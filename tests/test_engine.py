@@ -797,3 +797,50 @@ def test_load_state_dict_refuses_a_read_only_parameter_before_loading_anything()
     with pytest.raises(ValueError, match=r"bias: the model's array is read-only"):
         lin.load_state_dict(state)
     np.testing.assert_array_equal(lin.weight.data, before)
+
+
+# -- found by a fresh user's review ---------------------------------------------------
+
+
+def test_backward_refuses_an_integer_leaf_made_to_require_grad_by_assignment():
+    x = am.arange(3)  # int64
+    x.requires_grad = True  # (requires_grad_() refuses it; plain assignment is not checked)
+    w = am.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    loss = (x * 0.5 * w).sum()
+    with pytest.raises(RuntimeError, match=r"backward: a leaf of shape \(3,\) and dtype int64 requires grad"):
+        loss.backward()
+    assert x.grad is None and w.grad is None  # refused before any gradient was stored
+    x.requires_grad = False
+    loss.backward()  # nothing was released: the graph is still whole
+    np.testing.assert_array_equal(w.grad.data, [0.0, 0.5, 1.0])
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_mis_shaped_grad_is_refused_before_the_graph_is_released(compiled):
+    w = am.ones(3, requires_grad=True)
+    f = lambda w: (w * w).sum()  # noqa: E731
+    loss = (am.compile(f) if compiled else f)(w)
+    w.grad = am.zeros(2)
+    with pytest.raises(RuntimeError, match=r"a \.grad that is of shape \(2,\)"):
+        loss.backward()
+    w.grad = None  # as the error says; the graph is still there
+    loss.backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 2.0, 2.0])
+
+
+def test_no_grad_and_enable_grad_decorate_without_the_call():
+    @am.no_grad
+    def doubled(x):
+        return x * 2
+
+    @am.enable_grad
+    def tripled(x):
+        return x * 3
+
+    x = am.ones(2, requires_grad=True)
+    assert not doubled(x).requires_grad and doubled.__name__ == "doubled"
+    with am.no_grad():
+        assert tripled(x).requires_grad
+    assert am.is_grad_enabled()
+    with pytest.raises(TypeError, match="no_grad: takes no arguments, or a function to decorate"):
+        am.no_grad(3)

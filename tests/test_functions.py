@@ -562,3 +562,29 @@ def test_max_and_min_send_the_gradient_to_a_nan_and_exact_zeros_to_losers(op):
     expected = {"max": [[0.0, 1.0, 0.0], [0.5, 0.5, 0.0], [np.inf, 0.0, 0.0]],
                 "min": [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, np.inf, 0.0]]}[op]
     np.testing.assert_array_equal(x.grad.data, expected)  # (inf * 0 would be NaN)
+
+
+# -- found by a fresh user's review ---------------------------------------------------
+
+
+@pytest.mark.parametrize("call", [
+    lambda c, x: am.where(c, 0.0, x),
+    lambda c, x: am.where(c, 1, x),
+    lambda c, x: am.maximum(0.0, x),
+    lambda c, x: am.minimum(1.0, x),
+], ids=["where(c, 0.0, x)", "where(c, 1, x)", "maximum(0.0, x)", "minimum(1.0, x)"])
+def test_a_python_number_first_keeps_float32_and_the_gradient(call):
+    x32 = am.tensor(np.array([-1.0, 0.5, 2.0], dtype=np.float32), requires_grad=True)
+    out = call(x32 > 0, x32)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert x32.grad.dtype == np.float32
+    x = away_from_bounds((3, 4), seed=7, bound=1.0)  # (away from the kinks at 0 and 1)
+    check_both(lambda x: call(x.data > 0.1, x) * x, x)
+
+
+def test_concatenate_with_axis_none_joins_flattened_and_differentiates():
+    a, b = rng(1).standard_normal((2, 3)), rng(2).standard_normal(4)
+    out = am.concatenate([am.tensor(a), am.tensor(b)], axis=None)
+    np.testing.assert_array_equal(out.data, np.concatenate([a, b], axis=None))
+    check_both(lambda a, b: am.concatenate([a, b], axis=None) ** 2, a, b)

@@ -247,3 +247,17 @@ def test_an_archive_with_a_member_that_is_not_an_array_is_refused(tmp_path):
         z.writestr("notes.txt", "hello")
     with pytest.raises(ValueError, match=r"is not a state dict saved by autograd_mini.save.*notes.txt"):
         am.load(path)
+
+
+def test_keys_that_are_names_of_numpys_savez_arguments_round_trip(tmp_path):
+    # (numpy.savez takes the entries as keyword arguments next to its own `file` and
+    # `allow_pickle`; a root attribute `self.file = Parameter(...)` gives such a key)
+    path = tmp_path / "ckpt.npz"
+    state = {"file": np.arange(3.0), "allow_pickle": np.ones(2, np.float32), "args": 1.5}
+    am.save(state, path)
+    back = am.load(path)
+    assert back.keys() == state.keys() and back["args"] == 1.5
+    for k in ("file", "allow_pickle"):
+        assert back[k].dtype == state[k].dtype and np.array_equal(back[k], state[k])
+    with np.load(path, allow_pickle=False) as plain:  # still an .npz numpy reads
+        assert sorted(plain.files) == sorted([HEADER, "file", "allow_pickle"])

@@ -685,3 +685,17 @@ def test_pickle_keeps_a_leaf_and_refuses_a_tensor_with_a_graph():
     with pytest.raises(RuntimeError, match=r"^pickle: only leaf tensors can be pickled .*detach\(\)"):
         pickle.dumps(x * 2)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps((x * 2).detach())).data, [2.0, 4.0])
+
+
+# -- found by a fresh user's review ---------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [am.rand, am.randn])
+@pytest.mark.parametrize("dtype", [int, np.int32, bool])
+def test_random_tensors_refuse_a_non_float_dtype_before_drawing(make, dtype):
+    am.manual_seed(4)
+    with pytest.raises(TypeError, match=f"{make.__name__}: samples need a floating-point dtype"):
+        make(5, dtype=dtype)
+    after = make(3).data  # the refused call drew nothing
+    am.manual_seed(4)
+    np.testing.assert_array_equal(after, make(3).data)
