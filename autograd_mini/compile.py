@@ -51,9 +51,7 @@ array or an array that is not an argument (a mask or an index computed
 from data; class labels are fine as an argument, which `cross_entropy`
 hands to the `pick` primitive, whose forward checks each call's labels;
 arrays the library marks as made from shapes alone, `engine.shape_constant`,
-such as avg_pool2d's divisors without the padding, are kept in the tape, as
-are tensors from am.zeros, ones, full, eye, arange and the *_like functions
-without requires_grad, whose values come from their arguments alone), a
+such as avg_pool2d's divisors without the padding, are kept in the tape), a
 boolean-mask argument used as an index, a tensor's `.grad`,
 random numbers (`randn`, `rand`, dropout's mask, numpy's and Python's
 global generators), batch norm's
@@ -561,9 +559,6 @@ class _Namer:
                 n = self.arg_arrays.get(_memory(a.data))
                 if n is not None and not a.requires_grad:
                     return n
-                kept = self.trace.shape_constants.get(id(a.data))
-                if kept is not None and kept[0] is a.data and not a.requires_grad:
-                    return ns.constant(kept[1])  # (am.zeros, am.eye, ...: see creation._make)
                 raise RuntimeError(
                     f"compile: {prim.name} (input {pos}) gets a tensor of shape {a.shape} that the "
                     "function creates from an array while it is recorded (am.tensor, a creation "
@@ -602,10 +597,6 @@ class _Tape:
         self.modules = _state["modules"]  # (its guard refuses any other count)
         _refuse_grad_reads(self.externals, [a for a in args if isinstance(a, Tensor)] + held)
         fwd_lines, bwd_lines, used, reached = _emit(ops, out_name, ns, trace.errstate, errstate)
-        if any(np.may_share_memory(out.data, c) for c, _ in trace.shape_constants.values()):
-            # A view of a constant the tape keeps (am.zeros(3).reshape(3)): each call's
-            # result gets memory of its own, as the eager one does.
-            fwd_lines.append(f"{out_name} = {out_name}.copy()")
         self.leaves = [n for n in _leaf_order(args, self.externals)
                        if namer.requires_grad.get(n) and n in reached]
         note = f"; ReLU moved after {moved} max-pool{'s' * (moved > 1)}" if moved else ""

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import shape_constant, tracers
+from .engine import tracers
 from .tensor import Tensor, _check_grad_dtype, get_default_dtype
 
 _rng = {"gen": np.random.default_rng()}
@@ -38,8 +38,6 @@ def _shape(shape: tuple) -> tuple:
 def _make(arr: np.ndarray, requires_grad: bool, where: str) -> Tensor:
     if requires_grad:
         _check_grad_dtype(arr.dtype, where)
-    elif tracers:  # (values from the arguments alone, which a tape freezes as it freezes numbers)
-        shape_constant(arr)
     t = Tensor._wrap(arr)
     t.requires_grad = requires_grad
     return t

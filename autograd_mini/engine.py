@@ -531,6 +531,10 @@ def backward_sweep(
         for leaf in leaves:
             if leaf.grad is not None or leaf.data.dtype.kind not in "fc":
                 _check_leaf(leaf)
+    elif targets is not None:
+        for t in targets:
+            if t.data.dtype.kind not in "fc" and t.requires_grad:
+                raise _not_float_error("autograd.grad: an input", t)
     if targets is not None:
         if not allow_unused:
             missing = _unreachable(order, roots, targets)
@@ -618,16 +622,20 @@ def backward_sweep(
         _state["grad_enabled"] = prev_mode
 
 
+def _not_float_error(what: str, t: Tensor) -> RuntimeError:
+    return RuntimeError(
+        f"{what} of shape {t.shape} and dtype {t.dtype} requires grad, but only floating-point "
+        "tensors can have gradients (requires_grad was set on an integer or boolean tensor); "
+        "convert it with .astype(float) first"
+    )
+
+
 def _check_leaf(leaf: Tensor) -> None:
     """A leaf whose .grad a backward will change: its .grad (perhaps set by hand) must be a
     Tensor of its shape to add to, and its dtype floating (requires_grad may have been
     assigned to an integer tensor)."""
     if leaf.data.dtype.kind not in "fc" and leaf.requires_grad:
-        raise RuntimeError(
-            f"backward: a leaf of shape {leaf.shape} and dtype {leaf.dtype} requires grad, "
-            "but only floating-point tensors can have gradients (requires_grad was set "
-            "on an integer or boolean tensor); convert it with .astype(float) first"
-        )
+        raise _not_float_error("backward: a leaf", leaf)
     have = leaf.grad
     if have is None:
         return

@@ -450,9 +450,11 @@ def _max_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False)
         # No entry equals a NaN maximum (NaN != NaN): the NaNs it came from win.
         winners = where(x != x, True, winners)
         count = winners.sum(axis=axis, keepdims=True)
-    # Divide on the reduced array, in g's dtype (an int count would upcast float32).
+    # Divide on the reduced array, in g's dtype (an int count would upcast float32),
+    # and only where there are ties: a complex g / (1+0j) is not g when g holds an inf.
     # Select, not multiply: an entry that lost gets 0, also where g is inf or NaN.
-    return where(winners, g / count.astype(g.dtype), 0.0)
+    share = g if ((count.data if isinstance(count, Tensor) else count) == 1).all() else g / count.astype(g.dtype)
+    return where(winners, share, 0.0)
 
 
 def _window_max_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, axes: tuple) -> np.ndarray:

@@ -844,3 +844,10 @@ def test_no_grad_and_enable_grad_decorate_without_the_call():
     assert am.is_grad_enabled()
     with pytest.raises(TypeError, match="no_grad: takes no arguments, or a function to decorate"):
         am.no_grad(3)
+
+
+def test_autograd_grad_refuses_an_integer_input_made_to_require_grad():
+    x = am.tensor(np.array([1, 2, 3]))
+    x.requires_grad = True
+    with pytest.raises(RuntimeError, match=r"autograd.grad: an input of shape \(3,\) and dtype int64"):
+        am.autograd.grad((x * 0.5).sum(), [x])

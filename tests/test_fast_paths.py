@@ -476,3 +476,18 @@ def test_where_fast_path_gives_what_np_where_gives_for_any_byte_order_and_broadc
 def test_unfold_takes_a_list_as_numpy_would():
     np.testing.assert_array_equal(P.unfold([1.0, 2.0, 3.0], kernel_size=(2,), stride=(1,), dilation=(1,)),
                                   [[1.0, 2.0], [2.0, 3.0]])
+
+
+def test_max_vjp_hands_on_a_complex_inf_undivided_on_both_routes():
+    # (complex division by 1+0j turns inf+0j into inf+nanj: no route divides without a tie)
+    grads = []
+    for rows in (4, 8192):  # the general route, then the window route
+        x = np.zeros((rows, 2), np.complex128)
+        x[:, 0] = 1
+        t = am.tensor(x, requires_grad=True)
+        g = np.ones(rows, np.complex128)
+        g[0] = complex(np.inf, 0.0)
+        t.max(axis=1).backward(am.tensor(g))
+        grads.append(t.grad.data[0])
+    for got in grads:
+        assert got[0] == complex(np.inf, 0.0) and got[1] == 0

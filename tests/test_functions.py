@@ -588,3 +588,12 @@ def test_concatenate_with_axis_none_joins_flattened_and_differentiates():
     out = am.concatenate([am.tensor(a), am.tensor(b)], axis=None)
     np.testing.assert_array_equal(out.data, np.concatenate([a, b], axis=None))
     check_both(lambda a, b: am.concatenate([a, b], axis=None) ** 2, a, b)
+
+
+def test_minimum_of_integers_refuses_a_python_int_that_does_not_fit_as_numpy_does():
+    t = am.tensor(np.array([0, 3], np.uint8))
+    for call in (lambda: am.minimum(-1, t), lambda: am.minimum(t, -1)):
+        with pytest.raises(OverflowError):
+            call()
+    out = am.minimum(2, t)
+    assert out.dtype == np.uint8 and out.data.tolist() == [0, 2]

@@ -559,6 +559,14 @@ def test_bad_argument_types_raise_type_error():
         F.softmax(np.ones(3), dim=0, axis=-1)
 
 
+def test_batch_norm_in_eval_of_an_integer_input_computes_in_float64():
+    x = np.array([[0, 1], [2, 3]], np.uint8)
+    rm, rv = np.array([3.0, 0.4]), np.array([1.0, 1.0])
+    out = F.batch_norm(am.tensor(x), am.tensor(rm), am.tensor(rv), training=False)
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out.data, (x - rm) / np.sqrt(rv + 1e-5), rtol=1e-12)
+
+
 def test_batch_norm_errors_leave_running_stats_untouched():
     rm, rv = np.zeros(3), np.ones(3)
     with pytest.raises(ValueError, match="batch_norm: weight"):

@@ -511,7 +511,10 @@ def batch_norm(
         else:
             if running_mean is None or running_var is None:
                 raise ValueError("batch_norm: evaluation (training=False) needs running_mean and running_var")
-            rm, rv = _in_dtype(running_mean, x.dtype), _in_dtype(running_var, x.dtype)
+            # (in the input's float dtype; an integer input computes in float64, as the
+            # batch mean of training does, rather than truncating the statistics)
+            dtype = x.dtype if x.dtype.kind in "fc" else np.dtype(np.float64)
+            rm, rv = _in_dtype(running_mean, dtype), _in_dtype(running_var, dtype)
             centred = x - rm.reshape(bshape)
             scale = ((rv + eps) ** -0.5).reshape(bshape)
         if weight is not None:
