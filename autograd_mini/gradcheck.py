@@ -260,7 +260,8 @@ def _compare(
             if big > tol.atol:
                 report.max_rel_error = max(report.max_rel_error, err / big)
             if not err <= tol.allowed(num):  # NaN fails too
-                misses.append(_Miss(p, where, an, num, err / tol.allowed(num)))
+                allowed = tol.allowed(num)  # (0 with atol=0 at a zero derivative)
+                misses.append(_Miss(p, where, an, num, err / allowed if allowed > 0 else np.inf))
                 lines[(p, where)] = (line, h)
     for m in misses:
         line, h = lines[(m.position, m.where)]
@@ -354,6 +355,10 @@ def _check_function(
     of the differentiated function's output); the coarser of it and f's output
     dtype sets the step and tolerances.
     """
+    for name, value, lowest in (("eps", eps, "> 0"), ("atol", atol, ">= 0"), ("rtol", rtol, ">= 0")):
+        if not (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+                and np.isfinite(value) and (value > 0 if lowest == "> 0" else value >= 0)):
+            raise ValueError(f"{what}: {name} must be a finite number {lowest}, got {value!r}")
     seed = _seed(seed)
     rng = rng or np.random.default_rng(seed)
     leaves = _wrap_all(arrays, checked)

@@ -215,6 +215,18 @@ def test_bad_arguments() -> None:
         am.gradcheck(lambda t: t > 0, np.ones(3))
     with pytest.raises(TypeError, match="real number"):
         am.gradcheck(lambda t: t, np.ones(3, dtype=complex))
+    for kw, msg in [(dict(eps=0), "eps must be a finite number > 0"), (dict(eps=np.nan), "eps must"),
+                    (dict(atol=-1.0), "atol must be a finite number >= 0"), (dict(rtol=np.inf), "rtol must")]:
+        for check in (am.gradcheck, am.gradgradcheck):
+            with pytest.raises(ValueError, match=f"{check.__name__}: {msg}"):
+                check(lambda t: t.sin(), np.ones(3), **kw)
+
+
+def test_a_wrong_zero_gradient_is_reported_also_with_atol_0() -> None:
+    wrong = lambda x: x - x.detach()  # noqa: E731  (value 0 everywhere, recorded gradient 1)
+    assert not am.gradcheck(wrong, np.array([0.5, -1.0]), atol=0, raise_exception=False)
+    with pytest.raises(GradcheckError, match=r"allowed atol \+ rtol\*\|numeric\| = 0\n"):
+        am.gradcheck(wrong, np.array([0.5, -1.0]), atol=0)
 
 
 def test_seed_is_reported_and_reproducible() -> None:

@@ -226,6 +226,35 @@ def test_apply_visits_children_then_self():
     assert seen[-1] == "Sequential" and sorted(seen) == ["Linear", "Sequential", "Sequential", "Tanh"]
 
 
+def test_apply_orders_the_walk_as_pytorch_and_visits_a_shared_module_once():
+    # (post-order, children in registration order: it sets the order in which a
+    # re-initialisation draws its random numbers)
+    shared = nn.Linear(1, 1)
+    model = nn.Sequential(nn.Sequential(shared, nn.Tanh()), nn.ReLU(), shared)
+    seen = []
+    model.apply(lambda m: seen.append(type(m).__name__))
+    assert seen == ["Linear", "Tanh", "Sequential", "ReLU", "Sequential"]
+
+
+def test_children_list_a_module_registered_twice_once():
+    shared = nn.Linear(1, 1)
+    s = nn.Sequential(shared, nn.ReLU())
+    s.add_module("again", shared)
+    assert [n for n, _ in s.named_children()] == ["0", "1"]
+    assert list(s.children()) == [shared, s[1]]
+
+
+def test_requires_grad_freezes_and_unfreezes_every_parameter():
+    model = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
+    assert model[0].requires_grad_(False) is model[0]
+    model(am.ones(3, 2)).sum().backward()
+    assert [p.grad is None for p in model.parameters()] == [True, True, False, False]
+    model.requires_grad_()
+    assert all(p.requires_grad for p in model.parameters())
+    with pytest.raises(TypeError, match="requires_grad_: expected a bool"):
+        model.requires_grad_(0)
+
+
 # -- modes and gradients -------------------------------------------------------------------------
 
 
@@ -730,6 +759,11 @@ def test_summary_rows_and_totals_for_a_small_cnn():
     assert "Total params: 9,130" in text and "Trainable params: 9,130" in text
     assert re.search(r"Conv2d\(1→8, 3×3\)\s+\(1, 8, 28, 28\)\s+80\n", text)
     assert repr(s) == text
+
+
+@pytest.mark.parametrize("size", [[1, 2], np.array([1, 2])], ids=["list", "ndarray"])
+def test_summary_takes_a_shape_as_a_list_or_an_array(size):
+    assert "Input size: (1, 2)   Output shape: (1, 3)" in str(nn.summary(nn.Linear(2, 3), size))
 
 
 def test_summary_leaves_the_model_untouched():

@@ -210,12 +210,19 @@ class Module:
             yield m
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        """(name, module) of the direct children, in registration order."""
-        return iter(list(self._modules.items()))
+        """(name, module) of the direct children, in registration order; a child
+        registered under several names is listed once, under its first."""
+        seen: set[int] = set()
+        children = []
+        for name, m in self._modules.items():
+            if id(m) not in seen:
+                seen.add(id(m))
+                children.append((name, m))
+        return iter(children)
 
     def children(self) -> Iterator[Module]:
-        """The direct child modules, in registration order."""
-        return iter(list(self._modules.values()))
+        """The direct child modules, in registration order, each once."""
+        return (m for _, m in self.named_children())
 
     def _named_members(self, registry: str, prefix: str, recurse: bool) -> Iterator[tuple[str, Tensor]]:
         seen: set[int] = set()
@@ -249,8 +256,21 @@ class Module:
             yield b
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
-        """Call fn(m) on every descendant, children first, then on self; returns self."""
-        for m in list(self.modules())[::-1]:
+        """Call fn(m) on every module of the tree once, as PyTorch orders it: each
+        module's children (in registration order, each with its own subtree) before
+        the module itself, self last; returns self."""
+        order: list[Module] = []
+        seen: set[int] = set()
+        stack: list[tuple[Module, bool]] = [(self, False)]
+        while stack:  # (iterative: a post-order walk without recursion)
+            m, children_done = stack.pop()
+            if children_done:
+                order.append(m)
+            elif id(m) not in seen:
+                seen.add(id(m))
+                stack.append((m, True))
+                stack.extend((c, False) for c in reversed(list(m._modules.values())))
+        for m in order:
             fn(m)
         return self
 
@@ -267,6 +287,15 @@ class Module:
     def eval(self) -> Module:
         """Evaluation mode (dropout off, batch norm uses running statistics); returns self."""
         return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set requires_grad on every parameter (False freezes them: backward leaves
+        their .grad alone and optimizers skip them); returns self."""
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"requires_grad_: expected a bool, got {type(requires_grad).__name__}")
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients of all parameters: `.grad` becomes None (or, with

@@ -157,4 +157,5 @@ def summary(model: Module, input_size: Sequence[int] | Sequence[Sequence[int]], 
     for name, m in targets:
         if id(m) not in called:
             done.append(SummaryRow(name, name.count("."), m.label(), None, sum(p.size for p in m.parameters())))
-    return ModelSummary(model, done, sizes[0] if len(sizes) == 1 else sizes, _shape_of(out))
+    shapes = [tuple(int(n) for n in s) for s in sizes]  # (a list is several shapes to _fmt_shape)
+    return ModelSummary(model, done, shapes[0] if len(shapes) == 1 else shapes, _shape_of(out))
