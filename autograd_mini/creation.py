@@ -86,6 +86,8 @@ def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
            requires_grad: bool = False) -> Tensor:
     """Evenly spaced values in [start, stop), as numpy.arange (ints stay ints)."""
+    if step == 0:
+        raise ValueError("arange: step must not be zero")
     arr = np.arange(start, stop, step)
     if dtype is not None:
         arr = arr.astype(dtype)

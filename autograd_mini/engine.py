@@ -659,6 +659,8 @@ def _accumulate(leaf: Tensor, g: Any, handed: set[int]) -> None:
         dtype = leaf.data.dtype
         key = id(g) if type(g) is np.ndarray and g.base is None else _owner_of_whole_view(g)
         if key is None or key in handed or (g.dtype is not dtype and g.dtype != dtype):
+            if g.dtype.kind == "c" and dtype.kind != "c":
+                g = g.real  # (a real leaf's gradient through complex operations: the real part)
             g = np.array(g, dtype=dtype)
             key = id(g)
         handed.add(key)

@@ -113,9 +113,14 @@ def matmul(a: Any, b: Any) -> Tensor:
     return P.matmul.apply(as_tensor(a), b)
 
 
-def reshape(x: Any, shape: Sequence[int]) -> Tensor:
+def _shape_arg(shape: int | Sequence[int]) -> tuple:
+    """A shape given as numpy takes it: a sequence of ints, or one int."""
+    return (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+
+
+def reshape(x: Any, shape: int | Sequence[int]) -> Tensor:
     """The same elements in `shape` (one entry may be -1), C order."""
-    return as_tensor(x).reshape(tuple(shape))
+    return as_tensor(x).reshape(_shape_arg(shape))
 
 
 def permute(x: Any, axes: Sequence[int]) -> Tensor:
@@ -123,9 +128,9 @@ def permute(x: Any, axes: Sequence[int]) -> Tensor:
     return as_tensor(x).permute(tuple(axes))
 
 
-def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
+def broadcast_to(x: Any, shape: int | Sequence[int]) -> Tensor:
     """x broadcast to `shape` by numpy's rules; the gradient sums back."""
-    return as_tensor(x).broadcast_to(tuple(shape))
+    return as_tensor(x).broadcast_to(shape)
 
 
 def maximum(x: Any, y: Any) -> Tensor:
@@ -211,23 +216,30 @@ def minimum(x: Any, y: Any) -> Tensor:
 
 @composite
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Mean over `axis`: sum / count."""
+    """Mean over `axis`: sum / count (float16 summed in float32, as numpy does)."""
     x = as_tensor(x)
     n = _reduced_count("mean", x.shape, axis)
     if n == 0:
         raise ValueError(f"mean: no elements to average for shape {x.shape}, axis {axis}")
+    if x.dtype == np.float16:  # (a float16 sum overflows at 65504)
+        return (x.astype(np.float32).sum(axis, keepdims) * (1.0 / n)).astype(np.float16)
     return x.sum(axis, keepdims) * (1.0 / n)
 
 
 @composite
 def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Variance sum((x - mean)**2) / (N - ddof); population variance by default."""
+    """Variance sum(|x - mean|**2) / (N - ddof); population variance by default.
+    Real for complex x, as numpy's; computed in float32 for float16 x, whose sums
+    overflow at 65504 (numpy's float16 var does)."""
     x = as_tensor(x)
     n = _reduced_count("var", x.shape, axis) - ddof
     if n <= 0:
         raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for shape {x.shape}, axis {axis}")
+    if x.dtype == np.float16:
+        return var(x.astype(np.float32), axis, keepdims, ddof).astype(np.float16)
     d = x - x.mean(axis, keepdims=True)
-    return (d * d).sum(axis, keepdims) * (1.0 / n)
+    squares = abs(d) ** 2 if d.dtype.kind == "c" else d * d
+    return squares.sum(axis, keepdims) * (1.0 / n)
 
 
 @composite
@@ -319,6 +331,9 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     shapes = {t.shape for t in tensors}
     if len(shapes) > 1:
         raise ValueError(f"stack: all tensors need the same shape, got {sorted(shapes)}")
+    ndim = tensors[0].ndim + 1
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+        raise ValueError(f"stack: axis {axis!r} is out of range for stacking tensors of shape {tensors[0].shape}")
     return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)
 
 

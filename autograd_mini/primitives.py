@@ -121,7 +121,7 @@ class Primitive:
             args, datas, params = tracers[-1].plain(args, datas, params)
         try:
             out = self.fwd(*datas, **params)
-        except (ValueError, IndexError, TypeError) as e:
+        except (ValueError, IndexError, TypeError, OverflowError) as e:
             raise _explain(self.name, e, [np.shape(d) for d in datas], params, _state["scope"]) from e
         if type(out) is not np.ndarray:  # numpy returns scalars from 0-d results
             out = np.asarray(out)
@@ -171,8 +171,8 @@ def _explain(name: str, err: Exception, shapes: list, params: dict, scope: tuple
     msg = f"{op}: invalid input for shapes {' and '.join(map(str, shapes))}{extra}: {err}"
     if isinstance(err, ValueError):  # AxisError is a ValueError too
         return ValueError(msg)
-    if isinstance(err, IndexError):
-        return IndexError(msg)
+    if isinstance(err, (IndexError, OverflowError)):
+        return type(err)(msg)
     return TypeError(msg)
 
 
@@ -277,6 +277,8 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x)
     if _small_float(x):
         return _sigmoid_small(x)
+    if x.dtype.kind == "c":  # (no order to pick a stable branch by: the plain formula)
+        return 1.0 / (1.0 + np.exp(-x))
     e = np.exp(-np.abs(x))
     r = 1.0 / (1.0 + e)
     return np.where(x >= 0, r, e * r)
@@ -306,8 +308,17 @@ sigmoid = Primitive(
     relative precision below x = -37, where tanh rounds to -1).""",
 )
 sign = Primitive("sign", np.sign, differentiable=False, doc="sign of x (no gradient)")
+def _abs_vjp(g: Any, ans: Any, x: Any) -> Any:
+    s = sign(x)
+    if np.iscomplexobj(s.data if isinstance(s, Tensor) else s):
+        # conj(z)/|z|, as the other VJPs take products unconjugated (the VJP of y * z
+        # for y is g * z); sign has no gradient, so its conjugate is a constant.
+        s = Tensor._wrap(np.conj(s.data)) if isinstance(s, Tensor) else np.conj(s)
+    return g * s
+
+
 abs = Primitive(
-    "abs", np.abs, (lambda g, ans, x: g * sign(x),),
+    "abs", np.abs, (_abs_vjp,),
     doc="|x|; the gradient at 0 is taken as 0 (a kink).",
 )
 
@@ -861,10 +872,18 @@ concatenate = Primitive(
     "concatenate", lambda *xs, axis=0: np.concatenate(xs, axis=axis), _concat_vjp,
     variadic=True, doc="Join tensors along an existing axis.",
 )
+def _astype(x: np.ndarray, dtype: Any) -> np.ndarray:
+    # (complex to real keeps the real part, as numpy's cast does, without its ComplexWarning:
+    # the gradient of a real input is the real part of a complex one)
+    if x.dtype.kind == "c" and np.dtype(dtype).kind != "c":
+        x = x.real
+    return x.astype(dtype)
+
+
 astype = Primitive(
-    "astype", lambda x, dtype: x.astype(dtype),
-    (lambda g, ans, x, dtype: g.astype(x.dtype),),
-    doc="Convert the dtype; the gradient is converted back.",
+    "astype", _astype,
+    (lambda g, ans, x, dtype: g.astype(x.dtype) if isinstance(g, Tensor) else _astype(g, x.dtype),),
+    doc="Convert the dtype (complex to real keeps the real part); the gradient is converted back.",
 )
 
 # -- sliding windows (convolution and pooling are built on these) -------------------

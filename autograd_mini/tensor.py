@@ -209,9 +209,16 @@ class Tensor:
                 )
             gradient = _ones(self.data.shape, self.data.dtype)
         else:
-            gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=self.dtype)
-            if gradient.dtype.kind not in "fc":
-                raise TypeError(f"backward: gradient must be floating-point, got dtype {gradient.dtype}")
+            # Integers are numbers: cast to the tensor's dtype, whether a Tensor or not. A
+            # complex gradient of a real tensor would lose its imaginary part: refused.
+            raw = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
+            if raw.dtype.kind not in "iufc" or (raw.dtype.kind == "c" and self.dtype.kind != "c"):
+                raise TypeError(
+                    f"backward: gradient must be floating-point (complex only for a complex tensor), "
+                    f"got dtype {raw.dtype} for a tensor of dtype {self.dtype}"
+                )
+            if not isinstance(gradient, Tensor) or raw.dtype.kind in "iu":
+                gradient = Tensor(raw, dtype=self.dtype)
             if gradient.shape != self.shape:
                 raise ValueError(
                     f"backward: gradient has shape {gradient.shape}, the tensor has shape {self.shape}"
@@ -377,11 +384,12 @@ class Tensor:
         if not self.data.flags.writeable:
             raise RuntimeError(f"{op}: this tensor's array (shape {self.shape}) is read-only; "
                                f"change a copy (x = x {op[0]} ...)")
-        value = o.data if isinstance(o, Tensor) else np.asarray(o)
+        # (a Python number stays one: numpy casts it to the tensor's dtype, as in x + 1)
+        value = o.data if isinstance(o, Tensor) else o if type(o) in (int, float, complex) else np.asarray(o)
         try:
             ufunc(self.data, value, out=self.data, casting="same_kind")
-        except (ValueError, TypeError) as e:  # (numpy's casting errors take other arguments)
-            kind = TypeError if isinstance(e, TypeError) else ValueError
+        except (ValueError, TypeError, OverflowError) as e:  # (numpy's casting errors take other arguments)
+            kind = OverflowError if isinstance(e, OverflowError) else TypeError if isinstance(e, TypeError) else ValueError
             raise kind(f"{op}: cannot update a tensor of shape {self.shape} and dtype "
                        f"{self.dtype} in place with shape {np.shape(value)} and dtype "
                        f"{np.result_type(value)}: {e}") from None
@@ -523,9 +531,9 @@ class Tensor:
             )
         return P.matmul.apply(self, o)
 
-    def broadcast_to(self, shape: tuple) -> "Tensor":
-        """Broadcast to `shape` by numpy's rules."""
-        return P.broadcast_to.apply(self, shape=tuple(shape))
+    def broadcast_to(self, shape: int | tuple) -> "Tensor":
+        """Broadcast to `shape` (a tuple, or one int) by numpy's rules."""
+        return P.broadcast_to.apply(self, shape=(shape,) if isinstance(shape, (int, np.integer)) else tuple(shape))
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
         """Mean over `axis` (int, tuple, None = all)."""

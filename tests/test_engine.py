@@ -598,7 +598,7 @@ def test_user_grad_that_is_a_python_number_is_rejected():
 def test_bool_gradient_fails_before_graph_is_freed():
     x = _leaf([1.0, 2.0])
     y = -(x * 2) + 0.0
-    with pytest.raises(TypeError, match="backward: gradient must be floating-point, got dtype bool"):
+    with pytest.raises(TypeError, match=r"backward: gradient must be floating-point .*got dtype bool"):
         y.backward(gradient=am.tensor([True, False]))
     y.backward(gradient=am.tensor([1.0, 1.0]))  # the graph is still whole
     np.testing.assert_allclose(x.grad.data, [-2.0, -2.0])

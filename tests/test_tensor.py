@@ -699,3 +699,61 @@ def test_random_tensors_refuse_a_non_float_dtype_before_drawing(make, dtype):
     after = make(3).data  # the refused call drew nothing
     am.manual_seed(4)
     np.testing.assert_array_equal(after, make(3).data)
+
+
+def test_complex_abs_sigmoid_and_var_follow_numpy_and_the_table_convention():
+    z = np.array([1 + 1j, 2 - 1j, -0.5 + 3j])
+    np.testing.assert_allclose(am.tensor(z).sigmoid().data, 1 / (1 + np.exp(-z)), rtol=1e-15)
+    v = am.tensor(z).var()
+    assert v.dtype == np.float64 and np.isclose(v.item(), np.var(z), rtol=1e-14)
+    # |i x| = |x| and |(1+i) x| = sqrt(2) |x|: the chain through a complex product
+    for c, slope in [(1j, 1.0), (1 + 1j, np.sqrt(2))]:
+        x = am.tensor([2.0], requires_grad=True)
+        abs(x * c).sum().backward()
+        np.testing.assert_allclose(x.grad.data, [slope], rtol=1e-15)
+    assert am.gradcheck(lambda t: abs(t * (1 + 2j)).sum(), np.array([0.7, -1.3]))
+
+
+def test_float16_mean_and_var_accumulate_in_float32():
+    x = np.full(1000, 100.0, np.float16)
+    x[::2] = 90.0
+    mean, var = am.tensor(x).mean(), am.tensor(x).var()
+    assert mean.dtype == var.dtype == np.float16
+    assert mean.item() == np.mean(x) == 95.0  # (numpy's mean sums float16 in float32 too)
+    assert var.item() == np.var(x.astype(np.float64)) == 25.0  # (numpy's float16 var overflows to inf)
+
+
+def test_in_place_operators_take_a_python_number_as_numpy_does():
+    t = am.tensor(np.zeros(3, np.uint8))
+    t += 1
+    assert t.dtype == np.uint8 and t.data.tolist() == [1, 1, 1]
+    with pytest.raises(OverflowError, match=r"\+=: cannot update a tensor of shape \(3,\) and dtype int8"):
+        s = am.tensor(np.zeros(3, np.int8))
+        s += 300
+    x = np.random.default_rng(0).standard_normal(1000).astype(np.float32)
+    ref = x.copy()
+    ref *= 0.1
+    t = am.tensor(x.copy())
+    t *= 0.1
+    assert np.array_equal(t.data, ref) and np.array_equal((am.tensor(x) * 0.1).data, ref)
+
+
+def test_backward_seeds_cast_integers_and_refuse_a_complex_one_for_a_real_output():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    with pytest.raises(TypeError, match=r"complex only for a complex tensor.*complex128 for a tensor of dtype float64"):
+        y.backward(np.array([1 + 5j, 1 + 5j]))
+    y.backward(am.tensor([1, 1]))  # integers are numbers (a Tensor or not); the graph was kept
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+
+
+def test_shapes_as_one_int_and_argument_errors_that_name_the_operation():
+    x = am.tensor(np.ones((2, 3)))
+    assert am.reshape(x, 6).shape == (6,) and am.reshape(x, -1).shape == (6,)
+    assert am.broadcast_to(x[0, :1], 3).shape == (3,) and x[0].broadcast_to(3).shape == (3,)
+    with pytest.raises(ValueError, match="arange: step must not be zero"):
+        am.arange(0, 10, 0)
+    with pytest.raises(ValueError, match=r"stack: axis 4 is out of range for stacking tensors of shape \(2, 3\)"):
+        am.stack([x, x], axis=4)
+    with pytest.raises(OverflowError, match=r"add: invalid input for shapes \(2,\) and \(\)"):
+        am.tensor(np.array([1, 2], np.uint8)) + 300
