@@ -83,8 +83,10 @@ def _index_part(part: Any) -> Any:
     if isinstance(part, Tensor):
         part = part.data
     elif isinstance(part, (list, tuple, range)):
-        # ([] is an empty integer index, as in numpy, not an empty float array)
-        return np.asarray(part) if len(part) else np.zeros(0, dtype=np.intp)
+        # (an empty list, [] or [[]], is an empty integer index, as in numpy, not an
+        # empty float array)
+        arr = np.asarray(part)
+        return arr.astype(np.intp) if arr.size == 0 and arr.dtype.kind == "f" else arr
     # An index array is copied, as as_tensor copies data: the node keeps it for the
     # backward, which must not follow a caller who refills the array meanwhile.
     # (While am.compile records, the argument's own array is kept: the tape

@@ -757,3 +757,12 @@ def test_shapes_as_one_int_and_argument_errors_that_name_the_operation():
         am.stack([x, x], axis=4)
     with pytest.raises(OverflowError, match=r"add: invalid input for shapes \(2,\) and \(\)"):
         am.tensor(np.array([1, 2], np.uint8)) + 300
+
+
+@pytest.mark.parametrize("index", [[], [[]], [[], []]], ids=["[]", "[[]]", "[[], []]"])
+def test_empty_list_indices_select_nothing_as_numpy(index):
+    x = am.tensor(np.ones((2, 3)), requires_grad=True)
+    y = x[index]
+    assert y.shape == np.ones((2, 3))[index].shape
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.zeros((2, 3)))
