@@ -5,6 +5,7 @@ missing `dot` fails these tests, it does not skip them). Structure is checked
 by parsing the DOT text: node and edge counts, labels, fill colours.
 """
 
+import graphlib
 import importlib.util
 import math
 import re
@@ -713,3 +714,158 @@ def test_to_text_writes_a_root_that_another_root_uses_once():
         h = h * 1.5
         chain.append(h)
     assert len(str(viz.to_text(*chain)).splitlines()) == 51 + 49  # each op once, 49 references
+
+
+# -- found by a review: calls of one scope, layers the trace missed or invented ----------
+
+
+def _clusters(graph):
+    """[[label, ids of the nodes directly inside]] of the DOT text's clusters, in order."""
+    found, stack = [], []
+    for line in graph.source.splitlines():
+        s = line.strip()
+        if s.startswith("subgraph cluster_"):
+            stack.append(["", []])
+            found.append(stack[-1])
+        elif s == "}" and stack:
+            stack.pop()
+        elif stack and s.startswith("color="):  # the cluster's attributes
+            stack[-1][0] = attrs_of(s)["label"]
+        elif stack and _NODE.match(line):
+            stack[-1][1].append(_NODE.match(line).group(1))
+    return found
+
+
+def _acyclic(edges):
+    """True when the drawn edges have no cycle (a recorded graph never has one)."""
+    inputs = {}
+    for t, h, _ in edges:
+        inputs.setdefault(h, set()).add(t)
+    try:
+        graphlib.TopologicalSorter(inputs).prepare()
+    except graphlib.CycleError:
+        return False
+    return True
+
+
+def test_draw_network_traced_draws_no_layer_for_work_on_parameters_alone():
+    # the second conv's weight reshape does not depend on the input: it is no layer
+    am.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Conv2d(2, 3, 3))
+    g = viz.draw_network(net, input_size=(1, 1, 6, 6))
+    dot_accepts(g)
+    labels = re.findall(r'label="([^"]*)"', g.source)
+    assert labels == [
+        "input\\n(1, 1, 6, 6)", "Conv2d(1→2, 3×3)\\n→ (1, 2, 4, 4)\\n20 params",
+        "ReLU\\n→ (1, 2, 4, 4)", "Conv2d(2→3, 3×3)\\n→ (1, 3, 2, 2)\\n57 params",
+        "Sequential: 3 layers, 77 parameters",
+    ]
+
+    class Functional(nn.Module):  # a weight transposed outside any layer: no layer either
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(am.randn(2, 3))
+            self.act = nn.Tanh()
+
+        def forward(self, x):
+            return self.act(x @ self.w.T)
+
+    labels = re.findall(r'label="([^"\\]*)', viz.draw_network(Functional(), (1, 3), max_neurons=1).source)
+    assert labels == ["input", "matmul", "Tanh", "Functional: 2 layers, 6 parameters"]
+
+
+def test_two_calls_of_a_module_with_tied_weights_are_two_groups():
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.l = nn.Linear(2, 2)
+
+        def forward(self, x):
+            return self.l(F.relu(self.l(x)))
+
+    am.manual_seed(0)
+    out = Tied()(am.randn(3, 2)).sum()
+    g = viz.draw_graph(out, depth=1)
+    dot_accepts(g)
+    nodes, edges = parse(g)
+    groups = [a["label"].split("\\n")[0] for n, a in nodes.items() if kind(n) == "group"]
+    assert groups == ["Linear(2→2)", "relu", "Linear(2→2)"]
+    assert _acyclic(edges)
+    # the shared weight and bias are drawn once, inside Tied but outside both calls, named by their layer
+    leaves = {a["label"].split("\\n")[0]: n for n, a in nodes.items() if kind(n) == "leaf"}
+    assert sorted(leaves) == ["Linear(2→2).bias", "Linear(2→2).weight"]
+    calls = [n for n, a in nodes.items() if kind(n) == "group" and a["label"].startswith("Linear")]
+    for leaf in leaves.values():
+        assert sorted(h for t, h, _ in edges if t == leaf) == sorted(calls)
+    text = viz.to_text(out, depth=1)
+    assert text.count("[Linear(2→2)]") == 2 and text.count("↑") == 2  # (the two shared leaves)
+    # the full drawing: one Linear cluster per call, the weight in neither
+    clusters = [(lab, ids) for lab, ids in _clusters(viz.draw_graph(out)) if lab.startswith("Linear")]
+    assert len(clusters) == 2 and not any(kind(n) == "leaf" for _, ids in clusters for n in ids)
+
+    class TiedInARow(nn.Module):  # nothing between the calls: each call's own ops tell them apart
+        def __init__(self):
+            super().__init__()
+            self.l = nn.Linear(2, 2)
+
+        def forward(self, x):
+            return self.l(self.l(x))
+
+    out = TiedInARow()(am.randn(3, 2)).sum()
+    nodes, edges = parse(viz.draw_graph(out, depth=1))
+    groups = [a["label"].split("\\n")[0] for n, a in nodes.items() if kind(n) == "group"]
+    assert groups == ["Linear(2→2)"] * 2
+    assert _acyclic(edges)
+
+    class Siamese(nn.Module):  # one encoder applied to two inputs, side by side
+        def __init__(self):
+            super().__init__()
+            self.enc = nn.Sequential(nn.Linear(2, 3), nn.Tanh())
+
+        def forward(self, x, y):
+            return (self.enc(x) - self.enc(y)).sum()
+
+    out = Siamese()(am.randn(4, 2), am.randn(4, 2))
+    nodes, edges = parse(viz.draw_graph(out, depth=1))
+    assert sum(a["label"].startswith("Sequential") for n, a in nodes.items() if kind(n) == "group") == 2
+    assert _acyclic(edges)
+
+
+def test_draw_network_without_input_size_draws_a_layer_used_twice():
+    am.manual_seed(0)
+    lin = nn.Linear(2, 2)
+    net = nn.Sequential(lin, nn.Sigmoid(), lin, nn.Sigmoid())
+    g = viz.draw_network(net)
+    dot_accepts(g)
+    assert g.source.count("subgraph cluster_layer") == 3 and "Sigmoid → Sigmoid" not in g.source
+    assert g.source == viz.draw_network(net, input_size=(1, 2)).source
+
+
+def test_default_depth_draws_one_cluster_per_call_of_a_composite():
+    x = am.tensor(np.random.default_rng(0).standard_normal((2, 3)), requires_grad=True)
+    out = (am.softmax(x, axis=-1) * am.softmax(x * 2, axis=-1)).sum()
+    g = viz.draw_graph(out)
+    dot_accepts(g)
+    nodes, _ = parse(g)
+    softmaxes = [ids for label, ids in _clusters(g) if label == "softmax"]
+    assert len(softmaxes) == 2
+    assert [sum(nodes[n]["label"] == "exp" for n in ids) for ids in softmaxes] == [1, 1]
+    assert sum(kind(n) == "group" for n in parse(viz.draw_graph(out, depth=0))[0]) == 2
+
+
+def test_draw_network_traced_keeps_layers_that_pass_their_input_on():
+    # Dropout (in eval mode) and Identity record no op; they are layers all the same
+    am.manual_seed(0)
+    net = nn.Sequential(nn.Identity(), nn.Linear(3, 40), nn.Dropout(0.5), nn.Identity(), nn.ReLU(),
+                        nn.Linear(40, 2))
+    traced = viz.draw_network(net, input_size=(1, 3))
+    dot_accepts(traced)
+    nodes, edges = parse(traced)
+    assert [nodes[f"layer{i}"]["label"] for i in range(1, 7)] == [
+        "Identity\\n→ (1, 3)", "Linear(3→40)\\n→ (1, 40)\\n160 params", "Dropout(p=0.5)\\n→ (1, 40)",
+        "Identity\\n→ (1, 40)", "ReLU\\n→ (1, 40)", "Linear(40→2)\\n→ (1, 2)\\n82 params",
+    ]
+    assert len(edges) == 6 and "6 layers" in traced.source
+    plain, _ = parse(viz.draw_network(net))
+    assert [plain[f"layer{i}"]["label"].split("\\n")[0] for i in range(1, 7)] == [
+        nodes[f"layer{i}"]["label"].split("\\n")[0] for i in range(1, 7)]

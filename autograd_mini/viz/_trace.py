@@ -6,17 +6,20 @@ ops that consume them) and the edges between them, following the data flow:
     leaf / const  ->  op  ->  tensor  ->  op  -> ... -> root tensor
 
 Each vertex carries the scope it is drawn in (a tuple of Modules and composite
-op names, from `Node.scope`). With `depth=k` every vertex whose scope is deeper
-than k is merged into one "group" vertex per scope entry at level k; separate
-invocations of the same scope (two softmax calls, say) stay separate because
-the merge only joins vertices connected inside the group.
+op names, from `Node.scope`) and which call of each of those scopes it belongs
+to (see `calls`): separate calls of the same scope (two softmax calls, a layer
+applied twice) are separate clusters, and with `depth=k` every vertex whose
+scope is deeper than k is merged into one "group" vertex per call of its scope
+entry at level k.
 
 All walks are loops over explicit stacks: a graph of any depth is fine.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -33,6 +36,8 @@ class Vertex:
             and has no grad_fn, e.g. a parameter), "const" (a tensor or array
             that needs no grad, e.g. the input data) or "group" (a collapsed scope).
     scope:  the scope path it is drawn inside (clusters), already cut to `depth`.
+    call:   one int per scope entry naming the call of that scope it is drawn
+            inside (equal ints: the same call; see `calls`).
     node:   the recorded Node of an op.
     value:  the Tensor of a tensor/leaf, the Tensor or ndarray of a const, the
             output Tensor of an op.
@@ -44,6 +49,7 @@ class Vertex:
     vid: str
     kind: str
     scope: tuple
+    call: tuple = ()
     node: Any = None
     value: Any = None
     name: str | None = None
@@ -115,6 +121,90 @@ def collect(roots: Iterable[Tensor], where: str) -> list[Any]:
                 if _is_edge_input(p) and id(p) not in seen:
                     stack.append((p, False))
     return order
+
+
+def calls(nodes: Iterable[Any]) -> dict[int, tuple]:
+    """id(node) -> one int per entry of node.scope naming the call of that scope the
+    node was made in (equal ints at one level: the same call; unique across levels).
+
+    A scope entry names a scope (a Module, a composite's name), not a call of it, so
+    calls are told apart from what a recording keeps:
+    - a call is a stretch of time (`seq` orders nodes in time): a node made outside
+      a scope between two of its nodes parts them into two calls;
+    - a call makes its scope tuple afresh and each node keeps the tuple in force
+      (`node.scope`): nodes holding one tuple are of one call, and nodes made in
+      the call itself (not inside an inner scope; the ops of a Linear) holding
+      different tuples are of different calls;
+    - otherwise nodes of one scope made one after the other are of one call while
+      the later ones use what the earlier ones computed (a module applied to two
+      inputs side by side is two calls). Where two calls meet, the later one is
+      taken to begin right after the last node the earlier one made itself.
+    Two calls in a row that make nodes only inside inner scopes, the second fed by
+    the first (a Conv2d applied to its own output), look like one call and are
+    drawn as one.
+    """
+    order = sorted(nodes, key=attrgetter("seq"))
+    where = {id(n): i for i, n in enumerate(order)}
+    edges = [(where[id(g)], i) for i, n in enumerate(order) for p in n.inputs
+             if (g := getattr(p, "grad_fn", None)) is not None]
+    paths: list[tuple] = [()] * len(order)
+    numbers = itertools.count()
+    for level in range(max((len(n.scope) for n in order), default=0)):
+        _number_calls(order, edges, paths, level, numbers)
+    return {id(n): paths[i] for i, n in enumerate(order)}
+
+
+def _number_calls(order: list, edges: list, paths: list, level: int, numbers: Any) -> None:
+    """Add to each path the number of its node's call at `level` (if its scope is that deep)."""
+    n = len(order)
+    # runs: nodes made one after the other in one call above `level` and one scope at it
+    run: list[int | None] = [None] * n  # (a run is named by its first node)
+    key = start = None
+    for i, node in enumerate(order):
+        if len(node.scope) > level:
+            k = (paths[i], _key(node.scope[level]))
+            if k != key:
+                key, start = k, i
+            run[i] = start
+        else:
+            key = None
+    # gap i (between nodes i and i + 1) is held when one scope tuple is on both sides,
+    # crossed when an edge goes from one side to the other (+1 -1 marks, summed below)
+    held, crossed = [0] * n, [0] * n
+    span: dict[tuple, list[int]] = {}
+    for i, node in enumerate(order):
+        if run[i] is not None:
+            span.setdefault((run[i], id(node.scope)), [i, i])[1] = i
+    for first, last in span.values():
+        held[first] += 1
+        held[last] -= 1
+    for a, b in edges:
+        if run[b] is not None and run[a] == run[b]:
+            crossed[a] += 1
+            crossed[b] -= 1
+    # the scope tuple of the next node of the run made in the call itself
+    own_after: list[int | None] = [None] * n
+    for i in range(n - 2, -1, -1):
+        if run[i] is not None and run[i + 1] == run[i]:
+            later = order[i + 1].scope
+            own_after[i] = id(later) if len(later) == level + 1 else own_after[i + 1]
+    # a call ends after node i with its run, or where no scope tuple holds the gap and
+    # either no edge crosses it or the next node made in a call itself is another call's
+    number = own = None
+    h = c = 0
+    for i, node in enumerate(order):
+        if run[i] is None:
+            continue
+        if number is None:
+            number, own = next(numbers), None
+        paths[i] = paths[i] + (number,)
+        if len(node.scope) == level + 1:
+            own = id(node.scope)
+        h, c = h + held[i], c + crossed[i]
+        if i + 1 == n or run[i + 1] != run[i] or (
+            not h and (not c or own is not None and own_after[i] not in (None, own))
+        ):
+            number = None
 
 
 def _direct_tensors(module: Any, cache: dict) -> dict[int, str]:
@@ -206,14 +296,14 @@ def trace(
         counters[kind] += 1
         return Vertex(f"{kind}{counters[kind]}", kind, scope, **kw)
 
-    # consumers' scopes decide where leaves and constants are drawn
-    consumer_scopes: dict[int, list[tuple]] = {}
-    for t in items:
-        node = getattr(t, "grad_fn", None)
-        if node is not None:
-            for p in node.inputs:
-                if _is_edge_input(p):
-                    consumer_scopes.setdefault(id(p), []).append(node.scope)
+    nodes = [t.grad_fn for t in items if getattr(t, "grad_fn", None) is not None]
+    call_of = calls(nodes)
+    # consumers' scopes and calls decide where leaves and constants are drawn
+    consumers: dict[int, list[tuple[tuple, tuple]]] = {}
+    for node in nodes:
+        for p in node.inputs:
+            if _is_edge_input(p):
+                consumers.setdefault(id(p), []).append((node.scope, call_of[id(node)]))
 
     owner_cache: dict = {}
     vertices: list[Vertex] = []
@@ -222,27 +312,28 @@ def trace(
     for t in items:
         node = getattr(t, "grad_fn", None)
         if node is not None:
-            op = new("op", node.scope, node=node, value=t)
+            call = call_of[id(node)]
+            op = new("op", node.scope, call=call, node=node, value=t)
             vertices.append(op)
             for p in node.inputs:
                 if _is_edge_input(p):
                     edges.append((out_vertex[id(p)], op))
             if tensor_nodes:
-                tv = new("tensor", node.scope, value=t)
+                tv = new("tensor", node.scope, call=call, value=t)
                 vertices.append(tv)
                 edges.append((op, tv))
                 out_vertex[id(t)] = tv
             else:
                 out_vertex[id(t)] = op
             continue
-        scope, owner_name = _place_input(t, consumer_scopes.get(id(t), [()]), owner_cache)
+        scope, call, owner_name = _place_input(t, consumers.get(id(t), [((), ())]), owner_cache)
         # an explicit name (params=, then Tensor.name) beats the automatic one
         own = t.name if isinstance(t, Tensor) else None
         name = names.get(id(t)) or own or owner_name
         if isinstance(t, Tensor) and t.requires_grad:
-            v = new("leaf", scope, value=t, name=name)
+            v = new("leaf", scope, call=call, value=t, name=name)
         else:
-            v = new("const", scope, value=t, name=name)
+            v = new("const", scope, call=call, value=t, name=name)
         vertices.append(v)
         out_vertex[id(t)] = v
 
@@ -255,67 +346,56 @@ def trace(
     return view if depth is None else _collapse(view, depth, new)
 
 
-def _place_input(t: Any, scopes: list[tuple], owner_cache: dict) -> tuple[tuple, str | None]:
-    """Scope and automatic name of a leaf or constant.
+def _place_input(
+    t: Any, uses: list[tuple[tuple, tuple]], owner_cache: dict
+) -> tuple[tuple, tuple, str | None]:
+    """Scope, call path and automatic name of a leaf or constant, from the
+    (scope, call path) of the ops that use it.
 
     A tensor a module holds (a parameter, a buffer) is drawn inside that module
     and named `Linear(2→3).weight`. A constant used only inside one composite
     op (a mask, an unfolded input) is drawn inside the innermost such op, since
     it is usually made there. Everything else (leaves that require grad, other
-    constants) is drawn at the top level: it comes from outside.
+    constants) is drawn at the top level: it comes from outside. A tensor that
+    several calls of that scope use (the weight of a layer called twice) is
+    drawn in the innermost call they share, named as before.
     """
-    prefix = _common_prefix(scopes)
+    prefix = _common_prefix([scope for scope, _ in uses])
+    first = uses[0][1]
+    shared = len(prefix)  # (call numbers are unique: equal at a level means equal above it)
+    while shared and any(call[shared - 1] != first[shared - 1] for _, call in uses):
+        shared -= 1
+    place, name = 0, None
     for i in range(len(prefix) - 1, -1, -1):
         entry = prefix[i]
         if not isinstance(entry, str):
             attr = _direct_tensors(entry, owner_cache).get(id(t))
             if attr is not None:
-                return prefix[: i + 1], f"{module_label(entry)}.{attr}"
-    if not (isinstance(t, Tensor) and t.requires_grad):
-        inner = max((i for i, e in enumerate(prefix) if isinstance(e, str)), default=-1)
-        return prefix[: inner + 1], None
-    return (), None
+                place, name = i + 1, f"{module_label(entry)}.{attr}"
+                break
+    else:
+        if not (isinstance(t, Tensor) and t.requires_grad):
+            place = 1 + max((i for i, e in enumerate(prefix) if isinstance(e, str)), default=-1)
+    place = min(place, shared)
+    return prefix[:place], first[:place], name
 
 
 def _collapse(view: GraphView, depth: int, new: Any) -> GraphView:
-    """Merge every vertex deeper than `depth` into one group per connected invocation."""
-    group_key: dict[Vertex, tuple] = {}
-    for v in view.vertices:
-        if len(v.scope) > depth:
-            group_key[v] = scope_key(v.scope[: depth + 1])
-
-    # union-find over edges inside one group key
-    parent: dict[Vertex, Vertex] = {v: v for v in group_key}
-
-    def find(v: Vertex) -> Vertex:
-        while parent[v] is not v:
-            parent[v] = parent[parent[v]]
-            v = parent[v]
-        return v
-
-    for a, b in view.edges:
-        ka, kb = group_key.get(a), group_key.get(b)
-        if ka is not None and ka == kb:
-            ra, rb = find(a), find(b)
-            if ra is not rb:
-                parent[ra] = rb
-
-    groups: dict[Vertex, Vertex] = {}
+    """Merge every vertex deeper than `depth` into one group per call of its scope at that depth."""
+    groups: dict[tuple, Vertex] = {}
     rep: dict[Vertex, Vertex] = {}
     # a group takes the place of its first op, so groups keep the forward order
     # even when a constant made inside (a mask) was reached before that op
     position: dict[Vertex, int] = {}
     for i, v in enumerate(view.vertices):
-        if v not in group_key:
+        if len(v.scope) <= depth:
             rep[v] = v
             position[v] = i
             continue
-        r = find(v)
-        g = groups.get(r)
+        g = groups.get(v.call[: depth + 1])
         if g is None:
-            entry = v.scope[depth]
-            g = new("group", v.scope[:depth], name=scope_label(entry))
-            groups[r] = g
+            g = new("group", v.scope[:depth], call=v.call[:depth], name=scope_label(v.scope[depth]))
+            groups[v.call[: depth + 1]] = g
             position[g] = i
         if v.kind == "op" and not any(m.kind == "op" for m in g.members):
             position[g] = i

@@ -2,7 +2,8 @@
 
 Ops are ellipses, tensors boxes (parameters filled blue, constants dashed, the
 drawn outputs double-bordered); edges follow the data flow, inputs first.
-Scopes (modules, composite ops) are clusters; `depth` collapses deep ones.
+Each call of a scope (a module, a composite op) is a cluster; `depth` collapses
+deep ones.
 `show` adds shapes, dtypes, values and gradient statistics; with "grad" the
 tensors are coloured by gradient norm on a log scale (blue small, red large).
 """
@@ -18,7 +19,7 @@ import numpy as np
 from ..tensor import Tensor
 from ._grads import GradStats, check_errors, color_of, gradient_stats, legend_html, log_range
 from ._labels import fmt_num, fmt_shape, op_label, scope_label
-from ._trace import GraphView, Vertex, check_roots, scope_key, trace
+from ._trace import GraphView, Vertex, check_roots, trace
 
 SHOW_KEYS = ("op", "shape", "dtype", "value", "grad")
 
@@ -116,9 +117,9 @@ def draw_graph(
         am.autograd.grad, and the tensors coloured by ‖g‖ on a log scale. "grad"
         needs single-element outputs and a graph that still holds its arrays:
         draw before backward() or after backward(retain_graph=True).
-    depth: None draws every scope (Module or composite op) as a cluster; an int
-        k keeps k levels of clusters and collapses each deeper scope into one
-        node labelled after it, e.g. `Conv2d(1→8, 3×3)`.
+    depth: None draws every call of a scope (Module or composite op) as a
+        cluster; an int k keeps k levels of clusters and collapses each call of
+        a deeper scope into one node labelled after it, e.g. `Conv2d(1→8, 3×3)`.
     params: a Module (names from named_parameters(), e.g. `0.weight`) or a
         {name: Tensor} mapping, to label leaves; otherwise a parameter held by
         a module in the scope is named like `Linear(2→3).weight`.
@@ -218,11 +219,11 @@ def _to_dot(
     roots = set(view.roots)
     clusters: dict[tuple, graphviz.Digraph] = {(): dot}
 
-    def cluster_of(scope: tuple) -> graphviz.Digraph:
-        key = scope_key(scope)
-        for i in range(1, len(scope) + 1):
-            if key[:i] not in clusters:
-                entry = scope[i - 1]
+    def cluster_of(v: Vertex) -> graphviz.Digraph:
+        """The cluster of v's call of its scope (made with those of the calls around it)."""
+        for i in range(1, len(v.scope) + 1):
+            if v.call[:i] not in clusters:
+                entry = v.scope[i - 1]
                 is_op = isinstance(entry, str)
                 sub = graphviz.Digraph(f"cluster_{len(clusters)}")
                 sub.attr(
@@ -231,8 +232,8 @@ def _to_dot(
                     style="rounded,dashed" if is_op else "rounded",
                     color="#9a9a9a" if is_op else "#4a6fa5", fontcolor="#333333", fontsize="10",
                 )
-                clusters[key[:i]] = sub
-        return clusters[key]
+                clusters[v.call[:i]] = sub
+        return clusters[v.call]
 
     for v in view.vertices:
         if v.kind == "op":
@@ -241,7 +242,7 @@ def _to_dot(
             attrs = _tensor_attrs(v, show, stats, grad_range)
             if v in roots:
                 attrs["peripheries"] = "2"
-        cluster_of(v.scope).body.append(_node_line(v.vid, attrs))
+        cluster_of(v).body.append(_node_line(v.vid, attrs))
 
     # nest the clusters, deepest first, so each parent copies a finished child
     for key in sorted(clusters, key=len, reverse=True):

@@ -38,9 +38,10 @@ def _is_module(x: Any) -> bool:
     return isinstance(x, Module)
 
 
-def _leaf_modules(model: Any) -> list[tuple[str, Any]]:
-    """(name, module) of the modules without children, in registration order."""
-    return [(n, m) for n, m in model.named_modules() if not list(m.children())]
+def _leaf_modules(model: Any) -> list[Any]:
+    """The modules without children, in registration order; a module registered
+    under several names (a Sequential that uses a layer twice) once per name."""
+    return [m for _, m in model.named_modules(remove_duplicate=False) if not list(m.children())]
 
 
 def _count(m: Any) -> int:
@@ -65,14 +66,16 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, st
     """Run the model once on zeros and list its layer calls in forward order.
 
     Returns [(module or None, label, output shape)]. A call of a
-    leaf module is one entry; an op outside any leaf module (an activation
-    written as F.sigmoid inside forward) is an entry with module None labelled by
-    its composite op or primitive name. Runs in eval mode (restored afterwards);
-    parameters and buffers are not changed.
+    leaf module is one entry, also a call that returns its input as it is
+    (Identity; Dropout in eval mode); an op outside any leaf module (an
+    activation written as F.sigmoid inside forward) is an entry with module None
+    labelled by its composite op or primitive name. Ops that do not depend on
+    the input (a reshape of a weight) belong to no entry. Runs in eval mode
+    (restored afterwards); parameters and buffers are not changed.
     """
     from ._trace import collect, scope_key
 
-    leaf_modules = [m for _, m in _leaf_modules(model)]
+    leaf_modules = list({id(m): m for m in _leaf_modules(model)}.values())
     leaves = {id(m) for m in leaf_modules}
     modes = [(m, m.training) for m in model.modules()]
     x = Tensor(np.zeros(input_size, dtype=get_default_dtype()), requires_grad=True)
@@ -80,11 +83,16 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, st
     # applied twice in a row (tied weights) is two layers, although both calls'
     # ops carry the same scope.
     call_outputs: dict[int, Any] = {}
+    # id(t) -> the leaf modules whose call returned its input t as it is (they record
+    # no op), in call order: each is a layer after the one that made t.
+    passed_on: dict[int, list[Any]] = {}
 
-    def traced(forward: Callable) -> Callable:
+    def traced(module: Any, forward: Callable) -> Callable:
         def call(*args: Any, **kwargs: Any) -> Any:
             out = forward(*args, **kwargs)
             call_outputs[id(out)] = out
+            if any(out is a for a in args):
+                passed_on.setdefault(id(out), []).append(module)
             return out
         return call
 
@@ -93,7 +101,7 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, st
     try:
         model.eval()
         for m in leaf_modules:  # (an instance attribute, found before the class's forward)
-            m.__dict__["forward"] = traced(m.forward)
+            m.__dict__["forward"] = traced(m, m.forward)
         _state["calls"] = True  # (each composite call gets a scope entry of its own)
         try:
             out = model(x)
@@ -114,13 +122,16 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, st
     if not isinstance(out, Tensor):
         raise TypeError(f"draw_network: the forward of {module_label(model)} returned a "
                         f"{type(out).__name__}, not a Tensor")
-    layers: list[tuple[Any, str, tuple]] = []
+    # (a layer that hands the input on as it is comes first)
+    layers: list[tuple[Any, str, tuple]] = [(m, module_label(m), x.shape) for m in passed_on.get(id(x), ())]
     last_key = None
+    on_input = {id(x)}  # x and the tensors computed from it
     with no_grad():
         for t in collect([out], "draw_network"):
             node = getattr(t, "grad_fn", None)
-            if node is None:
-                continue
+            if node is None or not any(id(p) in on_input for p in node.inputs):
+                continue  # a leaf, or work on parameters alone (a weight's reshape): no layer
+            on_input.add(id(t))
             module = next((e for e in reversed(node.scope) if id(e) in leaves), None)
             if module is not None:
                 key, label = ("m", id(module)), module_label(module)
@@ -136,6 +147,9 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, st
             else:
                 layers.append((module, label, t.shape))
             last_key = None if id(t) in call_outputs else key
+            for m in passed_on.get(id(t), ()):  # the layers that hand t on as it is
+                layers.append((m, module_label(m), t.shape))
+                last_key = None
     return layers
 
 
@@ -168,7 +182,7 @@ def draw_network(
     if size is not None:
         layers = _trace_layers(model, size)
     else:
-        layers = [(m, module_label(m), None) for _, m in _leaf_modules(model)]
+        layers = [(m, module_label(m), None) for m in _leaf_modules(model)]
     plan = _mlp_plan(layers, max_neurons)
     if plan is not None:
         return _draw_neurons(model, plan, rankdir or "LR")

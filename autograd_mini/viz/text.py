@@ -15,7 +15,7 @@ from typing import Any, Iterable
 from ..tensor import Tensor
 from ._grads import check_errors, gradient_stats
 from ._labels import fmt_num, op_label, scope_label
-from ._trace import Vertex, check_roots, scope_key, trace
+from ._trace import Vertex, check_roots, trace
 from .graph import parse_show, tensor_lines
 
 
@@ -41,10 +41,11 @@ def to_text(
     """An indented text tree of the graph behind `tensors` (no graphviz needed).
 
     Same arguments as draw_graph: `show` picks the details ("op", "shape",
-    "dtype", "value", "grad"), `depth` collapses deeper scopes into one line,
-    `params` names the leaves, `check` adds each op's finite-difference error.
-    A line notes `in <scope>` where the scope changes. Returns the text (a
-    str that displays as the tree at a prompt); print() it in scripts.
+    "dtype", "value", "grad"), `depth` collapses each call of a deeper scope
+    into one line, `params` names the leaves, `check` adds each op's
+    finite-difference error. A line notes `in <scope>` where the scope, or the
+    call of it, changes. Returns the text (a str that displays as the tree at a
+    prompt); print() it in scripts.
     """
     where = "to_text"
     roots = check_roots(tensors, where)
@@ -82,10 +83,10 @@ def to_text(
     lines: list[str] = []
     numbers: dict[Vertex, int] = {}
     for root in view.roots:
-        # (vertex, prefix for its children, connector, scope key of the parent line)
+        # (vertex, prefix for its children, connector, call path of the parent line)
         stack: list[tuple[Vertex, str, str, Any]] = [(root, "", "", None)]
         while stack:
-            v, prefix, connector, parent_scope = stack.pop()
+            v, prefix, connector, parent_call = stack.pop()
             if v in numbers:
                 lines.append(f"{prefix}{connector}↑ #{numbers[v]}")
                 continue
@@ -93,16 +94,15 @@ def to_text(
             if uses[v] > 1:
                 numbers[v] = len(numbers) + 1
                 text = f"[#{numbers[v]}] {text}"
-            key = scope_key(v.scope)
-            if v.kind in ("op", "group") and v.scope and key != parent_scope:
+            if v.kind in ("op", "group") and v.scope and v.call != parent_call:
                 text += "  in " + "/".join(scope_label(e) for e in v.scope)
             lines.append(f"{prefix}{connector}{text}")
             child_prefix = prefix + ("" if not connector else ("│   " if connector == "├── " else "    "))
             if len(child_prefix) > 4 * MAX_INDENT:  # (a deep chain: the text stays linear in its length)
                 child_prefix = prefix
             children = inputs[v]
-            scope_here = key if v.kind in ("op", "group") else parent_scope
+            call_here = v.call if v.kind in ("op", "group") else parent_call
             for i in range(len(children) - 1, -1, -1):
                 last = i == len(children) - 1
-                stack.append((children[i], child_prefix, "└── " if last else "├── ", scope_here))
+                stack.append((children[i], child_prefix, "└── " if last else "├── ", call_here))
     return TextTree("\n".join(lines) + "\n")
