@@ -93,7 +93,6 @@ class Primitive:
         # This runs once per operation, so the common one- and two-input
         # cases are unrolled; the loop handles the rest.
         n = len(args)
-        raw = False  # (is an input a caller's ndarray? A node keeps a copy of it)
         if n == 2:
             x, y = args
             if isinstance(x, Tensor):
@@ -102,8 +101,6 @@ class Primitive:
                 if type(x) in _SEQUENCES:  # (VJPs read .shape: a list is an array here)
                     x = np.asarray(x)
                     args = (x, y)
-                else:
-                    raw = type(x) is np.ndarray
                 dx, rx = x, False
             if isinstance(y, Tensor):
                 dy, ry = y.data, y.requires_grad
@@ -111,8 +108,6 @@ class Primitive:
                 if type(y) in _SEQUENCES:
                     y = np.asarray(y)
                     args = (x, y)
-                elif type(y) is np.ndarray:
-                    raw = True
                 dy, ry = y, False
             datas = (dx, dy)
             needs = (0, 1) if rx and ry else (0,) if rx else (1,) if ry else ()
@@ -120,14 +115,7 @@ class Primitive:
             datas = (args[0].data,)
             needs = (0,) if args[0].requires_grad else ()
         else:
-            data_list = []
-            for a in args:
-                if isinstance(a, Tensor):
-                    data_list.append(a.data)
-                else:
-                    data_list.append(a)
-                    raw = raw or type(a) is np.ndarray
-            datas = tuple(data_list)
+            datas = tuple(a.data if isinstance(a, Tensor) else a for a in args)
             needs = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad)
         if tracers:  # (am.compile recording: a function's ndarray arguments as plain arrays)
             args, datas, params = tracers[-1].plain(args, datas, params)
@@ -141,10 +129,6 @@ class Primitive:
         t.data = out
         t.grad = t.name = None
         if needs and _state["grad_enabled"] and self.differentiable:
-            if raw and not tracers:
-                # The caller may refill its array before backward (a batch buffer, a mask);
-                # the node keeps the values the forward saw, as indexing's does.
-                args, datas = _own_copies(args, datas)
             t.requires_grad = True
             node = t.grad_fn = _new(Node)
             node.prim, node.inputs, node.datas, node.needs = self, args, datas, needs
@@ -156,12 +140,6 @@ class Primitive:
         if tracers:
             tracers[-1].record(self, args, params, t)
         return t
-
-
-def _own_copies(args: tuple, datas: tuple) -> tuple[tuple, tuple]:
-    """args and datas with each caller's ndarray among them replaced by a copy."""
-    copies = tuple(a.copy() if type(a) is np.ndarray else a for a in args)
-    return copies, tuple(c if type(a) is np.ndarray else d for a, c, d in zip(args, copies, datas))
 
 
 _new = object.__new__  # skips __init__: apply sets every slot itself

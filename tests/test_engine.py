@@ -851,29 +851,3 @@ def test_autograd_grad_refuses_an_integer_input_made_to_require_grad():
     x.requires_grad = True
     with pytest.raises(RuntimeError, match=r"autograd.grad: an input of shape \(3,\) and dtype int64"):
         am.autograd.grad((x * 0.5).sum(), [x])
-
-
-@pytest.mark.parametrize("op", [
-    lambda x, a: x * a, lambda x, a: a * x, lambda x, a: x @ a, lambda x, a: x ** a,
-    lambda x, a: am.maximum(x, a), lambda x, a: am.concatenate([x, a]),
-], ids=["x*a", "a*x", "x@a", "x**a", "maximum", "concatenate"])
-def test_a_callers_array_refilled_before_backward_leaves_the_gradient_alone(op):
-    # (a node keeps a copy of an ndarray operand, as indexing keeps its index arrays)
-    def grad(refill):
-        a = np.array([1.0, 2.0])
-        x = am.tensor([3.0, 0.5], requires_grad=True)
-        y = (op(x, a) * am.tensor(np.arange(1.0, 1.0 + op(x, a).size).reshape(op(x, a).shape))).sum()
-        if refill:
-            a[:] = [100.0, -7.0]
-        y.backward()
-        return x.grad.data
-    np.testing.assert_array_equal(grad(refill=True), grad(refill=False))
-
-
-def test_a_boolean_mask_array_is_kept_as_it_was():
-    mask = np.array([True, False])
-    x = am.tensor([3.0, 4.0], requires_grad=True)
-    y = am.where(mask, x, 0.0).sum()
-    mask[:] = [False, True]
-    y.backward()
-    np.testing.assert_array_equal(x.grad.data, [1.0, 0.0])
