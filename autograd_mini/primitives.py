@@ -115,7 +115,10 @@ class Primitive:
             datas = (args[0].data,)
             needs = (0,) if args[0].requires_grad else ()
         else:
-            datas = tuple(a.data if isinstance(a, Tensor) else a for a in args)
+            data_list = []  # (a loop: cheaper here than a generator into tuple())
+            for a in args:
+                data_list.append(a.data if isinstance(a, Tensor) else a)
+            datas = tuple(data_list)
             needs = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad)
         if tracers:  # (am.compile recording: a function's ndarray arguments as plain arrays)
             args, datas, params = tracers[-1].plain(args, datas, params)
