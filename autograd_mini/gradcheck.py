@@ -355,10 +355,7 @@ def _check_function(
     of the differentiated function's output); the coarser of it and f's output
     dtype sets the step and tolerances.
     """
-    for name, value, lowest in (("eps", eps, "> 0"), ("atol", atol, ">= 0"), ("rtol", rtol, ">= 0")):
-        if not (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-                and np.isfinite(value) and (value > 0 if lowest == "> 0" else value >= 0)):
-            raise ValueError(f"{what}: {name} must be a finite number {lowest}, got {value!r}")
+    _check_tolerances(what, eps, atol, rtol)
     seed = _seed(seed)
     rng = rng or np.random.default_rng(seed)
     leaves = _wrap_all(arrays, checked)
@@ -383,6 +380,14 @@ def _check_function(
 
     report = GradcheckReport(True, what, tol.eps, tol.atol, tol.rtol, seed)
     return _compare(phi, arrays, positions, analytic, names, tol, rng, full_limit, n_directions, report)
+
+
+def _check_tolerances(what: str, eps: Any, atol: Any = 0.0, rtol: Any = 0.0) -> None:
+    """Raise ValueError unless eps > 0 and atol, rtol >= 0, all finite numbers."""
+    for name, value, lowest in (("eps", eps, "> 0"), ("atol", atol, ">= 0"), ("rtol", rtol, ">= 0")):
+        if not (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+                and np.isfinite(value) and (value > 0 if lowest == "> 0" else value >= 0)):
+            raise ValueError(f"{what}: {name} must be a finite number {lowest}, got {value!r}")
 
 
 def _seed(seed: int | None) -> int:
@@ -491,6 +496,7 @@ def numerical_grad(f: Callable[..., Tensor], inputs: Any, eps: float = 1e-6) -> 
     integer and boolean inputs). Tensors are differentiated whether or not
     they require grad.
     """
+    _check_tolerances("numerical_grad", eps)
     arrays, floating, single = _prepare(inputs, "numerical_grad", all_floats=True)
 
     def phi() -> float:
@@ -669,6 +675,7 @@ def check_graph(
             "check_graph: the graph's saved arrays were freed by backward(); audit before "
             "backward or call backward(retain_graph=True)"
         ) from None
+    _check_tolerances("check_graph", eps, atol, rtol)
     seed = _seed(seed)
     rng = np.random.default_rng(seed)
     tol = _Tol(eps, atol, rtol)

@@ -280,8 +280,11 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x)
     if _small_float(x):
         return _sigmoid_small(x)
-    if x.dtype.kind == "c":  # (no order to pick a stable branch by: the plain formula)
-        return 1.0 / (1.0 + np.exp(-x))
+    if x.dtype.kind == "c":  # (the branches by the real part: exp never overflows)
+        right = x.real >= 0
+        e = np.exp(np.where(right, -x, x))
+        r = 1.0 / (1.0 + e)
+        return np.where(right, r, e * r)
     e = np.exp(-np.abs(x))
     r = 1.0 / (1.0 + e)
     return np.where(x >= 0, r, e * r)
@@ -312,12 +315,18 @@ sigmoid = Primitive(
 )
 sign = Primitive("sign", np.sign, differentiable=False, doc="sign of x (no gradient)")
 def _abs_vjp(g: Any, ans: Any, x: Any) -> Any:
-    s = sign(x)
-    if np.iscomplexobj(s.data if isinstance(s, Tensor) else s):
-        # conj(z)/|z|, as the other VJPs take products unconjugated (the VJP of y * z
-        # for y is g * z); sign has no gradient, so its conjugate is a constant.
-        s = Tensor._wrap(np.conj(s.data)) if isinstance(s, Tensor) else np.conj(s)
-    return g * s
+    if not np.iscomplexobj(x.data if isinstance(x, Tensor) else x):
+        return g * sign(x)  # (piecewise constant: no second-order term)
+    if isinstance(x, Tensor):
+        # (conj(z)/|z| is not holomorphic: its derivative needs both Wirtinger
+        # derivatives, which one unconjugated cotangent cannot carry)
+        raise NotImplementedError(
+            f"abs: second derivatives through the modulus of complex numbers (shape {x.shape}) "
+            "are not supported; first derivatives are"
+        )
+    # conj(z)/|z|, as the other VJPs take products unconjugated (the VJP of y * z
+    # for y is g * z)
+    return g * np.conj(sign(x))
 
 
 abs = Primitive(

@@ -220,6 +220,10 @@ def test_bad_arguments() -> None:
         for check in (am.gradcheck, am.gradgradcheck):
             with pytest.raises(ValueError, match=f"{check.__name__}: {msg}"):
                 check(lambda t: t.sin(), np.ones(3), **kw)
+        with pytest.raises(ValueError, match=f"check_graph: {msg}"):
+            am.check_graph(am.tensor(np.ones(3), requires_grad=True).sin().sum(), **kw)
+    with pytest.raises(ValueError, match="numerical_grad: eps must be a finite number > 0"):
+        am.numerical_grad(lambda t: t.sin().sum(), np.ones(3), eps=0)
 
 
 def test_a_wrong_zero_gradient_is_reported_also_with_atol_0() -> None:

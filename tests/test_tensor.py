@@ -704,6 +704,11 @@ def test_random_tensors_refuse_a_non_float_dtype_before_drawing(make, dtype):
 def test_complex_abs_sigmoid_and_var_follow_numpy_and_the_table_convention():
     z = np.array([1 + 1j, 2 - 1j, -0.5 + 3j])
     np.testing.assert_allclose(am.tensor(z).sigmoid().data, 1 / (1 + np.exp(-z)), rtol=1e-15)
+    far = am.tensor(np.array([-800 + 1j, 800 - 2j]), requires_grad=True)  # (exp(800) overflows)
+    s = far.sigmoid()
+    s.sum().backward()
+    assert np.isfinite(s.data).all() and np.isfinite(far.grad.data).all()
+    np.testing.assert_allclose(s.data, [0, 1], atol=1e-300)
     v = am.tensor(z).var()
     assert v.dtype == np.float64 and np.isclose(v.item(), np.var(z), rtol=1e-14)
     # |i x| = |x| and |(1+i) x| = sqrt(2) |x|: the chain through a complex product
@@ -766,3 +771,13 @@ def test_empty_list_indices_select_nothing_as_numpy(index):
     assert y.shape == np.ones((2, 3))[index].shape
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.data, np.zeros((2, 3)))
+
+
+def test_second_derivatives_through_a_complex_modulus_are_refused_not_wrong():
+    # (conj(z)/|z| is not holomorphic: one unconjugated cotangent cannot carry its derivative)
+    modulus = lambda v: abs(v[0] + v[1] * 1j)  # noqa: E731
+    v = am.tensor([3.0, 4.0], requires_grad=True)
+    modulus(v).backward()
+    np.testing.assert_allclose(v.grad.data, [0.6, 0.8], rtol=1e-15)
+    with pytest.raises(NotImplementedError, match="abs: second derivatives through the modulus of complex"):
+        am.hessian(modulus)(am.tensor([3.0, 4.0]))
