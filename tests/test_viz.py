@@ -774,6 +774,38 @@ def test_draw_network_traced_draws_no_layer_for_work_on_parameters_alone():
     assert labels == ["input", "matmul", "Tanh", "Functional: 2 layers, 6 parameters"]
 
 
+def test_draw_network_traced_keeps_layers_fed_by_other_tensors_than_the_input():
+    # features a frozen backbone made under no_grad, and a layer applied to a parameter
+    class FrozenBackbone(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.backbone = nn.Sequential(nn.Linear(4, 8), nn.ReLU())
+            self.head = nn.Sequential(nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 2))
+
+        def forward(self, x):
+            with am.no_grad():
+                feats = self.backbone(x)
+            return self.head(feats)
+
+    class LearnedQuery(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.q = nn.Parameter(am.randn(1, 3))
+            self.qproj, self.inp = nn.Linear(3, 3), nn.Linear(3, 3)
+
+        def forward(self, x):
+            return self.inp(x) * self.qproj(self.q)
+
+    am.manual_seed(0)
+    for model, size, expected in [
+        (FrozenBackbone(), (1, 4), ["input", "Linear(8→8)", "Tanh", "Linear(8→2)"]),
+        (LearnedQuery(), (1, 3), ["input", "Linear(3→3)", "Linear(3→3)", "mul"]),
+    ]:
+        labels = re.findall(r'label="([^"\\]*)', viz.draw_network(model, size, max_neurons=1).source)
+        assert labels[:-1] == expected and labels[-1].endswith(f"{len(expected) - 1} layers, "
+                                                               f"{sum(p.size for p in model.parameters())} parameters")
+
+
 def test_two_calls_of_a_module_with_tied_weights_are_two_groups():
     class Tied(nn.Module):
         def __init__(self):

@@ -123,9 +123,10 @@ def collect(roots: Iterable[Tensor], where: str) -> list[Any]:
     return order
 
 
-def calls(nodes: Iterable[Any]) -> dict[int, tuple]:
+def calls(nodes: Iterable[Any], levels: int | None = None) -> dict[int, tuple]:
     """id(node) -> one int per entry of node.scope naming the call of that scope the
-    node was made in (equal ints at one level: the same call; unique across levels).
+    node was made in (equal ints at one level: the same call; unique across levels);
+    only the outermost `levels` entries when given (a drawing collapsed below them).
 
     A scope entry names a scope (a Module, a composite's name), not a call of it, so
     calls are told apart from what a recording keeps:
@@ -149,7 +150,8 @@ def calls(nodes: Iterable[Any]) -> dict[int, tuple]:
              if (g := getattr(p, "grad_fn", None)) is not None]
     paths: list[tuple] = [()] * len(order)
     numbers = itertools.count()
-    for level in range(max((len(n.scope) for n in order), default=0)):
+    deepest = max((len(n.scope) for n in order), default=0)
+    for level in range(deepest if levels is None else min(levels, deepest)):
         _number_calls(order, edges, paths, level, numbers)
     return {id(n): paths[i] for i, n in enumerate(order)}
 
@@ -297,7 +299,7 @@ def trace(
         return Vertex(f"{kind}{counters[kind]}", kind, scope, **kw)
 
     nodes = [t.grad_fn for t in items if getattr(t, "grad_fn", None) is not None]
-    call_of = calls(nodes)
+    call_of = calls(nodes, None if depth is None else depth + 1)
     # consumers' scopes and calls decide where leaves and constants are drawn
     consumers: dict[int, list[tuple[tuple, tuple]]] = {}
     for node in nodes:
@@ -362,7 +364,9 @@ def _place_input(
     """
     prefix = _common_prefix([scope for scope, _ in uses])
     first = uses[0][1]
-    shared = len(prefix)  # (call numbers are unique: equal at a level means equal above it)
+    # (call numbers are unique: equal at a level means equal above it; a drawing
+    # collapsed at depth k numbers only k + 1 levels, all a placement needs there)
+    shared = min(len(prefix), *(len(call) for _, call in uses))
     while shared and any(call[shared - 1] != first[shared - 1] for _, call in uses):
         shared -= 1
     place, name = 0, None

@@ -125,13 +125,20 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, st
     # (a layer that hands the input on as it is comes first)
     layers: list[tuple[Any, str, tuple]] = [(m, module_label(m), x.shape) for m in passed_on.get(id(x), ())]
     last_key = None
-    on_input = {id(x)}  # x and the tensors computed from it
+    # The model's parameters and buffers, and the tensors computed from them alone
+    # inside a layer (a weight's reshape), which are no layer of their own; a layer
+    # applied to a parameter (a learned query) is one, as is anything computed from
+    # other tensors (the input, or features a frozen backbone made under no_grad).
+    on_params = {id(p) for p in model.parameters()} | {id(b) for b in model.buffers()}
     with no_grad():
         for t in collect([out], "draw_network"):
             node = getattr(t, "grad_fn", None)
-            if node is None or not any(id(p) in on_input for p in node.inputs):
-                continue  # a leaf, or work on parameters alone (a weight's reshape): no layer
-            on_input.add(id(t))
+            if node is None:
+                continue
+            if id(t) not in call_outputs and all(
+                    id(p) in on_params for p in node.inputs if isinstance(p, Tensor)):
+                on_params.add(id(t))
+                continue
             module = next((e for e in reversed(node.scope) if id(e) in leaves), None)
             if module is not None:
                 key, label = ("m", id(module)), module_label(module)
