@@ -885,6 +885,17 @@ def test_default_depth_draws_one_cluster_per_call_of_a_composite():
     assert sum(kind(n) == "group" for n in parse(viz.draw_graph(out, depth=0))[0]) == 2
 
 
+def test_softmax_of_F_called_in_a_loop_is_one_group_per_call():
+    # (F.softmax resolves dim and calls the composite am.softmax: no second, empty scope)
+    x = am.tensor(np.random.default_rng(0).standard_normal((2, 3)), requires_grad=True)
+    h = x
+    for _ in range(3):
+        h = F.softmax(h, dim=-1)
+    for _ in range(2):
+        h = F.log_softmax(h, dim=-1)
+    assert sum(kind(n) == "group" for n in parse(viz.draw_graph(h.sum(), depth=0))[0]) == 5
+
+
 def test_draw_network_traced_keeps_layers_that_pass_their_input_on():
     # Dropout (in eval mode) and Identity record no op; they are layers all the same
     am.manual_seed(0)

@@ -389,16 +389,14 @@ def softplus(x: Any, beta: float = 1.0) -> Tensor:
 
 def softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """exp(x_i) / sum_j exp(x_j) along `dim` (alias `axis`; default -1), shifted by the max."""
-    with engine.scope("softmax"):
-        x = as_tensor(x)
-        return fn.softmax(x, _dim(x, dim, axis, "softmax"))
+    x = as_tensor(x)  # (am.softmax is the composite, with its scope: no second one around it)
+    return fn.softmax(x, _dim(x, dim, axis, "softmax"))
 
 
 def log_softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """x_i - log sum_j exp(x_j) along `dim` (alias `axis`; default -1): finite for any logits."""
-    with engine.scope("log_softmax"):
-        x = as_tensor(x)
-        return fn.log_softmax(x, _dim(x, dim, axis, "log_softmax"))
+    x = as_tensor(x)  # (as in softmax)
+    return fn.log_softmax(x, _dim(x, dim, axis, "log_softmax"))
 
 
 # -- regularisation and normalisation -----------------------------------------------
