@@ -250,8 +250,7 @@ class _Trace:
         self.errstate: list[dict] = []  # numpy's error handling around each op
         self.scopes: list[tuple] = []  # the scope around each op (for its errors in a replay)
         self.created: dict[int, Tensor] = {}
-        # engine.shape_constant's arrays (kept alive here) with the copies a tape keeps
-        self.shape_constants: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.shape_constants: dict[int, np.ndarray] = {}  # (engine.shape_constant's; kept alive here)
 
     def record(self, prim: Primitive, args: tuple, params: dict, out: Tensor) -> None:
         self.ops.append((prim, args, params, out))
@@ -572,9 +571,8 @@ class _Namer:
         n = self.arg_arrays.get(_memory(a)) if isinstance(a, np.ndarray) else None
         if n is not None:
             return n
-        kept = self.trace.shape_constants.get(id(a))
-        if kept is not None and kept[0] is a:
-            return ns.constant(kept[1])
+        if self.trace.shape_constants.get(id(a)) is a:
+            return ns.constant(a)
         _refuse_arrays(a, prim, f"input {pos}")
         return ns.constant(a)
 

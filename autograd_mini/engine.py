@@ -49,11 +49,11 @@ tracers: list = []
 
 
 def shape_constant(a: np.ndarray) -> np.ndarray:
-    """a, an array computed from shapes alone (never from data): am.compile keeps a copy
-    of it in its tape, whose key holds every shape, where it refuses other arrays made
-    inside the function (their values may come from the data)."""
+    """a, an array computed from shapes alone (never from data): am.compile keeps it in
+    its tape, whose key holds every shape, where it refuses other arrays made inside
+    the function (their values may come from the data)."""
     if tracers:
-        tracers[-1].shape_constants[id(a)] = (a, a.copy())  # (the caller may change a)
+        tracers[-1].shape_constants[id(a)] = a
     return a
 
 
@@ -522,8 +522,7 @@ def backward_sweep(
         order = [roots[0]]
         if targets is None:
             node = roots[0].grad_fn
-            leaves = node.inputs
-            leaves = [leaves[i] for i in node.needs] if len(node.needs) != len(leaves) else leaves
+            leaves = [node.inputs[i] for i in node.needs]
     else:
         leaves = [r for r in roots if r.grad_fn is None] if targets is None else None
         order = topological_order(roots, leaves)
