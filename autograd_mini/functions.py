@@ -17,7 +17,7 @@ import numpy as np
 
 from . import primitives as P
 from .engine import composite, no_grad, tracers
-from .tensor import Tensor, _axis
+from .tensor import Tensor, _axis, _shape_arg
 
 
 def as_tensor(x: Any) -> Tensor:
@@ -111,11 +111,6 @@ def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 def matmul(a: Any, b: Any) -> Tensor:
     """a @ b (1-D, 2-D or batched)."""
     return P.matmul.apply(as_tensor(a), b)
-
-
-def _shape_arg(shape: int | Sequence[int]) -> tuple:
-    """A shape given as numpy takes it: a sequence of ints, or one int."""
-    return (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
 
 
 def reshape(x: Any, shape: int | Sequence[int]) -> Tensor:

@@ -96,6 +96,11 @@ def _index_part(part: Any) -> Any:
     return part
 
 
+def _shape_arg(shape: Any) -> tuple:
+    """A shape given as numpy takes it: a sequence of ints, or one int."""
+    return (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+
+
 def _axis(axis: Any) -> Any:
     return tuple(axis) if isinstance(axis, list) else axis
 
@@ -535,7 +540,7 @@ class Tensor:
 
     def broadcast_to(self, shape: int | tuple) -> "Tensor":
         """Broadcast to `shape` (a tuple, or one int) by numpy's rules."""
-        return P.broadcast_to.apply(self, shape=(shape,) if isinstance(shape, (int, np.integer)) else tuple(shape))
+        return P.broadcast_to.apply(self, shape=_shape_arg(shape))
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
         """Mean over `axis` (int, tuple, None = all)."""
