@@ -314,6 +314,8 @@ sigmoid = Primitive(
     relative precision below x = -37, where tanh rounds to -1).""",
 )
 sign = Primitive("sign", np.sign, differentiable=False, doc="sign of x (no gradient)")
+
+
 def _abs_vjp(g: Any, ans: Any, x: Any) -> Any:
     if not np.iscomplexobj(x.data if isinstance(x, Tensor) else x):
         return g * sign(x)  # (piecewise constant: no second-order term)

@@ -16,7 +16,6 @@ import pytest
 
 import autograd_mini as am
 from autograd_mini import engine, nn
-from autograd_mini.nn import functional as F
 
 
 def _linear_loss():

@@ -69,8 +69,8 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, st
     leaf module is one entry, also a call that returns its input as it is
     (Identity; Dropout in eval mode); an op outside any leaf module (an
     activation written as F.sigmoid inside forward) is an entry with module None
-    labelled by its composite op or primitive name. Ops that do not depend on
-    the input (a reshape of a weight) belong to no entry. Runs in eval mode
+    labelled by its composite op or primitive name. Ops inside a layer on its
+    parameters and buffers alone (a reshape of a weight) belong to no entry. Runs in eval mode
     (restored afterwards); parameters and buffers are not changed.
     """
     from ._trace import collect, scope_key
