@@ -11,7 +11,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .engine import backward_sweep
-from .tensor import Tensor
+from .tensor import Tensor, check_seed_dtype
 
 
 def _as_list(x: Any, what: str) -> list[Tensor]:
@@ -60,8 +60,10 @@ def grad(
             g = np.ones(o.shape, dtype=o.dtype)
         else:
             # in the output's dtype, as backward() does (a float32 input keeps a float32 gradient)
+            raw = g.data if isinstance(g, Tensor) else np.asarray(g)
+            check_seed_dtype(raw.dtype, o.dtype, "autograd.grad", f"grad_outputs[{k}]")
             if not isinstance(g, Tensor):
-                g = np.asarray(g, dtype=o.dtype)
+                g = raw.astype(o.dtype, copy=False)
             elif g.dtype != o.dtype:
                 g = g.astype(o.dtype)
             if g.shape != o.shape:

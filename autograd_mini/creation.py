@@ -36,6 +36,8 @@ def _shape(shape: tuple) -> tuple:
 
 
 def _make(arr: np.ndarray, requires_grad: bool, where: str) -> Tensor:
+    if arr.dtype.kind not in "biufc":  # (as am.tensor refuses: strings and objects are no numbers)
+        raise TypeError(f"{where}: a tensor holds numbers (bool, int, float or complex), got dtype {arr.dtype}")
     if requires_grad:
         _check_grad_dtype(arr.dtype, where)
     t = Tensor._wrap(arr)

@@ -34,6 +34,8 @@ def _as_array(a: Any, name: str, where: str) -> np.ndarray:
             arr = Tensor(a).data
         except (TypeError, ValueError) as e:
             raise type(e)(f"{where}: {name} must be a numeric array: {e}") from None
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"{where}: {name} must be a numeric array, got dtype {arr.dtype}")
     if arr.ndim == 0:
         raise ValueError(f"{where}: {name} must have a first (sample) dimension, got a scalar")
     return arr

@@ -147,7 +147,8 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     cond = condition if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != bool:
         raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
-    return P.where.apply(cond, x if _python_number(x) else as_tensor(x), y)
+    x = x if _python_number(x) else as_tensor(x)  # (a Python number stays weak, as in numpy)
+    return P.where.apply(cond, x, y if _python_number(y) else as_tensor(y))
 
 
 def concatenate(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:
@@ -367,6 +368,8 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     does the gradient (which is softmax(x)).
     """
     x = as_tensor(x)
+    if x.dtype == np.float16:  # (the sum of exponentials overflows float16 at 65504)
+        return logsumexp(x.astype(np.float32), axis, keepdims).astype(np.float16)
     axis = _axes("logsumexp", axis, x.shape)
     m = _shift("logsumexp", x, axis)
     out = (x - m).exp().sum(axis, keepdims=True).log() + m
@@ -381,6 +384,8 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     cancels): exact for logits of any size, where x - logsumexp(x) would subtract two
     large numbers (float32 logits of 1e5 lose the third digit)."""
     x = as_tensor(x)
+    if x.dtype == np.float16:  # (the sum of exponentials overflows float16 at 65504)
+        return log_softmax(x.astype(np.float32), axis).astype(np.float16)
     z = x - _shift("log_softmax", x, axis)
     return z - z.exp().sum(axis, keepdims=True).log()
 
@@ -389,5 +394,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """exp(x - max) / sum(exp(x - max)) along `axis`."""
     x = as_tensor(x)
+    if x.dtype == np.float16:  # (the sum of exponentials overflows float16 at 65504)
+        return softmax(x.astype(np.float32), axis).astype(np.float16)
     e = (x - _shift("softmax", x, axis)).exp()
     return e / e.sum(axis, keepdims=True)

@@ -41,8 +41,13 @@ def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def _flatten(obj: Any, path: str, entries: dict[str, np.ndarray]) -> Any:
-    """The JSON tree of `obj`; its arrays go into `entries` under their path."""
+def _flatten(obj: Any, path: str, entries: dict[str, np.ndarray], parents: tuple = ()) -> Any:
+    """The JSON tree of `obj`; its arrays go into `entries` under their path.
+    `parents` holds the ids of the containers above obj (a cycle is refused)."""
+    if isinstance(obj, (Mapping, list, tuple)):
+        if id(obj) in parents:
+            raise ValueError(f"save: the value at {path or '/'} contains itself (a cycle)")
+        parents += (id(obj),)
     if isinstance(obj, Mapping):
         items = []
         for k, v in obj.items():
@@ -51,11 +56,11 @@ def _flatten(obj: Any, path: str, entries: dict[str, np.ndarray]) -> Any:
                     f"save: keys must be str or int, got {k!r} ({type(k).__name__}) at {path or '/'}"
                 )
             key = int(k) if isinstance(k, int) else str(k)
-            items.append([key, _flatten(v, f"{path}/{_escape(str(k))}", entries)])
+            items.append([key, _flatten(v, f"{path}/{_escape(str(k))}", entries, parents)])
         return {"dict": items}
     if isinstance(obj, (list, tuple)):
         kind = "list" if isinstance(obj, list) else "tuple"
-        return {kind: [_flatten(v, f"{path}/{i}", entries) for i, v in enumerate(obj)]}
+        return {kind: [_flatten(v, f"{path}/{i}", entries, parents) for i, v in enumerate(obj)]}
     if isinstance(obj, np.generic):  # before the Python types: np.float64 is a float
         return _entry("scalar", np.asarray(obj), path, entries, {})
     if obj is None or isinstance(obj, (bool, str)):
@@ -98,7 +103,10 @@ def save(obj: Mapping[str, Any], path: str | os.PathLike) -> None:
         hint = "; pass its .state_dict()" if hasattr(obj, "state_dict") else ""
         raise TypeError(f"save: expected a state dict (a mapping), got {type(obj).__name__}{hint}")
     entries: dict[str, np.ndarray] = {}
-    tree = _flatten(obj, "", entries)
+    try:
+        tree = _flatten(obj, "", entries)
+    except RecursionError:
+        raise ValueError("save: the state dict is nested too deeply to store") from None
     header = json.dumps({"format": FORMAT, "version": VERSION, "tree": tree})
     path = os.fspath(path)
     tmp = f"{path}.tmp{os.getpid()}"
@@ -134,8 +142,9 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
         raise _bad(path, "it is not an .npz (zip) archive")
     try:
         arrays = _read_members(path)
-    except ValueError as e:  # numpy refuses object arrays without pickle
-        raise _bad(path, f"an entry cannot be read without pickle ({e})") from None
+    except ValueError as e:  # numpy refuses object arrays without pickle; or a cut-off entry
+        why = "an entry cannot be read without pickle" if "pickle" in str(e) else "an entry is damaged"
+        raise _bad(path, f"{why} ({e})") from None
     except (OSError, zipfile.BadZipFile, EOFError) as e:
         raise _bad(path, f"the archive is damaged ({e})") from None
     if HEADER not in arrays:
@@ -145,6 +154,8 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
         if header_arr.dtype.kind != "U" or header_arr.ndim != 0:
             raise ValueError("not a 0-d string")
         header = json.loads(str(header_arr))
+    except RecursionError:
+        raise _bad(path, "its header is nested too deeply") from None
     except ValueError as e:
         raise _bad(path, f"its header is not valid JSON ({e})") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT or "tree" not in header:
@@ -154,7 +165,7 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
     used: set[str] = set()
     try:
         obj = _unflatten(header["tree"], arrays, used)
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as e:
         raise _bad(path, f"its header does not match its entries ({type(e).__name__}: {e})") from None
     extra = set(arrays) - used
     if extra:

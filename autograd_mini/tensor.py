@@ -105,6 +105,17 @@ def _axis(axis: Any) -> Any:
     return tuple(axis) if isinstance(axis, list) else axis
 
 
+
+def check_seed_dtype(dtype: np.dtype, of: np.dtype, where: str, what: str) -> None:
+    """Refuse a seed (a gradient handed to backward, a tangent) of `dtype` for a
+    tensor of dtype `of`: anything but numbers, and complex for a real tensor,
+    whose cast would drop the imaginary part."""
+    if dtype.kind not in "iufc" or (dtype.kind == "c" and of.kind != "c"):
+        raise TypeError(
+            f"{where}: {what} must be floating-point (complex only for a complex tensor), "
+            f"got dtype {dtype} for a tensor of dtype {of}"
+        )
+
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
@@ -219,11 +230,7 @@ class Tensor:
             # Integers are numbers: cast to the tensor's dtype, whether a Tensor or not. A
             # complex gradient of a real tensor would lose its imaginary part: refused.
             raw = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
-            if raw.dtype.kind not in "iufc" or (raw.dtype.kind == "c" and self.dtype.kind != "c"):
-                raise TypeError(
-                    f"backward: gradient must be floating-point (complex only for a complex tensor), "
-                    f"got dtype {raw.dtype} for a tensor of dtype {self.dtype}"
-                )
+            check_seed_dtype(raw.dtype, self.dtype, "backward", "gradient")
             if not isinstance(gradient, Tensor) or raw.dtype.kind in "iu":
                 gradient = Tensor(raw, dtype=self.dtype)
             if gradient.shape != self.shape:
@@ -504,6 +511,8 @@ class Tensor:
     def astype(self, dtype: Any) -> "Tensor":
         """Convert to `dtype`; differentiable between float types, a constant otherwise."""
         dtype = np.dtype(dtype)
+        if dtype.kind not in "biufc":
+            raise TypeError(f"astype: a tensor holds numbers (bool, int, float or complex), got dtype {dtype}")
         if dtype.kind not in "fc":
             return Tensor._wrap(self.data.astype(dtype))
         return P.astype.apply(self, dtype=dtype)

@@ -20,7 +20,7 @@ from . import autograd
 from . import primitives as P
 from .engine import enable_grad, is_grad_enabled, topological_order
 from .functions import stack
-from .tensor import Tensor, _to_array, get_default_dtype
+from .tensor import Tensor, _to_array, check_seed_dtype, get_default_dtype
 
 
 def _leaf(x: Any, outer: bool) -> Tensor:
@@ -214,7 +214,9 @@ def jvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
 
 
 def _as_like(v: Any, x: Tensor, who: str) -> Tensor:
-    v = v if isinstance(v, Tensor) else Tensor(np.asarray(v, dtype=x.dtype))
+    raw = v.data if isinstance(v, Tensor) else np.asarray(v)
+    check_seed_dtype(raw.dtype, x.dtype, who, "v")
+    v = v if isinstance(v, Tensor) else Tensor(raw, dtype=x.dtype)
     if v.shape != x.shape:
         raise ValueError(f"{who}: v has shape {v.shape}, x has shape {x.shape}")
     return v

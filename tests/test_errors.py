@@ -312,11 +312,182 @@ def test_grad_mode_restored_after_errors():
     assert y.requires_grad
 
 
-@pytest.mark.parametrize(
-    "call",
-    [lambda t: t.mean(), lambda t: am.mean(t, axis=0), lambda t: F.mse_loss(t, np.zeros((0, 3)))],
-)
+@pytest.mark.parametrize("call", [lambda t: t.mean(), lambda t: am.mean(t, axis=0)])
 def test_mean_of_nothing_is_a_clear_error(call):
     t = am.tensor(np.zeros((0, 3)), requires_grad=True)
     with pytest.raises(ValueError, match=r"mean: no elements to average for shape \(0, 3\)"):
         call(t)
+
+
+@pytest.mark.parametrize("loss, args", [
+    ("mse_loss", (np.zeros((0, 3)), np.zeros((0, 3)))),
+    ("cross_entropy", (np.zeros((0, 3)), np.zeros(0, dtype=int))),
+    ("nll_loss", (np.zeros((0, 3)), np.zeros(0, dtype=int))),
+    ("binary_cross_entropy", (np.zeros(0), np.zeros(0))),
+    ("binary_cross_entropy_with_logits", (np.zeros(0), np.zeros(0))),
+])
+def test_mean_loss_of_an_empty_batch_names_the_loss(loss, args):
+    with pytest.raises(ValueError, match=rf"^{loss}: reduction='mean' of an empty batch"):
+        getattr(F, loss)(*args)
+    assert getattr(F, loss)(*args, reduction="sum").item() == 0.0
+
+
+# -- a review's findings: non-numbers, complex where only reals make sense, float16 sums ------
+
+
+def test_mse_loss_refuses_complex_input():
+    with pytest.raises(TypeError, match="mse_loss: complex input"):
+        F.mse_loss(am.tensor([1j]), am.tensor([0j]))
+
+
+@pytest.mark.parametrize("call", [
+    lambda y, a: am.autograd.grad(y, a, grad_outputs=1j * np.ones(3)),
+    lambda y, a: am.jvp(lambda x: x * x, am.ones(2), [1j, 2.0]),
+    lambda y, a: am.hvp(lambda x: (x * x).sum(), am.ones(2), [1j, 2.0]),
+    lambda y, a: am.autograd.grad(y, a, grad_outputs=np.array(["a", "b", "c"])),
+])
+def test_a_complex_or_non_numeric_seed_for_a_real_tensor_is_refused(call):
+    a = leaf((3,))
+    y = a * 2.0
+    with pytest.raises(TypeError, match=r"(autograd.grad|jvp|hvp): .* must be floating-point"):
+        call(y, a)
+
+
+def test_float16_sums_are_taken_in_float32_where_the_result_is_finite():
+    x = am.full((100,), 30.0, dtype=np.float16)
+    assert F.mse_loss(x, am.zeros(100, dtype=np.float16)).item() == 900.0
+    img = am.full((1, 1, 4, 4), 30000.0, dtype=np.float16)
+    pooled = F.avg_pool2d(img, 3, stride=1, padding=1, count_include_pad=False)
+    assert pooled.dtype == np.float16 and np.all(pooled.data == np.float16(30000.0))
+    wide = am.zeros(1, 70000, dtype=np.float16)
+    assert F.softmax(wide, dim=1).dtype == np.float16
+    assert np.allclose(F.softmax(wide, dim=1).data.astype(float), 1 / 70000, rtol=1e-3)
+    assert np.allclose(F.log_softmax(wide, dim=1).data.astype(float), -np.log(70000), rtol=1e-3)
+    assert np.isclose(float(am.logsumexp(wide, axis=1).item()), np.log(70000), rtol=1e-3)
+
+
+def test_batch_norm_of_float16_normalises_in_float32():
+    x = am.tensor(np.array([[300.0], [-300.0]] * 100), dtype=np.float16)
+    bn = am.nn.BatchNorm1d(1, dtype=np.float16)
+    out = bn(x)
+    assert out.dtype == np.float16
+    assert np.allclose(out.data[:4, 0].astype(float), [1, -1, 1, -1], atol=1e-3)
+    assert np.all(np.isfinite(bn.running_var.data))
+    assert np.allclose(F.batch_norm(x, None, None, training=True).data[:2, 0].astype(float), [1, -1], atol=1e-3)
+
+
+def test_batch_norm_refuses_complex_input_before_updating_its_buffers():
+    bn = am.nn.BatchNorm1d(3)
+    before = bn.running_mean.data.copy()
+    with pytest.raises(TypeError, match="batch_norm: complex input"):
+        bn(am.tensor(np.ones((4, 3)) * (1 + 1j)))
+    assert np.array_equal(bn.running_mean.data, before)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: am.where(am.tensor([True, False]), am.ones(2), "x"),
+    lambda: am.where(am.tensor([True, False]), am.ones(2), None),
+    lambda: am.zeros_like(None),
+    lambda: am.ones_like("abc"),
+    lambda: am.zeros(2, dtype=object),
+    lambda: am.ones(2).astype(str),
+    lambda: am.nn.Linear(3, 2)(np.ones((2, 3), dtype=object)),
+    lambda: am.data.DataLoader(np.array(["a"] * 10), np.arange(10), 2),
+])
+def test_non_numbers_make_no_tensor(make):
+    with pytest.raises(TypeError, match=r"numbers|numeric"):
+        make()
+
+
+def test_conv2d_refuses_an_empty_kernel():
+    with pytest.raises(ValueError, match=r"conv2d: weight .* kh, kw >= 1, got \(4, 3, 0, 3\)"):
+        F.conv2d(am.randn(2, 3, 5, 5), am.zeros(4, 3, 0, 3))
+
+
+@pytest.mark.parametrize("opt_class", [am.optim.SGD, am.optim.Adam, am.optim.RMSprop])
+@pytest.mark.parametrize("bad_grad", [np.ones(3) * 1j, np.array(["a", "b", "c"])])
+def test_a_step_with_a_non_real_grad_changes_nothing(opt_class, bad_grad):
+    p1, p2 = am.nn.Parameter(am.ones(3)), am.nn.Parameter(am.ones(3))
+    opt = opt_class([p1, p2], lr=0.1)
+    p1.grad, p2.grad = am.ones(3), am.Tensor._wrap(bad_grad)
+    with pytest.raises(TypeError, match=rf"{opt_class.__name__}.step: parameter 1 of group 0 .* dtype"):
+        opt.step()
+    assert np.array_equal(p1.data, np.ones(3)) and opt.state == {}
+
+
+def test_optimizers_refuse_complex_parameters():
+    # (a complex gradient is the unconjugated cotangent: SGD along it walked away from
+    # the minimum of |z|^2 instead of towards it)
+    z = am.nn.Parameter(am.tensor(np.array([1 + 2j])))
+    with pytest.raises(TypeError, match=r"SGD: param group 0: parameter 0 .* complex128.*real"):
+        am.optim.SGD([z], lr=0.1)
+
+
+def test_optimizer_state_of_objects_is_refused():
+    p = am.nn.Parameter(am.ones(3))
+    opt = am.optim.Adam([p], lr=0.1)
+    p.grad = am.ones(3)
+    opt.step()
+    saved = opt.state_dict()
+    saved["state"][0]["exp_avg"] = np.array([None, None, None])
+    with pytest.raises(TypeError, match="Adam.load_state_dict: state 'exp_avg' of parameter 0 .* dtype object"):
+        opt.load_state_dict(saved)
+
+
+@pytest.mark.parametrize("change", [
+    {"_last_lr": [float("nan")]}, {"base_lrs": ["a"]}, {"base_lrs": 5}, {"step_size": 0},
+    {"gamma": float("inf")}, {"last_epoch": "abc"}, {"last_epoch": -1},
+])
+def test_scheduler_load_state_dict_checks_every_value_before_changing_anything(change):
+    p = am.nn.Parameter(am.ones(3))
+    opt = am.optim.SGD([p], lr=0.1)
+    sched = am.optim.StepLR(opt, 2)
+    before = dict(vars(sched))
+    with pytest.raises(ValueError, match="StepLR.load_state_dict"):
+        sched.load_state_dict({**sched.state_dict(), **change})
+    assert vars(sched) == before and opt.param_groups[0]["lr"] == 0.1
+
+
+def test_schedulers_refuse_infinite_settings():
+    opt = am.optim.SGD([am.nn.Parameter(am.ones(1))], lr=0.1)
+    with pytest.raises(ValueError, match="StepLR: gamma must be a finite positive number"):
+        am.optim.StepLR(opt, 2, gamma=float("inf"))
+    with pytest.raises(ValueError, match="CosineAnnealingLR: eta_min must be a finite number"):
+        am.optim.CosineAnnealingLR(opt, 3, eta_min=float("inf"))
+
+
+def test_init_of_a_read_only_tensor_fails_before_drawing():
+    t = am.Tensor._wrap(np.broadcast_to(np.zeros(1), (3,)))
+    am.manual_seed(0)
+    with pytest.raises(ValueError, match=r"normal_: the array of shape \(3,\) is read-only"):
+        am.nn.init.normal_(t)
+    first = am.randn(2).data
+    am.manual_seed(0)
+    assert np.array_equal(am.randn(2).data, first)  # (the failed call drew nothing)
+
+
+def test_init_normal_refuses_a_nan_std():
+    with pytest.raises(ValueError, match="normal_: std must be non-negative, got nan"):
+        am.nn.init.normal_(am.zeros(3), 0.0, float("nan"))
+
+
+@pytest.mark.parametrize("layer, x", [
+    (lambda: am.nn.Linear(3, 2), [1.0, 2.0, 3.0]),
+    (lambda: am.nn.Conv2d(1, 1, 1), [[[1.0]]]),
+    (lambda: am.nn.MaxPool2d(1), [[[1.0]]]),
+    (lambda: am.nn.AvgPool2d(1), [[[1.0]]]),
+    (lambda: am.nn.BatchNorm1d(2), [[1.0, 2.0], [3.0, 4.0]]),
+    (lambda: am.nn.Flatten(), [[1.0]]),
+    (lambda: am.nn.Softmax(), [1.0, 2.0]),
+])
+def test_layers_take_nested_lists_as_F_does_and_refuse_none_by_name(layer, x):
+    m = layer()
+    assert np.array_equal(m(x).data, m(am.tensor(x)).data)
+    with pytest.raises(TypeError, match=re.escape(m.label()) + ": expected a Tensor or an array of numbers"):
+        m(None)
+
+
+def test_load_state_dict_lists_keys_that_are_not_strings():
+    m = am.nn.Linear(2, 2)
+    with pytest.raises(ValueError, match="unexpected keys: 0"):
+        m.load_state_dict({**m.state_dict(), 0: np.ones(1)})

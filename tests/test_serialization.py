@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import pickle
 import zipfile
@@ -261,3 +262,45 @@ def test_keys_that_are_names_of_numpys_savez_arguments_round_trip(tmp_path):
         assert back[k].dtype == state[k].dtype and np.array_equal(back[k], state[k])
     with np.load(path, allow_pickle=False) as plain:  # still an .npz numpy reads
         assert sorted(plain.files) == sorted([HEADER, "file", "allow_pickle"])
+
+
+def _archive(path, tree_json, members=()):
+    """An archive laid out as save writes it, with a header tree (JSON text) and raw .npy members."""
+    header = '{"format": "autograd_mini.state_dict", "version": 1, "tree": ' + tree_json + "}"
+    with zipfile.ZipFile(path, "w") as z:
+        with z.open(HEADER + ".npy", "w") as f:
+            np.lib.format.write_array(f, np.array(header))
+        for name, raw in members:
+            z.writestr(name + ".npy", raw)
+
+
+def test_a_deeply_nested_header_is_a_clear_error(tmp_path):
+    inner = '{"value": null}'
+    for _ in range(5000):
+        inner = '{"list": [' + inner + "]}"
+    path = tmp_path / "deep.npz"
+    _archive(path, '{"dict": [["a", ' + inner + "]]}")
+    with pytest.raises(ValueError, match="load: .*deep.npz.* nested too deeply"):
+        am.load(path)
+
+
+def test_a_cut_off_entry_is_reported_as_damaged_not_as_pickle(tmp_path):
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.ones(100))
+    path = tmp_path / "cut.npz"
+    _archive(path, '{"dict": [["a", {"array": "a"}]]}', [("a", buf.getvalue()[:200])])
+    with pytest.raises(ValueError, match="an entry is damaged") as err:
+        am.load(path)
+    assert "pickle" not in str(err.value)
+
+
+def test_save_refuses_a_cycle_and_writes_nothing(tmp_path):
+    loop: dict = {"w": np.ones(2)}
+    loop["self"] = loop
+    path = tmp_path / "cycle.npz"
+    with pytest.raises(ValueError, match="save: the value at /self contains itself"):
+        am.save(loop, path)
+    assert not path.exists()
+    shared = np.ones(2)
+    am.save({"a": [shared, shared], "b": [1, [2]]}, path)  # (the same object twice is no cycle)
+    assert am.load(path)["b"] == [1, [2]]

@@ -69,8 +69,12 @@ def _check_reduction(reduction: str, where: str) -> None:
         raise ValueError(f"{where}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
+def _reduce(loss: Tensor, reduction: str, where: str) -> Tensor:
     if reduction == "mean":
+        if loss.size == 0:  # (am.mean's own error would name mean, not the loss)
+            raise ValueError(
+                f"{where}: reduction='mean' of an empty batch (losses of shape {loss.shape}) has nothing to average"
+            )
         return loss.mean()
     if reduction == "sum":
         return loss.sum()
@@ -179,8 +183,10 @@ def conv2d(
         x, unbatched = _images(x, "conv2d")
         given = x.shape[1:] if unbatched else x.shape  # (for errors: the shape the caller passed)
         weight = as_tensor(weight)
-        if weight.ndim != 4:
-            raise ValueError(f"conv2d: weight must have shape (O, C/groups, kh, kw), got {weight.shape}")
+        if weight.ndim != 4 or 0 in weight.shape[2:]:
+            raise ValueError(
+                f"conv2d: weight must have shape (O, C/groups, kh, kw) with kh, kw >= 1, got {weight.shape}"
+            )
         if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
             raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
         N, C, H, W = x.shape
@@ -328,6 +334,11 @@ def avg_pool2d(
         x, unbatched, kernel, stride_, pad, _ = _pool_args(
             x, kernel_size, stride, padding, 1, "avg_pool2d"
         )
+        if x.dtype == np.float16 and not (stride_ == kernel and pad == (0, 0)):
+            # (window sums overflow float16 at 65504; the tiles' mean already sums in float32)
+            x, widened = x.astype(np.float32), True
+        else:
+            widened = False
         if stride_ == kernel and pad == (0, 0):
             out = _tile_reduce(x, kernel, lambda t, axes: t.mean(axis=axes))
         else:
@@ -342,6 +353,8 @@ def avg_pool2d(
                 x = fn.pad(x, widths)
             sums = P.unfold(x, kernel_size=kernel, stride=stride_, dilation=(1, 1)).sum(axis=(4, 5))
             out = sums / count
+            if widened:
+                out = out.astype(np.float16)
         return out.reshape(out.shape[1:]) if unbatched else out
 
 
@@ -456,9 +469,15 @@ def batch_norm(
     with n values per channel (the unbiased variance, as PyTorch). Buffers may
     be None in training (then nothing is tracked).
     evaluation: mu, sigma2 are running_mean, running_var.
+    float16 input is normalised in float32 (its squares overflow at 65504).
     """
+    x = as_tensor(x)
+    if x.dtype == np.float16:
+        return batch_norm(x.astype(np.float32), running_mean, running_var, weight, bias, training,
+                          momentum, eps).astype(np.float16)
     with engine.scope("batch_norm"):
-        x = as_tensor(x)
+        if x.dtype.kind == "c":  # (centred * centred is not a variance; PyTorch refuses it too)
+            raise TypeError(f"batch_norm: complex input (dtype {x.dtype}, shape {x.shape}) is not supported")
         if x.ndim < 2:
             raise ValueError(f"batch_norm: expected input of shape (N, C, ...), got {x.shape}")
         C = x.shape[1]
@@ -550,10 +569,16 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     input, target = as_tensor(input), as_tensor(target)
     _same_shape(input, target, "mse_loss")
     d = input - target
+    if d.dtype.kind == "c":  # (d * d is not |d|**2; PyTorch has no complex mse_loss either)
+        raise TypeError(
+            f"mse_loss: complex input (dtype {d.dtype}) is not supported; use ((a - b).abs() ** 2).mean()"
+        )
+    if d.dtype == np.float16:  # (squares of float16 overflow their sum at 65504 long before the mean does)
+        return mse_loss(input.astype(np.float32), target.astype(np.float32), reduction).astype(np.float16)
     if reduction == "none" or d.size == 0:
-        return _reduce(d * d, reduction)
+        return _reduce(d * d, reduction, "mse_loss")
     if d.size > 4096:  # (BLAS's dot sums long float32 vectors less accurately than numpy)
-        return _reduce(d * d, reduction)
+        return _reduce(d * d, reduction, "mse_loss")
     flat = d if d.ndim == 1 else d.reshape(-1)
     total = flat @ flat
     return total * (1.0 / d.size) if reduction == "mean" else total
@@ -606,7 +631,7 @@ def nll_loss(log_probs: Any, target: Any, reduction: str = "mean") -> Tensor:
         # three: fwd + bwd of (128, 10) in 62 us instead of 95 us, and the same
         # time at (8, 21, 64, 64). The labels are pick's input, so a compiled
         # tape replays with (and checks) each call's labels.
-        return _reduce(-P.pick.apply(log_probs, labels, axis=_class_axis(log_probs)), reduction)
+        return _reduce(-P.pick.apply(log_probs, labels, axis=_class_axis(log_probs)), reduction, "nll_loss")
 
 
 def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
@@ -628,7 +653,7 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
         axis = _class_axis(input)
         z = input - fn._shift("cross_entropy", input, axis)
         loss = z.exp().sum(axis=axis).log() - P.pick.apply(z, labels, axis=axis)
-        return _reduce(loss, reduction)
+        return _reduce(loss, reduction, "cross_entropy")
 
 
 def _clamped_log(p: Tensor) -> Tensor:
@@ -654,7 +679,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
             raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]")
         # Summing the two negated terms (not negating the sum) never gives -0.0.
         loss = y * -_clamped_log(p) + (1.0 - y) * -_clamped_log(1.0 - p)
-        return _reduce(loss, reduction)
+        return _reduce(loss, reduction, "binary_cross_entropy")
 
 
 def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:
@@ -678,4 +703,4 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
         xp, xn = P.where.apply(right, x, 0.0), P.where.apply(right, 0.0, x)
         loss = P.where.apply(right, (1.0 - y) * xp + P.log1p.apply((-xp).exp()),
                              P.log1p.apply(xn.exp()) - xn * y)
-        return _reduce(loss, reduction)
+        return _reduce(loss, reduction, "binary_cross_entropy_with_logits")

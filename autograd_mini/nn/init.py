@@ -72,6 +72,11 @@ def _array(tensor: Any, where: str) -> np.ndarray:
         raise TypeError(f"{where}: expected a Tensor (or ndarray) to fill in place, got {type(tensor).__name__}")
     if arr.dtype.kind != "f":
         raise TypeError(f"{where}: can only fill floating arrays, got dtype {arr.dtype}")
+    if not arr.flags.writeable:  # (checked before any samples are drawn: the generator stays put)
+        raise ValueError(
+            f"{where}: the array of shape {arr.shape} is read-only (a broadcast, a read-only memory "
+            "map?); give the tensor an array of its own: t.data = t.data.copy()"
+        )
     return arr
 
 
@@ -113,7 +118,7 @@ def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0) -> Any:
 
 def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0) -> Any:
     """Fill with samples of N(mean, std^2); returns the tensor."""
-    if std < 0:
+    if not std >= 0:  # (NaN too)
         raise ValueError(f"normal_: std must be non-negative, got {std}")
     arr = _array(tensor, "normal_")
     return _fill(tensor, generator().normal(mean, std, size=arr.shape), "normal_")

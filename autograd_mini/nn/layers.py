@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..functions import flatten
+from ..functions import as_tensor, flatten
 from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from . import init
@@ -26,7 +26,18 @@ def _empty(shape: tuple, dtype: Any) -> Parameter:
     return Parameter(np.zeros(shape, dtype=np.dtype(dtype) if dtype is not None else get_default_dtype()))
 
 
-def _check_image(layer: Module, x: Any) -> tuple:
+def _input(layer: Module, x: Any) -> Tensor:
+    """x as a tensor: layers take arrays and nested lists, as the functions of F do."""
+    if isinstance(x, Tensor):
+        return x
+    try:
+        return as_tensor(x)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{layer.label()}: expected a Tensor or an array of numbers, got "
+                        f"{type(x).__name__} ({e})") from None
+
+
+def _check_image(layer: Module, x: Tensor) -> tuple:
     """The shape of x, which must be (N, C, H, W) or one image (C, H, W)."""
     shape = tuple(x.shape)
     if len(shape) not in (3, 4):
@@ -116,6 +127,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
         shape = x.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(
@@ -183,6 +195,7 @@ class Conv2d(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
         shape = _check_image(self, x)
         if shape[-3] != self.in_channels:
             raise ValueError(f"{self.label()}: expected input with {self.in_channels} channels, got shape {shape}")
@@ -243,6 +256,7 @@ class MaxPool2d(_Pool2d):
         self.dilation = F._pair(dilation, "dilation", "MaxPool2d", 1)
 
     def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
         self._check(x, self.dilation)
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
 
@@ -264,6 +278,7 @@ class AvgPool2d(_Pool2d):
         self.count_include_pad = bool(count_include_pad)
 
     def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
         self._check(x)
         return F.avg_pool2d(
             x, self.kernel_size, self.stride, self.padding, count_include_pad=self.count_include_pad
@@ -285,6 +300,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = int(start_dim), int(end_dim)
 
     def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
         ndim = len(x.shape)
         if not (-ndim <= self.start_dim < ndim and -ndim <= self.end_dim < ndim):
             raise ValueError(f"{self.label()}: dimensions out of range for input of shape {tuple(x.shape)}")
@@ -371,6 +387,7 @@ class _BatchNorm(Module):
             self.num_batches_tracked.data[...] = 0
 
     def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
         shape = tuple(x.shape)
         if len(shape) not in self._ndims or shape[1] != self.num_features:
             raise ValueError(
@@ -489,6 +506,7 @@ class Softmax(Module):
         self.dim = int(dim)
 
     def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
         ndim = len(x.shape)
         if not -max(ndim, 1) <= self.dim < max(ndim, 1):
             raise ValueError(f"{self.label()}: dim {self.dim} out of range for input of shape {tuple(x.shape)}")

@@ -379,9 +379,9 @@ class Module:
                 plan.append((t.data, src))
         problems = []
         if strict and missing:
-            problems.append("missing keys: " + ", ".join(missing))
+            problems.append("missing keys: " + ", ".join(map(str, missing)))
         if strict and unexpected:
-            problems.append("unexpected keys: " + ", ".join(unexpected))
+            problems.append("unexpected keys: " + ", ".join(map(str, unexpected)))
         if bad:
             problems.append("mismatched entries: " + "; ".join(bad))
         if problems:

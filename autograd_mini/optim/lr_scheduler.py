@@ -55,22 +55,40 @@ class LRScheduler:
         return {k: (list(v) if isinstance(v, list) else v) for k, v in vars(self).items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore `state_dict()`, and its latest rates into the groups."""
+        """Restore `state_dict()`, and its latest rates into the groups.
+
+        Every entry is checked (by the constructor's rules) before anything changes."""
+        where = f"{type(self).__name__}.load_state_dict"
         expected = set(self.state_dict())
-        if set(state_dict) != expected:
-            raise ValueError(
-                f"{type(self).__name__}.load_state_dict: expected keys {sorted(expected)}, "
-                f"got {sorted(map(str, state_dict))}"
-            )
+        if not isinstance(state_dict, dict) or set(state_dict) != expected:
+            got = sorted(map(str, state_dict)) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"{where}: expected keys {sorted(expected)}, got {got}")
         for key in ("base_lrs", "_last_lr"):
-            if len(state_dict[key]) != len(self.base_lrs):
-                raise ValueError(
-                    f"{type(self).__name__}.load_state_dict: {len(state_dict[key])} {key} for "
-                    f"{len(self.base_lrs)} param groups"
-                )
-        for k, v in state_dict.items():
-            setattr(self, k, list(v) if isinstance(v, list) else v)
+            rates = state_dict[key]
+            if not isinstance(rates, (list, tuple)) or len(rates) != len(self.base_lrs):
+                raise ValueError(f"{where}: {key} must be a list of {len(self.base_lrs)} rates (one per "
+                                 f"param group), got {rates!r}")
+            for lr in rates:  # (the rates an optimizer would accept: a NaN lr would reach the groups)
+                if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 <= lr < math.inf:
+                    raise ValueError(f"{where}: {key} must hold finite rates >= 0, got {rates!r}")
+        epoch = state_dict["last_epoch"]
+        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral) or epoch < 0:
+            raise ValueError(f"{where}: last_epoch must be an integer >= 0, got {epoch!r}")
+        settings = self._settings({k: v for k, v in state_dict.items() if k not in _POSITION}, where)
+        self.base_lrs = [float(lr) for lr in state_dict["base_lrs"]]
+        self._last_lr = [float(lr) for lr in state_dict["_last_lr"]]
+        self.last_epoch = int(epoch)
+        vars(self).update(settings)
         self._set_groups()
+
+    @staticmethod
+    def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
+        """The schedule's own settings, checked and normalised; subclasses check theirs
+        with the rules of their constructor (this base takes them as they are)."""
+        return dict(values)
+
+
+_POSITION = ("base_lrs", "_last_lr", "last_epoch")  # (the entries every schedule has)
 
 
 def _positive_int(value: Any, name: str, where: str) -> int:
@@ -83,11 +101,15 @@ class StepLR(LRScheduler):
     """Decay by gamma every step_size epochs: alone, lr = base_lr * gamma ** floor(epoch / step_size)."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        self.step_size = _positive_int(step_size, "step_size", "StepLR")
-        if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not gamma > 0:
-            raise ValueError(f"StepLR: gamma must be a positive number, got {gamma!r}")
-        self.gamma = float(gamma)
+        vars(self).update(self._settings({"step_size": step_size, "gamma": gamma}, "StepLR"))
         super().__init__(optimizer)
+
+    @staticmethod
+    def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
+        gamma = values["gamma"]
+        if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not 0 < gamma < math.inf:
+            raise ValueError(f"{where}: gamma must be a finite positive number, got {gamma!r}")
+        return {"step_size": _positive_int(values["step_size"], "step_size", where), "gamma": float(gamma)}
 
     def _next_lr(self, lr: float, base_lr: float, epoch: int) -> float:
         return lr * self.gamma if epoch % self.step_size == 0 else lr
@@ -101,11 +123,15 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0) -> None:
-        self.T_max = _positive_int(T_max, "T_max", "CosineAnnealingLR")
-        if isinstance(eta_min, bool) or not isinstance(eta_min, numbers.Real) or not eta_min >= 0:
-            raise ValueError(f"CosineAnnealingLR: eta_min must be a number >= 0, got {eta_min!r}")
-        self.eta_min = float(eta_min)
+        vars(self).update(self._settings({"T_max": T_max, "eta_min": eta_min}, "CosineAnnealingLR"))
         super().__init__(optimizer)
+
+    @staticmethod
+    def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
+        eta_min = values["eta_min"]
+        if isinstance(eta_min, bool) or not isinstance(eta_min, numbers.Real) or not 0 <= eta_min < math.inf:
+            raise ValueError(f"{where}: eta_min must be a finite number >= 0, got {eta_min!r}")
+        return {"T_max": _positive_int(values["T_max"], "T_max", where), "eta_min": float(eta_min)}
 
     def _next_lr(self, lr: float, base_lr: float, epoch: int) -> float:
         # lr - eta_min scales by the ratio of consecutive cosine factors (1 + cos) / 2.

@@ -85,6 +85,8 @@ class Optimizer:
                 )
             if id(p) in seen:
                 raise ValueError(f"{where}: parameter {i} (shape {p.shape}) appears more than once")
+            if p.data.dtype.kind != "f":
+                raise TypeError(f"{where}: parameter {i} (shape {p.shape}) has dtype {p.data.dtype}; {_REAL_ONLY}")
             seen.add(id(p))
         options = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
         self._check_options(options, where)
@@ -108,7 +110,8 @@ class Optimizer:
             return closure()
 
     def _check_grads(self) -> None:
-        """Every gradient must be a Tensor of its parameter's shape; checked before anything changes.
+        """Every gradient must be a real Tensor of its parameter's shape, and every parameter
+        with one a writable real array; checked before anything changes.
 
         Then the arrays of the parameters with a gradient, which the step is about to
         change, are noted as changed in place (a backward of a graph made before
@@ -126,7 +129,8 @@ class Optimizer:
                 if g is None:
                     continue
                 d = p.data
-                if not (isinstance(g, Tensor) and g.data.shape == d.shape and d.flags.writeable):
+                if not (isinstance(g, Tensor) and g.data.shape == d.shape and d.flags.writeable
+                        and d.dtype.kind == "f" and g.data.dtype.kind in "fiu"):
                     self._refuse_grad(p)
                 append(id(d) if d.base is None else id(_root(d)))  # (most parameters own their array)
         stepped(self, changing)
@@ -142,6 +146,9 @@ class Optimizer:
                             f"is a {type(g).__name__}, expected a Tensor or None")
         if g.data.shape != d.shape:
             raise ValueError(f"{where} has shape {d.shape} but its .grad has shape {g.data.shape}")
+        if d.dtype.kind != "f" or g.data.dtype.kind not in "fiu":
+            raise TypeError(f"{where} (shape {d.shape}, dtype {d.dtype}) has a .grad of dtype "
+                            f"{g.data.dtype}; {_REAL_ONLY}")
         raise RuntimeError(
             f"{where} (shape {d.shape}) has a read-only array (a broadcast, a read-only memory "
             "map?); give it an array of its own: p.data = p.data.copy()"
@@ -236,6 +243,10 @@ class Optimizer:
                 raise ValueError(f"{where}: 'step' of parameter {i} must be a count >= 0, got {value!r}")
             return int(value)
         arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+        if arr.dtype.kind not in "fiu":  # (an object array would load as NaN, a complex one lose a part)
+            raise TypeError(
+                f"{where}: state {key!r} of parameter {i} must be a real numeric array, got dtype {arr.dtype}"
+            )
         if arr.shape != p.shape:
             raise ValueError(
                 f"{where}: state {key!r} of parameter {i} has shape {arr.shape}, the parameter has "
@@ -250,6 +261,12 @@ class Optimizer:
             lines.append(f"  group {gi}: {len(group['params'])} params, {opts}")
         return "\n".join(lines + [")"])
 
+
+_REAL_ONLY = (
+    "the optimizers update real floating-point parameters with real gradients (a complex "
+    "gradient here is the unconjugated cotangent, along which descent would be wrong): "
+    "optimize a complex number as two real parameters, its real and imaginary parts"
+)
 
 # -- option checks ----------------------------------------------------------------
 
