@@ -6,6 +6,9 @@ every group can have its own `lr`, `momentum`, ... (read and write
 `opt.param_groups[i]["lr"]`). Per-parameter running statistics (momentum
 buffers, moment estimates) live in `opt.state[param]`, a dict of ndarrays and
 numbers. Updates act on `param.data` in place and never record a graph.
+Parameters and gradients are real: a complex gradient here is the
+unconjugated cotangent, so a step along it would not descend (optimize a
+complex number's real and imaginary parts as two real parameters).
 """
 
 from __future__ import annotations
