@@ -347,13 +347,14 @@ def _check_function(
     f: Callable[..., Tensor], arrays: list[np.ndarray], checked: list[bool], names: list[str],
     what: str, eps: float, atol: float, rtol: float, seed: int | None,
     full_limit: int, n_directions: int, rng: np.random.Generator | None = None,
-    inner_dtype: np.dtype | None = None,
+    inner_dtype: np.dtype | None = None, create_graph: bool = False,
 ) -> GradcheckReport:
     """gradcheck on prepared float64 arrays (shared by gradcheck and gradgradcheck).
 
     inner_dtype: a precision f passes through inside (gradgradcheck: the dtype
     of the differentiated function's output); the coarser of it and f's output
-    dtype sets the step and tolerances.
+    dtype sets the step and tolerances. create_graph: take the analytic
+    gradient as a recorded one (the VJPs' Tensor path) instead of plain arrays.
     """
     _check_tolerances(what, eps, atol, rtol)
     seed = _seed(seed)
@@ -366,7 +367,7 @@ def _check_function(
     if out.requires_grad:
         grads = autograd.grad(
             out, [leaves[p] for p in positions],
-            grad_outputs=Tensor._wrap(u.astype(out.dtype)), allow_unused=True,
+            grad_outputs=Tensor._wrap(u.astype(out.dtype)), allow_unused=True, create_graph=create_graph,
         )
         for p, g in zip(positions, grads):
             if g is not None:
@@ -455,10 +456,21 @@ def gradgradcheck(
     the Hessian-vector products of f; with respect to u it tests the
     Jacobian-vector products (forward mode). Arguments and report as in
     gradcheck; the report calls the extra input "cotangent u".
+
+    First the recorded gradient itself is checked against central differences
+    of f: the second-order check differentiates that gradient and compares with
+    differences of it, so on its own it would pass a recorded gradient that is
+    wrong but consistent with its own derivative.
     """
+    _check_tolerances("gradgradcheck", eps, atol, rtol)
     arrays, checked, _ = _prepare(inputs, "gradgradcheck")
     seed = _seed(seed)
     rng = np.random.default_rng(seed)
+    first = _check_function(f, arrays, checked, [f"input {i}" for i in range(len(arrays))],
+                            "gradgradcheck (the recorded first derivative)", eps, atol, rtol, seed,
+                            full_limit, n_directions, rng, create_graph=True)
+    if not first.ok:
+        return _verdict(first, raise_exception)
     out = _output(f, _wrap_all(arrays), "gradgradcheck")
     u = rng.standard_normal(out.shape)
     positions = [i for i, c in enumerate(checked) if c]

@@ -292,3 +292,18 @@ def test_gradgradcheck_under_no_grad_does_not_pass_vacuously():
 def test_gradcheck_under_no_grad_checks_the_gradient():
     with am.no_grad():
         assert am.gradcheck(lambda x: x ** 3, np.array([1.0, 2.0]), raise_exception=False)
+
+
+def test_gradgradcheck_catches_a_recorded_gradient_that_is_wrong_but_self_consistent() -> None:
+    # The second-order check compares the recorded gradient's derivative with
+    # differences of that same gradient, so a VJP whose Tensor path is wrong by
+    # a constant factor passes it; the recorded gradient is now checked first.
+    def vjp(g, ans, x):
+        return g * x * (3.0 if isinstance(g, am.Tensor) else 2.0)
+
+    square = Primitive("square_wrong_when_recorded", np.square, (vjp,), register=False)
+    x = np.array([0.7, -1.2])
+    assert am.gradcheck(square, [x])
+    assert not am.gradgradcheck(square, [x], raise_exception=False)
+    with pytest.raises(GradcheckError, match=r"gradgradcheck \(the recorded first derivative\) failed"):
+        am.gradgradcheck(square, [x])
