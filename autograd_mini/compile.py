@@ -24,20 +24,25 @@ pooled map (they commute, gradients too).
 
 A tape is one path through `fn` with its Python values frozen, so it is
 recorded again when anything it froze may have changed: the arguments'
-shapes, dtypes or requires_grad, a constant argument, the grad mode, a
-closed-over tensor's shape, dtype or requires_grad, a variable that fn's
+shapes, dtypes, memory layouts or requires_grad, a constant argument, the
+grad mode, a closed-over tensor's shape, dtype, layout or requires_grad
+(layouts, since ops choose their route by them and each route rounds its
+sums in its own order), a variable that fn's
 code (or its partial's, method's or Module forward's) reads from its
 closure or globals rebound to another object (so `w = w - lr * w.grad` is
-seen), or any attribute of any Module (a layer, a parameter object,
-`train()`/`eval()`, a hyperparameter). Tensors reached another way (a dict
+seen), or any attribute set on any Module object (a layer, a parameter
+object, `train()`/`eval()`, a hyperparameter). Tensors reached another way (a dict
 entry, an attribute of a plain object, a variable of a function fn calls)
 are held by identity: update them in place (as the optimizers do) or pass
 them as arguments. Any Module change anywhere invalidates every tape (so
 alternating G.train() and D.eval() on every step records every step). No
 tape is made from a call of a function that changes such state itself
 (rebinds a variable it reads, sets a module attribute), nor from a call
-whose arguments share an array or are also tensors fn holds otherwise: that
-call runs eagerly. A function keeps its MAX_TAPES newest tapes and warns
+in which an op raised an error that fn caught, nor from a call whose
+arguments share an array or are also tensors fn (or a Module or object
+passed as another argument) holds otherwise: that call runs eagerly. So
+does a call whose values an op of a tape refuses (labels out of range), so
+that fn's own try/except works and an error is the eager one. A function keeps its MAX_TAPES newest tapes and warns
 when most of its calls record. Arguments are positional (an ndarray argument
 is copied on every call, as eager ops copy it); `@am.compile` also works on a
 method. Constant arguments are keyed by value; an object of a class of one's
@@ -63,11 +68,12 @@ yourself or from an ndarray argument (`mask.sum()`: pass a mask you compute
 with as a Tensor, whose operations are recorded), numbers drawn from a
 generator object of your own, Python values read from a dict or from the
 attributes of an object that is not an argument (frozen, as tensors reached
-that way are held), changes inside an attribute's value (a list appended
-to), and side effects
+that way are held), class attributes (`Net.scale = 3.0` on a Module's or a
+method object's class), variables that the functions fn calls (a helper, a
+submodule's forward) read from their own globals, changes inside an
+attribute's value (a list appended to), and side effects
 such as printing, which run only while recording (and so do checks on input
-values written in Python; a primitive's own checks run on every replay, and
-their errors name the op, its scope and its input shapes as eager ones do).
+values written in Python; a primitive's own checks run on every replay).
 Gradients of gradients (`create_graph=True`) need the eager function.
 """
 
@@ -89,7 +95,7 @@ from . import engine
 from . import primitives as _P
 from .engine import Node, _state, node_counter
 from .nn.module import Module
-from .primitives import Primitive, _explain
+from .primitives import Primitive
 from .tensor import Tensor
 
 __all__ = ["compile", "Compiled"]
@@ -142,11 +148,11 @@ class Compiled:
         for tape in self._tapes.values():
             try:
                 out = tape.run(args)
-            except (ValueError, IndexError, TypeError) as e:
-                explained = tape.explain(e)
-                if explained is None:
-                    raise
-                raise explained from e
+            except Exception:
+                # An op refused this call's values (labels out of range, say). fn may
+                # catch that and go another way, so it runs as written: eagerly, where
+                # the op raises its own error again if fn lets it through.
+                break
             if out is not None:
                 return out
         key = (_state["grad_enabled"],) + tuple(map(_signature, args))  # (raises before fn runs)
@@ -209,7 +215,7 @@ def _constant_key(v: Any) -> tuple:
             f"compile: argument of type {type(v).__name__} is neither a Tensor, an ndarray "
             "nor hashable; a tape keys constants by value (pass a tuple)"
         )
-    attrs = getattr(v, "__dict__", None)
+    attrs = _own_attributes(v)
     if attrs is not None and not isinstance(v, (Module, type, types.ModuleType, types.FunctionType,
                                                 types.MethodType, functools.partial)):
         # An object of a class of one's own (a trainer whose method is compiled): keyed
@@ -221,6 +227,21 @@ def _constant_key(v: Any) -> tuple:
     except TypeError:
         return (type(v), _Identity(v))
     return (type(v), v)
+
+
+def _own_attributes(v: Any) -> dict | None:
+    """The attributes an object holds in its __dict__ and, when it hashes by identity
+    (no value of its own to key by), in its classes' __slots__; None for neither."""
+    attrs = getattr(v, "__dict__", None)
+    slotted = {}
+    for cls in type(v).__mro__ if type(v).__hash__ is object.__hash__ else ():
+        names = cls.__dict__.get("__slots__", ()) if cls.__module__ != "builtins" else ()
+        for name in (names,) if isinstance(names, str) else names:
+            if name not in ("__dict__", "__weakref__") and hasattr(v, name):
+                slotted[name] = getattr(v, name)
+    if attrs is None and not slotted:
+        return None
+    return {**(attrs or {}), **slotted}
 
 
 class _Identity:
@@ -248,14 +269,13 @@ class _Trace:
     def __init__(self) -> None:
         self.ops: list[tuple[Primitive, tuple, dict, Tensor]] = []
         self.errstate: list[dict] = []  # numpy's error handling around each op
-        self.scopes: list[tuple] = []  # the scope around each op (for its errors in a replay)
         self.created: dict[int, Tensor] = {}
         self.shape_constants: dict[int, np.ndarray] = {}  # (engine.shape_constant's; kept alive here)
+        self.raised = ""  # the error an op raised during the recording (which fn then caught)
 
     def record(self, prim: Primitive, args: tuple, params: dict, out: Tensor) -> None:
         self.ops.append((prim, args, params, out))
-        self.errstate.append(np.geterr())
-        self.scopes.append(_state["scope"])
+        self.errstate.append(np.geterr())  # (compared with the caller's when the code is made)
 
     def tensor_made(self, t: Tensor) -> None:
         self.created[id(t)] = t
@@ -381,6 +401,9 @@ def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | str"]:
             "generator while it is recorded; a replay would reuse them. Draw them outside "
             "and pass them as an argument, or call the function uncompiled"
         )
+    if trace.raised:
+        return out, (f"an operation raised {trace.raised} while the function was recorded and the function "
+                     "went on; a replay could not take another branch")
     captured = _captured(fn)
     after = [c[3] for c in captured]
     if _state["modules"] != modules or len(after) != len(before) or any(
@@ -388,8 +411,11 @@ def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | str"]:
         return out, "the function changed a Module or rebound a variable it reads"
     held = _held_tensors([c[3] for c in captured] + [fn])
     arrays = [a for a in args if isinstance(a, (Tensor, np.ndarray))]
+    # (a Module or an object passed as an argument holds tensors too: cf(model, model.weight)
+    # would bind every use of the weight to the argument's slot)
+    reachable = held + _held_tensors([a for a in args if not isinstance(a, (Tensor, np.ndarray))])
     data_ids = {id(a.data if isinstance(a, Tensor) else a) for a in arrays}
-    held_ids = {id(t) for t in held} | {id(t.data) for t in held}
+    held_ids = {id(t) for t in reachable} | {id(t.data) for t in reachable}
     if (len(data_ids) < len(arrays) or any(id(a) in held_ids for a in arrays) or data_ids & held_ids
             or len({_memory(a.data if isinstance(a, Tensor) else a) for a in arrays}) < len(arrays)):
         return out, ("two arguments share an array, or an argument is also a tensor the function "
@@ -613,30 +639,6 @@ class _Tape:
             doc=f"the replayed tape of {name}: input 0 holds its saved arrays, the rest are its leaves",
         )
         self.needs = tuple(range(1, len(self.leaves) + 1))
-        # What an error of op k names: its primitive, input shapes, parameters, scope.
-        # (No arrays: a tape holds none of the recording call's.)
-        self._ops = {}
-        for k, prim, *_ in ops:
-            if prim is not trace.ops[k][0]:
-                continue  # (rewritten: its errors are passed on as numpy raised them)
-            prim, op_args, params, _ = trace.ops[k]
-            self._ops[k] = (prim.name, [np.shape(a.data if isinstance(a, Tensor) else a) for a in op_args],
-                            {n: v for n, v in params.items() if n != "index" and not isinstance(v, np.ndarray)},
-                            trace.scopes[k])
-
-    def explain(self, err: Exception) -> Exception | None:
-        """An error that op k of the replayed forward raised (new labels out of range,
-        say), restated as the eager op states it; None if no op raised it."""
-        k, tb = None, err.__traceback__
-        while tb is not None:
-            if tb.tb_frame.f_code is self.forward.__code__:
-                line = self.source.splitlines()[tb.tb_lineno - 1].lstrip()
-                k = int(line[1:line.index(" ")]) if line.startswith("v") else None
-            tb = tb.tb_next
-        if k not in self._ops:
-            return None
-        name, shapes, params, scope = self._ops[k]
-        return _explain(name, err, shapes, params, scope)
 
     def _finish(self, out: np.ndarray, saved: tuple, arrays: list, leaves: tuple) -> Tensor:
         """The replay's result: a tensor whose node holds the saved arrays and points at the leaves."""
@@ -725,7 +727,8 @@ def _relu_after_pool(ops: list, out_name: str) -> tuple[list, int]:
     the pool, ReLU and its VJP run on a fraction of the data (a quarter for 2x2
     pooling): 0.9 ms, 12%, of the benchmark CNN's compiled step. A view (reshape,
     permute) between them moves along. Only when nothing else uses the ReLU, its
-    mask or the views, and x is floating point.
+    mask or the views, x is floating point and nothing but the ReLU uses x (else
+    x's gradient would sum its terms in another order than the eager sweep).
     """
     by_name = {f"v{op.k}": op for op in ops}
     users: dict[str, list] = {out_name: [None]}
@@ -753,7 +756,8 @@ def _relu_after_pool(ops: list, out_name: str) -> tuple[list, int]:
         test = by_name.get(c)
         if (zero not in ("0", "0.0") or relu.params or dtype.kind != "f" or test is None
                 or test.prim is not _P.le or test.ins[0] != x or test.ins[1:] not in (["0"], ["0.0"])
-                or test.params or not only_user(c, relu)):
+                or test.params or not only_user(c, relu)
+                or sorted(map(id, users.get(x, []))) != sorted([id(test), id(relu)])):
             continue
         first, pooled = views[0], pool.out
         # (x has the shape of the ReLU's output, so the views' specialisations still hold;
@@ -797,8 +801,11 @@ def _guarded_call(args: tuple, externals: list[Tensor], captured: list, leaves: 
     def guard(*differences: str) -> None:
         lines.extend([f"    if {' or '.join(differences)}:", "        return None"])
 
-    def same_array(d: str, arr: np.ndarray) -> tuple[str, str]:  # shape and dtype differences
-        return f"{d}.shape != {arr.shape!r}", _differs(f"{d}.dtype", ns.constant(arr.dtype, arr.dtype.name))
+    def same_array(d: str, arr: np.ndarray) -> tuple[str, str, str]:  # shape, layout and dtype differences
+        # (the strides too: ops choose their route by memory layout, pooling's tiles and
+        # matmul's transposed gradient, and a route's sums round in its own order)
+        return (f"{d}.shape != {arr.shape!r}", f"{d}.strides != {arr.strides!r}",
+                _differs(f"{d}.dtype", ns.constant(arr.dtype, arr.dtype.name)))
 
     arrays = []
     for i, a in enumerate(args):
@@ -809,8 +816,9 @@ def _guarded_call(args: tuple, externals: list[Tensor], captured: list, leaves: 
             guard(*same_array(f"d{x}", a.data))
             arrays.append(f"d{x}")
         elif isinstance(a, np.ndarray):
-            guard(f"type({x}) is not {kind}", *same_array(x, a))
+            guard(f"type({x}) is not {kind}")
             lines.append(f"    {x} = {x}.copy(order='K')")  # (in its layout, as _record copies it)
+            guard(*same_array(x, a))
             arrays.append(x)
         else:
             guard(f"type({x}) is not {kind}", f"_constant_key({x}) != {ns.constant(_constant_key(a))}")
@@ -851,7 +859,8 @@ def _emit(ops: list, out_name: str, ns: "_Namespace", errstates: list,
           outer_errstate: dict) -> tuple[list, list, set, set]:
     """Forward lines, reverse-sweep lines, the names the sweep reads, the names it reaches.
 
-    An op that fn ran under its own np.errstate runs under it in the replay too.
+    An op that fn ran under its own np.errstate runs under the settings fn changed,
+    on top of the caller's at the replay (as the eager fn would).
     """
     fwd = []
     for k, prim, ins, params, (shape, dtype), _, _, fns in ops:
@@ -859,8 +868,9 @@ def _emit(ops: list, out_name: str, ns: "_Namespace", errstates: list,
         if not shape:  # numpy returns scalars from 0-d results; the engine keeps arrays
             call = f"asarray({call})"
         line = f"v{k} = {call}  # {prim.name} -> {shape} {dtype}"
-        if errstates[k] != outer_errstate:
-            fwd.append(f"with errstate(**{errstates[k]!r}):")
+        changed = {c: v for c, v in errstates[k].items() if outer_errstate.get(c) != v}
+        if changed:
+            fwd.append(f"with errstate({', '.join(f'{c}={v!r}' for c, v in changed.items())}):")
             line = "    " + line
         fwd.append(line)
     bwd, used, has_grad = [], set(), {out_name}

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import primitives as P
 from .engine import composite, no_grad, tracers
-from .tensor import Tensor, _axis, _shape_arg
+from .tensor import Tensor, _axis, _shape_arg, get_default_dtype
 
 
 def as_tensor(x: Any) -> Tensor:
@@ -333,6 +333,12 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)
 
 
+def _floating(x: Tensor) -> Tensor:
+    """x, or an integer x converted to the default float dtype: exp and log give floats,
+    and x - max(x) in the integers would wrap (uint8 [0, 200] gave NaN)."""
+    return x.astype(get_default_dtype()) if x.dtype.kind in "iu" else x
+
+
 def _shift(op: str, x: Tensor, axis: Any) -> np.ndarray | Tensor:
     """The maximum along `axis` (keepdims), never differentiated; 0 where it is not finite.
 
@@ -367,7 +373,7 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     The shift m is a constant: the result does not depend on it, so neither
     does the gradient (which is softmax(x)).
     """
-    x = as_tensor(x)
+    x = _floating(as_tensor(x))
     if x.dtype == np.float16:  # (the sum of exponentials overflows float16 at 65504)
         return logsumexp(x.astype(np.float32), axis, keepdims).astype(np.float16)
     axis = _axes("logsumexp", axis, x.shape)
@@ -383,7 +389,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     """z - log(sum(exp(z))) along `axis`, with z = x - max(x) (a constant shift that
     cancels): exact for logits of any size, where x - logsumexp(x) would subtract two
     large numbers (float32 logits of 1e5 lose the third digit)."""
-    x = as_tensor(x)
+    x = _floating(as_tensor(x))
     if x.dtype == np.float16:  # (the sum of exponentials overflows float16 at 65504)
         return log_softmax(x.astype(np.float32), axis).astype(np.float16)
     z = x - _shift("log_softmax", x, axis)
@@ -393,7 +399,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
 @composite
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """exp(x - max) / sum(exp(x - max)) along `axis`."""
-    x = as_tensor(x)
+    x = _floating(as_tensor(x))
     if x.dtype == np.float16:  # (the sum of exponentials overflows float16 at 65504)
         return softmax(x.astype(np.float32), axis).astype(np.float16)
     e = (x - _shift("softmax", x, axis)).exp()

@@ -124,8 +124,12 @@ class Primitive:
             args, datas, params = tracers[-1].plain(args, datas, params)
         try:
             out = self.fwd(*datas, **params)
-        except (ValueError, IndexError, TypeError, OverflowError) as e:
-            raise _explain(self.name, e, [np.shape(d) for d in datas], params, _state["scope"]) from e
+        except Exception as e:
+            if tracers:  # (a function that catches this would be taped on its except branch)
+                tracers[-1].raised = f"{type(e).__name__} in {self.name}"
+            if isinstance(e, (ValueError, IndexError, TypeError, OverflowError)):
+                raise _explain(self.name, e, [np.shape(d) for d in datas], params, _state["scope"]) from e
+            raise
         if type(out) is not np.ndarray:  # numpy returns scalars from 0-d results
             out = np.asarray(out)
         t = _new(Tensor)

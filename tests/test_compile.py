@@ -322,7 +322,31 @@ def test_replays_keep_the_functions_own_error_handling():
         for _ in range(2):
             assert bce(am.tensor([0.0, 1.0], requires_grad=True), y).data == 0.0
             assert lse(am.tensor([np.inf, 1.0])).data == np.inf
-    assert "with errstate(" in bce.code
+    # BCE's recording made under the caller's divide="ignore" needs no errstate of its
+    # own: replays under divide="raise" give eager's numbers
+    y2 = am.tensor([0.0, 1.0])
+    with np.errstate(divide="ignore"):
+        bce(am.tensor([0.5, 0.0], requires_grad=True), y2)
+    with np.errstate(divide="raise"):
+        assert bce(am.tensor([0.5, 0.0], requires_grad=True), y2).item() == F.binary_cross_entropy(
+            am.tensor([0.5, 0.0]), y2).item()
+
+
+def test_an_errstate_inside_fn_sets_only_its_own_categories_in_replays():
+    def f(x):
+        with np.errstate(divide="ignore"):
+            return (am.log(x) * 0 + am.log(x - 2.0)).sum()
+
+    step = am.compile(f)
+    x = am.tensor([0.0, 1.0], requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        step(x)  # the recording
+    assert "with errstate(divide='ignore'):" in step.code
+    for _ in range(2):  # eager raises for log(-1) under invalid="raise": so must the replay
+        with np.errstate(invalid="raise"), pytest.raises(FloatingPointError):
+            f(x)
+        with np.errstate(invalid="raise"), pytest.raises(FloatingPointError):
+            step(x)
 
 
 def test_aliased_arguments_run_eagerly_and_are_not_recorded():
@@ -1050,3 +1074,108 @@ def test_tensors_of_creation_functions_are_refused_not_frozen(make):
     x = am.tensor(rand(3), requires_grad=True)
     with pytest.raises(RuntimeError, match="creates from an array while it is recorded"):
         am.compile(lambda x: (x * make(x)).sum())(x)
+
+
+# -- a differential review's findings: replays that differed from eager ----------------------
+
+
+def test_relu_is_not_moved_after_the_pool_when_its_input_has_other_uses():
+    # (x's gradient would then sum its terms in another order than the eager sweep)
+    rng = np.random.default_rng(0)
+    w2, w3 = (am.tensor(rng.standard_normal((2, 3, 4, 4)).astype(np.float32)) for _ in range(2))
+
+    def f(x):
+        r = F.relu(x)
+        return F.max_pool2d(r, 2).sum() + (x * w2).sum() + (x * w3).sum()
+
+    step = am.compile(f)
+    for _ in range(6):
+        x = am.tensor((rng.standard_normal((2, 3, 4, 4)) * 10).astype(np.float32), requires_grad=True)
+        f(x).backward()
+        eager = x.grad.data.copy()
+        x.grad = None
+        step(x).backward()
+        assert np.array_equal(x.grad.data, eager)
+    assert "ReLU moved" not in step.code
+
+
+def test_a_tape_is_replayed_only_for_the_memory_layout_it_was_recorded_with():
+    rng = np.random.default_rng(0)
+    b = am.tensor(np.zeros((1, 4, 1, 1), np.float32), requires_grad=True)
+
+    def f(x):
+        return (F.avg_pool2d(x * 2.0 + b, 2) ** 2).sum()
+
+    step = am.compile(f)
+    step(am.tensor(rng.standard_normal((8, 4, 16, 16)).astype(np.float32)))
+    nhwc = np.ascontiguousarray(rng.standard_normal((8, 16, 16, 4)).astype(np.float32)).transpose(0, 3, 1, 2)
+    f(am.Tensor._wrap(nhwc)).backward()
+    eager = b.grad.data.copy()
+    b.grad = None
+    step(am.Tensor._wrap(nhwc)).backward()
+    assert np.array_equal(b.grad.data, eager) and step.recordings == 2
+
+
+@pytest.mark.parametrize("fn", [am.softmax, am.log_softmax, lambda x: am.logsumexp(x, axis=-1)])
+@pytest.mark.parametrize("values", [np.array([0, 200], np.uint8), np.array([-100, 100], np.int8),
+                                    np.array([2**60 + 1, 2**60])])
+def test_integer_inputs_of_the_softmax_family_are_taken_as_floats(fn, values):
+    step = am.compile(fn)
+    eager = fn(am.tensor(values)).data
+    assert np.array_equal(eager, fn(am.tensor(values.astype(np.float64))).data)  # (no wrapping)
+    for _ in range(2):
+        assert np.array_equal(step(am.tensor(values)).data, eager)
+    labels = np.array([1])
+    assert np.array_equal(F.cross_entropy(am.tensor(values[None]), labels).data,
+                          F.cross_entropy(am.tensor(values[None].astype(float)), labels).data)
+
+
+def test_a_tensor_argument_that_a_module_argument_also_holds_is_not_taped():
+    am.manual_seed(0)
+    lin = nn.Linear(2, 2)
+
+    def f(m, t, x):
+        return m(x).sum() + (t * t).sum()
+
+    step = am.compile(f)
+    x = am.tensor([[1.0, 2.0]])
+    step(lin, lin.weight, x)  # (t is the module's weight: the uses could not be told apart)
+    other = nn.Parameter(np.zeros((2, 2)))
+    assert step(lin, other, x).item() == f(lin, other, x).item()
+
+
+def test_an_error_an_op_raised_and_fn_caught_is_not_taped_and_replays_fall_back():
+    x = am.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+    def f(x, idx):
+        try:
+            return x[idx].sum()
+        except IndexError:
+            return x.sum() * 0.0
+
+    for first, then in [(np.array([7]), np.array([1])), (np.array([1]), np.array([7]))]:
+        step = am.compile(f)
+        step(x, first)
+        for _ in range(2):
+            assert step(x, then).item() == f(x, then).item()
+            assert step(x, first).item() == f(x, first).item()
+
+
+def test_rebinding_a_slot_of_a_method_object_records_again():
+    class Trainer:
+        __slots__ = ("w", "beta")
+
+        def __init__(self):
+            self.w = am.tensor([1.0, 2.0], requires_grad=True)
+            self.beta = 1.0
+
+        @am.compile
+        def loss(self, x):
+            return (self.w * x).sum() * self.beta
+
+    trainer, x = Trainer(), am.tensor([1.0, 1.0])
+    assert trainer.loss(x).item() == 3.0
+    trainer.beta = 10.0
+    assert trainer.loss(x).item() == 30.0
+    trainer.w = am.tensor([5.0, 5.0], requires_grad=True)
+    assert trainer.loss(x).item() == 100.0

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import math
+
 import numpy as np
 
 from .. import engine
@@ -648,7 +650,7 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """
     with engine.scope("cross_entropy"):
         _check_reduction(reduction, "cross_entropy")
-        input = as_tensor(input)
+        input = fn._floating(as_tensor(input))
         labels = _class_targets(input, target, "cross_entropy")
         axis = _class_axis(input)
         z = input - fn._shift("cross_entropy", input, axis)
@@ -658,8 +660,8 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
 
 def _clamped_log(p: Tensor) -> Tensor:
     """max(log p, -100) as PyTorch's BCE, with a zero (not NaN) gradient where clamped."""
-    with np.errstate(divide="ignore"), engine.no_grad():
-        ok = p.log() > -100.0  # (recorded, not read from p.data: am.compile replays it)
+    with engine.no_grad():  # (log p > -100 is p > e**-100: no log of 0 to silence)
+        ok = p > math.exp(-100.0)  # (recorded, not read from p.data: am.compile replays it)
     return P.where.apply(ok, P.where.apply(ok, p, 1.0).log(), -100.0)
 
 
