@@ -6,15 +6,20 @@ untouched, and the inputs may be intermediate tensors, not only leaves.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Sequence
 
 import numpy as np
 
 from .engine import backward_sweep
-from .tensor import Tensor, check_seed_dtype
+from .tensor import Tensor, _flag, check_seed_dtype
 
 
 def _as_list(x: Any, what: str) -> list[Tensor]:
+    if not isinstance(x, (Tensor, Iterable)):
+        raise TypeError(
+            f"autograd.grad: {what} must be a Tensor or a sequence of Tensors, got {type(x).__name__}"
+        )
     items = [x] if isinstance(x, Tensor) else list(x)
     for t in items:
         if not isinstance(t, Tensor):
@@ -39,6 +44,10 @@ def grad(
     differentiated again; retain_graph defaults to create_graph. An input that
     the outputs do not depend on raises, unless allow_unused=True (then None).
     """
+    _flag(create_graph, "create_graph", "autograd.grad")
+    _flag(allow_unused, "allow_unused", "autograd.grad")
+    if retain_graph is not None:  # (None: as create_graph)
+        _flag(retain_graph, "retain_graph", "autograd.grad")
     outs = _as_list(outputs, "outputs")
     ins = _as_list(inputs, "inputs")
     if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):

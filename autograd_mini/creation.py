@@ -7,16 +7,21 @@ from typing import Any
 import numpy as np
 
 from .engine import tracers
-from .tensor import Tensor, _check_grad_dtype, get_default_dtype
+from .tensor import Tensor, _check_grad_dtype, _flag, get_default_dtype
 
 _rng = {"gen": np.random.default_rng()}
 
 
+def _seed(seed: Any, where: str) -> int:
+    """A seed for np.random.default_rng: an int >= 0 (numpy's own refusal names no op)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"{where}: the seed must be an int >= 0, got {seed!r}")
+    return int(seed)
+
+
 def manual_seed(seed: int) -> None:
     """Seed the generator behind randn, rand, initialisation and dropout (an int >= 0)."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"manual_seed: the seed must be an int >= 0, got {seed!r}")
-    _rng["gen"] = np.random.default_rng(seed)
+    _rng["gen"] = np.random.default_rng(_seed(seed, "manual_seed"))
 
 
 def generator() -> np.random.Generator:
@@ -29,16 +34,22 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-def _shape(shape: tuple) -> tuple:
+def _shape(shape: tuple, where: str) -> tuple:
+    """The sizes given as `f(2, 3)` or `f((2, 3))`, each an int >= 0 (numpy would
+    refuse -1 or 2.5 too, but without naming the op)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
+        shape = tuple(shape[0])
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape):
+        raise TypeError(f"{where}: sizes must be ints, got {shape!r}")
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{where}: sizes must be >= 0, got {shape!r}")
+    return tuple(int(n) for n in shape)
 
 
 def _make(arr: np.ndarray, requires_grad: bool, where: str) -> Tensor:
     if arr.dtype.kind not in "biufc":  # (as am.tensor refuses: strings and objects are no numbers)
         raise TypeError(f"{where}: a tensor holds numbers (bool, int, float or complex), got dtype {arr.dtype}")
-    if requires_grad:
+    if _flag(requires_grad, "requires_grad", where):
         _check_grad_dtype(arr.dtype, where)
     t = Tensor._wrap(arr)
     t.requires_grad = requires_grad
@@ -59,18 +70,22 @@ def _sample_dtype(dtype: Any, where: str) -> np.dtype:
 
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Tensor of zeros; `zeros(2, 3)` or `zeros((2, 3))`."""
-    return _make(np.zeros(_shape(shape), _float(dtype)), requires_grad, "zeros")
+    return _make(np.zeros(_shape(shape, "zeros"), _float(dtype)), requires_grad, "zeros")
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Tensor of ones; `ones(2, 3)` or `ones((2, 3))`."""
-    return _make(np.ones(_shape(shape), _float(dtype)), requires_grad, "ones")
+    return _make(np.ones(_shape(shape, "ones"), _float(dtype)), requires_grad, "ones")
 
 
 def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Tensor of `shape` filled with `fill_value`."""
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    return _make(np.full(shape, fill_value, _float(dtype)), requires_grad, "full")
+    shape, dt = _shape((shape,), "full"), _float(dtype)
+    try:
+        arr = np.full(shape, fill_value, dt)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"full: fill_value must be a number, got {fill_value!r}: {e}") from e
+    return _make(arr, requires_grad, "full")
 
 
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -90,7 +105,11 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
     """Evenly spaced values in [start, stop), as numpy.arange (ints stay ints)."""
     if step == 0:
         raise ValueError("arange: step must not be zero")
-    arr = np.arange(start, stop, step)
+    try:
+        arr = np.arange(start, stop, step)
+    except (TypeError, ValueError) as e:  # (e.g. an infinite stop: numpy's message names no op)
+        error = TypeError if isinstance(e, TypeError) else ValueError
+        raise error(f"arange: cannot make a range from {start!r} to {stop!r} by {step!r}: {e}") from e
     if dtype is not None:
         arr = arr.astype(dtype)
     elif arr.dtype.kind == "f":
@@ -100,6 +119,7 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Identity matrix of shape (n, m or n)."""
+    n, m = _shape((n, n if m is None else m), "eye")
     return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad, "eye")
 
 
@@ -114,14 +134,17 @@ def _not_while_compiling(op: str) -> None:
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Samples of N(0, 1) of the given shape."""
     _not_while_compiling("randn")
-    dtype = _sample_dtype(dtype, "randn")  # (before drawing: a refused call leaves the generator as it was)
-    arr = _rng["gen"].standard_normal(_shape(shape)).astype(dtype, copy=False)
+    # (all checked before drawing: a refused call leaves the generator as it was)
+    dtype, shape = _sample_dtype(dtype, "randn"), _shape(shape, "randn")
+    _flag(requires_grad, "requires_grad", "randn")
+    arr = _rng["gen"].standard_normal(shape).astype(dtype, copy=False)
     return _make(arr, requires_grad, "randn")
 
 
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Samples of U[0, 1) of the given shape."""
     _not_while_compiling("rand")
-    dtype = _sample_dtype(dtype, "rand")
-    arr = _rng["gen"].random(_shape(shape)).astype(dtype, copy=False)
+    dtype, shape = _sample_dtype(dtype, "rand"), _shape(shape, "rand")
+    _flag(requires_grad, "requires_grad", "rand")
+    arr = _rng["gen"].random(shape).astype(dtype, copy=False)
     return _make(arr, requires_grad, "rand")

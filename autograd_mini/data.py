@@ -17,8 +17,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .creation import generator
-from .tensor import Tensor
+from .creation import _seed, generator
+from .tensor import Tensor, _flag
 
 
 def _as_array(a: Any, name: str, where: str) -> np.ndarray:
@@ -81,10 +81,9 @@ class DataLoader:
             raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
         self.X, self.y = _check_pair(X, y, "DataLoader")
         self.batch_size = int(batch_size)
-        self.shuffle = bool(shuffle)
-        self.drop_last = bool(drop_last)
-        if seed is None:
-            seed = int(generator().integers(2**63))
+        self.shuffle = _flag(shuffle, "shuffle", "DataLoader")
+        self.drop_last = _flag(drop_last, "drop_last", "DataLoader")
+        seed = int(generator().integers(2**63)) if seed is None else _seed(seed, "DataLoader")
         self.rng = np.random.default_rng(seed)
 
     def __len__(self) -> int:
@@ -115,7 +114,7 @@ def higham_drilling(extra_point: bool = False) -> tuple[np.ndarray, np.ndarray]:
     x1 = [0.1, 0.3, 0.1, 0.6, 0.4, 0.6, 0.5, 0.9, 0.4, 0.7]
     x2 = [0.1, 0.4, 0.5, 0.9, 0.2, 0.3, 0.6, 0.2, 0.4, 0.6]
     labels = [0] * 5 + [1] * 5
-    if extra_point:
+    if _flag(extra_point, "extra_point", "higham_drilling"):
         x1, x2, labels = x1 + [0.3], x2 + [0.7], labels + [1]
     X = np.array([x1, x2], dtype=np.float64).T.copy()
     Y = np.eye(2, dtype=np.float64)[labels]
@@ -161,8 +160,8 @@ def split(
     n_test = math.ceil(round(float(test_fraction) * n, 9))
     if n_test >= n:
         raise ValueError(f"split: test_fraction={test_fraction} of {n} samples leaves no training data")
-    rng = np.random.default_rng(seed)
-    if stratify:
+    rng = np.random.default_rng(_seed(seed, "split"))
+    if _flag(stratify, "stratify", "split"):
         test = _stratified_test(ya, n_test, rng)
     else:
         test = rng.permutation(n)[:n_test]

@@ -11,13 +11,15 @@ not x.data > 0): am.compile replays ops, and would freeze a value read from
 from __future__ import annotations
 
 import math
+import numbers
+from collections.abc import Iterable
 from typing import Any, Sequence
 
 import numpy as np
 
 from . import primitives as P
 from .engine import composite, no_grad, tracers
-from .tensor import Tensor, _axis, _shape_arg, get_default_dtype
+from .tensor import Tensor, _axis, _flag, _shape_arg, get_default_dtype
 
 
 def as_tensor(x: Any) -> Tensor:
@@ -151,9 +153,16 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     return P.where.apply(cond, x, y if _python_number(y) else as_tensor(y))
 
 
+def _tensor_list(tensors: Any, where: str) -> list[Tensor]:
+    """The tensors of a sequence (or of any iterable: a tensor's rows, as numpy)."""
+    if not isinstance(tensors, Iterable):
+        raise TypeError(f"{where}: expected a sequence of tensors, got {type(tensors).__name__}")
+    return [as_tensor(t) for t in tensors]
+
+
 def concatenate(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:
     """Join tensors along an existing axis; axis=None joins them flattened, as numpy."""
-    tensors = [as_tensor(t) for t in tensors]
+    tensors = _tensor_list(tensors, "concatenate")
     if not tensors:
         raise ValueError("concatenate: need at least one tensor")
     if axis is None:
@@ -228,6 +237,8 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
     Real for complex x, as numpy's; computed in float32 for float16 x, whose sums
     overflow at 65504 (numpy's float16 var does)."""
     x = as_tensor(x)
+    if isinstance(ddof, bool) or not isinstance(ddof, numbers.Real):  # (numpy takes a float ddof too)
+        raise TypeError(f"var: ddof must be a number, got {ddof!r}")
     n = _reduced_count("var", x.shape, axis) - ddof
     if n <= 0:
         raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for shape {x.shape}, axis {axis}")
@@ -313,15 +324,16 @@ def unsqueeze(x: Any, axis: int) -> Tensor:
     x = as_tensor(x)
     try:
         shape = np.expand_dims(np.empty(x.shape, dtype=bool), axis).shape
-    except ValueError as e:
-        raise ValueError(f"unsqueeze: bad axis {axis} for shape {x.shape}: {e}") from e
+    except (ValueError, TypeError) as e:  # (a float axis is numpy's TypeError)
+        error = TypeError if isinstance(e, TypeError) else ValueError
+        raise error(f"unsqueeze: bad axis {axis!r} for shape {x.shape}: {e}") from e
     return x.reshape(shape)
 
 
 @composite
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors of equal shape along a new axis."""
-    tensors = [as_tensor(t) for t in tensors]
+    tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise ValueError("stack: need at least one tensor")
     shapes = {t.shape for t in tensors}
@@ -374,6 +386,7 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     does the gradient (which is softmax(x)).
     """
     x = _floating(as_tensor(x))
+    keepdims = _flag(keepdims, "keepdims", "logsumexp")
     if x.dtype == np.float16:  # (the sum of exponentials overflows float16 at 65504)
         return logsumexp(x.astype(np.float32), axis, keepdims).astype(np.float16)
     axis = _axes("logsumexp", axis, x.shape)

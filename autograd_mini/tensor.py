@@ -101,6 +101,14 @@ def _shape_arg(shape: Any) -> tuple:
     return (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
 
 
+def _flag(value: Any, what: str, where: str) -> bool:
+    """A boolean option: a Python or numpy bool. (A truthy "no" or 1 is more likely a
+    misplaced argument than a request for True.)"""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{where}: {what} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def _axis(axis: Any) -> Any:
     return tuple(axis) if isinstance(axis, list) else axis
 
@@ -130,7 +138,7 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         arr = _to_array(data, dtype, "tensor")
-        if requires_grad:
+        if _flag(requires_grad, "requires_grad", "tensor"):
             _check_grad_dtype(arr.dtype, "tensor")
         self.data = arr
         self.grad: Tensor | None = None
@@ -200,6 +208,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Mark this leaf as requiring grad (in place); returns self."""
+        requires_grad = _flag(requires_grad, "requires_grad", "requires_grad_")
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError("requires_grad_: cannot turn off requires_grad of a non-leaf; use detach()")
         if requires_grad:
@@ -217,6 +226,8 @@ class Tensor:
         unless `retain_graph` (or `create_graph`, which records the backward
         pass so the gradients can be differentiated again).
         """
+        _flag(retain_graph, "retain_graph", "backward")
+        _flag(create_graph, "create_graph", "backward")
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require grad and has no grad_fn")
         if gradient is None:

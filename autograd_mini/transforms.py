@@ -63,11 +63,15 @@ def _nested(out: Tensor, own: list[Tensor], outer: bool) -> bool:
     return False
 
 
-def _argnums(argnums: int | Sequence[int], nargs: int) -> tuple[int, ...]:
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+def _argnums(argnums: int | Sequence[int], nargs: int, who: str) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else argnums
+    if not isinstance(nums, (tuple, list)) or not all(type(n) is int for n in nums):  # (not a bool either)
+        raise TypeError(f"{who}: argnums must be an int or a tuple of ints, got {argnums!r}")
     for n in nums:
         if not -nargs <= n < nargs:
-            raise ValueError(f"argnums {n} is out of range for a function called with {nargs} arguments")
+            raise ValueError(
+                f"{who}: argnums {n} is out of range for a function called with {nargs} arguments"
+            )
     return nums
 
 
@@ -101,7 +105,7 @@ def _value_and_grad(f: Callable[..., Tensor], argnums: int | Sequence[int], who:
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> tuple[Tensor, Any]:
-        nums = _argnums(argnums, len(args))
+        nums = _argnums(argnums, len(args), who)
         outer = is_grad_enabled()
         with enable_grad():
             args = list(args)
@@ -120,7 +124,12 @@ def _value_and_grad(f: Callable[..., Tensor], argnums: int | Sequence[int], who:
 
 def grad(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -> Callable:
     """The gradient function of a scalar-valued `f` (see `value_and_grad`)."""
-    vg = _value_and_grad(f, argnums, "grad")
+    return _grad(f, argnums, "grad")
+
+
+def _grad(f: Callable[..., Tensor], argnums: int | Sequence[int], who: str) -> Callable:
+    """grad, with `who` naming the transform in error messages."""
+    vg = _value_and_grad(f, argnums, who)
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
@@ -134,19 +143,24 @@ def jacobian(f: Callable[..., Tensor], argnums: int = 0) -> Callable:
 
     Shape out.shape + x.shape; one reverse sweep per output element.
     """
+    return _jacobian(f, argnums, "jacobian")
+
+
+def _jacobian(f: Callable[..., Tensor], argnums: int, who: str) -> Callable:
+    """jacobian, with `who` naming the transform in error messages."""
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Tensor:
         if not isinstance(argnums, int):
-            raise TypeError(f"jacobian: argnums must be one int, got {argnums!r}")
-        (n,) = _argnums(argnums, len(args))
+            raise TypeError(f"{who}: argnums must be one int, got {argnums!r}")
+        (n,) = _argnums(argnums, len(args), who)
         outer = is_grad_enabled()
         with enable_grad():
             args = list(args)
             x = args[n] = _leaf(args[n], outer)
             out = f(*args, **kwargs)
             if not isinstance(out, Tensor):
-                raise TypeError(f"jacobian: the function must return a Tensor, got {type(out).__name__}")
+                raise TypeError(f"{who}: the function must return a Tensor, got {type(out).__name__}")
             nested = _nested(out, [x], outer)
             if not out.requires_grad or out.size == 0:
                 return Tensor._wrap(np.zeros(out.shape + x.shape, dtype=x.dtype))
@@ -164,7 +178,7 @@ def jacobian(f: Callable[..., Tensor], argnums: int = 0) -> Callable:
 
 def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable:
     """The Hessian function of a scalar-valued `f`: shape x.shape + x.shape."""
-    return jacobian(grad(f, argnums), argnums)
+    return _jacobian(_grad(f, argnums, "hessian"), argnums, "hessian")
 
 
 def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:

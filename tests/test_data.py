@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import re
 
 import numpy as np
 import pytest
@@ -235,3 +236,22 @@ def test_labels_that_are_none_or_not_numbers_are_named_in_the_error():
         split(X, None)
     with pytest.raises(TypeError, match=r"^DataLoader: y must be a numeric array"):
         DataLoader(X, ["a", "b", "c", "d"], batch_size=2)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: DataLoader(np.ones((4, 1)), np.ones(4), 2, seed=-1), ValueError,
+     "DataLoader: the seed must be an int >= 0, got -1"),
+    (lambda: DataLoader(np.ones((4, 1)), np.ones(4), 2, seed=1.5), ValueError,
+     "DataLoader: the seed must be an int >= 0, got 1.5"),
+    (lambda: split(np.ones((4, 1)), np.ones(4), seed=-1), ValueError, "split: the seed must be an int >= 0, got -1"),
+    (lambda: DataLoader(np.ones((4, 1)), np.ones(4), 2, shuffle="no"), TypeError,
+     "DataLoader: shuffle must be True or False, got 'no'"),
+    (lambda: DataLoader(np.ones((4, 1)), np.ones(4), 2, drop_last=1), TypeError,
+     "DataLoader: drop_last must be True or False, got 1"),
+    (lambda: split(np.ones((4, 1)), np.ones(4), stratify="yes"), TypeError,
+     "split: stratify must be True or False, got 'yes'"),
+    (lambda: higham_drilling("no"), TypeError, "higham_drilling: extra_point must be True or False, got 'no'"),
+])
+def test_seeds_and_flags_name_the_function(call, error, message):
+    with pytest.raises(error, match="^" + re.escape(message)):
+        call()

@@ -491,3 +491,82 @@ def test_load_state_dict_lists_keys_that_are_not_strings():
     m = am.nn.Linear(2, 2)
     with pytest.raises(ValueError, match="unexpected keys: 0"):
         m.load_state_dict({**m.state_dict(), 0: np.ones(1)})
+
+
+# -- wrongly typed arguments name the op (not numpy's bare message) ------------------------------
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: am.zeros(-1), ValueError, "zeros: sizes must be >= 0, got (-1,)"),
+        (lambda: am.ones(2, -3), ValueError, "ones: sizes must be >= 0, got (2, -3)"),
+        (lambda: am.randn(2.5), TypeError, "randn: sizes must be ints, got (2.5,)"),
+        (lambda: am.rand((2, "3")), TypeError, "rand: sizes must be ints, got (2, '3')"),
+        (lambda: am.eye(-1), ValueError, "eye: sizes must be >= 0, got (-1, -1)"),
+        (lambda: am.eye(2, 1.5), TypeError, "eye: sizes must be ints, got (2, 1.5)"),
+        (lambda: am.full((2,), "a"), TypeError, "full: fill_value must be a number, got 'a'"),
+        (lambda: am.full(-2, 1.0), ValueError, "full: sizes must be >= 0, got (-2,)"),
+        (lambda: am.arange(0, np.inf), ValueError, "arange: cannot make a range from 0 to inf by 1"),
+        (lambda: F.dropout(am.ones(3), None), TypeError, "dropout: p must be a real number, got None"),
+        (lambda: F.dropout(am.ones(3), np.array([0.1, 0.2])), TypeError, "dropout: p must be a real number"),
+        (lambda: F.softmax(am.ones((2, 3)), dim="a"), TypeError, "softmax: dim must be an int, got 'a'"),
+        (lambda: F.log_softmax(am.ones((2, 3)), axis=1.0), TypeError, "log_softmax: dim must be an int, got 1.0"),
+        (lambda: am.ones((2, 3)).var(ddof="x"), TypeError, "var: ddof must be a number, got 'x'"),
+        (lambda: am.ones((2, 3)).unsqueeze(1.0), TypeError, "unsqueeze: bad axis 1.0 for shape (2, 3)"),
+        (lambda: am.concatenate(None), TypeError, "concatenate: expected a sequence of tensors, got NoneType"),
+        (lambda: am.stack(3), TypeError, "stack: expected a sequence of tensors, got int"),
+        (lambda: am.autograd.grad(None, leaf((2,))), TypeError,
+         "autograd.grad: outputs must be a Tensor or a sequence of Tensors, got NoneType"),
+    ],
+)
+def test_wrongly_typed_arguments_name_the_op(call, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        call()
+
+
+def test_refused_random_creation_leaves_the_generator_alone():
+    am.manual_seed(3)
+    with pytest.raises(TypeError):
+        am.randn(2.5)
+    with pytest.raises(TypeError):
+        am.rand(2, requires_grad="yes")
+    after_errors = am.randn(2).data
+    am.manual_seed(3)
+    np.testing.assert_array_equal(am.randn(2).data, after_errors)
+
+
+# -- boolean flags are bools: a truthy "no" is a mistake, not True ------------------------------
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: am.tensor([1.0]).requires_grad_("no"), "requires_grad_: requires_grad must be True or False, got 'no'"),
+        (lambda: am.tensor([1.0], requires_grad=1), "tensor: requires_grad must be True or False, got 1"),
+        (lambda: am.zeros(2, requires_grad="no"), "zeros: requires_grad must be True or False, got 'no'"),
+        (lambda: am.nn.Parameter(np.ones(2), requires_grad="no"),
+         "Parameter: requires_grad must be True or False, got 'no'"),
+        (lambda: F.dropout(am.ones(8), 0.5, training="no"), "dropout: training must be True or False, got 'no'"),
+        (lambda: F.avg_pool2d(am.ones((1, 1, 4, 4)), 2, count_include_pad="no"),
+         "avg_pool2d: count_include_pad must be True or False, got 'no'"),
+        (lambda: am.logsumexp(am.ones((2, 3)), axis=0, keepdims="x"), "logsumexp: keepdims must be True or False, got 'x'"),
+        (lambda: am.ones((2, 3)).logsumexp(0, "x"), "logsumexp: keepdims must be True or False, got 'x'"),
+        (lambda: (leaf((2,)) * 2).sum().backward(retain_graph="yes"),
+         "backward: retain_graph must be True or False, got 'yes'"),
+        (lambda: am.autograd.grad((leaf((2,)) * 2).sum(), [], create_graph="no"),
+         "autograd.grad: create_graph must be True or False, got 'no'"),
+        (lambda: am.autograd.grad((leaf((2,)) * 2).sum(), [], retain_graph=1),
+         "autograd.grad: retain_graph must be True or False, got 1"),
+    ],
+)
+def test_flags_refuse_non_bools(call, message):
+    with pytest.raises(TypeError, match=re.escape(message)):
+        call()
+
+
+def test_flags_take_numpy_bools():
+    t = am.tensor([1.0]).requires_grad_(np.bool_(True))
+    assert t.requires_grad is True
+    np.testing.assert_array_equal(F.dropout(am.ones(4), 0.5, training=np.bool_(False)).data, 1.0)
+    assert am.logsumexp(am.ones((2, 3)), axis=0, keepdims=np.True_).shape == (1, 3)

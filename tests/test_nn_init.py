@@ -5,6 +5,7 @@ Statistical checks draw ~250,000 samples, so a sample variance is within about
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -224,3 +225,17 @@ def test_init_under_the_default_float32_dtype():
         np.dtype(np.float32)
     }
     assert nn.Linear(3, 2, dtype=np.float32).weight.dtype == np.float32
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda w: init.uniform_(w, -np.inf, 1), ValueError, "uniform_: the bounds must be finite, got a=-inf, b=1"),
+    (lambda w: init.uniform_(w, 0, np.nan), ValueError, "uniform_: the bounds must be finite, got a=0, b=nan"),
+    (lambda w: init.uniform_(w, "a", 1), TypeError, "uniform_: a must be a real number, got 'a'"),
+    (lambda w: init.constant_(w, "a"), TypeError, "constant_: val must be a real number, got 'a'"),
+    (lambda w: init.constant_(w, None), TypeError, "constant_: val must be a real number, got None"),
+])
+def test_bad_bounds_and_values_name_the_function_and_change_nothing(call, error, message):
+    w = nn.Parameter(np.zeros(2))
+    with pytest.raises(error, match="^" + re.escape(message)):
+        call(w)
+    np.testing.assert_array_equal(w.data, 0.0)

@@ -860,7 +860,7 @@ def test_batchnorm_wrong_shape():
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda: nn.Conv2d(3, 8, 3, groups=2), "groups=2 must be >= 1 and divide in_channels=3"),
+        (lambda: nn.Conv2d(3, 8, 3, groups=2), "groups=2 must divide in_channels=3"),
         (lambda: nn.Conv2d(2, 4, 0), "kernel_size must be at least 1"),
         (lambda: nn.Conv2d(2, 4, 3, padding="full"), "padding must be an int, a pair, 'valid' or 'same'"),
         (lambda: nn.Conv2d(2, 4, 3, stride=2, padding="same"), "padding='same' needs stride 1"),
@@ -868,9 +868,9 @@ def test_batchnorm_wrong_shape():
         (lambda: nn.MaxPool2d(2, padding=2), "padding must be between 0 and half the kernel size"),
         (lambda: nn.AvgPool2d(2, stride=0), "stride must be at least 1"),
         (lambda: nn.Dropout(1.5), r"p must be in \[0, 1\]"),
-        (lambda: nn.BatchNorm1d(0), "num_features must be positive"),
+        (lambda: nn.BatchNorm1d(0), "num_features must be at least 1, got 0"),
         (lambda: nn.BatchNorm1d(3, momentum=2.0), "momentum must be in"),
-        (lambda: nn.Linear(-1, 2), "feature counts must be non-negative"),
+        (lambda: nn.Linear(-1, 2), "in_features must be at least 0, got -1"),
     ],
 )
 def test_bad_constructor_arguments(make, message):
@@ -949,3 +949,62 @@ def test_zero_grad_with_zeros_leaves_a_frozen_parameters_none_alone():
     np.testing.assert_array_equal(m[0].weight.data, w0)
     m.zero_grad(set_to_none=False)
     np.testing.assert_array_equal(m[1].weight.grad.data, np.zeros((1, 2)))
+
+
+# -- wrongly typed constructor arguments: refused with the layer's name, never truncated -------
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda: nn.Linear(2.5, 2), TypeError, "Linear: in_features must be an int, got 2.5"),
+        (lambda: nn.Linear("a", 2), TypeError, "Linear: in_features must be an int, got 'a'"),
+        (lambda: nn.Linear(2, True), TypeError, "Linear: out_features must be an int, got True"),
+        (lambda: nn.Linear(2, -3), ValueError, "Linear: out_features must be at least 0, got -3"),
+        (lambda: nn.Conv2d(3, -1, 3), ValueError, "Conv2d(3→-1): out_channels must be at least 0, got -1"),
+        (lambda: nn.Conv2d("3", 4, 3), TypeError, "Conv2d(3→4): in_channels must be an int, got '3'"),
+        (lambda: nn.Conv2d(4, 4, 3, groups=2.0), TypeError, "Conv2d(4→4): groups must be an int, got 2.0"),
+        (lambda: nn.Conv2d(4, 4, 3, groups=0), ValueError, "Conv2d(4→4): groups must be at least 1, got 0"),
+        (lambda: nn.BatchNorm1d(2.5), TypeError, "BatchNorm1d(2.5): num_features must be an int, got 2.5"),
+        (lambda: nn.BatchNorm2d(-2), ValueError, "BatchNorm2d(-2): num_features must be at least 1, got -2"),
+        (lambda: nn.BatchNorm1d(3, eps="a"), TypeError, "BatchNorm1d(3): eps must be a real number, got 'a'"),
+        (lambda: nn.BatchNorm1d(3, momentum="a"), TypeError,
+         "BatchNorm1d(3): momentum must be a real number, got 'a'"),
+        (lambda: nn.BatchNorm1d(3, dtype=int), TypeError, "BatchNorm1d(3): dtype must be a floating dtype, got int64"),
+        (lambda: nn.Dropout("a"), TypeError, "Dropout: p must be a real number, got 'a'"),
+        (lambda: nn.Dropout(None), TypeError, "Dropout: p must be a real number, got None"),
+        (lambda: nn.LeakyReLU("a"), TypeError, "LeakyReLU: negative_slope must be a real number, got 'a'"),
+        (lambda: nn.Softmax("a"), TypeError, "Softmax: dim must be an int, got 'a'"),
+        (lambda: nn.Softmax(1.5), TypeError, "Softmax: dim must be an int, got 1.5"),
+        (lambda: nn.Flatten("a"), TypeError, "Flatten: start_dim must be an int, got 'a'"),
+        (lambda: nn.Flatten(1.5), TypeError, "Flatten: start_dim must be an int, got 1.5"),
+        (lambda: nn.Flatten(1, -1.0), TypeError, "Flatten: end_dim must be an int, got -1.0"),
+    ],
+)
+def test_wrongly_typed_constructor_arguments_name_the_layer(make, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        make()
+
+
+def test_constructor_ints_may_be_numpy_ints():
+    assert nn.Linear(np.int64(2), np.int32(3)).weight.shape == (3, 2)
+    assert nn.Conv2d(np.int64(4), 4, 3, groups=np.int64(2)).weight.shape == (4, 2, 3, 3)
+    assert nn.Softmax(np.int64(0)).dim == 0 and isinstance(nn.Softmax(np.int64(0)).dim, int)
+    assert nn.Dropout(np.float32(0.25)).p == 0.25 and nn.LeakyReLU(1).negative_slope == 1.0
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: nn.Linear(2, 3, bias="no"), "Linear: bias must be True or False, got 'no'"),
+        (lambda: nn.Conv2d(2, 4, 3, bias=None), "Conv2d(2→4): bias must be True or False, got None"),
+        (lambda: nn.BatchNorm1d(3, affine="no"), "BatchNorm1d(3): affine must be True or False, got 'no'"),
+        (lambda: nn.BatchNorm2d(3, track_running_stats=0),
+         "BatchNorm2d(3): track_running_stats must be True or False, got 0"),
+        (lambda: nn.AvgPool2d(2, count_include_pad="no"), "AvgPool2d: count_include_pad must be True or False, got 'no'"),
+    ],
+)
+def test_layer_flags_refuse_non_bools(make, message):
+    with pytest.raises(TypeError, match=re.escape(message)):
+        make()
+    assert nn.Linear(2, 3, bias=np.bool_(False)).bias is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -665,3 +666,47 @@ def test_a_schedule_continues_from_a_rate_set_by_hand():
     opt.param_groups[0]["lr"] = 1.0  # as in PyTorch, the schedule moves the current rate
     sched.step()
     assert sched.get_last_lr() == [0.5, 0.15]
+
+
+def _adam_after_one_step():
+    p = _p()
+    opt = Adam([p], lr=0.1)
+    p.grad = am.tensor([1.0, 1.0])
+    opt.step()
+    return p, opt
+
+
+def test_malformed_state_dicts_are_refused_by_name_and_change_nothing():
+    p, opt = _adam_after_one_step()
+    good = opt.state_dict()
+    entry = good["state"][0]
+    bad_cases = [
+        ({**good, "state": {0: {**entry, "step": "3"}}}, "Adam.load_state_dict: 'step' of parameter 0 must be a count >= 0, got '3'"),
+        ({**good, "state": {0: {**entry, "step": True}}}, "Adam.load_state_dict: 'step' of parameter 0 must be a count >= 0, got True"),
+        ({**good, "state": None}, "Adam.load_state_dict: 'state' must be a dict, got NoneType"),
+        ({**good, "state": {0: None}}, "Adam.load_state_dict: the state of parameter 0 must be a dict, got NoneType"),
+        ({**good, "state": {"a": entry}}, "Adam.load_state_dict: 'a' is not a parameter index"),
+        ({**good, "param_groups": None}, "Adam.load_state_dict: 'param_groups' must be a list, got NoneType"),
+        ({**good, "param_groups": [{**good["param_groups"][0], "params": 0}]},
+         "Adam.load_state_dict: param group 0 is not a dict with a 'params' list"),
+        ({**good, "param_groups": [{**good["param_groups"][0], "params": [None]}]},
+         "Adam.load_state_dict: None is not a parameter index"),
+    ]
+    before = {k: np.copy(v) for k, v in opt.state[p].items()}
+    for bad, message in bad_cases:
+        with pytest.raises(ValueError, match="^" + re.escape(message)):
+            opt.load_state_dict(bad)
+    assert opt.param_groups[0]["lr"] == 0.1 and opt.state[p].keys() == before.keys()
+    for k, v in before.items():
+        np.testing.assert_array_equal(opt.state[p][k], v)
+    opt.load_state_dict({**good, "state": {"0": entry}})  # (a str index, as a saved key may be, still loads)
+
+
+def test_zero_grad_set_to_none_must_be_a_bool():
+    p, opt = _adam_after_one_step()
+    with pytest.raises(TypeError, match=re.escape("Adam.zero_grad: set_to_none must be True or False, got 'no'")):
+        opt.zero_grad("no")
+    model = nn.Linear(2, 1)
+    with pytest.raises(TypeError, match=re.escape("zero_grad: set_to_none must be True or False, got 0")):
+        model.zero_grad(0)
+    assert p.grad is not None

@@ -1,5 +1,7 @@
 """Function transforms: grad, value_and_grad, jacobian, hessian, hvp, jvp, nesting."""
 
+import re
+
 import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
@@ -393,3 +395,23 @@ def test_mixed_second_derivative_of_pow_at_a_zero_exponent():
     (gx,) = am.autograd.grad(x ** y, [x], create_graph=True)
     (gxy,) = am.autograd.grad(gx, [y])
     assert gxy.item() == pytest.approx(0.5, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: am.grad(lambda v: v.sum(), argnums=3)(np.ones(2)), ValueError,
+         "grad: argnums 3 is out of range for a function called with 1 arguments"),
+        (lambda: am.value_and_grad(lambda v: v.sum(), argnums=(0, -2))(np.ones(2)), ValueError,
+         "value_and_grad: argnums -2 is out of range"),
+        (lambda: am.jacobian(lambda v: v * 2, argnums=1)(np.ones(2)), ValueError, "jacobian: argnums 1 is out of range"),
+        (lambda: am.grad(lambda v: v.sum(), argnums="0")(np.ones(2)), TypeError,
+         "grad: argnums must be an int or a tuple of ints, got '0'"),
+        (lambda: am.hessian(lambda v: v * v)(np.ones(2)), ValueError,
+         "hessian: the function must return a single-element tensor, got shape (2,)"),
+        (lambda: am.hessian(lambda v: v.sum(), argnums=2)(np.ones(2)), ValueError, "hessian: argnums 2 is out of range"),
+    ],
+)
+def test_transform_errors_name_the_transform(call, error, message):
+    with pytest.raises(error, match="^" + re.escape(message)):
+        call()

@@ -335,6 +335,9 @@ def test_shared_colour_range_and_color_of():
     x = am.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(ValueError, match="color_range"):
         viz.draw_graph((x * x).sum(), show="grad", color_range=(1.0, 0.1))
+    for bad in ("ab", (1e-3,), (1e-3, "1")):
+        with pytest.raises(TypeError, match=re.escape(f"draw_graph: color_range must be a pair of numbers (lo, hi), got {bad!r}")):
+            viz.draw_graph((x * x).sum(), show="grad", color_range=bad)
 
 
 def test_check_graph_report_is_drawn():

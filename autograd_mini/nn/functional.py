@@ -12,6 +12,7 @@ convolution then contracts the windows with the kernel in one matrix product.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, Callable
 
 import math
@@ -24,21 +25,38 @@ from .. import primitives as P
 from ..creation import generator
 from ..engine import composite
 from ..functions import as_tensor
-from ..tensor import Tensor
+from ..tensor import Tensor, _flag
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 # -- argument helpers -------------------------------------------------------------
 
 
+def _is_int(value: Any) -> bool:
+    """A Python or numpy int, not a bool (True is no size or axis)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _int(value: Any, what: str, where: str, minimum: int | None = None) -> int:
+    """An int (at least `minimum`, if given): a float is refused, not truncated."""
+    if not _is_int(value):
+        raise TypeError(f"{where}: {what} must be an int, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{where}: {what} must be at least {minimum}, got {value!r}")
+    return int(value)
+
+
+def _number(value: Any, what: str, where: str) -> float:
+    """A real number (not a bool, a string or an array), as a float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where}: {what} must be a real number, got {value!r}")
+    return float(value)
+
+
 def _pair(value: Any, what: str, where: str, minimum: int) -> tuple[int, int]:
     """An int or a pair of ints as (rows, cols), each at least `minimum`."""
     pair = (value, value) if isinstance(value, (int, np.integer)) else value
-    if (
-        not isinstance(pair, (tuple, list))
-        or len(pair) != 2
-        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair)
-    ):
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not all(_is_int(v) for v in pair):
         raise TypeError(f"{where}: {what} must be an int or a pair of ints, got {value!r}")
     if pair[0] < minimum or pair[1] < minimum:
         raise ValueError(f"{where}: {what} must be at least {minimum}, got {value!r}")
@@ -88,6 +106,8 @@ def _dim(x: Tensor, dim: int | None, axis: int | None, where: str) -> int:
     if dim is not None and axis is not None and dim != axis:
         raise TypeError(f"{where}: got dim={dim} and axis={axis}; pass only one")
     d = dim if dim is not None else axis if axis is not None else -1
+    if not _is_int(d):
+        raise TypeError(f"{where}: dim must be an int, got {d!r}")
     if not -max(x.ndim, 1) <= d < max(x.ndim, 1):
         raise ValueError(f"{where}: dim {d} is out of range for shape {x.shape}")
     return d
@@ -336,6 +356,7 @@ def avg_pool2d(
         x, unbatched, kernel, stride_, pad, _ = _pool_args(
             x, kernel_size, stride, padding, 1, "avg_pool2d"
         )
+        include_pad = _flag(count_include_pad, "count_include_pad", "avg_pool2d")
         if x.dtype == np.float16 and not (stride_ == kernel and pad == (0, 0)):
             # (window sums overflow float16 at 65504; the tiles' mean already sums in float32)
             x, widened = x.astype(np.float32), True
@@ -345,7 +366,7 @@ def avg_pool2d(
             out = _tile_reduce(x, kernel, lambda t, axes: t.mean(axis=axes))
         else:
             widths = ((0, 0), (0, 0), (pad[0],) * 2, (pad[1],) * 2)
-            if count_include_pad:
+            if include_pad:
                 count: Any = float(kernel[0] * kernel[1])
             else:  # windows' counts of entries inside the image: 1 inside, 0 on the borders
                 inside = np.pad(np.ones(x.shape[2:], dtype=x.dtype), widths[2:])
@@ -426,9 +447,8 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
     """
     with engine.scope("dropout"):
         x = as_tensor(x)
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout: p must be in [0, 1], got {p}")
-        if not training or p == 0.0:
+        p = _dropout_p(p, "dropout")
+        if not _flag(training, "training", "dropout") or p == 0.0:
             return x
         if engine.tracers:
             raise RuntimeError(
@@ -438,6 +458,14 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
         keep = generator().random(x.shape) >= p  # (none when p = 1: random() < 1)
         scale = (keep / (1.0 - p) if p < 1.0 else keep).astype(x.dtype if x.dtype.kind == "f" else np.float64)
         return x * scale
+
+
+def _dropout_p(p: Any, where: str) -> float:
+    """Dropout's probability, a number in [0, 1] (checked by F.dropout and nn.Dropout)."""
+    p = _number(p, "p", where)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{where}: p must be in [0, 1], got {p}")
+    return p
 
 
 def _channel_vector(v: Any, C: int, name: str, x_shape: tuple) -> Any:

@@ -28,6 +28,7 @@ import numpy as np
 from ..creation import generator
 from ..engine import changed_in_place
 from ..tensor import Tensor
+from .functional import _number
 
 _LINEAR_LIKE = (
     "linear", "identity", "conv1d", "conv2d", "conv3d",
@@ -110,6 +111,8 @@ def _fill(tensor: Any, values: np.ndarray | float, where: str) -> Any:
 
 def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0) -> Any:
     """Fill with samples of U(a, b); returns the tensor."""
+    if not math.isfinite(_number(a, "a", "uniform_")) or not math.isfinite(_number(b, "b", "uniform_")):
+        raise ValueError(f"uniform_: the bounds must be finite, got a={a}, b={b}")
     if not a <= b:
         raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}")
     arr = _array(tensor, "uniform_")
@@ -126,7 +129,7 @@ def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0) -> Any:
 
 def constant_(tensor: Any, val: float) -> Any:
     """Fill with the value `val`; returns the tensor."""
-    return _fill(tensor, val, "constant_")
+    return _fill(tensor, _number(val, "val", "constant_"), "constant_")
 
 
 def zeros_(tensor: Any) -> Any:

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..functions import as_tensor, flatten
-from ..tensor import Tensor, get_default_dtype
+from ..tensor import Tensor, _flag, get_default_dtype
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -111,12 +111,10 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None) -> None:
         super().__init__()
-        if in_features < 0 or out_features < 0:
-            raise ValueError(f"Linear: feature counts must be non-negative, got {in_features} and {out_features}")
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        self.in_features = F._int(in_features, "in_features", "Linear", 0)
+        self.out_features = F._int(out_features, "out_features", "Linear", 0)
         self.weight = _empty((out_features, in_features), dtype)
-        self.bias = _empty((out_features,), dtype) if bias else None
+        self.bias = _empty((out_features,), dtype) if _flag(bias, "bias", "Linear") else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -169,12 +167,16 @@ class Conv2d(Module):
     ) -> None:
         super().__init__()
         where = f"Conv2d({in_channels}→{out_channels})"
-        if groups < 1 or in_channels % groups or out_channels % groups:
+        # (types first: the divisibility test below would format a str with %)
+        in_channels = F._int(in_channels, "in_channels", where, 0)
+        out_channels = F._int(out_channels, "out_channels", where, 0)
+        groups = F._int(groups, "groups", where, 1)
+        if in_channels % groups or out_channels % groups:
             raise ValueError(
-                f"{where}: groups={groups} must be >= 1 and divide in_channels={in_channels} "
+                f"{where}: groups={groups} must divide in_channels={in_channels} "
                 f"and out_channels={out_channels}"
             )
-        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = F._pair(kernel_size, "kernel_size", where, 1)
         self.stride = F._pair(stride, "stride", where, 1)
         self.dilation = F._pair(dilation, "dilation", where, 1)
@@ -183,7 +185,7 @@ class Conv2d(Module):
         self.padding: tuple[int, int] | str = padding if isinstance(padding, str) else (
             self._pads[0][0], self._pads[1][0])
         self.weight = _empty((out_channels, in_channels // groups) + self.kernel_size, dtype)
-        self.bias = _empty((out_channels,), dtype) if bias else None
+        self.bias = _empty((out_channels,), dtype) if _flag(bias, "bias", where) else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -275,7 +277,7 @@ class AvgPool2d(_Pool2d):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, *,
                  count_include_pad: bool = True) -> None:
         super().__init__(kernel_size, stride, padding)
-        self.count_include_pad = bool(count_include_pad)
+        self.count_include_pad = _flag(count_include_pad, "count_include_pad", "AvgPool2d")
 
     def forward(self, x: Any) -> Tensor:
         x = _input(self, x)
@@ -297,7 +299,8 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
+        self.start_dim = F._int(start_dim, "start_dim", "Flatten")
+        self.end_dim = F._int(end_dim, "end_dim", "Flatten")
 
     def forward(self, x: Any) -> Tensor:
         x = _input(self, x)
@@ -318,9 +321,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
-        self.p = float(p)
+        self.p = F._dropout_p(p, "Dropout")
 
     def forward(self, x: Any) -> Tensor:
         return F.dropout(x, self.p, self.training)
@@ -354,21 +355,24 @@ class _BatchNorm(Module):
     ) -> None:
         super().__init__()
         where = f"{type(self).__name__}({num_features})"
-        if num_features < 1:
-            raise ValueError(f"{where}: num_features must be positive")
-        if eps <= 0:
+        num_features = F._int(num_features, "num_features", where, 1)
+        if F._number(eps, "eps", where) <= 0:
             raise ValueError(f"{where}: eps must be positive, got {eps}")
-        if momentum is not None and not 0.0 <= momentum <= 1.0:
+        if momentum is not None and not 0.0 <= F._number(momentum, "momentum", where) <= 1.0:
             raise ValueError(f"{where}: momentum must be in [0, 1] or None, got {momentum}")
-        self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
-        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        dt = np.dtype(dtype) if dtype is not None else get_default_dtype()
+        if dt.kind != "f":
+            # (an int running_mean would truncate the statistics; refused here, not at the first batch)
+            raise TypeError(f"{where}: dtype must be a floating dtype, got {dt}")
+        self.num_features, self.eps, self.momentum = num_features, float(eps), momentum
+        self.affine = _flag(affine, "affine", where)
+        self.track_running_stats = _flag(track_running_stats, "track_running_stats", where)
         if affine:
             self.weight = _empty((num_features,), dtype)
             self.bias = _empty((num_features,), dtype)
         else:
             self.weight = self.bias = None
         if track_running_stats:
-            dt = np.dtype(dtype) if dtype is not None else get_default_dtype()
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dt)))
             self.register_buffer("running_var", Tensor(np.ones(num_features, dt)))
             self.register_buffer("num_batches_tracked", Tensor(np.zeros((), np.int64)))
@@ -489,7 +493,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        self.negative_slope = float(negative_slope)
+        self.negative_slope = F._number(negative_slope, "negative_slope", "LeakyReLU")
 
     def forward(self, x: Any) -> Tensor:
         return F.leaky_relu(x, self.negative_slope)
@@ -503,7 +507,7 @@ class Softmax(Module):
 
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
-        self.dim = int(dim)
+        self.dim = F._int(dim, "dim", "Softmax")
 
     def forward(self, x: Any) -> Tensor:
         x = _input(self, x)

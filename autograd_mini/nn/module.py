@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple
 import numpy as np
 
 from ..engine import _state, changed_in_place, modules_changed, tracers
-from ..tensor import Tensor, _to_array, get_default_dtype
+from ..tensor import Tensor, _flag, _to_array, get_default_dtype
 
 
 class Parameter(Tensor):
@@ -51,7 +51,7 @@ class Parameter(Tensor):
             arr = arr.astype(get_default_dtype())
         self.data = arr
         self.grad = None
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = _flag(requires_grad, "requires_grad", "Parameter")
         self.grad_fn = None
         self.name = None
         if tracers:
@@ -301,6 +301,7 @@ class Module:
         """Clear the gradients of all parameters: `.grad` becomes None (or, with
         set_to_none=False, zeros of the parameter's shape where there was a gradient:
         a frozen parameter's None stays None, so optimizers still skip it)."""
+        _flag(set_to_none, "set_to_none", "zero_grad")
         for p in self.parameters():
             if set_to_none:
                 p.grad = None

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 from ..engine import _root, enable_grad, stepped, tracers
-from ..tensor import Tensor
+from ..tensor import Tensor, _flag as _check_flag
 
 
 class Optimizer:
@@ -159,6 +159,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: `.grad = None` (or, with set_to_none=False, new zero tensors)."""
+        _check_flag(set_to_none, "set_to_none", f"{type(self).__name__}.zero_grad")
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none:
@@ -198,6 +199,12 @@ class Optimizer:
             got = (sorted(map(str, state_dict)) if isinstance(state_dict, Mapping)
                    else type(state_dict).__name__)
             raise ValueError(f"{name}: expected a dict with keys 'state' and 'param_groups', got {got}")
+        if not isinstance(state_dict["param_groups"], (list, tuple)):
+            raise ValueError(
+                f"{name}: 'param_groups' must be a list, got {type(state_dict['param_groups']).__name__}"
+            )
+        if not isinstance(state_dict["state"], Mapping):
+            raise ValueError(f"{name}: 'state' must be a dict, got {type(state_dict['state']).__name__}")
         saved_groups = list(state_dict["param_groups"])
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
@@ -207,8 +214,8 @@ class Optimizer:
         by_index: dict[int, Tensor] = {}
         new_groups = []
         for gi, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
-            if not isinstance(saved, Mapping) or "params" not in saved:
-                raise ValueError(f"{name}: param group {gi} is not a dict with a 'params' entry")
+            if not isinstance(saved, Mapping) or not isinstance(saved.get("params"), (list, tuple)):
+                raise ValueError(f"{name}: param group {gi} is not a dict with a 'params' list")
             ids = list(saved["params"])
             if len(ids) != len(group["params"]):
                 raise ValueError(
@@ -216,15 +223,19 @@ class Optimizer:
                     f"{len(group['params'])} in this optimizer"
                 )
             for i, p in zip(ids, group["params"]):
-                by_index[int(i)] = p
+                by_index[_param_index(i, name)] = p
             options = {**self.defaults, **{k: v for k, v in saved.items() if k != "params"}}
             self._check_options(options, f"{name}: param group {gi}")
             new_groups.append({"params": group["params"], **options})
         new_state: dict[Tensor, dict[str, Any]] = {}
         for i, entries in dict(state_dict["state"]).items():
-            if int(i) not in by_index:
+            p = by_index.get(_param_index(i, name))
+            if p is None:
                 raise ValueError(f"{name}: state for parameter {i}, which no param group lists")
-            p = by_index[int(i)]
+            if not isinstance(entries, Mapping):
+                raise ValueError(
+                    f"{name}: the state of parameter {i} must be a dict, got {type(entries).__name__}"
+                )
             new_state[p] = {k: self._restore(name, i, k, v, p) for k, v in dict(entries).items()}
             missing = self._required_state - set(new_state[p])
             if missing:
@@ -242,7 +253,9 @@ class Optimizer:
         if key == "step":
             if isinstance(value, Tensor):
                 value = value.data
-            if np.ndim(value) != 0 or not float(value).is_integer() or value < 0:
+            # (the kind first: '3' would pass float() and then fail to compare with 0)
+            kind = np.asarray(value).dtype.kind
+            if kind not in "iuf" or np.ndim(value) != 0 or not float(value).is_integer() or value < 0:
                 raise ValueError(f"{where}: 'step' of parameter {i} must be a count >= 0, got {value!r}")
             return int(value)
         arr = np.asarray(value.data if isinstance(value, Tensor) else value)
@@ -274,6 +287,14 @@ _REAL_ONLY = (
 # -- option checks ----------------------------------------------------------------
 
 
+def _param_index(i: Any, where: str) -> int:
+    """A parameter's number in a state dict: an int (or its str, as a saved key may be)."""
+    try:
+        return int(i)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: {i!r} is not a parameter index") from None
+
+
 def _real(options: Mapping[str, Any], key: str, where: str) -> float:
     value = options[key]
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -289,5 +310,4 @@ def _nonnegative(options: Mapping[str, Any], key: str, where: str) -> None:
 
 
 def _flag(options: Mapping[str, Any], key: str, where: str) -> None:
-    if not isinstance(options[key], (bool, np.bool_)):
-        raise TypeError(f"{where}: {key} must be True or False, got {options[key]!r}")
+    _check_flag(options[key], key, where)

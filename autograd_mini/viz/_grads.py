@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import colorsys
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
@@ -96,6 +97,10 @@ def gradient_stats(roots: Sequence[Tensor], tensors: Sequence[Tensor], where: st
 def log_range(values: Iterable[float], given: tuple[float, float] | None, where: str) -> tuple[float, float]:
     """(lo, hi) in log10 units: the given range, or that of the finite positive values."""
     if given is not None:
+        # (the pair and its types first: 'ab' would unpack, then fail to compare)
+        if (not isinstance(given, (tuple, list)) or len(given) != 2
+                or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in given)):
+            raise TypeError(f"{where}: color_range must be a pair of numbers (lo, hi), got {given!r}")
         lo, hi = given
         if not (0 < lo < hi and math.isfinite(hi)):
             raise ValueError(f"{where}: color_range must be (lo, hi) with 0 < lo < hi, got {given!r}")
