@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 import itertools
+import cmath
 import math
 from typing import Any, Callable, Sequence
 
@@ -239,10 +240,15 @@ neg = Primitive("neg", np.negative, (lambda g, ans, x: -g,), doc="-x")
 
 
 def _safe_log(x: Any) -> Any:
-    """log(x) where x > 0 and 0 elsewhere: d(x**y)/dy there is 0 or undefined."""
+    """log(x) where x > 0 and 0 elsewhere: d(x**y)/dy there is 0 or undefined. A complex
+    x has the principal log, which numpy's power takes, wherever x != 0 (x > 0 would
+    compare real parts first, and take log z as 0 for every z with Re z < 0)."""
     if isinstance(x, (int, float)):  # a Python base stays a weak scalar (keeps float32)
         return math.log(x) if x > 0 else 0.0
-    return where(x > 0, log(where(x > 0, x, 1.0)), 0.0)
+    if isinstance(x, complex):
+        return cmath.log(x) if x != 0 else 0j
+    defined = x != 0 if x.dtype.kind == "c" else x > 0
+    return where(defined, log(where(defined, x, 1.0)), 0.0)
 
 
 def _pow_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
@@ -260,7 +266,7 @@ pow = Primitive(
     (_pow_vjp_x,
      lambda g, ans, x, y: unbroadcast(g * ans * _safe_log(x), y.shape)),
     uses_ans=True,
-    doc="x ** y; the exponent may be a tensor (d/dy = x**y log x, taken as 0 where x <= 0).",
+    doc="x ** y; the exponent may be a tensor (d/dy = x**y log x, taken as 0 where x <= 0, or x == 0 if complex).",
 )
 exp = Primitive("exp", np.exp, (lambda g, ans, x: g * ans,), uses_ans=True, doc="e ** x")
 log = Primitive("log", np.log, (lambda g, ans, x: g / x,), doc="natural logarithm")
@@ -328,7 +334,8 @@ def _abs_vjp(g: Any, ans: Any, x: Any) -> Any:
         # derivatives, which one unconjugated cotangent cannot carry)
         raise NotImplementedError(
             f"abs: second derivatives through the modulus of complex numbers (shape {x.shape}) "
-            "are not supported; first derivatives are"
+            "are not supported; first derivatives are (but not am.jvp and am.hvp, which take a "
+            "VJP of a VJP)"
         )
     # conj(z)/|z|, as the other VJPs take products unconjugated (the VJP of y * z
     # for y is g * z)
