@@ -757,3 +757,55 @@ def test_labels_refilled_before_backward_do_not_change_the_gradient(loss):
         (buffer.data if isinstance(buffer, am.Tensor) else buffer)[:] = [2, 2]  # the next batch
         value.backward()
         np.testing.assert_array_equal(logits.grad.data, expected.grad.data)
+
+
+# -- routes and arguments a coverage review found without a gradient check -----------------
+
+
+def _dropout_with_a_fixed_mask(x):
+    am.manual_seed(3)  # (the same mask on every evaluation of the finite differences)
+    return F.dropout(x, 0.4)
+
+
+_GAPS = {
+    "dropout": (_dropout_with_a_fixed_mask, [(3, 4), (2, 3, 5)]),
+    "binary_cross_entropy": (lambda p: F.binary_cross_entropy(
+        am.sigmoid(p), am.tensor(rand(*p.shape, seed=4) > 0.5).astype(float), reduction="sum"),
+        [(5,), (2, 3, 2)]),
+    "binary_cross_entropy_with_logits": (lambda x: F.binary_cross_entropy_with_logits(
+        x, am.tensor(rand(*x.shape, seed=5) > 0.5).astype(float), reduction="none"), [(4,), (3, 2, 2)]),
+    "mse_loss none": (lambda x: F.mse_loss(x, am.tensor(rand(*x.shape, seed=6)), reduction="none"),
+                      [(4,), (2, 3, 2)]),
+    "mse_loss over 4096 elements": (lambda x: F.mse_loss(x, am.tensor(rand(*x.shape, seed=7))),
+                                    [(4097,), (65, 65)]),
+    "sigmoid's large-array route": (am.sigmoid, [(2048,), (48, 48)]),
+    "matmul_add's large product": (lambda w: F.linear(am.tensor(rand(130, 16, seed=8)), w,
+                                                      am.tensor(rand(130, seed=9))), [(130, 16)]),
+    "cross_entropy of one sample": (lambda z: F.cross_entropy(z, np.array(2)), [(4,), (6,)]),
+    "nll_loss of one sample": (lambda z: F.nll_loss(F.log_softmax(z, 0), np.array(1)), [(3,), (5,)]),
+    "conv2d of one image, no bias": (lambda x: F.conv2d(x, am.tensor(rand(4, 2, 3, 3, seed=10)), None,
+                                                        padding=1), [(2, 5, 5), (2, 4, 6)]),
+    "conv2d padding same": (lambda x: F.conv2d(x, am.tensor(rand(3, 2, 3, 2, seed=11)),
+                                               am.tensor(rand(3, seed=12)), padding="same"),
+                            [(1, 2, 5, 4), (2, 2, 3, 3)]),
+    "conv2d padding valid": (lambda x: F.conv2d(x, am.tensor(rand(2, 1, 2, 2, seed=13)), padding="valid"),
+                             [(1, 1, 4, 4), (2, 1, 3, 5)]),
+    "max_pool2d of one image": (lambda x: F.max_pool2d(x, 2, padding=1), [(2, 4, 4), (1, 5, 3)]),
+    "avg_pool2d of one image": (lambda x: F.avg_pool2d(x, 3, 1, 1, count_include_pad=False),
+                                [(2, 4, 4), (1, 5, 3)]),
+    "linear without bias": (lambda x: F.linear(x, am.tensor(rand(3, 4, seed=14))), [(4,), (2, 4)]),
+    "batch_norm without weight and bias": (lambda x: F.batch_norm(x, None, None, training=True),
+                                           [(4, 3), (3, 2, 2, 2)]),
+    "concatenate with axis None": (lambda x: am.concatenate([x, x * 2.0], axis=None), [(2, 3), (4,)]),
+    "maximum and minimum with a number first": (lambda x: am.maximum(0.3, x) + am.minimum(-0.2, x),
+                                                [(5,), (2, 3)]),
+    "dot, swapaxes and T": (lambda x: x.swapaxes(0, 1).T.dot(x[0]) if x.ndim == 2 else x.dot(x),
+                            [(3, 2), (4,)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_GAPS))
+def test_first_and_second_derivatives_of_routes_without_a_check_of_their_own(name):
+    f, shapes = _GAPS[name]
+    for k, shape in enumerate(shapes):
+        check12(f, [rand(*shape, seed=20 + k)])
