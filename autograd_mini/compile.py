@@ -828,11 +828,18 @@ def _guarded_call(args: tuple, externals: list[Tensor], captured: list, leaves: 
                 else f"{ns.constant(holder, 'fn_globals')}.get({name!r})")
         guard(f"{read} is not {ns.constant(value, 'captured_' + name, by_name=True)}")
     ext_names = []
+    # A closed-over tensor (a parameter) keeps its array from call to call, as the
+    # optimizers update it in place, so its layout is checked only when the array is
+    # another one than at the last call (numpy 2.4 deprecates setting an array's strides).
+    last = ns.constant([None] * len(externals), "last_arrays", by_name=True)
     for j, t in enumerate(externals):
         e = ns.constant(t, f"P{j}")
         ext_names.append(e)
         lines.append(f"    dp{j} = {e}.data")
-        guard(*same_array(f"dp{j}", t.data), f"{e}.requires_grad is not {t.requires_grad}")
+        shape, strides, dtype = same_array(f"dp{j}", t.data)
+        guard(shape, dtype, f"{e}.requires_grad is not {t.requires_grad}")
+        lines.extend([f"    if dp{j} is not {last}[{j}]:", f"        if {strides}:", "            return None",
+                      f"        {last}[{j}] = dp{j}"])
         arrays.append(f"dp{j}")
     tensors = [n if n[0] == "x" else ext_names[int(n[1:])] for n in leaves]
     lines.append(f"    out, saved = forward({', '.join(arrays)})")

@@ -138,7 +138,7 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         arr = _to_array(data, dtype, "tensor")
-        if _flag(requires_grad, "requires_grad", "tensor"):
+        if requires_grad if type(requires_grad) is bool else _flag(requires_grad, "requires_grad", "tensor"):
             _check_grad_dtype(arr.dtype, "tensor")
         self.data = arr
         self.grad: Tensor | None = None
@@ -226,8 +226,9 @@ class Tensor:
         unless `retain_graph` (or `create_graph`, which records the backward
         pass so the gradients can be differentiated again).
         """
-        _flag(retain_graph, "retain_graph", "backward")
-        _flag(create_graph, "create_graph", "backward")
+        if type(retain_graph) is not bool or type(create_graph) is not bool:  # (once per step: cheap first)
+            _flag(retain_graph, "retain_graph", "backward")
+            _flag(create_graph, "create_graph", "backward")
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require grad and has no grad_fn")
         if gradient is None:

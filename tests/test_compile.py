@@ -1179,3 +1179,23 @@ def test_rebinding_a_slot_of_a_method_object_records_again():
     assert trainer.loss(x).item() == 30.0
     trainer.w = am.tensor([5.0, 5.0], requires_grad=True)
     assert trainer.loss(x).item() == 100.0
+
+
+def test_a_parameter_given_an_array_of_another_layout_records_again():
+    rng = np.random.default_rng(1)
+    W = am.tensor(rng.standard_normal((6, 5)), requires_grad=True)
+
+    def f(x):
+        return (x @ W.T).sum()
+
+    step = am.compile(f)
+    x = am.tensor(rng.standard_normal((4, 5)))
+    step(x)
+    step(x)
+    W.data = np.asfortranarray(W.data)  # (the column-major W.T takes matmul's other route)
+    f(x).backward()
+    eager = W.grad.data
+    W.grad = None
+    step(x).backward()
+    assert step.recordings == 2 and np.array_equal(W.grad.data, eager)
+    assert W.grad.data.strides == eager.strides == (8, 48)

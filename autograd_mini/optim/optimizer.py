@@ -133,7 +133,7 @@ class Optimizer:
                     continue
                 d = p.data
                 if not (isinstance(g, Tensor) and g.data.shape == d.shape and d.flags.writeable
-                        and d.dtype.kind == "f" and g.data.dtype.kind in "fiu"):
+                        and d.dtype in _REAL_FLOATS and (g.data.dtype is d.dtype or g.data.dtype.kind in "fiu")):
                     self._refuse_grad(p)
                 append(id(d) if d.base is None else id(_root(d)))  # (most parameters own their array)
         stepped(self, changing)
@@ -159,7 +159,8 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: `.grad = None` (or, with set_to_none=False, new zero tensors)."""
-        _check_flag(set_to_none, "set_to_none", f"{type(self).__name__}.zero_grad")
+        if type(set_to_none) is not bool:  # (once per step: the message is built only when needed)
+            _check_flag(set_to_none, "set_to_none", f"{type(self).__name__}.zero_grad")
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none:
@@ -278,6 +279,7 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
+_REAL_FLOATS = frozenset(np.dtype(code) for code in np.typecodes["Float"])
 _REAL_ONLY = (
     "the optimizers update real floating-point parameters with real gradients (a complex "
     "gradient here is the unconjugated cotangent, along which descent would be wrong): "
