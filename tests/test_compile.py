@@ -1199,3 +1199,14 @@ def test_a_parameter_given_an_array_of_another_layout_records_again():
     step(x).backward()
     assert step.recordings == 2 and np.array_equal(W.grad.data, eager)
     assert W.grad.data.strides == eager.strides == (8, 48)
+
+
+def test_a_threshold_below_zero_is_no_relu_and_is_not_moved_after_the_pool():
+    # (x if x > -0.5 else 0 is not monotone: it does not commute with a maximum)
+    def f(x):
+        return F.max_pool2d(am.where(x <= -0.5, 0.0, x), 2).sum()
+
+    step = am.compile(f)
+    x = am.tensor(np.array([[[[-0.3, -1.0], [-2.0, -4.0]]]]), requires_grad=True)
+    for _ in range(2):
+        assert step(x).item() == f(x).item() == 0.0

@@ -851,3 +851,11 @@ def test_autograd_grad_refuses_an_integer_input_made_to_require_grad():
     x.requires_grad = True
     with pytest.raises(RuntimeError, match=r"autograd.grad: an input of shape \(3,\) and dtype int64"):
         am.autograd.grad((x * 0.5).sum(), [x])
+
+
+def test_a_gradient_accumulated_with_create_graph_keeps_every_term_differentiable():
+    x = am.tensor([1.5, -2.0], requires_grad=True)
+    (x ** 3).sum().backward(create_graph=True)
+    (x ** 2).sum().backward(create_graph=True)  # x.grad = 3x^2 + 2x, both terms recorded
+    (second,) = am.autograd.grad(x.grad.sum(), [x])
+    np.testing.assert_allclose(second.data, 6 * x.data + 2)

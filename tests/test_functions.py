@@ -597,3 +597,9 @@ def test_minimum_of_integers_refuses_a_python_int_that_does_not_fit_as_numpy_doe
             call()
     out = am.minimum(2, t)
     assert out.dtype == np.uint8 and out.data.tolist() == [0, 2]
+
+
+def test_clip_passes_the_gradient_at_its_bounds_and_stops_it_outside():
+    x = am.tensor([-2.0, -1.0, 0.0, 1.0, 2.0], requires_grad=True)
+    am.clip(x, -1.0, 1.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0, 1, 1, 1, 0])

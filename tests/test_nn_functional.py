@@ -809,3 +809,9 @@ def test_first_and_second_derivatives_of_routes_without_a_check_of_their_own(nam
     f, shapes = _GAPS[name]
     for k, shape in enumerate(shapes):
         check12(f, [rand(*shape, seed=20 + k)])
+
+
+def test_leaky_relu_has_the_negative_slope_at_zero_as_pytorch():
+    x = am.tensor([-1.0, 0.0, 1.0], requires_grad=True)
+    F.leaky_relu(x, 0.2).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.2, 0.2, 1.0])

@@ -190,6 +190,8 @@ def test_default_linear_init_is_pytorchs():
     assert_uniform(lin.weight, bound)  # kaiming_uniform_(a=sqrt(5)) gives exactly this bound
     assert np.abs(lin.bias.data).max() <= bound
     assert lin.bias.data.min() < -0.9 * bound and lin.bias.data.max() > 0.9 * bound
+    wide = nn.Linear(100, 900)  # (the bias bound is 1/sqrt(in), not 1/sqrt(out): 0.1, not 0.033)
+    assert np.abs(wide.bias.data).max() <= 0.1 and wide.bias.data.max() - wide.bias.data.min() > 0.19
 
 
 def test_default_conv_init_is_pytorchs():

@@ -142,3 +142,41 @@ def test_pick_takes_any_integer_index_forward_and_backward(x_shape, index, axis)
 def test_pick_refuses_bad_indices(index, axis, pattern) -> None:
     with pytest.raises(ValueError, match=pattern):
         P.pick.apply(am.tensor(np.ones((2, 3)), requires_grad=True), np.array(index), axis=axis)
+
+
+# -- details a mutation test found no test checking ----------------------------------------
+
+
+def test_repeated_indices_add_their_gradients_in_the_gradient_dtype():
+    x = am.tensor(np.arange(4.0, dtype=np.float32), requires_grad=True)
+    P.getitem.apply(x, index=[0, 0, 2, 0]).sum().backward()  # (a list, as numpy reads one)
+    np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 1.0, 0.0])
+    y = am.tensor(np.ones((2, 3)), requires_grad=True)
+    (y[[1, 1], [2, 2]] * am.tensor([2.0, 5.0])).sum().backward()
+    np.testing.assert_array_equal(y.grad.data, [[0, 0, 0], [0, 0, 7.0]])
+    # (the VJP itself, as an inner node receives it: a leaf's .grad is cast anyway)
+    g = np.ones(3, dtype=np.float32)
+    assert P.getitem.vjps[0](g, g, x.data, index=np.array([0, 0, 1])).dtype == np.float32
+
+
+def test_astype_hands_back_a_gradient_of_the_input_dtype():
+    x = am.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    (x.astype(np.float64) * 2.0).sum().backward()
+    assert x.grad.dtype == np.float32 and np.array_equal(x.grad.data, [2, 2, 2])
+    g = np.ones(3)
+    assert P.astype.vjps[0](g, g, x.data, dtype=np.dtype(np.float64)).dtype == np.float32
+
+
+def test_fold_adds_windows_that_overlap_through_their_dilation():
+    # kernel 2, stride 2, dilation 2: each window spans 3 rows, so neighbours share one
+    x = np.arange(25.0).reshape(5, 5)
+    t = am.tensor(x, requires_grad=True)
+    P.unfold(t, kernel_size=(2, 2), stride=(2, 2), dilation=(2, 2)).sum().backward()
+    counts = np.zeros((5, 5))
+    for i in range(2):
+        for j in range(2):
+            for a in range(2):
+                for b in range(2):
+                    counts[2 * i + 2 * a, 2 * j + 2 * b] += 1
+    np.testing.assert_array_equal(t.grad.data, counts)
+    assert counts.max() == 4
