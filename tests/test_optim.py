@@ -710,3 +710,15 @@ def test_zero_grad_set_to_none_must_be_a_bool():
     with pytest.raises(TypeError, match=re.escape("zero_grad: set_to_none must be True or False, got 0")):
         model.zero_grad(0)
     assert p.grad is not None
+
+
+def test_load_state_dict_keeps_private_copies_of_the_state():
+    p = am.nn.Parameter(am.ones(3))
+    opt = am.optim.Adam([p], lr=0.1)
+    p.grad = am.ones(3)
+    opt.step()
+    saved = opt.state_dict()
+    other = am.optim.Adam([p], lr=0.1)
+    other.load_state_dict(saved)
+    saved["state"][0]["exp_avg"][...] = 123.0  # (the caller's array, refilled after loading)
+    assert not np.any(other.state[p]["exp_avg"] == 123.0)
