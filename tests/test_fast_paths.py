@@ -462,6 +462,11 @@ def test_specialised_sigmoid_equals_the_general_one(shape):
     assert (fn is None) == (x.size >= 2048)
     if fn is not None:
         assert same_bits(fn(x), P.sigmoid.fwd(x))
+    # Both routes against an oracle of their own (the general forward calls the
+    # specialised one on small arrays, so the comparison above alone could not fail).
+    oracle = 1.0 / (1.0 + np.exp(-x.astype(np.longdouble)))
+    np.testing.assert_allclose(P.sigmoid.fwd(x), oracle.astype(np.float64), rtol=1e-14, atol=0)
+    np.testing.assert_allclose(P._sigmoid_small(x), oracle.astype(np.float64), rtol=1e-14, atol=0)
 
 
 def test_where_fast_path_gives_what_np_where_gives_for_any_byte_order_and_broadcast():
