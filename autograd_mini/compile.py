@@ -180,11 +180,12 @@ class Compiled:
 
 
 def _signature(a: Any) -> tuple:
-    """What an argument's tape depends on: a tensor's shape, dtype and requires_grad; a constant's value."""
+    """What an argument's tape depends on: a tensor's shape, layout, dtype and requires_grad;
+    a constant's value. (The layout too, so that calls alternating two layouts keep a tape each.)"""
     if isinstance(a, Tensor):
-        return (type(a), a.data.shape, a.data.dtype, a.requires_grad)
+        return (type(a), a.data.shape, a.data.strides, a.data.dtype, a.requires_grad)
     if isinstance(a, np.ndarray):
-        return (type(a), a.shape, a.dtype)
+        return (type(a), a.shape, a.strides, a.dtype)
     return _constant_key(a)
 
 
@@ -411,9 +412,7 @@ def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | str"]:
         return out, "the function changed a Module or rebound a variable it reads"
     held = _held_tensors([c[3] for c in captured] + [fn])
     arrays = [a for a in args if isinstance(a, (Tensor, np.ndarray))]
-    # (a Module or an object passed as an argument holds tensors too: cf(model, model.weight)
-    # would bind every use of the weight to the argument's slot)
-    reachable = held + _held_tensors([a for a in args if not isinstance(a, (Tensor, np.ndarray))])
+    reachable = held + _tensors_read_through(args, fn)
     data_ids = {id(a.data if isinstance(a, Tensor) else a) for a in arrays}
     held_ids = {id(t) for t in reachable} | {id(t.data) for t in reachable}
     if (len(data_ids) < len(arrays) or any(id(a) in held_ids for a in arrays) or data_ids & held_ids
@@ -449,6 +448,27 @@ def _refuse_grad_reads(externals: list, owners: list) -> None:
                 "every backward makes a new one, and a replay would keep reading this one. Pass "
                 "the gradient as an argument"
             )
+
+
+def _tensors_read_through(args: tuple, fn: Callable) -> list[Tensor]:
+    """Tensors fn may read through its other arguments: a Module argument's parameters
+    and buffers, and an object argument's attributes whose names fn's code reads
+    (`self.w` in a method; a Module's parameters and buffers for `self.model`).
+    cf(model, model.weight) would otherwise bind every use of the weight to the
+    argument's slot; `trainer.step(trainer.x)` whose code reads only self.w stays taped."""
+    code = _code_owner(fn)
+    names = _global_names(code.__code__) if code is not None else set()
+    found: list[Tensor] = []
+    for a in args:
+        if isinstance(a, Module):
+            found.extend(itertools.chain(a.parameters(), a.buffers()))
+        elif not isinstance(a, (Tensor, np.ndarray)):
+            for k, v in (_own_attributes(a) or {}).items():
+                if k in names and isinstance(v, Tensor):
+                    found.append(v)
+                elif k in names and isinstance(v, Module):  # (self.model(x))
+                    found.extend(itertools.chain(v.parameters(), v.buffers()))
+    return found
 
 
 def _held_tensors(values: list) -> list[Tensor]:
@@ -489,15 +509,9 @@ def _captured(fn: Callable) -> list[tuple[str, Any, str, Any]]:
     same objects. For a partial, a bound method or a Module, the code is that of
     its function, method or forward. (Variables read by the functions fn calls
     are not followed.)"""
-    while not isinstance(fn, types.FunctionType):
-        if isinstance(fn, functools.partial):
-            fn = fn.func
-        elif isinstance(fn, types.MethodType):
-            fn = fn.__func__
-        elif isinstance(fn, Module):
-            fn = type(fn).forward
-        else:
-            return []
+    fn = _code_owner(fn)
+    if fn is None:
+        return []
     found = []
     for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
         try:
@@ -507,6 +521,21 @@ def _captured(fn: Callable) -> list[tuple[str, Any, str, Any]]:
     names = _global_names(fn.__code__)
     found += [("global", fn.__globals__, n, fn.__globals__[n]) for n in sorted(names) if n in fn.__globals__]
     return found
+
+
+def _code_owner(fn: Any) -> types.FunctionType | None:
+    """The function whose code runs when fn is called (through partials, bound
+    methods and a Module's forward); None for other callables."""
+    while not isinstance(fn, types.FunctionType):
+        if isinstance(fn, functools.partial):
+            fn = fn.func
+        elif isinstance(fn, types.MethodType):
+            fn = fn.__func__
+        elif isinstance(fn, Module):
+            fn = type(fn).forward
+        else:
+            return None
+    return fn
 
 
 def _global_names(code: types.CodeType) -> set[str]:

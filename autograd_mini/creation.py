@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
 
 from .engine import tracers
-from .tensor import Tensor, _check_grad_dtype, _flag, get_default_dtype
+from .tensor import Tensor, _check_grad_dtype, _flag, _is_index, get_default_dtype
 
 _rng = {"gen": np.random.default_rng()}
 
@@ -37,19 +38,22 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
 def _shape(shape: tuple, where: str) -> tuple:
     """The sizes given as `f(2, 3)` or `f((2, 3))`, each an int >= 0 (numpy would
     refuse -1 or 2.5 too, but without naming the op)."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+    if len(shape) == 1 and (isinstance(shape[0], (tuple, list))
+                            or isinstance(shape[0], np.ndarray) and shape[0].ndim == 1):
         shape = tuple(shape[0])
-    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape):
+    if not all(_is_index(n) for n in shape):
         raise TypeError(f"{where}: sizes must be ints, got {shape!r}")
-    if any(n < 0 for n in shape):
+    sizes = tuple(operator.index(n) for n in shape)
+    if any(n < 0 for n in sizes):
         raise ValueError(f"{where}: sizes must be >= 0, got {shape!r}")
-    return tuple(int(n) for n in shape)
+    return sizes
 
 
 def _make(arr: np.ndarray, requires_grad: bool, where: str) -> Tensor:
     if arr.dtype.kind not in "biufc":  # (as am.tensor refuses: strings and objects are no numbers)
         raise TypeError(f"{where}: a tensor holds numbers (bool, int, float or complex), got dtype {arr.dtype}")
-    if _flag(requires_grad, "requires_grad", where):
+    requires_grad = _flag(requires_grad, "requires_grad", where)
+    if requires_grad:
         _check_grad_dtype(arr.dtype, where)
     t = Tensor._wrap(arr)
     t.requires_grad = requires_grad

@@ -142,12 +142,13 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
 
 
 def split(
-    X: Any, y: Any, test_fraction: float = 0.25, seed: int = 0, stratify: bool = False
+    X: Any, y: Any, test_fraction: float = 0.25, seed: int | None = 0, stratify: bool = False
 ) -> tuple[Any, Any, Any, Any]:
     """A random train/test split: (X_train, X_test, y_train, y_test).
 
     ceil(test_fraction * N) samples go to the test part, chosen by
-    `np.random.default_rng(seed)`; both parts keep the input's type (ndarray
+    `np.random.default_rng(seed)` (seed=None: drawn from the library generator, as
+    DataLoader's, so `am.manual_seed` makes it reproducible); both parts keep the input's type (ndarray
     or Tensor). With `stratify`, y holds class labels (N,) and every class is
     split in the same proportion (largest-remainder rounding of the counts).
     """
@@ -160,7 +161,7 @@ def split(
     n_test = math.ceil(round(float(test_fraction) * n, 9))
     if n_test >= n:
         raise ValueError(f"split: test_fraction={test_fraction} of {n} samples leaves no training data")
-    rng = np.random.default_rng(_seed(seed, "split"))
+    rng = np.random.default_rng(int(generator().integers(2**63)) if seed is None else _seed(seed, "split"))
     if _flag(stratify, "stratify", "split"):
         test = _stratified_test(ya, n_test, rng)
     else:

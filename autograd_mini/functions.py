@@ -19,7 +19,7 @@ import numpy as np
 
 from . import primitives as P
 from .engine import composite, no_grad, tracers
-from .tensor import Tensor, _axis, _flag, _shape_arg, get_default_dtype
+from .tensor import FLOAT16, Tensor, _axis, _flag, _shape_arg, get_default_dtype
 
 
 def as_tensor(x: Any) -> Tensor:
@@ -226,7 +226,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     n = _reduced_count("mean", x.shape, axis)
     if n == 0:
         raise ValueError(f"mean: no elements to average for shape {x.shape}, axis {axis}")
-    if x.dtype == np.float16:  # (a float16 sum overflows at 65504)
+    if x.dtype == FLOAT16:  # (a float16 sum overflows at 65504)
         return (x.astype(np.float32).sum(axis, keepdims) * (1.0 / n)).astype(np.float16)
     return x.sum(axis, keepdims) * (1.0 / n)
 
@@ -242,7 +242,7 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
     n = _reduced_count("var", x.shape, axis) - ddof
     if n <= 0:
         raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for shape {x.shape}, axis {axis}")
-    if x.dtype == np.float16:
+    if x.dtype == FLOAT16:
         return var(x.astype(np.float32), axis, keepdims, ddof).astype(np.float16)
     d = x - x.mean(axis, keepdims=True)
     squares = abs(d) ** 2 if d.dtype.kind == "c" else d * d
@@ -387,7 +387,7 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """
     x = _floating(as_tensor(x))
     keepdims = _flag(keepdims, "keepdims", "logsumexp")
-    if x.dtype == np.float16:  # (the sum of exponentials overflows float16 at 65504)
+    if x.dtype == FLOAT16:  # (the sum of exponentials overflows float16 at 65504)
         return logsumexp(x.astype(np.float32), axis, keepdims).astype(np.float16)
     axis = _axes("logsumexp", axis, x.shape)
     m = _shift("logsumexp", x, axis)
@@ -403,7 +403,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     cancels): exact for logits of any size, where x - logsumexp(x) would subtract two
     large numbers (float32 logits of 1e5 lose the third digit)."""
     x = _floating(as_tensor(x))
-    if x.dtype == np.float16:  # (the sum of exponentials overflows float16 at 65504)
+    if x.dtype == FLOAT16:  # (the sum of exponentials overflows float16 at 65504)
         return log_softmax(x.astype(np.float32), axis).astype(np.float16)
     z = x - _shift("log_softmax", x, axis)
     return z - z.exp().sum(axis, keepdims=True).log()
@@ -413,7 +413,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """exp(x - max) / sum(exp(x - max)) along `axis`."""
     x = _floating(as_tensor(x))
-    if x.dtype == np.float16:  # (the sum of exponentials overflows float16 at 65504)
+    if x.dtype == FLOAT16:  # (the sum of exponentials overflows float16 at 65504)
         return softmax(x.astype(np.float32), axis).astype(np.float16)
     e = (x - _shift("softmax", x, axis)).exp()
     return e / e.sum(axis, keepdims=True)

@@ -12,6 +12,7 @@ for), and then return results with no graph.
 from __future__ import annotations
 
 import functools
+import operator
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -20,7 +21,7 @@ from . import autograd
 from . import primitives as P
 from .engine import enable_grad, is_grad_enabled, topological_order
 from .functions import stack
-from .tensor import Tensor, _to_array, check_seed_dtype, get_default_dtype
+from .tensor import Tensor, _is_index, _to_array, check_seed_dtype, get_default_dtype
 
 
 def _leaf(x: Any, outer: bool) -> Tensor:
@@ -64,9 +65,10 @@ def _nested(out: Tensor, own: list[Tensor], outer: bool) -> bool:
 
 
 def _argnums(argnums: int | Sequence[int], nargs: int, who: str) -> tuple[int, ...]:
-    nums = (argnums,) if isinstance(argnums, int) else argnums
-    if not isinstance(nums, (tuple, list)) or not all(type(n) is int for n in nums):  # (not a bool either)
+    nums = (argnums,) if _is_index(argnums) else argnums
+    if not isinstance(nums, (tuple, list, range)) or not all(_is_index(n) for n in nums):  # (not a bool either)
         raise TypeError(f"{who}: argnums must be an int or a tuple of ints, got {argnums!r}")
+    nums = tuple(operator.index(n) for n in nums)
     for n in nums:
         if not -nargs <= n < nargs:
             raise ValueError(
@@ -117,7 +119,7 @@ def _value_and_grad(f: Callable[..., Tensor], argnums: int | Sequence[int], who:
             nested = _nested(out, xs, outer)
             gs = _grad_of(out, xs, nested)
         value = out if nested else out.detach()
-        return value, (gs[0] if isinstance(argnums, int) else tuple(gs))
+        return value, (gs[0] if _is_index(argnums) else tuple(gs))
 
     return wrapped
 
@@ -151,7 +153,7 @@ def _jacobian(f: Callable[..., Tensor], argnums: int, who: str) -> Callable:
 
     @functools.wraps(f)
     def wrapped(*args: Any, **kwargs: Any) -> Tensor:
-        if not isinstance(argnums, int):
+        if not _is_index(argnums):
             raise TypeError(f"{who}: argnums must be one int, got {argnums!r}")
         (n,) = _argnums(argnums, len(args), who)
         outer = is_grad_enabled()

@@ -1210,3 +1210,28 @@ def test_a_threshold_below_zero_is_no_relu_and_is_not_moved_after_the_pool():
     x = am.tensor(np.array([[[[-0.3, -1.0], [-2.0, -4.0]]]]), requires_grad=True)
     for _ in range(2):
         assert step(x).item() == f(x).item() == 0.0
+
+
+def test_two_layouts_alternating_keep_a_tape_each():
+    A = am.tensor(rand(4, 4))
+    step = am.compile(lambda x: (x * 2.0).sum(axis=0))
+    for _ in range(5):
+        step(A)
+        step(A.T)
+    assert step.recordings == 2 and len(step._tapes) == 2
+
+
+def test_a_method_given_an_attribute_its_code_does_not_read_stays_taped():
+    class Trainer:
+        def __init__(self):
+            self.w = am.tensor([1.0, 2.0], requires_grad=True)
+            self.x = am.tensor([3.0, 4.0])
+
+        @am.compile
+        def loss(self, x):
+            return (self.w * x).sum()
+
+    trainer = Trainer()
+    for _ in range(4):
+        assert trainer.loss(trainer.x).item() == 11.0
+    assert Trainer.loss.recordings == 1

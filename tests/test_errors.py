@@ -570,3 +570,52 @@ def test_flags_take_numpy_bools():
     assert t.requires_grad is True
     np.testing.assert_array_equal(F.dropout(am.ones(4), 0.5, training=np.bool_(False)).data, 1.0)
     assert am.logsumexp(am.ones((2, 3)), axis=0, keepdims=np.True_).shape == (1, 3)
+
+
+# -- what the checks above must still accept (a review of them found these refused) ---------
+
+
+def test_numpy_style_sizes_numbers_and_flags_are_accepted():
+    assert am.zeros(np.array(3)).shape == (3,)
+    assert am.eye(3, np.array(2)).shape == (3, 2)
+    assert am.randn(np.array(2), np.int64(3)).shape == (2, 3)
+    assert am.full(np.array([2, 3]), 1.0).shape == (2, 3)
+    assert F.dropout(am.ones(4), np.array(0.0)).shape == (4,)
+    assert am.nn.BatchNorm1d(np.int64(2), eps=np.array(1e-5))(am.randn(3, 2)).shape == (3, 2)
+    t = am.zeros(2, requires_grad=np.True_)
+    assert t.requires_grad is True  # (a Python bool: am.compile's guard compares with `is`)
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward(retain_graph=None)  # (PyTorch's default)
+    assert np.array_equal(x.grad.data, [2.0, 4.0])
+
+
+def test_argnums_may_be_numpy_ints_or_a_range():
+    f = lambda a, b: (a * b).sum()  # noqa: E731
+    a, b = am.tensor([1.0, 2.0]), am.tensor([3.0, 4.0])
+    assert np.array_equal(am.grad(f, argnums=np.int64(1))(a, b).data, [1.0, 2.0])
+    ga, gb = am.grad(f, argnums=range(2))(a, b)
+    assert np.array_equal(ga.data, [3.0, 4.0]) and np.array_equal(gb.data, [1.0, 2.0])
+
+
+def test_optimizers_step_a_big_endian_parameter():
+    p = am.nn.Parameter(am.tensor(np.ones(3, dtype=">f8")))
+    for opt in (am.optim.SGD([p], lr=0.5), am.optim.Adam([p], lr=0.5)):
+        p.grad = am.ones(3)
+        opt.step()
+    assert np.all(p.data < 1.0)
+
+
+def test_split_with_seed_none_follows_manual_seed():
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10)
+    am.manual_seed(7)
+    first = am.data.split(X, y, seed=None)[1]
+    am.manual_seed(7)
+    assert np.array_equal(am.data.split(X, y, seed=None)[1], first)
+
+
+def test_bce_clamps_where_log_p_is_below_minus_100_in_p_dtype():
+    # (p = 27 float32 subnormal steps: log p = -99.98, not clamped, as in PyTorch;
+    # comparing p with e**-100 rounded to float32 had clamped it)
+    p = am.tensor(np.array([3.78e-44], np.float32))
+    loss = F.binary_cross_entropy(p, am.tensor(np.array([1.0], np.float32)))
+    assert loss.item() == np.float32(-np.log(np.float32(3.78e-44)))

@@ -13,9 +13,8 @@ convolution then contracts the windows with the kernel in one matrix product.
 from __future__ import annotations
 
 import numbers
+import operator
 from typing import Any, Callable
-
-import math
 
 import numpy as np
 
@@ -25,29 +24,26 @@ from .. import primitives as P
 from ..creation import generator
 from ..engine import composite
 from ..functions import as_tensor
-from ..tensor import Tensor, _flag
+from ..tensor import FLOAT16, Tensor, _flag, _is_index
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 # -- argument helpers -------------------------------------------------------------
 
 
-def _is_int(value: Any) -> bool:
-    """A Python or numpy int, not a bool (True is no size or axis)."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
 def _int(value: Any, what: str, where: str, minimum: int | None = None) -> int:
     """An int (at least `minimum`, if given): a float is refused, not truncated."""
-    if not _is_int(value):
+    if not _is_index(value):
         raise TypeError(f"{where}: {what} must be an int, got {value!r}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{where}: {what} must be at least {minimum}, got {value!r}")
-    return int(value)
+    return operator.index(value)
 
 
 def _number(value: Any, what: str, where: str) -> float:
-    """A real number (not a bool, a string or an array), as a float."""
+    """A real number (not a bool or a string; a 0-d array of one is fine), as a float."""
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        return float(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{where}: {what} must be a real number, got {value!r}")
     return float(value)
@@ -56,7 +52,7 @@ def _number(value: Any, what: str, where: str) -> float:
 def _pair(value: Any, what: str, where: str, minimum: int) -> tuple[int, int]:
     """An int or a pair of ints as (rows, cols), each at least `minimum`."""
     pair = (value, value) if isinstance(value, (int, np.integer)) else value
-    if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not all(_is_int(v) for v in pair):
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not all(_is_index(v) for v in pair):
         raise TypeError(f"{where}: {what} must be an int or a pair of ints, got {value!r}")
     if pair[0] < minimum or pair[1] < minimum:
         raise ValueError(f"{where}: {what} must be at least {minimum}, got {value!r}")
@@ -106,7 +102,7 @@ def _dim(x: Tensor, dim: int | None, axis: int | None, where: str) -> int:
     if dim is not None and axis is not None and dim != axis:
         raise TypeError(f"{where}: got dim={dim} and axis={axis}; pass only one")
     d = dim if dim is not None else axis if axis is not None else -1
-    if not _is_int(d):
+    if not _is_index(d):
         raise TypeError(f"{where}: dim must be an int, got {d!r}")
     if not -max(x.ndim, 1) <= d < max(x.ndim, 1):
         raise ValueError(f"{where}: dim {d} is out of range for shape {x.shape}")
@@ -357,7 +353,7 @@ def avg_pool2d(
             x, kernel_size, stride, padding, 1, "avg_pool2d"
         )
         include_pad = _flag(count_include_pad, "count_include_pad", "avg_pool2d")
-        if x.dtype == np.float16 and not (stride_ == kernel and pad == (0, 0)):
+        if x.dtype == FLOAT16 and not (stride_ == kernel and pad == (0, 0)):
             # (window sums overflow float16 at 65504; the tiles' mean already sums in float32)
             x, widened = x.astype(np.float32), True
         else:
@@ -502,7 +498,7 @@ def batch_norm(
     float16 input is normalised in float32 (its squares overflow at 65504).
     """
     x = as_tensor(x)
-    if x.dtype == np.float16:
+    if x.dtype == FLOAT16:
         return batch_norm(x.astype(np.float32), running_mean, running_var, weight, bias, training,
                           momentum, eps).astype(np.float16)
     with engine.scope("batch_norm"):
@@ -603,7 +599,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
         raise TypeError(
             f"mse_loss: complex input (dtype {d.dtype}) is not supported; use ((a - b).abs() ** 2).mean()"
         )
-    if d.dtype == np.float16:  # (squares of float16 overflow their sum at 65504 long before the mean does)
+    if d.dtype == FLOAT16:  # (squares of float16 overflow their sum at 65504 long before the mean does)
         return mse_loss(input.astype(np.float32), target.astype(np.float32), reduction).astype(np.float16)
     if reduction == "none" or d.size == 0:
         return _reduce(d * d, reduction, "mse_loss")
@@ -688,8 +684,12 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
 
 def _clamped_log(p: Tensor) -> Tensor:
     """max(log p, -100) as PyTorch's BCE, with a zero (not NaN) gradient where clamped."""
-    with engine.no_grad():  # (log p > -100 is p > e**-100: no log of 0 to silence)
-        ok = p > math.exp(-100.0)  # (recorded, not read from p.data: am.compile replays it)
+    with engine.no_grad():  # (recorded, not read from p.data: am.compile replays it)
+        # log p > -100 in p's dtype, where log never sees a 0 (so no errstate to set):
+        # comparing p with e**-100 instead rounds that bound to p's dtype (float32's
+        # subnormals moved it by an ulp)
+        positive = p > 0.0
+        ok = P.where.apply(positive, P.where.apply(positive, p, 1.0).log() > -100.0, False)
     return P.where.apply(ok, P.where.apply(ok, p, 1.0).log(), -100.0)
 
 

@@ -133,7 +133,8 @@ class Optimizer:
                     continue
                 d = p.data
                 if not (isinstance(g, Tensor) and g.data.shape == d.shape and d.flags.writeable
-                        and d.dtype in _REAL_FLOATS and (g.data.dtype is d.dtype or g.data.dtype.kind in "fiu")):
+                        and (d.dtype in _REAL_FLOATS or d.dtype.kind == "f")
+                        and (g.data.dtype is d.dtype or g.data.dtype.kind in "fiu")):
                     self._refuse_grad(p)
                 append(id(d) if d.base is None else id(_root(d)))  # (most parameters own their array)
         stepped(self, changing)
@@ -279,7 +280,7 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
-_REAL_FLOATS = frozenset(np.dtype(code) for code in np.typecodes["Float"])
+_REAL_FLOATS = frozenset(np.dtype(code) for code in np.typecodes["Float"])  # (native order: a fast look-up)
 _REAL_ONLY = (
     "the optimizers update real floating-point parameters with real gradients (a complex "
     "gradient here is the unconjugated cotangent, along which descent would be wrong): "
