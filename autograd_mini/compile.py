@@ -148,7 +148,7 @@ class Compiled:
         for tape in self._tapes.values():
             try:
                 out = tape.run(args)
-            except Exception:
+            except (ValueError, IndexError, TypeError, ArithmeticError):
                 # An op refused this call's values (labels out of range, say). fn may
                 # catch that and go another way, so it runs as written: eagerly, where
                 # the op raises its own error again if fn lets it through.
@@ -171,7 +171,7 @@ class Compiled:
             self._warned = True
             warnings.warn(
                 f"compile: {self!r} recorded {self.recordings} of its {self.calls} calls: inputs' "
-                "shapes or constants, closed-over variables or modules change from call to call "
+                "shapes, layouts or constants, closed-over variables or modules change from call to call "
                 "(a Module created on every call? fn updating its own state?), so replaying gains little"
                 + (f"; the last call that made no tape: {self._untaped}" if self._untaped else ""),
                 RuntimeWarning, stacklevel=2,
@@ -817,8 +817,8 @@ def _guarded_call(args: tuple, externals: list[Tensor], captured: list, leaves: 
                   ns: "_Namespace") -> list[str]:
     """Source lines of run(args), which replays the forward if args and closed-over
     values still match the recording, and returns None on any difference (shape,
-    dtype, requires_grad, a constant, the grad mode, a module, a variable fn reads
-    rebound), which sends the caller back to recording.
+    layout, dtype, requires_grad, a constant, the grad mode, a module, a variable fn
+    reads rebound), which sends the caller back to recording.
     """
     lines = ["def run(args):",
              f"    if (len(args) != {len(args)} or state['grad_enabled'] is not {_state['grad_enabled']}"

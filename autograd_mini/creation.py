@@ -85,6 +85,9 @@ def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Tensor of `shape` filled with `fill_value`."""
     shape, dt = _shape((shape,), "full"), _float(dtype)
+    if isinstance(fill_value, Tensor) or (np.iscomplexobj(fill_value) and dt.kind != "c"):
+        # (numpy would take a tensor's value, or drop the imaginary part with a warning)
+        raise TypeError(f"full: fill_value must be a number fitting dtype {dt}, got {fill_value!r}")
     try:
         arr = np.full(shape, fill_value, dt)
     except (TypeError, ValueError) as e:

@@ -619,3 +619,11 @@ def test_bce_clamps_where_log_p_is_below_minus_100_in_p_dtype():
     p = am.tensor(np.array([3.78e-44], np.float32))
     loss = F.binary_cross_entropy(p, am.tensor(np.array([1.0], np.float32)))
     assert loss.item() == np.float32(-np.log(np.float32(3.78e-44)))
+
+
+def test_full_refuses_a_complex_value_for_a_real_dtype_and_a_tensor_value():
+    with pytest.raises(TypeError, match="full: fill_value must be a number fitting dtype float64"):
+        am.full((2,), 1j)
+    with pytest.raises(TypeError, match="full: fill_value"):
+        am.full((2,), am.tensor(2.0))
+    assert am.full((2,), 1j, dtype=complex).data[0] == 1j
