@@ -280,7 +280,9 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
-_REAL_FLOATS = frozenset(np.dtype(code) for code in np.typecodes["Float"])  # (native order: a fast look-up)
+# (a tuple: `in` compares by identity first, so float64, first, costs one comparison; a
+# set would hash the dtype on every look-up. Native byte order only: kind "f" settles the rest)
+_REAL_FLOATS = tuple(np.dtype(code) for code in "defg")
 _REAL_ONLY = (
     "the optimizers update real floating-point parameters with real gradients (a complex "
     "gradient here is the unconjugated cotangent, along which descent would be wrong): "
