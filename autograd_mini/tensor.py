@@ -147,11 +147,13 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         arr = _to_array(data, dtype, "tensor")
-        if requires_grad if type(requires_grad) is bool else _flag(requires_grad, "requires_grad", "tensor"):
+        if type(requires_grad) is not bool:  # (a bool, the common case, needs no check)
+            requires_grad = _flag(requires_grad, "requires_grad", "tensor")
+        if requires_grad:
             _check_grad_dtype(arr.dtype, "tensor")
         self.data = arr
         self.grad: Tensor | None = None
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = requires_grad
         self.grad_fn = None
         self.name: str | None = None
         if tracers:
