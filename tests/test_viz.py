@@ -915,3 +915,17 @@ def test_draw_network_traced_keeps_layers_that_pass_their_input_on():
     plain, _ = parse(viz.draw_network(net))
     assert [plain[f"layer{i}"]["label"].split("\\n")[0] for i in range(1, 7)] == [
         nodes[f"layer{i}"]["label"].split("\\n")[0] for i in range(1, 7)]
+
+
+def test_numbers_are_positional_below_1e4_and_scientific_outside():
+    # fmt_num's docstring: 3 significant digits, scientific outside [1e-3, 1e4); so
+    # 1234.5 is not "1.23e+03" (Python's .3g goes scientific from 1000 on)
+    from autograd_mini.viz._labels import fmt_num
+
+    assert [fmt_num(x) for x in (0.001234, 0.5, 12.5, 123.4, 999.6, 1234.5, -1234.5, 9994.0)] == [
+        "0.00123", "0.5", "12.5", "123", "1000", "1230", "-1230", "9990"]
+    assert [fmt_num(x) for x in (0.0, 1e-4, 12345.0, -2e5)] == ["0", "1.00e-04", "1.23e+04", "-2.00e+05"]
+    net = nn.Sequential(nn.Linear(1, 1))
+    net[0].bias.data[...] = 1234.5
+    nodes, _ = parse(viz.draw_network(net))
+    assert any(a.get("label") == "1230" for a in nodes.values())

@@ -16,8 +16,8 @@ def fmt_num(x: float) -> str:
         return str(x)
     if x == 0:
         return "0"
-    if 1e-3 <= abs(x) < 1e4:
-        return f"{x:.3g}"
+    if 1e-3 <= abs(x) < 1e4:  # (not .3g, which goes scientific from 1000 on: 1.23e+03)
+        return np.format_float_positional(x, precision=3, unique=False, fractional=False, trim="-")
     return f"{x:.2e}"
 
 
