@@ -3,12 +3,16 @@
     python examples/quickstart.py
 """
 
+import argparse
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
 import autograd_mini as am  # noqa: E402
+
+# No options; --help says so instead of running the tour.
+argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
 
 # f(x) = sum(sin(x) * x^2); its gradient is cos(x) x^2 + 2 x sin(x).
 def f(x):
