@@ -10,7 +10,9 @@ tree, and its block diagram. For a deep sigmoid MLP against the same MLP with
 ReLU: the gradient reaching each layer, on one log scale, in one picture. The
 sigmoid's derivative is at most 1/4, so the gradient shrinks by orders of
 magnitude on its way back to the first layers (blue); ReLU passes it on
-(the colours stay put). Rendering needs the Graphviz `dot` program.
+(the colours stay put); then each of the two MLPs' full graph on one fixed
+colour scale, and a freshly initialised 2-2-3-2 network neuron by neuron.
+Rendering needs the Graphviz `dot` program.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="out", help="output directory (default: out/)")
     parser.add_argument("--readme", action="store_true",
-                        help=f"also write the README pictures into {IMAGES}")
+                        help=f"also write the README's gradient picture into {IMAGES}")
     args = parser.parse_args(argv)
     out = output_directory(parser, args.out)
     written = cnn_pictures(out) + [sigmoid_vs_relu(out)] + deep_graphs(out) + [network_2232(out)]
