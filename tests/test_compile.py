@@ -313,6 +313,62 @@ def test_retain_graph_backward_after_in_place_changes_matches_eager():
         assert np.array_equal(a, b)
 
 
+def _eager_and_replayed(f):
+    """f (no arguments), and f compiled with its tape recorded: calls of it replay."""
+    step = am.compile(f)
+    step()
+    return f, step
+
+
+def test_a_replays_backward_checks_every_leafs_grad_before_changing_any():
+    a = am.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = am.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    f, step = _eager_and_replayed(lambda: (a * b).sum())
+    for g in (f, step):
+        a.grad, b.grad = None, am.ones(1)  # would broadcast silently if it were added to
+        out = g()
+        with pytest.raises(RuntimeError, match=r"\.grad that is of shape \(1,\)"):
+            out.backward()
+        assert a.grad is None and b.grad.shape == (1,)
+    assert step.recordings == 1  # (the second run was a replay)
+
+
+def test_a_replays_backward_never_hands_the_seed_to_a_leaf():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    f, step = _eager_and_replayed(lambda: x + 0.0)  # (add's VJP passes the seed on as it is)
+    for g in (f, step):
+        x.grad = None
+        seed = am.tensor([3.0, 4.0])
+        g().backward(seed)
+        seed.data[...] = 9.0  # the caller's own array, changed after the backward
+        assert np.array_equal(x.grad.data, [3.0, 4.0])
+    assert step.recordings == 1  # (the second run was a replay)
+
+
+def test_a_replays_backward_skips_a_leaf_that_stopped_requiring_grad():
+    a = am.tensor([1.0, 2.0], requires_grad=True)
+    b = am.tensor([3.0, 4.0], requires_grad=True)
+    f, step = _eager_and_replayed(lambda: (a * b).sum())
+    for g in (f, step):
+        a.grad = b.grad = None
+        b.requires_grad = True
+        out = g()
+        b.requires_grad = False  # after the call, before its backward
+        out.backward()
+        assert np.array_equal(a.grad.data, [3.0, 4.0]) and b.grad is None
+    assert step.recordings == 1  # (the second run was a replay)
+
+
+def test_a_replays_backward_adds_to_a_grad_without_recording():
+    a = am.tensor([1.0, 2.0], requires_grad=True)
+    f, step = _eager_and_replayed(lambda: (a * a).sum())
+    for g in (f, step):
+        a.grad = am.tensor([1.0, 1.0], requires_grad=True)  # (a .grad set by hand)
+        g().backward()
+        assert np.array_equal(a.grad.data, [3.0, 5.0]) and a.grad.grad_fn is None
+    assert step.recordings == 1  # (the second run was a replay)
+
+
 def test_replays_keep_the_functions_own_error_handling():
     bce = am.compile(lambda p, y: F.binary_cross_entropy(p, y))
     lse = am.compile(lambda x: am.logsumexp(x))
