@@ -410,6 +410,8 @@ def _p():
     (lambda: SGD([_p() * 2], lr=0.1), ValueError, "not a leaf"),
     (lambda: SGD(_p(), lr=0.1), TypeError, "single Tensor"),
     (lambda: SGD(42, lr=0.1), TypeError, "iterable"),
+    (lambda: SGD({_p()}, lr=0.1), TypeError, "ordered iterable"),
+    (lambda: SGD([{"params": {_p()}}], lr=0.1), TypeError, "ordered iterable"),
     (lambda: SGD([{"params": [_p()], "lr": -2.0}], lr=0.1), ValueError, "param group 0"),
     (lambda: SGD([{"params": []}], lr=0.1), ValueError, "empty"),
     (lambda: SGD([{"lr": 0.1}], lr=0.1), TypeError, "'params'"),
@@ -576,6 +578,7 @@ def test_scheduler_state_dict_round_trip():
     (lambda o: StepLR(o, step_size=0), ValueError),
     (lambda o: StepLR(o, step_size=2.5), ValueError),
     (lambda o: StepLR(o, step_size=2, gamma=-1.0), ValueError),
+    (lambda o: StepLR(o, step_size=2, gamma=0.0), ValueError),
     (lambda o: CosineAnnealingLR(o, T_max=0), ValueError),
     (lambda o: CosineAnnealingLR(o, T_max=10, eta_min=-1.0), ValueError),
     (lambda o: StepLR("not an optimizer", step_size=2), TypeError),
@@ -722,3 +725,116 @@ def test_load_state_dict_keeps_private_copies_of_the_state():
     other.load_state_dict(saved)
     saved["state"][0]["exp_avg"][...] = 123.0  # (the caller's array, refilled after loading)
     assert not np.any(other.state[p]["exp_avg"] == 123.0)
+
+
+# -- found by a mutation test of the optimizers ----------------------------------------
+
+
+def test_rmsprop_counts_its_steps_in_the_state_it_saves():
+    p, q = _p(), _p()
+    opt = RMSprop([{"params": [p]}, {"params": [q], "momentum": 0.5, "centered": True}])
+    for n in range(1, 4):
+        p.grad, q.grad = am.tensor([1.0, -2.0]), am.tensor([0.5, 0.5])
+        opt.step()
+        assert [s["step"] for s in opt.state_dict()["state"].values()] == [n, n]
+
+
+def test_centered_rmsprop_stays_finite_when_rounding_makes_the_variance_negative():
+    # With alpha = 1e-12 the running variance s - a^2 of the gradients 1.001, 1.0 is
+    # about 1e-15 in exact arithmetic but rounds to -2.2e-16: the root of that is NaN.
+    # The step must take it as 0 (then r = eps), as the rounding is the only cause.
+    p = am.tensor([0.0], requires_grad=True)
+    opt = RMSprop([p], lr=1e-9, alpha=1e-12, eps=1e-8, centered=True)
+    want = 0.0
+    s = a = 0.0
+    for g in (1.001, 1.0):
+        p.grad = am.tensor([g])
+        opt.step()
+        s = 1e-12 * s + ((1 - 1e-12) * g) * g
+        a = 1e-12 * a + (1 - 1e-12) * g
+        want -= 1e-9 * g / (math.sqrt(max(s - a * a, 0.0)) + 1e-8)
+    assert s - a * a < 0  # (the case this test is about)
+    assert np.isfinite(p.data).all()
+    assert p.data[0] == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0])
+def test_rmsprop_alpha_may_be_either_end_of_its_interval(alpha):
+    assert RMSprop([_p()], alpha=alpha).param_groups[0]["alpha"] == alpha
+    with pytest.raises(ValueError, match="alpha"):
+        RMSprop([_p()], alpha=1.0 + 1e-12)
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.5),
+    lambda ps: Adam(ps, lr=0.1, weight_decay=0.5),
+    lambda ps: AdamW(ps, lr=0.1),
+    lambda ps: RMSprop(ps, weight_decay=0.5),
+])
+def test_optimizer_zero_grad_with_zeros_leaves_a_frozen_parameters_none_alone(make):
+    # A zero gradient is not no gradient: with weight decay a step would still move
+    # the parameter, so zeros are only written where there was a gradient (as in PyTorch).
+    trained, frozen = _p(), _p()
+    opt = make([trained, frozen])
+    trained.grad = am.tensor([1.0, 1.0])
+    opt.zero_grad(set_to_none=False)
+    assert frozen.grad is None
+    np.testing.assert_array_equal(trained.grad.data, [0.0, 0.0])
+    opt.step()
+    np.testing.assert_array_equal(frozen.data, [1.0, 2.0])
+    assert frozen not in opt.state
+
+
+def test_a_parameter_with_a_gradient_is_checked_and_stepped_even_if_it_no_longer_requires_grad():
+    # (the docstring's rule, and PyTorch's: the step looks at .grad, not at requires_grad)
+    p = _p()
+    opt = SGD([p], lr=0.5)
+    p.grad = am.tensor([1.0, 1.0])
+    p.requires_grad = False
+    opt.step()
+    np.testing.assert_array_equal(p.data, [0.5, 1.5])
+    p.grad = am.tensor([1.0])  # and its gradient is checked as any other's (it would broadcast)
+    with pytest.raises(ValueError, match=r"parameter 0 of group 0 has shape \(2,\) but its .grad has shape \(1,\)"):
+        opt.step()
+    np.testing.assert_array_equal(p.data, [0.5, 1.5])
+
+
+def test_load_state_dict_refuses_a_negative_step_and_a_complex_moment():
+    p, opt = _adam_after_one_step()
+    good = opt.state_dict()
+    entry = good["state"][0]
+    # a step of -1 would make the next step's bias correction 1 - beta**0 = 0: a division by 0
+    with pytest.raises(ValueError, match=re.escape("'step' of parameter 0 must be a count >= 0, got -1")):
+        opt.load_state_dict({**good, "state": {0: {**entry, "step": -1}}})
+    # (a complex moment cast to the real parameter would silently lose its imaginary part)
+    with pytest.raises(TypeError, match="state 'exp_avg' of parameter 0 must be a real numeric array"):
+        opt.load_state_dict({**good, "state": {0: {**entry, "exp_avg": entry["exp_avg"] + 1j}}})
+    assert opt.state[p]["step"] == 1
+    np.testing.assert_array_equal(opt.state[p]["exp_avg"], entry["exp_avg"])
+
+
+def test_a_scheduler_made_later_keeps_the_groups_initial_rates_as_its_base():
+    opt = _opt_two_groups()
+    decay = StepLR(opt, step_size=1, gamma=0.5)
+    decay.step()
+    assert [g["lr"] for g in opt.param_groups] == [0.05, 0.15]
+    cosine = CosineAnnealingLR(opt, T_max=4)  # (added to a run under way: "initial_lr" is kept)
+    assert cosine.base_lrs == decay.base_lrs == [0.1, 0.3]
+    assert [g["initial_lr"] for g in opt.param_groups] == [0.1, 0.3]
+    assert cosine.get_last_lr() == [0.05, 0.15]
+
+
+def test_scheduler_load_state_dict_restores_the_base_rates():
+    opt = _opt_two_groups()
+    sched = CosineAnnealingLR(opt, T_max=2)
+    sched.step()
+    other = SGD([{"params": [_p()]}, {"params": [_p()], "lr": 2.0}], lr=1.0)
+    resumed = CosineAnnealingLR(other, T_max=2)
+    resumed.load_state_dict(sched.state_dict())
+    assert resumed.base_lrs == [0.1, 0.3]
+    for t in range(2, 6):  # past T_max the rise is measured from the base rates
+        sched.step()
+        resumed.step()
+        want = [b * (1 + math.cos(math.pi * t / 2)) / 2 for b in (0.1, 0.3)]
+        np.testing.assert_allclose(resumed.get_last_lr(), want, rtol=1e-12, atol=1e-17)
+        assert resumed.get_last_lr() == sched.get_last_lr()
