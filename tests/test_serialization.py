@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import pickle
+import re
 import zipfile
 
 import numpy as np
@@ -304,3 +306,52 @@ def test_save_refuses_a_cycle_and_writes_nothing(tmp_path):
     shared = np.ones(2)
     am.save({"a": [shared, shared], "b": [1, [2]]}, path)  # (the same object twice is no cycle)
     assert am.load(path)["b"] == [1, [2]]
+
+
+# -- found by a mutation test -----------------------------------------------------------------
+
+
+def test_python_floats_round_trip_bit_exactly(tmp_path):
+    # (a learning rate of 1/3 or 0.1 + 0.2 needs all 17 digits; fewer would load a neighbour)
+    values = [0.1 + 0.2, 1 / 3, math.pi, 2.0**-1074, -1e-310, 1 - 2.0**-53, 123456789.12345679]
+    p = am.tensor([1.0], requires_grad=True)
+    opt = am.optim.Adam([p], lr=1 / 3, betas=(0.9, 1 - 1 / 7))
+    obj = {"values": values, "opt": opt.state_dict()}
+    back = roundtrip(obj, tmp_path)
+    assert_same(obj, back)
+    assert back["opt"]["param_groups"][0]["lr"] == 1 / 3
+
+
+def test_save_refuses_a_key_that_is_the_header_name(tmp_path):
+    # (two archive members of one name: the file would not load)
+    path = tmp_path / "x.npz"
+    with pytest.raises(ValueError, match=f"two values would be stored under the name '{HEADER}'"):
+        am.save({HEADER: np.ones(1)}, path)
+    assert not path.exists()
+    am.save({HEADER: 1.5, "w": np.ones(1)}, path)  # (a number lives in the header: no clash)
+    assert am.load(path)[HEADER] == 1.5
+
+
+def test_a_save_that_fails_while_writing_leaves_no_temporary_file(tmp_path):
+    target = tmp_path / "taken"
+    target.mkdir()  # the final rename onto a directory fails after the archive is written
+    with pytest.raises(OSError):
+        am.save({"w": np.ones(3)}, target)
+    assert [p.name for p in tmp_path.iterdir()] == ["taken"] and not any(target.iterdir())
+
+
+@pytest.mark.parametrize("tree, members, why", [
+    ('{"dict": [["a", {"array": "w"}], ["b", {"array": "w"}]]}', ["w"], "entry 'w' used twice"),
+    ('{"list": [{"array": "w"}]}', ["w"], "its root is not a dict"),
+    ('{"dict": [["a", {"value": 3}]]}', [], "bad value 3"),
+    ('{"dict": [["a", {"int": "1", "float": "2.0", "value": null}]]}', [], "malformed node"),
+    ('{"dict": [[1.5, {"value": null}]]}', [], "bad key 1.5"),
+])
+def test_headers_that_do_not_describe_a_state_dict_are_refused(tmp_path, tree, members, why):
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.ones(2))
+    path = tmp_path / "crafted.npz"
+    _archive(path, tree, [(name, buf.getvalue()) for name in members])
+    with pytest.raises(ValueError, match=r"load: .*crafted.npz.* is not a state dict saved by "
+                                         r"autograd_mini.save: .*" + re.escape(why)):
+        am.load(path)
