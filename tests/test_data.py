@@ -255,3 +255,33 @@ def test_labels_that_are_none_or_not_numbers_are_named_in_the_error():
 def test_seeds_and_flags_name_the_function(call, error, message):
     with pytest.raises(error, match="^" + re.escape(message)):
         call()
+
+
+# -- found by a mutation test -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stratify", [False, True])
+def test_split_shuffles_both_parts(stratify):
+    # (sorted parts would hand a loader without shuffling, or a look at the first
+    # test samples, one class after another)
+    X, y = np.arange(60.0).reshape(60, 1), np.repeat(np.arange(3), 20)
+    Xtr, Xte, ytr, yte = split(X, y, test_fraction=0.25, seed=0, stratify=stratify)
+    for part in (Xtr[:, 0], Xte[:, 0]):
+        assert not np.all(np.diff(part) > 0)
+    if stratify:
+        assert not np.all(np.diff(yte) >= 0)  # the test part is not grouped by class
+        assert np.bincount(yte).tolist() == [5, 5, 5]
+
+
+def test_stratify_refuses_one_hot_labels():
+    X, Y = higham_drilling()  # (Y is one-hot: stratify needs the class of each sample)
+    with pytest.raises(ValueError, match=re.escape("split: stratify needs class labels of shape (N,), "
+                                                   "got shape (10, 2)")):
+        split(X, Y, test_fraction=0.2, stratify=True)
+    Xtr, Xte, ytr, yte = split(X, Y.argmax(axis=1), test_fraction=0.2, stratify=True)
+    assert np.bincount(yte).tolist() == [1, 1]
+
+
+def test_dataloader_repr():
+    loader = DataLoader(np.zeros((10, 2)), np.zeros(10), batch_size=4, drop_last=True, seed=0)
+    assert repr(loader) == "DataLoader(10 samples, batch_size=4, shuffle=True, drop_last=True, 2 batches)"
