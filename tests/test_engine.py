@@ -859,3 +859,13 @@ def test_a_gradient_accumulated_with_create_graph_keeps_every_term_differentiabl
     (x ** 2).sum().backward(create_graph=True)  # x.grad = 3x^2 + 2x, both terms recorded
     (second,) = am.autograd.grad(x.grad.sum(), [x])
     np.testing.assert_allclose(second.data, 6 * x.data + 2)
+
+
+# -- found by a mutation test -----------------------------------------------------------------
+
+
+def test_autograd_grad_refuses_an_output_that_does_not_require_grad():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    const = am.tensor([3.0])
+    with pytest.raises(RuntimeError, match="^autograd.grad: output 1 does not require grad"):
+        am.autograd.grad([(x * 2).sum(), const.sum()], x)

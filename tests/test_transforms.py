@@ -410,8 +410,52 @@ def test_mixed_second_derivative_of_pow_at_a_zero_exponent():
         (lambda: am.hessian(lambda v: v * v)(np.ones(2)), ValueError,
          "hessian: the function must return a single-element tensor, got shape (2,)"),
         (lambda: am.hessian(lambda v: v.sum(), argnums=2)(np.ones(2)), ValueError, "hessian: argnums 2 is out of range"),
+        (lambda: am.jacobian(lambda v: 3.0)(np.ones(2)), TypeError,
+         "jacobian: the function must return a Tensor, got float"),
+        (lambda: am.jvp(lambda v: [v], np.ones(2), np.ones(2)), TypeError,
+         "jvp: the function must return a Tensor, got list"),
     ],
 )
 def test_transform_errors_name_the_transform(call, error, message):
     with pytest.raises(error, match="^" + re.escape(message)):
         call()
+
+
+# -- found by a mutation test -----------------------------------------------------------------
+
+
+def test_jacobian_at_a_tensor_requiring_grad_has_the_out_by_in_shape_and_a_graph():
+    # With grad mode on and x requiring grad, the Jacobian is recorded (an outer
+    # derivative may follow): the rows are stacked as tensors, then shaped (out, in).
+    A = np.arange(6.0).reshape(2, 3) - 2.0
+    x = am.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    f = lambda x: am.tensor(A) @ x * x.sum()  # noqa: E731   J = A s + (A x) 1^T
+    J = am.jacobian(f)(x)
+    s = x.data.sum()
+    want = A * s + np.outer(A @ x.data, np.ones(3))
+    assert J.shape == (2, 3) and J.requires_grad
+    np.testing.assert_allclose(J.data, want, rtol=1e-13)
+    # d/dx of sum(J) = sum_ij (A_ij s + (A x)_i): each x_k contributes sum(A) + 3 sum_i A_ik
+    (g,) = am.autograd.grad(J.sum(), [x])
+    np.testing.assert_allclose(g.data, A.sum() + 3 * A.sum(axis=0), rtol=1e-13)
+
+
+def test_transforms_of_plain_inputs_return_tensors_without_a_graph():
+    f = lambda x: (x**3).sum()  # noqa: E731
+    x, v = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    value, hv = am.hvp(f, x, v)
+    np.testing.assert_allclose(hv.data, 6 * x * v)
+    value2, jv = am.jvp(lambda x: x**3, x, v)
+    np.testing.assert_allclose(jv.data, 3 * x**2 * v)
+    results = [value, hv, value2, jv, am.grad(f)(x), am.hessian(f)(x), am.jacobian(lambda x: x**3)(x)]
+    for t in results:
+        assert not t.requires_grad and t.grad_fn is None
+
+
+def test_derivatives_of_a_constant_have_the_documented_shapes_and_dtype():
+    x = np.array([1.0, 2.0], np.float32)
+    const = lambda x: am.ones(3, dtype=np.float32)  # noqa: E731   (does not use x)
+    J = am.jacobian(const)(x)
+    assert J.shape == (3, 2) and J.dtype == np.float32 and not J.data.any()
+    value, jv = am.jvp(const, x, np.ones(2, np.float32))
+    assert jv.shape == value.shape == (3,) and not jv.data.any()
