@@ -127,6 +127,9 @@ def test_bad_arguments():
         init.kaiming_uniform_(am.zeros(3, 0))
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         init.xavier_uniform_(am.zeros(5))
+    for xavier in (init.xavier_uniform_, init.xavier_normal_):  # (not a ZeroDivisionError)
+        with pytest.raises(ValueError, match=r"fan_in \+ fan_out is 0 for shape \(0, 0\)"):
+            xavier(am.zeros(0, 0))
 
 
 # -- statistics ----------------------------------------------------------------------------------------

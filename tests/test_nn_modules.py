@@ -1008,3 +1008,106 @@ def test_layer_flags_refuse_non_bools(make, message):
     with pytest.raises(TypeError, match=re.escape(message)):
         make()
     assert nn.Linear(2, 3, bias=np.bool_(False)).bias is None
+
+
+# -- found by a mutation test of the Module API ----------------------------------------------
+
+
+def test_removing_a_buffer_or_a_child_unregisters_it():
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter([1.0])
+            self.register_buffer("a", am.zeros(1))
+            self.register_buffer("b", am.zeros(1))
+            self.register_buffer("c", am.zeros(1))
+            self.sub = nn.Linear(1, 1)
+            self.add_module("other", nn.Linear(1, 1))
+
+    m = M()
+    assert list(m.state_dict()) == ["w", "a", "b", "c", "sub.weight", "sub.bias", "other.weight", "other.bias"]
+    m.register_buffer("a", None)
+    m.b = None
+    del m.c
+    del m.sub
+    m.add_module("other", None)
+    assert list(m.state_dict()) == ["w"]
+    assert list(m.buffers()) == [] and list(m.children()) == [] and len(list(m.parameters())) == 1
+    assert m.a is None and m.b is None and m.other is None
+    m.register_parameter("w", None)
+    assert list(m.state_dict()) == [] and m.w is None
+    with pytest.raises(ValueError, match="name must be a non-empty string without '.'"):
+        m.register_buffer("x.y", am.zeros(1))
+    with pytest.raises(TypeError, match="must be a Parameter or None"):
+        m.register_parameter("p", am.zeros(1))
+    with pytest.raises(TypeError, match="must be a Module, got Tensor"):
+        m.add_module("s", am.zeros(1))
+
+
+def test_to_drops_gradients_of_the_old_dtype():
+    model = nn.Linear(2, 1)
+    model(am.ones(3, 2)).sum().backward()
+    assert model.weight.grad is not None
+    model.to(np.float32)
+    assert model.weight.grad is None and model.bias.grad is None
+    model(am.ones(3, 2, dtype=np.float32)).sum().backward()
+    assert model.weight.grad.dtype == np.float32
+
+
+def test_a_parameter_tied_between_two_modules_is_listed_once():
+    enc, dec = nn.Linear(3, 3), nn.Linear(3, 3)
+    dec.weight = enc.weight  # (weight tying)
+    model = nn.Sequential(enc, nn.Tanh(), dec)
+    assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias", "2.bias"]
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    opt = am.optim.SGD(model.parameters(), lr=0.1)  # (would refuse a parameter listed twice)
+    model(am.ones(1, 3)).sum().backward()
+    opt.step()
+    assert dec.weight is enc.weight
+
+
+@pytest.fixture
+def default_float32():
+    before = am.get_default_dtype()
+    am.set_default_dtype(np.float32)
+    yield
+    am.set_default_dtype(before)
+
+
+def test_parameter_of_ints_takes_the_default_dtype(default_float32):
+    assert nn.Parameter([1, 2]).dtype == np.float32
+    assert nn.Parameter(np.array([True])).dtype == np.float32
+    assert nn.Parameter().shape == (0,) and nn.Parameter().dtype == np.float32
+
+
+def test_summary_of_a_layer_with_several_outputs():
+    class Split(nn.Module):
+        def forward(self, x):
+            return x[:, :1], x[:, 1:]
+
+    class TwoHeads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.split = Split()
+            self.fc = nn.Linear(2, 1)
+
+        def forward(self, x):
+            a, b = self.split(x)
+            return self.fc(b), a
+
+    s = nn.summary(TwoHeads(), (4, 3))
+    assert [(r.name, r.output_shape, r.num_params) for r in s.rows] == [
+        ("split", [(4, 1), (4, 2)], 0), ("fc", (4, 1), 3)]
+    assert s.output_shape == [(4, 1), (4, 1)]
+    text = str(s)
+    assert re.search(r"split\s+Split\s+\(4, 1\), \(4, 2\)\s+0\n", text)
+    assert "Output shape: (4, 1), (4, 1)" in text
+
+
+def test_summary_keeps_a_forward_set_on_an_instance():
+    lin = nn.Linear(2, 2)
+    own = lambda x: nn.Linear.forward(lin, x) * 2  # noqa: E731   (an instance's own forward)
+    lin.forward = own
+    model = nn.Sequential(lin, nn.ReLU())
+    assert [r.output_shape for r in nn.summary(model, (1, 2)).rows] == [(1, 2), (1, 2)]
+    assert lin.__dict__["forward"] is own and "forward" not in model[1].__dict__

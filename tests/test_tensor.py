@@ -78,6 +78,7 @@ def test_full_int_shape_and_zeros_like_ones_like():
     np.testing.assert_array_equal(o.data, 1.0)
     assert am.zeros_like(np.ones((4,))).shape == (4,)
     assert am.ones_like(ref, dtype=np.float64).dtype == np.float64
+    assert am.zeros_like(ref, dtype=np.float64).dtype == np.float64
     assert am.zeros_like(ref, requires_grad=True).requires_grad
 
 
