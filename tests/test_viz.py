@@ -929,3 +929,56 @@ def test_numbers_are_positional_below_1e4_and_scientific_outside():
     net[0].bias.data[...] = 1234.5
     nodes, _ = parse(viz.draw_network(net))
     assert any(a.get("label") == "1230" for a in nodes.values())
+
+
+# -- found by a mutation test -------------------------------------------------------------------
+
+
+def test_number_and_op_labels_have_their_documented_forms():
+    from autograd_mini.viz._labels import fmt_num, op_label
+
+    # the ends of [1e-3, 1e4): 1e-3 is inside, 1e4 outside
+    assert [fmt_num(v) for v in (0.001, 0.000999, 1e4, float("nan"))] == ["0.001", "9.99e-04", "1.00e+04", "nan"]
+    assert op_label("sum", (), {"axis": (1,), "keepdims": False}) == "sum(axis=(1,))"  # (a 1-tuple)
+    assert op_label("reshape", (), {"shape": (2, 3)}) == "reshape(shape=(2, 3))"
+    assert op_label("mul", (am.tensor([1.0]), np.array(2.5)), {}) == "mul(·, 2.5)"  # (a 0-d constant)
+    long = op_label("reshape", (), {"shape": tuple(range(30))}, max_len=40)
+    assert len(long) == 40 and long.startswith("reshape(shape=(0, 1, 2,") and long.endswith("…")
+
+
+def test_gradient_statistics_of_non_finite_and_combined_gradients():
+    from autograd_mini.viz._grads import GradStats
+
+    s = GradStats.of(np.array([3.0, -np.inf, -4.0]))
+    assert (s.min, s.max, s.inf, s.nan) == (-4.0, 3.0, True, False)  # min and max of the finite part
+    assert math.isnan(s.norm) and s.label() == "‖∇‖ Inf!"
+    both = GradStats.combine([GradStats.of(np.array([3.0, 0.0])), GradStats.of(np.array([[-4.0]]))])
+    assert (both.norm, both.min, both.max) == (5.0, -4.0, 3.0)  # the norm of the concatenation
+    assert both.label() == "‖∇‖ 5 [-4, 3]"
+
+
+def test_draw_network_draws_linear_layers_that_do_not_chain_as_blocks():
+    class TwoBranches(nn.Module):  # (two layers side by side, not one after the other)
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Linear(2, 3)
+            self.b = nn.Linear(2, 3)
+
+        def forward(self, x):
+            return self.a(x) + self.b(x)
+
+    g = viz.draw_network(TwoBranches())
+    dot_accepts(g)
+    nodes, _ = parse(g)
+    assert sorted(nodes) == ["input", "layer1", "layer2"]
+
+
+def test_draw_network_names_only_real_activations_under_a_layer():
+    am.manual_seed(0)
+    net = nn.Sequential(nn.Linear(2, 3), nn.Dropout(0.5), nn.ReLU(), nn.Identity(), nn.Linear(3, 1))
+    g = viz.draw_network(net)
+    dot_accepts(g)
+    nodes, _ = parse(g)
+    assert len([n for n in nodes if n.startswith("n")]) == 6
+    assert 'label="layer 2\\nLinear(2→3)\\nσ = ReLU"' in g.source
+    assert "Dropout" not in g.source and "Identity" not in g.source
