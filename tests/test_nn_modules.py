@@ -1111,3 +1111,33 @@ def test_summary_keeps_a_forward_set_on_an_instance():
     model = nn.Sequential(lin, nn.ReLU())
     assert [r.output_shape for r in nn.summary(model, (1, 2)).rows] == [(1, 2), (1, 2)]
     assert lin.__dict__["forward"] is own and "forward" not in model[1].__dict__
+
+
+def test_registering_under_the_name_of_a_method_or_another_attribute_is_refused():
+    # A child named "forward" would replace the Sequential's forward: the model would
+    # silently compute that child alone. A buffer "training" would replace the mode flag.
+    with pytest.raises(ValueError, match="add_module: Sequential already has an attribute 'forward'"):
+        nn.Sequential(OrderedDict([("fc", nn.Linear(2, 3)), ("forward", nn.ReLU())]))
+    lin = nn.Linear(2, 2)
+    refused = [
+        lambda: lin.register_buffer("training", am.zeros(1)),
+        lambda: lin.register_buffer("eval", am.zeros(1)),
+        lambda: lin.register_parameter("parameters", nn.Parameter([1.0])),
+        lambda: lin.add_module("weight", nn.ReLU()),  # (a parameter's name)
+        lambda: lin.register_parameter("state_dict", None),
+    ]
+    for register in refused:
+        with pytest.raises(ValueError, match="already has an attribute"):
+            register()
+    assert lin.training is True and list(lin.state_dict()) == ["weight", "bias"]
+    assert lin(am.ones(1, 2)).shape == (1, 2)
+    # re-registering under its own name, or after removing it, is still fine
+    lin.register_buffer("stat", am.zeros(1))
+    lin.register_buffer("stat", am.ones(1))
+    lin.register_buffer("stat", None)
+    lin.register_buffer("stat", am.ones(2))
+    lin.register_parameter("bias", None)
+    lin.register_parameter("bias", nn.Parameter([0.0, 0.0]))
+    lin.add_module("act", nn.ReLU())
+    lin.add_module("act", nn.Tanh())
+    assert list(lin.state_dict()) == ["weight", "bias", "stat"] and isinstance(lin.act, nn.Tanh)
