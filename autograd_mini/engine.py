@@ -639,10 +639,15 @@ def _sweep_one_call(root: Tensor, g: Any, retain_graph: bool) -> None:
         if not retain_graph:
             node.inputs = node.datas = node.out = None
         handed = _seed_ids((seed,))
-        # (A leaf listed twice would get its two gradients added one after the
-        # other; a compiled tape lists each once.)
+        grads: dict[Tensor, Any] = {}
         for i, gi in zip(node.needs, found, strict=True):
+            # (A tape recorded with two tensors lists one leaf twice when it is called
+            # with that tensor twice: as the general sweep, sum its gradients before
+            # adding them to .grad, (G + g1) + g2 rounding otherwise than G + (g1 + g2).)
             leaf = inputs[i]
+            have = grads.get(leaf)
+            grads[leaf] = gi if have is None else have + gi
+        for leaf, gi in grads.items():
             if leaf.requires_grad:
                 _accumulate(leaf, gi, handed)
     finally:

@@ -1291,3 +1291,22 @@ def test_a_method_given_an_attribute_its_code_does_not_read_stays_taped():
     for _ in range(4):
         assert trainer.loss(trainer.x).item() == 11.0
     assert Trainer.loss.recordings == 1
+
+
+def test_a_replays_backward_sums_a_leaf_given_twice_before_adding_it_to_its_grad():
+    # Recorded with two tensors and called with one tensor twice, the replay's node lists
+    # that leaf twice. The eager sweep sums its two gradients and adds the sum to .grad;
+    # adding them one after the other, (G + g1) + g2, rounds differently.
+    def f(a, b):
+        return (a * b.exp() + a.sin()).sum()
+
+    step = am.compile(f)
+    step(am.tensor(np.zeros(5), requires_grad=True), am.tensor(np.ones(5), requires_grad=True))
+    grads = []
+    for g in (f, step):
+        x = am.tensor(np.linspace(-1.3, 2.7, 5), requires_grad=True)
+        x.grad = am.tensor(np.full(5, 0.1234567891))
+        g(x, x).backward()
+        grads.append(x.grad.data)
+    assert step.recordings == 1  # (the second run was a replay)
+    assert np.array_equal(grads[0], grads[1])
