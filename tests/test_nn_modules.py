@@ -1141,3 +1141,17 @@ def test_registering_under_the_name_of_a_method_or_another_attribute_is_refused(
     lin.add_module("act", nn.ReLU())
     lin.add_module("act", nn.Tanh())
     assert list(lin.state_dict()) == ["weight", "bias", "stat"] and isinstance(lin.act, nn.Tanh)
+
+
+def test_registering_before_module_init_says_to_call_it_first():
+    # (register_parameter and add_module go through __setattr__, which says so; the
+    # check for names already in use must not get there first with a bare AttributeError)
+    class Early(nn.Module):
+        def __init__(self, register):
+            register(self)
+            super().__init__()
+
+    for register in (lambda m: m.register_parameter("w", nn.Parameter([1.0])),
+                     lambda m: m.add_module("fc", nn.Linear(1, 1))):
+        with pytest.raises(AttributeError, match=r"before Module.__init__\(\) ran; call super"):
+            Early(register)

@@ -159,7 +159,7 @@ class Module:
             raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, got {type(tensor).__name__}")
         if name in self._parameters or name in self._modules:
             raise ValueError(f"register_buffer: {name!r} is already a parameter or a submodule")
-        self._refuse_shadowing(name, self._buffers, "register_buffer")
+        self._refuse_shadowing(name, "_buffers", "register_buffer")
         if tensor is None:
             self._buffers.pop(name, None)
         else:
@@ -173,7 +173,7 @@ class Module:
             raise ValueError(f"register_parameter: name must be a non-empty string without '.', got {name!r}")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}")
-        self._refuse_shadowing(name, self._parameters, "register_parameter")
+        self._refuse_shadowing(name, "_parameters", "register_parameter")
         setattr(self, name, param)
 
     def add_module(self, name: str, module: Module | None) -> None:
@@ -182,7 +182,7 @@ class Module:
             raise ValueError(f"add_module: name must be a non-empty string without '.', got {name!r}")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
-        self._refuse_shadowing(name, self._modules, "add_module")
+        self._refuse_shadowing(name, "_modules", "add_module")
         if module is None:
             self._modules.pop(name, None)
             object.__setattr__(self, name, None)
@@ -190,16 +190,18 @@ class Module:
         else:
             setattr(self, name, module)
 
-    def _refuse_shadowing(self, name: str, registry: OrderedDict, where: str) -> None:
+    def _refuse_shadowing(self, name: str, registry: str, where: str) -> None:
         """Refuse a name that the class uses (a method such as `forward` or `train`), the
         `training` flag, or an entry of another registry: registering under it would
         replace that attribute silently (a child named 'forward' would become the
         module's whole computation). PyTorch refuses these names too."""
-        if name in registry:
-            return
         d = self.__dict__
+        if "_parameters" not in d:  # (before Module.__init__: let __setattr__ say so)
+            return
+        if name in d[registry]:
+            return
         if (hasattr(type(self), name) or name == "training"
-                or any(name in d[r] for r in ("_parameters", "_buffers", "_modules") if d[r] is not registry)):
+                or any(name in d[r] for r in ("_parameters", "_buffers", "_modules") if r != registry)):
             raise ValueError(
                 f"{where}: {type(self).__name__} already has an attribute {name!r}; choose another name"
             )
