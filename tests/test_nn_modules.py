@@ -1155,3 +1155,15 @@ def test_registering_before_module_init_says_to_call_it_first():
                      lambda m: m.add_module("fc", nn.Linear(1, 1))):
         with pytest.raises(AttributeError, match=r"before Module.__init__\(\) ran; call super"):
             Early(register)
+
+
+def test_registering_under_the_name_of_a_registry_is_refused():
+    # (Module.__init__'s own attributes, as 'training': a buffer '_buffers' would replace
+    # the dict of buffers, and the module would fail later, far from the cause)
+    lin = nn.Linear(2, 2)
+    for register in (lambda: lin.register_buffer("_buffers", am.zeros(1)),
+                     lambda: lin.register_parameter("_modules", nn.Parameter([1.0])),
+                     lambda: lin.add_module("_parameters", nn.ReLU())):
+        with pytest.raises(ValueError, match="already has an attribute '_"):
+            register()
+    assert list(lin.state_dict()) == ["weight", "bias"] and list(lin.children()) == []

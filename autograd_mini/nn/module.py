@@ -70,6 +70,10 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list[str]
 
 
+# The instance attributes Module.__init__ sets: no parameter, buffer or child may take their names.
+_OWN_ATTRIBUTES = frozenset(("training", "_parameters", "_buffers", "_modules"))
+
+
 class Module:
     """Base class of layers and models: subclass it and define `forward`.
 
@@ -192,15 +196,15 @@ class Module:
 
     def _refuse_shadowing(self, name: str, registry: str, where: str) -> None:
         """Refuse a name that the class uses (a method such as `forward` or `train`), the
-        `training` flag, or an entry of another registry: registering under it would
-        replace that attribute silently (a child named 'forward' would become the
-        module's whole computation). PyTorch refuses these names too."""
+        `training` flag, a registry itself (`_buffers`), or an entry of another registry:
+        registering under it would replace that attribute silently (a child named 'forward'
+        would become the module's whole computation). PyTorch refuses these names too."""
         d = self.__dict__
         if "_parameters" not in d:  # (before Module.__init__: let __setattr__ say so)
             return
         if name in d[registry]:
             return
-        if (hasattr(type(self), name) or name == "training"
+        if (hasattr(type(self), name) or name in _OWN_ATTRIBUTES
                 or any(name in d[r] for r in ("_parameters", "_buffers", "_modules") if r != registry)):
             raise ValueError(
                 f"{where}: {type(self).__name__} already has an attribute {name!r}; choose another name"
