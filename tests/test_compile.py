@@ -369,6 +369,27 @@ def test_a_replays_backward_adds_to_a_grad_without_recording():
     assert step.recordings == 1  # (the second run was a replay)
 
 
+def test_a_replays_backward_that_raises_keeps_its_graph_for_another_try(monkeypatch):
+    a = am.tensor([1.0, 2.0], requires_grad=True)
+    f, step = _eager_and_replayed(lambda: (a * a.exp()).sum())
+    f().backward()
+    expected, a.grad = a.grad.data, None
+    out = step()
+    prim = out.grad_fn.prim
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(prim, "vjp_all", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            out.backward()
+    assert a.grad is None and am.is_grad_enabled()
+    out.backward()  # (nothing was released: the same call works now)
+    assert np.array_equal(a.grad.data, expected)
+    assert step.recordings == 1  # (the second run was a replay)
+
+
 def test_replays_keep_the_functions_own_error_handling():
     bce = am.compile(lambda p, y: F.binary_cross_entropy(p, y))
     lse = am.compile(lambda x: am.logsumexp(x))

@@ -55,6 +55,11 @@ def test_quickstart_prints_gradient_checks_hessian_and_graph():
     assert "sum → ()" in out and "└── sigmoid → (2,)" in out and "leaf W (2, 2)" in out
 
 
+def test_quickstart_help_prints_usage_without_running_the_tour():
+    out = run_example("examples/quickstart.py", "--help")
+    assert out.startswith("usage: quickstart.py") and "x.grad" not in out
+
+
 # -- the paper's example ------------------------------------------------------------------
 
 
