@@ -716,15 +716,20 @@ def test_zero_grad_set_to_none_must_be_a_bool():
 
 
 def test_load_state_dict_keeps_private_copies_of_the_state():
-    p = am.nn.Parameter(am.ones(3))
-    opt = am.optim.Adam([p], lr=0.1)
-    p.grad = am.ones(3)
-    opt.step()
+    p, opt = _adam_after_one_step()
     saved = opt.state_dict()
     other = am.optim.Adam([p], lr=0.1)
     other.load_state_dict(saved)
     saved["state"][0]["exp_avg"][...] = 123.0  # (the caller's array, refilled after loading)
     assert not np.any(other.state[p]["exp_avg"] == 123.0)
+
+
+def test_optimizer_state_of_objects_is_refused():
+    _, opt = _adam_after_one_step()
+    saved = opt.state_dict()
+    saved["state"][0]["exp_avg"] = np.array([None, None])
+    with pytest.raises(TypeError, match="Adam.load_state_dict: state 'exp_avg' of parameter 0 .* dtype object"):
+        opt.load_state_dict(saved)
 
 
 # -- found by a mutation test of the optimizers ----------------------------------------
