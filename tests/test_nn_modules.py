@@ -190,7 +190,7 @@ def test_buffers_are_in_state_dict_not_in_parameters():
     np.testing.assert_array_equal(m.state_dict()["stat"], [5.0, 6.0])
     with pytest.raises(TypeError, match="buffer 'stat'"):
         m.stat = 3.0
-    with pytest.raises(ValueError, match="already a parameter"):
+    with pytest.raises(ValueError, match=r"already has an attribute 'w' \(a parameter\)"):
         m.register_buffer("w", am.zeros(2))
     with pytest.raises(TypeError, match="must be a Tensor"):
         m.register_buffer("other", np.zeros(2))

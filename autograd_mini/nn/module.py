@@ -161,8 +161,6 @@ class Module:
             raise ValueError(f"register_buffer: name must be a non-empty string without '.', got {name!r}")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, got {type(tensor).__name__}")
-        if name in self._parameters or name in self._modules:
-            raise ValueError(f"register_buffer: {name!r} is already a parameter or a submodule")
         self._refuse_shadowing(name, "_buffers", "register_buffer")
         if tensor is None:
             self._buffers.pop(name, None)
@@ -204,10 +202,12 @@ class Module:
             return
         if name in d[registry]:
             return
-        if (hasattr(type(self), name) or name in _OWN_ATTRIBUTES
-                or any(name in d[r] for r in ("_parameters", "_buffers", "_modules") if r != registry)):
+        kind = next((k for r, k in (("_parameters", " (a parameter)"), ("_buffers", " (a buffer)"),
+                                    ("_modules", " (a submodule)")) if r != registry and name in d[r]), None)
+        if kind is not None or hasattr(type(self), name) or name in _OWN_ATTRIBUTES:
             raise ValueError(
-                f"{where}: {type(self).__name__} already has an attribute {name!r}; choose another name"
+                f"{where}: {type(self).__name__} already has an attribute {name!r}{kind or ''}; "
+                "choose another name"
             )
 
     # -- walking the tree -----------------------------------------------------------
