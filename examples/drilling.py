@@ -127,8 +127,8 @@ def train(
     opt = am.optim.SGD(net.parameters(), lr=lr)
     # The network is tiny, so a step is mostly Python: am.compile records the
     # loss's primitives once and then replays them as straight-line code
-    # (the same numbers, bit for bit, in a little over half the time: 114-129 us
-    # against 205-223 us per step in benchmarks/bench_training.py's W1 rows).
+    # (the same numbers, bit for bit, in about half the time: see the W1 rows of
+    # benchmarks/bench_training.py).
     squared_error = am.compile(lambda x, y: F.mse_loss(net(x), y, reduction="sum"))
 
     recorded, costs = [0], [cost(net, X, Y)]
