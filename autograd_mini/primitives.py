@@ -288,6 +288,11 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     # arrays of the paper's network; on large arrays its two transcendental
     # functions per element lose to the 8-call form with one exp.
     x = np.asarray(x)
+    if x.dtype.kind in "biu":
+        # The float dtype numpy's exp gives (float16 for 8-bit integers), taken
+        # first: -|x| wraps unsigned integers (sigmoid of uint8 3 was exp(-253)
+        # overflowing, so 0) and numpy has no negative of a bool.
+        x = x.astype(np.result_type(x.dtype, np.float16))
     if _small_float(x):
         return _sigmoid_small(x)
     if x.dtype.kind == "c":  # (the branches by the real part: exp never overflows)

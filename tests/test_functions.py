@@ -393,6 +393,16 @@ def test_sigmoid_saturates_exactly(no_warnings, dtype):
     assert np.isfinite(h.data).all() and h.data[0] == 0.0 and h.data[-1] == 0.0
 
 
+@pytest.mark.parametrize("values", [np.array([0, 3, 200, 255], np.uint8), np.array([-128, -3, 0, 100], np.int8),
+                                    np.array([0, 3, 40000], np.uint16), np.array([True, False])])
+def test_sigmoid_of_integers_is_that_of_floats_in_numpys_exp_dtype(no_warnings, values):
+    # (-|x| wrapped unsigned integers: sigmoid of uint8 3 was 0, not 0.95)
+    dtype = np.exp(values[:0]).dtype  # float16 for 8-bit integers, as am.exp and am.tanh give
+    out = am.sigmoid(values)
+    assert out.dtype == dtype
+    assert np.array_equal(out.data, am.sigmoid(values.astype(dtype)).data)
+
+
 BIG = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -999.0], [1000.0, 1000.0, 1000.0]])
 
 
