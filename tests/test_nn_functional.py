@@ -815,3 +815,15 @@ def test_leaky_relu_has_the_negative_slope_at_zero_as_pytorch():
     x = am.tensor([-1.0, 0.0, 1.0], requires_grad=True)
     F.leaky_relu(x, 0.2).sum().backward()
     np.testing.assert_array_equal(x.grad.data, [0.2, 0.2, 1.0])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int64, np.bool_])
+def test_mse_loss_of_integer_tensors_is_taken_in_floats(reduction, dtype):
+    # (uint8 3 - 5 wrapped to 254 and the squares' sum wrapped too: the mean of these was 2.25)
+    a = np.array([[3, 200, 7, 0], [1, 0, 1, 0]]).astype(dtype)
+    b = np.array([[5, 10, 7, 127], [0, 0, 1, 1]]).astype(dtype)
+    out = F.mse_loss(a, b, reduction)
+    want = reduce_np((a.astype(np.float64) - b.astype(np.float64)) ** 2, reduction)
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out.data, want, rtol=1e-15)

@@ -585,6 +585,8 @@ def _in_dtype(v: Any, dtype: np.dtype) -> Any:
 @composite
 def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Squared error (input - target)**2, reduced by mean (default), sum or none.
+    input and target have the same shape; two integer (or bool) ones are
+    taken in the default float dtype.
 
     The sum of squares is the inner product d . d of the flattened difference:
     one node and one BLAS call where d * d then a sum take two nodes and, in
@@ -594,6 +596,11 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     _check_reduction(reduction, "mse_loss")
     input, target = as_tensor(input), as_tensor(target)
     _same_shape(input, target, "mse_loss")
+    if input.dtype.kind in "biu" and target.dtype.kind in "biu":
+        # (in the default float dtype, as softmax takes integers: their difference
+        # and its square wrap, uint8 3 - 5 being 254, and bools have no difference)
+        dtype = fn.get_default_dtype()
+        input, target = input.astype(dtype), target.astype(dtype)
     d = input - target
     if d.dtype.kind == "c":  # (d * d is not |d|**2; PyTorch has no complex mse_loss either)
         raise TypeError(
