@@ -322,6 +322,28 @@ def test_float32_stays_float32(cls):
     assert all(p.dtype == np.float32 for p in params)
 
 
+@pytest.mark.parametrize("cls, kwargs", [(Adam, {}), (Adam, {"amsgrad": True}), (AdamW, {}), (RMSprop, {}),
+                                         (RMSprop, {"centered": True, "momentum": 0.5})])
+def test_float16_parameters_keep_adam_and_rmsprop_statistics_in_float32(cls, kwargs):
+    # In float16 eps = 1e-8 rounds to 0, so a zero gradient stepped by 0/0 = NaN, and
+    # (1 - beta2) g**2 underflows for |g| < 0.008, so a small one was divided by eps alone.
+    p = am.tensor(np.ones(4, np.float16), requires_grad=True)
+    q = am.tensor(np.ones(4), requires_grad=True)
+    half, double = cls([p], lr=0.01, **kwargs), cls([q], lr=0.01, **kwargs)
+    g = np.array([0.0, 1e-4, 1e-3, 1.0], np.float16)
+    for _ in range(3):
+        p.grad, q.grad = am.tensor(g), am.tensor(g.astype(np.float64))
+        half.step()
+        double.step()
+    assert p.dtype == np.float16
+    np.testing.assert_allclose(p.data, q.data, rtol=2e-3)  # (float16 keeps 11 bits)
+    again = cls([p], lr=0.01, **kwargs)
+    again.load_state_dict(half.state_dict())
+    for opt in (half, again):
+        arrays = [v for v in opt.state[p].values() if isinstance(v, np.ndarray)]
+        assert arrays and all(v.dtype == np.float32 for v in arrays)
+
+
 def test_closure_is_evaluated_and_returned():
     p = am.tensor([3.0], requires_grad=True)
     opt = SGD([p], lr=0.25)

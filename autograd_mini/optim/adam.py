@@ -24,12 +24,15 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015), optionally AMSGrad; weight_decay is an L2 penalty.
 
     State per parameter: "step" (int), "exp_avg" (m), "exp_avg_sq" (v) and,
-    with amsgrad, "max_exp_avg_sq" (v_max); all arrays have the parameter's shape.
+    with amsgrad, "max_exp_avg_sq" (v_max); all arrays have the parameter's
+    shape and dtype, except that a float16 parameter keeps them, and computes
+    its step, in float32 (where eps and small squared gradients do not round to 0).
     """
 
     _state_names = frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
     _required_state = frozenset({"step", "exp_avg", "exp_avg_sq"})
     _decoupled = False
+    _wide_half_stats = True
 
     def __init__(
         self,
@@ -73,9 +76,12 @@ class Adam(Optimizer):
                 g = p.grad.data
                 state = self.state.get(p)
                 if state is None:
+                    dtype = self._stats_dtype(d.dtype)
                     state = self.state[p] = {
-                        "step": 0, "exp_avg": np.zeros_like(d), "exp_avg_sq": np.zeros_like(d),
+                        "step": 0, "exp_avg": np.zeros_like(d, dtype), "exp_avg_sq": np.zeros_like(d, dtype),
                     }
+                if g.dtype != state["exp_avg"].dtype:  # (a float16 parameter's step, in float32)
+                    g = g.astype(state["exp_avg"].dtype)
                 if weight_decay:
                     if self._decoupled:
                         d *= 1 - lr * weight_decay
@@ -91,7 +97,7 @@ class Adam(Optimizer):
                 if amsgrad:
                     v_max = state.get("max_exp_avg_sq")
                     if v_max is None:
-                        v_max = state["max_exp_avg_sq"] = np.zeros_like(d)
+                        v_max = state["max_exp_avg_sq"] = np.zeros_like(v)
                     np.maximum(v_max, v, out=v_max)
                     v = v_max
                 denom = np.sqrt(v)

@@ -36,6 +36,8 @@ class Optimizer:
     #: names of the per-parameter state entries that `step` may create
     _state_names: frozenset[str] = frozenset()
     _required_state: frozenset[str] = frozenset()  # what a parameter's state cannot lack
+    #: keep a float16 parameter's statistics in float32 (see `_stats_dtype`)
+    _wide_half_stats = False
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -270,7 +272,15 @@ class Optimizer:
                 f"{where}: state {key!r} of parameter {i} has shape {arr.shape}, the parameter has "
                 f"shape {p.shape}"
             )
-        return arr.astype(p.dtype, copy=True)
+        return arr.astype(self._stats_dtype(p.data.dtype), copy=True)
+
+    def _stats_dtype(self, dtype: np.dtype) -> np.dtype:
+        """The dtype of a parameter's running statistics: the parameter's own, or
+        float32 for a float16 one in optimizers that divide by a root mean square
+        (Adam, RMSprop). In float16 their eps of 1e-8 rounds to 0, so a zero
+        gradient stepped by 0/0 = NaN, and (1 - beta2) g**2 underflows to 0 for
+        |g| below about 0.008, so a small gradient was divided by eps alone."""
+        return _FLOAT32 if self._wide_half_stats and dtype == _FLOAT16 else dtype
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__}("]
@@ -280,6 +290,7 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
+_FLOAT16, _FLOAT32 = np.dtype(np.float16), np.dtype(np.float32)
 # (a tuple: `in` compares by identity first, so float64, first, costs one comparison; a
 # set would hash the dtype on every look-up. Native byte order only: kind "f" settles the rest)
 _REAL_FLOATS = tuple(np.dtype(code) for code in "defg")

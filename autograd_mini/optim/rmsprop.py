@@ -23,11 +23,15 @@ class RMSprop(Optimizer):
     """RMSprop (Hinton's lecture notes; Graves 2013 for the centered variant).
 
     State per parameter: "step" (int), "square_avg" and, when used,
-    "grad_avg" (centered) and "momentum_buffer" (momentum > 0).
+    "grad_avg" (centered) and "momentum_buffer" (momentum > 0), arrays of the
+    parameter's shape and dtype, except that a float16 parameter keeps them, and
+    computes its step, in float32 (where eps and small squared gradients do not
+    round to 0).
     """
 
     _state_names = frozenset({"step", "square_avg", "grad_avg", "momentum_buffer"})
     _required_state = frozenset({"step", "square_avg"})
+    _wide_half_stats = True
 
     def __init__(
         self,
@@ -70,17 +74,19 @@ class RMSprop(Optimizer):
                 g = p.grad.data
                 state = self.state.get(p)
                 if state is None:
-                    state = self.state[p] = {"step": 0, "square_avg": np.zeros_like(d)}
+                    state = self.state[p] = {"step": 0, "square_avg": np.zeros_like(d, self._stats_dtype(d.dtype))}
                 state["step"] += 1
+                s = state["square_avg"]
+                if g.dtype != s.dtype:  # (a float16 parameter's step, in float32)
+                    g = g.astype(s.dtype)
                 if weight_decay:
                     g = g + weight_decay * d
-                s = state["square_avg"]
                 s *= alpha
                 s += ((1 - alpha) * g) * g  # (g * g first overflows float32 above 1.8e19)
                 if centered:
                     a = state.get("grad_avg")
                     if a is None:
-                        a = state["grad_avg"] = np.zeros_like(d)
+                        a = state["grad_avg"] = np.zeros_like(s)
                     a *= alpha
                     a += (1 - alpha) * g
                     r = s - a * a
@@ -93,7 +99,7 @@ class RMSprop(Optimizer):
                 if momentum:
                     b = state.get("momentum_buffer")
                     if b is None:
-                        b = state["momentum_buffer"] = np.zeros_like(d)
+                        b = state["momentum_buffer"] = np.zeros_like(s)
                     b *= momentum
                     b += g / r
                     d -= lr * b
