@@ -827,3 +827,17 @@ def test_mse_loss_of_integer_tensors_is_taken_in_floats(reduction, dtype):
     want = reduce_np((a.astype(np.float64) - b.astype(np.float64)) ** 2, reduction)
     assert out.dtype == np.float64
     np.testing.assert_allclose(out.data, want, rtol=1e-15)
+
+
+def test_numpy_float64_hyperparameters_keep_float32_outputs_as_the_layers_do():
+    # (np.float64 is a strong scalar in numpy: x * np.float64(0.2) is float64. nn.LeakyReLU
+    # and nn.BatchNorm convert theirs to Python floats; F.leaky_relu and F.batch_norm did not)
+    x = am.tensor(np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32), requires_grad=True)
+    slope, eps = np.float64(0.2), np.float64(1e-3)
+    outs = [F.leaky_relu(x, slope), F.batch_norm(x, None, None, training=True, eps=eps, momentum=np.float64(0.5)),
+            F.batch_norm(x, np.zeros(3, np.float32), np.ones(3, np.float32), eps=eps)]
+    assert [y.dtype for y in outs] == [np.float32] * 3
+    np.testing.assert_array_equal(outs[0].data, am.nn.LeakyReLU(slope)(x).data)
+    np.testing.assert_allclose(outs[2].data, x.data / np.sqrt(1 + 1e-3), rtol=1e-6)
+    with pytest.raises(TypeError, match="leaky_relu: negative_slope must be a real number"):
+        F.leaky_relu(x, "0.2")

@@ -390,9 +390,13 @@ relu = fn.relu
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
-    """x where x > 0, negative_slope * x elsewhere."""
+    """x where x > 0, negative_slope * x elsewhere (same shape as x).
+
+    negative_slope is taken as a Python float (as nn.LeakyReLU takes it), so a
+    numpy float64 slope does not make float32 activations float64."""
     with engine.scope("leaky_relu"):
         x = as_tensor(x)
+        negative_slope = _number(negative_slope, "negative_slope", "leaky_relu")
         return P.where.apply(x > 0, x, x * negative_slope)  # (a recorded mask: see relu)
 
 
@@ -496,8 +500,11 @@ def batch_norm(
     be None in training (then nothing is tracked).
     evaluation: mu, sigma2 are running_mean, running_var.
     float16 input is normalised in float32 (its squares overflow at 65504).
+    eps and momentum are taken as Python floats (as nn.BatchNorm takes them), so
+    a numpy float64 eps does not make a float32 output float64.
     """
     x = as_tensor(x)
+    eps, momentum = _number(eps, "eps", "batch_norm"), _number(momentum, "momentum", "batch_norm")
     if x.dtype == FLOAT16:
         return batch_norm(x.astype(np.float32), running_mean, running_var, weight, bias, training,
                           momentum, eps).astype(np.float16)
