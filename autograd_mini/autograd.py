@@ -37,8 +37,9 @@ def grad(
 ) -> tuple[Tensor | None, ...]:
     """Gradients of sum_k <grad_outputs[k], outputs[k]> with respect to each input.
 
-    outputs: a tensor or a sequence; each needs a grad_output of its own shape,
-    which may be omitted for single-element outputs (taken as 1).
+    outputs: a tensor or a sequence; each needs a grad_output of its own shape
+    (a Tensor, an ndarray, or a number for a 0-d output), which may be omitted
+    for single-element outputs (taken as 1).
     Returns a tuple with one gradient per input, shaped like that input.
     create_graph=True records the computation of the gradients, so they can be
     differentiated again; retain_graph defaults to create_graph. An input that
@@ -50,9 +51,17 @@ def grad(
         _flag(retain_graph, "retain_graph", "autograd.grad")
     outs = _as_list(outputs, "outputs")
     ins = _as_list(inputs, "inputs")
-    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):
-        grad_outputs = [grad_outputs] * len(outs) if grad_outputs is None else [grad_outputs]
-    grad_outputs = list(grad_outputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outs)
+    elif isinstance(grad_outputs, (Tensor, np.ndarray, np.generic, int, float, complex)):
+        grad_outputs = [grad_outputs]  # (one grad_output; a number, as backward() takes one)
+    elif isinstance(grad_outputs, Iterable):
+        grad_outputs = list(grad_outputs)
+    else:
+        raise TypeError(
+            "autograd.grad: grad_outputs must be a Tensor, an ndarray, a number or a sequence "
+            f"of them, got {type(grad_outputs).__name__}"
+        )
     if len(grad_outputs) != len(outs):
         raise ValueError(
             f"autograd.grad: got {len(grad_outputs)} grad_outputs for {len(outs)} outputs"

@@ -545,6 +545,19 @@ def test_autograd_grad_accepts_nested_list_grad_outputs():
     np.testing.assert_allclose(g.data, [2.0, 2.0, 2.0])
 
 
+def test_autograd_grad_takes_a_number_as_the_grad_output_of_a_0d_output():
+    # (as backward() takes one; it was iterated, "'float' object is not iterable")
+    x = am.tensor(2.0, requires_grad=True)
+    for seed in (3.0, np.float64(3.0), 3):
+        (g,) = am.autograd.grad(x * x, x, grad_outputs=seed)
+        np.testing.assert_allclose(g.data, 12.0)
+    v = am.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"grad_outputs\[0\] has shape \(\), output has shape \(2,\)"):
+        am.autograd.grad(v * v, v, grad_outputs=3.0)
+    with pytest.raises(TypeError, match="^autograd.grad: grad_outputs must be a Tensor, an ndarray, a number"):
+        am.autograd.grad(x * x, x, grad_outputs=object())
+
+
 def test_autograd_grad_keeps_input_dtype_float32():
     x = am.tensor(np.ones(3, np.float32), requires_grad=True)
     y = x * 2
