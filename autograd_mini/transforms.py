@@ -74,6 +74,12 @@ def _argnums(argnums: int | Sequence[int], nargs: int, who: str) -> tuple[int, .
             raise ValueError(
                 f"{who}: argnums {n} is out of range for a function called with {nargs} arguments"
             )
+    positions = [n % nargs for n in nums]
+    if len(set(positions)) < len(positions):
+        # (as PyTorch: a second leaf for one argument would be an alias of the first,
+        # and the gradients of plain inputs would come back carrying a graph)
+        raise ValueError(f"{who}: argnums {tuple(nums)} names argument "
+                         f"{next(p for p in positions if positions.count(p) > 1)} twice")
     return nums
 
 

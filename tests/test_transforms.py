@@ -414,6 +414,11 @@ def test_mixed_second_derivative_of_pow_at_a_zero_exponent():
          "jacobian: the function must return a Tensor, got float"),
         (lambda: am.jvp(lambda v: [v], np.ones(2), np.ones(2)), TypeError,
          "jvp: the function must return a Tensor, got list"),
+        # (one argument twice gave gradients of a plain input that carried a graph)
+        (lambda: am.grad(lambda v: (v * v).sum(), argnums=(0, 0))(np.ones(2)), ValueError,
+         "grad: argnums (0, 0) names argument 0 twice"),
+        (lambda: am.value_and_grad(lambda u, v: (u * v).sum(), argnums=(1, -1))(np.ones(2), np.ones(2)),
+         ValueError, "value_and_grad: argnums (1, -1) names argument 1 twice"),
     ],
 )
 def test_transform_errors_name_the_transform(call, error, message):
