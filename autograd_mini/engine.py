@@ -568,6 +568,10 @@ def backward_sweep(
     # the nodes keep their arrays anyway.)
     order.reverse()
     next_tensor = order.pop
+    # A recorded sweep releases its nodes only once it has finished: a VJP that refuses
+    # to be recorded (a compiled tape's) then leaves the graph whole for another try.
+    release_now = not (retain_graph or create_graph)
+    done: list[Node] = []
     try:
         while order:
             t = next_tensor()
@@ -601,8 +605,12 @@ def backward_sweep(
                     p = inputs[i]
                     have = get(p)
                     grads[p] = gi if have is None else have + gi
-            if not retain_graph:
+            if release_now:
                 node.inputs = node.datas = node.out = None
+            elif not retain_graph:
+                done.append(node)
+        for node in done:
+            node.inputs = node.datas = node.out = None
         # What is left in `grads` belongs to leaves.
         if wanted is not None:
             for t in wanted:

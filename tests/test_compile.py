@@ -739,6 +739,24 @@ def test_bad_functions_and_arguments():
         f(x).backward(create_graph=True)
 
 
+
+def test_a_refused_create_graph_through_a_tape_leaves_the_graph_whole():
+    # autograd.grad(create_graph=True, retain_graph=False) released the nodes it had
+    # run before the tape's VJP refused, so a plain retry failed as "a second time".
+    f = am.compile(lambda t: (t.tanh() ** 3).sum())
+    x0 = np.array([0.3, -0.5, 1.2])
+    f(am.tensor(x0, requires_grad=True))  # (records; the next call replays)
+    x = am.tensor(x0, requires_grad=True)
+    y = f(x)
+    z = (y * y).exp()
+    with pytest.raises(RuntimeError, match="create_graph"):
+        am.autograd.grad(z, [x], retain_graph=False, create_graph=True)
+    (g,) = am.autograd.grad(z, [x])
+    t = np.tanh(x0)
+    s = (t ** 3).sum()
+    np.testing.assert_allclose(g.data, np.exp(s * s) * 2 * s * 3 * t ** 2 * (1 - t ** 2), rtol=1e-12)
+
+
 forward = "a global named like the generated code's functions"
 
 
