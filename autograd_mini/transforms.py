@@ -36,7 +36,7 @@ def _leaf(x: Any, outer: bool) -> Tensor:
     if outer and isinstance(x, Tensor) and x.requires_grad:
         return P.reshape.apply(x, shape=x.shape)
     arr = _to_array(x, None, "transform")
-    if arr.dtype.kind != "f":
+    if arr.dtype.kind not in "fc":  # (integers and booleans; complex numbers keep their imaginary part)
         arr = arr.astype(get_default_dtype())
     t = Tensor._wrap(arr)
     t.requires_grad = True

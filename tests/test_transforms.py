@@ -58,6 +58,20 @@ def test_grad_accepts_python_numbers_and_int_arrays():
     np.testing.assert_allclose(g.data, [2.0, 4.0])
 
 
+def test_transforms_keep_a_complex_input_complex_as_backward_does():
+    # (the input was cast to float64: the imaginary part dropped, the gradient silently
+    # that at the real part)
+    z = np.array([1 + 2j, -0.5 + 0.3j])
+    leaf = am.tensor(z, requires_grad=True)
+    (leaf ** 3).sum().backward(np.array(1 + 0j))
+    g = am.grad(lambda t: (t ** 3).sum())(z)
+    assert g.dtype == np.complex128
+    np.testing.assert_allclose(g.data, leaf.grad.data)
+    np.testing.assert_allclose(g.data, 3 * z ** 2)
+    _, jv = am.jvp(lambda t: t ** 3, z, np.array([1.0, 1j]))
+    np.testing.assert_allclose(jv.data, 3 * z ** 2 * np.array([1.0, 1j]))
+
+
 def test_grad_leaves_user_tensor_untouched():
     x = am.tensor([1.0, 2.0])
     am.grad(lambda t: (t**2).sum())(x)
