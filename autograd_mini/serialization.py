@@ -16,9 +16,10 @@ optimizer's `state_dict()`). The layout of the file:
   and the tree (container kinds, key types, leaf kinds; Python numbers, bools,
   None and strings in place), from which `load` rebuilds the exact object.
 
-Arrays round-trip bit-exactly (dtype, shape, values); Python floats too (JSON
-writes the shortest repr that reads back to the same double). Loading never
-unpickles: `numpy.load(..., allow_pickle=False)`.
+Arrays round-trip bit-exactly (dtype, shape, values); Python floats too (the
+header holds their shortest repr, which reads back to the same double). Loading
+never unpickles: each member is read with
+`numpy.lib.format.read_array(..., allow_pickle=False)`.
 """
 
 from __future__ import annotations
