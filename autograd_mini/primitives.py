@@ -854,7 +854,7 @@ def _pick_vjp(g: Any, ans: Any, x: Any, index: Any, axis: int) -> Any:
     where = _pick_index(index, axis % x.ndim)
     if type(g) is np.ndarray:
         # Every position picks its own entry of x, so assigning is adding, without
-        # np.add.at (3x slower on a batch of 128 labels).
+        # np.add.at (as fast for 128 labels, 2.5x slower for (8, 21, 64, 64) scores).
         out = np.zeros(x.shape, dtype=g.dtype)
         out[where] = g + 0.0  # (+ 0.0: a -0.0 lands as +0.0, as np.add.at onto zeros gives)
         return out
@@ -921,8 +921,8 @@ astype = Primitive(
 
 def _unfold(x: np.ndarray, kernel_size: tuple, stride: tuple, dilation: tuple) -> np.ndarray:
     # One as_strided view with the windows' shape and strides written out:
-    # sliding_window_view then a strided slice takes 50 us on conv2d's
-    # permuted input, this 10 us.
+    # sliding_window_view then a strided slice takes 20 us on conv2d's
+    # permuted input, this 11 us.
     x = np.asarray(x)
     k = len(kernel_size)
     if not (len(stride) == len(dilation) == k and all(m >= 0 for m in kernel_size)
