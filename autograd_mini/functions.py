@@ -357,8 +357,8 @@ def _shift(op: str, x: Tensor, axis: Any) -> np.ndarray | Tensor:
     An array, or while am.compile records, a tensor from ops that are not recorded
     for backward (so the replay recomputes it).
     """
-    # An int axis in range goes to numpy as it is (normalising costs 3 us of
-    # the 10 us this took for cross_entropy's (128, 10) logits; now 4.5 us).
+    # An int axis in range goes to numpy as it is (normalising would add 3 us
+    # to the 10 us this takes for cross_entropy's (128, 10) logits).
     if x.dtype == np.bool_:  # (else numpy's "boolean subtract" error, from inside the op)
         raise TypeError(f"{op}: expected numbers, got a bool tensor of shape {x.shape}; "
                         "convert it with .astype(float)")
