@@ -27,12 +27,9 @@ import inspect
 import itertools
 import operator
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from .primitives import Primitive
 
 # The Tensor class, set by tensor.py when it is defined (tensor.py imports this
 # module, so importing it here would be circular; a function-level import
