@@ -106,12 +106,14 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Maximum over `axis`; tied maxima share the gradient equally."""
+    """Maximum over `axis` (reduced axes dropped unless keepdims); tied maxima share
+    the gradient equally."""
     return as_tensor(x).max(axis, keepdims)
 
 
 def matmul(a: Any, b: Any) -> Tensor:
-    """a @ b (1-D, 2-D or batched)."""
+    """a @ b as numpy.matmul: (..., n, k) @ (..., k, m) -> (..., n, m), the leading
+    axes broadcast; a 1-D operand is a vector (its axis dropped)."""
     return P.matmul.apply(as_tensor(a), b)
 
 
@@ -161,7 +163,8 @@ def _tensor_list(tensors: Any, where: str) -> list[Tensor]:
 
 
 def concatenate(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:
-    """Join tensors along an existing axis; axis=None joins them flattened, as numpy."""
+    """Join tensors along an existing axis (their other axes equal; the result's
+    axis is the sum of theirs); axis=None joins them flattened, as numpy."""
     tensors = _tensor_list(tensors, "concatenate")
     if not tensors:
         raise ValueError("concatenate: need at least one tensor")
@@ -221,7 +224,8 @@ def minimum(x: Any, y: Any) -> Tensor:
 
 @composite
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Mean over `axis`: sum / count (float16 summed in float32, as numpy does)."""
+    """Mean over `axis`: sum / count (reduced axes dropped unless keepdims; float16
+    summed in float32, as numpy does)."""
     x = as_tensor(x)
     n = _reduced_count("mean", x.shape, axis)
     if n == 0:
@@ -233,7 +237,8 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 @composite
 def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Variance sum(|x - mean|**2) / (N - ddof); population variance by default.
+    """Variance sum(|x - mean|**2) / (N - ddof) over `axis` (reduced axes dropped
+    unless keepdims); population variance by default.
     Real for complex x, as numpy's; computed in float32 for float16 x, whose sums
     overflow at 65504 (numpy's float16 var does)."""
     x = as_tensor(x)
@@ -251,7 +256,8 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
 
 @composite
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Minimum over `axis`; tied minima share the gradient equally."""
+    """Minimum over `axis` (reduced axes dropped unless keepdims); tied minima share
+    the gradient equally."""
     return P.min.apply(as_tensor(x), axis=_axis(axis), keepdims=keepdims)
 
 
@@ -332,7 +338,7 @@ def unsqueeze(x: Any, axis: int) -> Tensor:
 
 @composite
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors of equal shape along a new axis."""
+    """Join n tensors of equal shape along a new axis of length n at `axis`."""
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise ValueError("stack: need at least one tensor")

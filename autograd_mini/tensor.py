@@ -175,22 +175,27 @@ class Tensor:
     # -- attributes -------------------------------------------------------------
     @property
     def shape(self) -> tuple:
+        """The shape of `.data`, a tuple of ints."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of axes, len(shape)."""
         return self.data.ndim
 
     @property
     def size(self) -> int:
+        """The number of elements, the product of shape."""
         return self.data.size
 
     @property
     def dtype(self) -> np.dtype:
+        """The numpy dtype of `.data`."""
         return self.data.dtype
 
     @property
     def is_leaf(self) -> bool:
+        """True when no recorded operation made this tensor (grad_fn is None)."""
         return self.grad_fn is None
 
     @property
@@ -497,11 +502,12 @@ class Tensor:
 
     # -- methods (numpy semantics) -----------------------------------------------
     def sum(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        """Sum over `axis` (int, tuple, None = all)."""
+        """Sum over `axis` (int, tuple, None = all); reduced axes dropped unless keepdims."""
         return P.sum.apply(self, axis=_axis(axis), keepdims=keepdims)
 
     def max(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        """Maximum over `axis` (values only); ties share the gradient equally."""
+        """Maximum over `axis` (values only; reduced axes dropped unless keepdims);
+        ties share the gradient equally."""
         return P.max.apply(self, axis=_axis(axis), keepdims=keepdims)
 
     def exp(self) -> "Tensor":
@@ -554,7 +560,8 @@ class Tensor:
         return P.permute.apply(self, axes=axes)
 
     def matmul(self, o: Any) -> "Tensor":
-        """self @ o (1-D, 2-D or batched, as numpy.matmul)."""
+        """self @ o as numpy.matmul: (..., n, k) @ (..., k, m) -> (..., n, m), the
+        leading axes broadcast; a 1-D operand is a vector (its axis dropped)."""
         return P.matmul.apply(self, o)
 
     def dot(self, o: Any) -> "Tensor":
@@ -576,7 +583,7 @@ class Tensor:
         return P.broadcast_to.apply(self, shape=_shape_arg(shape))
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        """Mean over `axis` (int, tuple, None = all)."""
+        """Mean over `axis` (int, tuple, None = all); reduced axes dropped unless keepdims."""
         return F.mean(self, axis, keepdims)
 
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> "Tensor":
@@ -584,7 +591,8 @@ class Tensor:
         return F.var(self, axis, keepdims, ddof=ddof)
 
     def min(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        """Minimum over `axis` (values only); ties share the gradient equally."""
+        """Minimum over `axis` (values only; reduced axes dropped unless keepdims);
+        ties share the gradient equally."""
         return F.min(self, axis, keepdims)
 
     def sqrt(self) -> "Tensor":

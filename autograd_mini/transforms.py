@@ -131,7 +131,8 @@ def _value_and_grad(f: Callable[..., Tensor], argnums: int | Sequence[int], who:
 
 
 def grad(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -> Callable:
-    """The gradient function of a scalar-valued `f` (see `value_and_grad`)."""
+    """The gradient function of a scalar-valued `f`: grad(f)(*args) has the shape of
+    args[argnums] (a tuple of gradients for a tuple argnums; see `value_and_grad`)."""
     return _grad(f, argnums, "grad")
 
 
@@ -190,7 +191,8 @@ def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable:
 
 
 def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
-    """(f(x), H v): the Hessian of a scalar-valued f at x applied to v.
+    """(f(x), H v): the Hessian of a scalar-valued f at x applied to v (v and H v
+    have x's shape).
 
     Two reverse sweeps, never forming H: H v = d/dx <grad f(x), v>.
     """
@@ -207,7 +209,8 @@ def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
 
 
 def jvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
-    """(f(x), J v): the directional derivative of f at x along v (forward mode).
+    """(f(x), J v): the directional derivative of f at x along v (forward mode); v
+    has x's shape, J v has f(x)'s.
 
     Built as the VJP of a VJP: with a dummy cotangent u, g(u) = J^T u is linear
     in u, and the VJP of g with cotangent v is J v.

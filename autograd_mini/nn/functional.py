@@ -594,8 +594,9 @@ def _in_dtype(v: Any, dtype: np.dtype) -> Any:
 @composite
 def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Squared error (input - target)**2, reduced by mean (default), sum or none.
-    input and target have the same shape; two integer (or bool) ones are
-    taken in the default float dtype.
+
+    input and target have the same shape, which 'none' keeps; mean and sum give
+    a 0-d tensor. Two integer (or bool) ones are taken in the default float dtype.
 
     The sum of squares is the inner product d . d of the flattened difference:
     one node and one BLAS call where d * d then a sum take two nodes and, in
