@@ -383,8 +383,9 @@ class Tensor:
     # every name of it and every tensor over its array (`g = p.grad; g *= 0.5`,
     # `t[i] += 1`). A leaf that requires grad only under no_grad (`p -= lr * p.grad`;
     # while grad is recorded that is refused); one that does not (a frozen target
-    # network's `tp *= tau`) in any mode. A tensor with a graph gets a new one
-    # (x = x - ..., recorded), so no graph that holds it sees it change; inside
+    # network's `tp *= tau`) in any mode, unless the operand requires grad while grad
+    # is recorded (then x = x + ..., recorded, as below). A tensor with a graph gets a
+    # new one (x = x - ..., recorded), so no graph that holds it sees it change; inside
     # am.compile, where a replay would skip an in-place change, only that is allowed.
     # A change made here is stamped: a backward whose graph kept the array from before
     # the change (a leaf, a detach() of a tensor in the graph, a view of either) raises,
@@ -403,7 +404,9 @@ class Tensor:
 
     def _update(self, ufunc: Any, o: Any, op: str) -> "Tensor":
         """x (op)= o: in place for a leaf (as numpy and PyTorch do: every name for x sees
-        it), else x = x (op) o, recorded; either way x keeps its shape and dtype."""
+        it), else x = x (op) o, recorded: for a tensor with a graph, and for a leaf
+        without grad whose operand requires grad while grad is recorded (PyTorch would
+        change it in place and record it). Either way x keeps its shape and dtype."""
         if self.grad_fn is not None or (not self.requires_grad and isinstance(o, Tensor)
                                         and o.requires_grad and engine.is_grad_enabled()):
             out = _OUT_OF_PLACE[op](self, o)
