@@ -357,6 +357,25 @@ def _check_unchanged(order: list[Tensor]) -> None:
                             _refuse(node, b, root, hit[1])
 
 
+def _check_data_kept(order: list[Tensor]) -> None:
+    """Raise RuntimeError if an input tensor of a node of `order` holds another array
+    than the node kept (`t.data = ...`, `Module.to(dtype)` after the forward).
+    Changes nothing. A recording sweep (create_graph) computes with the inputs'
+    current arrays and a plain one with the kept arrays, so the two would give
+    different gradients; an in-place change is _check_unchanged's."""
+    for t in order:
+        node = t.grad_fn
+        if node is None or node.inputs is None:
+            continue  # (a leaf; a released node raises its own error in the sweep)
+        for i, (a, d) in enumerate(zip(node.inputs, node.datas)):
+            if isinstance(a, Tensor) and a.data is not d:
+                raise RuntimeError(
+                    f"backward: input {i} of {node.prim.name} (now of shape {a.shape}, dtype "
+                    f"{a.dtype}) was given a new array (.data = ...) after the forward; "
+                    "create_graph would differentiate the new values. Run the forward again"
+                )
+
+
 def _refuse(node: Node, a: np.ndarray, root: np.ndarray, by: str) -> None:
     """The error for array `a` (of `root`) that `node` kept and `by` changed."""
     where = [i for i, d in enumerate(node.datas) if d is a]
@@ -546,6 +565,8 @@ def backward_sweep(
         order, leads = _toward(order, targets)
     if order and _state["changed"] > order[-1].grad_fn.seq:  # (an in-place change since the oldest node)
         _check_unchanged(order if targets is None else [t for t in order if t in leads])
+    if create_graph:
+        _check_data_kept(order if targets is None else [t for t in order if t in leads])
     grads: dict[Tensor, Any] = {}
     for r, g in zip(roots, root_grads):
         if create_graph:

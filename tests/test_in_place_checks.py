@@ -3,7 +3,8 @@
 Nodes keep their inputs' arrays, not copies; the library stamps its own in-place
 changes (in-place operators, item assignment, optimizer steps, init functions,
 load_state_dict, batch norm's running statistics) and backward checks the stamps
-against its nodes, as PyTorch's version counters do.
+against its nodes, as PyTorch's version counters do. A recording backward
+(create_graph) also refuses an input whose tensor was given a new array.
 """
 
 from __future__ import annotations
@@ -378,3 +379,28 @@ def test_dead_optimizers_changes_to_dead_arrays_are_forgotten():
     gc.collect()
     dead = sum(1 for ref, _, _ in engine._changes.values() if ref() is None)
     assert dead < 2100
+
+
+def test_a_create_graph_sweep_refuses_an_input_given_a_new_array_and_changes_nothing():
+    # A recording sweep reads the inputs' current arrays, a plain one the kept ones:
+    # after w.data = ... the first derivatives would differ, so it refuses.
+    x = am.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    w = am.tensor(np.array([3.0, 4.0]), requires_grad=True)
+    y = (x * w * x).sum()
+    w.data = np.array([10.0, 20.0])
+    with pytest.raises(RuntimeError, match=r"input 1 of mul .*new array"):
+        am.autograd.grad(y, x, create_graph=True)
+    with pytest.raises(RuntimeError, match="new array"):
+        y.backward(create_graph=True)
+    assert x.grad is None and w.grad is None
+    (gx,) = am.autograd.grad(y, x)  # the graph is whole: the kept values' gradient
+    np.testing.assert_array_equal(gx.data, [2 * 3.0 * 1.0, 2 * 4.0 * 2.0])
+
+
+def test_a_create_graph_sweep_refuses_a_model_cast_after_the_forward():
+    model = nn.Linear(3, 2)
+    x = am.tensor(np.ones((4, 3)), requires_grad=True)
+    loss = (model(x) ** 2).sum()
+    model.to(np.float32)
+    with pytest.raises(RuntimeError, match="new array"):
+        am.autograd.grad(loss, x, create_graph=True)
