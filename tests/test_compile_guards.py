@@ -1,0 +1,215 @@
+"""am.compile: each thing a tape freezes is checked before a replay, so a call
+that differs in it runs eagerly and gives the eager numbers (one test per
+guard or refusal that no other test pinned down)."""
+
+from __future__ import annotations
+
+import collections
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+from autograd_mini import nn
+from autograd_mini.nn import functional as F
+
+
+def twice(cf, *args):
+    """Call cf twice (record, then replay) and return the replay's result."""
+    cf(*args)
+    return cf(*args)
+
+
+def test_a_tape_of_a_call_without_arguments_is_not_replayed_for_a_call_with_one():
+    w = am.tensor([1.0, 2.0], requires_grad=True)
+
+    def f(c=1.0):
+        return (w * c).sum()
+
+    cf = am.compile(f)
+    twice(cf)
+    assert cf(3.0).item() == f(3.0).item() == 9.0
+
+
+def test_a_new_dtype_of_the_same_itemsize_records_again():
+    # int16 and float16 share shape and strides; mean widens float16 to float32 (a
+    # float16 sum of 8000 tens overflows), which the int16 tape never did.
+    def f(x):
+        return x.mean()
+
+    cf = am.compile(f)
+    twice(cf, am.tensor(np.full(8000, 10, np.int16)))
+    half = am.tensor(np.full(8000, 10, np.float16))
+    assert cf(half).item() == f(half).item() == 10.0
+
+
+def test_a_closed_over_tensor_given_an_array_of_another_dtype_records_again():
+    s = am.tensor(np.full(8000, 10, np.int16))
+    x = am.tensor([1.0], requires_grad=True)
+
+    def f(x):
+        return (s.mean() * x).sum()
+
+    cf = am.compile(f)
+    twice(cf, x)
+    s.data = np.full(8000, 10, np.float16)  # (same shape and strides)
+    assert cf(x).item() == f(x).item() == 10.0
+
+
+def test_a_tensor_where_an_array_was_recorded_records_again():
+    w = am.tensor([1.0, 2.0], requires_grad=True)
+
+    def f(x):
+        return (w * x).sum()
+
+    cf = am.compile(f)
+    twice(cf, np.ones(2))
+    assert cf(am.tensor([3.0, 4.0])).item() == 11.0
+
+
+def test_constants_are_keyed_by_the_types_inside_a_tuple():
+    Pair = collections.namedtuple("Pair", "a b")
+    w = am.tensor([1.0, 2.0], requires_grad=True)
+
+    def f(c):
+        k = c[0]
+        return (w * (k.a if isinstance(k, Pair) else 10 * k[0])).sum()
+
+    cf = am.compile(f)
+    twice(cf, (Pair(1.0, 2.0),))
+    assert cf(((1.0, 2.0),)).item() == f(((1.0, 2.0),)).item() == 30.0
+
+
+class _Holder:
+    def __init__(self) -> None:
+        self.w = am.tensor([1.0, 2.0], requires_grad=True)
+
+    def loss(self, x):
+        return (self.w * x).sum()
+
+
+def test_an_argument_that_a_bound_method_object_holds_is_not_taped():
+    o = _Holder()
+    cf = am.compile(o.loss)
+    twice(cf, o.w)
+    x = am.tensor([3.0, 4.0], requires_grad=True)
+    assert cf(x).item() == o.loss(x).item() == 11.0
+
+
+def test_an_argument_that_a_closed_over_object_holds_is_not_taped():
+    h = _Holder()
+
+    def f(x):
+        return (h.w * x).sum()
+
+    cf = am.compile(f)
+    twice(cf, h.w)
+    x = am.tensor([3.0, 4.0], requires_grad=True)
+    assert cf(x).item() == f(x).item() == 11.0
+
+
+_W = am.tensor([1.0, 2.0], requires_grad=True)
+
+
+def _stacked(x):
+    return am.stack([x * _W for _ in range(2)]).sum()  # (_W read inside a comprehension)
+
+
+def test_rebinding_a_global_read_inside_a_comprehension_records_again():
+    global _W
+    cf = am.compile(_stacked)
+    x = am.tensor([1.0, 1.0], requires_grad=True)
+    old = _W
+    try:
+        twice(cf, x)
+        _W = am.tensor([10.0, 20.0], requires_grad=True)
+        assert cf(x).item() == _stacked(x).item() == 60.0
+    finally:
+        _W = old
+
+
+_SCALE = 1.0
+
+
+class _Scaled(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(2, 1)
+
+    def forward(self, x):
+        return (self.lin(x) * _SCALE).sum()
+
+
+def test_rebinding_a_global_a_compiled_modules_forward_reads_records_again():
+    global _SCALE
+    m = _Scaled()
+    cf = am.compile(m)
+    x = am.tensor(np.ones((3, 2)))
+    try:
+        twice(cf, x)
+        _SCALE = 5.0
+        assert cf(x).item() == m(x).item()
+        assert cf.recordings == 2
+    finally:
+        _SCALE = 1.0
+
+
+def test_ops_the_output_does_not_depend_on_are_left_out_of_the_tape():
+    # (an unused product with an array made inside fn would otherwise be refused)
+    def f(x):
+        x * am.tensor([1.0, 2.0])
+        return (x * 2).sum()
+
+    cf = am.compile(f)
+    x = am.tensor([1.0, 1.0], requires_grad=True)
+    assert twice(cf, x).item() == 4.0
+    assert "# tape of f: 2 ops" in cf.code
+
+
+def test_a_replayed_zero_d_result_holds_an_array():
+    cf = am.compile(lambda x: (x * 2).sum())
+    out = twice(cf, am.tensor([1.0, 2.0], requires_grad=True))
+    assert type(out.data) is np.ndarray and out.data.shape == ()
+
+
+def test_numpy_functions_on_an_array_argument_are_refused_while_recording():
+    w = am.tensor([1.0, 2.0], requires_grad=True)
+
+    def f(m):
+        return (w * float(np.dot(m, m))).sum()
+
+    with pytest.raises(RuntimeError, match=r"numpy\.dot"):
+        am.compile(f)(np.ones(2))
+
+
+def _replay_equals_eager(f, x: np.ndarray) -> None:
+    """Values and gradients of a replay equal eager's bit for bit, and no ReLU was moved."""
+    cf = am.compile(f)
+    got = []
+    for fn in (f, cf, cf):  # eager, record, replay
+        t = am.tensor(x, requires_grad=True)
+        out = fn(t)
+        out.backward()
+        got.append((out.data.copy(), t.grad.data.copy()))
+    for out, grad in got[1:]:
+        assert np.array_equal(out, got[0][0]) and np.array_equal(grad, got[0][1])
+    assert "ReLU moved" not in cf.code
+
+
+@pytest.mark.parametrize("name, f, x", [
+    # a fill value other than 0: max(where(x <= 0, 0.5, x)) is 0.5 for a window [-2, 0.3, ...]
+    ("fill", lambda x: F.max_pool2d(am.where(x <= 0, 0.5, x), 2).sum(), [[-2.0, 0.3], [-3.0, -4.0]]),
+    # a strict comparison: where(x < 0, 0, x) lets a 0 through, tied with the zeros
+    ("strict", lambda x: F.max_pool2d(am.where(x < 0, 0.0, x), 2).sum(), [[0.0, -1.0], [-3.0, -4.0]]),
+    # the mask used again elsewhere
+    ("mask reused", lambda x: (lambda m: F.max_pool2d(am.where(m, 0.0, x), 2).sum()
+                               + am.where(m, 1.0, 0.0).sum())(x <= 0), [[-2.0, 1.0], [-3.0, -4.0]]),
+    # the view between the ReLU and the pool used again elsewhere
+    ("view reused", lambda x: (lambda r: F.max_pool2d(r, 2).sum() + (r * 3).sum())(
+        F.relu(x).reshape(1, 1, 2, 2)), [[-2.0, 1.0], [3.0, -4.0]]),
+])
+def test_relu_is_not_moved_after_a_pool_unless_it_is_a_plain_relu_used_once(name, f, x):
+    x = np.array(x)[None, None]
+    if name == "view reused":
+        x = x.reshape(-1)
+    _replay_equals_eager(f, x)
