@@ -882,3 +882,62 @@ def test_autograd_grad_refuses_an_output_that_does_not_require_grad():
     const = am.tensor([3.0])
     with pytest.raises(RuntimeError, match="^autograd.grad: output 1 does not require grad"):
         am.autograd.grad([(x * 2).sum(), const.sum()], x)
+
+
+# -- cases found by mutation testing (each pins one branch of the sweep) -------------------
+
+
+def test_autograd_grad_of_a_leaf_with_respect_to_itself_is_not_unused():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = am.autograd.grad(x, [x], grad_outputs=np.array([1.0, 2.0]), allow_unused=False)
+    assert np.array_equal(g.data, [1.0, 2.0])
+
+
+def test_an_output_listed_twice_gets_both_seeds():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    (g,) = am.autograd.grad([y, y], [x], grad_outputs=[np.ones(2), np.full(2, 2.0)])
+    assert np.array_equal(g.data, 3 * 2 * x.data)
+
+
+def test_autograd_grad_ignores_in_place_changes_to_the_part_of_the_graph_it_does_not_run():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    w = am.tensor([3.0, 4.0], requires_grad=True)
+    mid = x * 2.0
+    y = (mid * w).sum()
+    with am.no_grad():
+        x += 1.0  # (only mul(x, 2), below mid, kept x)
+    (g,) = am.autograd.grad(y, [mid])
+    assert np.array_equal(g.data, w.data)
+
+
+def test_a_create_graph_autograd_grad_without_retain_graph_releases_the_graph():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    am.autograd.grad(y, [x], create_graph=True, retain_graph=False)
+    with pytest.raises(RuntimeError):
+        y.backward()
+
+
+def test_a_grad_mode_generator_is_closed_in_its_mode():
+    modes = []
+
+    @am.no_grad()
+    def gen():
+        try:
+            yield 1
+            yield 2
+        finally:
+            modes.append(am.is_grad_enabled())
+
+    g = gen()
+    next(g)
+    g.close()
+    assert modes == [False] and am.is_grad_enabled()
+
+
+def test_an_error_inside_a_composite_leaves_no_scope_behind():
+    with pytest.raises(ValueError):
+        am.var(am.tensor([1.0, 2.0]), ddof=5)
+    x = am.tensor([1.0], requires_grad=True)
+    assert (x * 2.0).grad_fn.scope == ()
