@@ -808,3 +808,42 @@ def test_derivatives_through_complex_values_match_finite_differences(name):
     for y in (np.array([0.7, 1.3, -0.4]), np.array([[1.1, -0.2, 0.5], [0.3, 0.9, 1.4]])):
         assert am.gradcheck(f, [y]) and am.gradgradcheck(f, [y])
     assert am.gradcheck(lambda y: (am.tensor(_Z) * y).abs(), [np.array([0.7, 1.3, -0.4])])
+
+
+# -- in-place operators and item assignment: cases found by mutation testing ---------------
+
+
+def test_in_place_on_a_graph_tensor_keeps_its_float32_dtype():
+    w = am.tensor(np.ones(2, np.float32), requires_grad=True)
+    y = w * 2.0
+    y += am.tensor(np.ones(2, np.float64))
+    assert y.dtype == np.float32 and np.array_equal(y.data, [3.0, 3.0])
+
+
+def test_in_place_under_no_grad_with_an_operand_requiring_grad_changes_the_leaf():
+    t = am.tensor([1.0, 2.0])
+    alias = t
+    w = am.tensor([10.0, 20.0], requires_grad=True)
+    with am.no_grad():
+        t += w
+    assert t is alias and np.array_equal(alias.data, [11.0, 22.0])
+
+
+def test_in_place_on_a_read_only_array_is_a_runtime_error():
+    t = am.tensor([1.0, 2.0])
+    t.data.flags.writeable = False
+    with pytest.raises(RuntimeError, match="read-only"):
+        t += 1.0
+
+
+def test_item_assignment_refuses_a_value_that_requires_grad():
+    t = am.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="requires grad"):
+        t[0] = am.tensor(5.0, requires_grad=True)
+    assert np.array_equal(t.data, [1.0, 2.0])
+
+
+def test_item_assignment_refuses_non_numbers():
+    t = am.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="expected numbers"):
+        t[0] = "a"
