@@ -616,3 +616,18 @@ def test_full_refuses_a_complex_value_for_a_real_dtype_and_a_tensor_value():
     with pytest.raises(TypeError, match="full: fill_value"):
         am.full((2,), am.tensor(2.0))
     assert am.full((2,), 1j, dtype=complex).data[0] == 1j
+
+
+# -- argument errors no other test reached (found by mutation testing) -----------------------
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: am.var(am.tensor([1.0, 2.0]), ddof=2), ValueError, "no degrees of freedom"),
+    (lambda: am.var(am.tensor([1.0, 2.0]), ddof=True), TypeError, "ddof must be a number"),
+    (lambda: am.pad(am.tensor([1.0, 2.0]), ((1, -1),)), ValueError, "non-negative"),
+    (lambda: am.flatten(am.tensor(np.ones((2, 3))), 0, 2), ValueError, "out of range"),
+    (lambda: am.logsumexp(am.tensor(np.ones((2, 0))), axis=1), ValueError, "nothing to reduce"),
+])
+def test_function_argument_errors_name_the_op(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
