@@ -631,3 +631,21 @@ def test_full_refuses_a_complex_value_for_a_real_dtype_and_a_tensor_value():
 def test_function_argument_errors_name_the_op(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: F.max_pool2d(am.tensor(np.ones((1, 1, 4, 4))), (2, 2), stride=(1, 0)), ValueError, "stride must be at least 1"),
+    (lambda: F.avg_pool2d(am.tensor(np.ones((1, 1, 4, 4))), 2, padding=(0, 2)), ValueError, "at most half the kernel"),
+    (lambda: F.batch_norm(am.tensor(np.ones((2, 3))), np.zeros(3), None), ValueError, "needs running_mean and running_var"),
+])
+def test_layer_argument_errors_name_the_op(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_batch_norm_refuses_a_read_only_running_buffer_before_changing_either():
+    rm, rv = np.zeros(3), np.ones(3)
+    rv.flags.writeable = False
+    with pytest.raises(TypeError, match="running_var"):
+        F.batch_norm(am.tensor(np.arange(6.0).reshape(2, 3)), rm, rv, training=True)
+    assert np.array_equal(rm, np.zeros(3))
