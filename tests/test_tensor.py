@@ -847,3 +847,10 @@ def test_item_assignment_refuses_non_numbers():
     t = am.tensor([1.0, 2.0])
     with pytest.raises(TypeError, match="expected numbers"):
         t[0] = "a"
+
+
+def test_comparison_operators_on_ties():
+    t, one = am.tensor([0.0, 1.0, 2.0]), 1.0
+    for got, want in [(t >= one, [0, 1, 1]), (t <= one, [1, 1, 0]), (t > one, [0, 0, 1]),
+                      (t < one, [1, 0, 0]), (t == one, [0, 1, 0]), (t != one, [1, 0, 1])]:
+        assert got.dtype == bool and np.array_equal(got.data, want)
