@@ -213,3 +213,21 @@ def test_relu_is_not_moved_after_a_pool_unless_it_is_a_plain_relu_used_once(name
     if name == "view reused":
         x = x.reshape(-1)
     _replay_equals_eager(f, x)
+
+
+def test_a_floating_point_error_in_a_replay_runs_the_function_as_written():
+    # The tape keeps the function's errstate; when a replay's values make an op raise,
+    # the function runs eagerly, where its own except branch takes the other way.
+    def f(x):
+        try:
+            with np.errstate(over="raise"):
+                return x.exp().sum()
+        except FloatingPointError:
+            return x.sum()
+
+    cf = am.compile(f)
+    small = am.tensor([1.0, 2.0])
+    for _ in range(3):
+        assert cf(small).item() == pytest.approx(np.exp(1.0) + np.exp(2.0))
+    assert len(cf._tapes) == 1
+    assert cf(am.tensor([1000.0, 2.0])).item() == 1002.0
