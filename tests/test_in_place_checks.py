@@ -404,3 +404,21 @@ def test_a_create_graph_sweep_refuses_a_model_cast_after_the_forward():
     model.to(np.float32)
     with pytest.raises(RuntimeError, match="new array"):
         am.autograd.grad(loss, x, create_graph=True)
+
+
+@pytest.mark.parametrize("step_last", [True, False])
+def test_an_array_changed_twice_is_reported_by_its_latest_change(step_last):
+    w = am.tensor([1.0, 2.0], requires_grad=True)
+    opt = am.optim.SGD([w], lr=0.1)
+    y = (w * w).sum()
+    w.grad = am.tensor([1.0, 1.0])
+    if step_last:
+        with am.no_grad():
+            w += 1
+        opt.step()
+    else:
+        opt.step()
+        with am.no_grad():
+            w += 1
+    with pytest.raises(RuntimeError, match=r"SGD\.step\(\)" if step_last else r"x \+= \.\.\."):
+        y.backward()
