@@ -941,3 +941,15 @@ def test_an_error_inside_a_composite_leaves_no_scope_behind():
         am.var(am.tensor([1.0, 2.0]), ddof=5)
     x = am.tensor([1.0], requires_grad=True)
     assert (x * 2.0).grad_fn.scope == ()
+
+
+def test_a_leaf_gradient_owns_its_memory_rather_than_part_of_a_larger_array():
+    # (concatenate's VJP hands each input a slice of one gradient array: a leaf that
+    # kept its slice would keep the whole array alive)
+    x = am.tensor([1.0], requires_grad=True)
+    rest = am.tensor(np.zeros(999), requires_grad=True)
+    (am.concatenate([x, rest]) * 2.0).sum().backward()
+    for leaf in (x, rest):
+        g = leaf.grad.data
+        owner = g if g.base is None else g.base
+        assert owner.nbytes == g.nbytes and g.flags.writeable
