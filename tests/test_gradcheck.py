@@ -88,6 +88,14 @@ def test_relative_error_is_reported() -> None:
     assert r.analytic == pytest.approx(1.01 * r.numeric, rel=1e-6)
 
 
+def test_relative_error_leaves_out_derivatives_below_atol() -> None:
+    # Derivatives of 1e-9 are differenced to about 1e-10 absolute: a relative error
+    # of 10% that says nothing, so max_rel_error counts only values above atol.
+    x, tiny = RNG.uniform(-1.0, 1.0, (5,)), RNG.uniform(-1.0, 1.0, (4,))
+    r = _report(lambda t, u: scaled_sin(t).sum() + (u * 1e-9).sin().sum(), [x, tiny], seed=3)
+    assert r.max_rel_error == pytest.approx(0.01 / 1.01, rel=1e-4)
+
+
 def test_raise_exception_false_returns_false() -> None:
     x = RNG.standard_normal(4)
     assert am.gradcheck(lambda t: scaled_sin(t), x, raise_exception=False) is False

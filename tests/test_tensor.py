@@ -854,3 +854,14 @@ def test_comparison_operators_on_ties():
     for got, want in [(t >= one, [0, 1, 1]), (t <= one, [1, 1, 0]), (t > one, [0, 0, 1]),
                       (t < one, [1, 0, 0]), (t == one, [0, 1, 0]), (t != one, [1, 0, 1])]:
         assert got.dtype == bool and np.array_equal(got.data, want)
+
+
+def test_an_integer_tensor_seed_is_taken_in_the_outputs_dtype():
+    # (an int64 seed left as it is would run a float32 graph's VJPs in float64)
+    grads = []
+    for seed in (am.tensor(np.array([3, -7, 5])), am.tensor(np.array([3.0, -7.0, 5.0], np.float32))):
+        x = am.tensor(np.array([0.3, -1.2, 2.5], np.float32), requires_grad=True)
+        x.tanh().exp().sin().backward(seed)
+        assert x.grad.dtype == np.float32
+        grads.append(x.grad.data)
+    np.testing.assert_array_equal(grads[0], grads[1])
