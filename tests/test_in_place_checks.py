@@ -422,3 +422,17 @@ def test_an_array_changed_twice_is_reported_by_its_latest_change(step_last):
             w += 1
     with pytest.raises(RuntimeError, match=r"SGD\.step\(\)" if step_last else r"x \+= \.\.\."):
         y.backward()
+
+
+def test_forgetting_dead_arrays_keeps_the_changes_of_live_ones():
+    # The table of in-place changes forgets dead arrays once it grows; a live
+    # array's change must survive that pruning.
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    with am.no_grad():
+        x += 1.0
+    others = [am.tensor(np.zeros(1)) for _ in range(engine._prune_at[0] + 10)]
+    for t in others:  # (enough arrays changed in place to prune the table)
+        t += 1.0
+    with pytest.raises(RuntimeError, match="changed in place"):
+        y.backward()
