@@ -1167,3 +1167,69 @@ def test_registering_under_the_name_of_a_registry_is_refused():
         with pytest.raises(ValueError, match="already has an attribute '_"):
             register()
     assert list(lin.state_dict()) == ["weight", "bias"] and list(lin.children()) == []
+
+
+# -- every layer's forward, by name --------------------------------------------------------------
+#
+# Each layer exported by nn, gradient-checked first and second order in float64 with
+# respect to its input and every parameter, on two input shapes (the layers add
+# argument handling and parameter routing of their own to the F functions they call).
+# The meta-test fails when an exported layer has no entry.
+
+
+def _bn_eval(layer):
+    layer(am.tensor(arr(6, *([3] if isinstance(layer, nn.BatchNorm1d) else [3, 2, 2]), seed=5)))
+    return layer.eval()
+
+
+_LAYERS = {
+    "Linear": (lambda: nn.Linear(4, 3), [(4,), (2, 4)]),
+    "Conv2d": (lambda: nn.Conv2d(2, 2, (2, 3), stride=(2, 1), padding=1, dilation=(1, 2)),
+               [(1, 2, 4, 5), (2, 5, 5)]),
+    "Conv2d groups": (lambda: nn.Conv2d(4, 2, 2, groups=2, padding="same"), [(1, 4, 3, 3), (4, 3, 4)]),
+    "MaxPool2d": (lambda: nn.MaxPool2d(2), [(1, 2, 4, 4), (2, 5, 3)]),
+    "MaxPool2d strided": (lambda: nn.MaxPool2d(3, 2, 1, dilation=(1, 2)), [(1, 1, 5, 7), (2, 4, 6)]),
+    "AvgPool2d": (lambda: nn.AvgPool2d(2), [(1, 2, 4, 4), (2, 5, 3)]),
+    "AvgPool2d strided": (lambda: nn.AvgPool2d(3, 2, 1, count_include_pad=False), [(1, 1, 5, 5), (2, 4, 6)]),
+    "Flatten": (lambda: nn.Flatten(), [(2, 3), (2, 3, 2)]),
+    "Dropout": (lambda: nn.Dropout(0.4), [(5,), (2, 3)]),
+    "Dropout in eval": (lambda: nn.Dropout(0.4).eval(), [(5,), (2, 3)]),
+    "BatchNorm1d": (lambda: nn.BatchNorm1d(3), [(4, 3), (3, 3, 2)]),
+    "BatchNorm1d in eval": (lambda: _bn_eval(nn.BatchNorm1d(3)), [(4, 3), (2, 3)]),
+    "BatchNorm2d": (lambda: nn.BatchNorm2d(3), [(2, 3, 2, 2), (3, 3, 1, 2)]),
+    "BatchNorm2d in eval": (lambda: _bn_eval(nn.BatchNorm2d(3)), [(1, 3, 2, 2), (2, 3, 1, 3)]),
+    "Identity": (lambda: nn.Identity(7, key=1), [(3,), (2, 3)]),
+    "Sigmoid": (lambda: nn.Sigmoid(), [(3,), (2, 3)]),
+    "Tanh": (lambda: nn.Tanh(), [(3,), (2, 3)]),
+    "ReLU": (lambda: nn.ReLU(), [(3,), (2, 3)]),
+    "LeakyReLU": (lambda: nn.LeakyReLU(0.2), [(3,), (2, 3)]),
+    "Softplus": (lambda: nn.Softplus(2.0), [(3,), (2, 3)]),
+    "Softmax": (lambda: nn.Softmax(0), [(3,), (2, 3)]),
+    "Sequential": (lambda: nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 2)), [(3,), (2, 3)]),
+}
+
+
+def test_every_exported_layer_has_a_gradient_check():
+    layers = {n for n in nn.__all__ if isinstance(getattr(nn, n), type)
+              and issubclass(getattr(nn, n), nn.Module) and getattr(nn, n) is not nn.Module}
+    missing = sorted(layers - {name.split()[0] for name in _LAYERS})
+    assert not missing, f"layers without an entry in _LAYERS: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(_LAYERS))
+def test_every_layer_first_and_second_order_wrt_input_and_parameters(name):
+    make, shapes = _LAYERS[name]
+    for k, shape in enumerate(shapes):
+        am.manual_seed(k)
+        model = make()
+        x = arr(*shape, seed=30 + k)
+        if "ReLU" in name:
+            x = x + np.sign(x) * 0.1  # (away from the kink)
+        params = [p.data.copy() for p in model.parameters()]
+
+        def f(xx, *ps):
+            am.manual_seed(3)  # (Dropout: the same mask at every evaluation)
+            return call_with(model, ps, xx)
+
+        assert am.gradcheck(f, (x, *params))
+        assert am.gradgradcheck(f, (x, *params))
