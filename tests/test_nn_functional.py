@@ -149,6 +149,19 @@ def test_conv2d_gradients(xshape, wshape, kwargs):
     check12(lambda x, w, b: F.conv2d(x, w, b, **kwargs), (x, w, b))
 
 
+@settings(max_examples=6, deadline=None)
+@given(conv_cases)
+def test_conv2d_first_and_second_order_hypothesis(case):
+    N, Cg, Og, G, k, s, p, d, extra, with_bias = case
+    x = rand(N, Cg * G, d[0] * (k[0] - 1) + 1 + extra[0], d[1] * (k[1] - 1) + 1 + extra[1], seed=14)
+    w = rand(Og * G, Cg, *k, seed=15)
+    if with_bias:
+        check12(lambda x, w, b: F.conv2d(x, w, b, stride=s, padding=p, dilation=d, groups=G),
+                (x, w, rand(Og * G, seed=16)))
+    else:
+        check12(lambda x, w: F.conv2d(x, w, stride=s, padding=p, dilation=d, groups=G), (x, w))
+
+
 def test_conv2d_single_image_and_float32():
     x, w = rand(3, 5, 5, seed=1), rand(2, 3, 3, 3, seed=2)
     single = F.conv2d(x, w, padding=1)
@@ -228,6 +241,16 @@ def test_pooling_gradients(shape, args):
     if len(args) < 4:
         check12(lambda x: F.avg_pool2d(x, *args), (x,))
         check12(lambda x: F.avg_pool2d(x, *args, count_include_pad=False), (x,))
+
+
+@settings(max_examples=8, deadline=None)
+@given(pool_cases, st.tuples(st.integers(1, 2), st.integers(1, 2)), st.booleans())
+def test_pooling_first_and_second_order_hypothesis(case, dilation, count_include_pad):
+    k, s, p, extra, C = case
+    p = (min(p[0], k[0] // 2), min(p[1], k[1] // 2))
+    x = rand(1, C, dilation[0] * (k[0] - 1) + 1 + extra[0], dilation[1] * (k[1] - 1) + 1 + extra[1], seed=17)
+    check12(lambda x: F.max_pool2d(x, k, s, p, dilation), (x,))
+    check12(lambda x: F.avg_pool2d(x, k, s, p, count_include_pad=count_include_pad), (x,))
 
 
 def test_max_pool2d_padding_never_wins_and_single_image():
@@ -801,6 +824,13 @@ _GAPS = {
                                                 [(5,), (2, 3)]),
     "dot, swapaxes and T": (lambda x: x.swapaxes(0, 1).T.dot(x[0]) if x.ndim == 2 else x.dot(x),
                             [(3, 2), (4,)]),
+    # (an NHWC array seen as NCHW: the pools' tiles are taken channels-last)
+    "max_pool2d of channels-last memory": (lambda t: F.max_pool2d(t.permute(0, 3, 1, 2), 2),
+                                           [(1, 4, 4, 3), (2, 5, 4, 2)]),
+    "avg_pool2d of channels-last memory": (lambda t: F.avg_pool2d(t.permute(0, 3, 1, 2), (2, 1)),
+                                           [(1, 4, 4, 3), (2, 5, 3, 2)]),
+    "dropout in evaluation": (lambda x: F.dropout(x, 0.4, training=False) * x, [(3,), (2, 3)]),
+    "dropout with p = 1": (lambda x: F.dropout(x, 1.0) + x * x, [(3,), (2, 3)]),
 }
 
 
