@@ -542,6 +542,25 @@ def test_gradcheck_of_a_compiled_function_and_no_second_order():
         am.gradgradcheck(step, args)
 
 
+@pytest.mark.parametrize("f, shapes", [
+    (lambda a, b: (a @ b) ** 2, [(3,), (3,)]),
+    (lambda a, b: (a @ b).sin().sum(), [(2, 3), (3,)]),
+    (lambda a, b: (a @ b).sin().sum(), [(3,), (3, 2)]),
+    (lambda a, b: (a @ b).sin().sum(), [(2, 3), (3, 4)]),
+    (lambda a, b: (a @ b.T).sin().sum(), [(2, 3), (4, 3)]),  # (a column-major b)
+    (lambda x, w, b: F.linear(x, w, b).tanh().sum(), [(3,), (2, 3), (2,)]),  # (c of the product's shape)
+    (lambda x, w, b: F.linear(x, w, b).tanh().sum(), [(4, 3), (2, 3), (2,)]),
+], ids=["1d@1d", "2d@1d", "1d@2d", "2d@2d", "2d@2d.T", "linear one sample", "linear batch"])
+def test_gradcheck_of_compiled_products_through_their_specialised_vjps(f, shapes):
+    # (a tape calls matmul's and matmul_add's versions for fixed 1-D and 2-D shapes:
+    # first order only, as a compiled function has no second)
+    args = tuple(am.tensor(rand(*s, seed=k), requires_grad=True) for k, s in enumerate(shapes))
+    step = am.compile(f)
+    expected = f(*args)
+    np.testing.assert_array_equal(step(*args).data, expected.data)
+    assert am.gradcheck(step, args)
+
+
 def test_check_graph_audits_the_tape_and_finds_a_wrong_vjp():
     W = am.tensor(rand(3, 2), requires_grad=True)
     f = lambda x: (W @ x).tanh().sum()  # noqa: E731

@@ -225,6 +225,21 @@ def test_relu_through_the_bitwise_select_first_and_second_order():
     assert am.gradgradcheck(lambda t: (F.relu(t) ** 3).sum(), (x,))
 
 
+@pytest.mark.usefixtures("small_threshold")
+@pytest.mark.parametrize("shape", [(7,), (3, 4)])
+def test_where_with_a_zero_on_either_side_through_the_bitwise_select_first_and_second_order(shape):
+    # (relu puts its zero first; where(c, x, 0.0) takes the other branch, forward and in the VJPs)
+    c = np.random.default_rng(9).random(shape) > 0.5
+    c.flat[:2] = [True, False]
+
+    def f(t):
+        return am.where(c, t * t, 0.0) + am.where(c, 0.0, t.sin())
+
+    x = rand(*shape, seed=10)
+    assert am.gradcheck(f, (x,))
+    assert am.gradgradcheck(f, (x,))
+
+
 # -- fold of non-overlapping windows, constant pad --------------------------------------
 
 
