@@ -841,6 +841,25 @@ def test_first_and_second_derivatives_of_routes_without_a_check_of_their_own(nam
         check12(f, [rand(*shape, seed=20 + k)])
 
 
+@settings(max_examples=4, deadline=None)
+@given(st.integers(2, 3), st.integers(2, 4), st.lists(st.integers(1, 2), max_size=2),
+       st.sampled_from(["mean", "sum", "none"]), st.integers(0, 1000))
+def test_losses_linear_and_batch_norm_first_and_second_order_hypothesis(N, C, extra, reduction, seed):
+    # (the parametrized tests above check these on fixed shapes; here the shapes are drawn)
+    shape = (N, C, *extra)
+    x, y = rand(*shape, seed=seed), rand(*shape, seed=seed + 1)
+    t = labels((N, *extra), C, seed=seed)
+    targets = (rand(*shape, seed=seed + 2) > 0).astype(float)
+    check12(lambda x: F.cross_entropy(x, t, reduction), (x,))
+    check12(lambda x: F.nll_loss(F.log_softmax(x, 1), t, reduction), (x,))
+    check12(lambda x, y: F.mse_loss(x, y, reduction), (x, y))
+    check12(lambda x: F.binary_cross_entropy(F.sigmoid(x), am.tensor(targets), reduction), (x,))
+    check12(lambda x: F.binary_cross_entropy_with_logits(x, am.tensor(targets), reduction), (x,))
+    check12(lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
+            (x, rand(C, seed=seed), rand(C, seed=seed + 3)))
+    check12(lambda x, w, b: F.linear(x, w, b), (x.swapaxes(1, -1), rand(3, C, seed=seed), rand(3, seed=seed)))
+
+
 def test_leaky_relu_has_the_negative_slope_at_zero_as_pytorch():
     x = am.tensor([-1.0, 0.0, 1.0], requires_grad=True)
     F.leaky_relu(x, 0.2).sum().backward()
