@@ -204,24 +204,29 @@ pool_cases = st.tuples(
 )
 
 
+def _in_memory(x, channels_last):
+    """x itself, or the same values laid out NHWC in memory (the pools' tile route)."""
+    return np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2) if channels_last else x
+
+
 @SETTINGS
-@given(pool_cases, st.tuples(st.integers(1, 2), st.integers(1, 2)))
-def test_max_pool2d_matches_naive_loops(case, dilation):
+@given(pool_cases, st.tuples(st.integers(1, 2), st.integers(1, 2)), st.booleans())
+def test_max_pool2d_matches_naive_loops(case, dilation, channels_last):
     k, s, p, extra, C = case
     p = (min(p[0], k[0] // 2), min(p[1], k[1] // 2))
     x = rand(2, C, dilation[0] * (k[0] - 1) + 1 + extra[0], dilation[1] * (k[1] - 1) + 1 + extra[1])
-    out = F.max_pool2d(x, k, s, p, dilation)
+    out = F.max_pool2d(_in_memory(x, channels_last), k, s, p, dilation)
     expected = naive_pool2d(x, k, s or k, p, dilation, "max")
     np.testing.assert_allclose(out.data, expected)
 
 
 @SETTINGS
-@given(pool_cases, st.booleans())
-def test_avg_pool2d_matches_naive_loops(case, count_include_pad):
+@given(pool_cases, st.booleans(), st.booleans())
+def test_avg_pool2d_matches_naive_loops(case, count_include_pad, channels_last):
     k, s, p, extra, C = case
     p = (min(p[0], k[0] // 2), min(p[1], k[1] // 2))
     x = rand(2, C, k[0] + extra[0], k[1] + extra[1])
-    out = F.avg_pool2d(x, k, s, p, count_include_pad=count_include_pad)
+    out = F.avg_pool2d(_in_memory(x, channels_last), k, s, p, count_include_pad=count_include_pad)
     expected = naive_pool2d(x, k, s or k, p, (1, 1), "avg", count_include_pad)
     np.testing.assert_allclose(out.data, expected, atol=1e-12)
 
