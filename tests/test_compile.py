@@ -220,6 +220,21 @@ def test_module_changes_record_again():
     assert step.recordings == 3
 
 
+def test_setting_the_mode_a_module_already_has_keeps_the_tapes():
+    net = nn.Sequential(nn.Linear(2, 3), nn.Dropout(0.5).eval(), nn.Tanh())
+    step = am.compile(lambda x: net(x).sum())
+    x = am.tensor(rand(4, 2))
+    net.eval()  # (the dropout too: eval() for all)
+    step(x)
+    net.eval()  # as a loop that sets the mode on every step does: nothing changed
+    net[1].eval()
+    assert np.array_equal(step(x).data, net(x).sum().data)
+    assert step.recordings == 1
+    net[1].train()  # one layer's mode changed: record again, and refuse the random mask
+    with pytest.raises(RuntimeError, match="dropout: a random mask"):
+        step(x)
+
+
 SCALE = 2.0
 W_GLOBAL = am.tensor(rand(2), requires_grad=True)
 

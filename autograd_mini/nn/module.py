@@ -299,12 +299,18 @@ class Module:
 
     # -- modes and gradients --------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
-        """Set `training` on this module and every descendant; returns self."""
+        """Set `training` on this module and every descendant; returns self.
+        (Compiled functions record again only if some module's mode changed.)"""
         if not isinstance(mode, bool):
             raise TypeError(f"train: mode must be a bool, got {type(mode).__name__}")
+        changed = False
         for m in self.modules():
-            m.__dict__["training"] = mode
-        modules_changed()
+            d = m.__dict__
+            if d.get("training") is not mode:
+                d["training"] = mode
+                changed = True
+        if changed:  # (a loop calling model.train() every step keeps its compiled tapes)
+            modules_changed()
         return self
 
     def eval(self) -> Module:
