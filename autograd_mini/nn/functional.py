@@ -716,8 +716,10 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
 
     Each log is clamped below at -100 (as PyTorch), so p = 0 or 1 give finite
     values and gradients. The gradient is that of the clamped function: a
-    clamped log contributes 0 and the other its exact derivative (PyTorch
-    instead divides p - y by max(p (1 - p), 1e-12) there).
+    clamped log contributes 0 and the other its exact derivative. PyTorch
+    instead divides p - y by max(p (1 - p), 1e-12), so the two differ wherever
+    p (1 - p) < 1e-12 (p = sigmoid(x) with |x| above about 27.6), not only at
+    the clamp; binary_cross_entropy_with_logits is exact there.
     """
     with engine.scope("binary_cross_entropy"):
         _check_reduction(reduction, "binary_cross_entropy")
