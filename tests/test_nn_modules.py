@@ -1233,3 +1233,58 @@ def test_every_layer_first_and_second_order_wrt_input_and_parameters(name):
 
         assert am.gradcheck(f, (x, *params))
         assert am.gradgradcheck(f, (x, *params))
+
+
+def test_assigning_a_parameter_or_a_module_moves_the_name_to_its_registry():
+    m = nn.Module()
+    m.register_buffer("stat", am.zeros(2))
+    m.stat = nn.Parameter(np.ones(2))  # a buffer name taken over by a parameter
+    assert [n for n, _ in m.named_buffers()] == []
+    assert [n for n, _ in m.named_parameters()] == ["stat"]
+    m.stat = nn.Linear(1, 1)  # and the parameter's name by a child module
+    assert [n for n, _ in m.named_parameters()] == ["stat.weight", "stat.bias"]
+    assert [n for n, _ in m.named_children()] == ["stat"]
+    assert list(m.state_dict()) == ["stat.weight", "stat.bias"]
+
+
+def test_a_registered_name_that_shadows_a_class_default_can_be_registered_again():
+    # (a class-level default such as `bias = None`, replaced by a parameter in __init__:
+    # the name is then the parameter's own, and re-registering or removing it is allowed)
+    class WithDefault(nn.Module):
+        bias = None
+
+        def __init__(self):
+            super().__init__()
+            self.bias = nn.Parameter([1.0])
+
+    m = WithDefault()
+    m.register_parameter("bias", nn.Parameter([2.0]))
+    assert m.bias.data.tolist() == [2.0]
+    m.register_parameter("bias", None)
+    assert list(m.named_parameters()) == []
+
+
+def test_repr_of_a_module_with_children_shows_its_extra_repr_first():
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 3)
+
+        def extra_repr(self):
+            return "scale=2"
+
+    assert repr(Block()).splitlines() == [
+        "Block(",
+        "  scale=2",
+        "  (fc): Linear(in_features=2, out_features=3, bias=True)  # weight (3, 2), bias (3,)",
+        ")",
+    ]
+
+
+def test_sequential_negative_indices_reach_the_first_module_and_no_further():
+    mods = [nn.ReLU(), nn.Tanh(), nn.Sigmoid()]
+    seq = nn.Sequential(*mods)
+    assert seq[-3] is mods[0] and seq[-1] is mods[2] and seq[2] is mods[2]
+    for bad in (-4, 3):
+        with pytest.raises(IndexError, match=f"index {bad} out of range for 3 modules"):
+            seq[bad]
