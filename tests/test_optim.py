@@ -865,3 +865,34 @@ def test_scheduler_load_state_dict_restores_the_base_rates():
         want = [b * (1 + math.cos(math.pi * t / 2)) / 2 for b in (0.1, 0.3)]
         np.testing.assert_allclose(resumed.get_last_lr(), want, rtol=1e-12, atol=1e-17)
         assert resumed.get_last_lr() == sched.get_last_lr()
+
+
+def test_get_last_lr_returns_a_copy_the_caller_may_change():
+    opt = SGD([am.zeros(1, requires_grad=True)], lr=1.0)
+    sched = StepLR(opt, step_size=1, gamma=0.5)
+    sched.step()
+    rates = sched.get_last_lr()
+    rates[0] = 123.0
+    assert sched.get_last_lr() == [0.5]
+    assert sched.state_dict()["_last_lr"] == [0.5]
+
+
+@pytest.mark.parametrize("key", ["base_lrs", "_last_lr"])
+def test_scheduler_load_state_dict_refuses_an_infinite_rate(key):
+    opt = SGD([am.zeros(1, requires_grad=True)], lr=1.0)
+    sched = StepLR(opt, step_size=1, gamma=0.5)
+    state = sched.state_dict()
+    state[key] = [math.inf]
+    with pytest.raises(ValueError, match=f"{key} must hold finite rates"):
+        sched.load_state_dict(state)
+    assert opt.param_groups[0]["lr"] == 1.0 and sched.base_lrs == [1.0]
+
+
+def test_step_lr_decays_by_a_tenth_by_default():
+    opt = SGD([am.zeros(1, requires_grad=True)], lr=2.0)
+    sched = StepLR(opt, step_size=2)
+    rates = []
+    for _ in range(4):
+        sched.step()
+        rates.append(opt.param_groups[0]["lr"])
+    np.testing.assert_allclose(rates, [2.0, 0.2, 0.2, 0.02], rtol=1e-12)
