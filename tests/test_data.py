@@ -285,3 +285,17 @@ def test_stratify_refuses_one_hot_labels():
 def test_dataloader_repr():
     loader = DataLoader(np.zeros((10, 2)), np.zeros(10), batch_size=4, drop_last=True, seed=0)
     assert repr(loader) == "DataLoader(10 samples, batch_size=4, shuffle=True, drop_last=True, 2 batches)"
+
+
+def test_seed_none_draws_a_different_order_under_another_manual_seed():
+    X, y = _data(30)
+    orders = []
+    for seed in (11, 12):
+        am.manual_seed(seed)
+        orders.append(np.concatenate([yb.data for _, yb in DataLoader(X, y, batch_size=4)]))
+    assert not np.array_equal(orders[0], orders[1])
+
+
+def test_a_bool_batch_size_is_refused():
+    with pytest.raises(TypeError, match="batch_size must be an int, got True"):
+        DataLoader(np.ones((5, 2)), np.ones(5), batch_size=True)

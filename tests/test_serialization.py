@@ -355,3 +355,23 @@ def test_headers_that_do_not_describe_a_state_dict_are_refused(tmp_path, tree, m
     with pytest.raises(ValueError, match=r"load: .*crafted.npz.* is not a state dict saved by "
                                          r"autograd_mini.save: .*" + re.escape(why)):
         am.load(path)
+
+
+def test_save_refuses_bool_keys_which_would_load_as_ints(tmp_path):
+    path = tmp_path / "b.npz"
+    with pytest.raises(TypeError, match=r"keys must be str or int, got True \(bool\)"):
+        am.save({True: np.ones(1)}, path)
+    assert not path.exists()
+
+
+@pytest.mark.parametrize("header, why", [
+    ('{"format": "autograd_mini.state_dict", "tree": {"dict": []}}', "format version None"),
+    ('{"format": "autograd_mini.state_dict", "version": 2, "tree": {"dict": []}}', "format version 2"),
+])
+def test_a_header_without_this_format_version_is_refused(tmp_path, header, why):
+    path = tmp_path / "v.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        with z.open(HEADER + ".npy", "w") as f:
+            np.lib.format.write_array(f, np.array(header))
+    with pytest.raises(ValueError, match=re.escape(why)):
+        am.load(path)
