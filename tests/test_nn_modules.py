@@ -1288,3 +1288,38 @@ def test_sequential_negative_indices_reach_the_first_module_and_no_further():
     for bad in (-4, 3):
         with pytest.raises(IndexError, match=f"index {bad} out of range for 3 modules"):
             seq[bad]
+
+
+def test_conv2d_groups_must_divide_the_output_channels_too():
+    with pytest.raises(ValueError, match="groups=2 must divide in_channels=2 and out_channels=3"):
+        nn.Conv2d(2, 3, 1, groups=2)
+
+
+def test_conv2d_extra_repr_leaves_out_default_padding_only():
+    assert nn.Conv2d(1, 2, 3, padding="valid").extra_repr() == "1, 2, kernel_size=(3, 3), stride=(1, 1)"
+    assert nn.Conv2d(1, 2, 3, padding=0).extra_repr() == "1, 2, kernel_size=(3, 3), stride=(1, 1)"
+    assert nn.Conv2d(1, 2, 3, padding="same").extra_repr().endswith(", padding='same'")
+
+
+def test_flatten_checks_end_dim_against_the_input_too():
+    with pytest.raises(ValueError, match=r"^Flatten\(start_dim=0, end_dim=5\): dimensions out of range "
+                                         r"for input of shape \(2, 3\)$"):
+        nn.Flatten(0, 5)(am.ones(2, 3))
+
+
+def test_batchnorm_refuses_a_zero_eps():
+    with pytest.raises(ValueError, match=r"eps must be positive, got 0"):
+        nn.BatchNorm1d(3, eps=0)
+
+
+def test_batchnorm_without_running_stats_needs_two_values_per_channel_in_eval_too():
+    # (it normalises by the batch statistics in eval too: one value has no variance)
+    bn = nn.BatchNorm1d(2, track_running_stats=False).eval()
+    with pytest.raises(ValueError, match=r"more than one value per channel, got shape \(1, 2\)"):
+        bn(am.ones(1, 2))
+    assert bn(am.tensor([[0.0, 1.0], [2.0, 3.0]])).shape == (2, 2)
+
+
+def test_maxpool_extra_repr_shows_a_dilation_other_than_one():
+    assert nn.MaxPool2d(2).extra_repr() == "kernel_size=(2, 2), stride=(2, 2), padding=(0, 0)"
+    assert nn.MaxPool2d(2, dilation=2).extra_repr().endswith(", dilation=(2, 2)")
