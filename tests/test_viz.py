@@ -982,3 +982,15 @@ def test_draw_network_names_only_real_activations_under_a_layer():
     assert len([n for n in nodes if n.startswith("n")]) == 6
     assert 'label="layer 2\\nLinear(2→3)\\nσ = ReLU"' in g.source
     assert "Dropout" not in g.source and "Identity" not in g.source
+
+
+def test_network_edge_tooltips_name_the_weight_row_then_column_and_zero_is_positive():
+    model = nn.Sequential(nn.Linear(2, 3))
+    model[0].weight.data[...] = [[0.0, -1.0], [2.0, 3.0], [4.0, 5.0]]
+    _, edges = parse(viz.draw_network(model))
+    for j in range(3):
+        for k in range(2):
+            a = next(a for t, h, a in edges if (t, h) == (f"n1_{k}", f"n2_{j}"))
+            w = model[0].weight.data[j, k]
+            assert a["tooltip"] == f"W2[{j + 1},{k + 1}] = {w:.3g}"
+            assert a["color"] == (viz.network.POSITIVE if w >= 0 else viz.network.NEGATIVE)
