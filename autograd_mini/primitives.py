@@ -367,6 +367,8 @@ maximum = Primitive(
     doc="Elementwise max; on ties each input receives half of the gradient.",
 )
 _BITS = {2: np.int16, 4: np.int32, 8: np.int64}
+_BIG = 1 << 14
+"""Elements from which a large-array fast path (bitwise select, in-place bias add) pays."""
 
 
 def _is_plain_zero(v: Any) -> bool:
@@ -426,26 +428,28 @@ def _keepdims_shape(shape: tuple, axis: Any) -> tuple:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-def _sum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    shape = x.shape
-    if not keepdims and axis is not None:  # a full reduction's 0-d g broadcasts as is
-        g = g.reshape(_keepdims_shape(shape, axis))
-    return broadcast_to(g, shape=shape)
 
 
-# Window reductions (pooling) reduce a big array over a few short axes. numpy
+# Window reductions (pooling) reduce an array over a few short axes. numpy
 # runs such a reduction, and every broadcast against its result, with inner
-# loops as short as the window (2 for 2x2 pooling): on (64, 8, 28, 28) float32
-# maximum.reduce over the 2x2 tiles takes 17 ms, four slices and three
-# np.maximum calls 0.7 ms. Arrays of at least _BIG elements reduced over at
-# most _WINDOW entries per result take the slice route.
-_BIG = 1 << 14
+# loops as short as the window (2 for 2x2 pooling), at 0.05-0.2 us per
+# result: on (64, 8, 28, 28) float32 maximum.reduce over the 2x2 tiles takes
+# 17 ms, four slices and three np.maximum calls 0.7 ms. The slices cost a
+# numpy call or two per window entry whatever the size (2-3 us each), so a
+# reduction over at most _WINDOW entries takes them from _REDUCE_LEAST
+# results per window entry (measured break-even points: windows of 2, 4
+# and 10 entries at about 100, 250 and 700 results), and a VJP, whose slice
+# route makes more calls, from _VJP_LEAST.
 _WINDOW = 16
+_REDUCE_LEAST = 64
+_VJP_LEAST = 256
 
 
-def _window_axes(shape: tuple, axis: Any) -> tuple | None:
-    """The reduced axes, sorted, when they form a small window of a big array; else None."""
-    if axis is None or math.prod(shape) < _BIG:
+def _window_axes(shape: tuple, axis: Any, least: int) -> tuple | None:
+    """The reduced axes, sorted, when they form a small window and the array
+    has at least `least` results per window entry; else None."""
+    size = math.prod(shape)
+    if axis is None or size < 4 * least:  # (the smallest window, 2 entries, needs 4 * least)
         return None
     axes = axis if isinstance(axis, tuple) else (axis,)
     ndim = len(shape)
@@ -454,9 +458,25 @@ def _window_axes(shape: tuple, axis: Any) -> tuple | None:
     unique = tuple(sorted({int(a) % ndim for a in axes}))
     if len(unique) != len(axes) or len(unique) == ndim:
         return None
-    if not 2 <= math.prod(shape[a] for a in unique) <= _WINDOW:
+    entries = math.prod(shape[a] for a in unique)
+    if not 2 <= entries <= _WINDOW or size < least * entries * entries:
         return None
     return unique
+
+
+def _window_route(x: Any, axis: Any, least: int) -> tuple | None:
+    """The window axes (as _window_axes) of an ndarray x whose reduction over them
+    goes faster slice by slice: not when they are x's outermost axes in memory
+    (a batch axis reduced in a (8, 512) array), which numpy reduces with long
+    inner loops (3.6 us for (4, 1024), against 12.6 us in slices)."""
+    if type(x) is not np.ndarray:
+        return None
+    axes = _window_axes(x.shape, axis, least)
+    if axes is None:
+        return None
+    inside = [abs(s) for i, (n, s) in enumerate(zip(x.shape, x.strides)) if n > 1 and i in axes]
+    outside = [abs(s) for i, (n, s) in enumerate(zip(x.shape, x.strides)) if n > 1 and i not in axes]
+    return None if outside and builtins.min(inside) > builtins.max(outside) else axes
 
 
 def _window_parts(x: np.ndarray, axes: tuple) -> Any:
@@ -468,21 +488,100 @@ def _window_parts(x: np.ndarray, axes: tuple) -> Any:
         yield x[tuple(index)]
 
 
+def _window_reduce(ufunc: np.ufunc, x: np.ndarray, axes: tuple, keepdims: bool) -> np.ndarray:
+    """ufunc.reduce over the window axes, as one ufunc call per window entry."""
+    parts = _window_parts(x, axes)
+    out = ufunc(next(parts), next(parts))
+    for part in parts:
+        ufunc(out, part, out=out)
+    return out.reshape(_keepdims_shape(x.shape, axes)) if keepdims else out
+
+
+def _window_innermost(x: np.ndarray, axes: tuple) -> bool:
+    """True when a window axis is (one of) x's fastest-varying in memory: a
+    broadcast against the reduced array would then run inner loops as short
+    as the window, so the window is walked slice by slice. (In an unfolded
+    view with stride 1 a window axis and an output axis tie.)"""
+    strides = [abs(s) if n > 1 else math.inf for n, s in zip(x.shape, x.strides)]
+    fastest = builtins.min(strides)
+    return any(strides[a] == fastest for a in axes)
+
+
+# (float16 sums stay with numpy, whose reduction may accumulate in float32.)
+_WINDOW_SUM_KINDS = frozenset(np.dtype(c) for c in "fdFD")
+
+
+def _sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    axes = _window_route(x, axis, _REDUCE_LEAST) if type(x) is np.ndarray and x.dtype in _WINDOW_SUM_KINDS else None
+    if axes is None:
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
+    # (the same sums up to rounding: the window's entries are added in its order)
+    return _window_reduce(np.add, x, axes, keepdims)
+
+
+def _sum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    shape = x.shape
+    axes = _window_route(x, axis, _VJP_LEAST) if type(g) is np.ndarray else None
+    if axes is not None:
+        return _window_spread(g, x, axes)
+    if not keepdims and axis is not None:  # a full reduction's 0-d g broadcasts as is
+        g = g.reshape(_keepdims_shape(shape, axis))
+    return broadcast_to(g, shape=shape)
+
+
+def _window_spread(g: np.ndarray, x: np.ndarray, axes: tuple) -> np.ndarray:
+    """g (the reduced shape) copied to every entry of each window: a new array in
+    x's memory layout, written as _window_max_vjp writes its result (a broadcast
+    view would leave the copy to a later reshape, with inner loops as short as
+    the window: 2.4 ms against 0.3 ms for avg-pooling (64, 8, 28, 28) float32)."""
+    out = _window_like(x, axes, g.dtype)
+    if not _dense(x) or _window_innermost(x, axes):
+        rest = g.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
+        for part in _window_parts(out, axes):
+            part[...] = rest
+    else:
+        out[...] = g.reshape(_keepdims_shape(x.shape, axes))
+    return out
+
+
+def _dense(x: np.ndarray) -> bool:
+    """True when x's elements fill its memory with no gaps and no overlaps (x is
+    a contiguous array with its axes in some order: a tiled view of an image,
+    not an unfolded one, whose windows overlap)."""
+    step = x.itemsize
+    for s, n in sorted((abs(s), n) for n, s in zip(x.shape, x.strides) if n > 1):
+        if s != step:
+            return False
+        step *= n
+    return True
+
+
+def _window_like(x: np.ndarray, axes: tuple, dtype: Any) -> np.ndarray:
+    """An uninitialised array of x's shape for a window VJP to write.
+
+    In x's memory layout when x is dense (pooling tiles: the caller's reshape
+    back to the image is then free); otherwise (an unfolded view) with the
+    window axes outermost, so that each window entry's slice, which the VJP
+    writes and fold (unfold's VJP) reads, is one contiguous block: for a 2x2
+    window with stride 1 over channels-last (64, 8, 28, 28) float32 the
+    max-pool backward takes 1.6 ms so, 21 ms in the view's own order.
+    """
+    if _dense(x):
+        return np.empty_like(x, dtype=dtype)
+    return _empty_in_layout(x.shape, list(axes) + [a for a in _layout(x.strides) if a not in axes], dtype)
+
+
 def _max(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    axes = _window_axes(x.shape, axis) if type(x) is np.ndarray else None
+    axes = _window_route(x, axis, _REDUCE_LEAST)
     if axes is None:
         return np.maximum.reduce(x, axis=axis, keepdims=keepdims)
-    parts = _window_parts(x, axes)
-    out = np.maximum(next(parts), next(parts))
-    for part in parts:
-        np.maximum(out, part, out=out)
-    return out.reshape(_keepdims_shape(x.shape, axes)) if keepdims else out
+    return _window_reduce(np.maximum, x, axes, keepdims)
 
 
 def _max_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     shape = x.shape
-    axes = _window_axes(shape, axis)
-    if axes is not None and type(g) is np.ndarray and type(ans) is np.ndarray and type(x) is np.ndarray:
+    axes = _window_route(x, axis, _VJP_LEAST)
+    if axes is not None and type(g) is np.ndarray and type(ans) is np.ndarray:
         return _window_max_vjp(g, ans, x, axes)
     if not keepdims:
         kshape = _keepdims_shape(shape, axis)
@@ -508,7 +607,8 @@ def _window_max_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, axes: tuple) 
     x's fastest in memory (the batch, in the CHWN memory conv2d produces) the
     comparison with the maximum and the product with g broadcast over the
     window in one call each. Otherwise (NCHW, whose fastest axis is the
-    window's last) broadcasting would run the inner loops over the window
+    window's last, or an unfolded view with stride 1, where a window axis ties
+    for it) broadcasting would run the inner loops over the window
     axes, of length 2 for 2x2 pooling, so x's window slices, the tie counts
     and the result's slices are compared, added and multiplied one window
     entry at a time. The result is allocated in x's memory layout, so a
@@ -523,8 +623,7 @@ def _window_max_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, axes: tuple) 
     if g.strides != ans.strides and _layout(g.strides) != _layout(ans.strides):
         g = _copy_into_layout_of(ans, g)
     kshape = _keepdims_shape(x.shape, axes)
-    strides = [abs(s) if n > 1 else math.inf for n, s in zip(x.shape, x.strides)]
-    whole = None if strides.index(builtins.min(strides)) in axes else np.equal(x, ans.reshape(kshape))
+    whole = None if not _dense(x) or _window_innermost(x, axes) else np.equal(x, ans.reshape(kshape))
     if whole is None:
         winners = [np.equal(part, ans) for part in _window_parts(x, axes)]
         total = builtins.sum(np.count_nonzero(w) for w in winners)
@@ -545,7 +644,7 @@ def _window_max_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, axes: tuple) 
                 w |= np.isnan(part)
             count = _window_count(winners)
         share = g if np.all(count == 1) else g / count.astype(g.dtype)  # g / 1 is g
-    out = np.empty_like(x, dtype=g.dtype)
+    out = _window_like(x, axes, g.dtype)
     if whole is None:
         pieces = zip(_window_parts(out, axes), winners, itertools.repeat(share))
     else:
@@ -585,7 +684,7 @@ def _empty_in_layout(shape: tuple, order: list, dtype: Any) -> np.ndarray:
 
 
 sum = Primitive(
-    "sum", lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims),
+    "sum", _sum,
     (_sum_vjp,), doc="Sum over `axis` (int, tuple or None for all); `keepdims` as numpy.",
 )
 max = Primitive(

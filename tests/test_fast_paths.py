@@ -4,7 +4,8 @@ max over a small window of axes (forward and VJP), where with a plain zero
 
 Each path must give exactly what the general numpy formulation gives. The
 size threshold `primitives._BIG` is lowered so gradient checks can run the
-fast paths on small float64 arrays.
+fast paths on small float64 arrays (and the window routes' `_REDUCE_LEAST`
+and `_VJP_LEAST` with it).
 """
 
 from __future__ import annotations
@@ -33,9 +34,15 @@ def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
             and bool((np.signbit(a) == np.signbit(b)).all()))
 
 
+def set_thresholds(monkeypatch, least: int) -> None:
+    """Take every size-dependent fast path from `least` elements (results per window entry) up."""
+    for name in ("_BIG", "_REDUCE_LEAST", "_VJP_LEAST"):
+        monkeypatch.setattr(P, name, least)
+
+
 @pytest.fixture
 def small_threshold(monkeypatch):
-    monkeypatch.setattr(P, "_BIG", 1)
+    set_thresholds(monkeypatch, 1)
 
 
 # -- max over a window of axes --------------------------------------------------------
@@ -46,16 +53,16 @@ def small_threshold(monkeypatch):
 def test_window_max_forward_equals_reduce(dtype, axis, keepdims):
     x = rand(16, 8, 6, 5, 2, 3, seed=1, dtype=dtype)
     x[0, 0, 0, 0, 1, 2] = np.nan
-    assert P._window_axes(x.shape, axis) is not None  # the fast path is taken
+    assert P._window_axes(x.shape, axis, P._REDUCE_LEAST) is not None  # the fast path is taken
     got = P.max(x, axis=axis, keepdims=keepdims)
     assert same_bits(got, np.maximum.reduce(x, axis=axis, keepdims=keepdims))
 
 
 def test_window_max_leaves_big_windows_and_bad_axes_to_numpy():
     x = rand(64, 32, 20)
-    assert P._window_axes(x.shape, (1, 2)) is None  # 640 entries per result
-    assert P._window_axes(x.shape, (1, 1)) is None
-    assert P._window_axes(x.shape, (0, 1, 2)) is None
+    assert P._window_axes(x.shape, (1, 2), 1) is None  # 640 entries per result
+    assert P._window_axes(x.shape, (1, 1), 1) is None
+    assert P._window_axes(x.shape, (0, 1, 2), 1) is None
     with pytest.raises(ValueError):
         P.max(x, axis=(2, 2))
     with pytest.raises(ValueError):
@@ -89,7 +96,7 @@ def test_max_pool_through_the_fast_paths_matches_the_general_gradient(monkeypatc
     x = rand(2, 3, 6, 6, seed=5)
     fast = am.tensor(x, requires_grad=True)
     (F.max_pool2d(fast, 2) ** 2).sum().backward()
-    monkeypatch.setattr(P, "_BIG", 1 << 60)
+    set_thresholds(monkeypatch, 1 << 60)
     slow = am.tensor(x, requires_grad=True)
     (F.max_pool2d(slow, 2) ** 2).sum().backward()
     np.testing.assert_allclose(fast.grad.data, slow.grad.data, rtol=1e-15)
@@ -198,6 +205,105 @@ def test_conv2d_lands_batch_fastest_and_pools_keep_it():
     assert P._layout(pooled.data.strides) == [1, 2, 3, 0]
     pooled.sum().backward()
     assert x.grad.shape == x.shape and w.grad.shape == w.shape
+
+
+# -- which reductions take the window route; sum over a window; unfolded windows ---------
+
+
+def test_window_route_is_taken_where_slices_beat_numpys_reduce():
+    f32 = np.float32
+    # Pooling tiles of one image or a small batch (numpy: inner loops of 2), 2 and 4 rows' ends.
+    for shape, axis, axes in [((1, 8, 14, 2, 14, 2), (3, 5), (3, 5)), ((2, 16, 7, 2, 7, 2), (5, 3), (3, 5)),
+                              ((4096, 2), 1, (1,)), ((512, 4), -1, (1,))]:
+        assert P._window_route(np.zeros(shape, f32), axis, P._REDUCE_LEAST) == axes
+    # Too few results per window entry (softmax's rows of 10 logits), a window that is the
+    # outermost axis in memory (a batch of 8 reduced: numpy runs long inner loops), not an ndarray.
+    for x, axis in [(np.zeros((128, 10), f32), 1), (np.zeros((8, 512), f32), 0), (am.zeros((8, 512)), 1)]:
+        assert P._window_route(x, axis, P._REDUCE_LEAST) is None
+    assert P._window_route(np.zeros((512, 8), f32).T, 0, P._REDUCE_LEAST) == (0,)  # (there it is innermost)
+    # A VJP's slices cost more: it needs more results per entry.
+    small = np.zeros((1, 4, 14, 2, 14, 2), f32)
+    assert P._window_route(small, (3, 5), P._REDUCE_LEAST) == (3, 5)
+    assert P._window_route(small, (3, 5), P._VJP_LEAST) is None
+    assert P._window_route(np.zeros((1, 8, 14, 2, 14, 2), f32), (3, 5), P._VJP_LEAST) == (3, 5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+@pytest.mark.parametrize("axis,keepdims", [((3, 5), False), ((3, 5), True), (-1, False)])
+@pytest.mark.parametrize("order", [(0, 1, 2, 3, 4, 5), (1, 2, 3, 4, 5, 0)], ids=["C", "batch last"])
+def test_window_sum_equals_reduce(dtype, axis, keepdims, order):
+    mem = rand(*(np.array((32, 4, 5, 2, 6, 2))[list(order)]), seed=11).astype(dtype)
+    x = mem.transpose(np.argsort(order))
+    x[1, 1, 1, 1, 1, 1] = np.nan
+    assert P._window_route(x, axis, P._REDUCE_LEAST) is not None  # the slices are taken
+    got = P.sum(x, axis=axis, keepdims=keepdims)
+    want = np.add.reduce(x, axis=axis, keepdims=keepdims)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    # (the same sums, the window's entries added in its own order: equal up to the
+    # rounding of a few additions, relative to the sum of the entries' magnitudes)
+    bound = 4 * np.finfo(dtype).eps * np.add.reduce(np.abs(x), axis=axis, keepdims=keepdims)
+    finite = ~np.isnan(want)
+    assert (np.abs(got - want)[finite] <= bound[finite]).all()
+    assert (np.isnan(got) == ~finite).all() and (~finite).sum() == 1
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.int8, np.uint16, np.bool_])
+def test_window_sum_leaves_other_dtypes_to_numpy(dtype):
+    # numpy sums small integers and bools in its default int, and may sum float16 wider.
+    x = (rand(64, 8, 2, 8, 2, seed=12) * 3).astype(dtype)
+    got = P.sum(x, axis=(2, 4))
+    want = np.add.reduce(x, axis=(2, 4))
+    assert got.dtype == want.dtype and same_bits(got, want)
+
+
+@pytest.mark.usefixtures("small_threshold")
+@pytest.mark.parametrize("order", [(0, 1, 2, 3), (0, 2, 3, 1), (1, 2, 3, 0)], ids=["NCHW", "NHWC", "CHWN"])
+@pytest.mark.parametrize("pool", ["avg 2", "avg 2 stride 1", "max 2 stride 1", "avg 3 stride 2 pad 1", "max 3 stride 2 pad 1"])
+def test_pools_through_the_window_routes_first_and_second_order(order, pool):
+    # Tiles (a dense view of the image) and overlapping windows (an unfolded view), in
+    # three memory layouts; max with stride 1 over a ReLU-like input has ties.
+    mem = rand(*(np.array((2, 3, 5, 6))[list(order)]), seed=13)
+    x = mem.transpose(np.argsort(order))
+    kind, k, *rest = pool.split()
+    stride = int(rest[1]) if len(rest) > 1 else None
+    padding = int(rest[3]) if len(rest) > 3 else 0
+    pool_fn = F.avg_pool2d if kind == "avg" else F.max_pool2d
+    f = lambda t: (pool_fn(t, int(k), stride, padding) ** 2).sum()  # noqa: E731
+    assert am.gradcheck(f, (x,))
+    assert am.gradgradcheck(f, (x,))
+
+
+@pytest.mark.usefixtures("small_threshold")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("order", [(0, 1, 2, 3), (0, 2, 3, 1), (1, 2, 3, 0)], ids=["NCHW", "NHWC", "CHWN"])
+def test_window_vjps_of_unfolded_windows_equal_the_general_formulas(dtype, order):
+    mem = np.maximum(rand(*(np.array((4, 3, 6, 7))[list(order)]), seed=14, dtype=dtype), 0)  # (ties at 0)
+    x = mem.transpose(np.argsort(order))
+    windows = P.unfold(x, kernel_size=(2, 2), stride=(1, 1), dilation=(1, 1))  # (4, 3, 5, 6, 2, 2), overlapping
+    assert not P._dense(windows) and P._dense(x.reshape(4, 3, 3, 2, 7, 1))
+    ans = P.max(windows, axis=(4, 5))
+    g = rand(*ans.shape, seed=15, dtype=dtype)
+    got_max = P._max_vjp(g, ans, windows, axis=(4, 5))
+    got_sum = P._sum_vjp(g, P.sum(windows, axis=(4, 5)), windows, axis=(4, 5))
+    assert same_bits(got_max, general_max_vjp(g, ans, windows, (4, 5)))
+    assert same_bits(got_sum, np.broadcast_to(g[..., None, None], windows.shape))
+    for got in (got_max, got_sum):
+        # each window entry's slice is one contiguous block (what fold reads), the rest in x's order
+        assert P._layout(got.strides)[:2] == [4, 5] and got[..., 1, 0].flags.c_contiguous == (order == (0, 1, 2, 3))
+        assert P._layout(got.strides)[2:] == [a for a in P._layout(windows.strides) if a < 4]
+
+
+@pytest.mark.usefixtures("small_threshold")
+@pytest.mark.parametrize("order", [(0, 1, 2, 3), (1, 2, 3, 0)], ids=["NCHW", "CHWN"])
+def test_window_sum_vjp_of_tiles_is_in_the_images_layout(order):
+    mem = rand(*(np.array((4, 3, 6, 8))[list(order)]), seed=16)
+    x = mem.transpose(np.argsort(order))
+    tiles = x.reshape(4, 3, 3, 2, 4, 2)
+    g = rand(4, 3, 3, 4, seed=17)
+    got = P._sum_vjp(g, P.sum(tiles, axis=(3, 5)), tiles, axis=(3, 5))
+    assert same_bits(got, np.broadcast_to(g[:, :, :, None, :, None], tiles.shape))
+    assert P._layout(got.strides) == P._layout(tiles.strides)
+    assert np.shares_memory(got.reshape(x.shape), got)  # the reshape back is free
 
 
 # -- where with a plain zero ----------------------------------------------------------
