@@ -895,3 +895,18 @@ def test_numpy_float64_hyperparameters_keep_float32_outputs_as_the_layers_do():
     np.testing.assert_allclose(outs[2].data, x.data / np.sqrt(1 + 1e-3), rtol=1e-6)
     with pytest.raises(TypeError, match="leaky_relu: negative_slope must be a real number"):
         F.leaky_relu(x, "0.2")
+
+
+# -- found by a review with PyTorch habits ----------------------------------------------
+
+
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+def test_one_hot_target_error_points_to_argmax_not_astype(loss):
+    # higham_drilling's Y is one-hot (N, 2); the advice .astype(int) would only lead on
+    # to a shape error, the class indices are what the loss takes.
+    X, Y = am.data.higham_drilling()
+    with pytest.raises(ValueError, match=r"has the input's shape.*np\.argmax\(target, axis=1\)") as e:
+        loss(am.tensor(X), Y)
+    assert "astype" not in str(e.value)
+    labels = np.argmax(Y, axis=1)  # (the advice works)
+    assert np.isfinite(loss(am.tensor(X), labels).item())
