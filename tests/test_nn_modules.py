@@ -292,6 +292,16 @@ def test_to_converts_parameters_and_float_buffers():
         model.to(np.int32)
 
 
+@pytest.mark.parametrize("device", ["cpu", "cuda:0"])
+def test_to_a_device_names_the_module_and_says_there_are_no_devices(device):
+    # model.to(device) is a PyTorch habit; numpy's "data type 'cpu' not understood" named
+    # neither the call nor what to do.
+    model = nn.Linear(3, 2)
+    with pytest.raises(TypeError, match=rf"Linear\.to: expected a floating dtype.*{device!r}.*no device"):
+        model.to(device)
+    assert model.weight.dtype == np.float64
+
+
 # -- state dicts -----------------------------------------------------------------------------------
 
 

@@ -345,9 +345,16 @@ class Module:
         The Parameter objects stay the same (their `.data` is replaced), but
         their gradients are dropped; convert before creating an optimizer.
         """
-        dt = np.dtype(dtype)
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:  # (numpy's own message names neither `to` nor the module)
+            # (model.to("cpu") or to(device) is PyTorch's habit: numpy arrays have no device)
+            raise TypeError(
+                f"{type(self).__name__}.to: expected a floating dtype (np.float32, 'float64'), got "
+                f"{dtype!r}; arrays here are numpy's, on the CPU, so there is no device to move to"
+            ) from None
         if dt.kind != "f":
-            raise TypeError(f"to: expected a floating dtype, got {dt}")
+            raise TypeError(f"{type(self).__name__}.to: expected a floating dtype, got {dt}")
         for t in list(self.parameters()) + list(self.buffers()):
             if t.dtype.kind == "f" and t.dtype != dt:
                 t.data = t.data.astype(dt)
