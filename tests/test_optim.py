@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -16,6 +17,10 @@ from autograd_mini.nn import functional as F
 from autograd_mini.optim import SGD, Adam, AdamW, CosineAnnealingLR, RMSprop, StepLR
 
 SHAPES = [(2, 2), (3,), (2, 1, 3)]
+
+# Tests of a schedule's rates step it alone, with no optimizer.step() before: the warning
+# a training loop gets for that order is checked by its own test.
+pytestmark = pytest.mark.filterwarnings("ignore:.*step\\(\\) was called before .*:UserWarning")
 
 
 # -- reference formulas: whole trajectories, out of place, written from the math ----
@@ -896,3 +901,23 @@ def test_step_lr_decays_by_a_tenth_by_default():
         sched.step()
         rates.append(opt.param_groups[0]["lr"])
     np.testing.assert_allclose(rates, [2.0, 0.2, 0.2, 0.02], rtol=1e-12)
+
+
+# -- found by a review with PyTorch habits ----------------------------------------------
+
+
+def test_scheduler_step_before_the_first_optimizer_step_warns_once():
+    # PyTorch warns for this order too: the first epoch would train at the second rate.
+    p = am.zeros(1, requires_grad=True)
+    opt = SGD([p], lr=1.0)
+    sched = StepLR(opt, step_size=1, gamma=0.5)
+    with pytest.warns(UserWarning, match=r"StepLR\.step\(\) was called before SGD\.step\(\).*first rate is skipped"):
+        sched.step()
+    assert opt.param_groups[0]["lr"] == 0.5  # (the schedule still moves, as PyTorch's does)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sched.step()  # (its first step has passed: no repeat)
+        opt2 = SGD([am.zeros(1, requires_grad=True)], lr=1.0)
+        sched2 = CosineAnnealingLR(opt2, T_max=4)
+        opt2.step()  # (the right order: silent, even when no parameter had a gradient)
+        sched2.step()

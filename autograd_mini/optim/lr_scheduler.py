@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from typing import Any
 
+from ..engine import _steps
 from .optimizer import Optimizer
 
 
@@ -36,7 +38,14 @@ class LRScheduler:
         raise NotImplementedError
 
     def step(self) -> None:
-        """Advance one epoch and move the groups' learning rates."""
+        """Advance one epoch and move the groups' learning rates. (A first step before
+        any `optimizer.step()` warns, as PyTorch's does: the first epoch would then
+        train at the second epoch's rate.)"""
+        if self.last_epoch == 0 and id(self.optimizer) not in _steps:  # (the engine notes every step)
+            warnings.warn(
+                f"{type(self).__name__}.step() was called before {type(self.optimizer).__name__}.step(): "
+                "the schedule's first rate is skipped; call optimizer.step() first, then "
+                "scheduler.step(), once per epoch", UserWarning, stacklevel=2)
         self.last_epoch += 1
         groups = self.optimizer.param_groups
         self._last_lr = [self._next_lr(g["lr"], base, self.last_epoch) for g, base in zip(groups, self.base_lrs)]
