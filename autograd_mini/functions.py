@@ -107,7 +107,9 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Maximum over `axis` (reduced axes dropped unless keepdims); tied maxima share
-    the gradient equally."""
+    the gradient equally. Values only, as numpy: unlike torch.max(x, dim), no
+    (values, indices) pair (`_, pred = am.max(out, 1)` unpacks the values, silently
+    for a batch of two); the indices are np.argmax(x.data, axis)."""
     return as_tensor(x).max(axis, keepdims)
 
 
@@ -257,7 +259,8 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
 @composite
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Minimum over `axis` (reduced axes dropped unless keepdims); tied minima share
-    the gradient equally."""
+    the gradient equally. Values only, as numpy (not torch.min's (values, indices));
+    the indices are np.argmin(x.data, axis)."""
     return P.min.apply(as_tensor(x), axis=_axis(axis), keepdims=keepdims)
 
 
@@ -289,7 +292,10 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
 
 
 def transpose(x: Any, *axes: Any) -> Tensor:
-    """numpy's transpose: reverse the axes, or permute them as given."""
+    """numpy's transpose: reverse the axes, or permute them as given (output axis i
+    is input axis axes[i]). Not torch.transpose(x, a, b), which swaps two axes:
+    transpose(x, 0, 1) of a 2-D x is the identity permutation, x unchanged; swap
+    axes with x.swapaxes(a, b)."""
     x = as_tensor(x)
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])

@@ -509,8 +509,9 @@ class Tensor:
         return P.sum.apply(self, axis=_axis(axis), keepdims=keepdims)
 
     def max(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        """Maximum over `axis` (values only; reduced axes dropped unless keepdims);
-        ties share the gradient equally."""
+        """Maximum over `axis` (values only, as numpy: not torch's (values, indices),
+        so `_, pred = x.max(1)` unpacks values; indices: np.argmax(x.data, axis));
+        reduced axes dropped unless keepdims; ties share the gradient equally."""
         return P.max.apply(self, axis=_axis(axis), keepdims=keepdims)
 
     def exp(self) -> "Tensor":
@@ -594,8 +595,9 @@ class Tensor:
         return F.var(self, axis, keepdims, ddof=ddof)
 
     def min(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        """Minimum over `axis` (values only; reduced axes dropped unless keepdims);
-        ties share the gradient equally."""
+        """Minimum over `axis` (values only, as numpy: not torch's (values, indices);
+        indices: np.argmin(x.data, axis)); reduced axes dropped unless keepdims; ties
+        share the gradient equally."""
         return F.min(self, axis, keepdims)
 
     def sqrt(self) -> "Tensor":
@@ -611,7 +613,9 @@ class Tensor:
         return F.clip(self, min, max)
 
     def transpose(self, *axes: Any) -> "Tensor":
-        """numpy's transpose: axes reversed, or permuted as given."""
+        """numpy's transpose: axes reversed, or permuted as given. Not torch's
+        x.transpose(a, b), which swaps two axes: x.transpose(0, 1) of a 2-D x is the
+        identity permutation, x unchanged; swap axes with x.swapaxes(a, b)."""
         return F.transpose(self, *axes)
 
     def swapaxes(self, a: int, b: int) -> "Tensor":
