@@ -921,3 +921,14 @@ def test_scheduler_step_before_the_first_optimizer_step_warns_once():
         sched2 = CosineAnnealingLR(opt2, T_max=4)
         opt2.step()  # (the right order: silent, even when no parameter had a gradient)
         sched2.step()
+
+
+def test_an_optimizer_given_a_used_up_parameters_generator_says_so():
+    model = nn.Linear(2, 1)
+    params = model.parameters()
+    SGD(params, lr=0.1)
+    with pytest.raises(ValueError, match=r"Adam: got an empty parameter list \(an iterator that was "
+                                         r"already used up\? call model\.parameters\(\) again\)"):
+        Adam(params)
+    with pytest.raises(ValueError, match=r"empty parameter list$"):  # (an empty list: no guess)
+        SGD([], lr=0.1)

@@ -57,7 +57,10 @@ class Optimizer:
                 f"got {type(params).__name__}"
             ) from None
         if not groups:
-            raise ValueError(f"{name}: got an empty parameter list")
+            # (model.parameters() is a generator: a second optimizer given the same one gets nothing)
+            spent = " (an iterator that was already used up? call model.parameters() again)" if (
+                iter(params) is params) else ""
+            raise ValueError(f"{name}: got an empty parameter list{spent}")
         if not isinstance(groups[0], Mapping):
             groups = [{"params": groups}]
         self.defaults = dict(defaults)
