@@ -324,3 +324,20 @@ def test_the_worst_of_several_wrong_elements_is_reported():
     with pytest.raises(AssertionError) as e:
         am.gradcheck(lambda t: (t * t.detach()).sum(), [am.tensor(x, requires_grad=True)], rtol=0.0, seed=0)
     assert "element (1,)" in str(e.value)
+
+
+def test_element_by_element_check_holds_no_array_per_element() -> None:
+    # Checking n elements one by one once built a unit-vector array (and a copy of
+    # the input) per element and kept them: O(n^2) memory, 800 MB at n = 10,000.
+    import tracemalloc
+
+    x = RNG.standard_normal(300)  # 2.4 kB; an array per element would be 720 kB
+    wrong = lambda t: t * t.detach()  # noqa: E731  (every element fails: the failures keep lines too)
+    tracemalloc.start()
+    try:
+        assert am.gradcheck(lambda t: t.sin(), x, full_limit=300)
+        assert not am.gradcheck(wrong, x, full_limit=300, raise_exception=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 300_000
