@@ -354,6 +354,34 @@ def _output(f: Callable[..., Any], args: list, who: str, shape: tuple | None = N
     return out
 
 
+def _check_repeatable(f: Callable[..., Any], arrays: list, before: list, out: Tensor, who: str) -> None:
+    """Raise ValueError if f changed its inputs, or gives another output at the same point.
+
+    Finite differences compare f at nearby points, so a function that writes into
+    its inputs (through .data) or draws random numbers (dropout in training mode)
+    turns every difference into noise, which the check would otherwise report as
+    a wrong gradient or a kink. (Differences at the level of rounding pass: they
+    move a difference by far less than atol.)
+    """
+    for i, (now, was) in enumerate(zip(arrays, before)):
+        if not np.array_equal(now, was, equal_nan=True):
+            raise ValueError(
+                f"{who}: f changed input {i} (shape {was.shape}) in place; finite differences "
+                "need f to leave its inputs alone (compute x * 2, do not write into x.data)"
+            )
+    first = out.data.astype(np.float64)
+    again = _output(f, _wrap_all(arrays), who, out.shape).data.astype(np.float64)
+    scale = float(np.max(np.abs(first), initial=0.0, where=np.isfinite(first)))
+    if not np.allclose(again, first, rtol=1e-9, atol=1e-12 * scale, equal_nan=True):
+        with np.errstate(invalid="ignore"):
+            gap = float(np.nanmax(np.abs(again - first)))
+        raise ValueError(
+            f"{who}: f gave different outputs in two calls at the same input (largest difference "
+            f"{gap:.3g}), so finite differences of it mean nothing; a random op (dropout in training "
+            "mode) must draw the same numbers on every call: call am.manual_seed inside f, or use eval mode"
+        )
+
+
 def _wrap_all(arrays: list[np.ndarray], grad_flags: Sequence[bool] = ()) -> list[Tensor]:
     ts = [Tensor._wrap(a) for a in arrays]
     for t, flag in zip(ts, grad_flags):
@@ -377,8 +405,10 @@ def _check_function(
     _check_tolerances(what, eps, atol, rtol)
     seed = _seed(seed)
     rng = rng or np.random.default_rng(seed)
+    before = [a.copy() for a in arrays]
     leaves = _wrap_all(arrays, checked)
     out = _output(f, leaves, what)
+    _check_repeatable(f, arrays, before, out, what)
     u = rng.standard_normal(out.shape)
     positions = [i for i, c in enumerate(checked) if c]
     analytic: dict[int, Any] = {p: np.zeros_like(arrays[p]) for p in positions}
@@ -444,7 +474,9 @@ def gradcheck(
     AssertionError) whose `.report` (a GradcheckReport) names the input, the
     element, the analytic and numeric values, the worst absolute and relative
     errors, eps and seed, and says when the failure is at a kink; with
-    raise_exception=False it returns False instead.
+    raise_exception=False it returns False instead. f must give the same
+    output on every call at the same point and leave its inputs alone (a
+    random op or a write into .data raises ValueError: its differences are noise).
     """
     arrays, checked, _ = _prepare(inputs, "gradcheck")
     names = [f"input {i}" for i in range(len(arrays))]
@@ -528,6 +560,8 @@ def numerical_grad(f: Callable[..., Tensor], inputs: Any, eps: float = 1e-6) -> 
     """
     _check_tolerances("numerical_grad", eps)
     arrays, floating, single = _prepare(inputs, "numerical_grad", all_floats=True)
+    before = [a.copy() for a in arrays]
+    _check_repeatable(f, arrays, before, _output(f, _wrap_all(arrays), "numerical_grad"), "numerical_grad")
 
     def phi() -> float:
         return float(np.sum(_output(f, _wrap_all(arrays), "numerical_grad").data, dtype=np.float64))

@@ -341,3 +341,29 @@ def test_element_by_element_check_holds_no_array_per_element() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 300_000
+
+
+def test_a_random_function_is_refused_not_reported_as_a_kink() -> None:
+    # Dropout draws a new mask on every call: the differences were noise of 1e5 and
+    # the report blamed a kink ("move the point away from 0 for relu/abs").
+    x = RNG.standard_normal(5)
+    F = am.nn.functional
+    for check in (am.gradcheck, am.gradgradcheck, am.numerical_grad):
+        with pytest.raises(ValueError, match=f"{check.__name__}.*different outputs in two calls.*manual_seed"):
+            check(lambda t: F.dropout(t, 0.5), x)
+
+    def fixed_mask(t: am.Tensor) -> am.Tensor:
+        am.manual_seed(0)
+        return F.dropout(t, 0.5)
+
+    assert am.gradcheck(fixed_mask, x) and am.gradgradcheck(fixed_mask, x)
+
+
+def test_a_function_writing_into_its_input_is_refused() -> None:
+    def doubles_in_place(t: am.Tensor) -> am.Tensor:
+        t.data *= 2.0
+        return t.sin()
+
+    for check in (am.gradcheck, am.gradgradcheck, am.numerical_grad):
+        with pytest.raises(ValueError, match=f"{check.__name__}.*changed input 1 \\(shape \\(3,\\)\\) in place"):
+            check(lambda s, t: s * doubles_in_place(t), (RNG.standard_normal(3), RNG.standard_normal(3)))
