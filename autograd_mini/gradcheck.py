@@ -73,6 +73,9 @@ class GradcheckReport:
     derivatives). `kink` is (left, right), the one-sided derivatives, when the
     reported failure is a kink. max_abs_error and max_rel_error are the worst over
     every comparison made (the relative one over values larger than atol).
+    `below_atol` names the inputs (with their shapes) all of whose compared
+    derivatives, analytic and numeric, are at most atol: there the check cannot
+    tell a wrong gradient from a right one (gradcheck warns).
     """
 
     ok: bool
@@ -95,6 +98,7 @@ class GradcheckReport:
     numeric: float | None = None
     kink: tuple[float, float] | None = None
     note: str = ""
+    below_atol: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return self.ok
@@ -268,6 +272,7 @@ def _compare(
                 d = rng.standard_normal(x.shape) * scale
                 d[fixed] = 0.0
                 probes.append((k, d, tol.eps, float(np.vdot(np.where(fixed, 0.0, a), d))))
+        largest = 0.0
         for where, d, h, an in probes:
             line = _line(phi, x, d)
             num = (line(h) - line(-h)) / (2 * h)
@@ -275,12 +280,15 @@ def _compare(
             report.n_checked += 1
             report.max_abs_error = max(report.max_abs_error, err) if err == err else np.nan
             big = max(abs(an), abs(num))
+            largest = big if not big <= largest else largest  # (NaN sticks)
             if big > tol.atol:
                 report.max_rel_error = max(report.max_rel_error, err / big)
             if not err <= tol.allowed(num):  # NaN fails too
                 allowed = tol.allowed(num)  # (0 with atol=0 at a zero derivative)
                 misses.append(_Miss(p, where, an, num, err / allowed if allowed > 0 else np.inf))
                 lines[(p, where)] = (line, h)
+        if probes and largest <= tol.atol:
+            report.below_atol.append(f"{names[p]} (shape {x.shape})")
     for m in misses:
         line, h = lines[(m.position, m.where)]
         m.kink = _kink(line, h, tol)
@@ -298,6 +306,22 @@ def _compare(
             report.direction = worst.where
         report.analytic, report.numeric, report.kink = worst.analytic, worst.numeric, worst.kink
     return report
+
+
+def _warn_below_atol(report: GradcheckReport, n_inputs: int) -> None:
+    """Warn when every derivative compared is within atol of 0: a check that passes
+    then says nothing (an f that ignores its argument and reads a tensor it closes
+    over, such as a layer's own weight; an output scaled by 1e-8). (One input of
+    several with zero derivatives, as the loser of a maximum, is not warned about:
+    its name is in report.below_atol.)"""
+    if report.n_checked and len(report.below_atol) == n_inputs:
+        warnings.warn(
+            f"{report.what}: every derivative compared (analytic and numeric), with respect to "
+            f"{', '.join(report.below_atol)}, is at most atol={report.atol:g} in size, so no error "
+            "smaller than atol can show; if f should depend on its inputs (does f use its arguments, "
+            "not tensors it closes over?), scale f's output up or lower atol",
+            stacklevel=4,
+        )
 
 
 def _verdict(report: Any, raise_exception: bool) -> bool:
@@ -428,7 +452,10 @@ def _check_function(
         return float(np.vdot(u, y.data.astype(np.float64)))
 
     report = GradcheckReport(True, what, tol.eps, tol.atol, tol.rtol, seed)
-    return _compare(phi, arrays, positions, analytic, names, tol, rng, full_limit, n_directions, report)
+    report = _compare(phi, arrays, positions, analytic, names, tol, rng, full_limit, n_directions, report)
+    if out.size == 0:
+        report.below_atol.clear()  # (an empty output has no derivative that could be wrong)
+    return report
 
 
 def _check_tolerances(what: str, eps: Any, atol: Any = 0.0, rtol: Any = 0.0) -> None:
@@ -477,11 +504,14 @@ def gradcheck(
     raise_exception=False it returns False instead. f must give the same
     output on every call at the same point and leave its inputs alone (a
     random op or a write into .data raises ValueError: its differences are noise).
+    When every derivative compared is at most atol in size the check can see no
+    error smaller than atol, and it warns (scale f up or lower atol).
     """
     arrays, checked, _ = _prepare(inputs, "gradcheck")
     names = [f"input {i}" for i in range(len(arrays))]
     report = _check_function(f, arrays, checked, names, "gradcheck", eps, atol, rtol, seed,
                              full_limit, n_directions)
+    _warn_below_atol(report, sum(checked))
     return _verdict(report, raise_exception)
 
 
@@ -519,6 +549,7 @@ def gradgradcheck(
     first = _check_function(f, arrays, checked, [f"input {i}" for i in range(len(arrays))],
                             "gradgradcheck (the recorded first derivative)", eps, atol, rtol, seed,
                             full_limit, n_directions, rng, create_graph=True)
+    _warn_below_atol(first, sum(checked))
     if not first.ok:
         return _verdict(first, raise_exception)
     out = _output(f, _wrap_all(arrays), "gradgradcheck")

@@ -3,6 +3,8 @@ wrong ones, and say where and how (input, element, values, errors, eps, seed, ki
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -254,7 +256,8 @@ def test_seed_is_reported_and_reproducible() -> None:
 
 def test_a_function_that_does_not_depend_on_its_input() -> None:
     x = RNG.standard_normal(3)
-    assert am.gradcheck(lambda t: am.tensor(np.ones(2)) * 3.0, x)
+    with pytest.warns(UserWarning, match="every derivative compared"):  # (a check of nothing)
+        assert am.gradcheck(lambda t: am.tensor(np.ones(2)) * 3.0, x)
     assert am.gradgradcheck(lambda t: t * 3.0, x)
 
 
@@ -367,3 +370,24 @@ def test_a_function_writing_into_its_input_is_refused() -> None:
     for check in (am.gradcheck, am.gradgradcheck, am.numerical_grad):
         with pytest.raises(ValueError, match=f"{check.__name__}.*changed input 1 \\(shape \\(3,\\)\\) in place"):
             check(lambda s, t: s * doubles_in_place(t), (RNG.standard_normal(3), RNG.standard_normal(3)))
+
+
+def test_a_check_that_compares_only_values_below_atol_warns() -> None:
+    # A gradient wrong by a factor of 2 passed in silence when f's output is small,
+    # and so did an f that ignores its argument (a layer's weight passed as the input
+    # while f calls the layer, which reads its own weight).
+    x = RNG.standard_normal((3, 2))
+    half = lambda t: (t * t.detach()) * 1e-8  # noqa: E731  (claims x * 1e-8 where 2x * 1e-8 is true)
+    with pytest.warns(UserWarning, match=r"gradcheck: every derivative compared .* input 0 \(shape \(3, 2\)\), "
+                                         r"is at most atol=1e-05"):
+        assert am.gradcheck(half, x)
+    assert not am.gradcheck(half, x, atol=1e-12, raise_exception=False)
+    lin = am.nn.Linear(2, 2)
+    with pytest.warns(UserWarning, match="does f use its arguments"):
+        am.gradcheck(lambda w: lin(am.tensor(x)), lin.weight)
+    with pytest.warns(UserWarning, match=r"gradgradcheck \(the recorded first derivative\): every derivative"):
+        am.gradgradcheck(half, x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one input of two without derivatives, and an empty output: no warning
+        assert am.gradcheck(lambda t, w: lin(t), (x, lin.weight))
+        assert am.gradcheck(lambda t: t[t.data > 10.0], x)
