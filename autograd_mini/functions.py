@@ -316,7 +316,10 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     s, e = start_dim % x.ndim, end_dim % x.ndim
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} is after end_dim {end_dim} for shape {x.shape}")
-    return x.reshape(x.shape[:s] + (-1,) + x.shape[e + 1 :])
+    # The merged size itself, not -1: numpy cannot infer a -1 when another axis is 0
+    # (an empty batch (0, C, H, W) from axis 1).
+    merged = math.prod(x.shape[s : e + 1])
+    return x.reshape(x.shape[:s] + (merged,) + x.shape[e + 1 :])
 
 
 @composite

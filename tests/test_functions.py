@@ -593,6 +593,18 @@ def test_a_python_number_first_keeps_float32_and_the_gradient(call):
     check_both(lambda x: call(x.data > 0.1, x) * x, x)
 
 
+def test_flatten_of_an_empty_batch_keeps_the_merged_size():
+    # (0, 3, 4) merged from axis 1 is (0, 12): the size of the merged axes is known
+    # even when another axis is 0 (numpy cannot infer a -1 there)
+    x = am.zeros((0, 3, 4), requires_grad=True)
+    y = am.flatten(x, 1)
+    assert y.shape == (0, 12)
+    assert am.flatten(am.zeros((2, 0, 4)), 0, 1).shape == (0, 4)
+    assert am.flatten(am.zeros((2, 3, 0)), 0, 1).shape == (6, 0)
+    y.sum().backward()
+    assert x.grad.shape == (0, 3, 4)
+
+
 def test_concatenate_with_axis_none_joins_flattened_and_differentiates():
     a, b = rng(1).standard_normal((2, 3)), rng(2).standard_normal(4)
     out = am.concatenate([am.tensor(a), am.tensor(b)], axis=None)

@@ -605,6 +605,7 @@ def test_flatten():
     assert nn.Flatten(0, 1)(x).shape == (6, 4, 5)
     assert nn.Flatten(-2)(x).shape == (2, 3, 20)
     np.testing.assert_array_equal(nn.Flatten()(x).data, x.data.reshape(2, 60))
+    assert nn.Flatten()(am.zeros((0, 3, 4, 5))).shape == (0, 60)  # an empty batch
 
 
 def test_dropout_train_and_eval():
