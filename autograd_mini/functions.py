@@ -276,7 +276,7 @@ def relu(x: Any) -> Tensor:
     x = as_tensor(x)
     # The mask is a comparison of tensors (an op, not a reading of x.data), so
     # am.compile replays it for new inputs. (x <= 0, not x > 0: NaN fails both.)
-    return P.where.apply(x <= 0, 0.0, x)
+    return P.where.apply(x <= 0, 0, x)  # (an int 0 keeps integer images integer, as np.maximum)
 
 
 @composite

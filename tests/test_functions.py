@@ -497,6 +497,16 @@ def test_relu_propagates_nan():
     np.testing.assert_array_equal(x.relu().data, np.maximum(x.data, 0.0))
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int64, np.float16, np.float32])
+def test_relu_keeps_the_dtype_as_maximum_does(dtype):
+    # max(x, 0) of integers is an integer (as np.maximum, am.maximum and am.clip give);
+    # a 0.0 fill made an int8 or uint8 image float64
+    x = np.array([-3, 0, 5], dtype=np.int64).astype(dtype)
+    out = am.relu(am.tensor(x))
+    assert out.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(out.data, np.maximum(x, 0))
+
+
 @pytest.mark.parametrize("dtype, big", [(np.float32, 1e5), (np.float32, 3e7), (np.float64, 1e16)])
 def test_log_softmax_exact_for_large_logits(dtype, big):
     x = np.array([[big, big, 0.0]], dtype=dtype)
