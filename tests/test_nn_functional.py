@@ -695,6 +695,17 @@ def test_batch_norm_training_list_running_var_is_atomic_and_clear():
     np.testing.assert_array_equal(rm, np.zeros(3))  # running_mean untouched
 
 
+def test_batch_norm_training_read_only_running_var_says_read_only():
+    # a read-only float64 buffer: the message must name what is wrong with it (its
+    # dtype is fine), and running_mean must stay untouched
+    x = np.random.default_rng(0).standard_normal((4, 3)) + 5.0
+    rm, rv = np.zeros(3), np.ones(3)
+    rv.flags.writeable = False
+    with pytest.raises(TypeError, match="running_var is updated in place.*got a read-only array"):
+        F.batch_norm(x, rm, rv, training=True)
+    np.testing.assert_array_equal(rm, np.zeros(3))
+
+
 def test_batch_norm_training_int_running_var_leaves_running_mean_untouched():
     x = np.random.default_rng(0).standard_normal((4, 3)) + 5.0
     rm = np.zeros(3)

@@ -542,7 +542,12 @@ def batch_norm(
                 arr = buf.data if isinstance(buf, Tensor) else buf
                 if buf is not None and not (isinstance(arr, np.ndarray) and arr.dtype.kind == "f"
                                             and arr.flags.writeable):
-                    kind = f"an array of dtype {arr.dtype}" if isinstance(arr, np.ndarray) else type(arr).__name__
+                    if not isinstance(arr, np.ndarray):
+                        kind = type(arr).__name__
+                    elif arr.dtype.kind == "f":  # (the dtype is fine: say what is not)
+                        kind = f"a read-only array of dtype {arr.dtype}"
+                    else:
+                        kind = f"an array of dtype {arr.dtype}"
                     raise TypeError(
                         f"batch_norm: in training {name} is updated in place, so it must be a "
                         f"writable floating-point ndarray or Tensor, got {kind}"
