@@ -921,3 +921,14 @@ def test_one_hot_target_error_points_to_argmax_not_astype(loss):
     assert "astype" not in str(e.value)
     labels = np.argmax(Y, axis=1)  # (the advice works)
     assert np.isfinite(loss(am.tensor(X), labels).item())
+
+
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+def test_class_probability_targets_are_refused_without_advising_astype_int(loss):
+    # PyTorch also takes targets of class probabilities, shaped as the input; turning
+    # those into ints (the advice for float labels) would make them 0s.
+    probs = np.full((2, 3), 1 / 3)
+    for scores, target in [(np.zeros((2, 3)), probs), (np.zeros(3), probs[0])]:  # a batch, one sample
+        with pytest.raises(ValueError, match=r"class probabilities.*for probabilities sum -target") as err:
+            loss(scores, target)
+        assert "astype(int)" not in str(err.value)

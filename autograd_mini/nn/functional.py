@@ -652,7 +652,8 @@ def _class_targets(log_probs: Tensor, target: Any, where: str) -> np.ndarray:
             raise ValueError(
                 f"{where}: target of shape {t.shape} and dtype {t.dtype} has the input's shape, as "
                 f"one-hot rows or class probabilities would; only integer class labels in [0, {C - 1}] "
-                f"are taken: pass np.argmax(target, axis={_class_axis(log_probs)})"
+                f"are taken: for one-hot rows pass np.argmax(target, axis={_class_axis(log_probs)}); "
+                "for probabilities sum -target * F.log_softmax(logits) over the class axis"
             )
         raise ValueError(
             f"{where}: target must hold integer class labels in [0, {C - 1}], got dtype {t.dtype} "
