@@ -8,6 +8,7 @@ summary rows and totals, and the layers' error messages.
 
 import itertools
 import re
+import warnings
 from collections import OrderedDict
 
 import hypothesis.extra.numpy as hnp
@@ -1334,3 +1335,35 @@ def test_batchnorm_without_running_stats_needs_two_values_per_channel_in_eval_to
 def test_maxpool_extra_repr_shows_a_dilation_other_than_one():
     assert nn.MaxPool2d(2).extra_repr() == "kernel_size=(2, 2), stride=(2, 2), padding=(0, 0)"
     assert nn.MaxPool2d(2, dilation=2).extra_repr().endswith(", dilation=(2, 2)")
+
+
+def test_a_list_of_unregistered_layers_warns_and_a_list_of_registered_ones_does_not():
+    # PyTorch silently leaves a plain list of layers out of parameters(): an optimizer
+    # then trains nothing. Layers the module also holds as attributes are fine.
+    class Loose(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = [nn.Linear(2, 3), nn.Linear(3, 1)]
+            self.extra = {"w": nn.Parameter(am.zeros(2))}
+
+    with pytest.warns(UserWarning) as record:
+        net = Loose()
+    messages = [str(w.message) for w in record]
+    assert len(messages) == 2 and all(w.filename == __file__ for w in record)
+    assert re.search(r"Loose: attribute 'layers' is a list holding 2 Modules that are not registered.*"
+                     r"nn\.Sequential", messages[0])
+    assert "attribute 'extra' is a dict holding 1 Parameters" in messages[1]
+    assert list(net.parameters()) == []
+
+    class Held(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(2, 3), nn.Linear(3, 1)
+            self.w = nn.Parameter(am.zeros(1))
+            self.layers = [self.a, self.b]
+            self.both = (self.w, 3, "x")
+            self.kernel = (3, 3)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(list(Held().parameters())) == 5

@@ -8,7 +8,9 @@ A `Module` owns three ordered registries, filled by plain attribute assignment:
     self.fc = Linear(2, 3)            -> a child module (walked recursively)
 
 Any other value, a plain (non-Parameter) Tensor included, is an ordinary
-attribute and is not registered. Registered values are also kept in the
+attribute and is not registered (a list, tuple or dict of Modules or
+Parameters that the module does not otherwise hold warns: nothing would train
+them). Registered values are also kept in the
 instance `__dict__`, so reading `self.weight` inside `forward` is an ordinary
 attribute lookup: module calls sit on the training hot path.
 
@@ -21,6 +23,7 @@ keep working.
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from typing import Any, Callable, Iterator, Mapping, NamedTuple
 
@@ -142,8 +145,28 @@ class Module:
                 buffers[name] = value
         else:
             modules.pop(name, None)
+            if type(value) in (list, tuple, dict):
+                self._warn_unregistered(name, value)
         object.__setattr__(self, name, value)
         modules_changed()
+
+    def _warn_unregistered(self, name: str, value: list | tuple | dict) -> None:
+        """Warn when a list, tuple or dict attribute holds Modules or Parameters that this
+        module does not otherwise hold: they would be silently left out of parameters()
+        (so never trained), state_dict() and train()/eval(). (A list of layers this
+        module also holds as attributes, kept for iterating, is fine.)"""
+        items = value.values() if isinstance(value, dict) else value
+        held = {id(m) for m in self.modules()} | {id(p) for p in self.parameters()}
+        loose = [v for v in items if isinstance(v, (Module, Parameter)) and id(v) not in held]
+        if loose:
+            kinds = sorted({"Parameters" if isinstance(v, Parameter) else "Modules" for v in loose})
+            warnings.warn(
+                f"{type(self).__name__}: attribute {name!r} is a {type(value).__name__} holding "
+                f"{len(loose)} {' and '.join(kinds)} that are not registered: they are not in "
+                "parameters() (an optimizer will not train them), state_dict() or train()/eval(); "
+                "use nn.Sequential, or assign each one as an attribute of its own",
+                UserWarning, stacklevel=3,
+            )
 
     def __delattr__(self, name: str) -> None:
         for registry in (self._parameters, self._buffers, self._modules):
