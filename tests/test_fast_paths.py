@@ -486,6 +486,29 @@ def test_matmul_small_and_large_operands_agree_with_numpy(shape_a, shape_b):
     assert am.gradgradcheck(lambda a, b: ((a @ b) ** 2).sum(), (a, b))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+@pytest.mark.parametrize("shape_a, shape_b", [((5000, 1), (1, 70)), ((16, 9, 1), (16, 1, 400)), ((3, 1), (4, 1, 5)),
+                                              ((1, 1), (1, 5000))])
+def test_matmul_over_an_axis_of_length_one_is_bitwise_numpys(dtype, shape_a, shape_b):
+    # (taken as a broadcast multiply: signed zeros, infs and NaNs as matmul's sum gives them)
+    a, b = rand(*shape_a, seed=13).astype(dtype), rand(*shape_b, seed=14).astype(dtype)
+    a.flat[:3] = [-0.0, np.inf, np.nan]
+    b.flat[:3] = [0.0, -0.0, 2.0]
+    parts = (lambda z: (z.real, z.imag)) if np.dtype(dtype).kind == "c" else (lambda z: (z,))  # noqa: E731
+    with np.errstate(invalid="ignore"):  # (inf * 0)
+        for got, want in [(P.matmul(a, b), np.matmul(a, b)),
+                          (P.matmul_add(a, b, np.ones(shape_b[-1], dtype)), np.matmul(a, b) + 1)]:
+            assert got.dtype == want.dtype and all(map(same_bits, parts(got), parts(want)))
+
+
+@pytest.mark.parametrize("shape_a, shape_b", [((40, 1), (1, 30)), ((6, 5, 1), (6, 1, 7))])
+def test_matmul_over_an_axis_of_length_one_first_and_second_order(shape_a, shape_b):
+    a, b = rand(*shape_a, seed=15), rand(*shape_b, seed=16)
+    f = lambda a, b: ((a @ b) ** 2).sum()  # noqa: E731
+    assert am.gradcheck(f, (a, b))
+    assert am.gradgradcheck(f, (a, b))
+
+
 # -- matmul_add: the bias added into a large product in place ------------------------------
 
 
