@@ -346,6 +346,48 @@ def test_where_with_a_zero_on_either_side_through_the_bitwise_select_first_and_s
     assert am.gradgradcheck(f, (x,))
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("other", ["array", "row", "number", "int"])
+def test_where_of_two_float_operands_is_bitwise_np_where(dtype, other):
+    big = P._BIG
+    x = rand(big // 64, 64, seed=20, dtype=dtype)
+    x.flat[:4] = [np.nan, -np.inf, -0.0, np.inf]
+    c = rand(big // 64, 64, seed=21) > 0
+    y = {"array": rand(big // 64, 64, seed=22, dtype=dtype) * 3, "row": rand(64, seed=23, dtype=dtype),
+         "number": -2.5, "int": 7}[other]
+    if other == "array":
+        y.flat[4:7] = [-0.0, np.nan, 1e-40 if dtype != np.float16 else 1e-7]
+    for got, want in [(P._where(c, x, y), np.where(c, x, y)), (P._where(c, y, x), np.where(c, y, x))]:
+        assert same_bits(got, want)
+
+
+def test_where_of_two_operands_keeps_their_memory_order_and_leaves_the_rest_to_numpy():
+    mem = rand(16, 8, 8, 32, seed=24, dtype=np.float32)
+    x = mem.transpose(3, 0, 1, 2)  # batch fastest, as conv2d's outputs
+    c = x > 0
+    got = P._where(c, x, 0.5 * x)
+    assert same_bits(got, np.where(c, x, 0.5 * x)) and P._layout(got.strides) == P._layout(x.strides)
+    # Mixed dtypes, another byte order, or a y that widens the result: numpy's where.
+    x64 = rand(P._BIG // 64, 64, seed=25)
+    c = x64 > 0
+    for y in (x64.astype(np.float32), x64.astype(">f8"), rand(3, P._BIG // 64, 64, seed=26)):
+        assert same_bits(P._where(c, x64, y), np.where(c, x64, y))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["C", "transposed", "0-d"])
+def test_sigmoid_of_large_arrays_is_the_two_branch_formula_bit_for_bit(dtype, layout):
+    x = (rand(300, 40, seed=27) * 20).astype(dtype)
+    x.flat[:6] = [np.nan, -np.inf, np.inf, -0.0, 0.0, -1e4]
+    x = {"C": x, "transposed": x.T, "0-d": x[0, 5].reshape(())}[layout]
+    e = np.exp(-np.abs(x))
+    r = 1 / (1 + e)
+    want = np.where(x >= 0, r, e * r)
+    got = P.sigmoid(x)
+    assert type(got) is np.ndarray and got.dtype == want.dtype and got.shape == x.shape
+    assert np.array_equal(got, want, equal_nan=True) and (np.signbit(got) == np.signbit(want)).all()
+
+
 # -- fold of non-overlapping windows, constant pad --------------------------------------
 
 
