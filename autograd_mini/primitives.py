@@ -548,7 +548,10 @@ def _sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     if axes is None:
         return np.add.reduce(x, axis=axis, keepdims=keepdims)
     # (the same sums up to rounding: the window's entries are added in its order)
-    return _window_reduce(np.add, x, axes, keepdims)
+    out = _window_reduce(np.add, x, axes, keepdims)
+    # numpy's reduction starts from +0.0, so a window of -0.0 entries sums to +0.0;
+    # adding +0.0 makes the slices' -0.0 agree and changes no other value.
+    return np.add(out, 0.0, out=out)
 
 
 def _sum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:

@@ -247,6 +247,23 @@ def test_window_sum_equals_reduce(dtype, axis, keepdims, order):
     assert (np.isnan(got) == ~finite).all() and (~finite).sum() == 1
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
+def test_window_sum_of_negative_zeros_is_positive_zero_as_numpys(dtype):
+    # numpy's reduction (and PyTorch's sum) starts from +0.0, so a window of -0.0 entries
+    # sums to +0.0; adding the slices gave -0.0, so the sign of an avg-pooled zero
+    # depended on the batch size and memory layout (which decide the route)
+    x = np.full((64, 3, 2), -0.0, dtype=dtype)
+    if x.dtype.kind == "c":
+        x.imag = -0.0
+    x[0, 0, 0] = 1.0  # (one window that does not sum to zero)
+    assert P._window_route(x, 2, P._REDUCE_LEAST) == (2,)  # the slices are taken
+    for axis, keepdims in [(2, False), ((2,), True)]:
+        got, want = P.sum(x, axis=axis, keepdims=keepdims), np.add.reduce(x, axis=axis, keepdims=keepdims)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        for part in (np.real, np.imag):
+            assert same_bits(part(got), part(want))
+
+
 @pytest.mark.parametrize("dtype", [np.float16, np.int8, np.uint16, np.bool_])
 def test_window_sum_leaves_other_dtypes_to_numpy(dtype):
     # numpy sums small integers and bools in its default int, and may sum float16 wider.
