@@ -485,8 +485,8 @@ def _window_axes(shape: tuple, axis: Any, least: int) -> tuple | None:
         return None
     axes = axis if isinstance(axis, tuple) else (axis,)
     ndim = len(shape)
-    if not all(isinstance(a, (int, np.integer)) and -ndim <= a < ndim for a in axes):
-        return None  # let numpy raise its own error
+    if not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) and -ndim <= a < ndim for a in axes):
+        return None  # let numpy raise its own error (also for axis=True, which is no integer to numpy)
     unique = tuple(sorted({int(a) % ndim for a in axes}))
     if len(unique) != len(axes) or len(unique) == ndim:
         return None

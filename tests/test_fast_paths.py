@@ -69,6 +69,16 @@ def test_window_max_leaves_big_windows_and_bad_axes_to_numpy():
         P.max(x, axis=5)
 
 
+@pytest.mark.parametrize("op", ["sum", "max"])
+def test_window_routes_refuse_a_bool_axis_as_numpy_does_at_any_size(op):
+    # numpy refuses axis=True (not an integer); the window check took it for axis 1,
+    # so a big array was reduced where a small one raised
+    for shape in [(4, 2), (4096, 2)]:
+        for axis in (True, (False,)):
+            with pytest.raises(TypeError):
+                getattr(P, op)(np.ones(shape, np.float32), axis=axis)
+
+
 @pytest.mark.usefixtures("small_threshold")
 @pytest.mark.parametrize("axis,keepdims", [((1, 3), False), ((2, 3), True), (1, False)])
 def test_window_max_vjp_first_and_second_order(axis, keepdims):
