@@ -479,21 +479,29 @@ _VJP_LEAST = 256
 
 def _window_axes(shape: tuple, axis: Any, least: int) -> tuple | None:
     """The reduced axes, sorted, when they form a small window and the array
-    has at least `least` results per window entry; else None."""
+    has at least `least` results per window entry; else None. (Every sum and max
+    asks, so the common refusals come first and cost little.)"""
+    if axis is None:
+        return None
     size = math.prod(shape)
-    if axis is None or size < 4 * least:  # (the smallest window, 2 entries, needs 4 * least)
+    if size < 4 * least:  # (the smallest window, 2 entries, needs 4 * least)
         return None
-    axes = axis if isinstance(axis, tuple) else (axis,)
     ndim = len(shape)
-    if not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) and -ndim <= a < ndim for a in axes):
-        return None  # let numpy raise its own error (also for axis=True, which is no integer to numpy)
-    unique = tuple(sorted({int(a) % ndim for a in axes}))
-    if len(unique) != len(axes) or len(unique) == ndim:
+    unique: list = []
+    entries = 1
+    for a in axis if isinstance(axis, tuple) else (axis,):
+        # (numpy raises its own error for a bad axis: not an integer (axis=True is
+        # none to numpy), out of range, repeated)
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool) or not -ndim <= a < ndim:
+            return None
+        a = int(a) % ndim
+        if a in unique:
+            return None
+        unique.append(a)
+        entries *= shape[a]
+    if len(unique) == ndim or not 2 <= entries <= _WINDOW or size < least * entries * entries:
         return None
-    entries = math.prod(shape[a] for a in unique)
-    if not 2 <= entries <= _WINDOW or size < least * entries * entries:
-        return None
-    return unique
+    return tuple(sorted(unique))
 
 
 def _window_route(x: Any, axis: Any, least: int) -> tuple | None:
@@ -506,9 +514,15 @@ def _window_route(x: Any, axis: Any, least: int) -> tuple | None:
     axes = _window_axes(x.shape, axis, least)
     if axes is None:
         return None
-    inside = [abs(s) for i, (n, s) in enumerate(zip(x.shape, x.strides)) if n > 1 and i in axes]
-    outside = [abs(s) for i, (n, s) in enumerate(zip(x.shape, x.strides)) if n > 1 and i not in axes]
-    return None if outside and builtins.min(inside) > builtins.max(outside) else axes
+    shape, strides = x.shape, x.strides
+    inner = builtins.min([abs(strides[a]) for a in axes if shape[a] > 1])
+    others = False  # (an axis outside the window with more than one entry)
+    for i, n in enumerate(shape):
+        if n > 1 and i not in axes:
+            if abs(strides[i]) >= inner:
+                return axes
+            others = True
+    return None if others else axes
 
 
 def _window_parts(x: np.ndarray, axes: tuple) -> Any:
