@@ -470,11 +470,14 @@ def _keepdims_shape(shape: tuple, axis: Any) -> tuple:
 # numpy call or two per window entry whatever the size (2-3 us each), so a
 # reduction over at most _WINDOW entries takes them from _REDUCE_LEAST
 # results per window entry (measured break-even points: windows of 2, 4
-# and 10 entries at about 100, 250 and 700 results), and a VJP, whose slice
-# route makes more calls, from _VJP_LEAST.
+# and 10 entries at about 100, 250 and 700 results), and max's VJP, whose
+# slice route makes more calls, from _VJP_LEAST. sum's VJP writes g into a
+# new array from _SPREAD_LEAST: below that its other form, a broadcast view,
+# costs less even counting the copy a later reshape may make of it.
 _WINDOW = 16
 _REDUCE_LEAST = 64
 _VJP_LEAST = 256
+_SPREAD_LEAST = 1024
 
 
 def _window_axes(shape: tuple, axis: Any, least: int) -> tuple | None:
@@ -570,7 +573,7 @@ def _sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 def _sum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
     shape = x.shape
-    axes = _window_route(x, axis, _VJP_LEAST) if type(g) is np.ndarray else None
+    axes = _window_route(x, axis, _SPREAD_LEAST) if type(g) is np.ndarray else None
     if axes is not None:
         return _window_spread(g, x, axes)
     if not keepdims and axis is not None:  # a full reduction's 0-d g broadcasts as is

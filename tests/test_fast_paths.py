@@ -4,8 +4,8 @@ max over a small window of axes (forward and VJP), where with a plain zero
 
 Each path must give exactly what the general numpy formulation gives. The
 size threshold `primitives._BIG` is lowered so gradient checks can run the
-fast paths on small float64 arrays (and the window routes' `_REDUCE_LEAST`
-and `_VJP_LEAST` with it).
+fast paths on small float64 arrays (and the window routes' `_REDUCE_LEAST`,
+`_VJP_LEAST` and `_SPREAD_LEAST` with it).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
 
 def set_thresholds(monkeypatch, least: int) -> None:
     """Take every size-dependent fast path from `least` elements (results per window entry) up."""
-    for name in ("_BIG", "_REDUCE_LEAST", "_VJP_LEAST"):
+    for name in ("_BIG", "_REDUCE_LEAST", "_VJP_LEAST", "_SPREAD_LEAST"):
         monkeypatch.setattr(P, name, least)
 
 
