@@ -811,12 +811,16 @@ def _matmul(a: Any, b: Any) -> Any:
             and a.size + b.size <= 4096):
         return a.dot(b)
     if (type(a) is np.ndarray and type(b) is np.ndarray and a.ndim >= 2 and b.ndim >= 2
-            and a.shape[-1] == 1 == b.shape[-2] and a.dtype.kind in "fc" and b.dtype.kind in "fc"):
+            and a.shape[-1] == 1 == b.shape[-2] and a.dtype.kind == "f" == b.dtype.kind
+            and a.dtype.itemsize + b.dtype.itemsize > 4):
         # A product over an axis of length 1 (a Linear with one input; a depthwise
         # conv's input gradient, whose groups have one output channel each) is an
         # outer product, which BLAS takes 3-10x as long for as a broadcast multiply:
         # (9, 1) @ (1, 25088) float32 345 us, against 35 us. Adding +0.0 gives the
-        # +0.0 that matmul's sum, started at 0, gives for a product of -0.0.
+        # +0.0 that matmul's sum, started at 0, gives for a product of -0.0. (Not
+        # for complex, whose BLAS products round otherwise than multiply's, nor
+        # float16 @ float16, which matmul sums in float32: a product that
+        # underflows to -0.0 in float16 keeps its sign there.)
         out = np.multiply(a, b)
         out += 0.0
         return out

@@ -570,6 +570,21 @@ def test_matmul_over_an_axis_of_length_one_is_bitwise_numpys(dtype, shape_a, sha
             assert got.dtype == want.dtype and all(map(same_bits, parts(got), parts(want)))
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.complex64, np.complex128])
+def test_matmul_over_an_axis_of_length_one_rounds_as_numpys_for_half_and_complex(dtype):
+    # matmul sums float16 products in float32 (an underflowing negative product
+    # is -0.0, not +0.0) and complex ones through BLAS, whose fused multiply-adds
+    # round the parts of a complex product otherwise than numpy's multiply.
+    i = 1j if np.dtype(dtype).kind == "c" else 0
+    a = (rand(3, 40, 1, seed=17) + i * rand(3, 40, 1, seed=18)).astype(dtype)
+    b = (rand(3, 1, 50, seed=19) + i * rand(3, 1, 50, seed=20)).astype(dtype)
+    if not i:
+        a[0, 0, 0], b[0, 0, :] = -6e-8, 6.4e-6  # (a product below float16's least subnormal)
+    got, want = P.matmul(a, b), np.matmul(a, b)
+    parts = (lambda z: (z.real, z.imag)) if np.dtype(dtype).kind == "c" else (lambda z: (z,))  # noqa: E731
+    assert got.dtype == want.dtype and all(map(same_bits, parts(got), parts(want)))
+
+
 @pytest.mark.parametrize("shape_a, shape_b", [((40, 1), (1, 30)), ((6, 5, 1), (6, 1, 7))])
 def test_matmul_over_an_axis_of_length_one_first_and_second_order(shape_a, shape_b):
     a, b = rand(*shape_a, seed=15), rand(*shape_b, seed=16)
