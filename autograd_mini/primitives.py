@@ -414,6 +414,10 @@ def _where(c: Any, x: Any, y: Any) -> Any:
     return np.where(c, x, y)
 
 
+_EXACT = 1 << 53
+"""Python ints up to this size are float64s exactly."""
+
+
 def _select_bits(c: np.ndarray, x: Any, y: Any) -> Any:
     """np.where(c, x, y) for x and y of one native float dtype (either may be a
     Python number, taken in the other's dtype as numpy takes it), whose
@@ -421,8 +425,11 @@ def _select_bits(c: np.ndarray, x: Any, y: Any) -> Any:
     dtype = x.dtype if type(x) is np.ndarray else y.dtype if type(y) is np.ndarray else None
     if dtype is None or dtype.kind != "f" or dtype.itemsize not in _BITS or not dtype.isnative:
         return np.where(c, x, y)
+    # (np.asarray(int, dtype) rounds through float64, which is exact only up to
+    # 2**53; np.where rounds a larger int once, to dtype)
     xs, ys = (v if type(v) is np.ndarray and v.dtype == dtype
-              else np.asarray(v, dtype) if type(v) in (int, float) else None for v in (x, y))
+              else np.asarray(v, dtype) if type(v) is float or type(v) is int and -_EXACT <= v <= _EXACT
+              else None for v in (x, y))
     if xs is None or ys is None:
         return np.where(c, x, y)
     bits = _BITS[dtype.itemsize]

@@ -388,6 +388,17 @@ def test_where_of_two_float_operands_is_bitwise_np_where(dtype, other):
         assert same_bits(got, want)
 
 
+@pytest.mark.parametrize("number", [2**60 + 2**36 + 1, -(2**62 + 2**38 + 1), 2**64 - 1])
+def test_where_of_a_float32_array_and_a_large_python_int_rounds_the_int_as_np_where(number):
+    # np.where rounds an int once, to float32; np.asarray(number, float32) goes
+    # through float64 first, and twice rounded 2**60 + 2**36 + 1 lands on 2**60.
+    x = rand(P._BIG, seed=29, dtype=np.float32)
+    c = x > 0
+    for got, want in [(P._where(c, x, number), np.where(c, x, number)),
+                      (P._where(c, number, x), np.where(c, number, x))]:
+        assert same_bits(got, want)
+
+
 def test_where_of_two_operands_keeps_their_memory_order_and_leaves_the_rest_to_numpy():
     mem = rand(16, 8, 8, 32, seed=24, dtype=np.float32)
     x = mem.transpose(3, 0, 1, 2)  # batch fastest, as conv2d's outputs
