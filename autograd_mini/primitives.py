@@ -302,12 +302,16 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
         e = np.exp(np.where(right, -x, x))
         r = 1.0 / (1.0 + e)
         return np.where(right, r, e * r)
-    # sigma(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) below, with e = exp(-|x|) <= 1:
-    # the numerator max(e, x >= 0) is 1 or e without a branch per element (a
+    # sigma(x) = 1 / (1 + e) for x >= 0 and e / (1 + e) below, with e = exp(-|x|) <= 1.
+    if x.ndim == 0:
+        # (ufuncs give 0-d input back as a scalar, which out= below cannot take;
+        # on one element the select costs 9 us, the in-place form 16)
+        e = np.exp(-np.abs(x))
+        r = 1.0 / (1.0 + e)
+        return np.where(x >= 0, r, e * r)
+    # The numerator max(e, x >= 0) is 1 or e without a branch per element (a
     # select, np.where, took 2.3 ms of 5 for 512k float32). Computed in place:
     # two large arrays, not six.
-    if x.ndim == 0:  # (ufuncs give 0-d input back as a scalar, which out= cannot take)
-        return _sigmoid(x.reshape(1)).reshape(())
     e = np.abs(x)
     np.negative(e, out=e)
     np.exp(e, out=e)

@@ -426,6 +426,18 @@ def test_sigmoid_of_large_arrays_is_the_two_branch_formula_bit_for_bit(dtype, la
     assert np.array_equal(got, want, equal_nan=True) and (np.signbit(got) == np.signbit(want)).all()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_of_a_0d_array_is_the_two_branch_formula_bit_for_bit(dtype):
+    # (not the logaddexp form of small 1-D arrays, which rounds 1.0 and -3.0 otherwise)
+    for v in (1.0, -3.0, 0.5, -7.25, np.nan):
+        x = np.array(v, dtype)
+        e = np.exp(-np.abs(x))
+        r = 1 / (1 + e)
+        want = np.where(x >= 0, r, e * r)
+        got = P.sigmoid(x)
+        assert type(got) is np.ndarray and same_bits(got, want), v
+
+
 # -- fold of non-overlapping windows, constant pad --------------------------------------
 
 
