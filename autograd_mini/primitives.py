@@ -424,8 +424,7 @@ _EXACT = 1 << 53
 
 def _select_bits(c: np.ndarray, x: Any, y: Any) -> Any:
     """np.where(c, x, y) for x and y of one native float dtype (either may be a
-    Python number, taken in the other's dtype as numpy takes it), whose
-    selection of x has the shape of the whole result; else np.where itself."""
+    Python number, taken in the other's dtype as numpy takes it); else np.where itself."""
     dtype = x.dtype if type(x) is np.ndarray else y.dtype if type(y) is np.ndarray else None
     if dtype is None or dtype.kind != "f" or dtype.itemsize not in _BITS or not dtype.isnative:
         return np.where(c, x, y)
@@ -436,11 +435,17 @@ def _select_bits(c: np.ndarray, x: Any, y: Any) -> Any:
               else None for v in (x, y))
     if xs is None or ys is None:
         return np.where(c, x, y)
+    # y + (x - y) * c on the bits as integers, which wrap: x's bits where c holds,
+    # y's elsewhere, in three passes (a product of each by its mask and their sum
+    # took four, 1.3-2.5x as long).
     bits = _BITS[dtype.itemsize]
-    out = np.multiply(xs.view(bits), c.view(np.int8), dtype=bits)  # (in the inputs' memory order)
-    if out.shape != np.broadcast_shapes(out.shape, ys.shape):
-        return np.where(c, x, y)
-    out += np.multiply(ys.view(bits), (~c).view(np.int8), dtype=bits)
+    xb, yb = xs.view(bits), ys.view(bits)
+    out = np.subtract(xb, yb)  # (in the inputs' memory order)
+    if out.shape == np.broadcast_shapes(out.shape, c.shape):
+        out *= c.view(np.int8)
+    else:  # (a c wider than x and y)
+        out = np.multiply(out, c.view(np.int8), dtype=bits)
+    out += yb
     return out.view(dtype)
 
 
