@@ -399,9 +399,10 @@ def _where(c: Any, x: Any, y: Any) -> Any:
     mask's 1 or 0 bytes: one pass, 0.12 ms, and exact for every value (inf,
     nan, -0.0). (A bitwise AND with a mask widened to all-ones words first
     takes two passes, 0.15 ms.) Two arrays (or numbers) of one float dtype are
-    selected the same way, each by its mask, and the two added as integers
-    (one of each pair is all-zero bits): 0.5 ms where np.where takes 2.3 ms
-    for 512k float32.
+    selected on their bits too (_select_bits): 0.5 ms where np.where takes
+    2.3 ms for 512k float32 on a random mask. (On a mask that is mostly one
+    value np.where's branches are predicted and cheap, and its float64 is up
+    to 2x faster than the select there.)
     """
     if type(c) is np.ndarray and c.dtype == np.bool_ and c.size >= _BIG:
         if _is_plain_zero(y):
