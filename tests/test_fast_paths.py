@@ -388,7 +388,7 @@ def test_where_of_two_float_operands_is_bitwise_np_where(dtype, other):
         assert same_bits(got, want)
 
 
-@pytest.mark.parametrize("number", [2**60 + 2**36 + 1, -(2**62 + 2**38 + 1), 2**64 - 1])
+@pytest.mark.parametrize("number", [2**60 + 2**36 + 1, -(2**62 + 2**38 + 1), 2**64 - 1, 2**53 + 2**29 + 1])
 def test_where_of_a_float32_array_and_a_large_python_int_rounds_the_int_as_np_where(number):
     # np.where rounds an int once, to float32; np.asarray(number, float32) goes
     # through float64 first, and twice rounded 2**60 + 2**36 + 1 lands on 2**60.
@@ -747,3 +747,99 @@ def test_max_vjp_hands_on_a_complex_inf_undivided_on_both_routes():
         grads.append(t.grad.data[0])
     for got in grads:
         assert got[0] == complex(np.inf, 0.0) and got[1] == 0
+
+
+# -- behaviour the window routes and selects must share with numpy (found by mutation testing) --
+
+
+@pytest.mark.parametrize("op", ["sum", "max"])
+def test_window_routes_raise_numpys_errors_for_an_axis_out_of_range_or_repeated(op):
+    # Short axes of a big array, where the window route would take them: axis == ndim
+    # (taken mod ndim it would be axis 0) and a repeated axis (a window of 4 entries)
+    # must raise as numpy does, not reduce.
+    fn = getattr(P, op)
+    x = np.ones((4096, 2), np.float32).T  # (2, 4096), axis 0 fastest in memory
+    assert P._window_route(x, 0, P._REDUCE_LEAST) == (0,)
+    for axis in (2, -3, (0, 2)):
+        with pytest.raises(np.exceptions.AxisError):
+            fn(x, axis=axis)
+    with pytest.raises(ValueError, match="duplicate"):
+        fn(np.ones((2048, 2, 2), np.float32), axis=(2, 2))
+
+
+@pytest.mark.parametrize("op", ["sum", "max"])
+def test_window_routes_reduce_an_axis_of_length_one_as_numpy(op):
+    # (one entry per window: no window; the route's slices need two)
+    x = rand(4096, 1, 2, seed=30, dtype=np.float32)
+    for axis in (1, (1,), -2):
+        got, want = getattr(P, op)(x, axis=axis), getattr(np, {"sum": "add", "max": "maximum"}[op]).reduce(x, axis=axis)
+        assert same_bits(got, want)
+
+
+@pytest.mark.usefixtures("small_threshold")
+def test_window_sum_vjp_keeps_gs_dtype_as_the_general_route():
+    # A float64 gradient reaching a float32 sum (mixed dtypes downstream) stays float64
+    # through the window route, as broadcast_to keeps it: rounding it to x's dtype
+    # there would lose what a float64 leaf upstream should receive.
+    tiles = rand(4, 3, 3, 2, 4, 2, seed=31, dtype=np.float32)  # dense
+    windows = P.unfold(rand(4, 3, 6, 7, seed=32, dtype=np.float32), kernel_size=(2, 2), stride=(1, 1),
+                       dilation=(1, 1))  # overlapping: not dense
+    for x, axis in [(tiles, (3, 5)), (windows, (4, 5))]:
+        assert P._window_route(x, axis, P._SPREAD_LEAST) is not None
+        ans = P.sum(x, axis=axis)
+        g = rand(*ans.shape, seed=33) / 3  # float64, not representable in float32
+        got = P._sum_vjp(g, ans, x, axis=axis)
+        assert got.dtype == np.float64
+        assert same_bits(got, np.broadcast_to(np.expand_dims(g, axis), x.shape).copy())
+
+
+def test_dense_ignores_axes_of_length_one_and_refuses_gaps():
+    # _dense decides the VJP's result layout (x's own, so that a reshape back is free):
+    # an axis of length 1 has any stride (0 for np.newaxis), a strided slice has gaps.
+    x = rand(4, 6, seed=34)
+    assert P._dense(x) and P._dense(x.T) and P._dense(x[:, None, :]) and P._dense(x[None, :, None])
+    assert not P._dense(x[:, ::2]) and not P._dense(x[::2]) and not P._dense(x[:, :5])
+
+
+def test_where_of_two_operands_broadcasts_a_wider_condition_as_np_where():
+    # x and y of one shape, a mask with more rows: the select cannot be written in place
+    c = rand(8, P._BIG // 4, seed=35) > 0
+    x, y = rand(P._BIG // 4, seed=36, dtype=np.float32), rand(1, P._BIG // 4, seed=37, dtype=np.float32)
+    for got, want in [(P._where(c, x, y), np.where(c, x, y)), (P._where(c, y, 1.5), np.where(c, y, 1.5))]:
+        assert same_bits(got, want)
+
+
+def test_where_of_two_operands_gives_np_wheres_dtype_for_other_byte_orders_and_integers():
+    c = rand(P._BIG, seed=38) > 0
+    x, y = rand(P._BIG, seed=39).astype(">f4"), rand(P._BIG, seed=40).astype(">f4")
+    got, want = P._where(c, x, y), np.where(c, x, y)
+    assert got.dtype == want.dtype and np.array_equal(got, want)  # (numpy's result is native)
+    ints = np.arange(P._BIG, dtype=np.int32)
+    for got, want in [(P._where(c, ints, 0.5), np.where(c, ints, 0.5)), (P._where(c, -2.5, ints), np.where(c, -2.5, ints))]:
+        assert got.dtype == want.dtype == np.float64 and np.array_equal(got, want)
+
+
+def test_window_max_vjp_hands_on_a_complex_inf_undivided_beside_a_nan_window():
+    # A NaN window sends the window route to its per-window count, which is 1 everywhere:
+    # g goes on undivided there too (inf+0j / (1+0j) is inf+nanj).
+    x = np.zeros((8192, 2), np.complex128)
+    x[:, 0] = 1
+    x[1, 1] = np.nan
+    g = np.ones(8192, np.complex128)
+    g[0] = complex(np.inf, 0.0)
+    ans = P.max(x, axis=1)
+    assert P._window_route(x, 1, P._VJP_LEAST) == (1,)
+    got = P._max_vjp(g, ans, x, axis=1)
+    assert got[0, 0] == complex(np.inf, 0.0) and not np.isnan(got[0, 0].imag) and got[0, 1] == 0
+    assert got[1, 1] == 1 and got[1, 0] == 0
+
+
+@pytest.mark.parametrize("shape_a, shape_b", [((2, 5, 1), (2, 5, 4)), ((3000, 1), (3000, 2))])
+def test_matmul_with_a_last_axis_of_length_one_refuses_a_mismatched_b_as_numpy(shape_a, shape_b):
+    # (the length-1 product is a broadcast multiply only when b's axis -2 is 1 too;
+    # else the multiply would broadcast into a product of the wrong shape)
+    a, b = rand(*shape_a, seed=41), rand(*shape_b, seed=42)
+    with pytest.raises(ValueError):
+        np.matmul(a, b)
+    with pytest.raises(ValueError):
+        P.matmul(a, b)
