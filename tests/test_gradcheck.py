@@ -391,3 +391,43 @@ def test_a_check_that_compares_only_values_below_atol_warns() -> None:
         warnings.simplefilter("error")  # one input of two without derivatives, and an empty output: no warning
         assert am.gradcheck(lambda t, w: lin(t), (x, lin.weight))
         assert am.gradcheck(lambda t: t[t.data > 10.0], x)
+
+
+# -- found by mutation testing: the repeatability check's tolerances, the warning's NaN and origin --
+
+
+def test_the_repeatability_check_takes_nan_inputs_and_outputs_and_rounding_noise() -> None:
+    # A NaN input (left out of the check) is not "changed in place"; a NaN output is a
+    # failed check, not "different outputs"; and an f whose output moves at the level
+    # of rounding between calls (a sum in another order) is repeatable enough.
+    assert am.gradcheck(lambda t: am.where(t == t, t, 0.0) * 2.0, (np.array([1.0, np.nan, 2.0]),))
+    with np.errstate(invalid="ignore"):
+        assert am.gradcheck(lambda t: t * am.tensor([np.nan, 1.0]), (np.array([0.3, 1.2]),),
+                            raise_exception=False) is False
+    calls = iter(range(10**6))
+    assert am.gradcheck(lambda t: t.sin() * (1.0 + 1e-15 * (next(calls) % 2)), (np.array([0.3, 1.2]),))
+
+
+def test_a_random_function_with_an_infinite_output_is_still_refused() -> None:
+    # (the infinite element must not set the scale of the allowed difference)
+    rng = np.random.default_rng(1)
+    with pytest.raises(ValueError, match="different outputs in two calls"):
+        am.gradcheck(lambda t: t * am.tensor([np.inf, rng.random()]), (np.array([0.3, 1.2]),))
+
+
+def test_nan_derivatives_are_not_called_below_atol() -> None:
+    # A NaN derivative (0 * inf at sqrt's 0) fails the check; it is no sign of an f
+    # that ignores its input, so the below-atol warning must not come with it.
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        with np.errstate(all="ignore"):
+            assert am.gradcheck(lambda t: (t.sqrt() * 0.0).sum(), (np.zeros(2),), raise_exception=False) is False
+    assert not [w for w in rec if "every derivative compared" in str(w.message)]
+
+
+def test_the_below_atol_warning_points_at_the_callers_line() -> None:
+    x = RNG.standard_normal(3)
+    for check in (am.gradcheck, am.gradgradcheck):
+        with pytest.warns(UserWarning, match="every derivative compared") as rec:
+            check(lambda t: t * 1e-9, x)
+        assert [w.filename for w in rec if "every derivative" in str(w.message)] == [__file__]
