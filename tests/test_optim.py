@@ -911,8 +911,9 @@ def test_scheduler_step_before_the_first_optimizer_step_warns_once():
     p = am.zeros(1, requires_grad=True)
     opt = SGD([p], lr=1.0)
     sched = StepLR(opt, step_size=1, gamma=0.5)
-    with pytest.warns(UserWarning, match=r"StepLR\.step\(\) was called before SGD\.step\(\).*first rate is skipped"):
+    with pytest.warns(UserWarning, match=r"StepLR\.step\(\) was called before SGD\.step\(\).*first rate is skipped") as rec:
         sched.step()
+    assert [w.filename for w in rec] == [__file__]  # (the caller's line, not the library's)
     assert opt.param_groups[0]["lr"] == 0.5  # (the schedule still moves, as PyTorch's does)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
