@@ -927,6 +927,13 @@ def test_one_hot_target_error_points_to_argmax_not_astype(loss):
 
 
 @pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+def test_one_hot_target_error_of_one_sample_names_its_class_axis(loss):
+    # one sample (C,): the classes are axis 0, and argmax over axis 1 would raise
+    with pytest.raises(ValueError, match=r"np\.argmax\(target, axis=0\)"):
+        loss(am.tensor(np.zeros(3)), np.array([0.0, 1.0, 0.0]))
+    assert np.isfinite(loss(am.tensor(np.zeros(3)), np.argmax(np.array([0.0, 1.0, 0.0]), axis=0)).item())
+
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
 def test_class_probability_targets_are_refused_without_advising_astype_int(loss):
     # PyTorch also takes targets of class probabilities, shaped as the input; turning
     # those into ints (the advice for float labels) would make them 0s.
