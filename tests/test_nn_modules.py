@@ -1345,11 +1345,13 @@ def test_a_list_of_unregistered_layers_warns_and_a_list_of_registered_ones_does_
             super().__init__()
             self.layers = [nn.Linear(2, 3), nn.Linear(3, 1)]
             self.extra = {"w": nn.Parameter(am.zeros(2))}
+            self.pair = (nn.Linear(1, 1), nn.Parameter(am.zeros(1)))
 
     with pytest.warns(UserWarning) as record:
         net = Loose()
     messages = [str(w.message) for w in record]
-    assert len(messages) == 2 and all(w.filename == __file__ for w in record)
+    assert len(messages) == 3 and all(w.filename == __file__ for w in record)
+    assert "attribute 'pair' is a tuple holding 2 Modules and Parameters" in messages[2]
     assert re.search(r"Loose: attribute 'layers' is a list holding 2 Modules that are not registered.*"
                      r"nn\.Sequential", messages[0])
     assert "attribute 'extra' is a dict holding 1 Parameters" in messages[1]
