@@ -534,15 +534,14 @@ def _window_route(x: Any, axis: Any, least: int) -> tuple | None:
     axes = _window_axes(x.shape, axis, least)
     if axes is None:
         return None
+    # (_window_axes leaves at least one axis outside the window with more than one
+    # entry: an array of one window has fewer results than any `least` asks)
     shape, strides = x.shape, x.strides
     inner = builtins.min([abs(strides[a]) for a in axes if shape[a] > 1])
-    others = False  # (an axis outside the window with more than one entry)
     for i, n in enumerate(shape):
-        if n > 1 and i not in axes:
-            if abs(strides[i]) >= inner:
-                return axes
-            others = True
-    return None if others else axes
+        if n > 1 and i not in axes and abs(strides[i]) >= inner:
+            return axes
+    return None
 
 
 def _window_parts(x: np.ndarray, axes: tuple) -> Any:

@@ -646,7 +646,7 @@ def _class_targets(log_probs: Tensor, target: Any, where: str) -> np.ndarray:
     C = log_probs.shape[_class_axis(log_probs)]
     expected = log_probs.shape[:1] + log_probs.shape[2:] if log_probs.ndim > 1 else ()
     if t.dtype.kind not in "iu":
-        if t.shape == log_probs.shape and log_probs.ndim > 0:
+        if t.shape == log_probs.shape:
             # One-hot rows or class probabilities (PyTorch's other target form, and
             # higham_drilling's Y): .astype(int) would only move on to a shape error.
             raise ValueError(
