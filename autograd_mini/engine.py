@@ -283,6 +283,12 @@ def stepped(optimizer: Any, ids: list[int]) -> None:
     last[0], last[2] = stamp, ids
 
 
+def has_stepped(optimizer: Any) -> bool:
+    """True once `optimizer` has taken a step (a learning-rate schedule's first step
+    before it skips the schedule's first rate)."""
+    return id(optimizer) in _steps
+
+
 def _note_arrays(optimizer: Any, refs: dict) -> None:
     """Weak references to the root arrays this step changes, by id: taken only when the
     set of ids changes, so that a dead optimizer's changes reach the arrays its

@@ -16,7 +16,7 @@ import numbers
 import warnings
 from typing import Any
 
-from ..engine import _steps
+from ..engine import has_stepped
 from .optimizer import Optimizer
 
 
@@ -41,7 +41,7 @@ class LRScheduler:
         """Advance one epoch and move the groups' learning rates. (A first step before
         any `optimizer.step()` warns, as PyTorch's does: the first epoch would then
         train at the second epoch's rate.)"""
-        if self.last_epoch == 0 and id(self.optimizer) not in _steps:  # (the engine notes every step)
+        if self.last_epoch == 0 and not has_stepped(self.optimizer):
             warnings.warn(
                 f"{type(self).__name__}.step() was called before {type(self.optimizer).__name__}.step(): "
                 "the schedule's first rate is skipped; call optimizer.step() first, then "
