@@ -378,8 +378,9 @@ def _output(f: Callable[..., Any], args: list, who: str, shape: tuple | None = N
     return out
 
 
-def _check_repeatable(f: Callable[..., Any], arrays: list, before: list, out: Tensor, who: str) -> None:
-    """Raise ValueError if f changed its inputs, or gives another output at the same point.
+def _repeatable_output(f: Callable[..., Any], arrays: list, leaves: list[Tensor], who: str) -> Tensor:
+    """f(*leaves) (leaves wrap `arrays`); raise ValueError if f changed its inputs,
+    or gives another output at the same point.
 
     Finite differences compare f at nearby points, so a function that writes into
     its inputs (through .data) or draws random numbers (dropout in training mode)
@@ -387,6 +388,8 @@ def _check_repeatable(f: Callable[..., Any], arrays: list, before: list, out: Te
     a wrong gradient or a kink. (Differences at the level of rounding pass: they
     move a difference by far less than atol.)
     """
+    before = [a.copy() for a in arrays]
+    out = _output(f, leaves, who)
     for i, (now, was) in enumerate(zip(arrays, before)):
         if not np.array_equal(now, was, equal_nan=True):
             raise ValueError(
@@ -404,6 +407,7 @@ def _check_repeatable(f: Callable[..., Any], arrays: list, before: list, out: Te
             f"{gap:.3g}), so finite differences of it mean nothing; a random op (dropout in training "
             "mode) must draw the same numbers on every call: call am.manual_seed inside f, or use eval mode"
         )
+    return out
 
 
 def _wrap_all(arrays: list[np.ndarray], grad_flags: Sequence[bool] = ()) -> list[Tensor]:
@@ -429,10 +433,8 @@ def _check_function(
     _check_tolerances(what, eps, atol, rtol)
     seed = _seed(seed)
     rng = rng or np.random.default_rng(seed)
-    before = [a.copy() for a in arrays]
     leaves = _wrap_all(arrays, checked)
-    out = _output(f, leaves, what)
-    _check_repeatable(f, arrays, before, out, what)
+    out = _repeatable_output(f, arrays, leaves, what)
     u = rng.standard_normal(out.shape)
     positions = [i for i, c in enumerate(checked) if c]
     analytic: dict[int, Any] = {p: np.zeros_like(arrays[p]) for p in positions}
@@ -591,8 +593,7 @@ def numerical_grad(f: Callable[..., Tensor], inputs: Any, eps: float = 1e-6) -> 
     """
     _check_tolerances("numerical_grad", eps)
     arrays, floating, single = _prepare(inputs, "numerical_grad", all_floats=True)
-    before = [a.copy() for a in arrays]
-    _check_repeatable(f, arrays, before, _output(f, _wrap_all(arrays), "numerical_grad"), "numerical_grad")
+    _repeatable_output(f, arrays, _wrap_all(arrays), "numerical_grad")
 
     def phi() -> float:
         return float(np.sum(_output(f, _wrap_all(arrays), "numerical_grad").data, dtype=np.float64))
