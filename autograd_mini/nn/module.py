@@ -156,8 +156,10 @@ class Module:
         (so never trained), state_dict() and train()/eval(). (A list of layers this
         module also holds as attributes, kept for iterating, is fine.)"""
         items = value.values() if isinstance(value, dict) else value
-        held = {id(m) for m in self.modules()} | {id(p) for p in self.parameters()}
-        loose = [v for v in items if isinstance(v, (Module, Parameter)) and id(v) not in held]
+        loose = [v for v in items if isinstance(v, (Module, Parameter))]
+        if loose:  # (the tree is walked only for a container that holds some)
+            held = {id(m) for m in self.modules()} | {id(p) for p in self.parameters()}
+            loose = [v for v in loose if id(v) not in held]
         if loose:
             kinds = sorted({"Parameters" if isinstance(v, Parameter) else "Modules" for v in loose})
             warnings.warn(
