@@ -31,8 +31,9 @@ sums in its own order), a variable that fn's
 code (or its partial's, method's or Module forward's) reads from its
 closure or globals rebound to another object (so `w = w - lr * w.grad` is
 seen), or any attribute set on any Module object (a layer, a parameter
-object, a `train()`/`eval()` that changes a mode, a hyperparameter). Tensors reached another way (a dict
-entry, an attribute of a plain object, a variable of a function fn calls)
+object, a `train()`/`eval()` that changes a mode, a hyperparameter). Tensors
+reached another way (a dict entry, an attribute of a plain object, a variable
+of a function fn calls)
 are held by identity: update them in place (as the optimizers do) or pass
 them as arguments. Any Module change anywhere invalidates every tape (so
 alternating G.train() and D.eval() on every step records every step). No

@@ -59,8 +59,9 @@ class DataLoader:
     X: (N, ...), y: (N, ...) ndarrays or Tensors (batches are copies, cut off
     from any graph; dtypes are kept, so integer labels stay integers).
     Each pass (epoch) visits every sample once, in a fresh random order when
-    `shuffle` (True by default, unlike PyTorch's DataLoader: pass shuffle=False to
-    keep a test set's order, e.g. to line predictions up with its labels), drawn from the loader's own `np.random.Generator(seed)`; with
+    `shuffle` (True by default, unlike PyTorch's DataLoader: pass shuffle=False
+    to keep a test set's order, e.g. to line predictions up with its labels),
+    drawn from the loader's own `np.random.Generator(seed)`; with
     `seed=None` the seed is drawn from the library generator, so
     `am.manual_seed` makes the order reproducible. The last batch has N mod
     batch_size samples unless `drop_last`, which leaves it out.
