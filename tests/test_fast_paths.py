@@ -11,6 +11,7 @@ fast paths on small float64 arrays (and the window routes' `_REDUCE_LEAST`,
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -543,6 +544,38 @@ def test_unbroadcast_of_rows_leaves_other_arrays_to_numpy():
     assert same_bits(P.unbroadcast(rand(6, 4, seed=6), (1, 4)), rand(6, 4, seed=6).sum(axis=0, keepdims=True))
     long = np.asfortranarray(rand(1025, 3, seed=7, dtype=np.float32))  # past the BLAS path's 1024 rows
     assert same_bits(P.unbroadcast(long, (3,)), long.sum(axis=0))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,target", [((8, 50176), (8, 1)), ((16, 7, 7, 256), (16, 1, 1, 1)),
+                                          ((2, 3, 4096), (2, 1, 1))])
+def test_unbroadcast_of_long_rows_is_their_sum(dtype, shape, target):
+    # A conv bias gradient: (O, OH*OW*N) summed over its rows, by blocks of 128.
+    g = rand(*shape, seed=11, dtype=dtype) + 0.5  # (a nonzero mean, so that rounding grows with length)
+    axes = tuple(range(len(target) - target.count(1), len(shape)))
+    assert axes and P._ROW_LEAST <= g[(0,) * axes[0]].size  # the blocked route is taken
+    got = P.unbroadcast(g, target)
+    assert got.shape == target and got.dtype == dtype
+    exact = g.astype(np.float64).sum(axis=axes, keepdims=True)
+    if dtype == np.float64:
+        exact = np.array([math.fsum(row) for row in g.reshape(shape[0], -1)]).reshape(target)
+    # no less accurate than numpy's own pairwise sum, give or take a factor of 2
+    numpy_error = np.abs(g.sum(axis=axes, keepdims=True) - exact).max()
+    assert np.abs(got - exact).max() <= 2 * numpy_error + 4 * np.finfo(dtype).eps * np.abs(exact).max()
+
+
+def test_unbroadcast_of_long_rows_keeps_inf_nan_and_zero():
+    g = np.full((4, 8192), -0.0, dtype=np.float32)
+    g[1, 100] = np.inf
+    g[2, 200] = np.nan
+    g[3, :2] = np.inf, -np.inf
+    with np.errstate(invalid="ignore"):
+        got = P.unbroadcast(g, (4, 1))
+        assert same_bits(got, g.sum(axis=1, keepdims=True))
+    odd = rand(3, 4100, seed=12, dtype=np.float32)  # not a multiple of 128: numpy's sum
+    assert same_bits(P.unbroadcast(odd, (3, 1)), odd.sum(axis=1, keepdims=True))
+    f_order = np.asfortranarray(rand(3, 4096, seed=13))
+    assert same_bits(P.unbroadcast(f_order, (3, 1)), f_order.sum(axis=1, keepdims=True))
 
 
 def test_linear_bias_gradient_first_and_second_order():
