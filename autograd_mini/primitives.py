@@ -1182,9 +1182,15 @@ def _fold(
     # layout that is runs of OW*N contiguous elements (a 3x3 fold of
     # (64, 8, 16, 16) float32: 0.47 ms, against 1.8 ms for NCHW's runs of OW).
     out = _empty_in_layout(lead + tuple(size), _layout(u.strides[: u.ndim - k]), u.dtype)
-    if disjoint and all(n == s for n, s in zip(kernel_size, stride)) and all(d == 1 for d in dilation):
+    # Where the windows tile the input from its start (pooling), or slide with
+    # stride 1 (convolution), the first offset's entries cover a block at the
+    # start of every axis: they are assigned, and only the rest is zeroed
+    # first (a 3x3 conv's fold: 10 passes over the output instead of 11).
+    tiled = disjoint and all(n == s for n, s in zip(kernel_size, stride)) and all(d == 1 for d in dilation)
+    first_assigned = tiled or (all(s == 1 for s in stride) and all(n >= 1 for n in kernel_size))
+    if first_assigned:
         for axis, (m, s) in enumerate(zip(out_sizes, stride)):
-            out[(Ellipsis, slice(m * s, None)) + (slice(None),) * (k - 1 - axis)] = 0
+            out[(Ellipsis, slice(m * s if tiled else m, None)) + (slice(None),) * (k - 1 - axis)] = 0
     else:
         out[...] = 0
     # One strided write per kernel offset: kh*kw numpy calls, no loop over pixels.
@@ -1193,7 +1199,7 @@ def _fold(
             slice(o * d, o * d + s * (m - 1) + 1, s)
             for o, d, s, m in zip(offset, dilation, stride, out_sizes)
         )
-        if disjoint:
+        if disjoint or (first_assigned and not any(offset)):
             out[dst] = u[(Ellipsis,) + offset]
         else:
             out[dst] += u[(Ellipsis,) + offset]

@@ -469,6 +469,29 @@ def test_fold_of_disjoint_windows_matches_adding(kernel, extra_stride, dilation,
                                   naive_fold(u, size, kernel, stride, dilation))
 
 
+@given(
+    st.tuples(st.integers(1, 3), st.integers(1, 3)),  # kernel
+    st.tuples(st.integers(1, 2), st.integers(1, 2)),  # stride (overlapping windows where it is 1)
+    st.tuples(st.integers(1, 2), st.integers(1, 2)),  # dilation
+    st.tuples(st.integers(0, 3), st.integers(0, 3)),  # extra rows/columns
+    st.integers(0, 2**32 - 1),
+)
+@SETTINGS
+def test_fold_of_sliding_windows_matches_adding(kernel, stride, dilation, extra, seed):
+    # stride 1 assigns the first offset's block and zeroes only the rest: every
+    # position of the output must still get exactly its windows' entries.
+    size = tuple((k - 1) * d + 1 + e for k, d, e in zip(kernel, dilation, extra))
+    u = P.unfold(rand(2, 3, *size, seed=seed), kernel_size=kernel, stride=stride, dilation=dilation).copy()
+    got = P.fold(u, size=size, kernel_size=kernel, stride=stride, dilation=dilation)
+    np.testing.assert_allclose(got, naive_fold(u, size, kernel, stride, dilation), rtol=1e-14, atol=1e-14)
+
+
+def test_fold_of_empty_windows_is_zero():
+    u = np.ones((2, 4, 5, 0, 2))  # windows with no rows: nothing goes back
+    out = P.fold(u, size=(3, 6), kernel_size=(0, 2), stride=(1, 1), dilation=(1, 1))
+    assert same_bits(out, np.zeros((2, 3, 6)))
+
+
 @pytest.mark.parametrize("order", [(0, 1, 2, 3), (3, 0, 1, 2), (2, 3, 1, 0)])
 @pytest.mark.parametrize("kernel,stride,dilation", [((3, 3), (1, 1), (1, 1)), ((2, 3), (2, 1), (1, 2)), ((1, 2), (3, 2), (2, 1))])
 def test_unfold_is_a_read_only_view_of_the_windows_in_any_memory_order(order, kernel, stride, dilation):
