@@ -509,6 +509,19 @@ def test_binary_cross_entropy_with_logits_is_stable_and_exact_at_extremes():
     np.testing.assert_allclose(x.grad.data, [1.0, -1.0, 0.0, 0.0, 0.25])  # sigmoid(x) - y
 
 
+def test_binary_cross_entropy_with_logits_at_infinite_logits_takes_the_limits():
+    # On the target's side the loss tends to 0 (not inf * 0 = NaN); on the other to inf.
+    x = am.tensor([np.inf, -np.inf, np.inf, -np.inf, np.inf], requires_grad=True)
+    y = am.tensor([1.0, 0.0, 0.0, 1.0, 0.5], requires_grad=True)
+    with np.errstate(all="raise"):  # (no inf * 0 on the way)
+        loss = F.binary_cross_entropy_with_logits(x, y, "none")
+        loss.sum().backward()
+    np.testing.assert_array_equal(loss.data, [0.0, 0.0, np.inf, np.inf, np.inf])
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 1.0, -1.0, 0.5])  # sigmoid(x) - y
+    np.testing.assert_array_equal(y.grad.data, [0.0, 0.0, -np.inf, np.inf, -np.inf])  # -x, none at the limit
+    assert F.binary_cross_entropy_with_logits(x, y).data == np.inf
+
+
 def test_losses_keep_float32():
     x32, y32 = rand(3, 4).astype(np.float32), rand(3, 4, seed=1).astype(np.float32)
     assert F.mse_loss(x32, y32).dtype == np.float32

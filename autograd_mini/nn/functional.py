@@ -752,12 +752,15 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
         (1 - y) x + log1p(exp(-x))   for x >= 0,
         log1p(exp(x)) - x y          for x < 0,
 
-    finite for any x (exp never overflows) and accurate where the loss is
-    tiny (log1p keeps e**-40 where log(1 + e**-40) rounds to 0; (1 - y) x
-    does not cancel as x - x y would). Each branch is smooth and sees only
-    its own side's x (0 on the other), so derivatives of every order are
-    right, also at x = 0 (where max(x, 0) and |x| would have corners).
-    x and y have the same shape.
+    finite for any finite x (exp never overflows) and accurate where the
+    loss is tiny (log1p keeps e**-40 where log(1 + e**-40) rounds to 0;
+    (1 - y) x does not cancel as x - x y would). Each branch is smooth and
+    sees only its own side's x (0 on the other), so derivatives of every
+    order are right, also at x = 0 (where max(x, 0) and |x| would have
+    corners). An infinite logit on its target's side (x = inf with y = 1,
+    x = -inf with y = 0) has loss 0 and x-gradient 0, its limits, not the
+    NaN of inf * 0 (y's gradient, which has no limit there, is taken as 0);
+    on the other side the loss is inf. x and y have the same shape.
     """
     with engine.scope("binary_cross_entropy_with_logits"):
         _check_reduction(reduction, "binary_cross_entropy_with_logits")
@@ -765,6 +768,9 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
         _same_shape(x, y, "binary_cross_entropy_with_logits")
         right = x >= 0
         xp, xn = P.where.apply(right, x, 0.0), P.where.apply(right, 0.0, x)
-        loss = P.where.apply(right, (1.0 - y) * xp + P.log1p.apply((-xp).exp()),
-                             P.log1p.apply(xn.exp()) - xn * y)
+        # (the x multiplying a zero weight is replaced by 0: inf * 0 would be NaN)
+        xpy = P.where.apply((y == 1) * (xp == np.inf), 0.0, xp)  # (bool * bool: and)
+        xny = P.where.apply((y == 0) * (xn == -np.inf), 0.0, xn)
+        loss = P.where.apply(right, (1.0 - y) * xpy + P.log1p.apply((-xp).exp()),
+                             P.log1p.apply(xn.exp()) - xny * y)
         return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
