@@ -295,6 +295,18 @@ def test_activation_values_and_gradients(shape):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_softplus_with_a_huge_beta_is_relu_where_beta_x_overflows(dtype):
+    beta = 1e300 if dtype == np.float64 else 1e35
+    x = am.tensor(np.array([1e10, 3.0, -3.0, -1e10, 0.0], dtype), requires_grad=True)
+    with np.errstate(over="ignore"):  # (beta x overflows to inf: exp(-inf) is 0, the result x)
+        y = F.softplus(x, beta=beta)
+        y.sum().backward()
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y.data, [1e10, 3.0, 0.0, 0.0, np.log(2.0) / beta], rtol=1e-6)
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 0.0, 0.0, 0.5])  # sigmoid(beta x)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_softplus_is_exact_at_extremes_and_at_zero(dtype):
     x = am.tensor(np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0], dtype), requires_grad=True)
     y = F.softplus(x)

@@ -413,7 +413,9 @@ def softplus(x: Any, beta: float = 1.0) -> Tensor:
     where z < 0: exp never overflows, and each branch is smooth and sees only its
     own side's z (0 on the other), so derivatives of every order are right, also
     at 0 (where max(z, 0) + log1p(exp(-|z|)) has corners that give 0 for the
-    second derivative instead of 1/4).
+    second derivative instead of 1/4). Where z >= 0 the result is
+    x + log1p(exp(-z)) / beta, so a beta x that overflows to inf (beta = 1e300)
+    still gives x, not inf.
     """
     with engine.scope("softplus"):
         beta = _softplus_beta(beta)
@@ -421,8 +423,11 @@ def softplus(x: Any, beta: float = 1.0) -> Tensor:
         z = x if beta == 1 else x * beta
         right = z >= 0
         zp, zn = P.where.apply(right, z, 0.0), P.where.apply(right, 0.0, z)
-        out = P.where.apply(right, zp + P.log1p.apply((-zp).exp()), P.log1p.apply(zn.exp()))
-        return out if beta == 1 else out / beta
+        xp = zp if beta == 1 else P.where.apply(right, x, 0.0)
+        tail_p, tail_n = P.log1p.apply((-zp).exp()), P.log1p.apply(zn.exp())
+        if beta != 1:
+            tail_p, tail_n = tail_p / beta, tail_n / beta
+        return P.where.apply(right, xp + tail_p, tail_n)
 
 
 def softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
