@@ -180,3 +180,55 @@ def test_fold_adds_windows_that_overlap_through_their_dilation():
                     counts[2 * i + 2 * a, 2 * j + 2 * b] += 1
     np.testing.assert_array_equal(t.grad.data, counts)
     assert counts.max() == 4
+
+
+@contextlib.contextmanager
+def _fast_paths_from(least: int | None) -> Any:
+    """Take every size-dependent fast path of the table from `least` elements up (None: as shipped)."""
+    names = ("_BIG", "_REDUCE_LEAST", "_VJP_LEAST", "_SPREAD_LEAST", "_ROW_LEAST")
+    saved = {n: getattr(P, n) for n in names}
+    try:
+        if least is not None:
+            for n in names:
+                setattr(P, n, least)
+        yield
+    finally:
+        for n, v in saved.items():
+            setattr(P, n, v)
+
+
+_SINGLE = {np.dtype(np.float64): np.float32, np.dtype(np.complex128): np.complex64}
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+@pytest.mark.parametrize("least", [None, 1], ids=["shipped", "fast-paths"])
+@settings(max_examples=10, deadline=None)
+@given(data=st.data())
+def test_single_precision_gradients_agree_with_double(name: str, least: int | None, data: st.DataObject) -> None:
+    # gradcheck runs in float64; a VJP branch that only float32 takes (the
+    # bitwise selects, the K=1 matmul, the large sigmoid) is checked here: the
+    # same case in single precision must give the same gradients to single
+    # precision's accuracy, in the inputs' own dtypes.
+    case = _draw(name, data)
+    single = [a.astype(_SINGLE[a.dtype]) if isinstance(a, np.ndarray) and a.dtype in _SINGLE else a
+              for a in case.args]
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    with _fast_paths_from(least):
+        results = []
+        for args in (case.args, single):
+            leaves = [am.tensor(args[i], requires_grad=True) for i in case.diff]
+            out = _as_function(PRIMITIVES[name], Case(tuple(args), case.params, diff=case.diff))(*leaves)
+            if not results:
+                cotangent = rng.standard_normal(out.shape)
+                if out.dtype.kind == "c":
+                    cotangent = cotangent + 1j * rng.standard_normal(out.shape)
+            g = cotangent.astype(out.dtype)
+            results.append(am.autograd.grad(out, leaves, grad_outputs=am.tensor(g), allow_unused=True))
+    for i, g64, g32 in zip(case.diff, *results):
+        if g64 is None:
+            assert g32 is None
+            continue
+        assert g32.dtype == single[i].dtype, f"{name}: gradient of input {i} is {g32.dtype}, not {single[i].dtype}"
+        scale = 1.0 + np.abs(g64.data).max(initial=0.0)
+        np.testing.assert_allclose(g32.data, g64.data, rtol=1e-3, atol=1e-4 * scale,
+                                   err_msg=f"{name}: input {i}")
