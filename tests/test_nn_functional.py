@@ -910,6 +910,17 @@ def test_leaky_relu_has_the_negative_slope_at_zero_as_pytorch():
     np.testing.assert_array_equal(x.grad.data, [0.2, 0.2, 1.0])
 
 
+def test_leaky_relu_with_slope_zero_is_zero_at_minus_inf_and_keeps_nan():
+    # (0 * -inf was NaN, where the function is 0 on every x < 0)
+    x = am.tensor([-np.inf, -1.0, 0.0, 2.0, np.inf, np.nan], requires_grad=True)
+    with np.errstate(invalid="raise"):
+        out = F.leaky_relu(x, 0.0)
+        out.sum().backward()
+    np.testing.assert_array_equal(out.data, [0.0, 0.0, 0.0, 2.0, np.inf, np.nan])
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0, 1.0, 1.0, 1.0])
+    assert F.leaky_relu(am.tensor([-np.inf], dtype=np.float32), 0).dtype == np.float32
+
+
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int64, np.bool_])
 def test_mse_loss_of_integer_tensors_is_taken_in_floats(reduction, dtype):

@@ -395,10 +395,13 @@ def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
     """x where x > 0, negative_slope * x elsewhere (same shape as x).
 
     negative_slope is taken as a Python float (as nn.LeakyReLU takes it), so a
-    numpy float64 slope does not make float32 activations float64."""
+    numpy float64 slope does not make float32 activations float64. A slope of 0
+    gives 0 for x = -inf (the function is 0 on all x < 0), not 0 * -inf = NaN."""
     with engine.scope("leaky_relu"):
         x = as_tensor(x)
         negative_slope = _number(negative_slope, "negative_slope", "leaky_relu")
+        if negative_slope == 0.0:  # (x <= 0, not x > 0: NaN stays NaN, as in relu)
+            return P.where.apply(x <= 0, 0.0, x)
         return P.where.apply(x > 0, x, x * negative_slope)  # (a recorded mask: see relu)
 
 
