@@ -6,8 +6,8 @@ and the error messages of bad input."""
 from __future__ import annotations
 
 import itertools
-
 import math
+import re
 
 import numpy as np
 import pytest
@@ -320,6 +320,11 @@ def test_softplus_is_exact_at_extremes_and_at_zero(dtype):
     np.testing.assert_allclose(h.data, s * s_neg, rtol=1e-5, atol=0)  # 1/4 at 0, not 0
     with pytest.raises(ValueError, match=r"^softplus: beta must be a positive number, got 0"):
         F.softplus(x, beta=0)
+    if dtype == np.float32:  # (beta in float32 would be inf or 0: 0 * inf and x / 0 on the way)
+        for beta in (1e300, 1e-300):
+            with pytest.raises(ValueError, match=rf"^softplus: beta {re.escape(repr(beta))} is outside the range "
+                                                 r"of the input's dtype float32 \(1.18e-38 to 3.4e\+38\)"):
+                F.softplus(x, beta=beta)
     with pytest.raises(ValueError, match=r"^softplus: beta must be a positive number, got -1"):
         am.nn.Softplus(beta=-1)
     np.testing.assert_array_equal(am.nn.Softplus(2.0)(x).data, F.softplus(x, 2.0).data)

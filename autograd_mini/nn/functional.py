@@ -423,6 +423,12 @@ def softplus(x: Any, beta: float = 1.0) -> Tensor:
     with engine.scope("softplus"):
         beta = _softplus_beta(beta)
         x = as_tensor(x)
+        if x.dtype.kind == "f":
+            # (in x's dtype a beta outside would be 0 or inf: x / 0, 0 * inf on the way)
+            low, high = float(np.finfo(x.dtype).tiny), float(np.finfo(x.dtype).max)
+            if not low <= beta <= high:
+                raise ValueError(f"softplus: beta {beta!r} is outside the range of the input's dtype "
+                                 f"{x.dtype} ({low:.3g} to {high:.3g})")
         z = x if beta == 1 else x * beta
         right = z >= 0
         zp, zn = P.where.apply(right, z, 0.0), P.where.apply(right, 0.0, z)
