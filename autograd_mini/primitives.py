@@ -207,8 +207,9 @@ def unbroadcast(g: Any, shape: tuple) -> Any:
     )
     first = axes[0] if axes else 0
     if (first and axes == tuple(range(first, g.ndim)) and type(g) is np.ndarray and g.size
-            and g.dtype.char in "fd" and g.flags.c_contiguous):
-        # Long rows summed (a conv bias gradient, (O, OH*OW*N) summed over its rows)
+            and g.dtype.char in "fd" and g.dtype.isnative and g.flags.c_contiguous):
+        # Long rows summed (a conv bias gradient, (O, OH*OW*N) summed over its rows).
+        # (Native byte order only: the ones are native, and numpy keeps g's order.)
         length = math.prod(g.shape[first:])
         if length >= _ROW_LEAST and length % _ROW_BLOCK == 0:
             return _row_sums(g.reshape(-1, length)).reshape(shape)

@@ -601,6 +601,15 @@ def test_unbroadcast_of_long_rows_keeps_inf_nan_and_zero():
     assert same_bits(P.unbroadcast(f_order, (3, 1)), f_order.sum(axis=1, keepdims=True))
 
 
+def test_unbroadcast_of_long_rows_in_another_byte_order_is_their_sum():
+    # (data read from a big-endian file: the blocked route keys its ones by native dtypes)
+    g = rand(2, 4096, seed=14, dtype=np.float32).astype(">f4")
+    assert same_bits(P.unbroadcast(g, (2, 1)), g.sum(axis=1, keepdims=True))
+    b = am.tensor(np.ones((2, 1), ">f4"), requires_grad=True)
+    am.broadcast_to(b, (2, 4096)).backward(g)
+    assert b.grad.dtype == b.dtype and np.array_equal(b.grad.data, g.sum(axis=1, keepdims=True))
+
+
 def test_linear_bias_gradient_first_and_second_order():
     # F.linear computes (W x^T)^T + b: the bias gets a column-major (N, out) gradient.
     x, w, b = rand(6, 3, seed=7), rand(4, 3, seed=8), rand(4, seed=9)
