@@ -306,6 +306,21 @@ def test_softplus_with_a_huge_beta_is_relu_where_beta_x_overflows(dtype):
     np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 0.0, 0.0, 0.5])  # sigmoid(beta x)
 
 
+def test_softplus_refuses_an_infinite_beta_and_checks_integer_inputs_in_float64():
+    # beta = inf made x * beta = 0 * inf = NaN at x = 0 for integer inputs (a float
+    # input's range check caught it, with a message about the dtype's range).
+    for x in (am.tensor([0, 1, -1]), am.tensor([0.0, 1.0]), am.tensor(np.array([0, 1], np.uint8))):
+        with pytest.raises(ValueError, match=r"^softplus: beta must be finite, got inf"):
+            F.softplus(x, beta=math.inf)
+    with pytest.raises(ValueError, match=r"^softplus: beta must be finite, got inf"):
+        am.nn.Softplus(beta=np.inf)
+    # integer inputs are computed in float64: its range applies, as for a float64 input
+    with pytest.raises(ValueError, match=r"^softplus: beta 1e-310 is outside the range of float64, in which its int64 input is computed"):
+        F.softplus(am.tensor([0, 1, -1]), beta=1e-310)
+    np.testing.assert_allclose(F.softplus(am.tensor([0, 3, -3]), beta=2.0).data,
+                               np.log1p(np.exp(2.0 * np.array([0, 3, -3]))) / 2.0, rtol=1e-15)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_softplus_is_exact_at_extremes_and_at_zero(dtype):
     x = am.tensor(np.array([-1000.0, -40.0, 0.0, 40.0, 1000.0], dtype), requires_grad=True)

@@ -14,6 +14,7 @@ convolution then contracts the windows with the kernel in one matrix product.
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 from typing import Any, Callable
@@ -385,6 +386,8 @@ def avg_pool2d(
 def _softplus_beta(beta: Any) -> float:
     if isinstance(beta, bool) or not isinstance(beta, (int, float, np.integer, np.floating)) or not beta > 0:
         raise ValueError(f"softplus: beta must be a positive number, got {beta!r}")
+    if not math.isfinite(beta):  # (x * inf is NaN at x = 0)
+        raise ValueError(f"softplus: beta must be finite, got {beta!r}")
     return float(beta)
 
 
@@ -423,12 +426,16 @@ def softplus(x: Any, beta: float = 1.0) -> Tensor:
     with engine.scope("softplus"):
         beta = _softplus_beta(beta)
         x = as_tensor(x)
-        if x.dtype.kind == "f":
-            # (in x's dtype a beta outside would be 0 or inf: x / 0, 0 * inf on the way)
-            low, high = float(np.finfo(x.dtype).tiny), float(np.finfo(x.dtype).max)
+        # (beta is refused outside the normal range of the dtype the ops run in, where it
+        # would round to inf, 0 or a subnormal: 0 * inf, x / 0 on the way. An integer or
+        # bool x runs in float64, to which x * beta promotes it.)
+        work = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64) if x.dtype.kind in "biu" else None
+        if work is not None:
+            low, high = float(np.finfo(work).tiny), float(np.finfo(work).max)
             if not low <= beta <= high:
-                raise ValueError(f"softplus: beta {beta!r} is outside the range of the input's dtype "
-                                 f"{x.dtype} ({low:.3g} to {high:.3g})")
+                dtype = (f"the input's dtype {work}" if work == x.dtype
+                         else f"{work}, in which its {x.dtype} input is computed")
+                raise ValueError(f"softplus: beta {beta!r} is outside the range of {dtype} ({low:.3g} to {high:.3g})")
         z = x if beta == 1 else x * beta
         right = z >= 0
         zp, zn = P.where.apply(right, z, 0.0), P.where.apply(right, 0.0, z)
