@@ -439,11 +439,11 @@ def softplus(x: Any, beta: float = 1.0) -> Tensor:
         z = x if beta == 1 else x * beta
         right = z >= 0
         zp, zn = P.where.apply(right, z, 0.0), P.where.apply(right, 0.0, z)
-        xp = zp if beta == 1 else P.where.apply(right, x, 0.0)
         tail_p, tail_n = P.log1p.apply((-zp).exp()), P.log1p.apply(zn.exp())
         if beta != 1:
             tail_p, tail_n = tail_p / beta, tail_n / beta
-        return P.where.apply(right, xp + tail_p, tail_n)
+        # (x itself, unmasked: linear, so the branch not taken gets a gradient of 0 * 1)
+        return P.where.apply(right, x + tail_p, tail_n)
 
 
 def softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
