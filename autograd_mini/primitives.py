@@ -211,13 +211,13 @@ def unbroadcast(g: Any, shape: tuple) -> Any:
         # Long rows summed (a conv bias gradient, (O, OH*OW*N) summed over its rows).
         # (Native byte order only: the ones are native, and numpy keeps g's order.)
         length = math.prod(g.shape[first:])
-        if length >= _ROW_LEAST and length % _ROW_BLOCK == 0:
+        if g.size >= _ROW_LEAST and length % _ROW_BLOCK == 0:
             return _row_sums(g.reshape(-1, length)).reshape(shape)
     return g.sum(axis=axes).reshape(shape)
 
 
 _ROW_BLOCK = 128
-_ROW_LEAST = 4096
+_ROW_LEAST = 1 << 16  # (below it the route's extra calls cost more than its faster sum saves)
 
 
 def _read_only_ones(dtype: str) -> np.ndarray:
@@ -230,7 +230,7 @@ _ROW_ONES = {np.dtype(c): _read_only_ones(c) for c in "fd"}
 
 
 def _row_sums(m: np.ndarray) -> np.ndarray:
-    """The sums of the rows of a C-contiguous float32/float64 m (R, L), L a multiple of 128.
+    """The sums of the rows of a C-contiguous native float32/float64 m (R, L), L a multiple of 128.
 
     Each run of 128 is summed by a matrix-vector product with ones, then the
     L/128 partial sums by numpy's pairwise sum: as accurate as numpy's own
