@@ -184,13 +184,16 @@ def test_fold_adds_windows_that_overlap_through_their_dilation():
 
 @contextlib.contextmanager
 def _fast_paths_from(least: int | None) -> Any:
-    """Take every size-dependent fast path of the table from `least` elements up (None: as shipped)."""
-    names = ("_BIG", "_REDUCE_LEAST", "_VJP_LEAST", "_SPREAD_LEAST", "_ROW_LEAST")
+    """Take every size-dependent fast path of the table from `least` elements up (None: as
+    shipped); the blocked row sums then take rows of any even length, in blocks of 2."""
+    names = ("_BIG", "_REDUCE_LEAST", "_VJP_LEAST", "_SPREAD_LEAST", "_ROW_LEAST", "_ROW_BLOCK", "_ROW_ONES")
     saved = {n: getattr(P, n) for n in names}
     try:
         if least is not None:
-            for n in names:
+            for n in names[:5]:
                 setattr(P, n, least)
+            P._ROW_BLOCK = 2
+            P._ROW_ONES = {dtype: np.ones(2, dtype) for dtype in saved["_ROW_ONES"]}
         yield
     finally:
         for n, v in saved.items():
