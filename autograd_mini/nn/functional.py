@@ -780,8 +780,9 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
     order are right, also at x = 0 (where max(x, 0) and |x| would have
     corners). An infinite logit on its target's side (x = inf with y = 1,
     x = -inf with y = 0) has loss 0 and x-gradient 0, its limits, not the
-    NaN of inf * 0 (y's gradient, which has no limit there, is taken as 0);
-    on the other side the loss is inf. x and y have the same shape.
+    NaN of inf * 0 (y's gradient, which has no limit there, is taken as 0, and
+    so is the mixed second derivative, -1 at every finite x); on the other
+    side the loss is inf. x and y have the same shape.
     """
     with engine.scope("binary_cross_entropy_with_logits"):
         _check_reduction(reduction, "binary_cross_entropy_with_logits")
