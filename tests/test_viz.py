@@ -994,3 +994,22 @@ def test_network_edge_tooltips_name_the_weight_row_then_column_and_zero_is_posit
             w = model[0].weight.data[j, k]
             assert a["tooltip"] == f"W2[{j + 1},{k + 1}] = {w:.3g}"
             assert a["color"] == (viz.network.POSITIVE if w >= 0 else viz.network.NEGATIVE)
+
+
+def test_gradient_statistics_of_huge_complex_and_empty_gradients():
+    from autograd_mini.viz._grads import GradStats
+
+    huge = GradStats.of(np.array([1e200, 1e200]))  # finite: its norm is too (no overflow to inf)
+    assert huge.finite and math.isclose(huge.norm, math.sqrt(2) * 1e200)
+    assert math.isclose(GradStats.combine([huge, huge]).norm, 2e200)
+    z = GradStats.of(np.array([2 + 4j, 6 - 2j]))  # the imaginary parts count; min, max of |g|
+    assert math.isclose(z.norm, math.sqrt(60)) and math.isclose(z.max, math.sqrt(40))
+    assert z.label() == "‖∇‖ 7.75 |∇| [4.47, 6.32]"
+    assert GradStats.of(np.zeros((0, 3))).label() == "‖∇‖ 0 (empty)"
+
+
+def test_a_huge_finite_gradient_is_not_coloured_as_non_finite():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    src = viz.draw_graph((x * 1e200).sum(), show="grad").source
+    leaf = next(line for line in src.splitlines() if line.strip().startswith("leaf1 "))
+    assert NONFINITE_COLOR not in leaf and "inf" not in leaf

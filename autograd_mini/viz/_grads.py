@@ -29,36 +29,44 @@ NONFINITE_COLOR = "#ff3df5"  # NaN or Inf: impossible to miss
 
 @dataclass(frozen=True)
 class GradStats:
-    """Summary of one gradient array g: ||g||_2, min g, max g, and NaN/Inf flags."""
+    """Summary of one gradient array g: ||g||_2, min g, max g, and NaN/Inf flags.
+
+    For a complex g (a complex tensor's gradient) min and max are those of |g|.
+    """
 
     norm: float
     min: float
     max: float
     nan: bool
     inf: bool
+    complex: bool = False
 
     @classmethod
     def of(cls, g: np.ndarray) -> "GradStats":
-        g = np.asarray(g, dtype=np.float64)
-        finite = g[np.isfinite(g)]
+        g = np.asarray(g)
+        is_complex = g.dtype.kind == "c"
         nan, inf = bool(np.isnan(g).any()), bool(np.isinf(g).any())
-        norm = float(np.sqrt(np.sum(finite * finite))) if finite.size else 0.0
-        if nan or inf:
-            norm = math.nan
+        finite = np.abs(g[np.isfinite(g)]) if is_complex else g[np.isfinite(g)]
+        finite = finite.astype(np.float64)
         lo = float(finite.min()) if finite.size else math.nan
         hi = float(finite.max()) if finite.size else math.nan
-        return cls(norm, lo, hi, nan, inf)
+        # (scaled by the largest magnitude: the squares of a finite 1e200 would overflow)
+        scale = float(np.max(np.abs(finite))) if finite.size else 0.0
+        norm = scale * float(np.sqrt(np.sum((finite / scale) ** 2))) if scale > 0 else 0.0
+        if nan or inf:
+            norm = math.nan
+        return cls(norm, lo, hi, nan, inf, is_complex)
 
     @classmethod
     def combine(cls, parts: Sequence["GradStats"]) -> "GradStats":
         """Stats of the concatenation of several gradients (a collapsed group's outputs)."""
         bad = any(p.nan or p.inf for p in parts)
-        norm = math.nan if bad else math.sqrt(sum(p.norm ** 2 for p in parts))
+        norm = math.nan if bad else math.hypot(*(p.norm for p in parts))
         los = [p.min for p in parts if not math.isnan(p.min)]
         his = [p.max for p in parts if not math.isnan(p.max)]
         return cls(
             norm, min(los, default=math.nan), max(his, default=math.nan),
-            any(p.nan for p in parts), any(p.inf for p in parts),
+            any(p.nan for p in parts), any(p.inf for p in parts), any(p.complex for p in parts),
         )
 
     @property
@@ -66,11 +74,15 @@ class GradStats:
         return not (self.nan or self.inf)
 
     def label(self) -> str:
-        """e.g. `‖∇‖ 3.2e-05 [-1e-05, 2.1e-05]` or `‖∇‖ NaN! Inf!`."""
+        """e.g. `‖∇‖ 3.2e-05 [-1e-05, 2.1e-05]`, `‖∇‖ 7.75 |∇| [4.47, 6.32]` (complex)
+        or `‖∇‖ NaN! Inf!`."""
         if not self.finite:
             flags = " ".join(f for f, on in (("NaN!", self.nan), ("Inf!", self.inf)) if on)
             return f"‖∇‖ {flags}"
-        return f"‖∇‖ {fmt_num(self.norm)} [{fmt_num(self.min)}, {fmt_num(self.max)}]"
+        if math.isnan(self.min):  # (no element: an empty tensor's gradient)
+            return f"‖∇‖ {fmt_num(self.norm)} (empty)"
+        spread = f"[{fmt_num(self.min)}, {fmt_num(self.max)}]"
+        return f"‖∇‖ {fmt_num(self.norm)} {'|∇| ' if self.complex else ''}{spread}"
 
 
 def gradient_stats(roots: Sequence[Tensor], tensors: Sequence[Tensor], where: str) -> dict[int, GradStats]:
