@@ -94,7 +94,7 @@ def _entry(kind: str, arr: np.ndarray, path: str, entries: dict[str, np.ndarray]
     return {kind: name, **extra}
 
 
-def save(obj: Mapping[str, Any], path: str | os.PathLike) -> None:
+def save(obj: Mapping[str, Any], path: str | bytes | os.PathLike) -> None:
     """Write the state dict `obj` to `path` (an .npz archive; the name is used as given).
 
     Everything is checked before the file is touched; the file is written to a
@@ -109,7 +109,14 @@ def save(obj: Mapping[str, Any], path: str | os.PathLike) -> None:
     except RecursionError:
         raise ValueError("save: the state dict is nested too deeply to store") from None
     header = json.dumps({"format": FORMAT, "version": VERSION, "tree": tree})
-    path = os.fspath(path)
+    path = os.fsdecode(path)  # (str, bytes or PathLike; a bytes path would format as "b'...'")
+    # (checked here: the errors of the temporary file would name that file instead)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"save: {path!r} is a directory; give a file name such as "
+                                f"{os.path.join(path, 'model.npz')!r}")
+    directory = os.path.dirname(path)
+    if directory and not os.path.isdir(directory):
+        raise FileNotFoundError(f"save: no such directory: {directory!r} (for {path!r})")
     tmp = f"{path}.tmp{os.getpid()}"
     try:
         # (the archive numpy.savez writes, member by member: savez takes the names as
@@ -128,7 +135,7 @@ def _bad(path: str, why: str) -> ValueError:
     return ValueError(f"load: {path!r} is not a state dict saved by autograd_mini.save: {why}")
 
 
-def load(path: str | os.PathLike) -> dict[str, Any]:
+def load(path: str | bytes | os.PathLike) -> dict[str, Any]:
     """Read a state dict written by `save`; the same nested structure, types and bits.
 
     Raises FileNotFoundError if `path` does not exist and ValueError (naming the
@@ -136,7 +143,7 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
     of another format, entries that the header does not account for, or arrays
     of pickled objects (never unpickled).
     """
-    path = os.fspath(path)
+    path = os.fsdecode(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"load: no such file: {path!r}")
     if not zipfile.is_zipfile(path):

@@ -375,3 +375,20 @@ def test_a_header_without_this_format_version_is_refused(tmp_path, header, why):
             np.lib.format.write_array(f, np.array(header))
     with pytest.raises(ValueError, match=re.escape(why)):
         am.load(path)
+
+
+def test_save_names_the_path_when_it_cannot_write_there(tmp_path):
+    sd = {"w": np.ones(2)}
+    (tmp_path / "adir").mkdir()
+    with pytest.raises(IsADirectoryError, match=r"save: .*adir'? is a directory"):
+        am.save(sd, tmp_path / "adir")
+    with pytest.raises(FileNotFoundError, match=r"save: no such directory: .*missing"):
+        am.save(sd, tmp_path / "missing" / "x.npz")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adir"]  # (no temporary file left)
+
+
+def test_save_and_load_accept_bytes_paths(tmp_path):
+    path = bytes(tmp_path / "b.npz")
+    am.save({"w": np.arange(3.0)}, path)
+    assert (tmp_path / "b.npz").exists()
+    assert np.array_equal(am.load(path)["w"], np.arange(3.0))
