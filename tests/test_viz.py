@@ -1013,3 +1013,32 @@ def test_a_huge_finite_gradient_is_not_coloured_as_non_finite():
     src = viz.draw_graph((x * 1e200).sum(), show="grad").source
     leaf = next(line for line in src.splitlines() if line.strip().startswith("leaf1 "))
     assert NONFINITE_COLOR not in leaf and "inf" not in leaf
+
+
+def test_draw_network_traced_draws_branches_as_branches_not_as_a_chain():
+    class Branchy(nn.Module):  # c(sigmoid(a(x)) + b(x)): b takes the input, not sigmoid's output
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.c = nn.Linear(2, 3), nn.Linear(2, 3), nn.Linear(3, 1)
+
+        def forward(self, x):
+            return self.c(F.sigmoid(self.a(x)) + self.b(x))
+
+    g = viz.draw_network(Branchy(), (1, 2))
+    dot_accepts(g)
+    nodes, edges = parse(g)
+    label = {n: a.get("label", n).split("\\n")[0] for n, a in nodes.items()}
+    drawn = sorted((label[t], label[h]) for t, h, _ in edges)
+    assert drawn == sorted([("input", "Linear(2→3)"), ("Linear(2→3)", "sigmoid"), ("input", "Linear(2→3)"),
+                            ("sigmoid", "add"), ("Linear(2→3)", "add"), ("add", "Linear(3→1)")])
+    # an MLP whose layers do not form a chain is not drawn neuron by neuron
+    class Skip(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(2, 2), nn.Linear(2, 2)
+
+        def forward(self, x):
+            return self.b(F.tanh(self.a(x))) + x
+
+    nodes, edges = parse(viz.draw_network(Skip(), (1, 2)))
+    assert "input" in nodes and ("input", "layer4") in [(t, h) for t, h, _ in edges]

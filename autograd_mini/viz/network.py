@@ -65,7 +65,9 @@ def _check_input_size(input_size: Any) -> tuple[int, ...] | None:
 def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, str, tuple]]:
     """Run the model once on zeros and list its layer calls in forward order.
 
-    Returns [(module or None, label, output shape)]. A call of a
+    Returns [(module or None, label, output shape)] and, for each entry, the set
+    of entries whose outputs it uses (-1 for the input; empty when it uses
+    neither, e.g. features made under no_grad). A call of a
     leaf module is one entry, also a call that returns its input as it is
     (Identity; Dropout in eval mode); an op outside any leaf module (an
     activation written as F.sigmoid inside forward) is an entry with module None
@@ -124,6 +126,10 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, st
                         f"{type(out).__name__}, not a Tensor")
     # (a layer that hands the input on as it is comes first)
     layers: list[tuple[Any, str, tuple]] = [(m, module_label(m), x.shape) for m in passed_on.get(id(x), ())]
+    # feeds[i]: the entries whose outputs entry i uses (-1: the input); made_by: id of a
+    # tensor -> the entry whose output it is
+    feeds: list[set[int]] = [{i - 1} for i in range(len(layers))]
+    made_by: dict[int, int] = {id(x): len(layers) - 1}
     last_key = None
     # The model's parameters and buffers, and the tensors computed from them alone
     # inside a layer (a weight's reshape), which are no layer of their own; a layer
@@ -153,11 +159,18 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, st
                 layers[-1] = (layers[-1][0], layers[-1][1], t.shape)
             else:
                 layers.append((module, label, t.shape))
+                feeds.append(set())
+            here = len(layers) - 1
+            feeds[here] |= {made_by[id(p)] for p in node.inputs
+                            if isinstance(p, Tensor) and made_by.get(id(p), here) != here}
+            made_by[id(t)] = here
             last_key = None if id(t) in call_outputs else key
             for m in passed_on.get(id(t), ()):  # the layers that hand t on as it is
                 layers.append((m, module_label(m), t.shape))
+                feeds.append({made_by[id(t)]})
+                made_by[id(t)] = len(layers) - 1
                 last_key = None
-    return layers
+    return layers, feeds
 
 
 def draw_network(
@@ -171,9 +184,11 @@ def draw_network(
 
     input_size: the shape of one input batch, batch axis included, e.g. (1, 2)
         or (1, 1, 28, 28). When given, the model is run once on zeros (eval
-        mode, restored after) to find the layers' order, their output shapes
-        and activations written as functions inside forward; otherwise the
-        leaf modules are taken in registration order (right for Sequential).
+        mode, restored after) to find the layers' order, which layers feed
+        which (branches and skip connections are drawn as such), their output
+        shapes and activations written as functions inside forward; otherwise
+        the leaf modules are taken in registration order as a chain (right for
+        Sequential, and only for it).
     max_neurons: an MLP whose layers are all at most this wide is drawn neuron
         by neuron (nodes = neurons with their bias, edges = weights: colour is
         the sign, width the magnitude); otherwise one block per layer.
@@ -187,13 +202,18 @@ def draw_network(
     if rankdir not in (None, "TB", "LR", "BT", "RL"):
         raise ValueError(f"draw_network: rankdir must be TB, LR, BT or RL, got {rankdir!r}")
     if size is not None:
-        layers = _trace_layers(model, size)
+        layers, feeds = _trace_layers(model, size)
     else:
         layers = [(m, module_label(m), None) for m in _leaf_modules(model)]
-    plan = _mlp_plan(layers, max_neurons)
+        feeds = [set() for _ in layers]
+    # an entry that uses no earlier one (untraced, or fed by no_grad features) is drawn
+    # after the entry before it
+    feeds = [f or {i - 1} for i, f in enumerate(feeds)]
+    chain = all(f == {i - 1} for i, f in enumerate(feeds))
+    plan = _mlp_plan(layers, max_neurons) if chain else None
     if plan is not None:
         return _draw_neurons(model, plan, rankdir or "LR")
-    return _draw_blocks(model, layers, size, rankdir or "TB")
+    return _draw_blocks(model, layers, feeds, size, rankdir or "TB")
 
 
 def _mlp_plan(layers: list, max_neurons: int) -> list[tuple[Any, list[str]]] | None:
@@ -268,7 +288,7 @@ def _draw_neurons(model: Any, plan: list, rankdir: str) -> graphviz.Digraph:
     return dot
 
 
-def _draw_blocks(model: Any, layers: list, size: tuple | None, rankdir: str) -> graphviz.Digraph:
+def _draw_blocks(model: Any, layers: list, feeds: list, size: tuple | None, rankdir: str) -> graphviz.Digraph:
     dot = graphviz.Digraph("network")
     dot.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11", nodesep="0.3", ranksep="0.35")
     dot.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="10",
@@ -276,7 +296,6 @@ def _draw_blocks(model: Any, layers: list, size: tuple | None, rankdir: str) -> 
     dot.attr("edge", arrowsize="0.6")
     input_label = "input" + (f"\\n{fmt_shape(size)}" if size is not None else "")
     dot.node("input", label=input_label, fillcolor="#eeeeee", style="rounded,filled,dashed")
-    prev = "input"
     for i, (module, label, shape) in enumerate(layers):
         lines = [label.replace("\\", "\\\\")]
         if shape is not None:
@@ -287,8 +306,8 @@ def _draw_blocks(model: Any, layers: list, size: tuple | None, rankdir: str) -> 
         fill = "#cfe2ff" if params else "#f4f4f4"
         name = f"layer{i + 1}"
         dot.node(name, label=graphviz.nohtml("\\n".join(lines)), fillcolor=fill)  # (a "<net>" is text)
-        dot.edge(prev, name)
-        prev = name
+        for j in sorted(feeds[i]):  # (from the layers whose outputs it uses)
+            dot.edge("input" if j < 0 else f"layer{j + 1}", name)
     total = _count(model)
     dot.attr(label=f"{module_label(model)}: {len(layers)} layers, {total:,} parameters", labelloc="b")
     return dot
