@@ -1042,3 +1042,8 @@ def test_draw_network_traced_draws_branches_as_branches_not_as_a_chain():
 
     nodes, edges = parse(viz.draw_network(Skip(), (1, 2)))
     assert "input" in nodes and ("input", "layer4") in [(t, h) for t, h, _ in edges]
+
+
+def test_draw_network_refuses_a_bool_max_neurons():
+    with pytest.raises(ValueError, match="draw_network: max_neurons"):
+        viz.draw_network(nn.Sequential(nn.Linear(2, 2)), max_neurons=True)

@@ -197,7 +197,7 @@ def draw_network(
     if not _is_module(model):
         raise TypeError(f"draw_network: expected an nn.Module, got {type(model).__name__}")
     size = _check_input_size(input_size)
-    if not isinstance(max_neurons, int) or max_neurons < 1:
+    if isinstance(max_neurons, bool) or not isinstance(max_neurons, int) or max_neurons < 1:
         raise ValueError(f"draw_network: max_neurons must be a positive int, got {max_neurons!r}")
     if rankdir not in (None, "TB", "LR", "BT", "RL"):
         raise ValueError(f"draw_network: rankdir must be TB, LR, BT or RL, got {rankdir!r}")
