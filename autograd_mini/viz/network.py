@@ -62,7 +62,7 @@ def _check_input_size(input_size: Any) -> tuple[int, ...] | None:
     return tuple(int(n) for n in input_size)
 
 
-def _trace_layers(model: Any, input_size: tuple[int, ...]) -> list[tuple[Any, str, tuple]]:
+def _trace_layers(model: Any, input_size: tuple[int, ...]) -> tuple[list[tuple[Any, str, tuple]], list[set[int]]]:
     """Run the model once on zeros and list its layer calls in forward order.
 
     Returns [(module or None, label, output shape)] and, for each entry, the set
