@@ -1047,3 +1047,13 @@ def test_draw_network_traced_draws_branches_as_branches_not_as_a_chain():
 def test_draw_network_refuses_a_bool_max_neurons():
     with pytest.raises(ValueError, match="draw_network: max_neurons"):
         viz.draw_network(nn.Sequential(nn.Linear(2, 2)), max_neurons=True)
+
+
+def test_large_graphs_cap_dots_placement_iterations():
+    # (uncapped, dot took 34 s to lay out this graph of one leaf feeding 80 products)
+    w = am.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    big = viz.draw_graph(sum((w * float(i)).sum() for i in range(80)))
+    assert "nslimit=2" in big.source
+    dot_accepts(big)
+    small = viz.draw_graph(sum((w * float(i)).sum() for i in range(3)))
+    assert "nslimit" not in small.source
