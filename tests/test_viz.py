@@ -1057,3 +1057,20 @@ def test_large_graphs_cap_dots_placement_iterations():
     dot_accepts(big)
     small = viz.draw_graph(sum((w * float(i)).sum() for i in range(3)))
     assert "nslimit" not in small.source
+
+
+def test_draw_network_says_when_a_models_own_forward_was_not_traced():
+    class TwoBranches(nn.Module):  # b takes the input, not a's output: only a trace can tell
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(2, 3), nn.Linear(2, 3)
+
+        def forward(self, x):
+            return self.a(x) + self.b(x)
+
+    caption = "not traced (pass input_size)"
+    assert caption in viz.draw_network(TwoBranches()).source
+    assert caption not in viz.draw_network(TwoBranches(), (1, 2)).source
+    nested = nn.Sequential(nn.Sequential(nn.Linear(2, 3), nn.Sigmoid()), nn.Linear(3, 1))
+    assert caption not in viz.draw_network(nested).source  # (Sequentials chain as registered)
+    dot_accepts(viz.draw_network(TwoBranches()))

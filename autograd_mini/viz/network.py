@@ -188,7 +188,8 @@ def draw_network(
         which (branches and skip connections are drawn as such), their output
         shapes and activations written as functions inside forward; otherwise
         the leaf modules are taken in registration order as a chain (right for
-        Sequential, and only for it).
+        Sequential, and only for it: a model with its own forward gets a caption
+        saying the connections were not traced).
     max_neurons: an MLP whose layers are all at most this wide is drawn neuron
         by neuron (nodes = neurons with their bias, edges = weights: colour is
         the sign, width the magnitude); otherwise one block per layer.
@@ -211,9 +212,19 @@ def draw_network(
     feeds = [f or {i - 1} for i, f in enumerate(feeds)]
     chain = all(f == {i - 1} for i, f in enumerate(feeds))
     plan = _mlp_plan(layers, max_neurons) if chain else None
+    caption = ("\\nlayers in registration order: how they connect was not traced (pass input_size)"
+               if size is None and _own_forward(model) else "")
     if plan is not None:
-        return _draw_neurons(model, plan, rankdir or "LR")
-    return _draw_blocks(model, layers, feeds, size, rankdir or "TB")
+        return _draw_neurons(model, plan, rankdir or "LR", caption)
+    return _draw_blocks(model, layers, feeds, size, rankdir or "TB", caption)
+
+
+def _own_forward(model: Any) -> bool:
+    """True when a module with children is not a Sequential: its forward may call
+    them in any order, or side by side."""
+    from ..nn import Sequential
+
+    return any(list(m.children()) and not isinstance(m, Sequential) for _, m in model.named_modules())
 
 
 def _mlp_plan(layers: list, max_neurons: int) -> list[tuple[Any, list[str]]] | None:
@@ -240,7 +251,7 @@ def _mlp_plan(layers: list, max_neurons: int) -> list[tuple[Any, list[str]]] | N
     return plan or None
 
 
-def _draw_neurons(model: Any, plan: list, rankdir: str) -> graphviz.Digraph:
+def _draw_neurons(model: Any, plan: list, rankdir: str, caption: str) -> graphviz.Digraph:
     dot = graphviz.Digraph("network")
     dot.attr(rankdir=rankdir, splines="line", nodesep="0.25", ranksep="1.1",
              fontname="Helvetica", fontsize="11")
@@ -283,12 +294,13 @@ def _draw_neurons(model: Any, plan: list, rankdir: str) -> graphviz.Digraph:
                     tooltip=f"W{layer}[{j + 1},{k + 1}] = {fmt_num(v)}",
                 )
     dot.attr(label=f"{module_label(model)}: nodes show biases; edges show weights "
-                   f"(blue > 0, red < 0, width ∝ |w|, max |w| = {fmt_num(wmax)})",
+                   f"(blue > 0, red < 0, width ∝ |w|, max |w| = {fmt_num(wmax)}){caption}",
              labelloc="b")
     return dot
 
 
-def _draw_blocks(model: Any, layers: list, feeds: list, size: tuple | None, rankdir: str) -> graphviz.Digraph:
+def _draw_blocks(model: Any, layers: list, feeds: list, size: tuple | None, rankdir: str,
+                 caption: str) -> graphviz.Digraph:
     dot = graphviz.Digraph("network")
     dot.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11", nodesep="0.3", ranksep="0.35")
     dot.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="10",
@@ -309,5 +321,5 @@ def _draw_blocks(model: Any, layers: list, feeds: list, size: tuple | None, rank
         for j in sorted(feeds[i]):  # (from the layers whose outputs it uses)
             dot.edge("input" if j < 0 else f"layer{j + 1}", name)
     total = _count(model)
-    dot.attr(label=f"{module_label(model)}: {len(layers)} layers, {total:,} parameters", labelloc="b")
+    dot.attr(label=f"{module_label(model)}: {len(layers)} layers, {total:,} parameters{caption}", labelloc="b")
     return dot
