@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -22,6 +23,21 @@ from . import primitives as P
 from .engine import enable_grad, is_grad_enabled, topological_order
 from .functions import stack
 from .tensor import Tensor, _is_index, _to_array, check_seed_dtype, get_default_dtype
+
+
+_finished: "weakref.WeakValueDictionary[int, Tensor]" = weakref.WeakValueDictionary()
+"""id -> the fresh variables of transforms that have returned. A gradient a nested
+transform returns may still be recorded with respect to them, but nobody can
+differentiate with respect to them any more: to `_nested` they are constants.
+(By id: a WeakSet would compare tensors with ==, which is elementwise.)"""
+
+
+def _done(*leaves: Tensor) -> None:
+    """Note that a transform has returned: its fresh variables among `leaves`
+    (not aliases of an outer variable) are no outer computation's variables."""
+    for t in leaves:
+        if t.grad_fn is None:
+            _finished[id(t)] = t
 
 
 def _leaf(x: Any, outer: bool) -> Tensor:
@@ -48,7 +64,8 @@ def _nested(out: Tensor, own: list[Tensor], outer: bool) -> bool:
     with grad mode on outside (`outer`)?
 
     Then an outer computation differentiates through this one, and the
-    backward pass must be recorded (create_graph).
+    backward pass must be recorded (create_graph). (The variables of an inner
+    transform that has returned do not count: see `_finished`.)
     """
     if not outer or not out.requires_grad:
         return False
@@ -59,7 +76,7 @@ def _nested(out: Tensor, own: list[Tensor], outer: bool) -> bool:
         node = t.grad_fn
         for i in node.needs:
             p = node.inputs[i]
-            if p.grad_fn is None and p not in own_set:
+            if p.grad_fn is None and p not in own_set and _finished.get(id(p)) is not p:
                 return True
     return False
 
@@ -121,9 +138,12 @@ def _value_and_grad(f: Callable[..., Tensor], argnums: int | Sequence[int], who:
             for n in nums:
                 args[n] = _leaf(args[n], outer)
                 xs.append(args[n])
-            out = _scalar_output(f(*args, **kwargs), who)
-            nested = _nested(out, xs, outer)
-            gs = _grad_of(out, xs, nested)
+            try:
+                out = _scalar_output(f(*args, **kwargs), who)
+                nested = _nested(out, xs, outer)
+                gs = _grad_of(out, xs, nested)
+            finally:
+                _done(*xs)
         value = out if nested else out.detach()
         return value, (gs[0] if _is_index(argnums) else tuple(gs))
 
@@ -167,22 +187,29 @@ def _jacobian(f: Callable[..., Tensor], argnums: int, who: str) -> Callable:
         with enable_grad():
             args = list(args)
             x = args[n] = _leaf(args[n], outer)
-            out = f(*args, **kwargs)
-            if not isinstance(out, Tensor):
-                raise TypeError(f"{who}: the function must return a Tensor, got {type(out).__name__}")
-            nested = _nested(out, [x], outer)
-            if not out.requires_grad or out.size == 0:
-                return Tensor._wrap(np.zeros(out.shape + x.shape, dtype=x.dtype))
-            flat = out.reshape(-1)
-            rows = []
-            for i in range(flat.shape[0]):
-                (g,) = autograd.grad(flat[i], [x], retain_graph=True, create_graph=nested, allow_unused=True)
-                rows.append(g if g is not None else Tensor._wrap(np.zeros_like(x.data)))
-            if nested:
-                return stack(rows).reshape(out.shape + x.shape)
-            return Tensor._wrap(np.stack([r.data for r in rows]).reshape(out.shape + x.shape))
+            try:
+                return _rows(f(*args, **kwargs), x, outer, who)
+            finally:
+                _done(x)
 
     return wrapped
+
+
+def _rows(out: Any, x: Tensor, outer: bool, who: str) -> Tensor:
+    """The Jacobian of `out` with respect to `x`, one reverse sweep per element of out."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{who}: the function must return a Tensor, got {type(out).__name__}")
+    nested = _nested(out, [x], outer)
+    if not out.requires_grad or out.size == 0:
+        return Tensor._wrap(np.zeros(out.shape + x.shape, dtype=x.dtype))
+    flat = out.reshape(-1)
+    rows = []
+    for i in range(flat.shape[0]):
+        (g,) = autograd.grad(flat[i], [x], retain_graph=True, create_graph=nested, allow_unused=True)
+        rows.append(g if g is not None else Tensor._wrap(np.zeros_like(x.data)))
+    if nested:
+        return stack(rows).reshape(out.shape + x.shape)
+    return Tensor._wrap(np.stack([r.data for r in rows]).reshape(out.shape + x.shape))
 
 
 def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable:
@@ -199,12 +226,15 @@ def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
     outer = is_grad_enabled()
     with enable_grad():
         x = _leaf(x, outer)
-        v = _as_like(v, x, "hvp")
-        out = _scalar_output(f(x), "hvp")
-        # (An outer derivative may also be taken with respect to v.)
-        nested = _nested(out, [x], outer) or (outer and v.requires_grad)
-        (g,) = _grad_of(out, [x], True)
-        (hv,) = _grad_of((g * v).sum(), [x], nested)
+        try:
+            v = _as_like(v, x, "hvp")
+            out = _scalar_output(f(x), "hvp")
+            # (An outer derivative may also be taken with respect to v.)
+            nested = _nested(out, [x], outer) or (outer and v.requires_grad)
+            (g,) = _grad_of(out, [x], True)
+            (hv,) = _grad_of((g * v).sum(), [x], nested)
+        finally:
+            _done(x)
     return (out if nested else out.detach()), hv
 
 
@@ -218,21 +248,25 @@ def jvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
     outer = is_grad_enabled()
     with enable_grad():
         x = _leaf(x, outer)
-        v = _as_like(v, x, "jvp")
-        out = f(x)
-        if not isinstance(out, Tensor):
-            raise TypeError(f"jvp: the function must return a Tensor, got {type(out).__name__}")
-        # (An outer derivative may also be taken with respect to v.)
-        nested = _nested(out, [x], outer) or (outer and v.requires_grad)
-        value = out if nested else out.detach()
-        if not out.requires_grad:
-            return value, Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
-        u = Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
-        u.requires_grad = True
-        (jt_u,) = autograd.grad(out, [x], grad_outputs=u, create_graph=True, allow_unused=True)
-        if jt_u is None or not jt_u.requires_grad:
-            return value, Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
-        (jv,) = autograd.grad(jt_u, [u], grad_outputs=v, create_graph=nested, allow_unused=True)
+        u = None
+        try:
+            v = _as_like(v, x, "jvp")
+            out = f(x)
+            if not isinstance(out, Tensor):
+                raise TypeError(f"jvp: the function must return a Tensor, got {type(out).__name__}")
+            # (An outer derivative may also be taken with respect to v.)
+            nested = _nested(out, [x], outer) or (outer and v.requires_grad)
+            value = out if nested else out.detach()
+            if not out.requires_grad:
+                return value, Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
+            u = Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
+            u.requires_grad = True
+            (jt_u,) = autograd.grad(out, [x], grad_outputs=u, create_graph=True, allow_unused=True)
+            if jt_u is None or not jt_u.requires_grad:
+                return value, Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
+            (jv,) = autograd.grad(jt_u, [u], grad_outputs=v, create_graph=nested, allow_unused=True)
+        finally:
+            _done(x, *([] if u is None else [u]))
     if jv is None:
         jv = Tensor._wrap(np.zeros(out.shape, dtype=out.dtype))
     return value, jv

@@ -478,3 +478,27 @@ def test_derivatives_of_a_constant_have_the_documented_shapes_and_dtype():
     assert J.shape == (3, 2) and J.dtype == np.float32 and not J.data.any()
     value, jv = am.jvp(const, x, np.ones(2, np.float32))
     assert jv.shape == value.shape == (3,) and not jv.data.any()
+
+
+def test_a_transform_of_an_inner_transform_of_plain_inputs_returns_no_graph():
+    # The inner transform's own variable (made from the plain 3.0 or x) is private to it:
+    # once it has returned nobody can differentiate with respect to it, so the outer
+    # transform must not take it for an outer variable and record its backward pass.
+    x = np.array([1.0, 2.0])
+    results = [
+        am.grad(lambda a: am.grad(lambda t: a * t**2)(3.0))(2.0),  # d/da 2 a t = 2 t = 6
+        am.grad(lambda a: am.hessian(lambda t: (a * t**3).sum())(x).sum())(2.0),  # 6 sum(x)
+        am.grad(lambda a: am.jvp(lambda t: a * t**2, x, np.ones(2))[1].sum())(2.0),  # 2 sum(x)
+        am.grad(lambda a: am.hvp(lambda t: (a * t**3).sum(), x, np.ones(2))[1].sum())(2.0),
+        am.jacobian(lambda a: am.grad(lambda t: (a * t**2).sum())(x))(np.array([2.0, 3.0])),
+    ]
+    wants = [6.0, 6 * x.sum(), 2 * x.sum(), 6 * x.sum(), np.diag(2 * x)]
+    for got, want in zip(results, wants):
+        np.testing.assert_allclose(got.data, want, rtol=1e-13)
+        assert not got.requires_grad and got.grad_fn is None
+    # a tensor requiring grad that f closes over still gets a recorded gradient
+    w = am.tensor(2.0, requires_grad=True)
+    g = am.grad(lambda a: am.grad(lambda t: w * a * t**2)(3.0))(2.0)
+    assert g.requires_grad
+    (dw,) = am.autograd.grad(g, [w])
+    np.testing.assert_allclose(dw.data, 6.0)
