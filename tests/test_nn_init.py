@@ -244,3 +244,30 @@ def test_bad_bounds_and_values_name_the_function_and_change_nothing(call, error,
     with pytest.raises(error, match="^" + re.escape(message)):
         call(w)
     np.testing.assert_array_equal(w.data, 0.0)
+
+
+@pytest.mark.parametrize("slope", [np.float32(0.2), np.int64(0), np.array(0.2)])
+def test_numpy_negative_slopes_are_numbers(slope):
+    # A numpy scalar slope (np.float32, np.int64, a 0-d array) was refused as "not a number".
+    expected = math.sqrt(2.0 / (1.0 + float(slope) ** 2))
+    assert init.calculate_gain("leaky_relu", slope) == pytest.approx(expected, rel=1e-6)
+    w = nn.Parameter(np.zeros((400, 300)))
+    am.manual_seed(0)
+    init.kaiming_uniform_(w, a=slope)
+    assert np.abs(w.data).max() == pytest.approx(math.sqrt(3.0 / 300) * expected, rel=1e-3)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    # (normal_ filled infinities or NaNs where uniform_ refuses non-finite bounds)
+    (lambda w: init.normal_(w, 0.0, np.inf), ValueError, "normal_: mean and std must be finite, got mean=0.0, std=inf"),
+    (lambda w: init.normal_(w, np.nan, 1.0), ValueError, "normal_: mean and std must be finite, got mean=nan, std=1.0"),
+    (lambda w: init.normal_(w, 0.0, "1"), TypeError, "normal_: std must be a real number, got '1'"),
+    (lambda w: init.normal_(w, 1j), TypeError, "normal_: mean must be a real number, got 1j"),
+    (lambda w: init.xavier_uniform_(w, gain="2"), TypeError, "xavier_uniform_: gain must be a real number, got '2'"),
+    (lambda w: init.xavier_normal_(w, gain=None), TypeError, "xavier_normal_: gain must be a real number, got None"),
+])
+def test_normal_and_xavier_check_their_numbers(call, error, message):
+    w = nn.Parameter(np.zeros((2, 2)))
+    with pytest.raises(error, match="^" + re.escape(message)):
+        call(w)
+    np.testing.assert_array_equal(w.data, 0.0)

@@ -21,6 +21,7 @@ and a uniform distribution U(-b, b) has the same std when b = sqrt(3) * std.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -51,7 +52,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "leaky_relu":
         if param is None:
             slope = 0.01
-        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+        elif _is_real(param):  # (a numpy scalar or 0-d array is a number too)
             slope = float(param)
         else:
             raise ValueError(f"calculate_gain: negative slope must be a number, got {param!r}")
@@ -62,6 +63,12 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         f"calculate_gain: unknown nonlinearity {nonlinearity!r}; expected one of "
         f"{', '.join(_LINEAR_LIKE + ('tanh', 'relu', 'leaky_relu', 'selu'))}"
     )
+
+
+def _is_real(value: Any) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.ndim == 0 and value.dtype.kind in "iuf"
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _array(tensor: Any, where: str) -> np.ndarray:
@@ -121,7 +128,10 @@ def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0) -> Any:
 
 def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0) -> Any:
     """Fill with samples of N(mean, std^2); returns the tensor."""
-    if not std >= 0:  # (NaN too)
+    # (like uniform_'s bounds: an infinite or NaN mean or std would fill the weight with inf or NaN)
+    if not math.isfinite(_number(mean, "mean", "normal_")) or not math.isfinite(_number(std, "std", "normal_")):
+        raise ValueError(f"normal_: mean and std must be finite, got mean={mean}, std={std}")
+    if not std >= 0:
         raise ValueError(f"normal_: std must be non-negative, got {std}")
     arr = _array(tensor, "normal_")
     return _fill(tensor, generator().normal(mean, std, size=arr.shape), "normal_")
@@ -144,6 +154,7 @@ def ones_(tensor: Any) -> Any:
 
 def xavier_uniform_(tensor: Any, gain: float = 1.0) -> Any:
     """Glorot uniform: U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out))."""
+    gain = _number(gain, "gain", "xavier_uniform_")
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     if fan_in + fan_out == 0:
         raise ValueError(f"xavier_uniform_: fan_in + fan_out is 0 for shape {tuple(tensor.shape)}")
@@ -153,6 +164,7 @@ def xavier_uniform_(tensor: Any, gain: float = 1.0) -> Any:
 
 def xavier_normal_(tensor: Any, gain: float = 1.0) -> Any:
     """Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    gain = _number(gain, "gain", "xavier_normal_")
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     if fan_in + fan_out == 0:
         raise ValueError(f"xavier_normal_: fan_in + fan_out is 0 for shape {tuple(tensor.shape)}")
