@@ -933,3 +933,25 @@ def test_an_optimizer_given_a_used_up_parameters_generator_says_so():
         Adam(params)
     with pytest.raises(ValueError, match=r"empty parameter list$"):  # (an empty list: no guess)
         SGD([], lr=0.1)
+
+
+def test_a_group_added_after_the_scheduler_is_scheduled_too():
+    # Progressive unfreezing: add_param_group after the scheduler was made. The new
+    # group's rate stayed at 1.0 forever (the scheduler knew only the groups of its
+    # constructor), and its state dict no longer loaded on the resumed optimizer.
+    a, b = _p(), _p()
+    opt = SGD([a], lr=1.0)
+    sched = StepLR(opt, step_size=1, gamma=0.5)
+    opt.add_param_group({"params": [b], "lr": 2.0})
+    rates = []
+    for _ in range(3):
+        opt.step()
+        sched.step()
+        rates.append([g["lr"] for g in opt.param_groups])
+    assert rates == [[0.5, 1.0], [0.25, 0.5], [0.125, 0.25]]  # (PyTorch's StepLR decays every group)
+    assert sched.base_lrs == [1.0, 2.0] and opt.param_groups[1]["initial_lr"] == 2.0
+    assert sched.get_last_lr() == [0.125, 0.25]
+    resumed_opt = SGD([{"params": [_p()]}, {"params": [_p()]}], lr=1.0)
+    resumed = StepLR(resumed_opt, step_size=1, gamma=0.5)
+    resumed.load_state_dict(sched.state_dict())
+    assert [g["lr"] for g in resumed_opt.param_groups] == [0.125, 0.25]
