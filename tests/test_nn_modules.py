@@ -1369,3 +1369,21 @@ def test_a_list_of_unregistered_layers_warns_and_a_list_of_registered_ones_does_
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(list(Held().parameters())) == 5
+
+
+def test_a_child_modules_name_takes_only_a_module_or_none():
+    # As PyTorch does (and as a parameter's name takes only a Parameter or None): a
+    # function or tensor assigned over a child used to drop the child and its
+    # parameters from the model silently.
+    m = nn.Module()
+    m.head = nn.Linear(2, 1)
+    for value in (lambda x: x, am.zeros(2), 3):
+        with pytest.raises(TypeError, match=f"cannot assign a {type(value).__name__} to child module 'head'"):
+            m.head = value
+        assert [n for n, _ in m.named_parameters()] == ["head.weight", "head.bias"]
+        assert isinstance(m.head, nn.Linear)
+    m.head = nn.Parameter(np.ones(1))  # (another registry's kind moves the name, as before)
+    assert [n for n, _ in m.named_parameters()] == ["head"] and list(m.children()) == []
+    m.body = nn.Linear(1, 1)
+    m.body = None
+    assert list(m.children()) == [] and m.body is None

@@ -8,7 +8,8 @@ A `Module` owns three ordered registries, filled by plain attribute assignment:
     self.fc = Linear(2, 3)            -> a child module (walked recursively)
 
 Any other value, a plain (non-Parameter) Tensor included, is an ordinary
-attribute and is not registered (a list, tuple or dict of Modules or
+attribute and is not registered (but a registered parameter's or child's name
+takes only its kind or None, as in PyTorch; a list, tuple or dict of Modules or
 Parameters that the module does not otherwise hold warns: nothing would train
 them). Registered values are also kept in the
 instance `__dict__`, so reading `self.weight` inside `forward` is an ordinary
@@ -143,8 +144,14 @@ class Module:
                 del buffers[name]
             else:
                 buffers[name] = value
+        elif name in modules:
+            if value is not None:  # (PyTorch refuses too: the child would vanish from the model)
+                raise TypeError(
+                    f"{type(self).__name__}: cannot assign a {type(value).__name__} to child module "
+                    f"{name!r}; assign a Module, or None to remove it"
+                )
+            del modules[name]
         else:
-            modules.pop(name, None)
             if type(value) in (list, tuple, dict):
                 self._warn_unregistered(name, value)
         object.__setattr__(self, name, value)
