@@ -52,7 +52,6 @@ class LRScheduler:
         # too, from their rate now, as under PyTorch's StepLR; they were left at that rate.
         for group in groups[len(self.base_lrs):]:
             self.base_lrs.append(group.setdefault("initial_lr", group["lr"]))
-            self._last_lr.append(group["lr"])
         self._last_lr = [self._next_lr(g["lr"], base, self.last_epoch) for g, base in zip(groups, self.base_lrs)]
         self._set_groups()
 
