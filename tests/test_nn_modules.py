@@ -1387,3 +1387,16 @@ def test_a_child_modules_name_takes_only_a_module_or_none():
     m.body = nn.Linear(1, 1)
     m.body = None
     assert list(m.children()) == [] and m.body is None
+
+
+def test_activations_and_dropout_take_pytorchs_inplace_flag_and_leave_their_input_alone():
+    # (nn.ReLU(inplace=True) is common in PyTorch code; here no layer writes into its input)
+    x = am.tensor([-1.0, 2.0])
+    for layer in (nn.ReLU(inplace=True), nn.LeakyReLU(0.5, inplace=True), nn.Dropout(0.5, inplace=True)):
+        layer(x)
+        assert np.array_equal(x.data, [-1.0, 2.0])  # (the input as it was)
+    assert np.array_equal(nn.ReLU(inplace=True)(x).data, [0.0, 2.0])
+    assert np.array_equal(nn.LeakyReLU(0.5, True)(x).data, [-0.5, 2.0])
+    for make in (lambda: nn.ReLU(inplace="yes"), lambda: nn.LeakyReLU(inplace=1), lambda: nn.Dropout(inplace=None)):
+        with pytest.raises(TypeError, match=r"^(ReLU|LeakyReLU|Dropout): inplace must be True or False"):
+            make()

@@ -317,11 +317,14 @@ class Dropout(Module):
     """In training, zero each element with probability p and scale the rest by 1/(1-p).
 
     In eval mode it is the identity. Uses the library's generator (am.manual_seed).
+    `inplace` is accepted for code written for PyTorch and changes nothing: no
+    layer here writes into its input.
     """
 
-    def __init__(self, p: float = 0.5) -> None:
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         self.p = F._dropout_p(p, "Dropout")
+        _flag(inplace, "inplace", "Dropout")
 
     def forward(self, x: Any) -> Tensor:
         return F.dropout(x, self.p, self.training)
@@ -468,7 +471,12 @@ class Tanh(Module):
 
 
 class ReLU(Module):
-    """max(x, 0), elementwise."""
+    """max(x, 0), elementwise. (`inplace`, as in PyTorch, changes nothing: no layer here
+    writes into its input.)"""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        _flag(inplace, "inplace", "ReLU")
 
     def forward(self, x: Any) -> Tensor:
         return F.relu(x)
@@ -491,9 +499,10 @@ class Softplus(Module):
 class LeakyReLU(Module):
     """x for x > 0, negative_slope * x otherwise."""
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = F._number(negative_slope, "negative_slope", "LeakyReLU")
+        _flag(inplace, "inplace", "LeakyReLU")  # (as in ReLU: accepted, changes nothing)
 
     def forward(self, x: Any) -> Tensor:
         return F.leaky_relu(x, self.negative_slope)
