@@ -76,6 +76,9 @@ attribute's value (a list appended to), and side effects
 such as printing, which run only while recording (and so do checks on input
 values written in Python; a primitive's own checks run on every replay).
 Gradients of gradients (`create_graph=True`) need the eager function.
+A recording is process-wide, unlike grad mode, which each thread has its
+own of: while one thread records a tape, do not run tensor operations in
+another (they would be seen by the recording, and a value read refused).
 """
 
 from __future__ import annotations
@@ -94,7 +97,7 @@ import numpy as np
 
 from . import engine
 from . import primitives as _P
-from .engine import Node, _state, node_counter
+from .engine import Node, _mode, _state, node_counter
 from .nn.module import Module
 from .primitives import Primitive
 from .tensor import Tensor
@@ -156,7 +159,7 @@ class Compiled:
                 break
             if out is not None:
                 return out
-        key = (_state["grad_enabled"],) + tuple(map(_signature, args))  # (raises before fn runs)
+        key = (_mode.grad_enabled,) + tuple(map(_signature, args))  # (raises before fn runs)
         out, tape = _record(self.fn, args, key)
         self.recordings += 1
         if isinstance(tape, str):  # why no tape could be made of this call
@@ -680,7 +683,7 @@ class _Tape:
             # datas, what the VJPs receive, is the replay alone: the leaves are only edges
             node.prim, node.inputs, node.datas = self.prim, (replay,) + leaves, (replay,)
             node.needs, node.params = self.needs, {}
-            node.out, node.scope, node.seq = out, _state["scope"], next(node_counter)
+            node.out, node.scope, node.seq = out, _mode.scope, next(node_counter)
             t.requires_grad = True
         else:
             t.requires_grad, t.grad_fn = False, None
@@ -822,7 +825,7 @@ def _guarded_call(args: tuple, externals: list[Tensor], captured: list, leaves: 
     reads rebound), which sends the caller back to recording.
     """
     lines = ["def run(args):",
-             f"    if (len(args) != {len(args)} or state['grad_enabled'] is not {_state['grad_enabled']}"
+             f"    if (len(args) != {len(args)} or mode.grad_enabled is not {_mode.grad_enabled}"
              f" or state['modules'] != {_state['modules']}):",
              "        return None"]
     if args:
@@ -989,12 +992,12 @@ class _Namespace:
 
     # The generated code's own names, and the locals of run(): never given to a
     # function or a constant.
-    RESERVED = ("forward", "backward", "run", "finish", "state", "errstate", "_constant_key",
+    RESERVED = ("forward", "backward", "run", "finish", "state", "mode", "errstate", "_constant_key",
                 "asarray", "args", "out", "saved")
 
     def __init__(self) -> None:
         self.scope: dict[str, Any] = dict.fromkeys(self.RESERVED)
-        self.scope.update(asarray=np.asarray, errstate=np.errstate, state=_state,
+        self.scope.update(asarray=np.asarray, errstate=np.errstate, state=_state, mode=_mode,
                           _constant_key=_constant_key)
         self._ids: dict[Any, str] = {}
 

@@ -26,6 +26,7 @@ import functools
 import inspect
 import itertools
 import operator
+import threading
 import weakref
 from typing import Any, Callable, Iterable, Sequence
 
@@ -38,7 +39,18 @@ Tensor: Any = None
 
 # -- grad mode ---------------------------------------------------------------
 
-_state = {"grad_enabled": True, "scope": (), "modules": 0, "calls": False}
+class _PerThread(threading.local):
+    """What each thread has its own of, as in PyTorch: grad mode, the scopes (Module and
+    composite calls) being run, and whether draw_network's trace marks each call. (A
+    thread inside no_grad() does not stop another thread's operations being recorded.)"""
+
+    grad_enabled = True
+    scope: tuple = ()
+    calls = False
+
+
+_mode = _PerThread()
+_state = {"modules": 0}  # (shared by all threads: Modules and tensors are)
 
 # Recordings in progress (am.compile), innermost last: primitives report each
 # application to it, tensors their creation and reads of their values.
@@ -62,7 +74,7 @@ def modules_changed() -> None:
 
 def is_grad_enabled() -> bool:
     """True when operations on tensors that require grad are recorded."""
-    return _state["grad_enabled"]
+    return _mode.grad_enabled
 
 
 class _GradMode:
@@ -82,11 +94,11 @@ class _GradMode:
         self._prev: list[bool] = []  # a stack: one instance may be entered again inside itself
 
     def __enter__(self) -> None:
-        self._prev.append(_state["grad_enabled"])
-        _state["grad_enabled"] = self.enabled
+        self._prev.append(_mode.grad_enabled)
+        _mode.grad_enabled = self.enabled
 
     def __exit__(self, *exc: object) -> None:
-        _state["grad_enabled"] = self._prev.pop()
+        _mode.grad_enabled = self._prev.pop()
 
     def __call__(self, fn: Callable) -> Callable:
         mode = type(self)
@@ -152,19 +164,19 @@ class scope:
         self.name = name
 
     def __enter__(self) -> None:
-        self._prev = _state["scope"]
+        self._prev = _mode.scope
         name = self.name
-        if _state["calls"] and type(name) is str:
+        if _mode.calls and type(name) is str:
             name = Call(name)
-        _state["scope"] = self._prev + (name,)
+        _mode.scope = self._prev + (name,)
 
     def __exit__(self, *exc: object) -> None:
-        _state["scope"] = self._prev
+        _mode.scope = self._prev
 
 
 class Call(str):
     """A composite op's name as the scope entry of one call of it, made while
-    `_state["calls"]` is set (draw_network's trace of a model): two calls in a row,
+    `_mode.calls` is set (draw_network's trace of a model): two calls in a row,
     `F.softmax(F.softmax(x))`, then differ by identity though their names are equal.
     Otherwise entries are plain names, which cost nothing to make."""
 
@@ -181,12 +193,12 @@ def composite(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        prev = _state["scope"]
-        _state["scope"] = prev + ((Call(name) if _state["calls"] else name),)
+        prev = _mode.scope
+        _mode.scope = prev + ((Call(name) if _mode.calls else name),)
         try:
             return fn(*args, **kwargs)
         finally:
-            _state["scope"] = prev
+            _mode.scope = prev
 
     return wrapper
 
@@ -582,8 +594,8 @@ def backward_sweep(
         grads[r] = grads[r] + g if r in grads else g
 
     wanted = dict.fromkeys(targets) if targets is not None else None
-    prev_mode = _state["grad_enabled"]
-    _state["grad_enabled"] = create_graph
+    prev_mode = _mode.grad_enabled
+    _mode.grad_enabled = create_graph
     pop, get = grads.pop, grads.get
     # Walk the order by popping it (oldest at the front): once a node is done and
     # released, nothing here holds its tensor, so an intermediate the caller
@@ -644,7 +656,7 @@ def backward_sweep(
         _hand_to_leaves(grads, root_grads)
         return None
     finally:
-        _state["grad_enabled"] = prev_mode
+        _mode.grad_enabled = prev_mode
 
 
 def _sweep_one_call(root: Tensor, g: Any, retain_graph: bool) -> None:
@@ -661,8 +673,8 @@ def _sweep_one_call(root: Tensor, g: Any, retain_graph: bool) -> None:
     if _state["changed"] > node.seq:
         _check_unchanged([root])
     seed = g.data if isinstance(g, Tensor) else g
-    prev_mode = _state["grad_enabled"]
-    _state["grad_enabled"] = False  # (adding to a .grad that requires grad records nothing)
+    prev_mode = _mode.grad_enabled
+    _mode.grad_enabled = False  # (adding to a .grad that requires grad records nothing)
     try:
         found = node.prim.vjp_all(seed, node.out, *node.datas)
         if not retain_graph:
@@ -677,7 +689,7 @@ def _sweep_one_call(root: Tensor, g: Any, retain_graph: bool) -> None:
             grads[leaf] = gi if have is None else have + gi
         _hand_to_leaves(grads, (seed,))
     finally:
-        _state["grad_enabled"] = prev_mode
+        _mode.grad_enabled = prev_mode
 
 
 def _hand_to_leaves(grads: dict[Tensor, Any], root_grads: Sequence[Any]) -> None:

@@ -25,7 +25,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .engine import Node, _state, node_counter, tracers
+from .engine import Node, _mode, node_counter, tracers
 from .tensor import Tensor
 
 PRIMITIVES: dict[str, "Primitive"] = {}
@@ -129,18 +129,18 @@ class Primitive:
             if tracers:  # (a function that catches this would be taped on its except branch)
                 tracers[-1].raised = f"{type(e).__name__} in {self.name}"
             if isinstance(e, (ValueError, IndexError, TypeError, OverflowError)):
-                raise _explain(self.name, e, [np.shape(d) for d in datas], params, _state["scope"]) from e
+                raise _explain(self.name, e, [np.shape(d) for d in datas], params, _mode.scope) from e
             raise
         if type(out) is not np.ndarray:  # numpy returns scalars from 0-d results
             out = np.asarray(out)
         t = _new(Tensor)
         t.data = out
         t.grad = t.name = None
-        if needs and _state["grad_enabled"] and self.differentiable:
+        if needs and _mode.grad_enabled and self.differentiable:
             t.requires_grad = True
             node = t.grad_fn = _new(Node)
             node.prim, node.inputs, node.datas, node.needs = self, args, datas, needs
-            node.params, node.out, node.scope = params, out, _state["scope"]
+            node.params, node.out, node.scope = params, out, _mode.scope
             node.seq = _next_seq()
         else:
             t.requires_grad = False

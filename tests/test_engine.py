@@ -1,6 +1,7 @@
 """The backward engine: accumulation, graph shapes, graph release, grad mode, autograd.grad."""
 
 import gc
+import threading
 import weakref
 
 import numpy as np
@@ -532,7 +533,7 @@ def test_reused_no_grad_instance_restores_grad_mode():
             assert not am.is_grad_enabled()
         assert am.is_grad_enabled()
     finally:
-        am.engine._state["grad_enabled"] = True  # (so a failure here does not spread)
+        am.engine._mode.grad_enabled = True  # (so a failure here does not spread)
 
 
 # -- found by a review ----------------------------------------------------------------
@@ -953,3 +954,27 @@ def test_a_leaf_gradient_owns_its_memory_rather_than_part_of_a_larger_array():
         g = leaf.grad.data
         owner = g if g.base is None else g.base
         assert owner.nbytes == g.nbytes and g.flags.writeable
+
+
+def test_grad_mode_is_each_threads_own():
+    # As in PyTorch: a thread inside no_grad() must not stop another thread's
+    # operations from being recorded (the gradients came out silently wrong).
+    inside, done = threading.Event(), threading.Event()
+
+    def other_thread() -> None:
+        with am.no_grad():
+            inside.set()
+            done.wait(10)
+
+    t = threading.Thread(target=other_thread)
+    t.start()
+    try:
+        assert inside.wait(10)
+        w = am.tensor([1.0, 2.0], requires_grad=True)
+        y = (w * w).sum() + (w * 3.0).sum()
+        assert am.is_grad_enabled() and y.requires_grad
+        y.backward()
+    finally:
+        done.set()
+        t.join()
+    np.testing.assert_array_equal(w.grad.data, [5.0, 7.0])  # 2 w + 3

@@ -211,13 +211,13 @@ def test_call_runs_forward_inside_the_module_scope():
     assert y.grad_fn.scope[:2] == (model, model[1])
     node = y.grad_fn.inputs[0].grad_fn  # the bias addition inside Linear
     assert node.scope[:2] == (model, model[0])
-    assert am.engine._state["scope"] == ()
+    assert am.engine._mode.scope == ()
 
 
 def test_scope_is_restored_when_forward_raises():
     with pytest.raises(ValueError):
         nn.Sequential(nn.Linear(2, 3))(am.zeros(4, 5))
-    assert am.engine._state["scope"] == ()
+    assert am.engine._mode.scope == ()
 
 
 def test_apply_visits_children_then_self():

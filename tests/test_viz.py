@@ -672,7 +672,7 @@ def test_draw_network_draws_every_call_of_a_layer():
 
     labels = re.findall(r'label="([^"\\]*)', viz.draw_network(LeakyTwice(), (2, 3), max_neurons=2).source)
     assert labels == ["input", "Linear(3→4)", "leaky_relu", "leaky_relu", "LeakyTwice: 3 layers, 16 parameters"]
-    assert not engine._state["calls"]  # (set only while the model runs)
+    assert not engine._mode.calls  # (set only while the model runs)
     y = F.leaky_relu(am.tensor([1.0, -1.0], requires_grad=True))
     assert type(y.grad_fn.scope[-1]) is str  # outside draw_network: plain names
 

@@ -30,7 +30,7 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
-from ..engine import _state, changed_in_place, modules_changed, tracers
+from ..engine import _mode, changed_in_place, modules_changed, tracers
 from ..tensor import Tensor, _flag, _to_array, get_default_dtype
 
 
@@ -103,12 +103,12 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         # Same effect as `with engine.scope(self):`, inlined because a model
         # call happens once per layer per training step.
-        prev = _state["scope"]
-        _state["scope"] = prev + (self,)
+        prev = _mode.scope
+        _mode.scope = prev + (self,)
         try:
             return self.forward(*args, **kwargs)
         finally:
-            _state["scope"] = prev
+            _mode.scope = prev
 
     # -- registration -------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 import graphviz
 import numpy as np
 
-from ..engine import _state, modules_changed, no_grad
+from ..engine import _mode, modules_changed, no_grad
 from ..tensor import Tensor, get_default_dtype
 from ._labels import fmt_num, fmt_shape, module_label
 
@@ -99,12 +99,12 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> tuple[list[tuple[A
         return call
 
     own = [(m, m.__dict__["forward"]) for m in leaf_modules if "forward" in m.__dict__]
-    calls = _state["calls"]
+    calls = _mode.calls
     try:
         model.eval()
         for m in leaf_modules:  # (an instance attribute, found before the class's forward)
             m.__dict__["forward"] = traced(m, m.forward)
-        _state["calls"] = True  # (each composite call gets a scope entry of its own)
+        _mode.calls = True  # (each composite call gets a scope entry of its own)
         try:
             out = model(x)
         except Exception as e:
@@ -113,7 +113,7 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> tuple[list[tuple[A
                 f"{input_size}: {type(e).__name__}: {e}"
             ) from e
     finally:
-        _state["calls"] = calls
+        _mode.calls = calls
         for m in leaf_modules:
             m.__dict__.pop("forward", None)
         for m, forward in own:
