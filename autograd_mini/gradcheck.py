@@ -30,6 +30,12 @@ one-sided choice and fails. Within a step of a kink the central difference
 mixes both sides and the check fails. Such a failure still fails, but the
 report says "kink" and gives both one-sided derivatives instead of blaming the
 gradient; move the point away from the kink.
+
+Rounding. Each value of phi is rounded, by about eps_machine * sum |u_i y_i|,
+and the central difference divides that by the step: for values large next
+to their changes (x**2 + 1e8) it exceeds the tolerance whatever the gradient.
+A failure where it does is reported as "not necessarily a wrong gradient",
+with the size of that uncertainty; subtract the constant or take a larger eps.
 """
 
 from __future__ import annotations
@@ -75,7 +81,11 @@ class GradcheckReport:
     every comparison made (the relative one over values larger than atol).
     `below_atol` names the inputs (with their shapes) all of whose compared
     derivatives, analytic and numeric, are at most atol: there the check cannot
-    tell a wrong gradient from a right one (gradcheck warns).
+    tell a wrong gradient from a right one (gradcheck warns). `rounding` is set
+    when the reported failure may be the difference's own error: the
+    uncertainty that rounding f's values, eps_machine * (|f(x+h)| + |f(x-h)|) / 2h,
+    puts on the numeric derivative, when it exceeds the allowed error (an f
+    whose values are large next to their changes, such as x**2 + 1e8).
     """
 
     ok: bool
@@ -97,6 +107,7 @@ class GradcheckReport:
     analytic: float | None = None
     numeric: float | None = None
     kink: tuple[float, float] | None = None
+    rounding: float | None = None
     note: str = ""
     below_atol: list[str] = field(default_factory=list)
 
@@ -123,6 +134,15 @@ class GradcheckReport:
             f"  |analytic - numeric| = {err:.3g}, allowed atol + rtol*|numeric| = "
             f"{self.atol + self.rtol * abs(self.numeric):.3g}\n"
         )
+        if self.rounding is not None:
+            return (
+                f"{self.what} failed, not necessarily a wrong gradient: {where}, {at}\n"
+                f"  rounding f's values alone makes the numeric derivative uncertain by about "
+                f"{self.rounding:.3g}, more than the error allowed: f's values are large next to "
+                f"their changes\n{values}"
+                f"  subtract a constant from f's output (the gradient stays the same) or take a "
+                f"larger eps\n{tail}"
+            )
         if self.kink is not None:
             left, right = self.kink
             return (
@@ -142,6 +162,7 @@ class _Tol:
     eps: float
     atol: float
     rtol: float
+    unit: float = float(np.finfo(np.float64).eps)  # (the rounding of f's values: its output dtype's)
 
     def allowed(self, numeric: float) -> float:
         return self.atol + self.rtol * abs(numeric)
@@ -163,7 +184,7 @@ def _working_tol(eps: float, atol: float, rtol: float, dtype: np.dtype, who: str
         f"finite differences at that precision use eps >= {fine ** (1 / 3):.2g} and looser tolerances",
         stacklevel=3,
     )
-    return _Tol(max(eps, fine ** (1 / 3)), max(atol, fine ** 0.5), max(rtol, fine ** 0.5))
+    return _Tol(max(eps, fine ** (1 / 3)), max(atol, fine ** 0.5), max(rtol, fine ** 0.5), fine)
 
 
 def _line(phi: Callable[[], float], x: np.ndarray, d: np.ndarray | tuple) -> Callable[[float], float]:
@@ -243,11 +264,14 @@ def _compare(
     full_limit: int,
     n_directions: int,
     report: GradcheckReport,
+    size: Callable[[], float],
 ) -> GradcheckReport:
     """Compare analytic gradients of phi with central differences; fill in `report`.
 
     phi() reads arrays[p] for p in positions (float64 arrays, perturbed in place).
     analytic[p] is the claimed gradient of phi with respect to arrays[p].
+    size() is phi with every term's magnitude added (sum |u_i y_i| for
+    phi = sum u_i y_i): the scale of the rounding in phi's values.
     """
     misses: list[_Miss] = []
     lines: dict[tuple, tuple[Callable[[float], float], float]] = {}
@@ -305,6 +329,11 @@ def _compare(
         else:
             report.direction = worst.where
         report.analytic, report.numeric, report.kink = worst.analytic, worst.numeric, worst.kink
+        # (checked for a kink too: rounding that large also makes one-sided differences disagree)
+        _, h = lines[(p, worst.where)]
+        rounding = tol.unit * size() / h  # (each of the two values rounds by about unit * size)
+        if rounding > tol.allowed(worst.numeric):
+            report.rounding = rounding
     return report
 
 
@@ -453,8 +482,11 @@ def _check_function(
         y = _output(f, _wrap_all(arrays), what, out.shape)
         return float(np.vdot(u, y.data.astype(np.float64)))
 
+    def size() -> float:
+        return float(np.vdot(np.abs(u), np.abs(_output(f, _wrap_all(arrays), what, out.shape).data)))
+
     report = GradcheckReport(True, what, tol.eps, tol.atol, tol.rtol, seed)
-    report = _compare(phi, arrays, positions, analytic, names, tol, rng, full_limit, n_directions, report)
+    report = _compare(phi, arrays, positions, analytic, names, tol, rng, full_limit, n_directions, report, size)
     if out.size == 0:
         report.below_atol.clear()  # (an empty output has no derivative that could be wrong)
     return report
@@ -739,7 +771,11 @@ def _check_node(
         y = np.asarray(prim.fwd(*arrays, **params), dtype=np.float64)
         return float(np.vdot(g64, y if finite is None else np.where(finite, y, 0.0)))
 
-    report = _compare(phi, arrays, positions, analytic, names, tol, rng, full_limit, n_directions, report)
+    def size() -> float:
+        y = np.abs(np.asarray(prim.fwd(*arrays, **params), dtype=np.float64))
+        return float(np.vdot(np.abs(g64), y if finite is None else np.where(finite, y, 0.0)))
+
+    report = _compare(phi, arrays, positions, analytic, names, tol, rng, full_limit, n_directions, report, size)
     return result(report)
 
 

@@ -431,3 +431,23 @@ def test_the_below_atol_warning_points_at_the_callers_line() -> None:
         with pytest.warns(UserWarning, match="every derivative compared") as rec:
             check(lambda t: t * 1e-9, x)
         assert [w.filename for w in rec if "every derivative" in str(w.message)] == [__file__]
+
+
+def test_a_failure_from_rounding_in_large_values_is_not_called_a_wrong_gradient():
+    # x**2 + 1e8: the constant leaves the gradient alone but its rounding (1e8 * 2e-16 / 2e-6
+    # per difference) swamps the tolerance; the report says so instead of blaming the gradient
+    x = np.array([0.5, 1.5, -2.0])
+    with pytest.raises(GradcheckError) as failure:
+        am.gradcheck(lambda t: t * t + 1e8, (x,), seed=0)
+    report = failure.value.report
+    assert not report.ok and report.rounding is not None
+    assert report.rounding > abs(report.analytic - report.numeric) / 10
+    text = str(report)
+    assert "not necessarily a wrong gradient" in text and "rounding f's values" in text
+    assert "subtract a constant" in text
+    assert am.gradcheck(lambda t: t * t, (x,), seed=0)  # (without the constant: passes)
+    # a wrong gradient on small values is still called one
+    wrong = P.Primitive("twice_square", np.square, (lambda g, ans, t: 2.2 * g * t,), register=False)
+    with pytest.raises(GradcheckError, match="failed: wrong gradient") as failure:
+        am.gradcheck(lambda t: wrong.apply(t), (x,), seed=0)
+    assert failure.value.report.rounding is None
