@@ -43,11 +43,16 @@ def _int(value: Any, what: str, where: str, minimum: int | None = None) -> int:
     return operator.index(value)
 
 
+def _is_real(value: Any) -> bool:
+    """A real number: not a bool or a string; a numpy scalar or a 0-d array of one is fine."""
+    if isinstance(value, np.ndarray):
+        return value.ndim == 0 and value.dtype.kind in "iuf"
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def _number(value: Any, what: str, where: str) -> float:
-    """A real number (not a bool or a string; a 0-d array of one is fine), as a float."""
-    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
-        return float(value)
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    """A real number (as _is_real), as a float."""
+    if not _is_real(value):
         raise TypeError(f"{where}: {what} must be a real number, got {value!r}")
     return float(value)
 

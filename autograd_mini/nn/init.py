@@ -21,7 +21,6 @@ and a uniform distribution U(-b, b) has the same std when b = sqrt(3) * std.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
@@ -29,7 +28,7 @@ import numpy as np
 from ..creation import generator
 from ..engine import changed_in_place
 from ..tensor import Tensor
-from .functional import _number
+from .functional import _is_real, _number
 
 _LINEAR_LIKE = (
     "linear", "identity", "conv1d", "conv2d", "conv3d",
@@ -52,7 +51,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "leaky_relu":
         if param is None:
             slope = 0.01
-        elif _is_real(param):  # (a numpy scalar or 0-d array is a number too)
+        elif _is_real(param):
             slope = float(param)
         else:
             raise ValueError(f"calculate_gain: negative slope must be a number, got {param!r}")
@@ -63,12 +62,6 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         f"calculate_gain: unknown nonlinearity {nonlinearity!r}; expected one of "
         f"{', '.join(_LINEAR_LIKE + ('tanh', 'relu', 'leaky_relu', 'selu'))}"
     )
-
-
-def _is_real(value: Any) -> bool:
-    if isinstance(value, np.ndarray):
-        return value.ndim == 0 and value.dtype.kind in "iuf"
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _array(tensor: Any, where: str) -> np.ndarray:
