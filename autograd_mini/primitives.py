@@ -1191,7 +1191,7 @@ def _fold(
     first_assigned = tiled or (all(s == 1 for s in stride) and all(n >= 1 for n in kernel_size))
     if first_assigned:
         for axis, (m, s) in enumerate(zip(out_sizes, stride)):
-            out[(Ellipsis, slice(m * s if tiled else m, None)) + (slice(None),) * (k - 1 - axis)] = 0
+            out[(Ellipsis, slice(m * s, None)) + (slice(None),) * (k - 1 - axis)] = 0  # (s is 1 if not tiled)
     else:
         out[...] = 0
     # One strided write per kernel offset: kh*kw numpy calls, no loop over pixels.
