@@ -83,9 +83,10 @@ class GradcheckReport:
     derivatives, analytic and numeric, are at most atol: there the check cannot
     tell a wrong gradient from a right one (gradcheck warns). `rounding` is set
     when the reported failure may be the difference's own error: the
-    uncertainty that rounding f's values, eps_machine * (|f(x+h)| + |f(x-h)|) / 2h,
-    puts on the numeric derivative, when it exceeds the allowed error (an f
-    whose values are large next to their changes, such as x**2 + 1e8).
+    uncertainty that rounding f's values, eps_machine * sum |u_i y_i| / h for
+    phi = sum u_i y_i, puts on the numeric derivative, when it exceeds the
+    allowed error (an f whose values are large next to their changes, such as
+    x**2 + 1e8).
     """
 
     ok: bool
