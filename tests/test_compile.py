@@ -1102,6 +1102,61 @@ def test_relu_moved_after_max_pool_keeps_the_eager_gradients_with_nan_and_inf():
             np.testing.assert_array_equal(grads[0][0, 0, 2:, 2:], [[10.0 * scale, 0.0], [0.0, 0.0]])
 
 
+@pytest.mark.parametrize("data", ["random", "ties", "nan"])
+def test_a_max_pool_keeps_its_winners_from_the_forward_for_the_backward(monkeypatch, data):
+    # A conv output lies batch-fastest in memory, where max's VJP compares the map with
+    # its maximum in one broadcast call; a tape makes that mask in the forward (s<k>,
+    # passed as kept=) and must give the eager numbers. Thresholds lowered so that
+    # this small batch takes the window route.
+    from autograd_mini import primitives as P
+    for name in ("_REDUCE_LEAST", "_VJP_LEAST"):
+        monkeypatch.setattr(P, name, 1)
+    net = _relu_pool_net()
+    x = rand(6, 2, 8, 8, seed=12)
+    if data == "ties":  # every window tied: a positive, a zero and a negative channel
+        net.conv.weight.data[...] = 0.0
+        net.conv.bias.data[...] = [1.0, 0.0, -1.0]
+    elif data == "nan":  # NaN windows, whose NaNs take the gradient
+        x[0, 0, 2, 3] = np.nan
+    t = am.tensor(x, requires_grad=True)  # (its gradient: finite for the images without a NaN)
+
+    def grads(fn, backwards=1):
+        net.zero_grad()
+        t.grad = None
+        out = fn(t)
+        for i in range(backwards):
+            out.backward(retain_graph=i + 1 < backwards)
+        return [out.data] + [p.grad.data.copy() for p in [t, *net.parameters()]]
+
+    loss = lambda x: (net(x) ** 2).sum()
+    compiled = am.compile(loss)
+    eager = grads(loss)
+    for _ in range(2):
+        for a, b in zip(grads(compiled), eager):
+            np.testing.assert_array_equal(a, b)
+    assert " = max_keep(" in compiled.code and "kept=s" in compiled.code
+    if data == "nan":
+        assert np.isnan(eager[1][0]).any() and np.isfinite(eager[1][1:]).all()
+    # two backwards through one replay read the kept mask twice
+    for a, b in zip(grads(compiled, backwards=2)[1:], eager[1:]):
+        np.testing.assert_array_equal(a, 2 * b)
+
+
+def test_a_tape_keeps_nothing_for_a_pool_whose_window_is_innermost_in_memory(monkeypatch):
+    from autograd_mini import primitives as P
+    for name in ("_REDUCE_LEAST", "_VJP_LEAST"):
+        monkeypatch.setattr(P, name, 1)
+    x = am.tensor(rand(4, 3, 8, 8, seed=13), requires_grad=True)  # NCHW: the window's w is fastest
+    f = lambda x: (F.max_pool2d(x, 2) ** 2).sum()
+    compiled = am.compile(f)
+    compiled(x).backward()
+    expected = x.grad.data.copy()
+    x.grad = None
+    f(x).backward()
+    np.testing.assert_array_equal(expected, x.grad.data)
+    assert "max_keep" not in compiled.code and "kept=" not in compiled.code
+
+
 def test_an_array_argument_refilled_before_backward_changes_nothing():
     def index_loss(x, idx):
         return (x[idx] * x[idx]).sum()
