@@ -15,7 +15,10 @@ user writes it (am.nn modules, F losses, loss.backward(), optim.SGD's step
 and zero_grad); the numpy column is benchmarks/numpy_reference.py (an expert's
 forward and backward by hand); the torch column is benchmarks/torch_reference.py
 when torch is installed. Every model starts from the numpy reference's
-parameters, and the first step's losses are compared before timing.
+parameters, and the first step's losses are compared before timing. W1 also
+has a "bare tape" row (benchmarks/bare_tape.py): the least any Python engine
+that records the step's nine operations and replays them backwards can take,
+a floor under the eager row.
 
     python -m benchmarks.bench_training [--quick] [--only W1,W3]
 
@@ -37,6 +40,7 @@ import numpy as np
 import autograd_mini as am
 from autograd_mini import nn
 from autograd_mini.nn import functional as F
+from benchmarks import bare_tape
 from benchmarks import numpy_reference as ref
 from benchmarks import timing
 from benchmarks import torch_reference as tref
@@ -150,8 +154,9 @@ def _numpy_step(step: Callable, state: object) -> Callable[[], float]:
 
 
 def w1_rows(seed: int) -> dict[str, Callable[[], object]]:
-    rows = {"numpy (by hand)": _numpy_step(ref.w1_step, ref.make_w1(seed)), OURS: make_w1(seed),
-            OURS_COMPILED: make_w1(seed, compiled=True)}
+    rows = {"numpy (by hand)": _numpy_step(ref.w1_step, ref.make_w1(seed)),
+            "bare tape (by hand)": bare_tape.make_w1_bare(ref.make_w1(seed)),
+            OURS: make_w1(seed), OURS_COMPILED: make_w1(seed, compiled=True)}
     if tref.available():
         rows["torch"] = _numpy_step(tref.w1_step, tref.make_w1(seed))
     return rows
