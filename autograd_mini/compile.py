@@ -569,9 +569,8 @@ class _Op(NamedTuple):
 class _Namer:
     """Names of a tape's values in the generated code: x<i> (the i-th argument),
     p<j> (a tensor closed over by the function: a parameter or buffer, read
-    afresh at every call), v<k> (the output of the k-th recorded op; s<k> is what
-    it keeps for its VJP, see _emit); and, as it names them, the refusal of inputs
-    a replay could not reproduce."""
+    afresh at every call), v<k> (the output of the k-th recorded op); and, as
+    it names them, the refusal of inputs a replay could not reproduce."""
 
     def __init__(self, args: tuple, trace: _Trace) -> None:
         self.trace = trace
@@ -602,7 +601,7 @@ class _Namer:
         fns = {}  # the primitive's forward and VJPs for these shapes, where it has them
         if prim.specialize is not None:
             datas = [a.data if isinstance(a, Tensor) else a for a in op_args]
-            for which in ("fwd", "keep", *needs) if needs else ("fwd",):
+            for which in ("fwd", *needs):
                 fn = prim.specialize(which, o.data, *datas, **p_values)
                 if fn is not None:
                     fns[which] = fn
@@ -893,7 +892,7 @@ def _leaf_order(args: tuple, externals: list) -> list[str]:
 
 
 def _name_order(n: str) -> tuple:
-    return ("xpvs".index(n[0]), int(n[1:]))
+    return ("xpv".index(n[0]), int(n[1:]))
 
 
 def _emit(ops: list, out_name: str, ns: "_Namespace", errstates: list,
@@ -901,10 +900,19 @@ def _emit(ops: list, out_name: str, ns: "_Namespace", errstates: list,
     """Forward lines, reverse-sweep lines, the names the sweep reads, the names it reaches.
 
     An op that fn ran under its own np.errstate runs under the settings fn changed,
-    on top of the caller's at the replay (as the eager fn would). An op whose
-    specialisation keeps a value for its VJP (`"keep"` in its fns) computes it
-    as s<k> right after itself, if its VJP runs.
+    on top of the caller's at the replay (as the eager fn would).
     """
+    fwd = []
+    for k, prim, ins, params, (shape, dtype), _, _, fns in ops:
+        call = f"{ns.function(fns.get('fwd', prim.fwd), prim.name)}({_arguments(ins, params)})"
+        if not shape:  # numpy returns scalars from 0-d results; the engine keeps arrays
+            call = f"asarray({call})"
+        line = f"v{k} = {call}  # {prim.name} -> {shape} {dtype}"
+        changed = {c: v for c, v in errstates[k].items() if outer_errstate.get(c) != v}
+        if changed:
+            fwd.append(f"with errstate({', '.join(f'{c}={v!r}' for c, v in changed.items())}):")
+            line = "    " + line
+        fwd.append(line)
     bwd, used, has_grad = [], set(), {out_name}
     for k, prim, ins, params, _, needs, reads, fns in reversed(ops):
         name = f"v{k}"
@@ -914,32 +922,15 @@ def _emit(ops: list, out_name: str, ns: "_Namespace", errstates: list,
             if i not in needs:
                 continue
             vjp = ns.function(fns.get(i, prim.vjps[i]), f"{prim.name}_vjp{i}")
-            kept = f", kept=s{k}" if "keep" in fns and i in fns else ""
-            term = f"{vjp}(g{name}, {name}, {_arguments(ins, params)}{kept})"
+            term = f"{vjp}(g{name}, {name}, {_arguments(ins, params)})"
             used.update(reads)
             used.add(name)
-            if kept:
-                used.add(f"s{k}")
             if a in has_grad:
                 bwd.append(f"g{a} = g{a} + {term}")
             else:
                 has_grad.add(a)
                 bwd.append(f"g{a} = {term}")
         bwd.append(f"del g{name}")  # (used up: freed now, as the eager sweep frees it)
-    fwd = []
-    for k, prim, ins, params, (shape, dtype), _, _, fns in ops:
-        call = f"{ns.function(fns.get('fwd', prim.fwd), prim.name)}({_arguments(ins, params)})"
-        if not shape:  # numpy returns scalars from 0-d results; the engine keeps arrays
-            call = f"asarray({call})"
-        lines = [f"v{k} = {call}  # {prim.name} -> {shape} {dtype}"]
-        if f"s{k}" in used:
-            keep = ns.function(fns["keep"], f"{prim.name}_keep")
-            lines.append(f"s{k} = {keep}(v{k}, {_arguments(ins, params)})  # kept for {prim.name}'s VJP")
-        changed = {c: v for c, v in errstates[k].items() if outer_errstate.get(c) != v}
-        if changed:
-            fwd.append(f"with errstate({', '.join(f'{c}={v!r}' for c, v in changed.items())}):")
-            lines = ["    " + line for line in lines]
-        fwd.extend(lines)
     return fwd, bwd, used, has_grad
 
 
@@ -1040,8 +1031,8 @@ class _Namespace:
 
 
 def _local_name(n: str) -> bool:
-    """Is n a name the generated functions use for their values (x0, dp1, gv2, s3, ...)?"""
-    return n.lstrip("dg")[:1] in ("x", "p", "v", "s") and n.lstrip("dg")[1:].isdigit()
+    """Is n a name the generated functions use for their values (x0, dp1, gv2, ...)?"""
+    return n.lstrip("dg")[:1] in ("x", "p", "v") and n.lstrip("dg")[1:].isdigit()
 
 
 def _literal(v: Any) -> bool:

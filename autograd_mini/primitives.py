@@ -48,11 +48,7 @@ class Primitive:
     (which = "fwd") or input `which`'s VJP for arrays of these shapes and dtypes
     only, with the branches that depend on them taken once (or None: the
     general one). am.compile's tape calls these: its guard keeps shapes and
-    dtypes fixed, and they compute the same numbers. With which = "keep" it
-    may return `keep(ans, *inputs, **params)`, which the tape's forward calls
-    right after the op, and whose result (an array or None) the tape passes
-    to the specialised VJPs as `kept=`: work the VJP would redo on inputs
-    that are cold by the time of the backward.
+    dtypes fixed, and they compute the same numbers.
     """
 
     __slots__ = ("name", "fwd", "vjps", "vjp_all", "uses_ans", "differentiable", "doc", "specialize")
@@ -707,8 +703,7 @@ def _max_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False)
     return where(winners, share, 0.0)
 
 
-def _window_max_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, axes: tuple,
-                    kept: np.ndarray | None = None) -> np.ndarray:
+def _window_max_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, axes: tuple) -> np.ndarray:
     """_max_vjp over a small window of axes (ndarrays: a plain backward).
 
     The same numbers as the general g / count * winners, computed so that
@@ -725,17 +720,14 @@ def _window_max_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, axes: tuple,
     copied into ans's layout if it differs (a gradient arriving through a
     reshape), so every operation walks its operands in the same memory order.
     For a 2x2 max-pool of (64, 8, 28, 28) float32 in CHWN memory this takes
-    0.32 ms broadcast, 0.41 ms slice by slice. `kept` is the broadcast
-    comparison x == max as _window_winners made it in a compiled forward.
+    0.32 ms broadcast, 0.41 ms slice by slice.
     """
     rest = tuple(n for i, n in enumerate(x.shape) if i not in axes)
     ans, g = ans.reshape(rest), g.reshape(rest)
     if g.strides != ans.strides and _layout(g.strides) != _layout(ans.strides):
         g = _copy_into_layout_of(ans, g)
     kshape = _keepdims_shape(x.shape, axes)
-    whole = kept
-    if whole is None and _dense(x) and not _window_innermost(x, axes):  # (as _broadcast_window)
-        whole = np.equal(x, ans.reshape(kshape))
+    whole = None if not _dense(x) or _window_innermost(x, axes) else np.equal(x, ans.reshape(kshape))
     if whole is None:
         winners = [np.equal(part, ans) for part in _window_parts(x, axes)]
         total = builtins.sum(np.count_nonzero(w) for w in winners)
@@ -748,7 +740,7 @@ def _window_max_vjp(g: np.ndarray, ans: np.ndarray, x: np.ndarray, axes: tuple,
     if total == ans.size and not (ans.dtype.kind in "fc" and np.isnan(np.maximum.reduce(ans, axis=None))):
         share = g
     else:
-        if whole is not None:  # (updating a tape's kept mask is harmless: the update is idempotent)
+        if whole is not None:
             winners = list(_window_parts(whole, axes))  # views, so that the NaN update reaches whole
         count = _window_count(winners)
         if not count.all():  # (a NaN maximum: its NaNs win, as in _max_vjp)
@@ -796,50 +788,12 @@ def _empty_in_layout(shape: tuple, order: list, dtype: Any) -> np.ndarray:
     return np.empty(tuple(shape[i] for i in order), dtype=dtype).transpose(np.argsort(order))
 
 
-def _window_winners(ans: np.ndarray, x: Any, axis: Any = None, keepdims: bool = False) -> np.ndarray | None:
-    """The mask x == max that _window_max_vjp would compute from x over its window
-    in one broadcast call, or None where it would not.
-
-    A compiled forward keeps it (its "keep" specialisation), made while x, just
-    written by the layer before, is still in cache: in the backward x is cold, and
-    for W3's first pool (a (64, 8, 28, 28) float32 map) the comparison there took
-    about 120 us, against 50 us in the forward.
-    """
-    axes = _broadcast_window(x, axis)
-    if axes is None or type(ans) is not np.ndarray:
-        return None
-    rest = tuple(n for i, n in enumerate(x.shape) if i not in axes)
-    return np.equal(x, ans.reshape(rest).reshape(_keepdims_shape(x.shape, axes)))
-
-
-def _broadcast_window(x: Any, axis: Any) -> tuple | None:
-    """The window axes over which _window_max_vjp compares x with its maximum in one
-    broadcast call, or None."""
-    axes = _window_route(x, axis, _VJP_LEAST)
-    return None if axes is None or not _dense(x) or _window_innermost(x, axes) else axes
-
-
-def _max_vjp_kept(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False,
-                  kept: np.ndarray | None = None) -> Any:
-    """max's VJP given what _window_winners kept in the forward (None: as _max_vjp)."""
-    if kept is None or type(g) is not np.ndarray:
-        return _max_vjp(g, ans, x, axis, keepdims)
-    return _window_max_vjp(g, ans, x, _window_route(x, axis, _VJP_LEAST), kept)
-
-
-def _specialize_max(which: Any, out: np.ndarray, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """max's mask kept by a compiled forward, and the VJP that takes it (see _window_winners)."""
-    if which == "keep":
-        return _window_winners if _broadcast_window(x, axis) is not None else None
-    return _max_vjp_kept if which == 0 else None
-
-
 sum = Primitive(
     "sum", _sum,
     (_sum_vjp,), doc="Sum over `axis` (int, tuple or None for all); `keepdims` as numpy.",
 )
 max = Primitive(
-    "max", _max, (_max_vjp,), uses_ans=True, specialize=_specialize_max,
+    "max", _max, (_max_vjp,), uses_ans=True,
     doc="""Maximum over `axis`. When several entries tie for the maximum the
     gradient is shared equally among them (each gets g / number of ties); a NaN
     maximum's gradient goes to the NaN entries it came from. The others get 0,
@@ -959,8 +913,7 @@ def _specialize_matmul(which: Any, out: np.ndarray, a: Any, b: Any, c: Any = Non
     take for them, chosen once; unbroadcast is dropped where the gradient
     already has its input's shape.
     """
-    if which == "keep" or not (
-            type(a) is np.ndarray and type(b) is np.ndarray and 0 < a.ndim <= 2 and 0 < b.ndim <= 2):
+    if not (type(a) is np.ndarray and type(b) is np.ndarray and 0 < a.ndim <= 2 and 0 < b.ndim <= 2):
         return None
     dot = a.size + b.size <= 4096  # (as _matmul decides)
     sa, sb = a.shape, b.shape
