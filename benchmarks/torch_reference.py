@@ -10,7 +10,10 @@ W3 use ``torch.nn`` layers with ``torch.optim.SGD``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -199,6 +202,22 @@ def w3_step(state: ModelState) -> torch.Tensor:
     return _train_step(state)
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for the duration: the profiler's C++ side
+    prints its start and stop, and a warning about blocks allocated before it
+    started, into the middle of the benchmark's table."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def peak_memory(fn: Callable[[], object]) -> float:
     """Return the peak MiB that torch allocated on the CPU during one call of ``fn()``.
 
@@ -210,7 +229,8 @@ def peak_memory(fn: Callable[[], object]) -> float:
     to within 1 MiB on W3.
     """
     torch = _torch()
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], profile_memory=True) as prof:
+    with _native_stderr_silenced(), torch.profiler.profile(
+            activities=[torch.profiler.ProfilerActivity.CPU], profile_memory=True) as prof:
         fn()
     records = [e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"]
     records.sort(key=lambda e: e.start_ns())
