@@ -824,7 +824,7 @@ def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any, c: Any = None) -> Any:
         ga = matmul(b, g) if len(sb) == 2 else (
             matmul(b, g.reshape(g.shape + (1,))).reshape(g.shape[:-1] + (sa[0],)))
     elif len(sb) == 2:  # .T of a 2-D array is a plain view; swapaxes costs 2.5 us more per call
-        ga = _times_transpose(g, b)
+        ga = matmul(g, b.T)
     else:
         ga = matmul(g, swapaxes(b))
     return unbroadcast(ga, sa)
@@ -847,24 +847,6 @@ def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any, c: Any = None) -> Any:
     else:
         gb = matmul(swapaxes(a), g)
     return unbroadcast(gb, sb)
-
-
-def _times_transpose(g: Any, b: Any) -> Any:
-    """g @ b.T for g (m, k) and b (n, k): a product's gradient for its left factor.
-
-    For row-major float arrays with m < n it is computed as (b @ g.T).T, a
-    column-major result: BLAS runs this product faster with the operand of
-    more rows first. A convolution's weight gradient, (out channels, pixels)
-    times (pixels, taps): 243 us against 343 us for (16, 12544) by (72, 12544)
-    float32; over m, n from 8 to 256 and k from 64 to 50176 the swap took
-    0.5-1.03 of the time when m < n, and up to 1.6 when m > n (which keeps the
-    plain product).
-    """
-    if (type(g) is np.ndarray and type(b) is np.ndarray and g.shape[0] < b.shape[0]
-            and g.dtype.char in "fd" and b.dtype.char in "fd" and g.size + b.size >= _BIG
-            and g.flags.c_contiguous and b.flags.c_contiguous):
-        return _matmul(b, g.T).T
-    return matmul(g, b.T)
 
 
 def _column_major(x: Any) -> bool:
@@ -930,7 +912,7 @@ def _specialize_matmul(which: Any, out: np.ndarray, a: Any, b: Any, c: Any = Non
             n, k = sa[0], sb[0]
             return lambda g, ans, a, b, c=None: g.reshape((n, 1)).dot(b.reshape((1, k)))
         if len(sa) == 2 and len(sb) == 2:
-            return lambda g, ans, a, b, c=None: _times_transpose(g, b)
+            return lambda g, ans, a, b, c=None: _matmul(g, b.T)
         return None
     if len(sa) == 1 and len(sb) == 1:
         return lambda g, ans, a, b, c=None: g * a

@@ -731,30 +731,6 @@ def test_matmul_gradient_of_a_column_major_operand_is_column_major():
     np.testing.assert_allclose(layer.weight.grad.data, np.ones((5, 3)).T @ x, rtol=1e-14)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("m, n, k", [(8, 9, 4096), (16, 72, 1024), (72, 16, 1024), (3, 2, 8)])
-def test_left_factor_gradient_of_a_long_product_runs_with_the_larger_operand_first(dtype, m, n, k):
-    # ga = g @ b.T for a (m, n) @ b (n, k): BLAS runs it faster as (b @ g.T).T when m < n
-    # (a convolution's weight gradient); that result is column-major. Small products
-    # and m >= n keep the plain product, row-major.
-    a, b, g = rand(m, n, seed=6, dtype=dtype), rand(n, k, seed=7, dtype=dtype), rand(m, k, seed=8, dtype=dtype)
-    ga = P._matmul_vjp_a(g, None, a, b)
-    swapped = m < n and g.size + b.size >= P._BIG
-    assert ga.dtype == dtype and ga.shape == (m, n)
-    assert ga.flags.f_contiguous == swapped and ga.flags.c_contiguous != swapped
-    exact = g.astype(np.float64) @ b.T.astype(np.float64)
-    tol = 1e-4 if dtype == np.float32 else 1e-12
-    np.testing.assert_allclose(ga, exact, rtol=tol, atol=tol * math.sqrt(k))
-
-
-def test_left_factor_gradient_with_the_operands_swapped_first_and_second_order(small_threshold):
-    a, b = rand(2, 3, seed=9), rand(3, 5, seed=10)
-    assert P._times_transpose(rand(2, 5), b).flags.f_contiguous  # (the swap, at this threshold)
-    f = lambda a, b: ((a @ b) ** 2).sum()
-    assert am.gradcheck(f, (a, b))
-    assert am.gradgradcheck(f, (a, b))
-
-
 @pytest.mark.parametrize("shape_a, shape_b, axes", [((3, 3), (3, 3, 3), (2, 1, 0)), ((4, 3), (2, 3, 5), (2, 1, 0))])
 def test_matmul_gradient_of_a_column_major_batch(shape_a, shape_b, axes):
     # A 3-D column-major b is not the transposed weight of a linear layer: its
