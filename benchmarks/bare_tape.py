@@ -2,17 +2,17 @@
 
 W1's hand-written step (numpy_reference.w1_step) runs the paper's 2-2-3-2
 network with its backward written out. An engine instead records each
-operation as it runs and replays the records backwards. This module is the
-least such an engine can do for W1: the nine operations autograd_mini records
+operation as it runs and replays the records backwards. This module is about
+the least such an engine can do for W1: the nine operations autograd_mini records
 (three affine maps ``W a + b``, three sigmoids, ``a - y``, ``r . r``, ``0.5 *``),
 each a numpy forward plus a closure that returns its inputs' gradients, a
 tape that is a list in creation order (so no graph walk is needed), gradients
 summed in a dict, then ``theta -= lr * grad`` for the six parameters.
 
 It has no checks, no modules, no optimizer object, no broadcasting rules and
-no grad mode, and it serves this network only: not a library, a lower bound.
-Its time per step is what the eager row's ratio cannot go below, whatever the
-engine does.
+no grad mode, and it serves this network only: not a library, a floor. An
+engine that records these nine operations one by one, in Python, will not run
+this step much faster, whatever else it does.
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ and zero_grad); the numpy column is benchmarks/numpy_reference.py (an expert's
 forward and backward by hand); the torch column is benchmarks/torch_reference.py
 when torch is installed. Every model starts from the numpy reference's
 parameters, and the first step's losses are compared before timing. W1 also
-has a "bare tape" row (benchmarks/bare_tape.py): the least any Python engine
-that records the step's nine operations and replays them backwards can take,
-a floor under the eager row.
+has a "bare tape" row (benchmarks/bare_tape.py): a minimal Python engine that
+records the step's nine operations and replays them backwards, with nothing
+else; a floor under the eager row.
 
     python -m benchmarks.bench_training [--quick] [--only W1,W3]
 
