@@ -635,6 +635,15 @@ def test_bad_argument_types_raise_type_error():
         F.softmax(np.ones(3), dim=0, axis=-1)
 
 
+@pytest.mark.parametrize("groups", [2.0, True, "2"])
+def test_conv2d_groups_of_a_wrong_type_is_a_type_error_as_in_nn_conv2d(groups):
+    # (nn.Conv2d(4, 4, 3, groups=2.0) raises TypeError; F.conv2d said ValueError)
+    with pytest.raises(TypeError, match=f"conv2d: groups must be an int, got {re.escape(repr(groups))}"):
+        F.conv2d(np.ones((1, 4, 4, 4)), np.ones((4, 2, 3, 3)), groups=groups)
+    with pytest.raises(ValueError, match="conv2d: groups must be at least 1, got 0"):
+        F.conv2d(np.ones((1, 4, 4, 4)), np.ones((4, 2, 3, 3)), groups=0)
+
+
 def test_batch_norm_in_eval_of_an_integer_input_computes_in_float64():
     x = np.array([[0, 1], [2, 3]], np.uint8)
     rm, rv = np.array([3.0, 0.4]), np.array([1.0, 1.0])

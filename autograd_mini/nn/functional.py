@@ -213,11 +213,10 @@ def conv2d(
             raise ValueError(
                 f"conv2d: weight must have shape (O, C/groups, kh, kw) with kh, kw >= 1, got {weight.shape}"
             )
-        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
-            raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
+        # (a float or bool is a TypeError, as nn.Conv2d and every other int argument here)
+        G = _int(groups, "groups", "conv2d", 1)
         N, C, H, W = x.shape
         O, Cg, kh, kw = weight.shape
-        G = int(groups)
         if C % G or O % G:
             raise ValueError(
                 f"conv2d: groups={G} must divide both the input channels {C} (input {given}) "
