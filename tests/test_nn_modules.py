@@ -1313,6 +1313,15 @@ def test_conv2d_extra_repr_leaves_out_default_padding_only():
     assert nn.Conv2d(1, 2, 3, padding="same").extra_repr().endswith(", padding='same'")
 
 
+def test_flatten_of_a_number_takes_dims_0_and_minus_1_as_pytorch():
+    # torch.nn.Flatten(0)(torch.tensor(2.)) is tensor([2.]); its default start_dim=1 is out of range
+    for layer in (nn.Flatten(0), nn.Flatten(-1, 0), nn.Flatten(0, 0)):
+        np.testing.assert_array_equal(layer(am.tensor(2.0)).data, [2.0])
+    with pytest.raises(ValueError, match=re.escape("Flatten(start_dim=1, end_dim=-1): dimensions out of range "
+                                                   "for input of shape ()")):
+        nn.Flatten()(am.tensor(2.0))
+
+
 def test_flatten_checks_end_dim_against_the_input_too():
     with pytest.raises(ValueError, match=r"^Flatten\(start_dim=0, end_dim=5\): dimensions out of range "
                                          r"for input of shape \(2, 3\)$"):

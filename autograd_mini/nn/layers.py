@@ -304,7 +304,7 @@ class Flatten(Module):
 
     def forward(self, x: Any) -> Tensor:
         x = _input(self, x)
-        ndim = len(x.shape)
+        ndim = max(len(x.shape), 1)  # (a number flattens to shape (1,) by dims 0/-1, as PyTorch's)
         if not (-ndim <= self.start_dim < ndim and -ndim <= self.end_dim < ndim):
             raise ValueError(f"{self.label()}: dimensions out of range for input of shape {tuple(x.shape)}")
         return flatten(x, self.start_dim, self.end_dim)
