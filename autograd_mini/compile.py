@@ -25,7 +25,8 @@ pooled map (they commute, gradients too).
 A tape is one path through `fn` with its Python values frozen, so it is
 recorded again when anything it froze may have changed: the arguments'
 shapes, dtypes, memory layouts or requires_grad, a constant argument, the
-grad mode, a closed-over tensor's shape, dtype, layout or requires_grad
+grad mode, the default dtype (where a recording read it: integers taken as
+floats by softmax or mse_loss), a closed-over tensor's shape, dtype, layout or requires_grad
 (layouts, since ops choose their route by them and each route rounds its
 sums in its own order), a variable that fn's
 code (or its partial's, method's or Module forward's) reads from its
@@ -100,7 +101,7 @@ from . import primitives as _P
 from .engine import Node, _mode, _state, node_counter
 from .nn.module import Module
 from .primitives import Primitive
-from .tensor import Tensor
+from .tensor import Tensor, _default
 
 __all__ = ["compile", "Compiled"]
 
@@ -277,6 +278,7 @@ class _Trace:
         self.created: dict[int, Tensor] = {}
         self.shape_constants: dict[int, np.ndarray] = {}  # (engine.shape_constant's; kept alive here)
         self.raised = ""  # the error an op raised during the recording (which fn then caught)
+        self.default_dtype: np.dtype | None = None  # the default float dtype, if anything read it
 
     def record(self, prim: Primitive, args: tuple, params: dict, out: Tensor) -> None:
         self.ops.append((prim, args, params, out))
@@ -661,7 +663,7 @@ class _Tape:
             [f"# tape of {name}: {len(ops)} ops; gradients for {', '.join(self.leaves) or 'nothing'}{note}"]
             + _functions(self.n_args, len(self.externals), fwd_lines, bwd_lines, out_name,
                          sorted(used, key=_name_order), self.leaves)
-            + _guarded_call(args, self.externals, captured, self.leaves, ns))
+            + _guarded_call(args, self.externals, captured, self.leaves, ns, trace.default_dtype))
         ns.scope["finish"] = self._finish
         exec(builtins.compile(self.source, f"<tape of {name}>", "exec"), ns.scope)  # noqa: S102
         self.forward, self.backward, self.run = ns.scope["forward"], ns.scope["backward"], ns.scope["run"]
@@ -818,16 +820,20 @@ def _tuple(names: Any) -> str:
 
 
 def _guarded_call(args: tuple, externals: list[Tensor], captured: list, leaves: list[str],
-                  ns: "_Namespace") -> list[str]:
+                  ns: "_Namespace", default_dtype: np.dtype | None) -> list[str]:
     """Source lines of run(args), which replays the forward if args and closed-over
     values still match the recording, and returns None on any difference (shape,
     layout, dtype, requires_grad, a constant, the grad mode, a module, a variable fn
-    reads rebound), which sends the caller back to recording.
+    reads rebound, the default dtype if the recording read it), which sends the
+    caller back to recording.
     """
     lines = ["def run(args):",
              f"    if (len(args) != {len(args)} or mode.grad_enabled is not {_mode.grad_enabled}"
              f" or state['modules'] != {_state['modules']}):",
              "        return None"]
+    if default_dtype is not None:  # (integers taken as floats, say: the tape froze that dtype)
+        differs = _differs("default['dtype']", ns.constant(default_dtype, default_dtype.name))
+        lines += [f"    if {differs}:", "        return None"]
     if args:
         lines.append(f"    {_tuple(f'x{i}' for i in range(len(args)))} = args")
 
@@ -992,13 +998,13 @@ class _Namespace:
 
     # The generated code's own names, and the locals of run(): never given to a
     # function or a constant.
-    RESERVED = ("forward", "backward", "run", "finish", "state", "mode", "errstate", "_constant_key",
-                "asarray", "args", "out", "saved")
+    RESERVED = ("forward", "backward", "run", "finish", "state", "mode", "default", "errstate",
+                "_constant_key", "asarray", "args", "out", "saved")
 
     def __init__(self) -> None:
         self.scope: dict[str, Any] = dict.fromkeys(self.RESERVED)
         self.scope.update(asarray=np.asarray, errstate=np.errstate, state=_state, mode=_mode,
-                          _constant_key=_constant_key)
+                          default=_default, _constant_key=_constant_key)
         self._ids: dict[Any, str] = {}
 
     def function(self, fn: Callable, name: str) -> str:

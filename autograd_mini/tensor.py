@@ -31,6 +31,8 @@ def set_default_dtype(dtype: Any) -> None:
 
 def get_default_dtype() -> np.dtype:
     """The floating dtype given to tensors made from Python floats."""
+    if tracers:  # (am.compile recording: its tape then checks the default dtype before a replay)
+        tracers[-1].default_dtype = _default["dtype"]
     return _default["dtype"]
 
 

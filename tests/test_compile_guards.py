@@ -231,3 +231,32 @@ def test_a_floating_point_error_in_a_replay_runs_the_function_as_written():
         assert cf(small).item() == pytest.approx(np.exp(1.0) + np.exp(2.0))
     assert len(cf._tapes) == 1
     assert cf(am.tensor([1000.0, 2.0])).item() == 1002.0
+
+
+def test_a_new_default_dtype_records_again_where_the_function_read_it():
+    # softmax and mse_loss take integers in the default float dtype: a tape that
+    # froze float64 replayed float64 after set_default_dtype(float32)
+    x, y = am.tensor(np.array([[1, 2, 3]])), am.tensor(np.array([[0, 2, 5]]))
+    for f in (lambda a, b: am.softmax(a, axis=-1), lambda a, b: F.mse_loss(a, b)):
+        cf = am.compile(f)
+        twice(cf, x, y)
+        try:
+            am.set_default_dtype(np.float32)
+            out, want = cf(x, y), f(x, y)
+            assert out.dtype == want.dtype == np.float32 and np.array_equal(out.data, want.data)
+            assert cf.recordings == 2
+            assert cf(x, y).dtype == np.float32 and cf.recordings == 2  # (the new tape replays)
+        finally:
+            am.set_default_dtype(np.float64)
+        assert cf(x, y).dtype == np.float64
+
+
+def test_a_function_that_never_reads_the_default_dtype_keeps_its_tape_across_a_new_one():
+    cf = am.compile(lambda a: (a * 2.0).sum())
+    x = am.tensor([1.0, 2.0])
+    twice(cf, x)
+    try:
+        am.set_default_dtype(np.float32)
+        assert cf(x).dtype == np.float64 and cf.recordings == 1
+    finally:
+        am.set_default_dtype(np.float64)
