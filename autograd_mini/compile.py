@@ -513,8 +513,8 @@ def _captured(fn: Callable) -> list[tuple[str, Any, str, Any]]:
     """The variables fn's code reads from its closure and its globals, as
     (kind, cell or globals dict, name, value): the tape checks they still hold the
     same objects. For a partial, a bound method or a Module, the code is that of
-    its function, method or forward. (Variables read by the functions fn calls
-    are not followed.)"""
+    its function, method or forward, for a compiled function that of the function
+    it compiled. (Variables read by the functions fn calls are not followed.)"""
     fn = _code_owner(fn)
     if fn is None:
         return []
@@ -531,10 +531,13 @@ def _captured(fn: Callable) -> list[tuple[str, Any, str, Any]]:
 
 def _code_owner(fn: Any) -> types.FunctionType | None:
     """The function whose code runs when fn is called (through partials, bound
-    methods and a Module's forward); None for other callables."""
+    methods, a Module's forward and a compiled function, which inside a recording
+    runs its function as written); None for other callables."""
     while not isinstance(fn, types.FunctionType):
         if isinstance(fn, functools.partial):
             fn = fn.func
+        elif isinstance(fn, Compiled):
+            fn = fn.fn
         elif isinstance(fn, types.MethodType):
             fn = fn.__func__
         elif isinstance(fn, Module):

@@ -260,3 +260,27 @@ def test_a_function_that_never_reads_the_default_dtype_keeps_its_tape_across_a_n
         assert cf(x).dtype == np.float64 and cf.recordings == 1
     finally:
         am.set_default_dtype(np.float64)
+
+
+_FACTOR = 2.0
+
+
+def _times_factor(x):
+    return (x * _FACTOR).sum()
+
+
+def test_compiling_a_compiled_function_guards_the_globals_and_closure_of_its_code():
+    global _FACTOR
+    w = am.tensor([1.0, 1.0])
+    outer = am.compile(am.compile(_times_factor))
+    closed = am.compile(am.compile(lambda x: (x * w).sum()))
+    x = am.tensor([1.0, 2.0])
+    try:
+        assert twice(outer, x).item() == 6.0 and twice(closed, x).item() == 3.0
+        _FACTOR = 3.0
+        assert outer(x).item() == _times_factor(x).item() == 9.0
+        assert outer.recordings == 2
+        w = am.tensor([2.0, 2.0])  # (rebinds the cell the lambda reads)
+        assert closed(x).item() == 6.0 and closed.recordings == 2
+    finally:
+        _FACTOR = 2.0
