@@ -75,7 +75,9 @@ method object's class), variables that the functions fn calls (a helper, a
 submodule's forward) read from their own globals, changes inside an
 attribute's value (a list appended to), and side effects
 such as printing, which run only while recording (and so do checks on input
-values written in Python; a primitive's own checks run on every replay).
+values written in Python; a primitive's own checks, and the library's checks
+of values made of ops, as binary_cross_entropy's of its probabilities, run on
+every replay).
 Gradients of gradients (`create_graph=True`) need the eager function.
 A recording is process-wide, unlike grad mode, which each thread has its
 own of: while one thread records a tape, do not run tensor operations in
@@ -279,6 +281,13 @@ class _Trace:
         self.shape_constants: dict[int, np.ndarray] = {}  # (engine.shape_constant's; kept alive here)
         self.raised = ""  # the error an op raised during the recording (which fn then caught)
         self.default_dtype: np.dtype | None = None  # the default float dtype, if anything read it
+        self.checks: list[Tensor] = []  # 0-d bool results of ops that a replay requires to be True
+
+    def check(self, ok: Tensor) -> None:
+        """Keep the ops that made ok (a 0-d bool: a library's test of its input values) in
+        the tape, though the result does not depend on them; a replay in which ok is False
+        raises ValueError, so that the call runs eagerly and raises the library's error."""
+        self.checks.append(ok)
 
     def record(self, prim: Primitive, args: tuple, params: dict, out: Tensor) -> None:
         self.ops.append((prim, args, params, out))
@@ -654,11 +663,13 @@ class _Tape:
             raise ValueError("compile: the function must compute its result with tensor operations "
                              "(it returned an input or a tensor made outside them)")
         ns = _Namespace()
-        ops, moved = _relu_after_pool([namer.op(k, ns) for k in _live_ops(trace.ops, out)], out_name)
+        ops, moved = _relu_after_pool([namer.op(k, ns) for k in _live_ops(trace.ops, [out, *trace.checks])],
+                                      out_name)
+        checked = {namer.names[id(t)] for t in trace.checks}
         self.key, self.n_args, self.externals = key, len(args), namer.externals
         self.modules = _state["modules"]  # (its guard refuses any other count)
         _refuse_grad_reads(self.externals, [a for a in args if isinstance(a, Tensor)] + held)
-        fwd_lines, bwd_lines, used, reached = _emit(ops, out_name, ns, trace.errstate, errstate)
+        fwd_lines, bwd_lines, used, reached = _emit(ops, out_name, ns, trace.errstate, errstate, checked)
         self.leaves = [n for n in _leaf_order(args, self.externals)
                        if namer.requires_grad.get(n) and n in reached]
         note = f"; ReLU moved after {moved} max-pool{'s' * (moved > 1)}" if moved else ""
@@ -738,10 +749,11 @@ def _leaf_vjp(i: int, g: Any, ans: Any, replay: _Replay, *leaf_arrays: Any) -> A
 # -- code generation ------------------------------------------------------------------
 
 
-def _live_ops(ops: list, out: Tensor) -> list[int]:
-    """Positions of the recorded ops that the output depends on, in recording order."""
+def _live_ops(ops: list, roots: list[Tensor]) -> list[int]:
+    """Positions of the recorded ops that the roots (the output, the checks) depend on,
+    in recording order."""
     producer = {id(o): k for k, (_, _, _, o) in enumerate(ops)}
-    live, stack = set(), [producer[id(out)]]
+    live, stack = set(), [producer[id(r)] for r in roots]
     while stack:
         k = stack.pop()
         if k in live:
@@ -905,11 +917,12 @@ def _name_order(n: str) -> tuple:
 
 
 def _emit(ops: list, out_name: str, ns: "_Namespace", errstates: list,
-          outer_errstate: dict) -> tuple[list, list, set, set]:
+          outer_errstate: dict, checked: set) -> tuple[list, list, set, set]:
     """Forward lines, reverse-sweep lines, the names the sweep reads, the names it reaches.
 
     An op that fn ran under its own np.errstate runs under the settings fn changed,
-    on top of the caller's at the replay (as the eager fn would).
+    on top of the caller's at the replay (as the eager fn would). The forward raises
+    ValueError where a value in `checked` (see _Trace.check) is False.
     """
     fwd = []
     for k, prim, ins, params, (shape, dtype), _, _, fns in ops:
@@ -922,6 +935,8 @@ def _emit(ops: list, out_name: str, ns: "_Namespace", errstates: list,
             fwd.append(f"with errstate({', '.join(f'{c}={v!r}' for c, v in changed.items())}):")
             line = "    " + line
         fwd.append(line)
+        if f"v{k}" in checked:
+            fwd.append(f"if not v{k}: raise ValueError('a check of the input values failed')")
     bwd, used, has_grad = [], set(), {out_name}
     for k, prim, ins, params, _, needs, reads, fns in reversed(ops):
         name = f"v{k}"

@@ -284,3 +284,21 @@ def test_compiling_a_compiled_function_guards_the_globals_and_closure_of_its_cod
         assert closed(x).item() == 6.0 and closed.recordings == 2
     finally:
         _FACTOR = 2.0
+
+
+def test_binary_cross_entropy_checks_each_replays_probabilities():
+    # Its check that the input holds probabilities was Python on p.data, which ran only
+    # while recording: a replay given 1.5 returned a number where eager raises.
+    f = lambda p, y: F.binary_cross_entropy(p, y)  # noqa: E731
+    cf = am.compile(f)
+    y = am.tensor([1.0, 0.0])
+    good = am.tensor([0.3, 0.6], requires_grad=True)
+    out = twice(cf, good, y)
+    out.backward()
+    eager = f(good, y)
+    assert np.array_equal(out.data, eager.data)
+    for bad in ([1.5, 0.6], [0.3, -1e-300], [np.nan, 0.5]):
+        with pytest.raises(ValueError, match="probabilities in"):
+            cf(am.tensor(bad, requires_grad=True), y)
+    assert len(cf._tapes) == 1
+    assert cf(am.tensor([1.0, 0.0]), y).item() == f(am.tensor([1.0, 0.0]), y).item()

@@ -750,6 +750,18 @@ def _clamped_log(p: Tensor) -> Tensor:
     return P.where.apply(ok, P.where.apply(ok, p, 1.0).log(), -100.0)
 
 
+def _probabilities(p: Tensor) -> bool:
+    """Does p hold only numbers in [0, 1] (no NaN)? While am.compile records, the test is
+    made of ops that its tape keeps and checks on every replay, as eager checks every call."""
+    if not engine.tracers:
+        return bool(((p.data >= 0) & (p.data <= 1)).all())
+    with engine.no_grad():
+        ok = [P.ge.apply(P.min.apply(p), 0.0), P.le.apply(P.max.apply(p), 1.0)]
+    for t in ok:
+        engine.tracers[-1].check(t)
+    return all(bool(t.data) for t in ok)
+
+
 def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """-(y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1], same shapes.
 
@@ -764,7 +776,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
         _check_reduction(reduction, "binary_cross_entropy")
         p, y = as_tensor(input), as_tensor(target)
         _same_shape(p, y, "binary_cross_entropy")
-        if p.size and not ((p.data >= 0) & (p.data <= 1)).all():
+        if p.size and not _probabilities(p):
             raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]")
         # Summing the two negated terms (not negating the sum) never gives -0.0.
         loss = y * -_clamped_log(p) + (1.0 - y) * -_clamped_log(1.0 - p)
