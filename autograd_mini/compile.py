@@ -434,7 +434,7 @@ def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | str"]:
             or len({_memory(a.data if isinstance(a, Tensor) else a) for a in arrays}) < len(arrays)):
         return out, ("two arguments share an array, or an argument is also a tensor the function "
                      "holds otherwise")
-    return out, _Tape(trace, args, out, key, captured, held, errstate,
+    return out, _Tape(trace, args, out, key, captured, reachable, errstate,
                       getattr(fn, "__name__", type(fn).__name__))
 
 

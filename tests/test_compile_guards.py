@@ -302,3 +302,24 @@ def test_binary_cross_entropy_checks_each_replays_probabilities():
             cf(am.tensor(bad, requires_grad=True), y)
     assert len(cf._tapes) == 1
     assert cf(am.tensor([1.0, 0.0]), y).item() == f(am.tensor([1.0, 0.0]), y).item()
+
+
+class _GradReader:
+    def __init__(self):
+        self.w = am.tensor([1.0, 2.0], requires_grad=True)
+
+    @am.compile
+    def penalty(self, x):
+        return (x * self.w.grad).sum()
+
+
+def test_reading_the_grad_of_a_tensor_an_argument_holds_is_refused():
+    # A method's object and a Module argument hold tensors too: the .grad of one, which
+    # every backward replaces, was frozen into the tape (6.0 for ever after).
+    t, lin = _GradReader(), nn.Linear(2, 1)
+    ((t.w * 1.0) ** 2).sum().backward()
+    lin(am.tensor([1.0, 1.0])).sum().backward()
+    with pytest.raises(RuntimeError, match=r"\.grad"):
+        t.penalty(am.tensor([1.0, 1.0]))
+    with pytest.raises(RuntimeError, match=r"\.grad"):
+        am.compile(lambda m, x: (x * m.weight.grad).sum())(lin, am.tensor([[1.0, 1.0]]))
