@@ -60,8 +60,8 @@ hands to the `pick` primitive, whose forward checks each call's labels;
 arrays the library marks as made from shapes alone, `engine.shape_constant`,
 such as avg_pool2d's divisors without the padding, are kept in the tape), a
 boolean-mask argument used as an index, a tensor's `.grad`,
-random numbers (`randn`, `rand`, dropout's mask, numpy's and Python's
-global generators), batch norm's
+random numbers (`randn`, `rand`, dropout's mask, `nn.init`'s, numpy's and
+Python's global generators), batch norm's
 running-statistics update, an in-place operator that would change a tensor
 in place (on a leaf; on a tensor with a graph it is a recorded x = x + ...),
 `backward()` and optimizer steps.
@@ -98,6 +98,7 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
+from . import creation as _creation
 from . import engine
 from . import primitives as _P
 from .engine import Node, _mode, _state, node_counter
@@ -413,8 +414,9 @@ def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | str"]:
         recording[0] = False  # (views fn kept are plain arrays from now on)
     if not _same_random_states(randomness, _global_random_states()):
         raise RuntimeError(
-            "compile: the function draws numbers from numpy's or Python's global random "
-            "generator while it is recorded; a replay would reuse them. Draw them outside "
+            "compile: the function draws numbers from numpy's, Python's or the library's global "
+            "random generator (nn.init's, say) while it is recorded; a replay would reuse them. "
+            "Draw them outside "
             "and pass them as an argument, or call the function uncompiled"
         )
     if trace.raised:
@@ -445,12 +447,16 @@ def _argument_view(a: np.ndarray, i: int, recording: list) -> _ArgumentArray:
 
 
 def _global_random_states() -> tuple:
-    return np.random.get_state(), random.getstate()
+    """numpy's and Python's global generators' states, and the library's generator (which
+    am.manual_seed replaces) with its state: nn.init draws from it."""
+    gen = _creation._rng["gen"]
+    return np.random.get_state(), random.getstate(), gen, gen.bit_generator.state
 
 
 def _same_random_states(a: tuple, b: tuple) -> bool:
-    (na, pa), (nb, pb) = a, b
-    return pa == pb and na[0] == nb[0] and na[2:] == nb[2:] and np.array_equal(na[1], nb[1])
+    (na, pa, ga, sa), (nb, pb, gb, sb) = a, b
+    return (pa == pb and na[0] == nb[0] and na[2:] == nb[2:] and np.array_equal(na[1], nb[1])
+            and ga is gb and sa == sb)
 
 
 def _refuse_grad_reads(externals: list, owners: list) -> None:

@@ -323,3 +323,14 @@ def test_reading_the_grad_of_a_tensor_an_argument_holds_is_refused():
         t.penalty(am.tensor([1.0, 1.0]))
     with pytest.raises(RuntimeError, match=r"\.grad"):
         am.compile(lambda m, x: (x * m.weight.grad).sum())(lin, am.tensor([[1.0, 1.0]]))
+
+
+def test_drawing_from_the_librarys_generator_is_refused_while_recording():
+    # am's own generator (am.manual_seed's, nn.init's): a replay reused the recording's
+    # draw, where the eager function draws a new number on each call
+    from autograd_mini.creation import generator
+
+    x = am.tensor(np.ones(3))
+    for f in (lambda x: x * float(generator().random()), lambda x: x * generator().normal()):
+        with pytest.raises(RuntimeError, match="random generator"):
+            am.compile(f)(x)
