@@ -334,3 +334,16 @@ def test_drawing_from_the_librarys_generator_is_refused_while_recording():
     for f in (lambda x: x * float(generator().random()), lambda x: x * generator().normal()):
         with pytest.raises(RuntimeError, match="random generator"):
             am.compile(f)(x)
+
+
+def test_nn_init_filling_a_tensor_in_place_is_refused_while_recording():
+    # (as t[i] = v is: a replay would skip the fill, and an eager call repeats it)
+    w = nn.Parameter(np.ones(3))
+
+    def zeroed(x):
+        nn.init.zeros_(w)
+        return (x * w).sum()
+
+    with pytest.raises(RuntimeError, match="zeros_.*compiled"):
+        am.compile(zeroed)(am.tensor(np.ones(3)))
+    assert np.array_equal(w.data, np.ones(3))  # (refused before it wrote)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..creation import generator
-from ..engine import changed_in_place
+from ..engine import changed_in_place, tracers
 from ..tensor import Tensor
 from .functional import _is_real, _number
 
@@ -65,6 +65,11 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def _array(tensor: Any, where: str) -> np.ndarray:
+    if tracers:  # (before any samples are drawn, as randn refuses)
+        raise RuntimeError(
+            f"{where}: cannot fill a tensor in place inside a function being compiled (a replay "
+            "would skip the fill); initialise it outside the function"
+        )
     if isinstance(tensor, Tensor):
         arr = tensor.data
     elif isinstance(tensor, np.ndarray):
