@@ -18,7 +18,8 @@ from .engine import backward_sweep, tracers
 
 _FLOATS = (np.float16, np.float32, np.float64)
 FLOAT16 = np.dtype(np.float16)  # (dtype == FLOAT16 is a third faster than == np.float16)
-_default = {"dtype": np.dtype(np.float64)}
+_FLOAT64 = np.dtype(np.float64)
+_default = {"dtype": _FLOAT64}
 
 
 def set_default_dtype(dtype: Any) -> None:
@@ -47,7 +48,9 @@ def _to_array(data: Any, dtype: Any, where: str) -> np.ndarray:
         raise TypeError(f"{where}: cannot make a numeric tensor from {type(data).__name__}: {e}") from e
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"{where}: data must be numeric (bool, int or float), got dtype {arr.dtype}")
-    if dtype is None and from_python and arr.dtype.kind == "f":
+    # Python floats make float64, which becomes the default dtype; a sequence of float32
+    # (or float16) scalars, arrays or tensors keeps its dtype, as in numpy: it was chosen.
+    if dtype is None and from_python and arr.dtype == _FLOAT64:
         arr = arr.astype(_default["dtype"], copy=False)
     return arr
 

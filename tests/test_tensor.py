@@ -137,6 +137,21 @@ def test_set_default_dtype_float32(default_dtype):
     assert am.tensor([1, 2]).dtype.kind == "i"
 
 
+def test_a_sequence_of_float32_values_stays_float32(default_dtype):
+    # Only Python floats take the default dtype; float32 scalars, arrays and tensors
+    # gathered in a list keep theirs, as np.array keeps it (no silent upcast).
+    f32 = np.float32
+    for data in ([f32(1.5), f32(2.0)], [np.ones(2, f32), np.zeros(2, f32)],
+                 [am.tensor(f32(1.5)), am.tensor(f32(2.0))], (np.ones(3, np.float16),)):
+        assert am.tensor(data).dtype == np.array(data).dtype
+    assert am.exp([f32(0.5)]).dtype == np.float32
+    assert am.nn.Parameter([f32(1.0), f32(2.0)]).dtype == np.float32
+    assert am.tensor([1.5, f32(2.0)]).dtype == np.float64  # (a Python float makes float64, as numpy)
+    am.set_default_dtype(np.float16)
+    assert am.tensor([1.5, 2.0]).dtype == np.float16
+    assert am.tensor([f32(1.5)]).dtype == np.float32
+
+
 def test_set_default_dtype_rejects_non_float(default_dtype):
     with pytest.raises(TypeError):
         am.set_default_dtype(np.int32)
