@@ -266,8 +266,12 @@ def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 @composite
 def sqrt(x: Any) -> Tensor:
-    """x ** 0.5."""
-    return as_tensor(x) ** 0.5
+    """x ** 0.5; integers and bools first become numpy's float for them (np.sqrt's
+    float16 for int8 and bool, float32 for int16: int ** 0.5 would give float64)."""
+    x = as_tensor(x)
+    if x.dtype.kind in "biu":
+        x = x.astype(np.result_type(x.dtype, np.float16))
+    return x ** 0.5
 
 
 @composite

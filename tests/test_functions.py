@@ -789,3 +789,11 @@ def test_every_public_function_and_tensor_operator_first_and_second_order(name):
     f, domain, shapes = _EVERY[name]
     for k, shape in enumerate(shapes):
         check_both(f, _draw_input(domain, shape, seed=70 + k))
+
+
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.uint8, np.int16, np.int32, np.int64, np.uint64])
+def test_sqrt_of_integers_has_numpys_dtype(dtype):
+    x = np.array([0, 1, 4], dtype=dtype) if dtype is not np.bool_ else np.array([False, True])
+    out = am.sqrt(am.tensor(x))
+    assert out.dtype == np.sqrt(x).dtype
+    np.testing.assert_array_equal(out.data, np.sqrt(x))
