@@ -470,6 +470,11 @@ class Tensor:
             value = np.asarray(value)  # (converted first, so a bad element fails before any is written)
             if value.dtype.kind not in "biufc":
                 raise TypeError(f"item assignment: expected numbers, got dtype {value.dtype}")
+            if value.dtype.kind == "c" and self.dtype.kind != "c":
+                # (numpy would drop the imaginary part with a ComplexWarning; x[i] += 1j
+                # and am.full refuse it too)
+                raise TypeError(f"item assignment: cannot store complex values (dtype {value.dtype}) "
+                                f"in a real tensor of shape {self.shape} and dtype {self.dtype}")
         try:
             self.data[_index(index)] = value
         except (ValueError, TypeError, IndexError, OverflowError) as e:  # (an overflow: a ValueError)

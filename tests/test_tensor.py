@@ -1,5 +1,7 @@
 """Tensor: creation, attributes, methods, operators, indexing and dtype rules."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -880,3 +882,16 @@ def test_an_integer_tensor_seed_is_taken_in_the_outputs_dtype():
         assert x.grad.dtype == np.float32
         grads.append(x.grad.data)
     np.testing.assert_array_equal(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("value", [1 + 2j, np.complex64(1 + 2j), np.array([1j, 2j]), am.tensor([1j, 2j])])
+def test_item_assignment_refuses_complex_values_in_a_real_tensor(value):
+    t = am.tensor(np.zeros(2, np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (not numpy's ComplexWarning: an error)
+        with pytest.raises(TypeError, match="item assignment.*complex.*float32"):
+            t[:] = value
+    np.testing.assert_array_equal(t.data, 0.0)  # nothing written
+    c = am.tensor(np.zeros(2, np.complex64))
+    c[:] = value
+    np.testing.assert_array_equal(c.data, np.broadcast_to(np.asarray(value.data if isinstance(value, am.Tensor) else value), (2,)))
