@@ -19,7 +19,7 @@ import numpy as np
 
 from . import primitives as P
 from .engine import composite, no_grad, tracers
-from .tensor import FLOAT16, Tensor, _axis, _flag, _shape_arg, get_default_dtype
+from .tensor import FLOAT16, Tensor, _axis, _flag, _is_index, _shape_arg, get_default_dtype
 
 
 def as_tensor(x: Any) -> Tensor:
@@ -315,6 +315,8 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if x.ndim == 0:
         return x.reshape(1)
     for d in (start_dim, end_dim):
+        if not _is_index(d):
+            raise TypeError(f"flatten: start_dim and end_dim must be ints, got {d!r} for shape {x.shape}")
         if not -x.ndim <= d < x.ndim:
             raise ValueError(f"flatten: dimension {d} is out of range for shape {x.shape}")
     s, e = start_dim % x.ndim, end_dim % x.ndim
@@ -332,8 +334,9 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
     x = as_tensor(x)
     try:
         shape = np.squeeze(np.empty(x.shape, dtype=bool), axis=_axis(axis)).shape
-    except ValueError as e:
-        raise ValueError(f"squeeze: cannot squeeze axis {axis} of shape {x.shape}: {e}") from e
+    except (ValueError, TypeError) as e:  # (a float axis is numpy's TypeError)
+        error = TypeError if isinstance(e, TypeError) else ValueError
+        raise error(f"squeeze: cannot squeeze axis {axis!r} of shape {x.shape}: {e}") from e
     return x.reshape(shape)
 
 

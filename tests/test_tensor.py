@@ -591,6 +591,14 @@ def test_flatten_out_of_range_start_dim_raises():
         x.flatten(5)
 
 
+@pytest.mark.parametrize("call, op", [(lambda x: x.flatten(1.5), "flatten"), (lambda x: x.flatten(0, "1"), "flatten"),
+                                      (lambda x: x.squeeze(1.0), "squeeze"), (lambda x: x.swapaxes(1.5, 0), "swapaxes")])
+def test_a_non_integer_axis_is_a_type_error_naming_the_op_and_shape(call, op):
+    x = am.tensor(np.ones((2, 1, 3)))
+    with pytest.raises(TypeError, match=rf"{op}.*\(2, 1, 3\)"):
+        call(x)
+
+
 def test_swapaxes_out_of_range_error_names_op_and_shape():
     x = am.tensor(np.arange(6.0).reshape(2, 3))
     with pytest.raises((ValueError, IndexError), match=r"swapaxes|permute.*\(2, 3\)"):
