@@ -303,7 +303,7 @@ def transpose(x: Any, *axes: Any) -> Tensor:
     x = as_tensor(x)
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
-    if not axes:
+    if not axes or axes == (None,):  # (numpy's transpose(x, None): reversed)
         axes = tuple(range(x.ndim - 1, -1, -1))
     return x.permute(axes)
 

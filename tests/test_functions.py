@@ -797,3 +797,11 @@ def test_sqrt_of_integers_has_numpys_dtype(dtype):
     out = am.sqrt(am.tensor(x))
     assert out.dtype == np.sqrt(x).dtype
     np.testing.assert_array_equal(out.data, np.sqrt(x))
+
+
+def test_transpose_with_axes_none_reverses_the_axes_as_numpy():
+    x = np.arange(24.0).reshape(2, 3, 4)
+    for out in (am.transpose(x, None), am.tensor(x).transpose(None)):
+        np.testing.assert_array_equal(out.data, np.transpose(x, None))
+    assert am.gradcheck(lambda a: (a.transpose(None) * np.arange(24.0).reshape(4, 3, 2)).sum(),
+                        [am.tensor(x, requires_grad=True)])
