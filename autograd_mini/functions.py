@@ -153,6 +153,13 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     cond = condition if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != bool:
         raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
+    if _python_number(x) and _python_number(y):
+        out = P.where.apply(cond, x, y)
+        # (two Python numbers, a float among them: the default float dtype, as am.tensor
+        # gives Python floats, where np.where gives float64. A cast of the result, not
+        # a tensor made of x, which am.compile would refuse to see created as it records.)
+        dtype = get_default_dtype()
+        return out.astype(dtype) if out.dtype.kind == "f" and out.dtype != dtype else out
     x = x if _python_number(x) else as_tensor(x)  # (a Python number stays weak, as in numpy)
     return P.where.apply(cond, x, y if _python_number(y) else as_tensor(y))
 

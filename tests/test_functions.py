@@ -805,3 +805,18 @@ def test_transpose_with_axes_none_reverses_the_axes_as_numpy():
         np.testing.assert_array_equal(out.data, np.transpose(x, None))
     assert am.gradcheck(lambda a: (a.transpose(None) * np.arange(24.0).reshape(4, 3, 2)).sum(),
                         [am.tensor(x, requires_grad=True)])
+
+
+def test_where_of_two_python_floats_takes_the_default_dtype():
+    before = am.get_default_dtype()
+    c = np.array([True, False])
+    try:
+        am.set_default_dtype(np.float32)
+        out = am.where(c, 1.0, 0.5)
+        assert out.dtype == np.float32
+        np.testing.assert_array_equal(out.data, [1.0, 0.5])
+        assert am.where(c, 1, 0).dtype == np.array(1).dtype  # (ints stay ints)
+        assert am.where(c, 1, 0.5).dtype == np.float32
+    finally:
+        am.set_default_dtype(before)
+    assert am.where(c, 1.0, 0.5).dtype == np.float64
