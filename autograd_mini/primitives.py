@@ -405,8 +405,10 @@ abs = Primitive(
 
 
 def _winner_share(g: Any, x: Any, y: Any) -> Any:
-    """g where x wins, g/2 on a tie, 0 where y wins (in g's dtype)."""
-    return where(x > y, g, where(x == y, 0.5 * g, 0.0))
+    """g where x wins, g/2 on a tie, 0 where y wins (in g's dtype). A NaN wins against a
+    number (np.maximum's NaN result came from it: max sends a NaN maximum's gradient to
+    the NaN too), and two NaNs tie."""
+    return where(x > y, g, where(x == y, 0.5 * g, where(x != x, where(y != y, 0.5 * g, g), 0.0)))
 
 
 maximum = Primitive(

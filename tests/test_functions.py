@@ -820,3 +820,15 @@ def test_where_of_two_python_floats_takes_the_default_dtype():
     finally:
         am.set_default_dtype(before)
     assert am.where(c, 1.0, 0.5).dtype == np.float64
+
+
+@pytest.mark.parametrize("op", [am.maximum, am.minimum])
+def test_maximum_and_minimum_send_the_gradient_to_a_nan_as_max_does(op):
+    # np.maximum(nan, 1) is the NaN: its gradient goes to the NaN (as max's to a NaN
+    # maximum), not to nobody, which hid the NaN from the gradients; two NaNs tie.
+    x = am.tensor([np.nan, 1.0, np.nan, 2.0], requires_grad=True)
+    y = am.tensor([1.0, np.nan, np.nan, 2.0], requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        op(x, y).backward(np.array([1.0, 2.0, 4.0, 8.0]))
+    np.testing.assert_array_equal(x.grad.data, [1.0, 0.0, 2.0, 4.0])
+    np.testing.assert_array_equal(y.grad.data, [0.0, 2.0, 2.0, 4.0])
