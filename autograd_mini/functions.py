@@ -231,6 +231,15 @@ def minimum(x: Any, y: Any) -> Tensor:
     return -P.maximum.apply(-x, _negated(y))
 
 
+def _divided(total: Tensor, n: Any) -> Tensor:
+    """total / n, rounded as numpy's mean and var divide (a product with 1/n, rounded
+    twice, differed from np.mean in the last bit for a quarter of the arrays); for a
+    power of two n (2x2 pooling) the product, which is the same number and cheaper."""
+    if type(n) is int and n & (n - 1) == 0:
+        return total * (1.0 / n)
+    return total / n
+
+
 @composite
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Mean over `axis`: sum / count (reduced axes dropped unless keepdims; float16
@@ -240,8 +249,8 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     if n == 0:
         raise ValueError(f"mean: no elements to average for shape {x.shape}, axis {axis}")
     if x.dtype == FLOAT16:  # (a float16 sum overflows at 65504)
-        return (x.astype(np.float32).sum(axis, keepdims) * (1.0 / n)).astype(np.float16)
-    return x.sum(axis, keepdims) * (1.0 / n)
+        return _divided(x.astype(np.float32).sum(axis, keepdims), n).astype(np.float16)
+    return _divided(x.sum(axis, keepdims), n)
 
 
 @composite
@@ -260,7 +269,7 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
         return var(x.astype(np.float32), axis, keepdims, ddof).astype(np.float16)
     d = x - x.mean(axis, keepdims=True)
     squares = abs(d) ** 2 if d.dtype.kind == "c" else d * d
-    return squares.sum(axis, keepdims) * (1.0 / n)
+    return _divided(squares.sum(axis, keepdims), n)
 
 
 @composite

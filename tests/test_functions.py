@@ -832,3 +832,17 @@ def test_maximum_and_minimum_send_the_gradient_to_a_nan_as_max_does(op):
         op(x, y).backward(np.array([1.0, 2.0, 4.0, 8.0]))
     np.testing.assert_array_equal(x.grad.data, [1.0, 0.0, 2.0, 4.0])
     np.testing.assert_array_equal(y.grad.data, [0.0, 2.0, 2.0, 4.0])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_mean_and_var_round_as_numpys(dtype):
+    # sum / n, as numpy divides, not sum * (1 / n), which rounds twice
+    rng = np.random.default_rng(0)
+    for n in (3, 5, 6, 7, 10, 12, 100):
+        x = (rng.random((20, n)) * 10).astype(dtype)
+        t = am.tensor(x)
+        np.testing.assert_array_equal(t.mean(axis=1).data, np.mean(x, axis=1))
+        assert t.mean(axis=1).dtype == np.mean(x, axis=1).dtype
+        if dtype is not np.float16:  # (float16 var squares in float32 here, on purpose)
+            np.testing.assert_array_equal(t.var(axis=1).data, np.var(x, axis=1))
+            np.testing.assert_array_equal(t.var(axis=1, ddof=1).data, np.var(x, axis=1, ddof=1))
