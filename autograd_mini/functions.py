@@ -305,10 +305,27 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     NaN stays NaN, as in numpy."""
     x = as_tensor(x)
     if min is not None:
-        x = P.where.apply(x < min, min, x)
+        x = P.where.apply(x < min, min, _or_nan_bound(x, min))
     if max is not None:
-        x = P.where.apply(x > max, max, x)
+        x = P.where.apply(x > max, max, _or_nan_bound(x, max))
     return x
+
+
+def _or_nan_bound(x: Tensor, bound: Any) -> Tensor:
+    """x, but the bound where the bound is NaN: np.clip gives a NaN bound, where x < NaN
+    and x > NaN, both false, would keep x. (A Python number bound that is not NaN, the
+    common one, costs nothing.)"""
+    if _python_number(bound):
+        if bound == bound:
+            return x
+        nan = True
+    elif isinstance(bound, np.ndarray):
+        b = as_tensor(bound)  # (a comparison of tensors: am.compile replays it on the next call's array)
+        nan = b != b
+    else:
+        b = bound if isinstance(bound, Tensor) else np.asarray(bound)  # (a list: its elements compared)
+        nan = b != b
+    return P.where.apply(nan, bound, x)
 
 
 def transpose(x: Any, *axes: Any) -> Tensor:

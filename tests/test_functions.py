@@ -846,3 +846,27 @@ def test_mean_and_var_round_as_numpys(dtype):
         if dtype is not np.float16:  # (float16 var squares in float32 here, on purpose)
             np.testing.assert_array_equal(t.var(axis=1).data, np.var(x, axis=1))
             np.testing.assert_array_equal(t.var(axis=1, ddof=1).data, np.var(x, axis=1, ddof=1))
+
+
+@pytest.mark.parametrize("lo, hi", [(np.nan, None), (None, np.nan), (np.array([np.nan, 0.0, 0.0]), 5.0),
+                                    ([0.0, np.nan, 0.0], None), (am.tensor([0.0, 0.0, np.nan]), None),
+                                    (0.0, np.array([1.0, np.nan, 1.0])), (np.float32(np.nan), 1.0)])
+def test_clip_propagates_a_nan_bound_as_numpy(lo, hi):
+    x = np.array([0.5, 2.0, -1.0], np.float32)
+    out = am.tensor(x).clip(lo, hi)
+    lo, hi = (b.data if isinstance(b, am.Tensor) else b for b in (lo, hi))
+    ref = np.clip(x, lo, hi)
+    assert out.dtype == ref.dtype
+    np.testing.assert_array_equal(out.data, ref)
+    t = am.tensor(np.array([0.5, 2.0, -1.0]), requires_grad=True)
+    am.clip(t, lo, hi).backward(np.ones(3))
+    np.testing.assert_array_equal(t.grad.data, np.where(np.isnan(ref), 0.0, (x >= (lo if lo is not None else -np.inf))
+                                                      & (x <= (hi if hi is not None else np.inf))))
+
+
+def test_clip_with_an_array_bound_replays_its_nans_when_compiled():
+    f = am.compile(lambda x, lo: x.clip(lo, None).sum())
+    x = am.tensor(np.array([0.5, 2.0, -1.0]), requires_grad=True)
+    for lo in (np.zeros(3), np.array([0.0, np.nan, 0.0]), np.zeros(3), np.array([np.nan, 0.0, 0.0])):
+        with np.errstate(invalid="ignore"):
+            np.testing.assert_array_equal(f(x, lo).data, np.clip(x.data, lo, None).sum())
