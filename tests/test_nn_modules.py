@@ -569,6 +569,23 @@ def test_conv2d_same_and_valid_padding(k, dilation):
     assert valid(am.tensor(x)).shape == (1, 3, 6 - total, 5 - total)
 
 
+def test_conv2d_padding_set_after_construction_is_the_one_used_and_checked():
+    # PyTorch's forward reads conv.padding; so must the layer's own check that the
+    # input fits (it used the padding given to the constructor: a false error here).
+    conv = nn.Conv2d(1, 1, 3)
+    x = arr(1, 1, 2, 2)
+    with pytest.raises(ValueError, match=r"Conv2d.*\(1, 1, 2, 2\)"):
+        conv(am.tensor(x))
+    conv.padding = (2, 2)
+    out = conv(am.tensor(x))
+    expected = conv_oracle(np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2))), conv.weight.data, conv.bias.data,
+                           (1, 1), (0, 0), (1, 1), 1)
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+    conv.padding = "valid"
+    with pytest.raises(ValueError, match="Conv2d"):
+        conv(am.tensor(x))
+
+
 def pool_oracle(x, k, s, p, reduce, pad_value):
     N, C, H, W = x.shape
     xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=pad_value)

@@ -184,6 +184,7 @@ class Conv2d(Module):
         self._pads = F._conv_padding(padding, self.kernel_size, self.dilation, self.stride, where)
         self.padding: tuple[int, int] | str = padding if isinstance(padding, str) else (
             self._pads[0][0], self._pads[1][0])
+        self._pads_of = self.padding  # (the padding _pads was computed from)
         self.weight = _empty((out_channels, in_channels // groups) + self.kernel_size, dtype)
         self.bias = _empty((out_channels,), dtype) if _flag(bias, "bias", where) else None
         self.reset_parameters()
@@ -201,6 +202,9 @@ class Conv2d(Module):
         shape = _check_image(self, x)
         if shape[-3] != self.in_channels:
             raise ValueError(f"{self.label()}: expected input with {self.in_channels} channels, got shape {shape}")
+        if self.padding is not self._pads_of:  # (set after construction, as PyTorch allows)
+            self._pads = F._conv_padding(self.padding, self.kernel_size, self.dilation, self.stride, self.label())
+            self._pads_of = self.padding
         F._check_fits(self.label(), shape, self._pads, self.kernel_size, self.dilation)
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
