@@ -345,13 +345,14 @@ def transpose(x: Any, *axes: Any) -> Tensor:
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge axes start_dim..end_dim into one (all of them by default)."""
     x = as_tensor(x)
-    if x.ndim == 0:
-        return x.reshape(1)
+    ndim = x.ndim or 1  # (a number's dims are checked as one axis's, as PyTorch's)
     for d in (start_dim, end_dim):
         if not _is_index(d):
             raise TypeError(f"flatten: start_dim and end_dim must be ints, got {d!r} for shape {x.shape}")
-        if not -x.ndim <= d < x.ndim:
+        if not -ndim <= d < ndim:
             raise ValueError(f"flatten: dimension {d} is out of range for shape {x.shape}")
+    if x.ndim == 0:
+        return x.reshape(1)
     s, e = start_dim % x.ndim, end_dim % x.ndim
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} is after end_dim {end_dim} for shape {x.shape}")

@@ -611,6 +611,17 @@ def test_a_python_number_first_keeps_float32_and_the_gradient(call):
     check_both(lambda x: call(x.data > 0.1, x) * x, x)
 
 
+def test_flatten_of_a_number_checks_its_dims_as_one_axis():
+    # torch.flatten(torch.tensor(2.), 5, 7) raises; dims 0 and -1 give shape (1,)
+    for dims in [(0, -1), (-1, 0), (0, 0)]:
+        assert am.flatten(am.tensor(2.0), *dims).shape == (1,)
+    for dims in [(5, 7), (0, 1), (-2, -1)]:
+        with pytest.raises(ValueError, match=r"flatten: dimension -?\d is out of range for shape \(\)"):
+            am.flatten(am.tensor(2.0), *dims)
+    with pytest.raises(TypeError, match="flatten"):
+        am.flatten(am.tensor(2.0), 0.5)
+
+
 def test_flatten_of_an_empty_batch_keeps_the_merged_size():
     # (0, 3, 4) merged from axis 1 is (0, 12): the size of the merged axes is known
     # even when another axis is 0 (numpy cannot infer a -1 there)
