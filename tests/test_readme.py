@@ -1,0 +1,101 @@
+"""The README tells the truth: its Python snippets run as printed, the generated code it
+shows is what am.compile writes, and the files, commands and counts it names exist."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+
+import autograd_mini as am
+from autograd_mini import primitives as P
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def blocks(language: str) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)^```", README, re.M | re.S)
+
+
+def is_code_listing(block: str) -> bool:
+    """The abridged output of `loss_fn.code`, shown to be read, not run."""
+    return block.lstrip().startswith("def forward(")
+
+
+def run(block: str) -> tuple[dict, str]:
+    """Run a snippet on its own, as a reader pasting it into a fresh interpreter would."""
+    namespace: dict = {"__name__": "__readme__"}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(block, "README.md", "exec"), namespace)
+    return namespace, out.getvalue()
+
+
+def test_readme_has_the_snippets_these_tests_read():
+    python = blocks("python")
+    assert len(python) >= 3 and sum(map(is_code_listing, python)) == 1
+
+
+def test_every_readme_python_snippet_runs_on_its_own():
+    for block in blocks("python"):
+        if not is_code_listing(block):
+            run(block)
+
+
+def test_quick_start_prints_what_its_comments_say():
+    ns, out = run(blocks("python")[0])
+    x = np.array([0.5, -1.0, 2.0])
+    s = 1 / (1 + np.exp(-x))
+    np.testing.assert_allclose(ns["x"].grad.numpy(), s * (1 - s) * x**2 + 2 * x * s, rtol=1e-12)
+    assert out.splitlines()[1] == "True"  # gradcheck
+    d2 = s * (1 - s) * (1 - 2 * s) * x**2 + 4 * x * s * (1 - s) + 2 * s
+    np.testing.assert_allclose(am.hessian(ns["f"])(x).numpy(), np.diag(d2), rtol=1e-9)
+
+
+def test_the_compiled_code_shown_is_what_am_compile_writes():
+    python = blocks("python")
+    snippet = next(b for b in python if "am.compile" in b and not is_code_listing(b))
+    listing = next(b for b in python if is_code_listing(b))
+    ns, out = run(snippet)
+    code = ns["loss_fn"].code
+    assert code in out
+    # every line the README shows is in the generated code, in the same order
+    lines = code.splitlines()
+    at = 0
+    for shown in listing.splitlines():
+        if shown.strip() in ("", "..."):
+            continue
+        assert shown in lines[at:], f"README shows {shown!r}, not in order in:\n{code}"
+        at = lines.index(shown, at) + 1
+
+
+def test_files_the_readme_names_exist():
+    linked = re.findall(r"\]\(([^)\s]+)\)", README)
+    named = re.findall(r"`((?:examples|autograd_mini)/[\w/]+\.\w+)`", README)
+    assert linked and named
+    for path in linked + named:
+        assert (ROOT / path).is_file(), path
+    layout = re.search(r"^```\nautograd_mini/\n(.*?)^```", README, re.M | re.S).group(1)
+    for entry in re.findall(r"^  (\S+)", layout, re.M):
+        assert (ROOT / "autograd_mini" / entry).exists(), entry
+
+
+def test_shell_commands_name_scripts_modules_and_extras_that_exist():
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    shell = "\n".join(blocks("bash"))
+    for extra in re.findall(r'"\.\[(\w+)\]"', README):
+        assert re.search(rf"^{extra} = \[", pyproject, re.M), extra
+    for script in re.findall(r"python (\S+\.py)", shell):
+        assert (ROOT / script).is_file(), script
+    for module in re.findall(r"python -m (\S+)", shell):
+        if module != "pytest":
+            assert (ROOT / (module.replace(".", "/") + ".py")).is_file(), module
+
+
+def test_primitive_count_is_the_tables():
+    claimed = int(re.search(r"`primitives\.py`, (\d+) entries", README).group(1))
+    assert claimed == len(P.PRIMITIVES)
