@@ -98,9 +98,11 @@ class Module:
 
     # -- calling ------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The module's computation; subclasses define it (call the module, not forward)."""
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define one in the subclass")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """forward(*args, **kwargs), with the nodes it records tagged by this module."""
         # Same effect as `with engine.scope(self):`, inlined because a model
         # call happens once per layer per training step.
         prev = _mode.scope
@@ -307,6 +309,7 @@ class Module:
         return self._named_members("_buffers", prefix, recurse)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """The buffers (e.g. batch norm's running statistics), in the order of `named_buffers()`."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
