@@ -19,7 +19,9 @@ import numpy as np
 
 from . import primitives as P
 from .engine import composite, no_grad, tracers
-from .tensor import FLOAT16, Tensor, _axis, _flag, _is_index, _shape_arg, get_default_dtype
+from .tensor import (
+    FLOAT16, Tensor, _axis, _flag, _is_index, _shape_arg, get_default_dtype, kept_operand,
+)
 
 
 def as_tensor(x: Any) -> Tensor:
@@ -116,7 +118,8 @@ def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 def matmul(a: Any, b: Any) -> Tensor:
     """a @ b as numpy.matmul: (..., n, k) @ (..., k, m) -> (..., n, m), the leading
     axes broadcast; a 1-D operand is a vector (its axis dropped)."""
-    return P.matmul.apply(as_tensor(a), b)
+    a = as_tensor(a)
+    return P.matmul.apply(a, b if type(b) is not np.ndarray else kept_operand(a, b))
 
 
 def reshape(x: Any, shape: int | Sequence[int]) -> Tensor:
@@ -138,7 +141,8 @@ def maximum(x: Any, y: Any) -> Tensor:
     """Elementwise maximum, x and y broadcast together; ties split the gradient in half."""
     if _python_number(x) and not _python_number(y):
         x, y = y, x  # (symmetric, ties too; a Python number second keeps y's dtype, as numpy)
-    return P.maximum.apply(as_tensor(x), y)
+    x = as_tensor(x)
+    return P.maximum.apply(x, y if type(y) is not np.ndarray else kept_operand(x, y))
 
 
 def _python_number(v: Any) -> bool:
@@ -161,7 +165,13 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
         dtype = get_default_dtype()
         return out.astype(dtype) if out.dtype.kind == "f" and out.dtype != dtype else out
     x = x if _python_number(x) else as_tensor(x)  # (a Python number stays weak, as in numpy)
-    return P.where.apply(cond, x, y if _python_number(y) else as_tensor(y))
+    y = y if _python_number(y) else as_tensor(y)
+    if type(cond) is np.ndarray and cond is condition:  # (the caller's array: see kept_operand)
+        for t in (x, y):
+            if isinstance(t, Tensor) and t.requires_grad:
+                cond = kept_operand(t, cond)
+                break
+    return P.where.apply(cond, x, y)
 
 
 def _tensor_list(tensors: Any, where: str) -> list[Tensor]:

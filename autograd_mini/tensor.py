@@ -138,6 +138,18 @@ def check_seed_dtype(dtype: np.dtype, of: np.dtype, where: str, what: str) -> No
             f"got dtype {dtype} for a tensor of dtype {of}"
         )
 
+
+def kept_operand(t: "Tensor", a: np.ndarray) -> np.ndarray:
+    """The ndarray operand `a` of an operation on `t`, copied when the operation is
+    recorded: a node keeps its operands' arrays for the backward, which must not follow
+    a caller who refills `a` meanwhile (`y = x * a; a[:] = 0; y.backward()`), as
+    am.as_tensor copies. (Not while am.compile records: its tape recognises an
+    argument's array by its memory.)"""
+    if t.requires_grad and engine._mode.grad_enabled and not tracers:
+        return a.copy(order="K")  # (in its own layout, which sets the order of sums)
+    return a
+
+
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
@@ -360,29 +372,31 @@ class Tensor:
     def __rsub__(self, o: Any) -> "Tensor":
         return F.sub(o, self)
 
+    # (An ndarray operand goes through kept_operand: the node would keep the caller's
+    # array itself. Add and subtract never read their operands' values back.)
     def __mul__(self, o: Any) -> "Tensor":
-        return P.mul.apply(self, o)
+        return P.mul.apply(self, o if type(o) is not np.ndarray else kept_operand(self, o))
 
     def __rmul__(self, o: Any) -> "Tensor":
-        return P.mul.apply(o, self)
+        return P.mul.apply(o if type(o) is not np.ndarray else kept_operand(self, o), self)
 
     def __truediv__(self, o: Any) -> "Tensor":
-        return P.div.apply(self, o)
+        return P.div.apply(self, o if type(o) is not np.ndarray else kept_operand(self, o))
 
     def __rtruediv__(self, o: Any) -> "Tensor":
-        return P.div.apply(o, self)
+        return P.div.apply(o if type(o) is not np.ndarray else kept_operand(self, o), self)
 
     def __pow__(self, o: Any) -> "Tensor":
-        return P.pow.apply(self, o)
+        return P.pow.apply(self, o if type(o) is not np.ndarray else kept_operand(self, o))
 
     def __rpow__(self, o: Any) -> "Tensor":
-        return P.pow.apply(o, self)
+        return P.pow.apply(o if type(o) is not np.ndarray else kept_operand(self, o), self)
 
     def __matmul__(self, o: Any) -> "Tensor":
-        return P.matmul.apply(self, o)
+        return P.matmul.apply(self, o if type(o) is not np.ndarray else kept_operand(self, o))
 
     def __rmatmul__(self, o: Any) -> "Tensor":
-        return P.matmul.apply(o, self)
+        return P.matmul.apply(o if type(o) is not np.ndarray else kept_operand(self, o), self)
 
     # In place (x -= ...) where PyTorch's users expect it: a leaf's values change, for
     # every name of it and every tensor over its array (`g = p.grad; g *= 0.5`,
@@ -576,7 +590,7 @@ class Tensor:
     def matmul(self, o: Any) -> "Tensor":
         """self @ o as numpy.matmul: (..., n, k) @ (..., k, m) -> (..., n, m), the
         leading axes broadcast; a 1-D operand is a vector (its axis dropped)."""
-        return P.matmul.apply(self, o)
+        return P.matmul.apply(self, o if type(o) is not np.ndarray else kept_operand(self, o))
 
     def dot(self, o: Any) -> "Tensor":
         """Product of 1-D or 2-D operands, as ndarray.dot (which is matmul for them):
@@ -590,7 +604,7 @@ class Tensor:
                 f"dot: operands must be 1-D or 2-D, got shapes {self.shape} and "
                 f"{np.shape(o.data if isinstance(o, Tensor) else o)}; use matmul (@) for batches"
             )
-        return P.matmul.apply(self, o)
+        return P.matmul.apply(self, o if type(o) is not np.ndarray else kept_operand(self, o))
 
     def broadcast_to(self, shape: int | tuple) -> "Tensor":
         """Broadcast to `shape` (a tuple, or one int) by numpy's rules."""

@@ -436,3 +436,51 @@ def test_forgetting_dead_arrays_keeps_the_changes_of_live_ones():
         t += 1.0
     with pytest.raises(RuntimeError, match="changed in place"):
         y.backward()
+
+
+# An ndarray operand of a recorded operation: the node keeps the values it was computed
+# from, whatever the caller writes into the array afterwards (as am.as_tensor copies).
+ARRAY_OPERANDS = {
+    "x * a": lambda x, a: x * a,
+    "a * x": lambda x, a: a * x,
+    "x / a": lambda x, a: x / a,
+    "x ** a": lambda x, a: x ** a,
+    "x @ a": lambda x, a: x @ a,
+    "a @ x": lambda x, a: a @ x,
+    "x.dot(a)": lambda x, a: x.dot(a),
+    "x.matmul(a)": lambda x, a: x.matmul(a),
+    "am.matmul(x, a)": lambda x, a: am.matmul(x, a),
+    "am.maximum(x, a)": lambda x, a: am.maximum(x, a),
+    "am.where(a > 1, x, 0.0)": lambda x, a: am.where(a > 1.5, x, 0.0),  # (a fresh mask)
+    "am.where(mask, x, 0.0)": lambda x, a: am.where(a, x, 0.0),
+}
+
+
+@pytest.mark.parametrize("name", ARRAY_OPERANDS)
+def test_refilling_an_ndarray_operand_after_the_forward_leaves_the_gradient_right(name):
+    op = ARRAY_OPERANDS[name]
+
+    def make_a():
+        return np.array([True, False, True]) if "mask" in name else np.array([2.0, 1.0, 3.0])
+
+    x = am.tensor([1.5, 2.0, 2.5], requires_grad=True)
+    op(x, make_a()).sum().backward()
+    expected = x.grad.data.copy()
+    x.grad = None
+    a = make_a()
+    y = op(x, a).sum()
+    a[...] = False if a.dtype == bool else 0.5
+    y.backward()
+    np.testing.assert_array_equal(x.grad.data, expected)
+
+
+def test_an_ndarray_operand_is_copied_only_for_a_recorded_operation_and_in_its_layout():
+    a = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+    x = am.tensor(np.ones((2, 3)), requires_grad=True)
+    y = x * a
+    kept = y.grad_fn.datas[1]
+    assert kept is not a and kept.flags.f_contiguous
+    with am.no_grad():
+        assert (x * a).grad_fn is None
+    c = am.tensor(np.ones((2, 3)))  # (no graph: nothing to keep, nothing copied)
+    np.testing.assert_array_equal((c * a).data, a)

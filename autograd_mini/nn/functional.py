@@ -378,7 +378,7 @@ def avg_pool2d(
             if pad != (0, 0):
                 x = fn.pad(x, widths)
             sums = P.unfold(x, kernel_size=kernel, stride=stride_, dilation=(1, 1)).sum(axis=(4, 5))
-            out = sums / count
+            out = P.div.apply(sums, count)  # (count: made here, so not copied as a caller's array)
             if widened:
                 out = out.astype(np.float16)
         return out.reshape(out.shape[1:]) if unbatched else out
@@ -484,7 +484,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
             )
         keep = generator().random(x.shape) >= p  # (none when p = 1: random() < 1)
         scale = (keep / (1.0 - p) if p < 1.0 else keep).astype(x.dtype if x.dtype.kind == "f" else np.float64)
-        return x * scale
+        return P.mul.apply(x, scale)  # (scale: made here, so not copied as a caller's array)
 
 
 def _dropout_p(p: Any, where: str) -> float:
@@ -600,8 +600,8 @@ def batch_norm(
             centred = x - rm.reshape(bshape)
             scale = ((rv + eps) ** -0.5).reshape(bshape)
         if weight is not None:
-            scale = scale * as_tensor(weight).reshape(bshape)
-        out = centred * scale
+            scale = P.mul.apply(scale, as_tensor(weight).reshape(bshape))
+        out = P.mul.apply(centred, scale)  # (scale may be an array made here: not copied)
         if bias is not None:
             out = out + as_tensor(bias).reshape(bshape)
         return out
