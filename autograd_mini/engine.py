@@ -102,6 +102,18 @@ class _GradMode:
 
     def __call__(self, fn: Callable) -> Callable:
         mode = type(self)
+        name = mode.__name__
+        if inspect.isclass(fn):
+            # (as PyTorch: the constructor alone, or every method? And the name would no
+            # longer be a class: isinstance(obj, C) would fail)
+            raise TypeError(f"{name}: cannot decorate a class ({fn.__name__}); decorate its methods")
+        if not callable(fn):
+            raise TypeError(f"{name}: decorates a function; got {fn!r}")
+        if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+            # (calling it only makes the coroutine: its body would run after the mode is
+            # restored, and grad mode is per thread, not per task, so it cannot follow it)
+            raise TypeError(f"{name}: cannot decorate the coroutine function {fn.__name__}; "
+                            f"use `with am.{name}():` inside it, around code with no await")
         if inspect.isgeneratorfunction(fn):
 
             @functools.wraps(fn)

@@ -978,3 +978,28 @@ def test_grad_mode_is_each_threads_own():
         done.set()
         t.join()
     np.testing.assert_array_equal(w.grad.data, [5.0, 7.0])  # 2 w + 3
+
+
+@pytest.mark.parametrize("mode", [am.no_grad, am.enable_grad])
+def test_grad_mode_decorators_refuse_what_they_cannot_put_in_their_mode(mode):
+    name = mode.__name__
+
+    class Model:
+        pass
+
+    async def step(x):
+        return x * 2
+
+    async def batches():
+        yield 1
+
+    for decorate in (mode, mode()):
+        with pytest.raises(TypeError, match=rf"^{name}: cannot decorate a class \(Model\)"):
+            decorate(Model)
+        with pytest.raises(TypeError, match=rf"^{name}: cannot decorate the coroutine function step"):
+            decorate(step)
+        with pytest.raises(TypeError, match=rf"^{name}: cannot decorate the coroutine function batches"):
+            decorate(batches)
+    with pytest.raises(TypeError, match=rf"^{name}: decorates a function; got 3"):
+        mode()(3)
+    assert isinstance(Model(), Model)  # (nothing was rebound)
