@@ -279,6 +279,8 @@ class Tensor:
             check_seed_dtype(raw.dtype, self.dtype, "backward", "gradient")
             if not isinstance(gradient, Tensor) or raw.dtype.kind in "iu":
                 gradient = Tensor(raw, dtype=self.dtype)
+            elif raw.dtype != self.data.dtype:  # (as an array's: recorded, for create_graph)
+                gradient = gradient.astype(self.data.dtype)
             if gradient.shape != self.shape:
                 raise ValueError(
                     f"backward: gradient has shape {gradient.shape}, the tensor has shape {self.shape}"

@@ -1003,3 +1003,31 @@ def test_grad_mode_decorators_refuse_what_they_cannot_put_in_their_mode(mode):
     with pytest.raises(TypeError, match=rf"^{name}: decorates a function; got 3"):
         mode()(3)
     assert isinstance(Model(), Model)  # (nothing was rebound)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_tensor_gradient_of_another_float_dtype_is_cast_to_the_outputs_as_an_array_is(create_graph):
+    # (as autograd.grad's grad_outputs and PyTorch's root gradients: the sweep then runs
+    # in the output's dtype, and .grad is the same whether the seed is a Tensor or not)
+    rng = np.random.default_rng(0)
+    x = am.tensor(rng.standard_normal(64).astype(np.float32), requires_grad=True)
+    w = am.tensor(rng.standard_normal(64).astype(np.float32))
+    seed = rng.standard_normal(64)  # float64
+
+    def grad_with(gradient):
+        x.grad = None
+        ((x * w).tanh() * w).backward(gradient, create_graph=create_graph)
+        return x.grad
+
+    from_array = grad_with(seed)
+    from_tensor = grad_with(am.tensor(seed))
+    (from_grad,) = am.autograd.grad((x * w).tanh() * w, [x], grad_outputs=am.tensor(seed))
+    assert from_tensor.dtype == np.float32
+    np.testing.assert_array_equal(from_tensor.data, from_array.data)
+    np.testing.assert_array_equal(from_tensor.data, from_grad.data)
+    if create_graph:  # (the cast is recorded: the gradient still depends on the seed)
+        v = am.tensor(seed, requires_grad=True)
+        x.grad = None
+        ((x * w).tanh() * w).backward(v, create_graph=True)
+        (gv,) = am.autograd.grad((x.grad * w).sum(), [v])
+        assert gv.dtype == np.float64 and np.all(gv.data != 0)
