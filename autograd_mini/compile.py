@@ -287,8 +287,12 @@ class _Trace:
     def check(self, ok: Tensor) -> None:
         """Keep the ops that made ok (a 0-d bool: a library's test of its input values) in
         the tape, though the result does not depend on them; a replay in which ok is False
-        raises ValueError, so that the call runs eagerly and raises the library's error."""
+        raises ValueError, so that the call runs eagerly and raises the library's error.
+        Failing now, the library raises: a function that catches the error and goes on
+        gets no tape (as for an op's error), whose checks would pass only other inputs."""
         self.checks.append(ok)
+        if not ok.data:
+            self.raised = "ValueError in a check of its input values"
 
     def record(self, prim: Primitive, args: tuple, params: dict, out: Tensor) -> None:
         self.ops.append((prim, args, params, out))

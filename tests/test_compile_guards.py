@@ -347,3 +347,22 @@ def test_nn_init_filling_a_tensor_in_place_is_refused_while_recording():
     with pytest.raises(RuntimeError, match="zeros_.*compiled"):
         am.compile(zeroed)(am.tensor(np.ones(3)))
     assert np.array_equal(w.data, np.ones(3))  # (refused before it wrote)
+
+
+def test_a_failed_check_that_the_function_catches_makes_no_tape():
+    # A call whose probabilities fail the check but whose function catches the error and
+    # goes on recorded that other branch, with the check in it: its tape then replayed
+    # the fallback for every valid input (and recorded again for every invalid one).
+    def f(p, y):
+        try:
+            return F.binary_cross_entropy(p, y)
+        except ValueError:
+            return (p * 0.0).sum()
+
+    cf = am.compile(f)
+    y = am.tensor([1.0, 0.0])
+    bad, good = am.tensor([1.5, 0.5]), am.tensor([0.3, 0.6])
+    assert cf(bad, y).item() == f(bad, y).item() == 0.0
+    assert cf(good, y).item() == f(good, y).item() != 0.0
+    assert twice(cf, good, y).item() == f(good, y).item()
+    assert cf(bad, y).item() == 0.0
