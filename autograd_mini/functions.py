@@ -344,9 +344,12 @@ def transpose(x: Any, *axes: Any) -> Tensor:
     transpose(x, 0, 1) of a 2-D x is the identity permutation, x unchanged; swap
     axes with x.swapaxes(a, b)."""
     x = as_tensor(x)
-    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+    if len(axes) == 1 and axes[0] is None:  # (numpy's transpose(x, None): reversed)
+        axes = ()
+    elif len(axes) == 1 and (isinstance(axes[0], (tuple, list))
+                             or isinstance(axes[0], np.ndarray) and axes[0].ndim == 1):
         axes = tuple(axes[0])
-    if not axes or axes == (None,):  # (numpy's transpose(x, None): reversed)
+    if not axes:
         axes = tuple(range(x.ndim - 1, -1, -1))
     return x.permute(axes)
 

@@ -881,3 +881,11 @@ def test_clip_with_an_array_bound_replays_its_nans_when_compiled():
     for lo in (np.zeros(3), np.array([0.0, np.nan, 0.0]), np.zeros(3), np.array([np.nan, 0.0, 0.0])):
         with np.errstate(invalid="ignore"):
             np.testing.assert_array_equal(f(x, lo).data, np.clip(x.data, lo, None).sum())
+
+
+def test_transpose_takes_its_axes_as_an_array_as_numpy():
+    # (axes == (None,) compared an array with None: "truth value ... is ambiguous")
+    x = np.arange(24.0).reshape(2, 3, 4)
+    for axes in (np.array([2, 0, 1]), [np.int64(2), 0, 1]):
+        np.testing.assert_array_equal(am.transpose(x, axes).data, np.transpose(x, axes))
+        np.testing.assert_array_equal(am.tensor(x).transpose(axes).data, np.transpose(x, axes))
