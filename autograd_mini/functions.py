@@ -273,6 +273,8 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
     if isinstance(ddof, bool) or not isinstance(ddof, numbers.Real):  # (numpy takes a float ddof too)
         raise TypeError(f"var: ddof must be a number, got {ddof!r}")
     n = _reduced_count("var", x.shape, axis) - ddof
+    # (a Python number: a numpy scalar ddof, np.int64 say, would make float32 x's var float64)
+    n = int(n) if isinstance(n, numbers.Integral) else float(n)
     if n <= 0:
         raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for shape {x.shape}, axis {axis}")
     if x.dtype == FLOAT16:

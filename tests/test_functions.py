@@ -2,6 +2,7 @@
 float64 on several shapes, and numerical stability of sigmoid / softmax / logsumexp."""
 
 import warnings
+from fractions import Fraction
 
 import hypothesis.extra.numpy as hnp
 import numpy as np
@@ -889,3 +890,11 @@ def test_transpose_takes_its_axes_as_an_array_as_numpy():
     for axes in (np.array([2, 0, 1]), [np.int64(2), 0, 1]):
         np.testing.assert_array_equal(am.transpose(x, axes).data, np.transpose(x, axes))
         np.testing.assert_array_equal(am.tensor(x).transpose(axes).data, np.transpose(x, axes))
+
+
+@pytest.mark.parametrize("ddof", [np.int64(1), np.float64(0.5), Fraction(1, 2), np.int8(1)])
+def test_var_with_a_numpy_scalar_ddof_keeps_the_dtype_as_numpy(ddof):
+    x = np.arange(5.0, dtype=np.float32)
+    out, ref = am.tensor(x).var(ddof=ddof), np.var(x, ddof=ddof)
+    assert out.dtype == ref.dtype == np.float32
+    np.testing.assert_array_equal(out.data, ref)
