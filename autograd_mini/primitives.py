@@ -981,12 +981,12 @@ permute = Primitive(
 def swapaxes(x: Any, a: int = -1, b: int = -2) -> Any:
     """Swap two axes (a permute); works on arrays and tensors."""
     n = len(x.shape)
-    if not (-n <= a < n and -n <= b < n):
-        raise ValueError(f"swapaxes: axes {a} and {b} must be in [-{n}, {n - 1}] for shape {tuple(x.shape)}")
     axes = list(range(n))
     try:
+        if not (-n <= a < n and -n <= b < n):
+            raise ValueError(f"swapaxes: axes {a} and {b} must be in [-{n}, {n - 1}] for shape {tuple(x.shape)}")
         axes[a], axes[b] = axes[b], axes[a]
-    except TypeError:  # (checked only here: the batched matmul VJPs call this)
+    except TypeError:  # (None or "1" fail the comparison, 1.5 the indexing; the batched matmul VJPs call this)
         raise TypeError(f"swapaxes: axes must be ints, got {a!r} and {b!r} for shape {tuple(x.shape)}") from None
     return permute(x, axes=tuple(axes))
 

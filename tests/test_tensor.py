@@ -592,7 +592,9 @@ def test_flatten_out_of_range_start_dim_raises():
 
 
 @pytest.mark.parametrize("call, op", [(lambda x: x.flatten(1.5), "flatten"), (lambda x: x.flatten(0, "1"), "flatten"),
-                                      (lambda x: x.squeeze(1.0), "squeeze"), (lambda x: x.swapaxes(1.5, 0), "swapaxes")])
+                                      (lambda x: x.squeeze(1.0), "squeeze"), (lambda x: x.swapaxes(1.5, 0), "swapaxes"),
+                                      (lambda x: x.swapaxes(None, 0), "swapaxes"),
+                                      (lambda x: x.swapaxes(0, "1"), "swapaxes")])
 def test_a_non_integer_axis_is_a_type_error_naming_the_op_and_shape(call, op):
     x = am.tensor(np.ones((2, 1, 3)))
     with pytest.raises(TypeError, match=rf"{op}.*\(2, 1, 3\)"):
