@@ -25,7 +25,7 @@ from benchmarks.numpy_reference import W1State
 
 
 class _Value:
-    """A recorded array: its data, and its place on the tape (None for a leaf)."""
+    """An array the tape refers to (a leaf or an op's output): gradients are keyed by it."""
 
     __slots__ = ("data",)
 
