@@ -955,3 +955,21 @@ def test_a_group_added_after_the_scheduler_is_scheduled_too():
     resumed = StepLR(resumed_opt, step_size=1, gamma=0.5)
     resumed.load_state_dict(sched.state_dict())
     assert [g["lr"] for g in resumed_opt.param_groups] == [0.125, 0.25]
+
+
+@pytest.mark.parametrize("source, target", [
+    (lambda ps: SGD(ps, lr=0.5, momentum=0.9), lambda ps: Adam(ps, lr=0.1)),
+    (lambda ps: Adam(ps, lr=0.5), lambda ps: SGD(ps, lr=0.1)),
+    (lambda ps: SGD(ps, lr=0.5, momentum=0.9), lambda ps: RMSprop(ps, lr=0.1)),
+    (lambda ps: RMSprop(ps, lr=0.5), lambda ps: Adam(ps, lr=0.1)),
+])
+def test_a_state_dict_of_another_optimizer_is_refused_before_anything_changes(source, target):
+    # Before any step the state is empty, so only the groups tell the optimizers apart: an
+    # SGD state dict loaded into Adam used to take SGD's lr and Adam's default betas silently.
+    p = _p()
+    saved = source([p]).state_dict()
+    opt = target([p])
+    with pytest.raises(ValueError, match=r"param group 0 lacks the options \[.*\] of .*: a state dict of another"):
+        opt.load_state_dict(saved)
+    assert opt.param_groups[0]["lr"] == 0.1
+    assert set(opt.param_groups[0]) == {"params", *opt.defaults}

@@ -231,6 +231,15 @@ class Optimizer:
                 )
             for i, p in zip(ids, group["params"]):
                 by_index[_param_index(i, name)] = p
+            # Every group of a state_dict() lists all of its optimizer's options: one that
+            # lacks some is another optimizer's (SGD's has no betas), whose rates and
+            # options would otherwise load silently, the missing ones taken from defaults.
+            missing = [k for k in self.defaults if k not in saved]
+            if missing:
+                raise ValueError(
+                    f"{name}: param group {gi} lacks the options {missing} of {type(self).__name__} "
+                    f"(it has {sorted(map(str, saved))}): a state dict of another optimizer?"
+                )
             options = {**self.defaults, **{k: v for k, v in saved.items() if k != "params"}}
             self._check_options(options, f"{name}: param group {gi}")
             new_groups.append({"params": group["params"], **options})
