@@ -153,7 +153,9 @@ def load(path: str | bytes | os.PathLike) -> dict[str, Any]:
     except ValueError as e:  # numpy refuses object arrays without pickle; or a cut-off entry
         why = "an entry cannot be read without pickle" if "pickle" in str(e) else "an entry is damaged"
         raise _bad(path, f"{why} ({e})") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as e:
+    except (OSError, zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError) as e:
+        # (zipfile reads a damaged central directory's flags, version or compression
+        # method as a feature it lacks, NotImplementedError, or as encryption, RuntimeError)
         raise _bad(path, f"the archive is damaged ({e})") from None
     if HEADER not in arrays:
         raise _bad(path, f"it has no {HEADER!r} entry (a plain .npz? read it with numpy.load)")

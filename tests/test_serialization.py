@@ -392,3 +392,20 @@ def test_save_and_load_accept_bytes_paths(tmp_path):
     am.save({"w": np.arange(3.0)}, path)
     assert (tmp_path / "b.npz").exists()
     assert np.array_equal(am.load(path)["w"], np.arange(3.0))
+
+
+@pytest.mark.parametrize("offset, value, why", [
+    (10, b"\x63\x00", "compression method"),  # (method 99, which zipfile does not implement)
+    (8, b"\x01\x00", "encrypted"),            # (the encryption flag)
+])
+def test_a_damaged_central_directory_is_reported_as_damaged(tmp_path, offset, value, why):
+    # zipfile reads a flipped byte there as a feature it lacks (NotImplementedError) or as
+    # encryption (RuntimeError); load let those through instead of naming the file.
+    path = tmp_path / "damaged.npz"
+    am.save({"w": np.ones(3)}, path)
+    raw = bytearray(path.read_bytes())
+    entry = raw.rindex(b"PK\x01\x02")  # the central directory entry of the last member
+    raw[entry + offset: entry + offset + 2] = value
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=f"load: .*damaged.npz.* the archive is damaged .*{why}"):
+        am.load(path)
