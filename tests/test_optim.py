@@ -973,3 +973,20 @@ def test_a_state_dict_of_another_optimizer_is_refused_before_anything_changes(so
         opt.load_state_dict(saved)
     assert opt.param_groups[0]["lr"] == 0.1
     assert set(opt.param_groups[0]) == {"params", *opt.defaults}
+
+
+@pytest.mark.parametrize("layout", [[[0, 0]], [[0], [0]]])
+def test_a_parameter_index_listed_twice_is_refused(layout):
+    # Loading used to map the index to the later parameter: p's momentum went to q.
+    ps = [_p(), _p()]
+    groups = [{"params": ps}] if len(layout) == 1 else [{"params": [ps[0]]}, {"params": [ps[1]]}]
+    opt = SGD(groups, lr=0.1, momentum=0.9)
+    ps[0].grad = am.tensor([1.0, 1.0])
+    opt.step()
+    saved = opt.state_dict()
+    for group, ids in zip(saved["param_groups"], layout):
+        group["params"] = ids
+    other = SGD(groups, lr=0.1, momentum=0.9)
+    with pytest.raises(ValueError, match="SGD.load_state_dict: parameter index 0 is listed twice"):
+        other.load_state_dict(saved)
+    assert other.state == {}

@@ -230,7 +230,10 @@ class Optimizer:
                     f"{len(group['params'])} in this optimizer"
                 )
             for i, p in zip(ids, group["params"]):
-                by_index[_param_index(i, name)] = p
+                index = _param_index(i, name)
+                if index in by_index:  # (the later parameter would take the other's state)
+                    raise ValueError(f"{name}: parameter index {i!r} is listed twice in the param groups")
+                by_index[index] = p
             # Every group of a state_dict() lists all of its optimizer's options: one that
             # lacks some is another optimizer's (SGD's has no betas), whose rates and
             # options would otherwise load silently, the missing ones taken from defaults.
