@@ -287,13 +287,21 @@ def _safe_log(x: Any) -> Any:
 
 
 def _pow_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
-    """g y x**(y-1), which is 0 where y == 0 (x**0 is constant), also at x = 0: there
-    x**(y-1) is inf, so x is replaced by 1 before the power, not after (a later
-    where would still send 0 * inf = NaN into second derivatives). Only there: at
-    y == 0 with x != 0 the base stays x, so d/dy of this gradient is 1/x."""
+    """g y x**(y-1), which is 0 where y == 0 (x**0 is constant), also where x**-1
+    overflows (x = 0, or a tiny x: 1e-5 in float16): there 0 * inf would be NaN.
+    So where y == 0 it is taken as g y / x, which is 0 and whose d/dy is 1/x (the
+    mixed second derivative; x = 0 is replaced by 1), and the power's base is 1
+    there (a NaN in the branch where does not pick would still reach second
+    derivatives through its VJP, as 0 * inf)."""
     if type(y) in (int, float):
         return unbroadcast(g * 0.0, x.shape) if y == 0 else unbroadcast(g * y * x ** (y - 1), x.shape)
-    return unbroadcast(g * y * where(y == 0, where(x == 0, 1.0, x), x) ** (y - 1), x.shape)
+    zero = y == 0
+    if type(zero) is np.ndarray and type(x) is np.ndarray and not zero.any():
+        # (a plain backward, which records nothing: without a zero exponent every
+        # where below picks x, and the four passes they cost are skipped)
+        return unbroadcast(g * y * x ** (y - 1), x.shape)
+    at_zero = g * y / where(x == 0, 1.0, x)
+    return unbroadcast(where(zero, at_zero, g * y * where(zero, 1.0, x) ** (y - 1)), x.shape)
 
 
 pow = Primitive(

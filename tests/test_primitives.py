@@ -235,3 +235,21 @@ def test_single_precision_gradients_agree_with_double(name: str, least: int | No
         scale = 1.0 + np.abs(g64.data).max(initial=0.0)
         np.testing.assert_allclose(g32.data, g64.data, rtol=1e-3, atol=1e-4 * scale,
                                    err_msg=f"{name}: input {i}")
+
+
+# -- found by probing the table: edge cases the sampled cases do not reach -------------
+
+
+@pytest.mark.parametrize("dtype, tiny", [(np.float16, 1e-5), (np.float32, 1e-40), (np.float64, 5e-324)])
+def test_pow_gradient_at_a_zero_exponent_is_zero_where_x_to_the_minus_one_overflows(dtype, tiny):
+    # d(x**0)/dx = 0; y x**(y-1) was 0 * inf = NaN where x**-1 overflows
+    x = am.tensor(np.array([tiny, 0.0, 2.0], dtype), requires_grad=True)
+    y = am.tensor(np.zeros(3, dtype), requires_grad=True)
+    with np.errstate(over="ignore", divide="ignore"):
+        (gx,) = am.autograd.grad(P.pow(x, y).sum(), [x], create_graph=True)
+        np.testing.assert_array_equal(gx.data, np.zeros(3, dtype))
+        assert gx.dtype == dtype
+        gxx, gxy = am.autograd.grad(gx.sum(), [x, y])
+    np.testing.assert_array_equal(gxx.data, np.zeros(3, dtype))
+    # d/dy of y x**(y-1) at y = 0 is 1/x (inf where that overflows; x = 0 taken as 1)
+    np.testing.assert_array_equal(gxy.data, np.array([np.inf, 1.0, 0.5], dtype))
