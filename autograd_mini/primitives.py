@@ -1048,9 +1048,21 @@ getitem = Primitive(
     Ellipsis, integer arrays and boolean masks. Where an integer array repeats
     an index, the gradients of the repeats add up.""",
 )
+def _scatter_add_vjp(g: Any, ans: Any, u: Any, index: Any, shape: tuple) -> Any:
+    picked = getitem(g, index=index)
+    if picked.shape == u.shape:  # (always, when scatter_add is getitem's VJP)
+        return picked
+    # u broadcast to the selection: its gradient is summed back to u's shape
+    # (a u with more axes than the selection has leading 1s, which numpy drops)
+    extra = len(u.shape) - len(picked.shape)
+    if extra > 0:
+        picked = picked.reshape((1,) * extra + tuple(picked.shape))
+    return unbroadcast(picked, u.shape)
+
+
 scatter_add = Primitive(
     "scatter_add", _scatter_add,
-    (lambda g, ans, u, index, shape: getitem(g, index=index),),
+    (_scatter_add_vjp,),
     doc="zeros(shape) with u added at `index` (repeats accumulate): the adjoint of getitem.",
 )
 

@@ -253,3 +253,22 @@ def test_pow_gradient_at_a_zero_exponent_is_zero_where_x_to_the_minus_one_overfl
     np.testing.assert_array_equal(gxx.data, np.zeros(3, dtype))
     # d/dy of y x**(y-1) at y = 0 is 1/x (inf where that overflows; x = 0 taken as 1)
     np.testing.assert_array_equal(gxy.data, np.array([np.inf, 1.0, 0.5], dtype))
+
+
+@pytest.mark.parametrize("u_shape, index, shape", [
+    ((), np.array([0, 0, 2]), (4,)),                 # repeated integer indices
+    ((1,), np.array([0, 0, 2]), (4,)),
+    ((), np.array([True, False, True, False]), (4,)),  # a mask
+    ((1, 2), slice(0, 2), (4,)),                     # a leading 1 numpy drops
+    ((3, 1), (slice(None), np.array([1, 1])), (3, 4)),
+])
+def test_scatter_add_of_a_broadcast_u_gives_u_its_own_gradient_shape(u_shape, index, shape):
+    # scatter_add broadcasts u to the selection as numpy does; u's gradient is
+    # summed back to u's shape (it had the selection's shape)
+    u = np.random.default_rng(0).standard_normal(u_shape)
+    t = am.tensor(u, requires_grad=True)
+    out = P.scatter_add(t, index=index, shape=shape)
+    (out * out).sum().backward()
+    assert t.grad.shape == u_shape
+    am.gradcheck(lambda t: P.scatter_add(t, index=index, shape=shape) ** 2, [u])
+    am.gradgradcheck(lambda t: P.scatter_add(t, index=index, shape=shape) ** 2, [u])
