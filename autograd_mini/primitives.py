@@ -1198,6 +1198,16 @@ def _fold(
     k = len(kernel_size)
     lead = u.shape[: u.ndim - 2 * k]
     out_sizes = u.shape[u.ndim - 2 * k : u.ndim - k]
+    # The windows must be the ones unfold takes from `size`: others (too few,
+    # too many) would fold into an array whose unfold, the VJP, has another shape.
+    if not (u.ndim >= 2 * k and len(size) == len(stride) == len(dilation) == k
+            and u.shape[u.ndim - k:] == tuple(kernel_size)
+            and out_sizes == tuple((n - (m - 1) * d - 1) // s + 1
+                                   for n, m, s, d in zip(size, kernel_size, stride, dilation))):
+        raise ValueError(
+            f"fold: windows of shape {u.shape} are not those that unfold takes from size {tuple(size)} "
+            f"with kernel_size {tuple(kernel_size)}, stride {tuple(stride)} and dilation {tuple(dilation)}"
+        )
     spans = [(n - 1) * d + 1 for n, d in zip(kernel_size, dilation)]
     # Windows that do not overlap (pooling tiles) put at most one entry on each
     # position: assigning instead of adding skips a read of the output (3x

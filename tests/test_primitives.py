@@ -11,6 +11,7 @@ registry rather than anyone's memory.
 from __future__ import annotations
 
 import contextlib
+import re
 import warnings
 from typing import Any, Callable
 
@@ -272,3 +273,27 @@ def test_scatter_add_of_a_broadcast_u_gives_u_its_own_gradient_shape(u_shape, in
     assert t.grad.shape == u_shape
     am.gradcheck(lambda t: P.scatter_add(t, index=index, shape=shape) ** 2, [u])
     am.gradgradcheck(lambda t: P.scatter_add(t, index=index, shape=shape) ** 2, [u])
+
+
+@pytest.mark.parametrize("u_shape, size, kernel, stride", [
+    ((2, 3, 2), (10,), (2,), (1,)),    # 3 windows, where unfold takes 9 from 10
+    ((2, 3, 2), (3,), (2,), (1,)),     # 3 windows, where 3 positions hold 2
+    ((2, 2, 2), (5,), (3,), (1,)),     # windows of 2 for a kernel of 3
+    ((3, 2), (5, 5), (2, 2), (1, 1)),  # fewer axes than two per window axis
+    ((2, 3, 2), (4, 4), (2,), (1,)),   # one size per window axis
+])
+def test_fold_refuses_windows_that_unfold_does_not_take_from_size(u_shape, size, kernel, stride):
+    # fold's VJP is unfold of the result: with other windows its gradient had
+    # another shape than u ((2, 9, 2) for u of shape (2, 3, 2)), or numpy raised
+    # an error that named neither fold nor the windows
+    u = am.tensor(np.ones(u_shape), requires_grad=True)
+    with pytest.raises(ValueError, match=r"fold: .*" + re.escape(f"shapes {u_shape}")):
+        P.fold(u, size=size, kernel_size=kernel, stride=stride, dilation=(1,) * len(kernel))
+
+
+def test_fold_takes_the_windows_unfold_takes_with_a_remainder():
+    # stride 2 over 5 positions: 2 windows of 2, position 4 in none; it folds back as 0
+    x = am.tensor(np.arange(10.0).reshape(2, 5), requires_grad=True)
+    u = P.unfold(x, kernel_size=(2,), stride=(2,), dilation=(1,))
+    out = P.fold(u, size=(5,), kernel_size=(2,), stride=(2,), dilation=(1,))
+    np.testing.assert_array_equal(out.data, x.data * [1, 1, 1, 1, 0])
