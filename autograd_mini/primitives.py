@@ -1048,6 +1048,8 @@ getitem = Primitive(
     Ellipsis, integer arrays and boolean masks. Where an integer array repeats
     an index, the gradients of the repeats add up.""",
 )
+
+
 def _scatter_add_vjp(g: Any, ans: Any, u: Any, index: Any, shape: tuple) -> Any:
     picked = getitem(g, index=index)
     if picked.shape == u.shape:  # (always, when scatter_add is getitem's VJP)
