@@ -1426,3 +1426,38 @@ def test_activations_and_dropout_take_pytorchs_inplace_flag_and_leave_their_inpu
     for make in (lambda: nn.ReLU(inplace="yes"), lambda: nn.LeakyReLU(inplace=1), lambda: nn.Dropout(inplace=None)):
         with pytest.raises(TypeError, match=r"^(ReLU|LeakyReLU|Dropout): inplace must be True or False"):
             make()
+
+
+def test_an_empty_parameter_or_buffer_keeps_its_slot_as_in_pytorch():
+    # A buffer registered as None and filled later is a buffer (saved in state_dict);
+    # a parameter slot left None (Linear(bias=False)) takes only a Parameter or None.
+    class Masked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("mask", None)
+
+    m = Masked()
+    assert list(m.state_dict()) == [] and m.mask is None
+    m.mask = am.ones(3)
+    assert list(m.state_dict()) == ["mask"] and [n for n, _ in m.named_buffers()] == ["mask"]
+    m.mask = None
+    assert list(m.state_dict()) == [] and list(m.buffers()) == []
+    for layer in (nn.Linear(2, 3, bias=False), nn.Conv2d(1, 2, 3, bias=False)):
+        with pytest.raises(TypeError, match="cannot assign a Tensor to parameter 'bias'"):
+            layer.bias = am.zeros(layer.weight.shape[0])  # (would be used by forward, never trained)
+        assert layer.bias is None and [n for n, _ in layer.named_parameters()] == ["weight"]
+        layer.bias = nn.Parameter(np.zeros(layer.weight.shape[0]))
+        assert [n for n, _ in layer.named_parameters()] == ["weight", "bias"]
+    bn = nn.BatchNorm1d(2, affine=False, track_running_stats=False)
+    assert list(bn.state_dict()) == [] and "#" not in repr(bn)  # (no parameter shapes to show)
+    with pytest.raises(TypeError, match="cannot assign a Tensor to parameter 'weight'"):
+        bn.weight = am.ones(2)
+    bn.running_mean = am.zeros(2)
+    assert list(bn.state_dict()) == ["running_mean"]
+    m.register_parameter("p", None)
+    assert list(m.named_parameters()) == [] and m.p is None
+    with pytest.raises(TypeError, match="cannot assign a Tensor to parameter 'p'"):
+        m.p = am.ones(1)
+    del m.p
+    m.p = am.ones(1)  # (after del, an ordinary attribute again)
+    assert list(m.named_parameters()) == []

@@ -114,7 +114,10 @@ class Linear(Module):
         self.in_features = F._int(in_features, "in_features", "Linear", 0)
         self.out_features = F._int(out_features, "out_features", "Linear", 0)
         self.weight = _empty((out_features, in_features), dtype)
-        self.bias = _empty((out_features,), dtype) if _flag(bias, "bias", "Linear") else None
+        if _flag(bias, "bias", "Linear"):
+            self.bias = _empty((out_features,), dtype)
+        else:
+            self.register_parameter("bias", None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -186,7 +189,10 @@ class Conv2d(Module):
             self._pads[0][0], self._pads[1][0])
         self._pads_of = self.padding  # (the padding _pads was computed from)
         self.weight = _empty((out_channels, in_channels // groups) + self.kernel_size, dtype)
-        self.bias = _empty((out_channels,), dtype) if _flag(bias, "bias", where) else None
+        if _flag(bias, "bias", where):
+            self.bias = _empty((out_channels,), dtype)
+        else:
+            self.register_parameter("bias", None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -378,13 +384,15 @@ class _BatchNorm(Module):
             self.weight = _empty((num_features,), dtype)
             self.bias = _empty((num_features,), dtype)
         else:
-            self.weight = self.bias = None
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dt)))
             self.register_buffer("running_var", Tensor(np.ones(num_features, dt)))
             self.register_buffer("num_batches_tracked", Tensor(np.zeros((), np.int64)))
         else:
-            self.running_mean = self.running_var = self.num_batches_tracked = None
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

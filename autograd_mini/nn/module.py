@@ -135,17 +135,14 @@ class Module:
                     f"{type(self).__name__}: cannot assign a {type(value).__name__} to parameter "
                     f"{name!r}; wrap it in nn.Parameter, write into .data, or assign None"
                 )
-            del params[name]
+            params[name] = None  # (the slot stays, as in PyTorch: a later value is a parameter again)
         elif name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(
                     f"{type(self).__name__}: buffer {name!r} must be a Tensor or None, "
                     f"got {type(value).__name__}"
                 )
-            if value is None:
-                del buffers[name]
-            else:
-                buffers[name] = value
+            buffers[name] = value  # (None keeps the slot: a Tensor assigned later is a buffer again)
         elif name in modules:
             if value is not None:  # (PyTorch refuses too: the child would vanish from the model)
                 raise TypeError(
@@ -189,28 +186,34 @@ class Module:
         """Register a non-trainable tensor (e.g. running statistics) under `name`.
 
         Buffers are saved in `state_dict()` and moved by `to()`, but are not
-        returned by `parameters()`. None removes the buffer.
+        returned by `parameters()`. None empties the buffer: it leaves state_dict()
+        and buffers(), and a Tensor assigned to the name later is the buffer again
+        (as in PyTorch; `del module.name` forgets the name).
         """
         if not isinstance(name, str) or not name or "." in name:
             raise ValueError(f"register_buffer: name must be a non-empty string without '.', got {name!r}")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: {name!r} must be a Tensor or None, got {type(tensor).__name__}")
         self._refuse_shadowing(name, "_buffers", "register_buffer")
-        if tensor is None:
-            self._buffers.pop(name, None)
-        else:
-            self._buffers[name] = tensor
+        self._buffers[name] = tensor  # (None keeps the slot, as in PyTorch, out of state_dict())
         object.__setattr__(self, name, tensor)
         modules_changed()
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        """Register `param` under `name` (the same as assigning the attribute)."""
+        """Register `param` under `name` (the same as assigning the attribute). None keeps
+        the name as an empty parameter (left out of parameters() and state_dict()), to which
+        only a Parameter or None may be assigned later, as in PyTorch (Linear(bias=False))."""
         if not isinstance(name, str) or not name or "." in name:
             raise ValueError(f"register_parameter: name must be a non-empty string without '.', got {name!r}")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}")
         self._refuse_shadowing(name, "_parameters", "register_parameter")
-        setattr(self, name, param)
+        if param is None:  # (the slot is kept, as in PyTorch: only a Parameter or None may fill it)
+            self._parameters[name] = None
+            object.__setattr__(self, name, None)
+            modules_changed()
+        else:
+            setattr(self, name, param)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register a child module under `name` (any string without '.', e.g. '0')."""
@@ -286,7 +289,7 @@ class Module:
         walk = self.named_modules(prefix) if recurse else iter([(prefix, self)])
         for mname, m in walk:
             for k, v in getattr(m, registry).items():
-                if id(v) in seen:
+                if v is None or id(v) in seen:
                     continue
                 seen.add(id(v))
                 yield (f"{mname}.{k}" if mname else k), v
@@ -403,7 +406,8 @@ class Module:
         for mname, m in self.named_modules(remove_duplicate=False):
             for registry in (m._parameters, m._buffers):
                 for k, v in registry.items():
-                    yield (f"{mname}.{k}" if mname else k), v
+                    if v is not None:
+                        yield (f"{mname}.{k}" if mname else k), v
 
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
         """Every parameter and buffer by dotted name, as independent ndarray copies.
@@ -484,7 +488,7 @@ class Module:
     def _repr_lines(self, lines: list[str], indent: str, head: str) -> None:
         # One line per module, children indented inside its parentheses; the
         # module's own parameters follow as a comment with their shapes.
-        own = ", ".join(f"{k} {tuple(v.shape)}" for k, v in self._parameters.items())
+        own = ", ".join(f"{k} {tuple(v.shape)}" for k, v in self._parameters.items() if v is not None)
         note = f"  # {own}" if own else ""
         name, extra = type(self).__name__, self.extra_repr()
         if not self._modules:
