@@ -1461,3 +1461,20 @@ def test_an_empty_parameter_or_buffer_keeps_its_slot_as_in_pytorch():
     del m.p
     m.p = am.ones(1)  # (after del, an ordinary attribute again)
     assert list(m.named_parameters()) == []
+
+
+def test_loading_two_different_values_into_one_tied_parameter_is_refused():
+    enc, dec = nn.Linear(3, 3), nn.Linear(3, 3)
+    dec.weight = enc.weight
+    tied = nn.Sequential(enc, nn.Tanh(), dec)
+    before = enc.weight.data.copy()
+    untied = nn.Sequential(nn.Linear(3, 3), nn.Tanh(), nn.Linear(3, 3)).state_dict()
+    with pytest.raises(ValueError, match=r"0\.weight and 2\.weight: one shared tensor in the model"):
+        tied.load_state_dict(untied)  # (which of the two would it keep?)
+    np.testing.assert_array_equal(enc.weight.data, before)
+    sd = tied.state_dict()  # a tied model's own dict, NaN included, loads
+    sd["0.weight"][0, 0] = sd["2.weight"][0, 0] = np.nan
+    tied.load_state_dict(sd)
+    assert np.isnan(dec.weight.data[0, 0]) and dec.weight is enc.weight
+    tied.load_state_dict({"2.weight": untied["2.weight"]}, strict=False)
+    np.testing.assert_array_equal(enc.weight.data, untied["2.weight"])

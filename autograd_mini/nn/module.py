@@ -421,8 +421,9 @@ class Module:
         """Copy `state_dict` values (ndarrays, Tensors or nested lists) into this module.
 
         Everything is checked first; if anything is wrong, a single ValueError
-        lists every missing key, unexpected key, shape mismatch and impossible
-        dtype conversion, and nothing is modified. With strict=False missing and
+        lists every missing key, unexpected key, shape mismatch, impossible
+        dtype conversion and shared (tied) tensor given two different values,
+        and nothing is modified. With strict=False missing and
         unexpected keys are allowed (and returned), shape errors are not.
         The values are copied into the existing arrays in place, so optimizers
         that hold the parameters keep working.
@@ -434,6 +435,7 @@ class Module:
         unexpected = [k for k in state_dict if k not in own]
         bad: list[str] = []
         plan: list[tuple[np.ndarray, np.ndarray]] = []
+        given: dict[int, tuple[str, np.ndarray]] = {}  # id(array) -> the first entry loaded into it
         for k, t in own.items():
             if k not in state_dict:
                 continue
@@ -453,6 +455,11 @@ class Module:
                 bad.append(f"{k}: the model's array is read-only (give it one of its own: p.data = p.data.copy())")
             else:
                 plan.append((t.data, src))
+                first = given.setdefault(id(t.data), (k, src))
+                if first[0] != k and not np.array_equal(first[1], src, equal_nan=True):
+                    # (the last copy would silently win over the others)
+                    bad.append(f"{first[0]} and {k}: one shared tensor in the model, different values "
+                               "in the state dict")
         problems = []
         if strict and missing:
             problems.append("missing keys: " + ", ".join(map(str, missing)))
