@@ -1478,3 +1478,20 @@ def test_loading_two_different_values_into_one_tied_parameter_is_refused():
     assert np.isnan(dec.weight.data[0, 0]) and dec.weight is enc.weight
     tied.load_state_dict({"2.weight": untied["2.weight"]}, strict=False)
     np.testing.assert_array_equal(enc.weight.data, untied["2.weight"])
+
+
+def test_a_subclass_that_skipped_module_init_says_so_when_used():
+    class NoInit(nn.Module):
+        def __init__(self):
+            pass  # (no super().__init__(), and nothing assigned that would have told)
+
+        def forward(self, x):
+            return x
+
+    m = NoInit()
+    for use in (lambda: m.training, lambda: list(m.parameters()), m.state_dict, lambda: repr(m),
+                m.train, lambda: nn.Sequential(m).state_dict(), lambda: nn.summary(m, (1, 2))):
+        with pytest.raises(AttributeError, match=r"Module.__init__\(\) never ran; call super"):
+            use()
+    with pytest.raises(AttributeError, match="'NoInit' object has no attribute 'other'"):
+        m.other

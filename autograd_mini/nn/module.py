@@ -156,6 +156,16 @@ class Module:
         object.__setattr__(self, name, value)
         modules_changed()
 
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when ordinary lookup fails (never on the hot path): say why a
+        # subclass whose __init__ skipped super().__init__() has no registries.
+        if name in _OWN_ATTRIBUTES and "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"{type(self).__name__} has no {name!r}: Module.__init__() never ran; "
+                f"call super().__init__() first in {type(self).__name__}.__init__"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def _warn_unregistered(self, name: str, value: list | tuple | dict) -> None:
         """Warn when a list, tuple or dict attribute holds Modules or Parameters that this
         module does not otherwise hold: they would be silently left out of parameters()
