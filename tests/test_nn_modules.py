@@ -1495,3 +1495,9 @@ def test_a_subclass_that_skipped_module_init_says_so_when_used():
             use()
     with pytest.raises(AttributeError, match="'NoInit' object has no attribute 'other'"):
         m.other
+
+
+@pytest.mark.parametrize("size", [3, np.int64(3), 3.0, None, (True, 3), [(1, 3), (np.True_, 3)]])
+def test_summary_refuses_a_number_or_bools_as_input_size_with_its_own_message(size):
+    with pytest.raises(ValueError, match="summary: input_size must be a shape like"):
+        nn.summary(nn.Linear(3, 1), input_size=size)

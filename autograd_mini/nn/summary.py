@@ -103,8 +103,17 @@ def summary(model: Module, input_size: Sequence[int] | Sequence[Sequence[int]], 
         raise TypeError(f"summary: expected a Module, got {type(model).__name__}")
     if isinstance(input_size, np.ndarray):
         input_size = input_size.tolist()
+    if not isinstance(input_size, (tuple, list)):  # (an int is not a shape: (3,) or (1, 3)?)
+        raise ValueError(
+            f"summary: input_size must be a shape like (1, 1, 28, 28) or a list of shapes, got "
+            f"{type(input_size).__name__} {input_size!r}"
+        )
     sizes = [input_size] if input_size and isinstance(input_size[0], (int, np.integer)) else list(input_size)
-    if not sizes or not all(isinstance(s, (tuple, list)) and all(isinstance(n, (int, np.integer)) and n >= 0 for n in s) for s in sizes):
+    if not sizes or not all(
+        isinstance(s, (tuple, list))
+        and all(isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)) and n >= 0 for n in s)
+        for s in sizes
+    ):
         raise ValueError(f"summary: input_size must be a shape like (1, 1, 28, 28) or a list of shapes, got {input_size!r}")
     inputs = [Tensor(np.zeros(tuple(s), dtype=np.dtype(dtype) if dtype else get_default_dtype())) for s in sizes]
 
