@@ -1501,3 +1501,13 @@ def test_a_subclass_that_skipped_module_init_says_so_when_used():
 def test_summary_refuses_a_number_or_bools_as_input_size_with_its_own_message(size):
     with pytest.raises(ValueError, match="summary: input_size must be a shape like"):
         nn.summary(nn.Linear(3, 1), input_size=size)
+
+
+def test_train_and_requires_grad_take_numpy_bools_as_every_other_flag():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Dropout())
+    flag = np.asarray([1.0]).any()  # (a numpy bool, e.g. from a comparison)
+    assert model.train(~flag) is model and [m.training for m in model.modules()] == [False] * 3
+    assert all(m.training is True for m in model.train(flag).modules())
+    assert not any(p.requires_grad for p in model.requires_grad_(~flag).parameters())
+    with pytest.raises(TypeError, match="train: mode must be True or False, got 1"):
+        model.train(1)

@@ -349,8 +349,7 @@ class Module:
     def train(self, mode: bool = True) -> Module:
         """Set `training` on this module and every descendant; returns self.
         (Compiled functions record again only if some module's mode changed.)"""
-        if not isinstance(mode, bool):
-            raise TypeError(f"train: mode must be a bool, got {type(mode).__name__}")
+        mode = _flag(mode, "mode", "train")  # (np.True_ too, as every other flag; a plain bool is stored)
         changed = False
         for m in self.modules():
             d = m.__dict__
@@ -368,8 +367,9 @@ class Module:
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Set requires_grad on every parameter (False freezes them: backward leaves
         their .grad alone and optimizers skip them); returns self."""
-        if not isinstance(requires_grad, bool):
-            raise TypeError(f"requires_grad_: expected a bool, got {type(requires_grad).__name__}")
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"requires_grad_: expected a bool, got {requires_grad!r}")
+        requires_grad = bool(requires_grad)
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
