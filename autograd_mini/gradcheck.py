@@ -461,6 +461,7 @@ def _check_function(
     gradient as a recorded one (the VJPs' Tensor path) instead of plain arrays.
     """
     _check_tolerances(what, eps, atol, rtol)
+    _check_sampling(what, full_limit, n_directions)
     seed = _seed(seed)
     rng = rng or np.random.default_rng(seed)
     leaves = _wrap_all(arrays, checked)
@@ -501,6 +502,15 @@ def _check_tolerances(what: str, eps: Any, atol: Any = 0.0, rtol: Any = 0.0) -> 
             raise ValueError(f"{what}: {name} must be a finite number {lowest}, got {value!r}")
 
 
+def _check_sampling(what: str, full_limit: Any, n_directions: Any) -> None:
+    """Raise ValueError unless full_limit >= 0 and n_directions >= 1 are ints: with no
+    direction an input larger than full_limit is not compared at all, and the check
+    would pass whatever its gradient."""
+    for name, value, lowest in (("full_limit", full_limit, 0), ("n_directions", n_directions, 1)):
+        if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= lowest):
+            raise ValueError(f"{what}: {name} must be an int >= {lowest}, got {value!r}")
+
+
 def _seed(seed: int | None) -> int:
     """The seed to use: as given, or drawn from the library generator (so am.manual_seed fixes it)."""
     return int(generator().integers(2**31)) if seed is None else int(seed)
@@ -531,7 +541,8 @@ def gradcheck(
     What is compared is d<u, f(x)>/dx for a random cotangent u drawn from
     `seed` (None: from the library generator, so am.manual_seed fixes it): every
     element of inputs with at most `full_limit` elements, `n_directions` random
-    directional derivatives of larger ones (see the module docstring).
+    directional derivatives of larger ones (see the module docstring; ints,
+    full_limit >= 0 and n_directions >= 1, else ValueError).
     Returns True when everything agrees. Otherwise raises GradcheckError (an
     AssertionError) whose `.report` (a GradcheckReport) names the input, the
     element, the analytic and numeric values, the worst absolute and relative
@@ -578,6 +589,7 @@ def gradgradcheck(
     wrong but consistent with its own derivative.
     """
     _check_tolerances("gradgradcheck", eps, atol, rtol)
+    _check_sampling("gradgradcheck", full_limit, n_directions)
     arrays, checked, _ = _prepare(inputs, "gradgradcheck")
     seed = _seed(seed)
     rng = np.random.default_rng(seed)
@@ -816,6 +828,7 @@ def check_graph(
             "backward or call backward(retain_graph=True)"
         ) from None
     _check_tolerances("check_graph", eps, atol, rtol)
+    _check_sampling("check_graph", full_limit, n_directions)
     seed = _seed(seed)
     rng = np.random.default_rng(seed)
     tol = _Tol(eps, atol, rtol)

@@ -236,6 +236,23 @@ def test_bad_arguments() -> None:
         am.numerical_grad(lambda t: t.sin().sum(), np.ones(3), eps=0)
 
 
+def test_sampling_arguments_are_validated() -> None:
+    # n_directions=0 compared nothing for an input above full_limit: a wrong gradient passed.
+    wrong = lambda t: scaled_sin(t)  # noqa: E731
+    x = RNG.standard_normal(100)
+    for kw, msg in [(dict(n_directions=0), "n_directions must be an int >= 1"),
+                    (dict(n_directions=-1), "n_directions must"), (dict(n_directions=1.5), "n_directions must"),
+                    (dict(full_limit=-1), "full_limit must be an int >= 0"), (dict(full_limit=2.5), "full_limit must"),
+                    (dict(full_limit=True), "full_limit must")]:
+        for check in (am.gradcheck, am.gradgradcheck):
+            with pytest.raises(ValueError, match=f"{check.__name__}: {msg}"):
+                check(wrong, x, **kw)
+        with pytest.raises(ValueError, match=f"check_graph: {msg}"):
+            am.check_graph(wrong(am.tensor(x, requires_grad=True)).sum(), **kw)
+    assert not am.gradcheck(wrong, x, n_directions=1, raise_exception=False)
+    assert am.gradcheck(lambda t: t.sin(), x, full_limit=0, n_directions=np.int64(2))
+
+
 def test_a_wrong_zero_gradient_is_reported_also_with_atol_0() -> None:
     wrong = lambda x: x - x.detach()  # noqa: E731  (value 0 everywhere, recorded gradient 1)
     assert not am.gradcheck(wrong, np.array([0.5, -1.0]), atol=0, raise_exception=False)
