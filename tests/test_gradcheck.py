@@ -144,7 +144,8 @@ def test_kink_of_relu_at_zero_is_reported_as_a_kink() -> None:
 
 
 def test_abs_within_a_step_of_zero_is_a_kink_but_exactly_zero_passes() -> None:
-    r = _report(am.abs, np.array([3e-7, 1.0]), seed=2)
+    # (within the smallest step tried, h/10**4: a larger one gets clear of the kink)
+    r = _report(am.abs, np.array([3e-11, 1.0]), seed=2)
     assert r.element == (0,) and r.kink is not None
     left, right = r.kink
     assert np.sign(left) != np.sign(right)
@@ -152,12 +153,39 @@ def test_abs_within_a_step_of_zero_is_a_kink_but_exactly_zero_passes() -> None:
     assert am.gradcheck(am.abs, np.array([0.0, -1.0]))
 
 
+bad_log = Primitive("bad_log", np.log, (lambda g, ans, x: 1.01 * g / x,), register=False)
+
+
+def test_a_step_too_large_for_the_point_is_no_false_alarm() -> None:
+    # With h = eps * max(1, |x|) = 1e-6 the central difference of log at 1e-5 is off by
+    # 0.3%, and at 1e-7 it reaches log(-9e-7) = NaN; abs and relu at 3e-7 have their kink
+    # within the step. All were reported as wrong gradients (or kinks) of right ones.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (log of a negative number on the way)
+        x = np.array([1e-5, 1e-7, 3e-3])
+        assert am.gradcheck(lambda t: t.log(), x, seed=0)
+        assert am.gradgradcheck(lambda t: t.log(), x, seed=0)
+        assert am.gradcheck(lambda t: t.sqrt(), np.array([1e-6, 1e-8]), seed=0)
+        # (and at 1e8 the step, 100, spans a sixth of a period of sin)
+        assert am.gradgradcheck(lambda t: t.sin(), np.array([1e8, -3e8]), seed=0)
+        assert am.gradcheck(lambda t: am.relu(t) + am.abs(t), np.array([3e-7, -3e-7, 2.0]), seed=0)
+        report = am.check_graph(am.tensor(x, requires_grad=True).log().sum(), seed=0)
+        assert report.ok and report.nodes[0].report.max_rel_error < 1e-4
+        # A wrong gradient there is still found everywhere, with a number (not the NaN of
+        # the first step) as the numeric derivative at 1e-7.
+        r = _report(lambda t: bad_log(t), x, seed=0)
+        assert r.n_failed == 3 and r.kink is None and r.rounding is None
+        assert np.isfinite(r.max_abs_error) and r.analytic / r.numeric == pytest.approx(1.01, rel=1e-4)
+        i = r.element[0]
+        assert r.analytic == pytest.approx(1.01 * np.random.default_rng(0).standard_normal(3)[i] / x[i])
+
+
 def test_max_with_near_ties_is_a_kink_and_exact_ties_pass() -> None:
-    r = _report(lambda t: t.max(axis=1), np.array([[1.0, 1.0 + 2e-7, -3.0], [0.5, 2.0, 1.0]]), seed=4)
+    r = _report(lambda t: t.max(axis=1), np.array([[1.0, 1.0 + 2e-11, -3.0], [0.5, 2.0, 1.0]]), seed=4)
     assert r.kink is not None and r.element[0] == 0
     # Exact ties share the gradient, which is what central differences see.
     assert am.gradcheck(lambda t: t.max(axis=1), np.array([[1.0, 1.0, -3.0], [0.5, 2.0, 1.0]]))
-    r2 = _report(lambda t, s: am.maximum(t, s), (np.array([1.0, 2.0]), np.array([1.0 + 1e-7, 0.0])), seed=4)
+    r2 = _report(lambda t, s: am.maximum(t, s), (np.array([1.0, 2.0]), np.array([1.0 + 1e-11, 0.0])), seed=4)
     assert r2.kink is not None
 
 
