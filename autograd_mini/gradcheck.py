@@ -30,7 +30,9 @@ one-sided choice and fails. Within a step of a kink the central difference
 mixes both sides and the check fails (unless a smaller step, below, gets clear
 of it). Such a failure still fails, but the
 report says "kink" and gives both one-sided derivatives instead of blaming the
-gradient; move the point away from the kink.
+gradient; move the point away from the kink. Where phi is not even continuous
+(the gradient of max at a tie, in gradgradcheck) the difference across the
+point does not shrink with the step, and the report says "jump".
 
 Small steps. A failed comparison is repeated with steps h/10 ... h/10**4
 (while the rounding below stays well under the tolerance), and passes if one
@@ -84,7 +86,9 @@ class GradcheckReport:
     tuple for an element-by-element check, `direction` the number of the random
     direction for a projected one (then analytic and numeric are the directional
     derivatives). `kink` is (left, right), the one-sided derivatives, when the
-    reported failure is a kink. max_abs_error and max_rel_error are the worst over
+    reported failure is a kink; `jump` is the size of the step in phi when the
+    function is not even continuous there (phi(x + s) - phi(x - s) does not
+    shrink with s: the gradient at a tie of max, in gradgradcheck). max_abs_error and max_rel_error are the worst over
     every comparison made (the relative one over values larger than atol).
     `below_atol` names the inputs (with their shapes) all of whose compared
     derivatives, analytic and numeric, are at most atol: there the check cannot
@@ -115,6 +119,7 @@ class GradcheckReport:
     analytic: float | None = None
     numeric: float | None = None
     kink: tuple[float, float] | None = None
+    jump: float | None = None
     rounding: float | None = None
     note: str = ""
     below_atol: list[str] = field(default_factory=list)
@@ -125,7 +130,7 @@ class GradcheckReport:
     def __str__(self) -> str:
         tail = (
             f"  worst over {self.n_checked} comparisons: abs error {self.max_abs_error:.3g}, "
-            f"rel error {self.max_rel_error:.3g} ({self.n_failed} failed, {self.n_kinks} at kinks)\n"
+            f"rel error {self.max_rel_error:.3g} ({self.n_failed} failed, {self.n_kinks} at kinks or jumps)\n"
             f"  eps={self.eps:g} (step eps*max(1,|x|)), atol={self.atol:g}, "
             f"rtol={self.rtol:g}, seed={self.seed}"
         )
@@ -158,6 +163,15 @@ class GradcheckReport:
                 f"  left derivative {left:.6g} and right derivative {right:.6g} disagree: the "
                 f"function is not differentiable within a step of this point\n{values}"
                 f"  move the point away from the kink (from 0 for relu/abs, from ties for max)\n{tail}"
+            )
+        if self.jump is not None:
+            return (
+                f"{self.what} failed at a jump, not necessarily a wrong gradient: {where}, {at}\n"
+                f"  the function jumps by about {self.jump:.6g} within a step of this point (the "
+                f"difference across the point does not shrink with the step): it is not continuous "
+                f"there, so it has no derivative\n{values}"
+                f"  move the point away from the jump (in gradgradcheck: from ties of max, from 0 for "
+                f"relu/abs, where the first derivative jumps)\n{tail}"
             )
         return f"{self.what} failed: wrong gradient for {where}, {at}\n{values}{tail}"
 
@@ -278,6 +292,22 @@ def _refine(line: Callable[[float], float], h: float, analytic: float, scale: fl
     return last, False
 
 
+def _jump(line: Callable[[float], float], h: float, tol: _Tol) -> float | None:
+    """The size of a jump of the line within h of 0 (the change across it), else None.
+
+    For a continuous line the change phi(s) - phi(-s) is about 2 s phi' and halves
+    when s halves; across a jump J it stays J, and the central difference J / 2s,
+    far beyond any tolerance, doubles. (At the jump itself phi(0) may sit half way,
+    as the gradient of max does at a tie: then both one-sided differences agree
+    and `_kink` sees nothing.)
+    """
+    d = [line(s) - line(-s) for s in (h, h / 2, h / 4)]
+    if not all(np.isfinite(d)) or not abs(d[2]) / (h / 2) > 10 * tol.allowed(0.0):
+        return None
+    steady = all(0.8 * abs(b) < abs(a) < 1.25 * abs(b) and a * b > 0 for a, b in zip(d, d[1:]))
+    return d[2] if steady else None
+
+
 @dataclass
 class _Miss:
     """One failed comparison."""
@@ -288,6 +318,7 @@ class _Miss:
     numeric: float
     excess: float  # |analytic - numeric| / allowed
     kink: tuple[float, float] | None = None
+    jump: float | None = None
     slot: int = 0  # its place in the list of comparisons
 
 
@@ -365,6 +396,7 @@ def _compare(
             m.numeric, m.excess = better, abs(m.analytic - better) / allowed if allowed > 0 else np.inf
             compared[m.slot] = (m.analytic, better)
         m.kink = _kink(line, h, tol)
+        m.jump = None if m.kink is not None else _jump(line, h, tol)
         kept.append(m)
     misses = kept
     for an, num in compared:
@@ -373,10 +405,10 @@ def _compare(
         if big > tol.atol:
             report.max_rel_error = max(report.max_rel_error, err / big)
     report.n_failed = len(misses)
-    report.n_kinks = sum(m.kink is not None for m in misses)
+    report.n_kinks = sum(m.kink is not None or m.jump is not None for m in misses)
     report.ok = not misses
     if misses:
-        wrong = [m for m in misses if m.kink is None] or misses
+        wrong = [m for m in misses if m.kink is None and m.jump is None] or misses
         worst = max(wrong, key=lambda m: m.excess if m.excess == m.excess else np.inf)
         p = worst.position
         report.input_index, report.input_name, report.input_shape = p, names[p], arrays[p].shape
@@ -385,6 +417,7 @@ def _compare(
         else:
             report.direction = worst.where
         report.analytic, report.numeric, report.kink = worst.analytic, worst.numeric, worst.kink
+        report.jump = worst.jump
         # (checked for a kink too: rounding that large also makes one-sided differences disagree)
         _, h = lines[(p, worst.where)]
         rounding = tol.unit * size() / h  # (each of the two values rounds by about unit * size)

@@ -189,6 +189,19 @@ def test_max_with_near_ties_is_a_kink_and_exact_ties_pass() -> None:
     assert r2.kink is not None
 
 
+def test_second_derivatives_at_a_tie_of_max_are_a_jump_not_a_wrong_gradient() -> None:
+    # The gradient of max jumps at a tie (the winner changes): gradgradcheck fails
+    # there, rightly, but the report blamed a wrong gradient (both one-sided
+    # differences of a jump with the midpoint value agree, so no kink was seen).
+    r = _report(lambda t: t.max() * t.sum(), np.array([1.0, 3.0, 3.0]), check=am.gradgradcheck, seed=0)
+    assert r.jump is not None and r.kink is None and r.element in {(1,), (2,)}
+    assert "at a jump, not necessarily a wrong gradient" in str(r) and r.n_kinks == r.n_failed == 2
+    assert am.gradgradcheck(lambda t: t.max() * t.sum(), np.array([1.0, 3.0, 2.5]), seed=0)
+    # A wrong second derivative is still blamed as such.
+    r = _report(lambda t: square_opaque_in_x(t), np.array([1.0, 3.0, 2.0]), check=am.gradgradcheck, seed=0)
+    assert r.jump is None and r.kink is None and "wrong gradient" in str(r)
+
+
 def test_a_wrong_gradient_is_blamed_before_a_kink() -> None:
     x = np.array([0.0, 0.7, 1.3])
     r = _report(lambda t: am.relu(t) + scaled_sin(t), x, seed=5)
