@@ -86,6 +86,8 @@ def _argnums(argnums: int | Sequence[int], nargs: int, who: str) -> tuple[int, .
     if not isinstance(nums, (tuple, list, range)) or not all(_is_index(n) for n in nums):  # (not a bool either)
         raise TypeError(f"{who}: argnums must be an int or a tuple of ints, got {argnums!r}")
     nums = tuple(operator.index(n) for n in nums)
+    if not nums:  # (f then ran on the caller's raw arrays and failed somewhere inside)
+        raise ValueError(f"{who}: argnums is empty; name at least one argument to differentiate")
     for n in nums:
         if not -nargs <= n < nargs:
             raise ValueError(

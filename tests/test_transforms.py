@@ -433,6 +433,9 @@ def test_mixed_second_derivative_of_pow_at_a_zero_exponent():
          "grad: argnums (0, 0) names argument 0 twice"),
         (lambda: am.value_and_grad(lambda u, v: (u * v).sum(), argnums=(1, -1))(np.ones(2), np.ones(2)),
          ValueError, "value_and_grad: argnums (1, -1) names argument 1 twice"),
+        # (f ran on the raw ndarrays: "grad: the function must return a Tensor, got float64")
+        (lambda: am.grad(lambda u, v: (u * v).sum(), argnums=())(np.ones(2), np.ones(2)), ValueError,
+         "grad: argnums is empty"),
     ],
 )
 def test_transform_errors_name_the_transform(call, error, message):
