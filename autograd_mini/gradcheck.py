@@ -82,7 +82,8 @@ class GradcheckReport:
 
     The location (input_index, input_name, input_shape, then element or direction)
     is that of the worst failure that is not a kink, or of the worst kink when all
-    failures are kinks; all None when the check passed. `element` is the index
+    failures are kinks; all None when the check passed, or when f's output at the
+    input is not finite (then `note` says where, and nothing is compared). `element` is the index
     tuple for an element-by-element check, `direction` the number of the random
     direction for a projected one (then analytic and numeric are the directional
     derivatives). `kink` is (left, right), the one-sided derivatives, when the
@@ -136,6 +137,8 @@ class GradcheckReport:
         )
         if self.ok:
             return f"{self.what} passed\n{tail}"
+        if self.note and self.input_name is None:  # (about f, not one input)
+            return f"{self.what} failed: {self.note}\n{tail}"
         where = f"{self.input_name} (shape {self.input_shape})"
         if self.note:
             return f"{self.what} failed for {where}: {self.note}\n{tail}"
@@ -554,6 +557,15 @@ def _check_function(
     rng = rng or np.random.default_rng(seed)
     leaves = _wrap_all(arrays, checked)
     out = _repeatable_output(f, arrays, leaves, what)
+    bad = ~np.isfinite(out.data)
+    if bad.any():  # (every difference of <u, f> would be NaN, blamed on some input's element)
+        at = tuple(int(i) for i in np.argwhere(bad)[0])
+        report = GradcheckReport(False, what, eps, atol, rtol, seed)
+        report.note = (
+            f"f's output (shape {out.shape}) has {int(bad.sum())} non-finite entries at the input, the "
+            f"first at {at} ({out.data[at]}), so no difference of it is finite; check f where it is finite"
+        )
+        return report
     u = rng.standard_normal(out.shape)
     positions = [i for i, c in enumerate(checked) if c]
     analytic: dict[int, Any] = {p: np.zeros_like(arrays[p]) for p in positions}

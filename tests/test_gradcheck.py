@@ -466,6 +466,18 @@ def test_the_repeatability_check_takes_nan_inputs_and_outputs_and_rounding_noise
     assert am.gradcheck(lambda t: t.sin() * (1.0 + 1e-15 * (next(calls) % 2)), (np.array([0.3, 1.2]),))
 
 
+def test_a_non_finite_output_is_reported_as_such_not_blamed_on_an_input() -> None:
+    # sin(NaN) made every difference of <u, f> NaN, and the report blamed a wrong
+    # gradient at element (1,), the finite input 1.0.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = _report(lambda t: t.sin(), np.array([np.nan, 1.0]), seed=0)
+        assert r.input_name is None and r.element is None and r.n_checked == 0
+        assert "f's output (shape (2,)) has 1 non-finite entries at the input, the first at (0,) (nan)" in str(r)
+        assert "wrong gradient" not in str(r)
+        r = _report(lambda t: t.log(), np.array([[1.0, 0.0]]), check=am.gradgradcheck, seed=0)
+        assert "the first at (0, 1) (-inf)" in str(r)
+
+
 def test_a_random_function_with_an_infinite_output_is_still_refused() -> None:
     # (the infinite element must not set the scale of the allowed difference)
     rng = np.random.default_rng(1)
