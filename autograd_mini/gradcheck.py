@@ -478,7 +478,9 @@ def _prepare(inputs: Any, who: str, all_floats: bool = False) -> tuple[list[np.n
     if coarse:
         warnings.warn(
             f"{who}: {', '.join(coarse)}; promoted to float64, since finite differences "
-            "in lower precision are too inaccurate to check gradients",
+            "in lower precision are too inaccurate to check gradients. f and its VJPs then run "
+            "in float64, so a VJP wrong only in lower precision passes: to check that path, "
+            "pass float64 and cast inside f (lambda t: f(t.astype(np.float32)))",
             stacklevel=3,
         )
     if not any(checked):
@@ -636,8 +638,11 @@ def gradcheck(
 
     f: takes one Tensor per input and returns a floating Tensor of any shape.
     inputs: a Tensor, ndarray or number, or a tuple/list of them. Floating
-    ndarrays and tensors with requires_grad are checked (promoted to float64);
-    other tensors and integer arrays are passed through as constants.
+    ndarrays and tensors with requires_grad are checked (promoted to float64,
+    with a warning for float32/float16: f and its VJPs then run in float64; to
+    check a float32 path, pass float64 and cast inside f, where the step and
+    tolerances adapt to the float32 output); other tensors and integer arrays
+    are passed through as constants.
     What is compared is d<u, f(x)>/dx for a random cotangent u drawn from
     `seed` (None: from the library generator, so am.manual_seed fixes it): every
     element of inputs with at most `full_limit` elements, `n_directions` random

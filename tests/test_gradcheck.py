@@ -118,6 +118,20 @@ def test_float32_inputs_warn_and_are_checked_in_float64() -> None:
     assert set(seen) == {np.dtype(np.float64)}
 
 
+def test_a_vjp_wrong_only_in_float32_is_caught_the_way_the_warning_says() -> None:
+    # Promoted float32 inputs never reach a float32 VJP: the warning says so and how
+    # to check that path instead of letting the pass look like a float32 check.
+    def vjp(g, ans, x):
+        return g * np.cos(x) * (1.1 if x.dtype == np.float32 else 1.0)
+
+    sin32 = Primitive("sin_wrong_in_float32", np.sin, (vjp,), register=False)
+    x = RNG.uniform(-1, 1, 4)
+    with pytest.warns(UserWarning, match=r"a VJP wrong only in lower precision passes.*astype\(np.float32\)"):
+        assert am.gradcheck(lambda t: sin32(t), x.astype(np.float32))
+    with pytest.warns(UserWarning, match="float32"):
+        assert not am.gradcheck(lambda t: sin32(t.astype(np.float32)), x, raise_exception=False)
+
+
 def test_the_callers_tensors_are_left_alone() -> None:
     x = am.tensor(RNG.standard_normal(4), requires_grad=True)
     before = x.data.copy()
