@@ -860,11 +860,23 @@ def _check_node(
     if ans.dtype.kind != "f":
         return result(None, f"output dtype {ans.dtype} carries no gradient")
     tol = _working_tol(tol.eps, tol.atol, tol.rtol, ans.dtype, "check_graph")
-    g = rng.standard_normal(ans.shape).astype(ans.dtype)
+    # The VJPs are checked as the backward pass runs them: on the saved values in
+    # their own dtype (a float32 graph's VJPs in float32, where a VJP may go wrong that
+    # float64 hides), against differences in float64, with tolerances for that
+    # precision's rounding of the VJP (as for an f computing in float32 in gradcheck).
+    native = [x.data if isinstance(x, Tensor) else x for x in inputs]
+    coarse = [np.finfo(a.dtype).eps for a in native
+              if isinstance(a, (np.ndarray, np.generic)) and a.dtype.kind == "f" and a.dtype.itemsize < 8]
+    ans_native = ans
+    if coarse:
+        ans_native = np.asarray(prim.fwd(*native, **params))
+        fine = float(max(coarse)) ** 0.5
+        tol = _Tol(tol.eps, max(tol.atol, fine), max(tol.rtol, fine), tol.unit)
+    g = rng.standard_normal(ans.shape).astype(ans_native.dtype)
     # Output entries that are infinite at the saved inputs (the -inf border max_pool2d
     # pads with, and the windows over it) are left out of <g, fwd>: no difference of
     # them is finite, and for the VJP they carry no cotangent.
-    finite: np.ndarray | None = np.isfinite(ans)
+    finite: np.ndarray | None = np.isfinite(ans) & np.isfinite(ans_native)
     if finite.all():
         finite = None
     else:
@@ -876,7 +888,7 @@ def _check_node(
         try:
             if vjp is None:
                 raise RuntimeError("the primitive declares no VJP for this input, yet it requires grad")
-            analytic[p] = np.asarray(vjp(g, ans, *arrays, **params))
+            analytic[p] = np.asarray(vjp(g, ans_native, *(native if coarse else arrays), **params))
         except Exception as e:  # a VJP that crashes is a wrong VJP: report it as this node's failure
             report.ok = False
             report.input_index, report.input_name, report.input_shape = p, names[p], shapes[p]
@@ -914,7 +926,9 @@ def check_graph(
     float64 on the node's saved inputs and params, and each VJP for an input
     that requires grad, vjp_i(g, ans, *inputs, **params) with a random
     cotangent g, is compared with central differences of <g, fwd(...)> as in
-    gradcheck. The graph must still hold its saved arrays: audit before
+    gradcheck. The VJP runs on the saved inputs as they are, in their dtype (a
+    float32 graph's VJPs in float32, with atol and rtol at least
+    sqrt(float32 eps) = 3.5e-4 for their rounding), as the backward pass runs it. The graph must still hold its saved arrays: audit before
     backward, or after backward(retain_graph=True); a released graph raises
     RuntimeError. Returns a GraphReport; if a node fails, raises GradcheckError
     naming the first wrong node in forward order (op name, scope, input shapes,

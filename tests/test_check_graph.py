@@ -169,11 +169,31 @@ def test_indexing_constants_and_non_float_nodes() -> None:
     assert {"getitem", "where", "pad", "mul"} <= ops and "gt" not in ops
 
 
-def test_float32_graphs_are_audited_in_float64() -> None:
+def test_float32_graphs_are_audited_with_float64_differences() -> None:
     loss, _ = _mlp(dtype=np.float32)
     assert loss.dtype == np.float32
     report = am.check_graph(loss)
     assert report.ok and max(report.errors.values()) < 1e-6
+
+
+def test_a_vjp_wrong_only_in_float32_is_found_in_a_float32_graph() -> None:
+    # The VJPs were run on float64 copies of the saved values, so a VJP that the
+    # float32 backward pass gets wrong was never run by the audit, which passed.
+    seen = []
+
+    def vjp(g, ans, x):
+        seen.append((g.dtype, ans.dtype, x.dtype))
+        return g * np.cos(x) * (1.1 if x.dtype == np.float32 else 1.0)
+
+    sin32 = Primitive("sin_wrong_in_float32", np.sin, (vjp,), register=False)
+    x = RNG.standard_normal((3, 4))
+    for dtype, ok in ((np.float64, True), (np.float32, False)):
+        t = am.tensor(x.astype(dtype), requires_grad=True)
+        report = am.check_graph((sin32(t * 2.0) * 3.0).sum(), raise_exception=False, seed=0)
+        assert report.ok is ok
+    assert [c.op for c in report.failed] == ["sin_wrong_in_float32"]
+    assert seen[-1] == (np.float32, np.float32, np.float32)
+    assert report.failed[0].report.atol == pytest.approx(np.finfo(np.float32).eps ** 0.5)
 
 
 @pytest.mark.parametrize("shape", [(1, 2, 5, 5), (2, 3, 9, 9)])  # node inputs by element, and by projection
