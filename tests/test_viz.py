@@ -609,6 +609,24 @@ def test_draw_network_nan_weight_keeps_other_edge_widths_finite():
     assert sum(w == "nan" for w in widths) <= 1, widths
 
 
+def test_draw_network_nan_and_inf_weights_are_neither_sign_and_keep_finite_widths():
+    # a NaN weight was drawn red (the caption's "red < 0"), and one inf weight made
+    # max |w| = inf, so every finite weight was drawn as thin as a zero
+    model = nn.Sequential(nn.Linear(2, 2))
+    model[0].weight.data[...] = [[-1.0, 0.5], [np.nan, np.inf]]
+    g = viz.draw_network(model)
+    dot_accepts(g)
+    _, edges = parse(g)
+    edge = {(t, h): a for t, h, a in edges if a.get("style") != "invis"}
+    assert edge["n1_0", "n2_0"]["color"] == viz.network.NEGATIVE
+    assert float(edge["n1_0", "n2_0"]["penwidth"]) == pytest.approx(4.0)  # |w| = max finite |w|
+    assert float(edge["n1_1", "n2_0"]["penwidth"]) == pytest.approx(0.4 + 3.6 * 0.5)
+    for k in range(2):
+        assert edge["n1_%d" % k, "n2_1"]["color"] == viz.network.NONFINITE
+    assert "max |w| = 1," in g.source and "magenta NaN/Inf" in g.source
+    assert "magenta" not in viz.draw_network(mlp_2232()).source
+
+
 def test_to_text_grows_linearly_with_a_deep_chain():
     # docstring: "the text grows with the graph"; indentation makes it quadratic in depth
     # (a 20,000-op chain gives 800 MB of text)

@@ -25,6 +25,7 @@ from ._labels import fmt_num, fmt_shape, module_label
 
 POSITIVE = "#2166ac"
 NEGATIVE = "#b2182b"
+NONFINITE = "#ff3df5"  # a NaN or infinite weight: neither sign is true of a NaN (as in draw_graph)
 
 # Layers that act elementwise on a layer's neurons (drawn as that layer's activation).
 _ELEMENTWISE = {"Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Identity", "Dropout"}
@@ -259,8 +260,10 @@ def _draw_neurons(model: Any, plan: list, rankdir: str, caption: str) -> graphvi
              fontsize="9", style="filled", fillcolor="#f7f7f7")
     dot.attr("edge", arrowhead="none")
     weights = [np.asarray(lin.weight.data, dtype=np.float64) for lin, _ in plan]
-    # (nanmax: one NaN weight must not make every edge's width NaN)
-    wmax = max((float(np.nanmax(np.abs(w), initial=0.0)) for w in weights if w.size), default=0.0) or 1.0
+    # (of the finite weights: one NaN must not make every width NaN, nor one inf every
+    # finite weight as thin as a zero)
+    wmax = max((float(np.max(np.abs(w[np.isfinite(w)]), initial=0.0)) for w in weights), default=0.0) or 1.0
+    nonfinite = any(not np.isfinite(w).all() for w in weights)
 
     def column(index: int, title: str, labels: list[str], tooltips: list[str]) -> None:
         with dot.subgraph(name=f"cluster_layer{index}") as c:
@@ -287,14 +290,16 @@ def _draw_neurons(model: Any, plan: list, rankdir: str, caption: str) -> graphvi
         for j in range(w.shape[0]):
             for k in range(w.shape[1]):
                 v = float(w[j, k])
+                finite = np.isfinite(v)
                 dot.edge(
                     f"n{layer - 1}_{k}", f"n{layer}_{j}",
-                    color=POSITIVE if v >= 0 else NEGATIVE,
-                    penwidth=f"{0.4 + 3.6 * abs(v) / wmax:.2f}" if np.isfinite(v) else "0.4",
+                    color=NONFINITE if not finite else POSITIVE if v >= 0 else NEGATIVE,
+                    penwidth=f"{0.4 + 3.6 * abs(v) / wmax:.2f}" if finite else "4.00",
                     tooltip=f"W{layer}[{j + 1},{k + 1}] = {fmt_num(v)}",
                 )
     dot.attr(label=f"{module_label(model)}: nodes show biases; edges show weights "
-                   f"(blue > 0, red < 0, width ∝ |w|, max |w| = {fmt_num(wmax)}){caption}",
+                   f"(blue > 0, red < 0, width ∝ |w|, max |w| = {fmt_num(wmax)}"
+                   f"{', magenta NaN/Inf' if nonfinite else ''}){caption}",
              labelloc="b")
     return dot
 
