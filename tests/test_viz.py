@@ -11,6 +11,7 @@ import math
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -1075,6 +1076,36 @@ def test_large_graphs_cap_dots_placement_iterations():
     dot_accepts(big)
     small = viz.draw_graph(sum((w * float(i)).sum() for i in range(3)))
     assert "nslimit" not in small.source
+
+
+def test_a_large_graph_draws_a_much_used_tensor_again_beside_each_use():
+    # an RNN unrolled over T steps: each weight fed every step by one edge that crossed
+    # the drawing, O(T²) virtual nodes for dot (T = 100: 108 s, then "trouble in init_rank")
+    am.manual_seed(0)
+    cell, inp = nn.Linear(4, 4), nn.Linear(2, 4)
+    xs, h = am.tensor(np.ones((40, 1, 2))), am.tensor(np.zeros((1, 4)))
+    for t in range(40):
+        h = F.tanh(cell(h) + inp(xs[t]))
+    g = viz.draw_graph(h.sum())
+    nodes, edges = parse(g)
+    heads = {}
+    for t, h_, _ in edges:
+        heads.setdefault(t, []).append(h_)
+    weight = next(n for n, a in nodes.items() if a["label"].startswith("Linear(4→4).weight"))
+    copies = [n for n in nodes if n.startswith(weight + "_use")]
+    assert len(heads[weight]) == 1 and len(copies) == 39  # the tensor, then a copy per further use
+    for c in copies:
+        assert nodes[c]["label"] == nodes[weight]["label"] and "dashed" in nodes[c]["style"]
+        assert len(heads[c]) == 1 and kind(heads[c][0]) == "op"
+    assert sum(len(heads[n]) for n in [weight] + copies) == 40
+    assert "drawn again beside each use" in g.source
+    start = time.perf_counter()
+    dot_accepts(g)
+    assert time.perf_counter() - start < 5
+    # a small graph draws each tensor once, with all its edges
+    w = am.tensor([1.0, 2.0], requires_grad=True)
+    nodes, edges = parse(viz.draw_graph(sum((w * float(i)).sum() for i in range(6))))
+    assert not any("_use" in n for n in nodes) and [t for t, _, _ in edges].count("leaf1") == 6
 
 
 def test_draw_network_says_when_a_models_own_forward_was_not_traced():

@@ -132,7 +132,10 @@ def draw_graph(
     Render with `.render()`, `.pipe()` or am.viz.render (needs the `dot`
     program); `.source` is the DOT text, always available. A graph of more
     than 150 vertices caps dot's placement iterations (nslimit=2), which keeps
-    its layout to seconds where it could take minutes.
+    its layout to seconds where it could take minutes, and draws a leaf or
+    constant used by more than 3 ops again (dashed) beside each further use, so
+    that a weight shared by every step of an unrolled loop does not send an edge
+    across the whole drawing to each step.
     """
     where = "draw_graph"
     roots = check_roots(tensors, where)
@@ -203,7 +206,46 @@ def _tensor_attrs(
 
 
 _LARGE = 150
-"""Graphs with more vertices than this are laid out with dot's placement iterations capped."""
+"""Graphs with more vertices than this are laid out with dot's placement iterations capped,
+and a leaf or constant used by more than _FANOUT ops is drawn again beside each further use."""
+_FANOUT = 3
+
+
+def _split_fanout(
+    edges: list, drawn: dict[str, dict[str, str]], cluster_of: Any, dot: graphviz.Digraph
+) -> list[tuple[str, str]]:
+    """Edges as vid pairs, a leaf or constant used by more than _FANOUT ops drawn again
+    beside each further use (a copy: the same label and colour, a dashed border). (An
+    op's output keeps all its edges: a copy of an unnamed `(3,)` would not say which.)
+
+    One edge from a weight to each of the T steps of an unrolled RNN crosses the
+    whole drawing: dot routes it through one virtual node per rank it spans, O(T²)
+    in all, and took 108 s on 100 steps, then failed ("trouble in init_rank");
+    with the copies it takes 0.2 s.
+    """
+    uses: dict[str, int] = {}
+    for a, _ in edges:
+        uses[a.vid] = uses.get(a.vid, 0) + 1
+    out: list[tuple[str, str]] = []
+    seen: dict[str, int] = {}
+    copied = False
+    for a, b in edges:
+        n = seen[a.vid] = seen.get(a.vid, 0) + 1
+        if n == 1 or uses[a.vid] <= _FANOUT or a.kind not in ("leaf", "const"):
+            out.append((a.vid, b.vid))
+            continue
+        attrs = dict(drawn[a.vid])
+        attrs.pop("peripheries", None)
+        attrs["style"] = attrs.get("style", "") + ",dashed"
+        attrs["tooltip"] = f"the tensor of {a.vid}, drawn again beside this use"
+        vid = f"{a.vid}_use{n}"
+        cluster_of(a).body.append(_node_line(vid, attrs))
+        out.append((vid, b.vid))
+        copied = True
+    if copied:
+        dot.attr(label=f"dashed: an input used by more than {_FANOUT} ops, drawn again beside each use",
+                 labelloc="b")
+    return out
 
 
 def _to_dot(
@@ -246,6 +288,7 @@ def _to_dot(
                 clusters[v.call[:i]] = sub
         return clusters[v.call]
 
+    drawn: dict[str, dict[str, str]] = {}
     for v in view.vertices:
         if v.kind == "op":
             attrs = _op_attrs(v, show, checks, err_range)
@@ -254,13 +297,19 @@ def _to_dot(
             if v in roots:
                 attrs["peripheries"] = "2"
         cluster_of(v).body.append(_node_line(v.vid, attrs))
+        drawn[v.vid] = attrs
+
+    if len(view.vertices) > _LARGE:
+        edges = _split_fanout(view.edges, drawn, cluster_of, dot)
+    else:
+        edges = [(a.vid, b.vid) for a, b in view.edges]
 
     # nest the clusters, deepest first, so each parent copies a finished child
     for key in sorted(clusters, key=len, reverse=True):
         if key:
             clusters[key[:-1]].subgraph(clusters[key])
 
-    dot.body.extend(f"\t{a.vid} -> {b.vid}\n" for a, b in view.edges)
+    dot.body.extend(f"\t{a} -> {b}\n" for a, b in edges)
 
     if stats:
         dot.node("legend_grad", label=legend_html("gradient norm ‖∇‖", *grad_range), shape="plaintext")
