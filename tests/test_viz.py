@@ -1063,6 +1063,23 @@ def test_draw_network_traced_draws_branches_as_branches_not_as_a_chain():
     assert "input" in nodes and ("input", "layer4") in [(t, h) for t, h, _ in edges]
 
 
+def test_draw_network_draws_an_mlp_with_softplus_neuron_by_neuron():
+    # Softplus is as elementwise as LeakyReLU, yet such an MLP was drawn as blocks
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(2, 3), nn.Linear(3, 1)
+
+        def forward(self, x):
+            return self.b(F.softplus(self.a(x)))
+
+    model = nn.Sequential(nn.Linear(2, 3), nn.Softplus(), nn.Linear(3, 1))
+    for g in (viz.draw_network(model), viz.draw_network(model, (1, 2)), viz.draw_network(Net(), (1, 2))):
+        nodes, _ = parse(g)
+        assert sorted(n for n in nodes if n.startswith("n")) == ["n1_0", "n1_1", "n2_0", "n2_1", "n2_2", "n3_0"]
+        assert "σ = " in g.source and "oftplus" in g.source.split("σ = ")[1].split('"')[0]
+
+
 def test_draw_network_refuses_a_bool_max_neurons():
     with pytest.raises(ValueError, match="draw_network: max_neurons"):
         viz.draw_network(nn.Sequential(nn.Linear(2, 2)), max_neurons=True)

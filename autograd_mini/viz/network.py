@@ -28,9 +28,9 @@ NEGATIVE = "#b2182b"
 NONFINITE = "#ff3df5"  # a NaN or infinite weight: neither sign is true of a NaN (as in draw_graph)
 
 # Layers that act elementwise on a layer's neurons (drawn as that layer's activation).
-_ELEMENTWISE = {"Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Identity", "Dropout"}
+_ELEMENTWISE = {"Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softplus", "Softmax", "Identity", "Dropout"}
 # Functional composites that are activations when they appear between Linear layers.
-_ACTIVATION_OPS = {"sigmoid", "tanh", "relu", "leaky_relu", "softmax", "log_softmax"}
+_ACTIVATION_OPS = {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax", "log_softmax"}
 
 
 def _is_module(x: Any) -> bool:
