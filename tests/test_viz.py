@@ -1080,6 +1080,13 @@ def test_draw_network_draws_an_mlp_with_softplus_neuron_by_neuron():
         assert "σ = " in g.source and "oftplus" in g.source.split("σ = ")[1].split('"')[0]
 
 
+def test_render_takes_the_jpeg_extension(tmp_path):
+    # a photo.jpeg was refused ("unknown format 'jpeg'") although dot writes jpeg
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    path = viz.render(viz.draw_graph((x * x).sum()), tmp_path / "graph.jpeg")
+    assert Path(path).read_bytes()[:3] == b"\xff\xd8\xff"
+
+
 def test_draw_network_refuses_a_bool_max_neurons():
     with pytest.raises(ValueError, match="draw_network: max_neurons"):
         viz.draw_network(nn.Sequential(nn.Linear(2, 2)), max_neurons=True)

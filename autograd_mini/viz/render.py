@@ -12,7 +12,7 @@ INSTALL_HINT = (
     "(the DOT text is still available as graph.source, and am.viz.to_text needs nothing)"
 )
 
-FORMATS = ("svg", "png", "pdf", "dot", "jpg", "gif")
+FORMATS = ("svg", "png", "pdf", "dot", "jpg", "jpeg", "gif")
 
 
 class GraphvizNotFound(RuntimeError):
