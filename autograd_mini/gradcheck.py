@@ -83,13 +83,14 @@ class GradcheckReport:
     The location (input_index, input_name, input_shape, then element or direction)
     is that of the worst failure that is not a kink, or of the worst kink when all
     failures are kinks; all None when the check passed, or when f's output at the
-    input is not finite (then `note` says where, and nothing is compared). `element` is the index
-    tuple for an element-by-element check, `direction` the number of the random
-    direction for a projected one (then analytic and numeric are the directional
-    derivatives). `kink` is (left, right), the one-sided derivatives, when the
-    reported failure is a kink; `jump` is the size of the step in phi when the
-    function is not even continuous there (phi(x + s) - phi(x - s) does not
-    shrink with s: the gradient at a tie of max, in gradgradcheck). max_abs_error and max_rel_error are the worst over
+    input is not finite (then `note` says where, and nothing is compared).
+    `element` is the index tuple for an element-by-element check, `direction`
+    the number of the random direction for a projected one (then analytic and
+    numeric are the directional derivatives). `kink` is (left, right), the
+    one-sided derivatives, when the reported failure is a kink; `jump` is the
+    size of the step in phi when the function is not even continuous there
+    (phi(x + s) - phi(x - s) does not shrink with s: the gradient at a tie of
+    max, in gradgradcheck). max_abs_error and max_rel_error are the worst over
     every comparison made (the relative one over values larger than atol).
     `below_atol` names the inputs (with their shapes) all of whose compared
     derivatives, analytic and numeric, are at most atol: there the check cannot
@@ -928,11 +929,12 @@ def check_graph(
     cotangent g, is compared with central differences of <g, fwd(...)> as in
     gradcheck. The VJP runs on the saved inputs as they are, in their dtype (a
     float32 graph's VJPs in float32, with atol and rtol at least
-    sqrt(float32 eps) = 3.5e-4 for their rounding), as the backward pass runs it. The graph must still hold its saved arrays: audit before
-    backward, or after backward(retain_graph=True); a released graph raises
-    RuntimeError. Returns a GraphReport; if a node fails, raises GradcheckError
-    naming the first wrong node in forward order (op name, scope, input shapes,
-    error), or with raise_exception=False returns the report (falsy).
+    sqrt(float32 eps) = 3.5e-4 for their rounding), as the backward pass runs
+    it. The graph must still hold its saved arrays: audit before backward, or
+    after backward(retain_graph=True); a released graph raises RuntimeError.
+    Returns a GraphReport; if a node fails, raises GradcheckError naming the
+    first wrong node in forward order (op name, scope, input shapes, error), or
+    with raise_exception=False returns the report (falsy).
     """
     if not isinstance(loss, Tensor):
         raise TypeError(f"check_graph: expected a Tensor, got {type(loss).__name__}")
