@@ -768,7 +768,20 @@ def _accumulate(leaf: Tensor, g: Any, handed: set[int]) -> None:
         wrapped = object.__new__(Tensor)
         wrapped.data, wrapped.grad, wrapped.requires_grad, wrapped.grad_fn, wrapped.name = (
             g, None, False, None, None)
-        leaf.grad = wrapped if leaf.grad is None else leaf.grad + wrapped
+        have = leaf.grad
+        if have is None:
+            leaf.grad = wrapped
+        elif have.grad_fn is not None:
+            # A .grad that a create_graph backward recorded keeps its graph, the new term
+            # being a constant (as in PyTorch): the sweep runs with grad mode off, and an
+            # unrecorded sum would drop the recorded term's dependence on the inputs.
+            prev, _mode.grad_enabled = _mode.grad_enabled, True
+            try:
+                leaf.grad = have + wrapped
+            finally:
+                _mode.grad_enabled = prev
+        else:
+            leaf.grad = have + wrapped
         return
     # (create_graph: g is recorded. A copy of it, where needed, is a recorded op too.)
     data = g.data

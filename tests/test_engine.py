@@ -875,6 +875,25 @@ def test_a_gradient_accumulated_with_create_graph_keeps_every_term_differentiabl
     np.testing.assert_allclose(second.data, 6 * x.data + 2)
 
 
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_plain_backward_adding_to_a_recorded_grad_keeps_its_graph(compiled):
+    # As PyTorch: the new term is a constant (nothing recorded it), but the recorded
+    # term keeps its graph, so a penalty on .grad still reaches x through it; dropping
+    # the graph made (x.grad ** 2).sum() + ... silently miss that term.
+    x = am.tensor([1.5, -2.0], requires_grad=True)
+    (x ** 3).sum().backward(create_graph=True)  # x.grad = 3x^2, recorded
+    loss = am.compile(lambda x: (x ** 2).sum()) if compiled else (lambda x: (x ** 2).sum())
+    if compiled:
+        loss(x)  # (the first call records the tape eagerly; the second replays it)
+        x.grad = None
+        (x ** 3).sum().backward(create_graph=True)
+    loss(x).backward()  # plain: + 2x, a constant
+    assert np.array_equal(x.grad.data, 3 * x.data ** 2 + 2 * x.data)
+    assert x.grad.requires_grad
+    (second,) = am.autograd.grad(x.grad.sum(), [x])
+    np.testing.assert_allclose(second.data, 6 * x.data)
+
+
 # -- found by a mutation test -----------------------------------------------------------------
 
 
