@@ -367,6 +367,25 @@ def test_softmax_default_dim_is_last_and_large_logits_are_finite():
     np.testing.assert_allclose(ls, [[0, -2000, -1000], [-2000, -2000, 0]])
 
 
+@pytest.mark.parametrize("f", [F.softmax, F.log_softmax])
+@pytest.mark.parametrize("shape", [(2, 3, 4), (2, 3, 4, 5)])
+def test_softmax_without_dim_refuses_three_or_more_axes(f, shape):
+    # PyTorch's F.softmax(x) without dim takes dim 0 of a 3-D x and dim 1 of a 4-D one
+    # (deprecated); the last axis here would be a silently different answer
+    name = f.__name__
+    with pytest.raises(ValueError, match=rf"{name}: pass dim .*shape {re.escape(str(shape))}"):
+        f(rand(*shape, seed=3))
+    x = rand(*shape, seed=3)
+    np.testing.assert_allclose(f(x, -1).data, f(x, axis=-1).data)
+
+
+def test_softmax_without_dim_matches_pytorch_up_to_two_axes():
+    # (PyTorch's implicit dim is 0 for 0-D and 1-D input, 1 for 2-D: the last axis each time)
+    for x in (np.float64(0.5), rand(4, seed=1), rand(3, 4, seed=2)):
+        e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+        np.testing.assert_allclose(F.softmax(x).data, e / e.sum(axis=-1, keepdims=True))
+
+
 def test_activations_are_finite_at_large_inputs():
     x = am.tensor([-1000.0, 1000.0], requires_grad=True)
     y = F.sigmoid(x)

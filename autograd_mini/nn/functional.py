@@ -106,9 +106,16 @@ def _reduce(loss: Tensor, reduction: str, where: str) -> Tensor:
 
 
 def _dim(x: Tensor, dim: int | None, axis: int | None, where: str) -> int:
-    """Resolve PyTorch's `dim` and numpy's `axis` (aliases; -1 by default)."""
+    """Resolve PyTorch's `dim` and numpy's `axis` (aliases; -1 by default, up to 2-D)."""
     if dim is not None and axis is not None and dim != axis:
         raise TypeError(f"{where}: got dim={dim} and axis={axis}; pass only one")
+    if dim is None and axis is None and x.ndim > 2:
+        # PyTorch's implicit (deprecated) choice is dim 0 for 3-D input and 1 beyond: the
+        # last axis would give a silently different answer, so none is guessed
+        raise ValueError(
+            f"{where}: pass dim for an input of shape {x.shape} (PyTorch would take dim "
+            f"{0 if x.ndim == 3 else 1} implicitly, this library the last axis: neither is guessed)"
+        )
     d = dim if dim is not None else axis if axis is not None else -1
     if not _is_index(d):
         raise TypeError(f"{where}: dim must be an int, got {d!r}")
@@ -451,13 +458,20 @@ def softplus(x: Any, beta: float = 1.0) -> Tensor:
 
 
 def softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-    """exp(x_i) / sum_j exp(x_j) along `dim` (alias `axis`; default -1), shifted by the max."""
+    """exp(x_i) / sum_j exp(x_j) along `dim` (alias `axis`), shifted by the max; same shape as x.
+
+    Without dim, x of at most 2 axes uses the last (as PyTorch does); 3 or more
+    axes raise ValueError (PyTorch's implicit dim is 0 or 1 there).
+    """
     x = as_tensor(x)  # (am.softmax is the composite, with its scope: no second one around it)
     return fn.softmax(x, _dim(x, dim, axis, "softmax"))
 
 
 def log_softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-    """x_i - log sum_j exp(x_j) along `dim` (alias `axis`; default -1): finite for any logits."""
+    """x_i - log sum_j exp(x_j) along `dim` (alias `axis`): finite for any logits; same shape as x.
+
+    dim is needed for x of 3 or more axes, as in softmax.
+    """
     x = as_tensor(x)  # (as in softmax)
     return fn.log_softmax(x, _dim(x, dim, axis, "log_softmax"))
 
