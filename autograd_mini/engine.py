@@ -27,6 +27,7 @@ import inspect
 import itertools
 import operator
 import threading
+import traceback
 import weakref
 from typing import Any, Callable, Iterable, Sequence
 
@@ -667,8 +668,58 @@ def backward_sweep(
             return [wanted[t] for t in targets]
         _hand_to_leaves(grads, root_grads)
         return None
+    except (ValueError, TypeError, IndexError, AttributeError) as e:
+        # (Only a broken VJP gets here, a custom primitive's: restate numpy's or Python's
+        # bare error with the primitive, the input and the shapes. No cost until then.)
+        loc = locals()
+        raise _vjp_error(e, loc.get("node"), loc.get("i"), loc.get("g"), loc.get("gi"), grads) from e
     finally:
         _mode.grad_enabled = prev_mode
+
+
+def _shape_of(v: Any) -> str:
+    return str(v.shape) if isinstance(v, (np.ndarray, Tensor)) else f"a {type(v).__name__}"
+
+
+def _vjp_error(e: Exception, node: Any, i: Any, g: Any, gi: Any, grads: dict) -> Exception:
+    """The error of a backward sweep that a VJP (or its result) broke, naming the
+    primitive, the input and the shapes; `node`, `i`, `g` and `gi` are the sweep's
+    last values of them (None where the sweep had not set them yet)."""
+    frames = [f.f_code for f, _ in traceback.walk_tb(e.__traceback__)]
+    kind = ValueError if isinstance(e, ValueError) else IndexError if isinstance(e, IndexError) else TypeError
+    arrays = (np.ndarray, Tensor)
+    if _hand_to_leaves.__code__ in frames:  # (handing the gradients to the leaves' .grad)
+        for leaf, v in grads.items():
+            if leaf.grad_fn is None and leaf.requires_grad and not isinstance(v, arrays):
+                return TypeError(
+                    f"backward: the gradient computed for a leaf of shape {leaf.shape} is "
+                    f"{_shape_of(v)}, not an array: a VJP returned it (a custom primitive's? "
+                    f"am.gradcheck or am.check_graph names the one): {type(e).__name__}: {e}")
+        return kind(f"backward: giving the leaves their gradients failed: {type(e).__name__}: {e}")
+    if node is None:
+        return kind(f"backward: {e}")
+    prim = node.prim
+    name = prim.name
+    shapes = " and ".join(str(np.shape(d)) for d in node.datas) if node.datas is not None else "?"
+    if frames[-1] is backward_sweep.__code__:  # (the sweep's own line, not inside a VJP)
+        if isinstance(e, IndexError) and isinstance(prim.vjps, tuple) and i is not None and i >= len(prim.vjps):
+            return TypeError(
+                f"backward: primitive {name!r} has {len(prim.vjps)} VJP(s) but input {i} needs a "
+                f"gradient (inputs of shapes {shapes}); give one VJP per positional input "
+                "(None for an input without gradient)")
+        if i is not None and not isinstance(gi, arrays):
+            return TypeError(
+                f"backward: the VJP of {name!r} for input {i} (inputs of shapes {shapes}) returned "
+                f"{_shape_of(gi)}, not an array of the input's shape: {type(e).__name__}: {e}")
+    msg = (f"backward: the VJP of {name!r} for input {i} failed (inputs of shapes {shapes}, "
+           f"output of shape {_shape_of(node.out) if node.out is not None else '?'}, "
+           f"gradient {_shape_of(g)})")
+    if isinstance(g, arrays) and node.out is not None and g.shape != node.out.shape:
+        msg += (f": the gradient reaching it has shape {g.shape}, not its output's shape "
+                f"{node.out.shape}, so the VJP of an op that used its output returned a wrong shape")
+    elif g is not None and not isinstance(g, arrays):
+        msg += f": the gradient reaching it is {_shape_of(g)}, which a VJP of an op that used its output returned"
+    return kind(f"{msg}: {type(e).__name__}: {e}")
 
 
 def _sweep_one_call(root: Tensor, g: Any, retain_graph: bool) -> None:

@@ -1050,3 +1050,51 @@ def test_a_tensor_gradient_of_another_float_dtype_is_cast_to_the_outputs_as_an_a
         ((x * w).tanh() * w).backward(v, create_graph=True)
         (gv,) = am.autograd.grad((x.grad * w).sum(), [v])
         assert gv.dtype == np.float64 and np.all(gv.data != 0)
+
+
+# -- a custom primitive whose VJP is broken: backward names it -----------------
+
+
+def _custom(name, fwd, vjps):
+    return am.primitives.Primitive(name, fwd, vjps, register=False)
+
+
+def test_a_missing_vjp_of_a_custom_primitive_is_named_in_backward():
+    two = _custom("my_two", lambda x, y: x + y, (lambda g, ans, x, y: g,))
+    x = am.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(TypeError, match=r"'my_two'.*1 VJP.*input 1"):
+        two(x, x).sum().backward()
+
+
+def test_a_vjp_that_raises_is_named_with_its_shapes_in_backward():
+    bad = _custom("my_bad_vjp", lambda x: x * 2, (lambda g, ans, x: g @ np.ones((5, 5)),))
+    x = am.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(ValueError, match=r"VJP of 'my_bad_vjp'.*\(3,\)"):
+        bad(x).sum().backward()
+
+
+@pytest.mark.parametrize("returned", [None, [1.0, 1.0, 1.0]])
+def test_a_vjp_that_returns_no_array_for_a_leaf_is_reported_in_backward(returned):
+    bad = _custom("my_no_array", lambda x: x * 2, (lambda g, ans, x: returned,))
+    x = am.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(TypeError, match=r"leaf of shape \(3,\) is a (NoneType|list), not an array"):
+        bad(x).sum().backward()  # (x is a leaf: the gradient goes straight to .grad)
+    assert x.grad is None
+
+
+def test_a_vjp_that_returns_none_is_named_in_backward():
+    bad = _custom("my_none", lambda x: x * 2, (lambda g, ans, x: None,))
+    y = am.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(TypeError, match=r"VJP of 'my_none' for input 0 .* returned a NoneType"):
+        (bad(y) * y).sum().backward()  # (y also gets a gradient from mul, which None is added to)
+    assert y.grad is None
+
+
+def test_a_wrong_gradient_shape_from_a_vjp_is_reported_where_it_fails():
+    # my_sum_rows's VJP forgets the rows: (4,) for an input of shape (3, 4). mul's
+    # VJP, which receives that, then fails; the error says what reached it.
+    bad = _custom("my_sum_rows", lambda x: x * 2, (lambda g, ans, x: (2 * g).sum(axis=0),))
+    w = am.tensor(np.ones((3, 4)), requires_grad=True)
+    with pytest.raises(ValueError, match=r"VJP of 'mul'.*gradient reaching it has shape \(4,\).*\(3, 4\)"):
+        bad(w * 3.0).sum().backward()
+    assert w.grad is None
