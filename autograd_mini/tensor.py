@@ -345,7 +345,14 @@ class Tensor:
     def __bool__(self) -> bool:
         if tracers:
             tracers[-1].value_read("bool()", self)
-        return bool(self.data)
+        try:
+            return bool(self.data)
+        except ValueError:  # (numpy's message suggests a.any() and a.all(), which a Tensor lacks)
+            raise ValueError(
+                f"bool(): the truth value of a tensor of shape {self.shape} ({self.size} elements) "
+                "is ambiguous; test one element, or reduce first: x.numpy().any(), "
+                "x.numpy().all(), or x.size > 0 for emptiness"
+            ) from None
 
     def __format__(self, spec: str) -> str:
         """f"{loss:.4f}": a format spec formats the value of a one-element tensor."""

@@ -1,5 +1,6 @@
 """Tensor: creation, attributes, methods, operators, indexing and dtype rules."""
 
+import re
 import warnings
 
 import numpy as np
@@ -905,3 +906,15 @@ def test_item_assignment_refuses_complex_values_in_a_real_tensor(value):
     c = am.tensor(np.zeros(2, np.complex64))
     c[:] = value
     np.testing.assert_array_equal(c.data, np.broadcast_to(np.asarray(value.data if isinstance(value, am.Tensor) else value), (2,)))
+
+
+@pytest.mark.parametrize("shape", [(3,), (0,), (2, 2)])
+def test_truth_value_of_a_tensor_of_several_or_no_elements_names_the_shape(shape):
+    # numpy's message suggests a.any() / a.all(), which a Tensor does not have.
+    t = am.ones(shape)
+    with pytest.raises(ValueError, match=r"bool\(\): .*shape " + re.escape(str(shape)) + r".*numpy\(\)\.any\(\)") as info:
+        bool(t)
+    assert "a.any()" not in str(info.value)
+    with pytest.raises(ValueError, match=r"bool\(\)"):
+        if t > 0:
+            pass
