@@ -337,9 +337,16 @@ class Tensor:
         return arr.copy() if copy and arr is self.data else arr
 
     def __len__(self) -> int:
-        return len(self.data)
+        """The length of the first axis (a 0-d tensor has none: TypeError)."""
+        try:
+            return len(self.data)
+        except TypeError:  # (numpy's "len() of unsized object")
+            raise TypeError("len() of a 0-d tensor (shape ()); use .item() for its value") from None
 
     def __iter__(self) -> Iterator["Tensor"]:
+        """The sub-tensors along the first axis (a 0-d tensor has none: TypeError)."""
+        if not self.data.ndim:
+            raise TypeError("iteration over a 0-d tensor (shape ()); use .item() for its value")
         return (self[i] for i in range(len(self)))
 
     def __bool__(self) -> bool:

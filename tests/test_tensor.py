@@ -918,3 +918,13 @@ def test_truth_value_of_a_tensor_of_several_or_no_elements_names_the_shape(shape
     with pytest.raises(ValueError, match=r"bool\(\)"):
         if t > 0:
             pass
+
+
+def test_len_and_iteration_of_a_0d_tensor_name_the_op():
+    # numpy's "len() of unsized object" names neither the tensor nor its shape.
+    t = am.tensor(2.0)
+    with pytest.raises(TypeError, match=r"len\(\) of a 0-d tensor"):
+        len(t)
+    with pytest.raises(TypeError, match=r"iteration over a 0-d tensor"):
+        list(t)
+    assert len(am.ones((3, 2))) == 3 and [r.shape for r in am.ones((2, 3))] == [(3,), (3,)]
