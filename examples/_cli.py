@@ -4,16 +4,23 @@ not tracebacks after a long training run."""
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 
 
 def output_directory(parser: argparse.ArgumentParser, value: str) -> Path:
-    """The --out directory, created now; a usage error if it cannot be (a file is there)."""
+    """The --out directory, created now; a usage error if it cannot be (a file is there)
+    or if it takes no files (read-only), found now rather than after the training."""
     path = Path(value)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         parser.error(f"--out {value}: cannot create the directory ({e.strerror or e})")
+    try:
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as e:
+        parser.error(f"--out {value}: cannot write into the directory ({e.strerror or e})")
     return path
 
 

@@ -199,3 +199,44 @@ def test_digits_one_epoch_end_to_end(tmp_path):
     model.load_state_dict(state)
     X_train, X_test, y_train, y_test = digits_cnn.load_split()
     assert (digits_cnn.predict(model, X_test) == y_test).mean() * 100 == pytest.approx(accuracy, abs=0.01)
+
+
+# -- found by a review of the examples ------------------------------------------------------
+
+
+def unwritable_directory(tmp_path: Path) -> Path:
+    """A directory that exists but takes no new files (read-only; /proc/self for root)."""
+    import os
+
+    ro = tmp_path / "read_only"
+    ro.mkdir()
+    ro.chmod(0o555)
+    for candidate in (ro, Path("/proc/self")):
+        try:
+            (candidate / "probe").write_bytes(b"")
+        except OSError:
+            return candidate
+        (candidate / "probe").unlink()
+    os.chmod(ro, 0o755)
+    pytest.skip("no unwritable directory here")
+
+
+@pytest.mark.parametrize("example", ["drilling", "digits_cnn", "graph_gallery"])
+def test_an_unwritable_out_directory_is_a_usage_error_before_any_training(example, tmp_path, capsys):
+    # It was found only when the first file was written: for drilling.py after
+    # the 10^6 steps, as a traceback.
+    import graph_gallery
+
+    main, short = {"drilling": (drilling.main, ["--steps", "100"]),
+                   "digits_cnn": (digits_cnn.main, ["--epochs", "1"]),
+                   "graph_gallery": (graph_gallery.main, [])}[example]
+    out = unwritable_directory(tmp_path)
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            main([*short, "--out", str(out)])
+        assert exit_.value.code == 2
+        captured = capsys.readouterr()
+        assert "--out" in captured.err and "cannot write" in captured.err
+        assert "Traceback" not in captured.err and captured.out == ""
+    finally:
+        (tmp_path / "read_only").chmod(0o755)
