@@ -144,8 +144,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.epochs < 1:
         parser.error(f"--epochs must be positive, got {args.epochs}")
     check_seed(parser, args.seed)
-    out = output_directory(parser, args.out)
+    # the optional packages now, not after the training
     tqdm = require("tqdm").tqdm
+    require("sklearn", "scikit-learn")  # (am.data.load_digits would raise an ImportError naming the extra)
+    if not args.no_plots:
+        require("matplotlib")
+    out = output_directory(parser, args.out)
 
     X_train, X_test, y_train, y_test = load_split(args.seed)
     model = build_model(args.seed)

@@ -230,8 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.steps < 1:
         parser.error(f"--steps must be positive, got {args.steps}")
     check_seed(parser, args.seed)
-    out = None if args.no_plots else output_directory(parser, args.out)
+    # the optional packages now, not after the training
     tqdm = require("tqdm").tqdm
+    if not args.no_plots:
+        require("matplotlib")
+    out = None if args.no_plots else output_directory(parser, args.out)
 
     X, Y = am.data.higham_drilling()
     net = build_network(args.seed)

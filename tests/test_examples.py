@@ -240,3 +240,30 @@ def test_an_unwritable_out_directory_is_a_usage_error_before_any_training(exampl
         assert "Traceback" not in captured.err and captured.out == ""
     finally:
         (tmp_path / "read_only").chmod(0o755)
+
+
+@pytest.mark.parametrize("example, missing", [
+    ("drilling", "matplotlib"), ("digits_cnn", "matplotlib"), ("digits_cnn", "sklearn"),
+])
+def test_a_missing_optional_package_is_named_before_any_training(example, missing, tmp_path,
+                                                                  monkeypatch, capsys):
+    # matplotlib was imported only to draw, after the training (10^6 steps for
+    # drilling.py); scikit-learn surfaced as a traceback from load_digits.
+    main, short = {"drilling": (drilling.main, ["--steps", "100"]),
+                   "digits_cnn": (digits_cnn.main, ["--epochs", "1"])}[example]
+    for name in [m for m in sys.modules if m.split(".")[0] == missing] + [missing]:
+        monkeypatch.setitem(sys.modules, name, None)  # importing it raises ImportError
+    with pytest.raises(SystemExit) as exit_:
+        main([*short, "--out", str(tmp_path)])
+    said = str(exit_.value.code)
+    assert {"sklearn": "scikit-learn"}.get(missing, missing) in said and '".[examples]"' in said
+    assert capsys.readouterr().out == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_plots_needs_no_matplotlib(tmp_path, monkeypatch, capsys):
+    for name in [m for m in sys.modules if m.split(".")[0] == "matplotlib"] + ["matplotlib"]:
+        monkeypatch.setitem(sys.modules, name, None)
+    assert drilling.main(["--steps", "100", "--no-plots"]) == 0
+    assert digits_cnn.main(["--epochs", "1", "--no-plots", "--out", str(tmp_path)]) == 0
+    assert "classified correctly" in capsys.readouterr().out
