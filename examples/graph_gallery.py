@@ -112,10 +112,13 @@ def main(argv: list[str] | None = None) -> None:
                         help=f"also write the README's gradient picture into {IMAGES}")
     args = parser.parse_args(argv)
     out = output_directory(parser, args.out)
-    written = cnn_pictures(out) + [sigmoid_vs_relu(out)] + deep_graphs(out) + [network_2232(out)]
-    if args.readme:
-        # (the README's network picture is the trained one, from drilling.py)
-        written.append(sigmoid_vs_relu(IMAGES))
+    try:
+        written = cnn_pictures(out) + [sigmoid_vs_relu(out)] + deep_graphs(out) + [network_2232(out)]
+        if args.readme:
+            # (the README's network picture is the trained one, from drilling.py)
+            written.append(sigmoid_vs_relu(IMAGES))
+    except viz.GraphvizNotFound as e:  # every picture here needs `dot`: say how to get it
+        raise SystemExit(f"graph_gallery.py: {e}") from None
     for path in written:
         print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KB)")
 

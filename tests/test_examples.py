@@ -267,3 +267,13 @@ def test_no_plots_needs_no_matplotlib(tmp_path, monkeypatch, capsys):
     assert drilling.main(["--steps", "100", "--no-plots"]) == 0
     assert digits_cnn.main(["--epochs", "1", "--no-plots", "--out", str(tmp_path)]) == 0
     assert "classified correctly" in capsys.readouterr().out
+
+
+def test_graph_gallery_without_graphviz_exits_with_the_install_hint(tmp_path, monkeypatch):
+    # It ended in a GraphvizNotFound traceback.
+    import graph_gallery
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` here
+    with pytest.raises(SystemExit) as exit_:
+        graph_gallery.main(["--out", str(tmp_path / "out")])
+    assert "apt-get install graphviz" in str(exit_.value.code)
