@@ -649,3 +649,15 @@ def test_batch_norm_refuses_a_read_only_running_buffer_before_changing_either():
     with pytest.raises(TypeError, match="running_var"):
         F.batch_norm(am.tensor(np.arange(6.0).reshape(2, 3)), rm, rv, training=True)
     assert np.array_equal(rm, np.zeros(3))
+
+
+def test_cross_entropy_of_float16_logits_sums_its_exponentials_in_float32():
+    # 70000 classes of equal logits: the sum of exponentials is 70000, above float16's
+    # 65504. In float16 the loss was inf and every other class's gradient 1 / inf = 0.
+    logits = am.zeros(2, 70000, dtype=np.float16, requires_grad=True)
+    loss = F.cross_entropy(logits, np.array([0, 5]))
+    loss.backward()
+    assert loss.dtype == logits.grad.dtype == np.float16
+    assert np.isclose(float(loss.item()), np.log(70000), rtol=1e-3)
+    grad = logits.grad.data.astype(float)
+    assert np.allclose(grad[0, 1:], 0.5 / 70000, rtol=1e-2) and np.isclose(grad[0, 0], 0.5 / 70000 - 0.5, rtol=1e-3)

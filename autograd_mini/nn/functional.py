@@ -746,6 +746,8 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     with engine.scope("cross_entropy"):
         _check_reduction(reduction, "cross_entropy")
         input = fn._floating(as_tensor(input))
+        if input.dtype == FLOAT16:  # (the sum of exponentials overflows float16 at 65504, as in softmax)
+            return cross_entropy(input.astype(np.float32), target, reduction).astype(np.float16)
         labels = _class_targets(input, target, "cross_entropy")
         axis = _class_axis(input)
         z = input - fn._shift("cross_entropy", input, axis)
