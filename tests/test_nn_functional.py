@@ -1026,3 +1026,13 @@ def test_class_probability_targets_are_refused_without_advising_astype_int(loss)
         with pytest.raises(ValueError, match=r"class probabilities.*for probabilities sum -target") as err:
             loss(scores, target)
         assert "astype(int)" not in str(err.value)
+
+
+def test_batch_norm_in_training_takes_input_with_no_channels():
+    # (N, 0, ...) has N * H * W values per channel; counting them as x.size // C
+    # divided by zero (a bare ZeroDivisionError). PyTorch returns the empty input.
+    x = am.tensor(np.ones((3, 0, 4)), requires_grad=True)
+    out = F.batch_norm(x, np.zeros(0), np.ones(0), training=True)
+    assert out.shape == (3, 0, 4)
+    out.sum().backward()
+    assert x.grad.shape == (3, 0, 4)

@@ -562,7 +562,7 @@ def batch_norm(
         axes = (0,) + tuple(range(2, x.ndim))
         bshape = (1, C) + (1,) * (x.ndim - 2)
         if training:
-            n = x.size // C
+            n = x.shape[0] * math.prod(x.shape[2:])  # (values per channel; x.size // C divides by 0 when C = 0)
             if n < 2:
                 raise ValueError(
                     f"batch_norm: training needs more than one value per channel, got input {x.shape}"
