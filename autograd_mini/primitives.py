@@ -213,6 +213,8 @@ def unbroadcast(g: Any, shape: tuple) -> Any:
         length = math.prod(g.shape[first:])
         if g.size >= _ROW_LEAST and length % _ROW_BLOCK == 0:
             return _row_sums(g.reshape(-1, length)).reshape(shape)
+    if type(g) is np.ndarray and g.dtype == _HALF:
+        return _half_sum(g, axes).reshape(shape)
     return g.sum(axis=axes).reshape(shape)
 
 
@@ -617,12 +619,26 @@ def _window_innermost(x: np.ndarray, axes: tuple) -> bool:
     return any(strides[a] == fastest for a in axes)
 
 
-# (float16 sums stay with numpy, whose reduction may accumulate in float32.)
+# (float16 sums are taken in float32: see _half_sum.)
 _WINDOW_SUM_KINDS = frozenset(np.dtype(c) for c in "fdFD")
+_HALF = np.dtype(np.float16)
+
+
+def _half_sum(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> Any:
+    """A float16 sum accumulated in float32, then rounded to float16 (inf only where the
+    sum itself overflows). numpy accumulates in float32 only along a contiguous axis;
+    along any other (a batch axis: a bias gradient) it adds row by row in float16,
+    where 2048 + 1 rounds to 2048, so 8192 rows of ones summed to 2048."""
+    return np.add.reduce(x, axis=axis, keepdims=keepdims, dtype=np.float32).astype(_HALF)
 
 
 def _sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    axes = _window_route(x, axis, _REDUCE_LEAST) if type(x) is np.ndarray and x.dtype in _WINDOW_SUM_KINDS else None
+    axes = None
+    if type(x) is np.ndarray:
+        if x.dtype in _WINDOW_SUM_KINDS:
+            axes = _window_route(x, axis, _REDUCE_LEAST)
+        elif x.dtype == _HALF:
+            return _half_sum(x, axis, keepdims)
     if axes is None:
         return np.add.reduce(x, axis=axis, keepdims=keepdims)
     # (the same sums up to rounding: the window's entries are added in its order)

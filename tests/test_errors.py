@@ -661,3 +661,22 @@ def test_cross_entropy_of_float16_logits_sums_its_exponentials_in_float32():
     assert np.isclose(float(loss.item()), np.log(70000), rtol=1e-3)
     grad = logits.grad.data.astype(float)
     assert np.allclose(grad[0, 1:], 0.5 / 70000, rtol=1e-2) and np.isclose(grad[0, 0], 0.5 / 70000 - 0.5, rtol=1e-3)
+
+
+def test_float16_sums_along_an_outer_axis_accumulate_in_float32():
+    # numpy adds the rows of a float16 array one by one in float16, where
+    # 2048 + 1 rounds to 2048: a bias gradient over a batch of 8192 was 2048.
+    ones = np.ones((8192, 3), np.float16)
+    total = am.tensor(ones).sum(0)
+    assert total.dtype == np.float16 and total.data.tolist() == [8192.0] * 3
+    b = am.zeros(3, dtype=np.float16, requires_grad=True)
+    (am.tensor(ones) * b + b).sum().backward()  # (b's gradient summed over the batch twice)
+    assert b.grad.dtype == np.float16 and b.grad.data.tolist() == [16384.0] * 3
+    x = np.random.default_rng(0).random((4096, 5)).astype(np.float16)
+    ref = x.astype(np.float64).sum(0)
+    np.testing.assert_allclose(am.tensor(x).sum(axis=0).data.astype(float), ref, rtol=1e-3)
+    h = am.tensor(np.zeros(5, np.float16), requires_grad=True)
+    (h + am.tensor(np.zeros((4096, 5), np.float16))).backward(am.tensor(x))
+    np.testing.assert_allclose(h.grad.data.astype(float), ref, rtol=1e-3)
+    with np.errstate(over="ignore"):  # (a true overflow stays inf)
+        assert np.isinf(am.tensor(np.full((2, 3), 60000.0, np.float16)).sum(0).data).all()

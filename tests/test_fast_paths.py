@@ -277,10 +277,12 @@ def test_window_sum_of_negative_zeros_is_positive_zero_as_numpys(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float16, np.int8, np.uint16, np.bool_])
 def test_window_sum_leaves_other_dtypes_to_numpy(dtype):
-    # numpy sums small integers and bools in its default int, and may sum float16 wider.
+    # numpy sums small integers and bools in its default int; float16 is summed in
+    # float32 (numpy would add along outer axes in float16).
     x = (rand(64, 8, 2, 8, 2, seed=12) * 3).astype(dtype)
     got = P.sum(x, axis=(2, 4))
-    want = np.add.reduce(x, axis=(2, 4))
+    want = (np.add.reduce(x, axis=(2, 4), dtype=np.float32).astype(np.float16) if dtype == np.float16
+            else np.add.reduce(x, axis=(2, 4)))
     assert got.dtype == want.dtype and same_bits(got, want)
 
 
@@ -560,8 +562,8 @@ def test_unbroadcast_of_rows_is_their_sum(dtype, order):
 
 
 def test_unbroadcast_of_rows_leaves_other_arrays_to_numpy():
-    g16 = rand(5, 4, seed=4, dtype=np.float16)
-    assert same_bits(P.unbroadcast(g16, (4,)), g16.sum(axis=0))
+    g16 = rand(5, 4, seed=4, dtype=np.float16)  # (summed in float32: see P._half_sum)
+    assert same_bits(P.unbroadcast(g16, (4,)), g16.sum(axis=0, dtype=np.float32).astype(np.float16))
     strided = rand(10, 8, seed=5)[::2, ::2]  # neither C- nor F-contiguous
     assert same_bits(P.unbroadcast(strided, (4,)), strided.sum(axis=0))
     assert same_bits(P.unbroadcast(rand(6, 4, seed=6), (1, 4)), rand(6, 4, seed=6).sum(axis=0, keepdims=True))
