@@ -1036,6 +1036,10 @@ broadcast_to = Primitive(
 def _scatter_add(g: np.ndarray, index: Any, shape: tuple) -> np.ndarray:
     out = np.zeros(shape, dtype=g.dtype)
     if _has_int_array(index):
+        if out.dtype == _HALF:  # (accumulated in float32: in float16, 2048 + 1 rounds to 2048)
+            wide = np.zeros(shape, dtype=np.float32)
+            np.add.at(wide, index, g)
+            return wide.astype(_HALF)
         np.add.at(out, index, g)  # repeated indices accumulate
     else:
         out[index] = g  # basic slicing and masks: each element at most once

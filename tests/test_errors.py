@@ -680,3 +680,12 @@ def test_float16_sums_along_an_outer_axis_accumulate_in_float32():
     np.testing.assert_allclose(h.grad.data.astype(float), ref, rtol=1e-3)
     with np.errstate(over="ignore"):  # (a true overflow stays inf)
         assert np.isinf(am.tensor(np.full((2, 3), 60000.0, np.float16)).sum(0).data).all()
+
+
+def test_float16_gradient_of_a_repeated_index_accumulates_in_float32():
+    # An embedding row picked 8192 times: np.add.at adds in float16, where 2048 + 1
+    # rounds to 2048, so its gradient was 2048.
+    table = am.zeros(5, 2, dtype=np.float16, requires_grad=True)
+    table[np.zeros(8192, dtype=int)].sum().backward()
+    assert table.grad.dtype == np.float16
+    assert table.grad.data[0].tolist() == [8192.0, 8192.0] and not table.grad.data[1:].any()
