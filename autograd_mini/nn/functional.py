@@ -668,7 +668,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
         return _reduce(d * d, reduction, "mse_loss")
     flat = d if d.ndim == 1 else d.reshape(-1)
     total = flat @ flat
-    return total * (1.0 / d.size) if reduction == "mean" else total
+    return fn._divided(total, d.size) if reduction == "mean" else total  # (as am.mean divides)
 
 
 def _class_targets(log_probs: Tensor, target: Any, where: str) -> np.ndarray:
