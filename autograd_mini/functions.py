@@ -454,7 +454,9 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))) over `axis`, shifted by the maximum so it never overflows.
 
     The shift m is a constant: the result does not depend on it, so neither
-    does the gradient (which is softmax(x)).
+    does the gradient (which is softmax(x)). Where every entry is -inf the result
+    is -inf and the gradient 0 (not 0 / 0): a finite loss cannot depend on such
+    a row but through exp of it, whose gradient there is 0 anyway.
     """
     x = _floating(as_tensor(x))
     keepdims = _flag(keepdims, "keepdims", "logsumexp")
@@ -462,7 +464,12 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         return logsumexp(x.astype(np.float32), axis, keepdims).astype(np.float16)
     axis = _axes("logsumexp", axis, x.shape)
     m = _shift("logsumexp", x, axis)
-    out = (x - m).exp().sum(axis, keepdims=True).log() + m
+    total = (x - m).exp().sum(axis, keepdims=True)
+    # Only where every entry is -inf is the total 0 (elsewhere the maximum adds exp(0) = 1,
+    # or an inf or NaN): there the result is -inf, taken without log(0), whose VJP would
+    # give the row 0 / 0 = NaN also when the loss leaves it out (a fully masked row).
+    empty = total == 0
+    out = P.where.apply(empty, -np.inf, P.where.apply(empty, 1.0, total).log()) + m
     if keepdims:
         return out
     return out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axis))

@@ -898,3 +898,23 @@ def test_var_with_a_numpy_scalar_ddof_keeps_the_dtype_as_numpy(ddof):
     out, ref = am.tensor(x).var(ddof=ddof), np.var(x, ddof=ddof)
     assert out.dtype == ref.dtype == np.float32
     np.testing.assert_array_equal(out.data, ref)
+
+
+def test_logsumexp_of_an_all_minus_inf_row_that_the_loss_ignores_gets_gradient_zero():
+    # A fully masked row: its logsumexp is -inf (log 0), and a loss that leaves it out
+    # (where, indexing) does not depend on it. Its gradient was 0 / 0 = NaN through
+    # log's VJP, which poisoned every parameter upstream.
+    x = am.tensor(np.array([[0.0, 1.0], [-np.inf, -np.inf]]), requires_grad=True)
+    with np.errstate(divide="raise", invalid="raise"):
+        lse = am.logsumexp(x, axis=1)
+        am.where(np.array([True, False]), lse, 0.0).sum().backward()
+    assert lse.data[1] == -np.inf
+    np.testing.assert_allclose(x.grad.data, [np_softmax(np.array([0.0, 1.0]), 0), [0.0, 0.0]])
+    x.grad = None
+    am.logsumexp(x, axis=1, keepdims=True)[0].sum().backward()
+    assert np.array_equal(x.grad.data[1], [0.0, 0.0])
+    # whole-array reduction, and a second order through the guarded log
+    y = am.tensor(np.full(3, -np.inf), requires_grad=True)
+    (g,) = am.autograd.grad(am.where(np.array(False), am.logsumexp(y), 0.0), [y], create_graph=True)
+    assert np.array_equal(g.data, np.zeros(3))
+    assert am.gradgradcheck(lambda t: am.logsumexp(t, axis=1), (np.array([[0.3, -1.2], [2.0, 0.5]]),))
