@@ -15,7 +15,8 @@ user writes it (am.nn modules, F losses, loss.backward(), optim.SGD's step
 and zero_grad); the numpy column is benchmarks/numpy_reference.py (an expert's
 forward and backward by hand); the torch column is benchmarks/torch_reference.py
 when torch is installed. Every model starts from the numpy reference's
-parameters, and the first step's losses are compared before timing. W1 also
+parameters, and the losses of their first steps are compared before timing
+(so every row takes the same step, update included). W1 also
 has a "bare tape" row (benchmarks/bare_tape.py): a minimal Python engine that
 records the step's nine operations and replays them backwards, with nothing
 else; a floor under the eager row.
@@ -189,13 +190,22 @@ WORKLOADS = {
 }
 
 
-def _check_losses(name: str, rows: dict[str, Callable[[], object]]) -> None:
-    """Run each row's first step and require the same loss (the rows start identical)."""
-    losses = {k: float(fn()) for k, fn in rows.items()}
+CHECK_STEPS = 3
+"""Steps whose losses every row must share before timing: the first checks the
+forward, the later ones the gradients and the update that the earlier steps applied."""
+
+
+def _check_losses(name: str, rows: dict[str, Callable[[], object]], steps: int = CHECK_STEPS) -> None:
+    """Run each row's first `steps` steps and require the same losses (the rows start identical).
+
+    The first loss alone would pass a row whose backward or update is wrong (or
+    missing): only the losses after an update show that every row took the same step.
+    """
+    losses = {k: [float(fn()) for _ in range(steps)] for k, fn in rows.items()}
     first = losses[OURS]
-    bad = {k: v for k, v in losses.items() if not np.isclose(v, first, rtol=1e-4, atol=1e-6)}
+    bad = {k: v for k, v in losses.items() if not np.allclose(v, first, rtol=1e-5, atol=1e-7)}
     if bad:
-        raise SystemExit(f"{name}: first-step losses disagree: {losses}")
+        raise SystemExit(f"{name}: losses of the first {steps} steps disagree: {losses}")
 
 
 def run_workload(key: str, seed: int, repeat: int, min_time: float) -> list[Result]:

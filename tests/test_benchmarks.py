@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from benchmarks import bare_tape
 from benchmarks import numpy_reference as ref
@@ -15,3 +16,31 @@ def test_the_bare_tape_takes_the_hand_written_w1_step():
     np.testing.assert_allclose([c for c, _ in costs], [c for _, c in costs], rtol=1e-12)
     assert costs[-1][0] < costs[0][0]  # (it trains: the step is not a no-op)
     np.testing.assert_allclose(bare.theta, hand.theta, rtol=1e-12, atol=1e-15)
+
+
+def _frozen_w1_row(seed: int):
+    """The hand-written W1 step with its update undone: the same first loss, then no learning."""
+    state = ref.make_w1(seed)
+
+    def step() -> float:
+        before = state.theta.copy()
+        cost = ref.w1_step(state)
+        state.theta[...] = before
+        return cost
+
+    return step
+
+
+def test_the_loss_check_catches_a_row_that_does_not_update():
+    from benchmarks import bench_training as bt
+
+    rows = {bt.OURS: bt.make_w1(0), "numpy (by hand)": _frozen_w1_row(0)}
+    with pytest.raises(SystemExit, match="disagree"):
+        bt._check_losses("W1", rows)
+
+
+@pytest.mark.parametrize("key", ["W1", "W2"])
+def test_the_loss_check_passes_the_benchmark_rows(key):
+    from benchmarks import bench_training as bt
+
+    bt._check_losses(key, bt.WORKLOADS[key][1](0))
