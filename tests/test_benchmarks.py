@@ -44,3 +44,47 @@ def test_the_loss_check_passes_the_benchmark_rows(key):
     from benchmarks import bench_training as bt
 
     bt._check_losses(key, bt.WORKLOADS[key][1](0))
+
+
+def _in_float64(state):
+    state.params = [p.astype(np.float64) for p in state.params]
+    state.x = state.x.astype(np.float64)
+    return state
+
+
+def _autograd_grads(model, state):
+    import autograd_mini as am
+    from autograd_mini.nn import functional as F
+    from benchmarks import bench_training as bt
+
+    model.to(np.float64)
+    bt._load(model, state.params)
+    loss = F.cross_entropy(model(am.tensor(state.x)), state.labels)
+    loss.backward()
+    return loss.item(), [p.grad.data for p in model.parameters()]
+
+
+@pytest.mark.parametrize("layout", ["nhwc", "nchw"])
+def test_the_hand_written_w3_gradients_are_the_cnns(layout):
+    # In float64, so that a wrong term in a hand-written backward cannot hide in float32 rounding.
+    from benchmarks import bench_training as bt
+
+    state = _in_float64(ref.make_w3(seed=3, batch=6))
+    loss, grads = getattr(ref, f"w3_loss_and_grads_{layout}")(state)
+    want_loss, want = _autograd_grads(bt.w3_model(), state)
+    assert loss == pytest.approx(want_loss, rel=1e-12)
+    for g, w in zip(grads, want, strict=True):
+        assert g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-12)
+
+
+def test_the_hand_written_w2_gradients_are_the_mlps():
+    from autograd_mini import nn
+
+    state = _in_float64(ref.make_w2(seed=3, batch=6))
+    loss, grads = ref.w2_loss_and_grads(state)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+    want_loss, want = _autograd_grads(model, state)
+    assert loss == pytest.approx(want_loss, rel=1e-12)
+    for g, w in zip(grads, want, strict=True):
+        np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-12)
