@@ -24,14 +24,17 @@ else; a floor under the eager row.
     python -m benchmarks.bench_training [--quick] [--only W1,W3]
 
 Ratios are to the hand-written numpy step (for W3 to the faster of its two
-layouts). Targets: W1 <= 3x, W2 <= 1.15x, W3 <= 1x, W3 peak memory at batch
-256 <= 80 MiB. Each workload is also timed with its loss function
+layouts): the ratio of the medians, and in brackets the range (interquartile,
+from 8 rounds on) of the ratios within single rounds, which shows how far a
+verdict can be trusted on a loaded machine. Targets: W1 <= 3x, W2 <= 1.15x, W3 <= 1x, W3
+peak memory at batch 256 <= 80 MiB. Each workload is also timed with its loss function
 am.compile'd (a replayed tape; the class labels are an argument).
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -213,12 +216,15 @@ def run_workload(key: str, seed: int, repeat: int, min_time: float) -> list[Resu
     title, make_rows = WORKLOADS[key]
     rows = make_rows(seed)
     _check_losses(key, rows)
-    times = timing.interleaved_medians(rows, repeat, min_time)
+    samples = timing.interleaved_samples(rows, repeat, min_time)
+    times = {k: statistics.median(s) for k, s in samples.items()}
     numpy_names = [k for k in times if k.startswith("numpy")]
     baseline = min(numpy_names, key=times.__getitem__)
     ours = {OURS: key, OURS_COMPILED: f"{key} compiled"}
     table = [(k, t, TARGETS[key]) if k in ours else (k, t) for k, t in times.items()]
-    timing.print_table(f"{title} (median per step; ratio to {baseline})", table, baseline)
+    spreads = {k: timing.ratio_range(samples, k, baseline) for k in times}
+    timing.print_table(f"{title} (median per step; ratio to {baseline}, and its spread over the rounds)",
+                       table, baseline, spreads)
     print()
     return [Result(label, times[k] / times[baseline], TARGETS[key]) for k, label in ours.items() if k in times]
 

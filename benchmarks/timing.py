@@ -50,12 +50,16 @@ def print_table(
     title: str,
     rows: Sequence[tuple[str, float] | tuple[str, float, float | None]],
     baseline_name: str,
+    spreads: dict[str, tuple[float, float]] | None = None,
 ) -> None:
     """Print an aligned table of ``(name, seconds[, target_ratio])`` rows.
 
     Columns: name, median time per step, ratio to the row named
     ``baseline_name`` (e.g. ``3.21x``) and, for rows that give a target
-    ratio, ``<= 4x: ok`` or ``<= 4x: MISS``.
+    ratio, ``<= 4x: ok`` or ``<= 4x: MISS``. With ``spreads`` (name to the
+    low and high ratio of the rounds, see ``ratio_range``), each named row's
+    ratio is followed by that range, e.g. ``1.04x (1.01-1.08)``, so that a
+    verdict whose range crosses its target can be seen to be one.
     """
     baseline = {row[0]: row[1] for row in rows}[baseline_name]
     lines = []
@@ -63,12 +67,17 @@ def print_table(
         name, seconds = row[0], row[1]
         target = row[2] if len(row) > 2 else None
         ratio = seconds / baseline
+        spread = ""
+        if spreads and name in spreads and name != baseline_name:
+            lo, hi = spreads[name]
+            spread = f"({lo:.2f}-{hi:.2f})"
         verdict = "" if target is None else f"<= {target:g}x: {'ok' if ratio <= target else 'MISS'}"
-        lines.append((name, format_seconds(seconds), f"{ratio:.2f}x", verdict))
-    widths = [max(len(line[i]) for line in lines) for i in range(4)]
+        lines.append((name, format_seconds(seconds), f"{ratio:.2f}x", spread, verdict))
+    widths = [max(len(line[i]) for line in lines) for i in range(5)]
     print(title)
-    for name, time_text, ratio_text, verdict in lines:
-        print(f"  {name:<{widths[0]}}  {time_text:>{widths[1]}}  {ratio_text:>{widths[2]}}  {verdict}".rstrip())
+    for name, time_text, ratio_text, spread, verdict in lines:
+        spread = f"  {spread:<{widths[3]}}" if widths[3] else ""
+        print(f"  {name:<{widths[0]}}  {time_text:>{widths[1]}}  {ratio_text:>{widths[2]}}{spread}  {verdict}".rstrip())
 
 
 def peak_memory(fn: Callable[[], object]) -> float:
@@ -93,15 +102,18 @@ def peak_memory(fn: Callable[[], object]) -> float:
     return (peak - before) / 2**20
 
 
-def interleaved_medians(
+def interleaved_samples(
     rows: dict[str, Callable[[], object]], repeat: int, min_time: float
-) -> dict[str, float]:
-    """Median seconds per call of each row, the rows' repeats taken in turn.
+) -> dict[str, list[float]]:
+    """Seconds per call of each row in each of `repeat` rounds, the rows' repeats taken in turn.
 
     Timing one row's repeats back to back lets a burst of load on a shared
     machine land on one row only. Here every round times each row once (an
     auto-calibrated batch of calls, garbage collector off), so load bursts
-    spread over all rows and the ratios stay stable.
+    spread over all rows and the ratios stay stable. Round r starts at row
+    r (mod the number of rows), so no row always follows the same other row.
+    Sample i of every row comes from round i: ``samples[a][i] / samples[b][i]``
+    is a ratio of two timings taken moments apart.
     """
     numbers = {}
     for name, fn in rows.items():
@@ -115,11 +127,13 @@ def interleaved_medians(
                 break
             number *= 2
         numbers[name] = number
+    names = list(rows)
     samples: dict[str, list[float]] = {name: [] for name in rows}
     gc_was_enabled = gc.isenabled()
     try:
-        for _ in range(repeat):
-            for name, fn in rows.items():
+        for r in range(repeat):
+            for name in names[r % len(names):] + names[: r % len(names)]:
+                fn = rows[name]
                 gc.collect()
                 gc.disable()
                 start = time.perf_counter()
@@ -132,4 +146,21 @@ def interleaved_medians(
             gc.enable()
         else:
             gc.disable()
-    return {name: statistics.median(s) for name, s in samples.items()}
+    return samples
+
+
+def interleaved_medians(
+    rows: dict[str, Callable[[], object]], repeat: int, min_time: float
+) -> dict[str, float]:
+    """Median seconds per call of each row over `repeat` interleaved rounds (see interleaved_samples)."""
+    return {name: statistics.median(s) for name, s in interleaved_samples(rows, repeat, min_time).items()}
+
+
+def ratio_range(samples: dict[str, list[float]], name: str, baseline: str) -> tuple[float, float]:
+    """The lowest and highest ratio of `name` to `baseline` within one round (quartiles
+    from 8 rounds on, so that a single disturbed round does not set the range)."""
+    ratios = sorted(a / b for a, b in zip(samples[name], samples[baseline], strict=True))
+    if len(ratios) >= 8:
+        q1, _, q3 = statistics.quantiles(ratios, n=4, method="inclusive")
+        return q1, q3
+    return ratios[0], ratios[-1]

@@ -88,3 +88,34 @@ def test_the_hand_written_w2_gradients_are_the_mlps():
     assert loss == pytest.approx(want_loss, rel=1e-12)
     for g, w in zip(grads, want, strict=True):
         np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-12)
+
+
+def test_the_rounds_take_the_rows_in_turn_from_a_rotating_start():
+    from benchmarks import timing
+
+    order: list[str] = []
+    rows = {k: (lambda k=k: order.append(k)) for k in "abc"}
+    samples = timing.interleaved_samples(rows, repeat=3, min_time=0.0)
+    assert order[6:] == list("abc" "bca" "cab")  # (after a warm-up and a calibration call each)
+    assert [len(s) for s in samples.values()] == [3, 3, 3]
+
+
+def test_the_ratio_range_pairs_the_rows_round_by_round():
+    from benchmarks import timing
+
+    # The machine slows down 4x over the rounds; within each round b takes 1.1x a's time.
+    a = [1.0, 2.0, 4.0]
+    samples = {"a": a, "b": [1.1 * t for t in a]}
+    assert timing.ratio_range(samples, "b", "a") == pytest.approx((1.1, 1.1))
+    ten = {"a": [1.0] * 10, "b": [1.0] * 9 + [5.0]}  # one disturbed round of ten does not set the range
+    assert timing.ratio_range(ten, "b", "a") == pytest.approx((1.0, 1.0))
+
+
+def test_the_table_prints_each_ratios_spread(capsys):
+    from benchmarks import timing
+
+    timing.print_table("T", [("base", 1e-3), ("ours", 1.05e-3, 1.0)], "base",
+                       {"base": (1.0, 1.0), "ours": (0.98, 1.12)})
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["base", "1", "ms", "1.00x"]
+    assert lines[2].split() == ["ours", "1.05", "ms", "1.05x", "(0.98-1.12)", "<=", "1x:", "MISS"]
