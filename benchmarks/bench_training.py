@@ -21,12 +21,15 @@ has a "bare tape" row (benchmarks/bare_tape.py): a minimal Python engine that
 records the step's nine operations and replays them backwards, with nothing
 else; a floor under the eager row.
 
-    python -m benchmarks.bench_training [--quick] [--only W1,W3]
+    python -m benchmarks.bench_training [--quick] [--only W1,W3] [--clock cpu|wall]
 
 Ratios are to the hand-written numpy step (for W3 to the faster of its two
 layouts): the ratio of the medians, and in brackets the range (interquartile,
 from 8 rounds on) of the ratios within single rounds, which shows how far a
-verdict can be trusted on a loaded machine. Targets: W1 <= 3x, W2 <= 1.15x, W3 <= 1x, W3
+verdict can be trusted on a loaded machine. Steps are timed by the process's
+CPU time (with one thread, the default): another job on the machine then
+slows no row by taking its core away, only through shared caches; --clock
+wall times by the wall clock. Targets: W1 <= 3x, W2 <= 1.15x, W3 <= 1x, W3
 peak memory at batch 256 <= 80 MiB. Each workload is also timed with its loss function
 am.compile'd (a replayed tape; the class labels are an argument).
 """
@@ -211,12 +214,12 @@ def _check_losses(name: str, rows: dict[str, Callable[[], object]], steps: int =
         raise SystemExit(f"{name}: losses of the first {steps} steps disagree: {losses}")
 
 
-def run_workload(key: str, seed: int, repeat: int, min_time: float) -> list[Result]:
+def run_workload(key: str, seed: int, repeat: int, min_time: float, clock: str = "wall") -> list[Result]:
     """Time the rows of one workload; one Result per row of ours (eager and compiled)."""
     title, make_rows = WORKLOADS[key]
     rows = make_rows(seed)
     _check_losses(key, rows)
-    samples = timing.interleaved_samples(rows, repeat, min_time)
+    samples = timing.interleaved_samples(rows, repeat, min_time, timing.CLOCKS[clock])
     times = {k: statistics.median(s) for k, s in samples.items()}
     numpy_names = [k for k in times if k.startswith("numpy")]
     baseline = min(numpy_names, key=times.__getitem__)
@@ -258,23 +261,27 @@ def run_memory(seed: int) -> Result:
     return Result("W3 memory", rows[OURS][0] / MEMORY_TARGET_MIB, 1.0)
 
 
-def _limit_threads(n: int) -> str:
-    """Limit BLAS (via threadpoolctl, if installed) and torch to n threads; describe the result."""
+def _limit_threads(n: int) -> tuple[str, bool]:
+    """Limit BLAS (via threadpoolctl, if installed) and torch to n threads.
+
+    Returns a description of the result, and whether every library now runs on
+    one thread (which CPU-time timing needs).
+    """
     if n <= 0:
-        return "library defaults"
+        return "library defaults", False
     try:
         import threadpoolctl
     except ImportError:
-        blas = "BLAS default (threadpoolctl not installed)"
+        blas, limited = "BLAS default (threadpoolctl not installed)", False
     else:
         threadpoolctl.threadpool_limits(n)
-        blas = f"BLAS {n}"
+        blas, limited = f"BLAS {n}", True
     if tref.available():
         import torch
 
         torch.set_num_threads(n)
-        return f"{blas}, torch {n}"
-    return blas
+        blas = f"{blas}, torch {n}"
+    return blas, limited and n == 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -286,20 +293,31 @@ def main(argv: list[str] | None = None) -> int:
         "--threads", type=int, default=1,
         help="BLAS and torch threads (default 1: steady timings on a shared machine; 0 = library defaults)",
     )
+    parser.add_argument(
+        "--clock", choices=sorted(timing.CLOCKS), default=None,
+        help="time each step by process CPU time (default with --threads 1: a loaded machine's waits "
+             "for a core are left out) or by wall time (the default with more threads)",
+    )
     args = parser.parse_args(argv)
     keys = [k.strip().upper() for k in args.only.split(",") if k.strip()]
     unknown = [k for k in keys if k not in WORKLOADS]
     if unknown:
         parser.error(f"unknown workload(s) {unknown}; choose from {list(WORKLOADS)}")
     repeat, min_time = (5, 0.1) if args.quick else (15, 0.3)
-    threads = _limit_threads(args.threads)
+    if args.clock == "cpu" and args.threads != 1:  # (before any library's threads change)
+        parser.error("--clock cpu adds up the CPU time of all threads: it needs --threads 1")
+    threads, single = _limit_threads(args.threads)
+    clock = args.clock or ("cpu" if single else "wall")
+    if clock == "cpu" and not single:
+        parser.error(f"--clock cpu adds up the CPU time of all threads: it needs one thread ({threads})")
 
     # Reuse freed pages (process-wide, so every column alike): otherwise page
     # faults on fresh large temporaries dominate the big-array steps.
     kept = timing.keep_freed_memory()
     print(f"numpy {np.__version__}; torch: {'yes' if tref.available() else 'not installed'}; "
-          f"threads: {threads}; freed memory kept for reuse: {kept}; rounds: {repeat}\n")
-    results = [r for k in keys for r in run_workload(k, args.seed, repeat, min_time)]
+          f"threads: {threads}; clock: {'process CPU time' if clock == 'cpu' else 'wall time'}; "
+          f"freed memory kept for reuse: {kept}; rounds: {repeat}\n")
+    results = [r for k in keys for r in run_workload(k, args.seed, repeat, min_time, clock)]
     if "W3" in keys:
         results.append(run_memory(args.seed))
 

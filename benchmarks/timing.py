@@ -102,8 +102,17 @@ def peak_memory(fn: Callable[[], object]) -> float:
     return (peak - before) / 2**20
 
 
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+"""The clocks a benchmark can time with. "cpu" is the process's CPU time (user
+and system, page faults included): on a loaded machine it leaves out the time
+the process waits for a core, which wall time charges to whichever row was
+running. It adds up all of the process's threads, so it measures a
+single-threaded run only (BLAS and torch limited to one thread)."""
+
+
 def interleaved_samples(
-    rows: dict[str, Callable[[], object]], repeat: int, min_time: float
+    rows: dict[str, Callable[[], object]], repeat: int, min_time: float,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, list[float]]:
     """Seconds per call of each row in each of `repeat` rounds, the rows' repeats taken in turn.
 
@@ -113,7 +122,9 @@ def interleaved_samples(
     spread over all rows and the ratios stay stable. Round r starts at row
     r (mod the number of rows), so no row always follows the same other row.
     Sample i of every row comes from round i: ``samples[a][i] / samples[b][i]``
-    is a ratio of two timings taken moments apart.
+    is a ratio of two timings taken moments apart. `clock` reads the time of
+    each round (``time.process_time`` for CPU time: see ``CLOCKS``); the batch
+    sizes are calibrated on the wall clock.
     """
     numbers = {}
     for name, fn in rows.items():
@@ -136,10 +147,10 @@ def interleaved_samples(
                 fn = rows[name]
                 gc.collect()
                 gc.disable()
-                start = time.perf_counter()
+                start = clock()
                 for _ in range(numbers[name]):
                     fn()
-                samples[name].append((time.perf_counter() - start) / numbers[name])
+                samples[name].append((clock() - start) / numbers[name])
                 gc.enable()
     finally:
         if gc_was_enabled:

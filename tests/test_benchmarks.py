@@ -100,6 +100,16 @@ def test_the_rounds_take_the_rows_in_turn_from_a_rotating_start():
     assert [len(s) for s in samples.values()] == [3, 3, 3]
 
 
+def test_the_rounds_are_timed_by_the_clock_given():
+    import itertools
+
+    from benchmarks import timing
+
+    ticks = itertools.count(step=2.0)
+    samples = timing.interleaved_samples({"a": lambda: None}, repeat=4, min_time=0.0, clock=lambda: next(ticks))
+    assert samples == {"a": [2.0] * 4}
+
+
 def test_the_ratio_range_pairs_the_rows_round_by_round():
     from benchmarks import timing
 
@@ -119,3 +129,12 @@ def test_the_table_prints_each_ratios_spread(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].split() == ["base", "1", "ms", "1.00x"]
     assert lines[2].split() == ["ours", "1.05", "ms", "1.05x", "(0.98-1.12)", "<=", "1x:", "MISS"]
+
+
+def test_cpu_time_is_refused_with_more_than_one_thread(capsys):
+    from benchmarks import bench_training as bt
+
+    with pytest.raises(SystemExit) as stop:
+        bt.main(["--only", "W1", "--threads", "2", "--clock", "cpu"])
+    assert stop.value.code == 2
+    assert "CPU time of all threads" in capsys.readouterr().err
