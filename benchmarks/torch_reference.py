@@ -3,9 +3,10 @@
 Each ``make_*`` function starts from the numpy reference's ``make_*`` state
 (same seed, same values) and each ``*_step`` does one step like its numpy
 counterpart. torch is imported lazily, so this module imports without it;
-``available()`` tells whether the column can be run. Thread settings are left
-at torch's defaults. The tiny workloads use autograd on leaf tensors; W2 and
-W3 use ``torch.nn`` layers with ``torch.optim.SGD``.
+``available()`` tells whether the column can be run. This module leaves torch's
+thread settings alone; bench_training limits torch, like numpy's BLAS, to one
+thread unless told otherwise (``--threads``). The tiny workloads use autograd on
+leaf tensors; W2 and W3 use ``torch.nn`` layers with ``torch.optim.SGD``.
 """
 
 from __future__ import annotations
