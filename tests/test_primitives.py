@@ -183,6 +183,21 @@ def test_fold_adds_windows_that_overlap_through_their_dilation():
     assert counts.max() == 4
 
 
+def test_pow_gradients_at_a_zero_base_are_the_limits_not_nan():
+    # d(x**y)/dx = y x**(y-1) is 0 at x = 0 for y > 1 and 1 for y = 1; d/dy = x**y log x
+    # is 0 at x = 0 for y > 0 (x**y is 0 there). Computing x**(y-1) as x**y / x, or taking
+    # log 0 = -inf into the product (0 * -inf), gave NaN; a warning would mean the same.
+    x = am.tensor([0.0, 0.0, 2.0], requires_grad=True)
+    y = am.tensor([2.0, 1.0, 3.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gx, gy = am.autograd.grad((x ** y).sum(), [x, y])
+        (gx_const,) = am.autograd.grad((x ** y.data).sum(), [x])
+    np.testing.assert_allclose(gx.data, [0.0, 1.0, 12.0], rtol=1e-15, atol=0)
+    np.testing.assert_allclose(gy.data, [0.0, 0.0, 8.0 * np.log(2.0)], rtol=1e-15, atol=0)
+    np.testing.assert_allclose(gx_const.data, [0.0, 1.0, 12.0], rtol=1e-15, atol=0)
+
+
 @contextlib.contextmanager
 def _fast_paths_from(least: int | None) -> Any:
     """Take every size-dependent fast path of the table from `least` elements up (None: as
