@@ -198,6 +198,30 @@ def test_pow_gradients_at_a_zero_base_are_the_limits_not_nan():
     np.testing.assert_allclose(gx_const.data, [0.0, 1.0, 12.0], rtol=1e-15, atol=0)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n", [5, 1 << 15], ids=["small", "bitwise-select"])
+def test_where_sends_exactly_zero_to_the_branch_it_did_not_pick_even_for_inf_or_nan(dtype, n):
+    # where's VJPs select g or 0 (as max's do): the branch not taken gets 0, not g * 0,
+    # which is NaN where g is inf or NaN (a log of the other branch's 0 gives an inf g).
+    c = np.arange(n) % 2 == 0
+    g = np.full(n, np.inf, dtype)
+    g[1::4] = np.nan
+    x = am.tensor(np.ones(n, dtype), requires_grad=True)
+    y = am.tensor(np.ones(n, dtype), requires_grad=True)
+    plain = (P.where.vjps[1](g, None, c, x.data, y.data), P.where.vjps[2](g, None, c, x.data, y.data))
+    recorded = am.autograd.grad(P.where(c, x, y), [x, y], grad_outputs=am.tensor(g))
+    for gx, gy in (plain, recorded):
+        gx, gy = np.asarray(getattr(gx, "data", gx)), np.asarray(getattr(gy, "data", gy))
+        assert gx.dtype == gy.dtype == dtype
+        np.testing.assert_array_equal(gx, np.where(c, g, 0.0).astype(dtype))
+        np.testing.assert_array_equal(gy, np.where(c, 0.0, g).astype(dtype))
+    # the same through a graph: log of the untaken branch's zeros makes g inf there
+    t = am.tensor(np.linspace(0.5, 2.0, n).astype(dtype), requires_grad=True)
+    with np.errstate(divide="ignore"):
+        am.log(am.where(c, t, 0.0)).sum().backward()
+    np.testing.assert_array_equal(t.grad.data, np.where(c, 1.0 / t.data, 0.0).astype(dtype))
+
+
 @contextlib.contextmanager
 def _fast_paths_from(least: int | None) -> Any:
     """Take every size-dependent fast path of the table from `least` elements up (None: as
