@@ -198,6 +198,19 @@ def test_pow_gradients_at_a_zero_base_are_the_limits_not_nan():
     np.testing.assert_allclose(gx_const.data, [0.0, 1.0, 12.0], rtol=1e-15, atol=0)
 
 
+@pytest.mark.parametrize("dtype, tiny", [(np.float32, 1e-39), (np.float64, 1e-310)])
+def test_div_gradient_of_the_numerator_is_g_over_y_not_g_times_one_over_y(dtype, tiny):
+    # d(x/y)/dx = 1/y overflows for a subnormal y, where g/y does not: computed as
+    # g * (1/y) the gradient was inf (and numpy warned), g / y is 1e-3 / tiny.
+    x = am.tensor(np.array([1e-5, 2e-5], dtype), requires_grad=True)
+    y = np.array([tiny, 1.0], dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (x / y * dtype(1e-3)).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, dtype(1e-3) / y)
+    assert np.isfinite(x.grad.data).all()
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("n", [5, 1 << 15], ids=["small", "bitwise-select"])
 def test_where_sends_exactly_zero_to_the_branch_it_did_not_pick_even_for_inf_or_nan(dtype, n):
