@@ -290,6 +290,24 @@ def test_single_precision_gradients_agree_with_double(name: str, least: int | No
                                    err_msg=f"{name}: input {i}")
 
 
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+@settings(max_examples=5, deadline=None)
+@given(data=st.data())
+def test_every_vjp_of_single_precision_arrays_is_single_precision(name: str, data: st.DataObject) -> None:
+    # The test above compares the leaves' .grad, which the engine casts to the leaf's
+    # dtype anyway; an inner node's VJP that upcasts float32 to float64 (a float64
+    # constant in it) would make every VJP upstream of it run in float64 unseen.
+    case = _draw(name, data)
+    args = tuple(a.astype(_SINGLE[a.dtype]) if isinstance(a, np.ndarray) and a.dtype in _SINGLE else a
+                 for a in case.args)
+    prim = PRIMITIVES[name]
+    ans = np.asarray(prim.fwd(*args, **case.params))
+    g = np.ones_like(ans)
+    for i in case.diff:
+        got = np.asarray(prim.vjps[i](g, ans, *args, **case.params))
+        assert got.dtype == args[i].dtype, f"{name}: VJP {i} gives {got.dtype} for {args[i].dtype} input"
+
 # -- found by probing the table: edge cases the sampled cases do not reach -------------
 
 
