@@ -336,6 +336,26 @@ class Tensor:
                              f"{np.dtype(dtype)} without a copy (copy=False)")
         return arr.copy() if copy and arr is self.data else arr
 
+    def __array_function__(self, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+        """numpy functions (np.dot, np.concatenate, np.linalg.norm, ...) read a tensor as
+        its ndarray and return ndarrays, so a tensor that requires grad would leave its
+        graph without a sign: np.dot(w, w) * w gives w a gradient without the dot
+        product's part. While grad is recorded that is refused (PyTorch refuses it too);
+        functions of shapes and dtypes alone, and explicit conversions (np.asarray(t),
+        t.numpy(), t.detach()), are not."""
+        if func not in _NO_VALUES_READ and engine.is_grad_enabled():
+            t = _requiring_grad((args, kwargs))
+            if t is not None:
+                name = getattr(func, "__module__", "numpy").replace("numpy._core", "numpy")
+                raise TypeError(
+                    f"{'numpy' if name.startswith('numpy._') else name}.{func.__name__}: a tensor of "
+                    f"shape {t.shape} that requires grad would be read as a plain ndarray, dropping "
+                    "its graph (no gradient would flow through the result); use the tensor "
+                    "operations (am.concatenate, am.stack, am.where, x @ y, x.sum(), ...), or pass "
+                    "x.detach() for the values alone"
+                )
+        return func._implementation(*args, **kwargs)
+
     def __len__(self) -> int:
         """The length of the first axis (a 0-d tensor has none: TypeError)."""
         try:
@@ -685,6 +705,23 @@ class Tensor:
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
         """log(sum(exp(x))) over `axis`, without overflow."""
         return F.logsumexp(self, axis, keepdims)
+
+
+_NO_VALUES_READ = {np.shape, np.ndim, np.size, np.result_type, np.can_cast,
+                   np.shares_memory, np.may_share_memory}
+
+
+def _requiring_grad(value: Any, depth: int = 0) -> "Tensor | None":
+    """The first tensor that requires grad among a numpy function's arguments (inside
+    lists, tuples and dicts, as np.concatenate([a, b]) takes them)."""
+    if isinstance(value, Tensor):
+        return value if value.requires_grad else None
+    if depth < 4 and isinstance(value, (list, tuple, dict)):
+        for v in value.values() if isinstance(value, dict) else value:
+            t = _requiring_grad(v, depth + 1)
+            if t is not None:
+                return t
+    return None
 
 
 _OUT_OF_PLACE = {"+=": operator.add, "-=": operator.sub, "*=": operator.mul, "/=": operator.truediv}

@@ -928,3 +928,24 @@ def test_len_and_iteration_of_a_0d_tensor_name_the_op():
     with pytest.raises(TypeError, match=r"iteration over a 0-d tensor"):
         list(t)
     assert len(am.ones((3, 2))) == 3 and [r.shape for r in am.ones((2, 3))] == [(3,), (3,)]
+
+
+# -- found by a review at scale and through numpy's protocols -------------------------
+def test_a_numpy_function_refuses_a_tensor_that_requires_grad_rather_than_drop_its_graph():
+    # np.dot(w, w) read w's values into a plain float: (np.dot(w, w) * w).sum() then
+    # gave w a gradient without the dot product's part, with no sign of it.
+    w = am.tensor([1.0, 2.0], requires_grad=True)
+    for call in (lambda: np.dot(w, w), lambda: np.concatenate([w, w]), lambda: np.stack([w]),
+                 lambda: np.where(w.data > 1, w, 0.0), lambda: np.linalg.norm(w),
+                 lambda: np.clip(w, 0, 1), lambda: np.sum(w)):
+        with pytest.raises(TypeError, match=r"^numpy\.[\w.]+: a tensor of shape \(2,\) that requires grad"):
+            call()
+    # Values and shapes stay readable: under no_grad, of a tensor without grad, or
+    # through functions that read no values.
+    c = am.tensor([3.0, 4.0])
+    assert np.dot(c, c) == 25.0 and np.concatenate([c, c]).shape == (4,)
+    with am.no_grad():
+        assert np.dot(w, w) == 5.0
+    assert np.shape(w) == (2,) and np.ndim(w) == 1 and np.size(w) == 2
+    assert np.result_type(w) == np.float64 and not np.shares_memory(w, c)
+    np.testing.assert_allclose(w, [1.0, 2.0])  # (an explicit conversion, as np.asarray(w))
