@@ -139,6 +139,14 @@ class Compiled:
         name = getattr(self.fn, "__name__", type(self.fn).__name__)
         return f"<compiled {name}: {len(self._tapes)} tape(s)>"
 
+    def __getstate__(self) -> dict:
+        """copy, deepcopy and pickle take the function without its tapes: a tape holds
+        the tensors fn read (a Module's parameters), which a copy of fn does not use, and
+        its generated code does not pickle. The copy records its own on its first call."""
+        state = dict(self.__dict__)
+        state.update(_tapes={}, calls=0, recordings=0, _warned=False, _untaped="")
+        return state
+
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         """As a method (`@am.compile` on a def in a class): bound to obj, which the
         tapes then key by identity."""

@@ -1422,3 +1422,28 @@ def test_a_replays_backward_sums_a_leaf_given_twice_before_adding_it_to_its_grad
         grads.append(x.grad.data)
     assert step.recordings == 1  # (the second run was a replay)
     assert np.array_equal(grads[0], grads[1])
+
+
+def test_a_copy_of_a_compiled_module_runs_its_own_parameters():
+    # deepcopy (and pickle) copied the recorded tapes with the module, but a tape holds
+    # the original's parameters: the copy computed with them and sent them its gradients.
+    import copy
+    import pickle
+
+    am.manual_seed(0)
+    x = am.randn(5, 3)
+    net = am.compile(nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)))
+    net(x)
+    net(x)  # (a replay)
+    for make in (copy.deepcopy, lambda c: pickle.loads(pickle.dumps(c))):
+        twin = make(net)
+        model = twin.fn
+        assert model is not net.fn
+        with am.no_grad():
+            model[0].weight.data[...] = 0.5
+        out = twin(x)
+        np.testing.assert_allclose(out.data, model(x).data)
+        out.sum().backward()
+        assert model[0].weight.grad is not None and net.fn[0].weight.grad is None
+        twin(x)  # replays its own tape
+        assert twin.recordings == 1
