@@ -442,14 +442,22 @@ class _BatchNorm(Module):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch normalisation of (N, C) or (N, C, L) inputs, per channel C."""
+    """Batch normalisation of (N, C) or (N, C, L) inputs, per channel C; output of the input's shape.
+
+    y = (x - mean) / sqrt(var + eps) * weight + bias, with mean and var over N (and L)
+    in training, the running statistics in eval (see _BatchNorm and F.batch_norm).
+    """
 
     _ndims = (2, 3)
     _layout = "(N, C) or (N, C, L)"
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalisation of (N, C, H, W) images, per channel C."""
+    """Batch normalisation of (N, C, H, W) images, per channel C; output (N, C, H, W).
+
+    y = (x - mean) / sqrt(var + eps) * weight + bias, with mean and var over N, H and W
+    in training, the running statistics in eval (see _BatchNorm and F.batch_norm).
+    """
 
     _ndims = (4,)
     _layout = "(N, C, H, W)"
@@ -509,7 +517,7 @@ class Softplus(Module):
 
 
 class LeakyReLU(Module):
-    """x for x > 0, negative_slope * x otherwise."""
+    """x for x > 0, negative_slope * x otherwise, elementwise (see F.leaky_relu)."""
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
@@ -524,7 +532,8 @@ class LeakyReLU(Module):
 
 
 class Softmax(Module):
-    """exp(x) / sum(exp(x)) along `dim` (the last axis by default)."""
+    """exp(x) / sum(exp(x)) along `dim` (the last axis by default, also for input of
+    3 or more axes, where F.softmax asks for dim); output of x's shape."""
 
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
