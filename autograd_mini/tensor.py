@@ -603,7 +603,8 @@ class Tensor:
         return P.abs.apply(self)
 
     def astype(self, dtype: Any) -> "Tensor":
-        """Convert to `dtype`; differentiable between float types, a constant otherwise."""
+        """Convert to `dtype`; differentiable between floating and complex dtypes (complex to
+        real keeps the real part), a constant without gradient for integer and bool dtypes."""
         dtype = np.dtype(dtype)
         if dtype.kind not in "biufc":
             raise TypeError(f"astype: a tensor holds numbers (bool, int, float or complex), got dtype {dtype}")
@@ -651,7 +652,8 @@ class Tensor:
         return F.mean(self, axis, keepdims)
 
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> "Tensor":
-        """Variance over `axis`, sum((x - mean)**2) / (N - ddof); ddof=0 by default."""
+        """Variance over `axis`, sum(|x - mean|**2) / (N - ddof) (real for complex x);
+        ddof=0 by default; reduced axes dropped unless keepdims."""
         return F.var(self, axis, keepdims, ddof=ddof)
 
     def min(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
@@ -699,7 +701,8 @@ class Tensor:
         return F.softmax(self, axis)
 
     def log_softmax(self, axis: int = -1) -> "Tensor":
-        """x - logsumexp(x) along `axis`."""
+        """x - logsumexp(x) along `axis`, computed as z - log(sum(exp(z))) with
+        z = x - max(x) (see am.log_softmax: exact for large logits)."""
         return F.log_softmax(self, axis)
 
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
