@@ -9,7 +9,9 @@ only operators, array methods (`.sum`, `.reshape`, `.astype`) and the
 primitives of this table, all of which accept ndarrays and Tensors alike: the
 backward sweep passes ndarrays when no graph is wanted (numpy speed, nothing
 recorded) and Tensors under `create_graph=True` (the backward is recorded, so
-gradients of gradients come for free).
+gradients of gradients come for free). A few VJPs also have a numpy-only route
+taken only when they are handed ndarrays (a `type(...) is np.ndarray` test: pow's, pick's,
+and the window routes of sum's and max's), which computes the same numbers.
 
 Everything else in the library is composed from these.
 """
