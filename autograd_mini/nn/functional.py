@@ -482,6 +482,7 @@ def log_softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> T
 def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
     """Inverted dropout: zero each entry with probability p, scale the rest by 1/(1-p).
 
+    Output of x's shape: y = x * keep / (1 - p), keep ~ Bernoulli(1 - p) per entry.
     The expectation is x, so evaluation (training=False) returns x unchanged.
     p = 1 zeroes every entry in training (x * 0, as PyTorch). The mask comes
     from the library generator (`am.manual_seed` fixes it).
@@ -541,7 +542,7 @@ def batch_norm(
     be None in training (then nothing is tracked).
     evaluation: mu, sigma2 are running_mean, running_var.
     float16 input is normalised in float32 (its squares overflow at 65504).
-    eps and momentum are taken as Python floats (as nn.BatchNorm takes them), so
+    eps and momentum are taken as Python floats (as nn.BatchNorm1d/2d take them), so
     a numpy float64 eps does not make a float32 output float64.
     """
     x = as_tensor(x)
@@ -642,10 +643,12 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     input and target have the same shape, which 'none' keeps; mean and sum give
     a 0-d tensor. Two integer (or bool) ones are taken in the default float dtype.
 
-    The sum of squares is the inner product d . d of the flattened difference:
-    one node and one BLAS call where d * d then a sum take two nodes and, in
-    the backward, five numpy calls instead of three (the paper's single-sample
-    step is dominated by such per-node costs).
+    Up to 4096 elements the sum of squares is the inner product d . d of the
+    flattened difference: one node and one BLAS call where d * d then a sum
+    take two nodes and, in the backward, five numpy calls instead of three (the
+    paper's single-sample step is dominated by such per-node costs). Larger
+    ones take d * d and a sum, as BLAS's dot sums long float32 vectors less
+    accurately than numpy's pairwise sum.
     """
     _check_reduction(reduction, "mse_loss")
     input, target = as_tensor(input), as_tensor(target)
