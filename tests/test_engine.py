@@ -1098,3 +1098,16 @@ def test_a_wrong_gradient_shape_from_a_vjp_is_reported_where_it_fails():
     with pytest.raises(ValueError, match=r"VJP of 'mul'.*gradient reaching it has shape \(4,\).*\(3, 4\)"):
         bad(w * 3.0).sum().backward()
     assert w.grad is None
+
+
+def test_node_parents_are_the_inputs_that_require_grad_until_the_graph_is_freed():
+    # (grad_fn.parents() is how a reader walks the recorded graph by hand)
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    c = am.tensor([3.0, 4.0])
+    h = x * c
+    loss = (h + x).sum()
+    (s,) = loss.grad_fn.parents()
+    assert s.grad_fn.name == "add" and [p is q for p, q in zip(s.grad_fn.parents(), (h, x))] == [True, True]
+    assert h.grad_fn.parents()[0] is x and len(h.grad_fn.parents()) == 1  # (c needs no gradient)
+    loss.backward()
+    assert h.grad_fn.parents() == []
