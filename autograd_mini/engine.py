@@ -42,12 +42,15 @@ Tensor: Any = None
 
 class _PerThread(threading.local):
     """What each thread has its own of, as in PyTorch: grad mode, the scopes (Module and
-    composite calls) being run, and whether draw_network's trace marks each call. (A
+    composite calls) being run, whether draw_network's trace marks each call, and
+    which op is turning a list into an array. (A
     thread inside no_grad() does not stop another thread's operations being recorded.)"""
 
     grad_enabled = True
     scope: tuple = ()
     calls = False
+    converting = False  # while a list becomes a tensor's array
+    met: tuple = ()  # (the shape,) of a tensor inside it that requires grad, if any
 
 
 _mode = _PerThread()

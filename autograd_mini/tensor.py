@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import operator
+import sys
+import warnings
 from typing import Any, Iterator
 
 import numpy as np
@@ -42,10 +44,24 @@ def _to_array(data: Any, dtype: Any, where: str) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     from_python = not isinstance(data, (np.ndarray, np.generic))
+    listed = type(data) in (list, tuple)
+    if listed:  # (Tensor.__array__ notes a tensor inside that requires grad)
+        engine._mode.converting, engine._mode.met = True, ()
     try:
         arr = np.array(data, dtype=dtype)
     except (ValueError, TypeError) as e:
         raise TypeError(f"{where}: cannot make a numeric tensor from {type(data).__name__}: {e}") from e
+    finally:
+        if listed:
+            engine._mode.converting = False
+    if listed and engine._mode.met:
+        # [a, b] becomes a copy of their values: a gradient meant for a or b would be
+        # lost without a sign (PyTorch warns too); am.stack keeps the graph.
+        warnings.warn(
+            f"{where}: the list holds a tensor of shape {engine._mode.met[0]} that requires grad; "
+            "the new tensor copies its values, with no graph back to it. Use am.stack (or "
+            "am.concatenate) to keep the graph, or .detach() to take the values alone",
+            UserWarning, stacklevel=_caller_level())
     if arr.dtype.kind not in "biufc":
         raise TypeError(f"{where}: data must be numeric (bool, int or float), got dtype {arr.dtype}")
     # Python floats make float64, which becomes the default dtype; a sequence of float32
@@ -53,6 +69,14 @@ def _to_array(data: Any, dtype: Any, where: str) -> np.ndarray:
     if dtype is None and from_python and arr.dtype == _FLOAT64:
         arr = arr.astype(_default["dtype"], copy=False)
     return arr
+
+
+def _caller_level() -> int:
+    """warnings.warn's stacklevel for the first caller outside this package."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("autograd_mini."):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _check_grad_dtype(dtype: np.dtype, where: str) -> None:
@@ -328,6 +352,8 @@ class Tensor:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if tracers:
             tracers[-1].value_read("conversion to an ndarray", self)
+        if self.requires_grad and engine._mode.converting and not engine._mode.met:
+            engine._mode.met = (self.shape,)  # (am.tensor([a, b]): _to_array warns)
         # numpy 2's protocol: copy=True a new array (np.array(t): a snapshot that later
         # updates of t do not change), None a copy only if the dtype needs one, False never.
         arr = self.data if dtype is None else self.data.astype(dtype, copy=False)

@@ -949,3 +949,25 @@ def test_a_numpy_function_refuses_a_tensor_that_requires_grad_rather_than_drop_i
     assert np.shape(w) == (2,) and np.ndim(w) == 1 and np.size(w) == 2
     assert np.result_type(w) == np.float64 and not np.shares_memory(w, c)
     np.testing.assert_allclose(w, [1.0, 2.0])  # (an explicit conversion, as np.asarray(w))
+
+
+def test_a_tensor_made_from_a_list_of_tensors_that_require_grad_warns_that_it_has_no_graph():
+    # am.tensor([b, 2 * b]) copies the values: a gradient meant for b was lost without a
+    # sign (PyTorch warns too); am.stack keeps the graph.
+    import warnings
+
+    b = am.tensor(2.0, requires_grad=True)
+    for make in (lambda: am.tensor([b, 2 * b]), lambda: am.Tensor([[1.0], [b]]),
+                 lambda: am.nn.Parameter((b, 1.0))):
+        with pytest.warns(UserWarning, match=r"list holds a tensor of shape \(\) that requires grad.*am\.stack") as caught:
+            t = make()
+        assert len(caught) == 1 and caught[0].filename == __file__  # (once, at the caller's line)
+        assert not t.grad_fn
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert am.tensor([b.detach(), am.tensor(3.0), 1.0]).data.tolist() == [2.0, 3.0, 1.0]
+        am.tensor(b)  # (a tensor itself: documented as a copy)
+        np.asarray([b.detach()])
+    s = am.stack([b, 2 * b])
+    s.sum().backward()
+    assert b.grad.item() == 3.0
