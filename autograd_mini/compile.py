@@ -113,7 +113,8 @@ MAX_TAPES = 8
 
 
 def compile(fn: Callable[..., Tensor]) -> "Compiled":
-    """Compile `fn` (Tensors, ndarrays and hashable constants in, one Tensor out).
+    """Compile `fn` (Tensors, ndarrays and hashable constants in, by position only; one
+    Tensor out).
 
     The first call with a new input signature runs `fn` eagerly and records
     its tape; later calls replay it. `Compiled.code` shows the code it runs.
