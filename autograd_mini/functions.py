@@ -231,8 +231,11 @@ def minimum(x: Any, y: Any) -> Tensor:
         y = np.asarray(y)
     dtype = np.result_type(x.data, y.data if isinstance(y, Tensor) else y)
     if dtype.kind not in "fc":
-        if _python_number(y):
-            np.asarray(y, dtype=dtype)  # (OverflowError, as numpy's, if y does not fit: where would wrap it)
+        if _python_number(y):  # (an OverflowError, as numpy's, if y does not fit: where would wrap it)
+            try:
+                np.asarray(y, dtype=dtype)
+            except OverflowError as e:
+                raise OverflowError(f"minimum: invalid input for shapes {x.shape} and (): {e}") from e
         return P.where.apply(x <= y, x, y)
     if x.dtype.kind not in "fc":
         x = x.astype(dtype)
