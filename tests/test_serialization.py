@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import pickle
 import re
 import zipfile
@@ -332,12 +333,20 @@ def test_save_refuses_a_key_that_is_the_header_name(tmp_path):
     assert am.load(path)[HEADER] == 1.5
 
 
-def test_a_save_that_fails_while_writing_leaves_no_temporary_file(tmp_path):
-    target = tmp_path / "taken"
-    target.mkdir()  # the final rename onto a directory fails after the archive is written
-    with pytest.raises(OSError):
-        am.save({"w": np.ones(3)}, target)
-    assert [p.name for p in tmp_path.iterdir()] == ["taken"] and not any(target.iterdir())
+def test_a_save_that_fails_while_writing_leaves_no_temporary_file(tmp_path, monkeypatch):
+    # The final rename fails after the archive is written. (A directory as the target
+    # no longer gets that far: save refuses it before writing; see below.)
+    renamed = []
+
+    def failing_replace(src, dst):
+        renamed.append(os.path.getsize(src))  # (the temporary archive was written)
+        raise OSError(f"rename {src!r} onto {dst!r} refused")
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match=r"rename .*taken\.npz\.tmp\d+'? onto .*taken\.npz'? refused"):
+        am.save({"w": np.ones(3)}, tmp_path / "taken.npz")
+    assert len(renamed) == 1 and renamed[0] > 0
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("tree, members, why", [
