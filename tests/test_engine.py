@@ -365,7 +365,7 @@ def test_nesting_restores_each_level():
 
 
 def test_grad_mode_restored_after_exception():
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="boom"):
         with am.no_grad():
             raise KeyError("boom")
     assert am.is_grad_enabled()
@@ -374,13 +374,13 @@ def test_grad_mode_restored_after_exception():
     def fails():
         raise ValueError("inside")
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="inside"):
         fails()
     assert am.is_grad_enabled()
     with am.no_grad():
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="in enable_grad"):
             with am.enable_grad():
-                raise ValueError("x")
+                raise ValueError("in enable_grad")
         assert not am.is_grad_enabled()
     assert am.is_grad_enabled()
 

@@ -529,7 +529,7 @@ def test_log_softmax_exact_for_large_logits(dtype, big):
 
 
 def test_pad_rejects_float_width():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="pad: pad_width must hold integers, got 1.5"):
         am.pad(am.tensor(np.ones(3)), 1.5)
 
 

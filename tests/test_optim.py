@@ -601,18 +601,21 @@ def test_scheduler_state_dict_round_trip():
         sched2.load_state_dict({"last_epoch": 1})
 
 
-@pytest.mark.parametrize("make, exc", [
-    (lambda o: StepLR(o, step_size=0), ValueError),
-    (lambda o: StepLR(o, step_size=2.5), ValueError),
-    (lambda o: StepLR(o, step_size=2, gamma=-1.0), ValueError),
-    (lambda o: StepLR(o, step_size=2, gamma=0.0), ValueError),
-    (lambda o: CosineAnnealingLR(o, T_max=0), ValueError),
-    (lambda o: CosineAnnealingLR(o, T_max=10, eta_min=-1.0), ValueError),
-    (lambda o: StepLR("not an optimizer", step_size=2), TypeError),
+@pytest.mark.parametrize("make, exc, message", [
+    (lambda o: StepLR(o, step_size=0), ValueError, "StepLR: step_size must be a positive integer, got 0"),
+    (lambda o: StepLR(o, step_size=2.5), ValueError, "StepLR: step_size must be a positive integer, got 2.5"),
+    (lambda o: StepLR(o, step_size=2, gamma=-1.0), ValueError,
+     "StepLR: gamma must be a finite positive number, got -1.0"),
+    (lambda o: StepLR(o, step_size=2, gamma=0.0), ValueError,
+     "StepLR: gamma must be a finite positive number, got 0.0"),
+    (lambda o: CosineAnnealingLR(o, T_max=0), ValueError, "CosineAnnealingLR: T_max must be a positive integer, got 0"),
+    (lambda o: CosineAnnealingLR(o, T_max=10, eta_min=-1.0), ValueError,
+     "CosineAnnealingLR: eta_min must be a finite number >= 0, got -1.0"),
+    (lambda o: StepLR("not an optimizer", step_size=2), TypeError, "StepLR: expected an Optimizer, got str"),
 ])
-def test_scheduler_validation(make, exc):
+def test_scheduler_validation(make, exc, message):
     opt = _opt_two_groups()
-    with pytest.raises(exc):
+    with pytest.raises(exc, match=re.escape(message)):
         make(opt)
     assert opt.param_groups[0]["lr"] == 0.1
 

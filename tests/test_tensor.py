@@ -156,7 +156,7 @@ def test_a_sequence_of_float32_values_stays_float32(default_dtype):
 
 
 def test_set_default_dtype_rejects_non_float(default_dtype):
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="set_default_dtype: expected float16, float32 or float64, got int32"):
         am.set_default_dtype(np.int32)
     assert am.get_default_dtype() == np.float64
 
@@ -187,7 +187,7 @@ def test_item():
     assert am.tensor(3.5).item() == 3.5
     assert isinstance(am.tensor([2.5]).item(), float)
     assert isinstance(am.tensor([[4]]).item(), int)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"item: only a tensor with one element converts, got shape \(2,\)"):
         am.tensor([1.0, 2.0]).item()
 
 
