@@ -33,6 +33,23 @@ def apart_from(x, seed=1):
     return x + r.uniform(0.1, 0.6, x.shape) * r.choice([-1.0, 1.0], x.shape)
 
 
+def pushed_apart(a, b, gap=0.1):
+    """a and b moved so that every value of a is at least `gap` from every value of b,
+    each in the same order against every other as before (so which side of maximum and
+    minimum wins stays as drawn, mixed). All values sorted together, only the steps
+    between neighbours from different arrays that are under `gap` are widened to it:
+    between any a and b lies such a step, and the other steps keep their width."""
+    v = np.concatenate([a.ravel(), b.ravel()])
+    from_b = np.arange(v.size) >= a.size
+    order = np.argsort(v, kind="stable")
+    steps = np.diff(v[order])
+    mixed = from_b[order][1:] != from_b[order][:-1]
+    steps = np.where(mixed, np.maximum(steps, gap), steps)
+    out = np.empty_like(v)
+    out[order] = v[order][0] + np.concatenate([[0.0], np.cumsum(steps)])
+    return out[:a.size].reshape(a.shape), out[a.size:].reshape(b.shape)
+
+
 def away_from_bounds(shape, seed=0, bound=0.5):
     """Values whose distance from +-bound and from 0 is at least 0.1 (clip kinks)."""
     r = rng(seed)
@@ -320,11 +337,10 @@ def test_gradcheck_reductions_and_softmax_hypothesis(shape, seed, data):
 def test_gradcheck_broadcasting_binary_composites_hypothesis(shapes, seed):
     sa, sb = shapes.input_shapes
     r = rng(seed)
-    a = r.standard_normal(sa)
-    b = r.standard_normal(sb)
-    gap = np.abs(np.broadcast_to(a, shapes.result_shape) - np.broadcast_to(b, shapes.result_shape))
-    if gap.min() < 0.05:  # keep maximum/minimum away from ties
-        b = b + 0.3 + np.abs(a).max() * 2 + 0.1
+    a0, b0 = r.standard_normal(sa), r.standard_normal(sb)
+    a, b = pushed_apart(a0, b0)  # (maximum/minimum away from their kink at a == b)
+    diff, diff0 = np.subtract(a, b), np.subtract(a0, b0)
+    assert np.abs(diff).min() >= 0.1 - 1e-9 and np.array_equal(diff > 0, diff0 > 0)
     cond = r.random(shapes.result_shape) < 0.5
     check_both(lambda u, v: u - v, a, b)
     check_both(lambda u, v: am.minimum(u, v), a, b)
