@@ -57,11 +57,13 @@ def _reduced_count(op: str, shape: tuple, axis: Any) -> int:
 
 
 def _negated(y: Any) -> Any:
-    """-y: a tensor for a tensor (recorded if it requires grad), a plain value otherwise
-    (Python numbers stay Python numbers, so float32 is not upcast)."""
+    """-y: a tensor for a tensor or an array (recorded if it requires grad), a Python
+    number for a Python number (so float32 is not upcast). An array's negation is an
+    op, not a plain ndarray: am.compile then records it from the caller's array (an
+    argument), where an array negated outside the tape would be a frozen constant."""
     if isinstance(y, (Tensor, int, float)):
         return -y
-    return P.neg(np.asarray(y))
+    return P.neg.apply(np.asarray(y))
 
 
 # -- thin wrappers of primitives -------------------------------------------------

@@ -1450,3 +1450,25 @@ def test_a_copy_of_a_compiled_module_runs_its_own_parameters():
         assert model[0].weight.grad is not None and net.fn[0].weight.grad is None
         twin(x)  # replays its own tape
         assert twin.recordings == 1
+
+
+# -- found by differential fuzzing (random programs, compiled against eager) -----------------
+
+
+def test_minimum_with_an_ndarray_argument_replays():
+    # (minimum negates its operands; an ndarray argument's negation was computed outside
+    # the tape, so the recording refused it as "an array that is not an argument")
+    def f(x, a):
+        return am.minimum(x, a)
+
+    step = am.compile(f)
+    for seed in range(3):
+        x = am.tensor(rand(2, 3, seed=seed), requires_grad=True)
+        a = rand(3, seed=seed + 10)
+        out = step(x, a)
+        out.backward(am.tensor(rand(2, 3, seed=seed + 20)))
+        xe = am.tensor(x.data, requires_grad=True)
+        eager = f(xe, a)
+        eager.backward(am.tensor(rand(2, 3, seed=seed + 20)))
+        assert np.array_equal(out.data, eager.data) and np.array_equal(x.grad.data, xe.grad.data)
+    assert step.recordings == 1
