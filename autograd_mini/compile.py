@@ -682,8 +682,8 @@ class _Tape:
             raise ValueError("compile: the function must compute its result with tensor operations "
                              "(it returned an input or a tensor made outside them)")
         ns = _Namespace()
-        ops, moved = _relu_after_pool([namer.op(k, ns) for k in _live_ops(trace.ops, [out, *trace.checks])],
-                                      out_name)
+        roots = [out, *trace.checks, *_index_users(trace.ops, namer.arg_arrays)]
+        ops, moved = _relu_after_pool([namer.op(k, ns) for k in _live_ops(trace.ops, roots)], out_name)
         checked = {namer.names[id(t)] for t in trace.checks}
         self.key, self.n_args, self.externals = key, len(args), namer.externals
         self.modules = _state["modules"]  # (its guard refuses any other count)
@@ -783,6 +783,19 @@ def _live_ops(ops: list, roots: list[Tensor]) -> list[int]:
             if j is not None:
                 stack.append(j)
     return sorted(live)
+
+
+def _index_users(ops: list, arg_arrays: dict) -> list[Tensor]:
+    """Outputs of the ops that take an integer array argument (an index, labels): their
+    forwards check its values, so they stay in the tape though fn does not use their
+    results, and a replay raises where the eager function would."""
+    def integer_argument(v: Any) -> bool:
+        if type(v) is tuple:
+            return any(map(integer_argument, v))
+        return isinstance(v, np.ndarray) and v.dtype.kind in "iu" and _memory(v) in arg_arrays
+
+    return [o for _, args, params, o in ops
+            if any(map(integer_argument, args)) or any(map(integer_argument, params.values()))]
 
 
 def _relu_after_pool(ops: list, out_name: str) -> tuple[list, int]:

@@ -1472,3 +1472,20 @@ def test_minimum_with_an_ndarray_argument_replays():
         eager.backward(am.tensor(rand(2, 3, seed=seed + 20)))
         assert np.array_equal(out.data, eager.data) and np.array_equal(x.grad.data, xe.grad.data)
     assert step.recordings == 1
+
+
+def test_an_unused_op_on_an_index_argument_still_checks_each_calls_indices():
+    # (the tape dropped ops whose results fn does not use, and with them their check of
+    # the index values: eagerly out-of-range labels raise, a replay returned a value)
+    def f(x, idx):
+        x[idx]  # (unused: fn would raise here for an index out of range)
+        return x * 2.0
+
+    step = am.compile(f)
+    x = am.tensor(rand(3, 2), requires_grad=True)
+    step(x, np.array([0, 2]))
+    with pytest.raises(IndexError, match="out of bounds"):
+        f(x, np.array([3, 0]))
+    with pytest.raises(IndexError, match="out of bounds"):
+        step(x, np.array([3, 0]))
+    assert np.array_equal(step(x, np.array([1, 1])).data, x.data * 2.0) and step.recordings == 1
