@@ -1147,3 +1147,22 @@ def test_draw_network_says_when_a_models_own_forward_was_not_traced():
     nested = nn.Sequential(nn.Sequential(nn.Linear(2, 3), nn.Sigmoid()), nn.Linear(3, 1))
     assert caption not in viz.draw_network(nested).source  # (Sequentials chain as registered)
     dot_accepts(viz.draw_network(TwoBranches()))
+
+
+def test_draw_network_writes_backslashes_in_module_labels_as_text():
+    # a backslash is the start of a DOT escape: "\G" is the graph's name, "\l" a line
+    # break; a model or layer named with one must read as written, as in draw_graph
+    class Wide(nn.Linear):
+        def label(self):
+            return r"W\G\l"
+
+    class Net(nn.Sequential):
+        def label(self):
+            return r"net\N"
+
+    am.manual_seed(0)
+    for model, size in ((Net(Wide(2, 2), nn.Sigmoid()), None), (Net(Wide(2, 2), nn.Sigmoid()), (1, 2)),
+                        (Net(nn.Conv2d(1, 1, 1), nn.Flatten()), (1, 1, 2, 2))):
+        svg = dot_accepts(viz.draw_network(model, size)).decode()
+        assert r"net\N:" in svg
+        assert r"W\G\l" in svg or isinstance(model[0], nn.Conv2d)
