@@ -1166,3 +1166,18 @@ def test_draw_network_writes_backslashes_in_module_labels_as_text():
         svg = dot_accepts(viz.draw_network(model, size)).decode()
         assert r"net\N:" in svg
         assert r"W\G\l" in svg or isinstance(model[0], nn.Conv2d)
+
+
+def test_a_long_chain_is_drawn_in_a_column_not_a_staircase():
+    # dot drifted each step of an unrolled RNN one place sideways: 150 steps were laid
+    # out 149 inches wide (a PNG of tens of thousands of pixels); an op's output now
+    # pulls its consumer into line below it.
+    am.manual_seed(0)
+    w, h = am.randn(4, 4, requires_grad=True), am.randn(4)
+    for _ in range(150):
+        h = am.tanh(w @ h + 1.0)
+    graph = viz.draw_graph(h.sum())
+    plain = subprocess.run(["dot", "-Tplain"], input=graph.source.encode("utf-8"),
+                           capture_output=True, timeout=60, check=True).stdout.decode()
+    _, scale, width, height = plain.splitlines()[0].split()
+    assert float(width) < 12 < 600 < float(height)  # (inches: a column of some 1000 nodes)

@@ -309,7 +309,12 @@ def _to_dot(
         if key:
             clusters[key[:-1]].subgraph(clusters[key])
 
-    dot.body.extend(f"\t{a} -> {b}\n" for a, b in edges)
+    # An op's output pulls its consumer into line below it (weight 10, dot's default 1):
+    # else dot lets a long chain (an unrolled RNN, 150 steps: 149 inches wide, now 6)
+    # drift one step sideways per step, and the PNG grows to tens of thousands of pixels.
+    outputs = {v.vid for v in view.vertices if v.kind == "tensor"}
+    dot.body.extend(f"\t{a} -> {b} [weight=10]\n" if a in outputs else f"\t{a} -> {b}\n"
+                    for a, b in edges)
 
     if stats:
         dot.node("legend_grad", label=legend_html("gradient norm ‖∇‖", *grad_range), shape="plaintext")
