@@ -733,7 +733,114 @@ def gradgradcheck(
     names = [f"input {i}" for i in range(len(arrays))] + ["cotangent u"]
     report = _check_function(g, arrays + [u], checked + [True], names, "gradgradcheck", eps, atol,
                              rtol, seed, full_limit, n_directions, rng, out.dtype)
+    if report.ok:
+        report = _check_mixed(f, arrays, checked, names, eps, atol, rtol, seed, n_directions, rng, report)
     return _verdict(report, raise_exception)
+
+
+def _check_mixed(
+    f: Callable[..., Tensor], arrays: list[np.ndarray], checked: list[bool], names: list[str],
+    eps: float, atol: float, rtol: float, seed: int, n_directions: int, rng: np.random.Generator,
+    report: GradcheckReport,
+) -> GradcheckReport:
+    """Compare <v, H w> (H the recorded Hessian of phi = <u, f>) with mixed second
+    differences of f itself, for n_directions random pairs (v, w) over the checked inputs.
+
+    The check of g = d phi/dx above differences g, the recorded gradient: a VJP
+    that is right at the input but not near it (g A + A g for A @ A, right where A
+    is symmetric) passes it, since the recorded second derivative is that of the
+    wrong g, and so do its differences. Only differences of f see the true H:
+    (phi(x+hv+hw) - phi(x+hv-hw) - phi(x-hv+hw) + phi(x-hv-hw)) / 4h^2, with steps
+    h = 10 unit^(1/4), h/10, ... while the rounding unit * sum |u_i y_i| / h^2 stays
+    under a quarter of the allowed error. The pair fails only when two successive
+    steps agree with each other (within a tenth of the allowed error: so that this is
+    the difference converging, not two rough ones near each other by chance) and
+    not with <v, H w>: differences that change with
+    the step (a tie of max or a kink within it, where f is not twice differentiable)
+    say nothing, and neither do steps that are not finite or not that precise. For a
+    float32 output the tolerances are at least 10 sqrt(unit) = 3.5e-3, since second
+    differences at that precision are good to about sqrt(unit).
+    """
+    positions = [i for i, c in enumerate(checked) if c and arrays[i].size]
+    out = _output(f, _wrap_all(arrays), "gradgradcheck")
+    if not positions or not out.size:
+        return report
+    tol = _Tol(eps, atol, rtol)
+    if out.dtype.itemsize < 8:  # (second differences are good to about sqrt(unit) at best)
+        fine = float(np.finfo(out.dtype).eps)
+        tol = _Tol(eps, max(atol, 10 * fine ** 0.5), max(rtol, 10 * fine ** 0.5), fine)
+    u = rng.standard_normal(out.shape)
+    base = {p: arrays[p].copy() for p in positions}
+    size = float(np.vdot(np.abs(u), np.abs(out.data.astype(np.float64))))
+
+    def phi() -> float:
+        with np.errstate(all="ignore"):
+            return float(np.vdot(u, _output(f, _wrap_all(arrays), "gradgradcheck", out.shape).data))
+
+    def unit_direction() -> dict[int, np.ndarray]:
+        d = {p: rng.standard_normal(base[p].shape) * np.maximum(1.0, np.abs(base[p])) for p in positions}
+        norm = np.sqrt(sum(float(np.vdot(z, z)) for z in d.values()) /
+                       sum(float(np.vdot(m, m)) for m in (np.maximum(1.0, np.abs(base[p])) for p in positions)))
+        return {p: np.where(np.isfinite(base[p]), z / norm, 0.0) for p, z in d.items()}
+
+    def at(a: float, v: dict, b: float, w: dict) -> float:
+        for p in positions:
+            np.add(base[p], a * v[p] + b * w[p], out=arrays[p])
+        try:
+            return phi()
+        finally:
+            for p in positions:
+                arrays[p][...] = base[p]
+
+    for k in range(n_directions):
+        v, w = unit_direction(), unit_direction()
+        xs = _wrap_all(arrays, checked)
+        y = _output(f, xs, "gradgradcheck")
+        analytic = 0.0
+        if y.requires_grad:
+            firsts = autograd.grad(y, [xs[p] for p in positions], grad_outputs=Tensor._wrap(u.astype(y.dtype)),
+                                   create_graph=True, allow_unused=True)
+            s = None
+            for p, gr in zip(positions, firsts):
+                if gr is not None:
+                    term = (gr * Tensor._wrap(w[p].astype(gr.dtype))).sum()
+                    s = term if s is None else s + term
+            if s is not None and s.requires_grad:
+                seconds = autograd.grad(s, [xs[p] for p in positions], allow_unused=True)
+                analytic = sum(float(np.vdot(sec.data.astype(np.float64), v[p]))
+                               for p, sec in zip(positions, seconds) if sec is not None)
+        numeric, previous = None, None
+        h0 = 10 * tol.unit ** 0.25
+        for j in range(10):
+            h = h0 / 10.0**j
+            num = (at(h, v, h, w) - at(h, v, -h, w) - at(-h, v, h, w) + at(-h, v, -h, w)) / (4 * h * h)
+            if not np.isfinite(num):
+                continue
+            if tol.unit * size / (h * h) > tol.allowed(num) / 4:
+                break
+            if abs(analytic - num) <= tol.allowed(num):
+                break
+            if previous is not None and abs(previous - num) <= tol.allowed(num) / 10:
+                numeric = num  # (two steps agree closely with each other, not with the recorded H)
+                break
+            previous = num
+        report.n_checked += 1
+        if numeric is None:
+            continue
+        err = abs(analytic - numeric)
+        report.ok = False
+        report.n_failed += 1
+        report.max_abs_error = max(report.max_abs_error, err)
+        report.max_rel_error = max(report.max_rel_error, err / max(abs(analytic), abs(numeric)))
+        report.what = "gradgradcheck (<v, H w>, H the recorded second derivative, against mixed differences of f)"
+        report.input_index = positions[0] if len(positions) == 1 else None
+        report.input_name = (names[positions[0]] if len(positions) == 1
+                             else "inputs " + ", ".join(str(p) for p in positions) + " jointly")
+        report.input_shape = (arrays[positions[0]].shape if len(positions) == 1
+                              else tuple(arrays[p].shape for p in positions))
+        report.direction, report.analytic, report.numeric = k, analytic, numeric
+        return report
+    return report
 
 
 def numerical_grad(f: Callable[..., Tensor], inputs: Any, eps: float = 1e-6) -> Any:

@@ -207,6 +207,26 @@ def test_a_step_out_of_the_domain_warns_nothing() -> None:
         assert am.check_graph(am.tensor(x, requires_grad=True).log().sum(), seed=0).ok
 
 
+def test_gradgradcheck_differences_f_not_only_the_recorded_gradient() -> None:
+    # g A + A g, the VJP of A @ A, is right where A is symmetric (the truth is
+    # g A^T + A^T g): the first-order check at a symmetric A passes, and so did the
+    # second-order one, which differenced that wrong VJP away from the point, so the
+    # Hessian recorded through it (wrong at A itself) agreed with its own differences.
+    AA = Primitive("AA_right_if_symmetric", lambda A: A @ A, (lambda g, ans, A: g @ A + A @ g,),
+                   register=False)
+    A = RNG.standard_normal((3, 3))
+    A = (A + A.T) / 2
+    assert am.gradcheck(lambda t: AA(t).sin(), A, seed=0)
+    r = _report(lambda t: AA(t).sin(), A, am.gradgradcheck, seed=0)
+    assert "mixed differences of f" in str(r) and r.direction is not None
+    # Right second derivatives still pass, in float64 and through a float32 cast.
+    assert am.gradgradcheck(lambda t: (t @ t).sin(), A, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert all(am.gradgradcheck(lambda t: t.astype(np.float32).sin(), np.array([0.3, 1.0]), seed=s)
+                   for s in range(10))
+
+
 def test_max_with_near_ties_is_a_kink_and_exact_ties_pass() -> None:
     r = _report(lambda t: t.max(axis=1), np.array([[1.0, 1.0 + 2e-11, -3.0], [0.5, 2.0, 1.0]]), seed=4)
     assert r.kink is not None and r.element[0] == 0
