@@ -81,8 +81,8 @@ class GradcheckReport:
     """Outcome of one check: where the worst failure is, and how bad the errors are.
 
     The location (input_index, input_name, input_shape, then element or direction)
-    is that of the worst failure that is not a kink, or of the worst kink when all
-    failures are kinks; all None when the check passed, or when f's output at the
+    is that of the worst failure that is not a kink, jump or domain edge, or of the
+    worst of those when all failures are; all None when the check passed, or when f's output at the
     input is not finite (then `note` says where, and nothing is compared).
     `element` is the index tuple for an element-by-element check, `direction`
     the number of the random direction for a projected one (then analytic and
@@ -90,7 +90,10 @@ class GradcheckReport:
     one-sided derivatives, when the reported failure is a kink; `jump` is the
     size of the step in phi when the function is not even continuous there
     (phi(x + s) - phi(x - s) does not shrink with s: the gradient at a tie of
-    max, in gradgradcheck). max_abs_error and max_rel_error are the worst over
+    max, in gradgradcheck). `edge` is True when the reported failure is at the
+    edge of f's domain: a step of eps gave f a value that is not finite (sqrt
+    or log of a negative number), so the differences that stay inside are
+    one-sided or too short to tell. max_abs_error and max_rel_error are the worst over
     every comparison made (the relative one over values larger than atol).
     `below_atol` names the inputs (with their shapes) all of whose compared
     derivatives, analytic and numeric, are at most atol: there the check cannot
@@ -122,6 +125,7 @@ class GradcheckReport:
     numeric: float | None = None
     kink: tuple[float, float] | None = None
     jump: float | None = None
+    edge: bool = False
     rounding: float | None = None
     note: str = ""
     below_atol: list[str] = field(default_factory=list)
@@ -132,7 +136,8 @@ class GradcheckReport:
     def __str__(self) -> str:
         tail = (
             f"  worst over {self.n_checked} comparisons: abs error {self.max_abs_error:.3g}, "
-            f"rel error {self.max_rel_error:.3g} ({self.n_failed} failed, {self.n_kinks} at kinks or jumps)\n"
+            f"rel error {self.max_rel_error:.3g} ({self.n_failed} failed, {self.n_kinks} at kinks, jumps "
+            f"or domain edges)\n"
             f"  eps={self.eps:g} (step eps*max(1,|x|)), atol={self.atol:g}, "
             f"rtol={self.rtol:g}, seed={self.seed}"
         )
@@ -176,6 +181,15 @@ class GradcheckReport:
                 f"there, so it has no derivative\n{values}"
                 f"  move the point away from the jump (in gradgradcheck: from ties of max, from 0 for "
                 f"relu/abs, where the first derivative jumps)\n{tail}"
+            )
+        if self.edge:
+            return (
+                f"{self.what} failed at the edge of f's domain, not necessarily a wrong gradient: "
+                f"{where}, {at}\n"
+                f"  a step of eps from this point gave f a value that is not finite (sqrt or log of a "
+                f"negative number?), and the shorter steps that stay inside do not agree with the "
+                f"analytic value\n{values}"
+                f"  move the point further from the edge, or take a smaller eps\n{tail}"
             )
         return f"{self.what} failed: wrong gradient for {where}, {at}\n{values}{tail}"
 
@@ -328,6 +342,7 @@ class _Miss:
     excess: float  # |analytic - numeric| / allowed
     kink: tuple[float, float] | None = None
     jump: float | None = None
+    edge: bool = False
     slot: int = 0  # its place in the list of comparisons
 
 
@@ -400,6 +415,9 @@ def _compare(
         if agrees:
             compared[m.slot] = (m.analytic, better)
             continue
+        # (a step that made f's value not finite, where the analytic value is finite, left
+        # f's domain: sqrt x at x = 1e-10 with h = 1e-6)
+        m.edge = not np.isfinite(m.numeric) and bool(np.isfinite(m.analytic))
         if better is not None and not np.isfinite(m.numeric):  # (a NaN says less than a number)
             allowed = tol.allowed(better)
             m.numeric, m.excess = better, abs(m.analytic - better) / allowed if allowed > 0 else np.inf
@@ -414,10 +432,10 @@ def _compare(
         if big > tol.atol:
             report.max_rel_error = max(report.max_rel_error, err / big)
     report.n_failed = len(misses)
-    report.n_kinks = sum(m.kink is not None or m.jump is not None for m in misses)
+    report.n_kinks = sum(m.kink is not None or m.jump is not None or m.edge for m in misses)
     report.ok = not misses
     if misses:
-        wrong = [m for m in misses if m.kink is None and m.jump is None] or misses
+        wrong = [m for m in misses if m.kink is None and m.jump is None and not m.edge] or misses
         worst = max(wrong, key=lambda m: m.excess if m.excess == m.excess else np.inf)
         p = worst.position
         report.input_index, report.input_name, report.input_shape = p, names[p], arrays[p].shape
@@ -426,7 +444,7 @@ def _compare(
         else:
             report.direction = worst.where
         report.analytic, report.numeric, report.kink = worst.analytic, worst.numeric, worst.kink
-        report.jump = worst.jump
+        report.jump, report.edge = worst.jump, worst.edge
         # (checked for a kink too: rounding that large also makes one-sided differences disagree)
         _, h = lines[(p, worst.where)]
         rounding = tol.unit * size() / h  # (each of the two values rounds by about unit * size)

@@ -568,3 +568,15 @@ def test_a_failure_from_rounding_in_large_values_is_not_called_a_wrong_gradient(
     with pytest.raises(GradcheckError, match="failed: wrong gradient") as failure:
         am.gradcheck(lambda t: wrong.apply(t), (x,), seed=0)
     assert failure.value.report.rounding is None
+
+
+def test_a_failure_at_the_edge_of_fs_domain_is_not_blamed_on_the_gradient():
+    # sqrt at 1e-10: x - eps is negative (NaN), and the shorter steps that stay inside
+    # differ from sqrt's steep derivative there; the report said "wrong gradient".
+    r = _report(lambda x: x.sqrt(), np.array([1e-10, 1.0]))
+    assert r.edge and r.element == (0,) and r.kink is None and r.n_kinks == r.n_failed == 1
+    assert "at the edge of f's domain, not necessarily a wrong gradient" in str(r)
+    assert "further from the edge" in str(r) and "0 at kinks" not in str(r)
+    # A wrong gradient inside the domain is still called one.
+    r = _report(lambda x: scaled_sin(x).sqrt(), np.array([1.0, 1.2]))
+    assert not r.edge and "wrong gradient" in str(r)
