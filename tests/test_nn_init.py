@@ -69,6 +69,20 @@ def test_fans_of_linear_and_conv_weights():
         init.calculate_fan_in_and_fan_out(am.zeros(4))
 
 
+@pytest.mark.parametrize("fn", [init.calculate_fan_in_and_fan_out, init.xavier_uniform_, init.xavier_normal_,
+                                init.kaiming_uniform_, init.kaiming_normal_])
+@pytest.mark.parametrize("bad", [None, [[1.0, 2.0], [3.0, 4.0]], 3.0, "w"])
+def test_fan_based_inits_refuse_a_non_tensor_by_name(fn, bad):
+    # (not tensor.shape's AttributeError: the message names the function called)
+    with pytest.raises(TypeError, match=rf"^{fn.__name__}: expected a Tensor \(or ndarray\), got"):
+        fn(bad)
+
+
+def test_fan_based_inits_name_themselves_for_a_1d_weight():
+    with pytest.raises(ValueError, match=r"^kaiming_uniform_: .*at least 2 dimensions .* got shape \(4,\)"):
+        init.kaiming_uniform_(am.zeros(4))
+
+
 # -- in place, returning the tensor -----------------------------------------------------------------
 
 

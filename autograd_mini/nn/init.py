@@ -88,10 +88,19 @@ def _array(tensor: Any, where: str) -> np.ndarray:
 
 def calculate_fan_in_and_fan_out(tensor: Any) -> tuple[int, int]:
     """(fan_in, fan_out) of a weight of shape (out, in, *kernel); needs >= 2 dims."""
+    return _fans(tensor, "calculate_fan_in_and_fan_out")
+
+
+def _fans(tensor: Any, where: str) -> tuple[int, int]:
+    """calculate_fan_in_and_fan_out, its errors naming `where` (the function called)."""
+    # (a type check, not tensor.shape's AttributeError: a list or a number has no shape to read fans from)
+    if not isinstance(tensor, (Tensor, np.ndarray)):
+        raise TypeError(f"{where}: expected a Tensor (or ndarray), got {type(tensor).__name__}")
     shape = tensor.shape
     if len(shape) < 2:
         raise ValueError(
-            f"fan in and fan out need a weight with at least 2 dimensions (out, in, ...), got shape {tuple(shape)}"
+            f"{where}: fan in and fan out need a weight with at least 2 dimensions (out, in, ...), "
+            f"got shape {tuple(shape)}"
         )
     receptive = math.prod(shape[2:])
     return shape[1] * receptive, shape[0] * receptive
@@ -100,7 +109,7 @@ def calculate_fan_in_and_fan_out(tensor: Any) -> tuple[int, int]:
 def _fan(tensor: Any, mode: str, where: str) -> int:
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"{where}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
-    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
+    fan_in, fan_out = _fans(tensor, where)
     fan = fan_in if mode == "fan_in" else fan_out
     if fan == 0:
         raise ValueError(f"{where}: {mode} is 0 for shape {tuple(tensor.shape)}; nothing to scale by")
@@ -153,7 +162,7 @@ def ones_(tensor: Any) -> Any:
 def xavier_uniform_(tensor: Any, gain: float = 1.0) -> Any:
     """Glorot uniform: U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out))."""
     gain = _number(gain, "gain", "xavier_uniform_")
-    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
+    fan_in, fan_out = _fans(tensor, "xavier_uniform_")
     if fan_in + fan_out == 0:
         raise ValueError(f"xavier_uniform_: fan_in + fan_out is 0 for shape {tuple(tensor.shape)}")
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
@@ -163,7 +172,7 @@ def xavier_uniform_(tensor: Any, gain: float = 1.0) -> Any:
 def xavier_normal_(tensor: Any, gain: float = 1.0) -> Any:
     """Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     gain = _number(gain, "gain", "xavier_normal_")
-    fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
+    fan_in, fan_out = _fans(tensor, "xavier_normal_")
     if fan_in + fan_out == 0:
         raise ValueError(f"xavier_normal_: fan_in + fan_out is 0 for shape {tuple(tensor.shape)}")
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
