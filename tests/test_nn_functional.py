@@ -465,6 +465,25 @@ def test_batch_norm_training_normalises_and_updates_running_stats(shape):
     np.testing.assert_allclose(rm_a, 0.5 * rm + 0.5 * mean)
 
 
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(momentum=math.nan), ValueError, r"momentum must be in \[0, 1\], got nan \(input \(4, 3\)\)"),
+    (dict(momentum=-0.1), ValueError, r"momentum must be in \[0, 1\]"),
+    (dict(momentum=1.5), ValueError, r"momentum must be in \[0, 1\]"),
+    (dict(eps=math.nan), ValueError, r"eps must be a finite number >= 0, got nan"),
+    (dict(eps=-1e-5), ValueError, r"eps must be a finite number >= 0"),
+    (dict(eps=math.inf), ValueError, r"eps must be a finite number >= 0"),
+    (dict(training="no"), TypeError, r"training must be True or False, got 'no'"),
+    (dict(training=None), TypeError, r"training must be True or False, got None"),
+])
+def test_batch_norm_refuses_bad_settings_before_the_running_stats_change(kwargs, error, message):
+    # (a NaN momentum made the running statistics NaN for good; a truthy "no" meant training)
+    x, rm, rv = am.randn(4, 3), am.zeros(3), am.ones(3)
+    with pytest.raises(error, match=r"^batch_norm: " + message):
+        F.batch_norm(x, rm, rv, **{"training": True, **kwargs})
+    np.testing.assert_array_equal(rm.data, np.zeros(3))
+    np.testing.assert_array_equal(rv.data, np.ones(3))
+
+
 @pytest.mark.parametrize("shape", [(6, 3), (3, 3, 4, 2)])
 def test_batch_norm_eval_uses_running_stats(shape):
     x, w, b = rand(*shape, seed=19), rand(3, seed=20), rand(3, seed=21)

@@ -7,6 +7,7 @@ summary rows and totals, and the layers' error messages.
 """
 
 import itertools
+import math
 import re
 import warnings
 from collections import OrderedDict
@@ -1348,8 +1349,28 @@ def test_flatten_checks_end_dim_against_the_input_too():
 
 
 def test_batchnorm_refuses_a_zero_eps():
-    with pytest.raises(ValueError, match=r"eps must be positive, got 0"):
+    with pytest.raises(ValueError, match=r"eps must be a finite positive number, got 0"):
         nn.BatchNorm1d(3, eps=0)
+
+
+@pytest.mark.parametrize("eps", [math.nan, math.inf])
+def test_batchnorm_refuses_a_nan_or_infinite_eps(eps):
+    # (NaN passed the "eps <= 0" check and made every output NaN)
+    with pytest.raises(ValueError, match=r"^BatchNorm2d\(3\): eps must be a finite positive number"):
+        nn.BatchNorm2d(3, eps=eps)
+
+
+@pytest.mark.parametrize("attr, value", [("momentum", math.nan), ("momentum", 2.0), ("eps", -1.0),
+                                         ("eps", math.nan), ("training", "no")])
+def test_batchnorm_with_a_bad_setting_assigned_later_fails_before_its_buffers_change(attr, value):
+    bn = nn.BatchNorm1d(3)
+    bn(am.randn(4, 3))
+    before = {k: v.copy() for k, v in bn.state_dict().items()}
+    setattr(bn, attr, value)
+    with pytest.raises((ValueError, TypeError), match=r"^batch_norm: "):
+        bn(am.randn(4, 3))
+    for k, v in bn.state_dict().items():
+        np.testing.assert_array_equal(v, before[k], err_msg=k)
 
 
 def test_batchnorm_without_running_stats_needs_two_values_per_channel_in_eval_too():

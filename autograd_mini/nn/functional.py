@@ -547,6 +547,13 @@ def batch_norm(
     """
     x = as_tensor(x)
     eps, momentum = _number(eps, "eps", "batch_norm"), _number(momentum, "momentum", "batch_norm")
+    # (checked before the running statistics change: a NaN momentum made them NaN for good,
+    # a NaN, infinite or negative eps the output; a truthy "no" or None chose training mode)
+    if not 0.0 <= eps < math.inf:
+        raise ValueError(f"batch_norm: eps must be a finite number >= 0, got {eps!r} (input {x.shape})")
+    if not 0.0 <= momentum <= 1.0:
+        raise ValueError(f"batch_norm: momentum must be in [0, 1], got {momentum!r} (input {x.shape})")
+    training = _flag(training, "training", "batch_norm")
     if x.dtype == FLOAT16:
         return batch_norm(x.astype(np.float32), running_mean, running_var, weight, bias, training,
                           momentum, eps).astype(np.float16)

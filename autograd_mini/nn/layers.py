@@ -369,8 +369,8 @@ class _BatchNorm(Module):
         super().__init__()
         where = f"{type(self).__name__}({num_features})"
         num_features = F._int(num_features, "num_features", where, 1)
-        if F._number(eps, "eps", where) <= 0:
-            raise ValueError(f"{where}: eps must be positive, got {eps}")
+        if not 0 < F._number(eps, "eps", where) < math.inf:  # (a NaN eps passed "<= 0")
+            raise ValueError(f"{where}: eps must be a finite positive number, got {eps}")
         if momentum is not None and not 0.0 <= F._number(momentum, "momentum", where) <= 1.0:
             raise ValueError(f"{where}: momentum must be in [0, 1] or None, got {momentum}")
         dt = np.dtype(dtype) if dtype is not None else get_default_dtype()
