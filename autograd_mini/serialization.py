@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import zipfile
 from typing import Any, Mapping
 
@@ -114,10 +115,14 @@ def save(obj: Mapping[str, Any], path: str | bytes | os.PathLike) -> None:
     if os.path.isdir(path):
         raise IsADirectoryError(f"save: {path!r} is a directory; give a file name such as "
                                 f"{os.path.join(path, 'model.npz')!r}")
-    directory = os.path.dirname(path)
+    # A symlink is written through, as a plain write would (and as numpy.savez does): the
+    # rename onto the link itself would replace it with a file and leave its target stale.
+    # The temporary file goes next to the target, so the rename stays on one file system.
+    target = os.path.realpath(path) if os.path.islink(path) else path
+    directory = os.path.dirname(target)
     if directory and not os.path.isdir(directory):
         raise FileNotFoundError(f"save: no such directory: {directory!r} (for {path!r})")
-    tmp = f"{path}.tmp{os.getpid()}"
+    tmp = f"{target}.tmp{os.getpid()}"
     try:
         # (the archive numpy.savez writes, member by member: savez takes the names as
         # keyword arguments, so a key "file" or "allow_pickle" would clash with its own)
@@ -125,7 +130,9 @@ def save(obj: Mapping[str, Any], path: str | bytes | os.PathLike) -> None:
             for name, arr in [(HEADER, np.array(header)), *entries.items()]:
                 with archive.open(name + ".npy", "w", force_zip64=True) as member:
                     np.lib.format.write_array(member, np.asanyarray(arr), allow_pickle=False)
-        os.replace(tmp, path)
+        if os.path.exists(target):  # (an overwritten file keeps its permissions, as in place)
+            shutil.copymode(target, tmp)
+        os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)

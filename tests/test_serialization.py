@@ -396,6 +396,22 @@ def test_save_names_the_path_when_it_cannot_write_there(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adir"]  # (no temporary file left)
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="needs POSIX symlinks")
+def test_save_writes_through_a_symlink_and_keeps_the_files_mode(tmp_path):
+    # (the atomic rename replaced the link itself with a new file, leaving the file it
+    # points to stale, and gave an overwritten file the umask's mode)
+    (tmp_path / "runs").mkdir()
+    target, link = tmp_path / "runs" / "model.npz", tmp_path / "latest.npz"
+    am.save({"w": np.zeros(2)}, target)
+    os.chmod(target, 0o600)
+    os.symlink(target, link)
+    am.save({"w": np.ones(2)}, link)
+    assert os.path.islink(link)
+    np.testing.assert_array_equal(am.load(target)["w"], np.ones(2))
+    assert os.stat(target).st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["model.npz"]  # (no temporary file)
+
+
 def test_save_and_load_accept_bytes_paths(tmp_path):
     path = bytes(tmp_path / "b.npz")
     am.save({"w": np.arange(3.0)}, path)
