@@ -437,6 +437,19 @@ def test_load_non_strict_skips_keys_but_not_shapes():
     assert "head.weight: shape (5,)" in _refusal(net, sd, strict=False)
 
 
+@pytest.mark.parametrize("strict", [None, 0, "no", "False"])
+def test_load_state_dict_refuses_a_strict_that_is_not_a_bool_and_loads_nothing(strict):
+    # (taken by truthiness, strict=None or 0 loaded a state dict with a missing key)
+    net = Net()
+    sd = _changed(net)
+    del sd["scale"]
+    before = {k: v.copy() for k, v in net.state_dict().items()}
+    with pytest.raises(TypeError, match=r"^load_state_dict: strict must be True or False, got "):
+        net.load_state_dict(sd, strict=strict)
+    for k, v in net.state_dict().items():
+        np.testing.assert_array_equal(v, before[k], err_msg=k)
+
+
 # -- repr and labels -------------------------------------------------------------------------------
 
 

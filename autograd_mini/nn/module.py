@@ -440,6 +440,8 @@ class Module:
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"load_state_dict: expected a mapping of names to arrays, got {type(state_dict).__name__}")
+        # (not by truthiness: strict=None loaded a state dict with missing keys, strict="no" refused it)
+        strict = _flag(strict, "strict", "load_state_dict")
         own = OrderedDict(self._state_items())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
