@@ -59,7 +59,7 @@ from . import autograd
 from .creation import generator
 from .engine import Node, enable_grad, topological_order
 from .functions import concatenate
-from .tensor import Tensor
+from .tensor import Tensor, _flag
 from .viz._labels import scope_label
 
 __all__ = [
@@ -682,6 +682,7 @@ def gradcheck(
     When every derivative compared is at most atol in size the check can see no
     error smaller than atol, and it warns (scale f up or lower atol).
     """
+    _flag(raise_exception, "raise_exception", "gradcheck")  # (before the check, not after it)
     arrays, checked, _ = _prepare(inputs, "gradcheck")
     names = [f"input {i}" for i in range(len(arrays))]
     report = _check_function(f, arrays, checked, names, "gradcheck", eps, atol, rtol, seed,
@@ -719,6 +720,7 @@ def gradgradcheck(
     """
     _check_tolerances("gradgradcheck", eps, atol, rtol)
     _check_sampling("gradgradcheck", full_limit, n_directions)
+    _flag(raise_exception, "raise_exception", "gradgradcheck")
     arrays, checked, _ = _prepare(inputs, "gradgradcheck")
     seed = _seed(seed)
     rng = np.random.default_rng(seed)
@@ -1080,6 +1082,7 @@ def check_graph(
         ) from None
     _check_tolerances("check_graph", eps, atol, rtol)
     _check_sampling("check_graph", full_limit, n_directions)
+    _flag(raise_exception, "raise_exception", "check_graph")
     seed = _seed(seed)
     rng = np.random.default_rng(seed)
     tol = _Tol(eps, atol, rtol)

@@ -580,3 +580,22 @@ def test_a_failure_at_the_edge_of_fs_domain_is_not_blamed_on_the_gradient():
     # A wrong gradient inside the domain is still called one.
     r = _report(lambda x: scaled_sin(x).sqrt(), np.array([1.0, 1.2]))
     assert not r.edge and "wrong gradient" in str(r)
+
+
+@pytest.mark.parametrize("check", ["gradcheck", "gradgradcheck", "check_graph"])
+@pytest.mark.parametrize("flag", ["no", None, 0])
+def test_raise_exception_must_be_a_bool_and_is_checked_before_the_work(check, flag):
+    # (taken by truthiness after the whole check: raise_exception="no" raised on a failure)
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return (x * x).sum()
+
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=rf"^{check}: raise_exception must be True or False, got "):
+        if check == "check_graph":
+            am.check_graph(f(x), raise_exception=flag)
+        else:
+            getattr(am, check)(f, [x], raise_exception=flag)
+    assert len(calls) <= 1  # (f ran at most to build check_graph's loss)
