@@ -724,6 +724,12 @@ def test_malformed_state_dicts_are_refused_by_name_and_change_nothing():
          "Adam.load_state_dict: param group 0 is not a dict with a 'params' list"),
         ({**good, "param_groups": [{**good["param_groups"][0], "params": [None]}]},
          "Adam.load_state_dict: None is not a parameter index"),
+        # (int() truncated these: 0.5 and True loaded as parameter 0)
+        ({**good, "state": {0.5: entry}}, "Adam.load_state_dict: 0.5 is not a parameter index"),
+        ({**good, "param_groups": [{**good["param_groups"][0], "params": [0.5]}]},
+         "Adam.load_state_dict: 0.5 is not a parameter index"),
+        ({**good, "param_groups": [{**good["param_groups"][0], "params": [True]}]},
+         "Adam.load_state_dict: True is not a parameter index"),
     ]
     before = {k: np.copy(v) for k, v in opt.state[p].items()}
     for bad, message in bad_cases:

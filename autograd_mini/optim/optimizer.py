@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
@@ -321,7 +322,10 @@ _REAL_ONLY = (
 def _param_index(i: Any, where: str) -> int:
     """A parameter's number in a state dict: an int (or its str, as a saved key may be)."""
     try:
-        return int(i)
+        # (int() of a float would truncate: 1.5 would take parameter 1's place)
+        if isinstance(i, bool):
+            raise TypeError
+        return int(i) if isinstance(i, str) else operator.index(i)
     except (TypeError, ValueError):
         raise ValueError(f"{where}: {i!r} is not a parameter index") from None
 
