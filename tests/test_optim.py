@@ -999,3 +999,16 @@ def test_a_parameter_index_listed_twice_is_refused(layout):
     with pytest.raises(ValueError, match="SGD.load_state_dict: parameter index 0 is listed twice"):
         other.load_state_dict(saved)
     assert other.state == {}
+
+
+@pytest.mark.parametrize("initial_lr", [math.nan, math.inf, -0.1, "0.1"])
+def test_load_state_dict_refuses_a_bad_initial_lr_which_a_scheduler_would_start_from(initial_lr):
+    # (unchecked, a NaN initial_lr became a CosineAnnealingLR's base rate, then every group's
+    # lr, then every parameter: NaN after one step, with no error anywhere)
+    p = _p()
+    opt = SGD([p], lr=0.1)
+    sd = opt.state_dict()
+    sd["param_groups"][0]["initial_lr"] = initial_lr
+    with pytest.raises((ValueError, TypeError), match=r"^SGD.load_state_dict: param group 0: (invalid )?initial_lr "):
+        opt.load_state_dict(sd)
+    assert "initial_lr" not in opt.param_groups[0] and opt.param_groups[0]["lr"] == 0.1

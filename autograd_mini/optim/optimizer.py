@@ -246,6 +246,8 @@ class Optimizer:
                 )
             options = {**self.defaults, **{k: v for k, v in saved.items() if k != "params"}}
             self._check_options(options, f"{name}: param group {gi}")
+            if "initial_lr" in options:  # (a scheduler's starting rate: a NaN one reaches lr later)
+                _nonnegative(options, "initial_lr", f"{name}: param group {gi}")
             new_groups.append({"params": group["params"], **options})
         new_state: dict[Tensor, dict[str, Any]] = {}
         for i, entries in dict(state_dict["state"]).items():
