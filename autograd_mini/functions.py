@@ -46,6 +46,11 @@ def _axes(op: str, axis: Any, shape: tuple) -> tuple:
         return tuple(range(len(shape)))
     if not shape and type(axis) is int and axis in (0, -1):  # (numpy reduces a 0-d array over these)
         return ()
+    # (numpy's normaliser takes True as axis 1 and iterates anything iterable: an empty
+    # tensor or array became "no axes", and the reduction silently did nothing)
+    items = axis if isinstance(axis, (tuple, list)) else (axis,)
+    if not all(_is_index(a) for a in items):
+        raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r} for shape {shape}")
     try:
         return np.lib.array_utils.normalize_axis_tuple(_axis(axis), len(shape))
     except (ValueError, TypeError) as e:

@@ -691,3 +691,12 @@ def test_float16_gradient_of_a_repeated_index_accumulates_in_float32():
     table[np.zeros(8192, dtype=int)].sum().backward()
     assert table.grad.dtype == np.float16
     assert table.grad.data[0].tolist() == [8192.0, 8192.0] and not table.grad.data[1:].any()
+
+
+@pytest.mark.parametrize("op", ["logsumexp", "softmax", "log_softmax", "mean", "var"])
+@pytest.mark.parametrize("axis", [True, (0, True), am.zeros(0), np.array([0, 1]), "1"])
+def test_an_axis_that_is_not_an_int_or_a_tuple_of_ints_is_refused(op, axis):
+    # (numpy's normaliser read True as axis 1 and an empty tensor as "no axes":
+    # logsumexp(x, axis=am.zeros(0)) returned x unreduced)
+    with pytest.raises(TypeError, match=rf"^{op}: axis must be an int or a tuple of ints, got .* for shape \(2, 3\)"):
+        getattr(am, op)(am.ones(2, 3), axis=axis)
