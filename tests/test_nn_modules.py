@@ -1547,3 +1547,29 @@ def test_train_and_requires_grad_take_numpy_bools_as_every_other_flag():
     assert not any(p.requires_grad for p in model.requires_grad_(~flag).parameters())
     with pytest.raises(TypeError, match="train: mode must be True or False, got 1"):
         model.train(1)
+
+
+def test_a_child_emptied_with_none_and_assigned_again_keeps_its_place():
+    # (as in PyTorch: the slot stays, so the order of children, parameters and state
+    # dict keys, and a Sequential's order of computation, do not change)
+    seq = nn.Sequential(nn.Linear(1, 1), nn.ReLU(), nn.Linear(1, 1))
+    setattr(seq, "0", None)
+    assert [n for n, _ in seq.named_children()] == ["1", "2"] and len(seq) == 2
+    assert isinstance(seq[0], nn.ReLU) and "(0)" not in repr(seq)
+    first = nn.Linear(1, 1)
+    setattr(seq, "0", first)
+    assert [n for n, _ in seq.named_children()] == ["0", "1", "2"] and seq[0] is first
+    first.weight.data[...] = -1.0
+    first.bias.data[...] = 0.0
+    seq[2].weight.data[...] = 1.0
+    seq[2].bias.data[...] = 0.0
+    assert seq(np.ones((1, 1))).data.tolist() == [[0.0]]  # linear, relu, linear: not relu first
+    m = nn.Module()
+    m.a, m.b = nn.Linear(1, 1), nn.Linear(1, 1)
+    m.add_module("a", None)
+    assert list(m.state_dict()) == ["b.weight", "b.bias"]
+    with pytest.raises(TypeError, match="cannot assign a int to child module 'a'"):
+        m.a = 3
+    m.a = nn.Linear(1, 2)
+    assert list(m.state_dict()) == ["a.weight", "a.bias", "b.weight", "b.bias"]
+    assert [n for n, _ in m.named_modules()] == ["", "a", "b"]

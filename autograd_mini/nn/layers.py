@@ -67,9 +67,14 @@ class Sequential(Module):
                 raise TypeError(f"Sequential: entry {name!r} is a {type(m).__name__}, not a Module")
             self.add_module(str(name), m)
 
+    def _items(self) -> list[tuple[str, Module]]:
+        # (a slot emptied by assigning None keeps its place but holds no layer)
+        return [(k, m) for k, m in self._modules.items() if m is not None]
+
     def forward(self, x: Any) -> Any:
         for m in self._modules.values():
-            x = m(x)
+            if m is not None:
+                x = m(x)
         return x
 
     def append(self, module: Module) -> Sequential:
@@ -82,13 +87,13 @@ class Sequential(Module):
         return self
 
     def __len__(self) -> int:
-        return len(self._modules)
+        return len(self._items())
 
     def __iter__(self) -> Iterator[Module]:
-        return iter(list(self._modules.values()))
+        return iter([m for _, m in self._items()])
 
     def __getitem__(self, idx: int | slice) -> Any:
-        items = list(self._modules.items())
+        items = self._items()
         if isinstance(idx, slice):
             return Sequential(OrderedDict(items[idx]))
         if not isinstance(idx, (int, np.integer)):

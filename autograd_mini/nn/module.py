@@ -149,7 +149,9 @@ class Module:
                     f"{type(self).__name__}: cannot assign a {type(value).__name__} to child module "
                     f"{name!r}; assign a Module, or None to remove it"
                 )
-            del modules[name]
+            # The slot stays (as in PyTorch, and as for a parameter): a Module assigned
+            # later takes the child's old place, so a Sequential keeps its order.
+            modules[name] = None
         else:
             if type(value) in (list, tuple, dict):
                 self._warn_unregistered(name, value)
@@ -226,14 +228,15 @@ class Module:
             setattr(self, name, param)
 
     def add_module(self, name: str, module: Module | None) -> None:
-        """Register a child module under `name` (any string without '.', e.g. '0')."""
+        """Register a child module under `name` (any string without '.', e.g. '0'). None
+        empties the slot: a Module added under the name later takes the same place."""
         if not isinstance(name, str) or not name or "." in name:
             raise ValueError(f"add_module: name must be a non-empty string without '.', got {name!r}")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
         self._refuse_shadowing(name, "_modules", "add_module")
-        if module is None:
-            self._modules.pop(name, None)
+        if module is None:  # (an empty slot, as assigning None leaves one)
+            self._modules[name] = None
             object.__setattr__(self, name, None)
             modules_changed()
         else:
@@ -271,7 +274,7 @@ class Module:
                     continue
                 seen.add(id(m))
             yield name, m
-            children = [(f"{name}.{k}" if name else k, c) for k, c in m._modules.items()]
+            children = [(f"{name}.{k}" if name else k, c) for k, c in m._modules.items() if c is not None]
             stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
@@ -285,7 +288,7 @@ class Module:
         seen: set[int] = set()
         children = []
         for name, m in self._modules.items():
-            if id(m) not in seen:
+            if m is not None and id(m) not in seen:
                 seen.add(id(m))
                 children.append((name, m))
         return iter(children)
@@ -340,7 +343,7 @@ class Module:
             elif id(m) not in seen:
                 seen.add(id(m))
                 stack.append((m, True))
-                stack.extend((c, False) for c in reversed(list(m._modules.values())))
+                stack.extend((c, False) for c in reversed(list(m._modules.values())) if c is not None)
         for m in order:
             fn(m)
         return self
@@ -510,12 +513,13 @@ class Module:
         own = ", ".join(f"{k} {tuple(v.shape)}" for k, v in self._parameters.items() if v is not None)
         note = f"  # {own}" if own else ""
         name, extra = type(self).__name__, self.extra_repr()
-        if not self._modules:
+        if not any(c is not None for c in self._modules.values()):
             lines.append(f"{indent}{head}{name}({extra}){note}")
             return
         lines.append(f"{indent}{head}{name}({note}")
         if extra:
             lines.append(f"{indent}  {extra}")
         for k, child in self._modules.items():
-            child._repr_lines(lines, indent + "  ", f"({k}): ")
+            if child is not None:  # (an emptied slot is not shown)
+                    child._repr_lines(lines, indent + "  ", f"({k}): ")
         lines.append(f"{indent})")
