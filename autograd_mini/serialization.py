@@ -201,6 +201,11 @@ def _read_members(path: str) -> dict[str, np.ndarray]:
                 raise zipfile.BadZipFile(f"the member {member!r} is not an .npy array")
             with z.open(member) as f:
                 arrays[member[: -len(".npy")]] = np.lib.format.read_array(f, allow_pickle=False)
+                # Read to the member's end: zipfile checks its CRC only there, and a damaged
+                # shape in the .npy header (3000 rows read as 1000) would otherwise load a
+                # shorter array silently.
+                if f.read(1):
+                    raise ValueError(f"the entry {member!r} holds more data than its header describes")
     return arrays
 
 

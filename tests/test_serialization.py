@@ -434,3 +434,16 @@ def test_a_damaged_central_directory_is_reported_as_damaged(tmp_path, offset, va
     path.write_bytes(bytes(raw))
     with pytest.raises(ValueError, match=f"load: .*damaged.npz.* the archive is damaged .*{why}"):
         am.load(path)
+
+
+def test_a_damaged_shape_in_an_entrys_header_is_reported_not_loaded_short(tmp_path):
+    # (one flipped bit turns the shape (3000, 4) into (1000, 4); zipfile checks a member's
+    # CRC only once it is read to the end, which a shorter array never reaches)
+    path = tmp_path / "short.npz"
+    am.save({"w": np.arange(12000.0).reshape(3000, 4)}, path)
+    raw = bytearray(path.read_bytes())
+    i = raw.index(b"'shape': (3000, 4)") + len(b"'shape': (")
+    raw[i] ^= 0x02  # '3' -> '1'
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match="load: .*short.npz.* is not a state dict saved by autograd_mini"):
+        am.load(path)
