@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tokenize
 import zipfile
 from typing import Any, Mapping
 
@@ -157,7 +158,10 @@ def load(path: str | bytes | os.PathLike) -> dict[str, Any]:
         raise _bad(path, "it is not an .npz (zip) archive")
     try:
         arrays = _read_members(path)
-    except ValueError as e:  # numpy refuses object arrays without pickle; or a cut-off entry
+    except (ValueError, SyntaxError, tokenize.TokenError) as e:
+        # (numpy refuses object arrays without pickle; or a cut-off entry; or a damaged .npy
+        # header, parsed before the member's CRC is checked: numpy's tokenizer raises
+        # TokenError for an unbalanced bracket, numpy.dtype SyntaxError for a descr ',f2')
         why = "an entry cannot be read without pickle" if "pickle" in str(e) else "an entry is damaged"
         raise _bad(path, f"{why} ({e})") from None
     except (OSError, zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError) as e:

@@ -447,3 +447,19 @@ def test_a_damaged_shape_in_an_entrys_header_is_reported_not_loaded_short(tmp_pa
     path.write_bytes(bytes(raw))
     with pytest.raises(ValueError, match="load: .*short.npz.* is not a state dict saved by autograd_mini"):
         am.load(path)
+
+
+@pytest.mark.parametrize("old, new", [
+    (b"(3000,), }  ", b"(3000,), } ("),    # numpy's tokenizer: tokenize.TokenError
+    (b"'descr': '<f8'", b"'descr': ',f8'"),  # numpy.dtype(',f8'): SyntaxError
+])
+def test_a_damaged_entry_header_that_numpy_cannot_parse_is_reported_as_damaged(tmp_path, old, new):
+    # (numpy parses the .npy header before zipfile checks the member's CRC, and raised
+    # exceptions other than ValueError out of load)
+    path = tmp_path / "bad.npz"
+    am.save({"w": np.ones(3000)}, path)  # (large enough that zipfile does not read it all ahead)
+    raw = path.read_bytes()
+    assert raw.count(old) == 1
+    path.write_bytes(raw.replace(old, new))
+    with pytest.raises(ValueError, match="load: .*bad.npz.* an entry is damaged"):
+        am.load(path)
