@@ -1573,3 +1573,26 @@ def test_a_child_emptied_with_none_and_assigned_again_keeps_its_place():
     m.a = nn.Linear(1, 2)
     assert list(m.state_dict()) == ["a.weight", "a.bias", "b.weight", "b.bias"]
     assert [n for n, _ in m.named_modules()] == ["", "a", "b"]
+
+
+def test_a_module_tree_with_a_cycle_is_refused_by_state_dict_not_walked_forever():
+    class Child(nn.Module):
+        def __init__(self, owner):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+            self.owner = owner  # (a back-reference: registers the owner as a child)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = Child(self)
+
+    net = Net()
+    assert [n for n, _ in net.named_parameters()] == ["head.fc.weight", "head.fc.bias"]
+    for call in (net.state_dict, lambda: net.load_state_dict({}),
+                 lambda: list(net.named_modules(remove_duplicate=False))):
+        with pytest.raises(ValueError, match="'head.owner' \\(Net\\) is one of its own ancestors"):
+            call()
+    shared = nn.Linear(1, 1)  # (a module under two names is no cycle)
+    diamond = nn.Sequential(nn.Sequential(shared), nn.Sequential(shared))
+    assert list(diamond.state_dict()) == ["0.0.weight", "0.0.bias", "1.0.weight", "1.0.bias"]

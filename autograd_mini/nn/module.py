@@ -266,14 +266,31 @@ class Module:
         depth first in registration order. A module reachable under several names
         is listed once, unless remove_duplicate=False."""
         seen: set[int] = set()
-        stack: list[tuple[str, Module]] = [(prefix, self)]
+        on_path: set[int] = set()  # (remove_duplicate=False: the modules above the current one)
+        path_ids: list[int] = []
+        stack: list[tuple[str, Module | None]] = [(prefix, self)]
         while stack:
             name, m = stack.pop()
+            if m is None:  # (leaving the module named `name`)
+                on_path.discard(path_ids.pop())
+                continue
             if remove_duplicate:
                 if id(m) in seen:
                     continue
                 seen.add(id(m))
+            elif id(m) in on_path:
+                # (a module holding one of its ancestors, e.g. a child keeping a back-reference
+                # to its owner as an attribute, would list names forever: state_dict() hung)
+                raise ValueError(
+                    f"named_modules: the module at {name!r} ({type(m).__name__}) is one of its own "
+                    "ancestors: the module tree has a cycle; keep a back-reference out of the "
+                    "registry with object.__setattr__(self, name, module)"
+                )
             yield name, m
+            if not remove_duplicate:
+                on_path.add(id(m))
+                path_ids.append(id(m))
+                stack.append((name, None))
             children = [(f"{name}.{k}" if name else k, c) for k, c in m._modules.items() if c is not None]
             stack.extend(reversed(children))
 
