@@ -389,6 +389,23 @@ def _check_unchanged(order: list[Tensor]) -> None:
                         hit = get(id(root))
                         if hit is not None and hit[0] > seq:
                             _refuse(node, b, root, hit[1])
+        params = node.params
+        if params:  # (getitem's index: the argument's own array while am.compile records)
+            for v in params.values():
+                if type(v) is tuple:
+                    for b in v:
+                        if isinstance(b, np.ndarray):
+                            _check_kept(node, b, seq, get)
+                elif isinstance(v, np.ndarray):
+                    _check_kept(node, v, seq, get)
+
+
+def _check_kept(node: Node, b: np.ndarray, seq: int, get: Callable) -> None:
+    """Raise if array b, which node kept, was changed after it (an entry of `get`)."""
+    root = _root(b)
+    hit = get(id(root))
+    if hit is not None and hit[0] > seq:
+        _refuse(node, b, root, hit[1])
 
 
 def _check_data_kept(order: list[Tensor]) -> None:
@@ -413,7 +430,9 @@ def _check_data_kept(order: list[Tensor]) -> None:
 def _refuse(node: Node, a: np.ndarray, root: np.ndarray, by: str) -> None:
     """The error for array `a` (of `root`) that `node` kept and `by` changed."""
     where = [i for i, d in enumerate(node.datas) if d is a]
-    what = f"its input {where[0]}" if where else "its output" if a is node.out else "an array it saved"
+    named = [k for k, v in node.params.items() if v is a or (type(v) is tuple and any(e is a for e in v))]
+    what = (f"its input {where[0]}" if where else "its output" if a is node.out
+            else f"its {named[0]} parameter" if named else "an array it saved")
     view = f", a view of an array of shape {root.shape}" if root.shape != a.shape else ""
     names = [e if isinstance(e, str) else e.label() if callable(getattr(e, "label", None))
              else type(e).__name__ for e in node.scope]

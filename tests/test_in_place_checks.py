@@ -484,3 +484,24 @@ def test_an_ndarray_operand_is_copied_only_for_a_recorded_operation_and_in_its_l
         assert (x * a).grad_fn is None
     c = am.tensor(np.ones((2, 3)))  # (no graph: nothing to keep, nothing copied)
     np.testing.assert_array_equal((c * a).data, a)
+
+
+def test_an_index_kept_as_a_parameter_is_checked():
+    # While am.compile records, getitem keeps an index tensor's own array in its
+    # parameters (the tape recognises the argument by its memory), not a copy: the
+    # recording call's graph must not scatter the gradient by the refilled index.
+    f = am.compile(lambda z, i: (z[i] ** 2).sum())
+    z = am.tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+    i = am.tensor(np.array([0, 1, 1]))
+    loss = f(z, i)  # the recording call: its result has the eager graph
+    i[0] = 3
+    with pytest.raises(RuntimeError, match=r"its index parameter .* item assignment after getitem"):
+        loss.backward()
+    # (and an index handed to the primitive by hand)
+    z.grad = None
+    idx = np.array([0, 2])
+    y = (am.primitives.getitem.apply(z, index=idx) ** 2).sum()
+    idx[0] = 3
+    engine.changed_in_place(idx, "a refill")
+    with pytest.raises(RuntimeError, match=r"its index parameter .* a refill after getitem"):
+        y.backward()
