@@ -300,15 +300,33 @@ def stepped(optimizer: Any, ids: list[int]) -> None:
     if ids != last[2]:  # (other parameters than last time had gradients)
         older, refs = last[3], last[4]
         older.update(dict.fromkeys(last[2], last[0]))
-        if len(older) > 2 * len(ids) + 1024:  # (arrays replaced again and again: keep the newest)
-            keep = sorted(older.items(), key=lambda kv: kv[1])[len(older) // 2:]
-            older.clear()
-            older.update(keep)
         _note_arrays(optimizer, refs)
+        if len(older) > 2 * len(ids) + 1024:  # (arrays replaced again and again)
+            _move_to_changes(older, refs, last[1])
         if len(refs) > len(older) + len(ids) + 64:
             for k in [k for k, r in refs.items() if r() is None or (k not in older and k not in ids)]:
                 del refs[k]
     last[0], last[2] = stamp, ids
+
+
+def _move_to_changes(older: dict, refs: dict, by: str) -> None:
+    """Trim an optimizer's table of arrays only its earlier steps changed: the living
+    ones go to _changes (a graph may keep one, as _retire does); of the others (dead,
+    or an id that a step saw on a new array without taking its reference) the newer
+    half stays."""
+    dead = []
+    for k, at in older.items():
+        r = refs.get(k)
+        root = None if r is None else r()
+        if root is None:
+            dead.append((k, at))
+            continue
+        ref, had, _ = _changes.get(k, (None, -1, None))
+        if had < at or ref() is not root:
+            _changes[k] = (weakref.ref(root), at, by)
+    older.clear()
+    older.update(sorted(dead, key=lambda kv: kv[1])[len(dead) // 2:])
+    _prune_changes()
 
 
 def has_stepped(optimizer: Any) -> bool:

@@ -505,3 +505,24 @@ def test_an_index_kept_as_a_parameter_is_checked():
     engine.changed_in_place(idx, "a refill")
     with pytest.raises(RuntimeError, match=r"its index parameter .* a refill after getitem"):
         y.backward()
+
+
+def test_a_step_long_ago_is_still_seen_after_many_replaced_arrays():
+    # An optimizer remembers which arrays its earlier steps changed; when a parameter
+    # gets a new array on every step (all kept alive), that table is trimmed. The
+    # array a graph kept must not be forgotten while it is alive.
+    p = nn.Parameter(np.ones(3))
+    x = am.tensor([1.0, 2.0, 3.0])
+    opt = am.optim.SGD([p], lr=0.1)
+    loss = (p * p * x).sum()  # keeps p's array
+    p.grad = am.ones(3)
+    opt.step()  # changes it in place
+    keep = []
+    for _ in range(1100):
+        keep.append(p.data)
+        p.data = p.data.copy()
+        p.grad = am.ones(3)
+        opt.step()
+    p.grad = None
+    with pytest.raises(RuntimeError, match=r"its input 0 \(shape \(3,\)\) was changed in place by SGD\.step\(\)"):
+        loss.backward()
