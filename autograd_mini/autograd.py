@@ -81,7 +81,9 @@ def grad(
             raw = g.data if isinstance(g, Tensor) else np.asarray(g)
             check_seed_dtype(raw.dtype, o.dtype, "autograd.grad", f"grad_outputs[{k}]")
             if not isinstance(g, Tensor):
-                g = raw.astype(o.dtype, copy=False)
+                # (a recorded gradient's graph keeps the seed: a copy, as backward()'s, so
+                # that refilling the caller's array changes no later backward through it)
+                g = raw.astype(o.dtype, copy=create_graph)
             elif g.dtype != o.dtype:
                 g = g.astype(o.dtype)
             if g.shape != o.shape:

@@ -526,3 +526,15 @@ def test_a_step_long_ago_is_still_seen_after_many_replaced_arrays():
     p.grad = None
     with pytest.raises(RuntimeError, match=r"its input 0 \(shape \(3,\)\) was changed in place by SGD\.step\(\)"):
         loss.backward()
+
+
+def test_a_recorded_gradient_keeps_a_copy_of_an_ndarray_grad_output():
+    # With create_graph the gradient's graph keeps the seed: as backward()'s
+    # gradient= and an eager op's ndarray operand, an ndarray grad_output is copied,
+    # so refilling it before the second backward changes nothing.
+    x = am.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = np.array([1.0, 2.0, 3.0])
+    (g,) = am.autograd.grad(x * x, [x], grad_outputs=v, create_graph=True)
+    v[...] = 0.0
+    g.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0, 6.0])
