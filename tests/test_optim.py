@@ -1012,3 +1012,20 @@ def test_load_state_dict_refuses_a_bad_initial_lr_which_a_scheduler_would_start_
     with pytest.raises((ValueError, TypeError), match=r"^SGD.load_state_dict: param group 0: (invalid )?initial_lr "):
         opt.load_state_dict(sd)
     assert "initial_lr" not in opt.param_groups[0] and opt.param_groups[0]["lr"] == 0.1
+
+
+# -- found by differential fuzzing against PyTorch's formulas -----------------------------
+
+
+def test_centered_rmsprop_steps_a_0d_parameter():
+    # s - a * a of 0-d arrays is a numpy scalar, which np.maximum(..., out=) refused.
+    p = am.tensor(1.0, requires_grad=True)
+    q = am.tensor([1.0], requires_grad=True)
+    opt = RMSprop([p, q], lr=0.1, alpha=0.99, centered=True)
+    p.grad, q.grad = am.tensor(0.5), am.tensor([0.5])
+    opt.step()
+    s, a = (1 - 0.99) * 0.5 * 0.5, (1 - 0.99) * 0.5  # square_avg, grad_avg after one step from 0
+    want = 1.0 - 0.1 * (0.5 / (math.sqrt(s - a * a) + 1e-8))
+    assert p.data.shape == ()
+    np.testing.assert_allclose(p.data, want, rtol=1e-15)
+    assert p.data == q.data[0]

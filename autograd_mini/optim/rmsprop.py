@@ -89,7 +89,9 @@ class RMSprop(Optimizer):
                         a = state["grad_avg"] = np.zeros_like(s)
                     a *= alpha
                     a += (1 - alpha) * g
-                    r = s - a * a
+                    # (into an array of its own: on a 0-d parameter s - a * a is a numpy scalar)
+                    r = np.multiply(a, a, out=np.empty_like(s))
+                    np.subtract(s, r, out=r)
                     # s >= a^2 in exact arithmetic; rounding must not make the root NaN.
                     np.maximum(r, 0, out=r)
                     np.sqrt(r, out=r)
