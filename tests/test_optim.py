@@ -1029,3 +1029,19 @@ def test_centered_rmsprop_steps_a_0d_parameter():
     assert p.data.shape == ()
     np.testing.assert_allclose(p.data, want, rtol=1e-15)
     assert p.data == q.data[0]
+
+
+@pytest.mark.parametrize("dtype, g", [(np.float32, 1e20), (np.float64, 1e200)])
+def test_centered_rmsprop_overflowing_mean_square_does_not_step_to_nan(dtype, g):
+    # alpha = 0.5: square_avg = (0.5 g) g and grad_avg**2 = (0.5 g)**2 both overflow to inf,
+    # and inf - inf made the step NaN. The root of the variance is then beyond range:
+    # the step g / inf is 0 (PyTorch's fused square_avg - grad_avg**2 gives inf too).
+    p = am.tensor(np.array([1.0, 2.0], dtype), requires_grad=True)
+    opt = RMSprop([p], lr=0.1, alpha=0.5, centered=True)
+    p.grad = am.tensor(np.array([g, 1.0], dtype))
+    with np.errstate(over="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("error")  # (no 'invalid value' either: no NaN is made on the way)
+        opt.step()
+    # the second entry: s = 0.5, a = 0.5, r = sqrt(0.5 - 0.25) + eps
+    want = 2.0 - 0.1 * (1.0 / (math.sqrt(0.25) + 1e-8))
+    np.testing.assert_allclose(p.data, [1.0, want], rtol=1e-6 if dtype == np.float32 else 1e-15)

@@ -91,6 +91,10 @@ class RMSprop(Optimizer):
                     a += (1 - alpha) * g
                     # (into an array of its own: on a 0-d parameter s - a * a is a numpy scalar)
                     r = np.multiply(a, a, out=np.empty_like(s))
+                    # Where the mean square overflowed, a * a may have too, and inf - inf
+                    # is NaN: the root is then beyond range (inf, the step 0), as PyTorch's
+                    # fused s - a * a gives.
+                    np.copyto(r, 0, where=np.isinf(s))
                     np.subtract(s, r, out=r)
                     # s >= a^2 in exact arithmetic; rounding must not make the root NaN.
                     np.maximum(r, 0, out=r)
