@@ -1045,3 +1045,20 @@ def test_centered_rmsprop_overflowing_mean_square_does_not_step_to_nan(dtype, g)
     # the second entry: s = 0.5, a = 0.5, r = sqrt(0.5 - 0.25) + eps
     want = 2.0 - 0.1 * (1.0 / (math.sqrt(0.25) + 1e-8))
     np.testing.assert_allclose(p.data, [1.0, want], rtol=1e-6 if dtype == np.float32 else 1e-15)
+
+
+@pytest.mark.parametrize("eta_min", [0.0, 0.01])
+def test_cosine_annealing_rounds_its_recurrence_as_pytorch(eta_min):
+    # PyTorch's chainable step: ratio of consecutive cosine factors first, then times
+    # (lr - eta_min), then + eta_min. Another order differed by an ulp from epoch 3 on.
+    opt = _opt_two_groups()
+    sched = CosineAnnealingLR(opt, T_max=10, eta_min=eta_min)
+    lrs = [0.1, 0.3]
+    for t in range(1, 25):  # through the bottom at 10, up, and down again
+        sched.step()
+        if (t - 1 - 10) % 20 == 0:
+            lrs = [lr + (b - eta_min) * (1 - math.cos(math.pi / 10)) / 2 for lr, b in zip(lrs, (0.1, 0.3))]
+        else:
+            ratio = (1 + math.cos(math.pi * t / 10)) / (1 + math.cos(math.pi * (t - 1) / 10))
+            lrs = [ratio * (lr - eta_min) + eta_min for lr in lrs]
+        assert sched.get_last_lr() == lrs == [g["lr"] for g in opt.param_groups], t

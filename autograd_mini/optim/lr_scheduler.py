@@ -153,4 +153,6 @@ class CosineAnnealingLR(LRScheduler):
         T, eta = self.T_max, self.eta_min
         if (epoch - 1 - T) % (2 * T) == 0:
             return lr + (base_lr - eta) * (1 - math.cos(math.pi / T)) / 2
-        return eta + (lr - eta) * (1 + math.cos(math.pi * epoch / T)) / (1 + math.cos(math.pi * (epoch - 1) / T))
+        # (the ratio first, then the product, as PyTorch rounds it: (lr - eta) * (1 + cos) / (...)
+        # rounded differently, an ulp a step, and chained over the epochs)
+        return (1 + math.cos(math.pi * epoch / T)) / (1 + math.cos(math.pi * (epoch - 1) / T)) * (lr - eta) + eta
