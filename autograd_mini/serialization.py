@@ -25,6 +25,7 @@ never unpickles: each member is read with
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tokenize
@@ -204,6 +205,8 @@ def _read_members(path: str) -> dict[str, np.ndarray]:
             if not member.endswith(".npy"):
                 raise zipfile.BadZipFile(f"the member {member!r} is not an .npy array")
             with z.open(member) as f:
+                _check_entry_size(f, z.getinfo(member).file_size, member)
+                f.seek(0)
                 arrays[member[: -len(".npy")]] = np.lib.format.read_array(f, allow_pickle=False)
                 # Read to the member's end: zipfile checks its CRC only there, and a damaged
                 # shape in the .npy header (3000 rows read as 1000) would otherwise load a
@@ -211,6 +214,28 @@ def _read_members(path: str) -> dict[str, np.ndarray]:
                 if f.read(1):
                     raise ValueError(f"the entry {member!r} holds more data than its header describes")
     return arrays
+
+
+def _check_entry_size(f: Any, size: int, member: str) -> None:
+    """Raise ValueError if the .npy header of member (open as f, `size` bytes long)
+    describes another number of bytes than the member holds: numpy allocates what the
+    header asks for before reading any of it, so a damaged shape asking for petabytes
+    raised a bare MemoryError. (Headers of version 1.0 and 2.0, which save writes for
+    numeric arrays; read_array checks the others.)"""
+    version = np.lib.format.read_magic(f)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+    elif version == (2, 0):
+        shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+    else:
+        return
+    if dtype.hasobject:  # (read_array refuses it without pickle, and says so)
+        return
+    described = math.prod(shape) * dtype.itemsize
+    held = size - f.tell()
+    if described != held:
+        raise ValueError(f"the entry {member!r} holds {held} bytes of data, its header "
+                         f"describes {described} (shape {shape}, dtype {dtype})")
 
 
 def _unflatten(node: dict, arrays: dict[str, np.ndarray], used: set[str]) -> Any:

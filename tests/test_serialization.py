@@ -463,3 +463,18 @@ def test_a_damaged_entry_header_that_numpy_cannot_parse_is_reported_as_damaged(t
     path.write_bytes(raw.replace(old, new))
     with pytest.raises(ValueError, match="load: .*bad.npz.* an entry is damaged"):
         am.load(path)
+
+
+def test_a_damaged_shape_too_large_for_memory_is_a_damaged_entry(tmp_path):
+    # (numpy allocates the array its header describes before reading any of it: a
+    # damaged shape asking for petabytes raised a bare MemoryError naming no file)
+    path = tmp_path / "huge.npz"
+    am.save({"w": np.zeros((1000, 3))}, path)
+    raw = path.read_bytes()
+    old, new = b"(1000, 3), }    ", b"(10000000000000000, 3), }"
+    assert raw.count(old) == 1 and len(old) < len(new)
+    old += b" " * (len(new) - len(old))  # (the header keeps its length: the padding is eaten)
+    assert raw.count(old) == 1
+    path.write_bytes(raw.replace(old, new))
+    with pytest.raises(ValueError, match="load: .*huge.npz.* an entry is damaged .*'w.npy'.* 24000 bytes"):
+        am.load(path)
