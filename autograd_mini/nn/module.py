@@ -538,5 +538,5 @@ class Module:
             lines.append(f"{indent}  {extra}")
         for k, child in self._modules.items():
             if child is not None:  # (an emptied slot is not shown)
-                    child._repr_lines(lines, indent + "  ", f"({k}): ")
+                child._repr_lines(lines, indent + "  ", f"({k}): ")
         lines.append(f"{indent})")
