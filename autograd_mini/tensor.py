@@ -382,7 +382,10 @@ class Tensor:
                     "operations (am.concatenate, am.stack, am.where, x @ y, x.sum(), ...), or pass "
                     "x.detach() for the values alone"
                 )
-        return func._implementation(*args, **kwargs)
+        implementation = getattr(func, "_implementation", None)
+        if implementation is None:  # (like=t: numpy hands over the public np.ones, np.array, ...)
+            return NotImplemented  # (numpy's TypeError: no implementation found for it)
+        return implementation(*args, **kwargs)
 
     def __len__(self) -> int:
         """The length of the first axis (a 0-d tensor has none: TypeError)."""

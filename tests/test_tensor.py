@@ -951,6 +951,17 @@ def test_a_numpy_function_refuses_a_tensor_that_requires_grad_rather_than_drop_i
     np.testing.assert_allclose(w, [1.0, 2.0])  # (an explicit conversion, as np.asarray(w))
 
 
+def test_like_a_tensor_is_refused_by_numpys_protocol_not_an_attribute_error():
+    # np.ones(3, like=t) hands Tensor.__array_function__ the public function (np.ones,
+    # np.array, np.asarray: no numpy-internal implementation behind it): that raised
+    # AttributeError '_implementation'; before __array_function__ numpy's TypeError.
+    for t in (am.tensor([1.0, 2.0]), am.tensor([1.0, 2.0], requires_grad=True)):
+        for call in (lambda: np.ones(3, like=t), lambda: np.array([1, 2], like=t),
+                     lambda: np.asarray([1.0], like=t)):
+            with pytest.raises(TypeError, match=r"no implementation found for 'numpy\.\w+'.*Tensor"):
+                call()
+
+
 def test_a_tensor_made_from_a_list_of_tensors_that_require_grad_warns_that_it_has_no_graph():
     # am.tensor([b, 2 * b]) copies the values: a gradient meant for b was lost without a
     # sign (PyTorch warns too); am.stack keeps the graph.
