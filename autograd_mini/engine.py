@@ -579,6 +579,11 @@ def _unreachable(order: list[Tensor], roots: Sequence[Tensor], targets: Sequence
     return [k for k, t in enumerate(targets) if t not in reached]
 
 
+# The errors a broken VJP raises that the sweep restates (see _vjp_error); their
+# subclasses pass as they are.
+_BARE_ERRORS = (ValueError, TypeError, IndexError, AttributeError)
+
+
 def backward_sweep(
     roots: Sequence[Tensor],
     root_grads: Sequence[Any],
@@ -708,9 +713,13 @@ def backward_sweep(
             return [wanted[t] for t in targets]
         _hand_to_leaves(grads, root_grads)
         return None
-    except (ValueError, TypeError, IndexError, AttributeError) as e:
+    except _BARE_ERRORS as e:
         # (Only a broken VJP gets here, a custom primitive's: restate numpy's or Python's
-        # bare error with the primitive, the input and the shapes. No cost until then.)
+        # bare error with the primitive, the input and the shapes. No cost until then.
+        # A subclass (LinAlgError, AxisError, a user's own) is raised as it is, so a
+        # caller can still catch it by its type.)
+        if type(e) not in _BARE_ERRORS:
+            raise
         loc = locals()
         raise _vjp_error(e, loc.get("node"), loc.get("i"), loc.get("g"), loc.get("gi"), grads) from e
     finally:

@@ -1100,6 +1100,25 @@ def test_a_wrong_gradient_shape_from_a_vjp_is_reported_where_it_fails():
     assert w.grad is None
 
 
+class _DomainError(ValueError):
+    """A custom primitive's own error type, which its caller catches by name."""
+
+
+@pytest.mark.parametrize("error", [_DomainError("my_op: x out of its domain"),
+                                   np.linalg.LinAlgError("Singular matrix")])
+def test_an_error_subclass_from_a_vjp_reaches_the_caller_as_its_own_type(error):
+    # (restated as a bare ValueError, `except np.linalg.LinAlgError` or a user's own
+    # `except DomainError` around backward no longer caught it)
+    def vjp(g, ans, x):
+        raise error
+
+    op = _custom("my_op", lambda x: x * 2, (vjp,))
+    x = am.tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(type(error)) as raised:
+        op(x).sum().backward()
+    assert raised.value is error and x.grad is None
+
+
 def test_node_parents_are_the_inputs_that_require_grad_until_the_graph_is_freed():
     # (grad_fn.parents() is how a reader walks the recorded graph by hand)
     x = am.tensor([1.0, 2.0], requires_grad=True)
