@@ -23,7 +23,8 @@ import drilling  # noqa: E402
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def run_example(*args: str, timeout: float = 60) -> str:
+def run_example(*args: str, timeout: float = 300) -> str:
+    # (generous: a run of a few seconds took over a minute once on a loaded shared host)
     done = subprocess.run(
         [sys.executable, *args], cwd=EXAMPLES.parent, capture_output=True, text=True, timeout=timeout
     )
