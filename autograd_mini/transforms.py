@@ -70,6 +70,8 @@ def _nested(out: Tensor, own: list[Tensor], outer: bool) -> bool:
     if not outer or not out.requires_grad:
         return False
     own_set = set(own)
+    if out.grad_fn is None:  # (a leaf returned as it is: topological_order lists no leaves)
+        return out not in own_set and _finished.get(id(out)) is not out
     for t in topological_order([out]):
         if t in own_set and t.grad_fn.prim is P.reshape:
             return True  # an alias of an outer variable

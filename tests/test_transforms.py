@@ -505,3 +505,20 @@ def test_a_transform_of_an_inner_transform_of_plain_inputs_returns_no_graph():
     assert g.requires_grad
     (dw,) = am.autograd.grad(g, [w])
     np.testing.assert_allclose(dw.data, 6.0)
+
+
+def test_a_value_that_is_an_outer_variable_returned_unchanged_keeps_its_graph():
+    # f ignores its own variable and returns a tensor requiring grad as it is (a leaf):
+    # the value a transform returns must still carry it, or an outer derivative through
+    # the value is silently 0 (d/dw of value(w) = w is 1).
+    assert am.grad(lambda w: am.value_and_grad(lambda x: w)(1.0)[0])(2.0).item() == 1.0
+    assert am.grad(lambda w: am.jvp(lambda x: w, 1.0, 1.0)[0])(2.0).item() == 1.0
+    assert am.grad(lambda w: am.hvp(lambda x: w, 1.0, 1.0)[0])(2.0).item() == 1.0
+    w = am.tensor(2.0, requires_grad=True)
+    value, g = am.value_and_grad(lambda x: w)(1.0)
+    assert value.requires_grad and g.item() == 0.0
+    (dw,) = am.autograd.grad(value, [w])
+    assert dw.item() == 1.0
+    # the transform's own variable returned unchanged is still no outer variable
+    value, g = am.value_and_grad(lambda x: x)(1.0)
+    assert not value.requires_grad and g.item() == 1.0
