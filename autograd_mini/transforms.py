@@ -40,7 +40,7 @@ def _done(*leaves: Tensor) -> None:
             _finished[id(t)] = t
 
 
-def _leaf(x: Any, outer: bool) -> Tensor:
+def _leaf(x: Any, outer: bool, who: str) -> Tensor:
     """A fresh tensor to differentiate with respect to.
 
     If `x` already requires grad and grad mode was on outside (`outer`: an
@@ -51,7 +51,7 @@ def _leaf(x: Any, outer: bool) -> Tensor:
     """
     if outer and isinstance(x, Tensor) and x.requires_grad:
         return P.reshape.apply(x, shape=x.shape)
-    arr = _to_array(x, None, "transform")
+    arr = _to_array(x, None, who)
     if arr.dtype.kind not in "fc":  # (integers and booleans; complex numbers keep their imaginary part)
         arr = arr.astype(get_default_dtype())
     t = Tensor._wrap(arr)
@@ -140,7 +140,7 @@ def _value_and_grad(f: Callable[..., Tensor], argnums: int | Sequence[int], who:
             args = list(args)
             xs = []
             for n in nums:
-                args[n] = _leaf(args[n], outer)
+                args[n] = _leaf(args[n], outer, who)
                 xs.append(args[n])
             try:
                 out = _scalar_output(f(*args, **kwargs), who)
@@ -190,7 +190,7 @@ def _jacobian(f: Callable[..., Tensor], argnums: int, who: str) -> Callable:
         outer = is_grad_enabled()
         with enable_grad():
             args = list(args)
-            x = args[n] = _leaf(args[n], outer)
+            x = args[n] = _leaf(args[n], outer, who)
             try:
                 return _rows(f(*args, **kwargs), x, outer, who)
             finally:
@@ -229,7 +229,7 @@ def hvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
     """
     outer = is_grad_enabled()
     with enable_grad():
-        x = _leaf(x, outer)
+        x = _leaf(x, outer, "hvp")
         try:
             v = _as_like(v, x, "hvp")
             out = _scalar_output(f(x), "hvp")
@@ -251,7 +251,7 @@ def jvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
     """
     outer = is_grad_enabled()
     with enable_grad():
-        x = _leaf(x, outer)
+        x = _leaf(x, outer, "jvp")
         u = None
         try:
             v = _as_like(v, x, "jvp")
@@ -277,7 +277,10 @@ def jvp(f: Callable[..., Tensor], x: Any, v: Any) -> tuple[Tensor, Tensor]:
 
 
 def _as_like(v: Any, x: Tensor, who: str) -> Tensor:
-    raw = v.data if isinstance(v, Tensor) else np.asarray(v)
+    try:
+        raw = v.data if isinstance(v, Tensor) else np.asarray(v)
+    except (ValueError, TypeError) as e:  # (a ragged list)
+        raise TypeError(f"{who}: cannot make a numeric tensor from v ({type(v).__name__}): {e}") from e
     check_seed_dtype(raw.dtype, x.dtype, who, "v")
     v = v if isinstance(v, Tensor) else Tensor(raw, dtype=x.dtype)
     if v.shape != x.shape:

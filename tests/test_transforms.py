@@ -436,6 +436,12 @@ def test_mixed_second_derivative_of_pow_at_a_zero_exponent():
         # (f ran on the raw ndarrays: "grad: the function must return a Tensor, got float64")
         (lambda: am.grad(lambda u, v: (u * v).sum(), argnums=())(np.ones(2), np.ones(2)), ValueError,
          "grad: argnums is empty"),
+        # (named "transform:", or numpy's bare ValueError for a ragged v)
+        (lambda: am.grad(lambda v: v.sum())(None), TypeError, "grad: data must be numeric"),
+        (lambda: am.hessian(lambda v: v.sum())("ab"), TypeError, "hessian: data must be numeric"),
+        (lambda: am.jvp(lambda v: v, [[1.0], []], [1.0]), TypeError, "jvp: cannot make a numeric tensor"),
+        (lambda: am.jvp(lambda v: v, np.ones(2), [[1.0], []]), TypeError, "jvp: cannot make a numeric tensor"),
+        (lambda: am.hvp(lambda v: v.sum(), np.ones(2), [[1.0], []]), TypeError, "hvp: cannot make a numeric tensor"),
     ],
 )
 def test_transform_errors_name_the_transform(call, error, message):
