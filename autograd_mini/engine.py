@@ -7,6 +7,14 @@ and asks each primitive's VJPs for the gradient of every input that needs one:
 
     x_bar_i = vjp_i(y_bar, y, x_1, ..., x_n)
 
+This is the chain rule, one node at a time: x_bar is d(loss)/dx, and a VJP
+returns J^T y_bar, J being dy/dx, without forming J. A tensor used by several
+nodes gets the sum of their terms (the multivariable chain rule), so its
+gradient is complete only once every node that used it has run: hence
+reverse topological order, which here is simply newest node first (a node is
+always made after its inputs'). The rest of the sweep (release as it goes,
+the one-node path of a compiled tape, the checks) is bookkeeping around that loop.
+
 A node keeps its inputs' arrays themselves, not copies. So an in-place change
 to one of them between a forward and its backward (an optimizer step, `p -= ...`
 under no_grad, `x[i] = v`) would change the gradients that backward computes;
@@ -18,6 +26,11 @@ The VJPs are written with operators and primitives that work on both ndarrays
 and Tensors. Without `create_graph` the sweep hands them raw ndarrays, so they
 run at numpy speed and record nothing; with `create_graph` it hands them
 Tensors, so the backward pass is itself recorded and can be differentiated.
+That is where second derivatives come from: after
+`(g,) = am.autograd.grad(loss, [x], create_graph=True)`, g is a tensor with a
+graph of its own, made of the VJPs' operations, and a backward from (a
+function of) g differentiates them: the Hessian-vector product H v is the
+gradient of (g * v).sum() (am.hvp).
 """
 
 from __future__ import annotations
