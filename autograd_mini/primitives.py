@@ -4,14 +4,18 @@ Each entry is a numpy forward and one vector-Jacobian product per input,
 
     vjp_i(g, ans, *inputs, **params) -> gradient of the i-th input,
 
-where `g` is the gradient of the output (same shape as `ans`). The VJPs use
+where `g` is the gradient of the output (same shape as `ans`). For y = f(x)
+with Jacobian J = dy/dx that is J^T g, written without forming J: for an
+elementwise f, g * f'(x); for y = a @ b, g @ b^T and a^T @ g. The VJPs use
 only operators, array methods (`.sum`, `.reshape`, `.astype`) and the
 primitives of this table, all of which accept ndarrays and Tensors alike: the
 backward sweep passes ndarrays when no graph is wanted (numpy speed, nothing
 recorded) and Tensors under `create_graph=True` (the backward is recorded, so
 gradients of gradients come for free). A few VJPs also have a numpy-only route
 taken only when they are handed ndarrays (a `type(...) is np.ndarray` test: pow's, pick's,
-and the window routes of sum's and max's), which computes the same numbers.
+the window routes of sum's and max's, matmul's layout choice, unbroadcast's BLAS
+sums), which computes the same numbers: to learn the idea, read the plain branch
+(the one that also serves Tensors) and skip those.
 
 Everything else in the library is composed from these.
 """
@@ -190,7 +194,13 @@ def _explain(name: str, err: Exception, shapes: list, params: dict, scope: tuple
 
 
 def unbroadcast(g: Any, shape: tuple) -> Any:
-    """Sum `g` over the axes that broadcasting added or stretched to reach `shape`."""
+    """Sum `g` over the axes that broadcasting added or stretched to reach `shape`.
+
+    Broadcasting uses one entry of an input at many places of the output (a bias
+    b added to every row of x W^T); by the chain rule its gradient is the sum of
+    the gradients at those places. The plain version is the last line,
+    g.sum(axis=axes).reshape(shape); the branches before it are faster sums.
+    """
     if g.shape == shape:
         return g
     if (type(g) is np.ndarray and g.ndim == 2 and shape == g.shape[1:]
@@ -383,6 +393,11 @@ sigmoid = Primitive(
     "sigmoid", _sigmoid, (lambda g, ans, x: g * (ans * (1.0 - ans)),), uses_ans=True,
     specialize=lambda which, out, x: _sigmoid_small if which == "fwd" and _small_float(x) else None,
     doc="""Logistic function 1 / (1 + e**-x), stable for any x; sigma' = sigma (1 - sigma).
+
+    Its VJP is the paper's delta = sigma'(z) * (W^T delta_next): for a = sigma(z)
+    in a network, g arrives as W^T delta_next from the next layer's matmul_add
+    (from the loss, for the last layer), and g * ans (1 - ans) is delta (ans is
+    a: sigma'(z) needs no z).
 
     A primitive rather than a composite because it is the paper's activation
     and sits on its training hot path. Measured here (forward + backward of
@@ -651,6 +666,9 @@ def _sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 
 def _sum_vjp(g: Any, ans: Any, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Every entry adds into its sum with weight 1, so each receives its sum's g:
+    g broadcast back to x's shape, the reduced axes first put back as length 1
+    (the last lines; the window route is a faster copy)."""
     shape = x.shape
     axes = _window_route(x, axis, _SPREAD_LEAST) if type(g) is np.ndarray else None
     if axes is not None:
@@ -839,6 +857,10 @@ min = Primitive(
 
 
 def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any, c: Any = None) -> Any:
+    """For C = A B (2-D), A_bar = C_bar B^T (and _matmul_vjp_b: B_bar = A^T C_bar).
+    The branches are that rule for 1-D operands (a vector's axis dropped) and
+    batches (swapaxes is a batched transpose), routed for speed; unbroadcast
+    sums over batch axes that broadcasting added."""
     # (c is matmul_add's addend, which the products' VJPs do not use)
     sa, sb = a.shape, b.shape
     if len(sb) == 1 and len(sa) == 1:  # (k,) @ (k,) -> ()
@@ -978,7 +1000,11 @@ matmul_add = Primitive(
     specialize=_specialize_matmul,
     doc="""a @ b + c (a and b as in matmul; c broadcasts to the product's shape,
     which it may not widen): an affine map with its bias, one product and one
-    add into it.""",
+    add into it.
+
+    The paper's z = W a + b for one sample (F.linear's W x + b). With g = delta,
+    the gradient of z, the three VJPs give W_bar = delta a^T, a_bar = W^T delta
+    (which the previous layer's sigmoid turns into its delta) and b_bar = delta.""",
 )
 
 # -- shape and indexing -------------------------------------------------------------
@@ -1285,6 +1311,10 @@ fold = Primitive(
     (lambda g, ans, u, size, kernel_size, stride, dilation: unfold(
         g, kernel_size=kernel_size, stride=stride, dilation=dilation),),
     doc="""The adjoint of unfold: add every window back to where it came from.
+
+    It is unfold's VJP because windows overlap: one input entry appears in
+    several windows, so its gradient is the sum of theirs (as unbroadcast sums
+    a broadcast input's copies). Its own VJP is unfold.
 
     u of shape lead + (OH, OW, ...) + kernel_size gives lead + size.""",
 )
