@@ -137,7 +137,10 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     """x W^T + b: x (..., in), weight (out, in), bias (out,) -> (..., out).
 
     A single sample x (in,) is computed as W x + b, the paper's sigma(W a + b)
-    form, which records no transpose; a batch as x W^T + b.
+    form, which records no transpose; a batch as x W^T + b, each row a sample.
+    In the paper's names: x is a (the previous layer's output), the result is z
+    (a nn.Sigmoid after it makes the next a), and the gradient the backward
+    sweep holds for the result is the paper's delta = dC/dz (see P.matmul_add).
     """
     x, weight = as_tensor(x), as_tensor(weight)
     if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:
@@ -191,11 +194,19 @@ def conv2d(
     """2-D cross-correlation, as PyTorch's conv2d.
 
     x (N, C, H, W) or (C, H, W); weight (O, C/groups, kh, kw); bias (O,).
-    out[n, o, i, j] = b[o] + sum_{c, a, b} W[o, c, a, b]
-                      * xpad[n, g*C/groups + c, i*s + a*d, j*s + b*d]
+    out[n, o, i, j] = bias[o] + sum_{c, p, q} W[o, c, p, q]
+                      * xpad[n, g*C/groups + c, i*s + p*d, j*s + q*d]
     over the channels c of o's group g, giving (N, O, OH, OW) with
     OH = (H + pad_top + pad_bottom - d*(kh-1) - 1) // s + 1 (OW alike).
     padding: int, (ph, pw), 'valid' (none) or 'same' (stride 1; output H x W).
+
+    The plain idea (groups=1): each output pixel is the flattened kernel W[o]
+    dotted with the flattened window under it, so with every window
+    (P.unfold, a view) flattened into a column, all of them are one matrix
+    product (O, C*kh*kw) @ (C*kh*kw, N*OH*OW), plus the bias. There is no
+    backward code: matmul's VJP gives the kernel's and the columns' gradients,
+    and fold (unfold's VJP) adds each column's gradient back to the pixels its
+    window covers. What follows is that idea arranged in memory for speed.
 
     Computed as im2col in CHWN memory: the padded input is copied once with
     the batch as its fastest axis, (C, Hp, Wp, N), its windows are gathered
@@ -744,6 +755,8 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Softmax cross-entropy of logits (N, C), (N, C, d1, ...) or (C,) with integer labels.
 
     loss_n = logsumexp_c(input[n, c]) - input[n, target[n]] = nll_loss(log_softmax(input, 1)),
+    whose gradient for the logits is softmax(input)[n] - onehot(target[n]) (divided
+    by the number of labels for 'mean'), found from the primitives' VJPs, not written here;
     computed as log sum_c exp(z[n, c]) - z[n, target[n]] with z = input - max_c input:
     the shift (a constant) cancels, and z <= 0 cannot overflow exp. This is 8
     nodes where nll_loss(log_softmax(...)) records 9: fwd + bwd of W2's
