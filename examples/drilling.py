@@ -14,7 +14,20 @@ with layers of 2, 2, 3 and 2 neurons and the sigmoid sigma on every layer,
 weights and biases drawn from 0.5 * N(0, 1). Training is the paper's
 stochastic gradient method: at every step one sample i is drawn uniformly with
 replacement and every parameter p moves by -eta * d/dp ||y_i - F(x_i)||^2,
-with eta = 0.05.
+with eta = 0.05. (The paper's netbp differentiates (1/2) ||y_i - F(x_i)||^2
+with eta = 0.05, so its steps are half these: this is its method with eta = 0.1.)
+
+Back propagation in the paper's names: with a[1] = x, z[l] = W[l] a[l-1] + b[l]
+and a[l] = sigma(z[l]) for l = 2, 3, 4, the paper computes
+delta[4] = sigma'(z[4]) * (a[4] - y), delta[l] = sigma'(z[l]) * (W[l+1]^T delta[l+1]),
+dC/dW[l] = delta[l] a[l-1]^T and dC/db[l] = delta[l]. Here nn.Linear holds W[l]
+(.weight) and b[l] (.bias) and records z[l] as one matmul_add node, nn.Sigmoid
+records a[l]; loss.backward() runs exactly those products (sigmoid's VJP
+multiplies by sigma'(z) = a (1 - a), matmul_add's give W^T delta, delta a^T and
+delta), each delta twice the paper's for this cost, and leaves dC/dW[l] in
+.weight.grad; opt.step() is p -= eta * p.grad. The compiled loss's `.code`
+(squared_error in train) shows that sweep written out: the gradients of the
+three matmul_add outputs are delta[4], delta[3] and delta[2].
 
 The cost printed and plotted is the sum of squared errors over the ten points,
 
