@@ -4,6 +4,11 @@ A Tensor holds `.data` (the live numpy array), `.requires_grad`, `.grad_fn`
 (the recorded `Node` that produced it, None for leaves) and `.grad` (filled by
 `backward()`). Operators and methods dispatch to the primitive table or to the
 composites in `functions.py`; numpy semantics throughout.
+
+For back propagation itself read `backward` and the operators: each hands its
+operands to a primitive's `apply` (primitives.py), which records the Node. The
+rest (`_update`, `__setitem__`, `kept_operand`) keeps in-place changes from
+corrupting the arrays a graph kept, and is not needed for the idea.
 """
 
 from __future__ import annotations
