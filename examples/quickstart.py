@@ -31,6 +31,8 @@ print("gradcheck:    ", am.gradcheck(f, x))
 print("gradgradcheck:", am.gradgradcheck(f, x))
 
 # Second derivatives: the Hessian of f is diagonal, (2 - x^2) sin(x) + 4 x cos(x).
+# am.hessian differentiates the gradient again: its backward runs the VJPs on tensors
+# (create_graph=True), so they are recorded as a graph of their own.
 H = am.hessian(f)(x)
 print("Hessian    =\n", H.data.round(4))
 print("diag by hand", ((2 - x**2) * am.sin(x) + 4 * x * am.cos(x)).data.round(4))
