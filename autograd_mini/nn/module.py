@@ -9,7 +9,9 @@ A `Module` owns three ordered registries, filled by plain attribute assignment:
 
 Any other value, a plain (non-Parameter) Tensor included, is an ordinary
 attribute and is not registered (but a registered parameter's or child's name
-takes only its kind or None, as in PyTorch; a list, tuple or dict of Modules or
+takes only a Parameter, a Module or None: any other value raises TypeError, as in
+PyTorch, while a Parameter or a Module moves the name to its own registry, where
+PyTorch would refuse it too; a list, tuple or dict of Modules or
 Parameters that the module does not otherwise hold warns: nothing would train
 them). Registered values are also kept in the
 instance `__dict__`, so reading `self.weight` inside `forward` is an ordinary
