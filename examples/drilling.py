@@ -18,15 +18,17 @@ with eta = 0.05: the step of the paper's MATLAB code netbp, whose output delta
 is sigma'(z) * (a - y).
 
 Back propagation in the paper's names: with a[1] = x, z[l] = W[l] a[l-1] + b[l]
-and a[l] = sigma(z[l]) for l = 2, 3, 4, the paper computes
+and a[l] = sigma(z[l]) for l = 2, 3, 4, and C = (1/2) ||y - a[4]||^2 the loss of
+the one sample drawn, the paper computes
 delta[4] = sigma'(z[4]) * (a[4] - y), delta[l] = sigma'(z[l]) * (W[l+1]^T delta[l+1]),
 dC/dW[l] = delta[l] a[l-1]^T and dC/db[l] = delta[l]. Here nn.Linear holds W[l]
 (.weight) and b[l] (.bias) and records z[l] as one matmul_add node, nn.Sigmoid
 records a[l]; loss.backward() runs exactly those products (sigmoid's VJP
 multiplies by sigma'(z) = a (1 - a), matmul_add's give W^T delta, delta a^T and
-delta), each delta the paper's, and leaves dC/dW[l] in .weight.grad; opt.step() is p -= eta * p.grad. The compiled loss's `.code`
-(squared_error in train) shows that sweep written out: the gradients of the
-three matmul_add outputs are delta[4], delta[3] and delta[2].
+delta), each delta the paper's, and leaves dC/dW[l] in .weight.grad;
+opt.step() is p -= eta * p.grad. The compiled loss's `.code` (squared_error in
+train) shows that sweep written out: the gradients of the three matmul_add
+outputs are delta[4], delta[3] and delta[2].
 
 The cost printed and plotted is the sum of squared errors over the ten points,
 
