@@ -199,7 +199,9 @@ def unbroadcast(g: Any, shape: tuple) -> Any:
     Broadcasting uses one entry of an input at many places of the output (a bias
     b added to every row of x W^T); by the chain rule its gradient is the sum of
     the gradients at those places. The plain version is the last line,
-    g.sum(axis=axes).reshape(shape); the branches before it are faster sums.
+    g.sum(axis=axes).reshape(shape); the branches before it are ndarray-only
+    routes to the same sums (faster, or for float16 accumulated in float32, as
+    the sum primitive does).
     """
     if g.shape == shape:
         return g
