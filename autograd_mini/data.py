@@ -90,7 +90,8 @@ class DataLoader:
 
     def __len__(self) -> int:
         n = len(self.X)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        # (integer ceiling: n / batch_size in floats underflows to 0.0 for a huge batch_size)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
         n = len(self.X)

@@ -299,3 +299,14 @@ def test_seed_none_draws_a_different_order_under_another_manual_seed():
 def test_a_bool_batch_size_is_refused():
     with pytest.raises(TypeError, match="batch_size must be an int, got True"):
         DataLoader(np.ones((5, 2)), np.ones(5), batch_size=True)
+
+
+def test_a_batch_size_beyond_float_range_still_yields_the_one_batch():
+    # len() used ceil(n / batch_size) in floating point: 5 / 10**400 underflows to
+    # 0.0, so the loader had no batches and an epoch silently saw no data
+    X, y = _data(5)
+    loader = DataLoader(X, y, 10**400, shuffle=False)
+    assert len(loader) == 1
+    batches = list(loader)
+    assert len(batches) == 1
+    np.testing.assert_array_equal(batches[0][1].data, y)
