@@ -160,8 +160,9 @@ def split(
     if (isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real)
             or not 0 < test_fraction < 1):
         raise ValueError(f"split: test_fraction must be a number in (0, 1), got {test_fraction!r}")
-    # (rounded first: 0.07 * 100 is 7.000000000000001 in floating point, whose ceiling is 8)
-    n_test = math.ceil(round(float(test_fraction) * n, 9))
+    # (rounded first: 0.07 * 100 is 7.000000000000001 in floating point, whose ceiling is 8;
+    # but at least 1, the ceiling of any positive product, which the rounding can take to 0)
+    n_test = max(1, math.ceil(round(float(test_fraction) * n, 9)))
     if n_test >= n:
         raise ValueError(f"split: test_fraction={test_fraction} of {n} samples leaves no training data")
     rng = np.random.default_rng(int(generator().integers(2**63)) if seed is None else _seed(seed, "split"))

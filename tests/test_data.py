@@ -310,3 +310,14 @@ def test_a_batch_size_beyond_float_range_still_yields_the_one_batch():
     batches = list(loader)
     assert len(batches) == 1
     np.testing.assert_array_equal(batches[0][1].data, y)
+
+
+@pytest.mark.parametrize("frac", [1e-12, 1e-300, 5e-324])
+def test_split_a_tiny_test_fraction_still_gives_one_test_sample(frac):
+    # ceil(test_fraction * N) >= 1 for any test_fraction in (0, 1), but the rounding
+    # to 9 places (there against 0.07 * 100 = 7.000000000000001) took a product
+    # under 5e-10 to 0: an empty test part, silently
+    X, y = _data(20)
+    for stratify in (False, True):
+        Xtr, Xte, ytr, yte = split(X, y % 2, test_fraction=frac, seed=0, stratify=stratify)
+        assert len(Xte) == len(yte) == 1 and len(Xtr) == 19
