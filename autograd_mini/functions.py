@@ -215,7 +215,7 @@ def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
         widths = np.broadcast_to(raw.astype(int), (x.ndim, 2))
     except ValueError as e:
         raise ValueError(f"pad: pad_width {pad_width!r} does not fit shape {x.shape}") from e
-    if (widths < 0).any():
+    if (raw < 0).any():  # (raw, not widths: a 0-d x broadcasts them to none, numpy refuses still)
         raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
     return P.pad.apply(x, pad_width=tuple(map(tuple, widths.tolist())), value=value)
 

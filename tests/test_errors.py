@@ -123,6 +123,14 @@ def test_pad_with_bad_pad_width():
     assert_message(err, ("pad",))
 
 
+@pytest.mark.parametrize("pad_width", [-1, (1, -1), ((0, -2),)])
+def test_pad_of_a_number_refuses_a_negative_width_as_numpy(pad_width):
+    # (a 0-d tensor has no axes to pad, so its broadcast widths are empty; numpy still refuses)
+    with pytest.raises(ValueError) as err:
+        am.pad(am.tensor(1.0), pad_width)
+    assert_message(err, ("pad",))
+
+
 # -- bad axes ---------------------------------------------------------------------------------
 
 AXIS_OPS = {
