@@ -416,19 +416,12 @@ def _check_unchanged(order: list[Tensor]) -> None:
             elif isinstance(a, np.ndarray) or hasattr(a, "kept_arrays"):  # (views; a compiled tape)
                 for b in (a,) if isinstance(a, np.ndarray) else a.kept_arrays():
                     if isinstance(b, np.ndarray):
-                        root = _root(b)
-                        hit = get(id(root))
-                        if hit is not None and hit[0] > seq:
-                            _refuse(node, b, root, hit[1])
-        params = node.params
-        if params:  # (getitem's index: the argument's own array while am.compile records)
-            for v in params.values():
-                if type(v) is tuple:
-                    for b in v:
-                        if isinstance(b, np.ndarray):
-                            _check_kept(node, b, seq, get)
-                elif isinstance(v, np.ndarray):
-                    _check_kept(node, v, seq, get)
+                        _check_kept(node, b, seq, get)
+        # (getitem's index: the argument's own array while am.compile records)
+        for v in node.params.values():
+            for b in v if type(v) is tuple else (v,):
+                if isinstance(b, np.ndarray):
+                    _check_kept(node, b, seq, get)
 
 
 def _check_kept(node: Node, b: np.ndarray, seq: int, get: Callable) -> None:
