@@ -208,9 +208,9 @@ def _read_members(path: str) -> dict[str, np.ndarray]:
                 _check_entry_size(f, z.getinfo(member).file_size, member)
                 f.seek(0)
                 arrays[member[: -len(".npy")]] = np.lib.format.read_array(f, allow_pickle=False)
-                # Read to the member's end: zipfile checks its CRC only there, and a damaged
-                # shape in the .npy header (3000 rows read as 1000) would otherwise load a
-                # shorter array silently.
+                # Read to the member's end: zipfile checks its CRC only there, so damage in
+                # the data itself shows (the header's size was checked above; a header of
+                # another version describing fewer bytes than the member holds shows here).
                 if f.read(1):
                     raise ValueError(f"the entry {member!r} holds more data than its header describes")
     return arrays
