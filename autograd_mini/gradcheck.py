@@ -797,11 +797,18 @@ def _check_mixed(
         with np.errstate(all="ignore"):
             return float(np.vdot(u, _output(f, _wrap_all(arrays), "gradgradcheck", out.shape).data))
 
+    # Each entry moves in proportion to max(1, |x|); an infinite entry (max-pooling's -inf
+    # border) does not move at all, as in _compare (a scale of inf made every direction NaN,
+    # and the check passed without comparing anything).
+    scales = {p: np.where(np.isfinite(base[p]), np.maximum(1.0, np.abs(base[p])), 0.0) for p in positions}
+    total = sum(float(np.vdot(m, m)) for m in scales.values())
+    if not total:
+        return report
+
     def unit_direction() -> dict[int, np.ndarray]:
-        d = {p: rng.standard_normal(base[p].shape) * np.maximum(1.0, np.abs(base[p])) for p in positions}
-        norm = np.sqrt(sum(float(np.vdot(z, z)) for z in d.values()) /
-                       sum(float(np.vdot(m, m)) for m in (np.maximum(1.0, np.abs(base[p])) for p in positions)))
-        return {p: np.where(np.isfinite(base[p]), z / norm, 0.0) for p, z in d.items()}
+        d = {p: rng.standard_normal(m.shape) * m for p, m in scales.items()}
+        norm = np.sqrt(sum(float(np.vdot(z, z)) for z in d.values()) / total)
+        return {p: z / norm for p, z in d.items()}
 
     def at(a: float, v: dict, b: float, w: dict) -> float:
         for p in positions:

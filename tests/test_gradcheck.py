@@ -227,6 +227,23 @@ def test_gradgradcheck_differences_f_not_only_the_recorded_gradient() -> None:
                    for s in range(10))
 
 
+def test_gradgradcheck_mixed_differences_still_run_when_an_input_has_an_infinite_entry() -> None:
+    # (an infinite entry, a max-pool border's -inf, gave every random direction a NaN, so
+    # the mixed differences compared nothing and the wrong Hessian passed)
+    AA = Primitive("AA_right_if_symmetric_2", lambda A: A @ A, (lambda g, ans, A: g @ A + A @ g,),
+                   register=False)
+    A = RNG.standard_normal((3, 3))
+    A = (A + A.T) / 2
+
+    def f(t, q):
+        return AA(t).sin().sum() + (am.maximum(q, 0.0) ** 2).sum()
+
+    r = _report(f, (A, np.array([-np.inf, 0.5, 1.5])), am.gradgradcheck, seed=0)
+    assert "mixed differences of f" in str(r)
+    assert am.gradgradcheck(lambda t, q: (t @ t).sin().sum() + (am.maximum(q, 0.0) ** 2).sum(),
+                            (A, np.array([-np.inf, 0.5, 1.5])), seed=0)
+
+
 def test_max_with_near_ties_is_a_kink_and_exact_ties_pass() -> None:
     r = _report(lambda t: t.max(axis=1), np.array([[1.0, 1.0 + 2e-11, -3.0], [0.5, 2.0, 1.0]]), seed=4)
     assert r.kink is not None and r.element[0] == 0
