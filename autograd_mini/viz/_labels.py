@@ -21,6 +21,12 @@ def fmt_num(x: float) -> str:
     return f"{x:.2e}"
 
 
+def dot_text(text: str) -> str:
+    """User text (a name, a module's label) for a graphviz label: its backslashes are
+    text, not DOT escapes (\\N, \\G, \\l); our own line breaks are added after."""
+    return text.replace("\\", "\\\\")
+
+
 def fmt_shape(shape: tuple) -> str:
     """(4, 3), (3,), ()."""
     return str(tuple(int(d) for d in shape))

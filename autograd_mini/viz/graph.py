@@ -18,7 +18,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._grads import GradStats, check_errors, color_of, gradient_stats, legend_html, log_range
-from ._labels import fmt_num, fmt_shape, op_label, scope_label
+from ._labels import dot_text, fmt_num, fmt_shape, op_label, scope_label
 from ._trace import GraphView, Vertex, check_roots, trace
 
 SHOW_KEYS = ("op", "shape", "dtype", "value", "grad")
@@ -78,11 +78,6 @@ def vertex_stats(v: Vertex, stats: dict[int, GradStats]) -> GradStats | None:
         parts = [stats[id(t)] for t in v.outputs if id(t) in stats]
         return GradStats.combine(parts) if parts else None
     return None
-
-
-def _esc(text: str) -> str:
-    """Escape user text for a graphviz label ('\\n' separates our lines)."""
-    return text.replace("\\", "\\\\")
 
 
 def _node_line(vid: str, attrs: dict[str, str]) -> str:
@@ -151,7 +146,7 @@ def draw_graph(
 def _op_attrs(v: Vertex, show: frozenset, checks: Any, err_range: tuple[float, float]) -> dict[str, str]:
     """An op: an ellipse named by op_label, or a dot without "op"; coloured by check error."""
     node = v.node
-    name = _esc(op_label(node.name, node.inputs, node.params))
+    name = dot_text(op_label(node.name, node.inputs, node.params))
     if "op" in show:
         attrs = {"shape": "ellipse", "style": "filled", "fillcolor": _OP_FILL, "label": name}
     else:
@@ -179,18 +174,18 @@ def _tensor_attrs(
     """A tensor, leaf, constant or collapsed group: a box with its details, coloured by ‖∇‖."""
     lines = tensor_lines(v, show, stats)
     if v.kind == "group":
-        lines.insert(0, _esc(v.name))
+        lines.insert(0, dot_text(v.name))
         attrs = {"shape": "box3d", "style": "filled", "fillcolor": _GROUP_FILL,
                  "tooltip": f"{len(v.members)} nodes collapsed"}
     elif v.kind == "leaf":
-        lines.insert(0, _esc(v.name or "leaf"))
+        lines.insert(0, dot_text(v.name or "leaf"))
         attrs = {"shape": "box", "style": "filled", "fillcolor": _LEAF_FILL}
     elif v.kind == "const":
-        lines.insert(0, _esc(v.name or "const"))
+        lines.insert(0, dot_text(v.name or "const"))
         attrs = {"shape": "box", "style": "dashed", "fontcolor": "#555555"}
     else:  # an op's output tensor
         if getattr(v.value, "name", None):
-            lines.insert(0, _esc(v.value.name))
+            lines.insert(0, dot_text(v.value.name))
         attrs = {"shape": "box", "style": "rounded,filled", "fillcolor": "white"}
         if not lines:
             attrs.update(shape="point", width="0.06")
@@ -281,7 +276,7 @@ def _to_dot(
                 sub = graphviz.Digraph(f"cluster_{len(clusters)}")
                 sub.attr(
                     # (nohtml: a scope or label() such as "<net>" is text, not an HTML label)
-                    label=graphviz.nohtml(_esc(scope_label(entry))),
+                    label=graphviz.nohtml(dot_text(scope_label(entry))),
                     style="rounded,dashed" if is_op else "rounded",
                     color="#9a9a9a" if is_op else "#4a6fa5", fontcolor="#333333", fontsize="10",
                 )

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..engine import _mode, modules_changed, no_grad
 from ..tensor import Tensor, get_default_dtype
-from ._labels import fmt_num, fmt_shape, module_label
+from ._labels import dot_text, fmt_num, fmt_shape, module_label
 
 POSITIVE = "#2166ac"
 NEGATIVE = "#b2182b"
@@ -31,11 +31,6 @@ NONFINITE = "#ff3df5"  # a NaN or infinite weight: neither sign is true of a NaN
 _ELEMENTWISE = {"Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softplus", "Softmax", "Identity", "Dropout"}
 # Functional composites that are activations when they appear between Linear layers.
 _ACTIVATION_OPS = {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax", "log_softmax"}
-
-
-def _esc(text: str) -> str:
-    """A module's label as DOT text: its backslashes are not escapes (\\G, \\l)."""
-    return text.replace("\\", "\\\\")
 
 
 def _is_module(x: Any) -> bool:
@@ -287,7 +282,7 @@ def _draw_neurons(model: Any, plan: list, rankdir: str, caption: str) -> graphvi
         bias = None if lin.bias is None else np.asarray(lin.bias.data, dtype=np.float64)
         labels = [fmt_num(float(bias[j])) if bias is not None else "" for j in range(lin.out_features)]
         tips = [f"neuron {j + 1}, bias {labels[j] or 'none'}" for j in range(lin.out_features)]
-        title = f"layer {layer}\\n{_esc(module_label(lin))}"
+        title = f"layer {layer}\\n{dot_text(module_label(lin))}"
         if acts:
             title += "\\nσ = " + " → ".join(acts)
         column(layer, title, labels, tips)
@@ -302,7 +297,7 @@ def _draw_neurons(model: Any, plan: list, rankdir: str, caption: str) -> graphvi
                     penwidth=f"{0.4 + 3.6 * abs(v) / wmax:.2f}" if finite else "4.00",
                     tooltip=f"W{layer}[{j + 1},{k + 1}] = {fmt_num(v)}",
                 )
-    dot.attr(label=f"{_esc(module_label(model))}: nodes show biases; edges show weights "
+    dot.attr(label=f"{dot_text(module_label(model))}: nodes show biases; edges show weights "
                    f"(blue > 0, red < 0, width ∝ |w|, max |w| = {fmt_num(wmax)}"
                    f"{', magenta NaN/Inf' if nonfinite else ''}){caption}",
              labelloc="b")
@@ -319,7 +314,7 @@ def _draw_blocks(model: Any, layers: list, feeds: list, size: tuple | None, rank
     input_label = "input" + (f"\\n{fmt_shape(size)}" if size is not None else "")
     dot.node("input", label=input_label, fillcolor="#eeeeee", style="rounded,filled,dashed")
     for i, (module, label, shape) in enumerate(layers):
-        lines = [_esc(label)]
+        lines = [dot_text(label)]
         if shape is not None:
             lines.append("→ " + fmt_shape(shape))
         params = _count(module) if module is not None else 0
@@ -331,5 +326,5 @@ def _draw_blocks(model: Any, layers: list, feeds: list, size: tuple | None, rank
         for j in sorted(feeds[i]):  # (from the layers whose outputs it uses)
             dot.edge("input" if j < 0 else f"layer{j + 1}", name)
     total = _count(model)
-    dot.attr(label=f"{_esc(module_label(model))}: {len(layers)} layers, {total:,} parameters{caption}", labelloc="b")
+    dot.attr(label=f"{dot_text(module_label(model))}: {len(layers)} layers, {total:,} parameters{caption}", labelloc="b")
     return dot
