@@ -819,6 +819,14 @@ def _hand_to_leaves(grads: dict[Tensor, Any], root_grads: Sequence[Any]) -> None
         handed.add(id(g))
         if isinstance(g, np.ndarray) and g.base is not None:
             handed.add(id(g.base))
+    # Every gradient is checked before any .grad changes, so a bad one leaves them all as they were.
+    for leaf, g in grads.items():
+        if g.shape != leaf.data.shape and leaf.grad_fn is None and leaf.requires_grad:
+            # (as PyTorch: a RuntimeError, which the sweep passes on as it is)
+            raise RuntimeError(
+                f"backward: the gradient computed for a leaf of shape {leaf.shape} has shape "
+                f"{g.shape}: a VJP returned a wrong shape (a custom primitive's? am.check_graph "
+                "names the one), or the leaf was given a new array (.data = ...) after the forward")
     for leaf, g in grads.items():
         if leaf.grad_fn is None and leaf.requires_grad:
             _accumulate(leaf, g, handed)

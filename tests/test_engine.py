@@ -1100,6 +1100,26 @@ def test_a_wrong_gradient_shape_from_a_vjp_is_reported_where_it_fails():
     assert w.grad is None
 
 
+def test_a_wrong_gradient_shape_for_a_leaf_is_refused_before_any_grad_changes():
+    # (it reached .grad unchecked: a (4,) gradient for a (3, 4) leaf, found only by
+    # the optimizer's step or the next backward)
+    bad = _custom("my_sum_rows", lambda x: x * 2, (lambda g, ans, x: (2 * g).sum(axis=0),))
+    w = am.tensor(np.ones((3, 4)), requires_grad=True)
+    v = am.tensor(np.ones((3, 4)), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"leaf of shape \(3, 4\) has shape \(4,\).*custom primitive"):
+        (v + bad(w)).sum().backward()
+    assert w.grad is None and v.grad is None  # (v's gradient, right, is not handed over either)
+
+
+def test_a_leaf_given_a_new_array_after_the_forward_is_refused_in_backward():
+    x = am.tensor(np.ones(3), requires_grad=True)
+    y = (x * 2.0).sum()
+    x.data = np.ones(4)
+    with pytest.raises(RuntimeError, match=r"leaf of shape \(4,\) has shape \(3,\).*\.data = "):
+        y.backward()
+    assert x.grad is None
+
+
 class _DomainError(ValueError):
     """A custom primitive's own error type, which its caller catches by name."""
 
