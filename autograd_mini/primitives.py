@@ -123,9 +123,18 @@ class Primitive:
             needs = (0,) if args[0].requires_grad else ()
         else:
             data_list = []  # (a loop: cheaper here than a generator into tuple())
+            listed = False
             for a in args:
-                data_list.append(a.data if isinstance(a, Tensor) else a)
+                if isinstance(a, Tensor):
+                    data_list.append(a.data)
+                elif type(a) in _SEQUENCES:  # (as in the unrolled cases: a list is an array)
+                    data_list.append(np.asarray(a))
+                    listed = True
+                else:
+                    data_list.append(a)
             datas = tuple(data_list)
+            if listed:
+                args = tuple(d if type(a) in _SEQUENCES else a for a, d in zip(args, datas))
             needs = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad)
         if tracers:  # (am.compile recording: a function's ndarray arguments as plain arrays)
             args, datas, params = tracers[-1].plain(args, datas, params)

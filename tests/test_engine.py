@@ -1150,3 +1150,14 @@ def test_node_parents_are_the_inputs_that_require_grad_until_the_graph_is_freed(
     assert h.grad_fn.parents()[0] is x and len(h.grad_fn.parents()) == 1  # (c needs no gradient)
     loss.backward()
     assert h.grad_fn.parents() == []
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_list_given_by_position_to_a_primitive_of_three_inputs_is_an_array(create_graph):
+    # (two-input primitives converted lists; three-input ones kept the list, and the
+    # VJPs, which read .shape, failed in backward)
+    x = am.tensor(np.ones(3), requires_grad=True)
+    y = am.primitives.matmul_add([[1.0, 2.0, 3.0]], x, [1.0])
+    (gx,) = am.autograd.grad(y.sum(), [x], create_graph=create_graph)
+    np.testing.assert_array_equal(gx.data, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(y.data, [7.0])
