@@ -1599,3 +1599,13 @@ def test_a_module_tree_with_a_cycle_is_refused_by_state_dict_not_walked_forever(
     shared = nn.Linear(1, 1)  # (a module under two names is no cycle)
     diamond = nn.Sequential(nn.Sequential(shared), nn.Sequential(shared))
     assert list(diamond.state_dict()) == ["0.0.weight", "0.0.bias", "1.0.weight", "1.0.bias"]
+    # repr names the back-reference instead of recursing until RecursionError
+    assert repr(net).splitlines() == [
+        "Net(",
+        "  (head): Child(",
+        "    (fc): Linear(in_features=2, out_features=2, bias=True)  # weight (2, 2), bias (2,)",
+        "    (owner): <cycle: the Net above>",
+        "  )",
+        ")",
+    ]
+    assert repr(diamond).count("Linear(") == 2  # (a module shared by two parents is printed twice)

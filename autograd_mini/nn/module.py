@@ -526,9 +526,11 @@ class Module:
         self._repr_lines(lines, "", "")
         return "\n".join(lines)
 
-    def _repr_lines(self, lines: list[str], indent: str, head: str) -> None:
+    def _repr_lines(self, lines: list[str], indent: str, head: str, above: tuple = ()) -> None:
         # One line per module, children indented inside its parentheses; the
-        # module's own parameters follow as a comment with their shapes.
+        # module's own parameters follow as a comment with their shapes. `above`
+        # holds the modules on the path here, so that a back-reference to one of
+        # them (a cycle) is named instead of printed forever.
         own = ", ".join(f"{k} {tuple(v.shape)}" for k, v in self._parameters.items() if v is not None)
         note = f"  # {own}" if own else ""
         name, extra = type(self).__name__, self.extra_repr()
@@ -538,7 +540,12 @@ class Module:
         lines.append(f"{indent}{head}{name}({note}")
         if extra:
             lines.append(f"{indent}  {extra}")
+        above = above + (self,)
         for k, child in self._modules.items():
-            if child is not None:  # (an emptied slot is not shown)
-                child._repr_lines(lines, indent + "  ", f"({k}): ")
+            if child is None:  # (an emptied slot is not shown)
+                continue
+            if any(child is m for m in above):
+                lines.append(f"{indent}  ({k}): <cycle: the {type(child).__name__} above>")
+            else:
+                child._repr_lines(lines, indent + "  ", f"({k}): ", above)
         lines.append(f"{indent})")
