@@ -584,6 +584,27 @@ def test_cosine_annealing_closed_form(eta_min):
     assert opt.param_groups[1]["lr"] == seen[5][1]
 
 
+def test_cosine_annealing_from_a_zero_rate_never_goes_negative_and_its_state_dicts_load():
+    # (base_lr 0 below eta_min: the chained rounding past T_max ended at -5.6e-17,
+    # which SGD's and the schedule's load_state_dict then refused)
+    p = am.nn.Parameter(np.ones(2))
+    opt = SGD([p], lr=0.0)
+    sched = CosineAnnealingLR(opt, T_max=3, eta_min=0.1)
+    rates = []
+    for _ in range(30):
+        opt.step()
+        sched.step()
+        rates.append(opt.param_groups[0]["lr"])
+    assert min(rates) == 0.0 and rates[5] == 0.0  # (epoch 6 = 2 T_max: back at base_lr)
+    closed = [0.1 - 0.1 * (1 + math.cos(math.pi * t / 3)) / 2 for t in range(1, 31)]
+    np.testing.assert_allclose(rates, closed, atol=1e-15)
+    opt2 = SGD([p], lr=0.0)
+    opt2.load_state_dict(opt.state_dict())
+    sched2 = CosineAnnealingLR(opt2, T_max=3, eta_min=0.1)
+    sched2.load_state_dict(sched.state_dict())
+    assert sched2.get_last_lr() == sched.get_last_lr()
+
+
 def test_scheduler_state_dict_round_trip():
     opt = _opt_two_groups()
     sched = StepLR(opt, step_size=2, gamma=0.1)

@@ -152,7 +152,11 @@ class CosineAnnealingLR(LRScheduler):
         # step adds the closed form's rise instead.
         T, eta = self.T_max, self.eta_min
         if (epoch - 1 - T) % (2 * T) == 0:
-            return lr + (base_lr - eta) * (1 - math.cos(math.pi / T)) / 2
-        # (the ratio first, then the product, as PyTorch rounds it: (lr - eta) * (1 + cos) / (...)
-        # rounded differently, an ulp a step, and chained over the epochs)
-        return (1 + math.cos(math.pi * epoch / T)) / (1 + math.cos(math.pi * (epoch - 1) / T)) * (lr - eta) + eta
+            lr = lr + (base_lr - eta) * (1 - math.cos(math.pi / T)) / 2
+        else:
+            # (the ratio first, then the product, as PyTorch rounds it: (lr - eta) * (1 + cos) / (...)
+            # rounded differently, an ulp a step, and chained over the epochs)
+            lr = (1 + math.cos(math.pi * epoch / T)) / (1 + math.cos(math.pi * (epoch - 1) / T)) * (lr - eta) + eta
+        # The rate lies between base_lr and eta_min, both >= 0; with base_lr 0 the chained
+        # rounding can end at -6e-17 (PyTorch's too), a rate no optimizer or state dict accepts.
+        return lr if lr >= 0.0 else 0.0
