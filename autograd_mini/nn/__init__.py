@@ -1,4 +1,5 @@
-"""Neural networks: `Module` and its layers, `functional` (as F), `init`, `summary`.
+"""Neural networks: `Module` and its layers, `functional` (as F), `init`, `summary`, `utils`
+(clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters).
 
     import autograd_mini as am
     from autograd_mini import nn
@@ -9,7 +10,7 @@
     print(nn.summary(model, input_size=(1, 2)))   # output shapes and parameter counts
 """
 
-from . import functional, init
+from . import functional, init, utils
 from .layers import (
     AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Identity, LeakyReLU, Linear,
     MaxPool2d, ReLU, Sequential, Sigmoid, Softmax, Softplus, Tanh,
@@ -18,7 +19,7 @@ from .module import IncompatibleKeys, Module, Parameter
 from .summary import ModelSummary, SummaryRow, summary
 
 __all__ = [
-    "functional", "init", "summary", "ModelSummary", "SummaryRow", "Module", "Parameter",
+    "functional", "init", "utils", "summary", "ModelSummary", "SummaryRow", "Module", "Parameter",
     "IncompatibleKeys", "Sequential", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
     "Dropout", "BatchNorm1d", "BatchNorm2d", "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
     "Softmax", "Softplus",
