@@ -1255,8 +1255,9 @@ _LAYERS = {
 
 
 def test_every_exported_layer_has_a_gradient_check():
+    # (ModuleList and ModuleDict have no forward: test_containers.py trains through them)
     layers = {n for n in nn.__all__ if isinstance(getattr(nn, n), type)
-              and issubclass(getattr(nn, n), nn.Module) and getattr(nn, n) is not nn.Module}
+              and issubclass(getattr(nn, n), nn.Module) and n not in ("Module", "ModuleList", "ModuleDict")}
     missing = sorted(layers - {name.split()[0] for name in _LAYERS})
     assert not missing, f"layers without an entry in _LAYERS: {missing}"
 

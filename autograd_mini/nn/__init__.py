@@ -1,5 +1,5 @@
-"""Neural networks: `Module` and its layers, `functional` (as F), `init`, `summary`, `utils`
-(clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters).
+"""Neural networks: `Module`, layers, containers, `functional` (as F), `init`, `summary`,
+`utils` (clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters).
 
     import autograd_mini as am
     from autograd_mini import nn
@@ -15,12 +15,13 @@ from .layers import (
     AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Identity, LeakyReLU, Linear,
     MaxPool2d, ReLU, Sequential, Sigmoid, Softmax, Softplus, Tanh,
 )
+from .containers import ModuleDict, ModuleList
 from .module import IncompatibleKeys, Module, Parameter
 from .summary import ModelSummary, SummaryRow, summary
 
 __all__ = [
     "functional", "init", "utils", "summary", "ModelSummary", "SummaryRow", "Module", "Parameter",
-    "IncompatibleKeys", "Sequential", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten",
-    "Dropout", "BatchNorm1d", "BatchNorm2d", "Identity", "Sigmoid", "Tanh", "ReLU", "LeakyReLU",
-    "Softmax", "Softplus",
+    "IncompatibleKeys", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv2d", "MaxPool2d",
+    "AvgPool2d", "Flatten", "Dropout", "BatchNorm1d", "BatchNorm2d", "Identity", "Sigmoid", "Tanh",
+    "ReLU", "LeakyReLU", "Softmax", "Softplus",
 ]

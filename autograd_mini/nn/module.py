@@ -13,9 +13,9 @@ takes only a Parameter, a Module or None: any other value raises TypeError, as i
 PyTorch, while a Parameter or a Module moves the name to its own registry, where
 PyTorch would refuse it too; a list, tuple or dict of Modules or
 Parameters that the module does not otherwise hold warns: nothing would train
-them). Registered values are also kept in the
-instance `__dict__`, so reading `self.weight` inside `forward` is an ordinary
-attribute lookup: module calls sit on the training hot path.
+them: nn.ModuleList and nn.ModuleDict are the containers that register them).
+Registered values are also kept in the instance `__dict__`, so reading
+`self.weight` inside `forward` is an ordinary attribute lookup: module calls sit on the training hot path.
 
 State dicts map dotted names (`0.weight`, `features.1.running_var`) to ndarray
 COPIES of the parameters and buffers, so a saved dict never changes when
@@ -182,11 +182,16 @@ class Module:
             loose = [v for v in loose if id(v) not in held]
         if loose:
             kinds = sorted({"Parameters" if isinstance(v, Parameter) else "Modules" for v in loose})
+            container = "nn.ModuleDict" if isinstance(value, dict) else "nn.ModuleList"
+            if kinds == ["Modules"]:
+                fix = f"hold them in an {container} (or nn.Sequential), or assign each one as an attribute of its own"
+            else:  # (there is no ParameterList: a Parameter is an attribute of its own)
+                fix = "assign each one as an attribute of its own" + (
+                    f" (the Modules may go in an {container})" if len(kinds) == 2 else "")
             warnings.warn(
                 f"{type(self).__name__}: attribute {name!r} is a {type(value).__name__} holding "
                 f"{len(loose)} {' and '.join(kinds)} that are not registered: they are not in "
-                "parameters() (an optimizer will not train them), state_dict() or train()/eval(); "
-                "use nn.Sequential, or assign each one as an attribute of its own",
+                f"parameters() (an optimizer will not train them), state_dict() or train()/eval(); {fix}",
                 UserWarning, stacklevel=3,
             )
 

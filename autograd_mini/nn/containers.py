@@ -1,0 +1,277 @@
+"""ModuleList and ModuleDict: hold submodules so that they are registered.
+
+A plain list or dict of layers assigned to a Module attribute is invisible to
+`parameters()`, `state_dict()` and `train()/eval()` (Module warns). These two
+containers register every item as a child, as PyTorch's do:
+
+    self.layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])   # layers.0.weight, ...
+    self.heads = nn.ModuleDict({"cls": nn.Linear(4, 10), "box": nn.Linear(4, 4)})
+
+Neither has a forward of its own: the module that holds one calls its items.
+Every change (append, insert, deletion, assignment) counts as a module change,
+so compiled functions record again rather than replay a tape of the old list.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterable, Mapping
+from typing import Any, Iterator
+
+import numpy as np
+
+from ..engine import modules_changed
+from .module import Module
+
+
+def _not_callable(self: Module, *args: Any, **kwargs: Any) -> Any:
+    name = type(self).__name__
+    raise NotImplementedError(
+        f"{name} has no forward(): it only holds modules; call its items in the forward of "
+        f"the module that holds it (for layer in self.layers: x = layer(x)), or use nn.Sequential"
+    )
+
+
+class ModuleList(Module):
+    """A list of Modules, each registered as a child under its position '0', '1', ...
+
+    ModuleList(modules=None) takes any iterable of Modules. Indexing (negative too),
+    slicing (a new ModuleList of the same modules, numbered from 0), assignment,
+    `del` (of an index or a slice), len(), iteration, append, extend, insert, pop,
+    `+` (a new ModuleList) and `+=` (extend) work as on a list and as in PyTorch; the
+    children are renumbered after a deletion or an insertion, so the parameters of
+    `self.layers = ModuleList([...])` are always named `layers.0.weight`, `layers.1.weight`,
+    ... in list order. Anything but a Module raises TypeError. Calling a ModuleList
+    raises NotImplementedError: it has no forward (iterate over it in yours).
+    """
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    forward = _not_callable
+
+    # -- helpers ----------------------------------------------------------------------
+    def _index(self, idx: Any, where: str) -> int:
+        """idx as a position 0 <= i < len(self), or IndexError/TypeError."""
+        if isinstance(idx, (bool, np.bool_)):  # (True would be item 1)
+            raise TypeError(f"ModuleList.{where}: indices must be integers or slices, got bool")
+        try:
+            i = operator.index(idx)
+        except TypeError:
+            raise TypeError(
+                f"ModuleList.{where}: indices must be integers or slices, got {type(idx).__name__}"
+            ) from None
+        n = len(self._modules)
+        if not -n <= i < n:
+            raise IndexError(f"ModuleList.{where}: index {i} is out of range for {n} modules")
+        return i + n if i < 0 else i
+
+    @staticmethod
+    def _check(module: Any, index: int, where: str) -> Module:
+        if not isinstance(module, Module):
+            raise TypeError(
+                f"ModuleList.{where}: item {index} is a {type(module).__name__}, not a Module"
+            )
+        return module
+
+    def _reset(self, modules: list[Module]) -> None:
+        """Hold exactly `modules`, named '0', '1', ... (renumbering after a deletion or
+        an insertion, as PyTorch does), in the registry and the instance __dict__."""
+        d = self.__dict__
+        for k in self._modules:
+            d.pop(k, None)
+        self._modules.clear()
+        for i, m in enumerate(modules):
+            self._modules[str(i)] = m
+            d[str(i)] = m
+        modules_changed()
+
+    # -- the list protocol ------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(list(self._modules.values()))
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        if isinstance(idx, slice):
+            return type(self)(list(self._modules.values())[idx])
+        return self._modules[str(self._index(idx, "__getitem__"))]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        if isinstance(idx, slice):
+            raise TypeError("ModuleList.__setitem__: assigning to a slice is not supported; "
+                            "assign each index, or build a new ModuleList")
+        i = self._index(idx, "__setitem__")
+        setattr(self, str(i), self._check(module, i, "__setitem__"))
+
+    def __delitem__(self, idx: int | slice) -> None:
+        mods = list(self._modules.values())
+        if isinstance(idx, slice):
+            del mods[idx]
+        else:
+            del mods[self._index(idx, "__delitem__")]
+        self._reset(mods)
+
+    def append(self, module: Module) -> ModuleList:
+        """Add `module` at the end (named by its position); returns self."""
+        n = len(self._modules)
+        self.add_module(str(n), self._check(module, n, "append"))
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Append every module of the iterable `modules`, in order; returns self.
+        Nothing is added if one of them is not a Module."""
+        if not isinstance(modules, Iterable):
+            hint = "; use append for one module" if isinstance(modules, Module) else ""
+            raise TypeError(f"ModuleList.extend: expected an iterable of Modules, got "
+                            f"{type(modules).__name__}{hint}")
+        n = len(self._modules)
+        new = list(modules)
+        for j, m in enumerate(new):
+            self._check(m, n + j, "extend")
+        for j, m in enumerate(new):
+            self.add_module(str(n + j), m)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Insert `module` before position `index` (as list.insert: negative counts from
+        the end, out-of-range goes to an end); the modules after it are renumbered."""
+        if isinstance(index, (bool, np.bool_)):
+            raise TypeError("ModuleList.insert: index must be an integer, got bool")
+        try:
+            i = operator.index(index)
+        except TypeError:
+            raise TypeError(f"ModuleList.insert: index must be an integer, got {type(index).__name__}") from None
+        mods = list(self._modules.values())
+        n = len(mods)
+        pos = max(0, i + n) if i < 0 else min(i, n)
+        mods.insert(pos, self._check(module, pos, "insert"))
+        self._reset(mods)
+
+    def pop(self, idx: int = -1) -> Module:
+        """Remove and return the module at `idx` (the last by default); renumbers the rest."""
+        mods = list(self._modules.values())
+        m = mods.pop(self._index(idx, "pop"))
+        self._reset(mods)
+        return m
+
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+        return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        """A new ModuleList of this list's modules followed by other's (shared, not copied)."""
+        if not isinstance(other, Iterable) or isinstance(other, (str, bytes, Mapping)):
+            return NotImplemented
+        combined = ModuleList(self)
+        return combined.extend(other)
+
+    def __dir__(self) -> list[str]:
+        return [k for k in super().__dir__() if not k.isdigit()]
+
+
+class ModuleDict(Module):
+    """An ordered dict of Modules keyed by name, each registered as a child under its key.
+
+    ModuleDict(modules=None) takes a mapping or an iterable of (key, module) pairs;
+    keys keep insertion order. `d[key]`, `d[key] = module`, `del d[key]`, `key in d`,
+    len(), iteration (over the keys), keys(), values(), items(), update(), pop(key) and
+    clear() work as on a dict and as in PyTorch; parameters are named
+    `<attribute>.<key>.weight`. A key must be a non-empty str without '.' that is not
+    an attribute of the class (`forward`, `keys`, `training`, ...): anything else
+    raises an error, as does a value that is not a Module. Calling a ModuleDict
+    raises NotImplementedError: it has no forward.
+    """
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    forward = _not_callable
+
+    def _check(self, key: Any, module: Any, where: str) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"ModuleDict.{where}: keys must be str, got {type(key).__name__} {key!r}")
+        if not key or "." in key:
+            raise ValueError(f"ModuleDict.{where}: a key must be a non-empty string without '.', got {key!r}")
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleDict.{where}: the value for {key!r} is a {type(module).__name__}, "
+                            "not a Module")
+        self._refuse_shadowing(key, "_modules", f"ModuleDict.{where}")
+        if key in self.__dict__ and key not in self._modules:  # (an instance attribute of a subclass)
+            raise ValueError(f"ModuleDict.{where}: {type(self).__name__} already has an attribute "
+                             f"{key!r}; choose another key")
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self._check(key, module, "__setitem__")
+        setattr(self, key, module)
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self._modules:
+            raise KeyError(key)
+        delattr(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._modules))
+
+    def keys(self) -> list[str]:
+        """The keys, in insertion order."""
+        return list(self._modules.keys())
+
+    def values(self) -> list[Module]:
+        """The modules, in insertion order."""
+        return list(self._modules.values())
+
+    def items(self) -> list[tuple[str, Module]]:
+        """(key, module) pairs, in insertion order."""
+        return list(self._modules.items())
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Add or replace entries from a mapping (a dict, a ModuleDict) or an iterable
+        of (key, module) pairs; a replaced key keeps its place. Everything is checked
+        before anything is added."""
+        if isinstance(modules, (Mapping, ModuleDict)):
+            pairs = list(modules.items())
+        elif isinstance(modules, Iterable) and not isinstance(modules, (str, bytes, Module)):
+            pairs = []
+            for j, pair in enumerate(modules):
+                if not isinstance(pair, (tuple, list)):
+                    raise TypeError(f"ModuleDict.update: element {j} of the sequence is a "
+                                    f"{type(pair).__name__}, not a (key, module) pair")
+                if len(pair) != 2:
+                    raise ValueError(f"ModuleDict.update: element {j} of the sequence has length "
+                                     f"{len(pair)}; a (key, module) pair has 2")
+                pairs.append((pair[0], pair[1]))
+        else:
+            raise TypeError(f"ModuleDict.update: expected a mapping or an iterable of (key, module) "
+                            f"pairs, got {type(modules).__name__}")
+        for k, m in pairs:
+            self._check(k, m, "update")
+        for k, m in pairs:
+            setattr(self, k, m)
+
+    def pop(self, key: str) -> Module:
+        """Remove the entry `key` and return its module (KeyError if there is none)."""
+        m = self[key]
+        del self[key]
+        return m
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        d = self.__dict__
+        for k in self._modules:
+            d.pop(k, None)
+        self._modules.clear()
+        modules_changed()
