@@ -327,6 +327,25 @@ def test_deepcopy_and_pickle_keep_the_containers_working():
         assert names(c)[-2:] == ["layers.2.weight", "layers.2.bias"]
 
 
+def test_summary_of_a_model_iterating_a_modulelist():
+    s = nn.summary(MLP([2, 3, 4, 1]), (5, 2))
+    rows = [(r.name, r.depth, r.output_shape, r.num_params) for r in s.rows]
+    assert rows == [
+        ("layers", 0, "-", 9 + 16 + 5),  # (above its items, though never called itself)
+        ("layers.0", 1, (5, 3), 9),
+        ("acts", 0, "-", 0),
+        ("acts.hidden", 1, (5, 3), 0),
+        ("layers.1", 1, (5, 4), 16),
+        ("acts.hidden", 1, (5, 4), 0),
+        ("layers.2", 1, (5, 1), 5),
+        ("acts.out", 1, (5, 1), 0),
+    ]
+    assert s.total_params == 30 and "(not called)" not in str(s)
+    with pytest.raises(ValueError, match="summary: the forward of ModuleList failed.*no forward"):
+        nn.summary(nn.ModuleList([nn.Linear(2, 2)]), (1, 2))
+
+
+
 def test_compile_records_again_when_the_list_changes():
     m = MLP([2, 3, 1])
     x = am.tensor(np.random.default_rng(0).standard_normal((4, 2)))

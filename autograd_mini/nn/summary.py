@@ -14,13 +14,16 @@ import numpy as np
 
 from ..engine import modules_changed, no_grad
 from ..tensor import Tensor, get_default_dtype
+from .containers import ModuleDict, ModuleList
 from .module import Module
 
 
 class SummaryRow(NamedTuple):
     """One submodule call: dotted name, depth (0 = direct child), type label,
-    output shape (a tuple, a list of tuples for several outputs, or None if the
-    module was never called) and parameter count (including its children's)."""
+    output shape (a tuple, a list of tuples for several outputs, "-" for an output
+    that is not a tensor and for a ModuleList or ModuleDict, which is never called
+    itself but whose items were, or None if the module was never called) and
+    parameter count (including its children's)."""
 
     name: str
     depth: int
@@ -163,6 +166,15 @@ def summary(model: Module, input_size: Sequence[int] | Sequence[Sequence[int]], 
         modules_changed()
 
     done = [r for r in rows if r is not None]
+    # A ModuleList or ModuleDict is never called itself (the forward holding it calls its
+    # items): its row goes above the first of its items' rows, output shape "-".
+    for name, m in targets:
+        if id(m) not in called and isinstance(m, (ModuleList, ModuleDict)):
+            first = next((i for i, r in enumerate(done) if r.name.startswith(name + ".")), None)
+            if first is not None:
+                called.add(id(m))
+                done.insert(first, SummaryRow(name, name.count("."), m.label(), "-",
+                                              sum(p.size for p in m.parameters())))
     for name, m in targets:
         if id(m) not in called:
             done.append(SummaryRow(name, name.count("."), m.label(), None, sum(p.size for p in m.parameters())))
