@@ -345,6 +345,18 @@ def test_summary_of_a_model_iterating_a_modulelist():
         nn.summary(nn.ModuleList([nn.Linear(2, 2)]), (1, 2))
 
 
+def test_draw_network_of_a_model_holding_a_modulelist():
+    m = MLP([2, 3, 1], seed=0)
+    seq = nn.Sequential(m.layers[0], nn.Tanh(), m.layers[1], nn.Sigmoid())
+    traced = am.viz.draw_network(m, (1, 2)).source
+    # (neuron by neuron, as the Sequential is: only the model's name in the caption differs)
+    assert traced == am.viz.draw_network(seq, (1, 2)).source.replace('label="Sequential:', 'label="MLP:')
+    assert "not traced (pass input_size)" in am.viz.draw_network(m).source
+    for container in (m.layers, m.acts):
+        with pytest.raises(TypeError, match=f"draw_network: a {type(container).__name__} only holds "
+                                            "modules and has no forward"):
+            am.viz.draw_network(container)
+
 
 def test_compile_records_again_when_the_list_changes():
     m = MLP([2, 3, 1])

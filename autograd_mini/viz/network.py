@@ -198,6 +198,15 @@ def draw_network(
     """
     if not _is_module(model):
         raise TypeError(f"draw_network: expected an nn.Module, got {type(model).__name__}")
+    from ..nn import ModuleDict, ModuleList
+
+    if isinstance(model, (ModuleList, ModuleDict)):
+        # (it has no forward: nothing says how, or whether, its modules connect)
+        raise TypeError(
+            f"draw_network: a {type(model).__name__} only holds modules and has no forward, so "
+            "there is no network to draw; draw the module whose forward calls them (or an "
+            "nn.Sequential of them)"
+        )
     size = _check_input_size(input_size)
     if isinstance(max_neurons, bool) or not isinstance(max_neurons, int) or max_neurons < 1:
         raise ValueError(f"draw_network: max_neurons must be a positive int, got {max_neurons!r}")
