@@ -158,6 +158,18 @@ def maximum(x: Any, y: Any) -> Tensor:
     return P.maximum.apply(x, y if type(y) is not np.ndarray else kept_operand(x, y))
 
 
+def floor_divide(x: Any, y: Any) -> Tensor:
+    """x // y elementwise, numpy's floor_divide: x and y broadcast together to the
+    output's shape; integers give integers, floats floor(x / y) as floats. y == 0 gives
+    numpy's answer and RuntimeWarning (0 for integers; inf, -inf or nan for floats).
+
+    No gradient: the output never requires grad (piecewise constant, its derivative is
+    0 wherever it exists; PyTorch 2.x records a node whose backward raises instead)."""
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        x = as_tensor(x)
+    return P.floor_divide.apply(x, y)
+
+
 def _python_number(v: Any) -> bool:
     """A Python int or float, which numpy casts to the other operand's dtype (a weak scalar)."""
     return type(v) is int or type(v) is float

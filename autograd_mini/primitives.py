@@ -297,6 +297,19 @@ div = Primitive(
     doc="x / y with numpy broadcasting.",
 )
 neg = Primitive("neg", np.negative, (lambda g, ans, x: -g,), doc="-x")
+floor_divide = Primitive(
+    "floor_divide", np.floor_divide, differentiable=False,
+    doc="""x // y with numpy broadcasting: numpy's floor_divide, floor(x / y) as numpy
+    rounds it (consistent with remainder: x == (x // y) * y + x % y up to rounding).
+    Integer inputs give integers (y == 0 gives 0 with numpy's RuntimeWarning), floats
+    give floats (y == 0 gives inf, -inf or nan, warned).
+
+    No gradient: the output never requires grad. It is piecewise constant, so its
+    derivative is 0 wherever it exists. PyTorch 2.x records a node whose backward
+    raises ("the derivative for floor_divide is not implemented"); a graph that can
+    only fail or carry zeros is not worth recording, so it is a constant here, as
+    sign and the comparisons are.""",
+)
 
 
 def _safe_log(x: Any) -> Any:

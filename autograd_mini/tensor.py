@@ -458,6 +458,13 @@ class Tensor:
     def __rtruediv__(self, o: Any) -> "Tensor":
         return P.div.apply(o if type(o) is not np.ndarray else kept_operand(self, o), self)
 
+    def __floordiv__(self, o: Any) -> "Tensor":
+        """self // o, numpy's floor_divide (see am.floor_divide): no gradient."""
+        return P.floor_divide.apply(self, o)
+
+    def __rfloordiv__(self, o: Any) -> "Tensor":
+        return P.floor_divide.apply(o, self)
+
     def __pow__(self, o: Any) -> "Tensor":
         return P.pow.apply(self, o if type(o) is not np.ndarray else kept_operand(self, o))
 
@@ -493,6 +500,9 @@ class Tensor:
     def __itruediv__(self, o: Any) -> "Tensor":
         return self._update(np.true_divide, o, "/=")
 
+    def __ifloordiv__(self, o: Any) -> "Tensor":
+        return self._update(np.floor_divide, o, "//=")
+
     def _update(self, ufunc: Any, o: Any, op: str) -> "Tensor":
         """x (op)= o: in place for a leaf (as numpy and PyTorch do: every name for x sees
         it), else x = x (op) o, recorded: for a tensor with a graph, and for a leaf
@@ -506,12 +516,12 @@ class Tensor:
             if out.shape != self.shape or out.dtype != self.dtype:
                 raise (ValueError if out.shape != self.shape else TypeError)(
                     f"{op}: the result has shape {out.shape} and dtype {out.dtype}, but the tensor "
-                    f"has shape {self.shape} and dtype {self.dtype}; write x = x {op[0]} ... to allow that"
+                    f"has shape {self.shape} and dtype {self.dtype}; write x = x {op[:-1]} ... to allow that"
                 )
             return out
         if tracers:
             raise RuntimeError(f"{op}: cannot change a tensor in place inside a function being "
-                               f"compiled (a replay would skip it); write x = x {op[0]} ... there")
+                               f"compiled (a replay would skip it); write x = x {op[:-1]} ... there")
         if self.requires_grad and engine.is_grad_enabled():
             raise RuntimeError(
                 f"{op}: this leaf tensor of shape {self.shape} requires grad, so changing it in place "
@@ -520,7 +530,7 @@ class Tensor:
             )
         if not self.data.flags.writeable:
             raise RuntimeError(f"{op}: this tensor's array (shape {self.shape}) is read-only; "
-                               f"change a copy (x = x {op[0]} ...)")
+                               f"change a copy (x = x {op[:-1]} ...)")
         # (a Python number stays one: numpy casts it to the tensor's dtype, as in x + 1)
         value = o.data if isinstance(o, Tensor) else o if type(o) in (int, float, complex) else np.asarray(o)
         try:
@@ -763,7 +773,8 @@ def _requiring_grad(value: Any, depth: int = 0) -> "Tensor | None":
     return None
 
 
-_OUT_OF_PLACE = {"+=": operator.add, "-=": operator.sub, "*=": operator.mul, "/=": operator.truediv}
+_OUT_OF_PLACE = {"+=": operator.add, "-=": operator.sub, "*=": operator.mul, "/=": operator.truediv,
+                 "//=": operator.floordiv}
 
 from . import engine  # noqa: E402
 from . import functions as F  # noqa: E402  (these import Tensor)

@@ -102,6 +102,29 @@ def _binary(ref: Callable, make_y: Callable | None = None, low: float = -2.0,
     return draw()
 
 
+def _off_the_jumps(rng: np.random.Generator, sx: tuple, sy: tuple) -> tuple:
+    """x of shape sx and y of shape sy, both signs, with every x/y of the broadcast at
+    least 0.02 from an integer (floor's jumps): y is +-2**k (k in -1..1) and x an odd
+    multiple of 1/8 in (-3, 3), each off by at most 0.2%, so that x/y's fractional part
+    is a multiple of 1/16 off by at most 0.04, and never 0."""
+    y = rng.choice([-1.0, 1.0], sy) * 2.0 ** rng.integers(-1, 2, sy) * rng.uniform(0.998, 1.002, sy)
+    x = (rng.integers(-12, 12, sx) + 0.5) / 4 + rng.uniform(-0.002, 0.002, sx)
+    return x, y
+
+
+def _floor_quotient(ref: Callable, diff: tuple) -> st.SearchStrategy:
+    """Broadcasting pairs (x, y) away from floor(x / y)'s jumps; ref(x, y, q) with
+    q = floor(x / y) computed the plain way."""
+
+    @st.composite
+    def draw(draw: Any) -> Case:
+        sx, sy = draw(pairs).input_shapes
+        x, y = _off_the_jumps(_rng(draw(seeds)), sx, sy)
+        return Case((x, y), expected=ref(x, y, np.floor(x / y)), diff=diff)
+
+    return draw()
+
+
 @st.composite
 def _pow(draw: Any) -> Case:
     """x > 0 with a tensor exponent, or any nonzero x with a constant integer exponent."""
@@ -446,6 +469,7 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "mul": _binary(lambda x, y: x * y),
     "div": _binary(lambda x, y: x / y, _denominator),
     "neg": _unary(lambda x: 0.0 - x, -2, 2),
+    "floor_divide": _floor_quotient(lambda x, y, q: q, diff=(0, 1)),
     "pow": _pow(),
     "exp": _unary(np.exp, -2, 2),
     "log": _unary(np.log, 0.2, 3),

@@ -697,6 +697,12 @@ def _iadd(t):
     return u
 
 
+def _ifloordiv(t):
+    u = t * 1.0
+    u //= 0.7  # (a tensor with a graph: u = u // 0.7, a constant)
+    return u * t
+
+
 _EVERY = {
     # am.* (the functions re-exported by autograd_mini)
     "am.abs": (am.abs, "nonzero", _SHAPES),
@@ -711,6 +717,8 @@ _EVERY = {
     "am.logsumexp": (lambda t: am.logsumexp(t, -1), "any", _SHAPES),
     "am.matmul": (lambda t: am.matmul(t, t.swapaxes(-1, -2)), "any", _PAIR),
     "am.max": (lambda t: am.max(t, -1), "any", _SHAPES),
+    # (floor division is a constant, no gradient: here it scales t)
+    "am.floor_divide": (lambda t: am.floor_divide(t, 0.7) * t, "any", _SHAPES),
     "am.maximum": (lambda t: am.maximum(t, t.sin() + 0.1), "any", _SHAPES),
     "am.mean": (lambda t: am.mean(t, 0) * am.mean(t), "any", _SHAPES),
     "am.min": (lambda t: am.min(t, 0), "any", _SHAPES),
@@ -753,6 +761,9 @@ _EVERY = {
     "Tensor.__isub__": (_iadd, "any", _SHAPES),
     "Tensor.__imul__": (_iadd, "any", _SHAPES),
     "Tensor.__itruediv__": (_iadd, "any", _SHAPES),
+    "Tensor.__floordiv__": (lambda t: (t // 0.7) * t, "any", _SHAPES),
+    "Tensor.__rfloordiv__": (lambda t: (2.5 // t) * t, "nonzero", _SHAPES),
+    "Tensor.__ifloordiv__": (_ifloordiv, "any", _SHAPES),
     "Tensor.T": (lambda t: t.T.exp(), "any", _PAIR),
     # Tensor methods
     "Tensor.abs": (lambda t: t.abs() * t, "nonzero", _SHAPES),

@@ -982,3 +982,66 @@ def test_a_tensor_made_from_a_list_of_tensors_that_require_grad_warns_that_it_ha
     s = am.stack([b, 2 * b])
     s.sum().backward()
     assert b.grad.item() == 3.0
+
+
+# -- floor division ---------------------------------------------------------------------
+
+_FLOATS = np.array([[7.5, -7.5, 0.25, -0.0, 3.0, -3.0]])
+_DIVISORS = np.array([[2.0], [-2.0], [0.75]])  # (broadcast against _FLOATS: (3, 6))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.int32, np.uint8])
+def test_floor_division_is_numpys_with_broadcasting_and_reflected_operands(dtype):
+    if np.dtype(dtype).kind == "f":
+        x, y = _FLOATS.astype(dtype), _DIVISORS.astype(dtype)
+    else:
+        x = np.array([[7, -7, 0, 5, -1, 1]]).astype(dtype) if dtype != np.uint8 else np.array([[7, 9, 0, 5]], dtype)
+        y = np.array([[2], [-3], [4]]).astype(dtype) if dtype != np.uint8 else np.array([[2], [3]], dtype)
+    tx, ty = am.tensor(x), am.tensor(y)
+    for got, want in [(tx // ty, x // y), (am.floor_divide(tx, ty), np.floor_divide(x, y)),
+                      (tx // y, x // y), (x // ty, x // y), (am.floor_divide(x, y), x // y),
+                      (tx // 2, x // 2), (2.5 // tx[:, :2], 2.5 // x[:, :2]), (7 // ty, 7 // y)]:
+        assert isinstance(got, am.Tensor)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got.data, want)
+
+
+def test_floor_division_records_no_gradient():
+    # Piecewise constant: no node, the output does not require grad, and inside an
+    # expression it acts as a constant (PyTorch 2.x records a node whose backward raises).
+    x = am.tensor(_FLOATS[0], requires_grad=True)
+    y = am.tensor([2.0], requires_grad=True)
+    for q in (x // y, am.floor_divide(x, 2.0), 9.0 // x[:3], x // 2):
+        assert not q.requires_grad and q.grad_fn is None
+    ((x // 2) * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, _FLOATS[0] // 2)
+
+
+def test_floor_division_by_zero_is_numpys_with_its_warning():
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        q = am.tensor([1, -1, 0]) // 0
+    assert q.dtype == np.int64
+    np.testing.assert_array_equal(q.data, [0, 0, 0])
+    with pytest.warns(RuntimeWarning):
+        q = am.tensor([1.0, -1.0, 0.0]) // am.tensor(0.0)
+    np.testing.assert_array_equal(q.data, [np.inf, -np.inf, np.nan])
+
+
+def test_in_place_floor_division():
+    t = am.tensor([7, -7])
+    alias = t
+    t //= 2
+    assert alias is t and t.dtype == np.int64
+    np.testing.assert_array_equal(t.data, [3, -4])
+    w = am.tensor([3.5, -2.0], requires_grad=True)
+    with am.no_grad():
+        w //= 2
+    assert w.requires_grad and w.is_leaf
+    np.testing.assert_array_equal(w.data, [1.0, -1.0])
+    z = w * 3.0  # a tensor with a graph gets a new (constant) tensor
+    z //= 2
+    assert z.grad_fn is None and not z.requires_grad
+    np.testing.assert_array_equal(z.data, [1.0, -2.0])
+    with pytest.raises(ValueError, match=r"//=: the result has shape \(3, 2\).*x = x // \.\.\."):
+        z = w * 3.0
+        z //= np.ones((3, 2))
