@@ -170,6 +170,23 @@ def floor_divide(x: Any, y: Any) -> Tensor:
     return P.floor_divide.apply(x, y)
 
 
+def remainder(x: Any, y: Any) -> Tensor:
+    """x % y elementwise, numpy's remainder: x - floor(x / y) * y, with the sign of y;
+    x and y broadcast together to the output's shape. Integers give integers; y == 0
+    gives numpy's answer and RuntimeWarning (0 for integers, nan for floats).
+
+    Gradients: 1 for x, -floor(x / y) for y (summed over broadcast axes), taking
+    floor_divide's value where x / y is an integer and the remainder jumps (as
+    PyTorch does)."""
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        x = as_tensor(x)
+    if type(y) is np.ndarray:
+        y = kept_operand(x, y)
+    elif type(x) is np.ndarray:
+        x = kept_operand(y, x)
+    return P.remainder.apply(x, y)
+
+
 def _python_number(v: Any) -> bool:
     """A Python int or float, which numpy casts to the other operand's dtype (a weak scalar)."""
     return type(v) is int or type(v) is float

@@ -310,6 +310,18 @@ floor_divide = Primitive(
     only fail or carry zeros is not worth recording, so it is a constant here, as
     sign and the comparisons are.""",
 )
+remainder = Primitive(
+    "remainder", np.remainder,
+    (lambda g, ans, x, y: unbroadcast(g, x.shape),
+     lambda g, ans, x, y: unbroadcast(-(g * floor_divide(x, y)), y.shape)),
+    doc="""x % y with numpy broadcasting: numpy's remainder, x - floor(x / y) * y, which
+    has the sign of the divisor y (np.fmod's has x's). Integers give integers (y == 0
+    gives 0 with numpy's RuntimeWarning), floats give floats (y == 0 gives nan, warned).
+
+    d/dx = 1 and d/dy = -floor(x / y), piecewise: where x / y is an integer the
+    remainder jumps, and the VJP takes floor_divide's value there (as PyTorch does:
+    at x = 4, y = 2 d/dy is -2), with d/dx = 1 on both sides.""",
+)
 
 
 def _safe_log(x: Any) -> Any:

@@ -465,6 +465,13 @@ class Tensor:
     def __rfloordiv__(self, o: Any) -> "Tensor":
         return P.floor_divide.apply(o, self)
 
+    def __mod__(self, o: Any) -> "Tensor":
+        """self % o, numpy's remainder (see am.remainder): the sign of o."""
+        return P.remainder.apply(self, o if type(o) is not np.ndarray else kept_operand(self, o))
+
+    def __rmod__(self, o: Any) -> "Tensor":
+        return P.remainder.apply(o if type(o) is not np.ndarray else kept_operand(self, o), self)
+
     def __pow__(self, o: Any) -> "Tensor":
         return P.pow.apply(self, o if type(o) is not np.ndarray else kept_operand(self, o))
 
@@ -502,6 +509,9 @@ class Tensor:
 
     def __ifloordiv__(self, o: Any) -> "Tensor":
         return self._update(np.floor_divide, o, "//=")
+
+    def __imod__(self, o: Any) -> "Tensor":
+        return self._update(np.remainder, o, "%=")
 
     def _update(self, ufunc: Any, o: Any, op: str) -> "Tensor":
         """x (op)= o: in place for a leaf (as numpy and PyTorch do: every name for x sees
@@ -774,7 +784,7 @@ def _requiring_grad(value: Any, depth: int = 0) -> "Tensor | None":
 
 
 _OUT_OF_PLACE = {"+=": operator.add, "-=": operator.sub, "*=": operator.mul, "/=": operator.truediv,
-                 "//=": operator.floordiv}
+                 "//=": operator.floordiv, "%=": operator.mod}
 
 from . import engine  # noqa: E402
 from . import functions as F  # noqa: E402  (these import Tensor)

@@ -470,6 +470,7 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "div": _binary(lambda x, y: x / y, _denominator),
     "neg": _unary(lambda x: 0.0 - x, -2, 2),
     "floor_divide": _floor_quotient(lambda x, y, q: q, diff=(0, 1)),
+    "remainder": _floor_quotient(lambda x, y, q: x - q * y, diff=(0, 1)),
     "pow": _pow(),
     "exp": _unary(np.exp, -2, 2),
     "log": _unary(np.log, 0.2, 3),

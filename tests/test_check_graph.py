@@ -207,3 +207,13 @@ def test_a_padded_max_pool_passes_although_its_border_is_minus_infinity(shape) -
     # (a wrong VJP after the border is still found)
     z = bad_tanh(am.nn.functional.max_pool2d(x, 3, stride=2, padding=1))
     assert [c.op for c in am.check_graph(z.sum(), raise_exception=False).failed] == ["bad_tanh"]
+
+
+def test_remainder_and_floor_divide_nodes_are_checked_and_named() -> None:
+    x = am.tensor(np.array([-3.1, -0.4, 1.3, 2.9]), requires_grad=True)
+    w = am.tensor(np.array([[1.5], [-2.5]]), requires_grad=True)
+    loss = ((x % w) * (x // w) + 3.0 % (w * w + 0.1)).sum()
+    report = am.check_graph(loss)
+    assert report.ok
+    ops = [c.op for c in report.nodes]
+    assert ops.count("remainder") == 2 and "floor_divide" not in ops  # (a constant: no node)

@@ -1489,3 +1489,27 @@ def test_an_unused_op_on_an_index_argument_still_checks_each_calls_indices():
     with pytest.raises(IndexError, match="out of bounds"):
         step(x, np.array([3, 0]))
     assert np.array_equal(step(x, np.array([1, 1])).data, x.data * 2.0) and step.recordings == 1
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_floor_division_and_remainder_replay_bit_for_bit(dtype):
+    # remainder's two VJPs (one through a broadcast divisor, one for a reflected
+    # operand) and floor_divide's constant, replayed against the eager function
+    w = am.tensor(np.array([[1.5], [-2.5], [0.75]], dtype), requires_grad=True)
+
+    def f(x, k):
+        return ((x % w) * (x // w) + 3.0 % (w * w + 0.1) + (k // 2) * x - (k % 3)).sum()
+
+    step = am.compile(f)
+    for seed in range(3):
+        x = am.tensor(rand(4, seed=seed, dtype=dtype) * 3, requires_grad=True)
+        k = am.tensor(np.array([5, -7, 2, 0]))  # integers: an integer quotient and remainder
+        outs = []
+        for g in (f, step):
+            w.grad = x.grad = None
+            out = g(x, k)
+            out.backward()
+            outs.append((out.data.copy(), [w.grad.data.copy(), x.grad.data.copy()]))
+        assert_same(*outs)
+    assert step.recordings == 1
+    assert "remainder_vjp1(" in step.code and "floor_divide(" in step.code

@@ -5,6 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import autograd_mini as am
 
@@ -1045,3 +1048,108 @@ def test_in_place_floor_division():
     with pytest.raises(ValueError, match=r"//=: the result has shape \(3, 2\).*x = x // \.\.\."):
         z = w * 3.0
         z //= np.ones((3, 2))
+
+
+# -- remainder ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.int32, np.uint8])
+def test_remainder_is_numpys_with_broadcasting_and_reflected_operands(dtype):
+    # the sign of the divisor, as numpy and Python: -7.5 % 2 == 0.5, 7.5 % -2 == -0.5
+    if np.dtype(dtype).kind == "f":
+        x, y = _FLOATS.astype(dtype), _DIVISORS.astype(dtype)
+    else:
+        x = np.array([[7, -7, 0, 5, -1, 1]]).astype(dtype) if dtype != np.uint8 else np.array([[7, 9, 0, 5]], dtype)
+        y = np.array([[2], [-3], [4]]).astype(dtype) if dtype != np.uint8 else np.array([[2], [3]], dtype)
+    tx, ty = am.tensor(x), am.tensor(y)
+    for got, want in [(tx % ty, x % y), (am.remainder(tx, ty), np.remainder(x, y)),
+                      (tx % y, x % y), (x % ty, x % y), (am.remainder(x, y), x % y),
+                      (tx % 3, x % 3), (3 % ty, 3 % y), (2.5 % ty, 2.5 % y)]:
+        assert isinstance(got, am.Tensor)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got.data, want)
+    if np.dtype(dtype).kind == "f":
+        np.testing.assert_array_equal((tx // ty) * ty + tx % ty, np.broadcast_to(x, (3, 6)))  # (exact here)
+
+
+def test_remainder_by_zero_is_numpys_with_its_warning():
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        r = am.tensor([1, -1, 0]) % 0
+    assert r.dtype == np.int64
+    np.testing.assert_array_equal(r.data, [0, 0, 0])
+    with pytest.warns(RuntimeWarning, match="invalid value"):
+        r = am.tensor([1.0, -1.0, 0.0]) % am.tensor(0.0)
+    np.testing.assert_array_equal(r.data, [np.nan] * 3)
+
+
+def test_remainder_gradients_and_the_convention_at_its_jumps():
+    # d/dx = 1, d/dy = -floor(x / y); at x / y an integer (4 % 2, 0 % 2, -4 % 2) the value
+    # floor_divide gives, as PyTorch's remainder backward takes it.
+    x = am.tensor([7.5, -7.5, 4.0, 0.0, -4.0, 1.0], requires_grad=True)
+    y = am.tensor([2.0, 2.0, 2.0, 2.0, 2.0, -0.75], requires_grad=True)
+    (x % y).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.ones(6))
+    np.testing.assert_array_equal(y.grad.data, [-3.0, 4.0, -2.0, -0.0, 2.0, 2.0])
+    # broadcast divisor: its gradient sums over the copies; reflected operands
+    w = am.tensor([[1.5], [-2.5]], requires_grad=True)
+    (am.tensor(_FLOATS) % w).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, -np.floor_divide(_FLOATS, w.data).sum(axis=1, keepdims=True))
+    v = am.tensor([2.0, -0.75], requires_grad=True)
+    (3 % v).sum().backward()
+    np.testing.assert_array_equal(v.grad.data, [-1.0, 4.0])
+
+
+def test_remainder_of_integers_and_ndarray_operands():
+    i = am.tensor([7, -7]) % am.tensor([3])
+    assert i.dtype == np.int64 and not i.requires_grad
+    # an ndarray divisor is copied when recorded: refilling it does not change the gradient
+    x = am.tensor([5.5, 6.5], requires_grad=True)
+    a = np.array([2.0, 4.0])
+    r = x % a
+    a[:] = 1.0
+    r.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+    y = am.tensor([2.0, 4.0], requires_grad=True)
+    b = np.array([5.5, 9.0])
+    r = am.remainder(b, y)
+    b[:] = 100.0
+    r.sum().backward()
+    np.testing.assert_array_equal(y.grad.data, [-2.0, -2.0])
+
+
+def test_in_place_remainder():
+    t = am.tensor([7, -7])
+    t %= 3
+    np.testing.assert_array_equal(t.data, [1, 2])
+    w = am.tensor([7.5, -7.5], requires_grad=True)
+    with am.no_grad():
+        w %= 2.0
+    np.testing.assert_array_equal(w.data, [1.5, 0.5])
+    u = w * 1.0
+    u %= am.tensor(1.0, requires_grad=True)  # a tensor with a graph: u = u % ..., recorded
+    assert u.grad_fn is not None
+
+
+@st.composite
+def _off_the_jumps(draw):
+    """Broadcasting shapes, and x, y with every x / y at least 0.02 from an integer."""
+    sx, sy = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3)).input_shapes
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    y = rng.choice([-1.0, 1.0], sy) * 2.0 ** rng.integers(-1, 2, sy) * rng.uniform(0.998, 1.002, sy)
+    x = (rng.integers(-12, 12, sx) + 0.5) / 4 + rng.uniform(-0.002, 0.002, sx)
+    return x, y
+
+
+@settings(max_examples=25, deadline=None)
+@given(xy=_off_the_jumps())
+def test_remainder_operators_pass_gradcheck_first_and_second_order(xy):
+    x, y = xy
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal((am.tensor(x) % am.tensor(y)).data, np.remainder(x, y))
+        f = lambda a, b: (a % b) * (b * a + 1.0) + 0.3 * (a // b) * a  # noqa: E731
+        assert am.gradcheck(f, (x, y))
+        assert am.gradgradcheck(f, (x, y))
+        g = lambda b: 2.5 % b + am.remainder(x, b).sin()  # noqa: E731  (reflected, ndarray x)
+        assert am.gradcheck(g, (y,))
+        assert am.gradgradcheck(g, (y,))

@@ -1181,3 +1181,13 @@ def test_a_long_chain_is_drawn_in_a_column_not_a_staircase():
                            capture_output=True, timeout=60, check=True).stdout.decode()
     _, scale, width, height = plain.splitlines()[0].split()
     assert float(width) < 12 < 600 < float(height)  # (inches: a column of some 1000 nodes)
+
+
+def test_remainder_labels_show_the_op_and_a_python_operand():
+    x = am.tensor([1.5, -2.0], requires_grad=True)
+    loss = (x % 0.7 + 3 % x + (x // 2) * x).sum()
+    text = viz.to_text(loss)
+    assert "remainder(·, 0.7) → (2,)" in text and "remainder(3, ·) → (2,)" in text
+    g = viz.draw_graph(loss)
+    dot_accepts(g)
+    assert 'label="remainder(3, ·)"' in g.source
