@@ -431,6 +431,21 @@ class Tensor:
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        """A 0-d integer tensor as a Python int, so that range(t), lst[t] and lst[:t]
+        take it (as PyTorch). numpy's rule, not PyTorch's one-element one: numpy
+        indexes an ndarray by an object's __index__ when it has one, so a tensor of
+        shape (1,) taken as an int would make a[t] an element, not the 1-element array
+        that numpy's a[np.array([1])] is, and a 0-d bool tensor would stop being a mask."""
+        if tracers:
+            tracers[-1].value_read("__index__", self)
+        if self.data.ndim or self.data.dtype.kind not in "iu":
+            raise TypeError(
+                f"only a 0-d integer tensor converts to an index, got shape {self.shape} and dtype "
+                f"{self.dtype}; for one element of an integer tensor use t.item() (or t.reshape(()))"
+            )
+        return int(self.data)
+
     # -- operators ----------------------------------------------------------------
     def __add__(self, o: Any) -> "Tensor":
         return P.add.apply(self, o)

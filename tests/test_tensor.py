@@ -1153,3 +1153,49 @@ def test_remainder_operators_pass_gradcheck_first_and_second_order(xy):
         g = lambda b: 2.5 % b + am.remainder(x, b).sin()  # noqa: E731  (reflected, ndarray x)
         assert am.gradcheck(g, (y,))
         assert am.gradgradcheck(g, (y,))
+
+
+# -- __index__ ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8, np.int8])
+def test_a_0d_integer_tensor_is_an_index(dtype):
+    import operator
+    t = am.tensor(np.array(2, dtype))
+    assert operator.index(t) == 2 and type(operator.index(t)) is int
+    assert list(range(t)) == [0, 1] and [10, 20, 30][t] == 30 and [10, 20, 30][:t] == [10, 20]
+    assert "abc"[t] == "c" and hex(t) == "0x2"
+    assert [10, 20, 30][am.tensor(-1)] == 30
+
+
+@pytest.mark.parametrize("value, dtype", [(2.0, np.float64), ([2], np.int64), ([[2]], np.int64),
+                                          ([1, 2], np.int64), (True, np.bool_), (1 + 0j, np.complex128)])
+def test_other_tensors_are_no_index_and_the_error_names_shape_and_dtype(value, dtype):
+    t = am.tensor(np.array(value, dtype))
+    shape = re.escape(str(t.shape))
+    with pytest.raises(TypeError, match=rf"0-d integer tensor.*shape {shape} and dtype {np.dtype(dtype)}"):
+        [10, 20, 30][t]
+    with pytest.raises(TypeError, match="0-d integer tensor"):
+        range(t)
+
+
+def test_index_keeps_numpy_interop_bool_and_len():
+    a = np.arange(5) * 10
+    # numpy takes __index__ first: only 0-d integer tensors may be ints, so these keep numpy's
+    # meaning of the same arrays: a 1-element index array, a 0-d mask, an index array
+    assert repr(a[am.tensor(1)]) == repr(a[np.array(1)])
+    for idx in ([1], True, [1, 2], [[0], [4]]):
+        got, want = a[am.tensor(idx)], a[np.array(idx)]
+        assert got.shape == want.shape and np.array_equal(got, want)
+    assert a[am.tensor(1):am.tensor(3)].tolist() == [10, 20]
+    np.testing.assert_array_equal(np.asarray([am.tensor(1), am.tensor(2)]), [1, 2])
+    np.testing.assert_array_equal(np.asarray(am.tensor(3)), 3)
+    assert am.tensor([1, 2])[am.tensor(1)].item() == 2
+    assert np.concatenate([am.tensor([1]), am.tensor([2])]).tolist() == [1, 2]  # (__array_function__)
+    assert ([0] * am.tensor(2)).data.tolist() == [0]  # (still the elementwise product, not list repetition)
+    assert bool(am.tensor(0)) is False and bool(am.tensor(3)) is True
+    with pytest.raises(ValueError, match="ambiguous"):
+        bool(am.tensor([1, 2]))
+    assert len(am.tensor([1, 2, 3])) == 3
+    with pytest.raises(TypeError, match="len"):
+        len(am.tensor(3))
