@@ -684,7 +684,10 @@ class Tensor:
         return P.astype.apply(self, dtype=dtype)
 
     def reshape(self, *shape: Any) -> "Tensor":
-        """Reshape; accepts `reshape(2, 3)` or `reshape((2, 3))`."""
+        """Reshape; accepts `reshape(2, 3)` or `reshape((2, 3))` (`reshape(())` for 0-d)."""
+        if not shape:  # (an empty *shape would be the 0-d shape (); numpy and PyTorch refuse it)
+            raise TypeError(f"reshape: missing the shape (of a tensor of shape {self.shape}); "
+                            "pass it as reshape(2, 3) or reshape((2, 3)), and reshape(()) for 0-d")
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         return P.reshape.apply(self, shape=shape)

@@ -1199,3 +1199,11 @@ def test_index_keeps_numpy_interop_bool_and_len():
     assert len(am.tensor([1, 2, 3])) == 3
     with pytest.raises(TypeError, match="len"):
         len(am.tensor(3))
+
+
+def test_reshape_without_a_shape_is_a_type_error_as_in_numpy_and_pytorch():
+    t = am.tensor([3.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"reshape: missing the shape \(of a tensor of shape \(1,\)\)"):
+        t.reshape()
+    assert t.reshape(()).shape == () and t.reshape([]).shape == () and am.reshape(t, ()).shape == ()
+    assert t.reshape(1, 1).shape == (1, 1) and t.reshape((-1,)).shape == (1,)
