@@ -112,7 +112,7 @@ def save(obj: Mapping[str, Any], path: str | bytes | os.PathLike) -> None:
     except RecursionError:
         raise ValueError("save: the state dict is nested too deeply to store") from None
     header = json.dumps({"format": FORMAT, "version": VERSION, "tree": tree})
-    path = os.fsdecode(path)  # (str, bytes or PathLike; a bytes path would format as "b'...'")
+    path = _path(path, "save")  # (as a str: a bytes path would format as "b'...'")
     # (checked here: the errors of the temporary file would name that file instead)
     if os.path.isdir(path):
         raise IsADirectoryError(f"save: {path!r} is a directory; give a file name such as "
@@ -140,6 +140,16 @@ def save(obj: Mapping[str, Any], path: str | bytes | os.PathLike) -> None:
             os.remove(tmp)
 
 
+def _path(path: Any, where: str) -> str:
+    """`path` as a str: a str, bytes or os.PathLike (os.fsdecode's own refusal names no op)."""
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        hint = " (file objects such as io.BytesIO are not supported)" if hasattr(path, "read") or hasattr(
+            path, "write") else ""
+        raise TypeError(f"{where}: path must be a file name (str, bytes or os.PathLike), got "
+                        f"{type(path).__name__}{hint}")
+    return os.fsdecode(path)
+
+
 def _bad(path: str, why: str) -> ValueError:
     return ValueError(f"load: {path!r} is not a state dict saved by autograd_mini.save: {why}")
 
@@ -152,7 +162,7 @@ def load(path: str | bytes | os.PathLike) -> dict[str, Any]:
     of another format, entries that the header does not account for, or arrays
     of pickled objects (never unpickled).
     """
-    path = os.fsdecode(path)
+    path = _path(path, "load")
     if not os.path.exists(path):
         raise FileNotFoundError(f"load: no such file: {path!r}")
     if not zipfile.is_zipfile(path):

@@ -419,6 +419,17 @@ def test_save_and_load_accept_bytes_paths(tmp_path):
     assert np.array_equal(am.load(path)["w"], np.arange(3.0))
 
 
+@pytest.mark.parametrize("path, why", [
+    (io.BytesIO(), "file objects such as io.BytesIO are not supported"),  # (torch.save's buffer idiom)
+    (3, "got int"),
+])
+def test_save_and_load_name_themselves_for_a_path_that_is_not_a_file_name(tmp_path, path, why):
+    # (os.fsdecode's own "expected str, bytes or os.PathLike object" names no op)
+    for call, op in [(lambda: am.save({"w": np.ones(2)}, path), "save"), (lambda: am.load(path), "load")]:
+        with pytest.raises(TypeError, match=rf"^{op}: path must be a file name .*{why}"):
+            call()
+
+
 @pytest.mark.parametrize("offset, value, why", [
     (10, b"\x63\x00", "compression method"),  # (method 99, which zipfile does not implement)
     (8, b"\x01\x00", "encrypted"),            # (the encryption flag)
