@@ -1191,3 +1191,104 @@ def test_remainder_labels_show_the_op_and_a_python_operand():
     g = viz.draw_graph(loss)
     dot_accepts(g)
     assert 'label="remainder(3, ·)"' in g.source
+
+
+# -- draw_network: frozen and shared layers -------------------------------------------------
+
+
+def test_draw_network_marks_frozen_and_partly_frozen_layers():
+    # after model[0].requires_grad_(False) the drawing looked as if every layer trained
+    model = mlp_2232()
+    plain = viz.draw_network(model).source
+    plain_blocks = viz.draw_network(model, (1, 2), max_neurons=1).source
+    model[0].requires_grad_(False)  # frozen
+    model[2].weight.requires_grad_(False)  # partly: the weight frozen, the bias trainable
+    model[4].bias.requires_grad_(False)  # partly: the bias frozen
+    g = viz.draw_network(model)
+    dot_accepts(g)
+    nodes, edges = parse(g)
+    dashed = sorted({h for t, h, a in edges if a.get("style") == "dashed"})
+    assert dashed == ["n2_0", "n2_1", "n3_0", "n3_1", "n3_2"]  # the frozen weights' edges only
+    assert all(("(frozen)" in a["tooltip"]) == (a.get("style") == "dashed") for t, h, a in edges if "tooltip" in a)
+    assert sorted(n for n, a in nodes.items() if a.get("style") == "filled,dashed") == \
+        ["n2_0", "n2_1", "n4_0", "n4_1"]  # the neurons whose bias is frozen
+    assert "Linear(2→2)\\nσ = Sigmoid\\nfrozen" in g.source
+    assert "Linear(2→3)\\nσ = Sigmoid\\nweight frozen" in g.source
+    assert "Linear(3→2)\\nσ = Sigmoid\\nbias frozen" in g.source
+    assert "\\n23 parameters, 9 trainable\\ndashed: frozen (requires_grad False)" in g.source
+
+    blocks = viz.draw_network(model, (1, 2), max_neurons=1)
+    dot_accepts(blocks)
+    nodes, _ = parse(blocks)
+    assert nodes["layer1"]["label"] == "Linear(2→2)\\n→ (1, 2)\\n6 params, frozen"
+    assert nodes["layer1"]["style"] == "rounded,filled,dashed" and nodes["layer1"]["fillcolor"] != "#cfe2ff"
+    assert nodes["layer3"]["label"] == "Linear(2→3)\\n→ (1, 3)\\n9 params (3 trainable)"
+    assert nodes["layer5"]["label"] == "Linear(3→2)\\n→ (1, 2)\\n8 params (6 trainable)"
+    assert nodes["layer3"]["style"] == nodes["layer5"]["style"] == "rounded,filled,dashed"
+    assert "style" not in nodes["layer2"] and "style" not in nodes["layer6"]  # (no parameters)
+    assert "Sequential: 6 layers, 23 parameters (9 trainable)\\nbold dashed border: frozen" in blocks.source
+
+    # nothing frozen: nothing marked, and the drawings are as they were
+    model.requires_grad_(True)
+    assert viz.draw_network(model).source == plain
+    assert viz.draw_network(model, (1, 2), max_neurons=1).source == plain_blocks
+    for src in (plain, plain_blocks):
+        assert "frozen" not in src and src.count("dashed") == src.count("input [")  # (the input's own)
+        assert "trainable" not in src
+
+
+def test_draw_network_marks_a_layer_used_twice_and_counts_its_parameters_once():
+    am.manual_seed(0)
+    lin = nn.Linear(2, 2)
+    net = nn.Sequential(lin, nn.Sigmoid(), lin, nn.Sigmoid(), nn.Linear(2, 1))  # one layer, two names
+    assert sum(p.size for p in net.parameters()) == 9
+    g = viz.draw_network(net)
+    dot_accepts(g)
+    assert g.source.count("subgraph cluster_layer") == 4  # (both uses are drawn, as called)
+    assert "Linear(2→2)\\nσ = Sigmoid\\nalso used as layer 3" in g.source
+    assert "Linear(2→2)\\nσ = Sigmoid\\nsame layer as layer 2" in g.source
+    assert "\\n9 parameters\\nshared parameters are counted once in the total" in g.source
+    assert g.source == viz.draw_network(net, (1, 2)).source
+    blocks = viz.draw_network(net, max_neurons=1)
+    dot_accepts(blocks)
+    nodes, _ = parse(blocks)
+    assert nodes["layer1"]["label"] == "layer 1: Linear(2→2)\\n6 params\\nalso used as layer 3"
+    assert nodes["layer3"]["label"] == "layer 3: Linear(2→2)\\n6 params\\nsame layer as layer 1"
+    assert nodes["layer5"]["label"] == "Linear(2→1)\\n3 params"
+    assert "Sequential: 5 layers, 9 parameters\\nshared parameters are counted once" in blocks.source
+
+    class Looped(nn.Module):  # the same layer called three times in forward
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 1, 3, padding=1)
+
+        def forward(self, x):
+            for _ in range(3):
+                x = F.relu(self.conv(x))
+            return x
+
+    nodes, _ = parse(viz.draw_network(Looped(), (1, 1, 4, 4)))
+    assert nodes["layer1"]["label"].endswith("10 params\\nalso used as layers 3, 5")
+    assert nodes["layer5"]["label"].endswith("10 params\\nsame layer as layer 1")
+    assert "3 × " not in nodes["layer5"]["label"] and "Looped: 6 layers, 10 parameters\\n" in \
+        viz.draw_network(Looped(), (1, 1, 4, 4)).source
+
+    class TiedAE(nn.Module):  # two layers, one weight
+        def __init__(self):
+            super().__init__()
+            self.encoder, self.decoder = nn.Linear(3, 3), nn.Linear(3, 3)
+            self.decoder.weight = self.encoder.weight
+
+        def forward(self, x):
+            return self.decoder(F.relu(self.encoder(x)))
+
+    nodes, _ = parse(viz.draw_network(TiedAE(), (1, 3), max_neurons=1))
+    assert nodes["layer1"]["label"].endswith("\\nshares parameters with layer 3")
+    assert nodes["layer3"]["label"].endswith("\\nshares parameters with layer 1")
+    assert "layer 3\\nLinear(3→3)\\nshares parameters with layer 2" in viz.draw_network(TiedAE(), (1, 3)).source
+
+    # nothing shared: nothing marked (a parameterless layer used twice shares nothing)
+    relu = nn.ReLU()
+    for src in (viz.draw_network(nn.Sequential(nn.Linear(2, 2), relu, nn.Linear(2, 2), relu)).source,
+                viz.draw_network(mlp_2232(), max_neurons=1).source):
+        assert "shared" not in src and "same layer" not in src and "layer 1:" not in src

@@ -10,6 +10,14 @@ large (relative to the largest weight in the network).
 Anything else (convolution, pooling, normalisation, too wide to draw neuron by
 neuron) is drawn as one block per layer with its output shape (when
 `input_size` is given) and its parameter count.
+
+Both drawings mark what fine-tuning and weight sharing change: frozen
+parameters (requires_grad False) are dashed (edges for a frozen weight,
+neuron borders for a frozen bias, block borders), and a layer whose parameters
+an earlier layer already uses (one module called twice, or registered under two
+names, or a tied weight) says which layer it shares with; its parameters count
+once in the total, as in `model.parameters()`. A model with nothing frozen or
+shared is drawn as before.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from ._labels import dot_text, fmt_num, fmt_shape, module_label
 POSITIVE = "#2166ac"
 NEGATIVE = "#b2182b"
 NONFINITE = "#ff3df5"  # a NaN or infinite weight: neither sign is true of a NaN (as in draw_graph)
+FROZEN_FILL = "#dce9ef"  # a block whose parameters are all frozen (icy; border dashed and bold too)
 
 # Layers that act elementwise on a layer's neurons (drawn as that layer's activation).
 _ELEMENTWISE = {"Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softplus", "Softmax", "Identity", "Dropout"}
@@ -47,6 +56,72 @@ def _leaf_modules(model: Any) -> list[Any]:
 
 def _count(m: Any) -> int:
     return int(sum(p.size for p in m.parameters()))
+
+
+def _trainable(m: Any) -> int:
+    return int(sum(p.size for p in m.parameters() if p.requires_grad))
+
+
+def _sharing(modules: list[Any]) -> tuple[list[tuple[int, bool] | None], dict[int, list[int]]]:
+    """Which drawn layers use parameters an earlier one already uses.
+
+    modules: the drawn layers' modules (None for a functional op). Returns, per
+    layer, (index of the first earlier layer sharing a parameter with it, True if
+    it is the same module) or None, and for each such earlier layer the indices of
+    the later ones that share with it. Parameterless modules share nothing.
+    """
+    owner: dict[int, int] = {}  # id(parameter) -> the first layer using it
+    first: dict[int, int] = {}  # id(module) -> the first layer drawing it
+    shared: list[tuple[int, bool] | None] = []
+    later: dict[int, list[int]] = {}
+    for i, m in enumerate(modules):
+        params = [] if m is None else list(m.parameters())
+        if not params:
+            shared.append(None)
+            continue
+        if id(m) in first:
+            j, same = first[id(m)], True
+        else:
+            first[id(m)] = i
+            earlier = [owner[id(p)] for p in params if id(p) in owner]
+            j, same = (min(earlier), False) if earlier else (None, False)
+        for p in params:
+            owner.setdefault(id(p), i)
+        shared.append(None if j is None else (j, same))
+        if j is not None:
+            later.setdefault(j, []).append(i)
+    return shared, later
+
+
+def _shared_note(i: int, shared: list, later: dict, offset: int) -> list[str]:
+    """The lines saying which layers layer i shares parameters with (layers counted
+    from 0, drawn numbered from `offset`): 'same layer as layer 3', 'also used as
+    layers 5, 7', 'shares parameters with layer 2' (a tied weight)."""
+    lines = []
+    if shared[i] is not None:
+        j, same = shared[i]
+        lines.append(f"{'same layer as' if same else 'shares parameters with'} layer {j + offset}")
+    if i in later:
+        ks = later[i]
+        same = all(shared[k][1] for k in ks)
+        lines.append(f"{'also used as' if same else 'shares parameters with'} "
+                     f"{'layers' if len(ks) > 1 else 'layer'} {', '.join(str(k + offset) for k in ks)}")
+    return lines
+
+
+def _legend(model: Any, frozen: str, shared: bool, count: bool) -> str:
+    """'' when no drawn layer is frozen or shared and every parameter is trainable;
+    else caption lines: the parameter total when `count` (a shared parameter once)
+    with how many are trainable, and what the marks mean (`frozen`: what is dashed)."""
+    total, trainable = _count(model), _trainable(model)
+    lines = []
+    if count and (trainable != total or shared):
+        lines.append(f"{total:,} parameters" + (f", {trainable:,} trainable" if trainable != total else ""))
+    if frozen:
+        lines.append(f"{frozen}: frozen (requires_grad False)")
+    if shared:
+        lines.append("shared parameters are counted once in the total")
+    return "".join("\\n" + line for line in lines)
 
 
 def _check_input_size(input_size: Any) -> tuple[int, ...] | None:
@@ -195,6 +270,15 @@ def draw_network(
         by neuron (nodes = neurons with their bias, edges = weights: colour is
         the sign, width the magnitude); otherwise one block per layer.
     rankdir: "LR" (default for neuron drawings) or "TB" (default for blocks).
+
+    Frozen parameters (requires_grad False) are dashed: a frozen weight's edges,
+    the neurons of a frozen bias (the layer's title says "frozen", "weight frozen"
+    or "bias frozen"), the border of a block ("N params, frozen", or "N params
+    (M trainable)"); the caption then says how many parameters are trainable. A
+    layer drawn more than once (one module called twice, or registered under two
+    names) or sharing a tied parameter with another says so ("same layer as layer
+    1", "also used as layer 3"); the total counts shared parameters once, as
+    `model.parameters()` does.
     """
     if not _is_module(model):
         raise TypeError(f"draw_network: expected an nn.Module, got {type(model).__name__}")
@@ -274,28 +358,41 @@ def _draw_neurons(model: Any, plan: list, rankdir: str, caption: str) -> graphvi
     wmax = max((float(np.max(np.abs(w[np.isfinite(w)]), initial=0.0)) for w in weights), default=0.0) or 1.0
     nonfinite = any(not np.isfinite(w).all() for w in weights)
 
-    def column(index: int, title: str, labels: list[str], tooltips: list[str]) -> None:
+    def column(index: int, title: str, labels: list[str], tooltips: list[str], **node: str) -> None:
         with dot.subgraph(name=f"cluster_layer{index}") as c:
             c.attr(label=title, style="rounded", color="#bbbbbb", fontsize="10")
             names = [f"n{index}_{j}" for j in range(len(labels))]
             for n, lab, tip in zip(names, labels, tooltips):
-                c.node(n, label=lab, tooltip=tip)
+                c.node(n, label=lab, tooltip=tip, **node)
             # invisible flat edges keep neuron 1 above neuron 2 above ...
             for a, b in zip(names, names[1:]):
                 c.edge(a, b, style="invis", constraint="false")
 
     n_in = plan[0][0].in_features
     column(1, "layer 1\\ninput", [f"x{k + 1}" for k in range(n_in)], [f"input {k + 1}" for k in range(n_in)])
+    shared, later = _sharing([lin for lin, _ in plan])
+    any_frozen = False
     for i, (lin, acts) in enumerate(plan):
         layer = i + 2
         bias = None if lin.bias is None else np.asarray(lin.bias.data, dtype=np.float64)
+        w_frozen = not lin.weight.requires_grad
+        b_frozen = lin.bias is not None and not lin.bias.requires_grad
+        any_frozen = any_frozen or w_frozen or b_frozen
         labels = [fmt_num(float(bias[j])) if bias is not None else "" for j in range(lin.out_features)]
-        tips = [f"neuron {j + 1}, bias {labels[j] or 'none'}" for j in range(lin.out_features)]
+        tips = [f"neuron {j + 1}, bias {labels[j] or 'none'}{' (frozen)' if b_frozen else ''}"
+                for j in range(lin.out_features)]
         title = f"layer {layer}\\n{dot_text(module_label(lin))}"
         if acts:
             title += "\\nσ = " + " → ".join(acts)
-        column(layer, title, labels, tips)
+        if w_frozen and (b_frozen or lin.bias is None):
+            title += "\\nfrozen"
+        elif w_frozen or b_frozen:
+            title += "\\nweight frozen" if w_frozen else "\\nbias frozen"
+        title += "".join("\\n" + line for line in _shared_note(i, shared, later, 2))
+        # (a frozen bias: its neurons' borders dashed)
+        column(layer, title, labels, tips, **({"style": "filled,dashed"} if b_frozen else {}))
         w = weights[i]
+        frozen = {"style": "dashed"} if w_frozen else {}
         for j in range(w.shape[0]):
             for k in range(w.shape[1]):
                 v = float(w[j, k])
@@ -304,11 +401,13 @@ def _draw_neurons(model: Any, plan: list, rankdir: str, caption: str) -> graphvi
                     f"n{layer - 1}_{k}", f"n{layer}_{j}",
                     color=NONFINITE if not finite else POSITIVE if v >= 0 else NEGATIVE,
                     penwidth=f"{0.4 + 3.6 * abs(v) / wmax:.2f}" if finite else "4.00",
-                    tooltip=f"W{layer}[{j + 1},{k + 1}] = {fmt_num(v)}",
+                    tooltip=f"W{layer}[{j + 1},{k + 1}] = {fmt_num(v)}{' (frozen)' if w_frozen else ''}",
+                    **frozen,
                 )
+    legend = _legend(model, "dashed" if any_frozen else "", bool(later), count=True)
     dot.attr(label=f"{dot_text(module_label(model))}: nodes show biases; edges show weights "
                    f"(blue > 0, red < 0, width ∝ |w|, max |w| = {fmt_num(wmax)}"
-                   f"{', magenta NaN/Inf' if nonfinite else ''}){caption}",
+                   f"{', magenta NaN/Inf' if nonfinite else ''}){legend}{caption}",
              labelloc="b")
     return dot
 
@@ -322,18 +421,38 @@ def _draw_blocks(model: Any, layers: list, feeds: list, size: tuple | None, rank
     dot.attr("edge", arrowsize="0.6")
     input_label = "input" + (f"\\n{fmt_shape(size)}" if size is not None else "")
     dot.node("input", label=input_label, fillcolor="#eeeeee", style="rounded,filled,dashed")
+    shared, later = _sharing([module for module, _, _ in layers])
+    any_frozen = False
     for i, (module, label, shape) in enumerate(layers):
         lines = [dot_text(label)]
+        if shared[i] is not None or i in later:
+            # (numbered, so that "shared with layer 1" can be found)
+            lines[0] = f"layer {i + 1}: {lines[0]}"
         if shape is not None:
             lines.append("→ " + fmt_shape(shape))
         params = _count(module) if module is not None else 0
+        trainable = _trainable(module) if params else 0
+        style = {}
         if params:
-            lines.append(f"{params:,} params")
+            if trainable == params:
+                lines.append(f"{params:,} params")
+            else:
+                any_frozen = True
+                style = {"style": "rounded,filled,dashed", "penwidth": "1.6"}
+                lines.append(f"{params:,} params, frozen" if trainable == 0
+                             else f"{params:,} params ({trainable:,} trainable)")
+        lines += _shared_note(i, shared, later, 1)
         fill = "#cfe2ff" if params else "#f4f4f4"
+        if params and trainable == 0:
+            fill = FROZEN_FILL
         name = f"layer{i + 1}"
-        dot.node(name, label=graphviz.nohtml("\\n".join(lines)), fillcolor=fill)  # (a "<net>" is text)
+        # (a "<net>" is text)
+        dot.node(name, label=graphviz.nohtml("\\n".join(lines)), fillcolor=fill, **style)
         for j in sorted(feeds[i]):  # (from the layers whose outputs it uses)
             dot.edge("input" if j < 0 else f"layer{j + 1}", name)
-    total = _count(model)
-    dot.attr(label=f"{dot_text(module_label(model))}: {len(layers)} layers, {total:,} parameters{caption}", labelloc="b")
+    total, trainable = _count(model), _trainable(model)
+    counts = f"{total:,} parameters" + (f" ({trainable:,} trainable)" if trainable != total else "")
+    legend = _legend(model, "bold dashed border" if any_frozen else "", bool(later), count=False)
+    dot.attr(label=f"{dot_text(module_label(model))}: {len(layers)} layers, {counts}{legend}{caption}",
+             labelloc="b")
     return dot
