@@ -853,6 +853,49 @@ def test_summary_of_a_single_layer_a_reused_layer_and_an_unused_one():
     assert "(not called)" in str(s)
 
 
+def test_summary_says_which_rows_count_parameters_that_an_earlier_row_counted():
+    # The Params column of a layer used twice added up to more than "Total params" with
+    # nothing saying why (the total, from model.parameters(), counts them once).
+    lin = nn.Linear(2, 2)
+    s = nn.summary(nn.Sequential(lin, nn.Sigmoid(), lin, nn.Sigmoid()), (1, 2))
+    assert [(r.name, r.num_params) for r in s.rows] == [("0", 6), ("1", 0), ("0", 6), ("3", 0)]
+    assert s.total_params == s.trainable_params == 6
+    text = str(s)
+    assert text.endswith("Total params: 6\nTrainable params: 6\nNon-trainable params: 0\n"
+                         "Shared: 0 is called 2 times (also registered as 2); its 6 params are counted once in the total")
+
+    class TiedAE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder, self.decoder = nn.Linear(3, 3), nn.Linear(3, 3)
+            self.decoder.weight = self.encoder.weight
+
+        def forward(self, x):
+            return self.decoder(self.encoder(x))
+
+    model = TiedAE()
+    model.encoder.requires_grad_(False)  # (the tied weight and the encoder's bias)
+    s = nn.summary(model, (1, 3))
+    assert s.shared == ["decoder shares 9 params with encoder, counted once in the total"]
+    assert (s.total_params, s.trainable_params) == (15, 3)
+    assert str(s).endswith("Non-trainable params: 12\nShared: " + s.shared[0])
+
+    class Siamese(nn.Module):  # a block called twice: the block is noted, not each of its layers
+        def __init__(self):
+            super().__init__()
+            self.enc = nn.Sequential(nn.Linear(2, 3), nn.Tanh())
+
+        def forward(self, x, y):
+            return self.enc(x) - self.enc(y)
+
+    assert nn.summary(Siamese(), [(1, 2), (1, 2)]).shared == [
+        "enc is called 2 times; its 9 params are counted once in the total"]
+    # nothing shared: no line (a nested layer is counted in its parent's row as always)
+    assert nn.summary(Net(), (4, 2)).shared == [] and "Shared" not in str(nn.summary(Net(), (4, 2)))
+    relu = nn.ReLU()  # (a layer without parameters shares none)
+    assert nn.summary(nn.Sequential(relu, nn.Linear(2, 2), relu), (1, 2)).shared == []
+
+
 def test_summary_bad_input():
     with pytest.raises(ValueError, match=r"summary: the forward of Sequential failed .*Conv2d\(1→8, 3×3\)"):
         nn.summary(small_cnn(), input_size=(1, 3, 28, 28))

@@ -33,7 +33,13 @@ class SummaryRow(NamedTuple):
 
 
 class ModelSummary:
-    """The rows of a summary plus totals; `str()` gives the table."""
+    """The rows of a summary plus totals; `str()` gives the table.
+
+    `total_params` counts a parameter once however many rows hold it (as
+    `model.parameters()` does); `shared` has a note for each row whose parameters
+    an earlier row, not its parent, already counted (a layer called again, or
+    registered under two names, or a tied weight), printed below the totals.
+    """
 
     def __init__(
         self, model: Module, rows: list[SummaryRow], input_size: Any, output_shape: Any
@@ -45,6 +51,7 @@ class ModelSummary:
         params = list(model.parameters())
         self.total_params = sum(p.size for p in params)
         self.trainable_params = sum(p.size for p in params if p.requires_grad)
+        self.shared = _shared_notes(model, rows)
 
     def __str__(self) -> str:
         header = ("Layer", "Type", "Output shape", "Params")
@@ -70,9 +77,49 @@ class ModelSummary:
                 f"Trainable params: {self.trainable_params:,}",
                 f"Non-trainable params: {self.total_params - self.trainable_params:,}",
             ]
+            + [f"Shared: {note}" for note in self.shared]
         )
 
     __repr__ = __str__
+
+
+def _shared_notes(model: Module, rows: list[SummaryRow]) -> list[str]:
+    """A note for each row whose parameters an earlier row other than its parent
+    already counted, e.g. "0 is called 2 times (also registered as 2); its 6 params
+    are counted once in the total" or "decoder shares 12 params with encoder,
+    counted once in the total"."""
+    named = dict(model.named_modules())
+    aliases: dict[int, list[str]] = {}
+    for name, m in model.named_modules(remove_duplicate=False):
+        aliases.setdefault(id(m), []).append(name)
+    first: dict[int, str] = {}  # id(parameter) -> the name of the first row that holds it
+    calls: dict[str, int] = {}
+    others: dict[tuple[str, str], int] = {}  # (row, earlier row) -> shared parameter count
+    for r in rows:
+        m = named.get(r.name, model if len(named) == 1 else None)
+        if m is None:
+            continue
+        for p in m.parameters():
+            owner = first.setdefault(id(p), r.name)
+            if owner == r.name or r.name.startswith(owner + ".") or owner.startswith(r.name + "."):
+                continue  # (its own, or its parent's or child's)
+            others[(r.name, owner)] = others.get((r.name, owner), 0) + p.size
+        calls[r.name] = calls.get(r.name, 0) + (r.output_shape is not None)
+    notes = []
+    for name, n in calls.items():
+        m = named.get(name, model)
+        params = sum(p.size for p in m.parameters())
+        # (a shared block's layers are counted inside its own rows: the block is noted)
+        inside = any(name.startswith(o + ".") and calls[o] > 1 for o in calls)
+        if n > 1 and params and not inside:
+            also = [a for a in aliases.get(id(m), []) if a != name]
+            notes.append(f"{name} is called {n} times"
+                         + (f" (also registered as {', '.join(also)})" if also else "")
+                         + f"; its {params:,} params are counted once in the total")
+    for (name, owner), n in others.items():
+        if not any(name.startswith(o + ".") and calls.get(o, 0) > 1 for o in calls):
+            notes.append(f"{name} shares {n:,} params with {owner}, counted once in the total")
+    return notes
 
 
 def _fmt_shape(shape: Any) -> str:
@@ -99,7 +146,9 @@ def summary(model: Module, input_size: Sequence[int] | Sequence[Sequence[int]], 
     input_size: one shape, e.g. (1, 1, 28, 28), or a list of shapes for a
     forward that takes several inputs. Rows list every submodule call in call
     order (a module called twice gets two rows), nested modules indented under
-    their parent; modules that were never called come last. The model's
+    their parent; modules that were never called come last. The totals count
+    a parameter once however many rows hold it (a layer called twice, a tied
+    weight), and a "Shared:" line below them names each such row. The model's
     training flags, parameters and buffers are unchanged afterwards.
     """
     if not isinstance(model, Module):
