@@ -16,6 +16,9 @@ optimizer's `state_dict()`). The layout of the file:
   and the tree (container kinds, key types, leaf kinds; Python numbers, bools,
   None and strings in place), from which `load` rebuilds the exact object.
 
+`path` is a file name or a binary file object (io.BytesIO for a checkpoint
+kept in memory, as with torch.save).
+
 Arrays round-trip bit-exactly (dtype, shape, values); Python floats too (the
 header holds their shortest repr, which reads back to the same double). Loading
 never unpickles: each member is read with
@@ -24,13 +27,14 @@ never unpickles: each member is read with
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
 import shutil
 import tokenize
 import zipfile
-from typing import Any, Mapping
+from typing import IO, Any, Mapping
 
 import numpy as np
 
@@ -97,10 +101,11 @@ def _entry(kind: str, arr: np.ndarray, path: str, entries: dict[str, np.ndarray]
     return {kind: name, **extra}
 
 
-def save(obj: Mapping[str, Any], path: str | bytes | os.PathLike) -> None:
-    """Write the state dict `obj` to `path` (an .npz archive; the name is used as given).
+def save(obj: Mapping[str, Any], path: str | bytes | os.PathLike | IO[bytes]) -> None:
+    """Write the state dict `obj` to `path` (an .npz archive; the name is used as given),
+    or to a binary file object opened for writing (io.BytesIO: a checkpoint in memory).
 
-    Everything is checked before the file is touched; the file is written to a
+    Everything is checked before the file is touched; a named file is written to a
     temporary name and then renamed, so a failed save leaves no half-written file.
     """
     if not isinstance(obj, Mapping):
@@ -112,6 +117,9 @@ def save(obj: Mapping[str, Any], path: str | bytes | os.PathLike) -> None:
     except RecursionError:
         raise ValueError("save: the state dict is nested too deeply to store") from None
     header = json.dumps({"format": FORMAT, "version": VERSION, "tree": tree})
+    if _is_file(path, "save"):  # (torch.save's io.BytesIO idiom: written there, from its current position)
+        _write_archive(path, header, entries)
+        return
     path = _path(path, "save")  # (as a str: a bytes path would format as "b'...'")
     # (checked here: the errors of the temporary file would name that file instead)
     if os.path.isdir(path):
@@ -126,12 +134,7 @@ def save(obj: Mapping[str, Any], path: str | bytes | os.PathLike) -> None:
         raise FileNotFoundError(f"save: no such directory: {directory!r} (for {path!r})")
     tmp = f"{target}.tmp{os.getpid()}"
     try:
-        # (the archive numpy.savez writes, member by member: savez takes the names as
-        # keyword arguments, so a key "file" or "allow_pickle" would clash with its own)
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-            for name, arr in [(HEADER, np.array(header)), *entries.items()]:
-                with archive.open(name + ".npy", "w", force_zip64=True) as member:
-                    np.lib.format.write_array(member, np.asanyarray(arr), allow_pickle=False)
+        _write_archive(tmp, header, entries)
         if os.path.exists(target):  # (an overwritten file keeps its permissions, as in place)
             shutil.copymode(target, tmp)
         os.replace(tmp, target)
@@ -140,13 +143,32 @@ def save(obj: Mapping[str, Any], path: str | bytes | os.PathLike) -> None:
             os.remove(tmp)
 
 
+def _write_archive(target: Any, header: str, entries: dict[str, np.ndarray]) -> None:
+    """The archive numpy.savez writes, member by member, to a file name or a file object.
+    (savez takes the names as keyword arguments, so a key "file" or "allow_pickle"
+    would clash with its own.)"""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, arr in [(HEADER, np.array(header)), *entries.items()]:
+            with archive.open(name + ".npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(arr), allow_pickle=False)
+
+
+def _is_file(path: Any, where: str) -> bool:
+    """True for a binary file object (io.BytesIO, open(..., "rb"/"wb")) rather than a file
+    name; a text-mode one raises TypeError."""
+    if isinstance(path, (str, bytes, os.PathLike)) or not (hasattr(path, "read") or hasattr(path, "write")):
+        return False
+    if isinstance(path, io.TextIOBase):
+        raise TypeError(f"{where}: the file object must be binary (opened with 'b', or io.BytesIO), "
+                        f"got {type(path).__name__}")
+    return True
+
+
 def _path(path: Any, where: str) -> str:
     """`path` as a str: a str, bytes or os.PathLike (os.fsdecode's own refusal names no op)."""
     if not isinstance(path, (str, bytes, os.PathLike)):
-        hint = " (file objects such as io.BytesIO are not supported)" if hasattr(path, "read") or hasattr(
-            path, "write") else ""
-        raise TypeError(f"{where}: path must be a file name (str, bytes or os.PathLike), got "
-                        f"{type(path).__name__}{hint}")
+        raise TypeError(f"{where}: path must be a file name (str, bytes or os.PathLike) or a binary "
+                        f"file object, got {type(path).__name__}")
     return os.fsdecode(path)
 
 
@@ -154,21 +176,28 @@ def _bad(path: str, why: str) -> ValueError:
     return ValueError(f"load: {path!r} is not a state dict saved by autograd_mini.save: {why}")
 
 
-def load(path: str | bytes | os.PathLike) -> dict[str, Any]:
-    """Read a state dict written by `save`; the same nested structure, types and bits.
+def load(path: str | bytes | os.PathLike | IO[bytes]) -> dict[str, Any]:
+    """Read a state dict written by `save` from a file name or a readable, seekable
+    binary file object; the same nested structure, types and bits.
 
     Raises FileNotFoundError if `path` does not exist and ValueError (naming the
     path) if it is not an .npz archive written by `save`: no header, a header
     of another format, entries that the header does not account for, or arrays
     of pickled objects (never unpickled).
     """
-    path = _path(path, "load")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"load: no such file: {path!r}")
-    if not zipfile.is_zipfile(path):
+    if _is_file(path, "load"):
+        if not hasattr(path, "read") or not hasattr(path, "seek"):
+            raise TypeError(f"load: a file object must be readable and seekable (a zip archive's "
+                            f"index is at its end), got {type(path).__name__}")
+        source, path = path, f"<{type(path).__name__}>"  # (path: the name the errors give)
+    else:
+        source = path = _path(path, "load")
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"load: no such file: {path!r}")
+    if not zipfile.is_zipfile(source):
         raise _bad(path, "it is not an .npz (zip) archive")
     try:
-        arrays = _read_members(path)
+        arrays = _read_members(source)
     except (ValueError, SyntaxError, tokenize.TokenError) as e:
         # (numpy refuses object arrays without pickle; or a cut-off entry; or a damaged .npy
         # header, parsed before the member's CRC is checked: numpy's tokenizer raises
@@ -207,10 +236,10 @@ def load(path: str | bytes | os.PathLike) -> dict[str, Any]:
     return obj
 
 
-def _read_members(path: str) -> dict[str, np.ndarray]:
-    """Every .npy member of the archive, named without that suffix."""
+def _read_members(source: Any) -> dict[str, np.ndarray]:
+    """Every .npy member of the archive (a file name or a file object), named without that suffix."""
     arrays = {}
-    with zipfile.ZipFile(path) as z:
+    with zipfile.ZipFile(source) as z:
         for member in z.namelist():
             if not member.endswith(".npy"):
                 raise zipfile.BadZipFile(f"the member {member!r} is not an .npy array")

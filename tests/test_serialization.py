@@ -419,15 +419,44 @@ def test_save_and_load_accept_bytes_paths(tmp_path):
     assert np.array_equal(am.load(path)["w"], np.arange(3.0))
 
 
-@pytest.mark.parametrize("path, why", [
-    (io.BytesIO(), "file objects such as io.BytesIO are not supported"),  # (torch.save's buffer idiom)
-    (3, "got int"),
-])
+@pytest.mark.parametrize("path, why", [(3, "got int"), (None, "got NoneType")])
 def test_save_and_load_name_themselves_for_a_path_that_is_not_a_file_name(tmp_path, path, why):
     # (os.fsdecode's own "expected str, bytes or os.PathLike object" names no op)
     for call, op in [(lambda: am.save({"w": np.ones(2)}, path), "save"), (lambda: am.load(path), "load")]:
         with pytest.raises(TypeError, match=rf"^{op}: path must be a file name .*{why}"):
             call()
+
+
+def test_a_state_dict_round_trips_through_a_file_object_in_memory(tmp_path):
+    # (torch.save(sd, buf): a checkpoint kept in memory, or sent elsewhere)
+    model = am.nn.Sequential(am.nn.Linear(3, 4), am.nn.BatchNorm1d(4))
+    opt = am.optim.Adam(model.parameters())
+    model(am.randn(5, 3)).sum().backward()
+    opt.step()
+    buf = io.BytesIO()
+    am.save({"model": model.state_dict(), "opt": opt.state_dict(), "epoch": 3}, buf)
+    buf.seek(0)
+    back = am.load(buf)
+    assert back["epoch"] == 3 and list(back["model"]) == list(model.state_dict())
+    for k, v in model.state_dict().items():
+        assert back["model"][k].dtype == v.dtype and np.array_equal(back["model"][k], v)
+    am.optim.Adam(model.parameters()).load_state_dict(back["opt"])
+    path = tmp_path / "same.npz"  # (the same bytes a file would hold)
+    am.save({"w": np.arange(3.0)}, path)
+    buf = io.BytesIO()
+    am.save({"w": np.arange(3.0)}, buf)
+    with open(path, "rb") as f:
+        assert am.load(f)["w"].tolist() == [0.0, 1.0, 2.0]
+    buf.seek(0)
+    assert np.array_equal(am.load(buf)["w"], np.arange(3.0))
+
+
+def test_file_objects_that_cannot_hold_an_archive_are_refused_by_name():
+    for call, op in [(lambda f: am.save({"w": np.ones(2)}, f), "save"), (lambda f: am.load(f), "load")]:
+        with pytest.raises(TypeError, match=rf"^{op}: the file object must be binary"):
+            call(io.StringIO())
+    with pytest.raises(ValueError, match=r"load: '<BytesIO>' is not a state dict .* not an .npz"):
+        am.load(io.BytesIO(b"not a zip archive"))
 
 
 @pytest.mark.parametrize("offset, value, why", [
