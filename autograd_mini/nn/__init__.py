@@ -15,6 +15,9 @@ from .layers import (
     AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Identity, LeakyReLU, Linear,
     MaxPool2d, ReLU, Sequential, Sigmoid, Softmax, Softplus, Tanh,
 )
+from .loss import (
+    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
+)
 from .containers import ModuleDict, ModuleList
 from .module import IncompatibleKeys, Module, Parameter
 from .summary import ModelSummary, SummaryRow, summary
@@ -24,4 +27,6 @@ __all__ = [
     "IncompatibleKeys", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv2d", "MaxPool2d",
     "AvgPool2d", "Flatten", "Dropout", "BatchNorm1d", "BatchNorm2d", "Identity", "Sigmoid", "Tanh",
     "ReLU", "LeakyReLU", "Softmax", "Softplus",
+    "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
+    "BCEWithLogitsLoss",
 ]

@@ -692,6 +692,71 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     return fn._divided(total, d.size) if reduction == "mean" else total  # (as am.mean divides)
 
 
+def _difference(input: Any, target: Any, where: str) -> Tensor:
+    """input - target for the elementwise losses: same shapes; integers (or bools) in the
+    default float dtype (their difference would wrap); complex refused."""
+    input, target = as_tensor(input), as_tensor(target)
+    _same_shape(input, target, where)
+    if input.dtype.kind in "biu" and target.dtype.kind in "biu":
+        dtype = fn.get_default_dtype()
+        input, target = input.astype(dtype), target.astype(dtype)
+    d = input - target
+    if d.dtype.kind == "c":
+        raise TypeError(f"{where}: complex input (dtype {d.dtype}, shape {d.shape}) is not supported")
+    return d
+
+
+def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Absolute error |input - target|, reduced by mean (default), sum or none.
+
+    input and target have the same shape, which 'none' keeps. The gradient at
+    input == target is 0 (abs's, as PyTorch's sign(0)).
+    """
+    with engine.scope("l1_loss"):
+        _check_reduction(reduction, "l1_loss")
+        return _reduce(abs(_difference(input, target, "l1_loss")), reduction, "l1_loss")
+
+
+def _piecewise_quadratic(d: Tensor, width: float, scale: float) -> Tensor:
+    """0.5 d**2 * scale where |d| < width, (|d| - 0.5 width) * width * scale elsewhere.
+
+    The quadratic branch sees d only where it is taken (0 elsewhere), so an
+    infinite d gives inf with gradient +-1 * width * scale, not the NaN of 0 * inf."""
+    small = abs(d) < width
+    ds = P.where.apply(small, d, 0.0)
+    return P.where.apply(small, (0.5 * scale) * (ds * ds), (abs(d) - 0.5 * width) * (width * scale))
+
+
+def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d**2 / beta where |d| < beta, |d| - 0.5 beta elsewhere, d = input - target (PyTorch's).
+
+    Same shapes; beta >= 0, and beta = 0 is l1_loss. Reduced by mean, sum or none.
+    """
+    with engine.scope("smooth_l1_loss"):
+        _check_reduction(reduction, "smooth_l1_loss")
+        beta = _number(beta, "beta", "smooth_l1_loss")
+        if not 0.0 <= beta < math.inf:
+            raise ValueError(f"smooth_l1_loss: beta must be a finite number >= 0, got {beta!r}")
+        d = _difference(input, target, "smooth_l1_loss")
+        if beta == 0.0:
+            return _reduce(abs(d), reduction, "smooth_l1_loss")
+        return _reduce(_piecewise_quadratic(d, beta, 1.0 / beta), reduction, "smooth_l1_loss")
+
+
+def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d**2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere, d = input - target.
+
+    Same shapes; delta > 0. huber_loss(delta) = delta * smooth_l1_loss(beta=delta).
+    """
+    with engine.scope("huber_loss"):
+        _check_reduction(reduction, "huber_loss")
+        delta = _number(delta, "delta", "huber_loss")
+        if not 0.0 < delta < math.inf:
+            raise ValueError(f"huber_loss: delta must be a finite number > 0, got {delta!r}")
+        d = _difference(input, target, "huber_loss")
+        return _reduce(_piecewise_quadratic(d, delta, 1.0), reduction, "huber_loss")
+
+
 def _class_targets(log_probs: Tensor, target: Any, where: str) -> np.ndarray:
     """Check the dtype and shape of integer class labels for scores (N, C, d1, ...) or
     (C,) (one sample); return them as an array: a copy (the graph keeps them until its
@@ -732,26 +797,68 @@ def _class_axis(scores: Tensor) -> int:
     return 1 if scores.ndim > 1 else 0
 
 
-def nll_loss(log_probs: Any, target: Any, reduction: str = "mean") -> Tensor:
+def _ignore_index(ignore_index: Any, where: str) -> int:
+    return _int(ignore_index, "ignore_index", where)
+
+
+def _ignored(labels: np.ndarray, ignore_index: int) -> bool:
+    """Take the masked path? Always while am.compile records (a replay may bring ignored
+    labels), else only when some label is ignore_index (the plain path records fewer nodes)."""
+    return bool(engine.tracers) or bool(labels.size and (labels == ignore_index).any())
+
+
+def _masked(loss_of: Callable[[Any], Tensor], labels: np.ndarray, ignore_index: int,
+            reduction: str, dtype: np.dtype) -> Tensor:
+    """loss_of(labels with ignore_index replaced by 0), 0 where the label is ignore_index,
+    reduced; 'mean' divides by the number of labels that are not ignored (0 / 0 = NaN
+    when every one is, as PyTorch). Made of ops, so a compiled replay masks its own labels."""
+    with engine.no_grad():
+        keep = P.ne.apply(labels, ignore_index)
+        safe = P.where.apply(keep, labels, 0)  # (ignored labels pick class 0, then masked)
+    loss = P.where.apply(keep, loss_of(safe), 0.0)
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction == "sum":
+        return total
+    with engine.no_grad():
+        count = P.sum.apply(P.astype.apply(keep, dtype=dtype))
+        # (every label ignored: 0 / 0 is NaN; dividing by a NaN count gives it without
+        # numpy's divide-by-zero warnings, forward or backward, where the mask zeroes it)
+        count = P.where.apply(P.gt.apply(count, 0), count, np.nan)
+    return P.div.apply(total, count)
+
+
+def nll_loss(log_probs: Any, target: Any, reduction: str = "mean", ignore_index: int = -100) -> Tensor:
     """Negative log-likelihood -log_probs[n, target[n]] of integer class labels.
 
     log_probs (N, C) or (N, C, d1, ...), or (C,) for one sample; target (N,),
-    (N, d1, ...) or () with labels in [0, C). 'mean' averages over every label.
+    (N, d1, ...) or () with labels in [0, C) or equal to ignore_index, whose
+    positions have loss 0 ('none') and are left out of the sum; 'mean' averages
+    over the labels that are not ignored (all of them ignored: NaN, 0 / 0, as
+    PyTorch, with a zero gradient).
     """
     with engine.scope("nll_loss"):
         _check_reduction(reduction, "nll_loss")
+        ignore_index = _ignore_index(ignore_index, "nll_loss")
         log_probs = as_tensor(log_probs)
         labels = _class_targets(log_probs, target, "nll_loss")
+        axis = _class_axis(log_probs)
+        if _ignored(labels, ignore_index):
+            dtype = log_probs.dtype if log_probs.dtype.kind == "f" else fn.get_default_dtype()
+            return _masked(lambda t: -P.pick.apply(log_probs, t, axis=axis), labels, ignore_index,
+                           reduction, dtype)
         # Picking the labelled entries is a select, not a multiply by a one-hot
         # mask (0 * -inf would be NaN for a class with probability 0). Two nodes
         # (pick, neg) where a one-hot `where` and a sum over classes take
         # three: fwd + bwd of (128, 10) in three quarters of their time, of
         # (8, 21, 64, 64) in a fifth. The labels are pick's input, so a compiled
         # tape replays with (and checks) each call's labels.
-        return _reduce(-P.pick.apply(log_probs, labels, axis=_class_axis(log_probs)), reduction, "nll_loss")
+        return _reduce(-P.pick.apply(log_probs, labels, axis=axis), reduction, "nll_loss")
 
 
-def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+def cross_entropy(input: Any, target: Any, reduction: str = "mean", ignore_index: int = -100,
+                  label_smoothing: float = 0.0) -> Tensor:
     """Softmax cross-entropy of logits (N, C), (N, C, d1, ...) or (C,) with integer labels.
 
     loss_n = logsumexp_c(input[n, c]) - input[n, target[n]] = nll_loss(log_softmax(input, 1)),
@@ -765,17 +872,42 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     target: integer labels (N,), (N, d1, ...) or () in [0, C), an ndarray or an
     integer Tensor; passed as an argument of an am.compile'd function, each
     call's labels are used and range-checked.
+
+    ignore_index: positions whose label equals it have loss 0 and take no part;
+    'mean' divides by the number of the other labels (every label ignored:
+    NaN, 0 / 0, as PyTorch, with a zero gradient). Other labels must be in [0, C).
+    label_smoothing = e in [0, 1] (PyTorch's): the target is the mixture
+    (1 - e) onehot + e / C of the label and the uniform distribution, so
+    loss_n = (1 - e) (-log p[n, t]) + e / C sum_c (-log p[n, c]); with
+    ignore_index, ignored positions drop out of both terms and 'mean' divides
+    the sum by the number of labels not ignored, as PyTorch does.
     """
     with engine.scope("cross_entropy"):
         _check_reduction(reduction, "cross_entropy")
+        ignore_index = _ignore_index(ignore_index, "cross_entropy")
+        eps = _number(label_smoothing, "label_smoothing", "cross_entropy")
+        if not 0.0 <= eps <= 1.0:
+            raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing!r}")
         input = fn._floating(as_tensor(input))
         if input.dtype == FLOAT16:  # (the sum of exponentials overflows float16 at 65504, as in softmax)
-            return cross_entropy(input.astype(np.float32), target, reduction).astype(np.float16)
+            return cross_entropy(input.astype(np.float32), target, reduction, ignore_index,
+                                 eps).astype(np.float16)
         labels = _class_targets(input, target, "cross_entropy")
         axis = _class_axis(input)
         z = input - fn._shift("cross_entropy", input, axis)
-        loss = z.exp().sum(axis=axis).log() - P.pick.apply(z, labels, axis=axis)
-        return _reduce(loss, reduction, "cross_entropy")
+        lse = z.exp().sum(axis=axis).log()
+
+        def loss_of(t: Any) -> Tensor:
+            if eps == 0.0:
+                return lse - P.pick.apply(z, t, axis=axis)
+            # (1 - e)(lse - z_t) + e/C sum_c (lse - z_c) = lse - (1 - e) z_t - e/C sum_c z_c
+            C = input.shape[axis]
+            smooth = z.sum(axis=axis) * (eps / C)
+            return lse - (1.0 - eps) * P.pick.apply(z, t, axis=axis) - smooth
+
+        if _ignored(labels, ignore_index):
+            return _masked(loss_of, labels, ignore_index, reduction, input.dtype)
+        return _reduce(loss_of(labels), reduction, "cross_entropy")
 
 
 def _clamped_log(p: Tensor) -> Tensor:

@@ -1,0 +1,269 @@
+"""Losses with ignore_index / label smoothing, L1 / smooth L1 / Huber and the loss modules,
+against naive oracles written here (numpy loops)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd_mini as am
+from autograd_mini import nn
+from autograd_mini.nn import functional as F
+
+SETTINGS = settings(max_examples=10, deadline=None)
+REDUCTIONS = ["mean", "sum", "none"]
+
+
+def check12(f, inputs) -> None:
+    """First- and second-order gradient checks in float64."""
+    assert am.gradcheck(f, inputs)
+    assert am.gradgradcheck(f, inputs)
+
+
+def positions(shape):
+    return itertools.product(*(range(n) for n in shape))
+
+
+# -- naive oracles --------------------------------------------------------------------------------
+
+
+def naive_cross_entropy(x, t, reduction, ignore_index=-100, eps=0.0, log_probs=False):
+    """Loop over the samples (and extra axes): -sum_c q_c log p_c with q = (1-e) onehot + e/C."""
+    C = x.shape[1]
+    losses = np.zeros(t.shape)
+    n_kept = 0
+    for pos in positions(t.shape):
+        label = t[pos]
+        if label == ignore_index:
+            continue
+        n_kept += 1
+        scores = [x[(pos[0], c) + pos[1:]] for c in range(C)]
+        if log_probs:
+            logp = scores
+        else:
+            m = max(scores)
+            lse = m + math.log(sum(math.exp(s - m) for s in scores))
+            logp = [s - lse for s in scores]
+        losses[pos] = -sum(((1 - eps) * (c == label) + eps / C) * logp[c] for c in range(C))
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    return losses.sum() / n_kept if n_kept else math.nan
+
+
+def naive_elementwise(d, kind, param):
+    out = np.zeros(d.shape)
+    for pos in positions(d.shape):
+        a = abs(d[pos])
+        if kind == "l1":
+            out[pos] = a
+        elif kind == "smooth_l1":
+            out[pos] = 0.5 * a * a / param if a < param else a - 0.5 * param
+        else:  # huber
+            out[pos] = 0.5 * a * a if a < param else param * (a - 0.5 * param)
+    return out
+
+
+def reduce_np(v, reduction):
+    return {"mean": v.mean(), "sum": v.sum(), "none": v}[reduction]
+
+
+def labels_with_ignored(rng, shape, C, ignore_index, p=0.3):
+    t = rng.integers(0, C, shape)
+    t[rng.random(shape) < p] = ignore_index
+    return t
+
+
+# -- cross_entropy / nll_loss: ignore_index and label_smoothing ------------------------------------
+
+
+@SETTINGS
+@given(
+    shape=st.sampled_from([(5, 4), (3, 4, 2), (2, 3, 2, 2), (1, 2)]),
+    reduction=st.sampled_from(REDUCTIONS),
+    eps=st.sampled_from([0.0, 0.25, 1.0]),
+    ignore_index=st.sampled_from([-100, 1, 7]),
+    seed=st.integers(0, 1000),
+)
+def test_cross_entropy_ignore_index_and_label_smoothing(shape, reduction, eps, ignore_index, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape)
+    t = labels_with_ignored(rng, shape[:1] + shape[2:], shape[1], ignore_index)
+    t.flat[0] = 0  # (at least one label kept: the all-ignored mean is tested below)
+    expected = naive_cross_entropy(x, t, reduction, ignore_index, eps)
+    got = F.cross_entropy(x, t, reduction, ignore_index=ignore_index, label_smoothing=eps)
+    np.testing.assert_allclose(got.data, expected, rtol=1e-10, atol=1e-12)
+    check12(lambda x: F.cross_entropy(x, t, reduction, ignore_index, eps), (x,))
+    module = nn.CrossEntropyLoss(ignore_index=ignore_index, reduction=reduction, label_smoothing=eps)
+    np.testing.assert_allclose(module(x, t).data, expected, rtol=1e-10, atol=1e-12)
+
+
+@SETTINGS
+@given(
+    shape=st.sampled_from([(5, 4), (3, 4, 2), (4,)]),
+    reduction=st.sampled_from(REDUCTIONS),
+    seed=st.integers(0, 1000),
+)
+def test_nll_loss_ignore_index(shape, reduction, seed):
+    rng = np.random.default_rng(seed)
+    logp = rng.standard_normal(shape)
+    if len(shape) == 1:  # one sample: (C,) scores, a 0-d label
+        t = np.array(rng.integers(0, shape[0]))
+        expected = reduce_np(np.array(-logp[t]), reduction)
+    else:
+        t = labels_with_ignored(rng, shape[:1] + shape[2:], shape[1], -100)
+        t.flat[0] = 1
+        expected = naive_cross_entropy(logp, t, reduction, -100, log_probs=True)
+    np.testing.assert_allclose(F.nll_loss(logp, t, reduction).data, expected, rtol=1e-12)
+    np.testing.assert_allclose(nn.NLLLoss(reduction=reduction)(logp, t).data, expected, rtol=1e-12)
+    check12(lambda lp: F.nll_loss(lp, t, reduction), (logp,))
+
+
+def test_ignore_index_keeps_the_range_check_for_other_labels():
+    x = np.zeros((3, 4))
+    with pytest.raises(ValueError, match=r"cross_entropy.*out of range \[0, 3\]"):
+        F.cross_entropy(x, np.array([-100, 4, 0]))
+    with pytest.raises(ValueError, match=r"nll_loss.*index -1 is out of range"):
+        F.nll_loss(x, np.array([-100, -1, 0]))
+    # a label equal to ignore_index may lie inside [0, C): it is then ignored
+    np.testing.assert_allclose(F.cross_entropy(x, np.array([0, 1, 0]), ignore_index=0).data, math.log(4))
+
+
+def test_every_label_ignored_is_nan_for_mean_with_zero_gradient():
+    """As PyTorch: the mean over no labels is 0 / 0 (documented); sum and none give 0."""
+    x = am.tensor(np.random.default_rng(0).standard_normal((3, 4)), requires_grad=True)
+    t = np.full(3, -100)
+    with np.errstate(all="raise"):  # (no divide-by-zero warning on the way)
+        loss = F.cross_entropy(x, t, label_smoothing=0.1)
+        loss.backward()
+    assert math.isnan(loss.item())
+    np.testing.assert_array_equal(x.grad, 0.0)
+    assert F.nll_loss(x, t, "sum").item() == 0.0
+    np.testing.assert_array_equal(F.cross_entropy(x, t, "none").data, 0.0)
+
+
+def test_cross_entropy_ignore_index_compiled_replays_each_calls_labels():
+    x = np.random.default_rng(1).standard_normal((6, 4))
+    f = am.compile(lambda x, t: F.cross_entropy(x, t, label_smoothing=0.2))
+    for t in ([0, 1, 2, 3, 0, 1], [-100, 1, 2, 3, 0, -100], [3, 3, -100, 0, 1, 2]):
+        t = np.array(t)
+        a, b = am.tensor(x, requires_grad=True), am.tensor(x, requires_grad=True)
+        f(a, t).backward()
+        F.cross_entropy(b, t, label_smoothing=0.2).backward()
+        np.testing.assert_allclose(a.grad, b.grad, rtol=1e-12)
+        np.testing.assert_allclose(f(x, t).data, naive_cross_entropy(x, t, "mean", -100, 0.2), rtol=1e-12)
+    with pytest.raises(ValueError, match="out of range"):
+        f(x, np.array([-100, 4, 0, 0, 0, 0]))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"label_smoothing": 1.5}, r"cross_entropy: label_smoothing must be in \[0, 1\]"),
+    ({"label_smoothing": -0.1}, r"cross_entropy: label_smoothing must be in \[0, 1\]"),
+    ({"ignore_index": 1.0}, "cross_entropy: ignore_index must be an int"),
+    ({"reduction": "avg"}, "cross_entropy: reduction must be one of"),
+])
+def test_cross_entropy_bad_settings(kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        F.cross_entropy(np.zeros((2, 3)), np.array([0, 1]), **kwargs)
+
+
+# -- l1_loss, smooth_l1_loss, huber_loss -----------------------------------------------------------
+
+
+CASES = [
+    ("l1", lambda x, y, r, p: F.l1_loss(x, y, r), lambda r, p: nn.L1Loss(reduction=r)),
+    ("smooth_l1", lambda x, y, r, p: F.smooth_l1_loss(x, y, r, beta=p),
+     lambda r, p: nn.SmoothL1Loss(reduction=r, beta=p)),
+    ("huber", lambda x, y, r, p: F.huber_loss(x, y, r, delta=p), lambda r, p: nn.HuberLoss(reduction=r, delta=p)),
+]
+
+
+@SETTINGS
+@given(
+    case=st.sampled_from(CASES),
+    shape=st.sampled_from([(4,), (3, 4), (2, 3, 2), ()]),
+    reduction=st.sampled_from(REDUCTIONS),
+    param=st.sampled_from([0.5, 1.0, 2.5]),
+    seed=st.integers(0, 1000),
+)
+def test_regression_losses_against_loops(case, shape, reduction, param, seed):
+    kind, f, module = case
+    rng = np.random.default_rng(seed)
+    x, y = rng.standard_normal(shape) * 2, rng.standard_normal(shape)
+    expected = reduce_np(naive_elementwise(x - y, kind, param), reduction)
+    np.testing.assert_allclose(f(x, y, reduction, param).data, expected, rtol=1e-12)
+    np.testing.assert_allclose(module(reduction, param)(x, y).data, expected, rtol=1e-12)
+    # (away from the kinks |d| = 0 and |d| = param, where finite differences straddle them)
+    d = np.abs(x - y)
+    if d.min() > 1e-3 and np.abs(d - param).min() > 1e-3:
+        check12(lambda x, y: f(x, y, reduction, param), (x, y))
+
+
+def test_smooth_l1_with_beta_0_is_l1_and_infinite_differences_give_no_nan():
+    x, y = np.array([0.5, -3.0, 2.0]), np.array([0.0, 0.0, 2.0])
+    np.testing.assert_allclose(F.smooth_l1_loss(x, y, "none", beta=0.0).data, [0.5, 3.0, 0.0])
+    a = am.tensor([np.inf, -np.inf, 0.25], requires_grad=True)
+    for loss in (F.smooth_l1_loss(a, np.zeros(3), "sum"), F.huber_loss(a, np.zeros(3), "sum", delta=2.0)):
+        a.grad = None
+        loss.backward()
+        assert loss.item() == np.inf
+        assert not np.isnan(a.grad.data).any()
+    np.testing.assert_allclose(a.grad, [2.0, -2.0, 0.25])  # huber: +-delta beyond, d inside
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: F.l1_loss(np.zeros(3), np.zeros(4)), r"l1_loss: input and target must have the same shape, got \(3,\) and \(4,\)"),
+    (lambda: F.l1_loss(np.zeros(3), np.zeros(3), "avg"), "l1_loss: reduction must be one of"),
+    (lambda: F.smooth_l1_loss(np.zeros(3), np.zeros(3), beta=-1.0), "smooth_l1_loss: beta must be"),
+    (lambda: F.huber_loss(np.zeros(3), np.zeros(3), delta=0.0), "huber_loss: delta must be"),
+    (lambda: F.huber_loss(np.zeros((2, 3)), np.zeros((3, 2))), r"huber_loss: .*\(2, 3\) and \(3, 2\)"),
+    (lambda: nn.HuberLoss(delta=-1.0), "HuberLoss: delta must be"),
+])
+def test_regression_loss_errors(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# -- loss modules -------------------------------------------------------------------------------
+
+
+def test_loss_modules_match_functional_and_show_non_default_settings():
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((4, 3)), rng.random((4, 3))
+    t = np.array([0, 2, 1, 2])
+    pairs = [
+        (nn.MSELoss(), F.mse_loss(x, y)),
+        (nn.L1Loss(reduction="sum"), F.l1_loss(x, y, "sum")),
+        (nn.BCELoss(), F.binary_cross_entropy(y, (y > 0.5) * 1.0)),
+        (nn.BCEWithLogitsLoss(reduction="none"), F.binary_cross_entropy_with_logits(x, y, "none")),
+        (nn.CrossEntropyLoss(), F.cross_entropy(x, t)),
+        (nn.NLLLoss(ignore_index=2), F.nll_loss(x, t, ignore_index=2)),
+    ]
+    for module, expected in pairs:
+        args = (y, (y > 0.5) * 1.0) if isinstance(module, nn.BCELoss) else (x, t if "NLL" in type(module).__name__
+                                                                             or "Cross" in type(module).__name__ else y)
+        np.testing.assert_allclose(module(*args).data, expected.data)
+    assert repr(nn.MSELoss()) == "MSELoss()"
+    assert repr(nn.L1Loss(reduction="sum")) == "L1Loss(reduction='sum')"
+    assert repr(nn.CrossEntropyLoss(ignore_index=0, label_smoothing=0.1)) == \
+        "CrossEntropyLoss(ignore_index=0, label_smoothing=0.1)"
+    assert repr(nn.SmoothL1Loss(beta=0.5)) == "SmoothL1Loss(beta=0.5)"
+
+
+def test_loss_modules_refuse_bad_settings():
+    for cls in (nn.MSELoss, nn.L1Loss, nn.NLLLoss, nn.CrossEntropyLoss, nn.BCELoss, nn.BCEWithLogitsLoss,
+                nn.SmoothL1Loss, nn.HuberLoss):
+        with pytest.raises(ValueError, match=f"{cls.__name__}: reduction must be one of"):
+            cls(reduction="avg")
+    with pytest.raises(TypeError, match="CrossEntropyLoss: weight is not supported"):
+        nn.CrossEntropyLoss(np.ones(3))
+    with pytest.raises(TypeError, match="BCEWithLogitsLoss: pos_weight is not supported"):
+        nn.BCEWithLogitsLoss(pos_weight=np.ones(3))
+    with pytest.raises(ValueError, match=r"CrossEntropyLoss: label_smoothing must be in \[0, 1\]"):
+        nn.CrossEntropyLoss(label_smoothing=2.0)
