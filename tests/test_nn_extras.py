@@ -1,5 +1,5 @@
-"""Losses with ignore_index / label smoothing, L1 / smooth L1 / Huber and the loss modules,
-against naive oracles written here (numpy loops)."""
+"""Losses with ignore_index / label smoothing, L1 / smooth L1 / Huber, layer norm, embedding,
+one_hot, SiLU and the loss modules, against naive oracles written here (numpy loops)."""
 
 from __future__ import annotations
 
@@ -72,6 +72,19 @@ def naive_elementwise(d, kind, param):
 
 def reduce_np(v, reduction):
     return {"mean": v.mean(), "sum": v.sum(), "none": v}[reduction]
+
+
+def naive_layer_norm(x, k, w, b, eps):
+    lead, tail = x.shape[: x.ndim - k], x.shape[x.ndim - k:]
+    out = np.zeros(x.shape)
+    for pos in positions(lead):
+        vals = [x[pos + q] for q in positions(tail)]
+        mu = sum(vals) / len(vals)
+        var = sum((v - mu) ** 2 for v in vals) / len(vals)
+        for q in positions(tail):
+            y = (x[pos + q] - mu) / math.sqrt(var + eps)
+            out[pos + q] = y * (1.0 if w is None else w[q]) + (0.0 if b is None else b[q])
+    return out
 
 
 def labels_with_ignored(rng, shape, C, ignore_index, p=0.3):
@@ -267,3 +280,152 @@ def test_loss_modules_refuse_bad_settings():
         nn.BCEWithLogitsLoss(pos_weight=np.ones(3))
     with pytest.raises(ValueError, match=r"CrossEntropyLoss: label_smoothing must be in \[0, 1\]"):
         nn.CrossEntropyLoss(label_smoothing=2.0)
+
+
+# -- layer_norm, LayerNorm --------------------------------------------------------------------
+
+
+@SETTINGS
+@given(
+    lead=st.sampled_from([(), (3,), (2, 2)]),
+    tail=st.sampled_from([(4,), (2, 3), (1, 3)]),
+    affine=st.booleans(),
+    seed=st.integers(0, 1000),
+)
+def test_layer_norm_against_loops(lead, tail, affine, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(lead + tail)
+    w, b = (rng.standard_normal(tail), rng.standard_normal(tail)) if affine else (None, None)
+    expected = naive_layer_norm(x, len(tail), w, b, 1e-5)
+    np.testing.assert_allclose(F.layer_norm(x, tail, w, b).data, expected, rtol=1e-10, atol=1e-12)
+    if affine:
+        check12(lambda x, w, b: F.layer_norm(x, tail, w, b, eps=1e-3), (x, w, b))
+    else:
+        check12(lambda x: F.layer_norm(x, tail, eps=1e-3), (x,))
+
+
+def test_layer_norm_module():
+    m = nn.LayerNorm((2, 3))
+    np.testing.assert_array_equal(m.weight.data, np.ones((2, 3)))
+    np.testing.assert_array_equal(m.bias.data, np.zeros((2, 3)))
+    x = np.random.default_rng(4).standard_normal((5, 2, 3))
+    np.testing.assert_allclose(m(x).data, naive_layer_norm(x, 2, None, None, 1e-5), rtol=1e-10, atol=1e-12)
+    assert nn.LayerNorm(4).normalized_shape == (4,)
+    assert [n for n, _ in nn.LayerNorm(4, elementwise_affine=False).named_parameters()] == []
+    assert [n for n, _ in nn.LayerNorm(4, bias=False).named_parameters()] == ["weight"]
+    assert m.extra_repr() == "(2, 3), eps=1e-05, elementwise_affine=True"
+    with pytest.raises(ValueError, match=r"LayerNorm\(2, 3\): expected input of shape \(\.\.\., 2, 3\), got shape \(5, 3, 2\)"):
+        m(np.zeros((5, 3, 2)))
+    with pytest.raises(ValueError, match=r"layer_norm: input of shape \(3,\) does not end in normalized_shape \(2, 3\)"):
+        F.layer_norm(np.zeros(3), (2, 3))
+    with pytest.raises(ValueError, match=r"layer_norm: weight must have shape normalized_shape \(3,\), got \(4,\)"):
+        F.layer_norm(np.zeros((2, 3)), 3, np.ones(4))
+    with pytest.raises(TypeError, match="LayerNorm: normalized_shape must be an int or a tuple of ints"):
+        nn.LayerNorm(2.0)
+
+
+# -- embedding, Embedding -----------------------------------------------------------------------
+
+
+def naive_embedding_grad(idx, V, g, padding_idx):
+    out = np.zeros((V, g.shape[-1]))
+    for pos in positions(idx.shape):
+        if idx[pos] != padding_idx:
+            out[idx[pos]] += g[pos]
+    return out
+
+
+@SETTINGS
+@given(
+    idx_shape=st.sampled_from([(), (5,), (2, 3), (2, 1, 3)]),
+    V=st.integers(1, 5),
+    D=st.integers(1, 3),
+    padding_idx=st.sampled_from([None, 0, -1]),
+    seed=st.integers(0, 1000),
+)
+def test_embedding_gathers_and_accumulates_repeats(idx_shape, V, D, padding_idx, seed):
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((V, D))
+    idx = rng.integers(0, V, idx_shape)
+    out = F.embedding(idx, w, padding_idx)
+    assert out.shape == idx_shape + (D,)
+    for pos in positions(idx_shape):
+        np.testing.assert_array_equal(out.data[pos], w[idx[pos]])
+    a = am.tensor(w, requires_grad=True)
+    g = rng.standard_normal(idx_shape + (D,))
+    (F.embedding(idx, a, padding_idx) * g).sum().backward()
+    pad = None if padding_idx is None else padding_idx % V
+    np.testing.assert_allclose(a.grad, naive_embedding_grad(idx, V, g, pad), rtol=1e-12)
+    if padding_idx is None:  # (the padding row's value is used but, by design, has no gradient)
+        check12(lambda w: F.embedding(idx, w) ** 2, (w,))
+
+
+def test_embedding_module():
+    am.manual_seed(0)
+    m = nn.Embedding(1000, 8, padding_idx=3)
+    np.testing.assert_array_equal(m.weight.data[3], 0.0)
+    rows = np.delete(m.weight.data, 3, axis=0)
+    assert abs(rows.mean()) < 0.05 and abs(rows.std() - 1.0) < 0.05  # N(0, 1), as PyTorch
+    assert repr(m).startswith("Embedding(1000, 8, padding_idx=3)")
+    idx = np.array([[3, 5, 5]])
+    m(idx).sum().backward()
+    assert m.weight.grad[3].sum() == 0.0 and m.weight.grad.data[5].tolist() == [2.0] * 8
+    assert nn.Embedding(5, 2, padding_idx=-1).padding_idx == 4
+    with pytest.raises(IndexError, match=r"embedding: index 1000 is out of range for num_embeddings 1000"):
+        m(np.array([0, 1000]))
+    with pytest.raises(IndexError, match=r"embedding: index -1 is out of range for num_embeddings 1000"):
+        m(np.array([-1]))
+    with pytest.raises(TypeError, match="embedding: indices must be integers, got dtype float64"):
+        m(np.array([1.0]))
+    with pytest.raises(ValueError, match="padding_idx must be within num_embeddings 5"):
+        nn.Embedding(5, 2, padding_idx=5)
+
+
+def test_embedding_compiled_replays_each_calls_indices_and_checks_their_range():
+    w = am.tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+    f = am.compile(lambda i: F.embedding(i, w, padding_idx=1).sum())
+    for idx in ([0, 1], [2, 3], [3, 3]):
+        np.testing.assert_allclose(f(np.array(idx)).data, w.data[idx].sum())
+    with pytest.raises(IndexError, match="out of range"):
+        f(np.array([-1, 3]))
+
+
+# -- one_hot, silu --------------------------------------------------------------------------------
+
+
+def test_one_hot():
+    t = np.array([[0, 2], [1, 1]])
+    out = F.one_hot(t)
+    assert out.dtype == np.int64 and out.shape == (2, 2, 3) and not out.requires_grad
+    for pos in positions(t.shape):
+        assert out.data[pos].tolist() == [int(c == t[pos]) for c in range(3)]
+    assert F.one_hot(np.array([1]), num_classes=4).data.tolist() == [[0, 1, 0, 0]]
+    with pytest.raises(ValueError, match="one_hot: index 3 is out of range for num_classes 3"):
+        F.one_hot(np.array([0, 3]), 3)
+    with pytest.raises(ValueError, match="one_hot: labels must be >= 0"):
+        F.one_hot(np.array([0, -1]))
+    with pytest.raises(ValueError, match="one_hot: cannot infer num_classes from empty labels"):
+        F.one_hot(np.zeros(0, dtype=int))
+    with pytest.raises(TypeError, match="one_hot: labels must be integers"):
+        F.one_hot(np.array([0.0]))
+
+
+@SETTINGS
+@given(shape=st.sampled_from([(3,), (2, 4), ()]), seed=st.integers(0, 1000))
+def test_silu(shape, seed):
+    x = np.random.default_rng(seed).standard_normal(shape) * 3
+    expected = np.zeros(shape)
+    for pos in positions(shape):
+        expected[pos] = x[pos] / (1.0 + math.exp(-x[pos]))
+    np.testing.assert_allclose(F.silu(x).data, expected, rtol=1e-12)
+    np.testing.assert_allclose(nn.SiLU()(x).data, expected, rtol=1e-12)
+    check12(F.silu, (x,))
+
+
+def test_new_layers_in_summary_and_draw_network():
+    model = nn.Sequential(nn.Embedding(10, 4, padding_idx=0), nn.LayerNorm(4), nn.SiLU(), nn.Flatten(),
+                          nn.Linear(12, 3))
+    text = str(nn.summary(model, input_size=(2, 3), dtype=np.int64))
+    assert "Embedding(10, 4)" in text and "LayerNorm(4)" in text and "SiLU" in text
+    am.viz.draw_network(model)
+    am.viz.draw_network(nn.Sequential(nn.Linear(4, 8), nn.LayerNorm(8), nn.SiLU(), nn.Linear(8, 2)), (1, 4))

@@ -1293,16 +1293,19 @@ _LAYERS = {
     "LeakyReLU": (lambda: nn.LeakyReLU(0.2), [(3,), (2, 3)]),
     "Softplus": (lambda: nn.Softplus(2.0), [(3,), (2, 3)]),
     "Softmax": (lambda: nn.Softmax(0), [(3,), (2, 3)]),
+    "SiLU": (lambda: nn.SiLU(), [(3,), (2, 3)]),
+    "LayerNorm": (lambda: nn.LayerNorm(3), [(3,), (2, 3)]),
+    "LayerNorm 2-D": (lambda: nn.LayerNorm((2, 3)), [(2, 3), (2, 2, 3)]),
     "Sequential": (lambda: nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 2)), [(3,), (2, 3)]),
 }
 
 
 def test_every_exported_layer_has_a_gradient_check():
     # (ModuleList and ModuleDict have no forward: test_containers.py trains through them)
-    # (the losses take two inputs: test_nn_extras.py checks them)
+    # (Embedding takes integer indices and the losses two inputs: test_nn_extras.py checks them)
     layers = {n for n in nn.__all__ if isinstance(getattr(nn, n), type)
               and issubclass(getattr(nn, n), nn.Module) and n not in ("Module", "ModuleList", "ModuleDict")
-              and not n.endswith("Loss")}
+              and n != "Embedding" and not n.endswith("Loss")}
     missing = sorted(layers - {name.split()[0] for name in _LAYERS})
     assert not missing, f"layers without an entry in _LAYERS: {missing}"
 

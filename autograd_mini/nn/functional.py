@@ -468,6 +468,13 @@ def softplus(x: Any, beta: float = 1.0) -> Tensor:
         return P.where.apply(right, x + tail_p, tail_n)
 
 
+def silu(x: Any) -> Tensor:
+    """x * sigmoid(x), elementwise (SiLU, or swish); same shape as x."""
+    with engine.scope("silu"):
+        x = fn._floating(as_tensor(x))
+        return x * fn.sigmoid(x)
+
+
 def softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """exp(x_i) / sum_j exp(x_j) along `dim` (alias `axis`), shifted by the max; same shape as x.
 
@@ -649,6 +656,148 @@ def _in_dtype(v: Any, dtype: np.dtype) -> Any:
             return v.data.astype(dtype)
         return v if v.dtype == dtype else P.astype.apply(v, dtype=dtype)
     return np.asarray(v).astype(dtype, copy=False)
+
+
+def _normalized_shape(normalized_shape: Any, where: str) -> tuple[int, ...]:
+    """An int or a sequence of ints (each >= 1) as a tuple."""
+    shape = (normalized_shape,) if _is_index(normalized_shape) else normalized_shape
+    if not isinstance(shape, (tuple, list)) or not all(_is_index(n) for n in shape):
+        raise TypeError(f"{where}: normalized_shape must be an int or a tuple of ints, got {normalized_shape!r}")
+    shape = tuple(operator.index(n) for n in shape)
+    if any(n < 1 for n in shape):
+        raise ValueError(f"{where}: normalized_shape must hold sizes >= 1, got {shape}")
+    return shape
+
+
+def layer_norm(x: Any, normalized_shape: Any, weight: Any = None, bias: Any = None, eps: float = 1e-5) -> Tensor:
+    """Normalise over the last len(normalized_shape) axes, then scale and shift (PyTorch's).
+
+    x (..., *normalized_shape); weight and bias (optional) of shape normalized_shape.
+    y = (x - mean) / sqrt(var + eps) * weight + bias, with the mean and the biased
+    variance over those last axes of each sample; output of x's shape. Integer
+    input is taken in the default float dtype, float16 computed in float32.
+    """
+    x = fn._floating(as_tensor(x))
+    shape = _normalized_shape(normalized_shape, "layer_norm")
+    eps = _number(eps, "eps", "layer_norm")
+    if not 0.0 <= eps < math.inf:
+        raise ValueError(f"layer_norm: eps must be a finite number >= 0, got {eps!r} (input {x.shape})")
+    k = len(shape)
+    if x.shape[x.ndim - k:] != shape or x.ndim < k:
+        raise ValueError(
+            f"layer_norm: input of shape {x.shape} does not end in normalized_shape {shape}"
+        )
+    for name, v in (("weight", weight), ("bias", bias)):
+        if v is not None and np.shape(v.data if isinstance(v, Tensor) else v) != shape:
+            raise ValueError(
+                f"layer_norm: {name} must have shape normalized_shape {shape}, "
+                f"got {np.shape(v.data if isinstance(v, Tensor) else v)}"
+            )
+    if x.dtype.kind == "c":
+        raise TypeError(f"layer_norm: complex input (dtype {x.dtype}, shape {x.shape}) is not supported")
+    if x.dtype == FLOAT16:
+        return layer_norm(x.astype(np.float32), shape, weight, bias, eps).astype(np.float16)
+    with engine.scope("layer_norm"):
+        axes = tuple(range(x.ndim - k, x.ndim))
+        centred = x - x.mean(axis=axes, keepdims=True)
+        var = (centred * centred).mean(axis=axes, keepdims=True)
+        out = centred * (var + eps) ** -0.5
+        if weight is not None:
+            out = out * as_tensor(weight)
+        if bias is not None:
+            out = out + as_tensor(bias)
+        return out
+
+
+# -- embeddings, one-hot ------------------------------------------------------------
+
+
+def _indices(indices: Any, n: int, where: str, what: str, error: type = IndexError) -> np.ndarray:
+    """Integer indices in [0, n) as an array (any shape), else an error naming `where`.
+    While am.compile records, the range test is made of ops that its tape keeps and
+    checks on every replay (as _probabilities'), so a replay's bad index raises too."""
+    idx = np.asanyarray(indices.data if isinstance(indices, Tensor) else indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{where}: indices must be integers, got dtype {idx.dtype} (shape {idx.shape})")
+    if not idx.size:
+        return idx
+    if engine.tracers:
+        with engine.no_grad():
+            ok = [P.ge.apply(P.min.apply(idx), 0), P.lt.apply(P.max.apply(idx), n)]
+        for t in ok:
+            engine.tracers[-1].check(t)
+        bad = not all(bool(t.data) for t in ok)
+    else:
+        lo, hi = idx.min(), idx.max()
+        bad = lo < 0 or hi >= n
+    if bad:
+        lo, hi = np.asarray(idx).min(), np.asarray(idx).max()
+        raise error(
+            f"{where}: index {lo if lo < 0 else hi} is out of range for {what} {n} "
+            f"(indices of shape {idx.shape} must be in [0, {n - 1}])"
+        )
+    return idx
+
+
+def _padding_idx(padding_idx: Any, n: int, where: str) -> int | None:
+    """None, or padding_idx in [-n, n) as an index in [0, n) (PyTorch's)."""
+    if padding_idx is None:
+        return None
+    p = _int(padding_idx, "padding_idx", where)
+    if not -n <= p < n:
+        raise ValueError(f"{where}: padding_idx must be within num_embeddings {n} (in [{-n}, {n - 1}]), got {p}")
+    return p % n
+
+
+def embedding(input: Any, weight: Any, padding_idx: int | None = None) -> Tensor:
+    """Rows of weight (num_embeddings, embedding_dim) at integer indices of any shape S:
+    output S + (embedding_dim,), out[s] = weight[input[s]].
+
+    A row picked several times gets the sum of their gradients (getitem's VJP
+    adds repeats). The row padding_idx (negative counts from the end) is
+    returned as it is but gets no gradient, as PyTorch. Indices outside
+    [0, num_embeddings) raise IndexError.
+    """
+    with engine.scope("embedding"):
+        weight = as_tensor(weight)
+        if weight.ndim != 2:
+            raise ValueError(f"embedding: weight must have shape (num_embeddings, embedding_dim), got {weight.shape}")
+        n = weight.shape[0]
+        idx = _indices(input, n, "embedding", "num_embeddings")
+        if not engine.tracers:  # (a copy: the graph keeps the index, and a caller may refill it;
+            idx = np.array(idx)  # am.compile recognises its argument's own array, and copies it)
+        p = _padding_idx(padding_idx, n, "embedding")
+        if p is not None and weight.requires_grad:
+            # the padding row enters as a value without gradient: where's VJP gives it 0
+            row = np.zeros((n, 1), dtype=bool)
+            row[p] = True
+            engine.shape_constant(row)
+            with engine.no_grad():
+                frozen = P.where.apply(row, weight, 0.0)
+            weight = P.where.apply(row, frozen, weight)
+        return weight[idx]
+
+
+def one_hot(labels: Any, num_classes: int = -1) -> Tensor:
+    """Integer labels of any shape S -> int64 one-hot rows S + (num_classes,), no gradient.
+
+    num_classes = -1 takes labels.max() + 1 (an error for no labels, as PyTorch);
+    labels must be in [0, num_classes).
+    """
+    C = _int(num_classes, "num_classes", "one_hot", -1)
+    t = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: labels must be integers, got dtype {t.dtype} (shape {t.shape})")
+    if C == -1:
+        if t.size == 0:
+            raise ValueError(f"one_hot: cannot infer num_classes from empty labels of shape {t.shape}; pass num_classes")
+        if t.min() < 0:
+            raise ValueError(f"one_hot: labels must be >= 0, got {t.min()} (labels of shape {t.shape})")
+        C = int(t.max()) + 1
+    _indices(t, C, "one_hot", "num_classes", ValueError)
+    out = np.zeros(t.shape + (C,), dtype=np.int64)
+    np.put_along_axis(out, t[..., None].astype(np.intp), 1, axis=-1)
+    return Tensor(out)
 
 
 # -- losses -------------------------------------------------------------------------

@@ -468,6 +468,96 @@ class BatchNorm2d(_BatchNorm):
     _layout = "(N, C, H, W)"
 
 
+class LayerNorm(Module):
+    """Normalise each sample over its last len(normalized_shape) axes, then scale and shift.
+
+    Input (..., *normalized_shape), output of its shape:
+    y = (x - mean) / sqrt(var + eps) * weight + bias, mean and biased var over
+    those axes (see F.layer_norm). weight (ones) and bias (zeros) have shape
+    normalized_shape when elementwise_affine (PyTorch's defaults; bias=False leaves
+    the bias out).
+    """
+
+    def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, dtype: Any = None) -> None:
+        super().__init__()
+        self.normalized_shape = F._normalized_shape(normalized_shape, "LayerNorm")
+        where = self.label()
+        if not 0 < F._number(eps, "eps", where) < math.inf:
+            raise ValueError(f"{where}: eps must be a finite positive number, got {eps}")
+        self.eps = float(eps)
+        self.elementwise_affine = _flag(elementwise_affine, "elementwise_affine", where)
+        has_bias = _flag(bias, "bias", where)
+        if self.elementwise_affine:
+            self.weight = _empty(self.normalized_shape, dtype)
+        else:
+            self.register_parameter("weight", None)
+        if self.elementwise_affine and has_bias:
+            self.bias = _empty(self.normalized_shape, dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
+        k = len(self.normalized_shape)
+        if tuple(x.shape[len(x.shape) - k:]) != self.normalized_shape or len(x.shape) < k:
+            raise ValueError(
+                f"{self.label()}: expected input of shape (..., {', '.join(map(str, self.normalized_shape))}), "
+                f"got shape {tuple(x.shape)}"
+            )
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        s = f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return s + (", bias=False" if self.elementwise_affine and self.bias is None else "")
+
+    def label(self) -> str:
+        return f"LayerNorm({', '.join(map(str, self.normalized_shape))})"
+
+
+class Embedding(Module):
+    """A lookup table: integer indices of any shape S -> rows of weight, S + (embedding_dim,).
+
+    weight (num_embeddings, embedding_dim) ~ N(0, 1) (PyTorch's default); the
+    row padding_idx (if given; negative counts from the end) starts at zero and
+    gets no gradient. Indices outside [0, num_embeddings) raise IndexError.
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        self.num_embeddings = F._int(num_embeddings, "num_embeddings", "Embedding", 1)
+        self.embedding_dim = F._int(embedding_dim, "embedding_dim", "Embedding", 0)
+        self.padding_idx = F._padding_idx(padding_idx, self.num_embeddings, self.label())
+        self.weight = _empty((self.num_embeddings, self.embedding_dim), dtype)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight ~ N(0, 1), the padding row zero."""
+        init.normal_(self.weight)
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0
+
+    def forward(self, input: Any) -> Tensor:
+        # (F.embedding checks the indices' dtype and range, naming embedding and num_embeddings)
+        return F.embedding(input, self.weight, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        return s + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+
+    def label(self) -> str:
+        return f"Embedding({self.num_embeddings}, {self.embedding_dim})"
+
+
 # -- activations -----------------------------------------------------------------------------------
 
 
@@ -553,3 +643,14 @@ class Softmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class SiLU(Module):
+    """x * sigmoid(x), elementwise (see F.silu). (`inplace` changes nothing, as in ReLU.)"""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        _flag(inplace, "inplace", "SiLU")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.silu(x)
