@@ -1292,3 +1292,16 @@ def test_draw_network_marks_a_layer_used_twice_and_counts_its_parameters_once():
     for src in (viz.draw_network(nn.Sequential(nn.Linear(2, 2), relu, nn.Linear(2, 2), relu)).source,
                 viz.draw_network(mlp_2232(), max_neurons=1).source):
         assert "shared" not in src and "same layer" not in src and "layer 1:" not in src
+
+
+def test_draw_network_traces_a_model_whose_input_is_indices_with_an_integer_dtype():
+    # (it fed float zeros that required grad: an Embedding first could not be traced)
+    model = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 3))
+    with pytest.raises(ValueError, match=r"indices must be integers.*pass dtype=np.int64"):
+        viz.draw_network(model, (2, 3))
+    g = viz.draw_network(model, (2, 3), dtype=np.int64)
+    dot_accepts(g)
+    assert "Embedding(10, 4)\\n→ (2, 3, 4)" in g.source and "input -> layer1" in g.source
+    assert "layer2 -> layer3" in g.source and "3 layers, 79 parameters" in g.source
+    with pytest.raises(TypeError, match="draw_network: dtype must be a numpy dtype"):
+        viz.draw_network(model, (2, 3), dtype="nonsense")

@@ -138,7 +138,8 @@ def _check_input_size(input_size: Any) -> tuple[int, ...] | None:
     return tuple(int(n) for n in input_size)
 
 
-def _trace_layers(model: Any, input_size: tuple[int, ...]) -> tuple[list[tuple[Any, str, tuple]], list[set[int]]]:
+def _trace_layers(model: Any, input_size: tuple[int, ...],
+                  dtype: np.dtype) -> tuple[list[tuple[Any, str, tuple]], list[set[int]]]:
     """Run the model once on zeros and list its layer calls in forward order.
 
     Returns [(module or None, label, output shape)] and, for each entry, the set
@@ -156,7 +157,9 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> tuple[list[tuple[A
     leaf_modules = list({id(m): m for m in _leaf_modules(model)}.values())
     leaves = {id(m) for m in leaf_modules}
     modes = [(m, m.training) for m in model.modules()]
-    x = Tensor(np.zeros(input_size, dtype=get_default_dtype()), requires_grad=True)
+    # (integer input, token ids for an Embedding, cannot require grad: the layers' order
+    # and shapes are traced all the same, and the first layer is drawn after the input)
+    x = Tensor(np.zeros(input_size, dtype=dtype), requires_grad=dtype.kind in "fc")
     # The output of every leaf-module call (kept alive, so ids stay unique): a layer
     # applied twice in a row (tied weights) is two layers, although both calls'
     # ops carry the same scope.
@@ -184,9 +187,11 @@ def _trace_layers(model: Any, input_size: tuple[int, ...]) -> tuple[list[tuple[A
         try:
             out = model(x)
         except Exception as e:
+            hint = (" (integer input, such as an Embedding's indices? pass dtype=np.int64)"
+                    if dtype.kind not in "iub" and "integer" in str(e) else "")
             raise ValueError(
                 f"draw_network: the forward of {module_label(model)} failed for input_size "
-                f"{input_size}: {type(e).__name__}: {e}"
+                f"{input_size} and dtype {dtype}: {type(e).__name__}: {e}{hint}"
             ) from e
     finally:
         _mode.calls = calls
@@ -255,6 +260,7 @@ def draw_network(
     *,
     max_neurons: int = 32,
     rankdir: str | None = None,
+    dtype: Any = None,
 ) -> graphviz.Digraph:
     """The network `model` as a graphviz.Digraph.
 
@@ -270,6 +276,8 @@ def draw_network(
         by neuron (nodes = neurons with their bias, edges = weights: colour is
         the sign, width the magnitude); otherwise one block per layer.
     rankdir: "LR" (default for neuron drawings) or "TB" (default for blocks).
+    dtype: of the zeros the traced run takes (default: the default float dtype);
+        an integer dtype for a model whose input is indices (an Embedding first).
 
     Frozen parameters (requires_grad False) are dashed: a frozen weight's edges,
     the neurons of a frozen bias (the layer's title says "frozen", "weight frozen"
@@ -296,8 +304,12 @@ def draw_network(
         raise ValueError(f"draw_network: max_neurons must be a positive int, got {max_neurons!r}")
     if rankdir not in (None, "TB", "LR", "BT", "RL"):
         raise ValueError(f"draw_network: rankdir must be TB, LR, BT or RL, got {rankdir!r}")
+    try:
+        dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"draw_network: dtype must be a numpy dtype, got {dtype!r}") from None
     if size is not None:
-        layers, feeds = _trace_layers(model, size)
+        layers, feeds = _trace_layers(model, size, dtype)
     else:
         layers = [(m, module_label(m), None) for m in _leaf_modules(model)]
         feeds = [set() for _ in layers]
