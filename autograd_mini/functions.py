@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections.abc import Iterable
 from typing import Any, Sequence
 
@@ -540,3 +541,28 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
         return softmax(x.astype(np.float32), axis).astype(np.float16)
     e = (x - _shift("softmax", x, axis)).exp()
     return e / e.sum(axis, keepdims=True)
+
+
+# -- index reductions ------------------------------------------------------------
+
+
+def _arg_extreme(prim: P.Primitive, x: Any, axis: Any, keepdims: Any) -> Tensor:
+    x = as_tensor(x)
+    if axis is not None and not _is_index(axis):  # (numpy's argmax takes no tuple of axes)
+        raise TypeError(f"{prim.name}: axis must be an int or None, got {axis!r} for shape {x.shape}")
+    axis = axis if axis is None else operator.index(axis)
+    return prim.apply(x, axis=axis, keepdims=_flag(keepdims, "keepdims", prim.name))
+
+
+def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index of the (first) maximum along `axis`, as np.argmax: an integer tensor of
+    x's shape without that axis (kept with length 1 if keepdims); axis=None gives
+    the index into the flattened x, a 0-d tensor. NaN counts as the maximum. Never
+    requires grad. Accuracy: `(model(x).argmax(axis=1) == y).mean()`."""
+    return _arg_extreme(P.argmax, x, axis, keepdims)
+
+
+def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index of the (first) minimum along `axis`, as np.argmin (see argmax: same
+    shapes, NaN counts as the minimum, never requires grad)."""
+    return _arg_extreme(P.argmin, x, axis, keepdims)

@@ -892,6 +892,19 @@ min = Primitive(
 # -- linear algebra ----------------------------------------------------------------
 
 
+argmax = Primitive(
+    "argmax", lambda x, axis=None, keepdims=False: np.argmax(x, axis=axis, keepdims=keepdims),
+    differentiable=False,
+    doc="""Index of the first maximum along `axis` (flat for None), as np.argmax; no gradient.
+    A primitive, not a composite of max, == and where: that needs a constant index ramp,
+    which am.compile cannot replay, and seven ops where numpy takes one.""",
+)
+argmin = Primitive(
+    "argmin", lambda x, axis=None, keepdims=False: np.argmin(x, axis=axis, keepdims=keepdims),
+    differentiable=False, doc="Index of the first minimum along `axis`, as np.argmin (see argmax); no gradient.",
+)
+
+
 def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any, c: Any = None) -> Any:
     """For C = A B (2-D), A_bar = C_bar B^T (and _matmul_vjp_b: B_bar = A^T C_bar).
     The branches are that rule for 1-D operands (a vector's axis dropped) and

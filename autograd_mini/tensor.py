@@ -730,6 +730,16 @@ class Tensor:
         ddof=0 by default; reduced axes dropped unless keepdims."""
         return F.var(self, axis, keepdims, ddof=ddof)
 
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> "Tensor":
+        """Index of the first maximum along `axis` (flat index for axis=None), as
+        np.argmax; an integer tensor that never requires grad."""
+        return F.argmax(self, axis, keepdims)
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> "Tensor":
+        """Index of the first minimum along `axis` (flat index for axis=None), as
+        np.argmin; an integer tensor that never requires grad."""
+        return F.argmin(self, axis, keepdims)
+
     def min(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
         """Minimum over `axis` (values only, as numpy: not torch's (values, indices);
         indices: np.argmin(x.data, axis)); reduced axes dropped unless keepdims; ties

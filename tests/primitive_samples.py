@@ -217,6 +217,35 @@ def _min_ref(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
     return np.amin(x, axis=axis, keepdims=keepdims)
 
 
+def _arg_extreme(pick: Callable) -> st.SearchStrategy:
+    """x with ties (small integers as floats) and NaNs, axis None or an int. keepdims
+    always: the generic test multiplies the result with x (broadcasting)."""
+
+    @st.composite
+    def draw(draw: Any) -> Case:
+        shape = draw(shapes)
+        axis = draw(st.sampled_from([None] + list(range(-len(shape), len(shape)))))
+        rng = _rng(draw(seeds))
+        x = rng.integers(-2, 3, shape).astype(float)
+        x[rng.random(shape) < 0.1] = np.nan
+        return Case((x,), {"axis": axis, "keepdims": True}, expected=_arg_ref(pick, x, axis))
+
+    return draw()
+
+
+def _arg_ref(pick: Callable, x: np.ndarray, axis: Any) -> np.ndarray:
+    """The first index of the extreme along axis, by a loop over the lines (a NaN first)."""
+    if axis is None:
+        return _arg_ref(pick, x.reshape(-1), 0).reshape((1,) * x.ndim)
+    lines = np.moveaxis(x, axis, -1)
+    out = np.empty(lines.shape[:-1], dtype=np.intp)
+    for i in np.ndindex(out.shape):
+        line = list(lines[i])
+        nans = [k for k, v in enumerate(line) if v != v]
+        out[i] = nans[0] if nans else line.index(pick(line))
+    return np.expand_dims(out, axis)
+
+
 # -- matmul ------------------------------------------------------------------------
 
 
@@ -492,6 +521,8 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "sum": _reduction(lambda rng, s: rng.uniform(-2, 2, s), _sum_ref),
     "max": _reduction(_distinct, _max_ref),
     "min": _reduction(_distinct, _min_ref),
+    "argmax": _arg_extreme(max),
+    "argmin": _arg_extreme(min),
     "matmul": _matmul(),
     "matmul_add": _matmul_add(),
     "reshape": _reshape(),

@@ -748,6 +748,9 @@ _EVERY = {
     "am.unsqueeze": (lambda t: am.unsqueeze(t, -1) * t.unsqueeze(0).sum(), "any", _SHAPES),
     "am.var": (lambda t: am.var(t, -1, ddof=1), "any", _SHAPES),
     "am.where": (lambda t: am.where(t.data > 0, t * t, t.sin()), "nonzero", _SHAPES),
+    # (argmax and argmin have no gradient: here they scale t)
+    "am.argmax": (lambda t: (am.argmax(t, -1, keepdims=True) + 1) * t + am.argmax(t), "any", _SHAPES),
+    "am.argmin": (lambda t: (am.argmin(t, 0, keepdims=True) + 1) * t, "any", _SHAPES),
     # Tensor operators
     "Tensor.__add__": (lambda t: t + t.sin(), "any", _SHAPES),
     "Tensor.__radd__": (lambda t: 2.0 + t * t, "any", _SHAPES),
@@ -807,6 +810,8 @@ _EVERY = {
     "Tensor.transpose": (lambda t: t.transpose() ** 2, "any", _PAIR),
     "Tensor.unsqueeze": (lambda t: t.unsqueeze(1).exp(), "any", _SHAPES),
     "Tensor.var": (lambda t: t.var(0), "any", _SHAPES),
+    "Tensor.argmax": (lambda t: (t.argmax(0, keepdims=True) + 1) * t, "any", _SHAPES),
+    "Tensor.argmin": (lambda t: (t.argmin(-1, keepdims=True) + 1) * t, "any", _SHAPES),
 }
 
 # Tensor attributes that compute nothing differentiable (conversions, bookkeeping,
@@ -961,3 +966,57 @@ def test_logsumexp_of_an_all_minus_inf_row_that_the_loss_ignores_gets_gradient_z
     (g,) = am.autograd.grad(am.where(np.array(False), am.logsumexp(y), 0.0), [y], create_graph=True)
     assert np.array_equal(g.data, np.zeros(3))
     assert am.gradgradcheck(lambda t: am.logsumexp(t, axis=1), (np.array([[0.3, -1.2], [2.0, 0.5]]),))
+
+
+# -- argmax / argmin ---------------------------------------------------------------------
+
+
+@HYP
+@given(shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4), seed=st.integers(0, 2**16),
+       keepdims=st.booleans(), data=st.data())
+def test_argmax_and_argmin_equal_numpy_with_ties_and_nans(shape, seed, keepdims, data):
+    x = rng(seed).integers(-2, 3, shape).astype(float)  # ties
+    if data.draw(st.booleans()):
+        x[rng(seed + 1).random(shape) < 0.2] = np.nan
+    axis = data.draw(st.sampled_from([None] + list(range(-len(shape), len(shape)))))
+    t = am.tensor(x, requires_grad=True)
+    for ours, ref in [(am.argmax, np.argmax), (am.argmin, np.argmin),
+                      (am.Tensor.argmax, np.argmax), (am.Tensor.argmin, np.argmin)]:
+        out, want = ours(t, axis=axis, keepdims=keepdims), ref(x, axis=axis, keepdims=keepdims)
+        assert out.shape == np.shape(want) and out.dtype == np.asarray(want).dtype
+        np.testing.assert_array_equal(out.data, want)
+        assert not out.requires_grad and out.grad_fn is None
+
+
+def test_accuracy_idiom_compares_argmax_with_labels_and_averages_to_a_float():
+    logits = am.tensor([[0.1, 2.0, -1.0], [3.0, 0.0, 0.5], [0.0, 0.0, 1.0], [1.0, 1.0, 0.0]],
+                       requires_grad=True)
+    y = np.array([1, 0, 2, 1])
+    for labels in (y, am.tensor(y), y.tolist()):
+        hits = logits.argmax(axis=1) == labels
+        assert hits.dtype == np.bool_
+        acc = hits.mean()
+        assert acc.dtype == np.float64 and not acc.requires_grad
+        assert acc.item() == 0.75  # (ties pick the first index, as numpy: row 3 predicts 0)
+    assert float((am.argmax(logits, 1) == am.tensor(y)).astype(np.float32).mean()) == 0.75
+
+
+def test_argmax_replays_under_compile_with_each_calls_data():
+    f, h = am.compile(lambda x: x.argmax(axis=1)), am.compile(lambda x: am.argmin(x * 2))
+    for seed in range(3):
+        a = rng(seed).normal(size=(5, 4))
+        i, j = f(am.tensor(a)), h(am.tensor(a))
+        np.testing.assert_array_equal(i.data, np.argmax(a, 1))
+        assert j.item() == np.argmin(a)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: am.argmax(np.zeros((0, 3))), ValueError, r"argmax.*\(0, 3\).*empty"),
+    (lambda: am.argmin(np.zeros((2, 3)), axis=2), ValueError, r"argmin.*\(2, 3\).*axis 2"),
+    (lambda: am.argmax(np.zeros(3), axis=(0,)), TypeError, r"argmax: axis must be an int or None.*\(3,\)"),
+    (lambda: am.argmax(np.zeros(3), axis=1.0), TypeError, r"argmax: axis must be an int"),
+    (lambda: am.argmin(np.zeros(3), keepdims="yes"), TypeError, r"argmin.*keepdims"),
+])
+def test_argmax_refusals_name_the_op_and_shape(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
