@@ -315,16 +315,20 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
     unless keepdims); population variance by default.
     Real for complex x, as numpy's; computed in float32 for float16 x, whose sums
     overflow at 65504 (numpy's float16 var does)."""
-    x = as_tensor(x)
+    return _variance("var", as_tensor(x), axis, keepdims, ddof)
+
+
+def _variance(op: str, x: Tensor, axis: Any, keepdims: bool, ddof: Any) -> Tensor:
+    """var's computation, its errors naming `op` (var or std)."""
     if isinstance(ddof, bool) or not isinstance(ddof, numbers.Real):  # (numpy takes a float ddof too)
-        raise TypeError(f"var: ddof must be a number, got {ddof!r}")
-    n = _reduced_count("var", x.shape, axis) - ddof
+        raise TypeError(f"{op}: ddof must be a number, got {ddof!r}")
+    n = _reduced_count(op, x.shape, axis) - ddof
     # (a Python number: a numpy scalar ddof, np.int64 say, would make float32 x's var float64)
     n = int(n) if isinstance(n, numbers.Integral) else float(n)
     if n <= 0:
-        raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for shape {x.shape}, axis {axis}")
+        raise ValueError(f"{op}: ddof={ddof} leaves no degrees of freedom for shape {x.shape}, axis {axis}")
     if x.dtype == FLOAT16:
-        return var(x.astype(np.float32), axis, keepdims, ddof).astype(np.float16)
+        return _variance(op, x.astype(np.float32), axis, keepdims, ddof).astype(np.float16)
     d = x - x.mean(axis, keepdims=True)
     squares = abs(d) ** 2 if d.dtype.kind == "c" else d * d
     return _divided(squares.sum(axis, keepdims), n)
@@ -566,3 +570,27 @@ def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the (first) minimum along `axis`, as np.argmin (see argmax: same
     shapes, NaN counts as the minimum, never requires grad)."""
     return _arg_extreme(P.argmin, x, axis, keepdims)
+
+
+# -- std and norm ------------------------------------------------------------------
+
+
+def _root(s: Tensor, p: float = 2) -> Tensor:
+    """s ** (1/p) for s >= 0, with the gradient 0 (not inf * 0 = NaN) where s == 0:
+    the inner where keeps the power away from 0, in first and second derivatives,
+    and the outer one gives 0 there. NaN and inf stay NaN and inf."""
+    zero = s == 0
+    safe = P.where.apply(zero, 1, s)
+    return P.where.apply(zero, 0, safe ** 0.5 if p == 2 else safe ** (1.0 / p))
+
+
+@composite
+def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Standard deviation sqrt(var(x, axis, keepdims, ddof)) as np.std: population
+    (ddof=0) by default; reduced axes dropped unless keepdims; real for complex x.
+
+    Where the standard deviation is 0 (every entry along the axis equal) it has no
+    derivative (a kink, as |t| at 0); the gradient there is taken as 0, a
+    subgradient, in first and second order (PyTorch gives NaN). Elsewhere it is
+    (x - mean) / ((N - ddof) std)."""
+    return _root(_variance("std", as_tensor(x), axis, keepdims, ddof))

@@ -730,6 +730,11 @@ class Tensor:
         ddof=0 by default; reduced axes dropped unless keepdims."""
         return F.var(self, axis, keepdims, ddof=ddof)
 
+    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> "Tensor":
+        """Standard deviation over `axis`, sqrt of var (ddof=0 by default); reduced axes
+        dropped unless keepdims; gradient 0 where it is 0 (see am.std)."""
+        return F.std(self, axis, keepdims, ddof=ddof)
+
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> "Tensor":
         """Index of the first maximum along `axis` (flat index for axis=None), as
         np.argmax; an integer tensor that never requires grad."""

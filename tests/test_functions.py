@@ -751,6 +751,7 @@ _EVERY = {
     # (argmax and argmin have no gradient: here they scale t)
     "am.argmax": (lambda t: (am.argmax(t, -1, keepdims=True) + 1) * t + am.argmax(t), "any", _SHAPES),
     "am.argmin": (lambda t: (am.argmin(t, 0, keepdims=True) + 1) * t, "any", _SHAPES),
+    "am.std": (lambda t: am.std(t, -1, ddof=1), "any", _SHAPES),
     # Tensor operators
     "Tensor.__add__": (lambda t: t + t.sin(), "any", _SHAPES),
     "Tensor.__radd__": (lambda t: 2.0 + t * t, "any", _SHAPES),
@@ -810,6 +811,7 @@ _EVERY = {
     "Tensor.transpose": (lambda t: t.transpose() ** 2, "any", _PAIR),
     "Tensor.unsqueeze": (lambda t: t.unsqueeze(1).exp(), "any", _SHAPES),
     "Tensor.var": (lambda t: t.var(0), "any", _SHAPES),
+    "Tensor.std": (lambda t: t.std(0, keepdims=True) * t, "any", _SHAPES),
     "Tensor.argmax": (lambda t: (t.argmax(0, keepdims=True) + 1) * t, "any", _SHAPES),
     "Tensor.argmin": (lambda t: (t.argmin(-1, keepdims=True) + 1) * t, "any", _SHAPES),
 }
@@ -1018,5 +1020,63 @@ def test_argmax_replays_under_compile_with_each_calls_data():
     (lambda: am.argmin(np.zeros(3), keepdims="yes"), TypeError, r"argmin.*keepdims"),
 ])
 def test_argmax_refusals_name_the_op_and_shape(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# -- std ---------------------------------------------------------------------------------
+
+
+@HYP
+@given(shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=2, max_side=4), seed=st.integers(0, 2**16),
+       keepdims=st.booleans(), ddof=st.sampled_from([0, 1]), data=st.data())
+def test_std_equals_numpy_and_gradchecks_first_and_second_order(shape, seed, keepdims, ddof, data):
+    x = rng(seed).normal(size=shape)
+    axis = data.draw(st.sampled_from([None] + list(range(len(shape))) + ([(0, -1)] if len(shape) > 1 else [])))
+    if x.ndim == 0:
+        ddof = 0
+    out = am.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
+    np.testing.assert_allclose(out.data, np.std(x, axis=axis, keepdims=keepdims, ddof=ddof), rtol=1e-12, atol=1e-15)
+    assert out.shape == np.std(x, axis=axis, keepdims=keepdims, ddof=ddof).shape
+    np.testing.assert_array_equal(am.tensor(x).std(axis, keepdims, ddof).data, out.data)
+    if x.ndim:
+        f = lambda t: am.std(t, axis=axis, keepdims=keepdims, ddof=ddof)  # noqa: E731
+        assert am.gradcheck(f, (x,))
+        assert am.gradgradcheck(f, (x,))
+
+
+def test_std_is_sqrt_of_var_in_float32_float16_and_for_integers_and_complex():
+    for x in (np.arange(6, dtype=np.float32), np.arange(6, dtype=np.float16), np.arange(6),
+              np.array([1 + 2j, 3 - 1j, 0.5j])):
+        out, ref = am.std(x), np.std(x)
+        assert out.dtype == ref.dtype == am.var(x).dtype
+        np.testing.assert_allclose(out.data, ref, rtol=1e-3 if x.dtype == np.float16 else 1e-6)
+
+
+def test_std_gradient_at_a_constant_input_is_zero_in_first_and_second_order():
+    # std has a kink where every entry is equal (|t| at 0): the gradient there is taken
+    # as 0, a subgradient; sqrt's inf times var's 0 gradient would be NaN (PyTorch's).
+    x = am.tensor(np.array([[2.0, 2.0, 2.0], [1.0, -1.0, 3.0]]), requires_grad=True)
+    with np.errstate(all="raise"):
+        s = am.std(x, axis=1)
+        (g,) = am.autograd.grad(s.sum(), [x], create_graph=True)
+        (gg,) = am.autograd.grad((g * g).sum(), [x])
+    np.testing.assert_array_equal(g.data[0], 0.0)
+    d = x.data[1] - x.data[1].mean()
+    np.testing.assert_allclose(g.data[1], d / (3 * np.std(x.data[1])))
+    assert np.isfinite(gg.data).all() and np.array_equal(gg.data[0], [0.0, 0.0, 0.0])
+    # a non-constant input whose std is tiny but not 0 keeps its true gradient
+    tiny = np.array([0.0, 1e-150])
+    assert am.gradcheck(lambda t: am.std(t) * 1e150, (tiny,), eps=1e-156)
+    # NaN stays NaN: the std of a row with a NaN is NaN, as numpy's
+    assert np.isnan(am.std(np.array([1.0, np.nan])).item())
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: am.std(np.zeros(3), ddof=3), ValueError, r"std: ddof=3 leaves no degrees of freedom for shape \(3,\)"),
+    (lambda: am.std(np.zeros(3), ddof="1"), TypeError, r"std: ddof must be a number"),
+    (lambda: am.std(np.zeros((2, 3)), axis=2), ValueError, r"std: bad axis 2 for shape \(2, 3\)"),
+])
+def test_std_refusals_name_std(call, error, message):
     with pytest.raises(error, match=message):
         call()
