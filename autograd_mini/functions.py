@@ -594,3 +594,69 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
     subgradient, in first and second order (PyTorch gives NaN). Elsewhere it is
     (x - mean) / ((N - ddof) std)."""
     return _root(_variance("std", as_tensor(x), axis, keepdims, ddof))
+
+
+_ORDS = "None, 2, 1, inf, -inf, 0, a number p > 0, or 'fro' (two axes)"
+
+
+@composite
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Vector norm as np.linalg.norm, over `axis` (an int), or over all entries
+    (axis=None, flattened, for ord=None, or any ord when x is 1-D): ord=None or 2
+    sqrt(sum |x|**2), 1 sum |x|, inf max |x|, -inf min |x|, 0 the number of nonzero
+    entries (no gradient), another p > 0 sum(|x|**p)**(1/p). The result has x's shape
+    without the reduced axes (kept with length 1 if keepdims).
+
+    Matrix norms: only the Frobenius norm (ord None or 'fro', axis None on 2-D x or a
+    pair of axes), which is the 2-norm of the entries. numpy's other matrix norms
+    (ord=1 of a 2-D x is its largest column sum) are refused: for a vector norm of
+    all entries use norm(x.reshape(-1), ord).
+
+    At x = 0 the gradient of the 2-norm and the p-norms is taken as 0 (a subgradient,
+    PyTorch's choice) in first and second order; 1 and inf norms take |x|'s and
+    max's (0 at 0, ties shared). Where the math has no finite derivative the result is
+    NaN: for 0 < p < 1 at an entry 0 of a nonzero x (|x_i|**p has infinite slope), and
+    second derivatives for 1 < p < 2 at an entry 0."""
+    x = as_tensor(x)
+    keepdims = _flag(keepdims, "keepdims", "norm")
+    if isinstance(ord, str):
+        if ord not in ("fro", "nuc"):
+            raise ValueError(f"norm: unknown ord {ord!r}; ord is {_ORDS}")
+    elif ord is not None and (isinstance(ord, bool) or not isinstance(ord, numbers.Real)
+                              or ord != ord or (ord < 0 and ord != -np.inf)):
+        raise ValueError(f"norm: ord must be {_ORDS}, got {ord!r} for shape {x.shape}")
+    if axis is None:
+        axes = tuple(range(x.ndim))
+        matrix = x.ndim == 2 and ord is not None
+        if ord is not None and x.ndim not in (1, 2):
+            raise ValueError(f"norm: ord={ord!r} needs a 1-D or 2-D x or an axis, got shape {x.shape} "
+                             "(ord=None is the 2-norm of all entries)")
+    else:
+        items = axis if isinstance(axis, (tuple, list)) else (axis,)
+        if len(items) not in (1, 2) or not all(_is_index(a) for a in items):
+            raise TypeError(f"norm: axis must be None, an int or a pair of ints, got {axis!r} for shape {x.shape}")
+        axes = _axes("norm", tuple(items), x.shape)
+        matrix = len(axes) == 2
+    if matrix and ord not in (None, "fro"):
+        raise ValueError(f"norm: the matrix norm ord={ord!r} (of shape {x.shape}, axes {axes}) is not "
+                         "supported, only the Frobenius norm (ord=None or 'fro'); for the vector norm of "
+                         "all entries use norm(x.reshape(-1), ord)")
+    if not matrix and isinstance(ord, str):
+        raise ValueError(f"norm: ord={ord!r} is a matrix norm, but the norm of shape {x.shape} over "
+                         f"axis {axis!r} is a vector norm; ord is {_ORDS}")
+    if x.dtype.kind in "biu":
+        x = x.astype(get_default_dtype())  # (np.linalg.norm of integers is a float)
+    if ord == 0:
+        real = x.data.real.dtype
+        return (x != 0).astype(real).sum(axes, keepdims)
+    if ord in (np.inf, -np.inf):
+        a = abs(x)
+        if 0 in [x.shape[i] for i in axes]:
+            raise ValueError(f"norm: ord={ord} of shape {x.shape} over axis {axis!r}: no entries")
+        return a.max(axes, keepdims) if ord > 0 else a.min(axes, keepdims)
+    if ord == 1:
+        return abs(x).sum(axes, keepdims)
+    if ord is None or ord == 2 or ord == "fro":
+        squares = abs(x) ** 2 if x.dtype.kind == "c" else x * x
+        return _root(squares.sum(axes, keepdims))
+    return _root((abs(x) ** float(ord)).sum(axes, keepdims), float(ord))

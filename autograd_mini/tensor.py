@@ -735,6 +735,10 @@ class Tensor:
         dropped unless keepdims; gradient 0 where it is 0 (see am.std)."""
         return F.std(self, axis, keepdims, ddof=ddof)
 
+    def norm(self, ord: Any = None, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        """Vector norm as np.linalg.norm (2-norm of all entries by default; see am.norm)."""
+        return F.norm(self, ord, axis, keepdims)
+
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> "Tensor":
         """Index of the first maximum along `axis` (flat index for axis=None), as
         np.argmax; an integer tensor that never requires grad."""

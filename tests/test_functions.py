@@ -752,6 +752,7 @@ _EVERY = {
     "am.argmax": (lambda t: (am.argmax(t, -1, keepdims=True) + 1) * t + am.argmax(t), "any", _SHAPES),
     "am.argmin": (lambda t: (am.argmin(t, 0, keepdims=True) + 1) * t, "any", _SHAPES),
     "am.std": (lambda t: am.std(t, -1, ddof=1), "any", _SHAPES),
+    "am.norm": (lambda t: am.norm(t, axis=-1).sum() * am.norm(t, 3, 0, keepdims=True), "any", _SHAPES),
     # Tensor operators
     "Tensor.__add__": (lambda t: t + t.sin(), "any", _SHAPES),
     "Tensor.__radd__": (lambda t: 2.0 + t * t, "any", _SHAPES),
@@ -812,6 +813,7 @@ _EVERY = {
     "Tensor.unsqueeze": (lambda t: t.unsqueeze(1).exp(), "any", _SHAPES),
     "Tensor.var": (lambda t: t.var(0), "any", _SHAPES),
     "Tensor.std": (lambda t: t.std(0, keepdims=True) * t, "any", _SHAPES),
+    "Tensor.norm": (lambda t: t.norm() * t.norm(1, -1), "any", _SHAPES),
     "Tensor.argmax": (lambda t: (t.argmax(0, keepdims=True) + 1) * t, "any", _SHAPES),
     "Tensor.argmin": (lambda t: (t.argmin(-1, keepdims=True) + 1) * t, "any", _SHAPES),
 }
@@ -1080,3 +1082,100 @@ def test_std_gradient_at_a_constant_input_is_zero_in_first_and_second_order():
 def test_std_refusals_name_std(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# -- norm --------------------------------------------------------------------------------
+
+
+@HYP
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), seed=st.integers(0, 2**16),
+       keepdims=st.booleans(), ord=st.sampled_from([None, 2, 1, np.inf, -np.inf, 3, 1.5, 0]), data=st.data())
+def test_vector_norm_equals_numpy_and_gradchecks_first_and_second_order(shape, seed, keepdims, ord, data):
+    x = away_from_zero(shape, seed, 0.3, 2.0)
+    if ord in (np.inf, -np.inf):
+        x = np.sign(x) * (0.5 + 0.25 * rng(seed).permutation(x.size).reshape(shape))  # no ties of |x|
+    axis = data.draw(st.sampled_from(list(range(-len(shape), len(shape))) + ([None] if len(shape) == 1 else [])))
+    want = np.linalg.norm(x, ord, axis, keepdims)
+    for out in (am.norm(x, ord, axis, keepdims), am.tensor(x).norm(ord=ord, axis=axis, keepdims=keepdims)):
+        assert out.shape == np.shape(want) and out.dtype == want.dtype
+        np.testing.assert_allclose(out.data, want, rtol=1e-12)
+    if ord != 0:
+        f = lambda t: am.norm(t, ord, axis, keepdims)  # noqa: E731
+        assert am.gradcheck(f, (x,))
+        assert am.gradgradcheck(f, (x,))
+    else:
+        assert not am.norm(am.tensor(x, requires_grad=True), 0, axis).requires_grad
+
+
+@pytest.mark.parametrize("shape, axis", [((3, 4), None), ((2, 3, 4), None), ((2, 3, 4), (0, 2)), ((3, 4), (1, 0))])
+def test_frobenius_norm_is_the_2_norm_of_the_entries(shape, axis):
+    x = rng(3).normal(size=shape)
+    for ord in ([None, "fro"] if len(shape) == 2 or axis is not None else [None]):
+        out = am.norm(x, ord, axis)
+        np.testing.assert_allclose(out.data, np.linalg.norm(x, ord, axis), rtol=1e-12)
+        assert am.gradcheck(lambda t: am.norm(t, ord, axis), (x,))
+        assert am.gradgradcheck(lambda t: am.norm(t, ord, axis), (x,))
+    np.testing.assert_allclose(am.norm(x, keepdims=True).data, np.linalg.norm(x, keepdims=True))
+
+
+def test_norm_of_integers_is_a_float_and_float32_stays_float32():
+    assert am.norm(np.arange(4)).dtype == np.float64
+    np.testing.assert_allclose(am.norm(np.arange(4)).item(), np.sqrt(14))
+    x = np.array([3.0, -4.0], dtype=np.float32)
+    for ord in (None, 1, np.inf, 3):
+        assert am.norm(x, ord).dtype == np.float32
+    np.testing.assert_allclose(am.norm(np.array([3 + 4j, 0j])).item(), 5.0)
+
+
+@pytest.mark.parametrize("ord", [None, 2, 3, 1, np.inf])
+def test_norm_gradient_at_zero_is_zero_without_nan_in_first_and_second_order(ord):
+    x = am.tensor(np.zeros((2, 3)), requires_grad=True)
+    with np.errstate(all="raise"):
+        (g,) = am.autograd.grad(am.norm(x, ord, axis=1).sum(), [x], create_graph=True)
+        np.testing.assert_array_equal(g.data, 0.0)
+        if ord not in (1, np.inf):  # (|x|'s gradient sign(x) is a constant: no second order to record)
+            (gg,) = am.autograd.grad((g * g).sum() + g.sum(), [x])
+            np.testing.assert_array_equal(gg.data, 0.0)
+
+
+def test_gradient_penalty_at_an_exact_zero_gradient_has_finite_gradients():
+    # WGAN-GP style: ((||d critic / d x|| - 1) ** 2); a critic constant in x has gradient
+    # exactly 0 there, where sqrt's derivative is inf and 0 * inf gave NaN parameters.
+    w = am.tensor(np.array([[0.0, 0.0], [0.0, 0.0]]), requires_grad=True)  # critic(x) = sum((x @ w) ** 2)
+    x = am.tensor(np.array([[1.0, 2.0], [0.5, -1.0]]), requires_grad=True)
+    (gx,) = am.autograd.grad(((x @ w) ** 2).sum(), [x], create_graph=True)
+    assert np.array_equal(gx.data, np.zeros((2, 2)))
+    penalty = ((gx.norm(axis=1) - 1) ** 2).mean()
+    penalty.backward()
+    assert penalty.item() == 1.0
+    assert np.isfinite(w.grad.data).all() and np.isfinite(x.grad.data).all()
+    # and away from zero it is the penalty's true gradient
+    w0 = rng(5).normal(size=(2, 2))
+    def pen(wt):
+        xt = am.tensor(x.data, requires_grad=True)
+        (g,) = am.autograd.grad(((xt @ wt) ** 2).sum(), [xt], create_graph=True)
+        return ((g.norm(axis=1) - 1) ** 2).mean()
+    assert am.gradcheck(pen, (w0,))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: am.norm(np.ones((2, 3)), 1), ValueError, r"norm: the matrix norm ord=1 \(of shape \(2, 3\).*reshape"),
+    (lambda: am.norm(np.ones((2, 3)), np.inf, axis=(0, 1)), ValueError, r"norm: the matrix norm ord=inf"),
+    (lambda: am.norm(np.ones((2, 3)), "nuc"), ValueError, r"norm: the matrix norm ord='nuc'"),
+    (lambda: am.norm(np.ones(3), "fro"), ValueError, r"norm: ord='fro' is a matrix norm.*\(3,\)"),
+    (lambda: am.norm(np.ones((2, 3, 4)), 2), ValueError, r"norm: ord=2 needs a 1-D or 2-D x or an axis.*\(2, 3, 4\)"),
+    (lambda: am.norm(np.ones(3), -1), ValueError, r"norm: ord must be .*got -1 for shape \(3,\)"),
+    (lambda: am.norm(np.ones(3), "max"), ValueError, r"norm: unknown ord 'max'"),
+    (lambda: am.norm(np.ones(3), True), ValueError, r"norm: ord must be"),
+    (lambda: am.norm(np.ones((2, 3)), axis=(0, 1, 1)), TypeError, r"norm: axis must be None, an int or a pair"),
+    (lambda: am.norm(np.ones((2, 3)), axis=(1, -1)), ValueError, r"norm: bad axis \(1, -1\) for shape \(2, 3\).*repeated"),
+    (lambda: am.norm(np.ones((2, 3)), axis=2), ValueError, r"norm: bad axis .* for shape \(2, 3\)"),
+    (lambda: am.norm(np.ones((0, 3)), np.inf, axis=0), ValueError, r"norm: ord=inf of shape \(0, 3\)"),
+])
+def test_norm_refusals_name_the_op_and_shape(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_norm_of_an_empty_vector_is_zero_as_numpy():
+    assert np.array_equal(am.norm(np.zeros((0, 3)), axis=0).data, [0.0, 0.0, 0.0])
