@@ -15,9 +15,9 @@ from .compile import compile
 from .engine import enable_grad, is_grad_enabled, no_grad
 from .functions import (
     abs, argmax, argmin, broadcast_to, clip, concatenate, cos, exp, flatten, floor_divide, log,
-    log_softmax, logsumexp, matmul, max, maximum, mean, min, minimum, norm, pad, permute, relu,
-    remainder, reshape, sigmoid, sin, softmax, sqrt, squeeze, stack, std, sum, tanh, transpose,
-    unsqueeze, var, where,
+    log1p, log_softmax, logsumexp, matmul, max, maximum, mean, min, minimum, norm, pad, permute,
+    relu, remainder, reshape, sigmoid, sign, sin, softmax, sqrt, squeeze, stack, std, sum, tanh,
+    transpose, unsqueeze, var, where,
 )
 from .gradcheck import check_graph, gradcheck, gradgradcheck, numerical_grad
 from .serialization import load, save

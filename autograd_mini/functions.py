@@ -91,6 +91,17 @@ def log(x: Any) -> Tensor:
     return P.log.apply(as_tensor(x))
 
 
+def log1p(x: Any) -> Tensor:
+    """log(1 + x), elementwise (same shape as x), exact for tiny x where 1 + x rounds."""
+    return P.log1p.apply(as_tensor(x))
+
+
+def sign(x: Any) -> Tensor:
+    """-1, 0 or 1 by the sign of x, elementwise (same shape and dtype as x; NaN stays
+    NaN), as np.sign. No gradient: the result never requires grad."""
+    return P.sign.apply(as_tensor(x))
+
+
 def sin(x: Any) -> Tensor:
     """Sine, elementwise (same shape as x)."""
     return P.sin.apply(as_tensor(x))

@@ -653,6 +653,14 @@ class Tensor:
         """Natural logarithm, elementwise."""
         return P.log.apply(self)
 
+    def log1p(self) -> "Tensor":
+        """log(1 + x), elementwise, exact for tiny x."""
+        return P.log1p.apply(self)
+
+    def sign(self) -> "Tensor":
+        """-1, 0 or 1 by the sign of x, elementwise (np.sign); never requires grad."""
+        return P.sign.apply(self)
+
     def sin(self) -> "Tensor":
         """Sine, elementwise."""
         return P.sin.apply(self)

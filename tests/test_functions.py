@@ -748,9 +748,11 @@ _EVERY = {
     "am.unsqueeze": (lambda t: am.unsqueeze(t, -1) * t.unsqueeze(0).sum(), "any", _SHAPES),
     "am.var": (lambda t: am.var(t, -1, ddof=1), "any", _SHAPES),
     "am.where": (lambda t: am.where(t.data > 0, t * t, t.sin()), "nonzero", _SHAPES),
-    # (argmax and argmin have no gradient: here they scale t)
+    # (argmax, argmin and sign have no gradient: here they scale t)
     "am.argmax": (lambda t: (am.argmax(t, -1, keepdims=True) + 1) * t + am.argmax(t), "any", _SHAPES),
     "am.argmin": (lambda t: (am.argmin(t, 0, keepdims=True) + 1) * t, "any", _SHAPES),
+    "am.sign": (lambda t: am.sign(t) * t, "nonzero", _SHAPES),
+    "am.log1p": (am.log1p, "pos", _SHAPES),
     "am.std": (lambda t: am.std(t, -1, ddof=1), "any", _SHAPES),
     "am.norm": (lambda t: am.norm(t, axis=-1).sum() * am.norm(t, 3, 0, keepdims=True), "any", _SHAPES),
     # Tensor operators
@@ -814,8 +816,10 @@ _EVERY = {
     "Tensor.var": (lambda t: t.var(0), "any", _SHAPES),
     "Tensor.std": (lambda t: t.std(0, keepdims=True) * t, "any", _SHAPES),
     "Tensor.norm": (lambda t: t.norm() * t.norm(1, -1), "any", _SHAPES),
+    "Tensor.log1p": (lambda t: t.log1p(), "pos", _SHAPES),
     "Tensor.argmax": (lambda t: (t.argmax(0, keepdims=True) + 1) * t, "any", _SHAPES),
     "Tensor.argmin": (lambda t: (t.argmin(-1, keepdims=True) + 1) * t, "any", _SHAPES),
+    "Tensor.sign": (lambda t: t.sign() * t, "nonzero", _SHAPES),
 }
 
 # Tensor attributes that compute nothing differentiable (conversions, bookkeeping,
@@ -1179,3 +1183,20 @@ def test_norm_refusals_name_the_op_and_shape(call, error, message):
 
 def test_norm_of_an_empty_vector_is_zero_as_numpy():
     assert np.array_equal(am.norm(np.zeros((0, 3)), axis=0).data, [0.0, 0.0, 0.0])
+
+
+# -- log1p, sign ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(), (4,), (2, 3)])
+def test_log1p_and_sign_are_public_as_numpy_names(shape):
+    x = rng(2).uniform(-0.5, 2.0, shape)
+    for out in (am.log1p(x), am.tensor(x).log1p()):
+        np.testing.assert_array_equal(out.data, np.log1p(x))
+    assert am.gradcheck(am.log1p, (x,)) and am.gradgradcheck(am.log1p, (x,))
+    t = am.tensor(np.array([-2.0, 0.0, 3.0, np.nan]), requires_grad=True)
+    for s in (am.sign(t), t.sign()):
+        np.testing.assert_array_equal(s.data, [-1.0, 0.0, 1.0, np.nan])
+        assert not s.requires_grad
+    assert am.sign(np.array([-3, 0, 2])).dtype == np.int64
+    assert am.log1p(1e-20).item() == 1e-20
