@@ -265,6 +265,19 @@ class Tensor:
             raise ValueError(f"item: only a tensor with one element converts, got shape {self.shape}")
         return self.data.item()
 
+    def tolist(self) -> Any:
+        """The values as nested Python lists of Python numbers (a number for a 0-d
+        tensor), as ndarray.tolist; never differentiable."""
+        return self.data.tolist()
+
+    def copy(self) -> "Tensor":
+        """A new tensor with a copy of the values (same shape and dtype), as ndarray.copy.
+        Recorded: the gradient flows through it unchanged (PyTorch's clone()). Writing
+        into either tensor's .data leaves the other as it is."""
+        if self.dtype.kind in "fc":
+            return P.astype.apply(self, dtype=self.dtype)  # (a copy: ndarray.astype copies)
+        return Tensor._wrap(self.data.copy())  # (integers and bools carry no gradient)
+
     def detach(self) -> "Tensor":
         """A tensor sharing this data, cut off from the graph. (Changing it in place
         changes this tensor too; a pending backward that kept the array then raises.)"""

@@ -817,6 +817,7 @@ _EVERY = {
     "Tensor.std": (lambda t: t.std(0, keepdims=True) * t, "any", _SHAPES),
     "Tensor.norm": (lambda t: t.norm() * t.norm(1, -1), "any", _SHAPES),
     "Tensor.log1p": (lambda t: t.log1p(), "pos", _SHAPES),
+    "Tensor.copy": (lambda t: t.copy() * t, "any", _SHAPES),
     "Tensor.argmax": (lambda t: (t.argmax(0, keepdims=True) + 1) * t, "any", _SHAPES),
     "Tensor.argmin": (lambda t: (t.argmin(-1, keepdims=True) + 1) * t, "any", _SHAPES),
     "Tensor.sign": (lambda t: t.sign() * t, "nonzero", _SHAPES),
@@ -828,7 +829,7 @@ _NOT_DIFFERENTIABLE = {
     "__init__", "_wrap", "numpy", "item", "detach", "requires_grad_", "backward", "__repr__",
     "__deepcopy__", "__reduce_ex__", "__array__", "__array_function__", "__len__", "__bool__", "__format__",
     "__float__", "__int__", "__index__", "_update", "__setitem__", "__eq__", "__ne__", "__lt__", "__le__",
-    "__gt__", "__ge__", "__hash__", "shape", "ndim", "size", "dtype", "is_leaf",
+    "__gt__", "__ge__", "__hash__", "shape", "ndim", "size", "dtype", "is_leaf", "tolist",
 }
 
 

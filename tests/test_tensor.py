@@ -1207,3 +1207,34 @@ def test_reshape_without_a_shape_is_a_type_error_as_in_numpy_and_pytorch():
         t.reshape()
     assert t.reshape(()).shape == () and t.reshape([]).shape == () and am.reshape(t, ()).shape == ()
     assert t.reshape(1, 1).shape == (1, 1) and t.reshape((-1,)).shape == (1,)
+
+
+# -- tolist, copy ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", [[[1.0, -0.0], [np.nan, 2.5]], 3, [True, False], [[1, 2, 3]], 2.5j])
+def test_tolist_gives_python_numbers_as_numpy(data):
+    a = np.array(data)
+    out = am.tensor(a, requires_grad=a.dtype.kind == "f").tolist()
+    assert repr(out) == repr(a.tolist())
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+def test_copy_is_a_recorded_copy_with_gradient_one(shape):
+    x = am.tensor(np.random.default_rng(0).normal(size=shape), requires_grad=True)
+    c = x.copy()
+    assert c.requires_grad and not c.is_leaf and c.shape == x.shape and c.dtype == x.dtype
+    assert not np.shares_memory(c.data, x.data)
+    c.data[...] = 7.0  # (writing into the copy leaves x as it was)
+    assert not np.any(x.data == 7.0)
+    assert am.gradcheck(lambda t: t.copy() * t, (x.data,))
+    assert am.gradgradcheck(lambda t: t.copy() * t, (x.data,))
+
+
+def test_copy_keeps_dtype_and_bits_and_int_copies_carry_no_gradient():
+    x = am.tensor(np.array([-0.0, np.nan, 1.5], dtype=np.float32))
+    c = x.copy()
+    assert c.dtype == np.float32 and c.data.tobytes() == x.data.tobytes() and not c.requires_grad
+    for a in (np.array([1, 2]), np.array([True, False]), np.array([1 + 2j])):
+        c = am.tensor(a).copy()
+        assert c.dtype == a.dtype and np.array_equal(c.data, a) and not np.shares_memory(c.data, a)
