@@ -107,6 +107,38 @@ def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _make(np.ones(arr.shape, dtype or arr.dtype), requires_grad, "ones_like")
 
 
+def full_like(x: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """`fill_value` in the shape (and, by default, the dtype) of `x`, as np.full_like."""
+    arr = np.asarray(x.data if isinstance(x, Tensor) else x)
+    return full(arr.shape, fill_value, dtype=dtype or arr.dtype, requires_grad=requires_grad)
+
+
+def _like(x: Any, dtype: Any, where: str) -> tuple:
+    """The shape of `x` and the floating dtype for samples like it (x's, by default)."""
+    arr = np.asarray(x.data if isinstance(x, Tensor) else x)
+    dt = np.dtype(dtype) if dtype is not None else arr.dtype
+    if dt.kind != "f":
+        raise TypeError(f"{where}: samples need a floating-point dtype, got {dt} (x of shape {arr.shape}); "
+                        "pass dtype=")
+    return arr.shape, dt
+
+
+def randn_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Samples of N(0, 1) in the shape (and, by default, the floating dtype) of `x`,
+    from the generator `manual_seed` seeds."""
+    _not_while_compiling("randn_like")
+    shape, dtype = _like(x, dtype, "randn_like")
+    return randn(shape, dtype=dtype, requires_grad=requires_grad)
+
+
+def rand_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Samples of U[0, 1) in the shape (and, by default, the floating dtype) of `x`,
+    from the generator `manual_seed` seeds."""
+    _not_while_compiling("rand_like")
+    shape, dtype = _like(x, dtype, "rand_like")
+    return rand(shape, dtype=dtype, requires_grad=requires_grad)
+
+
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
            requires_grad: bool = False) -> Tensor:
     """Evenly spaced values in [start, stop), as numpy.arange (ints stay ints)."""
