@@ -9,8 +9,8 @@ from . import autograd, nn
 from . import data, optim
 from . import viz
 from .creation import (
-    arange, eye, full, full_like, manual_seed, ones, ones_like, rand, rand_like, randn,
-    randn_like, tensor, zeros, zeros_like,
+    arange, eye, full, full_like, get_rng_state, manual_seed, ones, ones_like, rand, rand_like,
+    randn, randn_like, set_rng_state, tensor, zeros, zeros_like,
 )
 from .compile import compile
 from .engine import enable_grad, is_grad_enabled, no_grad

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import operator
 from typing import Any
 
@@ -28,6 +29,39 @@ def manual_seed(seed: int) -> None:
 def generator() -> np.random.Generator:
     """The library's random generator (reseeded by `manual_seed`)."""
     return _rng["gen"]
+
+
+def get_rng_state() -> dict:
+    """The state of the generator behind randn, rand, the *_like samplers, nn.init,
+    dropout and unseeded DataLoaders: a plain dict of str, int and nested dicts
+    (numpy's bit_generator.state), which json.dumps and am.save store exactly.
+    `set_rng_state` of it later makes the same draws again (a bit-for-bit resume)."""
+    return copy.deepcopy(_rng["gen"].bit_generator.state)
+
+
+def set_rng_state(state: dict) -> None:
+    """Restore a state from `get_rng_state` (a dict; after a JSON round trip too).
+
+    The state is checked before it is set: one of another bit generator, or with a
+    missing or malformed entry, is a ValueError (TypeError for a non-dict) and the
+    generator is left as it was."""
+    if not isinstance(state, dict):
+        raise TypeError(f"set_rng_state: expected the dict get_rng_state returns, got {type(state).__name__}")
+    bit_generator = _rng["gen"].bit_generator
+    kind = type(bit_generator).__name__
+    if state.get("bit_generator") != kind:
+        raise ValueError(f"set_rng_state: expected a state of the {kind} generator, got one with "
+                         f"bit_generator={state.get('bit_generator')!r}")
+    trial = type(bit_generator)()  # (numpy's setter may leave a half-set state when it refuses)
+    try:
+        trial.state = state
+    except (TypeError, ValueError, KeyError, OverflowError) as e:
+        raise ValueError(f"set_rng_state: not a valid {kind} state ({type(e).__name__}: {e}); "
+                         "pass what get_rng_state returned") from None
+    if trial.state != state:  # (numpy ignores unknown keys and truncates some values)
+        raise ValueError(f"set_rng_state: not a valid {kind} state: it does not survive being set "
+                         f"(extra or out-of-range entries); pass what get_rng_state returned")
+    bit_generator.state = trial.state
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
