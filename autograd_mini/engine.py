@@ -74,6 +74,23 @@ _state = {"modules": 0}  # (shared by all threads: Modules and tensors are)
 tracers: list = []
 
 
+# Non-leaf tensors whose gradient backward() keeps in their .grad (Tensor.retain_grad),
+# as id -> weak reference: marking one keeps no graph alive, and a plain dict costs
+# the sweep one truth test when nothing is marked.
+retained: dict[int, weakref.ref] = {}
+
+
+def retain(t: Any) -> None:
+    """Mark the non-leaf t for retain_grad (until it is freed)."""
+    key = id(t)
+    retained[key] = weakref.ref(t, lambda _, key=key: retained.pop(key, None))
+
+
+def is_retained(t: Any) -> bool:
+    ref = retained.get(id(t))
+    return ref is not None and ref() is t
+
+
 def shape_constant(a: np.ndarray) -> np.ndarray:
     """a, an array computed from shapes alone (never from data): am.compile keeps it in
     its tape, whose key holds every shape, where it refuses other arrays made inside
@@ -618,7 +635,7 @@ def backward_sweep(
     leaves: list | None = None
     if len(roots) == 1 and _one_node(roots[0]):  # (a compiled tape's result: no graph to walk)
         node = roots[0].grad_fn
-        if targets is None and node.prim.vjp_all is not None and not create_graph:
+        if targets is None and node.prim.vjp_all is not None and not create_graph and not retained:
             _sweep_one_call(roots[0], root_grads[0], retain_graph)
             return None
         order = [roots[0]]
@@ -672,6 +689,7 @@ def backward_sweep(
     # to be recorded (a compiled tape's) then leaves the graph whole for another try.
     release_now = not (retain_graph or create_graph)
     done: list[Node] = []
+    retaining = targets is None and bool(retained)  # (autograd.grad changes no .grad)
     try:
         while order:
             t = next_tensor()
@@ -682,6 +700,8 @@ def backward_sweep(
                     continue  # (nothing wanted below it: its node is neither run nor released)
             if g is None:
                 continue
+            if retaining and is_retained(t):
+                _accumulate(t, g, _owners(g))  # (a copy: g goes on to the VJPs below)
             node = t.grad_fn
             prim, params, inputs = node.prim, node.params, node.inputs
             if create_graph:
@@ -810,15 +830,22 @@ def _sweep_one_call(root: Tensor, g: Any, retain_graph: bool) -> None:
         _mode.grad_enabled = prev_mode
 
 
+def _owners(*arrays: Any) -> set[int]:
+    """ids of the arrays (or Tensors' arrays) and of their bases: the memory that
+    _accumulate must copy rather than hand to a .grad."""
+    ids = set()
+    for g in arrays:
+        g = g.data if isinstance(g, Tensor) else g
+        ids.add(id(g))
+        if isinstance(g, np.ndarray) and g.base is not None:
+            ids.add(id(g.base))
+    return ids
+
+
 def _hand_to_leaves(grads: dict[Tensor, Any], root_grads: Sequence[Any]) -> None:
     """Add the gradients in `grads` that belong to leaves requiring grad to their .grad."""
     # Never hand a caller's seed array (or a view of its memory) to a leaf as its .grad.
-    handed = set()
-    for g in root_grads:
-        g = g.data if isinstance(g, Tensor) else g
-        handed.add(id(g))
-        if isinstance(g, np.ndarray) and g.base is not None:
-            handed.add(id(g.base))
+    handed = _owners(*root_grads)
     # Every gradient is checked before any .grad changes, so a bad one leaves them all as they were.
     for leaf, g in grads.items():
         if g.shape != leaf.data.shape and leaf.grad_fn is None and leaf.requires_grad:

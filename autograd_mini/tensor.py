@@ -283,6 +283,25 @@ class Tensor:
         changes this tensor too; a pending backward that kept the array then raises.)"""
         return Tensor._wrap(self.data)
 
+    def retain_grad(self) -> None:
+        """Keep this non-leaf's gradient: each backward() adds d(root)/d(self) to
+        `self.grad` (shape of self), as it does for leaves, e.g. the paper's
+        delta = dC/dz of a layer's z. A leaf keeps its gradient anyway.
+        am.autograd.grad changes no .grad, this one's neither (PyTorch's does)."""
+        if not self.requires_grad:
+            raise RuntimeError(f"retain_grad: this tensor of shape {self.shape} does not require grad, "
+                               "so no gradient reaches it")
+        if tracers:
+            raise RuntimeError("retain_grad: cannot be used inside a function being compiled (a replay "
+                               "makes no intermediate tensors); call the function uncompiled")
+        if self.grad_fn is not None:
+            engine.retain(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf that retain_grad() marked."""
+        return engine.is_retained(self)
+
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Mark this leaf as requiring grad (in place); returns self."""
         requires_grad = _flag(requires_grad, "requires_grad", "requires_grad_")

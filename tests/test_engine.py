@@ -1161,3 +1161,72 @@ def test_a_list_given_by_position_to_a_primitive_of_three_inputs_is_an_array(cre
     (gx,) = am.autograd.grad(y.sum(), [x], create_graph=create_graph)
     np.testing.assert_array_equal(gx.data, [1.0, 2.0, 3.0])
     np.testing.assert_array_equal(y.data, [7.0])
+
+
+# -- retain_grad: a non-leaf's gradient kept in .grad ------------------------------------
+
+
+def test_retain_grad_keeps_a_non_leafs_gradient_and_accumulates_it():
+    # (the paper's delta = dC/dz of a layer, read after backward)
+    w = am.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
+    a = am.tensor([0.3, -0.7])
+    z = w @ a
+    z.retain_grad()
+    s = z.sigmoid()
+    cost = 0.5 * ((s - am.tensor([1.0, 0.0])) ** 2).sum()
+    cost.retain_grad()
+    assert z.retains_grad and cost.retains_grad and not w.retains_grad and not s.retains_grad
+    cost.backward(retain_graph=True)
+    sd = s.data
+    delta = sd * (1 - sd) * (sd - [1.0, 0.0])
+    np.testing.assert_allclose(z.grad.data, delta, rtol=1e-15)
+    np.testing.assert_array_equal(cost.grad.data, 1.0)
+    np.testing.assert_allclose(w.grad.data, np.outer(delta, a.data), rtol=1e-15)
+    assert s.grad is None  # (not marked)
+    cost.backward()
+    np.testing.assert_allclose(z.grad.data, 2 * delta, rtol=1e-15)
+    z.grad.data[...] = 0  # (its own array: the leaf's gradient is not changed with it)
+    np.testing.assert_allclose(w.grad.data, 2 * np.outer(delta, a.data), rtol=1e-15)
+
+
+def test_retain_grad_with_create_graph_keeps_a_recorded_gradient():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    h = x * x
+    h.retain_grad()
+    (h * h).sum().backward(create_graph=True)
+    np.testing.assert_array_equal(h.grad.data, 2 * h.data)
+    (gx,) = am.autograd.grad(h.grad.sum(), [x])  # d/dx sum 2 x^2 = 4 x
+    np.testing.assert_array_equal(gx.data, [4.0, 8.0])
+
+
+def test_retain_grad_is_left_alone_by_autograd_grad_and_refused_where_it_cannot_work():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3.0
+    h.retain_grad()
+    am.autograd.grad((h * h).sum(), [x])
+    assert h.grad is None  # (autograd.grad changes no .grad; PyTorch's fills this one)
+    with pytest.raises(RuntimeError, match=r"retain_grad: this tensor of shape \(2,\) does not require grad"):
+        am.tensor([1.0, 2.0]).retain_grad()
+    x.retain_grad()  # (a leaf keeps its gradient anyway)
+    assert not x.retains_grad
+
+    @am.compile
+    def f(x):
+        y = x * 2.0
+        y.retain_grad()
+        return y.sum()
+
+    with pytest.raises(RuntimeError, match="retain_grad: cannot be used inside a function being compiled"):
+        f(x)
+
+
+def test_retain_grad_on_a_compiled_result_takes_the_general_sweep():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    f = am.compile(lambda x: (x * x).sum())
+    for _ in range(2):  # (the second call replays the tape: one node, the fast sweep's case)
+        x.grad = None
+        out = f(x)
+        out.retain_grad()
+        out.backward()
+        np.testing.assert_array_equal(out.grad.data, 1.0)
+        np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
