@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 import autograd_mini as am
 from autograd_mini import nn
 from autograd_mini.nn import functional as F
-from autograd_mini.optim import SGD, Adam, AdamW, CosineAnnealingLR, RMSprop, StepLR
+from autograd_mini.optim import (SGD, Adam, AdamW, CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, MultiStepLR,
+                                 ReduceLROnPlateau, RMSprop, StepLR)
 
 SHAPES = [(2, 2), (3,), (2, 1, 3)]
 
@@ -1083,3 +1084,336 @@ def test_cosine_annealing_rounds_its_recurrence_as_pytorch(eta_min):
             ratio = (1 + math.cos(math.pi * t / 10)) / (1 + math.cos(math.pi * (t - 1) / 10))
             lrs = [ratio * (lr - eta_min) + eta_min for lr in lrs]
         assert sched.get_last_lr() == lrs == [g["lr"] for g in opt.param_groups], t
+
+
+# -- MultiStepLR, ExponentialLR, LinearLR, LambdaLR, ReduceLROnPlateau -------------------------
+
+
+def _rates(opt):
+    return [g["lr"] for g in opt.param_groups]
+
+
+def _run(opt, sched, epochs):
+    """The groups' rates after each of `epochs` epochs (epoch 0, the constructor's, first)."""
+    seen = [_rates(opt)]
+    for _ in range(epochs):
+        opt.step()
+        sched.step()
+        assert sched.get_last_lr() == _rates(opt)
+        seen.append(_rates(opt))
+    return seen
+
+
+def test_multistep_lr_closed_form_with_a_repeated_milestone():
+    opt = _opt_two_groups()
+    seen = _run(opt, MultiStepLR(opt, milestones=[30, 5, 12, 12], gamma=0.5), 40)
+    for t, lrs in enumerate(seen):
+        n = sum(m <= t for m in (5, 12, 12, 30))  # (12 listed twice: gamma ** 2 there, as PyTorch's Counter)
+        np.testing.assert_allclose(lrs, [0.1 * 0.5 ** n, 0.3 * 0.5 ** n], rtol=1e-15)
+    assert seen[4] == [0.1, 0.3] and seen[5] == [0.05, 0.15] and seen[12] == [0.0125, 0.0375]
+
+
+def test_multistep_lr_default_gamma_and_a_milestone_at_zero():
+    opt = _opt_two_groups()
+    sched = MultiStepLR(opt, milestones=range(0, 4, 3))  # (any iterable; 0 decays at construction, as PyTorch)
+    assert sched.get_last_lr() == _rates(opt) == [0.1 * 0.1, 0.3 * 0.1] and sched.base_lrs == [0.1, 0.3]
+    seen = _run(opt, sched, 20)
+    np.testing.assert_allclose(seen[3], [0.1 * 0.01, 0.3 * 0.01], rtol=1e-15)
+    assert seen[20] == seen[3] and sched.state_dict()["milestones"] == [0, 3]
+
+
+def test_exponential_lr_closed_form():
+    opt = _opt_two_groups()
+    seen = _run(opt, ExponentialLR(opt, gamma=0.9), 50)
+    for t, lrs in enumerate(seen):
+        np.testing.assert_allclose(lrs, [0.1 * 0.9 ** t, 0.3 * 0.9 ** t], rtol=1e-14)
+    assert seen[0] == [0.1, 0.3] and seen[1] == [0.1 * 0.9, 0.3 * 0.9]
+
+
+@pytest.mark.parametrize("start, end, total", [(0.1, 1.0, 10), (1 / 3, 1.0, 5), (1.0, 0.25, 7), (0.5, 0.5, 3)])
+def test_linear_lr_closed_form(start, end, total):
+    opt = _opt_two_groups()
+    seen = _run(opt, LinearLR(opt, start_factor=start, end_factor=end, total_iters=total), 30)
+    for t, lrs in enumerate(seen):
+        factor = start + (end - start) * min(t, total) / total
+        np.testing.assert_allclose(lrs, [0.1 * factor, 0.3 * factor], rtol=1e-14)
+    assert seen[0] == [0.1 * start, 0.3 * start]  # (set by the constructor, as PyTorch's)
+    assert seen[total:] == [seen[total]] * (31 - total)  # (constant after total_iters)
+
+
+def test_linear_lr_defaults_are_the_usual_warmup():
+    opt = SGD([am.zeros(1, requires_grad=True)], lr=0.3)
+    seen = _run(opt, LinearLR(opt), 8)
+    np.testing.assert_allclose([r[0] for r in seen], [0.1, 0.14, 0.18, 0.22, 0.26, 0.3, 0.3, 0.3, 0.3], rtol=1e-14)
+
+
+def test_linear_lr_decay_to_zero_ends_at_zero_not_below():
+    # (PyTorch's recurrence ends at -1.85e-18 here: 1 + (0 - s) / (s rounded) is below 0)
+    opt = _opt_two_groups()
+    seen = _run(opt, LinearLR(opt, end_factor=0.0, total_iters=4), 20)
+    assert seen[4:] == [[0.0, 0.0]] * 17
+    assert all(lr >= 0.0 for lrs in seen for lr in lrs)
+    np.testing.assert_allclose(seen[2], [0.1 / 6, 0.3 / 6], rtol=1e-14)
+
+
+class _Warmup:
+    """A callable object: its state (the __dict__) goes into LambdaLR's state dict."""
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def __call__(self, epoch):
+        return min(1.0, (epoch + 1) / self.epochs)
+
+
+def test_lambda_lr_is_base_times_the_function():
+    opt = _opt_two_groups()
+    seen = _run(opt, LambdaLR(opt, lambda epoch: 0.95 ** epoch), 40)
+    for t, lrs in enumerate(seen):
+        assert lrs == [0.1 * 0.95 ** t, 0.3 * 0.95 ** t]  # (one product: the same float)
+    opt = _opt_two_groups()
+    seen = _run(opt, LambdaLR(opt, [lambda epoch: epoch // 10, _Warmup(4)]), 25)
+    for t, lrs in enumerate(seen):
+        assert lrs == [0.1 * (t // 10), 0.3 * min(1.0, (t + 1) / 4)]
+    assert seen[0] == [0.0, 0.075]  # (epoch 0's rate, set by the constructor)
+
+
+def test_lambda_lr_state_dict_saves_callable_objects_not_functions():
+    opt = _opt_two_groups()
+    sched = LambdaLR(opt, [lambda epoch: 0.9 ** epoch, _Warmup(10)])
+    _run(opt, sched, 4)
+    state = sched.state_dict()
+    assert state["lr_lambdas"] == [None, {"epochs": 10}]
+    opt2 = _opt_two_groups()
+    sched2 = LambdaLR(opt2, [lambda epoch: 0.9 ** epoch, _Warmup(3)])
+    sched2.load_state_dict(am.load(_saved(state)))
+    assert sched2.lr_lambdas[1].epochs == 10 and sched2.get_last_lr() == sched.get_last_lr() == _rates(opt2)
+    assert _run(opt2, sched2, 10)[1:] == _run(opt, sched, 10)[1:]
+    for lambdas, message in [
+        ([_Warmup(1), _Warmup(1)], "lr_lambdas[0] must be the __dict__ of the callable _Warmup (a dict with str keys), got None"),
+        ([lambda e: 1.0, lambda e: 1.0], "lr_lambdas[1] holds the state of a callable object, but this scheduler's "
+                                         "lr_lambda for group 1 is a plain function"),
+    ]:
+        opt3 = _opt_two_groups()
+        other = LambdaLR(opt3, lambdas)
+        with pytest.raises(ValueError, match=re.escape("LambdaLR.load_state_dict: " + message)):
+            other.load_state_dict(state)
+        assert other.last_epoch == 0 and _rates(opt3) == [0.1, 0.3] and vars(other.lr_lambdas[0]) != {"epochs": 10}
+
+
+def _saved(state):
+    import io
+    buf = io.BytesIO()
+    am.save(state, buf)
+    buf.seek(0)
+    return buf
+
+
+@pytest.mark.parametrize("factor, exc, message", [
+    (-0.5, ValueError, "LambdaLR: lr_lambda(3) of param group 0 returned -0.5: the rate 0.1 * -0.5 = -0.05 "
+                       "is not a finite number >= 0"),
+    (math.nan, ValueError, "LambdaLR: lr_lambda(3) of param group 0 returned nan"),
+    (math.inf, ValueError, "LambdaLR: lr_lambda(3) of param group 0 returned inf"),
+    ("0.5", TypeError, "LambdaLR: lr_lambda(3) of param group 0 must return a number, got '0.5'"),
+    (None, TypeError, "LambdaLR: lr_lambda(3) of param group 0 must return a number, got None"),
+])
+def test_lambda_lr_refuses_a_factor_that_is_no_rate_and_changes_nothing(factor, exc, message):
+    opt = _opt_two_groups()
+    sched = LambdaLR(opt, lambda epoch: factor if epoch == 3 else 1.0)
+    _run(opt, sched, 2)
+    with pytest.raises(exc, match=re.escape(message)):
+        sched.step()
+    assert sched.last_epoch == 2 and _rates(opt) == sched.get_last_lr() == [0.1, 0.3]
+
+
+def test_lambda_lr_and_a_param_group_added_later():
+    opt = _opt_two_groups()
+    sched = LambdaLR(opt, lambda epoch: 0.5)
+    opt.add_param_group({"params": [_p()], "lr": 1.0})
+    with pytest.raises(ValueError, match=r"LambdaLR: the optimizer has 3 param groups but the scheduler 2 lr_lambdas"):
+        sched.step()
+    assert sched.last_epoch == 0 and _rates(opt) == [0.05, 0.15, 1.0] and sched.base_lrs == [0.1, 0.3]
+    sched.load_state_dict(sched.state_dict())  # (still consistent)
+
+
+def _plateau_run(sched, opt, metrics):
+    out = []
+    for m in metrics:
+        opt.step()
+        sched.step(m)
+        assert sched.get_last_lr() == _rates(opt)
+        out.append(_rates(opt)[0])
+    return out
+
+
+def test_reduce_lr_on_plateau_by_hand():
+    opt = SGD([_p()], lr=1.0)
+    sched = ReduceLROnPlateau(opt, factor=0.5, patience=2)
+    # epoch:    1    2    3    4    5    6    7    8    9   10   11   12   13
+    metrics = [5.0, 4.0, 4.0, 4.0, 4.0, 3.0, 3.0, 2.9, 3.5, 3.5, 3.5, 3.5, 3.5]
+    # bad:      0    0    1    2    3=>cut,0   0    1    0    1    2   3=>cut  1    2
+    want = [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25]
+    assert _plateau_run(sched, opt, metrics) == want
+    assert sched.best == 2.9 and sched.num_bad_epochs == 2 and sched.last_epoch == 13
+
+
+def test_reduce_lr_on_plateau_threshold_cooldown_min_lr_and_eps():
+    # rel threshold: 0.99995 is not below 1.0 * (1 - 1e-4): no improvement; cooldown 2 skips two epochs
+    opt = SGD([_p()], lr=1.0)
+    sched = ReduceLROnPlateau(opt, factor=0.1, patience=0, cooldown=2, min_lr=0.005)
+    got = _plateau_run(sched, opt, [1.0, 0.99995, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    assert got == [1.0, 0.1, 0.1, 0.1, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002,
+                   0.005, 0.005, 0.005]
+    # max mode, abs threshold 0.5: 1.4 is not above 1.0 + 0.5, 1.6 is
+    opt = SGD([_p()], lr=1.0)
+    sched = ReduceLROnPlateau(opt, mode="max", factor=0.5, patience=1, threshold=0.5, threshold_mode="abs")
+    assert _plateau_run(sched, opt, [1.0, 1.4, 1.6, 1.7, 1.8]) == [1.0, 1.0, 1.0, 1.0, 0.5]
+    # eps: a cut of eps or less is skipped
+    opt = SGD([_p()], lr=1e-8)
+    sched = ReduceLROnPlateau(opt, factor=0.5, patience=0)
+    assert _plateau_run(sched, opt, [1.0, 2.0, 2.0]) == [1e-8, 1e-8, 1e-8]
+
+
+def test_reduce_lr_on_plateau_several_groups_their_min_lrs_and_tensor_metrics():
+    opt = _opt_two_groups()
+    sched = ReduceLROnPlateau(opt, factor=0.5, patience=0, min_lr=[0.04, 0.0])
+    assert "initial_lr" not in opt.param_groups[0]  # (as PyTorch's: it keeps no base rates)
+    for m in [am.tensor(1.0), np.float32(1.0), np.array([1.0]), 1]:
+        opt.step()
+        sched.step(m)
+    assert _rates(opt) == [0.04, 0.3 * 0.5 ** 3]
+    with pytest.raises(TypeError, match=re.escape("ReduceLROnPlateau.step: metrics must be a number (or a "
+                                                  "one-element tensor), got Tensor of shape (2,)")):
+        sched.step(am.tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match="got str"):
+        sched.step("1.0")
+    assert sched.last_epoch == 4
+    opt.add_param_group({"params": [_p()], "lr": 1.0})
+    with pytest.raises(ValueError, match="ReduceLROnPlateau.step: the optimizer has 3 param groups but min_lr lists 2"):
+        sched.step(2.0)
+    assert sched.last_epoch == 4
+    opt = SGD([_p()], lr=1.0)
+    sched = ReduceLROnPlateau(opt, factor=0.5, patience=0, min_lr=0.1)
+    opt.add_param_group({"params": [_p()], "lr": 1.0})  # (one min_lr for all: the new group gets it too)
+    _plateau_run(sched, opt, [1.0] * 6)
+    assert _rates(opt) == [0.1, 0.1]
+
+
+def test_reduce_lr_on_plateau_nan_metric_is_a_bad_epoch_as_in_pytorch():
+    opt = SGD([_p()], lr=1.0)
+    sched = ReduceLROnPlateau(opt, factor=0.5, patience=1)
+    assert _plateau_run(sched, opt, [1.0, math.nan, math.nan, 0.5]) == [1.0, 1.0, 0.5, 0.5]
+    assert sched.best == 0.5
+
+
+_SCHEDULES = [
+    lambda o: MultiStepLR(o, milestones=[3, 7, 7, 20], gamma=0.5),
+    lambda o: ExponentialLR(o, gamma=0.93),
+    lambda o: LinearLR(o, start_factor=0.2, end_factor=0.9, total_iters=12),
+    lambda o: LambdaLR(o, [lambda e: 0.97 ** e, _Warmup(8)]),
+]
+
+
+@pytest.mark.parametrize("make", _SCHEDULES)
+def test_new_schedules_resume_from_a_state_dict_mid_schedule_identically(make):
+    opt = _opt_two_groups()
+    sched = make(opt)
+    _run(opt, sched, 9)
+    state = sched.state_dict()
+    opt2 = SGD([{"params": [_p()]}, {"params": [_p()], "lr": 5.0}], lr=2.0)  # (other rates: all restored)
+    resumed = make(opt2)
+    resumed.load_state_dict(am.load(_saved(state)))
+    assert resumed.get_last_lr() == sched.get_last_lr() == _rates(opt2) and resumed.last_epoch == 9
+    assert _run(opt2, resumed, 30)[1:] == _run(opt, sched, 30)[1:]
+
+
+def test_reduce_lr_on_plateau_resumes_from_a_state_dict_identically():
+    metrics = [3.0, 2.0, 2.0, 2.5, 1.0, 1.0, 1.0, 1.0, 1.2, 0.9, 0.9, 0.9, 0.9, 0.9] * 3
+    opt = _opt_two_groups()
+    sched = ReduceLROnPlateau(opt, factor=0.3, patience=1, cooldown=1, min_lr=[0.0, 0.01])
+    _plateau_run(sched, opt, metrics[:7])  # (cuts at epochs 4 and 7: mid-cooldown)
+    state = sched.state_dict()
+    assert state["num_bad_epochs"] == 0 and state["cooldown_counter"] == 1 and state["best"] == 1.0
+    opt2 = _opt_two_groups()
+    resumed = ReduceLROnPlateau(opt2)
+    resumed.load_state_dict(am.load(_saved(state)))
+    assert _rates(opt2) == _rates(opt) == [0.1 * 0.3 * 0.3, 0.3 * 0.3 * 0.3]
+    assert _plateau_run(resumed, opt2, metrics[7:]) == _plateau_run(sched, opt, metrics[7:])
+    assert _rates(opt2) == _rates(opt) and min(_rates(opt)) > 0
+
+
+@pytest.mark.parametrize("make, exc, message", [
+    (lambda o: MultiStepLR(o, milestones=5), ValueError,
+     "MultiStepLR: milestones must be a list of epoch indices (integers >= 0), got 5"),
+    (lambda o: MultiStepLR(o, milestones=[3, 2.5]), ValueError,
+     "MultiStepLR: milestones must be a list of epoch indices (integers >= 0), got [3, 2.5]"),
+    (lambda o: MultiStepLR(o, milestones=[-1]), ValueError,
+     "MultiStepLR: milestones must be a list of epoch indices (integers >= 0), got [-1]"),
+    (lambda o: MultiStepLR(o, milestones=[2], gamma=0.0), ValueError,
+     "MultiStepLR: gamma must be a finite positive number, got 0.0"),
+    (lambda o: ExponentialLR(o, gamma=-0.9), ValueError, "ExponentialLR: gamma must be a finite positive number, got -0.9"),
+    (lambda o: ExponentialLR(o, gamma=math.nan), ValueError, "ExponentialLR: gamma must be a finite positive number, got nan"),
+    (lambda o: LinearLR(o, start_factor=0.0), ValueError, "LinearLR: start_factor must be a number in (0, 1], got 0.0"),
+    (lambda o: LinearLR(o, start_factor=1.5), ValueError, "LinearLR: start_factor must be a number in (0, 1], got 1.5"),
+    (lambda o: LinearLR(o, end_factor=-0.1), ValueError, "LinearLR: end_factor must be a number in [0, 1], got -0.1"),
+    (lambda o: LinearLR(o, total_iters=0), ValueError, "LinearLR: total_iters must be a positive integer, got 0"),
+    (lambda o: LambdaLR(o, 0.5), TypeError, "LambdaLR: lr_lambda must be a function of the epoch (or a list of them), got float"),
+    (lambda o: LambdaLR(o, [lambda e: 1.0]), ValueError, "LambdaLR: expected 2 lr_lambdas (one per param group), got 1"),
+    (lambda o: LambdaLR(o, lambda e: -1.0), ValueError, "LambdaLR: lr_lambda(0) of param group 0 returned -1.0"),
+    (lambda o: ReduceLROnPlateau(o, mode="minimum"), ValueError, "ReduceLROnPlateau: mode must be 'min' or 'max', got 'minimum'"),
+    (lambda o: ReduceLROnPlateau(o, factor=1.0), ValueError, "ReduceLROnPlateau: factor must be a number in [0, 1), got 1.0"),
+    (lambda o: ReduceLROnPlateau(o, patience=-1), ValueError, "ReduceLROnPlateau: patience must be an integer >= 0, got -1"),
+    (lambda o: ReduceLROnPlateau(o, threshold_mode="relative"), ValueError,
+     "ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got 'relative'"),
+    (lambda o: ReduceLROnPlateau(o, threshold=-1e-4), ValueError,
+     "ReduceLROnPlateau: threshold must be a number in [0, inf), got -0.0001"),
+    (lambda o: ReduceLROnPlateau(o, cooldown=1.5), ValueError, "ReduceLROnPlateau: cooldown must be an integer >= 0, got 1.5"),
+    (lambda o: ReduceLROnPlateau(o, min_lr=-1.0), ValueError, "ReduceLROnPlateau: min_lr must be a number in [0, inf), got -1.0"),
+    (lambda o: ReduceLROnPlateau(o, min_lr=[0.0]), ValueError, "ReduceLROnPlateau: expected 2 min_lrs (one per param group), got 1"),
+    (lambda o: ReduceLROnPlateau(o, eps=math.inf), ValueError, "ReduceLROnPlateau: eps must be a number in [0, inf), got inf"),
+    (lambda o: ReduceLROnPlateau("opt"), TypeError, "ReduceLROnPlateau: expected an Optimizer, got str"),
+    (lambda o: MultiStepLR("opt", [1]), TypeError, "MultiStepLR: expected an Optimizer, got str"),
+])
+def test_new_schedules_validate_their_arguments(make, exc, message):
+    opt = _opt_two_groups()
+    with pytest.raises(exc, match=re.escape(message)):
+        make(opt)
+    assert _rates(opt) == [0.1, 0.3]
+
+
+@pytest.mark.parametrize("make, change, message", [
+    (_SCHEDULES[0], {"milestones": [1, -2]}, "MultiStepLR.load_state_dict: milestones must be a list"),
+    (_SCHEDULES[0], {"milestones": None}, "MultiStepLR.load_state_dict: milestones must be a list"),
+    (_SCHEDULES[1], {"gamma": 0.0}, "ExponentialLR.load_state_dict: gamma must be a finite positive number"),
+    (_SCHEDULES[1], {"_last_lr": [0.1, -0.3]}, "ExponentialLR.load_state_dict: _last_lr must hold finite rates >= 0"),
+    (_SCHEDULES[2], {"total_iters": 0}, "LinearLR.load_state_dict: total_iters must be a positive integer"),
+    (_SCHEDULES[2], {"start_factor": "0.2"}, "LinearLR.load_state_dict: start_factor must be a number in (0, 1]"),
+    (_SCHEDULES[3], {"lr_lambdas": [None]}, "LambdaLR.load_state_dict: lr_lambdas must be a list of 2 entries"),
+    (_SCHEDULES[3], {"lr_lambdas": [None, {1: 2}]}, "LambdaLR.load_state_dict: lr_lambdas[1] must be the __dict__"),
+    (_SCHEDULES[3], {"last_epoch": -1}, "LambdaLR.load_state_dict: last_epoch must be an integer >= 0"),
+    (_SCHEDULES[3], {"extra": 1}, "LambdaLR.load_state_dict: expected keys"),
+    (lambda o: ReduceLROnPlateau(o), {"mode": "mid"}, "ReduceLROnPlateau.load_state_dict: mode must be 'min' or 'max'"),
+    (lambda o: ReduceLROnPlateau(o), {"best": math.nan}, "ReduceLROnPlateau.load_state_dict: best must be a number"),
+    (lambda o: ReduceLROnPlateau(o), {"num_bad_epochs": -1},
+     "ReduceLROnPlateau.load_state_dict: num_bad_epochs must be an integer >= 0"),
+    (lambda o: ReduceLROnPlateau(o), {"_last_lr": [0.1, math.inf]},
+     "ReduceLROnPlateau.load_state_dict: _last_lr must be a number in [0, inf)"),
+    (lambda o: ReduceLROnPlateau(o), {"_last_lr": [0.1]},
+     "ReduceLROnPlateau.load_state_dict: _last_lr must be a list of 2 rates"),
+    (lambda o: ReduceLROnPlateau(o), {"min_lrs": [0.0], "default_min_lr": None},
+     "ReduceLROnPlateau.load_state_dict: min_lrs must hold 2 rates"),
+    (lambda o: ReduceLROnPlateau(o), {"factor": 2.0}, "ReduceLROnPlateau.load_state_dict: factor must be a number in [0, 1)"),
+])
+def test_new_schedules_refuse_a_bad_state_dict_and_change_nothing(make, change, message):
+    opt = _opt_two_groups()
+    sched = make(opt)
+    opt.step()
+    sched.step(1.0) if isinstance(sched, ReduceLROnPlateau) else sched.step()
+    state = sched.state_dict()
+    before, rates = dict(vars(sched)), _rates(opt)
+    opt.param_groups[0]["lr"] = 0.7
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        sched.load_state_dict({**state, **change})
+    assert vars(sched) == before and _rates(opt) == [0.7, rates[1]]
+    sched.load_state_dict(state)
+    assert _rates(opt) == rates

@@ -1,4 +1,5 @@
-"""Optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`) and learning-rate schedules.
+"""Optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`) and learning-rate schedules (`StepLR`,
+`MultiStepLR`, `ExponentialLR`, `LinearLR`, `LambdaLR`, `CosineAnnealingLR`, `ReduceLROnPlateau`).
 
     opt = am.optim.SGD(model.parameters(), lr=0.05)
     for x, y in loader:
@@ -9,10 +10,11 @@
 
 from . import lr_scheduler
 from .adam import Adam, AdamW
-from .lr_scheduler import CosineAnnealingLR, LRScheduler, StepLR
+from .lr_scheduler import (CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, LRScheduler, MultiStepLR,
+                           ReduceLROnPlateau, StepLR)
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "LRScheduler", "StepLR",
-           "CosineAnnealingLR", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "LRScheduler", "StepLR", "MultiStepLR",
+           "ExponentialLR", "LinearLR", "LambdaLR", "CosineAnnealingLR", "ReduceLROnPlateau", "lr_scheduler"]

@@ -3,20 +3,28 @@
 A scheduler remembers every group's starting rate (`base_lrs`, also stored in
 the group as "initial_lr"), advances `last_epoch` by one per `step()`, and
 moves each group's current `lr` by its rule's change for that epoch (StepLR:
-times gamma every step_size epochs; CosineAnnealingLR: along the cosine). On
+times gamma every step_size epochs; MultiStepLR: at each milestone; ExponentialLR:
+every epoch; LinearLR: along a line of factors; CosineAnnealingLR: along the
+cosine; LambdaLR sets base_lr * lr_lambda(epoch) instead). On
 its own a schedule follows its closed form in the epoch; several schedulers
 on one optimizer compose (each applies its change to what the others left),
 as PyTorch's do. Call `scheduler.step()` once per epoch, after `optimizer.step()`.
+`ReduceLROnPlateau` instead takes the epoch's metric, `scheduler.step(val_loss)`,
+and cuts the rates when it stops improving.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import types
 import warnings
 from typing import Any
 
+import numpy as np
+
 from ..engine import has_stepped
+from ..tensor import Tensor
 from .optimizer import Optimizer
 
 
@@ -32,10 +40,22 @@ class LRScheduler:
             group.setdefault("initial_lr", group["lr"])
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = 0
-        self._last_lr = [group["lr"] for group in optimizer.param_groups]
+        # (epoch 0's rate: the group's own for most schedules; LinearLR and LambdaLR set
+        # theirs here, as PyTorch's constructors do)
+        self._last_lr = [self._first_lr(g["lr"], base, i)
+                         for i, (g, base) in enumerate(zip(optimizer.param_groups, self.base_lrs))]
+        self._set_groups()
+
+    def _first_lr(self, lr: float, base_lr: float, index: int) -> float:
+        """The rate for epoch 0 (set by the constructor) of group `index`, whose rate is `lr`."""
+        return lr
 
     def _next_lr(self, lr: float, base_lr: float, epoch: int) -> float:
         raise NotImplementedError
+
+    def _next_lrs(self, epoch: int) -> list[float]:
+        """Every group's rate for `epoch` (by `_next_lr`, from the groups' rates now)."""
+        return [self._next_lr(g["lr"], base, epoch) for g, base in zip(self.optimizer.param_groups, self.base_lrs)]
 
     def step(self) -> None:
         """Advance one epoch and move the groups' learning rates. (A first step before
@@ -46,13 +66,19 @@ class LRScheduler:
                 f"{type(self).__name__}.step() was called before {type(self.optimizer).__name__}.step(): "
                 "the schedule's first rate is skipped; call optimizer.step() first, then "
                 "scheduler.step(), once per epoch", UserWarning, stacklevel=2)
-        self.last_epoch += 1
         groups = self.optimizer.param_groups
         # Groups added since (add_param_group, as when unfreezing layers) follow the rule
         # too, from their rate now, as under PyTorch's StepLR; they were left at that rate.
-        for group in groups[len(self.base_lrs):]:
+        known = len(self.base_lrs)
+        for group in groups[known:]:
             self.base_lrs.append(group.setdefault("initial_lr", group["lr"]))
-        self._last_lr = [self._next_lr(g["lr"], base, self.last_epoch) for g, base in zip(groups, self.base_lrs)]
+        try:
+            rates = self._next_lrs(self.last_epoch + 1)  # (all of them first: a rule that raises moves nothing)
+        except Exception:
+            del self.base_lrs[known:]
+            raise
+        self.last_epoch += 1
+        self._last_lr = rates
         self._set_groups()
 
     def _set_groups(self) -> None:
@@ -91,8 +117,12 @@ class LRScheduler:
         self.base_lrs = [float(lr) for lr in state_dict["base_lrs"]]
         self._last_lr = [float(lr) for lr in state_dict["_last_lr"]]
         self.last_epoch = int(epoch)
-        vars(self).update(settings)
+        self._restore(settings)
         self._set_groups()
+
+    def _restore(self, settings: dict[str, Any]) -> None:
+        """Take the checked settings of `_settings` (the last step of load_state_dict)."""
+        vars(self).update(settings)
 
     @staticmethod
     def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
@@ -160,3 +190,334 @@ class CosineAnnealingLR(LRScheduler):
         # The rate lies between base_lr and eta_min, both >= 0; with base_lr 0 the chained
         # rounding can end at -6e-17 (PyTorch's too), a rate no optimizer or state dict accepts.
         return lr if lr >= 0.0 else 0.0
+
+
+def _rate_number(value: Any, name: str, where: str, low: float = 0.0, high: float = math.inf,
+                 closed_high: bool = False, open_low: bool = False) -> float:
+    """`value` as a float in the interval from low to high (its ends as the flags say)."""
+    ok = (not isinstance(value, bool) and isinstance(value, numbers.Real)
+          and (low < value if open_low else low <= value)
+          and (value <= high if closed_high else value < high))
+    if not ok:
+        interval = f"{'(' if open_low else '['}{low:g}, {high:g}{']' if closed_high else ')'}"
+        raise ValueError(f"{where}: {name} must be a number in {interval}, got {value!r}")
+    return float(value)
+
+
+def _count(value: Any, name: str, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{where}: {name} must be an integer >= 0, got {value!r}")
+    return int(value)
+
+
+class MultiStepLR(LRScheduler):
+    """Decay by gamma at each milestone epoch: alone, lr = base_lr * gamma ** (number of
+    milestones <= epoch).
+
+    `milestones` is a list of epoch indices (integers >= 0, in any order; one listed n
+    times decays by gamma ** n there, as PyTorch's Counter does; a milestone 0 decays
+    at construction). The state dict holds them as a sorted list.
+    """
+
+    def __init__(self, optimizer: Optimizer, milestones: Any, gamma: float = 0.1) -> None:
+        if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+            raise ValueError(f"MultiStepLR: milestones must be a list of epoch indices (integers >= 0), "
+                             f"got {milestones!r}")
+        vars(self).update(self._settings({"milestones": list(milestones), "gamma": gamma}, "MultiStepLR"))
+        super().__init__(optimizer)
+
+    @staticmethod
+    def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
+        milestones, gamma = values["milestones"], values["gamma"]
+        if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not 0 < gamma < math.inf:
+            raise ValueError(f"{where}: gamma must be a finite positive number, got {gamma!r}")
+        if not isinstance(milestones, (list, tuple)) or not all(
+                not isinstance(m, bool) and isinstance(m, numbers.Integral) and m >= 0 for m in milestones):
+            raise ValueError(f"{where}: milestones must be a list of epoch indices (integers >= 0), "
+                             f"got {milestones!r}")
+        return {"milestones": sorted(int(m) for m in milestones), "gamma": float(gamma)}
+
+    def _decay(self, lr: float, epoch: int) -> float:
+        n = self.milestones.count(epoch)
+        return lr * self.gamma ** n if n else lr  # (PyTorch's product: lr * gamma ** n)
+
+    def _first_lr(self, lr: float, base_lr: float, index: int) -> float:
+        return self._decay(lr, 0)
+
+    def _next_lr(self, lr: float, base_lr: float, epoch: int) -> float:
+        return self._decay(lr, epoch)
+
+
+class ExponentialLR(LRScheduler):
+    """Decay by gamma every epoch: alone, lr = base_lr * gamma ** epoch."""
+
+    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
+        vars(self).update(self._settings({"gamma": gamma}, "ExponentialLR"))
+        super().__init__(optimizer)
+
+    @staticmethod
+    def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
+        gamma = values["gamma"]
+        if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not 0 < gamma < math.inf:
+            raise ValueError(f"{where}: gamma must be a finite positive number, got {gamma!r}")
+        return {"gamma": float(gamma)}
+
+    def _next_lr(self, lr: float, base_lr: float, epoch: int) -> float:
+        return lr * self.gamma
+
+
+class LinearLR(LRScheduler):
+    """Scale the rate by a factor that moves linearly from start_factor (epoch 0, set by
+    the constructor) to end_factor (epoch total_iters, and after): alone,
+    lr = base_lr * (start_factor + (end_factor - start_factor) * min(epoch, total_iters) / total_iters).
+
+    The usual warmup: `LinearLR(opt, start_factor=0.1, total_iters=5)`. As in PyTorch,
+    0 < start_factor <= 1 and 0 <= end_factor <= 1.
+    """
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
+                 total_iters: int = 5) -> None:
+        vars(self).update(self._settings(
+            {"start_factor": start_factor, "end_factor": end_factor, "total_iters": total_iters}, "LinearLR"))
+        super().__init__(optimizer)
+
+    @staticmethod
+    def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
+        return {"start_factor": _rate_number(values["start_factor"], "start_factor", where, 0.0, 1.0,
+                                             closed_high=True, open_low=True),
+                "end_factor": _rate_number(values["end_factor"], "end_factor", where, 0.0, 1.0, closed_high=True),
+                "total_iters": _positive_int(values["total_iters"], "total_iters", where)}
+
+    def _first_lr(self, lr: float, base_lr: float, index: int) -> float:
+        return lr * self.start_factor
+
+    def _next_lr(self, lr: float, base_lr: float, epoch: int) -> float:
+        if epoch > self.total_iters:
+            return lr
+        s, e = self.start_factor, self.end_factor
+        # (PyTorch's recurrence: the ratio of consecutive factors, rounded as it rounds it)
+        lr = lr * (1.0 + (e - s) / (self.total_iters * s + (epoch - 1) * (e - s)))
+        # With end_factor 0 the last ratio is 1 - s / (s rounded): it can end at -1e-17 * lr.
+        return lr if lr >= 0.0 else 0.0
+
+
+class LambdaLR(LRScheduler):
+    """lr = base_lr * lr_lambda(epoch), from epoch 0 (set by the constructor) on.
+
+    `lr_lambda` is a function of the epoch (an int) returning a number, or a list of
+    such functions, one per param group. Its result times the base rate must be a
+    finite rate >= 0 (else a ValueError, before any group changes).
+
+    The state dict cannot hold functions: as in PyTorch, its "lr_lambdas" entry holds,
+    for each group, a copy of the `__dict__` of a callable object (an instance of a
+    class with `__call__`), which load_state_dict restores into this scheduler's
+    object, and None for a plain function or lambda, whose behaviour is the code the
+    scheduler was constructed with (a bound method, as in PyTorch, saves its function's
+    `__dict__`, not its object's). Loading a state saved from the other kind is refused.
+    """
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Any) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"LambdaLR: expected an Optimizer, got {type(optimizer).__name__}")
+        n = len(optimizer.param_groups)
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != n:
+                raise ValueError(f"LambdaLR: expected {n} lr_lambdas (one per param group), got {len(lr_lambda)}")
+            lambdas = list(lr_lambda)
+        else:
+            lambdas = [lr_lambda] * n
+        for fn in lambdas:
+            if not callable(fn):
+                raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch (or a list of them), "
+                                f"got {type(fn).__name__}")
+        self.lr_lambdas = lambdas
+        super().__init__(optimizer)
+
+    def _rate(self, index: int, base_lr: float, epoch: int) -> float:
+        factor = self.lr_lambdas[index](epoch)
+        if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
+            raise TypeError(f"LambdaLR: lr_lambda({epoch}) of param group {index} must return a number, "
+                            f"got {factor!r}")
+        lr = base_lr * factor  # (PyTorch's product)
+        if not 0 <= lr < math.inf:
+            raise ValueError(f"LambdaLR: lr_lambda({epoch}) of param group {index} returned {factor!r}: the rate "
+                             f"{base_lr!r} * {factor!r} = {lr!r} is not a finite number >= 0")
+        return float(lr)
+
+    def _first_lr(self, lr: float, base_lr: float, index: int) -> float:
+        return self._rate(index, base_lr, 0)
+
+    def _next_lrs(self, epoch: int) -> list[float]:
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.lr_lambdas):
+            raise ValueError(f"LambdaLR: the optimizer has {len(groups)} param groups but the scheduler "
+                             f"{len(self.lr_lambdas)} lr_lambdas (was a group added after it was made?)")
+        return [self._rate(i, base, epoch) for i, base in enumerate(self.base_lrs)]
+
+    @staticmethod
+    def _state_of(fn: Any) -> dict[str, Any] | None:
+        """What the state dict holds for `fn`: None for a function, else its `__dict__`."""
+        return None if isinstance(fn, types.FunctionType) or not hasattr(fn, "__dict__") else dict(vars(fn))
+
+    def state_dict(self) -> dict[str, Any]:
+        """Position, latest rates, and the callable objects' `__dict__` (None for functions)."""
+        state = {k: (list(v) if isinstance(v, list) else v) for k, v in vars(self).items()
+                 if k not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [self._state_of(fn) for fn in self.lr_lambdas]
+        return state
+
+    def _settings(self, values: dict[str, Any], where: str) -> dict[str, Any]:
+        saved = values["lr_lambdas"]
+        if not isinstance(saved, (list, tuple)) or len(saved) != len(self.lr_lambdas):
+            raise ValueError(f"{where}: lr_lambdas must be a list of {len(self.lr_lambdas)} entries (one per "
+                             f"param group), got {saved!r}")
+        for i, (entry, fn) in enumerate(zip(saved, self.lr_lambdas)):
+            mine = self._state_of(fn)
+            if entry is None and mine is None:
+                continue
+            if mine is None:
+                raise ValueError(f"{where}: lr_lambdas[{i}] holds the state of a callable object, but this "
+                                 f"scheduler's lr_lambda for group {i} is a plain function, which has none")
+            if not isinstance(entry, dict) or not all(isinstance(k, str) for k in entry):
+                raise ValueError(f"{where}: lr_lambdas[{i}] must be the __dict__ of the callable "
+                                 f"{type(fn).__name__} (a dict with str keys), got {entry!r}")
+        return {"lr_lambdas": saved}
+
+    def _restore(self, settings: dict[str, Any]) -> None:
+        for fn, entry in zip(self.lr_lambdas, settings["lr_lambdas"]):
+            if entry is not None:
+                vars(fn).update(entry)
+
+
+class ReduceLROnPlateau(LRScheduler):
+    """Reduce the rate when a metric has stopped improving: `step(metric)` once per epoch.
+
+    A metric better than the best so far (mode 'min': below best * (1 - threshold) for
+    threshold_mode 'rel', below best - threshold for 'abs'; mode 'max' the mirror
+    image) resets the count of bad epochs; once more than `patience` epochs in a row
+    were not better, each group's rate becomes max(lr * factor, min_lr) (unless that
+    changes it by eps or less), and the next `cooldown` epochs count no bad epochs.
+    `min_lr` is a number, or a list with one per param group. As in PyTorch, a NaN
+    metric is never better (a bad epoch). The groups' rates are taken as they are:
+    unlike the epoch schedules it sets no "initial_lr".
+    """
+
+    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
+                 threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
+                 min_lr: float | list[float] = 0, eps: float = 1e-8) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"ReduceLROnPlateau: expected an Optimizer, got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        n = len(optimizer.param_groups)
+        if isinstance(min_lr, (list, tuple)):
+            if len(min_lr) != n:
+                raise ValueError(f"ReduceLROnPlateau: expected {n} min_lrs (one per param group), got {len(min_lr)}")
+            default, min_lrs = None, list(min_lr)
+        else:
+            default, min_lrs = min_lr, [min_lr] * n
+        vars(self).update(self._settings(
+            {"mode": mode, "factor": factor, "patience": patience, "threshold": threshold,
+             "threshold_mode": threshold_mode, "cooldown": cooldown, "min_lrs": min_lrs,
+             "default_min_lr": default, "eps": eps}, "ReduceLROnPlateau"))
+        self.last_epoch = 0
+        self._last_lr = [group["lr"] for group in optimizer.param_groups]
+        self.best = self.mode_worse
+        self.cooldown_counter = 0
+        self.num_bad_epochs = 0
+
+    @staticmethod
+    def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
+        mode, threshold_mode = values["mode"], values["threshold_mode"]
+        if mode not in ("min", "max") or not isinstance(mode, str):
+            raise ValueError(f"{where}: mode must be 'min' or 'max', got {mode!r}")
+        if threshold_mode not in ("rel", "abs") or not isinstance(threshold_mode, str):
+            raise ValueError(f"{where}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
+        min_lrs, default = values["min_lrs"], values["default_min_lr"]
+        if not isinstance(min_lrs, (list, tuple)):
+            raise ValueError(f"{where}: min_lrs must be a list of rates, got {min_lrs!r}")
+        return {
+            "mode": mode, "threshold_mode": threshold_mode,
+            "factor": _rate_number(values["factor"], "factor", where, 0.0, 1.0),
+            "patience": _count(values["patience"], "patience", where),
+            "threshold": _rate_number(values["threshold"], "threshold", where),
+            "cooldown": _count(values["cooldown"], "cooldown", where),
+            "min_lrs": [_rate_number(m, "min_lr", where) for m in min_lrs],
+            "default_min_lr": None if default is None else _rate_number(default, "min_lr", where),
+            "eps": _rate_number(values["eps"], "eps", where),
+        }
+
+    @property
+    def mode_worse(self) -> float:
+        """The worst metric of the mode (the best before the first step)."""
+        return math.inf if self.mode == "min" else -math.inf
+
+    @property
+    def in_cooldown(self) -> bool:
+        return self.cooldown_counter > 0
+
+    def _is_better(self, a: float, best: float) -> bool:
+        if self.mode == "min":
+            return a < (best * (1.0 - self.threshold) if self.threshold_mode == "rel" else best - self.threshold)
+        return a > (best * (self.threshold + 1.0) if self.threshold_mode == "rel" else best + self.threshold)
+
+    def step(self, metrics: Any) -> None:  # type: ignore[override]
+        """Take the epoch's metric (a number, or a one-element tensor or array)."""
+        if isinstance(metrics, (Tensor, np.ndarray)) and metrics.size == 1:
+            metrics = metrics.item()
+        if isinstance(metrics, bool) or not isinstance(metrics, numbers.Real):
+            shape = f" of shape {tuple(metrics.shape)}" if isinstance(metrics, (Tensor, np.ndarray)) else ""
+            raise TypeError(f"ReduceLROnPlateau.step: metrics must be a number (or a one-element tensor), "
+                            f"got {type(metrics).__name__}{shape}")
+        current = float(metrics)
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.min_lrs):  # (a group added since: checked before anything changes)
+            if self.default_min_lr is None:
+                raise ValueError(f"ReduceLROnPlateau.step: the optimizer has {len(groups)} param groups but "
+                                 f"min_lr lists {len(self.min_lrs)} (was a group added?); set min_lrs to "
+                                 f"one rate per group")
+            self.min_lrs = [self.default_min_lr] * len(groups)
+        self.last_epoch += 1
+        if self._is_better(current, self.best):
+            self.best = current
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        if self.in_cooldown:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0  # (bad epochs in cooldown do not count)
+        if self.num_bad_epochs > self.patience:
+            for group, min_lr in zip(groups, self.min_lrs):
+                old = float(group["lr"])
+                new = max(old * self.factor, min_lr)
+                if old - new > self.eps:
+                    group["lr"] = new
+            self.cooldown_counter = self.cooldown
+            self.num_bad_epochs = 0
+        self._last_lr = [group["lr"] for group in groups]
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore `state_dict()`, and its latest rates into the groups.
+
+        Every entry is checked (by the constructor's rules) before anything changes."""
+        where = "ReduceLROnPlateau.load_state_dict"
+        expected = set(self.state_dict())
+        if not isinstance(state_dict, dict) or set(state_dict) != expected:
+            got = sorted(map(str, state_dict)) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"{where}: expected keys {sorted(expected)}, got {got}")
+        settings = self._settings(state_dict, where)
+        n = len(self.optimizer.param_groups)
+        if settings["default_min_lr"] is None and len(settings["min_lrs"]) != n:
+            raise ValueError(f"{where}: min_lrs must hold {n} rates (one per param group), "
+                             f"got {state_dict['min_lrs']!r}")
+        rates = state_dict["_last_lr"]
+        if not isinstance(rates, (list, tuple)) or len(rates) != n:
+            raise ValueError(f"{where}: _last_lr must be a list of {n} rates (one per param group), got {rates!r}")
+        settings["_last_lr"] = [_rate_number(lr, "_last_lr", where) for lr in rates]
+        for key in ("last_epoch", "cooldown_counter", "num_bad_epochs"):
+            settings[key] = _count(state_dict[key], key, where)
+        best = state_dict["best"]
+        if isinstance(best, bool) or not isinstance(best, numbers.Real) or math.isnan(best):
+            raise ValueError(f"{where}: best must be a number (or the mode's infinity), got {best!r}")
+        settings["best"] = float(best)
+        vars(self).update(settings)
+        self._set_groups()
