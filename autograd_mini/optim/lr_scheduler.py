@@ -140,6 +140,12 @@ def _positive_int(value: Any, name: str, where: str) -> int:
     return int(value)
 
 
+def _gamma(gamma: Any, where: str) -> float:
+    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not 0 < gamma < math.inf:
+        raise ValueError(f"{where}: gamma must be a finite positive number, got {gamma!r}")
+    return float(gamma)
+
+
 class StepLR(LRScheduler):
     """Decay by gamma every step_size epochs: alone, lr = base_lr * gamma ** floor(epoch / step_size)."""
 
@@ -149,10 +155,8 @@ class StepLR(LRScheduler):
 
     @staticmethod
     def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
-        gamma = values["gamma"]
-        if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not 0 < gamma < math.inf:
-            raise ValueError(f"{where}: gamma must be a finite positive number, got {gamma!r}")
-        return {"step_size": _positive_int(values["step_size"], "step_size", where), "gamma": float(gamma)}
+        return {"step_size": _positive_int(values["step_size"], "step_size", where),
+                "gamma": _gamma(values["gamma"], where)}
 
     def _next_lr(self, lr: float, base_lr: float, epoch: int) -> float:
         return lr * self.gamma if epoch % self.step_size == 0 else lr
@@ -228,14 +232,12 @@ class MultiStepLR(LRScheduler):
 
     @staticmethod
     def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
-        milestones, gamma = values["milestones"], values["gamma"]
-        if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not 0 < gamma < math.inf:
-            raise ValueError(f"{where}: gamma must be a finite positive number, got {gamma!r}")
+        milestones = values["milestones"]
         if not isinstance(milestones, (list, tuple)) or not all(
                 not isinstance(m, bool) and isinstance(m, numbers.Integral) and m >= 0 for m in milestones):
             raise ValueError(f"{where}: milestones must be a list of epoch indices (integers >= 0), "
                              f"got {milestones!r}")
-        return {"milestones": sorted(int(m) for m in milestones), "gamma": float(gamma)}
+        return {"milestones": sorted(int(m) for m in milestones), "gamma": _gamma(values["gamma"], where)}
 
     def _decay(self, lr: float, epoch: int) -> float:
         n = self.milestones.count(epoch)
@@ -257,10 +259,7 @@ class ExponentialLR(LRScheduler):
 
     @staticmethod
     def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
-        gamma = values["gamma"]
-        if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not 0 < gamma < math.inf:
-            raise ValueError(f"{where}: gamma must be a finite positive number, got {gamma!r}")
-        return {"gamma": float(gamma)}
+        return {"gamma": _gamma(values["gamma"], where)}
 
     def _next_lr(self, lr: float, base_lr: float, epoch: int) -> float:
         return lr * self.gamma
