@@ -268,6 +268,8 @@ class Tensor:
     def tolist(self) -> Any:
         """The values as nested Python lists of Python numbers (a number for a 0-d
         tensor), as ndarray.tolist; never differentiable."""
+        if tracers:  # (a replay would reuse these values: refused, as item() is)
+            tracers[-1].value_read("tolist()", self)
         return self.data.tolist()
 
     def copy(self) -> "Tensor":

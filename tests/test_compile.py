@@ -612,7 +612,7 @@ def test_refuses_value_reads_while_recording():
     x = am.tensor(rand(3), requires_grad=True)
     reads = [lambda t: t.sum() * t.sum().item(), lambda t: t * float(t.sum()),
              lambda t: t * 2 if bool(t.sum() > 0) else t, lambda t: t * t.numpy(),
-             lambda t: t * np.asarray(t)]
+             lambda t: t * np.asarray(t), lambda t: t * t.tolist()[0]]
     for f in reads:
         with pytest.raises(RuntimeError, match="reads a tensor's value"):
             am.compile(f)(x)
