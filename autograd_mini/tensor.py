@@ -276,9 +276,9 @@ class Tensor:
         """A new tensor with a copy of the values (same shape and dtype), as ndarray.copy.
         Recorded: the gradient flows through it unchanged (PyTorch's clone()). Writing
         into either tensor's .data leaves the other as it is."""
-        if self.dtype.kind in "fc":
-            return P.astype.apply(self, dtype=self.dtype)  # (a copy: ndarray.astype copies)
-        return Tensor._wrap(self.data.copy())  # (integers and bools carry no gradient)
+        # (a copy: ndarray.astype copies; a primitive for every dtype, so that am.compile
+        # records it and a replay copies each call's values, integers' too)
+        return P.astype.apply(self, dtype=self.dtype)
 
     def detach(self) -> "Tensor":
         """A tensor sharing this data, cut off from the graph. (Changing it in place

@@ -1513,3 +1513,14 @@ def test_floor_division_and_remainder_replay_bit_for_bit(dtype):
         assert_same(*outs)
     assert step.recordings == 1
     assert "remainder_vjp1(" in step.code and "floor_divide(" in step.code
+
+
+def test_a_copy_of_an_integer_argument_replays_with_each_calls_values():
+    # (x.copy() of an integer tensor made an unrecorded tensor, which compile refused
+    # as one created from an array; a float copy was recorded and replayed)
+    x = am.tensor(rand(3), requires_grad=True)
+    step = am.compile(lambda x, k: (x * k.copy()).sum())
+    for k in ([1, 1, 1], [2, 0, 5], [-3, 4, 0]):
+        k = am.tensor(np.array(k))
+        np.testing.assert_array_equal(step(x, k).data, (x * k).sum().data)
+    assert step.recordings == 1
