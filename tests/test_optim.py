@@ -1417,3 +1417,15 @@ def test_new_schedules_refuse_a_bad_state_dict_and_change_nothing(make, change, 
     assert vars(sched) == before and _rates(opt) == [0.7, rates[1]]
     sched.load_state_dict(state)
     assert _rates(opt) == rates
+
+
+def test_cosine_annealing_clamp_keeps_a_nan_rate_nan():
+    # (the clamp to >= 0 read "lr if lr >= 0.0 else 0.0", which made a NaN rate,
+    # one written into param_groups by hand, a silent 0.0 that stopped training)
+    p = am.nn.Parameter(np.ones(2))
+    opt = SGD([p], lr=0.1)
+    sched = CosineAnnealingLR(opt, T_max=4)
+    opt.step()
+    opt.param_groups[0]["lr"] = float("nan")
+    sched.step()
+    assert math.isnan(opt.param_groups[0]["lr"])

@@ -193,7 +193,7 @@ class CosineAnnealingLR(LRScheduler):
             lr = (1 + math.cos(math.pi * epoch / T)) / (1 + math.cos(math.pi * (epoch - 1) / T)) * (lr - eta) + eta
         # The rate lies between base_lr and eta_min, both >= 0; with base_lr 0 the chained
         # rounding can end at -6e-17 (PyTorch's too), a rate no optimizer or state dict accepts.
-        return lr if lr >= 0.0 else 0.0
+        return 0.0 if lr < 0.0 else lr  # (a NaN stays NaN, not a silent 0)
 
 
 def _rate_number(value: Any, name: str, where: str, low: float = 0.0, high: float = math.inf,
@@ -297,7 +297,7 @@ class LinearLR(LRScheduler):
         # (PyTorch's recurrence: the ratio of consecutive factors, rounded as it rounds it)
         lr = lr * (1.0 + (e - s) / (self.total_iters * s + (epoch - 1) * (e - s)))
         # With end_factor 0 the last ratio is 1 - s / (s rounded): it can end at -1e-17 * lr.
-        return lr if lr >= 0.0 else 0.0
+        return 0.0 if lr < 0.0 else lr  # (a NaN stays NaN)
 
 
 class LambdaLR(LRScheduler):
