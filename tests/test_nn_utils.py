@@ -374,3 +374,16 @@ def test_vector_to_parameters_is_stamped():
 def test_exported():
     assert am.nn.utils.clip_grad_norm_ is clip_grad_norm_
     assert "utils" in am.nn.__all__
+
+
+def test_numbers_are_taken_as_in_nn_functional_a_0d_array_too():
+    # (utils had a number check of its own that refused np.array(1.0), which
+    # F's _number, used by every loss and layer, takes)
+    a, b = with_grads([3.0, 4.0], [0.0])
+    total = clip_grad_norm_([a, b], np.array(1.0), norm_type=np.array(2.0))
+    assert total.item() == 5.0
+    np.testing.assert_allclose(a.grad.data, [0.6, 0.8], rtol=1e-6)
+    nn.utils.clip_grad_value_([a], np.array(0.5))
+    np.testing.assert_allclose(a.grad.data, [0.5, 0.5])
+    with pytest.raises(TypeError, match="clip_grad_value_: clip_value must be a real number"):
+        nn.utils.clip_grad_value_([a], np.array([0.5]))

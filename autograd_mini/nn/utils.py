@@ -21,7 +21,6 @@ Everything is checked before anything changes. Nothing here runs inside am.compi
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any, Iterable
 
 import numpy as np
@@ -29,6 +28,7 @@ import numpy as np
 from ..engine import _root, changed_in_place, enable_grad, tracers
 from ..functions import clip as _clip, concatenate as _concatenate
 from ..tensor import Tensor, _flag, get_default_dtype
+from .functional import _number
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 
@@ -118,17 +118,11 @@ def _distinct(pairs: list[tuple[Tensor, Tensor]]) -> list[tuple[Tensor, Tensor]]
     return out
 
 
-def _real(value: Any, what: str, where: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{where}: {what} must be a real number, got {value!r}")
-    return float(value)
-
-
 def _norm_type(norm_type: Any, where: str) -> float:
     # (PyTorch documents the string 'inf' for the infinity norm)
     if isinstance(norm_type, str) and norm_type.lower() == "inf":
         return math.inf
-    p = _real(norm_type, "norm_type", where)
+    p = _number(norm_type, "norm_type", where)
     if not (p > 0):  # (also NaN)
         raise ValueError(f"{where}: norm_type must be > 0 (or float('inf')), got {norm_type!r}")
     return p
@@ -198,7 +192,7 @@ def clip_grad_norm_(
     """
     where = "clip_grad_norm_"
     params = _tensors(parameters, where)
-    max_norm = _real(max_norm, "max_norm", where)
+    max_norm = _number(max_norm, "max_norm", where)
     if not (math.isfinite(max_norm) and max_norm >= 0):
         raise ValueError(f"{where}: max_norm must be finite and >= 0, got {max_norm!r}")
     p = _norm_type(norm_type, where)
@@ -238,7 +232,7 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     """
     where = "clip_grad_value_"
     params = _tensors(parameters, where)
-    c = _real(clip_value, "clip_value", where)
+    c = _number(clip_value, "clip_value", where)
     if not (c >= 0):
         raise ValueError(f"{where}: clip_value must be >= 0, got {clip_value!r}")
     pairs = _grads(params, where, "f")
