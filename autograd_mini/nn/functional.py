@@ -93,6 +93,30 @@ def _check_reduction(reduction: str, where: str) -> None:
         raise ValueError(f"{where}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
+def _beta(beta: Any, where: str) -> float:
+    """smooth_l1_loss's beta (and SmoothL1Loss's): a finite number >= 0."""
+    beta = _number(beta, "beta", where)
+    if not 0.0 <= beta < math.inf:
+        raise ValueError(f"{where}: beta must be a finite number >= 0, got {beta!r}")
+    return beta
+
+
+def _delta(delta: Any, where: str) -> float:
+    """huber_loss's delta (and HuberLoss's): a finite number > 0."""
+    delta = _number(delta, "delta", where)
+    if not 0.0 < delta < math.inf:
+        raise ValueError(f"{where}: delta must be a finite number > 0, got {delta!r}")
+    return delta
+
+
+def _label_smoothing(label_smoothing: Any, where: str) -> float:
+    """cross_entropy's label_smoothing (and CrossEntropyLoss's): a number in [0, 1]."""
+    eps = _number(label_smoothing, "label_smoothing", where)
+    if not 0.0 <= eps <= 1.0:
+        raise ValueError(f"{where}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    return eps
+
+
 def _reduce(loss: Tensor, reduction: str, where: str) -> Tensor:
     if reduction == "mean":
         if loss.size == 0:  # (am.mean's own error would name mean, not the loss)
@@ -883,9 +907,7 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
     """
     with engine.scope("smooth_l1_loss"):
         _check_reduction(reduction, "smooth_l1_loss")
-        beta = _number(beta, "beta", "smooth_l1_loss")
-        if not 0.0 <= beta < math.inf:
-            raise ValueError(f"smooth_l1_loss: beta must be a finite number >= 0, got {beta!r}")
+        beta = _beta(beta, "smooth_l1_loss")
         d = _difference(input, target, "smooth_l1_loss")
         if beta == 0.0:
             return _reduce(abs(d), reduction, "smooth_l1_loss")
@@ -899,9 +921,7 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     """
     with engine.scope("huber_loss"):
         _check_reduction(reduction, "huber_loss")
-        delta = _number(delta, "delta", "huber_loss")
-        if not 0.0 < delta < math.inf:
-            raise ValueError(f"huber_loss: delta must be a finite number > 0, got {delta!r}")
+        delta = _delta(delta, "huber_loss")
         d = _difference(input, target, "huber_loss")
         return _reduce(_piecewise_quadratic(d, delta, 1.0), reduction, "huber_loss")
 
@@ -1034,9 +1054,7 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean", ignore_index
     with engine.scope("cross_entropy"):
         _check_reduction(reduction, "cross_entropy")
         ignore_index = _ignore_index(ignore_index, "cross_entropy")
-        eps = _number(label_smoothing, "label_smoothing", "cross_entropy")
-        if not 0.0 <= eps <= 1.0:
-            raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+        eps = _label_smoothing(label_smoothing, "cross_entropy")
         input = fn._floating(as_tensor(input))
         if input.dtype == FLOAT16:  # (the sum of exponentials overflows float16 at 65504, as in softmax)
             return cross_entropy(input.astype(np.float32), target, reduction, ignore_index,

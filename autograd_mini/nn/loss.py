@@ -26,8 +26,7 @@ class _Loss(Module):
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        if reduction not in F._REDUCTIONS:
-            raise ValueError(f"{type(self).__name__}: reduction must be one of {F._REDUCTIONS}, got {reduction!r}")
+        F._check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
     def _no_weight(self, name: str, value: Any) -> None:
@@ -62,10 +61,7 @@ class SmoothL1Loss(_Loss):
 
     def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(reduction)
-        beta = F._number(beta, "beta", "SmoothL1Loss")
-        if not 0.0 <= beta < float("inf"):
-            raise ValueError(f"SmoothL1Loss: beta must be a finite number >= 0, got {beta!r}")
-        self.beta = beta
+        self.beta = F._beta(beta, "SmoothL1Loss")
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.smooth_l1_loss(input, target, self.reduction, self.beta)
@@ -78,10 +74,7 @@ class HuberLoss(_Loss):
 
     def __init__(self, *, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)
-        delta = F._number(delta, "delta", "HuberLoss")
-        if not 0.0 < delta < float("inf"):
-            raise ValueError(f"HuberLoss: delta must be a finite number > 0, got {delta!r}")
-        self.delta = delta
+        self.delta = F._delta(delta, "HuberLoss")
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.huber_loss(input, target, self.reduction, self.delta)
@@ -111,10 +104,7 @@ class CrossEntropyLoss(_Loss):
         super().__init__(reduction)
         self._no_weight("weight", weight)
         self.ignore_index = F._int(ignore_index, "ignore_index", "CrossEntropyLoss")
-        eps = F._number(label_smoothing, "label_smoothing", "CrossEntropyLoss")
-        if not 0.0 <= eps <= 1.0:
-            raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing!r}")
-        self.label_smoothing = eps
+        self.label_smoothing = F._label_smoothing(label_smoothing, "CrossEntropyLoss")
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.cross_entropy(input, target, self.reduction, self.ignore_index, self.label_smoothing)
