@@ -387,3 +387,14 @@ def test_numbers_are_taken_as_in_nn_functional_a_0d_array_too():
     np.testing.assert_allclose(a.grad.data, [0.5, 0.5])
     with pytest.raises(TypeError, match="clip_grad_value_: clip_value must be a real number"):
         nn.utils.clip_grad_value_([a], np.array([0.5]))
+
+
+@pytest.mark.parametrize("model", [nn.Linear(2, 2), nn.ModuleList([nn.Linear(2, 2)])])
+def test_every_function_asks_for_a_modules_parameters_by_name(model):
+    # (only the clipping functions said so; parameters_to_vector of a ModuleList
+    # complained that its item 0 is a Linear)
+    for call in (lambda: clip_grad_norm_(model, 1.0), lambda: clip_grad_value_(model, 1.0),
+                 lambda: parameters_to_vector(model),
+                 lambda: vector_to_parameters(am.tensor(np.zeros(6)), model)):
+        with pytest.raises(TypeError, match=f"got a {type(model).__name__}; pass its .parameters()"):
+            call()

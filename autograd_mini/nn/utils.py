@@ -33,8 +33,8 @@ from .functional import _number
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 
 
-def _tensors(parameters: Any, where: str) -> list[Tensor]:
-    """The tensors of `parameters` (one Tensor, or an iterable of them), each once."""
+def _listed(parameters: Any, where: str) -> list[Tensor]:
+    """The tensors of `parameters` (one Tensor, or an iterable of them), in order."""
     if isinstance(parameters, Tensor):
         return [parameters]
     if hasattr(parameters, "parameters") and callable(parameters.parameters):
@@ -46,14 +46,15 @@ def _tensors(parameters: Any, where: str) -> list[Tensor]:
             f"{where}: parameters must be a Tensor or an iterable of Tensors, got "
             f"{type(parameters).__name__}"
         ) from None
-    out, seen = [], set()
     for i, p in enumerate(items):
         if not isinstance(p, Tensor):
             raise TypeError(f"{where}: parameter {i} is a {type(p).__name__}, expected a Tensor")
-        if id(p) not in seen:  # (a parameter listed twice is one parameter)
-            seen.add(id(p))
-            out.append(p)
-    return out
+    return items
+
+
+def _tensors(parameters: Any, where: str) -> list[Tensor]:
+    """The tensors of `parameters`, each once (a parameter listed twice is one parameter)."""
+    return list({id(p): p for p in _listed(parameters, where)}.values())
 
 
 def _grads(params: list[Tensor], where: str, kinds: str) -> list[tuple[Tensor, Tensor]]:
@@ -254,17 +255,7 @@ def parameters_to_vector(parameters: Tensor | Iterable[Tensor]) -> Tensor:
     appears twice, as in PyTorch.
     """
     where = "parameters_to_vector"
-    if isinstance(parameters, Tensor):
-        items = [parameters]
-    else:
-        try:
-            items = list(parameters)
-        except TypeError:
-            raise TypeError(f"{where}: parameters must be a Tensor or an iterable of Tensors, got "
-                            f"{type(parameters).__name__}") from None
-    for i, p in enumerate(items):
-        if not isinstance(p, Tensor):
-            raise TypeError(f"{where}: parameter {i} is a {type(p).__name__}, expected a Tensor")
+    items = _listed(parameters, where)
     if not items:
         raise ValueError(f"{where}: got no parameters")
     return _concatenate([p.reshape(-1) for p in items])
@@ -289,20 +280,11 @@ def vector_to_parameters(vec: Tensor, parameters: Tensor | Iterable[Tensor]) -> 
                            "skip the change)")
     if vec.ndim != 1:
         raise ValueError(f"{where}: vec must be 1-D, got shape {vec.shape}")
-    if isinstance(parameters, Tensor):
-        items = [parameters]
-    else:
-        try:
-            items = list(parameters)
-        except TypeError:
-            raise TypeError(f"{where}: parameters must be a Tensor or an iterable of Tensors, got "
-                            f"{type(parameters).__name__}") from None
+    items = _listed(parameters, where)
     src = vec.data
     plan = []
     start = 0
     for i, p in enumerate(items):
-        if not isinstance(p, Tensor):
-            raise TypeError(f"{where}: parameter {i} is a {type(p).__name__}, expected a Tensor")
         if p.grad_fn is not None:
             raise ValueError(f"{where}: parameter {i} (shape {p.shape}) is not a leaf (it has grad_fn "
                              f"{p.grad_fn!r}); only leaves can be overwritten")
