@@ -888,10 +888,6 @@ min = Primitive(
     (_max_vjp,), uses_ans=True,
     doc="Minimum over `axis`; tied minima share the gradient equally, as max's maxima do.",
 )
-
-# -- linear algebra ----------------------------------------------------------------
-
-
 argmax = Primitive(
     "argmax", lambda x, axis=None, keepdims=False: np.argmax(x, axis=axis, keepdims=keepdims),
     differentiable=False,
@@ -903,6 +899,9 @@ argmin = Primitive(
     "argmin", lambda x, axis=None, keepdims=False: np.argmin(x, axis=axis, keepdims=keepdims),
     differentiable=False, doc="Index of the first minimum along `axis`, as np.argmin (see argmax); no gradient.",
 )
+
+
+# -- linear algebra ----------------------------------------------------------------
 
 
 def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any, c: Any = None) -> Any:
