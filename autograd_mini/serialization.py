@@ -118,6 +118,9 @@ def save(obj: Mapping[str, Any], path: str | bytes | os.PathLike | IO[bytes]) ->
         raise ValueError("save: the state dict is nested too deeply to store") from None
     header = json.dumps({"format": FORMAT, "version": VERSION, "tree": tree})
     if _is_file(path, "save"):  # (torch.save's io.BytesIO idiom: written there, from its current position)
+        if not _can(path, "write"):
+            raise TypeError(f"save: the file object ({type(path).__name__}) is not writable; open it "
+                            "with 'wb' (or pass an io.BytesIO)")
         _write_archive(path, header, entries)
         return
     path = _path(path, "save")  # (as a str: a bytes path would format as "b'...'")
@@ -164,6 +167,16 @@ def _is_file(path: Any, where: str) -> bool:
     return True
 
 
+def _can(f: Any, what: str) -> bool:
+    """Has the file object `f` the method `what` ("read", "write" or "seek"), and, when it
+    says (io's readable(), writable(), seekable()), can it use it? (A file opened "rb"
+    has a write method that raises io.UnsupportedOperation.)"""
+    if not hasattr(f, what):
+        return False
+    able = getattr(f, {"read": "readable", "write": "writable", "seek": "seekable"}[what], None)
+    return not callable(able) or bool(able())
+
+
 def _path(path: Any, where: str) -> str:
     """`path` as a str: a str, bytes or os.PathLike (os.fsdecode's own refusal names no op)."""
     if not isinstance(path, (str, bytes, os.PathLike)):
@@ -186,7 +199,7 @@ def load(path: str | bytes | os.PathLike | IO[bytes]) -> dict[str, Any]:
     of pickled objects (never unpickled).
     """
     if _is_file(path, "load"):
-        if not hasattr(path, "read") or not hasattr(path, "seek"):
+        if not _can(path, "read") or not _can(path, "seek"):
             raise TypeError(f"load: a file object must be readable and seekable (a zip archive's "
                             f"index is at its end), got {type(path).__name__}")
         source, path = path, f"<{type(path).__name__}>"  # (path: the name the errors give)

@@ -518,3 +518,17 @@ def test_a_damaged_shape_too_large_for_memory_is_a_damaged_entry(tmp_path):
     path.write_bytes(raw.replace(old, new))
     with pytest.raises(ValueError, match="load: .*huge.npz.* an entry is damaged .*'w.npy'.* 24000 bytes"):
         am.load(path)
+
+
+def test_a_file_object_opened_the_wrong_way_is_refused_by_name(tmp_path):
+    # (save to a file opened "rb" raised io.UnsupportedOperation: write, and load from
+    # one opened "wb" UnsupportedOperation: read, neither naming the op)
+    path = tmp_path / "w.npz"
+    am.save({"w": np.ones(2)}, path)
+    with open(path, "rb") as f:
+        with pytest.raises(TypeError, match=r"^save: the file object .* not writable"):
+            am.save({"w": np.ones(2)}, f)
+    with open(tmp_path / "other.npz", "wb") as f:
+        with pytest.raises(TypeError, match=r"^load: a file object must be readable and seekable"):
+            am.load(f)
+    assert am.load(path)["w"].tolist() == [1.0, 1.0]
