@@ -1305,3 +1305,17 @@ def test_draw_network_traces_a_model_whose_input_is_indices_with_an_integer_dtyp
     assert "layer2 -> layer3" in g.source and "3 layers, 79 parameters" in g.source
     with pytest.raises(TypeError, match="draw_network: dtype must be a numpy dtype"):
         viz.draw_network(model, (2, 3), dtype="nonsense")
+
+
+def test_draw_network_traces_a_frozen_embedding_fed_indices():
+    # (integer input cannot require grad, so a frozen Embedding first recorded nothing,
+    # nor did the layers after it until a trainable one: the drawing was a bare Linear,
+    # the Embedding and the activation left out, as if the model were an MLP on 4 inputs)
+    model = nn.Sequential(nn.Embedding(10, 4), nn.Tanh(), nn.Linear(4, 2))
+    model[0].weight.requires_grad_(False)
+    g = viz.draw_network(model, (3,), dtype=np.int64)
+    dot_accepts(g)
+    assert "Embedding(10, 4)\\n→ (3, 4)\\n40 params, frozen" in g.source
+    assert "input -> layer1" in g.source and "layer1 -> layer2" in g.source and "layer2 -> layer3" in g.source
+    assert "3 layers, 50 parameters (10 trainable)" in g.source
+    assert not model[0].weight.requires_grad and model[2].weight.requires_grad  # (as they were)

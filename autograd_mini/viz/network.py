@@ -178,8 +178,14 @@ def _trace_layers(model: Any, input_size: tuple[int, ...],
         return call
 
     own = [(m, m.__dict__["forward"]) for m in leaf_modules if "forward" in m.__dict__]
+    # With an input that cannot require grad, a frozen first layer (a pretrained Embedding)
+    # would record nothing, and it and the layers after it until a trainable one would be
+    # missing from the trace: its frozen parameters require grad for the run (restored after).
+    thawed = [] if x.requires_grad else [p for p in model.parameters() if not p.requires_grad]
     calls = _mode.calls
     try:
+        for p in thawed:
+            p.requires_grad = True
         model.eval()
         for m in leaf_modules:  # (an instance attribute, found before the class's forward)
             m.__dict__["forward"] = traced(m, m.forward)
@@ -194,6 +200,8 @@ def _trace_layers(model: Any, input_size: tuple[int, ...],
                 f"{input_size} and dtype {dtype}: {type(e).__name__}: {e}{hint}"
             ) from e
     finally:
+        for p in thawed:
+            p.requires_grad = False
         _mode.calls = calls
         for m in leaf_modules:
             m.__dict__.pop("forward", None)
