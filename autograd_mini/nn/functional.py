@@ -791,15 +791,16 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None) -> Tensor
         if not engine.tracers:  # (a copy: the graph keeps the index, and a caller may refill it;
             idx = np.array(idx)  # am.compile recognises its argument's own array, and copies it)
         p = _padding_idx(padding_idx, n, "embedding")
+        out = weight[idx]
         if p is not None and weight.requires_grad:
-            # the padding row enters as a value without gradient: where's VJP gives it 0
-            row = np.zeros((n, 1), dtype=bool)
-            row[p] = True
-            engine.shape_constant(row)
+            # the rows picked at the padding positions enter as values without gradient
+            # (where's VJP gives them 0), so row p gets none: ops of the output's size,
+            # not of the whole table's; made of ops, so a compiled replay masks its own indices
             with engine.no_grad():
-                frozen = P.where.apply(row, weight, 0.0)
-            weight = P.where.apply(row, frozen, weight)
-        return weight[idx]
+                frozen = weight[idx]
+                at_padding = P.eq.apply(idx, p)[..., None]
+            out = P.where.apply(at_padding, frozen, out)
+        return out
 
 
 def one_hot(labels: Any, num_classes: int = -1) -> Tensor:
