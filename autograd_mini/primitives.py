@@ -375,6 +375,118 @@ tanh = Primitive(
 )
 
 
+# -- erf: numpy has none, so the forward is written here --------------------------
+#
+# W. J. Cody, "Rational Chebyshev approximations for the error function",
+# Math. Comp. 23 (1969) 631-637: the published coefficients of three near-minimax
+# rational functions, evaluated below on |x| < 0.5, 0.5 <= |x| < 4 and |x| >= 4.
+# Each pair lists the numerator's coefficients, then the (monic) denominator's, in
+# the order his tables give them (see _cody_ratio).
+_ERF_SMALL = (
+    (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
+     3.20937758913846947e03, 1.85777706184603153e-1),
+    (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+     2.84423683343917062e03),
+)
+_ERFC_MIDDLE = (
+    (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
+     2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
+     2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8),
+    (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+     1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+     3.43936767414372164e03, 1.23033935480374942e03),
+)
+_ERFC_LARGE = (
+    (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
+     1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2),
+    (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
+     6.05183413124413191e-2, 2.33520497626869185e-3),
+)
+_RSQRT_PI = 0.56418958354775628695  # 1 / sqrt(pi)
+_TWO_OVER_SQRT_PI = 1.1283791670955125739  # 2 / sqrt(pi), erf'(0)
+
+
+def _cody_ratio(t: np.ndarray, coefficients: tuple) -> np.ndarray:
+    """num(t) / den(t) by Horner's rule, with num = c t**k + n_0 t**(k-1) + ... + n_(k-1)
+    (c the last entry of the numerator tuple, as Cody lists it) and den = t**k + d_0
+    t**(k-1) + ... + d_(k-1), k = len(den)."""
+    num, den = coefficients
+    k = len(den)
+    n = num[-1] * t
+    d = t.copy()
+    for a, b in zip(num[: k - 1], den[: k - 1]):
+        n += a
+        n *= t
+        d += b
+        d *= t
+    n += num[k - 1]
+    d += den[k - 1]
+    n /= d
+    return n
+
+
+def _exp_minus_square(y: np.ndarray) -> np.ndarray:
+    """exp(-y**2) for y >= 0, without the rounding error of y*y (which exp would
+    multiply by y**2, up to 36 here): y = h + l with h = y rounded down to a multiple
+    of 1/16, so h*h is exact, and y**2 = h*h + (y - h)(y + h)."""
+    h = np.floor(y * 16.0)
+    h /= 16.0
+    return np.exp(-(h * h)) * np.exp(-((y - h) * (y + h)))
+
+
+def _erf(x: Any) -> np.ndarray:
+    """erf(x) = 2/sqrt(pi) * integral from 0 to x of exp(-t**2) dt, elementwise.
+
+    Computed in float64 whatever the input's dtype, then given the float dtype numpy's
+    exp would (float32 stays float32). With a = |x| and erf odd (sign by copysign, so
+    erf(-0.0) = -0.0):
+      a < 0.5:       erf = x R1(x**2)                       (Cody's erf approximation)
+      0.5 <= a < 4:  erf = 1 - exp(-a**2) R2(a)             (his erfc approximation)
+      a >= 4:        erf = 1 - exp(-a**2)/a (1/sqrt(pi) - R3(1/a**2) / a**2)
+    a is capped at 6 in the last range: erfc(6) = 2.2e-17 is below half an ulp of 1, so
+    erf is 1.0 exactly there, also for inf (and the cap keeps inf - inf out); NaN
+    stays NaN. Measured against math.erf (tests/test_erf_gelu.py: 224,039 points, a
+    grid of [-30, 30] with step 6e-4, 40,000 log-spaced in +-[1e-300, 30], subnormals,
+    the range boundaries and their neighbours, +-0; and a grid of 1.2 million points of
+    [0, 6.5]): at most 3 ulps for |x| < 0.5, 2 ulps for 0.5 <= |x| < 4, 1 ulp beyond
+    (mean 0.13). float32 results are the float64 ones rounded. Speed: 1e6 float64
+    values take about 30x np.exp's time (two exps and two Horner loops per element).
+    The VJP's x*x overflows (a numpy warning, gradient 0, right) for |x| > 1.3e154.
+    """
+    x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"erf: expected real numbers, got dtype {x.dtype} of shape {x.shape}")
+    out_dtype = np.result_type(x.dtype, np.float16)
+    v = x.astype(np.float64).reshape(-1)
+    a = np.abs(v)
+    r = np.empty_like(v)
+    small = a < 0.5
+    middle = (a < 4.0) & ~small
+    large = ~(small | middle)  # (NaN too: comparisons with NaN are false)
+    if small.any():
+        xs = v[small]
+        r[small] = xs * _cody_ratio(xs * xs, _ERF_SMALL)
+    if middle.any():
+        y = a[middle]
+        r[middle] = _exp_minus_square(y) * _cody_ratio(y, _ERFC_MIDDLE)
+    if large.any():
+        y = np.minimum(a[large], 6.0)  # (np.minimum keeps NaN)
+        t = 1.0 / (y * y)
+        r[large] = _exp_minus_square(y) * (_RSQRT_PI - t * _cody_ratio(t, _ERFC_LARGE)) / y
+    if not small.all():  # erf = 1 - erfc, as (0.5 - erfc) + 0.5: exact for erfc in [1/4, 1]
+        tail = ~small
+        r[tail] = np.copysign(0.5 - r[tail] + 0.5, v[tail])
+    return r.reshape(x.shape).astype(out_dtype, copy=False)
+
+
+erf = Primitive(
+    "erf", _erf, (lambda g, ans, x: g * (_TWO_OVER_SQRT_PI * exp(-(x * x))),),
+    doc="""error function 2/sqrt(pi) int_0^x exp(-t**2) dt (same shape as x; numpy has none,
+    scipy.special and torch name it erf); d erf = 2/sqrt(pi) exp(-x**2). Forward: W. J.
+    Cody's rational approximations, within 3 ulps of math.erf in float64 (see _erf).""",
+)
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     # Both forms are exact to a few ulps for any x and never overflow.
     # exp(-logaddexp(0, -x)) takes 4 ufunc calls, the fastest for the small

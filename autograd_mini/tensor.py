@@ -707,6 +707,10 @@ class Tensor:
         """Hyperbolic tangent, elementwise."""
         return P.tanh.apply(self)
 
+    def erf(self) -> "Tensor":
+        """Error function, elementwise (same shape; see am.erf)."""
+        return P.erf.apply(self)
+
     def sigmoid(self) -> "Tensor":
         """1 / (1 + e**-x), elementwise, stable for any x."""
         return P.sigmoid.apply(self)

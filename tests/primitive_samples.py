@@ -15,6 +15,7 @@ a registered primitive has no entry here.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -85,6 +86,11 @@ def _abs(draw: Any) -> Case:
 def _sign(draw: Any) -> Case:
     x = _rng(draw(seeds)).integers(-2, 3, draw(shapes)).astype(float)  # zeros included
     return Case((x,), expected=(x > 0).astype(float) - (x < 0))
+
+
+def _math_erf(x: np.ndarray) -> np.ndarray:
+    """math.erf element by element (numpy has no erf)."""
+    return np.array([math.erf(v) for v in x.ravel()]).reshape(x.shape)
 
 
 def _binary(ref: Callable, make_y: Callable | None = None, low: float = -2.0,
@@ -507,6 +513,7 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "sin": _unary(np.sin, -3, 3),
     "cos": _unary(np.cos, -3, 3),
     "tanh": _unary(np.tanh, -3, 3),
+    "erf": _unary(_math_erf, -3, 3),
     "sigmoid": _unary(lambda x: 1.0 / (1.0 + np.exp(-x)), -5, 5),
     "abs": _abs(),
     "sign": _sign(),
