@@ -80,6 +80,9 @@ MODELS = {
                     (6, 4), lambda a, b: -(F.log_softmax(a, 1) * b.sigmoid()).sum()),
     "softmax + bce": (lambda: nn.Sequential(nn.Linear(4, 3), nn.Softmax(1)),
                       (6, 4), lambda a, b: F.binary_cross_entropy(a, b.sigmoid())),
+    "gelu mlp": (lambda: nn.Sequential(nn.Linear(4, 5), nn.GELU(), nn.Linear(5, 5), nn.GELU("tanh"),
+                                       nn.Linear(5, 3)),
+                 (6, 4), F.mse_loss),
     "bce with logits": (lambda: nn.Sequential(nn.Linear(4, 3)),
                         (6, 4), lambda a, b: F.binary_cross_entropy_with_logits(a, b.sigmoid())),
 }

@@ -1,4 +1,6 @@
-"""erf (a primitive: numpy has none) against math.erf in ulps, special values, gradients."""
+"""erf (a primitive: numpy has none) against math.erf in ulps, and F.gelu / nn.GELU in both of
+PyTorch's modes against naive oracles written here (math.erf / math.tanh per element), with
+their limits at large |x| and infinities."""
 
 from __future__ import annotations
 
@@ -117,3 +119,68 @@ def test_erf_replays_bit_for_bit_under_compile():
         yb.backward()
         assert np.array_equal(ya.data, yb.data) and np.array_equal(a.grad.data, b.grad.data)
     assert step.recordings == 1
+
+
+# -- gelu -----------------------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(shape=SHAPES, seed=st.integers(0, 2**16), approximate=st.sampled_from(MODES))
+def test_gelu_against_naive_oracle_and_gradients(shape, seed, approximate):
+    x = np.random.default_rng(seed).uniform(-4, 4, shape)
+    expected = naive_gelu(x, approximate)
+    np.testing.assert_allclose(F.gelu(x, approximate).data, expected, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(nn.GELU(approximate)(x).data, expected, rtol=1e-12, atol=1e-14)
+    check12(lambda t: F.gelu(t, approximate), (x,))
+
+
+@pytest.mark.parametrize("approximate", MODES)
+def test_gelu_large_and_infinite_inputs_give_the_limits(approximate):
+    x = np.array([-np.inf, -1e300, -50.0, -40.0, -39.0, 39.0, 40.0, 50.0, 1e300, np.inf, np.nan])
+    t = am.tensor(x, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = F.gelu(t, approximate)
+        (g,) = am.autograd.grad(y.sum(), [t], create_graph=True)
+        (gg,) = am.autograd.grad(g.sum(), [t])
+    finite = np.isfinite(x)
+    # The formula itself where it is finite (it rounds to x and -0.0 out there) ...
+    assert np.array_equal(y.data[finite], naive_gelu(x[finite], approximate))
+    # ... and its limits at the infinities: x for +inf, -0.0 for -inf; NaN stays NaN.
+    assert y.data[0] == 0.0 and np.signbit(y.data[:5]).all() and y.data[9] == np.inf
+    assert np.array_equal(y.data[5:10], x[5:10]) and np.isnan(y.data[10])
+    assert g.data[:10].tolist() == [0.0] * 5 + [1.0] * 5 and np.isnan(g.data[10])
+    assert gg.data[:10].tolist() == [0.0] * 10 and np.isnan(gg.data[10])
+
+
+@pytest.mark.parametrize("approximate", MODES)
+def test_gelu_keeps_float32(approximate):
+    x = am.tensor(np.array([-np.inf, -3.0, -0.5, 0.0, 0.7, 2.0, 1e30, np.inf], np.float32), requires_grad=True)
+    y = F.gelu(x, approximate)
+    y.sum().backward()
+    assert y.dtype == np.float32 and x.grad.dtype == np.float32
+    assert np.isfinite(x.grad.data).all()
+    np.testing.assert_allclose(y.data[1:-1], naive_gelu(x.data[1:-1].astype(np.float64), approximate),
+                               rtol=1e-6, atol=1e-7)
+
+
+def test_gelu_integer_input_gives_floats():
+    assert F.gelu(np.array([-1, 0, 2])).dtype == np.float64
+
+
+def test_gelu_module_repr_sequential_and_bad_arguments():
+    assert repr(nn.GELU()) == "GELU(approximate='none')"
+    assert repr(nn.GELU(approximate="tanh")) == "GELU(approximate='tanh')"
+    am.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.GELU(), nn.Linear(4, 2), nn.GELU("tanh"))
+    assert "(1): GELU(approximate='none')" in repr(model) and "(3): GELU(approximate='tanh')" in repr(model)
+    x = am.randn(5, 3)
+    model(x).sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+    check12(lambda w: F.gelu(x @ w.T, "tanh"), (np.random.default_rng(1).standard_normal((2, 3)),))
+    with pytest.raises(ValueError, match="gelu: approximate must be 'none' or 'tanh', got 'exact'"):
+        F.gelu(x, "exact")
+    with pytest.raises(ValueError, match="GELU: approximate must be 'none' or 'tanh'"):
+        nn.GELU("Tanh")
+    with pytest.raises(TypeError, match="GELU: approximate must be a str"):
+        nn.GELU(True)

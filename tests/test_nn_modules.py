@@ -1294,6 +1294,8 @@ _LAYERS = {
     "Softplus": (lambda: nn.Softplus(2.0), [(3,), (2, 3)]),
     "Softmax": (lambda: nn.Softmax(0), [(3,), (2, 3)]),
     "SiLU": (lambda: nn.SiLU(), [(3,), (2, 3)]),
+    "GELU": (lambda: nn.GELU(), [(3,), (2, 3)]),
+    "GELU tanh": (lambda: nn.GELU("tanh"), [(3,), (2, 3)]),
     "LayerNorm": (lambda: nn.LayerNorm(3), [(3,), (2, 3)]),
     "LayerNorm 2-D": (lambda: nn.LayerNorm((2, 3)), [(2, 3), (2, 2, 3)]),
     "Sequential": (lambda: nn.Sequential(nn.Linear(3, 2), nn.Tanh(), nn.Linear(2, 2)), [(3,), (2, 3)]),

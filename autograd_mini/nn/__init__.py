@@ -12,8 +12,9 @@
 
 from . import functional, init, utils
 from .layers import (
-    AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Embedding, Flatten, Identity, LayerNorm,
-    LeakyReLU, Linear, MaxPool2d, ReLU, Sequential, Sigmoid, SiLU, Softmax, Softplus, Tanh,
+    AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Embedding, Flatten, GELU, Identity,
+    LayerNorm, LeakyReLU, Linear, MaxPool2d, ReLU, Sequential, Sigmoid, SiLU, Softmax, Softplus,
+    Tanh,
 )
 from .loss import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
@@ -26,7 +27,7 @@ __all__ = [
     "functional", "init", "utils", "summary", "ModelSummary", "SummaryRow", "Module", "Parameter",
     "IncompatibleKeys", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv2d", "MaxPool2d",
     "AvgPool2d", "Flatten", "Dropout", "BatchNorm1d", "BatchNorm2d", "Identity", "Sigmoid", "Tanh",
-    "ReLU", "LeakyReLU", "Softmax", "Softplus", "SiLU", "LayerNorm", "Embedding",
+    "ReLU", "LeakyReLU", "Softmax", "Softplus", "SiLU", "GELU", "LayerNorm", "Embedding",
     "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
     "BCEWithLogitsLoss",
 ]

@@ -499,6 +499,46 @@ def silu(x: Any) -> Tensor:
         return x * fn.sigmoid(x)
 
 
+_GELU_TAIL = 40.0  # |x| beyond which both gelu formulas give x or -0.0, gradient 1 or 0
+
+
+def _gelu_approximate(approximate: Any, where: str) -> str:
+    if not isinstance(approximate, str):
+        raise TypeError(f"{where}: approximate must be a str ('none' or 'tanh'), got {approximate!r}")
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"{where}: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return approximate
+
+
+def gelu(x: Any, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit x * Phi(x), elementwise (same shape and dtype as x), as
+    PyTorch's: with approximate='none', x * 0.5 * (1 + erf(x / sqrt(2))); with 'tanh',
+    0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x**3))).
+
+    Beyond |x| = 40 both formulas round to x (x > 0) and -0.0 (x < 0), with derivatives
+    1 and 0 of every order (exp(-x**2 / 2) and 1 - tanh**2 underflow to 0), and that is
+    what is returned there; the formulas themselves see x clipped to [-40, 40], so that
+    x = +-inf gives inf and -0.0 (not inf * 0 = NaN) with gradients 1 and 0, and x**3
+    cannot overflow. NaN stays NaN. (For x below about -8.5, 1 + erf rounds to 0, so
+    'none' gives -0.0 where x Phi(x) is a tiny negative number, as PyTorch does.)
+    """
+    approximate = _gelu_approximate(approximate, "gelu")
+    with engine.scope("gelu"):
+        x = fn._floating(as_tensor(x))
+        big = _GELU_TAIL
+        # (masks from comparisons of tensors: am.compile replays them; NaN fails both)
+        xc = P.where.apply(x > big, big, P.where.apply(x < -big, -big, x))
+        if approximate == "none":
+            y = xc * 0.5 * (1.0 + P.erf.apply(xc * _SQRT1_2))
+        else:
+            y = 0.5 * xc * (1.0 + P.tanh.apply(_SQRT_2_OVER_PI * (xc + 0.044715 * (xc * xc * xc))))
+        return P.where.apply(x > big, x, y)
+
+
+_SQRT1_2 = math.sqrt(0.5)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
 def softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """exp(x_i) / sum_j exp(x_j) along `dim` (alias `axis`), shifted by the max; same shape as x.
 

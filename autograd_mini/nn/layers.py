@@ -654,3 +654,17 @@ class SiLU(Module):
 
     def forward(self, x: Any) -> Tensor:
         return F.silu(x)
+
+
+class GELU(Module):
+    """x * Phi(x), elementwise (see F.gelu); approximate='tanh' for the tanh form."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        self.approximate = F._gelu_approximate(approximate, "GELU")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
