@@ -23,6 +23,7 @@ Everything else in the library is composed from these.
 from __future__ import annotations
 
 import builtins
+import functools
 import itertools
 import cmath
 import math
@@ -1165,6 +1166,165 @@ matmul_add = Primitive(
     The paper's z = W a + b for one sample (F.linear's W x + b). With g = delta,
     the gradient of z, the three VJPs give W_bar = delta a^T, a_bar = W^T delta
     (which the previous layer's sigmoid turns into its delta) and b_bar = delta.""",
+)
+
+_LABELS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@functools.lru_cache(maxsize=512)
+def _einsum_terms(subscripts: str) -> tuple[tuple[str, ...], str]:
+    """The operands' terms and the output's of einsum subscripts ('...' kept as one
+    '.'), the output made explicit as numpy's implicit mode does: every label
+    that appears once, in alphabetical (code point) order, after the ellipsis."""
+    s = subscripts.replace(" ", "")
+    if s.count("->") > 1:
+        raise ValueError(f"'->' may appear once")
+    explicit = "->" in s
+    lhs, out = s.split("->") if explicit else (s, None)
+    terms = []
+    for part in lhs.split(","):
+        if part.count(".") != 3 * part.count("...") or part.count("...") > 1:
+            raise ValueError(f"a '.' outside one '...' in operand {len(terms)}")
+        terms.append(part.replace("...", "."))
+    for term in terms + ([out.replace("...", ".")] if explicit else []):
+        bad = [c for c in term if c not in _LABELS and c != "."]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a label (labels are ASCII letters)")
+    if explicit:
+        if out.count(".") != 3 * out.count("...") or out.count("...") > 1:
+            raise ValueError(f"a '.' outside one '...' in the output")
+        out = out.replace("...", ".")
+        seen = "".join(terms)
+        for c in out:
+            if out.count(c) > 1:
+                raise ValueError(f"output label {c!r} appears more than once")
+            if c != "." and c not in seen:
+                raise ValueError(f"output label {c!r} is in no operand")
+    else:
+        seen = "".join(terms).replace(".", "")
+        out = ("." if any("." in t for t in terms) else "") + "".join(
+            sorted(c for c in set(seen) if seen.count(c) == 1))
+    return tuple(terms), out
+
+
+class _EinsumSpec:
+    """einsum subscripts resolved for operands of given shapes: the ellipsis spelt
+    out in unused labels, each label's size, and numpy's contraction path."""
+
+    __slots__ = ("terms", "out", "sizes", "path")
+
+
+@functools.lru_cache(maxsize=1024)
+def _einsum_spec(subscripts: str, shapes: tuple) -> _EinsumSpec:
+    terms, out = _einsum_terms(subscripts)
+    if len(terms) != len(shapes):
+        raise ValueError(f"the subscripts name {len(terms)} operand(s), got {len(shapes)}")
+    dots = [len(shape) - (len(t) - 1) if "." in t else 0 for t, shape in zip(terms, shapes)]
+    for i, (t, shape, e) in enumerate(zip(terms, shapes, dots)):
+        if ("." in t and e < 0) or ("." not in t and len(t) != len(shape)):
+            raise ValueError(f"operand {i} has {len(shape)} dimension(s), subscripts {t.replace('.', '...')!r} "
+                             f"name {len(t) - ('.' in t)}")
+    if builtins.max(dots, default=0) and "." not in out:
+        raise ValueError(f"the operands' ellipsis covers {builtins.max(dots)} dimension(s), "
+                         "which an explicit output without '...' cannot hold")
+    used = set("".join(terms) + out)
+    free = [c for c in _LABELS if c not in used]
+    if builtins.max(dots) > len(free):
+        raise ValueError(f"an ellipsis of {builtins.max(dots)} dimensions needs more "
+                         f"labels than the {len(free)} left unused")
+    fill = "".join(free[:builtins.max(dots)])
+    spec = _EinsumSpec()
+    spec.terms = tuple(t.replace(".", fill[len(fill) - e:]) for t, e in zip(terms, dots))
+    spec.out = out.replace(".", fill)
+    sizes: dict = {}
+    for i, (t, shape) in enumerate(zip(spec.terms, shapes)):
+        for j, (c, n) in enumerate(zip(t, shape)):
+            if c in t[:j] and sizes[c][i] != n:  # (a repeated label within one operand: its diagonal)
+                raise ValueError(f"label {c!r} repeated in operand {i} needs equal sizes, got "
+                                 f"{sizes[c][i]} and {n}")
+            sizes.setdefault(c, {})[i] = n
+    spec.sizes = {}
+    for c, per in sizes.items():
+        big = {n for n in per.values() if n != 1}
+        if len(big) > 1:  # (size 1 broadcasts, as numpy's einsum lets it)
+            ops = " and ".join(f"{n} in operand {i}" for i, n in per.items())
+            where = "the ellipsis" if c in fill else f"label {c!r}"
+            raise ValueError(f"{where} has sizes that do not broadcast: {ops}")
+        spec.sizes[c] = big.pop() if big else 1
+    spec.path = (np.einsum_path(subscripts, *(np.broadcast_to(_ZERO, s) for s in shapes), optimize="greedy")[0]
+                 if len(shapes) > 1 else False)
+    return spec
+
+
+_ZERO = np.zeros(())
+
+
+def _einsum(*xs: Any, subscripts: str) -> np.ndarray:
+    spec = _einsum_spec(subscripts, tuple(np.shape(x) for x in xs))
+    return np.einsum(subscripts, *xs, optimize=spec.path)
+
+
+@functools.lru_cache(maxsize=1024)
+def _einsum_vjp_spec(subscripts: str, k: int, shapes: tuple) -> tuple:
+    """(subscripts, constants, reshape) of operand k's VJP: einsum(g, other operands,
+    constants) with the output's and operand k's terms swapped. Constants are
+    ("eye", n), tying a repeated label of operand k to a fresh one (its gradient
+    lives on the diagonal), and ("ones", n), for a label that only operand k has
+    at full size (summed, or broadcast from size 1 in the others, so its gradient
+    is g copied along it). A label of size 1 in operand k that others broadcast is
+    summed out, and `reshape` puts it back as size 1."""
+    spec = _einsum_spec(subscripts, shapes)
+    term = spec.terms[k]
+    stretched = {c for c, n in zip(term, shapes[k]) if n == 1 and spec.sizes[c] != 1}
+    target = "".join(c for c in term if c not in stretched)
+    inputs = [spec.out] + [t for i, t in enumerate(spec.terms) if i != k]
+    constants = []
+    reach = set(spec.out)  # (the labels some input of the VJP has at full size)
+    for i, t in enumerate(spec.terms):
+        if i != k:
+            reach.update(c for c, n in zip(t, shapes[i]) if n == spec.sizes[c])
+    for c in dict.fromkeys(target):
+        if c not in reach and target.count(c) == 1:
+            inputs.append(c)
+            constants.append(("ones", spec.sizes[c]))
+    free = iter(c for c in _LABELS if c not in set("".join(spec.terms) + spec.out))
+    deduped = ""
+    for c in target:
+        if c in deduped:  # (a repeat: the eye also carries the label at full size)
+            fresh = next(free, None)
+            if fresh is None:
+                raise ValueError(f"too many labels for the gradient of operand {k}")
+            inputs.append(c + fresh)
+            constants.append(("eye", spec.sizes[c]))
+            c = fresh
+        deduped += c
+    return ",".join(inputs) + "->" + deduped, tuple(constants), bool(stretched)
+
+
+def _einsum_vjp(k: int, g: Any, ans: Any, *xs: Any, subscripts: str) -> Any:
+    vjp, constants, reshape = _einsum_vjp_spec(subscripts, k, tuple(np.shape(x) for x in xs))
+    dtype = g.dtype
+    made = [np.eye(n, dtype=dtype) if kind == "eye" else np.ones(n, dtype=dtype) for kind, n in constants]
+    others = [x for i, x in enumerate(xs) if i != k]
+    gk = einsum(g, *others, *made, subscripts=vjp)
+    return gk.reshape(np.shape(xs[k])) if reshape else gk
+
+
+einsum = Primitive(
+    "einsum", _einsum, _einsum_vjp, variadic=True,
+    doc="""np.einsum(subscripts, *xs): a sum of products over the labels that the
+    output (explicit after '->', else numpy's implicit one) leaves out. An
+    ellipsis broadcasts, a size-1 axis broadcasts against its label's size, and a
+    label repeated within one operand takes its diagonal ('ii->i', 'ii->').
+    Contracted along numpy's greedy path (optimize): BLAS for the products that
+    are matrix products, the same numbers as np.einsum(..., optimize=True).
+
+    The VJP of operand k is an einsum too: g with the other operands, the output's
+    term and operand k's swapped (for C = einsum('ij,jk->ik', A, B),
+    A_bar = einsum('ik,jk->ij', C_bar, B) = C_bar B^T). A label only operand k
+    has is summed in the forward, so its gradient is g copied along it (a ones
+    vector with that label); a repeated label puts g on a diagonal (an identity
+    matrix ties the copy to a fresh label).""",
 )
 
 # -- shape and indexing -------------------------------------------------------------

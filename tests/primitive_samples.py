@@ -451,6 +451,50 @@ def _concatenate(draw: Any) -> Case:
                 diff=tuple(range(count)))
 
 
+# Subscript patterns for einsum: (subscripts, labels broadcast from size 1 allowed).
+# Matmul, batched matmul, outer product, trace and diagonal, transpose, the bilinear
+# form, attention scores, ellipsis (broadcasting too), implicit outputs, a label
+# summed in one operand only, and three operands.
+EINSUM_PATTERNS = (
+    "ij,jk->ik", "bij,bjk->bik", "i,j->ij", "ii->", "ii->i", "ij->ji", "bi,ij,bj->b",
+    "bhqd,bhkd->bhqk", "...ij,...jk->...ik", "...i,...i", "ij,jk", "ij", "ijk->j",
+    "ij,j->i", "iij,jk->ik", "ij,ij->ij", "ab,bc,cd->ad", "i,i->", "...",
+)
+
+
+@st.composite
+def einsum_case(draw: Any, pattern: Any = None, dtype: Any = np.float64) -> tuple:
+    """(subscripts, operands) for one of EINSUM_PATTERNS: each label a size in [1, 3],
+    each '...' a shape of up to 2 axes, which every operand may take fewer of or
+    hold at size 1 (numpy's broadcasting); plain labels broadcast from size 1 too."""
+    s = pattern if pattern is not None else draw(st.sampled_from(EINSUM_PATTERNS))
+    lhs = s.split("->")[0]
+    labels = sorted(set(lhs) - set(".,"))
+    size = {c: draw(st.integers(1, 3)) for c in labels}
+    dots = draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
+    rng = _rng(draw(seeds))
+    xs = []
+    for term in lhs.split(","):
+        shape = []
+        for part in term.split("...")[:1]:
+            shape += [size[c] for c in part]
+        if "..." in term:
+            keep = draw(st.integers(0, len(dots)))
+            shape += [n if draw(st.booleans()) else 1 for n in dots[len(dots) - keep:]]
+            shape += [size[c] for c in term.split("...")[1]]
+        # a plain label once in a while at size 1, broadcast against the others
+        shape = [1 if (n > 1 and draw(st.integers(0, 5)) == 0 and term.count(c) == 1) else n
+                 for c, n in zip(term.replace("...", "." * (len(shape) - len(term) + 3)), shape)]
+        xs.append(rng.uniform(-2, 2, tuple(shape)).astype(dtype))
+    return s, xs
+
+
+@st.composite
+def _einsum(draw: Any) -> Case:
+    s, xs = draw(einsum_case())
+    return Case(tuple(xs), {"subscripts": s}, expected=np.einsum(s, *xs), diff=tuple(range(len(xs))))
+
+
 @st.composite
 def _window(draw: Any) -> tuple:
     """(lead shape, spatial sizes, output sizes, kernel_size, stride, dilation) for 1 or 2 axes."""
@@ -540,6 +584,7 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "pick": _pick(),
     "pad": _pad(),
     "concatenate": _concatenate(),
+    "einsum": _einsum(),
     "astype": _astype(),
     "unfold": _unfold(),
     "fold": _fold(),

@@ -715,6 +715,7 @@ _EVERY = {
     "am.broadcast_to": (lambda t: am.broadcast_to(t, (2,) + t.shape), "any", _SHAPES),
     "am.clip": (lambda t: am.clip(t, -0.5, 0.5), "bounds", _SHAPES),
     "am.concatenate": (lambda t: am.concatenate([t, t.sin()], axis=-1), "any", _SHAPES),
+    "am.einsum": (lambda t: am.einsum("...ij,...kj->...ik", t, t.sin()), "any", _PAIR),
     "am.cos": (am.cos, "any", _SHAPES),
     "am.exp": (am.exp, "any", _SHAPES),
     "am.flatten": (lambda t: am.flatten(t) ** 2, "any", [(), (2, 3)]),
