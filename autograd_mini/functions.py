@@ -715,3 +715,53 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
         tensors = [Tensor(np.asarray(x, dtype=dtype)) if w else t for x, w, t in zip(operands, weak, tensors)]
     return P.einsum.apply(*tensors, subscripts=subscripts)
 
+
+def _split_points(x: Tensor, indices_or_sections: Any, axis: Any, op: str, equal: bool) -> tuple:
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{op}: axis must be an int, got {axis!r} for shape {x.shape}")
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"{op}: axis {axis} is out of range for shape {x.shape}")
+    axis = int(axis) % x.ndim
+    n = x.shape[axis]
+    if isinstance(indices_or_sections, (int, np.integer)) and not isinstance(indices_or_sections, bool):
+        sections = int(indices_or_sections)
+        if sections <= 0:
+            raise ValueError(f"{op}: the number of sections must be larger than 0, got {sections} "
+                             f"for shape {x.shape}")
+        if equal and n % sections:
+            raise ValueError(f"{op}: array split does not result in an equal division: axis {axis} "
+                             f"of shape {x.shape} has {n} entries, not a multiple of {sections} sections")
+        size, extra = divmod(n, sections)
+        points = [0]
+        for i in range(sections):
+            points.append(points[-1] + size + (i < extra))
+        return axis, points
+    try:
+        indices = [operator.index(i) for i in indices_or_sections]
+    except TypeError:
+        raise TypeError(f"{op}: indices_or_sections must be an int or a sequence of ints, "
+                        f"got {indices_or_sections!r} for shape {x.shape}") from None
+    return axis, [0] + indices + [n]
+
+
+@composite
+def array_split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
+    """np.array_split: a list of views of x along `axis`, each a recorded slice.
+
+    An int N gives N pieces, the first (n % N) one entry longer (n = x.shape[axis]);
+    a sequence of indices cuts at those positions (as slices: x[:i0], x[i0:i1], ...,
+    x[ik:], out-of-range ones clipped, so pieces may be empty)."""
+    x = as_tensor(x)
+    axis, points = _split_points(x, indices_or_sections, axis, "array_split", equal=False)
+    lead = (slice(None),) * axis
+    return [x[lead + (slice(a, b),)] for a, b in zip(points[:-1], points[1:])]
+
+
+@composite
+def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
+    """np.split: as array_split, but an int N must divide x.shape[axis] (N pieces of
+    equal length), else a ValueError, as numpy's."""
+    x = as_tensor(x)
+    axis, points = _split_points(x, indices_or_sections, axis, "split", equal=True)
+    lead = (slice(None),) * axis
+    return [x[lead + (slice(a, b),)] for a, b in zip(points[:-1], points[1:])]

@@ -118,3 +118,47 @@ def test_einsum_refuses_the_interleaved_form_and_no_operands() -> None:
     with pytest.raises(ValueError, match="einsum: subscripts 'ij' need at least one operand"):
         am.einsum("ij")
 
+
+# -- split and array_split ------------------------------------------------------
+
+
+@pytest.mark.parametrize("fn", ["split", "array_split"])
+@pytest.mark.parametrize("shape, how, axis", [
+    ((6,), 3, 0), ((4, 6), 2, 1), ((4, 6), [1, 4], 1), ((4, 6), [2], -1), ((3, 4), [0, 5], 0),
+    ((3, 4), [-1], 1), ((2, 3, 4), np.array([1, 2]), 2), ((5, 2), 1, 0),
+])
+def test_split_matches_numpy_and_concatenating_the_pieces_is_the_identity(fn, shape, how, axis) -> None:
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(shape)
+    x = am.tensor(a, requires_grad=True)
+    pieces = getattr(am, fn)(x, how, axis=axis)
+    expected = getattr(np, fn)(a, how, axis=axis)
+    assert isinstance(pieces, list) and len(pieces) == len(expected)
+    for p, e in zip(pieces, expected):
+        assert isinstance(p, am.Tensor)
+        np.testing.assert_array_equal(p.data, e)
+    g = rng.standard_normal(shape)
+    (am.concatenate(pieces, axis=axis) * g).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, g)
+    assert am.gradcheck(lambda t: am.concatenate(getattr(am, fn)(t, how, axis=axis), axis=axis) ** 2, [a])
+
+
+def test_array_split_takes_unequal_sections_as_numpy() -> None:
+    a = np.arange(10.0)
+    pieces = am.array_split(am.tensor(a), 3)
+    assert [p.shape for p in pieces] == [e.shape for e in np.array_split(a, 3)] == [(4,), (3,), (3,)]
+
+
+def test_split_errors() -> None:
+    x = am.ones((3, 4))
+    with pytest.raises(ValueError, match="array split does not result in an equal division"):
+        np.split(x.data, 3, axis=1)
+    with pytest.raises(ValueError, match=re.escape("split: array split does not result in an equal division: "
+                                                   "axis 1 of shape (3, 4)")):
+        am.split(x, 3, axis=1)
+    with pytest.raises(ValueError, match=r"array_split: the number of sections must be larger than 0"):
+        am.array_split(x, 0)
+    with pytest.raises(ValueError, match=r"split: axis 2 is out of range for shape \(3, 4\)"):
+        am.split(x, 2, axis=2)
+    with pytest.raises(TypeError, match="split: indices_or_sections must be an int or a sequence of ints"):
+        am.split(x, 1.5)
