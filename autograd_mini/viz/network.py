@@ -37,9 +37,9 @@ NONFINITE = "#ff3df5"  # a NaN or infinite weight: neither sign is true of a NaN
 FROZEN_FILL = "#dce9ef"  # a block whose parameters are all frozen (icy; border dashed and bold too)
 
 # Layers that act elementwise on a layer's neurons (drawn as that layer's activation).
-_ELEMENTWISE = {"Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softplus", "Softmax", "Identity", "Dropout"}
+_ELEMENTWISE = {"Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softplus", "Softmax", "SiLU", "GELU", "Identity", "Dropout"}
 # Functional composites that are activations when they appear between Linear layers.
-_ACTIVATION_OPS = {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax", "log_softmax"}
+_ACTIVATION_OPS = {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax", "log_softmax", "silu", "gelu"}
 
 
 def _is_module(x: Any) -> bool:
