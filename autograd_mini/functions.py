@@ -677,7 +677,12 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
     if ord is None or ord == 2 or ord == "fro":
         squares = abs(x) ** 2 if x.dtype.kind == "c" else x * x
         return _root(squares.sum(axes, keepdims))
-    return _root((abs(x) ** float(ord)).sum(axes, keepdims), float(ord))
+    # A slice that is all zeros has |x_i|**p differentiated at 0, whose slope p|x_i|**(p-1)
+    # (p < 1) or its derivative (p < 2) is inf, and inf * 0 from _root's masked
+    # gradient is NaN: such slices take |x| = 1 instead, and their result 0 by a where.
+    zero = (x != 0).sum(axes, keepdims) == 0
+    a = P.where.apply((x != 0).sum(axes, True) == 0, 1, abs(x))
+    return P.where.apply(zero, 0, _root((a ** float(ord)).sum(axes, keepdims), float(ord)))
 
 
 def einsum(subscripts: str, *operands: Any) -> Tensor:

@@ -1139,7 +1139,7 @@ def test_norm_of_integers_is_a_float_and_float32_stays_float32():
     np.testing.assert_allclose(am.norm(np.array([3 + 4j, 0j])).item(), 5.0)
 
 
-@pytest.mark.parametrize("ord", [None, 2, 3, 1, np.inf])
+@pytest.mark.parametrize("ord", [None, 2, 3, 1, np.inf, 0.5, 1.5])
 def test_norm_gradient_at_zero_is_zero_without_nan_in_first_and_second_order(ord):
     x = am.tensor(np.zeros((2, 3)), requires_grad=True)
     with np.errstate(all="raise"):
