@@ -593,11 +593,12 @@ def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
 # -- std and norm ------------------------------------------------------------------
 
 
-def _root(s: Tensor, p: float = 2) -> Tensor:
-    """s ** (1/p) for s >= 0, with the gradient 0 (not inf * 0 = NaN) where s == 0:
+def _root(s: Tensor, p: float = 2, zero: Tensor | None = None) -> Tensor:
+    """s ** (1/p) for s >= 0, with the gradient 0 (not inf * 0 = NaN) where s == 0
+    (or where `zero`, a mask of s's shape, says s is 0 but for rounding):
     the inner where keeps the power away from 0, in first and second derivatives,
     and the outer one gives 0 there. NaN and inf stay NaN and inf."""
-    zero = s == 0
+    zero = s == 0 if zero is None else zero
     safe = P.where.apply(zero, 1, s)
     return P.where.apply(zero, 0, safe ** 0.5 if p == 2 else safe ** (1.0 / p))
 
@@ -611,7 +612,20 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
     derivative (a kink, as |t| at 0); the gradient there is taken as 0, a
     subgradient, in first and second order (PyTorch gives NaN). Elsewhere it is
     (x - mean) / ((N - ddof) std)."""
-    return _root(_variance("std", as_tensor(x), axis, keepdims, ddof))
+    x = as_tensor(x)
+    v = _variance("std", x, axis, keepdims, ddof)
+    # A slice of equal entries can have a variance of rounding (the mean of three
+    # float32 -0.98074734 is not -0.98074734: std 7e-8, where the second derivative,
+    # ~1/std, was 1e6; 1e16 in float64): it is the kink, so test equality, not v == 0.
+    # (infinite equal entries are not: inf - inf leaves var NaN, as np.std)
+    with no_grad():
+        if x.size:
+            top = x.max(axis, keepdims)
+            same = P.where.apply(top == x.min(axis, keepdims), abs(top) < np.inf, False)
+        else:
+            same = v == 0
+        zero = P.where.apply(same, True, v == 0)
+    return _root(v, 2, zero)
 
 
 _ORDS = "None, 2, 1, inf, -inf, 0, a number p > 0, or 'fro' (two axes)"

@@ -1086,6 +1086,22 @@ def test_std_gradient_at_a_constant_input_is_zero_in_first_and_second_order():
     assert np.isnan(am.std(np.array([1.0, np.nan])).item())
 
 
+@pytest.mark.parametrize("dtype, value, ddof", [(np.float32, -0.98074734, 1), (np.float64, 0.1, 0), (np.float64, 0.7, 1)])
+def test_std_of_equal_entries_whose_mean_rounds_is_zero_with_zero_gradients(dtype, value, ddof):
+    # np.std of three float64 0.1 is 1.4e-17 (the mean rounds); the entries are equal,
+    # so this is the kink, whose gradients are 0, not ~1/std (1e16 in second order)
+    x = am.tensor(np.array([[value] * 3, [1.0, -1.0, 3.0]], dtype=dtype), requires_grad=True)
+    s = am.std(x, axis=1, ddof=ddof)
+    assert s.data[0] == 0.0
+    (g,) = am.autograd.grad(s.sum(), [x], create_graph=True)
+    (gg,) = am.autograd.grad((g * am.tensor(np.arange(6.0, dtype=dtype).reshape(2, 3))).sum(), [x])
+    np.testing.assert_array_equal(g.data[0], 0.0)
+    np.testing.assert_array_equal(gg.data[0], 0.0)
+    # equal infinite entries are not a constant: their std is NaN, as numpy's
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(am.std(np.array([-np.inf, -np.inf], dtype=dtype)).item())
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda: am.std(np.zeros(3), ddof=3), ValueError, r"std: ddof=3 leaves no degrees of freedom for shape \(3,\)"),
     (lambda: am.std(np.zeros(3), ddof="1"), TypeError, r"std: ddof must be a number"),
