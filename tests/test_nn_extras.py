@@ -304,6 +304,21 @@ def test_layer_norm_against_loops(lead, tail, affine, seed):
         check12(lambda x: F.layer_norm(x, tail, eps=1e-3), (x,))
 
 
+@pytest.mark.parametrize("dtype, value", [(np.float32, 0.7262181), (np.float64, 0.1)])
+def test_layer_norm_of_a_constant_row_is_exactly_the_bias_with_zero_second_derivatives(dtype, value):
+    # The mean of equal entries rounds (three float32 0.7262181 average to another number),
+    # which made the centred row ~1e-8, the output 1.9e-5 instead of 0 (PyTorch: 0) and,
+    # through (var + eps) ** -1.5 ~ 3e7, second derivatives of order 1 instead of 0.
+    x = am.tensor(np.array([[value] * 3, [1.0, -2.0, 0.5]], dtype=dtype), requires_grad=True)
+    b = np.array([0.5, -1.0, 2.0], dtype=dtype)
+    out = F.layer_norm(x, 3, None, b)
+    np.testing.assert_array_equal(out.data[0], b)
+    (g,) = am.autograd.grad((out * am.tensor(np.arange(6.0, dtype=dtype).reshape(2, 3))).sum(), [x],
+                            create_graph=True)
+    (gg,) = am.autograd.grad((g * g).sum(), [x])
+    np.testing.assert_array_equal(gg.data[0], 0.0)
+
+
 def test_layer_norm_module():
     m = nn.LayerNorm((2, 3))
     np.testing.assert_array_equal(m.weight.data, np.ones((2, 3)))

@@ -763,7 +763,14 @@ def layer_norm(x: Any, normalized_shape: Any, weight: Any = None, bias: Any = No
         return layer_norm(x.astype(np.float32), shape, weight, bias, eps).astype(np.float16)
     with engine.scope("layer_norm"):
         axes = tuple(range(x.ndim - k, x.ndim))
-        centred = x - x.mean(axis=axes, keepdims=True)
+        # Centred about each row's first entry, a constant (x - mean is the same function
+        # of x for any shift, so its derivatives of every order are too): the mean of
+        # equal entries rounds, and a constant row left ~1e-8 that eps ** -0.5 made an
+        # output of 2e-5 (float32) instead of 0, and second derivatives of order 1.
+        with engine.no_grad():
+            first = x[(Ellipsis,) + (slice(0, 1),) * k]
+        shifted = x - first
+        centred = shifted - shifted.mean(axis=axes, keepdims=True)
         var = (centred * centred).mean(axis=axes, keepdims=True)
         out = centred * (var + eps) ** -0.5
         if weight is not None:
