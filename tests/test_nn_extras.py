@@ -425,6 +425,35 @@ def test_one_hot():
         F.one_hot(np.array([0.0]))
 
 
+@pytest.mark.parametrize("num_classes", [4, -1])
+@pytest.mark.parametrize("as_tensor", [False, True])
+def test_one_hot_under_compile_uses_each_calls_labels(num_classes, as_tensor):
+    # PyTorch code builds targets with F.one_hot inside the loss; a one_hot made from
+    # the labels' values in numpy was refused by am.compile (naming mul, not one_hot)
+    def loss(x, y):
+        return (x * F.one_hot(y, num_classes)).sum()
+
+    f = am.compile(loss)
+    x = am.tensor(np.arange(8.0).reshape(2, 4), requires_grad=True)
+    for y in ([0, 3], [0, 3], [3, 1], [1, 3], [3, 3]):
+        y = np.array(y)
+        if as_tensor:
+            y = am.tensor(y)
+        got, want = f(x, y), loss(x, y)
+        assert got.item() == want.item()
+        got.backward()
+        g = x.grad.data.copy()
+        x.grad = None
+        want.backward()
+        np.testing.assert_array_equal(g, x.grad.data)
+        x.grad = None
+    with pytest.raises(ValueError, match="one_hot: index 4 is out of range for num_classes 4"):
+        am.compile(lambda x, y: (x * F.one_hot(y, 4)).sum())(x, np.array([0, 4]))
+    if num_classes == -1:  # a replay whose labels make another width runs eagerly (and fails to broadcast)
+        with pytest.raises(ValueError, match="mul"):
+            f(x, np.array([0, 2]))
+
+
 @SETTINGS
 @given(shape=st.sampled_from([(3,), (2, 4), ()]), seed=st.integers(0, 1000))
 def test_silu(shape, seed):

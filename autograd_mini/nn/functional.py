@@ -857,19 +857,28 @@ def one_hot(labels: Any, num_classes: int = -1) -> Tensor:
     labels must be in [0, num_classes).
     """
     C = _int(num_classes, "num_classes", "one_hot", -1)
-    t = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    # (an ndarray argument stays that very array, which am.compile recognises as its input)
+    t = np.asanyarray(labels.data if isinstance(labels, Tensor) else labels)
     if t.dtype.kind not in "iu":
         raise TypeError(f"one_hot: labels must be integers, got dtype {t.dtype} (shape {t.shape})")
     if C == -1:
         if t.size == 0:
             raise ValueError(f"one_hot: cannot infer num_classes from empty labels of shape {t.shape}; pass num_classes")
-        if t.min() < 0:
-            raise ValueError(f"one_hot: labels must be >= 0, got {t.min()} (labels of shape {t.shape})")
-        C = int(t.max()) + 1
+        with engine.no_grad():  # (ops, which am.compile records: the width is read from the labels)
+            lo, hi = P.min.apply(t), P.max.apply(t)
+        if lo.data < 0:
+            raise ValueError(f"one_hot: labels must be >= 0, got {lo.data} (labels of shape {t.shape})")
+        C = int(hi.data) + 1
+        if engine.tracers:  # (a replay must bring labels of the same width, else it runs eagerly)
+            with engine.no_grad():
+                engine.tracers[-1].check(P.eq.apply(hi, C - 1))
     _indices(t, C, "one_hot", "num_classes", ValueError)
-    out = np.zeros(t.shape + (C,), dtype=np.int64)
-    np.put_along_axis(out, t[..., None].astype(np.intp), 1, axis=-1)
-    return Tensor(out)
+    # Made of ops (labels == arange(C)), so that am.compile replays it with each call's labels.
+    classes = np.arange(C)
+    engine.shape_constant(classes)
+    with engine.no_grad():
+        hot = P.eq.apply(P.reshape.apply(t, shape=t.shape + (1,)), classes)
+        return P.astype.apply(hot, dtype=np.int64)
 
 
 # -- losses -------------------------------------------------------------------------
