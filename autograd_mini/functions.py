@@ -694,9 +694,9 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
     # A slice that is all zeros has |x_i|**p differentiated at 0, whose slope p|x_i|**(p-1)
     # (p < 1) or its derivative (p < 2) is inf, and inf * 0 from _root's masked
     # gradient is NaN: such slices take |x| = 1 instead, and their result 0 by a where.
-    zero = (x != 0).sum(axes, keepdims) == 0
-    a = P.where.apply((x != 0).sum(axes, True) == 0, 1, abs(x))
-    return P.where.apply(zero, 0, _root((a ** float(ord)).sum(axes, keepdims), float(ord)))
+    zero = (x != 0).sum(axes, True) == 0  # (axes kept: it broadcasts against x)
+    out = _root((P.where.apply(zero, 1, abs(x)) ** float(ord)).sum(axes, keepdims), float(ord))
+    return P.where.apply(zero if keepdims else zero.reshape(out.shape), 0, out)
 
 
 def einsum(subscripts: str, *operands: Any) -> Tensor:
