@@ -99,3 +99,15 @@ def test_shell_commands_name_scripts_modules_and_extras_that_exist():
 def test_primitive_count_is_the_tables():
     claimed = int(re.search(r"`primitives\.py`, (\d+) entries", README).group(1))
     assert claimed == len(P.PRIMITIVES)
+
+
+def test_retain_grad_snippet_shows_the_papers_delta():
+    snippet = next(b for b in blocks("python") if "retain_grad()" in b)
+    ns, out = run(snippet)
+    s = 1 / (1 + np.exp(-ns["z"].data))
+    delta = s * (1 - s) * (s - ns["y"].data)
+    np.testing.assert_allclose(ns["z"].grad.data, delta, rtol=1e-13)
+    np.testing.assert_allclose(ns["W"].grad.data, np.outer(delta, ns["a"].data), rtol=1e-13)
+    np.testing.assert_allclose(ns["b"].grad.data, delta, rtol=1e-13)
+    first, second = out.splitlines()[:2]
+    assert first.startswith("tensor([") and second.startswith("[")
