@@ -101,7 +101,7 @@ import numpy as np
 from . import creation as _creation
 from . import engine
 from . import primitives as _P
-from .engine import Node, _mode, _state, node_counter
+from .engine import Node, _mode, _state, node_counter, scope_names
 from .nn.module import Module
 from .primitives import Primitive
 from .tensor import Tensor, _default
@@ -287,6 +287,7 @@ class _Trace:
     def __init__(self) -> None:
         self.ops: list[tuple[Primitive, tuple, dict, Tensor]] = []
         self.errstate: list[dict] = []  # numpy's error handling around each op
+        self.scopes: list[tuple] = []  # engine scope of each op (modules, composite ops)
         self.created: dict[int, Tensor] = {}
         self.shape_constants: dict[int, np.ndarray] = {}  # (engine.shape_constant's; kept alive here)
         self.raised = ""  # the error an op raised during the recording (which fn then caught)
@@ -305,6 +306,7 @@ class _Trace:
 
     def record(self, prim: Primitive, args: tuple, params: dict, out: Tensor) -> None:
         self.ops.append((prim, args, params, out))
+        self.scopes.append(_mode.scope)  # (for errors: the op and module the user called)
         self.errstate.append(np.geterr())  # (compared with the caller's when the code is made)
 
     def tensor_made(self, t: Tensor) -> None:
@@ -625,9 +627,16 @@ class _Namer:
     def op(self, k: int, ns: "_Namespace") -> _Op:
         """The k-th recorded op, named."""
         prim, op_args, p_values, o = self.trace.ops[k]
-        ins = [self.operand(a, pos, prim, ns) for pos, a in enumerate(op_args)]
-        reads = {x for x in ins if _local_name(x)}
-        params = {name: _param(v, prim, name, self.arg_arrays, ns, reads) for name, v in p_values.items()}
+        try:
+            ins = [self.operand(a, pos, prim, ns) for pos, a in enumerate(op_args)]
+            reads = {x for x in ins if _local_name(x)}
+            params = {name: _param(v, prim, name, self.arg_arrays, ns, reads) for name, v in p_values.items()}
+        except RuntimeError as e:  # (name the op the user called, not only the primitive)
+            inside = scope_names(self.trace.scopes[k])
+            if not inside:
+                raise
+            msg = str(e).replace(f"compile: {prim.name} ", f"compile: {prim.name} (in {inside}) ", 1)
+            raise RuntimeError(msg) from None
         needs = {i for i, a in enumerate(op_args)
                  if isinstance(a, Tensor) and a.requires_grad and prim.vjps[i] is not None
                  } if o.grad_fn is not None else set()

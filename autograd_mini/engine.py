@@ -468,6 +468,12 @@ def _check_data_kept(order: list[Tensor]) -> None:
                 )
 
 
+def scope_names(scope: tuple) -> str:
+    """A node's scope as the user wrote it: "GPT > Embedding(16, 32) > embedding"."""
+    return " > ".join(e if isinstance(e, str) else e.label() if callable(getattr(e, "label", None))
+                      else type(e).__name__ for e in scope)
+
+
 def _refuse(node: Node, a: np.ndarray, root: np.ndarray, by: str) -> None:
     """The error for array `a` (of `root`) that `node` kept and `by` changed."""
     where = [i for i, d in enumerate(node.datas) if d is a]
@@ -475,9 +481,8 @@ def _refuse(node: Node, a: np.ndarray, root: np.ndarray, by: str) -> None:
     what = (f"its input {where[0]}" if where else "its output" if a is node.out
             else f"its {named[0]} parameter" if named else "an array it saved")
     view = f", a view of an array of shape {root.shape}" if root.shape != a.shape else ""
-    names = [e if isinstance(e, str) else e.label() if callable(getattr(e, "label", None))
-             else type(e).__name__ for e in node.scope]
-    inside = f" in {' > '.join(names)}" if names else ""
+    names = scope_names(node.scope)
+    inside = f" in {names}" if names else ""
     raise RuntimeError(
         f"backward: {what} (shape {a.shape}{view}) was changed in place by {by} after "
         f"{node.prim.name} (output shape {node.out.shape}){inside} kept it for its gradient, "

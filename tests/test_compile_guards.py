@@ -366,3 +366,18 @@ def test_a_failed_check_that_the_function_catches_makes_no_tape():
     assert cf(good, y).item() == f(good, y).item() != 0.0
     assert twice(cf, good, y).item() == f(good, y).item()
     assert cf(bad, y).item() == 0.0
+
+
+def test_a_refused_array_names_the_op_and_module_the_user_called_not_only_the_primitive():
+    # A transformer's positions np.arange(T) made inside the function reach the
+    # embedding's range check (a `min` primitive), and labels reshaped inside it
+    # reach cross_entropy's ignore_index test (`ne`): naming only the primitive sent
+    # users looking for a min or ne they never wrote.
+    emb = nn.Embedding(10, 4)
+    cf = am.compile(lambda x: (emb(x) + emb(np.arange(3))).sum())
+    with pytest.raises(RuntimeError, match=r"min \(in Embedding\(10, 4\) > embedding\) gets an array of shape \(3,\)"):
+        cf(np.array([1, 2, 3]))
+    logits = am.randn(6, 5, requires_grad=True)
+    cf = am.compile(lambda y: F.cross_entropy(logits, y.reshape(-1)))
+    with pytest.raises(RuntimeError, match=r"\(in cross_entropy\) gets an array of shape \(6,\)"):
+        cf(np.zeros((2, 3), dtype=np.int64))
