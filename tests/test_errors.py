@@ -708,3 +708,13 @@ def test_an_axis_that_is_not_an_int_or_a_tuple_of_ints_is_refused(op, axis):
     # logsumexp(x, axis=am.zeros(0)) returned x unreduced)
     with pytest.raises(TypeError, match=rf"^{op}: axis must be an int or a tuple of ints, got .* for shape \(2, 3\)"):
         getattr(am, op)(am.ones(2, 3), axis=axis)
+
+
+def test_transpose_of_two_axes_of_a_larger_tensor_points_to_swapaxes():
+    # q.transpose(1, 2) is in every PyTorch attention; numpy's transpose wants all the
+    # axes, and the error named permute and "axes don't match array"
+    q = am.zeros((2, 5, 4, 8))
+    for call in (lambda: q.transpose(1, 2), lambda: am.transpose(q, 1, 2)):
+        with pytest.raises(ValueError, match=r"transpose: .*\(1, 2\).*4 axes of shape \(2, 5, 4, 8\).*swapaxes\(1, 2\)"):
+            call()
+    assert q.swapaxes(1, 2).shape == (2, 4, 5, 8)
