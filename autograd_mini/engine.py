@@ -694,7 +694,10 @@ def backward_sweep(
     # to be recorded (a compiled tape's) then leaves the graph whole for another try.
     release_now = not (retain_graph or create_graph)
     done: list[Node] = []
-    retaining = targets is None and bool(retained)  # (autograd.grad changes no .grad)
+    # Retained non-leaves' gradients, given to their .grad with the leaves' once the whole
+    # sweep has succeeded (a VJP failing part way changes no .grad); None when nothing is
+    # marked, and for autograd.grad, which changes no .grad.
+    kept: list | None = [] if targets is None and retained else None
     try:
         while order:
             t = next_tensor()
@@ -705,8 +708,8 @@ def backward_sweep(
                     continue  # (nothing wanted below it: its node is neither run nor released)
             if g is None:
                 continue
-            if retaining and is_retained(t):
-                _accumulate(t, g, _owners(g))  # (a copy: g goes on to the VJPs below)
+            if kept is not None and is_retained(t):
+                kept.append((t, g))
             node = t.grad_fn
             prim, params, inputs = node.prim, node.params, node.inputs
             if create_graph:
@@ -743,6 +746,9 @@ def backward_sweep(
                     wanted[t] = grads.get(t)
             return [wanted[t] for t in targets]
         _hand_to_leaves(grads, root_grads)
+        if kept:
+            for t, g in kept:
+                _accumulate(t, g, _owners(g))  # (a copy: g went on to the VJPs, and maybe to a leaf)
         return None
     except _BARE_ERRORS as e:
         # (Only a broken VJP gets here, a custom primitive's: restate numpy's or Python's

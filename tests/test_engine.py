@@ -1220,6 +1220,24 @@ def test_retain_grad_is_left_alone_by_autograd_grad_and_refused_where_it_cannot_
         f(x)
 
 
+def test_retain_grad_is_given_only_when_the_sweep_succeeds():
+    # A sweep that fails part way (here a compiled function's VJP refusing create_graph)
+    # changes no .grad, a retained one's neither: a retry must not add its gradient twice.
+    x = am.tensor(np.ones((2, 3)), requires_grad=True)
+    f = am.compile(lambda x: (x * x).sum(axis=0) * 3.0)
+    for _ in range(2):
+        f(x)
+    y = f(x)  # (a replay: its backward refuses create_graph)
+    y.retain_grad()
+    z = (y * y).sum()
+    with pytest.raises(RuntimeError, match="create_graph"):
+        z.backward(create_graph=True)
+    assert y.grad is None and x.grad is None
+    z.backward()
+    np.testing.assert_array_equal(y.grad.data, 2 * y.data)
+    assert y.grad.grad_fn is None
+
+
 def test_retain_grad_on_a_compiled_result_takes_the_general_sweep():
     x = am.tensor([1.0, 2.0], requires_grad=True)
     f = am.compile(lambda x: (x * x).sum())
