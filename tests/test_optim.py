@@ -1226,6 +1226,19 @@ def test_lambda_lr_refuses_a_factor_that_is_no_rate_and_changes_nothing(factor, 
     assert sched.last_epoch == 2 and _rates(opt) == sched.get_last_lr() == [0.1, 0.3]
 
 
+@pytest.mark.parametrize("factor", [-1.0, math.nan, "1"])
+def test_a_schedule_refused_at_construction_leaves_the_groups_as_they_were(factor):
+    # (a stray "initial_lr" from the refused LambdaLR became the next schedule's base rate:
+    # a LambdaLR made after the rate was set to 0.5 ran at 0.1)
+    opt = _opt_two_groups()
+    with pytest.raises((ValueError, TypeError), match=r"LambdaLR: lr_lambda\(0\) of param group 0"):
+        LambdaLR(opt, lambda epoch: factor)
+    assert all("initial_lr" not in g for g in opt.param_groups) and _rates(opt) == [0.1, 0.3]
+    opt.param_groups[0]["lr"] = 0.5
+    sched = LambdaLR(opt, lambda epoch: 1.0)
+    assert sched.base_lrs == _rates(opt) == [0.5, 0.3]
+
+
 def test_lambda_lr_and_a_param_group_added_later():
     opt = _opt_two_groups()
     sched = LambdaLR(opt, lambda epoch: 0.5)

@@ -36,14 +36,15 @@ class LRScheduler:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__}: expected an Optimizer, got {type(optimizer).__name__}")
         self.optimizer = optimizer
-        for group in optimizer.param_groups:
-            group.setdefault("initial_lr", group["lr"])
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.base_lrs = [group.get("initial_lr", group["lr"]) for group in optimizer.param_groups]
         self.last_epoch = 0
         # (epoch 0's rate: the group's own for most schedules; LinearLR and LambdaLR set
-        # theirs here, as PyTorch's constructors do)
+        # theirs here, as PyTorch's constructors do; computed before any group changes,
+        # so a lr_lambda that raises leaves no "initial_lr" behind)
         self._last_lr = [self._first_lr(g["lr"], base, i)
                          for i, (g, base) in enumerate(zip(optimizer.param_groups, self.base_lrs))]
+        for group in optimizer.param_groups:
+            group.setdefault("initial_lr", group["lr"])
         self._set_groups()
 
     def _first_lr(self, lr: float, base_lr: float, index: int) -> float:
