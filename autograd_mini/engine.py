@@ -640,7 +640,9 @@ def backward_sweep(
     leaves: list | None = None
     if len(roots) == 1 and _one_node(roots[0]):  # (a compiled tape's result: no graph to walk)
         node = roots[0].grad_fn
-        if targets is None and node.prim.vjp_all is not None and not create_graph and not retained:
+        # (its only non-leaf is the root: a tensor marked elsewhere needs no general sweep)
+        if (targets is None and node.prim.vjp_all is not None and not create_graph
+                and not (retained and is_retained(roots[0]))):
             _sweep_one_call(roots[0], root_grads[0], retain_graph)
             return None
         order = [roots[0]]

@@ -1220,6 +1220,30 @@ def test_retain_grad_is_left_alone_by_autograd_grad_and_refused_where_it_cannot_
         f(x)
 
 
+def test_a_retained_tensor_elsewhere_leaves_a_compiled_backward_its_one_call_sweep(monkeypatch):
+    # (a one-node graph's only non-leaf is its root: another graph's marked tensor, alive,
+    # must not send every compiled step through the general sweep)
+    from autograd_mini import engine
+    calls = []
+    one_call = engine._sweep_one_call
+    monkeypatch.setattr(engine, "_sweep_one_call", lambda *a: (calls.append(1), one_call(*a))[1])
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    kept = x * 2.0
+    kept.retain_grad()  # (marked, alive, in a graph of its own)
+    f = am.compile(lambda x: (x * x).sum())
+    for _ in range(3):
+        x.grad = None
+        f(x).backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+    assert calls and kept.grad is None
+    out = f(x)
+    out.retain_grad()  # (the root itself marked: the general sweep, which keeps it)
+    n = len(calls)
+    out.backward()
+    assert len(calls) == n
+    np.testing.assert_array_equal(out.grad.data, 1.0)
+
+
 def test_retain_grad_is_given_only_when_the_sweep_succeeds():
     # A sweep that fails part way (here a compiled function's VJP refusing create_graph)
     # changes no .grad, a retained one's neither: a retry must not add its gradient twice.
