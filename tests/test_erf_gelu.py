@@ -108,6 +108,19 @@ def test_erf_gradients_first_and_second_order(shape, seed, limit):
     np.testing.assert_allclose(t.grad.data, 2 / math.sqrt(math.pi) * np.exp(-x * x), rtol=1e-15)
 
 
+def test_erf_derivatives_at_infinity_are_zero_not_nan():
+    # erf'' = -2x erf'(x) -> 0 as |x| -> inf; x = inf left in the VJP made it inf * 0 = NaN
+    for dtype in (np.float64, np.float32):
+        t = am.tensor(np.array([np.inf, -np.inf, 1e30, -1e30, np.nan], dtype=dtype), requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            (g1,) = am.autograd.grad(am.erf(t).sum(), [t], create_graph=True)
+            (g2,) = am.autograd.grad(g1.sum(), [t], create_graph=True)
+            (g3,) = am.autograd.grad(g2.sum(), [t])
+        for g in (g1, g2, g3):
+            assert g.dtype == dtype and g.data[:4].tolist() == [0.0] * 4 and np.isnan(g.data[4])
+
+
 def test_erf_replays_bit_for_bit_under_compile():
     f = lambda x: (am.erf(x) * x).sum()  # noqa: E731
     step = am.compile(f)
