@@ -18,7 +18,7 @@ from .functions import (
     abs, argmax, argmin, array_split, broadcast_to, clip, concatenate, cos, einsum, erf, exp,
     flatten, floor_divide, log, log1p, log_softmax, logsumexp, matmul, max, maximum, mean, min,
     minimum, norm, pad, permute, relu, remainder, reshape, sigmoid, sign, sin, softmax, split,
-    sqrt, squeeze, stack, std, sum, tanh, transpose, unsqueeze, var, where,
+    sqrt, squeeze, stack, std, sum, tanh, transpose, tril, triu, unsqueeze, var, where,
 )
 from .gradcheck import check_graph, gradcheck, gradgradcheck, numerical_grad
 from .serialization import load, save

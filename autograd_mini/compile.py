@@ -58,7 +58,9 @@ array or an array that is not an argument (a mask or an index computed
 from data; class labels are fine as an argument, which `cross_entropy`
 hands to the `pick` primitive, whose forward checks each call's labels;
 arrays the library marks as made from shapes alone, `engine.shape_constant`,
-such as avg_pool2d's divisors without the padding, are kept in the tape), a
+such as avg_pool2d's divisors without the padding or tril's mask, are kept in the
+tape, as are the tensors of am.zeros, ones, full, arange, eye and their _like
+forms made of shapes and Python numbers, read-only while fn records), a
 boolean-mask argument used as an index, a tensor's `.grad`,
 random numbers (`randn`, `rand`, dropout's mask, `nn.init`'s, numpy's and
 Python's global generators), batch norm's
@@ -659,6 +661,8 @@ class _Namer:
                 n = self.arg_arrays.get(_memory(a.data))
                 if n is not None and not a.requires_grad:
                     return n
+                if self.trace.shape_constants.get(id(a.data)) is a.data and not a.requires_grad:
+                    return ns.constant(a.data)  # (am.zeros, am.arange, ... of shapes and numbers)
                 raise RuntimeError(
                     f"compile: {prim.name} (input {pos}) gets a tensor of shape {a.shape} that the "
                     "function creates from an array while it is recorded (am.tensor, a creation "

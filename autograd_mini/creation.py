@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import tracers
+from .engine import shape_constant, tracers
 from .tensor import Tensor, _check_grad_dtype, _flag, _is_index, get_default_dtype
 
 _rng = {"gen": np.random.default_rng()}
@@ -83,12 +83,20 @@ def _shape(shape: tuple, where: str) -> tuple:
     return sizes
 
 
-def _make(arr: np.ndarray, requires_grad: bool, where: str) -> Tensor:
+def _make(arr: np.ndarray, requires_grad: bool, where: str, constant: bool = False) -> Tensor:
+    """The tensor of a creation function. A `constant` one (zeros, ones, full, arange,
+    eye and their _like forms: values from Python numbers and shapes alone) made while
+    am.compile records is kept in the tape as a constant, as the Python numbers and
+    shapes it came from are frozen or keyed there: `x * am.arange(x.shape[1])` compiles.
+    (A new leaf, requires_grad=True, is refused there, as any tensor made from an array.)"""
     if arr.dtype.kind not in "biufc":  # (as am.tensor refuses: strings and objects are no numbers)
         raise TypeError(f"{where}: a tensor holds numbers (bool, int, float or complex), got dtype {arr.dtype}")
     requires_grad = _flag(requires_grad, "requires_grad", where)
     if requires_grad:
         _check_grad_dtype(arr.dtype, where)
+    elif constant and tracers:
+        arr.flags.writeable = False  # (a write into .data, perhaps of values from data, would be frozen)
+        shape_constant(arr)
     t = Tensor._wrap(arr)
     t.requires_grad = requires_grad
     return t
@@ -108,12 +116,12 @@ def _sample_dtype(dtype: Any, where: str) -> np.dtype:
 
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Tensor of zeros; `zeros(2, 3)` or `zeros((2, 3))`."""
-    return _make(np.zeros(_shape(shape, "zeros"), _float(dtype)), requires_grad, "zeros")
+    return _make(np.zeros(_shape(shape, "zeros"), _float(dtype)), requires_grad, "zeros", constant=True)
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Tensor of ones; `ones(2, 3)` or `ones((2, 3))`."""
-    return _make(np.ones(_shape(shape, "ones"), _float(dtype)), requires_grad, "ones")
+    return _make(np.ones(_shape(shape, "ones"), _float(dtype)), requires_grad, "ones", constant=True)
 
 
 def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -126,19 +134,20 @@ def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool =
         arr = np.full(shape, fill_value, dt)
     except (TypeError, ValueError) as e:
         raise TypeError(f"full: fill_value must be a number, got {fill_value!r}: {e}") from e
-    return _make(arr, requires_grad, "full")
+    # (a constant only when filled with a Python number: an array fill may hold data's values)
+    return _make(arr, requires_grad, "full", constant=type(fill_value) in (int, float, complex, bool))
 
 
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros with the shape (and, by default, the dtype) of `x`."""
     arr = np.asarray(x.data if isinstance(x, Tensor) else x)
-    return _make(np.zeros(arr.shape, dtype or arr.dtype), requires_grad, "zeros_like")
+    return _make(np.zeros(arr.shape, dtype or arr.dtype), requires_grad, "zeros_like", constant=True)
 
 
 def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones with the shape (and, by default, the dtype) of `x`."""
     arr = np.asarray(x.data if isinstance(x, Tensor) else x)
-    return _make(np.ones(arr.shape, dtype or arr.dtype), requires_grad, "ones_like")
+    return _make(np.ones(arr.shape, dtype or arr.dtype), requires_grad, "ones_like", constant=True)
 
 
 def full_like(x: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -187,13 +196,14 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
         arr = arr.astype(dtype)
     elif arr.dtype.kind == "f":
         arr = arr.astype(get_default_dtype())
-    return _make(arr, requires_grad, "arange")
+    numbers_only = all(type(v) in (int, float) for v in (start, step) + (() if stop is None else (stop,)))
+    return _make(arr, requires_grad, "arange", constant=numbers_only)  # (as full's fill_value)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Identity matrix of shape (n, m or n)."""
     n, m = _shape((n, n if m is None else m), "eye")
-    return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad, "eye")
+    return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad, "eye", constant=True)
 
 
 def _not_while_compiling(op: str) -> None:

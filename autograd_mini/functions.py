@@ -19,7 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import primitives as P
-from .engine import composite, no_grad, tracers
+from .engine import composite, no_grad, shape_constant, tracers
 from .tensor import (
     FLOAT16, Tensor, _axis, _flag, _is_index, _shape_arg, get_default_dtype, kept_operand,
 )
@@ -427,6 +427,33 @@ def transpose(x: Any, *axes: Any) -> Tensor:
         raise ValueError(f"transpose: axes {tuple(axes)} must permute all {x.ndim} axes of shape "
                          f"{x.shape} (numpy's transpose){swap}")
     return x.permute(axes)
+
+
+def _triangle(x: Any, k: Any, where: str, lower: bool) -> Tensor:
+    x = as_tensor(x)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"{where}: k must be an int, got {k!r}")
+    if x.ndim < 2:
+        raise ValueError(f"{where}: x must have at least 2 axes (..., M, N), got shape {x.shape}")
+    m, n = x.shape[-2:]
+    # (a mask of shapes alone, which am.compile keeps in its tape: a causal mask compiles)
+    keep = shape_constant(np.tri(m, n, int(k), dtype=bool) if lower else ~np.tri(m, n, int(k) - 1, dtype=bool))
+    return P.where.apply(keep, x, 0)
+
+
+@composite
+def tril(x: Any, k: int = 0) -> Tensor:
+    """np.tril: x (..., M, N) with the entries above the k-th diagonal set to 0 (k = 0 the
+    main diagonal, k > 0 above it, k < 0 below); the gradient passes where x is kept.
+    A causal attention mask: am.where(am.tril(am.ones((T, T))) > 0, scores, -1e9)."""
+    return _triangle(x, k, "tril", lower=True)
+
+
+@composite
+def triu(x: Any, k: int = 0) -> Tensor:
+    """np.triu: x (..., M, N) with the entries below the k-th diagonal set to 0; the
+    gradient passes where x is kept."""
+    return _triangle(x, k, "triu", lower=False)
 
 
 @composite

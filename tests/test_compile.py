@@ -1239,15 +1239,64 @@ def test_batch_norm_in_eval_with_buffers_of_another_dtype_replays_their_current_
 
 
 @pytest.mark.parametrize("make", [
-    lambda x: am.zeros(3), lambda x: am.full(x.shape, x.data),
-    lambda x: am.arange(3.0), lambda x: am.zeros(3, requires_grad=True),
-], ids=["zeros", "full of an argument's values", "arange", "zeros requiring grad"])
-def test_tensors_of_creation_functions_are_refused_not_frozen(make):
-    # Their values may come from data (am.full(x.shape, x.data)), from a .data write
-    # after creation, or from the default dtype: a replay could not follow them.
+    lambda x: am.full(x.shape, x.data), lambda x: am.arange(x.data[0], x.data[0] + 2.5),
+    lambda x: am.zeros(3, requires_grad=True),
+], ids=["full of an argument's values", "arange from an array's entry", "zeros requiring grad"])
+def test_tensors_made_from_arrays_or_requiring_grad_are_refused_not_frozen(make):
+    # Their values may come from data (am.full(x.shape, x.data)): a replay could not follow
+    # them; a new leaf each call cannot be replayed either.
     x = am.tensor(rand(3), requires_grad=True)
     with pytest.raises(RuntimeError, match="creates from an array while it is recorded"):
         am.compile(lambda x: (x * make(x)).sum())(x)
+
+
+def test_constants_of_shapes_and_python_numbers_are_kept_in_the_tape():
+    # (zeros, ones, full, arange, eye and their _like forms of shapes and Python numbers:
+    # a causal mask or position indices made inside the function compile)
+    def f(x):
+        T = x.shape[-1]
+        mask = am.tril(am.ones((T, T))) > 0
+        scores = am.where(mask, x.T @ x, -1e9)
+        return (am.softmax(scores, axis=-1) * am.arange(T) + am.full((T, T), 0.5)
+                + am.zeros_like(x.T @ x) + am.eye(T) * am.ones_like(x.T @ x)).sum()
+
+    fc = am.compile(f)
+    for shape in [(2, 3), (2, 3), (4, 5), (2, 3)]:
+        x = am.tensor(rand(*shape), requires_grad=True)
+        out = fc(x)
+        out.backward()
+        got = x.grad.data.copy()
+        x.grad = None
+        want = f(x)
+        want.backward()
+        assert out.item() == want.item()
+        np.testing.assert_array_equal(got, x.grad.data)
+    assert len(fc._tapes) == 2  # (one per shape: the constants made no call record again)
+
+
+def test_a_constant_made_inside_a_compiled_function_is_read_only_while_it_records():
+    # (a write into its .data, of values perhaps read from data, would be frozen in the tape)
+    def f(x):
+        m = am.zeros(3)
+        m.data[:] = x.data
+        return (x * m).sum()
+
+    with pytest.raises(ValueError, match="read-only"):
+        am.compile(f)(am.tensor(rand(3), requires_grad=True))
+    m = am.zeros(3)  # (outside a recording: writable as ever)
+    m.data[:] = 1.0
+
+
+def test_a_constant_follows_the_default_dtype_of_each_call():
+    f = am.compile(lambda x: (x * am.ones(x.shape[0])).sum())
+    x64, x32 = am.tensor(rand(3)), am.tensor(rand(3).astype(np.float32))
+    assert f(x64).dtype == np.float64
+    try:
+        am.set_default_dtype(np.float32)
+        assert f(x32).dtype == np.float32 and f(x32).item() == (x32 * am.ones(3)).sum().item()
+    finally:
+        am.set_default_dtype(np.float64)
+    assert f(x64).dtype == np.float64
 
 
 # -- a differential review's findings: replays that differed from eager ----------------------

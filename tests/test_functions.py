@@ -720,6 +720,8 @@ _EVERY = {
                  "any", _SHAPES),
     "am.array_split": (lambda t: am.stack(am.array_split(t, 2, axis=0)[:1], axis=0) ** 2, "any", _PAIR),
     "am.cos": (am.cos, "any", _SHAPES),
+    "am.tril": (lambda t: am.tril(t * t, -1) + am.tril(t.sin(), 1), "any", _PAIR),
+    "am.triu": (lambda t: am.triu(t * t) + am.triu(t.sin(), -1), "any", _PAIR),
     "am.exp": (am.exp, "any", _SHAPES),
     "am.flatten": (lambda t: am.flatten(t) ** 2, "any", [(), (2, 3)]),
     "am.log": (am.log, "pos", _SHAPES),
@@ -1224,3 +1226,20 @@ def test_log1p_and_sign_are_public_as_numpy_names(shape):
         assert not s.requires_grad
     assert am.sign(np.array([-3, 0, 2])).dtype == np.int64
     assert am.log1p(1e-20).item() == 1e-20
+
+
+@pytest.mark.parametrize("k", [-3, -1, 0, 1, 2, 5])
+def test_tril_and_triu_are_numpys(k):
+    x = rng(3).standard_normal((2, 3, 4))
+    np.testing.assert_array_equal(am.tril(x, k).data, np.tril(x, k))
+    np.testing.assert_array_equal(am.triu(x, k).data, np.triu(x, k))
+    xi = np.arange(12).reshape(3, 4)
+    assert am.tril(xi, k).dtype == xi.dtype
+    np.testing.assert_array_equal(am.triu(xi, k).data, np.triu(xi, k))
+
+
+def test_tril_and_triu_refuse_what_numpy_cannot_take_by_name():
+    with pytest.raises(ValueError, match=r"tril: x must have at least 2 axes .* got shape \(3,\)"):
+        am.tril(np.ones(3))
+    with pytest.raises(TypeError, match="triu: k must be an int, got 0.5"):
+        am.triu(np.ones((2, 2)), 0.5)
