@@ -15,6 +15,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .. import primitives as P
 from ..functions import as_tensor, flatten
 from ..tensor import Tensor, _flag, get_default_dtype
 from . import functional as F
@@ -133,8 +134,9 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Any) -> Tensor:
-        x = _input(self, x)
-        shape = x.shape
+        if not isinstance(x, Tensor):  # (the call of _input skipped for a Tensor: this runs every step)
+            x = _input(self, x)
+        shape = x.data.shape
         if not shape or shape[-1] != self.in_features:
             raise ValueError(
                 f"{self.label()}: expected input with last dimension {self.in_features}, "
@@ -575,7 +577,9 @@ class Sigmoid(Module):
     """1 / (1 + exp(-x)), elementwise (the paper's activation)."""
 
     def forward(self, x: Any) -> Tensor:
-        return F.sigmoid(x)
+        # (A Tensor straight to the primitive, as F.sigmoid takes it after as_tensor:
+        # the paper's activation runs once per layer per step.)
+        return P.sigmoid.apply(x) if isinstance(x, Tensor) else F.sigmoid(x)
 
 
 class Tanh(Module):
