@@ -99,7 +99,7 @@ class Primitive:
     def apply(self, *args: Any, **params: Any) -> Tensor:
         """Run the forward on tensors' data; record a node if grad is needed."""
         # This runs once per operation, so the common one- and two-input
-        # cases are unrolled; the loop handles the rest.
+        # cases (and three tensors) are unrolled; the loop handles the rest.
         n = len(args)
         if n == 2:
             x, y = args
@@ -122,6 +122,15 @@ class Primitive:
         elif n == 1 and isinstance(args[0], Tensor):
             datas = (args[0].data,)
             needs = (0,) if args[0].requires_grad else ()
+        elif (n == 3 and isinstance(args[0], Tensor) and isinstance(args[1], Tensor)
+              and isinstance(args[2], Tensor)):  # (matmul_add's x, W, b: every Linear, every step)
+            x, y, z = args
+            datas = (x.data, y.data, z.data)
+            needs = (0,) if x.requires_grad else ()
+            if y.requires_grad:
+                needs += (1,)
+            if z.requires_grad:
+                needs += (2,)
         else:
             data_list = []  # (a loop: cheaper here than a generator into tuple())
             listed = False
