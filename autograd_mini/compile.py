@@ -72,7 +72,9 @@ yourself or from an ndarray argument (`mask.sum()`: pass a mask you compute
 with as a Tensor, whose operations are recorded), numbers drawn from a
 generator object of your own, Python values read from a dict or from the
 attributes of an object that is not an argument (frozen, as tensors reached
-that way are held), class attributes (`Net.scale = 3.0` on a Module's or a
+that way are held), the shape or dtype of a closed-over tensor that no op
+of fn uses, read into Python (`am.zeros(t.shape)`; `am.zeros_like(t)` is
+checked), class attributes (`Net.scale = 3.0` on a Module's or a
 method object's class), variables that the functions fn calls (a helper, a
 submodule's forward) read from their own globals, changes inside an
 attribute's value (a list appended to), and side effects
@@ -291,6 +293,7 @@ class _Trace:
         self.errstate: list[dict] = []  # numpy's error handling around each op
         self.scopes: list[tuple] = []  # engine scope of each op (modules, composite ops)
         self.created: dict[int, Tensor] = {}
+        self.shape_reads: list[Tensor] = []  # tensors whose shape and dtype a kept constant took
         self.shape_constants: dict[int, np.ndarray] = {}  # (engine.shape_constant's; kept alive here)
         self.raised = ""  # the error an op raised during the recording (which fn then caught)
         self.default_dtype: np.dtype | None = None  # the default float dtype, if anything read it
@@ -313,6 +316,9 @@ class _Trace:
 
     def tensor_made(self, t: Tensor) -> None:
         self.created[id(t)] = t
+
+    def shape_read(self, t: Tensor) -> None:
+        self.shape_reads.append(t)
 
     @staticmethod
     def plain(args: tuple, datas: tuple, params: dict) -> tuple[tuple, tuple, dict]:
@@ -651,6 +657,16 @@ class _Namer:
                     fns[which] = fn
         return _Op(k, prim, ins, params, (o.data.shape, o.data.dtype), needs, reads, fns)
 
+    def shape_sources(self) -> None:
+        """Make the tensors whose shape and dtype a kept constant took (am.zeros_like(t))
+        closed-over tensors of the tape, if no op reads them and fn did not make them:
+        their shape, dtype and layout are then checked before every replay."""
+        for t in self.trace.shape_reads:
+            if id(t) not in self.names and id(t) not in self.trace.created:
+                n = self.names[id(t)] = f"p{len(self.externals)}"
+                self.requires_grad[n] = t.requires_grad
+                self.externals.append(t)
+
     def operand(self, a: Any, pos: int, prim: Primitive, ns: "_Namespace") -> str:
         """The name (or literal) an op input becomes in the generated code."""
         if isinstance(a, Tensor):
@@ -695,12 +711,16 @@ class _Tape:
             raise ValueError("compile: the function must compute its result with tensor operations "
                              "(it returned an input or a tensor made outside them)")
         ns = _Namespace()
-        roots = [out, *trace.checks, *_index_users(trace.ops, namer.arg_arrays)]
+        # (an op whose output's shape and dtype a kept constant took stays in the tape, so
+        # that the closed-over tensors it reads are checked: am.zeros_like(state.T))
+        shaped = [t for t in trace.shape_reads if namer.names.get(id(t), "x")[0] == "v"]
+        roots = [out, *trace.checks, *_index_users(trace.ops, namer.arg_arrays), *shaped]
         ops, moved = _relu_after_pool([namer.op(k, ns) for k in _live_ops(trace.ops, roots)], out_name)
         checked = {namer.names[id(t)] for t in trace.checks}
         self.key, self.n_args, self.externals = key, len(args), namer.externals
         self.modules = _state["modules"]  # (its guard refuses any other count)
         _refuse_grad_reads(self.externals, [a for a in args if isinstance(a, Tensor)] + held)
+        namer.shape_sources()  # (after: a zeros_like(p.grad) reads the gradient's shape alone)
         fwd_lines, bwd_lines, used, reached = _emit(ops, out_name, ns, trace.errstate, errstate, checked)
         self.leaves = [n for n in _leaf_order(args, self.externals)
                        if namer.requires_grad.get(n) and n in reached]

@@ -138,21 +138,32 @@ def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool =
     return _make(arr, requires_grad, "full", constant=type(fill_value) in (int, float, complex, bool))
 
 
+def _like_of(x: Any) -> np.ndarray:
+    """x's array, whose shape and dtype a _like form takes. While am.compile records, a
+    tensor x is noted: the tape keeps the constant, so it checks x's shape and dtype on
+    every replay (x may be a closed-over tensor that no op reads, `state.data = ...`)."""
+    if isinstance(x, Tensor):
+        if tracers:
+            tracers[-1].shape_read(x)
+        return x.data
+    return np.asarray(x)
+
+
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros with the shape (and, by default, the dtype) of `x`."""
-    arr = np.asarray(x.data if isinstance(x, Tensor) else x)
+    arr = _like_of(x)
     return _make(np.zeros(arr.shape, dtype or arr.dtype), requires_grad, "zeros_like", constant=True)
 
 
 def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones with the shape (and, by default, the dtype) of `x`."""
-    arr = np.asarray(x.data if isinstance(x, Tensor) else x)
+    arr = _like_of(x)
     return _make(np.ones(arr.shape, dtype or arr.dtype), requires_grad, "ones_like", constant=True)
 
 
 def full_like(x: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """`fill_value` in the shape (and, by default, the dtype) of `x`, as np.full_like."""
-    arr = np.asarray(x.data if isinstance(x, Tensor) else x)
+    arr = _like_of(x)
     return full(arr.shape, fill_value, dtype=dtype or arr.dtype, requires_grad=requires_grad)
 
 

@@ -381,3 +381,26 @@ def test_a_refused_array_names_the_op_and_module_the_user_called_not_only_the_pr
     cf = am.compile(lambda y: F.cross_entropy(logits, y.reshape(-1)))
     with pytest.raises(RuntimeError, match=r"\(in cross_entropy\) gets an array of shape \(6,\)"):
         cf(np.zeros((2, 3), dtype=np.int64))
+
+
+@pytest.mark.parametrize("like", [am.zeros_like, am.ones_like, lambda t: am.full_like(t, 2.0)])
+@pytest.mark.parametrize("of", [lambda t: t, lambda t: t * 2, lambda t: t.reshape(-1)])
+def test_a_like_constant_of_a_closed_over_tensor_records_again_when_its_shape_or_dtype_changes(like, of):
+    # The tape keeps the constant (its shape and dtype read from `state`, or from an op
+    # of it, which nothing else uses): `state.data = ...` of another shape or dtype must
+    # record again, as for a closed-over tensor an op reads, not replay the old constant.
+    state = am.zeros(3)
+
+    def f(x):
+        return x.sum() * like(of(state))
+
+    cf = am.compile(f)
+    x = am.tensor(np.ones(2, np.float32), requires_grad=True)
+    twice(cf, x)
+    state.data = np.zeros(5)
+    got = cf(x)
+    assert got.shape == f(x).shape == (5,)
+    state.data = np.zeros(5, np.float32)
+    got = cf(x)
+    assert got.dtype == f(x).dtype == np.float32
+    np.testing.assert_array_equal(got.data, f(x).data)
