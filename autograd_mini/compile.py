@@ -60,7 +60,8 @@ hands to the `pick` primitive, whose forward checks each call's labels;
 arrays the library marks as made from shapes alone, `engine.shape_constant`,
 such as avg_pool2d's divisors without the padding or tril's mask, are kept in the
 tape, as are the tensors of am.zeros, ones, full, arange, eye and their _like
-forms made of shapes and Python numbers, read-only while fn records), a
+forms made of shapes and Python numbers, read-only while fn records and,
+those the tape keeps, from then on), a
 boolean-mask argument used as an index, a tensor's `.grad`,
 random numbers (`randn`, `rand`, dropout's mask, `nn.init`'s, numpy's and
 Python's global generators), batch norm's
@@ -294,6 +295,8 @@ class _Trace:
         self.scopes: list[tuple] = []  # engine scope of each op (modules, composite ops)
         self.created: dict[int, Tensor] = {}
         self.shape_reads: list[Tensor] = []  # tensors whose shape and dtype a kept constant took
+        self.read_only: list[np.ndarray] = []  # arrays of creation functions, read-only while recording
+        self.kept: set[int] = set()  # ids of the shape constants the tape keeps
         self.shape_constants: dict[int, np.ndarray] = {}  # (engine.shape_constant's; kept alive here)
         self.raised = ""  # the error an op raised during the recording (which fn then caught)
         self.default_dtype: np.dtype | None = None  # the default float dtype, if anything read it
@@ -319,6 +322,13 @@ class _Trace:
 
     def shape_read(self, t: Tensor) -> None:
         self.shape_reads.append(t)
+
+    def release(self, taped: bool) -> None:
+        """Make the creation functions' arrays writable again, but for those the tape keeps:
+        a write into one of them (a buffer fn stored) would change every replay."""
+        for a in self.read_only:
+            if not (taped and id(a) in self.kept):
+                a.flags.writeable = True
 
     @staticmethod
     def plain(args: tuple, datas: tuple, params: dict) -> tuple[tuple, tuple, dict]:
@@ -411,7 +421,19 @@ def _memory(a: np.ndarray) -> tuple:
 
 def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | str"]:
     """Run fn eagerly on args, recording its primitives; return its result and its tape,
-    or why no tape was made.
+    or why no tape was made (see _record_into)."""
+    trace = _Trace()
+    taped = False
+    try:
+        out, tape = _record_into(trace, fn, args, key)
+        taped = isinstance(tape, _Tape)
+    finally:
+        trace.release(taped)
+    return out, tape
+
+
+def _record_into(trace: "_Trace", fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | str"]:
+    """_record, into trace.
 
     No tape (each such call runs fn eagerly) when fn rebinds a variable it reads
     or changes a module, which a replay would not do; when two arguments share
@@ -422,7 +444,6 @@ def _record(fn: Callable, args: tuple, key: tuple) -> tuple[Any, "_Tape | str"]:
     # ndarray arguments are copied, as eager ops copy an ndarray (as_tensor) or an index
     # they keep: a caller refilling its array before backward() changes nothing.
     args = tuple(a.copy(order="K") if isinstance(a, np.ndarray) else a for a in args)
-    trace = _Trace()
     errstate = np.geterr()
     before, modules = [c[3] for c in _captured(fn)], _state["modules"]
     randomness = _global_random_states()
@@ -678,6 +699,7 @@ class _Namer:
                 if n is not None and not a.requires_grad:
                     return n
                 if self.trace.shape_constants.get(id(a.data)) is a.data and not a.requires_grad:
+                    self.trace.kept.add(id(a.data))
                     return ns.constant(a.data)  # (am.zeros, am.arange, ... of shapes and numbers)
                 raise RuntimeError(
                     f"compile: {prim.name} (input {pos}) gets a tensor of shape {a.shape} that the "
@@ -693,6 +715,7 @@ class _Namer:
         if n is not None:
             return n
         if self.trace.shape_constants.get(id(a)) is a:
+            self.trace.kept.add(id(a))
             return ns.constant(a)
         _refuse_arrays(a, prim, f"input {pos}")
         return ns.constant(a)

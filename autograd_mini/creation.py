@@ -97,6 +97,7 @@ def _make(arr: np.ndarray, requires_grad: bool, where: str, constant: bool = Fal
     elif constant and tracers:
         arr.flags.writeable = False  # (a write into .data, perhaps of values from data, would be frozen)
         shape_constant(arr)
+        tracers[-1].read_only.append(arr)  # (writable again after the recording, unless the tape keeps it)
     t = Tensor._wrap(arr)
     t.requires_grad = requires_grad
     return t

@@ -1576,3 +1576,35 @@ def test_a_copy_of_an_integer_argument_replays_with_each_calls_values():
         k = am.tensor(np.array(k))
         np.testing.assert_array_equal(step(x, k).data, (x * k).sum().data)
     assert step.recordings == 1
+
+
+def test_a_constant_made_while_recording_stays_read_only_only_if_the_tape_keeps_it():
+    # A buffer fn makes lazily (a module's state, a cache) and no op of the tape uses is
+    # the caller's to fill afterwards, as with the eager function; a constant the tape
+    # keeps stays read-only, since a write into it would change every replay.
+    class Counter(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.seen = None
+
+        def forward(self, x):
+            if self.seen is None:
+                self.seen = am.zeros(x.shape[-1])
+            return (x * 2).sum()
+
+    model, kept = Counter(), {}
+    am.compile(model)(am.tensor(rand(2, 3)))
+    model.seen += 1.0
+    np.testing.assert_array_equal(model.seen.data, np.ones(3))
+
+    def f(x):
+        kept["mask"] = mask = am.ones(3)
+        kept["unused"] = am.ones(3)
+        return (x * mask).sum()
+
+    cf = am.compile(f)
+    cf(am.tensor(rand(3)))
+    kept["unused"][0] = 5.0
+    with pytest.raises(ValueError, match="read-only"):
+        kept["mask"][0] = 5.0
+    assert cf(am.tensor(np.ones(3))).item() == 3.0
