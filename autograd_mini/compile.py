@@ -659,7 +659,8 @@ class _Namer:
         try:
             ins = [self.operand(a, pos, prim, ns) for pos, a in enumerate(op_args)]
             reads = {x for x in ins if _local_name(x)}
-            params = {name: _param(v, prim, name, self.arg_arrays, ns, reads) for name, v in p_values.items()}
+            params = {name: _param(v, prim, name, self.arg_arrays, ns, reads, self.trace)
+                      for name, v in p_values.items()}
         except RuntimeError as e:  # (name the op the user called, not only the primitive)
             inside = scope_names(self.trace.scopes[k])
             if not inside:
@@ -1066,9 +1067,9 @@ def _arguments(ins: list, params: dict) -> str:
 
 
 def _param(v: Any, prim: Primitive, name: str, arg_arrays: dict, ns: "_Namespace",
-           reads: set) -> str:
-    """Source for a keyword parameter: a constant, or an argument's array (an index, say),
-    whose name goes into `reads`."""
+           reads: set, trace: _Trace) -> str:
+    """Source for a keyword parameter: a constant (a shape constant too: am.arange(T) as
+    an index), or an argument's array (an index, say), whose name goes into `reads`."""
     name_of = arg_arrays.get(_memory(v)) if isinstance(v, np.ndarray) else None
     if name_of is not None:
         if v.dtype == bool:
@@ -1080,7 +1081,10 @@ def _param(v: Any, prim: Primitive, name: str, arg_arrays: dict, ns: "_Namespace
         reads.add(name_of)
         return name_of
     if type(v) is tuple and any(isinstance(e, np.ndarray) for e in v):
-        return "(" + "".join(_param(e, prim, name, arg_arrays, ns, reads) + ", " for e in v) + ")"
+        return "(" + "".join(_param(e, prim, name, arg_arrays, ns, reads, trace) + ", " for e in v) + ")"
+    if isinstance(v, np.ndarray) and trace.shape_constants.get(id(v)) is v:
+        trace.kept.add(id(v))
+        return ns.constant(v)
     _refuse_arrays(v, prim, f"its parameter {name!r}")
     return ns.constant(v)
 

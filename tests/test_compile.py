@@ -1608,3 +1608,28 @@ def test_a_constant_made_while_recording_stays_read_only_only_if_the_tape_keeps_
     with pytest.raises(ValueError, match="read-only"):
         kept["mask"][0] = 5.0
     assert cf(am.tensor(np.ones(3))).item() == 3.0
+
+
+def test_position_indices_made_inside_the_function_index_and_embed():
+    # am.arange(T) as an index (getitem's parameter, embedding's rows) is a constant of
+    # the tape as it is as an operand, not refused as an array made from data.
+    E = am.tensor(rand(6, 4, seed=1), requires_grad=True)
+
+    def f(x):
+        T = x.shape[-2]
+        return (x * F.embedding(am.arange(T), E) + x[:, am.arange(T - 1, -1, -1)]).sum()
+
+    fc = am.compile(f)
+    for shape in [(2, 3, 4), (2, 3, 4), (1, 5, 4), (2, 3, 4)]:
+        x = am.tensor(rand(*shape, seed=len(fc._tapes)), requires_grad=True)
+        got = fc(x)
+        got.backward()
+        gx, gE = x.grad.data.copy(), E.grad.data.copy()
+        x.grad = E.grad = None
+        want = f(x)
+        want.backward()
+        assert got.item() == want.item()
+        np.testing.assert_array_equal(gx, x.grad.data)
+        np.testing.assert_array_equal(gE, E.grad.data)
+        E.grad = None
+    assert fc.recordings == 2
