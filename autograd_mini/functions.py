@@ -438,7 +438,7 @@ def _triangle(x: Any, k: Any, where: str, lower: bool) -> Tensor:
     m, n = x.shape[-2:]
     # (a mask of shapes alone, which am.compile keeps in its tape: a causal mask compiles)
     keep = shape_constant(np.tri(m, n, int(k), dtype=bool) if lower else ~np.tri(m, n, int(k) - 1, dtype=bool))
-    return P.where.apply(keep, x, 0)
+    return P.where.apply(keep, x, False)  # (False: x keeps its dtype, bool too, as numpy's)
 
 
 @composite

@@ -1236,6 +1236,12 @@ def test_tril_and_triu_are_numpys(k):
     xi = np.arange(12).reshape(3, 4)
     assert am.tril(xi, k).dtype == xi.dtype
     np.testing.assert_array_equal(am.triu(xi, k).data, np.triu(xi, k))
+    for dtype in (bool, np.int8, np.uint8, np.float16, np.float32, np.complex64):
+        # (numpy's keep the dtype: a boolean causal mask stays one, a where() condition)
+        xd = (np.arange(12).reshape(3, 4) % 3).astype(dtype)
+        for ours, theirs in ((am.tril(xd, k), np.tril(xd, k)), (am.triu(xd, k), np.triu(xd, k))):
+            assert ours.dtype == theirs.dtype
+            np.testing.assert_array_equal(ours.data, theirs)
 
 
 def test_tril_and_triu_refuse_what_numpy_cannot_take_by_name():
