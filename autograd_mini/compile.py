@@ -70,7 +70,10 @@ in place (on a leaf; on a tensor with a graph it is a recorded x = x + ...),
 `backward()` and optimizer steps.
 Not caught: a number (Python or numpy scalar) you compute from `.data`
 yourself or from an ndarray argument (`mask.sum()`: pass a mask you compute
-with as a Tensor, whose operations are recorded), numbers drawn from a
+with as a Tensor, whose operations are recorded), and so a size made of one
+(`am.zeros(int(x.data.max()) - n)` to pad to a length the data sets: the
+replay keeps the first call's length; pad with am.pad of an argument's shape,
+or call such a function uncompiled), numbers drawn from a
 generator object of your own, Python values read from a dict or from the
 attributes of an object that is not an argument (frozen, as tensors reached
 that way are held), the shape or dtype of a closed-over tensor that no op
