@@ -1,5 +1,6 @@
-"""Neural networks: `Module`, layers, containers, `functional` (as F), `init`, `summary`,
-`utils` (clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters).
+"""Neural networks: `Module`, layers, containers, recurrent layers (RNN, LSTM, GRU and
+their cells), `functional` (as F), `init`, `summary`, `utils` (clip_grad_norm_, clip_grad_value_,
+parameters_to_vector, vector_to_parameters).
 
     import autograd_mini as am
     from autograd_mini import nn
@@ -20,6 +21,7 @@ from .loss import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
 )
 from .containers import ModuleDict, ModuleList
+from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
 from .module import IncompatibleKeys, Module, Parameter
 from .summary import ModelSummary, SummaryRow, summary
 
@@ -29,5 +31,5 @@ __all__ = [
     "AvgPool2d", "Flatten", "Dropout", "BatchNorm1d", "BatchNorm2d", "Identity", "Sigmoid", "Tanh",
     "ReLU", "LeakyReLU", "Softmax", "Softplus", "SiLU", "GELU", "LayerNorm", "Embedding",
     "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
-    "BCEWithLogitsLoss",
+    "BCEWithLogitsLoss", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
 ]

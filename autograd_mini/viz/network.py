@@ -172,6 +172,8 @@ def _trace_layers(model: Any, input_size: tuple[int, ...],
         def call(*args: Any, **kwargs: Any) -> Any:
             out = forward(*args, **kwargs)
             call_outputs[id(out)] = out
+            for o in _flat_tensors(out):  # (a recurrent layer's (output, h_n): each ends the call)
+                call_outputs[id(o)] = o
             if any(out is a for a in args):
                 passed_on.setdefault(id(out), []).append(module)
             return out
@@ -210,6 +212,8 @@ def _trace_layers(model: Any, input_size: tuple[int, ...],
         for m, mode in modes:
             m.__dict__["training"] = mode
         modules_changed()
+    if isinstance(out, (tuple, list)) and out and isinstance(out[0], Tensor):
+        out = out[0]  # (a recurrent layer's (output, h_n), drawn as the network of its output)
     if not isinstance(out, Tensor):
         raise TypeError(f"draw_network: the forward of {module_label(model)} returned a "
                         f"{type(out).__name__}, not a Tensor")
@@ -260,6 +264,15 @@ def _trace_layers(model: Any, input_size: tuple[int, ...],
                 made_by[id(t)] = len(layers) - 1
                 last_key = None
     return layers, feeds
+
+
+def _flat_tensors(out: Any) -> list:
+    """The tensors in out, a tensor or (nested) tuples and lists of them."""
+    if isinstance(out, Tensor):
+        return [out]
+    if isinstance(out, (tuple, list)):
+        return [t for o in out for t in _flat_tensors(o)]
+    return []
 
 
 def draw_network(

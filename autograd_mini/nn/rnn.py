@@ -1,0 +1,400 @@
+"""Recurrent layers, as PyTorch's: RNNCell, LSTMCell, GRUCell and RNN, LSTM, GRU.
+
+All are composites of linear maps, sigmoid, tanh (or relu), slicing and stack:
+no backward code. With x_t the input at step t, h the hidden state, H the hidden
+size and G*H rows in each weight (G gates stacked in PyTorch's order):
+
+    RNN   (G=1)  h' = tanh(W_ih x + b_ih + W_hh h + b_hh)          (or relu)
+    LSTM  (G=4)  i, f, g, o = split(W_ih x + b_ih + W_hh h + b_hh)  (in that order)
+                 c' = sigmoid(f) * c + sigmoid(i) * tanh(g),  h' = sigmoid(o) * tanh(c')
+    GRU   (G=3)  r, z = sigmoid(split(W_i[rz] x + b_i[rz] + W_h[rz] h + b_h[rz]))
+                 n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),  h' = (1 - z) * n + z * h
+
+Parameters weight_ih (G*H, I), weight_hh (G*H, H), bias_ih and bias_hh (G*H,),
+all drawn from U(-1/sqrt(H), 1/sqrt(H)); the sequence layers name them
+weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, weight_ih_l1, ... so state
+dicts carry PyTorch's keys. A missing initial state is zero (its terms are left
+out of the first step, which gives the same numbers). Not supported, and refused
+by name: bidirectional=True, proj_size > 0, packed sequences.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+
+from ..functions import stack
+from ..tensor import Tensor, _flag
+from . import functional as F
+from . import init
+from .layers import _empty, _input
+from .module import Module
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _add(a: Tensor | None, b: Tensor | None) -> Tensor | None:
+    return b if a is None else a if b is None else a + b
+
+
+def _step(mode: str, gi: Tensor, h: Tensor | None, c: Tensor | None, w_hh: Tensor,
+          b_hh: Tensor | None, H: int) -> tuple[Tensor, Tensor | None]:
+    """One time step: gi = x W_ih^T + b_ih (..., G*H) and the state h, c (..., H),
+    None for a zero state. Returns (h', c') (c' None but for LSTM)."""
+    gh = b_hh if h is None else F._affine(h, w_hh, b_hh)  # W_hh h + b_hh, (..., G*H)
+    if mode == "GRU":
+        if gh is None:  # (zero state, no bias: r * (W_hn h + b_hn) = 0)
+            rz, n_h = gi[..., : 2 * H], None
+        else:
+            rz, n_h = gi[..., : 2 * H] + gh[..., : 2 * H], gh[..., 2 * H:]
+        rz = rz.sigmoid()
+        r, z = rz[..., :H], rz[..., H:]
+        n = gi[..., 2 * H:] if n_h is None else gi[..., 2 * H:] + r * n_h
+        n = n.tanh()
+        out = (1 - z) * n
+        return (out if h is None else out + z * h), None
+    pre = _add(gi, gh)
+    if mode == "RNN_TANH":
+        return pre.tanh(), None
+    if mode == "RNN_RELU":
+        return pre.relu(), None
+    s = pre.sigmoid()  # (one sigmoid for i, f and o; the g block of it is not used)
+    i, f, o = s[..., :H], s[..., H: 2 * H], s[..., 3 * H:]
+    ig = i * pre[..., 2 * H: 3 * H].tanh()
+    c = ig if c is None else f * c + ig
+    return o * c.tanh(), c
+
+
+def _sizes(where: str, input_size: Any, hidden_size: Any) -> tuple[int, int]:
+    return (F._int(input_size, "input_size", where, 0), F._int(hidden_size, "hidden_size", where, 1))
+
+
+def _state(layer: Module, hx: Any, shape: tuple, what: str, input_shape: tuple) -> Tensor:
+    """hx (a tensor or array) of exactly `shape`, else a ValueError naming the layer."""
+    t = _input(layer, hx)
+    if tuple(t.shape) != shape:
+        raise ValueError(
+            f"{layer.label()}: expected {what} of shape {shape} for input of shape "
+            f"{input_shape}, got shape {tuple(t.shape)}"
+        )
+    return t
+
+
+def _lstm_pair(layer: Module, hx: Any) -> tuple[Any, Any]:
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        raise TypeError(f"{layer.label()}: the state must be a pair (h, c), got {type(hx).__name__}")
+    return hx[0], hx[1]
+
+
+# -- cells -------------------------------------------------------------------------------------
+
+
+class _CellBase(Module):
+    mode = ""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, dtype: Any) -> None:
+        super().__init__()
+        where = type(self).__name__
+        self.input_size, self.hidden_size = _sizes(where, input_size, hidden_size)
+        self.bias = _flag(bias, "bias", where)
+        gh = _GATES[self.mode] * self.hidden_size
+        self.weight_ih = _empty((gh, self.input_size), dtype)
+        self.weight_hh = _empty((gh, self.hidden_size), dtype)
+        if self.bias:
+            self.bias_ih = _empty((gh,), dtype)
+            self.bias_hh = _empty((gh,), dtype)
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every parameter ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as PyTorch."""
+        k = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -k, k)
+
+    def _run(self, input: Any, hx: Any) -> tuple[Tensor, Tensor | None]:
+        x = _input(self, input)
+        shape = tuple(x.shape)
+        if len(shape) not in (1, 2) or shape[-1] != self.input_size:
+            raise ValueError(
+                f"{self.label()}: expected input of shape (N, {self.input_size}) or "
+                f"({self.input_size},), got shape {shape}"
+            )
+        H = self.hidden_size
+        state = shape[:-1] + (H,)
+        h = c = None
+        if hx is not None:
+            if self.mode == "LSTM":
+                h, c = _lstm_pair(self, hx)
+                h, c = _state(self, h, state, "h", shape), _state(self, c, state, "c", shape)
+            else:
+                h = _state(self, hx, state, "hx", shape)
+        gi = F._affine(x, self.weight_ih, self.bias_ih)
+        return _step(self.mode, gi, h, c, self.weight_hh, self.bias_hh, H)
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.mode == "RNN_RELU":
+            s += ", nonlinearity=relu"
+        return s
+
+
+class RNNCell(_CellBase):
+    """One step of an Elman RNN: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu).
+
+    input (N, input_size) or (input_size,); hx of shape (N, hidden_size) or
+    (hidden_size,) (zeros if None); returns h' of hx's shape. weight_ih
+    (hidden_size, input_size), weight_hh (hidden_size, hidden_size), bias_ih and
+    bias_hh (hidden_size,), all ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", dtype: Any = None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.__dict__["nonlinearity"] = nonlinearity  # (read by mode, which __init__ needs)
+        super().__init__(input_size, hidden_size, bias, dtype)
+
+    @property
+    def mode(self) -> str:  # type: ignore[override]
+        return "RNN_RELU" if self.nonlinearity == "relu" else "RNN_TANH"
+
+    def forward(self, input: Any, hx: Any = None) -> Tensor:
+        return self._run(input, hx)[0]
+
+
+class LSTMCell(_CellBase):
+    """One LSTM step: gates i, f, g, o (in that order in the weights' rows),
+    c' = sigmoid(f) c + sigmoid(i) tanh(g), h' = sigmoid(o) tanh(c').
+
+    input (N, input_size) or (input_size,); hx a pair (h, c), each (N, hidden_size)
+    or (hidden_size,) (zeros if None); returns (h', c'). weight_ih
+    (4*hidden_size, input_size), weight_hh (4*hidden_size, hidden_size), bias_ih and
+    bias_hh (4*hidden_size,), all ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
+    """
+
+    mode = "LSTM"
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype: Any = None) -> None:
+        super().__init__(input_size, hidden_size, bias, dtype)
+
+    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
+        return self._run(input, hx)  # type: ignore[return-value]
+
+
+class GRUCell(_CellBase):
+    """One GRU step: gates r, z, n (in that order in the weights' rows),
+    r, z = sigmoid(W_i[rz] x + b_i[rz] + W_h[rz] h + b_h[rz]),
+    n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) n + z h.
+
+    input (N, input_size) or (input_size,); hx (N, hidden_size) or (hidden_size,)
+    (zeros if None); returns h' of hx's shape. weight_ih (3*hidden_size, input_size),
+    weight_hh (3*hidden_size, hidden_size), bias_ih and bias_hh (3*hidden_size,),
+    all ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
+    """
+
+    mode = "GRU"
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype: Any = None) -> None:
+        super().__init__(input_size, hidden_size, bias, dtype)
+
+    def forward(self, input: Any, hx: Any = None) -> Tensor:
+        return self._run(input, hx)[0]
+
+
+# -- sequence layers ---------------------------------------------------------------------------
+
+
+class _RNNBase(Module):
+    mode = ""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int, bias: bool,
+                 batch_first: bool, dropout: float, bidirectional: bool, proj_size: int,
+                 dtype: Any) -> None:
+        super().__init__()
+        where = type(self).__name__
+        self.input_size, self.hidden_size = _sizes(where, input_size, hidden_size)
+        self.num_layers = F._int(num_layers, "num_layers", where, 1)
+        self.bias = _flag(bias, "bias", where)
+        self.batch_first = _flag(batch_first, "batch_first", where)
+        if isinstance(dropout, bool) or not F._is_real(dropout) or not 0.0 <= float(dropout) <= 1.0:
+            raise ValueError(f"{where}: dropout must be a number in [0, 1], got {dropout!r}")
+        self.dropout = float(dropout)
+        if self.dropout > 0 and self.num_layers == 1:
+            warnings.warn(
+                f"{where}: dropout={self.dropout} acts between layers, so with num_layers=1 it "
+                "changes nothing", UserWarning, stacklevel=3)
+        if _flag(bidirectional, "bidirectional", where):
+            raise ValueError(f"{where}: bidirectional=True is not supported (one direction only)")
+        self.bidirectional = False
+        if F._int(proj_size, "proj_size", where, 0):
+            raise ValueError(f"{where}: proj_size={proj_size} is not supported (only proj_size=0)")
+        self.proj_size = 0
+        G, H = _GATES[self.mode], self.hidden_size
+        names = []
+        for layer in range(self.num_layers):
+            size = self.input_size if layer == 0 else H
+            shapes = [("weight_ih", (G * H, size)), ("weight_hh", (G * H, H))]
+            if self.bias:
+                shapes += [("bias_ih", (G * H,)), ("bias_hh", (G * H,))]
+            for name, shape in shapes:
+                setattr(self, f"{name}_l{layer}", _empty(shape, dtype))
+            names.append([f"{name}_l{layer}" for name, _ in shapes])
+        self._all_weights = names
+        self.reset_parameters()
+
+    @property
+    def all_weights(self) -> list[list[Tensor]]:
+        """The parameters per layer: [[weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0], ...]."""
+        return [[getattr(self, n) for n in names] for names in self._all_weights]
+
+    def reset_parameters(self) -> None:
+        """Every parameter ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as PyTorch."""
+        k = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -k, k)
+
+    def _run(self, input: Any, hx: Any) -> tuple[Tensor, Tensor, Tensor | None]:
+        x = _input(self, input)
+        shape = tuple(x.shape)
+        layout = "(N, T, input_size)" if self.batch_first else "(T, N, input_size)"
+        if len(shape) not in (2, 3) or shape[-1] != self.input_size:
+            raise ValueError(
+                f"{self.label()}: expected input of shape {layout.replace('input_size', str(self.input_size))} "
+                f"or (T, {self.input_size}), got shape {shape}"
+            )
+        batched = len(shape) == 3
+        tdim = 1 if batched and self.batch_first else 0
+        T, L, H = shape[tdim], self.num_layers, self.hidden_size
+        if T == 0:
+            raise ValueError(f"{self.label()}: the sequence length must be at least 1, got input of shape {shape}")
+        state = (L, shape[1 - tdim], H) if batched else (L, H)
+        h0 = c0 = None
+        if hx is not None:
+            if self.mode == "LSTM":
+                h0, c0 = _lstm_pair(self, hx)
+                h0, c0 = _state(self, h0, state, "h0", shape), _state(self, c0, state, "c0", shape)
+            else:
+                h0 = _state(self, hx, state, "h0", shape)
+        hs: list[Tensor] = []
+        cs: list[Tensor] = []
+        for layer, names in enumerate(self._all_weights):
+            w_ih, w_hh = getattr(self, names[0]), getattr(self, names[1])
+            b_ih, b_hh = (getattr(self, names[2]), getattr(self, names[3])) if self.bias else (None, None)
+            gi = F._affine(x, w_ih, b_ih)  # every step's input term in one product: (..., T, ..., G*H)
+            h = None if h0 is None else h0[layer]
+            c = None if c0 is None else c0[layer]
+            outs = []
+            for t in range(T):
+                h, c = _step(self.mode, gi[t] if tdim == 0 else gi[:, t], h, c, w_hh, b_hh, H)
+                outs.append(h)
+            x = stack(outs, axis=tdim)
+            hs.append(h)
+            if c is not None:
+                cs.append(c)
+            if self.dropout and self.training and layer < L - 1:
+                x = F.dropout(x, self.dropout, True)
+        return x, stack(hs), (stack(cs) if cs else None)
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        return s
+
+
+class RNN(_RNNBase):
+    """A stack of num_layers Elman RNNs over a sequence: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+    (or relu), each layer's outputs h_1..h_T the next one's inputs.
+
+    input (T, N, input_size), (N, T, input_size) with batch_first=True, or (T, input_size)
+    unbatched; hx h0 of shape (num_layers, N, hidden_size) ((num_layers, hidden_size)
+    unbatched; zeros if None). Returns (output, h_n): output (T, N, hidden_size) (or
+    (N, T, hidden_size), (T, hidden_size)), the last layer's h_t for every t; h_n of h0's
+    shape, every layer's last state. Parameters weight_ih_l{k} (hidden_size, input_size
+    for k = 0, else hidden_size), weight_hh_l{k} (hidden_size, hidden_size), bias_ih_l{k},
+    bias_hh_l{k} (hidden_size,), all ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
+    dropout: applied to every layer's output but the last's in training.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False, dtype: Any = None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        self.__dict__["nonlinearity"] = nonlinearity  # (read by mode, which __init__ needs)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, 0, dtype)
+
+    @property
+    def mode(self) -> str:  # type: ignore[override]
+        return "RNN_RELU" if self.nonlinearity == "relu" else "RNN_TANH"
+
+    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
+        out, h, _ = self._run(input, hx)
+        return out, h
+
+
+
+class LSTM(_RNNBase):
+    """A stack of num_layers LSTMs over a sequence (see LSTMCell; gates i, f, g, o).
+
+    input (T, N, input_size), (N, T, input_size) with batch_first=True, or (T, input_size)
+    unbatched; hx a pair (h0, c0), each (num_layers, N, hidden_size) ((num_layers,
+    hidden_size) unbatched; zeros if None). Returns (output, (h_n, c_n)): output
+    (T, N, hidden_size) (or (N, T, hidden_size), (T, hidden_size)), the last layer's h_t
+    for every t; h_n, c_n of h0's shape. Parameters weight_ih_l{k} (4*hidden_size,
+    input_size for k = 0, else hidden_size), weight_hh_l{k} (4*hidden_size, hidden_size),
+    bias_ih_l{k}, bias_hh_l{k} (4*hidden_size,), all ~ U(-1/sqrt(hidden_size),
+    1/sqrt(hidden_size)). dropout: applied to every layer's output but the last's in training.
+    """
+
+    mode = "LSTM"
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 proj_size: int = 0, dtype: Any = None) -> None:
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, proj_size, dtype)
+
+    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        out, h, c = self._run(input, hx)
+        return out, (h, c)  # type: ignore[return-value]
+
+
+class GRU(_RNNBase):
+    """A stack of num_layers GRUs over a sequence (see GRUCell; gates r, z, n).
+
+    input (T, N, input_size), (N, T, input_size) with batch_first=True, or (T, input_size)
+    unbatched; hx h0 of shape (num_layers, N, hidden_size) ((num_layers, hidden_size)
+    unbatched; zeros if None). Returns (output, h_n): output (T, N, hidden_size) (or
+    (N, T, hidden_size), (T, hidden_size)), the last layer's h_t for every t; h_n of h0's
+    shape. Parameters weight_ih_l{k} (3*hidden_size, input_size for k = 0, else
+    hidden_size), weight_hh_l{k} (3*hidden_size, hidden_size), bias_ih_l{k}, bias_hh_l{k}
+    (3*hidden_size,), all ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)). dropout:
+    applied to every layer's output but the last's in training.
+    """
+
+    mode = "GRU"
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 dtype: Any = None) -> None:
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, 0, dtype)
+
+    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
+        out, h, _ = self._run(input, hx)
+        return out, h

@@ -1,0 +1,360 @@
+"""Recurrent layers (nn.RNNCell, LSTMCell, GRUCell, RNN, LSTM, GRU) against a numpy oracle
+that loops over time steps and gates, as PyTorch's documentation writes them."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+from autograd_mini import nn
+from autograd_mini.nn import functional as F
+
+# -- the oracle ----------------------------------------------------------------------------------
+
+
+def sig(v):
+    return 1.0 / (1.0 + np.exp(-v))
+
+
+def oracle_cell(mode, x, h, c, w_ih, w_hh, b_ih, b_hh):
+    """One step in numpy: x (..., I), h and c (..., H); returns (h', c')."""
+    H = w_hh.shape[1]
+    b_ih = np.zeros(w_ih.shape[0]) if b_ih is None else b_ih
+    b_hh = np.zeros(w_hh.shape[0]) if b_hh is None else b_hh
+
+    def gate(k, with_h=True):  # W_i? x + b_i? (+ W_h? h + b_h?) for gate block k
+        rows = slice(k * H, (k + 1) * H)
+        v = x @ w_ih[rows].T + b_ih[rows]
+        return v + (h @ w_hh[rows].T + b_hh[rows]) if with_h else v
+
+    if mode == "tanh":
+        return np.tanh(gate(0)), None
+    if mode == "relu":
+        return np.maximum(gate(0), 0.0), None
+    if mode == "LSTM":
+        i, f, g, o = sig(gate(0)), sig(gate(1)), np.tanh(gate(2)), sig(gate(3))
+        c2 = f * c + i * g
+        return o * np.tanh(c2), c2
+    r, z = sig(gate(0)), sig(gate(1))
+    n = np.tanh(gate(2, with_h=False) + r * (h @ w_hh[2 * H:].T + b_hh[2 * H:]))
+    return (1 - z) * n + z * h, None
+
+
+def oracle_seq(mode, x, h0, c0, layers, batch_first):
+    """The stacked layers in numpy: x (T, N, I), (N, T, I) or (T, I); layers a list of
+    (w_ih, w_hh, b_ih, b_hh). Returns (output, h_n, c_n)."""
+    batched = x.ndim == 3
+    if batched and batch_first:
+        x = x.swapaxes(0, 1)
+    hn, cn = [], []
+    for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(layers):
+        h, c = h0[k], c0[k]
+        outs = []
+        for t in range(x.shape[0]):
+            h, c2 = oracle_cell(mode, x[t], h, c, w_ih, w_hh, b_ih, b_hh)
+            c = c2 if c2 is not None else c
+            outs.append(h)
+        x = np.stack(outs)
+        hn.append(h)
+        cn.append(c)
+    if batched and batch_first:
+        x = x.swapaxes(0, 1)
+    return x, np.stack(hn), np.stack(cn)
+
+
+SEQ = {"tanh": (nn.RNN, {}), "relu": (nn.RNN, {"nonlinearity": "relu"}), "LSTM": (nn.LSTM, {}),
+       "GRU": (nn.GRU, {})}
+CELL = {"tanh": (nn.RNNCell, {}), "relu": (nn.RNNCell, {"nonlinearity": "relu"}),
+        "LSTM": (nn.LSTMCell, {}), "GRU": (nn.GRUCell, {})}
+
+
+def layer_params(m):
+    """[(w_ih, w_hh, b_ih, b_hh)] per layer as arrays (biases None with bias=False)."""
+    return [tuple(p.data for p in ps) + (None, None) * (len(ps) == 2) for ps in m.all_weights]
+
+
+# -- forward against the oracle ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", list(SEQ))
+@pytest.mark.parametrize("L,batch_first,batched,given,bias", [
+    (1, False, True, False, True), (2, False, True, True, True), (2, True, True, False, True),
+    (1, True, True, True, False), (2, False, False, False, True), (1, False, False, True, True),
+    (2, True, False, True, False),
+])
+def test_sequence_layers_match_the_oracle(mode, L, batch_first, batched, given, bias):
+    cls, kw = SEQ[mode]
+    am.manual_seed(0)
+    rng = np.random.default_rng(1)
+    T, N, I, H = 4, 3, 2, 5
+    m = cls(I, H, num_layers=L, bias=bias, batch_first=batch_first, **kw)
+    x = rng.standard_normal(((N, T, I) if batch_first else (T, N, I)) if batched else (T, I))
+    state = (L, N, H) if batched else (L, H)
+    h0, c0 = rng.standard_normal(state), rng.standard_normal(state)
+    if not given:
+        h0, c0 = np.zeros(state), np.zeros(state)
+        out = m(am.tensor(x))
+    elif mode == "LSTM":
+        out = m(am.tensor(x), (am.tensor(h0), am.tensor(c0)))
+    else:
+        out = m(x, h0)  # (arrays are taken, as by the other layers)
+    want, hn, cn = oracle_seq(mode, x, h0, c0, layer_params(m), batch_first)
+    y, state_n = out
+    assert y.shape == want.shape == (((N, T, H) if batch_first else (T, N, H)) if batched else (T, H))
+    np.testing.assert_allclose(y.data, want, rtol=1e-12, atol=1e-12)
+    if mode == "LSTM":
+        h_n, c_n = state_n
+        np.testing.assert_allclose(c_n.data, cn, rtol=1e-12, atol=1e-12)
+    else:
+        h_n = state_n
+    assert h_n.shape == state
+    np.testing.assert_allclose(h_n.data, hn, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", list(CELL))
+@pytest.mark.parametrize("batched,given,bias", list(itertools.product([True, False], [True, False], [True, False])))
+def test_cells_match_the_oracle(mode, batched, given, bias):
+    cls, kw = CELL[mode]
+    am.manual_seed(2)
+    rng = np.random.default_rng(3)
+    N, I, H = 3, 4, 2
+    m = cls(I, H, bias=bias, **kw)
+    x = rng.standard_normal((N, I) if batched else (I,))
+    state = (N, H) if batched else (H,)
+    h, c = (rng.standard_normal(state), rng.standard_normal(state)) if given else (np.zeros(state),) * 2
+    hx = None if not given else (am.tensor(h), am.tensor(c)) if mode == "LSTM" else am.tensor(h)
+    out = m(am.tensor(x), hx)
+    want_h, want_c = oracle_cell(mode, x, h, c, m.weight_ih.data, m.weight_hh.data,
+                                 None if not bias else m.bias_ih.data, None if not bias else m.bias_hh.data)
+    if mode == "LSTM":
+        out, c_out = out
+        np.testing.assert_allclose(c_out.data, want_c, rtol=1e-12, atol=1e-12)
+    assert out.shape == state
+    np.testing.assert_allclose(out.data, want_h, rtol=1e-12, atol=1e-12)
+
+
+def test_a_cell_stepped_by_hand_is_the_one_layer_sequence_layer():
+    am.manual_seed(4)
+    lstm, cell = nn.LSTM(3, 4), nn.LSTMCell(3, 4)
+    cell.load_state_dict({k[:-3]: v for k, v in lstm.state_dict().items()})
+    x = am.randn(5, 2, 3)
+    out, (h_n, c_n) = lstm(x)
+    h = c = am.zeros(2, 4)
+    for t in range(5):
+        h, c = cell(x[t], (h, c))
+        np.testing.assert_allclose(out.data[t], h.data, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(c_n.data[0], c.data, rtol=1e-14, atol=1e-15)
+
+
+def test_float32_stays_float32():
+    am.manual_seed(0)
+    m = nn.GRU(3, 4, num_layers=2, dtype=np.float32)
+    out, h = m(am.randn(5, 2, 3).astype(np.float32))
+    assert out.dtype == h.dtype == np.float32
+
+
+# -- gradients --------------------------------------------------------------------------------------
+
+
+def call_with(model, tensors, *inputs):
+    """model(*inputs) with its parameters replaced by `tensors` (named_parameters order)."""
+    names = [n for n, _ in model.named_parameters()]
+    saved = {n: model.__dict__[n] for n in names}
+    model.__dict__.update(zip(names, tensors))
+    try:
+        return model(*inputs)
+    finally:
+        model.__dict__.update(saved)
+
+
+@pytest.mark.parametrize("mode", list(SEQ))
+def test_sequence_layers_gradcheck_and_gradgradcheck(mode):
+    cls, kw = SEQ[mode]
+    am.manual_seed(5)
+    rng = np.random.default_rng(6)
+    L, T, N, I, H = 2, 2, 2, 2, 2
+    m = cls(I, H, num_layers=L, **kw)
+    params = [p.data.copy() for p in m.parameters()]
+    x, h0, c0 = rng.standard_normal((T, N, I)), rng.standard_normal((L, N, H)), rng.standard_normal((L, N, H))
+    if mode == "LSTM":
+        def f(x, h0, c0, *ps):
+            out, (h, c) = call_with(m, ps, x, (h0, c0))
+            return am.concatenate([out.flatten(), h.flatten(), c.flatten()])
+        inputs = (x, h0, c0, *params)
+    else:
+        def f(x, h0, *ps):
+            out, h = call_with(m, ps, x, h0)
+            return am.concatenate([out.flatten(), h.flatten()])
+        inputs = (x, h0, *params)
+    assert am.gradcheck(f, inputs)
+    assert am.gradgradcheck(f, inputs)
+
+
+@pytest.mark.parametrize("mode", ["tanh", "LSTM", "GRU"])
+def test_cells_gradcheck_and_gradgradcheck_unbatched_without_state(mode):
+    cls, kw = CELL[mode]
+    am.manual_seed(7)
+    m = cls(3, 2, **kw)
+    params = [p.data.copy() for p in m.parameters()]
+
+    def f(x, *ps):
+        out = call_with(m, ps, x)
+        return am.concatenate(list(out)) if mode == "LSTM" else out
+
+    inputs = (np.random.default_rng(8).standard_normal(3), *params)
+    assert am.gradcheck(f, inputs)
+    assert am.gradgradcheck(f, inputs)
+
+
+# -- parameters, repr ---------------------------------------------------------------------------------
+
+
+def test_state_dict_names_shapes_and_init_are_pytorchs():
+    m = nn.LSTM(3, 5, num_layers=2)
+    assert [(k, v.shape) for k, v in m.state_dict().items()] == [
+        ("weight_ih_l0", (20, 3)), ("weight_hh_l0", (20, 5)), ("bias_ih_l0", (20,)), ("bias_hh_l0", (20,)),
+        ("weight_ih_l1", (20, 5)), ("weight_hh_l1", (20, 5)), ("bias_ih_l1", (20,)), ("bias_hh_l1", (20,)),
+    ]
+    assert list(nn.GRU(3, 5, bias=False).state_dict()) == ["weight_ih_l0", "weight_hh_l0"]
+    assert [(k, v.shape) for k, v in nn.GRUCell(3, 5).state_dict().items()] == [
+        ("weight_ih", (15, 3)), ("weight_hh", (15, 5)), ("bias_ih", (15,)), ("bias_hh", (15,))]
+    assert nn.RNNCell(3, 5, bias=False).bias_ih is None
+    assert nn.RNN(3, 5).weight_hh_l0.shape == (5, 5)
+    am.manual_seed(0)
+    big = nn.LSTM(4, 16)
+    for p in big.parameters():  # U(-1/sqrt(H), 1/sqrt(H)) = U(-0.25, 0.25)
+        assert np.abs(p.data).max() <= 0.25 and np.abs(p.data).max() > 0.2
+    other = nn.LSTM(3, 5, num_layers=2)
+    other.load_state_dict(m.state_dict())
+    np.testing.assert_array_equal(other.bias_hh_l1.data, m.bias_hh_l1.data)
+
+
+def test_repr_is_pytorchs():
+    assert nn.LSTM(3, 5, num_layers=2, batch_first=True).label() == "LSTM(3, 5, num_layers=2, batch_first=True)"
+    assert repr(nn.LSTM(3, 5, num_layers=2, batch_first=True)).startswith("LSTM(3, 5, num_layers=2, batch_first=True)")
+    assert nn.GRU(3, 5, bias=False).label() == "GRU(3, 5, bias=False)"
+    assert nn.RNN(3, 5, num_layers=2, dropout=0.5).label() == "RNN(3, 5, num_layers=2, dropout=0.5)"
+    assert nn.RNNCell(3, 5, nonlinearity="relu").label() == "RNNCell(3, 5, nonlinearity=relu)"
+    assert nn.LSTMCell(3, 5, bias=False).label() == "LSTMCell(3, 5, bias=False)"
+    assert nn.GRUCell(3, 5).label() == "GRUCell(3, 5)"
+
+
+# -- dropout between layers -------------------------------------------------------------------------
+
+
+def test_dropout_acts_between_layers_in_training_only():
+    am.manual_seed(9)
+    m = nn.GRU(2, 3, num_layers=2, dropout=1.0)
+    x = am.randn(4, 1, 2)
+    out, h = m(x)  # (p = 1: the second layer sees zeros)
+    second = nn.GRU(3, 3)
+    second.load_state_dict({k.replace("l1", "l0"): v for k, v in m.state_dict().items() if k.endswith("l1")})
+    np.testing.assert_allclose(out.data, second(am.zeros(4, 1, 3))[0].data, rtol=1e-14)
+    m.eval()
+    want, _, _ = oracle_seq("GRU", x.data, np.zeros((2, 1, 3)), np.zeros((2, 1, 3)), layer_params(m), False)
+    np.testing.assert_allclose(m(x)[0].data, want, rtol=1e-12, atol=1e-12)
+    with pytest.warns(UserWarning, match="num_layers=1"):
+        nn.LSTM(2, 3, dropout=0.5)
+
+
+# -- errors -----------------------------------------------------------------------------------------
+
+
+def test_bad_input_and_state_shapes_raise_naming_the_layer_and_shapes():
+    lstm = nn.LSTM(3, 5, num_layers=2)
+    with pytest.raises(ValueError, match=r"LSTM\(3, 5, num_layers=2\).*\(T, N, 3\).*\(4, 2, 4\)"):
+        lstm(am.zeros(4, 2, 4))
+    with pytest.raises(ValueError, match=r"LSTM.*got shape \(2, 3, 4, 3\)"):
+        lstm(am.zeros(2, 3, 4, 3))
+    with pytest.raises(ValueError, match=r"LSTM.*c0 of shape \(2, 2, 5\).*\(4, 2, 3\).*\(1, 2, 5\)"):
+        lstm(am.zeros(4, 2, 3), (am.zeros(2, 2, 5), am.zeros(1, 2, 5)))
+    with pytest.raises(TypeError, match=r"LSTM.*pair \(h, c\)"):
+        lstm(am.zeros(4, 2, 3), am.zeros(2, 2, 5))
+    with pytest.raises(ValueError, match=r"GRU\(3, 5, batch_first=True\).*h0 of shape \(1, 4, 5\).*\(1, 2, 5\)"):
+        nn.GRU(3, 5, batch_first=True)(am.zeros(4, 2, 3), am.zeros(1, 2, 5))
+    with pytest.raises(ValueError, match=r"RNN.*h0 of shape \(1, 5\).*\(1, 1, 5\)"):
+        nn.RNN(3, 5)(am.zeros(4, 3), am.zeros(1, 1, 5))  # (unbatched input, batched state)
+    with pytest.raises(ValueError, match=r"RNN.*sequence length.*\(0, 2, 3\)"):
+        nn.RNN(3, 5)(am.zeros(0, 2, 3))
+    with pytest.raises(ValueError, match=r"GRUCell\(3, 5\).*\(N, 3\) or \(3,\).*\(2, 4\)"):
+        nn.GRUCell(3, 5)(am.zeros(2, 4))
+    with pytest.raises(ValueError, match=r"RNNCell.*\(1, 2, 3\)"):
+        nn.RNNCell(3, 5)(am.zeros(1, 2, 3))
+    with pytest.raises(ValueError, match=r"LSTMCell.*h of shape \(2, 5\).*\(3, 5\)"):
+        nn.LSTMCell(3, 5)(am.zeros(2, 3), (am.zeros(3, 5), am.zeros(2, 5)))
+    with pytest.raises(ValueError, match=r"RNNCell.*hx of shape \(5,\).*\(1, 5\)"):
+        nn.RNNCell(3, 5)(am.zeros(3), am.zeros(1, 5))
+
+
+def test_unsupported_and_bad_arguments_are_refused_by_name():
+    with pytest.raises(ValueError, match="LSTM.*bidirectional"):
+        nn.LSTM(3, 5, bidirectional=True)
+    with pytest.raises(ValueError, match="LSTM.*proj_size"):
+        nn.LSTM(3, 5, proj_size=2)
+    with pytest.raises(ValueError, match="RNN.*nonlinearity.*'sigmoid'"):
+        nn.RNN(3, 5, nonlinearity="sigmoid")
+    with pytest.raises(ValueError, match="RNNCell.*nonlinearity"):
+        nn.RNNCell(3, 5, nonlinearity="gelu")
+    with pytest.raises(ValueError, match="GRU.*dropout.*1.5"):
+        nn.GRU(3, 5, num_layers=2, dropout=1.5)
+    with pytest.raises(ValueError, match="GRU.*num_layers"):
+        nn.GRU(3, 5, num_layers=0)
+    with pytest.raises(ValueError, match="LSTMCell.*hidden_size"):
+        nn.LSTMCell(3, 0)
+    with pytest.raises(TypeError, match="RNN.*hidden_size"):
+        nn.RNN(3, 2.5)
+
+
+# -- compile, summary, drawings -------------------------------------------------------------------
+
+
+def test_compiled_lstm_loss_is_eagers_bit_for_bit():
+    am.manual_seed(10)
+    lstm, head = nn.LSTM(3, 4, num_layers=2, batch_first=True), nn.Linear(4, 1)
+    params = list(lstm.parameters()) + list(head.parameters())
+
+    def loss(x, h0, c0, y):
+        out, _ = lstm(x, (h0, c0))
+        return F.mse_loss(head(out), y)
+
+    compiled = am.compile(loss)
+    for step in range(3):
+        args = (am.randn(2, 5, 3), am.randn(2, 2, 4), am.randn(2, 2, 4), am.randn(2, 5, 1))
+        for p in params:
+            p.grad = None
+        lc = compiled(*args)
+        lc.backward()
+        gc = [p.grad.data.copy() for p in params]
+        for p in params:
+            p.grad = None
+        le = loss(*args)
+        le.backward()
+        assert lc.data.tobytes() == le.data.tobytes()
+        assert all(a.tobytes() == p.grad.data.tobytes() for a, p in zip(gc, params))
+
+
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(3, 4, batch_first=True)
+        self.head = nn.Linear(4, 2)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.head(out)
+
+
+def test_summary_and_draw_network_accept_recurrent_layers():
+    s = nn.summary(Tagger(), input_size=(2, 5, 3))
+    assert [(r.name, r.label, r.output_shape, r.num_params) for r in s.rows] == [
+        ("rnn", "LSTM(3, 4, batch_first=True)", [(2, 5, 4), [(1, 2, 4), (1, 2, 4)]], 144),
+        ("head", "Linear(4→2)", (2, 5, 2), 10)]
+    assert "LSTM(3, 4, num_layers=2)" in str(nn.summary(nn.LSTM(3, 4, num_layers=2), input_size=(5, 2, 3)))
+    src = am.viz.draw_network(Tagger(), input_size=(2, 5, 3)).source
+    assert "LSTM(3, 4, batch_first=True)\\n→ (2, 5, 4)\\n144 params" in src and "layer1 -> layer2" in src
+    # a model that is a recurrent layer returns (output, h_n): its output is drawn
+    src = am.viz.draw_network(nn.GRU(3, 4, num_layers=2), input_size=(5, 2, 3)).source
+    assert "GRU(3, 4, num_layers=2)\\n→ (5, 2, 4)" in src
+    src = am.viz.draw_network(nn.Sequential(nn.RNNCell(3, 4), nn.Linear(4, 2)), input_size=(2, 3)).source
+    assert "RNNCell(3, 4)" in src
