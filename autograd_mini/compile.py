@@ -60,7 +60,7 @@ hands to the `pick` primitive, whose forward checks each call's labels;
 arrays the library marks as made from shapes alone, `engine.shape_constant`,
 such as avg_pool2d's divisors without the padding or tril's mask, are kept in the
 tape, as are the tensors of am.zeros, ones, full, arange, eye and their _like
-forms made of shapes and Python numbers, read-only while fn records and,
+forms (of a tensor, not of an array) made of shapes and Python numbers, read-only while fn records and,
 those the tape keeps, from then on), a
 boolean-mask argument used as an index, a tensor's `.grad`,
 random numbers (`randn`, `rand`, dropout's mask, `nn.init`'s, numpy's and

@@ -127,6 +127,11 @@ def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Tensor of `shape` filled with `fill_value`."""
+    return _full(shape, fill_value, dtype, requires_grad, True)
+
+
+def _full(shape: Any, fill_value: Any, dtype: Any, requires_grad: bool, constant: bool) -> Tensor:
+    """full(); `constant` False makes no constant for am.compile of it (full_like of an array)."""
     shape, dt = _shape((shape,), "full"), _float(dtype)
     if isinstance(fill_value, Tensor) or (np.iscomplexobj(fill_value) and dt.kind != "c"):
         # (numpy would take a tensor's value, or drop the imaginary part with a warning)
@@ -136,36 +141,40 @@ def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool =
     except (TypeError, ValueError) as e:
         raise TypeError(f"full: fill_value must be a number, got {fill_value!r}: {e}") from e
     # (a constant only when filled with a Python number: an array fill may hold data's values)
-    return _make(arr, requires_grad, "full", constant=type(fill_value) in (int, float, complex, bool))
+    constant = constant and type(fill_value) in (int, float, complex, bool)
+    return _make(arr, requires_grad, "full", constant=constant)
 
 
-def _like_of(x: Any) -> np.ndarray:
-    """x's array, whose shape and dtype a _like form takes. While am.compile records, a
-    tensor x is noted: the tape keeps the constant, so it checks x's shape and dtype on
-    every replay (x may be a closed-over tensor that no op reads, `state.data = ...`)."""
+def _like_of(x: Any) -> tuple[np.ndarray, bool]:
+    """x's array, whose shape and dtype a _like form takes, and whether the result may be
+    a constant of am.compile. While it records, a tensor x is noted: the tape keeps the
+    constant, so it checks x's shape and dtype on every replay (x may be a closed-over
+    tensor that no op reads, `state.data = ...`). An array or a list x makes no constant
+    (refused if an op uses it, as am.tensor of it): no replay checks its shape, which
+    may be a closed-over one's (`am.zeros_like(t.data)`, `am.zeros_like(self.buffer)`)."""
     if isinstance(x, Tensor):
         if tracers:
             tracers[-1].shape_read(x)
-        return x.data
-    return np.asarray(x)
+        return x.data, True
+    return np.asarray(x), False
 
 
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros with the shape (and, by default, the dtype) of `x`."""
-    arr = _like_of(x)
-    return _make(np.zeros(arr.shape, dtype or arr.dtype), requires_grad, "zeros_like", constant=True)
+    arr, constant = _like_of(x)
+    return _make(np.zeros(arr.shape, dtype or arr.dtype), requires_grad, "zeros_like", constant)
 
 
 def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones with the shape (and, by default, the dtype) of `x`."""
-    arr = _like_of(x)
-    return _make(np.ones(arr.shape, dtype or arr.dtype), requires_grad, "ones_like", constant=True)
+    arr, constant = _like_of(x)
+    return _make(np.ones(arr.shape, dtype or arr.dtype), requires_grad, "ones_like", constant)
 
 
 def full_like(x: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """`fill_value` in the shape (and, by default, the dtype) of `x`, as np.full_like."""
-    arr = _like_of(x)
-    return full(arr.shape, fill_value, dtype=dtype or arr.dtype, requires_grad=requires_grad)
+    arr, constant = _like_of(x)
+    return _full(arr.shape, fill_value, dtype or arr.dtype, requires_grad, constant)
 
 
 def _like(x: Any, dtype: Any, where: str) -> tuple:

@@ -404,3 +404,26 @@ def test_a_like_constant_of_a_closed_over_tensor_records_again_when_its_shape_or
     got = cf(x)
     assert got.dtype == f(x).dtype == np.float32
     np.testing.assert_array_equal(got.data, f(x).data)
+
+
+@pytest.mark.parametrize("like", [am.zeros_like, am.ones_like, lambda a: am.full_like(a, 2.0)])
+@pytest.mark.parametrize("of", [lambda s: s.arr, lambda s: s.t.data, lambda s: s.arr.tolist()],
+                         ids=["an attribute's ndarray", "a closed-over tensor's .data", "a list"])
+def test_a_like_constant_of_an_array_that_is_no_argument_is_refused_not_frozen(like, of):
+    # A tensor's shape is checked on replay (am.zeros_like(t)); an array's or a list's
+    # is not: one that changes later (state.arr = np.zeros(5)) replayed the first
+    # call's shape, so such a constant is refused, as am.tensor(...) of it is.
+    class State:
+        pass
+
+    state = State()
+    state.arr, state.t = np.zeros(3), am.zeros(3)
+
+    def f(x):
+        return x.sum() * like(of(state))
+
+    x = am.tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(RuntimeError, match="creates from an array while it is recorded"):
+        am.compile(f)(x)
+    state.arr, state.t.data = np.zeros(5), np.zeros(5)
+    assert f(x).shape == (5,)
