@@ -1442,3 +1442,18 @@ def test_cosine_annealing_clamp_keeps_a_nan_rate_nan():
     opt.param_groups[0]["lr"] = float("nan")
     sched.step()
     assert math.isnan(opt.param_groups[0]["lr"])
+
+
+def test_a_refused_step_leaves_a_group_added_since_as_it_was():
+    # (as the constructor: the group added later got "initial_lr" from the refused step,
+    # which became the next schedule's base rate after the user set the rate to 0.5)
+    opt = SGD([{"params": [_p()]}], lr=0.1)
+    opt.step()
+    sched = LambdaLR(opt, lambda epoch: 1.0)
+    opt.add_param_group({"params": [_p()], "lr": 0.3})
+    with pytest.raises(ValueError, match="LambdaLR: the optimizer has 2 param groups"):
+        sched.step()
+    assert "initial_lr" not in opt.param_groups[1] and sched.base_lrs == [0.1]
+    opt.param_groups[1]["lr"] = 0.5
+    sched = LambdaLR(opt, [lambda epoch: 1.0] * 2)
+    assert sched.base_lrs == _rates(opt) == [0.1, 0.5]

@@ -71,13 +71,14 @@ class LRScheduler:
         # Groups added since (add_param_group, as when unfreezing layers) follow the rule
         # too, from their rate now, as under PyTorch's StepLR; they were left at that rate.
         known = len(self.base_lrs)
-        for group in groups[known:]:
-            self.base_lrs.append(group.setdefault("initial_lr", group["lr"]))
+        self.base_lrs += [group.get("initial_lr", group["lr"]) for group in groups[known:]]
         try:
             rates = self._next_lrs(self.last_epoch + 1)  # (all of them first: a rule that raises moves nothing)
         except Exception:
             del self.base_lrs[known:]
             raise
+        for group in groups[known:]:  # (after: a refused step leaves no "initial_lr" behind)
+            group.setdefault("initial_lr", group["lr"])
         self.last_epoch += 1
         self._last_lr = rates
         self._set_groups()
