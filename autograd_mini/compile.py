@@ -320,6 +320,14 @@ class _Trace:
         self.scopes.append(_mode.scope)  # (for errors: the op and module the user called)
         self.errstate.append(np.geterr())  # (compared with the caller's when the code is made)
 
+    def constant(self, a: Any) -> bool:
+        """Is `a` an array marked as made of shapes alone (engine.shape_constant: tril's
+        mask, am.zeros' array)? Then the tape keeps it (read-only after the recording)."""
+        if isinstance(a, np.ndarray) and self.shape_constants.get(id(a)) is a:
+            self.kept.add(id(a))
+            return True
+        return False
+
     def tensor_made(self, t: Tensor) -> None:
         self.created[id(t)] = t
 
@@ -702,8 +710,7 @@ class _Namer:
                 n = self.arg_arrays.get(_memory(a.data))
                 if n is not None and not a.requires_grad:
                     return n
-                if self.trace.shape_constants.get(id(a.data)) is a.data and not a.requires_grad:
-                    self.trace.kept.add(id(a.data))
+                if not a.requires_grad and self.trace.constant(a.data):
                     return ns.constant(a.data)  # (am.zeros, am.arange, ... of shapes and numbers)
                 raise RuntimeError(
                     f"compile: {prim.name} (input {pos}) gets a tensor of shape {a.shape} that the "
@@ -718,8 +725,7 @@ class _Namer:
         n = self.arg_arrays.get(_memory(a)) if isinstance(a, np.ndarray) else None
         if n is not None:
             return n
-        if self.trace.shape_constants.get(id(a)) is a:
-            self.trace.kept.add(id(a))
+        if self.trace.constant(a):
             return ns.constant(a)
         _refuse_arrays(a, prim, f"input {pos}")
         return ns.constant(a)
@@ -1085,8 +1091,7 @@ def _param(v: Any, prim: Primitive, name: str, arg_arrays: dict, ns: "_Namespace
         return name_of
     if type(v) is tuple and any(isinstance(e, np.ndarray) for e in v):
         return "(" + "".join(_param(e, prim, name, arg_arrays, ns, reads, trace) + ", " for e in v) + ")"
-    if isinstance(v, np.ndarray) and trace.shape_constants.get(id(v)) is v:
-        trace.kept.add(id(v))
+    if trace.constant(v):
         return ns.constant(v)
     _refuse_arrays(v, prim, f"its parameter {name!r}")
     return ns.constant(v)
