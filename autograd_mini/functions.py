@@ -253,9 +253,25 @@ def concatenate(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:
     return P.concatenate.apply(*tensors, axis=axis)
 
 
-def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
-    """Constant padding with numpy's `pad_width` (int, (before, after), or one pair per axis)."""
+_PAD_MODES = ("constant", "reflect", "symmetric", "edge", "wrap")
+
+
+def pad(x: Any, pad_width: Any, value: float = 0.0, *, mode: str = "constant") -> Tensor:
+    """Padding with numpy's `pad_width` (int, (before, after), or one pair per axis).
+
+    mode is numpy's: 'constant' (filled with `value`), 'reflect' (mirrored
+    without the edge: [1, 2, 3] -> [3, 2, 1, 2, 3, 2, 1]), 'symmetric' (with
+    the edge), 'edge' (the edge repeated) or 'wrap' (periodic); widths larger
+    than the axis repeat the pattern, as np.pad does. Same ndim as x; each
+    axis grows by before + after. The non-constant modes are composites of
+    slices of x (basic getitem, negative steps for the mirrored runs),
+    broadcast_to (an edge repeated) and one concatenate per padded axis.
+    """
     x = as_tensor(x)
+    if not isinstance(mode, str) or mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be one of {_PAD_MODES}, got {mode!r}")
+    if isinstance(value, str):  # (numpy's third argument is the mode; here it is the value)
+        raise TypeError(f"pad: value must be a number, got {value!r}; pass the mode by keyword: mode={value!r}")
     raw = np.asarray(pad_width)
     if raw.dtype.kind not in "iu":  # (dtype=int below would truncate 1.5 to 1)
         raise TypeError(f"pad: pad_width must hold integers, got {pad_width!r}")
@@ -265,7 +281,42 @@ def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
         raise ValueError(f"pad: pad_width {pad_width!r} does not fit shape {x.shape}") from e
     if (raw < 0).any():  # (raw, not widths: a 0-d x broadcasts them to none, numpy refuses still)
         raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
-    return P.pad.apply(x, pad_width=tuple(map(tuple, widths.tolist())), value=value)
+    if mode == "constant":
+        return P.pad.apply(x, pad_width=tuple(map(tuple, widths.tolist())), value=value)
+    with_axes = [(axis, lo, hi) for axis, (lo, hi) in enumerate(widths.tolist()) if lo or hi]
+    for axis, lo, hi in with_axes:
+        if x.shape[axis] == 0:
+            raise ValueError(f"pad: mode={mode!r} cannot pad the empty axis {axis} of shape {x.shape}")
+    for axis, lo, hi in with_axes:
+        x = _pad_axis(x, axis, lo, hi, mode)
+    return x
+
+
+def _pad_axis(x: Tensor, axis: int, lo: int, hi: int, mode: str) -> Tensor:
+    """x padded along one axis, as the runs of np.pad's index map: slices and repeated edges."""
+    n = x.shape[axis]
+    source = np.pad(np.arange(n), (lo, hi), mode=mode)  # which element of x lands where
+    steps = np.diff(source)
+    pieces, start, before = [], 0, (slice(None),) * axis
+    while start < len(source):
+        end = start + 1  # the run source[start:end] moves by one step (+1, -1 or 0) each time
+        if end < len(source) and steps[start] in (-1, 0, 1):
+            step = steps[start]
+            while end < len(source) and steps[end - 1] == step:
+                end += 1
+        else:
+            step = 1
+        a, b = int(source[start]), int(source[end - 1])
+        if step == 0:
+            piece = x[before + (slice(a, a + 1),)]
+            piece = broadcast_to(piece, piece.shape[:axis] + (end - start,) + piece.shape[axis + 1:])
+        elif step == 1:
+            piece = x if (a, b) == (0, n - 1) else x[before + (slice(a, b + 1),)]
+        else:
+            piece = x[before + (slice(a, b - 1 if b > 0 else None, -1),)]
+        pieces.append(piece)
+        start = end
+    return pieces[0] if len(pieces) == 1 else concatenate(pieces, axis=axis)
 
 
 # -- composites ----------------------------------------------------------------------

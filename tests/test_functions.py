@@ -1249,3 +1249,33 @@ def test_tril_and_triu_refuse_what_numpy_cannot_take_by_name():
         am.tril(np.ones(3))
     with pytest.raises(TypeError, match="triu: k must be an int, got 0.5"):
         am.triu(np.ones((2, 2)), 0.5)
+
+
+# -- pad's numpy modes ------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(["reflect", "symmetric", "edge", "wrap"]),
+       hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), st.data())
+def test_pad_modes_match_numpy(mode, shape, data):
+    widths = [tuple(data.draw(st.tuples(st.integers(0, 7), st.integers(0, 7)))) for _ in shape]
+    x = np.random.default_rng(len(shape)).standard_normal(shape)
+    np.testing.assert_array_equal(am.pad(x, widths, mode=mode).data, np.pad(x, widths, mode=mode))
+
+
+@pytest.mark.parametrize("mode", ["reflect", "symmetric", "edge", "wrap"])
+@pytest.mark.parametrize("widths", [((1, 2), (2, 1)), ((3, 0), (0, 5)), 1])  # (5 > 3 columns: repeated)
+def test_pad_modes_first_and_second_order(mode, widths):
+    x = np.random.default_rng(3).standard_normal((2, 3))
+    check_both(lambda t: am.pad(t, widths, mode=mode) ** 3, x)
+
+
+def test_pad_mode_errors():
+    x = am.tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=re.escape("pad: mode must be one of ('constant', 'reflect'")):
+        am.pad(x, 1, mode="mean")
+    with pytest.raises(TypeError, match=re.escape("pad: value must be a number, got 'reflect'; pass the mode by keyword")):
+        am.pad(x, 1, "reflect")
+    with pytest.raises(ValueError, match=re.escape("pad: mode='edge' cannot pad the empty axis 1 of shape (2, 0)")):
+        am.pad(np.ones((2, 0)), 1, mode="edge")
+    np.testing.assert_array_equal(am.pad(x, 1, value=2.0, mode="constant").data, np.pad(x.data, 1, constant_values=2.0))
