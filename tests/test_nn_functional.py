@@ -1065,3 +1065,203 @@ def test_mse_loss_mean_is_the_sum_divided_by_the_count():
         a, b = rng.standard_normal(7), rng.standard_normal(7)
         total = F.mse_loss(am.tensor(a), am.tensor(b), reduction="sum").item()
         assert F.mse_loss(am.tensor(a), am.tensor(b)).item() == total / 7
+
+
+# -- ceil_mode, adaptive pooling -----------------------------------------------------------
+
+
+def naive_pool2d_ceil(x, kernel, stride, pad, dilation, mode, count_include_pad=True):
+    """PyTorch's ceil_mode pooling, window by window: a last window is kept if it starts
+    before H + p; entries past the padded image are skipped and never counted."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, pad, dilation
+    N, C, H, W = x.shape
+
+    def size(n, k, s, p, d):
+        out = math.ceil((n + 2 * p - d * (k - 1) - 1) / s) + 1
+        return out - 1 if (out - 1) * s >= n + p else out
+
+    OH, OW = size(H, kh, sh, ph, dh), size(W, kw, sw, pw, dw)
+    out = np.zeros((N, C, OH, OW))
+    for n, c, i, j in itertools.product(range(N), range(C), range(OH), range(OW)):
+        vals, count = [], 0
+        for a, e in itertools.product(range(kh), range(kw)):
+            r, s = i * sh - ph + a * dh, j * sw - pw + e * dw  # in image coordinates
+            if r >= H + ph or s >= W + pw:
+                continue  # past the padding: ceil_mode's overhang
+            inside = 0 <= r < H and 0 <= s < W
+            vals.append(x[n, c, r, s] if inside else (-np.inf if mode == "max" else 0.0))
+            count += 1 if (count_include_pad or inside) else 0
+        out[n, c, i, j] = max(vals) if mode == "max" else sum(vals) / count
+    return out
+
+
+ceil_cases = st.tuples(
+    st.tuples(st.integers(1, 3), st.integers(1, 3)),  # kernel
+    st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3))),  # stride
+    st.tuples(st.integers(0, 1), st.integers(0, 1)),  # padding (clipped to kernel // 2)
+    st.tuples(st.integers(1, 7), st.integers(1, 7)),  # H, W
+)
+
+
+@SETTINGS
+@given(ceil_cases, st.tuples(st.integers(1, 2), st.integers(1, 2)), st.booleans())
+def test_max_pool2d_ceil_mode_matches_naive_loops(case, dilation, ceil_mode):
+    k, s, p, (H, W) = case
+    p = (min(p[0], k[0] // 2), min(p[1], k[1] // 2))
+    x = rand(2, 2, H, W)
+    try:
+        expected = naive_pool2d_ceil(x, k, s or k, p, dilation, "max") if ceil_mode else \
+            naive_pool2d(x, k, s or k, p, dilation, "max")
+    except ValueError:  # (np.zeros of a negative size: no window)
+        expected = None
+    if expected is None or 0 in expected.shape:
+        with pytest.raises(ValueError, match=r"max_pool2d: input of shape \(2, 2, "):
+            F.max_pool2d(x, k, s, p, dilation, ceil_mode)
+        return
+    np.testing.assert_allclose(F.max_pool2d(x, k, s, p, dilation, ceil_mode).data, expected)
+
+
+@SETTINGS
+@given(ceil_cases, st.booleans())
+def test_avg_pool2d_ceil_mode_matches_naive_loops(case, count_include_pad):
+    k, s, p, (H, W) = case
+    p = (min(p[0], k[0] // 2), min(p[1], k[1] // 2))
+    x = rand(2, 2, H, W)
+    try:
+        expected = naive_pool2d_ceil(x, k, s or k, p, (1, 1), "avg", count_include_pad)
+    except ValueError:  # (np.zeros of a negative size: no window)
+        expected = None
+    if expected is None or 0 in expected.shape:
+        with pytest.raises(ValueError, match=r"avg_pool2d: input of shape \(2, 2, .* ceil_mode=True \(no output"):
+            F.avg_pool2d(x, k, s, p, True, count_include_pad)
+        return
+    out = F.avg_pool2d(x, k, s, p, True, count_include_pad)
+    np.testing.assert_allclose(out.data, expected, atol=1e-12)
+    assert F.avg_pool2d(x, k, s, p, ceil_mode=True, count_include_pad=count_include_pad).shape == expected.shape
+
+
+def test_ceil_mode_partial_windows_by_hand():
+    x = np.arange(25.0).reshape(1, 1, 5, 5)
+    # 2x2 tiles of a 5x5 image: the third row/column of windows holds the last row/column only
+    out = F.max_pool2d(x, 2, ceil_mode=True).data[0, 0]
+    np.testing.assert_array_equal(out, [[6, 8, 9], [16, 18, 19], [21, 23, 24]])
+    avg = F.avg_pool2d(x, 2, ceil_mode=True).data[0, 0]
+    np.testing.assert_allclose(avg[2], [(20 + 21) / 2, (22 + 23) / 2, 24])  # the overhang is not counted
+    # kernel 3, stride 2, padding 1 on 4 rows: ceil gives 3 windows, rows -1..1, 1..3 and
+    # 3..5, the last starting at row 3 (< H + p = 5). Of ones, they hold 2, 3 and 1 rows;
+    # the last one's divisor counts the padding row 4 (count_include_pad) but not row 5,
+    # past the padding: divisors of 3, 3 and 2 rows (columns alike)
+    x = np.ones((1, 1, 4, 4))
+    assert F.avg_pool2d(x, 3, 2, 1).shape == (1, 1, 2, 2)
+    out = F.avg_pool2d(x, 3, 2, 1, ceil_mode=True).data[0, 0]
+    rows = np.array([2 / 3, 3 / 3, 1 / 2])
+    np.testing.assert_allclose(out, rows[:, None] * rows[None, :])
+    out = F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False).data[0, 0]
+    np.testing.assert_allclose(out, np.ones((3, 3)))
+    # a window that would start in the padding past the image is dropped: 3 rows, k 2, s 2, p 1
+    assert F.max_pool2d(np.ones((1, 1, 3, 3)), 2, 2, 1, ceil_mode=True).shape == (1, 1, 2, 2)
+
+
+def test_ceil_mode_that_adds_no_window_is_the_default_path():
+    x = rand(2, 3, 8, 6, seed=5)
+    for args in [(2,), (3, 1, 1), ((2, 3), (2, 3))]:
+        np.testing.assert_array_equal(F.max_pool2d(x, *args, ceil_mode=True).data, F.max_pool2d(x, *args).data)
+        np.testing.assert_array_equal(F.avg_pool2d(x, *args, ceil_mode=True).data, F.avg_pool2d(x, *args).data)
+
+
+@pytest.mark.parametrize(
+    "shape, args",
+    [
+        ((1, 2, 5, 7), (2,)),  # tiles with a partial last tile
+        ((2, 1, 6, 5), (3, 2, 1)),  # overlapping, padded, partial last window
+        ((1, 1, 2, 3), (3, 2)),  # the image smaller than the kernel: one partial window
+    ],
+)
+def test_ceil_mode_pooling_gradients(shape, args):
+    x = rand(*shape, seed=12)
+    check12(lambda x: F.max_pool2d(x, *args, ceil_mode=True), (x,))
+    check12(lambda x: F.avg_pool2d(x, *args, ceil_mode=True), (x,))
+    check12(lambda x: F.avg_pool2d(x, *args, ceil_mode=True, count_include_pad=False), (x,))
+
+
+def test_ceil_mode_errors():
+    with pytest.raises(TypeError, match="max_pool2d: ceil_mode must be"):
+        F.max_pool2d(rand(1, 1, 4, 4), 2, ceil_mode=1.0)
+    with pytest.raises(ValueError, match=re.escape("avg_pool2d: input of shape (1, 1, 1, 4) is too small")):
+        F.avg_pool2d(rand(1, 1, 1, 4), 3, 1, ceil_mode=True)
+
+
+def naive_adaptive(x, out_size, reduce):
+    """PyTorch's adaptive bins: rows floor(i*H/OH) to ceil((i+1)*H/OH) - 1, columns alike."""
+    N, C, H, W = x.shape
+    OH, OW = out_size
+    out = np.zeros((N, C, OH, OW))
+    for i, j in itertools.product(range(OH), range(OW)):
+        r0, r1 = math.floor(i * H / OH), math.ceil((i + 1) * H / OH)
+        c0, c1 = math.floor(j * W / OW), math.ceil((j + 1) * W / OW)
+        out[:, :, i, j] = reduce(x[:, :, r0:r1, c0:c1], axis=(2, 3))
+    return out
+
+
+@SETTINGS
+@given(st.tuples(st.integers(1, 9), st.integers(1, 9)),
+       st.tuples(st.one_of(st.none(), st.integers(1, 7)), st.one_of(st.none(), st.integers(1, 7))),
+       st.booleans())
+def test_adaptive_pools_match_naive_loops(hw, output_size, channels_last):
+    x = rand(2, 3, *hw, seed=hw[0] * 10 + hw[1])
+    size = tuple(n if o is None else o for n, o in zip(hw, output_size))
+    for f, reduce in ((F.adaptive_avg_pool2d, np.mean), (F.adaptive_max_pool2d, np.max)):
+        out = f(_in_memory(x, channels_last), output_size)
+        np.testing.assert_allclose(out.data, naive_adaptive(x, size, reduce), atol=1e-12)
+        np.testing.assert_allclose(f(x[0], output_size).data, out.data[0])  # one image
+
+
+def test_adaptive_pools_of_an_int_size_and_the_global_pool():
+    x = rand(2, 3, 5, 7, seed=3)
+    np.testing.assert_allclose(F.adaptive_avg_pool2d(x, 3).data, naive_adaptive(x, (3, 3), np.mean))
+    g = F.adaptive_avg_pool2d(x, 1)
+    np.testing.assert_allclose(g.data, x.mean(axis=(2, 3), keepdims=True))
+    assert F.adaptive_max_pool2d(x, (1, 1)).shape == (2, 3, 1, 1)
+    assert F.adaptive_avg_pool2d(x, (0, 2)).shape == (2, 3, 0, 2)  # as PyTorch: an empty output
+    # integer images average to float64, as avg_pool2d; max keeps the dtype
+    xi = np.arange(35).reshape(1, 1, 5, 7)
+    assert F.adaptive_avg_pool2d(xi, (2, 3)).dtype == np.float64
+    np.testing.assert_array_equal(F.adaptive_max_pool2d(xi, (2, 3)).data, naive_adaptive(xi, (2, 3), np.max))
+    assert F.adaptive_avg_pool2d(x.astype(np.float32), (2, 3)).dtype == np.float32
+    assert F.adaptive_avg_pool2d(x.astype(np.float16), (2, 3)).dtype == np.float16
+
+
+@pytest.mark.parametrize("shape", [(2, 2, 5, 7), (1, 3, 6, 4), (1, 1, 3, 2)])
+@pytest.mark.parametrize("output_size", [(2, 3), (3, 5), 1, (1, 2), (None, 3), (4, 4)])
+def test_adaptive_pools_first_and_second_order(shape, output_size):
+    x = rand(*shape, seed=21)
+    check12(lambda x: F.adaptive_avg_pool2d(x, output_size), (x,))
+    check12(lambda x: F.adaptive_max_pool2d(x, output_size), (x,))
+
+
+def test_adaptive_max_pool_ties_share_the_gradient():
+    x = am.tensor(np.ones((1, 1, 3, 3)), requires_grad=True)
+    F.adaptive_max_pool2d(x, (2, 2)).sum().backward()  # bins of 2x2, overlapping in the middle
+    np.testing.assert_allclose(x.grad.data[0, 0], [[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]])
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: F.adaptive_avg_pool2d(rand(1, 1, 4, 4), 1.5), TypeError,
+         "adaptive_avg_pool2d: output_size must be an int or a pair of ints or None, got 1.5"),
+        (lambda: F.adaptive_max_pool2d(rand(1, 1, 4, 4), (1, 2, 3)), TypeError,
+         "adaptive_max_pool2d: output_size must be an int or a pair"),
+        (lambda: F.adaptive_avg_pool2d(rand(1, 1, 4, 4), (-1, 2)), ValueError,
+         "adaptive_avg_pool2d: output_size must be non-negative, got (-1, 2)"),
+        (lambda: F.adaptive_avg_pool2d(np.zeros((1, 1, 0, 4)), 2), ValueError,
+         "adaptive_avg_pool2d: expected an input with non-zero height and width, got shape (1, 1, 0, 4)"),
+        (lambda: F.adaptive_max_pool2d(rand(4, 4), 2), ValueError,
+         "adaptive_max_pool2d: expected input of shape (N, C, H, W) or (C, H, W), got (4, 4)"),
+        (lambda: F.adaptive_max_pool2d(rand(1, 1, 4, 4), 2, True), ValueError,
+         "adaptive_max_pool2d: return_indices=True is not supported"),
+    ],
+)
+def test_adaptive_pool_errors(call, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        call()

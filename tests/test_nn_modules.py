@@ -971,12 +971,14 @@ def test_kernel_size_of_the_wrong_form_is_a_type_error():
         nn.Conv2d(2, 4, (3, 3, 3))
 
 
-def test_avg_pool_takes_count_include_pad_by_keyword_only():
-    # PyTorch's fourth argument is ceil_mode: AvgPool2d(3, 2, 1, False) would mean
-    # something else here, so it is refused rather than read as count_include_pad.
-    with pytest.raises(TypeError, match=r"AvgPool2d\.__init__\(\) takes .* positional arguments but 5 were given"):
-        nn.AvgPool2d(3, 2, 1, False)
+def test_avg_pool_takes_its_arguments_in_pytorchs_order():
+    # PyTorch's fourth argument is ceil_mode and its fifth count_include_pad: so here
+    # (before ceil_mode existed, AvgPool2d(3, 2, 1, False) was refused, not misread)
+    m = nn.AvgPool2d(3, 2, 1, True, False)
+    assert (m.ceil_mode, m.count_include_pad) == (True, False)
     assert "count_include_pad=False" in repr(nn.AvgPool2d(3, 2, 1, count_include_pad=False))
+    with pytest.raises(TypeError, match=r"AvgPool2d\.__init__\(\) takes .* positional arguments but 7 were given"):
+        nn.AvgPool2d(3, 2, 1, False, True, 4)  # (no divisor_override)
 
 
 def test_softmax_of_a_number_is_one():
@@ -1279,6 +1281,14 @@ _LAYERS = {
     "MaxPool2d strided": (lambda: nn.MaxPool2d(3, 2, 1, dilation=(1, 2)), [(1, 1, 5, 7), (2, 4, 6)]),
     "AvgPool2d": (lambda: nn.AvgPool2d(2), [(1, 2, 4, 4), (2, 5, 3)]),
     "AvgPool2d strided": (lambda: nn.AvgPool2d(3, 2, 1, count_include_pad=False), [(1, 1, 5, 5), (2, 4, 6)]),
+    "MaxPool2d ceil_mode": (lambda: nn.MaxPool2d(3, 2, 1, ceil_mode=True), [(1, 1, 6, 5), (2, 4, 6)]),
+    "AvgPool2d ceil_mode": (lambda: nn.AvgPool2d(2, ceil_mode=True), [(1, 2, 5, 5), (2, 4, 3)]),
+    "AdaptiveAvgPool2d": (lambda: nn.AdaptiveAvgPool2d((2, 3)), [(1, 2, 5, 7), (2, 3, 4)]),
+    "AdaptiveAvgPool2d global": (lambda: nn.AdaptiveAvgPool2d(1), [(2, 2, 3, 3), (2, 3, 4)]),
+    "AdaptiveMaxPool2d": (lambda: nn.AdaptiveMaxPool2d((3, None)), [(1, 2, 5, 4), (2, 4, 3)]),
+    "Conv2d reflect": (lambda: nn.Conv2d(2, 2, 3, padding=(1, 2), padding_mode="reflect"), [(1, 2, 4, 5), (2, 3, 4)]),
+    "Conv2d circular": (lambda: nn.Conv2d(2, 2, 3, padding="same", padding_mode="circular"), [(1, 2, 3, 4)]),
+    "Conv2d replicate": (lambda: nn.Conv2d(2, 2, 2, stride=2, padding=1, padding_mode="replicate"), [(1, 2, 3, 3)]),
     "Flatten": (lambda: nn.Flatten(), [(2, 3), (2, 3, 2)]),
     "Dropout": (lambda: nn.Dropout(0.4), [(5,), (2, 3)]),
     "Dropout in eval": (lambda: nn.Dropout(0.4).eval(), [(5,), (2, 3)]),
@@ -1662,3 +1672,96 @@ def test_a_module_tree_with_a_cycle_is_refused_by_state_dict_not_walked_forever(
         ")",
     ]
     assert repr(diamond).count("Linear(") == 2  # (a module shared by two parents is printed twice)
+
+
+# -- padding_mode, ceil_mode, adaptive pooling ------------------------------------------------
+
+
+def _conv_oracle(x, w, b, stride, dilation):
+    """A convolution without padding, by loops."""
+    (sh, sw), (dh, dw) = stride, dilation
+    N, C, H, W = x.shape
+    O, _, kh, kw = w.shape
+    OH, OW = (H - dh * (kh - 1) - 1) // sh + 1, (W - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((N, O, OH, OW))
+    for i, j, a, e in itertools.product(range(OH), range(OW), range(kh), range(kw)):
+        out[:, :, i, j] += np.einsum("nc,oc->no", x[:, :, i * sh + a * dh, j * sw + e * dw], w[:, :, a, e])
+    return out + b[:, None, None]
+
+
+@pytest.mark.parametrize("padding_mode, np_mode", [("reflect", "reflect"), ("replicate", "edge"), ("circular", "wrap")])
+@pytest.mark.parametrize("kernel, padding, stride, dilation", [(3, 1, 1, 1), (3, (2, 1), 2, 1), (4, "same", 1, 1),
+                                                               ((2, 3), (1, 3), 1, (2, 1))])
+def test_conv2d_padding_modes_match_numpy_padding_then_loops(padding_mode, np_mode, kernel, padding, stride, dilation):
+    am.manual_seed(0)
+    conv = nn.Conv2d(2, 3, kernel, stride, padding, dilation, padding_mode=padding_mode)
+    x = arr(2, 2, 5, 4, seed=7)
+    (pt, pb), (pl, pr) = conv._pads
+    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), mode=np_mode)
+    expected = _conv_oracle(xp, conv.weight.data, conv.bias.data, conv.stride, conv.dilation)
+    np.testing.assert_allclose(conv(x).data, expected, atol=1e-12)
+    np.testing.assert_allclose(conv(x[0]).data, expected[0], atol=1e-12)  # one image
+
+
+def test_conv2d_padding_mode_repr_and_errors():
+    assert "padding_mode" not in repr(nn.Conv2d(1, 2, 3, padding=1))
+    assert repr(nn.Conv2d(1, 2, 3, padding=1, padding_mode="reflect")).startswith(
+        "Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), padding_mode='reflect')")
+    with pytest.raises(ValueError, match=re.escape(
+            "Conv2d(1→2): padding_mode must be one of ('zeros', 'reflect', 'replicate', 'circular'), got 'edge'")):
+        nn.Conv2d(1, 2, 3, padding_mode="edge")
+    with pytest.raises(ValueError, match=re.escape(
+            "Conv2d(1→1, 5×5): padding_mode='reflect' needs each padding less than the input's size, "
+            "got padding ((2, 2), (2, 2)) for input of shape (1, 1, 2, 6)")):
+        nn.Conv2d(1, 1, 5, padding=2, padding_mode="reflect")(arr(1, 1, 2, 6))
+    with pytest.raises(ValueError, match=re.escape("padding_mode='circular' needs each padding at most the input's size")):
+        nn.Conv2d(1, 1, 7, padding=3, padding_mode="circular")(arr(1, 1, 2, 6))
+    nn.Conv2d(1, 1, 5, padding=2, padding_mode="circular")(arr(1, 1, 2, 6))  # (at most: fine)
+    nn.Conv2d(1, 1, 7, padding=3, padding_mode="replicate")(arr(1, 1, 1, 1))  # (any size)
+
+
+def test_pool_modules_ceil_mode_match_F_and_repr():
+    x = am.tensor(arr(2, 3, 7, 6, seed=4))
+    mp, ap = nn.MaxPool2d(3, 2, 1, ceil_mode=True), nn.AvgPool2d(2, None, 0, True, False)
+    np.testing.assert_array_equal(mp(x).data, F.max_pool2d(x, 3, 2, 1, 1, True).data)
+    np.testing.assert_array_equal(ap(x).data, F.avg_pool2d(x, 2, None, 0, ceil_mode=True, count_include_pad=False).data)
+    assert ap(x).shape == (2, 3, 4, 3)
+    assert repr(mp) == "MaxPool2d(kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), ceil_mode=True)"
+    assert repr(ap) == "AvgPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), ceil_mode=True, count_include_pad=False)"
+    assert "ceil_mode" not in repr(nn.MaxPool2d(2)) + repr(nn.AvgPool2d(2))
+    with pytest.raises(ValueError, match=re.escape("MaxPool2d(3×3): input of shape (1, 1, 1, 4) is too small")):
+        nn.MaxPool2d(3, 1, ceil_mode=True)(arr(1, 1, 1, 4))
+    with pytest.raises(TypeError, match="AvgPool2d: ceil_mode must be"):
+        nn.AvgPool2d(2, ceil_mode="yes")
+
+
+def test_adaptive_pool_modules_match_F_repr_and_label():
+    x = am.tensor(arr(2, 3, 7, 5, seed=5))
+    for cls, f in ((nn.AdaptiveAvgPool2d, F.adaptive_avg_pool2d), (nn.AdaptiveMaxPool2d, F.adaptive_max_pool2d)):
+        for size in (1, (3, 2), (None, 4)):
+            np.testing.assert_array_equal(cls(size)(x).data, f(x, size).data)
+        name = cls.__name__
+        assert repr(cls(1)) == f"{name}(output_size=(1, 1))"
+        assert repr(cls((None, 4))) == f"{name}(output_size=(None, 4))"
+        assert cls((None, 4)).label() == f"{name}(H×4)"
+        with pytest.raises(TypeError, match=re.escape(f"{name}: output_size must be an int or a pair")):
+            cls("1")
+        with pytest.raises(ValueError, match=re.escape(f"{name}(2×2): expected input of shape (N, C, H, W)")):
+            cls(2)(arr(3, 4))
+    assert nn.AdaptiveAvgPool2d(1)(x).shape == (2, 3, 1, 1)
+    with pytest.raises(ValueError, match=re.escape("AdaptiveMaxPool2d: return_indices=True is not supported")):
+        nn.AdaptiveMaxPool2d(2, return_indices=True)
+
+
+def test_summary_and_draw_network_take_the_new_layers():
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1, padding_mode="reflect"), nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True),
+        nn.AvgPool2d(3, 2, 1, True), nn.AdaptiveMaxPool2d((3, None)), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+        nn.Linear(4, 2),
+    )
+    text = str(nn.summary(model, input_size=(2, 1, 9, 9)))
+    for row in ["MaxPool2d(2×2)                    (2, 4, 5, 5)", "AvgPool2d(3×3)                    (2, 4, 3, 3)",
+                "AdaptiveMaxPool2d(3×W)            (2, 4, 3, 3)", "AdaptiveAvgPool2d(1×1)            (2, 4, 1, 1)"]:
+        assert row in text
+    source = am.viz.draw_network(model, input_size=(2, 1, 9, 9)).source
+    assert "AdaptiveAvgPool2d(1×1)\\n→ (2, 4, 1, 1)" in source

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from .. import primitives as P
-from ..functions import as_tensor, flatten
+from ..functions import as_tensor, flatten, pad
 from ..tensor import Tensor, _flag, get_default_dtype
 from . import functional as F
 from . import init
@@ -160,6 +160,11 @@ class Conv2d(Module):
     OH = (H + 2*ph - dh*(kh-1) - 1) // sh + 1 (likewise OW).
     padding: int, pair, 'valid' (0) or 'same' (stride 1 only; output H×W, any
     odd extra pixel padded on the bottom/right, as PyTorch does).
+    padding_mode, as PyTorch's: 'zeros' (default), or 'reflect' (mirrored
+    without the edge; each padding less than the input's size), 'replicate'
+    (the edge repeated) or 'circular' (periodic; each padding at most the
+    input's size), whose padding is done by am.pad (numpy's modes 'reflect',
+    'edge', 'wrap') before a convolution without padding.
     Default initialisation as Linear with fan_in = in_channels/groups * kh * kw.
     """
 
@@ -173,10 +178,13 @@ class Conv2d(Module):
         dilation: int | tuple[int, int] = 1,
         groups: int = 1,
         bias: bool = True,
+        padding_mode: str = "zeros",
         dtype: Any = None,
     ) -> None:
         super().__init__()
         where = f"Conv2d({in_channels}→{out_channels})"
+        _padding_mode(padding_mode, where)
+        self.padding_mode = padding_mode
         # (types first: the divisibility test below would format a str with %)
         in_channels = F._int(in_channels, "in_channels", where, 0)
         out_channels = F._int(out_channels, "out_channels", where, 0)
@@ -219,7 +227,22 @@ class Conv2d(Module):
             self._pads = F._conv_padding(self.padding, self.kernel_size, self.dilation, self.stride, self.label())
             self._pads_of = self.padding
         F._check_fits(self.label(), shape, self._pads, self.kernel_size, self.dilation)
+        if self.padding_mode != "zeros":
+            return self._conv_padded(x, shape)
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def _conv_padded(self, x: Tensor, shape: tuple) -> Tensor:
+        """padding_mode 'reflect', 'replicate' or 'circular': am.pad, then a convolution without padding."""
+        mode = _padding_mode(self.padding_mode, self.label())
+        for n, pads in zip(shape[-2:], self._pads):
+            if (mode == "reflect" and max(pads) >= n) or (mode == "wrap" and max(pads) > n):
+                raise ValueError(
+                    f"{self.label()}: padding_mode={self.padding_mode!r} needs each padding "
+                    f"{'less than' if mode == 'reflect' else 'at most'} the input's size, got padding "
+                    f"{self._pads} for input of shape {shape}"
+                )
+        x = pad(x, ((0, 0),) * (len(shape) - 2) + self._pads, mode=mode)
+        return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
@@ -231,6 +254,8 @@ class Conv2d(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode!r}"
         return s
 
     def label(self) -> str:
@@ -238,13 +263,26 @@ class Conv2d(Module):
         return f"Conv2d({self.in_channels}→{self.out_channels}, {kh}×{kw})"
 
 
+_PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _padding_mode(padding_mode: Any, where: str) -> str:
+    """Conv2d's padding_mode (PyTorch's names), as am.pad's mode (numpy's)."""
+    if not isinstance(padding_mode, str) or padding_mode not in _PADDING_MODES:
+        raise ValueError(
+            f"{where}: padding_mode must be one of {tuple(_PADDING_MODES)}, got {padding_mode!r}"
+        )
+    return _PADDING_MODES[padding_mode]
+
+
 # -- pooling -----------------------------------------------------------------------------------
 
 
 class _Pool2d(Module):
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False) -> None:
         super().__init__()
         where = type(self).__name__
+        self.ceil_mode = _flag(ceil_mode, "ceil_mode", where)
         self.kernel_size = F._pair(kernel_size, "kernel_size", where, 1)
         self.stride = self.kernel_size if stride is None else F._pair(stride, "stride", where, 1)
         self.padding = F._pair(padding, "padding", where, 0)
@@ -256,8 +294,7 @@ class _Pool2d(Module):
 
     def _check(self, x: Any, dilation: tuple = (1, 1)) -> None:
         shape = _check_image(self, x)
-        pads = tuple((p, p) for p in self.padding)
-        F._check_fits(self.label(), shape, pads, self.kernel_size, dilation)
+        F._pool_fits(self.label(), shape, self.kernel_size, self.stride, self.padding, dilation, self.ceil_mode)
 
     def label(self) -> str:
         kh, kw = self.kernel_size
@@ -267,45 +304,97 @@ class _Pool2d(Module):
 class MaxPool2d(_Pool2d):
     """Maximum over kh×kw windows of NCHW images (padding counts as -inf).
 
-    stride defaults to kernel_size; output size as for Conv2d.
+    stride defaults to kernel_size; output size as for Conv2d, or with
+    ceil_mode (keyword-only: PyTorch's fifth argument is return_indices) as
+    F.max_pool2d's, a last partial window kept.
     """
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1) -> None:
-        super().__init__(kernel_size, stride, padding)
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1, *,
+                 ceil_mode: bool = False) -> None:
+        super().__init__(kernel_size, stride, padding, ceil_mode)
         self.dilation = F._pair(dilation, "dilation", "MaxPool2d", 1)
 
     def forward(self, x: Any) -> Tensor:
         x = _input(self, x)
         self._check(x, self.dilation)
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation)
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
 
     def extra_repr(self) -> str:
         s = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-        return s + (f", dilation={self.dilation}" if self.dilation != (1, 1) else "")
+        s += f", dilation={self.dilation}" if self.dilation != (1, 1) else ""
+        return s + (", ceil_mode=True" if self.ceil_mode else "")
 
 
 class AvgPool2d(_Pool2d):
     """Mean over kh×kw windows of NCHW images.
 
     stride defaults to kernel_size. With count_include_pad=True (PyTorch's
-    default) padded zeros count in the divisor kh*kw.
+    default) padded zeros count in the divisor kh*kw. ceil_mode keeps a last
+    partial window, as F.avg_pool2d (whose divisor never counts the part past
+    the padding). Arguments in PyTorch's order (no divisor_override).
     """
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, *,
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
                  count_include_pad: bool = True) -> None:
-        super().__init__(kernel_size, stride, padding)
+        super().__init__(kernel_size, stride, padding, ceil_mode)
         self.count_include_pad = _flag(count_include_pad, "count_include_pad", "AvgPool2d")
 
     def forward(self, x: Any) -> Tensor:
         x = _input(self, x)
         self._check(x)
         return F.avg_pool2d(
-            x, self.kernel_size, self.stride, self.padding, count_include_pad=self.count_include_pad
+            x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad
         )
 
     def extra_repr(self) -> str:
         s = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        s += ", ceil_mode=True" if self.ceil_mode else ""
         return s + ("" if self.count_include_pad else ", count_include_pad=False")
+
+
+class _AdaptivePool2d(Module):
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = F._output_size(output_size, type(self).__name__)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+    def label(self) -> str:
+        oh, ow = ("H" if self.output_size[0] is None else self.output_size[0],
+                  "W" if self.output_size[1] is None else self.output_size[1])
+        return f"{type(self).__name__}({oh}×{ow})"
+
+
+class AdaptiveAvgPool2d(_AdaptivePool2d):
+    """Mean over adaptive bins of NCHW images: (N, C, H, W) -> (N, C, OH, OW).
+
+    output_size: an int or a pair (OH, OW), None keeping the input's size.
+    Bins as F.adaptive_avg_pool2d (PyTorch's); AdaptiveAvgPool2d(1) is the
+    global average pool, (N, C, 1, 1).
+    """
+
+    def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
+        _check_image(self, x)
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+
+class AdaptiveMaxPool2d(_AdaptivePool2d):
+    """Maximum over adaptive bins of NCHW images: (N, C, H, W) -> (N, C, OH, OW).
+
+    output_size as AdaptiveAvgPool2d; values only (return_indices=True is refused).
+    """
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        if _flag(return_indices, "return_indices", "AdaptiveMaxPool2d"):
+            raise ValueError("AdaptiveMaxPool2d: return_indices=True is not supported (values only)")
+        super().__init__(output_size)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
+        _check_image(self, x)
+        return F.adaptive_max_pool2d(x, self.output_size)
 
 
 # -- reshaping, regularisation, normalisation ------------------------------------------------------
