@@ -1265,3 +1265,14 @@ def test_adaptive_max_pool_ties_share_the_gradient():
 def test_adaptive_pool_errors(call, error, message):
     with pytest.raises(error, match=re.escape(message)):
         call()
+
+
+def test_adaptive_avg_pool2d_inf_or_nan_stays_in_its_bins():
+    # bins [0, 2) and [1, 3) of 3 columns: the inf (or NaN) in column 0 is only in
+    # the first; the second is the mean of 1 and 2, as PyTorch's (not inf * 0 = NaN)
+    for bad in (np.inf, np.nan):
+        x = am.tensor(np.array([[[[bad, 1.0, 2.0]]]]), requires_grad=True)
+        out = F.adaptive_avg_pool2d(x, (1, 2))
+        assert out.data[0, 0, 0, 1] == 1.5
+        out[..., 1].sum().backward()
+        np.testing.assert_array_equal(x.grad.data, [[[[0.0, 0.5, 0.5]]]])

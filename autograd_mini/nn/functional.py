@@ -498,12 +498,20 @@ def _bins(n: int, out: int) -> tuple[np.ndarray, np.ndarray]:
     return i * n // out, -(-(i + 1) * n // out)
 
 
-def _averaging(n: int, out: int, dtype: np.dtype) -> np.ndarray:
-    """(out, n): row i is 1/len on bin i's entries (_bins), 0 elsewhere."""
-    start, end = _bins(n, out)
-    j = np.arange(n)
-    inside = (j >= start[:, None]) & (j < end[:, None])
-    return engine.shape_constant((inside / (end - start)[:, None]).astype(dtype))
+
+
+def _bin_sums(x: Tensor, axis: int, out: int) -> Tensor:
+    """x summed over each adaptive bin (_bins) of `axis`: that axis becomes `out` long.
+    A reshape and a sum when out divides the axis, else one slice and sum per bin
+    (basic getitem) and a concatenate."""
+    n = x.shape[axis]
+    if n == out:
+        return x
+    if n % out == 0:
+        return x.reshape(x.shape[:axis] + (out, n // out) + x.shape[axis + 1:]).sum(axis=axis + 1)
+    before = (slice(None),) * axis
+    return fn.concatenate([x[before + (slice(int(a), int(b)),)].sum(axis=axis, keepdims=True)
+                           for a, b in zip(*_bins(n, out))], axis=axis)
 
 
 def adaptive_avg_pool2d(x: Any, output_size: int | tuple[int | None, int | None]) -> Tensor:
@@ -514,8 +522,9 @@ def adaptive_avg_pool2d(x: Any, output_size: int | tuple[int | None, int | None]
     ceil((i+1)*H/OH) - 1 (bins overlap when OH does not divide H), columns
     alike. (1, 1) is the global average pool, a plain mean over H and W; when
     OH and OW divide H and W the bins are avg_pool2d's tiles; otherwise the
-    mean over a bin, a rectangle, is taken one axis at a time, as two matrix
-    products with constant averaging matrices: A_h (OH, H) @ x @ A_w.T (W, OW).
+    sum over a bin, a rectangle, is taken one axis at a time (a slice of each
+    bin's rows summed, then of its columns), then divided by the bin's size;
+    an inf or NaN pixel reaches only the bins that hold it, as in PyTorch.
     """
     with engine.scope("adaptive_avg_pool2d"):
         x, unbatched, OH, OW = _adaptive_args(x, output_size, "adaptive_avg_pool2d")
@@ -530,8 +539,12 @@ def adaptive_avg_pool2d(x: Any, output_size: int | tuple[int | None, int | None]
             dtype = x.dtype
             if dtype.kind != "f" or dtype == FLOAT16:  # (as mean: integers average to floats;
                 x = x.astype(np.float32 if dtype == FLOAT16 else np.float64)  # float16 sums in float32)
-            rows, cols = _averaging(H, OH, x.dtype), _averaging(W, OW, x.dtype)
-            out = fn.matmul(rows, fn.matmul(x, engine.shape_constant(np.ascontiguousarray(cols.T))))
+            # (sums of slices, not products with averaging matrices: their zeros
+            # times an inf or NaN pixel would put NaN into the bins that do not hold it)
+            x = _bin_sums(_bin_sums(x, 2, OH), 3, OW)  # (N, C, OH, OW)
+            (r0, r1), (c0, c1) = _bins(H, OH), _bins(W, OW)
+            count = engine.shape_constant(np.multiply.outer(r1 - r0, c1 - c0).astype(x.dtype))
+            out = P.div.apply(x, count)
             if dtype == FLOAT16:
                 out = out.astype(FLOAT16)
         return out.reshape(out.shape[1:]) if unbatched else out
