@@ -281,9 +281,9 @@ def pad(x: Any, pad_width: Any, value: float = 0.0, *, mode: str = "constant") -
         raise ValueError(f"pad: pad_width {pad_width!r} does not fit shape {x.shape}") from e
     if (raw < 0).any():  # (raw, not widths: a 0-d x broadcasts them to none, numpy refuses still)
         raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
-    if mode == "constant":
-        return P.pad.apply(x, pad_width=tuple(map(tuple, widths.tolist())), value=value)
     with_axes = [(axis, lo, hi) for axis, (lo, hi) in enumerate(widths.tolist()) if lo or hi]
+    if mode == "constant" or not with_axes:  # (no widths: a new tensor still, as in constant mode)
+        return P.pad.apply(x, pad_width=tuple(map(tuple, widths.tolist())), value=value)
     for axis, lo, hi in with_axes:
         if x.shape[axis] == 0:
             raise ValueError(f"pad: mode={mode!r} cannot pad the empty axis {axis} of shape {x.shape}")

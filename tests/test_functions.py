@@ -1279,3 +1279,15 @@ def test_pad_mode_errors():
     with pytest.raises(ValueError, match=re.escape("pad: mode='edge' cannot pad the empty axis 1 of shape (2, 0)")):
         am.pad(np.ones((2, 0)), 1, mode="edge")
     np.testing.assert_array_equal(am.pad(x, 1, value=2.0, mode="constant").data, np.pad(x.data, 1, constant_values=2.0))
+
+
+@pytest.mark.parametrize("mode", ["reflect", "symmetric", "edge", "wrap"])
+def test_pad_modes_zero_widths_make_a_new_tensor(mode):
+    # as mode='constant' and np.pad: not x itself, so a compiled function of it has
+    # a result of its own, and the gradient still flows
+    x = am.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = am.pad(x, 0, mode=mode)
+    assert y is not x and np.shares_memory(y.data, x.data) is False
+    np.testing.assert_array_equal(am.compile(lambda t: am.pad(t, 0, mode=mode))(x).data, x.data)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.ones((2, 3)))

@@ -241,7 +241,8 @@ class Conv2d(Module):
                     f"{'less than' if mode == 'reflect' else 'at most'} the input's size, got padding "
                     f"{self._pads} for input of shape {shape}"
                 )
-        x = pad(x, ((0, 0),) * (len(shape) - 2) + self._pads, mode=mode)
+        if any(map(any, self._pads)):  # (padding 0: am.pad would only copy x)
+            x = pad(x, ((0, 0),) * (len(shape) - 2) + self._pads, mode=mode)
         return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
