@@ -262,7 +262,8 @@ def pad(x: Any, pad_width: Any, value: float = 0.0, *, mode: str = "constant") -
     mode is numpy's: 'constant' (filled with `value`), 'reflect' (mirrored
     without the edge: [1, 2, 3] -> [3, 2, 1, 2, 3, 2, 1]), 'symmetric' (with
     the edge), 'edge' (the edge repeated) or 'wrap' (periodic); widths larger
-    than the axis repeat the pattern, as np.pad does. Same ndim as x; each
+    than the axis repeat the pattern, as np.pad does; they take no value (one
+    other than 0 is refused, as PyTorch's). Same ndim as x; each
     axis grows by before + after. The non-constant modes are composites of
     slices of x (basic getitem, negative steps for the mirrored runs),
     broadcast_to (an edge repeated) and one concatenate per padded axis.
@@ -272,6 +273,8 @@ def pad(x: Any, pad_width: Any, value: float = 0.0, *, mode: str = "constant") -
         raise ValueError(f"pad: mode must be one of {_PAD_MODES}, got {mode!r}")
     if isinstance(value, str):  # (numpy's third argument is the mode; here it is the value)
         raise TypeError(f"pad: value must be a number, got {value!r}; pass the mode by keyword: mode={value!r}")
+    if mode != "constant" and (isinstance(value, Tensor) or value != 0):  # (as PyTorch; numpy refuses any)
+        raise ValueError(f"pad: mode={mode!r} takes its padding from x, not a value; got value={value!r}")
     raw = np.asarray(pad_width)
     if raw.dtype.kind not in "iu":  # (dtype=int below would truncate 1.5 to 1)
         raise TypeError(f"pad: pad_width must hold integers, got {pad_width!r}")

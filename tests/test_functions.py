@@ -1291,3 +1291,13 @@ def test_pad_modes_zero_widths_make_a_new_tensor(mode):
     np.testing.assert_array_equal(am.compile(lambda t: am.pad(t, 0, mode=mode))(x).data, x.data)
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.data, np.ones((2, 3)))
+
+
+def test_pad_modes_refuse_a_value_they_would_ignore():
+    # PyTorch refuses a value with reflect/replicate/circular, numpy any constant_values
+    # with its other modes; a silently ignored value would be a wrong answer
+    x = am.tensor(np.arange(3.0))
+    for mode in ("reflect", "symmetric", "edge", "wrap"):
+        with pytest.raises(ValueError, match=f"pad: mode='{mode}'.*value=5.0"):
+            am.pad(x, 1, 5.0, mode=mode)
+        np.testing.assert_array_equal(am.pad(x, 1, 0, mode=mode).data, np.pad(x.data, 1, mode=mode))
