@@ -477,7 +477,7 @@ def transpose(x: Any, *axes: Any) -> Tensor:
         axes = tuple(range(x.ndim - 1, -1, -1))
     elif len(axes) != x.ndim:
         swap = (f"; to swap two axes as torch's x.transpose({axes[0]}, {axes[1]}) does, use "
-                f"x.swapaxes({axes[0]}, {axes[1]})") if len(axes) == 2 else ""
+                f"x.swapaxes({axes[0]}, {axes[1]})") if len(axes) == 2 and x.ndim > 2 else ""
         raise ValueError(f"transpose: axes {tuple(axes)} must permute all {x.ndim} axes of shape "
                          f"{x.shape} (numpy's transpose){swap}")
     return x.permute(axes)

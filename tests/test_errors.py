@@ -718,3 +718,10 @@ def test_transpose_of_two_axes_of_a_larger_tensor_points_to_swapaxes():
         with pytest.raises(ValueError, match=r"transpose: .*\(1, 2\).*4 axes of shape \(2, 5, 4, 8\).*swapaxes\(1, 2\)"):
             call()
     assert q.swapaxes(1, 2).shape == (2, 4, 5, 8)
+
+
+def test_transpose_of_two_axes_suggests_swapaxes_only_where_it_can_work():
+    with pytest.raises(ValueError, match=r"must permute all 3 axes .*use x.swapaxes\(0, 1\)"):
+        am.tensor(np.zeros((2, 3, 4))).transpose(0, 1)
+    with pytest.raises(ValueError, match=r"must permute all 1 axes of shape \(3,\) \(numpy's transpose\)$"):
+        am.tensor(np.zeros(3)).transpose(0, 1)  # (a 1-D tensor has no two axes to swap)

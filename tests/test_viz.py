@@ -1319,3 +1319,7 @@ def test_draw_network_traces_a_frozen_embedding_fed_indices():
     assert "input -> layer1" in g.source and "layer1 -> layer2" in g.source and "layer2 -> layer3" in g.source
     assert "3 layers, 50 parameters (10 trainable)" in g.source
     assert not model[0].weight.requires_grad and model[2].weight.requires_grad  # (as they were)
+
+
+def test_draw_network_caption_counts_one_layer_in_the_singular():
+    assert "Sequential: 1 layer, 20 parameters" in viz.draw_network(nn.Sequential(nn.Conv2d(1, 2, 3))).source

@@ -486,6 +486,6 @@ def _draw_blocks(model: Any, layers: list, feeds: list, size: tuple | None, rank
     total, trainable = _count(model), _trainable(model)
     counts = f"{total:,} parameters" + (f" ({trainable:,} trainable)" if trainable != total else "")
     legend = _legend(model, "bold dashed border" if any_frozen else "", bool(later), count=False)
-    dot.attr(label=f"{dot_text(module_label(model))}: {len(layers)} layers, {counts}{legend}{caption}",
+    dot.attr(label=f"{dot_text(module_label(model))}: {len(layers)} layer{'s' if len(layers) != 1 else ''}, {counts}{legend}{caption}",
              labelloc="b")
     return dot
