@@ -679,7 +679,7 @@ def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
 # -- std and norm ------------------------------------------------------------------
 
 
-def _root(s: Tensor, p: float = 2, zero: Tensor | None = None) -> Tensor:
+def _pth_root(s: Tensor, p: float = 2, zero: Tensor | None = None) -> Tensor:
     """s ** (1/p) for s >= 0, with the gradient 0 (not inf * 0 = NaN) where s == 0
     (or where `zero`, a mask of s's shape, says s is 0 but for rounding):
     the inner where keeps the power away from 0, in first and second derivatives,
@@ -711,7 +711,7 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
         else:
             same = v == 0
         zero = P.where.apply(same, True, v == 0)
-    return _root(v, 2, zero)
+    return _pth_root(v, 2, zero)
 
 
 _ORDS = "None, 2, 1, inf, -inf, 0, a number p > 0, or 'fro' (two axes)"
@@ -776,12 +776,12 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
         return abs(x).sum(axes, keepdims)
     if ord is None or ord == 2 or ord == "fro":
         squares = abs(x) ** 2 if x.dtype.kind == "c" else x * x
-        return _root(squares.sum(axes, keepdims))
+        return _pth_root(squares.sum(axes, keepdims))
     # A slice that is all zeros has |x_i|**p differentiated at 0, whose slope p|x_i|**(p-1)
-    # (p < 1) or its derivative (p < 2) is inf, and inf * 0 from _root's masked
+    # (p < 1) or its derivative (p < 2) is inf, and inf * 0 from _pth_root's masked
     # gradient is NaN: such slices take |x| = 1 instead, and their result 0 by a where.
     zero = (x != 0).sum(axes, True) == 0  # (axes kept: it broadcasts against x)
-    out = _root((P.where.apply(zero, 1, abs(x)) ** float(ord)).sum(axes, keepdims), float(ord))
+    out = _pth_root((P.where.apply(zero, 1, abs(x)) ** float(ord)).sum(axes, keepdims), float(ord))
     return P.where.apply(zero if keepdims else zero.reshape(out.shape), 0, out)
 
 
@@ -822,6 +822,7 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
 
 
 def _split_points(x: Tensor, indices_or_sections: Any, axis: Any, op: str, equal: bool) -> tuple:
+    """(axis made non-negative, [0, cut_1, ..., n]): piece k is [points[k], points[k+1])."""
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"{op}: axis must be an int, got {axis!r} for shape {x.shape}")
     if not -x.ndim <= axis < x.ndim:
@@ -849,6 +850,13 @@ def _split_points(x: Tensor, indices_or_sections: Any, axis: Any, op: str, equal
     return axis, [0] + indices + [n]
 
 
+def _pieces(x: Tensor, indices_or_sections: Any, axis: Any, op: str, equal: bool) -> list[Tensor]:
+    """x cut along `axis` at _split_points's positions, each piece a recorded basic slice."""
+    axis, points = _split_points(x, indices_or_sections, axis, op, equal)
+    lead = (slice(None),) * axis
+    return [x[lead + (slice(a, b),)] for a, b in zip(points[:-1], points[1:])]
+
+
 @composite
 def array_split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
     """np.array_split: a list of views of x along `axis`, each a recorded slice.
@@ -856,17 +864,11 @@ def array_split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]
     An int N gives N pieces, the first (n % N) one entry longer (n = x.shape[axis]);
     a sequence of indices cuts at those positions (as slices: x[:i0], x[i0:i1], ...,
     x[ik:], out-of-range ones clipped, so pieces may be empty)."""
-    x = as_tensor(x)
-    axis, points = _split_points(x, indices_or_sections, axis, "array_split", equal=False)
-    lead = (slice(None),) * axis
-    return [x[lead + (slice(a, b),)] for a, b in zip(points[:-1], points[1:])]
+    return _pieces(as_tensor(x), indices_or_sections, axis, "array_split", equal=False)
 
 
 @composite
 def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
     """np.split: as array_split, but an int N must divide x.shape[axis] (N pieces of
     equal length), else a ValueError, as numpy's."""
-    x = as_tensor(x)
-    axis, points = _split_points(x, indices_or_sections, axis, "split", equal=True)
-    lead = (slice(None),) * axis
-    return [x[lead + (slice(a, b),)] for a, b in zip(points[:-1], points[1:])]
+    return _pieces(as_tensor(x), indices_or_sections, axis, "split", equal=True)
