@@ -32,6 +32,26 @@ def _not_callable(self: Module, *args: Any, **kwargs: Any) -> Any:
     )
 
 
+def _integer(idx: Any, refusal: str) -> int:
+    """idx as an int (operator.index), or TypeError "<refusal>, got <type>"; a bool is
+    refused although it is an int (True would silently be item 1)."""
+    if isinstance(idx, (bool, np.bool_)):
+        raise TypeError(f"{refusal}, got bool")
+    try:
+        return operator.index(idx)
+    except TypeError:
+        raise TypeError(f"{refusal}, got {type(idx).__name__}") from None
+
+
+def _drop_children(container: Module) -> None:
+    """Unregister every child of `container`, from the registry and the instance __dict__
+    (the caller announces the change with modules_changed)."""
+    d = container.__dict__
+    for k in container._modules:
+        d.pop(k, None)
+    container._modules.clear()
+
+
 class ModuleList(Module):
     """A list of Modules, each registered as a child under its position '0', '1', ...
 
@@ -55,14 +75,7 @@ class ModuleList(Module):
     # -- helpers ----------------------------------------------------------------------
     def _index(self, idx: Any, where: str) -> int:
         """idx as a position 0 <= i < len(self), or IndexError/TypeError."""
-        if isinstance(idx, (bool, np.bool_)):  # (True would be item 1)
-            raise TypeError(f"ModuleList.{where}: indices must be integers or slices, got bool")
-        try:
-            i = operator.index(idx)
-        except TypeError:
-            raise TypeError(
-                f"ModuleList.{where}: indices must be integers or slices, got {type(idx).__name__}"
-            ) from None
+        i = _integer(idx, f"ModuleList.{where}: indices must be integers or slices")
         n = len(self._modules)
         if not -n <= i < n:
             raise IndexError(f"ModuleList.{where}: index {i} is out of range for {n} modules")
@@ -79,10 +92,8 @@ class ModuleList(Module):
     def _reset(self, modules: list[Module]) -> None:
         """Hold exactly `modules`, named '0', '1', ... (renumbering after a deletion or
         an insertion, as PyTorch does), in the registry and the instance __dict__."""
+        _drop_children(self)
         d = self.__dict__
-        for k in self._modules:
-            d.pop(k, None)
-        self._modules.clear()
         for i, m in enumerate(modules):
             self._modules[str(i)] = m
             d[str(i)] = m
@@ -139,12 +150,7 @@ class ModuleList(Module):
     def insert(self, index: int, module: Module) -> None:
         """Insert `module` before position `index` (as list.insert: negative counts from
         the end, out-of-range goes to an end); the modules after it are renumbered."""
-        if isinstance(index, (bool, np.bool_)):
-            raise TypeError("ModuleList.insert: index must be an integer, got bool")
-        try:
-            i = operator.index(index)
-        except TypeError:
-            raise TypeError(f"ModuleList.insert: index must be an integer, got {type(index).__name__}") from None
+        i = _integer(index, "ModuleList.insert: index must be an integer")
         mods = list(self._modules.values())
         n = len(mods)
         pos = max(0, i + n) if i < 0 else min(i, n)
@@ -270,8 +276,5 @@ class ModuleDict(Module):
 
     def clear(self) -> None:
         """Remove every entry."""
-        d = self.__dict__
-        for k in self._modules:
-            d.pop(k, None)
-        self._modules.clear()
+        _drop_children(self)
         modules_changed()
