@@ -28,6 +28,14 @@ from ..tensor import Tensor
 from .optimizer import Optimizer
 
 
+def _int_at_least(value: Any, minimum: int, name: str, where: str) -> int:
+    """`value` as an int >= minimum, else ValueError; a bool or a float is refused."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        wanted = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{where}: {name} must be {wanted}, got {value!r}")
+    return int(value)
+
+
 class LRScheduler:
     """Base class; subclasses define `_next_lr(lr, base_lr, epoch)`: the rate for
     `epoch` given the group's rate `lr` at epoch - 1."""
@@ -112,9 +120,7 @@ class LRScheduler:
             for lr in rates:  # (the rates an optimizer would accept: a NaN lr would reach the groups)
                 if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 <= lr < math.inf:
                     raise ValueError(f"{where}: {key} must hold finite rates >= 0, got {rates!r}")
-        epoch = state_dict["last_epoch"]
-        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral) or epoch < 0:
-            raise ValueError(f"{where}: last_epoch must be an integer >= 0, got {epoch!r}")
+        epoch = _int_at_least(state_dict["last_epoch"], 0, "last_epoch", where)
         settings = self._settings({k: v for k, v in state_dict.items() if k not in _POSITION}, where)
         self.base_lrs = [float(lr) for lr in state_dict["base_lrs"]]
         self._last_lr = [float(lr) for lr in state_dict["_last_lr"]]
@@ -136,12 +142,6 @@ class LRScheduler:
 _POSITION = ("base_lrs", "_last_lr", "last_epoch")  # (the entries every schedule has)
 
 
-def _positive_int(value: Any, name: str, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{where}: {name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _gamma(gamma: Any, where: str) -> float:
     if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not 0 < gamma < math.inf:
         raise ValueError(f"{where}: gamma must be a finite positive number, got {gamma!r}")
@@ -157,7 +157,7 @@ class StepLR(LRScheduler):
 
     @staticmethod
     def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
-        return {"step_size": _positive_int(values["step_size"], "step_size", where),
+        return {"step_size": _int_at_least(values["step_size"], 1, "step_size", where),
                 "gamma": _gamma(values["gamma"], where)}
 
     def _next_lr(self, lr: float, base_lr: float, epoch: int) -> float:
@@ -180,7 +180,7 @@ class CosineAnnealingLR(LRScheduler):
         eta_min = values["eta_min"]
         if isinstance(eta_min, bool) or not isinstance(eta_min, numbers.Real) or not 0 <= eta_min < math.inf:
             raise ValueError(f"{where}: eta_min must be a finite number >= 0, got {eta_min!r}")
-        return {"T_max": _positive_int(values["T_max"], "T_max", where), "eta_min": float(eta_min)}
+        return {"T_max": _int_at_least(values["T_max"], 1, "T_max", where), "eta_min": float(eta_min)}
 
     def _next_lr(self, lr: float, base_lr: float, epoch: int) -> float:
         # lr - eta_min scales by the ratio of consecutive cosine factors (1 + cos) / 2.
@@ -208,12 +208,6 @@ def _rate_number(value: Any, name: str, where: str, low: float = 0.0, high: floa
         interval = f"{'(' if open_low else '['}{low:g}, {high:g}{']' if closed_high else ')'}"
         raise ValueError(f"{where}: {name} must be a number in {interval}, got {value!r}")
     return float(value)
-
-
-def _count(value: Any, name: str, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"{where}: {name} must be an integer >= 0, got {value!r}")
-    return int(value)
 
 
 class MultiStepLR(LRScheduler):
@@ -287,7 +281,7 @@ class LinearLR(LRScheduler):
         return {"start_factor": _rate_number(values["start_factor"], "start_factor", where, 0.0, 1.0,
                                              closed_high=True, open_low=True),
                 "end_factor": _rate_number(values["end_factor"], "end_factor", where, 0.0, 1.0, closed_high=True),
-                "total_iters": _positive_int(values["total_iters"], "total_iters", where)}
+                "total_iters": _int_at_least(values["total_iters"], 1, "total_iters", where)}
 
     def _first_lr(self, lr: float, base_lr: float, index: int) -> float:
         return lr * self.start_factor
@@ -439,9 +433,9 @@ class ReduceLROnPlateau(LRScheduler):
         return {
             "mode": mode, "threshold_mode": threshold_mode,
             "factor": _rate_number(values["factor"], "factor", where, 0.0, 1.0),
-            "patience": _count(values["patience"], "patience", where),
+            "patience": _int_at_least(values["patience"], 0, "patience", where),
             "threshold": _rate_number(values["threshold"], "threshold", where),
-            "cooldown": _count(values["cooldown"], "cooldown", where),
+            "cooldown": _int_at_least(values["cooldown"], 0, "cooldown", where),
             "min_lrs": [_rate_number(m, "min_lr", where) for m in min_lrs],
             "default_min_lr": None if default is None else _rate_number(default, "min_lr", where),
             "eps": _rate_number(values["eps"], "eps", where),
@@ -515,7 +509,7 @@ class ReduceLROnPlateau(LRScheduler):
             raise ValueError(f"{where}: _last_lr must be a list of {n} rates (one per param group), got {rates!r}")
         settings["_last_lr"] = [_rate_number(lr, "_last_lr", where) for lr in rates]
         for key in ("last_epoch", "cooldown_counter", "num_bad_epochs"):
-            settings[key] = _count(state_dict[key], key, where)
+            settings[key] = _int_at_least(state_dict[key], 0, key, where)
         best = state_dict["best"]
         if isinstance(best, bool) or not isinstance(best, numbers.Real) or math.isnan(best):
             raise ValueError(f"{where}: best must be a number (or the mode's infinity), got {best!r}")
