@@ -32,10 +32,12 @@ def generator() -> np.random.Generator:
 
 
 def get_rng_state() -> dict:
-    """The state of the generator behind randn, rand, the *_like samplers, nn.init,
-    dropout and unseeded DataLoaders: a plain dict of str, int and nested dicts
-    (numpy's bit_generator.state), which json.dumps and am.save store exactly.
-    `set_rng_state` of it later makes the same draws again (a bit-for-bit resume)."""
+    """The state of the global random generator, as a plain dict.
+
+    The generator behind randn, rand, the *_like samplers, nn.init, dropout and unseeded
+    DataLoaders: a plain dict of str, int and nested dicts (numpy's
+    bit_generator.state), which json.dumps and am.save store exactly. `set_rng_state` of
+    it later makes the same draws again (a bit-for-bit resume)."""
     return copy.deepcopy(_rng["gen"].bit_generator.state)
 
 
@@ -188,16 +190,18 @@ def _like(x: Any, dtype: Any, where: str) -> tuple:
 
 
 def randn_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Samples of N(0, 1) in the shape (and, by default, the floating dtype) of `x`,
-    from the generator `manual_seed` seeds."""
+    """Samples of N(0, 1) of x's shape (and, by default, x's floating dtype).
+
+    Drawn from the generator `manual_seed` seeds."""
     _not_while_compiling("randn_like")
     shape, dtype = _like(x, dtype, "randn_like")
     return randn(shape, dtype=dtype, requires_grad=requires_grad)
 
 
 def rand_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Samples of U[0, 1) in the shape (and, by default, the floating dtype) of `x`,
-    from the generator `manual_seed` seeds."""
+    """Samples of U[0, 1) of x's shape (and, by default, x's floating dtype).
+
+    Drawn from the generator `manual_seed` seeds."""
     _not_while_compiling("rand_like")
     shape, dtype = _like(x, dtype, "rand_like")
     return rand(shape, dtype=dtype, requires_grad=requires_grad)

@@ -87,6 +87,7 @@ def retain(t: Any) -> None:
 
 
 def is_retained(t: Any) -> bool:
+    """Whether retain_grad marked t (this very object, not a later one with its id)."""
     ref = retained.get(id(t))
     return ref is not None and ref() is t
 

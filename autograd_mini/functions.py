@@ -97,8 +97,10 @@ def log1p(x: Any) -> Tensor:
 
 
 def sign(x: Any) -> Tensor:
-    """-1, 0 or 1 by the sign of x, elementwise (same shape and dtype as x; NaN stays
-    NaN), as np.sign. No gradient: the result never requires grad."""
+    """-1, 0 or 1 by the sign of x, elementwise, as np.sign.
+
+    Same shape and dtype as x; NaN stays NaN. No gradient: the result never
+    requires grad."""
     return P.sign.apply(as_tensor(x))
 
 
@@ -118,9 +120,11 @@ def tanh(x: Any) -> Tensor:
 
 
 def erf(x: Any) -> Tensor:
-    """Error function 2/sqrt(pi) * integral_0^x exp(-t**2) dt, elementwise (same shape as x;
-    float32 stays float32, integers give floats as exp does). numpy has none; the name is
-    scipy.special's and torch's. Within 3 ulps of math.erf in float64; erf(+-inf) = +-1."""
+    """Error function erf(x) = 2/sqrt(pi) * integral_0^x exp(-t**2) dt, elementwise.
+
+    Same shape as x; float32 stays float32, integers give floats as exp does. numpy has
+    none; the name is scipy.special's and torch's. Within 3 ulps of math.erf in float64;
+    erf(+-inf) = +-1."""
     return P.erf.apply(as_tensor(x))
 
 
@@ -178,9 +182,11 @@ def maximum(x: Any, y: Any) -> Tensor:
 
 
 def floor_divide(x: Any, y: Any) -> Tensor:
-    """x // y elementwise, numpy's floor_divide: x and y broadcast together to the
-    output's shape; integers give integers, floats floor(x / y) as floats. y == 0 gives
-    numpy's answer and RuntimeWarning (0 for integers; inf, -inf or nan for floats).
+    """x // y elementwise, as np.floor_divide.
+
+    x and y broadcast together to the output's shape; integers give integers, floats
+    floor(x / y) as floats. y == 0 gives numpy's answer and RuntimeWarning (0 for
+    integers; inf, -inf or nan for floats).
 
     No gradient: the output never requires grad (piecewise constant, its derivative is
     0 wherever it exists; PyTorch 2.x records a node whose backward raises instead)."""
@@ -190,7 +196,8 @@ def floor_divide(x: Any, y: Any) -> Tensor:
 
 
 def remainder(x: Any, y: Any) -> Tensor:
-    """x % y elementwise, numpy's remainder: x - floor(x / y) * y, with the sign of y;
+    """x % y elementwise, as np.remainder: x - floor(x / y) * y, with the sign of y.
+
     x and y broadcast together to the output's shape. Integers give integers; y == 0
     gives numpy's answer and RuntimeWarning (0 for integers, nan for floats).
 
@@ -497,16 +504,19 @@ def _triangle(x: Any, k: Any, where: str, lower: bool) -> Tensor:
 
 @composite
 def tril(x: Any, k: int = 0) -> Tensor:
-    """np.tril: x (..., M, N) with the entries above the k-th diagonal set to 0 (k = 0 the
-    main diagonal, k > 0 above it, k < 0 below); the gradient passes where x is kept.
+    """Lower triangle, as np.tril: x (..., M, N) -> (..., M, N), zero above diagonal k.
+
+    k = 0 is the main diagonal, k > 0 above it, k < 0 below; the gradient passes
+    where x is kept.
     A causal attention mask: am.where(am.tril(am.ones((T, T))) > 0, scores, -1e9)."""
     return _triangle(x, k, "tril", lower=True)
 
 
 @composite
 def triu(x: Any, k: int = 0) -> Tensor:
-    """np.triu: x (..., M, N) with the entries below the k-th diagonal set to 0; the
-    gradient passes where x is kept."""
+    """Upper triangle, as np.triu: x (..., M, N) -> (..., M, N), zero below diagonal k.
+
+    The gradient passes where x is kept."""
     return _triangle(x, k, "triu", lower=False)
 
 
@@ -663,16 +673,18 @@ def _arg_extreme(prim: P.Primitive, x: Any, axis: Any, keepdims: Any) -> Tensor:
 
 
 def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    """Index of the (first) maximum along `axis`, as np.argmax: an integer tensor of
-    x's shape without that axis (kept with length 1 if keepdims); axis=None gives
-    the index into the flattened x, a 0-d tensor. NaN counts as the maximum. Never
-    requires grad. Accuracy: `(model(x).argmax(axis=1) == y).mean()`."""
+    """Index of the (first) maximum along `axis`, as np.argmax.
+
+    An integer tensor of x's shape without that axis (kept with length 1 if keepdims);
+    axis=None gives the index into the flattened x, a 0-d tensor. NaN counts as the
+    maximum. Never requires grad. Accuracy: `(model(x).argmax(axis=1) == y).mean()`."""
     return _arg_extreme(P.argmax, x, axis, keepdims)
 
 
 def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    """Index of the (first) minimum along `axis`, as np.argmin (see argmax: same
-    shapes, NaN counts as the minimum, never requires grad)."""
+    """Index of the (first) minimum along `axis`, as np.argmin.
+
+    See argmax: same shapes, NaN counts as the minimum, never requires grad."""
     return _arg_extreme(P.argmin, x, axis, keepdims)
 
 
@@ -691,8 +703,10 @@ def _pth_root(s: Tensor, p: float = 2, zero: Tensor | None = None) -> Tensor:
 
 @composite
 def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Standard deviation sqrt(var(x, axis, keepdims, ddof)) as np.std: population
-    (ddof=0) by default; reduced axes dropped unless keepdims; real for complex x.
+    """Standard deviation sqrt(var(x, axis, keepdims, ddof)), as np.std.
+
+    Population (ddof=0) by default; reduced axes dropped unless keepdims; real for
+    complex x.
 
     Where the standard deviation is 0 (every entry along the axis equal) it has no
     derivative (a kink, as |t| at 0); the gradient there is taken as 0, a
@@ -719,11 +733,13 @@ _ORDS = "None, 2, 1, inf, -inf, 0, a number p > 0, or 'fro' (two axes)"
 
 @composite
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Vector norm as np.linalg.norm, over `axis` (an int), or over all entries
-    (axis=None, flattened, for ord=None, or any ord when x is 1-D): ord=None or 2
-    sqrt(sum |x|**2), 1 sum |x|, inf max |x|, -inf min |x|, 0 the number of nonzero
-    entries (no gradient), another p > 0 sum(|x|**p)**(1/p). The result has x's shape
-    without the reduced axes (kept with length 1 if keepdims).
+    """Vector norm (or Frobenius matrix norm) of x, as np.linalg.norm.
+
+    Over `axis` (an int), or over all entries (axis=None, flattened, for ord=None,
+    or any ord when x is 1-D):
+        ord=None or 2: sqrt(sum |x|**2); 1: sum |x|; inf: max |x|; -inf: min |x|;
+        0: the number of nonzero entries (no gradient); p > 0: sum(|x|**p)**(1/p).
+    The result has x's shape without the reduced axes (kept with length 1 if keepdims).
 
     Matrix norms: only the Frobenius norm (ord None or 'fro', axis None on 2-D x or a
     pair of axes), which is the 2-norm of the entries. numpy's other matrix norms
@@ -786,8 +802,9 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
 
 
 def einsum(subscripts: str, *operands: Any) -> Tensor:
-    """np.einsum(subscripts, *operands) for tensors: products summed over the labels
-    the output leaves out.
+    """np.einsum(subscripts, *operands) for tensors.
+
+    Products of the operands, summed over the labels the output leaves out.
 
     Explicit ('ij,jk->ik') or implicit ('ij,jk': the labels that appear once, in
     alphabetical order) output; any number of operands; '...' broadcasts the
@@ -869,6 +886,8 @@ def array_split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]
 
 @composite
 def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
-    """np.split: as array_split, but an int N must divide x.shape[axis] (N pieces of
-    equal length), else a ValueError, as numpy's."""
+    """np.split: a list of views of x along `axis`, each a recorded slice.
+
+    As array_split, but an int N must divide x.shape[axis] (N pieces of equal
+    length), else a ValueError, as numpy's."""
     return _pieces(as_tensor(x), indices_or_sections, axis, "split", equal=True)

@@ -102,8 +102,10 @@ def _entry(kind: str, arr: np.ndarray, path: str, entries: dict[str, np.ndarray]
 
 
 def save(obj: Mapping[str, Any], path: str | bytes | os.PathLike | IO[bytes]) -> None:
-    """Write the state dict `obj` to `path` (an .npz archive; the name is used as given),
-    or to a binary file object opened for writing (io.BytesIO: a checkpoint in memory).
+    """Write the state dict `obj` to `path` as an .npz archive (never a pickle).
+
+    `path` is a file name (used as given) or a binary file object opened for writing
+    (io.BytesIO: a checkpoint in memory).
 
     Everything is checked before the file is touched; a named file is written to a
     temporary name and then renamed, so a failed save leaves no half-written file.
@@ -190,8 +192,9 @@ def _bad(path: str, why: str) -> ValueError:
 
 
 def load(path: str | bytes | os.PathLike | IO[bytes]) -> dict[str, Any]:
-    """Read a state dict written by `save` from a file name or a readable, seekable
-    binary file object; the same nested structure, types and bits.
+    """Read a state dict written by `save`: the same nested structure, types and bits.
+
+    `path` is a file name or a readable, seekable binary file object.
 
     Raises FileNotFoundError if `path` does not exist and ValueError (naming the
     path) if it is not an .npz archive written by `save`: no header, a header

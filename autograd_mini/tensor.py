@@ -266,14 +266,16 @@ class Tensor:
         return self.data.item()
 
     def tolist(self) -> Any:
-        """The values as nested Python lists of Python numbers (a number for a 0-d
-        tensor), as ndarray.tolist; never differentiable."""
+        """The values as nested Python lists of Python numbers, as ndarray.tolist.
+
+        A 0-d tensor gives a number. Never differentiable."""
         if tracers:  # (a replay would reuse these values: refused, as item() is)
             tracers[-1].value_read("tolist()", self)
         return self.data.tolist()
 
     def copy(self) -> "Tensor":
         """A new tensor with a copy of the values (same shape and dtype), as ndarray.copy.
+
         Recorded: the gradient flows through it unchanged (PyTorch's clone()). Writing
         into either tensor's .data leaves the other as it is."""
         # (a copy: ndarray.astype copies; a primitive for every dtype, so that am.compile
@@ -286,10 +288,12 @@ class Tensor:
         return Tensor._wrap(self.data)
 
     def retain_grad(self) -> None:
-        """Keep this non-leaf's gradient: each backward() adds d(root)/d(self) to
-        `self.grad` (shape of self), as it does for leaves, e.g. the paper's
-        delta = dC/dz of a layer's z. A leaf keeps its gradient anyway.
-        am.autograd.grad changes no .grad, this one's neither (PyTorch's does)."""
+        """Keep this non-leaf's gradient in `.grad`, as a leaf's is kept.
+
+        Each backward() adds d(root)/d(self) to `self.grad` (shape of self), as it does
+        for leaves, e.g. the paper's delta = dC/dz of a layer's z. A leaf keeps its
+        gradient anyway. am.autograd.grad changes no .grad, this one's neither
+        (PyTorch's does)."""
         if not self.requires_grad:
             raise RuntimeError(f"retain_grad: this tensor of shape {self.shape} does not require grad, "
                                "so no gradient reaches it")
@@ -777,8 +781,9 @@ class Tensor:
         return F.var(self, axis, keepdims, ddof=ddof)
 
     def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> "Tensor":
-        """Standard deviation over `axis`, sqrt of var (ddof=0 by default); reduced axes
-        dropped unless keepdims; gradient 0 where it is 0 (see am.std)."""
+        """Standard deviation over `axis`, sqrt of var (ddof=0 by default).
+
+        Reduced axes dropped unless keepdims; gradient 0 where it is 0 (see am.std)."""
         return F.std(self, axis, keepdims, ddof=ddof)
 
     def norm(self, ord: Any = None, axis: Any = None, keepdims: bool = False) -> "Tensor":
@@ -786,13 +791,15 @@ class Tensor:
         return F.norm(self, ord, axis, keepdims)
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> "Tensor":
-        """Index of the first maximum along `axis` (flat index for axis=None), as
-        np.argmax; an integer tensor that never requires grad."""
+        """Index of the first maximum along `axis`, as np.argmax.
+
+        A flat index for axis=None; an integer tensor that never requires grad."""
         return F.argmax(self, axis, keepdims)
 
     def argmin(self, axis: int | None = None, keepdims: bool = False) -> "Tensor":
-        """Index of the first minimum along `axis` (flat index for axis=None), as
-        np.argmin; an integer tensor that never requires grad."""
+        """Index of the first minimum along `axis`, as np.argmin.
+
+        A flat index for axis=None; an integer tensor that never requires grad."""
         return F.argmin(self, axis, keepdims)
 
     def min(self, axis: Any = None, keepdims: bool = False) -> "Tensor":

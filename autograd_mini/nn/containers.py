@@ -134,6 +134,7 @@ class ModuleList(Module):
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         """Append every module of the iterable `modules`, in order; returns self.
+
         Nothing is added if one of them is not a Module."""
         if not isinstance(modules, Iterable):
             hint = "; use append for one module" if isinstance(modules, Module) else ""
@@ -148,8 +149,10 @@ class ModuleList(Module):
         return self
 
     def insert(self, index: int, module: Module) -> None:
-        """Insert `module` before position `index` (as list.insert: negative counts from
-        the end, out-of-range goes to an end); the modules after it are renumbered."""
+        """Insert `module` before position `index`, as list.insert.
+
+        A negative index counts from the end, an out-of-range one goes to an end;
+        the modules after it are renumbered."""
         i = _integer(index, "ModuleList.insert: index must be an integer")
         mods = list(self._modules.values())
         n = len(mods)
@@ -245,9 +248,10 @@ class ModuleDict(Module):
         return list(self._modules.items())
 
     def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
-        """Add or replace entries from a mapping (a dict, a ModuleDict) or an iterable
-        of (key, module) pairs; a replaced key keeps its place. Everything is checked
-        before anything is added."""
+        """Add or replace entries from a mapping or an iterable of (key, module) pairs.
+
+        The mapping may be a dict or a ModuleDict; a replaced key keeps its place.
+        Everything is checked before anything is added."""
         if isinstance(modules, (Mapping, ModuleDict)):
             pairs = list(modules.items())
         elif isinstance(modules, Iterable) and not isinstance(modules, (str, bytes, Module)):

@@ -677,9 +677,10 @@ def _gelu_approximate(approximate: Any, where: str) -> str:
 
 
 def gelu(x: Any, approximate: str = "none") -> Tensor:
-    """Gaussian error linear unit x * Phi(x), elementwise (same shape and dtype as x), as
-    PyTorch's: with approximate='none', x * 0.5 * (1 + erf(x / sqrt(2))); with 'tanh',
-    0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x**3))).
+    """Gaussian error linear unit x * Phi(x), elementwise, as PyTorch's.
+
+    Same shape and dtype as x. approximate='none': x * 0.5 * (1 + erf(x / sqrt(2)));
+    'tanh': 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x**3))).
 
     Beyond |x| = 40 both formulas round to x (x > 0) and -0.0 (x < 0), with derivatives
     1 and 0 of every order (exp(-x**2 / 2) and 1 - tanh**2 underflow to 0), and that is
@@ -987,8 +988,9 @@ def _padding_idx(padding_idx: Any, n: int, where: str) -> int | None:
 
 
 def embedding(input: Any, weight: Any, padding_idx: int | None = None) -> Tensor:
-    """Rows of weight (num_embeddings, embedding_dim) at integer indices of any shape S:
-    output S + (embedding_dim,), out[s] = weight[input[s]].
+    """Look up rows of `weight`: input S (integers), weight (V, D) -> S + (D,).
+
+    out[s] = weight[input[s]], with V = num_embeddings, D = embedding_dim.
 
     A row picked several times gets the sum of their gradients (getitem's VJP
     adds repeats). The row padding_idx (negative counts from the end) is

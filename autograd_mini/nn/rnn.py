@@ -170,7 +170,9 @@ class RNNCell(_CellBase):
 
 
 class LSTMCell(_CellBase):
-    """One LSTM step: gates i, f, g, o (in that order in the weights' rows),
+    """One LSTM step: (x, (h, c)) -> (h', c').
+
+    Gates i, f, g, o (in that order in the weights' rows),
     c' = sigmoid(f) c + sigmoid(i) tanh(g), h' = sigmoid(o) tanh(c').
 
     input (N, input_size) or (input_size,); hx a pair (h, c), each (N, hidden_size)
@@ -189,7 +191,9 @@ class LSTMCell(_CellBase):
 
 
 class GRUCell(_CellBase):
-    """One GRU step: gates r, z, n (in that order in the weights' rows),
+    """One GRU step: (x, h) -> h'.
+
+    Gates r, z, n (in that order in the weights' rows),
     r, z = sigmoid(W_i[rz] x + b_i[rz] + W_h[rz] h + b_h[rz]),
     n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) n + z h.
 
@@ -316,8 +320,10 @@ class _RNNBase(Module):
 
 
 class RNN(_RNNBase):
-    """A stack of num_layers Elman RNNs over a sequence: h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
-    (or relu), each layer's outputs h_1..h_T the next one's inputs.
+    """A stack of num_layers Elman RNNs run over a sequence.
+
+    h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) (or relu), each layer's outputs
+    h_1..h_T the next one's inputs.
 
     input (T, N, input_size), (N, T, input_size) with batch_first=True, or (T, input_size)
     unbatched; hx h0 of shape (num_layers, N, hidden_size) ((num_layers, hidden_size)

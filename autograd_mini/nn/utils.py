@@ -262,8 +262,9 @@ def parameters_to_vector(parameters: Tensor | Iterable[Tensor]) -> Tensor:
 
 
 def vector_to_parameters(vec: Tensor, parameters: Tensor | Iterable[Tensor]) -> None:
-    """Copy the 1-D `vec` into `parameters`, in order, each taking the next p.size
-    entries reshaped to p.shape (the inverse of parameters_to_vector).
+    """Copy the 1-D `vec` into `parameters`: the inverse of parameters_to_vector.
+
+    In order, each parameter takes the next p.size entries reshaped to p.shape.
 
     vec: shape (sum of the parameters' sizes,), exactly. The values are copied into
     each parameter's own array (cast to its dtype, same kind: no float into an

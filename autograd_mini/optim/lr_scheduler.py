@@ -67,7 +67,9 @@ class LRScheduler:
         return [self._next_lr(g["lr"], base, epoch) for g, base in zip(self.optimizer.param_groups, self.base_lrs)]
 
     def step(self) -> None:
-        """Advance one epoch and move the groups' learning rates. (A first step before
+        """Advance one epoch and move the groups' learning rates.
+
+        (A first step before
         any `optimizer.step()` warns, as PyTorch's does: the first epoch would then
         train at the second epoch's rate.)"""
         if self.last_epoch == 0 and not has_stepped(self.optimizer):
@@ -211,8 +213,9 @@ def _rate_number(value: Any, name: str, where: str, low: float = 0.0, high: floa
 
 
 class MultiStepLR(LRScheduler):
-    """Decay by gamma at each milestone epoch: alone, lr = base_lr * gamma ** (number of
-    milestones <= epoch).
+    """Decay by gamma at each milestone epoch.
+
+    Alone, lr = base_lr * gamma ** (number of milestones <= epoch).
 
     `milestones` is a list of epoch indices (integers >= 0, in any order; one listed n
     times decays by gamma ** n there, as PyTorch's Counter does; a milestone 0 decays
@@ -262,8 +265,10 @@ class ExponentialLR(LRScheduler):
 
 
 class LinearLR(LRScheduler):
-    """Scale the rate by a factor that moves linearly from start_factor (epoch 0, set by
-    the constructor) to end_factor (epoch total_iters, and after): alone,
+    """Scale the rate by a factor moving linearly from start_factor to end_factor.
+
+    The factor is start_factor at epoch 0 (set by the constructor) and end_factor
+    at epoch total_iters and after: alone,
     lr = base_lr * (start_factor + (end_factor - start_factor) * min(epoch, total_iters) / total_iters).
 
     The usual warmup: `LinearLR(opt, start_factor=0.1, total_iters=5)`. As in PyTorch,
