@@ -111,3 +111,43 @@ def test_retain_grad_snippet_shows_the_papers_delta():
     np.testing.assert_allclose(ns["b"].grad.data, delta, rtol=1e-13)
     first, second = out.splitlines()[:2]
     assert first.startswith("tensor([") and second.startswith("[")
+
+
+def test_names_in_what_is_inside_exist():
+    from autograd_mini import nn, optim
+    from autograd_mini.nn import functional as F
+
+    layout = re.search(r"^```\nautograd_mini/\n(.*?)^```", README, re.M | re.S).group(1)
+    named = {
+        am: "tensor zeros ones full arange eye randn rand zeros_like ones_like full_like "
+        "rand_like randn_like manual_seed get_rng_state set_rng_state mean var std norm "
+        "softmax logsumexp tril triu split pad argmax argmin einsum erf grad value_and_grad "
+        "jacobian hessian hvp jvp gradcheck gradgradcheck numerical_grad check_graph save load",
+        am.Tensor: "tolist copy retain_grad",
+        nn: "Module Sequential ModuleList ModuleDict Linear Conv2d LayerNorm Embedding Dropout "
+        "Sigmoid Tanh ReLU SiLU GELU RNN LSTM GRU",
+        nn.utils: "clip_grad_norm_ clip_grad_value_ parameters_to_vector",
+        optim: "SGD Adam AdamW RMSprop StepLR MultiStepLR ExponentialLR LinearLR LambdaLR "
+        "CosineAnnealingLR ReduceLROnPlateau",
+    }
+    for owner, names in named.items():
+        for name in names.split():
+            assert re.search(rf"\b{name}\b", layout), name
+            assert hasattr(owner, name), name
+    assert "ignore_index" in F.cross_entropy.__code__.co_varnames
+    assert "label_smoothing" in F.cross_entropy.__code__.co_varnames
+
+
+def test_compile_refuses_and_keeps_the_tensors_the_readme_says():
+    x = am.randn(4, requires_grad=True)
+    for make in (lambda: am.zeros(4), lambda: am.ones(4), lambda: am.full((4,), 2.0),
+                 lambda: am.arange(4), lambda: am.eye(4)[0], lambda: am.zeros_like(x)):
+        fn = am.compile(lambda x, make=make: (x * make()).sum())
+        fn(x), fn(x)  # recorded, then replayed
+    for bad in (lambda: am.tensor([1.0, 2.0, 3.0, 4.0]), lambda: am.randn(4)):
+        fn = am.compile(lambda x, bad=bad: (x * bad()).sum())
+        try:
+            fn(x)
+        except RuntimeError:
+            continue
+        raise AssertionError("a tensor made inside the compiled function was not refused")
