@@ -14,8 +14,8 @@ Parameters weight_ih (G*H, I), weight_hh (G*H, H), bias_ih and bias_hh (G*H,),
 all drawn from U(-1/sqrt(H), 1/sqrt(H)); the sequence layers name them
 weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, weight_ih_l1, ... so state
 dicts carry PyTorch's keys. A missing initial state is zero (its terms are left
-out of the first step, which gives the same numbers). Not supported, and refused
-by name: bidirectional=True, proj_size > 0, packed sequences.
+out of the first step, which gives the same numbers). Not supported:
+bidirectional=True and proj_size > 0 (each refused by name), packed sequences.
 """
 
 from __future__ import annotations
