@@ -514,6 +514,20 @@ def _bin_sums(x: Tensor, axis: int, out: int) -> Tensor:
                            for a, b in zip(*_bins(n, out))], axis=axis)
 
 
+def _adaptive_by_tiles(x: Tensor, OH: int, OW: int, op: str) -> Tensor | None:
+    """The adaptive pools' easy cases, reduced by the Tensor method `op` ("mean" or
+    "max"): (1, 1), the whole image; an empty output; bins that are tiles (OH and OW
+    divide H and W). None otherwise (bins that overlap or differ in size)."""
+    N, C, H, W = x.shape
+    if (OH, OW) == (1, 1):
+        return getattr(x, op)(axis=(2, 3), keepdims=True)
+    if OH == 0 or OW == 0:
+        return fn.broadcast_to(getattr(x, op)(axis=(2, 3), keepdims=True), (N, C, OH, OW))
+    if H % OH == 0 and W % OW == 0:
+        return _tile_reduce(x, (H // OH, W // OW), lambda t, axes: getattr(t, op)(axis=axes))
+    return None
+
+
 def adaptive_avg_pool2d(x: Any, output_size: int | tuple[int | None, int | None]) -> Tensor:
     """Mean over adaptive bins: (N, C, H, W) -> (N, C, OH, OW), as PyTorch's.
 
@@ -529,13 +543,8 @@ def adaptive_avg_pool2d(x: Any, output_size: int | tuple[int | None, int | None]
     with engine.scope("adaptive_avg_pool2d"):
         x, unbatched, OH, OW = _adaptive_args(x, output_size, "adaptive_avg_pool2d")
         N, C, H, W = x.shape
-        if (OH, OW) == (1, 1):
-            out = x.mean(axis=(2, 3), keepdims=True)
-        elif OH == 0 or OW == 0:
-            out = fn.broadcast_to(x.mean(axis=(2, 3), keepdims=True), (N, C, OH, OW))
-        elif H % OH == 0 and W % OW == 0:
-            out = _tile_reduce(x, (H // OH, W // OW), lambda t, axes: t.mean(axis=axes))
-        else:
+        out = _adaptive_by_tiles(x, OH, OW, "mean")
+        if out is None:
             dtype = x.dtype
             if dtype.kind != "f" or dtype == FLOAT16:  # (as mean: integers average to floats;
                 x = x.astype(np.float32 if dtype == FLOAT16 else np.float64)  # float16 sums in float32)
@@ -567,13 +576,8 @@ def adaptive_max_pool2d(
             raise ValueError("adaptive_max_pool2d: return_indices=True is not supported (values only)")
         x, unbatched, OH, OW = _adaptive_args(x, output_size, "adaptive_max_pool2d")
         N, C, H, W = x.shape
-        if (OH, OW) == (1, 1):
-            out = x.max(axis=(2, 3), keepdims=True)
-        elif OH == 0 or OW == 0:
-            out = fn.broadcast_to(x.max(axis=(2, 3), keepdims=True), (N, C, OH, OW))
-        elif H % OH == 0 and W % OW == 0:
-            out = _tile_reduce(x, (H // OH, W // OW), lambda t, axes: t.max(axis=axes))
-        else:
+        out = _adaptive_by_tiles(x, OH, OW, "max")
+        if out is None:
             index = []
             for n, out_n in ((H, OH), (W, OW)):
                 start, end = _bins(n, out_n)
