@@ -993,13 +993,18 @@ _FLOATS = np.array([[7.5, -7.5, 0.25, -0.0, 3.0, -3.0]])
 _DIVISORS = np.array([[2.0], [-2.0], [0.75]])  # (broadcast against _FLOATS: (3, 6))
 
 
+def _dividends_and_divisors(dtype):
+    """x (1, k) and y (m, 1) of `dtype` that broadcast to (m, k), signs mixed where the dtype has them."""
+    if np.dtype(dtype).kind == "f":
+        return _FLOATS.astype(dtype), _DIVISORS.astype(dtype)
+    if dtype == np.uint8:
+        return np.array([[7, 9, 0, 5]], dtype), np.array([[2], [3]], dtype)
+    return np.array([[7, -7, 0, 5, -1, 1]]).astype(dtype), np.array([[2], [-3], [4]]).astype(dtype)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.int32, np.uint8])
 def test_floor_division_is_numpys_with_broadcasting_and_reflected_operands(dtype):
-    if np.dtype(dtype).kind == "f":
-        x, y = _FLOATS.astype(dtype), _DIVISORS.astype(dtype)
-    else:
-        x = np.array([[7, -7, 0, 5, -1, 1]]).astype(dtype) if dtype != np.uint8 else np.array([[7, 9, 0, 5]], dtype)
-        y = np.array([[2], [-3], [4]]).astype(dtype) if dtype != np.uint8 else np.array([[2], [3]], dtype)
+    x, y = _dividends_and_divisors(dtype)
     tx, ty = am.tensor(x), am.tensor(y)
     for got, want in [(tx // ty, x // y), (am.floor_divide(tx, ty), np.floor_divide(x, y)),
                       (tx // y, x // y), (x // ty, x // y), (am.floor_divide(x, y), x // y),
@@ -1056,11 +1061,7 @@ def test_in_place_floor_division():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.int32, np.uint8])
 def test_remainder_is_numpys_with_broadcasting_and_reflected_operands(dtype):
     # the sign of the divisor, as numpy and Python: -7.5 % 2 == 0.5, 7.5 % -2 == -0.5
-    if np.dtype(dtype).kind == "f":
-        x, y = _FLOATS.astype(dtype), _DIVISORS.astype(dtype)
-    else:
-        x = np.array([[7, -7, 0, 5, -1, 1]]).astype(dtype) if dtype != np.uint8 else np.array([[7, 9, 0, 5]], dtype)
-        y = np.array([[2], [-3], [4]]).astype(dtype) if dtype != np.uint8 else np.array([[2], [3]], dtype)
+    x, y = _dividends_and_divisors(dtype)
     tx, ty = am.tensor(x), am.tensor(y)
     for got, want in [(tx % ty, x % y), (am.remainder(tx, ty), np.remainder(x, y)),
                       (tx % y, x % y), (x % ty, x % y), (am.remainder(x, y), x % y),
