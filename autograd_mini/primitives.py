@@ -1052,7 +1052,7 @@ def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any, c: Any = None) -> Any:
         ga = matmul(b, g) if len(sb) == 2 else (
             matmul(b, g.reshape(g.shape + (1,))).reshape(g.shape[:-1] + (sa[0],)))
     elif len(sb) == 2:  # .T of a 2-D array is a plain view; swapaxes costs 2.5 us more per call
-        ga = matmul(g, b.T)
+        ga = _grad_of_left(g, b)
     else:
         ga = matmul(g, swapaxes(b))
     return unbroadcast(ga, sa)
@@ -1075,6 +1075,25 @@ def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any, c: Any = None) -> Any:
     else:
         gb = matmul(swapaxes(a), g)
     return unbroadcast(gb, sb)
+
+
+def _grad_of_left(g: Any, b: Any) -> Any:
+    """A_bar = C_bar B^T for 2-D C = A B.
+
+    A float32 product over a long axis with a small result (a convolution's
+    kernel gradient: g (O, N*OH*OW) by b (C*kh*kw, N*OH*OW)) is computed as
+    (B C_bar^T)^T, the same sum with the operands' roles swapped, which
+    OpenBLAS's sgemm runs 10-20% faster here: (8, 50176) by (9, 50176) 176 us
+    against 217 us, (16, 12544) by (72, 12544) 297 against 329. (float64's
+    dgemm shows no such gain; 1.03x slower to 1.13x faster.)
+    """
+    if (type(g) is np.ndarray and type(b) is np.ndarray and g.dtype == _F32 == b.dtype
+            and g.shape[1] >= 64 * (g.shape[0] + b.shape[0])):
+        return np.matmul(b, g.T).T
+    return matmul(g, b.T)
+
+
+_F32 = np.dtype(np.float32)
 
 
 def _column_major(x: Any) -> bool:
@@ -1140,7 +1159,7 @@ def _specialize_matmul(which: Any, out: np.ndarray, a: Any, b: Any, c: Any = Non
             n, k = sa[0], sb[0]
             return lambda g, ans, a, b, c=None: g.reshape((n, 1)).dot(b.reshape((1, k)))
         if len(sa) == 2 and len(sb) == 2:
-            return lambda g, ans, a, b, c=None: _matmul(g, b.T)
+            return lambda g, ans, a, b, c=None: _grad_of_left(g, b)
         return None
     if len(sa) == 1 and len(sb) == 1:
         return lambda g, ans, a, b, c=None: g * a

@@ -733,6 +733,28 @@ def test_matmul_gradient_of_a_column_major_operand_is_column_major():
     np.testing.assert_allclose(layer.weight.grad.data, np.ones((5, 3)).T @ x, rtol=1e-14)
 
 
+@pytest.mark.parametrize("shape_a, n", [((3, 4), 500), ((8, 9), 1100), ((2, 1), 200), ((1, 7), 513)])
+def test_float32_kernel_gradient_over_a_long_axis_is_the_same_product(shape_a, n):
+    # A (O, K) @ (K, N) in float32 with N long against O + K (a convolution's
+    # kernel times its columns) takes A's gradient as (B g^T)^T: the same sums
+    # (to float32 rounding) as g B^T, of A's shape, in eager and compiled steps.
+    o, k = shape_a
+    assert n >= 64 * (o + k)  # (the route is taken)
+    a, b = rand(o, k, seed=6, dtype=np.float32), rand(k, n, seed=7, dtype=np.float32)
+    g = rand(o, n, seed=8, dtype=np.float32)
+    exact = g.astype(np.float64) @ b.astype(np.float64).T
+    got = P._grad_of_left(g, b)
+    assert got.shape == (o, k) and got.dtype == np.float32
+    assert got.flags.f_contiguous  # (the transpose of B g^T: the route was taken)
+    np.testing.assert_allclose(got, exact, rtol=1e-4, atol=1e-4 * np.abs(exact).max())
+    A, B = am.tensor(a, requires_grad=True), am.tensor(b)
+    (A @ B * am.tensor(g)).sum().backward()
+    np.testing.assert_array_equal(A.grad.data, got)
+    A.grad = None
+    am.compile(lambda a, b, g: (a @ b * g).sum())(A, B, am.tensor(g)).backward()
+    np.testing.assert_array_equal(A.grad.data, got)
+
+
 @pytest.mark.parametrize("shape_a, shape_b, axes", [((3, 3), (3, 3, 3), (2, 1, 0)), ((4, 3), (2, 3, 5), (2, 1, 0))])
 def test_matmul_gradient_of_a_column_major_batch(shape_a, shape_b, axes):
     # A 3-D column-major b is not the transposed weight of a linear layer: its
