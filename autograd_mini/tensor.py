@@ -730,7 +730,13 @@ class Tensor:
         if dtype.kind not in "biufc":
             raise TypeError(f"astype: a tensor holds numbers (bool, int, float or complex), got dtype {dtype}")
         if dtype.kind not in "fc":
-            return Tensor._wrap(self.data.astype(dtype))
+            # (the primitive without recording a node, not a wrapped copy: am.compile then
+            # replays the cast on each call's values, where it refused a tensor made inside)
+            prev, engine._mode.grad_enabled = engine._mode.grad_enabled, False
+            try:
+                return P.astype.apply(self, dtype=dtype)
+            finally:
+                engine._mode.grad_enabled = prev
         return P.astype.apply(self, dtype=dtype)
 
     def reshape(self, *shape: Any) -> "Tensor":

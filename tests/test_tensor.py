@@ -520,6 +520,26 @@ def test_casting_to_integer_cuts_the_graph():
     assert not y.requires_grad and y.grad_fn is None
 
 
+def test_casting_to_integer_or_bool_replays_under_compile_with_each_calls_values():
+    # (it made a constant around the cast array, which am.compile refused as a tensor
+    # created inside the function)
+    def f(x):
+        return (x * x.astype(np.int64) + (x > 2).astype(bool) * x).sum()
+
+    compiled = am.compile(f)
+    for values in ([1.5, 2.5], [3.5, -7.5], [0.25, 9.0]):
+        x = am.tensor(values, requires_grad=True)
+        got = compiled(x)
+        got.backward()
+        want_grad = x.grad.data.copy()
+        x.grad = None
+        want = f(x)
+        want.backward()
+        np.testing.assert_array_equal(got.data, want.data)
+        np.testing.assert_array_equal(want_grad, x.grad.data)
+    assert compiled.recordings == 1
+
+
 def test_astype_between_floats_is_differentiable():
     x = am.tensor([1.5, 2.5], requires_grad=True)
     y = x.astype(np.float32)
