@@ -16,9 +16,9 @@ from .compile import compile
 from .engine import enable_grad, is_grad_enabled, no_grad
 from .functions import (
     abs, argmax, argmin, array_split, broadcast_to, clip, concatenate, cos, einsum, erf, exp,
-    flatten, floor_divide, log, log1p, log_softmax, logsumexp, matmul, max, maximum, mean, min,
-    minimum, norm, pad, permute, relu, remainder, reshape, sigmoid, sign, sin, softmax, split,
-    sqrt, squeeze, stack, std, sum, tanh, transpose, tril, triu, unsqueeze, var, where,
+    flatten, floor_divide, log, log1p, log_softmax, logsumexp, masked_fill, matmul, max, maximum,
+    mean, min, minimum, norm, pad, permute, relu, remainder, reshape, sigmoid, sign, sin, softmax,
+    split, sqrt, squeeze, stack, std, sum, tanh, transpose, tril, triu, unsqueeze, var, where,
 )
 from .gradcheck import check_graph, gradcheck, gradgradcheck, numerical_grad
 from .serialization import load, save

@@ -242,6 +242,36 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     return P.where.apply(cond, x, y)
 
 
+@composite
+def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
+    """PyTorch's masked_fill: x (shape S) with `value` where `mask` is True; shape S.
+
+    mask is boolean (a tensor or an array) and broadcasts to S (a (T, T) mask over
+    (B, H, T, T) attention scores); value is a number or a 0-d tensor. This is
+    where(mask, value, x): a Python number does not upcast a float32 x (numpy's
+    promotion otherwise). The gradient to x is 0 where filled; a value tensor gets the
+    sum of the gradient over the filled positions. A non-boolean mask raises a
+    TypeError, one that does not broadcast to S (or would enlarge x) a ValueError."""
+    x = as_tensor(x)
+    cond = mask if isinstance(mask, Tensor) else np.asarray(mask)
+    if cond.dtype != bool:
+        raise TypeError(f"masked_fill: mask must be boolean, got dtype {cond.dtype} (mask of shape "
+                        f"{cond.shape}, tensor of shape {x.shape}); make one with a comparison, "
+                        "e.g. mask != 0")
+    try:
+        fits = np.broadcast_shapes(cond.shape, x.shape) == x.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"masked_fill: a mask of shape {cond.shape} does not broadcast to the "
+                         f"tensor's shape {x.shape}")
+    if np.ndim(value.data if isinstance(value, Tensor) else value) != 0:
+        raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got shape "
+                         f"{np.shape(value.data if isinstance(value, Tensor) else value)} "
+                         f"(tensor of shape {x.shape}); for an array of values use am.where")
+    return where(cond, value, x)
+
+
 def _tensor_list(tensors: Any, where: str) -> list[Tensor]:
     """The tensors of a sequence (or of any iterable: a tensor's rows, as numpy)."""
     if not isinstance(tensors, Iterable):

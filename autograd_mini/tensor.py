@@ -21,7 +21,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .engine import backward_sweep, tracers
+from .engine import backward_sweep, composite, tracers
 
 _FLOATS = (np.float16, np.float32, np.float64)
 FLOAT16 = np.dtype(np.float16)  # (dtype == FLOAT16 is a third faster than == np.float16)
@@ -860,6 +860,142 @@ class Tensor:
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
         """log(sum(exp(x))) over `axis`, without overflow."""
         return F.logsumexp(self, axis, keepdims)
+
+    # -- PyTorch's names (thin composites: no backward code of their own) ------------
+    # (last in the class: int, float and bool below would shadow the builtins for the
+    # rest of the class body)
+    def numel(self) -> int:
+        """The number of elements, an int: the product of shape (as `.size`, numpy's
+        attribute, which stays an int attribute, not PyTorch's size() method)."""
+        return self.data.size
+
+    def dim(self) -> int:
+        """The number of axes, an int: len(shape), as `.ndim`."""
+        return self.data.ndim
+
+    @composite
+    def view(self, *shape: Any) -> "Tensor":
+        """PyTorch's view, which here is reshape: shape (s_1, ..., s_n) to `shape`, given as
+        view(2, 3) or view((2, 3)) (view(()) for 0-d), one -1 inferred from the number of
+        elements, which must stay the same. numpy decides whether the result shares x's
+        memory (PyTorch's view always does, and refuses when it cannot); the gradient
+        flows back to x reshaped either way."""
+        if not shape:
+            raise TypeError(f"view: missing the shape (of a tensor of shape {self.shape}); "
+                            "pass it as view(2, 3) or view((2, 3)), and view(()) for 0-d")
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return P.reshape.apply(self, shape=shape)
+
+    def float(self) -> "Tensor":
+        """A float32 copy (same shape), differentiable; see astype."""
+        return self.astype(np.float32)
+
+    def double(self) -> "Tensor":
+        """A float64 copy (same shape), differentiable; see astype."""
+        return self.astype(np.float64)
+
+    def half(self) -> "Tensor":
+        """A float16 copy (same shape), differentiable; see astype."""
+        return self.astype(np.float16)
+
+    def long(self) -> "Tensor":
+        """An int64 copy (same shape, values truncated toward 0), without gradient."""
+        return self.astype(np.int64)
+
+    def int(self) -> "Tensor":
+        """An int32 copy (same shape, values truncated toward 0), without gradient."""
+        return self.astype(np.int32)
+
+    def bool(self) -> "Tensor":
+        """A bool copy (same shape, True where x != 0), without gradient."""
+        return self.astype(np.bool_)
+
+    def clone(self) -> "Tensor":
+        """PyTorch's clone, which is copy(): a new array of the same shape and dtype whose
+        gradient flows back to x unchanged; writing into either's .data leaves the other."""
+        return self.copy()
+
+    def masked_fill(self, mask: Any, value: Any) -> "Tensor":
+        """x (shape S) with `value` where the boolean `mask` (broadcastable to S) is True;
+        shape S. See am.masked_fill."""
+        return F.masked_fill(self, mask, value)
+
+    @composite
+    def expand(self, *sizes: Any) -> "Tensor":
+        """PyTorch's expand: x of shape (s_1, ..., s_n) broadcast (a view, no copy; see
+        broadcast_to) to `sizes` = (k_1, ..., k_m, t_1, ..., t_n), given as varargs or one
+        tuple: new axes in front (k_i >= 0), and t_i == s_i, or any t_i >= 0 where s_i == 1;
+        t_i = -1 keeps s_i. The gradient sums over the broadcast axes."""
+        sizes = _sizes(sizes, "expand", self.shape)
+        if len(sizes) < self.ndim:
+            raise ValueError(f"expand: {len(sizes)} sizes {sizes} for a tensor of shape {self.shape} "
+                             f"with {self.ndim} axes; give at least one size per axis (-1 keeps it)")
+        lead = len(sizes) - self.ndim
+        target = []
+        for i, k in enumerate(sizes):
+            have = self.shape[i - lead] if i >= lead else None
+            if k == -1 and have is not None:
+                k = have
+            elif k == -1:
+                raise ValueError(f"expand: size -1 at axis {i} of sizes {sizes} (tensor of shape "
+                                 f"{self.shape}) is a new axis, which has no size to keep")
+            elif k < 0:
+                raise ValueError(f"expand: size {k} at axis {i} of sizes {sizes} (tensor of shape "
+                                 f"{self.shape}); sizes are >= 0, or -1 to keep an existing axis")
+            elif have is not None and have != 1 and k != have:
+                raise ValueError(f"expand: size {k} at axis {i} of sizes {sizes} must equal the "
+                                 f"tensor's size {have} there (shape {self.shape}); only axes of "
+                                 "size 1 expand")
+            target.append(k)
+        return P.broadcast_to.apply(self, shape=tuple(target))
+
+    @composite
+    def repeat(self, *reps: Any) -> "Tensor":
+        """PyTorch's repeat, which is np.tile: x of shape (s_1, ..., s_n) repeated reps =
+        (k_1, ..., k_m, r_1, ..., r_n) times along each axis (varargs or one tuple, each >= 0,
+        at least one per axis; the k_i make new axes in front), giving shape
+        (k_1, ..., k_m, r_1 * s_1, ..., r_n * s_n). Built of reshape and broadcast_to, so the
+        gradient sums the copies."""
+        reps = _sizes(reps, "repeat", self.shape)
+        if len(reps) < self.ndim:
+            raise ValueError(f"repeat: {len(reps)} repeats {reps} for a tensor of shape {self.shape} "
+                             f"with {self.ndim} axes; give at least one per axis")
+        if any(r < 0 for r in reps):
+            raise ValueError(f"repeat: repeats {reps} for a tensor of shape {self.shape} must be >= 0")
+        shape = (1,) * (len(reps) - self.ndim) + self.shape
+        paired = tuple(n for s in shape for n in (1, s))  # (1, s_1, 1, s_2, ...)
+        tiled = tuple(n for r, s in zip(reps, shape) for n in (r, s))  # (r_1, s_1, r_2, s_2, ...)
+        x = P.reshape.apply(self, shape=paired)
+        x = P.broadcast_to.apply(x, shape=tiled)
+        return P.reshape.apply(x, shape=tuple(r * s for r, s in zip(reps, shape)))
+
+    def chunk(self, chunks: int, dim: int = 0) -> "tuple[Tensor, ...]":
+        """PyTorch's chunk: a tuple of views along axis `dim` (of length n), each
+        ceil(n / chunks) long but the last, which holds the rest; so there may be fewer
+        than `chunks` pieces (n=6, chunks=4: lengths 2, 2, 2), as torch.chunk (not
+        np.array_split, which always makes `chunks`). An empty axis gives `chunks`
+        empty pieces. Each piece is a recorded slice (see am.array_split)."""
+        if self.ndim == 0:
+            raise ValueError("chunk: needs a tensor with at least one axis, got shape ()")
+        if not _is_index(chunks):
+            raise TypeError(f"chunk: chunks must be an int, got {chunks!r} for shape {self.shape}")
+        if chunks <= 0:
+            raise ValueError(f"chunk: chunks must be larger than 0, got {chunks} for shape {self.shape}")
+        axis, _ = F._split_points(self, 1, dim, "chunk", equal=False)  # (checks dim)
+        n, chunks = self.shape[axis], int(chunks)
+        step = -(-n // chunks)
+        cuts = list(range(step, n, step)) if n else [0] * (chunks - 1)
+        return tuple(F._pieces(self, cuts, axis, "chunk", equal=False))
+
+
+def _sizes(sizes: tuple, op: str, shape: tuple) -> tuple:
+    """Sizes given as PyTorch takes them, f(2, 3) or f((2, 3)), as a tuple of ints."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    if not all(_is_index(k) for k in sizes):
+        raise TypeError(f"{op}: sizes must be ints, got {sizes!r} for a tensor of shape {shape}")
+    return tuple(int(k) for k in sizes)
 
 
 _NO_VALUES_READ = {np.shape, np.ndim, np.size, np.result_type, np.can_cast,

@@ -829,7 +829,26 @@ _EVERY = {
     "Tensor.argmax": (lambda t: (t.argmax(0, keepdims=True) + 1) * t, "any", _SHAPES),
     "Tensor.argmin": (lambda t: (t.argmin(-1, keepdims=True) + 1) * t, "any", _SHAPES),
     "Tensor.sign": (lambda t: t.sign() * t, "nonzero", _SHAPES),
+    # PyTorch's names (tests/test_pytorch_names.py checks them further)
+    "am.masked_fill": (lambda t: am.masked_fill(t, _alternate(t.shape), 0.5) * t, "any", _SHAPES),
+    "Tensor.masked_fill": (lambda t: t.masked_fill(_alternate(t.shape[-1:]), -1.0) ** 2, "any", _SHAPES),
+    "Tensor.view": (lambda t: t.view(-1, 1) ** 2, "any", _SHAPES),
+    "Tensor.clone": (lambda t: t.clone() * t, "any", _SHAPES),
+    "Tensor.double": (lambda t: t.double() ** 3, "any", _SHAPES),
+    # (float32 and float16 values are too coarse for finite differences: their paths
+    # cancel exactly here; their gradients are compared exactly in test_pytorch_names)
+    "Tensor.float": (lambda t: t.float().double() - t.float().double() + t * t, "any", _SHAPES),
+    "Tensor.half": (lambda t: t.half().double() - t.half().double() + t * t, "any", _SHAPES),
+    "Tensor.expand": (lambda t: t.expand(2, *(-1,) * t.ndim).sin(), "any", _SHAPES),
+    "Tensor.repeat": (lambda t: t.repeat(2, *(1,) * (t.ndim - 1), 3) ** 2, "any", _SHAPES),
+    "Tensor.chunk": (lambda t: am.concatenate([p * (k + 1) for k, p in enumerate(t.chunk(2, -1))], -1) ** 2,
+                     "any", _SHAPES),
 }
+
+
+def _alternate(shape):
+    """A boolean mask of `shape`, True at every other element."""
+    return np.arange(int(np.prod(shape))).reshape(shape) % 2 == 0
 
 # Tensor attributes that compute nothing differentiable (conversions, bookkeeping,
 # comparisons, in-place writes that refuse a graph).
@@ -838,7 +857,7 @@ _NOT_DIFFERENTIABLE = {
     "__deepcopy__", "__reduce_ex__", "__array__", "__array_function__", "__len__", "__bool__", "__format__",
     "__float__", "__int__", "__index__", "_update", "__setitem__", "__eq__", "__ne__", "__lt__", "__le__",
     "__gt__", "__ge__", "__hash__", "shape", "ndim", "size", "dtype", "is_leaf", "tolist",
-    "retain_grad", "retains_grad",
+    "retain_grad", "retains_grad", "numel", "dim", "long", "int", "bool",
 }
 
 

@@ -121,9 +121,10 @@ def test_names_in_what_is_inside_exist():
     named = {
         am: "tensor zeros ones full arange eye randn rand zeros_like ones_like full_like "
         "rand_like randn_like manual_seed get_rng_state set_rng_state mean var std norm "
-        "softmax logsumexp tril triu split pad argmax argmin einsum erf grad value_and_grad "
+        "softmax logsumexp tril triu split pad masked_fill argmax argmin einsum erf grad value_and_grad "
         "jacobian hessian hvp jvp gradcheck gradgradcheck numerical_grad check_graph save load",
-        am.Tensor: "tolist copy retain_grad",
+        am.Tensor: "tolist copy retain_grad numel dim view float double half long int bool clone "
+        "masked_fill expand repeat chunk",
         nn: "Module Sequential ModuleList ModuleDict Linear Conv2d LayerNorm Embedding Dropout "
         "Sigmoid Tanh ReLU SiLU GELU RNN LSTM GRU",
         nn.utils: "clip_grad_norm_ clip_grad_value_ parameters_to_vector",
