@@ -181,6 +181,31 @@ def kept_operand(t: "Tensor", a: np.ndarray) -> np.ndarray:
     return a
 
 
+class ElementCount(int):
+    """A tensor's number of elements (numpy's `.size`, an int in every use) that PyTorch's
+    habit can also call: size() gives the shape, size(dim) the length of axis dim."""
+
+    def __new__(cls, n: int, shape: tuple) -> "ElementCount":
+        self = super().__new__(cls, n)
+        self._shape = shape
+        return self
+
+    def __call__(self, dim: Any = None) -> Any:
+        shape = self._shape
+        if dim is None:
+            return shape
+        if not _is_index(dim):
+            raise TypeError(f"size: dim must be an int, got {dim!r} (shape {shape})")
+        if not -len(shape) <= dim < len(shape):
+            raise IndexError(f"size: dim {dim} is out of range for shape {shape} "
+                             f"(expected {-len(shape)} to {len(shape) - 1})" if shape
+                             else f"size: dim {dim} of a 0-d tensor, which has no axes")
+        return shape[dim]
+
+    def __reduce__(self) -> tuple:  # (pickled, copied: the plain int it stands for)
+        return int, (int(self),)
+
+
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
@@ -232,9 +257,10 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def size(self) -> int:
-        """The number of elements, the product of shape."""
-        return self.data.size
+    def size(self) -> "ElementCount":
+        """The number of elements, the product of shape: an int, as numpy's `.size`.
+        Called, it is PyTorch's size(): `x.size()` is the shape, `x.size(0)` its first entry."""
+        return ElementCount(self.data.size, self.data.shape)
 
     @property
     def dtype(self) -> np.dtype:

@@ -5,6 +5,7 @@ input, and compiled against eager."""
 
 from __future__ import annotations
 
+import pickle
 import re
 
 import numpy as np
@@ -32,9 +33,22 @@ def test_numel_and_dim_are_ints_and_size_stays_numpys_attribute(shape):
     x = am.tensor(rand(shape))
     assert type(x.numel()) is int and x.numel() == int(np.prod(shape))
     assert type(x.dim()) is int and x.dim() == len(shape) == x.ndim
-    assert x.size == x.numel()  # (an int attribute, numpy's, not a method)
-    with pytest.raises(TypeError):
-        x.size()
+    assert x.size == x.numel() and isinstance(x.size, int)  # (numpy's attribute, an int)
+    assert np.zeros(x.size).shape == (x.numel(),) and x.size + 0 == x.numel()
+
+
+@pytest.mark.parametrize("shape", SHAPES + [(0, 3)])
+def test_size_called_is_pytorchs_size(shape):
+    # x.size is an int (numpy's); called, it is PyTorch's: the shape, or one axis's length
+    x = am.tensor(rand(shape))
+    assert x.size() == shape
+    for d in range(-len(shape), len(shape)):
+        assert x.size(d) == shape[d] and x.size(np.int64(d)) == shape[d]
+    with pytest.raises(IndexError, match=re.escape(f"size: dim {len(shape)} ")):
+        x.size(len(shape))
+    with pytest.raises(TypeError, match=r"size: dim must be an int, got 1\.0"):
+        x.size(1.0)
+    assert type(pickle.loads(pickle.dumps(x.size))) is int  # (pickled as the int it is)
 
 
 # -- view ------------------------------------------------------------------------------

@@ -1085,13 +1085,13 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
         )
     if d.dtype == FLOAT16:  # (squares of float16 overflow their sum at 65504 long before the mean does)
         return mse_loss(input.astype(np.float32), target.astype(np.float32), reduction).astype(np.float16)
-    if reduction == "none" or d.size == 0:
+    if reduction == "none" or d.data.size == 0:
         return _reduce(d * d, reduction, "mse_loss")
-    if d.size > 4096:  # (BLAS's dot sums long float32 vectors less accurately than numpy)
+    if d.data.size > 4096:  # (BLAS's dot sums long float32 vectors less accurately than numpy)
         return _reduce(d * d, reduction, "mse_loss")
     flat = d if d.ndim == 1 else d.reshape(-1)
     total = flat @ flat
-    return fn._divided(total, d.size) if reduction == "mean" else total  # (as am.mean divides)
+    return fn._divided(total, d.data.size) if reduction == "mean" else total  # (as am.mean divides)
 
 
 def _difference(input: Any, target: Any, where: str) -> Tensor:
