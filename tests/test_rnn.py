@@ -288,8 +288,8 @@ def test_bad_input_and_state_shapes_raise_naming_the_layer_and_shapes():
 
 
 def test_unsupported_and_bad_arguments_are_refused_by_name():
-    with pytest.raises(ValueError, match="LSTM.*bidirectional"):
-        nn.LSTM(3, 5, bidirectional=True)
+    with pytest.raises(TypeError, match="LSTM.*bidirectional"):
+        nn.LSTM(3, 5, bidirectional="yes")
     with pytest.raises(ValueError, match="LSTM.*proj_size"):
         nn.LSTM(3, 5, proj_size=2)
     with pytest.raises(ValueError, match="RNN.*nonlinearity.*'sigmoid'"):
@@ -358,3 +358,219 @@ def test_summary_and_draw_network_accept_recurrent_layers():
     assert "GRU(3, 4, num_layers=2)\\n→ (5, 2, 4)" in src
     src = am.viz.draw_network(nn.Sequential(nn.RNNCell(3, 4), nn.Linear(4, 2)), input_size=(2, 3)).source
     assert "RNNCell(3, 4)" in src
+
+
+# -- bidirectional --------------------------------------------------------------------------------
+
+
+def oracle_bidir(mode, x, h0, c0, layers, batch_first):
+    """Bidirectional stacked layers in numpy: `layers` a list of (w_ih, w_hh, b_ih, b_hh) per
+    (layer, direction) in PyTorch's order; h0, c0 (2 * num_layers, ..., H). The reverse
+    direction steps t = T-1 .. 0 and its state after step t is output at t, in [..., H:]."""
+    batched = x.ndim == 3
+    if batched and batch_first:
+        x = x.swapaxes(0, 1)
+    T = x.shape[0]
+    hn, cn = [], []
+    for layer in range(len(layers) // 2):
+        ys = []
+        for d, steps in enumerate([range(T), range(T - 1, -1, -1)]):
+            k = 2 * layer + d
+            h, c = h0[k], c0[k]
+            outs = [None] * T
+            for t in steps:
+                h, c2 = oracle_cell(mode, x[t], h, c, *layers[k])
+                c = c2 if c2 is not None else c
+                outs[t] = h
+            ys.append(np.stack(outs))
+            hn.append(h)
+            cn.append(c)
+        x = np.concatenate(ys, axis=-1)
+    if batched and batch_first:
+        x = x.swapaxes(0, 1)
+    return x, np.stack(hn), np.stack(cn)
+
+
+@pytest.mark.parametrize("mode", list(SEQ))
+@pytest.mark.parametrize("L,batch_first,batched,given,bias", [
+    (2, False, True, False, True), (2, True, True, True, True), (2, False, True, True, False),
+    (2, True, True, False, True), (1, False, True, True, True), (2, False, False, True, True),
+    (2, True, False, False, True),
+])
+def test_bidirectional_layers_match_the_oracle(mode, L, batch_first, batched, given, bias):
+    cls, kw = SEQ[mode]
+    am.manual_seed(11)
+    rng = np.random.default_rng(12)
+    T, N, I, H = 4, 3, 2, 5
+    m = cls(I, H, num_layers=L, bias=bias, batch_first=batch_first, bidirectional=True, **kw)
+    x = rng.standard_normal(((N, T, I) if batch_first else (T, N, I)) if batched else (T, I))
+    state = (2 * L, N, H) if batched else (2 * L, H)
+    h0, c0 = rng.standard_normal(state), rng.standard_normal(state)
+    if not given:
+        h0, c0 = np.zeros(state), np.zeros(state)
+        out = m(am.tensor(x))
+    elif mode == "LSTM":
+        out = m(am.tensor(x), (am.tensor(h0), am.tensor(c0)))
+    else:
+        out = m(x, am.tensor(h0))
+    want, hn, cn = oracle_bidir(mode, x, h0, c0, layer_params(m), batch_first)
+    y, state_n = out
+    assert y.shape == want.shape == (((N, T, 2 * H) if batch_first else (T, N, 2 * H)) if batched else (T, 2 * H))
+    np.testing.assert_allclose(y.data, want, rtol=1e-12, atol=1e-12)
+    if mode == "LSTM":
+        h_n, c_n = state_n
+        assert c_n.shape == state
+        np.testing.assert_allclose(c_n.data, cn, rtol=1e-12, atol=1e-12)
+    else:
+        h_n = state_n
+    assert h_n.shape == state
+    np.testing.assert_allclose(h_n.data, hn, rtol=1e-12, atol=1e-12)
+    # the last layer's forward state ends the sequence, its reverse state begins it
+    last = y.data if not (batched and batch_first) else y.data.swapaxes(0, 1)
+    np.testing.assert_array_equal(h_n.data[-2], last[-1, ..., :H])
+    np.testing.assert_array_equal(h_n.data[-1], last[0, ..., H:])
+
+
+def test_bidirectional_reverse_direction_is_a_one_way_layer_on_the_flipped_sequence():
+    am.manual_seed(13)
+    bi, one = nn.GRU(3, 4, bidirectional=True), nn.GRU(3, 4)
+    one.load_state_dict({k[: -len("_reverse")]: v for k, v in bi.state_dict().items() if k.endswith("_reverse")})
+    x, h0 = am.randn(5, 2, 3), am.randn(2, 2, 4)
+    out, h_n = bi(x, h0)
+    want, want_h = one(am.tensor(x.data[::-1].copy()), h0[1:])
+    np.testing.assert_allclose(out.data[..., 4:], want.data[::-1], rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(h_n.data[1:], want_h.data, rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize("mode", list(SEQ))
+def test_bidirectional_gradcheck_and_gradgradcheck(mode):
+    cls, kw = SEQ[mode]
+    am.manual_seed(14)
+    rng = np.random.default_rng(15)
+    L, T, N, I, H = 2, 3, 2, 2, 2
+    m = cls(I, H, num_layers=L, batch_first=True, bidirectional=True, **kw)
+    params = [p.data.copy() for p in m.parameters()]
+    x = rng.standard_normal((N, T, I))
+    h0, c0 = rng.standard_normal((2 * L, N, H)), rng.standard_normal((2 * L, N, H))
+    if mode == "LSTM":
+        def f(x, h0, c0, *ps):
+            out, (h, c) = call_with(m, ps, x, (h0, c0))
+            return am.concatenate([out.flatten(), h.flatten(), c.flatten()])
+        inputs = (x, h0, c0, *params)
+    else:
+        def f(x, h0, *ps):
+            out, h = call_with(m, ps, x, h0)
+            return am.concatenate([out.flatten(), h.flatten()])
+        inputs = (x, h0, *params)
+    assert am.gradcheck(f, inputs)
+    assert am.gradgradcheck(f, inputs)
+
+
+def test_bidirectional_gradcheck_unbatched_without_state():
+    am.manual_seed(16)
+    m = nn.LSTM(2, 2, num_layers=2, bidirectional=True)
+    params = [p.data.copy() for p in m.parameters()]
+
+    def f(x, *ps):
+        out, (h, c) = call_with(m, ps, x)
+        return am.concatenate([out.flatten(), h.flatten(), c.flatten()])
+
+    inputs = (np.random.default_rng(17).standard_normal((3, 2)), *params)
+    assert am.gradcheck(f, inputs)
+    assert am.gradgradcheck(f, inputs)
+
+
+def test_bidirectional_parameter_names_shapes_order_and_init_are_pytorchs():
+    m = nn.LSTM(3, 5, num_layers=2, bidirectional=True)
+    assert [(k, v.shape) for k, v in m.state_dict().items()] == [
+        ("weight_ih_l0", (20, 3)), ("weight_hh_l0", (20, 5)), ("bias_ih_l0", (20,)), ("bias_hh_l0", (20,)),
+        ("weight_ih_l0_reverse", (20, 3)), ("weight_hh_l0_reverse", (20, 5)),
+        ("bias_ih_l0_reverse", (20,)), ("bias_hh_l0_reverse", (20,)),
+        ("weight_ih_l1", (20, 10)), ("weight_hh_l1", (20, 5)), ("bias_ih_l1", (20,)), ("bias_hh_l1", (20,)),
+        ("weight_ih_l1_reverse", (20, 10)), ("weight_hh_l1_reverse", (20, 5)),
+        ("bias_ih_l1_reverse", (20,)), ("bias_hh_l1_reverse", (20,)),
+    ]
+    assert [n for n, _ in m.named_parameters()] == list(m.state_dict())
+    assert [[p.shape for p in ps] for ps in m.all_weights][1] == [(20, 3), (20, 5), (20,), (20,)]
+    assert list(nn.GRU(3, 5, bias=False, bidirectional=True).state_dict()) == [
+        "weight_ih_l0", "weight_hh_l0", "weight_ih_l0_reverse", "weight_hh_l0_reverse"]
+    assert nn.RNN(3, 5, num_layers=3, bidirectional=True).weight_ih_l2_reverse.shape == (5, 10)
+    assert sum(p.size for p in nn.GRU(3, 5, num_layers=2, bidirectional=True).parameters()) == \
+        2 * (15 * 3 + 15 * 5 + 30) + 2 * (15 * 10 + 15 * 5 + 30)
+    am.manual_seed(0)
+    big = nn.GRU(4, 16, bidirectional=True)
+    for name, p in big.named_parameters():  # U(-1/sqrt(H), 1/sqrt(H)) = U(-0.25, 0.25)
+        assert np.abs(p.data).max() <= 0.25 and np.abs(p.data).max() > 0.2, name
+    assert nn.LSTM(3, 5, bidirectional=True).label() == "LSTM(3, 5, bidirectional=True)"
+    assert nn.LSTM(3, 5, bidirectional=True).bidirectional is True
+
+
+def test_bidirectional_state_dict_round_trip():
+    am.manual_seed(18)
+    m = nn.LSTM(3, 4, num_layers=2, batch_first=True, bidirectional=True)
+    other = nn.LSTM(3, 4, num_layers=2, batch_first=True, bidirectional=True)
+    other.load_state_dict(m.state_dict())
+    for (k, a), (k2, b) in zip(m.state_dict().items(), other.state_dict().items()):
+        assert k == k2
+        np.testing.assert_array_equal(a, b)
+    x = am.randn(2, 5, 3)
+    (y1, (h1, c1)), (y2, (h2, c2)) = m(x), other(x)
+    assert y1.data.tobytes() == y2.data.tobytes() and h1.data.tobytes() == h2.data.tobytes()
+    with pytest.raises(ValueError, match="missing keys: weight_ih_l0_reverse"):  # (a one-way state dict)
+        other.load_state_dict(nn.LSTM(3, 4, num_layers=2, batch_first=True).state_dict())
+
+
+def test_bidirectional_dropout_acts_on_the_concatenated_output():
+    am.manual_seed(19)
+    m = nn.LSTM(2, 3, num_layers=2, dropout=1.0, bidirectional=True)
+    x = am.randn(4, 1, 2)
+    out, (h, c) = m(x)  # (p = 1: the second layer sees zeros in both halves)
+    second = nn.LSTM(6, 3, bidirectional=True)
+    second.load_state_dict({k.replace("l1", "l0"): v for k, v in m.state_dict().items() if "_l1" in k})
+    np.testing.assert_allclose(out.data, second(am.zeros(4, 1, 6))[0].data, rtol=1e-14)
+    m.eval()
+    want, _, _ = oracle_bidir("LSTM", x.data, np.zeros((4, 1, 3)), np.zeros((4, 1, 3)), layer_params(m), False)
+    np.testing.assert_allclose(m(x)[0].data, want, rtol=1e-12, atol=1e-12)
+
+
+def test_bidirectional_bad_state_shapes_raise_naming_the_layer_and_shapes():
+    lstm = nn.LSTM(3, 5, num_layers=2, bidirectional=True)
+    with pytest.raises(ValueError, match=r"LSTM\(3, 5, num_layers=2, bidirectional=True\).*h0 of shape "
+                                         r"\(4, 2, 5\).*\(4, 2, 3\).*got shape \(2, 2, 5\)"):
+        lstm(am.zeros(4, 2, 3), (am.zeros(2, 2, 5), am.zeros(4, 2, 5)))
+    with pytest.raises(ValueError, match=r"LSTM.*c0 of shape \(4, 2, 5\).*\(4, 2, 10\)"):
+        lstm(am.zeros(4, 2, 3), (am.zeros(4, 2, 5), am.zeros(4, 2, 10)))
+    with pytest.raises(ValueError, match=r"GRU\(3, 5, bidirectional=True\).*h0 of shape \(2, 5\).*\(1, 5\)"):
+        nn.GRU(3, 5, bidirectional=True)(am.zeros(4, 3), am.zeros(1, 5))
+    with pytest.raises(ValueError, match=r"RNN.*\(T, N, 3\).*\(4, 2, 6\)"):
+        nn.RNN(3, 5, bidirectional=True)(am.zeros(4, 2, 6))
+
+
+def test_compiled_bidirectional_lstm_loss_is_eagers_bit_for_bit():
+    am.manual_seed(20)
+    lstm, head = nn.LSTM(3, 4, num_layers=2, batch_first=True, bidirectional=True), nn.Linear(8, 1)
+    params = list(lstm.parameters()) + list(head.parameters())
+
+    def loss(x, h0, c0, y):
+        out, _ = lstm(x, (h0, c0))
+        return F.mse_loss(head(out), y)
+
+    compiled = am.compile(loss)
+    for step in range(3):
+        args = (am.randn(2, 5, 3), am.randn(4, 2, 4), am.randn(4, 2, 4), am.randn(2, 5, 1))
+        for p in params:
+            p.grad = None
+        lc = compiled(*args)
+        lc.backward()
+        gc = [p.grad.data.copy() for p in params]
+        for p in params:
+            p.grad = None
+        le = loss(*args)
+        le.backward()
+        assert lc.data.tobytes() == le.data.tobytes()
+        assert all(a.tobytes() == p.grad.data.tobytes() for a, p in zip(gc, params))
+
+
+def test_summary_of_a_bidirectional_layer():
+    s = nn.summary(nn.GRU(3, 4, batch_first=True, bidirectional=True), input_size=(2, 5, 3))
+    assert [(r.output_shape, r.num_params) for r in s.rows] == [([(2, 5, 8), (2, 2, 4)], 2 * (12 * 3 + 12 * 4 + 24))]

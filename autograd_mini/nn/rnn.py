@@ -13,9 +13,14 @@ size and G*H rows in each weight (G gates stacked in PyTorch's order):
 Parameters weight_ih (G*H, I), weight_hh (G*H, H), bias_ih and bias_hh (G*H,),
 all drawn from U(-1/sqrt(H), 1/sqrt(H)); the sequence layers name them
 weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, weight_ih_l1, ... so state
-dicts carry PyTorch's keys. A missing initial state is zero (its terms are left
-out of the first step, which gives the same numbers). Not supported:
-bidirectional=True and proj_size > 0 (each refused by name), packed sequences.
+dicts carry PyTorch's keys. With bidirectional=True each layer also runs a reverse
+direction (its own weight_ih_l0_reverse, ..., registered after the layer's forward
+ones) over the steps T..1; its state at step t is output at step t, in
+output[..., H:] beside the forward one's in output[..., :H], so layers above the
+first take 2*H inputs, and h_n (c_n) holds num_layers*2 states: layer 0 forward,
+layer 0 reverse, layer 1 forward, ... A missing initial state is zero (its terms
+are left out of the first step, which gives the same numbers). Not supported:
+proj_size > 0 (refused by name), packed sequences.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import warnings
 from typing import Any
 
 
-from ..functions import stack
+from ..functions import concatenate, stack
 from ..tensor import Tensor, _flag
 from . import functional as F
 from . import init
@@ -234,28 +239,29 @@ class _RNNBase(Module):
             warnings.warn(
                 f"{where}: dropout={self.dropout} acts between layers, so with num_layers=1 it "
                 "changes nothing", UserWarning, stacklevel=3)
-        if _flag(bidirectional, "bidirectional", where):
-            raise ValueError(f"{where}: bidirectional=True is not supported (one direction only)")
-        self.bidirectional = False
+        self.bidirectional = _flag(bidirectional, "bidirectional", where)
         if F._int(proj_size, "proj_size", where, 0):
             raise ValueError(f"{where}: proj_size={proj_size} is not supported (only proj_size=0)")
         self.proj_size = 0
         G, H = _GATES[self.mode], self.hidden_size
-        names = []
+        D = 2 if self.bidirectional else 1
+        names = []  # per (layer, direction), in PyTorch's order: l0, l0_reverse, l1, ...
         for layer in range(self.num_layers):
-            size = self.input_size if layer == 0 else H
+            size = self.input_size if layer == 0 else D * H
             shapes = [("weight_ih", (G * H, size)), ("weight_hh", (G * H, H))]
             if self.bias:
                 shapes += [("bias_ih", (G * H,)), ("bias_hh", (G * H,))]
-            for name, shape in shapes:
-                setattr(self, f"{name}_l{layer}", _empty(shape, dtype))
-            names.append([f"{name}_l{layer}" for name, _ in shapes])
+            for suffix in ("", "_reverse")[:D]:
+                for name, shape in shapes:
+                    setattr(self, f"{name}_l{layer}{suffix}", _empty(shape, dtype))
+                names.append([f"{name}_l{layer}{suffix}" for name, _ in shapes])
         self._all_weights = names
         self.reset_parameters()
 
     @property
     def all_weights(self) -> list[list[Tensor]]:
-        """The parameters per layer: [[weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0], ...]."""
+        """The parameters per layer and direction: [[weight_ih_l0, weight_hh_l0, bias_ih_l0,
+        bias_hh_l0], [weight_ih_l0_reverse, ...] (bidirectional only), [weight_ih_l1, ...], ...]."""
         return [[getattr(self, n) for n in names] for names in self._all_weights]
 
     def reset_parameters(self) -> None:
@@ -276,9 +282,10 @@ class _RNNBase(Module):
         batched = len(shape) == 3
         tdim = 1 if batched and self.batch_first else 0
         T, L, H = shape[tdim], self.num_layers, self.hidden_size
+        D = 2 if self.bidirectional else 1
         if T == 0:
             raise ValueError(f"{self.label()}: the sequence length must be at least 1, got input of shape {shape}")
-        state = (L, shape[1 - tdim], H) if batched else (L, H)
+        state = (D * L, shape[1 - tdim], H) if batched else (D * L, H)
         h0 = c0 = None
         if hx is not None:
             if self.mode == "LSTM":
@@ -288,20 +295,25 @@ class _RNNBase(Module):
                 h0 = _state(self, hx, state, "h0", shape)
         hs: list[Tensor] = []
         cs: list[Tensor] = []
-        for layer, names in enumerate(self._all_weights):
-            w_ih, w_hh = getattr(self, names[0]), getattr(self, names[1])
-            b_ih, b_hh = (getattr(self, names[2]), getattr(self, names[3])) if self.bias else (None, None)
-            gi = F._affine(x, w_ih, b_ih)  # every step's input term in one product: (..., T, ..., G*H)
-            h = None if h0 is None else h0[layer]
-            c = None if c0 is None else c0[layer]
-            outs = []
-            for t in range(T):
-                h, c = _step(self.mode, gi[t] if tdim == 0 else gi[:, t], h, c, w_hh, b_hh, H)
-                outs.append(h)
-            x = stack(outs, axis=tdim)
-            hs.append(h)
-            if c is not None:
-                cs.append(c)
+        for layer in range(L):
+            ys = []
+            for d in range(D):  # d = 1: the reverse direction, steps T-1 .. 0
+                k = D * layer + d
+                names = self._all_weights[k]
+                w_ih, w_hh = getattr(self, names[0]), getattr(self, names[1])
+                b_ih, b_hh = (getattr(self, names[2]), getattr(self, names[3])) if self.bias else (None, None)
+                gi = F._affine(x, w_ih, b_ih)  # every step's input term in one product: (..., T, ..., G*H)
+                h = None if h0 is None else h0[k]
+                c = None if c0 is None else c0[k]
+                outs = []
+                for t in (range(T - 1, -1, -1) if d else range(T)):
+                    h, c = _step(self.mode, gi[t] if tdim == 0 else gi[:, t], h, c, w_hh, b_hh, H)
+                    outs.append(h)
+                ys.append(stack(outs[::-1] if d else outs, axis=tdim))  # (output at step t: state t)
+                hs.append(h)
+                if c is not None:
+                    cs.append(c)
+            x = ys[0] if D == 1 else concatenate(ys, axis=-1)
             if self.dropout and self.training and layer < L - 1:
                 x = F.dropout(x, self.dropout, True)
         return x, stack(hs), (stack(cs) if cs else None)
@@ -316,6 +328,8 @@ class _RNNBase(Module):
             s += ", batch_first=True"
         if self.dropout:
             s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
         return s
 
 
@@ -325,14 +339,17 @@ class RNN(_RNNBase):
     h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) (or relu), each layer's outputs
     h_1..h_T the next one's inputs.
 
-    input (T, N, input_size), (N, T, input_size) with batch_first=True, or (T, input_size)
-    unbatched; hx h0 of shape (num_layers, N, hidden_size) ((num_layers, hidden_size)
-    unbatched; zeros if None). Returns (output, h_n): output (T, N, hidden_size) (or
-    (N, T, hidden_size), (T, hidden_size)), the last layer's h_t for every t; h_n of h0's
-    shape, every layer's last state. Parameters weight_ih_l{k} (hidden_size, input_size
-    for k = 0, else hidden_size), weight_hh_l{k} (hidden_size, hidden_size), bias_ih_l{k},
-    bias_hh_l{k} (hidden_size,), all ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
-    dropout: applied to every layer's output but the last's in training.
+    With D = 2 if bidirectional else 1: input (T, N, input_size), (N, T, input_size) with
+    batch_first=True, or (T, input_size) unbatched; hx h0 of shape (D*num_layers, N,
+    hidden_size) ((D*num_layers, hidden_size) unbatched; zeros if None). Returns
+    (output, h_n): output (T, N, D*hidden_size) (or (N, T, D*hidden_size), (T,
+    D*hidden_size)), the last layer's h_t for every t (the reverse direction's in
+    [..., hidden_size:]); h_n of h0's shape, every layer's (and direction's) last state.
+    Parameters weight_ih_l{k} (hidden_size, input_size for k = 0, else D*hidden_size),
+    weight_hh_l{k} (hidden_size, hidden_size), bias_ih_l{k}, bias_hh_l{k} (hidden_size,),
+    and the same with the suffix _reverse if bidirectional, all ~ U(-1/sqrt(hidden_size),
+    1/sqrt(hidden_size)). dropout: applied to every layer's output but the last's in
+    training.
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -357,14 +374,17 @@ class RNN(_RNNBase):
 class LSTM(_RNNBase):
     """A stack of num_layers LSTMs over a sequence (see LSTMCell; gates i, f, g, o).
 
-    input (T, N, input_size), (N, T, input_size) with batch_first=True, or (T, input_size)
-    unbatched; hx a pair (h0, c0), each (num_layers, N, hidden_size) ((num_layers,
-    hidden_size) unbatched; zeros if None). Returns (output, (h_n, c_n)): output
-    (T, N, hidden_size) (or (N, T, hidden_size), (T, hidden_size)), the last layer's h_t
-    for every t; h_n, c_n of h0's shape. Parameters weight_ih_l{k} (4*hidden_size,
-    input_size for k = 0, else hidden_size), weight_hh_l{k} (4*hidden_size, hidden_size),
-    bias_ih_l{k}, bias_hh_l{k} (4*hidden_size,), all ~ U(-1/sqrt(hidden_size),
-    1/sqrt(hidden_size)). dropout: applied to every layer's output but the last's in training.
+    With D = 2 if bidirectional else 1: input (T, N, input_size), (N, T, input_size) with
+    batch_first=True, or (T, input_size) unbatched; hx a pair (h0, c0), each
+    (D*num_layers, N, hidden_size) ((D*num_layers, hidden_size) unbatched; zeros if
+    None). Returns (output, (h_n, c_n)): output (T, N, D*hidden_size) (or (N, T,
+    D*hidden_size), (T, D*hidden_size)), the last layer's h_t for every t (the reverse
+    direction's in [..., hidden_size:]); h_n, c_n of h0's shape. Parameters
+    weight_ih_l{k} (4*hidden_size, input_size for k = 0, else D*hidden_size),
+    weight_hh_l{k} (4*hidden_size, hidden_size), bias_ih_l{k}, bias_hh_l{k}
+    (4*hidden_size,), and the same with the suffix _reverse if bidirectional, all
+    ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)). dropout: applied to every layer's
+    output but the last's in training.
     """
 
     mode = "LSTM"
@@ -383,14 +403,16 @@ class LSTM(_RNNBase):
 class GRU(_RNNBase):
     """A stack of num_layers GRUs over a sequence (see GRUCell; gates r, z, n).
 
-    input (T, N, input_size), (N, T, input_size) with batch_first=True, or (T, input_size)
-    unbatched; hx h0 of shape (num_layers, N, hidden_size) ((num_layers, hidden_size)
-    unbatched; zeros if None). Returns (output, h_n): output (T, N, hidden_size) (or
-    (N, T, hidden_size), (T, hidden_size)), the last layer's h_t for every t; h_n of h0's
-    shape. Parameters weight_ih_l{k} (3*hidden_size, input_size for k = 0, else
-    hidden_size), weight_hh_l{k} (3*hidden_size, hidden_size), bias_ih_l{k}, bias_hh_l{k}
-    (3*hidden_size,), all ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)). dropout:
-    applied to every layer's output but the last's in training.
+    With D = 2 if bidirectional else 1: input (T, N, input_size), (N, T, input_size) with
+    batch_first=True, or (T, input_size) unbatched; hx h0 of shape (D*num_layers, N,
+    hidden_size) ((D*num_layers, hidden_size) unbatched; zeros if None). Returns
+    (output, h_n): output (T, N, D*hidden_size) (or (N, T, D*hidden_size), (T,
+    D*hidden_size)), the last layer's h_t for every t (the reverse direction's in
+    [..., hidden_size:]); h_n of h0's shape. Parameters weight_ih_l{k} (3*hidden_size,
+    input_size for k = 0, else D*hidden_size), weight_hh_l{k} (3*hidden_size,
+    hidden_size), bias_ih_l{k}, bias_hh_l{k} (3*hidden_size,), and the same with the
+    suffix _reverse if bidirectional, all ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
+    dropout: applied to every layer's output but the last's in training.
     """
 
     mode = "GRU"
