@@ -30,6 +30,7 @@ from ..functions import as_tensor
 from ..tensor import FLOAT16, Tensor, _flag, _is_index
 
 _REDUCTIONS = ("mean", "sum", "none")
+_WEIGHTED = ("cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits")
 
 # -- argument helpers -------------------------------------------------------------
 
@@ -89,6 +90,15 @@ def _check_fits(where: str, shape: tuple, pads: tuple, kernel: tuple, dilation: 
 
 
 def _check_reduction(reduction: str, where: str) -> None:
+    if not isinstance(reduction, str):
+        # (an array here is most likely PyTorch's third positional argument, weight,
+        # which this library's losses take by keyword, after their own positional ones)
+        shape = np.shape(reduction.data if isinstance(reduction, Tensor) else reduction)
+        hint = " (pass a weight by keyword: weight=...)" if where in _WEIGHTED else ""
+        raise TypeError(
+            f"{where}: reduction must be one of {_REDUCTIONS}, got a {type(reduction).__name__}"
+            f"{f' of shape {shape}' if shape else ''}{hint}"
+        )
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{where}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
@@ -1227,7 +1237,97 @@ def _masked(loss_of: Callable[[Any], Tensor], labels: np.ndarray, ignore_index: 
     return P.div.apply(total, count)
 
 
-def nll_loss(log_probs: Any, target: Any, reduction: str = "mean", ignore_index: int = -100) -> Tensor:
+def _weight_shape(w: Any, what: str, where: str) -> tuple:
+    """The shape of a loss's weight (or pos_weight): a Tensor, an ndarray or a sequence of
+    floating-point numbers (integers are refused, as PyTorch refuses them; any values,
+    negative ones too, are taken)."""
+    data = w.data if isinstance(w, Tensor) else w
+    try:
+        arr = data if isinstance(data, np.ndarray) else np.asarray(data)
+    except (TypeError, ValueError):  # (ragged sequences)
+        arr = None
+    if arr is None or arr.dtype.kind != "f":
+        got = f"dtype {arr.dtype} (shape {arr.shape})" if arr is not None else f"a {type(w).__name__}"
+        raise TypeError(
+            f"{where}: {what} must be a tensor or array of floating-point numbers, got {got}"
+            + ("; convert with .astype(float)" if arr is not None and arr.dtype.kind in "biu" else "")
+        )
+    return arr.shape
+
+
+def _class_weight(weight: Any, scores: Tensor, where: str) -> None:
+    """Check a per-class weight for scores (N, C, ...) or (C,): floats of shape (C,)."""
+    shape = _weight_shape(weight, "weight", where)
+    if scores.ndim == 0:  # (refused by _class_targets, with the shapes it takes)
+        return
+    C = scores.shape[_class_axis(scores)]
+    if shape != (C,):
+        raise ValueError(
+            f"{where}: weight must be a 1-D tensor of length C = {C}, one per class of input of "
+            f"shape {scores.shape}, got shape {shape}"
+        )
+
+
+def _elementwise_weight(weight: Any, what: str, x: Tensor, where: str) -> None:
+    """Check a weight that rescales each element: floats of a shape that broadcasts to x's."""
+    shape = _weight_shape(weight, what, where)
+    try:
+        ok = np.broadcast_shapes(shape, x.shape) == x.shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{where}: {what} of shape {shape} does not broadcast to input's shape {x.shape}")
+
+
+def _weight_in(w: Any, dtype: np.dtype) -> Tensor:
+    """A weight as a tensor in the loss's dtype (a float64 array is not let upcast a
+    float32 loss): converted by the astype primitive, so a weight that requires grad
+    keeps it and am.compile reads a buffer afresh on every replay."""
+    t = as_tensor(w)
+    return t if t.dtype == dtype else P.astype.apply(t, dtype=dtype)
+
+
+def _weighted(loss_of: Callable[[Any, Tensor, Tensor], Tensor], scores: Tensor, labels: np.ndarray,
+              weight: Any, ignore_index: int, reduction: str, where: str) -> Tensor:
+    """A class-weighted loss (PyTorch's): loss_of(labels, w[labels], w shaped to broadcast
+    along the class axis) gives each position's weighted loss; positions whose label is
+    ignore_index have loss 0; 'mean' divides the sum by the sum of w[label] over the
+    labels not ignored (0 / 0 = NaN when that is 0, as PyTorch)."""
+    if reduction == "mean" and labels.size == 0:
+        raise ValueError(
+            f"{where}: reduction='mean' of an empty batch (labels of shape {labels.shape}) has nothing to average"
+        )
+    axis = _class_axis(scores)
+    w = _weight_in(weight, scores.dtype)
+    wb = w.reshape(w.shape + (1,) * (scores.ndim - 2)) if scores.ndim > 2 else w
+    masked = _ignored(labels, ignore_index)
+    t: Any = labels
+    if masked:
+        with engine.no_grad():
+            keep = P.ne.apply(labels, ignore_index)
+            t = P.where.apply(keep, labels, 0)  # (ignored labels pick class 0, then masked)
+    wt = P.pick.apply(P.broadcast_to.apply(wb, shape=scores.shape), t, axis=axis)
+    loss = loss_of(t, wt, wb)
+    if masked:
+        loss = P.where.apply(keep, loss, 0.0)
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction == "sum":
+        return total
+    if masked:
+        wt = P.where.apply(keep, wt, 0.0)
+    den = wt.sum()
+    with engine.no_grad():
+        nonzero = P.ne.apply(den, 0.0)
+    # (weights of the labels present summing to 0: 0 / 0 is NaN, as PyTorch's; dividing by a
+    # NaN gives it without numpy's divide-by-zero warnings, and no gradient reaches the weight
+    # through the denominator; PyTorch's input gradient is then NaN too, 0 at ignored labels)
+    return P.div.apply(total, P.where.apply(nonzero, den, np.nan))
+
+
+def nll_loss(log_probs: Any, target: Any, reduction: str = "mean", ignore_index: int = -100, *,
+             weight: Any = None) -> Tensor:
     """Negative log-likelihood -log_probs[n, target[n]] of integer class labels.
 
     log_probs (N, C) or (N, C, d1, ...), or (C,) for one sample; target (N,),
@@ -1235,6 +1335,12 @@ def nll_loss(log_probs: Any, target: Any, reduction: str = "mean", ignore_index:
     positions have loss 0 ('none') and are left out of the sum; 'mean' averages
     over the labels that are not ignored (all of them ignored: NaN, 0 / 0, as
     PyTorch, with a zero gradient).
+
+    weight (keyword): a 1-D tensor or array of C floats (PyTorch's per-class rescaling,
+    any values), taken in log_probs' dtype: loss_n = -weight[target[n]] log_probs[n,
+    target[n]], and 'mean' divides the sum by the sum of weight[target[n]] over the
+    labels not ignored (not by their number; a sum of 0 gives NaN, as PyTorch).
+    Unlike PyTorch's, the loss is differentiable in a weight that requires grad.
     """
     with engine.scope("nll_loss"):
         _check_reduction(reduction, "nll_loss")
@@ -1242,6 +1348,12 @@ def nll_loss(log_probs: Any, target: Any, reduction: str = "mean", ignore_index:
         log_probs = as_tensor(log_probs)
         labels = _class_targets(log_probs, target, "nll_loss")
         axis = _class_axis(log_probs)
+        if weight is not None:
+            _class_weight(weight, log_probs, "nll_loss")
+            if log_probs.dtype.kind != "f":
+                log_probs = log_probs.astype(fn.get_default_dtype())
+            return _weighted(lambda t, wt, wb: wt * -P.pick.apply(log_probs, t, axis=axis), log_probs,
+                             labels, weight, ignore_index, reduction, "nll_loss")
         if _ignored(labels, ignore_index):
             dtype = log_probs.dtype if log_probs.dtype.kind == "f" else fn.get_default_dtype()
             return _masked(lambda t: -P.pick.apply(log_probs, t, axis=axis), labels, ignore_index,
@@ -1256,7 +1368,7 @@ def nll_loss(log_probs: Any, target: Any, reduction: str = "mean", ignore_index:
 
 
 def cross_entropy(input: Any, target: Any, reduction: str = "mean", ignore_index: int = -100,
-                  label_smoothing: float = 0.0) -> Tensor:
+                  label_smoothing: float = 0.0, *, weight: Any = None) -> Tensor:
     """Softmax cross-entropy of logits (N, C), (N, C, d1, ...) or (C,) with integer labels.
 
     loss_n = logsumexp_c(input[n, c]) - input[n, target[n]] = nll_loss(log_softmax(input, 1)),
@@ -1279,19 +1391,43 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean", ignore_index
     loss_n = (1 - e) (-log p[n, t]) + e / C sum_c (-log p[n, c]); with
     ignore_index, ignored positions drop out of both terms and 'mean' divides
     the sum by the number of labels not ignored, as PyTorch does.
+
+    weight (keyword): a 1-D tensor or array of C floats (PyTorch's per-class rescaling,
+    any values), taken in the input's dtype. With l_c = -log p[n, c]:
+    loss_n = (1 - e) weight[t] l_t + e / C sum_c weight[c] l_c (t = target[n]: the
+    smoothing term weighs every class by its own weight, as PyTorch's), 0 where t is
+    ignore_index; 'mean' divides the sum of both terms by the sum of weight[target[n]]
+    over the labels not ignored (not by their number; a sum of 0 gives NaN, 0 / 0,
+    as PyTorch). Unlike PyTorch's, the loss is differentiable in a weight that
+    requires grad.
     """
     with engine.scope("cross_entropy"):
         _check_reduction(reduction, "cross_entropy")
         ignore_index = _ignore_index(ignore_index, "cross_entropy")
         eps = _label_smoothing(label_smoothing, "cross_entropy")
         input = fn._floating(as_tensor(input))
+        if weight is not None:
+            _class_weight(weight, input, "cross_entropy")
         if input.dtype == FLOAT16:  # (the sum of exponentials overflows float16 at 65504, as in softmax)
             return cross_entropy(input.astype(np.float32), target, reduction, ignore_index,
-                                 eps).astype(np.float16)
+                                 eps, weight=weight).astype(np.float16)
         labels = _class_targets(input, target, "cross_entropy")
         axis = _class_axis(input)
         z = input - fn._shift("cross_entropy", input, axis)
         lse = z.exp().sum(axis=axis).log()
+
+        if weight is not None:
+            C = input.shape[axis]
+
+            def weighted_loss_of(t: Any, wt: Tensor, wb: Tensor) -> Tensor:
+                # -log p = lse - z, with lse put back on the class axis (a view's reshape)
+                nlp = lse.reshape(input.shape[:axis] + (1,) + input.shape[axis + 1:]) - z
+                nll = wt * P.pick.apply(nlp, t, axis=axis)
+                if eps == 0.0:
+                    return nll
+                return (1.0 - eps) * nll + (eps / C) * (nlp * wb).sum(axis=axis)
+
+            return _weighted(weighted_loss_of, input, labels, weight, ignore_index, reduction, "cross_entropy")
 
         def loss_of(t: Any) -> Tensor:
             if eps == 0.0:
@@ -1329,7 +1465,7 @@ def _probabilities(p: Tensor) -> bool:
     return all(bool(t.data) for t in ok)
 
 
-def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *, weight: Any = None) -> Tensor:
     """-(y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1], same shapes.
 
     Each log is clamped below at -100 (as PyTorch), so p = 0 or 1 give finite
@@ -1338,19 +1474,29 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
     instead divides p - y by max(p (1 - p), 1e-12), so the two differ wherever
     p (1 - p) < 1e-12 (p = sigmoid(x) with |x| above about 27.6), not only at
     the clamp; binary_cross_entropy_with_logits is exact there.
+
+    weight (keyword): floats of a shape that broadcasts to the input's (PyTorch's
+    rescaling of each element's loss, any values), taken in the loss's dtype; the
+    loss is weight * loss, and 'mean' is still the mean over the elements.
+    Unlike PyTorch's, the loss is differentiable in a weight that requires grad.
     """
     with engine.scope("binary_cross_entropy"):
         _check_reduction(reduction, "binary_cross_entropy")
         p, y = as_tensor(input), as_tensor(target)
         _same_shape(p, y, "binary_cross_entropy")
+        if weight is not None:
+            _elementwise_weight(weight, "weight", p, "binary_cross_entropy")
         if p.size and not _probabilities(p):
             raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]")
         # Summing the two negated terms (not negating the sum) never gives -0.0.
         loss = y * -_clamped_log(p) + (1.0 - y) * -_clamped_log(1.0 - p)
+        if weight is not None:
+            loss = loss * _weight_in(weight, loss.dtype)
         return _reduce(loss, reduction, "binary_cross_entropy")
 
 
-def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean", *,
+                                     weight: Any = None, pos_weight: Any = None) -> Tensor:
     """binary_cross_entropy(sigmoid(x), y) computed stably from the logits x:
 
         (1 - y) x + log1p(exp(-x))   for x >= 0,
@@ -1366,16 +1512,40 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
     NaN of inf * 0 (y's gradient, which has no limit there, is taken as 0, and
     so is the mixed second derivative, -1 at every finite x); on the other
     side the loss is inf. x and y have the same shape.
+
+    weight and pos_weight (keywords, PyTorch's; floats of shapes that broadcast to
+    x's, taken in the loss's dtype, any values): the loss is
+    -weight (pos_weight y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))), so a
+    pos_weight of shape (C,) weighs the positive term of each class (the last
+    axis, by numpy's broadcasting: for (N, C, H, W) pass shape (C, 1, 1)).
+    With L = 1 + (pos_weight - 1) y it is computed as stably as above:
+
+        (1 - y) x + L log1p(exp(-x))           for x >= 0,
+        L log1p(exp(x)) - pos_weight x y       for x < 0.
+
+    'mean' is the mean over the elements. Unlike PyTorch's, the loss is
+    differentiable in a weight or pos_weight that requires grad.
     """
     with engine.scope("binary_cross_entropy_with_logits"):
         _check_reduction(reduction, "binary_cross_entropy_with_logits")
         x, y = as_tensor(input), as_tensor(target)
         _same_shape(x, y, "binary_cross_entropy_with_logits")
+        for name, w in (("weight", weight), ("pos_weight", pos_weight)):
+            if w is not None:
+                _elementwise_weight(w, name, x, "binary_cross_entropy_with_logits")
         right = x >= 0
         xp, xn = P.where.apply(right, x, 0.0), P.where.apply(right, 0.0, x)
         # (the x multiplying a zero weight is replaced by 0: inf * 0 would be NaN)
         xpy = P.where.apply((y == 1) * (xp == np.inf), 0.0, xp)  # (bool * bool: and)
         xny = P.where.apply((y == 0) * (xn == -np.inf), 0.0, xn)
-        loss = P.where.apply(right, (1.0 - y) * xpy + P.log1p.apply((-xp).exp()),
-                             P.log1p.apply(xn.exp()) - xny * y)
+        if pos_weight is None:
+            loss = P.where.apply(right, (1.0 - y) * xpy + P.log1p.apply((-xp).exp()),
+                                 P.log1p.apply(xn.exp()) - xny * y)
+        else:
+            pw = _weight_in(pos_weight, np.result_type(x.dtype, y.dtype, np.float16))
+            L = 1.0 + (pw - 1.0) * y
+            loss = P.where.apply(right, (1.0 - y) * xpy + L * P.log1p.apply((-xp).exp()),
+                                 L * P.log1p.apply(xn.exp()) - xny * (pw * y))
+        if weight is not None:
+            loss = loss * _weight_in(weight, loss.dtype)
         return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
