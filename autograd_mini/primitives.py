@@ -1052,7 +1052,7 @@ def _matmul_vjp_a(g: Any, ans: Any, a: Any, b: Any, c: Any = None) -> Any:
         ga = matmul(b, g) if len(sb) == 2 else (
             matmul(b, g.reshape(g.shape + (1,))).reshape(g.shape[:-1] + (sa[0],)))
     elif len(sb) == 2:  # .T of a 2-D array is a plain view; swapaxes costs 2.5 us more per call
-        ga = _grad_of_left(g, b)
+        ga = _grad_of_left(g, b) if len(sa) == 2 else matmul(g, b.T)  # (a batch's g is not 2-D)
     else:
         ga = matmul(g, swapaxes(b))
     return unbroadcast(ga, sa)
@@ -1078,7 +1078,7 @@ def _matmul_vjp_b(g: Any, ans: Any, a: Any, b: Any, c: Any = None) -> Any:
 
 
 def _grad_of_left(g: Any, b: Any) -> Any:
-    """A_bar = C_bar B^T for 2-D C = A B.
+    """A_bar = C_bar B^T for 2-D C = A B (g 2-D: g.T of a batch would reverse all its axes).
 
     A float32 product over a long axis with a small result (a convolution's
     kernel gradient: g (O, N*OH*OW) by b (C*kh*kw, N*OH*OW)) is computed as

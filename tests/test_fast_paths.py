@@ -755,6 +755,24 @@ def test_float32_kernel_gradient_over_a_long_axis_is_the_same_product(shape_a, n
     np.testing.assert_array_equal(A.grad.data, got)
 
 
+@pytest.mark.parametrize("shape_x, out", [((1, 128, 1), 3), ((2, 400, 3), 5), ((1, 130, 1), 130)])
+def test_float32_gradient_of_a_batch_times_a_matrix_over_a_long_axis(shape_x, out):
+    # x (B, T, I) @ W (I, O) in float32 with T >= 64 (B + I), as a linear layer over
+    # a long sequence: the gradient's second axis is T, not a contracted axis, and the
+    # (B g^T)^T route of a 2-D product does not apply; x's gradient is g W^T per batch.
+    x, w = rand(*shape_x, seed=9, dtype=np.float32), rand(shape_x[-1], out, seed=10, dtype=np.float32)
+    g = rand(*shape_x[:-1], out, seed=11, dtype=np.float32)
+    exact = g.astype(np.float64) @ w.astype(np.float64).T
+    X, W = am.tensor(x, requires_grad=True), am.tensor(w, requires_grad=True)
+    (X @ W * am.tensor(g)).sum().backward()
+    np.testing.assert_allclose(X.grad.data, exact, rtol=1e-4, atol=1e-4 * np.abs(exact).max())
+    layer = am.nn.Linear(shape_x[-1], out, dtype=np.float32)
+    X.grad = None
+    (layer(X) * am.tensor(g)).sum().backward()
+    exact = g.astype(np.float64) @ layer.weight.data.astype(np.float64)
+    np.testing.assert_allclose(X.grad.data, exact, rtol=1e-4, atol=1e-4 * np.abs(exact).max())
+
+
 @pytest.mark.parametrize("shape_a, shape_b, axes", [((3, 3), (3, 3, 3), (2, 1, 0)), ((4, 3), (2, 3, 5), (2, 1, 0))])
 def test_matmul_gradient_of_a_column_major_batch(shape_a, shape_b, axes):
     # A 3-D column-major b is not the transposed weight of a linear layer: its
