@@ -248,9 +248,11 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
 
     mask is boolean (a tensor or an array) and broadcasts to S (a (T, T) mask over
     (B, H, T, T) attention scores); value is a number or a 0-d tensor. This is
-    where(mask, value, x): a Python number does not upcast a float32 x (numpy's
-    promotion otherwise). The gradient to x is 0 where filled; a value tensor gets the
-    sum of the gradient over the filled positions. A non-boolean mask raises a
+    where(mask, value, x) with value cast to x's dtype first, as PyTorch: the result
+    has x's dtype (an int x stays int, value truncated; a float64 value on a float32
+    x is rounded, not an upcast; a value the dtype cannot hold raises a ValueError).
+    The gradient to x is 0 where filled; a value tensor gets the sum of the gradient
+    over the filled positions. A non-boolean mask raises a
     TypeError, one that does not broadcast to S (or would enlarge x) a ValueError."""
     x = as_tensor(x)
     cond = mask if isinstance(mask, Tensor) else np.asarray(mask)
@@ -269,7 +271,31 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
         raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got shape "
                          f"{np.shape(value.data if isinstance(value, Tensor) else value)} "
                          f"(tensor of shape {x.shape}); for an array of values use am.where")
-    return where(cond, value, x)
+    return where(cond, _fill_value(value, x, "masked_fill"), x)
+
+
+def _fill_value(value: Any, x: Tensor, where: str) -> Any:
+    """`value` (a number or a 0-d tensor) in x's dtype, as PyTorch casts it: the result
+    keeps x's dtype (an int x stays int, a float32 x float32), which where's promotion
+    would change. A number that the dtype cannot hold is refused."""
+    dt = x.dtype
+    if isinstance(value, Tensor):
+        return value if value.dtype == dt else value.astype(dt)
+    v = np.asarray(value)
+    if v.dtype.kind not in "biufc" or (v.dtype.kind == "c" and dt.kind != "c"):
+        raise TypeError(f"{where}: value {value!r} of dtype {v.dtype} does not fit a tensor of dtype {dt} "
+                        f"(shape {x.shape})")
+    with np.errstate(all="ignore"):
+        cast = v.astype(dt)
+    if dt.kind in "iu":
+        ok = v.dtype.kind in "biu" and np.iinfo(dt).min <= v <= np.iinfo(dt).max or (
+            v.dtype.kind in "fc" and np.isfinite(v) and np.iinfo(dt).min <= v.real <= np.iinfo(dt).max)
+    else:  # (a float: inf and nan are values of every float dtype, but 1e300 overflows float32)
+        ok = dt.kind == "b" or np.isfinite(cast) or not np.isfinite(v)
+    if not ok:
+        raise ValueError(f"{where}: value {value!r} cannot be converted to dtype {dt} without overflow "
+                         f"(tensor of shape {x.shape})")
+    return cast.item()
 
 
 def _tensor_list(tensors: Any, where: str) -> list[Tensor]:

@@ -179,6 +179,34 @@ def test_masked_fill_keeps_float32_takes_minus_inf_and_a_0d_value_tensor():
     check_both(lambda t, s: t.masked_fill(mask, s) * t, rand((2, 3)), np.array(0.7))
 
 
+def test_masked_fill_keeps_the_tensors_dtype_whatever_the_values():
+    # PyTorch casts the value to x's dtype: an int or bool x stays so, and a float64
+    # value (a numpy scalar, a 0-d tensor) does not upcast a float32 x.
+    mask = np.array([True, False, True])
+    n = am.tensor(np.array([1, 2, 3]))
+    assert n.masked_fill(mask, 2.7).dtype == np.int64
+    np.testing.assert_array_equal(n.masked_fill(mask, 2.7).data, [2, 2, 2])
+    b = am.tensor(np.array([True, True, False]))
+    assert b.masked_fill(mask, 0).dtype == np.bool_
+    np.testing.assert_array_equal(b.masked_fill(mask, 0).data, [False, True, False])
+    x = am.tensor(rand(3).astype(np.float32), requires_grad=True)
+    assert x.masked_fill(mask, np.float64(1.5)).dtype == np.float32
+    v = am.tensor(0.5, requires_grad=True)  # (float64)
+    y = x.masked_fill(mask, v)
+    assert y.dtype == np.float32 and y.data[0] == 0.5
+    y.sum().backward()
+    assert v.grad.dtype == np.float64 and v.grad.item() == 2.0
+    np.testing.assert_array_equal(x.grad.data, [0, 1, 0])
+    assert am.tensor(np.array([1, 2], np.int32)).masked_fill(np.array([True, False]), am.tensor(7)).dtype == np.int32
+    with pytest.raises(ValueError, match=r"masked_fill: value 1e\+300 cannot be converted to dtype float32"):
+        x.masked_fill(mask, 1e300)
+    with pytest.raises(ValueError, match=r"masked_fill: value nan cannot be converted to dtype int64"):
+        n.masked_fill(mask, float("nan"))
+    with pytest.raises(TypeError, match=r"masked_fill: value 1j of dtype complex128 does not fit"):
+        x.masked_fill(mask, 1j)
+    assert x.masked_fill(mask, -np.inf).data[0] == -np.inf
+
+
 def test_masked_fill_refuses_a_non_boolean_or_non_broadcasting_mask_and_an_array_value():
     x = am.tensor(rand((2, 3)))
     with pytest.raises(TypeError, match=r"masked_fill: mask must be boolean, got dtype int64 \(mask of shape \(3,\)"):
