@@ -1017,6 +1017,9 @@ class Tensor:
 
 def _sizes(sizes: tuple, op: str, shape: tuple) -> tuple:
     """Sizes given as PyTorch takes them, f(2, 3) or f((2, 3)), as a tuple of ints."""
+    if not sizes:  # (f() is refused, as view() is; f(()) is a 0-d tensor's sizes)
+        raise TypeError(f"{op}: missing the sizes (of a tensor of shape {shape}); pass them as "
+                        f"{op}(2, 3) or {op}((2, 3)), and {op}(()) for 0-d")
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         sizes = tuple(sizes[0])
     if not all(_is_index(k) for k in sizes):

@@ -342,3 +342,14 @@ def test_the_names_compiled_equal_eager_values_and_gradients_bit_for_bit():
         np.testing.assert_array_equal(got.data, want.data)
         np.testing.assert_array_equal(got_grad, x.grad.data)
     assert compiled.recordings == 1 and compiled.calls == 3
+
+
+@pytest.mark.parametrize("op", ["expand", "repeat"])
+def test_expand_and_repeat_without_sizes_are_refused_even_for_0d(op):
+    # PyTorch raises a TypeError for t.expand() and t.repeat(), as view() does here;
+    # a 0-d tensor's sizes are the empty tuple, passed as one.
+    for shape in [(), (2, 3)]:
+        x = am.tensor(rand(shape))
+        with pytest.raises(TypeError, match=rf"{op}: missing the sizes \(of a tensor of shape"):
+            getattr(x, op)()
+    assert getattr(am.tensor(rand(())), op)(()).shape == ()
