@@ -13,7 +13,7 @@ parameters_to_vector, vector_to_parameters).
 
 from . import functional, init, utils
 from .layers import (
-    AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Embedding, Flatten, GELU, Identity,
+    AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, ConvTranspose2d, Dropout, Embedding, Flatten, GELU, Identity,
     LayerNorm, LeakyReLU, Linear, MaxPool2d, ReLU, Sequential, Sigmoid, SiLU, Softmax, Softplus,
     Tanh,
 )
@@ -27,7 +27,7 @@ from .summary import ModelSummary, SummaryRow, summary
 
 __all__ = [
     "functional", "init", "utils", "summary", "ModelSummary", "SummaryRow", "Module", "Parameter",
-    "IncompatibleKeys", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv2d", "MaxPool2d",
+    "IncompatibleKeys", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d",
     "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten", "Dropout", "BatchNorm1d", "BatchNorm2d", "Identity", "Sigmoid", "Tanh",
     "ReLU", "LeakyReLU", "Softmax", "Softplus", "SiLU", "GELU", "LayerNorm", "Embedding",
     "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
