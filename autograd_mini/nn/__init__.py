@@ -15,7 +15,9 @@ from . import functional, init, utils
 from .layers import (
     AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, ConvTranspose2d, Dropout, Embedding, Flatten, GELU, Identity,
     LayerNorm, LeakyReLU, Linear, MaxPool2d, ReLU, Sequential, Sigmoid, SiLU, Softmax, Softplus,
-    Tanh,
+    Tanh, CELU, ConstantPad2d, Dropout2d, ELU, GLU, GroupNorm, Hardsigmoid, Hardswish, Hardtanh,
+    InstanceNorm2d, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU6, SELU, Softmin, Softsign, Tanhshrink,
+    Threshold, Unflatten, Upsample, ZeroPad2d,
 )
 from .loss import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
@@ -32,4 +34,7 @@ __all__ = [
     "ReLU", "LeakyReLU", "Softmax", "Softplus", "SiLU", "GELU", "LayerNorm", "Embedding",
     "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
     "BCEWithLogitsLoss", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
+    "ELU", "SELU", "CELU", "PReLU", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "Mish", "Softsign",
+    "LogSigmoid", "Tanhshrink", "Threshold", "GLU", "LogSoftmax", "Softmin", "GroupNorm", "InstanceNorm2d",
+    "Upsample", "Unflatten", "Dropout2d", "ZeroPad2d", "ConstantPad2d",
 ]

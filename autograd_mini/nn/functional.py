@@ -810,6 +810,179 @@ def adaptive_max_pool2d(
         return out.reshape(out.shape[1:]) if unbatched else out
 
 
+# -- resampling ---------------------------------------------------------------------
+
+_INTERPOLATE_MODES = ("nearest", "nearest-exact", "linear", "bilinear")
+
+
+def _spatial_arg(value: Any, k: int, what: str, where: str, shape: tuple, integer: bool) -> tuple:
+    """size or scale_factor: one number or a sequence of k (one per spatial axis)."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != k:
+            raise ValueError(f"{where}: {what} must have {k} entries for input of shape {shape}, got {value!r}")
+        values = tuple(value)
+    else:
+        values = (value,) * k
+    if integer:
+        if not all(_is_index(v) for v in values):
+            raise TypeError(f"{where}: size must be an int or a tuple of {k} ints, got {value!r}")
+        if any(v < 1 for v in values):
+            raise ValueError(f"{where}: size must be at least 1, got {value!r} (input of shape {shape})")
+        return tuple(int(v) for v in values)
+    if not all(_is_real(v) for v in values):
+        raise TypeError(f"{where}: scale_factor must be a number or a tuple of {k} numbers, got {value!r}")
+    if not all(0.0 < float(v) < math.inf for v in values):
+        raise ValueError(f"{where}: scale_factor must be a finite positive number, got {value!r}")
+    return tuple(float(v) for v in values)
+
+
+def _nearest_index(n_in: int, n_out: int, scale: float | None, exact: bool) -> np.ndarray:
+    """PyTorch's source index of each output position (its float32 arithmetic):
+    nearest: min(floor(dst * s), n_in - 1); nearest-exact: min(floor((dst + 0.5) * s), n_in - 1),
+    s = 1 / scale_factor when one was given, else n_in / n_out. (nearest with n_out equal
+    to n_in or twice it is dst and dst // 2, PyTorch's exact shortcuts.)"""
+    dst = np.arange(n_out)
+    if not exact and n_out == n_in:
+        return dst
+    if not exact and n_out == 2 * n_in:
+        return dst >> 1
+    s = np.float32(1.0 / scale) if scale is not None else np.float32(n_in) / np.float32(n_out)
+    pos = dst.astype(np.float32) + np.float32(0.5) if exact else dst.astype(np.float32)
+    return np.minimum(np.floor(pos * s).astype(np.int64), n_in - 1)
+
+
+def _linear_weights(n_in: int, n_out: int, scale: float | None, align_corners: bool,
+                    dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """PyTorch's (i0, i1, w0, w1) for linear interpolation along one axis, in `dtype`:
+    src = dst * (n_in - 1) / (n_out - 1) with align_corners, else
+    max((dst + 0.5) * s - 0.5, 0) (s as in _nearest_index); i0 = min(floor(src), n_in - 1),
+    i1 = i0 + 1 (i0 at the last row), w1 = clamp(src - i0, 0, 1), w0 = 1 - w1."""
+    t = np.dtype(dtype).type
+    dst = np.arange(n_out).astype(dtype)
+    if align_corners:
+        s = t(n_in - 1) / t(n_out - 1) if n_out > 1 else t(0)
+        src = dst * s
+    else:
+        s = t(1.0 / scale) if scale is not None else t(n_in) / t(n_out)
+        src = np.maximum(s * (dst + t(0.5)) - t(0.5), t(0))
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    w1 = np.clip(src - i0.astype(dtype), t(0), t(1)).astype(dtype)
+    i1 = i0 + (i0 < n_in - 1)
+    return i0, i1, (1.0 - w1.astype(np.float64)).astype(dtype), w1
+
+
+def _take(x: Tensor, axis: int, index: np.ndarray) -> Tensor:
+    """x's entries at `index` along `axis` (getitem with an integer array: its
+    gradient is a scatter-add, repeats accumulating)."""
+    return x[(slice(None),) * axis + (engine.shape_constant(index),)]
+
+
+def _repeat(x: Tensor, axis: int, k: int) -> Tensor:
+    """Each entry along `axis` repeated k times in a row (np.repeat), as a broadcast and a
+    reshape: its gradient is a sum over the k copies, not a scatter-add."""
+    shape = x.shape
+    y = x.reshape(shape[:axis + 1] + (1,) + shape[axis + 1:])
+    y = P.broadcast_to.apply(y, shape=shape[:axis + 1] + (k,) + shape[axis + 1:])
+    return y.reshape(shape[:axis] + (shape[axis] * k,) + shape[axis + 1:])
+
+
+def _resample(x: Tensor, axis: int, n_out: int, scale: float | None, mode: str, align_corners: bool) -> Tensor:
+    n_in = x.shape[axis]
+    if mode in ("nearest", "nearest-exact"):
+        index = _nearest_index(n_in, n_out, scale, mode == "nearest-exact")
+        if n_out == n_in and np.array_equal(index, np.arange(n_in)):
+            return x
+        k = n_out // n_in
+        if k * n_in == n_out and np.array_equal(index, np.repeat(np.arange(n_in), k)):
+            return _repeat(x, axis, k)
+        return _take(x, axis, index)
+    i0, i1, w0, w1 = _linear_weights(n_in, n_out, scale, align_corners, x.dtype)
+    along = (n_out,) + (1,) * (x.ndim - 1 - axis)
+    exact = w1 == 0  # (output positions on an input row: x0 itself)
+    x0 = x if np.array_equal(i0, np.arange(n_in)) else _take(x, axis, i0)
+    if exact.all():
+        return x0
+    x1 = _take(x, axis, i1)
+    if exact.any():  # (there x0 + 0 * 0, x0 itself: an infinite neighbour times 0 would be NaN)
+        x1 = P.where.apply(engine.shape_constant(exact.reshape(along)), 0.0, x1)
+    # (x0 * w0 + x1 * w1: the products and sum PyTorch's kernel forms, one axis at a time)
+    return (P.mul.apply(x0, engine.shape_constant(w0.reshape(along)))
+            + P.mul.apply(x1, engine.shape_constant(w1.reshape(along))))
+
+
+def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None) -> Tensor:
+    """Resize (N, C, L) or (N, C, H, W) to (N, C, OL) or (N, C, OH, OW), as PyTorch's.
+
+    Exactly one of size (an int or one per spatial axis) and scale_factor (a number or
+    one per axis: OH = floor(H * scale_factor)). mode:
+    'nearest': out[i] = x[min(floor(i * s), H - 1)], s = 1 / scale_factor when it was
+    given (unless recompute_scale_factor=True), else H / OH (PyTorch's rule, its
+    float32 arithmetic); 'nearest-exact': x[min(floor((i + 0.5) * s), H - 1)];
+    'linear' (3-D) and 'bilinear' (4-D): out[i] = w0 x[i0] + w1 x[i1] along each axis,
+    with the source coordinate src = i * (H - 1) / (OH - 1) for align_corners=True, else
+    max((i + 0.5) * s - 0.5, 0), i0 = floor(src), i1 = min(i0 + 1, H - 1), w1 = src - i0,
+    w0 = 1 - w1. align_corners (default False) only with 'linear' and 'bilinear'.
+    Built of getitem with integer index arrays (gather) and weighted sums, so the
+    gradient is a scatter-add of the output's; an integer nearest upscale is a
+    broadcast (each entry repeated), whose gradient is a sum.
+    """
+    with engine.scope("interpolate"):
+        x = as_tensor(input)
+        if not isinstance(mode, str) or mode not in _INTERPOLATE_MODES:
+            raise ValueError(f"interpolate: mode must be one of {_INTERPOLATE_MODES}, got {mode!r}")
+        if x.ndim not in (3, 4):
+            raise ValueError(
+                f"interpolate: expected input of shape (N, C, L) or (N, C, H, W), got shape {x.shape}"
+            )
+        k = x.ndim - 2
+        if (mode == "linear" and k != 1) or (mode == "bilinear" and k != 2):
+            need = "(N, C, L)" if mode == "linear" else "(N, C, H, W)"
+            raise ValueError(f"interpolate: mode {mode!r} needs input of shape {need}, got shape {x.shape}")
+        linear = mode in ("linear", "bilinear")
+        if align_corners is not None:
+            _flag(align_corners, "align_corners", "interpolate")
+            if not linear:
+                raise ValueError(
+                    f"interpolate: align_corners can only be set with mode 'linear' or 'bilinear', got mode {mode!r}"
+                )
+        align = bool(align_corners) if linear and align_corners is not None else False
+        if (size is None) == (scale_factor is None):
+            raise ValueError(
+                f"interpolate: pass exactly one of size and scale_factor, got "
+                f"{'both' if size is not None else 'neither'} (input of shape {x.shape})"
+            )
+        recompute = False if recompute_scale_factor is None else _flag(
+            recompute_scale_factor, "recompute_scale_factor", "interpolate")
+        in_sizes = x.shape[2:]
+        if 0 in in_sizes:
+            raise ValueError(f"interpolate: expected non-empty spatial axes, got input of shape {x.shape}")
+        if size is not None:
+            if recompute:
+                raise ValueError("interpolate: recompute_scale_factor is only for a scale_factor, not a size")
+            sizes = _spatial_arg(size, k, "size", "interpolate", x.shape, True)
+            scales: tuple = (None,) * k
+        else:
+            factors = _spatial_arg(scale_factor, k, "scale_factor", "interpolate", x.shape, False)
+            sizes = tuple(math.floor(float(n) * f) for n, f in zip(in_sizes, factors))
+            if min(sizes) < 1:
+                raise ValueError(
+                    f"interpolate: scale_factor {scale_factor!r} gives output size {sizes} for input of "
+                    f"shape {x.shape}; each must be at least 1"
+                )
+            scales = (None,) * k if recompute else factors
+        dtype = x.dtype
+        if linear:
+            if dtype.kind != "f":
+                raise TypeError(f"interpolate: mode {mode!r} needs floating-point input, got dtype {dtype} "
+                                f"(shape {x.shape})")
+            if dtype == FLOAT16:  # (weights and sums in float32, as PyTorch's opmath)
+                x = x.astype(np.float32)
+        for axis in reversed(range(2, x.ndim)):  # (the last axis first: PyTorch's order of sums)
+            x = _resample(x, axis, sizes[axis - 2], scales[axis - 2], mode, align)
+        return x.astype(np.float16) if x.dtype != dtype else x
+
+
 # -- activations --------------------------------------------------------------------
 
 
@@ -924,6 +1097,189 @@ _SQRT1_2 = math.sqrt(0.5)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
+# -- more activations (PyTorch's; composites of where, exp, tanh, softplus) -----------
+
+
+def _activation_input(x: Any) -> Tensor:
+    """x as a floating tensor (an integer one in the default float dtype, as gelu's)."""
+    return fn._floating(as_tensor(x))
+
+
+def _negative_part(x: Tensor) -> tuple[Tensor, Tensor]:
+    """(x > 0, x where x <= 0 else 0): the exp-based branches see only their own side,
+    so exp never overflows and a large x's branch not taken has a finite gradient."""
+    right = x > 0
+    return right, P.where.apply(right, 0.0, x)
+
+
+def elu(x: Any, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, alpha * (exp(x) - 1) for x <= 0, elementwise (PyTorch's ELU); x's shape.
+
+    The exponential sees only x <= 0 (0 elsewhere): no overflow at x = 1000, and
+    the limits x and -alpha at +-inf, with gradients 1 and 0.
+    """
+    with engine.scope("elu"):
+        alpha = _number(alpha, "alpha", "elu")
+        x = _activation_input(x)
+        right, xn = _negative_part(x)
+        return P.where.apply(right, x, (xn.exp() - 1.0) * alpha)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(x: Any) -> Tensor:
+    """scale * elu(x, alpha) with PyTorch's constants alpha = 1.6732632423543772,
+    scale = 1.0507009873554805, elementwise; x's shape."""
+    with engine.scope("selu"):
+        x = _activation_input(x)
+        right, xn = _negative_part(x)
+        return P.where.apply(right, x * _SELU_SCALE, (xn.exp() - 1.0) * (_SELU_ALPHA * _SELU_SCALE))
+
+
+def celu(x: Any, alpha: float = 1.0) -> Tensor:
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)), elementwise (PyTorch's CELU);
+    x's shape. alpha must not be 0. Stable as elu."""
+    with engine.scope("celu"):
+        alpha = _number(alpha, "alpha", "celu")
+        if alpha == 0.0 or not math.isfinite(alpha):
+            raise ValueError(f"celu: alpha must be a finite nonzero number, got {alpha!r}")
+        x = _activation_input(x)
+        right, xn = _negative_part(x)
+        return P.where.apply(right, x, ((xn * (1.0 / alpha)).exp() - 1.0) * alpha)
+
+
+def prelu(x: Any, weight: Any) -> Tensor:
+    """x for x > 0, weight * x elsewhere, with a learnt slope (PyTorch's PReLU).
+
+    x (N, C, ...) with weight (1,) (one slope) or (C,) (one per channel, along dim 1);
+    an input with fewer than 2 axes has one channel, so weight (1,). Output of x's shape.
+    """
+    with engine.scope("prelu"):
+        x, weight = _activation_input(x), as_tensor(weight)
+        C = x.shape[1] if x.ndim >= 2 else 1
+        if weight.ndim != 1 or weight.shape[0] not in (1, C):
+            raise ValueError(
+                f"prelu: weight must have shape (1,) or (C,) = ({C},) for input of shape {x.shape}, "
+                f"got {weight.shape}"
+            )
+        if weight.shape[0] == 1:
+            w = weight.reshape(())
+        else:
+            w = weight.reshape((C,) + (1,) * (x.ndim - 2))
+        return P.where.apply(x > 0, x, w * x)
+
+
+def _bounds(min_val: Any, max_val: Any, where: str) -> tuple[float, float]:
+    lo, hi = _number(min_val, "min_val", where), _number(max_val, "max_val", where)
+    if not lo <= hi:
+        raise ValueError(f"{where}: min_val must be at most max_val, got min_val={lo!r}, max_val={hi!r}")
+    return lo, hi
+
+
+def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """x clamped to [min_val, max_val], elementwise (PyTorch's Hardtanh); x's shape.
+    Gradient 1 strictly inside, 0 at and beyond the bounds (as PyTorch); NaN stays NaN."""
+    with engine.scope("hardtanh"):
+        lo, hi = _bounds(min_val, max_val, "hardtanh")
+        x = as_tensor(x)
+        return P.where.apply(x <= lo, lo, P.where.apply(x >= hi, hi, x))
+
+
+def relu6(x: Any) -> Tensor:
+    """min(max(x, 0), 6), elementwise: hardtanh(x, 0, 6); x's shape."""
+    with engine.scope("relu6"):
+        return hardtanh(x, 0.0, 6.0)
+
+
+def hardsigmoid(x: Any) -> Tensor:
+    """0 for x <= -3, 1 for x >= 3, x / 6 + 1/2 between, elementwise (relu6(x + 3) / 6,
+    PyTorch's Hardsigmoid); x's shape."""
+    with engine.scope("hardsigmoid"):
+        x = _activation_input(x)
+        return P.where.apply(x <= -3.0, 0.0, P.where.apply(x >= 3.0, 1.0, x * (1.0 / 6.0) + 0.5))
+
+
+def hardswish(x: Any) -> Tensor:
+    """x * relu6(x + 3) / 6: 0 for x <= -3, x for x >= 3, x (x + 3) / 6 between,
+    elementwise (PyTorch's Hardswish); x's shape. The quadratic sees only its own
+    range (0 elsewhere), so x = +-inf gives inf and 0 with gradients 1 and 0."""
+    with engine.scope("hardswish"):
+        x = _activation_input(x)
+        low, high = x <= -3.0, x >= 3.0
+        xm = P.where.apply(low, 0.0, P.where.apply(high, 0.0, x))
+        return P.where.apply(low, 0.0, P.where.apply(high, x, xm * (xm + 3.0) * (1.0 / 6.0)))
+
+
+_MISH_TAIL = 40.0  # x beyond which tanh(softplus(x)) rounds to 1 and mish(x) to x
+
+
+def mish(x: Any) -> Tensor:
+    """x * tanh(softplus(x)), elementwise (PyTorch's Mish); x's shape.
+
+    softplus is the stable one (no overflow). Beyond x = 40 the result is x
+    (tanh(softplus(x)) rounds to 1, gradient 1), and x = -inf gives 0 (the limit
+    of x e^x), gradient 0, not inf * 0 = NaN. NaN stays NaN.
+    """
+    with engine.scope("mish"):
+        x = _activation_input(x)
+        big = x > _MISH_TAIL
+        xm = P.where.apply(big, _MISH_TAIL, P.where.apply(x == -np.inf, 0.0, x))
+        return P.where.apply(big, x, xm * P.tanh.apply(softplus(xm)))
+
+
+def softsign(x: Any) -> Tensor:
+    """x / (1 + |x|), elementwise (PyTorch's Softsign); x's shape. x = +-inf gives +-1
+    (the limits, not inf / inf = NaN), gradient 0."""
+    with engine.scope("softsign"):
+        x = _activation_input(x)
+        inf = abs(x) == np.inf
+        xm = P.where.apply(inf, 0.0, x)
+        return P.where.apply(inf, P.sign.apply(x), xm / (1.0 + abs(xm)))
+
+
+def logsigmoid(x: Any) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), elementwise (PyTorch's LogSigmoid); x's shape.
+    Stable: about x for x << 0 (-1000 gives -1000), -exp(-x) for x >> 0, never overflowing."""
+    with engine.scope("logsigmoid"):
+        return -softplus(-_activation_input(x))
+
+
+def tanhshrink(x: Any) -> Tensor:
+    """x - tanh(x), elementwise (PyTorch's Tanhshrink); x's shape."""
+    with engine.scope("tanhshrink"):
+        x = _activation_input(x)
+        return x - P.tanh.apply(x)
+
+
+def threshold(x: Any, threshold: float, value: float) -> Tensor:
+    """x where x > threshold, value elsewhere, elementwise (PyTorch's Threshold); x's shape."""
+    with engine.scope("threshold"):
+        t = _number(threshold, "threshold", "threshold")
+        v = _number(value, "value", "threshold")
+        x = as_tensor(x)
+        return P.where.apply(x > t, x, v)
+
+
+def glu(x: Any, dim: int = -1) -> Tensor:
+    """Gated linear unit a * sigmoid(b), a and b the two halves of x along dim
+    (PyTorch's GLU): (..., 2n, ...) -> (..., n, ...)."""
+    with engine.scope("glu"):
+        x = _activation_input(x)
+        if x.ndim == 0:
+            raise ValueError("glu: expected input with at least one axis, got shape ()")
+        d = _int(dim, "dim", "glu")
+        if not -x.ndim <= d < x.ndim:
+            raise ValueError(f"glu: dim {d} is out of range for input of shape {x.shape}")
+        d %= x.ndim
+        n = x.shape[d]
+        if n % 2:
+            raise ValueError(f"glu: the halved dimension {d} must have even length, got input of shape {x.shape}")
+        before = (slice(None),) * d
+        return x[before + (slice(0, n // 2),)] * P.sigmoid.apply(x[before + (slice(n // 2, n),)])
+
+
 def softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """exp(x_i) / sum_j exp(x_j) along `dim` (alias `axis`), shifted by the max; same shape as x.
 
@@ -941,6 +1297,14 @@ def log_softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> T
     """
     x = as_tensor(x)  # (as in softmax)
     return fn.log_softmax(x, _dim(x, dim, axis, "log_softmax"))
+
+
+def softmin(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """softmax(-x) along `dim` (alias `axis`): exp(-x_i) / sum_j exp(-x_j); x's shape.
+    dim is needed for x of 3 or more axes, as in softmax."""
+    with engine.scope("softmin"):
+        x = fn._floating(as_tensor(x))
+        return fn.softmax(-x, _dim(x, dim, axis, "softmin"))
 
 
 # -- regularisation and normalisation -----------------------------------------------
@@ -967,6 +1331,34 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
         keep = generator().random(x.shape) >= p  # (none when p = 1: random() < 1)
         scale = (keep / (1.0 - p) if p < 1.0 else keep).astype(x.dtype if x.dtype.kind == "f" else np.float64)
         return P.mul.apply(x, scale)  # (scale: made here, so not copied as a caller's array)
+
+
+def dropout2d(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
+    """Channel-wise dropout of x (N, C, H, W): zero each whole channel x[n, c] with
+    probability p and scale the rest by 1/(1-p); x's shape. Eval (training=False) is
+    the identity. The mask, of shape (N, C, 1, 1), comes from the library generator
+    (am.manual_seed), as dropout's. Only 4-D input: PyTorch reads a 3-D one as
+    (N, C, L), not as one image (C, H, W), so that is refused rather than guessed
+    (pass x[None] for one image).
+    """
+    with engine.scope("dropout2d"):
+        x = as_tensor(x)
+        p = _dropout_p(p, "dropout2d")
+        if x.ndim != 4:
+            raise ValueError(
+                f"dropout2d: expected input of shape (N, C, H, W), got shape {x.shape}"
+                + (" (for one image (C, H, W) pass x[None])" if x.ndim == 3 else "")
+            )
+        if not _flag(training, "training", "dropout2d") or p == 0.0:
+            return x
+        if engine.tracers:
+            raise RuntimeError(
+                "dropout2d: a random mask cannot be compiled (a replay would reuse it); compile "
+                "the model in eval() mode, or call it uncompiled while training"
+            )
+        keep = generator().random(x.shape[:2] + (1, 1)) >= p
+        scale = (keep / (1.0 - p) if p < 1.0 else keep).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+        return P.mul.apply(x, scale)
 
 
 def _dropout_p(p: Any, where: str) -> float:
@@ -1163,6 +1555,71 @@ def layer_norm(x: Any, normalized_shape: Any, weight: Any = None, bias: Any = No
         if bias is not None:
             out = out + as_tensor(bias)
         return out
+
+
+def group_norm(x: Any, num_groups: int, weight: Any = None, bias: Any = None, eps: float = 1e-5) -> Tensor:
+    """Group normalisation (PyTorch's): x (N, C, *) with C divisible by num_groups = G.
+
+    Each sample's channels are split into G groups of C/G; each group is normalised
+    over its channels and all positions, y = (x - mean) / sqrt(var + eps) with the
+    biased variance, then y * weight[c] + bias[c] per channel (weight and bias of
+    shape (C,), optional). Output of x's shape. (layer_norm over each group, reshaped
+    (N, G, C/G * prod(*)).)
+    """
+    with engine.scope("group_norm"):
+        x = fn._floating(as_tensor(x))
+        G = _int(num_groups, "num_groups", "group_norm", 1)
+        if x.ndim < 2:
+            raise ValueError(f"group_norm: expected input of shape (N, C, ...), got shape {x.shape}")
+        N, C = x.shape[:2]
+        if C % G:
+            raise ValueError(
+                f"group_norm: the number of channels C = {C} (input of shape {x.shape}) must be "
+                f"divisible by num_groups = {G}"
+            )
+        eps = _number(eps, "eps", "group_norm")
+        if not 0.0 <= eps < math.inf:
+            raise ValueError(f"group_norm: eps must be a finite number >= 0, got {eps!r} (input {x.shape})")
+        for name, v in (("weight", weight), ("bias", bias)):
+            if v is not None and np.shape(v.data if isinstance(v, Tensor) else v) != (C,):
+                raise ValueError(
+                    f"group_norm: {name} must have shape ({C},) for input of shape {x.shape}, "
+                    f"got {np.shape(v.data if isinstance(v, Tensor) else v)}"
+                )
+        size = (C // G) * math.prod(x.shape[2:])
+        if size == 0 or N == 0:
+            raise ValueError(f"group_norm: expected a non-empty input, got shape {x.shape}")
+        out = layer_norm(x.reshape(N, G, size), (size,), eps=eps).reshape(x.shape)
+        along = (C,) + (1,) * (x.ndim - 2)
+        if weight is not None:
+            out = out * as_tensor(weight).reshape(along)
+        if bias is not None:
+            out = out + as_tensor(bias).reshape(along)
+        return out
+
+
+def instance_norm(x: Any, running_mean: Any = None, running_var: Any = None, weight: Any = None,
+                  bias: Any = None, use_input_stats: bool = True, momentum: float = 0.1,
+                  eps: float = 1e-5) -> Tensor:
+    """Instance normalisation (PyTorch's): each (sample, channel) of x (N, C, *) normalised
+    over its positions, y = (x - mean) / sqrt(var + eps) (biased variance), then
+    y * weight[c] + bias[c] (shape (C,), optional); x's shape. group_norm with C groups.
+    Running statistics are not supported (running_mean, running_var None and
+    use_input_stats True); more than one position per channel is needed."""
+    with engine.scope("instance_norm"):
+        x = as_tensor(x)
+        if running_mean is not None or running_var is not None or not _flag(
+                use_input_stats, "use_input_stats", "instance_norm"):
+            raise ValueError("instance_norm: running statistics are not supported (pass running_mean="
+                             "None, running_var=None, use_input_stats=True)")
+        _number(momentum, "momentum", "instance_norm")
+        if x.ndim < 3:
+            raise ValueError(f"instance_norm: expected input of shape (N, C, ...) with spatial axes, got shape {x.shape}")
+        if math.prod(x.shape[2:]) < 2:
+            raise ValueError(
+                f"instance_norm: expected more than one spatial element per channel, got input of shape {x.shape}"
+            )
+        return group_norm(x, x.shape[1], weight, bias, eps)
 
 
 # -- embeddings, one-hot ------------------------------------------------------------

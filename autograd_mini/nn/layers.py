@@ -663,6 +663,139 @@ class Dropout(Module):
         return f"p={self.p}"
 
 
+class Unflatten(Module):
+    """Split axis `dim` into unflattened_size (a tuple whose product is that axis's
+    length; one entry may be -1): (N, 12) -> (N, 3, 4) with Unflatten(1, (3, 4))."""
+
+    def __init__(self, dim: int, unflattened_size: Any) -> None:
+        super().__init__()
+        self.dim = F._int(dim, "dim", "Unflatten")
+        if (not isinstance(unflattened_size, (tuple, list)) or not unflattened_size
+                or not all(_is_index_like(n) for n in unflattened_size)):
+            raise TypeError(f"Unflatten: unflattened_size must be a non-empty tuple of ints, got {unflattened_size!r}")
+        size = tuple(int(n) for n in unflattened_size)
+        if any(n < -1 for n in size) or size.count(-1) > 1:
+            raise ValueError(f"Unflatten: unflattened_size must hold sizes >= 0 and at most one -1, got {size}")
+        self.unflattened_size = size
+
+    def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
+        shape = tuple(x.shape)
+        if not -max(len(shape), 1) <= self.dim < max(len(shape), 1) or not shape:
+            raise ValueError(f"{self.label()}: dim {self.dim} out of range for input of shape {shape}")
+        d = self.dim % len(shape)
+        n, size = shape[d], self.unflattened_size
+        known = math.prod(s for s in size if s != -1)
+        if -1 in size:
+            if known == 0 or n % known:
+                raise ValueError(f"{self.label()}: cannot split axis {d} of length {n} (input of shape {shape}) into {size}")
+            size = tuple(n // known if s == -1 else s for s in size)
+        elif known != n:
+            raise ValueError(
+                f"{self.label()}: unflattened_size {size} (product {known}) does not match axis {d} "
+                f"of length {n} (input of shape {shape})"
+            )
+        return x.reshape(shape[:d] + size + shape[d + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+def _is_index_like(n: Any) -> bool:
+    return isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+
+
+class Dropout2d(Module):
+    """Channel-wise dropout of (N, C, H, W) images: in training each whole channel x[n, c]
+    is zeroed with probability p and the rest scaled by 1/(1-p); eval is the identity.
+    Output of the input's shape. Uses the library's generator (am.manual_seed), as
+    Dropout. `inplace` is accepted and changes nothing. (3-D input is refused: see
+    F.dropout2d.)"""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        self.p = F._dropout_p(p, "Dropout2d")
+        _flag(inplace, "inplace", "Dropout2d")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.dropout2d(_input(self, x), self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Upsample(Module):
+    """Resize (N, C, L) or (N, C, H, W) inputs by a size or a scale_factor (exactly one),
+    mode 'nearest' (default), 'nearest-exact', 'linear' (3-D) or 'bilinear' (4-D), with
+    align_corners for the linear modes: F.interpolate, whose docstring gives the maths.
+    Output (N, C, OL) or (N, C, OH, OW)."""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None) -> None:
+        super().__init__()
+        if (size is None) == (scale_factor is None):
+            raise ValueError(f"Upsample: pass exactly one of size and scale_factor, got "
+                             f"{'both' if size is not None else 'neither'}")
+        if not isinstance(mode, str) or mode not in F._INTERPOLATE_MODES:
+            raise ValueError(f"Upsample: mode must be one of {F._INTERPOLATE_MODES}, got {mode!r}")
+        if align_corners is not None:
+            _flag(align_corners, "align_corners", "Upsample")
+            if mode not in ("linear", "bilinear"):
+                raise ValueError(f"Upsample: align_corners can only be set with mode 'linear' or "
+                                 f"'bilinear', got mode {mode!r}")
+        self.size = tuple(size) if isinstance(size, list) else size
+        if isinstance(scale_factor, (tuple, list)):
+            self.scale_factor = tuple(float(s) if F._is_real(s) else s for s in scale_factor)
+        else:  # (stored as a float, as PyTorch's)
+            self.scale_factor = float(scale_factor) if F._is_real(scale_factor) else scale_factor
+        self.mode, self.align_corners, self.recompute_scale_factor = mode, align_corners, recompute_scale_factor
+
+    def forward(self, x: Any) -> Tensor:
+        return F.interpolate(_input(self, x), self.size, self.scale_factor, self.mode, self.align_corners,
+                             self.recompute_scale_factor)
+
+    def extra_repr(self) -> str:
+        info = (f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None
+                else f"size={self.size!r}")
+        return info + f", mode={self.mode!r}"
+
+
+class ConstantPad2d(Module):
+    """Pad the last two axes of (N, C, H, W) or (C, H, W) with `value`: padding an int
+    (all four sides) or (left, right, top, bottom), PyTorch's order; output
+    (..., H + top + bottom, W + left + right)."""
+
+    def __init__(self, padding: Any, value: float) -> None:
+        super().__init__()
+        where = type(self).__name__
+        pads = (padding,) * 4 if _is_index_like(padding) else padding
+        if not isinstance(pads, (tuple, list)) or len(pads) != 4 or not all(_is_index_like(p) for p in pads):
+            raise TypeError(f"{where}: padding must be an int or a tuple (left, right, top, bottom), got {padding!r}")
+        if any(p < 0 for p in pads):
+            raise ValueError(f"{where}: padding must be >= 0 (no cropping), got {padding!r}")
+        self.padding = tuple(int(p) for p in pads)
+        self.value = F._number(value, "value", where)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
+        shape = _check_image(self, x)
+        left, right, top, bottom = self.padding
+        return pad(x, ((0, 0),) * (len(shape) - 2) + ((top, bottom), (left, right)), value=self.value)
+
+    def extra_repr(self) -> str:
+        return f"padding={self.padding}, value={self.value}"
+
+
+class ZeroPad2d(ConstantPad2d):
+    """Pad the last two axes with zeros: ConstantPad2d(padding, 0.0)."""
+
+    def __init__(self, padding: Any) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
 class _BatchNorm(Module):
     """Normalise each channel (axis 1) by the batch statistics, then scale and shift.
 
@@ -838,6 +971,116 @@ class LayerNorm(Module):
         return f"LayerNorm({', '.join(map(str, self.normalized_shape))})"
 
 
+class GroupNorm(Module):
+    """Group normalisation (PyTorch's): input (N, C, *) with C = num_channels, output of its
+    shape. The channels form num_groups groups (num_channels must be divisible by it),
+    each normalised over its channels and positions with the biased variance, then
+    scaled and shifted per channel by weight (ones) and bias (zeros), of shape (C,),
+    when affine (see F.group_norm). No running statistics: train and eval agree.
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        where = f"GroupNorm({num_groups}, {num_channels})"
+        self.num_groups = F._int(num_groups, "num_groups", where, 1)
+        self.num_channels = F._int(num_channels, "num_channels", where, 1)
+        if self.num_channels % self.num_groups:
+            raise ValueError(
+                f"{where}: num_channels={num_channels} must be divisible by num_groups={num_groups}"
+            )
+        if not 0 < F._number(eps, "eps", where) < math.inf:
+            raise ValueError(f"{where}: eps must be a finite positive number, got {eps}")
+        self.eps = float(eps)
+        self.affine = _flag(affine, "affine", where)
+        if self.affine:
+            self.weight = _empty((self.num_channels,), dtype)
+            self.bias = _empty((self.num_channels,), dtype)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0."""
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
+        shape = tuple(x.shape)
+        if len(shape) < 2 or shape[1] != self.num_channels:
+            raise ValueError(
+                f"{self.label()}: expected input of shape (N, {self.num_channels}, ...), got shape {shape}"
+            )
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+    def label(self) -> str:
+        return f"GroupNorm({self.num_groups}, {self.num_channels})"
+
+
+class InstanceNorm2d(Module):
+    """Instance normalisation of images (PyTorch's): input (N, C, H, W) or (C, H, W) with
+    C = num_features, output of its shape; each channel of each image normalised over
+    its H*W positions (biased variance), then, when affine, scaled by weight (ones) and
+    shifted by bias (zeros), of shape (C,). PyTorch's defaults: affine=False,
+    track_running_stats=False; track_running_stats=True is not supported (refused).
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
+                 track_running_stats: bool = False, dtype: Any = None) -> None:
+        super().__init__()
+        where = f"InstanceNorm2d({num_features})"
+        self.num_features = F._int(num_features, "num_features", where, 1)
+        if not 0 < F._number(eps, "eps", where) < math.inf:
+            raise ValueError(f"{where}: eps must be a finite positive number, got {eps}")
+        if momentum is not None and not 0.0 <= F._number(momentum, "momentum", where) <= 1.0:
+            raise ValueError(f"{where}: momentum must be in [0, 1] or None, got {momentum}")
+        if _flag(track_running_stats, "track_running_stats", where):
+            raise ValueError(f"{where}: track_running_stats=True is not supported (statistics of each "
+                             "input only, PyTorch's default)")
+        self.eps, self.momentum = float(eps), momentum
+        self.affine = _flag(affine, "affine", where)
+        self.track_running_stats = False
+        if self.affine:
+            self.weight = _empty((self.num_features,), dtype)
+            self.bias = _empty((self.num_features,), dtype)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0."""
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
+        shape = _check_image(self, x)
+        if shape[-3] != self.num_features:
+            raise ValueError(
+                f"{self.label()}: expected input with {self.num_features} channels, got shape {shape}"
+            )
+        if shape[-1] * shape[-2] < 2:
+            raise ValueError(f"{self.label()}: expected more than one spatial element per channel, got shape {shape}")
+        batch = x if len(shape) == 4 else x.reshape((1,) + shape)
+        out = F.group_norm(batch, self.num_features, self.weight, self.bias, self.eps)
+        return out if len(shape) == 4 else out.reshape(shape)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+    def label(self) -> str:
+        return f"InstanceNorm2d({self.num_features})"
+
+
 class Embedding(Module):
     """A lookup table: integer indices of any shape S -> rows of weight, S + (embedding_dim,).
 
@@ -985,3 +1228,208 @@ class GELU(Module):
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
+
+
+class ELU(Module):
+    """x for x > 0, alpha * (exp(x) - 1) otherwise, elementwise (see F.elu)."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = F._number(alpha, "alpha", "ELU")
+        _flag(inplace, "inplace", "ELU")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.elu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class CELU(Module):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)), elementwise (see F.celu)."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = F._number(alpha, "alpha", "CELU")
+        if self.alpha == 0.0 or not math.isfinite(self.alpha):
+            raise ValueError(f"CELU: alpha must be a finite nonzero number, got {alpha!r}")
+        _flag(inplace, "inplace", "CELU")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.celu(x, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class _Elementwise(Module):
+    """An activation without settings: forward is `_fn` (a function of F) of the input.
+    (`inplace`, where PyTorch takes it, is accepted and changes nothing.)"""
+
+    _fn = ""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        _flag(inplace, "inplace", type(self).__name__)
+
+    def forward(self, x: Any) -> Tensor:
+        return getattr(F, self._fn)(x)
+
+
+class SELU(_Elementwise):
+    """scale * ELU(x, alpha) with PyTorch's fixed alpha and scale, elementwise (see F.selu)."""
+
+    _fn = "selu"
+
+
+class ReLU6(_Elementwise):
+    """min(max(x, 0), 6), elementwise (see F.relu6)."""
+
+    _fn = "relu6"
+
+
+class Hardsigmoid(_Elementwise):
+    """relu6(x + 3) / 6, elementwise (see F.hardsigmoid)."""
+
+    _fn = "hardsigmoid"
+
+
+class Hardswish(_Elementwise):
+    """x * relu6(x + 3) / 6, elementwise (see F.hardswish)."""
+
+    _fn = "hardswish"
+
+
+class Mish(_Elementwise):
+    """x * tanh(softplus(x)), elementwise (see F.mish)."""
+
+    _fn = "mish"
+
+
+class Softsign(Module):
+    """x / (1 + |x|), elementwise (see F.softsign)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.softsign(x)
+
+
+class LogSigmoid(Module):
+    """log(sigmoid(x)) = -softplus(-x), elementwise, stable (see F.logsigmoid)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.logsigmoid(x)
+
+
+class Tanhshrink(Module):
+    """x - tanh(x), elementwise (see F.tanhshrink)."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.tanhshrink(x)
+
+
+class Hardtanh(Module):
+    """x clamped to [min_val, max_val], elementwise (see F.hardtanh)."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.min_val, self.max_val = F._bounds(min_val, max_val, "Hardtanh")
+        _flag(inplace, "inplace", "Hardtanh")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.hardtanh(x, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class Threshold(Module):
+    """x where x > threshold, value elsewhere, elementwise (see F.threshold)."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold = F._number(threshold, "threshold", "Threshold")
+        self.value = F._number(value, "value", "Threshold")
+        _flag(inplace, "inplace", "Threshold")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.threshold(x, self.threshold, self.value)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}"
+
+
+class PReLU(Module):
+    """x for x > 0, a * x otherwise, with a learnt slope a (PyTorch's PReLU).
+
+    weight: a Parameter of shape (num_parameters,), every entry `init` (0.25); with
+    num_parameters = C, channel c (axis 1 of an (N, C, ...) input) has slope weight[c].
+    Output of the input's shape (see F.prelu).
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
+        super().__init__()
+        self.num_parameters = F._int(num_parameters, "num_parameters", "PReLU", 1)
+        self.init = F._number(init, "init", "PReLU")
+        self.weight = _empty((self.num_parameters,), dtype)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every slope = init."""
+        self.weight.data[...] = self.init
+
+    def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
+        if self.num_parameters != 1 and (x.ndim < 2 or x.shape[1] != self.num_parameters):
+            raise ValueError(
+                f"{self.label()}: expected input of shape (N, {self.num_parameters}, ...), got shape {tuple(x.shape)}"
+            )
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+    def label(self) -> str:
+        return f"PReLU({self.num_parameters})"
+
+
+class GLU(Module):
+    """a * sigmoid(b), a and b the halves of the input along dim (see F.glu)."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = F._int(dim, "dim", "GLU")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.glu(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Module):
+    """x - logsumexp(x) along dim (see F.log_softmax); dim=None is the last axis of an
+    input of at most 2 axes (PyTorch's implicit choice there), an error beyond."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = None if dim is None else F._int(dim, "dim", "LogSoftmax")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.log_softmax(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmin(Module):
+    """softmax(-x) along dim (see F.softmin); dim=None as in LogSoftmax."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = None if dim is None else F._int(dim, "dim", "Softmin")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.softmin(x, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"

@@ -37,9 +37,13 @@ NONFINITE = "#ff3df5"  # a NaN or infinite weight: neither sign is true of a NaN
 FROZEN_FILL = "#dce9ef"  # a block whose parameters are all frozen (icy; border dashed and bold too)
 
 # Layers that act elementwise on a layer's neurons (drawn as that layer's activation).
-_ELEMENTWISE = {"Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softplus", "Softmax", "SiLU", "GELU", "Identity", "Dropout"}
+_ELEMENTWISE = {"Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softplus", "Softmax", "SiLU", "GELU", "Identity", "Dropout",
+                "ELU", "SELU", "CELU", "PReLU", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "Mish",
+                "Softsign", "LogSigmoid", "Tanhshrink", "Threshold", "LogSoftmax", "Softmin"}
 # Functional composites that are activations when they appear between Linear layers.
-_ACTIVATION_OPS = {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax", "log_softmax", "silu", "gelu"}
+_ACTIVATION_OPS = {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax", "log_softmax", "silu", "gelu",
+                   "elu", "selu", "celu", "prelu", "relu6", "hardtanh", "hardsigmoid", "hardswish", "mish",
+                   "softsign", "logsigmoid", "tanhshrink", "threshold", "softmin"}
 
 
 def _is_module(x: Any) -> bool:
