@@ -202,6 +202,8 @@ def _explain(name: str, err: Exception, shapes: list, params: dict, scope: tuple
     op = f"{names[-1]} ({name})" if names else name
     extra = "".join(f", {k}={v!r}" for k, v in params.items() if k != "index")
     msg = f"{op}: invalid input for shapes {' and '.join(map(str, shapes))}{extra}: {err}"
+    if isinstance(err, np.linalg.LinAlgError):  # (kept: callers catch a singular matrix by its type)
+        return np.linalg.LinAlgError(msg)
     if isinstance(err, ValueError):  # AxisError is a ValueError too
         return ValueError(msg)
     if isinstance(err, (IndexError, OverflowError)):

@@ -1139,6 +1139,17 @@ def test_an_error_subclass_from_a_vjp_reaches_the_caller_as_its_own_type(error):
     assert raised.value is error and x.grad is None
 
 
+def test_a_linalgerror_from_a_forward_reaches_the_caller_as_a_linalgerror_with_the_op_named():
+    # (it was restated as a bare ValueError: `except np.linalg.LinAlgError` missed a
+    # singular matrix in a primitive's forward)
+    def fwd(x):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    op = _custom("my_solve", fwd, (lambda g, ans, x: g,))
+    with pytest.raises(np.linalg.LinAlgError, match=r"my_solve: invalid input for shapes \(2, 2\): Singular"):
+        op(am.tensor(np.zeros((2, 2)), requires_grad=True))
+
+
 def test_node_parents_are_the_inputs_that_require_grad_until_the_graph_is_freed():
     # (grad_fn.parents() is how a reader walks the recorded graph by hand)
     x = am.tensor([1.0, 2.0], requires_grad=True)
