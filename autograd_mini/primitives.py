@@ -1676,3 +1676,148 @@ fold = Primitive(
 
     u of shape lead + (OH, OW, ...) + kernel_size gives lead + size.""",
 )
+
+# -- linear algebra (am.linalg) -------------------------------------------------------
+#
+# Batched as numpy.linalg: a matrix argument is (..., n, n), its leading axes broadcast.
+# Real floating dtypes only (float32, float64): numpy's LAPACK has no float16, and an
+# integer matrix would be taken as float64 silently.
+
+
+def _check_square(op: str | None, a: Any) -> None:
+    """Refuse (TypeError, ValueError) what is not a real float (..., n, n) stack of matrices.
+    (op None: a primitive's forward, whose errors Primitive.apply restates with its name.)"""
+    dtype = np.asarray(a).dtype if not hasattr(a, "dtype") else a.dtype
+    shape = np.shape(a)
+    head = f"{op}: " if op else ""
+    if dtype.kind != "f" or dtype.itemsize < 4:
+        raise TypeError(f"{head}A of shape {shape} has dtype {dtype}; linalg takes float32 or "
+                        "float64 matrices (cast with .astype(np.float64))")
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise ValueError(f"{head}A must be a square matrix or a stack of them, (..., n, n), got shape {shape}")
+
+
+def _solve(a: Any, b: Any) -> np.ndarray:
+    a, b = np.asarray(a), np.asarray(b)
+    _check_square(None, a)
+    if b.dtype.kind != "f" or b.dtype.itemsize < 4:
+        raise TypeError(f"B of shape {b.shape} has dtype {b.dtype}; linalg takes float32 or "
+                        "float64 (cast with .astype(np.float64))")
+    n = a.shape[-1]
+    vector = b.ndim == 1
+    if b.ndim == 0 or b.shape[-1 if vector else -2] != n:
+        hint = ("; B with two or more axes is a stack of (n, k) matrices (numpy 2's rule; PyTorch "
+                "would read B of shape A.shape[:-1] as a batch of vectors): pass B[..., None] and take "
+                "X[..., 0]") if b.ndim >= 2 and b.shape[-1] == n else ""
+        want = "(n,)" if vector else "(..., n, k)"
+        raise ValueError(f"A of shape {a.shape} (n = {n}) needs B of shape (n,) or (..., n, k), "
+                         f"got {b.shape} (read as {want}){hint}")
+    if not vector:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(f"the batch axes of A {a.shape} and B {b.shape} do not broadcast "
+                             f"({a.shape[:-2]} and {b.shape[:-2]})") from None
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError as e:
+        raise np.linalg.LinAlgError(f"A of shape {a.shape} is singular (numpy: {e})") from None
+
+
+def _column(g: Any) -> Any:
+    return g.reshape(g.shape + (1,))
+
+
+def _solve_vjp_a(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    # X = A^-1 B: dX = -A^-1 dA X, so A_bar = -A^-T G X^T = -B_bar X^T
+    if len(b.shape) == 1:  # (X, G of shape (..., n): an outer product per matrix)
+        gb = solve(swapaxes(a), _column(g))
+        return unbroadcast(-(gb @ ans.reshape(ans.shape[:-1] + (1, ans.shape[-1]))), a.shape)
+    return unbroadcast(-(solve(swapaxes(a), g) @ swapaxes(ans)), a.shape)
+
+
+def _solve_vjp_b(g: Any, ans: Any, a: Any, b: Any) -> Any:
+    if len(b.shape) == 1:
+        gb = solve(swapaxes(a), _column(g))
+        return unbroadcast(gb.reshape(gb.shape[:-1]), b.shape)
+    return unbroadcast(solve(swapaxes(a), g), b.shape)
+
+
+solve = Primitive(
+    "solve", _solve, (_solve_vjp_a, _solve_vjp_b), uses_ans=True,
+    doc="""X = A^-1 B, the solution of A X = B, as numpy 2's np.linalg.solve: A (..., n, n)
+    and B (..., n, k) give X (..., n, k), the batch axes broadcast; B of shape (n,) (exactly
+    1-D) is one vector, solved against every matrix of A: X (..., n).
+    B_bar = A^-T G = solve(A^T, G); A_bar = -B_bar X^T (both summed over broadcast axes).
+    Written with solve itself, so second derivatives work. A singular A raises
+    np.linalg.LinAlgError.""",
+)
+
+
+def _logabsdet(a: Any) -> np.ndarray:
+    _check_square(None, a)
+    return np.asarray(np.linalg.slogdet(a)[1])
+
+
+def _logabsdet_vjp(g: Any, ans: Any, a: Any) -> Any:
+    # d log|det A| = tr(A^-1 dA), so A_bar = g A^-T.
+    n = a.shape[-1]
+    try:
+        inv_t = solve(swapaxes(a), np.eye(n, dtype=a.dtype))
+    except np.linalg.LinAlgError as e:
+        raise np.linalg.LinAlgError(
+            f"slogdet backward: A of shape {tuple(a.shape)} is singular: log|det A| = -inf has no "
+            "gradient there (and det's, the adjugate, is not computed by am.linalg.det)") from e
+    return g.reshape(g.shape + (1, 1)) * inv_t
+
+
+logabsdet = Primitive(
+    "logabsdet", _logabsdet, (_logabsdet_vjp,),
+    doc="""log|det A| for A (..., n, n), shape (...): np.linalg.slogdet's second part
+    (-inf for a singular A). A_bar = g A^-T (d log|det A| = tr(A^-1 dA)), from solve, so
+    second derivatives work; at a singular A the backward raises np.linalg.LinAlgError.""",
+)
+
+
+def _det_sign(a: Any) -> np.ndarray:
+    _check_square(None, a)
+    return np.asarray(np.linalg.slogdet(a)[0])
+
+
+det_sign = Primitive(
+    "det_sign", _det_sign, differentiable=False,
+    doc="The sign of det A (1, -1, or 0 when singular) for A (..., n, n), shape (...), "
+        "as np.linalg.slogdet's first part; no gradient (piecewise constant).",
+)
+
+
+def _cholesky(a: Any) -> np.ndarray:
+    _check_square(None, a)
+    try:
+        return np.linalg.cholesky(a)
+    except np.linalg.LinAlgError as e:
+        raise np.linalg.LinAlgError(f"A of shape {np.shape(a)} is not positive definite "
+                                    f"(numpy: {e})") from None
+
+
+def _cholesky_vjp(g: Any, ans: Any, a: Any) -> Any:
+    # S = L^-T Phi(L^T L_bar) L^-1 (Phi: the lower triangle, diagonal halved) is the
+    # gradient over symmetric dA (its symmetric part, PyTorch's). The forward reads A's
+    # lower triangle only, so an entry below the diagonal stands for two of a symmetric
+    # A: it gets S_ij + S_ji, the diagonal S_ii, the upper triangle 0 -- (S + S^T) * Phi.
+    n = a.shape[-1]
+    half = np.tri(n, dtype=a.dtype) - 0.5 * np.eye(n, dtype=a.dtype)  # (Phi as a mask)
+    lt = swapaxes(ans)
+    x = solve(lt, (lt @ g) * half)  # L^-T Phi(L^T G)
+    s = swapaxes(solve(lt, swapaxes(x)))  # (L^-T x^T)^T = x L^-1
+    return (s + swapaxes(s)) * half
+
+
+cholesky = Primitive(
+    "cholesky", _cholesky, (_cholesky_vjp,), uses_ans=True,
+    doc="""L, lower triangular with a positive diagonal, with L L^T = A, for a symmetric
+    positive definite A (..., n, n), as np.linalg.cholesky: only A's lower triangle is
+    read. A_bar = (S + S^T) * Phi, S = L^-T Phi(L^T L_bar) L^-1, Phi the lower triangle
+    with its diagonal halved: the exact gradient of the lower-triangle reading (zero
+    above the diagonal). A not positive definite raises np.linalg.LinAlgError.""",
+)

@@ -282,6 +282,73 @@ def _matmul_add(draw: Any) -> Case:
     return Case((a, b, c), expected=np.matmul(a, b) + c, diff=(0, 1, 2))
 
 
+# -- linear algebra ----------------------------------------------------------------
+
+
+def _well_conditioned(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """Square matrices (..., n, n), diagonally dominant (so far from singular), each row
+    signed at random (so det takes both signs)."""
+    n = shape[-1]
+    m = rng.uniform(-1, 1, shape) + (n + 1) * np.eye(n)
+    return m * rng.choice([-1.0, 1.0], size=shape[:-1] + (1,))
+
+
+@st.composite
+def _square(draw: Any) -> tuple:
+    n = draw(st.integers(1, 3))
+    batch = draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=2))
+    return batch, n
+
+
+@st.composite
+def _solve(draw: Any) -> Case:
+    """A (..., n, n) with B (n,), (n, k) or a batch of (n, k) broadcasting with A's;
+    expected from A^-1 B (numpy's inv, a loop over the batch)."""
+    batch, n = draw(_square())
+    kind = draw(st.sampled_from(["vector", "matrix", "batched"]))
+    k = draw(st.integers(1, 3))
+    rng = _rng(draw(seeds))
+    if kind == "batched":
+        batch, bb = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=2)).input_shapes
+        sb = bb + (n, k)
+    else:
+        sb = (n,) if kind == "vector" else (n, k)
+    a, b = _well_conditioned(rng, batch + (n, n)), rng.uniform(-2, 2, sb)
+    out_batch = np.broadcast_shapes(batch, sb[:-2])
+    ab = np.broadcast_to(a, out_batch + (n, n))
+    bb = np.broadcast_to(b, out_batch + sb[-2:]) if b.ndim > 1 else b
+    expected = np.empty(out_batch + ((n,) if b.ndim == 1 else (n, k)))
+    for i in np.ndindex(out_batch):
+        expected[i] = np.linalg.inv(ab[i]) @ (bb if b.ndim == 1 else bb[i])
+    return Case((a, b), expected=expected, diff=(0, 1))
+
+
+@st.composite
+def _logabsdet(draw: Any) -> Case:
+    batch, n = draw(_square())
+    a = _well_conditioned(_rng(draw(seeds)), batch + (n, n))
+    return Case((a,), expected=np.log(np.abs(np.linalg.det(a))))
+
+
+@st.composite
+def _det_sign(draw: Any) -> Case:
+    """(Batches () , (1,) or (n,): the generic test multiplies the sign into A.)"""
+    _, n = draw(_square())
+    batch = draw(st.sampled_from([(), (1,), (n,)]))
+    a = _well_conditioned(_rng(draw(seeds)), batch + (n, n))
+    return Case((a,), expected=np.sign(np.linalg.det(a)))
+
+
+@st.composite
+def _cholesky(draw: Any) -> Case:
+    """A = M M^T + n I, plus noise above the diagonal, which cholesky does not read."""
+    batch, n = draw(_square())
+    rng = _rng(draw(seeds))
+    m = rng.uniform(-1, 1, batch + (n, n))
+    a = m @ np.swapaxes(m, -1, -2) + n * np.eye(n)
+    return Case((a + np.triu(rng.uniform(-1, 1, a.shape), 1),), expected=np.linalg.cholesky(a))
+
+
 # -- shapes ------------------------------------------------------------------------
 
 
@@ -588,4 +655,8 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "astype": _astype(),
     "unfold": _unfold(),
     "fold": _fold(),
+    "solve": _solve(),
+    "logabsdet": _logabsdet(),
+    "det_sign": _det_sign(),
+    "cholesky": _cholesky(),
 }

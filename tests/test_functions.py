@@ -686,6 +686,7 @@ def test_clip_passes_the_gradient_at_its_bounds_and_stops_it_outside():
 
 _PAIR = [(3, 2), (2, 3, 4), (2, 1, 3, 2)]  # (entries that need at least 2-D)
 _SHAPES = [(3,), (2, 3), (2, 1, 3)]
+_SQUARE = [(3, 3), (2, 3, 3), (2, 1, 3, 3)]  # (am.linalg's matrices)
 
 
 def _iadd(t):
@@ -843,6 +844,13 @@ _EVERY = {
     "Tensor.repeat": (lambda t: t.repeat(2, *(1,) * (t.ndim - 1), 3) ** 2, "any", _SHAPES),
     "Tensor.chunk": (lambda t: am.concatenate([p * (k + 1) for k, p in enumerate(t.chunk(2, -1))], -1) ** 2,
                      "any", _SHAPES),
+    # am.linalg (square matrices made well conditioned by adding 6 I; more in tests/test_linalg.py)
+    "am.linalg.solve": (lambda t: am.linalg.solve(t + 6 * np.eye(3), t.sin()), "any", _SQUARE),
+    "am.linalg.slogdet": (lambda t: am.linalg.slogdet(t + 6 * np.eye(3))[1], "any", _SQUARE),
+    "am.linalg.det": (lambda t: am.linalg.det(t + 6 * np.eye(3)), "any", _SQUARE),
+    "am.linalg.inv": (lambda t: am.linalg.inv(t + 6 * np.eye(3)), "any", _SQUARE),
+    "am.linalg.cholesky": (lambda t: am.linalg.cholesky(t @ t.transpose(*range(t.ndim - 2), -1, -2)
+                                                        + 3 * np.eye(3)), "any", _SQUARE),
 }
 
 
