@@ -13,28 +13,33 @@ parameters_to_vector, vector_to_parameters).
 
 from . import functional, init, utils
 from .layers import (
-    AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv1d, Conv2d, ConvTranspose2d, Dropout, Embedding, Flatten, GELU, Identity,
-    LayerNorm, LeakyReLU, Linear, MaxPool2d, ReLU, Sequential, Sigmoid, SiLU, Softmax, Softplus,
-    Tanh, CELU, ConstantPad2d, Dropout2d, ELU, GLU, GroupNorm, Hardsigmoid, Hardswish, Hardtanh,
-    InstanceNorm2d, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU6, SELU, Softmin, Softsign, Tanhshrink,
+    AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, CELU,
+    ConstantPad2d, Conv1d, Conv2d, ConvTranspose2d, Dropout, Dropout2d, ELU, Embedding, Flatten,
+    GELU, GLU, GroupNorm, Hardsigmoid, Hardswish, Hardtanh, Identity, InstanceNorm2d, LayerNorm,
+    LeakyReLU, Linear, LogSigmoid, LogSoftmax, MaxPool2d, Mish, PReLU, ReLU, ReLU6, SELU,
+    Sequential, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign, Tanh, Tanhshrink,
     Threshold, Unflatten, Upsample, ZeroPad2d,
 )
 from .loss import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
 )
-from .containers import ModuleDict, ModuleList
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
+from .attention import MultiheadAttention
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
-from .module import IncompatibleKeys, Module, Parameter
+from .module import IncompatibleKeys, Module, Parameter, RemovableHandle
 from .summary import ModelSummary, SummaryRow, summary
 
 __all__ = [
-    "functional", "init", "utils", "summary", "ModelSummary", "SummaryRow", "Module", "Parameter",
-    "IncompatibleKeys", "Sequential", "ModuleList", "ModuleDict", "Linear", "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d",
-    "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten", "Dropout", "BatchNorm1d", "BatchNorm2d", "Identity", "Sigmoid", "Tanh",
-    "ReLU", "LeakyReLU", "Softmax", "Softplus", "SiLU", "GELU", "LayerNorm", "Embedding",
-    "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss", "CrossEntropyLoss", "BCELoss",
-    "BCEWithLogitsLoss", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
-    "ELU", "SELU", "CELU", "PReLU", "ReLU6", "Hardtanh", "Hardsigmoid", "Hardswish", "Mish", "Softsign",
-    "LogSigmoid", "Tanhshrink", "Threshold", "GLU", "LogSoftmax", "Softmin", "GroupNorm", "InstanceNorm2d",
-    "Upsample", "Unflatten", "Dropout2d", "ZeroPad2d", "ConstantPad2d",
+    "functional", "init", "utils", "summary", "ModelSummary", "SummaryRow", "Module",
+    "Parameter", "IncompatibleKeys", "RemovableHandle", "Sequential", "ModuleList",
+    "ModuleDict", "ParameterList", "ParameterDict", "MultiheadAttention", "Linear", "Conv1d",
+    "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool2d", "Flatten", "Dropout", "BatchNorm1d", "BatchNorm2d", "Identity",
+    "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Softplus", "SiLU", "GELU", "LayerNorm",
+    "Embedding", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss",
+    "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "RNNCell", "LSTMCell", "GRUCell", "RNN",
+    "LSTM", "GRU", "ELU", "SELU", "CELU", "PReLU", "ReLU6", "Hardtanh", "Hardsigmoid",
+    "Hardswish", "Mish", "Softsign", "LogSigmoid", "Tanhshrink", "Threshold", "GLU",
+    "LogSoftmax", "Softmin", "GroupNorm", "InstanceNorm2d", "Upsample", "Unflatten",
+    "Dropout2d", "ZeroPad2d", "ConstantPad2d",
 ]

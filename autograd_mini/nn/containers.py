@@ -21,7 +21,8 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..engine import modules_changed
-from .module import Module
+from .module import Module, Parameter
+from ..tensor import Tensor
 
 
 def _not_callable(self: Module, *args: Any, **kwargs: Any) -> Any:
@@ -282,3 +283,169 @@ class ModuleDict(Module):
         """Remove every entry."""
         _drop_children(self)
         modules_changed()
+
+
+def _as_parameter(value: Any, where: str) -> Parameter:
+    """A Parameter as is; a Tensor or an ndarray wrapped in one (as PyTorch's containers
+    wrap a plain tensor); anything else TypeError."""
+    if isinstance(value, Parameter):
+        return value
+    if isinstance(value, (Tensor, np.ndarray)):
+        return Parameter(value)
+    raise TypeError(f"{where}: expected a Parameter (or a Tensor to wrap in one), got {type(value).__name__}")
+
+
+def _parameter_lines(container: Module, lines: list[str], indent: str, head: str, key: Any) -> None:
+    """PyTorch's repr of a ParameterList/ParameterDict: one line per parameter."""
+    name = type(container).__name__
+    items = [(k, p) for k, p in container._parameters.items() if p is not None]
+    if not items:
+        lines.append(f"{indent}{head}{name}()")
+        return
+    lines.append(f"{indent}{head}{name}(")
+    for k, p in items:
+        size = "x".join(map(str, p.shape)) or "()"
+        lines.append(f"{indent}    ({key(k)}): Parameter containing: [{p.dtype} of size {size}]")
+    lines.append(f"{indent})")
+
+
+class ParameterList(Module):
+    """A list of Parameters, each registered under its position '0', '1', ... (so in
+    parameters() and state_dict() as 'name.0', 'name.1'), as PyTorch's ParameterList.
+
+    ParameterList(values=None) takes an iterable; a Tensor or ndarray is wrapped in a
+    Parameter, anything else raises TypeError. Indexing (negative too), slicing (a new
+    ParameterList of the same parameters), item assignment, len(), iteration, append and
+    extend work as on a list. It has no forward.
+    """
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    forward = _not_callable
+
+    def _index(self, idx: Any, where: str) -> int:
+        i = _integer(idx, f"ParameterList.{where}: indices must be integers or slices")
+        n = len(self._parameters)
+        if not -n <= i < n:
+            raise IndexError(f"ParameterList.{where}: index {i} is out of range for {n} parameters")
+        return i + n if i < 0 else i
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter(list(self._parameters.values()))
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        if isinstance(idx, slice):
+            return type(self)(list(self._parameters.values())[idx])
+        return self._parameters[str(self._index(idx, "__getitem__"))]
+
+    def __setitem__(self, idx: int, value: Any) -> None:
+        i = self._index(idx, "__setitem__")
+        setattr(self, str(i), _as_parameter(value, "ParameterList.__setitem__"))
+
+    def append(self, value: Any) -> ParameterList:
+        """Add a parameter at the end (named by its position); returns self."""
+        self.register_parameter(str(len(self._parameters)), _as_parameter(value, "ParameterList.append"))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        """Append every item of `values`, in order (nothing is added if one is refused); returns self."""
+        if not isinstance(values, Iterable) or isinstance(values, (Tensor, np.ndarray)):
+            raise TypeError(f"ParameterList.extend: expected an iterable of Parameters, got "
+                            f"{type(values).__name__}; use append for one")
+        new = [_as_parameter(v, "ParameterList.extend") for v in values]
+        for p in new:
+            self.append(p)
+        return self
+
+    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
+        return self.extend(values)
+
+    def __dir__(self) -> list[str]:
+        return [k for k in super().__dir__() if not k.isdigit()]
+
+    def _repr_lines(self, lines: list[str], indent: str, head: str, above: tuple = ()) -> None:
+        _parameter_lines(self, lines, indent, head, str)
+
+
+class ParameterDict(Module):
+    """An ordered dict of Parameters, each registered under its key (so in parameters() and
+    state_dict() as 'name.key'), as PyTorch's ParameterDict.
+
+    ParameterDict(parameters=None) takes a mapping or an iterable of (key, value) pairs; a
+    Tensor or ndarray is wrapped in a Parameter. Keys are strings without '.' that are not
+    attributes of the class ('keys', 'training', ...): ValueError otherwise. d[key],
+    d[key] = p, del d[key], `in`, len(), iteration over keys, keys(), values(), items(),
+    update(), pop() and clear() work as on a dict. It has no forward.
+    """
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None) -> None:
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    forward = _not_callable
+
+    def __getitem__(self, key: str) -> Parameter:
+        if key not in self._parameters:
+            raise KeyError(key)
+        return self._parameters[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.register_parameter(key, _as_parameter(value, f"ParameterDict[{key!r}]"))
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self._parameters:
+            raise KeyError(key)
+        del self._parameters[key]
+        self.__dict__.pop(key, None)
+        modules_changed()
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._parameters
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._parameters))
+
+    def keys(self) -> list[str]:
+        """The keys, in insertion order."""
+        return list(self._parameters)
+
+    def values(self) -> list[Parameter]:
+        """The parameters, in insertion order."""
+        return list(self._parameters.values())
+
+    def items(self) -> list[tuple[str, Parameter]]:
+        """(key, parameter) pairs, in insertion order."""
+        return list(self._parameters.items())
+
+    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Add or replace the entries of a mapping or of an iterable of (key, value) pairs."""
+        pairs = list(parameters.items()) if isinstance(parameters, Mapping) else [tuple(kv) for kv in parameters]
+        for kv in pairs:
+            if len(kv) != 2:
+                raise ValueError(f"ParameterDict.update: expected (key, value) pairs, got an item of length {len(kv)}")
+        for k, v in pairs:
+            self[k] = v
+
+    def pop(self, key: str) -> Parameter:
+        """Remove the entry `key` and return its parameter."""
+        p = self[key]
+        del self[key]
+        return p
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        for k in list(self._parameters):
+            del self[k]
+
+    def _repr_lines(self, lines: list[str], indent: str, head: str, above: tuple = ()) -> None:
+        _parameter_lines(self, lines, indent, head, str)

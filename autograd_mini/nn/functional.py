@@ -2210,3 +2210,6 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
         if weight is not None:
             loss = loss * _weight_in(weight, loss.dtype)
         return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+from .attention import scaled_dot_product_attention  # noqa: E402 (attention builds on this module)

@@ -76,6 +76,35 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list[str]
 
 
+class RemovableHandle:
+    """What register_forward_hook and register_forward_pre_hook return: .remove()
+    unregisters the hook (a second call does nothing); also a context manager."""
+
+    _next_id = 0
+
+    def __init__(self, module: Module, kind: int) -> None:
+        RemovableHandle._next_id += 1
+        self.id = RemovableHandle._next_id
+        self._module: Module | None = module
+        self._kind = kind
+
+    def remove(self) -> None:
+        m, self._module = self._module, None
+        if m is None:
+            return
+        hooks = m.__dict__.get("_forward_hooks_all")
+        if hooks and hooks[self._kind].pop(self.id, None) is not None:
+            if not (hooks[0] or hooks[1]):  # (the last one: back to the class's fast "none")
+                del m.__dict__["_forward_hooks_all"]
+            modules_changed()
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
 # The instance attributes Module.__init__ sets: no parameter, buffer or child may take their names.
 _OWN_ATTRIBUTES = frozenset(("training", "_parameters", "_buffers", "_modules"))
 
@@ -103,8 +132,16 @@ class Module:
         """The module's computation; subclasses define it (call the module, not forward)."""
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define one in the subclass")
 
+    # The forward pre-hooks and forward hooks, (pre, post), each an id -> hook dict. The class's
+    # empty tuple stands for "none" until register_forward_(pre_)hook gives the instance its own
+    # entry: __call__ then pays one attribute read for hooks (it runs once per layer per step).
+    _forward_hooks_all: Any = ()
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """forward(*args, **kwargs), with the nodes it records tagged by this module."""
+        """forward(*args, **kwargs), with the nodes it records tagged by this module
+        (and the forward pre-hooks and forward hooks around it, if any were registered)."""
+        if self._forward_hooks_all:
+            return self._call_with_hooks(args, kwargs)
         # Same effect as `with engine.scope(self):`, inlined because a model
         # call happens once per layer per training step.
         prev = _mode.scope
@@ -113,6 +150,59 @@ class Module:
             return self.forward(*args, **kwargs)
         finally:
             _mode.scope = prev
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        """__call__ for a module with hooks: pre-hooks, forward, hooks, as PyTorch runs them."""
+        if tracers:
+            # (a replay of the tape runs the recorded primitives only: a hook that keeps or
+            # prints activations would run once, while recording, and never see a replay's)
+            raise RuntimeError(
+                f"{type(self).__name__} has forward hooks, which am.compile cannot replay (a "
+                "replay runs the recorded operations, not Python hooks): remove them "
+                "(handle.remove()) or call the model uncompiled"
+            )
+        pre, post = self._forward_hooks_all
+        for hook in list(pre.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        prev = _mode.scope
+        _mode.scope = prev + (self,)
+        try:
+            out = self.forward(*args, **kwargs)
+        finally:
+            _mode.scope = prev
+        for hook in list(post.values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        return out
+
+    def _add_hook(self, kind: int, hook: Callable, where: str) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"{where}: hook must be callable, got {type(hook).__name__}")
+        d = self.__dict__
+        if not self._forward_hooks_all:
+            d["_forward_hooks_all"] = (OrderedDict(), OrderedDict())
+        handle = RemovableHandle(self, kind)
+        d["_forward_hooks_all"][kind][handle.id] = hook
+        modules_changed()  # (compiled functions record again: what a call does has changed)
+        return handle
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call hook(module, args) before every forward, as PyTorch does: args is the tuple
+        of positional arguments (keyword arguments are passed to forward untouched); a
+        return value other than None replaces args (a non-tuple is wrapped in a 1-tuple).
+        Hooks run in registration order. Returns a handle whose .remove() unregisters it.
+        A module with hooks cannot be called under am.compile (RuntimeError)."""
+        return self._add_hook(0, hook, "register_forward_pre_hook")
+
+    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call hook(module, args, output) after every forward, as PyTorch does: a return
+        value other than None replaces the output (for the next hooks and the caller).
+        Hooks run in registration order. Returns a handle whose .remove() unregisters it.
+        A module with hooks cannot be called under am.compile (RuntimeError)."""
+        return self._add_hook(1, hook, "register_forward_hook")
 
     # -- registration -------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -435,6 +525,58 @@ class Module:
                 t.data = t.data.astype(dt)
                 t.grad = None
         return self
+
+    def float(self) -> Module:
+        """Floating parameters and buffers to float32, as to(np.float32); returns self."""
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        """Floating parameters and buffers to float64, as to(np.float64); returns self."""
+        return self.to(np.float64)
+
+    def half(self) -> Module:
+        """Floating parameters and buffers to float16, as to(np.float16); returns self."""
+        return self.to(np.float16)
+
+    # -- looking up by dotted name ------------------------------------------------------
+    def get_submodule(self, target: str) -> Module:
+        """The descendant named `target` ("encoder.0"; "" is self), as PyTorch's;
+        AttributeError naming the missing part otherwise."""
+        if not isinstance(target, str):
+            raise TypeError(f"get_submodule: target must be a dotted name (str), got {type(target).__name__}")
+        m: Module = self
+        if not target:
+            return m
+        path = ""
+        for part in target.split("."):
+            child = m._modules.get(part)
+            if child is None:
+                raise AttributeError(
+                    f"get_submodule({target!r}): {type(m).__name__}{' ' + repr(path) if path else ''} "
+                    f"has no submodule {part!r} (it has: {', '.join(k for k, v in m._modules.items() if v is not None) or 'none'})"
+                )
+            m = child
+            path = f"{path}.{part}" if path else part
+        return m
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter named `target` ("encoder.0.weight"), as PyTorch's; AttributeError
+        if the module path or the parameter does not exist."""
+        if not isinstance(target, str):
+            raise TypeError(f"get_parameter: target must be a dotted name (str), got {type(target).__name__}")
+        mod_path, _, name = target.rpartition(".")
+        m = self.get_submodule(mod_path)
+        p = m._parameters.get(name)
+        if p is None:
+            raise AttributeError(
+                f"get_parameter({target!r}): {type(m).__name__} has no parameter {name!r} "
+                f"(it has: {', '.join(k for k, v in m._parameters.items() if v is not None) or 'none'})"
+            )
+        return p
+
+    def register_module(self, name: str, module: Module | None) -> None:
+        """PyTorch's alias of add_module."""
+        self.add_module(name, module)
 
     # -- state dicts ------------------------------------------------------------------
     def _state_items(self) -> Iterator[tuple[str, Tensor]]:
