@@ -379,6 +379,20 @@ log1p = Primitive(
     "log1p", np.log1p, (lambda g, ans, x: g / (1.0 + x),),
     doc="log(1 + x), exact for tiny x (where log(1 + x) rounds 1 + x): softplus and BCE need it.",
 )
+expm1 = Primitive(
+    "expm1", np.expm1, (lambda g, ans, x: g * exp(x),),
+    doc="""e ** x - 1, exact for tiny x (where exp(x) - 1 cancels). A primitive, as log1p is: the
+    composite 2 tanh(x/2) / (1 - tanh(x/2)) is accurate near 0 but costs nine ops, a few ulps,
+    and a where to switch to exp(x) - 1 away from 0.""",
+)
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+log2 = Primitive(
+    "log2", np.log2, (lambda g, ans, x: g / (x * _LN2),),
+    doc="""Base-2 logarithm. A primitive: log(x) / log(2) is off by an ulp for 30% of
+    inputs (log10's composite gives log10(1000) = 2.9999999999999996).""",
+)
+log10 = Primitive("log10", np.log10, (lambda g, ans, x: g / (x * _LN10),),
+                  doc="Base-10 logarithm, exact at powers of 10 (a primitive: see log2).")
 sin = Primitive("sin", np.sin, (lambda g, ans, x: g * cos(x),), doc="sine")
 cos = Primitive("cos", np.cos, (lambda g, ans, x: -(g * sin(x)),), doc="cosine")
 tanh = Primitive(
@@ -691,6 +705,25 @@ where = Primitive(
 )
 
 # Comparisons: boolean results, no gradient.
+
+def _arctan2_vjp(which: int, g: Any, ans: Any, y: Any, x: Any) -> Any:
+    r = y * y + x * x
+    # (at y = x = 0 the angle has no derivative; the gradient is taken as 0 there, not 0/0)
+    safe = where(r == 0, 1.0, r)
+    if which == 0:
+        return unbroadcast(where(r == 0, 0.0, g * x / safe), y.shape)
+    return unbroadcast(where(r == 0, 0.0, -(g * y) / safe), x.shape)
+
+
+arctan2 = Primitive(
+    "arctan2", np.arctan2,
+    (lambda g, ans, y, x: _arctan2_vjp(0, g, ans, y, x), lambda g, ans, y, x: _arctan2_vjp(1, g, ans, y, x)),
+    doc="""The angle of the point (x, y), in [-pi, pi], y and x broadcast together (np.arctan2).
+    d/dy = x / (x**2 + y**2), d/dx = -y / (x**2 + y**2); 0 at the origin. A primitive: the
+    inverse trigonometric functions are no composites of the others; arctan, arcsin and
+    arccos are composites of this one.""",
+)
+
 eq = Primitive("eq", np.equal, differentiable=False, doc="x == y")
 ne = Primitive("ne", np.not_equal, differentiable=False, doc="x != y")
 lt = Primitive("lt", np.less, differentiable=False, doc="x < y")
@@ -1030,6 +1063,30 @@ argmax = Primitive(
 argmin = Primitive(
     "argmin", lambda x, axis=None, keepdims=False: np.argmin(x, axis=axis, keepdims=keepdims),
     differentiable=False, doc="Index of the first minimum along `axis`, as np.argmin (see argmax); no gradient.",
+)
+
+
+argsort = Primitive(
+    "argsort", lambda x, axis=-1: np.argsort(x, axis=axis, kind="stable"),
+    differentiable=False,
+    doc="""The indices that sort x along `axis` (None: flattened), as np.argsort(kind="stable"):
+    ties keep their order, NaN last; no gradient. A primitive for argmax's reason: a
+    composite (comparisons and sums) would take O(n**2) ops.""",
+)
+
+
+def _reversed_along(g: Any, axis: int) -> Any:
+    return getitem(g, index=(slice(None),) * axis + (slice(None, None, -1),))
+
+
+cumsum = Primitive(
+    "cumsum", lambda x, axis: np.cumsum(x, axis=axis),
+    (lambda g, ans, x, axis: _reversed_along(cumsum(_reversed_along(g, axis % len(g.shape)), axis=axis),
+                                             axis % len(g.shape)),),
+    doc="""Running sums along `axis` (an int; am.cumsum flattens for None), as np.cumsum.
+    The VJP is the running sum of g taken from the end: out[j] = sum_{i <= j} x[i], so
+    dL/dx[i] = sum_{j >= i} g[j]. A primitive: a composite is a triangular matmul
+    (O(n**2)) or log2(n) shifted adds, each rounding otherwise than numpy.""",
 )
 
 

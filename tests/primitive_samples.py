@@ -609,6 +609,47 @@ def _denominator(rng: np.random.Generator, shape: tuple) -> np.ndarray:
     return _away_from_zero(rng, shape, 0.5, 2.0)
 
 
+@st.composite
+def _arctan2(draw: Any) -> Case:
+    """(y, x) broadcasting, x away from 0 (the points away from the origin)."""
+    sy, sx = draw(pairs).input_shapes
+    rng = _rng(draw(seeds))
+    y, x = rng.uniform(-2, 2, sy), _away_from_zero(rng, sx)
+    expected = np.vectorize(math.atan2)(*np.broadcast_arrays(y, x)).astype(float)
+    return Case((y, x), expected=expected, diff=(0, 1))
+
+
+@st.composite
+def _argsort(draw: Any) -> Case:
+    """Ties (small integers as floats) and NaNs: the reference is a stable insertion sort."""
+    shape = draw(nonscalar_shapes)
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    rng = _rng(draw(seeds))
+    x = rng.integers(-2, 3, shape).astype(float)
+    x[rng.random(shape) < 0.1] = np.nan
+    moved = np.moveaxis(x, axis, -1)
+    expected = np.empty(moved.shape, dtype=np.intp)
+    for pos in np.ndindex(*moved.shape[:-1]):
+        key = [(np.isnan(v), 0.0 if np.isnan(v) else v, i) for i, v in enumerate(moved[pos])]
+        expected[pos] = [i for *_, i in sorted(key)]
+    return Case((x,), {"axis": axis}, expected=np.moveaxis(expected, -1, axis))
+
+
+@st.composite
+def _cumsum(draw: Any) -> Case:
+    shape = draw(nonscalar_shapes)
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    x = _rng(draw(seeds)).uniform(-2, 2, shape)
+    moved = np.moveaxis(x, axis, -1)
+    expected = np.zeros(moved.shape)
+    for pos in np.ndindex(*moved.shape[:-1]):
+        total = 0.0
+        for j, v in enumerate(moved[pos]):
+            total += v
+            expected[pos + (j,)] = total
+    return Case((x,), {"axis": axis}, expected=np.moveaxis(expected, -1, axis))
+
+
 SAMPLES: dict[str, st.SearchStrategy] = {
     "add": _binary(lambda x, y: x + y),
     "sub": _binary(lambda x, y: x - y),
@@ -621,6 +662,10 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "exp": _unary(np.exp, -2, 2),
     "log": _unary(np.log, 0.2, 3),
     "log1p": _unary(np.log1p, -0.8, 3),
+    "expm1": _unary(lambda x: np.vectorize(math.expm1)(x).astype(float), -2, 2),
+    "log2": _unary(lambda x: np.vectorize(math.log2)(x).astype(float), 0.2, 3),
+    "log10": _unary(lambda x: np.vectorize(math.log10)(x).astype(float), 0.2, 3),
+    "arctan2": _arctan2(),
     "sin": _unary(np.sin, -3, 3),
     "cos": _unary(np.cos, -3, 3),
     "tanh": _unary(np.tanh, -3, 3),
@@ -641,6 +686,8 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "min": _reduction(_distinct, _min_ref),
     "argmax": _arg_extreme(max),
     "argmin": _arg_extreme(min),
+    "argsort": _argsort(),
+    "cumsum": _cumsum(),
     "matmul": _matmul(),
     "matmul_add": _matmul_add(),
     "reshape": _reshape(),
