@@ -12,6 +12,7 @@ from .creation import (
     arange, eye, full, full_like, get_rng_state, manual_seed, ones, ones_like, rand, rand_like,
     randn, randn_like, set_rng_state, tensor, zeros, zeros_like,
 )
+from .creation import as_tensor, empty, from_numpy, linspace, randint, randperm
 from .compile import compile
 from .engine import enable_grad, is_grad_enabled, no_grad
 from .functions import (
@@ -20,6 +21,12 @@ from .functions import (
     mean, min, minimum, norm, pad, permute, relu, remainder, reshape, sigmoid, sign, sin, softmax,
     split, sqrt, squeeze, stack, std, sum, tanh, transpose, tril, triu, unsqueeze, var, where,
 )
+from .functions import (
+    arccos, arcsin, arcsinh, arctan, arctan2, argsort, cat, ceil, clamp, cosh, cumsum, diag, diff,
+    dot, expm1, flip, floor, gather, inner, log2, log10, moveaxis, outer, reciprocal, roll, round,
+    rsqrt, sinh, sort, square, swapaxes, take_along_axis, tan, tensordot, topk, trace, trunc,
+)
+from .logic import all, any, isfinite, isinf, isnan
 from .gradcheck import check_graph, gradcheck, gradgradcheck, numerical_grad
 from .serialization import load, save
 from .tensor import Tensor, get_default_dtype, set_default_dtype

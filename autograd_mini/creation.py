@@ -256,3 +256,86 @@ def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     _flag(requires_grad, "requires_grad", "rand")
     arr = _rng["gen"].random(shape).astype(dtype, copy=False)
     return _make(arr, requires_grad, "rand")
+
+
+def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of the given shape, as torch.empty and np.empty; here filled with zeros
+    (uninitialised memory would make runs differ)."""
+    return _make(np.zeros(_shape(shape, "empty"), _float(dtype)), requires_grad, "empty", constant=True)
+
+
+def linspace(start: float, stop: float, num: int = 50, endpoint: bool = True, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """`num` evenly spaced values from start to stop, as np.linspace (stop included unless
+    endpoint=False); shape (num,), the default float dtype. torch.linspace(start, end,
+    steps) is the same call."""
+    if isinstance(num, bool) or not _is_index(num) or operator.index(num) < 0:
+        raise ValueError(f"linspace: num must be an int >= 0, got {num!r}")
+    try:
+        arr = np.linspace(start, stop, operator.index(num), endpoint=_flag(endpoint, "endpoint", "linspace"))
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"linspace: start and stop must be numbers, got {start!r} and {stop!r}: {e}") from e
+    arr = arr.astype(_float(dtype))
+    numbers_only = type(start) in (int, float) and type(stop) in (int, float)
+    return _make(arr, requires_grad, "linspace", constant=numbers_only)
+
+
+def _int_dtype(dtype: Any, where: str) -> np.dtype:
+    dt = np.dtype(np.int64 if dtype is None else dtype)
+    if dt.kind not in "iu":
+        raise TypeError(f"{where}: dtype must be an integer dtype, got {dt}")
+    return dt
+
+
+def randint(low: int, high: int | None = None, size: Any = None, *, dtype: Any = None) -> Tensor:
+    """Integers drawn uniformly from [low, high), shape `size` (an int or a tuple; () for
+    None), int64 by default, from the generator `manual_seed` seeds. PyTorch's forms:
+    randint(low, high, size) and randint(high, size) (low = 0); numpy's randint(high) too."""
+    _not_while_compiling("randint")
+    if size is None and isinstance(high, (tuple, list)):  # (torch's randint(high, size))
+        high, size = None, high
+    if high is None:
+        low, high = 0, low
+    if not _is_index(low) or not _is_index(high) or isinstance(low, bool) or isinstance(high, bool):
+        raise TypeError(f"randint: low and high must be ints, got {low!r} and {high!r}")
+    low, high = operator.index(low), operator.index(high)
+    if low >= high:
+        raise ValueError(f"randint: low must be below high, got low={low}, high={high}")
+    shape = () if size is None else _shape((size,), "randint")
+    dt = _int_dtype(dtype, "randint")
+    if low < np.iinfo(dt).min or high - 1 > np.iinfo(dt).max:
+        raise ValueError(f"randint: [{low}, {high}) does not fit dtype {dt}")
+    return _make(_rng["gen"].integers(low, high, shape, dtype=dt), False, "randint")
+
+
+def randperm(n: int, *, dtype: Any = None) -> Tensor:
+    """A random permutation of 0, ..., n - 1 (shape (n,), int64 by default), as
+    torch.randperm, from the generator `manual_seed` seeds."""
+    _not_while_compiling("randperm")
+    if isinstance(n, bool) or not _is_index(n) or operator.index(n) < 0:
+        raise ValueError(f"randperm: n must be an int >= 0, got {n!r}")
+    dt = _int_dtype(dtype, "randperm")
+    return _make(_rng["gen"].permutation(operator.index(n)).astype(dt, copy=False), False, "randperm")
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing `array`'s memory (no copy), as torch.from_numpy: writes to either
+    show in the other. Any shape; numeric dtypes only."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected an ndarray, got {type(array).__name__}")
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"from_numpy: a tensor holds numbers, got dtype {array.dtype} (shape {array.shape})")
+    return Tensor._wrap(array)
+
+
+def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+    """data as a tensor, copying only when needed, as torch.as_tensor: a Tensor is returned
+    as it is (converted with astype if dtype differs); an ndarray of the dtype asked
+    (or any, for None) is shared as from_numpy shares it; anything else is copied as
+    am.tensor(data, dtype=dtype) copies it."""
+    if isinstance(data, Tensor):
+        return data if dtype is None or np.dtype(dtype) == data.dtype else data.astype(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype) \
+            and data.dtype.kind in "biufc":
+        return Tensor._wrap(data)
+    return Tensor(data, dtype=dtype)

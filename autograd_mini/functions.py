@@ -10,6 +10,7 @@ not x.data > 0): am.compile replays ops, and would freeze a value read from
 
 from __future__ import annotations
 
+import builtins as _builtins
 import math
 import numbers
 import operator
@@ -19,7 +20,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import primitives as P
-from .engine import composite, no_grad, shape_constant, tracers
+from .engine import composite, is_grad_enabled, no_grad, shape_constant, tracers
 from .tensor import (
     FLOAT16, Tensor, _axis, _flag, _is_index, _shape_arg, get_default_dtype, kept_operand,
 )
@@ -742,6 +743,585 @@ def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
 
     See argmax: same shapes, NaN counts as the minimum, never requires grad."""
     return _arg_extreme(P.argmin, x, axis, keepdims)
+
+
+# -- more elementwise math (numpy's names; composites unless noted) -----------------
+
+
+@composite
+def tan(x: Any) -> Tensor:
+    """Tangent sin(x) / cos(x), elementwise (same shape as x)."""
+    x = as_tensor(x)
+    return P.sin.apply(x) / P.cos.apply(x)
+
+
+def arctan2(y: Any, x: Any) -> Tensor:
+    """The angle of the point (x, y) in [-pi, pi], as np.arctan2: y and x broadcast together.
+
+    Gradients y: x / (x**2 + y**2), x: -y / (x**2 + y**2) (summed over broadcast axes);
+    both 0 at the origin, where the angle has no derivative."""
+    if not isinstance(y, Tensor) and not isinstance(x, Tensor):
+        y = as_tensor(y)
+    if type(x) is np.ndarray:
+        x = kept_operand(y, x)
+    elif type(y) is np.ndarray:
+        y = kept_operand(x, y)
+    return P.arctan2.apply(y, x)
+
+
+@composite
+def arctan(x: Any) -> Tensor:
+    """Inverse tangent in (-pi/2, pi/2), elementwise: arctan2(x, 1); gradient 1 / (1 + x**2)."""
+    return P.arctan2.apply(as_tensor(x), 1.0)
+
+
+def _cosine_of_arcsine(x: Tensor) -> Tensor:
+    """sqrt(1 - x**2) as sqrt(1 - x) sqrt(1 + x): accurate near |x| = 1, where 1 - x*x
+    cancels, and with the gradient inf there (sqrt((1 - x)(1 + x)) gave inf * 0 = NaN)."""
+    return sqrt(1.0 - x) * sqrt(1.0 + x)
+
+
+@composite
+def arcsin(x: Any) -> Tensor:
+    """Inverse sine in [-pi/2, pi/2] for x in [-1, 1] (NaN outside, as numpy), elementwise:
+    arctan2(x, sqrt((1 - x)(1 + x))). Gradient 1 / sqrt(1 - x**2) (inf at +-1)."""
+    x = as_tensor(x)
+    return P.arctan2.apply(x, _cosine_of_arcsine(x))
+
+
+@composite
+def arccos(x: Any) -> Tensor:
+    """Inverse cosine in [0, pi] for x in [-1, 1] (NaN outside, as numpy), elementwise:
+    arctan2(sqrt((1 - x)(1 + x)), x), accurate near +-1 where pi/2 - arcsin(x) is not.
+    Gradient -1 / sqrt(1 - x**2)."""
+    x = as_tensor(x)
+    return P.arctan2.apply(_cosine_of_arcsine(x), x)
+
+
+def expm1(x: Any) -> Tensor:
+    """e**x - 1, elementwise (same shape as x), exact for tiny x where exp(x) - 1 cancels."""
+    return P.expm1.apply(as_tensor(x))
+
+
+def log2(x: Any) -> Tensor:
+    """Base-2 logarithm, elementwise (same shape as x), as np.log2 (exact at powers of 2)."""
+    return P.log2.apply(as_tensor(x))
+
+
+def log10(x: Any) -> Tensor:
+    """Base-10 logarithm, elementwise (same shape as x), as np.log10 (log10(1000) is 3)."""
+    return P.log10.apply(as_tensor(x))
+
+
+def _half_exp_squares(x: Tensor, sign: float) -> Tensor:
+    """e**x / 2 + sign * e**-x / 2, as (h/2) h with h = e**(x/2): no overflow of e**x
+    below x = 1420 where cosh(x) and sinh(x) are finite (up to 710.47)."""
+    h, k = P.exp.apply(x * 0.5), P.exp.apply(x * -0.5)
+    return (h * 0.5) * h + (k * (0.5 * sign)) * k
+
+
+@composite
+def cosh(x: Any) -> Tensor:
+    """Hyperbolic cosine (e**x + e**-x) / 2, elementwise; finite wherever np.cosh is."""
+    x = _floating(as_tensor(x))
+    return _half_exp_squares(x, 1.0)
+
+
+@composite
+def sinh(x: Any) -> Tensor:
+    """Hyperbolic sine (e**x - e**-x) / 2, elementwise, odd: for a = |x| < 22 it is
+    (e + e / (e + 1)) / 2 with e = expm1(a) (exact near 0, where the difference
+    cancels), above that as cosh; finite wherever np.sinh is."""
+    x = _floating(as_tensor(x))
+    negative = x < 0
+    a = P.where.apply(negative, -x, x)  # (|x| with slope 1 at 0)
+    small = a < 22.0
+    e = P.expm1.apply(P.where.apply(small, a, 0.0))  # (each branch sees its own a: no inf * 0)
+    near = (e + e / (e + 1.0)) * 0.5
+    far = _half_exp_squares(P.where.apply(small, 22.0, a), -1.0)
+    r = P.where.apply(small, near, far)
+    return P.where.apply(negative, -r, r)
+
+
+@composite
+def arcsinh(x: Any) -> Tensor:
+    """Inverse hyperbolic sine log(x + sqrt(x**2 + 1)), elementwise, odd and accurate: for
+    a = |x| it is log1p(a + a**2 / (1 + sqrt(1 + a**2))), and log(2a) above a = 2**28.
+    Gradient 1 / sqrt(1 + x**2)."""
+    x = _floating(as_tensor(x))
+    negative = x < 0
+    a = P.where.apply(negative, -x, x)  # (|x| with slope 1 at 0, where abs has slope 0)
+    big = a > 2.0 ** 28
+    s = P.where.apply(big, 1.0, a)
+    near = P.log1p.apply(s + s * s / (1.0 + sqrt(1.0 + s * s)))
+    far = P.log.apply(P.where.apply(big, a, 1.0)) + math.log(2.0)
+    r = P.where.apply(big, far, near)
+    return P.where.apply(x == 0, x, P.where.apply(negative, -r, r))  # (-0.0 stays -0.0)
+
+
+@composite
+def square(x: Any) -> Tensor:
+    """x * x, elementwise (same shape and dtype as x)."""
+    x = as_tensor(x)
+    return x * x
+
+
+@composite
+def reciprocal(x: Any) -> Tensor:
+    """1 / x, elementwise; integers give floats, as torch.reciprocal (np.reciprocal would
+    divide in the integers)."""
+    return 1.0 / as_tensor(x)
+
+
+@composite
+def rsqrt(x: Any) -> Tensor:
+    """1 / sqrt(x), elementwise (PyTorch's rsqrt); inf at 0, NaN below."""
+    return 1.0 / sqrt(x)
+
+
+_TRUE = np.array(True)
+_TRUE.flags.writeable = False
+
+
+def _zero_gradient(out: Tensor, x: Tensor) -> Tensor:
+    """out, recorded as depending on x with gradient 0 (PyTorch's floor, round, ...): a
+    where that always takes out. Without a graph, out itself."""
+    if x.requires_grad and is_grad_enabled():
+        return P.where.apply(shape_constant(_TRUE), out, x)
+    return out
+
+
+def _integer_valued(op: str, x: Any, fn: Any) -> Tensor:
+    x = as_tensor(x)
+    if x.dtype.kind == "c":
+        raise TypeError(f"{op}: complex input (shape {x.shape}) is not supported, as numpy's")
+    with no_grad():
+        if x.dtype.kind in "biu":  # (already integers: a copy, numpy's dtype)
+            out = x.astype(x.dtype)
+        else:
+            finite = abs(x) < np.inf
+            out = P.where.apply(finite, fn(P.where.apply(finite, x, 0.0)), x)  # (inf and NaN stay)
+    return _zero_gradient(out, x)
+
+
+def _floor_finite(x: Tensor) -> Tensor:
+    return P.floor_divide.apply(x, 1.0)
+
+
+def _round_finite(x: Tensor) -> Tensor:
+    f = _floor_finite(x)
+    d = x - f  # (exact: the fraction of a float is a float)
+    up = P.where.apply(d == 0.5, P.remainder.apply(f, 2.0) == 1.0, d > 0.5)  # (halves to even)
+    r = P.where.apply(up, f + 1.0, f)
+    return P.where.apply(r == 0, x * 0.0, r)  # (a zero keeps x's sign, -0.4 -> -0.0)
+
+
+def floor(x: Any) -> Tensor:
+    """The largest integer <= x, elementwise, as np.floor (same shape and dtype; inf and
+    NaN stay). Gradient 0 (as PyTorch: the result requires grad when x does)."""
+    return _integer_valued("floor", x, _floor_finite)
+
+
+def ceil(x: Any) -> Tensor:
+    """The smallest integer >= x, elementwise, as np.ceil (-floor(-x)); gradient 0."""
+    return _integer_valued("ceil", x, lambda v: -_floor_finite(-v))
+
+
+def trunc(x: Any) -> Tensor:
+    """x rounded towards 0, elementwise, as np.trunc; gradient 0."""
+    return _integer_valued("trunc", x, lambda v: P.where.apply(v < 0, -_floor_finite(-v), _floor_finite(v)))
+
+
+def round(x: Any, decimals: int = 0) -> Tensor:
+    """x rounded to `decimals` decimals, halves to even, as np.round (x * 10**decimals
+    rounded to an integer, divided back; negative decimals round to tens, hundreds);
+    same shape and dtype as x; gradient 0."""
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+        raise TypeError(f"round: decimals must be an int, got {decimals!r}")
+    decimals = int(decimals)
+    if decimals == 0:
+        return _integer_valued("round", x, _round_finite)
+    if decimals > 0:
+        scale = 10.0 ** decimals
+        return _integer_valued("round", x, lambda v: _round_finite(v * scale) / scale)
+    scale = 10.0 ** -decimals
+    return _integer_valued("round", x, lambda v: _round_finite(v / scale) * scale)
+
+
+def clamp(x: Any, min: Any = None, max: Any = None) -> Tensor:
+    """PyTorch's name for clip: x limited to [min, max] (either may be None); same shape
+    as x; gradient 1 inside, 0 where clamped."""
+    return clip(x, min, max)
+
+
+# -- shape and order -------------------------------------------------------------------
+
+
+@composite
+def flip(x: Any, axis: Any = None) -> Tensor:
+    """x reversed along `axis` (an int, a tuple, or None for every axis), as np.flip; same
+    shape. A slice with step -1: the gradient is flipped back."""
+    x = as_tensor(x)
+    axes = _axes("flip", axis, x.shape)
+    index = [slice(None)] * x.ndim
+    for a in axes:
+        index[a] = slice(None, None, -1)
+    return x[tuple(index)]
+
+
+@composite
+def roll(x: Any, shift: Any, axis: Any = None) -> Tensor:
+    """x shifted cyclically by `shift` along `axis`, as np.roll: entry i moves to
+    (i + shift) mod n. shift and axis are ints or tuples (broadcast together; an axis
+    given twice adds its shifts); axis=None rolls the flattened x and restores the
+    shape. Same shape as x; two slices joined per axis."""
+    x = as_tensor(x)
+    if axis is None:
+        return roll(x.reshape(-1), shift, 0).reshape(x.shape)
+    shifts = shift if isinstance(shift, (tuple, list)) else (shift,)
+    items = axis if isinstance(axis, (tuple, list)) else (axis,)
+    if not _all_ints(shifts) or not _all_ints(items):
+        raise TypeError(f"roll: shift and axis must be ints or tuples of ints, got {shift!r} and {axis!r} "
+                        f"for shape {x.shape}")
+    try:
+        pairs = np.broadcast_arrays(np.array(shifts, dtype=np.int64), np.array(items, dtype=np.int64))
+    except ValueError:
+        raise ValueError(f"roll: shift {shift!r} and axis {axis!r} do not broadcast together "
+                         f"(shape {x.shape})") from None
+    total: dict[int, int] = {}
+    for s, a in zip(*(p.tolist() for p in pairs)):
+        (a,) = _axes("roll", int(a), x.shape)
+        total[a] = total.get(a, 0) + s
+    for a, s in total.items():
+        n = x.shape[a]
+        if n == 0 or s % n == 0:
+            continue
+        s %= n
+        lead = (slice(None),) * a
+        x = concatenate([x[lead + (slice(n - s, None),)], x[lead + (slice(0, n - s),)]], axis=a)
+    return x
+
+
+def _all_ints(items: Any) -> bool:
+    return _builtins.all(_is_index(i) for i in items)
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
+    """x with axes axis1 and axis2 exchanged, as np.swapaxes (a permute)."""
+    x = as_tensor(x)
+    if not _is_index(axis1) or not _is_index(axis2):
+        raise TypeError(f"swapaxes: axes must be ints, got {axis1!r} and {axis2!r} for shape {x.shape}")
+    return P.swapaxes(x, operator.index(axis1), operator.index(axis2))
+
+
+def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
+    """x with axes `source` (int or sequence) moved to positions `destination`, the
+    others kept in order, as np.moveaxis (a permute)."""
+    x = as_tensor(x)
+    src = source if isinstance(source, (tuple, list)) else (source,)
+    dst = destination if isinstance(destination, (tuple, list)) else (destination,)
+    if not _all_ints(src) or not _all_ints(dst):
+        raise TypeError(f"moveaxis: source and destination must be ints or sequences of ints, got "
+                        f"{source!r} and {destination!r} for shape {x.shape}")
+    if len(src) != len(dst):
+        raise ValueError(f"moveaxis: source {source!r} and destination {destination!r} must have "
+                         f"the same number of axes (shape {x.shape})")
+    src, dst = _axes("moveaxis", tuple(src), x.shape), _axes("moveaxis", tuple(dst), x.shape)
+    order = [a for a in range(x.ndim) if a not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return x.permute(tuple(order))
+
+
+def _grids(sizes: tuple, skip: int) -> tuple:
+    """Open integer grids, one per axis but `skip`, broadcasting to `sizes` (as np.ix_),
+    marked as made of shapes alone (am.compile keeps them)."""
+    k = len(sizes)
+    return tuple(None if i == skip else
+                 shape_constant(np.arange(n).reshape((1,) * i + (n,) + (1,) * (k - 1 - i)))
+                 for i, n in enumerate(sizes))
+
+
+def _index_array(op: str, index: Any, x: Tensor) -> np.ndarray:
+    """The integer array of an index argument (a tensor's array, an ndarray as it is)."""
+    arr = index.data if isinstance(index, Tensor) else index if isinstance(index, np.ndarray) \
+        else np.asarray(index)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{op}: the index must hold integers, got dtype {arr.dtype} (index of shape "
+                        f"{arr.shape}, x of shape {x.shape})")
+    return arr
+
+
+def _axis_of(op: str, axis: Any, x: Tensor) -> int:
+    if not _is_index(axis):
+        raise TypeError(f"{op}: axis must be an int, got {axis!r} for shape {x.shape}")
+    (a,) = _axes(op, operator.index(axis), x.shape) if x.ndim else (None,)
+    if a is None:
+        raise ValueError(f"{op}: a 0-d tensor has no axis {axis} (shape {x.shape})")
+    return a
+
+
+def _along(x: Tensor, index: np.ndarray, axis: int) -> Tensor:
+    """x[..., index, ...] with one entry of `index` per position: x[i, index[i, j, k], k]
+    for axis 1 (integer-array getitem, which adds the gradients of repeats)."""
+    grids = _grids(x.shape, axis)
+    return x[grids[:axis] + (index,) + grids[axis + 1:]]
+
+
+@composite
+def take_along_axis(x: Any, indices: Any, axis: int | None = -1) -> Tensor:
+    """np.take_along_axis: out[i, j, k] = x[i, indices[i, j, k], k] for axis 1.
+
+    indices has x's ndim (integers, negative ones counted from the end, as numpy) and
+    broadcasts against x on the other axes; the output has the broadcast shape with
+    indices' length along `axis`. axis=None takes from the flattened x (1-D indices).
+    The gradient adds up at repeated indices."""
+    x = as_tensor(x)
+    idx = _index_array("take_along_axis", indices, x)
+    if axis is None:
+        if idx.ndim != 1:
+            raise ValueError(f"take_along_axis: with axis=None the indices must be 1-D, got shape "
+                             f"{idx.shape} (x of shape {x.shape})")
+        return _along(x.reshape(-1), idx, 0)
+    if idx.ndim != x.ndim:
+        raise ValueError(f"take_along_axis: indices of shape {idx.shape} must have as many axes as x "
+                         f"of shape {x.shape}")
+    a = _axis_of("take_along_axis", axis, x)
+    try:
+        np.broadcast_shapes(x.shape[:a] + x.shape[a + 1:], idx.shape[:a] + idx.shape[a + 1:])
+    except ValueError:
+        raise ValueError(f"take_along_axis: indices of shape {idx.shape} do not broadcast against x of "
+                         f"shape {x.shape} outside axis {a}") from None
+    return _along(x, idx, a)
+
+
+@composite
+def gather(x: Any, dim: int, index: Any) -> Tensor:
+    """PyTorch's gather (torch semantics, not numpy's): out[i][j][k] = x[i][index[i][j][k]][k]
+    for dim 1.
+
+    index has x's ndim and integers in [0, x.shape[dim]) (negative ones are refused, as
+    torch refuses them); on the other axes its lengths are at most x's (no broadcasting).
+    The output has index's shape. The gradient adds up at repeated indices. (Its values
+    are checked when called; a compiled replay checks only that they are below the
+    length.)"""
+    x = as_tensor(x)
+    idx = _index_array("gather", index, x)
+    if idx.ndim != x.ndim:
+        raise ValueError(f"gather: index of shape {idx.shape} must have as many axes as x of shape {x.shape}")
+    if x.ndim == 0:
+        return x[()]
+    d = _axis_of("gather", dim, x)
+    if _builtins.any(m > n for i, (m, n) in enumerate(zip(idx.shape, x.shape)) if i != d):
+        raise ValueError(f"gather: index of shape {idx.shape} is larger than x of shape {x.shape} on an "
+                         f"axis other than dim {d}")
+    plain = idx.view(np.ndarray)  # (an argument read while am.compile records: a check, not data)
+    if plain.size:
+        lo, hi = plain.min(), plain.max()
+        if lo < 0 or hi >= x.shape[d]:
+            raise IndexError(f"gather: index {lo if lo < 0 else hi} is out of range [0, {x.shape[d] - 1}] "
+                             f"for dim {d} (index of shape {idx.shape}, x of shape {x.shape})")
+    grids = _grids(idx.shape, d)
+    return x[grids[:d] + (idx,) + grids[d + 1:]]
+
+
+def argsort(x: Any, axis: int | None = -1) -> Tensor:
+    """The indices that sort x along `axis` (None: the flattened x), as np.argsort with
+    kind='stable' (ties keep their order; NaN last). An integer tensor of x's shape (1-D
+    for None); never requires grad."""
+    x = as_tensor(x)
+    if axis is None:
+        return P.argsort.apply(x.reshape(-1), axis=0)
+    return P.argsort.apply(x, axis=_axis_of("argsort", axis, x))
+
+
+@composite
+def sort(x: Any, axis: int | None = -1) -> Tensor:
+    """x sorted along `axis` (None: flattened), stable, NaN last, as np.sort: values only
+    (torch.sort's (values, indices) is (sort(x), argsort(x))). Same shape as x (1-D for
+    None); the gradient goes back to where each value came from. am.compile refuses it
+    (the index is computed from the data)."""
+    x = as_tensor(x)
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+    a = _axis_of("sort", axis, x)
+    return _along(x, P.argsort.apply(x, axis=a).data, a)
+
+
+class TopK(tuple):
+    """topk's (values, indices), also as .values and .indices, as torch's."""
+
+    __slots__ = ()
+
+    def __new__(cls, values: Tensor, indices: Tensor) -> "TopK":
+        return super().__new__(cls, (values, indices))
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
+
+
+@composite
+def topk(x: Any, k: int, axis: int = -1, largest: bool = True, *, dim: int | None = None) -> TopK:
+    """The k largest (or smallest) entries along `axis` and their indices, as torch.topk:
+    (values, indices), each of x's shape with length k along `axis`, sorted (largest
+    first; NaN counts as the largest). `dim=` is accepted for axis. values is
+    differentiable (the gradient goes to the chosen entries), indices is not. am.compile
+    refuses it (the index is computed from the data)."""
+    x = as_tensor(x)
+    if dim is not None:
+        axis = dim
+    a = _axis_of("topk", axis, x)
+    n = x.shape[a]
+    if isinstance(k, bool) or not _is_index(k) or not 0 <= operator.index(k) <= n:
+        raise ValueError(f"topk: k must be an int in [0, {n}], got {k!r} for shape {x.shape}, axis {a}")
+    order = P.argsort.apply(x, axis=a)
+    lead = (slice(None),) * a
+    chosen = order[lead + (slice(None, -operator.index(k) - 1 if k < n else None, -1) if largest
+                           else slice(0, operator.index(k)),)]
+    return TopK(_along(x, chosen.data, a), chosen)
+
+
+def cumsum(x: Any, axis: int | None = None) -> Tensor:
+    """Running sums along `axis`, as np.cumsum: out[..., j, ...] = sum of x[..., :j+1, ...];
+    axis=None (numpy's default) sums the flattened x (1-D result). Same shape as x
+    otherwise; integers and bools sum in numpy's integer. Gradient: the running sums of
+    the output's gradient taken from the end."""
+    x = as_tensor(x)
+    if axis is None:
+        return P.cumsum.apply(x.reshape(-1), axis=0)
+    return P.cumsum.apply(x, axis=_axis_of("cumsum", axis, x))
+
+
+@composite
+def diff(x: Any, n: int = 1, axis: int = -1) -> Tensor:
+    """n-th differences along `axis`, as np.diff: x[1:] - x[:-1], n times; the axis
+    shrinks by n (n=0 gives x)."""
+    x = as_tensor(x)
+    if isinstance(n, bool) or not _is_index(n) or operator.index(n) < 0:
+        raise ValueError(f"diff: order n must be an int >= 0, got {n!r} (shape {x.shape})")
+    a = _axis_of("diff", axis, x)
+    lead = (slice(None),) * a
+    for _ in range(operator.index(n)):
+        x = x[lead + (slice(1, None),)] - x[lead + (slice(None, -1),)]
+    return x
+
+
+# -- products ----------------------------------------------------------------------------
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def tensordot(a: Any, b: Any, axes: Any = 2) -> Tensor:
+    """np.tensordot: sum of products over a's axes axes[0] and b's axes axes[1] (pairwise
+    equal lengths); an int N pairs a's last N axes with b's first N. The result has a's
+    other axes, then b's. One einsum."""
+    a, b = as_tensor(a), as_tensor(b)
+    if _is_index(axes):
+        n = operator.index(axes)
+        if not 0 <= n <= _builtins.min(a.ndim, b.ndim):
+            raise ValueError(f"tensordot: axes={n} is more than the axes of shapes {a.shape} and {b.shape}")
+        pa, pb = tuple(range(a.ndim - n, a.ndim)), tuple(range(n))
+    else:
+        try:
+            pa, pb = axes
+        except (TypeError, ValueError):
+            raise TypeError(f"tensordot: axes must be an int or a pair of axis lists, got {axes!r} "
+                            f"for shapes {a.shape} and {b.shape}") from None
+        pa = pa if isinstance(pa, (tuple, list)) else (pa,)
+        pb = pb if isinstance(pb, (tuple, list)) else (pb,)
+        if len(pa) != len(pb):
+            raise ValueError(f"tensordot: axes {axes!r} pair {len(pa)} axes with {len(pb)} "
+                             f"(shapes {a.shape} and {b.shape})")
+        pa, pb = _axes("tensordot", tuple(pa), a.shape), _axes("tensordot", tuple(pb), b.shape)
+    if _builtins.any(a.shape[i] != b.shape[j] for i, j in zip(pa, pb)):
+        raise ValueError(f"tensordot: shapes {a.shape} and {b.shape} differ on the summed axes "
+                         f"{pa} and {pb}")
+    if a.ndim + b.ndim - len(pa) > len(_LETTERS):
+        raise ValueError(f"tensordot: too many axes (shapes {a.shape} and {b.shape})")
+    sa = list(_LETTERS[:a.ndim])
+    sb = list(_LETTERS[a.ndim:a.ndim + b.ndim])
+    for i, j in zip(pa, pb):
+        sb[j] = sa[i]
+    out = [c for i, c in enumerate(sa) if i not in pa] + [c for j, c in enumerate(sb) if j not in pb]
+    return P.einsum.apply(a, b, subscripts=f"{''.join(sa)},{''.join(sb)}->{''.join(out)}")
+
+
+@composite
+def outer(a: Any, b: Any) -> Tensor:
+    """Outer product, as np.outer: a and b flattened, out[i, j] = a[i] * b[j], shape (a.size, b.size)."""
+    a, b = as_tensor(a), as_tensor(b)
+    return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
+def inner(a: Any, b: Any) -> Tensor:
+    """Inner product over the last axes, as np.inner: for 1-D a and b the sum of a * b;
+    in general shape a.shape[:-1] + b.shape[:-1]; a 0-d operand multiplies."""
+    a, b = as_tensor(a), as_tensor(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"inner: the last axes of shapes {a.shape} and {b.shape} differ")
+    return tensordot(a, b, ((a.ndim - 1,), (b.ndim - 1,)))
+
+
+def dot(a: Any, b: Any) -> Tensor:
+    """Product of 1-D or 2-D operands as np.dot (matmul for them): (k,)·(k,) -> () the
+    inner product, (n, k)·(k, m) -> (n, m), (n, k)·(k,) -> (n,), (k,)·(k, m) -> (m,)."""
+    return as_tensor(a).dot(b)
+
+
+@composite
+def diag(x: Any, k: int = 0) -> Tensor:
+    """np.diag: a 1-D x of length n gives the (n + |k|, n + |k|) matrix with x on the k-th
+    diagonal (k > 0 above the main one) and zeros elsewhere; a 2-D x gives its k-th
+    diagonal, 1-D."""
+    x = as_tensor(x)
+    if isinstance(k, bool) or not _is_index(k):
+        raise TypeError(f"diag: k must be an int, got {k!r} (shape {x.shape})")
+    k = operator.index(k)
+    if x.ndim == 1:
+        n = x.shape[0]
+        mask = shape_constant(np.eye(n, dtype=bool))
+        square = P.where.apply(mask, x.reshape(n, 1), 0)  # (a where: inf on the diagonal, not inf * 0)
+        lo, hi = (0, k) if k >= 0 else (-k, 0)
+        return P.pad.apply(square, pad_width=((lo, hi), (hi, lo)), value=0)
+    if x.ndim == 2:
+        return _diagonal(x, k)
+    raise ValueError(f"diag: x must be 1-D or 2-D, got shape {x.shape}")
+
+
+def _diagonal(x: Tensor, offset: int) -> Tensor:
+    """The offset-th diagonal of the last two axes: shape x.shape[:-2] + (length,)."""
+    n, m = x.shape[-2:]
+    r0, c0 = _builtins.max(-offset, 0), _builtins.max(offset, 0)
+    length = _builtins.max(0, _builtins.min(n - r0, m - c0))
+    i = np.arange(length)
+    return x[..., shape_constant(i + r0), shape_constant(i + c0)]
+
+
+@composite
+def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+    """Sum of the offset-th diagonal of axes axis1 and axis2, as np.trace: a 0-d tensor
+    for 2-D x, else x's other axes."""
+    x = as_tensor(x)
+    if x.ndim < 2:
+        raise ValueError(f"trace: x must have at least 2 axes, got shape {x.shape}")
+    if isinstance(offset, bool) or not _is_index(offset):
+        raise TypeError(f"trace: offset must be an int, got {offset!r} (shape {x.shape})")
+    a1, a2 = _axes("trace", (axis1, axis2), x.shape)
+    if a1 == a2:
+        raise ValueError(f"trace: axis1 and axis2 are the same axis {a1} (shape {x.shape})")
+    return _diagonal(moveaxis(x, (a1, a2), (-2, -1)), operator.index(offset)).sum(-1)
+
+
+def cat(tensors: Sequence[Any], axis: int | None = 0, *, dim: int | None = None) -> Tensor:
+    """PyTorch's name for concatenate (joined along an existing axis; the others equal);
+    torch's dim= keyword is accepted for axis."""
+    if dim is not None:
+        if axis not in (0, dim):
+            raise TypeError(f"cat: got both axis={axis!r} and dim={dim!r}; pass one")
+        axis = dim
+    return concatenate(tensors, axis)
 
 
 # -- std and norm ------------------------------------------------------------------

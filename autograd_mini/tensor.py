@@ -887,6 +887,152 @@ class Tensor:
         """log(sum(exp(x))) over `axis`, without overflow."""
         return F.logsumexp(self, axis, keepdims)
 
+    # -- more math, as the am. functions of the same names (see them for shapes) ----------
+    def tan(self) -> "Tensor":
+        """Tangent, elementwise (am.tan)."""
+        return F.tan(self)
+
+    def arcsin(self) -> "Tensor":
+        """Inverse sine, elementwise (am.arcsin)."""
+        return F.arcsin(self)
+
+    def arccos(self) -> "Tensor":
+        """Inverse cosine, elementwise (am.arccos)."""
+        return F.arccos(self)
+
+    def arctan(self) -> "Tensor":
+        """Inverse tangent, elementwise (am.arctan)."""
+        return F.arctan(self)
+
+    def arctan2(self, other: Any) -> "Tensor":
+        """The angle of (other, self): am.arctan2(self, other), broadcast together."""
+        return F.arctan2(self, other)
+
+    def sinh(self) -> "Tensor":
+        """Hyperbolic sine, elementwise (am.sinh)."""
+        return F.sinh(self)
+
+    def cosh(self) -> "Tensor":
+        """Hyperbolic cosine, elementwise (am.cosh)."""
+        return F.cosh(self)
+
+    def arcsinh(self) -> "Tensor":
+        """Inverse hyperbolic sine, elementwise (am.arcsinh)."""
+        return F.arcsinh(self)
+
+    def expm1(self) -> "Tensor":
+        """e**x - 1, elementwise, exact for tiny x (am.expm1)."""
+        return F.expm1(self)
+
+    def log2(self) -> "Tensor":
+        """Base-2 logarithm, elementwise (am.log2)."""
+        return F.log2(self)
+
+    def log10(self) -> "Tensor":
+        """Base-10 logarithm, elementwise (am.log10)."""
+        return F.log10(self)
+
+    def square(self) -> "Tensor":
+        """x * x, elementwise (am.square)."""
+        return F.square(self)
+
+    def reciprocal(self) -> "Tensor":
+        """1 / x, elementwise (am.reciprocal)."""
+        return F.reciprocal(self)
+
+    def rsqrt(self) -> "Tensor":
+        """1 / sqrt(x), elementwise (am.rsqrt)."""
+        return F.rsqrt(self)
+
+    def floor(self) -> "Tensor":
+        """Largest integer <= x, elementwise; gradient 0 (am.floor)."""
+        return F.floor(self)
+
+    def ceil(self) -> "Tensor":
+        """Smallest integer >= x, elementwise; gradient 0 (am.ceil)."""
+        return F.ceil(self)
+
+    def trunc(self) -> "Tensor":
+        """x rounded towards 0, elementwise; gradient 0 (am.trunc)."""
+        return F.trunc(self)
+
+    def round(self, decimals: int = 0) -> "Tensor":
+        """x rounded to `decimals` decimals, halves to even; gradient 0 (am.round)."""
+        return F.round(self, decimals)
+
+    def clamp(self, min: Any = None, max: Any = None) -> "Tensor":
+        """PyTorch's name for clip: limited to [min, max], either may be None (am.clamp)."""
+        return F.clip(self, min, max)
+
+    def isnan(self) -> "Tensor":
+        """Boolean tensor: True where NaN (am.isnan)."""
+        return _L.isnan(self)
+
+    def isinf(self) -> "Tensor":
+        """Boolean tensor: True where +-inf (am.isinf)."""
+        return _L.isinf(self)
+
+    def isfinite(self) -> "Tensor":
+        """Boolean tensor: True where neither inf nor NaN (am.isfinite)."""
+        return _L.isfinite(self)
+
+    def any(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        """Whether any entry along `axis` is nonzero, a boolean tensor (am.any)."""
+        return _L.any(self, axis, keepdims)
+
+    def all(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        """Whether every entry along `axis` is nonzero, a boolean tensor (am.all)."""
+        return _L.all(self, axis, keepdims)
+
+    def flip(self, axis: Any = None) -> "Tensor":
+        """Reversed along `axis` (int, tuple, None = every axis), as np.flip (am.flip)."""
+        return F.flip(self, axis)
+
+    def roll(self, shift: Any, axis: Any = None) -> "Tensor":
+        """Cyclically shifted by `shift` along `axis`, as np.roll (am.roll)."""
+        return F.roll(self, shift, axis)
+
+    def moveaxis(self, source: Any, destination: Any) -> "Tensor":
+        """Axes `source` moved to `destination`, as np.moveaxis (am.moveaxis)."""
+        return F.moveaxis(self, source, destination)
+
+    def gather(self, dim: int, index: Any) -> "Tensor":
+        """PyTorch's gather: out[i][j][k] = x[i][index[i][j][k]][k] for dim 1, out of
+        index's shape (am.gather)."""
+        return F.gather(self, dim, index)
+
+    def argsort(self, axis: int | None = -1) -> "Tensor":
+        """Indices that sort along `axis`, stable, as np.argsort (am.argsort); no gradient."""
+        return F.argsort(self, axis)
+
+    def topk(self, k: int, axis: int = -1, largest: bool = True, *, dim: int | None = None) -> Any:
+        """(values, indices) of the k largest (or smallest) along `axis`, as torch.topk (am.topk)."""
+        return F.topk(self, k, axis, largest, dim=dim)
+
+    def cumsum(self, axis: int | None = None) -> "Tensor":
+        """Running sums along `axis` (None: flattened), as np.cumsum (am.cumsum)."""
+        return F.cumsum(self, axis)
+
+    def diff(self, n: int = 1, axis: int = -1) -> "Tensor":
+        """n-th differences along `axis`, as np.diff (am.diff)."""
+        return F.diff(self, n, axis)
+
+    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> "Tensor":
+        """Sum of a diagonal, as np.trace (am.trace)."""
+        return F.trace(self, offset, axis1, axis2)
+
+    def diag(self, k: int = 0) -> "Tensor":
+        """np.diag: 1-D to a diagonal matrix, 2-D to its k-th diagonal (am.diag)."""
+        return F.diag(self, k)
+
+    def outer(self, other: Any) -> "Tensor":
+        """Outer product of the flattened operands, as np.outer (am.outer)."""
+        return F.outer(self, other)
+
+    def inner(self, other: Any) -> "Tensor":
+        """Inner product over the last axes, as np.inner (am.inner)."""
+        return F.inner(self, other)
+
     # -- PyTorch's names (thin composites: no backward code of their own) ------------
     # (last in the class: int, float and bool below would shadow the builtins for the
     # rest of the class body)
@@ -1049,6 +1195,7 @@ _OUT_OF_PLACE = {"+=": operator.add, "-=": operator.sub, "*=": operator.mul, "/=
 
 from . import engine  # noqa: E402
 from . import functions as F  # noqa: E402  (these import Tensor)
+from . import logic as _L  # noqa: E402
 from . import primitives as P  # noqa: E402
 
 engine.Tensor = Tensor

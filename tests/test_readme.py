@@ -122,7 +122,11 @@ def test_names_in_what_is_inside_exist():
         am: "tensor zeros ones full arange eye randn rand zeros_like ones_like full_like "
         "rand_like randn_like manual_seed get_rng_state set_rng_state mean var std norm "
         "softmax logsumexp tril triu split pad masked_fill argmax argmin einsum erf grad value_and_grad "
-        "jacobian hessian hvp jvp gradcheck gradgradcheck numerical_grad check_graph save load",
+        "jacobian hessian hvp jvp gradcheck gradgradcheck numerical_grad check_graph save load "
+        "linspace empty randint randperm from_numpy as_tensor tan arcsin arccos arctan arctan2 sinh cosh "
+        "arcsinh expm1 log2 log10 square reciprocal rsqrt floor ceil round trunc clamp flip roll swapaxes "
+        "moveaxis take_along_axis gather sort argsort topk cumsum diff tensordot outer inner dot diag "
+        "trace cat isnan isinf isfinite any all",
         am.Tensor: "tolist copy retain_grad numel dim view float double half long int bool clone "
         "masked_fill expand repeat chunk",
         nn: "Module Sequential ModuleList ModuleDict Linear Conv2d LayerNorm Embedding Dropout "
