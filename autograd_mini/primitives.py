@@ -704,7 +704,6 @@ where = Primitive(
     doc="where(condition, x, y): x where condition holds, else y (no gradient to condition).",
 )
 
-# Comparisons: boolean results, no gradient.
 
 def _arctan2_vjp(which: int, g: Any, ans: Any, y: Any, x: Any) -> Any:
     r = y * y + x * x
@@ -724,6 +723,8 @@ arctan2 = Primitive(
     arccos are composites of this one.""",
 )
 
+
+# Comparisons: boolean results, no gradient.
 eq = Primitive("eq", np.equal, differentiable=False, doc="x == y")
 ne = Primitive("ne", np.not_equal, differentiable=False, doc="x != y")
 lt = Primitive("lt", np.less, differentiable=False, doc="x < y")
