@@ -179,6 +179,15 @@ def test_mha_refusals():
         m(x, x, x, attn_mask=np.zeros((2, 3), bool))
 
 
+def test_attention_over_no_keys_is_refused_naming_the_op():
+    # (S = 0 reached the softmax, whose error named softmax and the inner scores' shape)
+    q, k = am.randn(2, 3, 4), am.randn(2, 0, 4)
+    with pytest.raises(ValueError, match=r"scaled_dot_product_attention: .*S = 0.*\(2, 0, 4\)"):
+        F.scaled_dot_product_attention(q, k, k)
+    with pytest.raises(ValueError, match=r"MultiheadAttention.*S = 0.*\(0, 2, 4\)"):
+        nn.MultiheadAttention(4, 2)(am.randn(3, 2, 4), am.randn(0, 2, 4), am.randn(0, 2, 4))
+
+
 def test_mha_gradcheck_and_gradgradcheck():
     am.manual_seed(1)
     m = nn.MultiheadAttention(4, 2, kdim=3, batch_first=True)

@@ -110,6 +110,9 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
         except ValueError:
             raise ValueError(f"{where}: the leading axes of query, key and value do not broadcast: shapes "
                              f"{q.shape}, {k.shape}, {v.shape}") from None
+        if k.shape[-2] == 0:  # (the softmax over no keys has no value, not even PyTorch's NaN)
+            raise ValueError(f"{where}: key and value have no positions (S = 0), nothing to attend to: "
+                             f"shapes {q.shape}, {k.shape}, {v.shape}")
         p = F._dropout_p(dropout_p, where)
         if _flag(is_causal, "is_causal", where) and attn_mask is not None:
             raise ValueError(f"{where}: pass either attn_mask or is_causal=True, not both (as PyTorch)")
@@ -231,6 +234,9 @@ class MultiheadAttention(Module):
                 f"{where}: expected query {layout}, key and value with S keys of sizes kdim={self.kdim} "
                 f"and vdim={self.vdim} (or unbatched (L, E), (S, kdim), (S, vdim)), got shapes "
                 f"{tuple(np.shape(query))}, {tuple(np.shape(key))}, {tuple(np.shape(value))}")
+        if S == 0:
+            raise ValueError(f"{where}: key and value have no positions (S = 0), nothing to attend to: "
+                             f"shapes {tuple(np.shape(query))}, {tuple(np.shape(key))}, {tuple(np.shape(value))}")
         keeps: list = []
         adds: list = []
         if key_padding_mask is not None:
