@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import primitives as P
 from ..functions import as_tensor, flatten, pad
-from ..tensor import Tensor, _flag, get_default_dtype
+from ..tensor import Tensor, _flag, _is_index, get_default_dtype
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -468,7 +468,7 @@ class ConvTranspose2d(Module):
         size = tuple(output_size) if isinstance(output_size, (tuple, list)) else ()
         if len(size) == len(shape):  # (a whole shape, (N, C, OH, OW) or (C, OH, OW): its last two)
             size = size[-2:]
-        if len(size) != 2 or not all(F._is_index(n) for n in size):
+        if len(size) != 2 or not all(_is_index(n) for n in size):
             raise ValueError(f"{self.label()}: output_size must be (OH, OW) or a shape ending with them, "
                              f"got {output_size!r}")
         smallest = self._sizes(shape)
@@ -671,7 +671,7 @@ class Unflatten(Module):
         super().__init__()
         self.dim = F._int(dim, "dim", "Unflatten")
         if (not isinstance(unflattened_size, (tuple, list)) or not unflattened_size
-                or not all(_is_index_like(n) for n in unflattened_size)):
+                or not all(_is_index(n) for n in unflattened_size)):
             raise TypeError(f"Unflatten: unflattened_size must be a non-empty tuple of ints, got {unflattened_size!r}")
         size = tuple(int(n) for n in unflattened_size)
         if any(n < -1 for n in size) or size.count(-1) > 1:
@@ -699,10 +699,6 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
-
-
-def _is_index_like(n: Any) -> bool:
-    return isinstance(n, (int, np.integer)) and not isinstance(n, bool)
 
 
 class Dropout2d(Module):
@@ -768,8 +764,8 @@ class ConstantPad2d(Module):
     def __init__(self, padding: Any, value: float) -> None:
         super().__init__()
         where = type(self).__name__
-        pads = (padding,) * 4 if _is_index_like(padding) else padding
-        if not isinstance(pads, (tuple, list)) or len(pads) != 4 or not all(_is_index_like(p) for p in pads):
+        pads = (padding,) * 4 if _is_index(padding) else padding
+        if not isinstance(pads, (tuple, list)) or len(pads) != 4 or not all(_is_index(p) for p in pads):
             raise TypeError(f"{where}: padding must be an int or a tuple (left, right, top, bottom), got {padding!r}")
         if any(p < 0 for p in pads):
             raise ValueError(f"{where}: padding must be >= 0 (no cropping), got {padding!r}")
