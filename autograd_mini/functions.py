@@ -261,11 +261,7 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
         raise TypeError(f"masked_fill: mask must be boolean, got dtype {cond.dtype} (mask of shape "
                         f"{cond.shape}, tensor of shape {x.shape}); make one with a comparison, "
                         "e.g. mask != 0")
-    try:
-        fits = np.broadcast_shapes(cond.shape, x.shape) == x.shape
-    except ValueError:
-        fits = False
-    if not fits:
+    if not _broadcasts_to(cond.shape, x.shape):
         raise ValueError(f"masked_fill: a mask of shape {cond.shape} does not broadcast to the "
                          f"tensor's shape {x.shape}")
     if np.ndim(value.data if isinstance(value, Tensor) else value) != 0:
@@ -273,6 +269,15 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
                          f"{np.shape(value.data if isinstance(value, Tensor) else value)} "
                          f"(tensor of shape {x.shape}); for an array of values use am.where")
     return where(cond, _fill_value(value, x, "masked_fill"), x)
+
+
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """Whether an array of `shape` broadcasts to `target` without enlarging it (a mask
+    or a weight that must fit a tensor, as numpy's broadcast_to would take it)."""
+    try:
+        return np.broadcast_shapes(tuple(shape), tuple(target)) == tuple(target)
+    except ValueError:
+        return False
 
 
 def _fill_value(value: Any, x: Tensor, where: str) -> Any:

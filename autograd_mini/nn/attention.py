@@ -30,11 +30,7 @@ def _mask_of(mask: Any, shape: tuple, what: str, where: str) -> Tensor:
     m = as_tensor(mask)
     if m.dtype != bool and m.dtype.kind != "f":
         raise TypeError(f"{where}: {what} must be boolean or floating, got dtype {m.dtype} (shape {m.shape})")
-    try:
-        fits = np.broadcast_shapes(m.shape, shape) == tuple(shape)
-    except ValueError:
-        fits = False
-    if not fits:
+    if not fn._broadcasts_to(m.shape, shape):
         raise ValueError(f"{where}: {what} of shape {m.shape} does not broadcast to the attention "
                          f"scores' shape {tuple(shape)}")
     return m

@@ -1932,11 +1932,7 @@ def _class_weight(weight: Any, scores: Tensor, where: str) -> None:
 def _elementwise_weight(weight: Any, what: str, x: Tensor, where: str) -> None:
     """Check a weight that rescales each element: floats of a shape that broadcasts to x's."""
     shape = _weight_shape(weight, what, where)
-    try:
-        ok = np.broadcast_shapes(shape, x.shape) == x.shape
-    except ValueError:
-        ok = False
-    if not ok:
+    if not fn._broadcasts_to(shape, x.shape):
         raise ValueError(f"{where}: {what} of shape {shape} does not broadcast to input's shape {x.shape}")
 
 
