@@ -101,6 +101,15 @@ def test_glu_softmin_and_prelu_per_channel_values_and_gradients():
     check_both(lambda t, ww: F.prelu(t, ww), xp, np.array([0.3]))
 
 
+def test_threshold_keeps_an_integer_inputs_dtype_as_pytorch():
+    # (where with a float value promoted an int64 x to float64)
+    out = F.threshold(am.tensor([1, 2, 3]), 1.5, 0)
+    assert out.dtype == np.int64 and out.numpy().tolist() == [0, 2, 3]
+    out = nn.Threshold(0.0, -1.0)(am.tensor([-2, 5], dtype=np.int32))
+    assert out.dtype == np.int32 and out.numpy().tolist() == [-1, 5]
+    assert F.threshold(am.tensor([0.5, 2.0]).float(), 1.0, 0.25).dtype == np.float32
+
+
 def test_hardtanh_gradient_is_zero_at_the_bounds_as_pytorch():
     x = am.tensor([-1.0, -0.5, 0.0, 1.0, 2.0], requires_grad=True)
     F.hardtanh(x).sum().backward()

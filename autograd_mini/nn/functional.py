@@ -1254,12 +1254,13 @@ def tanhshrink(x: Any) -> Tensor:
 
 
 def threshold(x: Any, threshold: float, value: float) -> Tensor:
-    """x where x > threshold, value elsewhere, elementwise (PyTorch's Threshold); x's shape."""
+    """x where x > threshold, value elsewhere, elementwise (PyTorch's Threshold); x's shape
+    and dtype (value cast to it, as PyTorch's: an integer x stays integer)."""
     with engine.scope("threshold"):
         t = _number(threshold, "threshold", "threshold")
-        v = _number(value, "value", "threshold")
+        _number(value, "value", "threshold")
         x = as_tensor(x)
-        return P.where.apply(x > t, x, v)
+        return P.where.apply(x > t, x, fn._fill_value(value, x, "threshold"))
 
 
 def glu(x: Any, dim: int = -1) -> Tensor:
