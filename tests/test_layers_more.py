@@ -369,6 +369,18 @@ def test_group_norm_against_numpy_and_gradients(shape, G):
     check_both(lambda t, ww, bb: F.group_norm(t, G, ww, bb, eps=1e-3), x[:2], w, b)
 
 
+def test_group_and_instance_norm_take_an_empty_batch_as_pytorch():
+    # (a batch of 0, as a last partial batch or a filtered one, was refused)
+    x = am.randn(0, 4, 3, 3)
+    assert F.group_norm(x, 2).shape == (0, 4, 3, 3)
+    m = nn.GroupNorm(2, 4)
+    out = m(x)
+    assert out.shape == (0, 4, 3, 3)
+    out.sum().backward()
+    np.testing.assert_array_equal(m.weight.grad.data, np.zeros(4))
+    assert nn.InstanceNorm2d(4)(x).shape == (0, 4, 3, 3)
+
+
 def test_group_norm_float32_stays_float32_and_constant_groups_give_zero():
     x = np.full((2, 4, 3, 3), 7.0, dtype=np.float32)
     out = nn.GroupNorm(2, 4, dtype=np.float32)(am.tensor(x))

@@ -1588,9 +1588,8 @@ def group_norm(x: Any, num_groups: int, weight: Any = None, bias: Any = None, ep
                     f"got {np.shape(v.data if isinstance(v, Tensor) else v)}"
                 )
         size = (C // G) * math.prod(x.shape[2:])
-        if size == 0 or N == 0:
-            raise ValueError(f"group_norm: expected a non-empty input, got shape {x.shape}")
-        out = layer_norm(x.reshape(N, G, size), (size,), eps=eps).reshape(x.shape)
+        # (an empty x, a batch of 0 above all, has nothing to normalise: out is x, as PyTorch's)
+        out = x if x.data.size == 0 else layer_norm(x.reshape(N, G, size), (size,), eps=eps).reshape(x.shape)
         along = (C,) + (1,) * (x.ndim - 2)
         if weight is not None:
             out = out * as_tensor(weight).reshape(along)
