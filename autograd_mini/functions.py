@@ -661,7 +661,7 @@ def _shift(op: str, x: Tensor, axis: Any) -> np.ndarray | Tensor:
                         "convert it with .astype(float)")
     in_range = type(axis) is int and -x.ndim <= axis < x.ndim
     axes = axis if in_range else _axes(op, axis, x.shape)
-    if x.size == 0 and 0 in [x.shape[a] for a in ((axes,) if type(axes) is int else axes)]:
+    if x.data.size == 0 and 0 in [x.shape[a] for a in ((axes,) if type(axes) is int else axes)]:
         raise ValueError(f"{op}: nothing to reduce along axis {axis} of input of shape {x.shape}")
     if tracers:
         # am.compile is recording: the same values from unrecorded ops, so a

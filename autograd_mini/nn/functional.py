@@ -129,7 +129,7 @@ def _label_smoothing(label_smoothing: Any, where: str) -> float:
 
 def _reduce(loss: Tensor, reduction: str, where: str) -> Tensor:
     if reduction == "mean":
-        if loss.size == 0:  # (am.mean's own error would name mean, not the loss)
+        if loss.data.size == 0:  # (am.mean's own error would name mean, not the loss)
             raise ValueError(
                 f"{where}: reduction='mean' of an empty batch (losses of shape {loss.shape}) has nothing to average"
             )
