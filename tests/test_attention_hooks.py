@@ -106,6 +106,33 @@ def test_sdpa_refusals_and_fully_masked_rows():
     assert np.isfinite(qq.grad.data).all()
 
 
+def test_a_float_mask_of_minus_inf_over_a_row_keeps_the_other_rows_gradients_finite():
+    # (-inf over every key of query 1, as a float mask: the other rows' gradients are finite,
+    # as with a boolean mask, for SDPA and for MultiheadAttention's two float masks)
+    r = rng(3)
+    qq = am.tensor(r.standard_normal((3, 4)), requires_grad=True)
+    add = np.zeros((3, 3))
+    add[1] = -np.inf
+    add[2, 0] = -np.inf
+    with np.errstate(invalid="ignore"):
+        out = F.scaled_dot_product_attention(qq, qq, qq, attn_mask=add)
+        (out[0].sum() + out[2].sum()).backward()
+    assert np.isfinite(qq.grad.data).all()
+    m = nn.MultiheadAttention(4, 2, batch_first=True)
+    x = am.tensor(r.standard_normal((2, 3, 4)), requires_grad=True)
+    kpm = np.zeros((2, 3))
+    kpm[1] = -np.inf  # (every key of batch 1)
+    for kw in ({"attn_mask": add}, {"key_padding_mask": kpm}):
+        x.grad = None
+        m.zero_grad()
+        with np.errstate(invalid="ignore"):
+            out, _ = m(x, x, x, **kw)
+            alive = np.isfinite(out.data).all(-1)
+            assert alive.sum() == (4 if "attn_mask" in kw else 3)
+            (am.where(am.tensor(alive[..., None]), out, 0.0)).sum().backward()
+        assert np.isfinite(x.grad.data).all()
+
+
 @pytest.mark.parametrize("shapes", [((3, 2), (4, 2), (4, 3)), ((2, 2, 3), (2, 3, 3), (2, 3, 2))])
 def test_sdpa_gradcheck_and_gradgradcheck(shapes):
     r = rng(len(shapes[0]))

@@ -43,16 +43,14 @@ def _attend(q: Tensor, k: Tensor, v: Tensor, keeps: list, adds: list, dropout_p:
     for a in adds:
         scores = scores + (a if a.dtype == scores.dtype else a.astype(scores.dtype))
     dead = None
-    if keeps:
-        for keep in keeps:  # (a select, not an added -inf: the masked scores get gradient 0, not NaN)
-            scores = fn.where(keep, scores, -math.inf)
-        both = keeps[0]
-        for keep in keeps[1:]:
-            both = fn.where(both, keep, False)
-        # The query rows with no key left: their softmax is 0 / 0. They are NaN in the
-        # output and the weights (as PyTorch's), but computed as zeros inside, so that a NaN
-        # times a zero gradient does not turn the gradients of value (and so of every row) NaN.
-        dead = fn.where(both, 1.0, 0.0).sum(-1, keepdims=True) == 0  # (..., L, 1)
+    for keep in keeps:  # (a select, not an added -inf: the masked scores get gradient 0, not NaN)
+        scores = fn.where(keep, scores, -math.inf)
+    if keeps or adds:
+        # The query rows with no key left (every score -inf, from a boolean mask or a float
+        # mask's -inf): their softmax is 0 / 0. They are NaN in the output and the weights
+        # (as PyTorch's), but computed as zeros inside, so that a NaN times a zero gradient
+        # does not turn the gradients of value (and so of every row) NaN.
+        dead = fn.where(scores == -math.inf, 0.0, 1.0).sum(-1, keepdims=True) == 0  # (..., L, 1)
         scores = fn.where(dead, 0.0, scores)
     w = fn.softmax(scores, -1)
     if dead is not None:
@@ -88,9 +86,9 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
     dropout_p > 0 drops attention weights (always: pass 0.0 in evaluation, as PyTorch's).
 
     A query row whose keys are all masked has no softmax (0 / 0): its output row is NaN,
-    as in PyTorch's math path (nothing invented); with a boolean mask (or is_causal) it
-    sends no gradient (a loss that leaves that row out gets finite gradients). A float
-    mask of -inf over a whole row is not recognised: there the NaN reaches the gradients.
+    as in PyTorch's math path (nothing invented); it sends no gradient (a loss that leaves
+    that row out gets finite gradients), whether the mask is boolean, is_causal, or a float
+    mask of -inf over the whole row.
     """
     with engine.scope("scaled_dot_product_attention"):
         where = "scaled_dot_product_attention"
