@@ -131,6 +131,25 @@ def test_a_float_mask_of_minus_inf_over_a_row_keeps_the_other_rows_gradients_fin
             assert alive.sum() == (4 if "attn_mask" in kw else 3)
             (am.where(am.tensor(alive[..., None]), out, 0.0)).sum().backward()
         assert np.isfinite(x.grad.data).all()
+        assert all(np.isfinite(p.grad.data).all() for p in m.parameters())
+
+
+def test_mha_a_fully_masked_query_leaves_out_projs_gradient_finite():
+    # (a boolean mask: the query's row is NaN, as PyTorch's, but out_proj.weight's gradient
+    # from the other rows was NaN * 0 = NaN, the NaN set before out_proj)
+    r = rng(4)
+    m = nn.MultiheadAttention(4, 2, batch_first=True)
+    x = am.tensor(r.standard_normal((1, 3, 4)), requires_grad=True)
+    mask = np.zeros((3, 3), bool)
+    mask[1] = True  # (True = ignore: query 1 sees no key)
+    with np.errstate(invalid="ignore"):
+        out, w = m(x, x, x, attn_mask=mask, average_attn_weights=False)
+        assert np.isnan(out.data[0, 1]).all() and np.isfinite(out.data[0, [0, 2]]).all()
+        assert np.isnan(w.data[0, :, 1]).all() and np.isfinite(w.data[0, :, [0, 2]]).all()
+        (out[0, 0].sum() + out[0, 2].sum() + w[0, :, 0].sum()).backward()
+    assert np.isfinite(x.grad.data).all()
+    for name, p in m.named_parameters():
+        assert np.isfinite(p.grad.data).all(), name
 
 
 @pytest.mark.parametrize("shapes", [((3, 2), (4, 2), (4, 3)), ((2, 2, 3), (2, 3, 3), (2, 3, 2))])

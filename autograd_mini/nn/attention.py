@@ -37,8 +37,10 @@ def _mask_of(mask: Any, shape: tuple, what: str, where: str) -> Tensor:
 
 
 def _attend(q: Tensor, k: Tensor, v: Tensor, keeps: list, adds: list, dropout_p: float,
-            scale: float) -> tuple[Tensor, Tensor]:
-    """softmax(q k^T * scale + adds, masked to keeps) @ v and the weights (after dropout)."""
+            scale: float) -> tuple[Tensor, Tensor, Tensor | None]:
+    """softmax(q k^T * scale + adds, masked to keeps) @ v, the weights (after dropout), and
+    the query rows with no key left, (..., L, 1) boolean (None without masks): their output
+    and weights are zeros here, for the caller to set to NaN where it means to."""
     scores = (q @ k.swapaxes(-1, -2)) * scale
     for a in adds:
         scores = scores + (a if a.dtype == scores.dtype else a.astype(scores.dtype))
@@ -47,9 +49,9 @@ def _attend(q: Tensor, k: Tensor, v: Tensor, keeps: list, adds: list, dropout_p:
         scores = fn.where(keep, scores, -math.inf)
     if keeps or adds:
         # The query rows with no key left (every score -inf, from a boolean mask or a float
-        # mask's -inf): their softmax is 0 / 0. They are NaN in the output and the weights
-        # (as PyTorch's), but computed as zeros inside, so that a NaN times a zero gradient
-        # does not turn the gradients of value (and so of every row) NaN.
+        # mask's -inf): their softmax is 0 / 0. They are computed as zeros here; a caller sets
+        # them NaN only after its last matmul, so that a NaN times a zero gradient does not
+        # turn the gradients of value or of a weight (and so of every row) NaN.
         dead = fn.where(scores == -math.inf, 0.0, 1.0).sum(-1, keepdims=True) == 0  # (..., L, 1)
         scores = fn.where(dead, 0.0, scores)
     w = fn.softmax(scores, -1)
@@ -57,10 +59,7 @@ def _attend(q: Tensor, k: Tensor, v: Tensor, keeps: list, adds: list, dropout_p:
         w = fn.where(dead, 0.0, w)
     if dropout_p > 0.0:
         w = F.dropout(w, dropout_p, True)
-    out = w @ v
-    if dead is not None:
-        out, w = fn.where(dead, math.nan, out), fn.where(dead, math.nan, w)
-    return out, w
+    return w @ v, w, dead
 
 
 def _floating_qkv(where: str, *ts: Any) -> list[Tensor]:
@@ -122,7 +121,8 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
         elif attn_mask is not None:
             m = _mask_of(attn_mask, batch + (L, S), "attn_mask", where)
             (keeps if m.dtype == bool else adds).append(m)
-        return _attend(q, k, v, keeps, adds, p, scale)[0]
+        out, _, dead = _attend(q, k, v, keeps, adds, p, scale)
+        return out if dead is None else fn.where(dead, math.nan, out)
 
 
 class MultiheadAttention(Module):
@@ -144,8 +144,8 @@ class MultiheadAttention(Module):
       added to the scores. attn_mask (L, S) or (N * H, L, S) ((H, L, S) unbatched): the same
       conventions. is_causal is PyTorch's hint that attn_mask is the causal mask: it needs
       one, and the mask given is what is applied.
-    A query whose keys are all masked gets NaN, as in PyTorch (see scaled_dot_product_attention;
-    boolean masks keep the other rows' gradients finite).
+    A query whose keys are all masked (in any head) gets NaN in every output feature, and its
+    weights NaN, as in PyTorch; the other rows' gradients, the parameters' included, stay finite.
     Dropout (p = dropout) applies to the weights in training mode.
     """
 
@@ -260,9 +260,13 @@ class MultiheadAttention(Module):
         def heads(x: Tensor, w: Tensor, bias: Tensor | None, n: int) -> Tensor:
             return F._affine(x, w, bias).reshape((N, n, H, hd)).permute((0, 2, 1, 3))  # (N, H, n, hd)
 
-        out, weights = _attend(heads(q, wq, bq, L), heads(k, wk, bk, S), heads(v, wv, bv, S), keeps, adds,
-                               self.dropout if self.training else 0.0, 1.0 / math.sqrt(hd))
+        out, weights, dead = _attend(heads(q, wq, bq, L), heads(k, wk, bk, S), heads(v, wv, bv, S), keeps,
+                                     adds, self.dropout if self.training else 0.0, 1.0 / math.sqrt(hd))
         out = self.out_proj(out.permute((0, 2, 1, 3)).reshape((N, L, E)))
+        if dead is not None:  # (NaN after out_proj, whose weight's gradient would be NaN * 0 otherwise;
+            # a query with no key left in any head is NaN in every feature, as PyTorch's)
+            out = fn.where(fn.where(dead, 1.0, 0.0).sum(1) > 0, math.nan, out)  # (N, L, 1)
+            weights = fn.where(dead, math.nan, weights)
         if not batched:
             out = out.reshape((L, E))
         elif not self.batch_first:
