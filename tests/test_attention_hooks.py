@@ -95,15 +95,22 @@ def test_sdpa_refusals_and_fully_masked_rows():
         F.scaled_dot_product_attention(q, q, q, attn_mask=np.ones((3, 2), bool))
     with pytest.raises(TypeError, match="boolean or floating"):
         F.scaled_dot_product_attention(q, q, q, attn_mask=np.ones((3, 3), int))
-    # a query row with every key masked is NaN (PyTorch's math path); the others' gradients stay finite
+    # a query row with every key masked is zeros with no gradient (PyTorch 2.5+'s safe softmax)
     qq = am.tensor(rng().standard_normal((3, 4)), requires_grad=True)
     keep = np.ones((3, 3), bool)
     keep[1] = False
-    with np.errstate(invalid="ignore"):
-        out = F.scaled_dot_product_attention(qq, qq, qq, attn_mask=keep)
-        assert np.isnan(out.data[1]).all() and np.isfinite(out.data[[0, 2]]).all()
-        (out[0].sum() + out[2].sum()).backward()
-    assert np.isfinite(qq.grad.data).all()
+    add = np.where(keep, 0.0, -np.inf)
+    for mask in (keep, add):
+        qq.grad = None
+        out = F.scaled_dot_product_attention(qq, qq, qq, attn_mask=mask)
+        assert (out.data[1] == 0).all() and np.isfinite(out.data).all()
+        w = am.tensor(rng(1).standard_normal((3, 4)))
+        (out * w).sum().backward()
+        assert np.isfinite(qq.grad.data).all()
+        ref = am.tensor(qq.data, requires_grad=True)  # (the row left out: the same gradient)
+        o = F.scaled_dot_product_attention(ref, ref, ref, attn_mask=mask)
+        ((o * w)[[0, 2]]).sum().backward()
+        np.testing.assert_allclose(qq.grad.data, ref.grad.data, atol=1e-12)
 
 
 def test_a_float_mask_of_minus_inf_over_a_row_keeps_the_other_rows_gradients_finite():
@@ -114,9 +121,8 @@ def test_a_float_mask_of_minus_inf_over_a_row_keeps_the_other_rows_gradients_fin
     add = np.zeros((3, 3))
     add[1] = -np.inf
     add[2, 0] = -np.inf
-    with np.errstate(invalid="ignore"):
-        out = F.scaled_dot_product_attention(qq, qq, qq, attn_mask=add)
-        (out[0].sum() + out[2].sum()).backward()
+    out = F.scaled_dot_product_attention(qq, qq, qq, attn_mask=add)
+    (out[0].sum() + out[2].sum()).backward()
     assert np.isfinite(qq.grad.data).all()
     m = nn.MultiheadAttention(4, 2, batch_first=True)
     x = am.tensor(r.standard_normal((2, 3, 4)), requires_grad=True)
@@ -150,6 +156,10 @@ def test_mha_a_fully_masked_query_leaves_out_projs_gradient_finite():
     assert np.isfinite(x.grad.data).all()
     for name, p in m.named_parameters():
         assert np.isfinite(p.grad.data).all(), name
+    # need_weights=False: PyTorch runs SDPA, whose dead row is zeros: the output row is out_proj's bias
+    out, w = m(x, x, x, attn_mask=mask, need_weights=False)
+    assert w is None
+    np.testing.assert_array_equal(out.data[0, 1], m.out_proj.bias.data)
 
 
 @pytest.mark.parametrize("shapes", [((3, 2), (4, 2), (4, 3)), ((2, 2, 3), (2, 3, 3), (2, 3, 2))])

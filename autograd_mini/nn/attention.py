@@ -84,10 +84,10 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
     PyTorch's tril of ones(L, S)); it refuses an attn_mask too, as PyTorch does.
     dropout_p > 0 drops attention weights (always: pass 0.0 in evaluation, as PyTorch's).
 
-    A query row whose keys are all masked has no softmax (0 / 0): its output row is NaN,
-    as in PyTorch's math path (nothing invented); it sends no gradient (a loss that leaves
-    that row out gets finite gradients), whether the mask is boolean, is_causal, or a float
-    mask of -inf over the whole row.
+    A query row whose keys are all masked has no softmax (0 / 0): its output row is zeros
+    and it sends no gradient, as PyTorch's (2.5 and later, whose math path takes a "safe"
+    softmax there; earlier versions gave NaN), whether the mask is boolean, is_causal, or a
+    float mask of -inf over the whole row.
     """
     with engine.scope("scaled_dot_product_attention"):
         where = "scaled_dot_product_attention"
@@ -121,8 +121,7 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
         elif attn_mask is not None:
             m = _mask_of(attn_mask, batch + (L, S), "attn_mask", where)
             (keeps if m.dtype == bool else adds).append(m)
-        out, _, dead = _attend(q, k, v, keeps, adds, p, scale)
-        return out if dead is None else fn.where(dead, math.nan, out)
+        return _attend(q, k, v, keeps, adds, p, scale)[0]  # (a fully masked row: zeros, as PyTorch's)
 
 
 class MultiheadAttention(Module):
@@ -145,7 +144,10 @@ class MultiheadAttention(Module):
       conventions. is_causal is PyTorch's hint that attn_mask is the causal mask: it needs
       one, and the mask given is what is applied.
     A query whose keys are all masked (in any head) gets NaN in every output feature, and its
-    weights NaN, as in PyTorch; the other rows' gradients, the parameters' included, stay finite.
+    weights NaN, with need_weights=True, as PyTorch's; with need_weights=False its heads give
+    zeros (its output row is out_proj's bias), as PyTorch's, which then runs
+    scaled_dot_product_attention. Either way the other rows' gradients, the parameters'
+    included, stay finite.
     Dropout (p = dropout) applies to the weights in training mode.
     """
 
@@ -263,7 +265,7 @@ class MultiheadAttention(Module):
         out, weights, dead = _attend(heads(q, wq, bq, L), heads(k, wk, bk, S), heads(v, wv, bv, S), keeps,
                                      adds, self.dropout if self.training else 0.0, 1.0 / math.sqrt(hd))
         out = self.out_proj(out.permute((0, 2, 1, 3)).reshape((N, L, E)))
-        if dead is not None:  # (NaN after out_proj, whose weight's gradient would be NaN * 0 otherwise;
+        if dead is not None and need_weights:  # (NaN after out_proj, whose weight's gradient would be NaN * 0 otherwise;
             # a query with no key left in any head is NaN in every feature, as PyTorch's)
             out = fn.where(fn.where(dead, 1.0, 0.0).sum(1) > 0, math.nan, out)  # (N, L, 1)
             weights = fn.where(dead, math.nan, weights)
