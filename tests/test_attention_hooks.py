@@ -357,3 +357,13 @@ def test_parameter_list_and_dict():
         m.pl.append("x")
     with pytest.raises(NotImplementedError):
         m.pl(1)
+
+
+def test_parameterdict_update_from_another_parameterdict():
+    # (as PyTorch's: iterating a ParameterDict gives its keys, which update read as pairs)
+    a = nn.ParameterDict({"x": am.zeros(2)})
+    b = nn.ParameterDict({"wb": am.ones(3), "z": am.ones(1)})
+    a.update(b)
+    assert list(a.keys()) == ["x", "wb", "z"] and a["wb"] is b["wb"]
+    c = nn.ParameterDict(b)
+    assert list(c.state_dict()) == ["wb", "z"] and c["z"] is b["z"]

@@ -377,7 +377,8 @@ class ParameterDict(Module):
     """An ordered dict of Parameters, each registered under its key (so in parameters() and
     state_dict() as 'name.key'), as PyTorch's ParameterDict.
 
-    ParameterDict(parameters=None) takes a mapping or an iterable of (key, value) pairs; a
+    ParameterDict(parameters=None) takes a mapping, another ParameterDict or an iterable of
+    (key, value) pairs; a
     Tensor or ndarray is wrapped in a Parameter. Keys are strings without '.' that are not
     attributes of the class ('keys', 'training', ...): ValueError otherwise. d[key],
     d[key] = p, del d[key], `in`, len(), iteration over keys, keys(), values(), items(),
@@ -428,8 +429,11 @@ class ParameterDict(Module):
         return list(self._parameters.items())
 
     def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
-        """Add or replace the entries of a mapping or of an iterable of (key, value) pairs."""
-        pairs = list(parameters.items()) if isinstance(parameters, Mapping) else [tuple(kv) for kv in parameters]
+        """Add or replace the entries of a mapping, of another ParameterDict or of an iterable
+        of (key, value) pairs."""
+        # (a ParameterDict is no Mapping, and iterating one gives its keys, as a dict's)
+        mapping = isinstance(parameters, (Mapping, ParameterDict))
+        pairs = list(parameters.items()) if mapping else [tuple(kv) for kv in parameters]
         for kv in pairs:
             if len(kv) != 2:
                 raise ValueError(f"ParameterDict.update: expected (key, value) pairs, got an item of length {len(kv)}")
