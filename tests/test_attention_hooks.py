@@ -367,3 +367,25 @@ def test_parameterdict_update_from_another_parameterdict():
     assert list(a.keys()) == ["x", "wb", "z"] and a["wb"] is b["wb"]
     c = nn.ParameterDict(b)
     assert list(c.state_dict()) == ["wb", "z"] and c["z"] is b["z"]
+
+
+def test_hooks_with_kwargs_and_prepend_as_pytorch():
+    # (the order and values PyTorch 2.13 gives for the same hooks)
+    class M(nn.Module):
+        def forward(self, x, scale=1.0):
+            return x * scale
+
+    m, log = M(), []
+    m.register_forward_pre_hook(lambda mod, a: log.append("pre-a"))
+    m.register_forward_pre_hook(
+        lambda mod, a, k: (log.append(("pre-k", sorted(k))), ((a[0] + 1,), {**k, "scale": 3.0}))[1],
+        with_kwargs=True)
+    m.register_forward_pre_hook(lambda mod, a: log.append("pre-first"), prepend=True)
+    m.register_forward_hook(lambda mod, a, k, o: (log.append(("post-k", k)), o + 100)[1], with_kwargs=True)
+    m.register_forward_hook(lambda mod, a, o: log.append(("post-first", float(o.data[0]))), prepend=True)
+    assert m(am.ones(1), scale=2.0).data[0] == 106.0
+    assert log == ["pre-first", "pre-a", ("pre-k", ["scale"]), ("post-first", 6.0), ("post-k", {"scale": 3.0})]
+    m2 = M()
+    m2.register_forward_pre_hook(lambda mod, a, k: 5, with_kwargs=True)
+    with pytest.raises(RuntimeError, match=r"\(new_args, new_kwargs\), got int"):
+        m2(am.ones(1))

@@ -162,47 +162,66 @@ class Module:
                 "(handle.remove()) or call the model uncompiled"
             )
         pre, post = self._forward_hooks_all
-        for hook in list(pre.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
+        for hook, with_kwargs in list(pre.values()):
+            if with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(
+                            f"{type(self).__name__}: a forward pre-hook registered with_kwargs=True must "
+                            f"return None or a tuple (new_args, new_kwargs), got {type(result).__name__}")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
         prev = _mode.scope
         _mode.scope = prev + (self,)
         try:
             out = self.forward(*args, **kwargs)
         finally:
             _mode.scope = prev
-        for hook in list(post.values()):
-            result = hook(self, args, out)
+        for hook, with_kwargs in list(post.values()):
+            result = hook(self, args, kwargs, out) if with_kwargs else hook(self, args, out)
             if result is not None:
                 out = result
         return out
 
-    def _add_hook(self, kind: int, hook: Callable, where: str) -> RemovableHandle:
+    def _add_hook(self, kind: int, hook: Callable, where: str, prepend: Any, with_kwargs: Any) -> RemovableHandle:
         if not callable(hook):
             raise TypeError(f"{where}: hook must be callable, got {type(hook).__name__}")
+        prepend, with_kwargs = _flag(prepend, "prepend", where), _flag(with_kwargs, "with_kwargs", where)
         d = self.__dict__
         if not self._forward_hooks_all:
             d["_forward_hooks_all"] = (OrderedDict(), OrderedDict())
         handle = RemovableHandle(self, kind)
-        d["_forward_hooks_all"][kind][handle.id] = hook
+        hooks = d["_forward_hooks_all"][kind]
+        hooks[handle.id] = (hook, with_kwargs)
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
         modules_changed()  # (compiled functions record again: what a call does has changed)
         return handle
 
-    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
         """Call hook(module, args) before every forward, as PyTorch does: args is the tuple
         of positional arguments (keyword arguments are passed to forward untouched); a
         return value other than None replaces args (a non-tuple is wrapped in a 1-tuple).
-        Hooks run in registration order. Returns a handle whose .remove() unregisters it.
+        With with_kwargs=True it is hook(module, args, kwargs) instead, returning None or
+        a tuple (new_args, new_kwargs). Hooks run in registration order; prepend=True puts
+        this one first. Returns a handle whose .remove() unregisters it.
         A module with hooks cannot be called under am.compile (RuntimeError)."""
-        return self._add_hook(0, hook, "register_forward_pre_hook")
+        return self._add_hook(0, hook, "register_forward_pre_hook", prepend, with_kwargs)
 
-    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False) -> RemovableHandle:
         """Call hook(module, args, output) after every forward, as PyTorch does: a return
         value other than None replaces the output (for the next hooks and the caller).
-        Hooks run in registration order. Returns a handle whose .remove() unregisters it.
-        A module with hooks cannot be called under am.compile (RuntimeError)."""
-        return self._add_hook(1, hook, "register_forward_hook")
+        With with_kwargs=True it is hook(module, args, kwargs, output) (kwargs: the keyword
+        arguments forward got). Hooks run in registration order; prepend=True puts this one
+        first. Returns a handle whose .remove() unregisters it. PyTorch's always_call is
+        not supported. A module with hooks cannot be called under am.compile (RuntimeError)."""
+        return self._add_hook(1, hook, "register_forward_hook", prepend, with_kwargs)
 
     # -- registration -------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
