@@ -249,6 +249,21 @@ def test_nearest_scale_factor_and_size_can_differ_as_in_pytorch():
                                   [0, 0, 1, 2, 3, 4])
 
 
+def test_nearest_1d_takes_the_scale_factor_even_to_the_same_or_twice_the_length():
+    # PyTorch's 1-D nearest kernel has no n -> n or n -> 2n shortcut: scale_factor 1.15 maps
+    # 6 -> 6 through s = 1 / 1.15 ([0, 0, 1, 2, 3, 4], torch's numbers), 2.15 maps 6 -> 12
+    # through s = 1 / 2.15; its 2-D kernel does take them (the identity and dst // 2)
+    x = am.tensor(np.arange(6.0).reshape(1, 1, 6))
+    np.testing.assert_array_equal(F.interpolate(x, scale_factor=1.15).data[0, 0], [0, 0, 1, 2, 3, 4])
+    np.testing.assert_array_equal(F.interpolate(x, scale_factor=2.15).data[0, 0],
+                                  [0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5])
+    np.testing.assert_array_equal(F.interpolate(x, size=12).data[0, 0], np.arange(12) // 2)
+    x2 = np.arange(30.0).reshape(1, 1, 6, 5)
+    np.testing.assert_array_equal(F.interpolate(am.tensor(x2), scale_factor=1.15).data, x2)
+    np.testing.assert_array_equal(F.interpolate(am.tensor(x2), scale_factor=2.15).data,
+                                  x2.repeat(2, 2).repeat(2, 3))
+
+
 def test_linear_mode_for_3d_input_against_the_bilinear_loop():
     x = rng(7).standard_normal((2, 3, 5))
     for out in (9, 3, 5):

@@ -836,15 +836,17 @@ def _spatial_arg(value: Any, k: int, what: str, where: str, shape: tuple, intege
     return tuple(float(v) for v in values)
 
 
-def _nearest_index(n_in: int, n_out: int, scale: float | None, exact: bool) -> np.ndarray:
+def _nearest_index(n_in: int, n_out: int, scale: float | None, exact: bool, shortcuts: bool) -> np.ndarray:
     """PyTorch's source index of each output position (its float32 arithmetic):
     nearest: min(floor(dst * s), n_in - 1); nearest-exact: min(floor((dst + 0.5) * s), n_in - 1),
-    s = 1 / scale_factor when one was given, else n_in / n_out. (nearest with n_out equal
-    to n_in or twice it is dst and dst // 2, PyTorch's exact shortcuts.)"""
+    s = 1 / scale_factor when one was given, else n_in / n_out. (With `shortcuts`, nearest
+    with n_out equal to n_in or twice it is dst and dst // 2, the exact shortcuts of
+    PyTorch's 2-D kernel; its 1-D kernel takes none, so a scale_factor of 1.15 maps
+    6 -> 6 as [0, 0, 1, 2, 3, 4], not the identity.)"""
     dst = np.arange(n_out)
-    if not exact and n_out == n_in:
+    if shortcuts and not exact and n_out == n_in:
         return dst
-    if not exact and n_out == 2 * n_in:
+    if shortcuts and not exact and n_out == 2 * n_in:
         return dst >> 1
     s = np.float32(1.0 / scale) if scale is not None else np.float32(n_in) / np.float32(n_out)
     pos = dst.astype(np.float32) + np.float32(0.5) if exact else dst.astype(np.float32)
@@ -889,7 +891,7 @@ def _repeat(x: Tensor, axis: int, k: int) -> Tensor:
 def _resample(x: Tensor, axis: int, n_out: int, scale: float | None, mode: str, align_corners: bool) -> Tensor:
     n_in = x.shape[axis]
     if mode in ("nearest", "nearest-exact"):
-        index = _nearest_index(n_in, n_out, scale, mode == "nearest-exact")
+        index = _nearest_index(n_in, n_out, scale, mode == "nearest-exact", x.ndim == 4)
         if n_out == n_in and np.array_equal(index, np.arange(n_in)):
             return x
         k = n_out // n_in
@@ -918,7 +920,10 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     one per axis: OH = floor(H * scale_factor)). mode:
     'nearest': out[i] = x[min(floor(i * s), H - 1)], s = 1 / scale_factor when it was
     given (unless recompute_scale_factor=True), else H / OH (PyTorch's rule, its
-    float32 arithmetic); 'nearest-exact': x[min(floor((i + 0.5) * s), H - 1)];
+    float32 arithmetic; for 4-D input an axis going n -> n or n -> 2n is the identity
+    or i // 2, PyTorch's 2-D shortcuts, which its 1-D kernel does not take. PyTorch's
+    1-D backward does take them, so for 3-D input with such a scale_factor, say 1.15
+    or 2.15, its gradient is not its forward's; ours is); 'nearest-exact': x[min(floor((i + 0.5) * s), H - 1)];
     'linear' (3-D) and 'bilinear' (4-D): out[i] = w0 x[i0] + w1 x[i1] along each axis,
     with the source coordinate src = i * (H - 1) / (OH - 1) for align_corners=True, else
     max((i + 0.5) * s - 0.5, 0), i0 = floor(src), i1 = min(i0 + 1, H - 1), w1 = src - i0,
