@@ -264,6 +264,19 @@ def test_nearest_1d_takes_the_scale_factor_even_to_the_same_or_twice_the_length(
                                   x2.repeat(2, 2).repeat(2, 3))
 
 
+def test_linear_copies_an_axis_whose_length_a_scale_factor_keeps():
+    # PyTorch: scale_factor 1.15 takes 6 -> 6, and that axis is copied (torch gives
+    # [0, 1, 2, 3, 4, 5], not the s = 1 / 1.15 resampling), per axis in bilinear
+    x = am.tensor(np.arange(6.0).reshape(1, 1, 6))
+    np.testing.assert_array_equal(F.interpolate(x, scale_factor=1.15, mode="linear").data[0, 0], np.arange(6.0))
+    x2 = np.arange(30.0).reshape(1, 1, 6, 5)
+    got = F.interpolate(am.tensor(x2), scale_factor=(2.0, 1.15), mode="bilinear").data
+    np.testing.assert_allclose(got[0, 0, :4], [[0, 1, 2, 3, 4], [1.25, 2.25, 3.25, 4.25, 5.25],
+                                               [3.75, 4.75, 5.75, 6.75, 7.75], [6.25, 7.25, 8.25, 9.25, 10.25]])
+    got = F.interpolate(am.tensor(x2), scale_factor=(1.15, 2.0), mode="bilinear").data
+    np.testing.assert_allclose(got[0, 0, :, 0], x2[0, 0, :, 0])
+
+
 def test_linear_mode_for_3d_input_against_the_bilinear_loop():
     x = rng(7).standard_normal((2, 3, 5))
     for out in (9, 3, 5):

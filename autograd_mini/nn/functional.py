@@ -898,6 +898,8 @@ def _resample(x: Tensor, axis: int, n_out: int, scale: float | None, mode: str, 
         if k * n_in == n_out and np.array_equal(index, np.repeat(np.arange(n_in), k)):
             return _repeat(x, axis, k)
         return _take(x, axis, index)
+    if n_out == n_in:  # (PyTorch copies an axis whose length stays, whatever the scale_factor)
+        return x
     i0, i1, w0, w1 = _linear_weights(n_in, n_out, scale, align_corners, x.dtype)
     along = (n_out,) + (1,) * (x.ndim - 1 - axis)
     exact = w1 == 0  # (output positions on an input row: x0 itself)
@@ -927,7 +929,9 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     'linear' (3-D) and 'bilinear' (4-D): out[i] = w0 x[i0] + w1 x[i1] along each axis,
     with the source coordinate src = i * (H - 1) / (OH - 1) for align_corners=True, else
     max((i + 0.5) * s - 0.5, 0), i0 = floor(src), i1 = min(i0 + 1, H - 1), w1 = src - i0,
-    w0 = 1 - w1. align_corners (default False) only with 'linear' and 'bilinear'.
+    w0 = 1 - w1 (an axis whose length stays is copied, as PyTorch does, even when a
+    scale_factor such as 1.15 would move its coordinates). align_corners (default False)
+    only with 'linear' and 'bilinear'.
     Built of getitem with integer index arrays (gather) and weighted sums, so the
     gradient is a scatter-add of the output's; an integer nearest upscale is a
     broadcast (each entry repeated), whose gradient is a sum.
