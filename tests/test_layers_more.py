@@ -110,6 +110,20 @@ def test_threshold_keeps_an_integer_inputs_dtype_as_pytorch():
     assert F.threshold(am.tensor([0.5, 2.0]).float(), 1.0, 0.25).dtype == np.float32
 
 
+def test_threshold_keeps_nan_as_pytorch():
+    # PyTorch's rule is value where x <= threshold, else x: a NaN is not <= anything, so it
+    # stays NaN (torch.nn.functional.threshold gives [nan, 5, 5, 1, 2, inf, 5]) and its
+    # gradient passes; a NaN threshold keeps every entry
+    x = np.array([np.nan, -1.0, 0.0, 1.0, 2.0, np.inf, -np.inf])
+    t = am.tensor(x, requires_grad=True)
+    y = F.threshold(t, 0.0, 5.0)
+    np.testing.assert_array_equal(y.data, [np.nan, 5, 5, 1, 2, np.inf, 5])
+    y.backward(np.ones(7))
+    np.testing.assert_array_equal(t.grad.data, [1, 0, 0, 1, 1, 1, 0])
+    np.testing.assert_array_equal(F.threshold(am.tensor(x), float("nan"), 5.0).data, x)
+    np.testing.assert_array_equal(nn.Threshold(-np.inf, 3.0)(am.tensor(x)).data, [np.nan, -1, 0, 1, 2, np.inf, 3])
+
+
 def test_hardtanh_gradient_is_zero_at_the_bounds_as_pytorch():
     x = am.tensor([-1.0, -0.5, 0.0, 1.0, 2.0], requires_grad=True)
     F.hardtanh(x).sum().backward()

@@ -1263,13 +1263,15 @@ def tanhshrink(x: Any) -> Tensor:
 
 
 def threshold(x: Any, threshold: float, value: float) -> Tensor:
-    """x where x > threshold, value elsewhere, elementwise (PyTorch's Threshold); x's shape
-    and dtype (value cast to it, as PyTorch's: an integer x stays integer)."""
+    """value where x <= threshold, x elsewhere, elementwise (PyTorch's Threshold); x's shape
+    and dtype (value cast to it, as PyTorch's: an integer x stays integer). A NaN entry is
+    not <= anything, so it stays NaN (as in PyTorch), as does x everywhere for a NaN
+    threshold."""
     with engine.scope("threshold"):
         t = _number(threshold, "threshold", "threshold")
         _number(value, "value", "threshold")
         x = as_tensor(x)
-        return P.where.apply(x > t, x, fn._fill_value(value, x, "threshold"))
+        return P.where.apply(x <= t, fn._fill_value(value, x, "threshold"), x)
 
 
 def glu(x: Any, dim: int = -1) -> Tensor:
