@@ -124,6 +124,14 @@ def test_threshold_keeps_nan_as_pytorch():
     np.testing.assert_array_equal(nn.Threshold(-np.inf, 3.0)(am.tensor(x)).data, [np.nan, -1, 0, 1, 2, np.inf, 3])
 
 
+def test_softmin_over_an_empty_axis_is_refused_by_its_own_name():
+    with pytest.raises(ValueError, match=r"^softmin: nothing to reduce along axis 0 of input of shape \(0, 3\)"):
+        F.softmin(am.tensor(np.zeros((0, 3))), 0)
+    with pytest.raises(ValueError, match=r"^softmin: .*shape \(2, 0\)"):
+        nn.Softmin(dim=-1)(am.tensor(np.zeros((2, 0))))
+    assert F.softmin(am.tensor(np.zeros((0, 3))), 1).shape == (0, 3)
+
+
 def test_hardtanh_gradient_is_zero_at_the_bounds_as_pytorch():
     x = am.tensor([-1.0, -0.5, 0.0, 1.0, 2.0], requires_grad=True)
     F.hardtanh(x).sum().backward()

@@ -1316,7 +1316,10 @@ def softmin(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tenso
     dim is needed for x of 3 or more axes, as in softmax."""
     with engine.scope("softmin"):
         x = fn._floating(as_tensor(x))
-        return fn.softmax(-x, _dim(x, dim, axis, "softmin"))
+        d = _dim(x, dim, axis, "softmin")
+        if x.ndim and x.shape[d] == 0:  # (else softmax's error, naming softmax)
+            raise ValueError(f"softmin: nothing to reduce along axis {d} of input of shape {x.shape}")
+        return fn.softmax(-x, d)
 
 
 # -- regularisation and normalisation -----------------------------------------------
