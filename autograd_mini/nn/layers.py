@@ -759,7 +759,8 @@ class Upsample(Module):
 class ConstantPad2d(Module):
     """Pad the last two axes of (N, C, H, W) or (C, H, W) with `value`: padding an int
     (all four sides) or (left, right, top, bottom), PyTorch's order; output
-    (..., H + top + bottom, W + left + right)."""
+    (..., H + top + bottom, W + left + right). A negative padding, which PyTorch takes
+    as cropping, is refused (ValueError): crop with slicing."""
 
     def __init__(self, padding: Any, value: float) -> None:
         super().__init__()
