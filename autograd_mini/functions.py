@@ -490,6 +490,8 @@ def sqrt(x: Any) -> Tensor:
     x = as_tensor(x)
     if x.dtype.kind in "biu":
         x = x.astype(np.result_type(x.dtype, np.float16))
+    if x.dtype == FLOAT16:  # (float16 ** 0.5 is C's pow, +inf at -inf: float32's is np.sqrt's, rounded)
+        return (x.astype(np.float32) ** 0.5).astype(FLOAT16)
     return x ** 0.5
 
 

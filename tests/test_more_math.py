@@ -668,3 +668,18 @@ def test_compile_refuses_sort_and_topk_whose_index_comes_from_the_data():
     for seed in range(3):
         y = rng(seed).standard_normal((2, 3))
         np.testing.assert_array_equal(g(am.tensor(y)).data, np.argsort(y, 1, kind="stable"))
+
+
+def test_float16_sqrt_arcsin_arccos_of_minus_inf_are_nan_as_numpy():
+    # float16 x ** 0.5 is C's pow, and pow(-inf, 0.5) is +inf: am.sqrt gave inf, and
+    # arcsin(inf), arccos(inf) (which take sqrt(1 - x)) gave +-pi/4 and 3 pi/4.
+    x = np.array([np.inf, -np.inf, 2.0, -2.0, 0.25, 1.0, -1.0, -0.0, 65504.0], np.float16)
+    for name in ("sqrt", "arcsin", "arccos"):
+        got = getattr(am, name)(am.tensor(x)).data
+        want = getattr(np, name)(x)
+        assert got.dtype == np.float16
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=name)
+        np.testing.assert_allclose(got, want, rtol=3 * 2.0 ** -10, err_msg=name)  # (3 ulps)
+    every = np.arange(2 ** 16, dtype=np.uint16).view(np.float16)  # (each float16)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(am.sqrt(am.tensor(every)).data, np.sqrt(every))
