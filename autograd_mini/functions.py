@@ -831,6 +831,8 @@ def _half_exp_squares(x: Tensor, sign: float) -> Tensor:
 def cosh(x: Any) -> Tensor:
     """Hyperbolic cosine (e**x + e**-x) / 2, elementwise; finite wherever np.cosh is."""
     x = _floating(as_tensor(x))
+    if x.dtype == FLOAT16:
+        return cosh(x.astype(np.float32)).astype(FLOAT16)
     return _half_exp_squares(x, 1.0)
 
 
@@ -840,6 +842,8 @@ def sinh(x: Any) -> Tensor:
     (e + e / (e + 1)) / 2 with e = expm1(a) (exact near 0, where the difference
     cancels), above that as cosh; finite wherever np.sinh is."""
     x = _floating(as_tensor(x))
+    if x.dtype == FLOAT16:  # (in float16 expm1 overflows at 11.1, below the switch at 22)
+        return sinh(x.astype(np.float32)).astype(FLOAT16)
     negative = x < 0
     a = P.where.apply(negative, -x, x)  # (|x| with slope 1 at 0)
     small = a < 22.0
@@ -856,6 +860,8 @@ def arcsinh(x: Any) -> Tensor:
     a = |x| it is log1p(a + a**2 / (1 + sqrt(1 + a**2))), and log(2a) above a = 2**28.
     Gradient 1 / sqrt(1 + x**2)."""
     x = _floating(as_tensor(x))
+    if x.dtype == FLOAT16:  # (in float16 a**2 overflows at 256, below the switch at 2**28)
+        return arcsinh(x.astype(np.float32)).astype(FLOAT16)
     negative = x < 0
     a = P.where.apply(negative, -x, x)  # (|x| with slope 1 at 0, where abs has slope 0)
     big = a > 2.0 ** 28

@@ -683,3 +683,22 @@ def test_float16_sqrt_arcsin_arccos_of_minus_inf_are_nan_as_numpy():
     every = np.arange(2 ** 16, dtype=np.uint16).view(np.float16)  # (each float16)
     with np.errstate(invalid="ignore"):
         np.testing.assert_array_equal(am.sqrt(am.tensor(every)).data, np.sqrt(every))
+
+
+def test_float16_sinh_cosh_arcsinh_are_finite_or_inf_where_numpys_are_never_nan():
+    # float16 sinh took expm1(|x|) up to |x| = 22, but float16 expm1 overflows at 11.1:
+    # inf / (inf + 1) made sinh(12) NaN (numpy: inf) and sinh(11.5) NaN (numpy: 49312).
+    # arcsinh squared |x| below 2**28: in float16 that overflows at 256 (arcsinh(300) NaN).
+    every = np.arange(2 ** 16, dtype=np.uint16).view(np.float16)  # (each float16)
+    for name in ("sinh", "cosh", "arcsinh"):
+        with np.errstate(over="ignore", invalid="ignore"):
+            got = getattr(am, name)(am.tensor(every)).data
+            want = getattr(np, name)(every)
+        assert got.dtype == np.float16
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=name)
+        np.testing.assert_array_equal(np.isinf(got), np.isinf(want), err_msg=name)
+        np.testing.assert_allclose(got, want, rtol=2 * 2.0 ** -10, err_msg=name)  # (2 ulps)
+    for name in ("sinh", "cosh", "arcsinh"):
+        x = am.tensor(np.array([-12.0, 11.5, 300.0, 0.5], np.float16), requires_grad=True)
+        getattr(am, name)(x).sum().backward()
+        assert x.grad.dtype == np.float16 and not np.isnan(x.grad.data).any(), name
