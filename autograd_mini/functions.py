@@ -755,6 +755,12 @@ def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
 # -- more elementwise math (numpy's names; composites unless noted) -----------------
 
 
+def _ufunc_float(x: Tensor) -> Tensor:
+    """x, or an integer or bool x converted to the float numpy's ufuncs give it (np.sin's:
+    float16 for int8, uint8 and bool, float32 for int16, float64 for int32 and int64)."""
+    return x.astype(np.result_type(x.dtype, np.float16)) if x.dtype.kind in "biu" else x
+
+
 @composite
 def tan(x: Any) -> Tensor:
     """Tangent sin(x) / cos(x), elementwise (same shape as x)."""
@@ -779,7 +785,7 @@ def arctan2(y: Any, x: Any) -> Tensor:
 @composite
 def arctan(x: Any) -> Tensor:
     """Inverse tangent in (-pi/2, pi/2), elementwise: arctan2(x, 1); gradient 1 / (1 + x**2)."""
-    return P.arctan2.apply(as_tensor(x), 1.0)
+    return P.arctan2.apply(_ufunc_float(as_tensor(x)), 1.0)
 
 
 def _cosine_of_arcsine(x: Tensor) -> Tensor:
@@ -792,7 +798,7 @@ def _cosine_of_arcsine(x: Tensor) -> Tensor:
 def arcsin(x: Any) -> Tensor:
     """Inverse sine in [-pi/2, pi/2] for x in [-1, 1] (NaN outside, as numpy), elementwise:
     arctan2(x, sqrt((1 - x)(1 + x))). Gradient 1 / sqrt(1 - x**2) (inf at +-1)."""
-    x = as_tensor(x)
+    x = _ufunc_float(as_tensor(x))
     return P.arctan2.apply(x, _cosine_of_arcsine(x))
 
 
@@ -801,7 +807,7 @@ def arccos(x: Any) -> Tensor:
     """Inverse cosine in [0, pi] for x in [-1, 1] (NaN outside, as numpy), elementwise:
     arctan2(sqrt((1 - x)(1 + x)), x), accurate near +-1 where pi/2 - arcsin(x) is not.
     Gradient -1 / sqrt(1 - x**2)."""
-    x = as_tensor(x)
+    x = _ufunc_float(as_tensor(x))
     return P.arctan2.apply(_cosine_of_arcsine(x), x)
 
 
@@ -830,7 +836,7 @@ def _half_exp_squares(x: Tensor, sign: float) -> Tensor:
 @composite
 def cosh(x: Any) -> Tensor:
     """Hyperbolic cosine (e**x + e**-x) / 2, elementwise; finite wherever np.cosh is."""
-    x = _floating(as_tensor(x))
+    x = _ufunc_float(as_tensor(x))
     if x.dtype == FLOAT16:
         return cosh(x.astype(np.float32)).astype(FLOAT16)
     return _half_exp_squares(x, 1.0)
@@ -841,7 +847,7 @@ def sinh(x: Any) -> Tensor:
     """Hyperbolic sine (e**x - e**-x) / 2, elementwise, odd: for a = |x| < 22 it is
     (e + e / (e + 1)) / 2 with e = expm1(a) (exact near 0, where the difference
     cancels), above that as cosh; finite wherever np.sinh is."""
-    x = _floating(as_tensor(x))
+    x = _ufunc_float(as_tensor(x))
     if x.dtype == FLOAT16:  # (in float16 expm1 overflows at 11.1, below the switch at 22)
         return sinh(x.astype(np.float32)).astype(FLOAT16)
     negative = x < 0
@@ -859,7 +865,7 @@ def arcsinh(x: Any) -> Tensor:
     """Inverse hyperbolic sine log(x + sqrt(x**2 + 1)), elementwise, odd and accurate: for
     a = |x| it is log1p(a + a**2 / (1 + sqrt(1 + a**2))), and log(2a) above a = 2**28.
     Gradient 1 / sqrt(1 + x**2)."""
-    x = _floating(as_tensor(x))
+    x = _ufunc_float(as_tensor(x))
     if x.dtype == FLOAT16:  # (in float16 a**2 overflows at 256, below the switch at 2**28)
         return arcsinh(x.astype(np.float32)).astype(FLOAT16)
     negative = x < 0

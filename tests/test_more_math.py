@@ -702,3 +702,18 @@ def test_float16_sinh_cosh_arcsinh_are_finite_or_inf_where_numpys_are_never_nan(
         x = am.tensor(np.array([-12.0, 11.5, 300.0, 0.5], np.float16), requires_grad=True)
         getattr(am, name)(x).sum().backward()
         assert x.grad.dtype == np.float16 and not np.isnan(x.grad.data).any(), name
+
+
+@pytest.mark.parametrize("name", ["tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "expm1",
+                                  "log2", "log10"])
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.uint8, np.int16, np.int32, np.int64])
+def test_integer_and_bool_inputs_give_numpys_float(name, dtype):
+    # arcsin, arccos, arctan, sinh, cosh and arcsinh gave float64 for int8 and bool
+    # (numpy: float16, as am.sin and am.exp), and sinh and arcsinh of bools raised
+    # numpy's "boolean negative" from inside their neg.
+    x = np.array([0, 1, 1, 0, 1], dtype)
+    with np.errstate(divide="ignore"):
+        got = getattr(am, name)(am.tensor(x)).data
+        want = getattr(np, name)(x)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=3 * np.finfo(want.dtype).eps)
