@@ -1301,7 +1301,8 @@ def diag(x: Any, k: int = 0) -> Tensor:
     if x.ndim == 1:
         n = x.shape[0]
         mask = shape_constant(np.eye(n, dtype=bool))
-        square = P.where.apply(mask, x.reshape(n, 1), 0)  # (a where: inf on the diagonal, not inf * 0)
+        zero = False if x.dtype.kind == "b" else 0  # (an int 0 made a bool x int64)
+        square = P.where.apply(mask, x.reshape(n, 1), zero)  # (a where: inf on the diagonal, not inf * 0)
         lo, hi = (0, k) if k >= 0 else (-k, 0)
         return P.pad.apply(square, pad_width=((lo, hi), (hi, lo)), value=0)
     if x.ndim == 2:

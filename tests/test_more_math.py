@@ -717,3 +717,13 @@ def test_integer_and_bool_inputs_give_numpys_float(name, dtype):
         want = getattr(np, name)(x)
     assert got.dtype == want.dtype
     np.testing.assert_allclose(got, want, rtol=3 * np.finfo(want.dtype).eps)
+
+
+@pytest.mark.parametrize("k", [-2, 0, 1])
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.uint8, np.float16, np.float32])
+def test_diag_of_a_vector_keeps_its_dtype_as_numpy(k, dtype):
+    # where(mask, x, 0) with an int 0 made a bool vector's matrix int64 (np.diag: bool)
+    for x in (np.array([1, 0, 1], dtype), np.zeros(0, dtype)):
+        got, want = am.diag(am.tensor(x), k).data, np.diag(x, k)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
