@@ -1009,7 +1009,7 @@ def roll(x: Any, shift: Any, axis: Any = None) -> Tensor:
                          f"(shape {x.shape})") from None
     total: dict[int, int] = {}
     for s, a in zip(*(p.tolist() for p in pairs)):
-        (a,) = _axes("roll", int(a), x.shape)
+        a = _axis_of("roll", int(a), x)  # (_axes gives a 0-d tensor no axes for 0 and -1)
         total[a] = total.get(a, 0) + s
     for a, s in total.items():
         n = x.shape[a]

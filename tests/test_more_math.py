@@ -727,3 +727,11 @@ def test_diag_of_a_vector_keeps_its_dtype_as_numpy(k, dtype):
         got, want = am.diag(am.tensor(x), k).data, np.diag(x, k)
         assert got.dtype == want.dtype and got.shape == want.shape
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("axis", [0, -1, (0,)])
+def test_roll_of_a_0d_tensor_along_an_axis_is_refused_naming_roll(axis):
+    # (it raised "not enough values to unpack (expected 1, got 0)"; np.roll: AxisError)
+    with pytest.raises(ValueError, match=r"roll: .*0-d.*shape \(\)"):
+        am.roll(am.tensor(3.0), 1, axis)
+    assert am.roll(am.tensor(3.0), 1).item() == 3.0  # (axis=None: the flattened x, as numpy)
