@@ -1128,7 +1128,11 @@ def gather(x: Any, dim: int, index: Any) -> Tensor:
     idx = _index_array("gather", index, x)
     if idx.ndim != x.ndim:
         raise ValueError(f"gather: index of shape {idx.shape} must have as many axes as x of shape {x.shape}")
-    if x.ndim == 0:
+    if x.ndim == 0:  # (as torch: one entry along dim 0 or -1, the index 0)
+        if not _is_index(dim) or operator.index(dim) not in (0, -1):
+            raise ValueError(f"gather: dim must be 0 or -1 for a 0-d x, got {dim!r}")
+        if idx.view(np.ndarray) != 0:  # (a check, not data: see below)
+            raise IndexError(f"gather: index {int(idx)} is out of range [0, 0] for a 0-d x (index of shape ())")
         return x[()]
     d = _axis_of("gather", dim, x)
     if _builtins.any(m > n for i, (m, n) in enumerate(zip(idx.shape, x.shape)) if i != d):

@@ -735,3 +735,15 @@ def test_roll_of_a_0d_tensor_along_an_axis_is_refused_naming_roll(axis):
     with pytest.raises(ValueError, match=r"roll: .*0-d.*shape \(\)"):
         am.roll(am.tensor(3.0), 1, axis)
     assert am.roll(am.tensor(3.0), 1).item() == 3.0  # (axis=None: the flattened x, as numpy)
+
+
+def test_gather_of_a_0d_tensor_checks_dim_and_index_as_torch():
+    # (any dim and any index value returned x: gather(x, 5, 7) was x)
+    x = am.tensor(3.0, requires_grad=True)
+    assert am.gather(x, -1, np.array(0)).item() == 3.0
+    with pytest.raises(IndexError, match=r"gather: index 1 is out of range"):
+        am.gather(x, 0, np.array(1))
+    with pytest.raises(IndexError, match=r"gather: index -1 is out of range"):
+        am.gather(x, 0, np.array(-1))
+    with pytest.raises(ValueError, match=r"gather: dim must be 0 or -1 for a 0-d x, got 1"):
+        am.gather(x, 1, np.array(0))
