@@ -1338,14 +1338,24 @@ def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
     return _diagonal(moveaxis(x, (a1, a2), (-2, -1)), operator.index(offset)).sum(-1)
 
 
-def cat(tensors: Sequence[Any], axis: int | None = 0, *, dim: int | None = None) -> Tensor:
+class _Zero(int):
+    """cat's default axis: 0, told apart from an axis=0 the caller passed."""
+
+    def __repr__(self) -> str:
+        return "0"
+
+
+_DEFAULT_AXIS = _Zero(0)
+
+
+def cat(tensors: Sequence[Any], axis: int | None = _DEFAULT_AXIS, *, dim: int | None = None) -> Tensor:
     """PyTorch's name for concatenate (joined along an existing axis; the others equal);
-    torch's dim= keyword is accepted for axis."""
+    torch's dim= keyword is accepted for axis (not both, unless equal)."""
     if dim is not None:
-        if axis not in (0, dim):
+        if axis is not _DEFAULT_AXIS and axis != dim:
             raise TypeError(f"cat: got both axis={axis!r} and dim={dim!r}; pass one")
         axis = dim
-    return concatenate(tensors, axis)
+    return concatenate(tensors, int(axis) if axis is _DEFAULT_AXIS else axis)
 
 
 # -- std and norm ------------------------------------------------------------------

@@ -747,3 +747,14 @@ def test_gather_of_a_0d_tensor_checks_dim_and_index_as_torch():
         am.gather(x, 0, np.array(-1))
     with pytest.raises(ValueError, match=r"gather: dim must be 0 or -1 for a 0-d x, got 1"):
         am.gather(x, 1, np.array(0))
+
+
+def test_cat_refuses_an_explicit_axis_0_with_another_dim():
+    # (axis=0 was taken for the default: cat(ts, 0, dim=1) joined along 1, silently)
+    ts = [am.ones(2, 2), am.zeros(2, 2)]
+    with pytest.raises(TypeError, match=r"cat: got both axis=0 and dim=1"):
+        am.cat(ts, 0, dim=1)
+    with pytest.raises(TypeError, match=r"cat: got both axis=0 and dim=-1"):
+        am.cat(ts, axis=0, dim=-1)
+    assert am.cat(ts, dim=1).shape == (2, 4) and am.cat(ts, 1, dim=1).shape == (2, 4)
+    assert am.cat(ts).shape == (4, 2) and am.cat(ts, 0, dim=0).shape == (4, 2)
