@@ -835,11 +835,15 @@ def _half_exp_squares(x: Tensor, sign: float) -> Tensor:
 
 @composite
 def cosh(x: Any) -> Tensor:
-    """Hyperbolic cosine (e**x + e**-x) / 2, elementwise; finite wherever np.cosh is."""
+    """Hyperbolic cosine (e**x + e**-x) / 2, elementwise; finite wherever np.cosh is. For
+    |x| < 22 it is 1 + 2 sinh(x/2)**2, whose gradient sinh(x) keeps its digits near 0
+    (the e**x / 2 - e**-x / 2 of the squares lost them: 0 at x = 1e-300)."""
     x = _ufunc_float(as_tensor(x))
     if x.dtype == FLOAT16:
         return cosh(x.astype(np.float32)).astype(FLOAT16)
-    return _half_exp_squares(x, 1.0)
+    small = abs(x) < 22.0
+    s = sinh(P.where.apply(small, x, 0.0) * 0.5)  # (each branch sees its own x: no inf * 0)
+    return P.where.apply(small, 1.0 + (s * s) * 2.0, _half_exp_squares(P.where.apply(small, 22.0, x), 1.0))
 
 
 @composite
