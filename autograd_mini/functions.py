@@ -968,6 +968,10 @@ def round(x: Any, decimals: int = 0) -> Tensor:
         scale = 10.0 ** decimals
         return _integer_valued("round", x, lambda v: _round_finite(v * scale) / scale)
     scale = 10.0 ** -decimals
+    x = as_tensor(x)
+    if x.dtype.kind in "iu":  # (to tens, hundreds: numpy's way, through float64, halves to even)
+        with no_grad():
+            return round(x.astype(np.float64), decimals).astype(x.dtype)
     return _integer_valued("round", x, lambda v: _round_finite(v / scale) * scale)
 
 

@@ -769,3 +769,19 @@ def test_cosh_gradient_is_sinh_to_the_last_digits_near_0():
     np.testing.assert_allclose(t.grad.data, np.sinh(x), rtol=4e-16, atol=0)
     np.testing.assert_allclose(am.cosh(am.tensor(x)).data, np.cosh(x), rtol=3 * 2.0 ** -52, atol=0)
     assert am.gradgradcheck(am.cosh, (am.tensor(np.array([1e-3, -0.5, 1.5, 0.0]), requires_grad=True),))
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.int32, np.int64, np.uint64])
+def test_round_of_integers_to_tens_and_hundreds_as_numpy(dtype):
+    # (negative decimals returned the integers unchanged: round(int [-6, 15], -1) was
+    # [-6, 15], numpy's [-10, 20])
+    x = np.array([0, 5, 15, 25, 7, 49, 51, 123, 99], dtype)
+    if np.dtype(dtype).kind == "i":
+        x = np.concatenate([x, -x, np.array([np.iinfo(dtype).min], dtype)])
+    for d in (-1, -2, -3):
+        with np.errstate(invalid="ignore"):
+            got, want = am.round(am.tensor(x), d).data, np.round(x, d)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want, err_msg=f"decimals={d}")
+    t = am.tensor(x)
+    assert am.round(t, 1) is not t and np.array_equal(am.round(t, 1).data, x)  # (a copy, as numpy)
