@@ -939,6 +939,14 @@ def _round_finite(x: Tensor) -> Tensor:
     return P.where.apply(r == 0, x * 0.0, r)  # (a zero keeps x's sign, -0.4 -> -0.0)
 
 
+def _scaled_round(v: Tensor, scale: float) -> Tensor:
+    """v rounded to multiples of 1 / scale; v itself where v * scale overflows (there v's
+    spacing is above 1 / scale: v is such a multiple, to the last bit it has)."""
+    s = v * scale
+    fits = abs(s) < np.inf
+    return P.where.apply(fits, _round_finite(P.where.apply(fits, s, 0.0)) / scale, v)
+
+
 def floor(x: Any) -> Tensor:
     """The largest integer <= x, elementwise, as np.floor (same shape and dtype; inf and
     NaN stay). Gradient 0 (as PyTorch: the result requires grad when x does)."""
@@ -966,7 +974,7 @@ def round(x: Any, decimals: int = 0) -> Tensor:
         return _integer_valued("round", x, _round_finite)
     if decimals > 0:
         scale = 10.0 ** decimals
-        return _integer_valued("round", x, lambda v: _round_finite(v * scale) / scale)
+        return _integer_valued("round", x, lambda v: _scaled_round(v, scale))
     scale = 10.0 ** -decimals
     x = as_tensor(x)
     if x.dtype.kind in "iu":  # (to tens, hundreds: numpy's way, through float64, halves to even)

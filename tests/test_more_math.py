@@ -785,3 +785,17 @@ def test_round_of_integers_to_tens_and_hundreds_as_numpy(dtype):
         np.testing.assert_array_equal(got, want, err_msg=f"decimals={d}")
     t = am.tensor(x)
     assert am.round(t, 1) is not t and np.array_equal(am.round(t, 1).data, x)  # (a copy, as numpy)
+
+
+def test_round_with_decimals_is_never_nan_for_a_finite_x():
+    # (x * 10**decimals overflowed to inf, and round(inf) inside gave NaN: round(1e300, 9)
+    # and float16 round(173.8, 3) were NaN. numpy gives inf; the rounded value is x
+    # itself, whose spacing is far above 10**-decimals)
+    for x, d in ((np.array([1e300, -1e300, 1.5e308, 2.675]), 9), (np.array([173.8, -239.2, 6e4, 0.1], np.float16), 3),
+                 (np.array([3e38, 1.25], np.float32), 1)):
+        got = am.round(am.tensor(x), d).data
+        assert got.dtype == x.dtype and not np.isnan(got).any()
+        with np.errstate(over="ignore", invalid="ignore"):
+            fits = np.isfinite(x * x.dtype.type(10.0 ** d))
+        np.testing.assert_array_equal(got[~fits], x[~fits])
+        np.testing.assert_array_equal(got[fits], np.round(x, d)[fits])
