@@ -1,0 +1,64 @@
+"""Neural-network functions (`am.nn.functional`, imported as F), PyTorch-shaped.
+
+Layers, activations, normalisation and losses, all composed from the
+primitive table: none of them has a backward of its own, so their gradients
+of every order follow from the primitives' VJPs. Each public function that
+records several primitives labels its nodes with a scope of its name
+(`engine.scope` or `@composite`) so graph drawings can group them; sigmoid and
+tanh are one primitive each, whose node bears the name already.
+
+Images are NCHW: x of shape (N, C, H, W) (or (C, H, W) for one image).
+Convolution and pooling read sliding windows with `P.unfold` (a strided view);
+convolution then contracts the windows with the kernel in one matrix product.
+
+Where things live (everything is read as F.<name>):
+    _args.py           argument checks shared by the others (F._int, F._pair, F._number, ...)
+    linear_layers.py   linear, conv2d, conv1d, conv_transpose2d
+    pooling.py         max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d
+    resampling.py      interpolate
+    activations.py     relu, gelu, elu, ..., glu, softmax, log_softmax, softmin
+    regularization.py  dropout, dropout2d
+    normalization.py   batch_norm, layer_norm, group_norm, instance_norm
+    embeddings.py      embedding, one_hot
+    losses.py          mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss, cross_entropy,
+                       binary_cross_entropy, binary_cross_entropy_with_logits
+    ../attention.py    scaled_dot_product_attention
+"""
+
+# The private names are read as F._name by the layers, nn.init, nn.utils, nn.attention and the tests.
+from ._args import (
+    _beta, _check_fits, _check_reduction, _delta, _int, _is_real, _label_smoothing, _number, _pair,
+    _single,
+)
+from .linear_layers import (
+    _affine, _check_length, _conv1d_padding, _conv_padding, _output_padding, conv1d, conv2d,
+    conv_transpose2d, linear,
+)
+from .pooling import _output_size, _pool_fits, adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from .resampling import _INTERPOLATE_MODES, _repeat, _take, interpolate
+from .activations import (
+    _bounds, _gelu_approximate, _softplus_beta, celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh,
+    leaky_relu, log_softmax, logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu, softmax, softmin,
+    softplus, softsign, tanh, tanhshrink, threshold,
+)
+from .regularization import _dropout_p, dropout, dropout2d
+from .normalization import _normalized_shape, batch_norm, group_norm, instance_norm, layer_norm
+from .embeddings import _padding_idx, embedding, one_hot
+from .losses import (
+    _weight_shape, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss,
+    l1_loss, mse_loss, nll_loss, smooth_l1_loss,
+)
+# Last: nn.attention imports this package back (as F, read only inside its functions), and
+# nn.init, whose `from .functional import _is_real, _number` needs those two bound already.
+from ..attention import scaled_dot_product_attention
+
+__all__ = [
+    "linear", "conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
+    "adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate", "relu", "leaky_relu", "sigmoid",
+    "tanh", "softplus", "silu", "gelu", "elu", "selu", "celu", "prelu", "hardtanh", "relu6",
+    "hardsigmoid", "hardswish", "mish", "softsign", "logsigmoid", "tanhshrink", "threshold", "glu",
+    "softmax", "log_softmax", "softmin", "dropout", "dropout2d", "batch_norm", "layer_norm",
+    "group_norm", "instance_norm", "embedding", "one_hot", "mse_loss", "l1_loss", "smooth_l1_loss",
+    "huber_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "scaled_dot_product_attention",
+]

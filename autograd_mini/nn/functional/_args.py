@@ -1,0 +1,156 @@
+"""Argument checks shared by the functions of F (and read by the layers as F._int,
+F._pair, ...): ints, numbers, pairs, images, reductions, dims; each error names the op."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from typing import Any
+
+import numpy as np
+
+from ...functions import as_tensor
+from ...tensor import Tensor, _is_index
+
+
+_REDUCTIONS = ("mean", "sum", "none")
+_WEIGHTED = ("cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits")
+
+
+def _int(value: Any, what: str, where: str, minimum: int | None = None) -> int:
+    """An int (at least `minimum`, if given): a float is refused, not truncated."""
+    if not _is_index(value):
+        raise TypeError(f"{where}: {what} must be an int, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{where}: {what} must be at least {minimum}, got {value!r}")
+    return operator.index(value)
+
+
+def _is_real(value: Any) -> bool:
+    """A real number: not a bool or a string; a numpy scalar or a 0-d array of one is fine."""
+    if isinstance(value, np.ndarray):
+        return value.ndim == 0 and value.dtype.kind in "iuf"
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _number(value: Any, what: str, where: str) -> float:
+    """A real number (as _is_real), as a float."""
+    if not _is_real(value):
+        raise TypeError(f"{where}: {what} must be a real number, got {value!r}")
+    return float(value)
+
+
+def _pair(value: Any, what: str, where: str, minimum: int) -> tuple[int, int]:
+    """An int or a pair of ints as (rows, cols), each at least `minimum`."""
+    pair = (value, value) if isinstance(value, (int, np.integer)) else value
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not all(_is_index(v) for v in pair):
+        raise TypeError(f"{where}: {what} must be an int or a pair of ints, got {value!r}")
+    if pair[0] < minimum or pair[1] < minimum:
+        raise ValueError(f"{where}: {what} must be at least {minimum}, got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _images(x: Any, where: str) -> tuple[Tensor, bool]:
+    """x as a 4-D (N, C, H, W) tensor, and whether it was one (C, H, W) image."""
+    x = as_tensor(x)
+    if x.ndim == 3:
+        return x.reshape((1,) + x.shape), True
+    if x.ndim != 4:
+        raise ValueError(f"{where}: expected input of shape (N, C, H, W) or (C, H, W), got {x.shape}")
+    return x, False
+
+
+def _check_fits(where: str, shape: tuple, pads: tuple, kernel: tuple, dilation: tuple) -> None:
+    """Raise unless the padded image is at least as large as the dilated kernel."""
+    padded = tuple(n + a + b for n, (a, b) in zip(shape[-2:], pads))
+    span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if padded[0] < span[0] or padded[1] < span[1]:
+        raise ValueError(
+            f"{where}: input of shape {shape} (padded spatial size {padded}) is smaller "
+            f"than the kernel {kernel} with dilation {dilation} (spans {span})"
+        )
+
+
+def _check_reduction(reduction: str, where: str) -> None:
+    if not isinstance(reduction, str):
+        # (an array here is most likely PyTorch's third positional argument, weight,
+        # which this library's losses take by keyword, after their own positional ones)
+        shape = np.shape(reduction.data if isinstance(reduction, Tensor) else reduction)
+        hint = " (pass a weight by keyword: weight=...)" if where in _WEIGHTED else ""
+        raise TypeError(
+            f"{where}: reduction must be one of {_REDUCTIONS}, got a {type(reduction).__name__}"
+            f"{f' of shape {shape}' if shape else ''}{hint}"
+        )
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{where}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _beta(beta: Any, where: str) -> float:
+    """smooth_l1_loss's beta (and SmoothL1Loss's): a finite number >= 0."""
+    beta = _number(beta, "beta", where)
+    if not 0.0 <= beta < math.inf:
+        raise ValueError(f"{where}: beta must be a finite number >= 0, got {beta!r}")
+    return beta
+
+
+def _delta(delta: Any, where: str) -> float:
+    """huber_loss's delta (and HuberLoss's): a finite number > 0."""
+    delta = _number(delta, "delta", where)
+    if not 0.0 < delta < math.inf:
+        raise ValueError(f"{where}: delta must be a finite number > 0, got {delta!r}")
+    return delta
+
+
+def _label_smoothing(label_smoothing: Any, where: str) -> float:
+    """cross_entropy's label_smoothing (and CrossEntropyLoss's): a number in [0, 1]."""
+    eps = _number(label_smoothing, "label_smoothing", where)
+    if not 0.0 <= eps <= 1.0:
+        raise ValueError(f"{where}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
+    return eps
+
+
+def _reduce(loss: Tensor, reduction: str, where: str) -> Tensor:
+    if reduction == "mean":
+        if loss.data.size == 0:  # (am.mean's own error would name mean, not the loss)
+            raise ValueError(
+                f"{where}: reduction='mean' of an empty batch (losses of shape {loss.shape}) has nothing to average"
+            )
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _dim(x: Tensor, dim: int | None, axis: int | None, where: str) -> int:
+    """Resolve PyTorch's `dim` and numpy's `axis` (aliases; -1 by default, up to 2-D)."""
+    if dim is not None and axis is not None and dim != axis:
+        raise TypeError(f"{where}: got dim={dim} and axis={axis}; pass only one")
+    if dim is None and axis is None and x.ndim > 2:
+        # PyTorch's implicit (deprecated) choice is dim 0 for 3-D input and 1 beyond: the
+        # last axis would give a silently different answer, so none is guessed
+        raise ValueError(
+            f"{where}: pass dim for an input of shape {x.shape} (PyTorch would take dim "
+            f"{0 if x.ndim == 3 else 1} implicitly, this library the last axis: neither is guessed)"
+        )
+    d = dim if dim is not None else axis if axis is not None else -1
+    if not _is_index(d):
+        raise TypeError(f"{where}: dim must be an int, got {d!r}")
+    if not -max(x.ndim, 1) <= d < max(x.ndim, 1):
+        raise ValueError(f"{where}: dim {d} is out of range for shape {x.shape}")
+    return d
+
+
+def _same_shape(a: Tensor, b: Tensor, where: str, names: str = "input and target") -> None:
+    if a.shape != b.shape:
+        raise ValueError(f"{where}: {names} must have the same shape, got {a.shape} and {b.shape}")
+
+
+def _single(value: Any, what: str, where: str, minimum: int) -> int:
+    """An int or a one-element tuple/list of one (conv1d's arguments), at least `minimum`."""
+    one = value[0] if isinstance(value, (tuple, list)) and len(value) == 1 else value
+    if not _is_index(one):
+        raise TypeError(f"{where}: {what} must be an int or a tuple of one int, got {value!r}")
+    if one < minimum:
+        raise ValueError(f"{where}: {what} must be at least {minimum}, got {value!r}")
+    return int(one)

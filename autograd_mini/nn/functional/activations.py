@@ -1,0 +1,343 @@
+"""Activations, elementwise (relu, gelu, elu, ..., threshold) and along an axis
+(glu, softmax, log_softmax, softmin)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ... import engine
+from ... import functions as fn
+from ... import primitives as P
+from ...functions import as_tensor
+from ...tensor import Tensor
+from ._args import _dim, _int, _number
+
+
+def _softplus_beta(beta: Any) -> float:
+    if isinstance(beta, bool) or not isinstance(beta, (int, float, np.integer, np.floating)) or not beta > 0:
+        raise ValueError(f"softplus: beta must be a positive number, got {beta!r}")
+    if not math.isfinite(beta):  # (x * inf is NaN at x = 0)
+        raise ValueError(f"softplus: beta must be finite, got {beta!r}")
+    return float(beta)
+
+
+relu = fn.relu
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0, negative_slope * x elsewhere (same shape as x).
+
+    negative_slope is taken as a Python float (as nn.LeakyReLU takes it), so a
+    numpy float64 slope does not make float32 activations float64. A slope of 0
+    gives 0 for x = -inf (the function is 0 on all x < 0), not 0 * -inf = NaN."""
+    with engine.scope("leaky_relu"):
+        x = as_tensor(x)
+        negative_slope = _number(negative_slope, "negative_slope", "leaky_relu")
+        if negative_slope == 0.0:  # (x <= 0, not x > 0: NaN stays NaN, as in relu)
+            return P.where.apply(x <= 0, 0.0, x)
+        return P.where.apply(x > 0, x, x * negative_slope)  # (a recorded mask: see relu)
+
+
+sigmoid = fn.sigmoid
+tanh = fn.tanh
+
+
+def softplus(x: Any, beta: float = 1.0) -> Tensor:
+    """log(1 + exp(beta x)) / beta, elementwise (a smooth ReLU; its derivative is sigmoid(beta x)).
+
+    With z = beta x, computed as z + log1p(exp(-z)) where z >= 0 and log1p(exp(z))
+    where z < 0: exp never overflows, and each branch is smooth and sees only its
+    own side's z (0 on the other), so derivatives of every order are right, also
+    at 0 (where max(z, 0) + log1p(exp(-|z|)) has corners that give 0 for the
+    second derivative instead of 1/4). Where z >= 0 the result is
+    x + log1p(exp(-z)) / beta, so a beta x that overflows to inf (beta = 1e300)
+    still gives x, not inf.
+    """
+    with engine.scope("softplus"):
+        beta = _softplus_beta(beta)
+        x = as_tensor(x)
+        # (beta is refused outside the normal range of the dtype the ops run in, where it
+        # would round to inf, 0 or a subnormal: 0 * inf, x / 0 on the way. An integer or
+        # bool x runs in float64, to which x * beta promotes it.)
+        work = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64) if x.dtype.kind in "biu" else None
+        if work is not None:
+            low, high = float(np.finfo(work).tiny), float(np.finfo(work).max)
+            if not low <= beta <= high:
+                dtype = (f"the input's dtype {work}" if work == x.dtype
+                         else f"{work}, in which its {x.dtype} input is computed")
+                raise ValueError(f"softplus: beta {beta!r} is outside the range of {dtype} ({low:.3g} to {high:.3g})")
+        z = x if beta == 1 else x * beta
+        right = z >= 0
+        zp, zn = P.where.apply(right, z, 0.0), P.where.apply(right, 0.0, z)
+        tail_p, tail_n = P.log1p.apply((-zp).exp()), P.log1p.apply(zn.exp())
+        if beta != 1:
+            tail_p, tail_n = tail_p / beta, tail_n / beta
+        # (x itself, unmasked: linear, so the branch not taken gets a gradient of 0 * 1)
+        return P.where.apply(right, x + tail_p, tail_n)
+
+
+def silu(x: Any) -> Tensor:
+    """x * sigmoid(x), elementwise (SiLU, or swish); same shape as x."""
+    with engine.scope("silu"):
+        x = fn._floating(as_tensor(x))
+        return x * fn.sigmoid(x)
+
+
+_GELU_TAIL = 40.0  # |x| beyond which both gelu formulas give x or -0.0, gradient 1 or 0
+
+
+def _gelu_approximate(approximate: Any, where: str) -> str:
+    if not isinstance(approximate, str):
+        raise TypeError(f"{where}: approximate must be a str ('none' or 'tanh'), got {approximate!r}")
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"{where}: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return approximate
+
+
+def gelu(x: Any, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit x * Phi(x), elementwise, as PyTorch's.
+
+    Same shape and dtype as x. approximate='none': x * 0.5 * (1 + erf(x / sqrt(2)));
+    'tanh': 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x**3))).
+
+    Beyond |x| = 40 both formulas round to x (x > 0) and -0.0 (x < 0), with derivatives
+    1 and 0 of every order (exp(-x**2 / 2) and 1 - tanh**2 underflow to 0), and that is
+    what is returned there; the formulas themselves see x clipped to [-40, 40], so that
+    x = +-inf gives inf and -0.0 (not inf * 0 = NaN) with gradients 1 and 0, and x**3
+    cannot overflow. NaN stays NaN. (For x below about -8.5, 1 + erf rounds to 0, so
+    'none' gives -0.0 where x Phi(x) is a tiny negative number, as PyTorch does.)
+    """
+    approximate = _gelu_approximate(approximate, "gelu")
+    with engine.scope("gelu"):
+        x = fn._floating(as_tensor(x))
+        big = _GELU_TAIL
+        # (masks from comparisons of tensors: am.compile replays them; NaN fails both)
+        xc = P.where.apply(x > big, big, P.where.apply(x < -big, -big, x))
+        if approximate == "none":
+            y = xc * 0.5 * (1.0 + P.erf.apply(xc * _SQRT1_2))
+        else:
+            y = 0.5 * xc * (1.0 + P.tanh.apply(_SQRT_2_OVER_PI * (xc + 0.044715 * (xc * xc * xc))))
+        return P.where.apply(x > big, x, y)
+
+
+_SQRT1_2 = math.sqrt(0.5)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+# -- more activations (PyTorch's; composites of where, exp, tanh, softplus) -----------
+
+
+def _activation_input(x: Any) -> Tensor:
+    """x as a floating tensor (an integer one in the default float dtype, as gelu's)."""
+    return fn._floating(as_tensor(x))
+
+
+def _negative_part(x: Tensor) -> tuple[Tensor, Tensor]:
+    """(x > 0, x where x <= 0 else 0): the exp-based branches see only their own side,
+    so exp never overflows and a large x's branch not taken has a finite gradient."""
+    right = x > 0
+    return right, P.where.apply(right, 0.0, x)
+
+
+def elu(x: Any, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, alpha * (exp(x) - 1) for x <= 0, elementwise (PyTorch's ELU); x's shape.
+
+    The exponential sees only x <= 0 (0 elsewhere): no overflow at x = 1000, and
+    the limits x and -alpha at +-inf, with gradients 1 and 0.
+    """
+    with engine.scope("elu"):
+        alpha = _number(alpha, "alpha", "elu")
+        x = _activation_input(x)
+        right, xn = _negative_part(x)
+        return P.where.apply(right, x, (xn.exp() - 1.0) * alpha)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(x: Any) -> Tensor:
+    """scale * elu(x, alpha) with PyTorch's constants alpha = 1.6732632423543772,
+    scale = 1.0507009873554805, elementwise; x's shape."""
+    with engine.scope("selu"):
+        x = _activation_input(x)
+        right, xn = _negative_part(x)
+        return P.where.apply(right, x * _SELU_SCALE, (xn.exp() - 1.0) * (_SELU_ALPHA * _SELU_SCALE))
+
+
+def celu(x: Any, alpha: float = 1.0) -> Tensor:
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)), elementwise (PyTorch's CELU);
+    x's shape. alpha must not be 0. Stable as elu."""
+    with engine.scope("celu"):
+        alpha = _number(alpha, "alpha", "celu")
+        if alpha == 0.0 or not math.isfinite(alpha):
+            raise ValueError(f"celu: alpha must be a finite nonzero number, got {alpha!r}")
+        x = _activation_input(x)
+        right, xn = _negative_part(x)
+        return P.where.apply(right, x, ((xn * (1.0 / alpha)).exp() - 1.0) * alpha)
+
+
+def prelu(x: Any, weight: Any) -> Tensor:
+    """x for x > 0, weight * x elsewhere, with a learnt slope (PyTorch's PReLU).
+
+    x (N, C, ...) with weight (1,) (one slope) or (C,) (one per channel, along dim 1);
+    an input with fewer than 2 axes has one channel, so weight (1,). Output of x's shape.
+    """
+    with engine.scope("prelu"):
+        x, weight = _activation_input(x), as_tensor(weight)
+        C = x.shape[1] if x.ndim >= 2 else 1
+        if weight.ndim != 1 or weight.shape[0] not in (1, C):
+            raise ValueError(
+                f"prelu: weight must have shape (1,) or (C,) = ({C},) for input of shape {x.shape}, "
+                f"got {weight.shape}"
+            )
+        if weight.shape[0] == 1:
+            w = weight.reshape(())
+        else:
+            w = weight.reshape((C,) + (1,) * (x.ndim - 2))
+        return P.where.apply(x > 0, x, w * x)
+
+
+def _bounds(min_val: Any, max_val: Any, where: str) -> tuple[float, float]:
+    lo, hi = _number(min_val, "min_val", where), _number(max_val, "max_val", where)
+    if not lo <= hi:
+        raise ValueError(f"{where}: min_val must be at most max_val, got min_val={lo!r}, max_val={hi!r}")
+    return lo, hi
+
+
+def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """x clamped to [min_val, max_val], elementwise (PyTorch's Hardtanh); x's shape.
+    Gradient 1 strictly inside, 0 at and beyond the bounds (as PyTorch); NaN stays NaN."""
+    with engine.scope("hardtanh"):
+        lo, hi = _bounds(min_val, max_val, "hardtanh")
+        x = as_tensor(x)
+        return P.where.apply(x <= lo, lo, P.where.apply(x >= hi, hi, x))
+
+
+def relu6(x: Any) -> Tensor:
+    """min(max(x, 0), 6), elementwise: hardtanh(x, 0, 6); x's shape."""
+    with engine.scope("relu6"):
+        return hardtanh(x, 0.0, 6.0)
+
+
+def hardsigmoid(x: Any) -> Tensor:
+    """0 for x <= -3, 1 for x >= 3, x / 6 + 1/2 between, elementwise (relu6(x + 3) / 6,
+    PyTorch's Hardsigmoid); x's shape."""
+    with engine.scope("hardsigmoid"):
+        x = _activation_input(x)
+        return P.where.apply(x <= -3.0, 0.0, P.where.apply(x >= 3.0, 1.0, x * (1.0 / 6.0) + 0.5))
+
+
+def hardswish(x: Any) -> Tensor:
+    """x * relu6(x + 3) / 6: 0 for x <= -3, x for x >= 3, x (x + 3) / 6 between,
+    elementwise (PyTorch's Hardswish); x's shape. The quadratic sees only its own
+    range (0 elsewhere), so x = +-inf gives inf and 0 with gradients 1 and 0."""
+    with engine.scope("hardswish"):
+        x = _activation_input(x)
+        low, high = x <= -3.0, x >= 3.0
+        xm = P.where.apply(low, 0.0, P.where.apply(high, 0.0, x))
+        return P.where.apply(low, 0.0, P.where.apply(high, x, xm * (xm + 3.0) * (1.0 / 6.0)))
+
+
+_MISH_TAIL = 40.0  # x beyond which tanh(softplus(x)) rounds to 1 and mish(x) to x
+
+
+def mish(x: Any) -> Tensor:
+    """x * tanh(softplus(x)), elementwise (PyTorch's Mish); x's shape.
+
+    softplus is the stable one (no overflow). Beyond x = 40 the result is x
+    (tanh(softplus(x)) rounds to 1, gradient 1), and x = -inf gives 0 (the limit
+    of x e^x), gradient 0, not inf * 0 = NaN. NaN stays NaN.
+    """
+    with engine.scope("mish"):
+        x = _activation_input(x)
+        big = x > _MISH_TAIL
+        xm = P.where.apply(big, _MISH_TAIL, P.where.apply(x == -np.inf, 0.0, x))
+        return P.where.apply(big, x, xm * P.tanh.apply(softplus(xm)))
+
+
+def softsign(x: Any) -> Tensor:
+    """x / (1 + |x|), elementwise (PyTorch's Softsign); x's shape. x = +-inf gives +-1
+    (the limits, not inf / inf = NaN), gradient 0."""
+    with engine.scope("softsign"):
+        x = _activation_input(x)
+        inf = abs(x) == np.inf
+        xm = P.where.apply(inf, 0.0, x)
+        return P.where.apply(inf, P.sign.apply(x), xm / (1.0 + abs(xm)))
+
+
+def logsigmoid(x: Any) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), elementwise (PyTorch's LogSigmoid); x's shape.
+    Stable: about x for x << 0 (-1000 gives -1000), -exp(-x) for x >> 0, never overflowing."""
+    with engine.scope("logsigmoid"):
+        return -softplus(-_activation_input(x))
+
+
+def tanhshrink(x: Any) -> Tensor:
+    """x - tanh(x), elementwise (PyTorch's Tanhshrink); x's shape."""
+    with engine.scope("tanhshrink"):
+        x = _activation_input(x)
+        return x - P.tanh.apply(x)
+
+
+def threshold(x: Any, threshold: float, value: float) -> Tensor:
+    """value where x <= threshold, x elsewhere, elementwise (PyTorch's Threshold); x's shape
+    and dtype (value cast to it, as PyTorch's: an integer x stays integer). A NaN entry is
+    not <= anything, so it stays NaN (as in PyTorch), as does x everywhere for a NaN
+    threshold."""
+    with engine.scope("threshold"):
+        t = _number(threshold, "threshold", "threshold")
+        _number(value, "value", "threshold")
+        x = as_tensor(x)
+        return P.where.apply(x <= t, fn._fill_value(value, x, "threshold"), x)
+
+
+def glu(x: Any, dim: int = -1) -> Tensor:
+    """Gated linear unit a * sigmoid(b), a and b the two halves of x along dim
+    (PyTorch's GLU): (..., 2n, ...) -> (..., n, ...)."""
+    with engine.scope("glu"):
+        x = _activation_input(x)
+        if x.ndim == 0:
+            raise ValueError("glu: expected input with at least one axis, got shape ()")
+        d = _int(dim, "dim", "glu")
+        if not -x.ndim <= d < x.ndim:
+            raise ValueError(f"glu: dim {d} is out of range for input of shape {x.shape}")
+        d %= x.ndim
+        n = x.shape[d]
+        if n % 2:
+            raise ValueError(f"glu: the halved dimension {d} must have even length, got input of shape {x.shape}")
+        before = (slice(None),) * d
+        return x[before + (slice(0, n // 2),)] * P.sigmoid.apply(x[before + (slice(n // 2, n),)])
+
+
+def softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """exp(x_i) / sum_j exp(x_j) along `dim` (alias `axis`), shifted by the max; same shape as x.
+
+    Without dim, x of at most 2 axes uses the last (as PyTorch does); 3 or more
+    axes raise ValueError (PyTorch's implicit dim is 0 or 1 there).
+    """
+    x = as_tensor(x)  # (am.softmax is the composite, with its scope: no second one around it)
+    return fn.softmax(x, _dim(x, dim, axis, "softmax"))
+
+
+def log_softmax(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """x_i - log sum_j exp(x_j) along `dim` (alias `axis`): finite for any logits; same shape as x.
+
+    dim is needed for x of 3 or more axes, as in softmax.
+    """
+    x = as_tensor(x)  # (as in softmax)
+    return fn.log_softmax(x, _dim(x, dim, axis, "log_softmax"))
+
+
+def softmin(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """softmax(-x) along `dim` (alias `axis`): exp(-x_i) / sum_j exp(-x_j); x's shape.
+    dim is needed for x of 3 or more axes, as in softmax."""
+    with engine.scope("softmin"):
+        x = fn._floating(as_tensor(x))
+        d = _dim(x, dim, axis, "softmin")
+        if x.ndim and x.shape[d] == 0:  # (else softmax's error, naming softmax)
+            raise ValueError(f"softmin: nothing to reduce along axis {d} of input of shape {x.shape}")
+        return fn.softmax(-x, d)

@@ -1,0 +1,304 @@
+"""Pooling of NCHW images: max_pool2d and avg_pool2d (windows by `P.unfold`),
+adaptive_avg_pool2d and adaptive_max_pool2d (PyTorch's bins)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ... import engine
+from ... import functions as fn
+from ... import primitives as P
+from ...tensor import FLOAT16, Tensor, _flag, _is_index
+from ._args import _check_fits, _images, _pair
+
+
+def _pool_args(
+    x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any, where: str, ceil_mode: Any = False
+) -> tuple[Tensor, bool, tuple, tuple, tuple, tuple, tuple]:
+    """The checked arguments, and `extra`: the rows and columns ceil_mode's last
+    windows reach past the bottom/right padding ((0, 0) without ceil_mode)."""
+    x, unbatched = _images(x, where)
+    kernel = _pair(kernel_size, "kernel_size", where, 1)
+    stride_ = kernel if stride is None else _pair(stride, "stride", where, 1)
+    pad = _pair(padding, "padding", where, 0)
+    dilation_ = _pair(dilation, "dilation", where, 1)
+    ceil = _flag(ceil_mode, "ceil_mode", where)
+    if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
+        raise ValueError(
+            f"{where}: padding {pad} must be at most half the kernel size {kernel}"
+        )
+    extra = _pool_fits(where, x.shape[1:] if unbatched else x.shape, kernel, stride_, pad, dilation_, ceil)
+    return x, unbatched, kernel, stride_, pad, dilation_, extra
+
+
+def _pool_fits(where: str, shape: tuple, kernel: tuple, stride: tuple, pad: tuple, dilation: tuple,
+               ceil_mode: bool) -> tuple[int, int]:
+    """Raise unless the pool has at least one output window; return ceil_mode's overhang.
+
+    Without ceil_mode the dilated kernel must fit in the padded image, and
+    OH = (H + 2p - d*(kh-1) - 1) // s + 1. With it, PyTorch's rule: OH =
+    ceil((H + 2p - d*(kh-1) - 1) / s) + 1, less one if that last window would
+    start at or past H + p (it may start in the image or the top padding
+    only); the rows its window reaches past H + 2p are the overhang (OW alike).
+    """
+    if not ceil_mode:
+        _check_fits(where, shape, ((pad[0],) * 2, (pad[1],) * 2), kernel, dilation)
+        return 0, 0
+    extra = []
+    for n, k, s, p, d in zip(shape[-2:], kernel, stride, pad, dilation):
+        span = d * (k - 1) + 1
+        out = -((span - n - 2 * p) // s) + 1  # ceil((n + 2p - span) / s) + 1
+        if (out - 1) * s >= n + p:
+            out -= 1
+        if out < 1:
+            raise ValueError(
+                f"{where}: input of shape {shape} is too small for the kernel {kernel} with stride "
+                f"{stride}, padding {pad}, dilation {dilation} and ceil_mode=True (no output window)"
+            )
+        extra.append(max(0, (out - 1) * s + span - n - 2 * p))
+    return extra[0], extra[1]
+
+
+def _tile_reduce(x: Tensor, kernel: tuple, reduce: Callable[[Tensor, tuple], Tensor]) -> Tensor:
+    """Reduce non-overlapping kh x kw windows (stride = kernel) without gathering them.
+
+    The image is reshaped (a view) so that each window's rows and columns are
+    axes of their own, and `reduce(tiles, axes)` reduces those. Rows/columns
+    that do not fill a whole window are dropped, as PyTorch does. When the
+    data is channels-last in memory (e.g. a permuted NHWC array) the tiles are
+    taken in (N, H, W, C) order, so numpy reduces with the channels contiguous.
+    """
+    N, C, H, W = x.shape
+    kh, kw = kernel
+    OH, OW = H // kh, W // kw
+    if (OH * kh, OW * kw) != (H, W):
+        x = x[:, :, : OH * kh, : OW * kw]
+    strides = x.data.strides
+    if C > 1 and strides[1] < strides[3]:
+        tiles = x.permute(0, 2, 3, 1).reshape(N, OH, kh, OW, kw, C)
+        return reduce(tiles, (2, 4)).permute(0, 3, 1, 2)
+    return reduce(x.reshape(N, C, OH, kh, OW, kw), (3, 5))
+
+
+def max_pool2d(
+    x: Any,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """Maximum over kh x kw windows: (N, C, H, W) -> (N, C, OH, OW).
+
+    stride defaults to the kernel size; padding (at most half the kernel) adds
+    -inf borders (the dtype's minimum for integer images), as PyTorch, so a
+    border never wins (it can only tie, in a window whose entries are all -inf,
+    and then takes its share of the gradient). OH as in conv2d; with ceil_mode
+    (PyTorch's rule) a last, partial window is kept if it starts inside the
+    image or the top/left padding: OH = ceil((H + 2p - d*(kh-1) - 1) / s) + 1,
+    less one if that window would start at or past H + p (OW alike).
+    Gradient on ties: when several entries of a window share the maximum, the
+    `max` primitive splits the gradient equally among them (PyTorch gives it
+    all to one of them); with continuous data ties have probability zero.
+    """
+    with engine.scope("max_pool2d"):
+        x, unbatched, kernel, stride_, pad, dilation_, extra = _pool_args(
+            x, kernel_size, stride, padding, dilation, "max_pool2d", ceil_mode
+        )
+        # The `max` primitive reduces short window axes slice by slice, and its
+        # VJP writes the gradient in its input's memory layout. Tiles (stride =
+        # kernel) are reduced on a reshaped view, so that gradient needs no
+        # copy back; other windows are reduced on the unfolded view, and fold
+        # (unfold's VJP) adds the gradient back, one strided add per window entry.
+        if stride_ == kernel and pad == (0, 0) and dilation_ == (1, 1) and extra == (0, 0):
+            out = _tile_reduce(x, kernel, lambda t, axes: t.max(axis=axes))
+        else:
+            if pad != (0, 0) or extra != (0, 0):  # (ceil_mode's overhang is -inf as the padding)
+                # The lowest value of the dtype (-inf; an integer image's minimum,
+                # as -inf would be cast to 0 and win over negative pixels).
+                lowest = -np.inf if x.dtype.kind in "fc" else (
+                    np.iinfo(x.dtype).min if x.dtype.kind in "iu" else False)
+                x = fn.pad(x, ((0, 0), (0, 0), (pad[0], pad[0] + extra[0]), (pad[1], pad[1] + extra[1])),
+                           value=lowest)
+            windows = P.unfold(x, kernel_size=kernel, stride=stride_, dilation=dilation_)
+            out = windows.max(axis=(4, 5))
+        return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def avg_pool2d(
+    x: Any,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """Mean over kh x kw windows: (N, C, H, W) -> (N, C, OH, OW).
+
+    stride defaults to the kernel size; padding (at most half the kernel) adds
+    zero borders. With count_include_pad (PyTorch's default) every window is
+    divided by kh*kw; without it, by the number of its entries inside the image.
+    ceil_mode: OH as in max_pool2d; a last window that reaches past the padding
+    is divided, as PyTorch's, by its entries inside the padded image (with
+    count_include_pad) or inside the image (without): the overhang never counts.
+    Arguments in PyTorch's order (divisor_override is not supported).
+    """
+    with engine.scope("avg_pool2d"):
+        x, unbatched, kernel, stride_, pad, _, extra = _pool_args(
+            x, kernel_size, stride, padding, 1, "avg_pool2d", ceil_mode
+        )
+        include_pad = _flag(count_include_pad, "count_include_pad", "avg_pool2d")
+        tiles = stride_ == kernel and pad == (0, 0) and extra == (0, 0)
+        if x.dtype == FLOAT16 and not tiles:
+            # (window sums overflow float16 at 65504; the tiles' mean already sums in float32)
+            x, widened = x.astype(np.float32), True
+        else:
+            widened = False
+        if tiles:
+            out = _tile_reduce(x, kernel, lambda t, axes: t.mean(axis=axes))
+        else:
+            widths = ((0, 0), (0, 0), (pad[0], pad[0] + extra[0]), (pad[1], pad[1] + extra[1]))
+            if include_pad and extra == (0, 0):
+                count: Any = float(kernel[0] * kernel[1])
+            else:  # windows' counts of the entries that count: 1 for those, 0 for the others
+                if include_pad:  # the padded image counts, ceil_mode's overhang does not
+                    padded = tuple(n + 2 * p for n, p in zip(x.shape[2:], pad))
+                    inside = np.pad(np.ones(padded, dtype=x.dtype), ((0, extra[0]), (0, extra[1])))
+                else:
+                    inside = np.pad(np.ones(x.shape[2:], dtype=x.dtype), widths[2:])
+                count = engine.shape_constant(
+                    P.unfold(inside, kernel_size=kernel, stride=stride_, dilation=(1, 1)).sum(axis=(2, 3)))
+            if widths != ((0, 0),) * 4:
+                x = fn.pad(x, widths)
+            sums = P.unfold(x, kernel_size=kernel, stride=stride_, dilation=(1, 1)).sum(axis=(4, 5))
+            out = P.div.apply(sums, count)  # (count: made here, so not copied as a caller's array)
+            if widened:
+                out = out.astype(np.float16)
+        return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def _output_size(output_size: Any, where: str) -> tuple[int | None, int | None]:
+    """(OH, OW) from an int or a pair whose entries are ints (>= 0) or None (the input's size)."""
+    pair = (output_size, output_size) if _is_index(output_size) else output_size
+    if (not isinstance(pair, (tuple, list)) or len(pair) != 2
+            or not all(v is None or _is_index(v) for v in pair)):
+        raise TypeError(f"{where}: output_size must be an int or a pair of ints or None, got {output_size!r}")
+    if any(v is not None and v < 0 for v in pair):
+        raise ValueError(f"{where}: output_size must be non-negative, got {output_size!r}")
+    return tuple(None if v is None else int(v) for v in pair)  # type: ignore[return-value]
+
+
+def _adaptive_args(x: Any, output_size: Any, where: str) -> tuple[Tensor, bool, int, int]:
+    x, unbatched = _images(x, where)
+    oh, ow = _output_size(output_size, where)
+    H, W = x.shape[2:]
+    if H == 0 or W == 0:
+        raise ValueError(f"{where}: expected an input with non-zero height and width, "
+                         f"got shape {x.shape[1:] if unbatched else x.shape}")
+    return x, unbatched, H if oh is None else oh, W if ow is None else ow
+
+
+def _bins(n: int, out: int) -> tuple[np.ndarray, np.ndarray]:
+    """PyTorch's adaptive bins of n entries into out: [floor(i*n/out), ceil((i+1)*n/out))."""
+    i = np.arange(out)
+    return i * n // out, -(-(i + 1) * n // out)
+
+
+
+
+def _bin_sums(x: Tensor, axis: int, out: int) -> Tensor:
+    """x summed over each adaptive bin (_bins) of `axis`: that axis becomes `out` long.
+    A reshape and a sum when out divides the axis, else one slice and sum per bin
+    (basic getitem) and a concatenate."""
+    n = x.shape[axis]
+    if n == out:
+        return x
+    if n % out == 0:
+        return x.reshape(x.shape[:axis] + (out, n // out) + x.shape[axis + 1:]).sum(axis=axis + 1)
+    before = (slice(None),) * axis
+    return fn.concatenate([x[before + (slice(int(a), int(b)),)].sum(axis=axis, keepdims=True)
+                           for a, b in zip(*_bins(n, out))], axis=axis)
+
+
+def _adaptive_by_tiles(x: Tensor, OH: int, OW: int, op: str) -> Tensor | None:
+    """The adaptive pools' easy cases, reduced by the Tensor method `op` ("mean" or
+    "max"): (1, 1), the whole image; an empty output; bins that are tiles (OH and OW
+    divide H and W). None otherwise (bins that overlap or differ in size)."""
+    N, C, H, W = x.shape
+    if (OH, OW) == (1, 1):
+        return getattr(x, op)(axis=(2, 3), keepdims=True)
+    if OH == 0 or OW == 0:
+        return fn.broadcast_to(getattr(x, op)(axis=(2, 3), keepdims=True), (N, C, OH, OW))
+    if H % OH == 0 and W % OW == 0:
+        return _tile_reduce(x, (H // OH, W // OW), lambda t, axes: getattr(t, op)(axis=axes))
+    return None
+
+
+def adaptive_avg_pool2d(x: Any, output_size: int | tuple[int | None, int | None]) -> Tensor:
+    """Mean over adaptive bins: (N, C, H, W) -> (N, C, OH, OW), as PyTorch's.
+
+    output_size: an int, or a pair (OH, OW) whose None entries keep the input's
+    size. Output row i averages the input rows floor(i*H/OH) to
+    ceil((i+1)*H/OH) - 1 (bins overlap when OH does not divide H), columns
+    alike. (1, 1) is the global average pool, a plain mean over H and W; when
+    OH and OW divide H and W the bins are avg_pool2d's tiles; otherwise the
+    sum over a bin, a rectangle, is taken one axis at a time (a slice of each
+    bin's rows summed, then of its columns), then divided by the bin's size;
+    an inf or NaN pixel reaches only the bins that hold it, as in PyTorch.
+    """
+    with engine.scope("adaptive_avg_pool2d"):
+        x, unbatched, OH, OW = _adaptive_args(x, output_size, "adaptive_avg_pool2d")
+        N, C, H, W = x.shape
+        out = _adaptive_by_tiles(x, OH, OW, "mean")
+        if out is None:
+            dtype = x.dtype
+            if dtype.kind != "f" or dtype == FLOAT16:  # (as mean: integers average to floats;
+                x = x.astype(np.float32 if dtype == FLOAT16 else np.float64)  # float16 sums in float32)
+            # (sums of slices, not products with averaging matrices: their zeros
+            # times an inf or NaN pixel would put NaN into the bins that do not hold it)
+            x = _bin_sums(_bin_sums(x, 2, OH), 3, OW)  # (N, C, OH, OW)
+            (r0, r1), (c0, c1) = _bins(H, OH), _bins(W, OW)
+            count = engine.shape_constant(np.multiply.outer(r1 - r0, c1 - c0).astype(x.dtype))
+            out = P.div.apply(x, count)
+            if dtype == FLOAT16:
+                out = out.astype(FLOAT16)
+        return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def adaptive_max_pool2d(
+    x: Any, output_size: int | tuple[int | None, int | None], return_indices: bool = False
+) -> Tensor:
+    """Maximum over adaptive bins: (N, C, H, W) -> (N, C, OH, OW), as PyTorch's.
+
+    Bins and output_size as adaptive_avg_pool2d. Values only: return_indices=True
+    is refused. (1, 1) is a plain max over H and W; when OH and OW divide H and W
+    the bins are max_pool2d's tiles; otherwise every bin is gathered (integer
+    indexing) into an (N, C, OH, OW, kh, kw) array, kh and kw the longest bins,
+    the shorter bins filled from a -inf row and column added at the bottom and
+    right, and reduced. Ties share the gradient equally, as in max_pool2d.
+    """
+    with engine.scope("adaptive_max_pool2d"):
+        if _flag(return_indices, "return_indices", "adaptive_max_pool2d"):
+            raise ValueError("adaptive_max_pool2d: return_indices=True is not supported (values only)")
+        x, unbatched, OH, OW = _adaptive_args(x, output_size, "adaptive_max_pool2d")
+        N, C, H, W = x.shape
+        out = _adaptive_by_tiles(x, OH, OW, "max")
+        if out is None:
+            index = []
+            for n, out_n in ((H, OH), (W, OW)):
+                start, end = _bins(n, out_n)
+                k = np.arange(int((end - start).max()))
+                # entry k of bin i, or n (the -inf row/column) past the bin's end
+                index.append(np.where(start[:, None] + k < end[:, None], start[:, None] + k, n))
+            short = (int((index[0] == H).any()), int((index[1] == W).any()))
+            if short != (0, 0):  # (some bins shorter than the longest)
+                lowest = -np.inf if x.dtype.kind in "fc" else (
+                    np.iinfo(x.dtype).min if x.dtype.kind in "iu" else False)
+                x = fn.pad(x, ((0, 0), (0, 0), (0, short[0]), (0, short[1])), value=lowest)
+            # (shape constants: am.compile keeps them in its tape, keyed by the shapes)
+            rows = engine.shape_constant(index[0][:, None, :, None])  # (OH, 1, kh, 1)
+            cols = engine.shape_constant(index[1][None, :, None, :])  # (1, OW, 1, kw)
+            out = x[:, :, rows, cols].max(axis=(4, 5))
+        return out.reshape(out.shape[1:]) if unbatched else out

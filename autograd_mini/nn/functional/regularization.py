@@ -1,0 +1,74 @@
+"""Dropout: dropout (entries) and dropout2d (whole channels), inverted (the kept
+entries scaled by 1/(1-p)) and only while training."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ... import engine
+from ... import primitives as P
+from ...creation import generator
+from ...functions import as_tensor
+from ...tensor import Tensor, _flag
+from ._args import _number
+
+
+def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
+    """Inverted dropout: zero each entry with probability p, scale the rest by 1/(1-p).
+
+    Output of x's shape: y = x * keep / (1 - p), keep ~ Bernoulli(1 - p) per entry.
+    The expectation is x, so evaluation (training=False) returns x unchanged.
+    p = 1 zeroes every entry in training (x * 0, as PyTorch). The mask comes
+    from the library generator (`am.manual_seed` fixes it).
+    """
+    with engine.scope("dropout"):
+        x = as_tensor(x)
+        p = _dropout_p(p, "dropout")
+        if not _flag(training, "training", "dropout") or p == 0.0:
+            return x
+        if engine.tracers:
+            raise RuntimeError(
+                "dropout: a random mask cannot be compiled (a replay would reuse it); compile "
+                "the model in eval() mode, or call it uncompiled while training"
+            )
+        keep = generator().random(x.shape) >= p  # (none when p = 1: random() < 1)
+        scale = (keep / (1.0 - p) if p < 1.0 else keep).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+        return P.mul.apply(x, scale)  # (scale: made here, so not copied as a caller's array)
+
+
+def dropout2d(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
+    """Channel-wise dropout of x (N, C, H, W): zero each whole channel x[n, c] with
+    probability p and scale the rest by 1/(1-p); x's shape. Eval (training=False) is
+    the identity. The mask, of shape (N, C, 1, 1), comes from the library generator
+    (am.manual_seed), as dropout's. Only 4-D input: PyTorch reads a 3-D one as
+    (N, C, L), not as one image (C, H, W), so that is refused rather than guessed
+    (pass x[None] for one image).
+    """
+    with engine.scope("dropout2d"):
+        x = as_tensor(x)
+        p = _dropout_p(p, "dropout2d")
+        if x.ndim != 4:
+            raise ValueError(
+                f"dropout2d: expected input of shape (N, C, H, W), got shape {x.shape}"
+                + (" (for one image (C, H, W) pass x[None])" if x.ndim == 3 else "")
+            )
+        if not _flag(training, "training", "dropout2d") or p == 0.0:
+            return x
+        if engine.tracers:
+            raise RuntimeError(
+                "dropout2d: a random mask cannot be compiled (a replay would reuse it); compile "
+                "the model in eval() mode, or call it uncompiled while training"
+            )
+        keep = generator().random(x.shape[:2] + (1, 1)) >= p
+        scale = (keep / (1.0 - p) if p < 1.0 else keep).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+        return P.mul.apply(x, scale)
+
+
+def _dropout_p(p: Any, where: str) -> float:
+    """Dropout's probability, a number in [0, 1] (checked by F.dropout and nn.Dropout)."""
+    p = _number(p, "p", where)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{where}: p must be in [0, 1], got {p}")
+    return p
