@@ -12,22 +12,29 @@ parameters_to_vector, vector_to_parameters).
 """
 
 from . import functional, init, utils
-from .layers import (
-    AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, CELU,
-    ConstantPad2d, Conv1d, Conv2d, ConvTranspose2d, Dropout, Dropout2d, ELU, Embedding, Flatten,
-    GELU, GLU, GroupNorm, Hardsigmoid, Hardswish, Hardtanh, Identity, InstanceNorm2d, LayerNorm,
-    LeakyReLU, Linear, LogSigmoid, LogSoftmax, MaxPool2d, Mish, PReLU, ReLU, ReLU6, SELU,
-    Sequential, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign, Tanh, Tanhshrink,
-    Threshold, Unflatten, Upsample, ZeroPad2d,
+from .activation import (
+    CELU, ELU, GELU, GLU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish,
+    PReLU, ReLU, ReLU6, SELU, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign, Tanh, Tanhshrink,
+    Threshold,
 )
+from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .dropout import Dropout, Dropout2d
+from .embedding import Embedding
+from .flatten import Flatten, Unflatten
+from .linear import Identity, Linear
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
+from .padding import ConstantPad2d, ZeroPad2d
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
+from .upsampling import Upsample
 from .loss import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
 )
-from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .attention import MultiheadAttention
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
 from .module import IncompatibleKeys, Module, Parameter, RemovableHandle
 from .summary import ModelSummary, SummaryRow, summary
+from . import layers  # (the layers' former module, re-exporting them: autograd_mini.nn.layers.X)
 
 __all__ = [
     "functional", "init", "utils", "summary", "ModelSummary", "SummaryRow", "Module",

@@ -21,7 +21,8 @@ from ..functions import as_tensor
 from ..tensor import Tensor, _flag
 from . import functional as F
 from . import init
-from .layers import Linear, _empty
+from ._common import _empty
+from .linear import Linear
 from .module import Module, Parameter
 
 

@@ -1,8 +1,9 @@
-"""ModuleList and ModuleDict: hold submodules so that they are registered.
+"""Containers: Sequential chains modules; ModuleList and ModuleDict (ParameterList and
+ParameterDict) hold submodules (parameters) so that they are registered.
 
 A plain list or dict of layers assigned to a Module attribute is invisible to
-`parameters()`, `state_dict()` and `train()/eval()` (Module warns). These two
-containers register every item as a child, as PyTorch's do:
+`parameters()`, `state_dict()` and `train()/eval()` (Module warns). ModuleList and
+ModuleDict register every item as a child, as PyTorch's do:
 
     self.layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])   # layers.0.weight, ...
     self.heads = nn.ModuleDict({"cls": nn.Linear(4, 10), "box": nn.Linear(4, 4)})
@@ -10,11 +11,13 @@ containers register every item as a child, as PyTorch's do:
 Neither has a forward of its own: the module that holds one calls its items.
 Every change (append, insert, deletion, assignment) counts as a module change,
 so compiled functions record again rather than replay a tape of the old list.
+Sequential(m0, m1, ...) is a module whose forward calls its children in order.
 """
 
 from __future__ import annotations
 
 import operator
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any, Iterator
 
@@ -51,6 +54,62 @@ def _drop_children(container: Module) -> None:
     for k in container._modules:
         d.pop(k, None)
     container._modules.clear()
+
+
+class Sequential(Module):
+    """Apply the modules in order: Sequential(m0, m1, ...) or Sequential(OrderedDict(name=m)).
+
+    Children are named '0', '1', ... (or by the dict's keys), so parameters are
+    named like '0.weight'. Supports len(), iteration, indexing (negative too)
+    and slicing (a new Sequential sharing the modules and keeping their names).
+    """
+
+    def __init__(self, *modules: Any) -> None:
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], (OrderedDict, dict)):
+            items = list(modules[0].items())
+        else:
+            items = [(str(i), m) for i, m in enumerate(modules)]
+        for name, m in items:
+            if not isinstance(m, Module):
+                raise TypeError(f"Sequential: entry {name!r} is a {type(m).__name__}, not a Module")
+            self.add_module(str(name), m)
+
+    def _items(self) -> list[tuple[str, Module]]:
+        # (a slot emptied by assigning None keeps its place but holds no layer)
+        return [(k, m) for k, m in self._modules.items() if m is not None]
+
+    def forward(self, x: Any) -> Any:
+        for m in self._modules.values():
+            if m is not None:
+                x = m(x)
+        return x
+
+    def append(self, module: Module) -> Sequential:
+        """Add `module` at the end, named by the first unused position; returns self.
+        (A slice keeps its modules' names: seq[1:] holds '1' and '2', so the next is '3'.)"""
+        k = len(self._modules)
+        while str(k) in self._modules:
+            k += 1
+        self.add_module(str(k), module)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter([m for _, m in self._items()])
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        items = self._items()
+        if isinstance(idx, slice):
+            return Sequential(OrderedDict(items[idx]))
+        if not isinstance(idx, (int, np.integer)):
+            raise TypeError(f"Sequential indices must be ints or slices, got {type(idx).__name__}")
+        if not -len(items) <= idx < len(items):
+            raise IndexError(f"Sequential: index {idx} out of range for {len(items)} modules")
+        return items[idx][1]
+
 
 
 class ModuleList(Module):

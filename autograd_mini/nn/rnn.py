@@ -34,7 +34,7 @@ from ..functions import concatenate, stack
 from ..tensor import Tensor, _flag
 from . import functional as F
 from . import init
-from .layers import _empty, _input
+from ._common import _empty, _input
 from .module import Module
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}

@@ -1,0 +1,363 @@
+"""Convolutions, as PyTorch's: Conv1d, Conv2d and ConvTranspose2d (the math is
+F.conv1d, F.conv2d and F.conv_transpose2d), with their shared checks and
+default initialisation."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..functions import pad
+from ..tensor import Tensor, _flag, _is_index
+from . import functional as F
+from . import init
+from ._common import _check_image, _empty, _input
+from .module import Module
+
+
+class Conv2d(Module):
+    """2-D convolution (cross-correlation, as in PyTorch) of NCHW images.
+
+    weight (out_channels, in_channels/groups, kh, kw), bias (out_channels,).
+    Input (N, in_channels, H, W) or (in_channels, H, W); output
+    (N, out_channels, OH, OW) (or without N) with
+    OH = (H + 2*ph - dh*(kh-1) - 1) // sh + 1 (likewise OW).
+    padding: int, pair, 'valid' (0) or 'same' (stride 1 only; output H×W, any
+    odd extra pixel padded on the bottom/right, as PyTorch does).
+    padding_mode, as PyTorch's: 'zeros' (default), or 'reflect' (mirrored
+    without the edge; each padding less than the input's size), 'replicate'
+    (the edge repeated) or 'circular' (periodic; each padding at most the
+    input's size), whose padding is done by am.pad (numpy's modes 'reflect',
+    'edge', 'wrap') before a convolution without padding.
+    Default initialisation as Linear with fan_in = in_channels/groups * kh * kw.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] | str = 0,
+        dilation: int | tuple[int, int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        where = f"Conv2d({in_channels}→{out_channels})"
+        _padding_mode(padding_mode, where)
+        self.padding_mode = padding_mode
+        # (types first: the divisibility test below would format a str with %)
+        in_channels = F._int(in_channels, "in_channels", where, 0)
+        out_channels = F._int(out_channels, "out_channels", where, 0)
+        groups = F._int(groups, "groups", where, 1)
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"{where}: groups={groups} must divide in_channels={in_channels} "
+                f"and out_channels={out_channels}"
+            )
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = F._pair(kernel_size, "kernel_size", where, 1)
+        self.stride = F._pair(stride, "stride", where, 1)
+        self.dilation = F._pair(dilation, "dilation", where, 1)
+        # Validates padding (an int, a pair, 'valid' or 'same') once, here.
+        self._pads = F._conv_padding(padding, self.kernel_size, self.dilation, self.stride, where)
+        self.padding: tuple[int, int] | str = padding if isinstance(padding, str) else (
+            self._pads[0][0], self._pads[1][0])
+        self._pads_of = self.padding  # (the padding _pads was computed from)
+        self.weight = _empty((out_channels, in_channels // groups) + self.kernel_size, dtype)
+        if _flag(bias, "bias", where):
+            self.bias = _empty((out_channels,), dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default initialisation (see the class docstring)."""
+        fan_in = self.weight.shape[1] * self.kernel_size[0] * self.kernel_size[1]
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5)) if fan_in else init.zeros_(self.weight)
+        if self.bias is not None:
+            bound = 1.0 / math.sqrt(fan_in) if fan_in else 0.0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
+        shape = _check_image(self, x)
+        if shape[-3] != self.in_channels:
+            raise ValueError(f"{self.label()}: expected input with {self.in_channels} channels, got shape {shape}")
+        if self.padding is not self._pads_of:  # (set after construction, as PyTorch allows)
+            self._pads = F._conv_padding(self.padding, self.kernel_size, self.dilation, self.stride, self.label())
+            self._pads_of = self.padding
+        F._check_fits(self.label(), shape, self._pads, self.kernel_size, self.dilation)
+        if self.padding_mode != "zeros":
+            return self._conv_padded(x, shape)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+
+    def _conv_padded(self, x: Tensor, shape: tuple) -> Tensor:
+        """padding_mode 'reflect', 'replicate' or 'circular': am.pad, then a convolution without padding."""
+        mode = _padding_mode(self.padding_mode, self.label())
+        for n, pads in zip(shape[-2:], self._pads):
+            if (mode == "reflect" and max(pads) >= n) or (mode == "wrap" and max(pads) > n):
+                raise ValueError(
+                    f"{self.label()}: padding_mode={self.padding_mode!r} needs each padding "
+                    f"{'less than' if mode == 'reflect' else 'at most'} the input's size, got padding "
+                    f"{self._pads} for input of shape {shape}"
+                )
+        if any(map(any, self._pads)):  # (padding 0: am.pad would only copy x)
+            x = pad(x, ((0, 0),) * (len(shape) - 2) + self._pads, mode=mode)
+        return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding not in ((0, 0), "valid"):
+            s += f", padding={self.padding!r}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode!r}"
+        return s
+
+    def label(self) -> str:
+        kh, kw = self.kernel_size
+        return f"Conv2d({self.in_channels}→{self.out_channels}, {kh}×{kw})"
+
+
+_PADDING_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _padding_mode(padding_mode: Any, where: str) -> str:
+    """Conv2d's padding_mode (PyTorch's names), as am.pad's mode (numpy's)."""
+    if not isinstance(padding_mode, str) or padding_mode not in _PADDING_MODES:
+        raise ValueError(
+            f"{where}: padding_mode must be one of {tuple(_PADDING_MODES)}, got {padding_mode!r}"
+        )
+    return _PADDING_MODES[padding_mode]
+
+
+def _reset_conv(layer: Module) -> None:
+    """PyTorch's default initialisation of a convolution's weight and bias:
+    both U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (the weight by kaiming_uniform_ with
+    a = sqrt(5)), fan_in = weight.shape[1] * prod(kernel_size)."""
+    fan_in = layer.weight.shape[1] * math.prod(layer.kernel_size)
+    init.kaiming_uniform_(layer.weight, a=math.sqrt(5)) if fan_in else init.zeros_(layer.weight)
+    if layer.bias is not None:
+        bound = 1.0 / math.sqrt(fan_in) if fan_in else 0.0
+        init.uniform_(layer.bias, -bound, bound)
+
+
+def _conv_channels(where: str, in_channels: Any, out_channels: Any, groups: Any) -> tuple[int, int, int]:
+    # (types first: the divisibility test below would format a str with %)
+    in_channels = F._int(in_channels, "in_channels", where, 0)
+    out_channels = F._int(out_channels, "out_channels", where, 0)
+    groups = F._int(groups, "groups", where, 1)
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"{where}: groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"
+        )
+    return in_channels, out_channels, groups
+
+
+class Conv1d(Module):
+    """1-D convolution (cross-correlation, as in PyTorch) of sequences (N, C, L).
+
+    weight (out_channels, in_channels/groups, k), bias (out_channels,).
+    Input (N, in_channels, L) or (in_channels, L); output (N, out_channels, OL)
+    (or without N) with OL = (L + 2*p - d*(k-1) - 1) // s + 1.
+    kernel_size, stride, padding and dilation: an int or a tuple of one (kept
+    as tuples of one, as PyTorch); padding also 'valid' or 'same' (stride 1;
+    output length L, an odd extra one padded on the right). padding_mode as
+    Conv2d's: 'zeros', 'reflect', 'replicate' or 'circular'. The math is
+    F.conv1d's (conv2d of images one pixel high). Default initialisation as
+    Conv2d's, fan_in = in_channels/groups * k.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int],
+        stride: int | tuple[int] = 1,
+        padding: int | tuple[int] | str = 0,
+        dilation: int | tuple[int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        where = f"Conv1d({in_channels}→{out_channels})"
+        _padding_mode(padding_mode, where)
+        self.padding_mode = padding_mode
+        self.in_channels, self.out_channels, self.groups = _conv_channels(where, in_channels, out_channels, groups)
+        self.kernel_size = (F._single(kernel_size, "kernel_size", where, 1),)
+        self.stride = (F._single(stride, "stride", where, 1),)
+        self.dilation = (F._single(dilation, "dilation", where, 1),)
+        self._pads = F._conv1d_padding(padding, self.kernel_size[0], self.dilation[0], self.stride[0], where)
+        self.padding: tuple[int] | str = padding if isinstance(padding, str) else (self._pads[0],)
+        self.output_padding = (0,)  # (PyTorch's Conv1d has it too, always 0)
+        self.weight = _empty((self.out_channels, self.in_channels // self.groups) + self.kernel_size, dtype)
+        if _flag(bias, "bias", where):
+            self.bias = _empty((self.out_channels,), dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default initialisation (see the class docstring)."""
+        _reset_conv(self)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
+        shape = tuple(x.shape)
+        if len(shape) not in (2, 3):
+            raise ValueError(f"{self.label()}: expected input of shape (N, C, L) or (C, L), got shape {shape}")
+        if shape[-2] != self.in_channels:
+            raise ValueError(f"{self.label()}: expected input with {self.in_channels} channels, got shape {shape}")
+        # (padding may have been set after construction, as PyTorch allows)
+        pads = F._conv1d_padding(self.padding, self.kernel_size[0], self.dilation[0], self.stride[0], self.label())
+        F._check_length(self.label(), shape, pads, self.kernel_size[0], self.dilation[0])
+        if self.padding_mode == "zeros":
+            return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        mode = _padding_mode(self.padding_mode, self.label())
+        if (mode == "reflect" and max(pads) >= shape[-1]) or (mode == "wrap" and max(pads) > shape[-1]):
+            raise ValueError(
+                f"{self.label()}: padding_mode={self.padding_mode!r} needs each padding "
+                f"{'less than' if mode == 'reflect' else 'at most'} the input's length, got padding "
+                f"{pads} for input of shape {shape}"
+            )
+        if any(pads):
+            x = pad(x, ((0, 0),) * (len(shape) - 1) + (pads,), mode=mode)
+        return F.conv1d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+    def extra_repr(self) -> str:  # (PyTorch's, word for word)
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+    def label(self) -> str:
+        return f"Conv1d({self.in_channels}→{self.out_channels}, {self.kernel_size[0]})"
+
+
+class ConvTranspose2d(Module):
+    """2-D transposed convolution of NCHW images, as PyTorch's (the adjoint of Conv2d's map).
+
+    weight (in_channels, out_channels/groups, kh, kw) (input channels first),
+    bias (out_channels,). Input (N, in_channels, H, W) or (in_channels, H, W);
+    output (N, out_channels, OH, OW) (or without N) with
+    OH = (H - 1)*sh - 2*ph + dh*(kh - 1) + oph + 1 (likewise OW).
+    padding: an int or a pair (no 'same'/'valid', no padding_mode but 'zeros',
+    as PyTorch); output_padding: each smaller than its stride or its dilation.
+    forward(x, output_size=None): output_size, (OH, OW) or a shape ending with
+    them, picks the output_padding that gives it (as PyTorch). The math is
+    F.conv_transpose2d's. Default initialisation as PyTorch's: weight and bias
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = out_channels/groups * kh * kw
+    (the weight's shape[1] times the kernel's size).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] = 0,
+        output_padding: int | tuple[int, int] = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: int | tuple[int, int] = 1,
+        padding_mode: str = "zeros",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        where = f"ConvTranspose2d({in_channels}→{out_channels})"
+        if padding_mode != "zeros":
+            raise ValueError(f"{where}: only padding_mode='zeros' is supported (as PyTorch), got {padding_mode!r}")
+        self.padding_mode = padding_mode
+        self.in_channels, self.out_channels, self.groups = _conv_channels(where, in_channels, out_channels, groups)
+        self.kernel_size = F._pair(kernel_size, "kernel_size", where, 1)
+        self.stride = F._pair(stride, "stride", where, 1)
+        self.padding = F._pair(padding, "padding", where, 0)
+        self.dilation = F._pair(dilation, "dilation", where, 1)
+        self.output_padding = F._output_padding(output_padding, self.stride, self.dilation, where)
+        self.weight = _empty((self.in_channels, self.out_channels // self.groups) + self.kernel_size, dtype)
+        if _flag(bias, "bias", where):
+            self.bias = _empty((self.out_channels,), dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default initialisation (see the class docstring)."""
+        _reset_conv(self)
+
+    def _sizes(self, shape: tuple) -> tuple[int, int]:
+        """The output size without output_padding, for input of `shape`."""
+        return tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(
+            shape[-2:], self.stride, self.padding, self.dilation, self.kernel_size))  # type: ignore[return-value]
+
+    def forward(self, x: Any, output_size: Any = None) -> Tensor:
+        x = _input(self, x)
+        shape = _check_image(self, x)
+        if shape[-3] != self.in_channels:
+            raise ValueError(f"{self.label()}: expected input with {self.in_channels} channels, got shape {shape}")
+        output_padding = self.output_padding
+        if output_size is not None:
+            output_padding = self._output_padding_for(shape, output_size)
+        smallest = self._sizes(shape)
+        if min(n + o for n, o in zip(smallest, output_padding)) < 1:
+            raise ValueError(
+                f"{self.label()}: input of shape {shape} gives an output of size "
+                f"{tuple(n + o for n, o in zip(smallest, output_padding))}: too small"
+            )
+        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                  self.groups, self.dilation)
+
+    def _output_padding_for(self, shape: tuple, output_size: Any) -> tuple[int, int]:
+        """The output_padding giving `output_size`, which must be (OH, OW) or a shape ending with them."""
+        size = tuple(output_size) if isinstance(output_size, (tuple, list)) else ()
+        if len(size) == len(shape):  # (a whole shape, (N, C, OH, OW) or (C, OH, OW): its last two)
+            size = size[-2:]
+        if len(size) != 2 or not all(_is_index(n) for n in size):
+            raise ValueError(f"{self.label()}: output_size must be (OH, OW) or a shape ending with them, "
+                             f"got {output_size!r}")
+        smallest = self._sizes(shape)
+        if not all(lo <= n < lo + s for n, lo, s in zip(size, smallest, self.stride)):
+            raise ValueError(
+                f"{self.label()}: output_size {tuple(size)} is not reachable from input of shape {shape}: "
+                f"each size must be in [{smallest[0]}, {smallest[0] + self.stride[0] - 1}] and "
+                f"[{smallest[1]}, {smallest[1] + self.stride[1] - 1}]"
+            )
+        return tuple(int(n) - lo for n, lo in zip(size, smallest))  # type: ignore[return-value]
+
+    def extra_repr(self) -> str:  # (PyTorch's, word for word)
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0, 0):
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+    def label(self) -> str:
+        kh, kw = self.kernel_size
+        return f"ConvTranspose2d({self.in_channels}→{self.out_channels}, {kh}×{kw})"

@@ -1,0 +1,66 @@
+"""Linear (y = x W^T + b) and Identity."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..tensor import Tensor, _flag
+from . import functional as F
+from . import init
+from ._common import _empty, _input
+from .module import Module
+
+
+class Identity(Module):
+    """Returns its input unchanged (constructor arguments are accepted and ignored)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, x: Any) -> Any:
+        return x
+
+
+class Linear(Module):
+    """y = x W^T + b, with W of shape (out_features, in_features) and b of shape (out_features,).
+
+    Input (..., in_features), output (..., out_features). Default initialisation
+    (PyTorch's): W ~ kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in)),
+    and b ~ U(-1/sqrt(in), 1/sqrt(in)).
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None) -> None:
+        super().__init__()
+        self.in_features = F._int(in_features, "in_features", "Linear", 0)
+        self.out_features = F._int(out_features, "out_features", "Linear", 0)
+        self.weight = _empty((out_features, in_features), dtype)
+        if _flag(bias, "bias", "Linear"):
+            self.bias = _empty((out_features,), dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default initialisation (see the class docstring)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5)) if self.in_features else init.zeros_(self.weight)
+        if self.bias is not None:
+            bound = 1.0 / math.sqrt(self.in_features) if self.in_features else 0.0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: Any) -> Tensor:
+        if not isinstance(x, Tensor):  # (the call of _input skipped for a Tensor: this runs every step)
+            x = _input(self, x)
+        shape = x.data.shape
+        if not shape or shape[-1] != self.in_features:
+            raise ValueError(
+                f"{self.label()}: expected input with last dimension {self.in_features}, "
+                f"got shape {tuple(shape)}"
+            )
+        return F._affine(x, self.weight, self.bias)  # checked above; this runs every step
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+    def label(self) -> str:
+        return f"Linear({self.in_features}→{self.out_features})"

@@ -1,0 +1,300 @@
+"""Normalisation layers: BatchNorm1d, BatchNorm2d (batch statistics, running
+buffers), LayerNorm, GroupNorm and InstanceNorm2d (statistics of each sample)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor, _flag, get_default_dtype
+from . import functional as F
+from . import init
+from ._common import _check_image, _empty, _input
+from .module import Module
+
+
+class _BatchNorm(Module):
+    """Normalise each channel (axis 1) by the batch statistics, then scale and shift.
+
+    Training: y = (x - mean) / sqrt(var + eps) * weight + bias, with mean and
+    the biased var over every axis but 1; the buffers follow
+    running = (1 - momentum) * running + momentum * batch (running_var uses the
+    unbiased batch variance). momentum=None averages all batches equally
+    (momentum 1/num_batches_tracked). Eval: the running statistics replace the
+    batch ones (unless track_running_stats=False, which always uses the batch).
+    """
+
+    _ndims: tuple[int, ...] = ()
+    _layout = ""
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        where = f"{type(self).__name__}({num_features})"
+        num_features = F._int(num_features, "num_features", where, 1)
+        if not 0 < F._number(eps, "eps", where) < math.inf:  # (a NaN eps passed "<= 0")
+            raise ValueError(f"{where}: eps must be a finite positive number, got {eps}")
+        if momentum is not None and not 0.0 <= F._number(momentum, "momentum", where) <= 1.0:
+            raise ValueError(f"{where}: momentum must be in [0, 1] or None, got {momentum}")
+        dt = np.dtype(dtype) if dtype is not None else get_default_dtype()
+        if dt.kind != "f":
+            # (an int running_mean would truncate the statistics; refused here, not at the first batch)
+            raise TypeError(f"{where}: dtype must be a floating dtype, got {dt}")
+        self.num_features, self.eps, self.momentum = num_features, float(eps), momentum
+        self.affine = _flag(affine, "affine", where)
+        self.track_running_stats = _flag(track_running_stats, "track_running_stats", where)
+        if affine:
+            self.weight = _empty((num_features,), dtype)
+            self.bias = _empty((num_features,), dtype)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dt)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dt)))
+            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), np.int64)))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0, running mean 0, running var 1, counter 0."""
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
+        shape = tuple(x.shape)
+        if len(shape) not in self._ndims or shape[1] != self.num_features:
+            raise ValueError(
+                f"{self.label()}: expected input of shape {self._layout} with C={self.num_features}, "
+                f"got shape {shape}"
+            )
+        use_batch = self.training or not self.track_running_stats
+        if use_batch and math.prod(shape) // shape[1] < 2:
+            raise ValueError(
+                f"{self.label()}: training needs more than one value per channel, got shape {shape}"
+            )
+        update = self.training and self.track_running_stats
+        momentum = self.momentum
+        if update and momentum is None:
+            # Cumulative average: batch k gets weight 1/k.
+            momentum = 1.0 / (int(self.num_batches_tracked.data) + 1)
+        out = F.batch_norm(
+            x, self.running_mean, self.running_var, self.weight, self.bias,
+            use_batch, 0.0 if momentum is None else momentum, self.eps,
+        )
+        if update:
+            self.num_batches_tracked.data += 1
+        return out
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+    def label(self) -> str:
+        return f"{type(self).__name__}({self.num_features})"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) inputs, per channel C; output of the input's shape.
+
+    y = (x - mean) / sqrt(var + eps) * weight + bias, with mean and var over N (and L)
+    in training, the running statistics in eval (see _BatchNorm and F.batch_norm).
+    """
+
+    _ndims = (2, 3)
+    _layout = "(N, C) or (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) images, per channel C; output (N, C, H, W).
+
+    y = (x - mean) / sqrt(var + eps) * weight + bias, with mean and var over N, H and W
+    in training, the running statistics in eval (see _BatchNorm and F.batch_norm).
+    """
+
+    _ndims = (4,)
+    _layout = "(N, C, H, W)"
+
+
+class LayerNorm(Module):
+    """Normalise each sample over its last len(normalized_shape) axes, then scale and shift.
+
+    Input (..., *normalized_shape), output of its shape:
+    y = (x - mean) / sqrt(var + eps) * weight + bias, mean and biased var over
+    those axes (see F.layer_norm). weight (ones) and bias (zeros) have shape
+    normalized_shape when elementwise_affine (PyTorch's defaults; bias=False leaves
+    the bias out).
+    """
+
+    def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, dtype: Any = None) -> None:
+        super().__init__()
+        self.normalized_shape = F._normalized_shape(normalized_shape, "LayerNorm")
+        where = self.label()
+        if not 0 < F._number(eps, "eps", where) < math.inf:
+            raise ValueError(f"{where}: eps must be a finite positive number, got {eps}")
+        self.eps = float(eps)
+        self.elementwise_affine = _flag(elementwise_affine, "elementwise_affine", where)
+        has_bias = _flag(bias, "bias", where)
+        if self.elementwise_affine:
+            self.weight = _empty(self.normalized_shape, dtype)
+        else:
+            self.register_parameter("weight", None)
+        if self.elementwise_affine and has_bias:
+            self.bias = _empty(self.normalized_shape, dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
+        k = len(self.normalized_shape)
+        if tuple(x.shape[len(x.shape) - k:]) != self.normalized_shape or len(x.shape) < k:
+            raise ValueError(
+                f"{self.label()}: expected input of shape (..., {', '.join(map(str, self.normalized_shape))}), "
+                f"got shape {tuple(x.shape)}"
+            )
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        s = f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return s + (", bias=False" if self.elementwise_affine and self.bias is None else "")
+
+    def label(self) -> str:
+        return f"LayerNorm({', '.join(map(str, self.normalized_shape))})"
+
+
+class GroupNorm(Module):
+    """Group normalisation (PyTorch's): input (N, C, *) with C = num_channels, output of its
+    shape. The channels form num_groups groups (num_channels must be divisible by it),
+    each normalised over its channels and positions with the biased variance, then
+    scaled and shifted per channel by weight (ones) and bias (zeros), of shape (C,),
+    when affine (see F.group_norm). No running statistics: train and eval agree.
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        where = f"GroupNorm({num_groups}, {num_channels})"
+        self.num_groups = F._int(num_groups, "num_groups", where, 1)
+        self.num_channels = F._int(num_channels, "num_channels", where, 1)
+        if self.num_channels % self.num_groups:
+            raise ValueError(
+                f"{where}: num_channels={num_channels} must be divisible by num_groups={num_groups}"
+            )
+        if not 0 < F._number(eps, "eps", where) < math.inf:
+            raise ValueError(f"{where}: eps must be a finite positive number, got {eps}")
+        self.eps = float(eps)
+        self.affine = _flag(affine, "affine", where)
+        if self.affine:
+            self.weight = _empty((self.num_channels,), dtype)
+            self.bias = _empty((self.num_channels,), dtype)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0."""
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
+        shape = tuple(x.shape)
+        if len(shape) < 2 or shape[1] != self.num_channels:
+            raise ValueError(
+                f"{self.label()}: expected input of shape (N, {self.num_channels}, ...), got shape {shape}"
+            )
+        return F.group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+
+    def label(self) -> str:
+        return f"GroupNorm({self.num_groups}, {self.num_channels})"
+
+
+class InstanceNorm2d(Module):
+    """Instance normalisation of images (PyTorch's): input (N, C, H, W) or (C, H, W) with
+    C = num_features, output of its shape; each channel of each image normalised over
+    its H*W positions (biased variance), then, when affine, scaled by weight (ones) and
+    shifted by bias (zeros), of shape (C,). PyTorch's defaults: affine=False,
+    track_running_stats=False; track_running_stats=True is not supported (refused).
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
+                 track_running_stats: bool = False, dtype: Any = None) -> None:
+        super().__init__()
+        where = f"InstanceNorm2d({num_features})"
+        self.num_features = F._int(num_features, "num_features", where, 1)
+        if not 0 < F._number(eps, "eps", where) < math.inf:
+            raise ValueError(f"{where}: eps must be a finite positive number, got {eps}")
+        if momentum is not None and not 0.0 <= F._number(momentum, "momentum", where) <= 1.0:
+            raise ValueError(f"{where}: momentum must be in [0, 1] or None, got {momentum}")
+        if _flag(track_running_stats, "track_running_stats", where):
+            raise ValueError(f"{where}: track_running_stats=True is not supported (statistics of each "
+                             "input only, PyTorch's default)")
+        self.eps, self.momentum = float(eps), momentum
+        self.affine = _flag(affine, "affine", where)
+        self.track_running_stats = False
+        if self.affine:
+            self.weight = _empty((self.num_features,), dtype)
+            self.bias = _empty((self.num_features,), dtype)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight = 1, bias = 0."""
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
+        shape = _check_image(self, x)
+        if shape[-3] != self.num_features:
+            raise ValueError(
+                f"{self.label()}: expected input with {self.num_features} channels, got shape {shape}"
+            )
+        if shape[-1] * shape[-2] < 2:
+            raise ValueError(f"{self.label()}: expected more than one spatial element per channel, got shape {shape}")
+        batch = x if len(shape) == 4 else x.reshape((1,) + shape)
+        out = F.group_norm(batch, self.num_features, self.weight, self.bias, self.eps)
+        return out if len(shape) == 4 else out.reshape(shape)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+    def label(self) -> str:
+        return f"InstanceNorm2d({self.num_features})"
