@@ -942,7 +942,8 @@ def _round_finite(x: Tensor) -> Tensor:
 def _scaled_round(v: Tensor, scale: float) -> Tensor:
     """v rounded to multiples of 1 / scale; v itself where v * scale overflows (there v's
     spacing is above 1 / scale: v is such a multiple, to the last bit it has)."""
-    s = v * scale
+    with np.errstate(over="ignore"):  # (an overflow is no error here: v itself is the answer)
+        s = v * scale
     fits = abs(s) < np.inf
     return P.where.apply(fits, _round_finite(P.where.apply(fits, s, 0.0)) / scale, v)
 

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import autograd_mini as am
@@ -165,6 +165,9 @@ def test_conv_transpose2d_first_and_second_order_hypothesis(geometry):
     geometry["H"] = max(geometry["H"], geometry["d"][0] * (geometry["kh"] - 1) + 1 - 2 * geometry["p"][0])
     geometry["W"] = max(geometry["W"], geometry["d"][1] * (geometry["kw"] - 1) + 1 - 2 * geometry["p"][1])
     x, w, y, kw = conv2d_and_its_transpose(**geometry)
+    # (a padding that crops every pixel the windows reach makes an output that depends on
+    # nothing, whose derivatives gradcheck rightly says it cannot check)
+    assume(F.conv_transpose2d(np.ones_like(y), np.ones_like(w), **kw).data.any())
     check12(lambda y, w: F.conv_transpose2d(y, w, **kw), (y, w))
 
 

@@ -675,8 +675,9 @@ def test_float16_sqrt_arcsin_arccos_of_minus_inf_are_nan_as_numpy():
     # arcsin(inf), arccos(inf) (which take sqrt(1 - x)) gave +-pi/4 and 3 pi/4.
     x = np.array([np.inf, -np.inf, 2.0, -2.0, 0.25, 1.0, -1.0, -0.0, 65504.0], np.float16)
     for name in ("sqrt", "arcsin", "arccos"):
-        got = getattr(am, name)(am.tensor(x)).data
-        want = getattr(np, name)(x)
+        with np.errstate(invalid="ignore"):  # (numpy's own warnings, outside the domain)
+            got = getattr(am, name)(am.tensor(x)).data
+            want = getattr(np, name)(x)
         assert got.dtype == np.float16
         np.testing.assert_array_equal(np.isnan(got), np.isnan(want), err_msg=name)
         np.testing.assert_allclose(got, want, rtol=3 * 2.0 ** -10, err_msg=name)  # (3 ulps)
@@ -700,7 +701,8 @@ def test_float16_sinh_cosh_arcsinh_are_finite_or_inf_where_numpys_are_never_nan(
         np.testing.assert_allclose(got, want, rtol=2 * 2.0 ** -10, err_msg=name)  # (2 ulps)
     for name in ("sinh", "cosh", "arcsinh"):
         x = am.tensor(np.array([-12.0, 11.5, 300.0, 0.5], np.float16), requires_grad=True)
-        getattr(am, name)(x).sum().backward()
+        with np.errstate(over="ignore", invalid="ignore"):  # (sinh(300) overflows float16 as numpy's
+            getattr(am, name)(x).sum().backward()                # does, warning too; inf - inf in the sum)
         assert x.grad.dtype == np.float16 and not np.isnan(x.grad.data).any(), name
 
 
@@ -798,4 +800,6 @@ def test_round_with_decimals_is_never_nan_for_a_finite_x():
         with np.errstate(over="ignore", invalid="ignore"):
             fits = np.isfinite(x * x.dtype.type(10.0 ** d))
         np.testing.assert_array_equal(got[~fits], x[~fits])
-        np.testing.assert_array_equal(got[fits], np.round(x, d)[fits])
+        with np.errstate(over="ignore", invalid="ignore"):  # (numpy's own round warns where it overflows)
+            want = np.round(x, d)
+        np.testing.assert_array_equal(got[fits], want[fits])
