@@ -1346,8 +1346,11 @@ def test_every_exported_layer_has_a_gradient_check():
     # (Embedding takes integer indices and the losses two inputs: test_nn_extras.py checks them)
     # (the recurrent layers return tuples and take states: test_rnn.py checks them, every output)
     # (ParameterList/Dict have no forward, and MultiheadAttention takes three inputs and returns
-    # a tuple: test_attention_hooks.py checks them)
-    recurrent = ("RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "MultiheadAttention")
+    # a tuple: test_attention_hooks.py checks them; the Transformer layers take masks and
+    # the decoders two inputs: test_transformer.py checks them)
+    recurrent = ("RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "MultiheadAttention",
+                 "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
+                 "TransformerDecoder", "Transformer")
     layers = {n for n in nn.__all__ if isinstance(getattr(nn, n), type)
               and issubclass(getattr(nn, n), nn.Module)
               and n not in ("Module", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict")

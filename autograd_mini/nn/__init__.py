@@ -31,6 +31,9 @@ from .loss import (
 )
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .attention import MultiheadAttention
+from .transformer import (
+    Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
+)
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
 from .module import IncompatibleKeys, Module, Parameter, RemovableHandle
 from .summary import ModelSummary, SummaryRow, summary
@@ -39,7 +42,8 @@ from . import layers  # (the layers' former module, re-exporting them: autograd_
 __all__ = [
     "functional", "init", "utils", "summary", "ModelSummary", "SummaryRow", "Module",
     "Parameter", "IncompatibleKeys", "RemovableHandle", "Sequential", "ModuleList",
-    "ModuleDict", "ParameterList", "ParameterDict", "MultiheadAttention", "Linear", "Conv1d",
+    "ModuleDict", "ParameterList", "ParameterDict", "MultiheadAttention", "TransformerEncoderLayer",
+    "TransformerEncoder", "TransformerDecoderLayer", "TransformerDecoder", "Transformer", "Linear", "Conv1d",
     "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
     "AdaptiveMaxPool2d", "Flatten", "Dropout", "BatchNorm1d", "BatchNorm2d", "Identity",
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Softplus", "SiLU", "GELU", "LayerNorm",
