@@ -1069,15 +1069,6 @@ def moveaxis(x: Any, source: Any, destination: Any) -> Tensor:
     return x.permute(tuple(order))
 
 
-def _grids(sizes: tuple, skip: int) -> tuple:
-    """Open integer grids, one per axis but `skip`, broadcasting to `sizes` (as np.ix_),
-    marked as made of shapes alone (am.compile keeps them)."""
-    k = len(sizes)
-    return tuple(None if i == skip else
-                 shape_constant(np.arange(n).reshape((1,) * i + (n,) + (1,) * (k - 1 - i)))
-                 for i, n in enumerate(sizes))
-
-
 def _index_array(op: str, index: Any, x: Tensor) -> np.ndarray:
     """The integer array of an index argument (a tensor's array, an ndarray as it is)."""
     arr = index.data if isinstance(index, Tensor) else index if isinstance(index, np.ndarray) \
@@ -1097,11 +1088,11 @@ def _axis_of(op: str, axis: Any, x: Tensor) -> int:
     return a
 
 
-def _along(x: Tensor, index: np.ndarray, axis: int) -> Tensor:
-    """x[..., index, ...] with one entry of `index` per position: x[i, index[i, j, k], k]
-    for axis 1 (integer-array getitem, which adds the gradients of repeats)."""
-    grids = _grids(x.shape, axis)
-    return x[grids[:axis] + (index,) + grids[axis + 1:]]
+def _along(x: Tensor, index: Any, axis: int, wrap: bool = True) -> Tensor:
+    """x[i, index[i, j, k], k] for axis 1: the take_along_axis primitive, which takes the
+    index as an input (so am.compile replays each call's, sort's order too), checks its
+    values and adds the gradients of repeats."""
+    return P.take_along_axis.apply(x, index, axis=axis, wrap=wrap)
 
 
 @composite
@@ -1118,7 +1109,7 @@ def take_along_axis(x: Any, indices: Any, axis: int | None = -1) -> Tensor:
         if idx.ndim != 1:
             raise ValueError(f"take_along_axis: with axis=None the indices must be 1-D, got shape "
                              f"{idx.shape} (x of shape {x.shape})")
-        return _along(x.reshape(-1), idx, 0)
+        return _along(x.reshape(-1), indices if isinstance(indices, Tensor) else idx, 0)
     if idx.ndim != x.ndim:
         raise ValueError(f"take_along_axis: indices of shape {idx.shape} must have as many axes as x "
                          f"of shape {x.shape}")
@@ -1128,7 +1119,7 @@ def take_along_axis(x: Any, indices: Any, axis: int | None = -1) -> Tensor:
     except ValueError:
         raise ValueError(f"take_along_axis: indices of shape {idx.shape} do not broadcast against x of "
                          f"shape {x.shape} outside axis {a}") from None
-    return _along(x, idx, a)
+    return _along(x, indices if isinstance(indices, Tensor) else idx, a)
 
 
 @composite
@@ -1138,9 +1129,8 @@ def gather(x: Any, dim: int, index: Any) -> Tensor:
 
     index has x's ndim and integers in [0, x.shape[dim]) (negative ones are refused, as
     torch refuses them); on the other axes its lengths are at most x's (no broadcasting).
-    The output has index's shape. The gradient adds up at repeated indices. (Its values
-    are checked when called; a compiled replay checks only that they are below the
-    length.)"""
+    The output has index's shape. The gradient adds up at repeated indices (a compiled
+    replay takes, and checks, each call's index)."""
     x = as_tensor(x)
     idx = _index_array("gather", index, x)
     if idx.ndim != x.ndim:
@@ -1155,14 +1145,15 @@ def gather(x: Any, dim: int, index: Any) -> Tensor:
     if _builtins.any(m > n for i, (m, n) in enumerate(zip(idx.shape, x.shape)) if i != d):
         raise ValueError(f"gather: index of shape {idx.shape} is larger than x of shape {x.shape} on an "
                          f"axis other than dim {d}")
-    plain = idx.view(np.ndarray)  # (an argument read while am.compile records: a check, not data)
-    if plain.size:
+    plain = idx.view(np.ndarray)  # (read while am.compile records: a check, not data; the primitive
+    if plain.size:                # checks each replay's index again)
         lo, hi = plain.min(), plain.max()
         if lo < 0 or hi >= x.shape[d]:
             raise IndexError(f"gather: index {lo if lo < 0 else hi} is out of range [0, {x.shape[d] - 1}] "
                              f"for dim {d} (index of shape {idx.shape}, x of shape {x.shape})")
-    grids = _grids(idx.shape, d)
-    return x[grids[:d] + (idx,) + grids[d + 1:]]
+    if _builtins.any(m < n for i, (m, n) in enumerate(zip(idx.shape, x.shape)) if i != d):
+        x = x[tuple(slice(None) if i == d else slice(0, m) for i, m in enumerate(idx.shape))]
+    return _along(x, index if isinstance(index, Tensor) else idx, d, wrap=False)
 
 
 def argsort(x: Any, axis: int | None = -1) -> Tensor:
@@ -1179,13 +1170,13 @@ def argsort(x: Any, axis: int | None = -1) -> Tensor:
 def sort(x: Any, axis: int | None = -1) -> Tensor:
     """x sorted along `axis` (None: flattened), stable, NaN last, as np.sort: values only
     (torch.sort's (values, indices) is (sort(x), argsort(x))). Same shape as x (1-D for
-    None); the gradient goes back to where each value came from. am.compile refuses it
-    (the index is computed from the data)."""
+    None); the gradient goes back to where each value came from. Under am.compile each
+    replay sorts its own data."""
     x = as_tensor(x)
     if axis is None:
         x, axis = x.reshape(-1), 0
     a = _axis_of("sort", axis, x)
-    return _along(x, P.argsort.apply(x, axis=a).data, a)
+    return _along(x, P.argsort.apply(x, axis=a), a)
 
 
 class TopK(tuple):
@@ -1205,8 +1196,8 @@ def topk(x: Any, k: int, axis: int = -1, largest: bool = True, *, dim: int | Non
     """The k largest (or smallest) entries along `axis` and their indices, as torch.topk:
     (values, indices), each of x's shape with length k along `axis`, sorted (largest
     first; NaN counts as the largest). `dim=` is accepted for axis. values is
-    differentiable (the gradient goes to the chosen entries), indices is not. am.compile
-    refuses it (the index is computed from the data)."""
+    differentiable (the gradient goes to the chosen entries), indices is not. Under
+    am.compile each replay chooses from its own data."""
     x = as_tensor(x)
     if dim is not None:
         axis = dim
@@ -1218,7 +1209,7 @@ def topk(x: Any, k: int, axis: int = -1, largest: bool = True, *, dim: int | Non
     lead = (slice(None),) * a
     chosen = order[lead + (slice(None, -operator.index(k) - 1 if k < n else None, -1) if largest
                            else slice(0, operator.index(k)),)]
-    return TopK(_along(x, chosen.data, a), chosen)
+    return TopK(_along(x, chosen, a), chosen)
 
 
 def cumsum(x: Any, axis: int | None = None) -> Tensor:

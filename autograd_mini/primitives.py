@@ -1581,6 +1581,64 @@ pick = Primitive(
 )
 
 
+def _along_index(shape: tuple, index: Any, axis: int) -> tuple:
+    """The getitem index that takes x[i0, .., index[i0, .., ik], .., ik] for x of `shape`:
+    open grids over x's other axes (broadcasting against index) and index at `axis`."""
+    before, after = _along_grids(shape, axis)
+    return before + (index.data if isinstance(index, Tensor) else index,) + after
+
+
+@functools.lru_cache(maxsize=64)
+def _along_grids(shape: tuple, axis: int) -> tuple:
+    # (cached: the forward and the VJP of every call need them; read-only, as they are shared)
+    k = len(shape)
+    grids = []
+    for i, n in enumerate(shape):
+        g = np.arange(n).reshape((1,) * i + (n,) + (1,) * (k - 1 - i))
+        g.flags.writeable = False
+        grids.append(g)
+    return tuple(grids[:axis]), tuple(grids[axis + 1:])
+
+
+def _take_along_axis(x: np.ndarray, index: np.ndarray, axis: int, wrap: bool = True) -> np.ndarray:
+    # The index is an input (as pick's), not a parameter (as getitem's): am.compile
+    # traces it, so a replay takes each call's index (sort's order, computed from
+    # the data) and checks its values here.
+    x, index = np.asarray(x), np.asarray(index)
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"axis {axis} is out of range for x of shape {x.shape}")
+    axis %= x.ndim
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"index must hold integers, got dtype {index.dtype} (index of shape "
+                        f"{index.shape}, x of shape {x.shape})")
+    if index.ndim != x.ndim:
+        raise ValueError(f"index of shape {index.shape} must have as many axes as x of shape {x.shape}")
+    for i, (m, n) in enumerate(zip(x.shape, index.shape)):
+        if m != n and m != 1 and n != 1 and i != axis:
+            raise ValueError(f"index of shape {index.shape} does not broadcast against x of shape "
+                             f"{x.shape} outside axis {axis}")
+    if not wrap and index.size:
+        lo = index.min()
+        if lo < 0:
+            raise IndexError(f"index {lo} is out of range [0, {x.shape[axis] - 1}] for axis {axis} "
+                             f"(index of shape {index.shape}, x of shape {x.shape})")
+    # (numpy refuses an index past either end: "index 3 is out of bounds for axis 1 with size 3")
+    return x[_along_index(x.shape, index, axis)]
+
+
+take_along_axis = Primitive(
+    "take_along_axis", _take_along_axis,
+    (lambda g, ans, x, index, axis, wrap=True:
+        scatter_add(g, index=_along_index(x.shape, index, axis % len(x.shape)), shape=x.shape), None),
+    doc="""np.take_along_axis: out[i, j, k] = x[i, index[i, j, k], k] for axis 1. index has
+    x's ndim and integers (wrap=True: in [-n, n), negative ones counted from the end, as
+    numpy; wrap=False: in [0, n), as torch's gather), n = x.shape[axis]; on the other axes
+    index and x broadcast. The result has the broadcast shape with index's length along
+    axis. Where index repeats an entry, its gradients add up. (pick is the case of one
+    entry per position, with `axis` dropped.)""",
+)
+
+
 def _pad(x: np.ndarray, pad_width: tuple, value: float = 0.0) -> np.ndarray:
     # Filling and copying in is what np.pad does for a constant, without its
     # per-call argument handling (half the time for a CNN layer's input).

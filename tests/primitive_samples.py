@@ -475,6 +475,36 @@ def _scatter_add(draw: Any) -> Case:
 
 
 @st.composite
+def _take_along_axis(draw: Any) -> Case:
+    """index of x's ndim, its length along axis free, each other axis broadcasting against
+    x's (either may be 1); repeats; negative entries where wrap is True."""
+    shape = draw(nonscalar_shapes)
+    k = len(shape)
+    axis = draw(st.integers(-k, k - 1))
+    a = axis % k
+    wrap = draw(st.booleans())
+    x_shape, i_shape = list(shape), list(shape)
+    for i in range(k):
+        if i != a:
+            side = draw(st.sampled_from(["both", "x1", "i1"]))
+            x_shape[i] = 1 if side == "x1" else shape[i]
+            i_shape[i] = 1 if side == "i1" else shape[i]
+    i_shape[a] = draw(st.integers(1, 4))
+    rng = _rng(draw(seeds))
+    n = shape[a]
+    index = rng.integers(-n if wrap else 0, n, i_shape)
+    x = rng.uniform(-2, 2, x_shape)
+    out_shape = tuple(i_shape[i] if i == a else max(x_shape[i], i_shape[i]) for i in range(k))
+    expected = np.empty(out_shape)
+    for pos in np.ndindex(*out_shape):  # the reference: one loop over the output
+        ip = tuple(0 if i_shape[i] == 1 else p for i, p in enumerate(pos))
+        xp = list(0 if x_shape[i] == 1 else p for i, p in enumerate(pos))
+        xp[a] = index[ip] % n
+        expected[pos] = x[tuple(xp)]
+    return Case((x, index), {"axis": axis, "wrap": wrap}, expected=expected)
+
+
+@st.composite
 def _pick(draw: Any) -> Case:
     shape = draw(nonscalar_shapes)
     axis = draw(st.integers(-len(shape), len(shape) - 1))
@@ -696,6 +726,7 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "getitem": _getitem(),
     "scatter_add": _scatter_add(),
     "pick": _pick(),
+    "take_along_axis": _take_along_axis(),
     "pad": _pad(),
     "concatenate": _concatenate(),
     "einsum": _einsum(),
