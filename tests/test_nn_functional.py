@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -1276,3 +1277,28 @@ def test_adaptive_avg_pool2d_inf_or_nan_stays_in_its_bins():
         assert out.data[0, 0, 0, 1] == 1.5
         out[..., 1].sum().backward()
         np.testing.assert_array_equal(x.grad.data, [[[[0.0, 0.5, 0.5]]]])
+
+
+def test_the_package_map_in_fs_docstring_is_where_each_function_lives():
+    # "Where things live" in F's docstring names each submodule's functions; every
+    # public name is a function (no submodule, e.g. a `linear.py`, shadows one as
+    # an attribute of the package), found in the file the map names
+    import types
+
+    table = re.search(r"Where things live.*?:\n(.*?)\n\"*$", F.__doc__, re.S).group(1)
+    where: dict[str, str] = {}
+    current = ""
+    for line in table.splitlines():
+        m = re.match(r"\s+(\S+\.py)\s+(.*)", line)
+        current, rest = (m.group(1), m.group(2)) if m else (current, line)
+        for name in re.findall(r"\b([a-z]\w*)\b(?![.(])", rest.split("(")[0] if m else rest):
+            where[name] = current
+    for name in F.__all__:
+        obj = getattr(F, name)
+        assert not isinstance(obj, types.ModuleType), name
+        if name in where and where[name] != "../attention.py":
+            module = where[name][:-3]
+            assert obj.__module__ in (f"autograd_mini.nn.functional.{module}", "autograd_mini.functions"), \
+                (name, obj.__module__, where[name])
+    for file in set(where.values()):
+        assert (Path(F.__file__).parent / file).is_file(), file

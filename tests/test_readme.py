@@ -79,6 +79,10 @@ def test_files_the_readme_names_exist():
     assert linked and named
     for path in linked + named:
         assert (ROOT / path).is_file(), path
+    # (and the package's files it names from inside the package: `engine.py`, `nn/conv.py`)
+    for path in re.findall(r"`((?:[a-z_]+/)*[a-z_]+\.py)`", README):
+        if not path.startswith(("examples/", "autograd_mini/")):
+            assert (ROOT / "autograd_mini" / path).is_file(), path
     layout = re.search(r"^```\nautograd_mini/\n(.*?)^```", README, re.M | re.S).group(1)
     for entry in re.findall(r"^  (\S+)", layout, re.M):
         assert (ROOT / "autograd_mini" / entry).exists(), entry

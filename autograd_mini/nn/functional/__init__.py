@@ -13,7 +13,8 @@ convolution then contracts the windows with the kernel in one matrix product.
 
 Where things live (everything is read as F.<name>):
     _args.py           argument checks shared by the others (F._int, F._pair, F._number, ...)
-    linear_layers.py   linear, conv2d, conv1d, conv_transpose2d
+    affine.py          linear (x W^T + b)
+    conv.py            conv2d, conv1d, conv_transpose2d
     pooling.py         max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d
     resampling.py      interpolate
     activations.py     relu, gelu, elu, ..., glu, softmax, log_softmax, softmin
@@ -30,9 +31,9 @@ from ._args import (
     _beta, _check_fits, _check_reduction, _delta, _int, _is_real, _label_smoothing, _number, _pair,
     _single,
 )
-from .linear_layers import (
-    _affine, _check_length, _conv1d_padding, _conv_padding, _output_padding, conv1d, conv2d,
-    conv_transpose2d, linear,
+from .affine import _affine, linear
+from .conv import (
+    _check_length, _conv1d_padding, _conv_padding, _output_padding, conv1d, conv2d, conv_transpose2d,
 )
 from .pooling import _output_size, _pool_fits, adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from .resampling import _INTERPOLATE_MODES, _repeat, _take, interpolate

@@ -1,4 +1,4 @@
-"""Linear layers: linear, and the convolutions conv2d, conv1d and conv_transpose2d.
+"""Convolutions: conv2d, conv1d and conv_transpose2d.
 
 conv2d and conv1d read sliding windows with `P.unfold` (a strided view), then
 contract the windows with the kernel in one matrix product; conv_transpose2d
@@ -11,42 +11,9 @@ from typing import Any
 from ... import engine
 from ... import functions as fn
 from ... import primitives as P
-from ...engine import composite
 from ...functions import as_tensor
 from ...tensor import Tensor
 from ._args import _check_fits, _images, _int, _pair, _single
-
-
-@composite
-def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
-    """x W^T + b: x (..., in), weight (out, in), bias (out,) -> (..., out).
-
-    A single sample x (in,) is computed as W x + b, the paper's sigma(W a + b)
-    form, which records no transpose; a batch as x W^T + b, each row a sample.
-    In the paper's names: x is a (the previous layer's output), the result is z
-    (a nn.Sigmoid after it makes the next a), and the gradient the backward
-    sweep holds for the result is the paper's delta = dC/dz (see P.matmul_add).
-    """
-    x, weight = as_tensor(x), as_tensor(weight)
-    if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:
-        raise ValueError(
-            f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
-            "(expected input (..., in) and weight (out, in))"
-        )
-    if bias is not None:
-        bias = as_tensor(bias)
-        if bias.shape != (weight.shape[0],):
-            raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
-    return _affine(x, weight, bias)
-
-
-def _affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
-    """linear() without its checks, for callers that made them (nn.Linear, per step)."""
-    if x.ndim == 1:
-        return weight @ x if bias is None else P.matmul_add.apply(weight, x, bias)
-    # (matmul's VJP gives the transposed view W.T a column-major gradient, so
-    # W's .grad is its transpose, row-major, with no copy.)
-    return x @ weight.T if bias is None else P.matmul_add.apply(x, weight.T, bias)
 
 
 def _conv_padding(
