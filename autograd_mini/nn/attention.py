@@ -23,7 +23,7 @@ from . import functional as F
 from . import init
 from ._common import _empty
 from .linear import Linear
-from .module import Module, Parameter
+from .module import Module
 
 
 def _mask_of(mask: Any, shape: tuple, what: str, where: str) -> Tensor:
