@@ -105,6 +105,14 @@ def test_primitive_count_is_the_tables():
     assert claimed == len(P.PRIMITIVES)
 
 
+def test_the_primitive_families_name_every_primitive_that_is_not_a_ufunc():
+    # (the ufuncs are the elementwise ops; every other entry is named in the list)
+    families = re.search(r"`primitives\.py`, \d+ entries: (.*?)\)\.", README, re.S).group(1)
+    named = set(re.findall(r"\w+", families))
+    for name, prim in P.PRIMITIVES.items():
+        assert isinstance(prim.fwd, np.ufunc) or name in named, name
+
+
 def test_retain_grad_snippet_shows_the_papers_delta():
     snippet = next(b for b in blocks("python") if "retain_grad()" in b)
     ns, out = run(snippet)
