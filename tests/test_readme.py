@@ -143,7 +143,7 @@ def test_names_in_what_is_inside_exist():
         "masked_fill expand repeat chunk",
         nn: "Module Sequential ModuleList ModuleDict Linear Conv2d LayerNorm Embedding Dropout "
         "Sigmoid Tanh ReLU SiLU GELU RNN LSTM GRU",
-        nn.utils: "clip_grad_norm_ clip_grad_value_ parameters_to_vector",
+        nn.utils: "clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters",
         optim: "SGD Adam AdamW RMSprop StepLR MultiStepLR ExponentialLR LinearLR LambdaLR "
         "CosineAnnealingLR ReduceLROnPlateau",
     }
@@ -153,6 +153,17 @@ def test_names_in_what_is_inside_exist():
             assert hasattr(owner, name), name
     assert "ignore_index" in F.cross_entropy.__code__.co_varnames
     assert "label_smoothing" in F.cross_entropy.__code__.co_varnames
+    assert "ignore_index" in F.nll_loss.__code__.co_varnames
+    for mode in ("nearest", "linear", "bilinear"):
+        assert mode in F._INTERPOLATE_MODES
+    # "most also Tensor methods"
+    line = layout[layout.index("more math"):layout.index("linalg.py")]
+    names = [n for n in re.findall(r"\b([a-z_]\w*)\b", line) if hasattr(am, n)]
+    assert sum(hasattr(am.Tensor, n) for n in names) > len(names) / 2
+    # the files the layout names inside nn/ and nn/functional/
+    for entry, files in re.findall(r"^  (nn/\S*)\s+(.*?)(?=^  \S)", layout, re.M | re.S):
+        for file in re.findall(r"\b(\w+\.py)\b", files):
+            assert (ROOT / "autograd_mini" / entry / file).is_file(), entry + file
 
 
 def test_compile_refuses_and_keeps_the_tensors_the_readme_says():
