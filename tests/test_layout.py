@@ -1,11 +1,14 @@
-"""The package's files import what they use: no star imports and no unused imports
-(the kind a split of a module into files leaves behind)."""
+"""The package's layout: its files import what they use (no star imports, no unused
+imports: what a split of a module into files leaves behind), and the old module
+nn.layers still names every layer."""
 
 from __future__ import annotations
 
 import ast
 import re
 from pathlib import Path
+
+import autograd_mini as am
 
 PACKAGE = Path(__file__).resolve().parents[1] / "autograd_mini"
 
@@ -31,3 +34,12 @@ def test_no_star_and_no_unused_imports():
         unused += [f"{path.relative_to(PACKAGE)}:{line}: {name}"
                    for name, line in imported.items() if name not in used]
     assert not unused, "unused imports:\n" + "\n".join(unused)
+
+
+def test_nn_layers_still_names_every_layer_it_defined_before_the_split():
+    # (autograd_mini.nn.layers was the layers' module; it re-exports them, the same objects)
+    from autograd_mini.nn import layers
+
+    for name in layers.__all__:
+        assert getattr(layers, name) is getattr(am.nn, name), name
+    assert {"Linear", "Conv2d", "Sequential", "BatchNorm2d", "Sigmoid", "Upsample"} <= set(layers.__all__)

@@ -19,28 +19,23 @@ each lives in the module of its idea (import them from `autograd_mini.nn`):
     activation.py     Sigmoid, Tanh, ReLU, ..., PReLU, GLU, Softmax, LogSoftmax, Softmin
     padding.py        ConstantPad2d, ZeroPad2d
     upsampling.py     Upsample
-    _common.py        _empty, _input, _check_image (what every layer shares)
+    _common.py        what every layer shares (the empty parameters, input checks)
 """
 
-from ._common import _check_image, _empty, _input
 from .activation import (
     CELU, ELU, GELU, GLU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish,
     PReLU, ReLU, ReLU6, SELU, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign, Tanh, Tanhshrink,
-    Threshold, _Elementwise,
+    Threshold,
 )
 from .containers import Sequential
-from .conv import (
-    _PADDING_MODES, Conv1d, Conv2d, ConvTranspose2d, _conv_channels, _padding_mode, _reset_conv,
-)
+from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import Dropout, Dropout2d
 from .embedding import Embedding
 from .flatten import Flatten, Unflatten
 from .linear import Identity, Linear
-from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm, _BatchNorm
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
 from .padding import ConstantPad2d, ZeroPad2d
-from .pooling import (
-    AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, _AdaptivePool2d, _Pool2d,
-)
+from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
 from .upsampling import Upsample
 
 __all__ = [
@@ -50,7 +45,4 @@ __all__ = [
     "ReLU", "Softplus", "LeakyReLU", "Softmax", "SiLU", "GELU", "ELU", "CELU", "SELU", "ReLU6",
     "Hardsigmoid", "Hardswish", "Mish", "Softsign", "LogSigmoid", "Tanhshrink", "Hardtanh", "Threshold",
     "PReLU", "GLU", "LogSoftmax", "Softmin", "ConstantPad2d", "ZeroPad2d", "Upsample",
-    # (private helpers, imported from here by code written before the split)
-    "_empty", "_input", "_check_image", "_PADDING_MODES", "_padding_mode", "_reset_conv",
-    "_conv_channels", "_Pool2d", "_AdaptivePool2d", "_BatchNorm", "_Elementwise",
 ]
