@@ -389,3 +389,16 @@ def test_the_readme_lists_them():
         assert re.search(rf"\b{name}\b", layout) and name in nn.__all__
     assert "TransformerEncoder(Layer)" in layout and "TransformerDecoder(Layer)" in layout
     assert {"TransformerEncoderLayer", "TransformerDecoderLayer"} <= set(nn.__all__)
+
+
+@pytest.mark.parametrize("cls", [nn.TransformerEncoderLayer, nn.TransformerDecoderLayer])
+def test_dim_feedforward_0_is_accepted_as_pytorch_does_and_the_block_is_linear2s_bias(cls):
+    # PyTorch builds Linear(d_model, 0) and Linear(0, d_model): the block adds linear2's bias
+    layer = cls(4, 2, dim_feedforward=0, dropout=0.0, dtype=np.float64)
+    assert layer.linear1.weight.shape == (0, 4) and layer.linear2.weight.shape == (4, 0)
+    x = am.tensor(rng(3).standard_normal((2, 3, 4)), requires_grad=True)
+    np.testing.assert_array_equal(layer._ff_block(x).data, np.broadcast_to(layer.linear2.bias.data, (2, 3, 4)))
+    y = layer(x) if cls is nn.TransformerEncoderLayer else layer(x, am.randn(5, 3, 4, dtype=np.float64))
+    assert y.shape == (2, 3, 4)
+    y.sum().backward()
+    assert np.isfinite(x.grad.data).all()

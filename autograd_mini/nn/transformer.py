@@ -74,7 +74,8 @@ class TransformerEncoderLayer(Module):
     TransformerEncoderLayer(d_model, nhead, dim_feedforward=2048, dropout=0.1,
     activation='relu' | 'gelu' | a callable, layer_norm_eps=1e-5, batch_first=False,
     norm_first=False, bias=True, dtype=None). Submodules (PyTorch's names): self_attn
-    (MultiheadAttention(d_model, nhead, dropout)), linear1 (d_model -> dim_feedforward),
+    (MultiheadAttention(d_model, nhead, dropout)), linear1 (d_model -> dim_feedforward;
+    dim_feedforward=0 is accepted, as PyTorch: the feed-forward block is then linear2's bias),
     dropout, linear2 (dim_feedforward -> d_model), norm1, norm2 (LayerNorm(d_model)),
     dropout1, dropout2.
 
@@ -95,7 +96,7 @@ class TransformerEncoderLayer(Module):
         super().__init__()
         where = "TransformerEncoderLayer"
         d_model = F._int(d_model, "d_model", where, 1)
-        dim_feedforward = F._int(dim_feedforward, "dim_feedforward", where, 1)
+        dim_feedforward = F._int(dim_feedforward, "dim_feedforward", where, 0)  # (0: ff(x) is linear2.bias, as PyTorch)
         dropout = F._dropout_p(dropout, where)
         act = _activation(activation, where)
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
@@ -158,7 +159,7 @@ class TransformerDecoderLayer(Module):
         super().__init__()
         where = "TransformerDecoderLayer"
         d_model = F._int(d_model, "d_model", where, 1)
-        dim_feedforward = F._int(dim_feedforward, "dim_feedforward", where, 1)
+        dim_feedforward = F._int(dim_feedforward, "dim_feedforward", where, 0)  # (0: ff(x) is linear2.bias, as PyTorch)
         dropout = F._dropout_p(dropout, where)
         act = _activation(activation, where)
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
