@@ -1197,10 +1197,18 @@ def topk(x: Any, k: int, axis: int = -1, largest: bool = True, *, dim: int | Non
     (values, indices), each of x's shape with length k along `axis`, sorted (largest
     first; NaN counts as the largest). `dim=` is accepted for axis. values is
     differentiable (the gradient goes to the chosen entries), indices is not. Under
-    am.compile each replay chooses from its own data."""
+    am.compile each replay chooses from its own data. A 0-d x is taken as torch takes it:
+    axis 0 or -1, k 0 or 1, and (x, 0) comes back, both 0-d (for k=0 too)."""
     x = as_tensor(x)
     if dim is not None:
         axis = dim
+    if x.ndim == 0:
+        if not _is_index(axis) or operator.index(axis) not in (0, -1):
+            raise ValueError(f"topk: axis must be 0 or -1 for a 0-d x, got {axis!r}")
+        if isinstance(k, bool) or not _is_index(k) or operator.index(k) not in (0, 1):
+            raise ValueError(f"topk: k must be 0 or 1 for a 0-d x (shape ()), got {k!r}")
+        values, indices = topk(x.reshape(1), 1, 0, largest)
+        return TopK(values.reshape(()), indices.reshape(()))
     a = _axis_of("topk", axis, x)
     n = x.shape[a]
     if isinstance(k, bool) or not _is_index(k) or not 0 <= operator.index(k) <= n:

@@ -144,3 +144,26 @@ def test_the_primitive_refuses_bad_indices_naming_the_shapes_before_recording():
     with pytest.raises(ValueError, match=r"axis 2 is out of range for x of shape \(2, 3\)"):
         P.take_along_axis.apply(x, np.zeros((2, 1), int), axis=2)
     assert x.grad is None
+
+
+@pytest.mark.parametrize("k", [0, 1])
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk_of_a_0d_x_is_x_and_index_0_as_torch(k, largest):
+    # torch.topk(tensor(3.), k) for k 0 or 1, dim 0 or -1: (tensor(3.), tensor(0)), gradient 1
+    for axis in (0, -1):
+        x = am.tensor(3.0, requires_grad=True)
+        values, indices = am.topk(x, k, axis, largest)
+        assert values.shape == () and indices.shape == () and values.item() == 3.0 and indices.item() == 0
+        values.backward()
+        assert x.grad.item() == 1.0
+    with pytest.raises(ValueError, match=r"topk: k must be 0 or 1 for a 0-d x \(shape \(\)\), got 2"):
+        am.topk(am.tensor(3.0), 2)
+    with pytest.raises(ValueError, match="topk: axis must be 0 or -1 for a 0-d x, got 1"):
+        am.topk(am.tensor(3.0), 1, 1)
+    f = am.compile(lambda t: am.topk(t, k, largest=largest)[0] * 2.0)
+    for v in (1.0, -2.0, 5.0):
+        x = am.tensor(v, requires_grad=True)
+        y = f(x)
+        y.backward()
+        assert y.item() == 2 * v and x.grad.item() == 2.0
+    assert f.recordings == 1
