@@ -402,3 +402,21 @@ def test_dim_feedforward_0_is_accepted_as_pytorch_does_and_the_block_is_linear2s
     assert y.shape == (2, 3, 4)
     y.sum().backward()
     assert np.isfinite(x.grad.data).all()
+
+
+def test_a_stacks_copies_keep_a_module_activation_and_its_parameters():
+    # (PyTorch 2.x's copies run F.relu instead: documented as a difference we keep)
+    layer = nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0, activation=nn.PReLU(init=0.5))
+    enc = nn.TransformerEncoder(layer, 2)
+    assert [k for k in enc.state_dict() if "activation" in k] == ["layers.0.activation.weight",
+                                                                  "layers.1.activation.weight"]
+    x = am.randn(3, 2, 4)
+    ref = x
+    for lay in enc.layers:
+        assert isinstance(lay.activation, nn.PReLU) and lay.activation is not layer.activation
+        ref = lay(ref)
+    np.testing.assert_array_equal(enc(x).data, ref.data)
+    enc.layers[1].activation.weight.data[...] = 1.0  # the identity: a relu would differ
+    h = enc.layers[1].linear1(enc.layers[0](x))
+    np.testing.assert_array_equal(enc.layers[1].activation(h).data, h.data)
+    assert "F.relu instead" in nn.TransformerEncoder.__doc__ and "F.relu instead" in nn.TransformerDecoder.__doc__

@@ -223,7 +223,10 @@ class TransformerEncoder(Module):
     forward(src, mask=None, src_key_padding_mask=None, is_causal=None): src as the layer's
     (S, N, E), (N, S, E) or (S, E); output of its shape; mask and src_key_padding_mask go to
     every layer as src_mask and src_key_padding_mask. enable_nested_tensor and mask_check
-    are accepted and change nothing (PyTorch's inference fast path).
+    are accepted and change nothing (PyTorch's inference fast path). A layer whose
+    activation is a Module (nn.GELU(), nn.PReLU()) keeps it in every copy; PyTorch's
+    copies (deepcopy through its __setstate__) run F.relu instead, a difference we keep.
+    num_layers=0 is the identity (then norm), where PyTorch raises IndexError.
     """
 
     def __init__(self, encoder_layer: Module, num_layers: int, norm: Module | None = None,
@@ -254,6 +257,8 @@ class TransformerDecoder(Module):
     forward(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
     memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False): shapes and
     masks as TransformerDecoderLayer's, given to every layer; output of tgt's shape.
+    A Module activation is kept in every copy (PyTorch's copies run F.relu instead, see
+    TransformerEncoder); num_layers=0 is the identity (then norm).
     """
 
     def __init__(self, decoder_layer: Module, num_layers: int, norm: Module | None = None) -> None:
