@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .engine import shape_constant, tracers
-from .tensor import Tensor, _check_grad_dtype, _flag, _is_index, get_default_dtype
+from .tensor import Tensor, _check_grad_dtype, _flag, _is_index, _varargs, get_default_dtype
 
 _rng = {"gen": np.random.default_rng()}
 
@@ -74,9 +74,7 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
 def _shape(shape: tuple, where: str) -> tuple:
     """The sizes given as `f(2, 3)` or `f((2, 3))`, each an int >= 0 (numpy would
     refuse -1 or 2.5 too, but without naming the op)."""
-    if len(shape) == 1 and (isinstance(shape[0], (tuple, list))
-                            or isinstance(shape[0], np.ndarray) and shape[0].ndim == 1):
-        shape = tuple(shape[0])
+    shape = _varargs(shape)
     if not all(_is_index(n) for n in shape):
         raise TypeError(f"{where}: sizes must be ints, got {shape!r}")
     sizes = tuple(operator.index(n) for n in shape)

@@ -22,7 +22,7 @@ import numpy as np
 from . import primitives as P
 from .engine import composite, is_grad_enabled, no_grad, shape_constant, tracers
 from .tensor import (
-    FLOAT16, Tensor, _axis, _flag, _is_index, _shape_arg, get_default_dtype, kept_operand,
+    FLOAT16, Tensor, _axis, _flag, _is_index, _shape_arg, _varargs, get_default_dtype, kept_operand,
 )
 
 
@@ -541,9 +541,8 @@ def transpose(x: Any, *axes: Any) -> Tensor:
     x = as_tensor(x)
     if len(axes) == 1 and axes[0] is None:  # (numpy's transpose(x, None): reversed)
         axes = ()
-    elif len(axes) == 1 and (isinstance(axes[0], (tuple, list))
-                             or isinstance(axes[0], np.ndarray) and axes[0].ndim == 1):
-        axes = tuple(axes[0])
+    else:
+        axes = _varargs(axes)
     if not axes:
         axes = tuple(range(x.ndim - 1, -1, -1))
     elif len(axes) != x.ndim:

@@ -136,6 +136,16 @@ def _shape_arg(shape: Any) -> tuple:
     return (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
 
 
+def _varargs(args: tuple) -> tuple:
+    """The sizes or axes of f(2, 3) as of f((2, 3)): one tuple, list or 1-D ndarray
+    argument is the sequence itself (numpy's reshape and transpose take an array too)."""
+    if len(args) == 1:
+        one = args[0]
+        if isinstance(one, (tuple, list)) or isinstance(one, np.ndarray) and one.ndim == 1:
+            return tuple(one)
+    return args
+
+
 def _is_index(value: Any) -> bool:
     """An int as numpy takes sizes and axes: a Python or numpy int, or a 0-d integer
     array; not a bool (True is no size)."""
@@ -770,15 +780,11 @@ class Tensor:
         if not shape:  # (an empty *shape would be the 0-d shape (); numpy and PyTorch refuse it)
             raise TypeError(f"reshape: missing the shape (of a tensor of shape {self.shape}); "
                             "pass it as reshape(2, 3) or reshape((2, 3)), and reshape(()) for 0-d")
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return P.reshape.apply(self, shape=shape)
+        return P.reshape.apply(self, shape=_varargs(shape))
 
     def permute(self, *axes: Any) -> "Tensor":
         """Reorder axes: output axis i is input axis axes[i]."""
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        return P.permute.apply(self, axes=axes)
+        return P.permute.apply(self, axes=_varargs(axes))
 
     def matmul(self, o: Any) -> "Tensor":
         """self @ o as numpy.matmul: (..., n, k) @ (..., k, m) -> (..., n, m), the
@@ -1055,9 +1061,7 @@ class Tensor:
         if not shape:
             raise TypeError(f"view: missing the shape (of a tensor of shape {self.shape}); "
                             "pass it as view(2, 3) or view((2, 3)), and view(()) for 0-d")
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return P.reshape.apply(self, shape=shape)
+        return P.reshape.apply(self, shape=_varargs(shape))
 
     def float(self) -> "Tensor":
         """A float32 copy (same shape), differentiable; see astype."""
@@ -1166,8 +1170,7 @@ def _sizes(sizes: tuple, op: str, shape: tuple) -> tuple:
     if not sizes:  # (f() is refused, as view() is; f(()) is a 0-d tensor's sizes)
         raise TypeError(f"{op}: missing the sizes (of a tensor of shape {shape}); pass them as "
                         f"{op}(2, 3) or {op}((2, 3)), and {op}(()) for 0-d")
-    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-        sizes = tuple(sizes[0])
+    sizes = _varargs(sizes)
     if not all(_is_index(k) for k in sizes):
         raise TypeError(f"{op}: sizes must be ints, got {sizes!r} for a tensor of shape {shape}")
     return tuple(int(k) for k in sizes)

@@ -1259,3 +1259,17 @@ def test_copy_keeps_dtype_and_bits_and_int_copies_carry_no_gradient():
     for a in (np.array([1, 2]), np.array([True, False]), np.array([1 + 2j])):
         c = am.tensor(a).copy()
         assert c.dtype == a.dtype and np.array_equal(c.data, a) and not np.shares_memory(c.data, a)
+
+
+def test_size_arguments_take_a_1d_array_as_numpy_and_am_zeros_do():
+    # reshape, view, permute, expand and repeat read f(2, 3) and f((2, 3)) with the same
+    # helper as am.zeros and am.transpose, which already took a 1-D ndarray (numpy's
+    # reshape and transpose do): the five refused one.
+    x = am.arange(6.0)
+    m = x.reshape(2, 3)
+    assert x.reshape(np.array([2, 3])).shape == (2, 3)
+    assert x.view(np.array([3, 2])).shape == (3, 2)
+    assert m.permute(np.array([1, 0])).shape == (3, 2)
+    assert m.expand(np.array([4, 2, 3])).shape == (4, 2, 3)
+    assert m.repeat(np.array([2, 1])).shape == (4, 3)
+    assert am.zeros(np.array([2, 3])).shape == am.transpose(m, np.array([1, 0])).shape[::-1]
