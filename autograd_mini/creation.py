@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .engine import shape_constant, tracers
-from .tensor import Tensor, _check_grad_dtype, _flag, _is_index, _varargs, get_default_dtype
+from .tensor import Tensor, _check_grad_dtype, _dtype_or_default, _flag, _is_index, _varargs, get_default_dtype
 
 _rng = {"gen": np.random.default_rng()}
 
@@ -103,13 +103,9 @@ def _make(arr: np.ndarray, requires_grad: bool, where: str, constant: bool = Fal
     return t
 
 
-def _float(dtype: Any) -> np.dtype:
-    return np.dtype(dtype) if dtype is not None else get_default_dtype()
-
-
 def _sample_dtype(dtype: Any, where: str) -> np.dtype:
     """A floating dtype for random samples (an integer one would truncate them)."""
-    dt = _float(dtype)
+    dt = _dtype_or_default(dtype)
     if dt.kind != "f":
         raise TypeError(f"{where}: samples need a floating-point dtype, got {dt}")
     return dt
@@ -117,12 +113,12 @@ def _sample_dtype(dtype: Any, where: str) -> np.dtype:
 
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Tensor of zeros; `zeros(2, 3)` or `zeros((2, 3))`."""
-    return _make(np.zeros(_shape(shape, "zeros"), _float(dtype)), requires_grad, "zeros", constant=True)
+    return _make(np.zeros(_shape(shape, "zeros"), _dtype_or_default(dtype)), requires_grad, "zeros", constant=True)
 
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Tensor of ones; `ones(2, 3)` or `ones((2, 3))`."""
-    return _make(np.ones(_shape(shape, "ones"), _float(dtype)), requires_grad, "ones", constant=True)
+    return _make(np.ones(_shape(shape, "ones"), _dtype_or_default(dtype)), requires_grad, "ones", constant=True)
 
 
 def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -132,7 +128,7 @@ def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool =
 
 def _full(shape: Any, fill_value: Any, dtype: Any, requires_grad: bool, constant: bool) -> Tensor:
     """full(); `constant` False makes no constant for am.compile of it (full_like of an array)."""
-    shape, dt = _shape((shape,), "full"), _float(dtype)
+    shape, dt = _shape((shape,), "full"), _dtype_or_default(dtype)
     if isinstance(fill_value, Tensor) or (np.iscomplexobj(fill_value) and dt.kind != "c"):
         # (numpy would take a tensor's value, or drop the imaginary part with a warning)
         raise TypeError(f"full: fill_value must be a number fitting dtype {dt}, got {fill_value!r}")
@@ -226,7 +222,7 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Identity matrix of shape (n, m or n)."""
     n, m = _shape((n, n if m is None else m), "eye")
-    return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad, "eye", constant=True)
+    return _make(np.eye(n, m, dtype=_dtype_or_default(dtype)), requires_grad, "eye", constant=True)
 
 
 def _not_while_compiling(op: str) -> None:
@@ -259,7 +255,7 @@ def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of the given shape, as torch.empty and np.empty; here filled with zeros
     (uninitialised memory would make runs differ)."""
-    return _make(np.zeros(_shape(shape, "empty"), _float(dtype)), requires_grad, "empty", constant=True)
+    return _make(np.zeros(_shape(shape, "empty"), _dtype_or_default(dtype)), requires_grad, "empty", constant=True)
 
 
 def linspace(start: float, stop: float, num: int = 50, endpoint: bool = True, dtype: Any = None,
@@ -273,7 +269,7 @@ def linspace(start: float, stop: float, num: int = 50, endpoint: bool = True, dt
         arr = np.linspace(start, stop, operator.index(num), endpoint=_flag(endpoint, "endpoint", "linspace"))
     except (TypeError, ValueError) as e:
         raise TypeError(f"linspace: start and stop must be numbers, got {start!r} and {stop!r}: {e}") from e
-    arr = arr.astype(_float(dtype))
+    arr = arr.astype(_dtype_or_default(dtype))
     numbers_only = type(start) in (int, float) and type(stop) in (int, float)
     return _make(arr, requires_grad, "linspace", constant=numbers_only)
 

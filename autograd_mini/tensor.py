@@ -44,6 +44,12 @@ def get_default_dtype() -> np.dtype:
     return _default["dtype"]
 
 
+def _dtype_or_default(dtype: Any) -> np.dtype:
+    """np.dtype(dtype), or the default dtype (set_default_dtype's) for None: the `dtype=`
+    argument of creation functions and layers."""
+    return np.dtype(dtype) if dtype is not None else get_default_dtype()
+
+
 def _to_array(data: Any, dtype: Any, where: str) -> np.ndarray:
     """Convert user data to an ndarray; Python floats get the default dtype."""
     if isinstance(data, Tensor):

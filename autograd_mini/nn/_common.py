@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 
 from ..functions import as_tensor
-from ..tensor import Tensor, get_default_dtype
+from ..tensor import Tensor, _dtype_or_default
 from .module import Module, Parameter
 
 
 def _empty(shape: tuple, dtype: Any) -> Parameter:
-    return Parameter(np.zeros(shape, dtype=np.dtype(dtype) if dtype is not None else get_default_dtype()))
+    return Parameter(np.zeros(shape, dtype=_dtype_or_default(dtype)))
 
 
 def _input(layer: Module, x: Any) -> Tensor:

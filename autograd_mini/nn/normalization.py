@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, _flag, get_default_dtype
+from ..tensor import Tensor, _dtype_or_default, _flag
 from . import functional as F
 from . import init
 from ._common import _check_image, _empty, _input
@@ -45,7 +45,7 @@ class _BatchNorm(Module):
             raise ValueError(f"{where}: eps must be a finite positive number, got {eps}")
         if momentum is not None and not 0.0 <= F._number(momentum, "momentum", where) <= 1.0:
             raise ValueError(f"{where}: momentum must be in [0, 1] or None, got {momentum}")
-        dt = np.dtype(dtype) if dtype is not None else get_default_dtype()
+        dt = _dtype_or_default(dtype)
         if dt.kind != "f":
             # (an int running_mean would truncate the statistics; refused here, not at the first batch)
             raise TypeError(f"{where}: dtype must be a floating dtype, got {dt}")

@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..functions import as_tensor
-from ..tensor import Tensor, _flag, get_default_dtype
+from ..tensor import Tensor, _dtype_or_default, _flag
 from . import functional as F
 from . import init
 from .attention import MultiheadAttention
@@ -348,7 +348,7 @@ class Transformer(Module):
         """The causal mask for sz positions, (sz, sz) floating: 0 where key j <= query i, -inf
         above the diagonal (PyTorch's; float, added to the scores)."""
         sz = F._int(sz, "sz", "Transformer.generate_square_subsequent_mask", 0)
-        dt = np.dtype(dtype) if dtype is not None else get_default_dtype()
+        dt = _dtype_or_default(dtype)
         if dt.kind != "f":
             raise TypeError(f"Transformer.generate_square_subsequent_mask: dtype must be floating, got {dt}")
         return as_tensor(np.triu(np.full((sz, sz), -np.inf, dtype=dt), 1))

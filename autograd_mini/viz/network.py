@@ -28,7 +28,7 @@ import graphviz
 import numpy as np
 
 from ..engine import _mode, modules_changed, no_grad
-from ..tensor import Tensor, get_default_dtype
+from ..tensor import Tensor, _dtype_or_default
 from ._labels import dot_text, fmt_num, fmt_shape, module_label
 
 POSITIVE = "#2166ac"
@@ -330,7 +330,7 @@ def draw_network(
     if rankdir not in (None, "TB", "LR", "BT", "RL"):
         raise ValueError(f"draw_network: rankdir must be TB, LR, BT or RL, got {rankdir!r}")
     try:
-        dtype = get_default_dtype() if dtype is None else np.dtype(dtype)
+        dtype = _dtype_or_default(dtype)
     except TypeError:
         raise TypeError(f"draw_network: dtype must be a numpy dtype, got {dtype!r}") from None
     if size is not None:
