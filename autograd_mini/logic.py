@@ -15,7 +15,6 @@ from .functions import _axes, as_tensor
 from .tensor import Tensor, _flag
 
 
-
 def isnan(x: Any) -> Tensor:
     """Boolean tensor of x's shape: True where x is NaN, as np.isnan. Never requires grad."""
     x = as_tensor(x)

@@ -172,7 +172,6 @@ def _axis(axis: Any) -> Any:
     return tuple(axis) if isinstance(axis, list) else axis
 
 
-
 def check_seed_dtype(dtype: np.dtype, of: np.dtype, where: str, what: str) -> None:
     """Refuse a seed (a gradient handed to backward, a tangent) of `dtype` for a
     tensor of dtype `of`: anything but numbers, and complex for a real tensor,

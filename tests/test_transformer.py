@@ -420,3 +420,16 @@ def test_a_stacks_copies_keep_a_module_activation_and_its_parameters():
     h = enc.layers[1].linear1(enc.layers[0](x))
     np.testing.assert_array_equal(enc.layers[1].activation(h).data, h.data)
     assert "F.relu instead" in nn.TransformerEncoder.__doc__ and "F.relu instead" in nn.TransformerDecoder.__doc__
+
+
+def test_the_stacks_refuse_an_is_causal_hint_that_is_not_a_bool():
+    # (bool("no") was True: a string or number passed as the hint is refused, as the layers do)
+    layer = nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0)
+    enc = nn.TransformerEncoder(layer, 1)
+    src = am.tensor(np.random.default_rng(0).standard_normal((3, 1, 4)))
+    with pytest.raises(TypeError, match="TransformerEncoder: is_causal"):
+        enc(src, is_causal="no")
+    dec = nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 2, 8, dropout=0.0), 1)
+    with pytest.raises(TypeError, match="TransformerDecoder: tgt_is_causal"):
+        dec(src, src, tgt_is_causal=1)
+    assert enc(src, is_causal=None).shape == (3, 1, 4)

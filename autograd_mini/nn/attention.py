@@ -125,6 +125,16 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
         return _attend(q, k, v, keeps, adds, p, scale)[0]  # (a fully masked row: zeros, as PyTorch's)
 
 
+
+def _sort_mask(m: Tensor, keeps: list, adds: list) -> None:
+    """MultiheadAttention's masks, boolean with True = ignore (PyTorch's convention there), go
+    to `keeps` as True = take part (scaled_dot_product_attention's); additive ones to `adds`."""
+    if m.dtype == bool:
+        keeps.append(m == False)  # noqa: E712  (a Tensor has no ~)
+    else:
+        adds.append(m)
+
+
 class MultiheadAttention(Module):
     """PyTorch's nn.MultiheadAttention: num_heads attention heads over embed_dim // num_heads.
 
@@ -205,6 +215,9 @@ class MultiheadAttention(Module):
     def forward(self, query: Any, key: Any, value: Any, key_padding_mask: Any = None,
                 need_weights: bool = True, attn_mask: Any = None, average_attn_weights: bool = True,
                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+        """(output, weights or None) for query (L, N, E) (or (N, L, E) with batch_first, or
+        (L, E) unbatched), key (S, N, kdim) and value (S, N, vdim): see the class docstring
+        for the masks and the weights' shapes."""
         where = self.label()
         q, k, v = _floating_qkv(where, query, key, value)
         E, H, hd = self.embed_dim, self.num_heads, self.head_dim
@@ -242,7 +255,7 @@ class MultiheadAttention(Module):
                 raise ValueError(f"{where}: key_padding_mask must have shape {(N, S) if batched else (S,)}, "
                                  f"got {m.shape}")
             m = m.reshape((N, 1, 1, S))
-            (keeps.append(m == False) if m.dtype == bool else adds.append(m))  # noqa: E712
+            _sort_mask(m, keeps, adds)
         if attn_mask is not None:
             m = as_tensor(attn_mask)
             if m.ndim == 3 and m.shape == (N * H, L, S):
@@ -251,7 +264,7 @@ class MultiheadAttention(Module):
                 raise ValueError(f"{where}: attn_mask must have shape {(L, S)} or "
                                  f"{(N * H, L, S) if batched else (H, L, S)}, got {m.shape}")
             m = _mask_of(m, (N, H, L, S), "attn_mask", where)
-            (keeps.append(m == False) if m.dtype == bool else adds.append(m))  # noqa: E712
+            _sort_mask(m, keeps, adds)
         if self._qkv_same_embed_dim:
             w = self.in_proj_weight
             wq, wk, wv = w[:E], w[E:2 * E], w[2 * E:]

@@ -216,6 +216,12 @@ def _same_batch(a: Tensor, b: Tensor, batch_first: bool, na: str, nb: str, where
                          f"(axis {axis}) or both unbatched, got shapes {a.shape} and {b.shape}")
 
 
+
+def _hint(value: Any, name: str, where: str) -> bool:
+    """An is_causal hint that may be None (PyTorch's default for the stacks: False), else a
+    bool (a string or a number is refused, not read as True)."""
+    return False if value is None else _flag(value, name, where)
+
 class TransformerEncoder(Module):
     """PyTorch's nn.TransformerEncoder: num_layers deep copies of encoder_layer (in `layers`,
     a ModuleList: state_dict names layers.0...., layers.1...., ...), then `norm` if given.
@@ -244,7 +250,7 @@ class TransformerEncoder(Module):
         out = src
         for layer in self.layers:
             out = layer(out, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
-                        is_causal=bool(is_causal))
+                        is_causal=_hint(is_causal, "is_causal", "TransformerEncoder"))
         if self.norm is not None:
             out = self.norm(out)
         return out
@@ -278,7 +284,8 @@ class TransformerDecoder(Module):
             out = layer(out, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
                         tgt_key_padding_mask=tgt_key_padding_mask,
                         memory_key_padding_mask=memory_key_padding_mask,
-                        tgt_is_causal=bool(tgt_is_causal), memory_is_causal=memory_is_causal)
+                        tgt_is_causal=_hint(tgt_is_causal, "tgt_is_causal", "TransformerDecoder"),
+                        memory_is_causal=memory_is_causal)
         if self.norm is not None:
             out = self.norm(out)
         return out
