@@ -6,7 +6,8 @@ is not (..., n, n) a ValueError, both raised before anything is recorded). A sin
 matrix raises numpy's np.linalg.LinAlgError (a ValueError), as numpy does.
 
 Primitives (autograd_mini/primitives.py): solve, logabsdet and det_sign (slogdet's two
-parts), cholesky. Composites: slogdet, det, inv. norm is am.norm (torch.linalg.norm's
+parts), cholesky, eigh (both of its outputs in one array). Composites: slogdet, det, inv,
+eigh and eigvalsh (which split the eigh primitive's output). norm is am.norm (torch.linalg.norm's
 vector norms and the Frobenius norm, under numpy's keywords axis= and keepdims=).
 
     A = am.tensor([[2.0, 1.0], [1.0, 3.0]], requires_grad=True)
@@ -16,7 +17,7 @@ vector norms and the Frobenius norm, under numpy's keywords axis= and keepdims=)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from .functions import as_tensor, exp
 from .functions import norm as norm
 from .tensor import Tensor
 
-__all__ = ["solve", "slogdet", "det", "inv", "cholesky", "norm"]
+__all__ = ["solve", "slogdet", "det", "inv", "cholesky", "eigh", "eigvalsh", "norm"]
 
 
 def solve(A: Any, B: Any) -> Tensor:
@@ -99,3 +100,55 @@ def cholesky(A: Any) -> Tensor:
     definite raises np.linalg.LinAlgError.
     """
     return P.cholesky.apply(as_tensor(A))
+
+
+class EighResult(NamedTuple):
+    """eigh's result, under numpy's and torch's field names."""
+
+    eigenvalues: Tensor
+    eigenvectors: Tensor
+
+
+def _eigh(A: Any, UPLO: Any, op: str) -> Tensor:
+    A = as_tensor(A)
+    P._check_square(op, A.data)  # (before anything is recorded)
+    return P.eigh.apply(A, UPLO=P._check_uplo(op, UPLO))
+
+
+def eigh(A: Any, UPLO: str = "L") -> EighResult:
+    """(w, V): the eigenvalues w (..., n), ascending, and the eigenvectors V (..., n, n),
+    as columns (A V = V diag(w), V^T V = I), of a symmetric A (..., n, n), as
+    np.linalg.eigh and torch.linalg.eigh. Only the UPLO triangle of A is read ('L', the
+    default, or 'U'; numpy's lower-case forms too), as both do; an eigenvector's sign
+    is whatever numpy's LAPACK gives. A named tuple (eigenvalues, eigenvectors).
+
+    Gradients, with X = V^T V_bar and F_ij = 1/(w_j - w_i) off the diagonal (0 on it):
+    S = V (diag(w_bar) + F o (X - X^T)/2) V^T, the gradient over symmetric perturbations
+    of A, mapped onto the triangle read: A_bar = S + S^T below (or above, for 'U') the
+    diagonal, S_ii on it, 0 on the triangle not read (as cholesky; PyTorch returns S).
+    Second derivatives work. The eigenvectors' gradient exists only for distinct
+    eigenvalues: an eigenvector is defined up to sign (so use a loss that does not
+    depend on the sign: v_i^T B v_i, V**2) and, for a repeated eigenvalue, up to a
+    rotation within its eigenspace. Where two eigenvalues coincide (to rounding,
+    n * eps * max|w|) and the loss reads their eigenvectors, backward raises
+    np.linalg.LinAlgError; a loss of the eigenvalues alone has the gradient
+    V diag(w_bar) V^T there (see eigvalsh).
+    """
+    out = _eigh(A, UPLO, "eigh")
+    return EighResult(out[..., 0, :], out[..., 1:, :])
+
+
+def eigvalsh(A: Any, UPLO: str = "L") -> Tensor:
+    """The eigenvalues w (..., n), ascending, of a symmetric A (..., n, n), as
+    np.linalg.eigvalsh and torch.linalg.eigvalsh, reading only the UPLO triangle ('L' or
+    'U'). eigh's eigenvalues (LAPACK's with eigenvectors, which may differ from numpy's
+    eigvalsh in the last bits).
+
+    Gradient V diag(w_bar) V^T mapped onto the triangle read (as eigh's), also where
+    eigenvalues repeat: for any w_bar equal on each group of equal eigenvalues (a
+    function of the spectrum such as sum(w) = tr A or sum(w**2) = ||A||_F^2) that is the
+    gradient; for other w_bar the eigenvalues are not differentiable there and this is
+    the one-sided gradient along numpy's eigenvectors. Second derivatives need distinct
+    eigenvalues (they go through the eigenvectors).
+    """
+    return _eigh(A, UPLO, "eigvalsh")[..., 0, :]

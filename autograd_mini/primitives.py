@@ -1937,3 +1937,76 @@ cholesky = Primitive(
     with its diagonal halved: the exact gradient of the lower-triangle reading (zero
     above the diagonal). A not positive definite raises np.linalg.LinAlgError.""",
 )
+
+
+def _check_uplo(op: str | None, uplo: Any) -> str:
+    """'L' or 'U' (numpy also takes 'l' and 'u'), upper-cased."""
+    head = f"{op}: " if op else ""
+    if not isinstance(uplo, str):
+        raise TypeError(f"{head}UPLO must be 'L' or 'U', got {uplo!r}")
+    if uplo.upper() not in ("L", "U"):
+        raise ValueError(f"{head}UPLO must be 'L' or 'U', got {uplo!r}")
+    return uplo.upper()
+
+
+def _eigh(a: Any, UPLO: str = "L") -> np.ndarray:
+    _check_square(None, a)
+    w, v = np.linalg.eigh(a, UPLO=_check_uplo(None, UPLO))
+    return np.concatenate([w[..., None, :], v], axis=-2)
+
+
+def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
+    # A = V diag(w) V^T, symmetric dA, M = V^T dA V: dw = diag(M), dV = V (F o M) with
+    # F_ij = 1/(w_j - w_i) off the diagonal, 0 on it. So dL = <diag(w_bar) + F o X, M>,
+    # X = V^T V_bar, and the gradient over symmetric dA is the symmetric part of
+    # V (diag(w_bar) + F o X) V^T: S = V (diag(w_bar) + F o (X - X^T)/2) V^T (F^T = -F).
+    # The forward reads one triangle only, so (as cholesky's VJP) an entry off the
+    # diagonal stands for two of the symmetric A: A_bar = (S + S^T) * Phi, Phi that
+    # triangle with its diagonal halved.
+    n = a.shape[-1]
+    w, v = ans[..., 0, :], ans[..., 1:, :]
+    gw, gv = g[..., 0, :], g[..., 1:, :]
+    x = swapaxes(v) @ gv
+    k = (x - swapaxes(x)) * 0.5  # (skew: the part of V_bar the eigenvectors can follow)
+    wd = np.asarray(getattr(w, "data", w))
+    # Eigenvalues closer than the decomposition's rounding error count as equal: there
+    # the eigenvectors are not unique and have no gradient, which only a loss that
+    # ignores them (k_ij = 0 exactly: eigvalsh, eigh's values alone) may ask for.
+    tol = n * np.finfo(wd.dtype).eps * np.abs(wd).max(axis=-1, initial=0.0)[..., None, None]
+    gap = wd[..., None, :] - wd[..., :, None]
+    off = ~np.eye(n, dtype=bool)
+    tied = (np.abs(gap) <= tol) & off
+    if tied.any():
+        kd = np.asarray(getattr(k, "data", k))
+        bad = tied & (kd != 0)
+        if bad.any():
+            at = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise np.linalg.LinAlgError(
+                f"eigh backward: A of shape {tuple(a.shape)} has equal eigenvalues (w[{at[-2]}] = "
+                f"{wd[at[:-1]]!r} and w[{at[-1]}] = {wd[at[:-2] + (at[-1],)]!r}, at batch index "
+                f"{at[:-2]}), where the eigenvectors are not unique and have no gradient; the loss "
+                "depends on them there (eigenvalues alone, eigvalsh, have one)")
+    keep = (off & ~tied).astype(wd.dtype)  # (where F is 1/gap; 0 elsewhere)
+    wr = w.reshape(tuple(w.shape[:-1]) + (1, n))
+    gap_t = wr - swapaxes(wr)  # (w_j - w_i, recorded: F depends on A too)
+    f = keep / (gap_t * keep + (1 - keep))
+    eye = np.eye(n, dtype=wd.dtype)
+    inner = gw.reshape(tuple(gw.shape) + (1,)) * eye + f * k
+    s = v @ inner @ swapaxes(v)
+    tri = np.tri(n, dtype=wd.dtype) if UPLO.upper() == "L" else np.tri(n, dtype=wd.dtype).T
+    half = tri - 0.5 * eye
+    return (s + swapaxes(s)) * half
+
+
+eigh = Primitive(
+    "eigh", _eigh, (_eigh_vjp,), uses_ans=True,
+    doc="""The eigendecomposition of a symmetric A (..., n, n), as np.linalg.eigh(A, UPLO):
+    only the UPLO triangle ('L' or 'U') is read. One output of shape (..., n + 1, n) that
+    holds both of numpy's: row 0 the eigenvalues w, ascending; rows 1..n the matrix V of
+    eigenvectors (as columns, signs as numpy's LAPACK gives them). am.linalg.eigh splits it.
+    A_bar = (S + S^T) * Phi with S = V (diag(w_bar) + F o (X - X^T)/2) V^T, X = V^T V_bar,
+    F_ij = 1/(w_j - w_i) off the diagonal, Phi the UPLO triangle with its diagonal halved:
+    the exact gradient of the triangle reading, written with operators (second derivatives
+    work). Where eigenvalues coincide (to rounding) and the loss reads the eigenvectors
+    there, the backward raises np.linalg.LinAlgError: they have no gradient.""",
+)

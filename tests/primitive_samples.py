@@ -349,6 +349,23 @@ def _cholesky(draw: Any) -> Case:
     return Case((a + np.triu(rng.uniform(-1, 1, a.shape), 1),), expected=np.linalg.cholesky(a))
 
 
+@st.composite
+def _eigh(draw: Any) -> Case:
+    """A = Q diag(w) Q^T with eigenvalues at least 0.5 apart (the eigenvectors' gradient
+    needs distinct ones), plus noise in the triangle UPLO does not name, which is not read."""
+    batch, n = draw(_square())
+    uplo = draw(st.sampled_from(["L", "U"]))
+    rng = _rng(draw(seeds))
+    q, _ = np.linalg.qr(rng.standard_normal(batch + (n, n)))
+    w = np.sort(rng.permutation(n) * 0.75 + rng.uniform(-0.1, 0.1, batch + (n,)) - 1.0, axis=-1)
+    a = (q * w[..., None, :]) @ np.swapaxes(q, -1, -2)
+    a = (a + np.swapaxes(a, -1, -2)) / 2
+    w_np, v_np = np.linalg.eigh(a, UPLO=uplo)
+    noise = rng.uniform(-1, 1, a.shape)
+    noisy = a + (np.triu(noise, 1) if uplo == "L" else np.tril(noise, -1))
+    return Case((noisy,), {"UPLO": uplo}, expected=np.concatenate([w_np[..., None, :], v_np], axis=-2))
+
+
 # -- shapes ------------------------------------------------------------------------
 
 
@@ -737,4 +754,5 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "logabsdet": _logabsdet(),
     "det_sign": _det_sign(),
     "cholesky": _cholesky(),
+    "eigh": _eigh(),
 }

@@ -932,6 +932,10 @@ _EVERY = {
     "am.linalg.inv": (lambda t: am.linalg.inv(t + 6 * np.eye(3)), "any", _SQUARE),
     "am.linalg.cholesky": (lambda t: am.linalg.cholesky(t @ t.transpose(*range(t.ndim - 2), -1, -2)
                                                         + 3 * np.eye(3)), "any", _SQUARE),
+    # (eigenvalues spread by diag(0, 6, 12); V**2 does not depend on the eigenvectors' signs)
+    "am.linalg.eigh": (lambda t: (lambda w, v: v ** 2 * w[..., None, :])(
+        *am.linalg.eigh(t + np.diag([0.0, 6.0, 12.0]))), "any", _SQUARE),
+    "am.linalg.eigvalsh": (lambda t: am.linalg.eigvalsh(t + np.diag([0.0, 6.0, 12.0]), "U"), "any", _SQUARE),
 }
 
 
