@@ -977,8 +977,9 @@ def test_avg_pool_takes_its_arguments_in_pytorchs_order():
     m = nn.AvgPool2d(3, 2, 1, True, False)
     assert (m.ceil_mode, m.count_include_pad) == (True, False)
     assert "count_include_pad=False" in repr(nn.AvgPool2d(3, 2, 1, count_include_pad=False))
-    with pytest.raises(TypeError, match=r"AvgPool2d\.__init__\(\) takes .* positional arguments but 7 were given"):
-        nn.AvgPool2d(3, 2, 1, False, True, 4)  # (no divisor_override)
+    assert nn.AvgPool2d(3, 2, 1, False, True, 4).divisor_override == 4  # (the sixth: divisor_override)
+    with pytest.raises(TypeError, match=r"AvgPool2d\.__init__\(\) takes .* positional arguments but 8 were given"):
+        nn.AvgPool2d(3, 2, 1, False, True, 4, 5)
 
 
 def test_softmax_of_a_number_is_one():
@@ -1347,10 +1348,11 @@ def test_every_exported_layer_has_a_gradient_check():
     # (the recurrent layers return tuples and take states: test_rnn.py checks them, every output)
     # (ParameterList/Dict have no forward, and MultiheadAttention takes three inputs and returns
     # a tuple: test_attention_hooks.py checks them; the Transformer layers take masks and
-    # the decoders two inputs: test_transformer.py checks them)
+    # the decoders two inputs: test_transformer.py checks them; MaxUnpool2d takes indices:
+    # test_pool_more.py checks it)
     recurrent = ("RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "MultiheadAttention",
                  "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
-                 "TransformerDecoder", "Transformer")
+                 "TransformerDecoder", "Transformer", "MaxUnpool2d")
     layers = {n for n in nn.__all__ if isinstance(getattr(nn, n), type)
               and issubclass(getattr(nn, n), nn.Module)
               and n not in ("Module", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict")

@@ -1,5 +1,6 @@
-"""Pooling of NCHW images: MaxPool2d, AvgPool2d over fixed windows,
-AdaptiveAvgPool2d and AdaptiveMaxPool2d over bins fitted to an output size."""
+"""Pooling of NCHW images: MaxPool2d, AvgPool2d over fixed windows, MaxUnpool2d
+(MaxPool2d's partial inverse), AdaptiveAvgPool2d and AdaptiveMaxPool2d over bins
+fitted to an output size."""
 
 from __future__ import annotations
 
@@ -38,19 +39,23 @@ class MaxPool2d(_Pool2d):
     """Maximum over kh×kw windows of NCHW images (padding counts as -inf).
 
     stride defaults to kernel_size; output size as for Conv2d, or with
-    ceil_mode (keyword-only: PyTorch's fifth argument is return_indices) as
-    F.max_pool2d's, a last partial window kept.
+    ceil_mode as F.max_pool2d's, a last partial window kept. Arguments in
+    PyTorch's order. With return_indices=True the forward returns (out,
+    indices), indices as F.max_pool2d's (int64 flat positions in each (H, W)
+    plane, out's shape), which MaxUnpool2d takes.
     """
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1, *,
-                 ceil_mode: bool = False) -> None:
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
         super().__init__(kernel_size, stride, padding, ceil_mode)
         self.dilation = F._pair(dilation, "dilation", "MaxPool2d", 1)
+        self.return_indices = _flag(return_indices, "return_indices", "MaxPool2d")
 
-    def forward(self, x: Any) -> Tensor:
+    def forward(self, x: Any) -> Tensor | tuple[Tensor, Tensor]:
         x = _input(self, x)
         self._check(x, self.dilation)
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                            self.return_indices)
 
     def extra_repr(self) -> str:
         s = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -64,25 +69,58 @@ class AvgPool2d(_Pool2d):
     stride defaults to kernel_size. With count_include_pad=True (PyTorch's
     default) padded zeros count in the divisor kh*kw. ceil_mode keeps a last
     partial window, as F.avg_pool2d (whose divisor never counts the part past
-    the padding). Arguments in PyTorch's order (no divisor_override).
+    the padding). divisor_override (a nonzero int) divides every window's sum
+    instead. Arguments in PyTorch's order.
     """
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
-                 count_include_pad: bool = True) -> None:
+                 count_include_pad: bool = True, divisor_override: int | None = None) -> None:
         super().__init__(kernel_size, stride, padding, ceil_mode)
         self.count_include_pad = _flag(count_include_pad, "count_include_pad", "AvgPool2d")
+        self.divisor_override = F._divisor(divisor_override, "AvgPool2d")
 
     def forward(self, x: Any) -> Tensor:
         x = _input(self, x)
         self._check(x)
         return F.avg_pool2d(
-            x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad
+            x, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+            self.divisor_override,
         )
 
     def extra_repr(self) -> str:
         s = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
         s += ", ceil_mode=True" if self.ceil_mode else ""
-        return s + ("" if self.count_include_pad else ", count_include_pad=False")
+        s += "" if self.count_include_pad else ", count_include_pad=False"
+        return s + ("" if self.divisor_override is None else f", divisor_override={self.divisor_override}")
+
+
+class MaxUnpool2d(Module):
+    """MaxPool2d's partial inverse: (N, C, H, W) values and their indices ->
+    (N, C, Hout, Wout), zeros but where the indices point (F.max_unpool2d).
+
+    kernel_size, stride (defaults to kernel_size) and padding are the pool's;
+    Hout = (H - 1) * stride - 2 * padding + kernel_size (Wout alike), or
+    forward's output_size ((Hout, Wout) or (N, C, Hout, Wout), within a stride
+    of that, as PyTorch's: pass the pooled input's shape when it was odd).
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        self.kernel_size = F._pair(kernel_size, "kernel_size", "MaxUnpool2d", 1)
+        self.stride = self.kernel_size if stride is None else F._pair(stride, "stride", "MaxUnpool2d", 1)
+        self.padding = F._pair(padding, "padding", "MaxUnpool2d", 0)
+
+    def forward(self, x: Any, indices: Any, output_size: Any = None) -> Tensor:
+        x = _input(self, x)
+        _check_image(self, x)
+        return F.max_unpool2d(x, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def label(self) -> str:
+        kh, kw = self.kernel_size
+        return f"MaxUnpool2d({kh}×{kw})"
 
 
 class _AdaptivePool2d(Module):

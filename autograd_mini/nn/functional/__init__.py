@@ -15,7 +15,7 @@ Where things live (everything is read as F.<name>):
     _args.py           argument checks shared by the others (F._int, F._pair, F._number, ...)
     affine.py          linear (x W^T + b)
     conv.py            conv2d, conv1d, conv_transpose2d
-    pooling.py         max_pool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d
+    pooling.py         max_pool2d, max_unpool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d
     resampling.py      interpolate
     activations.py     relu, gelu, elu, ..., glu, softmax, log_softmax, softmin
     regularization.py  dropout, dropout2d
@@ -35,7 +35,9 @@ from .affine import _affine, linear
 from .conv import (
     _check_length, _conv1d_padding, _conv_padding, _output_padding, conv1d, conv2d, conv_transpose2d,
 )
-from .pooling import _output_size, _pool_fits, adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from .pooling import (
+    _divisor, _output_size, _pool_fits, adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d, max_unpool2d,
+)
 from .resampling import _INTERPOLATE_MODES, _repeat, _take, interpolate
 from .activations import (
     _bounds, _gelu_approximate, _softplus_beta, celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh,
@@ -54,7 +56,7 @@ from .losses import (
 from ..attention import scaled_dot_product_attention
 
 __all__ = [
-    "linear", "conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
+    "linear", "conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "max_unpool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate", "relu", "leaky_relu", "sigmoid",
     "tanh", "softplus", "silu", "gelu", "elu", "selu", "celu", "prelu", "hardtanh", "relu6",
     "hardsigmoid", "hardswish", "mish", "softsign", "logsigmoid", "tanhshrink", "threshold", "glu",

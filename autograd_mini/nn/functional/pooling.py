@@ -89,7 +89,8 @@ def max_pool2d(
     padding: int | tuple[int, int] = 0,
     dilation: int | tuple[int, int] = 1,
     ceil_mode: bool = False,
-) -> Tensor:
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
     """Maximum over kh x kw windows: (N, C, H, W) -> (N, C, OH, OW).
 
     stride defaults to the kernel size; padding (at most half the kernel) adds
@@ -102,16 +103,27 @@ def max_pool2d(
     Gradient on ties: when several entries of a window share the maximum, the
     `max` primitive splits the gradient equally among them (PyTorch gives it
     all to one of them); with continuous data ties have probability zero.
+
+    return_indices=True returns (out, indices) as PyTorch: indices, int64 of
+    out's shape, hold the flat position row * W + col in the (H, W) input plane
+    of each window's maximum: the first maximum in the window's scan order
+    (row by row) on ties, the last NaN where a window holds NaN, and never a
+    padding (or ceil_mode overhang) position (a window of only -inf points at
+    its first entry inside the image). They take no gradient, and leave out's
+    gradient as above; F.max_unpool2d takes them back.
     """
     with engine.scope("max_pool2d"):
         x, unbatched, kernel, stride_, pad, dilation_, extra = _pool_args(
             x, kernel_size, stride, padding, dilation, "max_pool2d", ceil_mode
         )
+        with_indices = _flag(return_indices, "return_indices", "max_pool2d")
+        image = x
         # The `max` primitive reduces short window axes slice by slice, and its
         # VJP writes the gradient in its input's memory layout. Tiles (stride =
         # kernel) are reduced on a reshaped view, so that gradient needs no
         # copy back; other windows are reduced on the unfolded view, and fold
         # (unfold's VJP) adds the gradient back, one strided add per window entry.
+        windows = None
         if stride_ == kernel and pad == (0, 0) and dilation_ == (1, 1) and extra == (0, 0):
             out = _tile_reduce(x, kernel, lambda t, axes: t.max(axis=axes))
         else:
@@ -124,6 +136,131 @@ def max_pool2d(
                            value=lowest)
             windows = P.unfold(x, kernel_size=kernel, stride=stride_, dilation=dilation_)
             out = windows.max(axis=(4, 5))
+        if not with_indices:
+            return out.reshape(out.shape[1:]) if unbatched else out
+        if windows is None:  # (the tiles: their windows, for the indices only)
+            windows = P.unfold(image, kernel_size=kernel, stride=stride_, dilation=dilation_)
+        indices = _max_indices(windows, out, image.shape[2:], stride_, pad, dilation_)
+        if unbatched:
+            return out.reshape(out.shape[1:]), indices.reshape(indices.shape[1:])
+        return out, indices
+
+
+def _max_indices(windows: Tensor, out: Tensor, size: tuple, stride: tuple, pad: tuple,
+                 dilation: tuple) -> Tensor:
+    """max_pool2d's indices, (N, C, OH, OW) int64: the flat position in the (H, W) plane
+    of the entry of each window (N, C, OH, OW, kh, kw) that PyTorch's loop picks, which
+    keeps a later entry only if it is greater or NaN. One argmax (the first maximum)
+    over a priority: 2 + k at a NaN entry k (so the last NaN wins), 1 at an entry equal
+    to the window's maximum inside the image, 0 elsewhere. Padding is never picked: an
+    all -inf window ties only at -inf, and its first entry inside the image wins."""
+    OH, OW, kh, kw = windows.shape[2:]
+    (H, W), (sh, sw), (ph, pw), (dh, dw) = size, stride, pad, dilation
+    rows = (np.arange(OH) * sh - ph)[:, None, None, None] + (np.arange(kh) * dh)[:, None]
+    cols = (np.arange(OW) * sw - pw)[None, :, None, None] + np.arange(kw) * dw
+    inside = (rows >= 0) & (rows < H) & (cols >= 0) & (cols < W)  # (OH, OW, kh, kw)
+    priority = (windows == out.reshape(out.shape + (1, 1))).astype(np.int64)
+    if not inside.all():
+        priority = priority * engine.shape_constant(inside.astype(np.int64))
+    if windows.dtype.kind in "fc":
+        ramp = engine.shape_constant(2 + np.arange(kh * kw, dtype=np.int64).reshape(kh, kw))
+        priority = priority + (windows != windows).astype(np.int64) * ramp
+    k = P.argmax.apply(priority.reshape(priority.shape[:4] + (kh * kw,)), axis=-1, keepdims=True)
+    flat = engine.shape_constant(np.where(inside, rows * W + cols, 0).astype(np.int64).reshape(1, 1, OH, OW, kh * kw))
+    return P.take_along_axis.apply(flat, k, axis=-1, wrap=False).reshape(out.shape)
+
+
+def _unpool_size(where: str, shape: tuple, kernel: tuple, stride: tuple, pad: tuple,
+                 output_size: Any) -> tuple[int, int]:
+    """max_unpool2d's (Hout, Wout): (H - 1) * s - 2p + k by default (OW alike), or
+    output_size's last two entries (it has 2, or 4 for (N, C, Hout, Wout)), each
+    strictly within a stride of that default, as PyTorch."""
+    default = tuple((n - 1) * s - 2 * p + k for n, k, s, p in zip(shape[-2:], kernel, stride, pad))
+    if output_size is None:
+        size = default
+    else:
+        if isinstance(output_size, Tensor) or not isinstance(output_size, (tuple, list)) \
+                or not all(_is_index(v) for v in output_size):
+            raise TypeError(f"{where}: output_size must be a tuple of ints, got {output_size!r}")
+        if len(output_size) not in (2, 4):
+            raise ValueError(f"{where}: output_size must have 2 or 4 entries ((Hout, Wout) or (N, C, Hout, "
+                             f"Wout)), got {tuple(output_size)} for input of shape {shape}")
+        size = tuple(int(v) for v in output_size[-2:])
+        for d, (n, want, s) in enumerate(zip(size, default, stride)):
+            if not want - s < n < want + s:
+                raise ValueError(
+                    f"{where}: output_size {tuple(output_size)} is inconsistent with input of shape {shape}, "
+                    f"kernel_size {kernel}, stride {stride} and padding {pad}: dim {d} must be between "
+                    f"{want - s} and {want + s} (exclusive)")
+    if size[0] < 1 or size[1] < 1:
+        raise ValueError(f"{where}: input of shape {shape} with kernel_size {kernel}, stride {stride} and "
+                         f"padding {pad} unpools to an empty output {size}")
+    return size  # type: ignore[return-value]
+
+
+def max_unpool2d(
+    x: Any,
+    indices: Any,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    output_size: Any = None,
+) -> Tensor:
+    """max_pool2d's partial inverse, as PyTorch's: (N, C, H, W) -> (N, C, Hout, Wout).
+
+    indices (integers, x's shape; max_pool2d(..., return_indices=True)'s) give
+    each entry's flat position row * Wout + col in its (Hout, Wout) plane; the
+    output is zeros with x written there: out[n, c].flat[indices[n, c, i, j]] =
+    x[n, c, i, j]. Where indices repeat a position (overlapping windows), the
+    last entry in x's row-major order wins, as PyTorch's loop (CPU) writes it.
+    Hout = (H - 1) * s - 2p + kh (stride s defaults to kernel_size; Wout
+    alike), or output_size ((Hout, Wout) or (N, C, Hout, Wout), each within a
+    stride of that, as PyTorch). (C, H, W) inputs give (C, Hout, Wout).
+    Indices outside [0, Hout * Wout) raise a ValueError.
+
+    Differentiable in x: a gather out = x.flat[j] where a position p is written
+    (j the entry that writes it, found by sorting the indices; the
+    take_along_axis primitive), so the gradient at x[..., k] is out's at
+    indices[..., k], zero for an entry another one overwrites.
+    """
+    with engine.scope("max_unpool2d"):
+        where = "max_unpool2d"
+        x, unbatched = _images(x, where)
+        shape = x.shape[1:] if unbatched else x.shape
+        if not isinstance(indices, Tensor):
+            indices = np.asarray(indices)
+        if indices.dtype.kind not in "iu":
+            raise TypeError(f"{where}: indices must hold integers, got dtype {indices.dtype} "
+                            f"(indices of shape {indices.shape}, input of shape {shape})")
+        if tuple(indices.shape) != shape:
+            raise ValueError(f"{where}: indices of shape {tuple(indices.shape)} must have the input's shape {shape}")
+        kernel = _pair(kernel_size, "kernel_size", where, 1)
+        stride_ = kernel if stride is None else _pair(stride, "stride", where, 1)
+        pad = _pair(padding, "padding", where, 0)
+        Hout, Wout = _unpool_size(where, shape, kernel, stride_, pad, output_size)
+        N, C, H, W = x.shape
+        L, n = H * W, Hout * Wout
+        values = indices.data if isinstance(indices, Tensor) else indices
+        if values.size and (values.min() < 0 or values.max() >= n):  # (a replay: take_along_axis checks)
+            bad = values.min() if values.min() < 0 else values.max()
+            raise ValueError(f"{where}: index {bad} is out of range [0, {n - 1}] for an output plane "
+                             f"of size {(Hout, Wout)} (indices of shape {tuple(indices.shape)})")
+        # Which entry of x writes each output position p: the indices (as 2 * index)
+        # and one marker 2 * p + 1 per position are sorted together, stably, so the
+        # entries writing p come in x's order right before p's marker; the entry just
+        # before that marker (if it is one of x's, not the marker of p - 1) is the last.
+        # (The take_along_axis of 0, ..., n - 1 is the identity, and raises on a
+        # replay if an index is out of range, when the check above does not run.)
+        ramp = engine.shape_constant(np.arange(n, dtype=np.int64).reshape(1, 1, n))
+        index = P.take_along_axis.apply(ramp, P.reshape.apply(indices, shape=(N, C, L)), axis=-1, wrap=False)
+        markers = engine.shape_constant(np.broadcast_to(2 * ramp + 1, (N, C, n)).copy())
+        order = P.argsort.apply(P.concatenate.apply(2 * index, markers, axis=-1), axis=-1)
+        place = P.argsort.apply(order, axis=-1)[:, :, L:]  # (where each marker went)
+        before = P.take_along_axis.apply(order, place - 1, axis=-1, wrap=True)  # (-1: the last, a marker)
+        written = before < L
+        source = fn.where(written, before, 0)
+        flat = fn.where(written, P.take_along_axis.apply(x.reshape(N, C, L), source, axis=-1), 0)
+        out = flat.reshape(N, C, Hout, Wout)
         return out.reshape(out.shape[1:]) if unbatched else out
 
 
@@ -134,6 +271,7 @@ def avg_pool2d(
     padding: int | tuple[int, int] = 0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
+    divisor_override: int | None = None,
 ) -> Tensor:
     """Mean over kh x kw windows: (N, C, H, W) -> (N, C, OH, OW).
 
@@ -143,14 +281,18 @@ def avg_pool2d(
     ceil_mode: OH as in max_pool2d; a last window that reaches past the padding
     is divided, as PyTorch's, by its entries inside the padded image (with
     count_include_pad) or inside the image (without): the overhang never counts.
-    Arguments in PyTorch's order (divisor_override is not supported).
+    divisor_override (a nonzero int, as PyTorch): every window's sum is divided
+    by it instead (count_include_pad then does not matter). Arguments in
+    PyTorch's order.
     """
     with engine.scope("avg_pool2d"):
         x, unbatched, kernel, stride_, pad, _, extra = _pool_args(
             x, kernel_size, stride, padding, 1, "avg_pool2d", ceil_mode
         )
         include_pad = _flag(count_include_pad, "count_include_pad", "avg_pool2d")
-        tiles = stride_ == kernel and pad == (0, 0) and extra == (0, 0)
+        divisor = _divisor(divisor_override, "avg_pool2d")
+        # (with a divisor: the window sums, widened as below, over it)
+        tiles = stride_ == kernel and pad == (0, 0) and extra == (0, 0) and divisor is None
         if x.dtype == FLOAT16 and not tiles:
             # (window sums overflow float16 at 65504; the tiles' mean already sums in float32)
             x, widened = x.astype(np.float32), True
@@ -160,8 +302,10 @@ def avg_pool2d(
             out = _tile_reduce(x, kernel, lambda t, axes: t.mean(axis=axes))
         else:
             widths = ((0, 0), (0, 0), (pad[0], pad[0] + extra[0]), (pad[1], pad[1] + extra[1]))
-            if include_pad and extra == (0, 0):
-                count: Any = float(kernel[0] * kernel[1])
+            if divisor is not None:
+                count: Any = float(divisor)
+            elif include_pad and extra == (0, 0):
+                count = float(kernel[0] * kernel[1])
             else:  # windows' counts of the entries that count: 1 for those, 0 for the others
                 if include_pad:  # the padded image counts, ceil_mode's overhang does not
                     padded = tuple(n + 2 * p for n, p in zip(x.shape[2:], pad))
@@ -177,6 +321,17 @@ def avg_pool2d(
             if widened:
                 out = out.astype(np.float16)
         return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def _divisor(divisor_override: Any, where: str) -> int | None:
+    """divisor_override: None, or a nonzero int (not a bool), as PyTorch's."""
+    if divisor_override is None:
+        return None
+    if not _is_index(divisor_override):
+        raise TypeError(f"{where}: divisor_override must be an int or None, got {divisor_override!r}")
+    if divisor_override == 0:
+        raise ValueError(f"{where}: divisor_override must not be zero")
+    return int(divisor_override)
 
 
 def _output_size(output_size: Any, where: str) -> tuple[int | None, int | None]:
