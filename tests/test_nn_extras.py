@@ -457,7 +457,10 @@ def test_one_hot_under_compile_uses_each_calls_labels(num_classes, as_tensor):
 @SETTINGS
 @given(shape=st.sampled_from([(3,), (2, 4), ()]), seed=st.integers(0, 1000))
 def test_silu(shape, seed):
-    x = np.random.default_rng(seed).standard_normal(shape) * 3
+    # (within [-6, 6] and off silu's stationary point x = -1.2785: a lone x where every
+    # derivative is below gradcheck's atol leaves it nothing to check, and it says so)
+    x = np.clip(np.random.default_rng(seed).standard_normal(shape) * 3, -6, 6)
+    x = np.where(np.abs(x + 1.2785) < 0.01, x + 0.05, x)
     expected = np.zeros(shape)
     for pos in positions(shape):
         expected[pos] = x[pos] / (1.0 + math.exp(-x[pos]))
