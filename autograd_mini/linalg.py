@@ -130,7 +130,7 @@ def eigh(A: Any, UPLO: str = "L") -> EighResult:
     eigenvalues: an eigenvector is defined up to sign (so use a loss that does not
     depend on the sign: v_i^T B v_i, V**2) and, for a repeated eigenvalue, up to a
     rotation within its eigenspace. Where two eigenvalues coincide (to rounding,
-    n * eps * max|w|) and the loss reads their eigenvectors, backward raises
+    16 n eps max|w|) and the loss reads their eigenvectors, backward raises
     np.linalg.LinAlgError; a loss of the eigenvalues alone has the gradient
     V diag(w_bar) V^T there (see eigvalsh).
     """

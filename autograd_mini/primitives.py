@@ -1971,8 +1971,10 @@ def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
     wd = np.asarray(getattr(w, "data", w))
     # Eigenvalues closer than the decomposition's rounding error count as equal: there
     # the eigenvectors are not unique and have no gradient, which only a loss that
-    # ignores them (k_ij = 0 exactly: eigvalsh, eigh's values alone) may ask for.
-    tol = n * np.finfo(wd.dtype).eps * np.abs(wd).max(axis=-1, initial=0.0)[..., None, None]
+    # ignores them (k_ij = 0 exactly: eigvalsh, eigh's values alone) may ask for. That
+    # error is a few n * eps * max|w| (forming Q diag(1, 1) Q^T in float64 splits its
+    # eigenvalues by up to 4.5 eps): 16 n eps max|w| leaves a margin.
+    tol = 16 * n * np.finfo(wd.dtype).eps * np.abs(wd).max(axis=-1, initial=0.0)[..., None, None]
     gap = wd[..., None, :] - wd[..., :, None]
     off = ~np.eye(n, dtype=bool)
     tied = (np.abs(gap) <= tol) & off

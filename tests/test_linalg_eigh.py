@@ -147,6 +147,20 @@ def test_eigenvector_gradient_at_repeated_eigenvalues_is_refused_not_wrong(a):
         am.autograd.grad(sign_free(B)(*L.eigh(x)), [x], create_graph=True)
 
 
+def test_eigenvalues_equal_up_to_rounding_of_a_formed_matrix_count_as_equal():
+    # Q I Q^T formed in float64: its eigenvalues (numpy's) are 4.5 eps apart, more than
+    # n * eps; the eigenvector gradient (1/gap ~ 1e14) would be rounding noise.
+    a = np.array([[0.9999999999999992, 3.796713023948806e-16],
+                  [3.796713023948806e-16, 0.9999999999999998]])
+    x = am.tensor(a, requires_grad=True)
+    with pytest.raises(np.linalg.LinAlgError, match="equal eigenvalues"):
+        w, v = L.eigh(x)
+        ((v[..., 0] ** 2) * np.array([0.0, 1.0])).sum().backward()
+    x = am.tensor(a, requires_grad=True)
+    (L.eigvalsh(x) ** 2).sum().backward()  # (the spectrum's functions still have one: 2 A)
+    np.testing.assert_allclose(x.grad.data, closed_triangle(2 * a), atol=1e-14)
+
+
 def test_second_derivative_of_eigvalsh_is_the_eigenvector_term():
     # d^2 w_k / dA^2 involves 1/(w_k - w_j): the Hessian of sum(w^3) by finite differences.
     a = separated((), 3, seed=9, noise_above=False)
