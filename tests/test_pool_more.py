@@ -102,6 +102,21 @@ def test_max_pool_indices_match_the_loop_on_ties_minus_inf_padding_and_nan(k, s,
     np.testing.assert_array_equal(i1.data, want_idx[1])
 
 
+def test_max_pool_indices_of_a_window_with_no_entry_in_the_image_are_pytorchs_start():
+    # Dilation can step a window over the whole image: its maximum is -inf, and PyTorch's
+    # index is its first row and column at or past 0 (r0 * W + c0), even if that lies
+    # outside the window (here the next row) or the plane (then unpooling it raises).
+    x = np.arange(1.0, 8.0).reshape(1, 1, 7, 1)
+    out, idx = F.max_pool2d(x, (2, 2), (1, 3), (0, 1), (1, 2), return_indices=True)
+    assert np.all(out.data == -np.inf)
+    np.testing.assert_array_equal(idx.data.ravel(), [1, 2, 3, 4, 5, 6])
+    x = np.array([[[[1.0, 2.0, 3.0]]]])
+    out, idx = F.max_pool2d(x, (3, 1), (3, 1), (1, 0), (2, 1), ceil_mode=True, return_indices=True)
+    np.testing.assert_array_equal(idx.data.ravel(), [3, 4, 5])  # (row 1 of a 1-row image)
+    with pytest.raises(ValueError, match="max_unpool2d: index 5 is out of range"):
+        F.max_unpool2d(out, idx, (3, 1), (3, 1), output_size=(1, 3))
+
+
 @settings(max_examples=15, deadline=None)
 @given(st.data())
 def test_max_pool_indices_match_the_loop_on_drawn_shapes_and_integer_images(data):

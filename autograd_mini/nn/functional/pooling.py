@@ -109,7 +109,10 @@ def max_pool2d(
     of each window's maximum: the first maximum in the window's scan order
     (row by row) on ties, the last NaN where a window holds NaN, and never a
     padding (or ceil_mode overhang) position (a window of only -inf points at
-    its first entry inside the image). They take no gradient, and leave out's
+    its first entry inside the image). A window with no entry inside the image
+    (dilation stepping over it) gets PyTorch's r0 * W + c0, its first row and
+    column at or past 0, which may lie outside the window or the plane (as
+    PyTorch's; max_unpool2d then raises). They take no gradient, and leave out's
     gradient as above; F.max_unpool2d takes them back.
     """
     with engine.scope("max_pool2d"):
@@ -166,7 +169,13 @@ def _max_indices(windows: Tensor, out: Tensor, size: tuple, stride: tuple, pad: 
         ramp = engine.shape_constant(2 + np.arange(kh * kw, dtype=np.int64).reshape(kh, kw))
         priority = priority + (windows != windows).astype(np.int64) * ramp
     k = P.argmax.apply(priority.reshape(priority.shape[:4] + (kh * kw,)), axis=-1, keepdims=True)
-    flat = engine.shape_constant(np.where(inside, rows * W + cols, 0).astype(np.int64).reshape(1, 1, OH, OW, kh * kw))
+    # A window with no entry inside the image (dilation stepping over it) gets PyTorch's
+    # start position: its first row and column at or past 0, as one flat index.
+    r0, c0 = np.arange(OH) * sh - ph, np.arange(OW) * sw - pw
+    r0, c0 = r0 - np.minimum(r0 // dh, 0) * dh, c0 - np.minimum(c0 // dw, 0) * dw
+    start = (r0[:, None] * W + c0)[:, :, None, None]
+    flat = engine.shape_constant(
+        np.where(inside, rows * W + cols, start).astype(np.int64).reshape(1, 1, OH, OW, kh * kw))
     return P.take_along_axis.apply(flat, k, axis=-1, wrap=False).reshape(out.shape)
 
 
