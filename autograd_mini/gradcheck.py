@@ -6,7 +6,8 @@
     check_graph(loss)          every recorded node's VJP against differences of its forward
 
 How a gradient is checked. With a random cotangent u (not all ones, so that
-errors cannot cancel across output elements) the scalar phi(x) = <u, f(x)> has
+errors cannot cancel across output elements; random signs and sizes in [0.5, 1.5],
+so that no entry is near 0) the scalar phi(x) = <u, f(x)> has
 gradient J^T u, which is what one reverse sweep returns. The numeric value of
 d phi / d x_i is the central difference
 
@@ -592,7 +593,7 @@ def _check_function(
             f"first at {at} ({out.data[at]}), so no difference of it is finite; check f where it is finite"
         )
         return report
-    u = rng.standard_normal(out.shape)
+    u = _cotangent(rng, out.shape)
     positions = [i for i, c in enumerate(checked) if c]
     analytic: dict[int, Any] = {p: np.zeros_like(arrays[p]) for p in positions}
     if out.requires_grad:
@@ -635,6 +636,14 @@ def _check_sampling(what: str, full_limit: Any, n_directions: Any) -> None:
     for name, value, lowest in (("full_limit", full_limit, 0), ("n_directions", n_directions, 1)):
         if not (isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= lowest):
             raise ValueError(f"{what}: {name} must be an int >= {lowest}, got {value!r}")
+
+
+def _cotangent(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    """A random cotangent u for <u, f>: random signs, sizes in [0.5, 1.5]. Never near 0: an
+    entry of a standard normal can be (1e-4 once in 10,000 draws), and for a one-element
+    output that makes every derivative compared tiny, so that the check warns it can test
+    nothing (a hypothesis test of a scalar then failed at random under -W error)."""
+    return np.array(rng.uniform(0.5, 1.5, shape) * rng.choice((-1.0, 1.0), shape))  # (0-d too)
 
 
 def _seed(seed: int | None) -> int:
@@ -731,7 +740,7 @@ def gradgradcheck(
     if not first.ok:
         return _verdict(first, raise_exception)
     out = _output(f, _wrap_all(arrays), "gradgradcheck")
-    u = rng.standard_normal(out.shape)
+    u = _cotangent(rng, out.shape)
     positions = [i for i, c in enumerate(checked) if c]
 
     def g(*args: Tensor) -> Tensor:
@@ -789,7 +798,7 @@ def _check_mixed(
     if out.dtype.itemsize < 8:  # (second differences are good to about sqrt(unit) at best)
         fine = float(np.finfo(out.dtype).eps)
         tol = _Tol(eps, max(atol, 10 * fine ** 0.5), max(rtol, 10 * fine ** 0.5), fine)
-    u = rng.standard_normal(out.shape)
+    u = _cotangent(rng, out.shape)
     base = {p: arrays[p].copy() for p in positions}
     size = float(np.vdot(np.abs(u), np.abs(out.data.astype(np.float64))))
 
@@ -1012,7 +1021,7 @@ def _check_node(
         ans_native = np.asarray(prim.fwd(*native, **params))
         fine = float(max(coarse)) ** 0.5
         tol = _Tol(tol.eps, max(tol.atol, fine), max(tol.rtol, fine), tol.unit)
-    g = rng.standard_normal(ans.shape).astype(ans_native.dtype)
+    g = _cotangent(rng, ans.shape).astype(ans_native.dtype)
     # Output entries that are infinite at the saved inputs (the -inf border max_pool2d
     # pads with, and the windows over it) are left out of <g, fwd>: no difference of
     # them is finite, and for the VJP they carry no cotangent.
