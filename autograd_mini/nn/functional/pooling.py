@@ -225,12 +225,15 @@ def max_unpool2d(
     Hout = (H - 1) * s - 2p + kh (stride s defaults to kernel_size; Wout
     alike), or output_size ((Hout, Wout) or (N, C, Hout, Wout), each within a
     stride of that, as PyTorch). (C, H, W) inputs give (C, Hout, Wout).
-    Indices outside [0, Hout * Wout) raise a ValueError.
+    Indices outside [0, Hout * Wout) raise a ValueError, and so does an output
+    size with a 0 (PyTorch returns an empty tensor there).
 
     Differentiable in x: a gather out = x.flat[j] where a position p is written
     (j the entry that writes it, found by sorting the indices; the
     take_along_axis primitive), so the gradient at x[..., k] is out's at
-    indices[..., k], zero for an entry another one overwrites.
+    indices[..., k], zero for an entry another one overwrites: the true
+    gradient, where PyTorch's backward gives every repeated entry its
+    position's gradient.
     """
     with engine.scope("max_unpool2d"):
         where = "max_unpool2d"
