@@ -67,20 +67,11 @@ class Conv2d(Module):
         self.padding: tuple[int, int] | str = padding if isinstance(padding, str) else (
             self._pads[0][0], self._pads[1][0])
         self._pads_of = self.padding  # (the padding _pads was computed from)
-        self.weight = _empty((out_channels, in_channels // groups) + self.kernel_size, dtype)
-        if _flag(bias, "bias", where):
-            self.bias = _empty((out_channels,), dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _conv_parameters(self, (out_channels, in_channels // groups) + self.kernel_size, bias, dtype, where)
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialisation (see the class docstring)."""
-        fan_in = self.weight.shape[1] * self.kernel_size[0] * self.kernel_size[1]
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5)) if fan_in else init.zeros_(self.weight)
-        if self.bias is not None:
-            bound = 1.0 / math.sqrt(fan_in) if fan_in else 0.0
-            init.uniform_(self.bias, -bound, bound)
+        _reset_conv(self)
 
     def forward(self, x: Any) -> Tensor:
         x = _input(self, x)
@@ -98,13 +89,7 @@ class Conv2d(Module):
     def _conv_padded(self, x: Tensor, shape: tuple) -> Tensor:
         """padding_mode 'reflect', 'replicate' or 'circular': am.pad, then a convolution without padding."""
         mode = _padding_mode(self.padding_mode, self.label())
-        for n, pads in zip(shape[-2:], self._pads):
-            if (mode == "reflect" and max(pads) >= n) or (mode == "wrap" and max(pads) > n):
-                raise ValueError(
-                    f"{self.label()}: padding_mode={self.padding_mode!r} needs each padding "
-                    f"{'less than' if mode == 'reflect' else 'at most'} the input's size, got padding "
-                    f"{self._pads} for input of shape {shape}"
-                )
+        _check_mode_fits(self, mode, self._pads, shape)
         if any(map(any, self._pads)):  # (padding 0: am.pad would only copy x)
             x = pad(x, ((0, 0),) * (len(shape) - 2) + self._pads, mode=mode)
         return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
@@ -138,6 +123,30 @@ def _padding_mode(padding_mode: Any, where: str) -> str:
             f"{where}: padding_mode must be one of {tuple(_PADDING_MODES)}, got {padding_mode!r}"
         )
     return _PADDING_MODES[padding_mode]
+
+
+def _conv_parameters(layer: Module, weight_shape: tuple, bias: Any, dtype: Any, where: str) -> None:
+    """Give a convolution its weight (of weight_shape) and bias (its output channels, or
+    None with bias=False), initialised as PyTorch's (reset_parameters)."""
+    layer.weight = _empty(weight_shape, dtype)
+    if _flag(bias, "bias", where):
+        layer.bias = _empty((layer.out_channels,), dtype)
+    else:
+        layer.register_parameter("bias", None)
+    layer.reset_parameters()
+
+
+def _check_mode_fits(layer: Module, mode: str, pads: tuple, shape: tuple) -> None:
+    """Refuse a padding that numpy's mode cannot make from the input: reflect needs each
+    padding below the input's size along its axis, wrap (circular) at most that size.
+    pads: (before, after) per padded axis, the last len(pads) axes of shape."""
+    for n, (lo, hi) in zip(shape[len(shape) - len(pads):], pads):
+        if (mode == "reflect" and max(lo, hi) >= n) or (mode == "wrap" and max(lo, hi) > n):
+            raise ValueError(
+                f"{layer.label()}: padding_mode={layer.padding_mode!r} needs each padding "
+                f"{'less than' if mode == 'reflect' else 'at most'} the input's size, got padding "
+                f"{pads if len(pads) > 1 else pads[0]} for input of shape {shape}"
+            )
 
 
 def _reset_conv(layer: Module) -> None:
@@ -201,12 +210,8 @@ class Conv1d(Module):
         self._pads = F._conv1d_padding(padding, self.kernel_size[0], self.dilation[0], self.stride[0], where)
         self.padding: tuple[int] | str = padding if isinstance(padding, str) else (self._pads[0],)
         self.output_padding = (0,)  # (PyTorch's Conv1d has it too, always 0)
-        self.weight = _empty((self.out_channels, self.in_channels // self.groups) + self.kernel_size, dtype)
-        if _flag(bias, "bias", where):
-            self.bias = _empty((self.out_channels,), dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _conv_parameters(self, (self.out_channels, self.in_channels // self.groups) + self.kernel_size, bias,
+                         dtype, where)
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialisation (see the class docstring)."""
@@ -225,12 +230,7 @@ class Conv1d(Module):
         if self.padding_mode == "zeros":
             return F.conv1d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
         mode = _padding_mode(self.padding_mode, self.label())
-        if (mode == "reflect" and max(pads) >= shape[-1]) or (mode == "wrap" and max(pads) > shape[-1]):
-            raise ValueError(
-                f"{self.label()}: padding_mode={self.padding_mode!r} needs each padding "
-                f"{'less than' if mode == 'reflect' else 'at most'} the input's length, got padding "
-                f"{pads} for input of shape {shape}"
-            )
+        _check_mode_fits(self, mode, (pads,), shape)
         if any(pads):
             x = pad(x, ((0, 0),) * (len(shape) - 1) + (pads,), mode=mode)
         return F.conv1d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
@@ -294,12 +294,8 @@ class ConvTranspose2d(Module):
         self.padding = F._pair(padding, "padding", where, 0)
         self.dilation = F._pair(dilation, "dilation", where, 1)
         self.output_padding = F._output_padding(output_padding, self.stride, self.dilation, where)
-        self.weight = _empty((self.in_channels, self.out_channels // self.groups) + self.kernel_size, dtype)
-        if _flag(bias, "bias", where):
-            self.bias = _empty((self.out_channels,), dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _conv_parameters(self, (self.in_channels, self.out_channels // self.groups) + self.kernel_size, bias,
+                         dtype, where)
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialisation (see the class docstring)."""

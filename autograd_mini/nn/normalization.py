@@ -15,6 +15,23 @@ from ._common import _check_image, _empty, _input
 from .module import Module
 
 
+
+def _check_eps(eps: Any, where: str) -> None:
+    """eps must be a finite positive number (a NaN eps passed "<= 0")."""
+    if not 0 < F._number(eps, "eps", where) < math.inf:
+        raise ValueError(f"{where}: eps must be a finite positive number, got {eps}")
+
+
+def _affine_parameters(layer: Module, channels: int, affine: bool, dtype: Any) -> None:
+    """A per-channel weight and bias of shape (channels,) when affine, else both None
+    (set to 1 and 0 by the layer's reset_parameters)."""
+    if affine:
+        layer.weight = _empty((channels,), dtype)
+        layer.bias = _empty((channels,), dtype)
+    else:
+        layer.register_parameter("weight", None)
+        layer.register_parameter("bias", None)
+
 class _BatchNorm(Module):
     """Normalise each channel (axis 1) by the batch statistics, then scale and shift.
 
@@ -41,8 +58,7 @@ class _BatchNorm(Module):
         super().__init__()
         where = f"{type(self).__name__}({num_features})"
         num_features = F._int(num_features, "num_features", where, 1)
-        if not 0 < F._number(eps, "eps", where) < math.inf:  # (a NaN eps passed "<= 0")
-            raise ValueError(f"{where}: eps must be a finite positive number, got {eps}")
+        _check_eps(eps, where)
         if momentum is not None and not 0.0 <= F._number(momentum, "momentum", where) <= 1.0:
             raise ValueError(f"{where}: momentum must be in [0, 1] or None, got {momentum}")
         dt = _dtype_or_default(dtype)
@@ -52,12 +68,7 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = num_features, float(eps), momentum
         self.affine = _flag(affine, "affine", where)
         self.track_running_stats = _flag(track_running_stats, "track_running_stats", where)
-        if affine:
-            self.weight = _empty((num_features,), dtype)
-            self.bias = _empty((num_features,), dtype)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, num_features, self.affine, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dt)))
             self.register_buffer("running_var", Tensor(np.ones(num_features, dt)))
@@ -150,8 +161,7 @@ class LayerNorm(Module):
         super().__init__()
         self.normalized_shape = F._normalized_shape(normalized_shape, "LayerNorm")
         where = self.label()
-        if not 0 < F._number(eps, "eps", where) < math.inf:
-            raise ValueError(f"{where}: eps must be a finite positive number, got {eps}")
+        _check_eps(eps, where)
         self.eps = float(eps)
         self.elementwise_affine = _flag(elementwise_affine, "elementwise_affine", where)
         has_bias = _flag(bias, "bias", where)
@@ -208,16 +218,10 @@ class GroupNorm(Module):
             raise ValueError(
                 f"{where}: num_channels={num_channels} must be divisible by num_groups={num_groups}"
             )
-        if not 0 < F._number(eps, "eps", where) < math.inf:
-            raise ValueError(f"{where}: eps must be a finite positive number, got {eps}")
+        _check_eps(eps, where)
         self.eps = float(eps)
         self.affine = _flag(affine, "affine", where)
-        if self.affine:
-            self.weight = _empty((self.num_channels,), dtype)
-            self.bias = _empty((self.num_channels,), dtype)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.num_channels, self.affine, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -255,8 +259,7 @@ class InstanceNorm2d(Module):
         super().__init__()
         where = f"InstanceNorm2d({num_features})"
         self.num_features = F._int(num_features, "num_features", where, 1)
-        if not 0 < F._number(eps, "eps", where) < math.inf:
-            raise ValueError(f"{where}: eps must be a finite positive number, got {eps}")
+        _check_eps(eps, where)
         if momentum is not None and not 0.0 <= F._number(momentum, "momentum", where) <= 1.0:
             raise ValueError(f"{where}: momentum must be in [0, 1] or None, got {momentum}")
         if _flag(track_running_stats, "track_running_stats", where):
@@ -265,12 +268,7 @@ class InstanceNorm2d(Module):
         self.eps, self.momentum = float(eps), momentum
         self.affine = _flag(affine, "affine", where)
         self.track_running_stats = False
-        if self.affine:
-            self.weight = _empty((self.num_features,), dtype)
-            self.bias = _empty((self.num_features,), dtype)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.num_features, self.affine, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
