@@ -1274,7 +1274,7 @@ def _einsum_terms(subscripts: str) -> tuple[tuple[str, ...], str]:
     that appears once, in alphabetical (code point) order, after the ellipsis."""
     s = subscripts.replace(" ", "")
     if s.count("->") > 1:
-        raise ValueError(f"'->' may appear once")
+        raise ValueError("'->' may appear once")
     explicit = "->" in s
     lhs, out = s.split("->") if explicit else (s, None)
     terms = []
@@ -1288,7 +1288,7 @@ def _einsum_terms(subscripts: str) -> tuple[tuple[str, ...], str]:
             raise ValueError(f"{bad[0]!r} is not a label (labels are ASCII letters)")
     if explicit:
         if out.count(".") != 3 * out.count("...") or out.count("...") > 1:
-            raise ValueError(f"a '.' outside one '...' in the output")
+            raise ValueError("a '.' outside one '...' in the output")
         out = out.replace("...", ".")
         seen = "".join(terms)
         for c in out:

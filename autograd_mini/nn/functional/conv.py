@@ -34,6 +34,22 @@ def _conv_padding(
     return (ph, ph), (pw, pw)
 
 
+
+def _check_groups(op: str, given: tuple, wshape: tuple, C: int, G: int) -> None:
+    """groups G divides the input channels C and the output channels O = wshape[0], and
+    the weight (O, C/G, ...) takes C/G of them."""
+    O, Cg = wshape[0], wshape[1]
+    if C % G or O % G:
+        raise ValueError(
+            f"{op}: groups={G} must divide both the input channels {C} (input {given}) "
+            f"and the output channels {O} (weight {wshape})"
+        )
+    if Cg * G != C:
+        raise ValueError(
+            f"{op}: input of shape {given} has {C} channels, but weight of shape "
+            f"{wshape} with groups={G} expects {Cg * G}"
+        )
+
 def conv2d(
     x: Any,
     weight: Any,
@@ -87,16 +103,7 @@ def conv2d(
         G = _int(groups, "groups", "conv2d", 1)
         N, C, H, W = x.shape
         O, Cg, kh, kw = weight.shape
-        if C % G or O % G:
-            raise ValueError(
-                f"conv2d: groups={G} must divide both the input channels {C} (input {given}) "
-                f"and the output channels {O} (weight {weight.shape})"
-            )
-        if Cg * G != C:
-            raise ValueError(
-                f"conv2d: input of shape {given} has {C} channels, but weight of shape "
-                f"{weight.shape} with groups={G} expects {Cg * G}"
-            )
+        _check_groups("conv2d", given, weight.shape, C, G)
         stride_ = _pair(stride, "stride", "conv2d", 1)
         dilation_ = _pair(dilation, "dilation", "conv2d", 1)
         pads = _conv_padding(padding, (kh, kw), dilation_, stride_)
@@ -187,16 +194,7 @@ def conv1d(
         G = _int(groups, "groups", "conv1d", 1)
         N, C, L = x.shape
         O, Cg, k = weight.shape
-        if C % G or O % G:
-            raise ValueError(
-                f"conv1d: groups={G} must divide both the input channels {C} (input {given}) "
-                f"and the output channels {O} (weight {weight.shape})"
-            )
-        if Cg * G != C:
-            raise ValueError(
-                f"conv1d: input of shape {given} has {C} channels, but weight of shape "
-                f"{weight.shape} with groups={G} expects {Cg * G}"
-            )
+        _check_groups("conv1d", given, weight.shape, C, G)
         s = _single(stride, "stride", "conv1d", 1)
         d = _single(dilation, "dilation", "conv1d", 1)
         pads = _conv1d_padding(padding, k, d, s, "conv1d")

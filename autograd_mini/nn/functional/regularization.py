@@ -28,14 +28,7 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
         p = _dropout_p(p, "dropout")
         if not _flag(training, "training", "dropout") or p == 0.0:
             return x
-        if engine.tracers:
-            raise RuntimeError(
-                "dropout: a random mask cannot be compiled (a replay would reuse it); compile "
-                "the model in eval() mode, or call it uncompiled while training"
-            )
-        keep = generator().random(x.shape) >= p  # (none when p = 1: random() < 1)
-        scale = (keep / (1.0 - p) if p < 1.0 else keep).astype(x.dtype if x.dtype.kind == "f" else np.float64)
-        return P.mul.apply(x, scale)  # (scale: made here, so not copied as a caller's array)
+        return _drop(x, p, x.shape, "dropout")
 
 
 def dropout2d(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
@@ -56,14 +49,20 @@ def dropout2d(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
             )
         if not _flag(training, "training", "dropout2d") or p == 0.0:
             return x
-        if engine.tracers:
-            raise RuntimeError(
-                "dropout2d: a random mask cannot be compiled (a replay would reuse it); compile "
-                "the model in eval() mode, or call it uncompiled while training"
-            )
-        keep = generator().random(x.shape[:2] + (1, 1)) >= p
-        scale = (keep / (1.0 - p) if p < 1.0 else keep).astype(x.dtype if x.dtype.kind == "f" else np.float64)
-        return P.mul.apply(x, scale)
+        return _drop(x, p, x.shape[:2] + (1, 1), "dropout2d")
+
+
+def _drop(x: Tensor, p: float, mask_shape: tuple, where: str) -> Tensor:
+    """x * keep / (1 - p), keep ~ Bernoulli(1 - p) of mask_shape (broadcast over x), from the
+    library generator; refused while am.compile records (a replay would reuse the mask)."""
+    if engine.tracers:
+        raise RuntimeError(
+            f"{where}: a random mask cannot be compiled (a replay would reuse it); compile "
+            "the model in eval() mode, or call it uncompiled while training"
+        )
+    keep = generator().random(mask_shape) >= p  # (none when p = 1: random() < 1)
+    scale = (keep / (1.0 - p) if p < 1.0 else keep).astype(x.dtype if x.dtype.kind == "f" else np.float64)
+    return P.mul.apply(x, scale)  # (scale: made here, so not copied as a caller's array)
 
 
 def _dropout_p(p: Any, where: str) -> float:
