@@ -68,6 +68,46 @@ def _clones(module: Any, n: Any, what: str, where: str) -> ModuleList:
     return ModuleList([copy.deepcopy(module) for _ in range(n)])
 
 
+
+def _build_layer(layer: Module, where: str, blocks: int, d_model: Any, nhead: Any, dim_feedforward: Any,
+                 dropout: Any, activation: Any, layer_norm_eps: Any, batch_first: Any, norm_first: Any,
+                 bias: Any, dtype: Any) -> None:
+    """The submodules of an encoder (blocks=2: self-attention, feed-forward) or decoder layer
+    (blocks=3: and attention over memory, `multihead_attn`), registered in PyTorch's order and
+    under its names, so that its state dicts load: self_attn, [multihead_attn,] linear1,
+    dropout, linear2, norm1..norm<blocks>, dropout1..dropout<blocks>."""
+    d_model = F._int(d_model, "d_model", where, 1)
+    dim_feedforward = F._int(dim_feedforward, "dim_feedforward", where, 0)  # (0: ff(x) is linear2.bias, as PyTorch)
+    dropout = F._dropout_p(dropout, where)
+    act = _activation(activation, where)
+    layer.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first,
+                                         dtype=dtype)
+    if blocks == 3:
+        layer.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
+                                                  batch_first=batch_first, dtype=dtype)
+    layer.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
+    layer.dropout = Dropout(dropout)
+    layer.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
+    layer.norm_first = _flag(norm_first, "norm_first", where)
+    for k in range(1, blocks + 1):
+        setattr(layer, f"norm{k}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype))
+    for k in range(1, blocks + 1):
+        setattr(layer, f"dropout{k}", Dropout(dropout))
+    layer.activation = act  # (a Module is registered as a child, as in PyTorch)
+    layer.d_model, layer.batch_first = d_model, layer.self_attn.batch_first
+
+
+def _self_attention(layer: Module, x: Tensor, attn_mask: Any, key_padding_mask: Any, is_causal: bool) -> Tensor:
+    """dropout1(self_attn(x, x, x)): a layer's self-attention block."""
+    x = layer.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                        need_weights=False, is_causal=is_causal)[0]
+    return layer.dropout1(x)
+
+
+def _feed_forward(layer: Module, x: Tensor) -> Tensor:
+    """linear2(dropout(activation(linear1(x)))): a layer's feed-forward block, before its last dropout."""
+    return layer.linear2(layer.dropout(layer.activation(layer.linear1(x))))
+
 class TransformerEncoderLayer(Module):
     """PyTorch's nn.TransformerEncoderLayer: self-attention, then a feed-forward block.
 
@@ -94,31 +134,14 @@ class TransformerEncoderLayer(Module):
                  activation: Any = "relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        where = "TransformerEncoderLayer"
-        d_model = F._int(d_model, "d_model", where, 1)
-        dim_feedforward = F._int(dim_feedforward, "dim_feedforward", where, 0)  # (0: ff(x) is linear2.bias, as PyTorch)
-        dropout = F._dropout_p(dropout, where)
-        act = _activation(activation, where)
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, dtype=dtype)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
-        self.norm_first = _flag(norm_first, "norm_first", where)
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.activation = act  # (a Module is registered as a child, as in PyTorch)
-        self.d_model, self.batch_first = d_model, self.self_attn.batch_first
+        _build_layer(self, "TransformerEncoderLayer", 2, d_model, nhead, dim_feedforward, dropout, activation,
+                     layer_norm_eps, batch_first, norm_first, bias, dtype)
 
     def _sa_block(self, x: Tensor, attn_mask: Any, key_padding_mask: Any, is_causal: bool) -> Tensor:
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=is_causal)[0]
-        return self.dropout1(x)
+        return _self_attention(self, x, attn_mask, key_padding_mask, is_causal)
 
     def _ff_block(self, x: Tensor) -> Tensor:
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout2(_feed_forward(self, x))
 
     def forward(self, src: Any, src_mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool = False) -> Tensor:
@@ -157,32 +180,11 @@ class TransformerDecoderLayer(Module):
                  activation: Any = "relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
-        where = "TransformerDecoderLayer"
-        d_model = F._int(d_model, "d_model", where, 1)
-        dim_feedforward = F._int(dim_feedforward, "dim_feedforward", where, 0)  # (0: ff(x) is linear2.bias, as PyTorch)
-        dropout = F._dropout_p(dropout, where)
-        act = _activation(activation, where)
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, dtype=dtype)
-        self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                                 batch_first=batch_first, dtype=dtype)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
-        self.norm_first = _flag(norm_first, "norm_first", where)
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
-        self.activation = act
-        self.d_model, self.batch_first = d_model, self.self_attn.batch_first
+        _build_layer(self, "TransformerDecoderLayer", 3, d_model, nhead, dim_feedforward, dropout, activation,
+                     layer_norm_eps, batch_first, norm_first, bias, dtype)
 
     def _sa_block(self, x: Tensor, attn_mask: Any, key_padding_mask: Any, is_causal: bool) -> Tensor:
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=is_causal)[0]
-        return self.dropout1(x)
+        return _self_attention(self, x, attn_mask, key_padding_mask, is_causal)
 
     def _mha_block(self, x: Tensor, mem: Tensor, attn_mask: Any, key_padding_mask: Any,
                    is_causal: bool) -> Tensor:
@@ -191,7 +193,7 @@ class TransformerDecoderLayer(Module):
         return self.dropout2(x)
 
     def _ff_block(self, x: Tensor) -> Tensor:
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout3(_feed_forward(self, x))
 
     def forward(self, tgt: Any, memory: Any, tgt_mask: Any = None, memory_mask: Any = None,
                 tgt_key_padding_mask: Any = None, memory_key_padding_mask: Any = None,
