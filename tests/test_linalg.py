@@ -51,6 +51,20 @@ SOLVE_SHAPES = [((3, 3), (3,)), ((3, 3), (3, 2)), ((2, 3, 3), (3,)), ((2, 3, 3),
                 ((2, 1, 2, 2), (3, 2, 2)), ((1, 1), (1, 4)), ((4, 4), (2, 4, 3))]
 
 
+def assert_replay_is_eager(fn, step, values) -> None:
+    """fn and its compiled `step` give the same value and gradients, bit for bit, at values."""
+    results = []
+    for f in (fn, step):
+        ts = [am.tensor(v, requires_grad=True) for v in values]
+        out = f(*ts)
+        out.backward()
+        results.append((out.data.copy(), [t.grad.data.copy() for t in ts]))
+    (la, ga), (lb, gb) = results
+    assert np.array_equal(la, lb)
+    for x, y in zip(ga, gb):
+        assert x.dtype == y.dtype and np.array_equal(x, y)
+
+
 # -- values ---------------------------------------------------------------------------------
 
 
@@ -230,16 +244,7 @@ def test_compiled_gaussian_nll_and_least_squares_replay_eager_bit_for_bit():
             values = [rng.standard_normal(s) for s in shapes]
             if fn is not least_squares:
                 values[0] = spd((3, 3), seed)
-            results = []
-            for f in (fn, step):
-                ts = [am.tensor(v, requires_grad=True) for v in values]
-                out = f(*ts)
-                out.backward()
-                results.append((out.data.copy(), [t.grad.data.copy() for t in ts]))
-            (la, ga), (lb, gb) = results
-            assert np.array_equal(la, lb)
-            for x, y in zip(ga, gb):
-                assert x.dtype == y.dtype and np.array_equal(x, y)
+            assert_replay_is_eager(fn, step, values)
         assert step.recordings == 1
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import autograd_mini as am
 from autograd_mini.engine import node_counter
+from test_linalg import assert_replay_is_eager
 
 L = am.linalg
 
@@ -200,14 +201,5 @@ def test_compiled_eigh_replays_eager_bit_for_bit():
         rng = np.random.default_rng(seed)
         values = [rng.standard_normal((3, 3)), np.diag([0.0, 5.0, 10.0]) + 0.1 * rng.standard_normal((3, 3)),
                   rng.standard_normal((3, 3))]
-        results = []
-        for f in (fn, step):
-            ts = [am.tensor(v, requires_grad=True) for v in values]
-            out = f(*ts)
-            out.backward()
-            results.append((out.data.copy(), [t.grad.data.copy() for t in ts]))
-        (la, ga), (lb, gb) = results
-        assert np.array_equal(la, lb)
-        for x, y in zip(ga, gb):
-            assert x.dtype == y.dtype and np.array_equal(x, y)
+        assert_replay_is_eager(fn, step, values)
     assert step.recordings == 1
