@@ -47,8 +47,8 @@ class Net(nn.Module):
         return self.head(self.body(x) * self.scale) + self.offset
 
 
-def call_with(model, tensors, *inputs):
-    """model(*inputs) with its parameters replaced by `tensors` (in named_parameters order).
+def call_with(model, tensors, *inputs, **kw):
+    """model(*inputs, **kw) with its parameters replaced by `tensors` (in named_parameters order).
 
     Forward reads parameters as plain attributes, so swapping them in the
     instance dicts lets gradcheck differentiate a module with respect to its
@@ -62,7 +62,7 @@ def call_with(model, tensors, *inputs):
         saved.append((m, attr, m.__dict__[attr]))
         m.__dict__[attr] = t
     try:
-        return model(*inputs)
+        return model(*inputs, **kw)
     finally:
         for m, attr, p in saved:
             m.__dict__[attr] = p

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import autograd_mini as am
 from autograd_mini import nn
 from autograd_mini.nn import functional as F
+from test_take_along import replays
 
 
 def rng(seed):
@@ -311,21 +312,6 @@ def test_divisor_override_bad_values():
 
 # -- am.compile ------------------------------------------------------------------------------
 
-def _replays(fn, make, calls=3):
-    compiled = am.compile(fn)
-    for seed in range(calls):
-        results = []
-        for f in (fn, compiled):
-            args = make(seed)
-            out = f(*args)
-            out.backward(np.ones(out.shape))
-            results.append((out.data.copy(), [a.grad.copy() for a in args if isinstance(a, am.Tensor)]))
-        (va, ga), (vb, gb) = results
-        assert va.dtype == vb.dtype and np.array_equal(va, vb)
-        assert len(ga) == len(gb) and all(np.array_equal(a, b) for a, b in zip(ga, gb))
-    assert compiled.recordings == 1
-
-
 def test_compile_replays_pool_indices_unpool_and_divisor_override_bit_for_bit():
     def fn(x, v):
         out, idx = F.max_pool2d(x, 3, 2, 1, return_indices=True)
@@ -340,7 +326,7 @@ def test_compile_replays_pool_indices_unpool_and_divisor_override_bit_for_bit():
                 am.tensor(r.standard_normal((2, 2, 3, 3)), requires_grad=True))
 
     assert len({F.max_pool2d(make(s)[0], 3, 2, 1, return_indices=True)[1].data.tobytes() for s in range(3)}) == 3
-    _replays(fn, make)
+    replays(fn, make, calls=3)
 
 
 def test_compile_relu_before_a_pool_with_indices_replays_bit_for_bit():
@@ -350,5 +336,5 @@ def test_compile_relu_before_a_pool_with_indices_replays_bit_for_bit():
             out, idx = F.max_pool2d(F.relu(x), *args, return_indices=True)
             return out * 2.0 + idx.astype(np.float64)
 
-        _replays(fn, lambda seed: (am.tensor(rng(seed).integers(-3, 3, (2, 2, 6, 6)).astype(float),
+        replays(fn, lambda seed: (am.tensor(rng(seed).integers(-3, 3, (2, 2, 6, 6)).astype(float),
                                              requires_grad=True),))

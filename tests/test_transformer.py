@@ -12,6 +12,7 @@ import pytest
 
 import autograd_mini as am
 from autograd_mini import nn
+from test_nn_modules import call_with
 
 # -- a numpy oracle -------------------------------------------------------------------------------
 
@@ -248,22 +249,6 @@ def test_state_dict_names_are_pytorchs():
 
 
 # -- derivatives ------------------------------------------------------------------------------------
-
-
-def call_with(model, tensors, *inputs, **kw):
-    """model(*inputs) with its parameters replaced by `tensors` (in named_parameters order)."""
-    modules = dict(model.named_modules())
-    saved = []
-    for (name, _), t in zip(model.named_parameters(), tensors):
-        owner, _, attr = name.rpartition(".")
-        m = modules[owner]
-        saved.append((m, attr, m.__dict__[attr]))
-        m.__dict__[attr] = t
-    try:
-        return model(*inputs, **kw)
-    finally:
-        for m, attr, p in saved:
-            m.__dict__[attr] = p
 
 
 @pytest.mark.parametrize("norm_first", [False, True])
