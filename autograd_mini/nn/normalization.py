@@ -32,6 +32,14 @@ def _affine_parameters(layer: Module, channels: int, affine: bool, dtype: Any) -
         layer.register_parameter("weight", None)
         layer.register_parameter("bias", None)
 
+
+def _reset_affine(layer: Module) -> None:
+    """A normalisation's affine parameters, where it has them: weight = 1, bias = 0."""
+    if layer.weight is not None:
+        init.ones_(layer.weight)
+    if layer.bias is not None:
+        init.zeros_(layer.bias)
+
 class _BatchNorm(Module):
     """Normalise each channel (axis 1) by the batch statistics, then scale and shift.
 
@@ -80,9 +88,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0, running mean 0, running var 1, counter 0."""
-        if self.affine:
-            init.ones_(self.weight)
-            init.zeros_(self.bias)
+        _reset_affine(self)
         if self.track_running_stats:
             self.running_mean.data[...] = 0
             self.running_var.data[...] = 1
@@ -177,10 +183,7 @@ class LayerNorm(Module):
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, x: Any) -> Tensor:
         x = _input(self, x)
@@ -226,9 +229,7 @@ class GroupNorm(Module):
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0."""
-        if self.affine:
-            init.ones_(self.weight)
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, x: Any) -> Tensor:
         x = _input(self, x)
@@ -273,9 +274,7 @@ class InstanceNorm2d(Module):
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0."""
-        if self.affine:
-            init.ones_(self.weight)
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, x: Any) -> Tensor:
         x = _input(self, x)
