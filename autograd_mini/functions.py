@@ -1413,7 +1413,29 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
     return _pth_root(v, 2, zero)
 
 
-_ORDS = "None, 2, 1, inf, -inf, 0, a number p > 0, or 'fro' (two axes)"
+_ORDS = "None, 2, 1, inf, -inf, 0, a number p > 0, or (two axes) 'fro', 'nuc', 2, -2, 1, -1, inf, -inf"
+
+
+def _matrix_norm(x: Tensor, ord: Any, axes: tuple, keepdims: bool) -> Tensor:
+    """numpy's matrix norms other than Frobenius, over axes (row, col)."""
+    row, col = axes
+    if 0 in (x.shape[row], x.shape[col]):
+        raise ValueError(f"norm: ord={ord!r} of shape {x.shape} over axes {axes}: no entries")
+    if ord in (1, -1, np.inf, -np.inf):
+        sums, over = (abs(x).sum(row, keepdims=True), col) if ord in (1, -1) else \
+            (abs(x).sum(col, keepdims=True), row)
+        out = sums.max(over, keepdims=True) if ord > 0 else sums.min(over, keepdims=True)
+        return out if keepdims else out.squeeze(axes)
+    from .linalg import svdvals  # (linalg imports this module)
+
+    if x.dtype.kind == "c":
+        raise TypeError(f"norm: ord={ord!r} of a complex x (shape {x.shape}) is not supported")
+    s = svdvals(moveaxis(x, axes, (-2, -1)))
+    out = s.sum(-1) if ord == "nuc" else s.max(-1) if ord == 2 else s.min(-1)  # (ties share)
+    if keepdims:
+        for a in sorted(axes):
+            out = out.unsqueeze(a)
+    return out
 
 
 @composite
@@ -1426,10 +1448,12 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
         0: the number of nonzero entries (no gradient); p > 0: sum(|x|**p)**(1/p).
     The result has x's shape without the reduced axes (kept with length 1 if keepdims).
 
-    Matrix norms: only the Frobenius norm (ord None or 'fro', axis None on 2-D x or a
-    pair of axes), which is the 2-norm of the entries. numpy's other matrix norms
-    (ord=1 of a 2-D x is its largest column sum) are refused: for a vector norm of
-    all entries use norm(x.reshape(-1), ord).
+    Matrix norms (ord not None with axis None on 2-D x, or a pair of axes (row, col)), as
+    np.linalg.norm: None or 'fro': the 2-norm of the entries; 'nuc': the sum of the
+    singular values; 2 / -2: the largest / smallest singular value (am.linalg.svdvals:
+    the gradient u_1 v_1^T, shared at ties); 1 / -1: the largest / smallest column sum of
+    |x|; inf / -inf: the largest / smallest row sum of |x|. For the vector norm of all
+    entries use norm(x.reshape(-1), ord).
 
     At x = 0 the gradient of the 2-norm and the p-norms is taken as 0 (a subgradient,
     PyTorch's choice) in first and second order; 1 and inf norms take |x|'s and
@@ -1442,7 +1466,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
         if ord not in ("fro", "nuc"):
             raise ValueError(f"norm: unknown ord {ord!r}; ord is {_ORDS}")
     elif ord is not None and (isinstance(ord, bool) or not isinstance(ord, numbers.Real)
-                              or ord != ord or (ord < 0 and ord != -np.inf)):
+                              or ord != ord or (ord < 0 and ord not in (-np.inf, -1, -2))):
         raise ValueError(f"norm: ord must be {_ORDS}, got {ord!r} for shape {x.shape}")
     if axis is None:
         axes = tuple(range(x.ndim))
@@ -1456,15 +1480,19 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
             raise TypeError(f"norm: axis must be None, an int or a pair of ints, got {axis!r} for shape {x.shape}")
         axes = _axes("norm", tuple(items), x.shape)
         matrix = len(axes) == 2
-    if matrix and ord not in (None, "fro"):
+    if matrix and ord not in (None, "fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf):
         raise ValueError(f"norm: the matrix norm ord={ord!r} (of shape {x.shape}, axes {axes}) is not "
-                         "supported, only the Frobenius norm (ord=None or 'fro'); for the vector norm of "
-                         "all entries use norm(x.reshape(-1), ord)")
+                         "one of numpy's ('fro', 'nuc', 2, -2, 1, -1, inf, -inf); for the vector norm "
+                         "of all entries use norm(x.reshape(-1), ord)")
+    if not matrix and ord in (-1, -2):
+        raise ValueError(f"norm: ord must be {_ORDS}, got {ord!r} for shape {x.shape}")
     if not matrix and isinstance(ord, str):
         raise ValueError(f"norm: ord={ord!r} is a matrix norm, but the norm of shape {x.shape} over "
                          f"axis {axis!r} is a vector norm; ord is {_ORDS}")
     if x.dtype.kind in "biu":
         x = x.astype(get_default_dtype())  # (np.linalg.norm of integers is a float)
+    if matrix and ord not in (None, "fro"):
+        return _matrix_norm(x, ord, axes, keepdims)
     if ord == 0:
         real = x.data.real.dtype
         return (x != 0).astype(real).sum(axes, keepdims)

@@ -6,9 +6,12 @@ is not (..., n, n) a ValueError, both raised before anything is recorded). A sin
 matrix raises numpy's np.linalg.LinAlgError (a ValueError), as numpy does.
 
 Primitives (autograd_mini/primitives.py): solve, logabsdet and det_sign (slogdet's two
-parts), cholesky, eigh (both of its outputs in one array). Composites: slogdet, det, inv,
-eigh and eigvalsh (which split the eigh primitive's output). norm is am.norm (torch.linalg.norm's
-vector norms and the Frobenius norm, under numpy's keywords axis= and keepdims=).
+parts), cholesky, eigh (both of its outputs in one array), svd (its three outputs in one
+array) and qr (its two). Composites: slogdet, det, inv, eigh and eigvalsh (which split the
+eigh primitive's output), svd, svdvals and qr (which split theirs), pinv, lstsq and
+matrix_rank (on svd). svd, svdvals, qr, pinv, lstsq and matrix_rank also take non-square
+(..., m, n) matrices. norm is am.norm (torch.linalg.norm's vector norms and numpy's matrix
+norms, under numpy's keywords axis= and keepdims=).
 
     A = am.tensor([[2.0, 1.0], [1.0, 3.0]], requires_grad=True)
     x = am.linalg.solve(A, am.tensor([1.0, 2.0]))   # A x = b
@@ -27,7 +30,8 @@ from .functions import as_tensor, exp
 from .functions import norm as norm
 from .tensor import Tensor
 
-__all__ = ["solve", "slogdet", "det", "inv", "cholesky", "eigh", "eigvalsh", "norm"]
+__all__ = ["solve", "slogdet", "det", "inv", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr",
+           "pinv", "lstsq", "matrix_rank", "norm"]
 
 
 def solve(A: Any, B: Any) -> Tensor:
@@ -152,3 +156,193 @@ def eigvalsh(A: Any, UPLO: str = "L") -> Tensor:
     eigenvalues (they go through the eigenvectors).
     """
     return _eigh(A, UPLO, "eigvalsh")[..., 0, :]
+
+
+class SVDResult(NamedTuple):
+    """svd's result, under numpy's and torch's field names."""
+
+    U: Tensor
+    S: Tensor
+    Vh: Tensor
+
+
+def _svd(A: Any, full_matrices: Any, op: str) -> tuple[Tensor, int, int]:
+    A = as_tensor(A)
+    P._check_matrix(op, A.data)  # (before anything is recorded)
+    if not isinstance(full_matrices, (bool, np.bool_)):
+        raise TypeError(f"{op}: full_matrices must be True or False, got {full_matrices!r}")
+    m, n = A.shape[-2:]
+    return P.svd.apply(A, full_matrices=bool(full_matrices)), m, n
+
+
+def svd(A: Any, full_matrices: bool = False) -> SVDResult:
+    """(U, S, Vh) with A = U diag(S) Vh for A (..., m, n), k = min(m, n): U (..., m, k) with
+    orthonormal columns, S (..., k) the singular values, descending and >= 0, Vh (..., k, n)
+    with orthonormal rows; a named tuple (U, S, Vh), as np.linalg.svd and torch.linalg.svd
+    give. full_matrices=True gives numpy's U (..., m, m) and Vh (..., n, n) instead (note the
+    default is False here, torch.linalg.svd's True and numpy's True: the reduced SVD is the
+    one with a gradient). Signs as numpy's LAPACK gives them.
+
+    Gradients (reduced), with X = U^T U_bar, Y = V^T V_bar, Dx = X - X^T, Dy = Y - Y^T and
+    F_ij = 1/(s_j^2 - s_i^2) off the diagonal:
+    A_bar = U (diag(S_bar) + F o (Dx S + S Dy)) Vh + (I - U U^T) U_bar S^-1 Vh
+            + U S^-1 V_bar^T (I - V V^T),
+    the last two terms for tall (m > n) and wide (m < n) A. Second derivatives work. A
+    singular vector is defined up to sign (a sign shared by U's column and Vh's row, so
+    use a loss that does not depend on it: U diag(S) Vh, U**2); where singular values
+    coincide (to rounding, 16 max(m, n) eps max S), the vectors are defined up to a
+    rotation, and where a singular value is 0 in a non-square A, its column of U (tall) or
+    row of Vh (wide) is any unit vector of a larger space. Where the loss reads such
+    vectors, backward raises np.linalg.LinAlgError; a loss of the singular values alone
+    has the gradient U diag(S_bar) Vh everywhere (see svdvals). With full_matrices=True,
+    the gradient is that of the first k columns; a loss that reads the columns of U or
+    rows of Vh past k (a basis of a complement: not unique) makes backward raise
+    np.linalg.LinAlgError.
+    """
+    out, m, n = _svd(A, full_matrices, "svd")
+    cu = m if full_matrices else min(m, n)
+    cv = n if full_matrices else min(m, n)
+    k = min(m, n)
+    V = out[..., m + 1:, :cv]
+    return SVDResult(out[..., :m, :cu], out[..., m, :k], V.swapaxes(-1, -2))
+
+
+def svdvals(A: Any) -> Tensor:
+    """The singular values S (..., k), k = min(m, n), descending, of A (..., m, n), as
+    torch.linalg.svdvals (np.linalg.svd(A, compute_uv=False)). svd's S (LAPACK's with the
+    vectors, which may differ from numpy's values-only call in the last bits).
+
+    Gradient U diag(S_bar) Vh, also where singular values coincide or are 0: for S_bar
+    equal on each group of equal singular values (sum(S) for the nuclear norm, sum(S**2) =
+    ||A||_F^2) that is the gradient; elsewhere S is not differentiable there and this is
+    the one-sided gradient along numpy's singular vectors (at S_i = 0, a subgradient).
+    Second derivatives need distinct, nonzero (for non-square A) singular values: they go
+    through the singular vectors.
+    """
+    out, m, n = _svd(A, False, "svdvals")
+    return out[..., m, :min(m, n)]
+
+
+class QRResult(NamedTuple):
+    """qr's result, under numpy's and torch's field names."""
+
+    Q: Tensor
+    R: Tensor
+
+
+def qr(A: Any, mode: str = "reduced") -> QRResult:
+    """(Q, R) with A = Q R for A (..., m, n), k = min(m, n): Q (..., m, k) with orthonormal
+    columns, R (..., k, n) upper triangular, as np.linalg.qr(A, mode='reduced') and
+    torch.linalg.qr; a named tuple (Q, R). Only mode='reduced' (numpy's default) is
+    implemented. Signs (of R's diagonal) as numpy's LAPACK gives them.
+
+    Gradients for any shape, with M = Q^T Q_bar, N = R R_bar^T (m >= n):
+    A_bar = Q R_bar + (Q tril(M - M^T + N - N^T) + Q_bar - Q M) R^-T; for m < n, A = [X | Y]
+    with X (m, m): Y_bar = Q R_bar[:, m:], X_bar the former with Q_bar + Y R_bar[:, m:]^T.
+    Written with solve, so second derivatives work. They need a nonzero diagonal of R (A
+    of full column rank; for m < n, its first m columns independent): otherwise Q is not
+    unique and backward raises np.linalg.LinAlgError.
+    """
+    A = as_tensor(A)
+    P._check_matrix("qr", A.data)
+    if mode != "reduced":
+        raise ValueError(f"qr: mode must be 'reduced' (the only one implemented), got {mode!r} for "
+                         f"A of shape {A.shape}")
+    m, n = A.shape[-2:]
+    k = min(m, n)
+    out = P.qr.apply(A)
+    return QRResult(out[..., :m, :k], out[..., m:, :])
+
+
+_NOVALUE: Any = object()
+
+
+def _rcond(op: str, A: Tensor, rcond: Any, rtol: Any) -> Any:
+    """numpy's cutoff rule: rcond (default 1e-15, pinv's) or rtol (None: max(m, n) eps)."""
+    if rcond is not None and rtol is not _NOVALUE:
+        raise ValueError(f"{op}: rcond and rtol cannot both be set (A of shape {A.shape})")
+    if rcond is None:
+        if rtol is _NOVALUE:
+            return 1e-15
+        if rtol is None:
+            return max(A.shape[-2:]) * np.finfo(A.dtype).eps
+        return rtol
+    return rcond
+
+
+@composite
+def pinv(A: Any, rcond: Any = None, *, rtol: Any = _NOVALUE) -> Tensor:
+    """The Moore-Penrose pseudo-inverse A^+ (..., n, m) of A (..., m, n), as np.linalg.pinv:
+    V diag(1/S) U^T from the reduced svd, singular values S <= cutoff = rcond * max(S) taken
+    as 0 (and so their 1/S). rcond (default 1e-15) or rtol (None: max(m, n) eps), as
+    numpy; either may be an array broadcasting with the batch axes.
+
+    Gradient through svd: defined where no singular value sits at the cutoff, and backward
+    raises np.linalg.LinAlgError where the kept singular values coincide (to rounding)
+    — pinv does not depend on the vectors' rotation there, but the rounding of U_bar, V_bar
+    keeps that from being seen exactly — or where a kept vector is undetermined (see svd).
+    For full column rank A, solve(A^T A, A^T) has a gradient everywhere (and squares
+    the condition number).
+    """
+    A = as_tensor(A)
+    P._check_matrix("pinv", A.data)
+    cut = _rcond("pinv", A, rcond, rtol)
+    cut = float(cut) if np.ndim(cut) == 0 else np.asarray(cut, dtype=A.dtype)[..., None]
+    U, S, Vh = svd(A)
+    # (the mask by comparison primitives, so that am.compile's replay recomputes it)
+    keep = (S > S.max(-1, keepdims=True) * cut).astype(A.dtype)
+    s_inv = keep / (S * keep + (1 - keep))
+    return Vh.swapaxes(-1, -2) @ (s_inv[..., :, None] * U.swapaxes(-1, -2))
+
+
+def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any = None) -> Tensor:
+    """The rank of A (..., m, n) as np.linalg.matrix_rank: the number of singular values
+    > tol, tol (default max(S) * rtol, rtol default max(m, n) eps); an int64 tensor of
+    shape (...) without gradient. A 1-D A has rank 1 unless all its entries are 0.
+    tol and rtol may be arrays broadcasting with the batch axes. hermitian is accepted
+    for numpy's signature and does not change the result (the singular values are
+    computed either way).
+    """
+    A = as_tensor(A)
+    if A.ndim < 2:
+        if A.data.dtype.kind not in "biuf":
+            raise TypeError(f"matrix_rank: A of shape {A.shape} has dtype {A.dtype}")
+        return (A != 0).any().astype(np.int64) if A.ndim else (A != 0).astype(np.int64)
+    if tol is not None and rtol is not None:
+        raise ValueError(f"matrix_rank: tol and rtol cannot both be set (A of shape {A.shape})")
+    S = svdvals(A).detach()
+    if tol is None:
+        r = max(A.shape[-2:]) * np.finfo(A.dtype).eps if rtol is None else rtol
+        tol = S.max(-1, keepdims=True) * np.asarray(r, dtype=A.dtype)[..., None] if S.shape[-1] else 0.0
+    else:
+        tol = np.asarray(tol, dtype=A.dtype)[..., None]
+    return (S > tol).astype(np.int64).sum(-1)
+
+
+def lstsq(A: Any, b: Any, rcond: Any = None) -> tuple[Tensor, Tensor, int, Tensor]:
+    """(x, residuals, rank, s) as np.linalg.lstsq: x minimises ||b - A x||_2 (the least-norm
+    one where A has not full column rank), for A (m, n) and b (m,) or (m, k): x (n,) or
+    (n, k); x = pinv(A, rcond) @ b, singular values <= rcond * max(s) taken as 0 (rcond
+    default max(m, n) eps, numpy's). residuals: the squared 2-norm of each column of
+    b - A x, shape (k,) or (1,) for a 1-D b, and empty (0,) when rank < n or m <= n (as
+    numpy); rank an int; s the singular values of A (svdvals). x, residuals and s carry
+    gradients (x's through pinv: see its limits); numpy's lstsq is 2-D only, and so is this.
+    """
+    A, b = as_tensor(A), as_tensor(b)
+    P._check_matrix("lstsq", A.data)
+    if A.ndim != 2 or b.ndim not in (1, 2) or b.shape[0] != A.shape[0]:
+        raise ValueError(f"lstsq: A (m, n) needs b of shape (m,) or (m, k), got A {A.shape} and b {b.shape}")
+    if b.data.dtype.kind != "f":
+        raise TypeError(f"lstsq: b of shape {b.shape} has dtype {b.dtype}; linalg takes float32 or float64")
+    m, n = A.shape
+    r = max(m, n) * np.finfo(A.dtype).eps if rcond is None else rcond
+    x = pinv(A, rtol=r) @ b
+    s = svdvals(A)
+    rank = int(np.count_nonzero(s.data > r * s.data.max())) if s.shape[0] else 0
+    if rank < n or m <= n:
+        res = as_tensor(np.zeros((0,), dtype=x.dtype))
+    else:
+        res = ((A @ x - b) ** 2).sum(0)
+        if b.ndim == 1:
+            res = res.reshape(1)
+    return x, res, rank, s

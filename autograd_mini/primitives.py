@@ -2012,3 +2012,190 @@ eigh = Primitive(
     work). Where eigenvalues coincide (to rounding) and the loss reads the eigenvectors
     there, the backward raises np.linalg.LinAlgError: they have no gradient.""",
 )
+
+
+def _check_matrix(op: str | None, a: Any) -> None:
+    """Refuse (TypeError, ValueError) what is not a real float (..., m, n) stack of matrices."""
+    dtype = np.asarray(a).dtype if not hasattr(a, "dtype") else a.dtype
+    shape = np.shape(a)
+    head = f"{op}: " if op else ""
+    if dtype.kind != "f" or dtype.itemsize < 4:
+        raise TypeError(f"{head}A of shape {shape} has dtype {dtype}; linalg takes float32 or "
+                        "float64 matrices (cast with .astype(np.float64))")
+    if len(shape) < 2:
+        raise ValueError(f"{head}A must be a matrix or a stack of them, (..., m, n), got shape {shape}")
+
+
+def _svd(a: Any, full_matrices: bool = False) -> np.ndarray:
+    _check_matrix(None, a)
+    a = np.asarray(a)
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    m, n = a.shape[-2:]
+    k = s.shape[-1]
+    width = builtins.max(u.shape[-1], vh.shape[-2], k)
+    out = np.zeros(a.shape[:-2] + (m + 1 + n, width), dtype=s.dtype)
+    out[..., :m, :u.shape[-1]] = u
+    out[..., m, :k] = s
+    out[..., m + 1:, :vh.shape[-2]] = np.swapaxes(vh, -1, -2)
+    return out
+
+
+def _data(x: Any) -> np.ndarray:
+    return np.asarray(getattr(x, "data", x))
+
+
+def _svd_vjp(g: Any, ans: Any, a: Any, full_matrices: bool = False) -> Any:
+    # A = U diag(s) V^T (reduced: U (m, k), V (n, k), k = min(m, n)). With dP = U^T dA V,
+    # ds = diag(dP) and, off the diagonal, U^T dU and V^T dV are skew with entries
+    # F_ij (dP_ij s_j + s_i dP_ji) and F_ij (s_i dP_ij + dP_ji s_j), F_ij = 1/(s_j^2 - s_i^2);
+    # the parts of dU, dV outside span U, span V are (I - U U^T) dA V S^-1 and
+    # (I - V V^T) dA^T U S^-1. Transposed, with Dx = X - X^T, X = U^T U_bar, and
+    # Dy = Y - Y^T, Y = V^T V_bar:
+    #   A_bar = U (diag(s_bar) + F o (Dx S + S Dy)) V^T
+    #           + (I - U U^T) U_bar S^-1 V^T + U S^-1 V_bar^T (I - V V^T).
+    # F o (Dx S + S Dy) is split as (Dx + Dy)/2 / (s_j - s_i) + (Dx - Dy)/2 / (s_j + s_i):
+    # only the first part is singular at s_i = s_j > 0, where it is the rotation (of
+    # U's and V's columns together) that the singular vectors are defined up to; a loss
+    # that does not depend on that rotation has Dx + Dy = 0 there.
+    m, n = a.shape[-2:]
+    k = builtins.min(m, n)
+    u, s, v = ans[..., :m, :k], ans[..., m, :k], ans[..., m + 1:, :k]
+    gu, gs, gv = g[..., :m, :], g[..., m, :k], g[..., m + 1:, :]
+    if full_matrices:  # (the columns past k span the complements: not unique, no gradient)
+        extra = _data(gu)[..., k:], _data(gv)[..., k:]
+        if any(e.any() for e in extra):
+            raise np.linalg.LinAlgError(
+                f"svd backward: A of shape {tuple(a.shape)} with full_matrices=True: the loss reads the "
+                f"singular vectors past the first min(m, n) = {k}, which span the complement of A's "
+                "range (or row space), are not unique and have no gradient; use full_matrices=False")
+    gu, gv = gu[..., :k], gv[..., :k]
+    sd = _data(s)
+    dtype = sd.dtype
+    tol = 16 * builtins.max(m, n) * np.finfo(dtype).eps * np.abs(sd).max(axis=-1, initial=0.0)[..., None]
+    zero = sd <= tol  # (..., k): singular values that count as 0
+    x = swapaxes(u) @ gu
+    y = swapaxes(v) @ gv
+    dx, dy = x - swapaxes(x), y - swapaxes(y)
+    plus, minus = (dx + dy) * 0.5, (dx - dy) * 0.5
+    eye = np.eye(k, dtype=dtype)
+    off = ~np.eye(k, dtype=bool)
+    tied = (np.abs(sd[..., None, :] - sd[..., :, None]) <= tol[..., None]) & off
+    zeros2 = zero[..., None, :] & zero[..., :, None] & off
+    gud, gvd = _data(gu), _data(gv)
+    bad = (tied & (_data(plus) != 0)) | (zeros2 & (_data(minus) != 0))
+    if bad.any():
+        at = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise np.linalg.LinAlgError(
+            f"svd backward: A of shape {tuple(a.shape)} has equal singular values (s[{at[-2]}] = "
+            f"{sd[at[:-1]]!r} and s[{at[-1]}] = {sd[at[:-2] + (at[-1],)]!r}, at batch index {at[:-2]}), "
+            "where the singular vectors are not unique and have no gradient; the loss depends on "
+            "them there (singular values alone, svdvals, have one)")
+    for side, big, gd in (("column of U", m, gud), ("row of Vh", n, gvd)):
+        if big > k:
+            lost = zero[..., None, :] & (gd != 0)
+            if lost.any():
+                at = tuple(int(i) for i in np.argwhere(lost)[0])
+                raise np.linalg.LinAlgError(
+                    f"svd backward: A of shape {tuple(a.shape)} has a zero singular value (s[{at[-1]}] = "
+                    f"{sd[at[:-2] + (at[-1],)]!r}, at batch index {at[:-2]}), whose {side} "
+                    f"is any unit vector of a space of dimension {big - k + 1} and has no gradient; "
+                    "the loss depends on it (singular values alone, svdvals, have one)")
+    sr = s.reshape(tuple(s.shape[:-1]) + (1, k))
+    keep_m = (off & ~tied).astype(dtype)
+    keep_p = (off & ~zeros2).astype(dtype)
+    f_minus = keep_m / ((sr - swapaxes(sr)) * keep_m + (1 - keep_m))  # 1/(s_j - s_i)
+    f_plus = keep_p / ((sr + swapaxes(sr)) * keep_p + (1 - keep_p))  # 1/(s_j + s_i)
+    inner = gs.reshape(tuple(gs.shape) + (1,)) * eye + f_minus * plus + f_plus * minus
+    out = u @ inner @ swapaxes(v)
+    if m > k or n > k:
+        keep_s = (~zero).astype(dtype)[..., None, :]
+        s_inv = keep_s / (sr * keep_s + (1 - keep_s))  # (1/s as a row; 0 where s counts as 0)
+        if m > k:
+            out = out + ((gu - u @ x) * s_inv) @ swapaxes(v)
+        if n > k:
+            out = out + (u * s_inv) @ swapaxes(gv - v @ y)
+    return out
+
+
+svd = Primitive(
+    "svd", _svd, (_svd_vjp,), uses_ans=True,
+    doc="""The singular value decomposition A = U diag(s) V^T of A (..., m, n), as
+    np.linalg.svd(A, full_matrices): one output of shape (..., m + 1 + n, w) that holds
+    numpy's three: rows :m the matrix U (its columns, m x k, or m x m if full_matrices),
+    row m the singular values s (k = min(m, n), descending), rows m + 1: the matrix
+    V = Vh^T (n x k, or n x n); w the widest of them, zeros pad the rest. am.linalg.svd
+    splits it. With X = U^T U_bar, Y = V^T V_bar, Dx = X - X^T, Dy = Y - Y^T:
+    A_bar = U (diag(s_bar) + (Dx + Dy)/2 o 1/(s_j - s_i) + (Dx - Dy)/2 o 1/(s_j + s_i)) V^T
+    + (I - U U^T) U_bar S^-1 V^T + U S^-1 V_bar^T (I - V V^T) (the last two for m > k,
+    n > k), written with operators (second derivatives work). Where singular values
+    coincide (to rounding) or are 0 in a non-square A and the loss reads the singular
+    vectors they leave undetermined, or reads the columns past k of a full_matrices
+    result, the backward raises np.linalg.LinAlgError.""",
+)
+
+
+def _qr(a: Any) -> np.ndarray:
+    _check_matrix(None, a)
+    a = np.asarray(a)
+    q, r = np.linalg.qr(a, mode="reduced")
+    m, n = a.shape[-2:]
+    k = builtins.min(m, n)
+    out = np.zeros(a.shape[:-2] + (m + k, n), dtype=r.dtype)
+    out[..., :m, :k] = q
+    out[..., m:, :] = r
+    return out
+
+
+def _qr_tall_vjp(q: Any, r: Any, gq: Any, gr: Any, shape: tuple) -> Any:
+    # A = Q R, Q (m, n) with Q^T Q = I, R (n, n) upper triangular with a nonzero diagonal.
+    # dR R^-1 is upper triangular and Q^T dQ skew, so C = Q^T dA R^-1 = Q^T dQ + dR R^-1
+    # fixes both: Q^T dQ = tril(C, -1) - tril(C, -1)^T, and dQ's part outside span Q is
+    # (I - Q Q^T) dA R^-1. Transposed:
+    #   A_bar = (Q (R_bar + tril(M - M^T) R^-T) + (Q_bar - Q Q^T Q_bar) R^-T,
+    #   M = Q^T Q_bar + R R_bar^T... in the form (M = Q^T Q_bar, N = R R_bar^T)
+    #   A_bar = Q R_bar + (Q tril((M - M^T) + (N - N^T)) + Q_bar - Q M) R^-T.
+    k = q.shape[-1]
+    mq = swapaxes(q) @ gq
+    nr = r @ swapaxes(gr)
+    low = np.tri(k, dtype=_data(r).dtype)
+    t = ((mq - swapaxes(mq)) + (nr - swapaxes(nr))) * low
+    b = q @ t + gq - q @ mq
+    # (a zero on R's diagonal is computed as rounding: count |R_ii| <= 16 max(m, n) eps max|R|)
+    rd = _data(r)
+    diag = np.abs(np.diagonal(rd, axis1=-2, axis2=-1))
+    tol = 16 * builtins.max(shape[-2:]) * np.finfo(rd.dtype).eps * np.abs(rd).max(axis=(-2, -1), initial=0.0)
+    if (diag <= tol[..., None]).any():
+        raise np.linalg.LinAlgError(
+            f"qr backward: A of shape {tuple(shape)} is rank deficient (R has a zero on its "
+            f"diagonal: |diag R| = {diag.min()!r}): Q is not unique there and has no gradient")
+    return q @ gr + swapaxes(solve(r, swapaxes(b)))  # (b R^-T = (R^-1 b^T)^T)
+
+
+def _qr_vjp(g: Any, ans: Any, a: Any) -> Any:
+    m, n = a.shape[-2:]
+    k = builtins.min(m, n)
+    q, r = ans[..., :m, :k], ans[..., m:, :]
+    gq, gr = g[..., :m, :k], g[..., m:, :]
+    if m >= n:
+        return _qr_tall_vjp(q, r, gq, gr, tuple(a.shape))
+    # A = [X | Y], X (m, m): Q, R_x = qr(X), R_y = Q^T Y. So Y_bar = Q R_y_bar, and X
+    # gets the square case's gradient with Q_bar + Y R_y_bar^T for Q_bar.
+    gry = gr[..., :, m:]
+    y = a[..., :, m:]
+    gx = _qr_tall_vjp(q, r[..., :, :m], gq + y @ swapaxes(gry), gr[..., :, :m], tuple(a.shape))
+    return concatenate(gx, q @ gry, axis=-1)
+
+
+qr = Primitive(
+    "qr", _qr, (_qr_vjp,), uses_ans=True,
+    doc="""The reduced QR decomposition A = Q R of A (..., m, n), as np.linalg.qr(A):
+    one output of shape (..., m + k, n), k = min(m, n), that holds numpy's two: rows :m,
+    columns :k the matrix Q (orthonormal columns; zeros pad it to n columns); rows m:
+    the upper triangular R (k, n), signs as numpy's LAPACK gives them. am.linalg.qr
+    splits it. For m >= n, with M = Q^T Q_bar and N = R R_bar^T:
+    A_bar = Q R_bar + (Q tril(M - M^T + N - N^T) + Q_bar - Q M) R^-T; for m < n,
+    A = [X | Y] gives Y_bar = Q R_bar[:, m:] and X_bar the former with Q_bar + Y
+    R_bar[:, m:]^T. Written with solve (second derivatives work). Where R (or its first
+    m columns, for m < n) has a zero diagonal entry the backward raises
+    np.linalg.LinAlgError.""",
+)

@@ -366,6 +366,39 @@ def _eigh(draw: Any) -> Case:
     return Case((noisy,), {"UPLO": uplo}, expected=np.concatenate([w_np[..., None, :], v_np], axis=-2))
 
 
+@st.composite
+def _svd(draw: Any) -> Case:
+    """A = Q1 diag(s) Q2^T (m, n) with singular values at least 0.5 apart and >= 0.5 (the
+    singular vectors' gradient needs distinct, nonzero ones); expected: numpy's three
+    outputs packed as the primitive packs them."""
+    batch, m = draw(_square())
+    n = draw(st.integers(1, 3))
+    # (full_matrices=True only where it adds no columns, m == n: past k they have no gradient)
+    full = draw(st.booleans()) and m == n
+    rng = _rng(draw(seeds))
+    k = min(m, n)
+    q1, _ = np.linalg.qr(rng.standard_normal(batch + (m, k)))
+    q2, _ = np.linalg.qr(rng.standard_normal(batch + (n, k)))
+    sv = rng.permutation(k) * 0.75 + rng.uniform(0.5, 0.6, batch + (k,))
+    a = (q1 * sv[..., None, :]) @ np.swapaxes(q2, -1, -2)
+    u, s_np, vh = np.linalg.svd(a, full_matrices=full)
+    expected = np.concatenate([u, s_np[..., None, :], np.swapaxes(vh, -1, -2)], axis=-2)
+    return Case((a,), {"full_matrices": full}, expected=expected)
+
+
+@st.composite
+def _qr(draw: Any) -> Case:
+    """A (m, n) of full rank (diagonally dominant leading block); expected: numpy's Q and R
+    packed as the primitive packs them (Q padded with zeros to n columns)."""
+    batch, m = draw(_square())
+    n = draw(st.integers(1, 3))
+    k = min(m, n)
+    rng = _rng(draw(seeds))
+    a = rng.uniform(-1, 1, batch + (m, n)) + 4 * np.eye(m, n)
+    q, r = np.linalg.qr(a)
+    return Case((a,), expected=np.concatenate([np.pad(q, [(0, 0)] * (q.ndim - 1) + [(0, n - k)]), r], axis=-2))
+
+
 # -- shapes ------------------------------------------------------------------------
 
 
@@ -755,4 +788,6 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "det_sign": _det_sign(),
     "cholesky": _cholesky(),
     "eigh": _eigh(),
+    "svd": _svd(),
+    "qr": _qr(),
 }

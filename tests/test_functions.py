@@ -936,6 +936,16 @@ _EVERY = {
     "am.linalg.eigh": (lambda t: (lambda w, v: v ** 2 * w[..., None, :])(
         *am.linalg.eigh(t + np.diag([0.0, 6.0, 12.0]))), "any", _SQUARE),
     "am.linalg.eigvalsh": (lambda t: am.linalg.eigvalsh(t + np.diag([0.0, 6.0, 12.0]), "U"), "any", _SQUARE),
+    # (singular values spread by diag(0, 6, 12) on tall (3, 2) blocks; U diag(S) Vh and U**2
+    # do not depend on the vectors' signs; more in tests/test_linalg_svd.py)
+    "am.linalg.svd": (lambda t: (lambda u, s, vh: u ** 2 * s[..., None, :] + (u * s[..., None, :]) @ vh)(
+        *am.linalg.svd(t[..., :, :2] + np.diag([6.0, 12.0, 0.0])[:, :2])), "any", _SQUARE),
+    "am.linalg.svdvals": (lambda t: am.linalg.svdvals(t + np.diag([0.0, 6.0, 12.0])), "any", _SQUARE),
+    "am.linalg.qr": (lambda t: (lambda q, r: q * r.sum(-2, keepdims=True))(
+        *am.linalg.qr(t[..., :, :2] + 3 * np.eye(3)[:, :2])), "any", _SQUARE),
+    "am.linalg.pinv": (lambda t: am.linalg.pinv(t[..., :2, :] + np.diag([6.0, 12.0, 0.0])[:2]), "any", _SQUARE),
+    "am.linalg.lstsq": (lambda t: (lambda x, res, rank, s: x * res.sum() + x)(*(lambda a: am.linalg.lstsq(
+        a + 6 * np.eye(*a.shape), np.linspace(-1.0, 1.0, a.shape[0])))(t.reshape(-1, 3))), "any", _SQUARE),
 }
 
 
@@ -1301,9 +1311,10 @@ def test_gradient_penalty_at_an_exact_zero_gradient_has_finite_gradients():
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda: am.norm(np.ones((2, 3)), 1), ValueError, r"norm: the matrix norm ord=1 \(of shape \(2, 3\).*reshape"),
-    (lambda: am.norm(np.ones((2, 3)), np.inf, axis=(0, 1)), ValueError, r"norm: the matrix norm ord=inf"),
-    (lambda: am.norm(np.ones((2, 3)), "nuc"), ValueError, r"norm: the matrix norm ord='nuc'"),
+    (lambda: am.norm(np.ones((2, 3)), 3), ValueError, r"norm: the matrix norm ord=3 \(of shape \(2, 3\).*reshape"),
+    (lambda: am.norm(np.ones((2, 3)), 0.5, axis=(0, 1)), ValueError, r"norm: the matrix norm ord=0.5"),
+    (lambda: am.norm(np.ones(3), "nuc"), ValueError, r"norm: ord='nuc' is a matrix norm.*\(3,\)"),
+    (lambda: am.norm(np.ones(3), -2), ValueError, r"norm: ord must be.*-2.*\(3,\)"),
     (lambda: am.norm(np.ones(3), "fro"), ValueError, r"norm: ord='fro' is a matrix norm.*\(3,\)"),
     (lambda: am.norm(np.ones((2, 3, 4)), 2), ValueError, r"norm: ord=2 needs a 1-D or 2-D x or an axis.*\(2, 3, 4\)"),
     (lambda: am.norm(np.ones(3), -1), ValueError, r"norm: ord must be .*got -1 for shape \(3,\)"),
