@@ -550,7 +550,6 @@ def test_bad_input_names_the_op_and_shapes():
         (lambda: nn.GroupNorm(1, 3)(x), r"GroupNorm\(1, 3\): expected input of shape \(N, 3, ...\), got shape \(1, 2, 3, 4\)"),
         (lambda: F.group_norm(am.tensor(np.zeros(3)), 1), r"group_norm: expected input of shape \(N, C, ...\), got shape \(3,\)"),
         (lambda: F.group_norm(x, 2, weight=np.ones(3)), r"group_norm: weight must have shape \(2,\)"),
-        (lambda: nn.InstanceNorm2d(2, track_running_stats=True), r"InstanceNorm2d\(2\): track_running_stats=True is not supported"),
         (lambda: nn.InstanceNorm2d(3)(x), r"InstanceNorm2d\(3\): expected input with 3 channels, got shape \(1, 2, 3, 4\)"),
         (lambda: nn.InstanceNorm2d(2)(am.tensor(np.zeros((2, 3)))), r"InstanceNorm2d\(2\): expected input of shape \(N, C, H, W\)"),
         (lambda: nn.InstanceNorm2d(2)(am.tensor(np.zeros((1, 2, 1, 1)))), r"InstanceNorm2d\(2\): expected more than one spatial"),
@@ -645,3 +644,132 @@ def test_network_drawing_treats_the_new_activations_as_activations():
 
     g = viz.draw_network(Functional(), input_size=(1, 2))
     assert "σ = selu" in g.source and "σ = elu" in g.source
+
+
+# -- instance norm with running statistics, InstanceNorm1d -----------------------------------
+
+
+def np_instance_norm(x, w=None, b=None, eps=1e-5):
+    """Each (sample, channel) over its positions, by a loop."""
+    out = np.empty_like(x)
+    for n in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            v = x[n, c]
+            out[n, c] = (v - v.mean()) / np.sqrt(v.var() + eps)
+            if w is not None:
+                out[n, c] = out[n, c] * w[c] + b[c]
+    return out
+
+
+def np_running_update(rm, rv, x, momentum):
+    """PyTorch's instance_norm update: the batch average of each sample's mean and
+    unbiased variance, blended in with momentum."""
+    rm, rv = rm.copy(), rv.copy()
+    for c in range(x.shape[1]):
+        means = [x[n, c].mean() for n in range(x.shape[0])]
+        vars_ = [x[n, c].var(ddof=1) for n in range(x.shape[0])]
+        rm[c] = (1 - momentum) * rm[c] + momentum * np.mean(means)
+        rv[c] = (1 - momentum) * rv[c] + momentum * np.mean(vars_)
+    return rm, rv
+
+
+@pytest.mark.parametrize("cls, shape", [(nn.InstanceNorm2d, (2, 3, 4, 5)), (nn.InstanceNorm1d, (4, 3, 6))])
+def test_instance_norm_tracks_running_stats_as_pytorch(cls, shape):
+    m = cls(3, momentum=0.3, affine=True, track_running_stats=True)
+    assert list(m.state_dict()) == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+    assert list(cls(3, track_running_stats=True).state_dict()) == ["running_mean", "running_var",
+                                                                   "num_batches_tracked"]
+    assert list(cls(3).state_dict()) == [] and cls(3).weight is None  # (PyTorch's defaults)
+    m.weight.data[:] = [1.0, 2.0, -0.5]
+    m.bias.data[:] = [0.0, 0.3, 1.0]
+    rm, rv = np.zeros(3), np.ones(3)
+    for seed in range(3):
+        x = rng(60 + seed).standard_normal(shape) * 2 + 1
+        np.testing.assert_allclose(m(am.tensor(x)).data, np_instance_norm(x, m.weight.data, m.bias.data),
+                                   rtol=1e-12, atol=1e-12)
+        rm, rv = np_running_update(rm, rv, x, 0.3)
+        np.testing.assert_allclose(m.running_mean.data, rm, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(m.running_var.data, rv, rtol=1e-13)
+    assert int(m.num_batches_tracked.data) == 0  # (PyTorch's instance norm never counts)
+    m.eval()
+    x = rng(70).standard_normal(shape)
+    bshape = (1, 3) + (1,) * (len(shape) - 2)
+    want = ((x - rm.reshape(bshape)) / np.sqrt(rv.reshape(bshape) + 1e-5) * m.weight.data.reshape(bshape)
+            + m.bias.data.reshape(bshape))
+    np.testing.assert_allclose(m(am.tensor(x)).data, want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(m(am.tensor(x[0])).data, want[0], rtol=1e-12, atol=1e-12)  # (unbatched)
+    assert np.array_equal(m.running_mean.data, rm)  # (eval leaves them)
+    one = (1, 3) + (1,) * (len(shape) - 2)  # (one position per channel: fine with running stats)
+    assert m(am.tensor(np.ones(one))).shape == one
+    m2 = cls(3, momentum=0.3, affine=True, track_running_stats=True)
+    m2.load_state_dict(m.state_dict())
+    assert np.array_equal(m2.eval()(am.tensor(x)).data, m(am.tensor(x)).data)
+    frozen = cls(3, momentum=None, track_running_stats=True)  # (PyTorch passes momentum 0)
+    frozen(am.tensor(x))
+    assert np.array_equal(frozen.running_mean.data, np.zeros(3)) and np.array_equal(frozen.running_var.data, np.ones(3))
+
+
+def test_instance_norm1d_against_numpy_batched_and_unbatched():
+    x = rng(61).standard_normal((3, 2, 5))
+    m = nn.InstanceNorm1d(2)
+    assert repr(m) == "InstanceNorm1d(2, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False)"
+    np.testing.assert_allclose(m(am.tensor(x)).data, np_instance_norm(x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(m(am.tensor(x[1])).data, np_instance_norm(x)[1], rtol=1e-12, atol=1e-12)
+    for shape in [(2, 2, 3), (1, 2, 7)]:
+        check_both(lambda t: nn.InstanceNorm1d(2)(t) ** 2, rng(62).standard_normal(shape))
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4), (1, 2, 3, 3), (2, 2, 2, 1, 3)])
+def test_f_instance_norm_gradients_with_and_without_input_stats(shape):
+    x = rng(63).standard_normal(shape)
+    C = shape[1]
+    w, b = rng(64).standard_normal(C), rng(65).standard_normal(C)
+    rm, rv = rng(66).standard_normal(C), rng(67).uniform(0.5, 2.0, C)
+    check_both(lambda t, ww, bb: F.instance_norm(t, weight=ww, bias=bb) ** 2, x, w, b)
+    check_both(lambda t, ww, bb: F.instance_norm(t, rm, rv, ww, bb, use_input_stats=False) ** 2, x, w, b)
+    bshape = (1, C) + (1,) * (len(shape) - 2)
+    want = (x - rm.reshape(bshape)) / np.sqrt(rv.reshape(bshape) + 1e-3) * w.reshape(bshape) + b.reshape(bshape)
+    got = F.instance_norm(am.tensor(x), rm, rv, w, b, use_input_stats=False, eps=1e-3)
+    np.testing.assert_allclose(got.data, want, rtol=1e-12, atol=1e-12)
+    # (with input stats, the buffers given are updated in place: arrays or tensors)
+    m, v = np.zeros(C), am.tensor(np.ones(C))
+    np.testing.assert_allclose(F.instance_norm(am.tensor(x), m, v, momentum=0.2).data, np_instance_norm(x),
+                               rtol=1e-12, atol=1e-12)
+    want_m, want_v = np_running_update(np.zeros(C), np.ones(C), x, 0.2)
+    np.testing.assert_allclose(m, want_m, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(v.data, want_v, rtol=1e-13)
+
+
+def test_instance_norm_refusals_come_before_the_buffers_change():
+    x = am.tensor(rng(68).standard_normal((2, 3, 4)))
+    rm, rv = np.zeros(3), np.ones(3)
+    cases = [
+        (lambda: F.instance_norm(x, use_input_stats=False), ValueError,
+         r"instance_norm: use_input_stats=False needs running_mean and running_var \(input of shape \(2, 3, 4\)\)"),
+        (lambda: F.instance_norm(x, np.zeros(2), rv), ValueError,
+         r"instance_norm: running_mean must have shape \(3,\) for input of shape \(2, 3, 4\), got \(2,\)"),
+        (lambda: F.instance_norm(x, rm, rv, weight=np.ones(2)), ValueError, r"group_norm: weight must have shape \(3,\)"),
+        (lambda: F.instance_norm(x, rm, rv, momentum=1.5), ValueError, r"instance_norm: momentum must be in \[0, 1\]"),
+        (lambda: F.instance_norm(x, rm, np.ones(3, np.int64)), TypeError,
+         r"instance_norm: in training running_var is updated in place, so it must be a writable floating"),
+        (lambda: F.instance_norm(am.tensor(np.zeros((2, 3, 1))), rm, rv), ValueError,
+         r"instance_norm: expected more than one spatial element per channel, got input of shape \(2, 3, 1\)"),
+        (lambda: F.instance_norm(am.tensor(np.zeros((2, 3))), rm, rv), ValueError,
+         r"instance_norm: expected input of shape \(N, C, ...\) with spatial axes, got shape \(2, 3\)"),
+        (lambda: nn.InstanceNorm1d(3)(am.tensor(np.zeros((1, 2, 3, 4)))), ValueError,
+         r"InstanceNorm1d\(3\): expected input of shape \(N, C, L\) or \(C, L\), got shape \(1, 2, 3, 4\)"),
+        (lambda: nn.InstanceNorm1d(3)(am.tensor(np.zeros((2, 4)))), ValueError,
+         r"InstanceNorm1d\(3\): expected input with 3 channels, got shape \(2, 4\)"),
+        (lambda: nn.InstanceNorm2d(3, track_running_stats=True, dtype=np.int64), TypeError,
+         r"InstanceNorm2d\(3\): dtype must be a floating dtype"),
+    ]
+    for call, err, pattern in cases:
+        with pytest.raises(err, match=pattern):
+            call()
+    assert np.array_equal(rm, np.zeros(3)) and np.array_equal(rv, np.ones(3))
+    m = nn.InstanceNorm2d(3, track_running_stats=True)
+    with pytest.raises(RuntimeError, match=r"instance_norm: updating the running statistics in training mode "
+                                           r"cannot be compiled"):
+        am.compile(lambda t: m(t).sum())(am.tensor(np.ones((1, 3, 2, 2))))
+    assert np.array_equal(m.running_mean.data, np.zeros(3))
+

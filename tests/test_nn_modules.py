@@ -1333,6 +1333,7 @@ _LAYERS = {
     "Softmin": (lambda: nn.Softmin(0), [(3,), (2, 3)]),
     "GroupNorm": (lambda: nn.GroupNorm(2, 4), [(2, 4), (2, 4, 3)]),
     "InstanceNorm2d": (lambda: nn.InstanceNorm2d(2, affine=True), [(2, 2, 2, 3), (2, 3, 2)]),
+    "InstanceNorm1d": (lambda: nn.InstanceNorm1d(2, affine=True), [(2, 2, 3), (2, 4)]),
     "Upsample": (lambda: nn.Upsample(size=(3, 5), mode="bilinear"), [(1, 2, 2, 3)]),
     "Upsample nearest": (lambda: nn.Upsample(scale_factor=1.5), [(1, 2, 2, 3), (1, 1, 5)]),
     "Unflatten": (lambda: nn.Unflatten(1, (2, 3)), [(2, 6)]),

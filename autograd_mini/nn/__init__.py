@@ -22,7 +22,7 @@ from .dropout import Dropout, Dropout2d
 from .embedding import Embedding
 from .flatten import Flatten, Unflatten
 from .linear import Identity, Linear
-from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .padding import ConstantPad2d, ZeroPad2d
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d
 from .upsampling import Upsample
@@ -51,6 +51,6 @@ __all__ = [
     "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "RNNCell", "LSTMCell", "GRUCell", "RNN",
     "LSTM", "GRU", "ELU", "SELU", "CELU", "PReLU", "ReLU6", "Hardtanh", "Hardsigmoid",
     "Hardswish", "Mish", "Softsign", "LogSigmoid", "Tanhshrink", "Threshold", "GLU",
-    "LogSoftmax", "Softmin", "GroupNorm", "InstanceNorm2d", "Upsample", "Unflatten",
+    "LogSoftmax", "Softmin", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "Upsample", "Unflatten",
     "Dropout2d", "ZeroPad2d", "ConstantPad2d",
 ]

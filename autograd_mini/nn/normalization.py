@@ -1,5 +1,6 @@
 """Normalisation layers: BatchNorm1d, BatchNorm2d (batch statistics, running
-buffers), LayerNorm, GroupNorm and InstanceNorm2d (statistics of each sample)."""
+buffers), LayerNorm, GroupNorm, InstanceNorm1d and InstanceNorm2d (statistics of each
+sample)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 from ..tensor import Tensor, _dtype_or_default, _flag
 from . import functional as F
 from . import init
-from ._common import _check_image, _empty, _input
+from ._common import _empty, _input
 from .module import Module
 
 
@@ -247,51 +248,93 @@ class GroupNorm(Module):
         return f"GroupNorm({self.num_groups}, {self.num_channels})"
 
 
-class InstanceNorm2d(Module):
-    """Instance normalisation of images (PyTorch's): input (N, C, H, W) or (C, H, W) with
-    C = num_features, output of its shape; each channel of each image normalised over
-    its H*W positions (biased variance), then, when affine, scaled by weight (ones) and
-    shifted by bias (zeros), of shape (C,). PyTorch's defaults: affine=False,
-    track_running_stats=False; track_running_stats=True is not supported (refused).
+class _InstanceNorm(Module):
+    """Instance normalisation (PyTorch's): each channel of each sample normalised over its
+    positions (biased variance), then, when affine, scaled by weight (ones) and shifted by
+    bias (zeros), of shape (C,) (see F.instance_norm). PyTorch's defaults: affine=False,
+    track_running_stats=False. track_running_stats=True keeps running_mean (zeros),
+    running_var (ones) and num_batches_tracked (0, never counted up, as PyTorch's)
+    buffers: training updates them, running = (1 - momentum) * running + momentum *
+    (the batch average of each sample's mean, and of its unbiased variance), and eval()
+    normalises with them instead of each input's statistics. momentum=None leaves them
+    unchanged (PyTorch passes 0 for it).
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = False,
+    _ndim = 0
+    _layout = ""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
                  track_running_stats: bool = False, dtype: Any = None) -> None:
         super().__init__()
-        where = f"InstanceNorm2d({num_features})"
+        where = f"{type(self).__name__}({num_features})"
         self.num_features = F._int(num_features, "num_features", where, 1)
         _check_eps(eps, where)
         if momentum is not None and not 0.0 <= F._number(momentum, "momentum", where) <= 1.0:
             raise ValueError(f"{where}: momentum must be in [0, 1] or None, got {momentum}")
-        if _flag(track_running_stats, "track_running_stats", where):
-            raise ValueError(f"{where}: track_running_stats=True is not supported (statistics of each "
-                             "input only, PyTorch's default)")
+        dt = _dtype_or_default(dtype)
+        if dt.kind != "f":
+            raise TypeError(f"{where}: dtype must be a floating dtype, got {dt}")
         self.eps, self.momentum = float(eps), momentum
         self.affine = _flag(affine, "affine", where)
-        self.track_running_stats = False
+        self.track_running_stats = _flag(track_running_stats, "track_running_stats", where)
         _affine_parameters(self, self.num_features, self.affine, dtype)
+        if self.track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dt)))
+            self.register_buffer("running_var", Tensor(np.ones(self.num_features, dt)))
+            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), np.int64)))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """weight = 1, bias = 0."""
+        """weight = 1, bias = 0; running mean 0, running var 1, counter 0."""
         _reset_affine(self)
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
 
     def forward(self, x: Any) -> Tensor:
         x = _input(self, x)
-        shape = _check_image(self, x)
-        if shape[-3] != self.num_features:
+        shape = tuple(x.shape)
+        if len(shape) not in (self._ndim - 1, self._ndim):
+            raise ValueError(f"{self.label()}: expected input of shape {self._layout}, got shape {shape}")
+        if shape[-(self._ndim - 1)] != self.num_features:
             raise ValueError(
                 f"{self.label()}: expected input with {self.num_features} channels, got shape {shape}"
             )
-        if shape[-1] * shape[-2] < 2:
+        use_input_stats = self.training or not self.track_running_stats
+        if use_input_stats and math.prod(shape[len(shape) - self._ndim + 2:]) < 2:
             raise ValueError(f"{self.label()}: expected more than one spatial element per channel, got shape {shape}")
-        batch = x if len(shape) == 4 else x.reshape((1,) + shape)
-        out = F.group_norm(batch, self.num_features, self.weight, self.bias, self.eps)
-        return out if len(shape) == 4 else out.reshape(shape)
+        batch = x if len(shape) == self._ndim else x.reshape((1,) + shape)
+        out = F.instance_norm(batch, self.running_mean, self.running_var, self.weight, self.bias,
+                              use_input_stats, 0.0 if self.momentum is None else self.momentum, self.eps)
+        return out if len(shape) == self._ndim else out.reshape(shape)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"track_running_stats={self.track_running_stats}")
 
     def label(self) -> str:
-        return f"InstanceNorm2d({self.num_features})"
+        return f"{type(self).__name__}({self.num_features})"
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of sequences (PyTorch's): input (N, C, L) or (C, L) with
+    C = num_features, output of its shape; each channel of each sample normalised over
+    its L positions, y = (x - mean) / sqrt(var + eps) * weight + bias (see _InstanceNorm
+    for affine, track_running_stats and the running buffers)."""
+
+    _ndim = 3
+    _layout = "(N, C, L) or (C, L)"
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of images (PyTorch's): input (N, C, H, W) or (C, H, W) with
+    C = num_features, output of its shape; each channel of each image normalised over
+    its H*W positions, y = (x - mean) / sqrt(var + eps) * weight + bias (see
+    _InstanceNorm for affine, track_running_stats and the running buffers)."""
+
+    _ndim = 4
+    _layout = "(N, C, H, W) or (C, H, W)"

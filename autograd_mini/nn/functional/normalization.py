@@ -16,15 +16,41 @@ from ...tensor import FLOAT16, Tensor, _flag, _is_index
 from ._args import _int, _number
 
 
-def _channel_vector(v: Any, C: int, name: str, x_shape: tuple) -> Any:
+def _channel_vector(v: Any, C: int, name: str, x_shape: tuple, where: str = "batch_norm") -> Any:
     if v is None:
         return None
     shape = np.shape(v.data if isinstance(v, Tensor) else v)
     if shape != (C,):
         raise ValueError(
-            f"batch_norm: {name} must have shape ({C},) for input of shape {x_shape}, got {shape}"
+            f"{where}: {name} must have shape ({C},) for input of shape {x_shape}, got {shape}"
         )
     return v
+
+
+def _check_running_buffers(where: str, buffers: dict) -> None:
+    """Running statistics about to be updated in place: refused while am.compile records
+    (a replay would skip the update), and each must be a writable floating-point ndarray
+    or Tensor (both checked before either changes)."""
+    if engine.tracers and any(buf is not None for buf in buffers.values()):
+        raise RuntimeError(
+            f"{where}: updating the running statistics in training mode cannot be "
+            "compiled (a replay would skip the update); compile the model in eval() mode "
+            "or without running statistics"
+        )
+    for name, buf in buffers.items():
+        arr = buf.data if isinstance(buf, Tensor) else buf
+        if buf is not None and not (isinstance(arr, np.ndarray) and arr.dtype.kind == "f"
+                                    and arr.flags.writeable):
+            if not isinstance(arr, np.ndarray):
+                kind = type(arr).__name__
+            elif arr.dtype.kind == "f":  # (the dtype is fine: say what is not)
+                kind = f"a read-only array of dtype {arr.dtype}"
+            else:
+                kind = f"an array of dtype {arr.dtype}"
+            raise TypeError(
+                f"{where}: in training {name} is updated in place, so it must be a "
+                f"writable floating-point ndarray or Tensor, got {kind}"
+            )
 
 
 def batch_norm(
@@ -84,27 +110,7 @@ def batch_norm(
             mean = x.mean(axis=axes, keepdims=True)
             centred = x - mean
             var = (centred * centred).mean(axis=axes, keepdims=True)
-            if engine.tracers and (running_mean is not None or running_var is not None):
-                raise RuntimeError(
-                    "batch_norm: updating the running statistics in training mode cannot be "
-                    "compiled (a replay would skip the update); compile the model in eval() mode "
-                    "or without running statistics"
-                )
-            buffers = {"running_mean": running_mean, "running_var": running_var}
-            for name, buf in buffers.items():  # (both checked before either changes)
-                arr = buf.data if isinstance(buf, Tensor) else buf
-                if buf is not None and not (isinstance(arr, np.ndarray) and arr.dtype.kind == "f"
-                                            and arr.flags.writeable):
-                    if not isinstance(arr, np.ndarray):
-                        kind = type(arr).__name__
-                    elif arr.dtype.kind == "f":  # (the dtype is fine: say what is not)
-                        kind = f"a read-only array of dtype {arr.dtype}"
-                    else:
-                        kind = f"an array of dtype {arr.dtype}"
-                    raise TypeError(
-                        f"batch_norm: in training {name} is updated in place, so it must be a "
-                        f"writable floating-point ndarray or Tensor, got {kind}"
-                    )
+            _check_running_buffers("batch_norm", {"running_mean": running_mean, "running_var": running_var})
             # (Updated in place without noting the change for backward's check, which would
             # then look through the graph after every training forward: the evaluation
             # graph's VJPs never read these values. A graph of one's own that reads them,
@@ -247,22 +253,61 @@ def group_norm(x: Any, num_groups: int, weight: Any = None, bias: Any = None, ep
 def instance_norm(x: Any, running_mean: Any = None, running_var: Any = None, weight: Any = None,
                   bias: Any = None, use_input_stats: bool = True, momentum: float = 0.1,
                   eps: float = 1e-5) -> Tensor:
-    """Instance normalisation (PyTorch's): each (sample, channel) of x (N, C, *) normalised
-    over its positions, y = (x - mean) / sqrt(var + eps) (biased variance), then
-    y * weight[c] + bias[c] (shape (C,), optional); x's shape. group_norm with C groups.
-    Running statistics are not supported (running_mean, running_var None and
-    use_input_stats True); more than one position per channel is needed."""
+    """Instance normalisation (PyTorch's): x (N, C, *) with at least one spatial axis;
+    weight, bias, running_mean, running_var (optional) of shape (C,); output of x's shape.
+
+    use_input_stats=True (the default): each (sample, channel) is normalised over its
+    positions, y = (x - mean) / sqrt(var + eps) with the biased variance (group_norm
+    with C groups; more than one position per channel is needed), then
+    y * weight[c] + bias[c]. Running statistics given here are updated in place (no
+    gradient), as PyTorch's, with the statistics averaged over the batch:
+        running_mean = (1 - momentum) * running_mean + momentum * mean_n(mean[n, c])
+        running_var  = (1 - momentum) * running_var  + momentum * mean_n(var[n, c] * L / (L - 1))
+    (L positions per channel: the unbiased variance). An empty batch leaves them as
+    they are (PyTorch's average of no samples makes them NaN).
+    use_input_stats=False: running_mean and running_var (both needed) replace the
+    statistics, y = (x - running_mean[c]) / sqrt(running_var[c] + eps) * weight[c] + bias[c]
+    (batch_norm in evaluation).
+    """
     with engine.scope("instance_norm"):
         x = as_tensor(x)
-        if running_mean is not None or running_var is not None or not _flag(
-                use_input_stats, "use_input_stats", "instance_norm"):
-            raise ValueError("instance_norm: running statistics are not supported (pass running_mean="
-                             "None, running_var=None, use_input_stats=True)")
-        _number(momentum, "momentum", "instance_norm")
+        where = "instance_norm"
+        use_input_stats = _flag(use_input_stats, "use_input_stats", where)
+        momentum, eps = _number(momentum, "momentum", where), _number(eps, "eps", where)
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"instance_norm: momentum must be in [0, 1], got {momentum!r} (input {x.shape})")
         if x.ndim < 3:
             raise ValueError(f"instance_norm: expected input of shape (N, C, ...) with spatial axes, got shape {x.shape}")
-        if math.prod(x.shape[2:]) < 2:
+        C = x.shape[1]
+        running_mean = _channel_vector(running_mean, C, "running_mean", x.shape, where)
+        running_var = _channel_vector(running_var, C, "running_var", x.shape, where)
+        if not use_input_stats:
+            if running_mean is None or running_var is None:
+                raise ValueError(f"instance_norm: use_input_stats=False needs running_mean and running_var "
+                                 f"(input of shape {x.shape})")
+            _channel_vector(weight, C, "weight", x.shape, where)
+            _channel_vector(bias, C, "bias", x.shape, where)
+            if x.dtype.kind == "c":
+                raise TypeError(f"instance_norm: complex input (dtype {x.dtype}, shape {x.shape}) is not supported")
+            return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
+        L = math.prod(x.shape[2:])
+        if L < 2:
             raise ValueError(
                 f"instance_norm: expected more than one spatial element per channel, got input of shape {x.shape}"
             )
-        return group_norm(x, x.shape[1], weight, bias, eps)
+        tracked = {"running_mean": running_mean, "running_var": running_var}
+        _check_running_buffers(where, tracked)
+        out = group_norm(x, C, weight, bias, eps)  # (checks weight, bias and eps before the update)
+        if x.shape[0] and (running_mean is not None or running_var is not None):
+            data = x.data.reshape(x.shape[0], C, L)
+            if data.dtype.kind != "f" or data.dtype == FLOAT16:  # (statistics in float64 / float32)
+                data = data.astype(np.float32 if data.dtype == FLOAT16 else np.float64)
+            if running_mean is not None:
+                rm = running_mean.data if isinstance(running_mean, Tensor) else running_mean
+                rm *= 1.0 - momentum
+                rm += momentum * data.mean(axis=2).mean(axis=0)
+            if running_var is not None:
+                rv = running_var.data if isinstance(running_var, Tensor) else running_var
+                rv *= 1.0 - momentum
+                rv += momentum * data.var(axis=2, ddof=1).mean(axis=0)
+        return out
