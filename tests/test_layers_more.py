@@ -773,3 +773,66 @@ def test_instance_norm_refusals_come_before_the_buffers_change():
         am.compile(lambda t: m(t).sum())(am.tensor(np.ones((1, 3, 2, 2))))
     assert np.array_equal(m.running_mean.data, np.zeros(3))
 
+
+# -- adaptive_max_pool2d's indices ------------------------------------------------------------
+
+
+def np_adaptive_max_indices(x, OH, OW):
+    """PyTorch's loop: bins [floor(i*H/OH), ceil((i+1)*H/OH)); a later entry wins if it is
+    greater or NaN; the bin's first entry if none does (all -inf)."""
+    N, C, H, W = x.shape
+    out, idx = np.empty((N, C, OH, OW)), np.empty((N, C, OH, OW), np.int64)
+    for n, c, i, j in np.ndindex(N, C, OH, OW):
+        r0, r1 = i * H // OH, -(-(i + 1) * H // OH)
+        c0, c1 = j * W // OW, -(-(j + 1) * W // OW)
+        best, where = -np.inf, r0 * W + c0
+        for r in range(r0, r1):
+            for q in range(c0, c1):
+                v = x[n, c, r, q]
+                if v > best or np.isnan(v):
+                    best, where = v, r * W + q
+        out[n, c, i, j], idx[n, c, i, j] = best, where
+    return out, idx
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 7), st.integers(1, 7), st.integers(1, 8), st.integers(1, 8), st.integers(0, 2 ** 16))
+def test_adaptive_max_pool2d_indices_against_pytorchs_loop(H, W, OH, OW, seed):
+    r = rng(seed)
+    x = r.integers(-2, 2, (2, 2, H, W)).astype(float)  # (many ties)
+    u = r.random(x.shape)
+    x[u < 0.1], x[(u >= 0.1) & (u < 0.25)] = np.nan, -np.inf
+    out, idx = F.adaptive_max_pool2d(am.tensor(x), (OH, OW), return_indices=True)
+    want, want_idx = np_adaptive_max_indices(x, OH, OW)
+    assert idx.dtype == np.int64 and not idx.requires_grad
+    np.testing.assert_array_equal(out.data, want)
+    np.testing.assert_array_equal(idx.data, want_idx)
+    np.testing.assert_array_equal(F.adaptive_max_pool2d(am.tensor(x), (OH, OW)).data, want)
+
+
+def test_adaptive_max_pool2d_indices_unbatched_module_unpool_and_gradients():
+    x = rng(71).permutation(98).reshape(2, 7, 7).astype(float)  # (distinct values)
+    m = nn.AdaptiveMaxPool2d(3, return_indices=True)
+    out, idx = m(am.tensor(x))
+    want, want_idx = np_adaptive_max_indices(x[None], 3, 3)
+    np.testing.assert_array_equal(out.data, want[0])
+    np.testing.assert_array_equal(idx.data, want_idx[0])
+    assert repr(m) == "AdaptiveMaxPool2d(output_size=(3, 3))"
+    # (bins of 7 into 3: kernel 3, stride 2, which max_unpool2d takes back to 7 x 7)
+    back = F.max_unpool2d(out, idx, 3, 2, output_size=(7, 7))
+    want_back = np.zeros_like(x)
+    for c, i, j in np.ndindex(2, 3, 3):
+        want_back[c].flat[want_idx[0, c, i, j]] = want[0, c, i, j]
+    np.testing.assert_array_equal(back.data, want_back)
+    empty, empty_idx = F.adaptive_max_pool2d(am.tensor(x), (0, 2), return_indices=True)
+    assert empty.shape == empty_idx.shape == (2, 0, 2) and empty_idx.dtype == np.int64
+    for shape, size in [((1, 2, 5, 4), (2, 3)), ((2, 1, 4, 4), 2), ((1, 1, 3, 5), (1, 1))]:
+        xs = rng(72).permutation(int(np.prod(shape))).reshape(shape) / 7.0
+        check_both(lambda t: F.adaptive_max_pool2d(t, size, return_indices=True)[0] ** 2, xs)
+        t = am.tensor(xs, requires_grad=True)
+        F.adaptive_max_pool2d(t, size, return_indices=True)[0].sum().backward()
+        with_indices = t.grad.data.copy()
+        t.grad = None
+        F.adaptive_max_pool2d(t, size).sum().backward()
+        assert np.array_equal(t.grad.data, with_indices)
+

@@ -1259,8 +1259,8 @@ def test_adaptive_max_pool_ties_share_the_gradient():
          "adaptive_avg_pool2d: expected an input with non-zero height and width, got shape (1, 1, 0, 4)"),
         (lambda: F.adaptive_max_pool2d(rand(4, 4), 2), ValueError,
          "adaptive_max_pool2d: expected input of shape (N, C, H, W) or (C, H, W), got (4, 4)"),
-        (lambda: F.adaptive_max_pool2d(rand(1, 1, 4, 4), 2, True), ValueError,
-         "adaptive_max_pool2d: return_indices=True is not supported"),
+        (lambda: F.adaptive_max_pool2d(rand(1, 1, 4, 4), 2, "yes"), TypeError,
+         "adaptive_max_pool2d: return_indices must be"),
     ],
 )
 def test_adaptive_pool_errors(call, error, message):

@@ -1787,8 +1787,8 @@ def test_adaptive_pool_modules_match_F_repr_and_label():
         with pytest.raises(ValueError, match=re.escape(f"{name}(2×2): expected input of shape (N, C, H, W)")):
             cls(2)(arr(3, 4))
     assert nn.AdaptiveAvgPool2d(1)(x).shape == (2, 3, 1, 1)
-    with pytest.raises(ValueError, match=re.escape("AdaptiveMaxPool2d: return_indices=True is not supported")):
-        nn.AdaptiveMaxPool2d(2, return_indices=True)
+    with pytest.raises(TypeError, match=re.escape("AdaptiveMaxPool2d: return_indices must be True or False")):
+        nn.AdaptiveMaxPool2d(2, return_indices="yes")
 
 
 def test_summary_and_draw_network_take_the_new_layers():

@@ -154,15 +154,16 @@ class AdaptiveAvgPool2d(_AdaptivePool2d):
 class AdaptiveMaxPool2d(_AdaptivePool2d):
     """Maximum over adaptive bins of NCHW images: (N, C, H, W) -> (N, C, OH, OW).
 
-    output_size as AdaptiveAvgPool2d; values only (return_indices=True is refused).
+    output_size as AdaptiveAvgPool2d. With return_indices=True the forward returns
+    (out, indices), indices as F.adaptive_max_pool2d's (int64 flat positions in each
+    (H, W) plane, out's shape).
     """
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
-        if _flag(return_indices, "return_indices", "AdaptiveMaxPool2d"):
-            raise ValueError("AdaptiveMaxPool2d: return_indices=True is not supported (values only)")
         super().__init__(output_size)
+        self.return_indices = _flag(return_indices, "return_indices", "AdaptiveMaxPool2d")
 
-    def forward(self, x: Any) -> Tensor:
+    def forward(self, x: Any) -> Tensor | tuple[Tensor, Tensor]:
         x = _input(self, x)
         _check_image(self, x)
-        return F.adaptive_max_pool2d(x, self.output_size)
+        return F.adaptive_max_pool2d(x, self.output_size, self.return_indices)

@@ -162,6 +162,21 @@ def _max_indices(windows: Tensor, out: Tensor, size: tuple, stride: tuple, pad: 
     rows = (np.arange(OH) * sh - ph)[:, None, None, None] + (np.arange(kh) * dh)[:, None]
     cols = (np.arange(OW) * sw - pw)[None, :, None, None] + np.arange(kw) * dw
     inside = (rows >= 0) & (rows < H) & (cols >= 0) & (cols < W)  # (OH, OW, kh, kw)
+    # A window with no entry inside the image (dilation stepping over it) gets PyTorch's
+    # start position: its first row and column at or past 0, as one flat index.
+    r0, c0 = np.arange(OH) * sh - ph, np.arange(OW) * sw - pw
+    r0, c0 = r0 - np.minimum(r0 // dh, 0) * dh, c0 - np.minimum(c0 // dw, 0) * dw
+    start = (r0[:, None] * W + c0)[:, :, None, None]
+    return _pick_max(windows, out, inside, np.where(inside, rows * W + cols, start))
+
+
+def _pick_max(windows: Tensor, out: Tensor, inside: np.ndarray, flat: np.ndarray) -> Tensor:
+    """The flat position (flat, (OH, OW, kh, kw) ints) of the entry of each window
+    (N, C, OH, OW, kh, kw) that PyTorch's loop picks: one argmax (the first maximum)
+    over a priority, 2 + k at a NaN entry k (so the last NaN wins), 1 at an entry
+    equal to the window's maximum `out` and `inside` (a (OH, OW, kh, kw) mask), 0
+    elsewhere. int64 of out's shape (N, C, OH, OW)."""
+    OH, OW, kh, kw = windows.shape[2:]
     priority = (windows == out.reshape(out.shape + (1, 1))).astype(np.int64)
     if not inside.all():
         priority = priority * engine.shape_constant(inside.astype(np.int64))
@@ -169,13 +184,7 @@ def _max_indices(windows: Tensor, out: Tensor, size: tuple, stride: tuple, pad: 
         ramp = engine.shape_constant(2 + np.arange(kh * kw, dtype=np.int64).reshape(kh, kw))
         priority = priority + (windows != windows).astype(np.int64) * ramp
     k = P.argmax.apply(priority.reshape(priority.shape[:4] + (kh * kw,)), axis=-1, keepdims=True)
-    # A window with no entry inside the image (dilation stepping over it) gets PyTorch's
-    # start position: its first row and column at or past 0, as one flat index.
-    r0, c0 = np.arange(OH) * sh - ph, np.arange(OW) * sw - pw
-    r0, c0 = r0 - np.minimum(r0 // dh, 0) * dh, c0 - np.minimum(c0 // dw, 0) * dw
-    start = (r0[:, None] * W + c0)[:, :, None, None]
-    flat = engine.shape_constant(
-        np.where(inside, rows * W + cols, start).astype(np.int64).reshape(1, 1, OH, OW, kh * kw))
+    flat = engine.shape_constant(flat.astype(np.int64).reshape(1, 1, OH, OW, kh * kw))
     return P.take_along_axis.apply(flat, k, axis=-1, wrap=False).reshape(out.shape)
 
 
@@ -436,23 +445,29 @@ def adaptive_avg_pool2d(x: Any, output_size: int | tuple[int | None, int | None]
 
 def adaptive_max_pool2d(
     x: Any, output_size: int | tuple[int | None, int | None], return_indices: bool = False
-) -> Tensor:
+) -> Tensor | tuple[Tensor, Tensor]:
     """Maximum over adaptive bins: (N, C, H, W) -> (N, C, OH, OW), as PyTorch's.
 
-    Bins and output_size as adaptive_avg_pool2d. Values only: return_indices=True
-    is refused. (1, 1) is a plain max over H and W; when OH and OW divide H and W
-    the bins are max_pool2d's tiles; otherwise every bin is gathered (integer
-    indexing) into an (N, C, OH, OW, kh, kw) array, kh and kw the longest bins,
-    the shorter bins filled from a -inf row and column added at the bottom and
-    right, and reduced. Ties share the gradient equally, as in max_pool2d.
+    Bins and output_size as adaptive_avg_pool2d. (1, 1) is a plain max over H and W;
+    when OH and OW divide H and W the bins are max_pool2d's tiles; otherwise every bin
+    is gathered (integer indexing) into an (N, C, OH, OW, kh, kw) array, kh and kw the
+    longest bins, the shorter bins filled from a -inf row and column added at the
+    bottom and right, and reduced. Ties share the gradient equally, as in max_pool2d.
+
+    return_indices=True returns (out, indices) as PyTorch: indices, int64 of out's
+    shape, hold the flat position row * W + col in the (H, W) input plane of each
+    bin's maximum, by max_pool2d's rule: the first maximum in the bin's scan order
+    (row by row), the last NaN where a bin holds NaN, the bin's first entry where all
+    are -inf (never the filler). They take no gradient; F.max_unpool2d takes them back
+    (with output_size=(H, W) and a kernel and stride giving that size).
     """
     with engine.scope("adaptive_max_pool2d"):
-        if _flag(return_indices, "return_indices", "adaptive_max_pool2d"):
-            raise ValueError("adaptive_max_pool2d: return_indices=True is not supported (values only)")
+        with_indices = _flag(return_indices, "return_indices", "adaptive_max_pool2d")
         x, unbatched, OH, OW = _adaptive_args(x, output_size, "adaptive_max_pool2d")
         N, C, H, W = x.shape
         out = _adaptive_by_tiles(x, OH, OW, "max")
-        if out is None:
+        windows = None
+        if (out is None or with_indices) and OH and OW:
             index = []
             for n, out_n in ((H, OH), (W, OW)):
                 start, end = _bins(n, out_n)
@@ -460,12 +475,24 @@ def adaptive_max_pool2d(
                 # entry k of bin i, or n (the -inf row/column) past the bin's end
                 index.append(np.where(start[:, None] + k < end[:, None], start[:, None] + k, n))
             short = (int((index[0] == H).any()), int((index[1] == W).any()))
+            image = x
             if short != (0, 0):  # (some bins shorter than the longest)
                 lowest = -np.inf if x.dtype.kind in "fc" else (
                     np.iinfo(x.dtype).min if x.dtype.kind in "iu" else False)
-                x = fn.pad(x, ((0, 0), (0, 0), (0, short[0]), (0, short[1])), value=lowest)
+                image = fn.pad(x, ((0, 0), (0, 0), (0, short[0]), (0, short[1])), value=lowest)
             # (shape constants: am.compile keeps them in its tape, keyed by the shapes)
-            rows = engine.shape_constant(index[0][:, None, :, None])  # (OH, 1, kh, 1)
-            cols = engine.shape_constant(index[1][None, :, None, :])  # (1, OW, 1, kw)
-            out = x[:, :, rows, cols].max(axis=(4, 5))
-        return out.reshape(out.shape[1:]) if unbatched else out
+            rows = index[0][:, None, :, None]  # (OH, 1, kh, 1)
+            cols = index[1][None, :, None, :]  # (1, OW, 1, kw)
+            windows = image[:, :, engine.shape_constant(rows), engine.shape_constant(cols)]
+            if out is None:
+                out = windows.max(axis=(4, 5))
+        if not with_indices:
+            return out.reshape(out.shape[1:]) if unbatched else out
+        if windows is None:  # (an empty output)
+            indices = Tensor(np.zeros(out.shape, np.int64))
+        else:
+            inside = (rows < H) & (cols < W)
+            indices = _pick_max(windows, out, inside, np.where(inside, rows * W + cols, 0))
+        if unbatched:
+            return out.reshape(out.shape[1:]), indices.reshape(indices.shape[1:])
+        return out, indices
