@@ -17,6 +17,7 @@ import autograd_mini as am
 from autograd_mini import nn
 from autograd_mini import viz
 from autograd_mini.nn import functional as F
+from test_take_along import replays
 
 
 def rng(seed=0):
@@ -544,7 +545,7 @@ def test_bad_input_names_the_op_and_shapes():
         (lambda: F.interpolate(x, size=(1, 2, 3)), r"interpolate: size must have 2 entries for input of shape \(1, 2, 3, 4\)"),
         (lambda: F.interpolate(x, scale_factor=0.2), r"interpolate: scale_factor 0.2 gives output size \(0, 0\)"),
         (lambda: F.interpolate(x, scale_factor=-1), r"interpolate: scale_factor must be a finite positive"),
-        (lambda: F.interpolate(x, size=4, mode="bicubic"), r"interpolate: mode must be one of"),
+        (lambda: F.interpolate(x, size=4, mode="area"), r"interpolate: mode must be one of"),
         (lambda: nn.GroupNorm(4, 6), r"GroupNorm\(4, 6\): num_channels=6 must be divisible by num_groups=4"),
         (lambda: F.group_norm(x, 3), r"group_norm: the number of channels C = 2 \(input of shape \(1, 2, 3, 4\)\) must be divisible by num_groups = 3"),
         (lambda: nn.GroupNorm(1, 3)(x), r"GroupNorm\(1, 3\): expected input of shape \(N, 3, ...\), got shape \(1, 2, 3, 4\)"),
@@ -836,3 +837,122 @@ def test_adaptive_max_pool2d_indices_unbatched_module_unpool_and_gradients():
         F.adaptive_max_pool2d(t, size).sum().backward()
         assert np.array_equal(t.grad.data, with_indices)
 
+
+# -- bicubic interpolation ------------------------------------------------------------------------
+
+
+def np_bicubic(x, OH, OW, align_corners, scales=(None, None)):
+    """PyTorch's documented algorithm by a loop: per output pixel, the source coordinate
+    on each axis, the 4 x 4 taps clamped to the image, cubic convolution weights A = -0.75."""
+    A = -0.75
+
+    def cc1(d):
+        return ((A + 2) * d - (A + 3)) * d * d + 1
+
+    def cc2(d):
+        return ((A * d - 5 * A) * d + 8 * A) * d - 4 * A
+
+    def source(dst, n_in, n_out, scale):
+        if align_corners:
+            return dst * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+        s = 1.0 / scale if scale is not None else n_in / n_out
+        return (dst + 0.5) * s - 0.5
+
+    N, C, H, W = x.shape
+    out = np.zeros((N, C, OH, OW))
+    for i in range(OH):
+        sy = source(i, H, OH, scales[0])
+        y0 = math.floor(sy)
+        ty = sy - y0
+        wy = [cc2(ty + 1), cc1(ty), cc1(1 - ty), cc2(2 - ty)]
+        for j in range(OW):
+            sx = source(j, W, OW, scales[1])
+            x0 = math.floor(sx)
+            tx = sx - x0
+            wx = [cc2(tx + 1), cc1(tx), cc1(1 - tx), cc2(2 - tx)]
+            for a in range(4):
+                for b in range(4):
+                    r = min(max(y0 - 1 + a, 0), H - 1)
+                    c = min(max(x0 - 1 + b, 0), W - 1)
+                    out[:, :, i, j] += wy[a] * wx[b] * x[:, :, r, c]
+    return out
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("shape, size", [((1, 2, 3, 4), (7, 9)), ((2, 1, 5, 6), (2, 3)), ((1, 1, 1, 4), (3, 4)),
+                                         ((1, 2, 4, 4), (4, 4)), ((1, 1, 6, 3), (1, 5))])
+def test_bicubic_against_a_loop_over_pytorchs_algorithm(shape, size, align_corners):
+    x = rng(80).standard_normal(shape)
+    got = F.interpolate(am.tensor(x), size=size, mode="bicubic", align_corners=align_corners)
+    np.testing.assert_allclose(got.data, np_bicubic(x, *size, align_corners), rtol=1e-12, atol=1e-12)
+    up = nn.Upsample(size=size, mode="bicubic", align_corners=align_corners)
+    assert np.array_equal(up(am.tensor(x)).data, got.data)
+    x32 = F.interpolate(am.tensor(x.astype(np.float32)), size=size, mode="bicubic", align_corners=align_corners)
+    assert x32.dtype == np.float32
+    np.testing.assert_allclose(x32.data, got.data, rtol=1e-4, atol=1e-5)
+
+
+def test_bicubic_with_a_scale_factor_and_at_the_grid_points():
+    x = rng(81).standard_normal((1, 2, 6, 5))
+    got = F.interpolate(am.tensor(x), scale_factor=(1.15, 0.6), mode="bicubic")  # (6 -> 6, moved; 5 -> 3)
+    np.testing.assert_allclose(got.data, np_bicubic(x, 6, 3, False, (1.15, 0.6)), rtol=1e-12, atol=1e-12)
+    assert not np.allclose(got.data[..., 0], x[..., 0])  # (an axis of the same length is not copied)
+    same = F.interpolate(am.tensor(x), scale_factor=(1.15, 2), mode="bicubic", recompute_scale_factor=True)
+    np.testing.assert_allclose(same.data, np_bicubic(x, 6, 10, False), rtol=1e-12, atol=1e-12)
+    assert np.array_equal(F.interpolate(am.tensor(x), size=(6, 5), mode="bicubic").data, x)
+    # Outputs on an input row take it alone: an infinite neighbour does not make them NaN
+    # (PyTorch's 0 * inf does); elsewhere the math's inf stays.
+    y = np.zeros((1, 1, 4, 4))
+    y[0, 0, 1, 1] = np.inf
+    out = F.interpolate(am.tensor(y), size=(7, 7), mode="bicubic", align_corners=True).data[0, 0]
+    assert not np.isnan(out).any()
+    assert out[0, 0] == 0 and out[2, 2] == np.inf and np.isinf(out[1, 1])
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 6), st.integers(1, 6), st.booleans())
+def test_bicubic_first_and_second_order_gradients(H, W, OH, OW, align_corners):
+    x = rng(H * 7 + W).standard_normal((1, 2, H, W))
+    check_both(lambda t: F.interpolate(t, size=(OH, OW), mode="bicubic", align_corners=align_corners) ** 2, x)
+
+
+def test_bicubic_refusals_name_the_op_and_shapes():
+    with pytest.raises(ValueError, match=r"interpolate: mode 'bicubic' needs input of shape \(N, C, H, W\), "
+                                         r"got shape \(1, 2, 5\)"):
+        F.interpolate(am.tensor(np.zeros((1, 2, 5))), size=4, mode="bicubic")
+    with pytest.raises(TypeError, match=r"interpolate: mode 'bicubic' needs floating-point input, got dtype int64"):
+        F.interpolate(am.tensor(np.zeros((1, 1, 2, 2), np.int64)), size=4, mode="bicubic")
+    with pytest.raises(ValueError, match=r"interpolate: align_corners can only be set with mode 'linear', "
+                                         r"'bilinear' or 'bicubic', got mode 'nearest'"):
+        F.interpolate(am.tensor(np.zeros((1, 1, 2, 2))), size=4, align_corners=True)
+    with pytest.raises(ValueError, match=r"Upsample: align_corners can only be set with mode 'linear', "
+                                         r"'bilinear' or 'bicubic'"):
+        nn.Upsample(scale_factor=2, align_corners=False)
+    assert repr(nn.Upsample(scale_factor=2, mode="bicubic", align_corners=True)) == \
+        "Upsample(scale_factor=2.0, mode='bicubic')"
+
+
+# -- am.compile: the three together ------------------------------------------------------------
+
+
+def test_compiled_instance_norm_adaptive_indices_and_bicubic_replay_eager_bit_for_bit():
+    norm = nn.InstanceNorm2d(2, affine=True, track_running_stats=True)
+    for seed in range(2):
+        norm(am.tensor(rng(90 + seed).standard_normal((2, 2, 5, 6))))  # (running stats, then eval)
+    norm.eval()
+    norm.weight.data[:] = [1.5, -0.5]
+    weights = am.tensor(np.linspace(-1, 1, 7 * 7))
+
+    def fn(x, w):
+        y = F.interpolate(norm(x) * w, size=(9, 11), mode="bicubic", align_corners=False)
+        y = F.instance_norm(y, weight=w.reshape(2)) + F.interpolate(y, scale_factor=0.7, mode="bicubic",
+                                                                    align_corners=True).sum()
+        out, idx = F.adaptive_max_pool2d(y, (3, 3), return_indices=True)
+        back = F.max_unpool2d(out, idx, 5, 3, output_size=(9, 11))  # (bins of 9 -> 3 and 11 -> 3)
+        return (back[..., 1:8, 2:9].reshape(2, 2, -1) * weights).sum(axis=-1) + idx.astype(np.float64)[..., 0, 0]
+
+    def make(seed):
+        return (am.tensor(rng(seed).standard_normal((2, 2, 5, 6)), requires_grad=True),
+                am.tensor(rng(seed + 9).standard_normal((1, 2, 1, 1)), requires_grad=True))
+
+    replays(fn, make)

@@ -12,8 +12,8 @@ from .module import Module
 
 class Upsample(Module):
     """Resize (N, C, L) or (N, C, H, W) inputs by a size or a scale_factor (exactly one),
-    mode 'nearest' (default), 'nearest-exact', 'linear' (3-D) or 'bilinear' (4-D), with
-    align_corners for the linear modes: F.interpolate, whose docstring gives the maths.
+    mode 'nearest' (default), 'nearest-exact', 'linear' (3-D), 'bilinear' or 'bicubic'
+    (4-D), with align_corners for the last three: F.interpolate, whose docstring gives the maths.
     Output (N, C, OL) or (N, C, OH, OW)."""
 
     def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
@@ -26,9 +26,9 @@ class Upsample(Module):
             raise ValueError(f"Upsample: mode must be one of {F._INTERPOLATE_MODES}, got {mode!r}")
         if align_corners is not None:
             _flag(align_corners, "align_corners", "Upsample")
-            if mode not in ("linear", "bilinear"):
-                raise ValueError(f"Upsample: align_corners can only be set with mode 'linear' or "
-                                 f"'bilinear', got mode {mode!r}")
+            if mode not in F._SMOOTH_MODES:
+                raise ValueError(f"Upsample: align_corners can only be set with mode 'linear', "
+                                 f"'bilinear' or 'bicubic', got mode {mode!r}")
         self.size = tuple(size) if isinstance(size, list) else size
         if isinstance(scale_factor, (tuple, list)):
             self.scale_factor = tuple(float(s) if F._is_real(s) else s for s in scale_factor)

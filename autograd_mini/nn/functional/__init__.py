@@ -38,7 +38,7 @@ from .conv import (
 from .pooling import (
     _divisor, _output_size, _pool_fits, adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d, max_unpool2d,
 )
-from .resampling import _INTERPOLATE_MODES, _repeat, _take, interpolate
+from .resampling import _INTERPOLATE_MODES, _SMOOTH_MODES, _repeat, _take, interpolate
 from .activations import (
     _bounds, _gelu_approximate, _softplus_beta, celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh,
     leaky_relu, log_softmax, logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu, softmax, softmin,

@@ -1,5 +1,5 @@
-"""Resampling: interpolate (nearest, nearest-exact, linear, bilinear), one spatial
-axis at a time, by gathers and weighted sums of neighbours."""
+"""Resampling: interpolate (nearest, nearest-exact, linear, bilinear, bicubic), one
+spatial axis at a time, by gathers and weighted sums of neighbours."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from ...tensor import FLOAT16, Tensor, _flag, _is_index
 from ._args import _is_real
 
 
-_INTERPOLATE_MODES = ("nearest", "nearest-exact", "linear", "bilinear")
+_INTERPOLATE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic")
+_SMOOTH_MODES = ("linear", "bilinear", "bicubic")  # (those taking align_corners)
+_CUBIC_A = -0.75  # (PyTorch's cubic convolution coefficient)
 
 
 def _spatial_arg(value: Any, k: int, what: str, where: str, shape: tuple, integer: bool) -> tuple:
@@ -76,6 +78,38 @@ def _linear_weights(n_in: int, n_out: int, scale: float | None, align_corners: b
     return i0, i1, (1.0 - w1.astype(np.float64)).astype(dtype), w1
 
 
+def _cubic_weights(n_in: int, n_out: int, scale: float | None, align_corners: bool,
+                   dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """PyTorch's bicubic taps and weights along one axis, in `dtype`: (index, w), each
+    (4, n_out). src = dst * (n_in - 1) / (n_out - 1) with align_corners, else
+    (dst + 0.5) * s - 0.5 (s as in _nearest_index; not clamped at 0, unlike linear);
+    i = floor(src), t = src - i; taps i - 1 .. i + 2 clamped to [0, n_in - 1], weights
+    the cubic convolution kernel (A = -0.75) at distances 1 + t, t, 1 - t, 2 - t:
+    W(d) = ((A + 2) d - (A + 3)) d^2 + 1 for d <= 1, ((A d - 5A) d + 8A) d - 4A for 1 < d < 2."""
+    t_ = np.dtype(dtype).type
+    dst = np.arange(n_out).astype(dtype)
+    if align_corners:
+        s = t_(n_in - 1) / t_(n_out - 1) if n_out > 1 else t_(0)
+        src = dst * s
+    else:
+        s = t_(1.0 / scale) if scale is not None else t_(n_in) / t_(n_out)
+        src = s * (dst + t_(0.5)) - t_(0.5)
+    i = np.floor(src)
+    t = (src - i).astype(dtype)
+    A = t_(_CUBIC_A)
+
+    def near(d: np.ndarray) -> np.ndarray:  # (|d| <= 1)
+        return ((A + t_(2)) * d - (A + t_(3))) * d * d + t_(1)
+
+    def far(d: np.ndarray) -> np.ndarray:  # (1 < |d| < 2)
+        return ((A * d - t_(5) * A) * d + t_(8) * A) * d - t_(4) * A
+
+    one = t_(1)
+    w = np.stack([far(t + one), near(t), near(one - t), far((one - t) + one)]).astype(dtype)
+    index = np.clip(i.astype(np.int64) + np.arange(-1, 3)[:, None], 0, n_in - 1)
+    return index, w
+
+
 def _take(x: Tensor, axis: int, index: np.ndarray) -> Tensor:
     """x's entries at `index` along `axis` (getitem with an integer array: its
     gradient is a scatter-add, repeats accumulating)."""
@@ -101,6 +135,22 @@ def _resample(x: Tensor, axis: int, n_out: int, scale: float | None, mode: str, 
         if k * n_in == n_out and np.array_equal(index, np.repeat(np.arange(n_in), k)):
             return _repeat(x, axis, k)
         return _take(x, axis, index)
+    if mode == "bicubic":
+        index, w = _cubic_weights(n_in, n_out, scale, align_corners, x.dtype)
+        if n_out == n_in and np.array_equal(index[1], np.arange(n_in)) and (w[1] == 1).all():
+            return x  # (every output on its own input row: weights 0, 1, 0, 0)
+        along = (n_out,) + (1,) * (x.ndim - 1 - axis)
+        out = None
+        for j in range(4):  # (the four taps in PyTorch's order, summed left to right)
+            if not w[j].any():  # (a tap with no weight anywhere, e.g. at the grid points)
+                continue
+            tap = _take(x, axis, index[j])
+            zero = w[j] == 0
+            if zero.any():  # (there a neighbour times 0: an infinite one would make NaN)
+                tap = P.where.apply(engine.shape_constant(zero.reshape(along)), 0.0, tap)
+            term = P.mul.apply(tap, engine.shape_constant(w[j].reshape(along)))
+            out = term if out is None else out + term
+        return out
     if n_out == n_in:  # (PyTorch copies an axis whose length stays, whatever the scale_factor)
         return x
     i0, i1, w0, w1 = _linear_weights(n_in, n_out, scale, align_corners, x.dtype)
@@ -133,8 +183,15 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     with the source coordinate src = i * (H - 1) / (OH - 1) for align_corners=True, else
     max((i + 0.5) * s - 0.5, 0), i0 = floor(src), i1 = min(i0 + 1, H - 1), w1 = src - i0,
     w0 = 1 - w1 (an axis whose length stays is copied, as PyTorch does, even when a
-    scale_factor such as 1.15 would move its coordinates). align_corners (default False)
-    only with 'linear' and 'bilinear'.
+    scale_factor such as 1.15 would move its coordinates);
+    'bicubic' (4-D): out[i] = sum_j w_j x[clamp(i0 - 1 + j, 0, H - 1)], j = 0..3, along
+    each axis, with src as for 'bilinear' but not clamped at 0, i0 = floor(src),
+    t = src - i0 and PyTorch's cubic convolution weights (A = -0.75) at distances
+    1 + t, t, 1 - t, 2 - t (see _cubic_weights; the taps past the border repeat the
+    edge row, as PyTorch's). It overshoots: the output may leave the input's range.
+    Where a tap's weight is exactly 0 (outputs on an input row) it is left out, so an
+    infinite neighbour does not make that output NaN (PyTorch's 0 * inf does).
+    align_corners (default False) only with 'linear', 'bilinear' and 'bicubic'.
     Built of getitem with integer index arrays (gather) and weighted sums, so the
     gradient is a scatter-add of the output's; an integer nearest upscale is a
     broadcast (each entry repeated), whose gradient is a sum.
@@ -148,15 +205,16 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
                 f"interpolate: expected input of shape (N, C, L) or (N, C, H, W), got shape {x.shape}"
             )
         k = x.ndim - 2
-        if (mode == "linear" and k != 1) or (mode == "bilinear" and k != 2):
+        if (mode == "linear" and k != 1) or (mode in ("bilinear", "bicubic") and k != 2):
             need = "(N, C, L)" if mode == "linear" else "(N, C, H, W)"
             raise ValueError(f"interpolate: mode {mode!r} needs input of shape {need}, got shape {x.shape}")
-        linear = mode in ("linear", "bilinear")
+        linear = mode in _SMOOTH_MODES
         if align_corners is not None:
             _flag(align_corners, "align_corners", "interpolate")
             if not linear:
                 raise ValueError(
-                    f"interpolate: align_corners can only be set with mode 'linear' or 'bilinear', got mode {mode!r}"
+                    f"interpolate: align_corners can only be set with mode 'linear', 'bilinear' or 'bicubic', "
+                    f"got mode {mode!r}"
                 )
         align = bool(align_corners) if linear and align_corners is not None else False
         if (size is None) == (scale_factor is None):
