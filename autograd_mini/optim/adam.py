@@ -2,6 +2,7 @@
 
 With gradient g of parameter p at step t = 1, 2, ... (PyTorch's formulation):
 
+    g  = -g                               (maximize=True: ascend)
     g  = g + weight_decay * p             (Adam: L2 penalty folded into the gradient)
     p  = p * (1 - lr * weight_decay)      (AdamW instead: decoupled decay, g unchanged)
     m  = beta1 * m + (1 - beta1) * g
@@ -21,7 +22,8 @@ from .optimizer import Optimizer, _flag, _nonnegative, _real
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba, 2015), optionally AMSGrad; weight_decay is an L2 penalty.
+    """Adam (Kingma & Ba, 2015), optionally AMSGrad; weight_decay is an L2 penalty;
+    maximize=True ascends (the gradient is negated first, as in PyTorch).
 
     State per parameter: "step" (int), "exp_avg" (m), "exp_avg_sq" (v) and,
     with amsgrad, "max_exp_avg_sq" (v_max); all arrays have the parameter's
@@ -42,8 +44,10 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0,
         amsgrad: bool = False,
+        maximize: bool = False,
     ) -> None:
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize)
         super().__init__(params, defaults)
 
     def _check_options(self, options: dict[str, Any], where: str) -> None:
@@ -58,6 +62,7 @@ class Adam(Optimizer):
         _nonnegative(options, "eps", where)
         _nonnegative(options, "weight_decay", where)
         _flag(options, "amsgrad", where)
+        _flag(options, "maximize", where)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter whose `.grad` is not None (in place, no graph)."""
@@ -69,6 +74,7 @@ class Adam(Optimizer):
             eps = group["eps"]
             weight_decay = group["weight_decay"]
             amsgrad = group["amsgrad"]
+            maximize = group["maximize"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -82,6 +88,8 @@ class Adam(Optimizer):
                     }
                 if g.dtype != state["exp_avg"].dtype:  # (a float16 parameter's step, in float32)
                     g = g.astype(state["exp_avg"].dtype)
+                if maximize:
+                    g = -g
                 if weight_decay:
                     if self._decoupled:
                         d *= 1 - lr * weight_decay
@@ -123,5 +131,7 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                         maximize=maximize)

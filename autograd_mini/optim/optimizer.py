@@ -238,13 +238,16 @@ class Optimizer:
             # Every group of a state_dict() lists all of its optimizer's options: one that
             # lacks some is another optimizer's (SGD's has no betas), whose rates and
             # options would otherwise load silently, the missing ones taken from defaults.
-            missing = [k for k in self.defaults if k not in saved]
+            # (maximize, added later, defaults to False in an older state dict, as in PyTorch)
+            missing = [k for k in self.defaults if k not in saved and k not in _LATER_OPTIONS]
             if missing:
                 raise ValueError(
                     f"{name}: param group {gi} lacks the options {missing} of {type(self).__name__} "
                     f"(it has {sorted(map(str, saved))}): a state dict of another optimizer?"
                 )
             options = {**self.defaults, **{k: v for k, v in saved.items() if k != "params"}}
+            for k in _LATER_OPTIONS & set(self.defaults) - set(saved):
+                options[k] = False  # (what the optimizer that saved it did)
             self._check_options(options, f"{name}: param group {gi}")
             if "initial_lr" in options:  # (a scheduler's starting rate: a NaN one reaches lr later)
                 _nonnegative(options, "initial_lr", f"{name}: param group {gi}")
@@ -308,6 +311,7 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
+_LATER_OPTIONS = frozenset({"maximize"})  # (options a state dict saved before they existed may lack)
 _FLOAT16, _FLOAT32 = np.dtype(np.float16), np.dtype(np.float32)
 # (a tuple: `in` compares by identity first, so float64, first, costs one comparison; a
 # set would hash the dtype on every look-up. Native byte order only: kind "f" settles the rest)

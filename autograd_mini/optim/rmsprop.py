@@ -2,6 +2,7 @@
 
 With gradient g of parameter p (PyTorch's formulation):
 
+    g   = -g                                            (maximize=True: ascend)
     g   = g + weight_decay * p
     s   = alpha * s + (1 - alpha) * g^2                 ("square_avg")
     a   = alpha * a + (1 - alpha) * g                   ("grad_avg", centered only)
@@ -20,7 +21,8 @@ from .optimizer import Optimizer, _flag, _nonnegative, _real
 
 
 class RMSprop(Optimizer):
-    """RMSprop (Hinton's lecture notes; Graves 2013 for the centered variant).
+    """RMSprop (Hinton's lecture notes; Graves 2013 for the centered variant);
+    maximize=True ascends (the gradient is negated first, as in PyTorch).
 
     State per parameter: "step" (int), "square_avg" and, when used,
     "grad_avg" (centered) and "momentum_buffer" (momentum > 0), arrays of the
@@ -42,9 +44,10 @@ class RMSprop(Optimizer):
         weight_decay: float = 0,
         momentum: float = 0,
         centered: bool = False,
+        maximize: bool = False,
     ) -> None:
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                        centered=centered)
+                        centered=centered, maximize=maximize)
         super().__init__(params, defaults)
 
     def _check_options(self, options: dict[str, Any], where: str) -> None:
@@ -55,6 +58,7 @@ class RMSprop(Optimizer):
         _nonnegative(options, "weight_decay", where)
         _nonnegative(options, "momentum", where)
         _flag(options, "centered", where)
+        _flag(options, "maximize", where)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter whose `.grad` is not None (in place, no graph)."""
@@ -67,6 +71,7 @@ class RMSprop(Optimizer):
             weight_decay = group["weight_decay"]
             momentum = group["momentum"]
             centered = group["centered"]
+            maximize = group["maximize"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -79,6 +84,8 @@ class RMSprop(Optimizer):
                 s = state["square_avg"]
                 if g.dtype != s.dtype:  # (a float16 parameter's step, in float32)
                     g = g.astype(s.dtype)
+                if maximize:
+                    g = -g
                 if weight_decay:
                     g = g + weight_decay * d
                 s *= alpha

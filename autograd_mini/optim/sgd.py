@@ -2,7 +2,7 @@
 
 With gradient g_t of parameter p at step t (PyTorch's formulation):
 
-    g   = g_t + weight_decay * p
+    g   = g_t + weight_decay * p          (g = -g_t + weight_decay * p with maximize=True)
     b_1 = g,   b_t = momentum * b_{t-1} + (1 - dampening) * g     (if momentum != 0)
     d   = g + momentum * b_t  (nesterov)   or   b_t   (otherwise; g when momentum == 0)
     p  <- p - lr * d
@@ -21,9 +21,9 @@ class SGD(Optimizer):
     """Plain (stochastic) gradient descent `p <- p - lr * grad`, the method of the paper.
 
     momentum, dampening, nesterov and weight_decay as in PyTorch (see the
-    module docstring). The state of a parameter is its "momentum_buffer".
-    Without momentum and weight decay a step costs one multiply-subtract per
-    parameter.
+    module docstring); maximize=True ascends (steps along +grad, PyTorch's option).
+    The state of a parameter is its "momentum_buffer". Without momentum and weight
+    decay a step costs one multiply-subtract per parameter.
     """
 
     _state_names = frozenset({"momentum_buffer"})
@@ -36,9 +36,10 @@ class SGD(Optimizer):
         dampening: float = 0,
         nesterov: bool = False,
         weight_decay: float = 0,
+        maximize: bool = False,
     ) -> None:
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
-                        weight_decay=weight_decay)
+                        weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
 
     def _check_options(self, options: dict[str, Any], where: str) -> None:
@@ -47,6 +48,7 @@ class SGD(Optimizer):
         _real(options, "dampening", where)
         _nonnegative(options, "weight_decay", where)
         _flag(options, "nesterov", where)
+        _flag(options, "maximize", where)
         if options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
             raise ValueError(
                 f"{where}: nesterov momentum needs momentum > 0 and dampening = 0, got "
@@ -61,6 +63,7 @@ class SGD(Optimizer):
             lr = group["lr"]
             momentum = group["momentum"]
             weight_decay = group["weight_decay"]
+            maximize = group["maximize"]
             if not momentum and not weight_decay:
                 # A Python lr as a 0-d array of the gradient's float dtype: the same
                 # product as with the Python float (which numpy casts to that dtype
@@ -76,7 +79,10 @@ class SGD(Optimizer):
                         if rate is None:
                             rate = rates[g.dtype] = (np.array(lr, dtype=g.dtype)
                                                      if weak and g.dtype.kind == "f" else lr)
-                        p.data -= rate * g
+                        if maximize:
+                            p.data += rate * g
+                        else:
+                            p.data -= rate * g
                 continue
             dampening = group["dampening"]
             nesterov = group["nesterov"]
@@ -85,6 +91,8 @@ class SGD(Optimizer):
                     continue
                 d = p.data
                 g = p.grad.data
+                if maximize:
+                    g = -g
                 if weight_decay:
                     g = g + weight_decay * d
                 if momentum:
