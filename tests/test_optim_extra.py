@@ -80,3 +80,93 @@ def test_maximize_option_checked_and_in_the_state_dict(cls):
     fresh = cls([p], lr=0.1, maximize=True)
     fresh.load_state_dict(sd)
     assert fresh.param_groups[0]["maximize"] is False
+
+
+# -- Adagrad --------------------------------------------------------------------------
+
+
+def ref_adagrad(p0, grads, lr, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10,
+                maximize=False):
+    """PyTorch's Adagrad, one entry at a time, written from its documented algorithm."""
+    p = [float(v) for v in p0]
+    s = [initial_accumulator_value] * len(p)
+    out = []
+    for t, grad in enumerate(grads, start=1):
+        clr = lr / (1 + (t - 1) * lr_decay)
+        for i in range(len(p)):
+            g = -grad[i] if maximize else grad[i]
+            g = g + weight_decay * p[i]
+            s[i] = s[i] + g * g
+            p[i] = p[i] - clr * g / (math.sqrt(s[i]) + eps)
+        out.append(np.array(p))
+    return out
+
+
+@pytest.mark.parametrize("options", [
+    {},
+    {"lr_decay": 0.3},
+    {"weight_decay": 0.1, "initial_accumulator_value": 0.5},
+    {"eps": 1e-3, "maximize": True, "lr_decay": 0.1},
+])
+def test_adagrad_matches_the_formula(options):
+    got = trajectory(lambda ps: am.optim.Adagrad(ps, lr=0.1, **options), GRADS, P0)
+    want = ref_adagrad(P0, GRADS, 0.1, **options)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+
+
+def test_adagrad_first_step_by_hand():
+    # t = 1: s = 0 + g^2, so p - lr * g / (|g| + eps) = p - lr * sign(g) (up to eps).
+    p0, g = np.array([1.0, 2.0]), np.array([4.0, -0.5])
+    got = trajectory(lambda ps: am.optim.Adagrad(ps, lr=0.1, eps=0.0), [g], p0)[0]
+    np.testing.assert_allclose(got, [0.9, 2.1], rtol=1e-15)
+    # With initial_accumulator_value 9: s = 9 + 16 = 25 for the first entry, p = 1 - 0.1 * 4 / 5.
+    got = trajectory(lambda ps: am.optim.Adagrad(ps, lr=0.1, eps=0.0, initial_accumulator_value=9.0), [g], p0)[0]
+    np.testing.assert_allclose(got[0], 1 - 0.1 * 4 / 5, rtol=1e-15)
+
+
+def test_adagrad_skips_parameters_without_grad_and_groups_have_their_options():
+    a, b = am.ones(2, requires_grad=True), am.ones(2, requires_grad=True)
+    opt = am.optim.Adagrad([{"params": [a]}, {"params": [b], "lr": 1.0}], lr=0.1, eps=0.0)
+    a.grad = am.tensor([2.0, -3.0])
+    opt.step()
+    np.testing.assert_allclose(a.data, [0.9, 1.1], rtol=1e-15)
+    np.testing.assert_array_equal(b.data, [1.0, 1.0])
+    assert b not in opt.state
+    b.grad = am.tensor([1.0, 1.0])
+    opt.step()
+    np.testing.assert_allclose(b.data, [0.0, 0.0], atol=1e-15)
+
+
+def test_adagrad_state_dict_round_trip_mid_training():
+    full = trajectory(lambda ps: am.optim.Adagrad(ps, lr=0.1, lr_decay=0.2, initial_accumulator_value=0.1),
+                      GRADS, P0)
+    p = am.tensor(P0.copy(), requires_grad=True)
+    opt = am.optim.Adagrad([p], lr=0.1, lr_decay=0.2, initial_accumulator_value=0.1)
+    for g in GRADS[:3]:
+        p.grad = am.tensor(g.copy())
+        opt.step()
+    sd = opt.state_dict()
+    assert sd["state"][0]["step"] == 3 and sd["state"][0]["sum"].shape == (5,)
+    opt = am.optim.Adagrad([p], lr=0.5)  # (options and state come from the state dict)
+    opt.load_state_dict(sd)
+    for g in GRADS[3:]:
+        p.grad = am.tensor(g.copy())
+        opt.step()
+    np.testing.assert_array_equal(p.data, full[-1])
+
+
+@pytest.mark.parametrize("bad", [{"lr_decay": -1}, {"weight_decay": -0.1}, {"initial_accumulator_value": -1},
+                                 {"eps": -1e-10}, {"lr": -0.1}])
+def test_adagrad_refuses_negative_options(bad):
+    name = next(iter(bad))
+    with pytest.raises(ValueError, match=f"Adagrad.*{name}"):
+        am.optim.Adagrad([am.zeros(2, requires_grad=True)], **bad)
+
+
+def test_adagrad_float32_stays_float32():
+    p = am.tensor(np.ones(3, np.float32), requires_grad=True)
+    opt = am.optim.Adagrad([p], lr=0.1)
+    p.grad = am.tensor(np.array([1.0, 2.0, 3.0], np.float32))
+    opt.step()
+    assert p.data.dtype == np.float32 and opt.state[p]["sum"].dtype == np.float32

@@ -1,4 +1,4 @@
-"""Optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`) and learning-rate schedules (`StepLR`,
+"""Optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`) and learning-rate schedules (`StepLR`,
 `MultiStepLR`, `ExponentialLR`, `LinearLR`, `LambdaLR`, `CosineAnnealingLR`, `ReduceLROnPlateau`).
 
     opt = am.optim.SGD(model.parameters(), lr=0.05)
@@ -9,6 +9,7 @@
 """
 
 from . import lr_scheduler
+from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .lr_scheduler import (CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, LRScheduler, MultiStepLR,
                            ReduceLROnPlateau, StepLR)
@@ -16,5 +17,5 @@ from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "LRScheduler", "StepLR", "MultiStepLR",
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "LRScheduler", "StepLR", "MultiStepLR",
            "ExponentialLR", "LinearLR", "LambdaLR", "CosineAnnealingLR", "ReduceLROnPlateau", "lr_scheduler"]
