@@ -170,3 +170,68 @@ def test_adagrad_float32_stays_float32():
     p.grad = am.tensor(np.array([1.0, 2.0, 3.0], np.float32))
     opt.step()
     assert p.data.dtype == np.float32 and opt.state[p]["sum"].dtype == np.float32
+
+
+# -- schedules --------------------------------------------------------------------------
+
+
+def sgd_groups(*lrs, **options):
+    params = [am.zeros(2, requires_grad=True) for _ in lrs]
+    return am.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, lrs)], lr=0.1, **options)
+
+
+def test_cosine_warm_restarts_by_hand():
+    # T_0 = 2, T_mult = 2: periods of 2, 4, 8 epochs; restarts at epochs 2 and 6.
+    opt = sgd_groups(1.0)
+    sched = am.optim.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2, eta_min=0.1)
+    cos = lambda t, T: 0.1 + 0.9 * (1 + math.cos(math.pi * t / T)) / 2  # noqa: E731
+    want = [cos(0, 2), cos(1, 2), cos(0, 4), cos(1, 4), cos(2, 4), cos(3, 4), cos(0, 8), cos(1, 8)]
+    got = [opt.param_groups[0]["lr"]]
+    for _ in range(7):
+        sched.step()
+        got.append(opt.param_groups[0]["lr"])
+    np.testing.assert_allclose(got, want, rtol=1e-15)
+    assert got[2] == pytest.approx(1.0) and got[4] == pytest.approx(0.55)
+    assert sched.get_last_lr() == [got[-1]] and sched.last_epoch == 7 and (sched.T_cur, sched.T_i) == (1, 8)
+
+
+def test_cosine_warm_restarts_fractional_epochs():
+    # step(epoch) jumps: T_mult = 1 takes epoch mod T_0 (9.5 mod 4 = 1.5); T_0 = 1, T_mult = 3,
+    # epoch 5.5: periods of 1 and 3 end at epochs 1 and 4, so T_cur = 5.5 - 4 = 1.5 in a period of 9.
+    opt = sgd_groups(0.5)
+    sched = am.optim.CosineAnnealingWarmRestarts(opt, T_0=4)
+    sched.step(9.5)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.5 * (1 + math.cos(math.pi * 1.5 / 4)) / 2, rel=1e-15)
+    assert sched.last_epoch == 9
+    opt = sgd_groups(0.5)
+    sched = am.optim.CosineAnnealingWarmRestarts(opt, T_0=1, T_mult=3)
+    sched.step(5.5)
+    assert (sched.T_cur, sched.T_i) == (1.5, 9)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.5 * (1 + math.cos(math.pi * 1.5 / 9)) / 2, rel=1e-15)
+    with pytest.raises(ValueError, match="CosineAnnealingWarmRestarts.step: epoch"):
+        sched.step(-1)
+
+
+def test_cosine_warm_restarts_state_dict_round_trip():
+    opt = sgd_groups(1.0, 0.2)
+    sched = am.optim.CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=2)
+    for _ in range(5):
+        sched.step()
+    sd = sched.state_dict()
+    rates = []
+    for _ in range(6):
+        sched.step()
+        rates.append(sched.get_last_lr())
+    opt2 = sgd_groups(1.0, 0.2)
+    other = am.optim.CosineAnnealingWarmRestarts(opt2, T_0=3, T_mult=2)
+    other.load_state_dict(sd)
+    assert [g["lr"] for g in opt2.param_groups] == sd["_last_lr"]
+    for want in rates:
+        other.step()
+        assert other.get_last_lr() == want
+
+
+@pytest.mark.parametrize("bad", [{"T_0": 0}, {"T_0": 2.0}, {"T_mult": 0}, {"eta_min": -1.0}])
+def test_cosine_warm_restarts_refuses_bad_settings(bad):
+    with pytest.raises(ValueError, match="CosineAnnealingWarmRestarts"):
+        am.optim.CosineAnnealingWarmRestarts(sgd_groups(0.1), **{"T_0": 2, **bad})

@@ -1,5 +1,6 @@
 """Optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`) and learning-rate schedules (`StepLR`,
-`MultiStepLR`, `ExponentialLR`, `LinearLR`, `LambdaLR`, `CosineAnnealingLR`, `ReduceLROnPlateau`).
+`MultiStepLR`, `ExponentialLR`, `LinearLR`, `LambdaLR`, `CosineAnnealingLR`, `CosineAnnealingWarmRestarts`,
+`ReduceLROnPlateau`).
 
     opt = am.optim.SGD(model.parameters(), lr=0.05)
     for x, y in loader:
@@ -11,11 +12,11 @@
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
-from .lr_scheduler import (CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, LRScheduler, MultiStepLR,
+from .lr_scheduler import (CosineAnnealingLR, CosineAnnealingWarmRestarts, ExponentialLR, LambdaLR, LinearLR, LRScheduler, MultiStepLR,
                            ReduceLROnPlateau, StepLR)
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "LRScheduler", "StepLR", "MultiStepLR",
-           "ExponentialLR", "LinearLR", "LambdaLR", "CosineAnnealingLR", "ReduceLROnPlateau", "lr_scheduler"]
+           "ExponentialLR", "LinearLR", "LambdaLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "ReduceLROnPlateau", "lr_scheduler"]

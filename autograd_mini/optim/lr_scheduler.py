@@ -72,24 +72,28 @@ class LRScheduler:
         (A first step before
         any `optimizer.step()` warns, as PyTorch's does: the first epoch would then
         train at the second epoch's rate.)"""
+        self._advance(self.last_epoch + 1, self._next_lrs)
+
+    def _advance(self, epoch: int, rule: Any) -> None:
+        """Move to `epoch` with the groups' rates `rule(epoch)` (computed before anything changes)."""
         if self.last_epoch == 0 and not has_stepped(self.optimizer):
             warnings.warn(
                 f"{type(self).__name__}.step() was called before {type(self.optimizer).__name__}.step(): "
                 "the schedule's first rate is skipped; call optimizer.step() first, then "
-                "scheduler.step(), once per epoch", UserWarning, stacklevel=2)
+                "scheduler.step(), once per epoch", UserWarning, stacklevel=3)
         groups = self.optimizer.param_groups
         # Groups added since (add_param_group, as when unfreezing layers) follow the rule
         # too, from their rate now, as under PyTorch's StepLR; they were left at that rate.
         known = len(self.base_lrs)
         self.base_lrs += [group.get("initial_lr", group["lr"]) for group in groups[known:]]
         try:
-            rates = self._next_lrs(self.last_epoch + 1)  # (all of them first: a rule that raises moves nothing)
+            rates = rule(epoch)  # (all of them first: a rule that raises moves nothing)
         except Exception:
             del self.base_lrs[known:]
             raise
         for group in groups[known:]:  # (after: a refused step leaves no "initial_lr" behind)
             group.setdefault("initial_lr", group["lr"])
-        self.last_epoch += 1
+        self.last_epoch = epoch
         self._last_lr = rates
         self._set_groups()
 
@@ -198,6 +202,70 @@ class CosineAnnealingLR(LRScheduler):
         # The rate lies between base_lr and eta_min, both >= 0; with base_lr 0 the chained
         # rounding can end at -6e-17 (PyTorch's too), a rate no optimizer or state dict accepts.
         return 0.0 if lr < 0.0 else lr  # (a NaN stays NaN, not a silent 0)
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """Cosine annealing restarted every T_i epochs (SGDR, Loshchilov & Hutter, 2017):
+
+        lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2
+
+    where T_cur counts the epochs since the last restart; a restart happens when
+    T_cur reaches T_i, and the next period is T_i * T_mult (T_0 first). As in
+    PyTorch, `step()` advances one epoch and `step(epoch)` jumps to `epoch`, which may
+    be fractional (`scheduler.step(epoch + i / iters)` inside an epoch of iters batches):
+    with T_mult = 1, T_cur = epoch mod T_0; otherwise, past T_0, the period n with
+    T_0 (T_mult^n - 1) / (T_mult - 1) <= epoch is found and T_i = T_0 T_mult^n.
+    The rate is set from this closed form, not chained with other schedules.
+    T_0 and T_mult are integers >= 1, eta_min a finite number >= 0.
+    """
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0) -> None:
+        vars(self).update(self._settings({"T_0": T_0, "T_mult": T_mult, "eta_min": eta_min, "T_i": T_0,
+                                          "T_cur": 0}, "CosineAnnealingWarmRestarts"))
+        super().__init__(optimizer)
+
+    @staticmethod
+    def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
+        eta_min, T_cur = values["eta_min"], values["T_cur"]
+        if isinstance(eta_min, bool) or not isinstance(eta_min, numbers.Real) or not 0 <= eta_min < math.inf:
+            raise ValueError(f"{where}: eta_min must be a finite number >= 0, got {eta_min!r}")
+        if isinstance(T_cur, bool) or not isinstance(T_cur, numbers.Real) or not 0 <= T_cur < math.inf:
+            raise ValueError(f"{where}: T_cur must be a finite number >= 0, got {T_cur!r}")
+        return {"T_0": _int_at_least(values["T_0"], 1, "T_0", where),
+                "T_i": _int_at_least(values["T_i"], 1, "T_i", where),
+                "T_mult": _int_at_least(values["T_mult"], 1, "T_mult", where),
+                "eta_min": float(eta_min), "T_cur": T_cur}
+
+    def _closed_form(self, base_lr: float, T_cur: float, T_i: int) -> float:
+        # (PyTorch's expression, term for term)
+        return self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * T_cur / T_i)) / 2
+
+    def _first_lr(self, lr: float, base_lr: float, index: int) -> float:
+        return self._closed_form(base_lr, 0, self.T_0)
+
+    def step(self, epoch: float | None = None) -> None:  # type: ignore[override]
+        """Advance one epoch, or (given `epoch`, a number >= 0) go to that epoch."""
+        T_0, T_mult = self.T_0, self.T_mult
+        if epoch is None:
+            T_cur, T_i, last = self.T_cur + 1, self.T_i, self.last_epoch + 1
+            if T_cur >= T_i:
+                T_cur, T_i = T_cur - T_i, T_i * T_mult
+        else:
+            if isinstance(epoch, bool) or not isinstance(epoch, numbers.Real) or not 0 <= epoch < math.inf:
+                raise ValueError(f"CosineAnnealingWarmRestarts.step: epoch must be a finite number >= 0 "
+                                 f"(or None for the next one), got {epoch!r}")
+            if epoch >= T_0:
+                if T_mult == 1:
+                    T_cur, T_i = epoch % T_0, T_0
+                else:
+                    n = int(math.log(epoch / T_0 * (T_mult - 1) + 1, T_mult))
+                    T_cur = epoch - T_0 * (T_mult**n - 1) / (T_mult - 1)
+                    T_i = T_0 * T_mult**n
+            else:
+                T_cur, T_i = epoch, T_0
+            last = math.floor(epoch)
+        self._advance(last, lambda _: [self._closed_form(base, T_cur, T_i) for base in self.base_lrs])
+        self.T_cur, self.T_i = T_cur, T_i
 
 
 def _rate_number(value: Any, name: str, where: str, low: float = 0.0, high: float = math.inf,
