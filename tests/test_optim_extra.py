@@ -235,3 +235,87 @@ def test_cosine_warm_restarts_state_dict_round_trip():
 def test_cosine_warm_restarts_refuses_bad_settings(bad):
     with pytest.raises(ValueError, match="CosineAnnealingWarmRestarts"):
         am.optim.CosineAnnealingWarmRestarts(sgd_groups(0.1), **{"T_0": 2, **bad})
+
+
+def run_schedule(opt, sched, steps, key="lr"):
+    """The groups' values of `key` at steps 0..steps (one optimizer step between)."""
+    out = [[g[key] for g in opt.param_groups]]
+    for _ in range(steps):
+        sched.step()
+        out.append([g[key] for g in opt.param_groups])
+    return np.array(out)
+
+
+def test_one_cycle_cos_two_phases_by_hand():
+    # max_lr 1, div 10, final_div 100: initial 0.1, min 0.001. 10 steps, pct_start 0.3: the
+    # rise ends at step 0.3 * 10 - 1 = 2, the fall at step 9.
+    opt = sgd_groups(0.5, momentum=0.9)
+    sched = am.optim.OneCycleLR(opt, max_lr=1.0, total_steps=10, div_factor=10.0, final_div_factor=100.0)
+    cos = lambda a, b, pct: b + (a - b) / 2 * (1 + math.cos(math.pi * pct))  # noqa: E731
+    want = [cos(0.1, 1.0, s / 2) for s in range(3)] + [cos(1.0, 0.001, (s - 2) / 7) for s in range(3, 10)]
+    np.testing.assert_allclose(run_schedule(opt, sched, 9)[:, 0], want, rtol=1e-14)
+    assert want[:3] == pytest.approx([0.1, 0.55, 1.0]) and want[-1] == pytest.approx(0.001)
+    # momentum the other way: 0.95 down to 0.85 at the peak, back to 0.95
+    opt = sgd_groups(0.5, momentum=0.9)
+    sched = am.optim.OneCycleLR(opt, max_lr=1.0, total_steps=10)
+    m = run_schedule(opt, sched, 9, "momentum")[:, 0]
+    np.testing.assert_allclose(m[[0, 1, 2, 9]], [0.95, 0.9, 0.85, 0.95], rtol=1e-14)
+    assert opt.param_groups[0]["max_lr"] == 1.0 and opt.param_groups[0]["min_lr"] == pytest.approx(4e-6)
+    with pytest.raises(ValueError, match="OneCycleLR: tried to step 11 times"):
+        sched.step(), sched.step()
+
+
+def test_one_cycle_linear_three_phases_by_hand():
+    # 10 steps, pct_start 0.25: phases end at steps 1.5, 3 and 9; per-group max_lr.
+    opt = sgd_groups(0.5, 0.5)
+    sched = am.optim.OneCycleLR(opt, max_lr=[1.0, 2.0], total_steps=10, pct_start=0.25, anneal_strategy="linear",
+                                three_phase=True, div_factor=4.0, final_div_factor=5.0, cycle_momentum=False)
+    rates = run_schedule(opt, sched, 9)
+    for gi, top in enumerate([1.0, 2.0]):
+        lo, end = top / 4, top / 20
+        want = [lo, lo + (top - lo) / 1.5, top + (lo - top) * (0.5 / 1.5), lo]
+        want += [lo + (end - lo) * (s - 3) / 6 for s in range(4, 10)]
+        np.testing.assert_allclose(rates[:, gi], want, rtol=1e-14)
+    assert "momentum" not in sched.state_dict() and opt.param_groups[0]["momentum"] == 0
+
+
+def test_one_cycle_cycles_adam_beta1_and_counts_epochs_times_steps():
+    p = am.zeros(2, requires_grad=True)
+    opt = am.optim.Adam([p], betas=(0.9, 0.99))
+    sched = am.optim.OneCycleLR(opt, max_lr=0.01, epochs=2, steps_per_epoch=5, pct_start=0.2, anneal_strategy="linear",
+                                base_momentum=0.8, max_momentum=0.9)
+    assert sched.total_steps == 10 and opt.param_groups[0]["betas"] == (0.9, 0.99)
+    sched.step()  # the peak: step 0.2 * 10 - 1 = 1
+    assert opt.param_groups[0]["betas"] == (0.8, 0.99) and opt.param_groups[0]["lr"] == 0.01
+
+
+def test_one_cycle_state_dict_round_trip_restores_rates_and_momenta():
+    def make():
+        opt = sgd_groups(0.5, 0.2, momentum=0.9)
+        return opt, am.optim.OneCycleLR(opt, max_lr=[1.0, 0.3], total_steps=20)
+    opt, sched = make()
+    for _ in range(7):
+        sched.step()
+    osd, ssd = opt.state_dict(), sched.state_dict()
+    rest = run_schedule(opt, sched, 13)
+    opt2, sched2 = make()
+    opt2.load_state_dict(osd)
+    sched2.load_state_dict(ssd)
+    np.testing.assert_array_equal(run_schedule(opt2, sched2, 13), rest)
+    np.testing.assert_array_equal(run_schedule(opt2, sched2, 0, "momentum"), run_schedule(opt, sched, 0, "momentum"))
+
+
+@pytest.mark.parametrize("bad, match", [
+    ({"total_steps": None}, "total_steps, or epochs and steps_per_epoch"),
+    ({"total_steps": 0}, "total_steps"), ({"pct_start": 1.5}, "pct_start"),
+    ({"anneal_strategy": "exp"}, "anneal_strategy"), ({"max_lr": [0.1, 0.2]}, "max_lr"),
+    ({"max_lr": -1.0}, "max_lr"), ({"div_factor": 0.0}, "div_factor"),
+    ({"total_steps": 10, "pct_start": 0.1}, "phase 0 of the cycle with no steps"),
+])
+def test_one_cycle_refuses_bad_settings_before_changing_the_groups(bad, match):
+    opt = sgd_groups(0.5, momentum=0.9)
+    with pytest.raises(ValueError, match=f"OneCycleLR.*{match}"):
+        am.optim.OneCycleLR(opt, **{"max_lr": 1.0, "total_steps": 7, **bad})
+    assert opt.param_groups[0]["lr"] == 0.5 and "max_lr" not in opt.param_groups[0]
+    with pytest.raises(ValueError, match="OneCycleLR: cycle_momentum needs"):
+        am.optim.OneCycleLR(am.optim.Adagrad([am.zeros(1, requires_grad=True)]), max_lr=1.0, total_steps=5)

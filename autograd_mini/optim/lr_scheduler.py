@@ -268,6 +268,162 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.T_cur, self.T_i = T_cur, T_i
 
 
+class OneCycleLR(LRScheduler):
+    """The 1cycle policy (Smith & Topin, 2018), stepped once per batch, PyTorch's rules.
+
+    The rate goes from initial_lr = max_lr / div_factor up to max_lr over the first
+    pct_start * total_steps steps, then down to min_lr = initial_lr / final_div_factor
+    at step total_steps - 1. With three_phase=True it goes up, back down to initial_lr
+    (symmetrically), then to min_lr. Phase k runs from step s_{k-1} to s_k, with
+    s_0 = pct_start * T - 1, (three_phase: s_1 = 2 pct_start * T - 2,) last = T - 1,
+    and within it pct = (step - s_{k-1}) / (s_k - s_{k-1}) (s_{-1} = 0), anneal from a to b:
+
+        cos:     b + (a - b) / 2 * (1 + cos(pi * pct))
+        linear:  a + (b - a) * pct
+
+    With cycle_momentum (default) the momentum (SGD's "momentum", or beta1 of
+    Adam/AdamW's "betas") moves the opposite way, between max_momentum and
+    base_momentum. total_steps, or epochs * steps_per_epoch, bounds the steps: one
+    more step than total_steps raises ValueError. max_lr, base_momentum and
+    max_momentum are numbers or lists with one per param group. (The step after the
+    last, total_steps, extrapolates the last phase as PyTorch does; a linear one that
+    ends below 0 there gives 0, not PyTorch's negative rate.) As in PyTorch the
+    groups get the keys "initial_lr", "max_lr", "min_lr" (and "max_momentum",
+    "base_momentum"), which the formulas read; this rate is not chained with other schedules.
+    """
+
+    def __init__(self, optimizer: Optimizer, max_lr: Any, total_steps: int | None = None,
+                 epochs: int | None = None, steps_per_epoch: int | None = None, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", cycle_momentum: bool = True, base_momentum: Any = 0.85,
+                 max_momentum: Any = 0.95, div_factor: float = 25.0, final_div_factor: float = 1e4,
+                 three_phase: bool = False) -> None:
+        where = "OneCycleLR"
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{where}: expected an Optimizer, got {type(optimizer).__name__}")
+        if total_steps is None:
+            if epochs is None or steps_per_epoch is None:
+                raise ValueError(f"{where}: give total_steps, or epochs and steps_per_epoch")
+            total_steps = (_int_at_least(epochs, 1, "epochs", where)
+                           * _int_at_least(steps_per_epoch, 1, "steps_per_epoch", where))
+        use_beta1 = "betas" in optimizer.defaults
+        if cycle_momentum is True and not use_beta1 and "momentum" not in optimizer.defaults:
+            raise ValueError(f"{where}: cycle_momentum needs an optimizer with momentum or betas "
+                             f"(not {type(optimizer).__name__}); pass cycle_momentum=False")
+        vars(self).update(self._settings(
+            {"total_steps": total_steps, "pct_start": pct_start, "anneal_strategy": anneal_strategy,
+             "cycle_momentum": cycle_momentum, "use_beta1": use_beta1, "three_phase": three_phase}, where))
+        divs = [_rate_number(v, name, where, open_low=True)
+                for v, name in ((div_factor, "div_factor"), (final_div_factor, "final_div_factor"))]
+        n = len(optimizer.param_groups)
+        values = [{"max_lr": m} for m in self._per_group(max_lr, n, "max_lr", where, 0.0, math.inf)]
+        for v in values:
+            v["initial_lr"] = v["max_lr"] / divs[0]
+            v["min_lr"] = v["initial_lr"] / divs[1]
+        if self.cycle_momentum:
+            high = 1.0 if use_beta1 else math.inf  # (beta1 < 1)
+            for key, given in (("max_momentum", max_momentum), ("base_momentum", base_momentum)):
+                for v, m in zip(values, self._per_group(given, n, key, where, 0.0, high)):
+                    v[key] = m
+        ends = self._ends()
+        for i in range(len(ends)):  # (a phase of no length would divide by 0 when reached)
+            if ends[i] == (ends[i - 1] if i else 0.0):
+                raise ValueError(f"{where}: pct_start={self.pct_start} with total_steps={self.total_steps} "
+                                 f"leaves phase {i} of the cycle with no steps")
+        for group, v in zip(optimizer.param_groups, values):
+            group.update(v)
+        self.optimizer = optimizer
+        self._first = self._set_momenta(self._at(0))  # (step 0's rates, for the base constructor)
+        super().__init__(optimizer)
+        del self._first
+
+    @staticmethod
+    def _per_group(value: Any, n: int, name: str, where: str, low: float, high: float) -> list[float]:
+        values = list(value) if isinstance(value, (list, tuple)) else [value] * n
+        if len(values) != n:
+            raise ValueError(f"{where}: expected {n} values of {name} (one per param group), got {len(values)}")
+        return [_rate_number(v, name, where, low, high) for v in values]
+
+    @staticmethod
+    def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
+        if values["anneal_strategy"] not in ("cos", "linear") or not isinstance(values["anneal_strategy"], str):
+            raise ValueError(f"{where}: anneal_strategy must be 'cos' or 'linear', got {values['anneal_strategy']!r}")
+        for key in ("cycle_momentum", "use_beta1", "three_phase"):
+            if not isinstance(values[key], bool):
+                raise TypeError(f"{where}: {key} must be True or False, got {values[key]!r}")
+        return {"total_steps": _int_at_least(values["total_steps"], 1, "total_steps", where),
+                "pct_start": _rate_number(values["pct_start"], "pct_start", where, 0.0, 1.0, closed_high=True),
+                "anneal_strategy": values["anneal_strategy"], "cycle_momentum": values["cycle_momentum"],
+                "use_beta1": values["use_beta1"], "three_phase": values["three_phase"]}
+
+    def _ends(self) -> list[float]:
+        T, pct = self.total_steps, self.pct_start
+        first = float(pct * T) - 1
+        return [first, float(2 * pct * T) - 2, T - 1] if self.three_phase else [first, T - 1]
+
+    _PHASES = {False: [("initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                       ("max_lr", "min_lr", "base_momentum", "max_momentum")],
+               True: [("initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                      ("max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                      ("initial_lr", "min_lr", "max_momentum", "max_momentum")]}
+
+    def _anneal(self, start: float, end: float, pct: float) -> float:
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def _at(self, step: int) -> list[tuple[float, float | None]]:
+        """Every group's (rate, momentum or None) at `step`."""
+        if step > self.total_steps:
+            raise ValueError(f"OneCycleLR: tried to step {step} times; the specified number of total "
+                             f"steps is {self.total_steps}")
+        ends, phases = self._ends(), self._PHASES[self.three_phase]
+        out = []
+        for gi, group in enumerate(self.optimizer.param_groups):
+            start = 0.0
+            for i, (end, keys) in enumerate(zip(ends, phases)):
+                if step <= end or i == len(ends) - 1:
+                    break
+                start = end
+            pct = (step - start) / (end - start)
+            try:
+                lr = self._anneal(group[keys[0]], group[keys[1]], pct)
+                momentum = self._anneal(group[keys[2]], group[keys[3]], pct) if self.cycle_momentum else None
+            except KeyError as e:
+                raise ValueError(f"OneCycleLR: param group {gi} has no {e.args[0]!r} (a group added after "
+                                 f"the scheduler was made?)") from None
+            # (linear, at step total_steps, pct > 1 carries the rate past min_lr, below 0 when
+            # min_lr is small: PyTorch's negative rate is never used to train, as this is the step
+            # after the last batch, but no optimizer or state dict takes it; it is 0 here)
+            out.append((0.0 if lr < 0.0 else lr, momentum))
+        return out
+
+    def _set_momenta(self, values: list[tuple[float, float | None]]) -> list[float]:
+        if self.cycle_momentum:
+            for group, (_, m) in zip(self.optimizer.param_groups, values):
+                if self.use_beta1:
+                    group["betas"] = (m, *group["betas"][1:])
+                else:
+                    group["momentum"] = m
+        return [lr for lr, _ in values]
+
+    def _first_lr(self, lr: float, base_lr: float, index: int) -> float:
+        return self._first[index]
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore `state_dict()`: its latest rates, and the momenta of its step, into the groups
+        (the constructor set them to max_momentum)."""
+        if isinstance(state_dict, dict) and isinstance(state_dict.get("last_epoch"), numbers.Integral) and (
+                isinstance(state_dict.get("total_steps"), numbers.Integral)
+                and state_dict["last_epoch"] > state_dict["total_steps"]):
+            raise ValueError(f"OneCycleLR.load_state_dict: last_epoch {state_dict['last_epoch']} is past "
+                             f"total_steps {state_dict['total_steps']}")
+        super().load_state_dict(state_dict)
+        self._set_momenta(self._at(self.last_epoch))
+
+    def _next_lrs(self, epoch: int) -> list[float]:
+        return self._set_momenta(self._at(epoch))
+
+
 def _rate_number(value: Any, name: str, where: str, low: float = 0.0, high: float = math.inf,
                  closed_high: bool = False, open_low: bool = False) -> float:
     """`value` as a float in the interval from low to high (its ends as the flags say)."""
