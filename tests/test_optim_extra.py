@@ -319,3 +319,63 @@ def test_one_cycle_refuses_bad_settings_before_changing_the_groups(bad, match):
     assert opt.param_groups[0]["lr"] == 0.5 and "max_lr" not in opt.param_groups[0]
     with pytest.raises(ValueError, match="OneCycleLR: cycle_momentum needs"):
         am.optim.OneCycleLR(am.optim.Adagrad([am.zeros(1, requires_grad=True)]), max_lr=1.0, total_steps=5)
+
+
+def test_sequential_warmup_then_decay_by_hand():
+    # LinearLR 0.1 -> 1 over 3 epochs, then from epoch 3 ExponentialLR 0.5 from its epoch 0.
+    opt = sgd_groups(1.0, 0.2)
+    warmup = am.optim.LinearLR(opt, start_factor=0.1, total_iters=3)
+    decay = am.optim.ExponentialLR(opt, gamma=0.5)
+    sched = am.optim.SequentialLR(opt, [warmup, decay], milestones=[3])
+    rates = run_schedule(opt, sched, 6)
+    want = np.array([0.1, 0.4, 0.7, 1.0, 0.5, 0.25, 0.125])
+    np.testing.assert_allclose(rates, np.stack([want, 0.2 * want], axis=1), rtol=1e-14)
+    assert sched.get_last_lr() == list(rates[-1]) and sched.last_epoch == 6
+
+
+def test_sequential_restarts_each_schedule_at_its_milestone():
+    # StepLR (halving every 2 epochs) restarts from the base rate 1 at epoch 4; a
+    # LinearLR at its milestone starts at base * start_factor.
+    opt = sgd_groups(1.0)
+    first = am.optim.StepLR(opt, step_size=2, gamma=0.5)
+    second = am.optim.StepLR(opt, step_size=2, gamma=0.5)
+    third = am.optim.LinearLR(opt, start_factor=0.5, total_iters=2)
+    sched = am.optim.SequentialLR(opt, [first, second, third], milestones=[4, 6])
+    want = [1, 1, 0.5, 0.5, 1, 1, 0.5, 0.75, 1, 1]
+    np.testing.assert_allclose(run_schedule(opt, sched, 9)[:, 0], want, rtol=1e-15)
+
+
+def test_sequential_state_dict_round_trip():
+    def make():
+        opt = sgd_groups(1.0, momentum=0.9)
+        ws = am.optim.LinearLR(opt, start_factor=0.25, total_iters=4)
+        cos = am.optim.CosineAnnealingWarmRestarts(opt, T_0=3)
+        return opt, am.optim.SequentialLR(opt, [ws, cos], milestones=[4])
+    opt, sched = make()
+    for _ in range(6):
+        sched.step()
+    sd = sched.state_dict()
+    assert sd["_milestones"] == [4] and len(sd["_schedulers"]) == 2
+    rest = run_schedule(opt, sched, 8)
+    opt2, sched2 = make()
+    sched2.load_state_dict(sd)
+    np.testing.assert_array_equal(run_schedule(opt2, sched2, 8), rest)
+    broken = dict(sd, _schedulers=[sd["_schedulers"][0], {"bad": 1}])
+    opt3, sched3 = make()
+    before = sched3.state_dict()
+    with pytest.raises(ValueError, match="CosineAnnealingWarmRestarts.load_state_dict"):
+        sched3.load_state_dict(broken)
+    assert sched3.state_dict() == before and opt3.param_groups[0]["lr"] == before["_last_lr"][0]
+
+
+def test_sequential_refuses_bad_arguments():
+    opt = sgd_groups(1.0)
+    a, b = am.optim.StepLR(opt, 2), am.optim.ExponentialLR(opt, 0.9)
+    with pytest.raises(ValueError, match="SequentialLR: milestones must be 1 increasing"):
+        am.optim.SequentialLR(opt, [a, b], milestones=[2, 3])
+    with pytest.raises(ValueError, match="SequentialLR: milestones"):
+        am.optim.SequentialLR(opt, [a, b, a], milestones=[3, 3])
+    with pytest.raises(TypeError, match="SequentialLR: schedulers\\[1\\].*ReduceLROnPlateau"):
+        am.optim.SequentialLR(opt, [a, am.optim.ReduceLROnPlateau(opt)], milestones=[2])
+    with pytest.raises(ValueError, match="SequentialLR: schedulers\\[0\\].*another optimizer"):
+        am.optim.SequentialLR(sgd_groups(1.0), [a], milestones=[])

@@ -1,6 +1,6 @@
 """Optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`) and learning-rate schedules (`StepLR`,
 `MultiStepLR`, `ExponentialLR`, `LinearLR`, `LambdaLR`, `CosineAnnealingLR`, `CosineAnnealingWarmRestarts`,
-`OneCycleLR`, `ReduceLROnPlateau`).
+`OneCycleLR`, `SequentialLR`, `ReduceLROnPlateau`).
 
     opt = am.optim.SGD(model.parameters(), lr=0.05)
     for x, y in loader:
@@ -13,11 +13,12 @@ from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .lr_scheduler import (CosineAnnealingLR, CosineAnnealingWarmRestarts, ExponentialLR, LambdaLR, LinearLR,
-                           LRScheduler, MultiStepLR, OneCycleLR, ReduceLROnPlateau, StepLR)
+                           LRScheduler, MultiStepLR, OneCycleLR, ReduceLROnPlateau,
+                           SequentialLR, StepLR)
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "LRScheduler", "StepLR", "MultiStepLR",
            "ExponentialLR", "LinearLR", "LambdaLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "OneCycleLR",
-           "ReduceLROnPlateau", "lr_scheduler"]
+           "ReduceLROnPlateau", "SequentialLR", "lr_scheduler"]

@@ -15,6 +15,7 @@ and cuts the rates when it stops improving.
 
 from __future__ import annotations
 
+import bisect
 import math
 import numbers
 import types
@@ -96,6 +97,19 @@ class LRScheduler:
         self.last_epoch = epoch
         self._last_lr = rates
         self._set_groups()
+
+    def _start_rates(self) -> list[float]:
+        """The rates of epoch 0 from the groups' rates now (what the constructor sets)."""
+        return [self._first_lr(g["lr"], base, i)
+                for i, (g, base) in enumerate(zip(self.optimizer.param_groups, self.base_lrs))]
+
+    def _set_extras(self) -> None:
+        """Put what the schedule sets besides the rates (OneCycleLR's momenta) into the groups."""
+
+    def _restart(self) -> None:
+        """Go back to epoch 0, the rates of the closed form there from the base rates (what
+        PyTorch's `_update_lr(0)` does when SequentialLR reaches this schedule's milestone)."""
+        self._advance(0, lambda _: [self._first_lr(base, base, i) for i, base in enumerate(self.base_lrs)])
 
     def _set_groups(self) -> None:
         for group, lr in zip(self.optimizer.param_groups, self._last_lr):
@@ -267,6 +281,10 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._advance(last, lambda _: [self._closed_form(base, T_cur, T_i) for base in self.base_lrs])
         self.T_cur, self.T_i = T_cur, T_i
 
+    def _restart(self) -> None:
+        # (PyTorch's get_lr at epoch 0: the closed form at the current T_cur, 0 unless stepped)
+        self._advance(0, lambda _: [self._closed_form(base, self.T_cur, self.T_i) for base in self.base_lrs])
+
 
 class OneCycleLR(LRScheduler):
     """The 1cycle policy (Smith & Topin, 2018), stepped once per batch, PyTorch's rules.
@@ -418,10 +436,120 @@ class OneCycleLR(LRScheduler):
             raise ValueError(f"OneCycleLR.load_state_dict: last_epoch {state_dict['last_epoch']} is past "
                              f"total_steps {state_dict['total_steps']}")
         super().load_state_dict(state_dict)
+        self._set_extras()
+
+    def _set_extras(self) -> None:
         self._set_momenta(self._at(self.last_epoch))
 
     def _next_lrs(self, epoch: int) -> list[float]:
         return self._set_momenta(self._at(epoch))
+
+    def _start_rates(self) -> list[float]:
+        return self._set_momenta(self._at(0))
+
+    def _restart(self) -> None:
+        self._advance(0, lambda _: self._start_rates())
+
+
+class SequentialLR(LRScheduler):
+    """Run `schedulers` one after another, switching at the `milestones` (PyTorch's rules).
+
+    schedulers: n >= 1 schedules of this optimizer (not ReduceLROnPlateau, which steps
+    on a metric); milestones: n - 1 increasing epochs >= 1. The constructor puts every
+    group's rate back to its "initial_lr" (undoing what the schedulers' constructors set)
+    and applies the first schedule's epoch-0 rate. Epoch e (after e calls of `step()`)
+    is run by schedule k, the number of milestones <= e: at its milestone it starts
+    from its own epoch 0 (its closed form there, from the base rates: e.g. LinearLR
+    base_lr * start_factor), then steps as it would alone. The usual warmup-then-decay:
+
+        warmup = LinearLR(opt, start_factor=0.1, total_iters=5)
+        decay = CosineAnnealingLR(opt, T_max=95)
+        sched = SequentialLR(opt, [warmup, decay], milestones=[5])
+
+    `state_dict()` holds the position and every schedule's state dict ("_schedulers").
+    """
+
+    def __init__(self, optimizer: Optimizer, schedulers: Any, milestones: Any) -> None:
+        where = "SequentialLR"
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{where}: expected an Optimizer, got {type(optimizer).__name__}")
+        if isinstance(schedulers, LRScheduler) or not isinstance(schedulers, (list, tuple)) or not schedulers:
+            raise ValueError(f"{where}: schedulers must be a non-empty list of schedulers, got {schedulers!r}")
+        for i, sched in enumerate(schedulers):
+            if not isinstance(sched, LRScheduler) or isinstance(sched, (ReduceLROnPlateau, SequentialLR)):
+                raise TypeError(f"{where}: schedulers[{i}] must be an epoch schedule (not ReduceLROnPlateau, "
+                                f"which steps on a metric), got {type(sched).__name__}")
+            if sched.optimizer is not optimizer:
+                raise ValueError(f"{where}: schedulers[{i}] ({type(sched).__name__}) schedules another optimizer")
+        self._milestones = self._settings({"_milestones": milestones, "n": len(schedulers)}, where)["_milestones"]
+        self.optimizer = optimizer
+        self._schedulers = list(schedulers)
+        self.last_epoch = 0
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        first = self._schedulers[0]
+        first._last_lr = first._start_rates()
+        first.last_epoch = 0
+        first._set_groups()
+        self._last_lr = first.get_last_lr()
+
+    @staticmethod
+    def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
+        milestones, n = values["_milestones"], values["n"]
+        if (not isinstance(milestones, (list, tuple)) or len(milestones) != n - 1
+                or any(isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 1 for m in milestones)
+                or list(milestones) != sorted(set(milestones))):
+            raise ValueError(f"{where}: milestones must be {n - 1} increasing epochs >= 1 (one fewer than the "
+                             f"schedulers), got {milestones!r}")
+        return {"_milestones": [int(m) for m in milestones]}
+
+    def step(self) -> None:
+        """Advance one epoch: step the schedule of that epoch (or restart it at its milestone)."""
+        epoch = self.last_epoch + 1
+        k = bisect.bisect_right(self._milestones, epoch)
+        sched = self._schedulers[k]
+        if k > 0 and self._milestones[k - 1] == epoch:
+            sched._restart()
+        else:
+            sched.step()
+        self.last_epoch = epoch
+        self._last_lr = sched.get_last_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        """The position, the latest rates, the milestones and every schedule's state dict."""
+        return {"last_epoch": self.last_epoch, "_last_lr": list(self._last_lr), "_milestones": list(self._milestones),
+                "_schedulers": [s.state_dict() for s in self._schedulers]}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore `state_dict()` (each schedule's by its own load_state_dict; if one refuses,
+        those loaded before it are put back)."""
+        where = "SequentialLR.load_state_dict"
+        keys = {"last_epoch", "_last_lr", "_milestones", "_schedulers"}
+        if not isinstance(state_dict, dict) or set(state_dict) != keys:
+            got = sorted(map(str, state_dict)) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"{where}: expected keys {sorted(keys)}, got {got}")
+        n = len(self._schedulers)
+        milestones = self._settings({"_milestones": state_dict["_milestones"], "n": n}, where)["_milestones"]
+        epoch = _int_at_least(state_dict["last_epoch"], 0, "last_epoch", where)
+        rates, saved = state_dict["_last_lr"], state_dict["_schedulers"]
+        if not isinstance(rates, (list, tuple)) or len(rates) != len(self.optimizer.param_groups):
+            raise ValueError(f"{where}: _last_lr must hold one rate per param group, got {rates!r}")
+        rates = [_rate_number(lr, "_last_lr", where) for lr in rates]
+        if not isinstance(saved, (list, tuple)) or len(saved) != n:
+            raise ValueError(f"{where}: _schedulers must hold {n} state dicts, got {saved!r}")
+        before = [s.state_dict() for s in self._schedulers]
+        try:
+            for s, sd in zip(self._schedulers, saved):
+                s.load_state_dict(sd)
+        except Exception:
+            for s, sd in zip(self._schedulers, before):
+                s.load_state_dict(sd)
+            self._set_groups()
+            raise
+        self._milestones, self.last_epoch, self._last_lr = milestones, epoch, rates
+        self._set_groups()
+        # (the schedule running now sets the momenta last, as its steps did)
+        self._schedulers[bisect.bisect_right(milestones, epoch)]._set_extras()
 
 
 def _rate_number(value: Any, name: str, where: str, low: float = 0.0, high: float = math.inf,
