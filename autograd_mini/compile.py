@@ -655,10 +655,17 @@ class _Namer:
         self.arg_arrays: dict[tuple, str] = {}
         self.requires_grad: dict[str, bool] = {}  # of arguments and closed-over tensors
         self.externals: list[Tensor] = []  # the closed-over tensors, p0, p1, ...
+        # The arrays a tensor fn makes may wrap to be an argument: an ndarray argument's
+        # (a private copy, so any array in its memory is a view of it) and a Tensor
+        # argument's own array (other arrays in its memory may be the caller's: a global
+        # the argument views, which fn wraps itself).
+        self.wrappable: set[int] = {id(a.data) for a in args if isinstance(a, Tensor)}
         for i, a in enumerate(args):
             if isinstance(a, (Tensor, np.ndarray)):
                 self.names[id(a)] = f"x{i}"
                 self.arg_arrays[_memory(a.data if isinstance(a, Tensor) else a)] = f"x{i}"
+            if isinstance(a, np.ndarray):
+                self.wrappable.add(_memory(a))
             if isinstance(a, Tensor):
                 self.requires_grad[f"x{i}"] = a.requires_grad
         for k, (_, _, _, o) in enumerate(trace.ops):
@@ -708,7 +715,8 @@ class _Namer:
                 return n
             if id(a) in self.trace.created:  # made inside fn: fine only around an argument's array
                 n = self.arg_arrays.get(_memory(a.data))
-                if n is not None and not a.requires_grad:
+                if n is not None and not a.requires_grad and (
+                        id(a.data) in self.wrappable or _memory(a.data) in self.wrappable):
                     return n
                 if not a.requires_grad and self.trace.constant(a.data):
                     return ns.constant(a.data)  # (am.zeros, am.arange, ... of shapes and numbers)
