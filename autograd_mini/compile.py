@@ -671,13 +671,23 @@ class _Namer:
         for k, (_, _, _, o) in enumerate(trace.ops):
             self.names[id(o)] = f"v{k}"
 
+    def argument_of(self, arr: np.ndarray) -> str | None:
+        """The argument an array fn hands an op (or wraps in a tensor) is, or None: one in
+        an ndarray argument's memory (a private copy: any array there is a view of it), or
+        a Tensor argument's own array. Another array in a Tensor argument's memory may be
+        the caller's (a global the argument views), which a replay must not replace."""
+        n = self.arg_arrays.get(_memory(arr))
+        if n is not None and (id(arr) in self.wrappable or _memory(arr) in self.wrappable):
+            return n
+        return None
+
     def op(self, k: int, ns: "_Namespace") -> _Op:
         """The k-th recorded op, named."""
         prim, op_args, p_values, o = self.trace.ops[k]
         try:
             ins = [self.operand(a, pos, prim, ns) for pos, a in enumerate(op_args)]
             reads = {x for x in ins if _local_name(x)}
-            params = {name: _param(v, prim, name, self.arg_arrays, ns, reads, self.trace)
+            params = {name: _param(v, prim, name, self.argument_of, ns, reads, self.trace)
                       for name, v in p_values.items()}
         except RuntimeError as e:  # (name the op the user called, not only the primitive)
             inside = scope_names(self.trace.scopes[k])
@@ -714,9 +724,8 @@ class _Namer:
             if n is not None:
                 return n
             if id(a) in self.trace.created:  # made inside fn: fine only around an argument's array
-                n = self.arg_arrays.get(_memory(a.data))
-                if n is not None and not a.requires_grad and (
-                        id(a.data) in self.wrappable or _memory(a.data) in self.wrappable):
+                n = self.argument_of(a.data)
+                if n is not None and not a.requires_grad:
                     return n
                 if not a.requires_grad and self.trace.constant(a.data):
                     return ns.constant(a.data)  # (am.zeros, am.arange, ... of shapes and numbers)
@@ -730,7 +739,7 @@ class _Namer:
             self.requires_grad[n] = a.requires_grad
             self.externals.append(a)
             return n
-        n = self.arg_arrays.get(_memory(a)) if isinstance(a, np.ndarray) else None
+        n = self.argument_of(a) if isinstance(a, np.ndarray) else None
         if n is not None:
             return n
         if self.trace.constant(a):
@@ -1083,11 +1092,11 @@ def _arguments(ins: list, params: dict) -> str:
     return ", ".join(list(ins) + [f"{k}={v}" for k, v in params.items()])
 
 
-def _param(v: Any, prim: Primitive, name: str, arg_arrays: dict, ns: "_Namespace",
+def _param(v: Any, prim: Primitive, name: str, argument_of: Callable, ns: "_Namespace",
            reads: set, trace: _Trace) -> str:
     """Source for a keyword parameter: a constant (a shape constant too: am.arange(T) as
     an index), or an argument's array (an index, say), whose name goes into `reads`."""
-    name_of = arg_arrays.get(_memory(v)) if isinstance(v, np.ndarray) else None
+    name_of = argument_of(v) if isinstance(v, np.ndarray) else None
     if name_of is not None:
         if v.dtype == bool:
             raise RuntimeError(
@@ -1098,7 +1107,7 @@ def _param(v: Any, prim: Primitive, name: str, arg_arrays: dict, ns: "_Namespace
         reads.add(name_of)
         return name_of
     if type(v) is tuple and any(isinstance(e, np.ndarray) for e in v):
-        return "(" + "".join(_param(e, prim, name, arg_arrays, ns, reads, trace) + ", " for e in v) + ")"
+        return "(" + "".join(_param(e, prim, name, argument_of, ns, reads, trace) + ", " for e in v) + ")"
     if trace.constant(v):
         return ns.constant(v)
     _refuse_arrays(v, prim, f"its parameter {name!r}")
