@@ -1803,3 +1803,21 @@ def test_summary_and_draw_network_take_the_new_layers():
         assert row in text
     source = am.viz.draw_network(model, input_size=(2, 1, 9, 9)).source
     assert "AdaptiveAvgPool2d(1×1)\\n→ (2, 4, 1, 1)" in source
+
+
+def test_batchnorm_with_tracking_switched_off_after_construction_follows_pytorch():
+    # Setting track_running_stats = False on a layer that has its buffers: training uses the
+    # batch and leaves the buffers alone; eval uses the buffers (PyTorch's rule, which reads
+    # whether the buffers exist, not the flag, to choose the statistics in eval).
+    bn = nn.BatchNorm1d(3)
+    bn.running_mean.data[...] = [1.0, 2.0, 3.0]
+    bn.running_var.data[...] = [4.0, 1.0, 0.25]
+    bn.track_running_stats = False
+    x = arr(5, 3) + 5
+    before = (bn.running_mean.data.copy(), bn.running_var.data.copy())
+    out = bn(am.tensor(x)).data
+    np.testing.assert_allclose(out, (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5), rtol=1e-12)
+    out = bn.eval()(am.tensor(x)).data
+    np.testing.assert_allclose(out, (x - before[0]) / np.sqrt(before[1] + 1e-5), rtol=1e-12)
+    assert np.array_equal(bn.running_mean.data, before[0]) and np.array_equal(bn.running_var.data, before[1])
+    assert int(bn.num_batches_tracked.data) == 0

@@ -49,7 +49,8 @@ class _BatchNorm(Module):
     running = (1 - momentum) * running + momentum * batch (running_var uses the
     unbiased batch variance). momentum=None averages all batches equally
     (momentum 1/num_batches_tracked). Eval: the running statistics replace the
-    batch ones (unless track_running_stats=False, which always uses the batch).
+    batch ones (unless the layer has no buffers: track_running_stats=False at
+    construction; switched off later, training leaves the buffers as they are).
     """
 
     _ndims: tuple[int, ...] = ()
@@ -103,7 +104,10 @@ class _BatchNorm(Module):
                 f"{self.label()}: expected input of shape {self._layout} with C={self.num_features}, "
                 f"got shape {shape}"
             )
-        use_batch = self.training or not self.track_running_stats
+        # PyTorch's rule, also for a track_running_stats switched off after construction:
+        # eval uses the buffers whenever they exist, training updates them only if tracking.
+        has_buffers = self.running_mean is not None or self.running_var is not None
+        use_batch = self.training or not has_buffers
         if use_batch and math.prod(shape) // shape[1] < 2:
             raise ValueError(
                 f"{self.label()}: training needs more than one value per channel, got shape {shape}"
@@ -113,9 +117,10 @@ class _BatchNorm(Module):
         if update and momentum is None:
             # Cumulative average: batch k gets weight 1/k.
             momentum = 1.0 / (int(self.num_batches_tracked.data) + 1)
+        given = not self.training or self.track_running_stats
         out = F.batch_norm(
-            x, self.running_mean, self.running_var, self.weight, self.bias,
-            use_batch, 0.0 if momentum is None else momentum, self.eps,
+            x, self.running_mean if given else None, self.running_var if given else None,
+            self.weight, self.bias, use_batch, 0.0 if momentum is None else momentum, self.eps,
         )
         if update:
             self.num_batches_tracked.data += 1
