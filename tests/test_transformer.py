@@ -215,6 +215,21 @@ def test_generate_square_subsequent_mask_is_pytorchs():
         nn.Transformer.generate_square_subsequent_mask(2, dtype=int)
 
 
+
+def test_a_causal_mask_made_inside_a_compiled_function_replays():
+    # (as the README says of a causal mask made inside fn: it is kept as a constant of the tape)
+    def f(x):
+        return (x + nn.Transformer.generate_square_subsequent_mask(x.shape[-1])).exp().sum()
+
+    cf = am.compile(f)
+    for x in (np.arange(9.0).reshape(3, 3), np.ones((3, 3)), np.arange(16.0).reshape(4, 4)):
+        xc, xe = am.tensor(x, requires_grad=True), am.tensor(x, requires_grad=True)
+        out_c, out_e = cf(xc), f(xe)
+        out_c.backward(), out_e.backward()
+        assert out_c.item() == out_e.item()
+        np.testing.assert_array_equal(xc.grad.data, xe.grad.data)
+        np.testing.assert_array_equal(xc.grad.data, np.tril(np.exp(x)))
+
 # -- PyTorch's names --------------------------------------------------------------------------------
 
 _ENC_LAYER = [

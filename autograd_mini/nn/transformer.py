@@ -20,7 +20,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..functions import as_tensor
+from ..creation import full
+from ..functions import as_tensor, triu
 from ..tensor import Tensor, _dtype_or_default, _flag
 from . import functional as F
 from . import init
@@ -360,4 +361,5 @@ class Transformer(Module):
         dt = _dtype_or_default(dtype)
         if dt.kind != "f":
             raise TypeError(f"Transformer.generate_square_subsequent_mask: dtype must be floating, got {dt}")
-        return as_tensor(np.triu(np.full((sz, sz), -np.inf, dtype=dt), 1))
+        # (made of am.full and am.triu, which am.compile keeps as constants: it compiles inside fn)
+        return triu(full((sz, sz), -np.inf, dtype=dt), 1)
