@@ -2083,6 +2083,15 @@ def _svd_vjp(g: Any, ans: Any, a: Any, full_matrices: bool = False) -> Any:
     zeros2 = zero[..., None, :] & zero[..., :, None] & off
     gud, gvd = _data(gu), _data(gv)
     bad = (tied & (_data(plus) != 0)) | (zeros2 & (_data(minus) != 0))
+    # At a tie the vectors' cotangents see only the skew part of the block; a loss that
+    # reads the vectors there with S_bar differing within the tie (U diag(S) Vh at A = I,
+    # where U = V = I make that skew part exactly 0) needs the symmetric part too, which
+    # the cotangents do not carry: refuse rather than drop it.
+    gsd = _data(gs)
+    gtol = 16 * builtins.max(m, n) * np.finfo(dtype).eps * np.abs(gsd).max(axis=-1, initial=0.0)
+    split = np.abs(gsd[..., :, None] - gsd[..., None, :]) > gtol[..., None, None]
+    reads = (_data(x) != 0) | (_data(y) != 0)
+    bad |= tied & split & (reads | np.swapaxes(reads, -1, -2))
     if bad.any():
         at = tuple(int(i) for i in np.argwhere(bad)[0])
         raise np.linalg.LinAlgError(

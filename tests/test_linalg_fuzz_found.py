@@ -1,0 +1,49 @@
+"""Defects found by fuzzing am.linalg's svd, svdvals, qr, pinv, lstsq, matrix_rank and
+matrix norms against numpy and PyTorch; one test per defect, each failing before its fix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+
+L = am.linalg
+
+
+def _reconstruction_grad(a, c):
+    A = am.tensor(a, requires_grad=True)
+    U, S, Vh = L.svd(A)
+    ((U * S[..., None, :]) @ Vh * am.tensor(c)).sum().backward()
+    return A.grad.data
+
+
+@pytest.mark.parametrize("a", [np.eye(3), np.diag([3.0, 2.0, 2.0]), 2 * np.eye(3)[[2, 0, 1]],
+                               np.stack([np.diag([3.0, 2.0, 1.0]), np.eye(3)])],
+                         ids=["identity", "diagonal", "permutation", "batched"])
+def test_svd_backward_at_exactly_equal_singular_values_is_not_silently_wrong(a):
+    # At A = I numpy's U = V = I exactly, so U^T U_bar + V^T V_bar has an exactly zero
+    # skew part on the tied block, yet the loss <C, U diag(S) Vh> = <C, A> has gradient C,
+    # which the singular vectors' cotangents cannot give there (the S_bar they carry
+    # differ within the tie). It gave diag(C) + skew(C) without a word.
+    c = np.arange(a.size, dtype=float).reshape(a.shape) + 1
+    with pytest.raises(np.linalg.LinAlgError, match="svd backward.*equal singular values"):
+        _reconstruction_grad(a, c)
+    A = am.tensor(a, requires_grad=True)
+    with pytest.raises(np.linalg.LinAlgError, match="svd backward"):
+        (L.pinv(A) * am.tensor(c.swapaxes(-1, -2))).sum().backward()
+
+
+def test_svd_backward_at_equal_singular_values_still_works_where_the_gradient_exists():
+    a = np.diag([3.0, 2.0, 2.0])
+    # (a loss of the singular values alone; one that reads the vectors with S_bar equal
+    # on the tie, whose gradient the formula gives)
+    for f in (lambda A: am.norm(A, "nuc"), lambda A: (L.svdvals(A) * am.tensor([1.0, 5.0, -2.0])).sum(),
+              lambda A: (((lambda U, S, Vh: (U * S) @ Vh)(*L.svd(A))) * am.tensor(np.eye(3) + np.triu(np.ones((3, 3)), 1)
+                                                                         - np.tril(np.ones((3, 3)), -1))).sum()):
+        A = am.tensor(a, requires_grad=True)
+        f(A).backward()
+        assert np.isfinite(A.grad.data).all()
+    A = am.tensor(a, requires_grad=True)
+    c = np.eye(3) + np.triu(np.ones((3, 3)), 1) - np.tril(np.ones((3, 3)), -1)
+    np.testing.assert_allclose(_reconstruction_grad(a, c), c, atol=1e-14)
