@@ -289,6 +289,8 @@ def pinv(A: Any, rcond: Any = None, *, rtol: Any = _NOVALUE) -> Tensor:
     cut = _rcond("pinv", A, rcond, rtol)
     cut = float(cut) if np.ndim(cut) == 0 else np.asarray(cut, dtype=A.dtype)[..., None]
     U, S, Vh = svd(A)
+    if S.shape[-1] == 0:  # (an empty A: no singular values to cut, A^+ is the empty (..., n, m))
+        return Vh.swapaxes(-1, -2) @ U.swapaxes(-1, -2)
     # (the mask by comparison primitives, so that am.compile's replay recomputes it)
     keep = (S > S.max(-1, keepdims=True) * cut).astype(A.dtype)
     s_inv = keep / (S * keep + (1 - keep))

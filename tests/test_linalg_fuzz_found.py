@@ -47,3 +47,22 @@ def test_svd_backward_at_equal_singular_values_still_works_where_the_gradient_ex
     A = am.tensor(a, requires_grad=True)
     c = np.eye(3) + np.triu(np.ones((3, 3)), 1) - np.tril(np.ones((3, 3)), -1)
     np.testing.assert_allclose(_reconstruction_grad(a, c), c, atol=1e-14)
+
+
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0), (0, 0), (2, 0, 3), (2, 3, 0)])
+def test_pinv_and_lstsq_of_an_empty_matrix_follow_numpy(shape):
+    # numpy returns the empty (..., n, m) pseudo-inverse; pinv took max() of no singular
+    # values and raised a confusing "(max): zero-size array" error.
+    a = np.zeros(shape)
+    A = am.tensor(a, requires_grad=True)
+    p = L.pinv(A)
+    assert p.shape == np.linalg.pinv(a).shape
+    np.testing.assert_array_equal(p.data, np.linalg.pinv(a))
+    (p.sum() + L.pinv(A, rtol=None).sum()).backward()
+    np.testing.assert_array_equal(A.grad.data, np.zeros(shape))
+    if len(shape) == 2:
+        b = np.arange(shape[0], dtype=float)
+        for got, want in zip(L.lstsq(a, b), np.linalg.lstsq(a, b)):
+            got = got.data if isinstance(got, am.Tensor) else got
+            assert np.shape(got) == np.shape(want)
+            np.testing.assert_array_equal(got, want)
