@@ -270,6 +270,14 @@ def _rcond(op: str, A: Tensor, rcond: Any, rtol: Any) -> Any:
     return rcond
 
 
+def _fits(shape: tuple, batch: tuple) -> bool:
+    """Whether an array of shape broadcasts to batch (without growing it)."""
+    try:
+        return np.broadcast_shapes(shape, batch) == batch
+    except ValueError:
+        return False
+
+
 @composite
 def pinv(A: Any, rcond: Any = None, *, rtol: Any = _NOVALUE) -> Tensor:
     """The Moore-Penrose pseudo-inverse A^+ (..., n, m) of A (..., m, n), as np.linalg.pinv:
@@ -287,6 +295,9 @@ def pinv(A: Any, rcond: Any = None, *, rtol: Any = _NOVALUE) -> Tensor:
     A = as_tensor(A)
     P._check_matrix("pinv", A.data)
     cut = _rcond("pinv", A, rcond, rtol)
+    if np.ndim(cut) and not _fits(np.shape(cut), A.shape[:-2]):
+        raise ValueError(f"pinv: {'rcond' if rcond is not None else 'rtol'} of shape {np.shape(cut)} does "
+                         f"not broadcast to the batch shape {A.shape[:-2]} of A of shape {A.shape}")
     cut = float(cut) if np.ndim(cut) == 0 else np.asarray(cut, dtype=A.dtype)[..., None]
     U, S, Vh = svd(A)
     if S.shape[-1] == 0:  # (an empty A: no singular values to cut, A^+ is the empty (..., n, m))

@@ -3,6 +3,8 @@ matrix norms against numpy and PyTorch; one test per defect, each failing before
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -66,3 +68,22 @@ def test_pinv_and_lstsq_of_an_empty_matrix_follow_numpy(shape):
             got = got.data if isinstance(got, am.Tensor) else got
             assert np.shape(got) == np.shape(want)
             np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("shape, cut", [((3, 3), np.full(5, 0.1)), ((3, 3), np.full((2, 1), 0.1)),
+                                        ((2, 3, 3), np.full((2, 1), 0.1)), ((2, 3, 3), np.full(5, 0.1))])
+@pytest.mark.parametrize("key", ["rcond", "rtol"])
+def test_pinv_refuses_a_cutoff_that_does_not_fit_the_batch_axes(shape, cut, key):
+    # numpy refuses an rcond that would broadcast the result past A's batch shape; pinv
+    # returned a (5, 3, 3) stack for a (3, 3) A, or failed after recording svd.
+    from autograd_mini.engine import node_counter
+
+    A = am.tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
+    with pytest.raises(ValueError):
+        np.linalg.pinv(A.data, **{key: cut})
+    before = next(node_counter)
+    with pytest.raises(ValueError, match=rf"pinv: {key} of shape {re.escape(str(cut.shape))}.*A of shape {re.escape(str(shape))}"):
+        L.pinv(A, **{key: cut})
+    assert next(node_counter) == before + 1
+    ok = np.full(shape[:-2], 0.1)
+    np.testing.assert_allclose(L.pinv(A, **{key: ok}).data, np.linalg.pinv(A.data, **{key: ok}), atol=1e-12)
