@@ -351,7 +351,12 @@ def lstsq(A: Any, b: Any, rcond: Any = None) -> tuple[Tensor, Tensor, int, Tenso
     r = max(m, n) * np.finfo(A.dtype).eps if rcond is None else rcond
     x = pinv(A, rtol=r) @ b
     s = svdvals(A)
-    rank = int(np.count_nonzero(s.data > r * s.data.max())) if s.shape[0] else 0
+    # (read through item(), so that am.compile refuses to freeze the rank and the residuals' shape)
+    try:
+        rank = (s > s.max() * np.asarray(r, dtype=s.dtype)).astype(np.int64).sum().item() if s.shape[0] else 0
+    except RuntimeError as e:
+        raise RuntimeError(f"lstsq (A {A.shape}, b {b.shape}): its rank, a Python int as numpy's, and the "
+                           f"residuals' shape depend on A's values; {e}") from None
     if rank < n or m <= n:
         res = as_tensor(np.zeros((0,), dtype=x.dtype))
     else:
