@@ -28,7 +28,7 @@ from . import primitives as P
 from .engine import composite, shape_constant
 from .functions import as_tensor, exp
 from .functions import norm as norm
-from .tensor import Tensor
+from .tensor import Tensor, get_default_dtype
 
 __all__ = ["solve", "slogdet", "det", "inv", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr",
            "pinv", "lstsq", "matrix_rank", "norm"]
@@ -314,7 +314,8 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
     shape (...) without gradient. A 1-D A has rank 1 unless all its entries are 0.
     tol and rtol may be arrays broadcasting with the batch axes. hermitian is accepted
     for numpy's signature and does not change the result (the singular values are
-    computed either way).
+    computed either way). Integer and bool matrices count as numpy's do (in the default
+    float dtype).
     """
     A = as_tensor(A)
     if A.ndim < 2:
@@ -323,6 +324,9 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
         return (A != 0).any().astype(np.int64) if A.ndim else (A != 0).astype(np.int64)
     if tol is not None and rtol is not None:
         raise ValueError(f"matrix_rank: tol and rtol cannot both be set (A of shape {A.shape})")
+    if A.data.dtype.kind in "biu":  # (numpy counts the rank of integer matrices too)
+        A = A.astype(get_default_dtype())
+    P._check_matrix("matrix_rank", A.data)
     S = svdvals(A).detach()
     if tol is None:
         r = max(A.shape[-2:]) * np.finfo(A.dtype).eps if rtol is None else rtol

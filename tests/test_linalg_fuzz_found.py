@@ -108,3 +108,14 @@ def test_compiled_lstsq_does_not_replay_a_frozen_rank():
             assert "compile" in str(e) and "lstsq" in str(e)
             continue
         assert np.array_equal(got, want)
+
+
+def test_matrix_rank_takes_integer_matrices_as_numpy_and_names_itself_when_refusing():
+    # np.linalg.matrix_rank takes integer and bool matrices (its 1-D case here did too);
+    # the 2-D case refused them with an error naming svdvals.
+    for a in (np.eye(3, dtype=np.int64), np.ones((2, 3), dtype=np.int32), np.eye(2, dtype=bool)):
+        got = L.matrix_rank(a)
+        assert got.dtype == np.int64 and got.item() == np.linalg.matrix_rank(a)
+    for bad in (np.eye(3, dtype=np.float16), np.eye(3) + 1j):
+        with pytest.raises(TypeError, match=r"matrix_rank: A of shape \(3, 3\)"):
+            L.matrix_rank(bad)
