@@ -197,7 +197,10 @@ def svd(A: Any, full_matrices: bool = False) -> SVDResult:
     has the gradient U diag(S_bar) Vh everywhere (see svdvals). With full_matrices=True,
     the gradient is that of the first k columns; a loss that reads the columns of U or
     rows of Vh past k (a basis of a complement: not unique) makes backward raise
-    np.linalg.LinAlgError.
+    np.linalg.LinAlgError. One case backward cannot see: vectors read only through a
+    product with their singular value when that value is exactly 0 (U diag(S) Vh at A = 0)
+    send it a zero gradient, as a loss of S alone would, so the result is svdvals'
+    one-sided gradient there, not the product's (which is A's: use A itself).
     """
     out, m, n = _svd(A, full_matrices, "svd")
     cu = m if full_matrices else min(m, n)
