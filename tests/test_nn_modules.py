@@ -1340,6 +1340,11 @@ _LAYERS = {
     "Dropout2d": (lambda: nn.Dropout2d(0.4), [(2, 3, 2, 2)]),
     "ZeroPad2d": (lambda: nn.ZeroPad2d((1, 0, 2, 1)), [(1, 2, 2, 3), (2, 2, 2)]),
     "ConstantPad2d": (lambda: nn.ConstantPad2d(1, 0.5), [(1, 2, 2, 3)]),
+    "PixelShuffle": (lambda: nn.PixelShuffle(2), [(1, 4, 2, 3), (8, 1, 2)]),
+    "PixelUnshuffle": (lambda: nn.PixelUnshuffle(2), [(1, 1, 2, 4), (2, 4, 2)]),
+    "ChannelShuffle": (lambda: nn.ChannelShuffle(2), [(1, 4, 2, 3), (2, 6, 3)]),
+    "Unfold": (lambda: nn.Unfold((2, 3), padding=1, stride=(2, 1)), [(1, 2, 3, 3), (2, 2, 4)]),
+    "Fold": (lambda: nn.Fold((3, 4), 2, dilation=(1, 2)), [(1, 8, 4), (4, 4)]),
 }
 
 

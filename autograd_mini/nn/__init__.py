@@ -21,9 +21,11 @@ from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import Dropout, Dropout2d
 from .embedding import Embedding
 from .flatten import Flatten, Unflatten
+from .fold import Fold, Unfold
 from .linear import Identity, Linear
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .padding import ConstantPad2d, ZeroPad2d
+from .shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d
 from .upsampling import Upsample
 from .loss import (
@@ -52,5 +54,6 @@ __all__ = [
     "LSTM", "GRU", "ELU", "SELU", "CELU", "PReLU", "ReLU6", "Hardtanh", "Hardsigmoid",
     "Hardswish", "Mish", "Softsign", "LogSigmoid", "Tanhshrink", "Threshold", "GLU",
     "LogSoftmax", "Softmin", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "Upsample", "Unflatten",
-    "Dropout2d", "ZeroPad2d", "ConstantPad2d",
+    "Dropout2d", "ZeroPad2d", "ConstantPad2d", "PixelShuffle", "PixelUnshuffle", "ChannelShuffle",
+    "Unfold", "Fold",
 ]

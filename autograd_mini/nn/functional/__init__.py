@@ -18,6 +18,7 @@ Where things live (everything is read as F.<name>):
     pooling.py         max_pool2d, max_unpool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d
     resampling.py      interpolate
     sampling.py        affine_grid, grid_sample (spatial transformers)
+    shapes.py          pad, pixel_shuffle, pixel_unshuffle, channel_shuffle, unfold, fold
     activations.py     relu, gelu, elu, ..., glu, softmax, log_softmax, softmin
     regularization.py  dropout, dropout2d
     normalization.py   batch_norm, layer_norm, group_norm, instance_norm
@@ -41,6 +42,7 @@ from .pooling import (
 )
 from .resampling import _INTERPOLATE_MODES, _SMOOTH_MODES, _repeat, _take, interpolate
 from .sampling import affine_grid, grid_sample
+from .shapes import channel_shuffle, fold, pad, pixel_shuffle, pixel_unshuffle, unfold
 from .activations import (
     _bounds, _gelu_approximate, _softplus_beta, celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh,
     leaky_relu, log_softmax, logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu, softmax, softmin,
@@ -59,7 +61,8 @@ from ..attention import scaled_dot_product_attention
 
 __all__ = [
     "linear", "conv2d", "conv1d", "conv_transpose2d", "max_pool2d", "max_unpool2d", "avg_pool2d",
-    "adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate", "affine_grid", "grid_sample", "relu", "leaky_relu", "sigmoid",
+    "adaptive_avg_pool2d", "adaptive_max_pool2d", "interpolate", "affine_grid", "grid_sample", "pad",
+    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "relu", "leaky_relu", "sigmoid",
     "tanh", "softplus", "silu", "gelu", "elu", "selu", "celu", "prelu", "hardtanh", "relu6",
     "hardsigmoid", "hardswish", "mish", "softsign", "logsigmoid", "tanhshrink", "threshold", "glu",
     "softmax", "log_softmax", "softmin", "dropout", "dropout2d", "batch_norm", "layer_norm",
