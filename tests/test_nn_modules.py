@@ -1328,6 +1328,16 @@ _LAYERS = {
     "LogSigmoid": (lambda: nn.LogSigmoid(), [(3,), (2, 3)]),
     "Tanhshrink": (lambda: nn.Tanhshrink(), [(3,), (2, 3)]),
     "Threshold": (lambda: nn.Threshold(0.1, 2.0), [(3,), (2, 3)]),
+    # (tests/test_misc_layers.py checks these further, and Bilinear, which takes two inputs)
+    "Hardshrink": (lambda: nn.Hardshrink(0.3), [(3,), (2, 3)]),
+    "Softshrink": (lambda: nn.Softshrink(0.3), [(3,), (2, 3)]),
+    "RReLU": (lambda: nn.RReLU(0.1, 0.3), [(3,), (2, 3)]),
+    "RReLU in eval": (lambda: nn.RReLU().eval(), [(3,), (2, 3)]),
+    "AlphaDropout": (lambda: nn.AlphaDropout(0.4), [(5,), (2, 3)]),
+    "FeatureAlphaDropout": (lambda: nn.FeatureAlphaDropout(0.4), [(2, 3), (2, 3, 2)]),
+    "Softmax2d": (lambda: nn.Softmax2d(), [(1, 3, 2, 2), (3, 2, 1)]),
+    "LocalResponseNorm": (lambda: nn.LocalResponseNorm(3, 0.5), [(2, 4, 3), (1, 3, 2, 2)]),
+    "LPPool2d": (lambda: nn.LPPool2d(2, 2, 1), [(1, 2, 3, 3), (2, 3, 4)]),
     "GLU": (lambda: nn.GLU(), [(4,), (2, 6)]),
     "LogSoftmax": (lambda: nn.LogSoftmax(-1), [(3,), (2, 3)]),
     "Softmin": (lambda: nn.Softmin(0), [(3,), (2, 3)]),
@@ -1355,10 +1365,10 @@ def test_every_exported_layer_has_a_gradient_check():
     # (ParameterList/Dict have no forward, and MultiheadAttention takes three inputs and returns
     # a tuple: test_attention_hooks.py checks them; the Transformer layers take masks and
     # the decoders two inputs: test_transformer.py checks them; MaxUnpool2d takes indices:
-    # test_pool_more.py checks it)
+    # test_pool_more.py checks it; Bilinear takes two inputs: test_misc_layers.py checks it)
     recurrent = ("RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "MultiheadAttention",
                  "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
-                 "TransformerDecoder", "Transformer", "MaxUnpool2d")
+                 "TransformerDecoder", "Transformer", "MaxUnpool2d", "Bilinear")
     layers = {n for n in nn.__all__ if isinstance(getattr(nn, n), type)
               and issubclass(getattr(nn, n), nn.Module)
               and n not in ("Module", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict")

@@ -17,16 +17,19 @@ from .activation import (
     PReLU, ReLU, ReLU6, SELU, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softsign, Tanh, Tanhshrink,
     Threshold,
 )
+from .activation import Hardshrink, RReLU, Softmax2d, Softshrink
 from .conv import Conv1d, Conv2d, ConvTranspose2d
-from .dropout import Dropout, Dropout2d
+from .dropout import AlphaDropout, Dropout, Dropout2d, FeatureAlphaDropout
 from .embedding import Embedding
 from .flatten import Flatten, Unflatten
 from .fold import Fold, Unfold
-from .linear import Identity, Linear
+from .linear import Bilinear, Identity, Linear
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
+from .normalization import LocalResponseNorm
 from .padding import ConstantPad2d, ZeroPad2d
 from .shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d
+from .pooling import LPPool2d
 from .upsampling import Upsample
 from .loss import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
@@ -56,4 +59,8 @@ __all__ = [
     "LogSoftmax", "Softmin", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "Upsample", "Unflatten",
     "Dropout2d", "ZeroPad2d", "ConstantPad2d", "PixelShuffle", "PixelUnshuffle", "ChannelShuffle",
     "Unfold", "Fold",
+]
+__all__ += [
+    "Hardshrink", "Softshrink", "RReLU", "AlphaDropout", "FeatureAlphaDropout", "Softmax2d", "Bilinear",
+    "LocalResponseNorm", "LPPool2d",
 ]

@@ -1,5 +1,6 @@
 """Activation layers: each applies its function of F elementwise (or along one
-axis: Softmax, LogSoftmax, Softmin, GLU); PReLU holds a learnt slope."""
+axis: Softmax, LogSoftmax, Softmin, GLU, Softmax2d); PReLU holds a learnt slope, RReLU
+draws random ones in training."""
 
 from __future__ import annotations
 
@@ -317,3 +318,63 @@ class Softmin(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class Hardshrink(Module):
+    """0 where |x| <= lambd, x elsewhere, elementwise (see F.hardshrink); x's shape."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = F._number(lambd, "lambd", "Hardshrink")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.hardshrink(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Softshrink(Module):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between, elementwise (see
+    F.softshrink); x's shape. lambd is a finite number >= 0."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = F._number(lambd, "lambd", "Softshrink")
+        if not 0.0 <= self.lambd < math.inf:
+            raise ValueError(f"Softshrink: lambd must be a finite number >= 0, got {lambd!r}")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.softshrink(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU (see F.rrelu): x for x > 0, a * x elsewhere; x's shape. In
+    training a ~ U(lower, upper) per entry, from the library generator (am.manual_seed);
+    in eval a = (lower + upper) / 2. am.compile refuses training mode (compile in eval()).
+    `inplace` is accepted and changes nothing."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False) -> None:
+        super().__init__()
+        self.lower, self.upper = F._rrelu_bounds(lower, upper, "RReLU")
+        _flag(inplace, "inplace", "RReLU")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.rrelu(x, self.lower, self.upper, self.training)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of each pixel: along axis -3 of (N, C, H, W) or (C, H, W)
+    input; output of its shape (PyTorch's Softmax2d)."""
+
+    def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
+        if x.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input of shape (N, C, H, W) or (C, H, W), got shape {x.shape}")
+        return F.softmax(x, -3)

@@ -1,4 +1,5 @@
-"""Dropout (elementwise) and Dropout2d (whole channels): active in training only."""
+"""Dropout (elementwise) and Dropout2d (whole channels), AlphaDropout and FeatureAlphaDropout
+(SELU's): active in training only."""
 
 from __future__ import annotations
 
@@ -44,6 +45,41 @@ class Dropout2d(Module):
 
     def forward(self, x: Any) -> Tensor:
         return F.dropout2d(_input(self, x), self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class AlphaDropout(Module):
+    """Alpha dropout for SELU networks (see F.alpha_dropout): in training each entry is
+    dropped with probability p to SELU's negative limit, then an affine map restores
+    mean 0 and variance 1; eval is the identity. x's shape. Uses the library's generator
+    (am.manual_seed). `inplace` is accepted and changes nothing."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        self.p = F._dropout_p(p, "AlphaDropout")
+        _flag(inplace, "inplace", "AlphaDropout")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.alpha_dropout(_input(self, x), self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class FeatureAlphaDropout(Module):
+    """Alpha dropout of whole channels x[n, c] of (N, C, ...) input (see
+    F.feature_alpha_dropout); eval is the identity. x's shape. Uses the library's
+    generator (am.manual_seed). `inplace` is accepted and changes nothing."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        self.p = F._dropout_p(p, "FeatureAlphaDropout")
+        _flag(inplace, "inplace", "FeatureAlphaDropout")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.feature_alpha_dropout(_input(self, x), self.p, self.training)
 
     def extra_repr(self) -> str:
         return f"p={self.p}"

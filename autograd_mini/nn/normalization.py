@@ -343,3 +343,29 @@ class InstanceNorm2d(_InstanceNorm):
 
     _ndim = 4
     _layout = "(N, C, H, W) or (C, H, W)"
+
+
+class LocalResponseNorm(Module):
+    """Local response normalisation across channels (see F.local_response_norm): input
+    (N, C, ...) with at least 3 axes, output of its shape, each x[n, c] divided by
+    (k + alpha / size * sum of x[n, c']**2 over the size channels around c) ** beta."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
+        super().__init__()
+        self.size = F._int(size, "size", "LocalResponseNorm", 1)
+        self.alpha = F._number(alpha, "alpha", "LocalResponseNorm")
+        self.beta = F._number(beta, "beta", "LocalResponseNorm")
+        self.k = F._number(k, "k", "LocalResponseNorm")
+
+    def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
+        if x.ndim < 3:
+            raise ValueError(f"{self.label()}: expected input of shape (N, C, ...) with at least 3 axes, "
+                             f"got shape {tuple(x.shape)}")
+        return F.local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+    def label(self) -> str:
+        return f"LocalResponseNorm({self.size})"

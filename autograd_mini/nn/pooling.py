@@ -1,9 +1,10 @@
-"""Pooling of NCHW images: MaxPool2d, AvgPool2d over fixed windows, MaxUnpool2d
+"""Pooling of NCHW images: MaxPool2d, AvgPool2d, LPPool2d over fixed windows, MaxUnpool2d
 (MaxPool2d's partial inverse), AdaptiveAvgPool2d and AdaptiveMaxPool2d over bins
 fitted to an output size."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..tensor import Tensor, _flag
@@ -92,6 +93,27 @@ class AvgPool2d(_Pool2d):
         s += ", ceil_mode=True" if self.ceil_mode else ""
         s += "" if self.count_include_pad else ", count_include_pad=False"
         return s + ("" if self.divisor_override is None else f", divisor_override={self.divisor_override}")
+
+
+class LPPool2d(_Pool2d):
+    """Power-average pooling over kh×kw windows of NCHW images (see F.lp_pool2d): each
+    window's (sum of x**norm_type) ** (1/norm_type). stride defaults to kernel_size; no
+    padding; ceil_mode as AvgPool2d's. Arguments in PyTorch's order."""
+
+    def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False) -> None:
+        super().__init__(kernel_size, stride, 0, ceil_mode)
+        self.norm_type = F._number(norm_type, "norm_type", "LPPool2d")
+        if self.norm_type == 0.0 or not math.isfinite(self.norm_type):
+            raise ValueError(f"LPPool2d: norm_type must be a finite nonzero number, got {norm_type!r}")
+
+    def forward(self, x: Any) -> Tensor:
+        x = _input(self, x)
+        self._check(x)
+        return F.lp_pool2d(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}"
+                + (", ceil_mode=True" if self.ceil_mode else ""))
 
 
 class MaxUnpool2d(Module):

@@ -13,15 +13,17 @@ convolution then contracts the windows with the kernel in one matrix product.
 
 Where things live (everything is read as F.<name>):
     _args.py           argument checks shared by the others (F._int, F._pair, F._number, ...)
-    affine.py          linear (x W^T + b)
+    affine.py          linear (x W^T + b), bilinear (x1^T A x2 + b)
     conv.py            conv2d, conv1d, conv_transpose2d
-    pooling.py         max_pool2d, max_unpool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d
+    pooling.py         max_pool2d, max_unpool2d, avg_pool2d, adaptive_avg_pool2d, adaptive_max_pool2d,
+                       lp_pool2d
     resampling.py      interpolate
     sampling.py        affine_grid, grid_sample (spatial transformers)
     shapes.py          pad, pixel_shuffle, pixel_unshuffle, channel_shuffle, unfold, fold
-    activations.py     relu, gelu, elu, ..., glu, softmax, log_softmax, softmin
-    regularization.py  dropout, dropout2d
-    normalization.py   batch_norm, layer_norm, group_norm, instance_norm
+    activations.py     relu, gelu, elu, ..., glu, softmax, log_softmax, softmin, hardshrink,
+                       softshrink, rrelu
+    regularization.py  dropout, dropout2d, alpha_dropout, feature_alpha_dropout
+    normalization.py   batch_norm, layer_norm, group_norm, instance_norm, local_response_norm
     embeddings.py      embedding, one_hot
     losses.py          mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss, cross_entropy,
                        binary_cross_entropy, binary_cross_entropy_with_logits
@@ -33,13 +35,14 @@ from ._args import (
     _beta, _check_fits, _check_reduction, _delta, _int, _is_real, _label_smoothing, _number, _pair,
     _single,
 )
-from .affine import _affine, linear
+from .affine import _affine, bilinear, linear
 from .conv import (
     _check_length, _conv1d_padding, _conv_padding, _output_padding, conv1d, conv2d, conv_transpose2d,
 )
 from .pooling import (
     _divisor, _output_size, _pool_fits, adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d, max_unpool2d,
 )
+from .pooling import lp_pool2d
 from .resampling import _INTERPOLATE_MODES, _SMOOTH_MODES, _repeat, _take, interpolate
 from .sampling import affine_grid, grid_sample
 from .shapes import channel_shuffle, fold, pad, pixel_shuffle, pixel_unshuffle, unfold
@@ -48,8 +51,11 @@ from .activations import (
     leaky_relu, log_softmax, logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu, softmax, softmin,
     softplus, softsign, tanh, tanhshrink, threshold,
 )
+from .activations import _rrelu_bounds, hardshrink, rrelu, softshrink
 from .regularization import _dropout_p, dropout, dropout2d
+from .regularization import alpha_dropout, feature_alpha_dropout
 from .normalization import _normalized_shape, batch_norm, group_norm, instance_norm, layer_norm
+from .normalization import local_response_norm
 from .embeddings import _padding_idx, embedding, one_hot
 from .losses import (
     _weight_shape, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss,
@@ -69,4 +75,8 @@ __all__ = [
     "group_norm", "instance_norm", "embedding", "one_hot", "mse_loss", "l1_loss", "smooth_l1_loss",
     "huber_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "scaled_dot_product_attention",
+]
+__all__ += [
+    "hardshrink", "softshrink", "rrelu", "alpha_dropout", "feature_alpha_dropout", "bilinear",
+    "local_response_norm", "lp_pool2d",
 ]

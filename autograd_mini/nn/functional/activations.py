@@ -1,5 +1,5 @@
-"""Activations, elementwise (relu, gelu, elu, ..., threshold) and along an axis
-(glu, softmax, log_softmax, softmin)."""
+"""Activations, elementwise (relu, gelu, elu, ..., threshold, hardshrink, softshrink, rrelu)
+and along an axis (glu, softmax, log_softmax, softmin)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import numpy as np
 from ... import engine
 from ... import functions as fn
 from ... import primitives as P
+from ...creation import generator
 from ...functions import as_tensor
-from ...tensor import Tensor
+from ...tensor import Tensor, _flag
 from ._args import _dim, _int, _number
 
 
@@ -293,6 +294,63 @@ def threshold(x: Any, threshold: float, value: float) -> Tensor:
         _number(value, "value", "threshold")
         x = as_tensor(x)
         return P.where.apply(x <= t, fn._fill_value(value, x, "threshold"), x)
+
+
+def hardshrink(x: Any, lambd: float = 0.5) -> Tensor:
+    """0 where |x| <= lambd, x elsewhere, elementwise (PyTorch's Hardshrink); x's shape.
+    Gradient 1 where |x| > lambd, 0 inside (also at +-lambd). NaN stays NaN. A negative
+    lambd leaves x unchanged (as PyTorch's)."""
+    with engine.scope("hardshrink"):
+        lambd = _number(lambd, "lambd", "hardshrink")
+        x = _activation_input(x)
+        return P.where.apply(abs(x) <= lambd, 0.0, x)
+
+
+def softshrink(x: Any, lambd: float = 0.5) -> Tensor:
+    """x - lambd for x > lambd, x + lambd for x < -lambd, 0 between, elementwise
+    (PyTorch's Softshrink); x's shape. lambd must be a finite number >= 0. Gradient 1
+    outside [-lambd, lambd], 0 inside and at the ends. NaN stays NaN."""
+    with engine.scope("softshrink"):
+        lambd = _number(lambd, "lambd", "softshrink")
+        if not 0.0 <= lambd < math.inf:
+            raise ValueError(f"softshrink: lambd must be a finite number >= 0, got {lambd!r}")
+        x = _activation_input(x)
+        return P.where.apply(abs(x) <= lambd, 0.0, P.where.apply(x > 0, x - lambd, x + lambd))
+
+
+def _rrelu_bounds(lower: Any, upper: Any, where: str) -> tuple[float, float]:
+    lo, hi = _number(lower, "lower", where), _number(upper, "upper", where)
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi):
+        raise ValueError(f"{where}: lower and upper must be finite with lower <= upper, got lower={lo!r}, "
+                         f"upper={hi!r}")
+    return lo, hi
+
+
+def rrelu(x: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Tensor:
+    """Randomized leaky ReLU (PyTorch's RReLU): x for x > 0, a * x elsewhere; x's shape.
+
+    In training each entry draws its own slope a ~ U(lower, upper) from the library
+    generator (am.manual_seed fixes them; one draw per entry of x, whatever its sign);
+    the slopes are constants, so the gradient is 1 or a. In evaluation (training=False,
+    F.rrelu's default as PyTorch's) a = (lower + upper) / 2 for every entry: leaky_relu.
+    Training draws cannot be compiled (a replay would reuse them): am.compile refuses
+    them, as dropout. `inplace` is accepted and changes nothing.
+    """
+    with engine.scope("rrelu"):
+        lower, upper = _rrelu_bounds(lower, upper, "rrelu")
+        train = _flag(training, "training", "rrelu")
+        _flag(inplace, "inplace", "rrelu")
+        x = _activation_input(x)
+        if not train:
+            return leaky_relu(x, (lower + upper) / 2)
+        if engine.tracers:
+            raise RuntimeError(
+                "rrelu: random slopes cannot be compiled (a replay would reuse them); compile "
+                "the model in eval() mode, or call it uncompiled while training"
+            )
+        slopes = generator().uniform(lower, upper, x.shape).astype(x.dtype)
+        return P.where.apply(x > 0, x, P.mul.apply(x, slopes))  # (slopes: made here, not copied)
 
 
 def glu(x: Any, dim: int = -1) -> Tensor:

@@ -1,5 +1,5 @@
 """The affine map of a linear layer: linear, x W^T + b (one `matmul_add` node; a matmul
-without a bias).
+without a bias); bilinear, x1^T A x2 + b (one einsum).
 
 (Named for what it computes: a submodule named `linear` would be bound as the
 package's attribute `linear` when imported, where F.linear is the function.)"""
@@ -10,7 +10,7 @@ from typing import Any
 
 from ... import primitives as P
 from ...engine import composite
-from ...functions import as_tensor
+from ...functions import as_tensor, einsum
 from ...tensor import Tensor
 
 
@@ -44,3 +44,24 @@ def _affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     # (matmul's VJP gives the transposed view W.T a column-major gradient, so
     # W's .grad is its transpose, row-major, with no copy.)
     return x @ weight.T if bias is None else P.matmul_add.apply(x, weight.T, bias)
+
+
+@composite
+def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:
+    """y_o = sum_ij x1_i A_oij x2_j + b_o (PyTorch's bilinear): input1 (..., in1), input2
+    (..., in2) with the same leading axes (none for one sample), weight (out, in1, in2),
+    bias (out,) -> (..., out). One einsum ('...i,oij,...j->...o'), plus the bias.
+    """
+    x1, x2, weight = as_tensor(input1), as_tensor(input2), as_tensor(weight)
+    if (weight.ndim != 3 or x1.ndim < 1 or x2.ndim < 1 or x1.shape[:-1] != x2.shape[:-1]
+            or x1.shape[-1] != weight.shape[1] or x2.shape[-1] != weight.shape[2]):
+        raise ValueError(
+            f"bilinear: inputs of shapes {x1.shape} and {x2.shape} do not fit weight of shape {weight.shape} "
+            "(expected input1 (..., in1), input2 (..., in2) with the same leading axes, weight (out, in1, in2))"
+        )
+    if bias is not None:
+        bias = as_tensor(bias)
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(f"bilinear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    y = einsum("...i,oij,...j->...o", x1, weight, x2)
+    return y if bias is None else y + bias

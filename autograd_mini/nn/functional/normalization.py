@@ -1,4 +1,4 @@
-"""Normalisation: batch_norm, layer_norm, group_norm and instance_norm."""
+"""Normalisation: batch_norm, layer_norm, group_norm, instance_norm and local_response_norm."""
 
 from __future__ import annotations
 
@@ -311,3 +311,36 @@ def instance_norm(x: Any, running_mean: Any = None, running_var: Any = None, wei
                 rv *= 1.0 - momentum
                 rv += momentum * data.var(axis=2, ddof=1).mean(axis=0)
         return out
+
+
+def local_response_norm(x: Any, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """Local response normalisation across channels (PyTorch's): x (N, C, ...), at least
+    3 axes, to x's shape,
+
+        y[n, c] = x[n, c] / (k + alpha / size * sum_c' x[n, c']**2) ** beta,
+        c' from c - size//2 to c + (size-1)//2,
+
+    the channels outside 0..C-1 counting as 0 (PyTorch's zero padding of the channel
+    window, size//2 before and (size-1)//2 after, and average over `size`, also where
+    the window is cut off). size is an int >= 1; alpha, beta, k numbers. Empty input
+    is returned as it is (as PyTorch). The window sums are one unfold (as avg_pool2d's).
+    """
+    with engine.scope("local_response_norm"):
+        size = _int(size, "size", "local_response_norm", 1)
+        alpha = _number(alpha, "alpha", "local_response_norm")
+        beta = _number(beta, "beta", "local_response_norm")
+        k = _number(k, "k", "local_response_norm")
+        x = as_tensor(x)
+        if x.ndim < 3:
+            raise ValueError(
+                f"local_response_norm: expected input of shape (N, C, ...) with at least 3 axes, got shape {x.shape}"
+            )
+        if x.data.size == 0:
+            return x
+        N, C = x.shape[:2]
+        L = int(np.prod(x.shape[2:]))
+        sq = (x * x).reshape(N, 1, C, L)
+        sq = fn.pad(sq, ((0, 0), (0, 0), (size // 2, (size - 1) // 2), (0, 0)))
+        sums = P.unfold(sq, kernel_size=(size, 1), stride=(1, 1), dilation=(1, 1)).sum(axis=(4, 5))
+        div = (sums / size * alpha + k) ** beta
+        return x / div.reshape(x.shape)

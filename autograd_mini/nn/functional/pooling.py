@@ -1,5 +1,5 @@
 """Pooling of NCHW images: max_pool2d and avg_pool2d (windows by `P.unfold`),
-adaptive_avg_pool2d and adaptive_max_pool2d (PyTorch's bins)."""
+lp_pool2d (by avg_pool2d), adaptive_avg_pool2d and adaptive_max_pool2d (PyTorch's bins)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ... import engine
 from ... import functions as fn
 from ... import primitives as P
 from ...tensor import FLOAT16, Tensor, _flag, _is_index
-from ._args import _check_fits, _images, _pair
+from ._args import _check_fits, _images, _number, _pair
 
 
 def _pool_args(
@@ -342,6 +342,40 @@ def avg_pool2d(
             if widened:
                 out = out.astype(np.float16)
         return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def lp_pool2d(
+    x: Any,
+    norm_type: float,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int] | None = None,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """Power-average pooling (PyTorch's LPPool2d): (N, C, H, W) -> (N, C, OH, OW) (or one
+    (C, H, W) image), with p = norm_type,
+
+        y = (kh * kw * avg_pool2d(x**p, kernel_size, stride, 0, ceil_mode)) ** (1/p),
+
+    PyTorch's formula: the sum of x**p over each window, to the power 1/p (p = 1: sum
+    pooling; p = 2: the window's 2-norm). stride defaults to kernel_size, no padding;
+    ceil_mode as avg_pool2d's, whose last partial windows are averaged over their own
+    entries and so scaled up to the full window. As PyTorch's, x**p and y follow real
+    powers: a negative x with a non-integer p, or a negative window sum with an odd p,
+    gives NaN (the real power has none). A window summing to 0 gives 0 with gradient 0
+    (PyTorch's sign(out) * relu(|out|) gives that; the power's derivative at 0 is
+    infinite for p > 1). norm_type must be a finite nonzero number.
+    """
+    with engine.scope("lp_pool2d"):
+        p = _number(norm_type, "norm_type", "lp_pool2d")
+        if p == 0.0 or not np.isfinite(p):
+            raise ValueError(f"lp_pool2d: norm_type must be a finite nonzero number, got {norm_type!r}")
+        x, unbatched, kernel, stride_, _, _, _ = _pool_args(x, kernel_size, stride, 0, 1, "lp_pool2d", ceil_mode)
+        out = avg_pool2d(x ** p, kernel, stride_, 0, ceil_mode)
+        nonzero = out != 0
+        # (the power sees 1 where out is 0: its infinite derivative there would make 0 * inf)
+        safe = P.where.apply(nonzero, out, 1.0) * float(kernel[0] * kernel[1])
+        y = P.where.apply(nonzero, safe ** (1.0 / p), 0.0)
+        return y.reshape(y.shape[1:]) if unbatched else y
 
 
 def _divisor(divisor_override: Any, where: str) -> int | None:

@@ -1,5 +1,6 @@
 """Dropout: dropout (entries) and dropout2d (whole channels), inverted (the kept
-entries scaled by 1/(1-p)) and only while training."""
+entries scaled by 1/(1-p)) and only while training; alpha_dropout and
+feature_alpha_dropout (entries or channels), which keep SELU's mean and variance."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from ...creation import generator
 from ...functions import as_tensor
 from ...tensor import Tensor, _flag
 from ._args import _number
+
+_SELU_NEGATIVE = 1.7580993408473766  # -(SELU's limit at -inf) = scale * alpha (PyTorch's constant)
 
 
 def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
@@ -50,6 +53,67 @@ def dropout2d(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
         if not _flag(training, "training", "dropout2d") or p == 0.0:
             return x
         return _drop(x, p, x.shape[:2] + (1, 1), "dropout2d")
+
+
+def alpha_dropout(x: Any, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Alpha dropout (PyTorch's; for SELU networks): keeps a zero-mean, unit-variance
+    input so. Output of x's shape.
+
+    In training each entry is dropped with probability p and set to SELU's negative
+    limit -alpha' (alpha' = 1.7580993408473766), then everything is mapped by the affine
+    y -> a y + b that restores mean 0 and variance 1:
+        a = 1 / sqrt((alpha'^2 p + 1) (1 - p)),   b = alpha' a p,
+    so a kept entry gives a x + alpha' a p and a dropped one alpha' a (p - 1).
+    p = 1 gives x * 0 (as PyTorch). Evaluation (training=False, F's default as
+    PyTorch's) returns x. The mask comes from the library generator (am.manual_seed);
+    am.compile refuses it in training, as dropout's. `inplace` is accepted and changes
+    nothing.
+    """
+    with engine.scope("alpha_dropout"):
+        x = as_tensor(x)
+        p = _dropout_p(p, "alpha_dropout")
+        _flag(inplace, "inplace", "alpha_dropout")
+        if not _flag(training, "training", "alpha_dropout") or p == 0.0:
+            return x
+        return _alpha_drop(x, p, x.shape, "alpha_dropout")
+
+
+def feature_alpha_dropout(x: Any, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Alpha dropout of whole channels (PyTorch's FeatureAlphaDropout): x (N, C, ...), at
+    least 2 axes; each x[n, c] is dropped whole with probability p (a mask of shape
+    (N, C, 1, ...)), then the affine map of alpha_dropout (same a and b). x's shape.
+    Evaluation (training=False, the default) returns x; p = 1 gives x * 0. The mask
+    comes from the library generator (am.manual_seed); am.compile refuses it in training.
+    """
+    with engine.scope("feature_alpha_dropout"):
+        x = as_tensor(x)
+        p = _dropout_p(p, "feature_alpha_dropout")
+        _flag(inplace, "inplace", "feature_alpha_dropout")
+        if not _flag(training, "training", "feature_alpha_dropout") or p == 0.0:
+            return x
+        if x.ndim < 2 and p < 1.0:  # (PyTorch's check, where a mask is drawn)
+            raise ValueError(
+                f"feature_alpha_dropout: expected input of shape (N, C, ...) with at least 2 axes, "
+                f"got shape {x.shape}"
+            )
+        return _alpha_drop(x, p, x.shape[:2] + (1,) * (x.ndim - 2), "feature_alpha_dropout")
+
+
+def _alpha_drop(x: Tensor, p: float, mask_shape: tuple, where: str) -> Tensor:
+    """x * keep * a + alpha' a ((keep - 1) + p), keep ~ Bernoulli(1 - p) of mask_shape (see
+    alpha_dropout); x * 0 for p = 1. Refused while am.compile records."""
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    if p == 1.0:
+        return P.mul.apply(x, np.zeros(mask_shape, dtype))
+    if engine.tracers:
+        raise RuntimeError(
+            f"{where}: a random mask cannot be compiled (a replay would reuse it); compile "
+            "the model in eval() mode, or call it uncompiled while training"
+        )
+    keep = (generator().random(mask_shape) >= p).astype(np.float64)
+    a = 1.0 / np.sqrt((_SELU_NEGATIVE * _SELU_NEGATIVE * p + 1.0) * (1.0 - p))
+    shift = ((keep - 1.0) * (_SELU_NEGATIVE * a) + _SELU_NEGATIVE * a * p).astype(dtype)
+    return P.add.apply(P.mul.apply(x, (keep * a).astype(dtype)), shift)  # (made here: not copied)
 
 
 def _drop(x: Tensor, p: float, mask_shape: tuple, where: str) -> Tensor:
