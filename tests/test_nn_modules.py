@@ -1365,10 +1365,12 @@ def test_every_exported_layer_has_a_gradient_check():
     # (ParameterList/Dict have no forward, and MultiheadAttention takes three inputs and returns
     # a tuple: test_attention_hooks.py checks them; the Transformer layers take masks and
     # the decoders two inputs: test_transformer.py checks them; MaxUnpool2d takes indices:
-    # test_pool_more.py checks it; Bilinear takes two inputs: test_misc_layers.py checks it)
+    # test_pool_more.py checks it; Bilinear, CosineSimilarity and PairwiseDistance take two
+    # inputs: test_misc_layers.py and test_losses_more.py check them)
     recurrent = ("RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "MultiheadAttention",
                  "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
-                 "TransformerDecoder", "Transformer", "MaxUnpool2d", "Bilinear")
+                 "TransformerDecoder", "Transformer", "MaxUnpool2d", "Bilinear", "CosineSimilarity",
+                 "PairwiseDistance")
     layers = {n for n in nn.__all__ if isinstance(getattr(nn, n), type)
               and issubclass(getattr(nn, n), nn.Module)
               and n not in ("Module", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict")

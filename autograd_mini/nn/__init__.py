@@ -32,8 +32,11 @@ from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d,
 from .pooling import LPPool2d
 from .upsampling import Upsample
 from .loss import (
-    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss,
+    BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, GaussianNLLLoss, HingeEmbeddingLoss,
+    HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
+    NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss,
 )
+from .distance import CosineSimilarity, PairwiseDistance
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .attention import MultiheadAttention
 from .transformer import (
@@ -58,7 +61,9 @@ __all__ = [
     "Hardswish", "Mish", "Softsign", "LogSigmoid", "Tanhshrink", "Threshold", "GLU",
     "LogSoftmax", "Softmin", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "Upsample", "Unflatten",
     "Dropout2d", "ZeroPad2d", "ConstantPad2d", "PixelShuffle", "PixelUnshuffle", "ChannelShuffle",
-    "Unfold", "Fold",
+    "Unfold", "Fold", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+    "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
+    "MultiMarginLoss", "TripletMarginLoss", "CosineEmbeddingLoss", "CosineSimilarity", "PairwiseDistance",
 ]
 __all__ += [
     "Hardshrink", "Softshrink", "RReLU", "AlphaDropout", "FeatureAlphaDropout", "Softmax2d", "Bilinear",

@@ -147,3 +147,141 @@ class BCEWithLogitsLoss(_Loss):
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.binary_cross_entropy_with_logits(input, target, self.reduction, weight=self.weight,
                                                   pos_weight=self.pos_weight)
+
+
+class KLDivLoss(_Loss):
+    """F.kl_div(log_target): input log-probabilities, target probabilities (or their logs);
+    reduction also 'batchmean' (the divergence per sample)."""
+
+    _defaults = {"reduction": "mean", "log_target": False}
+
+    def __init__(self, *, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__("mean" if reduction == "batchmean" else reduction)
+        self.reduction = reduction
+        self.log_target = F._flag(log_target, "log_target", "KLDivLoss")
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class PoissonNLLLoss(_Loss):
+    """F.poisson_nll_loss(log_input, full, eps): input rates (or log-rates), target counts."""
+
+    _defaults = {"log_input": True, "full": False, "eps": 1e-8, "reduction": "mean"}
+
+    def __init__(self, log_input: bool = True, full: bool = False, *, eps: float = 1e-8,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.log_input = F._flag(log_input, "log_input", "PoissonNLLLoss")
+        self.full = F._flag(full, "full", "PoissonNLLLoss")
+        self.eps = F._number(eps, "eps", "PoissonNLLLoss")
+
+    def forward(self, log_input: Any, target: Any) -> Tensor:
+        return F.poisson_nll_loss(log_input, target, self.log_input, self.full, eps=self.eps,
+                                  reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    """F.gaussian_nll_loss(full, eps): called as (input, target, var)."""
+
+    _defaults = {"full": False, "eps": 1e-6, "reduction": "mean"}
+
+    def __init__(self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.full = F._flag(full, "full", "GaussianNLLLoss")
+        self.eps = F._number(eps, "eps", "GaussianNLLLoss")
+
+    def forward(self, input: Any, target: Any, var: Any) -> Tensor:
+        return F.gaussian_nll_loss(input, target, var, self.full, self.eps, self.reduction)
+
+
+class _MarginLoss(_Loss):
+    _defaults = {"margin": 0.0, "reduction": "mean"}
+
+    def __init__(self, margin: float = 0.0, *, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.margin = F._number(margin, "margin", type(self).__name__)
+
+
+class MarginRankingLoss(_MarginLoss):
+    """F.margin_ranking_loss(margin): called as (input1, input2, target)."""
+
+    def forward(self, input1: Any, input2: Any, target: Any) -> Tensor:
+        return F.margin_ranking_loss(input1, input2, target, self.margin, reduction=self.reduction)
+
+
+class CosineEmbeddingLoss(_MarginLoss):
+    """F.cosine_embedding_loss(margin): called as (input1, input2, target)."""
+
+    def forward(self, input1: Any, input2: Any, target: Any) -> Tensor:
+        return F.cosine_embedding_loss(input1, input2, target, self.margin, reduction=self.reduction)
+
+
+class HingeEmbeddingLoss(_MarginLoss):
+    """F.hinge_embedding_loss(margin): input and targets of 1 / -1."""
+
+    _defaults = {"margin": 1.0, "reduction": "mean"}
+
+    def __init__(self, margin: float = 1.0, *, reduction: str = "mean") -> None:
+        super().__init__(margin, reduction=reduction)
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
+
+
+class SoftMarginLoss(_Loss):
+    """F.soft_margin_loss: log(1 + exp(-target input))."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_Loss):
+    """F.multilabel_soft_margin_loss: input (N, C), targets of 0 / 1; weight: None or floats
+    that broadcast to the input (a buffer)."""
+
+    def __init__(self, weight: Any = None, *, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self._weight_buffer("weight", weight)
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.multilabel_soft_margin_loss(input, target, self.weight, reduction=self.reduction)
+
+
+class MultiMarginLoss(_Loss):
+    """F.multi_margin_loss(p, margin): scores (N, C) or (C,), integer labels; weight: None or
+    C floats (a buffer)."""
+
+    _defaults = {"p": 1, "margin": 1.0, "reduction": "mean"}
+
+    def __init__(self, p: int = 1, margin: float = 1.0, weight: Any = None, *, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        if isinstance(p, bool) or p not in (1, 2):
+            raise ValueError(f"MultiMarginLoss: p must be 1 or 2, got {p!r}")
+        self.p = int(p)
+        self.margin = F._number(margin, "margin", "MultiMarginLoss")
+        self._weight_buffer("weight", weight, per_class=True)
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.multi_margin_loss(input, target, self.p, self.margin, self.weight, reduction=self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    """F.triplet_margin_loss(margin, p, eps, swap): called as (anchor, positive, negative)."""
+
+    _defaults = {"margin": 1.0, "p": 2.0, "eps": 1e-6, "swap": False, "reduction": "mean"}
+
+    def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False, *,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        where = "TripletMarginLoss"
+        self.margin = F._number(margin, "margin", where)
+        if not self.margin > 0:
+            raise ValueError(f"{where}: margin must be greater than 0, got {margin!r}")
+        self.p = F._number(p, "p", where)
+        self.eps = F._number(eps, "eps", where)
+        self.swap = F._flag(swap, "swap", where)
+
+    def forward(self, anchor: Any, positive: Any, negative: Any) -> Tensor:
+        return F.triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps, self.swap,
+                                     reduction=self.reduction)

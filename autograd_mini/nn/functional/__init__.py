@@ -26,7 +26,12 @@ Where things live (everything is read as F.<name>):
     normalization.py   batch_norm, layer_norm, group_norm, instance_norm, local_response_norm
     embeddings.py      embedding, one_hot
     losses.py          mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss, cross_entropy,
-                       binary_cross_entropy, binary_cross_entropy_with_logits
+                       binary_cross_entropy, binary_cross_entropy_with_logits, kl_div, poisson_nll_loss,
+                       gaussian_nll_loss
+    margins.py         margin_ranking_loss, hinge_embedding_loss, soft_margin_loss,
+                       multilabel_soft_margin_loss, multi_margin_loss, triplet_margin_loss,
+                       cosine_embedding_loss
+    distances.py       normalize, cosine_similarity, pairwise_distance
     ../attention.py    scaled_dot_product_attention
 """
 
@@ -58,8 +63,13 @@ from .normalization import _normalized_shape, batch_norm, group_norm, instance_n
 from .normalization import local_response_norm
 from .embeddings import _padding_idx, embedding, one_hot
 from .losses import (
-    _weight_shape, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss,
-    l1_loss, mse_loss, nll_loss, smooth_l1_loss,
+    _flag, _weight_shape, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss,
+    gaussian_nll_loss, kl_div, l1_loss, mse_loss, nll_loss, poisson_nll_loss, smooth_l1_loss,
+)
+from .distances import cosine_similarity, normalize, pairwise_distance
+from .margins import (
+    cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,
+    multilabel_soft_margin_loss, soft_margin_loss, triplet_margin_loss,
 )
 # Last: nn.attention imports this package back (as F, read only inside its functions), and
 # nn.init, whose `from .functional import _is_real, _number` needs those two bound already.
@@ -74,7 +84,10 @@ __all__ = [
     "softmax", "log_softmax", "softmin", "dropout", "dropout2d", "batch_norm", "layer_norm",
     "group_norm", "instance_norm", "embedding", "one_hot", "mse_loss", "l1_loss", "smooth_l1_loss",
     "huber_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "scaled_dot_product_attention",
+    "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss", "gaussian_nll_loss",
+    "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
+    "multi_margin_loss", "triplet_margin_loss", "cosine_embedding_loss", "normalize",
+    "cosine_similarity", "pairwise_distance", "scaled_dot_product_attention",
 ]
 __all__ += [
     "hardshrink", "softshrink", "rrelu", "alpha_dropout", "feature_alpha_dropout", "bilinear",

@@ -3,6 +3,7 @@ with logits), each reduced by mean, sum or none."""
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -13,7 +14,7 @@ from ... import primitives as P
 from ...engine import composite
 from ...functions import as_tensor
 from ...tensor import FLOAT16, Tensor
-from ._args import _beta, _check_reduction, _delta, _int, _label_smoothing, _reduce, _same_shape
+from ._args import _beta, _check_reduction, _delta, _int, _label_smoothing, _number, _reduce, _same_shape
 
 
 @composite
@@ -495,3 +496,153 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
         if weight is not None:
             loss = loss * _weight_in(weight, loss.dtype)
         return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+# -- divergences and likelihoods of other distributions -------------------------------------
+
+
+def _floats(where: str, **named: Any) -> tuple:
+    """The named arguments as floating tensors (integers in the default float dtype, complex
+    refused) and their common shape under numpy's broadcasting (a ValueError naming the op
+    and every shape otherwise)."""
+    from .distances import _broadcast  # (distances imports nothing from here)
+
+    ts = {}
+    for k, v in named.items():
+        t = fn._floating(as_tensor(v))
+        if t.dtype.kind not in "f":
+            raise TypeError(f"{where}: {k} must be real numbers, got dtype {t.dtype} (shape {t.shape})")
+        ts[k] = t
+    return (*ts.values(), _broadcast(where, **ts))
+
+
+def _flag(value: Any, what: str, where: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{where}: {what} must be a bool, got {value!r}")
+    return bool(value)
+
+
+def _xlogx(t: Tensor) -> Tensor:
+    """t log t with 0 log 0 = 0 (PyTorch's xlogy convention) and NaN for t < 0; its gradient
+    log t + 1 is taken as 0 at t = 0 (where it is -inf; PyTorch gives NaN)."""
+    with engine.no_grad():
+        positive = t > 0.0
+        zero = t == 0.0
+    safe = P.where.apply(positive, t, 1.0)
+    # (t * 0.0 rather than a Python 0.0, which with the NaN would give a float64 array)
+    return P.where.apply(positive, t * safe.log(), P.where.apply(zero, t * 0.0, np.nan))
+
+
+def kl_div(input: Any, target: Any, *, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """Kullback-Leibler divergence pointwise, with input the log-probabilities (PyTorch's):
+
+        log_target=False:  target (log target - input)   (0 where target == 0: 0 log 0 = 0)
+        log_target=True:   exp(target) (target - input)
+
+    input and target broadcast (numpy's rules) to the shape 'none' returns. reduction:
+    'mean' (default, as PyTorch; the mean over every element, which is not the KL
+    divergence), 'batchmean' (the sum divided by input.shape[0], the divergence per
+    sample; the sum for a 0-d input), 'sum' or 'none'. A target < 0 gives NaN (its log);
+    the gradient in target at target == 0 is taken as 0 (it is -inf there).
+    """
+    with engine.scope("kl_div"):
+        if reduction != "batchmean":
+            _check_reduction(reduction, "kl_div")
+        log_target = _flag(log_target, "log_target", "kl_div")
+        x, t, shape = _floats("kl_div", input=input, target=target)
+        loss = t.exp() * (t - x) if log_target else _xlogx(t) - t * x
+        if reduction != "batchmean":
+            return _reduce(loss, reduction, "kl_div")
+        if x.ndim == 0:
+            return loss.sum()
+        if x.shape[0] == 0:
+            raise ValueError(f"kl_div: reduction='batchmean' of an empty batch (input of shape {x.shape})")
+        return fn._divided(loss.sum(), x.shape[0])
+
+
+def poisson_nll_loss(input: Any, target: Any, log_input: bool = True, full: bool = False, *,
+                     eps: float = 1e-8, reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of target under a Poisson distribution of rate input (PyTorch's):
+
+        log_input=True:   exp(input) - target input          (input is the log-rate)
+        log_input=False:  input - target log(input + eps)
+
+    full adds Stirling's approximation of log(target!): target log target - target +
+    0.5 log(2 pi target), where target > 1 (0 elsewhere). input and target broadcast
+    (numpy's rules) to the shape 'none' returns; reduction 'mean' (default), 'sum' or 'none'.
+    """
+    with engine.scope("poisson_nll_loss"):
+        _check_reduction(reduction, "poisson_nll_loss")
+        log_input = _flag(log_input, "log_input", "poisson_nll_loss")
+        full = _flag(full, "full", "poisson_nll_loss")
+        eps = _number(eps, "eps", "poisson_nll_loss")
+        x, t, shape = _floats("poisson_nll_loss", input=input, target=target)
+        loss = x.exp() - t * x if log_input else x - t * (x + eps).log()
+        if full:
+            with engine.no_grad():
+                big = t > 1.0
+            tb = P.where.apply(big, t, 1.0)  # (log never sees t <= 1, whose term is 0)
+            stirling = tb * tb.log() - tb + 0.5 * (tb * (2.0 * math.pi)).log()
+            loss = loss + P.where.apply(big, stirling, 0.0)
+        return _reduce(loss, reduction, "poisson_nll_loss")
+
+
+def _nonnegative(v: Tensor, where: str) -> None:
+    """Refuse a var with an entry < 0; while am.compile records, the test is made of ops its
+    tape keeps and checks on every replay."""
+    if not v.size:
+        return
+    if not engine.tracers:
+        if bool((v.data < 0).any()):
+            raise ValueError(f"{where}: var (shape {v.shape}) has negative entries")
+        return
+    with engine.no_grad():
+        ok = P.ge.apply(P.min.apply(v), 0.0)
+    engine.tracers[-1].check(ok)
+    if not bool(ok.data):
+        raise ValueError(f"{where}: var (shape {v.shape}) has negative entries")
+
+
+def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of target under N(input, var) (PyTorch's):
+
+        0.5 (log max(var, eps) + (input - target)**2 / max(var, eps))   (+ 0.5 log(2 pi) if full)
+
+    input and target broadcast (numpy's rules). var: a number, or a tensor of input's
+    shape (one variance per expectation), or of input's shape without its last axis or
+    with one axis of length 1 (shared along it; PyTorch's rule); entries must be >= 0.
+    As PyTorch documents, the clamp at eps is ignored by autograd: where var < eps the
+    value uses eps and the gradient in var is the one at eps, as if var were eps.
+    Reduction 'mean' (default), 'sum' or 'none' (the broadcast shape).
+    """
+    with engine.scope("gaussian_nll_loss"):
+        _check_reduction(reduction, "gaussian_nll_loss")
+        full = _flag(full, "full", "gaussian_nll_loss")
+        eps = _number(eps, "eps", "gaussian_nll_loss")
+        x, y, _ = _floats("gaussian_nll_loss", input=input, target=target)
+        if isinstance(var, (int, float, np.integer, np.floating)) and not isinstance(var, bool):
+            if not var >= 0:
+                raise ValueError(f"gaussian_nll_loss: var must be >= 0, got {var!r}")
+            v = Tensor(np.asarray(var, dtype=x.dtype))
+        else:
+            v = fn._floating(as_tensor(var))
+            if v.shape != x.shape:
+                if v.shape == x.shape[:-1]:
+                    v = v.reshape(v.shape + (1,))
+                elif not (v.ndim == x.ndim and [b for a, b in zip(x.shape, v.shape) if a != b] == [1]):
+                    raise ValueError(
+                        f"gaussian_nll_loss: var of shape {v.shape} does not fit input of shape {x.shape} "
+                        "(expected the input's shape, that shape without its last axis, or with one axis of length 1)")
+            _nonnegative(v, "gaussian_nll_loss")
+        _floats("gaussian_nll_loss", input=x, target=y, var=v)  # (the three broadcast together)
+        with engine.no_grad():
+            small = v < eps
+            minus_v = -v
+        # max(var, eps): exactly eps below it, with the gradient 1 in var (v + -v is 0 there)
+        vc = P.where.apply(small, (v + minus_v) + eps, v)
+        d = x - y
+        loss = 0.5 * (vc.log() + d * d / vc)
+        if full:
+            loss = loss + 0.5 * math.log(2 * math.pi)
+        return _reduce(loss, reduction, "gaussian_nll_loss")

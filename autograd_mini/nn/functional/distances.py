@@ -1,0 +1,136 @@
+"""Distances and similarities of vectors (PyTorch's): normalize, cosine_similarity,
+pairwise_distance. Vectors lie along one axis of tensors that broadcast together."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ... import engine
+from ... import functions as fn
+from ...functions import as_tensor
+from ...tensor import Tensor, _is_index
+from ._args import _number
+
+
+def _broadcast(where: str, **named: Tensor) -> tuple:
+    """The common shape of the named tensors under numpy's broadcasting, or a ValueError
+    naming the op and every shape."""
+    try:
+        return np.broadcast_shapes(*(t.shape for t in named.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k} of shape {t.shape}" for k, t in named.items())
+        raise ValueError(f"{where}: {shapes} do not broadcast together") from None
+
+
+def _vectors(x: Any) -> Tensor:
+    """x as a floating tensor (integers in the default float dtype); complex refused by the caller."""
+    return fn._floating(as_tensor(x))
+
+
+def _order(p: Any, where: str) -> float:
+    """A norm's order p: a number >= 0 or inf (0 counts the nonzero entries)."""
+    p = _number(p, "p", where)
+    if not p >= 0:  # (NaN too)
+        raise ValueError(f"{where}: p must be a number >= 0 or inf, got {p!r}")
+    return p
+
+
+def _eps(eps: Any, where: str) -> float:
+    eps = _number(eps, "eps", where)
+    if not 0.0 <= eps < math.inf:
+        raise ValueError(f"{where}: eps must be a finite number >= 0, got {eps!r}")
+    return eps
+
+
+def _axis(dim: Any, shape: tuple, where: str) -> int:
+    if not _is_index(dim):
+        raise TypeError(f"{where}: dim must be an int, got {dim!r}")
+    n = max(len(shape), 1)
+    if not -n <= dim < n:
+        raise ValueError(f"{where}: dim {dim} is out of range for shape {shape}")
+    return int(dim) % n
+
+
+def _real(x: Tensor, where: str) -> None:
+    if x.dtype.kind == "c":
+        raise TypeError(f"{where}: complex input (dtype {x.dtype}, shape {x.shape}) is not supported")
+
+
+def _norm(x: Tensor, p: float, axis: int, keepdims: bool) -> Tensor:
+    """The p-norm along axis (of a 0-d x, |x|): am.norm, whose gradient at a zero vector is 0."""
+    if x.ndim == 0:
+        x = x.reshape(1)
+        return fn.norm(x, p, 0, keepdims=False)
+    return fn.norm(x, p, axis, keepdims=keepdims)
+
+
+def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """input / max(||input||_p, eps) along dim (PyTorch's F.normalize); input's shape.
+
+    The p-norm is taken over axis `dim` (default 1, PyTorch's: a 1-D input needs dim=0
+    or -1) and kept for broadcasting; p >= 0 or inf. A zero vector gives zeros, not
+    NaN, and the gradient there is 1/eps times the incoming one (the norm's gradient at
+    0 is taken as 0, as PyTorch's). The gradient is that of max(norm, eps), exact on
+    each side of the clamp.
+    """
+    with engine.scope("normalize"):
+        x = _vectors(input)
+        p, eps = _order(p, "normalize"), _eps(eps, "normalize")
+        _real(x, "normalize")
+        axis = _axis(dim, x.shape, "normalize")
+        if x.ndim == 0:
+            return x / fn.maximum(abs(x) if p else (x != 0).astype(x.dtype), eps)
+        return x / fn.maximum(_norm(x, p, axis, keepdims=True), eps)
+
+
+def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """sum over dim of (x1 / max(||x1||, eps)) * (x2 / max(||x2||, eps)), PyTorch 2.x's formula.
+
+    x1 and x2 broadcast to a common shape S (numpy's rules); dim (default 1) is an axis of
+    S; the result has S without that axis. Each vector is divided by its own clamped
+    2-norm before the product, so the result stays in [-1, 1] and a zero vector gives 0
+    (not NaN). Gradients are those of this formula with max(norm, eps) differentiated
+    exactly (PyTorch lets the clamp pass the norm's gradient through where 0 < ||x|| < eps,
+    so the two differ only there).
+    """
+    with engine.scope("cosine_similarity"):
+        a, b = _vectors(x1), _vectors(x2)
+        eps = _eps(eps, "cosine_similarity")
+        _real(a, "cosine_similarity"), _real(b, "cosine_similarity")
+        shape = _broadcast("cosine_similarity", x1=a, x2=b)
+        axis = _axis(dim, shape, "cosine_similarity")
+        if len(shape) == 0:
+            a, b, shape = a.reshape(1), b.reshape(1), (1,)
+        if a.shape != shape:
+            a = a.broadcast_to(shape)
+        if b.shape != shape:
+            b = b.broadcast_to(shape)
+        ua = a / fn.maximum(_norm(a, 2, axis, keepdims=True), eps)
+        ub = b / fn.maximum(_norm(b, 2, axis, keepdims=True), eps)
+        return (ua * ub).sum(axis)
+
+
+def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """||x1 - x2 + eps||_p along the last axis (PyTorch's F.pairwise_distance).
+
+    x1 and x2 broadcast to a common shape S (numpy's rules; PyTorch's usual (N, D) and
+    (N, D), or (D,) against (N, D)); the result has S without its last axis (kept with
+    length 1 if keepdim; a 0-d S gives |x1 - x2 + eps|). p >= 0 or inf (p = 0 counts
+    the nonzero entries, without gradient). eps keeps the 2-norm's gradient finite
+    where x1 == x2 (and am.norm's gradient at an exactly zero vector is 0).
+    """
+    with engine.scope("pairwise_distance"):
+        a, b = _vectors(x1), _vectors(x2)
+        p, eps = _order(p, "pairwise_distance"), _eps(eps, "pairwise_distance")
+        if not isinstance(keepdim, (bool, np.bool_)):
+            raise TypeError(f"pairwise_distance: keepdim must be a bool, got {keepdim!r}")
+        _real(a, "pairwise_distance"), _real(b, "pairwise_distance")
+        shape = _broadcast("pairwise_distance", x1=a, x2=b)
+        d = a - b + eps
+        if len(shape) == 0:
+            out = _norm(d, p, 0, keepdims=False)
+            return out.reshape(1) if keepdim else out
+        return _norm(d, p, len(shape) - 1, keepdims=bool(keepdim))
