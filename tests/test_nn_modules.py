@@ -1355,6 +1355,13 @@ _LAYERS = {
     "ChannelShuffle": (lambda: nn.ChannelShuffle(2), [(1, 4, 2, 3), (2, 6, 3)]),
     "Unfold": (lambda: nn.Unfold((2, 3), padding=1, stride=(2, 1)), [(1, 2, 3, 3), (2, 2, 4)]),
     "Fold": (lambda: nn.Fold((3, 4), 2, dilation=(1, 2)), [(1, 8, 4), (4, 4)]),
+    "MaxPool1d": (lambda: nn.MaxPool1d(3, 2, 1, ceil_mode=True), [(2, 3, 6), (2, 5)]),
+    "AvgPool1d": (lambda: nn.AvgPool1d(3, 2, 1, count_include_pad=False), [(2, 3, 6), (2, 5)]),
+    "AdaptiveAvgPool1d": (lambda: nn.AdaptiveAvgPool1d(3), [(2, 3, 5), (2, 4)]),
+    "AdaptiveMaxPool1d": (lambda: nn.AdaptiveMaxPool1d(3), [(2, 3, 5), (2, 4)]),
+    "ConvTranspose1d": (lambda: nn.ConvTranspose1d(2, 4, 3, stride=2, padding=1, output_padding=1, groups=2),
+                        [(1, 2, 4), (2, 3)]),
+    "Dropout1d": (lambda: nn.Dropout1d(0.4), [(3, 4, 2), (4, 3)]),
 }
 
 
@@ -1365,12 +1372,12 @@ def test_every_exported_layer_has_a_gradient_check():
     # (ParameterList/Dict have no forward, and MultiheadAttention takes three inputs and returns
     # a tuple: test_attention_hooks.py checks them; the Transformer layers take masks and
     # the decoders two inputs: test_transformer.py checks them; MaxUnpool2d takes indices:
-    # test_pool_more.py checks it; Bilinear, CosineSimilarity and PairwiseDistance take two
-    # inputs: test_misc_layers.py and test_losses_more.py check them)
+    # test_pool_more.py checks it, and MaxUnpool1d test_one_d.py; Bilinear, CosineSimilarity
+    # and PairwiseDistance take two inputs: test_misc_layers.py and test_losses_more.py check them)
     recurrent = ("RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "MultiheadAttention",
                  "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
-                 "TransformerDecoder", "Transformer", "MaxUnpool2d", "Bilinear", "CosineSimilarity",
-                 "PairwiseDistance")
+                 "TransformerDecoder", "Transformer", "MaxUnpool2d", "MaxUnpool1d", "Bilinear",
+                 "CosineSimilarity", "PairwiseDistance")
     layers = {n for n in nn.__all__ if isinstance(getattr(nn, n), type)
               and issubclass(getattr(nn, n), nn.Module)
               and n not in ("Module", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict")

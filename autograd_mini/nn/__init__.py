@@ -30,6 +30,9 @@ from .padding import ConstantPad2d, ZeroPad2d
 from .shuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d, MaxUnpool2d
 from .pooling import LPPool2d
+from .one_d import (
+    AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, ConvTranspose1d, Dropout1d, MaxPool1d, MaxUnpool1d,
+)
 from .upsampling import Upsample
 from .loss import (
     BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, GaussianNLLLoss, HingeEmbeddingLoss,
@@ -64,8 +67,7 @@ __all__ = [
     "Unfold", "Fold", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss",
     "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
     "MultiMarginLoss", "TripletMarginLoss", "CosineEmbeddingLoss", "CosineSimilarity", "PairwiseDistance",
-]
-__all__ += [
     "Hardshrink", "Softshrink", "RReLU", "AlphaDropout", "FeatureAlphaDropout", "Softmax2d", "Bilinear",
-    "LocalResponseNorm", "LPPool2d",
+    "LocalResponseNorm", "LPPool2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
+    "AdaptiveMaxPool1d", "MaxUnpool1d", "ConvTranspose1d", "Dropout1d",
 ]

@@ -23,6 +23,8 @@ Where things live (everything is read as F.<name>):
     activations.py     relu, gelu, elu, ..., glu, softmax, log_softmax, softmin, hardshrink,
                        softshrink, rrelu
     regularization.py  dropout, dropout2d, alpha_dropout, feature_alpha_dropout
+    one_d.py           max_pool1d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, max_unpool1d,
+                       conv_transpose1d, dropout1d: the 2-D ops on sequences as (N, C, 1, L)
     normalization.py   batch_norm, layer_norm, group_norm, instance_norm, local_response_norm
     embeddings.py      embedding, one_hot
     losses.py          mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss, cross_entropy,
@@ -59,6 +61,9 @@ from .activations import (
 from .activations import _rrelu_bounds, hardshrink, rrelu, softshrink
 from .regularization import _dropout_p, dropout, dropout2d
 from .regularization import alpha_dropout, feature_alpha_dropout
+from .one_d import (
+    adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv_transpose1d, dropout1d, max_pool1d, max_unpool1d,
+)
 from .normalization import _normalized_shape, batch_norm, group_norm, instance_norm, layer_norm
 from .normalization import local_response_norm
 from .embeddings import _padding_idx, embedding, one_hot
@@ -88,8 +93,7 @@ __all__ = [
     "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
     "multi_margin_loss", "triplet_margin_loss", "cosine_embedding_loss", "normalize",
     "cosine_similarity", "pairwise_distance", "scaled_dot_product_attention",
-]
-__all__ += [
     "hardshrink", "softshrink", "rrelu", "alpha_dropout", "feature_alpha_dropout", "bilinear",
-    "local_response_norm", "lp_pool2d",
+    "local_response_norm", "lp_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
+    "adaptive_max_pool1d", "max_unpool1d", "conv_transpose1d", "dropout1d",
 ]

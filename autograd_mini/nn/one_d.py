@@ -1,0 +1,272 @@
+"""The 1-D companions of Conv1d, as PyTorch's: MaxPool1d, AvgPool1d, AdaptiveAvgPool1d,
+AdaptiveMaxPool1d, MaxUnpool1d, ConvTranspose1d and Dropout1d, for sequences (N, C, L)
+or (C, L). The math is F's 1-D functions (the 2-D ops on x as (N, C, 1, L)); an error
+in forward names the layer (its label) and the input's shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..tensor import Tensor, _flag, _is_index
+from . import functional as F
+from ._common import _input
+from .conv import _conv_channels, _conv_parameters, _reset_conv
+from .functional import one_d as F1
+from .module import Module
+
+
+def _kernel_padding(where: str, kernel_size: int, padding: int) -> None:
+    if 2 * padding > kernel_size:
+        raise ValueError(f"{where}: padding must be between 0 and half the kernel size, got padding "
+                         f"{padding} for kernel_size {kernel_size}")
+
+
+class MaxPool1d(Module):
+    """Maximum over windows of kernel_size entries of sequences: (N, C, L) -> (N, C, OL)
+    (or (C, L) -> (C, OL)), padding counting as -inf; F.max_pool1d's math.
+
+    stride defaults to kernel_size; OL = (L + 2p - d*(k-1) - 1) // s + 1, or with
+    ceil_mode F.max_pool1d's rule. Arguments in PyTorch's order, kept as ints (as
+    PyTorch's MaxPool1d). With return_indices=True the forward returns (out, indices),
+    int64 positions in [0, L), which MaxUnpool1d takes.
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        super().__init__()
+        where = "MaxPool1d"
+        self.kernel_size = F._single(kernel_size, "kernel_size", where, 1)
+        self.stride = self.kernel_size if stride is None else F._single(stride, "stride", where, 1)
+        self.padding = F._single(padding, "padding", where, 0)
+        self.dilation = F._single(dilation, "dilation", where, 1)
+        self.return_indices = _flag(return_indices, "return_indices", where)
+        self.ceil_mode = _flag(ceil_mode, "ceil_mode", where)
+        _kernel_padding(where, self.kernel_size, self.padding)
+
+    def forward(self, x: Any) -> Tensor | tuple[Tensor, Tensor]:
+        return F1._max_pool1d(_input(self, x), self.kernel_size, self.stride, self.padding, self.dilation,
+                              self.ceil_mode, self.return_indices, self.label())
+
+    def extra_repr(self) -> str:  # (PyTorch's)
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+    def label(self) -> str:
+        return f"MaxPool1d({self.kernel_size})"
+
+
+class AvgPool1d(Module):
+    """Mean over windows of kernel_size entries of sequences: (N, C, L) -> (N, C, OL)
+    (or (C, L) -> (C, OL)); F.avg_pool1d's math.
+
+    stride defaults to kernel_size; with count_include_pad=True (PyTorch's default) the
+    padded zeros count in the divisor k. kernel_size, stride and padding are kept as
+    tuples of one (as PyTorch's AvgPool1d). Arguments in PyTorch's order.
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+                 count_include_pad: bool = True) -> None:
+        super().__init__()
+        where = "AvgPool1d"
+        self.kernel_size = (F._single(kernel_size, "kernel_size", where, 1),)
+        self.stride = self.kernel_size if stride is None else (F._single(stride, "stride", where, 1),)
+        self.padding = (F._single(padding, "padding", where, 0),)
+        self.ceil_mode = _flag(ceil_mode, "ceil_mode", where)
+        self.count_include_pad = _flag(count_include_pad, "count_include_pad", where)
+        _kernel_padding(where, self.kernel_size[0], self.padding[0])
+
+    def forward(self, x: Any) -> Tensor:
+        return F1._avg_pool1d(_input(self, x), self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                              self.count_include_pad, self.label())
+
+    def extra_repr(self) -> str:  # (PyTorch's)
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def label(self) -> str:
+        return f"AvgPool1d({self.kernel_size[0]})"
+
+
+def _output_length(output_size: Any, where: str) -> int:
+    one = output_size[0] if isinstance(output_size, (tuple, list)) and len(output_size) == 1 else output_size
+    if not _is_index(one):
+        raise TypeError(f"{where}: output_size must be an int or a tuple of one int, got {output_size!r}")
+    if one < 0:
+        raise ValueError(f"{where}: output_size must be non-negative, got {output_size!r}")
+    return int(one)
+
+
+class AdaptiveAvgPool1d(Module):
+    """Mean over adaptive bins of sequences: (N, C, L) -> (N, C, OL) (or (C, L) -> (C, OL)).
+
+    output_size OL: an int (or a tuple of one). Bins as F.adaptive_avg_pool1d
+    (PyTorch's); AdaptiveAvgPool1d(1) is the global average pool, (N, C, 1).
+    """
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = _output_length(output_size, type(self).__name__)
+
+    def forward(self, x: Any) -> Tensor:
+        return F1._adaptive_avg_pool1d(_input(self, x), self.output_size, self.label())
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+    def label(self) -> str:
+        return f"{type(self).__name__}({self.output_size})"
+
+
+class AdaptiveMaxPool1d(AdaptiveAvgPool1d):
+    """Maximum over adaptive bins of sequences: (N, C, L) -> (N, C, OL) (or (C, L) -> (C, OL)).
+
+    output_size as AdaptiveAvgPool1d. With return_indices=True the forward returns
+    (out, indices), indices as F.adaptive_max_pool1d's (int64 positions in [0, L)).
+    """
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__(output_size)
+        self.return_indices = _flag(return_indices, "return_indices", "AdaptiveMaxPool1d")
+
+    def forward(self, x: Any) -> Tensor | tuple[Tensor, Tensor]:
+        return F1._adaptive_max_pool1d(_input(self, x), self.output_size, self.return_indices, self.label())
+
+
+class MaxUnpool1d(Module):
+    """MaxPool1d's partial inverse: (N, C, L) values and their indices -> (N, C, Lout)
+    (or without N), zeros but where the indices point (F.max_unpool1d).
+
+    kernel_size, stride (defaults to kernel_size) and padding are the pool's (kept as
+    tuples of one, as PyTorch's); Lout = (L - 1)*stride - 2*padding + kernel_size, or
+    forward's output_size ((Lout,) or (N, C, Lout), within a stride of that).
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        where = "MaxUnpool1d"
+        self.kernel_size = (F._single(kernel_size, "kernel_size", where, 1),)
+        self.stride = self.kernel_size if stride is None else (F._single(stride, "stride", where, 1),)
+        self.padding = (F._single(padding, "padding", where, 0),)
+
+    def forward(self, x: Any, indices: Any, output_size: Any = None) -> Tensor:
+        return F1._max_unpool1d(_input(self, x), indices, self.kernel_size, self.stride, self.padding,
+                                output_size, self.label())
+
+    def extra_repr(self) -> str:  # (PyTorch's)
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def label(self) -> str:
+        return f"MaxUnpool1d({self.kernel_size[0]})"
+
+
+class ConvTranspose1d(Module):
+    """1-D transposed convolution of sequences, as PyTorch's (the adjoint of Conv1d's map).
+
+    weight (in_channels, out_channels/groups, k) (input channels first), bias
+    (out_channels,). Input (N, in_channels, L) or (in_channels, L); output
+    (N, out_channels, OL) (or without N) with
+    OL = (L - 1)*s - 2*p + d*(k - 1) + output_padding + 1.
+    kernel_size, stride, padding, output_padding and dilation: an int or a tuple of
+    one, kept as tuples of one (as PyTorch); output_padding smaller than the stride or
+    the dilation; padding_mode only 'zeros' (as PyTorch). forward(x, output_size=None):
+    output_size, (OL,) or a shape ending with it, picks the output_padding that gives
+    it. The math is F.conv_transpose1d's. Default initialisation as PyTorch's: weight
+    and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = out_channels/groups * k.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int],
+        stride: int | tuple[int] = 1,
+        padding: int | tuple[int] = 0,
+        output_padding: int | tuple[int] = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: int | tuple[int] = 1,
+        padding_mode: str = "zeros",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        where = f"ConvTranspose1d({in_channels}→{out_channels})"
+        if padding_mode != "zeros":
+            raise ValueError(f"{where}: only padding_mode='zeros' is supported (as PyTorch), got {padding_mode!r}")
+        self.padding_mode = padding_mode
+        self.in_channels, self.out_channels, self.groups = _conv_channels(where, in_channels, out_channels, groups)
+        self.kernel_size = (F._single(kernel_size, "kernel_size", where, 1),)
+        self.stride = (F._single(stride, "stride", where, 1),)
+        self.padding = (F._single(padding, "padding", where, 0),)
+        self.dilation = (F._single(dilation, "dilation", where, 1),)
+        op = F._single(output_padding, "output_padding", where, 0)
+        if op >= self.stride[0] and op >= self.dilation[0]:
+            raise ValueError(f"{where}: output_padding {op} must be smaller than either stride "
+                             f"{self.stride[0]} or dilation {self.dilation[0]}")
+        self.output_padding = (op,)
+        _conv_parameters(self, (self.in_channels, self.out_channels // self.groups) + self.kernel_size, bias,
+                         dtype, where)
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default initialisation (see the class docstring)."""
+        _reset_conv(self)
+
+    def forward(self, x: Any, output_size: Any = None) -> Tensor:
+        x = _input(self, x)
+        shape = tuple(x.shape)
+        if len(shape) not in (2, 3):
+            raise ValueError(f"{self.label()}: expected input of shape (N, C, L) or (C, L), got shape {shape}")
+        if shape[-2] != self.in_channels:
+            raise ValueError(f"{self.label()}: expected input with {self.in_channels} channels, got shape {shape}")
+        (s,), (p,), (d,), (k,) = self.stride, self.padding, self.dilation, self.kernel_size
+        smallest = (shape[-1] - 1) * s - 2 * p + d * (k - 1) + 1
+        op = self.output_padding[0]
+        if output_size is not None:
+            size = tuple(output_size) if isinstance(output_size, (tuple, list)) else ()
+            if len(size) == len(shape):  # (a whole shape: its last entry)
+                size = size[-1:]
+            if len(size) != 1 or not _is_index(size[0]):
+                raise ValueError(f"{self.label()}: output_size must be (OL,) or a shape ending with it, "
+                                 f"got {output_size!r}")
+            if not smallest <= size[0] < smallest + s:
+                raise ValueError(f"{self.label()}: output_size {size} is not reachable from input of shape "
+                                 f"{shape}: OL must be in [{smallest}, {smallest + s - 1}]")
+            op = int(size[0]) - smallest
+        if smallest + op < 1:
+            raise ValueError(f"{self.label()}: input of shape {shape} gives an output of length "
+                             f"{smallest + op}: too small")
+        return F.conv_transpose1d(x, self.weight, self.bias, self.stride, self.padding, op, self.groups,
+                                  self.dilation)
+
+    def extra_repr(self) -> str:  # (PyTorch's, word for word)
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,):
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0,):
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+    def label(self) -> str:
+        return f"ConvTranspose1d({self.in_channels}→{self.out_channels}, {self.kernel_size[0]})"
+
+
+class Dropout1d(Module):
+    """Channel-wise dropout of sequences (N, C, L) or (C, L): in training each whole
+    channel is zeroed with probability p and the rest scaled by 1/(1-p); eval is the
+    identity. Output of the input's shape (F.dropout1d). Uses the library's generator
+    (am.manual_seed). `inplace` is accepted and changes nothing."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        self.p = F._dropout_p(p, "Dropout1d")
+        _flag(inplace, "inplace", "Dropout1d")
+
+    def forward(self, x: Any) -> Tensor:
+        return F.dropout1d(_input(self, x), self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
