@@ -102,13 +102,15 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0, 
         labels = _class_targets(x, target, where)
         axis, C = x.ndim - 1, x.shape[-1]
         xy = P.pick.apply(x, labels, axis=axis)
-        h = relu((margin - xy).reshape(xy.shape + (1,)) + x)
-        if p == 2:
-            h = h * h
         classes = engine.shape_constant(np.arange(C))
         with engine.no_grad():
             others = P.ne.apply(P.reshape.apply(labels, shape=labels.shape + (1,)), classes)
-        loss = fn._divided(P.where.apply(others, h, 0.0).sum(-1), C)
+        # (masked before relu and the square: the target's own term, inf - inf at an infinite
+        # score, would otherwise send 0 * NaN back through the square's VJP)
+        h = relu(P.where.apply(others, (margin - xy).reshape(xy.shape + (1,)) + x, 0.0))
+        if p == 2:
+            h = h * h
+        loss = fn._divided(h.sum(-1), C)
         if weight is not None:
             _class_weight(weight, x, where)
             w = _weight_in(weight, x.dtype)

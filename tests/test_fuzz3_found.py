@@ -1,0 +1,19 @@
+"""Defects found by fuzzing today's nn.functional additions against PyTorch (one test per defect)."""
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+
+F = am.nn.functional
+
+
+def test_multi_margin_loss_p2_gradient_is_finite_at_an_infinite_target_score():
+    # The target class's own term (margin - x[y] + x[y], inf - inf when x[y] = inf) is masked
+    # out of the loss; its NaN must not leak into the gradient through the square's VJP.
+    # Every other term is max(0, 1 - inf + x[i])**2 = 0, so the loss and its gradient are 0.
+    x = am.tensor([[np.inf, 0.5, -1.0]], requires_grad=True)
+    loss = F.multi_margin_loss(x, am.tensor([0]), p=2, reduction="sum")
+    loss.backward()
+    assert loss.item() == 0.0
+    np.testing.assert_array_equal(x.grad.data, np.zeros((1, 3)))
