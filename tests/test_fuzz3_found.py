@@ -17,3 +17,10 @@ def test_multi_margin_loss_p2_gradient_is_finite_at_an_infinite_target_score():
     loss.backward()
     assert loss.item() == 0.0
     np.testing.assert_array_equal(x.grad.data, np.zeros((1, 3)))
+
+
+def test_multilabel_soft_margin_loss_refuses_zero_classes_naming_the_shapes():
+    # The average over an empty class axis used to end in a bare ZeroDivisionError.
+    with pytest.raises(ValueError, match=r"multilabel_soft_margin_loss: .*\(2, 0\)"):
+        F.multilabel_soft_margin_loss(am.zeros((2, 0)), am.zeros((2, 0)), reduction="none")
+

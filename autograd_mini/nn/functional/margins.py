@@ -67,7 +67,7 @@ def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None, *,
     """-(y log sigmoid(x) + (1 - y) log sigmoid(-x)), times weight, averaged over the last
     (class) axis: input (..., C), e.g. (N, C) or (C,); target of 0s and 1s and weight
     (floats) broadcast to input's shape; 'none' returns input's shape without its last
-    axis. Stable for any finite x (logsigmoid)."""
+    axis; C >= 1. Stable for any finite x (logsigmoid)."""
     with engine.scope("multilabel_soft_margin_loss"):
         where = "multilabel_soft_margin_loss"
         _check_reduction(reduction, where)
@@ -75,6 +75,9 @@ def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None, *,
         if x.ndim == 0 or shape != x.shape:
             raise ValueError(f"{where}: expected input of shape (..., C) and a target that broadcasts to it, "
                              f"got input of shape {x.shape} and target of shape {y.shape}")
+        if x.shape[-1] == 0:  # (the average over the classes has nothing to average)
+            raise ValueError(f"{where}: expected at least one class (C >= 1), got input of shape {x.shape} "
+                             f"and target of shape {y.shape}")
         loss = -(y * logsigmoid(x) + (1.0 - y) * logsigmoid(-x))
         if weight is not None:
             _elementwise_weight(weight, "weight", x, where)
