@@ -24,3 +24,8 @@ def test_multilabel_soft_margin_loss_refuses_zero_classes_naming_the_shapes():
     with pytest.raises(ValueError, match=r"multilabel_soft_margin_loss: .*\(2, 0\)"):
         F.multilabel_soft_margin_loss(am.zeros((2, 0)), am.zeros((2, 0)), reduction="none")
 
+
+def test_instance_norm_of_zero_channels_is_refused_as_instance_norm():
+    # It used to be refused by the group_norm it calls, as "num_groups must be at least 1".
+    with pytest.raises(ValueError, match=r"instance_norm: .*\(2, 0, 3\)"):
+        F.instance_norm(am.zeros((2, 0, 3)))

@@ -290,6 +290,8 @@ def instance_norm(x: Any, running_mean: Any = None, running_var: Any = None, wei
             if x.dtype.kind == "c":
                 raise TypeError(f"instance_norm: complex input (dtype {x.dtype}, shape {x.shape}) is not supported")
             return batch_norm(x, running_mean, running_var, weight, bias, False, momentum, eps)
+        if C == 0:  # (group_norm's refusal of num_groups=0 would name group_norm, not this op)
+            raise ValueError(f"instance_norm: expected at least one channel, got input of shape {x.shape}")
         L = math.prod(x.shape[2:])
         if L < 2:
             raise ValueError(
