@@ -538,14 +538,21 @@ class SequentialLR(LRScheduler):
         if not isinstance(saved, (list, tuple)) or len(saved) != n:
             raise ValueError(f"{where}: _schedulers must hold {n} state dicts, got {saved!r}")
         before = [s.state_dict() for s in self._schedulers]
+        # Each schedule's load puts its own step's values into the groups, and a OneCycleLR's
+        # its momenta: one not running now (not started, or done) would leave those of its
+        # step, not the ones the steps so far left. The groups' values are put back after.
+        groups = [{k: v for k, v in g.items() if k != "params"} for g in self.optimizer.param_groups]
         try:
             for s, sd in zip(self._schedulers, saved):
                 s.load_state_dict(sd)
         except Exception:
             for s, sd in zip(self._schedulers, before):
                 s.load_state_dict(sd)
-            self._set_groups()
+            for g, values in zip(self.optimizer.param_groups, groups):
+                g.update(values)
             raise
+        for g, values in zip(self.optimizer.param_groups, groups):
+            g.update(values)
         self._milestones, self.last_epoch, self._last_lr = milestones, epoch, rates
         self._set_groups()
         # (the schedule running now sets the momenta last, as its steps did)
