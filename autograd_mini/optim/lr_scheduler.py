@@ -429,14 +429,36 @@ class OneCycleLR(LRScheduler):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore `state_dict()`: its latest rates, and the momenta of its step, into the groups
-        (the constructor set them to max_momentum)."""
+        (the constructor set them to max_momentum). The state of a schedule cycling a momentum
+        this optimizer does not have (beta1 of Adam's "betas" over SGD, say) is refused."""
         if isinstance(state_dict, dict) and isinstance(state_dict.get("last_epoch"), numbers.Integral) and (
                 isinstance(state_dict.get("total_steps"), numbers.Integral)
                 and state_dict["last_epoch"] > state_dict["total_steps"]):
             raise ValueError(f"OneCycleLR.load_state_dict: last_epoch {state_dict['last_epoch']} is past "
                              f"total_steps {state_dict['total_steps']}")
+        if (isinstance(state_dict, dict) and state_dict.get("cycle_momentum") is True
+                and isinstance(state_dict.get("use_beta1"), bool)):  # (else refused by _settings)
+            self._check_cycling(state_dict.get("use_beta1"))
         super().load_state_dict(state_dict)
         self._set_extras()
+
+    def _check_cycling(self, use_beta1: bool) -> None:
+        """Refuse (before anything changes) a saved state that cycles a momentum this optimizer's
+        groups cannot take: beta1 for one without "betas" or the reverse (use_beta1 says which the
+        saving optimizer had), or one whose groups lack the momentum bounds."""
+        where = "OneCycleLR.load_state_dict"
+        name = type(self.optimizer).__name__
+        if use_beta1 is not ("betas" in self.optimizer.defaults):
+            saved = "beta1 of 'betas' (Adam's)" if use_beta1 else "'momentum' (SGD's)"
+            raise ValueError(f"{where}: the state dict cycles {saved}, which {name} does not have: "
+                             "the state of a schedule over another kind of optimizer?")
+        if not use_beta1 and "momentum" not in self.optimizer.defaults:
+            raise ValueError(f"{where}: the state dict cycles the momentum, which {name} does not have")
+        for gi, group in enumerate(self.optimizer.param_groups):
+            missing = [k for k in ("max_momentum", "base_momentum") if k not in group]
+            if missing:
+                raise ValueError(f"{where}: the state dict cycles the momentum, but param group {gi} has no "
+                                 f"{missing} (this schedule was made with cycle_momentum=False)")
 
     def _set_extras(self) -> None:
         self._set_momenta(self._at(self.last_epoch))
