@@ -108,9 +108,12 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0, 
         classes = engine.shape_constant(np.arange(C))
         with engine.no_grad():
             others = P.ne.apply(P.reshape.apply(labels, shape=labels.shape + (1,)), classes)
-        # (masked before relu and the square: the target's own term, inf - inf at an infinite
-        # score, would otherwise send 0 * NaN back through the square's VJP)
-        h = relu(P.where.apply(others, (margin - xy).reshape(xy.shape + (1,)) + x, 0.0))
+        # margin - x[y] + x[i] over the other classes i only: both scores are masked before
+        # they meet, since the target's own term, inf - inf at an infinite score, would be a
+        # NaN (and send 0 * NaN back through the square's VJP)
+        xy = xy.reshape(xy.shape + (1,))
+        diff = P.where.apply(others, x, 0.0) - P.where.apply(others, xy, 0.0)
+        h = relu(P.where.apply(others, margin + diff, 0.0))
         if p == 2:
             h = h * h
         loss = fn._divided(h.sum(-1), C)
