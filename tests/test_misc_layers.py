@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import autograd_mini as am
 from autograd_mini import nn
 from autograd_mini.nn import functional as F
+from test_pool_more import _out_len  # (PyTorch's pooling output length, written once)
 
 HYP = settings(max_examples=6, deadline=None)
 SELU_NEG = 1.7580993408473766  # PyTorch's alpha' = SELU's scale * alpha
@@ -65,17 +66,10 @@ def np_lrn(x, size, alpha, beta, k):
     return out
 
 
-def np_out_len(n, k, s, ceil):
-    if not ceil:
-        return (n - k) // s + 1
-    out = -((k - n) // s) + 1
-    return out - 1 if (out - 1) * s >= n else out
-
-
 def np_lp_pool2d(x, p, kernel, stride, ceil):
     N, C, H, W = x.shape
     (kh, kw), (sh, sw) = kernel, stride
-    OH, OW = np_out_len(H, kh, sh, ceil), np_out_len(W, kw, sw, ceil)
+    OH, OW = _out_len(H, kh, sh, 0, 1, ceil), _out_len(W, kw, sw, 0, 1, ceil)
     out = np.empty((N, C, OH, OW))
     for n, c, i, j in np.ndindex(N, C, OH, OW):
         win = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
