@@ -58,6 +58,19 @@ def _nearest_index(n_in: int, n_out: int, scale: float | None, exact: bool, shor
     return np.minimum(np.floor(pos * s).astype(np.int64), n_in - 1)
 
 
+def _source(n_in: int, n_out: int, scale: float | None, align_corners: bool, dtype: np.dtype) -> np.ndarray:
+    """PyTorch's source coordinate of each output position dst = 0 .. n_out - 1 along one
+    axis, in `dtype` (shared by the linear and cubic weights; unclamped):
+    dst * (n_in - 1) / (n_out - 1) with align_corners (0 for n_out = 1), else
+    (dst + 0.5) * s - 0.5 (s as in _nearest_index)."""
+    t = np.dtype(dtype).type
+    dst = np.arange(n_out).astype(dtype)
+    if align_corners:
+        return dst * (t(n_in - 1) / t(n_out - 1) if n_out > 1 else t(0))
+    s = t(1.0 / scale) if scale is not None else t(n_in) / t(n_out)
+    return s * (dst + t(0.5)) - t(0.5)
+
+
 def _linear_weights(n_in: int, n_out: int, scale: float | None, align_corners: bool,
                     dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """PyTorch's (i0, i1, w0, w1) for linear interpolation along one axis, in `dtype`:
@@ -65,13 +78,9 @@ def _linear_weights(n_in: int, n_out: int, scale: float | None, align_corners: b
     max((dst + 0.5) * s - 0.5, 0) (s as in _nearest_index); i0 = min(floor(src), n_in - 1),
     i1 = i0 + 1 (i0 at the last row), w1 = clamp(src - i0, 0, 1), w0 = 1 - w1."""
     t = np.dtype(dtype).type
-    dst = np.arange(n_out).astype(dtype)
-    if align_corners:
-        s = t(n_in - 1) / t(n_out - 1) if n_out > 1 else t(0)
-        src = dst * s
-    else:
-        s = t(1.0 / scale) if scale is not None else t(n_in) / t(n_out)
-        src = np.maximum(s * (dst + t(0.5)) - t(0.5), t(0))
+    src = _source(n_in, n_out, scale, align_corners, dtype)
+    if not align_corners:
+        src = np.maximum(src, t(0))
     i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
     w1 = np.clip(src - i0.astype(dtype), t(0), t(1)).astype(dtype)
     i1 = i0 + (i0 < n_in - 1)
@@ -87,13 +96,7 @@ def _cubic_weights(n_in: int, n_out: int, scale: float | None, align_corners: bo
     the cubic convolution kernel (A = -0.75) at distances 1 + t, t, 1 - t, 2 - t:
     W(d) = ((A + 2) d - (A + 3)) d^2 + 1 for d <= 1, ((A d - 5A) d + 8A) d - 4A for 1 < d < 2."""
     t_ = np.dtype(dtype).type
-    dst = np.arange(n_out).astype(dtype)
-    if align_corners:
-        s = t_(n_in - 1) / t_(n_out - 1) if n_out > 1 else t_(0)
-        src = dst * s
-    else:
-        s = t_(1.0 / scale) if scale is not None else t_(n_in) / t_(n_out)
-        src = s * (dst + t_(0.5)) - t_(0.5)
+    src = _source(n_in, n_out, scale, align_corners, dtype)
     i = np.floor(src)
     t = (src - i).astype(dtype)
     A = t_(_CUBIC_A)
