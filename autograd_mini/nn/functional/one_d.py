@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ... import engine
 from ...functions import as_tensor
 from ...tensor import Tensor, _flag, _is_index
 from ._args import _int, _single
 from .conv import _check_length, conv_transpose2d
-from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d, max_unpool2d
+from .pooling import (_check_unpool_range, _unpool_indices, adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d,
+                      max_pool2d, max_unpool2d)
 from .regularization import _drop, _dropout_p
 
 
@@ -209,13 +208,7 @@ def max_unpool1d(
 def _max_unpool1d(x: Any, indices: Any, kernel_size: Any, stride: Any, padding: Any, output_size: Any,
                   where: str) -> Tensor:
     x, given = _sequences(x, where)
-    if not isinstance(indices, Tensor):
-        indices = np.asarray(indices)
-    if indices.dtype.kind not in "iu":
-        raise TypeError(f"{where}: indices must hold integers, got dtype {indices.dtype} "
-                        f"(indices of shape {tuple(indices.shape)}, input of shape {given})")
-    if tuple(indices.shape) != given:
-        raise ValueError(f"{where}: indices of shape {tuple(indices.shape)} must have the input's shape {given}")
+    indices = _unpool_indices(indices, given, where)
     k = _single(kernel_size, "kernel_size", where, 1)
     s = k if stride is None else _single(stride, "stride", where, 1)
     p = _single(padding, "padding", where, 0)
@@ -238,11 +231,7 @@ def _max_unpool1d(x: Any, indices: Any, kernel_size: Any, stride: Any, padding: 
     if lout < 1:
         raise ValueError(f"{where}: input of shape {given} with kernel_size {k}, stride {s} and padding {p} "
                          f"unpools to an empty output (length {lout})")
-    values = indices.data if isinstance(indices, Tensor) else indices
-    if values.size and (values.min() < 0 or values.max() >= lout):
-        bad = values.min() if values.min() < 0 else values.max()
-        raise ValueError(f"{where}: index {bad} is out of range [0, {lout - 1}] for an output of length "
-                         f"{lout} (indices of shape {given})")
+    _check_unpool_range(indices, lout, f"an output of length {lout}", where)
     x4 = _as_images(x, given)
     index4 = indices.reshape(x4.shape)
     return _back(max_unpool2d(x4, index4, (1, k), (1, s), (0, p), (1, lout)), given)

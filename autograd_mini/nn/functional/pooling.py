@@ -248,24 +248,15 @@ def max_unpool2d(
         where = "max_unpool2d"
         x, unbatched = _images(x, where)
         shape = x.shape[1:] if unbatched else x.shape
-        if not isinstance(indices, Tensor):
-            indices = np.asarray(indices)
-        if indices.dtype.kind not in "iu":
-            raise TypeError(f"{where}: indices must hold integers, got dtype {indices.dtype} "
-                            f"(indices of shape {indices.shape}, input of shape {shape})")
-        if tuple(indices.shape) != shape:
-            raise ValueError(f"{where}: indices of shape {tuple(indices.shape)} must have the input's shape {shape}")
+        indices = _unpool_indices(indices, shape, where)
         kernel = _pair(kernel_size, "kernel_size", where, 1)
         stride_ = kernel if stride is None else _pair(stride, "stride", where, 1)
         pad = _pair(padding, "padding", where, 0)
         Hout, Wout = _unpool_size(where, shape, kernel, stride_, pad, output_size)
         N, C, H, W = x.shape
         L, n = H * W, Hout * Wout
-        values = indices.data if isinstance(indices, Tensor) else indices
-        if values.size and (values.min() < 0 or values.max() >= n):  # (a replay: take_along_axis checks)
-            bad = values.min() if values.min() < 0 else values.max()
-            raise ValueError(f"{where}: index {bad} is out of range [0, {n - 1}] for an output plane "
-                             f"of size {(Hout, Wout)} (indices of shape {tuple(indices.shape)})")
+        # (a replay: take_along_axis checks)
+        _check_unpool_range(indices, n, f"an output plane of size {(Hout, Wout)}", where)
         # Which entry of x writes each output position p: the indices (as 2 * index)
         # and one marker 2 * p + 1 per position are sorted together, stably, so the
         # entries writing p come in x's order right before p's marker; the entry just
@@ -376,6 +367,28 @@ def lp_pool2d(
         safe = P.where.apply(nonzero, out, 1.0) * float(kernel[0] * kernel[1])
         y = P.where.apply(nonzero, safe ** (1.0 / p), 0.0)
         return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def _unpool_indices(indices: Any, shape: tuple, where: str) -> Any:
+    """max_unpool's indices (a Tensor or array-like) as a Tensor or ndarray; raise unless they
+    hold integers and have the input's shape `shape` (the caller's, for its error)."""
+    if not isinstance(indices, Tensor):
+        indices = np.asarray(indices)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"{where}: indices must hold integers, got dtype {indices.dtype} "
+                        f"(indices of shape {tuple(indices.shape)}, input of shape {shape})")
+    if tuple(indices.shape) != shape:
+        raise ValueError(f"{where}: indices of shape {tuple(indices.shape)} must have the input's shape {shape}")
+    return indices
+
+
+def _check_unpool_range(indices: Any, n: int, output: str, where: str) -> None:
+    """Raise unless every index is in [0, n), n the positions of `output` (as the error names it)."""
+    values = indices.data if isinstance(indices, Tensor) else indices
+    if values.size and (values.min() < 0 or values.max() >= n):
+        bad = values.min() if values.min() < 0 else values.max()
+        raise ValueError(f"{where}: index {bad} is out of range [0, {n - 1}] for {output} "
+                         f"(indices of shape {tuple(indices.shape)})")
 
 
 def _divisor(divisor_override: Any, where: str) -> int | None:
