@@ -11,7 +11,28 @@ from ._common import _input
 from .module import Module
 
 
-class Dropout(Module):
+class _DropoutNd(Module):
+    """What the dropout layers share (PyTorch's _DropoutNd): p, checked in [0, 1] at
+    construction, `inplace` accepted for code written for PyTorch (it changes nothing:
+    no layer here writes into its input), and a forward that calls `_function`
+    (F.dropout, F.dropout2d, ...) with the layer's p and training mode."""
+
+    _function: Any = None  # (set by each subclass: a staticmethod of F)
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.p = F._dropout_p(p, name)
+        _flag(inplace, "inplace", name)
+
+    def forward(self, x: Any) -> Tensor:
+        return self._function(_input(self, x), self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Dropout(_DropoutNd):
     """In training, zero each element with probability p and scale the rest by 1/(1-p).
 
     In eval mode it is the identity. Uses the library's generator (am.manual_seed).
@@ -19,67 +40,31 @@ class Dropout(Module):
     layer here writes into its input.
     """
 
-    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
-        super().__init__()
-        self.p = F._dropout_p(p, "Dropout")
-        _flag(inplace, "inplace", "Dropout")
-
-    def forward(self, x: Any) -> Tensor:
-        return F.dropout(x, self.p, self.training)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
+    _function = staticmethod(F.dropout)
 
 
-class Dropout2d(Module):
+class Dropout2d(_DropoutNd):
     """Channel-wise dropout of (N, C, H, W) images: in training each whole channel x[n, c]
     is zeroed with probability p and the rest scaled by 1/(1-p); eval is the identity.
     Output of the input's shape. Uses the library's generator (am.manual_seed), as
     Dropout. `inplace` is accepted and changes nothing. (3-D input is refused: see
     F.dropout2d.)"""
 
-    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
-        super().__init__()
-        self.p = F._dropout_p(p, "Dropout2d")
-        _flag(inplace, "inplace", "Dropout2d")
-
-    def forward(self, x: Any) -> Tensor:
-        return F.dropout2d(_input(self, x), self.p, self.training)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
+    _function = staticmethod(F.dropout2d)
 
 
-class AlphaDropout(Module):
+class AlphaDropout(_DropoutNd):
     """Alpha dropout for SELU networks (see F.alpha_dropout): in training each entry is
     dropped with probability p to SELU's negative limit, then an affine map restores
     mean 0 and variance 1; eval is the identity. x's shape. Uses the library's generator
     (am.manual_seed). `inplace` is accepted and changes nothing."""
 
-    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
-        super().__init__()
-        self.p = F._dropout_p(p, "AlphaDropout")
-        _flag(inplace, "inplace", "AlphaDropout")
-
-    def forward(self, x: Any) -> Tensor:
-        return F.alpha_dropout(_input(self, x), self.p, self.training)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
+    _function = staticmethod(F.alpha_dropout)
 
 
-class FeatureAlphaDropout(Module):
+class FeatureAlphaDropout(_DropoutNd):
     """Alpha dropout of whole channels x[n, c] of (N, C, ...) input (see
     F.feature_alpha_dropout); eval is the identity. x's shape. Uses the library's
     generator (am.manual_seed). `inplace` is accepted and changes nothing."""
 
-    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
-        super().__init__()
-        self.p = F._dropout_p(p, "FeatureAlphaDropout")
-        _flag(inplace, "inplace", "FeatureAlphaDropout")
-
-    def forward(self, x: Any) -> Tensor:
-        return F.feature_alpha_dropout(_input(self, x), self.p, self.training)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
+    _function = staticmethod(F.feature_alpha_dropout)

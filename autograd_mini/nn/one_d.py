@@ -11,6 +11,7 @@ from ..tensor import Tensor, _flag, _is_index
 from . import functional as F
 from ._common import _input
 from .conv import _conv_channels, _conv_parameters, _reset_conv
+from .dropout import _DropoutNd
 from .functional import one_d as F1
 from .module import Module
 
@@ -254,19 +255,10 @@ class ConvTranspose1d(Module):
         return f"ConvTranspose1d({self.in_channels}→{self.out_channels}, {self.kernel_size[0]})"
 
 
-class Dropout1d(Module):
+class Dropout1d(_DropoutNd):
     """Channel-wise dropout of sequences (N, C, L) or (C, L): in training each whole
     channel is zeroed with probability p and the rest scaled by 1/(1-p); eval is the
     identity. Output of the input's shape (F.dropout1d). Uses the library's generator
     (am.manual_seed). `inplace` is accepted and changes nothing."""
 
-    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
-        super().__init__()
-        self.p = F._dropout_p(p, "Dropout1d")
-        _flag(inplace, "inplace", "Dropout1d")
-
-    def forward(self, x: Any) -> Tensor:
-        return F.dropout1d(_input(self, x), self.p, self.training)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
+    _function = staticmethod(F.dropout1d)
