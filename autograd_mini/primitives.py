@@ -1955,6 +1955,23 @@ def _eigh(a: Any, UPLO: str = "L") -> np.ndarray:
     return np.concatenate([w[..., None, :], v], axis=-2)
 
 
+def _data(x: Any) -> np.ndarray:
+    """The ndarray of a Tensor (a VJP's operand when create_graph is on) or of an array."""
+    return np.asarray(getattr(x, "data", x))
+
+
+def _tie_error(op: str, a: Any, what: str, symbol: str, values: np.ndarray, bad: np.ndarray, vectors: str,
+               alone: str) -> np.linalg.LinAlgError:
+    """eigh's and svd's refusal at the first pair (i, j) where `bad` (..., k, k) holds: the
+    values there are equal, and the loss reads the vectors, which have no gradient there."""
+    at = tuple(int(i) for i in np.argwhere(bad)[0])
+    return np.linalg.LinAlgError(
+        f"{op} backward: A of shape {tuple(a.shape)} has equal {what} ({symbol}[{at[-2]}] = "
+        f"{values[at[:-1]]!r} and {symbol}[{at[-1]}] = {values[at[:-2] + (at[-1],)]!r}, at batch index "
+        f"{at[:-2]}), where the {vectors} are not unique and have no gradient; the loss depends on "
+        f"them there ({what} alone, {alone}, have one)")
+
+
 def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
     # A = V diag(w) V^T, symmetric dA, M = V^T dA V: dw = diag(M), dV = V (F o M) with
     # F_ij = 1/(w_j - w_i) off the diagonal, 0 on it. So dL = <diag(w_bar) + F o X, M>,
@@ -1968,7 +1985,7 @@ def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
     gw, gv = g[..., 0, :], g[..., 1:, :]
     x = swapaxes(v) @ gv
     k = (x - swapaxes(x)) * 0.5  # (skew: the part of V_bar the eigenvectors can follow)
-    wd = np.asarray(getattr(w, "data", w))
+    wd = _data(w)
     # Eigenvalues closer than the decomposition's rounding error count as equal: there
     # the eigenvectors are not unique and have no gradient, which only a loss that
     # ignores them (k_ij = 0 exactly: eigvalsh, eigh's values alone) may ask for. That
@@ -1979,15 +1996,10 @@ def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
     off = ~np.eye(n, dtype=bool)
     tied = (np.abs(gap) <= tol) & off
     if tied.any():
-        kd = np.asarray(getattr(k, "data", k))
+        kd = _data(k)
         bad = tied & (kd != 0)
         if bad.any():
-            at = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise np.linalg.LinAlgError(
-                f"eigh backward: A of shape {tuple(a.shape)} has equal eigenvalues (w[{at[-2]}] = "
-                f"{wd[at[:-1]]!r} and w[{at[-1]}] = {wd[at[:-2] + (at[-1],)]!r}, at batch index "
-                f"{at[:-2]}), where the eigenvectors are not unique and have no gradient; the loss "
-                "depends on them there (eigenvalues alone, eigvalsh, have one)")
+            raise _tie_error("eigh", a, "eigenvalues", "w", wd, bad, "eigenvectors", "eigvalsh")
     keep = (off & ~tied).astype(wd.dtype)  # (where F is 1/gap; 0 elsewhere)
     wr = w.reshape(tuple(w.shape[:-1]) + (1, n))
     gap_t = wr - swapaxes(wr)  # (w_j - w_i, recorded: F depends on A too)
@@ -2040,10 +2052,6 @@ def _svd(a: Any, full_matrices: bool = False) -> np.ndarray:
     return out
 
 
-def _data(x: Any) -> np.ndarray:
-    return np.asarray(getattr(x, "data", x))
-
-
 def _svd_vjp(g: Any, ans: Any, a: Any, full_matrices: bool = False) -> Any:
     # A = U diag(s) V^T (reduced: U (m, k), V (n, k), k = min(m, n)). With dP = U^T dA V,
     # ds = diag(dP) and, off the diagonal, U^T dU and V^T dV are skew with entries
@@ -2093,12 +2101,7 @@ def _svd_vjp(g: Any, ans: Any, a: Any, full_matrices: bool = False) -> Any:
     reads = (_data(x) != 0) | (_data(y) != 0)
     bad |= tied & split & (reads | np.swapaxes(reads, -1, -2))
     if bad.any():
-        at = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise np.linalg.LinAlgError(
-            f"svd backward: A of shape {tuple(a.shape)} has equal singular values (s[{at[-2]}] = "
-            f"{sd[at[:-1]]!r} and s[{at[-1]}] = {sd[at[:-2] + (at[-1],)]!r}, at batch index {at[:-2]}), "
-            "where the singular vectors are not unique and have no gradient; the loss depends on "
-            "them there (singular values alone, svdvals, have one)")
+        raise _tie_error("svd", a, "singular values", "s", sd, bad, "singular vectors", "svdvals")
     for side, big, gd in (("column of U", m, gud), ("row of Vh", n, gvd)):
         if big > k:
             lost = zero[..., None, :] & (gd != 0)
