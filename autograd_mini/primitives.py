@@ -1960,6 +1960,13 @@ def _data(x: Any) -> np.ndarray:
     return np.asarray(getattr(x, "data", x))
 
 
+def _reciprocal_where(keep: np.ndarray, d: Any) -> Any:
+    """1/d where keep is 1, 0 where it is 0 (keep a 0/1 array of d's dtype), recorded
+    (d may be a Tensor: the VJP of a VJP): d is replaced by 1 where not kept, so no
+    division by a zero gap ever runs (no inf, no 0 * inf = NaN in a second derivative)."""
+    return keep / (d * keep + (1 - keep))
+
+
 def _tie_error(op: str, a: Any, what: str, symbol: str, values: np.ndarray, bad: np.ndarray, vectors: str,
                alone: str) -> np.linalg.LinAlgError:
     """eigh's and svd's refusal at the first pair (i, j) where `bad` (..., k, k) holds: the
@@ -2003,7 +2010,7 @@ def _eigh_vjp(g: Any, ans: Any, a: Any, UPLO: str = "L") -> Any:
     keep = (off & ~tied).astype(wd.dtype)  # (where F is 1/gap; 0 elsewhere)
     wr = w.reshape(tuple(w.shape[:-1]) + (1, n))
     gap_t = wr - swapaxes(wr)  # (w_j - w_i, recorded: F depends on A too)
-    f = keep / (gap_t * keep + (1 - keep))
+    f = _reciprocal_where(keep, gap_t)
     eye = np.eye(n, dtype=wd.dtype)
     inner = gw.reshape(tuple(gw.shape) + (1,)) * eye + f * k
     s = v @ inner @ swapaxes(v)
@@ -2115,13 +2122,13 @@ def _svd_vjp(g: Any, ans: Any, a: Any, full_matrices: bool = False) -> Any:
     sr = s.reshape(tuple(s.shape[:-1]) + (1, k))
     keep_m = (off & ~tied).astype(dtype)
     keep_p = (off & ~zeros2).astype(dtype)
-    f_minus = keep_m / ((sr - swapaxes(sr)) * keep_m + (1 - keep_m))  # 1/(s_j - s_i)
-    f_plus = keep_p / ((sr + swapaxes(sr)) * keep_p + (1 - keep_p))  # 1/(s_j + s_i)
+    f_minus = _reciprocal_where(keep_m, sr - swapaxes(sr))  # 1/(s_j - s_i)
+    f_plus = _reciprocal_where(keep_p, sr + swapaxes(sr))  # 1/(s_j + s_i)
     inner = gs.reshape(tuple(gs.shape) + (1,)) * eye + f_minus * plus + f_plus * minus
     out = u @ inner @ swapaxes(v)
     if m > k or n > k:
         keep_s = (~zero).astype(dtype)[..., None, :]
-        s_inv = keep_s / (sr * keep_s + (1 - keep_s))  # (1/s as a row; 0 where s counts as 0)
+        s_inv = _reciprocal_where(keep_s, sr)  # (1/s as a row; 0 where s counts as 0)
         if m > k:
             out = out + ((gu - u @ x) * s_inv) @ swapaxes(v)
         if n > k:
