@@ -99,18 +99,24 @@ def feature_alpha_dropout(x: Any, p: float = 0.5, training: bool = False, inplac
         return _alpha_drop(x, p, x.shape[:2] + (1,) * (x.ndim - 2), "feature_alpha_dropout")
 
 
+def _keep_mask(mask_shape: tuple, p: float, where: str) -> np.ndarray:
+    """A boolean mask of mask_shape, each entry True (kept) with probability 1 - p, from the
+    library generator; refused while am.compile records (a replay would reuse the mask)."""
+    if engine.tracers:
+        raise RuntimeError(
+            f"{where}: a random mask cannot be compiled (a replay would reuse it); compile "
+            "the model in eval() mode, or call it uncompiled while training"
+        )
+    return generator().random(mask_shape) >= p
+
+
 def _alpha_drop(x: Tensor, p: float, mask_shape: tuple, where: str) -> Tensor:
     """x * keep * a + alpha' a ((keep - 1) + p), keep ~ Bernoulli(1 - p) of mask_shape (see
     alpha_dropout); x * 0 for p = 1. Refused while am.compile records."""
     dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
     if p == 1.0:
         return P.mul.apply(x, np.zeros(mask_shape, dtype))
-    if engine.tracers:
-        raise RuntimeError(
-            f"{where}: a random mask cannot be compiled (a replay would reuse it); compile "
-            "the model in eval() mode, or call it uncompiled while training"
-        )
-    keep = (generator().random(mask_shape) >= p).astype(np.float64)
+    keep = _keep_mask(mask_shape, p, where).astype(np.float64)
     a = 1.0 / np.sqrt((_SELU_NEGATIVE * _SELU_NEGATIVE * p + 1.0) * (1.0 - p))
     shift = ((keep - 1.0) * (_SELU_NEGATIVE * a) + _SELU_NEGATIVE * a * p).astype(dtype)
     return P.add.apply(P.mul.apply(x, (keep * a).astype(dtype)), shift)  # (made here: not copied)
@@ -119,12 +125,7 @@ def _alpha_drop(x: Tensor, p: float, mask_shape: tuple, where: str) -> Tensor:
 def _drop(x: Tensor, p: float, mask_shape: tuple, where: str) -> Tensor:
     """x * keep / (1 - p), keep ~ Bernoulli(1 - p) of mask_shape (broadcast over x), from the
     library generator; refused while am.compile records (a replay would reuse the mask)."""
-    if engine.tracers:
-        raise RuntimeError(
-            f"{where}: a random mask cannot be compiled (a replay would reuse it); compile "
-            "the model in eval() mode, or call it uncompiled while training"
-        )
-    keep = generator().random(mask_shape) >= p  # (none when p = 1: random() < 1)
+    keep = _keep_mask(mask_shape, p, where)  # (none when p = 1: random() < 1)
     scale = (keep / (1.0 - p) if p < 1.0 else keep).astype(x.dtype if x.dtype.kind == "f" else np.float64)
     return P.mul.apply(x, scale)  # (scale: made here, so not copied as a caller's array)
 
