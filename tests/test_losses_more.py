@@ -431,3 +431,14 @@ def test_modules_repr_and_float32():
     for out in (F.cosine_similarity(x, x), F.pairwise_distance(x, x), F.normalize(x),
                 F.kl_div(x, x.softmax(-1)), F.soft_margin_loss(x, x), F.gaussian_nll_loss(x, x, 0.5)):
         assert out.dtype == np.float32
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: F.kl_div(x, x, log_target=1),
+    lambda x: F.poisson_nll_loss(x, x, full="yes"),
+    lambda x: F.gaussian_nll_loss(x, x, 1.0, full=0),
+])
+def test_the_likelihood_losses_refuse_a_non_bool_flag_in_the_library_s_words(call):
+    # (they had a private copy of _flag whose message, "must be a bool", was not the other ops')
+    with pytest.raises(TypeError, match=r"must be True or False, got"):
+        call(am.tensor(np.ones(3)))

@@ -13,7 +13,7 @@ from ... import functions as fn
 from ... import primitives as P
 from ...engine import composite
 from ...functions import as_tensor
-from ...tensor import FLOAT16, Tensor
+from ...tensor import FLOAT16, Tensor, _flag
 from ._args import _beta, _check_reduction, _delta, _int, _label_smoothing, _number, _reduce, _same_shape
 
 
@@ -514,12 +514,6 @@ def _floats(where: str, **named: Any) -> tuple:
             raise TypeError(f"{where}: {k} must be real numbers, got dtype {t.dtype} (shape {t.shape})")
         ts[k] = t
     return (*ts.values(), _broadcast(where, **ts))
-
-
-def _flag(value: Any, what: str, where: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{where}: {what} must be a bool, got {value!r}")
-    return bool(value)
 
 
 def _xlogx(t: Tensor) -> Tensor:
