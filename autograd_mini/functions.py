@@ -1440,7 +1440,7 @@ def _matrix_norm(x: Tensor, ord: Any, axes: tuple, keepdims: bool) -> Tensor:
 
 @composite
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Vector norm (or Frobenius matrix norm) of x, as np.linalg.norm.
+    """Vector norm, or matrix norm over two axes, of x, as np.linalg.norm.
 
     Over `axis` (an int), or over all entries (axis=None, flattened, for ord=None,
     or any ord when x is 1-D):
