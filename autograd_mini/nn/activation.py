@@ -340,9 +340,7 @@ class Softshrink(Module):
 
     def __init__(self, lambd: float = 0.5) -> None:
         super().__init__()
-        self.lambd = F._number(lambd, "lambd", "Softshrink")
-        if not 0.0 <= self.lambd < math.inf:
-            raise ValueError(f"Softshrink: lambd must be a finite number >= 0, got {lambd!r}")
+        self.lambd = F._softshrink_lambd(lambd, "Softshrink")
 
     def forward(self, x: Any) -> Tensor:
         return F.softshrink(x, self.lambd)

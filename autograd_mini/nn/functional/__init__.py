@@ -58,7 +58,7 @@ from .activations import (
     leaky_relu, log_softmax, logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu, softmax, softmin,
     softplus, softsign, tanh, tanhshrink, threshold,
 )
-from .activations import _rrelu_bounds, hardshrink, rrelu, softshrink
+from .activations import _rrelu_bounds, _softshrink_lambd, hardshrink, rrelu, softshrink
 from .regularization import _dropout_p, dropout, dropout2d
 from .regularization import alpha_dropout, feature_alpha_dropout
 from .one_d import (

@@ -311,11 +311,17 @@ def softshrink(x: Any, lambd: float = 0.5) -> Tensor:
     (PyTorch's Softshrink); x's shape. lambd must be a finite number >= 0. Gradient 1
     outside [-lambd, lambd], 0 inside and at the ends. NaN stays NaN."""
     with engine.scope("softshrink"):
-        lambd = _number(lambd, "lambd", "softshrink")
-        if not 0.0 <= lambd < math.inf:
-            raise ValueError(f"softshrink: lambd must be a finite number >= 0, got {lambd!r}")
+        lambd = _softshrink_lambd(lambd, "softshrink")
         x = _activation_input(x)
         return P.where.apply(abs(x) <= lambd, 0.0, P.where.apply(x > 0, x - lambd, x + lambd))
+
+
+def _softshrink_lambd(lambd: Any, where: str) -> float:
+    """softshrink's threshold: a finite number >= 0 (checked by F.softshrink and nn.Softshrink)."""
+    value = _number(lambd, "lambd", where)
+    if not 0.0 <= value < math.inf:
+        raise ValueError(f"{where}: lambd must be a finite number >= 0, got {value!r}")
+    return value
 
 
 def _rrelu_bounds(lower: Any, upper: Any, where: str) -> tuple[float, float]:
