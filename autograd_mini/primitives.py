@@ -1803,14 +1803,7 @@ fold = Primitive(
 def _check_square(op: str | None, a: Any) -> None:
     """Refuse (TypeError, ValueError) what is not a real float (..., n, n) stack of matrices.
     (op None: a primitive's forward, whose errors Primitive.apply restates with its name.)"""
-    dtype = np.asarray(a).dtype if not hasattr(a, "dtype") else a.dtype
-    shape = np.shape(a)
-    head = f"{op}: " if op else ""
-    if dtype.kind != "f" or dtype.itemsize < 4:
-        raise TypeError(f"{head}A of shape {shape} has dtype {dtype}; linalg takes float32 or "
-                        "float64 matrices (cast with .astype(np.float64))")
-    if len(shape) < 2 or shape[-1] != shape[-2]:
-        raise ValueError(f"{head}A must be a square matrix or a stack of them, (..., n, n), got shape {shape}")
+    _check_matrix(op, a, square=True)
 
 
 def _solve(a: Any, b: Any) -> np.ndarray:
@@ -2033,16 +2026,19 @@ eigh = Primitive(
 )
 
 
-def _check_matrix(op: str | None, a: Any) -> None:
-    """Refuse (TypeError, ValueError) what is not a real float (..., m, n) stack of matrices."""
+def _check_matrix(op: str | None, a: Any, square: bool = False) -> None:
+    """Refuse (TypeError, ValueError) what is not a real float (..., m, n) stack of matrices
+    (with square, (..., n, n); see _check_square)."""
     dtype = np.asarray(a).dtype if not hasattr(a, "dtype") else a.dtype
     shape = np.shape(a)
     head = f"{op}: " if op else ""
     if dtype.kind != "f" or dtype.itemsize < 4:
         raise TypeError(f"{head}A of shape {shape} has dtype {dtype}; linalg takes float32 or "
                         "float64 matrices (cast with .astype(np.float64))")
-    if len(shape) < 2:
-        raise ValueError(f"{head}A must be a matrix or a stack of them, (..., m, n), got shape {shape}")
+    if len(shape) < 2 or (square and shape[-1] != shape[-2]):
+        kind = "a square matrix or a stack of them, (..., n, n)" if square else \
+            "a matrix or a stack of them, (..., m, n)"
+        raise ValueError(f"{head}A must be {kind}, got shape {shape}")
 
 
 def _svd(a: Any, full_matrices: bool = False) -> np.ndarray:
