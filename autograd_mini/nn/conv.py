@@ -172,6 +172,18 @@ def _conv_channels(where: str, in_channels: Any, out_channels: Any, groups: Any)
     return in_channels, out_channels, groups
 
 
+def _sequence_input(layer: Module, x: Any) -> tuple[Tensor, tuple]:
+    """x as a tensor and its shape, which must be (N, C, L) or (C, L) with C = layer.in_channels
+    (Conv1d's and ConvTranspose1d's input)."""
+    x = _input(layer, x)
+    shape = tuple(x.shape)
+    if len(shape) not in (2, 3):
+        raise ValueError(f"{layer.label()}: expected input of shape (N, C, L) or (C, L), got shape {shape}")
+    if shape[-2] != layer.in_channels:
+        raise ValueError(f"{layer.label()}: expected input with {layer.in_channels} channels, got shape {shape}")
+    return x, shape
+
+
 class Conv1d(Module):
     """1-D convolution (cross-correlation, as in PyTorch) of sequences (N, C, L).
 
@@ -218,12 +230,7 @@ class Conv1d(Module):
         _reset_conv(self)
 
     def forward(self, x: Any) -> Tensor:
-        x = _input(self, x)
-        shape = tuple(x.shape)
-        if len(shape) not in (2, 3):
-            raise ValueError(f"{self.label()}: expected input of shape (N, C, L) or (C, L), got shape {shape}")
-        if shape[-2] != self.in_channels:
-            raise ValueError(f"{self.label()}: expected input with {self.in_channels} channels, got shape {shape}")
+        x, shape = _sequence_input(self, x)
         # (padding may have been set after construction, as PyTorch allows)
         pads = F._conv1d_padding(self.padding, self.kernel_size[0], self.dilation[0], self.stride[0], self.label())
         F._check_length(self.label(), shape, pads, self.kernel_size[0], self.dilation[0])

@@ -10,7 +10,7 @@ from typing import Any
 from ..tensor import Tensor, _flag, _is_index
 from . import functional as F
 from ._common import _input
-from .conv import _conv_channels, _conv_parameters, _reset_conv
+from .conv import _conv_channels, _conv_parameters, _reset_conv, _sequence_input
 from .dropout import _DropoutNd
 from .functional import one_d as F1
 from .module import Module
@@ -211,12 +211,7 @@ class ConvTranspose1d(Module):
         _reset_conv(self)
 
     def forward(self, x: Any, output_size: Any = None) -> Tensor:
-        x = _input(self, x)
-        shape = tuple(x.shape)
-        if len(shape) not in (2, 3):
-            raise ValueError(f"{self.label()}: expected input of shape (N, C, L) or (C, L), got shape {shape}")
-        if shape[-2] != self.in_channels:
-            raise ValueError(f"{self.label()}: expected input with {self.in_channels} channels, got shape {shape}")
+        x, shape = _sequence_input(self, x)
         (s,), (p,), (d,), (k,) = self.stride, self.padding, self.dilation, self.kernel_size
         smallest = (shape[-1] - 1) * s - 2 * p + d * (k - 1) + 1
         op = self.output_padding[0]
