@@ -368,6 +368,16 @@ def test_sequential_state_dict_round_trip():
     assert sched3.state_dict() == before and opt3.param_groups[0]["lr"] == before["_last_lr"][0]
 
 
+def test_sequential_refuses_a_group_added_after_its_schedules_before_changing_any_rate():
+    # (before: a bare KeyError 'initial_lr', raised after group 0's rate had been reset)
+    opt = sgd_groups(1.0)
+    a, b = am.optim.LinearLR(opt, start_factor=0.5, total_iters=2), am.optim.ExponentialLR(opt, 0.5)
+    opt.add_param_group({"params": [am.zeros(2, requires_grad=True)], "lr": 0.3})
+    with pytest.raises(ValueError, match=r"SequentialLR: param group 1 has no 'initial_lr'.*added after"):
+        am.optim.SequentialLR(opt, [a, b], milestones=[2])
+    assert [g["lr"] for g in opt.param_groups] == [0.5, 0.3]
+
+
 def test_sequential_refuses_bad_arguments():
     opt = sgd_groups(1.0)
     a, b = am.optim.StepLR(opt, 2), am.optim.ExponentialLR(opt, 0.9)

@@ -504,6 +504,10 @@ class SequentialLR(LRScheduler):
             if sched.optimizer is not optimizer:
                 raise ValueError(f"{where}: schedulers[{i}] ({type(sched).__name__}) schedules another optimizer")
         self._milestones = self._settings({"_milestones": milestones, "n": len(schedulers)}, where)["_milestones"]
+        for gi, group in enumerate(optimizer.param_groups):  # (before any rate is reset below)
+            if "initial_lr" not in group:
+                raise ValueError(f"{where}: param group {gi} has no 'initial_lr' (it was added after the "
+                                 "schedulers were made: make them after add_param_group)")
         self.optimizer = optimizer
         self._schedulers = list(schedulers)
         self.last_epoch = 0
