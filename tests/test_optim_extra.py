@@ -195,6 +195,19 @@ def test_cosine_warm_restarts_by_hand():
     assert sched.get_last_lr() == [got[-1]] and sched.last_epoch == 7 and (sched.T_cur, sched.T_i) == (1, 8)
 
 
+@pytest.mark.parametrize("T_0, T_mult, epoch", [(1, 3, 121), (2, 3, 242), (1, 3, 29524)])
+def test_cosine_warm_restarts_jump_to_a_restart_epoch_restarts(T_0, T_mult, epoch):
+    # (before: math.log rounded log_3(243) to 4.999..., so step(121) found the period before,
+    # T_cur = T_i, and the rate eta_min, where stepping 121 times gives a restart at base_lr)
+    opt = sgd_groups(1.0)
+    sched = am.optim.CosineAnnealingWarmRestarts(opt, T_0=T_0, T_mult=T_mult)
+    sched.step(epoch)
+    assert (sched.T_cur, sched.T_i) == (0, T_0 * T_mult ** round(math.log(epoch / T_0 * (T_mult - 1) + 1, T_mult)))
+    assert opt.param_groups[0]["lr"] == 1.0
+    sched.step(epoch - 0.5)  # (half an epoch before it: the end of the period before)
+    assert sched.T_i == T_0 * T_mult ** (round(math.log(epoch / T_0 * (T_mult - 1) + 1, T_mult)) - 1)
+
+
 def test_cosine_warm_restarts_fractional_epochs():
     # step(epoch) jumps: T_mult = 1 takes epoch mod T_0 (9.5 mod 4 = 1.5); T_0 = 1, T_mult = 3,
     # epoch 5.5: periods of 1 and 3 end at epochs 1 and 4, so T_cur = 5.5 - 4 = 1.5 in a period of 9.

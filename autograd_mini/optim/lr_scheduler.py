@@ -273,6 +273,13 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                     T_cur, T_i = epoch % T_0, T_0
                 else:
                     n = int(math.log(epoch / T_0 * (T_mult - 1) + 1, T_mult))
+                    # (the log rounds: log_3(243) is 4.999..., which put step(121) with T_0 = 1,
+                    # T_mult = 3 at the end of the period before its restart; the exact integer
+                    # starts T_0 (T_mult^n - 1) / (T_mult - 1) settle n)
+                    while T_0 * (T_mult ** (n + 1) - 1) // (T_mult - 1) <= epoch:
+                        n += 1
+                    while n > 0 and T_0 * (T_mult**n - 1) // (T_mult - 1) > epoch:
+                        n -= 1
                     T_cur = epoch - T_0 * (T_mult**n - 1) / (T_mult - 1)
                     T_i = T_0 * T_mult**n
             else:
