@@ -7,7 +7,6 @@ equal to eager bit for bit."""
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 import pytest
