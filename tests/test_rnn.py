@@ -519,6 +519,7 @@ def test_bidirectional_state_dict_round_trip():
     x = am.randn(2, 5, 3)
     (y1, (h1, c1)), (y2, (h2, c2)) = m(x), other(x)
     assert y1.data.tobytes() == y2.data.tobytes() and h1.data.tobytes() == h2.data.tobytes()
+    assert c1.data.tobytes() == c2.data.tobytes()
     with pytest.raises(ValueError, match="missing keys: weight_ih_l0_reverse"):  # (a one-way state dict)
         other.load_state_dict(nn.LSTM(3, 4, num_layers=2, batch_first=True).state_dict())
 
