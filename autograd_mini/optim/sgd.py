@@ -65,6 +65,8 @@ class SGD(Optimizer):
             weight_decay = group["weight_decay"]
             maximize = group["maximize"]
             if not momentum and not weight_decay:
+                # (maximize steps with -lr: p - (-lr) g is p + lr g exactly, with no branch per parameter)
+                lr = -lr if maximize else lr
                 # A Python lr as a 0-d array of the gradient's float dtype: the same
                 # product as with the Python float (which numpy casts to that dtype
                 # first), without converting it on every multiply (a fifth of the
@@ -79,10 +81,7 @@ class SGD(Optimizer):
                         if rate is None:
                             rate = rates[g.dtype] = (np.array(lr, dtype=g.dtype)
                                                      if weak and g.dtype.kind == "f" else lr)
-                        if maximize:
-                            p.data += rate * g
-                        else:
-                            p.data -= rate * g
+                        p.data -= rate * g
                 continue
             dampening = group["dampening"]
             nesterov = group["nesterov"]
