@@ -400,5 +400,8 @@ def test_sequential_refuses_bad_arguments():
         am.optim.SequentialLR(opt, [a, b, a], milestones=[3, 3])
     with pytest.raises(TypeError, match="SequentialLR: schedulers\\[1\\].*ReduceLROnPlateau"):
         am.optim.SequentialLR(opt, [a, am.optim.ReduceLROnPlateau(opt)], milestones=[2])
+    inner = am.optim.SequentialLR(opt, [a, b], milestones=[2])
+    with pytest.raises(TypeError, match="SequentialLR: schedulers\\[0\\] is a SequentialLR, which cannot be nested"):
+        am.optim.SequentialLR(opt, [inner, b], milestones=[4])
     with pytest.raises(ValueError, match="SequentialLR: schedulers\\[0\\].*another optimizer"):
         am.optim.SequentialLR(sgd_groups(1.0), [a], milestones=[])

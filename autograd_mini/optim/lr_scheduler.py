@@ -484,7 +484,8 @@ class SequentialLR(LRScheduler):
     """Run `schedulers` one after another, switching at the `milestones` (PyTorch's rules).
 
     schedulers: n >= 1 schedules of this optimizer (not ReduceLROnPlateau, which steps
-    on a metric); milestones: n - 1 increasing epochs >= 1. The constructor puts every
+    on a metric, nor another SequentialLR, which PyTorch nests: list its schedules and
+    milestones in this one instead); milestones: n - 1 increasing epochs >= 1. The constructor puts every
     group's rate back to its "initial_lr" (undoing what the schedulers' constructors set)
     and applies the first schedule's epoch-0 rate. Epoch e (after e calls of `step()`)
     is run by schedule k, the number of milestones <= e: at its milestone it starts
@@ -505,7 +506,10 @@ class SequentialLR(LRScheduler):
         if isinstance(schedulers, LRScheduler) or not isinstance(schedulers, (list, tuple)) or not schedulers:
             raise ValueError(f"{where}: schedulers must be a non-empty list of schedulers, got {schedulers!r}")
         for i, sched in enumerate(schedulers):
-            if not isinstance(sched, LRScheduler) or isinstance(sched, (ReduceLROnPlateau, SequentialLR)):
+            if isinstance(sched, SequentialLR):  # (PyTorch nests them; here, list the inner schedules instead)
+                raise TypeError(f"{where}: schedulers[{i}] is a SequentialLR, which cannot be nested here: "
+                                "list its schedules in this one, with their milestones")
+            if not isinstance(sched, LRScheduler) or isinstance(sched, ReduceLROnPlateau):
                 raise TypeError(f"{where}: schedulers[{i}] must be an epoch schedule (not ReduceLROnPlateau, "
                                 f"which steps on a metric), got {type(sched).__name__}")
             if sched.optimizer is not optimizer:
