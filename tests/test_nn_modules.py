@@ -1269,7 +1269,8 @@ def test_registering_under_the_name_of_a_registry_is_refused():
 
 
 def _bn_eval(layer):
-    layer(am.tensor(arr(6, *([3] if isinstance(layer, nn.BatchNorm1d) else [3, 2, 2]), seed=5)))
+    rest = {nn.BatchNorm1d: [3], nn.BatchNorm3d: [3, 2, 1, 2]}.get(type(layer), [3, 2, 2])
+    layer(am.tensor(arr(6, *rest, seed=5)))
     return layer.eval()
 
 
@@ -1362,6 +1363,16 @@ _LAYERS = {
     "ConvTranspose1d": (lambda: nn.ConvTranspose1d(2, 4, 3, stride=2, padding=1, output_padding=1, groups=2),
                         [(1, 2, 4), (2, 3)]),
     "Dropout1d": (lambda: nn.Dropout1d(0.4), [(3, 4, 2), (4, 3)]),
+    # (tests/test_three_d.py checks these further: loops, indices, errors, reprs, am.compile)
+    "Conv3d": (lambda: nn.Conv3d(2, 2, (2, 1, 2), stride=(1, 2, 1), padding=(1, 0, 0), dilation=(1, 1, 2)),
+               [(1, 2, 2, 3, 3), (2, 2, 2, 3)]),
+    "Conv3d groups same": (lambda: nn.Conv3d(4, 2, 2, groups=2, padding="same"), [(1, 4, 2, 2, 2)]),
+    "MaxPool3d": (lambda: nn.MaxPool3d(2, 1, 1, ceil_mode=True), [(1, 2, 2, 3, 2), (2, 3, 2, 2)]),
+    "AvgPool3d": (lambda: nn.AvgPool3d(2, 1, 1, count_include_pad=False), [(1, 2, 2, 3, 2), (2, 3, 2, 2)]),
+    "AdaptiveAvgPool3d": (lambda: nn.AdaptiveAvgPool3d((2, None, 2)), [(1, 2, 3, 2, 3), (2, 2, 2, 3)]),
+    "BatchNorm3d": (lambda: nn.BatchNorm3d(2), [(2, 2, 2, 1, 2)]),
+    "BatchNorm3d in eval": (lambda: _bn_eval(nn.BatchNorm3d(3)), [(1, 3, 2, 1, 2)]),
+    "Dropout3d": (lambda: nn.Dropout3d(0.4), [(3, 4, 1, 2, 1), (4, 2, 1, 2)]),
 }
 
 
