@@ -27,6 +27,11 @@ from .functions import (
     rsqrt, sinh, sort, square, swapaxes, take_along_axis, tan, tensordot, topk, trace, trunc,
 )
 from .logic import all, any, isfinite, isinf, isnan
+from .logic import allclose, count_nonzero, isclose, logical_and, logical_not, logical_or, logical_xor
+from .selection import (
+    argwhere, bincount, flatnonzero, index_select, masked_select, meshgrid, narrow, nonzero,
+    repeat_interleave, searchsorted, tensor_split, tile, unbind, unique,
+)
 from .gradcheck import check_graph, gradcheck, gradgradcheck, numerical_grad
 from .serialization import load, save
 from .tensor import Tensor, get_default_dtype, set_default_dtype

@@ -995,6 +995,86 @@ class Tensor:
         """Whether every entry along `axis` is nonzero, a boolean tensor (am.all)."""
         return _L.all(self, axis, keepdims)
 
+    # -- selection, splitting, logic (see am.<name>; torch's names follow torch) --
+    def count_nonzero(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        """How many entries along `axis` are nonzero, an int64 tensor (am.count_nonzero)."""
+        return _L.count_nonzero(self, axis, keepdims)
+
+    def logical_and(self, other: Any) -> "Tensor":
+        """Boolean tensor of the broadcast shape: both nonzero (am.logical_and)."""
+        return _L.logical_and(self, other)
+
+    def logical_or(self, other: Any) -> "Tensor":
+        """Boolean tensor of the broadcast shape: either nonzero (am.logical_or)."""
+        return _L.logical_or(self, other)
+
+    def logical_xor(self, other: Any) -> "Tensor":
+        """Boolean tensor of the broadcast shape: exactly one nonzero (am.logical_xor)."""
+        return _L.logical_xor(self, other)
+
+    def logical_not(self) -> "Tensor":
+        """Boolean tensor of x's shape: True where x is 0 (am.logical_not)."""
+        return _L.logical_not(self)
+
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> "Tensor":
+        """Boolean tensor of the broadcast shape: |x - other| <= atol + rtol |other| (am.isclose)."""
+        return _L.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+        """Whether isclose holds everywhere, a Python bool (am.allclose)."""
+        return _L.allclose(self, other, rtol, atol, equal_nan)
+
+    def tile(self, *reps: Any) -> "Tensor":
+        """np.tile (torch's tile): x.tile(2, 3) or x.tile((2, 3)); reps shorter than
+        x.ndim are padded with 1s in front (am.tile)."""
+        return _S.tile(self, _varargs(reps))
+
+    def nonzero(self) -> "tuple[Tensor, ...]":
+        """numpy's ndarray.nonzero: a tuple of x.ndim index tensors of shape (N,) (am.nonzero;
+        torch's x.nonzero() matrix is x.argwhere())."""
+        return _S.nonzero(self)
+
+    def argwhere(self) -> "Tensor":
+        """The (N, x.ndim) indices of the nonzero entries (am.argwhere)."""
+        return _S.argwhere(self)
+
+    def unique(self, return_index: bool = False, return_inverse: bool = False,
+               return_counts: bool = False, axis: int | None = None) -> Any:
+        """The sorted distinct values, with numpy's flags (am.unique); no gradient."""
+        return _S.unique(self, return_index, return_inverse, return_counts, axis)
+
+    def searchsorted(self, v: Any, side: str = "left", sorter: Any = None) -> "Tensor":
+        """ndarray.searchsorted: insertion points of v into this sorted 1-D x, v's shape (am.searchsorted)."""
+        return _S.searchsorted(self, v, side, sorter)
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> "Tensor":
+        """Counts (or weight sums) of each value of this 1-D integer x (am.bincount)."""
+        return _S.bincount(self, weights, minlength)
+
+    def index_select(self, dim: int, index: Any) -> "Tensor":
+        """torch's index_select: the entries at the 1-D `index` along `dim` (am.index_select)."""
+        return _S.index_select(self, dim, index)
+
+    def masked_select(self, mask: Any) -> "Tensor":
+        """torch's masked_select: the 1-D entries where the boolean mask is True (am.masked_select)."""
+        return _S.masked_select(self, mask)
+
+    def narrow(self, dim: int, start: int, length: int) -> "Tensor":
+        """torch's narrow: x[..., start:start + length, ...] along `dim` (am.narrow)."""
+        return _S.narrow(self, dim, start, length)
+
+    def unbind(self, dim: int = 0) -> "tuple[Tensor, ...]":
+        """torch's unbind: the tuple of the slices along `dim` (am.unbind)."""
+        return _S.unbind(self, dim)
+
+    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> "tuple[Tensor, ...]":
+        """torch's tensor_split: a tuple of views along `dim` (am.tensor_split)."""
+        return _S.tensor_split(self, indices_or_sections, dim)
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None) -> "Tensor":
+        """torch's repeat_interleave (np.repeat): each entry repeated along `dim` (am.repeat_interleave)."""
+        return _S.repeat_interleave(self, repeats, dim)
+
     def flip(self, axis: Any = None) -> "Tensor":
         """Reversed along `axis` (int, tuple, None = every axis), as np.flip (am.flip)."""
         return F.flip(self, axis)
@@ -1204,6 +1284,7 @@ _OUT_OF_PLACE = {"+=": operator.add, "-=": operator.sub, "*=": operator.mul, "/=
 from . import engine  # noqa: E402
 from . import functions as F  # noqa: E402  (these import Tensor)
 from . import logic as _L  # noqa: E402
+from . import selection as _S  # noqa: E402
 from . import primitives as P  # noqa: E402
 
 engine.Tensor = Tensor

@@ -946,6 +946,50 @@ _EVERY = {
     "am.linalg.pinv": (lambda t: am.linalg.pinv(t[..., :2, :] + np.diag([6.0, 12.0, 0.0])[:2]), "any", _SQUARE),
     "am.linalg.lstsq": (lambda t: (lambda x, res, rank, s: x * res.sum() + x)(*(lambda a: am.linalg.lstsq(
         a + 6 * np.eye(*a.shape), np.linspace(-1.0, 1.0, a.shape[0])))(t.reshape(-1, 3))), "any", _SQUARE),
+    # selection, splitting, logic (tests/test_select.py checks them further); the ones
+    # without gradient scale t here
+    "am.tile": (lambda t: am.tile(t, (2, 1)) ** 2, "any", _SHAPES),
+    "am.nonzero": (lambda t: t * len(am.nonzero(t > 0)) + t[am.nonzero(t.data > 0)].sum(), "any", _SHAPES),
+    "am.argwhere": (lambda t: t * am.argwhere(t).shape[1], "any", _SHAPES),
+    "am.flatnonzero": (lambda t: t.reshape(-1)[am.flatnonzero(t.data > 0).data] ** 2, "any", _SHAPES),
+    "am.unique": (lambda t: t * am.unique(t).shape[0], "any", _SHAPES),
+    "am.meshgrid": (lambda t: am.meshgrid(t.reshape(-1)[:2], t.reshape(-1).sin())[0] * am.meshgrid(
+        t.reshape(-1), t.reshape(-1)[:2], indexing="ij")[1], "any", _SHAPES),
+    "am.searchsorted": (lambda t: (am.searchsorted(np.arange(3.0), t) + 1) * t, "any", _SHAPES),
+    "am.bincount": (lambda t: am.bincount(np.arange(t.size) % 2, t.reshape(-1)) ** 2, "any", _SHAPES),
+    "am.index_select": (lambda t: am.index_select(t, -1, [0, 0]).sin(), "any", _SHAPES),
+    "am.masked_select": (lambda t: am.masked_select(t, _alternate(t.shape[-1:])) ** 2, "any", _SHAPES),
+    "am.narrow": (lambda t: am.narrow(t, -1, 1, 1) ** 2 + am.narrow(t, -2, -2, 2).sin().sum(), "any", _PAIR),
+    "am.unbind": (lambda t: am.stack(am.unbind(t, -1)[::-1], -1) * t, "any", _SHAPES),
+    "am.tensor_split": (lambda t: am.tensor_split(t, 2, -1)[0].exp(), "any", _PAIR),
+    "am.repeat_interleave": (lambda t: am.repeat_interleave(t, 2, 0) ** 2 + am.repeat_interleave(t, [0] * (
+        t.shape[0] - 1) + [2], 0).sum(), "any", _SHAPES),
+    "am.count_nonzero": (lambda t: (am.count_nonzero(t > 0, -1, True) + 1) * t, "any", _SHAPES),
+    "am.logical_and": (lambda t: (am.logical_and(t > 0, t < 1) + 1) * t, "any", _SHAPES),
+    "am.logical_or": (lambda t: (am.logical_or(t > 1, t < -1) + 1) * t, "any", _SHAPES),
+    "am.logical_xor": (lambda t: (am.logical_xor(t > 0, t > 1) + 1) * t, "any", _SHAPES),
+    "am.logical_not": (lambda t: (am.logical_not(t > 0) + 1) * t, "any", _SHAPES),
+    "am.isclose": (lambda t: (am.isclose(t, t * 1.0000001) + 1) * t, "any", _SHAPES),
+    "am.allclose": (lambda t: t * (am.allclose(t, t) + 1.0), "any", _SHAPES),
+    "Tensor.tile": (lambda t: t.tile(2, 1) ** 2, "any", _SHAPES),
+    "Tensor.nonzero": (lambda t: t[t.data.nonzero()] ** 2 * len(t.nonzero()), "any", _SHAPES),
+    "Tensor.argwhere": (lambda t: t * t.argwhere().shape[1], "any", _SHAPES),
+    "Tensor.unique": (lambda t: t * t.unique().shape[0], "any", _SHAPES),
+    "Tensor.searchsorted": (lambda t: (am.tensor(np.arange(3.0)).searchsorted(t, "right") + 1) * t, "any", _SHAPES),
+    "Tensor.bincount": (lambda t: am.tensor(np.arange(t.size) % 3).bincount(t.reshape(-1), 4).sin(), "any", _SHAPES),
+    "Tensor.index_select": (lambda t: t.index_select(0, [0, 0]) ** 2, "any", _SHAPES),
+    "Tensor.masked_select": (lambda t: t.masked_select(_alternate(t.shape)).sin(), "any", _SHAPES),
+    "Tensor.narrow": (lambda t: t.narrow(0, 1, 1) ** 2, "any", _PAIR),
+    "Tensor.unbind": (lambda t: t.unbind(0)[-1] ** 2, "any", _SHAPES),
+    "Tensor.tensor_split": (lambda t: t.tensor_split([1], 0)[1] ** 2, "any", _PAIR),
+    "Tensor.repeat_interleave": (lambda t: t.repeat_interleave(2) ** 2, "any", _SHAPES),
+    "Tensor.count_nonzero": (lambda t: (t > 0).count_nonzero() * t, "any", _SHAPES),
+    "Tensor.logical_and": (lambda t: ((t > 0).logical_and(t < 1) + 1) * t, "any", _SHAPES),
+    "Tensor.logical_or": (lambda t: ((t > 1).logical_or(t < -1) + 1) * t, "any", _SHAPES),
+    "Tensor.logical_xor": (lambda t: ((t > 0).logical_xor(t > 1) + 1) * t, "any", _SHAPES),
+    "Tensor.logical_not": (lambda t: ((t > 0).logical_not() + 1) * t, "any", _SHAPES),
+    "Tensor.isclose": (lambda t: (t.isclose(t + 1e-12) + 1) * t, "any", _SHAPES),
+    "Tensor.allclose": (lambda t: t * (t.allclose(t) + 1.0), "any", _SHAPES),
 }
 
 
@@ -976,7 +1020,8 @@ def _draw_input(domain, shape, seed):
 
 def test_every_public_function_and_tensor_operator_has_a_gradient_check():
     functions = {f"am.{n}" for n in dir(am)
-                 if getattr(getattr(am, n), "__module__", None) == "autograd_mini.functions"}
+                 if getattr(getattr(am, n), "__module__", None) in ("autograd_mini.functions",
+                                                                    "autograd_mini.selection")}
     tensor = {f"Tensor.{n}" for n, v in vars(am.Tensor).items()
               if (callable(v) or isinstance(v, property)) and n not in _NOT_DIFFERENTIABLE}
     missing = sorted((functions | tensor) - set(_EVERY))

@@ -1,0 +1,318 @@
+"""Selecting, splitting and repeating: numpy's tile, nonzero, argwhere, flatnonzero,
+unique, meshgrid, searchsorted, bincount; torch's index_select, masked_select, narrow,
+unbind, tensor_split, repeat_interleave (torch semantics, as their docstrings say).
+
+The differentiable ones are composites of reshape, broadcast_to, getitem,
+take_along_axis and scatter_add (no backward code of their own). Those whose
+output shape (or values, computed in numpy) depends on the input's values --
+nonzero, argwhere, flatnonzero, unique, masked_select, searchsorted, bincount,
+repeat_interleave with array repeats, tensor_split at a tensor's indices -- refuse
+to be recorded by am.compile (a tape replays shapes it froze), with a RuntimeError
+naming the op; call them outside the compiled function, or uncompiled.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import numpy as np
+
+from . import primitives as P
+from .engine import composite, shape_constant, tracers
+from .functions import _axis_of, _index_array, _pieces, as_tensor, broadcast_to
+from .tensor import Tensor, _is_index, get_default_dtype
+
+
+def _not_replayable(op: str, x: Tensor, why: str = "the shape of its result depends on the values") -> None:
+    """Refuse an op whose result a compiled tape could not replay (raised before anything is recorded)."""
+    if tracers:
+        raise RuntimeError(
+            f"compile: {op} of a tensor of shape {x.shape}: {why}, which a tape (made for "
+            "shapes, not values) cannot replay; call it outside the compiled function, or call "
+            "the function uncompiled")
+
+
+def _int_arg(op: str, what: str, v: Any, x: Tensor) -> int:
+    if isinstance(v, bool) or not _is_index(v):
+        raise TypeError(f"{op}: {what} must be an int, got {v!r} (x of shape {x.shape})")
+    return operator.index(v)
+
+
+# -- numpy's names ---------------------------------------------------------------------
+
+
+@composite
+def tile(x: Any, reps: Any) -> Tensor:
+    """np.tile: x repeated reps[i] times along each axis. reps (an int or a sequence of
+    ints >= 0) shorter than x.ndim is padded with 1s in front; longer, x gets new leading
+    axes of length 1 first. Shape: (..., r_i * s_i, ...). Differentiable (the gradient
+    sums the copies); the same as Tensor.repeat (torch's repeat) once reps is padded."""
+    x = as_tensor(x)
+    reps = (reps,) if _is_index(reps) else reps
+    try:
+        reps = tuple(operator.index(r) for r in reps)
+    except TypeError:
+        raise TypeError(f"tile: reps must be an int or a sequence of ints, got {reps!r} "
+                        f"(x of shape {x.shape})") from None
+    if any(r < 0 for r in reps):
+        raise ValueError(f"tile: reps {reps} for x of shape {x.shape} must be >= 0")
+    reps = (1,) * (x.ndim - len(reps)) + reps
+    return x.repeat(reps) if reps else x.reshape(())
+
+
+def _values(op: str, x: Any) -> tuple[Tensor, np.ndarray]:
+    x = as_tensor(x)
+    _not_replayable(op, x)
+    return x, x.data
+
+
+def nonzero(x: Any) -> tuple[Tensor, ...]:
+    """np.nonzero: a tuple of x.ndim integer tensors, each of shape (N,), N the number of
+    nonzero entries (NaN counts), in C order: x[nonzero(x)] are those entries. No
+    gradient. numpy's semantics for Tensor.nonzero too (torch's x.nonzero() is
+    argwhere(x)). A 0-d x is refused, as numpy 2 refuses it."""
+    x, a = _values("nonzero", x)
+    if x.ndim == 0:
+        raise ValueError("nonzero: a 0-d tensor (shape ()) has no axes to index; use "
+                         "nonzero(x.reshape(1)) or argwhere(x)")
+    return tuple(Tensor(i) for i in np.nonzero(a))
+
+
+def argwhere(x: Any) -> Tensor:
+    """np.argwhere (torch's x.nonzero()): an integer tensor of shape (N, x.ndim), row k the
+    index of the k-th nonzero entry in C order. No gradient."""
+    return Tensor(np.argwhere(_values("argwhere", x)[1]))
+
+
+def flatnonzero(x: Any) -> Tensor:
+    """np.flatnonzero: the indices (shape (N,)) of the nonzero entries of x flattened. No gradient."""
+    return Tensor(np.flatnonzero(_values("flatnonzero", x)[1]))
+
+
+def unique(x: Any, return_index: bool = False, return_inverse: bool = False,
+           return_counts: bool = False, axis: int | None = None, *, equal_nan: bool = True) -> Any:
+    """np.unique: the sorted distinct values of x (flattened; with `axis`, the distinct
+    slices along it), and as numpy, with the flags, a tuple (values, index, inverse, counts)
+    of the ones asked for: values = x.flat[index], x = values[inverse] (inverse of numpy's
+    shape), counts the number of each. None of them requires grad (as torch.unique):
+    where entries tie, which one a value's gradient goes to is a choice, so it is left to
+    the caller, e.g. x.reshape(-1)[index] with return_index."""
+    x, a = _values("unique", x)
+    if axis is not None:
+        axis = _axis_of("unique", axis, x)
+    out = np.unique(a, return_index, return_inverse, return_counts, axis=axis, equal_nan=equal_nan)
+    return tuple(Tensor(o) for o in out) if isinstance(out, tuple) else Tensor(out)
+
+
+@composite
+def meshgrid(*xs: Any, indexing: str = "xy", sparse: bool = False) -> tuple[Tensor, ...]:
+    """np.meshgrid (numpy's default indexing='xy', not torch's 'ij'): for n inputs of sizes
+    s_1..s_n (each flattened), n tensors of shape (s_1, ..., s_n) with indexing='ij', or
+    (s_2, s_1, s_3, ..., s_n) with 'xy', the i-th holding xs[i] along its own axis. With
+    sparse=True each keeps length 1 on the other axes (they broadcast). Differentiable:
+    a reshape and a broadcast_to each, so the gradient sums over the copies."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    ts = [as_tensor(x).reshape(-1) for x in xs]
+    n = len(ts)
+    sizes = [t.shape[0] for t in ts]
+    if indexing == "xy" and n > 1:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    out = []
+    for i, t in enumerate(ts):
+        at = (1 - i if i < 2 else i) if indexing == "xy" and n > 1 else i
+        r = t.reshape(tuple(-1 if k == at else 1 for k in range(n)))
+        out.append(r if sparse else broadcast_to(r, tuple(sizes)))
+    return tuple(out)
+
+
+def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Tensor:
+    """np.searchsorted: for a 1-D `a` sorted ascending (or sorted by the permutation
+    `sorter`), where each entry of v would go to keep it sorted ('left': before equal
+    entries, 'right': after). An integer tensor of v's shape; no gradient."""
+    a = as_tensor(a)
+    _not_replayable("searchsorted", a, "its values are computed in numpy from the data")
+    if a.ndim != 1:
+        raise ValueError(f"searchsorted: a must be 1-D, got shape {a.shape}")
+    if side not in ("left", "right"):
+        raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+    v = as_tensor(v)
+    s = None if sorter is None else _index_array("searchsorted", sorter, a)
+    if s is not None and s.shape != a.shape:
+        raise ValueError(f"searchsorted: sorter of shape {s.shape} must have a's shape {a.shape}")
+    return Tensor(np.asarray(np.searchsorted(a.data, v.data, side, s)))
+
+
+@composite
+def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Tensor:
+    """np.bincount: out[k] = the number of entries of the 1-D non-negative integer x equal
+    to k (an integer tensor), or with `weights` (x's shape) the sum of their weights.
+    Length max(x.max() + 1, minlength). Differentiable in weights (a scatter-add: dout[k]
+    goes to every weight of a k); the result keeps a float weights' dtype (numpy makes it
+    float64; integer weights give the default float dtype)."""
+    x = as_tensor(x)
+    _not_replayable("bincount", x)
+    a = x.data
+    if a.ndim != 1:
+        raise ValueError(f"bincount: x must be 1-D, got shape {x.shape}")
+    if a.dtype.kind not in "iub":
+        raise TypeError(f"bincount: x must hold non-negative integers, got dtype {a.dtype} (shape {x.shape})")
+    minlength = _int_arg("bincount", "minlength", minlength, x)
+    if minlength < 0:
+        raise ValueError(f"bincount: minlength must be >= 0, got {minlength} (x of shape {x.shape})")
+    if a.size and a.min() < 0:
+        raise ValueError(f"bincount: x must be non-negative, got {a.min()} (x of shape {x.shape})")
+    n = max(int(a.max()) + 1 if a.size else 0, minlength)
+    if weights is None:
+        return Tensor(np.bincount(a, minlength=n))
+    w = as_tensor(weights)
+    if w.shape != x.shape:
+        raise ValueError(f"bincount: weights of shape {w.shape} must have x's shape {x.shape}")
+    if w.dtype.kind != "f":
+        w = w.astype(get_default_dtype())
+    return P.scatter_add.apply(w, index=a.astype(np.intp), shape=(n,))
+
+
+# -- torch's names (torch semantics) ----------------------------------------------------
+
+
+def _dim_of(op: str, dim: Any, x: Tensor) -> int:
+    if x.ndim == 0:
+        raise ValueError(f"{op}: needs a tensor with at least one axis, got shape ()")
+    return _axis_of(op, dim, x)
+
+
+@composite
+def index_select(x: Any, dim: int, index: Any) -> Tensor:
+    """torch.index_select (torch semantics): the entries of x at `index` along `dim`:
+    out[..., j, ...] = x[..., index[j], ...]. index is 1-D (or 0-d, taken as one entry) of
+    integers in [0, x.shape[dim]) (negative ones are refused, as torch refuses them); the
+    output has x's shape with len(index) along dim. The gradient adds up at repeated
+    indices; under am.compile each replay takes its own call's index."""
+    x = as_tensor(x)
+    d = _dim_of("index_select", dim, x)
+    idx = _index_array("index_select", index, x)
+    if idx.ndim > 1:
+        raise ValueError(f"index_select: index must be 1-D or 0-d, got shape {idx.shape} (x of shape {x.shape})")
+    plain = idx.view(np.ndarray)  # (a check here; the primitive checks each replay's index again)
+    if plain.size and (plain.min() < 0 or plain.max() >= x.shape[d]):
+        bad = plain.min() if plain.min() < 0 else plain.max()
+        raise IndexError(f"index_select: index {bad} is out of range [0, {x.shape[d] - 1}] for dim {d} "
+                         f"(index of shape {idx.shape}, x of shape {x.shape})")
+    it = as_tensor(index if isinstance(index, (Tensor, np.ndarray)) else idx)
+    it = P.reshape.apply(it, shape=tuple(-1 if k == d else 1 for k in range(x.ndim)))
+    return P.take_along_axis.apply(x, it, axis=d, wrap=False)
+
+
+@composite
+def masked_select(x: Any, mask: Any) -> Tensor:
+    """torch.masked_select (torch semantics): the 1-D tensor of the entries of x where the
+    boolean mask is True, x and mask broadcast together first (C order). Differentiable
+    in x (the gradient goes back to the selected entries, summed over broadcast copies).
+    Its length depends on the mask's values: am.compile refuses to record it."""
+    x = as_tensor(x)
+    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != bool:
+        raise TypeError(f"masked_select: mask must be boolean, got dtype {m.dtype} (mask of shape "
+                        f"{m.shape}, x of shape {x.shape})")
+    try:
+        shape = np.broadcast_shapes(x.shape, m.shape)
+    except ValueError:
+        raise ValueError(f"masked_select: mask of shape {m.shape} does not broadcast against x of "
+                         f"shape {x.shape}") from None
+    _not_replayable("masked_select", x, "its length depends on the mask's values")
+    if x.shape != shape:
+        x = broadcast_to(x, shape)
+    m = np.broadcast_to(m, shape) if m.shape != shape else m.copy()
+    return x[m] if shape else x.reshape(1)[m.reshape(1)]
+
+
+@composite
+def narrow(x: Any, dim: int, start: int, length: int) -> Tensor:
+    """torch.narrow (torch semantics): x[..., start:start + length, ...] along `dim`, a
+    recorded slice. start may be negative (counted from the end, in [-n, n]); length >= 0
+    with start + length <= n = x.shape[dim]; else a ValueError."""
+    x = as_tensor(x)
+    d = _dim_of("narrow", dim, x)
+    n = x.shape[d]
+    start = _int_arg("narrow", "start", start, x)
+    length = _int_arg("narrow", "length", length, x)
+    if not -n <= start <= n:
+        raise ValueError(f"narrow: start {start} is out of range [{-n}, {n}] for dim {d} of shape {x.shape}")
+    if start < 0:
+        start += n
+    if length < 0 or start + length > n:
+        raise ValueError(f"narrow: start {start} + length {length} exceeds the length {n} of dim {d} "
+                         f"(shape {x.shape})" if length >= 0 else
+                         f"narrow: length must be >= 0, got {length} (shape {x.shape})")
+    return x[(slice(None),) * d + (slice(start, start + length),)]
+
+
+@composite
+def unbind(x: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """torch.unbind (torch semantics): the tuple of the n = x.shape[dim] slices
+    x[..., i, ...] along `dim`, each of x's shape without dim. Differentiable."""
+    x = as_tensor(x)
+    d = _dim_of("unbind", dim, x)
+    lead = (slice(None),) * d
+    return tuple(x[lead + (i,)] for i in range(x.shape[d]))
+
+
+@composite
+def tensor_split(x: Any, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """torch.tensor_split (torch semantics, numpy's array_split as a tuple): an int N gives
+    N views along `dim`, the first n % N one entry longer (n = x.shape[dim]); a sequence
+    of indices (or a 1-D integer tensor; a 0-d one is N) cuts at them, as slices.
+    Each piece is a recorded slice."""
+    x = as_tensor(x)
+    _dim_of("tensor_split", dim, x)
+    s = indices_or_sections
+    if isinstance(s, (Tensor, np.ndarray)):
+        arr = s.data if isinstance(s, Tensor) else s
+        if arr.dtype.kind not in "iu" or arr.ndim > 1:
+            raise TypeError(f"tensor_split: a tensor indices_or_sections must be a 0-d or 1-D integer "
+                            f"tensor, got dtype {arr.dtype} and shape {arr.shape} (x of shape {x.shape})")
+        _not_replayable("tensor_split", x, "the pieces' shapes depend on the values of indices_or_sections")
+        s = int(arr) if arr.ndim == 0 else [int(i) for i in arr]
+    return tuple(_pieces(x, s, dim, "tensor_split", equal=False))
+
+
+@composite
+def repeat_interleave(x: Any, repeats: Any, dim: int | None = None) -> Tensor:
+    """torch.repeat_interleave (torch semantics; np.repeat's): each entry of x repeated
+    along `dim` (None: of x flattened, a 1-D result), `repeats` times for an int, or
+    repeats[i] times for entry i for a sequence or 1-D integer tensor of length
+    x.shape[dim] (one of length 1 applies to all). Counts are >= 0. Differentiable (the
+    gradient sums the copies). Under am.compile an int or a Python sequence is replayed;
+    an array's or a tensor's counts make data-dependent shapes and are refused."""
+    x = as_tensor(x)
+    if dim is None:
+        x, d = x.reshape(-1), 0
+    else:
+        d = _dim_of("repeat_interleave", dim, x)
+    n = x.shape[d]
+    if not isinstance(repeats, bool) and _is_index(repeats) and not isinstance(repeats, Tensor):
+        r = operator.index(repeats)
+        if r < 0:
+            raise ValueError(f"repeat_interleave: repeats must be >= 0, got {r} (x of shape {x.shape})")
+        wide = x.shape[:d + 1] + (r,) + x.shape[d + 1:]
+        out = broadcast_to(x.reshape(x.shape[:d + 1] + (1,) + x.shape[d + 1:]), wide)
+        return out.reshape(x.shape[:d] + (n * r,) + x.shape[d + 1:])
+    if isinstance(repeats, (Tensor, np.ndarray)):
+        _not_replayable("repeat_interleave", x, "with an array of repeats the result's length "
+                        "depends on its values")
+    counts = repeats.data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    if counts.dtype.kind not in "iu" or counts.ndim > 1:
+        raise TypeError(f"repeat_interleave: repeats must be an int or a 0-d/1-D sequence of ints, got "
+                        f"dtype {counts.dtype} and shape {counts.shape} (x of shape {x.shape})")
+    counts = counts.reshape(-1)
+    if counts.shape[0] == 1:
+        counts = np.broadcast_to(counts, (n,))
+    if counts.shape[0] != n:
+        raise ValueError(f"repeat_interleave: {counts.shape[0]} repeats for {n} entries along dim {d} "
+                         f"(x of shape {x.shape})")
+    if counts.size and counts.min() < 0:
+        raise ValueError(f"repeat_interleave: repeats must be >= 0, got {counts.min()} (x of shape {x.shape})")
+    index = shape_constant(np.repeat(np.arange(n), counts))  # (Python counts: frozen as code is)
+    return x[(slice(None),) * d + (index,)]
