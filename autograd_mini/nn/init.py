@@ -28,7 +28,7 @@ import numpy as np
 from ..creation import generator
 from ..engine import changed_in_place, tracers
 from ..tensor import Tensor
-from .functional import _is_real, _number
+from .functional import _int, _is_real, _number
 
 _LINEAR_LIKE = (
     "linear", "identity", "conv1d", "conv2d", "conv3d",
@@ -197,3 +197,159 @@ def kaiming_normal_(
     """He normal: N(0, std^2) with std = gain / sqrt(fan), gain = calculate_gain(nonlinearity, a)."""
     fan = _fan(tensor, mode, "kaiming_normal_")
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))
+
+
+# -- structured and truncated initialisations (PyTorch's trunc_normal_, orthogonal_, eye_,
+# dirac_, sparse_) ------------------------------------------------------------------------
+
+
+def _erfinv(y: np.ndarray) -> np.ndarray:
+    """The inverse of erf on (-1, 1) in float64 (numpy has none): Giles' single-precision
+    approximation (2010), then three Halley steps on erf(x) - y, which take it to rounding
+    (the rounding of y times 1/erf'(x), large near +-1)."""
+    from ..primitives import _erf
+
+    y = np.asarray(y, dtype=np.float64)
+    ends = np.abs(y) == 1.0  # (erfinv(+-1) = +-inf, as PyTorch's)
+    signs, y = np.sign(y), np.where(ends, 0.0, y)
+    w = -np.log((1.0 - y) * (1.0 + y))
+    small = w < 5.0
+    ws, wl = w - 2.5, np.sqrt(np.maximum(w, 5.0)) - 3.0
+    ps = 2.81022636e-08
+    for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
+              -0.00417768164, 0.246640727, 1.50140941):
+        ps = c + ps * ws
+    pl = -0.000200214257
+    for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
+              0.00943887047, 1.00167406, 2.83297682):
+        pl = c + pl * wl
+    x = np.where(small, ps, pl) * y
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for _ in range(3):
+            fx = _erf(x)
+            tail = np.abs(x) > 3.0  # (there math.erf keeps the last digits of 1 - erf)
+            if tail.any():
+                fx[tail] = [math.erf(v) for v in x[tail]]
+            r = (fx - y) / (1.1283791670955126 * np.exp(-x * x))
+            step = r / (1.0 + x * r)  # (Halley's: erf'' = -2x erf')
+            x = np.where(np.isfinite(step), x - step, x)
+    return np.where(ends, np.copysign(np.inf, signs), x)
+
+
+def trunc_normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0) -> Any:
+    """Fill with samples of N(mean, std^2) truncated to [a, b] (a and b in the tensor's units,
+    not in stds: PyTorch's meaning); returns the tensor.
+
+    PyTorch's inverse-CDF method: with Phi the standard normal CDF, l = Phi((a - mean)/std),
+    u = Phi((b - mean)/std), draw v ~ U(2l - 1, 2u - 1) and take
+    mean + std * sqrt(2) * erfinv(v), clamped to [a, b] (rounding only). Any shape, even 0-d.
+    mean, std > 0, a < b must be finite; a mean more than 2 std outside [a, b] warns, as
+    PyTorch (the method loses accuracy there).
+    """
+    where = "trunc_normal_"
+    mean, std = _number(mean, "mean", where), _number(std, "std", where)
+    a, b = _number(a, "a", where), _number(b, "b", where)
+    if not all(math.isfinite(v) for v in (mean, std, a, b)):
+        raise ValueError(f"{where}: mean, std, a and b must be finite, got mean={mean}, std={std}, a={a}, b={b}")
+    if not std > 0:
+        raise ValueError(f"{where}: std must be positive, got {std}")
+    if not a < b:
+        raise ValueError(f"{where}: need a < b, got a={a}, b={b}")
+    arr = _array(tensor, where)
+    if mean < a - 2 * std or mean > b + 2 * std:
+        import warnings
+
+        warnings.warn(
+            f"{where}: mean {mean} is more than 2 std from [a, b] = [{a}, {b}]; the distribution of "
+            "values may be incorrect", stacklevel=2)
+
+    def cdf(x: float) -> float:
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    lo, hi = 2 * cdf((a - mean) / std) - 1, 2 * cdf((b - mean) / std) - 1
+    v = generator().uniform(lo, hi, size=arr.shape)
+    values = np.clip(mean + std * math.sqrt(2.0) * _erfinv(v), a, b)
+    return _fill(tensor, values, where)
+
+
+def orthogonal_(tensor: Any, gain: float = 1.0) -> Any:
+    """Fill with a (semi-)orthogonal matrix times gain (Saxe et al. 2013, PyTorch's method);
+    returns the tensor.
+
+    The tensor, of shape (rows, *rest) with at least 2 dimensions, is seen as a matrix of
+    shape (rows, cols), cols = prod(rest). A (rows, cols) matrix of N(0, 1) samples (its
+    transpose if rows < cols) is factored A = QR and Q's columns multiplied by the signs of
+    R's diagonal (so Q is Haar-distributed); then W W^T = gain^2 I if rows <= cols, else
+    W^T W = gain^2 I. An empty tensor is left as it is.
+    """
+    where = "orthogonal_"
+    gain = _number(gain, "gain", where)
+    arr = _array(tensor, where)
+    if arr.ndim < 2:
+        raise ValueError(f"{where}: only tensors with 2 or more dimensions are supported, got shape {arr.shape}")
+    if arr.size == 0:
+        return tensor
+    rows = arr.shape[0]
+    cols = arr.size // rows
+    flat = generator().normal(0.0, 1.0, size=(rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, gain * q.reshape(arr.shape), where)
+
+
+def eye_(tensor: Any) -> Any:
+    """Fill a 2-D tensor (n, m) with the identity: 1 on the diagonal, 0 elsewhere (as
+    np.eye(n, m)); keeps the identity of the inputs in Linear layers. Returns the tensor."""
+    arr = _array(tensor, "eye_")
+    if arr.ndim != 2:
+        raise ValueError(f"eye_: only tensors with 2 dimensions are supported, got shape {arr.shape}")
+    return _fill(tensor, np.eye(*arr.shape), "eye_")
+
+
+def dirac_(tensor: Any, groups: int = 1) -> Any:
+    """Fill a 3-, 4- or 5-D convolution weight (out, in, *kernel) with the Dirac delta, so a
+    convolution (stride 1, padding kernel // 2 for odd kernels) keeps its input's channels:
+    in each of the `groups` groups of out // groups output channels, channel d of the group
+    gets a 1 at input channel d (d < min(out // groups, in)) and the kernel's centre
+    (k // 2 per axis), 0 elsewhere. out must be divisible by groups. Returns the tensor."""
+    where = "dirac_"
+    groups = _int(groups, "groups", where, 1)
+    arr = _array(tensor, where)
+    if arr.ndim not in (3, 4, 5):
+        raise ValueError(f"{where}: only tensors with 3, 4 or 5 dimensions are supported, got shape {arr.shape}")
+    if arr.shape[0] % groups:
+        raise ValueError(f"{where}: dim 0 ({arr.shape[0]}) of shape {arr.shape} must be divisible by groups={groups}")
+    per_group = arr.shape[0] // groups
+    values = np.zeros(arr.shape)
+    centre = tuple(k // 2 for k in arr.shape[2:])
+    for g in range(groups):
+        for d in range(min(per_group, arr.shape[1])):
+            values[(g * per_group + d, d) + centre] = 1.0
+    return _fill(tensor, values, where)
+
+
+def sparse_(tensor: Any, sparsity: float, std: float = 0.01) -> Any:
+    """Fill a 2-D tensor (rows, cols) with N(0, std^2) samples, then set ceil(sparsity * rows)
+    entries of each column to 0 (rows drawn at random per column; Martens 2010, PyTorch's
+    method). sparsity in [0, 1]. Returns the tensor."""
+    where = "sparse_"
+    sparsity = _number(sparsity, "sparsity", where)
+    std = _number(std, "std", where)
+    if not 0.0 <= sparsity <= 1.0:
+        raise ValueError(f"{where}: sparsity must be in [0, 1], got {sparsity}")
+    if not (math.isfinite(std) and std >= 0):
+        raise ValueError(f"{where}: std must be finite and non-negative, got {std}")
+    arr = _array(tensor, where)
+    if arr.ndim != 2:
+        raise ValueError(f"{where}: only tensors with 2 dimensions are supported, got shape {arr.shape}")
+    rows, cols = arr.shape
+    zeros = int(math.ceil(sparsity * rows))
+    rng = generator()
+    values = rng.normal(0.0, std, size=arr.shape)
+    for col in range(cols):
+        values[rng.permutation(rows)[:zeros], col] = 0.0
+    return _fill(tensor, values, where)

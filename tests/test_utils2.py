@@ -1,0 +1,165 @@
+"""nn.init's trunc_normal_, orthogonal_, eye_, dirac_, sparse_; nn.utils.rnn.pad_sequence
+(and the refused pack_padded_sequence); am.cdist and F.pdist. Oracles are written here
+(loops over rows and pairs, the truncated normal's moments and CDF from math.erf)."""
+
+import math
+import re
+
+import hypothesis.extra.numpy as hnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd_mini as am
+from autograd_mini import nn
+from autograd_mini.nn import functional as F
+from autograd_mini.nn import init
+
+HYP = settings(max_examples=8, deadline=None)
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def check_both(f, *inputs):
+    assert am.gradcheck(f, inputs)
+    assert am.gradgradcheck(f, inputs)
+
+
+# -- nn.init ----------------------------------------------------------------------------------
+
+
+def _phi(x):
+    return math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+
+
+def _Phi(x):
+    return (1 + math.erf(x / math.sqrt(2))) / 2
+
+
+@pytest.mark.parametrize("mean, std, a, b", [(0.0, 1.0, -2.0, 2.0), (0.5, 2.0, -1.0, 3.0), (1.0, 0.5, 1.2, 4.0)])
+def test_trunc_normal_has_the_truncated_normals_bounds_moments_and_cdf(mean, std, a, b):
+    am.manual_seed(0)
+    t = init.trunc_normal_(am.zeros(200_000), mean, std, a, b)
+    x = t.data
+    assert a <= x.min() and x.max() <= b
+    al, be = (a - mean) / std, (b - mean) / std
+    Z = _Phi(be) - _Phi(al)
+    m = mean + std * (_phi(al) - _phi(be)) / Z
+    v = std**2 * (1 + (al * _phi(al) - be * _phi(be)) / Z - ((_phi(al) - _phi(be)) / Z) ** 2)
+    assert abs(x.mean() - m) < 5 * math.sqrt(v / x.size)
+    assert x.var() == pytest.approx(v, rel=0.02)
+    for q in np.linspace(a, b, 7)[1:-1]:  # the empirical CDF against the truncated one
+        assert (x <= q).mean() == pytest.approx((_Phi((q - mean) / std) - _Phi(al)) / Z, abs=0.005)
+
+
+def test_trunc_normal_erfinv_inverts_erf():
+    from autograd_mini.nn.init import _erfinv
+
+    y = np.linspace(-0.999, 0.999, 2001)
+    x = _erfinv(y)
+    assert np.allclose([math.erf(v) for v in x], y, rtol=0, atol=2e-15)
+    assert np.all(np.diff(x) > 0) and _erfinv(np.array([0.0]))[0] == 0.0
+
+
+def test_new_inits_are_reproducible_under_manual_seed_and_keep_the_array():
+    for fill in (lambda t: init.trunc_normal_(t, 0.1, 0.3, -0.2, 0.5), init.orthogonal_,
+                 lambda t: init.sparse_(t, 0.3)):
+        runs = []
+        for _ in range(2):
+            am.manual_seed(7)
+            t = am.zeros(6, 4)
+            arr = t.data
+            assert fill(t) is t and t.data is arr
+            runs.append(arr.copy())
+        assert np.array_equal(*runs) and not np.array_equal(runs[0], 0 * runs[0])
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (3, 7), (7, 3), (4, 2, 3), (6, 2, 2, 2), (1, 5), (5, 1)])
+def test_orthogonal_rows_or_columns_are_orthonormal_times_gain(shape):
+    am.manual_seed(1)
+    w = init.orthogonal_(am.zeros(*shape), gain=1.5).data.reshape(shape[0], -1)
+    rows, cols = w.shape
+    gram = w @ w.T if rows <= cols else w.T @ w
+    np.testing.assert_allclose(gram, 1.5**2 * np.eye(min(rows, cols)), atol=1e-12)
+
+
+def test_orthogonal_is_qr_of_a_normal_matrix_with_the_sign_correction():
+    am.manual_seed(3)
+    w = init.orthogonal_(am.zeros(3, 5)).data
+    am.manual_seed(3)
+    a = am.randn(3, 5).data.T  # (the same draws: rows < cols, so the transpose is factored)
+    q, r = np.linalg.qr(a)
+    np.testing.assert_allclose(w, (q * np.sign(np.diag(r))).T, atol=1e-14)
+    assert np.all(np.diag(np.linalg.qr(w.T)[1]) * np.sign(np.diag(r)) > 0)
+
+
+def test_eye_dirac_sparse_structure():
+    np.testing.assert_array_equal(init.eye_(am.zeros(3, 5)).data, np.eye(3, 5))
+    w = init.dirac_(am.full((6, 2, 3, 3), 9.0), groups=2).data
+    expect = np.zeros((6, 2, 3, 3))
+    for g in range(2):
+        for d in range(2):  # min(6 // 2, 2) channels per group
+            expect[3 * g + d, d, 1, 1] = 1.0
+    np.testing.assert_array_equal(w, expect)
+    am.manual_seed(0)
+    s = init.sparse_(am.zeros(10, 300), 0.25, std=0.5).data
+    assert np.all((s == 0).sum(axis=0) == 3)  # ceil(0.25 * 10) per column
+    assert s[s != 0].std() == pytest.approx(0.5, rel=0.05)
+
+
+@pytest.mark.parametrize("ndim", [3, 4])
+def test_dirac_makes_the_convolution_the_identity(ndim):
+    x = am.tensor(rng(2).standard_normal((2, 3, 5) + (6,) * (ndim - 3)))
+    if ndim == 4:
+        conv = nn.Conv2d(3, 3, 3, padding=1, bias=False)
+    else:
+        conv = nn.Conv1d(3, 3, 3, padding=1, bias=False)
+    init.dirac_(conv.weight)
+    np.testing.assert_allclose(conv(x).data, x.data, atol=1e-15)
+    # groups: each group of 2 output channels copies its group's 1 input channel
+    w = init.dirac_(am.zeros(4, 1, 3, 3), groups=4)
+    x = am.tensor(rng(3).standard_normal((1, 4, 5, 5)))
+    np.testing.assert_allclose(F.conv2d(x, w, padding=1, groups=4).data, x.data, atol=1e-15)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: init.orthogonal_(am.zeros(3)), "orthogonal_: only tensors with 2 or more dimensions.*(3,)"),
+    (lambda: init.eye_(am.zeros(2, 2, 2)), r"eye_: only tensors with 2 dimensions.*\(2, 2, 2\)"),
+    (lambda: init.dirac_(am.zeros(2, 2)), r"dirac_: only tensors with 3, 4 or 5 dimensions.*\(2, 2\)"),
+    (lambda: init.dirac_(am.zeros(3, 2, 3), groups=2), r"dirac_: dim 0 \(3\).*divisible by groups=2"),
+    (lambda: init.sparse_(am.zeros(2, 2, 2), 0.1), r"sparse_: only tensors with 2 dimensions"),
+    (lambda: init.sparse_(am.zeros(2, 2), 1.5), r"sparse_: sparsity must be in \[0, 1\]"),
+    (lambda: init.trunc_normal_(am.zeros(2), a=1.0, b=1.0), "trunc_normal_: need a < b"),
+    (lambda: init.trunc_normal_(am.zeros(2), std=0.0), "trunc_normal_: std must be positive"),
+    (lambda: init.trunc_normal_(am.zeros(2), b=math.inf), "trunc_normal_: .*finite"),
+])
+def test_new_inits_refuse_bad_shapes_and_arguments_before_drawing(call, message):
+    am.manual_seed(5)
+    with pytest.raises(ValueError, match=message):
+        call()
+    assert np.array_equal(am.randn(3).data, (am.manual_seed(5), am.randn(3).data)[1])  # nothing drawn
+
+
+def test_trunc_normal_warns_when_the_mean_is_far_outside_the_interval():
+    with pytest.warns(UserWarning, match="more than 2 std"):
+        t = init.trunc_normal_(am.zeros(1000), mean=10.0, std=1.0, a=-1.0, b=1.0)
+    assert t.data.min() >= -1.0 and t.data.max() <= 1.0
+
+
+def test_eye_and_dirac_refuse_integer_tensors_and_orthogonal_leaves_an_empty_one():
+    with pytest.raises(TypeError, match="eye_: can only fill floating"):
+        init.eye_(am.tensor(np.zeros((2, 2), dtype=np.int64)))
+    assert init.orthogonal_(am.zeros(0, 3)).shape == (0, 3)
+
+def test_trunc_normal_far_in_a_tail_stays_in_bounds_and_erfinv_of_one_is_infinite():
+    from autograd_mini.nn.init import _erfinv
+
+    assert list(_erfinv(np.array([-1.0, 1.0]))) == [-math.inf, math.inf]
+    am.manual_seed(0)
+    with pytest.warns(UserWarning):
+        t = init.trunc_normal_(am.zeros(1000), mean=0.0, std=1.0, a=-50.0, b=-40.0)
+    assert np.all((t.data >= -50.0) & (t.data <= -40.0))
+
