@@ -15,6 +15,7 @@ import autograd_mini as am
 from autograd_mini import nn
 from autograd_mini.nn import functional as F
 from autograd_mini.nn import init
+from autograd_mini.nn.utils.rnn import pack_padded_sequence, pad_sequence
 
 HYP = settings(max_examples=8, deadline=None)
 
@@ -163,3 +164,60 @@ def test_trunc_normal_far_in_a_tail_stays_in_bounds_and_erfinv_of_one_is_infinit
         t = init.trunc_normal_(am.zeros(1000), mean=0.0, std=1.0, a=-50.0, b=-40.0)
     assert np.all((t.data >= -50.0) & (t.data <= -40.0))
 
+
+
+# -- nn.utils.rnn ---------------------------------------------------------------------------
+
+
+def _pad_oracle(seqs, batch_first, value, side):
+    T = max(len(s) for s in seqs)
+    out = np.full((T, len(seqs)) + seqs[0].shape[1:], value)
+    for i, s in enumerate(seqs):
+        for t in range(len(s)):
+            out[(T - len(s) + t if side == "left" else t), i] = s[t]
+    return out.swapaxes(0, 1) if batch_first else out
+
+
+@HYP
+@given(lengths=st.lists(st.integers(1, 4), min_size=1, max_size=3), feat=st.sampled_from([(), (2,), (1, 2)]),
+       batch_first=st.booleans(), side=st.sampled_from(["left", "right"]), seed=st.integers(0, 99))
+def test_pad_sequence_values_and_gradients(lengths, feat, batch_first, side, seed):
+    seqs = [rng(seed + i).standard_normal((n,) + feat) for i, n in enumerate(lengths)]
+    out = pad_sequence([am.tensor(s) for s in seqs], batch_first, -0.5, side)
+    np.testing.assert_array_equal(out.data, _pad_oracle(seqs, batch_first, -0.5, side))
+    check_both(lambda *ts: pad_sequence(list(ts), batch_first, 0.25, side) ** 2, *seqs)
+
+
+def test_pad_sequence_takes_a_tensor_integers_and_is_nn_utils_rnn():
+    assert am.nn.utils.rnn.pad_sequence is pad_sequence
+    out = pad_sequence([am.tensor([1, 2, 3]), am.tensor([4])], batch_first=True, padding_value=-1)
+    assert out.dtype == np.int64 and out.tolist() == [[1, 2, 3], [4, -1, -1]]
+    x = am.tensor(rng(1).standard_normal((2, 3, 4)))
+    np.testing.assert_array_equal(pad_sequence(x).data, x.data.swapaxes(0, 1))
+
+
+def test_pad_sequence_feeds_an_rnn_whose_last_output_at_each_length_is_that_sequences_own():
+    am.manual_seed(0)
+    rnn = nn.GRU(2, 3)
+    seqs = [am.tensor(rng(i).standard_normal((n, 2))) for i, n in enumerate((4, 2, 3))]
+    out, _ = rnn(pad_sequence(seqs))
+    lengths = np.array([4, 2, 3])
+    last = out[lengths - 1, np.arange(3)]
+    for i, s in enumerate(seqs):
+        np.testing.assert_allclose(last.data[i], rnn(s)[1].data[0], rtol=1e-13)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: pad_sequence([]), ValueError, "pad_sequence: got an empty list"),
+    (lambda: pad_sequence([am.zeros(2, 3), am.zeros(2, 4)]), ValueError,
+     r"pad_sequence: .*same trailing shape.*\(2, 3\), \(2, 4\)"),
+    (lambda: pad_sequence([am.zeros(2), am.tensor(1.0)]), ValueError, r"pad_sequence: .*\(2,\), \(\)"),
+    (lambda: pad_sequence([am.zeros(2)], padding_side="middle"), ValueError, "pad_sequence: padding_side"),
+    (lambda: pad_sequence(am.zeros(2)), ValueError, r"pad_sequence: .*\(B, L, \*\).*\(2,\)"),
+    (lambda: pad_sequence(x for x in [am.zeros(2)]), TypeError, "pad_sequence: sequences must be a list"),
+    (lambda: pack_padded_sequence(am.zeros(3, 2, 1), [3, 2]), NotImplementedError,
+     r"pack_padded_sequence: packed sequences are not supported \(got input of shape \(3, 2, 1\)\)"),
+])
+def test_pad_sequence_refusals_and_pack_padded_sequence_is_refused(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -25,10 +25,11 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ..engine import _root, changed_in_place, enable_grad, tracers
-from ..functions import clip as _clip, concatenate as _concatenate
-from ..tensor import Tensor, _flag, get_default_dtype
-from .functional import _number
+from ...engine import _root, changed_in_place, enable_grad, tracers
+from ...functions import clip as _clip, concatenate as _concatenate
+from ...tensor import Tensor, _flag, get_default_dtype
+from ..functional import _number
+from . import rnn  # (torch.nn.utils.rnn: pad_sequence)
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 
