@@ -32,6 +32,7 @@ from .selection import (
     argwhere, bincount, flatnonzero, index_select, masked_select, meshgrid, narrow, nonzero,
     repeat_interleave, searchsorted, tensor_split, tile, unbind, unique,
 )
+from .nn.functional.distances import cdist
 from .gradcheck import check_graph, gradcheck, gradgradcheck, numerical_grad
 from .serialization import load, save
 from .tensor import Tensor, get_default_dtype, set_default_dtype

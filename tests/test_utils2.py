@@ -221,3 +221,128 @@ def test_pad_sequence_feeds_an_rnn_whose_last_output_at_each_length_is_that_sequ
 def test_pad_sequence_refusals_and_pack_padded_sequence_is_refused(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# -- cdist, pdist -------------------------------------------------------------------------------
+
+
+def _dist(u, v, p):
+    d = np.abs(u - v)
+    if p == 0:
+        return float(np.count_nonzero(d))
+    if p == math.inf:
+        return d.max(initial=0.0)
+    return (d**p).sum() ** (1 / p)
+
+
+def _cdist_oracle(a, b, p):
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = np.broadcast_to(a, batch + a.shape[-2:])
+    b = np.broadcast_to(b, batch + b.shape[-2:])
+    out = np.zeros(batch + (a.shape[-2], b.shape[-2]))
+    for idx in np.ndindex(*batch):
+        for i in range(a.shape[-2]):
+            for j in range(b.shape[-2]):
+                out[idx + (i, j)] = _dist(a[idx][i], b[idx][j], p)
+    return out
+
+
+SHAPE_PAIRS = [((3, 2), (4, 2)), ((2, 3, 2), (4, 2)), ((2, 1, 3, 2), (3, 2, 2)), ((1, 3), (2, 3)), ((0, 2), (3, 2))]
+
+
+@pytest.mark.parametrize("p", [0, 0.5, 1, 2, 3, math.inf])
+@pytest.mark.parametrize("s1, s2", SHAPE_PAIRS)
+def test_cdist_values_against_loops(s1, s2, p):
+    a, b = rng(1).standard_normal(s1), rng(2).standard_normal(s2)
+    out = am.cdist(a, b, p)
+    expect = _cdist_oracle(a, b, p)
+    assert out.shape == expect.shape
+    np.testing.assert_allclose(out.data, expect, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, math.inf])
+@pytest.mark.parametrize("s1, s2", SHAPE_PAIRS[:4])
+def test_cdist_first_and_second_order(s1, s2, p):
+    a, b = rng(3).standard_normal(s1), rng(4).standard_normal(s2)
+    check_both(lambda x, y: am.cdist(x, y, p), a, b)
+
+
+@HYP
+@given(x=hnp.arrays(np.float64, st.tuples(st.integers(2, 4), st.integers(1, 3)),
+                    elements=st.floats(-2, 2).map(lambda v: round(v, 1) + 0.05)))
+def test_pdist_values_and_gradients(x):
+    n = x.shape[0]
+    expect = [_dist(x[i], x[j], 2) for i in range(n) for j in range(i + 1, n)]
+    np.testing.assert_allclose(F.pdist(am.tensor(x)).data, expect, rtol=1e-12)
+    y = x + np.arange(x.size).reshape(x.shape) * 0.37  # (rows apart: the norm is smooth there)
+    check_both(lambda t: F.pdist(t, 3), y)
+
+
+def test_zero_distance_has_gradient_zero_not_nan():
+    a = rng(5).standard_normal((3, 2))
+    a[1] = a[0]
+    for f in (lambda t: am.cdist(t, t), lambda t: F.pdist(t), lambda t: am.cdist(t, t, 3)):
+        x = am.tensor(a, requires_grad=True)
+        (g,) = am.autograd.grad(f(x).sum(), [x], create_graph=True)
+        (h,) = am.autograd.grad((g * g).sum(), [x])
+        assert np.all(np.isfinite(g.data)) and np.all(np.isfinite(h.data))
+    # the gradient of cdist(x, x).sum() is that of the pairs apart only (the zero ones give 0)
+    x = am.tensor(a, requires_grad=True)
+    am.cdist(x, x).sum().backward()
+    expect = np.zeros_like(a)
+    for i in range(3):
+        for j in range(3):
+            d = a[i] - a[j]
+            if np.linalg.norm(d) > 0:
+                expect[i] += 2 * d / np.linalg.norm(d)  # (as x1's row i and x2's row i)
+    np.testing.assert_allclose(x.grad.data, expect, rtol=1e-12)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: am.cdist(np.zeros(3), np.zeros((2, 3))), ValueError, r"cdist: .*at least 2 dimensions.*\(3,\)"),
+    (lambda: am.cdist(np.zeros((2, 3)), np.zeros((2, 4))), ValueError,
+     r"cdist: .*same number of columns.*\(2, 3\).*\(2, 4\)"),
+    (lambda: am.cdist(np.zeros((2, 2, 3)), np.zeros((3, 2, 3))), ValueError,
+     r"cdist: the batch shapes .*\(2, 2, 3\).*\(3, 2, 3\)"),
+    (lambda: am.cdist(np.zeros((2, 3)), np.zeros((2, 3)), -1), ValueError, "cdist: p must be"),
+    (lambda: am.cdist(np.zeros((2, 3)), np.zeros((2, 3)), compute_mode="fast"), ValueError, "cdist: compute_mode"),
+    (lambda: am.cdist(np.zeros((2, 3), complex), np.zeros((2, 3))), TypeError, "cdist: complex"),
+    (lambda: F.pdist(np.zeros((2, 3, 1))), ValueError, r"pdist: .*2 dimensions.*\(2, 3, 1\)"),
+])
+def test_cdist_and_pdist_refusals(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+def test_pdist_of_fewer_than_two_rows_is_empty():
+    for n in (0, 1):
+        out = F.pdist(am.zeros(n, 3))
+        assert out.shape == (0,)
+
+
+# -- am.compile: replays equal eager bit for bit -------------------------------------------
+
+
+def _same(a, b):
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert x.dtype == y.dtype and np.array_equal(x, y)
+
+
+def test_compiled_cdist_pdist_and_pad_sequence_replay_eager_bit_for_bit():
+    def f(x, y, s1, s2):
+        seq = pad_sequence([s1, s2, x], batch_first=True, padding_side="left")
+        return (am.cdist(x, y).sum() + am.cdist(seq, seq, 3).sum()
+                + F.pdist(y).sum() + (seq ** 2).sum())
+
+    step = am.compile(f)
+    for k in range(3):
+        arrays = [rng(10 * k + i).standard_normal(s) for i, s in enumerate([(3, 2), (4, 2), (1, 2), (2, 2)])]
+        arrays[1][2] = arrays[1][0]  # (a zero distance in pdist)
+        runs = []
+        for g in (f, step):
+            ts = [am.tensor(a, requires_grad=True) for a in arrays]
+            out = g(*ts)
+            out.backward()
+            runs.append([out.data.copy()] + [t.grad.data.copy() for t in ts])
+        _same(*runs)
+    assert step.recordings == 1

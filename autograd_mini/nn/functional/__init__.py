@@ -34,7 +34,7 @@ Where things live (everything is read as F.<name>):
     margins.py         margin_ranking_loss, hinge_embedding_loss, soft_margin_loss,
                        multilabel_soft_margin_loss, multi_margin_loss, triplet_margin_loss,
                        cosine_embedding_loss
-    distances.py       normalize, cosine_similarity, pairwise_distance
+    distances.py       normalize, cosine_similarity, pairwise_distance, pdist (and am.cdist)
     ../attention.py    scaled_dot_product_attention
 """
 
@@ -73,7 +73,7 @@ from .losses import (
     _flag, _weight_shape, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss,
     gaussian_nll_loss, kl_div, l1_loss, mse_loss, nll_loss, poisson_nll_loss, smooth_l1_loss,
 )
-from .distances import cosine_similarity, normalize, pairwise_distance
+from .distances import cosine_similarity, normalize, pairwise_distance, pdist
 from .margins import (
     cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,
     multilabel_soft_margin_loss, soft_margin_loss, triplet_margin_loss,
@@ -94,7 +94,7 @@ __all__ = [
     "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss", "gaussian_nll_loss",
     "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
     "multi_margin_loss", "triplet_margin_loss", "cosine_embedding_loss", "normalize",
-    "cosine_similarity", "pairwise_distance", "scaled_dot_product_attention",
+    "cosine_similarity", "pairwise_distance", "pdist", "scaled_dot_product_attention",
     "hardshrink", "softshrink", "rrelu", "alpha_dropout", "feature_alpha_dropout", "bilinear",
     "local_response_norm", "lp_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "adaptive_max_pool1d", "max_unpool1d", "conv_transpose1d", "dropout1d",

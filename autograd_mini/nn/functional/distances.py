@@ -134,3 +134,70 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6, keepd
             out = _norm(d, p, 0, keepdims=False)
             return out.reshape(1) if keepdim else out
         return _norm(d, p, len(shape) - 1, keepdims=bool(keepdim))
+
+
+_CDIST_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist")
+
+
+def cdist(x1: Any, x2: Any, p: float = 2.0,
+          compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
+    """The p-norm distance between every row of x1 and every row of x2 (torch.cdist).
+
+    x1 (*B1, P, M) and x2 (*B2, R, M), with at least 2 dimensions each and batch shapes B1
+    and B2 that broadcast (numpy's rules) to B; returns (*B, P, R) with
+    out[..., i, j] = ||x1[..., i, :] - x2[..., j, :]||_p. p >= 0 or inf (p = 0 counts the
+    differing entries, without gradient). Always computed from the differences (no
+    ||a||^2 + ||b||^2 - 2 a.b shortcut: compute_mode, one of PyTorch's three, is accepted
+    and changes nothing), so a zero distance is exactly 0 and its gradient is 0 (am.norm's
+    choice at a zero vector, PyTorch's for p = 2), first and second order, never NaN.
+    Memory is that of the (*B, P, R, M) differences.
+    """
+    with engine.scope("cdist"):
+        a, b = _vectors(x1), _vectors(x2)
+        p = _order(p, "cdist")
+        if not isinstance(compute_mode, str) or compute_mode not in _CDIST_MODES:
+            raise ValueError(f"cdist: compute_mode must be one of {_CDIST_MODES}, got {compute_mode!r}")
+        _real(a, "cdist"), _real(b, "cdist")
+        if a.ndim < 2 or b.ndim < 2:
+            raise ValueError(
+                f"cdist: x1 and x2 need at least 2 dimensions (..., rows, features), got x1 of shape "
+                f"{a.shape} and x2 of shape {b.shape}")
+        if a.shape[-1] != b.shape[-1]:
+            raise ValueError(
+                f"cdist: x1 and x2 must have the same number of columns (features), got x1 of shape "
+                f"{a.shape} and x2 of shape {b.shape}")
+        try:
+            batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(
+                f"cdist: the batch shapes of x1 of shape {a.shape} and x2 of shape {b.shape} do not "
+                "broadcast together") from None
+        d = a.unsqueeze(-2) - b.unsqueeze(-3)  # (*B, P, R, M)
+        if d.shape[:-3] != batch:  # (x1 and x2 both without batch axes against one with)
+            d = d.broadcast_to(batch + d.shape[-3:])
+        if d.shape[-1] == 0:
+            return (d.sum(-1) * 0.0)
+        return fn.norm(d, p, -1)
+
+
+def pdist(input: Any, p: float = 2.0) -> Tensor:
+    """The p-norm distance between every pair of rows of input (PyTorch's F.pdist).
+
+    input (N, M); returns (N * (N - 1) / 2,), the distances ||x_i - x_j||_p for i < j in
+    row-major order (the upper triangle of cdist(x, x) without its diagonal). p >= 0 or
+    inf. A zero distance (equal rows) has gradient 0, never NaN.
+    """
+    with engine.scope("pdist"):
+        x = _vectors(input)
+        p = _order(p, "pdist")
+        _real(x, "pdist")
+        if x.ndim != 2:
+            raise ValueError(f"pdist: input must have 2 dimensions (N, M), got shape {x.shape}")
+        n = x.shape[0]
+        if n < 2:
+            d = x[:0]
+        else:  # (row i against rows i+1..n-1: slices, so am.compile replays it)
+            d = fn.concatenate([x[i: i + 1] - x[i + 1:] for i in range(n - 1)], axis=0)
+        if d.shape[-1] == 0 or d.shape[0] == 0:
+            return d.sum(-1) * 0.0
+        return fn.norm(d, p, -1)
