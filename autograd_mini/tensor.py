@@ -1249,6 +1249,222 @@ class Tensor:
         cuts = list(range(step, n, step)) if n else [0] * (chunks - 1)
         return tuple(F._pieces(self, cuts, axis, "chunk", equal=False))
 
+    # -- more of PyTorch's names (torch_methods.py holds the longer ones) ----------------
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
+           non_blocking: bool = False) -> "Tensor":
+        """PyTorch's to: to(dtype), to(other) (other's dtype), to('cpu'), to('cpu', dtype),
+        or the keywords dtype= and device=. Same shape; the dtype converts as astype
+        (differentiable between floating dtypes). Without a change it returns this tensor
+        itself, as torch does (copy=True: a recorded copy). The only device is 'cpu' (and
+        'cpu:0'): any other ('cuda', 'mps', 0, ...) is refused with a ValueError."""
+        for a in args:
+            if isinstance(a, Tensor):
+                new = a.dtype
+            elif isinstance(a, str) or _is_index(a):
+                if device is not None:
+                    raise TypeError(f"to: two devices given, {device!r} and {a!r} (tensor of shape {self.shape})")
+                device = a
+                continue
+            else:
+                new = a
+            if dtype is not None:
+                raise TypeError(f"to: two dtypes given, {dtype!r} and {a!r} (tensor of shape {self.shape})")
+            dtype = new
+        if device is not None and not (isinstance(device, str) and device in ("cpu", "cpu:0")):
+            raise ValueError(f"to: device {device!r} is not available: autograd_mini computes on the CPU "
+                             "with numpy, so the only device is 'cpu' (a dtype is given as np.float32, not a string)")
+        copy = _flag(copy, "copy", "to")
+        if dtype is None or np.dtype(dtype) == self.dtype:
+            return self.copy() if copy else self
+        return self.astype(dtype)
+
+    def type_as(self, other: "Tensor") -> "Tensor":
+        """This tensor converted to other's dtype (other's shape does not matter); itself
+        when the dtypes agree, as torch's type_as. See to()."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"type_as: expected a Tensor, got {type(other).__name__}")
+        return self.to(other.dtype)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
+        """A new tensor of zeros of shape `size` (new_zeros(2, 3) or new_zeros((2, 3))), of this
+        tensor's dtype unless `dtype` is given; a leaf, no graph to this tensor."""
+        return _C.zeros(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
+        """A new tensor of ones of shape `size`, of this tensor's dtype unless `dtype` is given."""
+        return _C.ones(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
+        """A new tensor of shape `size` (zeros here, see am.empty), of this tensor's dtype
+        unless `dtype` is given."""
+        return _C.empty(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
+        """A new tensor of shape `size` (a tuple) filled with `fill_value`, of this tensor's
+        dtype unless `dtype` is given."""
+        return _C.full(size, fill_value, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
+        """A new leaf tensor holding a copy of `data`, of this tensor's dtype unless `dtype`
+        is given (torch's rule, where am.tensor would infer it); no graph to data."""
+        return Tensor(data, requires_grad=requires_grad, dtype=self.dtype if dtype is None else dtype)
+
+    def contiguous(self) -> "Tensor":
+        """This tensor itself when its array is C-contiguous, else a recorded C-ordered copy
+        (same shape and values; the gradient flows back unchanged), as torch's contiguous."""
+        if self.data.flags.c_contiguous:
+            return self
+        flat = P.reshape.apply(self, shape=(-1,))  # (a copy in C order, or a strided view)
+        if not flat.data.flags.c_contiguous:
+            flat = P.astype.apply(flat, dtype=self.dtype)  # (a 1-D copy is contiguous)
+        return P.reshape.apply(flat, shape=self.shape)
+
+    def t(self) -> "Tensor":
+        """torch's t(): a 2-D tensor (n, m) transposed to (m, n); a 0-D or 1-D one unchanged
+        (a recorded view). More axes are refused: use mT, swapaxes or permute."""
+        if self.ndim > 2:
+            raise ValueError(f"t: expects a tensor with at most 2 axes, got shape {self.shape}; "
+                             "use x.mT, x.swapaxes(a, b) or x.permute(...)")
+        return P.permute.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> "Tensor":
+        """The last two axes swapped: (..., n, m) to (..., m, n), a batch of transposes, as
+        torch's mT. Needs at least 2 axes."""
+        if self.ndim < 2:
+            raise ValueError(f"mT: needs a matrix or a batch of matrices, got shape {self.shape}")
+        return P.swapaxes(self, -2, -1)
+
+    def neg(self) -> "Tensor":
+        """-x, elementwise (the unary minus)."""
+        return P.neg.apply(self)
+
+    def pow(self, exponent: Any) -> "Tensor":
+        """x ** exponent, broadcast together (the ** operator)."""
+        return self ** exponent
+
+    def eq(self, other: Any) -> "Tensor":
+        """x == other, elementwise, broadcast; a boolean tensor without gradient."""
+        return P.eq.apply(self, other)
+
+    def ne(self, other: Any) -> "Tensor":
+        """x != other, elementwise, broadcast; a boolean tensor without gradient."""
+        return P.ne.apply(self, other)
+
+    def lt(self, other: Any) -> "Tensor":
+        """x < other, elementwise, broadcast; a boolean tensor without gradient."""
+        return P.lt.apply(self, other)
+
+    def le(self, other: Any) -> "Tensor":
+        """x <= other, elementwise, broadcast; a boolean tensor without gradient."""
+        return P.le.apply(self, other)
+
+    def gt(self, other: Any) -> "Tensor":
+        """x > other, elementwise, broadcast; a boolean tensor without gradient."""
+        return P.gt.apply(self, other)
+
+    def ge(self, other: Any) -> "Tensor":
+        """x >= other, elementwise, broadcast; a boolean tensor without gradient."""
+        return P.ge.apply(self, other)
+
+    def maximum(self, other: Any) -> "Tensor":
+        """Elementwise maximum of x and other, broadcast (am.maximum)."""
+        return F.maximum(self, other)
+
+    def minimum(self, other: Any) -> "Tensor":
+        """Elementwise minimum of x and other, broadcast (am.minimum)."""
+        return F.minimum(self, other)
+
+    def remainder(self, other: Any) -> "Tensor":
+        """x % other, with the sign of other, as np.remainder and torch (am.remainder)."""
+        return F.remainder(self, other)
+
+    def fmod(self, other: Any) -> "Tensor":
+        """x - trunc(x / other) * other, with the sign of x, as np.fmod and torch.fmod;
+        broadcast. Gradients 1 and -trunc(x / other)."""
+        return _TM.fmod(self, other)
+
+    def floor_divide(self, other: Any) -> "Tensor":
+        """x // other, floor(x / other), as np.floor_divide; no gradient (am.floor_divide)."""
+        return F.floor_divide(self, other)
+
+    def lerp(self, end: Any, weight: Any) -> "Tensor":
+        """x + weight * (end - x), the three broadcast together (am.lerp)."""
+        return _TM.lerp(self, end, weight)
+
+    def where(self, condition: Any, other: Any) -> "Tensor":
+        """torch's Tensor.where: x where the boolean condition holds, else other, the three
+        broadcast together; am.where(condition, x, other)."""
+        return F.where(condition, self, other)
+
+    def mm(self, mat2: Any) -> "Tensor":
+        """Matrix product (n, k) @ (k, m) -> (n, m), both 2-D (am.mm)."""
+        return _TM.mm(self, mat2)
+
+    def bmm(self, mat2: Any) -> "Tensor":
+        """Batched matrix product (B, n, k) @ (B, k, m) -> (B, n, m) (am.bmm)."""
+        return _TM.bmm(self, mat2)
+
+    def mv(self, vec: Any) -> "Tensor":
+        """Matrix-vector product (n, m) @ (m,) -> (n,) (am.mv)."""
+        return _TM.mv(self, vec)
+
+    def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> "Tensor":
+        """beta * x + alpha * (mat1 @ mat2), x broadcast to (n, m) (am.addmm)."""
+        return _TM.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    # In place, as PyTorch's: each returns this tensor, changed. Refused for a leaf that
+    # requires grad while grad is recorded (allowed under am.no_grad()), for a tensor
+    # with a graph, and inside am.compile; the change is stamped, so a backward through
+    # a graph that kept the old values raises (see torch_methods.py).
+    def zero_(self) -> "Tensor":
+        """Fill with zeros, in place; returns self."""
+        arr = _TM.in_place_array(self, "zero_")
+        return _TM.store(self, arr, 0, "zero_")
+
+    def fill_(self, value: Any) -> "Tensor":
+        """Fill with `value` (a number or a 0-d tensor, cast to this dtype), in place; returns self."""
+        return _TM.fill_(self, value)
+
+    def add_(self, other: Any, *, alpha: Any = 1) -> "Tensor":
+        """x += alpha * other in place (other broadcast to x's shape); returns self."""
+        return _TM.binary_(self, "add_", np.add, other, alpha)
+
+    def sub_(self, other: Any, *, alpha: Any = 1) -> "Tensor":
+        """x -= alpha * other in place (other broadcast to x's shape); returns self."""
+        return _TM.binary_(self, "sub_", np.subtract, other, alpha)
+
+    def mul_(self, other: Any) -> "Tensor":
+        """x *= other in place (other broadcast to x's shape); returns self."""
+        return _TM.binary_(self, "mul_", np.multiply, other)
+
+    def div_(self, other: Any, *, rounding_mode: Any = None) -> "Tensor":
+        """x /= other in place; rounding_mode None (true division), 'trunc' or 'floor', as
+        torch's div_; returns self. An integer x takes only the rounded modes."""
+        return _TM.binary_(self, "div_", _TM.divide_ufunc(rounding_mode, self), other)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":
+        """Limit to [min, max] in place (either may be None, not both); returns self."""
+        return _TM.clamp_(self, min, max)
+
+    def uniform_(self, a: Any = 0.0, b: Any = 1.0) -> "Tensor":
+        """Fill with samples of U(a, b) in place (am.nn.init.uniform_'s); returns self."""
+        return _TM.random_(self, "uniform_", _init().uniform_, a, b)
+
+    def normal_(self, mean: Any = 0.0, std: Any = 1.0) -> "Tensor":
+        """Fill with samples of N(mean, std**2) in place (am.nn.init.normal_'s); returns self."""
+        return _TM.random_(self, "normal_", _init().normal_, mean, std)
+
+    def copy_(self, src: Any) -> "Tensor":
+        """Copy src's values in, broadcast to x's shape and cast to x's dtype (float to int
+        truncates, as torch's copy_); returns self."""
+        return _TM.copy_(self, src)
+
+
+def _init() -> Any:
+    from .nn import init
+    return init
+
 
 def _sizes(sizes: tuple, op: str, shape: tuple) -> tuple:
     """Sizes given as PyTorch takes them, f(2, 3) or f((2, 3)), as a tuple of ints."""
@@ -1286,5 +1502,7 @@ from . import functions as F  # noqa: E402  (these import Tensor)
 from . import logic as _L  # noqa: E402
 from . import selection as _S  # noqa: E402
 from . import primitives as P  # noqa: E402
+from . import creation as _C  # noqa: E402
+from . import torch_methods as _TM  # noqa: E402
 
 engine.Tensor = Tensor

@@ -925,6 +925,36 @@ _EVERY = {
     "Tensor.repeat": (lambda t: t.repeat(2, *(1,) * (t.ndim - 1), 3) ** 2, "any", _SHAPES),
     "Tensor.chunk": (lambda t: am.concatenate([p * (k + 1) for k, p in enumerate(t.chunk(2, -1))], -1) ** 2,
                      "any", _SHAPES),
+    # more PyTorch names (tests/test_tensor_methods2.py checks them further)
+    "Tensor.to": (lambda t: t.to(np.float64) * t.to("cpu") + t.to(t, copy=True).sin(), "any", _SHAPES),
+    "Tensor.type_as": (lambda t: t.type_as(t) ** 2, "any", _SHAPES),
+    "Tensor.contiguous": (lambda t: t.swapaxes(0, -1).contiguous().sin() * t.contiguous().sum(), "any", _SHAPES),
+    "Tensor.t": (lambda t: t.reshape(t.shape[0], -1).t().exp(), "any", _SHAPES),
+    "Tensor.mT": (lambda t: t.mT.exp() * t.mT.sum(), "any", _PAIR),
+    "Tensor.neg": (lambda t: t.neg() * t, "any", _SHAPES),
+    "Tensor.pow": (lambda t: t.pow(3) + t.pow(t.cos()), "pos", _SHAPES),
+    "Tensor.maximum": (lambda t: t.maximum(t.sin() + 0.1), "any", _SHAPES),
+    "Tensor.minimum": (lambda t: t.minimum(np.full(t.shape[-1:], 0.05)), "nonzero", _SHAPES),
+    "Tensor.remainder": (lambda t: (t.sin() * 3).remainder(0.7 + t * t), "any", _SHAPES),
+    "Tensor.fmod": (lambda t: (t.sin() * 3).fmod(0.7 + t * t) + (t * 2.0).fmod(-0.7), "any", _SHAPES),
+    "Tensor.floor_divide": (lambda t: t.floor_divide(0.7) * t, "any", _SHAPES),
+    "Tensor.lerp": (lambda t: t.lerp(t.cos(), t.sin()) + t.lerp(t * t, 0.8), "any", _SHAPES),
+    "Tensor.where": (lambda t: (t * t).where(t.data > 0, t.sin()), "nonzero", _SHAPES),
+    "Tensor.mm": (lambda t: t.reshape(t.shape[0], -1).mm(t.reshape(t.shape[0], -1).T.sin()), "any", _SHAPES),
+    "Tensor.bmm": (lambda t: t.reshape(t.shape[0], 1, -1).bmm(t.reshape(t.shape[0], -1, 1).sin()), "any", _SHAPES),
+    "Tensor.mv": (lambda t: t.reshape(t.shape[0], -1).mv(t.reshape(t.shape[0], -1)[0].sin()), "any", _SHAPES),
+    "Tensor.addmm": (lambda t: (lambda m: t.reshape(-1)[:1].addmm(m, m.T.sin(), beta=0.5, alpha=2.0))(
+        t.reshape(t.shape[0], -1)), "any", _SHAPES),
+    "am.mm": (lambda t: am.mm(t.reshape(t.shape[0], -1), t.reshape(t.shape[0], -1).T.sin()), "any", _SHAPES),
+    "am.bmm": (lambda t: am.bmm(t.reshape(-1, t.shape[-2], t.shape[-1]),
+                                t.reshape(-1, t.shape[-2], t.shape[-1]).mT.sin()), "any", _PAIR),
+    "am.mv": (lambda t: am.mv(t.reshape(t.shape[0], -1), t.reshape(-1)[:t.size // t.shape[0]].exp()), "any", _SHAPES),
+    "am.addmm": (lambda t: (lambda m: am.addmm(t.sum(0).reshape(-1)[:1], m, m.T.sin(), alpha=0.5))(
+        t.reshape(t.shape[0], -1)), "any", _SHAPES),
+    "am.baddbmm": (lambda t: (lambda b: am.baddbmm(t.reshape(-1)[:1] * t.reshape(-1)[-1], b, b.mT.cos(),
+                                                     beta=-1.5))(t.reshape(-1, t.shape[-2], t.shape[-1])),
+                   "any", _PAIR),
+    "am.lerp": (lambda t: am.lerp(t, t.exp(), t.sin()) + am.lerp(t.cos(), t, -0.7), "any", _SHAPES),
     # am.linalg (square matrices made well conditioned by adding 6 I; more in tests/test_linalg.py)
     "am.linalg.solve": (lambda t: am.linalg.solve(t + 6 * np.eye(3), t.sin()), "any", _SQUARE),
     "am.linalg.slogdet": (lambda t: am.linalg.slogdet(t + 6 * np.eye(3))[1], "any", _SQUARE),
@@ -1005,6 +1035,8 @@ _NOT_DIFFERENTIABLE = {
     "__float__", "__int__", "__index__", "_update", "__setitem__", "__eq__", "__ne__", "__lt__", "__le__",
     "__gt__", "__ge__", "__hash__", "shape", "ndim", "size", "dtype", "is_leaf", "tolist",
     "retain_grad", "retains_grad", "numel", "dim", "long", "int", "bool",
+    "eq", "ne", "lt", "le", "gt", "ge", "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor",
+    "zero_", "fill_", "add_", "sub_", "mul_", "div_", "clamp_", "uniform_", "normal_", "copy_",
 }
 
 

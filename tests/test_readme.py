@@ -138,9 +138,9 @@ def test_names_in_what_is_inside_exist():
         "linspace empty randint randperm from_numpy as_tensor tan arcsin arccos arctan arctan2 sinh cosh "
         "arcsinh expm1 log2 log10 square reciprocal rsqrt floor ceil round trunc clamp flip roll swapaxes "
         "moveaxis take_along_axis gather sort argsort topk cumsum diff tensordot outer inner dot diag "
-        "trace cat isnan isinf isfinite any all",
+        "trace cat isnan isinf isfinite any all mm bmm mv addmm baddbmm lerp",
         am.Tensor: "tolist copy retain_grad numel dim view float double half long int bool clone "
-        "masked_fill expand repeat chunk",
+        "masked_fill expand repeat chunk to type_as contiguous mT lerp addmm zero_ fill_ copy_",
         nn: "Module Sequential ModuleList ModuleDict Linear Conv2d LayerNorm Embedding Dropout "
         "Sigmoid Tanh ReLU SiLU GELU RNN LSTM GRU",
         nn.utils: "clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters",

@@ -1,0 +1,318 @@
+"""PyTorch's names that ported code calls: matrix products (mm, bmm, mv, addmm,
+baddbmm), lerp, fmod, and the in-place methods (zero_, fill_, add_, ..., copy_).
+
+The products and lerp are composites of the primitive table (no backward code);
+the shape rules are torch's, stricter than numpy's matmul: mm takes two matrices,
+bmm two stacks of them with the same batch size, mv a matrix and a vector.
+
+The in-place methods change a tensor's array and stamp the change (as `x += y` and
+`x[i] = v` do, engine.changed_in_place), so a backward through a graph that kept the
+old values raises instead of using the new ones. As in PyTorch a leaf that requires
+grad is refused while grad is recorded (under am.no_grad() it is allowed: that is
+how initialisation code uses them). Unlike PyTorch a tensor with a graph (a non-leaf)
+is refused too, rather than having its graph rebased: write the out-of-place form.
+"""
+
+from __future__ import annotations
+
+import builtins
+import numbers
+from typing import Any
+
+import numpy as np
+
+from . import engine
+from . import primitives as P
+from .engine import composite, tracers
+from .functions import _broadcasts_to, _fill_value, abs as _abs, as_tensor, remainder, where
+from .tensor import Tensor
+
+# -- matrix products ------------------------------------------------------------------
+
+
+def _operands(op: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    return as_tensor(a), as_tensor(b)
+
+
+def _check_mm(op: str, a: Tensor, b: Tensor) -> None:
+    if a.ndim != 2 or b.ndim != 2:
+        raise ValueError(f"{op}: expected two 2-D matrices, got shapes {a.shape} and {b.shape} "
+                         "(am.matmul, @, broadcasts batches and vectors)")
+    if a.shape[1] != b.shape[0]:
+        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be multiplied "
+                         f"({a.shape[1]} != {b.shape[0]})")
+
+
+def _check_bmm(op: str, a: Tensor, b: Tensor) -> None:
+    if a.ndim != 3 or b.ndim != 3:
+        raise ValueError(f"{op}: expected two 3-D batches of matrices, got shapes {a.shape} and "
+                         f"{b.shape} (am.matmul, @, broadcasts batches)")
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"{op}: batch sizes differ, shapes {a.shape} and {b.shape} "
+                         f"({a.shape[0]} != {b.shape[0]}); bmm does not broadcast")
+    if a.shape[2] != b.shape[1]:
+        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} cannot be multiplied "
+                         f"({a.shape[2]} != {b.shape[1]})")
+
+
+@composite
+def mm(input: Any, mat2: Any) -> Tensor:
+    """torch.mm: the matrix product of input (n, k) and mat2 (k, m), shape (n, m).
+
+    Both must be 2-D (no broadcasting, no vectors: am.matmul for those); numpy's dtype
+    promotion. Differentiable in both."""
+    a, b = _operands("mm", input, mat2)
+    _check_mm("mm", a, b)
+    return P.matmul.apply(a, b)
+
+
+@composite
+def bmm(input: Any, mat2: Any) -> Tensor:
+    """torch.bmm: batched matrix product of input (B, n, k) and mat2 (B, k, m), shape
+    (B, n, m): out[i] = input[i] @ mat2[i].
+
+    Both must be 3-D with the same batch size B (no broadcasting: am.matmul does that).
+    Differentiable in both."""
+    a, b = _operands("bmm", input, mat2)
+    _check_bmm("bmm", a, b)
+    return P.matmul.apply(a, b)
+
+
+@composite
+def mv(input: Any, vec: Any) -> Tensor:
+    """torch.mv: the product of the matrix input (n, m) and the vector vec (m,), shape (n,).
+    Differentiable in both."""
+    a, v = _operands("mv", input, vec)
+    if a.ndim != 2 or v.ndim != 1:
+        raise ValueError(f"mv: expected a 2-D matrix and a 1-D vector, got shapes {a.shape} and {v.shape}")
+    if a.shape[1] != v.shape[0]:
+        raise ValueError(f"mv: shapes {a.shape} and {v.shape} cannot be multiplied "
+                         f"({a.shape[1]} != {v.shape[0]})")
+    return P.matmul.apply(a, v)
+
+
+def _scalar(value: Any, name: str, op: str) -> Any:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Number):
+        raise TypeError(f"{op}: {name} must be a number, got {value!r}")
+    return value
+
+
+def _scaled_sum(op: str, input: Any, product: Tensor, beta: Any, alpha: Any) -> Tensor:
+    """beta * input + alpha * product, input broadcast to product's shape (torch's rule:
+    beta == 0 ignores input, its NaN and inf too; 1 multiplies by nothing)."""
+    beta, alpha = _scalar(beta, "beta", op), _scalar(alpha, "alpha", op)
+    out = product if alpha == 1 else product * alpha
+    if beta == 0:
+        return out
+    c = input if beta == 1 else input * beta
+    return c + out
+
+
+@composite
+def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """torch.addmm: beta * input + alpha * (mat1 @ mat2), shape (n, m).
+
+    mat1 (n, k) and mat2 (k, m) are matrices (as mm); input broadcasts to (n, m) (a bias
+    (m,), a column (n, 1), a number). beta and alpha are numbers; with beta == 0 input
+    is ignored (NaN or inf in it do not spread, and it gets no gradient), as torch."""
+    c, a, b = as_tensor(input), as_tensor(mat1), as_tensor(mat2)
+    _check_mm("addmm", a, b)
+    out_shape = (a.shape[0], b.shape[1])
+    if not _broadcasts_to(c.shape, out_shape):
+        raise ValueError(f"addmm: input of shape {c.shape} does not broadcast to the product's "
+                         f"shape {out_shape} (mat1 {a.shape}, mat2 {b.shape})")
+    return _scaled_sum("addmm", c, P.matmul.apply(a, b), beta, alpha)
+
+
+@composite
+def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """torch.baddbmm: beta * input + alpha * bmm(batch1, batch2), shape (B, n, m).
+
+    batch1 (B, n, k) and batch2 (B, k, m) as bmm; input broadcasts to (B, n, m). beta
+    and alpha are numbers; beta == 0 ignores input (see addmm)."""
+    c, a, b = as_tensor(input), as_tensor(batch1), as_tensor(batch2)
+    _check_bmm("baddbmm", a, b)
+    out_shape = (a.shape[0], a.shape[1], b.shape[2])
+    if not _broadcasts_to(c.shape, out_shape):
+        raise ValueError(f"baddbmm: input of shape {c.shape} does not broadcast to the product's "
+                         f"shape {out_shape} (batch1 {a.shape}, batch2 {b.shape})")
+    return _scaled_sum("baddbmm", c, P.matmul.apply(a, b), beta, alpha)
+
+
+# -- lerp and fmod ----------------------------------------------------------------------
+
+
+@composite
+def lerp(input: Any, end: Any, weight: Any) -> Tensor:
+    """torch.lerp: input + weight * (end - input), the three broadcast together.
+
+    As torch, computed as end - (end - input) * (1 - weight) where |weight| >= 0.5, so
+    that weight 1 gives end exactly (and weight 0 input). weight is a number or a tensor.
+    Gradients: 1 - weight to input, weight to end, end - input to weight."""
+    start, stop = as_tensor(input), as_tensor(end)
+    w = weight if type(weight) in (int, float) else as_tensor(weight)
+    shapes = [start.shape, stop.shape] + ([w.shape] if isinstance(w, Tensor) else [])
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"lerp: shapes {', '.join(map(str, shapes))} (input, end, weight) do not "
+                         "broadcast together") from None
+    d = stop - start
+    if not isinstance(w, Tensor):
+        return start + w * d if abs(w) < 0.5 else stop - d * (1 - w)
+    return where(w.abs() < 0.5, start + w * d, stop - d * (1 - w))
+
+
+@composite
+def fmod(input: Any, other: Any) -> Tensor:
+    """torch.fmod (np.fmod): input - trunc(input / other) * other, with the sign of input
+    (remainder's has other's), the two broadcast together.
+
+    Gradients: 1 to input, -trunc(input / other) to other (piecewise, as remainder's).
+    Exact: for floats it is sign(x) * remainder(|x|, |y|), the two agreeing on
+    non-negative operands; for integers remainder(x, y) moved by y where the signs differ."""
+    x = as_tensor(input)
+    y = other if type(other) in (int, float) else as_tensor(other)
+    dtype = np.result_type(x.data, y.data if isinstance(y, Tensor) else y)
+    if dtype.kind == "c":
+        raise TypeError(f"fmod: complex operands have no fmod (shapes {x.shape} and {np.shape(y)}, dtype {dtype})")
+    if dtype.kind != "f":
+        r = remainder(x, y)  # (r - y cannot overflow: r has y's sign and |r| < |y|)
+        return where(r == 0, r, where((r < 0) != (x < 0), r - y, r))
+    if x.dtype != dtype:
+        x = x.astype(dtype)
+    # The sign bit of x, -0.0's too (x < 0 misses it): arctan2(+-0, -1) is +-pi.
+    negative = P.arctan2.apply(x, -1.0) < 0
+    r = remainder(where(negative, -x, x), _abs(y) if isinstance(y, Tensor) else builtins.abs(y))
+    return where(negative, -r, r)
+
+
+# -- in-place methods ---------------------------------------------------------------------
+
+
+def in_place_array(t: Tensor, op: str, *operands: Any) -> np.ndarray:
+    """t's array, once an in-place change of t by `op` is allowed (see the module's
+    docstring); raises before anything changes otherwise."""
+    if tracers:
+        raise RuntimeError(f"{op}: cannot change a tensor in place inside a function being compiled "
+                           "(a replay would skip the change); use the out-of-place form there "
+                           "(x = x + y for add_, x.clamp(...) for clamp_, ...)")
+    if t.grad_fn is not None:
+        raise RuntimeError(f"{op}: this tensor of shape {t.shape} was made by a recorded operation "
+                           f"(grad_fn {t.grad_fn!r}), which may have kept it; changing it in place is "
+                           "not supported (PyTorch would rebase its graph): use the out-of-place "
+                           "form, x = x + y, x = x.clamp(...), ...")
+    if engine._mode.grad_enabled:
+        if t.requires_grad:
+            raise RuntimeError(f"{op}: this leaf tensor of shape {t.shape} requires grad, so changing it "
+                               "in place while operations are recorded would corrupt their gradients "
+                               "(PyTorch refuses it too); do it under am.no_grad(), as nn.init and the "
+                               "optimizers do")
+        for o in operands:
+            if isinstance(o, Tensor) and o.requires_grad:
+                raise RuntimeError(f"{op}: the operand of shape {o.shape} requires grad, which an in-place "
+                                   f"change of this tensor (shape {t.shape}) would not record; write "
+                                   "x = x + y (recorded) instead, or pass y.detach()")
+    if not t.data.flags.writeable:
+        raise RuntimeError(f"{op}: this tensor's array (shape {t.shape}) is read-only; change a copy")
+    return t.data
+
+
+def _operand(value: Any, t: Tensor, op: str) -> Any:
+    """The operand's values: a Python number as it is (numpy casts it to t's dtype),
+    else an array of numbers, complex only for a complex t."""
+    if isinstance(value, Tensor):
+        value = value.data
+    elif type(value) in (int, float, bool):
+        return value
+    value = np.asarray(value)
+    if value.dtype.kind not in "biufc":
+        raise TypeError(f"{op}: expected numbers, got dtype {value.dtype} (tensor of shape {t.shape})")
+    if value.dtype.kind == "c" and t.dtype.kind != "c":
+        raise TypeError(f"{op}: cannot store complex values (dtype {value.dtype}) in a real tensor "
+                        f"of shape {t.shape} and dtype {t.dtype}")
+    return value
+
+
+def store(t: Tensor, arr: np.ndarray, result: Any, op: str, casting: str = "same_kind") -> Tensor:
+    """Write `result` (of t's shape or broadcasting to it) into arr, t's array, and stamp it."""
+    shape = np.shape(result)
+    if not _broadcasts_to(shape, arr.shape):
+        raise ValueError(f"{op}: a result of shape {shape} does not fit the tensor's shape {arr.shape} "
+                         "(the operand must broadcast to it)")
+    try:
+        np.copyto(arr, result, casting=casting)
+    except (ValueError, TypeError, OverflowError) as e:
+        raise (ValueError if isinstance(e, OverflowError) else type(e))(
+            f"{op}: cannot store a result of shape {shape} in a tensor of shape {t.shape} and "
+            f"dtype {t.dtype}: {e}") from None
+    engine.changed_in_place(arr, f"{op}()")
+    return t
+
+
+def binary_(t: Tensor, op: str, ufunc: Any, other: Any, alpha: Any = 1) -> Tensor:
+    """t (ufunc)= alpha * other, in place (add_, sub_, mul_, div_)."""
+    arr = in_place_array(t, op, other)
+    value = _operand(other, t, op)
+    if alpha != 1:
+        value = value * _scalar(alpha, "alpha", op)
+    try:
+        result = ufunc(arr, value)
+    except (ValueError, TypeError) as e:
+        raise type(e)(f"{op}: cannot combine a tensor of shape {t.shape} and dtype {t.dtype} with "
+                      f"an operand of shape {np.shape(value)}: {e}") from None
+    return store(t, arr, result, op)
+
+
+def _trunc_divide(a: np.ndarray, b: Any) -> np.ndarray:
+    """a / b rounded toward 0 (torch's rounding_mode='trunc'), exact for integers."""
+    if np.result_type(a, b).kind in "biu":
+        q = np.floor_divide(a, b)
+        return q + ((np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0)))
+    return np.trunc(np.true_divide(a, b))
+
+
+_DIVIDE = {None: np.true_divide, "floor": np.floor_divide, "trunc": _trunc_divide}
+
+
+def divide_ufunc(rounding_mode: Any, t: Tensor) -> Any:
+    if rounding_mode not in _DIVIDE:
+        raise ValueError(f"div_: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r} "
+                         f"(tensor of shape {t.shape})")
+    return _DIVIDE[rounding_mode]
+
+
+def clamp_(t: Tensor, min: Any, max: Any) -> Tensor:
+    if min is None and max is None:
+        raise ValueError(f"clamp_: at least one of min and max must be given (tensor of shape {t.shape})")
+    arr = in_place_array(t, "clamp_", min, max)
+    lo = None if min is None else _operand(min, t, "clamp_")
+    hi = None if max is None else _operand(max, t, "clamp_")
+    result = arr
+    if lo is not None:
+        result = np.maximum(result, lo)
+    if hi is not None:
+        result = np.minimum(result, hi)
+    return store(t, arr, result, "clamp_")
+
+
+def fill_(t: Tensor, value: Any) -> Tensor:
+    arr = in_place_array(t, "fill_", value)
+    if isinstance(value, Tensor) and value.ndim != 0:
+        raise ValueError(f"fill_: value must be a number or a 0-d tensor, got shape {value.shape} "
+                         f"(tensor of shape {t.shape}); copy_ writes a tensor of values")
+    v = _fill_value(value.data if isinstance(value, Tensor) else value, t, "fill_")
+    return store(t, arr, v, "fill_", casting="unsafe")
+
+
+def copy_(t: Tensor, src: Any) -> Tensor:
+    arr = in_place_array(t, "copy_", src)
+    value = _operand(src, t, "copy_")
+    # (any real dtype converts, as torch's copy_: float to int truncates)
+    return store(t, arr, value, "copy_", casting="unsafe")
+
+
+def random_(t: Tensor, op: str, fill: Any, *args: Any) -> Tensor:
+    in_place_array(t, op)
+    fill(t, *args)  # (nn.init checks the dtype and the numbers, draws and stamps)
+    return t
