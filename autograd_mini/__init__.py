@@ -26,6 +26,10 @@ from .functions import (
     dot, expm1, flip, floor, gather, inner, log2, log10, moveaxis, outer, reciprocal, roll, round,
     rsqrt, sinh, sort, square, swapaxes, take_along_axis, tan, tensordot, topk, trace, trunc,
 )
+from .functions import (
+    amax, amin, cross, cumprod, diagonal, kron, median, nan_to_num, nanmax, nanmean, nanmin, nansum,
+    percentile, prod, quantile,
+)
 from .logic import all, any, isfinite, isinf, isnan
 from .logic import allclose, count_nonzero, isclose, logical_and, logical_not, logical_or, logical_xor
 from .selection import (

@@ -1373,6 +1373,341 @@ def cat(tensors: Sequence[Any], axis: int | None = _DEFAULT_AXIS, *, dim: int | 
     return concatenate(tensors, int(axis) if axis is _DEFAULT_AXIS else axis)
 
 
+# -- products, order statistics, NaN-aware reductions ----------------------------------------
+
+
+def _product_dtype(x: Tensor) -> Tensor:
+    """x in the dtype numpy multiplies it in: bools and small integers as numpy's int
+    (uint64 for unsigned), as np.prod and np.cumprod do."""
+    dt = np.multiply.reduce(np.ones(1, x.dtype)).dtype
+    return x if dt == x.dtype else x.astype(dt)
+
+
+def _pad_ones(x: Tensor, axis: int, before: int, after: int) -> Tensor:
+    return P.pad.apply(x, pad_width=tuple((before, after) if i == axis else (0, 0) for i in range(x.ndim)),
+                       value=1)
+
+
+def _merged(op: str, x: Tensor, axis: Any) -> tuple:
+    """x with the axes of `axis` moved to the end and merged into one: (y, kept shape)
+    where y has shape rest + (n,) and the kept shape is x's with 1 on the reduced axes."""
+    axes = _axes(op, axis, x.shape)
+    rest = tuple(s for i, s in enumerate(x.shape) if i not in axes)
+    kept = tuple(1 if i in axes else s for i, s in enumerate(x.shape))
+    y = moveaxis(x, axes, tuple(range(x.ndim - len(axes), x.ndim))) if axes else x
+    return y.reshape(rest + (math.prod(x.shape[i] for i in axes),)), rest, kept
+
+
+@composite
+def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Product over `axis` (int, tuple, None = all), as np.prod: x's shape without the
+    reduced axes (kept with length 1 if keepdims); 1 for no entries; bools and small
+    integers multiply in numpy's int.
+
+    Built from multiplies only (a pairwise tree of halves, log2(n) steps), never a
+    division by x: d prod / d x_i = prod_{k != i} x_k, exact where x has one zero or
+    several (second order too). Floats round within a few ulps of numpy's order of
+    multiplication (integers wrap identically)."""
+    x = _product_dtype(as_tensor(x))
+    keepdims = _flag(keepdims, "keepdims", "prod")
+    y, rest, kept = _merged("prod", x, axis)
+    while y.shape[-1] != 1:
+        n = y.shape[-1]
+        if n % 2 or n == 0:
+            y, n = _pad_ones(y, y.ndim - 1, 0, 1), n + 1
+            if n == 1:
+                break
+        h = n // 2
+        y = y[..., :h] * y[..., h:]
+    return y.reshape(kept if keepdims else rest)
+
+
+@composite
+def cumprod(x: Any, axis: int | None = None) -> Tensor:
+    """Running products along `axis`, as np.cumprod: out[..., j, ...] = prod of
+    x[..., :j+1, ...]; axis=None (numpy's default) takes the flattened x (1-D result).
+    Same shape as x otherwise; bools and small integers multiply in numpy's int.
+
+    A scan of multiplies by shifted copies (log2(n) steps), never a division by x,
+    so the gradient dL/dx_i = sum_{j >= i} g_j prod_{k <= j, k != i} x_k is exact
+    where x has zeros (second order too). Floats round within a few ulps of numpy's
+    running product (which multiplies left to right); where partial products leave
+    the float range (entries beyond about 1e+-150) the two can differ."""
+    x = _product_dtype(as_tensor(x))
+    if axis is None:
+        x, a = x.reshape(-1), 0
+    else:
+        a = _axis_of("cumprod", axis, x)
+    n, lead, s = x.shape[a], (slice(None),) * a, 1
+    while s < n:
+        x = x * _pad_ones(x[lead + (slice(0, n - s),)], a, s, 0)
+        s *= 2
+    return x
+
+
+def _q_array(op: str, q: Any, x: Tensor, scale: float = 1.0) -> np.ndarray:
+    """q as a float64 array checked to lie in [0, 1] (after dividing by `scale`)."""
+    if isinstance(q, Tensor) or (tracers and isinstance(q, np.ndarray)):
+        raise TypeError(f"{op}: q must be a number, a list or an ndarray of numbers, not a "
+                        f"{'Tensor' if isinstance(q, Tensor) else 'traced ndarray'} (x of shape {x.shape}): "
+                        f"the positions it picks are constants of the computation")
+    try:
+        qa = np.asarray(q)
+    except (TypeError, ValueError):
+        qa = np.asarray(None)
+    if qa.dtype.kind not in "iuf" or isinstance(q, bool):
+        raise TypeError(f"{op}: q must be numbers, got {q!r} (x of shape {x.shape})")
+    if qa.dtype.kind == "f":
+        qa = qa.astype(np.float64)
+    if scale != 1.0:
+        qa = np.true_divide(qa, scale)
+    if not np.all((qa >= 0) & (qa <= 1)):
+        bound = "[0, 100]" if scale != 1.0 else "[0, 1]"
+        raise ValueError(f"{op}: q must lie in {bound}, got {q!r} (x of shape {x.shape})")
+    return qa
+
+
+def _float_input(x: Any) -> Tensor:
+    x = as_tensor(x)
+    return x if x.dtype.kind in "fc" else x.astype(get_default_dtype())
+
+
+def _sorted_along_end(op: str, x: Tensor, axis: Any) -> tuple:
+    y, rest, kept = _merged(op, x, axis)
+    if y.shape[-1] == 0:
+        raise ValueError(f"{op}: no entries to take from for shape {x.shape}, axis {axis}")
+    return sort(y, -1), rest, kept
+
+
+def _nan_wins(s: Tensor, r: Tensor, extra: int = 0) -> Tensor:
+    """r, but NaN where the sorted slice s holds a NaN (sorted last), as numpy's
+    median and quantile give; the gradient then goes to that NaN entry, as max's does."""
+    last = s[..., -1]
+    if extra:
+        last = last.reshape(last.shape + (1,) * extra)
+    return P.where.apply(last != last, last, r)
+
+
+@composite
+def quantile(x: Any, q: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """The q-th quantile of x over `axis` (int, tuple, None = all), as np.quantile's
+    default method 'linear': with n entries sorted as s, the position h = (n - 1) q,
+    i = floor(h), t = h - i, the value s[i] + t (s[i+1] - s[i]) (numpy's lerp, rounded
+    as numpy rounds it). q is a number or an array of numbers in [0, 1]; the result
+    has shape q.shape + x's shape without the reduced axes (kept with length 1 if
+    keepdims). Integers give floats (for an integer q, 0 or 1, the entry itself, as
+    numpy). NaN in a slice gives NaN, as numpy.
+
+    Gradient: 1 - t to the entry at s[i] and t to the one at s[i+1] (the interpolation
+    weights); ties share nothing but go to the entries the stable sort put there."""
+    x = as_tensor(x)
+    qa = _q_array("quantile", q, x)
+    return _quantile("quantile", x if qa.dtype.kind in "iu" else _float_input(x), qa, axis, keepdims)
+
+
+@composite
+def percentile(x: Any, q: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """The q-th percentile, q in [0, 100]: quantile(x, q / 100, ...), as np.percentile
+    (shapes, method and gradient as quantile's)."""
+    x = _float_input(x)
+    return _quantile("percentile", x, _q_array("percentile", q, x, 100.0), axis, keepdims)
+
+
+def _quantile(op: str, x: Tensor, q: np.ndarray, axis: Any, keepdims: Any) -> Tensor:
+    keepdims = _flag(keepdims, "keepdims", op)
+    s, rest, kept = _sorted_along_end(op, x, axis)
+    n = s.shape[-1]
+    h = (n - 1) * q  # (numpy's virtual index for the linear method)
+    if h.dtype.kind in "iu":  # (an integer q, 0 or 1: numpy takes the entry, no interpolation)
+        r = moveaxis(s[..., shape_constant(np.where(h == n - 1, -1, h).astype(np.intp))],
+                     tuple(range(len(rest), len(rest) + q.ndim)), tuple(range(q.ndim)))
+        last = s[..., -1]
+        r = P.where.apply(last != last, last, r)
+        return r.reshape(q.shape + (kept if keepdims else rest))
+    lo = np.atleast_1d(np.floor(h))
+    hi = lo + 1
+    h = np.atleast_1d(h)
+    lo[h >= n - 1], hi[h >= n - 1] = -1, -1
+    lo[h < 0], hi[h < 0] = 0, 0
+    t = (h - lo).reshape(q.shape)
+    lo, hi = lo.reshape(q.shape).astype(np.intp), hi.reshape(q.shape).astype(np.intp)
+    if q.ndim == 0:  # (a Python t: float32 x stays float32, as numpy's for a Python q)
+        a, b, t = s[..., int(lo)], s[..., int(hi)], float(t)
+        d = b - a
+        r = b - d * (1 - t) if t >= 0.5 else a + d * t
+        r = _nan_wins(s, r)
+    else:
+        a = moveaxis(s[..., shape_constant(lo)], tuple(range(len(rest), len(rest) + q.ndim)),
+                     tuple(range(q.ndim)))
+        b = moveaxis(s[..., shape_constant(hi)], tuple(range(len(rest), len(rest) + q.ndim)),
+                     tuple(range(q.ndim)))
+        tt = t.reshape(q.shape + (1,) * len(rest))
+        d = b - a
+        with np.errstate(all="ignore"):
+            r = P.where.apply(shape_constant(np.broadcast_to(tt >= 0.5, d.shape).copy()),
+                              b - d * shape_constant((1 - tt).astype(d.dtype)),
+                              a + d * shape_constant(tt.astype(d.dtype)))
+        last = s[..., -1]
+        r = P.where.apply(last != last, last, r)
+    return r.reshape(q.shape + (kept if keepdims else rest))
+
+
+@composite
+def median(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Median over `axis` (int, tuple, None = all), as np.median: the middle of the
+    sorted entries, the mean of the two middle ones for an even count. Shape: x's
+    without the reduced axes (length 1 if keepdims); integers give floats; NaN in a
+    slice gives NaN. Gradient: 1 to the middle entry, 1/2 to each of the two."""
+    x = _float_input(x)
+    keepdims = _flag(keepdims, "keepdims", "median")
+    s, rest, kept = _sorted_along_end("median", x, axis)
+    n = s.shape[-1]
+    m = n // 2
+    r = s[..., m] if n % 2 else (s[..., m - 1] + s[..., m]) * 0.5
+    return _nan_wins(s, r).reshape(kept if keepdims else rest)
+
+
+def _nan_filled(op: str, x: Any, fill: float) -> tuple:
+    """(x with NaN replaced by fill, the NaN mask or None for integers)."""
+    x = as_tensor(x)
+    if x.dtype.kind not in "fc":
+        return x, None
+    nan = x != x
+    return P.where.apply(nan, fill, x), nan
+
+
+@composite
+def nansum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Sum over `axis` treating NaN as 0, as np.nansum (shapes as sum); NaN entries get
+    gradient 0."""
+    y, _ = _nan_filled("nansum", x, 0.0)
+    return y.sum(axis, _flag(keepdims, "keepdims", "nansum"))
+
+
+@composite
+def nanmean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Mean of the entries that are not NaN over `axis`, as np.nanmean: nansum / count
+    (shapes as mean); NaN for a slice of NaNs only (numpy warns). NaN entries get
+    gradient 0."""
+    x = as_tensor(x)
+    keepdims = _flag(keepdims, "keepdims", "nanmean")
+    y, nan = _nan_filled("nanmean", x, 0.0)
+    if nan is None:
+        return mean(x, axis, keepdims)
+    count = (nan == False).astype(x.dtype).sum(axis, keepdims)  # noqa: E712  (a recorded op)
+    none = count == 0  # (divided by 1 there, then NaN: no 0 / 0, nor a g / 0 in the backward)
+    return P.where.apply(none, np.nan, y.sum(axis, keepdims) / P.where.apply(none, 1, count))
+
+
+def _nan_extreme(op: str, x: Any, axis: Any, keepdims: Any, largest: bool) -> Tensor:
+    keepdims = _flag(keepdims, "keepdims", op)
+    y, nan = _nan_filled(op, x, -np.inf if largest else np.inf)
+    if y.size == 0 or _reduced_count(op, y.shape, axis) == 0:
+        raise ValueError(f"{op}: no entries to reduce for shape {y.shape}, axis {axis}")
+    r = y.max(axis, keepdims) if largest else y.min(axis, keepdims)
+    if nan is None:
+        return r
+    every = nan.astype(np.int64).sum(_axes(op, axis, y.shape), keepdims) == _reduced_count(op, y.shape, axis)
+    return P.where.apply(every, np.nan, r)
+
+
+@composite
+def nanmax(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Maximum over `axis` ignoring NaN, as np.nanmax (shapes as max): NaN only for a
+    slice of NaNs. Ties share the gradient as max's; NaN entries get gradient 0."""
+    return _nan_extreme("nanmax", x, axis, keepdims, True)
+
+
+@composite
+def nanmin(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Minimum over `axis` ignoring NaN, as np.nanmin (shapes as min); NaN entries get
+    gradient 0."""
+    return _nan_extreme("nanmin", x, axis, keepdims, False)
+
+
+@composite
+def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    """x with NaN, +inf and -inf replaced, as np.nan_to_num: by `nan`, `posinf` and
+    `neginf` (by default 0, the largest and the most negative finite number of x's
+    dtype). Same shape and dtype; integers and bools unchanged. Gradient 1 where an
+    entry is kept, 0 where it is replaced. Complex x is refused."""
+    x = as_tensor(x)
+    if x.dtype.kind == "c":
+        raise TypeError(f"nan_to_num: complex x is not supported (shape {x.shape}, dtype {x.dtype})")
+    if x.dtype.kind not in "f":
+        return x.copy()
+    big = np.finfo(x.dtype).max
+    fn, fp, fm = (_fill_value(v, x, "nan_to_num")
+                  for v in (nan, big if posinf is None else posinf, -big if neginf is None else neginf))
+    out = P.where.apply(x != x, fn, x)
+    out = P.where.apply(x == np.inf, fp, out)
+    return P.where.apply(x == -np.inf, fm, out)
+
+
+@composite
+def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+    """The offset-th diagonal of axes axis1 and axis2, as np.diagonal: those two axes
+    removed and the diagonal appended as the last axis (length max(0, min(n - r0, m - c0))
+    with r0 = max(-offset, 0), c0 = max(offset, 0)). A copy, not numpy's read-only view;
+    the gradient goes back to the diagonal entries."""
+    x = as_tensor(x)
+    if x.ndim < 2:
+        raise ValueError(f"diagonal: x must have at least 2 axes, got shape {x.shape}")
+    if isinstance(offset, bool) or not _is_index(offset):
+        raise TypeError(f"diagonal: offset must be an int, got {offset!r} (shape {x.shape})")
+    a1, a2 = _axis_of("diagonal", axis1, x), _axis_of("diagonal", axis2, x)
+    if a1 == a2:
+        raise ValueError(f"diagonal: axis1 and axis2 are the same axis {a1} (shape {x.shape})")
+    return _diagonal(moveaxis(x, (a1, a2), (-2, -1)), operator.index(offset))
+
+
+@composite
+def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axis: int | None = None) -> Tensor:
+    """Cross product of 3-vectors, as np.cross: the vectors lie along a's axis `axisa` and
+    b's `axisb` (both length 3), the other axes broadcast, and the result's vectors along
+    `axisc`; `axis` sets all three. c = (a1 b2 - a2 b1, a2 b0 - a0 b2, a0 b1 - a1 b0).
+    numpy 2's deprecated 2-vectors are refused."""
+    a, b = as_tensor(a), as_tensor(b)
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"cross: operands must have at least 1 axis, got shapes {a.shape} and {b.shape}")
+    a = moveaxis(a, _axis_of("cross", axisa, a), -1)
+    b = moveaxis(b, _axis_of("cross", axisb, b), -1)
+    if a.shape[-1] != 3 or b.shape[-1] != 3:
+        raise ValueError(f"cross: the vector axes must have length 3, got {a.shape[-1]} and {b.shape[-1]} "
+                         f"(shapes {a.shape} and {b.shape} with the vector axis last)")
+    try:
+        lead = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
+    except ValueError:
+        raise ValueError(f"cross: shapes {a.shape} and {b.shape} (vector axis last) do not broadcast") from None
+    if not -len(lead) - 1 <= (axisc if _is_index(axisc) else 0) <= len(lead):
+        raise ValueError(f"cross: axisc {axisc} is out of range for a result with {len(lead) + 1} axes "
+                         f"(shapes {a.shape} and {b.shape})")
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    c = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
+    return moveaxis(c, -1, axisc)
+
+
+@composite
+def kron(a: Any, b: Any) -> Tensor:
+    """Kronecker product, as np.kron: the operand with fewer axes gets leading 1s; out has
+    shape a.shape[i] * b.shape[i] per axis and out[i * nb + k, ...] = a[i, ...] b[k, ...]."""
+    a, b = as_tensor(a), as_tensor(b)
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    nd = _builtins.max(a.ndim, b.ndim)
+    sa, sb = (1,) * (nd - a.ndim) + a.shape, (1,) * (nd - b.ndim) + b.shape
+    ea = a.reshape(tuple(v for s in sa for v in (s, 1)))
+    eb = b.reshape(tuple(v for s in sb for v in (1, s)))
+    return (ea * eb).reshape(tuple(p * q for p, q in zip(sa, sb)))
+
+
+amax = max
+amin = min
+
+
 # -- std and norm ------------------------------------------------------------------
 
 

@@ -1104,6 +1104,18 @@ class Tensor:
         """Running sums along `axis` (None: flattened), as np.cumsum (am.cumsum)."""
         return F.cumsum(self, axis)
 
+    def prod(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
+        """Product over `axis`, as np.prod; exact gradients at zeros (am.prod)."""
+        return F.prod(self, axis, keepdims)
+
+    def cumprod(self, axis: int | None = None) -> "Tensor":
+        """Running products along `axis` (None: flattened), as np.cumprod (am.cumprod)."""
+        return F.cumprod(self, axis)
+
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> "Tensor":
+        """A diagonal appended as the last axis, as np.diagonal (am.diagonal)."""
+        return F.diagonal(self, offset, axis1, axis2)
+
     def diff(self, n: int = 1, axis: int = -1) -> "Tensor":
         """n-th differences along `axis`, as np.diff (am.diff)."""
         return F.diff(self, n, axis)
