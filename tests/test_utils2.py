@@ -3,7 +3,6 @@
 (loops over rows and pairs, the truncated normal's moments and CDF from math.erf)."""
 
 import math
-import re
 
 import hypothesis.extra.numpy as hnp
 import numpy as np
