@@ -1602,7 +1602,7 @@ def nanmean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 def _nan_extreme(op: str, x: Any, axis: Any, keepdims: Any, largest: bool) -> Tensor:
     keepdims = _flag(keepdims, "keepdims", op)
     y, nan = _nan_filled(op, x, -np.inf if largest else np.inf)
-    if y.size == 0 or _reduced_count(op, y.shape, axis) == 0:
+    if _reduced_count(op, y.shape, axis) == 0:  # (an empty result over entries is fine, as max's)
         raise ValueError(f"{op}: no entries to reduce for shape {y.shape}, axis {axis}")
     r = y.max(axis, keepdims) if largest else y.min(axis, keepdims)
     if nan is None:
