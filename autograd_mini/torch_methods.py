@@ -298,8 +298,9 @@ def clamp_(t: Tensor, min: Any, max: Any) -> Tensor:
 
 def fill_(t: Tensor, value: Any) -> Tensor:
     arr = in_place_array(t, "fill_", value)
-    if isinstance(value, Tensor) and value.ndim != 0:
-        raise ValueError(f"fill_: value must be a number or a 0-d tensor, got shape {value.shape} "
+    shape = value.shape if isinstance(value, Tensor) else np.shape(value)
+    if shape != ():  # (an array too: its truth value would fail inside _fill_value, unnamed)
+        raise ValueError(f"fill_: value must be a number or a 0-d tensor, got shape {shape} "
                          f"(tensor of shape {t.shape}); copy_ writes a tensor of values")
     v = _fill_value(value.data if isinstance(value, Tensor) else value, t, "fill_")
     return store(t, arr, v, "fill_", casting="unsafe")

@@ -495,3 +495,13 @@ def test_in_place_methods_are_refused_inside_am_compile(name):
     with pytest.raises(RuntimeError, match="inside a function being compiled"):
         am.compile(step)(x)
     np.testing.assert_array_equal(x.data, before)
+
+
+def test_fill_refuses_an_array_of_values_by_name_and_changes_nothing():
+    # (an ndarray or a list used to reach numpy's "truth value is ambiguous", naming nothing)
+    x = am.tensor([1.0, 2.0])
+    for value in (np.ones(2), [3.0, 4.0]):
+        with pytest.raises(ValueError, match=r"fill_: value must be a number or a 0-d tensor, got shape \(2,\)"):
+            x.fill_(value)
+    assert x.data.tolist() == [1.0, 2.0]
+    assert x.fill_(np.float32(5.0)).data.tolist() == [5.0, 5.0]
