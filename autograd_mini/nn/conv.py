@@ -49,16 +49,7 @@ class Conv2d(Module):
         where = f"Conv2d({in_channels}→{out_channels})"
         _padding_mode(padding_mode, where)
         self.padding_mode = padding_mode
-        # (types first: the divisibility test below would format a str with %)
-        in_channels = F._int(in_channels, "in_channels", where, 0)
-        out_channels = F._int(out_channels, "out_channels", where, 0)
-        groups = F._int(groups, "groups", where, 1)
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"{where}: groups={groups} must divide in_channels={in_channels} "
-                f"and out_channels={out_channels}"
-            )
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.in_channels, self.out_channels, self.groups = _conv_channels(where, in_channels, out_channels, groups)
         self.kernel_size = F._pair(kernel_size, "kernel_size", where, 1)
         self.stride = F._pair(stride, "stride", where, 1)
         self.dilation = F._pair(dilation, "dilation", where, 1)
@@ -67,7 +58,8 @@ class Conv2d(Module):
         self.padding: tuple[int, int] | str = padding if isinstance(padding, str) else (
             self._pads[0][0], self._pads[1][0])
         self._pads_of = self.padding  # (the padding _pads was computed from)
-        _conv_parameters(self, (out_channels, in_channels // groups) + self.kernel_size, bias, dtype, where)
+        _conv_parameters(self, (self.out_channels, self.in_channels // self.groups) + self.kernel_size, bias,
+                         dtype, where)
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialisation (see the class docstring)."""
@@ -95,18 +87,7 @@ class Conv2d(Module):
         return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding not in ((0, 0), "valid"):
-            s += f", padding={self.padding!r}"
-        if self.dilation != (1, 1):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode!r}"
-        return s
+        return _conv_repr(self)
 
     def label(self) -> str:
         kh, kw = self.kernel_size
@@ -147,6 +128,24 @@ def _check_mode_fits(layer: Module, mode: str, pads: tuple, shape: tuple) -> Non
                 f"{'less than' if mode == 'reflect' else 'at most'} the input's size, got padding "
                 f"{pads if len(pads) > 1 else pads[0]} for input of shape {shape}"
             )
+
+
+def _conv_repr(layer: Module) -> str:
+    """Conv2d's and Conv3d's extra_repr: the channels, kernel and stride, then whatever
+    differs from the defaults (padding 0 or 'valid', dilation 1, one group, a bias, 'zeros')."""
+    n = len(layer.kernel_size)
+    s = f"{layer.in_channels}, {layer.out_channels}, kernel_size={layer.kernel_size}, stride={layer.stride}"
+    if layer.padding not in ((0,) * n, "valid"):
+        s += f", padding={layer.padding!r}"
+    if layer.dilation != (1,) * n:
+        s += f", dilation={layer.dilation}"
+    if layer.groups != 1:
+        s += f", groups={layer.groups}"
+    if layer.bias is None:
+        s += ", bias=False"
+    if layer.padding_mode != "zeros":
+        s += f", padding_mode={layer.padding_mode!r}"
+    return s
 
 
 def _reset_conv(layer: Module) -> None:

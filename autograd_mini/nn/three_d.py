@@ -10,7 +10,7 @@ from typing import Any
 from ..functions import pad
 from ..tensor import Tensor, _flag
 from ._common import _input
-from .conv import _check_mode_fits, _conv_channels, _conv_parameters, _padding_mode, _reset_conv
+from .conv import _check_mode_fits, _conv_channels, _conv_parameters, _conv_repr, _padding_mode, _reset_conv
 from .dropout import _DropoutNd
 from .functional import three_d as F3
 from .module import Module
@@ -84,19 +84,8 @@ class Conv3d(Module):
             x = pad(x, ((0, 0),) * (len(shape) - 3) + pads, mode=mode)
         return F3.conv3d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
-    def extra_repr(self) -> str:  # (PyTorch's)
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding not in ((0, 0, 0), "valid"):
-            s += f", padding={self.padding!r}"
-        if self.dilation != (1, 1, 1):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode!r}"
-        return s
+    def extra_repr(self) -> str:
+        return _conv_repr(self)
 
     def label(self) -> str:
         return f"Conv3d({self.in_channels}→{self.out_channels}, {'×'.join(map(str, self.kernel_size))})"
