@@ -46,8 +46,15 @@ def _pool_fits(where: str, shape: tuple, kernel: tuple, stride: tuple, pad: tupl
     if not ceil_mode:
         _check_fits(where, shape, ((pad[0],) * 2, (pad[1],) * 2), kernel, dilation)
         return 0, 0
+    return _ceil_overhang(where, shape, kernel, stride, pad, dilation)
+
+
+def _ceil_overhang(where: str, shape: tuple, kernel: tuple, stride: tuple, pad: tuple,
+                   dilation: tuple) -> tuple:
+    """ceil_mode's rule for any number of pooled axes (the last len(kernel) of shape; see
+    _pool_fits): raise unless each has an output window; return each one's overhang."""
     extra = []
-    for n, k, s, p, d in zip(shape[-2:], kernel, stride, pad, dilation):
+    for n, k, s, p, d in zip(shape[len(shape) - len(kernel):], kernel, stride, pad, dilation):
         span = d * (k - 1) + 1
         out = -((span - n - 2 * p) // s) + 1  # ceil((n + 2p - span) / s) + 1
         if (out - 1) * s >= n + p:
@@ -58,7 +65,7 @@ def _pool_fits(where: str, shape: tuple, kernel: tuple, stride: tuple, pad: tupl
                 f"{stride}, padding {pad}, dilation {dilation} and ceil_mode=True (no output window)"
             )
         extra.append(max(0, (out - 1) * s + span - n - 2 * p))
-    return extra[0], extra[1]
+    return tuple(extra)
 
 
 def _tile_reduce(x: Tensor, kernel: tuple, reduce: Callable[[Tensor, tuple], Tensor]) -> Tensor:

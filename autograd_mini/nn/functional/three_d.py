@@ -22,7 +22,7 @@ from ...functions import as_tensor
 from ...tensor import FLOAT16, Tensor, _flag, _is_index
 from ._args import _int
 from .conv import _check_groups
-from .pooling import _bin_sums, _bins, _divisor  # (_divisor: read by nn.AvgPool3d as F3._divisor)
+from .pooling import _bin_sums, _bins, _ceil_overhang, _divisor  # (_divisor: read by nn.AvgPool3d as F3._divisor)
 from .regularization import _drop, _dropout_p
 
 _LAYOUT = "(N, C, D, H, W) or (C, D, H, W)"
@@ -160,19 +160,8 @@ def _pool3d_args(x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: 
     if not ceil:
         _check_fits3(where, given, tuple((p, p) for p in pad), kernel, dilation_)
         return x, unbatched, given, kernel, stride_, pad, dilation_, (0, 0, 0)
-    extra = []
-    for n, k, s, p, d in zip(given[-3:], kernel, stride_, pad, dilation_):
-        span = d * (k - 1) + 1
-        out = -((span - n - 2 * p) // s) + 1  # ceil((n + 2p - span) / s) + 1
-        if (out - 1) * s >= n + p:
-            out -= 1
-        if out < 1:
-            raise ValueError(
-                f"{where}: input of shape {given} is too small for the kernel {kernel} with stride "
-                f"{stride_}, padding {pad}, dilation {dilation_} and ceil_mode=True (no output window)"
-            )
-        extra.append(max(0, (out - 1) * s + span - n - 2 * p))
-    return x, unbatched, given, kernel, stride_, pad, dilation_, tuple(extra)
+    extra = _ceil_overhang(where, given, kernel, stride_, pad, dilation_)
+    return x, unbatched, given, kernel, stride_, pad, dilation_, extra
 
 
 def _lowest(dtype: np.dtype) -> Any:
