@@ -17,24 +17,10 @@ import autograd_mini as am
 from autograd_mini import nn
 from autograd_mini.nn import functional as F
 
+from test_one_d import check_both, rand  # (one copy of the helpers for the 1-D and 3-D families)
+from test_pool_more import _out_len as out_len  # (one output-length rule for 1-D, 2-D and 3-D)
+
 FEW = settings(max_examples=5, deadline=None)
-
-
-def rand(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def check_both(f, *inputs):
-    assert am.gradcheck(f, inputs)
-    assert am.gradgradcheck(f, inputs)
-
-
-def out_len(n, k, s, p, d, ceil):
-    span = d * (k - 1) + 1
-    if not ceil:
-        return (n + 2 * p - span) // s + 1
-    out = math.ceil((n + 2 * p - span) / s) + 1
-    return out - 1 if (out - 1) * s >= n + p else out
 
 
 # -- naive loops ---------------------------------------------------------------------------
