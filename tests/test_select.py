@@ -26,6 +26,12 @@ def data(shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape)
 
 
+def data_and_axis(shape, seed):
+    """data(shape, seed), a generator seeded alike for the rest of the case, and an axis of it."""
+    x, r = data(shape, seed), np.random.default_rng(seed)
+    return x, r, int(r.integers(x.ndim))
+
+
 # -- numpy's names -----------------------------------------------------------------------
 
 
@@ -175,9 +181,7 @@ def test_isclose_and_allclose_match_numpy():
 @HYP
 @given(shape=SHAPES, seed=st.integers(0, 9))
 def test_index_select_matches_a_loop_and_checks(shape, seed):
-    x = data(shape, seed)
-    r = np.random.default_rng(seed)
-    d = int(r.integers(x.ndim))
+    x, r, d = data_and_axis(shape, seed)
     idx = r.integers(0, x.shape[d], size=4)
     want = np.stack([np.take(x, i, axis=d) for i in idx], axis=d)
     np.testing.assert_array_equal(am.index_select(x, d, idx).data, want)
@@ -250,9 +254,7 @@ def test_narrow_unbind_tensor_split_match_numpy_and_check():
 @HYP
 @given(shape=SHAPES, seed=st.integers(0, 9))
 def test_repeat_interleave_matches_numpy_and_checks(shape, seed):
-    x = data(shape, seed)
-    r = np.random.default_rng(seed)
-    d = int(r.integers(x.ndim))
+    x, r, d = data_and_axis(shape, seed)
     counts = r.integers(0, 3, size=x.shape[d])
     np.testing.assert_array_equal(am.repeat_interleave(x, 2).data, np.repeat(x, 2))
     np.testing.assert_array_equal(am.repeat_interleave(x, 3, d).data, np.repeat(x, 3, d))
