@@ -1681,7 +1681,10 @@ def cross(a: Any, b: Any, axisa: int = -1, axisb: int = -1, axisc: int = -1, axi
         lead = np.broadcast_shapes(a.shape[:-1], b.shape[:-1])
     except ValueError:
         raise ValueError(f"cross: shapes {a.shape} and {b.shape} (vector axis last) do not broadcast") from None
-    if not -len(lead) - 1 <= (axisc if _is_index(axisc) else 0) <= len(lead):
+    if not _is_index(axisc):
+        raise TypeError(f"cross: axisc must be an int, got {axisc!r} (shapes {a.shape} and {b.shape} "
+                        "with the vector axis last)")
+    if not -len(lead) - 1 <= axisc <= len(lead):
         raise ValueError(f"cross: axisc {axisc} is out of range for a result with {len(lead) + 1} axes "
                          f"(shapes {a.shape} and {b.shape})")
     a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]

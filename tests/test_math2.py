@@ -335,6 +335,8 @@ def test_cross_refusals_name_the_shapes():
         am.cross(np.ones((2, 3)), np.ones((4, 3)))
     with pytest.raises(ValueError, match=r"cross: operands must have at least 1 axis, got shapes \(\) and \(3,\)"):
         am.cross(np.ones(()), np.ones(3))
+    with pytest.raises(TypeError, match=r"cross: axisc must be an int, got 'x' \(shapes \(2, 3\) and \(2, 3\) with the vector"):
+        am.cross(np.ones((3, 2)), np.ones((3, 2)), axisa=0, axisb=0, axisc="x")
 
 
 @pytest.mark.parametrize("sa, sb", [((2,), (3,)), ((2, 3), (2, 2)), ((3,), (2, 2)), ((2, 1, 2), (3, 2)), ((), (2,))])

@@ -149,7 +149,9 @@ def cdist(x1: Any, x2: Any, p: float = 2.0,
     differing entries, without gradient). Always computed from the differences (no
     ||a||^2 + ||b||^2 - 2 a.b shortcut: compute_mode, one of PyTorch's three, is accepted
     and changes nothing), so a zero distance is exactly 0 and its gradient is 0 (am.norm's
-    choice at a zero vector, PyTorch's for p = 2), first and second order, never NaN.
+    choice at a zero vector, PyTorch's for p = 2), first and second order, never NaN. (For
+    0 < p < 1 a pair at a nonzero distance that agrees in one coordinate has an infinite
+    slope there: am.norm's gradient is NaN at that entry, where PyTorch's is 0.)
     Memory is that of the (*B, P, R, M) differences.
     """
     with engine.scope("cdist"):
@@ -185,7 +187,7 @@ def pdist(input: Any, p: float = 2.0) -> Tensor:
 
     input (N, M); returns (N * (N - 1) / 2,), the distances ||x_i - x_j||_p for i < j in
     row-major order (the upper triangle of cdist(x, x) without its diagonal). p >= 0 or
-    inf. A zero distance (equal rows) has gradient 0, never NaN.
+    inf. A zero distance (equal rows) has gradient 0, never NaN (for 0 < p < 1, see cdist).
     """
     with engine.scope("pdist"):
         x = _vectors(input)
