@@ -270,17 +270,24 @@ def max_unpool2d(
         # before that marker (if it is one of x's, not the marker of p - 1) is the last.
         # (The take_along_axis of 0, ..., n - 1 is the identity, and raises on a
         # replay if an index is out of range, when the check above does not run.)
-        ramp = engine.shape_constant(np.arange(n, dtype=np.int64).reshape(1, 1, n))
-        index = P.take_along_axis.apply(ramp, P.reshape.apply(indices, shape=(N, C, L)), axis=-1, wrap=False)
-        markers = engine.shape_constant(np.broadcast_to(2 * ramp + 1, (N, C, n)).copy())
-        order = P.argsort.apply(P.concatenate.apply(2 * index, markers, axis=-1), axis=-1)
-        place = P.argsort.apply(order, axis=-1)[:, :, L:]  # (where each marker went)
-        before = P.take_along_axis.apply(order, place - 1, axis=-1, wrap=True)  # (-1: the last, a marker)
-        written = before < L
-        source = fn.where(written, before, 0)
-        flat = fn.where(written, P.take_along_axis.apply(x.reshape(N, C, L), source, axis=-1), 0)
-        out = flat.reshape(N, C, Hout, Wout)
+        out = _unpool_flat(x.reshape(N, C, L), P.reshape.apply(indices, shape=(N, C, L)), n).reshape(N, C, Hout, Wout)
         return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def _unpool_flat(x: Tensor, indices: Any, n: int) -> Tensor:
+    """max_unpool's scatter of x (N, C, L) to (N, C, n), as a gather (see max_unpool2d):
+    position p of a plane takes the last entry of x (row-major) whose index is p, else 0.
+    indices (N, C, L) integers, already checked in range; max_unpool2d and max_unpool3d."""
+    N, C, L = x.shape
+    ramp = engine.shape_constant(np.arange(n, dtype=np.int64).reshape(1, 1, n))
+    index = P.take_along_axis.apply(ramp, indices, axis=-1, wrap=False)
+    markers = engine.shape_constant(np.broadcast_to(2 * ramp + 1, (N, C, n)).copy())
+    order = P.argsort.apply(P.concatenate.apply(2 * index, markers, axis=-1), axis=-1)
+    place = P.argsort.apply(order, axis=-1)[:, :, L:]  # (where each marker went)
+    before = P.take_along_axis.apply(order, place - 1, axis=-1, wrap=True)  # (-1: the last, a marker)
+    written = before < L
+    source = fn.where(written, before, 0)
+    return fn.where(written, P.take_along_axis.apply(x, source, axis=-1), 0)
 
 
 def avg_pool2d(
