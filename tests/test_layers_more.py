@@ -539,7 +539,7 @@ def test_bad_input_names_the_op_and_shapes():
         (lambda: nn.Upsample(), r"Upsample: pass exactly one"),
         (lambda: nn.Upsample(size=2, scale_factor=2), r"Upsample: pass exactly one.*both"),
         (lambda: F.interpolate(am.tensor(np.zeros((2, 3))), size=4), r"interpolate: expected input of shape .*got shape \(2, 3\)"),
-        (lambda: F.interpolate(am.tensor(np.zeros((1, 1, 2, 2, 2))), size=4), r"interpolate: .*\(1, 1, 2, 2, 2\)"),
+        (lambda: F.interpolate(am.tensor(np.zeros((1, 1, 2, 2, 2, 2))), size=4), r"interpolate: .*\(1, 1, 2, 2, 2, 2\)"),
         (lambda: F.interpolate(x, size=4, mode="linear"), r"interpolate: mode 'linear' needs input of shape \(N, C, L\), got shape \(1, 2, 3, 4\)"),
         (lambda: F.interpolate(x, size=4, align_corners=True), r"interpolate: align_corners can only be set"),
         (lambda: F.interpolate(x, size=(1, 2, 3)), r"interpolate: size must have 2 entries for input of shape \(1, 2, 3, 4\)"),
@@ -923,10 +923,10 @@ def test_bicubic_refusals_name_the_op_and_shapes():
     with pytest.raises(TypeError, match=r"interpolate: mode 'bicubic' needs floating-point input, got dtype int64"):
         F.interpolate(am.tensor(np.zeros((1, 1, 2, 2), np.int64)), size=4, mode="bicubic")
     with pytest.raises(ValueError, match=r"interpolate: align_corners can only be set with mode 'linear', "
-                                         r"'bilinear' or 'bicubic', got mode 'nearest'"):
+                                         r"'bilinear', 'bicubic' or 'trilinear', got mode 'nearest'"):
         F.interpolate(am.tensor(np.zeros((1, 1, 2, 2))), size=4, align_corners=True)
     with pytest.raises(ValueError, match=r"Upsample: align_corners can only be set with mode 'linear', "
-                                         r"'bilinear' or 'bicubic'"):
+                                         r"'bilinear', 'bicubic' or 'trilinear'"):
         nn.Upsample(scale_factor=2, align_corners=False)
     assert repr(nn.Upsample(scale_factor=2, mode="bicubic", align_corners=True)) == \
         "Upsample(scale_factor=2.0, mode='bicubic')"

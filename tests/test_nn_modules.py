@@ -1373,6 +1373,13 @@ _LAYERS = {
     "BatchNorm3d": (lambda: nn.BatchNorm3d(2), [(2, 2, 2, 1, 2)]),
     "BatchNorm3d in eval": (lambda: _bn_eval(nn.BatchNorm3d(3)), [(1, 3, 2, 1, 2)]),
     "Dropout3d": (lambda: nn.Dropout3d(0.4), [(3, 4, 1, 2, 1), (4, 2, 1, 2)]),
+    # (tests/test_three_d_more.py checks these further)
+    "ConvTranspose3d": (lambda: nn.ConvTranspose3d(2, 4, (2, 1, 2), stride=(2, 1, 1), padding=(0, 0, 1),
+                                                   output_padding=(1, 0, 0), groups=2, dilation=(1, 1, 2)),
+                        [(1, 2, 2, 2, 2), (2, 1, 3, 2)]),
+    "AdaptiveMaxPool3d": (lambda: nn.AdaptiveMaxPool3d((2, None, 2)), [(1, 2, 3, 2, 3), (2, 2, 2, 3)]),
+    "InstanceNorm3d": (lambda: nn.InstanceNorm3d(2, affine=True), [(2, 2, 2, 1, 3), (2, 3, 1, 2)]),
+    "Upsample trilinear": (lambda: nn.Upsample(size=(3, 2, 3), mode="trilinear"), [(1, 2, 2, 3, 2)]),
 }
 
 
@@ -1383,11 +1390,11 @@ def test_every_exported_layer_has_a_gradient_check():
     # (ParameterList/Dict have no forward, and MultiheadAttention takes three inputs and returns
     # a tuple: test_attention_hooks.py checks them; the Transformer layers take masks and
     # the decoders two inputs: test_transformer.py checks them; MaxUnpool2d takes indices:
-    # test_pool_more.py checks it, and MaxUnpool1d test_one_d.py; Bilinear, CosineSimilarity
+    # test_pool_more.py checks it, MaxUnpool1d test_one_d.py, MaxUnpool3d test_three_d_more.py; Bilinear, CosineSimilarity
     # and PairwiseDistance take two inputs: test_misc_layers.py and test_losses_more.py check them)
     recurrent = ("RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "MultiheadAttention",
                  "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
-                 "TransformerDecoder", "Transformer", "MaxUnpool2d", "MaxUnpool1d", "Bilinear",
+                 "TransformerDecoder", "Transformer", "MaxUnpool2d", "MaxUnpool1d", "MaxUnpool3d", "Bilinear",
                  "CosineSimilarity", "PairwiseDistance")
     layers = {n for n in nn.__all__ if isinstance(getattr(nn, n), type)
               and issubclass(getattr(nn, n), nn.Module)

@@ -34,6 +34,7 @@ from .one_d import (
     AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, ConvTranspose1d, Dropout1d, MaxPool1d, MaxUnpool1d,
 )
 from .three_d import AdaptiveAvgPool3d, AvgPool3d, BatchNorm3d, Conv3d, Dropout3d, MaxPool3d
+from .three_d import AdaptiveMaxPool3d, ConvTranspose3d, InstanceNorm3d, MaxUnpool3d
 from .upsampling import Upsample
 from .loss import (
     BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, GaussianNLLLoss, HingeEmbeddingLoss,
@@ -72,4 +73,5 @@ __all__ = [
     "LocalResponseNorm", "LPPool2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
     "AdaptiveMaxPool1d", "MaxUnpool1d", "ConvTranspose1d", "Dropout1d",
     "Conv3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "BatchNorm3d", "Dropout3d",
+    "ConvTranspose3d", "AdaptiveMaxPool3d", "MaxUnpool3d", "InstanceNorm3d",
 ]

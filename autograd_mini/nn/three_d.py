@@ -1,5 +1,6 @@
-"""The volumetric layers, as PyTorch's: Conv3d, MaxPool3d, AvgPool3d, AdaptiveAvgPool3d,
-BatchNorm3d and Dropout3d, for x (N, C, D, H, W) or one volume (C, D, H, W) (BatchNorm3d:
+"""The volumetric layers, as PyTorch's: Conv3d, ConvTranspose3d, MaxPool3d, AvgPool3d,
+AdaptiveAvgPool3d, AdaptiveMaxPool3d, MaxUnpool3d, BatchNorm3d, InstanceNorm3d and Dropout3d,
+for x (N, C, D, H, W) or one volume (C, D, H, W) (BatchNorm3d:
 (N, C, D, H, W) only, as PyTorch). The math is F's 3-D functions (F.conv3d, ...); an error
 in forward names the layer (its label) and the input's shape."""
 
@@ -8,13 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..functions import pad
-from ..tensor import Tensor, _flag
+from ..tensor import Tensor, _flag, _is_index
 from ._common import _input
 from .conv import _check_mode_fits, _conv_channels, _conv_parameters, _conv_repr, _padding_mode, _reset_conv
 from .dropout import _DropoutNd
 from .functional import three_d as F3
 from .module import Module
-from .normalization import _BatchNorm
+from .normalization import _BatchNorm, _InstanceNorm
 
 
 def _volume_shape(layer: Module, x: Tensor) -> tuple:
@@ -215,3 +216,160 @@ class Dropout3d(_DropoutNd):
     (am.manual_seed). `inplace` is accepted and changes nothing."""
 
     _function = staticmethod(F3.dropout3d)
+
+
+class ConvTranspose3d(Module):
+    """3-D transposed convolution of volumes, as PyTorch's (the adjoint of Conv3d's map).
+
+    weight (in_channels, out_channels/groups, kd, kh, kw) (input channels first), bias
+    (out_channels,). Input (N, in_channels, D, H, W) or (in_channels, D, H, W); output
+    (N, out_channels, OD, OH, OW) (or without N) with
+    OD = (D - 1)*sd - 2*pd + dd*(kd - 1) + opd + 1 (OH, OW alike). padding: an int or a
+    triple; output_padding: each smaller than its stride or its dilation; padding_mode
+    'zeros' only (as PyTorch). forward(x, output_size=None): output_size, (OD, OH, OW) or a
+    shape ending with them, picks the output_padding giving it. The math is
+    F.conv_transpose3d's. Default initialisation as PyTorch's: weight and bias
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = out_channels/groups * kd * kh * kw.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int, int],
+        stride: int | tuple[int, int, int] = 1,
+        padding: int | tuple[int, int, int] = 0,
+        output_padding: int | tuple[int, int, int] = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: int | tuple[int, int, int] = 1,
+        padding_mode: str = "zeros",
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        where = f"ConvTranspose3d({in_channels}→{out_channels})"
+        if padding_mode != "zeros":
+            raise ValueError(f"{where}: only padding_mode='zeros' is supported (as PyTorch), got {padding_mode!r}")
+        self.padding_mode = padding_mode
+        self.in_channels, self.out_channels, self.groups = _conv_channels(where, in_channels, out_channels, groups)
+        self.kernel_size = F3._triple(kernel_size, "kernel_size", where, 1)
+        self.stride = F3._triple(stride, "stride", where, 1)
+        self.padding = F3._triple(padding, "padding", where, 0)
+        self.dilation = F3._triple(dilation, "dilation", where, 1)
+        self.output_padding = F3._output_padding3(output_padding, self.stride, self.dilation, where)
+        _conv_parameters(self, (self.in_channels, self.out_channels // self.groups) + self.kernel_size, bias,
+                         dtype, where)
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default initialisation (see the class docstring)."""
+        _reset_conv(self)
+
+    def _sizes(self, shape: tuple) -> tuple[int, int, int]:
+        """The output size without output_padding, for input of `shape`."""
+        return tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(
+            shape[-3:], self.stride, self.padding, self.dilation, self.kernel_size))  # type: ignore[return-value]
+
+    def forward(self, x: Any, output_size: Any = None) -> Tensor:
+        x = _input(self, x)
+        shape = _volume_shape(self, x)
+        if shape[-4] != self.in_channels:
+            raise ValueError(f"{self.label()}: expected input with {self.in_channels} channels, got shape {shape}")
+        output_padding = self.output_padding
+        smallest = self._sizes(shape)
+        if output_size is not None:
+            size = tuple(output_size) if isinstance(output_size, (tuple, list)) else ()
+            if len(size) == len(shape):  # (a whole shape: its last three)
+                size = size[-3:]
+            if len(size) != 3 or not all(_is_index(n) for n in size):
+                raise ValueError(f"{self.label()}: output_size must be (OD, OH, OW) or a shape ending with them, "
+                                 f"got {output_size!r}")
+            if not all(lo <= n < lo + s for n, lo, s in zip(size, smallest, self.stride)):
+                ranges = ", ".join(f"[{lo}, {lo + s - 1}]" for lo, s in zip(smallest, self.stride))
+                raise ValueError(f"{self.label()}: output_size {tuple(size)} is not reachable from input of "
+                                 f"shape {shape}: each size must be in {ranges}")
+            output_padding = tuple(int(n) - lo for n, lo in zip(size, smallest))
+        if min(n + o for n, o in zip(smallest, output_padding)) < 1:
+            raise ValueError(f"{self.label()}: input of shape {shape} gives an output of size "
+                             f"{tuple(n + o for n, o in zip(smallest, output_padding))}: too small")
+        return F3.conv_transpose3d(x, self.weight, self.bias, self.stride, self.padding, output_padding,
+                                   self.groups, self.dilation)
+
+    def extra_repr(self) -> str:  # (PyTorch's, word for word)
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1, 1):
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0, 0, 0):
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+    def label(self) -> str:
+        return f"ConvTranspose3d({self.in_channels}→{self.out_channels}, {'×'.join(map(str, self.kernel_size))})"
+
+
+class AdaptiveMaxPool3d(Module):
+    """Maximum over adaptive bins of volumes: (N, C, D, H, W) -> (N, C, OD, OH, OW) (or without N).
+
+    output_size: an int or a triple whose None entries keep the input's size; bins as
+    F.adaptive_max_pool3d (PyTorch's). With return_indices=True the forward returns
+    (out, indices), int64 flat positions in the (D, H, W) volume.
+    """
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__()
+        F3._output_size3(output_size, "AdaptiveMaxPool3d")
+        self.output_size = tuple(output_size) if isinstance(output_size, list) else output_size
+        self.return_indices = _flag(return_indices, "return_indices", "AdaptiveMaxPool3d")
+
+    def forward(self, x: Any) -> Tensor | tuple[Tensor, Tensor]:
+        x = _input(self, x)
+        _volume_shape(self, x)
+        return F3.adaptive_max_pool3d(x, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+    def label(self) -> str:
+        return f"AdaptiveMaxPool3d({self.output_size})"
+
+
+class MaxUnpool3d(Module):
+    """MaxPool3d's partial inverse: (N, C, D, H, W) values and their indices ->
+    (N, C, Dout, Hout, Wout) (or without N), zeros but where the indices point (F.max_unpool3d).
+
+    kernel_size, stride (defaults to kernel_size) and padding are the pool's (kept as
+    triples, as PyTorch's); Dout = (D - 1) * stride - 2 * padding + kernel_size (Hout, Wout
+    alike), or forward's output_size ((Dout, Hout, Wout) or a whole shape, within a stride).
+    """
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        self.kernel_size = F3._triple(kernel_size, "kernel_size", "MaxUnpool3d", 1)
+        self.stride = self.kernel_size if stride is None else F3._triple(stride, "stride", "MaxUnpool3d", 1)
+        self.padding = F3._triple(padding, "padding", "MaxUnpool3d", 0)
+
+    def forward(self, x: Any, indices: Any, output_size: Any = None) -> Tensor:
+        x = _input(self, x)
+        _volume_shape(self, x)
+        return F3.max_unpool3d(x, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def label(self) -> str:
+        return f"MaxUnpool3d({'×'.join(map(str, self.kernel_size))})"
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of volumes (PyTorch's): input (N, C, D, H, W) or (C, D, H, W)
+    with C = num_features, output of its shape; each channel of each volume normalised over
+    its D*H*W positions, y = (x - mean) / sqrt(var + eps) * weight + bias (see
+    InstanceNorm2d for affine, track_running_stats and the running buffers)."""
+
+    _ndim = 5
+    _layout = "(N, C, D, H, W) or (C, D, H, W)"

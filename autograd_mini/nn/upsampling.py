@@ -1,4 +1,4 @@
-"""Upsample: resize (N, C, L) or (N, C, H, W) inputs with F.interpolate."""
+"""Upsample: resize (N, C, L), (N, C, H, W) or (N, C, D, H, W) inputs with F.interpolate."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from .module import Module
 
 
 class Upsample(Module):
-    """Resize (N, C, L) or (N, C, H, W) inputs by a size or a scale_factor (exactly one),
-    mode 'nearest' (default), 'nearest-exact', 'linear' (3-D), 'bilinear' or 'bicubic'
-    (4-D), with align_corners for the last three: F.interpolate, whose docstring gives the maths.
-    Output (N, C, OL) or (N, C, OH, OW)."""
+    """Resize (N, C, L), (N, C, H, W) or (N, C, D, H, W) inputs by a size or a scale_factor
+    (exactly one), mode 'nearest' (default), 'nearest-exact', 'linear' (3-D), 'bilinear' or
+    'bicubic' (4-D), 'trilinear' (5-D), with align_corners for the last four: F.interpolate,
+    whose docstring gives the maths. Output (N, C, OL), (N, C, OH, OW) or (N, C, OD, OH, OW)."""
 
     def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                  align_corners: bool | None = None, recompute_scale_factor: bool | None = None) -> None:
@@ -28,7 +28,7 @@ class Upsample(Module):
             _flag(align_corners, "align_corners", "Upsample")
             if mode not in F._SMOOTH_MODES:
                 raise ValueError(f"Upsample: align_corners can only be set with mode 'linear', "
-                                 f"'bilinear' or 'bicubic', got mode {mode!r}")
+                                 f"'bilinear', 'bicubic' or 'trilinear', got mode {mode!r}")
         self.size = tuple(size) if isinstance(size, list) else size
         if isinstance(scale_factor, (tuple, list)):
             self.scale_factor = tuple(float(s) if F._is_real(s) else s for s in scale_factor)

@@ -25,7 +25,8 @@ Where things live (everything is read as F.<name>):
     regularization.py  dropout, dropout2d, alpha_dropout, feature_alpha_dropout
     one_d.py           max_pool1d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, max_unpool1d,
                        conv_transpose1d, dropout1d: the 2-D ops on sequences as (N, C, 1, L)
-    three_d.py         conv3d, max_pool3d, avg_pool3d, adaptive_avg_pool3d, dropout3d (volumes NCDHW)
+    three_d.py         conv3d, conv_transpose3d, max_pool3d, avg_pool3d, adaptive_avg_pool3d,
+                       adaptive_max_pool3d, max_unpool3d, dropout3d (volumes NCDHW)
     normalization.py   batch_norm, layer_norm, group_norm, instance_norm, local_response_norm
     embeddings.py      embedding, one_hot
     losses.py          mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss, cross_entropy,
@@ -66,6 +67,7 @@ from .one_d import (
     adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, conv_transpose1d, dropout1d, max_pool1d, max_unpool1d,
 )
 from .three_d import adaptive_avg_pool3d, avg_pool3d, conv3d, dropout3d, max_pool3d
+from .three_d import adaptive_max_pool3d, conv_transpose3d, max_unpool3d
 from .normalization import _normalized_shape, batch_norm, group_norm, instance_norm, layer_norm
 from .normalization import local_response_norm
 from .embeddings import _padding_idx, embedding, one_hot
@@ -99,4 +101,5 @@ __all__ = [
     "local_response_norm", "lp_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "adaptive_max_pool1d", "max_unpool1d", "conv_transpose1d", "dropout1d",
     "conv3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "dropout3d",
+    "conv_transpose3d", "adaptive_max_pool3d", "max_unpool3d",
 ]

@@ -1,4 +1,4 @@
-"""Resampling: interpolate (nearest, nearest-exact, linear, bilinear, bicubic), one
+"""Resampling: interpolate (nearest, nearest-exact, linear, bilinear, bicubic, trilinear), one
 spatial axis at a time, by gathers and weighted sums of neighbours."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from ...tensor import FLOAT16, Tensor, _flag, _is_index
 from ._args import _is_real
 
 
-_INTERPOLATE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic")
-_SMOOTH_MODES = ("linear", "bilinear", "bicubic")  # (those taking align_corners)
+_INTERPOLATE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear")
+_SMOOTH_MODES = ("linear", "bilinear", "bicubic", "trilinear")  # (those taking align_corners)
 _CUBIC_A = -0.75  # (PyTorch's cubic convolution coefficient)
 
 
@@ -172,7 +172,8 @@ def _resample(x: Tensor, axis: int, n_out: int, scale: float | None, mode: str, 
 
 def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None) -> Tensor:
-    """Resize (N, C, L) or (N, C, H, W) to (N, C, OL) or (N, C, OH, OW), as PyTorch's.
+    """Resize (N, C, L), (N, C, H, W) or (N, C, D, H, W) to (N, C, OL), (N, C, OH, OW) or
+    (N, C, OD, OH, OW), as PyTorch's.
 
     Exactly one of size (an int or one per spatial axis) and scale_factor (a number or
     one per axis: OH = floor(H * scale_factor)). mode:
@@ -181,8 +182,9 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     float32 arithmetic; for 4-D input an axis going n -> n or n -> 2n is the identity
     or i // 2, PyTorch's 2-D shortcuts, which its 1-D kernel does not take. PyTorch's
     1-D backward does take them, so for 3-D input with such a scale_factor, say 1.15
-    or 2.15, its gradient is not its forward's; ours is); 'nearest-exact': x[min(floor((i + 0.5) * s), H - 1)];
-    'linear' (3-D) and 'bilinear' (4-D): out[i] = w0 x[i0] + w1 x[i1] along each axis,
+    or 2.15, its gradient is not its forward's; ours is; 5-D input takes no shortcut either,
+    as PyTorch's 3-D kernel); 'nearest-exact': x[min(floor((i + 0.5) * s), H - 1)];
+    'linear' (3-D), 'bilinear' (4-D) and 'trilinear' (5-D): out[i] = w0 x[i0] + w1 x[i1] along each axis,
     with the source coordinate src = i * (H - 1) / (OH - 1) for align_corners=True, else
     max((i + 0.5) * s - 0.5, 0), i0 = floor(src), i1 = min(i0 + 1, H - 1), w1 = src - i0,
     w0 = 1 - w1 (an axis whose length stays is copied, as PyTorch does, even when a
@@ -194,7 +196,7 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     edge row, as PyTorch's). It overshoots: the output may leave the input's range.
     Where a tap's weight is exactly 0 (outputs on an input row) it is left out, so an
     infinite neighbour does not make that output NaN (PyTorch's 0 * inf does).
-    align_corners (default False) only with 'linear', 'bilinear' and 'bicubic'.
+    align_corners (default False) only with 'linear', 'bilinear', 'bicubic' and 'trilinear'.
     Built of getitem with integer index arrays (gather) and weighted sums, so the
     gradient is a scatter-add of the output's; an integer nearest upscale is a
     broadcast (each entry repeated), whose gradient is a sum.
@@ -203,20 +205,23 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
         x = as_tensor(input)
         if not isinstance(mode, str) or mode not in _INTERPOLATE_MODES:
             raise ValueError(f"interpolate: mode must be one of {_INTERPOLATE_MODES}, got {mode!r}")
-        if x.ndim not in (3, 4):
+        if x.ndim not in (3, 4, 5):
             raise ValueError(
-                f"interpolate: expected input of shape (N, C, L) or (N, C, H, W), got shape {x.shape}"
+                f"interpolate: expected input of shape (N, C, L), (N, C, H, W) or (N, C, D, H, W), "
+                f"got shape {x.shape}"
             )
         k = x.ndim - 2
-        if (mode == "linear" and k != 1) or (mode in ("bilinear", "bicubic") and k != 2):
-            need = "(N, C, L)" if mode == "linear" else "(N, C, H, W)"
+        if ((mode == "linear" and k != 1) or (mode in ("bilinear", "bicubic") and k != 2)
+                or (mode == "trilinear" and k != 3)):
+            need = {"linear": "(N, C, L)", "trilinear": "(N, C, D, H, W)"}.get(mode, "(N, C, H, W)")
             raise ValueError(f"interpolate: mode {mode!r} needs input of shape {need}, got shape {x.shape}")
         linear = mode in _SMOOTH_MODES
         if align_corners is not None:
             _flag(align_corners, "align_corners", "interpolate")
             if not linear:
                 raise ValueError(
-                    f"interpolate: align_corners can only be set with mode 'linear', 'bilinear' or 'bicubic', "
+                    f"interpolate: align_corners can only be set with mode 'linear', 'bilinear', 'bicubic' "
+                    f"or 'trilinear', "
                     f"got mode {mode!r}"
                 )
         align = bool(align_corners) if linear and align_corners is not None else False

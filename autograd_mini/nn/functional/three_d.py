@@ -1,6 +1,6 @@
-"""The volumetric (video, medical imaging) family, as PyTorch's: conv3d, max_pool3d,
-avg_pool3d, adaptive_avg_pool3d and dropout3d, for x (N, C, D, H, W) or one volume
-(C, D, H, W).
+"""The volumetric (video, medical imaging) family, as PyTorch's: conv3d, conv_transpose3d,
+max_pool3d, avg_pool3d, adaptive_avg_pool3d, adaptive_max_pool3d, max_unpool3d and
+dropout3d, for x (N, C, D, H, W) or one volume (C, D, H, W).
 
 Windows come from `P.unfold` over the last three axes (a strided view); conv3d contracts
 them with the kernel in one matrix product, the pools reduce them. No backward code:
@@ -23,6 +23,7 @@ from ...tensor import FLOAT16, Tensor, _flag, _is_index
 from ._args import _int
 from .conv import _check_groups
 from .pooling import _bin_sums, _bins, _ceil_overhang, _divisor  # (_divisor: read by nn.AvgPool3d as F3._divisor)
+from .pooling import _check_unpool_range, _unpool_flat, _unpool_indices
 from .regularization import _drop, _dropout_p
 
 _LAYOUT = "(N, C, D, H, W) or (C, D, H, W)"
@@ -355,3 +356,234 @@ def dropout3d(x: Any, p: float = 0.5, training: bool = True, inplace: bool = Fal
         if not _flag(training, "training", where) or p == 0.0:
             return x
         return _drop(x, p, x.shape[:-3] + (1, 1, 1), where)
+
+
+def _output_padding3(output_padding: Any, stride: tuple, dilation: tuple, where: str) -> tuple[int, int, int]:
+    """A transposed convolution's output_padding: each below its stride or its dilation (as PyTorch)."""
+    op = _triple(output_padding, "output_padding", where, 0)
+    if any(o >= s and o >= d for o, s, d in zip(op, stride, dilation)):
+        raise ValueError(
+            f"{where}: output_padding {op} must be smaller than either stride {stride} or "
+            f"dilation {dilation} in each dimension"
+        )
+    return op
+
+
+def conv_transpose3d(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: int | tuple[int, int, int] = 1,
+    padding: int | tuple[int, int, int] = 0,
+    output_padding: int | tuple[int, int, int] = 0,
+    groups: int = 1,
+    dilation: int | tuple[int, int, int] = 1,
+) -> Tensor:
+    """3-D transposed convolution, as PyTorch's conv_transpose3d (argument order included).
+
+    x (N, C, D, H, W) or (C, D, H, W); weight (C, O/groups, kd, kh, kw) (input channels
+    first: the transpose of conv3d's); bias (O,). Each input entry scatters its
+    kernel-weighted copy into the output:
+    out[n, g*O/groups + o, i*s_d - p_d + a*d_d, j*s_h - p_h + b*d_h, l*s_w - p_w + e*d_w]
+        += x[n, c, i, j, l] * W[c, o, a, b, e]   for c in group g, plus bias[o],
+    giving (N, O, OD, OH, OW) (or without N) with
+    OD = (D - 1)*s_d - 2*p_d + d_d*(kd - 1) + output_padding_d + 1 (OH, OW alike).
+    padding crops from each side of the full result; output_padding (each smaller than
+    its stride or its dilation) adds planes at the back/bottom/right. It is the adjoint
+    of conv3d's map of its input: <conv3d(x, W), y> = <x, conv_transpose3d(y, W)> for the
+    same stride, padding and dilation.
+
+    Computed as that adjoint (conv_transpose2d's way), no backward code: one matrix
+    product (O*kd*kh*kw, C) @ (C, D*H*W*N) (per group) gives every entry's scattered
+    window, fold (unfold's VJP) adds the windows back, the padding is cropped off.
+    """
+    where = "conv_transpose3d"
+    with engine.scope(where):
+        x, unbatched, given = _volumes(x, where)
+        weight = as_tensor(weight)
+        if weight.ndim != 5 or 0 in weight.shape[2:]:
+            raise ValueError(f"{where}: weight must have shape (C, O/groups, kd, kh, kw) with kd, kh, kw >= 1, "
+                             f"got {weight.shape}")
+        G = _int(groups, "groups", where, 1)
+        N, C = x.shape[:2]
+        sizes = tuple(x.shape[2:])
+        Cw, Og = weight.shape[:2]
+        kernel = tuple(weight.shape[2:])
+        if Cw % G:
+            raise ValueError(f"{where}: groups={G} must divide the input channels {Cw} of weight "
+                             f"{weight.shape} (C, O/groups, kd, kh, kw)")
+        if C != Cw:
+            raise ValueError(f"{where}: input of shape {given} has {C} channels, but weight of shape "
+                             f"{weight.shape} (C, O/groups, kd, kh, kw) expects {Cw}")
+        O, Cg = Og * G, C // G
+        stride_ = _triple(stride, "stride", where, 1)
+        dilation_ = _triple(dilation, "dilation", where, 1)
+        pad = _triple(padding, "padding", where, 0)
+        op = _output_padding3(output_padding, stride_, dilation_, where)
+        full = tuple((n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip(sizes, stride_, dilation_, kernel))
+        outs = tuple(f - 2 * p + o for f, p, o in zip(full, pad, op))
+        if min(sizes) < 1 or min(outs) < 1:
+            raise ValueError(
+                f"{where}: input of shape {given} with weight {weight.shape}, stride {stride_}, "
+                f"padding {pad}, output_padding {op} and dilation {dilation_} gives an output "
+                f"of size {outs}: too small"
+            )
+        if bias is not None:
+            bias = as_tensor(bias)
+            if bias.shape != (O,):
+                raise ValueError(f"{where}: bias must have shape ({O},), got {bias.shape}")
+        K, L = Og * kernel[0] * kernel[1] * kernel[2], sizes[0] * sizes[1] * sizes[2] * N
+        xc = x.permute(1, 2, 3, 4, 0).reshape(C, L)  # (C, D*H*W*N): the one copy of x
+        if G == 1:  # (O*kd*kh*kw, C) @ (C, D*H*W*N)
+            cols = weight.reshape(C, K).T @ xc
+        else:  # (G, O/G*kd*kh*kw, C/G) @ (G, C/G, D*H*W*N)
+            cols = weight.reshape(G, Cg, K).swapaxes(1, 2) @ xc.reshape(G, Cg, L)
+        # (N, O, D, H, W, kd, kh, kw): the windows unfold would take from the full output
+        u = cols.reshape((O,) + kernel + sizes + (N,)).permute(7, 0, 4, 5, 6, 1, 2, 3)
+        out = P.fold(u, size=full, kernel_size=kernel, stride=stride_, dilation=dilation_)
+        extra = tuple(max(0, o - p) for o, p in zip(op, pad))  # (output_padding past the crop: zeros)
+        if any(extra):
+            out = fn.pad(out, ((0, 0), (0, 0)) + tuple((0, e) for e in extra))
+        if tuple(out.shape[2:]) != outs:
+            out = out[(slice(None), slice(None)) + tuple(slice(p, p + o) for p, o in zip(pad, outs))]
+        if bias is not None:
+            out = out + bias.reshape(O, 1, 1, 1)
+        return out.reshape(out.shape[1:]) if unbatched else out
+
+
+def _first_max_flat(windows: Tensor, out: Tensor, inside: np.ndarray, flat: np.ndarray) -> Tensor:
+    """The flat position (flat: ints of windows.shape[2:]) of the entry of each window
+    (N, C, OD, OH, OW, kd, kh, kw) that PyTorch's loop picks (max_pool2d's rule): the first
+    maximum among the entries `inside`, the last NaN if any. int64 of out's shape."""
+    kernel = tuple(windows.shape[5:])
+    K = int(np.prod(kernel))
+    priority = (windows == out.reshape(out.shape + (1, 1, 1))).astype(np.int64)
+    if not inside.all():
+        priority = priority * engine.shape_constant(inside.astype(np.int64))
+    if windows.dtype.kind in "fc":
+        ramp = engine.shape_constant(2 + np.arange(K, dtype=np.int64).reshape(kernel))
+        priority = priority + (windows != windows).astype(np.int64) * ramp
+    k = P.argmax.apply(priority.reshape(priority.shape[:5] + (K,)), axis=-1, keepdims=True)
+    table = engine.shape_constant(flat.astype(np.int64).reshape((1, 1) + flat.shape[:3] + (K,)))
+    return P.take_along_axis.apply(table, k, axis=-1, wrap=False).reshape(out.shape)
+
+
+def adaptive_max_pool3d(x: Any, output_size: int | tuple[int | None, int | None, int | None],
+                        return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Maximum over adaptive bins: (N, C, D, H, W) -> (N, C, OD, OH, OW) (or without N), as PyTorch's.
+
+    Bins and output_size as adaptive_avg_pool3d: output index i along depth takes the max
+    over planes floor(i*D/OD) to ceil((i+1)*D/OD) - 1, rows and columns alike. Every bin is
+    gathered (integer indexing) into (N, C, OD, OH, OW, kd, kh, kw), kd, kh, kw the longest
+    bins, shorter ones filled from a -inf plane added at the end of each axis, and reduced;
+    ties share the gradient equally (the `max` primitive). return_indices=True returns
+    (out, indices): int64 of out's shape, the flat position z*H*W + y*W + x in the (D, H, W)
+    volume of each bin's maximum (PyTorch's: the first maximum in scan order, the last NaN,
+    never the filler); they take no gradient and F.max_unpool3d takes them back.
+    """
+    where = "adaptive_max_pool3d"
+    with engine.scope(where):
+        with_indices = _flag(return_indices, "return_indices", where)
+        x, unbatched, given = _volumes(x, where)
+        requested = _output_size3(output_size, where)
+        sizes = tuple(x.shape[2:])
+        if 0 in sizes:
+            raise ValueError(f"{where}: expected an input with non-zero depth, height and width, got shape {given}")
+        outs = tuple(n if o is None else o for n, o in zip(sizes, requested))
+        if 0 in outs:
+            out = fn.broadcast_to(x.max(axis=(2, 3, 4), keepdims=True), x.shape[:2] + outs)
+            indices = Tensor(np.zeros(out.shape, np.int64))
+        else:
+            index = []
+            for n, o in zip(sizes, outs):
+                start, end = _bins(n, o)
+                k = np.arange(int((end - start).max()))
+                # entry k of bin i, or n (the -inf plane) past the bin's end
+                index.append(np.where(start[:, None] + k < end[:, None], start[:, None] + k, n))
+            short = tuple(int((i == n).any()) for i, n in zip(index, sizes))
+            volume = x
+            if any(short):
+                volume = fn.pad(x, ((0, 0), (0, 0)) + tuple((0, e) for e in short), value=_lowest(x.dtype))
+            od, oh, ow = outs
+            kd, kh, kw = (i.shape[1] for i in index)
+            planes = index[0].reshape(od, 1, 1, kd, 1, 1)
+            rows = index[1].reshape(1, oh, 1, 1, kh, 1)
+            cols = index[2].reshape(1, 1, ow, 1, 1, kw)
+            # (shape constants: am.compile keeps them in its tape, keyed by the shapes)
+            windows = volume[:, :, engine.shape_constant(planes), engine.shape_constant(rows),
+                             engine.shape_constant(cols)]
+            out = windows.max(axis=(5, 6, 7))
+            if with_indices:
+                D, H, W = sizes
+                inside = np.broadcast_to((planes < D) & (rows < H) & (cols < W), outs + (kd, kh, kw))
+                flat = np.broadcast_to(np.where(inside, (planes * H + rows) * W + cols, 0), inside.shape)
+                indices = _first_max_flat(windows, out, inside, flat)
+        if not with_indices:
+            return out.reshape(out.shape[1:]) if unbatched else out
+        if unbatched:
+            return out.reshape(out.shape[1:]), indices.reshape(indices.shape[1:])
+        return out, indices
+
+
+def _unpool_size3(where: str, shape: tuple, kernel: tuple, stride: tuple, pad: tuple,
+                  output_size: Any) -> tuple[int, int, int]:
+    """max_unpool3d's (Dout, Hout, Wout): (D - 1) * s - 2p + k by default (H, W alike), or
+    output_size's last three entries (it has 3, or 5 for (N, C, Dout, Hout, Wout)), each
+    strictly within a stride of that default, as PyTorch."""
+    default = tuple((n - 1) * s - 2 * p + k for n, k, s, p in zip(shape[-3:], kernel, stride, pad))
+    if output_size is None:
+        size = default
+    else:
+        if isinstance(output_size, Tensor) or not isinstance(output_size, (tuple, list)) \
+                or not all(_is_index(v) for v in output_size):
+            raise TypeError(f"{where}: output_size must be a tuple of ints, got {output_size!r}")
+        if len(output_size) not in (3, 5):
+            raise ValueError(f"{where}: output_size must have 3 or 5 entries ((Dout, Hout, Wout) or "
+                             f"(N, C, Dout, Hout, Wout)), got {tuple(output_size)} for input of shape {shape}")
+        size = tuple(int(v) for v in output_size[-3:])
+        for d, (n, want, s) in enumerate(zip(size, default, stride)):
+            if not want - s < n < want + s:
+                raise ValueError(
+                    f"{where}: output_size {tuple(output_size)} is inconsistent with input of shape {shape}, "
+                    f"kernel_size {kernel}, stride {stride} and padding {pad}: dim {d} must be between "
+                    f"{want - s} and {want + s} (exclusive)")
+    if min(size) < 1:
+        raise ValueError(f"{where}: input of shape {shape} with kernel_size {kernel}, stride {stride} and "
+                         f"padding {pad} unpools to an empty output {size}")
+    return size  # type: ignore[return-value]
+
+
+def max_unpool3d(
+    x: Any,
+    indices: Any,
+    kernel_size: int | tuple[int, int, int],
+    stride: int | tuple[int, int, int] | None = None,
+    padding: int | tuple[int, int, int] = 0,
+    output_size: Any = None,
+) -> Tensor:
+    """max_pool3d's partial inverse, as PyTorch's: (N, C, D, H, W) -> (N, C, Dout, Hout, Wout)
+    (or without N).
+
+    indices (integers, x's shape; max_pool3d(..., return_indices=True)'s) give each entry's
+    flat position z*Hout*Wout + y*Wout + x in its output volume; the output is zeros with x
+    written there: out[n, c].flat[indices[n, c, i, j, l]] = x[n, c, i, j, l], the last entry
+    in x's row-major order winning where indices repeat (PyTorch's CPU loop).
+    Dout = (D - 1)*s - 2p + kd (stride defaults to kernel_size; Hout, Wout alike), or
+    output_size ((Dout, Hout, Wout) or (N, C, Dout, Hout, Wout), each within a stride of
+    that). Out-of-range indices raise a ValueError. Differentiable in x as max_unpool2d (a
+    gather: an overwritten entry gets no gradient).
+    """
+    where = "max_unpool3d"
+    with engine.scope(where):
+        x, unbatched, given = _volumes(x, where)
+        indices = _unpool_indices(indices, given, where)
+        kernel = _triple(kernel_size, "kernel_size", where, 1)
+        stride_ = kernel if stride is None else _triple(stride, "stride", where, 1)
+        pad = _triple(padding, "padding", where, 0)
+        outs = _unpool_size3(where, given, kernel, stride_, pad, output_size)
+        N, C, D, H, W = x.shape
+        L, n = D * H * W, outs[0] * outs[1] * outs[2]
+        _check_unpool_range(indices, n, f"an output volume of size {outs}", where)
+        flat = _unpool_flat(x.reshape(N, C, L), P.reshape.apply(indices, shape=(N, C, L)), n)
+        out = flat.reshape((N, C) + outs)
+        return out.reshape(out.shape[1:]) if unbatched else out
