@@ -1,0 +1,646 @@
+"""am.distributions: probability distributions under torch.distributions' names.
+
+For VAEs (reparameterised sampling: `rsample` is differentiable in the parameters) and
+policy gradients (`log_prob` of sampled actions). Everything is a composite of existing
+ops: no backward code here, so gradients of every order come from the primitives' VJPs.
+
+Shapes follow PyTorch: a distribution has a `batch_shape` (independent, not necessarily
+identical distributions) and an `event_shape` (the shape of one draw: () for the scalar
+ones, (d,) for MultivariateNormal). `sample(sample_shape)` and `rsample(sample_shape)`
+return sample_shape + batch_shape + event_shape; `log_prob(value)` takes a value whose
+shape broadcasts with batch_shape + event_shape and returns the broadcast shape without
+the event axes. Parameters broadcast together as numpy (and torch's broadcast_all) do.
+
+Arguments are checked as with PyTorch's validate_args=True (the default here; pass
+validate_args=False to skip): parameters outside their constraint (scale <= 0, probs
+outside [0, 1] or not summing to 1, ...) and values outside the support in log_prob are
+a ValueError naming the distribution and the shapes, raised before anything is recorded.
+
+Samples use the library's generator, so am.manual_seed(n) reproduces them (the draws
+are not PyTorch's numbers). Random numbers cannot be drawn inside am.compile.
+
+    d = am.distributions.Normal(mu, sigma)           # mu, sigma require grad
+    z = d.rsample()                                  # mu + sigma * eps: a VAE's latent
+    kl = am.distributions.kl_divergence(d, am.distributions.Normal(0.0, 1.0)).sum()
+    pi = am.distributions.Categorical(logits=scores)
+    a = pi.sample(); (-pi.log_prob(a) * reward).sum().backward()   # REINFORCE
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from . import creation
+from . import functions as fn
+from .engine import no_grad
+from .functions import as_tensor
+from .linalg import cholesky, solve
+from .logic import logical_and
+from .nn.functional.activations import logsigmoid
+from .tensor import Tensor, get_default_dtype
+
+__all__ = ["Distribution", "Normal", "Bernoulli", "Categorical", "Uniform", "MultivariateNormal",
+           "Independent", "kl_divergence"]
+
+_LOG_2PI = math.log(2 * math.pi)
+
+
+def _shape(sample_shape: Any, where: str) -> tuple:
+    if isinstance(sample_shape, (int, np.integer)) and not isinstance(sample_shape, bool):
+        sample_shape = (sample_shape,)
+    try:
+        shape = tuple(int(s) for s in sample_shape)
+        ok = all(s >= 0 for s in shape) and all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in sample_shape)
+    except TypeError:
+        ok = False
+    if not ok:
+        raise ValueError(f"{where}: sample_shape must be a tuple of ints >= 0, got {sample_shape!r}")
+    return shape
+
+
+def _floats(name: str, **params: Any) -> dict[str, Tensor]:
+    """The parameters as floating tensors: Tensors kept (an integer one converted), other
+    values converted to the floating dtype of the Tensor/ndarray parameters (the default
+    dtype if none), so a Python float never upcasts float32 parameters."""
+    floating = [np.dtype(p.dtype) for p in params.values()
+                if isinstance(p, (Tensor, np.ndarray)) and np.issubdtype(p.dtype, np.floating)]
+    target = np.result_type(*floating) if floating else get_default_dtype()
+    out = {}
+    for key, p in params.items():
+        if isinstance(p, Tensor):
+            if not np.issubdtype(p.dtype, np.floating):
+                p = p.astype(target)
+        else:
+            arr = np.asarray(p)
+            if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+                raise TypeError(f"{name}: {key} must be a number, array or Tensor, got {type(p).__name__}")
+            if np.iscomplexobj(arr):
+                raise TypeError(f"{name}: {key} must be real, got dtype {arr.dtype}")
+            if isinstance(p, np.ndarray) or arr.ndim:
+                p = as_tensor(arr.astype(arr.dtype if np.issubdtype(arr.dtype, np.floating) and
+                                         isinstance(p, np.ndarray) else target))
+            else:  # (a Python number: a constant am.compile keeps in its tape)
+                p = creation.full((), arr.item(), dtype=target)
+        out[key] = p
+    return out
+
+
+def _broadcast(name: str, **params: Tensor) -> tuple[tuple, list[Tensor]]:
+    try:
+        shape = np.broadcast_shapes(*(p.shape for p in params.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k} {tuple(p.shape)}" for k, p in params.items())
+        raise ValueError(f"{name}: the parameters' shapes do not broadcast: {shapes}") from None
+    return shape, [p if p.shape == shape else fn.broadcast_to(p, shape) for p in params.values()]
+
+
+def _require(ok: Any, name: str, message: str) -> None:
+    if not bool(np.all(ok)):
+        raise ValueError(f"{name}: {message}")
+
+
+def _sum_rightmost(x: Tensor, n: int) -> Tensor:
+    return x.sum(tuple(range(-n, 0))) if n > 0 else x
+
+
+class Distribution:
+    """Base class: batch_shape, event_shape, sample, rsample, log_prob, entropy, mean,
+    variance, stddev (torch.distributions.Distribution's interface)."""
+
+    has_rsample = False
+
+    def __init__(self, batch_shape: tuple = (), event_shape: tuple = (), validate_args: bool = True) -> None:
+        self._batch_shape = tuple(batch_shape)
+        self._event_shape = tuple(event_shape)
+        if not isinstance(validate_args, (bool, np.bool_)):
+            raise TypeError(f"{type(self).__name__}: validate_args must be a bool, got {validate_args!r}")
+        self._validate_args = bool(validate_args)
+
+    @property
+    def batch_shape(self) -> tuple:
+        return self._batch_shape
+
+    @property
+    def event_shape(self) -> tuple:
+        return self._event_shape
+
+    def _extended_shape(self, sample_shape: Any = ()) -> tuple:
+        return _shape(sample_shape, f"{type(self).__name__}.sample") + self._batch_shape + self._event_shape
+
+    @property
+    def stddev(self) -> Tensor:
+        return self.variance.sqrt()
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """A draw of shape sample_shape + batch_shape + event_shape, with no gradient."""
+        with no_grad():
+            return self.rsample(sample_shape).detach()
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} has no rsample (no reparameterisation); "
+                                  "use sample() and log_prob (the score function)")
+
+    def _check_value(self, value: Any, what: str = "log_prob") -> Tensor:
+        """value as a tensor whose shape broadcasts with batch_shape + event_shape (its
+        trailing axes equal to event_shape), in the support when validating."""
+        name = f"{type(self).__name__}.{what}"
+        if not isinstance(value, Tensor):
+            value = as_tensor(np.asarray(value))
+        full = self._batch_shape + self._event_shape
+        ne = len(self._event_shape)
+        if ne and tuple(value.shape[-ne:] if value.ndim >= ne else ()) != self._event_shape:
+            raise ValueError(f"{name}: the value's trailing axes must be the event shape "
+                             f"{self._event_shape}, got a value of shape {tuple(value.shape)}")
+        try:
+            np.broadcast_shapes(value.shape, full)
+        except ValueError:
+            raise ValueError(f"{name}: a value of shape {tuple(value.shape)} does not broadcast with "
+                             f"batch_shape + event_shape {full}") from None
+        if self._validate_args:
+            _require(self._in_support(value.data), name,
+                     f"the value (shape {tuple(value.shape)}) is outside the support ({self._support})")
+        return value
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(batch_shape={self._batch_shape}, "
+                f"event_shape={self._event_shape})")
+
+
+class Normal(Distribution):
+    """N(loc, scale**2), elementwise: loc and scale broadcast to the batch_shape; event_shape ().
+
+    log_prob(x) = -(x - loc)**2 / (2 scale**2) - log(scale) - log(2 pi) / 2;
+    entropy = 1/2 + log(2 pi) / 2 + log(scale); rsample = loc + scale * eps, eps ~ N(0, 1).
+    Requires scale > 0 (and no NaN in loc)."""
+
+    has_rsample = True
+    _support = "the real line"
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool = True) -> None:
+        p = _floats("Normal", loc=loc, scale=scale)
+        shape, (self.loc, self.scale) = _broadcast("Normal", **p)
+        super().__init__(shape, (), validate_args)
+        if self._validate_args:
+            _require(self.loc.data == self.loc.data, "Normal", f"loc (shape {shape}) must not be NaN")
+            _require(self.scale.data > 0, "Normal", f"scale (shape {tuple(p['scale'].shape)}) must be > 0")
+
+    def _in_support(self, v: np.ndarray) -> Any:
+        return v == v
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def variance(self) -> Tensor:
+        return self.scale ** 2
+
+    @property
+    def stddev(self) -> Tensor:
+        return self.scale
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """loc + scale * eps, eps ~ N(0, 1) of shape sample_shape + batch_shape."""
+        shape = self._extended_shape(sample_shape)
+        eps = creation.randn(*shape, dtype=self.loc.dtype)
+        return self.loc + self.scale * eps
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._check_value(value)
+        return -((value - self.loc) ** 2) / (2 * self.scale ** 2) - self.scale.log() - _LOG_2PI / 2
+
+    def entropy(self) -> Tensor:
+        return 0.5 + _LOG_2PI / 2 + self.scale.log()
+
+
+class Uniform(Distribution):
+    """U[low, high), elementwise: low and high broadcast to the batch_shape; event_shape ().
+
+    log_prob(x) = -log(high - low) for low <= x < high; entropy = log(high - low);
+    rsample = low + (high - low) u, u ~ U[0, 1). Requires low < high. Without validation a
+    value outside [low, high) has log_prob -inf (as PyTorch's)."""
+
+    has_rsample = True
+    _support = "[low, high)"
+
+    def __init__(self, low: Any, high: Any, validate_args: bool = True) -> None:
+        p = _floats("Uniform", low=low, high=high)
+        shape, (self.low, self.high) = _broadcast("Uniform", **p)
+        super().__init__(shape, (), validate_args)
+        if self._validate_args:
+            _require(self.low.data < self.high.data, "Uniform",
+                     f"low (shape {tuple(p['low'].shape)}) must be < high (shape {tuple(p['high'].shape)})")
+
+    def _in_support(self, v: np.ndarray) -> Any:
+        return (self.low.data <= v) & (v < self.high.data)
+
+    @property
+    def mean(self) -> Tensor:
+        return (self.low + self.high) / 2
+
+    @property
+    def variance(self) -> Tensor:
+        return (self.high - self.low) ** 2 / 12
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """low + (high - low) u, u ~ U[0, 1) of shape sample_shape + batch_shape."""
+        u = creation.rand(*self._extended_shape(sample_shape), dtype=self.low.dtype)
+        return self.low + (self.high - self.low) * u
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._check_value(value)
+        lp = -(self.high - self.low).log()
+        inside = logical_and(self.low <= value, value < self.high)
+        return fn.where(inside, lp, -np.inf)
+
+    def entropy(self) -> Tensor:
+        return (self.high - self.low).log()
+
+
+class Bernoulli(Distribution):
+    """Bernoulli(probs) on {0, 1}, given by probs in [0, 1] or by logits = log(p / (1 - p))
+    (exactly one); batch_shape is their shape, event_shape ().
+
+    log_prob(x) = log p where x = 1, log(1 - p) where x = 0: from logits with logsigmoid
+    (stable for any logit); from probs with the log of p (or 1 - p) only where it is
+    taken, so p = 1 at x = 1 gives 0 (not NaN) and p = 0 at x = 1 gives -inf.
+    entropy = -(p log p + (1 - p) log(1 - p)) with 0 log 0 = 0 (at p = 0 or 1, where the
+    true slope is infinite, its gradient is a finite one-sided stand-in, not NaN). sample() is a float tensor of 0s and 1s.
+    """
+
+    _support = "{0, 1}"
+
+    def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool = True) -> None:
+        if (probs is None) == (logits is None):
+            raise ValueError("Bernoulli: pass exactly one of probs and logits")
+        super().__init__((), (), validate_args)
+        if probs is not None:
+            self._probs, self._logits = _floats("Bernoulli", probs=probs)["probs"], None
+            self._batch_shape = tuple(self._probs.shape)
+            if self._validate_args:
+                d = self._probs.data
+                _require((d >= 0) & (d <= 1), "Bernoulli",
+                         f"probs (shape {self._batch_shape}) must be in [0, 1]")
+        else:
+            self._probs, self._logits = None, _floats("Bernoulli", logits=logits)["logits"]
+            self._batch_shape = tuple(self._logits.shape)
+            if self._validate_args:
+                _require(self._logits.data == self._logits.data, "Bernoulli",
+                         f"logits (shape {self._batch_shape}) must not be NaN")
+
+    def _in_support(self, v: np.ndarray) -> Any:
+        return (v == 0) | (v == 1)
+
+    @property
+    def probs(self) -> Tensor:
+        return self._probs if self._probs is not None else fn.sigmoid(self._logits)
+
+    @property
+    def logits(self) -> Tensor:
+        """log(p / (1 - p)); from probs, with p clamped to [eps, 1 - eps] as PyTorch's."""
+        if self._logits is not None:
+            return self._logits
+        eps = float(np.finfo(self._probs.dtype).eps)
+        p = fn.clip(self._probs, eps, 1 - eps)
+        return p.log() - fn.log1p(-p)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.probs
+
+    @property
+    def variance(self) -> Tensor:
+        p = self.probs
+        return p * (1 - p)
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        shape = self._extended_shape(sample_shape)
+        with no_grad():
+            p = self.probs.data
+            u = creation.rand(*shape, dtype=p.dtype).data
+            return Tensor((u < p).astype(p.dtype))
+
+    def _logs(self, one: Any, zero: Any) -> tuple[Tensor, Tensor]:
+        """(log p, log(1 - p)), the first taken only where `one`, the second only where
+        `zero` (0 elsewhere), so no masked-out log(0) reaches a gradient."""
+        if self._logits is not None:
+            l = self._logits
+            return fn.where(one, logsigmoid(l), 0.0), fn.where(zero, logsigmoid(-l), 0.0)
+        p = self._probs
+        return fn.where(one, p, 1.0).log(), fn.log1p(-fn.where(zero, p, 0.0))
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._check_value(value)
+        is_one = value == 1
+        lp1, lp0 = self._logs(is_one, value != 1)
+        return fn.where(is_one, lp1, lp0)
+
+    def _plogp(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        p1 = self.probs
+        p0 = 1 - p1 if self._logits is None else fn.sigmoid(-self._logits)
+        lp1, lp0 = self._logs(p1 > 0, p0 > 0)
+        return p1, p0, lp1, lp0
+
+    def entropy(self) -> Tensor:
+        p1, p0, lp1, lp0 = self._plogp()
+        return 0.0 - (p1 * lp1 + p0 * lp0)  # (0 - : +0, not -0, at p = 0 or 1)
+
+
+class Categorical(Distribution):
+    """A distribution on {0, ..., K-1} given by probs (..., K) (non-negative, each row
+    summing to 1; used divided by its sum, as PyTorch does) or by logits (..., K)
+    (unnormalised log-probabilities; normalised with log_softmax), exactly one.
+    batch_shape is (...), event_shape (); sample() returns int64 indices.
+
+    log_prob(k) = log p_k: log_softmax(logits)[k] (log-sum-exp: stable), or the log of
+    the probability gathered first (p_k = 0 gives -inf, other zeros never a NaN).
+    entropy = -sum_k p_k log p_k with 0 log 0 = 0. mean and variance are NaN, as PyTorch's
+    (the categories are labels, not numbers)."""
+
+    _support = "integers in [0, K)"
+
+    def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool = True) -> None:
+        if (probs is None) == (logits is None):
+            raise ValueError("Categorical: pass exactly one of probs and logits")
+        super().__init__((), (), validate_args)
+        key = "probs" if probs is not None else "logits"
+        t = _floats("Categorical", **{key: probs if probs is not None else logits})[key]
+        if t.ndim < 1 or t.shape[-1] < 1:
+            raise ValueError(f"Categorical: {key} must have at least one axis of length >= 1 "
+                             f"(the categories), got shape {tuple(t.shape)}")
+        self._batch_shape, self._num_events = tuple(t.shape[:-1]), t.shape[-1]
+        if probs is not None:
+            if self._validate_args:
+                d = t.data
+                _require((d >= 0) & (d <= 1), "Categorical",
+                         f"probs (shape {tuple(t.shape)}) must be in [0, 1]")
+                _require(np.abs(d.sum(-1) - 1) <= 1e-6, "Categorical",
+                         f"probs (shape {tuple(t.shape)}) must sum to 1 along the last axis")
+            self._probs, self._logits = t / t.sum(-1, keepdims=True), None
+        else:
+            if self._validate_args:
+                _require((t.data == t.data) & (t.data != np.inf), "Categorical",
+                         f"logits (shape {tuple(t.shape)}) must not be NaN or +inf")
+            self._probs, self._logits = None, fn.log_softmax(t, -1)
+
+    def _in_support(self, v: np.ndarray) -> Any:
+        return (v == np.floor(v)) & (v >= 0) & (v < self._num_events)
+
+    @property
+    def probs(self) -> Tensor:
+        """(..., K), normalised."""
+        return self._probs if self._probs is not None else fn.softmax(self._logits, -1)
+
+    @property
+    def logits(self) -> Tensor:
+        """(..., K), normalised log-probabilities (from probs: log of probs clamped to
+        [eps, 1 - eps], as PyTorch's; log_prob and entropy do not use this clamped form)."""
+        if self._logits is not None:
+            return self._logits
+        eps = float(np.finfo(self._probs.dtype).eps)
+        return fn.clip(self._probs, eps, 1 - eps).log()
+
+    @property
+    def mean(self) -> Tensor:
+        return creation.full(self._batch_shape, np.nan, dtype=self.probs.dtype)
+
+    @property
+    def variance(self) -> Tensor:
+        return self.mean
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        shape = self._extended_shape(sample_shape)
+        with no_grad():
+            p = self.probs.data
+            cdf = np.cumsum(p, -1)
+            u = creation.rand(*shape, dtype=p.dtype).data[..., None] * cdf[..., -1:]
+            k = (u >= cdf).sum(-1)
+            return Tensor(np.minimum(k, self._num_events - 1).astype(np.int64))
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._check_value(value)
+        shape = np.broadcast_shapes(value.shape, self._batch_shape)
+        if not np.issubdtype(value.dtype, np.integer):
+            value = value.astype(np.int64)
+        idx = (value if value.shape == shape else fn.broadcast_to(value, shape))[..., None]
+        src = self._logits if self._logits is not None else self._probs
+        src = fn.broadcast_to(src, shape + (self._num_events,))
+        picked = fn.take_along_axis(src, idx, -1)[..., 0]
+        return picked if self._logits is not None else picked.log()
+
+    def _logp(self, mask: Tensor) -> Tensor:
+        """log p_k where mask, 0 elsewhere (no log(0) reaches a gradient)."""
+        if self._logits is not None:
+            return fn.where(mask, self._logits, 0.0)
+        return fn.where(mask, self._probs, 1.0).log()
+
+    def entropy(self) -> Tensor:
+        p = self.probs
+        return 0.0 - (p * self._logp(p > 0)).sum(-1)
+
+
+class MultivariateNormal(Distribution):
+    """N(loc, Sigma) on R^d: loc (..., d) and covariance_matrix (..., d, d) (symmetric
+    positive definite) or scale_tril (..., d, d) (lower triangular, positive diagonal:
+    Sigma = L L^T), exactly one; batch axes broadcast; batch_shape (...), event_shape (d,).
+
+    L = am.linalg.cholesky(Sigma); log_prob(x) = -(d log(2 pi) + |L^-1 (x - loc)|^2) / 2
+    - sum(log diag L) (with am.linalg.solve); entropy = d (1 + log(2 pi)) / 2 + sum(log diag L);
+    rsample = loc + L eps, eps ~ N(0, I_d). (PyTorch's precision_matrix is not offered.)"""
+
+    has_rsample = True
+    _support = "R^d"
+
+    def __init__(self, loc: Any, covariance_matrix: Any = None, scale_tril: Any = None,
+                 validate_args: bool = True) -> None:
+        name = "MultivariateNormal"
+        if (covariance_matrix is None) == (scale_tril is None):
+            raise ValueError(f"{name}: pass exactly one of covariance_matrix and scale_tril")
+        key = "covariance_matrix" if covariance_matrix is not None else "scale_tril"
+        p = _floats(name, loc=loc, **{key: covariance_matrix if covariance_matrix is not None else scale_tril})
+        loc, M = p["loc"], p[key]
+        if loc.ndim < 1 or M.ndim < 2 or M.shape[-1] != M.shape[-2] or M.shape[-1] != loc.shape[-1]:
+            raise ValueError(f"{name}: loc must be (..., d) and {key} (..., d, d), got loc "
+                             f"{tuple(loc.shape)} and {key} {tuple(M.shape)}")
+        try:
+            batch = np.broadcast_shapes(loc.shape[:-1], M.shape[:-2])
+        except ValueError:
+            raise ValueError(f"{name}: the batch axes of loc {tuple(loc.shape)} and {key} "
+                             f"{tuple(M.shape)} do not broadcast") from None
+        d = loc.shape[-1]
+        super().__init__(batch, (d,), validate_args)
+        if self._validate_args:
+            _require(loc.data == loc.data, name, f"loc (shape {tuple(loc.shape)}) must not be NaN")
+            m = M.data
+            if key == "scale_tril":
+                _require(np.triu(m, 1) == 0, name,
+                         f"scale_tril (shape {tuple(M.shape)}) must be lower triangular")
+                _require(np.diagonal(m, 0, -2, -1) > 0, name,
+                         f"scale_tril (shape {tuple(M.shape)}) must have a positive diagonal")
+            else:
+                _require(m == np.swapaxes(m, -1, -2), name,
+                         f"covariance_matrix (shape {tuple(M.shape)}) must be symmetric")
+                try:
+                    np.linalg.cholesky(m)
+                except np.linalg.LinAlgError:
+                    raise ValueError(f"{name}: covariance_matrix (shape {tuple(M.shape)}) must be "
+                                     "positive definite") from None
+        self.loc = loc if loc.shape[:-1] == batch else fn.broadcast_to(loc, batch + (d,))
+        self._cov = M if key == "covariance_matrix" else None
+        L = cholesky(M) if key == "covariance_matrix" else M
+        self.scale_tril = L if L.shape[:-2] == batch else fn.broadcast_to(L, batch + (d, d))
+        if self._cov is not None and self._cov.shape[:-2] != batch:
+            self._cov = fn.broadcast_to(self._cov, batch + (d, d))
+
+    def _in_support(self, v: np.ndarray) -> Any:
+        return v == v
+
+    @property
+    def covariance_matrix(self) -> Tensor:
+        """(..., d, d): as given, or L L^T."""
+        if self._cov is not None:
+            return self._cov
+        return self.scale_tril @ fn.swapaxes(self.scale_tril, -1, -2)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def variance(self) -> Tensor:
+        """(..., d): the diagonal of Sigma, sum_j L_ij^2."""
+        return (self.scale_tril ** 2).sum(-1)
+
+    def _half_log_det(self) -> Tensor:
+        return fn.diagonal(self.scale_tril, 0, -2, -1).log().sum(-1)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """loc + L eps, eps ~ N(0, I) of shape sample_shape + batch_shape + (d,)."""
+        eps = creation.randn(*self._extended_shape(sample_shape), dtype=self.loc.dtype)
+        return self.loc + (self.scale_tril @ eps[..., None])[..., 0]
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._check_value(value)
+        diff = value - self.loc
+        L = self.scale_tril
+        shape = np.broadcast_shapes(diff.shape[:-1], L.shape[:-2])
+        d = self._event_shape[0]
+        if L.shape[:-2] != shape:
+            L = fn.broadcast_to(L, shape + (d, d))
+        z = solve(L, diff[..., None])[..., 0]
+        return -0.5 * (d * _LOG_2PI + (z ** 2).sum(-1)) - self._half_log_det()
+
+    def entropy(self) -> Tensor:
+        d = self._event_shape[0]
+        return 0.5 * d * (1 + _LOG_2PI) + self._half_log_det()
+
+
+class Independent(Distribution):
+    """Reinterprets the last `reinterpreted_batch_ndims` batch axes of `base` as event
+    axes: batch_shape = base.batch_shape[:-r], event_shape = base.batch_shape[-r:] +
+    base.event_shape; log_prob and entropy sum the base's over those axes (a diagonal
+    Gaussian over vectors: Independent(Normal(mu, sigma), 1))."""
+
+    def __init__(self, base_distribution: Distribution, reinterpreted_batch_ndims: int,
+                 validate_args: bool = True) -> None:
+        if not isinstance(base_distribution, Distribution):
+            raise TypeError(f"Independent: base_distribution must be a Distribution, got "
+                            f"{type(base_distribution).__name__}")
+        r, bs = reinterpreted_batch_ndims, base_distribution.batch_shape
+        if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or not 0 <= r <= len(bs):
+            raise ValueError(f"Independent: reinterpreted_batch_ndims must be an int in [0, {len(bs)}] "
+                             f"for a base of batch_shape {bs}, got {r!r}")
+        r = int(r)
+        super().__init__(bs[:len(bs) - r], bs[len(bs) - r:] + base_distribution.event_shape, validate_args)
+        self.base_dist, self.reinterpreted_batch_ndims = base_distribution, r
+        self.has_rsample = base_distribution.has_rsample
+
+    @property
+    def mean(self) -> Tensor:
+        return self.base_dist.mean
+
+    @property
+    def variance(self) -> Tensor:
+        return self.base_dist.variance
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        return self.base_dist.sample(sample_shape)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        return self.base_dist.rsample(sample_shape)
+
+    def log_prob(self, value: Any) -> Tensor:
+        """The base's log_prob (which checks the value) summed over the reinterpreted axes."""
+        return _sum_rightmost(self.base_dist.log_prob(value), self.reinterpreted_batch_ndims)
+
+    def entropy(self) -> Tensor:
+        return _sum_rightmost(self.base_dist.entropy(), self.reinterpreted_batch_ndims)
+
+
+def _kl_normal(p: Normal, q: Normal) -> Tensor:
+    var_ratio = (p.scale / q.scale) ** 2
+    t1 = ((p.loc - q.loc) / q.scale) ** 2
+    return 0.5 * (var_ratio + t1 - 1 - var_ratio.log())
+
+
+def _kl_bernoulli(p: Bernoulli, q: Bernoulli) -> Tensor:
+    p1, p0, lp1, lp0 = p._plogp()
+    lq1, lq0 = q._logs(p1 > 0, p0 > 0)
+    return p1 * (lp1 - lq1) + p0 * (lp0 - lq0)
+
+
+def _kl_categorical(p: Categorical, q: Categorical) -> Tensor:
+    if p._num_events != q._num_events:
+        raise ValueError(f"kl_divergence: Categorical distributions over {p._num_events} and "
+                         f"{q._num_events} categories")
+    pp = p.probs
+    mask = pp > 0
+    return (pp * (p._logp(mask) - q._logp(mask))).sum(-1)
+
+
+def _kl_mvn(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
+    if p.event_shape != q.event_shape:
+        raise ValueError(f"kl_divergence: MultivariateNormal event shapes {p.event_shape} and "
+                         f"{q.event_shape} differ")
+    d = p.event_shape[0]
+    shape = np.broadcast_shapes(p.batch_shape, q.batch_shape)
+    Lp = fn.broadcast_to(p.scale_tril, shape + (d, d))
+    Lq = fn.broadcast_to(q.scale_tril, shape + (d, d))
+    diff = fn.broadcast_to(q.loc - p.loc, shape + (d,))
+    trace = (solve(Lq, Lp) ** 2).sum((-2, -1))
+    mahal = (solve(Lq, diff[..., None])[..., 0] ** 2).sum(-1)
+    return 0.5 * (trace + mahal - d) + q._half_log_det() - p._half_log_det()
+
+
+def _kl_independent(p: Independent, q: Independent) -> Tensor:
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError(
+            f"kl_divergence: Independent with reinterpreted_batch_ndims {p.reinterpreted_batch_ndims} "
+            f"and {q.reinterpreted_batch_ndims}")
+    return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+_KL = {(Normal, Normal): _kl_normal, (Bernoulli, Bernoulli): _kl_bernoulli,
+       (Categorical, Categorical): _kl_categorical,
+       (MultivariateNormal, MultivariateNormal): _kl_mvn, (Independent, Independent): _kl_independent}
+
+
+def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
+    """KL(p || q) = E_p[log p(x) - log q(x)], of the broadcast batch_shape, in closed form
+    for Normal, Bernoulli, Categorical, MultivariateNormal and Independent pairs of the
+    same kind (NotImplementedError naming any other pair). Infinite where q gives
+    probability 0 to an outcome p gives a positive one; terms with p = 0 count as 0."""
+    rule = _KL.get((type(p), type(q)))
+    if rule is None:
+        raise NotImplementedError(f"kl_divergence: no closed form for {type(p).__name__} and "
+                                  f"{type(q).__name__}")
+    try:
+        np.broadcast_shapes(p.batch_shape, q.batch_shape)
+    except ValueError:
+        raise ValueError(f"kl_divergence: batch shapes {p.batch_shape} and {q.batch_shape} of "
+                         f"{type(p).__name__} and {type(q).__name__} do not broadcast") from None
+    return rule(p, q)
