@@ -41,7 +41,7 @@ from .nn.functional.distances import cdist
 from .gradcheck import check_graph, gradcheck, gradgradcheck, numerical_grad
 from .serialization import load, save
 from .tensor import Tensor, get_default_dtype, set_default_dtype
-from .torch_methods import addmm, baddbmm, bmm, lerp, mm, mv
+from .torch_methods import add, addcdiv, addcmul, addmm, baddbmm, bmm, lerp, mm, mv
 from .transforms import grad, hessian, hvp, jacobian, jvp, value_and_grad
 
 __version__ = "0.1.0"

@@ -1472,6 +1472,108 @@ class Tensor:
         truncates, as torch's copy_); returns self."""
         return _TM.copy_(self, src)
 
+    # -- torch's arithmetic keywords and shape helpers (composites; see torch_methods.py) -------
+    def add(self, other: Any, *, alpha: Any = 1) -> "Tensor":
+        """x + alpha * other, broadcast together (am.add)."""
+        return _TM.add(self, other, alpha=alpha)
+
+    def sub(self, other: Any, *, alpha: Any = 1) -> "Tensor":
+        """x - alpha * other, broadcast together (am.sub is numpy's x - y; see torch_methods.sub)."""
+        return _TM.sub(self, other, alpha=alpha)
+
+    def rsub(self, other: Any, *, alpha: Any = 1) -> "Tensor":
+        """other - alpha * x, broadcast together (torch's rsub)."""
+        return _TM.rsub(self, other, alpha=alpha)
+
+    def mul(self, other: Any) -> "Tensor":
+        """x * other, broadcast together (the * operator)."""
+        return self * other
+
+    def div(self, other: Any, *, rounding_mode: Any = None) -> "Tensor":
+        """x / other, broadcast; rounding_mode None (true division), 'trunc' or 'floor'
+        (gradient 0), as torch.div (see torch_methods.div)."""
+        return _TM.div(self, other, rounding_mode=rounding_mode)
+
+    def true_divide(self, other: Any) -> "Tensor":
+        """x / other, broadcast together (the / operator; integers give floats)."""
+        return self / other
+
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> "Tensor":
+        """x + value * tensor1 * tensor2, the three broadcast together (am.addcmul)."""
+        return _TM.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> "Tensor":
+        """x + value * tensor1 / tensor2, the three broadcast together (am.addcdiv)."""
+        return _TM.addcdiv(self, tensor1, tensor2, value=value)
+
+    def clamp_min(self, min: Any) -> "Tensor":
+        """max(x, min) elementwise, x's shape (min a number or a tensor broadcasting to it):
+        clamp(min=min)."""
+        return F.clamp(self, min=min)
+
+    def clamp_max(self, max: Any) -> "Tensor":
+        """min(x, max) elementwise, x's shape: clamp(max=max)."""
+        return F.clamp(self, max=max)
+
+    def expand_as(self, other: Any) -> "Tensor":
+        """x expanded (broadcast, see expand) to other's shape; other's values are not read."""
+        return _as_shape_of(self, other, "expand_as", self.expand)
+
+    def view_as(self, other: Any) -> "Tensor":
+        """x viewed (reshaped, see view) to other's shape, which has as many elements."""
+        return _as_shape_of(self, other, "view_as", self.view)
+
+    def reshape_as(self, other: Any) -> "Tensor":
+        """x reshaped to other's shape, which has as many elements."""
+        return _as_shape_of(self, other, "reshape_as", self.reshape)
+
+    @composite
+    def unflatten(self, dim: int, sizes: Any) -> "Tensor":
+        """torch's unflatten: axis `dim` (of length n) split into axes of `sizes` (a tuple or
+        list of ints whose product is n; one of them may be -1, inferred): shape
+        (..., n, ...) to (..., *sizes, ...). The inverse of flatten(dim, dim + len(sizes) - 1)."""
+        if not _is_index(dim):
+            raise TypeError(f"unflatten: dim must be an int, got {dim!r} (tensor of shape {self.shape})")
+        if not -self.ndim <= dim < self.ndim:
+            raise ValueError(f"unflatten: dim {dim} is out of range for a tensor of shape {self.shape}")
+        d = int(dim) % self.ndim
+        if not isinstance(sizes, (tuple, list)) or not all(_is_index(k) for k in sizes):
+            raise TypeError(f"unflatten: sizes must be a tuple or list of ints, got {sizes!r} "
+                            f"(tensor of shape {self.shape})")
+        sizes = tuple(int(k) for k in sizes)
+        n = self.shape[d]
+        known = [k for k in sizes if k != -1]
+        product = int(np.prod(known))
+        if not sizes or len(known) < len(sizes) - 1 or any(k < 0 for k in known) or (
+                product != n if len(known) == len(sizes) else (product == 0 or n % product)):
+            raise ValueError(f"unflatten: sizes {sizes} do not split axis {dim} of length {n} (tensor of "
+                             f"shape {self.shape}): give sizes >= 0 whose product is {n}, at most one -1")
+        sizes = tuple(n // product if k == -1 else k for k in sizes)
+        return P.reshape.apply(self, shape=self.shape[:d] + sizes + self.shape[d + 1:])
+
+    def swapdims(self, dim0: int, dim1: int) -> "Tensor":
+        """Axes dim0 and dim1 exchanged: torch's swapdims (and torch's transpose(dim0, dim1);
+        x.transpose here is numpy's), as swapaxes."""
+        return self.swapaxes(dim0, dim1)
+
+    def movedim(self, source: Any, destination: Any) -> "Tensor":
+        """Axes moved from `source` to `destination` (ints or sequences of them), the
+        others kept in order: torch's movedim, numpy's moveaxis."""
+        return F.moveaxis(self, source, destination)
+
+
+def _as_shape_of(t: Tensor, other: Any, op: str, to_shape: Any) -> Tensor:
+    """to_shape(other's shape), for expand_as, view_as, reshape_as (other a Tensor or an
+    ndarray), a refusal naming op and both shapes."""
+    if not isinstance(other, (Tensor, np.ndarray)):
+        raise TypeError(f"{op}: expected a Tensor (whose shape is taken), got {type(other).__name__} "
+                        f"(tensor of shape {t.shape})")
+    shape = tuple(other.shape)
+    try:
+        return to_shape(shape)
+    except ValueError as e:
+        raise ValueError(f"{op}: other's shape {shape} does not fit this tensor of shape {t.shape}: {e}") from None
+
 
 def _init() -> Any:
     from .nn import init

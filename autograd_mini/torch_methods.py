@@ -1,5 +1,7 @@
 """PyTorch's names that ported code calls: matrix products (mm, bmm, mv, addmm,
-baddbmm), lerp, fmod, and the in-place methods (zero_, fill_, add_, ..., copy_).
+baddbmm), lerp, fmod, arithmetic with torch's keywords (add and sub with alpha=, rsub,
+div with rounding_mode=, addcmul, addcdiv), and the in-place methods (zero_, fill_,
+add_, ..., copy_).
 
 The products and lerp are composites of the primitive table (no backward code);
 the shape rules are torch's, stricter than numpy's matmul: mm takes two matrices,
@@ -24,7 +26,9 @@ import numpy as np
 from . import engine
 from . import primitives as P
 from .engine import composite, tracers
-from .functions import _broadcasts_to, _fill_value, abs as _abs, as_tensor, remainder, where
+from .engine import no_grad
+from .functions import _broadcasts_to, _fill_value, _zero_gradient, abs as _abs, as_tensor, remainder, where
+from .functions import floor_divide as _floor_divide, trunc as _trunc
 from .tensor import Tensor
 
 # -- matrix products ------------------------------------------------------------------
@@ -185,6 +189,126 @@ def fmod(input: Any, other: Any) -> Tensor:
     negative = P.arctan2.apply(x, -1.0) < 0
     r = remainder(where(negative, -x, x), _abs(y) if isinstance(y, Tensor) else builtins.abs(y))
     return where(negative, -r, r)
+
+
+# -- arithmetic with torch's keywords ------------------------------------------------------
+
+
+def _pair(input: Any, other: Any) -> tuple[Any, Any]:
+    """The operands as the operators take them: tensors, or Python numbers left as they are
+    (so that they stay weak in numpy's promotion: float32 + 2.0 is float32); not both numbers."""
+    def one(v: Any) -> Any:
+        return v if isinstance(v, Tensor) or type(v) in (int, float, bool) else as_tensor(v)
+    a, b = one(input), one(other)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = as_tensor(a)
+    return a, b
+
+
+def _check_broadcast(op: str, names: str, *operands: Any) -> None:
+    shapes = [np.shape(v.data if isinstance(v, Tensor) else v) for v in operands]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {', '.join(map(str, shapes))} ({names}) do not broadcast "
+                         "together") from None
+
+
+def _times(value: Any, op: str, name: str, t: Any) -> Any:
+    """value * t, skipped for value == 1 (torch's alpha and value keywords)."""
+    return t if _scalar(value, name, op) == 1 else t * value
+
+
+@composite
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """torch.add: input + alpha * other, broadcast together (numpy's rule; the shape is the
+    broadcast shape). alpha is a number (alpha == 1 multiplies by nothing). Gradients: 1 to
+    input, alpha to other."""
+    a, b = _pair(input, other)
+    _check_broadcast("add", "input, other", a, b)
+    return a + _times(alpha, "add", "alpha", b)
+
+
+@composite
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """torch.sub: input - alpha * other, broadcast together. Gradients 1 and -alpha."""
+    a, b = _pair(input, other)
+    _check_broadcast("sub", "input, other", a, b)
+    return a - _times(alpha, "sub", "alpha", b)
+
+
+@composite
+def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """torch.rsub: other - alpha * input (sub with the operands exchanged), broadcast
+    together. Gradients -alpha to input, 1 to other."""
+    a, b = _pair(input, other)
+    _check_broadcast("rsub", "input, other", a, b)
+    return b - _times(alpha, "rsub", "alpha", a)
+
+
+_ROUNDING_MODES = (None, "trunc", "floor")
+
+
+@composite
+def div(input: Any, other: Any, *, rounding_mode: Any = None) -> Tensor:
+    """torch.div: input / other, broadcast together, rounded as rounding_mode says:
+    None, true division (integers give floats, as numpy's /); 'trunc', the quotient
+    rounded toward 0 (trunc(x / y) for floats, as torch; exact for integers, which stay
+    integers); 'floor', rounded down (np.floor_divide, Python's //: 1.0 // 0.1 is 9.0).
+
+    Gradients: 1/y and -x/y**2 without rounding; with a rounding mode 0 to both (as
+    torch: the result requires grad when an operand does), never NaN (also where y is 0)."""
+    if rounding_mode not in _ROUNDING_MODES:
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}")
+    a, b = _pair(input, other)
+    _check_broadcast("div", "input, other", a, b)
+    if rounding_mode is None:
+        return a / b
+    dtype = np.result_type(*(v.data if isinstance(v, Tensor) else v for v in (a, b)))
+    if dtype.kind == "c":
+        raise TypeError(f"div: rounding_mode={rounding_mode!r} needs real operands, got dtype {dtype} "
+                        f"(shapes {np.shape(a.data if isinstance(a, Tensor) else a)} and "
+                        f"{np.shape(b.data if isinstance(b, Tensor) else b)})")
+    with no_grad():
+        if rounding_mode == "floor":
+            out = _floor_divide(a, b)
+        elif dtype.kind in "fc":
+            out = _trunc(a / b)
+        else:  # (integers: the floor moved up by one where the signs differ and a remainder is left)
+            q = _floor_divide(a, b)
+            a_t = a if isinstance(a, Tensor) else as_tensor(a)
+            r = remainder(a_t, b)
+            out = where(r != 0, where((a_t < 0) != (b < 0), q + 1, q), q)
+    for v in (a, b):
+        if isinstance(v, Tensor) and dtype.kind == "f":
+            out = _zero_gradient(out, v)
+    return out
+
+
+def _check_addc(op: str, input: Any, tensor1: Any, tensor2: Any, value: Any) -> tuple[Tensor, Tensor, Tensor]:
+    c, t1, t2 = as_tensor(input), as_tensor(tensor1), as_tensor(tensor2)
+    _scalar(value, "value", op)
+    _check_broadcast(op, "input, tensor1, tensor2", c, t1, t2)
+    return c, t1, t2
+
+
+@composite
+def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """torch.addcmul: input + value * tensor1 * tensor2, the three broadcast together
+    (computed as torch: (value * tensor1) * tensor2, added to input). value is a number.
+    Gradients: 1 to input, value * tensor2 to tensor1, value * tensor1 to tensor2."""
+    c, t1, t2 = _check_addc("addcmul", input, tensor1, tensor2, value)
+    return c + _times(value, "addcmul", "value", t1) * t2
+
+
+@composite
+def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """torch.addcdiv: input + value * tensor1 / tensor2, the three broadcast together
+    (computed as torch: (value * tensor1) / tensor2, added to input; true division, so
+    integers give floats). value is a number. Gradients: 1 to input, value / tensor2 to
+    tensor1, -value * tensor1 / tensor2**2 to tensor2 (Adam's update is addcdiv)."""
+    c, t1, t2 = _check_addc("addcdiv", input, tensor1, tensor2, value)
+    return c + _times(value, "addcdiv", "value", t1) / t2
 
 
 # -- in-place methods ---------------------------------------------------------------------

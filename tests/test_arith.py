@@ -1,0 +1,221 @@
+"""torch's arithmetic keywords (add/sub/rsub alpha=, div rounding_mode=, addcmul, addcdiv,
+clamp_min/max) and shape helpers (expand_as, view_as, reshape_as, unflatten, swapdims,
+movedim) as Tensor methods and am. functions; numpy's stacking helpers (hstack, vstack,
+dstack, column_stack, atleast_{1,2,3}d, broadcast_arrays/tensors/shapes); F.gumbel_softmax.
+Values against numpy oracles, first and second order in float64, refusals naming the op and
+the shapes, and a compiled replay equal to eager bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd_mini as am
+from autograd_mini.nn import functional as F
+
+from test_one_d import check_both, rand
+
+SMALL = settings(max_examples=6, deadline=None)
+shapes = st.lists(st.integers(1, 3), min_size=0, max_size=3).map(tuple)
+
+
+def t(a, grad=True):
+    return am.tensor(np.asarray(a, dtype=np.float64), requires_grad=grad)
+
+
+# -- arithmetic -----------------------------------------------------------------------------------
+
+
+@SMALL
+@given(shapes, shapes, st.sampled_from([1, -2.5, 0.5]))
+def test_add_sub_rsub_with_alpha_match_numpy_and_check_both_orders(s1, s2, alpha):
+    try:
+        np.broadcast_shapes(s1, s2)
+    except ValueError:
+        s2 = s1[-1:]
+    a, b = rand(*s1, seed=1), rand(*s2, seed=2)
+    np.testing.assert_array_equal(am.add(a, b, alpha=alpha).data, a + alpha * b if alpha != 1 else a + b)
+    np.testing.assert_array_equal(t(a).add(b, alpha=alpha).data, am.add(a, b, alpha=alpha).data)
+    np.testing.assert_allclose(t(a).sub(b, alpha=alpha).data, a - alpha * b, rtol=1e-15)
+    np.testing.assert_allclose(t(a).rsub(b, alpha=alpha).data, b - alpha * a, rtol=1e-15)
+    check_both(lambda x, y: am.add(x, y, alpha=alpha) * x.add(y.sin(), alpha=alpha), t(a), t(b))
+    check_both(lambda x, y: x.sub(y, alpha=alpha) * x.rsub(y, alpha=alpha), t(a), t(b))
+
+
+def test_add_keeps_python_numbers_weak_and_float32_stays_float32():
+    x = am.tensor(np.ones(3, np.float32))
+    for out in (x.add(2.0, alpha=0.5), x.sub(1.5), x.rsub(1.0, alpha=2), am.add(x, 2.0), x.div(3.0),
+                x.div(3.0, rounding_mode="floor"), x.addcmul(x, x, value=0.5), x.true_divide(2.0)):
+        assert out.dtype == np.float32
+    assert am.add(2, 3, alpha=2).data == 8
+
+
+def test_mul_and_true_divide_are_the_operators():
+    a, b = rand(2, 3), rand(3, seed=1)
+    np.testing.assert_array_equal(t(a).mul(b).data, a * b)
+    np.testing.assert_array_equal(t(a).true_divide(b).data, a / b)
+    np.testing.assert_array_equal(am.tensor([1, 2, 3]).true_divide(2).data, np.array([0.5, 1.0, 1.5]))
+
+
+def _trunc_div_loop(a, b):
+    """Integer division rounded toward 0, one element at a time (Python ints: exact)."""
+    a, b = np.broadcast_arrays(a, b)
+    out = np.empty(a.shape, np.int64)
+    for i in np.ndindex(a.shape):
+        q = abs(int(a[i])) // abs(int(b[i]))
+        out[i] = q if (a[i] < 0) == (b[i] < 0) else -q
+    return out
+
+
+def test_div_rounding_modes_match_numpy_and_the_loop():
+    a = np.array([-7.5, -7.0, -0.5, 0.0, 0.5, 7.0, 7.5, 1.0])
+    b = np.array([2.0, -2.0, 3.0, 1.0, -0.25, 2.0, -4.0, 0.1])
+    np.testing.assert_array_equal(t(a).div(b).data, a / b)
+    np.testing.assert_array_equal(t(a).div(b, rounding_mode="trunc").data, np.trunc(a / b))
+    np.testing.assert_array_equal(t(a).div(b, rounding_mode="floor").data, np.floor_divide(a, b))
+    assert t(1.0).div(0.1, rounding_mode="floor").item() == 9.0  # (Python's //, as torch: not floor(1/0.1))
+    ia = np.array([-7, 7, -6, 6, -1, 0, 5, -9])
+    ib = np.array([2, -2, 4, 4, 3, 3, -5, -3])
+    for ta, tb in [(am.tensor(ia), am.tensor(ib)), (am.tensor(ia), ib), (ia, am.tensor(ib))]:
+        trunc = am.tensor(ta).div(tb, rounding_mode="trunc") if not isinstance(ta, am.Tensor) else \
+            ta.div(tb, rounding_mode="trunc")
+        assert trunc.dtype == np.int64
+        np.testing.assert_array_equal(trunc.data, _trunc_div_loop(ia, ib))
+    np.testing.assert_array_equal(am.tensor(ia).div(ib, rounding_mode="floor").data, ia // ib)
+    np.testing.assert_array_equal(am.tensor(ia).div(-3, rounding_mode="trunc").data, _trunc_div_loop(ia, -3))
+
+
+def test_rounded_div_has_gradient_zero_never_nan_also_where_the_divisor_is_zero():
+    x, y = t([1.0, -2.0, 3.0]), t([0.0, 2.0, -0.5])
+    for mode in ("trunc", "floor"):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = x.div(y, rounding_mode=mode)
+        assert out.requires_grad
+        gx, gy = am.autograd.grad(out.sum(), [x, y])
+        np.testing.assert_array_equal(gx.data, np.zeros(3))
+        np.testing.assert_array_equal(gy.data, np.zeros(3))
+
+
+@SMALL
+@given(shapes, shapes, st.sampled_from([1, 0.5, -3.0]))
+def test_addcmul_addcdiv_match_numpy_and_check_both_orders(s1, s2, value):
+    try:
+        np.broadcast_shapes(s1, s2)
+    except ValueError:
+        s2 = ()
+    c, a, b = rand(*s2, seed=3), rand(*s1, seed=4), rand(*s2, seed=5) ** 2 + 0.5
+    np.testing.assert_array_equal(am.addcmul(c, a, b, value=value).data, c + (value * a) * b)
+    np.testing.assert_array_equal(am.addcdiv(c, a, b, value=value).data, c + (value * a) / b)
+    np.testing.assert_array_equal(t(c).addcdiv(a, b, value=value).data, am.addcdiv(c, a, b, value=value).data)
+    check_both(lambda p, q, r: am.addcmul(p, q, r, value=value) + p.addcdiv(q, r, value=value), t(c), t(a), t(b))
+
+
+def test_addcdiv_is_adams_update():
+    p, m, v = rand(4), rand(4, seed=1), rand(4, seed=2) ** 2
+    out = t(p, False).addcdiv(t(m, False), t(v, False).sqrt() + 1e-8, value=-0.01)
+    np.testing.assert_allclose(out.data, p - 0.01 * m / (np.sqrt(v) + 1e-8), rtol=1e-14)
+
+
+def test_clamp_min_and_clamp_max_match_numpy():
+    a = rand(3, 4)
+    np.testing.assert_array_equal(t(a).clamp_min(0.2).data, np.maximum(a, 0.2))
+    np.testing.assert_array_equal(t(a).clamp_max(a[0]).data, np.minimum(a, a[0]))
+
+
+# -- shape helpers --------------------------------------------------------------------------------
+
+
+def test_expand_view_reshape_as_take_the_other_tensors_shape():
+    a = rand(3, 1)
+    other = am.zeros(2, 3, 4)
+    np.testing.assert_array_equal(t(a).expand_as(other).data, np.broadcast_to(a, (2, 3, 4)))
+    np.testing.assert_array_equal(t(rand(4, 6)).view_as(other).data, rand(4, 6).reshape(2, 3, 4))
+    np.testing.assert_array_equal(t(rand(24)).reshape_as(np.zeros((2, 3, 4))).data, rand(24).reshape(2, 3, 4))
+    check_both(lambda x: x.expand_as(other).sin() + x.reshape_as(np.zeros(3)).sum(), t(a))
+
+
+@pytest.mark.parametrize("shape,dim,sizes,expect", [
+    ((2, 12), 1, (3, 4), (2, 3, 4)), ((2, 12), -1, [-1, 2], (2, 6, 2)), ((6, 5), 0, (1, 6, 1), (1, 6, 1, 5)),
+    ((4,), 0, (2, -1), (2, 2)), ((2, 0, 3), 1, (0, 5), (2, 0, 5, 3)), ((3,), 0, (3,), (3,)),
+])
+def test_unflatten_splits_one_axis_and_flatten_undoes_it(shape, dim, sizes, expect):
+    a = rand(*shape)
+    out = t(a).unflatten(dim, sizes)
+    assert out.shape == expect
+    np.testing.assert_array_equal(out.data, a.reshape(expect))
+    d = dim % len(shape)
+    np.testing.assert_array_equal(out.flatten(d, d + len(sizes) - 1).data, a)
+    if a.size:
+        check_both(lambda x: x.unflatten(dim, sizes) ** 2, t(a))
+
+
+def test_swapdims_and_movedim_are_swapaxes_and_moveaxis():
+    a = rand(2, 3, 4)
+    np.testing.assert_array_equal(t(a).swapdims(0, 2).data, np.swapaxes(a, 0, 2))
+    np.testing.assert_array_equal(t(a).movedim(0, -1).data, np.moveaxis(a, 0, -1))
+    np.testing.assert_array_equal(t(a).movedim((0, 1), (2, 0)).data, np.moveaxis(a, (0, 1), (2, 0)))
+    check_both(lambda x: x.swapdims(1, 2).exp() * x.movedim(2, 0).movedim(0, 1), t(a))
+
+
+def test_transpose_is_numpys_and_points_torch_users_to_swapdims():
+    a = rand(2, 3, 4)
+    np.testing.assert_array_equal(t(a).transpose(2, 0, 1).data, np.transpose(a, (2, 0, 1)))
+    np.testing.assert_array_equal(t(rand(2, 3)).transpose(0, 1).data, rand(2, 3))  # (identity permutation)
+    with pytest.raises(ValueError, match=r"transpose: axes \(0, 1\).*\(2, 3, 4\).*swapaxes\(0, 1\)"):
+        t(a).transpose(0, 1)
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: am.add(rand(2, 3), rand(4), alpha=2), r"add: shapes \(2, 3\), \(4,\)"),
+    (lambda: t(rand(2, 3)).sub(rand(2), alpha=2), r"sub: shapes \(2, 3\), \(2,\)"),
+    (lambda: t(rand(3)).rsub(rand(2)), r"rsub: shapes \(3,\), \(2,\)"),
+    (lambda: t(rand(3)).add(1, alpha="2"), r"add: alpha must be a number"),
+    (lambda: t(rand(3)).add(1, alpha=True), r"add: alpha must be a number"),
+    (lambda: t(rand(3)).div(rand(2), rounding_mode="floor"), r"div: shapes \(3,\), \(2,\)"),
+    (lambda: t(rand(3)).div(2, rounding_mode="round"), r"div: rounding_mode must be None, 'trunc' or 'floor'"),
+    (lambda: am.tensor([1j]).div(2, rounding_mode="trunc"), r"div: rounding_mode='trunc' needs real operands"),
+    (lambda: am.addcmul(rand(3), rand(2, 3), rand(4)), r"addcmul: shapes \(3,\), \(2, 3\), \(4,\)"),
+    (lambda: am.addcdiv(rand(3), rand(3), rand(3), value=None), r"addcdiv: value must be a number"),
+    (lambda: t(rand(3)).expand_as((2, 3)), r"expand_as: expected a Tensor .* got tuple \(tensor of shape \(3,\)\)"),
+    (lambda: t(rand(2, 3)).expand_as(am.zeros(2, 4)), r"expand_as: other's shape \(2, 4\).*expand: size 4 at axis 1 .*shape \(2, 3\)"),
+    (lambda: t(rand(2, 3)).view_as(am.zeros(4)), r"view_as: other's shape \(4,\).*\(2, 3\)"),
+    (lambda: t(rand(2, 3)).reshape_as(am.zeros(4)), r"reshape_as: other's shape \(4,\).*\(2, 3\)"),
+    (lambda: t(rand(2, 6)).unflatten(1, (4, 2)), r"unflatten: sizes \(4, 2\) do not split axis 1 of length 6 "
+                                                   r"\(tensor of shape \(2, 6\)\)"),
+    (lambda: t(rand(2, 6)).unflatten(1, (-1, -1)), r"unflatten: sizes \(-1, -1\) do not split"),
+    (lambda: t(rand(2, 6)).unflatten(1, (-1, 4)), r"unflatten: sizes \(-1, 4\) do not split"),
+    (lambda: t(rand(2, 6)).unflatten(1, ()), r"unflatten: sizes \(\) do not split"),
+    (lambda: t(rand(2, 6)).unflatten(2, (2, 3)), r"unflatten: dim 2 is out of range .* \(2, 6\)"),
+    (lambda: t(rand(2, 6)).unflatten(1, 6), r"unflatten: sizes must be a tuple or list of ints, got 6"),
+    (lambda: t(rand(2, 6)).unflatten(1.0, (2, 3)), r"unflatten: dim must be an int"),
+])
+def test_bad_input_to_the_arithmetic_and_shape_helpers_is_refused_naming_the_op_and_the_shapes(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()
+
+
+def test_a_compiled_function_of_the_arithmetic_replays_eager_values_and_gradients_bit_for_bit():
+    def loss(x, y):
+        h = am.addcdiv(x, y, x * x + 1.0, value=-0.5).add(y.sin(), alpha=2.0).rsub(1.0, alpha=0.5)
+        h = am.addcmul(h, h, y, value=0.25).clamp_min(-1.0).clamp_max(2.0) + x.div(y + 3.0, rounding_mode="floor")
+        h = (h + x.div(y.exp(), rounding_mode="trunc")).unflatten(-1, (2, -1)).movedim(-1, 0).swapdims(1, 2)
+        v = h.reshape(-1).expand_as(am.zeros(2, h.size)).view_as(am.zeros(2, *h.shape))
+        return (v.sub(v.mean(), alpha=3.0).true_divide(2.0).mul(v) ** 2).sum()
+
+    _assert_replays_eager(loss)
+
+
+def _assert_replays_eager(loss):
+    compiled = am.compile(loss)
+    for seed, shape in [(0, (3, 4)), (1, (3, 4)), (2, (2, 6)), (3, (2, 6))]:
+        results = []
+        for f in (loss, compiled):
+            x, y = t(rand(*shape, seed=seed)), t(rand(*shape, seed=seed + 10))
+            out = f(x, y)
+            out.backward()
+            results.append((out.data.copy(), x.grad.data.copy(), y.grad.data.copy()))
+        for u, v in zip(*results):
+            assert u.dtype == v.dtype and np.array_equal(u, v)
+    assert compiled.calls == 4 and compiled.recordings == 2, compiled._untaped
