@@ -31,6 +31,10 @@ from .functions import (
     amax, amin, cross, cumprod, diagonal, kron, median, nan_to_num, nanmax, nanmean, nanmin, nansum,
     percentile, prod, quantile,
 )
+from .functions import (
+    atleast_1d, atleast_2d, atleast_3d, broadcast_arrays, broadcast_shapes, broadcast_tensors, column_stack,
+    dstack, hstack, vstack,
+)
 from .logic import all, any, isfinite, isinf, isnan
 from .logic import allclose, count_nonzero, isclose, logical_and, logical_not, logical_or, logical_xor
 from .selection import (

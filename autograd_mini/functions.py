@@ -643,6 +643,125 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis)
 
 
+# -- numpy's stacking helpers and broadcasting (built of reshape, concatenate, broadcast_to) --
+
+
+def _at_least(op: str, arys: tuple, ndim: int) -> Any:
+    """Each input with at least ndim axes (numpy's atleast_{1,2,3}d: one tensor for one
+    input, else a tuple). New axes of length 1: 0-d -> (1,)*ndim; for 2: (N,) -> (1, N);
+    for 3: (N,) -> (1, N, 1), (M, N) -> (M, N, 1)."""
+    if not arys:
+        raise TypeError(f"{op}: expected at least one tensor")
+    out = []
+    for t in map(as_tensor, arys):
+        if t.ndim < ndim:
+            s = t.shape
+            shape = {0: (1,) * ndim, 1: (1,) * (ndim - 1) + s if ndim < 3 else (1,) + s + (1,),
+                     2: s + (1,)}[t.ndim]
+            t = P.reshape.apply(t, shape=shape)
+        out.append(t)
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def atleast_1d(*arys: Any) -> Any:
+    """np.atleast_1d: each input with at least 1 axis (a 0-d one as shape (1,)); one
+    tensor for one input, else a tuple. A recorded reshape: the gradient flows back."""
+    return _at_least("atleast_1d", arys, 1)
+
+
+def atleast_2d(*arys: Any) -> Any:
+    """np.atleast_2d: each input with at least 2 axes: () -> (1, 1), (N,) -> (1, N); one
+    tensor for one input, else a tuple."""
+    return _at_least("atleast_2d", arys, 2)
+
+
+def atleast_3d(*arys: Any) -> Any:
+    """np.atleast_3d: each input with at least 3 axes: () -> (1, 1, 1), (N,) -> (1, N, 1),
+    (M, N) -> (M, N, 1); one tensor for one input, else a tuple."""
+    return _at_least("atleast_3d", arys, 3)
+
+
+def _joined(op: str, tensors: list, axis: int) -> Tensor:
+    """concatenate(tensors, axis), its shapes checked first so that a refusal names op."""
+    if not tensors:
+        raise ValueError(f"{op}: need at least one tensor")
+    shapes = [t.shape for t in tensors]
+    ndim = len(shapes[0])
+    if any(len(s) != ndim for s in shapes) or any(
+            s[:axis] + s[axis + 1:] != shapes[0][:axis] + shapes[0][axis + 1:] for s in shapes):
+        raise ValueError(f"{op}: shapes {', '.join(map(str, shapes))} (as {ndim}-D) must agree on every "
+                         f"axis but axis {axis}, along which they are joined")
+    return concatenate(tensors, axis=axis)
+
+
+@composite
+def vstack(tensors: Sequence[Any]) -> Tensor:
+    """np.vstack: the tensors joined along axis 0 after atleast_2d ((N,) is a row (1, N));
+    n rows of shape (N,) give (n, N). Their other axes must agree."""
+    ts = [atleast_2d(t) for t in _tensor_list(tensors, "vstack")]
+    return _joined("vstack", ts, 0)
+
+
+@composite
+def hstack(tensors: Sequence[Any]) -> Tensor:
+    """np.hstack: the tensors joined along axis 1, or along axis 0 when they are 1-D (0-d
+    ones count as shape (1,)); their other axes must agree."""
+    ts = [atleast_1d(t) for t in _tensor_list(tensors, "hstack")]
+    return _joined("hstack", ts, 0 if ts and ts[0].ndim == 1 else 1)
+
+
+@composite
+def dstack(tensors: Sequence[Any]) -> Tensor:
+    """np.dstack: the tensors joined along axis 2 after atleast_3d ((N,) -> (1, N, 1),
+    (M, N) -> (M, N, 1)); n matrices (M, N) give (M, N, n)."""
+    ts = [atleast_3d(t) for t in _tensor_list(tensors, "dstack")]
+    return _joined("dstack", ts, 2)
+
+
+@composite
+def column_stack(tensors: Sequence[Any]) -> Tensor:
+    """np.column_stack: the tensors joined along axis 1, a 0-d or 1-D one (N,) taken as a
+    column (N, 1) (0-d: (1, 1)); n vectors (N,) give (N, n). Others as they are (2-D and up)."""
+    ts = [P.reshape.apply(t, shape=(t.size, 1)) if t.ndim < 2 else t
+          for t in _tensor_list(tensors, "column_stack")]
+    return _joined("column_stack", ts, 1)
+
+
+def broadcast_shapes(*shapes: Any) -> tuple:
+    """np.broadcast_shapes (torch.broadcast_shapes): the shape that shapes (tuples of ints,
+    or ints for 1-D) broadcast to, a tuple; a ValueError naming them if they do not."""
+    for s in shapes:
+        if not (_is_index(s) or (isinstance(s, (tuple, list)) and all(_is_index(k) for k in s))):
+            raise TypeError(f"broadcast_shapes: expected shapes (tuples of ints, or ints), got {s!r}")
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ValueError(f"broadcast_shapes: shapes {', '.join(map(str, shapes))} do not broadcast "
+                         "together") from None
+
+
+def _broadcast_all(op: str, args: tuple) -> tuple:
+    ts = [as_tensor(a) for a in args]
+    try:
+        shape = tuple(np.broadcast_shapes(*(t.shape for t in ts)))
+    except ValueError:
+        raise ValueError(f"{op}: shapes {', '.join(str(t.shape) for t in ts)} do not broadcast "
+                         "together") from None
+    return tuple(t if t.shape == shape else P.broadcast_to.apply(t, shape=shape) for t in ts)
+
+
+def broadcast_arrays(*args: Any) -> tuple:
+    """np.broadcast_arrays: the tensors broadcast to their common shape (read-only views,
+    recorded: each gradient sums over the broadcast axes), as a tuple."""
+    return _broadcast_all("broadcast_arrays", args)
+
+
+def broadcast_tensors(*tensors: Any) -> tuple:
+    """torch.broadcast_tensors: the tensors broadcast to their common shape, a tuple (as
+    broadcast_arrays)."""
+    return _broadcast_all("broadcast_tensors", tensors)
+
+
 def _floating(x: Tensor) -> Tensor:
     """x, or an integer x converted to the default float dtype: exp and log give floats,
     and x - max(x) in the integers would wrap (uint8 [0, 200] gave NaN)."""

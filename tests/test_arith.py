@@ -219,3 +219,90 @@ def _assert_replays_eager(loss):
         for u, v in zip(*results):
             assert u.dtype == v.dtype and np.array_equal(u, v)
     assert compiled.calls == 4 and compiled.recordings == 2, compiled._untaped
+
+
+# -- numpy's stacking helpers ---------------------------------------------------------------------
+
+
+STACKS = ["vstack", "hstack", "dstack", "column_stack"]
+
+
+@pytest.mark.parametrize("name", STACKS)
+@pytest.mark.parametrize("shapes_", [[(3,), (3,)], [(), ()], [(2, 3), (2, 3), (2, 3)], [(2, 3, 4), (2, 3, 4)],
+                                      [(4,)], [(2, 1), (2, 1)]])
+def test_stacks_match_numpy_and_check_both_orders(name, shapes_):
+    arrays = [rand(*s, seed=k) for k, s in enumerate(shapes_)]
+    expect = getattr(np, name)(arrays)
+    out = getattr(am, name)([t(a) for a in arrays])
+    assert out.shape == expect.shape
+    np.testing.assert_array_equal(out.data, expect)
+    check_both(lambda *xs: getattr(am, name)([x * (k + 1) for k, x in enumerate(xs)]) ** 2, *map(t, arrays))
+
+
+def test_stacks_of_mixed_shapes_match_numpy():
+    a, b = rand(2, 3), rand(3, seed=1)
+    np.testing.assert_array_equal(am.vstack([a, b]).data, np.vstack([a, b]))
+    np.testing.assert_array_equal(am.column_stack([a.T, b]).data, np.column_stack([a.T, b]))
+    np.testing.assert_array_equal(am.hstack([rand(2, 1), rand(2, 3)]).data, np.hstack([rand(2, 1), rand(2, 3)]))
+    assert am.vstack([np.ones(2, np.int32), np.ones(2, np.int32)]).dtype == np.int32
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (2, 3, 4), (1, 2, 3, 4)])
+def test_atleast_nd_match_numpy(shape):
+    a = rand(*shape)
+    for n in (1, 2, 3):
+        f = getattr(am, f"atleast_{n}d")
+        out, expect = f(t(a)), getattr(np, f"atleast_{n}d")(a)
+        assert out.shape == expect.shape
+        np.testing.assert_array_equal(out.data, expect)
+        pair = f(a, t(a))
+        assert isinstance(pair, tuple) and [p.shape for p in pair] == [expect.shape] * 2
+    check_both(lambda x: am.atleast_3d(x).sin() * am.atleast_2d(x).sum(), t(a))
+
+
+@SMALL
+@given(shapes, shapes)
+def test_broadcast_arrays_tensors_and_shapes_match_numpy(s1, s2):
+    try:
+        expect = np.broadcast_shapes(s1, s2)
+    except ValueError:
+        with pytest.raises(ValueError, match=r"broadcast_shapes: shapes .* do not broadcast"):
+            am.broadcast_shapes(s1, s2)
+        with pytest.raises(ValueError, match=r"broadcast_tensors: shapes .* do not broadcast"):
+            am.broadcast_tensors(rand(*s1), rand(*s2))
+        return
+    assert am.broadcast_shapes(s1, s2) == expect
+    a, b = rand(*s1, seed=1), rand(*s2, seed=2)
+    for f in (am.broadcast_arrays, am.broadcast_tensors):
+        out = f(a, t(b))
+        assert isinstance(out, tuple)
+        for o, e in zip(out, np.broadcast_arrays(a, b)):
+            np.testing.assert_array_equal(o.data, e)
+    check_both(lambda x, y: (lambda u, v: u * v.sin())(*am.broadcast_tensors(x, y)), t(a), t(b))
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: am.vstack([rand(2, 3), rand(2, 2)]), r"vstack: shapes \(2, 3\), \(2, 2\) .* axis 0"),
+    (lambda: am.hstack([rand(2, 3), rand(3, 3)]), r"hstack: shapes \(2, 3\), \(3, 3\) .* axis 1"),
+    (lambda: am.dstack([rand(2, 3), rand(2, 2)]), r"dstack: shapes \(2, 3, 1\), \(2, 2, 1\)"),
+    (lambda: am.column_stack([rand(3), rand(2)]), r"column_stack: shapes \(3, 1\), \(2, 1\)"),
+    (lambda: am.hstack([rand(3), rand(2, 3)]), r"hstack: shapes \(3,\), \(2, 3\)"),
+    (lambda: am.vstack([]), r"vstack: need at least one tensor"),
+    (lambda: am.hstack(3.0), r"hstack: expected a sequence of tensors"),
+    (lambda: am.atleast_2d(), r"atleast_2d: expected at least one tensor"),
+    (lambda: am.broadcast_shapes((2,), "a"), r"broadcast_shapes: expected shapes"),
+    (lambda: am.broadcast_arrays(rand(2), rand(3)), r"broadcast_arrays: shapes \(2,\), \(3,\)"),
+])
+def test_bad_input_to_the_stacking_helpers_is_refused_naming_the_op_and_the_shapes(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()
+
+
+def test_a_compiled_function_of_the_stacking_helpers_replays_eager_values_and_gradients_bit_for_bit():
+    def loss(x, y):
+        h = am.hstack([x, y.sin()]).reshape(x.shape[0], 2, -1)
+        a, b = am.broadcast_tensors(h, y.sum(-1, keepdims=True)[:, None])
+        v = am.vstack([a.reshape(-1), am.atleast_1d(b.reshape(-1))])
+        return (am.dstack([v, v * 2.0]) ** 2).sum() + am.column_stack([x[0], y[0]]).exp().sum()
+
+    _assert_replays_eager(loss)
