@@ -306,3 +306,82 @@ def test_a_compiled_function_of_the_stacking_helpers_replays_eager_values_and_gr
         return (am.dstack([v, v * 2.0]) ** 2).sum() + am.column_stack([x[0], y[0]]).exp().sum()
 
     _assert_replays_eager(loss)
+
+
+# -- gumbel_softmax -------------------------------------------------------------------------------
+
+
+def _gumbel_oracle(logits, tau, dim, seed):
+    """PyTorch's recipe with numpy's generator seeded as am.manual_seed seeds the library's."""
+    g = -np.log(np.random.default_rng(seed).standard_exponential(logits.shape))
+    z = (logits + g) / tau
+    e = np.exp(z - z.max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+@pytest.mark.parametrize("shape,dim", [((5,), -1), ((3, 4), -1), ((3, 4), 0), ((2, 3, 4), 1)])
+def test_gumbel_softmax_matches_the_oracle_and_is_seeded(shape, dim):
+    logits = rand(*shape)
+    am.manual_seed(7)
+    soft = F.gumbel_softmax(t(logits), tau=0.7, dim=dim)
+    np.testing.assert_allclose(soft.data, _gumbel_oracle(logits, 0.7, dim, 7), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(soft.data.sum(axis=dim), 1.0, rtol=1e-12)
+    am.manual_seed(7)
+    hard = F.gumbel_softmax(t(logits), tau=0.7, hard=True, dim=dim)
+    one_hot = np.zeros(shape)
+    np.put_along_axis(one_hot, np.argmax(soft.data, axis=dim, keepdims=True), 1.0, axis=dim)
+    np.testing.assert_array_equal(hard.data, one_hot - soft.data + soft.data)  # (torch's arithmetic)
+    np.testing.assert_allclose(hard.data, one_hot, atol=1e-15)
+    assert not np.array_equal(F.gumbel_softmax(t(logits)).data, soft.data)  # (a new draw)
+
+
+@pytest.mark.parametrize("hard", [False, True])
+@pytest.mark.parametrize("shape,dim", [((4,), -1), ((2, 3), 1), ((2, 3, 2), 0)])
+def test_gumbel_softmax_first_and_second_order_hard_has_the_soft_gradient(shape, dim, hard):
+    def f(x, hard=hard):
+        am.manual_seed(3)  # (the same noise at every evaluation)
+        return F.gumbel_softmax(x, tau=0.5, hard=hard, dim=dim) * np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
+
+    if not hard:  # (hard's values are piecewise constant: finite differences see 0, not the estimator)
+        check_both(f, t(rand(*shape)))
+    x = t(rand(*shape))
+    g_hard = am.autograd.grad(f(x, True).sum(), x)[0]
+    g_soft = am.autograd.grad(f(x, False).sum(), x)[0]
+    np.testing.assert_array_equal(g_hard.data, g_soft.data)
+
+
+def test_gumbel_softmax_keeps_float32():
+    out = F.gumbel_softmax(am.tensor(np.zeros((2, 3), np.float32)), hard=True)
+    assert out.dtype == np.float32 and np.array_equal(out.data.sum(-1), [1.0, 1.0])
+
+
+def test_gumbel_softmax_is_refused_under_compile_before_drawing():
+    f = am.compile(lambda x: F.gumbel_softmax(x, tau=0.5).sum())
+    state = am.get_rng_state()
+    with pytest.raises(RuntimeError, match=r"gumbel_softmax: random noise \(logits of shape \(2, 3\)\) cannot be compiled"):
+        f(t(rand(2, 3)))
+    assert am.get_rng_state() == state
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: F.gumbel_softmax(t(rand(3)), tau=0), r"gumbel_softmax: tau must be > 0, got 0"),
+    (lambda: F.gumbel_softmax(am.tensor([1, 2])), r"gumbel_softmax: logits must be floating, got dtype int64"),
+    (lambda: F.gumbel_softmax(t(rand(2, 3)), dim=2), r"gumbel_softmax: dim 2 is out of range for shape \(2, 3\)"),
+    (lambda: F.gumbel_softmax(t(rand(2, 0)), dim=1), r"gumbel_softmax: no categories along dim 1 .* \(2, 0\)"),
+    (lambda: F.gumbel_softmax(t(rand(2)), hard=None), r"gumbel_softmax: hard"),
+])
+def test_bad_input_to_gumbel_softmax_is_refused_naming_the_op_and_the_shapes(call, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        call()
+
+
+def test_a_refused_call_records_nothing_and_draws_nothing():
+    x = t(rand(2, 3))
+    state = am.get_rng_state()
+    for call in (lambda: am.addcmul(x, x, rand(4)), lambda: x.unflatten(1, (2, 2)),
+                 lambda: F.gumbel_softmax(x, tau=-1.0), lambda: am.hstack([x, rand(3, 3)])):
+        with pytest.raises(ValueError):
+            call()
+    assert am.get_rng_state() == state
+    (x * 1.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.ones((2, 3)))

@@ -21,7 +21,7 @@ Where things live (everything is read as F.<name>):
     sampling.py        affine_grid, grid_sample (spatial transformers)
     shapes.py          pad, pixel_shuffle, pixel_unshuffle, channel_shuffle, unfold, fold
     activations.py     relu, gelu, elu, ..., glu, softmax, log_softmax, softmin, hardshrink,
-                       softshrink, rrelu
+                       softshrink, rrelu, gumbel_softmax
     regularization.py  dropout, dropout2d, alpha_dropout, feature_alpha_dropout
     one_d.py           max_pool1d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, max_unpool1d,
                        conv_transpose1d, dropout1d: the 2-D ops on sequences as (N, C, 1, L)
@@ -60,7 +60,7 @@ from .activations import (
     leaky_relu, log_softmax, logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu, softmax, softmin,
     softplus, softsign, tanh, tanhshrink, threshold,
 )
-from .activations import _rrelu_bounds, _softshrink_lambd, hardshrink, rrelu, softshrink
+from .activations import _rrelu_bounds, _softshrink_lambd, gumbel_softmax, hardshrink, rrelu, softshrink
 from .regularization import _dropout_p, dropout, dropout2d
 from .regularization import alpha_dropout, feature_alpha_dropout
 from .one_d import (
@@ -102,4 +102,5 @@ __all__ = [
     "adaptive_max_pool1d", "max_unpool1d", "conv_transpose1d", "dropout1d",
     "conv3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "dropout3d",
     "conv_transpose3d", "adaptive_max_pool3d", "max_unpool3d",
+    "gumbel_softmax",
 ]

@@ -405,3 +405,45 @@ def softmin(x: Any, dim: int | None = None, *, axis: int | None = None) -> Tenso
         if x.ndim and x.shape[d] == 0:  # (else softmax's error, naming softmax)
             raise ValueError(f"softmin: nothing to reduce along axis {d} of input of shape {x.shape}")
         return fn.softmax(-x, d)
+
+
+def gumbel_softmax(logits: Any, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Tensor:
+    """Gumbel-softmax (PyTorch's): a differentiable sample from the categorical distribution
+    with unnormalised log-probabilities `logits`, along `dim`; the output has logits' shape.
+
+        y_soft = softmax((logits + g) / tau, dim),   g = -log(E), E ~ Exponential(1)
+
+    (g is Gumbel(0, 1) noise, one draw per entry, from the library generator: am.manual_seed
+    fixes it). tau > 0 is the temperature. hard=True returns the one-hot of y_soft's argmax
+    along dim with y_soft's gradient (PyTorch's straight-through estimator
+    y_hard - y_soft.detach() + y_soft). `eps` is accepted and unused, as in PyTorch.
+    The noise cannot be compiled (a replay would reuse it): am.compile refuses it, as
+    dropout's mask."""
+    with engine.scope("gumbel_softmax"):
+        tau = _number(tau, "tau", "gumbel_softmax")
+        hard = _flag(hard, "hard", "gumbel_softmax")
+        x = as_tensor(logits)
+        if x.dtype.kind != "f":
+            raise TypeError(f"gumbel_softmax: logits must be floating, got dtype {x.dtype} (shape {x.shape})")
+        if not tau > 0:
+            raise ValueError(f"gumbel_softmax: tau must be > 0, got {tau} (logits of shape {x.shape})")
+        d = _dim(x, dim, None, "gumbel_softmax")
+        if x.ndim and x.shape[d] == 0:
+            raise ValueError(f"gumbel_softmax: no categories along dim {d} of logits of shape {x.shape}")
+        if engine.tracers:
+            raise RuntimeError(
+                f"gumbel_softmax: random noise (logits of shape {x.shape}) cannot be compiled (a replay "
+                "would reuse it); call it uncompiled, or compile the deterministic part"
+            )
+        with np.errstate(divide="ignore"):  # (E == 0 has probability 2**-53: g = inf, as torch's)
+            g = -np.log(generator().standard_exponential(x.shape))
+        y_soft = fn.softmax(P.add.apply(x, g.astype(x.dtype)) / tau, d)  # (g: made here, not copied)
+        if not hard:
+            return y_soft
+        y_hard = np.zeros(x.shape, x.dtype)  # (plain arrays: the noise keeps this off am.compile)
+        if x.ndim:
+            np.put_along_axis(y_hard, np.argmax(y_soft.data, axis=d, keepdims=True), 1, axis=d)
+        else:
+            y_hard[()] = 1
+        return P.sub.apply(y_hard, y_soft.detach()) + y_soft
