@@ -196,31 +196,34 @@ def _pick_max(windows: Tensor, out: Tensor, inside: np.ndarray, flat: np.ndarray
 
 
 def _unpool_size(where: str, shape: tuple, kernel: tuple, stride: tuple, pad: tuple,
-                 output_size: Any) -> tuple[int, int]:
-    """max_unpool2d's (Hout, Wout): (H - 1) * s - 2p + k by default (OW alike), or
-    output_size's last two entries (it has 2, or 4 for (N, C, Hout, Wout)), each
-    strictly within a stride of that default, as PyTorch."""
-    default = tuple((n - 1) * s - 2 * p + k for n, k, s, p in zip(shape[-2:], kernel, stride, pad))
+                 output_size: Any) -> tuple[int, ...]:
+    """max_unpool2d's (Hout, Wout) and max_unpool3d's (Dout, Hout, Wout), one per entry of
+    `kernel`: (n - 1) * s - 2p + k for each spatial size n by default, or output_size's
+    last entries (it has len(kernel), or that plus 2 for (N, C, ...)), each strictly
+    within a stride of that default, as PyTorch."""
+    nd = len(kernel)
+    default = tuple((n - 1) * s - 2 * p + k for n, k, s, p in zip(shape[-nd:], kernel, stride, pad))
     if output_size is None:
         size = default
     else:
         if isinstance(output_size, Tensor) or not isinstance(output_size, (tuple, list)) \
                 or not all(_is_index(v) for v in output_size):
             raise TypeError(f"{where}: output_size must be a tuple of ints, got {output_size!r}")
-        if len(output_size) not in (2, 4):
-            raise ValueError(f"{where}: output_size must have 2 or 4 entries ((Hout, Wout) or (N, C, Hout, "
-                             f"Wout)), got {tuple(output_size)} for input of shape {shape}")
-        size = tuple(int(v) for v in output_size[-2:])
+        if len(output_size) not in (nd, nd + 2):
+            names = ", ".join(("Dout", "Hout", "Wout")[-nd:])
+            raise ValueError(f"{where}: output_size must have {nd} or {nd + 2} entries (({names}) or "
+                             f"(N, C, {names})), got {tuple(output_size)} for input of shape {shape}")
+        size = tuple(int(v) for v in output_size[-nd:])
         for d, (n, want, s) in enumerate(zip(size, default, stride)):
             if not want - s < n < want + s:
                 raise ValueError(
                     f"{where}: output_size {tuple(output_size)} is inconsistent with input of shape {shape}, "
                     f"kernel_size {kernel}, stride {stride} and padding {pad}: dim {d} must be between "
                     f"{want - s} and {want + s} (exclusive)")
-    if size[0] < 1 or size[1] < 1:
+    if min(size) < 1:
         raise ValueError(f"{where}: input of shape {shape} with kernel_size {kernel}, stride {stride} and "
                          f"padding {pad} unpools to an empty output {size}")
-    return size  # type: ignore[return-value]
+    return size
 
 
 def max_unpool2d(

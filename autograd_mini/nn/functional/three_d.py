@@ -23,7 +23,7 @@ from ...tensor import FLOAT16, Tensor, _flag, _is_index
 from ._args import _int
 from .conv import _check_groups
 from .pooling import _bin_sums, _bins, _ceil_overhang, _divisor  # (_divisor: read by nn.AvgPool3d as F3._divisor)
-from .pooling import _check_unpool_range, _unpool_flat, _unpool_indices
+from .pooling import _check_unpool_range, _unpool_flat, _unpool_indices, _unpool_size
 from .regularization import _drop, _dropout_p
 
 _LAYOUT = "(N, C, D, H, W) or (C, D, H, W)"
@@ -525,34 +525,6 @@ def adaptive_max_pool3d(x: Any, output_size: int | tuple[int | None, int | None,
         return out, indices
 
 
-def _unpool_size3(where: str, shape: tuple, kernel: tuple, stride: tuple, pad: tuple,
-                  output_size: Any) -> tuple[int, int, int]:
-    """max_unpool3d's (Dout, Hout, Wout): (D - 1) * s - 2p + k by default (H, W alike), or
-    output_size's last three entries (it has 3, or 5 for (N, C, Dout, Hout, Wout)), each
-    strictly within a stride of that default, as PyTorch."""
-    default = tuple((n - 1) * s - 2 * p + k for n, k, s, p in zip(shape[-3:], kernel, stride, pad))
-    if output_size is None:
-        size = default
-    else:
-        if isinstance(output_size, Tensor) or not isinstance(output_size, (tuple, list)) \
-                or not all(_is_index(v) for v in output_size):
-            raise TypeError(f"{where}: output_size must be a tuple of ints, got {output_size!r}")
-        if len(output_size) not in (3, 5):
-            raise ValueError(f"{where}: output_size must have 3 or 5 entries ((Dout, Hout, Wout) or "
-                             f"(N, C, Dout, Hout, Wout)), got {tuple(output_size)} for input of shape {shape}")
-        size = tuple(int(v) for v in output_size[-3:])
-        for d, (n, want, s) in enumerate(zip(size, default, stride)):
-            if not want - s < n < want + s:
-                raise ValueError(
-                    f"{where}: output_size {tuple(output_size)} is inconsistent with input of shape {shape}, "
-                    f"kernel_size {kernel}, stride {stride} and padding {pad}: dim {d} must be between "
-                    f"{want - s} and {want + s} (exclusive)")
-    if min(size) < 1:
-        raise ValueError(f"{where}: input of shape {shape} with kernel_size {kernel}, stride {stride} and "
-                         f"padding {pad} unpools to an empty output {size}")
-    return size  # type: ignore[return-value]
-
-
 def max_unpool3d(
     x: Any,
     indices: Any,
@@ -580,7 +552,7 @@ def max_unpool3d(
         kernel = _triple(kernel_size, "kernel_size", where, 1)
         stride_ = kernel if stride is None else _triple(stride, "stride", where, 1)
         pad = _triple(padding, "padding", where, 0)
-        outs = _unpool_size3(where, given, kernel, stride_, pad, output_size)
+        outs = _unpool_size(where, given, kernel, stride_, pad, output_size)
         N, C, D, H, W = x.shape
         L, n = D * H * W, outs[0] * outs[1] * outs[2]
         _check_unpool_range(indices, n, f"an output volume of size {outs}", where)
