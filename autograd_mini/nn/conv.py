@@ -171,6 +171,51 @@ def _conv_channels(where: str, in_channels: Any, out_channels: Any, groups: Any)
     return in_channels, out_channels, groups
 
 
+def _transpose_output_padding(layer: Module, shape: tuple, output_size: Any) -> tuple:
+    """ConvTranspose1d/2d/3d.forward's output_padding for input of `shape` (its last
+    nd = len(layer.kernel_size) entries the spatial sizes): layer.output_padding, or the one
+    giving output_size ((OL,), (OH, OW) or (OD, OH, OW), or a whole shape ending with them),
+    each size within a stride of the smallest output, as PyTorch. Refuses an empty output."""
+    nd = len(layer.kernel_size)
+    smallest = tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(
+        shape[-nd:], layer.stride, layer.padding, layer.dilation, layer.kernel_size))
+    output_padding = tuple(layer.output_padding)
+    if output_size is not None:
+        size = tuple(output_size) if isinstance(output_size, (tuple, list)) else ()
+        if len(size) == len(shape):  # (a whole shape: its spatial sizes)
+            size = size[-nd:]
+        if len(size) != nd or not all(_is_index(n) for n in size):
+            names = "(OL,) or a shape ending with it" if nd == 1 else \
+                f"({', '.join(('OD', 'OH', 'OW')[-nd:])}) or a shape ending with them"
+            raise ValueError(f"{layer.label()}: output_size must be {names}, got {output_size!r}")
+        if not all(lo <= n < lo + s for n, lo, s in zip(size, smallest, layer.stride)):
+            ranges = " and ".join(f"[{lo}, {lo + s - 1}]" for lo, s in zip(smallest, layer.stride))
+            raise ValueError(f"{layer.label()}: output_size {tuple(size)} is not reachable from input of "
+                             f"shape {shape}: {'OL' if nd == 1 else 'each size'} must be in {ranges}")
+        output_padding = tuple(int(n) - lo for n, lo in zip(size, smallest))
+    out = tuple(n + o for n, o in zip(smallest, output_padding))
+    if min(out) < 1:
+        what = f"length {out[0]}" if nd == 1 else f"size {out}"
+        raise ValueError(f"{layer.label()}: input of shape {shape} gives an output of {what}: too small")
+    return output_padding
+
+
+def _transpose_repr(layer: Module) -> str:
+    """ConvTranspose1d/2d/3d's extra_repr, PyTorch's word for word."""
+    nd = len(layer.kernel_size)
+    s = f"{layer.in_channels}, {layer.out_channels}, kernel_size={layer.kernel_size}, stride={layer.stride}"
+    if layer.padding != (0,) * nd:
+        s += f", padding={layer.padding}"
+    if layer.dilation != (1,) * nd:
+        s += f", dilation={layer.dilation}"
+    if layer.output_padding != (0,) * nd:
+        s += f", output_padding={layer.output_padding}"
+    if layer.groups != 1:
+        s += f", groups={layer.groups}"
+    if layer.bias is None:
+        s += ", bias=False"
+    return s
+
 def _sequence_input(layer: Module, x: Any) -> tuple[Tensor, tuple]:
     """x as a tensor and its shape, which must be (N, C, L) or (C, L) with C = layer.in_channels
     (Conv1d's and ConvTranspose1d's input)."""
@@ -317,48 +362,12 @@ class ConvTranspose2d(Module):
         shape = _check_image(self, x)
         if shape[-3] != self.in_channels:
             raise ValueError(f"{self.label()}: expected input with {self.in_channels} channels, got shape {shape}")
-        output_padding = self.output_padding
-        if output_size is not None:
-            output_padding = self._output_padding_for(shape, output_size)
-        smallest = self._sizes(shape)
-        if min(n + o for n, o in zip(smallest, output_padding)) < 1:
-            raise ValueError(
-                f"{self.label()}: input of shape {shape} gives an output of size "
-                f"{tuple(n + o for n, o in zip(smallest, output_padding))}: too small"
-            )
+        output_padding = _transpose_output_padding(self, shape, output_size)
         return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, output_padding,
                                   self.groups, self.dilation)
 
-    def _output_padding_for(self, shape: tuple, output_size: Any) -> tuple[int, int]:
-        """The output_padding giving `output_size`, which must be (OH, OW) or a shape ending with them."""
-        size = tuple(output_size) if isinstance(output_size, (tuple, list)) else ()
-        if len(size) == len(shape):  # (a whole shape, (N, C, OH, OW) or (C, OH, OW): its last two)
-            size = size[-2:]
-        if len(size) != 2 or not all(_is_index(n) for n in size):
-            raise ValueError(f"{self.label()}: output_size must be (OH, OW) or a shape ending with them, "
-                             f"got {output_size!r}")
-        smallest = self._sizes(shape)
-        if not all(lo <= n < lo + s for n, lo, s in zip(size, smallest, self.stride)):
-            raise ValueError(
-                f"{self.label()}: output_size {tuple(size)} is not reachable from input of shape {shape}: "
-                f"each size must be in [{smallest[0]}, {smallest[0] + self.stride[0] - 1}] and "
-                f"[{smallest[1]}, {smallest[1] + self.stride[1] - 1}]"
-            )
-        return tuple(int(n) - lo for n, lo in zip(size, smallest))  # type: ignore[return-value]
-
-    def extra_repr(self) -> str:  # (PyTorch's, word for word)
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
-            s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            s += f", dilation={self.dilation}"
-        if self.output_padding != (0, 0):
-            s += f", output_padding={self.output_padding}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        return s
+    def extra_repr(self) -> str:
+        return _transpose_repr(self)
 
     def label(self) -> str:
         kh, kw = self.kernel_size

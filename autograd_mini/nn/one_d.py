@@ -10,7 +10,8 @@ from typing import Any
 from ..tensor import Tensor, _flag, _is_index
 from . import functional as F
 from ._common import _input
-from .conv import _conv_channels, _conv_parameters, _reset_conv, _sequence_input
+from .conv import (_conv_channels, _conv_parameters, _reset_conv, _sequence_input, _transpose_output_padding,
+                   _transpose_repr)
 from .dropout import _DropoutNd
 from .functional import one_d as F1
 from .module import Module
@@ -212,39 +213,12 @@ class ConvTranspose1d(Module):
 
     def forward(self, x: Any, output_size: Any = None) -> Tensor:
         x, shape = _sequence_input(self, x)
-        (s,), (p,), (d,), (k,) = self.stride, self.padding, self.dilation, self.kernel_size
-        smallest = (shape[-1] - 1) * s - 2 * p + d * (k - 1) + 1
-        op = self.output_padding[0]
-        if output_size is not None:
-            size = tuple(output_size) if isinstance(output_size, (tuple, list)) else ()
-            if len(size) == len(shape):  # (a whole shape: its last entry)
-                size = size[-1:]
-            if len(size) != 1 or not _is_index(size[0]):
-                raise ValueError(f"{self.label()}: output_size must be (OL,) or a shape ending with it, "
-                                 f"got {output_size!r}")
-            if not smallest <= size[0] < smallest + s:
-                raise ValueError(f"{self.label()}: output_size {size} is not reachable from input of shape "
-                                 f"{shape}: OL must be in [{smallest}, {smallest + s - 1}]")
-            op = int(size[0]) - smallest
-        if smallest + op < 1:
-            raise ValueError(f"{self.label()}: input of shape {shape} gives an output of length "
-                             f"{smallest + op}: too small")
+        (op,) = _transpose_output_padding(self, shape, output_size)
         return F.conv_transpose1d(x, self.weight, self.bias, self.stride, self.padding, op, self.groups,
                                   self.dilation)
 
-    def extra_repr(self) -> str:  # (PyTorch's, word for word)
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0,):
-            s += f", padding={self.padding}"
-        if self.dilation != (1,):
-            s += f", dilation={self.dilation}"
-        if self.output_padding != (0,):
-            s += f", output_padding={self.output_padding}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        return s
+    def extra_repr(self) -> str:
+        return _transpose_repr(self)
 
     def label(self) -> str:
         return f"ConvTranspose1d({self.in_channels}→{self.out_channels}, {self.kernel_size[0]})"

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..functions import pad
-from ..tensor import Tensor, _flag, _is_index
+from ..tensor import Tensor, _flag
 from ._common import _input
-from .conv import _check_mode_fits, _conv_channels, _conv_parameters, _conv_repr, _padding_mode, _reset_conv
+from .conv import (_check_mode_fits, _conv_channels, _conv_parameters, _conv_repr, _padding_mode, _reset_conv,
+                   _transpose_output_padding, _transpose_repr)
 from .dropout import _DropoutNd
 from .functional import three_d as F3
 from .module import Module
@@ -264,49 +265,17 @@ class ConvTranspose3d(Module):
         """PyTorch's default initialisation (see the class docstring)."""
         _reset_conv(self)
 
-    def _sizes(self, shape: tuple) -> tuple[int, int, int]:
-        """The output size without output_padding, for input of `shape`."""
-        return tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(
-            shape[-3:], self.stride, self.padding, self.dilation, self.kernel_size))  # type: ignore[return-value]
-
     def forward(self, x: Any, output_size: Any = None) -> Tensor:
         x = _input(self, x)
         shape = _volume_shape(self, x)
         if shape[-4] != self.in_channels:
             raise ValueError(f"{self.label()}: expected input with {self.in_channels} channels, got shape {shape}")
-        output_padding = self.output_padding
-        smallest = self._sizes(shape)
-        if output_size is not None:
-            size = tuple(output_size) if isinstance(output_size, (tuple, list)) else ()
-            if len(size) == len(shape):  # (a whole shape: its last three)
-                size = size[-3:]
-            if len(size) != 3 or not all(_is_index(n) for n in size):
-                raise ValueError(f"{self.label()}: output_size must be (OD, OH, OW) or a shape ending with them, "
-                                 f"got {output_size!r}")
-            if not all(lo <= n < lo + s for n, lo, s in zip(size, smallest, self.stride)):
-                ranges = ", ".join(f"[{lo}, {lo + s - 1}]" for lo, s in zip(smallest, self.stride))
-                raise ValueError(f"{self.label()}: output_size {tuple(size)} is not reachable from input of "
-                                 f"shape {shape}: each size must be in {ranges}")
-            output_padding = tuple(int(n) - lo for n, lo in zip(size, smallest))
-        if min(n + o for n, o in zip(smallest, output_padding)) < 1:
-            raise ValueError(f"{self.label()}: input of shape {shape} gives an output of size "
-                             f"{tuple(n + o for n, o in zip(smallest, output_padding))}: too small")
+        output_padding = _transpose_output_padding(self, shape, output_size)
         return F3.conv_transpose3d(x, self.weight, self.bias, self.stride, self.padding, output_padding,
                                    self.groups, self.dilation)
 
-    def extra_repr(self) -> str:  # (PyTorch's, word for word)
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0, 0):
-            s += f", padding={self.padding}"
-        if self.dilation != (1, 1, 1):
-            s += f", dilation={self.dilation}"
-        if self.output_padding != (0, 0, 0):
-            s += f", output_padding={self.output_padding}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        return s
+    def extra_repr(self) -> str:
+        return _transpose_repr(self)
 
     def label(self) -> str:
         return f"ConvTranspose3d({self.in_channels}→{self.out_channels}, {'×'.join(map(str, self.kernel_size))})"
