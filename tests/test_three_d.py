@@ -17,7 +17,7 @@ import autograd_mini as am
 from autograd_mini import nn
 from autograd_mini.nn import functional as F
 
-from test_one_d import check_both, rand  # (one copy of the helpers for the 1-D and 3-D families)
+from test_one_d import check_both, compiled_matches_eager, rand  # (one copy of the helpers for the 1-D and 3-D families)
 from test_pool_more import _out_len as out_len  # (one output-length rule for 1-D, 2-D and 3-D)
 
 FEW = settings(max_examples=5, deadline=None)
@@ -335,19 +335,5 @@ def test_a_compiled_3d_network_replays_the_eager_values_and_gradients_bit_for_bi
         h = F.adaptive_avg_pool3d(h, (2, 1, 3)) * idx.astype(np.float64).mean()
         return (F.dropout3d(h, 0.3, training=False) ** 2).mean()
 
-    compiled = am.compile(loss)
-    for seed, shape in [(0, (2, 2, 4, 5, 5)), (1, (2, 2, 4, 5, 5)), (2, (1, 2, 3, 4, 5)), (3, (1, 2, 3, 4, 5))]:
-        x = am.tensor(rand(*shape, seed=seed), requires_grad=True)
-        results = []
-        for f in (loss, compiled):
-            for p in params:
-                p.grad = None
-            x.grad = None
-            out = f(x)
-            out.backward()
-            results.append((out.data.copy(), [p.grad.data.copy() for p in params] + [x.grad.data.copy()]))
-        (a, ga), (b, gb) = results
-        assert a.dtype == b.dtype and np.array_equal(a, b)
-        for u, v in zip(ga, gb):
-            assert u.dtype == v.dtype and np.array_equal(u, v)
-    assert compiled.calls == 4 and compiled.recordings == 2, compiled._untaped
+    shapes = [(2, 2, 4, 5, 5)] * 2 + [(1, 2, 3, 4, 5)] * 2
+    compiled_matches_eager(loss, params, [rand(*shape, seed=seed) for seed, shape in enumerate(shapes)], recordings=2)

@@ -18,7 +18,7 @@ import autograd_mini as am
 from autograd_mini import nn
 from autograd_mini.nn import functional as F
 
-from test_one_d import check_both, rand
+from test_one_d import check_both, compiled_matches_eager, rand
 
 FEW = settings(max_examples=5, deadline=None)
 
@@ -366,19 +366,5 @@ def test_a_compiled_3d_decoder_replays_the_eager_values_and_gradients_bit_for_bi
         pooled, where = F.max_pool3d(h, 2, return_indices=True)
         return (F.max_unpool3d(pooled, where, 2, output_size=h.shape) ** 2).mean() * idx.astype(np.float64).mean()
 
-    compiled = am.compile(loss)
-    for seed, shape in [(0, (2, 2, 4, 5, 5)), (1, (2, 2, 4, 5, 5)), (2, (1, 2, 3, 4, 5)), (3, (1, 2, 3, 4, 5))]:
-        x = am.tensor(rand(*shape, seed=seed), requires_grad=True)
-        results = []
-        for f in (loss, compiled):
-            for p in params:
-                p.grad = None
-            x.grad = None
-            out = f(x)
-            out.backward()
-            results.append((out.data.copy(), [p.grad.data.copy() for p in params] + [x.grad.data.copy()]))
-        (a, ga), (b, gb) = results
-        assert a.dtype == b.dtype and np.array_equal(a, b)
-        for u, v in zip(ga, gb):
-            assert u.dtype == v.dtype and np.array_equal(u, v)
-    assert compiled.calls == 4 and compiled.recordings == 2, compiled._untaped
+    shapes = [(2, 2, 4, 5, 5)] * 2 + [(1, 2, 3, 4, 5)] * 2
+    compiled_matches_eager(loss, params, [rand(*shape, seed=seed) for seed, shape in enumerate(shapes)], recordings=2)
