@@ -220,7 +220,12 @@ def _check_length(where: str, shape: tuple, pads: tuple, k: int, dilation: int) 
 
 def _output_padding(output_padding: Any, stride: tuple, dilation: tuple, where: str) -> tuple[int, int]:
     """A transposed convolution's output_padding: each below its stride or its dilation (as PyTorch)."""
-    op = _pair(output_padding, "output_padding", where, 0)
+    return _output_padding_fits(_pair(output_padding, "output_padding", where, 0), stride, dilation, where)
+
+
+def _output_padding_fits(op: tuple, stride: tuple, dilation: tuple, where: str) -> tuple:
+    """op (output_padding as a tuple, one per spatial dim) if each entry is below its stride
+    or its dilation (as PyTorch); conv_transpose2d's and conv_transpose3d's check."""
     if any(o >= s and o >= d for o, s, d in zip(op, stride, dilation)):
         raise ValueError(
             f"{where}: output_padding {op} must be smaller than either stride {stride} or "

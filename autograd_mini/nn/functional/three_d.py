@@ -21,7 +21,7 @@ from ... import primitives as P
 from ...functions import as_tensor
 from ...tensor import FLOAT16, Tensor, _flag, _is_index
 from ._args import _int
-from .conv import _check_groups
+from .conv import _check_groups, _output_padding_fits
 from .pooling import _bin_sums, _bins, _ceil_overhang, _divisor  # (_divisor: read by nn.AvgPool3d as F3._divisor)
 from .pooling import _check_unpool_range, _unpool_flat, _unpool_indices, _unpool_size
 from .regularization import _drop, _dropout_p
@@ -360,13 +360,7 @@ def dropout3d(x: Any, p: float = 0.5, training: bool = True, inplace: bool = Fal
 
 def _output_padding3(output_padding: Any, stride: tuple, dilation: tuple, where: str) -> tuple[int, int, int]:
     """A transposed convolution's output_padding: each below its stride or its dilation (as PyTorch)."""
-    op = _triple(output_padding, "output_padding", where, 0)
-    if any(o >= s and o >= d for o, s, d in zip(op, stride, dilation)):
-        raise ValueError(
-            f"{where}: output_padding {op} must be smaller than either stride {stride} or "
-            f"dilation {dilation} in each dimension"
-        )
-    return op
+    return _output_padding_fits(_triple(output_padding, "output_padding", where, 0), stride, dilation, where)
 
 
 def conv_transpose3d(
