@@ -75,6 +75,17 @@ def _check_fits3(where: str, given: tuple, pads: tuple, kernel: tuple, dilation:
         )
 
 
+def _volumes_and_weight(x: Any, weight: Any, groups: Any, where: str,
+                        layout: str) -> tuple[Tensor, bool, tuple, Tensor, int]:
+    """conv3d's and conv_transpose3d's arguments: x as (N, C, D, H, W) with _volumes' flag
+    and given shape, weight as a 5-D tensor with a non-empty kernel (`layout` names its
+    axes in the error), groups as an int >= 1."""
+    x, unbatched, given = _volumes(x, where)
+    weight = as_tensor(weight)
+    if weight.ndim != 5 or 0 in weight.shape[2:]:
+        raise ValueError(f"{where}: weight must have shape {layout} with kd, kh, kw >= 1, got {weight.shape}")
+    return x, unbatched, given, weight, _int(groups, "groups", where, 1)
+
 def conv3d(
     x: Any,
     weight: Any,
@@ -101,12 +112,7 @@ def conv3d(
     """
     where = "conv3d"
     with engine.scope(where):
-        x, unbatched, given = _volumes(x, where)
-        weight = as_tensor(weight)
-        if weight.ndim != 5 or 0 in weight.shape[2:]:
-            raise ValueError(f"{where}: weight must have shape (O, C/groups, kd, kh, kw) with kd, kh, kw >= 1, "
-                             f"got {weight.shape}")
-        G = _int(groups, "groups", where, 1)
+        x, unbatched, given, weight, G = _volumes_and_weight(x, weight, groups, where, "(O, C/groups, kd, kh, kw)")
         N, C = x.shape[:2]
         O, Cg = weight.shape[:2]
         kernel = tuple(weight.shape[2:])
@@ -393,12 +399,7 @@ def conv_transpose3d(
     """
     where = "conv_transpose3d"
     with engine.scope(where):
-        x, unbatched, given = _volumes(x, where)
-        weight = as_tensor(weight)
-        if weight.ndim != 5 or 0 in weight.shape[2:]:
-            raise ValueError(f"{where}: weight must have shape (C, O/groups, kd, kh, kw) with kd, kh, kw >= 1, "
-                             f"got {weight.shape}")
-        G = _int(groups, "groups", where, 1)
+        x, unbatched, given, weight, G = _volumes_and_weight(x, weight, groups, where, "(C, O/groups, kd, kh, kw)")
         N, C = x.shape[:2]
         sizes = tuple(x.shape[2:])
         Cw, Og = weight.shape[:2]
