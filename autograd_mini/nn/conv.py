@@ -12,6 +12,7 @@ from ..tensor import Tensor, _flag, _is_index
 from . import functional as F
 from . import init
 from ._common import _check_image, _empty, _input
+from .functional.conv import _output_padding_fits
 from .module import Module
 
 
@@ -170,6 +171,27 @@ def _conv_channels(where: str, in_channels: Any, out_channels: Any, groups: Any)
         )
     return in_channels, out_channels, groups
 
+
+def _transpose_init(layer: Module, name: str, in_channels: Any, out_channels: Any, tuple_of: Any,
+                    kernel_size: Any, stride: Any, padding: Any, output_padding: Any, groups: Any, bias: Any,
+                    dilation: Any, padding_mode: Any, dtype: Any) -> None:
+    """ConvTranspose1d/2d/3d's __init__: the hyperparameters as tuples (tuple_of(value, what,
+    where, minimum) parses one, with the dimension's arity), output_padding each below its
+    stride or its dilation, padding_mode 'zeros' only (as PyTorch), weight
+    (in_channels, out_channels/groups, *kernel_size) and bias (out_channels,)."""
+    where = f"{name}({in_channels}→{out_channels})"
+    if padding_mode != "zeros":
+        raise ValueError(f"{where}: only padding_mode='zeros' is supported (as PyTorch), got {padding_mode!r}")
+    layer.padding_mode = padding_mode
+    layer.in_channels, layer.out_channels, layer.groups = _conv_channels(where, in_channels, out_channels, groups)
+    layer.kernel_size = tuple_of(kernel_size, "kernel_size", where, 1)
+    layer.stride = tuple_of(stride, "stride", where, 1)
+    layer.padding = tuple_of(padding, "padding", where, 0)
+    layer.dilation = tuple_of(dilation, "dilation", where, 1)
+    layer.output_padding = _output_padding_fits(tuple_of(output_padding, "output_padding", where, 0),
+                                                layer.stride, layer.dilation, where)
+    _conv_parameters(layer, (layer.in_channels, layer.out_channels // layer.groups) + layer.kernel_size, bias,
+                     dtype, where)
 
 def _transpose_output_padding(layer: Module, shape: tuple, output_size: Any) -> tuple:
     """ConvTranspose1d/2d/3d.forward's output_padding for input of `shape` (its last
@@ -335,18 +357,8 @@ class ConvTranspose2d(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        where = f"ConvTranspose2d({in_channels}→{out_channels})"
-        if padding_mode != "zeros":
-            raise ValueError(f"{where}: only padding_mode='zeros' is supported (as PyTorch), got {padding_mode!r}")
-        self.padding_mode = padding_mode
-        self.in_channels, self.out_channels, self.groups = _conv_channels(where, in_channels, out_channels, groups)
-        self.kernel_size = F._pair(kernel_size, "kernel_size", where, 1)
-        self.stride = F._pair(stride, "stride", where, 1)
-        self.padding = F._pair(padding, "padding", where, 0)
-        self.dilation = F._pair(dilation, "dilation", where, 1)
-        self.output_padding = F._output_padding(output_padding, self.stride, self.dilation, where)
-        _conv_parameters(self, (self.in_channels, self.out_channels // self.groups) + self.kernel_size, bias,
-                         dtype, where)
+        _transpose_init(self, "ConvTranspose2d", in_channels, out_channels, F._pair, kernel_size, stride, padding,
+                        output_padding, groups, bias, dilation, padding_mode, dtype)
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialisation (see the class docstring)."""

@@ -10,8 +10,7 @@ from typing import Any
 from ..tensor import Tensor, _flag, _is_index
 from . import functional as F
 from ._common import _input
-from .conv import (_conv_channels, _conv_parameters, _reset_conv, _sequence_input, _transpose_output_padding,
-                   _transpose_repr)
+from .conv import _reset_conv, _sequence_input, _transpose_init, _transpose_output_padding, _transpose_repr
 from .dropout import _DropoutNd
 from .functional import one_d as F1
 from .module import Module
@@ -160,6 +159,10 @@ class MaxUnpool1d(Module):
         return f"MaxUnpool1d({self.kernel_size[0]})"
 
 
+def _one(value: Any, what: str, where: str, minimum: int) -> tuple[int]:
+    """F._single as a 1-tuple (the layers keep their hyperparameters as tuples, as PyTorch)."""
+    return (F._single(value, what, where, minimum),)
+
 class ConvTranspose1d(Module):
     """1-D transposed convolution of sequences, as PyTorch's (the adjoint of Conv1d's map).
 
@@ -190,22 +193,8 @@ class ConvTranspose1d(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        where = f"ConvTranspose1d({in_channels}→{out_channels})"
-        if padding_mode != "zeros":
-            raise ValueError(f"{where}: only padding_mode='zeros' is supported (as PyTorch), got {padding_mode!r}")
-        self.padding_mode = padding_mode
-        self.in_channels, self.out_channels, self.groups = _conv_channels(where, in_channels, out_channels, groups)
-        self.kernel_size = (F._single(kernel_size, "kernel_size", where, 1),)
-        self.stride = (F._single(stride, "stride", where, 1),)
-        self.padding = (F._single(padding, "padding", where, 0),)
-        self.dilation = (F._single(dilation, "dilation", where, 1),)
-        op = F._single(output_padding, "output_padding", where, 0)
-        if op >= self.stride[0] and op >= self.dilation[0]:
-            raise ValueError(f"{where}: output_padding {op} must be smaller than either stride "
-                             f"{self.stride[0]} or dilation {self.dilation[0]}")
-        self.output_padding = (op,)
-        _conv_parameters(self, (self.in_channels, self.out_channels // self.groups) + self.kernel_size, bias,
-                         dtype, where)
+        _transpose_init(self, "ConvTranspose1d", in_channels, out_channels, _one, kernel_size, stride, padding,
+                        output_padding, groups, bias, dilation, padding_mode, dtype)
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialisation (see the class docstring)."""

@@ -12,7 +12,7 @@ from ..functions import pad
 from ..tensor import Tensor, _flag
 from ._common import _input
 from .conv import (_check_mode_fits, _conv_channels, _conv_parameters, _conv_repr, _padding_mode, _reset_conv,
-                   _transpose_output_padding, _transpose_repr)
+                   _transpose_init, _transpose_output_padding, _transpose_repr)
 from .dropout import _DropoutNd
 from .functional import three_d as F3
 from .module import Module
@@ -248,18 +248,8 @@ class ConvTranspose3d(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        where = f"ConvTranspose3d({in_channels}→{out_channels})"
-        if padding_mode != "zeros":
-            raise ValueError(f"{where}: only padding_mode='zeros' is supported (as PyTorch), got {padding_mode!r}")
-        self.padding_mode = padding_mode
-        self.in_channels, self.out_channels, self.groups = _conv_channels(where, in_channels, out_channels, groups)
-        self.kernel_size = F3._triple(kernel_size, "kernel_size", where, 1)
-        self.stride = F3._triple(stride, "stride", where, 1)
-        self.padding = F3._triple(padding, "padding", where, 0)
-        self.dilation = F3._triple(dilation, "dilation", where, 1)
-        self.output_padding = F3._output_padding3(output_padding, self.stride, self.dilation, where)
-        _conv_parameters(self, (self.in_channels, self.out_channels // self.groups) + self.kernel_size, bias,
-                         dtype, where)
+        _transpose_init(self, "ConvTranspose3d", in_channels, out_channels, F3._triple, kernel_size, stride,
+                        padding, output_padding, groups, bias, dilation, padding_mode, dtype)
 
     def reset_parameters(self) -> None:
         """PyTorch's default initialisation (see the class docstring)."""

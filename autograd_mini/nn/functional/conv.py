@@ -225,8 +225,12 @@ def _output_padding(output_padding: Any, stride: tuple, dilation: tuple, where: 
 
 def _output_padding_fits(op: tuple, stride: tuple, dilation: tuple, where: str) -> tuple:
     """op (output_padding as a tuple, one per spatial dim) if each entry is below its stride
-    or its dilation (as PyTorch); conv_transpose2d's and conv_transpose3d's check."""
+    or its dilation (as PyTorch); the transposed convolution layers' and conv_transpose2d/3d's
+    check (one spatial dim: the message shows plain ints, as conv_transpose1d's)."""
     if any(o >= s and o >= d for o, s, d in zip(op, stride, dilation)):
+        if len(op) == 1:
+            raise ValueError(f"{where}: output_padding {op[0]} must be smaller than either stride {stride[0]} "
+                             f"or dilation {dilation[0]}")
         raise ValueError(
             f"{where}: output_padding {op} must be smaller than either stride {stride} or "
             f"dilation {dilation} in each dimension"
