@@ -482,7 +482,8 @@ class MultivariateNormal(Distribution):
                 _require(np.diagonal(m, 0, -2, -1) > 0, name,
                          f"scale_tril (shape {tuple(M.shape)}) must have a positive diagonal")
             else:
-                _require(m == np.swapaxes(m, -1, -2), name,
+                # (up to rounding, as PyTorch's isclose(atol=1e-6): A @ S @ A.T is rarely exact)
+                _require(np.isclose(m, np.swapaxes(m, -1, -2), rtol=1e-5, atol=1e-6), name,
                          f"covariance_matrix (shape {tuple(M.shape)}) must be symmetric")
                 try:
                     np.linalg.cholesky(m)

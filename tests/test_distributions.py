@@ -145,6 +145,23 @@ def test_multivariate_normal_matches_the_dense_formulas_matrix_by_matrix():
     np.testing.assert_allclose(e.covariance_matrix.data, np.broadcast_to(S2, (2, 3, 3)), rtol=1e-12)
 
 
+def test_a_covariance_symmetric_up_to_rounding_is_accepted_as_pytorchs():
+    # was: ValueError "covariance_matrix (shape (4, 4)) must be symmetric" for A @ S @ A.T,
+    # whose mirror entries differ in the last bit (PyTorch checks isclose, atol=1e-6)
+    rng = np.random.default_rng(0)
+    A, S = rng.standard_normal((4, 4)), np.diag(rng.random(4) + 0.5)
+    C = A @ S @ A.T
+    assert not np.array_equal(C, C.T)
+    d = D.MultivariateNormal(np.zeros(4), covariance_matrix=C)
+    Cs = (C + C.T) / 2
+    x = rng.standard_normal(4)
+    want = -0.5 * (4 * LOG2PI + math.log(np.linalg.det(Cs)) + x @ np.linalg.inv(Cs) @ x)
+    assert d.log_prob(x).item() == pytest.approx(want, rel=1e-10)
+    for f32 in (False, True):
+        C32 = C.astype(np.float32) if f32 else C
+        D.MultivariateNormal(np.zeros(4, C32.dtype), covariance_matrix=C32)
+
+
 def test_independent_moves_batch_axes_into_the_event_and_sums_over_them():
     loc, scale = RNG.standard_normal((3, 4)), np.exp(RNG.standard_normal((3, 4)))
     base = D.Normal(loc, scale)
