@@ -234,19 +234,8 @@ def _max_indices3(windows: Tensor, out: Tensor, size: tuple, stride: tuple, pad:
         inside = inside & (q >= 0) & (q < n)
         flat = flat + q * scale
         first = first + (start - np.minimum(start // d, 0) * d).reshape(shape) * scale
-    full = outs + kernel
-    inside = np.broadcast_to(inside, full)
-    flat = np.where(inside, flat, first)
-    K = int(np.prod(kernel))
-    priority = (windows == out.reshape(out.shape + (1, 1, 1))).astype(np.int64)
-    if not inside.all():
-        priority = priority * engine.shape_constant(inside.astype(np.int64))
-    if windows.dtype.kind in "fc":
-        ramp = engine.shape_constant(2 + np.arange(K, dtype=np.int64).reshape(kernel))
-        priority = priority + (windows != windows).astype(np.int64) * ramp
-    k = P.argmax.apply(priority.reshape(priority.shape[:5] + (K,)), axis=-1, keepdims=True)
-    table = engine.shape_constant(np.broadcast_to(flat, full).astype(np.int64).reshape((1, 1) + outs + (K,)))
-    return P.take_along_axis.apply(table, k, axis=-1, wrap=False).reshape(out.shape)
+    inside = np.broadcast_to(inside, outs + kernel)
+    return _first_max_flat(windows, out, inside, np.broadcast_to(np.where(inside, flat, first), inside.shape))
 
 
 def avg_pool3d(
