@@ -47,13 +47,8 @@ class Conv2d(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        where = f"Conv2d({in_channels}→{out_channels})"
-        _padding_mode(padding_mode, where)
-        self.padding_mode = padding_mode
-        self.in_channels, self.out_channels, self.groups = _conv_channels(where, in_channels, out_channels, groups)
-        self.kernel_size = F._pair(kernel_size, "kernel_size", where, 1)
-        self.stride = F._pair(stride, "stride", where, 1)
-        self.dilation = F._pair(dilation, "dilation", where, 1)
+        where = _conv_init(self, "Conv2d", in_channels, out_channels, F._pair, kernel_size, stride, dilation,
+                           groups, padding_mode)
         # Validates padding (an int, a pair, 'valid' or 'same') once, here.
         self._pads = F._conv_padding(padding, self.kernel_size, self.dilation, self.stride, where)
         self.padding: tuple[int, int] | str = padding if isinstance(padding, str) else (
@@ -172,6 +167,27 @@ def _conv_channels(where: str, in_channels: Any, out_channels: Any, groups: Any)
     return in_channels, out_channels, groups
 
 
+def _one(value: Any, what: str, where: str, minimum: int) -> tuple[int]:
+    """F._single as a 1-tuple (the layers keep their hyperparameters as tuples, as PyTorch)."""
+    return (F._single(value, what, where, minimum),)
+
+
+def _conv_init(layer: Module, name: str, in_channels: Any, out_channels: Any, tuple_of: Any, kernel_size: Any,
+               stride: Any, dilation: Any, groups: Any, padding_mode: Any) -> str:
+    """Conv1d/2d/3d's __init__ up to the padding (each reads its own padding rule): the
+    padding_mode, the channels and groups, and kernel_size, stride and dilation as tuples
+    (tuple_of(value, what, where, minimum) parses one, with the dimension's arity).
+    Returns the layer's name for errors."""
+    where = f"{name}({in_channels}→{out_channels})"
+    _padding_mode(padding_mode, where)
+    layer.padding_mode = padding_mode
+    layer.in_channels, layer.out_channels, layer.groups = _conv_channels(where, in_channels, out_channels, groups)
+    layer.kernel_size = tuple_of(kernel_size, "kernel_size", where, 1)
+    layer.stride = tuple_of(stride, "stride", where, 1)
+    layer.dilation = tuple_of(dilation, "dilation", where, 1)
+    return where
+
+
 def _transpose_init(layer: Module, name: str, in_channels: Any, out_channels: Any, tuple_of: Any,
                     kernel_size: Any, stride: Any, padding: Any, output_padding: Any, groups: Any, bias: Any,
                     dilation: Any, padding_mode: Any, dtype: Any) -> None:
@@ -278,13 +294,8 @@ class Conv1d(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        where = f"Conv1d({in_channels}→{out_channels})"
-        _padding_mode(padding_mode, where)
-        self.padding_mode = padding_mode
-        self.in_channels, self.out_channels, self.groups = _conv_channels(where, in_channels, out_channels, groups)
-        self.kernel_size = (F._single(kernel_size, "kernel_size", where, 1),)
-        self.stride = (F._single(stride, "stride", where, 1),)
-        self.dilation = (F._single(dilation, "dilation", where, 1),)
+        where = _conv_init(self, "Conv1d", in_channels, out_channels, _one, kernel_size, stride, dilation,
+                           groups, padding_mode)
         self._pads = F._conv1d_padding(padding, self.kernel_size[0], self.dilation[0], self.stride[0], where)
         self.padding: tuple[int] | str = padding if isinstance(padding, str) else (self._pads[0],)
         self.output_padding = (0,)  # (PyTorch's Conv1d has it too, always 0)

@@ -10,7 +10,7 @@ from typing import Any
 from ..tensor import Tensor, _flag, _is_index
 from . import functional as F
 from ._common import _input
-from .conv import _reset_conv, _sequence_input, _transpose_init, _transpose_output_padding, _transpose_repr
+from .conv import _one, _reset_conv, _sequence_input, _transpose_init, _transpose_output_padding, _transpose_repr
 from .dropout import _DropoutNd
 from .functional import one_d as F1
 from .module import Module
@@ -158,10 +158,6 @@ class MaxUnpool1d(Module):
     def label(self) -> str:
         return f"MaxUnpool1d({self.kernel_size[0]})"
 
-
-def _one(value: Any, what: str, where: str, minimum: int) -> tuple[int]:
-    """F._single as a 1-tuple (the layers keep their hyperparameters as tuples, as PyTorch)."""
-    return (F._single(value, what, where, minimum),)
 
 class ConvTranspose1d(Module):
     """1-D transposed convolution of sequences, as PyTorch's (the adjoint of Conv1d's map).

@@ -11,7 +11,7 @@ from typing import Any
 from ..functions import pad
 from ..tensor import Tensor, _flag
 from ._common import _input
-from .conv import (_check_mode_fits, _conv_channels, _conv_parameters, _conv_repr, _padding_mode, _reset_conv,
+from .conv import (_check_mode_fits, _conv_init, _conv_parameters, _conv_repr, _padding_mode, _reset_conv,
                    _transpose_init, _transpose_output_padding, _transpose_repr)
 from .dropout import _DropoutNd
 from .functional import three_d as F3
@@ -54,13 +54,8 @@ class Conv3d(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        where = f"Conv3d({in_channels}→{out_channels})"
-        _padding_mode(padding_mode, where)
-        self.padding_mode = padding_mode
-        self.in_channels, self.out_channels, self.groups = _conv_channels(where, in_channels, out_channels, groups)
-        self.kernel_size = F3._triple(kernel_size, "kernel_size", where, 1)
-        self.stride = F3._triple(stride, "stride", where, 1)
-        self.dilation = F3._triple(dilation, "dilation", where, 1)
+        where = _conv_init(self, "Conv3d", in_channels, out_channels, F3._triple, kernel_size, stride, dilation,
+                           groups, padding_mode)
         pads = F3._conv3d_padding(padding, self.kernel_size, self.dilation, self.stride, where)
         self.padding: tuple[int, int, int] | str = padding if isinstance(padding, str) else tuple(
             a for a, _ in pads)
