@@ -41,6 +41,43 @@ def _reset_affine(layer: Module) -> None:
     if layer.bias is not None:
         init.zeros_(layer.bias)
 
+def _running_norm_init(layer: Module, num_features: Any, eps: Any, momentum: Any, affine: Any,
+                       track_running_stats: Any, dtype: Any) -> None:
+    """Batch and instance norm's __init__: num_features, eps, momentum (in [0, 1] or None),
+    the affine weight and bias (C,), and with track_running_stats the buffers running_mean
+    (zeros), running_var (ones) and num_batches_tracked (0), of a floating dtype (an int
+    running_mean would truncate the statistics: refused here, not at the first batch)."""
+    where = f"{type(layer).__name__}({num_features})"
+    layer.num_features = F._int(num_features, "num_features", where, 1)
+    _check_eps(eps, where)
+    if momentum is not None and not 0.0 <= F._number(momentum, "momentum", where) <= 1.0:
+        raise ValueError(f"{where}: momentum must be in [0, 1] or None, got {momentum}")
+    dt = _dtype_or_default(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"{where}: dtype must be a floating dtype, got {dt}")
+    layer.eps, layer.momentum = float(eps), momentum
+    layer.affine = _flag(affine, "affine", where)
+    layer.track_running_stats = _flag(track_running_stats, "track_running_stats", where)
+    _affine_parameters(layer, layer.num_features, layer.affine, dtype)
+    if layer.track_running_stats:
+        layer.register_buffer("running_mean", Tensor(np.zeros(layer.num_features, dt)))
+        layer.register_buffer("running_var", Tensor(np.ones(layer.num_features, dt)))
+        layer.register_buffer("num_batches_tracked", Tensor(np.zeros((), np.int64)))
+    else:
+        for name in ("running_mean", "running_var", "num_batches_tracked"):
+            layer.register_buffer(name, None)
+    layer.reset_parameters()
+
+
+def _reset_running(layer: Module) -> None:
+    """weight = 1, bias = 0, and the running statistics (if kept) to mean 0, var 1, counter 0."""
+    _reset_affine(layer)
+    if layer.track_running_stats:
+        layer.running_mean.data[...] = 0
+        layer.running_var.data[...] = 1
+        layer.num_batches_tracked.data[...] = 0
+
+
 class _BatchNorm(Module):
     """Normalise each channel (axis 1) by the batch statistics, then scale and shift.
 
@@ -66,35 +103,11 @@ class _BatchNorm(Module):
         dtype: Any = None,
     ) -> None:
         super().__init__()
-        where = f"{type(self).__name__}({num_features})"
-        num_features = F._int(num_features, "num_features", where, 1)
-        _check_eps(eps, where)
-        if momentum is not None and not 0.0 <= F._number(momentum, "momentum", where) <= 1.0:
-            raise ValueError(f"{where}: momentum must be in [0, 1] or None, got {momentum}")
-        dt = _dtype_or_default(dtype)
-        if dt.kind != "f":
-            # (an int running_mean would truncate the statistics; refused here, not at the first batch)
-            raise TypeError(f"{where}: dtype must be a floating dtype, got {dt}")
-        self.num_features, self.eps, self.momentum = num_features, float(eps), momentum
-        self.affine = _flag(affine, "affine", where)
-        self.track_running_stats = _flag(track_running_stats, "track_running_stats", where)
-        _affine_parameters(self, num_features, self.affine, dtype)
-        if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dt)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dt)))
-            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), np.int64)))
-        else:
-            for name in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(name, None)
-        self.reset_parameters()
+        _running_norm_init(self, num_features, eps, momentum, affine, track_running_stats, dtype)
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0, running mean 0, running var 1, counter 0."""
-        _reset_affine(self)
-        if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+        _reset_running(self)
 
     def forward(self, x: Any) -> Tensor:
         x = _input(self, x)
@@ -271,34 +284,11 @@ class _InstanceNorm(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
                  track_running_stats: bool = False, dtype: Any = None) -> None:
         super().__init__()
-        where = f"{type(self).__name__}({num_features})"
-        self.num_features = F._int(num_features, "num_features", where, 1)
-        _check_eps(eps, where)
-        if momentum is not None and not 0.0 <= F._number(momentum, "momentum", where) <= 1.0:
-            raise ValueError(f"{where}: momentum must be in [0, 1] or None, got {momentum}")
-        dt = _dtype_or_default(dtype)
-        if dt.kind != "f":
-            raise TypeError(f"{where}: dtype must be a floating dtype, got {dt}")
-        self.eps, self.momentum = float(eps), momentum
-        self.affine = _flag(affine, "affine", where)
-        self.track_running_stats = _flag(track_running_stats, "track_running_stats", where)
-        _affine_parameters(self, self.num_features, self.affine, dtype)
-        if self.track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dt)))
-            self.register_buffer("running_var", Tensor(np.ones(self.num_features, dt)))
-            self.register_buffer("num_batches_tracked", Tensor(np.zeros((), np.int64)))
-        else:
-            for name in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(name, None)
-        self.reset_parameters()
+        _running_norm_init(self, num_features, eps, momentum, affine, track_running_stats, dtype)
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0; running mean 0, running var 1, counter 0."""
-        _reset_affine(self)
-        if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+        _reset_running(self)
 
     def forward(self, x: Any) -> Tensor:
         x = _input(self, x)
