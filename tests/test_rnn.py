@@ -168,15 +168,9 @@ def call_with(model, tensors, *inputs):
         model.__dict__.update(saved)
 
 
-@pytest.mark.parametrize("mode", list(SEQ))
-def test_sequence_layers_gradcheck_and_gradgradcheck(mode):
-    cls, kw = SEQ[mode]
-    am.manual_seed(5)
-    rng = np.random.default_rng(6)
-    L, T, N, I, H = 2, 2, 2, 2, 2
-    m = cls(I, H, num_layers=L, **kw)
-    params = [p.data.copy() for p in m.parameters()]
-    x, h0, c0 = rng.standard_normal((T, N, I)), rng.standard_normal((L, N, H)), rng.standard_normal((L, N, H))
+def check_sequence_model(m, mode, x, h0, c0, params):
+    """gradcheck and gradgradcheck of a stacked RNN/LSTM/GRU's output and final state(s)
+    with respect to the input, the initial state(s) and every parameter."""
     if mode == "LSTM":
         def f(x, h0, c0, *ps):
             out, (h, c) = call_with(m, ps, x, (h0, c0))
@@ -189,6 +183,18 @@ def test_sequence_layers_gradcheck_and_gradgradcheck(mode):
         inputs = (x, h0, *params)
     assert am.gradcheck(f, inputs)
     assert am.gradgradcheck(f, inputs)
+
+
+@pytest.mark.parametrize("mode", list(SEQ))
+def test_sequence_layers_gradcheck_and_gradgradcheck(mode):
+    cls, kw = SEQ[mode]
+    am.manual_seed(5)
+    rng = np.random.default_rng(6)
+    L, T, N, I, H = 2, 2, 2, 2, 2
+    m = cls(I, H, num_layers=L, **kw)
+    params = [p.data.copy() for p in m.parameters()]
+    x, h0, c0 = rng.standard_normal((T, N, I)), rng.standard_normal((L, N, H)), rng.standard_normal((L, N, H))
+    check_sequence_model(m, mode, x, h0, c0, params)
 
 
 @pytest.mark.parametrize("mode", ["tanh", "LSTM", "GRU"])
@@ -455,18 +461,7 @@ def test_bidirectional_gradcheck_and_gradgradcheck(mode):
     params = [p.data.copy() for p in m.parameters()]
     x = rng.standard_normal((N, T, I))
     h0, c0 = rng.standard_normal((2 * L, N, H)), rng.standard_normal((2 * L, N, H))
-    if mode == "LSTM":
-        def f(x, h0, c0, *ps):
-            out, (h, c) = call_with(m, ps, x, (h0, c0))
-            return am.concatenate([out.flatten(), h.flatten(), c.flatten()])
-        inputs = (x, h0, c0, *params)
-    else:
-        def f(x, h0, *ps):
-            out, h = call_with(m, ps, x, h0)
-            return am.concatenate([out.flatten(), h.flatten()])
-        inputs = (x, h0, *params)
-    assert am.gradcheck(f, inputs)
-    assert am.gradgradcheck(f, inputs)
+    check_sequence_model(m, mode, x, h0, c0, params)
 
 
 def test_bidirectional_gradcheck_unbatched_without_state():
