@@ -187,12 +187,17 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("call, kind, match", BAD)
-def test_bad_input_is_refused_naming_the_function_and_shapes_before_recording(call, kind, match):
+def refused_before_recording(call, kind, match):
+    """call() raises kind (its message matching `match`) and records no node first."""
     before = next(node_counter)
     with pytest.raises(kind, match=match):
         call()
     assert next(node_counter) == before + 1  # (no node was made)
+
+
+@pytest.mark.parametrize("call, kind, match", BAD)
+def test_bad_input_is_refused_naming_the_function_and_shapes_before_recording(call, kind, match):
+    refused_before_recording(call, kind, match)
 
 
 def test_singular_matrices_raise_numpys_linalgerror():
