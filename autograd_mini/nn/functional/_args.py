@@ -110,6 +110,16 @@ def _label_smoothing(label_smoothing: Any, where: str) -> float:
     return eps
 
 
+def _bias(bias: Any, n: int, where: str) -> Tensor | None:
+    """A layer's bias as a tensor of shape (n,), n its output features or channels (or None)."""
+    if bias is None:
+        return None
+    bias = as_tensor(bias)
+    if bias.shape != (n,):
+        raise ValueError(f"{where}: bias must have shape ({n},), got {bias.shape}")
+    return bias
+
+
 def _reduce(loss: Tensor, reduction: str, where: str) -> Tensor:
     if reduction == "mean":
         if loss.data.size == 0:  # (am.mean's own error would name mean, not the loss)

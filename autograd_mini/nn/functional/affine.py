@@ -12,16 +12,7 @@ from ... import primitives as P
 from ...engine import composite
 from ...functions import as_tensor, einsum
 from ...tensor import Tensor
-
-
-def _bias(bias: Any, weight: Tensor, where: str) -> Tensor | None:
-    """bias as a tensor of shape (out,), out = weight.shape[0] (or None)."""
-    if bias is None:
-        return None
-    bias = as_tensor(bias)
-    if bias.shape != (weight.shape[0],):
-        raise ValueError(f"{where}: bias must have shape ({weight.shape[0]},), got {bias.shape}")
-    return bias
+from ._args import _bias
 
 
 @composite
@@ -40,7 +31,7 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
             f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
             "(expected input (..., in) and weight (out, in))"
         )
-    bias = _bias(bias, weight, "linear")
+    bias = _bias(bias, weight.shape[0], "linear")
     return _affine(x, weight, bias)
 
 
@@ -66,6 +57,6 @@ def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:
             f"bilinear: inputs of shapes {x1.shape} and {x2.shape} do not fit weight of shape {weight.shape} "
             "(expected input1 (..., in1), input2 (..., in2) with the same leading axes, weight (out, in1, in2))"
         )
-    bias = _bias(bias, weight, "bilinear")
+    bias = _bias(bias, weight.shape[0], "bilinear")
     y = einsum("...i,oij,...j->...o", x1, weight, x2)
     return y if bias is None else y + bias

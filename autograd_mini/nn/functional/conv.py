@@ -13,7 +13,7 @@ from ... import functions as fn
 from ... import primitives as P
 from ...functions import as_tensor
 from ...tensor import Tensor
-from ._args import _check_fits, _images, _int, _pair, _single
+from ._args import _bias, _check_fits, _images, _int, _pair, _single
 
 
 def _conv_padding(
@@ -108,10 +108,7 @@ def conv2d(
         dilation_ = _pair(dilation, "dilation", "conv2d", 1)
         pads = _conv_padding(padding, (kh, kw), dilation_, stride_)
         _check_fits("conv2d", given, pads, (kh, kw), dilation_)
-        if bias is not None:
-            bias = as_tensor(bias)
-            if bias.shape != (O,):
-                raise ValueError(f"conv2d: bias must have shape ({O},), got {bias.shape}")
+        bias = _bias(bias, O, "conv2d")
         out = _conv2d_checked(x, weight, bias, stride_, pads, dilation_, G)
         return out.reshape(out.shape[1:]) if unbatched else out
 
@@ -199,10 +196,7 @@ def conv1d(
         d = _single(dilation, "dilation", "conv1d", 1)
         pads = _conv1d_padding(padding, k, d, s, "conv1d")
         _check_length("conv1d", given, pads, k, d)
-        if bias is not None:
-            bias = as_tensor(bias)
-            if bias.shape != (O,):
-                raise ValueError(f"conv1d: bias must have shape ({O},), got {bias.shape}")
+        bias = _bias(bias, O, "conv1d")
         out = _conv2d_checked(x.reshape(N, C, 1, L), weight.reshape(O, Cg, 1, k), bias,
                               (1, s), ((0, 0), pads), (1, d), G)  # (N, O, 1, OL)
         return out.reshape((O, out.shape[-1]) if unbatched else (N, O, out.shape[-1]))
@@ -306,10 +300,7 @@ def conv_transpose2d(
                 f"padding {pad}, output_padding {op} and dilation {dilation_} gives an output "
                 f"of size {(OH, OW)}: too small"
             )
-        if bias is not None:
-            bias = as_tensor(bias)
-            if bias.shape != (O,):
-                raise ValueError(f"{where}: bias must have shape ({O},), got {bias.shape}")
+        bias = _bias(bias, O, where)
 
         K, L = Og * kh * kw, H * W * N
         xc = x.permute(1, 2, 3, 0).reshape(C, L)  # (C, H*W*N): the one copy of x

@@ -15,7 +15,7 @@ from typing import Any
 from ... import engine
 from ...functions import as_tensor
 from ...tensor import Tensor, _flag, _is_index
-from ._args import _int, _single
+from ._args import _bias, _int, _single
 from .conv import _check_length, conv_transpose2d
 from .pooling import (_check_unpool_range, _unpool_indices, adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d,
                       max_pool2d, max_unpool2d)
@@ -285,10 +285,7 @@ def conv_transpose1d(
             raise ValueError(f"{where}: input of shape {given} with weight {weight.shape}, stride {s}, "
                              f"padding {p}, output_padding {op} and dilation {d} gives an output of "
                              f"length {OL}: too small")
-        if bias is not None:
-            bias = as_tensor(bias)
-            if bias.shape != (Og * G,):
-                raise ValueError(f"{where}: bias must have shape ({Og * G},), got {bias.shape}")
+        bias = _bias(bias, Og * G, where)
         out = conv_transpose2d(_as_images(x, given), weight.reshape(Cw, Og, 1, k), bias, (1, s), (0, p),
                                (0, op), G, (1, d))
         return _back(out, given)

@@ -20,7 +20,7 @@ from ... import functions as fn
 from ... import primitives as P
 from ...functions import as_tensor
 from ...tensor import FLOAT16, Tensor, _flag, _is_index
-from ._args import _int
+from ._args import _bias, _int
 from .conv import _check_groups, _output_padding_fits
 from .pooling import _bin_sums, _bins, _ceil_overhang, _divisor  # (_divisor: read by nn.AvgPool3d as F3._divisor)
 from .pooling import _check_unpool_range, _unpool_flat, _unpool_indices, _unpool_size
@@ -121,10 +121,7 @@ def conv3d(
         dilation_ = _triple(dilation, "dilation", where, 1)
         pads = _conv3d_padding(padding, kernel, dilation_, stride_, where)
         _check_fits3(where, given, pads, kernel, dilation_)
-        if bias is not None:
-            bias = as_tensor(bias)
-            if bias.shape != (O,):
-                raise ValueError(f"{where}: bias must have shape ({O},), got {bias.shape}")
+        bias = _bias(bias, O, where)
         xc = x.permute(1, 2, 3, 4, 0)  # (C, D, H, W, N): copied once (by pad or by the gather)
         if pads != ((0, 0),) * 3:
             xc = fn.pad(xc, ((0, 0),) + pads + ((0, 0),))
@@ -412,10 +409,7 @@ def conv_transpose3d(
                 f"padding {pad}, output_padding {op} and dilation {dilation_} gives an output "
                 f"of size {outs}: too small"
             )
-        if bias is not None:
-            bias = as_tensor(bias)
-            if bias.shape != (O,):
-                raise ValueError(f"{where}: bias must have shape ({O},), got {bias.shape}")
+        bias = _bias(bias, O, where)
         K, L = Og * kernel[0] * kernel[1] * kernel[2], sizes[0] * sizes[1] * sizes[2] * N
         xc = x.permute(1, 2, 3, 4, 0).reshape(C, L)  # (C, D*H*W*N): the one copy of x
         if G == 1:  # (O*kd*kh*kw, C) @ (C, D*H*W*N)
