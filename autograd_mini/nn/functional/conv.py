@@ -232,6 +232,33 @@ def _output_padding_fits(op: tuple, stride: tuple, dilation: tuple, where: str) 
     return op
 
 
+def _check_transpose_groups(where: str, given: tuple, wshape: tuple, C: int, G: int, layout: str) -> None:
+    """A transposed convolution's weight (C, O/groups, *kernel), `layout` naming its axes:
+    groups G divides its input channels, which are the input's C."""
+    Cw = wshape[0]
+    if Cw % G:
+        raise ValueError(f"{where}: groups={G} must divide the input channels {Cw} of weight {wshape} {layout}")
+    if C != Cw:
+        raise ValueError(f"{where}: input of shape {given} has {C} channels, but weight of shape "
+                         f"{wshape} {layout} expects {Cw}")
+
+
+def _transpose_sizes(where: str, given: tuple, wshape: tuple, sizes: tuple, stride: tuple, pad: tuple,
+                     op: tuple, dilation: tuple) -> tuple[tuple, tuple]:
+    """A transposed convolution's sizes per axis: the full scatter (n - 1)*s + d*(k - 1) + 1
+    that fold fills, and the output, that less 2p plus op; refused when an input or an
+    output size is below 1."""
+    full = tuple((n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip(sizes, stride, dilation, wshape[2:]))
+    outs = tuple(f - 2 * p + o for f, p, o in zip(full, pad, op))
+    if min(sizes) < 1 or min(outs) < 1:
+        raise ValueError(
+            f"{where}: input of shape {given} with weight {wshape}, stride {stride}, "
+            f"padding {pad}, output_padding {op} and dilation {dilation} gives an output "
+            f"of size {outs}: too small"
+        )
+    return full, outs
+
+
 def conv_transpose2d(
     x: Any,
     weight: Any,
@@ -275,31 +302,14 @@ def conv_transpose2d(
             )
         G = _int(groups, "groups", where, 1)
         N, C, H, W = x.shape
-        Cw, Og, kh, kw = weight.shape
-        if Cw % G:
-            raise ValueError(
-                f"{where}: groups={G} must divide the input channels {Cw} of weight {weight.shape} "
-                "(C, O/groups, kh, kw)"
-            )
-        if C != Cw:
-            raise ValueError(
-                f"{where}: input of shape {given} has {C} channels, but weight of shape "
-                f"{weight.shape} (C, O/groups, kh, kw) expects {Cw}"
-            )
+        Og, kh, kw = weight.shape[1:]
+        _check_transpose_groups(where, given, weight.shape, C, G, "(C, O/groups, kh, kw)")
         O, Cg = Og * G, C // G
         stride_ = _pair(stride, "stride", where, 1)
         dilation_ = _pair(dilation, "dilation", where, 1)
         pad = _pair(padding, "padding", where, 0)
         op = _output_padding(output_padding, stride_, dilation_, where)
-        full = tuple((n - 1) * s + d * (k - 1) + 1
-                     for n, s, d, k in zip((H, W), stride_, dilation_, (kh, kw)))
-        OH, OW = (f - 2 * p + o for f, p, o in zip(full, pad, op))
-        if H < 1 or W < 1 or OH < 1 or OW < 1:
-            raise ValueError(
-                f"{where}: input of shape {given} with weight {weight.shape}, stride {stride_}, "
-                f"padding {pad}, output_padding {op} and dilation {dilation_} gives an output "
-                f"of size {(OH, OW)}: too small"
-            )
+        full, (OH, OW) = _transpose_sizes(where, given, weight.shape, (H, W), stride_, pad, op, dilation_)
         bias = _bias(bias, O, where)
 
         K, L = Og * kh * kw, H * W * N

@@ -16,7 +16,7 @@ from ... import engine
 from ...functions import as_tensor
 from ...tensor import Tensor, _flag, _is_index
 from ._args import _bias, _int, _single
-from .conv import _check_length, conv_transpose2d
+from .conv import _check_length, _check_transpose_groups, conv_transpose2d
 from .pooling import (_check_unpool_range, _unpool_indices, adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d,
                       max_pool2d, max_unpool2d)
 from .regularization import _drop, _dropout_p
@@ -267,12 +267,7 @@ def conv_transpose1d(
         G = _int(groups, "groups", where, 1)
         Cw, Og, k = weight.shape
         C, L = given[-2:]
-        if Cw % G:
-            raise ValueError(f"{where}: groups={G} must divide the input channels {Cw} of weight "
-                             f"{weight.shape} (C, O/groups, k)")
-        if C != Cw:
-            raise ValueError(f"{where}: input of shape {given} has {C} channels, but weight of shape "
-                             f"{weight.shape} (C, O/groups, k) expects {Cw}")
+        _check_transpose_groups(where, given, weight.shape, C, G, "(C, O/groups, k)")
         s = _single(stride, "stride", where, 1)
         p = _single(padding, "padding", where, 0)
         d = _single(dilation, "dilation", where, 1)

@@ -21,7 +21,7 @@ from ... import primitives as P
 from ...functions import as_tensor
 from ...tensor import FLOAT16, Tensor, _flag, _is_index
 from ._args import _bias, _int
-from .conv import _check_groups, _output_padding_fits
+from .conv import _check_groups, _check_transpose_groups, _output_padding_fits, _transpose_sizes
 from .pooling import _bin_sums, _bins, _ceil_overhang, _divisor  # (_divisor: read by nn.AvgPool3d as F3._divisor)
 from .pooling import _check_unpool_range, _unpool_flat, _unpool_indices, _unpool_size
 from .regularization import _drop, _dropout_p
@@ -388,27 +388,15 @@ def conv_transpose3d(
         x, unbatched, given, weight, G = _volumes_and_weight(x, weight, groups, where, "(C, O/groups, kd, kh, kw)")
         N, C = x.shape[:2]
         sizes = tuple(x.shape[2:])
-        Cw, Og = weight.shape[:2]
+        Og = weight.shape[1]
         kernel = tuple(weight.shape[2:])
-        if Cw % G:
-            raise ValueError(f"{where}: groups={G} must divide the input channels {Cw} of weight "
-                             f"{weight.shape} (C, O/groups, kd, kh, kw)")
-        if C != Cw:
-            raise ValueError(f"{where}: input of shape {given} has {C} channels, but weight of shape "
-                             f"{weight.shape} (C, O/groups, kd, kh, kw) expects {Cw}")
+        _check_transpose_groups(where, given, weight.shape, C, G, "(C, O/groups, kd, kh, kw)")
         O, Cg = Og * G, C // G
         stride_ = _triple(stride, "stride", where, 1)
         dilation_ = _triple(dilation, "dilation", where, 1)
         pad = _triple(padding, "padding", where, 0)
         op = _output_padding3(output_padding, stride_, dilation_, where)
-        full = tuple((n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip(sizes, stride_, dilation_, kernel))
-        outs = tuple(f - 2 * p + o for f, p, o in zip(full, pad, op))
-        if min(sizes) < 1 or min(outs) < 1:
-            raise ValueError(
-                f"{where}: input of shape {given} with weight {weight.shape}, stride {stride_}, "
-                f"padding {pad}, output_padding {op} and dilation {dilation_} gives an output "
-                f"of size {outs}: too small"
-            )
+        full, outs = _transpose_sizes(where, given, weight.shape, sizes, stride_, pad, op, dilation_)
         bias = _bias(bias, O, where)
         K, L = Og * kernel[0] * kernel[1] * kernel[2], sizes[0] * sizes[1] * sizes[2] * N
         xc = x.permute(1, 2, 3, 4, 0).reshape(C, L)  # (C, D*H*W*N): the one copy of x
