@@ -375,11 +375,6 @@ class ConvTranspose2d(Module):
         """PyTorch's default initialisation (see the class docstring)."""
         _reset_conv(self)
 
-    def _sizes(self, shape: tuple) -> tuple[int, int]:
-        """The output size without output_padding, for input of `shape`."""
-        return tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(
-            shape[-2:], self.stride, self.padding, self.dilation, self.kernel_size))  # type: ignore[return-value]
-
     def forward(self, x: Any, output_size: Any = None) -> Tensor:
         x = _input(self, x)
         shape = _check_image(self, x)
