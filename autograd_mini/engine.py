@@ -469,6 +469,90 @@ def _check_data_kept(order: list[Tensor]) -> None:
                 )
 
 
+# -- in-place changes of tensors in a graph (PyTorch's rebase) ------------------------
+#
+# `t[i] = v`, `t.add_(y)`, ... on a tensor with a graph (or with an operand that
+# requires grad) are recorded as their out-of-place forms, computed from a new
+# Tensor `old` that takes over t's value and node; t then takes the result's value
+# and node. So t is the changed tensor for everything recorded from now on, and
+# the nodes recorded before hold t, whose value they used is now old's. They are
+# pointed at old lazily: a walk of a graph made before the latest change (one
+# comparison per backward otherwise) redirects each input whose node is newer than
+# its consumer to the version that was current when the consumer was made. The
+# old array is never written, so what those nodes kept stays right.
+
+_state["rebased"] = -1  # the stamp of the latest change
+_versions: dict[int, tuple] = {}
+"""id(t) -> (weak reference to t, [(stamp, weak reference to the Tensor holding t's
+value before the change stamped), ...] oldest first), while t lives. (t's newer
+nodes keep those tensors alive while they are not released, which is as long as a
+consumer can still need them.)"""
+
+
+def _forget_versions(ref: weakref.ref, key: int) -> None:
+    if _versions.get(key, (None,))[0] is ref:
+        del _versions[key]
+
+
+def rebase(t: Tensor, compute: Callable[[Tensor], Tensor]) -> Tensor:
+    """Change t in place to compute(old), recorded, old being t's value and node until now.
+
+    compute must return a tensor of t's shape and dtype (it may raise: t is then
+    unchanged). Returns t."""
+    stamp = next(node_counter)
+    old = object.__new__(Tensor)
+    old.data, old.grad, old.requires_grad, old.grad_fn, old.name = (
+        t.data, None, t.requires_grad, t.grad_fn, t.name)
+    new = compute(old)
+    t.data, t.requires_grad, t.grad_fn = new.data, new.requires_grad, new.grad_fn
+    key = id(t)
+    entry = _versions.get(key)
+    if entry is None or entry[0]() is not t:
+        entry = _versions[key] = (weakref.ref(t, functools.partial(_forget_versions, key=key)), [])
+    entry[1].append((stamp, weakref.ref(old)))
+    _state["rebased"] = stamp
+    return t
+
+
+def _redirect(order: list[Tensor]) -> bool:
+    """Point each node of `order` at the versions of its input tensors that were
+    current when it was made (see rebase); True if any input changed."""
+    moved = False
+    for t in order:
+        node = t.grad_fn
+        inputs = node.inputs
+        if inputs is None:
+            continue  # (released: the sweep raises its own error)
+        fixed = tuple(_version_at(p, node.seq) if isinstance(p, Tensor) and p.grad_fn is not None
+                      and p.grad_fn.seq > node.seq else p for p in inputs)
+        if any(a is not b for a, b in zip(fixed, inputs)):
+            node.inputs = fixed
+            moved = True
+    return moved
+
+
+def follow_changes(roots: Iterable[Any]) -> None:
+    """Redirect the graph of `roots` (see rebase) for a walk of node.inputs of its own
+    (a drawing); a released graph is left for that walk to report."""
+    if _state["rebased"] >= 0:
+        try:
+            topological_order([r for r in roots if isinstance(r, Tensor)])
+        except RuntimeError:
+            pass
+
+
+def _version_at(t: Tensor, seq: int) -> Tensor:
+    """The tensor holding t's value as it was when node `seq` was made."""
+    entry = _versions.get(id(t))
+    for stamp, ref in entry[1] if entry is not None and entry[0]() is t else ():
+        if stamp > seq:
+            old = ref()
+            if old is None:  # (its newer nodes were released by a backward)
+                raise _released_error()
+            return old
+    return t
+
+
 def scope_names(scope: tuple) -> str:
     """A node's scope as the user wrote it: "GPT > Embedding(16, 32) > embedding"."""
     return " > ".join(e if isinstance(e, str) else e.label() if callable(getattr(e, "label", None))
@@ -530,7 +614,7 @@ def _released_error() -> RuntimeError:
     )
 
 
-def topological_order(roots: Iterable[Tensor], leaves: list | None = None) -> list[Tensor]:
+def topological_order(roots: Sequence[Tensor], leaves: list | None = None) -> list[Tensor]:
     """Non-leaf tensors reachable from `roots`, each before everything it depends on.
     With a list `leaves`, each differentiated input that is a leaf is appended to it
     (once per use).
@@ -562,6 +646,11 @@ def topological_order(roots: Iterable[Tensor], leaves: list | None = None) -> li
                 push(p)
     order = list(seen)
     order.sort(key=_creation_number, reverse=True)
+    if order and _state["rebased"] > order[-1].grad_fn.seq and _redirect(order):
+        # (a tensor of this graph was changed in place after a node used it: walk again)
+        if leaves is not None:
+            leaves.clear()
+        return topological_order(roots, leaves)
     return order
 
 

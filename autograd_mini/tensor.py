@@ -648,23 +648,39 @@ class Tensor:
         return self
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        """t[index] = value, in place, on the tensors the in-place operators change in
-        place (a leaf; one that requires grad only under no_grad). `t[i] += v` stores
-        back through here. A tensor with a graph is refused: build the new tensor
-        from operations (am.where, indexing, concatenation)."""
-        if self.grad_fn is not None or tracers or (self.requires_grad and engine.is_grad_enabled()):
+        """t[index] = value, in place. On a tensor with a graph, or with a value that
+        requires grad, while grad is recorded, the assignment is recorded: t takes the
+        value and node of `where(entries indexed, value, t)`, and what was recorded with
+        t before keeps its old value (PyTorch's rebase; t's old array is not written,
+        so a numpy view of it taken before does not see the change). A leaf that requires
+        grad is refused while grad is recorded, and anything inside am.compile. `t[i] += v`
+        stores back through here."""
+        if tracers:
             raise TypeError(
-                f"item assignment: this tensor of shape {self.shape} "
-                + ("is part of a graph" if self.grad_fn is not None or self.requires_grad else
-                   "is in a function being compiled") + ", so t[i] = v cannot change it in place; "
-                "build the new tensor from operations (am.where, indexing, concatenation)"
+                f"item assignment: this tensor of shape {self.shape} is in a function being compiled, "
+                "so t[i] = v cannot change it in place; build the new tensor from operations "
+                "(am.where, indexing, concatenation)"
             )
-        if isinstance(value, Tensor) and value.requires_grad and engine.is_grad_enabled():
+        recording = engine.is_grad_enabled()
+        if recording and self.requires_grad and self.grad_fn is None:
             raise TypeError(
-                f"item assignment: the value (shape {value.shape}) requires grad, which writing it into "
-                "this tensor would not record; build the new tensor from operations (am.where, "
-                "indexing, concatenation)"
+                f"item assignment: this leaf tensor of shape {self.shape} requires grad, so t[i] = v "
+                "would corrupt the gradients of what used it; assign under am.no_grad(), or build "
+                "the new tensor from operations (am.where, indexing, concatenation)"
             )
+        if recording and (self.grad_fn is not None or isinstance(value, Tensor) and value.requires_grad):
+            if self.dtype.kind not in "fc":
+                raise TypeError(f"item assignment: the value (shape {value.shape}) requires grad, which "
+                                f"this {self.dtype} tensor of shape {self.shape} cannot carry; "
+                                "assign value.detach()")
+            _TM._operand(value, self, "item assignment")  # (numbers only, no complex into real)
+            where = _index(index)
+            try:
+                _TM.record_change(self, "item assignment", lambda old: _TM.setitem(old, where, value))
+            except IndexError as e:
+                raise IndexError(f"item assignment: cannot set {index!r} of a tensor of shape "
+                                 f"{self.shape}: {e}") from None
+            return
         value = value.data if isinstance(value, Tensor) else value
         if type(value) not in (int, float, bool):  # (a Python number: numpy checks its range)
             value = np.asarray(value)  # (converted first, so a bad element fails before any is written)
@@ -1426,13 +1442,13 @@ class Tensor:
         return _TM.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
     # In place, as PyTorch's: each returns this tensor, changed. Refused for a leaf that
-    # requires grad while grad is recorded (allowed under am.no_grad()), for a tensor
-    # with a graph, and inside am.compile; the change is stamped, so a backward through
-    # a graph that kept the old values raises (see torch_methods.py).
+    # requires grad while grad is recorded (allowed under am.no_grad()) and inside
+    # am.compile; recorded (the tensor's graph rebased) for a tensor with a graph; else
+    # stamped, so a backward through a graph that kept the old values raises (see
+    # torch_methods.py).
     def zero_(self) -> "Tensor":
         """Fill with zeros, in place; returns self."""
-        arr = _TM.in_place_array(self, "zero_")
-        return _TM.store(self, arr, 0, "zero_")
+        return _TM.zero_(self)
 
     def fill_(self, value: Any) -> "Tensor":
         """Fill with `value` (a number or a 0-d tensor, cast to this dtype), in place; returns self."""
@@ -1440,20 +1456,20 @@ class Tensor:
 
     def add_(self, other: Any, *, alpha: Any = 1) -> "Tensor":
         """x += alpha * other in place (other broadcast to x's shape); returns self."""
-        return _TM.binary_(self, "add_", np.add, other, alpha)
+        return _TM.binary_(self, "add_", other, alpha)
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> "Tensor":
         """x -= alpha * other in place (other broadcast to x's shape); returns self."""
-        return _TM.binary_(self, "sub_", np.subtract, other, alpha)
+        return _TM.binary_(self, "sub_", other, alpha)
 
     def mul_(self, other: Any) -> "Tensor":
         """x *= other in place (other broadcast to x's shape); returns self."""
-        return _TM.binary_(self, "mul_", np.multiply, other)
+        return _TM.binary_(self, "mul_", other)
 
     def div_(self, other: Any, *, rounding_mode: Any = None) -> "Tensor":
         """x /= other in place; rounding_mode None (true division), 'trunc' or 'floor', as
         torch's div_; returns self. An integer x takes only the rounded modes."""
-        return _TM.binary_(self, "div_", _TM.divide_ufunc(rounding_mode, self), other)
+        return _TM.binary_(self, "div_", other, rounding_mode=rounding_mode)
 
     def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":
         """Limit to [min, max] in place (either may be None, not both); returns self."""

@@ -12,7 +12,10 @@ The in-place methods change a tensor's array and stamp the change (as `x += y` a
 old values raises instead of using the new ones. As in PyTorch a leaf that requires
 grad is refused while grad is recorded (under am.no_grad() it is allowed: that is
 how initialisation code uses them). Unlike PyTorch a tensor with a graph (a non-leaf)
-is refused too, rather than having its graph rebased: write the out-of-place form.
+(or a change by an operand that requires grad) is recorded instead, as PyTorch's
+rebase of its graph: its out-of-place form is computed, and the tensor takes the
+result's value and node (engine.rebase). Its old array is not written, so what was
+recorded with it before keeps the old value.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from . import engine
 from . import primitives as P
 from .engine import composite, tracers
 from .engine import no_grad
-from .functions import _broadcasts_to, _fill_value, _zero_gradient, abs as _abs, as_tensor, remainder, where
+from .functions import _broadcasts_to, _fill_value, _zero_gradient, abs as _abs, as_tensor, broadcast_to, clamp, remainder, where
 from .functions import floor_divide as _floor_divide, trunc as _trunc
 from .tensor import Tensor
 
@@ -314,29 +317,26 @@ def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor
 # -- in-place methods ---------------------------------------------------------------------
 
 
-def in_place_array(t: Tensor, op: str, *operands: Any) -> np.ndarray:
+def in_place_array(t: Tensor, op: str, *operands: Any) -> np.ndarray | None:
     """t's array, once an in-place change of t by `op` is allowed (see the module's
-    docstring); raises before anything changes otherwise."""
+    docstring); None when the change must be recorded instead (t has a graph, or an
+    operand requires grad, while grad is recorded: engine.rebase); raises before
+    anything changes otherwise."""
     if tracers:
         raise RuntimeError(f"{op}: cannot change a tensor in place inside a function being compiled "
                            "(a replay would skip the change); use the out-of-place form there "
                            "(x = x + y for add_, x.clamp(...) for clamp_, ...)")
-    if t.grad_fn is not None:
-        raise RuntimeError(f"{op}: this tensor of shape {t.shape} was made by a recorded operation "
-                           f"(grad_fn {t.grad_fn!r}), which may have kept it; changing it in place is "
-                           "not supported (PyTorch would rebase its graph): use the out-of-place "
-                           "form, x = x + y, x = x.clamp(...), ...")
     if engine._mode.grad_enabled:
-        if t.requires_grad:
+        if t.requires_grad and t.grad_fn is None:
             raise RuntimeError(f"{op}: this leaf tensor of shape {t.shape} requires grad, so changing it "
                                "in place while operations are recorded would corrupt their gradients "
                                "(PyTorch refuses it too); do it under am.no_grad(), as nn.init and the "
                                "optimizers do")
-        for o in operands:
-            if isinstance(o, Tensor) and o.requires_grad:
-                raise RuntimeError(f"{op}: the operand of shape {o.shape} requires grad, which an in-place "
-                                   f"change of this tensor (shape {t.shape}) would not record; write "
-                                   "x = x + y (recorded) instead, or pass y.detach()")
+        if t.grad_fn is not None or any(isinstance(o, Tensor) and o.requires_grad for o in operands):
+            if t.dtype.kind not in "fc":
+                raise RuntimeError(f"{op}: an operand of this {t.dtype} tensor of shape {t.shape} requires "
+                                   "grad, which an integer tensor cannot carry; pass y.detach()")
+            return None
     if not t.data.flags.writeable:
         raise RuntimeError(f"{op}: this tensor's array (shape {t.shape}) is read-only; change a copy")
     return t.data
@@ -358,12 +358,16 @@ def _operand(value: Any, t: Tensor, op: str) -> Any:
     return value
 
 
+def _fits(t: Tensor, shape: tuple, op: str) -> None:
+    if not _broadcasts_to(shape, t.shape):
+        raise ValueError(f"{op}: a result of shape {shape} does not fit the tensor's shape {t.shape} "
+                         "(the operand must broadcast to it)")
+
+
 def store(t: Tensor, arr: np.ndarray, result: Any, op: str, casting: str = "same_kind") -> Tensor:
     """Write `result` (of t's shape or broadcasting to it) into arr, t's array, and stamp it."""
     shape = np.shape(result)
-    if not _broadcasts_to(shape, arr.shape):
-        raise ValueError(f"{op}: a result of shape {shape} does not fit the tensor's shape {arr.shape} "
-                         "(the operand must broadcast to it)")
+    _fits(t, shape, op)
     try:
         np.copyto(arr, result, casting=casting)
     except (ValueError, TypeError, OverflowError) as e:
@@ -374,12 +378,42 @@ def store(t: Tensor, arr: np.ndarray, result: Any, op: str, casting: str = "same
     return t
 
 
-def binary_(t: Tensor, op: str, ufunc: Any, other: Any, alpha: Any = 1) -> Tensor:
-    """t (ufunc)= alpha * other, in place (add_, sub_, mul_, div_)."""
+def record_change(t: Tensor, op: str, compute: Any) -> Tensor:
+    """t = compute(t), recorded, in place: t takes the result's value and node, and what
+    was recorded with t before keeps its old value (engine.rebase, PyTorch's rebase of a
+    tensor's graph). The result is cast to t's dtype; the callers check its shape first."""
+    def changed(old: Tensor) -> Tensor:
+        new = compute(old)
+        new = new if isinstance(new, Tensor) else as_tensor(new)
+        return new if new.dtype == t.dtype else new.astype(t.dtype)
+    return engine.rebase(t, changed)
+
+
+@composite
+def overwrite(old: Tensor, value: Any) -> Tensor:
+    """value broadcast to old's shape, recorded as replacing every entry of old (whose
+    gradient is then 0: a selection, never a product with 0)."""
+    return where(np.ones(old.shape, dtype=bool), value, old)
+
+
+_RECORDED = {"add_": lambda x, y, alpha, mode: add(x, y, alpha=alpha),
+             "sub_": lambda x, y, alpha, mode: sub(x, y, alpha=alpha),
+             "mul_": lambda x, y, alpha, mode: x * y,
+             "div_": lambda x, y, alpha, mode: div(x, y, rounding_mode=mode)}
+
+
+def binary_(t: Tensor, op: str, other: Any, alpha: Any = 1, rounding_mode: Any = None) -> Tensor:
+    """t (op)= alpha * other, in place (add_, sub_, mul_, div_ with rounding_mode)."""
+    ufunc = divide_ufunc(rounding_mode, t) if op == "div_" else _UFUNCS[op]
     arr = in_place_array(t, op, other)
     value = _operand(other, t, op)
     if alpha != 1:
-        value = value * _scalar(alpha, "alpha", op)
+        _scalar(alpha, "alpha", op)
+    if arr is None:
+        _fits(t, np.shape(value), op)
+        return record_change(t, op, lambda old: _RECORDED[op](old, other, alpha, rounding_mode))
+    if alpha != 1:
+        value = value * alpha
     try:
         result = ufunc(arr, value)
     except (ValueError, TypeError) as e:
@@ -397,6 +431,7 @@ def _trunc_divide(a: np.ndarray, b: Any) -> np.ndarray:
 
 
 _DIVIDE = {None: np.true_divide, "floor": np.floor_divide, "trunc": _trunc_divide}
+_UFUNCS = {"add_": np.add, "sub_": np.subtract, "mul_": np.multiply}
 
 
 def divide_ufunc(rounding_mode: Any, t: Tensor) -> Any:
@@ -412,6 +447,10 @@ def clamp_(t: Tensor, min: Any, max: Any) -> Tensor:
     arr = in_place_array(t, "clamp_", min, max)
     lo = None if min is None else _operand(min, t, "clamp_")
     hi = None if max is None else _operand(max, t, "clamp_")
+    if arr is None:
+        for bound in (lo, hi):
+            _fits(t, np.shape(bound), "clamp_")
+        return record_change(t, "clamp_", lambda old: clamp(old, min, max))
     result = arr
     if lo is not None:
         result = np.maximum(result, lo)
@@ -427,17 +466,53 @@ def fill_(t: Tensor, value: Any) -> Tensor:
         raise ValueError(f"fill_: value must be a number or a 0-d tensor, got shape {shape} "
                          f"(tensor of shape {t.shape}); copy_ writes a tensor of values")
     v = _fill_value(value.data if isinstance(value, Tensor) else value, t, "fill_")
+    if arr is None:
+        return record_change(t, "fill_", lambda old: overwrite(old, value if isinstance(value, Tensor) else v))
     return store(t, arr, v, "fill_", casting="unsafe")
+
+
+def zero_(t: Tensor) -> Tensor:
+    arr = in_place_array(t, "zero_")
+    if arr is None:
+        return record_change(t, "zero_", lambda old: overwrite(old, 0))
+    return store(t, arr, 0, "zero_")
 
 
 def copy_(t: Tensor, src: Any) -> Tensor:
     arr = in_place_array(t, "copy_", src)
     value = _operand(src, t, "copy_")
+    if arr is None:
+        _fits(t, np.shape(value), "copy_")
+        return record_change(t, "copy_", lambda old: overwrite(old, src if isinstance(src, Tensor) else value))
     # (any real dtype converts, as torch's copy_: float to int truncates)
     return store(t, arr, value, "copy_", casting="unsafe")
 
 
-def random_(t: Tensor, op: str, fill: Any, *args: Any) -> Tensor:
-    in_place_array(t, op)
-    fill(t, *args)  # (nn.init checks the dtype and the numbers, draws and stamps)
+def random_(t: Tensor, op: str, draw: Any, *args: Any) -> Tensor:
+    if in_place_array(t, op) is None:
+        drawn = Tensor._wrap(np.empty_like(t.data))
+        draw(drawn, *args)  # (nn.init checks the dtype and the numbers, and draws)
+        return record_change(t, op, lambda old: overwrite(old, drawn.data))
+    draw(t, *args)  # (nn.init checks the dtype and the numbers, draws and stamps)
     return t
+
+
+@composite
+def setitem(old: Tensor, index: Any, value: Any) -> Tensor:
+    """old with old[index] = value, recorded (Tensor.__setitem__ on a tensor with a graph):
+    value's gradient from the entries it wrote (summed where it was broadcast), old's
+    from the others. index is an ndarray index (tensor._index's); an entry indexed twice
+    takes the value numpy's assignment leaves there."""
+    which = np.full(old.shape, -1, dtype=np.intp)
+    place = which[index]  # (raises IndexError for a bad index, before anything is recorded)
+    vshape = value.shape if isinstance(value, Tensor) else np.shape(value)
+    if not _broadcasts_to(vshape, place.shape):
+        raise ValueError(f"item assignment: cannot set {place.shape} entries of a tensor of shape "
+                         f"{old.shape} to a value of shape {vshape}")
+    # Which entry of the broadcast value lands where: numpy's own assignment decides.
+    which[index] = np.arange(place.size).reshape(place.shape)
+    hit = which >= 0
+    if place.size == 0:
+        return where(hit, 0, old)
+    flat = broadcast_to(value, place.shape).reshape(-1)
+    return where(hit, flat[np.where(hit, which, 0)], old)

@@ -887,11 +887,15 @@ def test_in_place_on_a_read_only_array_is_a_runtime_error():
         t += 1.0
 
 
-def test_item_assignment_refuses_a_value_that_requires_grad():
+def test_item_assignment_of_a_value_that_requires_grad_is_recorded():
     t = am.tensor([1.0, 2.0])
-    with pytest.raises(TypeError, match="requires grad"):
-        t[0] = am.tensor(5.0, requires_grad=True)
-    assert np.array_equal(t.data, [1.0, 2.0])
+    before = t.data
+    v = am.tensor(5.0, requires_grad=True)
+    t[0] = v
+    assert t.requires_grad and np.array_equal(t.data, [5.0, 2.0])
+    assert np.array_equal(before, [1.0, 2.0])  # (the old array is not written)
+    (t * am.tensor([3.0, 4.0])).sum().backward()
+    assert v.grad.item() == 3.0
 
 
 def test_item_assignment_refuses_non_numbers():

@@ -384,26 +384,62 @@ def test_in_place_after_a_forward_makes_its_backward_raise(name):
         loss.backward()
 
 
+def _numeric_grad(f, a, eps=1e-6):
+    g = np.zeros_like(a)
+    for i in np.ndindex(a.shape):
+        d = np.zeros_like(a)
+        d[i] = eps
+        g[i] = (f(a + d) - f(a - d)) / (2 * eps)
+    return g
+
+
 @pytest.mark.parametrize("name", sorted(IN_PLACE))
-def test_in_place_on_a_tensor_with_a_graph_is_refused(name):
-    fn, _ = IN_PLACE[name]
-    w = am.tensor(rand((2, 3)), requires_grad=True)
+def test_in_place_on_a_tensor_with_a_graph_is_recorded(name):
+    # As PyTorch's rebase: h takes the changed value and a node for the change; what
+    # was recorded with h before keeps the old value, whose array is not written.
+    fn, oracle = IN_PLACE[name]
+    a, c = rand((2, 3)), rand((2, 3), seed=1)
+    w = am.tensor(a, requires_grad=True)
     h = w * 2.0
-    before = h.data.copy()
-    with pytest.raises(RuntimeError, match=r"was made by a recorded operation .* out-of-place"):
-        fn(h)
-    np.testing.assert_array_equal(h.data, before)
+    old_array, old_node = h.data, h.grad_fn
+    kept = (h * h).sum()
+    assert fn(h) is h
+    assert h.grad_fn is not old_node and h.requires_grad and h.shape == (2, 3) and h.dtype == np.float64
+    np.testing.assert_array_equal(old_array, 2.0 * a)
+    if oracle is not None:
+        np.testing.assert_allclose(h.data, oracle(2.0 * a), rtol=1e-15)
+    new_values = h.data.copy()
+    (kept + (h * c).sum()).backward()
+    if oracle is None:  # (random values: constants, so only the kept term has a gradient)
+        want = 8.0 * a
+    else:
+        want = _numeric_grad(lambda v: ((2 * v) ** 2).sum() + (oracle(2 * v) * c).sum(), a)
+    np.testing.assert_allclose(w.grad.data, want, rtol=1e-6, atol=1e-8)
+    np.testing.assert_array_equal(h.data, new_values)
 
 
-def test_in_place_with_an_operand_that_requires_grad_is_refused_while_recording():
-    w = am.tensor(rand((3,)), requires_grad=True)
-    for call in [lambda b: b.add_(w), lambda b: b.copy_(w), lambda b: b.clamp_(max=w), lambda b: b.fill_(w[0])]:
+def test_in_place_with_an_operand_that_requires_grad_is_recorded():
+    # A tensor without grad changed by an operand that requires grad takes a node (PyTorch's rule).
+    a = np.array([0.5, -1.0, 2.0])
+    for call, grad in [(lambda b, w: b.add_(w, alpha=2), [2.0, 2.0, 2.0]), (lambda b, w: b.copy_(w), [1.0, 1.0, 1.0]),
+                       (lambda b, w: b.clamp_(max=w), [0.0, 1.0, 0.0]), (lambda b, w: b.fill_(w[0]), [3.0, 0.0, 0.0])]:
+        w = am.tensor(a, requires_grad=True)
         b = am.tensor(np.zeros(3))
-        with pytest.raises(RuntimeError, match=r"the operand of shape .* requires grad"):
-            call(b)
-        assert np.all(b.data == 0)
+        assert call(b, w) is b and b.requires_grad and b.grad_fn is not None
+        b.sum().backward()
+        np.testing.assert_array_equal(w.grad.data, grad)
+        b = am.tensor(np.zeros(3))
         with am.no_grad():
-            call(b)
+            call(b, w)  # (nothing recorded: written in place)
+        assert not b.requires_grad and b.grad_fn is None
+
+
+def test_in_place_on_an_integer_tensor_with_an_operand_that_requires_grad_is_refused():
+    w = am.tensor(rand((3,)), requires_grad=True)
+    n = am.tensor(np.zeros(3, dtype=np.int64))
+    with pytest.raises(RuntimeError, match=r"^add_: an operand of this int64 tensor of shape \(3,\) requires grad"):
+        n.add_(w)
+    np.testing.assert_array_equal(n.data, 0)
 
 
 def test_in_place_bad_input_changes_nothing():

@@ -24,6 +24,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from ..engine import follow_changes
 from ..tensor import Tensor
 from ._labels import module_label, scope_label
 
@@ -98,6 +99,8 @@ def _is_edge_input(p: Any) -> bool:
 
 def collect(roots: Iterable[Tensor], where: str) -> list[Any]:
     """Tensors and constant arrays reachable from `roots`, inputs before consumers."""
+    roots = list(roots)
+    follow_changes(roots)  # (nodes recorded before an in-place change drawn with the old value)
     order: list[Any] = []
     seen: set[int] = set()  # expanded (a vertex may be pushed twice, expanded once)
     for root in roots:
