@@ -1,5 +1,5 @@
-"""nn.init's trunc_normal_, orthogonal_, eye_, dirac_, sparse_; nn.utils.rnn.pad_sequence
-(and the refused pack_padded_sequence); am.cdist and F.pdist. Oracles are written here
+"""nn.init's trunc_normal_, orthogonal_, eye_, dirac_, sparse_; nn.utils.rnn.pad_sequence;
+am.cdist and F.pdist. Oracles are written here
 (loops over rows and pairs, the truncated normal's moments and CDF from math.erf)."""
 
 import math
@@ -14,7 +14,7 @@ import autograd_mini as am
 from autograd_mini import nn
 from autograd_mini.nn import functional as F
 from autograd_mini.nn import init
-from autograd_mini.nn.utils.rnn import pack_padded_sequence, pad_sequence
+from autograd_mini.nn.utils.rnn import pad_sequence
 
 HYP = settings(max_examples=8, deadline=None)
 
@@ -214,10 +214,8 @@ def test_pad_sequence_feeds_an_rnn_whose_last_output_at_each_length_is_that_sequ
     (lambda: pad_sequence([am.zeros(2)], padding_side="middle"), ValueError, "pad_sequence: padding_side"),
     (lambda: pad_sequence(am.zeros(2)), ValueError, r"pad_sequence: .*\(B, L, \*\).*\(2,\)"),
     (lambda: pad_sequence(x for x in [am.zeros(2)]), TypeError, "pad_sequence: sequences must be a list"),
-    (lambda: pack_padded_sequence(am.zeros(3, 2, 1), [3, 2]), NotImplementedError,
-     r"pack_padded_sequence: packed sequences are not supported \(got input of shape \(3, 2, 1\)\)"),
 ])
-def test_pad_sequence_refusals_and_pack_padded_sequence_is_refused(call, error, message):
+def test_pad_sequence_refusals(call, error, message):
     with pytest.raises(error, match=message):
         call()
 

@@ -20,7 +20,15 @@ output[..., H:] beside the forward one's in output[..., :H], so layers above the
 first take 2*H inputs, and h_n (c_n) holds num_layers*2 states: layer 0 forward,
 layer 0 reverse, layer 1 forward, ... A missing initial state is zero (its terms
 are left out of the first step, which gives the same numbers). Not supported:
-proj_size > 0 (refused by name), packed sequences.
+proj_size > 0 (refused by name).
+
+A PackedSequence input (nn.utils.rnn.pack_padded_sequence) is run as PyTorch runs it:
+step t on its batch_sizes[t] still-running sequences only (the batch sorted by decreasing
+length), so each sequence's forward state stops at its own last step and its reverse
+direction starts there (from h0); nothing is computed on padding, so padding can reach
+neither values nor gradients. The output is a PackedSequence of the last layer's states
+(same batch_sizes and permutation), h_n (c_n) each sequence's final states, h0 (c0) and
+h_n (c_n) in the original batch order.
 """
 
 from __future__ import annotations
@@ -30,12 +38,15 @@ import warnings
 from typing import Any
 
 
+from ..creation import zeros
+from ..engine import tracers
 from ..functions import concatenate, stack
 from ..tensor import Tensor, _flag
 from . import functional as F
 from . import init
 from ._common import _empty, _input
 from .module import Module
+from .utils.rnn import PackedSequence, _is_constant
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -270,7 +281,103 @@ class _RNNBase(Module):
         for p in self.parameters():
             init.uniform_(p, -k, k)
 
-    def _run(self, input: Any, hx: Any) -> tuple[Tensor, Tensor, Tensor | None]:
+    def _weights(self, k: int) -> tuple:
+        names = self._all_weights[k]
+        w_ih, w_hh = getattr(self, names[0]), getattr(self, names[1])
+        b_ih, b_hh = (getattr(self, names[2]), getattr(self, names[3])) if self.bias else (None, None)
+        return w_ih, w_hh, b_ih, b_hh
+
+    def _run_packed(self, packed: PackedSequence, hx: Any) -> tuple[PackedSequence, Tensor, Tensor | None]:
+        """The layers over a PackedSequence: at step t only the batch_sizes[t] first rows (ranks)
+        run; a forward state whose sequence has ended is set aside, a reverse one joins (from
+        h0) at its sequence's last step. States are kept in rank order, h0/h_n permuted."""
+        x, sizes, order, unorder = packed
+        x = _input(self, x)
+        shape = tuple(x.shape)
+        if len(shape) != 2 or shape[-1] != self.input_size:
+            raise ValueError(f"{self.label()}: expected a PackedSequence whose data has shape "
+                             f"(sum of lengths, {self.input_size}), got shape {shape}")
+        if tracers and not _is_constant(sizes):
+            raise RuntimeError(f"{self.label()}: inside am.compile a PackedSequence must be made in the "
+                               "function by pack_padded_sequence / pack_sequence from lengths given as "
+                               "Python ints (its batch_sizes steer the loop, which a replay would freeze)")
+        steps = [int(b) for b in sizes]
+        starts = [0]
+        for b in steps[:-1]:
+            starts.append(starts[-1] + b)
+        T, B, L, H = len(steps), steps[0], self.num_layers, self.hidden_size
+        D = 2 if self.bidirectional else 1
+        state = (D * L, B, H)
+        h0 = c0 = None
+        if hx is not None:
+            if self.mode == "LSTM":
+                h0, c0 = _lstm_pair(self, hx)
+                h0, c0 = _state(self, h0, state, "h0", shape), _state(self, c0, state, "c0", shape)
+            else:
+                h0 = _state(self, hx, state, "h0", shape)
+        if order is not None:  # (to rank order)
+            h0 = None if h0 is None else h0[:, order]
+            c0 = None if c0 is None else c0[:, order]
+        lstm = self.mode == "LSTM"
+        hs: list[Tensor] = []
+        cs: list[Tensor] = []
+        for layer in range(L):
+            ys = []
+            for d in range(D):
+                k = D * layer + d
+                w_ih, w_hh, b_ih, b_hh = self._weights(k)
+                gi = F._affine(x, w_ih, b_ih)  # every row's input term: (sum of lengths, G*H)
+                outs: list[Tensor] = []
+                if d == 0:
+                    h = None if h0 is None else h0[k]
+                    c = None if c0 is None else c0[k]
+                    done_h, done_c = [], []  # states of the sequences that have ended, last ranks first
+                    for t in range(T):
+                        b = steps[t]
+                        if h is not None and h.shape[0] > b:
+                            done_h.append(h[b:])
+                            h = h[:b]
+                            if c is not None:
+                                done_c.append(c[b:])
+                                c = c[:b]
+                        h, c = _step(self.mode, gi[starts[t]: starts[t] + b], h, c, w_hh, b_hh, H)
+                        outs.append(h)
+                    h = concatenate([h] + done_h[::-1]) if done_h else h
+                    c = concatenate([c] + done_c[::-1]) if done_c else c
+                else:  # steps T-1 .. 0; a sequence joins at its own last step
+                    h = c = None
+                    n = 0
+                    for t in range(T - 1, -1, -1):
+                        b = steps[t]
+                        if b > n:
+                            if h0 is not None:
+                                h = h0[k, n:b] if h is None else concatenate([h, h0[k, n:b]])
+                            elif h is not None:
+                                h = concatenate([h, zeros((b - n, H), dtype=h.dtype)])
+                            if c0 is not None:
+                                c = c0[k, n:b] if c is None else concatenate([c, c0[k, n:b]])
+                            elif c is not None:
+                                c = concatenate([c, zeros((b - n, H), dtype=c.dtype)])
+                            n = b
+                        h, c = _step(self.mode, gi[starts[t]: starts[t] + b], h, c, w_hh, b_hh, H)
+                        outs.append(h)
+                    outs.reverse()
+                ys.append(concatenate(outs) if T > 1 else outs[0])
+                hs.append(h)
+                if lstm:
+                    cs.append(c)
+            x = ys[0] if D == 1 else concatenate(ys, axis=-1)
+            if self.dropout and self.training and layer < L - 1:
+                x = F.dropout(x, self.dropout, True)
+        h_n, c_n = stack(hs), (stack(cs) if lstm else None)
+        if unorder is not None:  # (back to the original order)
+            h_n = h_n[:, unorder]
+            c_n = None if c_n is None else c_n[:, unorder]
+        return PackedSequence(x, sizes, order, unorder), h_n, c_n
+
+    def _run(self, input: Any, hx: Any) -> tuple[Any, Tensor, Tensor | None]:
+        if isinstance(input, PackedSequence):
+            return self._run_packed(input, hx)
         x = _input(self, input)
         shape = tuple(x.shape)
         layout = "(N, T, input_size)" if self.batch_first else "(T, N, input_size)"
@@ -349,7 +456,9 @@ class RNN(_RNNBase):
     weight_hh_l{k} (hidden_size, hidden_size), bias_ih_l{k}, bias_hh_l{k} (hidden_size,),
     and the same with the suffix _reverse if bidirectional, all ~ U(-1/sqrt(hidden_size),
     1/sqrt(hidden_size)). dropout: applied to every layer's output but the last's in
-    training.
+    training. input may be a PackedSequence (data (sum of lengths, input_size)): the output
+    is then one (data (sum of lengths, D*hidden_size)) and h_n each sequence's own final
+    states (module docstring).
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -412,7 +521,9 @@ class GRU(_RNNBase):
     input_size for k = 0, else D*hidden_size), weight_hh_l{k} (3*hidden_size,
     hidden_size), bias_ih_l{k}, bias_hh_l{k} (3*hidden_size,), and the same with the
     suffix _reverse if bidirectional, all ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
-    dropout: applied to every layer's output but the last's in training.
+    dropout: applied to every layer's output but the last's in training. input may be a
+    PackedSequence (data (sum of lengths, input_size)): the output is then one (data (sum of
+    lengths, D*hidden_size)) and the final states are each sequence's own (module docstring).
     """
 
     mode = "GRU"
