@@ -1,4 +1,5 @@
-"""Gradient utilities for training loops, as torch.nn.utils: clipping and flat vectors.
+"""Gradient utilities for training loops, as torch.nn.utils: clipping and flat vectors;
+`parametrize` and `parametrizations` (weight_norm, spectral_norm) as torch's.
 
     loss.backward()
     am.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
@@ -30,6 +31,8 @@ from ...functions import clip as _clip, concatenate as _concatenate
 from ...tensor import Tensor, _flag, get_default_dtype
 from ..functional import _number
 from . import rnn  # (torch.nn.utils.rnn: pad_sequence)
+from . import parametrize  # (register_parametrization, remove_parametrizations, is_parametrized)
+from . import parametrizations  # (weight_norm, spectral_norm)
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
 
