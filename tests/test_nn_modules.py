@@ -1385,7 +1385,7 @@ _LAYERS = {
 
 def test_every_exported_layer_has_a_gradient_check():
     # (ModuleList and ModuleDict have no forward: test_containers.py trains through them)
-    # (Embedding takes integer indices and the losses two inputs: test_nn_extras.py checks them)
+    # (Embedding and EmbeddingBag take integer indices (EmbeddingBag: test_embedding_bag.py) and the losses two inputs: test_nn_extras.py checks them)
     # (the recurrent layers return tuples and take states: test_rnn.py checks them, every output)
     # (ParameterList/Dict have no forward, and MultiheadAttention takes three inputs and returns
     # a tuple: test_attention_hooks.py checks them; the Transformer layers take masks and
@@ -1399,7 +1399,7 @@ def test_every_exported_layer_has_a_gradient_check():
     layers = {n for n in nn.__all__ if isinstance(getattr(nn, n), type)
               and issubclass(getattr(nn, n), nn.Module)
               and n not in ("Module", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict")
-              and n != "Embedding" and not n.endswith("Loss") and n not in recurrent}
+              and n not in ("Embedding", "EmbeddingBag") and not n.endswith("Loss") and n not in recurrent}
     missing = sorted(layers - {name.split()[0] for name in _LAYERS})
     assert not missing, f"layers without an entry in _LAYERS: {missing}"
 

@@ -20,7 +20,7 @@ from .activation import (
 from .activation import Hardshrink, RReLU, Softmax2d, Softshrink
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import AlphaDropout, Dropout, Dropout2d, FeatureAlphaDropout
-from .embedding import Embedding
+from .embedding import Embedding, EmbeddingBag
 from .flatten import Flatten, Unflatten
 from .fold import Fold, Unfold
 from .linear import Bilinear, Identity, Linear
@@ -60,7 +60,7 @@ __all__ = [
     "Conv2d", "ConvTranspose2d", "MaxPool2d", "MaxUnpool2d", "AvgPool2d", "AdaptiveAvgPool2d",
     "AdaptiveMaxPool2d", "Flatten", "Dropout", "BatchNorm1d", "BatchNorm2d", "Identity",
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "Softmax", "Softplus", "SiLU", "GELU", "LayerNorm",
-    "Embedding", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss",
+    "Embedding", "EmbeddingBag", "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "NLLLoss",
     "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "RNNCell", "LSTMCell", "GRUCell", "RNN",
     "LSTM", "GRU", "ELU", "SELU", "CELU", "PReLU", "ReLU6", "Hardtanh", "Hardsigmoid",
     "Hardswish", "Mish", "Softsign", "LogSigmoid", "Tanhshrink", "Threshold", "GLU",

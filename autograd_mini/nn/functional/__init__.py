@@ -28,7 +28,7 @@ Where things live (everything is read as F.<name>):
     three_d.py         conv3d, conv_transpose3d, max_pool3d, avg_pool3d, adaptive_avg_pool3d,
                        adaptive_max_pool3d, max_unpool3d, dropout3d (volumes NCDHW)
     normalization.py   batch_norm, layer_norm, group_norm, instance_norm, local_response_norm
-    embeddings.py      embedding, one_hot
+    embeddings.py      embedding, embedding_bag, one_hot
     losses.py          mse_loss, l1_loss, smooth_l1_loss, huber_loss, nll_loss, cross_entropy,
                        binary_cross_entropy, binary_cross_entropy_with_logits, kl_div, poisson_nll_loss,
                        gaussian_nll_loss
@@ -70,7 +70,7 @@ from .three_d import adaptive_avg_pool3d, avg_pool3d, conv3d, dropout3d, max_poo
 from .three_d import adaptive_max_pool3d, conv_transpose3d, max_unpool3d
 from .normalization import _normalized_shape, batch_norm, group_norm, instance_norm, layer_norm
 from .normalization import local_response_norm
-from .embeddings import _padding_idx, embedding, one_hot
+from .embeddings import _padding_idx, embedding, embedding_bag, one_hot
 from .losses import (
     _flag, _weight_shape, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, huber_loss,
     gaussian_nll_loss, kl_div, l1_loss, mse_loss, nll_loss, poisson_nll_loss, smooth_l1_loss,
@@ -91,7 +91,7 @@ __all__ = [
     "tanh", "softplus", "silu", "gelu", "elu", "selu", "celu", "prelu", "hardtanh", "relu6",
     "hardsigmoid", "hardswish", "mish", "softsign", "logsigmoid", "tanhshrink", "threshold", "glu",
     "softmax", "log_softmax", "softmin", "dropout", "dropout2d", "batch_norm", "layer_norm",
-    "group_norm", "instance_norm", "embedding", "one_hot", "mse_loss", "l1_loss", "smooth_l1_loss",
+    "group_norm", "instance_norm", "embedding", "embedding_bag", "one_hot", "mse_loss", "l1_loss", "smooth_l1_loss",
     "huber_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss", "gaussian_nll_loss",
     "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",

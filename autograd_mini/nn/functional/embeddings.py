@@ -1,4 +1,5 @@
-"""Embeddings: embedding (the weight's rows picked by index) and one_hot."""
+"""Embeddings: embedding (the weight's rows picked by index), embedding_bag (bags of
+them summed, averaged or maxed) and one_hot."""
 
 from __future__ import annotations
 
@@ -78,6 +79,131 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None) -> Tensor
                 frozen = weight[idx]
                 at_padding = P.eq.apply(idx, p)[..., None]
             out = P.where.apply(at_padding, frozen, out)
+        return out
+
+
+_BAG_MODES = ("sum", "mean", "max")
+
+
+def _bags(input: Any, offsets: Any, include_last_offset: bool) -> tuple[np.ndarray, np.ndarray]:
+    """1-D indices (L,) and offsets -> the bags as a padded (B, M) index array and its
+    (B, M) mask of real entries (M the longest bag, at least 1; padding slots hold 0)."""
+    idx = np.asarray(input.data if isinstance(input, Tensor) else input)
+    off = np.asarray(offsets.data if isinstance(offsets, Tensor) else offsets)
+    L = idx.shape[0]
+    if off.ndim != 1 or off.dtype.kind not in "iu":
+        raise (TypeError if off.ndim == 1 else ValueError)(
+            f"embedding_bag: offsets must be a 1-D integer array, got shape {off.shape}, dtype {off.dtype} "
+            f"(input of shape {idx.shape})")
+    if include_last_offset and off.size == 0:
+        raise ValueError("embedding_bag: include_last_offset=True needs at least one offset (the end), "
+                         f"got offsets of shape {off.shape}")
+    if off.size and off[0] != 0:
+        raise ValueError(f"embedding_bag: offsets[0] must be 0 (the first bag starts at the first index), "
+                         f"got {off[0]} (offsets of shape {off.shape})")
+    if off.size > 1 and (np.diff(off) < 0).any():
+        raise ValueError(f"embedding_bag: offsets must be non-decreasing, got {off.tolist()}")
+    if include_last_offset and off[-1] != L:  # (PyTorch ends the last bag at L whatever it says)
+        raise ValueError(f"embedding_bag: with include_last_offset=True, offsets[-1] must be the input's length {L} "
+                         f"(the end of the last bag), got {off[-1]}")
+    if off.size and off[-1] > L:
+        raise ValueError(f"embedding_bag: offsets[-1] = {off[-1]} is past the end of input of shape {idx.shape}")
+    starts = off[:-1] if include_last_offset else off
+    ends = off[1:] if include_last_offset else np.append(off[1:], L)
+    sizes = (ends - starts).astype(np.int64)
+    M = max(int(sizes.max()) if sizes.size else 0, 1)
+    mask = np.arange(M) < sizes[:, None]
+    pos = np.where(mask, starts[:, None] + np.arange(M), 0)
+    return pos, mask
+
+
+def embedding_bag(input: Any, weight: Any, offsets: Any = None, *, mode: str = "mean",
+                  per_sample_weights: Any = None, include_last_offset: bool = False,
+                  padding_idx: int | None = None) -> Tensor:
+    """Sums, means or maxima of bags of weight's rows: weight (V, D) -> (B, D).
+
+    The bags are the rows of a 2-D input (B, N) (offsets None), or slices of a 1-D
+    input (L,): bag b is input[offsets[b]:offsets[b + 1]] (the last to L, or with
+    include_last_offset=True offsets has B + 1 entries, the last L: anything else
+    is refused, where PyTorch ends the last bag at L whatever offsets[-1] says).
+    offsets must start at 0 and not decrease. For a bag of rows w_i = weight[input_i]:
+    mode='sum': sum_i s_i w_i (s = per_sample_weights, of input's shape, or 1: only
+    with 'sum'); 'mean': sum_i w_i / n; 'max': the elementwise max over i (its gradient
+    goes to the maximum; rows tied for it share it, as am.max). Entries equal to
+    padding_idx (negative counts from the end) are left out of their bag (and of n),
+    as PyTorch; an empty bag gives zeros. Built as embedding on a padded (B, M)
+    layout of the bags (M the longest), reduced over M: no backward code.
+    A 1-D input with offsets cannot run under am.compile (the layout is read from
+    the offsets' values); the 2-D form can.
+    """
+    with engine.scope("embedding_bag"):
+        weight = as_tensor(weight)
+        if weight.ndim != 2:
+            raise ValueError(f"embedding_bag: weight must have shape (num_embeddings, embedding_dim), got {weight.shape}")
+        if mode not in _BAG_MODES:
+            raise ValueError(f"embedding_bag: mode must be one of {_BAG_MODES}, got {mode!r}")
+        n, D = weight.shape
+        idx = _indices(input, n, "embedding_bag", "num_embeddings")
+        p = _padding_idx(padding_idx, n, "embedding_bag")
+        if per_sample_weights is not None:
+            if mode != "sum":
+                raise ValueError(f"embedding_bag: per_sample_weights is only supported with mode='sum', got mode={mode!r}")
+            psw = as_tensor(per_sample_weights)
+            if psw.shape != idx.shape:
+                raise ValueError(f"embedding_bag: per_sample_weights must have input's shape {idx.shape}, got {psw.shape}")
+        if idx.ndim == 2:
+            if offsets is not None:
+                raise ValueError(f"embedding_bag: a 2-D input (B, N), here {idx.shape}, takes no offsets "
+                                 "(each row is a bag)")
+            if not engine.tracers:
+                idx = np.array(idx)  # (a copy, as embedding's)
+            valid = None
+            if idx.shape[1] == 0:  # (no entries: one masked slot, so max has something to reduce)
+                idx = engine.shape_constant(np.zeros((idx.shape[0], 1), idx.dtype))
+                valid = engine.shape_constant(np.zeros((idx.shape[0], 1), bool))
+                if per_sample_weights is not None:
+                    psw = as_tensor(engine.shape_constant(np.zeros((idx.shape[0], 1), psw.dtype)))
+        elif idx.ndim == 1:
+            if offsets is None:
+                raise ValueError(f"embedding_bag: a 1-D input, here {idx.shape}, needs offsets (where each bag starts)")
+            if engine.tracers:
+                raise RuntimeError(
+                    f"compile: embedding_bag of a 1-D input of shape {idx.shape} with offsets: the bags' layout "
+                    "depends on the offsets' values, which a tape (made for shapes, not values) cannot replay; "
+                    "pass a 2-D input (B, N), or call the function uncompiled")
+            pos, valid = _bags(idx, offsets, include_last_offset)
+            idx = idx[pos] if idx.size else np.zeros(pos.shape, idx.dtype)
+            if per_sample_weights is not None:
+                psw = psw[pos] if psw.size else as_tensor(np.zeros(pos.shape, psw.dtype))
+        else:
+            raise ValueError(f"embedding_bag: input must be 2-D (B, N) or 1-D with offsets, got shape {idx.shape}")
+        if p is not None:
+            with engine.no_grad():  # (an op on the indices, so a compiled replay masks its own)
+                keep = P.ne.apply(idx, p)
+            valid = keep if valid is None else P.mul.apply(keep, valid)
+        rows = weight[idx]  # (B, M, D)
+        if mode == "max":
+            if valid is not None:
+                rows = P.where.apply(P.reshape.apply(valid, shape=valid.shape + (1,)), rows, -np.inf)
+            out = P.max.apply(rows, axis=1)
+            if valid is not None:  # (an empty bag's max is -inf: zeros, as PyTorch)
+                with engine.no_grad():
+                    some = P.reshape.apply(P.max.apply(valid, axis=1), shape=(valid.shape[0], 1))
+                out = P.where.apply(some, out, 0.0)
+            return out
+        if per_sample_weights is not None:
+            rows = rows * P.reshape.apply(psw, shape=psw.shape + (1,))
+        if valid is not None:
+            rows = P.where.apply(P.reshape.apply(valid, shape=valid.shape + (1,)), rows, 0.0)
+        out = P.sum.apply(rows, axis=1)
+        if mode == "mean":
+            if valid is None:
+                count = idx.shape[1]
+            else:
+                with engine.no_grad():
+                    count = P.astype.apply(P.sum.apply(valid, axis=1, keepdims=True), dtype=weight.dtype)
+                    count = P.maximum.apply(count, 1.0)
+            out = out / count
         return out
 
 
