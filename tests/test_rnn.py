@@ -296,8 +296,8 @@ def test_bad_input_and_state_shapes_raise_naming_the_layer_and_shapes():
 def test_unsupported_and_bad_arguments_are_refused_by_name():
     with pytest.raises(TypeError, match="LSTM.*bidirectional"):
         nn.LSTM(3, 5, bidirectional="yes")
-    with pytest.raises(ValueError, match="LSTM.*proj_size"):
-        nn.LSTM(3, 5, proj_size=2)
+    with pytest.raises(ValueError, match="LSTM: proj_size must be smaller than hidden_size 5, got 5"):
+        nn.LSTM(3, 5, proj_size=5)
     with pytest.raises(ValueError, match="RNN.*nonlinearity.*'sigmoid'"):
         nn.RNN(3, 5, nonlinearity="sigmoid")
     with pytest.raises(ValueError, match="RNNCell.*nonlinearity"):

@@ -19,8 +19,10 @@ ones) over the steps T..1; its state at step t is output at step t, in
 output[..., H:] beside the forward one's in output[..., :H], so layers above the
 first take 2*H inputs, and h_n (c_n) holds num_layers*2 states: layer 0 forward,
 layer 0 reverse, layer 1 forward, ... A missing initial state is zero (its terms
-are left out of the first step, which gives the same numbers). Not supported:
-proj_size > 0 (refused by name).
+are left out of the first step, which gives the same numbers). LSTM with
+proj_size = P > 0 (PyTorch's LSTM with projections) outputs h' = W_hr (sigmoid(o) *
+tanh(c')) of size P: weight_hr_l{k} (P, H) after the layer's biases, weight_hh (4H, P),
+layers above the first take D*P inputs, h0 and h_n hold P-vectors (c0, c_n H-vectors).
 
 A PackedSequence input (nn.utils.rnn.pack_padded_sequence) is run as PyTorch runs it:
 step t on its batch_sizes[t] still-running sequences only (the batch sorted by decreasing
@@ -251,17 +253,20 @@ class _RNNBase(Module):
                 f"{where}: dropout={self.dropout} acts between layers, so with num_layers=1 it "
                 "changes nothing", UserWarning, stacklevel=3)
         self.bidirectional = _flag(bidirectional, "bidirectional", where)
-        if F._int(proj_size, "proj_size", where, 0):
-            raise ValueError(f"{where}: proj_size={proj_size} is not supported (only proj_size=0)")
-        self.proj_size = 0
-        G, H = _GATES[self.mode], self.hidden_size
+        self.proj_size = F._int(proj_size, "proj_size", where, 0)
+        G, H, P = _GATES[self.mode], self.hidden_size, self.proj_size
+        if P and P >= H:
+            raise ValueError(f"{where}: proj_size must be smaller than hidden_size {H}, got {P}")
         D = 2 if self.bidirectional else 1
+        R = P or H  # (the size of h)
         names = []  # per (layer, direction), in PyTorch's order: l0, l0_reverse, l1, ...
         for layer in range(self.num_layers):
-            size = self.input_size if layer == 0 else D * H
-            shapes = [("weight_ih", (G * H, size)), ("weight_hh", (G * H, H))]
+            size = self.input_size if layer == 0 else D * R
+            shapes = [("weight_ih", (G * H, size)), ("weight_hh", (G * H, R))]
             if self.bias:
                 shapes += [("bias_ih", (G * H,)), ("bias_hh", (G * H,))]
+            if P:
+                shapes += [("weight_hr", (P, H))]
             for suffix in ("", "_reverse")[:D]:
                 for name, shape in shapes:
                     setattr(self, f"{name}_l{layer}{suffix}", _empty(shape, dtype))
@@ -272,7 +277,8 @@ class _RNNBase(Module):
     @property
     def all_weights(self) -> list[list[Tensor]]:
         """The parameters per layer and direction: [[weight_ih_l0, weight_hh_l0, bias_ih_l0,
-        bias_hh_l0], [weight_ih_l0_reverse, ...] (bidirectional only), [weight_ih_l1, ...], ...]."""
+        bias_hh_l0(, weight_hr_l0 with proj_size)], [weight_ih_l0_reverse, ...] (bidirectional
+        only), [weight_ih_l1, ...], ...]."""
         return [[getattr(self, n) for n in names] for names in self._all_weights]
 
     def reset_parameters(self) -> None:
@@ -307,12 +313,14 @@ class _RNNBase(Module):
             starts.append(starts[-1] + b)
         T, B, L, H = len(steps), steps[0], self.num_layers, self.hidden_size
         D = 2 if self.bidirectional else 1
+        P = self.proj_size
         state = (D * L, B, H)
         h0 = c0 = None
         if hx is not None:
             if self.mode == "LSTM":
                 h0, c0 = _lstm_pair(self, hx)
-                h0, c0 = _state(self, h0, state, "h0", shape), _state(self, c0, state, "c0", shape)
+                h_state = (D * L, B, P) if P else state
+                h0, c0 = _state(self, h0, h_state, "h0", shape), _state(self, c0, state, "c0", shape)
             else:
                 h0 = _state(self, hx, state, "h0", shape)
         if order is not None:  # (to rank order)
@@ -326,6 +334,7 @@ class _RNNBase(Module):
             for d in range(D):
                 k = D * layer + d
                 w_ih, w_hh, b_ih, b_hh = self._weights(k)
+                w_hr = getattr(self, self._all_weights[k][-1]) if P else None
                 gi = F._affine(x, w_ih, b_ih)  # every row's input term: (sum of lengths, G*H)
                 outs: list[Tensor] = []
                 if d == 0:
@@ -341,6 +350,8 @@ class _RNNBase(Module):
                                 done_c.append(c[b:])
                                 c = c[:b]
                         h, c = _step(self.mode, gi[starts[t]: starts[t] + b], h, c, w_hh, b_hh, H)
+                        if w_hr is not None:  # (LSTM with projections)
+                            h = F._affine(h, w_hr, None)
                         outs.append(h)
                     h = concatenate([h] + done_h[::-1]) if done_h else h
                     c = concatenate([c] + done_c[::-1]) if done_c else c
@@ -353,13 +364,15 @@ class _RNNBase(Module):
                             if h0 is not None:
                                 h = h0[k, n:b] if h is None else concatenate([h, h0[k, n:b]])
                             elif h is not None:
-                                h = concatenate([h, zeros((b - n, H), dtype=h.dtype)])
+                                h = concatenate([h, zeros((b - n, P or H), dtype=h.dtype)])
                             if c0 is not None:
                                 c = c0[k, n:b] if c is None else concatenate([c, c0[k, n:b]])
                             elif c is not None:
                                 c = concatenate([c, zeros((b - n, H), dtype=c.dtype)])
                             n = b
                         h, c = _step(self.mode, gi[starts[t]: starts[t] + b], h, c, w_hh, b_hh, H)
+                        if w_hr is not None:
+                            h = F._affine(h, w_hr, None)
                         outs.append(h)
                     outs.reverse()
                 ys.append(concatenate(outs) if T > 1 else outs[0])
@@ -393,11 +406,13 @@ class _RNNBase(Module):
         if T == 0:
             raise ValueError(f"{self.label()}: the sequence length must be at least 1, got input of shape {shape}")
         state = (D * L, shape[1 - tdim], H) if batched else (D * L, H)
+        P = self.proj_size
         h0 = c0 = None
         if hx is not None:
             if self.mode == "LSTM":
                 h0, c0 = _lstm_pair(self, hx)
-                h0, c0 = _state(self, h0, state, "h0", shape), _state(self, c0, state, "c0", shape)
+                h_state = state[:-1] + (P,) if P else state
+                h0, c0 = _state(self, h0, h_state, "h0", shape), _state(self, c0, state, "c0", shape)
             else:
                 h0 = _state(self, hx, state, "h0", shape)
         hs: list[Tensor] = []
@@ -409,12 +424,15 @@ class _RNNBase(Module):
                 names = self._all_weights[k]
                 w_ih, w_hh = getattr(self, names[0]), getattr(self, names[1])
                 b_ih, b_hh = (getattr(self, names[2]), getattr(self, names[3])) if self.bias else (None, None)
+                w_hr = getattr(self, names[-1]) if P else None
                 gi = F._affine(x, w_ih, b_ih)  # every step's input term in one product: (..., T, ..., G*H)
                 h = None if h0 is None else h0[k]
                 c = None if c0 is None else c0[k]
                 outs = []
                 for t in (range(T - 1, -1, -1) if d else range(T)):
                     h, c = _step(self.mode, gi[t] if tdim == 0 else gi[:, t], h, c, w_hh, b_hh, H)
+                    if w_hr is not None:  # (LSTM with projections: h = W_hr (o * tanh(c)))
+                        h = F._affine(h, w_hr, None)
                     outs.append(h)
                 ys.append(stack(outs[::-1] if d else outs, axis=tdim))  # (output at step t: state t)
                 hs.append(h)
@@ -437,6 +455,8 @@ class _RNNBase(Module):
             s += f", dropout={self.dropout}"
         if self.bidirectional:
             s += ", bidirectional=True"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         return s
 
 
@@ -494,6 +514,12 @@ class LSTM(_RNNBase):
     (4*hidden_size,), and the same with the suffix _reverse if bidirectional, all
     ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)). dropout: applied to every layer's
     output but the last's in training.
+
+    proj_size = P (0 < P < hidden_size): PyTorch's LSTM with projections, h_t =
+    W_hr (sigmoid(o_t) * tanh(c_t)) with weight_hr_l{k} (P, hidden_size) (registered
+    after the layer's biases; no bias); weight_hh_l{k} is then (4*hidden_size, P),
+    weight_ih_l{k} for k > 0 (4*hidden_size, D*P), h0 and h_n (D*num_layers, N, P),
+    output (T, N, D*P); c0, c_n keep hidden_size.
     """
 
     mode = "LSTM"
