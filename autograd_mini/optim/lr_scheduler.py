@@ -11,6 +11,14 @@ on one optimizer compose (each applies its change to what the others left),
 as PyTorch's do. Call `scheduler.step()` once per epoch, after `optimizer.step()`.
 `ReduceLROnPlateau` instead takes the epoch's metric, `scheduler.step(val_loss)`,
 and cuts the rates when it stops improving.
+
+Resuming (PyTorch's `last_epoch=k`; StepLR, MultiStepLR, ExponentialLR, LinearLR,
+LambdaLR, CosineAnnealingLR): after `optimizer.load_state_dict(...)` of a run that made
+k steps, `StepLR(opt, ..., last_epoch=k)` takes the groups' "initial_lr" as base rates
+(ValueError if a group has none) and its constructor makes step k + 1, so the schedule
+goes on exactly as the run's own would have. (torch 2.13's ExponentialLR, LinearLR and
+CosineAnnealingLR keep the rate of epoch k in that first step instead, which leaves
+their resumed schedules an epoch behind; here every schedule resumes the same way.)
 """
 
 from __future__ import annotations
@@ -41,9 +49,13 @@ class LRScheduler:
     """Base class; subclasses define `_next_lr(lr, base_lr, epoch)`: the rate for
     `epoch` given the group's rate `lr` at epoch - 1."""
 
-    def __init__(self, optimizer: Optimizer) -> None:
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(self).__name__}: expected an Optimizer, got {type(optimizer).__name__}")
+        where = type(self).__name__
+        if _int_at_least(last_epoch, -1, "last_epoch", where) != -1:
+            self._resume(optimizer, int(last_epoch), where)
+            return
         self.optimizer = optimizer
         self.base_lrs = [group.get("initial_lr", group["lr"]) for group in optimizer.param_groups]
         self.last_epoch = 0
@@ -54,6 +66,23 @@ class LRScheduler:
                          for i, (g, base) in enumerate(zip(optimizer.param_groups, self.base_lrs))]
         for group in optimizer.param_groups:
             group.setdefault("initial_lr", group["lr"])
+        self._set_groups()
+
+    def _resume(self, optimizer: Optimizer, last_epoch: int, where: str) -> None:
+        """PyTorch's last_epoch=k: go on from a run that made k steps (its optimizer state
+        loaded, so every group holds its "initial_lr" and the rate of epoch k): the base
+        rates are the groups' "initial_lr", and the constructor makes step k + 1 from the
+        groups' rates, as a step() would (without step()'s warning about order)."""
+        for i, group in enumerate(optimizer.param_groups):
+            if "initial_lr" not in group:
+                raise ValueError(f"{where}: param group {i} has no 'initial_lr', which resuming with "
+                                 f"last_epoch={last_epoch} needs (load the optimizer's state_dict first, "
+                                 "or set group['initial_lr'] to the rate the run started with)")
+        self.optimizer = optimizer
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = last_epoch
+        self._last_lr = self._next_lrs(last_epoch + 1)  # (before anything changes: a rule may raise)
+        self.last_epoch = last_epoch + 1
         self._set_groups()
 
     def _first_lr(self, lr: float, base_lr: float, index: int) -> float:
@@ -171,9 +200,9 @@ def _gamma(gamma: Any, where: str) -> float:
 class StepLR(LRScheduler):
     """Decay by gamma every step_size epochs: alone, lr = base_lr * gamma ** floor(epoch / step_size)."""
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
         vars(self).update(self._settings({"step_size": step_size, "gamma": gamma}, "StepLR"))
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
     @staticmethod
     def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
@@ -191,9 +220,9 @@ class CosineAnnealingLR(LRScheduler):
     rises again along the same cosine, as PyTorch's closed form does).
     """
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0) -> None:
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0, last_epoch: int = -1) -> None:
         vars(self).update(self._settings({"T_max": T_max, "eta_min": eta_min}, "CosineAnnealingLR"))
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
     @staticmethod
     def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
@@ -618,12 +647,12 @@ class MultiStepLR(LRScheduler):
     at construction). The state dict holds them as a sorted list.
     """
 
-    def __init__(self, optimizer: Optimizer, milestones: Any, gamma: float = 0.1) -> None:
+    def __init__(self, optimizer: Optimizer, milestones: Any, gamma: float = 0.1, last_epoch: int = -1) -> None:
         if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
             raise ValueError(f"MultiStepLR: milestones must be a list of epoch indices (integers >= 0), "
                              f"got {milestones!r}")
         vars(self).update(self._settings({"milestones": list(milestones), "gamma": gamma}, "MultiStepLR"))
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
     @staticmethod
     def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
@@ -648,9 +677,9 @@ class MultiStepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """Decay by gamma every epoch: alone, lr = base_lr * gamma ** epoch."""
 
-    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         vars(self).update(self._settings({"gamma": gamma}, "ExponentialLR"))
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
     @staticmethod
     def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
@@ -672,10 +701,10 @@ class LinearLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
-                 total_iters: int = 5) -> None:
+                 total_iters: int = 5, last_epoch: int = -1) -> None:
         vars(self).update(self._settings(
             {"start_factor": start_factor, "end_factor": end_factor, "total_iters": total_iters}, "LinearLR"))
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
     @staticmethod
     def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
@@ -712,7 +741,7 @@ class LambdaLR(LRScheduler):
     `__dict__`, not its object's). Loading a state saved from the other kind is refused.
     """
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Any) -> None:
+    def __init__(self, optimizer: Optimizer, lr_lambda: Any, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"LambdaLR: expected an Optimizer, got {type(optimizer).__name__}")
         n = len(optimizer.param_groups)
@@ -727,7 +756,7 @@ class LambdaLR(LRScheduler):
                 raise TypeError(f"LambdaLR: lr_lambda must be a function of the epoch (or a list of them), "
                                 f"got {type(fn).__name__}")
         self.lr_lambdas = lambdas
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
 
     def _rate(self, index: int, base_lr: float, epoch: int) -> float:
         factor = self.lr_lambdas[index](epoch)
