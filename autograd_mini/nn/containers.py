@@ -440,8 +440,9 @@ class ParameterDict(Module):
     (key, value) pairs; a
     Tensor or ndarray is wrapped in a Parameter. Keys are strings without '.' that are not
     attributes of the class ('keys', 'training', ...): ValueError otherwise. d[key],
-    d[key] = p, del d[key], `in`, len(), iteration over keys, keys(), values(), items(),
-    update(), pop() and clear() work as on a dict. It has no forward.
+    d[key] = p, del d[key], `in`, len(), iteration over keys, reversed(), keys(), values(),
+    items(), get(), setdefault(), update(), pop(), popitem(), copy() (the same Parameters),
+    clear(), fromkeys() and | and |= work as on a dict. It has no forward.
     """
 
     def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None) -> None:
@@ -509,6 +510,56 @@ class ParameterDict(Module):
         """Remove every entry."""
         for k in list(self._parameters):
             del self[k]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The parameter under `key`, else `default` (as dict.get)."""
+        return self._parameters[key] if key in self._parameters else default
+
+    def setdefault(self, key: str, default: Any = None) -> Parameter:
+        """The parameter under `key`; if there is none, `default` (wrapped in a Parameter
+        as by d[key] = default) is set first (as dict.setdefault)."""
+        if key not in self._parameters:
+            self[key] = default
+        return self._parameters[key]
+
+    def popitem(self) -> tuple[str, Parameter]:
+        """Remove the last inserted entry and return (key, parameter); KeyError if empty."""
+        if not self._parameters:
+            raise KeyError("popitem(): ParameterDict is empty")
+        key = next(reversed(self._parameters))
+        return key, self.pop(key)
+
+    def copy(self) -> ParameterDict:
+        """A new ParameterDict holding the same Parameter objects (not copies of them)."""
+        return ParameterDict(self.items())
+
+    @classmethod
+    def fromkeys(cls, keys: Iterable[str], default: Any = None) -> ParameterDict:
+        """A new ParameterDict with every key set to `default` (one Parameter shared by all
+        of them, as PyTorch's)."""
+        default = _as_parameter(default, "ParameterDict.fromkeys")
+        return cls((k, default) for k in keys)
+
+    def __reversed__(self) -> Iterator[str]:
+        return iter(list(self._parameters)[::-1])
+
+    def __or__(self, other: Any) -> ParameterDict:
+        if not isinstance(other, (Mapping, ParameterDict)):
+            return NotImplemented
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ror__(self, other: Any) -> ParameterDict:
+        if not isinstance(other, (Mapping, ParameterDict)):
+            return NotImplemented
+        out = ParameterDict(other)
+        out.update(self)
+        return out
+
+    def __ior__(self, other: Any) -> ParameterDict:
+        self.update(other)
+        return self
 
     def _repr_lines(self, lines: list[str], indent: str, head: str, above: tuple = ()) -> None:
         _parameter_lines(self, lines, indent, head, str)

@@ -593,6 +593,21 @@ class Module:
             )
         return p
 
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer named `target` ("bn.running_mean"), as PyTorch's; AttributeError
+        if the module path or the buffer does not exist."""
+        if not isinstance(target, str):
+            raise TypeError(f"get_buffer: target must be a dotted name (str), got {type(target).__name__}")
+        mod_path, _, name = target.rpartition(".")
+        m = self.get_submodule(mod_path)
+        b = m._buffers.get(name)
+        if b is None:
+            raise AttributeError(
+                f"get_buffer({target!r}): {type(m).__name__} has no buffer {name!r} "
+                f"(it has: {', '.join(k for k, v in m._buffers.items() if v is not None) or 'none'})"
+            )
+        return b
+
     def register_module(self, name: str, module: Module | None) -> None:
         """PyTorch's alias of add_module."""
         self.add_module(name, module)
