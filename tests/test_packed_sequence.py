@@ -231,3 +231,11 @@ GRU32, GRU22 = nn.GRU(3, 2), nn.GRU(2, 2)
 ])
 def test_refusals_name_the_function_and_the_shapes_before_recording(call, error, message):
     refused_before_recording(call, error, message)
+
+
+@pytest.mark.parametrize("enforce_sorted", [True, False])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_an_empty_batch_is_refused_by_name(enforce_sorted, batch_first):
+    x = am.zeros(0, 4, 2) if batch_first else am.zeros(4, 0, 2)
+    with pytest.raises(ValueError, match=r"pack_padded_sequence: cannot pack an empty batch \(input of shape"):
+        pack_padded_sequence(x, [], batch_first=batch_first, enforce_sorted=enforce_sorted)

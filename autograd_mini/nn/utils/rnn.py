@@ -174,6 +174,8 @@ def pack_padded_sequence(input: Any, lengths: Any, batch_first: bool = False,
         raise ValueError(f"{where}: expected input of shape {layout}, got shape {tuple(x.shape)}")
     lens, python = _lengths(lengths, where)
     T, B = (x.shape[1], x.shape[0]) if batch_first else (x.shape[0], x.shape[1])
+    if B == 0:
+        raise ValueError(f"{where}: cannot pack an empty batch (input of shape {tuple(x.shape)}, {layout})")
     if lens.shape[0] != B:
         raise ValueError(f"{where}: got {lens.shape[0]} lengths for a batch of {B} (input of shape "
                          f"{tuple(x.shape)}, {layout})")
