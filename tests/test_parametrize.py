@@ -265,3 +265,22 @@ def test_buffer_and_parametrized_names_are_refused():
     with pytest.raises(ValueError, match="0-d"):
         m.scale = nn.Parameter(np.float64(2.0))
         P.spectral_norm(m, "scale")
+
+
+@pytest.mark.parametrize("value, kind", [(None, "NoneType"), (np.ones((3, 4)), "ndarray"),
+                                         ([[1.0] * 4] * 3, "list"), (nn.ReLU(), "ReLU")])
+@pytest.mark.parametrize("which", ["weight_norm", "spectral_norm"])
+def test_assigning_a_non_tensor_to_a_parametrized_name_is_a_type_error(value, kind, which):
+    m = getattr(P, which)(nn.Linear(4, 3))
+    before = {k: v.copy() for k, v in m.state_dict().items()}
+    with pytest.raises(TypeError, match=rf"assigning Linear.weight \(parametrized\): expected a Tensor, got {kind}"):
+        m.weight = value
+    assert all(np.array_equal(before[k], v) for k, v in m.state_dict().items())
+
+
+def test_deleting_a_parametrized_name_says_how_to_remove_it():
+    m = P.weight_norm(nn.Linear(4, 3))
+    with pytest.raises(AttributeError, match=r"cannot delete Linear.weight: it is parametrized; use "
+                                             r"remove_parametrizations"):
+        del m.weight
+    assert R.is_parametrized(m, "weight") and m.weight.shape == (3, 4)

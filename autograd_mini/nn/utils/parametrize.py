@@ -168,12 +168,25 @@ class _Parametrized:
             raise RuntimeError(f"computing the parametrized {self.name!r} of {_describe(obj)}: {e}") from e
 
     def __set__(self, obj: Any, value: Any) -> None:
-        obj.__dict__["parametrizations"]._modules[self.name].right_inverse(value)
+        _assign(obj, self.name, value)
+
+    def __delete__(self, obj: Any) -> None:
+        raise AttributeError(f"cannot delete {_describe(obj)}.{self.name}: it is parametrized; use "
+                             f"remove_parametrizations(module, {self.name!r}) first")
+
+
+def _assign(module: Module, name: str, value: Any) -> None:
+    """module.<name> = value on a parametrized name: the originals become right_inverse(value)."""
+    if not isinstance(value, Tensor):  # (as PyTorch: a parametrized tensor takes a tensor only)
+        raise TypeError(f"assigning {_describe(module)}.{name} (parametrized): expected a Tensor, got "
+                        f"{type(value).__name__}; use remove_parametrizations to make it a plain "
+                        "attribute again")
+    module.__dict__["parametrizations"]._modules[name].right_inverse(value)
 
 
 def _setattr(self: Module, name: str, value: Any) -> None:
     if name in type(self)._parametrized_names:
-        self.__dict__["parametrizations"]._modules[name].right_inverse(value)
+        _assign(self, name, value)
     else:
         Module.__setattr__(self, name, value)
 
