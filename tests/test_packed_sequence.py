@@ -239,3 +239,19 @@ def test_an_empty_batch_is_refused_by_name(enforce_sorted, batch_first):
     x = am.zeros(0, 4, 2) if batch_first else am.zeros(4, 0, 2)
     with pytest.raises(ValueError, match=r"pack_padded_sequence: cannot pack an empty batch \(input of shape"):
         pack_padded_sequence(x, [], batch_first=batch_first, enforce_sorted=enforce_sorted)
+
+
+def test_packed_sequence_with_unsorted_indices_only_gets_the_inverse_and_a_mismatched_pair_is_refused():
+    x = rng(5).standard_normal((3, 3, 2))
+    full = pack_padded_sequence(am.tensor(x), [2, 3, 1], enforce_sorted=False)
+    only = PackedSequence(full.data, full.batch_sizes, None, full.unsorted_indices)
+    assert only.sorted_indices.tolist() == full.sorted_indices.tolist()
+    am.manual_seed(0)
+    gru = nn.GRU(2, 3, dtype=np.float64)
+    h0 = am.tensor(rng(6).standard_normal((1, 3, 3)))
+    (a, ha), (b, hb) = gru(full, h0), gru(only, h0)
+    np.testing.assert_array_equal(ha.data, hb.data)
+    np.testing.assert_array_equal(pad_packed_sequence(a)[0].data, pad_packed_sequence(b)[0].data)
+    with pytest.raises(ValueError, match=r"PackedSequence: unsorted_indices \[1, 2, 0\] is not the inverse of "
+                                         r"sorted_indices \[1, 2, 0\]"):
+        PackedSequence(full.data, full.batch_sizes, [1, 2, 0], [1, 2, 0])

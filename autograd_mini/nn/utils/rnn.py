@@ -58,7 +58,8 @@ class PackedSequence(_Packed):
     batch_sizes: int64 ndarray (max L_i,), how many sequences are still running at each step
     (non-increasing, batch_sizes[0] = B). sorted_indices: int64 ndarray (B,), the original
     batch index of each rank (None when the batch was given sorted); unsorted_indices its
-    inverse permutation (computed from sorted_indices when not given). Made by
+    inverse permutation. Either is computed from the other when only one is given; a pair
+    that are not inverses is refused (ValueError). Made by
     pack_padded_sequence or pack_sequence; nn.RNN, LSTM and GRU take and return one.
     """
 
@@ -92,6 +93,11 @@ class PackedSequence(_Packed):
         sorted_indices, unsorted_indices = perms
         if sorted_indices is not None and unsorted_indices is None:
             unsorted_indices = _constant_from(np.argsort(sorted_indices).astype(np.int64), sorted_indices)
+        elif unsorted_indices is not None and sorted_indices is None:  # (the layers permute h0 by it)
+            sorted_indices = _constant_from(np.argsort(unsorted_indices).astype(np.int64), unsorted_indices)
+        elif sorted_indices is not None and not np.array_equal(sorted_indices[unsorted_indices], np.arange(B)):
+            raise ValueError(f"{where}: unsorted_indices {unsorted_indices.tolist()} is not the inverse of "
+                             f"sorted_indices {sorted_indices.tolist()}")
         return super().__new__(cls, data, bs, sorted_indices, unsorted_indices)
 
 
