@@ -255,3 +255,20 @@ def test_packed_sequence_with_unsorted_indices_only_gets_the_inverse_and_a_misma
     with pytest.raises(ValueError, match=r"PackedSequence: unsorted_indices \[1, 2, 0\] is not the inverse of "
                                          r"sorted_indices \[1, 2, 0\]"):
         PackedSequence(full.data, full.batch_sizes, [1, 2, 0], [1, 2, 0])
+
+
+def test_packed_sequence_to_float_double_keep_the_indices_as_torch():
+    x = am.tensor(rng(7).standard_normal((3, 2, 2)), requires_grad=True)
+    p = pack_padded_sequence(x, [1, 3], enforce_sorted=False)
+    d, f32 = p.data.data, p.data.data.astype(np.float32)
+    for q, want in ((p.float(), f32), (p.to(np.float32), f32), (p.float().double(), f32.astype(np.float64)),
+                    (p.to("cpu", dtype=np.float32), f32), (p.half(), d.astype(np.float16))):
+        assert isinstance(q, PackedSequence) and q.data.dtype == want.dtype
+        assert q.batch_sizes is p.batch_sizes and q.sorted_indices is p.sorted_indices
+        assert q.unsorted_indices is p.unsorted_indices
+        np.testing.assert_array_equal(q.data.data, want)
+    assert p.to("cpu") is p and p.cpu() is p and p.double() is p and not p.is_cuda
+    p.float().data.sum().backward()  # (differentiable, as Tensor.to)
+    np.testing.assert_array_equal(x.grad.data[:, 1], np.ones((3, 2)))
+    with pytest.raises(ValueError, match="cuda"):
+        p.to("cuda")

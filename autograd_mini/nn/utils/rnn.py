@@ -100,6 +100,30 @@ class PackedSequence(_Packed):
                              f"sorted_indices {sorted_indices.tolist()}")
         return super().__new__(cls, data, bs, sorted_indices, unsorted_indices)
 
+    def to(self, *args: Any, **kwargs: Any) -> "PackedSequence":
+        """data.to(*args, **kwargs) (Tensor.to: a dtype, 'cpu', another tensor's dtype) with the
+        same batch_sizes and indices, as PyTorch's (which moves the indices but never casts
+        them); this sequence itself when data is unchanged. Differentiable, as Tensor.to."""
+        data = self.data.to(*args, **kwargs)
+        return self if data is self.data else self._replace(data=data)
+
+    def cpu(self) -> "PackedSequence":
+        return self.to("cpu")
+
+    def float(self) -> "PackedSequence":
+        """data as float32 (to(np.float32)); double() float64, half() float16."""
+        return self.to(np.float32)
+
+    def double(self) -> "PackedSequence":
+        return self.to(np.float64)
+
+    def half(self) -> "PackedSequence":
+        return self.to(np.float16)
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
 
 def pad_sequence(sequences: Any, batch_first: bool = False, padding_value: float = 0.0,
                  padding_side: str = "right") -> Tensor:
