@@ -3,13 +3,16 @@ F._pair, ...): ints, numbers, pairs, images, reductions, dims; each error names 
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import numbers
 import operator
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
+from ... import engine
 from ...functions import as_tensor
 from ...tensor import Tensor, _is_index
 
@@ -118,6 +121,60 @@ def _bias(bias: Any, n: int, where: str) -> Tensor | None:
     if bias.shape != (n,):
         raise ValueError(f"{where}: bias must have shape ({n},), got {bias.shape}")
     return bias
+
+
+def _refuses_empty_mean(loss_fn: Callable) -> Callable:
+    """Decorator for a loss with a `reduction` argument: refuse reduction='mean' of an
+    empty batch before anything is recorded (the check in _reduce comes after the
+    loss's nodes). Only when an argument is empty, the loss is first computed with
+    reduction='none' with no graph and no am.compile tracer, to learn its shape: an
+    empty input need not make the losses empty (cosine_embedding_loss of (N, 0)
+    vectors has N). Otherwise this costs one look at each argument's size."""
+    name = loss_fn.__name__
+    names = list(inspect.signature(loss_fn).parameters)
+    at = names.index("reduction")
+
+    @functools.wraps(loss_fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        reduction = args[at] if len(args) > at else kwargs.get("reduction", "mean")
+        if type(reduction) is str and reduction == "mean":
+            for a in (*args, *kwargs.values()) if kwargs else args:
+                d = a.data if isinstance(a, Tensor) else a
+                if (d.size == 0) if isinstance(d, np.ndarray) else isinstance(d, _SEQUENCES) and _empty(d):
+                    _refuse_empty_mean(loss_fn, name, names, at, args, kwargs)
+                    break
+        return loss_fn(*args, **kwargs)
+
+    return wrapper
+
+
+_SEQUENCES = (list, tuple)
+
+
+def _empty(seq: Any) -> bool:
+    try:
+        return np.size(seq) == 0
+    except (TypeError, ValueError, AttributeError):  # (ragged: the loss's own checks refuse it)
+        return False
+
+
+def _refuse_empty_mean(loss_fn: Callable, name: str, names: list, at: int, args: tuple, kwargs: dict) -> None:
+    args = args[:at] + ("none",) + args[at + 1:] if len(args) > at else args
+    kwargs = {**kwargs, "reduction": "none"} if len(args) <= at else kwargs
+    saved = engine.tracers[:]
+    engine.tracers.clear()  # (a shape probe: nothing of it belongs on a compiled tape)
+    try:
+        with engine.no_grad():
+            shape = loss_fn(*args, **kwargs).shape
+    finally:
+        engine.tracers[:] = saved
+    if math.prod(shape) == 0:
+        given = ", ".join(f"{k} of shape {np.shape(v.data if isinstance(v, Tensor) else v)}"
+                          for k, v in (*zip(names, args), *kwargs.items())
+                          if isinstance(v, (Tensor, np.ndarray, list, tuple)))
+        raise ValueError(
+            f"{name}: reduction='mean' of an empty batch ({given}; losses of shape {shape}) has nothing to average"
+        )
 
 
 def _reduce(loss: Tensor, reduction: str, where: str) -> Tensor:

@@ -14,9 +14,10 @@ from ... import primitives as P
 from ...engine import composite
 from ...functions import as_tensor
 from ...tensor import FLOAT16, Tensor, _flag
-from ._args import _beta, _check_reduction, _delta, _int, _label_smoothing, _number, _reduce, _same_shape
+from ._args import _beta, _check_reduction, _delta, _int, _label_smoothing, _number, _reduce, _refuses_empty_mean, _same_shape
 
 
+@_refuses_empty_mean
 @composite
 def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Squared error (input - target)**2, reduced by mean (default), sum or none.
@@ -69,6 +70,7 @@ def _difference(input: Any, target: Any, where: str) -> Tensor:
     return d
 
 
+@_refuses_empty_mean
 def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Absolute error |input - target|, reduced by mean (default), sum or none.
 
@@ -90,6 +92,7 @@ def _piecewise_quadratic(d: Tensor, width: float, scale: float) -> Tensor:
     return P.where.apply(small, (0.5 * scale) * (ds * ds), (abs(d) - 0.5 * width) * (width * scale))
 
 
+@_refuses_empty_mean
 def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """0.5 d**2 / beta where |d| < beta, |d| - 0.5 beta elsewhere, d = input - target (PyTorch's).
 
@@ -104,6 +107,7 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
         return _reduce(_piecewise_quadratic(d, beta, 1.0 / beta), reduction, "smooth_l1_loss")
 
 
+@_refuses_empty_mean
 def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d**2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere, d = input - target.
 
@@ -273,6 +277,7 @@ def _weighted(loss_of: Callable[[Any, Tensor, Tensor], Tensor], scores: Tensor, 
     return P.div.apply(total, P.where.apply(nonzero, den, np.nan))
 
 
+@_refuses_empty_mean
 def nll_loss(log_probs: Any, target: Any, reduction: str = "mean", ignore_index: int = -100, *,
              weight: Any = None) -> Tensor:
     """Negative log-likelihood -log_probs[n, target[n]] of integer class labels.
@@ -314,6 +319,7 @@ def nll_loss(log_probs: Any, target: Any, reduction: str = "mean", ignore_index:
         return _reduce(-P.pick.apply(log_probs, labels, axis=axis), reduction, "nll_loss")
 
 
+@_refuses_empty_mean
 def cross_entropy(input: Any, target: Any, reduction: str = "mean", ignore_index: int = -100,
                   label_smoothing: float = 0.0, *, weight: Any = None) -> Tensor:
     """Softmax cross-entropy of logits (N, C), (N, C, d1, ...) or (C,) with integer labels.
@@ -412,6 +418,7 @@ def _probabilities(p: Tensor) -> bool:
     return all(bool(t.data) for t in ok)
 
 
+@_refuses_empty_mean
 def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *, weight: Any = None) -> Tensor:
     """-(y log p + (1 - y) log(1 - p)) for probabilities p in [0, 1], same shapes.
 
@@ -442,6 +449,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *, we
         return _reduce(loss, reduction, "binary_cross_entropy")
 
 
+@_refuses_empty_mean
 def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean", *,
                                      weight: Any = None, pos_weight: Any = None) -> Tensor:
     """binary_cross_entropy(sigmoid(x), y) computed stably from the logits x:
@@ -527,6 +535,7 @@ def _xlogx(t: Tensor) -> Tensor:
     return P.where.apply(positive, t * safe.log(), P.where.apply(zero, t * 0.0, np.nan))
 
 
+@_refuses_empty_mean
 def kl_div(input: Any, target: Any, *, reduction: str = "mean", log_target: bool = False) -> Tensor:
     """Kullback-Leibler divergence pointwise, with input the log-probabilities (PyTorch's):
 
@@ -544,16 +553,18 @@ def kl_div(input: Any, target: Any, *, reduction: str = "mean", log_target: bool
             _check_reduction(reduction, "kl_div")
         log_target = _flag(log_target, "log_target", "kl_div")
         x, t, shape = _floats("kl_div", input=input, target=target)
+        if reduction == "batchmean" and x.ndim and x.shape[0] == 0:  # (refused before the loss's nodes)
+            raise ValueError(f"kl_div: reduction='batchmean' of an empty batch (input of shape {x.shape}, "
+                             f"target of shape {t.shape})")
         loss = t.exp() * (t - x) if log_target else _xlogx(t) - t * x
         if reduction != "batchmean":
             return _reduce(loss, reduction, "kl_div")
         if x.ndim == 0:
             return loss.sum()
-        if x.shape[0] == 0:
-            raise ValueError(f"kl_div: reduction='batchmean' of an empty batch (input of shape {x.shape})")
         return fn._divided(loss.sum(), x.shape[0])
 
 
+@_refuses_empty_mean
 def poisson_nll_loss(input: Any, target: Any, log_input: bool = True, full: bool = False, *,
                      eps: float = 1e-8, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of target under a Poisson distribution of rate input (PyTorch's):
@@ -597,6 +608,7 @@ def _nonnegative(v: Tensor, where: str) -> None:
         raise ValueError(f"{where}: var (shape {v.shape}) has negative entries")
 
 
+@_refuses_empty_mean
 def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False, eps: float = 1e-6,
                       reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of target under N(input, var) (PyTorch's):

@@ -13,7 +13,7 @@ from ... import engine
 from ... import functions as fn
 from ... import primitives as P
 from ...tensor import Tensor
-from ._args import _check_reduction, _number, _reduce
+from ._args import _check_reduction, _refuses_empty_mean, _number, _reduce
 from .activations import logsigmoid, relu, softplus
 from .distances import pairwise_distance
 from .losses import _class_targets, _class_weight, _elementwise_weight, _flag, _floats, _weight_in
@@ -25,6 +25,7 @@ def _same_ndim(where: str, **named: Tensor) -> None:
         raise ValueError(f"{where}: {', '.join(named)} must have the same number of dimensions, got {shapes}")
 
 
+@_refuses_empty_mean
 def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0, *,
                         reduction: str = "mean") -> Tensor:
     """max(0, -target (input1 - input2) + margin), elementwise; target holds 1 (input1 should
@@ -38,6 +39,7 @@ def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0
         return _reduce(relu(-y * (a - b) + margin), reduction, "margin_ranking_loss")
 
 
+@_refuses_empty_mean
 def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0, *, reduction: str = "mean") -> Tensor:
     """input where target == 1, max(0, margin - input) where target == -1 (PyTorch's; a
     target that is neither takes the sum of both terms, as PyTorch's). input and target
@@ -52,6 +54,7 @@ def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0, *, reduct
         return _reduce(loss, reduction, "hinge_embedding_loss")
 
 
+@_refuses_empty_mean
 def soft_margin_loss(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
     """log(1 + exp(-target input)), elementwise (a smooth hinge; target 1 or -1), computed
     as softplus(-target input): finite for any finite input. input and target broadcast
@@ -62,6 +65,7 @@ def soft_margin_loss(input: Any, target: Any, *, reduction: str = "mean") -> Ten
         return _reduce(softplus(-y * x), reduction, "soft_margin_loss")
 
 
+@_refuses_empty_mean
 def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None, *,
                                 reduction: str = "mean") -> Tensor:
     """-(y log sigmoid(x) + (1 - y) log sigmoid(-x)), times weight, averaged over the last
@@ -85,6 +89,7 @@ def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None, *,
         return _reduce(fn._divided(loss.sum(-1), x.shape[-1]), reduction, where)
 
 
+@_refuses_empty_mean
 def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0, weight: Any = None, *,
                       reduction: str = "mean") -> Tensor:
     """Multi-class hinge loss (PyTorch's): for scores x (C,) or (N, C) and integer labels y
@@ -124,6 +129,7 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0, 
         return _reduce(loss, reduction, where)
 
 
+@_refuses_empty_mean
 def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float = 1.0, p: float = 2,
                         eps: float = 1e-6, swap: bool = False, *, reduction: str = "mean") -> Tensor:
     """max(0, margin + d(anchor, positive) - d(anchor, negative)) with d = pairwise_distance(.,
@@ -149,6 +155,7 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
 _EPSILON = 1e-12  # (PyTorch's, added to each squared magnitude)
 
 
+@_refuses_empty_mean
 def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0, *,
                           reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) where target == 1, max(0, cos(x1, x2) - margin) where target == -1, 0

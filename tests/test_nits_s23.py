@@ -1,0 +1,64 @@
+"""Regression tests for defects found in the s23 review (nits)."""
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+import autograd_mini.nn.functional as F
+from autograd_mini.engine import node_counter
+
+
+def _x(*shape):
+    return am.tensor(np.zeros(shape), requires_grad=True)
+
+
+EMPTY_MEAN = [
+    ("mse_loss", lambda: F.mse_loss(_x(0, 3), np.zeros((0, 3)))),
+    ("l1_loss", lambda: F.l1_loss(_x(0, 3), np.zeros((0, 3)))),
+    ("smooth_l1_loss", lambda: F.smooth_l1_loss(_x(0, 3), np.zeros((0, 3)))),
+    ("smooth_l1_loss", lambda: F.smooth_l1_loss(_x(0, 3), np.zeros((0, 3)), beta=0.0)),
+    ("huber_loss", lambda: F.huber_loss(_x(0, 3), np.zeros((0, 3)))),
+    ("nll_loss", lambda: F.nll_loss(_x(0, 3), np.zeros(0, int))),
+    ("cross_entropy", lambda: F.cross_entropy(_x(0, 3), np.zeros(0, int))),
+    ("cross_entropy", lambda: F.cross_entropy(_x(0, 3), np.zeros(0, int), weight=np.ones(3))),
+    ("cross_entropy", lambda: F.cross_entropy(_x(0, 3), np.zeros(0, int), label_smoothing=0.1)),
+    ("cross_entropy", lambda: F.cross_entropy(_x(2, 3, 0), np.zeros((2, 0), int))),
+    ("binary_cross_entropy", lambda: F.binary_cross_entropy(_x(0), np.zeros(0))),
+    ("binary_cross_entropy_with_logits", lambda: F.binary_cross_entropy_with_logits(_x(0), np.zeros(0))),
+    ("kl_div", lambda: F.kl_div(_x(0, 3), np.zeros((0, 3)))),
+    ("kl_div", lambda: F.kl_div(_x(0, 3), np.zeros((0, 3)), reduction="batchmean")),
+    ("poisson_nll_loss", lambda: F.poisson_nll_loss(_x(0), np.zeros(0))),
+    ("gaussian_nll_loss", lambda: F.gaussian_nll_loss(_x(0), np.zeros(0), np.ones(0))),
+    ("hinge_embedding_loss", lambda: F.hinge_embedding_loss(_x(0), np.ones(0))),
+    ("soft_margin_loss", lambda: F.soft_margin_loss(_x(0), np.ones(0))),
+    ("margin_ranking_loss", lambda: F.margin_ranking_loss(_x(0), _x(0), np.ones(0))),
+    ("cosine_embedding_loss", lambda: F.cosine_embedding_loss(_x(0, 3), _x(0, 3), np.ones(0))),
+    ("multi_margin_loss", lambda: F.multi_margin_loss(_x(0, 3), np.zeros(0, int))),
+    ("multilabel_soft_margin_loss", lambda: F.multilabel_soft_margin_loss(_x(0, 3), np.zeros((0, 3)))),
+    ("triplet_margin_loss", lambda: F.triplet_margin_loss(_x(0, 3), _x(0, 3), _x(0, 3))),
+]
+
+
+@pytest.mark.parametrize("name, call", EMPTY_MEAN)
+def test_mean_of_an_empty_batch_is_refused_naming_the_loss_and_shapes_before_recording(name, call):
+    before = next(node_counter)
+    with pytest.raises(ValueError, match=rf"^{name}: reduction='(batch)?mean' of an empty batch \(.*of shape \(.*0"):
+        call()
+    assert next(node_counter) == before + 1  # (no node was made)
+
+
+def test_mean_of_an_empty_batch_is_refused_while_compiling_too():
+    f = am.compile(lambda x, y: F.mse_loss(x, y))
+    with pytest.raises(ValueError, match=r"mse_loss: reduction='mean' of an empty batch"):
+        f(_x(0, 3), np.zeros((0, 3)))
+
+
+def test_empty_features_with_a_nonempty_batch_still_average():
+    # (an empty argument does not mean empty losses: N cosines of 0-vectors)
+    x = _x(4, 0)
+    eager = F.cosine_embedding_loss(x, x, np.ones(4))
+    assert eager.shape == () and eager.item() == F.cosine_embedding_loss(x, x, np.ones(4), reduction="none").mean().item()
+    f = am.compile(lambda a, b: F.cosine_embedding_loss(a, b, np.ones(4)))
+    assert f(x, x).item() == eager.item()
+    assert F.kl_div(_x(3, 0), np.zeros((3, 0)), reduction="batchmean").item() == 0.0
+
