@@ -304,6 +304,7 @@ class _Trace:
         self.raised = ""  # the error an op raised during the recording (which fn then caught)
         self.default_dtype: np.dtype | None = None  # the default float dtype, if anything read it
         self.checks: list[Tensor] = []  # 0-d bool results of ops that a replay requires to be True
+        self.argument_arrays: list[np.ndarray] = []  # the arrays of fn's Tensor and ndarray arguments
 
     def check(self, ok: Tensor) -> None:
         """Keep the ops that made ok (a 0-d bool: a library's test of its input values) in
@@ -327,6 +328,24 @@ class _Trace:
             self.kept.add(id(a))
             return True
         return False
+
+    def is_argument(self, a: np.ndarray) -> bool:
+        """Is `a` (an array fn hands an op as a parameter, as quantile's q) in the memory of
+        one of fn's arguments? Its values then differ between calls; another ndarray (closed
+        over, or made in fn from constants) is a constant of the tape, as a list is."""
+        return type(a) is _ArgumentArray or any(np.may_share_memory(a, b) for b in self.argument_arrays)
+
+    def freeze(self, a: np.ndarray) -> None:
+        """`a`, a non-argument ndarray whose values the tape freezes (quantile's q), is made
+        read-only while recording and, if the tape is kept, from then on (as the kept arrays
+        of am.zeros and the like), with the arrays it views (np.linspace's result is a view):
+        changing it in place would otherwise replay the old values silently."""
+        while isinstance(a, np.ndarray):
+            if a.flags.writeable:
+                a.flags.writeable = False
+                self.read_only.append(a)
+                self.kept.add(id(a))
+            a = a.base
 
     def tensor_made(self, t: Tensor) -> None:
         self.created[id(t)] = t
@@ -455,6 +474,7 @@ def _record_into(trace: "_Trace", fn: Callable, args: tuple, key: tuple) -> tupl
     # ndarray arguments are copied, as eager ops copy an ndarray (as_tensor) or an index
     # they keep: a caller refilling its array before backward() changes nothing.
     args = tuple(a.copy(order="K") if isinstance(a, np.ndarray) else a for a in args)
+    trace.argument_arrays = [a.data if isinstance(a, Tensor) else a for a in args if isinstance(a, (Tensor, np.ndarray))]
     errstate = np.geterr()
     before, modules = [c[3] for c in _captured(fn)], _state["modules"]
     randomness = _global_random_states()

@@ -1566,10 +1566,15 @@ def cumprod(x: Any, axis: int | None = None) -> Tensor:
 
 def _q_array(op: str, q: Any, x: Tensor, scale: float = 1.0) -> np.ndarray:
     """q as a float64 array checked to lie in [0, 1] (after dividing by `scale`)."""
-    if isinstance(q, Tensor) or (tracers and isinstance(q, np.ndarray)):
-        raise TypeError(f"{op}: q must be a number, a list or an ndarray of numbers, not a "
-                        f"{'Tensor' if isinstance(q, Tensor) else 'traced ndarray'} (x of shape {x.shape}): "
-                        f"the positions it picks are constants of the computation")
+    if tracers and isinstance(q, np.ndarray) and not tracers[-1].is_argument(q):
+        tracers[-1].freeze(q)  # (read-only from now on, if the tape keeps it)
+    elif isinstance(q, Tensor) or (tracers and isinstance(q, np.ndarray)):
+        # (while am.compile records, an ndarray q closed over or made in fn is a constant of
+        # the tape, as a list is; one of fn's arguments would change between replays)
+        raise TypeError(f"{op}: q must be a number, a list or an ndarray of numbers, not "
+                        f"{'a Tensor' if isinstance(q, Tensor) else 'an ndarray argument of the compiled function'} "
+                        f"(x of shape {x.shape}): the positions it picks are constants of the computation; "
+                        "under am.compile close over q (or make it in the function) instead")
     try:
         qa = np.asarray(q)
     except (TypeError, ValueError):
@@ -1618,7 +1623,14 @@ def quantile(x: Any, q: Any, axis: Any = None, keepdims: bool = False) -> Tensor
     numpy). NaN in a slice gives NaN, as numpy.
 
     Gradient: 1 - t to the entry at s[i] and t to the one at s[i+1] (the interpolation
-    weights); ties share nothing but go to the entries the stable sort put there."""
+    weights); ties share nothing but go to the entries the stable sort put there.
+
+    Under am.compile q is a constant of the tape (the positions it picks are frozen): a
+    number, a list, or an ndarray the function closes over or makes from constants, which
+    the recording makes read-only (so that changing it in place raises instead of replaying
+    the old q; rebind the name to a new array, which records again), with the array it
+    views, if any. An ndarray argument of the compiled function (whose values may change
+    between calls) and a Tensor q are refused."""
     x = as_tensor(x)
     qa = _q_array("quantile", q, x)
     return _quantile("quantile", x if qa.dtype.kind in "iu" else _float_input(x), qa, axis, keepdims)

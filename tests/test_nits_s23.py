@@ -62,3 +62,46 @@ def test_empty_features_with_a_nonempty_batch_still_average():
     assert f(x, x).item() == eager.item()
     assert F.kl_div(_x(3, 0), np.zeros((3, 0)), reduction="batchmean").item() == 0.0
 
+
+@pytest.mark.parametrize("op, q", [
+    (am.quantile, np.array([0.2, 0.7])), (am.quantile, np.array([[0.0, 1.0], [0.5, 0.25]])),
+    (am.quantile, np.array(0.3)), (am.quantile, np.array([0, 1])), (am.percentile, np.array([20.0, 70.0])),
+])
+def test_quantile_with_a_constant_ndarray_q_replays_as_eager_bit_for_bit(op, q):
+    # (an ndarray closed over is a constant of the tape, as a list is)
+    x0 = np.random.default_rng(0).random((5, 4))
+    f = am.compile(lambda x: op(x, q, axis=0))
+    for k in range(3):
+        x, e = am.tensor(x0 + k, requires_grad=True), am.tensor(x0 + k, requires_grad=True)
+        r, want = f(x), op(e, q, axis=0)
+        (r * r).sum().backward()
+        (want * want).sum().backward()
+        assert np.array_equal(r.data, want.data) and np.array_equal(x.grad, e.grad)
+    assert f.recordings == 1
+
+
+def test_quantile_with_an_ndarray_argument_q_is_refused_saying_what_to_pass():
+    x = am.tensor(np.ones((5, 4)))
+    for g in (lambda x, q: am.quantile(x, q), lambda x, q: am.percentile(x, np.asarray(q))):
+        with pytest.raises((TypeError, RuntimeError), match=r"(quantile|percentile|compile)"):
+            am.compile(g)(x, np.array([0.5]))
+    with pytest.raises(TypeError, match=r"quantile: q must be .*not an ndarray argument of the compiled function"
+                                         r".*close over q"):
+        am.compile(lambda x, q: am.quantile(x, q))(x, np.array([0.5]))
+
+
+def test_a_closed_over_ndarray_q_cannot_change_in_place_under_a_tape():
+    # (its values are frozen in the tape: a change in place would replay the old q silently)
+    x = am.tensor(np.arange(20.0).reshape(4, 5))
+    base = np.array([0.1, 0.25, 0.5])
+    q = base[1:]
+    f = am.compile(lambda t: am.quantile(t, q))
+    assert np.array_equal(f(x).data, am.quantile(x, q).data)
+    for a in (q, base):
+        with pytest.raises(ValueError, match="read-only"):
+            a[0] = 0.75
+    q = np.array([0.75, 0.9])  # (rebinding records again)
+    assert np.array_equal(f(x).data, am.quantile(x, q).data) and f.recordings == 2
+    assert np.array_equal(am.compile(lambda t: am.quantile(t, np.linspace(0, 1, 3)))(x).data,
+                          np.quantile(x.data, np.linspace(0, 1, 3)))
+
