@@ -189,7 +189,8 @@ def index_select(x: Any, dim: int, index: Any) -> Tensor:
     out[..., j, ...] = x[..., index[j], ...]. index is 1-D (or 0-d, taken as one entry) of
     integers in [0, x.shape[dim]) (negative ones are refused, as torch refuses them); the
     output has x's shape with len(index) along dim. The gradient adds up at repeated
-    indices; under am.compile each replay takes its own call's index."""
+    indices; under am.compile each replay takes its own call's index (an argument), and
+    a list (or int) index is a constant of the tape."""
     x = as_tensor(x)
     d = _dim_of("index_select", dim, x)
     idx = _index_array("index_select", index, x)
@@ -200,8 +201,11 @@ def index_select(x: Any, dim: int, index: Any) -> Tensor:
         bad = plain.min() if plain.min() < 0 else plain.max()
         raise IndexError(f"index_select: index {bad} is out of range [0, {x.shape[d] - 1}] for dim {d} "
                          f"(index of shape {idx.shape}, x of shape {x.shape})")
-    it = as_tensor(index if isinstance(index, (Tensor, np.ndarray)) else idx)
-    it = P.reshape.apply(it, shape=tuple(-1 if k == d else 1 for k in range(x.ndim)))
+    shape = tuple(-1 if k == d else 1 for k in range(x.ndim))
+    if not isinstance(index, (Tensor, np.ndarray)):  # (a list or an int written in the code: a
+        # constant, which a tape keeps, as quantile's list q; `idx` is this call's own copy)
+        return P.take_along_axis.apply(x, shape_constant(idx.reshape(shape)), axis=d, wrap=False)
+    it = P.reshape.apply(as_tensor(index), shape=shape)
     return P.take_along_axis.apply(x, it, axis=d, wrap=False)
 
 

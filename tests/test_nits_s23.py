@@ -105,3 +105,15 @@ def test_a_closed_over_ndarray_q_cannot_change_in_place_under_a_tape():
     assert np.array_equal(am.compile(lambda t: am.quantile(t, np.linspace(0, 1, 3)))(x).data,
                           np.quantile(x.data, np.linspace(0, 1, 3)))
 
+
+@pytest.mark.parametrize("index, dim", [([0, 2, 2], 0), ((3, 1), 1), (2, 1)])
+def test_index_select_with_a_constant_list_index_replays_as_eager(index, dim):
+    x0 = np.random.default_rng(1).random((4, 5))
+    f = am.compile(lambda x: am.index_select(x, dim, index) * 2.0)
+    for k in range(3):
+        x, e = am.tensor(x0 + k, requires_grad=True), am.tensor(x0 + k, requires_grad=True)
+        r, want = f(x), am.index_select(e, dim, index) * 2.0
+        (r * r).sum().backward()
+        (want * want).sum().backward()
+        assert np.array_equal(r.data, want.data) and np.array_equal(x.grad, e.grad)
+    assert f.recordings == 1
