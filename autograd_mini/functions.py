@@ -1502,11 +1502,6 @@ def _product_dtype(x: Tensor) -> Tensor:
     return x if dt == x.dtype else x.astype(dt)
 
 
-def _pad_ones(x: Tensor, axis: int, before: int, after: int) -> Tensor:
-    return P.pad.apply(x, pad_width=tuple((before, after) if i == axis else (0, 0) for i in range(x.ndim)),
-                       value=1)
-
-
 def _merged(op: str, x: Tensor, axis: Any) -> tuple:
     """x with the axes of `axis` moved to the end and merged into one: (y, kept shape)
     where y has shape rest + (n,) and the kept shape is x's with 1 on the reduced axes."""
@@ -1523,22 +1518,16 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     reduced axes (kept with length 1 if keepdims); 1 for no entries; bools and small
     integers multiply in numpy's int.
 
-    Built from multiplies only (a pairwise tree of halves, log2(n) steps), never a
-    division by x: d prod / d x_i = prod_{k != i} x_k, exact where x has one zero or
-    several (second order too). Floats round within a few ulps of numpy's order of
-    multiplication (integers wrap identically)."""
+    The prod primitive: numpy's values bit for bit (so a product overflows or underflows
+    exactly where np.prod's does), and a gradient d prod / d x_i = prod_{k != i} x_k made
+    of the products before and after x_i, never a division by x: exact where x has one
+    zero or several (second order too). The gradient's partial products (of the entries
+    before, and after, x_i) can overflow or underflow where prod_{k != i} x_k does not
+    (entries beyond about 1e+-150)."""
     x = _product_dtype(as_tensor(x))
     keepdims = _flag(keepdims, "keepdims", "prod")
     y, rest, kept = _merged("prod", x, axis)
-    while y.shape[-1] != 1:
-        n = y.shape[-1]
-        if n % 2 or n == 0:
-            y, n = _pad_ones(y, y.ndim - 1, 0, 1), n + 1
-            if n == 1:
-                break
-        h = n // 2
-        y = y[..., :h] * y[..., h:]
-    return y.reshape(kept if keepdims else rest)
+    return P.prod.apply(y).reshape(kept if keepdims else rest)
 
 
 @composite
@@ -1547,21 +1536,18 @@ def cumprod(x: Any, axis: int | None = None) -> Tensor:
     x[..., :j+1, ...]; axis=None (numpy's default) takes the flattened x (1-D result).
     Same shape as x otherwise; bools and small integers multiply in numpy's int.
 
-    A scan of multiplies by shifted copies (log2(n) steps), never a division by x,
-    so the gradient dL/dx_i = sum_{j >= i} g_j prod_{k <= j, k != i} x_k is exact
-    where x has zeros (second order too). Floats round within a few ulps of numpy's
-    running product (which multiplies left to right); where partial products leave
-    the float range (entries beyond about 1e+-150) the two can differ."""
+    The cumprod primitive: numpy's values bit for bit (left to right, so partial products
+    overflow or underflow exactly where np.cumprod's do), and a gradient dL/dx_i =
+    sum_{j >= i} g_j prod_{k <= j, k != i} x_k made of multiplies only, never a division
+    by x: exact where x has zeros (second order too). The gradient's partial products can
+    overflow or underflow where the derivative itself does not (entries beyond about
+    1e+-150)."""
     x = _product_dtype(as_tensor(x))
     if axis is None:
         x, a = x.reshape(-1), 0
     else:
         a = _axis_of("cumprod", axis, x)
-    n, lead, s = x.shape[a], (slice(None),) * a, 1
-    while s < n:
-        x = x * _pad_ones(x[lead + (slice(0, n - s),)], a, s, 0)
-        s *= 2
-    return x
+    return P.cumprod.apply(x, axis=a)
 
 
 def _q_array(op: str, q: Any, x: Tensor, scale: float = 1.0) -> np.ndarray:

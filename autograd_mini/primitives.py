@@ -1091,6 +1091,66 @@ cumsum = Primitive(
 )
 
 
+def _along_axis(axis: int, start: int, stop: int) -> tuple:
+    return (slice(None),) * axis + (slice(start, stop),)
+
+
+def _widths(ndim: int, axis: int, before: int, after: int) -> tuple:
+    return tuple((before, after) if i == axis else (0, 0) for i in range(ndim))
+
+
+def _cumprod_vjp(g: Any, ans: Any, x: Any, axis: int) -> Any:
+    """dL/dx[i] = sum_{j >= i} g[j] prod_{k <= j, k != i} x[k] = P[i] S[i], without dividing
+    by x (exact where x has zeros): P[i] = prod_{k < i} x[k] = ans[i - 1] (1 for i = 0), and
+    S[i] = sum_{j >= i} g[j] prod_{i < k <= j} x[k], the suffix scan S[i] = g[i] + x[i+1]
+    S[i+1] taken in log2(n) doubling steps (B[i] += A[i] B[i+s], A[i] = prod_{i < k <= i+s}
+    x[k] kept only where it spans entries of x, so no inf * 0 of a padding)."""
+    ndim = len(g.shape)
+    ax, n = axis % ndim, x.shape[axis % ndim]
+    if n <= 1:
+        return g
+    before = pad(getitem(ans, index=_along_axis(ax, 0, n - 1)), pad_width=_widths(ndim, ax, 1, 0), value=1)
+    a, b, s = getitem(x, index=_along_axis(ax, 1, n)), g, 1
+    while s < n:
+        b = b + pad(a * getitem(b, index=_along_axis(ax, s, n)), pad_width=_widths(ndim, ax, 0, s), value=0)
+        if 2 * s < n:
+            a = getitem(a, index=_along_axis(ax, 0, n - 2 * s)) * getitem(a, index=_along_axis(ax, s, n - s))
+        s *= 2
+    return before * b
+
+
+cumprod = Primitive(
+    "cumprod", lambda x, axis: np.cumprod(x, axis=axis), (_cumprod_vjp,), uses_ans=True,
+    doc="""Running products along `axis` (an int; am.cumprod flattens for None), as np.cumprod:
+    its values bit for bit (left to right, so partial products overflow or underflow where
+    numpy's do). The VJP multiplies only (see _cumprod_vjp): exact at zeros, second order
+    too (it is made of primitives, cumprod's ans among them).""",
+)
+
+
+def _prod_vjp(g: Any, ans: Any, x: Any) -> Any:
+    """d prod(x) / dx[i] = prod_{k != i} x[k] along the last axis: the products before i
+    times those after i (cumprod of x and of x reversed, shifted by one), no division."""
+    ndim, n = len(x.shape), x.shape[-1]
+    if n == 0:
+        return x * 0
+    ax = ndim - 1
+    flip = (slice(None),) * ax + (slice(None, None, -1),)
+    before = pad(cumprod(getitem(x, index=_along_axis(ax, 0, n - 1)), axis=ax), pad_width=_widths(ndim, ax, 1, 0),
+                 value=1)
+    after = getitem(pad(cumprod(getitem(getitem(x, index=_along_axis(ax, 1, n)), index=flip), axis=ax),
+                        pad_width=_widths(ndim, ax, 1, 0), value=1), index=flip)
+    return g.reshape(tuple(g.shape) + (1,)) * (before * after)
+
+
+prod = Primitive(
+    "prod", lambda x: np.prod(x, axis=-1), (_prod_vjp,),
+    doc="""Product over the last axis, as np.prod (its values bit for bit; am.prod moves and
+    merges the reduced axes there). The VJP multiplies the products before and after each
+    entry (cumprod's), never dividing: exact at zeros, second order too.""",
+)
+
+
 # -- linear algebra ----------------------------------------------------------------
 
 

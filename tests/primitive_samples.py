@@ -730,6 +730,41 @@ def _cumsum(draw: Any) -> Case:
     return Case((x,), {"axis": axis}, expected=np.moveaxis(expected, -1, axis))
 
 
+@st.composite
+def _cumprod(draw: Any) -> Case:
+    """Zeros included (the VJP must not divide); the reference multiplies left to right."""
+    shape = draw(nonscalar_shapes)
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    rng = _rng(draw(seeds))
+    x = rng.uniform(-2, 2, shape) * (rng.random(shape) > 0.2)
+    moved = np.moveaxis(x, axis, -1)
+    expected = np.zeros(moved.shape)
+    for pos in np.ndindex(*moved.shape[:-1]):
+        total = 1.0
+        for j, v in enumerate(moved[pos]):
+            total *= v
+            expected[pos + (j,)] = total
+    return Case((x,), {"axis": axis}, expected=np.moveaxis(expected, -1, axis))
+
+
+@st.composite
+def _prod(draw: Any) -> Case:
+    """Over the last axis, at most one zero a row (its derivative is the others' product;
+    two zeros make every derivative 0); the reference multiplies left to right."""
+    shape = draw(nonscalar_shapes)
+    rng = _rng(draw(seeds))
+    x = _away_from_zero(rng, shape)
+    zero = (rng.random(shape[:-1]) < 0.3)[..., None] & (np.arange(shape[-1]) == rng.integers(0, shape[-1]))
+    x[zero] = 0.0
+    expected = np.ones(shape[:-1])
+    for pos in np.ndindex(*shape[:-1]):
+        total = 1.0
+        for v in x[pos]:
+            total *= v
+        expected[pos] = total
+    return Case((x,), expected=expected)
+
+
 SAMPLES: dict[str, st.SearchStrategy] = {
     "add": _binary(lambda x, y: x + y),
     "sub": _binary(lambda x, y: x - y),
@@ -768,6 +803,8 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "argmin": _arg_extreme(min),
     "argsort": _argsort(),
     "cumsum": _cumsum(),
+    "cumprod": _cumprod(),
+    "prod": _prod(),
     "matmul": _matmul(),
     "matmul_add": _matmul_add(),
     "reshape": _reshape(),

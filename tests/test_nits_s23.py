@@ -117,3 +117,35 @@ def test_index_select_with_a_constant_list_index_replays_as_eager(index, dim):
         (want * want).sum().backward()
         assert np.array_equal(r.data, want.data) and np.array_equal(x.grad, e.grad)
     assert f.recordings == 1
+
+
+def test_prod_and_cumprod_equal_numpys_left_to_right_products_bit_for_bit():
+    # (a tree of halves multiplied 1e200 * 1e200 = inf by 1e-200 * 1e-200 = 0: NaN, where
+    # numpy's left-to-right product is 1)
+    x = np.array([1e200, 1e-200, 1e200, 1e-200])
+    assert am.prod(am.tensor(x)).item() == np.prod(x) == 1.0
+    assert np.array_equal(am.cumprod(am.tensor(x)).data, np.cumprod(x))
+    rng = np.random.default_rng(2)
+    for dtype in (np.float64, np.float32, np.float16, np.complex128):
+        with np.errstate(all="ignore"):
+            y = (rng.uniform(0.5, 2, (3, 37, 5)) * np.exp(rng.normal(0, 60, (3, 37, 5)))).astype(dtype)
+            for axis in (0, 1, (0, 2), None):
+                assert np.array_equal(am.prod(am.tensor(y), axis=axis).data, np.prod(y, axis=axis), equal_nan=True)
+            for axis in (0, 1, 2, None):
+                assert np.array_equal(am.cumprod(am.tensor(y), axis=axis).data, np.cumprod(y, axis=axis),
+                                      equal_nan=True)
+
+
+def test_prod_and_cumprod_gradients_are_exact_at_zeros_first_and_second_order():
+    x = np.array([2.0, 0.0, 3.0, 0.0, 5.0])
+    t = am.tensor(x, requires_grad=True)
+    am.prod(t).backward()
+    assert np.array_equal(t.grad, np.zeros(5))
+    x = np.array([2.0, 0.0, 3.0, 4.0])
+    t = am.tensor(x, requires_grad=True)
+    (g,) = am.autograd.grad(am.cumprod(t).sum(), [t], create_graph=True)
+    assert np.array_equal(g.data, [1.0, 2 + 2 * 3 + 2 * 3 * 4, 0.0, 0.0])
+    for f in (lambda t: am.prod(t, axis=1), lambda t: am.cumprod(t, axis=1), lambda t: am.cumprod(t, axis=0)):
+        y = np.random.default_rng(3).uniform(0.5, 2, (3, 6)) * np.array([1, 0, 1, 1, 1, 1])
+        assert am.gradcheck(f, [am.tensor(y, requires_grad=True)])
+        assert am.gradgradcheck(f, [am.tensor(y, requires_grad=True)])
