@@ -1191,6 +1191,8 @@ def _index_array(op: str, index: Any, x: Tensor) -> np.ndarray:
     """The integer array of an index argument (a tensor's array, an ndarray as it is)."""
     arr = index.data if isinstance(index, Tensor) else index if isinstance(index, np.ndarray) \
         else np.asarray(index)
+    if arr.size == 0 and not isinstance(index, (Tensor, np.ndarray)):  # ([] is float64 to numpy,
+        arr = arr.astype(np.intp)  # but an empty list of indices, as x[[]] takes it and torch's)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{op}: the index must hold integers, got dtype {arr.dtype} (index of shape "
                         f"{arr.shape}, x of shape {x.shape})")

@@ -149,3 +149,15 @@ def test_prod_and_cumprod_gradients_are_exact_at_zeros_first_and_second_order():
         y = np.random.default_rng(3).uniform(0.5, 2, (3, 6)) * np.array([1, 0, 1, 1, 1, 1])
         assert am.gradcheck(f, [am.tensor(y, requires_grad=True)])
         assert am.gradgradcheck(f, [am.tensor(y, requires_grad=True)])
+
+
+def test_an_empty_list_of_indices_selects_nothing_as_x_of_an_empty_list_does():
+    x = am.tensor(np.ones((3, 4)), requires_grad=True)
+    assert am.index_select(x, 0, []).shape == (0, 4) == x[[]].shape
+    assert am.index_select(x, 1, []).shape == (3, 0)
+    out = am.gather(x, 1, [[], [], []])
+    assert out.shape == (3, 0)
+    out.sum().backward()
+    assert np.array_equal(x.grad, np.zeros((3, 4)))
+    f = am.compile(lambda t: am.index_select(t, 0, []).sum() + t.sum())
+    assert f(x).item() == 12.0
