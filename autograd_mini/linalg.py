@@ -11,7 +11,10 @@ array) and qr (its two). Composites: slogdet, det, inv, eigh and eigvalsh (which
 eigh primitive's output), svd, svdvals and qr (which split theirs), pinv, lstsq and
 matrix_rank (on svd). svd, svdvals, qr, pinv, lstsq and matrix_rank also take non-square
 (..., m, n) matrices. norm is am.norm (torch.linalg.norm's vector norms and numpy's matrix
-norms, under numpy's keywords axis= and keepdims=).
+norms, under numpy's keywords axis= and keepdims=). Also composites: numpy.linalg's
+matrix_power, multi_dot, vector_norm, matrix_norm, cond, tensorsolve, tensorinv;
+torch.linalg's solve_triangular and matrix_exp (numpy has neither); numpy 2's array-API
+aliases outer, cross, vecdot, matrix_transpose, diagonal, trace, matmul, tensordot.
 
     A = am.tensor([[2.0, 1.0], [1.0, 3.0]], requires_grad=True)
     x = am.linalg.solve(A, am.tensor([1.0, 2.0]))   # A x = b
@@ -31,7 +34,9 @@ from .functions import norm as norm
 from .tensor import Tensor, get_default_dtype
 
 __all__ = ["solve", "slogdet", "det", "inv", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr",
-           "pinv", "lstsq", "matrix_rank", "norm"]
+           "pinv", "lstsq", "matrix_rank", "norm", "matrix_power", "multi_dot", "vector_norm", "matrix_norm",
+           "cond", "solve_triangular", "matrix_exp", "tensorsolve", "tensorinv", "outer", "cross", "vecdot",
+           "matrix_transpose", "diagonal", "trace", "matmul", "tensordot"]
 
 
 def solve(A: Any, B: Any) -> Tensor:
@@ -371,3 +376,453 @@ def lstsq(A: Any, b: Any, rcond: Any = None) -> tuple[Tensor, Tensor, int, Tenso
         if b.ndim == 1:
             res = res.reshape(1)
     return x, res, rank, s
+
+
+# -- numpy.linalg's other functions (and torch.linalg's where numpy has none) ------------------
+
+
+def _int_arg(op: str, name: str, v: Any, shape: tuple) -> int:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+        raise TypeError(f"{op}: {name} must be an int, got {v!r} (A of shape {shape})")
+    return int(v)
+
+
+def _swap(x: Tensor) -> Tensor:
+    return x.swapaxes(-1, -2)
+
+
+@composite
+def matrix_power(A: Any, n: int) -> Tensor:
+    """A**n, the n-th matrix power of A (..., m, m), same shape, as np.linalg.matrix_power
+    (and torch.linalg.matrix_power): numpy's binary decomposition of n (A^2, A^4, ... and the
+    product of those n's bits select, in numpy's order, so the values are numpy's). A
+    negative n takes inv(A) to the power -n (a singular A raises np.linalg.LinAlgError);
+    n = 0 gives the identity (broadcast to A's shape), with a zero gradient for A.
+    Gradients through matmul (and solve for n < 0): any order.
+    """
+    A = as_tensor(A)
+    n = _int_arg("matrix_power", "n", n, A.shape)
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise ValueError(f"matrix_power: A must be a square matrix or a stack of them, (..., m, m), "
+                         f"got shape {A.shape}")
+    if n < 0:
+        A = inv(A)  # (checks the dtype: float32 or float64)
+        n = -n
+    if n == 0:
+        # (a where on a constant True: the identity's gradient to A is 0, also where A is inf)
+        eye = shape_constant(np.broadcast_to(np.eye(A.shape[-1], dtype=A.dtype), A.shape))
+        return P.where.apply(shape_constant(np.ones(A.shape, dtype=bool)), eye, A)
+    if n == 1:
+        return A * 1  # (a copy, as numpy's)
+    if n == 2:
+        return A @ A
+    if n == 3:
+        return (A @ A) @ A
+    z = result = None
+    while n > 0:
+        z = A if z is None else z @ z
+        n, bit = divmod(n, 2)
+        if bit:
+            result = z if result is None else result @ z
+    return result
+
+
+def _chain_order(dims: list) -> list:
+    """numpy's _multi_dot_matrix_chain_order: s[i][j], where the cheapest product of
+    matrices i..j splits (dims: p0, p1, ..., pn for matrices (p_i, p_{i+1}))."""
+    n = len(dims) - 1
+    m = [[0] * n for _ in range(n)]
+    s = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            m[i][j] = np.inf
+            for k in range(i, j):
+                q = m[i][k] + m[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if q < m[i][j]:
+                    m[i][j] = q
+                    s[i][j] = k
+    return s
+
+
+def _chain(arrays: list, s: list, i: int, j: int) -> Tensor:
+    if i == j:
+        return arrays[i]
+    return _chain(arrays, s, i, s[i][j]) @ _chain(arrays, s, s[i][j] + 1, j)
+
+
+@composite
+def multi_dot(arrays: Any) -> Tensor:
+    """The product of two or more matrices in the order of least multiplications, as
+    np.linalg.multi_dot: arrays[0] may be 1-D (k,) (a row vector) and arrays[-1] 1-D (a
+    column vector), the others 2-D, consecutive sizes matching; the result is 2-D, or 1-D
+    or 0-d where those ends were 1-D. Three matrices use numpy's direct cost comparison,
+    more numpy's dynamic programme (the parenthesisation, so the values, are numpy's).
+    No batch axes (numpy's multi_dot has none). Gradients through matmul: any order.
+    """
+    try:
+        arrays = [as_tensor(a) for a in arrays]
+    except TypeError:
+        raise TypeError(f"multi_dot: arrays must be a sequence of tensors, got {type(arrays).__name__}") from None
+    shapes = [a.shape for a in arrays]
+    if len(arrays) < 2:
+        raise ValueError(f"multi_dot: needs at least two arrays, got {len(arrays)} (shapes {shapes})")
+    first_vec, last_vec = arrays[0].ndim == 1, arrays[-1].ndim == 1
+    mats = [(1,) + shapes[0] if first_vec else shapes[0]] + shapes[1:-1] + \
+        [shapes[-1] + (1,) if last_vec else shapes[-1]]
+    if any(len(m) != 2 for m in mats):
+        raise ValueError(f"multi_dot: the arrays must be 2-D (the first and last may be 1-D), got shapes {shapes}")
+    for k in range(len(mats) - 1):
+        if mats[k][1] != mats[k + 1][0]:
+            raise ValueError(f"multi_dot: array {k} of shape {shapes[k]} and array {k + 1} of shape "
+                             f"{shapes[k + 1]} do not chain (shapes {shapes})")
+    if first_vec:
+        arrays[0] = arrays[0].reshape(1, -1)
+    if last_vec:
+        arrays[-1] = arrays[-1].reshape(-1, 1)
+    if len(arrays) == 2:
+        out = arrays[0] @ arrays[1]
+    elif len(arrays) == 3:
+        (a0, a1), (_, b1), (_, c1) = (a.shape for a in arrays)
+        A, B, C = arrays
+        # (numpy's _multi_dot_three: the cost of (AB)C against A(BC))
+        out = (A @ B) @ C if a0 * a1 * b1 + a0 * b1 * c1 < a1 * b1 * c1 + a0 * a1 * c1 else A @ (B @ C)
+    else:
+        dims = [a.shape[0] for a in arrays] + [arrays[-1].shape[1]]
+        out = _chain(arrays, _chain_order(dims), 0, len(arrays) - 1)
+    if first_vec and last_vec:
+        return out.reshape(())
+    if first_vec:
+        return out.reshape(-1)
+    if last_vec:
+        return out.reshape(-1)
+    return out
+
+
+def _float_like(x: Tensor) -> Tensor:
+    if x.dtype.kind in "biu":
+        return x.astype(get_default_dtype())
+    return x
+
+
+@composite
+def vector_norm(x: Any, ord: Any = 2, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """The vector ord-norm of x over `axis`, as np.linalg.vector_norm (numpy 2) and
+    torch.linalg.vector_norm: axis None takes all of x's entries as one vector (whatever
+    x.ndim); an int or a tuple of any number of axes takes those entries as one vector per
+    position of the other axes. The result has x's shape without those axes (kept with
+    length 1 if keepdims). ord: 2 (the default), 1, inf, -inf, 0 (the number of nonzero
+    entries, no gradient) or a number p > 0: sum(|x|**p)**(1/p). Negative finite ord
+    (numpy's and torch's harmonic-like norms) is not implemented: ValueError.
+
+    am.norm's vector code: at x = 0 the gradient of the 2- and p-norms is 0 (not NaN),
+    first and second order.
+    """
+    x = as_tensor(x)
+    if isinstance(ord, bool) or not isinstance(ord, (int, float, np.integer, np.floating)) or ord != ord \
+            or (ord < 0 and ord != -np.inf):
+        raise ValueError(f"vector_norm: ord must be 2, 1, inf, -inf, 0 or a number p > 0, got {ord!r} for "
+                         f"shape {x.shape} (negative finite ord is not implemented)")
+    if axis is None:
+        axes = tuple(range(x.ndim))
+    else:
+        items = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+        if not items or not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in items):
+            raise TypeError(f"vector_norm: axis must be None, an int or a non-empty tuple of ints, got {axis!r} "
+                            f"for shape {x.shape}")
+        axes = tuple(int(a) + x.ndim if a < 0 else int(a) for a in items)
+        if any(not 0 <= a < x.ndim for a in axes) or len(set(axes)) != len(axes):
+            raise ValueError(f"vector_norm: axis {axis!r} is out of range or repeated for shape {x.shape}")
+    x = _float_like(x)
+    rest = tuple(a for a in range(x.ndim) if a not in axes)
+    if len(axes) == 1:
+        return norm(x, ord, axes[0], keepdims)
+    # (the axes moved last and merged: one vector per position of the others)
+    y = x.transpose(*(rest + axes)) if x.ndim else x
+    out = norm(y.reshape(tuple(x.shape[a] for a in rest) + (-1,)), ord, -1, False)
+    if keepdims:
+        out = out.reshape(tuple(1 if a in axes else x.shape[a] for a in range(x.ndim)))
+    return out
+
+
+_MATRIX_ORDS = ("fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf)
+
+
+@composite
+def matrix_norm(A: Any, ord: Any = "fro", keepdims: bool = False, *, axis: Any = (-2, -1)) -> Tensor:
+    """The matrix ord-norm of A (..., m, n), shape (...) (with the two axes kept as length 1
+    if keepdims), as np.linalg.matrix_norm (numpy 2) and torch.linalg.matrix_norm (axis is
+    torch's dim=, a pair, default the last two axes; numpy has no such argument). ord:
+    'fro' (default; the 2-norm of the entries), 'nuc' (sum of the singular values), 2 / -2
+    (largest / smallest singular value), 1 / -1 (largest / smallest column sum of |A|),
+    inf / -inf (largest / smallest row sum). am.norm's matrix code, gradients of any order
+    (the singular-value norms: see svdvals); the Frobenius gradient at A = 0 is 0, not NaN.
+    """
+    A = as_tensor(A)
+    if A.ndim < 2:
+        raise ValueError(f"matrix_norm: A must be a matrix or a stack of them, (..., m, n), got shape {A.shape}")
+    if isinstance(ord, bool) or not any(ord == o and type(ord) is not bool for o in _MATRIX_ORDS
+                                        if isinstance(o, str) == isinstance(ord, str)):
+        raise ValueError(f"matrix_norm: ord must be one of 'fro', 'nuc', 2, -2, 1, -1, inf, -inf, got {ord!r} "
+                         f"(A of shape {A.shape})")
+    if not isinstance(axis, (tuple, list)) or len(axis) != 2:
+        raise TypeError(f"matrix_norm: axis must be a pair of ints, got {axis!r} (A of shape {A.shape})")
+    return norm(A, ord, tuple(axis), keepdims)
+
+
+@composite
+def cond(A: Any, p: Any = None) -> Tensor:
+    """The condition number of A (..., m, n), shape (...), as np.linalg.cond: p None or 2,
+    max(S) / min(S) of the singular values (svdvals; any m, n); -2, min(S) / max(S); other
+    p ('fro', 'nuc', 1, -1, inf, -inf; square A only) matrix_norm(A, p) *
+    matrix_norm(inv(A), p). A singular A: p None/2 gives inf, as numpy's (also A = 0, and
+    p=-2 at A = 0, where numpy turns 0 / 0 into inf), with gradient 0 there (cond has no
+    finite derivative at inf); the other p raise np.linalg.LinAlgError from inv where
+    numpy returns inf. Gradients through svdvals or inv and the norms, any order
+    where the singular values are distinct.
+    """
+    A = as_tensor(A)
+    P._check_matrix("cond", A.data)
+    if p is None or (not isinstance(p, (str, bool)) and p in (2, -2)):
+        s = svdvals(A)
+        if s.shape[-1] == 0:
+            raise ValueError(f"cond: A of shape {A.shape} has no singular values")
+        num, den = (s.min(-1), s.max(-1)) if p is not None and p == -2 else (s.max(-1), s.min(-1))
+        # (a singular A: numpy's inf, also for 0 / 0 at A = 0; a divisor of 1 there keeps the
+        # division's gradient, which the where sends 0, from being inf * 0)
+        zero = den == 0
+        return P.where.apply(zero, np.inf, num / P.where.apply(zero, 1.0, den))
+    if isinstance(p, bool) or not any(p == o for o in _MATRIX_ORDS if isinstance(o, str) == isinstance(p, str)):
+        raise ValueError(f"cond: p must be None, 'fro', 'nuc', 2, -2, 1, -1, inf or -inf, got {p!r} "
+                         f"(A of shape {A.shape})")
+    P._check_square("cond", A.data)
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+@composite
+def solve_triangular(A: Any, B: Any, *, upper: bool, left: bool = True, unitriangular: bool = False) -> Tensor:
+    """X with A X = B (left=True) or X A = B (left=False) for a triangular A (..., n, n) and
+    B (..., n, k) (left) or (..., k, n) (right), batch axes broadcasting: X has B's shape
+    (with the broadcast batch axes), as torch.linalg.solve_triangular (numpy has none; scipy's
+    solve_triangular is the left form). Only A's upper (upper=True) or lower triangle is
+    read, and with unitriangular=True not its diagonal either (taken as 1s); A's gradient is
+    0 on what is not read, as torch's.
+
+    A composite, exact for triangular input: the triangle read, flipped into an upper
+    triangular U where A is lower (J A J with J the reversal, an exact permutation), goes to
+    solve, whose LU with partial pivoting of an upper triangular matrix picks the diagonal
+    as every pivot and subtracts only exact zeros: the values are back substitution's. A zero
+    on the diagonal raises np.linalg.LinAlgError (torch returns inf/NaN). Gradients through
+    solve and triu/tril, any order.
+    """
+    A, B = as_tensor(A), as_tensor(B)
+    for name, v in (("upper", upper), ("left", left), ("unitriangular", unitriangular)):
+        if not isinstance(v, (bool, np.bool_)):
+            raise TypeError(f"solve_triangular: {name} must be True or False, got {v!r} "
+                            f"(A of shape {A.shape}, B of shape {B.shape})")
+    P._check_square("solve_triangular", A.data)
+    n = A.shape[-1]
+    if B.ndim < 2 or B.shape[-2 if left else -1] != n:
+        want = "(..., n, k)" if left else "(..., k, n)"
+        raise ValueError(f"solve_triangular: A of shape {A.shape} needs B of shape {want} with n = {n} "
+                         f"(left={left}), got B of shape {B.shape}")
+    try:
+        np.broadcast_shapes(A.shape[:-2], B.shape[:-2])
+    except ValueError:
+        raise ValueError(f"solve_triangular: the batch axes of A {A.shape} and B {B.shape} do not broadcast") from None
+    if B.data.dtype.kind != "f" or B.data.dtype.itemsize < 4:
+        raise TypeError(f"solve_triangular: B of shape {B.shape} has dtype {B.dtype}; linalg takes float32 "
+                        "or float64")
+    from .functions import tril, triu
+
+    if unitriangular:
+        T = (triu(A, 1) if upper else tril(A, -1)) + shape_constant(np.eye(n, dtype=A.dtype))
+    else:
+        T = triu(A) if upper else tril(A)
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        T, B, upper = _swap(T), _swap(B), not upper
+    if upper:
+        X = P.solve.apply(T, B)
+    else:  # (J T J is upper triangular: (J T J)(J X) = J B)
+        X = P.solve.apply(T[..., ::-1, ::-1], B[..., ::-1, :])[..., ::-1, :]
+    return _swap(X) if not left else X
+
+
+# Padé [13/13] of exp, Higham (2005), and its 1-norm bound for double precision
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+           40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+# (divided by the first: V's identity term is then 1, and exp(0) is exactly I, not LAPACK's
+# b0 * (1 / b0) = 1 - eps / 2)
+_PADE13 = tuple(c / _PADE13[0] for c in _PADE13)
+_THETA13 = 5.371920351148152
+
+
+@composite
+def matrix_exp(A: Any) -> Tensor:
+    """exp(A) = sum_k A^k / k! for A (..., n, n), same shape, as torch.linalg.matrix_exp
+    (scipy.linalg.expm; numpy has none). Scaling and squaring with the Padé [13/13]
+    approximant (Higham 2005): for each matrix of the stack s = max(0, ceil(log2(||A||_1 /
+    5.37))), R = solve(V - U, V + U) for the approximant's odd part U and even part V of
+    A / 2^s, then R squared s times (a smaller matrix of a stack is not squared more).
+    Built of matmul, solve and sums, so gradients of any order are those primitives' (the
+    approximant's derivative, accurate as its value). s is read from A's values: am.compile
+    refuses to record it (RuntimeError). An inf or NaN entry is a ValueError. Relative
+    error against a Taylor-series oracle about 1e-16 for ||A|| <= 1 and growing with the
+    norm (the squarings; ~1e-13 at ||A||_1 = 100).
+    """
+    A = as_tensor(A)
+    P._check_square("matrix_exp", A.data)
+    n = A.shape[-1]
+    if A.size == 0:
+        return A * 1
+    try:
+        norm1 = np.asarray(abs(A.detach()).sum(-2).max(-1).numpy(), dtype=np.float64)  # (each ||A||_1)
+    except RuntimeError as e:
+        raise RuntimeError(f"matrix_exp (A {A.shape}): its number of squarings depends on A's values; {e}") from None
+    if not np.isfinite(norm1).all():
+        raise ValueError(f"matrix_exp: A of shape {A.shape} has an entry that is inf or NaN")
+    with np.errstate(divide="ignore"):
+        s = np.maximum(0, np.ceil(np.log2(norm1 / _THETA13))).astype(int)  # (per matrix)
+    top = int(s.max())
+    X = A * shape_constant((0.5 ** s).astype(A.dtype)[..., None, None]) if top else A
+    b = _PADE13
+    eye = shape_constant(np.eye(n, dtype=A.dtype))
+    X2 = X @ X
+    X4 = X2 @ X2
+    X6 = X4 @ X2
+    U = X @ (X6 @ (b[13] * X6 + b[11] * X4 + b[9] * X2) + b[7] * X6 + b[5] * X4 + b[3] * X2 + b[1] * eye)
+    V = X6 @ (b[12] * X6 + b[10] * X4 + b[8] * X2) + b[6] * X6 + b[4] * X4 + b[2] * X2 + b[0] * eye
+    R = P.solve.apply(V - U, V + U)
+    for k in range(top):  # (a matrix of the stack is squared its own s times)
+        R = R @ R if (s > k).all() else P.where.apply(shape_constant((s > k)[..., None, None]), R @ R, R)
+    return R
+
+
+@composite
+def tensorsolve(a: Any, b: Any, axes: Any = None) -> Tensor:
+    """x with tensordot(a, x, axes=x.ndim) = b, as np.linalg.tensorsolve: a's axes listed in
+    `axes` are first moved last; then a of shape b.shape + Q with prod(Q) = prod(b.shape) is
+    read as a (prod, prod) matrix, and x, of shape Q, is solve's on the flattened b.
+    Gradients through solve, any order."""
+    a, b = as_tensor(a), as_tensor(b)
+    order = list(range(a.ndim))
+    if axes is not None:
+        for k in (axes if isinstance(axes, (tuple, list)) else (axes,)):
+            try:
+                order.remove(int(k) % a.ndim if a.ndim else k)
+            except (ValueError, TypeError, ZeroDivisionError):
+                raise ValueError(f"tensorsolve: axes {axes!r} do not name distinct axes of a of shape "
+                                 f"{a.shape}") from None
+            order.append(int(k) % a.ndim)
+    moved = tuple(a.shape[k] for k in order)
+    if b.ndim > a.ndim or moved[:b.ndim] != b.shape:
+        raise ValueError(f"tensorsolve: a of shape {a.shape} (axes {axes!r} moved last: {moved}) must start "
+                         f"with b's shape {b.shape}")
+    q = moved[b.ndim:]
+    size = int(np.prod(q))
+    if size * size != a.size:
+        raise np.linalg.LinAlgError(f"tensorsolve: prod(a.shape[b.ndim:]) = {size} must equal prod(b.shape) = "
+                                    f"{b.size} (a of shape {a.shape}, b of shape {b.shape})")
+    if order != sorted(order):
+        a = a.transpose(*order)
+    return solve(a.reshape(size, size), b.reshape(-1)).reshape(q)
+
+
+@composite
+def tensorinv(a: Any, ind: int = 2) -> Tensor:
+    """The inverse of a under tensordot(., ., ind), as np.linalg.tensorinv: a of shape
+    I + J (I its first `ind` axes) with prod(I) = prod(J) read as a (prod(I), prod(J))
+    matrix and inverted; the result has shape J + I. Gradients through inv, any order."""
+    a = as_tensor(a)
+    ind = _int_arg("tensorinv", "ind", ind, a.shape)
+    if ind <= 0 or ind > a.ndim:
+        raise ValueError(f"tensorinv: ind must be in 1..a.ndim, got {ind} for a of shape {a.shape}")
+    size = int(np.prod(a.shape[:ind]))
+    if size * size != a.size:
+        raise np.linalg.LinAlgError(f"tensorinv: prod(a.shape[:ind]) = {size} must equal prod(a.shape[ind:]) "
+                                    f"(a of shape {a.shape}, ind={ind})")
+    return inv(a.reshape(size, size)).reshape(a.shape[ind:] + a.shape[:ind])
+
+
+# numpy 2's array-API aliases, with numpy.linalg's axis conventions
+
+
+def outer(x1: Any, x2: Any) -> Tensor:
+    """np.linalg.outer: the outer product of 1-D x1 (m,) and x2 (n,), shape (m, n)
+    (am.outer, which flattens, where numpy.linalg's refuses other shapes)."""
+    from .functions import outer as _outer
+
+    x1, x2 = as_tensor(x1), as_tensor(x2)
+    if x1.ndim != 1 or x2.ndim != 1:
+        raise ValueError(f"outer: x1 and x2 must be 1-D, got shapes {x1.shape} and {x2.shape}")
+    return _outer(x1, x2)
+
+
+def cross(x1: Any, x2: Any, *, axis: int = -1) -> Tensor:
+    """np.linalg.cross: the cross product of 3-vectors along `axis` of x1 and x2 (length 3
+    there), the other axes broadcasting; am.cross(x1, x2, axis=axis)."""
+    from .functions import cross as _cross
+
+    x1, x2 = as_tensor(x1), as_tensor(x2)
+    if x1.ndim == 0 or x2.ndim == 0 or x1.shape[axis] != 3 or x2.shape[axis] != 3:
+        raise ValueError(f"cross: x1 and x2 need length 3 along axis {axis}, got shapes {x1.shape} and {x2.shape}")
+    return _cross(x1, x2, axis=axis)
+
+
+@composite
+def vecdot(x1: Any, x2: Any, *, axis: int = -1) -> Tensor:
+    """np.linalg.vecdot: sum(x1 * x2) along `axis` (equal lengths there), the other axes
+    broadcasting; shape the broadcast shape without that axis (real tensors)."""
+    from .functions import moveaxis
+
+    x1, x2 = as_tensor(x1), as_tensor(x2)
+    if x1.ndim == 0 or x2.ndim == 0 or not (-x1.ndim <= axis < x1.ndim and -x2.ndim <= axis < x2.ndim) \
+            or x1.shape[axis] != x2.shape[axis]:
+        raise ValueError(f"vecdot: x1 and x2 need equal lengths along axis {axis}, got shapes {x1.shape} "
+                         f"and {x2.shape}")
+    x1, x2 = moveaxis(x1, axis, -1), moveaxis(x2, axis, -1)
+    try:
+        np.broadcast_shapes(x1.shape, x2.shape)
+    except ValueError:
+        raise ValueError(f"vecdot: shapes {x1.shape} and {x2.shape} (axis {axis} moved last) do not "
+                         "broadcast") from None
+    return (x1 * x2).sum(-1)
+
+
+def matrix_transpose(x: Any) -> Tensor:
+    """np.linalg.matrix_transpose: x (..., m, n) -> (..., n, m), the last two axes swapped."""
+    x = as_tensor(x)
+    if x.ndim < 2:
+        raise ValueError(f"matrix_transpose: x must have at least 2 axes, got shape {x.shape}")
+    return _swap(x)
+
+
+def diagonal(x: Any, *, offset: int = 0) -> Tensor:
+    """np.linalg.diagonal: the offset-th diagonal of the last two axes of x (..., m, n),
+    shape (..., length) (am.diagonal with axis1=-2, axis2=-1)."""
+    from .functions import diagonal as _diagonal
+
+    return _diagonal(x, offset, -2, -1)
+
+
+def trace(x: Any, *, offset: int = 0) -> Tensor:
+    """np.linalg.trace: the sum of the offset-th diagonal of the last two axes of x
+    (..., m, n), shape (...) (am.trace with axis1=-2, axis2=-1)."""
+    from .functions import trace as _trace
+
+    return _trace(x, offset, -2, -1)
+
+
+def matmul(x1: Any, x2: Any) -> Tensor:
+    """np.linalg.matmul: x1 @ x2 (am.matmul)."""
+    from .functions import matmul as _matmul
+
+    return _matmul(x1, x2)
+
+
+def tensordot(x1: Any, x2: Any, *, axes: Any = 2) -> Tensor:
+    """np.linalg.tensordot: am.tensordot(x1, x2, axes)."""
+    from .functions import tensordot as _tensordot
+
+    return _tensordot(x1, x2, axes)

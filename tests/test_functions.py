@@ -1028,6 +1028,32 @@ _EVERY = {
     "am.linalg.pinv": (lambda t: am.linalg.pinv(t[..., :2, :] + np.diag([6.0, 12.0, 0.0])[:2]), "any", _SQUARE),
     "am.linalg.lstsq": (lambda t: (lambda x, res, rank, s: x * res.sum() + x)(*(lambda a: am.linalg.lstsq(
         a + 6 * np.eye(*a.shape), np.linspace(-1.0, 1.0, a.shape[0])))(t.reshape(-1, 3))), "any", _SQUARE),
+    # (more in tests/test_linalg_extras.py)
+    "am.linalg.matrix_power": (lambda t: am.linalg.matrix_power(t + 6 * np.eye(3), 3) + am.linalg.matrix_power(
+        t + 6 * np.eye(3), -2), "any", _SQUARE),
+    "am.linalg.multi_dot": (lambda t: (lambda m: am.linalg.multi_dot([m, m.T, m, m[0]]))(t.reshape(-1, 3)),
+                            "any", _SQUARE),
+    "am.linalg.vector_norm": (lambda t: am.linalg.vector_norm(t, 3, (0, -1)) * am.linalg.vector_norm(t), "any",
+                              _SQUARE),
+    "am.linalg.matrix_norm": (lambda t: am.linalg.matrix_norm(t) * am.linalg.matrix_norm(t, "nuc", True), "any",
+                              _SQUARE),
+    "am.linalg.cond": (lambda t: am.linalg.cond(t + np.diag([0.0, 6.0, 12.0])) + am.linalg.cond(
+        t + 6 * np.eye(3), "fro"), "any", _SQUARE),
+    "am.linalg.solve_triangular": (lambda t: am.linalg.solve_triangular(t + 6 * np.eye(3), t.sin(), upper=False),
+                                   "any", _SQUARE),
+    "am.linalg.matrix_exp": (lambda t: am.linalg.matrix_exp(t), "any", _SQUARE),
+    "am.linalg.tensorsolve": (lambda t: am.linalg.tensorsolve((t.reshape(-1, 3)[:3] + 6 * np.eye(3)).reshape(
+        3, 3, 1), t.reshape(-1)[:3]), "any", _SQUARE),
+    "am.linalg.tensorinv": (lambda t: am.linalg.tensorinv((t.reshape(-1, 3)[:3] + 6 * np.eye(3)).reshape(
+        3, 1, 3, 1)), "any", _SQUARE),
+    "am.linalg.outer": (lambda t: am.linalg.outer(t.reshape(-1), t.reshape(-1)[:2].sin()), "any", _SQUARE),
+    "am.linalg.cross": (lambda t: am.linalg.cross(t, t.sin(), axis=-2), "any", _SQUARE),
+    "am.linalg.vecdot": (lambda t: am.linalg.vecdot(t, t.sin(), axis=-2), "any", _SQUARE),
+    "am.linalg.matrix_transpose": (lambda t: am.linalg.matrix_transpose(t) * t, "any", _SQUARE),
+    "am.linalg.diagonal": (lambda t: am.linalg.diagonal(t, offset=1) ** 2, "any", _SQUARE),
+    "am.linalg.trace": (lambda t: am.linalg.trace(t * t, offset=-1), "any", _SQUARE),
+    "am.linalg.matmul": (lambda t: am.linalg.matmul(t, t.sin()), "any", _SQUARE),
+    "am.linalg.tensordot": (lambda t: am.linalg.tensordot(t, t.sin(), axes=t.ndim) * t, "any", _SQUARE),
     # selection, splitting, logic (tests/test_select.py checks them further); the ones
     # without gradient scale t here
     "am.tile": (lambda t: am.tile(t, (2, 1)) ** 2, "any", _SHAPES),
