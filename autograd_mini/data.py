@@ -2,6 +2,9 @@
 
 * `DataLoader(X, y, batch_size)` iterates over (xb, yb) minibatches as Tensors,
   reshuffled every epoch by its own seeded generator.
+* `DataLoader(dataset, batch_size=1, shuffle=False, collate_fn=None)` is PyTorch's
+  form over a map-style data set (`Dataset`, `TensorDataset`, `Subset`,
+  `ConcatDataset`, `random_split`), its samples joined by `default_collate`.
 * `higham_drilling()` is the ten-point, two-category example of Higham &
   Higham (2019), optionally with the eleventh point the paper adds.
 * `load_digits()` returns scikit-learn's bundled 8x8 handwritten digits
@@ -11,9 +14,12 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 import numbers
-from typing import Any, Iterator
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -53,47 +59,140 @@ def _check_pair(X: Any, y: Any, where: str) -> tuple[np.ndarray, np.ndarray]:
     return Xa, ya
 
 
-class DataLoader:
-    """Minibatches (xb, yb) of the samples (rows) of X and y, as Tensors.
+class _Default:
+    """The default of an argument whose value depends on the DataLoader's form."""
 
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+_BATCH_DEFAULT = _Default("<required for (X, y); 1 for a dataset>")
+_SHUFFLE_DEFAULT = _Default("<True for (X, y); False for a dataset>")
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _is_dataset(obj: Any) -> bool:
+    """A map-style data set: a Dataset, or any sized, indexable object that is not an array."""
+    if isinstance(obj, Dataset):
+        return True
+    if isinstance(obj, (np.ndarray, Tensor, str, bytes, Mapping)):
+        return False
+    return hasattr(obj, "__len__") and hasattr(obj, "__getitem__")
+
+
+class DataLoader:
+    """Minibatches of a data set, as Tensors, in two forms.
+
+    **The (X, y) form**, `DataLoader(X, y, batch_size, shuffle=True, drop_last=False,
+    seed=None)`, yields (xb, yb) pairs of the samples (rows) of X and y.
     X: (N, ...), y: (N, ...) ndarrays or Tensors (batches are copies, cut off
     from any graph; dtypes are kept, so integer labels stay integers).
-    Each pass (epoch) visits every sample once, in a fresh random order when
-    `shuffle` (True by default, unlike PyTorch's DataLoader: pass shuffle=False
-    to keep a test set's order, e.g. to line predictions up with its labels),
-    drawn from the loader's own `np.random.Generator(seed)`; with
-    `seed=None` the seed is drawn from the library generator, so
-    `am.manual_seed` makes the order reproducible. The last batch has N mod
-    batch_size samples unless `drop_last`, which leaves it out.
-    len(loader) = number of batches per epoch.
+    batch_size is required, and `shuffle` is True by default, unlike PyTorch's
+    DataLoader: pass shuffle=False to keep a test set's order, e.g. to line
+    predictions up with its labels.
+
+    **The dataset form** (PyTorch's), `DataLoader(dataset, batch_size=1, shuffle=False,
+    drop_last=False, seed=None, collate_fn=None)`: `dataset` is a `Dataset`, or any
+    object with `__len__` and `__getitem__` (a list of samples, say) that is not an
+    ndarray or Tensor, and no y is given. PyTorch's defaults hold here: batch_size=1,
+    shuffle=False. A batch is `collate_fn([dataset[i] for i in batch_indices])`,
+    `default_collate` unless given: a `TensorDataset(X, y)` gives (xb, yb) Tensor pairs
+    exactly as DataLoader(X, y) does (the same batches, in the same order for the same
+    seed). As in PyTorch, the second positional argument may be the batch size:
+    `DataLoader(dataset, 64)`. PyTorch's batch_size=None (no batching), samplers and
+    worker processes are not supported.
+
+    In both forms each pass (epoch) visits every sample once, in a fresh random order
+    when `shuffle`, drawn from the loader's own `np.random.Generator(seed)`; with
+    `seed=None` the seed is drawn from the library generator, so `am.manual_seed`
+    makes the order reproducible. The last batch has N mod batch_size samples unless
+    `drop_last`, which leaves it out. len(loader) = number of batches per epoch:
+    ceil(N / batch_size), or floor with drop_last.
     """
 
     def __init__(
         self,
         X: Any,
-        y: Any,
-        batch_size: int,
-        shuffle: bool = True,
+        y: Any = None,
+        batch_size: Any = _BATCH_DEFAULT,
+        shuffle: Any = _SHUFFLE_DEFAULT,
         drop_last: bool = False,
         seed: int | None = None,
+        collate_fn: Callable[[list], Any] | None = None,
     ) -> None:
+        self.dataset: Any = None
+        if not isinstance(X, (np.ndarray, Tensor)) and (y is None or _is_int(y)) and _is_dataset(X):
+            if y is not None:  # torch's positional order: DataLoader(dataset, batch_size)
+                if batch_size is not _BATCH_DEFAULT:
+                    raise TypeError(
+                        f"DataLoader: got the batch size twice, as the second argument ({y!r}) "
+                        f"and as batch_size={batch_size!r}"
+                    )
+                batch_size = y
+            self.dataset = X
+        elif isinstance(X, Dataset):
+            raise TypeError(
+                f"DataLoader: y is for the (X, y) array form; a Dataset's samples carry their "
+                f"own targets (got y of type {type(y).__name__}; wrap arrays in "
+                f"TensorDataset(X, y) instead)"
+            )
+        if batch_size is _BATCH_DEFAULT:
+            if self.dataset is None:
+                raise TypeError("DataLoader: the (X, y) form needs a batch_size")
+            batch_size = 1
+        if batch_size is None:
+            raise TypeError(
+                "DataLoader: batch_size=None (PyTorch's unbatched loading) is not supported; "
+                "index the data set directly, or pass batch_size=1"
+            )
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
             raise TypeError(f"DataLoader: batch_size must be an int, got {batch_size!r}")
         if batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
-        self.X, self.y = _check_pair(X, y, "DataLoader")
+        if shuffle is _SHUFFLE_DEFAULT:
+            shuffle = self.dataset is None
+        if self.dataset is None:
+            if collate_fn is not None:
+                raise TypeError(
+                    "DataLoader: collate_fn is for the dataset form; the (X, y) form yields "
+                    "(xb, yb) Tensors (use DataLoader(TensorDataset(X, y), ..., collate_fn=...))"
+                )
+            self.X, self.y = _check_pair(X, y, "DataLoader")
+        else:
+            if collate_fn is not None and not callable(collate_fn):
+                raise TypeError(f"DataLoader: collate_fn must be callable, got {collate_fn!r}")
+            n = _dataset_len(self.dataset, "DataLoader")
+            if n == 0:
+                raise ValueError("DataLoader: the data set is empty (len(dataset) is 0)")
+        self.collate_fn = collate_fn
         self.batch_size = int(batch_size)
         self.shuffle = _flag(shuffle, "shuffle", "DataLoader")
         self.drop_last = _flag(drop_last, "drop_last", "DataLoader")
         seed = int(generator().integers(2**63)) if seed is None else _seed(seed, "DataLoader")
         self.rng = np.random.default_rng(seed)
 
+    def _num_samples(self) -> int:
+        if self.dataset is None:
+            return len(self.X)
+        return _dataset_len(self.dataset, "DataLoader")
+
     def __len__(self) -> int:
-        n = len(self.X)
+        n = self._num_samples()
         # (integer ceiling: n / batch_size in floats underflows to 0.0 for a huge batch_size)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
+    def __iter__(self) -> Iterator[Any]:
+        if self.dataset is not None:
+            return self._iter_dataset()
+        return self._iter_arrays()
+
+    def _iter_arrays(self) -> Iterator[tuple[Tensor, Tensor]]:
         n = len(self.X)
         order = self.rng.permutation(n) if self.shuffle else np.arange(n)
         bs = self.batch_size
@@ -101,9 +200,319 @@ class DataLoader:
             idx = order[start:start + bs]
             yield Tensor._wrap(self.X[idx]), Tensor._wrap(self.y[idx])
 
+    def _iter_dataset(self) -> Iterator[Any]:
+        ds = self.dataset
+        n = _dataset_len(ds, "DataLoader")
+        # the same draw as the (X, y) form's, so both give one order for one seed
+        order = self.rng.permutation(n) if self.shuffle else np.arange(n)
+        bs = self.batch_size
+        nb = n // bs if self.drop_last else -(-n // bs)
+        # a TensorDataset's batch, rows cut out of each array at once: what
+        # default_collate of its samples gives, without a Python loop per sample
+        whole = (self.collate_fn is None and isinstance(ds, TensorDataset)
+                 and type(ds).__getitem__ is TensorDataset.__getitem__)
+        for start in range(0, nb * bs, bs):
+            idx = order[start:start + bs]
+            if whole:
+                yield tuple(Tensor._wrap(a[idx]) for a in ds._arrays)
+                continue
+            samples = [_fetch(ds, int(i), n) for i in idx]
+            if self.collate_fn is None:
+                yield _collate(samples, [int(i) for i in idx], "", "DataLoader")
+            else:
+                yield self.collate_fn(samples)
+
     def __repr__(self) -> str:
-        return (f"DataLoader({len(self.X)} samples, batch_size={self.batch_size}, "
+        return (f"DataLoader({self._num_samples()} samples, batch_size={self.batch_size}, "
                 f"shuffle={self.shuffle}, drop_last={self.drop_last}, {len(self)} batches)")
+
+
+def _dataset_len(ds: Any, where: str) -> int:
+    try:
+        n = len(ds)
+    except TypeError as e:
+        raise TypeError(
+            f"{where}: the data set ({type(ds).__name__}) needs __len__ and __getitem__: {e}"
+        ) from None
+    return int(n)
+
+
+def _fetch(ds: Any, i: int, n: int) -> Any:
+    try:
+        return ds[i]
+    except IndexError as e:
+        raise ValueError(
+            f"DataLoader: dataset[{i}] raised IndexError ({e}), but len(dataset) is {n}: the "
+            f"data set's __len__ and __getitem__ disagree"
+        ) from e
+
+
+# -- collation ------------------------------------------------------------------------------
+
+
+def default_collate(batch: Sequence) -> Any:
+    """Join a list of B samples into one batch, field by field, as PyTorch's default_collate.
+
+    * ndarrays and Tensors of one shape S -> a Tensor (B, *S), stacked along a new
+      first axis (a copy, cut off from any graph; numpy's dtype promotion);
+    * Python numbers -> a 1-D Tensor (B,) (floats in the default dtype, ints int64,
+      bools bool); numpy scalars keep their dtype;
+    * tuples and lists of one length L -> a tuple of L collated fields (PyTorch gives
+      a list; a tuple unpacks the same way and is what DataLoader(X, y) yields); a
+      namedtuple stays its type;
+    * dicts with one set of keys -> a dict of collated fields; strings -> the list.
+
+    Samples of different shapes, lengths, keys or kinds in one field: ValueError or
+    TypeError naming the field, the samples (their positions in the batch; a
+    DataLoader names their dataset indices) and their shapes.
+    """
+    if not isinstance(batch, Sequence) or isinstance(batch, (str, bytes)):
+        raise TypeError(f"default_collate: batch must be a list of samples, got {type(batch).__name__}")
+    if len(batch) == 0:
+        raise ValueError("default_collate: the batch is empty")
+    return _collate(list(batch), list(range(len(batch))), "", "default_collate")
+
+
+def _kind(x: Any) -> str:
+    if isinstance(x, (np.ndarray, Tensor)):
+        return "array"
+    if isinstance(x, np.generic) and not isinstance(x, (np.str_, np.bytes_)):
+        return "numpy scalar"
+    if isinstance(x, numbers.Number):
+        return "number"
+    if isinstance(x, (str, bytes)):
+        return "string"
+    if isinstance(x, Mapping):
+        return "dict"
+    if isinstance(x, Sequence):
+        return "sequence"
+    return type(x).__name__
+
+
+def _collate(batch: list, ids: list[int], field: str, where: str) -> Any:
+    """default_collate's work; `ids` name the samples, `field` the path to this part."""
+    at = f" in field {field}" if field else ""
+    who = "sample" if where == "DataLoader" else "batch element"
+    elem = batch[0]
+    kind = _kind(elem)
+    for i, x in zip(ids[1:], batch[1:]):
+        if _kind(x) != kind:
+            raise TypeError(
+                f"{where}: samples of different kinds{at}: {who} {ids[0]} is a "
+                f"{type(elem).__name__}, {who} {i} a {type(x).__name__}"
+            )
+    if kind in ("array", "numpy scalar"):
+        arrays = [x.data if isinstance(x, Tensor) else np.asarray(x) for x in batch]
+        for i, a in zip(ids, arrays):
+            if a.dtype.kind not in "biufc":
+                raise TypeError(f"{where}: {who} {i}{at} is an array of dtype {a.dtype}; "
+                                f"only numeric arrays are collated")
+        s0 = arrays[0].shape
+        for i, a in zip(ids[1:], arrays[1:]):
+            if a.shape != s0:
+                raise ValueError(
+                    f"{where}: samples of different shapes in one batch{at}: {who} {ids[0]} "
+                    f"has shape {s0}, {who} {i} has shape {a.shape} (stacking needs one "
+                    f"shape; pad them, or pass a collate_fn)"
+                )
+        return Tensor._wrap(np.stack(arrays))
+    if kind == "number":
+        return Tensor(list(batch))
+    if kind == "string":
+        return list(batch)
+    if kind == "dict":
+        keys = list(elem.keys())
+        for i, x in zip(ids[1:], batch[1:]):
+            if set(x.keys()) != set(keys):
+                raise ValueError(
+                    f"{where}: dicts with different keys{at}: {who} {ids[0]} has "
+                    f"{sorted(map(repr, keys))}, {who} {i} has {sorted(map(repr, x.keys()))}"
+                )
+        return {k: _collate([x[k] for x in batch], ids, f"{field}[{k!r}]", where) for k in keys}
+    if kind == "sequence":
+        n0 = len(elem)
+        for i, x in zip(ids[1:], batch[1:]):
+            if len(x) != n0:
+                raise ValueError(
+                    f"{where}: sequences of different lengths{at}: {who} {ids[0]} has "
+                    f"{n0} fields, {who} {i} has {len(x)}"
+                )
+        fields = [_collate([x[j] for x in batch], ids, f"{field}[{j}]", where) for j in range(n0)]
+        if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # a namedtuple
+            return type(elem)(*fields)
+        return tuple(fields)
+    raise TypeError(
+        f"{where}: cannot collate {who} {ids[0]}{at} of type {type(elem).__name__}: "
+        f"default_collate takes numbers, ndarrays, Tensors, strings, dicts, tuples and lists "
+        f"(pass a collate_fn for other samples)"
+    )
+
+
+# -- map-style data sets --------------------------------------------------------------------
+
+
+class Dataset:
+    """A map-style data set, as PyTorch's: subclasses define `__getitem__(i)`, the
+    sample of index i in range(len(self)), and `__len__`. `a + b` is
+    ConcatDataset([a, b])."""
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+    def __add__(self, other: Any) -> "ConcatDataset":
+        return ConcatDataset([self, other])
+
+
+def _index(index: Any, n: int, where: str) -> int:
+    """An int index into range(n) (negative ones count from the end), else IndexError."""
+    if not _is_int(index):
+        raise TypeError(f"{where}: index must be an int, got {index!r}")
+    i = int(index)
+    if not -n <= i < n:
+        raise IndexError(f"{where}: index {i} is out of range for {n} samples")
+    return i + n if i < 0 else i
+
+
+class TensorDataset(Dataset):
+    """Samples that are rows of arrays: dataset[i] = (a[i] for a in arrays), as Tensors.
+
+    arrays: ndarrays or Tensors (or numeric array-likes), each (N, ...), one first
+    dimension N. A sample is a tuple of copies of the rows, cut off from any graph;
+    `tensors` holds the arrays as Tensors (sharing memory).
+    """
+
+    def __init__(self, *tensors: Any) -> None:
+        if not tensors:
+            raise ValueError("TensorDataset: needs at least one array")
+        self._arrays = tuple(_as_array(t, f"array {k}", "TensorDataset") for k, t in enumerate(tensors))
+        if len({len(a) for a in self._arrays}) > 1:
+            shapes = ", ".join(str(a.shape) for a in self._arrays)
+            raise ValueError(
+                f"TensorDataset: the arrays must have the same first (sample) dimension, got "
+                f"shapes {shapes}"
+            )
+        self.tensors = tuple(Tensor._wrap(a) for a in self._arrays)
+
+    def __getitem__(self, index: int) -> tuple[Tensor, ...]:
+        i = _index(index, len(self), "TensorDataset")
+        return tuple(Tensor._wrap(np.array(a[i])) for a in self._arrays)
+
+    def __len__(self) -> int:
+        return len(self._arrays[0])
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(str(a.shape) for a in self._arrays)
+        return f"TensorDataset({len(self)} samples; {shapes})"
+
+
+class Subset(Dataset):
+    """The samples of `dataset` at `indices`, in that order: subset[k] = dataset[indices[k]].
+
+    indices: a sequence (or 1-D integer array) of ints in range(-len(dataset),
+    len(dataset)); negative ones count from the end. `indices` keeps them as ints.
+    """
+
+    def __init__(self, dataset: Any, indices: Any) -> None:
+        n = _dataset_len(dataset, "Subset")
+        idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+        if idx.size == 0:
+            idx = idx.reshape(0).astype(np.int64)
+        if idx.ndim != 1 or idx.dtype.kind not in "iu":
+            raise TypeError(
+                f"Subset: indices must be a 1-D sequence of ints, got shape {idx.shape} of "
+                f"dtype {idx.dtype}"
+            )
+        bad = idx[(idx < -n) | (idx >= n)]
+        if bad.size:
+            raise ValueError(f"Subset: index {int(bad[0])} is out of range for a data set of {n} samples")
+        self.dataset = dataset
+        self.indices = [int(i) + n if i < 0 else int(i) for i in idx]
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[self.indices[_index(index, len(self.indices), "Subset")]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class ConcatDataset(Dataset):
+    """The samples of several data sets, one after the other.
+
+    `cumulative_sizes[k]` is the total length of datasets[0..k]; sample i comes from
+    the first data set whose cumulative size exceeds i. Negative indices count from
+    the end.
+    """
+
+    def __init__(self, datasets: Any) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: needs at least one data set")
+        self.cumulative_sizes: list[int] = []
+        total = 0
+        for k, d in enumerate(self.datasets):
+            if isinstance(d, (np.ndarray, Tensor)) or not _is_dataset(d):
+                raise TypeError(
+                    f"ConcatDataset: data set {k} must be a Dataset (or have __len__ and "
+                    f"__getitem__), got {type(d).__name__}"
+                )
+            total += _dataset_len(d, "ConcatDataset")
+            self.cumulative_sizes.append(total)
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int) -> Any:
+        i = _index(index, len(self), "ConcatDataset")
+        k = bisect.bisect_right(self.cumulative_sizes, i)
+        return self.datasets[k][i - (self.cumulative_sizes[k - 1] if k else 0)]
+
+
+def random_split(dataset: Any, lengths: Sequence, seed: int | None = None) -> list[Subset]:
+    """Split `dataset` into non-overlapping random Subsets of the given lengths.
+
+    lengths: ints summing to len(dataset), or fractions in [0, 1] summing to 1 (as
+    PyTorch >= 1.13): each part gets floor(fraction * N) samples (the product rounded
+    to 9 places first, so 0.29 * 100 gives 29, not 28), and the N - sum left over
+    go one each to the parts in turn from the first. The samples are a permutation
+    from `np.random.default_rng(seed)` (seed=None: drawn from the library generator,
+    as DataLoader's, so `am.manual_seed` makes it reproducible; PyTorch's
+    `generator=` is not taken). A part of length 0 warns, as in PyTorch.
+    """
+    n = _dataset_len(dataset, "random_split")
+    if isinstance(lengths, (str, bytes, Mapping)) or not isinstance(lengths, (Sequence, np.ndarray)):
+        raise TypeError(f"random_split: lengths must be a sequence of numbers, got {lengths!r}")
+    lengths = list(lengths)
+    if not lengths or any(isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real)
+                          or not math.isfinite(v) or v < 0 for v in lengths):
+        raise ValueError(f"random_split: lengths must be non-negative numbers, got {lengths!r}")
+    total = math.fsum(lengths)
+    if math.isclose(total, 1) and total <= 1:  # fractions (PyTorch's test)
+        sizes = [math.floor(round(float(v) * n, 9)) for v in lengths]
+        for k in range(n - sum(sizes)):
+            sizes[k % len(sizes)] += 1
+        for k, s in enumerate(sizes):
+            if s == 0:
+                warnings.warn(f"random_split: the part of index {k} has length 0", stacklevel=2)
+    else:
+        if not all(_is_int(v) or float(v).is_integer() for v in lengths):
+            raise ValueError(
+                f"random_split: lengths must be ints summing to the data set's length ({n}) or "
+                f"fractions summing to 1, got {lengths!r} (sum {total:g})"
+            )
+        sizes = [int(v) for v in lengths]
+    if sum(sizes) != n:
+        raise ValueError(
+            f"random_split: the lengths {lengths!r} sum to {sum(sizes)}, but the data set has "
+            f"{n} samples"
+        )
+    rng = np.random.default_rng(int(generator().integers(2**63)) if seed is None
+                                else _seed(seed, "random_split"))
+    perm = rng.permutation(n).tolist()
+    parts, at = [], 0
+    for s in sizes:
+        parts.append(Subset(dataset, perm[at:at + s]))
+        at += s
+    return parts
 
 
 def higham_drilling(extra_point: bool = False) -> tuple[np.ndarray, np.ndarray]:
