@@ -504,6 +504,8 @@ def rebase(t: Tensor, compute: Callable[[Tensor], Tensor]) -> Tensor:
     old.data, old.grad, old.requires_grad, old.grad_fn, old.name = (
         t.data, None, t.requires_grad, t.grad_fn, t.name)
     new = compute(old)
+    if new.grad_fn is not None and new.grad_fn.seq > stamp:
+        _operand_itself(new, t, old, stamp)
     t.data, t.requires_grad, t.grad_fn = new.data, new.requires_grad, new.grad_fn
     key = id(t)
     entry = _versions.get(key)
@@ -512,6 +514,24 @@ def rebase(t: Tensor, compute: Callable[[Tensor], Tensor]) -> Tensor:
     entry[1].append((stamp, weakref.ref(old)))
     _state["rebased"] = stamp
     return t
+
+
+def _operand_itself(new: Tensor, t: Tensor, old: Tensor, stamp: int) -> None:
+    """Point the nodes the change recorded (those after `stamp` that new depends on)
+    at old where they took t itself as an operand (x.mul_(x), x.copy_(x), x[...] = x):
+    t's value then was old's, and once t takes new's node such an input would be the
+    node's own output, its gradient lost. (A walk of the change's few nodes.)"""
+    stack, seen = [new], {new}
+    while stack:
+        node = stack.pop().grad_fn
+        inputs = node.inputs
+        if any(p is t for p in inputs):
+            node.inputs = tuple(old if p is t else p for p in inputs)
+        for p in node.inputs:
+            if (isinstance(p, Tensor) and p.grad_fn is not None and p.grad_fn.seq > stamp
+                    and p not in seen):
+                seen.add(p)
+                stack.append(p)
 
 
 def _redirect(order: list[Tensor]) -> bool:

@@ -265,3 +265,24 @@ def test_the_versions_of_a_dead_tensor_are_forgotten():
     del y
     gc.collect()
     assert key not in engine._versions
+
+
+@pytest.mark.parametrize("change, expect", [
+    (lambda y: y.mul_(y), lambda a: 2 * a),  # y * y
+    (lambda y: y.add_(y), lambda a: 2 + 0 * a),  # y + y
+    (lambda y: y.sub_(y, alpha=0.5), lambda a: 0.5 + 0 * a),
+    (lambda y: y.div_(y), lambda a: 0 * a),  # y / y
+    (lambda y: y.copy_(y), lambda a: 1 + 0 * a),
+    (lambda y: y.clamp_(min=y), lambda a: 1 + 0 * a),
+    (lambda y: y.__setitem__(Ellipsis, y), lambda a: 1 + 0 * a),
+])
+def test_a_change_whose_operand_is_the_tensor_itself_uses_its_old_value(change, expect):
+    # (x.mul_(x): the operand is x as it was, not the changed x, whose node would then
+    # feed itself and drop its gradient)
+    a = np.array([1.0, 2.0, 3.0])
+    x = _leaf(a)
+    y = x * 1
+    change(y)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, expect(a))
+
