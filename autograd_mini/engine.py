@@ -756,6 +756,8 @@ def backward_sweep(
             _sweep_one_call(roots[0], root_grads[0], retain_graph)
             return None
         order = [roots[0]]
+        if _state["rebased"] > node.seq:  # (a constant input changed since: its old version)
+            _redirect(order)
         if targets is None:
             leaves = [node.inputs[i] for i in node.needs]
     else:

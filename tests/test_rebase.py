@@ -286,3 +286,19 @@ def test_a_change_whose_operand_is_the_tensor_itself_uses_its_old_value(change, 
     y.sum().backward()
     np.testing.assert_allclose(x.grad.data, expect(a))
 
+
+@pytest.mark.parametrize("how", ["backward", "grad"])
+def test_create_graph_through_one_node_whose_constant_was_changed_after(how):
+    # (a root whose one node has only leaves for inputs skips the graph walk that points
+    # nodes at the old versions: its constant input t, changed after, must still be old)
+    a = np.array([1.0, 2.0])
+    x, t = _leaf(a), am.ones(2)
+    y = x * t
+    t.mul_(x)  # (t, no leaf of the graph, takes a node of its own)
+    if how == "backward":
+        y.backward(am.ones(2), create_graph=True)
+        g = x.grad
+    else:
+        (g,) = am.autograd.grad(y, [x], grad_outputs=[am.ones(2)], create_graph=True)
+    np.testing.assert_allclose(g.data, [1.0, 1.0])
+    (g * x).sum().backward()  # (second order: d/dx sum(t_old * x) = t_old)
