@@ -512,7 +512,7 @@ def setitem(old: Tensor, index: Any, value: Any) -> Tensor:
     # Which entry of the broadcast value lands where: numpy's own assignment decides.
     which[index] = np.arange(place.size).reshape(place.shape)
     hit = which >= 0
-    if place.size == 0:
-        return where(hit, 0, old)
+    if place.size == 0:  # (value selected nowhere: its gradient 0, but it is recorded, as PyTorch's)
+        return where(hit, value.sum() if isinstance(value, Tensor) else 0, old)
     flat = broadcast_to(value, place.shape).reshape(-1)
     return where(hit, flat[np.where(hit, which, 0)], old)

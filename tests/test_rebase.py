@@ -302,3 +302,13 @@ def test_create_graph_through_one_node_whose_constant_was_changed_after(how):
         (g,) = am.autograd.grad(y, [x], grad_outputs=[am.ones(2)], create_graph=True)
     np.testing.assert_allclose(g.data, [1.0, 1.0])
     (g * x).sum().backward()  # (second order: d/dx sum(t_old * x) = t_old)
+
+
+def test_an_empty_selection_set_to_a_value_that_requires_grad_still_requires_grad():
+    # (as PyTorch: t[mask] = w with mask all False records the assignment; w's gradient is 0)
+    w = _leaf([1.0, 2.0, 3.0, 4.0])
+    t = am.zeros(3, 4)
+    t[np.zeros(3, dtype=bool)] = w
+    assert t.requires_grad
+    (t * 2).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, np.zeros(4))
