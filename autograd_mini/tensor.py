@@ -691,6 +691,8 @@ class Tensor:
                 # and am.full refuse it too)
                 raise TypeError(f"item assignment: cannot store complex values (dtype {value.dtype}) "
                                 f"in a real tensor of shape {self.shape} and dtype {self.dtype}")
+            if np.may_share_memory(value, self.data):  # (t[mask] = t[...]: numpy's masked and
+                value = value.copy()  # fancy writes would read entries already written)
         try:
             self.data[_index(index)] = value
         except (ValueError, TypeError, IndexError, OverflowError) as e:  # (an overflow: a ValueError)

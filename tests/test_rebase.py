@@ -312,3 +312,20 @@ def test_an_empty_selection_set_to_a_value_that_requires_grad_still_requires_gra
     assert t.requires_grad
     (t * 2).sum().backward()
     np.testing.assert_array_equal(w.grad.data, np.zeros(4))
+
+
+def test_item_assignment_from_a_view_of_the_same_tensor_reads_the_values_before():
+    # (numpy's masked and fancy assignment reads an overlapping source as it writes;
+    # PyTorch refuses the overlap, and the out-of-place form reads the old values)
+    m = np.array([[0, 1, 0, 1], [0, 1, 1, 1], [1, 0, 1, 0]], dtype=bool)
+    a = np.arange(12.0).reshape(3, 4)
+    want = a.copy()
+    want[m] = a.reshape(-1)[:7]
+    t = am.tensor(a)
+    t[m] = t.reshape(-1)[:7]
+    np.testing.assert_array_equal(t.data, want)
+    t = am.tensor(a)
+    t[[2, 0]] = t[0:2]
+    want = a.copy()
+    want[[2, 0]] = a[0:2]
+    np.testing.assert_array_equal(t.data, want)
