@@ -484,9 +484,10 @@ def _check_data_kept(order: list[Tensor]) -> None:
 _state["rebased"] = -1  # the stamp of the latest change
 _versions: dict[int, tuple] = {}
 """id(t) -> (weak reference to t, [(stamp, weak reference to the Tensor holding t's
-value before the change stamped), ...] oldest first), while t lives. (t's newer
-nodes keep those tensors alive while they are not released, which is as long as a
-consumer can still need them.)"""
+value before the change stamped, that tensor's node), ...] oldest first), while t
+lives. (t's newer nodes keep those tensors alive until a backward releases them; a
+consumer recorded before the change may outlive that, its own nodes unreleased: the
+tensor is then made again from the node and the array the consumer kept.)"""
 
 
 def _forget_versions(ref: weakref.ref, key: int) -> None:
@@ -511,7 +512,7 @@ def rebase(t: Tensor, compute: Callable[[Tensor], Tensor]) -> Tensor:
     entry = _versions.get(key)
     if entry is None or entry[0]() is not t:
         entry = _versions[key] = (weakref.ref(t, functools.partial(_forget_versions, key=key)), [])
-    entry[1].append((stamp, weakref.ref(old)))
+    entry[1].append((stamp, weakref.ref(old), old.grad_fn))
     _state["rebased"] = stamp
     return t
 
@@ -543,8 +544,8 @@ def _redirect(order: list[Tensor]) -> bool:
         inputs = node.inputs
         if inputs is None:
             continue  # (released: the sweep raises its own error)
-        fixed = tuple(_version_at(p, node.seq) if isinstance(p, Tensor) and p.grad_fn is not None
-                      and p.grad_fn.seq > node.seq else p for p in inputs)
+        fixed = tuple(_version_at(p, node, i) if isinstance(p, Tensor) and p.grad_fn is not None
+                      and p.grad_fn.seq > node.seq else p for i, p in enumerate(inputs))
         if any(a is not b for a, b in zip(fixed, inputs)):
             node.inputs = fixed
             moved = True
@@ -561,14 +562,26 @@ def follow_changes(roots: Iterable[Any]) -> None:
             pass
 
 
-def _version_at(t: Tensor, seq: int) -> Tensor:
-    """The tensor holding t's value as it was when node `seq` was made."""
+def _version_at(t: Tensor, consumer: Node, i: int) -> Tensor:
+    """The tensor holding t's value as it was when `consumer` (whose input i is t) was made."""
     entry = _versions.get(id(t))
-    for stamp, ref in entry[1] if entry is not None and entry[0]() is t else ():
+    seq = consumer.seq
+    versions = entry[1] if entry is not None and entry[0]() is t else ()
+    for k, (stamp, ref, node) in enumerate(versions):
         if stamp > seq:
             old = ref()
-            if old is None:  # (its newer nodes were released by a backward)
-                raise _released_error()
+            if old is None:
+                # (the nodes after the change were released by a backward, and with them
+                # the tensor: made again from its node and the array the consumer kept,
+                # unless a backward released that node too)
+                datas = consumer.datas
+                data = datas[i] if i < len(datas) else None
+                if type(data) is not np.ndarray or node is not None and node.inputs is None:
+                    raise _released_error()
+                old = object.__new__(Tensor)
+                old.data, old.grad, old.requires_grad, old.grad_fn, old.name = (
+                    data, None, node is not None, node, t.name)
+                versions[k] = (stamp, weakref.ref(old), node)
             return old
     return t
 
@@ -655,6 +668,12 @@ def topological_order(roots: Sequence[Tensor], leaves: list | None = None) -> li
         node = pop().grad_fn
         inputs = node.inputs
         if inputs is None:
+            # (reached through a tensor changed in place after its consumer was made, that
+            # consumer wants the old version: redirect what was walked, and walk again)
+            if _state["rebased"] >= 0 and _redirect(list(seen)):
+                if leaves is not None:
+                    leaves.clear()
+                return topological_order(roots, leaves)
             raise _released_error()
         for i in node.needs:
             p = inputs[i]

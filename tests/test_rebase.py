@@ -329,3 +329,34 @@ def test_item_assignment_from_a_view_of_the_same_tensor_reads_the_values_before(
     want = a.copy()
     want[[2, 0]] = a[0:2]
     np.testing.assert_array_equal(t.data, want)
+
+
+def test_a_backward_through_the_change_first_leaves_what_was_recorded_before_intact():
+    # (the backward through the change frees the tensor holding the old value; the graph
+    # recorded before still has all it needs: the old array, and the old node unreleased)
+    x, w = _leaf([1.0, 2.0]), _leaf([3.0, 4.0])
+    t = am.ones(2)  # (a constant: no node of its own before the change)
+    before = (x * t).sum()
+    t.add_(w)
+    t.sum().backward()
+    gc.collect()
+    before.backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0])
+    # an intermediate whose old node autograd.grad did not run (nor release)
+    x = _leaf([1.0, 2.0])
+    y = x * 2
+    before = (y * y).sum()
+    y.add_(w)
+    (gw,) = am.autograd.grad(y.sum(), [w])
+    gc.collect()
+    before.backward()
+    np.testing.assert_array_equal(x.grad.data, 8 * x.data)
+    # ... but an old node that backward did release still raises, as it must
+    x = _leaf([1.0, 2.0])
+    y = x * 2
+    before = (y * y).sum()
+    y.add_(w)
+    y.sum().backward()
+    gc.collect()
+    with pytest.raises(RuntimeError, match="second time"):
+        before.backward()
