@@ -656,8 +656,10 @@ def topological_order(roots: Sequence[Tensor], leaves: list | None = None) -> li
     reachable nodes by creation number, newest first, is a reverse
     topological order. Finding them is an iterative walk (no recursion, so a
     graph of any depth works). Raises RuntimeError if a node on the way was
-    released by a backward.
+    released by a backward. Nodes recorded before an in-place change of one of
+    their inputs are first pointed at its old version (see rebase).
     """
+    given = 0 if leaves is None else len(leaves)  # (the caller's own entries, kept on a second walk)
     stack = []
     for r in roots:
         if r.grad_fn is not None:
@@ -672,7 +674,7 @@ def topological_order(roots: Sequence[Tensor], leaves: list | None = None) -> li
             # consumer wants the old version: redirect what was walked, and walk again)
             if _state["rebased"] >= 0 and _redirect(list(seen)):
                 if leaves is not None:
-                    leaves.clear()
+                    del leaves[given:]
                 return topological_order(roots, leaves)
             raise _released_error()
         for i in node.needs:
@@ -688,7 +690,7 @@ def topological_order(roots: Sequence[Tensor], leaves: list | None = None) -> li
     if order and _state["rebased"] > order[-1].grad_fn.seq and _redirect(order):
         # (a tensor of this graph was changed in place after a node used it: walk again)
         if leaves is not None:
-            leaves.clear()
+            del leaves[given:]
         return topological_order(roots, leaves)
     return order
 

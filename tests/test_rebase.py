@@ -360,3 +360,17 @@ def test_a_backward_through_the_change_first_leaves_what_was_recorded_before_int
     gc.collect()
     with pytest.raises(RuntimeError, match="second time"):
         before.backward()
+
+
+def test_a_leaf_root_beside_a_rebased_graph_keeps_its_checks():
+    # (the second walk after a redirect keeps the root leaves the sweep listed: a leaf root
+    # whose .grad cannot take a gradient is still refused before anything changes)
+    x = _leaf([1.0, 2.0])
+    leaf_root = _leaf([3.0])
+    leaf_root.grad = am.tensor([1.0, 2.0])  # (the wrong shape)
+    y = x * 2.0
+    before = (y * y).sum()
+    y[0] = 5.0
+    with pytest.raises(RuntimeError, match=r"a leaf of shape \(1,\) has a .grad that is of shape \(2,\)"):
+        engine.backward_sweep([before, leaf_root], [np.ones(()), np.ones(1)], retain_graph=False, create_graph=False)
+    assert x.grad is None
