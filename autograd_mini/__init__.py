@@ -35,6 +35,11 @@ from .functions import (
     atleast_1d, atleast_2d, atleast_3d, broadcast_arrays, broadcast_shapes, broadcast_tensors, column_stack,
     dstack, hstack, vstack,
 )
+from .numpy_math import (
+    arccosh, arctanh, around, cbrt, copysign, deg2rad, degrees, exp2, fabs, fix, float_power, fmax, fmin,
+    hypot, isneginf, isposinf, isreal, logaddexp, logaddexp2, negative, positive, rad2deg, radians, rint,
+    signbit, sinc,
+)
 from .logic import all, any, isfinite, isinf, isnan
 from .logic import allclose, count_nonzero, isclose, logical_and, logical_not, logical_or, logical_xor
 from .selection import (

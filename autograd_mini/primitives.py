@@ -589,6 +589,9 @@ sigmoid = Primitive(
     relative precision below x = -37, where tanh rounds to -1).""",
 )
 sign = Primitive("sign", np.sign, differentiable=False, doc="sign of x (no gradient)")
+# (no composite sees the sign bit of a NaN: comparisons, abs and sign all lose it)
+signbit = Primitive("signbit", np.signbit, differentiable=False,
+                    doc="True where x's sign bit is set: x < 0, -0.0, -inf, -NaN (no gradient)")
 
 
 def _abs_vjp(g: Any, ans: Any, x: Any) -> Any:

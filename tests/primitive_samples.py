@@ -83,6 +83,13 @@ def _abs(draw: Any) -> Case:
 
 
 @st.composite
+def _signbit(draw: Any) -> Case:
+    x = _rng(draw(seeds)).integers(-2, 3, draw(shapes)).astype(float)
+    x = np.where(x == 2, -0.0, np.where(x == -2, -np.nan, x))  # (-0.0 and -NaN count as negative)
+    return Case((x,), expected=np.array([math.copysign(1.0, v) < 0 for v in x.ravel()]).reshape(x.shape))
+
+
+@st.composite
 def _sign(draw: Any) -> Case:
     x = _rng(draw(seeds)).integers(-2, 3, draw(shapes)).astype(float)  # zeros included
     return Case((x,), expected=(x > 0).astype(float) - (x < 0))
@@ -788,6 +795,7 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "sigmoid": _unary(lambda x: 1.0 / (1.0 + np.exp(-x)), -5, 5),
     "abs": _abs(),
     "sign": _sign(),
+    "signbit": _signbit(),
     "maximum": _maximum(),
     "where": _where(),
     "eq": _comparison(lambda x, y: x == y),

@@ -1098,6 +1098,34 @@ _EVERY = {
     "Tensor.logical_not": (lambda t: ((t > 0).logical_not() + 1) * t, "any", _SHAPES),
     "Tensor.isclose": (lambda t: (t.isclose(t + 1e-12) + 1) * t, "any", _SHAPES),
     "Tensor.allclose": (lambda t: t * (t.allclose(t) + 1.0), "any", _SHAPES),
+    # numpy's everyday elementwise math (tests/test_numpy_extras.py checks them further;
+    # the ones without gradient scale t here)
+    "am.hypot": (lambda t: am.hypot(t, t.sin() + 1.5) + am.hypot(2.0, t), "any", _SHAPES),
+    "am.logaddexp": (lambda t: am.logaddexp(t, t.sin() * 2.0) + am.logaddexp(t, 0.5), "any", _SHAPES),
+    "am.logaddexp2": (lambda t: am.logaddexp2(t, t.cos()), "any", _SHAPES),
+    "am.exp2": (am.exp2, "any", _SHAPES),
+    "am.fmax": (lambda t: am.fmax(t, am.where(_alternate(t.shape), np.nan, t.sin() + 0.05)), "any", _SHAPES),
+    "am.fmin": (lambda t: am.fmin(am.where(_alternate(t.shape), np.nan, t * 2.0), t.cos()), "any", _SHAPES),
+    "am.copysign": (lambda t: am.copysign(t, t.data.sum(-1, keepdims=True) - t.data), "nonzero", _SHAPES),
+    "am.sinc": (lambda t: am.sinc(t * 1.3) + am.sinc(t * 1e-5), "any", _SHAPES),
+    "am.deg2rad": (lambda t: am.deg2rad(t * 50.0).sin(), "any", _SHAPES),
+    "am.rad2deg": (lambda t: am.rad2deg(t) ** 2, "any", _SHAPES),
+    "am.radians": (lambda t: am.radians(t * 50.0).cos(), "any", _SHAPES),
+    "am.degrees": (lambda t: am.degrees(t) * t, "any", _SHAPES),
+    "am.arccosh": (lambda t: am.arccosh(t + 1.0), "pos", _SHAPES),
+    "am.arctanh": (lambda t: am.arctanh(t * 0.45), "bounds", _SHAPES),
+    "am.cbrt": (am.cbrt, "nonzero", _SHAPES),
+    "am.fabs": (lambda t: am.fabs(t) * t, "nonzero", _SHAPES),
+    "am.rint": (lambda t: am.rint(t * 3.0) * t + am.rint(t), "any", _SHAPES),
+    "am.fix": (lambda t: am.fix(t * 3.0) * t + am.fix(t), "any", _SHAPES),
+    "am.around": (lambda t: am.around(t * 3.0, 1) * t + am.around(t), "any", _SHAPES),
+    "am.positive": (lambda t: am.positive(t) * t, "any", _SHAPES),
+    "am.negative": (lambda t: am.negative(t).exp(), "any", _SHAPES),
+    "am.float_power": (lambda t: am.float_power(t, t.sin()) + am.float_power(t, 2), "pos", _SHAPES),
+    "am.signbit": (lambda t: (am.signbit(t) + 1) * t, "any", _SHAPES),
+    "am.isneginf": (lambda t: (am.isneginf(t) + 1) * t, "any", _SHAPES),
+    "am.isposinf": (lambda t: (am.isposinf(t) + 1) * t, "any", _SHAPES),
+    "am.isreal": (lambda t: (am.isreal(t) + 1) * t, "any", _SHAPES),
 }
 
 
@@ -1131,7 +1159,10 @@ def _draw_input(domain, shape, seed):
 def test_every_public_function_and_tensor_operator_has_a_gradient_check():
     functions = {f"am.{n}" for n in dir(am)
                  if getattr(getattr(am, n), "__module__", None) in ("autograd_mini.functions",
-                                                                    "autograd_mini.selection")}
+                                                                    "autograd_mini.selection",
+                                                                    "autograd_mini.numpy_math",
+                                                                    "autograd_mini.numpy_arrays",
+                                                                    "autograd_mini.numpy_stats")}
     tensor = {f"Tensor.{n}" for n, v in vars(am.Tensor).items()
               if (callable(v) or isinstance(v, property)) and n not in _NOT_DIFFERENTIABLE}
     missing = sorted((functions | tensor) - set(_EVERY))
