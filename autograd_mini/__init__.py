@@ -40,6 +40,10 @@ from .numpy_math import (
     hypot, isneginf, isposinf, isreal, logaddexp, logaddexp2, negative, positive, rad2deg, radians, rint,
     signbit, sinc,
 )
+from .numpy_arrays import (
+    append, block, delete, diagflat, dsplit, expand_dims, fliplr, flipud, hsplit, insert, isin, put_along_axis,
+    ravel, rot90, take, vsplit,
+)
 from .logic import all, any, isfinite, isinf, isnan
 from .logic import allclose, count_nonzero, isclose, logical_and, logical_not, logical_or, logical_xor
 from .selection import (

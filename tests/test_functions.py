@@ -1126,6 +1126,24 @@ _EVERY = {
     "am.isneginf": (lambda t: (am.isneginf(t) + 1) * t, "any", _SHAPES),
     "am.isposinf": (lambda t: (am.isposinf(t) + 1) * t, "any", _SHAPES),
     "am.isreal": (lambda t: (am.isreal(t) + 1) * t, "any", _SHAPES),
+    # numpy's shape and array functions (tests/test_numpy_extras.py checks them further)
+    "am.expand_dims": (lambda t: am.expand_dims(t, (0, -1)).sin(), "any", _SHAPES),
+    "am.ravel": (lambda t: am.ravel(t) ** 2, "any", _SHAPES),
+    "am.fliplr": (lambda t: am.fliplr(t) * t, "any", _PAIR),
+    "am.flipud": (lambda t: am.flipud(t) * t, "any", _SHAPES),
+    "am.rot90": (lambda t: am.rot90(t, 1, (0, -1)).sin() + am.rot90(t, 2).sum(), "any", _PAIR),
+    "am.hsplit": (lambda t: am.hsplit(t, [1])[1] ** 2, "any", _SHAPES),
+    "am.vsplit": (lambda t: am.vsplit(t, [1])[0].exp(), "any", _PAIR),
+    "am.dsplit": (lambda t: am.dsplit(t, [1])[1] ** 2, "any", [(2, 3, 4), (2, 1, 3, 2)]),
+    "am.diagflat": (lambda t: am.diagflat(t, -1) ** 2, "any", _SHAPES),
+    "am.take": (lambda t: am.take(t, [[0, -1], [0, 1]]) ** 2 + am.take(t, [3, -4], -1, "wrap").sum(), "any", _SHAPES),
+    "am.put_along_axis": (lambda t: am.put_along_axis(t, np.zeros((1,) * t.ndim, int), t.sum(), 0) ** 2,
+                          "any", _SHAPES),
+    "am.append": (lambda t: am.append(t, t.sin(), -1) ** 2 + am.append(t, 1.0).sum(), "any", _SHAPES),
+    "am.insert": (lambda t: am.insert(t, [0, 1], t.sum(), -1) ** 2, "any", _SHAPES),
+    "am.delete": (lambda t: am.delete(t, 0, -1) * 2.0 + am.delete(t, [0]).sum(), "any", _SHAPES),
+    "am.block": (lambda t: am.block([[t, t.sin()]]) ** 2, "any", _SHAPES),
+    "am.isin": (lambda t: (am.isin(t, t[..., :1]) + 1) * t, "any", _SHAPES),
 }
 
 

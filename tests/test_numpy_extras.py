@@ -218,3 +218,159 @@ def test_elementwise_replay_bit_for_bit(dtype):
 
     _eager_and_compiled(f, [lambda s: rng(s).standard_normal((3, 4)).astype(dtype),
                             lambda s: rng(s + 9).standard_normal(4).astype(dtype)])
+
+
+# -- shape and array functions ----------------------------------------------------------------
+
+A3 = rng(5).standard_normal((2, 3, 4))
+
+
+def same_exact(out, expected):
+    expected = np.asarray(expected)
+    assert out.shape == expected.shape and out.dtype == expected.dtype, (out.shape, expected.shape,
+                                                                         out.dtype, expected.dtype)
+    assert np.array_equal(out.data, expected, equal_nan=True)
+
+
+@pytest.mark.parametrize("x", [A3, A3.astype(np.float32), np.arange(24).reshape(4, 6), np.zeros((0, 2, 3))])
+def test_shape_functions_equal_numpy(x):
+    for ax in (0, -1, (0, 2), (-1, 0)):
+        same_exact(am.expand_dims(x, ax), np.expand_dims(x, ax))
+    same_exact(am.expand_dims(np.float64(2.0).reshape(()), 0), np.expand_dims(np.float64(2.0).reshape(()), 0))
+    same_exact(am.ravel(x), np.ravel(x))
+    same_exact(am.fliplr(x), np.fliplr(x))
+    same_exact(am.flipud(x), np.flipud(x))
+    for k in range(-5, 6):
+        for axes in ((0, 1), (1, 0), (-1, 0)):
+            same_exact(am.rot90(x, k, axes), np.rot90(x, k, axes))
+    for s in (2, [1, 3], [0, 0, 5]):
+        for name in ("hsplit", "vsplit", "dsplit"):
+            if name == "dsplit" and x.ndim < 3:
+                continue
+            try:
+                expected = getattr(np, name)(x, s)
+            except ValueError:
+                with pytest.raises(ValueError, match=name):
+                    getattr(am, name)(x, s)
+                continue
+            got = getattr(am, name)(x, s)
+            assert len(got) == len(expected)
+            for u, v in zip(got, expected):
+                same_exact(u, v)
+    for k in (-2, 0, 1):
+        same_exact(am.diagflat(x[:1, :2], k), np.diagflat(x[:1, :2], k))
+    for axis in (None, 0, 1, -1):
+        vals = x[:1] if axis == 0 else x[:, :2] if axis == 1 else np.arange(3)
+        if axis == -1:
+            vals = x[..., :1]
+        same_exact(am.append(x, vals, axis), np.append(x, vals, axis))
+
+
+def test_take_equals_numpy_in_every_mode():
+    for idx in ([0, 5, -1], [[1, 2], [3, 0]], np.array(7), [], [-30, 30]):
+        for axis in (None, 0, 2, -1):
+            for mode in ("raise", "wrap", "clip"):
+                try:
+                    expected = np.take(A3, idx, axis=axis, mode=mode)
+                except IndexError:
+                    with pytest.raises(IndexError, match=r"take.*out of bounds"):
+                        am.take(A3, idx, axis=axis, mode=mode)
+                    continue
+                same_exact(am.take(A3, idx, axis=axis, mode=mode), expected)
+    with pytest.raises(ValueError, match="take: mode"):
+        am.take(A3, [0], mode="nearest")
+
+
+def test_put_along_axis_is_numpys_out_of_place():
+    for axis in (0, 1, -1):
+        idx = np.argsort(A3, axis=axis)[(slice(None),) * (axis % 3) + (slice(0, 2),)]
+        for v in (99.0, rng(6).standard_normal(idx.shape)):
+            b = A3.copy()
+            np.put_along_axis(b, idx, v, axis)
+            x = am.tensor(A3)
+            same_exact(am.put_along_axis(x, idx, v, axis), b)
+            assert np.array_equal(x.data, A3)  # (arr itself is not changed)
+    b = A3.copy()
+    idx, v = np.array([0, 0, 5, -1]), np.array([1.0, 2.0, 3.0, 4.0])  # (a repeated index: the last write wins)
+    np.put_along_axis(b, idx, v, None)
+    same_exact(am.put_along_axis(A3, idx, v, None), b)
+    # gradients: arr where not overwritten, each value where written (the overwritten one: 0)
+    x, w = T(A3), T(v)
+    am.put_along_axis(x, idx, w, None).backward(am.tensor(np.arange(24.0).reshape(2, 3, 4)))
+    np.testing.assert_array_equal(w.grad.data, [0.0, 0.0, 5.0, 23.0])
+    expected = np.arange(24.0).reshape(2, 3, 4)
+    expected.flat[[0, 5, 23]] = 0.0
+    np.testing.assert_array_equal(x.grad.data, expected)
+    with pytest.raises(ValueError, match=r"put_along_axis.*\(2, 3, 4\).*\(2,\)"):
+        am.put_along_axis(A3, np.array([0, 1]), 1.0, 0)
+
+
+def test_insert_delete_block_isin_equal_numpy():
+    for obj, vals, axis in [(1, 5.0, None), (1, 5.0, 0), ([1, 1, 2], [7.0, 8.0, 9.0], 2),
+                            (slice(0, 3), 1.5, 1), (2, np.arange(4.0), 1), ([0], np.arange(8.0).reshape(2, 4), 1),
+                            (-1, np.array([1, 2]), None), (1, np.ones((2, 1, 4)), 1)]:
+        same_exact(am.insert(A3, obj, vals, axis), np.insert(A3, obj, vals, axis=axis))
+    same_exact(am.insert(np.arange(4), 2, 7.9), np.insert(np.arange(4), 2, 7.9))  # (cast to arr's dtype)
+    for obj, axis in [(1, None), ([0, 2], 2), (slice(None, None, 2), 1), (np.array([True, False]), 0),
+                      (-1, 1), ([], 0)]:
+        same_exact(am.delete(A3, obj, axis), np.delete(A3, obj, axis))
+    a, b, c, d = np.ones((2, 2)), np.zeros((2, 3)), np.arange(4.0).reshape(2, 2), np.arange(6).reshape(2, 3)
+    same_exact(am.block([[a, b], [c, d]]), np.block([[a, b], [c, d]]))
+    same_exact(am.block([np.arange(3.0), 4.0, np.arange(2)]), np.block([np.arange(3.0), 4.0, np.arange(2)]))
+    same_exact(am.block([[[A3]]]), np.block([[[A3]]]))
+    with pytest.raises(ValueError, match=r"block: blocks of shapes \[\(2, 2\), \(3, 3\)\]"):
+        am.block([[a, np.ones((3, 3))]])
+    with pytest.raises(IndexError, match=r"delete: arr of shape \(2, 3, 4\)"):
+        am.delete(A3, 7, 1)
+    x = np.array([1.0, 2.0, np.nan, 3.0, 2.0])
+    for t in ([2.0, np.nan, 5.0], [], np.arange(6).reshape(2, 3)):
+        same_exact(am.isin(x, t), np.isin(x, t))
+        same_exact(am.isin(x, t, invert=True), np.isin(x, t, invert=True))
+    same_exact(am.isin(A3, A3[0]), np.isin(A3, A3[0]))
+    assert not am.isin(T(x), [2.0]).requires_grad
+
+
+def test_shape_functions_gradients_first_and_second_order():
+    b = rng(7).standard_normal((3, 4))
+    check_both(lambda t: am.expand_dims(t, (0, -1)).sin(), b)
+    check_both(lambda t: am.rot90(t, 1) * am.rot90(t, -1) + am.rot90(t, 2).sum(), b)
+    check_both(lambda t: am.fliplr(t) * am.flipud(t) + am.ravel(t).reshape(3, 4), b)
+    check_both(lambda t: am.hsplit(t, 2)[0] * am.vsplit(t, [1])[1][:1, :2], b)
+    check_both(lambda t: am.diagflat(t[:2], 1) ** 2, b)
+    check_both(lambda t: am.take(t, [[0, 11], [11, -1]]) ** 2 + am.take(t, [5, -5], 1, "wrap").sum(), b)
+    check_both(lambda t, v: am.put_along_axis(t, np.array([[0, 0, 2, 1]]), v, 0) ** 2, b, b[:1])
+    check_both(lambda t, v: am.insert(t, [1, 3], v, 1).sin() + am.delete(t, 0).sum(), b, b[:, :2])
+    check_both(lambda t, v: am.block([[t, v], [v, t]]) ** 2 + am.append(t, v, None).sum(), b, np.cos(b))
+
+
+@given(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4), st.integers(0, 2**16))
+@HYP
+def test_take_and_delete_gradients_on_random_shapes(shape, seed):
+    a = rng(seed).standard_normal(shape)
+    idx = rng(seed).integers(-a.size, a.size, 5)
+    check_both(lambda t: am.take(t, idx) ** 2 + am.take(t, idx, 0, "clip").sum(), a)
+    check_both(lambda t: am.delete(t, [0], -1).exp(), a)
+
+
+def test_shape_functions_bad_input():
+    with pytest.raises(ValueError, match=r"fliplr.*\(3,\)"):
+        am.fliplr(np.ones(3))
+    with pytest.raises(ValueError, match=r"rot90.*different"):
+        am.rot90(np.ones((2, 2)), 1, (0, 0))
+    with pytest.raises(ValueError, match=r"vsplit.*\(3,\)"):
+        am.vsplit(np.ones(3), 3)
+    with pytest.raises(ValueError, match=r"expand_dims.*\(3,\)"):
+        am.expand_dims(np.ones(3), 5)
+    with pytest.raises(ValueError, match=r"append.*\(2, 2\).*\(2,\)"):
+        am.append(np.ones((2, 2)), np.ones(2), 0)
+    with pytest.raises(TypeError, match=r"take.*integers"):
+        am.take(np.ones(3), [0.5])
+
+
+def test_shape_functions_replay_bit_for_bit():
+    def f(x, y):
+        z = am.block([[x, y], [am.rot90(y, 1), am.fliplr(x)]])
+        z = am.insert(am.delete(z, 1, 0), 2, am.ravel(x)[:5], 1)
+        return (z ** 2).sum() + am.take(x, [0, 5, -1], mode="wrap").sum() + am.expand_dims(y, 0).sum()
+
+    _eager_and_compiled(f, [lambda s: rng(s).standard_normal((3, 3)), lambda s: rng(s + 1).standard_normal((3, 3))])
