@@ -14,6 +14,7 @@ from .creation import (
     randn, randn_like, set_rng_state, tensor, zeros, zeros_like,
 )
 from .creation import as_tensor, empty, from_numpy, linspace, randint, randperm
+from .creation import empty_like, geomspace, identity, logspace, tri, tril_indices, triu_indices
 from .compile import compile
 from .engine import enable_grad, is_grad_enabled, no_grad
 from .functions import (

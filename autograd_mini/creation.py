@@ -333,3 +333,87 @@ def as_tensor(data: Any, dtype: Any = None) -> Tensor:
             and data.dtype.kind in "biufc":
         return Tensor._wrap(data)
     return Tensor(data, dtype=dtype)
+
+
+# -- more of numpy's creation functions --------------------------------------------------
+
+
+def _int_arg(op: str, what: str, v: Any) -> int:
+    if isinstance(v, bool) or not _is_index(v):
+        raise TypeError(f"{op}: {what} must be an int, got {v!r}")
+    return operator.index(v)
+
+
+def tri(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Tensor:
+    """np.tri: the (N, M or N) matrix with ones at and below the k-th diagonal (k > 0 above
+    the main one), zeros elsewhere; the default float dtype unless dtype is given."""
+    N = _int_arg("tri", "N", N)
+    M = N if M is None else _int_arg("tri", "M", M)
+    if N < 0 or M < 0:
+        raise ValueError(f"tri: negative dimensions are not allowed, got N={N}, M={M}")
+    return _make(np.tri(N, M, _int_arg("tri", "k", k), dtype=_dtype_or_default(dtype)), False, "tri",
+                 constant=True)
+
+
+def _tri_indices(op: str, n: Any, k: Any, m: Any, lower: bool) -> tuple[Tensor, Tensor]:
+    n = _int_arg(op, "n", n)
+    m = n if m is None else _int_arg(op, "m", m)
+    if n < 0 or m < 0:
+        raise ValueError(f"{op}: negative dimensions are not allowed, got n={n}, m={m}")
+    k = _int_arg(op, "k", k)
+    rows, cols = (np.tril_indices if lower else np.triu_indices)(n, k, m)
+    return (_make(rows, False, op, constant=True), _make(cols, False, op, constant=True))
+
+
+def tril_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Tensor, Tensor]:
+    """np.tril_indices: (rows, cols), two int64 tensors of shape (K,), the indices of the
+    (n, m or n) matrix's entries at and below the k-th diagonal, row by row. No gradient."""
+    return _tri_indices("tril_indices", n, k, m, True)
+
+
+def triu_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Tensor, Tensor]:
+    """np.triu_indices: as tril_indices, for the entries at and above the k-th diagonal."""
+    return _tri_indices("triu_indices", n, k, m, False)
+
+
+def identity(n: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """np.identity: the (n, n) identity matrix (am.eye(n)); the default float dtype."""
+    return eye(_int_arg("identity", "n", n), dtype=dtype, requires_grad=requires_grad)
+
+
+def _spaced(op: str, fn: Any, start: Any, stop: Any, num: Any, endpoint: Any, dtype: Any, axis: Any,
+            **kw: Any) -> Tensor:
+    if isinstance(num, bool) or not _is_index(num) or operator.index(num) < 0:
+        raise ValueError(f"{op}: num must be an int >= 0, got {num!r}")
+    if isinstance(start, Tensor) or isinstance(stop, Tensor):
+        raise TypeError(f"{op}: start and stop must be numbers or arrays, not tensors (no gradient flows "
+                        "through a creation function)")
+    try:
+        arr = fn(start, stop, operator.index(num), endpoint=_flag(endpoint, "endpoint", op), axis=axis, **kw)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{op}: start {start!r}, stop {stop!r}: {e}") from e
+    if dtype is not None or arr.dtype.kind == "f":
+        arr = arr.astype(_dtype_or_default(dtype))
+    numbers_only = all(type(v) in (int, float) for v in (start, stop) + tuple(kw.values()))
+    return _make(arr, False, op, constant=numbers_only)
+
+
+def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: float = 10.0,
+             dtype: Any = None, axis: int = 0) -> Tensor:
+    """np.logspace: base ** linspace(start, stop, num); shape (num,) for numbers (array
+    start/stop add their shape, the samples along `axis`); the default float dtype."""
+    return _spaced("logspace", np.logspace, start, stop, num, endpoint, dtype, axis, base=base)
+
+
+def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype: Any = None,
+              axis: int = 0) -> Tensor:
+    """np.geomspace: `num` values from start to stop spaced evenly on a log scale (a
+    geometric progression, endpoints exact); start and stop nonzero, of one sign."""
+    return _spaced("geomspace", np.geomspace, start, stop, num, endpoint, dtype, axis)
+
+
+def empty_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """np.empty_like: a tensor of x's shape (and, by default, dtype); here filled with zeros
+    (uninitialised memory would make runs differ), as am.empty."""
+    arr, constant = _like_of(x)
+    return _make(np.zeros(arr.shape, dtype or arr.dtype), requires_grad, "empty_like", constant)

@@ -374,3 +374,37 @@ def test_shape_functions_replay_bit_for_bit():
         return (z ** 2).sum() + am.take(x, [0, 5, -1], mode="wrap").sum() + am.expand_dims(y, 0).sum()
 
     _eager_and_compiled(f, [lambda s: rng(s).standard_normal((3, 3)), lambda s: rng(s + 1).standard_normal((3, 3))])
+
+
+# -- creation ------------------------------------------------------------------------------------
+
+
+def test_creation_functions_equal_numpy():
+    for n, m, k in [(3, None, 0), (3, 4, 1), (4, 2, -1), (0, 3, 0), (2, 2, 5)]:
+        same_exact(am.tri(n, m, k), np.tri(n, m, k))
+        same_exact(am.tri(n, m, k, dtype=np.int32), np.tri(n, m, k, dtype=np.int32))
+        for name in ("tril_indices", "triu_indices"):
+            got, expected = getattr(am, name)(n, k, m), getattr(np, name)(n, k, m)
+            assert len(got) == 2 and not got[0].requires_grad
+            for u, v in zip(got, expected):
+                same_exact(u, v)
+    same_exact(am.identity(3), np.identity(3))
+    same_exact(am.identity(2, dtype=np.float32), np.identity(2, dtype=np.float32))
+    for args, kw in [((0, 2, 5), {}), ((1, 3), {"num": 4, "base": 2.0, "endpoint": False}), ((2, 2, 0), {}),
+                     (([0.0, 1.0], [2.0, 3.0], 3), {"axis": 1}), ((-1.0, 1.0, 7), {"dtype": np.float32})]:
+        same(am.logspace(*args, **kw), np.logspace(*args, **kw), rtol=0)
+    for args, kw in [((1, 1000, 4), {}), ((-1.0, -16.0, 5), {}), ((2.0, 3.0, 6), {"endpoint": False}),
+                     (([1.0, 2.0], [8.0, 32.0], 3), {"axis": -1})]:
+        same(am.geomspace(*args, **kw), np.geomspace(*args, **kw), rtol=0)
+    x = np.ones((2, 3), np.float32)
+    for dt in (None, np.int64):
+        out = am.empty_like(x, dtype=dt)
+        assert out.shape == (2, 3) and out.dtype == np.empty_like(x, dtype=dt).dtype
+    with pytest.raises(ValueError, match="geomspace"):
+        am.geomspace(0.0, 1.0, 3)
+    with pytest.raises(ValueError, match="tri: negative"):
+        am.tri(-1)
+    with pytest.raises(TypeError, match="tril_indices: n must be an int"):
+        am.tril_indices(2.5)
+    with pytest.raises(ValueError, match="logspace: num"):
+        am.logspace(0, 1, -1)
