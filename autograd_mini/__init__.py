@@ -45,6 +45,10 @@ from .numpy_arrays import (
     append, block, delete, diagflat, dsplit, expand_dims, fliplr, flipud, hsplit, insert, isin, put_along_axis,
     ravel, rot90, take, vsplit,
 )
+from .numpy_stats import (
+    average, convolve, corrcoef, correlate, cov, cumulative_sum, ediff1d, gradient, interp, polyval, ptp, trapezoid,
+    vander,
+)
 from .logic import all, any, isfinite, isinf, isnan
 from .logic import allclose, count_nonzero, isclose, logical_and, logical_not, logical_or, logical_xor
 from .selection import (

@@ -1144,6 +1144,23 @@ _EVERY = {
     "am.delete": (lambda t: am.delete(t, 0, -1) * 2.0 + am.delete(t, [0]).sum(), "any", _SHAPES),
     "am.block": (lambda t: am.block([[t, t.sin()]]) ** 2, "any", _SHAPES),
     "am.isin": (lambda t: (am.isin(t, t[..., :1]) + 1) * t, "any", _SHAPES),
+    # numpy's reductions and statistics (tests/test_numpy_extras.py checks them further)
+    "am.trapezoid": (lambda t: am.trapezoid(t, dx=0.5) + am.trapezoid(t, t.sin() * 0.1 + t, 0).sum(), "any", _SHAPES),
+    "am.cumulative_sum": (lambda t: am.cumulative_sum(t, axis=-1, include_initial=True) * 2.0
+                          + am.cumulative_sum(t.reshape(-1)).sum(), "any", _SHAPES),
+    "am.average": (lambda t: am.average(t, -1, t.reshape(-1)[:t.shape[-1]] ** 2 + 1.0) + am.average(t), "any", _SHAPES),
+    "am.ptp": (lambda t: am.ptp(t, -1) * am.ptp(t), "any", _SHAPES),
+    "am.cov": (lambda t: am.cov(t.reshape(-1, t.shape[-1]), bias=True), "any", _SHAPES),
+    "am.corrcoef": (lambda t: am.corrcoef(t.reshape(-1, t.shape[-1]) * t.reshape(-1, t.shape[-1]).sin(), rowvar=False),
+                    "any", [(4, 2), (2, 3, 2), (5, 1, 2)]),
+    "am.vander": (lambda t: am.vander(t.reshape(-1), 3), "any", _SHAPES),
+    "am.ediff1d": (lambda t: am.ediff1d(t ** 2, to_end=1.0), "any", _SHAPES),
+    "am.gradient": (lambda t: am.gradient(t ** 2, 0.5, axis=-1), "any", _SHAPES),
+    "am.interp": (lambda t: am.interp(t * 2.0, np.array([-1.7, -0.2, 0.45, 1.3]), t.reshape(-1)[:1].broadcast_to((4,))
+                                      * np.array([1.0, -1.0, 2.0, 0.5])), "any", _SHAPES),
+    "am.convolve": (lambda t: am.convolve(t.reshape(-1), t.reshape(-1)[:2].sin(), "same"), "any", _SHAPES),
+    "am.correlate": (lambda t: am.correlate(t.reshape(-1), t.reshape(-1)[:2].sin(), "full"), "any", _SHAPES),
+    "am.polyval": (lambda t: am.polyval(t.reshape(-1)[:3], t), "any", _SHAPES),
 }
 
 

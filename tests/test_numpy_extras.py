@@ -408,3 +408,158 @@ def test_creation_functions_equal_numpy():
         am.tril_indices(2.5)
     with pytest.raises(ValueError, match="logspace: num"):
         am.logspace(0, 1, -1)
+
+
+# -- reductions, statistics, 1-D signals ------------------------------------------------------
+
+S = rng(11).standard_normal((3, 5))
+
+
+def close(out, expected, rtol=1e-14):
+    if isinstance(expected, tuple):
+        assert isinstance(out, tuple) and len(out) == len(expected)
+        for u, v in zip(out, expected):
+            close(u, v, rtol)
+        return
+    same(out, expected, rtol)
+
+
+def test_statistics_equal_numpy():
+    x1 = np.sort(rng(12).standard_normal(5))
+    w = rng(13).uniform(0.1, 1.0, 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for axis in (0, -1):
+            close(am.trapezoid(S, axis=axis), np.trapezoid(S, axis=axis))
+            close(am.trapezoid(S, dx=0.3, axis=axis), np.trapezoid(S, dx=0.3, axis=axis))
+        close(am.trapezoid(S, x1), np.trapezoid(S, x1))
+        close(am.trapezoid(S, S * 2), np.trapezoid(S, S * 2))
+        close(am.trapezoid(np.arange(5)), np.trapezoid(np.arange(5)))
+        for axis in (0, 1):
+            for inc in (False, True):
+                close(am.cumulative_sum(S, axis=axis, include_initial=inc),
+                      np.cumulative_sum(S, axis=axis, include_initial=inc))
+        for x in (np.arange(4, dtype=np.int8), np.array([True, True]), np.zeros(0), S[0].astype(np.float32)):
+            close(am.cumulative_sum(x, include_initial=True), np.cumulative_sum(x, include_initial=True), 1e-6)
+        for axis in (None, 1, 0, (0, 1)):
+            for kd in (False, True):
+                close(am.average(S, axis, keepdims=kd), np.average(S, axis, keepdims=kd))
+                close(am.average(S, axis, returned=True, keepdims=kd), np.average(S, axis, returned=True, keepdims=kd))
+                close(am.ptp(S, axis, kd), np.ptp(S, axis, keepdims=kd))
+        close(am.average(S, 1, w, True), np.average(S, 1, w, True))
+        close(am.average(S, None, np.abs(S), True), np.average(S, None, np.abs(S), True))
+        close(am.average(np.arange(6).reshape(2, 3), 0, [1, 2]), np.average(np.arange(6).reshape(2, 3), 0, [1, 2]))
+        for kw in ({}, {"rowvar": False}, {"bias": True}, {"ddof": 2}, {"y": S[:2]}):
+            close(am.cov(S, **kw), np.cov(S, **kw))
+            kc = {k: v for k, v in kw.items() if k in ("rowvar", "y")}
+            close(am.corrcoef(S, **kc), np.corrcoef(S, **kc))
+        close(am.cov(S[0]), np.cov(S[0]))
+        close(am.cov(S[0], S[1]), np.cov(S[0], S[1]))
+        close(am.corrcoef(S[0]), np.corrcoef(S[0]))
+        close(am.cov(np.arange(6).reshape(2, 3)), np.cov(np.arange(6).reshape(2, 3)))
+        close(am.cov(S[:, :1]), np.cov(S[:, :1]))  # (N - ddof = 0: numpy's warning and inf / NaN)
+        for N in (None, 0, 1, 4):
+            for inc in (False, True):
+                close(am.vander(x1, N, inc), np.vander(x1, N, inc))
+        for x in (np.array([0.0, np.inf, np.nan], np.float32), np.arange(3)):
+            close(am.vander(x), np.vander(x))
+        close(am.ediff1d(S), np.ediff1d(S))
+        close(am.ediff1d(S, to_end=[1, 2], to_begin=-1.0), np.ediff1d(S, to_end=[1, 2], to_begin=-1.0))
+        close(am.ediff1d(np.arange(5), to_begin=np.array([3])), np.ediff1d(np.arange(5), to_begin=np.array([3])))
+        for args, kw in [((), {}), ((0.5,), {}), ((0.5, 2.0), {}), ((2.0,), {"axis": 1}), ((), {"edge_order": 2}),
+                         ((0.3, 0.7), {"edge_order": 2})]:
+            close(am.gradient(S, *args, **kw), np.gradient(S, *args, **kw))
+        close(am.gradient(np.arange(5) ** 2), np.gradient(np.arange(5) ** 2))
+        xp, fp = np.array([0.0, 1.0, 2.5, 3.0]), np.array([1.0, -1.0, 2.0, 0.5])
+        xs = np.array([-1, 0, 0.5, 1, 2.0, 2.5, 2.9, 3, 4, np.nan, np.inf, -np.inf])
+        close(am.interp(xs, xp, fp), np.interp(xs, xp, fp))
+        close(am.interp(xs, xp, fp, left=-7, right=9), np.interp(xs, xp, fp, left=-7, right=9))
+        close(am.interp(xs.reshape(3, 4), xp, fp, period=2.0), np.interp(xs.reshape(3, 4), xp, fp, period=2.0))
+        close(am.interp(xs, [1.0], [5.0]), np.interp(xs, [1.0], [5.0]))
+        close(am.interp(2.2, xp, fp), np.interp(2.2, xp, fp))
+        for m, n in [(5, 3), (3, 5), (4, 4), (1, 3), (6, 1), (2, 4)]:
+            u, v = rng(m).standard_normal(m), rng(n + 10).standard_normal(n)
+            for mode in ("full", "same", "valid"):
+                close(am.correlate(u, v, mode), np.correlate(u, v, mode), 1e-13)
+                close(am.convolve(u, v, mode), np.convolve(u, v, mode), 1e-13)
+        close(am.correlate(np.arange(4), np.arange(3)), np.correlate(np.arange(4), np.arange(3)))
+        close(am.polyval([3, 0, 1], 5), np.polyval([3, 0, 1], 5))
+        close(am.polyval(np.array([1.5, -2.0, 0.5]), S), np.polyval(np.array([1.5, -2.0, 0.5]), S))
+        close(am.polyval(np.array([1.5, -2.0, 0.5]), np.array([np.inf, 0.0])),
+              np.polyval(np.array([1.5, -2.0, 0.5]), np.array([np.inf, 0.0])))
+
+
+def test_statistics_gradients_first_and_second_order():
+    x1 = np.sort(rng(12).standard_normal(5))
+    check_both(lambda y, x: am.trapezoid(y, x) + am.trapezoid(y * y, dx=0.5, axis=0).sum(), S, x1)
+    check_both(lambda y: am.cumulative_sum(y, axis=1, include_initial=True) ** 2, S)
+    check_both(lambda a, w: am.average(a, 1, w) + am.average(a * a, None, returned=True)[0], S, np.abs(S[0]) + 0.5)
+    check_both(lambda a: am.ptp(a, 1) ** 2, S)
+    check_both(lambda a: am.cov(a) + am.cov(a, rowvar=False, bias=True).sum(), S)
+    check_both(lambda a: am.corrcoef(a), S)
+    check_both(lambda x: am.vander(x, 4) + am.vander(x * 0.0, 3, True).sum(), S[0])  # (at 0 too: no NaN)
+    check_both(lambda a: am.ediff1d(a * a, to_begin=[1.0]), S)
+    check_both(lambda a: am.gradient(a, 0.5, axis=1) * am.gradient(a, edge_order=2)[0], S)
+    xp = np.array([-3.0, -1.0, 0.5, 2.0, 4.0])
+    check_both(lambda x, fp: am.interp(x, xp, fp) ** 2, np.array([-2.5, -0.2, 0.7, 1.9, 3.0, 5.0, -4.0]), S[0])
+    check_both(lambda a, v: am.correlate(a, v, "same") + am.convolve(v, a).sum(), S[0], S[1, :3])
+    check_both(lambda p, x: am.polyval(p, x), S[0, :3], S)
+
+
+@given(st.integers(1, 6), st.integers(1, 6), st.sampled_from(["full", "same", "valid"]), st.integers(0, 2**16))
+@HYP
+def test_convolve_and_correlate_on_random_lengths(m, n, mode, seed):
+    u, v = rng(seed).standard_normal(m), rng(seed + 1).standard_normal(n)
+    close(am.convolve(u, v, mode), np.convolve(u, v, mode), 1e-13)
+    close(am.correlate(u, v, mode), np.correlate(u, v, mode), 1e-13)
+    check_both(lambda a, b: am.convolve(a, b, mode) * am.correlate(a, b, mode).sum(), u, v)
+
+
+def test_interp_gradient_is_the_segments_slope_and_zero_outside():
+    xp, fp = np.array([0.0, 1.0, 3.0]), T([0.0, 2.0, 3.0])
+    x = T([0.5, 1.0, 2.0, -1.0, 4.0])
+    am.interp(x, xp, fp).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 0.5, 0.5, 0.0, 0.0])  # (at a knot: the right segment)
+    np.testing.assert_allclose(fp.grad.data, [1.5, 2.0, 1.5])
+
+
+def test_statistics_bad_input():
+    with pytest.raises(ValueError, match=r"convolve: a and v must be 1-D, got shapes \(3, 5\) and \(2,\)"):
+        am.convolve(S, np.ones(2))
+    with pytest.raises(ValueError, match="correlate: a and v cannot be empty"):
+        am.correlate(np.ones(0), np.ones(2))
+    with pytest.raises(ValueError, match="correlate: mode"):
+        am.correlate(np.ones(3), np.ones(2), "circular")
+    with pytest.raises(ValueError, match=r"interp: fp and xp are not of the same length \(2 and 3\)"):
+        am.interp(0.5, [0.0, 1.0, 2.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"trapezoid: x of shape \(4,\)"):
+        am.trapezoid(S, np.ones(4))
+    with pytest.raises(ValueError, match=r"cumulative_sum: axis must be given.*\(3, 5\)"):
+        am.cumulative_sum(S)
+    with pytest.raises(ZeroDivisionError, match="average: weights sum to zero"):
+        am.average(S, 1, np.zeros(5))
+    with pytest.raises(ValueError, match=r"average: weights of length 3.*\(3, 5\)"):
+        am.average(S, 1, np.ones(3))
+    with pytest.raises(ValueError, match=r"gradient: shape of axis 1 \(1\) is too small"):
+        am.gradient(S[:, :1], axis=1)
+    with pytest.raises(TypeError, match=r"gradient: only scalar spacings"):
+        am.gradient(S[0], np.arange(5.0))
+    with pytest.raises(ValueError, match=r"cov: m and y have 5 and 4 observations"):
+        am.cov(S, S[:, :4])
+    with pytest.raises(ValueError, match=r"vander: x must be 1-D, got shape \(3, 5\)"):
+        am.vander(S)
+    with pytest.raises(TypeError, match=r"ediff1d: dtype of `to_end`"):
+        am.ediff1d(np.arange(3), to_end=[0.5])
+    with pytest.raises(ValueError, match=r"polyval: p must be 1-D"):
+        am.polyval(S, 1.0)
+
+
+def test_statistics_replay_bit_for_bit():
+    def f(a, v):
+        xp = am.linspace(-2.0, 2.5, 5)  # (a constant of the tape; a closed-over array is refused)
+        return (am.cov(a).sum() + am.trapezoid(a, dx=0.5).sum() + am.convolve(a[0], v, "same").sum()
+                + am.interp(a[1], xp, a[2]).sum() + am.polyval(v, a).sum()
+                + am.gradient(a, 2.0, axis=1).sum() + am.average(a, 1, a[1].exp()).sum()
+                + am.vander(v).sum() + am.cumulative_sum(a, axis=0, include_initial=True).sum())
+
+    _eager_and_compiled(f, [lambda s: rng(s).standard_normal((3, 5)), lambda s: rng(s + 3).standard_normal(3)])
