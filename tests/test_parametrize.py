@@ -227,6 +227,16 @@ def test_compile_replays_parametrized_forward_bit_for_bit():
 # -- errors -------------------------------------------------------------------------
 
 
+class FlatDouble(nn.Module):
+    """A right_inverse that changes the values, and an output of the wrong shape."""
+
+    def forward(self, w):
+        return (2 * w).reshape(-1)
+
+    def right_inverse(self, w):
+        return w / 2
+
+
 def unchanged(m):
     return type(m) is nn.Linear and "parametrizations" not in m.__dict__ and list(m.state_dict()) == ["weight", "bias"]
 
@@ -242,6 +252,7 @@ def unchanged(m):
     (lambda m: P.weight_norm(m, dim="0"), TypeError, "weight_norm: dim must be an int or None"),
     (lambda m: R.register_parametrization(m, "weight", lambda w: w), TypeError, "must be an nn.Module"),
     (lambda m: R.register_parametrization(m, "weight", nn.Flatten(0)), ValueError, r"returns shape \(12,\)"),
+    (lambda m: R.register_parametrization(m, "weight", FlatDouble()), ValueError, r"returns shape \(12,\)"),
     (lambda m: R.remove_parametrizations(m, "weight"), ValueError, "Linear has no parametrization on 'weight'"),
 ])
 def test_bad_arguments_are_refused_before_anything_changes(call, err, match):

@@ -92,6 +92,9 @@ class ParametrizationList(ModuleList):
         self.is_tensor = isinstance(new, Tensor)
         if self.is_tensor:
             if new is not original:
+                if not unsafe:  # (checked before the original takes right_inverse's values)
+                    with no_grad():
+                        _check_output(first(new), original, "register_parametrization", "the tensor")
                 _copy_into(original, new, "register_parametrization")
             self.original = original
         else:
@@ -258,7 +261,7 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
         if not unsafe:
             with no_grad():
                 y = getattr(module, tensor_name)
-                _check_output(parametrization(y), y, where, module, tensor_name)
+                _check_output(parametrization(y), y, where, f"{_describe(module)}.{tensor_name}")
         plist.append(parametrization)
         plist.unsafe = plist.unsafe or unsafe
         modules_changed()
@@ -267,7 +270,7 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
     plist = ParametrizationList([parametrization], original, unsafe)
     if not unsafe:
         with no_grad():
-            _check_output(plist(), original, where, module, tensor_name)
+            _check_output(plist(), original, where, f"{_describe(module)}.{tensor_name}")
     # (everything is checked: now the module changes)
     del module._parameters[tensor_name]
     del module.__dict__[tensor_name]
@@ -281,12 +284,14 @@ def register_parametrization(module: Module, tensor_name: str, parametrization: 
     return module
 
 
-def _check_output(y: Any, original: Tensor, where: str, module: Module, name: str) -> None:
+def _check_output(y: Any, original: Tensor, where: str, what: str) -> None:
+    """TypeError/ValueError unless y, the parametrization of `what` ("Linear.weight"), is a
+    Tensor of original's shape and dtype."""
     if not isinstance(y, Tensor):
-        raise TypeError(f"{where}: the parametrization of {_describe(module)}.{name} must return a "
+        raise TypeError(f"{where}: the parametrization of {what} must return a "
                         f"Tensor, got {type(y).__name__}")
     if y.shape != original.shape or y.dtype != original.dtype:
-        raise ValueError(f"{where}: the parametrization of {_describe(module)}.{name} returns shape "
+        raise ValueError(f"{where}: the parametrization of {what} returns shape "
                          f"{y.shape} and dtype {y.dtype}, the tensor has shape {original.shape} and "
                          f"dtype {original.dtype} (pass unsafe=True to allow it)")
 
