@@ -781,6 +781,9 @@ def vecdot(x1: Any, x2: Any, *, axis: int = -1) -> Tensor:
             or x1.shape[axis] != x2.shape[axis]:
         raise ValueError(f"vecdot: x1 and x2 need equal lengths along axis {axis}, got shapes {x1.shape} "
                          f"and {x2.shape}")
+    if x1.dtype.kind == "c" or x2.dtype.kind == "c":  # (numpy's conjugates x1, which am has no op for)
+        raise TypeError(f"vecdot: complex tensors are not supported (numpy conjugates x1), got dtypes "
+                        f"{x1.dtype} and {x2.dtype}, shapes {x1.shape} and {x2.shape}")
     x1, x2 = moveaxis(x1, axis, -1), moveaxis(x2, axis, -1)
     try:
         np.broadcast_shapes(x1.shape, x2.shape)

@@ -399,6 +399,8 @@ BAD = [
     (lambda: L.outer(t(np.ones((2, 2))), t(np.ones(2))), ValueError, r"outer.*\(2, 2\)"),
     (lambda: L.cross(t(np.ones((3, 2))), t(np.ones(3))), ValueError, r"cross.*\(3, 2\)"),
     (lambda: L.vecdot(t(np.ones((2, 3))), t(np.ones(2))), ValueError, r"vecdot.*\(2, 3\).*\(2,\)"),
+    # (numpy's vecdot conjugates x1; summing x1 * x2 would be a silent wrong answer)
+    (lambda: L.vecdot(t(np.array([1j, 1])), t(np.array([1j, 1]))), TypeError, r"vecdot.*complex.*\(2,\)"),
     (lambda: L.matrix_transpose(t(np.ones(3))), ValueError, r"matrix_transpose.*\(3,\)"),
 ]
 
