@@ -288,10 +288,12 @@ class _RNNBase(Module):
             init.uniform_(p, -k, k)
 
     def _weights(self, k: int) -> tuple:
+        """(weight_ih, weight_hh, bias_ih, bias_hh, weight_hr) of layer-direction k (see
+        all_weights), None for the biases without bias and for weight_hr without proj_size."""
         names = self._all_weights[k]
         w_ih, w_hh = getattr(self, names[0]), getattr(self, names[1])
         b_ih, b_hh = (getattr(self, names[2]), getattr(self, names[3])) if self.bias else (None, None)
-        return w_ih, w_hh, b_ih, b_hh
+        return w_ih, w_hh, b_ih, b_hh, getattr(self, names[-1]) if self.proj_size else None
 
     def _run_packed(self, packed: PackedSequence, hx: Any) -> tuple[PackedSequence, Tensor, Tensor | None]:
         """The layers over a PackedSequence: at step t only the batch_sizes[t] first rows (ranks)
@@ -333,8 +335,7 @@ class _RNNBase(Module):
             ys = []
             for d in range(D):
                 k = D * layer + d
-                w_ih, w_hh, b_ih, b_hh = self._weights(k)
-                w_hr = getattr(self, self._all_weights[k][-1]) if P else None
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(k)
                 gi = F._affine(x, w_ih, b_ih)  # every row's input term: (sum of lengths, G*H)
                 outs: list[Tensor] = []
                 if d == 0:
@@ -421,10 +422,7 @@ class _RNNBase(Module):
             ys = []
             for d in range(D):  # d = 1: the reverse direction, steps T-1 .. 0
                 k = D * layer + d
-                names = self._all_weights[k]
-                w_ih, w_hh = getattr(self, names[0]), getattr(self, names[1])
-                b_ih, b_hh = (getattr(self, names[2]), getattr(self, names[3])) if self.bias else (None, None)
-                w_hr = getattr(self, names[-1]) if P else None
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(k)
                 gi = F._affine(x, w_ih, b_ih)  # every step's input term in one product: (..., T, ..., G*H)
                 h = None if h0 is None else h0[k]
                 c = None if c0 is None else c0[k]
