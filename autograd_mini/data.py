@@ -105,8 +105,10 @@ class DataLoader:
     `default_collate` unless given: a `TensorDataset(X, y)` gives (xb, yb) Tensor pairs
     exactly as DataLoader(X, y) does (the same batches, in the same order for the same
     seed). As in PyTorch, the second positional argument may be the batch size:
-    `DataLoader(dataset, 64)`. PyTorch's batch_size=None (no batching), samplers and
-    worker processes are not supported.
+    `DataLoader(dataset, 64)`. PyTorch's batch_size=None (no batching) and samplers are
+    not supported. Batches are loaded in this process, on the CPU: num_workers (an int
+    >= 0) and pin_memory (a bool), which ported scripts pass, are accepted in both forms
+    and change nothing.
 
     In both forms each pass (epoch) visits every sample once, in a fresh random order
     when `shuffle`, drawn from the loader's own `np.random.Generator(seed)`; with
@@ -125,7 +127,13 @@ class DataLoader:
         drop_last: bool = False,
         seed: int | None = None,
         collate_fn: Callable[[list], Any] | None = None,
+        *,
+        num_workers: int = 0,
+        pin_memory: bool = False,
     ) -> None:
+        if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
+        _flag(pin_memory, "pin_memory", "DataLoader")
         self.dataset: Any = None
         if not isinstance(X, (np.ndarray, Tensor)) and (y is None or _is_int(y)) and _is_dataset(X):
             if y is not None:  # torch's positional order: DataLoader(dataset, batch_size)

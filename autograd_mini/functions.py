@@ -1902,7 +1902,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
     Over `axis` (an int), or over all entries (axis=None, flattened, for ord=None,
     or any ord when x is 1-D):
         ord=None or 2: sqrt(sum |x|**2); 1: sum |x|; inf: max |x|; -inf: min |x|;
-        0: the number of nonzero entries (no gradient); p > 0: sum(|x|**p)**(1/p).
+        0: the number of nonzero entries (gradient 0); p > 0: sum(|x|**p)**(1/p).
     The result has x's shape without the reduced axes (kept with length 1 if keepdims).
 
     Matrix norms (ord not None with axis None on 2-D x, or a pair of axes (row, col)), as
@@ -1914,9 +1914,9 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
 
     At x = 0 the gradient of the 2-norm and the p-norms is taken as 0 (a subgradient,
     PyTorch's choice) in first and second order; 1 and inf norms take |x|'s and
-    max's (0 at 0, ties shared). Where the math has no finite derivative the result is
-    NaN: for 0 < p < 1 at an entry 0 of a nonzero x (|x_i|**p has infinite slope), and
-    second derivatives for 1 < p < 2 at an entry 0."""
+    max's (0 at 0, ties shared). For 0 < p < 1 an entry 0 of a nonzero x, where |x_i|**p
+    has a cusp of infinite slope, gets the gradient 0 too (PyTorch's). Second derivatives
+    for 1 < p < 2 at an entry 0, where the math has +inf, are NaN."""
     x = as_tensor(x)
     keepdims = _flag(keepdims, "keepdims", "norm")
     if isinstance(ord, str):
@@ -1950,9 +1950,9 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
         x = x.astype(get_default_dtype())  # (np.linalg.norm of integers is a float)
     if matrix and ord not in (None, "fro"):
         return _matrix_norm(x, ord, axes, keepdims)
-    if ord == 0:
-        real = x.data.real.dtype
-        return (x != 0).astype(real).sum(axes, keepdims)
+    if ord == 0:  # (recorded with gradient 0, as PyTorch's, for a real x)
+        count = (x != 0).astype(x.data.real.dtype).sum(axes, keepdims)
+        return count if x.dtype.kind == "c" else _zero_gradient(count, x.sum(axes, keepdims))
     if ord in (np.inf, -np.inf):
         a = abs(x)
         if 0 in [x.shape[i] for i in axes]:
@@ -1963,12 +1963,13 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
     if ord is None or ord == 2 or ord == "fro":
         squares = abs(x) ** 2 if x.dtype.kind == "c" else x * x
         return _pth_root(squares.sum(axes, keepdims))
-    # A slice that is all zeros has |x_i|**p differentiated at 0, whose slope p|x_i|**(p-1)
-    # (p < 1) or its derivative (p < 2) is inf, and inf * 0 from _pth_root's masked
-    # gradient is NaN: such slices take |x| = 1 instead, and their result 0 by a where.
-    zero = (x != 0).sum(axes, True) == 0  # (axes kept: it broadcasts against x)
-    out = _pth_root((P.where.apply(zero, 1, abs(x)) ** float(ord)).sum(axes, keepdims), float(ord))
-    return P.where.apply(zero if keepdims else zero.reshape(out.shape), 0, out)
+    # |x_i|**p at an entry 0 has the slope p|x_i|**(p-1), infinite for p < 1 (times abs's
+    # slope 0 there: NaN), and its derivative infinite for p < 2. So for p < 1 each entry
+    # 0, and otherwise a slice of zeros (whose root _pth_root differentiates as 0), takes
+    # |x_i| = 1 and the term 0 by a where: the gradient 0 there, PyTorch's subgradient.
+    zero = x == 0 if ord < 1 else (x != 0).sum(axes, True) == 0  # (axes kept: it broadcasts)
+    terms = P.where.apply(zero, 0, P.where.apply(zero, 1, abs(x)) ** float(ord))
+    return _pth_root(terms.sum(axes, keepdims), float(ord))
 
 
 def einsum(subscripts: str, *operands: Any) -> Tensor:

@@ -512,7 +512,7 @@ def vector_norm(x: Any, ord: Any = 2, axis: Any = None, keepdims: bool = False) 
     x.ndim); an int or a tuple of any number of axes takes those entries as one vector per
     position of the other axes. The result has x's shape without those axes (kept with
     length 1 if keepdims). ord: 2 (the default), 1, inf, -inf, 0 (the number of nonzero
-    entries, no gradient) or a number p > 0: sum(|x|**p)**(1/p). Negative finite ord
+    entries, gradient 0) or a number p > 0: sum(|x|**p)**(1/p). Negative finite ord
     (numpy's and torch's harmonic-like norms) is not implemented: ValueError.
 
     am.norm's vector code: at x = 0 the gradient of the 2- and p-norms is 0 (not NaN),

@@ -357,3 +357,14 @@ def test_errors(make, exc, match):
 def test_the_base_dataset_asks_for_getitem():
     with pytest.raises(NotImplementedError, match="must define __getitem__"):
         Dataset()[0]
+
+
+def test_num_workers_and_pin_memory_are_accepted_and_change_nothing():
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10)
+    plain = [(a.data, b.data) for a, b in am.data.DataLoader(X, y, 3, seed=4)]
+    ported = [(a.data, b.data) for a, b in am.data.DataLoader(am.data.TensorDataset(X, y), 3, shuffle=True, seed=4,
+                                                               num_workers=4, pin_memory=True)]
+    assert all(np.array_equal(p[0], q[0]) and np.array_equal(p[1], q[1]) for p, q in zip(plain, ported))
+    for bad in (-1, 1.5, True):
+        with pytest.raises(ValueError, match="DataLoader: num_workers must be an int >= 0"):
+            am.data.DataLoader(X, y, 3, num_workers=bad)

@@ -157,3 +157,10 @@ def test_packed_input_with_projections_equals_each_sequence_run_alone():
         np.testing.assert_allclose(padded.data[:n, b], ob.data, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(h_n.data[:, b], hb.data, rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(c_n.data[:, b], cb.data, rtol=1e-12, atol=1e-14)
+
+
+def test_rnn_and_gru_refuse_proj_size_by_name():
+    for layer in (am.nn.RNN, am.nn.GRU):
+        with pytest.raises(ValueError, match=rf"^{layer.__name__}: proj_size is only supported by LSTM"):
+            layer(3, 4, proj_size=2)
+        assert layer(3, 4, proj_size=0).hidden_size == 4

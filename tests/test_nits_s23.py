@@ -161,3 +161,19 @@ def test_an_empty_list_of_indices_selects_nothing_as_x_of_an_empty_list_does():
     assert np.array_equal(x.grad, np.zeros((3, 4)))
     f = am.compile(lambda t: am.index_select(t, 0, []).sum() + t.sum())
     assert f(x).item() == 12.0
+
+
+def test_p_norm_below_one_has_gradient_zero_at_an_entry_zero_and_ord_zero_records():
+    # (|x_i|**p has a cusp of infinite slope at 0 for p < 1: PyTorch's subgradient 0, not NaN)
+    for p in (0.3, 0.5):
+        x = am.tensor([3.0, -4.0, 0.0], requires_grad=True)
+        am.linalg.vector_norm(x, p).backward()
+        s = (3.0**p + 4.0**p) ** (1 / p - 1)
+        np.testing.assert_allclose(x.grad.data, [s * 3.0 ** (p - 1), -s * 4.0 ** (p - 1), 0.0], rtol=1e-13)
+        (g,) = am.autograd.grad(am.norm(x, p), [x], create_graph=True)
+        (h,) = am.autograd.grad(g.sum(), [x])
+        assert np.all(np.isfinite(h.data)) and h.data[2] == 0.0
+    x = am.tensor([[1.0, 0.0, 2.0]], requires_grad=True)
+    count = am.linalg.vector_norm(x, 0, axis=1)  # (recorded with gradient 0, as PyTorch's)
+    count.sum().backward()
+    assert count.tolist() == [2.0] and x.grad.data.tolist() == [[0.0, 0.0, 0.0]]

@@ -71,11 +71,7 @@ class EmbeddingBag(Module):
         self.weight = _empty((self.num_embeddings, self.embedding_dim), dtype)
         self.reset_parameters()
 
-    def reset_parameters(self) -> None:
-        """weight ~ N(0, 1), the padding row zero."""
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+    reset_parameters = Embedding.reset_parameters  # (weight ~ N(0, 1), the padding row zero)
 
     def forward(self, input: Any, offsets: Any = None, per_sample_weights: Any = None) -> Tensor:
         return F.embedding_bag(input, self.weight, offsets, mode=self.mode, per_sample_weights=per_sample_weights,

@@ -581,32 +581,26 @@ class Module:
     def get_parameter(self, target: str) -> Parameter:
         """The parameter named `target` ("encoder.0.weight"), as PyTorch's; AttributeError
         if the module path or the parameter does not exist."""
-        if not isinstance(target, str):
-            raise TypeError(f"get_parameter: target must be a dotted name (str), got {type(target).__name__}")
-        mod_path, _, name = target.rpartition(".")
-        m = self.get_submodule(mod_path)
-        p = m._parameters.get(name)
-        if p is None:
-            raise AttributeError(
-                f"get_parameter({target!r}): {type(m).__name__} has no parameter {name!r} "
-                f"(it has: {', '.join(k for k, v in m._parameters.items() if v is not None) or 'none'})"
-            )
-        return p
+        return self._get_registered(target, "_parameters", "parameter")
 
     def get_buffer(self, target: str) -> Tensor:
         """The buffer named `target` ("bn.running_mean"), as PyTorch's; AttributeError
         if the module path or the buffer does not exist."""
+        return self._get_registered(target, "_buffers", "buffer")
+
+    def _get_registered(self, target: str, registry: str, kind: str) -> Any:
         if not isinstance(target, str):
-            raise TypeError(f"get_buffer: target must be a dotted name (str), got {type(target).__name__}")
+            raise TypeError(f"get_{kind}: target must be a dotted name (str), got {type(target).__name__}")
         mod_path, _, name = target.rpartition(".")
         m = self.get_submodule(mod_path)
-        b = m._buffers.get(name)
-        if b is None:
+        entries = getattr(m, registry)
+        found = entries.get(name)
+        if found is None:
             raise AttributeError(
-                f"get_buffer({target!r}): {type(m).__name__} has no buffer {name!r} "
-                f"(it has: {', '.join(k for k, v in m._buffers.items() if v is not None) or 'none'})"
+                f"get_{kind}({target!r}): {type(m).__name__} has no {kind} {name!r} "
+                f"(it has: {', '.join(k for k, v in entries.items() if v is not None) or 'none'})"
             )
-        return b
+        return found
 
     def register_module(self, name: str, module: Module | None) -> None:
         """PyTorch's alias of add_module."""

@@ -458,6 +458,12 @@ class _RNNBase(Module):
         return s
 
 
+def _no_projections(name: str, proj_size: Any) -> None:
+    """PyTorch's RNN and GRU take proj_size too, and refuse any but 0."""
+    if proj_size != 0:
+        raise ValueError(f"{name}: proj_size is only supported by LSTM (PyTorch's rule), got {proj_size!r}")
+
+
 class RNN(_RNNBase):
     """A stack of num_layers Elman RNNs run over a sequence.
 
@@ -481,9 +487,11 @@ class RNN(_RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
-                 dropout: float = 0.0, bidirectional: bool = False, dtype: Any = None) -> None:
+                 dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
+                 dtype: Any = None) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        _no_projections("RNN", proj_size)
         self.__dict__["nonlinearity"] = nonlinearity  # (read by mode, which __init__ needs)
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, 0, dtype)
@@ -554,7 +562,8 @@ class GRU(_RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 dtype: Any = None) -> None:
+                 proj_size: int = 0, dtype: Any = None) -> None:
+        _no_projections("GRU", proj_size)
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, 0, dtype)
 

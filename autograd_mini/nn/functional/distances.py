@@ -150,8 +150,8 @@ def cdist(x1: Any, x2: Any, p: float = 2.0,
     ||a||^2 + ||b||^2 - 2 a.b shortcut: compute_mode, one of PyTorch's three, is accepted
     and changes nothing), so a zero distance is exactly 0 and its gradient is 0 (am.norm's
     choice at a zero vector, PyTorch's for p = 2), first and second order, never NaN. (For
-    0 < p < 1 a pair at a nonzero distance that agrees in one coordinate has an infinite
-    slope there: am.norm's gradient is NaN at that entry, where PyTorch's is 0.)
+    0 < p < 1 a pair at a nonzero distance that agrees in one coordinate has a cusp of
+    infinite slope there: its gradient at that entry is 0, am.norm's and PyTorch's.)
     Memory is that of the (*B, P, R, M) differences.
     """
     with engine.scope("cdist"):
