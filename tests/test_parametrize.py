@@ -150,7 +150,7 @@ def test_spectral_norm_one_step_equals_numpy_and_eval_keeps_the_buffers(kind):
     W = m.parametrizations.weight.original.data
     mat = (np.moveaxis(W, 1, 0) if kind == "transpose" else W).reshape(W.shape[1 if kind == "transpose" else 0], -1)
     assert sn._u.shape == (mat.shape[0],) and sn._v.shape == (mat.shape[1],)
-    u0, v0 = sn._u.data.copy(), sn._v.data.copy()
+    v0 = sn._v.data.copy()  # (an iteration starts from v: u = W v / |W v|, then v)
     w = m.weight.data  # training mode: one power iteration, then W / sigma
     u1 = np_normalize(mat @ v0)
     v1 = np_normalize(mat.T @ u1)
