@@ -539,7 +539,9 @@ def vector_norm(x: Any, ord: Any = 2, axis: Any = None, keepdims: bool = False) 
         return norm(x, ord, axes[0], keepdims)
     # (the axes moved last and merged: one vector per position of the others)
     y = x.transpose(*(rest + axes)) if x.ndim else x
-    out = norm(y.reshape(tuple(x.shape[a] for a in rest) + (-1,)), ord, -1, False)
+    # (the merged length spelt out, not -1, which numpy cannot infer for an empty batch)
+    merged = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    out = norm(y.reshape(tuple(x.shape[a] for a in rest) + (merged,)), ord, -1, False)
     if keepdims:
         out = out.reshape(tuple(1 if a in axes else x.shape[a] for a in range(x.ndim)))
     return out

@@ -119,6 +119,17 @@ def test_vector_norm_gradients_and_zero_vector_gradient_is_zero_not_nan():
         assert not np.isnan(gg.data).any()
 
 
+def test_vector_norm_over_several_axes_of_an_empty_batch_is_an_empty_result():
+    # (the merged reshape was (0, -1): numpy cannot infer -1 from a size-0 array)
+    for shape, axis in (((0, 3, 4), (1, 2)), ((3, 0, 4), (0, 2)), ((2, 0, 4), (1, 2))):
+        x = np.zeros(shape)
+        for keepdims in (False, True):
+            want = np.linalg.vector_norm(x, axis=axis, keepdims=keepdims)
+            got = L.vector_norm(am.tensor(x, requires_grad=True), 2, axis, keepdims)
+            assert got.shape == want.shape
+            np.testing.assert_array_equal(got.data, want)
+
+
 @pytest.mark.parametrize("ord", ["fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf])
 def test_matrix_norm_equals_numpy_on_stacks_and_gradchecks(ord):
     A = rng(5).standard_normal((2, 3, 4))
