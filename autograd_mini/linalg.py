@@ -761,13 +761,17 @@ def outer(x1: Any, x2: Any) -> Tensor:
     return _outer(x1, x2)
 
 
+def _is_axis(axis: Any, ndim: int) -> bool:
+    return isinstance(axis, (int, np.integer)) and not isinstance(axis, bool) and -ndim <= axis < ndim
+
+
 def cross(x1: Any, x2: Any, *, axis: int = -1) -> Tensor:
     """np.linalg.cross: the cross product of 3-vectors along `axis` of x1 and x2 (length 3
     there), the other axes broadcasting; am.cross(x1, x2, axis=axis)."""
     from .functions import cross as _cross
 
     x1, x2 = as_tensor(x1), as_tensor(x2)
-    if x1.ndim == 0 or x2.ndim == 0 or x1.shape[axis] != 3 or x2.shape[axis] != 3:
+    if not (_is_axis(axis, x1.ndim) and _is_axis(axis, x2.ndim)) or x1.shape[axis] != 3 or x2.shape[axis] != 3:
         raise ValueError(f"cross: x1 and x2 need length 3 along axis {axis}, got shapes {x1.shape} and {x2.shape}")
     return _cross(x1, x2, axis=axis)
 

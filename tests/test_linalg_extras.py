@@ -409,6 +409,8 @@ BAD = [
     (lambda: L.tensorinv(t(np.ones((2, 2))), 0), ValueError, r"tensorinv: ind.*\(2, 2\)"),
     (lambda: L.outer(t(np.ones((2, 2))), t(np.ones(2))), ValueError, r"outer.*\(2, 2\)"),
     (lambda: L.cross(t(np.ones((3, 2))), t(np.ones(3))), ValueError, r"cross.*\(3, 2\)"),
+    (lambda: L.cross(t(np.ones(3)), t(np.ones(3)), axis=1), ValueError, r"cross.*axis 1.*\(3,\)"),
+    (lambda: L.cross(t(np.ones((2, 3))), t(np.ones(3)), axis=-2), ValueError, r"cross.*axis -2.*\(2, 3\)"),
     (lambda: L.vecdot(t(np.ones((2, 3))), t(np.ones(2))), ValueError, r"vecdot.*\(2, 3\).*\(2,\)"),
     # (numpy's vecdot conjugates x1; summing x1 * x2 would be a silent wrong answer)
     (lambda: L.vecdot(t(np.array([1j, 1])), t(np.array([1j, 1]))), TypeError, r"vecdot.*complex.*\(2,\)"),
