@@ -264,7 +264,8 @@ def default_collate(batch: Sequence) -> Any:
     * ndarrays and Tensors of one shape S -> a Tensor (B, *S), stacked along a new
       first axis (a copy, cut off from any graph; numpy's dtype promotion);
     * Python numbers -> a 1-D Tensor (B,) (floats in the default dtype, ints int64,
-      bools bool); numpy scalars keep their dtype;
+      bools bool); numpy scalars keep their dtype (mixed with Python numbers,
+      the field is collated as numbers, as PyTorch's joins them);
     * tuples and lists of one length L -> a tuple of L collated fields (PyTorch gives
       a list; a tuple unpacks the same way and is what DataLoader(X, y) yields); a
       namedtuple stays its type;
@@ -297,6 +298,9 @@ def _kind(x: Any) -> str:
     return type(x).__name__
 
 
+_SCALARS = {"number", "numpy scalar"}
+
+
 def _collate(batch: list, ids: list[int], field: str, where: str) -> Any:
     """default_collate's work; `ids` name the samples, `field` the path to this part."""
     at = f" in field {field}" if field else ""
@@ -304,7 +308,10 @@ def _collate(batch: list, ids: list[int], field: str, where: str) -> Any:
     elem = batch[0]
     kind = _kind(elem)
     for i, x in zip(ids[1:], batch[1:]):
-        if _kind(x) != kind:
+        k = _kind(x)
+        if k != kind and {k, kind} == _SCALARS:  # (Python numbers with numpy scalars: numbers)
+            kind = "number"
+        elif k != kind:
             raise TypeError(
                 f"{where}: samples of different kinds{at}: {who} {ids[0]} is a "
                 f"{type(elem).__name__}, {who} {i} a {type(x).__name__}"

@@ -197,6 +197,19 @@ def test_default_collate_nested_structures():
     assert out["tag"] == ["t0", "t1", "t2"]
 
 
+def test_default_collate_joins_python_numbers_with_numpy_scalars():
+    # (np.float64 is a Python float: code that computes a target with numpy or without
+    # gives such a mix, which PyTorch's default_collate joins)
+    out = default_collate([1.0, np.float64(2.5), 3.0])
+    assert out.dtype == am.get_default_dtype() and out.data.tolist() == [1.0, 2.5, 3.0]
+    out = default_collate([np.int64(1), 2])
+    assert out.dtype == np.int64 and out.data.tolist() == [1, 2]
+    x, t = default_collate([(np.float32(0.5), 1), (0.25, np.int64(0))])
+    assert x.data.tolist() == [0.5, 0.25] and t.dtype == np.int64 and t.data.tolist() == [1, 0]
+    with pytest.raises(TypeError, match="different kinds"):
+        default_collate([1.0, np.array(2.0)])
+
+
 def test_default_collate_stacks_copies():
     a = np.zeros(2)
     out = default_collate([a, a])
