@@ -108,9 +108,19 @@ def test_float32_stays_float32():
         assert out.dtype == np.float32, mode
 
 
+def test_unsigned_offsets_are_offsets():
+    w = am.tensor(np.arange(8.0).reshape(4, 2), requires_grad=True)
+    want = F.embedding_bag(np.array([0, 1, 2]), w, np.array([0, 1, 3]), mode="sum", include_last_offset=True)
+    for dt in (np.uint8, np.uint32, np.uint64):
+        got = F.embedding_bag(np.array([0, 1, 2]), w, np.array([0, 1, 3], dt), mode="sum", include_last_offset=True)
+        np.testing.assert_array_equal(got.data, want.data)
+
+
 @pytest.mark.parametrize("kwargs, error, match", [
     (dict(input=np.array([0, 1]), offsets=np.array([1])), ValueError, r"offsets\[0\] must be 0"),
     (dict(input=np.array([0, 1]), offsets=np.array([0, 2, 1])), ValueError, "non-decreasing"),
+    (dict(input=np.array([0, 1, 2]), offsets=np.array([0, 2, 1], np.uint8)), ValueError, "non-decreasing"),
+    (dict(input=np.array([0, 1, 2]), offsets=np.array([0, 2, 1], np.uint64)), ValueError, "non-decreasing"),
     (dict(input=np.array([0, 1]), offsets=np.array([0, 3])), ValueError, r"offsets\[-1\] = 3 is past the end"),
     (dict(input=np.array([0, 1]), offsets=np.array([0, 1]), include_last_offset=True), ValueError,
      r"offsets\[-1\] must be the input's length 2"),

@@ -95,6 +95,9 @@ def _bags(input: Any, offsets: Any, include_last_offset: bool) -> tuple[np.ndarr
         raise (TypeError if off.ndim == 1 else ValueError)(
             f"embedding_bag: offsets must be a 1-D integer array, got shape {off.shape}, dtype {off.dtype} "
             f"(input of shape {idx.shape})")
+    if off.dtype.kind == "u" and off.size and int(off.max()) > L:
+        raise ValueError(f"embedding_bag: offset {int(off.max())} is past the end of input of shape {idx.shape}")
+    off = off.astype(np.int64)  # (unsigned differences would wrap: decreasing offsets passed as increasing)
     if include_last_offset and off.size == 0:
         raise ValueError("embedding_bag: include_last_offset=True needs at least one offset (the end), "
                          f"got offsets of shape {off.shape}")
