@@ -145,6 +145,14 @@ def test_bad_input_is_refused_naming_the_op(kwargs, error, match):
         F.embedding_bag(np.array([[0]]), np.ones(4))
 
 
+def test_integer_weight_is_refused_as_pytorch_not_given_a_dtype_by_the_layout():
+    # (it was int64 for a 2-D input without padding_idx, float64 with offsets or padding_idx)
+    for kwargs in (dict(input=np.array([[0, 1]])), dict(input=np.array([0, 1]), offsets=np.array([0])),
+                   dict(input=np.array([[0, 1]]), padding_idx=1)):
+        with pytest.raises(TypeError, match=r"embedding_bag: weight of shape \(4, 2\) has dtype int64"):
+            F.embedding_bag(weight=np.arange(8).reshape(4, 2), mode="sum", **kwargs)
+
+
 def test_module_matches_the_function_and_pytorch_defaults():
     am.manual_seed(0)
     m = nn.EmbeddingBag(10, 3, mode="sum", padding_idx=-1)

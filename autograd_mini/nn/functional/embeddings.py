@@ -123,7 +123,7 @@ def _bags(input: Any, offsets: Any, include_last_offset: bool) -> tuple[np.ndarr
 def embedding_bag(input: Any, weight: Any, offsets: Any = None, *, mode: str = "mean",
                   per_sample_weights: Any = None, include_last_offset: bool = False,
                   padding_idx: int | None = None) -> Tensor:
-    """Sums, means or maxima of bags of weight's rows: weight (V, D) -> (B, D).
+    """Sums, means or maxima of bags of weight's rows: weight (V, D), floating point -> (B, D).
 
     The bags are the rows of a 2-D input (B, N) (offsets None), or slices of a 1-D
     input (L,): bag b is input[offsets[b]:offsets[b + 1]] (the last to L, or with
@@ -143,6 +143,9 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, *, mode: str = "
         weight = as_tensor(weight)
         if weight.ndim != 2:
             raise ValueError(f"embedding_bag: weight must have shape (num_embeddings, embedding_dim), got {weight.shape}")
+        if weight.dtype.kind != "f":  # (PyTorch's too: a sum of ints would be int, a masked one float)
+            raise TypeError(f"embedding_bag: weight of shape {weight.shape} has dtype {weight.dtype}; it must be "
+                            "floating point (cast with .astype(np.float32))")
         if mode not in _BAG_MODES:
             raise ValueError(f"embedding_bag: mode must be one of {_BAG_MODES}, got {mode!r}")
         n, D = weight.shape
