@@ -135,7 +135,10 @@ class DataLoader:
             raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
         _flag(pin_memory, "pin_memory", "DataLoader")
         self.dataset: Any = None
-        if not isinstance(X, (np.ndarray, Tensor)) and (y is None or _is_int(y)) and _is_dataset(X):
+        # (a number second is torch's batch size, DataLoader(dataset, 64); batch_size's checks
+        # then name a 2.0 or a True, which no y array can be)
+        if not isinstance(X, (np.ndarray, Tensor)) and (y is None or isinstance(y, numbers.Number)) \
+                and _is_dataset(X):
             if y is not None:  # torch's positional order: DataLoader(dataset, batch_size)
                 if batch_size is not _BATCH_DEFAULT:
                     raise TypeError(
