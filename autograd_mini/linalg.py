@@ -387,6 +387,10 @@ def _int_arg(op: str, name: str, v: Any, shape: tuple) -> int:
     return int(v)
 
 
+def _is_axis(axis: Any, ndim: int) -> bool:
+    return isinstance(axis, (int, np.integer)) and not isinstance(axis, bool) and -ndim <= axis < ndim
+
+
 def _swap(x: Tensor) -> Tensor:
     return x.swapaxes(-1, -2)
 
@@ -712,7 +716,9 @@ def tensorsolve(a: Any, b: Any, axes: Any = None) -> Tensor:
     if axes is not None:
         for k in (axes if isinstance(axes, (tuple, list)) else (axes,)):
             try:
-                order.remove(int(k) % a.ndim if a.ndim else k)
+                if not _is_axis(k, a.ndim):  # (k % ndim would take axis 5 of a 4-D a for axis 1)
+                    raise ValueError
+                order.remove(int(k) % a.ndim)
             except (ValueError, TypeError, ZeroDivisionError):
                 raise ValueError(f"tensorsolve: axes {axes!r} do not name distinct axes of a of shape "
                                  f"{a.shape}") from None
@@ -759,10 +765,6 @@ def outer(x1: Any, x2: Any) -> Tensor:
     if x1.ndim != 1 or x2.ndim != 1:
         raise ValueError(f"outer: x1 and x2 must be 1-D, got shapes {x1.shape} and {x2.shape}")
     return _outer(x1, x2)
-
-
-def _is_axis(axis: Any, ndim: int) -> bool:
-    return isinstance(axis, (int, np.integer)) and not isinstance(axis, bool) and -ndim <= axis < ndim
 
 
 def cross(x1: Any, x2: Any, *, axis: int = -1) -> Tensor:
