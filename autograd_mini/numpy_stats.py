@@ -333,6 +333,7 @@ def interp(x: Any, xp: Any, fp: Any, left: Any = None, right: Any = None, period
     fj, fj1 = (_along(fp, i, 0).reshape(x.shape) for i in (flat, flat1))
     slope = (fj1 - fj) / (xj1 - xj)
     inner = slope * (x - xj) + fj
+    inner = where(logical_and(inner != inner, x == xj), fj, inner)  # (numpy's: fp[j] at a knot, not inf * 0)
     inner = where(inner != inner, slope * (x - xj1) + fj1, inner)  # (numpy's second try, e.g. inf slopes)
     inner = where(logical_and(inner != inner, fj == fj1), fj, inner)
     inner = where(x == xp_t[m - 1], fp[m - 1], inner)

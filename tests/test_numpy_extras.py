@@ -563,3 +563,9 @@ def test_statistics_replay_bit_for_bit():
                 + am.vander(v).sum() + am.cumulative_sum(a, axis=0, include_initial=True).sum())
 
     _eager_and_compiled(f, [lambda s: rng(s).standard_normal((3, 5)), lambda s: rng(s + 3).standard_normal(3)])
+
+
+def test_interp_at_a_knot_before_an_infinite_value_is_the_knots_value():
+    xp, fp = [0.0, 1.0, 2.0], [0.0, np.inf, 5.0]  # (x = 0: fp[0], as numpy; not inf * 0)
+    with np.errstate(invalid="ignore"):
+        same(am.interp(am.tensor([0.0, 0.5, 1.0, 2.0]), xp, fp), np.interp([0.0, 0.5, 1.0, 2.0], xp, fp), 0)
