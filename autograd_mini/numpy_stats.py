@@ -136,6 +136,8 @@ def _rows(op: str, m: Any, rowvar: bool) -> Tensor:
     x = as_tensor(m)
     if x.ndim > 2:
         raise ValueError(f"{op}: m has more than 2 axes (shape {x.shape})")
+    if x.dtype.kind == "c":  # (numpy's conjugates: X X^H; no conj here, so no silent X X^T)
+        raise TypeError(f"{op}: complex input (shape {x.shape}) is not supported")
     x = _floated(x).reshape((1, -1)) if x.ndim < 2 else _floated(x)
     if not rowvar and x.shape[0] != 1:
         x = x.T
@@ -148,7 +150,8 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: in
     """np.cov: the covariance matrix of the variables in m's rows (columns with
     rowvar=False), y's variables appended: (X - mean) (X - mean)^T / (N - ddof), ddof 1
     (0 with bias=True) unless given; shape (k, k) for k variables, () for one. N - ddof
-    <= 0 warns and divides by 0, as numpy. fweights and aweights are not supported."""
+    <= 0 warns and divides by 0, as numpy. fweights, aweights and complex input are not
+    supported (TypeError)."""
     if fweights is not None or aweights is not None:
         raise TypeError("cov: fweights and aweights are not supported")
     if ddof is not None and (isinstance(ddof, bool) or not _is_index(ddof)):
@@ -162,6 +165,8 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: in
         x = concatenate([x, yy.astype(np.result_type(x.dtype, yy.dtype))
                          if yy.dtype != x.dtype else yy], axis=0)
     if dtype is not None:
+        if np.dtype(dtype).kind == "c":
+            raise TypeError(f"cov: complex dtype {np.dtype(dtype)} is not supported (shape {x.shape})")
         x = x.astype(dtype)
     if ddof is None:
         ddof = 0 if bias else 1
@@ -181,6 +186,11 @@ def corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -
     """np.corrcoef: Pearson correlation coefficients, cov(x, y) / sqrt(diag diag^T),
     clipped to [-1, 1] as numpy (gradient 0 where clipped); shape (k, k), or () for one
     variable (then c / c: 1, or NaN for a constant variable)."""
+    for v in (x, y):  # (refused by corrcoef's name, not cov's)
+        if v is not None and (v.dtype if isinstance(v, Tensor) else np.asarray(v).dtype).kind == "c":
+            raise TypeError(f"corrcoef: complex input (shape {np.shape(v)}) is not supported")
+    if dtype is not None and np.dtype(dtype).kind == "c":
+        raise TypeError(f"corrcoef: complex dtype {np.dtype(dtype)} is not supported (shape {np.shape(x)})")
     c = cov(x, y, rowvar, dtype=dtype)
     if c.ndim == 0:
         return c / c

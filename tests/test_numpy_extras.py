@@ -569,3 +569,14 @@ def test_interp_at_a_knot_before_an_infinite_value_is_the_knots_value():
     xp, fp = [0.0, 1.0, 2.0], [0.0, np.inf, 5.0]  # (x = 0: fp[0], as numpy; not inf * 0)
     with np.errstate(invalid="ignore"):
         same(am.interp(am.tensor([0.0, 0.5, 1.0, 2.0]), xp, fp), np.interp([0.0, 0.5, 1.0, 2.0], xp, fp), 0)
+
+
+def test_cov_and_corrcoef_refuse_complex_input():
+    z = np.array([[1 + 1j, 2, 3j], [1, 2 - 1j, 0]])  # (numpy's needs the conjugate: no silent x x^T)
+    for f in (am.cov, am.corrcoef):
+        with pytest.raises(TypeError, match=rf"{f.__name__}: complex input \(shape \(2, 3\)\)"):
+            f(am.tensor(z))
+        with pytest.raises(TypeError, match=rf"{f.__name__}: complex input"):
+            f(np.ones((2, 3)), z)
+        with pytest.raises(TypeError, match=rf"{f.__name__}: complex"):
+            f(np.ones((2, 3)), dtype=complex)
