@@ -149,7 +149,8 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: in
         fweights: Any = None, aweights: Any = None, *, dtype: Any = None) -> Tensor:
     """np.cov: the covariance matrix of the variables in m's rows (columns with
     rowvar=False), y's variables appended: (X - mean) (X - mean)^T / (N - ddof), ddof 1
-    (0 with bias=True) unless given; shape (k, k) for k variables, () for one. N - ddof
+    (0 with bias=True) unless given; shape (k, k) for k variables, () for one; float64
+    (float16 and float32 too, as numpy) unless dtype is given. N - ddof
     <= 0 warns and divides by 0, as numpy. fweights, aweights and complex input are not
     supported (TypeError)."""
     if fweights is not None or aweights is not None:
@@ -168,6 +169,8 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: in
         if np.dtype(dtype).kind == "c":
             raise TypeError(f"cov: complex dtype {np.dtype(dtype)} is not supported (shape {x.shape})")
         x = x.astype(dtype)
+    elif x.dtype != np.result_type(x.dtype, np.float64):  # (numpy's default: float32 gives float64)
+        x = x.astype(np.result_type(x.dtype, np.float64))
     if ddof is None:
         ddof = 0 if bias else 1
     n = x.shape[1]

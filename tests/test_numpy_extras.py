@@ -580,3 +580,11 @@ def test_cov_and_corrcoef_refuse_complex_input():
             f(np.ones((2, 3)), z)
         with pytest.raises(TypeError, match=rf"{f.__name__}: complex"):
             f(np.ones((2, 3)), dtype=complex)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_cov_and_corrcoef_compute_in_float64_as_numpy(dtype):
+    m = rng(7).standard_normal((2, 5)).astype(dtype)
+    same(am.cov(am.tensor(m)), np.cov(m))  # (numpy's: dtype = result_type(m, float64))
+    same(am.corrcoef(am.tensor(m), m[:1]), np.corrcoef(m, m[:1]))
+    same(am.cov(am.tensor(m), dtype=dtype), np.cov(m, dtype=dtype))
