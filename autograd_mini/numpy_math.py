@@ -49,8 +49,10 @@ def _binary(op: str, x1: Any, x2: Any) -> tuple[Tensor, Tensor]:
     dt = np.result_type(*(v if w else v.dtype for w, v in zip(weak, (x, y))))
     if dt.kind == "c":
         raise TypeError(f"{op}: complex input (shapes {shapes[0]} and {shapes[1]}) is not supported")
-    if dt.kind in "biu":
-        dt = np.result_type(dt, np.float16)
+    if dt.kind in "biu":  # (numpy's loop: the first float dtype each operand casts to safely, so
+        # int8 with uint8 is float16, not int16's float32; two Python numbers are int64 or bool to numpy)
+        own = [np.asarray(v).dtype if all(weak) else dt if w else v.dtype for w, v in zip(weak, (x, y))]
+        dt = np.result_type(*(np.result_type(d, np.float16) for d in own))
     out = []
     for w, v in zip(weak, (x, y)):
         if w:

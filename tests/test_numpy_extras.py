@@ -588,3 +588,12 @@ def test_cov_and_corrcoef_compute_in_float64_as_numpy(dtype):
     same(am.cov(am.tensor(m)), np.cov(m))  # (numpy's: dtype = result_type(m, float64))
     same(am.corrcoef(am.tensor(m), m[:1]), np.corrcoef(m, m[:1]))
     same(am.cov(am.tensor(m), dtype=dtype), np.cov(m, dtype=dtype))
+
+
+@pytest.mark.parametrize("name", ["hypot", "logaddexp", "logaddexp2", "copysign"])
+def test_binary_float_dtype_of_two_small_integer_kinds_is_numpys(name):
+    a, b = np.array([1, -2], np.int8), np.array([2, 3], np.uint8)  # (each fits float16: numpy's loop 'ee->e')
+    for x, y in ((a, b), (b, a), (a.astype(np.int16), b), (a, 2), (b, True), (a > 0, 2)):
+        same(getattr(am, name)(am.tensor(x), y), getattr(np, name)(x, y))
+    for x, y in ((2, 3), (True, False), (True, 2)):
+        same(getattr(am, name)(x, y), getattr(np, name)(x, y))
