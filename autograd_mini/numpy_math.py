@@ -74,17 +74,21 @@ def hypot(x1: Any, x2: Any) -> Tensor:
     """sqrt(x1**2 + x2**2) elementwise, as np.hypot (x1 and x2 broadcast together), without
     overflow or underflow: m * sqrt((x1/m)**2 + (x2/m)**2) with m = max(|x1|, |x2|) (the
     result does not depend on m, so neither does its gradient). inf wins over NaN, as numpy.
-    Gradient (x1, x2) / hypot; at the origin, a kink, 0 (as am.abs at 0)."""
+    Gradient (x1, x2) / hypot; at the origin, a kink, 0 (as am.abs at 0); beside an
+    infinite operand its limit, +-1 for the infinity (as |x|'s) and 0 for the other, second
+    derivatives 0 (no inf / inf or inf * 0)."""
     x, y = _binary("hypot", x1, x2)
     ax, ay = abs(x), abs(y)
-    m = maximum(ax, ay)
     inf = logical_or(ax == np.inf, ay == np.inf)
+    big = where(ax == np.inf, ax, ay)  # (the infinity, slope +-1 as |x|'s, and second derivative 0)
+    x, y = where(inf, 0.0, x), where(inf, 0.0, y)  # (no inf below: inf * 0 would make NaN gradients)
+    m = maximum(abs(x), abs(y))
     zero = m == 0
-    safe = where(logical_or(zero, inf), 1.0, m)
+    safe = where(zero, 1.0, m)
     a, b = x / safe, y / safe
     s = a * a + b * b  # (in [1, 2] unless both are 0)
     r = safe * sqrt(where(zero, 1.0, s))
-    return where(inf, np.inf, where(zero, 0.0, r))
+    return where(inf, big, where(zero, 0.0, r))
 
 
 def _log_add(op: str, x1: Any, x2: Any, log1p_of: Any) -> Tensor:

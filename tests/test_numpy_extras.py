@@ -597,3 +597,14 @@ def test_binary_float_dtype_of_two_small_integer_kinds_is_numpys(name):
         same(getattr(am, name)(am.tensor(x), y), getattr(np, name)(x, y))
     for x, y in ((2, 3), (True, False), (True, 2)):
         same(getattr(am, name)(x, y), getattr(np, name)(x, y))
+
+
+def test_hypot_second_derivative_beside_an_infinity_is_zero_not_nan():
+    x, y = T([1.0, -3.0, np.inf]), T([np.inf, -np.inf, 2.0])
+    gx, gy = am.autograd.grad(am.hypot(x, y).sum(), [x, y], create_graph=True)
+    np.testing.assert_array_equal(gx.data, [0.0, 0.0, 1.0])  # (torch's: x / hypot)
+    np.testing.assert_array_equal(gy.data, [1.0, -1.0, 0.0])
+    for g in (gx, gy):
+        hx, hy = am.autograd.grad(g.sum(), [x, y], retain_graph=True)
+        np.testing.assert_array_equal(hx.data, [0.0, 0.0, 0.0])  # (y**2 / hypot**3 -> 0, as torch)
+        np.testing.assert_array_equal(hy.data, [0.0, 0.0, 0.0])
