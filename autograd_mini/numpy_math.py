@@ -94,6 +94,8 @@ def hypot(x1: Any, x2: Any) -> Tensor:
 def _log_add(op: str, x1: Any, x2: Any, log1p_of: Any) -> Tensor:
     """The larger of x1, x2 plus log1p_of(smaller - larger); infinite ties give the infinity."""
     x, y = _binary(op, x1, x2)
+    if x.dtype == FLOAT16:  # (numpy's float16 loop computes in float32: near 0 float16 steps lose all digits)
+        return _log_add(op, x.astype(np.float32), y.astype(np.float32), log1p_of).astype(FLOAT16)
     first = x > y
     hi = where(first, x, y)
     lo = where(first, y, x)

@@ -608,3 +608,9 @@ def test_hypot_second_derivative_beside_an_infinity_is_zero_not_nan():
         hx, hy = am.autograd.grad(g.sum(), [x, y], retain_graph=True)
         np.testing.assert_array_equal(hx.data, [0.0, 0.0, 0.0])  # (y**2 / hypot**3 -> 0, as torch)
         np.testing.assert_array_equal(hy.data, [0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("name", ["logaddexp", "logaddexp2"])
+def test_logaddexp_of_float16_is_computed_in_float32_as_numpy(name):
+    x, y = np.float16([-0.1936, -2.78, 3.0]), np.float16([-1.737, -0.2251, 3.5])  # (results near 0)
+    same(getattr(am, name)(am.tensor(x), am.tensor(y)), getattr(np, name)(x, y), 0)
