@@ -378,7 +378,10 @@ def triu_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Tensor, Tens
 
 def identity(n: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """np.identity: the (n, n) identity matrix (am.eye(n)); the default float dtype."""
-    return eye(_int_arg("identity", "n", n), dtype=dtype, requires_grad=requires_grad)
+    n = _int_arg("identity", "n", n)
+    if n < 0:
+        raise ValueError(f"identity: negative dimensions are not allowed, got n={n}")
+    return eye(n, dtype=dtype, requires_grad=requires_grad)
 
 
 def _spaced(op: str, fn: Any, start: Any, stop: Any, num: Any, endpoint: Any, dtype: Any, axis: Any,

@@ -275,6 +275,10 @@ def around(x: Any, decimals: int = 0) -> Tensor:
     """np.around: the same as am.round(x, decimals) (booleans become float16, as numpy's);
     gradient 0."""
     x = as_tensor(x)
+    if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+        raise TypeError(f"around: decimals must be an int, got {decimals!r} (shape {x.shape})")
+    if x.dtype.kind == "c":
+        raise TypeError(f"around: complex input (shape {x.shape}) is not supported")
     return round(x.astype(np.float16) if x.dtype.kind == "b" else x, decimals)
 
 

@@ -192,6 +192,8 @@ def corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -
     for v in (x, y):  # (refused by corrcoef's name, not cov's)
         if v is not None and (v.dtype if isinstance(v, Tensor) else np.asarray(v).dtype).kind == "c":
             raise TypeError(f"corrcoef: complex input (shape {np.shape(v)}) is not supported")
+        if v is not None and np.ndim(v) > 2:
+            raise ValueError(f"corrcoef: m has more than 2 axes (shape {np.shape(v)})")
     if dtype is not None and np.dtype(dtype).kind == "c":
         raise TypeError(f"corrcoef: complex dtype {np.dtype(dtype)} is not supported (shape {np.shape(x)})")
     c = cov(x, y, rowvar, dtype=dtype)

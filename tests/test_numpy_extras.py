@@ -614,3 +614,12 @@ def test_hypot_second_derivative_beside_an_infinity_is_zero_not_nan():
 def test_logaddexp_of_float16_is_computed_in_float32_as_numpy(name):
     x, y = np.float16([-0.1936, -2.78, 3.0]), np.float16([-1.737, -0.2251, 3.5])  # (results near 0)
     same(getattr(am, name)(am.tensor(x), am.tensor(y)), getattr(np, name)(x, y), 0)
+
+
+def test_errors_name_the_numpy_function_called():
+    with pytest.raises(TypeError, match=r"^around: decimals must be an int, got 1.5 \(shape \(3,\)\)"):
+        am.around(am.ones(3), 1.5)
+    with pytest.raises(ValueError, match=r"^identity: negative dimensions are not allowed, got n=-1"):
+        am.identity(-1)
+    with pytest.raises(ValueError, match=r"^corrcoef: m has more than 2 axes \(shape \(2, 2, 2\)\)"):
+        am.corrcoef(np.ones((2, 2, 2)))
