@@ -623,3 +623,10 @@ def test_errors_name_the_numpy_function_called():
         am.identity(-1)
     with pytest.raises(ValueError, match=r"^corrcoef: m has more than 2 axes \(shape \(2, 2, 2\)\)"):
         am.corrcoef(np.ones((2, 2, 2)))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cbrt_of_subnormals_is_numpys_to_an_ulp(dtype):
+    tiny = np.finfo(dtype).smallest_subnormal
+    x = np.array([tiny, -tiny, tiny * 7, -np.finfo(dtype).tiny / 3, np.finfo(dtype).tiny], dtype)
+    np.testing.assert_array_max_ulp(am.cbrt(am.tensor(x)).data, np.cbrt(x), maxulp=1)
