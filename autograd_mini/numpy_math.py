@@ -243,17 +243,22 @@ def cbrt(x: Any) -> Tensor:
         return cbrt(x.astype(np.float32)).astype(FLOAT16)
     negative = P.signbit.apply(x)  # (-0.0 gives -0.0, as numpy)
     a = where(negative, -x, x)  # (|x| with slope 1 at 0, where abs has slope 0)
-    k = 18 if x.dtype == np.float64 else 8  # (subnormals times 2**(3k) are normal: r**3 keeps its digits)
+    # Powers of two scale exactly: subnormals times 2**(3k) are normal, so r**3 keeps its
+    # digits, and the largest floats times 2**(-3k) keep r**3 finite (else Newton's step is
+    # inf and r - inf = -inf); cbrt of the scale, 2**(+-k), undoes it.
+    k = 18 if x.dtype == np.float64 else 8
+    info = np.finfo(x.dtype)
     with no_grad():
-        sub = a < np.finfo(x.dtype).tiny
-    a = where(sub, a * 2.0 ** (3 * k), a)
+        small, big = a < info.tiny, a > info.max * 2.0 ** (-3 * k)
+        scale = where(small, 2.0 ** (3 * k), where(big, 2.0 ** (-3 * k), 1.0)).astype(x.dtype)
+        unscale = where(small, 2.0 ** -k, where(big, 2.0 ** k, 1.0)).astype(x.dtype)
+    a = a * scale
     r = a ** (1.0 / 3.0)
     with no_grad(), np.errstate(divide="ignore", invalid="ignore"):
         fine = logical_and(r > 0, r < np.inf)
         rs = where(fine, r, 1.0)
         step = where(fine, (rs * rs * rs - a) / (rs * rs * 3.0), 0.0)  # (Newton's correction, a value only)
-    r = r - step
-    r = where(sub, r * 2.0 ** -k, r)
+    r = (r - step) * unscale
     return where(negative, -r, r)
 
 

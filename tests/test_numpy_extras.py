@@ -630,3 +630,14 @@ def test_cbrt_of_subnormals_is_numpys_to_an_ulp(dtype):
     tiny = np.finfo(dtype).smallest_subnormal
     x = np.array([tiny, -tiny, tiny * 7, -np.finfo(dtype).tiny / 3, np.finfo(dtype).tiny], dtype)
     np.testing.assert_array_max_ulp(am.cbrt(am.tensor(x)).data, np.cbrt(x), maxulp=1)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cbrt_of_the_largest_floats_is_numpys_to_an_ulp_without_warnings(dtype):
+    # (float32's r**3 in Newton's step overflowed to inf: cbrt(max) was -inf)
+    big = np.finfo(dtype).max
+    x = np.array([big, -big, np.nextafter(big, 0, dtype=dtype), big / 3], dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = am.cbrt(am.tensor(x)).data
+    np.testing.assert_array_max_ulp(out, np.cbrt(x), maxulp=1)
