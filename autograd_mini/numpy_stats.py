@@ -132,10 +132,11 @@ def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return _max(a, axis, keepdims) - _min(a, axis, keepdims)
 
 
-def _rows(op: str, m: Any, rowvar: bool) -> Tensor:
+def _rows(op: str, name: str, m: Any, rowvar: bool) -> Tensor:
+    """m's variables as the rows of a float matrix (k, N); `name` is m's in op's signature."""
     x = as_tensor(m)
     if x.ndim > 2:
-        raise ValueError(f"{op}: m has more than 2 axes (shape {x.shape})")
+        raise ValueError(f"{op}: {name} has more than 2 axes (shape {x.shape})")
     if x.dtype.kind == "c":  # (numpy's conjugates: X X^H; no conj here, so no silent X X^T)
         raise TypeError(f"{op}: complex input (shape {x.shape}) is not supported")
     x = _floated(x).reshape((1, -1)) if x.ndim < 2 else _floated(x)
@@ -157,17 +158,22 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: in
         raise TypeError("cov: fweights and aweights are not supported")
     if ddof is not None and (isinstance(ddof, bool) or not _is_index(ddof)):
         raise TypeError(f"cov: ddof must be an int, got {ddof!r}")
-    x = _rows("cov", m, rowvar)
+    return _cov("cov", "m", m, y, rowvar, bias, ddof, dtype)
+
+
+def _cov(op: str, name: str, m: Any, y: Any, rowvar: bool, bias: bool, ddof: int | None, dtype: Any) -> Tensor:
+    """cov's work; errors name `op`, the function called, and `name`, its first argument."""
+    x = _rows(op, name, m, rowvar)
     if y is not None:
-        yy = _rows("cov", y, rowvar)
+        yy = _rows(op, "y", y, rowvar)
         if yy.shape[1] != x.shape[1]:
-            raise ValueError(f"cov: m and y have {x.shape[1]} and {yy.shape[1]} observations (shapes "
+            raise ValueError(f"{op}: {name} and y have {x.shape[1]} and {yy.shape[1]} observations (shapes "
                              f"{as_tensor(m).shape} and {as_tensor(y).shape})")
         x = concatenate([x, yy.astype(np.result_type(x.dtype, yy.dtype))
                          if yy.dtype != x.dtype else yy], axis=0)
     if dtype is not None:
         if np.dtype(dtype).kind == "c":
-            raise TypeError(f"cov: complex dtype {np.dtype(dtype)} is not supported (shape {x.shape})")
+            raise TypeError(f"{op}: complex dtype {np.dtype(dtype)} is not supported (shape {x.shape})")
         x = x.astype(dtype)
     elif x.dtype != np.result_type(x.dtype, np.float64):  # (numpy's default: float32 gives float64)
         x = x.astype(np.result_type(x.dtype, np.float64))
@@ -176,7 +182,7 @@ def cov(m: Any, y: Any = None, rowvar: bool = True, bias: bool = False, ddof: in
     n = x.shape[1]
     fact = n - operator.index(ddof)
     if fact <= 0:
-        warnings.warn("cov: degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
+        warnings.warn(f"{op}: degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
         fact = 0.0
     xc = x - x.mean(1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -189,14 +195,7 @@ def corrcoef(x: Any, y: Any = None, rowvar: bool = True, *, dtype: Any = None) -
     """np.corrcoef: Pearson correlation coefficients, cov(x, y) / sqrt(diag diag^T),
     clipped to [-1, 1] as numpy (gradient 0 where clipped); shape (k, k), or () for one
     variable (then c / c: 1, or NaN for a constant variable)."""
-    for v in (x, y):  # (refused by corrcoef's name, not cov's)
-        if v is not None and (v.dtype if isinstance(v, Tensor) else np.asarray(v).dtype).kind == "c":
-            raise TypeError(f"corrcoef: complex input (shape {np.shape(v)}) is not supported")
-        if v is not None and np.ndim(v) > 2:
-            raise ValueError(f"corrcoef: m has more than 2 axes (shape {np.shape(v)})")
-    if dtype is not None and np.dtype(dtype).kind == "c":
-        raise TypeError(f"corrcoef: complex dtype {np.dtype(dtype)} is not supported (shape {np.shape(x)})")
-    c = cov(x, y, rowvar, dtype=dtype)
+    c = _cov("corrcoef", "x", x, y, rowvar, False, None, dtype)
     if c.ndim == 0:
         return c / c
     d = sqrt(_diag_of(c))

@@ -621,7 +621,7 @@ def test_errors_name_the_numpy_function_called():
         am.around(am.ones(3), 1.5)
     with pytest.raises(ValueError, match=r"^identity: negative dimensions are not allowed, got n=-1"):
         am.identity(-1)
-    with pytest.raises(ValueError, match=r"^corrcoef: m has more than 2 axes \(shape \(2, 2, 2\)\)"):
+    with pytest.raises(ValueError, match=r"^corrcoef: x has more than 2 axes \(shape \(2, 2, 2\)\)"):
         am.corrcoef(np.ones((2, 2, 2)))
 
 
@@ -641,3 +641,16 @@ def test_cbrt_of_the_largest_floats_is_numpys_to_an_ulp_without_warnings(dtype):
         warnings.simplefilter("error")
         out = am.cbrt(am.tensor(x)).data
     np.testing.assert_array_max_ulp(out, np.cbrt(x), maxulp=1)
+
+
+def test_cov_and_corrcoef_errors_name_the_op_and_the_argument():
+    # (corrcoef's own copy of cov's checks named x "m"; y's errors said "m"; corrcoef's
+    # other errors named cov)
+    with pytest.raises(ValueError, match=r"^cov: y has more than 2 axes \(shape \(2, 2, 2\)\)"):
+        am.cov(np.ones((2, 2)), np.ones((2, 2, 2)))
+    with pytest.raises(ValueError, match=r"^corrcoef: y has more than 2 axes \(shape \(2, 2, 2\)\)"):
+        am.corrcoef(np.ones((2, 2)), np.ones((2, 2, 2)))
+    with pytest.raises(ValueError, match=r"^corrcoef: x has more than 2 axes"):
+        am.corrcoef(np.ones((2, 2, 2)))
+    with pytest.raises(ValueError, match=r"^corrcoef: x and y have 3 and 4 observations"):
+        am.corrcoef(np.ones((2, 3)), np.ones((2, 4)))
