@@ -131,8 +131,10 @@ class DataLoader:
         num_workers: int = 0,
         pin_memory: bool = False,
     ) -> None:
-        if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
-            raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
+        if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)):
+            raise TypeError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
+        if num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers}")
         _flag(pin_memory, "pin_memory", "DataLoader")
         self.dataset: Any = None
         # (a number second is torch's batch size, DataLoader(dataset, 64); batch_size's checks

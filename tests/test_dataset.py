@@ -380,6 +380,6 @@ def test_num_workers_and_pin_memory_are_accepted_and_change_nothing():
     ported = [(a.data, b.data) for a, b in am.data.DataLoader(am.data.TensorDataset(X, y), 3, shuffle=True, seed=4,
                                                                num_workers=4, pin_memory=True)]
     assert all(np.array_equal(p[0], q[0]) and np.array_equal(p[1], q[1]) for p, q in zip(plain, ported))
-    for bad in (-1, 1.5, True):
-        with pytest.raises(ValueError, match="DataLoader: num_workers must be an int >= 0"):
+    for bad, error in ((-1, ValueError), (1.5, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="DataLoader: num_workers must be an int >= 0"):
             am.data.DataLoader(X, y, 3, num_workers=bad)
