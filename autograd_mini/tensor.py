@@ -731,6 +731,32 @@ class Tensor:
     def __getitem__(self, index: Any) -> "Tensor":
         return P.getitem.apply(self, index=_index(index))
 
+    # ~, &, |, ^ on boolean masks (~pad_mask, a & b): numpy's and PyTorch's logical results
+    # there; no gradient. Integers (bitwise in numpy and torch) and floats are refused.
+    def __invert__(self) -> "Tensor":
+        if self.dtype != np.bool_:
+            raise TypeError(f"~: defined on boolean tensors only (a logical not of a mask), got dtype "
+                            f"{self.dtype}, shape {self.shape}")
+        return _L.logical_not(self)
+
+    def __and__(self, o: Any) -> "Tensor":
+        return _L.logical_and(*_mask_operands(self, o, "&"))
+
+    def __rand__(self, o: Any) -> "Tensor":
+        return _L.logical_and(*_mask_operands(self, o, "&"))
+
+    def __or__(self, o: Any) -> "Tensor":
+        return _L.logical_or(*_mask_operands(self, o, "|"))
+
+    def __ror__(self, o: Any) -> "Tensor":
+        return _L.logical_or(*_mask_operands(self, o, "|"))
+
+    def __xor__(self, o: Any) -> "Tensor":
+        return _L.logical_xor(*_mask_operands(self, o, "^"))
+
+    def __rxor__(self, o: Any) -> "Tensor":
+        return _L.logical_xor(*_mask_operands(self, o, "^"))
+
     # -- methods (numpy semantics) -----------------------------------------------
     def sum(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
         """Sum over `axis` (int, tuple, None = all); reduced axes dropped unless keepdims."""
@@ -1638,3 +1664,17 @@ from . import creation as _C  # noqa: E402
 from . import torch_methods as _TM  # noqa: E402
 
 engine.Tensor = Tensor
+
+
+def _mask_operands(a: "Tensor", o: Any, op: str) -> tuple["Tensor", "Tensor"]:
+    """The operands of a & b, a | b, a ^ b: two boolean tensors of broadcastable shapes."""
+    other = o if isinstance(o, Tensor) else Tensor(o)
+    for t in (a, other):
+        if t.dtype != np.bool_:
+            raise TypeError(f"{op}: defined on boolean tensors only (logical and/or/xor of masks), got "
+                            f"dtypes {a.dtype} and {other.dtype}, shapes {a.shape} and {other.shape}")
+    try:
+        np.broadcast_shapes(a.shape, other.shape)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {a.shape} and {other.shape} do not broadcast") from None
+    return a, other

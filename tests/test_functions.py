@@ -1096,6 +1096,13 @@ _EVERY = {
     "Tensor.logical_or": (lambda t: ((t > 1).logical_or(t < -1) + 1) * t, "any", _SHAPES),
     "Tensor.logical_xor": (lambda t: ((t > 0).logical_xor(t > 1) + 1) * t, "any", _SHAPES),
     "Tensor.logical_not": (lambda t: ((t > 0).logical_not() + 1) * t, "any", _SHAPES),
+    "Tensor.__invert__": (lambda t: ((~(t > 0)) + 1) * t, "any", _SHAPES),
+    "Tensor.__and__": (lambda t: (((t > 0) & (t < 1)) + 1) * t, "any", _SHAPES),
+    "Tensor.__rand__": (lambda t: ((True & (t > 0)) + 1) * t, "any", _SHAPES),
+    "Tensor.__or__": (lambda t: (((t > 0) | (t < -1)) + 1) * t, "any", _SHAPES),
+    "Tensor.__ror__": (lambda t: ((False | (t > 0)) + 1) * t, "any", _SHAPES),
+    "Tensor.__xor__": (lambda t: (((t > 0) ^ (t < 1)) + 1) * t, "any", _SHAPES),
+    "Tensor.__rxor__": (lambda t: ((True ^ (t > 0)) + 1) * t, "any", _SHAPES),
     "Tensor.isclose": (lambda t: (t.isclose(t + 1e-12) + 1) * t, "any", _SHAPES),
     "Tensor.allclose": (lambda t: t * (t.allclose(t) + 1.0), "any", _SHAPES),
     # numpy's everyday elementwise math (tests/test_numpy_extras.py checks them further;

@@ -353,3 +353,38 @@ def test_expand_and_repeat_without_sizes_are_refused_even_for_0d(op):
         with pytest.raises(TypeError, match=rf"{op}: missing the sizes \(of a tensor of shape"):
             getattr(x, op)()
     assert getattr(am.tensor(rand(())), op)(()).shape == ()
+
+
+# -- ~, &, |, ^ on boolean masks (PyTorch code writes ~pad_mask, a & b) -------------------
+
+@pytest.mark.parametrize("shapes", [((4,), (4,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2,))])
+def test_boolean_mask_operators_are_numpys_on_booleans(shapes):
+    rng = np.random.default_rng(1)
+    a, b = rng.random(shapes[0]) < 0.5, rng.random(shapes[1]) < 0.5
+    ta, tb = am.tensor(a), am.tensor(b)
+    for got, want in [(~ta, ~a), (ta & tb, a & b), (ta | tb, a | b), (ta ^ tb, a ^ b),
+                      (ta & True, a & True), (False | tb, False | b), (a ^ tb, a ^ b)]:
+        assert isinstance(got, am.Tensor) and got.dtype == np.bool_
+        np.testing.assert_array_equal(got.numpy(), want)
+    keep = (~(am.arange(5) >= 3)).astype(np.float64)  # (the padding-mask idiom)
+    np.testing.assert_array_equal(keep.numpy(), [1, 1, 1, 0, 0])
+
+
+def test_boolean_mask_operators_compile():
+    f = am.compile(lambda m, n: (~m & n) | (m ^ n))
+    a, b = np.array([True, False, True, False]), np.array([True, True, False, False])
+    for _ in range(2):
+        np.testing.assert_array_equal(f(am.tensor(a), am.tensor(b)).numpy(), (~a & b) | (a ^ b))
+
+
+def test_boolean_mask_operators_refuse_other_dtypes_and_shapes_by_name():
+    # (not a silent logical result where numpy and PyTorch compute bitwise on integers)
+    with pytest.raises(TypeError, match=r"~.*int64.*\(3,\)"):
+        ~am.arange(3)
+    with pytest.raises(TypeError, match=r"&.*float64"):
+        am.tensor([True]) & am.tensor([1.0])
+    with pytest.raises(TypeError, match=r"\|.*int"):
+        am.tensor([True]) | 1
+    with pytest.raises(ValueError, match=r"\^.*\(2,\).*\(3,\)"):
+        am.tensor([True, False]) ^ am.tensor([True, False, True])
+
