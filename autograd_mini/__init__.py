@@ -16,6 +16,10 @@ from .creation import (
 from .creation import as_tensor, empty, from_numpy, linspace, randint, randperm
 from .creation import empty_like, geomspace, identity, logspace, tri, tril_indices, triu_indices
 from .compile import compile
+from .dtypes import (
+    bool, complex64, complex128, double, float, float16, float32, float64, half, int, int8, int16, int32,
+    int64, long, short, uint8,
+)
 from .engine import enable_grad, is_grad_enabled, no_grad
 from .functions import (
     abs, argmax, argmin, array_split, broadcast_to, clip, concatenate, cos, einsum, erf, exp,

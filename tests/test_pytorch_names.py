@@ -388,3 +388,23 @@ def test_boolean_mask_operators_refuse_other_dtypes_and_shapes_by_name():
     with pytest.raises(ValueError, match=r"\^.*\(2,\).*\(3,\)"):
         am.tensor([True, False]) ^ am.tensor([True, False, True])
 
+
+
+# -- dtype names: torch.float64 and friends, as numpy's scalar types --------------------
+
+def test_dtype_names_are_numpys_types_under_torchs_names():
+    want = {"float16": np.float16, "float32": np.float32, "float64": np.float64, "half": np.float16,
+            "float": np.float32, "double": np.float64, "int8": np.int8, "int16": np.int16,
+            "short": np.int16, "int32": np.int32, "int": np.int32, "int64": np.int64, "long": np.int64,
+            "uint8": np.uint8, "bool": np.bool_, "complex64": np.complex64, "complex128": np.complex128}
+    for name, t in want.items():
+        assert getattr(am, name) is t, name
+    before = am.get_default_dtype()
+    try:
+        am.set_default_dtype(am.float32)
+        assert am.tensor([1.0]).dtype == am.float32
+    finally:
+        am.set_default_dtype(before)
+    x = am.zeros(2, 3, dtype=am.float64)
+    assert x.dtype == am.float64 and x.to(am.long).dtype == np.int64
+    assert (x == 0).dtype == am.bool and am.arange(3, dtype=am.int64).dtype == np.int64
