@@ -1334,6 +1334,16 @@ class Tensor:
             return self.copy() if copy else self
         return self.astype(dtype)
 
+    @property
+    def device(self) -> str:
+        """'cpu', always (the arrays are numpy's): so torch.zeros(n, device=x.device)-style
+        code and x.to(x.device) read it; a plain string, not a torch.device."""
+        return "cpu"
+
+    def cpu(self) -> "Tensor":
+        """This tensor itself, as torch's cpu() on a tensor already on the CPU."""
+        return self
+
     def type_as(self, other: "Tensor") -> "Tensor":
         """This tensor converted to other's dtype (other's shape does not matter); itself
         when the dtypes agree, as torch's type_as. See to()."""

@@ -295,14 +295,15 @@ def test_to_converts_parameters_and_float_buffers():
         model.to(np.int32)
 
 
-@pytest.mark.parametrize("device", ["cpu", "cuda:0"])
+@pytest.mark.parametrize("device", ["cuda:0", "mps", 0])
 def test_to_a_device_names_the_module_and_says_there_are_no_devices(device):
-    # model.to(device) is a PyTorch habit; numpy's "data type 'cpu' not understood" named
-    # neither the call nor what to do.
+    # model.to(device) is a PyTorch habit; numpy's "data type 'cuda:0' not understood" named
+    # neither the call nor what to do. ('cpu' is the one device, as Tensor.to: nothing moves.)
     model = nn.Linear(3, 2)
-    with pytest.raises(TypeError, match=rf"Linear\.to: expected a floating dtype.*{device!r}.*no device"):
+    with pytest.raises((TypeError, ValueError), match=rf"Linear\.to: .*{device!r}.*"):
         model.to(device)
     assert model.weight.dtype == np.float64
+    assert model.to("cpu") is model and model.weight.dtype == np.float64
 
 
 # -- state dicts -----------------------------------------------------------------------------------

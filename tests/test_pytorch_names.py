@@ -408,3 +408,20 @@ def test_dtype_names_are_numpys_types_under_torchs_names():
     x = am.zeros(2, 3, dtype=am.float64)
     assert x.dtype == am.float64 and x.to(am.long).dtype == np.int64
     assert (x == 0).dtype == am.bool and am.arange(3, dtype=am.int64).dtype == np.int64
+
+
+# -- the one device: x.device, x.cpu(), model.to("cpu") ---------------------------------
+
+def test_cpu_device_habits_work_and_other_devices_are_refused():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    assert x.device == "cpu" and x.cpu() is x
+    model = am.nn.Linear(2, 2)
+    w = model.weight
+    assert model.to("cpu") is model and model.weight is w and w.dtype == np.float64
+    assert model.to(x.device).weight is w
+    assert model.to("cpu", np.float32) is model and w.dtype == np.float32
+    assert model.to(device="cpu", dtype=am.float64) is model and w.dtype == np.float64
+    with pytest.raises(ValueError, match=r"Linear.to: device 'cuda'"):
+        model.to("cuda")
+    with pytest.raises(TypeError, match=r"Linear.to: expected a floating dtype"):
+        model.to(np.int64)

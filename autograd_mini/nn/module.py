@@ -523,18 +523,32 @@ class Module:
                 # be a read-only view or shared with another tensor.
                 p.grad = Tensor._wrap(np.zeros_like(p.data))
 
-    def to(self, dtype: Any) -> Module:
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Module:
         """Convert floating parameters and buffers to `dtype` (in place); returns self.
 
-        The Parameter objects stay the same (their `.data` is replaced), but
-        their gradients are dropped; convert before creating an optimizer.
+        PyTorch's forms: to(dtype), to(device), to(device, dtype), keywords dtype= and
+        device=. The only device is 'cpu' (or 'cpu:0'; nothing moves); any other is refused
+        with a ValueError. The Parameter objects stay the same (their `.data` is
+        replaced), but their gradients are dropped; convert before creating an optimizer.
         """
+        name = type(self).__name__
+        for a in args:
+            if isinstance(a, str) and device is None and not _names_dtype(a):  # ('float64' is a dtype)
+                device = a
+            elif dtype is None:
+                dtype = a
+            else:
+                raise TypeError(f"{name}.to: expected (device, dtype), got {args!r}")
+        if device is not None and not (isinstance(device, str) and device in ("cpu", "cpu:0")):
+            raise ValueError(f"{name}.to: device {device!r} is not available: arrays here are numpy's, "
+                             "on the CPU, so the only device is 'cpu' (a dtype is given as np.float32, not a string)")
+        if dtype is None:
+            return self
         try:
             dt = np.dtype(dtype)
         except TypeError:  # (numpy's own message names neither `to` nor the module)
-            # (model.to("cpu") or to(device) is PyTorch's habit: numpy arrays have no device)
             raise TypeError(
-                f"{type(self).__name__}.to: expected a floating dtype (np.float32, 'float64'), got "
+                f"{name}.to: expected a floating dtype (np.float32, 'float64'), got "
                 f"{dtype!r}; arrays here are numpy's, on the CPU, so there is no device to move to"
             ) from None
         if dt.kind != "f":
@@ -724,3 +738,11 @@ class Module:
             else:
                 child._repr_lines(lines, indent + "  ", f"({k}): ", above)
         lines.append(f"{indent})")
+
+
+def _names_dtype(s: str) -> bool:
+    try:
+        np.dtype(s)
+    except TypeError:
+        return False
+    return True
