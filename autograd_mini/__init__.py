@@ -20,7 +20,7 @@ from .dtypes import (
     bool, complex64, complex128, double, float, float16, float32, float64, half, int, int8, int16, int32,
     int64, long, short, uint8,
 )
-from .engine import enable_grad, is_grad_enabled, no_grad
+from .engine import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .functions import (
     abs, argmax, argmin, array_split, broadcast_to, clip, concatenate, cos, einsum, erf, exp,
     flatten, floor_divide, log, log1p, log_softmax, logsumexp, masked_fill, matmul, max, maximum,
@@ -62,7 +62,7 @@ from .selection import (
 from .nn.functional.distances import cdist
 from .gradcheck import check_graph, gradcheck, gradgradcheck, numerical_grad
 from .serialization import load, save
-from .tensor import Tensor, get_default_dtype, set_default_dtype
+from .tensor import Tensor, get_default_dtype, is_tensor, set_default_dtype
 from .torch_methods import add, addcdiv, addcmul, addmm, baddbmm, bmm, lerp, mm, mv
 from .transforms import grad, hessian, hvp, jacobian, jvp, value_and_grad
 

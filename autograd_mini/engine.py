@@ -200,6 +200,29 @@ class enable_grad(_GradMode):
     enabled = True
 
 
+class inference_mode(no_grad):
+    """PyTorch's inference_mode, which here is no_grad: nothing is recorded (the tensors
+    made inside are ordinary tensors without a graph)."""
+
+
+class set_grad_enabled:
+    """Set grad mode to `mode` (a bool) now, as PyTorch's: called alone it stays set;
+    as a context manager, `with am.set_grad_enabled(training):`, the mode before it
+    comes back on exit."""
+
+    def __init__(self, mode: bool) -> None:
+        if type(mode) is not bool:
+            raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
+        self._prev = _mode.grad_enabled
+        _mode.grad_enabled = mode
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.grad_enabled = self._prev
+
+
 class scope:
     """Label the nodes created inside with a scope: a Module or a composite op's name.
 

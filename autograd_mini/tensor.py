@@ -112,6 +112,11 @@ def _ones(shape: tuple, dtype: np.dtype) -> np.ndarray:
     return ones
 
 
+def is_tensor(obj: Any) -> bool:
+    """Is obj an am.Tensor (PyTorch's torch.is_tensor)? An ndarray is not."""
+    return isinstance(obj, Tensor)
+
+
 def _index(index: Any) -> Any:
     """Turn Tensors, lists and tuples inside an index into ndarrays (numpy indexing rules:
     a tuple is the index's parts, a tuple inside it a sequence of indices)."""

@@ -425,3 +425,20 @@ def test_cpu_device_habits_work_and_other_devices_are_refused():
         model.to("cuda")
     with pytest.raises(TypeError, match=r"Linear.to: expected a floating dtype"):
         model.to(np.int64)
+
+
+def test_set_grad_enabled_inference_mode_and_is_tensor():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    with am.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+    assert (x * 2).requires_grad  # (the mode before it, back on exit)
+    am.set_grad_enabled(False)  # (called alone: it stays set)
+    try:
+        assert not am.is_grad_enabled()
+    finally:
+        am.set_grad_enabled(True)
+    with am.inference_mode():
+        assert not (x * 2).requires_grad
+    with pytest.raises(TypeError, match="set_grad_enabled: mode must be True or False"):
+        am.set_grad_enabled(1)
+    assert am.is_tensor(x) and not am.is_tensor(x.data)
