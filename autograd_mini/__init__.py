@@ -8,18 +8,20 @@
 from . import autograd, nn
 from . import data, linalg, optim
 from . import distributions
+from . import backends, cuda
 from . import viz
 from .creation import (
     arange, eye, full, full_like, get_rng_state, manual_seed, ones, ones_like, rand, rand_like,
     randn, randn_like, set_rng_state, tensor, zeros, zeros_like,
 )
-from .creation import as_tensor, empty, from_numpy, linspace, randint, randperm
+from .creation import Generator, as_tensor, empty, from_numpy, linspace, randint, randperm
 from .creation import empty_like, geomspace, identity, logspace, tri, tril_indices, triu_indices
 from .compile import compile
 from .dtypes import (
     bool, complex64, complex128, double, float, float16, float32, float64, half, int, int8, int16, int32,
     int64, long, short, uint8,
 )
+from .dtypes import finfo, iinfo
 from .engine import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .functions import (
     abs, argmax, argmin, array_split, broadcast_to, clip, concatenate, cos, einsum, erf, exp,
@@ -62,8 +64,8 @@ from .selection import (
 from .nn.functional.distances import cdist
 from .gradcheck import check_graph, gradcheck, gradgradcheck, numerical_grad
 from .serialization import load, save
-from .tensor import Tensor, get_default_dtype, is_tensor, set_default_dtype
-from .torch_methods import add, addcdiv, addcmul, addmm, baddbmm, bmm, lerp, mm, mv
+from .tensor import Tensor, get_default_dtype, is_tensor, set_default_dtype, set_printoptions
+from .torch_methods import add, addcdiv, addcmul, addmm, baddbmm, bmm, lerp, mm, mv, numel
 from .transforms import grad, hessian, hvp, jacobian, jvp, value_and_grad
 
 __version__ = "0.1.0"

@@ -1,4 +1,9 @@
-"""Creating tensors: from data, filled, ranges, random (with one seeded generator)."""
+"""Creating tensors: from data, filled, ranges, random (with one seeded generator).
+
+Every creation function takes PyTorch's `device=`: None, 'cpu' or 'cpu:0' (x.device's
+value); any other device is refused with a ValueError, as Tensor.to refuses it. The
+random ones (rand, randn, randint, randperm and their _like forms) also take
+`generator=`, an am.Generator to draw from instead of the library generator."""
 
 from __future__ import annotations
 
@@ -9,7 +14,9 @@ from typing import Any
 import numpy as np
 
 from .engine import shape_constant, tracers
-from .tensor import Tensor, _check_grad_dtype, _dtype_or_default, _flag, _is_index, _varargs, get_default_dtype
+from .tensor import (
+    Tensor, _check_device, _check_grad_dtype, _dtype_or_default, _flag, _is_index, _varargs, get_default_dtype,
+)
 
 _rng = {"gen": np.random.default_rng()}
 
@@ -47,27 +54,98 @@ def set_rng_state(state: dict) -> None:
     The state is checked before it is set: one of another bit generator, or with a
     missing or malformed entry, is a ValueError (TypeError for a non-dict) and the
     generator is left as it was."""
+    _set_state(_rng["gen"].bit_generator, state, "set_rng_state", "get_rng_state")
+
+
+def _set_state(bit_generator: Any, state: Any, where: str, source: str) -> None:
+    """Set a numpy bit generator's state after checking it (see set_rng_state)."""
     if not isinstance(state, dict):
-        raise TypeError(f"set_rng_state: expected the dict get_rng_state returns, got {type(state).__name__}")
-    bit_generator = _rng["gen"].bit_generator
+        raise TypeError(f"{where}: expected the dict {source} returns, got {type(state).__name__}")
     kind = type(bit_generator).__name__
     if state.get("bit_generator") != kind:
-        raise ValueError(f"set_rng_state: expected a state of the {kind} generator, got one with "
+        raise ValueError(f"{where}: expected a state of the {kind} generator, got one with "
                          f"bit_generator={state.get('bit_generator')!r}")
     trial = type(bit_generator)()  # (numpy's setter may leave a half-set state when it refuses)
     try:
         trial.state = state
     except (TypeError, ValueError, KeyError, OverflowError) as e:
-        raise ValueError(f"set_rng_state: not a valid {kind} state ({type(e).__name__}: {e}); "
-                         "pass what get_rng_state returned") from None
+        raise ValueError(f"{where}: not a valid {kind} state ({type(e).__name__}: {e}); "
+                         f"pass what {source} returned") from None
     if trial.state != state:  # (numpy ignores unknown keys and truncates some values)
-        raise ValueError(f"set_rng_state: not a valid {kind} state: it does not survive being set "
-                         f"(extra or out-of-range entries); pass what get_rng_state returned")
+        raise ValueError(f"{where}: not a valid {kind} state: it does not survive being set "
+                         f"(extra or out-of-range entries); pass what {source} returned")
     bit_generator.state = trial.state
 
 
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+class Generator:
+    """PyTorch's torch.Generator: a random generator of one's own, passed as `generator=`
+    to rand, randn, randint, randperm, rand_like, randn_like, Tensor.uniform_/normal_,
+    nn.init.uniform_/normal_, DataLoader and random_split, which then draw from it and
+    leave the library generator (am.manual_seed's) as it was.
+
+    It wraps a np.random.Generator (PCG64; `.numpy_generator`). As torch's, a new one
+    starts from the seed 67280421310721, the same every run: g.manual_seed(seed) (an
+    int >= 0; returns g) reseeds it, g.initial_seed() is the last seed, g.seed() reseeds
+    it from fresh entropy and returns that seed. g.get_state() is a plain dict (numpy's
+    bit_generator.state, as am.get_rng_state; not torch's ByteTensor) and
+    g.set_state(state) restores it (checked first; returns g). device is 'cpu' only."""
+
+    _DEFAULT_SEED = 67280421310721  # (torch.Generator().initial_seed())
+
+    def __init__(self, device: Any = "cpu") -> None:
+        _check_device(device, "Generator")
+        self.manual_seed(self._DEFAULT_SEED)
+
+    @property
+    def device(self) -> str:
+        """'cpu', as Tensor.device."""
+        return "cpu"
+
+    def manual_seed(self, seed: int) -> "Generator":
+        """Reseed with `seed` (an int >= 0); returns this generator, as torch's."""
+        self._seed = _seed(seed, "Generator.manual_seed")
+        self.numpy_generator = np.random.default_rng(self._seed)
+        return self
+
+    def seed(self) -> int:
+        """Reseed from fresh entropy (a nondeterministic seed below 2**63) and return it."""
+        seed = int(np.random.SeedSequence().entropy % 2**63)
+        self.manual_seed(seed)
+        return seed
+
+    def initial_seed(self) -> int:
+        """The seed last set (by the constructor, manual_seed or seed)."""
+        return self._seed
+
+    def get_state(self) -> dict:
+        """The state, a plain dict (json.dumps and am.save store it exactly)."""
+        return copy.deepcopy(self.numpy_generator.bit_generator.state)
+
+    def set_state(self, state: dict) -> "Generator":
+        """Restore a state from get_state (checked before it is set); returns this generator."""
+        _set_state(self.numpy_generator.bit_generator, state, "Generator.set_state", "Generator.get_state")
+        return self
+
+    def __repr__(self) -> str:
+        return f"am.Generator(initial_seed={self._seed})"
+
+
+def _generator_of(generator: Any, where: str) -> np.random.Generator:
+    """The numpy generator to draw from: the library's for None, an am.Generator's, or a
+    np.random.Generator itself."""
+    if generator is None:
+        return _rng["gen"]
+    if isinstance(generator, Generator):
+        return generator.numpy_generator
+    if isinstance(generator, np.random.Generator):
+        return generator
+    raise TypeError(f"{where}: generator must be an am.Generator (or a np.random.Generator), "
+                    f"got {type(generator).__name__}")
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, *, device: Any = None) -> Tensor:
     """A new tensor holding a copy of `data` (same as `Tensor(...)`)."""
+    _check_device(device, "tensor")
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
@@ -111,18 +189,22 @@ def _sample_dtype(dtype: Any, where: str) -> np.dtype:
     return dt
 
 
-def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*shape: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Tensor of zeros; `zeros(2, 3)` or `zeros((2, 3))`."""
+    _check_device(device, "zeros")
     return _make(np.zeros(_shape(shape, "zeros"), _dtype_or_default(dtype)), requires_grad, "zeros", constant=True)
 
 
-def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*shape: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Tensor of ones; `ones(2, 3)` or `ones((2, 3))`."""
+    _check_device(device, "ones")
     return _make(np.ones(_shape(shape, "ones"), _dtype_or_default(dtype)), requires_grad, "ones", constant=True)
 
 
-def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False, *,
+         device: Any = None) -> Tensor:
     """Tensor of `shape` filled with `fill_value`."""
+    _check_device(device, "full")
     return _full(shape, fill_value, dtype, requires_grad, True)
 
 
@@ -155,20 +237,24 @@ def _like_of(x: Any) -> tuple[np.ndarray, bool]:
     return np.asarray(x), False
 
 
-def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False, *, device: Any = None) -> Tensor:
     """Zeros with the shape (and, by default, the dtype) of `x`."""
+    _check_device(device, "zeros_like")
     arr, constant = _like_of(x)
     return _make(np.zeros(arr.shape, dtype or arr.dtype), requires_grad, "zeros_like", constant)
 
 
-def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False, *, device: Any = None) -> Tensor:
     """Ones with the shape (and, by default, the dtype) of `x`."""
+    _check_device(device, "ones_like")
     arr, constant = _like_of(x)
     return _make(np.ones(arr.shape, dtype or arr.dtype), requires_grad, "ones_like", constant)
 
 
-def full_like(x: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full_like(x: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False, *,
+              device: Any = None) -> Tensor:
     """`fill_value` in the shape (and, by default, the dtype) of `x`, as np.full_like."""
+    _check_device(device, "full_like")
     arr, constant = _like_of(x)
     return _full(arr.shape, fill_value, dtype or arr.dtype, requires_grad, constant)
 
@@ -183,27 +269,34 @@ def _like(x: Any, dtype: Any, where: str) -> tuple:
     return arr.shape, dt
 
 
-def randn_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn_like(x: Any, dtype: Any = None, requires_grad: bool = False, *, device: Any = None,
+               generator: Any = None) -> Tensor:
     """Samples of N(0, 1) of x's shape (and, by default, x's floating dtype).
 
-    Drawn from the generator `manual_seed` seeds."""
+    Drawn from the generator `manual_seed` seeds, or from `generator` (an am.Generator)."""
     _not_while_compiling("randn_like")
+    _check_device(device, "randn_like")
     shape, dtype = _like(x, dtype, "randn_like")
-    return randn(shape, dtype=dtype, requires_grad=requires_grad)
+    _generator_of(generator, "randn_like")
+    return randn(shape, dtype=dtype, requires_grad=requires_grad, generator=generator)
 
 
-def rand_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def rand_like(x: Any, dtype: Any = None, requires_grad: bool = False, *, device: Any = None,
+              generator: Any = None) -> Tensor:
     """Samples of U[0, 1) of x's shape (and, by default, x's floating dtype).
 
-    Drawn from the generator `manual_seed` seeds."""
+    Drawn from the generator `manual_seed` seeds, or from `generator` (an am.Generator)."""
     _not_while_compiling("rand_like")
+    _check_device(device, "rand_like")
     shape, dtype = _like(x, dtype, "rand_like")
-    return rand(shape, dtype=dtype, requires_grad=requires_grad)
+    _generator_of(generator, "rand_like")
+    return rand(shape, dtype=dtype, requires_grad=requires_grad, generator=generator)
 
 
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
+           requires_grad: bool = False, *, device: Any = None) -> Tensor:
     """Evenly spaced values in [start, stop), as numpy.arange (ints stay ints)."""
+    _check_device(device, "arange")
     if step == 0:
         raise ValueError("arange: step must not be zero")
     try:
@@ -219,8 +312,10 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
     return _make(arr, requires_grad, "arange", constant=numbers_only)  # (as full's fill_value)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False, *,
+        device: Any = None) -> Tensor:
     """Identity matrix of shape (n, m or n)."""
+    _check_device(device, "eye")
     n, m = _shape((n, n if m is None else m), "eye")
     return _make(np.eye(n, m, dtype=_dtype_or_default(dtype)), requires_grad, "eye", constant=True)
 
@@ -233,36 +328,44 @@ def _not_while_compiling(op: str) -> None:
                            "draw them outside the function and pass them as arguments")
 
 
-def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Samples of N(0, 1) of the given shape."""
+def randn(*shape: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+          generator: Any = None) -> Tensor:
+    """Samples of N(0, 1) of the given shape, from the library generator (`manual_seed`)
+    or from `generator` (an am.Generator)."""
     _not_while_compiling("randn")
     # (all checked before drawing: a refused call leaves the generator as it was)
     dtype, shape = _sample_dtype(dtype, "randn"), _shape(shape, "randn")
     _flag(requires_grad, "requires_grad", "randn")
-    arr = _rng["gen"].standard_normal(shape).astype(dtype, copy=False)
+    _check_device(device, "randn")
+    arr = _generator_of(generator, "randn").standard_normal(shape).astype(dtype, copy=False)
     return _make(arr, requires_grad, "randn")
 
 
-def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Samples of U[0, 1) of the given shape."""
+def rand(*shape: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+         generator: Any = None) -> Tensor:
+    """Samples of U[0, 1) of the given shape, from the library generator (`manual_seed`)
+    or from `generator` (an am.Generator)."""
     _not_while_compiling("rand")
     dtype, shape = _sample_dtype(dtype, "rand"), _shape(shape, "rand")
     _flag(requires_grad, "requires_grad", "rand")
-    arr = _rng["gen"].random(shape).astype(dtype, copy=False)
+    _check_device(device, "rand")
+    arr = _generator_of(generator, "rand").random(shape).astype(dtype, copy=False)
     return _make(arr, requires_grad, "rand")
 
 
-def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(*shape: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of the given shape, as torch.empty and np.empty; here filled with zeros
     (uninitialised memory would make runs differ)."""
+    _check_device(device, "empty")
     return _make(np.zeros(_shape(shape, "empty"), _dtype_or_default(dtype)), requires_grad, "empty", constant=True)
 
 
 def linspace(start: float, stop: float, num: int = 50, endpoint: bool = True, dtype: Any = None,
-             requires_grad: bool = False) -> Tensor:
+             requires_grad: bool = False, *, device: Any = None) -> Tensor:
     """`num` evenly spaced values from start to stop, as np.linspace (stop included unless
     endpoint=False); shape (num,), the default float dtype. torch.linspace(start, end,
     steps) is the same call."""
+    _check_device(device, "linspace")
     if isinstance(num, bool) or not _is_index(num) or operator.index(num) < 0:
         raise ValueError(f"linspace: num must be an int >= 0, got {num!r}")
     try:
@@ -281,11 +384,15 @@ def _int_dtype(dtype: Any, where: str) -> np.dtype:
     return dt
 
 
-def randint(low: int, high: int | None = None, size: Any = None, *, dtype: Any = None) -> Tensor:
+def randint(low: int, high: int | None = None, size: Any = None, *, dtype: Any = None, device: Any = None,
+            generator: Any = None) -> Tensor:
     """Integers drawn uniformly from [low, high), shape `size` (an int or a tuple; () for
-    None), int64 by default, from the generator `manual_seed` seeds. PyTorch's forms:
-    randint(low, high, size) and randint(high, size) (low = 0); numpy's randint(high) too."""
+    None), int64 by default, from the generator `manual_seed` seeds (or `generator`, an
+    am.Generator). PyTorch's forms: randint(low, high, size) and randint(high, size)
+    (low = 0); numpy's randint(high) too."""
     _not_while_compiling("randint")
+    _check_device(device, "randint")
+    gen = _generator_of(generator, "randint")
     if size is None and isinstance(high, (tuple, list)):  # (torch's randint(high, size))
         high, size = None, high
     if high is None:
@@ -299,17 +406,19 @@ def randint(low: int, high: int | None = None, size: Any = None, *, dtype: Any =
     dt = _int_dtype(dtype, "randint")
     if low < np.iinfo(dt).min or high - 1 > np.iinfo(dt).max:
         raise ValueError(f"randint: [{low}, {high}) does not fit dtype {dt}")
-    return _make(_rng["gen"].integers(low, high, shape, dtype=dt), False, "randint")
+    return _make(gen.integers(low, high, shape, dtype=dt), False, "randint")
 
 
-def randperm(n: int, *, dtype: Any = None) -> Tensor:
+def randperm(n: int, *, dtype: Any = None, device: Any = None, generator: Any = None) -> Tensor:
     """A random permutation of 0, ..., n - 1 (shape (n,), int64 by default), as
-    torch.randperm, from the generator `manual_seed` seeds."""
+    torch.randperm, from the generator `manual_seed` seeds (or `generator`, an am.Generator)."""
     _not_while_compiling("randperm")
+    _check_device(device, "randperm")
+    gen = _generator_of(generator, "randperm")
     if isinstance(n, bool) or not _is_index(n) or operator.index(n) < 0:
         raise ValueError(f"randperm: n must be an int >= 0, got {n!r}")
     dt = _int_dtype(dtype, "randperm")
-    return _make(_rng["gen"].permutation(operator.index(n)).astype(dt, copy=False), False, "randperm")
+    return _make(gen.permutation(operator.index(n)).astype(dt, copy=False), False, "randperm")
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -322,11 +431,12 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._wrap(array)
 
 
-def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+def as_tensor(data: Any, dtype: Any = None, *, device: Any = None) -> Tensor:
     """data as a tensor, copying only when needed, as torch.as_tensor: a Tensor is returned
     as it is (converted with astype if dtype differs); an ndarray of the dtype asked
     (or any, for None) is shared as from_numpy shares it; anything else is copied as
     am.tensor(data, dtype=dtype) copies it."""
+    _check_device(device, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None or np.dtype(dtype) == data.dtype else data.astype(dtype)
     if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype) \
@@ -344,9 +454,10 @@ def _int_arg(op: str, what: str, v: Any) -> int:
     return operator.index(v)
 
 
-def tri(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Tensor:
+def tri(N: int, M: int | None = None, k: int = 0, dtype: Any = None, *, device: Any = None) -> Tensor:
     """np.tri: the (N, M or N) matrix with ones at and below the k-th diagonal (k > 0 above
     the main one), zeros elsewhere; the default float dtype unless dtype is given."""
+    _check_device(device, "tri")
     N = _int_arg("tri", "N", N)
     M = N if M is None else _int_arg("tri", "M", M)
     if N < 0 or M < 0:
@@ -355,7 +466,8 @@ def tri(N: int, M: int | None = None, k: int = 0, dtype: Any = None) -> Tensor:
                  constant=True)
 
 
-def _tri_indices(op: str, n: Any, k: Any, m: Any, lower: bool) -> tuple[Tensor, Tensor]:
+def _tri_indices(op: str, n: Any, k: Any, m: Any, lower: bool, device: Any) -> tuple[Tensor, Tensor]:
+    _check_device(device, op)
     n = _int_arg(op, "n", n)
     m = n if m is None else _int_arg(op, "m", m)
     if n < 0 or m < 0:
@@ -365,19 +477,20 @@ def _tri_indices(op: str, n: Any, k: Any, m: Any, lower: bool) -> tuple[Tensor, 
     return (_make(rows, False, op, constant=True), _make(cols, False, op, constant=True))
 
 
-def tril_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Tensor, Tensor]:
+def tril_indices(n: int, k: int = 0, m: int | None = None, *, device: Any = None) -> tuple[Tensor, Tensor]:
     """np.tril_indices: (rows, cols), two int64 tensors of shape (K,), the indices of the
     (n, m or n) matrix's entries at and below the k-th diagonal, row by row. No gradient."""
-    return _tri_indices("tril_indices", n, k, m, True)
+    return _tri_indices("tril_indices", n, k, m, True, device)
 
 
-def triu_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Tensor, Tensor]:
+def triu_indices(n: int, k: int = 0, m: int | None = None, *, device: Any = None) -> tuple[Tensor, Tensor]:
     """np.triu_indices: as tril_indices, for the entries at and above the k-th diagonal."""
-    return _tri_indices("triu_indices", n, k, m, False)
+    return _tri_indices("triu_indices", n, k, m, False, device)
 
 
-def identity(n: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def identity(n: int, dtype: Any = None, requires_grad: bool = False, *, device: Any = None) -> Tensor:
     """np.identity: the (n, n) identity matrix (am.eye(n)); the default float dtype."""
+    _check_device(device, "identity")
     n = _int_arg("identity", "n", n)
     if n < 0:
         raise ValueError(f"identity: negative dimensions are not allowed, got n={n}")
@@ -385,7 +498,8 @@ def identity(n: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 def _spaced(op: str, fn: Any, start: Any, stop: Any, num: Any, endpoint: Any, dtype: Any, axis: Any,
-            **kw: Any) -> Tensor:
+            device: Any, **kw: Any) -> Tensor:
+    _check_device(device, op)
     if isinstance(num, bool) or not _is_index(num) or operator.index(num) < 0:
         raise ValueError(f"{op}: num must be an int >= 0, got {num!r}")
     if isinstance(start, Tensor) or isinstance(stop, Tensor):
@@ -402,21 +516,22 @@ def _spaced(op: str, fn: Any, start: Any, stop: Any, num: Any, endpoint: Any, dt
 
 
 def logspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, base: float = 10.0,
-             dtype: Any = None, axis: int = 0) -> Tensor:
+             dtype: Any = None, axis: int = 0, *, device: Any = None) -> Tensor:
     """np.logspace: base ** linspace(start, stop, num); shape (num,) for numbers (array
     start/stop add their shape, the samples along `axis`); the default float dtype."""
-    return _spaced("logspace", np.logspace, start, stop, num, endpoint, dtype, axis, base=base)
+    return _spaced("logspace", np.logspace, start, stop, num, endpoint, dtype, axis, device, base=base)
 
 
 def geomspace(start: Any, stop: Any, num: int = 50, endpoint: bool = True, dtype: Any = None,
-              axis: int = 0) -> Tensor:
+              axis: int = 0, *, device: Any = None) -> Tensor:
     """np.geomspace: `num` values from start to stop spaced evenly on a log scale (a
     geometric progression, endpoints exact); start and stop nonzero, of one sign."""
-    return _spaced("geomspace", np.geomspace, start, stop, num, endpoint, dtype, axis)
+    return _spaced("geomspace", np.geomspace, start, stop, num, endpoint, dtype, axis, device)
 
 
-def empty_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty_like(x: Any, dtype: Any = None, requires_grad: bool = False, *, device: Any = None) -> Tensor:
     """np.empty_like: a tensor of x's shape (and, by default, dtype); here filled with zeros
     (uninitialised memory would make runs differ), as am.empty."""
+    _check_device(device, "empty_like")
     arr, constant = _like_of(x)
     return _make(np.zeros(arr.shape, dtype or arr.dtype), requires_grad, "empty_like", constant)

@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .creation import _seed, generator
+from .creation import _generator_of, _seed
 from .tensor import Tensor, _flag
 
 
@@ -113,7 +113,9 @@ class DataLoader:
     In both forms each pass (epoch) visits every sample once, in a fresh random order
     when `shuffle`, drawn from the loader's own `np.random.Generator(seed)`; with
     `seed=None` the seed is drawn from the library generator, so `am.manual_seed`
-    makes the order reproducible. The last batch has N mod batch_size samples unless
+    makes the order reproducible, or from `generator=` (an am.Generator, PyTorch's
+    keyword; once, when the loader is made: reseeding it later does not change the
+    loader's order, as it would torch's). The last batch has N mod batch_size samples unless
     `drop_last`, which leaves it out. len(loader) = number of batches per epoch:
     ceil(N / batch_size), or floor with drop_last.
     """
@@ -130,6 +132,7 @@ class DataLoader:
         *,
         num_workers: int = 0,
         pin_memory: bool = False,
+        generator: Any = None,
     ) -> None:
         if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)):
             raise TypeError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
@@ -187,7 +190,7 @@ class DataLoader:
         self.batch_size = int(batch_size)
         self.shuffle = _flag(shuffle, "shuffle", "DataLoader")
         self.drop_last = _flag(drop_last, "drop_last", "DataLoader")
-        seed = int(generator().integers(2**63)) if seed is None else _seed(seed, "DataLoader")
+        seed = _seed_from(seed, generator, "DataLoader")
         self.rng = np.random.default_rng(seed)
 
     def _num_samples(self) -> int:
@@ -487,7 +490,16 @@ class ConcatDataset(Dataset):
         return self.datasets[k][i - (self.cumulative_sizes[k - 1] if k else 0)]
 
 
-def random_split(dataset: Any, lengths: Sequence, seed: int | None = None) -> list[Subset]:
+def _seed_from(seed: Any, generator: Any, where: str) -> int:
+    """seed= checked, or a seed drawn from `generator` (the library generator for None)."""
+    if seed is not None and generator is not None:
+        raise TypeError(f"{where}: give seed= or generator=, not both")
+    if seed is not None:
+        return _seed(seed, where)
+    return int(_generator_of(generator, where).integers(2**63))
+
+
+def random_split(dataset: Any, lengths: Sequence, seed: int | None = None, generator: Any = None) -> list[Subset]:
     """Split `dataset` into non-overlapping random Subsets of the given lengths.
 
     lengths: ints summing to len(dataset), or fractions in [0, 1] summing to 1 (as
@@ -495,8 +507,8 @@ def random_split(dataset: Any, lengths: Sequence, seed: int | None = None) -> li
     to 9 places first, so 0.29 * 100 gives 29, not 28), and the N - sum left over
     go one each to the parts in turn from the first. The samples are a permutation
     from `np.random.default_rng(seed)` (seed=None: drawn from the library generator,
-    as DataLoader's, so `am.manual_seed` makes it reproducible; PyTorch's
-    `generator=` is not taken). A part of length 0 warns, as in PyTorch.
+    as DataLoader's, so `am.manual_seed` makes it reproducible, or from PyTorch's
+    `generator=`, an am.Generator). A part of length 0 warns, as in PyTorch.
     """
     n = _dataset_len(dataset, "random_split")
     if isinstance(lengths, (str, bytes, Mapping)) or not isinstance(lengths, (Sequence, np.ndarray)):
@@ -525,8 +537,7 @@ def random_split(dataset: Any, lengths: Sequence, seed: int | None = None) -> li
             f"random_split: the lengths {lengths!r} sum to {sum(sizes)}, but the data set has "
             f"{n} samples"
         )
-    rng = np.random.default_rng(int(generator().integers(2**63)) if seed is None
-                                else _seed(seed, "random_split"))
+    rng = np.random.default_rng(_seed_from(seed, generator, "random_split"))
     perm = rng.permutation(n).tolist()
     parts, at = [], 0
     for s in sizes:
@@ -594,7 +605,7 @@ def split(
     n_test = max(1, math.ceil(round(float(test_fraction) * n, 9)))
     if n_test >= n:
         raise ValueError(f"split: test_fraction={test_fraction} of {n} samples leaves no training data")
-    rng = np.random.default_rng(int(generator().integers(2**63)) if seed is None else _seed(seed, "split"))
+    rng = np.random.default_rng(_seed_from(seed, None, "split"))
     if _flag(stratify, "stratify", "split"):
         test = _stratified_test(ya, n_test, rng)
     else:

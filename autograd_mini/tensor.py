@@ -44,6 +44,14 @@ def get_default_dtype() -> np.dtype:
     return _default["dtype"]
 
 
+def _check_device(device: Any, where: str) -> None:
+    """Accept the `device=` PyTorch code passes: None, 'cpu' or 'cpu:0' (x.device's value).
+    Any other ('cuda', 'mps', 0, ...) is a ValueError naming `where`: the arrays are numpy's."""
+    if device is not None and not (isinstance(device, str) and device in ("cpu", "cpu:0")):
+        raise ValueError(f"{where}: device {device!r} is not available: autograd_mini computes on the CPU "
+                         "with numpy, so the only device is 'cpu' (a dtype is given as np.float32, not a string)")
+
+
 def _dtype_or_default(dtype: Any) -> np.dtype:
     """np.dtype(dtype), or the default dtype (set_default_dtype's) for None: the `dtype=`
     argument of creation functions and layers."""
@@ -199,6 +207,50 @@ def kept_operand(t: "Tensor", a: np.ndarray) -> np.ndarray:
     if t.requires_grad and engine._mode.grad_enabled and not tracers:
         return a.copy(order="K")  # (in its own layout, which sets the order of sums)
     return a
+
+
+_TORCH_TENSOR_TYPES = {  # (torch's tensor type names, which Tensor.type also takes)
+    "torch.FloatTensor": np.float32, "torch.DoubleTensor": np.float64, "torch.HalfTensor": np.float16,
+    "torch.LongTensor": np.int64, "torch.IntTensor": np.int32, "torch.ShortTensor": np.int16,
+    "torch.CharTensor": np.int8, "torch.ByteTensor": np.uint8, "torch.BoolTensor": np.bool_,
+    "torch.ComplexFloatTensor": np.complex64, "torch.ComplexDoubleTensor": np.complex128,
+}
+
+
+def set_printoptions(precision: Any = None, threshold: Any = None, edgeitems: Any = None,
+                     linewidth: Any = None, profile: Any = None, sci_mode: Any = None, **numpy_options: Any) -> None:
+    """How tensors print: their repr is numpy's array2string, so these are numpy's print
+    options (np.set_printoptions; they apply to ndarrays too, and np.printoptions(...) as
+    a with-block sets them for a while). torch's keywords: precision (digits after the
+    point), threshold (more elements than this are summarised with ...), edgeitems,
+    linewidth; profile 'default' (numpy's defaults: precision 8, threshold 1000,
+    edgeitems 3, linewidth 75), 'short' (precision 2, edgeitems 2) or 'full' (no
+    summarising); sci_mode=False (no scientific notation: numpy's suppress=True) or None
+    (numpy chooses). sci_mode=True has no numpy counterpart and is refused. numpy's own
+    keywords (suppress, floatmode, sign, formatter, ...) pass through."""
+    options: dict = {}
+    if profile is not None:
+        profiles = {"default": dict(precision=8, threshold=1000, edgeitems=3, linewidth=75),
+                    "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=75),
+                    "full": dict(precision=8, threshold=sys.maxsize, edgeitems=3, linewidth=75)}
+        if profile not in profiles:
+            raise ValueError(f"set_printoptions: profile must be 'default', 'short' or 'full', got {profile!r}")
+        options.update(profiles[profile])
+    if sci_mode is not None:
+        if sci_mode is not False:
+            raise ValueError(f"set_printoptions: sci_mode must be False or None (numpy picks scientific "
+                             f"notation from the values; there is no always-scientific mode), got {sci_mode!r}")
+        options["suppress"] = True
+    elif "suppress" not in numpy_options:
+        options["suppress"] = False  # (torch sets sci_mode on every call: None is numpy's choice)
+    given = dict(precision=precision, threshold=threshold, edgeitems=edgeitems, linewidth=linewidth)
+    options.update({k: v for k, v in given.items() if v is not None}, **numpy_options)
+    before = np.get_printoptions()
+    try:
+        np.set_printoptions(**options)
+    except (TypeError, ValueError) as e:
+        np.set_printoptions(**before)  # (numpy may have set some before refusing)
+        raise type(e)(f"set_printoptions: {e}") from None
 
 
 class ElementCount(int):
@@ -1331,9 +1383,7 @@ class Tensor:
             if dtype is not None:
                 raise TypeError(f"to: two dtypes given, {dtype!r} and {a!r} (tensor of shape {self.shape})")
             dtype = new
-        if device is not None and not (isinstance(device, str) and device in ("cpu", "cpu:0")):
-            raise ValueError(f"to: device {device!r} is not available: autograd_mini computes on the CPU "
-                             "with numpy, so the only device is 'cpu' (a dtype is given as np.float32, not a string)")
+        _check_device(device, "to")
         copy = _flag(copy, "copy", "to")
         if dtype is None or np.dtype(dtype) == self.dtype:
             return self.copy() if copy else self
@@ -1349,6 +1399,11 @@ class Tensor:
         """This tensor itself, as torch's cpu() on a tensor already on the CPU."""
         return self
 
+    @property
+    def is_cuda(self) -> bool:
+        """False, always (see device): `if x.is_cuda:` branches port unchanged."""
+        return False
+
     def type_as(self, other: "Tensor") -> "Tensor":
         """This tensor converted to other's dtype (other's shape does not matter); itself
         when the dtypes agree, as torch's type_as. See to()."""
@@ -1356,28 +1411,38 @@ class Tensor:
             raise TypeError(f"type_as: expected a Tensor, got {type(other).__name__}")
         return self.to(other.dtype)
 
-    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> "Tensor":
         """A new tensor of zeros of shape `size` (new_zeros(2, 3) or new_zeros((2, 3))), of this
         tensor's dtype unless `dtype` is given; a leaf, no graph to this tensor."""
-        return _C.zeros(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return _C.zeros(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                        requires_grad=requires_grad)
 
-    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> "Tensor":
         """A new tensor of ones of shape `size`, of this tensor's dtype unless `dtype` is given."""
-        return _C.ones(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return _C.ones(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                       requires_grad=requires_grad)
 
-    def new_empty(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> "Tensor":
         """A new tensor of shape `size` (zeros here, see am.empty), of this tensor's dtype
         unless `dtype` is given."""
-        return _C.empty(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return _C.empty(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+                        requires_grad=requires_grad)
 
-    def new_full(self, size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> "Tensor":
         """A new tensor of shape `size` (a tuple) filled with `fill_value`, of this tensor's
         dtype unless `dtype` is given."""
-        return _C.full(size, fill_value, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+        return _C.full(size, fill_value, dtype=self.dtype if dtype is None else dtype, device=device,
+                       requires_grad=requires_grad)
 
-    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> "Tensor":
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":
         """A new leaf tensor holding a copy of `data`, of this tensor's dtype unless `dtype`
-        is given (torch's rule, where am.tensor would infer it); no graph to data."""
+        is given (torch's rule, where am.tensor would infer it); no graph to data. The
+        new_* methods take device= as the creation functions do ('cpu' only)."""
+        _check_device(device, "new_tensor")
         return Tensor(data, requires_grad=requires_grad, dtype=self.dtype if dtype is None else dtype)
 
     def contiguous(self) -> "Tensor":
@@ -1518,13 +1583,15 @@ class Tensor:
         """Limit to [min, max] in place (either may be None, not both); returns self."""
         return _TM.clamp_(self, min, max)
 
-    def uniform_(self, a: Any = 0.0, b: Any = 1.0) -> "Tensor":
-        """Fill with samples of U(a, b) in place (am.nn.init.uniform_'s); returns self."""
-        return _TM.random_(self, "uniform_", _init().uniform_, a, b)
+    def uniform_(self, a: Any = 0.0, b: Any = 1.0, *, generator: Any = None) -> "Tensor":
+        """Fill with samples of U(a, b) in place (am.nn.init.uniform_'s; generator= an
+        am.Generator to draw from); returns self."""
+        return _TM.random_(self, "uniform_", _init().uniform_, a, b, generator)
 
-    def normal_(self, mean: Any = 0.0, std: Any = 1.0) -> "Tensor":
-        """Fill with samples of N(mean, std**2) in place (am.nn.init.normal_'s); returns self."""
-        return _TM.random_(self, "normal_", _init().normal_, mean, std)
+    def normal_(self, mean: Any = 0.0, std: Any = 1.0, *, generator: Any = None) -> "Tensor":
+        """Fill with samples of N(mean, std**2) in place (am.nn.init.normal_'s; generator= an
+        am.Generator to draw from); returns self."""
+        return _TM.random_(self, "normal_", _init().normal_, mean, std, generator)
 
     def copy_(self, src: Any) -> "Tensor":
         """Copy src's values in, broadcast to x's shape and cast to x's dtype (float to int
@@ -1619,6 +1686,33 @@ class Tensor:
         """Axes moved from `source` to `destination` (ints or sequences of them), the
         others kept in order: torch's movedim, numpy's moveaxis."""
         return F.moveaxis(self, source, destination)
+
+    # (last: the name `type` would shadow the builtin in the class body below it)
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """torch's type: with no dtype, the dtype's name as a string, numpy's ('float64',
+        'int64', 'bool'), where torch says 'torch.DoubleTensor' (so x.type(y.type())
+        converts x to y's dtype, as in torch). With a dtype (np.float32, am.long, 'float64',
+        or torch's names 'torch.FloatTensor', 'torch.LongTensor', ...): this tensor
+        converted as astype converts it (recorded between floating dtypes), or itself when
+        the dtype is already its own, as torch. Same shape."""
+        if dtype is None:
+            return str(self.dtype)
+        if isinstance(dtype, str) and dtype.startswith("torch."):
+            if dtype.startswith("torch.cuda."):
+                _check_device("cuda", "type")
+            if dtype not in _TORCH_TENSOR_TYPES:
+                raise TypeError(f"type: unknown tensor type {dtype!r} (tensor of shape {self.shape}); "
+                                f"expected a dtype or one of {sorted(_TORCH_TENSOR_TYPES)}")
+            dtype = _TORCH_TENSOR_TYPES[dtype]
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"type: expected a dtype (np.float32, am.long, 'float64'), got {dtype!r} "
+                            f"(tensor of shape {self.shape})") from None
+        if dt.kind not in "biufc":
+            raise TypeError(f"type: a tensor holds numbers (bool, int, float or complex), got dtype {dt} "
+                            f"(tensor of shape {self.shape})")
+        return self if dt == self.dtype else self.astype(dt)
 
 
 def _as_shape_of(t: Tensor, other: Any, op: str, to_shape: Any) -> Tensor:

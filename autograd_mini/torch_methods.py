@@ -37,6 +37,14 @@ from .tensor import Tensor
 # -- matrix products ------------------------------------------------------------------
 
 
+def numel(input: Any) -> int:
+    """torch.numel: the number of elements of a Tensor (or ndarray), an int: the product
+    of its shape, as x.numel(). Anything else is a TypeError, as torch's."""
+    if isinstance(input, (Tensor, np.ndarray)):
+        return int(input.size)
+    raise TypeError(f"numel: expected a Tensor, got {type(input).__name__}")
+
+
 def _operands(op: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:
     return as_tensor(a), as_tensor(b)
 

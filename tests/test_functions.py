@@ -1097,6 +1097,7 @@ _EVERY = {
     "Tensor.logical_xor": (lambda t: ((t > 0).logical_xor(t > 1) + 1) * t, "any", _SHAPES),
     "Tensor.logical_not": (lambda t: ((t > 0).logical_not() + 1) * t, "any", _SHAPES),
     "Tensor.cpu": (lambda t: t.cpu() * t, "any", _SHAPES),
+    "Tensor.type": (lambda t: t.type(np.float64) * t.type(t.type()) + t.type("torch.DoubleTensor"), "any", _SHAPES),
     "Tensor.__invert__": (lambda t: ((~(t > 0)) + 1) * t, "any", _SHAPES),
     "Tensor.__and__": (lambda t: (((t > 0) & (t < 1)) + 1) * t, "any", _SHAPES),
     "Tensor.__rand__": (lambda t: ((True & (t > 0)) + 1) * t, "any", _SHAPES),
@@ -1183,7 +1184,7 @@ _NOT_DIFFERENTIABLE = {
     "__deepcopy__", "__reduce_ex__", "__array__", "__array_function__", "__len__", "__bool__", "__format__",
     "__float__", "__int__", "__index__", "_update", "__setitem__", "__eq__", "__ne__", "__lt__", "__le__",
     "__gt__", "__ge__", "__hash__", "shape", "ndim", "size", "dtype", "is_leaf", "tolist",
-    "retain_grad", "retains_grad", "numel", "dim", "long", "int", "bool", "device",
+    "retain_grad", "retains_grad", "numel", "dim", "long", "int", "bool", "device", "is_cuda",
     "eq", "ne", "lt", "le", "gt", "ge", "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor",
     "zero_", "fill_", "add_", "sub_", "mul_", "div_", "clamp_", "uniform_", "normal_", "copy_",
 }

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ..creation import generator
+from ..creation import _generator_of, generator
 from ..engine import changed_in_place, tracers
 from ..tensor import Tensor
 from .functional import _int, _is_real, _number
@@ -123,25 +123,27 @@ def _fill(tensor: Any, values: np.ndarray | float, where: str) -> Any:
     return tensor
 
 
-def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0) -> Any:
-    """Fill with samples of U(a, b); returns the tensor."""
+def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Any:
+    """Fill with samples of U(a, b); returns the tensor. `generator` (an am.Generator):
+    draw from it instead of the library generator, as torch's."""
     if not math.isfinite(_number(a, "a", "uniform_")) or not math.isfinite(_number(b, "b", "uniform_")):
         raise ValueError(f"uniform_: the bounds must be finite, got a={a}, b={b}")
     if not a <= b:
         raise ValueError(f"uniform_: need a <= b, got a={a}, b={b}")
-    arr = _array(tensor, "uniform_")
-    return _fill(tensor, generator().uniform(a, b, size=arr.shape), "uniform_")
+    arr, gen = _array(tensor, "uniform_"), _generator_of(generator, "uniform_")
+    return _fill(tensor, gen.uniform(a, b, size=arr.shape), "uniform_")
 
 
-def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0) -> Any:
-    """Fill with samples of N(mean, std^2); returns the tensor."""
+def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Any:
+    """Fill with samples of N(mean, std^2); returns the tensor. `generator` (an
+    am.Generator): draw from it instead of the library generator, as torch's."""
     # (like uniform_'s bounds: an infinite or NaN mean or std would fill the weight with inf or NaN)
     if not math.isfinite(_number(mean, "mean", "normal_")) or not math.isfinite(_number(std, "std", "normal_")):
         raise ValueError(f"normal_: mean and std must be finite, got mean={mean}, std={std}")
     if not std >= 0:
         raise ValueError(f"normal_: std must be non-negative, got {std}")
-    arr = _array(tensor, "normal_")
-    return _fill(tensor, generator().normal(mean, std, size=arr.shape), "normal_")
+    arr, gen = _array(tensor, "normal_"), _generator_of(generator, "normal_")
+    return _fill(tensor, gen.normal(mean, std, size=arr.shape), "normal_")
 
 
 def constant_(tensor: Any, val: float) -> Any:

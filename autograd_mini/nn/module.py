@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple
 import numpy as np
 
 from ..engine import _mode, changed_in_place, modules_changed, tracers
-from ..tensor import Tensor, _flag, _to_array, get_default_dtype
+from ..tensor import Tensor, _check_device, _flag, _to_array, get_default_dtype
 
 
 class Parameter(Tensor):
@@ -539,9 +539,7 @@ class Module:
                 dtype = a
             else:
                 raise TypeError(f"{name}.to: expected (device, dtype), got {args!r}")
-        if device is not None and not (isinstance(device, str) and device in ("cpu", "cpu:0")):
-            raise ValueError(f"{name}.to: device {device!r} is not available: arrays here are numpy's, "
-                             "on the CPU, so the only device is 'cpu' (a dtype is given as np.float32, not a string)")
+        _check_device(device, f"{name}.to")
         if dtype is None:
             return self
         try:
