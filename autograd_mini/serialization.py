@@ -191,16 +191,35 @@ def _bad(path: str, why: str) -> ValueError:
     return ValueError(f"load: {path!r} is not a state dict saved by autograd_mini.save: {why}")
 
 
-def load(path: str | bytes | os.PathLike | IO[bytes]) -> dict[str, Any]:
+_CPU = ("cpu", "cpu:0")
+
+
+def _load_options(map_location: Any, weights_only: Any) -> None:
+    """Check torch.load's map_location and weights_only: the arrays are numpy's, on the
+    CPU, so the only place to map them to is 'cpu'; and every load is weights-only."""
+    places = list(map_location.values()) if isinstance(map_location, dict) else [map_location]
+    if not (map_location is None or all(isinstance(p, str) and p in _CPU for p in places)):
+        raise ValueError(f"load: map_location {map_location!r} is not available: arrays here are numpy's, "
+                         "on the CPU, so the only place to load them to is 'cpu' (or None)")
+    if weights_only is not None and not isinstance(weights_only, (bool, np.bool_)):
+        raise TypeError(f"load: weights_only must be True, False or None, got {weights_only!r}")
+
+
+def load(path: str | bytes | os.PathLike | IO[bytes], map_location: Any = None, *,
+         weights_only: bool | None = None) -> dict[str, Any]:
     """Read a state dict written by `save`: the same nested structure, types and bits.
 
     `path` is a file name or a readable, seekable binary file object.
+    torch.load's `map_location` is taken when it names the CPU ('cpu', 'cpu:0', None,
+    or a dict mapping devices to 'cpu'; anything else is a ValueError) and
+    `weights_only` (True, False or None) changes nothing: loading never unpickles.
 
     Raises FileNotFoundError if `path` does not exist and ValueError (naming the
     path) if it is not an .npz archive written by `save`: no header, a header
     of another format, entries that the header does not account for, or arrays
     of pickled objects (never unpickled).
     """
+    _load_options(map_location, weights_only)
     if _is_file(path, "load"):
         if not _can(path, "read") or not _can(path, "seek"):
             raise TypeError(f"load: a file object must be readable and seekable (a zip archive's "

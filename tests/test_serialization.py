@@ -532,3 +532,30 @@ def test_a_file_object_opened_the_wrong_way_is_refused_by_name(tmp_path):
         with pytest.raises(TypeError, match=r"^load: a file object must be readable and seekable"):
             am.load(f)
     assert am.load(path)["w"].tolist() == [1.0, 1.0]
+
+
+def test_load_takes_torch_loads_map_location_and_weights_only(tmp_path):
+    # PyTorch checkpoint code reads torch.load(path, map_location="cpu", weights_only=True)
+    path = tmp_path / "ck.npz"
+    sd = {"model": {"w": np.arange(3.0)}, "epoch": 4}
+    am.save(sd, path)
+    for kwargs in ({"map_location": "cpu"}, {"map_location": "cpu:0"}, {"map_location": None},
+                   {"weights_only": True}, {"weights_only": False}, {"map_location": "cpu", "weights_only": True},
+                   {"map_location": {"cuda:0": "cpu"}}):
+        assert_same(am.load(path, **kwargs), sd)
+    assert_same(am.load(path, "cpu"), sd)  # (torch's second positional argument)
+
+
+@pytest.mark.parametrize("where", ["cuda", "cuda:0", 0, {"cuda:0": "cuda:1"}, lambda s, loc: s])
+def test_load_refuses_a_map_location_other_than_the_cpu(tmp_path, where):
+    path = tmp_path / "ck.npz"
+    am.save({"w": np.zeros(2)}, path)
+    with pytest.raises(ValueError, match=r"load: map_location .* 'cpu'"):
+        am.load(path, map_location=where)
+
+
+def test_load_refuses_a_weights_only_that_is_not_a_flag(tmp_path):
+    path = tmp_path / "ck.npz"
+    am.save({"w": np.zeros(2)}, path)
+    with pytest.raises(TypeError, match="load: weights_only"):
+        am.load(path, weights_only="yes")
