@@ -405,6 +405,59 @@ def test_embedding_compiled_replays_each_calls_indices_and_checks_their_range():
         f(np.array([-1, 3]))
 
 
+def test_embedding_from_pretrained_freezes_and_shares_as_pytorch():
+    # PyTorch's nn.Embedding.from_pretrained(embeddings, freeze=True, padding_idx=None)
+    vecs = am.tensor(np.arange(12.0).reshape(4, 3))
+    m = nn.Embedding.from_pretrained(vecs)
+    assert (m.num_embeddings, m.embedding_dim, m.padding_idx) == (4, 3, None)
+    assert isinstance(m.weight, nn.Parameter) and not m.weight.requires_grad
+    assert m.weight.data is vecs.data  # (a Tensor's array is shared, as torch's Parameter(t))
+    np.testing.assert_array_equal(m(np.array([2, 0])).data, [[6.0, 7.0, 8.0], [0.0, 1.0, 2.0]])
+    t = nn.Embedding.from_pretrained(np.ones((3, 2)), freeze=False, padding_idx=1)
+    assert t.weight.requires_grad and t.padding_idx == 1
+    np.testing.assert_array_equal(t.weight.data[1], [1.0, 1.0])  # (the padding row is kept, not zeroed)
+    t(np.array([1, 2, 2])).sum().backward()
+    np.testing.assert_array_equal(t.weight.grad.data, [[0, 0], [0, 0], [2, 2]])
+    with pytest.raises(ValueError, match=r"Embedding.from_pretrained: embeddings must be 2-D .* got shape \(3,\)"):
+        nn.Embedding.from_pretrained(np.ones(3))
+
+
+def test_embedding_max_norm_renormalises_the_looked_up_rows_in_place():
+    # PyTorch: each looked-up row whose norm exceeds max_norm is scaled in place by
+    # max_norm / (norm + 1e-7) before the lookup; other rows are untouched
+    w0 = np.array([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0], [1.0, 1.0]])
+    w = am.tensor(w0.copy(), requires_grad=True)
+    out = F.embedding(np.array([[0, 1], [0, 3]]), w, max_norm=2.0)
+    np.testing.assert_allclose(w.data[0], w0[0] * 2.0 / (5.0 + 1e-7), rtol=1e-15)
+    np.testing.assert_array_equal(w.data[1:], w0[1:])  # row 2 not looked up; 1 and 3 within 2
+    np.testing.assert_array_equal(out.data[0, 0], w.data[0])
+    (out * np.arange(8.0).reshape(2, 2, 2)).sum().backward()  # (the gradient is the lookup's)
+    np.testing.assert_array_equal(w.grad.data, [[4, 6], [2, 3], [0, 0], [6, 7]])
+    m = nn.Embedding(4, 2, max_norm=1.0, norm_type=1.0)
+    m.weight.data[...] = w0
+    m(np.array([2]))
+    np.testing.assert_allclose(m.weight.data[2], w0[2] / (14.0 + 1e-7), rtol=1e-15)
+    assert "max_norm=1.0" in repr(m)
+    with pytest.raises(ValueError, match="embedding: max_norm must be a positive number"):
+        F.embedding([0], w, max_norm=-1.0)
+
+
+def test_embedding_scale_grad_by_freq_divides_each_rows_gradient_by_its_count():
+    w = am.tensor(np.arange(8.0).reshape(4, 2), requires_grad=True)
+    idx = np.array([[0, 2, 2], [2, 1, 0]])
+    out = F.embedding(idx, w, padding_idx=1, scale_grad_by_freq=True)
+    np.testing.assert_array_equal(out.data, w.data[idx])  # (the values are exactly the rows)
+    g = np.arange(12.0).reshape(2, 3, 2)
+    (out * g).sum().backward()
+    # row 0: (g[0,0] + g[1,2]) / 2; row 2: (g[0,1] + g[0,2] + g[1,0]) / 3; padding row 1: 0
+    np.testing.assert_allclose(w.grad.data, [[5, 6], [0, 0], [4, 5], [0, 0]], rtol=1e-15)
+    m = nn.Embedding(4, 2, scale_grad_by_freq=True)
+    m(np.array([3, 3, 3, 3])).sum().backward()
+    np.testing.assert_allclose(m.weight.grad.data[3], [1.0, 1.0], rtol=1e-15)
+    with pytest.raises(ValueError, match="embedding: sparse gradients are not offered"):
+        F.embedding([0], w, sparse=True)
+
+
 # -- one_hot, silu --------------------------------------------------------------------------------
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tensor import Tensor
+from ..tensor import Tensor, _flag
 from . import functional as F
 from . import init
 from ._common import _empty
-from .module import Module
+from .module import Module, Parameter
 
 
 class Embedding(Module):
@@ -18,16 +18,53 @@ class Embedding(Module):
     weight (num_embeddings, embedding_dim) ~ N(0, 1) (PyTorch's default); the
     row padding_idx (if given; negative counts from the end) starts at zero and
     gets no gradient. Indices outside [0, num_embeddings) raise IndexError.
+    max_norm, norm_type and scale_grad_by_freq are F.embedding's (PyTorch's);
+    sparse=True is not offered. `Embedding.from_pretrained(embeddings)` wraps a
+    given (V, D) table.
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 dtype: Any = None) -> None:
+                 max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                 sparse: bool = False, _weight: Any = None, _freeze: bool = False, dtype: Any = None) -> None:
         super().__init__()
         self.num_embeddings = F._int(num_embeddings, "num_embeddings", "Embedding", 1)
         self.embedding_dim = F._int(embedding_dim, "embedding_dim", "Embedding", 0)
         self.padding_idx = F._padding_idx(padding_idx, self.num_embeddings, self.label())
-        self.weight = _empty((self.num_embeddings, self.embedding_dim), dtype)
-        self.reset_parameters()
+        if max_norm is not None:
+            max_norm = F._number(max_norm, "max_norm", "Embedding")
+            if not max_norm > 0:
+                raise ValueError(f"Embedding: max_norm must be a positive number, got {max_norm!r}")
+        self.max_norm = max_norm
+        self.norm_type = F._number(norm_type, "norm_type", "Embedding")
+        self.scale_grad_by_freq = _flag(scale_grad_by_freq, "scale_grad_by_freq", "Embedding")
+        if sparse is not False:
+            raise ValueError("Embedding: sparse gradients are not offered (sparse=False computes the same "
+                             "gradient, dense)")
+        self.sparse = False
+        if _weight is None:
+            self.weight = _empty((self.num_embeddings, self.embedding_dim), dtype)
+            self.reset_parameters()
+        else:  # (PyTorch's: the given table itself, not initialised; from_pretrained)
+            self.weight = Parameter(_weight, requires_grad=not _flag(_freeze, "_freeze", "Embedding"))
+            if self.weight.shape != (self.num_embeddings, self.embedding_dim):
+                raise ValueError(f"Embedding: _weight must have shape ({self.num_embeddings}, "
+                                 f"{self.embedding_dim}), got {self.weight.shape}")
+
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None,
+                        max_norm: float | None = None, norm_type: float = 2.0,
+                        scale_grad_by_freq: bool = False, sparse: bool = False) -> "Embedding":
+        """An Embedding whose weight is `embeddings` (V, D), as PyTorch's: a Tensor's array
+        is shared (an ndarray or list is copied); freeze=True (the default) makes it not
+        require grad; the row padding_idx keeps its values (it only gets no gradient)."""
+        where = "Embedding.from_pretrained"
+        freeze = _flag(freeze, "freeze", where)
+        weight = Parameter(embeddings, requires_grad=False)  # (a Tensor's array shared, else copied)
+        if weight.ndim != 2:
+            raise ValueError(f"{where}: embeddings must be 2-D (num_embeddings, embedding_dim), "
+                             f"got shape {weight.shape}")
+        return cls(weight.shape[0], weight.shape[1], padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
+                   _weight=weight, _freeze=freeze)
 
     def reset_parameters(self) -> None:
         """weight ~ N(0, 1), the padding row zero."""
@@ -37,11 +74,15 @@ class Embedding(Module):
 
     def forward(self, input: Any) -> Tensor:
         # (F.embedding checks the indices' dtype and range, naming embedding and num_embeddings)
-        return F.embedding(input, self.weight, self.padding_idx)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq)
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"
-        return s + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+        s += f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
+        s += f", max_norm={self.max_norm}" if self.max_norm is not None else ""
+        s += f", norm_type={self.norm_type}" if self.max_norm is not None and self.norm_type != 2.0 else ""
+        return s + (", scale_grad_by_freq=True" if self.scale_grad_by_freq else "")
 
     def label(self) -> str:
         return f"Embedding({self.num_embeddings}, {self.embedding_dim})"

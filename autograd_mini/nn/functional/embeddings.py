@@ -10,8 +10,8 @@ import numpy as np
 from ... import engine
 from ... import primitives as P
 from ...functions import as_tensor
-from ...tensor import Tensor
-from ._args import _int
+from ...tensor import Tensor, _flag
+from ._args import _int, _number
 
 
 def _indices(indices: Any, n: int, where: str, what: str, error: type = IndexError) -> np.ndarray:
@@ -51,7 +51,25 @@ def _padding_idx(padding_idx: Any, n: int, where: str) -> int | None:
     return p % n
 
 
-def embedding(input: Any, weight: Any, padding_idx: int | None = None) -> Tensor:
+def _renorm_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """PyTorch's embedding_renorm_: each row of weight that idx picks and whose norm_type
+    norm exceeds max_norm is scaled in place by max_norm / (norm + 1e-7) (stamped, not
+    recorded: the gradient is the lookup's, as PyTorch's)."""
+    rows = np.unique(idx)
+    if not rows.size:
+        return
+    norms = np.linalg.norm(weight.data[rows], ord=norm_type, axis=1)
+    over = norms > max_norm
+    if not over.any():
+        return
+    scale = np.ones((weight.shape[0],) + (1,) * (weight.ndim - 1), dtype=weight.dtype)
+    scale[rows[over], 0] = max_norm / (norms[over] + 1e-7)
+    with engine.no_grad():
+        weight *= scale  # (a leaf: in place, every name of it sees the new rows)
+
+
+def embedding(input: Any, weight: Any, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """Look up rows of `weight`: input S (integers), weight (V, D) -> S + (D,).
 
     out[s] = weight[input[s]], with V = num_embeddings, D = embedding_dim.
@@ -60,23 +78,56 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None) -> Tensor
     adds repeats). The row padding_idx (negative counts from the end) is
     returned as it is but gets no gradient, as PyTorch. Indices outside
     [0, num_embeddings) raise IndexError.
+
+    As PyTorch's: max_norm (a positive number) first scales, in place, each picked
+    row whose norm_type norm exceeds it by max_norm / (norm + 1e-7) (weight must be a
+    leaf; the gradient is the lookup's); scale_grad_by_freq divides each row's gradient
+    by the number of times input picks it (the values are unchanged). sparse=True
+    (sparse gradients) is not offered. am.compile refuses max_norm and
+    scale_grad_by_freq (both depend on the indices' values).
     """
     with engine.scope("embedding"):
         weight = as_tensor(weight)
         if weight.ndim != 2:
             raise ValueError(f"embedding: weight must have shape (num_embeddings, embedding_dim), got {weight.shape}")
+        if sparse is not False:
+            raise ValueError("embedding: sparse gradients are not offered (sparse=False computes the same "
+                             "gradient, dense)")
+        scale_grad_by_freq = _flag(scale_grad_by_freq, "scale_grad_by_freq", "embedding")
+        if max_norm is not None:
+            max_norm = _number(max_norm, "max_norm", "embedding")
+            if not max_norm > 0:
+                raise ValueError(f"embedding: max_norm must be a positive number, got {max_norm!r}")
+            norm_type = _number(norm_type, "norm_type", "embedding")
+            if weight.grad_fn is not None:
+                raise ValueError(f"embedding: max_norm renormalises the rows of weight in place, so weight "
+                                 f"(shape {weight.shape}) must be a leaf tensor, not the result of an operation")
+        if engine.tracers and (max_norm is not None or scale_grad_by_freq):
+            raise RuntimeError("embedding: max_norm and scale_grad_by_freq depend on the indices' values, "
+                               "which a compiled replay would not look at again; call it outside am.compile")
         n = weight.shape[0]
         idx = _indices(input, n, "embedding", "num_embeddings")
         if not engine.tracers:  # (a copy: the graph keeps the index, and a caller may refill it;
             idx = np.array(idx)  # am.compile recognises its argument's own array, and copies it)
         p = _padding_idx(padding_idx, n, "embedding")
+        if max_norm is not None:
+            _renorm_(weight, idx, max_norm, norm_type)
         out = weight[idx]
-        if p is not None and weight.requires_grad:
+        frozen = None
+        if (p is not None or scale_grad_by_freq) and weight.requires_grad:
+            with engine.no_grad():
+                frozen = weight[idx]
+        if scale_grad_by_freq and frozen is not None and idx.size:
+            # frozen + (out - frozen) * s: the same values (out - frozen is 0), row gradients
+            # times s = 1 / count; a non-finite entry (where out - frozen is NaN) is out itself
+            _, inverse, counts = np.unique(idx, return_inverse=True, return_counts=True)
+            s = (1.0 / counts[inverse.reshape(idx.shape)]).astype(weight.dtype)[..., None]
+            out = P.where.apply(np.isfinite(frozen.data), frozen + (out - frozen) * s, out)
+        if p is not None and frozen is not None:
             # the rows picked at the padding positions enter as values without gradient
             # (where's VJP gives them 0), so row p gets none: ops of the output's size,
             # not of the whole table's; made of ops, so a compiled replay masks its own indices
             with engine.no_grad():
-                frozen = weight[idx]
                 at_padding = P.eq.apply(idx, p)[..., None]
             out = P.where.apply(at_padding, frozen, out)
         return out
