@@ -1,4 +1,4 @@
-"""Optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`) and learning-rate schedules (`StepLR`,
+"""Optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`, `LBFGS`) and learning-rate schedules (`StepLR`,
 `MultiStepLR`, `ExponentialLR`, `LinearLR`, `LambdaLR`, `CosineAnnealingLR`, `CosineAnnealingWarmRestarts`,
 `OneCycleLR`, `SequentialLR`, `ReduceLROnPlateau`).
 
@@ -12,6 +12,7 @@
 from . import lr_scheduler
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .lbfgs import LBFGS
 from .lr_scheduler import (CosineAnnealingLR, CosineAnnealingWarmRestarts, ExponentialLR, LambdaLR, LinearLR,
                            LRScheduler, MultiStepLR, OneCycleLR, ReduceLROnPlateau,
                            SequentialLR, StepLR)
@@ -19,6 +20,6 @@ from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "LRScheduler", "StepLR", "MultiStepLR",
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "LBFGS", "LRScheduler", "StepLR", "MultiStepLR",
            "ExponentialLR", "LinearLR", "LambdaLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "OneCycleLR",
            "ReduceLROnPlateau", "SequentialLR", "lr_scheduler"]
