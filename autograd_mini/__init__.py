@@ -7,7 +7,7 @@
 
 from . import autograd, nn
 from . import data, linalg, optim
-from . import distributions
+from . import distributions, func
 from . import backends, cuda
 from . import viz
 from .creation import (
