@@ -458,6 +458,21 @@ def test_embedding_scale_grad_by_freq_divides_each_rows_gradient_by_its_count():
         F.embedding([0], w, sparse=True)
 
 
+
+def test_embedding_max_norm_change_is_stamped_and_a_read_only_weight_is_refused_by_name():
+    # the renorm writes weight in place: a graph that kept the old array must refuse to
+    # backward (not use the new rows), and a read-only table is refused by embedding's name
+    w = am.tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+    y = (w * w).sum()
+    F.embedding(np.array([1, 2]), w, max_norm=1.0)
+    with pytest.raises(RuntimeError, match="changed in place"):
+        y.backward()
+    a = np.arange(12.0).reshape(4, 3)
+    a.flags.writeable = False
+    with pytest.raises(RuntimeError, match=r"embedding: max_norm .*\(shape \(4, 3\)\) is read-only"):
+        F.embedding(np.array([1]), am.from_numpy(a), max_norm=1.0)
+    np.testing.assert_array_equal(a, np.arange(12.0).reshape(4, 3))
+
 # -- one_hot, silu --------------------------------------------------------------------------------
 
 

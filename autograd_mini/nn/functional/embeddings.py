@@ -52,9 +52,11 @@ def _padding_idx(padding_idx: Any, n: int, where: str) -> int | None:
 
 
 def _renorm_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
-    """PyTorch's embedding_renorm_: each row of weight that idx picks and whose norm_type
-    norm exceeds max_norm is scaled in place by max_norm / (norm + 1e-7) (stamped, not
-    recorded: the gradient is the lookup's, as PyTorch's)."""
+    """PyTorch's embedding_renorm_: each row of weight (V, D) that idx picks and whose
+    norm_type norm exceeds max_norm is scaled in place by max_norm / (norm + 1e-7).
+    Only those rows are written (work of the picked rows' size, not the table's); the
+    change is stamped, not recorded: the gradient is the lookup's, as PyTorch's, and a
+    graph that kept the old array refuses to backward."""
     rows = np.unique(idx)
     if not rows.size:
         return
@@ -62,10 +64,11 @@ def _renorm_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float)
     over = norms > max_norm
     if not over.any():
         return
-    scale = np.ones((weight.shape[0],) + (1,) * (weight.ndim - 1), dtype=weight.dtype)
-    scale[rows[over], 0] = max_norm / (norms[over] + 1e-7)
-    with engine.no_grad():
-        weight *= scale  # (a leaf: in place, every name of it sees the new rows)
+    if not weight.data.flags.writeable:
+        raise RuntimeError(f"embedding: max_norm renormalises the picked rows of weight in place, but "
+                           f"weight's array (shape {weight.shape}) is read-only; pass a writeable copy")
+    weight.data[rows[over]] *= (max_norm / (norms[over] + 1e-7)).astype(weight.dtype)[:, None]
+    engine.changed_in_place(weight.data, "embedding's max_norm renorm")
 
 
 def embedding(input: Any, weight: Any, padding_idx: int | None = None, max_norm: float | None = None,
