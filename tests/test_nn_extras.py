@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -472,6 +473,20 @@ def test_embedding_max_norm_change_is_stamped_and_a_read_only_weight_is_refused_
     with pytest.raises(RuntimeError, match=r"embedding: max_norm .*\(shape \(4, 3\)\) is read-only"):
         F.embedding(np.array([1]), am.from_numpy(a), max_norm=1.0)
     np.testing.assert_array_equal(a, np.arange(12.0).reshape(4, 3))
+
+
+def test_embedding_scale_grad_by_freq_keeps_signed_zeros_and_scales_non_finite_rows():
+    # the values are the rows bit for bit (-0.0 stays -0.0), and a row holding inf still
+    # gets its gradient divided by its count, without a NaN or a warning along the way
+    w = am.tensor(np.array([[-0.0, np.inf], [1.0, -np.inf], [np.nan, 2.0]]), requires_grad=True)
+    idx = np.array([0, 0, 1, 2, 2, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = F.embedding(idx, w, scale_grad_by_freq=True)
+        out.sum().backward()
+    np.testing.assert_array_equal(np.signbit(out.data), np.signbit(w.data[idx]))
+    np.testing.assert_array_equal(out.data, w.data[idx])
+    np.testing.assert_array_equal(w.grad.data, np.ones((3, 2)))
 
 # -- one_hot, silu --------------------------------------------------------------------------------
 

@@ -121,11 +121,14 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None, max_norm:
             with engine.no_grad():
                 frozen = weight[idx]
         if scale_grad_by_freq and frozen is not None and idx.size:
-            # frozen + (out - frozen) * s: the same values (out - frozen is 0), row gradients
-            # times s = 1 / count; a non-finite entry (where out - frozen is NaN) is out itself
+            # c - (c - out) * s, c the values with non-finite entries 0 (a constant): the
+            # same values bit for bit (c - out is +0 where finite, so -0.0 stays -0.0; inf
+            # and NaN come through (0 - out) * s, with no inf - inf), and row gradients
+            # times s = 1 / count everywhere
             _, inverse, counts = np.unique(idx, return_inverse=True, return_counts=True)
             s = (1.0 / counts[inverse.reshape(idx.shape)]).astype(weight.dtype)[..., None]
-            out = P.where.apply(np.isfinite(frozen.data), frozen + (out - frozen) * s, out)
+            c = np.where(np.isfinite(frozen.data), frozen.data, 0).astype(weight.dtype, copy=False)
+            out = c - (c - out) * s
         if p is not None and frozen is not None:
             # the rows picked at the padding positions enter as values without gradient
             # (where's VJP gives them 0), so row p gets none: ops of the output's size,
