@@ -145,7 +145,8 @@ def _generator_of(generator: Any, where: str) -> np.random.Generator:
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, *, device: Any = None) -> Tensor:
     """A new tensor holding a copy of `data` (same as `Tensor(...)`)."""
-    _check_device(device, "tensor")
+    if device is not None:  # (no call for the usual device=None: creation is frequent)
+        _check_device(device, "tensor")
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
@@ -191,13 +192,15 @@ def _sample_dtype(dtype: Any, where: str) -> np.dtype:
 
 def zeros(*shape: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Tensor of zeros; `zeros(2, 3)` or `zeros((2, 3))`."""
-    _check_device(device, "zeros")
+    if device is not None:  # (no call for the usual device=None: creation is frequent)
+        _check_device(device, "zeros")
     return _make(np.zeros(_shape(shape, "zeros"), _dtype_or_default(dtype)), requires_grad, "zeros", constant=True)
 
 
 def ones(*shape: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Tensor of ones; `ones(2, 3)` or `ones((2, 3))`."""
-    _check_device(device, "ones")
+    if device is not None:  # (no call for the usual device=None: creation is frequent)
+        _check_device(device, "ones")
     return _make(np.ones(_shape(shape, "ones"), _dtype_or_default(dtype)), requires_grad, "ones", constant=True)
 
 
@@ -436,7 +439,8 @@ def as_tensor(data: Any, dtype: Any = None, *, device: Any = None) -> Tensor:
     as it is (converted with astype if dtype differs); an ndarray of the dtype asked
     (or any, for None) is shared as from_numpy shares it; anything else is copied as
     am.tensor(data, dtype=dtype) copies it."""
-    _check_device(device, "as_tensor")
+    if device is not None:  # (no call for the usual device=None: creation is frequent)
+        _check_device(device, "as_tensor")
     if isinstance(data, Tensor):
         return data if dtype is None or np.dtype(dtype) == data.dtype else data.astype(dtype)
     if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype) \
