@@ -208,12 +208,14 @@ class inference_mode(no_grad):
 class set_grad_enabled:
     """Set grad mode to `mode` (a bool) now, as PyTorch's: called alone it stays set;
     as a context manager, `with am.set_grad_enabled(training):`, the mode before it
-    comes back on exit."""
+    comes back on exit; as a decorator, `@am.set_grad_enabled(False)`, the function
+    runs in that mode and the mode outside is left as it was."""
 
     def __init__(self, mode: bool) -> None:
         if type(mode) is not bool:
             raise TypeError(f"set_grad_enabled: mode must be True or False, got {mode!r}")
         self._prev = _mode.grad_enabled
+        self._mode = mode
         _mode.grad_enabled = mode
 
     def __enter__(self) -> None:
@@ -221,6 +223,12 @@ class set_grad_enabled:
 
     def __exit__(self, *exc: object) -> None:
         _mode.grad_enabled = self._prev
+
+    def __call__(self, fn: Callable) -> Callable:
+        # (as PyTorch's: undo the switch the constructor made, then decorate as
+        # enable_grad or no_grad do, which restore the caller's mode after each call)
+        _mode.grad_enabled = self._prev
+        return (enable_grad if self._mode else no_grad)()(fn)
 
 
 class scope:

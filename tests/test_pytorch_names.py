@@ -442,3 +442,23 @@ def test_set_grad_enabled_inference_mode_and_is_tensor():
     with pytest.raises(TypeError, match="set_grad_enabled: mode must be True or False"):
         am.set_grad_enabled(1)
     assert am.is_tensor(x) and not am.is_tensor(x.data)
+
+
+def test_set_grad_enabled_as_a_decorator_leaves_the_mode_as_it_was():
+    # PyTorch's @torch.set_grad_enabled(False): the function runs in that mode, and
+    # decorating it changes nothing outside (the constructor's switch is undone)
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+
+    @am.set_grad_enabled(False)
+    def f(t):
+        assert not am.is_grad_enabled()
+        return t * 2
+
+    assert am.is_grad_enabled()
+    assert not f(x).requires_grad
+    assert am.is_grad_enabled() and (x * 2).requires_grad
+    with am.no_grad():
+        g = am.set_grad_enabled(True)(lambda t: t * 2)
+        assert not am.is_grad_enabled()
+        assert g(x).requires_grad
+        assert not am.is_grad_enabled()
