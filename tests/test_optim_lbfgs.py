@@ -84,6 +84,21 @@ def test_strong_wolfe_step_meets_the_wolfe_conditions():
     assert abs((A @ (x0 + t * d) - B) @ d) <= 0.9 * abs(g0 @ d)
 
 
+def test_strong_wolfe_line_search_is_bounded_by_max_eval():
+    # PyTorch 2.13 gives the search only what is left of max_eval (max_ls=max_eval - evals):
+    # torch.optim.LBFGS(lr=1, max_iter=4, max_eval=5, line_search_fn="strong_wolfe") on this
+    # quadratic from (4, -3) stops after 5 evaluations at (0.60067037948949..., -0.80001353948906)
+    x, opt, closure = make([4.0, -3.0], lr=1, max_iter=4, max_eval=5, line_search_fn="strong_wolfe")
+    opt.step(closure)
+    assert opt.state[x]["func_evals"] == 5 and opt.state[x]["n_iter"] == 4
+    np.testing.assert_allclose(x.data, [0.6006703794894971, -0.80001353948906], rtol=1e-12)
+    # max_iter=1 (max_eval 1): one trial point, torch's t = lr / |g|_1 kept as it is
+    x, opt, closure = make([4.0, -3.0], lr=0.01, max_iter=1, line_search_fn="strong_wolfe")
+    opt.step(closure)
+    assert opt.state[x]["func_evals"] == 2
+    np.testing.assert_allclose(x.data, [3.991111111111111, -2.9988888888888887], rtol=1e-14)
+
+
 def test_stops_at_a_stationary_point_after_one_evaluation():
     x, opt, closure = make(np.linalg.solve(A, B))
     before = x.data.copy()

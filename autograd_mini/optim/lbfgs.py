@@ -6,8 +6,9 @@ the last `history_size` pairs s_k = x_{k+1} - x_k, y_k = g_{k+1} - g_k (kept whe
 y_k . s_k > 1e-10) and H0 = (y . s) / (y . y) of the newest pair, the two-loop
 recursion gives the direction d = -H g. The step length is lr (lr * min(1, 1/|g|_1)
 on the very first iteration), or, with line_search_fn="strong_wolfe", the result of
-a line search that meets the strong Wolfe conditions (c1=1e-4, c2=0.9, at most 25
-evaluations; cubic interpolation, bracketing then zoom), started at that length.
+a line search that meets the strong Wolfe conditions (c1=1e-4, c2=0.9, at most what
+is left of max_eval in this step, as PyTorch 2.13's; cubic interpolation, bracketing
+then zoom), started at that length.
 It stops when max|g| <= tolerance_grad, the loss or the step changes less than
 tolerance_change, or after max_eval closure evaluations.
 
@@ -351,7 +352,9 @@ class LBFGS(Optimizer):
                 def obj_func(x: list, t: float, d: np.ndarray) -> tuple:
                     return self._directional_evaluate(evaluate, x, t, d)
 
-                loss, flat_grad, t, ls_func_evals = _strong_wolfe(obj_func, x_init, t, d, loss, flat_grad, gtd)
+                # (the search may use what is left of max_eval, as PyTorch's: max_eval bounds a step)
+                loss, flat_grad, t, ls_func_evals = _strong_wolfe(obj_func, x_init, t, d, loss, flat_grad, gtd,
+                                                                  max_ls=max_eval - current_evals)
                 self._add_grad(t, d)
                 opt_cond = np.abs(flat_grad).max() <= tolerance_grad
             else:
