@@ -796,23 +796,28 @@ class Tensor:
                             f"{self.dtype}, shape {self.shape}")
         return _L.logical_not(self)
 
+    # (a Python or numpy bool stays a constant, as the 0 of x > 0, so am.compile replays it:
+    # m & b is m > (not b), m | b is m >= (not b), m ^ b is m != b)
     def __and__(self, o: Any) -> "Tensor":
-        return _L.logical_and(*_mask_operands(self, o, "&"))
+        a, b = _mask_operands(self, o, "&")
+        return a > (not b) if _is_bool_scalar(b) else _L.logical_and(a, b)
 
     def __rand__(self, o: Any) -> "Tensor":
-        return _L.logical_and(*_mask_operands(self, o, "&"))
+        return self.__and__(o)
 
     def __or__(self, o: Any) -> "Tensor":
-        return _L.logical_or(*_mask_operands(self, o, "|"))
+        a, b = _mask_operands(self, o, "|")
+        return a >= (not b) if _is_bool_scalar(b) else _L.logical_or(a, b)
 
     def __ror__(self, o: Any) -> "Tensor":
-        return _L.logical_or(*_mask_operands(self, o, "|"))
+        return self.__or__(o)
 
     def __xor__(self, o: Any) -> "Tensor":
-        return _L.logical_xor(*_mask_operands(self, o, "^"))
+        a, b = _mask_operands(self, o, "^")
+        return a != bool(b) if _is_bool_scalar(b) else _L.logical_xor(a, b)
 
     def __rxor__(self, o: Any) -> "Tensor":
-        return _L.logical_xor(*_mask_operands(self, o, "^"))
+        return self.__xor__(o)
 
     # -- methods (numpy semantics) -----------------------------------------------
     def sum(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
@@ -1775,8 +1780,18 @@ from . import torch_methods as _TM  # noqa: E402
 engine.Tensor = Tensor
 
 
-def _mask_operands(a: "Tensor", o: Any, op: str) -> tuple["Tensor", "Tensor"]:
-    """The operands of a & b, a | b, a ^ b: two boolean tensors of broadcastable shapes."""
+def _is_bool_scalar(o: Any) -> bool:
+    return isinstance(o, (bool, np.bool_))
+
+
+def _mask_operands(a: "Tensor", o: Any, op: str) -> tuple["Tensor", Any]:
+    """The operands of a & b, a | b, a ^ b: two boolean tensors of broadcastable shapes,
+    or a boolean tensor and a bool (kept as it is: a constant)."""
+    if _is_bool_scalar(o):
+        if a.dtype != np.bool_:
+            raise TypeError(f"{op}: defined on boolean tensors only (logical and/or/xor of masks), got "
+                            f"dtype {a.dtype}, shape {a.shape}, with the bool {o!r}")
+        return a, o
     other = o if isinstance(o, Tensor) else Tensor(o)
     for t in (a, other):
         if t.dtype != np.bool_:

@@ -377,6 +377,18 @@ def test_boolean_mask_operators_compile():
         np.testing.assert_array_equal(f(am.tensor(a), am.tensor(b)).numpy(), (~a & b) | (a ^ b))
 
 
+def test_boolean_mask_operators_with_a_python_bool_compile():
+    # (a Python bool is a constant, as the 0 of x > 0: not a tensor made while recording)
+    f = am.compile(lambda x: ((x > 0) & True) | ((x < -1) & False) | (False ^ (x > 5)) | ((x > 2) | np.bool_(False)))
+    for v in ([1.0, -3.0, 7.0], [-1.0, 3.0, 0.5]):
+        a = np.array(v)
+        np.testing.assert_array_equal(f(am.tensor(a)).numpy(), (a > 0) | (a > 5) | (a > 2))
+    g = am.compile(lambda x: ((x > 0) | True) ^ True)
+    np.testing.assert_array_equal(g(am.tensor([1.0, -1.0])).numpy(), [False, False])
+    assert (am.tensor(np.array([[True, False]])) & True).shape == (1, 2)
+    assert (am.tensor(True) ^ np.bool_(True)).shape == ()
+
+
 def test_boolean_mask_operators_refuse_other_dtypes_and_shapes_by_name():
     # (not a silent logical result where numpy and PyTorch compute bitwise on integers)
     with pytest.raises(TypeError, match=r"~.*int64.*\(3,\)"):
