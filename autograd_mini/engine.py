@@ -201,8 +201,30 @@ class enable_grad(_GradMode):
 
 
 class inference_mode(no_grad):
-    """PyTorch's inference_mode, which here is no_grad: nothing is recorded (the tensors
-    made inside are ordinary tensors without a graph)."""
+    """PyTorch's inference_mode(mode=True), which here is no_grad: nothing is recorded
+    (the tensors made inside are ordinary tensors without a graph). mode=False, as
+    torch's, leaves grad mode as it is (`with am.inference_mode(not training):`)."""
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # (the bare decorator, @am.inference_mode)
+            return cls()(mode)
+        if type(mode) is not bool:
+            raise TypeError(f"inference_mode: mode must be True or False, got {mode!r}")
+        self = super().__new__(cls)
+        self.mode = mode
+        return self
+
+    def __init__(self, mode: Any = True) -> None:
+        super().__init__()
+
+    def __enter__(self) -> None:
+        self._prev.append(_mode.grad_enabled)
+        if self.mode:
+            _mode.grad_enabled = False
+
+    def __call__(self, fn: Callable) -> Callable:
+        # (mode=False: each call runs in the caller's mode, so the function as it is)
+        return super().__call__(fn) if self.mode else fn
 
 
 class set_grad_enabled:

@@ -474,3 +474,26 @@ def test_set_grad_enabled_as_a_decorator_leaves_the_mode_as_it_was():
         assert not am.is_grad_enabled()
         assert g(x).requires_grad
         assert not am.is_grad_enabled()
+
+
+def test_inference_mode_takes_pytorchs_mode_flag():
+    # torch.inference_mode(mode=True): mode=False leaves grad mode as it is
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    with am.inference_mode(True):
+        assert not (x * 2).requires_grad
+    with am.inference_mode(mode=False):
+        assert (x * 2).requires_grad
+    with am.no_grad(), am.inference_mode(False):
+        assert not am.is_grad_enabled()
+
+    @am.inference_mode(mode=False)
+    def f(t):
+        return t * 2
+
+    @am.inference_mode(True)
+    def g(t):
+        return t * 2
+
+    assert f(x).requires_grad and not g(x).requires_grad and am.is_grad_enabled()
+    with pytest.raises(TypeError, match="inference_mode: mode must be True or False"):
+        am.inference_mode(mode=1)
