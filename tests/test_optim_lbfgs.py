@@ -174,3 +174,22 @@ def test_several_parameters_and_a_model():
     opt.step(closure)
     np.testing.assert_allclose(model.weight.data, w.data, atol=1e-6)
     np.testing.assert_allclose(model.bias.data, [0.3], atol=1e-6)
+
+
+def test_a_closure_failing_inside_the_line_search_leaves_the_parameters_where_they_were():
+    x = am.tensor(np.array([4.0, -3.0]), requires_grad=True)
+    opt = am.optim.LBFGS([x], line_search_fn="strong_wolfe")
+    calls = []
+
+    def closure():
+        calls.append(1)
+        if len(calls) == 2:  # (the line search's first trial point)
+            raise ValueError("closure failed")
+        opt.zero_grad()
+        loss = quadratic(x)
+        loss.backward()
+        return loss
+
+    with pytest.raises(ValueError, match="closure failed"):
+        opt.step(closure)
+    np.testing.assert_array_equal(x.data, [4.0, -3.0])

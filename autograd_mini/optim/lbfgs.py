@@ -243,11 +243,14 @@ class LBFGS(Optimizer):
             p.data[...] = pdata
 
     def _directional_evaluate(self, closure: Callable, x: list, t: float, d: np.ndarray) -> tuple:
-        """The loss and flat gradient at x + t d (the parameters are put back to x)."""
+        """The loss and flat gradient at x + t d (the parameters are put back to x, also
+        when the closure or its gradients fail: a refused step leaves them where they were)."""
         self._add_grad(t, d)
-        loss = _loss_value(closure())
-        flat_grad = self._gather_flat_grad()
-        self._set_param(x)
+        try:
+            loss = _loss_value(closure())
+            flat_grad = self._gather_flat_grad()
+        finally:
+            self._set_param(x)
         return loss, flat_grad
 
     # -- the update ----------------------------------------------------------------------
