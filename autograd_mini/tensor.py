@@ -802,22 +802,19 @@ class Tensor:
         a, b = _mask_operands(self, o, "&")
         return a > (not b) if _is_bool_scalar(b) else _L.logical_and(a, b)
 
-    def __rand__(self, o: Any) -> "Tensor":
-        return self.__and__(o)
+    __rand__ = __and__  # (symmetric)
 
     def __or__(self, o: Any) -> "Tensor":
         a, b = _mask_operands(self, o, "|")
         return a >= (not b) if _is_bool_scalar(b) else _L.logical_or(a, b)
 
-    def __ror__(self, o: Any) -> "Tensor":
-        return self.__or__(o)
+    __ror__ = __or__  # (symmetric)
 
     def __xor__(self, o: Any) -> "Tensor":
         a, b = _mask_operands(self, o, "^")
         return a != bool(b) if _is_bool_scalar(b) else _L.logical_xor(a, b)
 
-    def __rxor__(self, o: Any) -> "Tensor":
-        return self.__xor__(o)
+    __rxor__ = __xor__  # (symmetric)
 
     # -- methods (numpy semantics) -----------------------------------------------
     def sum(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
