@@ -34,15 +34,15 @@ from .functions import _broadcasts_to, _fill_value, _zero_gradient, abs as _abs,
 from .functions import floor_divide as _floor_divide, trunc as _trunc
 from .tensor import Tensor
 
-# -- matrix products ------------------------------------------------------------------
-
-
 def numel(input: Any) -> int:
     """torch.numel: the number of elements of a Tensor (or ndarray), an int: the product
     of its shape, as x.numel(). Anything else is a TypeError, as torch's."""
     if isinstance(input, (Tensor, np.ndarray)):
         return int(input.size)
     raise TypeError(f"numel: expected a Tensor, got {type(input).__name__}")
+
+
+# -- matrix products ------------------------------------------------------------------
 
 
 def _operands(op: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:

@@ -578,3 +578,12 @@ def test_embedding_padding_costs_the_rows_picked_not_the_whole_table():
         np.add.at(expected, i.ravel(), 2 * w.data[i.ravel()])
         expected[0] = 0.0
         np.testing.assert_allclose(w.grad.data, expected)
+
+
+def test_a_nan_norm_type_is_refused_where_it_would_renormalise_nothing():
+    w = am.tensor(5 * np.ones((2, 2)))
+    with pytest.raises(ValueError, match=r"embedding: norm_type must be a number, not NaN \(weight of shape \(2, 2\)\)"):
+        am.nn.functional.embedding(np.array([0]), w, max_norm=1.0, norm_type=float("nan"))
+    assert np.all(w.data == 5)
+    with pytest.raises(ValueError, match="Embedding: norm_type must be a number, not NaN"):
+        am.nn.Embedding(2, 2, max_norm=1.0, norm_type=float("nan"))

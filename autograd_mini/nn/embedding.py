@@ -36,6 +36,8 @@ class Embedding(Module):
                 raise ValueError(f"Embedding: max_norm must be a positive number, got {max_norm!r}")
         self.max_norm = max_norm
         self.norm_type = F._number(norm_type, "norm_type", "Embedding")
+        if self.norm_type != self.norm_type:
+            raise ValueError("Embedding: norm_type must be a number, not NaN")
         self.scale_grad_by_freq = _flag(scale_grad_by_freq, "scale_grad_by_freq", "Embedding")
         if sparse is not False:
             raise ValueError("Embedding: sparse gradients are not offered (sparse=False computes the same "

@@ -102,6 +102,8 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None, max_norm:
             if not max_norm > 0:
                 raise ValueError(f"embedding: max_norm must be a positive number, got {max_norm!r}")
             norm_type = _number(norm_type, "norm_type", "embedding")
+            if norm_type != norm_type:  # (NaN norms never exceed max_norm: nothing would be renormalised)
+                raise ValueError(f"embedding: norm_type must be a number, not NaN (weight of shape {weight.shape})")
             if weight.grad_fn is not None:
                 raise ValueError(f"embedding: max_norm renormalises the rows of weight in place, so weight "
                                  f"(shape {weight.shape}) must be a leaf tensor, not the result of an operation")
