@@ -65,8 +65,9 @@ those the tape keeps, from then on), a
 boolean-mask argument used as an index, a tensor's `.grad`,
 random numbers (`randn`, `rand`, dropout's mask, `nn.init`'s, numpy's and
 Python's global generators), batch norm's
-running-statistics update, an in-place operator that would change a tensor
-in place (on a leaf; on a tensor with a graph it is a recorded x = x + ...),
+running-statistics update, an in-place method (`add_`, `clamp_`, ...) or item
+assignment (`t[i] = v`) on any tensor, an in-place operator that would change
+a tensor in place (on a leaf; on a tensor with a graph it is a recorded x = x + ...),
 `backward()` and optimizer steps.
 Not caught: a number (Python or numpy scalar) you compute from `.data`
 yourself or from an ndarray argument (`mask.sum()`: pass a mask you compute
