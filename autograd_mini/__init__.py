@@ -64,7 +64,7 @@ from .selection import (
 from .nn.functional.distances import cdist
 from .gradcheck import check_graph, gradcheck, gradgradcheck, numerical_grad
 from .serialization import load, save
-from .tensor import Tensor, get_default_dtype, is_tensor, set_default_dtype, set_printoptions
+from .tensor import Tensor, device, get_default_dtype, is_tensor, set_default_dtype, set_printoptions
 from .torch_methods import add, addcdiv, addcmul, addmm, baddbmm, bmm, lerp, mm, mv, numel
 from .transforms import grad, hessian, hvp, jacobian, jvp, value_and_grad
 

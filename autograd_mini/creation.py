@@ -1,7 +1,7 @@
 """Creating tensors: from data, filled, ranges, random (with one seeded generator).
 
-Every creation function takes PyTorch's `device=`: None, 'cpu' or 'cpu:0' (x.device's
-value); any other device is refused with a ValueError, as Tensor.to refuses it. The
+Every creation function takes PyTorch's `device=`: None, 'cpu', 'cpu:0' or am.device('cpu')
+(x.device's value); any other device is refused with a ValueError, as Tensor.to refuses it. The
 random ones (rand, randn, randint, randperm and their _like forms) also take
 `generator=`, an am.Generator to draw from instead of the library generator."""
 
@@ -15,7 +15,8 @@ import numpy as np
 
 from .engine import shape_constant, tracers
 from .tensor import (
-    Tensor, _check_device, _check_grad_dtype, _dtype_or_default, _flag, _is_index, _varargs, get_default_dtype,
+    Tensor, _CPU_DEVICE, _check_device, _check_grad_dtype, _dtype_or_default, _flag, _is_index, _varargs,
+    get_default_dtype,
 )
 
 _rng = {"gen": np.random.default_rng()}
@@ -97,9 +98,9 @@ class Generator:
         self.manual_seed(self._DEFAULT_SEED)
 
     @property
-    def device(self) -> str:
-        """'cpu', as Tensor.device."""
-        return "cpu"
+    def device(self) -> Any:
+        """am.device('cpu'), as Tensor.device (and torch.Generator().device)."""
+        return _CPU_DEVICE
 
     def manual_seed(self, seed: int) -> "Generator":
         """Reseed with `seed` (an int >= 0); returns this generator, as torch's."""

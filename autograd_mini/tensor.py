@@ -44,10 +44,106 @@ def get_default_dtype() -> np.dtype:
     return _default["dtype"]
 
 
+# torch.device's types (torch 2.x): a name of another type is a device that exists on paper
+_DEVICE_TYPES = frozenset("cpu cuda ipu xpu mkldnn opengl opencl ideep hip ve fpga maia xla lazy vulkan mps "
+                          "meta hpu mtia privateuseone".split())
+
+
+class device:
+    """PyTorch's torch.device: a device's name, `.type` (a str, 'cpu') and `.index` (None or
+    an int >= 0). Built as torch's: device('cpu'), device('cpu', 0), device('cpu:0'),
+    device(type='cpu', index=0) or device(other_device) (an equal copy). str() is 'cpu' or
+    'cpu:0', repr "device(type='cpu')" or "device(type='cpu', index=0)". Two devices are
+    equal when type and index agree (so device('cpu') != device('cpu:0'), as torch); a
+    device never equals a string (x.device == 'cpu' is False in torch 2.x too: compare
+    x.device.type == 'cpu'). Hashable, immutable, picklable.
+
+    Every type torch names ('cuda', 'mps', ...) can be built, as in torch (it is just a
+    name), but the arrays are numpy's, so only a cpu device is accepted where a device is
+    used (device=, Tensor.to, Module.to, load's map_location): any other is refused there."""
+
+    __slots__ = ("_type", "_index")
+
+    def __init__(self, type: Any, index: Any = None) -> None:  # noqa: A002 (torch's keyword names)
+        if isinstance(type, device):
+            if index is not None:
+                raise TypeError(f"am.device: an index is given with a device ({type!r}, {index!r}); "
+                                "give device(type, index) or device(other_device)")
+            kind, at = type._type, type._index
+        elif isinstance(type, str):
+            kind, sep, tail = type.partition(":")
+            if kind not in _DEVICE_TYPES:
+                raise ValueError(f"am.device: unknown device type in {type!r}; expected one of "
+                                 f"{sorted(_DEVICE_TYPES)} (as 'cpu' or 'cpu:0')")
+            if sep and not (tail.isascii() and tail.isdigit() and (tail == "0" or tail[0] != "0")):
+                raise ValueError(f"am.device: invalid device string {type!r}; expected 'type' or "
+                                 "'type:index' with an index >= 0, as 'cpu:0'")
+            if sep and index is not None:
+                raise ValueError(f"am.device: {type!r} includes an index, so index={index!r} must not be given")
+            at = int(tail) if sep else index
+            if at is not None:
+                if isinstance(at, bool) or not hasattr(at, "__index__"):
+                    raise TypeError(f"am.device: index must be an int or None, got {builtins_type(at).__name__}")
+                at = operator.index(at)
+                if at < 0:
+                    raise ValueError(f"am.device: index must not be negative, got {at}")
+        elif hasattr(type, "__index__") and not isinstance(type, bool):
+            raise ValueError(f"am.device: an index alone ({type!r}) names an accelerator, and there is none; "
+                             "autograd_mini computes on the CPU: am.device('cpu')")
+        else:
+            raise TypeError(f"am.device: expected a device string ('cpu', 'cpu:0') or an am.device, "
+                            f"got {builtins_type(type).__name__}")
+        object.__setattr__(self, "_type", kind)
+        object.__setattr__(self, "_index", at)
+
+    @property
+    def type(self) -> str:
+        """The device type, 'cpu' (or another of torch's names)."""
+        return self._type
+
+    @property
+    def index(self) -> int | None:
+        """The device index: None (no index given) or an int >= 0."""
+        return self._index
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"am.device is immutable: cannot set {name!r}")
+
+    def __str__(self) -> str:
+        return self._type if self._index is None else f"{self._type}:{self._index}"
+
+    def __repr__(self) -> str:
+        at = "" if self._index is None else f", index={self._index}"
+        return f"device(type={self._type!r}{at})"
+
+    def __eq__(self, other: Any) -> Any:
+        if not isinstance(other, device):
+            return NotImplemented  # (a string is never equal, as torch)
+        return self._type == other._type and self._index == other._index
+
+    def __hash__(self) -> int:
+        return hash((device, self._type, self._index))
+
+    def __reduce__(self) -> tuple:
+        return (device, (self._type, self._index))
+
+
+builtins_type = type  # (device.__init__ takes torch's keyword `type`, which hides the builtin)
+_Device = device  # (inside this module `device` is also a parameter and a Tensor property)
+_CPU_DEVICE = device("cpu")
+
+
+def _is_cpu(place: Any) -> bool:
+    """True for a name of the CPU: 'cpu', 'cpu:0' or an am.device of type 'cpu' (index None or 0)."""
+    return (isinstance(place, str) and place in ("cpu", "cpu:0")) or (
+        isinstance(place, _Device) and place._type == "cpu" and not place._index)
+
+
 def _check_device(device: Any, where: str) -> None:
-    """Accept the `device=` PyTorch code passes: None, 'cpu' or 'cpu:0' (x.device's value).
-    Any other ('cuda', 'mps', 0, ...) is a ValueError naming `where`: the arrays are numpy's."""
-    if device is not None and not (isinstance(device, str) and device in ("cpu", "cpu:0")):
+    """Accept the `device=` PyTorch code passes: None, 'cpu', 'cpu:0' or an am.device of the
+    CPU (am.device('cpu'), x.device's value). Any other ('cuda', am.device('cuda'), 'mps', 0,
+    ...) is a ValueError naming `where`: the arrays are numpy's."""
+    if device is not None and not _is_cpu(device):
         raise ValueError(f"{where}: device {device!r} is not available: autograd_mini computes on the CPU "
                          "with numpy, so the only device is 'cpu' (a dtype is given as np.float32, not a string)")
 
@@ -1371,11 +1467,11 @@ class Tensor:
         or the keywords dtype= and device=. Same shape; the dtype converts as astype
         (differentiable between floating dtypes). Without a change it returns this tensor
         itself, as torch does (copy=True: a recorded copy). The only device is 'cpu' (and
-        'cpu:0'): any other ('cuda', 'mps', 0, ...) is refused with a ValueError."""
+        'cpu:0', am.device('cpu')): any other ('cuda', 'mps', 0, ...) is refused with a ValueError."""
         for a in args:
             if isinstance(a, Tensor):
                 new = a.dtype
-            elif isinstance(a, str) or _is_index(a):
+            elif isinstance(a, (str, _Device)) or _is_index(a):
                 if device is not None:
                     raise TypeError(f"to: two devices given, {device!r} and {a!r} (tensor of shape {self.shape})")
                 device = a
@@ -1392,10 +1488,11 @@ class Tensor:
         return self.astype(dtype)
 
     @property
-    def device(self) -> str:
-        """'cpu', always (the arrays are numpy's): so torch.zeros(n, device=x.device)-style
-        code and x.to(x.device) read it; a plain string, not a torch.device."""
-        return "cpu"
+    def device(self) -> "device":
+        """am.device('cpu'), always (the arrays are numpy's), as torch's x.device: so
+        torch.zeros(n, device=x.device), x.to(x.device), x.device.type == 'cpu' and
+        str(x.device) port. As in torch, it is not equal to the string 'cpu'."""
+        return _CPU_DEVICE
 
     def cpu(self) -> "Tensor":
         """This tensor itself, as torch's cpu() on a tensor already on the CPU."""

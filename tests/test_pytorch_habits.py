@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 
 import numpy as np
 import pytest
@@ -58,16 +59,17 @@ def test_every_creation_function_is_covered_by_the_device_tests():
 def test_creation_takes_the_cpu_device_and_refuses_others(name):
     call = _CALLS[name]
     x = am.ones(1)
-    for device in (None, "cpu", "cpu:0", x.device):
+    for device in (None, "cpu", "cpu:0", x.device, am.device("cpu", 0)):
         am.manual_seed(0)
         got = call(device=device)
         am.manual_seed(0)
         want = call()
         for g, w in zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)):
             assert g.dtype == w.dtype and np.array_equal(g.numpy(), w.numpy())
-    for device in ("cuda", "cuda:0", "mps", 0, "gpu"):
+    for device in ("cuda", "cuda:0", "mps", 0, "gpu", am.device("cuda"), am.device("cpu", 1)):
         state = am.get_rng_state()
-        with pytest.raises(ValueError, match=rf"^{name}: device {device!r} is not available: .*only device is 'cpu'"):
+        with pytest.raises(ValueError, match=rf"^{name}: device {re.escape(repr(device))} is not available: "
+                                             r".*only device is 'cpu'"):
             call(device=device)
         assert am.get_rng_state() == state  # (refused before drawing)
 
@@ -94,7 +96,7 @@ def test_the_device_idiom_ports():
     device = "cuda" if am.cuda.is_available() else "cpu"
     model = am.nn.Linear(3, 2).to(device)
     x = am.randn(4, 3, device=device)
-    assert model(x).shape == (4, 2) and am.zeros(2, device=x.device).device == "cpu"
+    assert model(x).shape == (4, 2) and am.zeros(2, device=x.device).device == am.device("cpu")
 
 
 # -- am.cuda, am.backends, Tensor.is_cuda -----------------------------------------------------
@@ -239,7 +241,7 @@ def test_set_printoptions_refuses_clearly(restore_printoptions):
 
 def test_generator_follows_torch_seeds_and_state():
     g = am.Generator()
-    assert g.initial_seed() == 67280421310721 and g.device == "cpu"  # (torch's default seed)
+    assert g.initial_seed() == 67280421310721 and g.device == am.device("cpu")  # (torch's default seed)
     assert g.manual_seed(5) is g and g.initial_seed() == 5
     state = g.get_state()
     a = am.randn(3, generator=g)

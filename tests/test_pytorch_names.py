@@ -426,7 +426,7 @@ def test_dtype_names_are_numpys_types_under_torchs_names():
 
 def test_cpu_device_habits_work_and_other_devices_are_refused():
     x = am.tensor([1.0, 2.0], requires_grad=True)
-    assert x.device == "cpu" and x.cpu() is x
+    assert x.device == am.device("cpu") and x.device.type == "cpu" and x.cpu() is x
     model = am.nn.Linear(2, 2)
     w = model.weight
     assert model.to("cpu") is model and model.weight is w and w.dtype == np.float64

@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple
 import numpy as np
 
 from ..engine import _mode, changed_in_place, modules_changed, tracers
-from ..tensor import Tensor, _check_device, _flag, _to_array, get_default_dtype
+from ..tensor import Tensor, _Device, _check_device, _flag, _to_array, get_default_dtype
 
 
 class Parameter(Tensor):
@@ -527,13 +527,14 @@ class Module:
         """Convert floating parameters and buffers to `dtype` (in place); returns self.
 
         PyTorch's forms: to(dtype), to(device), to(device, dtype), keywords dtype= and
-        device=. The only device is 'cpu' (or 'cpu:0'; nothing moves); any other is refused
-        with a ValueError. The Parameter objects stay the same (their `.data` is
+        device=. The only device is 'cpu' (or 'cpu:0', am.device('cpu'); nothing moves); any
+        other is refused with a ValueError. The Parameter objects stay the same (their `.data` is
         replaced), but their gradients are dropped; convert before creating an optimizer.
         """
         name = type(self).__name__
         for a in args:
-            if isinstance(a, str) and device is None and not _names_dtype(a):  # ('float64' is a dtype)
+            if device is None and (isinstance(a, _Device) or isinstance(a, str) and not _names_dtype(a)):
+                # ('float64' is a dtype)
                 device = a
             elif dtype is None:
                 dtype = a

@@ -1,0 +1,149 @@
+"""am.device, PyTorch's torch.device: its forms, equality, and its use wherever a device
+string is taken (creation device=, Tensor.to, Module.to, Generator).
+
+The equality rules follow torch 2.13 (checked against torch outside this repository):
+devices are equal when type and index agree, and a device never equals a string."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+import re
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+
+# -- construction -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, kwargs, type_, index", [
+    (("cpu",), {}, "cpu", None),
+    (("cpu", 0), {}, "cpu", 0),
+    (("cpu:0",), {}, "cpu", 0),
+    (("cpu", None), {}, "cpu", None),
+    ((), {"type": "cpu", "index": 0}, "cpu", 0),
+    (("cpu", np.int64(0)), {}, "cpu", 0),
+    (("cuda",), {}, "cuda", None),  # (another type is just a name, as in torch)
+    (("cuda:1",), {}, "cuda", 1),
+    (("cuda", 12), {}, "cuda", 12),
+    (("mps",), {}, "mps", None),
+])
+def test_device_forms(args, kwargs, type_, index):
+    d = am.device(*args, **kwargs)
+    assert d.type == type_ and d.index == index
+    assert isinstance(d.type, str) and (d.index is None or type(d.index) is int)
+    again = am.device(d)  # (a copy of another device, equal)
+    assert again == d and again.type == type_ and again.index == index
+
+
+@pytest.mark.parametrize("args, error, words", [
+    (("",), ValueError, "unknown device type"),
+    (("gpu",), ValueError, "unknown device type in 'gpu'"),
+    (("CPU",), ValueError, "unknown device type"),
+    ((" cpu",), ValueError, "unknown device type"),
+    (("cpu:",), ValueError, "invalid device string 'cpu:'"),
+    (("cpu:x",), ValueError, "invalid device string"),
+    (("cpu:-1",), ValueError, "invalid device string"),
+    (("cpu:00",), ValueError, "invalid device string"),
+    (("cpu:01",), ValueError, "invalid device string"),
+    (("cpu:0:0",), ValueError, "invalid device string"),
+    (("cpu:٣",), ValueError, "invalid device string"),  # (a non-ASCII digit)
+    (("cpu", -1), ValueError, "index must not be negative, got -1"),
+    (("cpu:0", 0), ValueError, "'cpu:0' includes an index, so index=0"),
+    (("cpu", "0"), TypeError, "index must be an int or None, got str"),
+    (("cpu", 0.0), TypeError, "index must be an int or None, got float"),
+    (("cpu", True), TypeError, "index must be an int or None, got bool"),
+    ((None,), TypeError, "expected a device string .* got NoneType"),
+    ((1.5,), TypeError, "expected a device string .* got float"),
+    ((b"cpu",), TypeError, "expected a device string .* got bytes"),
+    ((0,), ValueError, "an index alone"),
+    ((am.device("cpu"), 0), TypeError, "an index is given with a device"),
+])
+def test_device_refuses_bad_forms_by_name(args, error, words):
+    with pytest.raises(error, match=r"^am\.device: " + words):
+        am.device(*args)
+
+
+# -- equality, hash, str, repr ----------------------------------------------------------------
+
+def test_device_equality_hash_str_repr_as_torch():
+    cpu, cpu0 = am.device("cpu"), am.device("cpu", 0)
+    assert cpu == am.device("cpu") and cpu0 == am.device("cpu:0") and am.device("cuda:1") == am.device("cuda", 1)
+    assert cpu != cpu0 and cpu != am.device("cuda") and am.device("cuda:0") != am.device("cuda:1")
+    assert hash(cpu) == hash(am.device("cpu")) and hash(cpu0) == hash(am.device("cpu:0"))
+    assert len({cpu, am.device("cpu"), cpu0, am.device("cpu", 0), am.device("cuda")}) == 3
+    assert str(cpu) == "cpu" and str(cpu0) == "cpu:0" and str(am.device("cuda", 1)) == "cuda:1"
+    assert f"{cpu0}" == "cpu:0"
+    assert repr(cpu) == "device(type='cpu')" and repr(cpu0) == "device(type='cpu', index=0)"
+    # torch 2.13: a device is never equal to a string (compare .type, or str(device))
+    assert not (cpu == "cpu") and cpu != "cpu" and not ("cpu" == cpu) and not (cpu0 == "cpu:0")
+    assert cpu != 0 and cpu is not None and cpu != None  # noqa: E711
+    with pytest.raises(TypeError):
+        cpu < cpu0  # noqa: B015 (no order, as torch)
+
+
+def test_device_is_immutable_and_pickles():
+    d = am.device("cpu", 0)
+    with pytest.raises(AttributeError):
+        d.type = "cuda"
+    with pytest.raises(AttributeError):
+        d.index = 1
+    with pytest.raises(AttributeError):
+        d.other = 1
+    for back in (pickle.loads(pickle.dumps(d)), copy.copy(d), copy.deepcopy(d)):
+        assert back == d and repr(back) == repr(d)
+
+
+# -- x.device and its uses ---------------------------------------------------------------------
+
+def test_tensor_device_is_the_cpu_device():
+    x = am.randn(2, 3, requires_grad=True)
+    assert isinstance(x.device, am.device) and x.device == am.device("cpu")
+    assert x.device.type == "cpu" and x.device.index is None and str(x.device) == "cpu"
+    assert repr(x.device) == "device(type='cpu')" and x.device != am.device("cpu:0")
+    assert (x * 2).device == x.device and am.Generator().device == am.device("cpu")
+    assert not x.is_cuda and x.cpu() is x
+
+
+def test_the_device_object_idiom_ports():
+    device = am.device("cuda" if am.cuda.is_available() else "cpu")
+    model = am.nn.Linear(3, 2)
+    w = model.weight
+    assert model.to(device) is model and model.weight is w
+    assert model.to(device, np.float32) is model and w.dtype == np.float32
+    assert model.to(device=am.device("cpu", 0), dtype=np.float64) is model and w.dtype == np.float64
+    x = am.randn(4, 3, device=device)
+    assert x.to(device) is x and x.to(device, np.float32).dtype == np.float32
+    assert x.to(device=device) is x and x.to(x.device) is x and x.to(am.device("cpu:0")) is x
+    for make in (am.zeros, am.ones, am.empty, am.randn, am.rand):
+        assert make(2, 3, device=device).shape == (2, 3)
+    assert am.tensor([1.0], device=x.device).device == device
+    assert am.full((2,), 1.0, device=device).device == device and am.arange(3, device=device).shape == (3,)
+    assert am.zeros_like(x, device=device).shape == x.shape and x.new_zeros(2, device=device).shape == (2,)
+    assert am.Generator(device).device == device
+    assert model(x).device.type == "cpu"
+
+
+@pytest.mark.parametrize("name", ["cuda", "cuda:0", "mps", "cpu:1"])
+def test_a_device_of_another_type_is_refused_where_it_is_used(name):
+    d = am.device(name)  # (building it is allowed, as torch)
+    x, model = am.ones(2), am.nn.Linear(2, 2)
+    calls = [("zeros", lambda: am.zeros(2, device=d)), ("tensor", lambda: am.tensor([1.0], device=d)),
+             ("randn", lambda: am.randn(2, device=d)), ("to", lambda: x.to(d)), ("to", lambda: x.to(device=d)),
+             ("Linear.to", lambda: model.to(d)), ("Linear.to", lambda: model.to(device=d)),
+             ("zeros", lambda: x.new_zeros(2, device=d)), ("Generator", lambda: am.Generator(d))]
+    for where, call in calls:
+        with pytest.raises(ValueError, match=rf"^{re.escape(where)}: device {re.escape(repr(d))} is not available: "
+                                             r".*only device is 'cpu'"):
+            call()
+    with pytest.raises(TypeError, match=r"^to: two devices given"):
+        x.to(am.device("cpu"), am.device("cpu"))
+
+
+def test_the_readme_lists_am_device():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "am.device (torch.device" in readme and "device (am.device('cpu'))" in readme
