@@ -38,7 +38,7 @@ from typing import IO, Any, Mapping
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, _is_cpu
 
 HEADER = "__autograd_mini__"
 FORMAT = "autograd_mini.state_dict"
@@ -191,14 +191,13 @@ def _bad(path: str, why: str) -> ValueError:
     return ValueError(f"load: {path!r} is not a state dict saved by autograd_mini.save: {why}")
 
 
-_CPU = ("cpu", "cpu:0")
-
-
 def _load_options(map_location: Any, weights_only: Any) -> None:
     """Check torch.load's map_location and weights_only: the arrays are numpy's, on the
-    CPU, so the only place to map them to is 'cpu'; and every load is weights-only."""
+    CPU, so the only place to map them to is the CPU; and every load is weights-only.
+    A callable map_location (torch's `lambda storage, loc: storage`) is taken and never
+    called: there is nowhere else to put the arrays."""
     places = list(map_location.values()) if isinstance(map_location, dict) else [map_location]
-    if not (map_location is None or all(isinstance(p, str) and p in _CPU for p in places)):
+    if not (map_location is None or callable(map_location) or all(_is_cpu(p) for p in places)):
         raise ValueError(f"load: map_location {map_location!r} is not available: arrays here are numpy's, "
                          "on the CPU, so the only place to load them to is 'cpu' (or None)")
     if weights_only is not None and not isinstance(weights_only, (bool, np.bool_)):
@@ -210,8 +209,11 @@ def load(path: str | bytes | os.PathLike | IO[bytes], map_location: Any = None, 
     """Read a state dict written by `save`: the same nested structure, types and bits.
 
     `path` is a file name or a readable, seekable binary file object.
-    torch.load's `map_location` is taken when it names the CPU ('cpu', 'cpu:0', None,
-    or a dict mapping devices to 'cpu'; anything else is a ValueError) and
+    torch.load's `map_location` is taken when it names the CPU ('cpu', 'cpu:0',
+    am.device('cpu'), None, or a dict mapping devices to those; anything else, as 'cuda'
+    or am.device('cuda'), is a ValueError) or is a callable (torch's
+    `lambda storage, loc: storage`: accepted and never called, since the arrays stay
+    numpy's), and
     `weights_only` (True, False or None) changes nothing: loading never unpickles.
 
     Raises FileNotFoundError if `path` does not exist and ValueError (naming the

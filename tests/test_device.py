@@ -1,5 +1,5 @@
 """am.device, PyTorch's torch.device: its forms, equality, and its use wherever a device
-string is taken (creation device=, Tensor.to, Module.to, Generator).
+string is taken (creation device=, Tensor.to, Module.to, Generator, load's map_location).
 
 The equality rules follow torch 2.13 (checked against torch outside this repository):
 devices are equal when type and index agree, and a device never equals a string."""
@@ -140,6 +140,23 @@ def test_a_device_of_another_type_is_refused_where_it_is_used(name):
             call()
     with pytest.raises(TypeError, match=r"^to: two devices given"):
         x.to(am.device("cpu"), am.device("cpu"))
+
+
+# -- am.load's map_location --------------------------------------------------------------------
+
+def test_load_takes_a_device_and_a_callable_map_location(tmp_path):
+    path = tmp_path / "ck.npz"
+    am.save({"w": np.arange(3.0)}, path)
+    calls = []
+    for where in (am.device("cpu"), am.device("cpu", 0), {"cuda:0": am.device("cpu")},
+                  lambda storage, loc: calls.append(loc) or storage):
+        got = am.load(path, map_location=where)
+        assert list(got) == ["w"] and got["w"].tolist() == [0.0, 1.0, 2.0]
+    assert am.load(path, am.device("cpu"))["w"].tolist() == [0.0, 1.0, 2.0]
+    assert calls == []  # (the callable is taken, never called: the arrays stay numpy's)
+    for where in (am.device("cuda"), am.device("cuda:0"), {"cuda:0": am.device("cuda:1")}):
+        with pytest.raises(ValueError, match=r"^load: map_location .* is not available: .* 'cpu'"):
+            am.load(path, map_location=where)
 
 
 def test_the_readme_lists_am_device():
