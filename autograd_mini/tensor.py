@@ -1514,27 +1514,31 @@ class Tensor:
                   requires_grad: bool = False) -> "Tensor":
         """A new tensor of zeros of shape `size` (new_zeros(2, 3) or new_zeros((2, 3))), of this
         tensor's dtype unless `dtype` is given; a leaf, no graph to this tensor."""
-        return _C.zeros(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+        _check_device(device, "new_zeros")
+        return _C.zeros(*size, dtype=self.dtype if dtype is None else dtype,
                         requires_grad=requires_grad)
 
     def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
                  requires_grad: bool = False) -> "Tensor":
         """A new tensor of ones of shape `size`, of this tensor's dtype unless `dtype` is given."""
-        return _C.ones(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+        _check_device(device, "new_ones")
+        return _C.ones(*size, dtype=self.dtype if dtype is None else dtype,
                        requires_grad=requires_grad)
 
     def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
                   requires_grad: bool = False) -> "Tensor":
         """A new tensor of shape `size` (zeros here, see am.empty), of this tensor's dtype
         unless `dtype` is given."""
-        return _C.empty(*size, dtype=self.dtype if dtype is None else dtype, device=device,
+        _check_device(device, "new_empty")
+        return _C.empty(*size, dtype=self.dtype if dtype is None else dtype,
                         requires_grad=requires_grad)
 
     def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
                  requires_grad: bool = False) -> "Tensor":
         """A new tensor of shape `size` (a tuple) filled with `fill_value`, of this tensor's
         dtype unless `dtype` is given."""
-        return _C.full(size, fill_value, dtype=self.dtype if dtype is None else dtype, device=device,
+        _check_device(device, "new_full")
+        return _C.full(size, fill_value, dtype=self.dtype if dtype is None else dtype,
                        requires_grad=requires_grad)
 
     def new_tensor(self, data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> "Tensor":

@@ -164,3 +164,24 @@ def test_the_readme_lists_am_device():
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert "am.device (torch.device" in readme and "device (am.device('cpu'))" in readme
+
+
+def test_the_transformer_layers_refuse_another_device_by_name():
+    for build, name in [(lambda d: am.nn.TransformerEncoderLayer(4, 2, 8, device=d), "TransformerEncoderLayer"),
+                        (lambda d: am.nn.TransformerDecoderLayer(4, 2, 8, device=d), "TransformerDecoderLayer"),
+                        (lambda d: am.nn.Transformer(4, 2, 1, 1, 8, device=d), "Transformer"),
+                        (lambda d: am.nn.Transformer.generate_square_subsequent_mask(2, device=d),
+                         "Transformer.generate_square_subsequent_mask")]:
+        with pytest.raises(ValueError, match=rf"^{name}: device 'cuda' is not available"):
+            build("cuda")
+        build(am.device("cpu"))
+
+
+def test_the_new_methods_name_themselves_when_they_refuse_a_device():
+    t = am.ones(2)
+    for name, call in [("new_zeros", lambda d: t.new_zeros(2, device=d)), ("new_ones", lambda d: t.new_ones(2, device=d)),
+                       ("new_empty", lambda d: t.new_empty(2, device=d)),
+                       ("new_full", lambda d: t.new_full((2,), 1.0, device=d))]:
+        with pytest.raises(ValueError, match=rf"^{name}: device 'cuda' is not available"):
+            call("cuda")
+        assert call(am.device("cpu")).shape == (2,)

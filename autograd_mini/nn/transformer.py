@@ -22,7 +22,7 @@ import numpy as np
 
 from ..creation import full
 from ..functions import as_tensor, triu
-from ..tensor import Tensor, _dtype_or_default, _flag
+from ..tensor import Tensor, _check_device, _dtype_or_default, _flag
 from . import functional as F
 from . import init
 from .attention import MultiheadAttention
@@ -134,6 +134,7 @@ class TransformerEncoderLayer(Module):
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
                  activation: Any = "relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device: Any = None, dtype: Any = None) -> None:
+        _check_device(device, "TransformerEncoderLayer")
         super().__init__()
         _build_layer(self, "TransformerEncoderLayer", 2, d_model, nhead, dim_feedforward, dropout, activation,
                      layer_norm_eps, batch_first, norm_first, bias, dtype)
@@ -180,6 +181,7 @@ class TransformerDecoderLayer(Module):
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.1,
                  activation: Any = "relu", layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device: Any = None, dtype: Any = None) -> None:
+        _check_device(device, "TransformerDecoderLayer")
         super().__init__()
         _build_layer(self, "TransformerDecoderLayer", 3, d_model, nhead, dim_feedforward, dropout, activation,
                      layer_norm_eps, batch_first, norm_first, bias, dtype)
@@ -317,6 +319,7 @@ class Transformer(Module):
                  custom_decoder: Module | None = None, layer_norm_eps: float = 1e-5,
                  batch_first: bool = False, norm_first: bool = False, bias: bool = True,
                  device: Any = None, dtype: Any = None) -> None:
+        _check_device(device, "Transformer")
         super().__init__()
         where = "Transformer"
         self.d_model = F._int(d_model, "d_model", where, 1)
@@ -357,6 +360,7 @@ class Transformer(Module):
     def generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = None) -> Tensor:
         """The causal mask for sz positions, (sz, sz) floating: 0 where key j <= query i, -inf
         above the diagonal (PyTorch's; float, added to the scores)."""
+        _check_device(device, "Transformer.generate_square_subsequent_mask")
         sz = F._int(sz, "sz", "Transformer.generate_square_subsequent_mask", 0)
         dt = _dtype_or_default(dtype)
         if dt.kind != "f":
