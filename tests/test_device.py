@@ -133,7 +133,7 @@ def test_a_device_of_another_type_is_refused_where_it_is_used(name):
     calls = [("zeros", lambda: am.zeros(2, device=d)), ("tensor", lambda: am.tensor([1.0], device=d)),
              ("randn", lambda: am.randn(2, device=d)), ("to", lambda: x.to(d)), ("to", lambda: x.to(device=d)),
              ("Linear.to", lambda: model.to(d)), ("Linear.to", lambda: model.to(device=d)),
-             ("zeros", lambda: x.new_zeros(2, device=d)), ("Generator", lambda: am.Generator(d))]
+             ("new_zeros", lambda: x.new_zeros(2, device=d)), ("Generator", lambda: am.Generator(d))]
     for where, call in calls:
         with pytest.raises(ValueError, match=rf"^{re.escape(where)}: device {re.escape(repr(d))} is not available: "
                                              r".*only device is 'cpu'"):
