@@ -3,7 +3,9 @@
 Each function overwrites the array of the tensor it is given, records nothing
 in the graph, and returns the tensor. Randomness comes from the library's
 generator (`autograd_mini.creation.generator()`), so `am.manual_seed` makes
-initialisation reproducible.
+initialisation reproducible; each random one also takes `generator=` (an
+am.Generator), as torch's, to draw from it instead (the library generator is then
+left where it was).
 
 Fans: for a weight of shape (out, in, *kernel) with receptive field
 r = prod(kernel) (1 for Linear),
@@ -25,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..creation import _generator_of, generator
+from ..creation import _generator_of
 from ..engine import changed_in_place, tracers
 from ..tensor import Tensor
 from .functional import _int, _is_real, _number
@@ -161,44 +163,62 @@ def ones_(tensor: Any) -> Any:
     return _fill(tensor, 1.0, "ones_")
 
 
-def xavier_uniform_(tensor: Any, gain: float = 1.0) -> Any:
-    """Glorot uniform: U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out))."""
+def xavier_uniform_(tensor: Any, gain: float = 1.0, generator: Any = None) -> Any:
+    """Glorot uniform: U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out)).
+
+    `generator` (an am.Generator): draw from it instead of the library generator, which is
+    left where it was, as torch's."""
     gain = _number(gain, "gain", "xavier_uniform_")
+    gen = _generator_of(generator, "xavier_uniform_")
     fan_in, fan_out = _fans(tensor, "xavier_uniform_")
     if fan_in + fan_out == 0:
         raise ValueError(f"xavier_uniform_: fan_in + fan_out is 0 for shape {tuple(tensor.shape)}")
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, gen)
 
 
-def xavier_normal_(tensor: Any, gain: float = 1.0) -> Any:
-    """Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+def xavier_normal_(tensor: Any, gain: float = 1.0, generator: Any = None) -> Any:
+    """Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)).
+
+    `generator` (an am.Generator): draw from it instead of the library generator, which is
+    left where it was, as torch's."""
     gain = _number(gain, "gain", "xavier_normal_")
+    gen = _generator_of(generator, "xavier_normal_")
     fan_in, fan_out = _fans(tensor, "xavier_normal_")
     if fan_in + fan_out == 0:
         raise ValueError(f"xavier_normal_: fan_in + fan_out is 0 for shape {tuple(tensor.shape)}")
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), gen)
 
 
 def kaiming_uniform_(
-    tensor: Any, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+    tensor: Any, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+    generator: Any = None,
 ) -> Any:
     """He uniform: U(-b, b) with b = sqrt(3) * gain / sqrt(fan).
 
     gain = calculate_gain(nonlinearity, a); `a` is the negative slope of a
     leaky ReLU (PyTorch's default layers use a = sqrt(5), giving b = 1/sqrt(fan_in)).
+
+    `generator` (an am.Generator): draw from it instead of the library generator, which is
+    left where it was, as torch's.
     """
+    gen = _generator_of(generator, "kaiming_uniform_")
     fan = _fan(tensor, mode, "kaiming_uniform_")
     bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(fan)
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, gen)
 
 
 def kaiming_normal_(
-    tensor: Any, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+    tensor: Any, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+    generator: Any = None,
 ) -> Any:
-    """He normal: N(0, std^2) with std = gain / sqrt(fan), gain = calculate_gain(nonlinearity, a)."""
+    """He normal: N(0, std^2) with std = gain / sqrt(fan), gain = calculate_gain(nonlinearity, a).
+
+    `generator` (an am.Generator): draw from it instead of the library generator, which is
+    left where it was, as torch's."""
+    gen = _generator_of(generator, "kaiming_normal_")
     fan = _fan(tensor, mode, "kaiming_normal_")
-    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan), gen)
 
 
 # -- structured and truncated initialisations (PyTorch's trunc_normal_, orthogonal_, eye_,
@@ -238,7 +258,8 @@ def _erfinv(y: np.ndarray) -> np.ndarray:
     return np.where(ends, np.copysign(np.inf, signs), x)
 
 
-def trunc_normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0) -> Any:
+def trunc_normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
+                  generator: Any = None) -> Any:
     """Fill with samples of N(mean, std^2) truncated to [a, b] (a and b in the tensor's units,
     not in stds: PyTorch's meaning); returns the tensor.
 
@@ -247,8 +268,12 @@ def trunc_normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, a: float = -
     mean + std * sqrt(2) * erfinv(v), clamped to [a, b] (rounding only). Any shape, even 0-d.
     mean, std > 0, a < b must be finite; a mean more than 2 std outside [a, b] warns, as
     PyTorch (the method loses accuracy there).
+
+    `generator` (an am.Generator): draw from it instead of the library generator, which is
+    left where it was, as torch's.
     """
     where = "trunc_normal_"
+    gen = _generator_of(generator, where)
     mean, std = _number(mean, "mean", where), _number(std, "std", where)
     a, b = _number(a, "a", where), _number(b, "b", where)
     if not all(math.isfinite(v) for v in (mean, std, a, b)):
@@ -269,12 +294,12 @@ def trunc_normal_(tensor: Any, mean: float = 0.0, std: float = 1.0, a: float = -
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
     lo, hi = 2 * cdf((a - mean) / std) - 1, 2 * cdf((b - mean) / std) - 1
-    v = generator().uniform(lo, hi, size=arr.shape)
+    v = gen.uniform(lo, hi, size=arr.shape)
     values = np.clip(mean + std * math.sqrt(2.0) * _erfinv(v), a, b)
     return _fill(tensor, values, where)
 
 
-def orthogonal_(tensor: Any, gain: float = 1.0) -> Any:
+def orthogonal_(tensor: Any, gain: float = 1.0, generator: Any = None) -> Any:
     """Fill with a (semi-)orthogonal matrix times gain (Saxe et al. 2013, PyTorch's method);
     returns the tensor.
 
@@ -283,8 +308,12 @@ def orthogonal_(tensor: Any, gain: float = 1.0) -> Any:
     transpose if rows < cols) is factored A = QR and Q's columns multiplied by the signs of
     R's diagonal (so Q is Haar-distributed); then W W^T = gain^2 I if rows <= cols, else
     W^T W = gain^2 I. An empty tensor is left as it is.
+
+    `generator` (an am.Generator): draw from it instead of the library generator, which is
+    left where it was, as torch's.
     """
     where = "orthogonal_"
+    gen = _generator_of(generator, where)
     gain = _number(gain, "gain", where)
     arr = _array(tensor, where)
     if arr.ndim < 2:
@@ -293,7 +322,7 @@ def orthogonal_(tensor: Any, gain: float = 1.0) -> Any:
         return tensor
     rows = arr.shape[0]
     cols = arr.size // rows
-    flat = generator().normal(0.0, 1.0, size=(rows, cols))
+    flat = gen.normal(0.0, 1.0, size=(rows, cols))
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -334,11 +363,15 @@ def dirac_(tensor: Any, groups: int = 1) -> Any:
     return _fill(tensor, values, where)
 
 
-def sparse_(tensor: Any, sparsity: float, std: float = 0.01) -> Any:
+def sparse_(tensor: Any, sparsity: float, std: float = 0.01, generator: Any = None) -> Any:
     """Fill a 2-D tensor (rows, cols) with N(0, std^2) samples, then set ceil(sparsity * rows)
     entries of each column to 0 (rows drawn at random per column; Martens 2010, PyTorch's
-    method). sparsity in [0, 1]. Returns the tensor."""
+    method). sparsity in [0, 1]. Returns the tensor.
+
+    `generator` (an am.Generator): draw from it instead of the library generator, which is
+    left where it was, as torch's."""
     where = "sparse_"
+    gen = _generator_of(generator, where)
     sparsity = _number(sparsity, "sparsity", where)
     std = _number(std, "std", where)
     if not 0.0 <= sparsity <= 1.0:
@@ -350,8 +383,7 @@ def sparse_(tensor: Any, sparsity: float, std: float = 0.01) -> Any:
         raise ValueError(f"{where}: only tensors with 2 dimensions are supported, got shape {arr.shape}")
     rows, cols = arr.shape
     zeros = int(math.ceil(sparsity * rows))
-    rng = generator()
-    values = rng.normal(0.0, std, size=arr.shape)
+    values = gen.normal(0.0, std, size=arr.shape)
     for col in range(cols):
-        values[rng.permutation(rows)[:zeros], col] = 0.0
+        values[gen.permutation(rows)[:zeros], col] = 0.0
     return _fill(tensor, values, where)
