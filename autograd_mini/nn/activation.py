@@ -8,7 +8,7 @@ import math
 from typing import Any
 
 from .. import primitives as P
-from ..tensor import Tensor, _flag
+from ..tensor import Tensor, _check_device, _flag
 from . import functional as F
 from ._common import _empty, _input
 from .module import Module
@@ -251,7 +251,8 @@ class PReLU(Module):
     Output of the input's shape (see F.prelu).
     """
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None, dtype: Any = None) -> None:
+        _check_device(device, "PReLU")
         super().__init__()
         self.num_parameters = F._int(num_parameters, "num_parameters", "PReLU", 1)
         self.init = F._number(init, "init", "PReLU")

@@ -18,7 +18,7 @@ import numpy as np
 from .. import engine
 from .. import functions as fn
 from ..functions import as_tensor
-from ..tensor import Tensor, _flag
+from ..tensor import Tensor, _check_device, _flag
 from . import functional as F
 from . import init
 from ._common import _empty
@@ -164,7 +164,9 @@ class MultiheadAttention(Module):
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
-                 vdim: int | None = None, batch_first: bool = False, dtype: Any = None) -> None:
+                 vdim: int | None = None, batch_first: bool = False, device: Any = None,
+                 dtype: Any = None) -> None:
+        _check_device(device, "MultiheadAttention")
         super().__init__()
         where = "MultiheadAttention"
         E = F._int(embed_dim, "embed_dim", where, 1)

@@ -8,7 +8,7 @@ import math
 from typing import Any
 
 from ..functions import pad
-from ..tensor import Tensor, _flag, _is_index
+from ..tensor import Tensor, _check_device, _flag, _is_index
 from . import functional as F
 from . import init
 from ._common import _check_image, _empty, _input
@@ -44,8 +44,10 @@ class Conv2d(Module):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        _check_device(device, "Conv2d")
         super().__init__()
         where = _conv_init(self, "Conv2d", in_channels, out_channels, F._pair, kernel_size, stride, dilation,
                            groups, padding_mode)
@@ -291,8 +293,10 @@ class Conv1d(Module):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        _check_device(device, "Conv1d")
         super().__init__()
         where = _conv_init(self, "Conv1d", in_channels, out_channels, _one, kernel_size, stride, dilation,
                            groups, padding_mode)
@@ -365,8 +369,10 @@ class ConvTranspose2d(Module):
         bias: bool = True,
         dilation: int | tuple[int, int] = 1,
         padding_mode: str = "zeros",
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        _check_device(device, "ConvTranspose2d")
         super().__init__()
         _transpose_init(self, "ConvTranspose2d", in_channels, out_channels, F._pair, kernel_size, stride, padding,
                         output_padding, groups, bias, dilation, padding_mode, dtype)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tensor import Tensor, _flag
+from ..tensor import Tensor, _check_device, _flag
 from . import functional as F
 from . import init
 from ._common import _empty
@@ -25,7 +25,9 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  max_norm: float | None = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False,
-                 sparse: bool = False, _weight: Any = None, _freeze: bool = False, dtype: Any = None) -> None:
+                 sparse: bool = False, _weight: Any = None, _freeze: bool = False, device: Any = None,
+                 dtype: Any = None) -> None:
+        _check_device(device, "Embedding")
         super().__init__()
         self.num_embeddings = F._int(num_embeddings, "num_embeddings", "Embedding", 1)
         self.embedding_dim = F._int(embedding_dim, "embedding_dim", "Embedding", 0)
@@ -102,7 +104,9 @@ class EmbeddingBag(Module):
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, *, mode: str = "mean",
-                 include_last_offset: bool = False, padding_idx: int | None = None, dtype: Any = None) -> None:
+                 include_last_offset: bool = False, padding_idx: int | None = None, device: Any = None,
+                 dtype: Any = None) -> None:
+        _check_device(device, "EmbeddingBag")
         super().__init__()
         self.num_embeddings = F._int(num_embeddings, "num_embeddings", "EmbeddingBag", 1)
         self.embedding_dim = F._int(embedding_dim, "embedding_dim", "EmbeddingBag", 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..tensor import Tensor, _flag
+from ..tensor import Tensor, _check_device, _flag
 from . import functional as F
 from . import init
 from ._common import _empty, _input
@@ -30,7 +30,9 @@ class Linear(Module):
     and b ~ U(-1/sqrt(in), 1/sqrt(in)).
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
+        _check_device(device, "Linear")
         super().__init__()
         self.in_features = F._int(in_features, "in_features", "Linear", 0)
         self.out_features = F._int(out_features, "out_features", "Linear", 0)
@@ -74,7 +76,8 @@ class Bilinear(Module):
     """
 
     def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,
-                 dtype: Any = None) -> None:
+                 device: Any = None, dtype: Any = None) -> None:
+        _check_device(device, "Bilinear")
         super().__init__()
         self.in1_features = F._int(in1_features, "in1_features", "Bilinear", 0)
         self.in2_features = F._int(in2_features, "in2_features", "Bilinear", 0)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, _dtype_or_default, _flag
+from ..tensor import Tensor, _check_device, _dtype_or_default, _flag
 from . import functional as F
 from . import init
 from ._common import _empty, _input
@@ -100,8 +100,10 @@ class _BatchNorm(Module):
         momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        _check_device(device, type(self).__name__)
         super().__init__()
         _running_norm_init(self, num_features, eps, momentum, affine, track_running_stats, dtype)
 
@@ -182,7 +184,8 @@ class LayerNorm(Module):
     """
 
     def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
-                 bias: bool = True, dtype: Any = None) -> None:
+                 bias: bool = True, device: Any = None, dtype: Any = None) -> None:
+        _check_device(device, "LayerNorm")
         super().__init__()
         self.normalized_shape = F._normalized_shape(normalized_shape, "LayerNorm")
         where = self.label()
@@ -231,7 +234,8 @@ class GroupNorm(Module):
     """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
-                 dtype: Any = None) -> None:
+                 device: Any = None, dtype: Any = None) -> None:
+        _check_device(device, "GroupNorm")
         super().__init__()
         where = f"GroupNorm({num_groups}, {num_channels})"
         self.num_groups = F._int(num_groups, "num_groups", where, 1)
@@ -282,7 +286,8 @@ class _InstanceNorm(Module):
     _layout = ""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = False,
-                 track_running_stats: bool = False, dtype: Any = None) -> None:
+                 track_running_stats: bool = False, device: Any = None, dtype: Any = None) -> None:
+        _check_device(device, type(self).__name__)
         super().__init__()
         _running_norm_init(self, num_features, eps, momentum, affine, track_running_stats, dtype)
 

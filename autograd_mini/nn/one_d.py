@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tensor import Tensor, _flag, _is_index
+from ..tensor import Tensor, _check_device, _flag, _is_index
 from . import functional as F
 from ._common import _input
 from .conv import _one, _reset_conv, _sequence_input, _transpose_init, _transpose_output_padding, _transpose_repr
@@ -186,8 +186,10 @@ class ConvTranspose1d(Module):
         bias: bool = True,
         dilation: int | tuple[int] = 1,
         padding_mode: str = "zeros",
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        _check_device(device, "ConvTranspose1d")
         super().__init__()
         _transpose_init(self, "ConvTranspose1d", in_channels, out_channels, _one, kernel_size, stride, padding,
                         output_padding, groups, bias, dilation, padding_mode, dtype)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..functions import pad
-from ..tensor import Tensor, _flag
+from ..tensor import Tensor, _check_device, _flag
 from ._common import _input
 from .conv import (_check_mode_fits, _conv_init, _conv_parameters, _conv_repr, _padding_mode, _reset_conv,
                    _transpose_init, _transpose_output_padding, _transpose_repr)
@@ -51,8 +51,10 @@ class Conv3d(Module):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        _check_device(device, "Conv3d")
         super().__init__()
         where = _conv_init(self, "Conv3d", in_channels, out_channels, F3._triple, kernel_size, stride, dilation,
                            groups, padding_mode)
@@ -240,8 +242,10 @@ class ConvTranspose3d(Module):
         bias: bool = True,
         dilation: int | tuple[int, int, int] = 1,
         padding_mode: str = "zeros",
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        _check_device(device, "ConvTranspose3d")
         super().__init__()
         _transpose_init(self, "ConvTranspose3d", in_channels, out_channels, F3._triple, kernel_size, stride,
                         padding, output_padding, groups, bias, dilation, padding_mode, dtype)
