@@ -5,6 +5,7 @@
 * `DataLoader(dataset, batch_size=1, shuffle=False, collate_fn=None)` is PyTorch's
   form over a map-style data set (`Dataset`, `TensorDataset`, `Subset`,
   `ConcatDataset`, `random_split`), its samples joined by `default_collate`.
+  `sampler=` / `batch_sampler=` take the samplers of `samplers.py` (PyTorch's).
 * `higham_drilling()` is the ten-point, two-category example of Higham &
   Higham (2019), optionally with the eleventh point the paper adds.
 * `load_digits()` returns scikit-learn's bundled 8x8 handwritten digits
@@ -24,6 +25,14 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .creation import _generator_of, _seed
+from .samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler,
+                       WeightedRandomSampler, check_batch)
+
+__all__ = [
+    "DataLoader", "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "default_collate",
+    "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
+    "BatchSampler", "higham_drilling", "load_digits", "split",
+]
 from .tensor import Tensor, _flag
 
 
@@ -105,8 +114,13 @@ class DataLoader:
     `default_collate` unless given: a `TensorDataset(X, y)` gives (xb, yb) Tensor pairs
     exactly as DataLoader(X, y) does (the same batches, in the same order for the same
     seed). As in PyTorch, the second positional argument may be the batch size:
-    `DataLoader(dataset, 64)`. PyTorch's batch_size=None (no batching) and samplers are
-    not supported. Batches are loaded in this process, on the CPU: num_workers (an int
+    `DataLoader(dataset, 64)`. PyTorch's batch_size=None (no batching) is not supported.
+
+    **Samplers** (both forms, PyTorch's keywords): `sampler=` (an iterable of sample
+    indices, e.g. `WeightedRandomSampler`) sets the order in place of `shuffle`, cut into
+    batches of batch_size; `batch_sampler=` (an iterable of index lists, e.g.
+    `BatchSampler`) gives whole batches and excludes batch_size, shuffle, sampler and
+    drop_last. Indices are checked against the data set's size. Batches are loaded in this process, on the CPU: num_workers (an int
     >= 0) and pin_memory (a bool), which ported scripts pass, are accepted in both forms
     and change nothing.
 
@@ -133,6 +147,8 @@ class DataLoader:
         num_workers: int = 0,
         pin_memory: bool = False,
         generator: Any = None,
+        sampler: Any = None,
+        batch_sampler: Any = None,
     ) -> None:
         if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)):
             raise TypeError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
@@ -158,6 +174,26 @@ class DataLoader:
                 f"own targets (got y of type {type(y).__name__}; wrap arrays in "
                 f"TensorDataset(X, y) instead)"
             )
+        if batch_sampler is not None:
+            given = [name for name, v, default in (
+                ("batch_size", batch_size, _BATCH_DEFAULT), ("shuffle", shuffle, _SHUFFLE_DEFAULT),
+                ("sampler", sampler, None), ("drop_last", drop_last, False)) if v is not default]
+            # (torch takes batch_size=1 and shuffle=False there too; they change nothing)
+            given = [g for g in given if not (g == "batch_size" and batch_size == 1)
+                     and not (g == "shuffle" and shuffle is False)]
+            if given:
+                raise ValueError(f"DataLoader: batch_sampler gives the batches itself; it excludes "
+                                 f"{', '.join(given)} (got {', '.join(given)} as well)")
+            if not hasattr(batch_sampler, "__iter__"):
+                raise TypeError(f"DataLoader: batch_sampler must be an iterable of index lists, "
+                                f"got {type(batch_sampler).__name__}")
+            batch_size, shuffle = 1, False
+        if sampler is not None:
+            if shuffle is not _SHUFFLE_DEFAULT and shuffle:
+                raise ValueError("DataLoader: sampler gives the order itself; it excludes shuffle=True")
+            if not hasattr(sampler, "__iter__"):
+                raise TypeError(f"DataLoader: sampler must be an iterable of indices, got {type(sampler).__name__}")
+            shuffle = False
         if batch_size is _BATCH_DEFAULT:
             if self.dataset is None:
                 raise TypeError("DataLoader: the (X, y) form needs a batch_size")
@@ -192,6 +228,7 @@ class DataLoader:
         self.drop_last = _flag(drop_last, "drop_last", "DataLoader")
         seed = _seed_from(seed, generator, "DataLoader")
         self.rng = np.random.default_rng(seed)
+        self.sampler, self.batch_sampler = sampler, batch_sampler
 
     def _num_samples(self) -> int:
         if self.dataset is None:
@@ -199,7 +236,9 @@ class DataLoader:
         return _dataset_len(self.dataset, "DataLoader")
 
     def __len__(self) -> int:
-        n = self._num_samples()
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
+        n = self._num_samples() if self.sampler is None else len(self.sampler)
         # (integer ceiling: n / batch_size in floats underflows to 0.0 for a huge batch_size)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
@@ -208,27 +247,36 @@ class DataLoader:
             return self._iter_dataset()
         return self._iter_arrays()
 
-    def _iter_arrays(self) -> Iterator[tuple[Tensor, Tensor]]:
-        n = len(self.X)
+    def _batches(self, n: int) -> Iterator[np.ndarray]:
+        """Each batch's sample indices: the batch sampler's or sampler's, checked against
+        the n samples, or cut from a shuffled (or not) range(n)."""
+        if self.batch_sampler is not None:
+            for batch in self.batch_sampler:
+                yield check_batch(batch, n, "DataLoader")
+            return
+        if self.sampler is not None:
+            for batch in BatchSampler(self.sampler, self.batch_size, self.drop_last):
+                yield check_batch(batch, n, "DataLoader")
+            return
         order = self.rng.permutation(n) if self.shuffle else np.arange(n)
         bs = self.batch_size
-        for start in range(0, len(self) * bs, bs):
-            idx = order[start:start + bs]
+        nb = n // bs if self.drop_last else -(-n // bs)
+        for start in range(0, nb * bs, bs):
+            yield order[start:start + bs]
+
+    def _iter_arrays(self) -> Iterator[tuple[Tensor, Tensor]]:
+        for idx in self._batches(len(self.X)):
             yield Tensor._wrap(self.X[idx]), Tensor._wrap(self.y[idx])
 
     def _iter_dataset(self) -> Iterator[Any]:
         ds = self.dataset
         n = _dataset_len(ds, "DataLoader")
-        # the same draw as the (X, y) form's, so both give one order for one seed
-        order = self.rng.permutation(n) if self.shuffle else np.arange(n)
-        bs = self.batch_size
-        nb = n // bs if self.drop_last else -(-n // bs)
         # a TensorDataset's batch, rows cut out of each array at once: what
         # default_collate of its samples gives, without a Python loop per sample
         whole = (self.collate_fn is None and isinstance(ds, TensorDataset)
                  and type(ds).__getitem__ is TensorDataset.__getitem__)
-        for start in range(0, nb * bs, bs):
-            idx = order[start:start + bs]
+        # (the same batches as the (X, y) form's, so both give one order for one seed)
+        for idx in self._batches(n):
             if whole:
                 yield tuple(Tensor._wrap(a[idx]) for a in ds._arrays)
                 continue
