@@ -1,4 +1,5 @@
-"""`am.autograd.grad`: gradients of outputs with respect to chosen inputs.
+"""`am.autograd.grad`: gradients of outputs with respect to chosen inputs
+(`am.autograd.functional` has PyTorch's jacobian, hessian, vjp, jvp, vhp, hvp).
 
 Unlike `Tensor.backward()` it returns the gradients and leaves every `.grad`
 untouched, and the inputs may be intermediate tensors, not only leaves.
@@ -11,8 +12,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .engine import backward_sweep
-from .tensor import Tensor, _flag, check_seed_dtype
+from ..engine import backward_sweep
+from ..tensor import Tensor, _flag, check_seed_dtype
 
 
 def _as_list(x: Any, what: str) -> list[Tensor]:
@@ -106,3 +107,7 @@ def grad(
 
 def _in_dtype(g: Tensor, dtype: np.dtype) -> Tensor:
     return g if g.dtype == dtype else g.astype(dtype)
+
+
+# (last: functional builds on grad above) torch.autograd.functional's API
+from . import functional  # noqa: E402
