@@ -1665,6 +1665,12 @@ class Tensor:
         """Fill with `value` (a number or a 0-d tensor, cast to this dtype), in place; returns self."""
         return _TM.fill_(self, value)
 
+    def fill_diagonal_(self, fill_value: Any, wrap: bool = False) -> "Tensor":
+        """Set the main diagonal (i, i, ..., i) of x (2-D, or more axes all of one length) to
+        fill_value in place, as torch's (wrap=True: a tall matrix's diagonal restarts every
+        cols + 1 rows); returns self."""
+        return _TM.fill_diagonal_(self, fill_value, wrap)
+
     def add_(self, other: Any, *, alpha: Any = 1) -> "Tensor":
         """x += alpha * other in place (other broadcast to x's shape); returns self."""
         return _TM.binary_(self, "add_", other, alpha)

@@ -479,6 +479,33 @@ def fill_(t: Tensor, value: Any) -> Tensor:
     return store(t, arr, v, "fill_", casting="unsafe")
 
 
+def fill_diagonal_(t: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
+    """torch's fill_diagonal_: the main diagonal, entries (i, i, ..., i), set to fill_value.
+    t has 2 or more axes, all of one length when more than 2; a tall matrix (rows > cols)
+    restarts its diagonal every cols + 1 rows when wrap=True, as np.fill_diagonal. Its
+    gradient (on a tensor with a graph, recorded) is 0 on the diagonal, passed elsewhere."""
+    op = "fill_diagonal_"
+    if t.ndim < 2 or (t.ndim > 2 and len(set(t.shape)) != 1):
+        raise ValueError(f"{op}: expected a matrix, or more axes all of one length, got shape {t.shape}")
+    if not isinstance(wrap, (bool, np.bool_)):
+        raise TypeError(f"{op}: wrap must be a bool, got {wrap!r} (tensor of shape {t.shape})")
+    shape = fill_value.shape if isinstance(fill_value, Tensor) else np.shape(fill_value)
+    if shape != ():
+        raise ValueError(f"{op}: fill_value must be a number, got shape {shape} (tensor of shape {t.shape})")
+    if isinstance(fill_value, Tensor):
+        if fill_value.requires_grad:
+            raise TypeError(f"{op}: fill_value must be a number, as torch's; got a tensor that requires "
+                            f"grad (tensor of shape {t.shape}); use am.where(mask, value, x) for a gradient")
+        fill_value = fill_value.data
+    v = _fill_value(fill_value, t, op)
+    arr = in_place_array(t, op)
+    mask = np.zeros(t.shape, dtype=bool)
+    np.fill_diagonal(mask, True, wrap=bool(wrap))
+    if arr is None:
+        return record_change(t, op, lambda old: where(mask, v, old))
+    return store(t, arr, np.where(mask, v, arr), op)
+
+
 def zero_(t: Tensor) -> Tensor:
     arr = in_place_array(t, "zero_")
     if arr is None:
