@@ -2,7 +2,7 @@
 
 Every creation function takes PyTorch's `device=`: None, 'cpu', 'cpu:0' or am.device('cpu')
 (x.device's value); any other device is refused with a ValueError, as Tensor.to refuses it. The
-random ones (rand, randn, randint, randperm and their _like forms) also take
+random ones (rand, randn, randint, randperm, multinomial and the _like forms) also take
 `generator=`, an am.Generator to draw from instead of the library generator."""
 
 from __future__ import annotations
@@ -423,6 +423,54 @@ def randperm(n: int, *, dtype: Any = None, device: Any = None, generator: Any = 
         raise ValueError(f"randperm: n must be an int >= 0, got {n!r}")
     dt = _int_dtype(dtype, "randperm")
     return _make(gen.permutation(operator.index(n)).astype(dt, copy=False), False, "randperm")
+
+
+def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
+                generator: Any = None) -> Tensor:
+    """torch.multinomial: category indices drawn from rows of weights, int64 of shape
+    (num_samples,) for input (K,), (N, num_samples) for input (N, K).
+
+    Row n's weights w (non-negative, finite, not all 0, need not sum to 1) give category k
+    the probability w_k / sum(w); a weight of 0 is never drawn. Without replacement (the
+    default, as torch's) a row's draws are distinct: each next one from the categories
+    left, renormalised, so num_samples <= its non-zero weights. From the generator
+    `manual_seed` seeds (or `generator`, an am.Generator); not differentiable (the result
+    never requires grad). torch's streams differ: the same seed draws other indices."""
+    _not_while_compiling("multinomial")
+    gen = _generator_of(generator, "multinomial")
+    w = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if w.dtype.kind not in "f":
+        raise TypeError(f"multinomial: input must hold floating-point weights, got dtype {w.dtype} "
+                        f"(shape {w.shape})")
+    if w.ndim not in (1, 2):
+        raise ValueError(f"multinomial: input must be 1-D or 2-D (K,) or (N, K), got shape {w.shape}")
+    if isinstance(num_samples, bool) or not _is_index(num_samples):
+        raise TypeError(f"multinomial: num_samples must be an int, got {num_samples!r}")
+    n = operator.index(num_samples)
+    if n <= 0:
+        raise ValueError(f"multinomial: num_samples must be >= 1, got {n} (input of shape {w.shape})")
+    rows = w.reshape(-1, w.shape[-1])
+    if not np.isfinite(rows).all():
+        raise ValueError(f"multinomial: weights must be finite, got inf or nan (input of shape {w.shape})")
+    if (rows < 0).any():
+        raise ValueError(f"multinomial: weights must not be negative (input of shape {w.shape})")
+    totals = rows.sum(axis=1)
+    if not (totals > 0).all():
+        raise ValueError(f"multinomial: each row's weights must have a positive sum, row "
+                         f"{int(np.argmin(totals > 0))} sums to 0 (input of shape {w.shape})")
+    if not replacement:
+        if n > rows.shape[1]:
+            raise ValueError(f"multinomial: cannot draw {n} samples without replacement from "
+                             f"{rows.shape[1]} categories (input of shape {w.shape})")
+        nonzero = int((rows > 0).sum(axis=1).min())
+        if n > nonzero:
+            raise ValueError(f"multinomial: cannot draw {n} samples without replacement from a row "
+                             f"with {nonzero} non-zero weights (input of shape {w.shape})")
+    p = rows.astype(np.float64) / totals.astype(np.float64)[:, None]
+    out = np.empty((rows.shape[0], n), dtype=np.int64)
+    for i in range(rows.shape[0]):
+        out[i] = gen.choice(rows.shape[1], size=n, replace=bool(replacement), p=p[i])
+    return _make(out.reshape(w.shape[:-1] + (n,)), False, "multinomial")
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

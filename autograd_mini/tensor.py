@@ -1299,6 +1299,11 @@ class Tensor:
         """(values, indices) of the k largest (or smallest) along `axis`, as torch.topk (am.topk)."""
         return F.topk(self, k, axis, largest, dim=dim)
 
+    def multinomial(self, num_samples: int, replacement: bool = False, *, generator: Any = None) -> "Tensor":
+        """Category indices drawn from rows of weights (K,) -> (num_samples,), (N, K) ->
+        (N, num_samples), int64, not differentiable (am.multinomial)."""
+        return _C.multinomial(self, num_samples, replacement, generator=generator)
+
     def cumsum(self, axis: int | None = None) -> "Tensor":
         """Running sums along `axis` (None: flattened), as np.cumsum (am.cumsum)."""
         return F.cumsum(self, axis)

@@ -1186,7 +1186,7 @@ _NOT_DIFFERENTIABLE = {
     "__gt__", "__ge__", "__hash__", "shape", "ndim", "size", "dtype", "is_leaf", "tolist",
     "retain_grad", "retains_grad", "numel", "dim", "long", "int", "bool", "device", "is_cuda",
     "eq", "ne", "lt", "le", "gt", "ge", "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor",
-    "zero_", "fill_", "fill_diagonal_", "add_", "sub_", "mul_", "div_", "clamp_", "uniform_", "normal_", "copy_",
+    "multinomial", "zero_", "fill_", "fill_diagonal_", "add_", "sub_", "mul_", "div_", "clamp_", "uniform_", "normal_", "copy_",
 }
 
 
