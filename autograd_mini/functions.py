@@ -535,12 +535,23 @@ def _or_nan_bound(x: Tensor, bound: Any) -> Tensor:
 
 def transpose(x: Any, *axes: Any) -> Tensor:
     """numpy's transpose: reverse the axes, or permute them as given (output axis i
-    is input axis axes[i]). Not torch.transpose(x, a, b), which swaps two axes:
-    transpose(x, 0, 1) of a 2-D x is the identity permutation, x unchanged; swap
-    axes with x.swapaxes(a, b)."""
+    is input axis axes[i]). Not torch.transpose(x, a, b), which swaps two axes;
+    swap axes with x.swapaxes(a, b).
+
+    The one spelling the two read differently, x.transpose(0, 1) of a 2-D x (or
+    (-2, -1)), is refused: numpy's identity permutation, PyTorch's swap. The tuple
+    form x.transpose((0, 1)) is numpy's, x unchanged.
+    """
     x = as_tensor(x)
     if len(axes) == 1 and axes[0] is None:  # (numpy's transpose(x, None): reversed)
         axes = ()
+    elif len(axes) == 2 and x.ndim == 2 and all(_is_index(a) for a in axes) \
+            and tuple(int(a) % 2 for a in axes) == (0, 1):
+        raise ValueError(
+            f"transpose: x.transpose({axes[0]}, {axes[1]}) of a 2-D tensor (shape {x.shape}) is numpy's "
+            f"identity permutation, which leaves x unchanged, but PyTorch's swap of the two axes; "
+            f"write x.T or x.swapaxes(0, 1) to swap them, x.transpose((0, 1)) for the identity"
+        )
     else:
         axes = _varargs(axes)
     if not axes:

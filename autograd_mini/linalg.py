@@ -542,7 +542,7 @@ def vector_norm(x: Any, ord: Any = 2, axis: Any = None, keepdims: bool = False) 
     if len(axes) == 1:
         return norm(x, ord, axes[0], keepdims)
     # (the axes moved last and merged: one vector per position of the others)
-    y = x.transpose(*(rest + axes)) if x.ndim else x
+    y = x.transpose(rest + axes) if x.ndim else x
     # (the merged length spelt out, not -1, which numpy cannot infer for an empty batch)
     merged = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
     out = norm(y.reshape(tuple(x.shape[a] for a in rest) + (merged,)), ord, -1, False)
@@ -733,7 +733,7 @@ def tensorsolve(a: Any, b: Any, axes: Any = None) -> Tensor:
         raise np.linalg.LinAlgError(f"tensorsolve: prod(a.shape[b.ndim:]) = {size} must equal prod(b.shape) = "
                                     f"{b.size} (a of shape {a.shape}, b of shape {b.shape})")
     if order != sorted(order):
-        a = a.transpose(*order)
+        a = a.transpose(tuple(order))
     return solve(a.reshape(size, size), b.reshape(-1)).reshape(q)
 
 

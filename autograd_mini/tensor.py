@@ -1064,8 +1064,9 @@ class Tensor:
 
     def transpose(self, *axes: Any) -> "Tensor":
         """numpy's transpose: axes reversed, or permuted as given. Not torch's
-        x.transpose(a, b), which swaps two axes: x.transpose(0, 1) of a 2-D x is the
-        identity permutation, x unchanged; swap axes with x.swapaxes(a, b)."""
+        x.transpose(a, b), which swaps two axes (swap them with x.swapaxes(a, b)); the
+        spelling both read, x.transpose(0, 1) of a 2-D x, is refused (am.transpose).
+        x.transpose((0, 1)) is numpy's identity permutation."""
         return F.transpose(self, *axes)
 
     def swapaxes(self, a: int, b: int) -> "Tensor":

@@ -162,7 +162,14 @@ def test_swapdims_and_movedim_are_swapaxes_and_moveaxis():
 def test_transpose_is_numpys_and_points_torch_users_to_swapdims():
     a = rand(2, 3, 4)
     np.testing.assert_array_equal(t(a).transpose(2, 0, 1).data, np.transpose(a, (2, 0, 1)))
-    np.testing.assert_array_equal(t(rand(2, 3)).transpose(0, 1).data, rand(2, 3))  # (identity permutation)
+    np.testing.assert_array_equal(t(rand(2, 3)).transpose((0, 1)).data, rand(2, 3))  # (identity permutation)
+    np.testing.assert_array_equal(t(rand(2, 3)).transpose(1, 0).data, rand(2, 3).T)  # (a swap in both)
+    # numpy's identity, PyTorch's swap: refused rather than silently unchanged for a port
+    for axes in ((0, 1), (-2, -1), (0, -1), (np.int64(0), 1)):
+        with pytest.raises(ValueError, match=r"identity permutation.*x\.swapaxes\(0, 1\)"):
+            t(rand(2, 3)).transpose(*axes)
+        with pytest.raises(ValueError, match=r"transpose: .*PyTorch's swap"):
+            am.transpose(t(rand(2, 3)), *axes)
     with pytest.raises(ValueError, match=r"transpose: axes \(0, 1\).*\(2, 3, 4\).*swapaxes\(0, 1\)"):
         t(a).transpose(0, 1)
 
