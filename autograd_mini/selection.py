@@ -1,6 +1,6 @@
 """Selecting, splitting and repeating: numpy's tile, nonzero, argwhere, flatnonzero,
 unique, meshgrid, searchsorted, bincount; torch's index_select, masked_select, narrow,
-unbind, tensor_split, repeat_interleave (torch semantics, as their docstrings say).
+unbind, tensor_split, repeat_interleave, index_add, scatter_add (torch semantics, as their docstrings say).
 
 The differentiable ones are composites of reshape, broadcast_to, getitem,
 take_along_axis and scatter_add (no backward code of their own). Those whose
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import primitives as P
-from .engine import composite, shape_constant, tracers
+from .engine import composite, no_grad, shape_constant, tracers
 from .functions import _axis_of, _index_array, _pieces, as_tensor, broadcast_to
 from .tensor import Tensor, _is_index, get_default_dtype
 
@@ -207,6 +207,82 @@ def index_select(x: Any, dim: int, index: Any) -> Tensor:
         return P.take_along_axis.apply(x, shape_constant(idx.reshape(shape)), axis=d, wrap=False)
     it = P.reshape.apply(as_tensor(index), shape=shape)
     return P.take_along_axis.apply(x, it, axis=d, wrap=False)
+
+
+def _scatter_operands(op: str, x: Any, src: Any, index: Any) -> tuple[Tensor, Tensor, np.ndarray]:
+    x, src = as_tensor(x), as_tensor(src)
+    if src.dtype != x.dtype:  # (torch refuses it too; numpy's promotion would change x's dtype)
+        raise TypeError(f"{op}: x (shape {x.shape}, dtype {x.dtype}) and the values added (shape "
+                        f"{src.shape}, dtype {src.dtype}) must have the same dtype")
+    idx = _index_array(op, index, x)
+    if not isinstance(index, (Tensor, np.ndarray)):  # (a list written in the code: a constant)
+        idx = shape_constant(idx)
+    return x, src, idx
+
+
+def _check_range(op: str, index: Any, idx: np.ndarray, n: int, d: int, x: Tensor) -> None:
+    plain = idx.view(np.ndarray)
+    if plain.size and (plain.min() < 0 or plain.max() >= n):
+        bad = plain.min() if plain.min() < 0 else plain.max()
+        raise IndexError(f"{op}: index {bad} is out of range [0, {n - 1}] for dim {d} "
+                         f"(index of shape {idx.shape}, x of shape {x.shape})")
+    if tracers and plain.size:  # (the same test as ops a compiled replay repeats, as embedding's:
+        with no_grad():          # a scatter alone would wrap a replay's negative index)
+            ok = [P.ge.apply(P.min.apply(idx), 0), P.lt.apply(P.max.apply(idx), n)]
+        for t in ok:
+            tracers[-1].check(t)
+
+
+@composite
+def index_add(x: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Tensor:
+    """torch.index_add (torch semantics): x with alpha * source added along `dim` at the
+    positions `index`: out[..., index[j], ...] += alpha * source[..., j, ...].
+
+    x (..., n, ...); index 1-D of integers in [0, n) (negative ones are refused, as torch
+    refuses them), repeats accumulating; source has x's shape but len(index) along dim,
+    and x's dtype. The output has x's shape. Gradients: x's is g, source's is
+    alpha * g[..., index, ...] (the adjoint of index_select). Message passing on a graph
+    is zeros(N, F).index_add(0, dst, messages)."""
+    x, source, idx = _scatter_operands("index_add", x, source, index)
+    d = _dim_of("index_add", dim, x)
+    if idx.ndim > 1:
+        raise ValueError(f"index_add: index must be 1-D or 0-d, got shape {idx.shape} (x of shape {x.shape})")
+    want = x.shape[:d] + (idx.size,) + x.shape[d + 1:]
+    if source.shape != want:
+        raise ValueError(f"index_add: source of shape {source.shape} must have shape {want} (x of shape "
+                         f"{x.shape}, index of shape {idx.shape}, dim {d})")
+    _check_range("index_add", index, idx, x.shape[d], d, x)
+    if alpha != 1:
+        source = source * alpha
+    return x + P.scatter_add.apply(source, index=(slice(None),) * d + (idx if idx.ndim else idx.reshape(1),),
+                                   shape=x.shape)  # (idx itself: a compiled replay takes each call's)
+
+
+@composite
+def scatter_add(x: Any, dim: int, index: Any, src: Any) -> Tensor:
+    """torch.scatter_add (torch semantics): x with src added at the positions `index` names
+    along `dim`: for dim 0, out[index[i][j]][j] += src[i][j] (repeats accumulate).
+
+    index, src and x have the same number of axes; index's lengths are at most src's on
+    every axis and at most x's on the axes other than dim (only src[:index.shape] is
+    used), its integers in [0, x.shape[dim]); src has x's dtype. The output has x's
+    shape. Gradients: x's is g, src's is g gathered at index (torch.gather), 0 outside
+    index's shape."""
+    x, src, idx = _scatter_operands("scatter_add", x, src, index)
+    d = _dim_of("scatter_add", dim, x)
+    if not idx.ndim == src.ndim == x.ndim:
+        raise ValueError(f"scatter_add: index (shape {idx.shape}), src (shape {src.shape}) and x (shape "
+                         f"{x.shape}) must have the same number of axes")
+    if any(m > n for m, n in zip(idx.shape, src.shape)) or \
+            any(m > n for i, (m, n) in enumerate(zip(idx.shape, x.shape)) if i != d):
+        raise ValueError(f"scatter_add: index of shape {idx.shape} is larger than src (shape {src.shape}) "
+                         f"on some axis, or than x (shape {x.shape}) on an axis other than dim {d}")
+    _check_range("scatter_add", index, idx, x.shape[d], d, x)
+    if idx.shape != src.shape:
+        src = src[tuple(slice(0, m) for m in idx.shape)]
+    k = idx.ndim  # (open grids over index's shape, as np.ix_, with index itself along dim)
+    grids = tuple(shape_constant(np.arange(n).reshape((n,) + (1,) * (k - 1 - i))) for i, n in enumerate(idx.shape))
+    return x + P.scatter_add.apply(src, index=grids[:d] + (idx,) + grids[d + 1:], shape=x.shape)
 
 
 @composite

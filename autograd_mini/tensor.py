@@ -1255,6 +1255,27 @@ class Tensor:
         """torch's index_select: the entries at the 1-D `index` along `dim` (am.index_select)."""
         return _S.index_select(self, dim, index)
 
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> "Tensor":
+        """torch's index_add: x with alpha * source[..., j, ...] added at x[..., index[j], ...]
+        along `dim`, repeats accumulating (am.index_add)."""
+        return _S.index_add(self, dim, index, source, alpha=alpha)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> "Tensor":
+        """torch's scatter_add: x with src added where index names along `dim` (for dim 0,
+        out[index[i][j]][j] += src[i][j]; am.scatter_add)."""
+        return _S.scatter_add(self, dim, index, src)
+
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> "Tensor":
+        """index_add in place (as the in-place methods below: recorded on a tensor with a
+        graph or a source that requires grad); returns self."""
+        return _TM.changed_by(self, "index_add_", source,
+                              lambda old: _S.index_add(old, dim, index, source, alpha=alpha))
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> "Tensor":
+        """scatter_add in place (as the in-place methods below: recorded on a tensor with a
+        graph or a src that requires grad); returns self."""
+        return _TM.changed_by(self, "scatter_add_", src, lambda old: _S.scatter_add(old, dim, index, src))
+
     def masked_select(self, mask: Any) -> "Tensor":
         """torch's masked_select: the 1-D entries where the boolean mask is True (am.masked_select)."""
         return _S.masked_select(self, mask)

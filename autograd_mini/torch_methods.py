@@ -523,6 +523,18 @@ def copy_(t: Tensor, src: Any) -> Tensor:
     return store(t, arr, value, "copy_", casting="unsafe")
 
 
+def changed_by(t: Tensor, op: str, operand: Any, compute: Any) -> Tensor:
+    """t = compute(t) in place for an op whose out-of-place form checks its arguments
+    (index_add_, scatter_add_): recorded where in_place_array says so, else computed
+    without a graph (raising before anything changes) and stored."""
+    arr = in_place_array(t, op, operand)
+    if arr is None:
+        return record_change(t, op, compute)
+    with engine.no_grad():
+        result = compute(t)
+    return store(t, arr, result.data, op)
+
+
 def random_(t: Tensor, op: str, draw: Any, *args: Any) -> Tensor:
     if in_place_array(t, op) is None:
         drawn = Tensor._wrap(np.empty_like(t.data))
