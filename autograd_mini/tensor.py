@@ -1729,6 +1729,11 @@ class Tensor:
         am.Generator to draw from); returns self."""
         return _TM.random_(self, "normal_", _init().normal_, mean, std, generator)
 
+    def lerp_(self, end: Any, weight: Any) -> "Tensor":
+        """x = x + weight * (end - x) in place (end and weight broadcast to x's shape; torch's
+        lerp_, as an EMA or a soft target update under am.no_grad()); returns self."""
+        return _TM.lerp_(self, end, weight)
+
     def copy_(self, src: Any) -> "Tensor":
         """Copy src's values in, broadcast to x's shape and cast to x's dtype (float to int
         truncates, as torch's copy_); returns self."""

@@ -535,6 +535,24 @@ def changed_by(t: Tensor, op: str, operand: Any, compute: Any) -> Tensor:
     return store(t, arr, result.data, op)
 
 
+def lerp_(t: Tensor, end: Any, weight: Any) -> Tensor:
+    """t = lerp(t, end, weight) in place (torch's lerp_: an EMA or soft target update)."""
+    arr = in_place_array(t, "lerp_", end, weight)
+    shapes = [o.shape if isinstance(o, Tensor) else np.shape(o) for o in (end, weight)]
+    try:
+        shape = np.broadcast_shapes(t.shape, *shapes)
+    except ValueError:
+        shape = None
+    if shape != t.shape:
+        raise ValueError(f"lerp_: end (shape {shapes[0]}) and weight (shape {shapes[1]}) must broadcast "
+                         f"to the tensor's shape {t.shape}")
+    if arr is None:
+        return record_change(t, "lerp_", lambda old: lerp(old, end, weight))
+    with no_grad():
+        result = lerp(t, end, weight)
+    return store(t, arr, result.data, "lerp_")
+
+
 def random_(t: Tensor, op: str, draw: Any, *args: Any) -> Tensor:
     if in_place_array(t, op) is None:
         drawn = Tensor._wrap(np.empty_like(t.data))

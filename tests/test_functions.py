@@ -1094,6 +1094,7 @@ _EVERY = {
     "Tensor.index_add": (lambda t: t.index_add(0, [0, 0], am.concatenate([t[:1], t[:1].sin()])) ** 2, "any", _SHAPES),
     "Tensor.scatter_add": (lambda t: t.sin().scatter_add(0, np.zeros(t.shape, dtype=np.intp), t ** 2), "any",
                            _SHAPES),
+    "Tensor.lerp_": (lambda t: t.sin().lerp_(t ** 2, 0.3) * t + t.cos().lerp_(t, t.sin()), "any", _SHAPES),
     "Tensor.index_add_": (lambda t: t.sin().index_add_(0, [1, 0], am.concatenate([t[:1], t[:1] ** 2])) * t,
                           "any", _SHAPES),
     "Tensor.scatter_add_": (lambda t: t.sin().scatter_add_(0, np.zeros(t.shape, dtype=np.intp), t ** 2) * t,
