@@ -622,7 +622,22 @@ class Tensor:
         implementation = getattr(func, "_implementation", None)
         if implementation is None:  # (like=t: numpy hands over the public np.ones, np.array, ...)
             return NotImplemented  # (numpy's TypeError: no implementation found for it)
-        return implementation(*args, **kwargs)
+        if func in _NO_VALUES_READ:  # (shapes and dtypes: no value is read, none is converted)
+            return implementation(*args, **kwargs)
+        # The tensors as ndarrays, so numpy computes on arrays: np.sum(t) would otherwise call
+        # t.sum(axis=..., dtype=..., out=...), numpy's route for objects with a sum method.
+        # Read-only views: np.copyto(t, a), out=t or np.put(t, ...) would change a tensor's
+        # values behind the version stamps that guard its graph.
+        try:
+            return implementation(*_as_arrays(args), **_as_arrays(kwargs))
+        except ValueError as e:
+            if "read-only" not in str(e):
+                raise
+            name = getattr(func, "__module__", "numpy").replace("numpy._core", "numpy")
+            raise ValueError(
+                f"{'numpy' if name.startswith('numpy._') else name}.{func.__name__}: numpy functions "
+                "cannot write into a tensor (its values are read-only to them); use t[...] = value, "
+                "t.copy_(src) or the tensor operations") from None
 
     def __len__(self) -> int:
         """The length of the first axis (a 0-d tensor has none: TypeError)."""
@@ -1887,6 +1902,22 @@ def _sizes(sizes: tuple, op: str, shape: tuple) -> tuple:
 
 _NO_VALUES_READ = {np.shape, np.ndim, np.size, np.result_type, np.can_cast,
                    np.shares_memory, np.may_share_memory}
+
+
+def _as_arrays(value: Any, depth: int = 0) -> Any:
+    """A numpy function's arguments with each tensor read as a read-only view of its
+    ndarray (through __array__, which am.compile's tracer sees), inside lists, tuples
+    and dicts too."""
+    if isinstance(value, Tensor):
+        view = value.__array__().view()
+        view.flags.writeable = False
+        return view
+    if depth < 4 and isinstance(value, (list, tuple, dict)):
+        if isinstance(value, dict):
+            return {k: _as_arrays(v, depth + 1) for k, v in value.items()}
+        return type(value)(_as_arrays(v, depth + 1) for v in value) if type(value) in (list, tuple) \
+            else value
+    return value
 
 
 def _requiring_grad(value: Any, depth: int = 0) -> "Tensor | None":
