@@ -1363,13 +1363,44 @@ def cumsum(x: Any, axis: int | None = None) -> Tensor:
 
 
 @composite
-def diff(x: Any, n: int = 1, axis: int = -1) -> Tensor:
+def diff(x: Any, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
     """n-th differences along `axis`, as np.diff: x[1:] - x[:-1], n times; the axis
-    shrinks by n (n=0 gives x)."""
+    shrinks by n (n=0 gives x).
+
+    prepend / append (numpy's): values joined to x along `axis` before differencing
+    (the axis grows by their length first). A number stands for one slice of x's
+    shape (a Python number takes x's float dtype, where numpy's int 0 would make a
+    float32 x float64); otherwise they are x's shape but along `axis`. Tensors
+    there get gradients: diff(t, prepend=0, append=0) is t_i - t_{i-1} with zeros
+    at both ends, a spring chain's forces from its tensions."""
     x = as_tensor(x)
     if isinstance(n, bool) or not _is_index(n) or operator.index(n) < 0:
         raise ValueError(f"diff: order n must be an int >= 0, got {n!r} (shape {x.shape})")
     a = _axis_of("diff", axis, x)
+    if operator.index(n) and (prepend is not None or append is not None):
+        parts = []
+        for name, v in (("prepend", prepend), ("append", append)):
+            if v is None:
+                parts.append(None)
+                continue
+            if _python_number(v) and x.dtype.kind == "f":  # (a pad node: no array made, am.compile replays it)
+                width = [(0, 0)] * x.ndim
+                width[a] = (1, 0) if name == "prepend" else (0, 1)
+                x = pad(x, width, v)
+                parts.append(None)
+                continue
+            if not isinstance(v, Tensor):
+                v = np.asarray(v)
+            if v.ndim == 0:
+                side = x.shape[:a] + (1,) + x.shape[a + 1:]
+                v = v.reshape((1,) * x.ndim).broadcast_to(side) if isinstance(v, Tensor) \
+                    else np.broadcast_to(v, side)
+            elif v.ndim != x.ndim or v.shape[:a] + v.shape[a + 1:] != x.shape[:a] + x.shape[a + 1:]:
+                raise ValueError(f"diff: {name} of shape {v.shape} does not fit x of shape {x.shape} "
+                                 f"along axis {a} (a number, or x's shape but along the axis)")
+            parts.append(v)
+        if parts[0] is not None or parts[1] is not None:
+            x = concatenate([t for t in (parts[0], x, parts[1]) if t is not None], axis=a)
     lead = (slice(None),) * a
     for _ in range(operator.index(n)):
         x = x[lead + (slice(1, None),)] - x[lead + (slice(None, -1),)]

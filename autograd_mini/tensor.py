@@ -1357,9 +1357,9 @@ class Tensor:
         """A diagonal appended as the last axis, as np.diagonal (am.diagonal)."""
         return F.diagonal(self, offset, axis1, axis2)
 
-    def diff(self, n: int = 1, axis: int = -1) -> "Tensor":
-        """n-th differences along `axis`, as np.diff (am.diff)."""
-        return F.diff(self, n, axis)
+    def diff(self, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None) -> "Tensor":
+        """n-th differences along `axis`, as np.diff (am.diff), prepend/append too."""
+        return F.diff(self, n, axis, prepend, append)
 
     def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> "Tensor":
         """Sum of a diagonal, as np.trace (am.trace)."""

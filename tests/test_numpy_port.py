@@ -49,3 +49,43 @@ def test_numpy_functions_cannot_write_into_a_tensor_unseen():
     with pytest.raises(ValueError):
         v[0] = 5.0
     assert np.array_equal(t.data, [1.0, 2.0, 3.0])
+
+
+# -- np.diff's prepend= and append= ---------------------------------------------------------
+
+def test_diff_prepend_append_match_numpy_and_gradcheck():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 4))
+    for kw in [dict(prepend=0.0), dict(append=0), dict(prepend=0, append=0), dict(prepend=1.5, axis=0),
+               dict(prepend=rng.standard_normal((3, 2)), axis=1), dict(append=rng.standard_normal((1, 4)), axis=0),
+               dict(prepend=0.0, append=2.0, n=2), dict(prepend=[[1.0], [2.0], [3.0]])]:
+        np.testing.assert_allclose(am.diff(x, **kw).data, np.diff(x, **kw), rtol=0, atol=1e-15)
+    assert np.array_equal(am.tensor(x).diff(axis=0, append=1.0).data, np.diff(x, axis=0, append=1.0))
+    assert np.array_equal(am.diff(x, n=0, prepend=5.0).data, x)  # (numpy: n=0 returns x as it is)
+    # a spring chain's forces f_i = t_i - t_{i-1}, the tensions with zeros at both ends
+    t = rng.standard_normal(5)
+    assert am.gradcheck(lambda t: (am.diff(t, prepend=0.0, append=0.0) ** 3).sum(), (t,))
+    p = rng.standard_normal((3, 1))
+    assert am.gradcheck(lambda x, p: am.diff(x, prepend=p, append=p, axis=1) ** 2, (x, p))
+    assert am.gradgradcheck(lambda x, p: am.diff(x, prepend=p, axis=1) ** 3, (x, p))
+
+
+def test_diff_prepend_keeps_float32_and_refuses_bad_shapes():
+    x = np.ones((2, 3), np.float32)
+    assert am.diff(x, prepend=0).dtype == np.float32  # (a Python number is weak; numpy gives float64)
+    with pytest.raises(ValueError, match=r"diff.*\(2,\).*\(2, 3\)"):
+        am.diff(x, prepend=np.zeros(2), axis=1)
+    with pytest.raises(ValueError, match=r"diff.*\(3, 1\).*\(2, 3\)"):
+        am.diff(x, append=np.zeros((3, 1)), axis=1)
+
+
+def test_diff_prepend_replay_bit_for_bit():
+    rng = np.random.default_rng(1)
+    f = lambda t: (am.diff(t, prepend=0.0, append=0.0) ** 2).sum()
+    fc = am.compile(f)
+    for s in range(3):
+        a = rng.standard_normal(6)
+        te, tc = am.tensor(a, requires_grad=True), am.tensor(a, requires_grad=True)
+        le, lc = f(te), fc(tc)
+        le.backward(); lc.backward()
+        assert np.array_equal(le.data, lc.data) and np.array_equal(te.grad.data, tc.grad.data)
