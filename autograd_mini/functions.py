@@ -505,9 +505,16 @@ def relu(x: Any) -> Tensor:
 
 
 @composite
-def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
+def clip(x: Any, min: Any = None, max: Any = None, *, a_min: Any = None, a_max: Any = None) -> Tensor:
     """Limit values to [min, max] (same shape as x); gradient 1 inside, 0 where clipped.
-    NaN stays NaN, as in numpy."""
+    NaN stays NaN, as in numpy. a_min / a_max are numpy's older names for the bounds
+    (np.clip(a, a_min=0, a_max=None)); one name per bound."""
+    if a_min is not None or a_max is not None:
+        for new, old, v in (("min", "a_min", a_min), ("max", "a_max", a_max)):
+            if v is not None and (min if new == "min" else max) is not None:
+                raise TypeError(f"clip: the {new} bound is given twice, as {new} and as {old}; pass one")
+        min = a_min if a_min is not None else min
+        max = a_max if a_max is not None else max
     x = as_tensor(x)
     if min is not None:
         x = P.where.apply(x < min, min, _or_nan_bound(x, min))

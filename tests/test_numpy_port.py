@@ -89,3 +89,17 @@ def test_diff_prepend_replay_bit_for_bit():
         le, lc = f(te), fc(tc)
         le.backward(); lc.backward()
         assert np.array_equal(le.data, lc.data) and np.array_equal(te.grad.data, tc.grad.data)
+
+
+# -- np.clip's keywords a_min= and a_max= ---------------------------------------------------
+
+def test_clip_takes_numpys_a_min_a_max_keywords():
+    x = np.array([-2.0, -0.5, 0.3, 4.0])
+    np.testing.assert_array_equal(am.clip(x, a_min=-1, a_max=1).data, np.clip(x, a_min=-1, a_max=1))
+    np.testing.assert_array_equal(am.clip(x, a_min=0, a_max=None).data, np.clip(x, a_min=0, a_max=None))
+    np.testing.assert_array_equal(am.clip(x, None, a_max=0.0).data, np.clip(x, None, a_max=0.0))
+    assert am.gradcheck(lambda t: am.clip(t, a_min=-1.0, a_max=1.0) ** 2, (x,))
+    with pytest.raises(TypeError, match=r"clip.*min.*a_min"):
+        am.clip(x, 0, a_min=0)
+    with pytest.raises(TypeError, match=r"clip.*max.*a_max"):
+        am.clip(x, max=0, a_max=0)
