@@ -2021,7 +2021,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
     return _pth_root(terms.sum(axes, keepdims), float(ord))
 
 
-def einsum(subscripts: str, *operands: Any) -> Tensor:
+def einsum(subscripts: str, *operands: Any, optimize: Any = True) -> Tensor:
     """np.einsum(subscripts, *operands) for tensors.
 
     Products of the operands, summed over the labels the output leaves out.
@@ -2041,9 +2041,13 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
     BLAS (9x slower for a (8, 4, 64, 32) attention product, 400x for a chain of
     three 50-80 matrices) and its results differ from this only by rounding.
     Subscripts are parsed once per string and contraction paths once per shapes.
+    numpy's keyword optimize= (False, True, 'greedy', 'optimal' or an einsum_path)
+    is taken and has no effect: the contraction is always the above.
     One primitive: operand k's gradient is an einsum of the output's gradient with
     the other operands, so gradients of any order work.
     """
+    if optimize is not True:
+        _einsum_optimize(optimize)
     if not isinstance(subscripts, str):
         raise TypeError(
             f"einsum: subscripts must be a string such as 'ij,jk->ik', got {type(subscripts).__name__} "
@@ -2056,6 +2060,14 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
         dtype = np.result_type(*(t.dtype for t in tensors if t is not None), *(x for x, w in zip(operands, weak) if w))
         tensors = [Tensor(np.asarray(x, dtype=dtype)) if w else t for x, w, t in zip(operands, weak, tensors)]
     return P.einsum.apply(*tensors, subscripts=subscripts)
+
+
+def _einsum_optimize(opt: Any) -> None:
+    """Check numpy's einsum keyword optimize= (its value is not needed)."""
+    if not (isinstance(opt, bool) or (isinstance(opt, str) and opt in ("greedy", "optimal"))
+            or (isinstance(opt, (list, tuple)) and opt and opt[0] == "einsum_path")):
+        raise ValueError(f"einsum: optimize must be False, True, 'greedy', 'optimal' or a path from "
+                         f"np.einsum_path, got {opt!r}")
 
 
 def _split_points(x: Tensor, indices_or_sections: Any, axis: Any, op: str, equal: bool) -> tuple:

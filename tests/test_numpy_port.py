@@ -103,3 +103,20 @@ def test_clip_takes_numpys_a_min_a_max_keywords():
         am.clip(x, 0, a_min=0)
     with pytest.raises(TypeError, match=r"clip.*max.*a_max"):
         am.clip(x, max=0, a_max=0)
+
+
+# -- np.einsum's optimize= -------------------------------------------------------------------
+
+def test_einsum_takes_numpys_optimize_keyword():
+    rng = np.random.default_rng(2)
+    a, b, c = rng.standard_normal((3, 4)), rng.standard_normal((4, 5)), rng.standard_normal((5, 2))
+    expected = np.einsum('ij,jk,kl->il', a, b, c)
+    path = np.einsum_path('ij,jk,kl->il', a, b, c, optimize='optimal')[0]
+    for opt in (False, True, 'greedy', 'optimal', path):
+        np.testing.assert_allclose(am.einsum('ij,jk,kl->il', a, b, c, optimize=opt).data, expected,
+                                   rtol=1e-13, atol=1e-14)
+    assert am.gradcheck(lambda a, b: am.einsum('ij,jk->ik', a, b, optimize=True), (a, b))
+    with pytest.raises(ValueError, match=r"einsum.*optimize.*'fast'"):
+        am.einsum('ij,jk->ik', a, b, optimize='fast')
+    with pytest.raises(TypeError, match=r"einsum.*unexpected keyword.*out"):
+        am.einsum('ij,jk->ik', a, b, out=np.empty((3, 5)))
