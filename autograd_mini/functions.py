@@ -325,7 +325,8 @@ def concatenate(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:
 _PAD_MODES = ("constant", "reflect", "symmetric", "edge", "wrap")
 
 
-def pad(x: Any, pad_width: Any, value: float = 0.0, *, mode: str = "constant") -> Tensor:
+def pad(x: Any, pad_width: Any, value: float = 0.0, *, mode: str = "constant",
+        constant_values: Any = None) -> Tensor:
     """Padding with numpy's `pad_width` (int, (before, after), or one pair per axis).
 
     mode is numpy's: 'constant' (filled with `value`), 'reflect' (mirrored
@@ -336,10 +337,20 @@ def pad(x: Any, pad_width: Any, value: float = 0.0, *, mode: str = "constant") -
     axis grows by before + after. The non-constant modes are composites of
     slices of x (basic getitem, negative steps for the mirrored runs),
     broadcast_to (an edge repeated) and one concatenate per padded axis.
+
+    constant_values is numpy's keyword for the value in constant mode: a number, or
+    numpy's (before, after) pair or one pair per axis (cast to x's dtype; where
+    padded runs cross, the later axis's value, as np.pad): then one constant pad
+    per padded side.
     """
     x = as_tensor(x)
     if not isinstance(mode, str) or mode not in _PAD_MODES:
         raise ValueError(f"pad: mode must be one of {_PAD_MODES}, got {mode!r}")
+    pairs = None
+    if constant_values is not None:
+        pairs = _pad_constant_values(x, value, mode, constant_values)
+        if pairs is None:
+            value = constant_values if isinstance(constant_values, Tensor) else np.asarray(constant_values).item()
     if isinstance(value, str):  # (numpy's third argument is the mode; here it is the value)
         raise TypeError(f"pad: value must be a number, got {value!r}; pass the mode by keyword: mode={value!r}")
     if mode != "constant" and (isinstance(value, Tensor) or value != 0):  # (as PyTorch; numpy refuses any)
@@ -354,6 +365,14 @@ def pad(x: Any, pad_width: Any, value: float = 0.0, *, mode: str = "constant") -
     if (raw < 0).any():  # (raw, not widths: a 0-d x broadcasts them to none, numpy refuses still)
         raise ValueError(f"pad: pad_width must be non-negative, got {pad_width!r}")
     with_axes = [(axis, lo, hi) for axis, (lo, hi) in enumerate(widths.tolist()) if lo or hi]
+    if pairs is not None:  # (axis by axis, a side at a time, as np.pad fills them: corners take the later axis's)
+        for axis, lo, hi in with_axes:
+            for side, v in (((lo, 0), pairs[axis, 0]), ((0, hi), pairs[axis, 1])):
+                if side != (0, 0):
+                    width = [(0, 0)] * x.ndim
+                    width[axis] = side
+                    x = P.pad.apply(x, pad_width=tuple(width), value=v.item())
+        return x if with_axes else P.pad.apply(x, pad_width=((0, 0),) * x.ndim, value=0)
     if mode == "constant" or not with_axes:  # (no widths: a new tensor still, as in constant mode)
         return P.pad.apply(x, pad_width=tuple(map(tuple, widths.tolist())), value=value)
     for axis, lo, hi in with_axes:
@@ -362,6 +381,28 @@ def pad(x: Any, pad_width: Any, value: float = 0.0, *, mode: str = "constant") -
     for axis, lo, hi in with_axes:
         x = _pad_axis(x, axis, lo, hi, mode)
     return x
+
+
+def _pad_constant_values(x: Tensor, value: Any, mode: str, constant_values: Any) -> Any:
+    """None where np.pad's constant_values is one number or 0-d tensor (pad takes it as
+    its value), else the values as an (x.ndim, 2) array: (before, after) per axis."""
+    if mode != "constant":
+        raise ValueError(f"pad: constant_values is for mode='constant', not mode={mode!r} "
+                         f"(shape {x.shape})")
+    if isinstance(value, Tensor) or value != 0:
+        raise TypeError(f"pad: the value is given twice, as value={value!r} and as constant_values; pass one")
+    if isinstance(constant_values, Tensor):
+        if constant_values.ndim:
+            raise TypeError(f"pad: constant_values as a tensor must be 0-d, got shape {constant_values.shape}")
+        return None
+    cv = np.asarray(constant_values)
+    if cv.ndim == 0:
+        return None
+    try:
+        return np.broadcast_to(cv.astype(x.dtype), (x.ndim, 2))  # (cast first, as np.pad casts them)
+    except ValueError:
+        raise ValueError(f"pad: constant_values of shape {cv.shape} do not fit shape {x.shape} (a number, "
+                         "a (before, after) pair or one pair per axis)") from None
 
 
 def _pad_axis(x: Tensor, axis: int, lo: int, hi: int, mode: str) -> Tensor:

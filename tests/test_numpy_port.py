@@ -120,3 +120,39 @@ def test_einsum_takes_numpys_optimize_keyword():
         am.einsum('ij,jk->ik', a, b, optimize='fast')
     with pytest.raises(TypeError, match=r"einsum.*unexpected keyword.*out"):
         am.einsum('ij,jk->ik', a, b, out=np.empty((3, 5)))
+
+
+# -- np.pad's constant_values= ---------------------------------------------------------------
+
+def test_pad_takes_numpys_constant_values():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3))
+    for cv in (2.5, 0, (1.0, -1.0), ((1.0, 2.0), (3.0, 4.0)), [[7], [8]]):
+        for width in (1, ((1, 2), (0, 1)), (2, 1)):
+            np.testing.assert_array_equal(am.pad(x, width, constant_values=cv).data,
+                                          np.pad(x, width, constant_values=cv))
+            np.testing.assert_array_equal(am.pad(x, width, mode="constant", constant_values=cv).data,
+                                          np.pad(x, width, "constant", constant_values=cv))
+    x32 = x.astype(np.float32)
+    np.testing.assert_array_equal(am.pad(x32, 1, constant_values=((1.1, 2.2), (3.3, 4.4))).data,
+                                  np.pad(x32, 1, constant_values=((1.1, 2.2), (3.3, 4.4))))
+    assert am.gradcheck(lambda t: am.pad(t, ((1, 2), (0, 1)), constant_values=((1.0, 2.0), (3.0, 4.0))) ** 2, (x,))
+    assert am.gradgradcheck(lambda t: am.pad(t, 1, constant_values=(1.0, -1.0)) ** 3, (x,))
+    with pytest.raises(ValueError, match=r"pad.*constant_values.*'edge'"):
+        am.pad(x, 1, mode="edge", constant_values=1.0)
+    with pytest.raises(TypeError, match=r"pad.*value.*constant_values"):
+        am.pad(x, 1, 2.0, constant_values=1.0)
+    with pytest.raises(ValueError, match=r"pad.*constant_values.*\(2, 3\)"):
+        am.pad(x, 1, constant_values=[1.0, 2.0, 3.0])
+
+
+def test_pad_constant_values_replay_bit_for_bit():
+    rng = np.random.default_rng(4)
+    f = lambda t: (am.pad(t, 1, constant_values=((1.0, 2.0), (3.0, 4.0))) ** 2).sum()
+    fc = am.compile(f)
+    for s in range(3):
+        a = rng.standard_normal((2, 3))
+        te, tc = am.tensor(a, requires_grad=True), am.tensor(a, requires_grad=True)
+        le, lc = f(te), fc(tc)
+        le.backward(); lc.backward()
+        assert np.array_equal(le.data, lc.data) and np.array_equal(te.grad.data, tc.grad.data)
