@@ -219,10 +219,19 @@ def _python_number(v: Any) -> bool:
     return type(v) is int or type(v) is float
 
 
-def where(condition: Any, x: Any, y: Any) -> Tensor:
+_NOT_GIVEN = object()
+
+
+def where(condition: Any, x: Any = _NOT_GIVEN, y: Any = _NOT_GIVEN) -> Any:
     """x where condition, else y; the three broadcast together to the output shape.
 
-    No gradient flows to the (boolean) condition."""
+    No gradient flows to the (boolean) condition. With the condition alone, numpy's
+    (and torch's) where(condition): nonzero(condition), a tuple of index tensors."""
+    if x is _NOT_GIVEN or y is _NOT_GIVEN:
+        if x is not _NOT_GIVEN or y is not _NOT_GIVEN:
+            raise TypeError("where: give both x and y, or neither (then it is nonzero(condition))")
+        from .selection import nonzero
+        return nonzero(condition)
     cond = condition if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != bool:
         raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")

@@ -156,3 +156,18 @@ def test_pad_constant_values_replay_bit_for_bit():
         le, lc = f(te), fc(tc)
         le.backward(); lc.backward()
         assert np.array_equal(le.data, lc.data) and np.array_equal(te.grad.data, tc.grad.data)
+
+
+# -- np.where(condition) with one argument ---------------------------------------------------
+
+def test_where_with_the_condition_alone_is_nonzero():
+    a = np.array([[0.5, -1.0, 2.0], [-3.0, 0.0, 4.0]])
+    got = am.where(am.tensor(a) > 0)
+    expected = np.where(a > 0)
+    assert isinstance(got, tuple) and len(got) == 2
+    for g, e in zip(got, expected):
+        assert isinstance(g, am.Tensor) and np.array_equal(g.data, e)
+    t = am.tensor(a, requires_grad=True)
+    assert np.array_equal(t[am.where(t > 0)].data, a[a > 0])  # (numpy's idiom: x[np.where(mask)])
+    with pytest.raises(TypeError, match=r"where.*both x and y, or neither"):
+        am.where(a > 0, a)
