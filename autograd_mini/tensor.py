@@ -1092,6 +1092,10 @@ class Tensor:
         """Axes start_dim..end_dim merged into one (all of them by default)."""
         return F.flatten(self, start_dim, end_dim)
 
+    def ravel(self, order: str = "C") -> "Tensor":
+        """Flattened to 1-D, shape (size,), as ndarray.ravel and torch's (am.ravel)."""
+        return _NA.ravel(self, order)
+
     def squeeze(self, axis: Any = None) -> "Tensor":
         """Axes of length 1 removed (all, or those in `axis`)."""
         return F.squeeze(self, axis)
@@ -1943,6 +1947,7 @@ from . import selection as _S  # noqa: E402
 from . import primitives as P  # noqa: E402
 from . import creation as _C  # noqa: E402
 from . import torch_methods as _TM  # noqa: E402
+from . import numpy_arrays as _NA  # noqa: E402
 
 engine.Tensor = Tensor
 

@@ -903,6 +903,7 @@ _EVERY = {
     "Tensor.dot": (lambda t: t.dot(t) if t.ndim == 1 else t.dot(t.T), "any", [(3,), (2, 3), (1, 3)]),
     "Tensor.exp": (lambda t: t.exp(), "any", _SHAPES),
     "Tensor.flatten": (lambda t: t.flatten(1) ** 2, "any", _PAIR),
+    "Tensor.ravel": (lambda t: t.ravel() ** 2, "any", _PAIR),
     "Tensor.log": (lambda t: t.log(), "pos", _SHAPES),
     "Tensor.log_softmax": (lambda t: t.log_softmax(), "any", _SHAPES),
     "Tensor.logsumexp": (lambda t: t.logsumexp(0, keepdims=True), "any", _SHAPES),

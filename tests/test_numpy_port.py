@@ -171,3 +171,13 @@ def test_where_with_the_condition_alone_is_nonzero():
     assert np.array_equal(t[am.where(t > 0)].data, a[a > 0])  # (numpy's idiom: x[np.where(mask)])
     with pytest.raises(TypeError, match=r"where.*both x and y, or neither"):
         am.where(a > 0, a)
+
+
+# -- ndarray habits on tensors ----------------------------------------------------------------
+
+def test_tensor_ravel_method_as_ndarray_and_torch():
+    a = np.arange(6.0).reshape(2, 3)
+    t = am.tensor(a, requires_grad=True)
+    assert np.array_equal(t.ravel().data, a.ravel())
+    (t.ravel() * np.arange(6.0)).sum().backward()
+    assert np.array_equal(t.grad.data, np.arange(6.0).reshape(2, 3))
