@@ -5,6 +5,8 @@
     (x * x).sum().backward()      # x.grad == [2., 4.]
 """
 
+import numpy as _np
+
 from . import autograd, nn
 from . import data, linalg, optim
 from . import distributions, func
@@ -14,7 +16,7 @@ from .creation import (
     arange, eye, full, full_like, get_rng_state, manual_seed, ones, ones_like, rand, rand_like,
     randn, randn_like, set_rng_state, tensor, zeros, zeros_like,
 )
-from .creation import Generator, as_tensor, empty, from_numpy, linspace, multinomial, randint, randperm
+from .creation import Generator, as_tensor, asarray, empty, from_numpy, linspace, multinomial, randint, randperm
 from .creation import empty_like, geomspace, identity, logspace, tri, tril_indices, triu_indices
 from .compile import compile
 from .dtypes import (
@@ -67,5 +69,8 @@ from .serialization import load, save
 from .tensor import Tensor, device, get_default_dtype, is_tensor, set_default_dtype, set_printoptions
 from .torch_methods import add, addcdiv, addcmul, addmm, baddbmm, bmm, lerp, mm, mv, numel
 from .transforms import grad, hessian, hvp, jacobian, jvp, value_and_grad
+
+# numpy's constants (PyTorch has them under the same names)
+pi, e, inf, nan, newaxis = _np.pi, _np.e, _np.inf, _np.nan, _np.newaxis
 
 __version__ = "0.1.0"

@@ -498,6 +498,37 @@ def as_tensor(data: Any, dtype: Any = None, *, device: Any = None) -> Tensor:
     return Tensor(data, dtype=dtype)
 
 
+def asarray(data: Any, dtype: Any = None, *, copy: bool | None = None, device: Any = None,
+            requires_grad: bool = False) -> Tensor:
+    """numpy's and PyTorch's asarray: data as a tensor, shared where it can be.
+
+    copy=None (the default) shares as `as_tensor` does (a Tensor as it is, an ndarray's
+    memory when its dtype is kept) and copies otherwise; copy=True always copies;
+    copy=False never does, and raises ValueError where it would have to (a list, or a
+    dtype change). requires_grad=True (PyTorch's keyword) makes the result a leaf that
+    requires grad, so data that is already a tensor with a graph is refused there.
+    """
+    _flag(requires_grad, "requires_grad", "asarray")
+    if copy is not None:
+        _flag(copy, "copy", "asarray")
+    if device is not None:
+        _check_device(device, "asarray")
+    out = as_tensor(data, dtype)
+    shared = out.data is (data.data if isinstance(data, Tensor) else data)
+    if copy is False and not shared:
+        raise ValueError(f"asarray: copy=False, but {type(data).__name__} data of dtype "
+                         f"{getattr(data, 'dtype', None)} needs a copy to become a tensor of dtype {out.dtype}")
+    if copy and shared:
+        out = data.clone() if isinstance(data, Tensor) else Tensor._wrap(out.data.copy())
+    if requires_grad and not (out.requires_grad and out.grad_fn is None):
+        if out.grad_fn is not None:
+            raise ValueError("asarray: requires_grad=True makes a leaf, but the data is a tensor with a graph "
+                             "(use .detach() first, or leave requires_grad as it is)")
+        out = Tensor._wrap(out.data) if out is data else out
+        out.requires_grad_(True)
+    return out
+
+
 # -- more of numpy's creation functions --------------------------------------------------
 
 

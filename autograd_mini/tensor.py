@@ -1393,6 +1393,24 @@ class Tensor:
         """The number of axes, an int: len(shape), as `.ndim`."""
         return self.data.ndim
 
+    def nelement(self) -> int:
+        """PyTorch's other name of numel(): the number of elements."""
+        return self.data.size
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element (ndarray's attribute; PyTorch's element_size())."""
+        return self.data.itemsize
+
+    def element_size(self) -> int:
+        """Bytes per element, PyTorch's name (the `itemsize` attribute)."""
+        return self.data.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the elements: size * itemsize (ndarray's and PyTorch's attribute)."""
+        return self.data.nbytes
+
     @composite
     def view(self, *shape: Any) -> "Tensor":
         """PyTorch's view, which here is reshape: shape (s_1, ..., s_n) to `shape`, given as

@@ -37,6 +37,7 @@ _CALLS = {  # one call per creation function, device= added by the tests
     "rand_like": lambda **kw: am.rand_like(am.ones(2), **kw),
     "randn_like": lambda **kw: am.randn_like(am.ones(2), **kw),
     "as_tensor": lambda **kw: am.as_tensor([1, 2], **kw),
+    "asarray": lambda **kw: am.asarray([1, 2], **kw),
     "tri": lambda **kw: am.tri(3, **kw),
     "tril_indices": lambda **kw: am.tril_indices(3, **kw),
     "triu_indices": lambda **kw: am.triu_indices(3, **kw),
