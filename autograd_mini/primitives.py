@@ -1596,6 +1596,83 @@ scatter_add = Primitive(
 )
 
 
+_SCATTER_UFUNCS = {"prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+
+
+def _scatter_identity(reduce: str, dtype: np.dtype) -> Any:
+    """The value a reduction starts from where include_self=False drops x's entry."""
+    if reduce == "prod":
+        return 1
+    if dtype.kind == "b":
+        return reduce == "amin"
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return info.min if reduce == "amax" else info.max
+    return -np.inf if reduce == "amax" else np.inf
+
+
+def _scatter_reduce(x: np.ndarray, u: np.ndarray, index: Any, reduce: str, include_self: bool = True) -> np.ndarray:
+    out = np.array(x, copy=True)
+    if not include_self:  # (the entries index hits start from the identity, not from x)
+        out[index] = _scatter_identity(reduce, out.dtype)
+    with np.errstate(invalid="ignore"):  # (np.maximum.at warns where a NaN propagates, np.maximum does not)
+        _SCATTER_UFUNCS[reduce].at(out, index, u)  # in index's order (C order), repeats combining
+    return out
+
+
+def _scatter_reduce_grads(g: Any, ans: Any, x: Any, u: Any, index: Any, reduce: str,
+                          include_self: bool) -> tuple:
+    """(x's gradient, u's gradient), made of primitives (second order: their VJPs)."""
+    shape = x.shape
+    ans_at = getitem(ans, index=index)
+    hit = scatter_add(np.ones(ans_at.shape, dtype=g.dtype), index=index, shape=shape) > 0
+    if reduce != "prod":
+        # ties share g equally (torch's rule); a NaN result's g goes to the NaNs it came from
+        tie_x = where(x != x, True, x == ans)
+        if not include_self:
+            tie_x = where(hit, False, tie_x)
+        tie_u = where(u != u, True, u == ans_at)
+        count = astype(tie_x, dtype=g.dtype) + scatter_add(astype(tie_u, dtype=g.dtype), index=index, shape=shape)
+        share = g / count  # (count >= 1 everywhere: every result is one of its entries)
+        return where(tie_x, share, 0.0), where(tie_u, getitem(share, index=index), 0.0)
+    # prod: d/dv = the product of the others. Where v != 0 that is ans / v; where v is a
+    # group's only zero it is the product of the nonzero entries (mr); where v is one of
+    # two zeros it is 0 with derivative mr along the other zero, written (zs - v) * mr,
+    # zs the sum of the group's zeros (0 in value); with three or more zeros, 0.
+    xz, uz = x == 0, u == 0
+    mx, mu = where(xz, 1, x), where(uz, 1, u)
+    mr = scatter_reduce(mx, mu, index=index, reduce="prod", include_self=include_self)
+    zc = scatter_add(astype(uz, dtype=g.dtype), index=index, shape=shape)
+    zs = scatter_add(where(uz, u, 0), index=index, shape=shape)
+    if include_self:
+        zc = zc + astype(xz, dtype=g.dtype)
+        zs = zs + where(xz, x, 0)
+    zc_at, zs_at, mr_at, g_at = (getitem(a, index=index) for a in (zc, zs, mr, g))
+    one, two = zc_at == 1, zc_at == 2
+    gu = where(uz, g_at * mr_at * where(one, 1, where(two, zs_at - u, 0)), g_at * (ans_at / mu))
+    if not include_self:
+        return where(hit, 0, g), gu
+    gx = where(xz, g * mr * where(zc == 1, 1, where(zc == 2, zs - x, 0)), g * (ans / mx))
+    return where(hit, gx, g), gu
+
+
+scatter_reduce = Primitive(
+    "scatter_reduce", _scatter_reduce,
+    (lambda g, ans, x, u, index, reduce, include_self=True:
+        _scatter_reduce_grads(g, ans, x, u, index, reduce, include_self)[0],
+     lambda g, ans, x, u, index, reduce, include_self=True:
+        _scatter_reduce_grads(g, ans, x, u, index, reduce, include_self)[1]),
+    uses_ans=True,
+    doc="""x with u combined into it at `index` (a getitem index of x; u has x[index]'s
+    shape) by reduce = "prod", "amax" or "amin", in index's order, repeats combining;
+    include_self=False leaves x's entries that index hits out (its other entries are
+    kept). Gradients: for amax/amin, g shared equally among the entries equal to the
+    result (torch's rule; a NaN result's among the NaNs); for prod, the product of the
+    others, exact where there are zeros (no division there, second order too); at a
+    nonzero entry it is result / entry, as torch's, so an inf entry gives NaN.""",
+)
+
+
 def _pick_index(index: Any, axis: int) -> tuple:
     """The getitem index that picks x[i0, .., index[i0, ..], .., ik] at every position of index."""
     index = np.asarray(index.data if isinstance(index, Tensor) else index)

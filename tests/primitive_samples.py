@@ -532,6 +532,36 @@ def _scatter_add(draw: Any) -> Case:
 
 
 @st.composite
+def _scatter_reduce(draw: Any) -> Case:
+    """x with u combined in at any getitem index (repeats likely) by prod (zeros among the
+    entries: the VJP must not divide by them), amax or amin (distinct values: no ties),
+    with or without x's entries; the reference combines element by element."""
+    shape = draw(nonscalar_shapes)
+    index = draw(index_for(shape))
+    reduce = draw(st.sampled_from(["prod", "amax", "amin"]))
+    include_self = draw(st.booleans())
+    pos = _flat_positions(shape, index)
+    rng = _rng(draw(seeds))
+    n, m = int(np.prod(shape)), int(np.size(pos))
+    if reduce == "prod":
+        vals = rng.uniform(0.5, 1.5, n + m) * rng.choice([-1.0, 1.0, 0.0], n + m, p=[0.45, 0.45, 0.1])
+    else:
+        vals = rng.permutation(n + m) / 4.0 - 1.0
+    x, u = vals[:n].reshape(shape), vals[n:].reshape(np.shape(pos))
+    combine = {"prod": lambda a, b: a * b, "amax": max, "amin": min}[reduce]
+    expected = x.ravel().copy()
+    started = set()
+    for p, v in zip(np.ravel(pos), np.ravel(u)):
+        if not include_self and p not in started:
+            expected[p] = v
+        else:
+            expected[p] = combine(expected[p], v)
+        started.add(p)
+    return Case((x, u), {"index": index, "reduce": reduce, "include_self": include_self},
+                expected=expected.reshape(shape), diff=(0, 1))
+
+
+@st.composite
 def _take_along_axis(draw: Any) -> Case:
     """index of x's ndim, its length along axis free, each other axis broadcasting against
     x's (either may be 1); repeats; negative entries where wrap is True."""
@@ -820,6 +850,7 @@ SAMPLES: dict[str, st.SearchStrategy] = {
     "broadcast_to": _broadcast_to(),
     "getitem": _getitem(),
     "scatter_add": _scatter_add(),
+    "scatter_reduce": _scatter_reduce(),
     "pick": _pick(),
     "take_along_axis": _take_along_axis(),
     "pad": _pad(),
