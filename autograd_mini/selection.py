@@ -1,9 +1,10 @@
 """Selecting, splitting and repeating: numpy's tile, nonzero, argwhere, flatnonzero,
 unique, meshgrid, searchsorted, bincount; torch's index_select, masked_select, narrow,
-unbind, tensor_split, repeat_interleave, index_add, scatter_add (torch semantics, as their docstrings say).
+unbind, tensor_split, repeat_interleave, index_add, scatter_add, scatter, index_fill,
+index_copy, scatter_reduce (torch semantics, as their docstrings say).
 
 The differentiable ones are composites of reshape, broadcast_to, getitem,
-take_along_axis and scatter_add (no backward code of their own). Those whose
+take_along_axis, scatter_add and scatter_reduce (no backward code of their own). Those whose
 output shape (or values, computed in numpy) depends on the input's values --
 nonzero, argwhere, flatnonzero, unique, masked_select, searchsorted, bincount,
 repeat_interleave with array repeats, tensor_split at a tensor's indices -- refuse
@@ -258,6 +259,29 @@ def index_add(x: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> T
                                    shape=x.shape)  # (idx itself: a compiled replay takes each call's)
 
 
+def _scatter_where(op: str, x: Tensor, dim: Any, idx: np.ndarray, index: Any, src_shape: tuple) -> tuple:
+    """torch's scatter shape rules and range check (raised before anything is recorded); the
+    getitem index of x's entries index names (open grids over index's shape, as np.ix_,
+    with index itself along dim: a compiled replay takes each call's index)."""
+    d = _dim_of(op, dim, x)
+    if not idx.ndim == len(src_shape) == x.ndim:
+        raise ValueError(f"{op}: index (shape {idx.shape}), src (shape {src_shape}) and x (shape "
+                         f"{x.shape}) must have the same number of axes")
+    if any(m > n for m, n in zip(idx.shape, src_shape)) or \
+            any(m > n for i, (m, n) in enumerate(zip(idx.shape, x.shape)) if i != d):
+        raise ValueError(f"{op}: index of shape {idx.shape} is larger than src (shape {src_shape}) "
+                         f"on some axis, or than x (shape {x.shape}) on an axis other than dim {d}")
+    _check_range(op, index, idx, x.shape[d], d, x)
+    k = idx.ndim
+    grids = tuple(shape_constant(np.arange(n).reshape((n,) + (1,) * (k - 1 - i))) for i, n in enumerate(idx.shape))
+    return d, grids[:d] + (idx,) + grids[d + 1:]
+
+
+def _src_part(src: Tensor, idx: np.ndarray) -> Tensor:
+    """src[:index.shape]: the part of src a scatter uses."""
+    return src if idx.shape == src.shape else src[tuple(slice(0, m) for m in idx.shape)]
+
+
 @composite
 def scatter_add(x: Any, dim: int, index: Any, src: Any) -> Tensor:
     """torch.scatter_add (torch semantics): x with src added at the positions `index` names
@@ -269,20 +293,183 @@ def scatter_add(x: Any, dim: int, index: Any, src: Any) -> Tensor:
     shape. Gradients: x's is g, src's is g gathered at index (torch.gather), 0 outside
     index's shape."""
     x, src, idx = _scatter_operands("scatter_add", x, src, index)
-    d = _dim_of("scatter_add", dim, x)
-    if not idx.ndim == src.ndim == x.ndim:
-        raise ValueError(f"scatter_add: index (shape {idx.shape}), src (shape {src.shape}) and x (shape "
-                         f"{x.shape}) must have the same number of axes")
-    if any(m > n for m, n in zip(idx.shape, src.shape)) or \
-            any(m > n for i, (m, n) in enumerate(zip(idx.shape, x.shape)) if i != d):
-        raise ValueError(f"scatter_add: index of shape {idx.shape} is larger than src (shape {src.shape}) "
-                         f"on some axis, or than x (shape {x.shape}) on an axis other than dim {d}")
-    _check_range("scatter_add", index, idx, x.shape[d], d, x)
-    if idx.shape != src.shape:
-        src = src[tuple(slice(0, m) for m in idx.shape)]
-    k = idx.ndim  # (open grids over index's shape, as np.ix_, with index itself along dim)
-    grids = tuple(shape_constant(np.arange(n).reshape((n,) + (1,) * (k - 1 - i))) for i, n in enumerate(idx.shape))
-    return x + P.scatter_add.apply(src, index=grids[:d] + (idx,) + grids[d + 1:], shape=x.shape)
+    _, where = _scatter_where("scatter_add", x, dim, idx, index, src.shape)
+    return x + P.scatter_add.apply(_src_part(src, idx), index=where, shape=x.shape)
+
+
+def _last_writes(x: Tensor, where: tuple, shape: tuple) -> tuple[Tensor, Tensor]:
+    """For x's entries, which element of an array of `shape` (the entries of x[where],
+    counted in C order) is the last written there (-1: none), and whether any is: the
+    order of numpy's assignment x[where] = u. Tensors, so a compiled replay recomputes them."""
+    order = shape_constant(np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape))
+    last = P.scatter_reduce.apply(shape_constant(np.full(x.shape, -1, dtype=np.intp)), order, index=where,
+                                  reduce="amax", include_self=True)
+    return last, P.ge.apply(last, 0)
+
+
+def _written(x: Tensor, where: tuple, u: Tensor) -> Tensor:
+    """x with x[where] = u, the last write winning where `where` repeats an entry (numpy's
+    assignment): each entry of x takes the element of u written there last (a gather,
+    exact), or keeps its value. Gradients: u's elements that won get g, x's kept entries g."""
+    last, hit = _last_writes(x, where, u.shape)
+    if u.size == 0:  # (nothing written: x, as a new tensor)
+        return P.where.apply(hit, x, x)
+    flat = P.reshape.apply(u, shape=(-1,))
+    take = P.reshape.apply(P.where.apply(hit, last, 0), shape=(-1,))
+    picked = P.reshape.apply(P.take_along_axis.apply(flat, take, axis=0, wrap=False), shape=x.shape)
+    return P.where.apply(hit, picked, x)
+
+
+def _fill_value(op: str, value: Any, x: Tensor) -> Any:
+    """A fill value: a number (cast as torch casts it to x's dtype: floats to an integer
+    tensor truncate) or a 0-d tensor (differentiable; converted to x's dtype)."""
+    if isinstance(value, (Tensor, np.ndarray)):
+        v = as_tensor(value)
+        if v.ndim:
+            raise ValueError(f"{op}: value must be a number or a 0-d tensor, got shape {v.shape} "
+                             f"(x of shape {x.shape})")
+        return v if v.dtype == x.dtype else v.astype(x.dtype)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float, complex)):
+        if not (isinstance(value, bool) and x.dtype == bool):
+            raise TypeError(f"{op}: value must be a number or a 0-d tensor, got {value!r} (x of shape {x.shape})")
+    kind = x.dtype.kind
+    if kind == "b":
+        return bool(value)
+    if kind in "iu":
+        if isinstance(value, complex):
+            raise TypeError(f"{op}: cannot fill a tensor of dtype {x.dtype} (shape {x.shape}) with {value!r}")
+        return int(value)  # (a Python number stays weak: the result keeps x's dtype)
+    if kind == "f" and isinstance(value, complex):
+        raise TypeError(f"{op}: cannot fill a tensor of dtype {x.dtype} (shape {x.shape}) with {value!r}")
+    return value
+
+
+@composite
+def scatter(x: Any, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: Any = None) -> Tensor:
+    """torch.scatter (torch semantics): x with src written at the positions `index` names
+    along `dim`: for dim 0, out[index[i][j]][j] = src[i][j]; or with the number `value`
+    (or src a number or a 0-d tensor) written there.
+
+    index, src and x have the same number of axes; index's lengths are at most src's on
+    every axis and at most x's on the axes other than dim (only src[:index.shape] is
+    used), its integers in [0, x.shape[dim]) (negative ones are refused, not wrapped);
+    src has x's dtype. The output has x's shape. Where index names an entry more than
+    once, torch's result is unspecified; here the last write wins (index's C order, as
+    numpy's assignment), and the gradient follows that: src's is g gathered at index
+    where that element was the one kept, 0 elsewhere; x's is g with the written entries
+    zeroed; a 0-d tensor value's is the sum of g over the written entries. reduce
+    (torch's deprecated "add"/"multiply") is refused: use scatter_reduce."""
+    if reduce is not None:
+        raise ValueError(f"scatter: reduce={reduce!r} is not supported (PyTorch deprecated it); use "
+                         "scatter_reduce(x, dim, index, src, 'sum' or 'prod')")
+    if (src is None) == (value is None):
+        raise TypeError("scatter: give exactly one of src (a tensor) and value (a number)")
+    if value is None and (isinstance(src, (int, float, complex, np.generic))
+                          or isinstance(src, (Tensor, np.ndarray)) and np.ndim(src) == 0):
+        src, value = None, src
+    x = as_tensor(x)
+    if value is not None:
+        idx = _index_array("scatter", index, x)
+        if not isinstance(index, (Tensor, np.ndarray)):
+            idx = shape_constant(idx)
+        v = _fill_value("scatter", value, x)
+        _, where = _scatter_where("scatter", x, dim, idx, index, idx.shape)
+        return P.where.apply(_last_writes(x, where, idx.shape)[1], v, x)
+    x, src, idx = _scatter_operands("scatter", x, src, index)
+    _, where = _scatter_where("scatter", x, dim, idx, index, src.shape)
+    return _written(x, where, _src_part(src, idx))
+
+
+def _index_where(op: str, x: Tensor, dim: Any, idx: np.ndarray, index: Any) -> tuple[int, tuple]:
+    """The getitem index of x's slices along dim that the 1-D (or 0-d) index names."""
+    d = _dim_of(op, dim, x)
+    if idx.ndim > 1:
+        raise ValueError(f"{op}: index must be 1-D or 0-d, got shape {idx.shape} (x of shape {x.shape})")
+    _check_range(op, index, idx, x.shape[d], d, x)
+    return d, (slice(None),) * d + (idx if idx.ndim else idx.reshape(1),)
+
+
+@composite
+def index_fill(x: Any, dim: int, index: Any, value: Any) -> Tensor:
+    """torch.index_fill (torch semantics): x with its slices x[..., index[j], ...] along
+    `dim` set to `value`, a number (cast to x's dtype: a float to an integer tensor
+    truncates) or a 0-d tensor. index is 1-D (or 0-d) of integers in [0, x.shape[dim])
+    (negative ones are refused; torch wraps them); repeats are harmless. The output has
+    x's shape. Gradients: x's is g with the filled slices zeroed; a 0-d tensor value's is
+    the sum of g over the filled entries."""
+    x = as_tensor(x)
+    idx = _index_array("index_fill", index, x)
+    if not isinstance(index, (Tensor, np.ndarray)):
+        idx = shape_constant(idx)
+    v = _fill_value("index_fill", value, x)
+    _, where = _index_where("index_fill", x, dim, idx, index)
+    d = len(where) - 1
+    ones = shape_constant(np.ones(x.shape[:d] + (idx.size,) + x.shape[d + 1:], dtype=np.intp))
+    hit = P.gt.apply(P.scatter_add.apply(ones, index=where, shape=x.shape), 0)
+    return P.where.apply(hit, v, x)
+
+
+@composite
+def index_copy(x: Any, dim: int, index: Any, source: Any) -> Tensor:
+    """torch.index_copy (torch semantics): x with its slices along `dim` replaced,
+    out[..., index[j], ...] = source[..., j, ...]. index is 1-D (or 0-d) of integers in
+    [0, x.shape[dim]) (negative ones are refused); source has x's shape but len(index)
+    along dim, and x's dtype. Where index repeats an entry, torch's result is unspecified;
+    here the last j wins (as numpy's assignment), and the gradient follows that: source's
+    is g[..., index[j], ...] where its slice was the one kept, 0 elsewhere; x's is g with
+    the replaced slices zeroed."""
+    x, source, idx = _scatter_operands("index_copy", x, source, index)
+    d = _dim_of("index_copy", dim, x)
+    want = x.shape[:d] + (idx.size,) + x.shape[d + 1:]
+    if idx.ndim <= 1 and source.shape != want:
+        raise ValueError(f"index_copy: source of shape {source.shape} must have shape {want} (x of shape "
+                         f"{x.shape}, index of shape {idx.shape}, dim {d})")
+    _, where = _index_where("index_copy", x, dim, idx, index)
+    return _written(x, where, source)
+
+
+_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+@composite
+def scatter_reduce(x: Any, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True) -> Tensor:
+    """torch.scatter_reduce (torch semantics): x with the elements of src combined into
+    the entries `index` names along `dim` (for dim 0, src[i][j] goes to out[index[i][j]][j])
+    by reduce: "sum", "prod", "mean", "amax" or "amin". include_self=True combines them
+    with x's entry; include_self=False leaves x's entry out where index names it (the
+    entries index does not name keep x's value either way).
+
+    Shapes as scatter_add's: index, src and x have the same number of axes; index's
+    lengths are at most src's on every axis and at most x's on the others than dim; its
+    integers in [0, x.shape[dim]) (negative ones refused); src has x's dtype; the output
+    has x's shape. "mean" divides by the number of entries combined (floor division for
+    integer dtypes, as torch). Gradients: "sum"/"mean" g (divided by that count);
+    "amax"/"amin" g shared equally among the entries equal to the result (torch's rule);
+    "prod" the product of the other entries, exact where some are 0 (first and second
+    order); at a nonzero entry it is computed as result / entry, as torch's, so an inf
+    among the entries gives NaN there."""
+    if reduce not in _REDUCTIONS:
+        raise ValueError(f"scatter_reduce: reduce must be one of {', '.join(map(repr, _REDUCTIONS))}, "
+                         f"got {reduce!r}")
+    if not isinstance(include_self, (bool, np.bool_)):
+        raise TypeError(f"scatter_reduce: include_self must be a bool, got {include_self!r}")
+    x, src, idx = _scatter_operands("scatter_reduce", x, src, index)
+    _, where = _scatter_where("scatter_reduce", x, dim, idx, index, src.shape)
+    src = _src_part(src, idx)
+    if reduce in ("prod", "amax", "amin"):
+        return P.scatter_reduce.apply(x, src, index=where, reduce=reduce, include_self=bool(include_self))
+    total = P.scatter_add.apply(src, index=where, shape=x.shape)
+    cdtype = x.dtype if x.dtype.kind in "fc" else np.dtype(np.intp)
+    count = P.scatter_add.apply(shape_constant(np.ones(idx.shape, dtype=cdtype)), index=where, shape=x.shape)
+    hit = P.gt.apply(count, 0)
+    if include_self:
+        total = x + total
+    if reduce == "mean":
+        count = count + 1 if include_self else P.where.apply(hit, count, 1)
+        total = total / count if x.dtype.kind in "fc" else P.floor_divide.apply(total, count)
+    return total if include_self else P.where.apply(hit, total, x)
 
 
 @composite

@@ -1295,6 +1295,49 @@ class Tensor:
         graph or a src that requires grad); returns self."""
         return _TM.changed_by(self, "scatter_add_", src, lambda old: _S.scatter_add(old, dim, index, src))
 
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: Any = None) -> "Tensor":
+        """torch's scatter: x with src (or the number value) written where index names along
+        `dim` (for dim 0, out[index[i][j]][j] = src[i][j]); repeats: the last write wins
+        (am.scatter)."""
+        return _S.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_(self, dim: int, index: Any, src: Any = None, *, value: Any = None, reduce: Any = None) -> "Tensor":
+        """scatter in place (as the in-place methods below: recorded on a tensor with a
+        graph or a src that requires grad); returns self."""
+        return _TM.changed_by(self, "scatter_", src if value is None else value,
+                              lambda old: _S.scatter(old, dim, index, src, value=value, reduce=reduce))
+
+    def index_fill(self, dim: int, index: Any, value: Any) -> "Tensor":
+        """torch's index_fill: x with the slices index (1-D) names along `dim` set to value,
+        a number or a 0-d tensor (am.index_fill)."""
+        return _S.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim: int, index: Any, value: Any) -> "Tensor":
+        """index_fill in place (recorded on a tensor with a graph or a value that requires
+        grad); returns self."""
+        return _TM.changed_by(self, "index_fill_", value, lambda old: _S.index_fill(old, dim, index, value))
+
+    def index_copy(self, dim: int, index: Any, source: Any) -> "Tensor":
+        """torch's index_copy: x with out[..., index[j], ...] = source[..., j, ...] along `dim`;
+        repeats: the last j wins (am.index_copy)."""
+        return _S.index_copy(self, dim, index, source)
+
+    def index_copy_(self, dim: int, index: Any, source: Any) -> "Tensor":
+        """index_copy in place (recorded on a tensor with a graph or a source that requires
+        grad); returns self."""
+        return _TM.changed_by(self, "index_copy_", source, lambda old: _S.index_copy(old, dim, index, source))
+
+    def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True) -> "Tensor":
+        """torch's scatter_reduce: src combined into x where index names along `dim` by "sum",
+        "prod", "mean", "amax" or "amin", with x's entry or not (include_self; am.scatter_reduce)."""
+        return _S.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def scatter_reduce_(self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True) -> "Tensor":
+        """scatter_reduce in place (recorded on a tensor with a graph or a src that requires
+        grad); returns self."""
+        return _TM.changed_by(self, "scatter_reduce_", src,
+                              lambda old: _S.scatter_reduce(old, dim, index, src, reduce, include_self=include_self))
+
     def masked_select(self, mask: Any) -> "Tensor":
         """torch's masked_select: the 1-D entries where the boolean mask is True (am.masked_select)."""
         return _S.masked_select(self, mask)
