@@ -454,7 +454,11 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
         raise ValueError(f"multinomial: weights must be finite, got inf or nan (input of shape {w.shape})")
     if (rows < 0).any():
         raise ValueError(f"multinomial: weights must not be negative (input of shape {w.shape})")
-    totals = rows.sum(axis=1)
+    # (each row scaled by its largest weight first: finite weights near the dtype's maximum
+    # would sum to inf, and every probability to 0)
+    peak = rows.max(axis=1, initial=0).astype(np.float64)
+    scaled = rows.astype(np.float64) / np.where(peak > 0, peak, 1.0)[:, None]
+    totals = scaled.sum(axis=1)
     if not (totals > 0).all():
         raise ValueError(f"multinomial: each row's weights must have a positive sum, row "
                          f"{int(np.argmin(totals > 0))} sums to 0 (input of shape {w.shape})")
@@ -466,7 +470,7 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
         if n > nonzero:
             raise ValueError(f"multinomial: cannot draw {n} samples without replacement from a row "
                              f"with {nonzero} non-zero weights (input of shape {w.shape})")
-    p = rows.astype(np.float64) / totals.astype(np.float64)[:, None]
+    p = scaled / totals[:, None]
     out = np.empty((rows.shape[0], n), dtype=np.int64)
     for i in range(rows.shape[0]):
         out[i] = gen.choice(rows.shape[1], size=n, replace=bool(replacement), p=p[i])

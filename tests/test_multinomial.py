@@ -79,3 +79,13 @@ def test_integer_weights_num_samples_type_and_compile_are_refused():
     f = am.compile(lambda p: am.multinomial(p, 1) * 1.0 + p.sum())
     with pytest.raises(RuntimeError, match="multinomial"):
         f(am.tensor([0.5, 0.5]))
+
+
+def test_multinomial_takes_large_finite_weights_whose_sum_overflows():
+    # float32 weights near their maximum are finite and valid; their row sum overflowed to
+    # inf, every probability became 0 and numpy's choice failed with "Probabilities do not
+    # sum to 1" (torch draws from them)
+    for w in (am.tensor([3e38, 3e38, 0.0], dtype=am.float32), am.tensor([1.7e308, 1.7e308, 0.0])):
+        for replacement in (False, True):
+            out = am.multinomial(w, 2, replacement=replacement)
+            assert set(out.data.tolist()) <= {0, 1}
