@@ -466,7 +466,7 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
         if n > rows.shape[1]:
             raise ValueError(f"multinomial: cannot draw {n} samples without replacement from "
                              f"{rows.shape[1]} categories (input of shape {w.shape})")
-        nonzero = int((rows > 0).sum(axis=1).min())
+        nonzero = int((rows > 0).sum(axis=1).min(initial=rows.shape[1]))  # (no rows: nothing to draw)
         if n > nonzero:
             raise ValueError(f"multinomial: cannot draw {n} samples without replacement from a row "
                              f"with {nonzero} non-zero weights (input of shape {w.shape})")

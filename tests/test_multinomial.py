@@ -89,3 +89,11 @@ def test_multinomial_takes_large_finite_weights_whose_sum_overflows():
         for replacement in (False, True):
             out = am.multinomial(w, 2, replacement=replacement)
             assert set(out.data.tolist()) <= {0, 1}
+
+
+def test_multinomial_of_no_rows_is_an_empty_batch():
+    # (0, K) weights: torch gives a (0, num_samples) result; without replacement the
+    # non-zero count's .min() over no rows failed with numpy's "zero-size array" error
+    for replacement in (False, True):
+        out = am.multinomial(am.ones(0, 3), 2, replacement=replacement)
+        assert out.shape == (0, 2) and out.dtype == np.int64
