@@ -1974,9 +1974,10 @@ def _as_arrays(value: Any, depth: int = 0) -> Any:
     ndarray (through __array__, which am.compile's tracer sees), inside lists, tuples
     and dicts too."""
     if isinstance(value, Tensor):
-        view = value.__array__().view()
-        view.flags.writeable = False
-        return view
+        # (through a read-only memoryview: a view of a writeable ndarray made read-only could
+        # be made writeable again, v.flags.writeable = True, as numpy allows when the array
+        # owning the memory is writeable)
+        return np.asarray(memoryview(value.__array__()).toreadonly())
     if depth < 4 and isinstance(value, (list, tuple, dict)):
         if isinstance(value, dict):
             return {k: _as_arrays(v, depth + 1) for k, v in value.items()}

@@ -181,3 +181,24 @@ def test_tensor_ravel_method_as_ndarray_and_torch():
     assert np.array_equal(t.ravel().data, a.ravel())
     (t.ravel() * np.arange(6.0)).sum().backward()
     assert np.array_equal(t.grad.data, np.arange(6.0).reshape(2, 3))
+
+
+def test_numpy_views_of_a_tensor_cannot_be_made_writeable_again():
+    # numpy lets a read-only view be made writeable when the array owning the memory is
+    # writeable: np.ravel(h) under no_grad, flags.writeable = True, a write, and h's
+    # recorded graph gave a silently wrong gradient (200 for 2)
+    w = am.tensor([1.0, 2.0], requires_grad=True)
+    h = w * 1.0
+    y = (h * h).sum()
+    with am.no_grad():
+        views = [np.ravel(h), np.reshape(h, (2, 1)), np.atleast_1d(h), np.squeeze(h)]
+    for v in views:
+        assert np.shares_memory(v, h.data)  # (views still: no copy is made)
+        with pytest.raises(ValueError):
+            v.flags.writeable = True
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 4.0])
+    for x in (am.tensor(np.arange(12.0).reshape(3, 4)[:, ::2]), am.tensor([True, False]),
+              am.tensor([1 + 2j]), am.zeros(0, 3), am.tensor(1.5, dtype=am.float16)):
+        v = np.reshape(x, x.shape)
+        assert v.dtype == x.dtype and np.array_equal(v, x.data) and not v.flags.writeable
