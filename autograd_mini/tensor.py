@@ -631,8 +631,8 @@ class Tensor:
         try:
             return implementation(*_as_arrays(args), **_as_arrays(kwargs))
         except ValueError as e:
-            if "read-only" not in str(e):
-                raise
+            if "read-only" not in str(e) or _read_only_ndarray((args, kwargs)):
+                raise  # (a caller's own read-only ndarray may be the destination: numpy's words)
             name = getattr(func, "__module__", "numpy").replace("numpy._core", "numpy")
             raise ValueError(
                 f"{'numpy' if name.startswith('numpy._') else name}.{func.__name__}: numpy functions "
@@ -1984,6 +1984,16 @@ def _as_arrays(value: Any, depth: int = 0) -> Any:
         return type(value)(_as_arrays(v, depth + 1) for v in value) if type(value) in (list, tuple) \
             else value
     return value
+
+
+def _read_only_ndarray(value: Any, depth: int = 0) -> bool:
+    """Whether a numpy function's arguments hold a read-only ndarray of the caller's
+    (inside lists, tuples and dicts too)."""
+    if isinstance(value, np.ndarray):
+        return not value.flags.writeable
+    if depth < 4 and type(value) in (list, tuple, dict):
+        return any(_read_only_ndarray(v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
+    return False
 
 
 def _requiring_grad(value: Any, depth: int = 0) -> "Tensor | None":

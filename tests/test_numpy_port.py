@@ -202,3 +202,15 @@ def test_numpy_views_of_a_tensor_cannot_be_made_writeable_again():
               am.tensor([1 + 2j]), am.zeros(0, 3), am.tensor(1.5, dtype=am.float16)):
         v = np.reshape(x, x.shape)
         assert v.dtype == x.dtype and np.array_equal(v, x.data) and not v.flags.writeable
+
+
+def test_a_read_only_ndarray_destination_is_not_blamed_on_a_tensor():
+    # np.copyto(frozen, t) fails because the caller's ndarray is read-only; the error said
+    # "numpy functions cannot write into a tensor", pointing at the wrong argument
+    frozen = np.zeros(3)
+    frozen.flags.writeable = False
+    t = am.tensor([1.0, 2.0, 3.0])
+    for call in (lambda: np.copyto(frozen, t), lambda: np.cumsum(t, out=frozen)):
+        with pytest.raises(ValueError, match="read-only") as e:
+            call()
+        assert "tensor" not in str(e.value)
