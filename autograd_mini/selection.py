@@ -253,6 +253,11 @@ def index_add(x: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> T
         raise ValueError(f"index_add: source of shape {source.shape} must have shape {want} (x of shape "
                          f"{x.shape}, index of shape {idx.shape}, dim {d})")
     _check_range("index_add", index, idx, x.shape[d], d, x)
+    if isinstance(alpha, np.generic):  # (a Python number, as torch's: np.float64(2) would make float32 x float64)
+        alpha = alpha.item()
+    if x.dtype.kind in "biu" and not isinstance(alpha, int):
+        raise TypeError(f"index_add: alpha must be an integer for x of dtype {x.dtype} (shape {x.shape}), "
+                        f"got {alpha!r}; the result keeps x's dtype")
     if alpha != 1:
         source = source * alpha
     return x + P.scatter_add.apply(source, index=(slice(None),) * d + (idx if idx.ndim else idx.reshape(1),),

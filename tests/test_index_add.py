@@ -148,3 +148,22 @@ def test_a_compiled_replay_refuses_a_negative_index_as_eager_does():
         f(am.ones(2), am.tensor([0, -1]))
     with pytest.raises(IndexError, match="scatter_add.*-1"):
         g(am.ones((2, 2)), am.tensor([[0, 1], [-1, 2]]))
+
+
+def test_index_add_keeps_x_dtype_whatever_alpha_is():
+    # alpha=np.float64(2) made a float32 x's result float64 (numpy 2's rule for a float64
+    # scalar), and alpha=2.5 made an int64 x's result float64: the output has x's dtype,
+    # as torch's; a fractional alpha on integers is refused rather than rounded away
+    x = am.zeros(3, dtype=am.float32)
+    out = x.index_add(0, [0, 2], am.ones(2, dtype=am.float32), alpha=np.float64(2.0))
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out.data, [2.0, 0.0, 2.0])
+    i = am.zeros(3, dtype=am.int64)
+    out = i.index_add(0, [1], am.tensor([3]), alpha=np.int64(2))
+    assert out.dtype == np.int64 and out.data.tolist() == [0, 6, 0]
+    for a in (2.5, np.float64(2.0)):
+        with pytest.raises(TypeError, match=r"index_add: alpha .* integer"):
+            i.index_add(0, [1], am.tensor([3]), alpha=a)
+        with pytest.raises(TypeError, match=r"index_add: alpha .* integer"):
+            i.index_add_(0, [1], am.tensor([3]), alpha=a)
+        assert i.data.tolist() == [0, 0, 0]
