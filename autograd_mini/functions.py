@@ -603,7 +603,7 @@ def transpose(x: Any, *axes: Any) -> Tensor:
     if len(axes) == 1 and axes[0] is None:  # (numpy's transpose(x, None): reversed)
         axes = ()
     elif len(axes) == 2 and x.ndim == 2 and all(_is_index(a) for a in axes) \
-            and tuple(int(a) % 2 for a in axes) == (0, 1):
+            and all(-2 <= int(a) < 2 for a in axes) and tuple(int(a) % 2 for a in axes) == (0, 1):
         raise ValueError(
             f"transpose: x.transpose({axes[0]}, {axes[1]}) of a 2-D tensor (shape {x.shape}) is numpy's "
             f"identity permutation, which leaves x unchanged, but PyTorch's swap of the two axes; "

@@ -392,3 +392,13 @@ def test_a_refused_call_records_nothing_and_draws_nothing():
     assert am.get_rng_state() == state
     (x * 1.0).sum().backward()
     np.testing.assert_array_equal(x.grad.data, np.ones((2, 3)))
+
+
+def test_transpose_of_a_2d_tensor_with_out_of_range_axes_says_so():
+    # x.transpose(2, 3) and (0, 3) of a 2-D x were reported as "numpy's identity
+    # permutation, PyTorch's swap" (the test took axes modulo 2): they are out of range
+    # in both libraries
+    for axes in ((2, 3), (0, 3), (-4, -1)):
+        with pytest.raises((ValueError, IndexError)) as e:
+            t(rand(2, 3)).transpose(*axes)
+        assert "identity permutation" not in str(e.value) and "out of" in str(e.value)
