@@ -201,3 +201,12 @@ def test_bad_input_is_refused_by_name(call, error, message):
     x = am.tensor(np.arange(4.0))
     with pytest.raises(error, match=message):
         call(x)
+
+
+def test_hessian_refuses_bad_inputs_under_its_own_name():
+    # the inner jacobian checked them, so the error named autograd.functional.jacobian,
+    # a function the caller never called
+    AF = am.autograd.functional
+    for bad, err in ((am.ones(2, dtype=am.int64), TypeError), ((), ValueError), ([1.0, 2.0], TypeError)):
+        with pytest.raises(err, match=r"^autograd\.functional\.hessian: "):
+            AF.hessian(lambda x: x.sum(), bad)

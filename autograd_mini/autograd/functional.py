@@ -223,7 +223,7 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, s
     Tensor for a single input, else a tuple of tuples. The Jacobian of the gradient."""
     who = "autograd.functional.hessian"
     _options(create_graph, strict, who)
-    is_in = isinstance(inputs, (tuple, list))
+    is_in, _ = _inputs(inputs, False, who)  # (checked here, so a refusal names hessian, not its jacobian)
 
     def gradient(*xs: Tensor) -> tuple[Tensor, ...]:
         out = _scalar(func(*xs), who)
