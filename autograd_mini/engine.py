@@ -92,6 +92,78 @@ def is_retained(t: Any) -> bool:
     return ref is not None and ref() is t
 
 
+# Gradient hooks (Tensor.register_hook), as id -> (weak reference, {handle id: hook}):
+# as for `retained`, the sweep pays one truth test when no tensor has one.
+hooked: dict[int, tuple[weakref.ref, dict]] = {}
+
+
+class HookHandle:
+    """What Tensor.register_hook returns: .remove() unregisters the hook (a second call
+    does nothing); also a context manager that removes it on exit."""
+
+    _next_id = itertools.count(1).__next__
+
+    def __init__(self, t: Any, hook: Callable) -> None:
+        self.id = HookHandle._next_id()
+        key = id(t)
+        entry = hooked.get(key)
+        if entry is None or entry[0]() is not t:
+            entry = hooked[key] = (weakref.ref(t, lambda _, key=key, d=hooked: d.pop(key, None)), {})
+        entry[1][self.id] = hook
+        self._ref: weakref.ref | None = entry[0]
+
+    def remove(self) -> None:
+        ref, self._ref = self._ref, None
+        t = ref() if ref is not None else None
+        hooks = _hooks_of(t) if t is not None else None
+        if hooks is not None:
+            hooks.pop(self.id, None)
+            if not hooks:
+                del hooked[id(t)]
+
+    def __enter__(self) -> "HookHandle":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
+def _hooks_of(t: Any) -> dict | None:
+    entry = hooked.get(id(t))
+    return entry[1] if entry is not None and entry[0]() is t else None
+
+
+def _any_hooked(tensors: list) -> bool:
+    return any(_hooks_of(t) is not None for t in tensors)
+
+
+def _run_hooks(t: Any, g: Any, recorded: bool) -> Any:
+    """t's gradient g passed through t's hooks in registration order; each gets it as a
+    Tensor (read-only when it is an ndarray of the sweep's, which other gradients may
+    share) and may return a replacement of its shape and dtype."""
+    hooks = _hooks_of(t)
+    if not hooks:
+        return g
+    for hook in list(hooks.values()):
+        if recorded:
+            arg = g
+        else:
+            view = g.view()
+            view.flags.writeable = False
+            arg = Tensor._wrap(view)
+        new = hook(arg)
+        if new is None:
+            continue
+        if not isinstance(new, Tensor):
+            raise RuntimeError(f"backward: a hook of a tensor of shape {t.shape} returned "
+                               f"{type(new).__name__}; a hook returns None or a Tensor (the new gradient)")
+        if new.shape != g.shape or new.dtype != g.dtype:
+            raise RuntimeError(f"backward: a hook of a tensor of shape {t.shape} returned a gradient of shape "
+                               f"{new.shape} and dtype {new.dtype}, not the gradient's {g.shape} and {g.dtype}")
+        g = new if recorded else new.data
+    return g
+
+
 def shape_constant(a: np.ndarray) -> np.ndarray:
     """a, an array computed from shapes alone (never from data): am.compile keeps it in
     its tape, whose key holds every shape, where it refuses other arrays made inside
@@ -826,7 +898,8 @@ def backward_sweep(
         node = roots[0].grad_fn
         # (its only non-leaf is the root: a tensor marked elsewhere needs no general sweep)
         if (targets is None and node.prim.vjp_all is not None and not create_graph
-                and not (retained and is_retained(roots[0]))):
+                and not (retained and is_retained(roots[0]))
+                and not (hooked and _any_hooked([roots[0]] + [node.inputs[i] for i in node.needs]))):
             _sweep_one_call(roots[0], root_grads[0], retain_graph)
             return None
         order = [roots[0]]
@@ -886,10 +959,13 @@ def backward_sweep(
     # sweep has succeeded (a VJP failing part way changes no .grad); None when nothing is
     # marked, and for autograd.grad, which changes no .grad.
     kept: list | None = [] if targets is None and retained else None
+    hooks_on = bool(hooked)
     try:
         while order:
             t = next_tensor()
             g = pop(t, None)
+            if hooks_on and g is not None and id(t) in hooked:
+                g = _run_hooks(t, g, create_graph)
             if wanted is not None and t in wanted:
                 wanted[t] = g
                 if t not in leads:
@@ -928,6 +1004,9 @@ def backward_sweep(
         for node in done:
             node.inputs = node.datas = node.out = None
         # What is left in `grads` belongs to leaves.
+        if hooks_on:
+            for leaf in [p for p in grads if p.grad_fn is None and id(p) in hooked]:
+                grads[leaf] = _run_hooks(leaf, grads[leaf], create_graph)
         if wanted is not None:
             for t in wanted:
                 if t.grad_fn is None:
@@ -943,12 +1022,17 @@ def backward_sweep(
         # bare error with the primitive, the input and the shapes. No cost until then.
         # A subclass (LinAlgError, AxisError, a user's own) is raised as it is, so a
         # caller can still catch it by its type.)
-        if type(e) not in _BARE_ERRORS:
+        if type(e) not in _BARE_ERRORS or _in_hook(e):
             raise
         loc = locals()
         raise _vjp_error(e, loc.get("node"), loc.get("i"), loc.get("g"), loc.get("gi"), grads) from e
     finally:
         _mode.grad_enabled = prev_mode
+
+
+def _in_hook(e: Exception) -> bool:
+    """Whether e came from a tensor's hook: the user's own error, raised as it is."""
+    return any(f.f_code is _run_hooks.__code__ for f, _ in traceback.walk_tb(e.__traceback__))
 
 
 def _shape_of(v: Any) -> str:

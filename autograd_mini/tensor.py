@@ -17,7 +17,7 @@ import copy
 import operator
 import sys
 import warnings
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -496,6 +496,25 @@ class Tensor:
                                "makes no intermediate tensors); call the function uncompiled")
         if self.grad_fn is not None:
             engine.retain(self)
+
+    def register_hook(self, hook: Callable[["Tensor"], Any]) -> "engine.HookHandle":
+        """Call hook(grad) whenever backward (or am.autograd.grad) computes this tensor's
+        gradient, as PyTorch does; grad has this tensor's shape. A return value other
+        than None (a Tensor of grad's shape and dtype) replaces the gradient: for a
+        non-leaf, before it flows on to the inputs of the operation that made it; for a
+        leaf, before it is added to .grad. Hooks run in registration order; retain_grad
+        keeps the gradient after them. grad is read-only (return a new tensor instead of
+        changing it); with create_graph=True it is recorded, and so is what the hook
+        computes. Returns a handle whose .remove() unregisters the hook."""
+        if not callable(hook):
+            raise TypeError(f"register_hook: hook must be callable, got {type(hook).__name__}")
+        if not self.requires_grad:
+            raise RuntimeError(f"register_hook: this tensor of shape {self.shape} does not require grad, "
+                               "so no gradient reaches it")
+        if tracers:
+            raise RuntimeError("register_hook: cannot be used inside a function being compiled (a replay "
+                               "runs no Python hooks); call the function uncompiled")
+        return engine.HookHandle(self, hook)
 
     @property
     def retains_grad(self) -> bool:

@@ -34,6 +34,7 @@ import numpy as np
 
 from ..engine import _mode, changed_in_place, modules_changed, tracers
 from ..tensor import Tensor, _Device, _check_device, _flag, _to_array, get_default_dtype
+from .backward_hooks import BackwardCall
 
 
 class Parameter(Tensor):
@@ -77,8 +78,8 @@ class IncompatibleKeys(NamedTuple):
 
 
 class RemovableHandle:
-    """What register_forward_hook and register_forward_pre_hook return: .remove()
-    unregisters the hook (a second call does nothing); also a context manager."""
+    """What the register_*_hook methods return: .remove() unregisters the hook (a
+    second call does nothing); also a context manager."""
 
     _next_id = 0
 
@@ -94,7 +95,7 @@ class RemovableHandle:
             return
         hooks = m.__dict__.get("_forward_hooks_all")
         if hooks and hooks[self._kind].pop(self.id, None) is not None:
-            if not (hooks[0] or hooks[1]):  # (the last one: back to the class's fast "none")
+            if not any(hooks):  # (the last one: back to the class's fast "none")
                 del m.__dict__["_forward_hooks_all"]
             modules_changed()
 
@@ -132,9 +133,10 @@ class Module:
         """The module's computation; subclasses define it (call the module, not forward)."""
         raise NotImplementedError(f"{type(self).__name__} has no forward(); define one in the subclass")
 
-    # The forward pre-hooks and forward hooks, (pre, post), each an id -> hook dict. The class's
-    # empty tuple stands for "none" until register_forward_(pre_)hook gives the instance its own
-    # entry: __call__ then pays one attribute read for hooks (it runs once per layer per step).
+    # The forward pre-hooks, forward hooks, backward pre-hooks and backward hooks, each an
+    # id -> hook dict. The class's empty tuple stands for "none" until a register_*_hook gives
+    # the instance its own entry: __call__ then pays one attribute read for hooks (it runs
+    # once per layer per step).
     _forward_hooks_all: Any = ()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -157,11 +159,11 @@ class Module:
             # (a replay of the tape runs the recorded primitives only: a hook that keeps or
             # prints activations would run once, while recording, and never see a replay's)
             raise RuntimeError(
-                f"{type(self).__name__} has forward hooks, which am.compile cannot replay (a "
+                f"{type(self).__name__} has hooks, which am.compile cannot replay (a "
                 "replay runs the recorded operations, not Python hooks): remove them "
                 "(handle.remove()) or call the model uncompiled"
             )
-        pre, post = self._forward_hooks_all
+        pre, post, backward_pre, backward = self._forward_hooks_all
         for hook, with_kwargs in list(pre.values()):
             if with_kwargs:
                 result = hook(self, args, kwargs)
@@ -175,6 +177,11 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
+        call = None
+        if (backward_pre or backward) and _mode.grad_enabled:
+            call = BackwardCall(self, {k: h for k, (h, _) in backward_pre.items()},
+                                {k: h for k, (h, _) in backward.items()}, args)
+            args = call.route_inputs(args)
         prev = _mode.scope
         _mode.scope = prev + (self,)
         try:
@@ -185,7 +192,7 @@ class Module:
             result = hook(self, args, kwargs, out) if with_kwargs else hook(self, args, out)
             if result is not None:
                 out = result
-        return out
+        return out if call is None else call.route_outputs(out)
 
     def _add_hook(self, kind: int, hook: Callable, where: str, prepend: Any, with_kwargs: Any) -> RemovableHandle:
         if not callable(hook):
@@ -193,7 +200,7 @@ class Module:
         prepend, with_kwargs = _flag(prepend, "prepend", where), _flag(with_kwargs, "with_kwargs", where)
         d = self.__dict__
         if not self._forward_hooks_all:
-            d["_forward_hooks_all"] = (OrderedDict(), OrderedDict())
+            d["_forward_hooks_all"] = (OrderedDict(), OrderedDict(), OrderedDict(), OrderedDict())
         handle = RemovableHandle(self, kind)
         hooks = d["_forward_hooks_all"][kind]
         hooks[handle.id] = (hook, with_kwargs)
@@ -222,6 +229,27 @@ class Module:
         first. Returns a handle whose .remove() unregisters it. PyTorch's always_call is
         not supported. A module with hooks cannot be called under am.compile (RuntimeError)."""
         return self._add_hook(1, hook, "register_forward_hook", prepend, with_kwargs)
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False) -> RemovableHandle:
+        """Call hook(module, grad_output) when backward reaches this module's outputs, as
+        PyTorch does: grad_output is a tuple with one entry per output (the gradient of
+        the loss with respect to it, or None for one that does not require grad). A
+        return value other than None (a tuple of the same length) replaces grad_output
+        before it flows into the module. Returns a handle whose .remove() unregisters it.
+        The module's outputs that require grad must share one dtype."""
+        return self._add_hook(2, hook, "register_full_backward_pre_hook", prepend, False)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], *, prepend: bool = False) -> RemovableHandle:
+        """Call hook(module, grad_input, grad_output) once backward has computed the
+        gradients with respect to this module's inputs, as PyTorch does: grad_input has
+        one entry per positional argument of the call (None for one that is not a
+        tensor requiring grad), grad_output one per output. A return value other than
+        None (a tuple like grad_input) replaces grad_input before it flows on. With no
+        input requiring grad it runs when grad_output is known, with grad_input all None.
+        Each call of the module routes its inputs and outputs through one recorded node
+        each (a concatenation when there are several), which the hooks sit on; see
+        nn/backward_hooks.py. Returns a handle whose .remove() unregisters it."""
+        return self._add_hook(3, hook, "register_full_backward_hook", prepend, False)
 
     # -- registration -------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
