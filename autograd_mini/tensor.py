@@ -1778,6 +1778,11 @@ class Tensor:
         """beta * x + alpha * (mat1 @ mat2), x broadcast to (n, m) (am.addmm)."""
         return _TM.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
+    def cholesky_solve(self, input2: Any, upper: bool = False) -> "Tensor":
+        """X with (L L^T) X = this (..., n, k), input2 = L (..., n, n) a Cholesky factor
+        (U^T U with upper=True) (am.cholesky_solve)."""
+        return _TM.cholesky_solve(self, input2, upper)
+
     # In place, as PyTorch's: each returns this tensor, changed. Refused for a leaf that
     # requires grad while grad is recorded (allowed under am.no_grad()) and inside
     # am.compile; recorded (the tensor's graph rebased) for a tensor with a graph; else

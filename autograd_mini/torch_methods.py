@@ -158,6 +158,45 @@ def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any =
 
 
 @composite
+def cholesky_solve(input: Any, input2: Any, upper: bool = False) -> Tensor:
+    """torch.cholesky_solve: X with A X = B, given B = input (..., n, k) and a Cholesky
+    factor of A, input2 (..., n, n): lower L with A = L L^T (upper=False) or upper U with
+    A = U^T U. X has B's shape, with the batch axes of the two broadcast (numpy's rule).
+
+    Two triangular solves, L Y = B then L^T X = Y (am.linalg.solve_triangular), so a
+    composite with gradients of any order. Only the factor's triangle is read, and its
+    gradient is 0 on the other one (torch's is not: it differentiates (L L^T)^-1 B for a
+    full L; through am.linalg.cholesky, as a Gaussian process uses it, the two agree).
+    """
+    from .linalg import solve_triangular
+
+    B, F = as_tensor(input), as_tensor(input2)
+    if not isinstance(upper, (bool, np.bool_)):
+        raise TypeError(f"cholesky_solve: upper must be True or False, got {upper!r} "
+                        f"(input of shape {B.shape}, input2 of shape {F.shape})")
+    if F.ndim < 2 or F.shape[-1] != F.shape[-2]:
+        raise ValueError(f"cholesky_solve: input2 (the Cholesky factor) must be (..., n, n), "
+                         f"got shape {F.shape}")
+    n = F.shape[-1]
+    if B.ndim < 2 or B.shape[-2] != n:
+        raise ValueError(f"cholesky_solve: input of shape {B.shape} must be (..., n, k) with n = {n}, "
+                         f"the size of input2 of shape {F.shape}")
+    try:
+        np.broadcast_shapes(B.shape[:-2], F.shape[:-2])
+    except ValueError:
+        raise ValueError(f"cholesky_solve: the batch axes of input {B.shape} and input2 {F.shape} "
+                         "do not broadcast") from None
+    for name, t in (("input", B), ("input2", F)):
+        if t.dtype.kind != "f" or t.dtype.itemsize < 4:
+            raise TypeError(f"cholesky_solve: {name} of shape {t.shape} has dtype {t.dtype}; "
+                            "it takes float32 or float64")
+    Ft = F.swapaxes(-1, -2)
+    if upper:  # A = U^T U: U^T Y = B, then U X = Y
+        return solve_triangular(F, solve_triangular(Ft, B, upper=False), upper=True)
+    return solve_triangular(Ft, solve_triangular(F, B, upper=False), upper=True)
+
+
+@composite
 def lerp(input: Any, end: Any, weight: Any) -> Tensor:
     """torch.lerp: input + weight * (end - input), the three broadcast together.
 
