@@ -97,10 +97,12 @@ def inv(A: Any) -> Tensor:
     return P.solve.apply(A, shape_constant(np.eye(n, dtype=A.dtype)))
 
 
-def cholesky(A: Any) -> Tensor:
+def cholesky(A: Any, *, upper: bool = False) -> Tensor:
     """L (..., n, n), lower triangular with positive diagonal, with L L^T = A for a
     symmetric positive definite A (..., n, n), as np.linalg.cholesky and
-    torch.linalg.cholesky. Only A's lower triangle is read (as both do).
+    torch.linalg.cholesky. Only A's lower triangle is read (as both do). With
+    upper=True (torch's keyword) U = L^T, upper triangular with U^T U = A, read from A's
+    upper triangle instead (as torch's), and zero gradient below the diagonal.
 
     Gradient: the exact gradient of that reading, zero above the diagonal; PyTorch
     returns its symmetric version instead (the entry below the diagonal split between
@@ -108,7 +110,13 @@ def cholesky(A: Any) -> Tensor:
     (A = M M^T + c I, a kernel matrix). Second derivatives work. A that is not positive
     definite raises np.linalg.LinAlgError.
     """
-    return P.cholesky.apply(as_tensor(A))
+    A = as_tensor(A)
+    if not isinstance(upper, (bool, np.bool_)):
+        raise TypeError(f"cholesky: upper must be True or False, got {upper!r} (A of shape {A.shape})")
+    if upper:
+        P._check_square("cholesky", A.data)  # (A's shape in the message, not its transpose's)
+        return _swap(P.cholesky.apply(_swap(A)))
+    return P.cholesky.apply(A)
 
 
 class EighResult(NamedTuple):
