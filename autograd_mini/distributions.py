@@ -174,7 +174,8 @@ class Normal(Distribution):
     """N(loc, scale**2), elementwise: loc and scale broadcast to the batch_shape; event_shape ().
 
     log_prob(x) = -(x - loc)**2 / (2 scale**2) - log(scale) - log(2 pi) / 2;
-    entropy = 1/2 + log(2 pi) / 2 + log(scale); rsample = loc + scale * eps, eps ~ N(0, 1).
+    entropy = 1/2 + log(2 pi) / 2 + log(scale); rsample = loc + scale * eps, eps ~ N(0, 1);
+    cdf(x) = (1 + erf((x - loc) / (scale sqrt 2))) / 2 (no icdf: there is no erfinv).
     Requires scale > 0 (and no NaN in loc)."""
 
     has_rsample = True
@@ -215,6 +216,12 @@ class Normal(Distribution):
 
     def entropy(self) -> Tensor:
         return 0.5 + _LOG_2PI / 2 + self.scale.log()
+
+    def cdf(self, value: Any) -> Tensor:
+        """P(X <= value) = (1 + erf((value - loc) / (scale sqrt 2))) / 2, torch's formula, of
+        the broadcast shape of value and batch_shape (its gradient in value is the density)."""
+        value = self._check_value(value, "cdf")
+        return 0.5 * (1 + fn.erf((value - self.loc) / (self.scale * math.sqrt(2))))
 
 
 class Uniform(Distribution):
