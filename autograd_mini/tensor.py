@@ -1778,6 +1778,10 @@ class Tensor:
         """beta * x + alpha * (mat1 @ mat2), x broadcast to (n, m) (am.addmm)."""
         return _TM.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
+    def logdet(self) -> "Tensor":
+        """log det of this (..., n, n), shape (...): NaN for a negative determinant (am.logdet)."""
+        return _TM.logdet(self)
+
     def cholesky_solve(self, input2: Any, upper: bool = False) -> "Tensor":
         """X with (L L^T) X = this (..., n, k), input2 = L (..., n, n) a Cholesky factor
         (U^T U with upper=True) (am.cholesky_solve)."""

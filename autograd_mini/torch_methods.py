@@ -158,6 +158,19 @@ def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any =
 
 
 @composite
+def logdet(input: Any) -> Tensor:
+    """torch.logdet: log det A for A (..., n, n), shape (...). It is slogdet's logabsdet
+    where det A > 0, -inf where A is singular and NaN where det A < 0 (the real log of a
+    negative number), as torch's. Gradient A^-T where det A > 0 (slogdet's, so second
+    derivatives work), 0 where det A < 0 (torch's too); backward at a singular A raises
+    np.linalg.LinAlgError (slogdet's)."""
+    from .linalg import _slogdet
+
+    sign, logabs = _slogdet(input, "logdet")
+    return where(sign < 0, np.nan, logabs)
+
+
+@composite
 def cholesky_solve(input: Any, input2: Any, upper: bool = False) -> Tensor:
     """torch.cholesky_solve: X with A X = B, given B = input (..., n, k) and a Cholesky
     factor of A, input2 (..., n, n): lower L with A = L L^T (upper=False) or upper U with
