@@ -60,7 +60,7 @@ from .numpy_stats import (
 from .logic import all, any, isfinite, isinf, isnan
 from .logic import allclose, count_nonzero, isclose, logical_and, logical_not, logical_or, logical_xor
 from .selection import (
-    argwhere, bincount, flatnonzero, index_add, index_copy, index_fill, index_select, masked_select, meshgrid,
+    argwhere, bincount, chunk, flatnonzero, index_add, index_copy, index_fill, index_select, masked_select, meshgrid,
     narrow, nonzero, repeat_interleave, scatter, scatter_add, scatter_reduce, searchsorted, tensor_split, tile,
     unbind, unique,
 )

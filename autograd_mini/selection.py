@@ -532,6 +532,15 @@ def unbind(x: Any, dim: int = 0) -> tuple[Tensor, ...]:
 
 
 @composite
+def chunk(x: Any, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """torch.chunk (torch semantics), as x.chunk(chunks, dim): views along `dim` (of
+    length n), each ceil(n / chunks) long but the last, which holds the rest, so there
+    may be fewer than `chunks` pieces (n=6, chunks=4: lengths 2, 2, 2), unlike
+    np.array_split (am.tensor_split). Each piece is a recorded slice."""
+    return as_tensor(x).chunk(chunks, dim)
+
+
+@composite
 def tensor_split(x: Any, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
     """torch.tensor_split (torch semantics, numpy's array_split as a tuple): an int N gives
     N views along `dim`, the first n % N one entry longer (n = x.shape[dim]); a sequence

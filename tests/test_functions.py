@@ -1086,6 +1086,7 @@ _EVERY = {
     "am.narrow": (lambda t: am.narrow(t, -1, 1, 1) ** 2 + am.narrow(t, -2, -2, 2).sin().sum(), "any", _PAIR),
     "am.unbind": (lambda t: am.stack(am.unbind(t, -1)[::-1], -1) * t, "any", _SHAPES),
     "am.tensor_split": (lambda t: am.tensor_split(t, 2, -1)[0].exp(), "any", _PAIR),
+    "am.chunk": (lambda t: am.chunk(t, 2, -1)[-1].exp() * am.chunk(t, 2, 0)[0].sum(), "any", _PAIR),
     "am.repeat_interleave": (lambda t: am.repeat_interleave(t, 2, 0) ** 2 + am.repeat_interleave(t, [0] * (
         t.shape[0] - 1) + [2], 0).sum(), "any", _SHAPES),
     "am.count_nonzero": (lambda t: (am.count_nonzero(t > 0, -1, True) + 1) * t, "any", _SHAPES),
