@@ -39,7 +39,7 @@ from .upsampling import Upsample
 from .loss import (
     BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, GaussianNLLLoss, HingeEmbeddingLoss,
     HuberLoss, KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
-    NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss,
+    NLLLoss, PoissonNLLLoss, SmoothL1Loss, SoftMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss,
 )
 from .distance import CosineSimilarity, PairwiseDistance
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
@@ -68,7 +68,7 @@ __all__ = [
     "Dropout2d", "ZeroPad2d", "ConstantPad2d", "PixelShuffle", "PixelUnshuffle", "ChannelShuffle",
     "Unfold", "Fold", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss",
     "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
-    "MultiMarginLoss", "TripletMarginLoss", "CosineEmbeddingLoss", "CosineSimilarity", "PairwiseDistance",
+    "MultiMarginLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss", "CosineEmbeddingLoss", "CosineSimilarity", "PairwiseDistance",
     "Hardshrink", "Softshrink", "RReLU", "AlphaDropout", "FeatureAlphaDropout", "Softmax2d", "Bilinear",
     "LocalResponseNorm", "LPPool2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
     "AdaptiveMaxPool1d", "MaxUnpool1d", "ConvTranspose1d", "Dropout1d",

@@ -285,3 +285,30 @@ class TripletMarginLoss(_Loss):
     def forward(self, anchor: Any, positive: Any, negative: Any) -> Tensor:
         return F.triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps, self.swap,
                                      reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    """F.triplet_margin_with_distance_loss(distance_function, margin, swap): called as
+    (anchor, positive, negative), each (N, D); distance_function(x1, x2) -> (N,) distances,
+    None for pairwise_distance (keyword-only arguments, as PyTorch's)."""
+
+    _defaults = {"margin": 1.0, "swap": False, "reduction": "mean"}
+
+    def __init__(self, *, distance_function: Any = None, margin: float = 1.0, swap: bool = False,
+                 reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        where = "TripletMarginWithDistanceLoss"
+        if distance_function is not None and not callable(distance_function):
+            raise TypeError(f"{where}: distance_function must be callable or None, "
+                            f"got {type(distance_function).__name__}")
+        self.distance_function = distance_function
+        self.margin = F._number(margin, "margin", where)
+        if not self.margin > 0:
+            raise ValueError(f"{where}: margin must be greater than 0, got {margin!r}")
+        self.swap = F._flag(swap, "swap", where)
+
+    def forward(self, anchor: Any, positive: Any, negative: Any) -> Tensor:
+        return F.triplet_margin_with_distance_loss(anchor, positive, negative,
+                                                   distance_function=self.distance_function,
+                                                   margin=self.margin, swap=self.swap,
+                                                   reduction=self.reduction)

@@ -34,7 +34,7 @@ Where things live (everything is read as F.<name>):
                        gaussian_nll_loss
     margins.py         margin_ranking_loss, hinge_embedding_loss, soft_margin_loss,
                        multilabel_soft_margin_loss, multi_margin_loss, triplet_margin_loss,
-                       cosine_embedding_loss
+                       triplet_margin_with_distance_loss, cosine_embedding_loss
     distances.py       normalize, cosine_similarity, pairwise_distance, pdist (and am.cdist)
     ../attention.py    scaled_dot_product_attention
 """
@@ -78,7 +78,7 @@ from .losses import (
 from .distances import cosine_similarity, normalize, pairwise_distance, pdist
 from .margins import (
     cosine_embedding_loss, hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,
-    multilabel_soft_margin_loss, soft_margin_loss, triplet_margin_loss,
+    multilabel_soft_margin_loss, soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
 )
 # Last: nn.attention imports this package back (as F, read only inside its functions), and
 # nn.init, whose `from .functional import _is_real, _number` needs those two bound already.
@@ -95,7 +95,7 @@ __all__ = [
     "huber_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "kl_div", "poisson_nll_loss", "gaussian_nll_loss",
     "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
-    "multi_margin_loss", "triplet_margin_loss", "cosine_embedding_loss", "normalize",
+    "multi_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss", "cosine_embedding_loss", "normalize",
     "cosine_similarity", "pairwise_distance", "pdist", "scaled_dot_product_attention",
     "hardshrink", "softshrink", "rrelu", "alpha_dropout", "feature_alpha_dropout", "bilinear",
     "local_response_norm", "lp_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",

@@ -1,5 +1,5 @@
 """Margin and embedding losses (PyTorch's): margin_ranking, hinge_embedding, soft_margin,
-multilabel_soft_margin, multi_margin, triplet_margin, cosine_embedding. Targets of
+multilabel_soft_margin, multi_margin, triplet_margin(_with_distance), cosine_embedding. Targets of
 +1 / -1 (or class labels) choose the term; hinges are relu's, whose gradient at the
 corner is 0."""
 
@@ -151,6 +151,47 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
             d_neg = fn.minimum(d_neg, pairwise_distance(pos, neg, p, eps))
         return _reduce(relu(margin + d_pos - d_neg), reduction, where)
 
+
+
+@_refuses_empty_mean
+def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any, *,
+                                      distance_function: Any = None, margin: float = 1.0,
+                                      swap: bool = False, reduction: str = "mean") -> Tensor:
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)) with a distance of your
+    own (PyTorch's): distance_function(x1, x2) takes two (N, D) tensors and returns the N
+    distances (N,); None is pairwise_distance (p=2, eps=1e-6), when this is
+    triplet_margin_loss. swap takes d(anchor, negative) as min(it, d(positive, negative)).
+    The three inputs have the same number of dimensions (PyTorch's rule); 'none' returns the
+    distances' shape. margin > 0. Differentiable as far as distance_function is."""
+    with engine.scope("triplet_margin_with_distance_loss"):
+        where = "triplet_margin_with_distance_loss"
+        _check_reduction(reduction, where)
+        margin = _number(margin, "margin", where)
+        if not margin > 0:
+            raise ValueError(f"{where}: margin must be greater than 0, got {margin!r}")
+        swap = _flag(swap, "swap", where)
+        if distance_function is not None and not callable(distance_function):
+            raise TypeError(f"{where}: distance_function must be callable or None, "
+                            f"got {type(distance_function).__name__}")
+        a, pos, neg, _ = _floats(where, anchor=anchor, positive=positive, negative=negative)
+        _same_ndim(where, anchor=a, positive=pos, negative=neg)
+        dist = distance_function if distance_function is not None else pairwise_distance
+
+        def d(x: Tensor, y: Tensor, names: str) -> Tensor:
+            out = dist(x, y)
+            if not isinstance(out, Tensor):
+                raise TypeError(f"{where}: distance_function({names}) returned {type(out).__name__}, "
+                                "not a Tensor of distances")
+            return out
+
+        d_pos = d(a, pos, "anchor, positive")
+        d_neg = d(a, neg, "anchor, negative")
+        if swap:
+            d_neg = fn.minimum(d_neg, d(pos, neg, "positive, negative"))
+        if d_pos.shape != d_neg.shape:
+            raise ValueError(f"{where}: distance_function gave distances of shape {d_pos.shape} for "
+                             f"(anchor, positive) but {d_neg.shape} for (anchor, negative)")
+        return _reduce(relu(margin + d_pos - d_neg), reduction, where)
 
 _EPSILON = 1e-12  # (PyTorch's, added to each squared magnitude)
 
