@@ -36,6 +36,7 @@ from .. import primitives as P
 from ..engine import enable_grad
 from ..functions import stack
 from ..tensor import Tensor, _flag, _to_array, check_seed_dtype
+from ..transforms import _scalar_output
 from . import grad as _grad
 
 __all__ = ["jacobian", "hessian", "vjp", "jvp", "vhp", "hvp"]
@@ -209,14 +210,6 @@ def _jacobian_rows(out: Tensor, ins: tuple[Tensor, ...], create_graph: bool, str
     return [Tensor._wrap(np.stack([g.data for g in r]).reshape(out.shape + x.shape)) for r, x in zip(rows, ins)]
 
 
-def _scalar(out: Any, who: str) -> Tensor:
-    if not isinstance(out, Tensor):
-        raise TypeError(f"{who}: the function must return a single Tensor, got {type(out).__name__}")
-    if out.size != 1:
-        raise ValueError(f"{who}: the function must return a single-element Tensor, got shape {out.shape}")
-    return out
-
-
 def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, strict: bool = False,
             vectorize: bool = False, outer_jacobian_strategy: str = "reverse-mode") -> Any:
     """d^2 f / d in_i d in_j of a single-element func: shape in_i.shape + in_j.shape; a
@@ -226,7 +219,7 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, s
     is_in, _ = _inputs(inputs, False, who)  # (checked here, so a refusal names hessian, not its jacobian)
 
     def gradient(*xs: Tensor) -> tuple[Tensor, ...]:
-        out = _scalar(func(*xs), who)
+        out = _scalar_output(func(*xs), who)
         one = Tensor._wrap(np.ones(out.shape, dtype=out.dtype))
         return tuple(_vjp([out], xs, [one], True, strict, who))
 
@@ -260,7 +253,7 @@ def _hessian_product(func: Callable[..., Any], inputs: Any, v: Any, create_graph
     with enable_grad():
         is_in, ins = _inputs(inputs, create_graph, who)
         vs = _vectors(v, ins, is_in, "input", who)
-        out = _scalar(func(*ins), who)
+        out = _scalar_output(func(*ins), who)
         one = Tensor._wrap(np.ones(out.shape, dtype=out.dtype))
         g = _vjp([out], ins, [one], True, strict, who)
         hv = _vjp(g, ins, vs, create_graph, strict, who)

@@ -136,21 +136,8 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
     ., p, eps) along the last axis; swap takes d(anchor, negative) as min(it, d(positive,
     negative)). The three have the same number of dimensions (PyTorch's rule), e.g. (N, D),
     and broadcast (numpy's); 'none' returns their shape without the last axis. margin > 0."""
-    with engine.scope("triplet_margin_loss"):
-        where = "triplet_margin_loss"
-        _check_reduction(reduction, where)
-        margin = _number(margin, "margin", where)
-        if not margin > 0:
-            raise ValueError(f"{where}: margin must be greater than 0, got {margin!r}")
-        swap = _flag(swap, "swap", where)
-        a, pos, neg, _ = _floats(where, anchor=anchor, positive=positive, negative=negative)
-        _same_ndim(where, anchor=a, positive=pos, negative=neg)
-        d_pos = pairwise_distance(a, pos, p, eps)
-        d_neg = pairwise_distance(a, neg, p, eps)
-        if swap:
-            d_neg = fn.minimum(d_neg, pairwise_distance(pos, neg, p, eps))
-        return _reduce(relu(margin + d_pos - d_neg), reduction, where)
-
+    return _triplet("triplet_margin_loss", anchor, positive, negative,
+                    lambda x, y: pairwise_distance(x, y, p, eps), margin, swap, reduction)
 
 
 @_refuses_empty_mean
@@ -163,19 +150,25 @@ def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any,
     triplet_margin_loss. swap takes d(anchor, negative) as min(it, d(positive, negative)).
     The three inputs have the same number of dimensions (PyTorch's rule); 'none' returns the
     distances' shape. margin > 0. Differentiable as far as distance_function is."""
-    with engine.scope("triplet_margin_with_distance_loss"):
-        where = "triplet_margin_with_distance_loss"
+    where = "triplet_margin_with_distance_loss"
+    if distance_function is not None and not callable(distance_function):
+        raise TypeError(f"{where}: distance_function must be callable or None, "
+                        f"got {type(distance_function).__name__}")
+    return _triplet(where, anchor, positive, negative, distance_function or pairwise_distance,
+                    margin, swap, reduction)
+
+
+def _triplet(where: str, anchor: Any, positive: Any, negative: Any, dist: Any, margin: Any,
+             swap: Any, reduction: str) -> Tensor:
+    """The two triplet losses: max(0, margin + dist(a, pos) - dist(a, neg)), reduced."""
+    with engine.scope(where):
         _check_reduction(reduction, where)
         margin = _number(margin, "margin", where)
         if not margin > 0:
             raise ValueError(f"{where}: margin must be greater than 0, got {margin!r}")
         swap = _flag(swap, "swap", where)
-        if distance_function is not None and not callable(distance_function):
-            raise TypeError(f"{where}: distance_function must be callable or None, "
-                            f"got {type(distance_function).__name__}")
         a, pos, neg, _ = _floats(where, anchor=anchor, positive=positive, negative=negative)
         _same_ndim(where, anchor=a, positive=pos, negative=neg)
-        dist = distance_function if distance_function is not None else pairwise_distance
 
         def d(x: Tensor, y: Tensor, names: str) -> Tensor:
             out = dist(x, y)
@@ -192,6 +185,7 @@ def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any,
             raise ValueError(f"{where}: distance_function gave distances of shape {d_pos.shape} for "
                              f"(anchor, positive) but {d_neg.shape} for (anchor, negative)")
         return _reduce(relu(margin + d_pos - d_neg), reduction, where)
+
 
 _EPSILON = 1e-12  # (PyTorch's, added to each squared magnitude)
 
