@@ -1778,6 +1778,11 @@ class Tensor:
         """beta * x + alpha * (mat1 @ mat2), x broadcast to (n, m) (am.addmm)."""
         return _TM.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> "Tensor":
+        """This (..., n) on the offset-th diagonal of new output axes dim1, dim2 (torch's
+        names), (..., n + |offset|, n + |offset|) by default (am.diag_embed)."""
+        return _TM.diag_embed(self, offset, dim1, dim2)
+
     def logdet(self) -> "Tensor":
         """log det of this (..., n, n), shape (...): NaN for a negative determinant (am.logdet)."""
         return _TM.logdet(self)

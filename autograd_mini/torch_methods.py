@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import builtins
 import numbers
+import operator
 from typing import Any
 
 import numpy as np
 
 from . import engine
 from . import primitives as P
-from .engine import composite, tracers
+from .engine import composite, shape_constant, tracers
 from .engine import no_grad
 from .functions import _broadcasts_to, _fill_value, _zero_gradient, abs as _abs, as_tensor, broadcast_to, clamp, remainder, where
 from .functions import floor_divide as _floor_divide, trunc as _trunc
@@ -168,6 +169,47 @@ def logdet(input: Any) -> Tensor:
 
     sign, logabs = _slogdet(input, "logdet")
     return where(sign < 0, np.nan, logabs)
+
+
+@composite
+def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """torch.diag_embed: input (..., n) -> output with one more axis, whose axes dim1 and
+    dim2 (of the output, torch's names: numpy has no such function) are an (m, m) matrix,
+    m = n + |offset|, with input's last axis on its offset-th diagonal (offset > 0 above
+    the main one, counted from dim1 as rows) and zeros elsewhere; the other axes of the
+    output are input's leading ones, in order. With the defaults each (..., n) vector
+    becomes the (..., n, n) matrix diag(v): out[..., i, i + offset] = input[..., i].
+
+    A composite (where on an identity mask, pad, moveaxis): the gradient is the offset-th
+    diagonal of the incoming gradient, any order. Any dtype; input of at least 1 axis.
+    """
+    from .functions import _is_index, moveaxis
+
+    x = as_tensor(input)
+    for name, v in (("offset", offset), ("dim1", dim1), ("dim2", dim2)):
+        if isinstance(v, bool) or not _is_index(v):
+            raise TypeError(f"diag_embed: {name} must be an int, got {v!r} (input of shape {x.shape})")
+    if x.ndim < 1:
+        raise ValueError(f"diag_embed: input must have at least 1 axis, got shape {x.shape}")
+    offset, nd = operator.index(offset), x.ndim + 1
+    dims = []
+    for name, d in (("dim1", dim1), ("dim2", dim2)):
+        d = operator.index(d)
+        if not -nd <= d < nd:
+            raise ValueError(f"diag_embed: {name}={d} is out of range for the output's {nd} axes "
+                             f"(input of shape {x.shape})")
+        dims.append(d % nd)
+    if dims[0] == dims[1]:
+        raise ValueError(f"diag_embed: dim1={dim1} and dim2={dim2} are the same axis of the output "
+                         f"(input of shape {x.shape})")
+    n = x.shape[-1]
+    mask = shape_constant(np.eye(n, dtype=bool))
+    zero = False if x.dtype.kind == "b" else 0
+    square = P.where.apply(mask, x[..., None, :], zero)  # (a where: inf on the diagonal, not inf * 0)
+    lo, hi = (0, offset) if offset >= 0 else (-offset, 0)
+    if lo or hi:
+        square = P.pad.apply(square, pad_width=((0, 0),) * (x.ndim - 1) + ((lo, hi), (hi, lo)), value=0)
+    return moveaxis(square, (-2, -1), tuple(dims))
 
 
 @composite

@@ -1043,6 +1043,8 @@ _EVERY = {
     "am.linalg.solve_triangular": (lambda t: am.linalg.solve_triangular(t + 6 * np.eye(3), t.sin(), upper=False),
                                    "any", _SQUARE),
     "am.linalg.matrix_exp": (lambda t: am.linalg.matrix_exp(t), "any", _SQUARE),
+    "am.diag_embed": (lambda t: am.diag_embed(t, 1, 0, -1), "any", _SHAPES),
+    "Tensor.diag_embed": (lambda t: t.diag_embed(-1), "any", _SHAPES),
     "am.logdet": (lambda t: am.logdet(t + 6 * np.eye(3)), "any", _SQUARE),
     "Tensor.logdet": (lambda t: (t @ t.mT + np.eye(3)).logdet(), "any", _SQUARE),
     "am.cholesky_solve": (lambda t: am.cholesky_solve(t.sin(), t + 6 * np.eye(3)), "any", _SQUARE),
