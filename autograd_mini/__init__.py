@@ -68,7 +68,7 @@ from .nn.functional.distances import cdist
 from .gradcheck import check_graph, gradcheck, gradgradcheck, numerical_grad
 from .serialization import load, save
 from .tensor import Tensor, device, get_default_dtype, is_tensor, set_default_dtype, set_printoptions
-from .torch_methods import add, addcdiv, addcmul, addmm, baddbmm, bmm, cholesky_solve, diag_embed, lerp, logdet, mm, mv, numel
+from .torch_methods import add, addcdiv, addcmul, addmm, baddbmm, bmm, cholesky_inverse, cholesky_solve, diag_embed, lerp, logdet, mm, mv, numel
 from .transforms import grad, hessian, hvp, jacobian, jvp, value_and_grad
 
 # numpy's constants (PyTorch has them under the same names)

@@ -8,7 +8,7 @@ matrix raises numpy's np.linalg.LinAlgError (a ValueError), as numpy does.
 Primitives (autograd_mini/primitives.py): solve, logabsdet and det_sign (slogdet's two
 parts), cholesky, eigh (both of its outputs in one array), svd (its three outputs in one
 array) and qr (its two). Composites: slogdet, det, inv, eigh and eigvalsh (which split the
-eigh primitive's output), svd, svdvals and qr (which split theirs), pinv, lstsq and
+eigh primitive's output), cholesky_ex (torch's: (L, info)), svd, svdvals and qr (which split theirs), pinv, lstsq and
 matrix_rank (on svd). svd, svdvals, qr, pinv, lstsq and matrix_rank also take non-square
 (..., m, n) matrices. norm is am.norm (torch.linalg.norm's vector norms and numpy's matrix
 norms, under numpy's keywords axis= and keepdims=). Also composites: numpy.linalg's
@@ -33,7 +33,7 @@ from .functions import as_tensor, exp
 from .functions import norm as norm
 from .tensor import Tensor, get_default_dtype
 
-__all__ = ["solve", "slogdet", "det", "inv", "cholesky", "eigh", "eigvalsh", "svd", "svdvals", "qr",
+__all__ = ["solve", "slogdet", "det", "inv", "cholesky", "cholesky_ex", "eigh", "eigvalsh", "svd", "svdvals", "qr",
            "pinv", "lstsq", "matrix_rank", "norm", "matrix_power", "multi_dot", "vector_norm", "matrix_norm",
            "cond", "solve_triangular", "matrix_exp", "tensorsolve", "tensorinv", "outer", "cross", "vecdot",
            "matrix_transpose", "diagonal", "trace", "matmul", "tensordot"]
@@ -117,6 +117,82 @@ def cholesky(A: Any, *, upper: bool = False) -> Tensor:
         P._check_square("cholesky", A.data)  # (A's shape in the message, not its transpose's)
         return _swap(P.cholesky.apply(_swap(A)))
     return P.cholesky.apply(A)
+
+
+class CholeskyExResult(NamedTuple):
+    """cholesky_ex's result, under torch's field names."""
+
+    L: Tensor
+    info: Tensor
+
+
+def _cholesky_order(m: np.ndarray) -> int:
+    """LAPACK potrf's info for one (n, n) matrix m (its lower triangle read): 0 if it
+    factors with a finite-or-inf diagonal, else the order k of the first leading minor
+    that does not (a non-positive or NaN pivot), found by bisection on leading blocks."""
+    def fails(k: int) -> bool:
+        try:
+            return bool(np.isnan(np.diagonal(np.linalg.cholesky(m[:k, :k]))).any())
+        except np.linalg.LinAlgError:
+            return True
+
+    n = m.shape[-1]
+    if n == 0 or not fails(n):
+        return 0
+    lo, hi = 1, n  # (the smallest failing order lies in [lo, hi])
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if fails(mid) else (mid + 1, hi)
+    return lo
+
+
+def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> CholeskyExResult:
+    """torch.linalg.cholesky_ex: (L, info) for A (..., n, n). L (..., n, n) is cholesky(A,
+    upper=upper) where A is positive definite; info (...,), int32, is 0 there and else the
+    order k (1-based) of the first leading minor that is not positive definite (LAPACK's
+    info, as torch's; a NaN pivot counts as a failure, as LAPACK's does).
+
+    Where info > 0 this L is all NaN (torch leaves LAPACK's partial work there, entries
+    of A mixed with half a factor; no part of it is a factor of A, so none is returned),
+    and A's gradient there is 0; elsewhere L and its gradients (any order) are
+    am.linalg.cholesky's, bit for bit. check_errors=True raises np.linalg.LinAlgError
+    naming the first failing batch element (flat index) and order, as torch raises its
+    LinAlgError. info carries no gradient. Under am.compile, L of positive definite A
+    replays; a failing matrix (the NaN mask comes from A's values) and info itself (made
+    from them) are refused with an error, as values read into Python are.
+    """
+    A = as_tensor(A)
+    for name, v in (("upper", upper), ("check_errors", check_errors)):
+        if not isinstance(v, (bool, np.bool_)):
+            raise TypeError(f"cholesky_ex: {name} must be True or False, got {v!r} (A of shape {A.shape})")
+    P._check_square("cholesky_ex", A.data)
+    a = A.data
+    read = np.swapaxes(a, -1, -2) if upper else a  # (the triangle cholesky reads, as lower)
+    batch = a.shape[:-2]
+    info = np.zeros(batch, dtype=np.int32)
+    try:
+        with np.errstate(invalid="ignore"):
+            bad = np.isnan(np.diagonal(np.linalg.cholesky(read), 0, -2, -1)).any(-1)
+    except np.linalg.LinAlgError:
+        bad = np.ones(batch, dtype=bool)
+    for idx in zip(*np.nonzero(bad)) if batch else ([()] if bad else []):
+        info[idx] = _cholesky_order(read[idx])
+    failed = info > 0
+    if check_errors and failed.any():
+        k = int(np.flatnonzero(failed)[0])
+        where = f"(batch element {k}): " if batch else ""
+        raise np.linalg.LinAlgError(
+            f"cholesky_ex: {where}A of shape {A.shape} is not positive definite (the leading minor of "
+            f"order {int(info.reshape(-1)[k])} is not positive definite)")
+    info_t = Tensor(info)
+    if not failed.any():
+        return CholeskyExResult(cholesky(A, upper=upper), info_t)
+    from .functions import where as _where
+
+    mask = failed[..., None, None]
+    eye = np.eye(a.shape[-1], dtype=a.dtype)
+    L = cholesky(_where(mask, eye, A), upper=upper)  # (identity where A fails: no error, zero gradient)
+    return CholeskyExResult(_where(mask, np.nan, L), info_t)
 
 
 class EighResult(NamedTuple):

@@ -1787,6 +1787,11 @@ class Tensor:
         """log det of this (..., n, n), shape (...): NaN for a negative determinant (am.logdet)."""
         return _TM.logdet(self)
 
+    def cholesky_inverse(self, upper: bool = False) -> "Tensor":
+        """(L L^T)^-1 (..., n, n) from this Cholesky factor L (U^T U with upper=True)
+        (am.cholesky_inverse)."""
+        return _TM.cholesky_inverse(self, upper)
+
     def cholesky_solve(self, input2: Any, upper: bool = False) -> "Tensor":
         """X with (L L^T) X = this (..., n, k), input2 = L (..., n, n) a Cholesky factor
         (U^T U with upper=True) (am.cholesky_solve)."""

@@ -252,6 +252,29 @@ def cholesky_solve(input: Any, input2: Any, upper: bool = False) -> Tensor:
 
 
 @composite
+def cholesky_inverse(input: Any, upper: bool = False) -> Tensor:
+    """torch.cholesky_inverse: A^-1 (..., n, n) for A = L L^T, given its Cholesky factor
+    input = L (..., n, n), lower (upper=False) or upper U with A = U^T U (upper=True).
+
+    Computed as L^-T L^-1 (U^-1 U^-T) with L^-1 = am.linalg.solve_triangular(L, I): a
+    composite, gradients of any order; the result is symmetric. Only the factor's triangle
+    is read (as torch's LAPACK potri), and its gradient is 0 on the other triangle (torch's
+    is not: it differentiates (L L^T)^-1 for a full L; through am.linalg.cholesky the two
+    agree). A zero on the diagonal raises np.linalg.LinAlgError (torch returns inf/NaN).
+    """
+    from .linalg import solve_triangular
+
+    F = as_tensor(input)
+    if not isinstance(upper, (bool, np.bool_)):
+        raise TypeError(f"cholesky_inverse: upper must be True or False, got {upper!r} (input of shape {F.shape})")
+    P._check_square("cholesky_inverse", F.data)
+    inv = solve_triangular(F, shape_constant(np.eye(F.shape[-1], dtype=F.dtype)), upper=upper)
+    if upper:  # A^-1 = U^-1 U^-T
+        return inv @ inv.swapaxes(-1, -2)
+    return inv.swapaxes(-1, -2) @ inv
+
+
+@composite
 def lerp(input: Any, end: Any, weight: Any) -> Tensor:
     """torch.lerp: input + weight * (end - input), the three broadcast together.
 

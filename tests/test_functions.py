@@ -1047,6 +1047,9 @@ _EVERY = {
     "Tensor.diag_embed": (lambda t: t.diag_embed(-1), "any", _SHAPES),
     "am.logdet": (lambda t: am.logdet(t + 6 * np.eye(3)), "any", _SQUARE),
     "Tensor.logdet": (lambda t: (t @ t.mT + np.eye(3)).logdet(), "any", _SQUARE),
+    "am.cholesky_inverse": (lambda t: am.cholesky_inverse(t + 6 * np.eye(3)), "any", _SQUARE),
+    "Tensor.cholesky_inverse": (lambda t: (t + 6 * np.eye(3)).cholesky_inverse(upper=True), "any", _SQUARE),
+    "am.linalg.cholesky_ex": (lambda t: am.linalg.cholesky_ex(t @ t.mT + np.eye(3))[0], "any", _SQUARE),
     "am.cholesky_solve": (lambda t: am.cholesky_solve(t.sin(), t + 6 * np.eye(3)), "any", _SQUARE),
     "Tensor.cholesky_solve": (lambda t: t.sin().cholesky_solve(t + 6 * np.eye(3), upper=True), "any", _SQUARE),
     "am.linalg.tensorsolve": (lambda t: am.linalg.tensorsolve((t.reshape(-1, 3)[:3] + 6 * np.eye(3)).reshape(
