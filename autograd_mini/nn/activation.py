@@ -43,17 +43,19 @@ class ReLU(Module):
 
 
 class Softplus(Module):
-    """log(1 + exp(beta x)) / beta, elementwise (see F.softplus)."""
+    """log(1 + exp(beta x)) / beta, elementwise (see F.softplus); x where beta x > threshold
+    when a threshold is given (PyTorch's default is 20; here None, the exact value)."""
 
-    def __init__(self, beta: float = 1.0) -> None:
+    def __init__(self, beta: float = 1.0, threshold: float | None = None) -> None:
         super().__init__()
         self.beta = F._softplus_beta(beta)
+        self.threshold = F._softplus_threshold(threshold)
 
     def forward(self, x: Any) -> Tensor:
-        return F.softplus(x, self.beta)
+        return F.softplus(x, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
-        return f"beta={self.beta}"
+        return f"beta={self.beta}" if self.threshold is None else f"beta={self.beta}, threshold={self.threshold}"
 
 
 class LeakyReLU(Module):

@@ -56,7 +56,7 @@ from .resampling import _INTERPOLATE_MODES, _SMOOTH_MODES, _repeat, _take, inter
 from .sampling import affine_grid, grid_sample
 from .shapes import channel_shuffle, fold, pad, pixel_shuffle, pixel_unshuffle, unfold
 from .activations import (
-    _bounds, _gelu_approximate, _softplus_beta, celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh,
+    _bounds, _gelu_approximate, _softplus_beta, _softplus_threshold, celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh,
     leaky_relu, log_softmax, logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu, softmax, softmin,
     softplus, softsign, tanh, tanhshrink, threshold,
 )

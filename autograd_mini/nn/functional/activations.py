@@ -46,8 +46,26 @@ sigmoid = fn.sigmoid
 tanh = fn.tanh
 
 
-def softplus(x: Any, beta: float = 1.0) -> Tensor:
+def _softplus_threshold(threshold: Any) -> float | None:
+    if threshold is None:
+        return None
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.integer, np.floating)):
+        raise TypeError(f"softplus: threshold must be a number or None, got {threshold!r}")
+    return float(threshold)
+
+
+def softplus(x: Any, beta: float = 1.0, threshold: float | None = None) -> Tensor:
     """log(1 + exp(beta x)) / beta, elementwise (a smooth ReLU; its derivative is sigmoid(beta x)).
+    x's shape.
+
+    threshold=None (the default here) gives that exact value everywhere. PyTorch's default
+    is threshold=20: there the result is x itself where beta x > threshold (strictly; the
+    formula at beta x == threshold), a relative change under 1e-9 (exp(-20) / 20) from the
+    exact value and a gradient of exactly 1 instead of sigmoid(beta x). A threshold passed
+    explicitly follows torch: x (gradient 1, second derivative 0) where beta x > threshold,
+    the formula below elsewhere, values and gradients; the one difference is the second
+    derivative at exactly beta x == threshold, beta sigmoid'(threshold) here (the
+    formula's), 0 in torch (whose double backward masks with <, its backward with >).
 
     With z = beta x, computed as z + log1p(exp(-z)) where z >= 0 and log1p(exp(z))
     where z < 0: exp never overflows, and each branch is smooth and sees only its
@@ -59,6 +77,7 @@ def softplus(x: Any, beta: float = 1.0) -> Tensor:
     """
     with engine.scope("softplus"):
         beta = _softplus_beta(beta)
+        threshold = _softplus_threshold(threshold)
         x = as_tensor(x)
         # (beta is refused outside the normal range of the dtype the ops run in, where it
         # would round to inf, 0 or a subnormal: 0 * inf, x / 0 on the way. An integer or
@@ -77,7 +96,10 @@ def softplus(x: Any, beta: float = 1.0) -> Tensor:
         if beta != 1:
             tail_p, tail_n = tail_p / beta, tail_n / beta
         # (x itself, unmasked: linear, so the branch not taken gets a gradient of 0 * 1)
-        return P.where.apply(right, x + tail_p, tail_n)
+        out = P.where.apply(right, x + tail_p, tail_n)
+        if threshold is not None:  # (torch's linear tail, a recorded mask)
+            out = P.where.apply(z > threshold, x, out)
+        return out
 
 
 def silu(x: Any) -> Tensor:
