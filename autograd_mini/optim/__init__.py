@@ -1,6 +1,7 @@
 """Optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`, `LBFGS`) and learning-rate schedules (`StepLR`,
 `MultiStepLR`, `ExponentialLR`, `LinearLR`, `LambdaLR`, `CosineAnnealingLR`, `CosineAnnealingWarmRestarts`,
-`OneCycleLR`, `SequentialLR`, `ReduceLROnPlateau`).
+`OneCycleLR`, `SequentialLR`, `ReduceLROnPlateau`); `swa_utils` (AveragedModel, SWALR, update_bn:
+weight averaging, as torch.optim.swa_utils).
 
     opt = am.optim.SGD(model.parameters(), lr=0.05)
     for x, y in loader:
@@ -9,7 +10,7 @@
         opt.step()
 """
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .lbfgs import LBFGS
@@ -22,4 +23,4 @@ from .sgd import SGD
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "LBFGS", "LRScheduler", "StepLR", "MultiStepLR",
            "ExponentialLR", "LinearLR", "LambdaLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "OneCycleLR",
-           "ReduceLROnPlateau", "SequentialLR", "lr_scheduler"]
+           "ReduceLROnPlateau", "SequentialLR", "lr_scheduler", "swa_utils"]
