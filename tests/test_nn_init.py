@@ -232,6 +232,24 @@ def test_default_init_for_batchnorm_and_reset_parameters():
     assert lin.weight.data is weight and not np.array_equal(weight, before)
 
 
+@pytest.mark.parametrize("make", [lambda: nn.BatchNorm1d(3), lambda: nn.BatchNorm2d(3),
+                                  lambda: nn.InstanceNorm1d(3, affine=True, track_running_stats=True)])
+def test_reset_running_stats_keeps_the_affine_parameters(make):
+    norm = make()
+    x = am.tensor(np.random.default_rng(0).normal(2.0, 3.0, (4, 3, 5) if "1d" in type(norm).__name__ else (4, 3, 5, 5)))
+    with am.no_grad():
+        norm.weight.data[...] = [1.5, 2.0, 2.5]
+        norm(x)
+    norm.num_batches_tracked.data[...] = 1  # (InstanceNorm never counts, as PyTorch's)
+    assert not np.allclose(norm.running_mean.data, 0)
+    norm.reset_running_stats()
+    np.testing.assert_array_equal(norm.running_mean.data, np.zeros(3))
+    np.testing.assert_array_equal(norm.running_var.data, np.ones(3))
+    assert int(norm.num_batches_tracked.data) == 0
+    np.testing.assert_array_equal(norm.weight.data, [1.5, 2.0, 2.5])
+    nn.BatchNorm1d(3, track_running_stats=False).reset_running_stats()  # (no statistics: nothing to do)
+
+
 def test_init_under_the_default_float32_dtype():
     am.set_default_dtype(np.float32)
     try:

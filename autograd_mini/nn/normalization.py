@@ -72,6 +72,10 @@ def _running_norm_init(layer: Module, num_features: Any, eps: Any, momentum: Any
 def _reset_running(layer: Module) -> None:
     """weight = 1, bias = 0, and the running statistics (if kept) to mean 0, var 1, counter 0."""
     _reset_affine(layer)
+    _reset_statistics(layer)
+
+
+def _reset_statistics(layer: Module) -> None:
     if layer.track_running_stats:
         layer.running_mean.data[...] = 0
         layer.running_var.data[...] = 1
@@ -110,6 +114,10 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0, running mean 0, running var 1, counter 0."""
         _reset_running(self)
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running var 1, counter 0 (PyTorch's); weight and bias kept."""
+        _reset_statistics(self)
 
     def forward(self, x: Any) -> Tensor:
         x = _input(self, x)
@@ -294,6 +302,10 @@ class _InstanceNorm(Module):
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0; running mean 0, running var 1, counter 0."""
         _reset_running(self)
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running var 1, counter 0 (PyTorch's); weight and bias kept."""
+        _reset_statistics(self)
 
     def forward(self, x: Any) -> Tensor:
         x = _input(self, x)

@@ -203,11 +203,8 @@ def update_bn(loader: Iterable[Any], model: Module, device: Any = None) -> None:
     momenta = {m: m.momentum for m in model.modules() if isinstance(m, _BatchNorm)}
     if not momenta:
         return
-    for m in momenta:  # (torch's reset_running_stats: mean 0, var 1, counter 0; weights kept)
-        if m.track_running_stats:
-            m.running_mean.data[...] = 0
-            m.running_var.data[...] = 1
-            m.num_batches_tracked.data[...] = 0
+    for m in momenta:
+        m.reset_running_stats()
     was_training = model.training
     model.train()
     for m in momenta:
