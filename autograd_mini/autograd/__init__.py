@@ -1,4 +1,5 @@
-"""`am.autograd.grad`: gradients of outputs with respect to chosen inputs
+"""`am.autograd.grad`: gradients of outputs with respect to chosen inputs (and
+`am.autograd.Function`, PyTorch's custom operation with a backward of its own)
 (`am.autograd.functional` has PyTorch's jacobian, hessian, vjp, jvp, vhp, hvp).
 
 Unlike `Tensor.backward()` it returns the gradients and leaves every `.grad`
@@ -111,3 +112,4 @@ def _in_dtype(g: Tensor, dtype: np.dtype) -> Tensor:
 
 # (last: functional builds on grad above) torch.autograd.functional's API
 from . import functional  # noqa: E402
+from .function import Function, FunctionCtx  # noqa: E402
