@@ -760,8 +760,34 @@ class Node:
             return []
         return [self.inputs[i] for i in self.needs]
 
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch's graph walk: (grad_fn, 0) per tensor input, grad_fn being the input's
+        node, an AccumulateGrad for a leaf that requires grad, or None; constants are
+        skipped. Empty once a backward released the node."""
+        if self.inputs is None:
+            return ()
+        return tuple((p.grad_fn if p.grad_fn is not None else
+                      AccumulateGrad(p) if p.requires_grad else None, 0)
+                     for p in self.inputs if isinstance(p, Tensor))
+
     def __repr__(self) -> str:
         return f"<{self.prim.name}Backward>"
+
+
+class AccumulateGrad:
+    """What next_functions shows for a leaf that requires grad (PyTorch's name): the
+    leaf is .variable; backward adds its gradient to the leaf's .grad."""
+
+    __slots__ = ("variable",)
+    next_functions: tuple = ()
+    name = "AccumulateGrad"
+
+    def __init__(self, variable: Any) -> None:
+        self.variable = variable
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
 
 
 def _released_error() -> RuntimeError:
