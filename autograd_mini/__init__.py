@@ -11,6 +11,7 @@ from . import autograd, nn
 from . import data, linalg, optim
 from . import distributions, func
 from . import backends, cuda
+from . import utils
 from . import viz
 from .creation import (
     arange, eye, full, full_like, get_rng_state, manual_seed, ones, ones_like, rand, rand_like,
