@@ -10,7 +10,7 @@ import numpy as _np
 from . import autograd, nn
 from . import data, linalg, optim
 from . import distributions, func
-from . import backends, cuda
+from . import accelerator, backends, cuda
 from . import utils
 from . import viz
 from .creation import (
