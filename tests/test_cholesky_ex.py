@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_mini as am
+from replay_check import assert_compiled_replays_eager
 
 
 def spd(shape, seed=0):
@@ -64,15 +65,12 @@ def test_cholesky_inverse_reads_one_triangle_only_with_zero_gradient_on_the_othe
 
 def test_compiled_cholesky_inverse_replays_eager_bit_for_bit():
     fn = lambda f: (am.cholesky_inverse(f, upper=True) ** 2).sum()
-    step = am.compile(fn)
-    for k in range(3):
+
+    def args(k):
         F0 = np.linalg.cholesky(spd((2, 3, 3), k)).swapaxes(-1, -2).copy()
-        a, b = am.tensor(F0, requires_grad=True), am.tensor(F0, requires_grad=True)
-        out, want = step(a), fn(b)
-        out.backward(), want.backward()
-        np.testing.assert_array_equal(out.data, want.data)
-        np.testing.assert_array_equal(a.grad.data, b.grad.data)
-    assert step.recordings == 1
+        return [am.tensor(F0, requires_grad=True)]
+
+    assert_compiled_replays_eager(fn, args)
 
 
 @pytest.mark.parametrize("F, kwargs, error, match", [
@@ -146,15 +144,12 @@ def test_cholesky_ex_check_errors_raises_naming_the_batch_element_and_order():
 
 def test_compiled_cholesky_ex_replays_eager_bit_for_bit_on_positive_definite_input():
     fn = lambda a: (am.linalg.cholesky_ex(a)[0] ** 2).sum()
-    step = am.compile(fn)
-    for k in range(3):
+
+    def args(k):
         A0 = spd((2, 3, 3), k)
-        a, b = am.tensor(A0, requires_grad=True), am.tensor(A0, requires_grad=True)
-        out, want = step(a), fn(b)
-        out.backward(), want.backward()
-        np.testing.assert_array_equal(out.data, want.data)
-        np.testing.assert_array_equal(a.grad.data, b.grad.data)
-    assert step.recordings == 1
+        return [am.tensor(A0, requires_grad=True)]
+
+    step = assert_compiled_replays_eager(fn, args)
     # (a failing matrix: the NaN mask comes from A's values, which a replay cannot redo)
     with pytest.raises(RuntimeError, match="compile"):
         step(am.tensor(np.stack([np.eye(3), -np.eye(3)]), requires_grad=True))
