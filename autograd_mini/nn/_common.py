@@ -1,6 +1,6 @@
 """What the layers share: a zero Parameter for reset_parameters to fill (`_empty`), the
-input as a Tensor (`_input`, naming the layer on bad input) and the image-shape check
-(`_check_image`: (N, C, H, W) or (C, H, W))."""
+input as a Tensor (`_input`, naming the layer on bad input), the image-shape check
+(`_check_image`: (N, C, H, W) or (C, H, W)) and PyTorch's inplace=True (`_inplace`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import tracers
 from ..functions import as_tensor
 from ..tensor import Tensor, _dtype_or_default
 from .module import Module, Parameter
@@ -34,3 +35,20 @@ def _check_image(layer: Module, x: Tensor) -> tuple:
     if len(shape) not in (3, 4):
         raise ValueError(f"{layer.label()}: expected input of shape (N, C, H, W) or (C, H, W), got shape {shape}")
     return shape
+
+
+def _inplace(layer: Module, x: Any, out: Tensor) -> Tensor:
+    """PyTorch's inplace=True of an elementwise layer: `out` written into the input x, and
+    x returned, so what reads x afterwards sees the new values (`x + block(x)` with a
+    ReLU(inplace=True) first in block is relu(x) + block(x), in PyTorch and here). The
+    write is recorded when x has a graph, and raises on a leaf that requires grad, as
+    PyTorch's does; an array input (not a tensor) cannot be written, so `out` is returned.
+    am.compile refuses the write (a replay would skip it): compile with inplace=False."""
+    if not layer.inplace or not isinstance(x, Tensor):
+        return out
+    if tracers:
+        raise RuntimeError(f"{type(layer).__name__}(inplace=True): writing into the input cannot be "
+                           "compiled (a replay would skip the write); build the layer with "
+                           "inplace=False for am.compile (the same numbers unless the input is read "
+                           "again after the layer)")
+    return x.copy_(out)

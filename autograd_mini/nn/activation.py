@@ -10,7 +10,7 @@ from typing import Any
 from .. import primitives as P
 from ..tensor import Tensor, _check_device, _flag
 from . import functional as F
-from ._common import _empty, _input
+from ._common import _empty, _inplace, _input
 from .module import Module
 
 
@@ -31,15 +31,16 @@ class Tanh(Module):
 
 
 class ReLU(Module):
-    """max(x, 0), elementwise. (`inplace`, as in PyTorch, changes nothing: no layer here
-    writes into its input.)"""
+    """max(x, 0), elementwise. inplace=True, as in PyTorch, writes the result into the
+    input tensor and returns it (what reads the input afterwards sees max(x, 0)); so
+    in every layer here that takes `inplace`."""
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
-        _flag(inplace, "inplace", "ReLU")
+        self.inplace = _flag(inplace, "inplace", "ReLU")
 
     def forward(self, x: Any) -> Tensor:
-        return F.relu(x)
+        return _inplace(self, x, F.relu(x))
 
 
 class Softplus(Module):
@@ -64,10 +65,10 @@ class LeakyReLU(Module):
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = F._number(negative_slope, "negative_slope", "LeakyReLU")
-        _flag(inplace, "inplace", "LeakyReLU")  # (as in ReLU: accepted, changes nothing)
+        self.inplace = _flag(inplace, "inplace", "LeakyReLU")
 
     def forward(self, x: Any) -> Tensor:
-        return F.leaky_relu(x, self.negative_slope)
+        return _inplace(self, x, F.leaky_relu(x, self.negative_slope))
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
@@ -93,14 +94,14 @@ class Softmax(Module):
 
 
 class SiLU(Module):
-    """x * sigmoid(x), elementwise (see F.silu). (`inplace` changes nothing, as in ReLU.)"""
+    """x * sigmoid(x), elementwise (see F.silu); `inplace` as in ReLU."""
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
-        _flag(inplace, "inplace", "SiLU")
+        self.inplace = _flag(inplace, "inplace", "SiLU")
 
     def forward(self, x: Any) -> Tensor:
-        return F.silu(x)
+        return _inplace(self, x, F.silu(x))
 
 
 class GELU(Module):
@@ -123,10 +124,10 @@ class ELU(Module):
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.alpha = F._number(alpha, "alpha", "ELU")
-        _flag(inplace, "inplace", "ELU")
+        self.inplace = _flag(inplace, "inplace", "ELU")
 
     def forward(self, x: Any) -> Tensor:
-        return F.elu(x, self.alpha)
+        return _inplace(self, x, F.elu(x, self.alpha))
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"
@@ -140,10 +141,10 @@ class CELU(Module):
         self.alpha = F._number(alpha, "alpha", "CELU")
         if self.alpha == 0.0 or not math.isfinite(self.alpha):
             raise ValueError(f"CELU: alpha must be a finite nonzero number, got {alpha!r}")
-        _flag(inplace, "inplace", "CELU")
+        self.inplace = _flag(inplace, "inplace", "CELU")
 
     def forward(self, x: Any) -> Tensor:
-        return F.celu(x, self.alpha)
+        return _inplace(self, x, F.celu(x, self.alpha))
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"
@@ -151,16 +152,16 @@ class CELU(Module):
 
 class _Elementwise(Module):
     """An activation without settings: forward is `_fn` (a function of F) of the input.
-    (`inplace`, where PyTorch takes it, is accepted and changes nothing.)"""
+    (`inplace`, where PyTorch takes it, as in ReLU.)"""
 
     _fn = ""
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
-        _flag(inplace, "inplace", type(self).__name__)
+        self.inplace = _flag(inplace, "inplace", type(self).__name__)
 
     def forward(self, x: Any) -> Tensor:
-        return getattr(F, self._fn)(x)
+        return _inplace(self, x, getattr(F, self._fn)(x))
 
 
 class SELU(_Elementwise):
@@ -220,10 +221,10 @@ class Hardtanh(Module):
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.min_val, self.max_val = F._bounds(min_val, max_val, "Hardtanh")
-        _flag(inplace, "inplace", "Hardtanh")
+        self.inplace = _flag(inplace, "inplace", "Hardtanh")
 
     def forward(self, x: Any) -> Tensor:
-        return F.hardtanh(x, self.min_val, self.max_val)
+        return _inplace(self, x, F.hardtanh(x, self.min_val, self.max_val))
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}"
@@ -236,10 +237,10 @@ class Threshold(Module):
         super().__init__()
         self.threshold = F._number(threshold, "threshold", "Threshold")
         self.value = F._number(value, "value", "Threshold")
-        _flag(inplace, "inplace", "Threshold")
+        self.inplace = _flag(inplace, "inplace", "Threshold")
 
     def forward(self, x: Any) -> Tensor:
-        return F.threshold(x, self.threshold, self.value)
+        return _inplace(self, x, F.threshold(x, self.threshold, self.value))
 
     def extra_repr(self) -> str:
         return f"threshold={self.threshold}, value={self.value}"
@@ -356,15 +357,15 @@ class RReLU(Module):
     """Randomized leaky ReLU (see F.rrelu): x for x > 0, a * x elsewhere; x's shape. In
     training a ~ U(lower, upper) per entry, from the library generator (am.manual_seed);
     in eval a = (lower + upper) / 2. am.compile refuses training mode (compile in eval()).
-    `inplace` is accepted and changes nothing."""
+    `inplace` as in ReLU."""
 
     def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False) -> None:
         super().__init__()
         self.lower, self.upper = F._rrelu_bounds(lower, upper, "RReLU")
-        _flag(inplace, "inplace", "RReLU")
+        self.inplace = _flag(inplace, "inplace", "RReLU")
 
     def forward(self, x: Any) -> Tensor:
-        return F.rrelu(x, self.lower, self.upper, self.training)
+        return _inplace(self, x, F.rrelu(x, self.lower, self.upper, self.training))
 
     def extra_repr(self) -> str:
         return f"lower={self.lower}, upper={self.upper}"

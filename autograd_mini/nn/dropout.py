@@ -7,15 +7,15 @@ from typing import Any
 
 from ..tensor import Tensor, _flag
 from . import functional as F
-from ._common import _input
+from ._common import _inplace, _input
 from .module import Module
 
 
 class _DropoutNd(Module):
     """What the dropout layers share (PyTorch's _DropoutNd): p, checked in [0, 1] at
-    construction, `inplace` accepted for code written for PyTorch (it changes nothing:
-    no layer here writes into its input), and a forward that calls `_function`
-    (F.dropout, F.dropout2d, ...) with the layer's p and training mode."""
+    construction, `inplace` (PyTorch's: the result written into the input tensor, which
+    is returned), and a forward that calls `_function` (F.dropout, F.dropout2d, ...)
+    with the layer's p and training mode."""
 
     _function: Any = None  # (set by each subclass: a staticmethod of F)
 
@@ -23,10 +23,10 @@ class _DropoutNd(Module):
         super().__init__()
         name = type(self).__name__
         self.p = F._dropout_p(p, name)
-        _flag(inplace, "inplace", name)
+        self.inplace = _flag(inplace, "inplace", name)
 
     def forward(self, x: Any) -> Tensor:
-        return self._function(_input(self, x), self.p, self.training)
+        return _inplace(self, x, self._function(_input(self, x), self.p, self.training))
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -36,8 +36,7 @@ class Dropout(_DropoutNd):
     """In training, zero each element with probability p and scale the rest by 1/(1-p).
 
     In eval mode it is the identity. Uses the library's generator (am.manual_seed).
-    `inplace` is accepted for code written for PyTorch and changes nothing: no
-    layer here writes into its input.
+    inplace=True, as in PyTorch, writes the result into the input tensor and returns it.
     """
 
     _function = staticmethod(F.dropout)
@@ -47,7 +46,7 @@ class Dropout2d(_DropoutNd):
     """Channel-wise dropout of (N, C, H, W) images: in training each whole channel x[n, c]
     is zeroed with probability p and the rest scaled by 1/(1-p); eval is the identity.
     Output of the input's shape. Uses the library's generator (am.manual_seed), as
-    Dropout. `inplace` is accepted and changes nothing. (3-D input is refused: see
+    Dropout. `inplace` as in Dropout. (3-D input is refused: see
     F.dropout2d.)"""
 
     _function = staticmethod(F.dropout2d)
@@ -57,7 +56,7 @@ class AlphaDropout(_DropoutNd):
     """Alpha dropout for SELU networks (see F.alpha_dropout): in training each entry is
     dropped with probability p to SELU's negative limit, then an affine map restores
     mean 0 and variance 1; eval is the identity. x's shape. Uses the library's generator
-    (am.manual_seed). `inplace` is accepted and changes nothing."""
+    (am.manual_seed). `inplace` as in Dropout."""
 
     _function = staticmethod(F.alpha_dropout)
 
@@ -65,6 +64,6 @@ class AlphaDropout(_DropoutNd):
 class FeatureAlphaDropout(_DropoutNd):
     """Alpha dropout of whole channels x[n, c] of (N, C, ...) input (see
     F.feature_alpha_dropout); eval is the identity. x's shape. Uses the library's
-    generator (am.manual_seed). `inplace` is accepted and changes nothing."""
+    generator (am.manual_seed). `inplace` as in Dropout."""
 
     _function = staticmethod(F.feature_alpha_dropout)

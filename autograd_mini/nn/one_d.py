@@ -215,6 +215,6 @@ class Dropout1d(_DropoutNd):
     """Channel-wise dropout of sequences (N, C, L) or (C, L): in training each whole
     channel is zeroed with probability p and the rest scaled by 1/(1-p); eval is the
     identity. Output of the input's shape (F.dropout1d). Uses the library's generator
-    (am.manual_seed). `inplace` is accepted and changes nothing."""
+    (am.manual_seed). `inplace` as in Dropout."""
 
     _function = staticmethod(F.dropout1d)

@@ -211,7 +211,7 @@ class Dropout3d(_DropoutNd):
     """Channel-wise dropout of volumes (N, C, D, H, W) or (C, D, H, W): in training each whole
     channel is zeroed with probability p and the rest scaled by 1/(1-p); eval is the
     identity. Output of the input's shape (F.dropout3d). Uses the library's generator
-    (am.manual_seed). `inplace` is accepted and changes nothing."""
+    (am.manual_seed). `inplace` as in Dropout."""
 
     _function = staticmethod(F3.dropout3d)
 
