@@ -112,3 +112,39 @@ def test_am_compile_refuses_an_inplace_layer_and_compiles_the_out_of_place_one()
         out.backward()
         assert out.data == eager.data
         np.testing.assert_array_equal(lin.weight.grad.data, g_eager)
+
+
+# The functional forms that take PyTorch's inplace= (in training, with a draw: the same
+# draw is made again from the same seed for the out-of-place result), with input shapes.
+F_ = am.nn.functional
+FUNCTIONS = [
+    (lambda x, ip: F_.rrelu(x, training=True, inplace=ip), (2, 4)),
+    (lambda x, ip: F_.rrelu(x, inplace=ip), (2, 4)),
+    (lambda x, ip: F_.dropout1d(x, 0.5, inplace=ip), (2, 2, 2)),
+    (lambda x, ip: F_.dropout3d(x, 0.5, inplace=ip), (2, 1, 1, 2, 2)),
+    (lambda x, ip: F_.alpha_dropout(x, 0.5, training=True, inplace=ip), (2, 4)),
+    (lambda x, ip: F_.feature_alpha_dropout(x, 0.5, training=True, inplace=ip), (2, 4)),
+]
+
+
+@pytest.mark.parametrize("call, shape", FUNCTIONS)
+def test_functional_inplace_writes_into_the_input(call, shape):
+    w = am.tensor(A.reshape(shape), requires_grad=True)
+    x = w * 1.0
+    am.manual_seed(3)
+    out = call(x, True)
+    assert out is x
+    w2 = am.tensor(A.reshape(shape), requires_grad=True)
+    am.manual_seed(3)
+    expected = call(w2 * 1.0, False)
+    np.testing.assert_array_equal(x.data, expected.data)
+    weights = np.arange(8.0).reshape(shape)
+    (out * weights).sum().backward()
+    (expected * weights).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, w2.grad.data)
+    plain = am.tensor(A.reshape(shape))
+    am.manual_seed(3)
+    call(plain, False)
+    np.testing.assert_array_equal(plain.data, A.reshape(shape))  # inplace=False leaves its input alone
+    with pytest.raises(RuntimeError, match="in place"):
+        call(am.tensor(A.reshape(shape), requires_grad=True), True)  # (a leaf, as PyTorch's)

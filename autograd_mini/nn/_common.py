@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import tracers
 from ..functions import as_tensor
 from ..tensor import Tensor, _dtype_or_default
+from .functional._args import _write_inplace
 from .module import Module, Parameter
 
 
@@ -38,17 +38,5 @@ def _check_image(layer: Module, x: Tensor) -> tuple:
 
 
 def _inplace(layer: Module, x: Any, out: Tensor) -> Tensor:
-    """PyTorch's inplace=True of an elementwise layer: `out` written into the input x, and
-    x returned, so what reads x afterwards sees the new values (`x + block(x)` with a
-    ReLU(inplace=True) first in block is relu(x) + block(x), in PyTorch and here). The
-    write is recorded when x has a graph, and raises on a leaf that requires grad, as
-    PyTorch's does; an array input (not a tensor) cannot be written, so `out` is returned.
-    am.compile refuses the write (a replay would skip it): compile with inplace=False."""
-    if not layer.inplace or not isinstance(x, Tensor):
-        return out
-    if tracers:
-        raise RuntimeError(f"{type(layer).__name__}(inplace=True): writing into the input cannot be "
-                           "compiled (a replay would skip the write); build the layer with "
-                           "inplace=False for am.compile (the same numbers unless the input is read "
-                           "again after the layer)")
-    return x.copy_(out)
+    """A layer's inplace=True (F._write_inplace: out written into the input x, x returned)."""
+    return _write_inplace(x, out, type(layer).__name__) if layer.inplace else out

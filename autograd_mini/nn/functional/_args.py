@@ -221,3 +221,19 @@ def _single(value: Any, what: str, where: str, minimum: int) -> int:
     if one < minimum:
         raise ValueError(f"{where}: {what} must be at least {minimum}, got {value!r}")
     return int(one)
+
+
+def _write_inplace(x: Any, out: Tensor, where: str) -> Tensor:
+    """PyTorch's inplace=True: `out` written into the input x, and x returned, so what
+    reads x afterwards sees the new values (`x + block(x)` with a ReLU(inplace=True)
+    first in block is relu(x) + block(x), in PyTorch and here). The write is recorded
+    when x has a graph, and raises on a leaf that requires grad, as PyTorch's does; an
+    array input (not a tensor) is not written, and `out` is returned. am.compile refuses
+    the write (a replay would skip it): compile with inplace=False."""
+    if not isinstance(x, Tensor) or out is x:
+        return out
+    if engine.tracers:
+        raise RuntimeError(f"{where}(inplace=True): writing into the input cannot be compiled (a replay "
+                           "would skip the write); use inplace=False for am.compile (the same numbers "
+                           "unless the input is read again afterwards)")
+    return x.copy_(out)

@@ -14,7 +14,7 @@ from ... import primitives as P
 from ...creation import generator
 from ...functions import as_tensor
 from ...tensor import Tensor, _flag
-from ._args import _dim, _int, _number
+from ._args import _dim, _int, _number, _write_inplace
 
 
 def _softplus_beta(beta: Any) -> float:
@@ -363,22 +363,24 @@ def rrelu(x: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool
     the slopes are constants, so the gradient is 1 or a. In evaluation (training=False,
     F.rrelu's default as PyTorch's) a = (lower + upper) / 2 for every entry: leaky_relu.
     Training draws cannot be compiled (a replay would reuse them): am.compile refuses
-    them, as dropout. `inplace` is accepted and changes nothing.
+    them, as dropout. inplace=True writes the result into x and returns x (PyTorch's).
     """
     with engine.scope("rrelu"):
         lower, upper = _rrelu_bounds(lower, upper, "rrelu")
         train = _flag(training, "training", "rrelu")
-        _flag(inplace, "inplace", "rrelu")
-        x = _activation_input(x)
+        inplace = _flag(inplace, "inplace", "rrelu")
+        given, x = x, _activation_input(x)
         if not train:
-            return leaky_relu(x, (lower + upper) / 2)
+            out = leaky_relu(x, (lower + upper) / 2)
+            return _write_inplace(given, out, "rrelu") if inplace else out
         if engine.tracers:
             raise RuntimeError(
                 "rrelu: random slopes cannot be compiled (a replay would reuse them); compile "
                 "the model in eval() mode, or call it uncompiled while training"
             )
         slopes = generator().uniform(lower, upper, x.shape).astype(x.dtype)
-        return P.where.apply(x > 0, x, P.mul.apply(x, slopes))  # (slopes: made here, not copied)
+        out = P.where.apply(x > 0, x, P.mul.apply(x, slopes))  # (slopes: made here, not copied)
+        return _write_inplace(given, out, "rrelu") if inplace else out
 
 
 def glu(x: Any, dim: int = -1) -> Tensor:

@@ -13,7 +13,7 @@ from ... import primitives as P
 from ...creation import generator
 from ...functions import as_tensor
 from ...tensor import Tensor, _flag
-from ._args import _number
+from ._args import _number, _write_inplace
 
 _SELU_NEGATIVE = 1.7580993408473766  # -(SELU's limit at -inf) = scale * alpha (PyTorch's constant)
 
@@ -66,16 +66,17 @@ def alpha_dropout(x: Any, p: float = 0.5, training: bool = False, inplace: bool 
     so a kept entry gives a x + alpha' a p and a dropped one alpha' a (p - 1).
     p = 1 gives x * 0 (as PyTorch). Evaluation (training=False, F's default as
     PyTorch's) returns x. The mask comes from the library generator (am.manual_seed);
-    am.compile refuses it in training, as dropout's. `inplace` is accepted and changes
-    nothing.
+    am.compile refuses it in training, as dropout's. inplace=True writes the result into
+    x and returns x (PyTorch's).
     """
     with engine.scope("alpha_dropout"):
-        x = as_tensor(x)
+        given, x = x, as_tensor(x)
         p = _dropout_p(p, "alpha_dropout")
-        _flag(inplace, "inplace", "alpha_dropout")
+        inplace = _flag(inplace, "inplace", "alpha_dropout")
         if not _flag(training, "training", "alpha_dropout") or p == 0.0:
             return x
-        return _alpha_drop(x, p, x.shape, "alpha_dropout")
+        out = _alpha_drop(x, p, x.shape, "alpha_dropout")
+        return _write_inplace(given, out, "alpha_dropout") if inplace else out
 
 
 def feature_alpha_dropout(x: Any, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
@@ -84,11 +85,12 @@ def feature_alpha_dropout(x: Any, p: float = 0.5, training: bool = False, inplac
     (N, C, 1, ...)), then the affine map of alpha_dropout (same a and b). x's shape.
     Evaluation (training=False, the default) returns x; p = 1 gives x * 0. The mask
     comes from the library generator (am.manual_seed); am.compile refuses it in training.
+    inplace=True writes the result into x and returns x (PyTorch's).
     """
     with engine.scope("feature_alpha_dropout"):
-        x = as_tensor(x)
+        given, x = x, as_tensor(x)
         p = _dropout_p(p, "feature_alpha_dropout")
-        _flag(inplace, "inplace", "feature_alpha_dropout")
+        inplace = _flag(inplace, "inplace", "feature_alpha_dropout")
         if not _flag(training, "training", "feature_alpha_dropout") or p == 0.0:
             return x
         if x.ndim < 2 and p < 1.0:  # (PyTorch's check, where a mask is drawn)
@@ -96,7 +98,8 @@ def feature_alpha_dropout(x: Any, p: float = 0.5, training: bool = False, inplac
                 f"feature_alpha_dropout: expected input of shape (N, C, ...) with at least 2 axes, "
                 f"got shape {x.shape}"
             )
-        return _alpha_drop(x, p, x.shape[:2] + (1,) * (x.ndim - 2), "feature_alpha_dropout")
+        out = _alpha_drop(x, p, x.shape[:2] + (1,) * (x.ndim - 2), "feature_alpha_dropout")
+        return _write_inplace(given, out, "feature_alpha_dropout") if inplace else out
 
 
 def _keep_mask(mask_shape: tuple, p: float, where: str) -> np.ndarray:
