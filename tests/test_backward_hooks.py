@@ -211,6 +211,17 @@ def test_first_layer_on_data_gets_grad_input_none():
     np.testing.assert_array_equal(go[0].data, np.full((4, 2), 2.0))
 
 
+
+def test_hook_without_grad_inputs_may_return_all_none():
+    # (as PyTorch: "None or None for all gradients" is allowed when no input requires grad)
+    lin = nn.Linear(3, 2)
+    lin.register_full_backward_hook(lambda m, gi, go: tuple(None for _ in gi))
+    lin(am.tensor(_r(4, 3))).sum().backward()
+    np.testing.assert_array_equal(lin.bias.grad.data, [4.0, 4.0])
+    lin.register_full_backward_hook(lambda m, gi, go: (go[0],))
+    with pytest.raises(RuntimeError, match="no input of this call requires grad"):
+        lin(am.tensor(_r(4, 3))).sum().backward()
+
 class _Two(nn.Module):
     def forward(self, a, b, scale=1.0):
         return a * b * scale, a + 0 * b

@@ -117,7 +117,9 @@ class BackwardCall:
         self.grad_output = self._full(parts, self.out_pos, self.n_out)
         if not self.inputs and self.hooks:  # (no input gradient will come: the hooks run now)
             for hook in list(self.hooks.values()):
-                if hook(self.module, (None,) * self.n_args, self.grad_output) is not None:
+                new = hook(self.module, (None,) * self.n_args, self.grad_output)
+                # (None, or None for every input, as PyTorch allows)
+                if new is not None and not (isinstance(new, (tuple, list)) and all(v is None for v in new)):
                     raise RuntimeError(f"{type(self.module).__name__}: a backward hook returned a grad_input, "
                                        "but no input of this call requires grad")
         return _join(parts, self.outputs, "a backward pre-hook")
