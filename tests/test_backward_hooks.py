@@ -222,6 +222,23 @@ def test_hook_without_grad_inputs_may_return_all_none():
     with pytest.raises(RuntimeError, match="no input of this call requires grad"):
         lin(am.tensor(_r(4, 3))).sum().backward()
 
+
+def test_a_hook_on_the_output_runs_before_the_modules_hooks():
+    # (as PyTorch: the caller's tensor hook on the output changes the grad_output the
+    # module's pre-hooks and hooks see)
+    x = am.tensor(_r(4, 3), requires_grad=True)
+    lin = nn.Linear(3, 2)
+    order = []
+    lin.register_full_backward_pre_hook(lambda m, go: order.append(("pre", go[0].data.copy())))
+    lin.register_full_backward_hook(lambda m, gi, go: order.append(("hook", go[0].data.copy())))
+    out = lin(x)
+    out.register_hook(lambda g: order.append(("tensor", g.data.copy())) or g * 3)
+    out.sum().backward()
+    assert [k for k, _ in order] == ["tensor", "pre", "hook"]
+    np.testing.assert_array_equal(order[1][1], np.full((4, 2), 3.0))
+    np.testing.assert_array_equal(order[2][1], np.full((4, 2), 3.0))
+    np.testing.assert_allclose(x.grad.data, np.full((4, 2), 3.0) @ lin.weight.data)
+
 class _Two(nn.Module):
     def forward(self, a, b, scale=1.0):
         return a * b * scale, a + 0 * b

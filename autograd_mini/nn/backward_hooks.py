@@ -93,6 +93,10 @@ class BackwardCall:
             raise RuntimeError(f"{type(self.module).__name__}: backward hooks need the module's outputs "
                                f"that require grad to share one dtype, got {[o.dtype for o in self.outputs]}")
         carriers[0].register_hook(self._output_hook)
+        if parts[0] is carriers[0]:
+            # (the caller's own alias: a hook the caller puts on the output then runs
+            # before the module's, and changes the grad_output they see, as in PyTorch)
+            parts = [P.reshape.apply(parts[0], shape=parts[0].shape)]
         for j, p in zip(self.out_pos, parts):
             items[j] = p
         return type(out)(items) if many else items[0]
