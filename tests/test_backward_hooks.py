@@ -239,6 +239,25 @@ def test_a_hook_on_the_output_runs_before_the_modules_hooks():
     np.testing.assert_array_equal(order[2][1], np.full((4, 2), 3.0))
     np.testing.assert_allclose(x.grad.data, np.full((4, 2), 3.0) @ lin.weight.data)
 
+
+def test_a_second_derivative_reaching_the_inputs_only_runs_no_module_hook():
+    # (as PyTorch: a gradient that reaches the module's inputs without passing through
+    # its outputs, as a double backward's does, is no grad_input: the hooks skip it)
+    x = am.tensor(_r(2, 2), requires_grad=True)
+    lin = nn.Linear(2, 2)
+    m = nn.Sequential(lin, nn.Tanh())
+    calls = []
+    m.register_full_backward_hook(lambda mod, gi, go: calls.append(gi) or (gi[0] * 2,))
+    (g,) = am.autograd.grad(m(x).sum(), x, create_graph=True)
+    assert len(calls) == 1
+    (g * g).sum().backward()
+    assert len(calls) == 1
+    x2 = am.tensor(x.data, requires_grad=True)
+    (g2,) = am.autograd.grad(nn.Sequential(lin, nn.Tanh())(x2).sum(), x2, create_graph=True)
+    (4 * g2 * g2).sum().backward()  # (the same, without the hook: g = 2 * g2)
+    np.testing.assert_allclose(x.grad.data, x2.grad.data, rtol=1e-12)
+    np.testing.assert_allclose(g.data, 2 * g2.data, rtol=1e-12)
+
 class _Two(nn.Module):
     def forward(self, a, b, scale=1.0):
         return a * b * scale, a + 0 * b

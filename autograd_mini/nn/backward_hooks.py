@@ -119,6 +119,7 @@ class BackwardCall:
                 parts = [new[j] for j in self.out_pos]
                 _join(parts, self.outputs, "a backward pre-hook")  # (checks the shapes)
         self.grad_output = self._full(parts, self.out_pos, self.n_out)
+        self._seen = 0
         if not self.inputs and self.hooks:  # (no input gradient will come: the hooks run now)
             for hook in list(self.hooks.values()):
                 new = hook(self.module, (None,) * self.n_args, self.grad_output)
@@ -130,6 +131,14 @@ class BackwardCall:
 
     def _input_hook(self, carrier: Tensor, carriers: list[Tensor]) -> Any:
         def hook(g: Tensor) -> Tensor | None:
+            if self.grad_output is None:
+                # (a gradient that reached the inputs without passing through the outputs,
+                # as a double backward's does: no grad_input of this call, as in PyTorch)
+                return None
+            grad_output = self.grad_output
+            self._seen += 1
+            if self._seen >= len(carriers):  # (every input's gradient seen: this backward's done)
+                self.grad_output = None
             if len(carriers) > 1:  # (one carrier per input: each hook call sees its own)
                 k = next(i for i, c in enumerate(carriers) if c is carrier)
                 parts: list = [None] * len(self.inputs)
@@ -137,7 +146,6 @@ class BackwardCall:
             else:
                 parts = _split(g, self.inputs) if len(self.inputs) > 1 else [g]
             grad_input = self._full(parts, self.in_pos, self.n_args)
-            grad_output = self.grad_output if self.grad_output is not None else (None,) * max(self.n_out, 1)
             changed = False
             for h in list(self.hooks.values()):
                 new = h(self.module, grad_input, grad_output)
