@@ -110,16 +110,15 @@ class HookHandle:
         if entry is None or entry[0]() is not t:
             entry = hooked[key] = (weakref.ref(t, lambda _, key=key, d=hooked: d.pop(key, None)), {})
         entry[1][self.id] = hook
-        self._ref: weakref.ref | None = entry[0]
+        # (the hooks' dict, not the tensor: an in-place change moves it to the old version)
+        self._hooks: dict | None = entry[1]
 
     def remove(self) -> None:
-        ref, self._ref = self._ref, None
-        t = ref() if ref is not None else None
-        hooks = _hooks_of(t) if t is not None else None
-        if hooks is not None:
-            hooks.pop(self.id, None)
-            if not hooks:
-                del hooked[id(t)]
+        hooks, self._hooks = self._hooks, None
+        if hooks is not None and hooks.pop(self.id, None) is not None and not hooks:
+            for key, (_, d) in list(hooked.items()):
+                if d is hooks:
+                    del hooked[key]
 
     def __enter__(self) -> "HookHandle":
         return self
@@ -639,6 +638,11 @@ def rebase(t: Tensor, compute: Callable[[Tensor], Tensor]) -> Tensor:
         entry = _versions[key] = (weakref.ref(t, functools.partial(_forget_versions, key=key)), [])
     entry[1].append((stamp, weakref.ref(old), old.grad_fn))
     _state["rebased"] = stamp
+    if hooked and _hooks_of(t) is not None:
+        # (t's hooks stay with the value they were registered on, as PyTorch's do: they
+        # get the gradient of the value before the change; later ones, of t's new value)
+        hooks = hooked.pop(key)[1]
+        hooked[id(old)] = (weakref.ref(old, lambda _, k=id(old), d=hooked: d.pop(k, None)), hooks)
     return t
 
 

@@ -64,6 +64,28 @@ def test_hook_on_the_root_and_under_autograd_grad():
     np.testing.assert_array_equal(gy.data, [14.0, 14.0])
 
 
+
+def test_a_hook_registered_before_an_in_place_change_sees_the_old_versions_gradient():
+    # (as PyTorch: the hook stays with the value it was registered on)
+    x = am.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    seen = []
+    h = y.register_hook(lambda g: seen.append(g.data.copy()) or g * 10)
+    y[1] = x[0] * 0  # (the old y[1] no longer reaches the loss)
+    late = []
+    y.register_hook(lambda g: late.append(g.data.copy()))
+    (y * 2).sum().backward()
+    np.testing.assert_array_equal(late[0], [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(seen[0], [2.0, 0.0, 2.0])
+    np.testing.assert_array_equal(x.grad.data, [20.0, 0.0, 20.0])
+    h.remove()
+    z = x * 1
+    h = z.register_hook(lambda g: g * 0)
+    z.add_(1)
+    h.remove()  # (removes it from the old version it moved to)
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [21.0, 1.0, 21.0])
+
 def test_retain_grad_keeps_the_hooked_gradient():
     x = am.tensor([1.0, 2.0], requires_grad=True)
     y = x * 1
