@@ -533,8 +533,8 @@ def _scatter_add(draw: Any) -> Case:
 
 @st.composite
 def _scatter_reduce(draw: Any) -> Case:
-    """x with u combined in at any getitem index (repeats likely) by prod (zeros among the
-    entries: the VJP must not divide by them), amax or amin (distinct values: no ties),
+    """x with u combined in at any getitem index (repeats likely) by prod (a zero among the
+    entries: the VJP must not divide by it), amax or amin (distinct values: no ties),
     with or without x's entries; the reference combines element by element."""
     shape = draw(nonscalar_shapes)
     index = draw(index_for(shape))
@@ -544,7 +544,12 @@ def _scatter_reduce(draw: Any) -> Case:
     rng = _rng(draw(seeds))
     n, m = int(np.prod(shape)), int(np.size(pos))
     if reduce == "prod":
-        vals = rng.uniform(0.5, 1.5, n + m) * rng.choice([-1.0, 1.0, 0.0], n + m, p=[0.45, 0.45, 0.1])
+        vals = rng.uniform(0.5, 1.5, n + m) * rng.choice([-1.0, 1.0], n + m)
+        # One zero at most: two in a group zero every derivative there, and gradcheck
+        # (rightly) warns that a sample with no derivative above atol checks nothing.
+        # (test_scatter_family checks groups with two and three zeros.)
+        if rng.random() < 0.5:
+            vals[rng.integers(n + m)] = 0.0
     else:
         vals = rng.permutation(n + m) / 4.0 - 1.0
     x, u = vals[:n].reshape(shape), vals[n:].reshape(np.shape(pos))
