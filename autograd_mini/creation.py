@@ -145,10 +145,11 @@ def _generator_of(generator: Any, where: str) -> np.random.Generator:
 
 
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, *, device: Any = None) -> Tensor:
-    """A new tensor holding a copy of `data` (same as `Tensor(...)`)."""
+    """A new tensor holding a copy of `data` (as `Tensor(...)`, which refuses a bare int:
+    torch.Tensor(5) is a size)."""
     if device is not None:  # (no call for the usual device=None: creation is frequent)
         _check_device(device, "tensor")
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+    return Tensor._of(data, requires_grad, dtype)
 
 
 def _shape(shape: tuple, where: str) -> tuple:
@@ -499,7 +500,7 @@ def as_tensor(data: Any, dtype: Any = None, *, device: Any = None) -> Tensor:
     if isinstance(data, np.ndarray) and (dtype is None or np.dtype(dtype) == data.dtype) \
             and data.dtype.kind in "biufc":
         return Tensor._wrap(data)
-    return Tensor(data, dtype=dtype)
+    return Tensor._of(data, dtype=dtype)
 
 
 def asarray(data: Any, dtype: Any = None, *, copy: bool | None = None, device: Any = None,

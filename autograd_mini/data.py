@@ -46,7 +46,7 @@ def _as_array(a: Any, name: str, where: str) -> np.ndarray:
         raise TypeError(f"{where}: {name} is None; pass an array with one entry per sample")
     else:
         try:
-            arr = Tensor(a).data
+            arr = Tensor._of(a).data
         except (TypeError, ValueError) as e:
             raise type(e)(f"{where}: {name} must be a numeric array: {e}") from None
     if arr.dtype.kind not in "biufc":
@@ -388,7 +388,7 @@ def _collate(batch: list, ids: list[int], field: str, where: str) -> Any:
                 )
         return Tensor._wrap(np.stack(arrays))
     if kind == "number":
-        return Tensor(list(batch))
+        return Tensor._of(list(batch))
     if kind == "string":
         return list(batch)
     if kind == "dict":

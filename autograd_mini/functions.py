@@ -39,7 +39,7 @@ def as_tensor(x: Any) -> Tensor:
         t = Tensor._wrap(x)
         tracers[-1].tensor_made(t)
         return t
-    return Tensor(x)
+    return Tensor._of(x)
 
 
 _INT_ONLY = frozenset({int})

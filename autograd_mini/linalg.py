@@ -184,7 +184,7 @@ def cholesky_ex(A: Any, *, upper: bool = False, check_errors: bool = False) -> C
         raise np.linalg.LinAlgError(
             f"cholesky_ex: {where}A of shape {A.shape} is not positive definite (the leading minor of "
             f"order {int(info.reshape(-1)[k])} is not positive definite)")
-    info_t = Tensor(info)
+    info_t = Tensor._of(info)
     if not failed.any():
         return CholeskyExResult(cholesky(A, upper=upper), info_t)
     from .functions import where as _where

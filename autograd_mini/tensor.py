@@ -387,6 +387,18 @@ class Tensor:
     __hash__ = object.__hash__  # identity, although == is elementwise
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        if type(data) is int and (requires_grad is False or type(requires_grad) is int):
+            # (torch.Tensor(5) and torch.Tensor(16, 4) are uninitialised tensors of those sizes,
+            # torch.tensor(5) the number 5: a port of the first would silently get the last)
+            sizes = f"{data}" if requires_grad is False else f"{data}, {requires_grad}"
+            shape = f"({data},)" if requires_grad is False else f"({sizes})"
+            raise TypeError(f"Tensor({sizes}): am.Tensor takes data, not PyTorch's sizes; for a tensor of "
+                            f"shape {shape} write am.empty({sizes}) or am.zeros({sizes}), for the number "
+                            f"{data} am.tensor({data})")
+        self._init(data, requires_grad, dtype)
+
+    def _init(self, data: Any, requires_grad: bool, dtype: Any) -> None:
+        """Tensor(...)'s work, also am.tensor's (which takes a bare int as a number)."""
         arr = _to_array(data, dtype, "tensor")
         if type(requires_grad) is not bool:  # (a bool, the common case, needs no check)
             requires_grad = _flag(requires_grad, "requires_grad", "tensor")
@@ -399,6 +411,14 @@ class Tensor:
         self.name: str | None = None
         if tracers:
             tracers[-1].tensor_made(self)
+
+    @classmethod
+    def _of(cls, data: Any, requires_grad: bool = False, dtype: Any = None) -> "Tensor":
+        """Tensor(data, ...) for library code and am.tensor, where a bare int is the number
+        (Tensor(5) itself refuses it: PyTorch's torch.Tensor(5) is a size)."""
+        t = object.__new__(cls)
+        t._init(data, requires_grad, dtype)
+        return t
 
     @classmethod
     def _wrap(cls, arr: Any) -> "Tensor":
@@ -1672,7 +1692,7 @@ class Tensor:
         is given (torch's rule, where am.tensor would infer it); no graph to data. The
         new_* methods take device= as the creation functions do ('cpu' only)."""
         _check_device(device, "new_tensor")
-        return Tensor(data, requires_grad=requires_grad, dtype=self.dtype if dtype is None else dtype)
+        return Tensor._of(data, requires_grad, self.dtype if dtype is None else dtype)
 
     def contiguous(self) -> "Tensor":
         """This tensor itself when its array is C-contiguous, else a recorded C-ordered copy
@@ -2074,7 +2094,7 @@ def _mask_operands(a: "Tensor", o: Any, op: str) -> tuple["Tensor", Any]:
             raise TypeError(f"{op}: defined on boolean tensors only (logical and/or/xor of masks), got "
                             f"dtype {a.dtype}, shape {a.shape}, with the bool {o!r}")
         return a, o
-    other = o if isinstance(o, Tensor) else Tensor(o)
+    other = o if isinstance(o, Tensor) else Tensor._of(o)
     for t in (a, other):
         if t.dtype != np.bool_:
             raise TypeError(f"{op}: defined on boolean tensors only (logical and/or/xor of masks), got "

@@ -1222,7 +1222,7 @@ def _alternate(shape):
 # Tensor attributes that compute nothing differentiable (conversions, bookkeeping,
 # comparisons, in-place writes that refuse a graph).
 _NOT_DIFFERENTIABLE = {
-    "__init__", "_wrap", "numpy", "item", "detach", "requires_grad_", "backward", "__repr__",
+    "__init__", "_init", "_of", "_wrap", "numpy", "item", "detach", "requires_grad_", "backward", "__repr__",
     "__deepcopy__", "__reduce_ex__", "__array__", "__array_function__", "__len__", "__bool__", "__format__",
     "__float__", "__int__", "__index__", "_update", "__setitem__", "__eq__", "__ne__", "__lt__", "__le__",
     "__gt__", "__ge__", "__hash__", "shape", "ndim", "size", "dtype", "is_leaf", "tolist",

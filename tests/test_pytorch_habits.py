@@ -350,3 +350,15 @@ def test_dataloader_and_random_split_take_a_generator():
         random_split(ds, [5, 5], seed=1, generator=am.Generator())
     with pytest.raises(TypeError, match="random_split: generator must be an am.Generator"):
         random_split(ds, [5, 5], generator=1)
+
+
+def test_the_class_constructor_refuses_pytorchs_sizes_form():
+    # torch.Tensor(5) and torch.Tensor(16, 4) are uninitialised tensors of those sizes; here a
+    # bare int would be the number 5, so legacy `nn.Parameter(torch.Tensor(out_features))`
+    # would silently make one shared bias. am.tensor(5) is the number, as torch.tensor(5).
+    with pytest.raises(TypeError, match=r"Tensor\(5\): am.Tensor takes data, not PyTorch's sizes.*am.empty\(5\)"):
+        am.Tensor(5)
+    with pytest.raises(TypeError, match=r"Tensor\(16, 4\):.*shape \(16, 4\).*am.zeros\(16, 4\)"):
+        am.Tensor(16, 4)
+    assert am.tensor(5).shape == () and am.Tensor(5.0).shape == () and am.Tensor([5]).shape == (1,)
+    assert am.as_tensor(5).shape == () and am.ones(2).new_tensor(3).shape == ()
