@@ -6,3 +6,5 @@ import sys as _sys
 from .. import data
 
 _sys.modules[__name__ + ".data"] = data
+
+from . import checkpoint  # noqa: E402  (torch.utils.checkpoint: checkpoint, checkpoint_sequential)
