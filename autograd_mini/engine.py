@@ -64,6 +64,10 @@ class _PerThread(threading.local):
     calls = False
     converting = False  # while a list becomes a tensor's array
     met: tuple = ()  # (the shape,) of a tensor inside it that requires grad, if any
+    # Whether the innermost backward sweep running adds to .grad (backward()) rather than
+    # returning gradients (autograd.grad); None outside a sweep. A VJP that runs a backward
+    # of its own (utils.checkpoint's) reads it.
+    sweep_into_grad: bool | None = None
 
 
 _mode = _PerThread()
@@ -971,8 +975,9 @@ def backward_sweep(
         grads[r] = grads[r] + g if r in grads else g
 
     wanted = dict.fromkeys(targets) if targets is not None else None
-    prev_mode = _mode.grad_enabled
+    prev_mode, prev_into = _mode.grad_enabled, _mode.sweep_into_grad
     _mode.grad_enabled = create_graph
+    _mode.sweep_into_grad = wanted is None
     pop, get = grads.pop, grads.get
     # Walk the order by popping it (oldest at the front): once a node is done and
     # released, nothing here holds its tensor, so an intermediate the caller
@@ -1058,6 +1063,7 @@ def backward_sweep(
         raise _vjp_error(e, loc.get("node"), loc.get("i"), loc.get("g"), loc.get("gi"), grads) from e
     finally:
         _mode.grad_enabled = prev_mode
+        _mode.sweep_into_grad = prev_into
 
 
 def _in_hook(e: Exception) -> bool:

@@ -64,7 +64,6 @@ passed on, as the non-reentrant one does). `context_fn` is not provided;
 from __future__ import annotations
 
 import itertools
-import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -76,18 +75,6 @@ from ..engine import _mode, _root, backward_sweep, enable_grad, topological_orde
 from ..tensor import Tensor
 
 __all__ = ["checkpoint", "checkpoint_sequential"]
-
-
-def _sweep_locals() -> Any:
-    """The local variables of the backward sweep running the caller (the nearest
-    engine.backward_sweep frame up the stack), or None."""
-    code = backward_sweep.__code__
-    f = sys._getframe(2)
-    while f is not None:
-        if f.f_code is code:
-            return f.f_locals
-        f = f.f_back
-    return None
 
 
 def _changed_since(stamp: int) -> tuple[dict, dict]:
@@ -155,8 +142,7 @@ class CheckpointFunction(Function):
                 "through a checkpoint is not supported: its gradients are computed by a backward "
                 "of their own that is not recorded; call the function without checkpoint"
             )
-        sweep = _sweep_locals()
-        into_grad = sweep is None or sweep.get("targets") is None
+        into_grad = _mode.sweep_into_grad is not False  # (backward(), not autograd.grad)
         args = ctx.args
         detached = [_detached(a) if isinstance(a, Tensor) else a for a in args]
         caller_state = get_rng_state() if ctx.rng_state is not None else None
