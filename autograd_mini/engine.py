@@ -64,10 +64,10 @@ class _PerThread(threading.local):
     calls = False
     converting = False  # while a list becomes a tensor's array
     met: tuple = ()  # (the shape,) of a tensor inside it that requires grad, if any
-    # Whether the innermost backward sweep running adds to .grad (backward()) rather than
-    # returning gradients (autograd.grad); None outside a sweep. A VJP that runs a backward
-    # of its own (utils.checkpoint's) reads it.
-    sweep_into_grad: bool | None = None
+    # False while the innermost backward sweep running returns gradients (autograd.grad)
+    # rather than adding them to .grad (backward(), and outside any sweep). A VJP that runs
+    # a backward of its own (utils.checkpoint's) reads it.
+    sweep_into_grad = True
 
 
 _mode = _PerThread()
@@ -138,6 +138,14 @@ def _hooks_of(t: Any) -> dict | None:
 
 def _any_hooked(tensors: list) -> bool:
     return any(_hooks_of(t) is not None for t in tensors)
+
+
+def _through_hooks(pop: Callable, recorded: bool) -> Callable:
+    """The sweep's grads.pop, with each gradient taken out passed through its tensor's hooks."""
+    def pop_hooked(t: Any, default: Any = None) -> Any:
+        g = pop(t, default)
+        return _run_hooks(t, g, recorded) if g is not None and id(t) in hooked else g
+    return pop_hooked
 
 
 def _run_hooks(t: Any, g: Any, recorded: bool) -> Any:
@@ -975,10 +983,16 @@ def backward_sweep(
         grads[r] = grads[r] + g if r in grads else g
 
     wanted = dict.fromkeys(targets) if targets is not None else None
-    prev_mode, prev_into = _mode.grad_enabled, _mode.sweep_into_grad
+    prev_mode = _mode.grad_enabled
     _mode.grad_enabled = create_graph
-    _mode.sweep_into_grad = wanted is None
+    into = wanted is None
+    prev_into = _mode.sweep_into_grad  # (written only when it changes: one read per plain sweep)
+    if prev_into is not into:
+        _mode.sweep_into_grad = into
     pop, get = grads.pop, grads.get
+    hooks_on = bool(hooked)
+    if hooks_on:  # (hooks run as gradients are taken out: the loop pays nothing without them)
+        pop = _through_hooks(pop, create_graph)
     # Walk the order by popping it (oldest at the front): once a node is done and
     # released, nothing here holds its tensor, so an intermediate the caller
     # does not hold frees its array there and then instead of at the end of the
@@ -994,13 +1008,10 @@ def backward_sweep(
     # sweep has succeeded (a VJP failing part way changes no .grad); None when nothing is
     # marked, and for autograd.grad, which changes no .grad.
     kept: list | None = [] if targets is None and retained else None
-    hooks_on = bool(hooked)
     try:
         while order:
             t = next_tensor()
             g = pop(t, None)
-            if hooks_on and g is not None and id(t) in hooked:
-                g = _run_hooks(t, g, create_graph)
             if wanted is not None and t in wanted:
                 wanted[t] = g
                 if t not in leads:
@@ -1063,7 +1074,8 @@ def backward_sweep(
         raise _vjp_error(e, loc.get("node"), loc.get("i"), loc.get("g"), loc.get("gi"), grads) from e
     finally:
         _mode.grad_enabled = prev_mode
-        _mode.sweep_into_grad = prev_into
+        if prev_into is not into:
+            _mode.sweep_into_grad = prev_into
 
 
 def _in_hook(e: Exception) -> bool:

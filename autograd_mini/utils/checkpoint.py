@@ -142,7 +142,7 @@ class CheckpointFunction(Function):
                 "through a checkpoint is not supported: its gradients are computed by a backward "
                 "of their own that is not recorded; call the function without checkpoint"
             )
-        into_grad = _mode.sweep_into_grad is not False  # (backward(), not autograd.grad)
+        into_grad = _mode.sweep_into_grad  # (backward(), not autograd.grad)
         args = ctx.args
         detached = [_detached(a) if isinstance(a, Tensor) else a for a in args]
         caller_state = get_rng_state() if ctx.rng_state is not None else None
