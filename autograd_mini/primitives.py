@@ -51,6 +51,11 @@ class Primitive:
     if given, returns the gradients of all inputs that require grad at once
     (in order of position), and the backward sweep calls it instead of the
     per-input VJPs when no graph is recorded (a compiled tape's reverse sweep).
+    `shape_only` lists the inputs whose values no VJP reads (their shapes and dtypes
+    only: add's, a reshape's, an indexed tensor's), True for all of them: such an
+    input may be changed in place between the forward and the backward, as in
+    PyTorch, whose add saves nothing (tests/test_primitives.py checks each claim by
+    filling the input with NaN before the backward).
     `specialize(which, out, *inputs, **params)`, if given, returns the forward
     (which = "fwd") or input `which`'s VJP for arrays of these shapes and dtypes
     only, with the branches that depend on them taken once (or None: the
@@ -58,7 +63,8 @@ class Primitive:
     dtypes fixed, and they compute the same numbers.
     """
 
-    __slots__ = ("name", "fwd", "vjps", "vjp_all", "uses_ans", "differentiable", "doc", "specialize")
+    __slots__ = ("name", "fwd", "vjps", "vjp_all", "uses_ans", "differentiable", "doc", "specialize",
+                 "shape_only")
 
     def __init__(
         self,
@@ -71,9 +77,14 @@ class Primitive:
         variadic: bool = False,
         vjp_all: Callable | None = None,
         specialize: Callable | None = None,
+        shape_only: Sequence[int] | bool = (),
         doc: str = "",
         register: bool = True,
     ) -> None:
+        if shape_only is not True and uses_ans and shape_only:
+            # (a recorded backward recomputes the output from the inputs' values)
+            raise ValueError(f"primitive {name!r}: an input of a primitive that uses its output is read")
+        self.shape_only = shape_only if shape_only is True else frozenset(shape_only)
         self.name = name
         self.fwd = fwd
         self.specialize = specialize
@@ -285,7 +296,7 @@ def _row_sums(m: np.ndarray) -> np.ndarray:
 add = Primitive(
     "add", np.add,
     (lambda g, ans, x, y: unbroadcast(g, x.shape),
-     lambda g, ans, x, y: unbroadcast(g, y.shape)),
+     lambda g, ans, x, y: unbroadcast(g, y.shape)), shape_only=True,
     doc="x + y with numpy broadcasting.",
 )
 mul = Primitive(
@@ -297,7 +308,7 @@ mul = Primitive(
 sub = Primitive(
     "sub", np.subtract,
     (lambda g, ans, x, y: unbroadcast(g, x.shape),
-     lambda g, ans, x, y: unbroadcast(-g, y.shape)),
+     lambda g, ans, x, y: unbroadcast(-g, y.shape)), shape_only=True,
     doc="x - y with numpy broadcasting (one node, where x + (-y) would take two).",
 )
 div = Primitive(
@@ -308,7 +319,7 @@ div = Primitive(
     uses_ans=True,
     doc="x / y with numpy broadcasting.",
 )
-neg = Primitive("neg", np.negative, (lambda g, ans, x: -g,), doc="-x")
+neg = Primitive("neg", np.negative, (lambda g, ans, x: -g,), shape_only=True, doc="-x")
 floor_divide = Primitive(
     "floor_divide", np.floor_divide, differentiable=False,
     doc="""x // y with numpy broadcasting: numpy's floor_divide, floor(x / y) as numpy
@@ -703,7 +714,7 @@ where = Primitive(
     "where", _where,
     (None,
      lambda g, ans, c, x, y: unbroadcast(where(c, g, 0.0), x.shape),
-     lambda g, ans, c, x, y: unbroadcast(where(c, 0.0, g), y.shape)),
+     lambda g, ans, c, x, y: unbroadcast(where(c, 0.0, g), y.shape)), shape_only=(1, 2),
     doc="where(condition, x, y): x where condition holds, else y (no gradient to condition).",
 )
 
@@ -1041,7 +1052,7 @@ def _empty_in_layout(shape: tuple, order: list, dtype: Any) -> np.ndarray:
 
 sum = Primitive(
     "sum", _sum,
-    (_sum_vjp,), doc="Sum over `axis` (int, tuple or None for all); `keepdims` as numpy.",
+    (_sum_vjp,), shape_only=True, doc="Sum over `axis` (int, tuple or None for all); `keepdims` as numpy.",
 )
 max = Primitive(
     "max", _max, (_max_vjp,), uses_ans=True,
@@ -1086,7 +1097,7 @@ def _reversed_along(g: Any, axis: int) -> Any:
 cumsum = Primitive(
     "cumsum", lambda x, axis: np.cumsum(x, axis=axis),
     (lambda g, ans, x, axis: _reversed_along(cumsum(_reversed_along(g, axis % len(g.shape)), axis=axis),
-                                             axis % len(g.shape)),),
+                                             axis % len(g.shape)),), shape_only=True,
     doc="""Running sums along `axis` (an int; am.cumsum flattens for None), as np.cumsum.
     The VJP is the running sum of g taken from the end: out[j] = sum_{i <= j} x[i], so
     dL/dx[i] = sum_{j >= i} g[j]. A primitive: a composite is a triangular matmul
@@ -1317,7 +1328,7 @@ def _matmul_add(a: Any, b: Any, c: Any) -> Any:
 matmul_add = Primitive(
     "matmul_add", _matmul_add,
     (_matmul_vjp_a, _matmul_vjp_b, lambda g, ans, a, b, c: unbroadcast(g, c.shape)),
-    specialize=_specialize_matmul,
+    specialize=_specialize_matmul, shape_only=(2,),
     doc="""a @ b + c (a and b as in matmul; c broadcasts to the product's shape,
     which it may not widen): an affine map with its bias, one product and one
     add into it.
@@ -1490,7 +1501,7 @@ einsum = Primitive(
 
 reshape = Primitive(
     "reshape", lambda x, shape: np.reshape(x, shape),
-    (lambda g, ans, x, shape: g.reshape(x.shape),), doc="Reshape to `shape` (one -1 allowed).",
+    (lambda g, ans, x, shape: g.reshape(x.shape),), shape_only=True, doc="Reshape to `shape` (one -1 allowed).",
 )
 
 
@@ -1504,7 +1515,7 @@ def _inverse_permutation(axes: tuple) -> tuple:
 
 permute = Primitive(
     "permute", lambda x, axes: np.transpose(x, axes),
-    (lambda g, ans, x, axes: permute(g, axes=_inverse_permutation(axes)),),
+    (lambda g, ans, x, axes: permute(g, axes=_inverse_permutation(axes)),), shape_only=True,
     doc="Reorder axes: output axis i is input axis axes[i].",
 )
 
@@ -1535,7 +1546,7 @@ def _broadcast_to(x: Any, shape: tuple) -> np.ndarray:
 
 broadcast_to = Primitive(
     "broadcast_to", _broadcast_to,
-    (lambda g, ans, x, shape: unbroadcast(g, x.shape),),
+    (lambda g, ans, x, shape: unbroadcast(g, x.shape),), shape_only=True,
     doc="Broadcast to `shape` by numpy's rules (returns a new array).",
 )
 
@@ -1570,7 +1581,7 @@ def _getitem(x: np.ndarray, index: Any) -> np.ndarray:
 
 getitem = Primitive(
     "getitem", _getitem,
-    (lambda g, ans, x, index: scatter_add(g, index=index, shape=x.shape),),
+    (lambda g, ans, x, index: scatter_add(g, index=index, shape=x.shape),), shape_only=True,
     doc="""x[index] with numpy's indexing: ints, slices (negative steps too), None,
     Ellipsis, integer arrays and boolean masks. Where an integer array repeats
     an index, the gradients of the repeats add up.""",
@@ -1591,7 +1602,7 @@ def _scatter_add_vjp(g: Any, ans: Any, u: Any, index: Any, shape: tuple) -> Any:
 
 scatter_add = Primitive(
     "scatter_add", _scatter_add,
-    (_scatter_add_vjp,),
+    (_scatter_add_vjp,), shape_only=True,
     doc="zeros(shape) with u added at `index` (repeats accumulate): the adjoint of getitem.",
 )
 
@@ -1713,7 +1724,7 @@ def _pick_vjp(g: Any, ans: Any, x: Any, index: Any, axis: int) -> Any:
 
 
 pick = Primitive(
-    "pick", _pick, (_pick_vjp, None),
+    "pick", _pick, (_pick_vjp, None), shape_only=(0,),
     doc="""x[i0, .., index[i0, .., ik], .., ik]: one entry along `axis` for every
     position of the other axes (the labelled class's score in a loss). index
     has x's shape without `axis`, integers in [0, x.shape[axis]) (negative ones
@@ -1770,6 +1781,7 @@ take_along_axis = Primitive(
     "take_along_axis", _take_along_axis,
     (lambda g, ans, x, index, axis, wrap=True:
         scatter_add(g, index=_along_index(x.shape, index, axis % len(x.shape)), shape=x.shape), None),
+    shape_only=(0,),
     doc="""np.take_along_axis: out[i, j, k] = x[i, index[i, j, k], k] for axis 1. index has
     x's ndim and integers (wrap=True: in [-n, n), negative ones counted from the end, as
     numpy; wrap=False: in [0, n), as torch's gather), n = x.shape[axis]; on the other axes
@@ -1795,7 +1807,7 @@ def _unpad_index(shape: tuple, pad_width: tuple) -> tuple:
 pad = Primitive(
     "pad", _pad,
     (lambda g, ans, x, pad_width, value=0.0:
-        getitem(g, index=_unpad_index(x.shape, pad_width)),),
+        getitem(g, index=_unpad_index(x.shape, pad_width)),), shape_only=True,
     doc="Constant padding; pad_width is ((before, after),) per axis (normalised by am.pad).",
 )
 
@@ -1808,7 +1820,7 @@ def _concat_vjp(i: int, g: Any, ans: Any, *xs: Any, axis: int = 0) -> Any:
 
 
 concatenate = Primitive(
-    "concatenate", lambda *xs, axis=0: np.concatenate(xs, axis=axis), _concat_vjp,
+    "concatenate", lambda *xs, axis=0: np.concatenate(xs, axis=axis), _concat_vjp, shape_only=True,
     variadic=True, doc="Join tensors along an existing axis.",
 )
 def _astype(x: np.ndarray, dtype: Any) -> np.ndarray:
@@ -1822,6 +1834,7 @@ def _astype(x: np.ndarray, dtype: Any) -> np.ndarray:
 astype = Primitive(
     "astype", _astype,
     (lambda g, ans, x, dtype: g.astype(x.dtype) if isinstance(g, Tensor) else _astype(g, x.dtype),),
+    shape_only=True,
     doc="Convert the dtype (complex to real keeps the real part); the gradient is converted back.",
 )
 
@@ -1911,7 +1924,7 @@ unfold = Primitive(
     "unfold", _unfold,
     (lambda g, ans, x, kernel_size, stride, dilation: fold(
         g, size=x.shape[-len(kernel_size):], kernel_size=kernel_size,
-        stride=stride, dilation=dilation),),
+        stride=stride, dilation=dilation),), shape_only=True,
     doc="""Sliding windows over the last k axes (k = len(kernel_size)).
 
     x of shape lead + (H, W, ...) gives lead + (OH, OW, ...) + kernel_size, with
@@ -1923,7 +1936,7 @@ unfold = Primitive(
 fold = Primitive(
     "fold", _fold,
     (lambda g, ans, u, size, kernel_size, stride, dilation: unfold(
-        g, kernel_size=kernel_size, stride=stride, dilation=dilation),),
+        g, kernel_size=kernel_size, stride=stride, dilation=dilation),), shape_only=True,
     doc="""The adjoint of unfold: add every window back to where it came from.
 
     It is unfold's VJP because windows overlap: one input entry appears in

@@ -99,6 +99,60 @@ def test_gradients_first_and_second_order(name: str, data: st.DataObject) -> Non
         assert am.gradgradcheck(f, inputs, seed=1)
 
 
+SHAPE_ONLY = sorted(n for n, p in PRIMITIVES.items() if p.shape_only)
+
+
+@pytest.mark.parametrize("name", SHAPE_ONLY)
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_shape_only_inputs_are_never_read_by_the_vjps(name: str, data: st.DataObject) -> None:
+    # The claim lets these inputs change in place between the forward and the backward
+    # (engine._check_unchanged skips them), so test it: fill them with NaN (behind the
+    # engine's back, as such a change would be) and the gradients, first order and
+    # recorded, must not change.
+    prim = PRIMITIVES[name]
+    case = _draw(name, data)
+    free = range(len(case.args)) if prim.shape_only is True else prim.shape_only
+    inputs = [am.tensor(case.args[i], requires_grad=True) for i in case.diff]
+    args = list(case.args)
+    for i, t in zip(case.diff, inputs):
+        args[i] = t
+    for i in free:  # (the constants among them as tensors too, so that their arrays can be filled)
+        if not isinstance(args[i], am.Tensor) and isinstance(args[i], np.ndarray):
+            args[i] = am.tensor(args[i])
+    out = prim(*args, **case.params)
+    g = np.random.default_rng(0).standard_normal(out.shape).astype(out.dtype)
+    before = [x.data.copy() for x in am.autograd.grad(out, inputs, g, retain_graph=True)]
+    filled = [args[i] for i in free if isinstance(args[i], am.Tensor) and args[i].dtype.kind in "fc"]
+    assert filled or prim.shape_only is True, f"{name}: no input to fill"
+    for t in filled:
+        t.data[...] = np.nan
+    after = am.autograd.grad(out, inputs, g, retain_graph=True)
+    recorded = am.autograd.grad(out, inputs, g, retain_graph=True, create_graph=True)
+    for b, a, r in zip(before, after, recorded):
+        np.testing.assert_array_equal(a.data, b)
+        np.testing.assert_array_equal(r.data, b)
+
+
+def test_a_shape_only_input_changed_in_place_after_the_forward_is_allowed() -> None:
+    # PyTorch's add, sum and indexing save no values: changing w in place between the
+    # forward and the backward is fine; a product of w keeps refusing it.
+    w = am.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    table = am.nn.Embedding(4, 2)
+    y = (w + 1.0).sum() + (w[[0, 2]] * 2.0).sum() + table(am.tensor([1, 1, 3])).sum()
+    with am.no_grad():
+        w.add_(10.0)
+        table.weight.copy_(am.zeros((4, 2)))  # (a codebook's EMA update, as a VQ-VAE makes)
+    y.backward()
+    np.testing.assert_array_equal(w.grad.data, [3.0, 1.0, 3.0])
+    np.testing.assert_array_equal(table.weight.grad.data, [[0, 0], [2, 2], [0, 0], [1, 1]])
+    z = (w * w).sum()
+    with am.no_grad():
+        w.add_(1.0)
+    with pytest.raises(RuntimeError, match="changed in place"):
+        z.backward()
+
+
 def _sum_to(a: np.ndarray, shape: tuple) -> np.ndarray:
     """Reduce a broadcast result back to `shape` (what the gradient of a broadcast input is)."""
     a = a.sum(axis=tuple(range(a.ndim - len(shape))))
