@@ -1005,6 +1005,10 @@ def _check_node(
         ok = report is None or report.ok
         return NodeCheck(index, node, prim.name, node.scope, shapes, ok, error, report, note)
 
+    if prim.fwd is autograd.function._forward_of_ctx:
+        # (its node holds the output the Python forward computed once: nothing to rerun)
+        return result(None, "a custom autograd.Function, whose forward cannot be rerun here; "
+                            "gradcheck it through its .apply")
     ans = np.asarray(prim.fwd(*arrays, **params))
     if ans.dtype.kind != "f":
         return result(None, f"output dtype {ans.dtype} carries no gradient")

@@ -264,3 +264,18 @@ def test_in_place_change_of_a_saved_leaf_is_refused():
         x -= 1
     with pytest.raises(RuntimeError, match="changed in place"):
         y.backward()
+
+
+def test_check_graph_skips_a_function_node_and_audits_the_others():
+    # check_graph reruns each node's forward on perturbed inputs; a Function's node
+    # holds the output its Python forward computed once, and cannot be rerun that way
+    x = am.tensor(np.array([0.3, -0.7, 1.1]), requires_grad=True)
+    loss = (LegendrePolynomial3.apply(x * 2.0) ** 2).sum()
+    report = am.check_graph(loss)
+    assert report.ok
+    skipped = [c for c in report.nodes if c.report is None]
+    assert [c.op for c in skipped] == ["LegendrePolynomial3"]
+    assert "gradcheck" in str(report)
+    loss.backward()  # (the audit left the graph usable)
+    u = 2 * x.data
+    assert np.allclose(x.grad.data, 2 * 0.5 * (5 * u ** 3 - 3 * u) * 1.5 * (5 * u ** 2 - 1) * 2)
