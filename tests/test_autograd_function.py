@@ -279,3 +279,67 @@ def test_check_graph_skips_a_function_node_and_audits_the_others():
     loss.backward()  # (the audit left the graph usable)
     u = 2 * x.data
     assert np.allclose(x.grad.data, 2 * 0.5 * (5 * u ** 3 - 3 * u) * 1.5 * (5 * u ** 2 - 1) * 2)
+
+
+class MulSaved(am.autograd.Function):
+    """a * b, saving both (b may be a constant that needs no gradient)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return g * b, g * a
+
+
+def test_a_saved_constant_changed_in_place_after_forward_is_refused():
+    # (as for the built-in mul, and as PyTorch: b's new values would give a wrong gradient)
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    c = am.tensor([3.0, 4.0])
+    y = MulSaved.apply(x, c)
+    c.add_(10)
+    with pytest.raises(RuntimeError, match="in place"):
+        y.sum().backward()
+    assert x.grad is None
+
+
+def test_a_saved_intermediate_changed_in_place_after_forward_is_refused():
+    class Scaled(am.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            s = x * 2.0
+            ctx.save_for_backward(s)
+            ctx.s = s
+            return x * s
+
+        @staticmethod
+        def backward(ctx, g):
+            s, = ctx.saved_tensors
+            return g * 2 * s
+
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = Scaled.apply(x)
+    y.grad_fn.params["ctx"].s.mul_(0.0)
+    with pytest.raises(RuntimeError, match="in place"):
+        y.sum().backward()
+
+
+def test_saved_tensors_are_freed_by_backward_while_the_output_lives():
+    # (PyTorch frees saved tensors once backward has run without retain_graph)
+    x = am.tensor(rand(3), requires_grad=True)
+    for retain in (True, False):
+        h = x * 1.0
+        c = am.tensor(rand(3, seed=2))
+        y = MulSaved.apply(h, c)
+        refs = [weakref.ref(h), weakref.ref(c)]
+        del h, c
+        y.sum().backward(retain_graph=retain)
+        gc.collect()
+        assert [r() is None for r in refs] == [not retain, not retain]
+        if retain:
+            y.sum().backward()  # (kept for the second pass, then freed)
+            gc.collect()
+            assert [r() for r in refs] == [None, None]

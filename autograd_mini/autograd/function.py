@@ -72,18 +72,32 @@ class FunctionCtx:
     @property
     def saved_tensors(self) -> tuple:
         """The tensors given to save_for_backward, in order. An output of forward comes
-        back as the recorded output (so a create_graph backward sees its graph)."""
-        outs = getattr(self, "_recorded", None)
-        if outs is None:
+        back as the recorded output (so a create_graph backward sees its graph). Once
+        recorded, they are held by the graph node, not by ctx: read them in backward (a
+        backward without retain_graph frees them, as PyTorch's)."""
+        which = getattr(self, "_saved_as", None)
+        if which is None:  # (not recorded: still in forward, or apply recorded no node)
             return self._saved
-        current, which = self._current, self._saved_as
+        current = self._current
         if current is None:
-            return tuple(_recorded_for(t, outs) for t in self._saved)
-        # (an input as the node holds it now: the version of it when forward ran, if
-        # it was changed in place since, and its graph under create_graph)
-        return tuple(_recorded_for(t, outs) if k is None else
-                     current[k] if isinstance(current[k], Tensor) else Tensor._wrap(current[k])
-                     for t, k in zip(self._saved, which))
+            raise RuntimeError(
+                f"{self._fn.__name__}: ctx.saved_tensors is read in backward; outside it the "
+                "saved tensors belong to the graph (freed once a backward has run through it)"
+            )
+        # (each as the node holds it now: the version of it when forward ran, if it was
+        # changed in place since, and its graph under create_graph; an output of forward
+        # as the recorded output while it lives)
+        outs = self._recorded
+        saved = []
+        for k, j in which:
+            if k is None:
+                saved.append(None)
+                continue
+            rec = outs[j]() if j is not None else None
+            if rec is None:
+                rec = current[k] if isinstance(current[k], Tensor) else Tensor._wrap(current[k])
+            saved.append(rec)
+        return tuple(saved)
 
     def mark_non_differentiable(self, *outputs: Tensor) -> None:
         """Outputs of forward that get no gradient (indices, masks): they are returned
@@ -93,14 +107,6 @@ class FunctionCtx:
     def set_materialize_grads(self, value: bool) -> None:
         """Accepted for PyTorch code; gradients are always materialized (zeros)."""
         self.materialize_grads = bool(value)
-
-
-def _recorded_for(t: Any, outs: list) -> Any:
-    for raw, ref in outs:
-        if t is raw:
-            rec = ref()
-            return raw if rec is None else rec
-    return t
 
 
 def _forward_of_ctx(*datas: Any, ctx: FunctionCtx) -> np.ndarray:
@@ -235,8 +241,23 @@ class Function(metaclass=_FunctionMeta):
         ctx._outs = [(o.shape, o.data.dtype) if isinstance(o, Tensor) else None for o in outs]
         ctx._diff, ctx._grads = diff, None
         ctx._inputs_shapes = [(t.shape, t.data.dtype) for t in tensors]
+        # The saved tensors go into the node, as inputs of it needing no gradient (those
+        # that are not already its inputs): the engine's in-place checks cover them, and
+        # a backward releasing the node frees them, as for the built-in operations.
         index = {id(t): i for i, t in enumerate(tensors)}  # (all alive now: ids are distinct)
-        ctx._saved_as = [None if t is None else index.get(id(t)) for t in ctx._saved]
+        out_of = {id(outs[j]): n for n, j in enumerate(diff)}
+        extras: list = []
+        which = []
+        for t in ctx._saved:
+            if t is None:
+                which.append((None, None))
+                continue
+            k = index.get(id(t))
+            if k is None:
+                k = index[id(t)] = len(tensors) + len(extras)
+                extras.append(Tensor._wrap(t.data) if t.requires_grad else t)
+            which.append((k, out_of.get(id(t))))
+        ctx._saved_as, ctx._saved = which, ()
         ctx._current = None
         ctx._positions_needed_last = len(tensors) - 1
         if len(diff) == 1:
@@ -245,7 +266,7 @@ class Function(metaclass=_FunctionMeta):
             kind = np.result_type(*[outs[j].data.dtype for j in diff])
             arrays = [np.concatenate([outs[j].data.astype(kind, copy=False).ravel() for j in diff])]
         ctx._packed = arrays  # (read once by the forward below, then dropped)
-        node_out = cls._prim.apply(*tensors, ctx=ctx)
+        node_out = cls._prim.apply(*tensors, *extras, ctx=ctx)
         new = list(outs)
         if len(diff) == 1:
             new[diff[0]] = node_out
@@ -258,5 +279,5 @@ class Function(metaclass=_FunctionMeta):
                     piece = piece.astype(o.data.dtype)
                 new[j] = piece
                 start += o.data.size
-        ctx._recorded = [(outs[j], weakref.ref(new[j])) for j in diff]
+        ctx._recorded = [weakref.ref(new[j]) for j in diff]
         return new[0] if single else tuple(new)
