@@ -148,3 +148,20 @@ def test_functional_inplace_writes_into_the_input(call, shape):
     np.testing.assert_array_equal(plain.data, A.reshape(shape))  # inplace=False leaves its input alone
     with pytest.raises(RuntimeError, match="in place"):
         call(am.tensor(A.reshape(shape), requires_grad=True), True)  # (a leaf, as PyTorch's)
+
+
+@pytest.mark.parametrize("make", [lambda: am.nn.SiLU(inplace=True), lambda: am.nn.ELU(inplace=True),
+                                  lambda: am.nn.Hardsigmoid(inplace=True), lambda: am.nn.Dropout(0.5, inplace=True),
+                                  lambda: am.nn.AlphaDropout(0.5, inplace=True)])
+def test_a_float_result_is_not_truncated_into_an_integer_input(make):
+    # (PyTorch refuses these on an integer tensor; writing would truncate silu(2) = 1.76 to 1)
+    x = am.tensor(np.array([-1, 2, 3]))
+    with pytest.raises(TypeError, match=r"inplace=True.*int64"):
+        make()(x)
+    np.testing.assert_array_equal(x.data, [-1, 2, 3])
+
+
+def test_relu_inplace_on_an_integer_input_still_writes():
+    x = am.tensor(np.array([-1, 2, 3]))
+    assert am.nn.ReLU(inplace=True)(x) is x
+    np.testing.assert_array_equal(x.data, [0, 2, 3])

@@ -236,4 +236,8 @@ def _write_inplace(x: Any, out: Tensor, where: str) -> Tensor:
         raise RuntimeError(f"{where}(inplace=True): writing into the input cannot be compiled (a replay "
                            "would skip the write); use inplace=False for am.compile (the same numbers "
                            "unless the input is read again afterwards)")
+    if out.dtype != x.dtype and not np.can_cast(out.dtype, x.dtype, "same_kind"):
+        # (as PyTorch's: a float result is not truncated into an integer input)
+        raise TypeError(f"{where}(inplace=True): the result's dtype {out.dtype} cannot be written into "
+                        f"the input's {x.dtype} (shape {x.shape}); use inplace=False, or a float input")
     return x.copy_(out)
