@@ -130,7 +130,12 @@ class CheckpointFunction(Function):
                 has_dummy: bool, *args: Any) -> Any:
         ctx.run_function, ctx.kw_names, ctx.has_dummy = run_function, kw_names, has_dummy
         ctx.rng_state = get_rng_state() if preserve_rng_state else None
-        ctx.args = args  # (all of them: tensors, requiring grad or not, and other values)
+        # (the tensors through save_for_backward, so the node holds them, checks them for
+        # in-place changes and lets them go after backward; other values as they are)
+        ctx.save_for_backward(*[a for a in args if isinstance(a, Tensor)])
+        ctx.others = tuple(None if isinstance(a, Tensor) else a for a in args)
+        ctx.is_tensor = tuple(isinstance(a, Tensor) for a in args)
+        ctx.requires = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         ctx._stamp = next(engine.node_counter)
         return _call(run_function, args, kw_names, has_dummy)
 
@@ -143,8 +148,9 @@ class CheckpointFunction(Function):
                 "of their own that is not recorded; call the function without checkpoint"
             )
         into_grad = _mode.sweep_into_grad  # (backward(), not autograd.grad)
-        args = ctx.args
-        detached = [_detached(a) if isinstance(a, Tensor) else a for a in args]
+        saved = iter(ctx.saved_tensors)
+        args = [next(saved) if t else v for t, v in zip(ctx.is_tensor, ctx.others)]
+        detached = [_detached(a, r) if isinstance(a, Tensor) else a for a, r in zip(args, ctx.requires)]
         caller_state = get_rng_state() if ctx.rng_state is not None else None
         try:
             if ctx.rng_state is not None:
@@ -170,7 +176,7 @@ class CheckpointFunction(Function):
             if g is not None and isinstance(o, Tensor) and o.requires_grad:
                 roots.append(o)
                 seeds.append(g.data if isinstance(g, Tensor) else g)
-        wanted = [d for a, d in zip(args, detached) if isinstance(a, Tensor) and a.requires_grad]
+        wanted = [d for d, r in zip(detached, ctx.requires) if r]
         if engine._state["changed"] > ctx._stamp:
             _refuse_changes(ctx, args, roots)
         if roots and into_grad:
@@ -194,13 +200,12 @@ class CheckpointFunction(Function):
         else:
             found = [None] * len(wanted)
         grads = iter(found)
-        return (None, None, None, None) + tuple(
-            next(grads) if isinstance(a, Tensor) and a.requires_grad else None for a in args)
+        return (None, None, None, None) + tuple(next(grads) if r else None for r in ctx.requires)
 
 
-def _detached(a: Tensor) -> Tensor:
+def _detached(a: Tensor, requires_grad: bool) -> Tensor:
     d = a.detach()
-    d.requires_grad = a.requires_grad
+    d.requires_grad = requires_grad
     return d
 
 
