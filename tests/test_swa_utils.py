@@ -175,3 +175,21 @@ def test_bad_arguments_are_refused_by_name():
         su.SWALR(opt, [0.05, 0.01])
     with pytest.raises(TypeError, match="update_bn: model"):
         su.update_bn([], "model")
+
+
+def test_update_parameters_after_a_forward_is_caught_by_backward() -> None:
+    # The averaged copy's weights change in place: a graph recorded before the update
+    # must refuse its backward (PyTorch's version counter), not differentiate the new weights.
+    from autograd_mini.optim.swa_utils import AveragedModel
+
+    model = am.nn.Linear(3, 1)
+    swa = AveragedModel(model)
+    swa.update_parameters(model)
+    x = am.tensor(np.ones((2, 3)), requires_grad=True)
+    y = swa(x).sum()
+    with am.no_grad():
+        for p in model.parameters():
+            p.add_(1.0)
+    swa.update_parameters(model)
+    with pytest.raises(RuntimeError, match="changed in place"):
+        y.backward()

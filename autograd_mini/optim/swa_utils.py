@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from ..engine import no_grad
+from ..engine import changed_in_place, no_grad
 from ..nn.module import Module
 from ..tensor import Tensor
 from .lr_scheduler import LRScheduler
@@ -184,6 +184,9 @@ class AveragedModel(Module):
                     p_avg.data[...] = v.data if isinstance(v, Tensor) else v
             for b_avg, b_model in buffers:
                 b_avg.data[...] = b_model.data
+        # (written behind the engine's back: a graph that kept these arrays refuses its backward)
+        for t, _ in pairs + buffers:
+            changed_in_place(t.data, "AveragedModel.update_parameters")
         self.n_averaged.data += 1
 
 
