@@ -303,3 +303,16 @@ def test_normal_and_xavier_check_their_numbers(call, error, message):
     with pytest.raises(error, match="^" + re.escape(message)):
         call(w)
     np.testing.assert_array_equal(w.data, 0.0)
+
+
+def test_reset_running_stats_after_a_forward_that_read_them_is_caught_by_backward():
+    # PyTorch's reset_running_stats bumps the buffers' versions: a graph that read them
+    # refuses its backward instead of differentiating the reset values.
+    bn = nn.BatchNorm1d(2)
+    with am.no_grad():
+        bn.running_mean.copy_(am.tensor([3.0, 4.0]))
+    x = am.tensor(np.ones(2), requires_grad=True)
+    y = (x * bn.running_mean).sum()
+    bn.reset_running_stats()
+    with pytest.raises(RuntimeError, match="changed in place"):
+        y.backward()

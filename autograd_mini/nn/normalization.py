@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import changed_in_place
 from ..tensor import Tensor, _check_device, _dtype_or_default, _flag
 from . import functional as F
 from . import init
@@ -77,9 +78,9 @@ def _reset_running(layer: Module) -> None:
 
 def _reset_statistics(layer: Module) -> None:
     if layer.track_running_stats:
-        layer.running_mean.data[...] = 0
-        layer.running_var.data[...] = 1
-        layer.num_batches_tracked.data[...] = 0
+        for t, v in ((layer.running_mean, 0), (layer.running_var, 1), (layer.num_batches_tracked, 0)):
+            t.data[...] = v
+            changed_in_place(t.data, f"{type(layer).__name__}.reset_running_stats()")
 
 
 class _BatchNorm(Module):
