@@ -390,8 +390,9 @@ class Tensor:
         if type(data) is int and (requires_grad is False or type(requires_grad) is int):
             # (torch.Tensor(5) and torch.Tensor(16, 4) are uninitialised tensors of those sizes,
             # torch.tensor(5) the number 5: a port of the first would silently get the last)
-            sizes = f"{data}" if requires_grad is False else f"{data}, {requires_grad}"
-            shape = f"({data},)" if requires_grad is False else f"({sizes})"
+            given = [data] + [v for v in (requires_grad, dtype) if type(v) is int]
+            sizes = ", ".join(map(str, given))
+            shape = f"({data},)" if len(given) == 1 else f"({sizes})"
             raise TypeError(f"Tensor({sizes}): am.Tensor takes data, not PyTorch's sizes; for a tensor of "
                             f"shape {shape} write am.empty({sizes}) or am.zeros({sizes}), for the number "
                             f"{data} am.tensor({data})")

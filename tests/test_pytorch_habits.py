@@ -360,5 +360,7 @@ def test_the_class_constructor_refuses_pytorchs_sizes_form():
         am.Tensor(5)
     with pytest.raises(TypeError, match=r"Tensor\(16, 4\):.*shape \(16, 4\).*am.zeros\(16, 4\)"):
         am.Tensor(16, 4)
+    with pytest.raises(TypeError, match=r"Tensor\(16, 4, 3\):.*shape \(16, 4, 3\)"):
+        am.Tensor(16, 4, 3)
     assert am.tensor(5).shape == () and am.Tensor(5.0).shape == () and am.Tensor([5]).shape == (1,)
     assert am.as_tensor(5).shape == () and am.ones(2).new_tensor(3).shape == ()
