@@ -1176,6 +1176,33 @@ def _owners(*arrays: Any) -> set[int]:
     return ids
 
 
+def backward_inputs(inputs: Any) -> list:
+    """backward(inputs=...) checked: a tensor or a non-empty sequence of distinct tensors
+    that require grad."""
+    items = [inputs] if isinstance(inputs, Tensor) else list(inputs) if isinstance(inputs, Iterable) else None
+    if not items:
+        raise TypeError(f"backward: inputs must be a tensor or a non-empty sequence of tensors, got {inputs!r}")
+    for k, t in enumerate(items):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"backward: inputs[{k}] is a {type(t).__name__}, not a Tensor")
+        if not t.requires_grad:
+            raise RuntimeError(f"backward: inputs[{k}] (shape {t.shape}) does not require grad")
+        if t.grad is not None or t.data.dtype not in _GRAD_DTYPES:
+            _check_leaf(t)  # (a .grad it can add to; before the sweep changes anything)
+    if len({id(t) for t in items}) < len(items):
+        raise ValueError("backward: inputs lists a tensor twice")
+    return items
+
+
+def hand_to(targets: list, found: list, seed: Any) -> None:
+    """backward(inputs=...)'s hand-over: each target's gradient (None: not reached) added
+    to its .grad, as a leaf's is."""
+    handed = _owners(seed)
+    for t, g in zip(targets, found):
+        if g is not None:
+            _accumulate(t, g, handed)
+
+
 def _hand_to_leaves(grads: dict[Tensor, Any], root_grads: Sequence[Any]) -> None:
     """Add the gradients in `grads` that belong to leaves requiring grad to their .grad."""
     # Never hand a caller's seed array (or a view of its memory) to a leaf as its .grad.

@@ -553,14 +553,17 @@ class Tensor:
         return self
 
     def backward(
-        self, gradient: Any = None, retain_graph: bool | None = False, create_graph: bool = False
+        self, gradient: Any = None, retain_graph: bool | None = False, create_graph: bool = False,
+        inputs: Any = None,
     ) -> None:
         """Back-propagate from this tensor, accumulating into leaves' `.grad`.
 
         gradient: d(loss)/d(self), same shape as self; may be omitted for a
         single-element tensor. The graph's saved arrays are freed afterwards
         unless `retain_graph` (or `create_graph`, which records the backward
-        pass so the gradients can be differentiated again).
+        pass so the gradients can be differentiated again). inputs (PyTorch's): a
+        tensor or a sequence of tensors requiring grad, leaves or not; then only
+        their .grad gets the gradient (one each, of its shape), no other leaf's.
         """
         if type(retain_graph) is not bool or type(create_graph) is not bool:  # (once per step: cheap first)
             # (None, PyTorch's default, means: as create_graph)
@@ -588,6 +591,12 @@ class Tensor:
                 raise ValueError(
                     f"backward: gradient has shape {gradient.shape}, the tensor has shape {self.shape}"
                 )
+        if inputs is not None:
+            targets = engine.backward_inputs(inputs)
+            found = backward_sweep([self], [gradient], retain_graph=retain_graph or create_graph,
+                                   create_graph=create_graph, targets=targets, allow_unused=True)
+            engine.hand_to(targets, found, gradient)
+            return
         backward_sweep(
             [self], [gradient], retain_graph=retain_graph or create_graph, create_graph=create_graph
         )

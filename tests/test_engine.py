@@ -1285,3 +1285,44 @@ def test_retain_grad_on_a_compiled_result_takes_the_general_sweep():
         out.backward()
         np.testing.assert_array_equal(out.grad.data, 1.0)
         np.testing.assert_array_equal(x.grad.data, [2.0, 4.0])
+
+
+def test_backward_inputs_gives_only_the_listed_tensors_their_grad():
+    # PyTorch's backward(inputs=...): leaves or not, only they get .grad.
+    w = am.tensor([1.0, 2.0], requires_grad=True)
+    b = am.tensor([3.0, 4.0], requires_grad=True)
+    h = w * 2.0
+    y = (h * b).sum()
+    y.backward(inputs=[w, h], retain_graph=True)
+    np.testing.assert_array_equal(w.grad.data, [6.0, 8.0])
+    np.testing.assert_array_equal(h.grad.data, [3.0, 4.0])
+    assert b.grad is None
+    y.backward(inputs=w)  # (one tensor; accumulates)
+    np.testing.assert_array_equal(w.grad.data, [12.0, 16.0])
+
+
+def test_backward_inputs_with_create_graph_and_an_unreached_input():
+    w = am.tensor([1.0, 2.0], requires_grad=True)
+    b = am.tensor([3.0, 4.0], requires_grad=True)
+    unused = am.tensor([5.0], requires_grad=True)
+    (w ** 3 * b).sum().backward(inputs=[w, unused], create_graph=True)
+    np.testing.assert_array_equal(w.grad.data, [9.0, 48.0])  # 3 w^2 b
+    assert unused.grad is None and b.grad is None
+    w.grad.sum().backward(inputs=[b])
+    np.testing.assert_array_equal(b.grad.data, [3.0, 12.0])  # d/db of sum(3 w^2 b)
+
+
+@pytest.mark.parametrize("inputs, error, message", [
+    ([], TypeError, "non-empty sequence"),
+    (3, TypeError, "inputs must be a tensor"),
+    (["w"], TypeError, r"inputs\[0\] is a str"),
+    ([am.tensor([1.0])], RuntimeError, r"inputs\[0\] \(shape \(1,\)\) does not require grad"),
+])
+def test_backward_inputs_refused_before_anything_changes(inputs, error, message):
+    w = am.tensor([1.0, 2.0], requires_grad=True)
+    y = (w * w).sum()
+    with pytest.raises(error, match=message):
+        y.backward(inputs=inputs)
+    assert w.grad is None
+    y.backward()  # (the graph is still there)
+    np.testing.assert_array_equal(w.grad.data, [2.0, 4.0])
