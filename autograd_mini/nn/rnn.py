@@ -286,6 +286,12 @@ class _RNNBase(Module):
         only), [weight_ih_l1, ...], ...]."""
         return [[getattr(self, n) for n in names] for names in self._all_weights]
 
+    def flatten_parameters(self) -> None:
+        """Nothing to do, as PyTorch's on the CPU (there it packs the weights for cuDNN);
+        kept so that code calling it after loading a model (model.rnn.flatten_parameters())
+        runs unchanged. The parameters, their shapes and the outputs are untouched."""
+        return None
+
     def reset_parameters(self) -> None:
         """Every parameter ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), as PyTorch."""
         k = 1.0 / math.sqrt(self.hidden_size)
