@@ -343,3 +343,27 @@ def test_saved_tensors_are_freed_by_backward_while_the_output_lives():
             y.sum().backward()  # (kept for the second pass, then freed)
             gc.collect()
             assert [r() for r in refs] == [None, None]
+
+
+def test_create_graph_backward_gets_tensors_for_outputs_without_gradient():
+    # (a non-differentiable output's zeros, as the differentiable ones, are Tensors
+    # under create_graph, so a backward written with library ops can use them)
+    seen = []
+
+    class WithMask(am.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            m = a > 0
+            ctx.mark_non_differentiable(m)
+            return a * 2, m, a * 3
+
+        @staticmethod
+        def backward(ctx, g, gm, g3):
+            seen.append((type(g), type(gm), type(g3)))
+            return g * 2 + g3 * 3
+
+    x = am.tensor(rand(3), requires_grad=True)
+    y, _, _ = WithMask.apply(x)
+    (g,) = am.autograd.grad((y * y).sum(), [x], create_graph=True)
+    assert seen == [(am.Tensor, am.Tensor, am.Tensor)]
+    np.testing.assert_allclose(g.data, 8 * x.data)

@@ -152,7 +152,8 @@ def _run_backward(g: Any, inputs: tuple, ctx: FunctionCtx) -> list:
         elif so is None:
             grad_outputs.append(None)
         else:
-            grad_outputs.append(wrap(np.zeros(so[0], dtype=so[1] if np.dtype(so[1]).kind in "fc" else g.dtype)))
+            # (zeros as a Tensor in both modes: a recorded backward computes with Tensors)
+            grad_outputs.append(Tensor._wrap(np.zeros(so[0], dtype=so[1] if np.dtype(so[1]).kind in "fc" else g.dtype)))
     ctx._current = inputs
     try:
         result = cls.backward(ctx, *grad_outputs)
