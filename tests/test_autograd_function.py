@@ -367,3 +367,62 @@ def test_create_graph_backward_gets_tensors_for_outputs_without_gradient():
     (g,) = am.autograd.grad((y * y).sum(), [x], create_graph=True)
     assert seen == [(am.Tensor, am.Tensor, am.Tensor)]
     np.testing.assert_allclose(g.data, 8 * x.data)
+
+
+class ExpSavesOutput(am.autograd.Function):
+    @staticmethod
+    def forward(ctx, a):
+        y = am.exp(a)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g * y
+
+
+def test_a_saved_output_changed_in_place_afterwards_gives_its_value_when_saved():
+    # (as a saved input: the node reads the output's value from before the change,
+    # to first and second order, never the changed value)
+    v = np.array([0.0, 1.0, -0.5])
+    for order in (1, 2):
+        x = am.tensor(v, requires_grad=True)
+        y = ExpSavesOutput.apply(x)
+        loss = (y * y).sum()
+        y.mul_(10.0)
+        if order == 1:
+            loss.backward()
+            np.testing.assert_allclose(x.grad.data, 2 * np.exp(2 * v))
+        else:
+            (g,) = am.autograd.grad(loss, x, create_graph=True)
+            np.testing.assert_allclose(g.data, 2 * np.exp(2 * v))
+            (h,) = am.autograd.grad(g.sum(), x)
+            np.testing.assert_allclose(h.data, 4 * np.exp(2 * v))
+
+
+class ExpTwoOutputs(am.autograd.Function):
+    @staticmethod
+    def forward(ctx, a):
+        y = am.exp(a)
+        ctx.save_for_backward(y)
+        return a * 2, y
+
+    @staticmethod
+    def backward(ctx, g, gy):
+        (y,) = ctx.saved_tensors
+        return g * 2 + gy * y
+
+
+def test_a_saved_output_of_several_changed_or_not_to_second_order():
+    v = np.array([0.0, 1.0, -0.5])
+    for change in (False, True):
+        x = am.tensor(v, requires_grad=True)
+        _, y = ExpTwoOutputs.apply(x)
+        loss = (y * y).sum()
+        if change:
+            y.mul_(10.0)
+        (g,) = am.autograd.grad(loss, x, create_graph=True)
+        np.testing.assert_allclose(g.data, 2 * np.exp(2 * v))
+        (h,) = am.autograd.grad(g.sum(), x)
+        np.testing.assert_allclose(h.data, 4 * np.exp(2 * v))

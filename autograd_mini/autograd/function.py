@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import _mode, no_grad, tracers
+from ..engine import _mode, _versions, no_grad, tracers
 from ..primitives import Primitive
 from ..tensor import Tensor
 
@@ -94,6 +94,8 @@ class FunctionCtx:
                 saved.append(None)
                 continue
             rec = outs[j]() if j is not None else None
+            if rec is not None:
+                rec = _as_recorded(rec)  # (changed in place since: its value then)
             if rec is None:
                 rec = current[k] if isinstance(current[k], Tensor) else Tensor._wrap(current[k])
             saved.append(rec)
@@ -107,6 +109,16 @@ class FunctionCtx:
     def set_materialize_grads(self, value: bool) -> None:
         """Accepted for PyTorch code; gradients are always materialized (zeros)."""
         self.materialize_grads = bool(value)
+
+
+def _as_recorded(t: Tensor) -> Tensor | None:
+    """The tensor holding the value the recorded output t had when apply made it: t
+    itself, or if t was changed in place since (see engine.rebase), its first old
+    version (None if that is gone)."""
+    entry = _versions.get(id(t))
+    if entry is None or entry[0]() is not t or not entry[1]:
+        return t
+    return entry[1][0][1]()
 
 
 def _forward_of_ctx(*datas: Any, ctx: FunctionCtx) -> np.ndarray:
