@@ -426,3 +426,27 @@ def test_a_saved_output_of_several_changed_or_not_to_second_order():
         np.testing.assert_allclose(g.data, 2 * np.exp(2 * v))
         (h,) = am.autograd.grad(g.sum(), x)
         np.testing.assert_allclose(h.data, 4 * np.exp(2 * v))
+
+
+def test_a_gradient_of_a_shape_the_argument_broadcasts_to_is_summed_to_it():
+    # (PyTorch's engine sums such a gradient to the argument's shape, sum_to; a shape
+    # the argument does not broadcast to is still refused)
+    class Broadcasts(am.autograd.Function):
+        @staticmethod
+        def forward(ctx, b, x):
+            ctx.save_for_backward(x)
+            return b * x  # b (3, 1) broadcast against x (3, 4)
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * x, (g * 2)[None]  # b's gradient left at (3, 4); x's as (1, 3, 4)
+
+    b = am.tensor(rand(3, 1), requires_grad=True)
+    x = am.tensor(rand(3, 4, seed=1), requires_grad=True)
+    Broadcasts.apply(b, x).sum().backward()
+    np.testing.assert_allclose(b.grad.data, x.data.sum(1, keepdims=True))
+    np.testing.assert_allclose(x.grad.data, np.full((3, 4), 2.0))
+    (gb, gx) = am.autograd.grad((Broadcasts.apply(b, x) ** 2).sum(), [b, x], create_graph=True)
+    assert gb.shape == (3, 1) and gx.shape == (3, 4) and gb.requires_grad
+    assert am.gradgradcheck(lambda b: Broadcasts.apply(b, x), (b.data,))

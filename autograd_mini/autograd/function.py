@@ -20,7 +20,7 @@ returns a Tensor or a tuple of them (other values pass through). `backward(ctx,
 no loss used, and for a non-differentiable one) and returns one gradient per
 positional argument of forward (a single value when forward takes one): None for an
 argument that is not a tensor or needs no gradient, else an array of that argument's
-shape. The recorded node is an ordinary graph node (`y.grad_fn` prints as
+shape (or of a shape it broadcasts to, summed to its shape as PyTorch does). The recorded node is an ordinary graph node (`y.grad_fn` prints as
 `<LegendrePolynomial3Backward>`) whose vector-Jacobian product is the user's
 backward, so `.backward()`, `am.autograd.grad`, hooks and the in-place change checks
 work as for the built-in operations. Under `create_graph=True` backward receives
@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import _mode, _versions, no_grad, tracers
-from ..primitives import Primitive
+from ..primitives import Primitive, unbroadcast
 from ..tensor import Tensor
 
 
@@ -121,6 +121,14 @@ def _as_recorded(t: Tensor) -> Tensor | None:
     return entry[1][0][1]()
 
 
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """Does an array of `shape` broadcast to `target` (PyTorch's is_expandable_to)?"""
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
 def _forward_of_ctx(*datas: Any, ctx: FunctionCtx) -> np.ndarray:
     """The node's forward: the output forward already computed (packed flat when
     forward returned several differentiable tensors)."""
@@ -191,6 +199,8 @@ def _run_backward(g: Any, inputs: tuple, ctx: FunctionCtx) -> list:
         else:
             r = np.asarray(r)
             r = Tensor._wrap(r) if recorded else r
+        if tuple(r.shape) != tuple(x[0]) and _broadcasts_to(tuple(x[0]), tuple(r.shape)):
+            r = unbroadcast(r, tuple(x[0]))  # (PyTorch's sum_to of such a gradient)
         if tuple(r.shape) != tuple(x[0]):
             raise ValueError(
                 f"{name}.backward returned a gradient of shape {tuple(r.shape)} for argument {k}, "
