@@ -15,7 +15,8 @@ import numpy as np
 
 from .engine import shape_constant, tracers
 from .tensor import (
-    Tensor, _CPU_DEVICE, _check_device, _check_grad_dtype, _dtype_or_default, _flag, _is_index, _varargs,
+    Tensor, _CPU_DEVICE, _check_device, _check_grad_dtype, _dtype_or_default, _flag, _int_arg, _is_index,
+    _varargs,
     get_default_dtype,
 )
 
@@ -535,12 +536,6 @@ def asarray(data: Any, dtype: Any = None, *, copy: bool | None = None, device: A
 
 
 # -- more of numpy's creation functions --------------------------------------------------
-
-
-def _int_arg(op: str, what: str, v: Any) -> int:
-    if isinstance(v, bool) or not _is_index(v):
-        raise TypeError(f"{op}: {what} must be an int, got {v!r}")
-    return operator.index(v)
 
 
 def tri(N: int, M: int | None = None, k: int = 0, dtype: Any = None, *, device: Any = None) -> Tensor:

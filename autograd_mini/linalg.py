@@ -31,7 +31,7 @@ from . import primitives as P
 from .engine import composite, shape_constant
 from .functions import as_tensor, exp
 from .functions import norm as norm
-from .tensor import Tensor, get_default_dtype
+from .tensor import Tensor, _int_arg, get_default_dtype
 
 __all__ = ["solve", "slogdet", "det", "inv", "cholesky", "cholesky_ex", "eigh", "eigvalsh", "svd", "svdvals", "qr",
            "pinv", "lstsq", "matrix_rank", "norm", "matrix_power", "multi_dot", "vector_norm", "matrix_norm",
@@ -463,12 +463,6 @@ def lstsq(A: Any, b: Any, rcond: Any = None) -> tuple[Tensor, Tensor, int, Tenso
 
 
 # -- numpy.linalg's other functions (and torch.linalg's where numpy has none) ------------------
-
-
-def _int_arg(op: str, name: str, v: Any, shape: tuple) -> int:
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-        raise TypeError(f"{op}: {name} must be an int, got {v!r} (A of shape {shape})")
-    return int(v)
 
 
 def _is_axis(axis: Any, ndim: int) -> bool:

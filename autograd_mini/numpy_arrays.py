@@ -23,13 +23,7 @@ from .functions import (
 )
 from .logic import any as _any, logical_not
 from .selection import _not_replayable
-from .tensor import Tensor, _is_index
-
-
-def _int(op: str, what: str, v: Any, shape: tuple) -> int:
-    if isinstance(v, bool) or not _is_index(v):
-        raise TypeError(f"{op}: {what} must be an int, got {v!r} (shape {shape})")
-    return operator.index(v)
+from .tensor import Tensor, _int_arg
 
 
 @composite
@@ -39,7 +33,7 @@ def expand_dims(a: Any, axis: Any) -> Tensor:
     a = as_tensor(a)
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     for v in axes:
-        _int("expand_dims", "axis", v, a.shape)
+        _int_arg("expand_dims", "axis", v, a.shape)
     n = a.ndim + len(axes)
     try:
         axes = np.lib.array_utils.normalize_axis_tuple(tuple(operator.index(v) for v in axes), n)
@@ -82,7 +76,7 @@ def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> Tensor:
     """np.rot90: m rotated by 90 degrees k times in the plane of `axes` (from the first
     axis towards the second); the two axes' lengths swap for odd k."""
     m = as_tensor(m)
-    k = _int("rot90", "k", k, m.shape)
+    k = _int_arg("rot90", "k", k, m.shape)
     try:
         a0, a1 = (operator.index(a) for a in axes)
     except (TypeError, ValueError):
@@ -137,7 +131,7 @@ def diagflat(v: Any, k: int = 0) -> Tensor:
     """np.diagflat: the (n + |k|, n + |k|) matrix with v flattened (n entries) on its k-th
     diagonal, zeros elsewhere."""
     v = as_tensor(v)
-    return diag(v.reshape(-1), _int("diagflat", "k", k, v.shape))
+    return diag(v.reshape(-1), _int_arg("diagflat", "k", k, v.shape))
 
 
 _MODES = ("raise", "wrap", "clip")

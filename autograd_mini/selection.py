@@ -22,7 +22,7 @@ import numpy as np
 from . import primitives as P
 from .engine import composite, no_grad, shape_constant, tracers
 from .functions import _axis_of, _index_array, _pieces, as_tensor, broadcast_to
-from .tensor import Tensor, _is_index, get_default_dtype
+from .tensor import Tensor, _int_arg, _is_index, get_default_dtype
 
 
 def _not_replayable(op: str, x: Tensor, why: str = "the shape of its result depends on the values") -> None:
@@ -32,12 +32,6 @@ def _not_replayable(op: str, x: Tensor, why: str = "the shape of its result depe
             f"compile: {op} of a tensor of shape {x.shape}: {why}, which a tape (made for "
             "shapes, not values) cannot replay; call it outside the compiled function, or call "
             "the function uncompiled")
-
-
-def _int_arg(op: str, what: str, v: Any, x: Tensor) -> int:
-    if isinstance(v, bool) or not _is_index(v):
-        raise TypeError(f"{op}: {what} must be an int, got {v!r} (x of shape {x.shape})")
-    return operator.index(v)
 
 
 # -- numpy's names ---------------------------------------------------------------------
@@ -159,7 +153,7 @@ def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Tensor:
         raise ValueError(f"bincount: x must be 1-D, got shape {x.shape}")
     if a.dtype.kind not in "iub":
         raise TypeError(f"bincount: x must hold non-negative integers, got dtype {a.dtype} (shape {x.shape})")
-    minlength = _int_arg("bincount", "minlength", minlength, x)
+    minlength = _int_arg("bincount", "minlength", minlength, x.shape)
     if minlength < 0:
         raise ValueError(f"bincount: minlength must be >= 0, got {minlength} (x of shape {x.shape})")
     if a.size and a.min() < 0:
@@ -508,8 +502,8 @@ def narrow(x: Any, dim: int, start: int, length: int) -> Tensor:
     x = as_tensor(x)
     d = _dim_of("narrow", dim, x)
     n = x.shape[d]
-    start = _int_arg("narrow", "start", start, x)
-    length = _int_arg("narrow", "length", length, x)
+    start = _int_arg("narrow", "start", start, x.shape)
+    length = _int_arg("narrow", "length", length, x.shape)
     if not -n <= start <= n:
         raise ValueError(f"narrow: start {start} is out of range [{-n}, {n}] for dim {d} of shape {x.shape}")
     if start < 0:

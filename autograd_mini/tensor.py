@@ -269,6 +269,15 @@ def _is_index(value: Any) -> bool:
     return isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iu"
 
 
+def _int_arg(op: str, what: str, v: Any, shape: tuple | None = None) -> int:
+    """v as an int, an axis, a count or an offset: a bool or a float is refused (not
+    truncated), naming op and, if given, the input's shape."""
+    if not _is_index(v):
+        at = "" if shape is None else f" (shape {tuple(shape)})"
+        raise TypeError(f"{op}: {what} must be an int, got {v!r}{at}")
+    return operator.index(v)
+
+
 def _flag(value: Any, what: str, where: str) -> bool:
     """A boolean option: a Python or numpy bool. (A truthy "no" or 1 is more likely a
     misplaced argument than a request for True.)"""
