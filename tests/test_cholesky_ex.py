@@ -9,12 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd_mini as am
+from test_linalg import spd
 from replay_check import assert_compiled_replays_eager
-
-
-def spd(shape, seed=0):
-    a = np.random.default_rng(seed).standard_normal(shape)
-    return a @ np.swapaxes(a, -1, -2) + shape[-1] * np.eye(shape[-1])
 
 
 def leading_minor_order(a):

@@ -5,14 +5,10 @@ import numpy as np
 import pytest
 
 import autograd_mini as am
+from test_linalg import spd
 from replay_check import assert_compiled_replays_eager
 
 L = am.linalg
-
-
-def spd(shape, seed=0):
-    a = np.random.default_rng(seed).standard_normal(shape)
-    return a @ np.swapaxes(a, -1, -2) + shape[-1] * np.eye(shape[-1])
 
 
 @pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (2, 1, 3, 3)])
