@@ -32,11 +32,7 @@ def _route(tensors: list[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
         aliases = [P.reshape.apply(t, shape=t.shape) for t in tensors]
         return aliases, aliases
     whole = concatenate([t.reshape(-1) for t in tensors])
-    parts, start = [], 0
-    for t in tensors:
-        parts.append(whole[start:start + t.size].reshape(t.shape))
-        start += t.size
-    return [whole], parts
+    return [whole], _split(whole, tensors)
 
 
 def _split(g: Tensor, like: list[Tensor]) -> list[Tensor]:
@@ -48,11 +44,16 @@ def _split(g: Tensor, like: list[Tensor]) -> list[Tensor]:
     return parts
 
 
-def _join(parts: list[Tensor], like: list[Tensor], what: str) -> Tensor:
+def _check_shapes(parts: list, like: list[Tensor], what: str) -> None:
     for p, t in zip(parts, like):
         if not isinstance(p, Tensor) or p.shape != t.shape:
             raise RuntimeError(f"backward hook: {what} must give Tensors of the shapes "
                                f"{[u.shape for u in like]}, got {[getattr(q, 'shape', type(q).__name__) for q in parts]}")
+
+
+def _join(parts: list[Tensor], like: list[Tensor], what: str) -> Tensor:
+    """Gradients of `like`'s shapes as the one gradient of their routed concatenation."""
+    _check_shapes(parts, like, what)
     return parts[0] if len(parts) == 1 else concatenate([p.reshape(-1) for p in parts])
 
 
@@ -71,7 +72,6 @@ class BackwardCall:
         if not self.inputs or not self.hooks:
             return args
         carriers, parts = _route(self.inputs)
-        self.in_carriers = carriers
         for c in carriers:
             c.register_hook(self._input_hook(c, carriers))
         args = list(args)
@@ -101,7 +101,9 @@ class BackwardCall:
             items[j] = p
         return type(out)(items) if many else items[0]
 
-    def _full(self, parts: list[Tensor] | None, positions: list[int], n: int) -> tuple:
+    @staticmethod
+    def _full(parts: list[Tensor] | None, positions: list[int], n: int) -> tuple:
+        """A tuple of n entries: parts at `positions`, None elsewhere."""
         full: list[Any] = [None] * n
         for k, p in zip(positions, parts or []):
             full[k] = p
@@ -117,7 +119,7 @@ class BackwardCall:
                     raise RuntimeError(f"{type(self.module).__name__}: a backward pre-hook returned "
                                        f"{len(new)} gradients for {self.n_out} outputs")
                 parts = [new[j] for j in self.out_pos]
-                _join(parts, self.outputs, "a backward pre-hook")  # (checks the shapes)
+                _check_shapes(parts, self.outputs, "a backward pre-hook")
         self.grad_output = self._full(parts, self.out_pos, self.n_out)
         self._seen = 0
         if not self.inputs and self.hooks:  # (no input gradient will come: the hooks run now)
