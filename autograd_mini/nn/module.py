@@ -320,11 +320,14 @@ class Module:
         if loose:
             kinds = sorted({"Parameters" if isinstance(v, Parameter) else "Modules" for v in loose})
             container = "nn.ModuleDict" if isinstance(value, dict) else "nn.ModuleList"
+            pcontainer = "nn.ParameterDict" if isinstance(value, dict) else "nn.ParameterList"
             if kinds == ["Modules"]:
                 fix = f"hold them in an {container} (or nn.Sequential), or assign each one as an attribute of its own"
-            else:  # (there is no ParameterList: a Parameter is an attribute of its own)
-                fix = "assign each one as an attribute of its own" + (
-                    f" (the Modules may go in an {container})" if len(kinds) == 2 else "")
+            elif kinds == ["Parameters"]:
+                fix = f"hold them in an {pcontainer}, or assign each one as an attribute of its own"
+            else:
+                fix = (f"hold the Modules in an {container} and the Parameters in an {pcontainer}, "
+                       "or assign each one as an attribute of its own")
             warnings.warn(
                 f"{type(self).__name__}: attribute {name!r} is a {type(value).__name__} holding "
                 f"{len(loose)} {' and '.join(kinds)} that are not registered: they are not in "
