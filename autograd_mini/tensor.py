@@ -476,7 +476,13 @@ class Tensor:
         return P.permute.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
 
     def numpy(self) -> np.ndarray:
-        """The data as an ndarray (the live array, not a copy)."""
+        """The data as an ndarray (the live array, not a copy), as `.data`.
+
+        Unlike PyTorch's, it is allowed on a tensor that requires grad. Writing
+        into the array changes the tensor, and, as a write into `.data`, is not
+        seen by a pending backward: one that kept the array computes with the new
+        values. To change the values, take `.numpy().copy()`.
+        """
         if tracers:
             tracers[-1].value_read("numpy()", self)
         return self.data
