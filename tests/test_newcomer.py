@@ -32,3 +32,30 @@ def test_unregistered_parameters_in_a_list_point_to_parameter_list():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(list(Held().parameters())) == 1
+
+
+def test_a_plain_tensor_that_requires_grad_as_an_attribute_warns():
+    # The classic mistake: a weight made with am.randn(..., requires_grad=True)
+    # is not a Parameter, so the optimizer never sees it.
+    class Plain(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = am.randn(2, 2, requires_grad=True)
+
+    with pytest.warns(UserWarning, match=r"Plain: attribute 'w' is a Tensor that requires grad "
+                                         r"but is not a Parameter.*nn\.Parameter") as record:
+        m = Plain()
+    assert record[0].filename == __file__
+    assert list(m.parameters()) == []
+
+    class Fine(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(am.randn(2, 2))
+            self.const = am.ones(2)                                   # no grad: a constant
+            self.cached = am.ones(2, requires_grad=True) * 2          # not a leaf: an output
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert [n for n, _ in Fine().named_parameters()] == ["w"]
+

@@ -294,6 +294,15 @@ class Module:
         else:
             if type(value) in (list, tuple, dict):
                 self._warn_unregistered(name, value)
+            elif type(value) is Tensor and value.requires_grad and value.grad_fn is None:
+                # (a leaf made with requires_grad=True: meant as a weight, never trained)
+                warnings.warn(
+                    f"{type(self).__name__}: attribute {name!r} is a Tensor that requires grad but "
+                    f"is not a Parameter: it is not in parameters() (an optimizer will not train "
+                    f"it) or state_dict(); wrap it as nn.Parameter(...), or register_buffer it if "
+                    f"it is not trained",
+                    UserWarning, stacklevel=2,
+                )
         object.__setattr__(self, name, value)
         modules_changed()
 
