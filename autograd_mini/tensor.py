@@ -573,6 +573,9 @@ class Tensor:
     ) -> None:
         """Back-propagate from this tensor, accumulating into leaves' `.grad`.
 
+        Accumulating: each leaf's gradient is added to what its `.grad` holds,
+        so a training loop clears them before each backward (`opt.zero_grad()`
+        or `model.zero_grad()`), or the steps use the sum of all gradients so far.
         gradient: d(loss)/d(self), same shape as self; may be omitted for a
         single-element tensor. The graph's saved arrays are freed afterwards
         unless `retain_graph` (or `create_graph`, which records the backward
@@ -585,7 +588,12 @@ class Tensor:
             retain_graph = retain_graph is not None and _flag(retain_graph, "retain_graph", "backward")
             create_graph = create_graph is not None and _flag(create_graph, "create_graph", "backward")
         if not self.requires_grad:
-            raise RuntimeError("backward: this tensor does not require grad and has no grad_fn")
+            raise RuntimeError(
+                f"backward: this tensor does not require grad and has no grad_fn (shape "
+                f"{self.shape}): nothing it was computed from requires grad (create the inputs with "
+                f"requires_grad=True, or use a model's parameters), or it was computed under "
+                f"am.no_grad(), from .detach(), or by an op without gradient (argmax, comparisons)"
+            )
         if gradient is None:
             if self.data.size != 1:
                 raise RuntimeError(

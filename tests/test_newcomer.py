@@ -59,3 +59,14 @@ def test_a_plain_tensor_that_requires_grad_as_an_attribute_warns():
         warnings.simplefilter("error")
         assert [n for n, _ in Fine().named_parameters()] == ["w"]
 
+
+def test_backward_of_a_tensor_without_graph_says_why():
+    x = am.tensor([1.0, 2.0])  # forgot requires_grad=True
+    with pytest.raises(RuntimeError, match=r"backward: this tensor does not require grad and has "
+                                           r"no grad_fn \(shape \(\)\).*requires_grad=True.*am\.no_grad\(\)"):
+        (x * x).sum().backward()
+    w = am.tensor([1.0, 2.0], requires_grad=True)
+    with am.no_grad():
+        loss = (w * w).sum()
+    with pytest.raises(RuntimeError, match=r"computed under am\.no_grad\(\)"):
+        loss.backward()
