@@ -34,7 +34,9 @@ The cost printed and plotted is the sum of squared errors over the ten points,
 
     Cost = sum_i ||y_i - F(x_i)||^2,
 
-(the paper's Cost = (1/10) sum_i 1/2 ||y_i - F(x_i)||^2 is this divided by 20).
+the quantity the paper's code netbp computes and plots (the paper's formula,
+Cost = (1/10) sum_i 1/2 ||y_i - F(x_i)||^2, is this divided by 20; the 5.3 and
+7.3e-4 quoted below are on netbp's scale, this one).
 On this scale an untrained network, which answers about [0.5, 0.5] everywhere,
 starts near 10 * 2 * 0.25 = 5, the paper's 5.3. The cost is evaluated on all
 ten points in one batched forward every 10^4 steps (in a run of fewer than
