@@ -110,8 +110,9 @@ def draw_graph(
         (tensors of at most 6 elements), "grad": gradient statistics of every
         tensor (‖g‖₂, min, max, NaN/Inf flags), computed afresh with
         am.autograd.grad, and the tensors coloured by ‖g‖ on a log scale. "grad"
-        needs single-element outputs and a graph that still holds its arrays:
-        draw before backward() or after backward(retain_graph=True).
+        needs single-element outputs.
+    Every drawing needs the graph that backward() frees (whatever `show`): draw
+    before backward(), or after backward(retain_graph=True).
     depth: None draws every call of a scope (Module or composite op) as a
         cluster; an int k keeps k levels of clusters and collapses each call of
         a deeper scope into one node labelled after it, e.g. `Conv2d(1→8, 3×3)`.

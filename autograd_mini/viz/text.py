@@ -44,7 +44,8 @@ def to_text(
     "dtype", "value", "grad"), `depth` collapses each call of a deeper scope
     into one line, `params` names the leaves, `check` adds each op's
     finite-difference error. A line notes `in <scope>` where the scope, or the
-    call of it, changes. Returns the text (a str that displays as the tree at a
+    call of it, changes. As draw_graph, it needs the graph that backward() frees:
+    call it before backward(), or after backward(retain_graph=True). Returns the text (a str that displays as the tree at a
     prompt); print() it in scripts.
     """
     where = "to_text"
