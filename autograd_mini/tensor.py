@@ -198,7 +198,8 @@ def _check_grad_dtype(dtype: np.dtype, where: str) -> None:
     if dtype.kind not in "fc":
         raise TypeError(
             f"{where}: only floating-point tensors can require grad, got dtype {dtype}; "
-            "convert with .astype(float) first"
+            "convert with .astype(float) first, or create it as floats (dtype=am.float64, "
+            "or Python floats: [1.0, 2.0], not [1, 2])"
         )
 
 

@@ -70,3 +70,11 @@ def test_backward_of_a_tensor_without_graph_says_why():
         loss = (w * w).sum()
     with pytest.raises(RuntimeError, match=r"computed under am\.no_grad\(\)"):
         loss.backward()
+
+
+def test_integer_data_with_requires_grad_says_how_to_make_floats():
+    # am.tensor([1, 2, 3]) holds int64: there is no tensor yet to call .astype on.
+    with pytest.raises(TypeError, match=r"tensor: only floating-point tensors can require grad, got "
+                                        r"dtype int64.*dtype=am\.float64.*\[1\.0, 2\.0\]"):
+        am.tensor([1, 2, 3], requires_grad=True)
+    assert am.tensor([1, 2, 3], dtype=am.float64, requires_grad=True).requires_grad
