@@ -164,7 +164,37 @@ class Module:
                 "(handle.remove()) or call the model uncompiled"
             )
         pre, post, backward_pre, backward = self._forward_hooks_all
-        for hook, with_kwargs in list(pre.values()):
+        if not any(entry[2] for entry in post.values()):
+            return self._run_hooks(pre, post, backward_pre, backward, args, kwargs, [None, args, kwargs], set())
+        # always_call=True hooks (PyTorch's): if anything from the first pre-hook to the last
+        # forward hook raises (an Exception), those of them that have not run yet run with
+        # the args, kwargs and output (None if forward raised) reached so far; an exception
+        # one of them raises then is turned into a warning, and the first one propagates.
+        state: list = [None, args, kwargs]
+        called: set = set()
+        try:
+            return self._run_hooks(pre, post, backward_pre, backward, args, kwargs, state, called)
+        except Exception:
+            result, args, kwargs = state
+            for hook_id, (hook, with_kwargs, always_call) in list(post.items()):
+                if not always_call or hook_id in called:
+                    continue
+                try:
+                    r = hook(self, args, kwargs, result) if with_kwargs else hook(self, args, result)
+                    if r is not None:
+                        result = r
+                except Exception as e:
+                    warnings.warn(
+                        f"{type(self).__name__}: a forward hook with always_call=True raised an "
+                        f"exception, silenced because forward (or another hook) had raised one "
+                        f"first: {e}", stacklevel=2)
+            raise
+
+    def _run_hooks(self, pre: Any, post: Any, backward_pre: Any, backward: Any, args: tuple,
+                   kwargs: dict, state: list, called: set) -> Any:
+        """Pre-hooks, forward, hooks; `state` follows [output, args, kwargs] and `called`
+        the ids of the forward hooks started, for the always_call hooks if one raises."""
+        for hook, with_kwargs, _ in list(pre.values()):
             if with_kwargs:
                 result = hook(self, args, kwargs)
                 if result is not None:
@@ -173,37 +203,44 @@ class Module:
                             f"{type(self).__name__}: a forward pre-hook registered with_kwargs=True must "
                             f"return None or a tuple (new_args, new_kwargs), got {type(result).__name__}")
                     args, kwargs = result
+                    state[1:] = args, kwargs
             else:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
+                    state[1] = args
         call = None
         if (backward_pre or backward) and _mode.grad_enabled:
-            call = BackwardCall(self, {k: h for k, (h, _) in backward_pre.items()},
-                                {k: h for k, (h, _) in backward.items()}, args)
+            call = BackwardCall(self, {k: h for k, (h, _, _) in backward_pre.items()},
+                                {k: h for k, (h, _, _) in backward.items()}, args)
             args = call.route_inputs(args)
+            state[1] = args
         prev = _mode.scope
         _mode.scope = prev + (self,)
         try:
             out = self.forward(*args, **kwargs)
         finally:
             _mode.scope = prev
-        for hook, with_kwargs in list(post.values()):
+        state[0] = out
+        for hook_id, (hook, with_kwargs, _) in list(post.items()):
+            called.add(hook_id)
             result = hook(self, args, kwargs, out) if with_kwargs else hook(self, args, out)
             if result is not None:
-                out = result
+                out = state[0] = result
         return out if call is None else call.route_outputs(out)
 
-    def _add_hook(self, kind: int, hook: Callable, where: str, prepend: Any, with_kwargs: Any) -> RemovableHandle:
+    def _add_hook(self, kind: int, hook: Callable, where: str, prepend: Any, with_kwargs: Any,
+                  always_call: Any = False) -> RemovableHandle:
         if not callable(hook):
             raise TypeError(f"{where}: hook must be callable, got {type(hook).__name__}")
         prepend, with_kwargs = _flag(prepend, "prepend", where), _flag(with_kwargs, "with_kwargs", where)
+        always_call = _flag(always_call, "always_call", where)
         d = self.__dict__
         if not self._forward_hooks_all:
             d["_forward_hooks_all"] = (OrderedDict(), OrderedDict(), OrderedDict(), OrderedDict())
         handle = RemovableHandle(self, kind)
         hooks = d["_forward_hooks_all"][kind]
-        hooks[handle.id] = (hook, with_kwargs)
+        hooks[handle.id] = (hook, with_kwargs, always_call)
         if prepend:
             hooks.move_to_end(handle.id, last=False)
         modules_changed()  # (compiled functions record again: what a call does has changed)
@@ -221,14 +258,19 @@ class Module:
         return self._add_hook(0, hook, "register_forward_pre_hook", prepend, with_kwargs)
 
     def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
-                              with_kwargs: bool = False) -> RemovableHandle:
+                              with_kwargs: bool = False, always_call: bool = False) -> RemovableHandle:
         """Call hook(module, args, output) after every forward, as PyTorch does: a return
         value other than None replaces the output (for the next hooks and the caller).
         With with_kwargs=True it is hook(module, args, kwargs, output) (kwargs: the keyword
         arguments forward got). Hooks run in registration order; prepend=True puts this one
-        first. Returns a handle whose .remove() unregisters it. PyTorch's always_call is
-        not supported. A module with hooks cannot be called under am.compile (RuntimeError)."""
-        return self._add_hook(1, hook, "register_forward_hook", prepend, with_kwargs)
+        first. Returns a handle whose .remove() unregisters it.
+        With always_call=True (PyTorch's) the hook also runs when the call raises an
+        Exception (in forward, a pre-hook or a forward hook) before it ran: it gets
+        output=None if forward raised (else the output so far), and the args (and kwargs)
+        as the pre-hooks left them; then the exception propagates. An exception the hook
+        raises then is only warned about (UserWarning).
+        A module with hooks cannot be called under am.compile (RuntimeError)."""
+        return self._add_hook(1, hook, "register_forward_hook", prepend, with_kwargs, always_call)
 
     def register_full_backward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False) -> RemovableHandle:
         """Call hook(module, grad_output) when backward reaches this module's outputs, as
