@@ -13,10 +13,11 @@ as PyTorch's do. Call `scheduler.step()` once per epoch, after `optimizer.step()
 and cuts the rates when it stops improving.
 
 Resuming (PyTorch's `last_epoch=k`; StepLR, MultiStepLR, ExponentialLR, LinearLR,
-LambdaLR, CosineAnnealingLR): after `optimizer.load_state_dict(...)` of a run that made
-k steps, `StepLR(opt, ..., last_epoch=k)` takes the groups' "initial_lr" as base rates
-(ValueError if a group has none) and its constructor makes step k + 1, so the schedule
-goes on exactly as the run's own would have. (torch 2.13's ExponentialLR, LinearLR and
+LambdaLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, OneCycleLR, SequentialLR):
+after `optimizer.load_state_dict(...)` of a run that made k steps, `StepLR(opt, ...,
+last_epoch=k)` takes the groups' "initial_lr" as base rates (ValueError if a group has
+none) and its constructor makes step k + 1, so the schedule goes on exactly as the
+run's own would have. (torch 2.13's ExponentialLR, LinearLR and
 CosineAnnealingLR keep the rate of epoch k in that first step instead, which leaves
 their resumed schedules an epoch behind; here every schedule resumes the same way.)
 """
@@ -259,13 +260,42 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     with T_mult = 1, T_cur = epoch mod T_0; otherwise, past T_0, the period n with
     T_0 (T_mult^n - 1) / (T_mult - 1) <= epoch is found and T_i = T_0 T_mult^n.
     The rate is set from this closed form, not chained with other schedules.
-    T_0 and T_mult are integers >= 1, eta_min a finite number >= 0.
+    T_0 and T_mult are integers >= 1, eta_min a finite number >= 0. last_epoch=k resumes
+    at epoch k + 1 of the closed form, in whichever period that falls (torch 2.13 takes
+    T_cur = (k + 1) mod T_0, which with T_mult > 1 is right only up to the first restart).
     """
 
-    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0) -> None:
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
         vars(self).update(self._settings({"T_0": T_0, "T_mult": T_mult, "eta_min": eta_min, "T_i": T_0,
                                           "T_cur": 0}, "CosineAnnealingWarmRestarts"))
-        super().__init__(optimizer)
+        super().__init__(optimizer, last_epoch)
+
+    def _resume(self, optimizer: Optimizer, last_epoch: int, where: str) -> None:
+        # (epoch k + 1's place in its period, as k + 1 steps reach it; see the class docstring)
+        super()._resume(optimizer, last_epoch, where)
+        self.T_cur, self.T_i = self._position(last_epoch + 1)
+
+    def _next_lrs(self, epoch: int) -> list[float]:
+        T_cur, T_i = self._position(epoch)
+        return [self._closed_form(base, T_cur, T_i) for base in self.base_lrs]
+
+    def _position(self, epoch: float) -> tuple[float, int]:
+        """(T_cur, T_i) at `epoch` (a number >= 0): the epochs since the last restart, the period."""
+        T_0, T_mult = self.T_0, self.T_mult
+        if epoch < T_0:
+            return epoch, T_0
+        if T_mult == 1:
+            return epoch % T_0, T_0
+        n = int(math.log(epoch / T_0 * (T_mult - 1) + 1, T_mult))
+        # (the log rounds: log_3(243) is 4.999..., which put step(121) with T_0 = 1,
+        # T_mult = 3 at the end of the period before its restart; the exact integer
+        # starts T_0 (T_mult^n - 1) / (T_mult - 1) settle n)
+        while T_0 * (T_mult ** (n + 1) - 1) // (T_mult - 1) <= epoch:
+            n += 1
+        while n > 0 and T_0 * (T_mult**n - 1) // (T_mult - 1) > epoch:
+            n -= 1
+        return epoch - T_0 * (T_mult**n - 1) // (T_mult - 1), T_0 * T_mult**n
 
     @staticmethod
     def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
@@ -288,31 +318,15 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     def step(self, epoch: float | None = None) -> None:  # type: ignore[override]
         """Advance one epoch, or (given `epoch`, a number >= 0) go to that epoch."""
-        T_0, T_mult = self.T_0, self.T_mult
         if epoch is None:
             T_cur, T_i, last = self.T_cur + 1, self.T_i, self.last_epoch + 1
             if T_cur >= T_i:
-                T_cur, T_i = T_cur - T_i, T_i * T_mult
+                T_cur, T_i = T_cur - T_i, T_i * self.T_mult
         else:
             if isinstance(epoch, bool) or not isinstance(epoch, numbers.Real) or not 0 <= epoch < math.inf:
                 raise ValueError(f"CosineAnnealingWarmRestarts.step: epoch must be a finite number >= 0 "
                                  f"(or None for the next one), got {epoch!r}")
-            if epoch >= T_0:
-                if T_mult == 1:
-                    T_cur, T_i = epoch % T_0, T_0
-                else:
-                    n = int(math.log(epoch / T_0 * (T_mult - 1) + 1, T_mult))
-                    # (the log rounds: log_3(243) is 4.999..., which put step(121) with T_0 = 1,
-                    # T_mult = 3 at the end of the period before its restart; the exact integer
-                    # starts T_0 (T_mult^n - 1) / (T_mult - 1) settle n)
-                    while T_0 * (T_mult ** (n + 1) - 1) // (T_mult - 1) <= epoch:
-                        n += 1
-                    while n > 0 and T_0 * (T_mult**n - 1) // (T_mult - 1) > epoch:
-                        n -= 1
-                    T_cur = epoch - T_0 * (T_mult**n - 1) / (T_mult - 1)
-                    T_i = T_0 * T_mult**n
-            else:
-                T_cur, T_i = epoch, T_0
+            T_cur, T_i = self._position(epoch)
             last = math.floor(epoch)
         self._advance(last, lambda _: [self._closed_form(base, T_cur, T_i) for base in self.base_lrs])
         self.T_cur, self.T_i = T_cur, T_i
@@ -344,16 +358,20 @@ class OneCycleLR(LRScheduler):
     ends below 0 there gives 0, not PyTorch's negative rate.) As in PyTorch the
     groups get the keys "initial_lr", "max_lr", "min_lr" (and "max_momentum",
     "base_momentum"), which the formulas read; this rate is not chained with other schedules.
+    last_epoch=k (PyTorch's resume, after the optimizer's state_dict is loaded): the groups
+    keep the "initial_lr", "max_lr", "min_lr" (and momentum bounds) they hold, as PyTorch's do,
+    not those of the arguments, and the constructor makes step k + 1 (k + 1 <= total_steps).
     """
 
     def __init__(self, optimizer: Optimizer, max_lr: Any, total_steps: int | None = None,
                  epochs: int | None = None, steps_per_epoch: int | None = None, pct_start: float = 0.3,
                  anneal_strategy: str = "cos", cycle_momentum: bool = True, base_momentum: Any = 0.85,
                  max_momentum: Any = 0.95, div_factor: float = 25.0, final_div_factor: float = 1e4,
-                 three_phase: bool = False) -> None:
+                 three_phase: bool = False, last_epoch: int = -1) -> None:
         where = "OneCycleLR"
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{where}: expected an Optimizer, got {type(optimizer).__name__}")
+        last_epoch = _int_at_least(last_epoch, -1, "last_epoch", where)
         if total_steps is None:
             if epochs is None or steps_per_epoch is None:
                 raise ValueError(f"{where}: give total_steps, or epochs and steps_per_epoch")
@@ -383,6 +401,22 @@ class OneCycleLR(LRScheduler):
             if ends[i] == (ends[i - 1] if i else 0.0):
                 raise ValueError(f"{where}: pct_start={self.pct_start} with total_steps={self.total_steps} "
                                  f"leaves phase {i} of the cycle with no steps")
+        if last_epoch != -1:
+            # Resuming (PyTorch's rule): the groups keep the bounds the run put in them (the
+            # optimizer's state_dict, loaded, brings them back), and the constructor makes step
+            # last_epoch + 1 from them. Checked before anything changes.
+            keys = list(values[0])
+            for gi, group in enumerate(optimizer.param_groups):
+                missing = [k for k in keys if k not in group]
+                if missing:
+                    raise ValueError(f"{where}: param group {gi} has no {missing}, which resuming with "
+                                     f"last_epoch={last_epoch} needs (load the optimizer's state_dict first)")
+            if last_epoch + 1 > self.total_steps:
+                raise ValueError(f"{where}: last_epoch={last_epoch} would make step {last_epoch + 1}, "
+                                 f"past total_steps={self.total_steps}")
+            self.optimizer = optimizer
+            super().__init__(optimizer, last_epoch)
+            return
         for group, v in zip(optimizer.param_groups, values):
             group.update(v)
         self.optimizer = optimizer
@@ -526,12 +560,19 @@ class SequentialLR(LRScheduler):
         sched = SequentialLR(opt, [warmup, decay], milestones=[5])
 
     `state_dict()` holds the position and every schedule's state dict ("_schedulers").
+
+    last_epoch=k resumes (the optimizer's state_dict loaded, so every group holds its
+    "initial_lr", and the schedulers made afresh from it): the constructor makes the k + 1
+    steps from epoch 0, so the rates and every schedule's state are the uninterrupted run's
+    at epoch k + 1, as for the other schedules. (torch 2.13 sets last_epoch = k + 1 but
+    leaves the rates at the first schedule's epoch 0.)
     """
 
-    def __init__(self, optimizer: Optimizer, schedulers: Any, milestones: Any) -> None:
+    def __init__(self, optimizer: Optimizer, schedulers: Any, milestones: Any, last_epoch: int = -1) -> None:
         where = "SequentialLR"
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{where}: expected an Optimizer, got {type(optimizer).__name__}")
+        last_epoch = _int_at_least(last_epoch, -1, "last_epoch", where)
         if isinstance(schedulers, LRScheduler) or not isinstance(schedulers, (list, tuple)) or not schedulers:
             raise ValueError(f"{where}: schedulers must be a non-empty list of schedulers, got {schedulers!r}")
         for i, sched in enumerate(schedulers):
@@ -550,6 +591,7 @@ class SequentialLR(LRScheduler):
                                  "schedulers were made: make them after add_param_group)")
         self.optimizer = optimizer
         self._schedulers = list(schedulers)
+        before = self._snapshot() if last_epoch != -1 else None
         self.last_epoch = 0
         for group in optimizer.param_groups:
             group["lr"] = group["initial_lr"]
@@ -558,6 +600,29 @@ class SequentialLR(LRScheduler):
         first.last_epoch = 0
         first._set_groups()
         self._last_lr = first.get_last_lr()
+        if last_epoch != -1:
+            # Resuming: the schedules chain their rules on the groups' rates, so the k + 1 steps
+            # are made, as the run made them. If one raises (a OneCycleLR past its total_steps),
+            # the schedules and the groups are put back as they were before this constructor.
+            try:
+                with warnings.catch_warnings():  # (no optimizer.step() comes between these steps)
+                    warnings.filterwarnings("ignore", message=r".*\.step\(\) was called before",
+                                            category=UserWarning)
+                    for _ in range(last_epoch + 1):
+                        self.step()
+            except Exception:
+                self._put_back(before)
+                raise
+
+    def _snapshot(self) -> tuple[list, list]:
+        return ([s.state_dict() for s in self._schedulers],
+                [{k: v for k, v in g.items() if k != "params"} for g in self.optimizer.param_groups])
+
+    def _put_back(self, snapshot: tuple[list, list]) -> None:
+        for s, sd in zip(self._schedulers, snapshot[0]):
+            s.load_state_dict(sd)
+        for g, values in zip(self.optimizer.param_groups, snapshot[1]):
+            g.update(values)
 
     @staticmethod
     def _settings(values: dict[str, Any], where: str) -> dict[str, Any]:
@@ -603,21 +668,17 @@ class SequentialLR(LRScheduler):
         rates = [_rate_number(lr, "_last_lr", where) for lr in rates]
         if not isinstance(saved, (list, tuple)) or len(saved) != n:
             raise ValueError(f"{where}: _schedulers must hold {n} state dicts, got {saved!r}")
-        before = [s.state_dict() for s in self._schedulers]
         # Each schedule's load puts its own step's values into the groups, and a OneCycleLR's
         # its momenta: one not running now (not started, or done) would leave those of its
         # step, not the ones the steps so far left. The groups' values are put back after.
-        groups = [{k: v for k, v in g.items() if k != "params"} for g in self.optimizer.param_groups]
+        before = self._snapshot()
         try:
             for s, sd in zip(self._schedulers, saved):
                 s.load_state_dict(sd)
         except Exception:
-            for s, sd in zip(self._schedulers, before):
-                s.load_state_dict(sd)
-            for g, values in zip(self.optimizer.param_groups, groups):
-                g.update(values)
+            self._put_back(before)
             raise
-        for g, values in zip(self.optimizer.param_groups, groups):
+        for g, values in zip(self.optimizer.param_groups, before[1]):
             g.update(values)
         self._milestones, self.last_epoch, self._last_lr = milestones, epoch, rates
         self._set_groups()
