@@ -4,7 +4,9 @@
   reshuffled every epoch by its own seeded generator.
 * `DataLoader(dataset, batch_size=1, shuffle=False, collate_fn=None)` is PyTorch's
   form over a map-style data set (`Dataset`, `TensorDataset`, `Subset`,
-  `ConcatDataset`, `random_split`), its samples joined by `default_collate`.
+  `ConcatDataset`, `random_split`) or an iterable-style one (`IterableDataset`,
+  `ChainDataset`), its samples joined by `default_collate` (batch_size=None: each
+  sample alone, through `default_convert`).
   `sampler=` / `batch_sampler=` take the samplers of `samplers.py` (PyTorch's).
 * `higham_drilling()` is the ten-point, two-category example of Higham &
   Higham (2019), optionally with the eleventh point the paper adds.
@@ -16,6 +18,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import numbers
 import warnings
@@ -29,7 +32,8 @@ from .samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler, 
                        WeightedRandomSampler, check_batch)
 
 __all__ = [
-    "DataLoader", "Dataset", "TensorDataset", "Subset", "ConcatDataset", "random_split", "default_collate",
+    "DataLoader", "Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "ChainDataset",
+    "random_split", "default_collate", "default_convert",
     "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
     "BatchSampler", "higham_drilling", "load_digits", "split",
 ]
@@ -114,7 +118,20 @@ class DataLoader:
     `default_collate` unless given: a `TensorDataset(X, y)` gives (xb, yb) Tensor pairs
     exactly as DataLoader(X, y) does (the same batches, in the same order for the same
     seed). As in PyTorch, the second positional argument may be the batch size:
-    `DataLoader(dataset, 64)`. PyTorch's batch_size=None (no batching) is not supported.
+    `DataLoader(dataset, 64)`.
+
+    **batch_size=None** (PyTorch's, both forms): no batching; each sample is yielded alone,
+    `collate_fn(sample)`, `default_convert` unless given (ndarrays become Tensors; a
+    TensorDataset's sample is a tuple of row Tensors, the (X, y) form's (X[i], y[i])), in
+    the order of shuffle or sampler=; len(loader) is the number of samples. It excludes
+    drop_last=True and batch_sampler= (ValueError, as in PyTorch).
+
+    **Iterable-style data sets** (PyTorch's): for an `IterableDataset`, each pass iterates
+    `iter(dataset)` afresh and cuts its samples into batches of batch_size as they come
+    (the last one shorter unless drop_last; batch_size=None: one by one). The data set
+    sets the order: shuffle=True, sampler= and batch_sampler= raise ValueError, as in
+    PyTorch (shuffle inside the data set's __iter__ instead). len(loader) needs the data
+    set's __len__ (TypeError without one): ceil(len / batch_size), floor with drop_last.
 
     **Samplers** (both forms, PyTorch's keywords): `sampler=` (an iterable of sample
     indices, e.g. `WeightedRandomSampler`) sets the order in place of `shuffle`, cut into
@@ -159,7 +176,7 @@ class DataLoader:
         # (a number second is torch's batch size, DataLoader(dataset, 64); batch_size's checks
         # then name a 2.0 or a True, which no y array can be)
         if not isinstance(X, (np.ndarray, Tensor)) and (y is None or isinstance(y, numbers.Number)) \
-                and _is_dataset(X):
+                and (isinstance(X, IterableDataset) or _is_dataset(X)):
             if y is not None:  # torch's positional order: DataLoader(dataset, batch_size)
                 if batch_size is not _BATCH_DEFAULT:
                     raise TypeError(
@@ -174,6 +191,13 @@ class DataLoader:
                 f"own targets (got y of type {type(y).__name__}; wrap arrays in "
                 f"TensorDataset(X, y) instead)"
             )
+        self._iterable = isinstance(self.dataset, IterableDataset)
+        if self._iterable:  # (PyTorch's checks: an iterable data set sets its own order)
+            for name, v in (("shuffle", shuffle), ("sampler", sampler), ("batch_sampler", batch_sampler)):
+                if v is not _SHUFFLE_DEFAULT and v is not None and v is not False:
+                    raise ValueError(
+                        f"DataLoader: an IterableDataset gives its samples in its own order; it "
+                        f"excludes {name} (got {name}={v!r}; shuffle inside its __iter__ instead)")
         if batch_sampler is not None:
             given = [name for name, v, default in (
                 ("batch_size", batch_size, _BATCH_DEFAULT), ("shuffle", shuffle, _SHUFFLE_DEFAULT),
@@ -199,13 +223,12 @@ class DataLoader:
                 raise TypeError("DataLoader: the (X, y) form needs a batch_size")
             batch_size = 1
         if batch_size is None:
-            raise TypeError(
-                "DataLoader: batch_size=None (PyTorch's unbatched loading) is not supported; "
-                "index the data set directly, or pass batch_size=1"
-            )
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-            raise TypeError(f"DataLoader: batch_size must be an int, got {batch_size!r}")
-        if batch_size < 1:
+            if drop_last is True:
+                raise ValueError("DataLoader: batch_size=None (no batching) excludes drop_last=True: "
+                                 "there is no last batch to drop")
+        elif isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+            raise TypeError(f"DataLoader: batch_size must be an int, got {batch_size!r} (or None: no batching)")
+        elif batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
         if shuffle is _SHUFFLE_DEFAULT:
             shuffle = self.dataset is None
@@ -219,11 +242,10 @@ class DataLoader:
         else:
             if collate_fn is not None and not callable(collate_fn):
                 raise TypeError(f"DataLoader: collate_fn must be callable, got {collate_fn!r}")
-            n = _dataset_len(self.dataset, "DataLoader")
-            if n == 0:
+            if not self._iterable and _dataset_len(self.dataset, "DataLoader") == 0:
                 raise ValueError("DataLoader: the data set is empty (len(dataset) is 0)")
         self.collate_fn = collate_fn
-        self.batch_size = int(batch_size)
+        self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle = _flag(shuffle, "shuffle", "DataLoader")
         self.drop_last = _flag(drop_last, "drop_last", "DataLoader")
         seed = _seed_from(seed, generator, "DataLoader")
@@ -233,19 +255,66 @@ class DataLoader:
     def _num_samples(self) -> int:
         if self.dataset is None:
             return len(self.X)
+        if self._iterable:
+            try:
+                return len(self.dataset)
+            except TypeError:
+                raise TypeError(f"DataLoader: len() of a loader over an IterableDataset needs the data "
+                                f"set's __len__, which {type(self.dataset).__name__} does not define") from None
         return _dataset_len(self.dataset, "DataLoader")
 
     def __len__(self) -> int:
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
         n = self._num_samples() if self.sampler is None else len(self.sampler)
+        if self.batch_size is None:
+            return n
         # (integer ceiling: n / batch_size in floats underflows to 0.0 for a huge batch_size)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self) -> Iterator[Any]:
+        if self._iterable:
+            return self._iter_iterable()
+        if self.batch_size is None:
+            return self._iter_samples()
         if self.dataset is not None:
             return self._iter_dataset()
         return self._iter_arrays()
+
+    def _convert(self, sample: Any) -> Any:
+        return default_convert(sample) if self.collate_fn is None else self.collate_fn(sample)
+
+    def _iter_samples(self) -> Iterator[Any]:
+        """batch_size=None over a map-style data set or (X, y): one sample at a time."""
+        n = self._num_samples()
+        if self.sampler is not None:
+            order: Any = (check_batch([i], n, "DataLoader")[0] for i in self.sampler)
+        else:
+            order = self.rng.permutation(n) if self.shuffle else range(n)
+        for i in order:
+            if self.dataset is None:
+                yield Tensor._wrap(self.X[int(i)]), Tensor._wrap(self.y[int(i)])
+            else:
+                yield self._convert(_fetch(self.dataset, int(i), n))
+
+    def _iter_iterable(self) -> Iterator[Any]:
+        """An IterableDataset's samples, in batches of batch_size as they come (or one by one)."""
+        it = iter(self.dataset)
+        bs = self.batch_size
+        if bs is None:
+            for sample in it:
+                yield self._convert(sample)
+            return
+        at = 0
+        while True:
+            samples = list(itertools.islice(it, bs))
+            if not samples or (self.drop_last and len(samples) < bs):
+                return
+            if self.collate_fn is None:
+                yield _collate(samples, list(range(at, at + len(samples))), "", "DataLoader")
+            else:
+                yield self.collate_fn(samples)
+            at += len(samples)
 
     def _batches(self, n: int) -> Iterator[np.ndarray]:
         """Each batch's sample indices: the batch sampler's or sampler's, checked against
@@ -287,8 +356,13 @@ class DataLoader:
                 yield self.collate_fn(samples)
 
     def __repr__(self) -> str:
-        return (f"DataLoader({self._num_samples()} samples, batch_size={self.batch_size}, "
-                f"shuffle={self.shuffle}, drop_last={self.drop_last}, {len(self)} batches)")
+        try:
+            size = f"{self._num_samples()} samples"
+            batches = f", {len(self)} batches"
+        except TypeError:  # (an IterableDataset without __len__)
+            size, batches = f"{type(self.dataset).__name__} (iterable)", ""
+        return (f"DataLoader({size}, batch_size={self.batch_size}, "
+                f"shuffle={self.shuffle}, drop_last={self.drop_last}{batches})")
 
 
 def _dataset_len(ds: Any, where: str) -> int:
@@ -336,6 +410,35 @@ def default_collate(batch: Sequence) -> Any:
     if len(batch) == 0:
         raise ValueError("default_collate: the batch is empty")
     return _collate(list(batch), list(range(len(batch))), "", "default_collate")
+
+
+def default_convert(data: Any) -> Any:
+    """A sample as DataLoader(..., batch_size=None) yields it (PyTorch's default_convert).
+
+    Numeric ndarrays become Tensors of the same shape and dtype (sharing memory, as
+    torch.as_tensor), numpy scalars 0-d Tensors; Tensors, Python numbers, strings and
+    other objects are left as they are; dicts, tuples, namedtuples and lists are rebuilt
+    with their entries converted (PyTorch turns a plain tuple into a list; here it stays
+    a tuple, as default_collate's fields do).
+    """
+    if isinstance(data, Tensor):
+        return data
+    if isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data)
+        return Tensor._wrap(arr) if arr.dtype.kind in "biufc" else data
+    if isinstance(data, Mapping):
+        converted = {k: default_convert(v) for k, v in data.items()}
+        try:
+            return type(data)(converted)
+        except TypeError:
+            return converted
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # a namedtuple
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, tuple):
+        return tuple(default_convert(d) for d in data)
+    if isinstance(data, list):
+        return [default_convert(d) for d in data]
+    return data
 
 
 def _kind(x: Any) -> str:
@@ -432,6 +535,40 @@ class Dataset:
 
     def __add__(self, other: Any) -> "ConcatDataset":
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """An iterable-style data set, as PyTorch's: subclasses define `__iter__`, which yields
+    the samples (a stream: no indexing; `__len__` is optional, for len(loader)). A
+    DataLoader iterates it afresh each pass and batches the samples as they come; it
+    takes no shuffle, sampler or batch_sampler (the data set sets the order).
+    `a + b` is ChainDataset([a, b])."""
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __add__(self, other: Any) -> "ChainDataset":
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """The samples of several IterableDatasets, one stream after the other (PyTorch's).
+
+    len() is the sum of their lens (TypeError if one has none)."""
+
+    def __init__(self, datasets: Any) -> None:
+        self.datasets = list(datasets)
+        for k, d in enumerate(self.datasets):
+            if not isinstance(d, IterableDataset):
+                raise TypeError(f"ChainDataset: data set {k} must be an IterableDataset, got "
+                                f"{type(d).__name__}")
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            yield from d
+
+    def __len__(self) -> int:
+        return sum(len(d) for d in self.datasets)
 
 
 def _index(index: Any, n: int, where: str) -> int:
