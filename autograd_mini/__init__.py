@@ -27,8 +27,8 @@ from .dtypes import (
 from .dtypes import finfo, iinfo
 from .engine import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .functions import (
-    abs, argmax, argmin, array_split, broadcast_to, clip, concatenate, cos, einsum, erf, exp,
-    flatten, floor_divide, log, log1p, log_softmax, logsumexp, masked_fill, matmul, max, maximum,
+    abs, argmax, argmin, array_split, broadcast_to, clip, concatenate, cos, einsum, erf, erfinv,
+    exp, flatten, floor_divide, log, log1p, log_softmax, logsumexp, masked_fill, matmul, max, maximum,
     mean, min, minimum, norm, pad, permute, relu, remainder, reshape, sigmoid, sign, sin, softmax,
     split, sqrt, squeeze, stack, std, sum, tanh, transpose, tril, triu, unsqueeze, var, where,
 )

@@ -471,6 +471,17 @@ def _exp_minus_square(y: np.ndarray) -> np.ndarray:
     return np.exp(-(h * h)) * np.exp(-((y - h) * (y + h)))
 
 
+def _erfc_middle(y: np.ndarray) -> np.ndarray:
+    """erfc(y) for float64 y in [0.5, 4): exp(-y**2) R2(y) (Cody's)."""
+    return _exp_minus_square(y) * _cody_ratio(y, _ERFC_MIDDLE)
+
+
+def _erfc_large(y: np.ndarray) -> np.ndarray:
+    """erfc(y) for float64 y >= 4 (finite): exp(-y**2)/y (1/sqrt(pi) - R3(1/y**2) / y**2) (Cody's)."""
+    t = 1.0 / (y * y)
+    return _exp_minus_square(y) * (_RSQRT_PI - t * _cody_ratio(t, _ERFC_LARGE)) / y
+
+
 def _erf(x: Any) -> np.ndarray:
     """erf(x) = 2/sqrt(pi) * integral from 0 to x of exp(-t**2) dt, elementwise.
 
@@ -504,12 +515,9 @@ def _erf(x: Any) -> np.ndarray:
         xs = v[small]
         r[small] = xs * _cody_ratio(xs * xs, _ERF_SMALL)
     if middle.any():
-        y = a[middle]
-        r[middle] = _exp_minus_square(y) * _cody_ratio(y, _ERFC_MIDDLE)
+        r[middle] = _erfc_middle(a[middle])
     if large.any():
-        y = np.minimum(a[large], 6.0)  # (np.minimum keeps NaN)
-        t = 1.0 / (y * y)
-        r[large] = _exp_minus_square(y) * (_RSQRT_PI - t * _cody_ratio(t, _ERFC_LARGE)) / y
+        r[large] = _erfc_large(np.minimum(a[large], 6.0))  # (np.minimum keeps NaN)
     if not small.all():  # erf = 1 - erfc, as (0.5 - erfc) + 0.5: exact for erfc in [1/4, 1]
         tail = ~small
         r[tail] = np.copysign(0.5 - r[tail] + 0.5, v[tail])
@@ -529,6 +537,104 @@ erf = Primitive(
     doc="""error function 2/sqrt(pi) int_0^x exp(-t**2) dt (same shape as x; numpy has none,
     scipy.special and torch name it erf); d erf = 2/sqrt(pi) exp(-x**2). Forward: W. J.
     Cody's rational approximations, within 3 ulps of math.erf in float64 (see _erf).""",
+)
+
+
+# -- erfinv: numpy has none either ---------------------------------------------------
+#
+# M. Giles, "Approximating the erfinv function", GPU Computing Gems Jade (2010): his
+# single-precision polynomials in w = -log((1 - y)(1 + y)), one for w < 5 and one in
+# sqrt(w) for the tails, give a start within about 1e-7 (relative) for float32's range of
+# y (but 0.7 off at the float64 extreme, w = 37: see _erfinv); Halley steps refine it.
+_GILES_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                  -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
+_GILES_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+               -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+_SQRT_PI_OVER_2 = 0.88622692545275801365  # sqrt(pi) / 2, erfinv'(0)
+
+
+def _horner(coefficients: tuple, t: np.ndarray) -> np.ndarray:
+    p = np.full_like(t, coefficients[0])
+    for c in coefficients[1:]:
+        p *= t
+        p += c
+    return p
+
+
+def _erfc_nonnegative(a: np.ndarray) -> np.ndarray:
+    """erfc(a) for float64 a in [0, 6], to a few ulps relative (Cody's, as _erf's)."""
+    r = np.empty_like(a)
+    small = a < 0.5
+    middle = (a < 4.0) & ~small
+    large = ~(small | middle)
+    if small.any():
+        s = a[small]
+        r[small] = 0.5 - s * _cody_ratio(s * s, _ERF_SMALL) + 0.5
+    if middle.any():
+        r[middle] = _erfc_middle(a[middle])
+    if large.any():
+        r[large] = _erfc_large(a[large])
+    return r
+
+
+def _erfinv(y: Any) -> np.ndarray:
+    """erfinv(y), the x with erf(x) = y, elementwise: odd, finite on (-1, 1),
+    erfinv(+-1) = +-inf and NaN outside [-1, 1] (and for NaN), as torch's.
+
+    Computed in float64 whatever the input's dtype, then given the float dtype numpy's exp
+    would (float32 stays float32). With a = |y| (sign by copysign: erfinv(-0.0) = -0.0):
+    Giles' polynomial start x0, then Halley steps x -= r / (1 + x r), r = f(x) / erf'(x)
+    (erf'' = -2x erf'), on f(x) = erf(x) - a for a <= 1/2 and on f(x) = (1 - a) - erfc(x)
+    beyond, where 1 - a is exact and erfc keeps its relative accuracy: so the tails are
+    as accurate as the middle (erf(x) - a near a = 1 would cancel to nothing). Measured
+    against mpmath at 50 digits on 6,000 points of (-1, 1) (uniform, and log-spaced towards
+    0 and towards 1): within 4 ulps in float64 (mean 0.35; the erf and erfc it inverts
+    are within 3), float32 the float64 result rounded (0 ulps there). torch's float64
+    erfinv is within 1 ulp. Speed: about 3 erf's time.
+    """
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"erfinv: expected real numbers, got dtype {y.dtype} of shape {y.shape}")
+    out_dtype = np.result_type(y.dtype, np.float16)
+    v = y.astype(np.float64).reshape(-1)
+    a = np.abs(v)
+    x = np.where(a == 1.0, np.inf, np.nan)  # (|y| > 1 and NaN: NaN)
+    inner = a < 1.0
+    if inner.any():
+        ai = a[inner]
+        q = 1.0 - ai  # (exact for ai >= 1/2)
+        w = -np.log(q * (1.0 + ai))
+        central = w < 5.0
+        t = np.where(central, w - 2.5, np.sqrt(np.maximum(w, 5.0)) - 3.0)
+        xi = np.where(central, _horner(_GILES_CENTRAL, t), _horner(_GILES_TAIL, t)) * ai
+        middle = ai <= 0.5
+        tail = ~middle
+        if tail.any():  # (a Newton step on log erfc(x) = log(1 - a), nearly linear in x there:
+            xt, log_q = xi[tail], np.log(q[tail])  # Giles' start is 0.7 off at w = 37, beyond
+            for _ in range(2):  # float32's range; two steps leave 1e-7 for Halley's)
+                e = _erfc_nonnegative(xt)
+                xt += (np.log(e) - log_q) * e / (_TWO_OVER_SQRT_PI * np.exp(-(xt * xt)))
+            xi[tail] = xt
+        for _ in range(2):
+            f = np.empty_like(xi)
+            f[middle] = _erf(xi[middle]) - ai[middle]
+            f[tail] = q[tail] - _erfc_nonnegative(xi[tail])
+            r = f / (_TWO_OVER_SQRT_PI * np.exp(-(xi * xi)))
+            xi -= r / (1.0 + xi * r)
+        x[inner] = xi
+    return np.copysign(x, v).reshape(y.shape).astype(out_dtype, copy=False)
+
+
+def _erfinv_vjp(g: Any, ans: Any, x: Any) -> Any:
+    # d erfinv(y) = 1 / erf'(erfinv(y)) = sqrt(pi)/2 exp(erfinv(y)**2): inf at y = +-1
+    return g * (_SQRT_PI_OVER_2 * exp(ans * ans))
+
+
+erfinv = Primitive(
+    "erfinv", _erfinv, (_erfinv_vjp,), uses_ans=True,
+    doc="""inverse error function: erf(erfinv(y)) = y on (-1, 1), +-inf at +-1, NaN outside
+    (same shape as y; numpy has none, scipy.special and torch name it erfinv);
+    d erfinv = sqrt(pi)/2 exp(erfinv(y)**2). Forward: Giles' start, Halley steps (see _erfinv).""",
 )
 
 

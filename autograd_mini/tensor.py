@@ -1043,6 +1043,11 @@ class Tensor:
         """Error function, elementwise (same shape; see am.erf)."""
         return P.erf.apply(self)
 
+    def erfinv(self) -> "Tensor":
+        """Inverse error function, elementwise (same shape; +-inf at +-1, NaN outside
+        [-1, 1]; see am.erfinv)."""
+        return P.erfinv.apply(self)
+
     def sigmoid(self) -> "Tensor":
         """1 / (1 + e**-x), elementwise, stable for any x."""
         return P.sigmoid.apply(self)
