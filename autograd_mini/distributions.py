@@ -144,9 +144,10 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__} has no rsample (no reparameterisation); "
                                   "use sample() and log_prob (the score function)")
 
-    def _check_value(self, value: Any, what: str = "log_prob") -> Tensor:
+    def _check_value(self, value: Any, what: str = "log_prob", probability: bool = False) -> Tensor:
         """value as a tensor whose shape broadcasts with batch_shape + event_shape (its
-        trailing axes equal to event_shape), in the support when validating."""
+        trailing axes equal to event_shape), in the support when validating (in [0, 1]
+        with probability=True: an icdf's argument)."""
         name = f"{type(self).__name__}.{what}"
         if not isinstance(value, Tensor):
             value = as_tensor(np.asarray(value))
@@ -160,7 +161,11 @@ class Distribution:
         except ValueError:
             raise ValueError(f"{name}: a value of shape {tuple(value.shape)} does not broadcast with "
                              f"batch_shape + event_shape {full}") from None
-        if self._validate_args:
+        if self._validate_args and probability:
+            v = value.data
+            _require((v >= 0) & (v <= 1), name,
+                     f"the value (shape {tuple(value.shape)}) must be a probability, in [0, 1]")
+        elif self._validate_args:
             _require(self._in_support(value.data), name,
                      f"the value (shape {tuple(value.shape)}) is outside the support ({self._support})")
         return value
@@ -175,7 +180,7 @@ class Normal(Distribution):
 
     log_prob(x) = -(x - loc)**2 / (2 scale**2) - log(scale) - log(2 pi) / 2;
     entropy = 1/2 + log(2 pi) / 2 + log(scale); rsample = loc + scale * eps, eps ~ N(0, 1);
-    cdf(x) = (1 + erf((x - loc) / (scale sqrt 2))) / 2 (no icdf: there is no erfinv).
+    cdf(x) = (1 + erf((x - loc) / (scale sqrt 2))) / 2; icdf(p) = loc + scale sqrt 2 erfinv(2p - 1).
     Requires scale > 0 (and no NaN in loc)."""
 
     has_rsample = True
@@ -222,6 +227,15 @@ class Normal(Distribution):
         the broadcast shape of value and batch_shape (its gradient in value is the density)."""
         value = self._check_value(value, "cdf")
         return 0.5 * (1 + fn.erf((value - self.loc) / (self.scale * math.sqrt(2))))
+
+    def icdf(self, value: Any) -> Tensor:
+        """The quantile: the x with cdf(x) = value, loc + scale * erfinv(2 value - 1) * sqrt 2
+        (torch's formula), of the broadcast shape of value and batch_shape; -inf at 0, inf
+        at 1. value must be in [0, 1] when validating (without, NaN outside, as torch's).
+        Differentiable in value, loc and scale. (2 value - 1 rounds to -1 for value below
+        about 2**-54, so icdf is -inf there, as torch's: the formula's reach in the lower tail.)"""
+        value = self._check_value(value, "icdf", probability=True)
+        return self.loc + self.scale * fn.erfinv(2 * value - 1) * math.sqrt(2)
 
 
 class Uniform(Distribution):

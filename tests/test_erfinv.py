@@ -1,4 +1,4 @@
-"""erfinv (a primitive: numpy has none).
+"""erfinv (a primitive: numpy has none) and what it brings: Normal.icdf.
 
 The values are checked against an oracle written here with the standard library's
 decimal module: erf's Taylor series at 80 digits, inverted by Newton's method, so the
@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autograd_mini as am
+from autograd_mini.distributions import Normal
 
 _PI = Decimal("3.14159265358979323846264338327950288419716939937510582097494459230781640628620899")
 
@@ -148,3 +149,55 @@ def test_trunc_normal_s_erfinv_is_the_primitive_s_accurate_one_near_1():
     y = np.array([0.99, 1 - 1e-10, np.nextafter(1.0, 0.0), -np.nextafter(1.0, 0.0)])
     want = np.array([erfinv_oracle(v) for v in y])
     assert _ulps(_erfinv(y), want).max() <= 4
+
+
+# -- Normal.icdf --------------------------------------------------------------------------
+
+
+def _normal_quantile(p: float, loc: float, scale: float) -> float:
+    """By bisection on the cdf (1 + erf(z / sqrt 2)) / 2, increasing."""
+    lo, hi = -40.0, 40.0
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if (1 + math.erf(mid / math.sqrt(2))) / 2 < p else (lo, mid)
+    return loc + scale * (lo + hi) / 2
+
+
+def test_normal_icdf_values_ends_and_broadcasting():
+    loc, scale = np.array([0.0, 1.5, -2.0]), np.array([1.0, 0.5, 3.0])
+    d = Normal(loc, scale)
+    p = np.array([[0.025], [0.3], [0.5], [0.9], [0.999]])
+    got = d.icdf(p).data
+    assert got.shape == (5, 3)
+    for i in range(5):
+        for j in range(3):
+            assert got[i, j] == pytest.approx(_normal_quantile(p[i, 0], loc[j], scale[j]), rel=1e-12, abs=1e-12)
+    assert d.icdf(0.975).data[0] == pytest.approx(1.959963984540054, rel=1e-15)
+    ends = Normal(0.0, 1.0).icdf(np.array([0.0, 1.0])).data
+    assert ends.tolist() == [-np.inf, np.inf]
+    np.testing.assert_allclose(d.cdf(d.icdf(p)).data, np.broadcast_to(p, (5, 3)), rtol=1e-14)
+
+
+def test_normal_icdf_gradients_in_value_loc_and_scale():
+    p = am.tensor(np.array([[0.1, 0.6], [0.45, 0.97]]), requires_grad=True)
+    loc = am.tensor(np.array([0.5, -1.0]), requires_grad=True)
+    scale = am.tensor(np.array([2.0, 0.7]), requires_grad=True)
+    f = lambda p, loc, scale: Normal(loc, scale).icdf(p)  # noqa: E731
+    assert am.gradcheck(f, (p, loc, scale))
+    assert am.gradgradcheck(f, (p, loc, scale))
+    # d icdf / dp = 1 / density(icdf(p))
+    x = f(p, loc, scale)
+    (g,) = am.autograd.grad(x.sum(), p)
+    density = np.exp(Normal(loc, scale).log_prob(x.detach()).data)
+    np.testing.assert_allclose(g.data, 1 / density, rtol=1e-13)
+
+
+def test_normal_icdf_refuses_a_value_outside_0_1_unless_not_validating():
+    d = Normal(np.zeros(3), np.ones(3))
+    with pytest.raises(ValueError,
+                       match=r"Normal\.icdf: the value \(shape \(2, 3\)\) must be a probability, in \[0, 1\]"):
+        d.icdf(np.array([[0.5, 0.2, 1.2], [0.1, 0.1, 0.1]]))
+    with pytest.raises(ValueError, match=r"Normal\.icdf: a value of shape \(2,\) does not broadcast"):
+        d.icdf(np.array([0.5, 0.5]))
+    x = Normal(0.0, 1.0, validate_args=False).icdf(np.array([-0.5, 1.5, np.nan])).data
+    assert np.isnan(x).all()  # (as torch's)
