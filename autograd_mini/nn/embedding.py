@@ -99,13 +99,14 @@ class EmbeddingBag(Module):
     weight (num_embeddings, embedding_dim) ~ N(0, 1) (PyTorch's default), the row
     padding_idx zero; entries equal to padding_idx are left out of their bag. See
     F.embedding_bag for the modes ('mean' by default, as PyTorch), per_sample_weights
-    (mode='sum' only) and empty bags (zeros). PyTorch's max_norm, scale_grad_by_freq
-    and sparse are not offered.
+    (mode='sum' only) and empty bags (zeros). max_norm, norm_type and scale_grad_by_freq
+    (not with mode='max') are F.embedding_bag's (PyTorch's); sparse=True is not offered.
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, *, mode: str = "mean",
-                 include_last_offset: bool = False, padding_idx: int | None = None, device: Any = None,
-                 dtype: Any = None) -> None:
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, *, mode: str = "mean",
+                 sparse: bool = False, include_last_offset: bool = False, padding_idx: int | None = None,
+                 device: Any = None, dtype: Any = None) -> None:
         _check_device(device, "EmbeddingBag")
         super().__init__()
         self.num_embeddings = F._int(num_embeddings, "num_embeddings", "EmbeddingBag", 1)
@@ -113,6 +114,21 @@ class EmbeddingBag(Module):
         if mode not in ("sum", "mean", "max"):
             raise ValueError(f"EmbeddingBag: mode must be one of ('sum', 'mean', 'max'), got {mode!r}")
         self.mode = mode
+        if max_norm is not None:
+            max_norm = F._number(max_norm, "max_norm", "EmbeddingBag")
+            if not max_norm > 0:
+                raise ValueError(f"EmbeddingBag: max_norm must be a positive number, got {max_norm!r}")
+        self.max_norm = max_norm
+        self.norm_type = F._number(norm_type, "norm_type", "EmbeddingBag")
+        if self.norm_type != self.norm_type:
+            raise ValueError("EmbeddingBag: norm_type must be a number, not NaN")
+        self.scale_grad_by_freq = _flag(scale_grad_by_freq, "scale_grad_by_freq", "EmbeddingBag")
+        if self.scale_grad_by_freq and mode == "max":
+            raise ValueError("EmbeddingBag: mode='max' does not support scale_grad_by_freq=True (as PyTorch)")
+        if sparse is not False:
+            raise ValueError("EmbeddingBag: sparse gradients are not offered (sparse=False computes the same "
+                             "gradient, dense)")
+        self.sparse = False
         self.include_last_offset = bool(include_last_offset)
         self.padding_idx = F._padding_idx(padding_idx, self.num_embeddings, self.label())
         self.weight = _empty((self.num_embeddings, self.embedding_dim), dtype)
@@ -121,11 +137,16 @@ class EmbeddingBag(Module):
     reset_parameters = Embedding.reset_parameters  # (weight ~ N(0, 1), the padding row zero)
 
     def forward(self, input: Any, offsets: Any = None, per_sample_weights: Any = None) -> Tensor:
-        return F.embedding_bag(input, self.weight, offsets, mode=self.mode, per_sample_weights=per_sample_weights,
+        return F.embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type, self.scale_grad_by_freq,
+                               mode=self.mode, per_sample_weights=per_sample_weights,
                                include_last_offset=self.include_last_offset, padding_idx=self.padding_idx)
 
     def extra_repr(self) -> str:
-        s = f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}"
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        s += f", max_norm={self.max_norm}" if self.max_norm is not None else ""
+        s += f", norm_type={self.norm_type}" if self.max_norm is not None and self.norm_type != 2.0 else ""
+        s += ", scale_grad_by_freq=True" if self.scale_grad_by_freq else ""
+        s += f", mode={self.mode!r}"
         if self.include_last_offset:
             s += ", include_last_offset=True"
         return s + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")

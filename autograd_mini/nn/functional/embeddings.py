@@ -51,7 +51,7 @@ def _padding_idx(padding_idx: Any, n: int, where: str) -> int | None:
     return p % n
 
 
-def _renorm_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float) -> None:
+def _renorm_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float, where: str = "embedding") -> None:
     """PyTorch's embedding_renorm_: each row of weight (V, D) that idx picks and whose
     norm_type norm exceeds max_norm is scaled in place by max_norm / (norm + 1e-7).
     Only those rows are written (work of the picked rows' size, not the table's); the
@@ -65,10 +65,48 @@ def _renorm_(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: float)
     if not over.any():
         return
     if not weight.data.flags.writeable:
-        raise RuntimeError(f"embedding: max_norm renormalises the picked rows of weight in place, but "
+        raise RuntimeError(f"{where}: max_norm renormalises the picked rows of weight in place, but "
                            f"weight's array (shape {weight.shape}) is read-only; pass a writeable copy")
     weight.data[rows[over]] *= (max_norm / (norms[over] + 1e-7)).astype(weight.dtype)[:, None]
-    engine.changed_in_place(weight.data, "embedding's max_norm renorm")
+    engine.changed_in_place(weight.data, f"{where}'s max_norm renorm")
+
+
+def _max_norm_args(weight: Tensor, max_norm: Any, norm_type: Any, scale_grad_by_freq: bool,
+                   where: str) -> tuple[float | None, float]:
+    """embedding's and embedding_bag's checks of max_norm (None or a positive number),
+    norm_type (not NaN) and the weight a renorm writes to (a leaf); neither option under
+    am.compile."""
+    if max_norm is not None:
+        max_norm = _number(max_norm, "max_norm", where)
+        if not max_norm > 0:
+            raise ValueError(f"{where}: max_norm must be a positive number, got {max_norm!r}")
+        norm_type = _number(norm_type, "norm_type", where)
+        if norm_type != norm_type:  # (NaN norms never exceed max_norm: nothing would be renormalised)
+            raise ValueError(f"{where}: norm_type must be a number, not NaN (weight of shape {weight.shape})")
+        if weight.grad_fn is not None:
+            raise ValueError(f"{where}: max_norm renormalises the rows of weight in place, so weight "
+                             f"(shape {weight.shape}) must be a leaf tensor, not the result of an operation")
+    if engine.tracers and (max_norm is not None or scale_grad_by_freq):
+        raise RuntimeError(f"{where}: max_norm and scale_grad_by_freq depend on the indices' values, "
+                           "which a compiled replay would not look at again; call it outside am.compile")
+    return max_norm, norm_type
+
+
+def _freq_scaled(rows: Tensor, weight: Tensor, scale: np.ndarray) -> Tensor:
+    """rows (..., D) = weight[idx] with the same values bit for bit and the gradient of
+    each row times scale (idx's shape): c - (c - rows) * scale, c the rows' values with
+    non-finite entries 0 (a constant; c - rows is +0 where finite, so -0.0 stays -0.0;
+    inf and NaN come through (0 - rows) * scale, with no inf - inf)."""
+    with engine.no_grad():
+        frozen = rows.detach().data
+    c = np.where(np.isfinite(frozen), frozen, 0).astype(weight.dtype, copy=False)
+    return c - (c - rows) * scale.astype(weight.dtype)[..., None]
+
+
+def _inverse_counts(idx: np.ndarray) -> np.ndarray:
+    """1 / (the number of times idx holds each entry's index), of idx's shape."""
+    _, inverse, counts = np.unique(idx, return_inverse=True, return_counts=True)
+    return 1.0 / counts[inverse.reshape(idx.shape)]
 
 
 def embedding(input: Any, weight: Any, padding_idx: int | None = None, max_norm: float | None = None,
@@ -97,19 +135,7 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None, max_norm:
             raise ValueError("embedding: sparse gradients are not offered (sparse=False computes the same "
                              "gradient, dense)")
         scale_grad_by_freq = _flag(scale_grad_by_freq, "scale_grad_by_freq", "embedding")
-        if max_norm is not None:
-            max_norm = _number(max_norm, "max_norm", "embedding")
-            if not max_norm > 0:
-                raise ValueError(f"embedding: max_norm must be a positive number, got {max_norm!r}")
-            norm_type = _number(norm_type, "norm_type", "embedding")
-            if norm_type != norm_type:  # (NaN norms never exceed max_norm: nothing would be renormalised)
-                raise ValueError(f"embedding: norm_type must be a number, not NaN (weight of shape {weight.shape})")
-            if weight.grad_fn is not None:
-                raise ValueError(f"embedding: max_norm renormalises the rows of weight in place, so weight "
-                                 f"(shape {weight.shape}) must be a leaf tensor, not the result of an operation")
-        if engine.tracers and (max_norm is not None or scale_grad_by_freq):
-            raise RuntimeError("embedding: max_norm and scale_grad_by_freq depend on the indices' values, "
-                               "which a compiled replay would not look at again; call it outside am.compile")
+        max_norm, norm_type = _max_norm_args(weight, max_norm, norm_type, scale_grad_by_freq, "embedding")
         n = weight.shape[0]
         idx = _indices(input, n, "embedding", "num_embeddings")
         if not engine.tracers:  # (a copy: the graph keeps the index, and a caller may refill it;
@@ -123,14 +149,7 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None, max_norm:
             with engine.no_grad():
                 frozen = weight[idx]
         if scale_grad_by_freq and frozen is not None and idx.size:
-            # c - (c - out) * s, c the values with non-finite entries 0 (a constant): the
-            # same values bit for bit (c - out is +0 where finite, so -0.0 stays -0.0; inf
-            # and NaN come through (0 - out) * s, with no inf - inf), and row gradients
-            # times s = 1 / count everywhere
-            _, inverse, counts = np.unique(idx, return_inverse=True, return_counts=True)
-            s = (1.0 / counts[inverse.reshape(idx.shape)]).astype(weight.dtype)[..., None]
-            c = np.where(np.isfinite(frozen.data), frozen.data, 0).astype(weight.dtype, copy=False)
-            out = c - (c - out) * s
+            out = _freq_scaled(out, weight, _inverse_counts(idx))  # (row gradients times 1 / count)
         if p is not None and frozen is not None:
             # the rows picked at the padding positions enter as values without gradient
             # (where's VJP gives them 0), so row p gets none: ops of the output's size,
@@ -179,8 +198,9 @@ def _bags(input: Any, offsets: Any, include_last_offset: bool) -> tuple[np.ndarr
     return pos, mask
 
 
-def embedding_bag(input: Any, weight: Any, offsets: Any = None, *, mode: str = "mean",
-                  per_sample_weights: Any = None, include_last_offset: bool = False,
+def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: float | None = None,
+                  norm_type: float = 2.0, scale_grad_by_freq: bool = False, *, mode: str = "mean",
+                  sparse: bool = False, per_sample_weights: Any = None, include_last_offset: bool = False,
                   padding_idx: int | None = None) -> Tensor:
     """Sums, means or maxima of bags of weight's rows: weight (V, D), floating point -> (B, D).
 
@@ -197,6 +217,18 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, *, mode: str = "
     layout of the bags (M the longest), reduced over M: no backward code.
     A 1-D input with offsets cannot run under am.compile (the layout is read from
     the offsets' values); the 2-D form can.
+
+    max_norm, norm_type and scale_grad_by_freq are F.embedding's (PyTorch's): max_norm
+    first renormalises in place every row that input picks (padding entries too, as
+    PyTorch) whose norm_type norm exceeds it; scale_grad_by_freq divides the gradient
+    each lookup gives its row by the number of times input (all bags) picks that row
+    (values unchanged; not with mode='max', as PyTorch; per_sample_weights' gradient is
+    not scaled). Neither runs under am.compile. (PyTorch 2.13's CPU kernel divides by
+    the wrong count for some inputs, pytorch/pytorch#190063; this follows its
+    documentation and F.embedding.) Under create_graph the recorded derivative of the
+    values is scaled too (a composite's VJP is its derivative), so a second derivative
+    through scale_grad_by_freq has the scale twice where torch's hand-written double
+    backward has it once (F.embedding's likewise). sparse=True is not offered.
     """
     with engine.scope("embedding_bag"):
         weight = as_tensor(weight)
@@ -207,9 +239,20 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, *, mode: str = "
                             "floating point (cast with .astype(np.float32))")
         if mode not in _BAG_MODES:
             raise ValueError(f"embedding_bag: mode must be one of {_BAG_MODES}, got {mode!r}")
+        if sparse is not False:
+            raise ValueError("embedding_bag: sparse gradients are not offered (sparse=False computes the same "
+                             "gradient, dense)")
+        scale_grad_by_freq = _flag(scale_grad_by_freq, "scale_grad_by_freq", "embedding_bag")
+        if scale_grad_by_freq and mode == "max":
+            raise ValueError("embedding_bag: mode='max' does not support scale_grad_by_freq=True (as PyTorch): "
+                             "a bag's maximum is not a count of lookups")
+        max_norm, norm_type = _max_norm_args(weight, max_norm, norm_type, scale_grad_by_freq, "embedding_bag")
         n, D = weight.shape
         idx = _indices(input, n, "embedding_bag", "num_embeddings")
         p = _padding_idx(padding_idx, n, "embedding_bag")
+        if max_norm is not None:
+            _renorm_(weight, idx, max_norm, norm_type, "embedding_bag")
+        freq = _inverse_counts(idx) if scale_grad_by_freq and idx.size and weight.requires_grad else None
         if per_sample_weights is not None:
             if mode != "sum":
                 raise ValueError(f"embedding_bag: per_sample_weights is only supported with mode='sum', got mode={mode!r}")
@@ -238,6 +281,8 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, *, mode: str = "
                     "pass a 2-D input (B, N), or call the function uncompiled")
             pos, valid = _bags(idx, offsets, include_last_offset)
             idx = idx[pos] if idx.size else np.zeros(pos.shape, idx.dtype)
+            if freq is not None:  # (the padding slots' scales are masked out with their rows)
+                freq = freq[pos]
             if per_sample_weights is not None:
                 psw = psw[pos] if psw.size else as_tensor(np.zeros(pos.shape, psw.dtype))
         else:
@@ -247,6 +292,8 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, *, mode: str = "
                 keep = P.ne.apply(idx, p)
             valid = keep if valid is None else P.mul.apply(keep, valid)
         rows = weight[idx]  # (B, M, D)
+        if freq is not None:
+            rows = _freq_scaled(rows, weight, freq)
         if mode == "max":
             if valid is not None:
                 rows = P.where.apply(P.reshape.apply(valid, shape=valid.shape + (1,)), rows, -np.inf)
