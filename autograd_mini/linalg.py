@@ -55,16 +55,24 @@ def solve(A: Any, B: Any) -> Tensor:
     return P.solve.apply(as_tensor(A), as_tensor(B))
 
 
-def slogdet(A: Any) -> tuple[Tensor, Tensor]:
+class SlogdetResult(NamedTuple):
+    """slogdet's result, under numpy's and torch's field names."""
+
+    sign: Tensor
+    logabsdet: Tensor
+
+
+def slogdet(A: Any) -> SlogdetResult:
     """(sign, logabsdet) of det A for A (..., n, n), each of shape (...), as
-    np.linalg.slogdet and torch.linalg.slogdet: det A = sign * exp(logabsdet).
+    np.linalg.slogdet and torch.linalg.slogdet: det A = sign * exp(logabsdet). A named
+    tuple, as theirs: `.sign` and `.logabsdet`, or unpack `sign, logabsdet = ...`.
 
     sign is 1, -1, or 0 for a singular A (then logabsdet = -inf); it carries no
     gradient. logabsdet does: d log|det A| = tr(A^-1 dA), so A_bar = g A^-T (from solve:
     second derivatives work). Its backward at a singular A raises np.linalg.LinAlgError.
     Two primitives, each factorising A once.
     """
-    return _slogdet(A, "slogdet")
+    return SlogdetResult(*_slogdet(A, "slogdet"))
 
 
 def _slogdet(A: Any, op: str) -> tuple[Tensor, Tensor]:
