@@ -7,7 +7,7 @@ random ones (rand, randn, randint, randperm, multinomial and the _like forms) al
 
 from __future__ import annotations
 
-import copy
+import copy as _copy
 import operator
 from typing import Any
 
@@ -47,7 +47,7 @@ def get_rng_state() -> dict:
     DataLoaders: a plain dict of str, int and nested dicts (numpy's
     bit_generator.state), which json.dumps and am.save store exactly. `set_rng_state` of
     it later makes the same draws again (a bit-for-bit resume)."""
-    return copy.deepcopy(_rng["gen"].bit_generator.state)
+    return _copy.deepcopy(_rng["gen"].bit_generator.state)
 
 
 def set_rng_state(state: dict) -> None:
@@ -121,7 +121,7 @@ class Generator:
 
     def get_state(self) -> dict:
         """The state, a plain dict (json.dumps and am.save store it exactly)."""
-        return copy.deepcopy(self.numpy_generator.bit_generator.state)
+        return _copy.deepcopy(self.numpy_generator.bit_generator.state)
 
     def set_state(self, state: dict) -> "Generator":
         """Restore a state from get_state (checked before it is set); returns this generator."""
@@ -514,25 +514,48 @@ def asarray(data: Any, dtype: Any = None, *, copy: bool | None = None, device: A
     dtype change). requires_grad=True (PyTorch's keyword) makes the result a leaf that
     requires grad, so data that is already a tensor with a graph is refused there.
     """
-    _flag(requires_grad, "requires_grad", "asarray")
+    return _asarray("asarray", data, dtype, copy, device, requires_grad)
+
+
+def _asarray(op: str, data: Any, dtype: Any, copy: Any, device: Any, requires_grad: Any) -> Tensor:
+    _flag(requires_grad, "requires_grad", op)
     if copy is not None:
-        _flag(copy, "copy", "asarray")
+        _flag(copy, "copy", op)
     if device is not None:
-        _check_device(device, "asarray")
+        _check_device(device, op)
     out = as_tensor(data, dtype)
     shared = out.data is (data.data if isinstance(data, Tensor) else data)
     if copy is False and not shared:
-        raise ValueError(f"asarray: copy=False, but {type(data).__name__} data of dtype "
+        raise ValueError(f"{op}: copy=False, but {type(data).__name__} data of dtype "
                          f"{getattr(data, 'dtype', None)} needs a copy to become a tensor of dtype {out.dtype}")
     if copy and shared:
         out = data.clone() if isinstance(data, Tensor) else Tensor._wrap(out.data.copy())
     if requires_grad and not (out.requires_grad and out.grad_fn is None):
         if out.grad_fn is not None:
-            raise ValueError("asarray: requires_grad=True makes a leaf, but the data is a tensor with a graph "
+            raise ValueError(f"{op}: requires_grad=True makes a leaf, but the data is a tensor with a graph "
                              "(use .detach() first, or leave requires_grad as it is)")
         out = Tensor._wrap(out.data) if out is data else out
         out.requires_grad_(True)
     return out
+
+
+def array(data: Any, dtype: Any = None, *, copy: bool | None = True, ndmin: int = 0, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """np.array: data (any shape) as a new tensor, a copy by default; copy=None and
+    copy=False are asarray's (numpy 2's: share where possible, never copy). ndmin
+    prepends axes of length 1 up to ndmin axes, as numpy's. A tensor keeps its graph (a
+    recorded copy, as Tensor.copy); requires_grad=True makes a leaf, as asarray's."""
+    if isinstance(ndmin, bool) or not _is_index(ndmin) or operator.index(ndmin) < 0:
+        raise ValueError(f"array: ndmin must be an int >= 0, got {ndmin!r}")
+    out = _asarray("array", data, dtype, copy, device, requires_grad)
+    ndmin = operator.index(ndmin)
+    return out.reshape((1,) * (ndmin - out.ndim) + out.shape) if out.ndim < ndmin else out
+
+
+def copy(a: Any) -> Tensor:
+    """np.copy: a new tensor of a's shape and values; for a tensor, its recorded copy
+    (Tensor.copy, PyTorch's clone: the gradient flows back to a)."""
+    return _asarray("copy", a, None, True, None, False)
 
 
 # -- more of numpy's creation functions --------------------------------------------------

@@ -45,3 +45,59 @@ def test_slogdet_fields_under_compile_replay_eager_bit_for_bit():
     for v, g in grads[1:]:
         np.testing.assert_array_equal(v, grads[0][0])
         np.testing.assert_array_equal(g, grads[0][1])
+
+
+# -- numpy's array and copy: what `np.` -> `am.` gives a port ----------------------------
+
+
+def test_array_copies_as_np_array():
+    a = np.arange(3.0)
+    t = am.array(a)
+    a[0] = 7.0
+    assert t.data[0] == 0.0 and t.dtype == np.float64 and not t.requires_grad
+    assert am.array([[1, 2]]).dtype == np.array([[1, 2]]).dtype
+    assert am.array([1.0, 2.0], dtype=np.float32).dtype == np.float32
+    assert am.array(a, copy=False).data is a  # numpy 2's copy=False: never copies
+    with pytest.raises(ValueError, match="array: copy=False, but list"):
+        am.array([1.0], copy=False)
+    w = am.array([1.0, 2.0], requires_grad=True)
+    assert w.is_leaf and w.requires_grad
+    for nd in (0, 1, 2, 3):
+        assert am.array(2.5, ndmin=nd).shape == np.array(2.5, ndmin=nd).shape
+    assert am.array(a, ndmin=3).shape == (1, 1, 3)
+    with pytest.raises(ValueError, match="array: ndmin must be an int >= 0"):
+        am.array(a, ndmin=-1)
+
+
+def test_array_and_copy_of_a_tensor_keep_its_graph():
+    x = am.tensor([1.0, 2.0], requires_grad=True)
+    y = am.array(x * 2, ndmin=2)
+    z = am.copy(x)
+    assert y.shape == (1, 2) and z.data is not x.data
+    (y.sum() * 3 + (z * z).sum()).backward()
+    np.testing.assert_array_equal(x.grad.data, [8.0, 10.0])
+    assert am.gradcheck(lambda t: am.copy(t) ** 2, (np.array([0.5, -1.5]),))
+    assert am.gradgradcheck(lambda t: am.array(t, ndmin=3) ** 3, (np.array([0.5, -1.5]),))
+
+
+def test_copy_is_nps_copy():
+    a = np.arange(4.0).reshape(2, 2)
+    c = am.copy(a)
+    a[0, 0] = 9.0
+    assert c.data[0, 0] == 0.0 and c.shape == (2, 2)
+    t = am.tensor([1.0])
+    assert am.copy(t).data is not t.data
+
+
+def test_array_and_copy_under_compile_replay_eager_bit_for_bit():
+    f = lambda t: (am.copy(t) * am.array(t, ndmin=2)).sum()  # noqa: E731
+    cf = am.compile(f)
+    runs = []
+    for g in (f, cf, cf):
+        x = am.tensor([0.25, -2.0, 3.0], requires_grad=True)
+        out = g(x)
+        out.backward()
+        runs.append((out.data.copy(), x.grad.data.copy()))
+    for v, gr in runs[1:]:
+        np.testing.assert_array_equal(v, runs[0][0])
+        np.testing.assert_array_equal(gr, runs[0][1])

@@ -38,6 +38,7 @@ _CALLS = {  # one call per creation function, device= added by the tests
     "randn_like": lambda **kw: am.randn_like(am.ones(2), **kw),
     "as_tensor": lambda **kw: am.as_tensor([1, 2], **kw),
     "asarray": lambda **kw: am.asarray([1, 2], **kw),
+    "array": lambda **kw: am.array([1, 2], **kw),
     "tri": lambda **kw: am.tri(3, **kw),
     "tril_indices": lambda **kw: am.tril_indices(3, **kw),
     "triu_indices": lambda **kw: am.triu_indices(3, **kw),
@@ -51,7 +52,8 @@ def test_every_creation_function_is_covered_by_the_device_tests():
     public = {n for n, f in vars(creation).items()
               if inspect.isfunction(f) and f.__module__ == creation.__name__ and not n.startswith("_")}
     no_device = {"manual_seed", "generator", "get_rng_state", "set_rng_state", "from_numpy",
-                 "multinomial"}  # (torch.multinomial has no device=: its input's)
+                 "multinomial",  # (torch.multinomial has no device=: its input's)
+                 "copy"}  # (np.copy: its input's)
     assert public - no_device == set(_CALLS)
     for name in _CALLS:
         assert "device" in inspect.signature(getattr(creation, name)).parameters, name
