@@ -537,7 +537,7 @@ def _same_random_states(a: tuple, b: tuple) -> bool:
 
 def _refuse_grad_reads(externals: list, owners: list) -> None:
     """Raise if a closed-over tensor is some tensor's .grad: each backward makes a new one."""
-    grad_of = {id(t.grad): t for t in itertools.chain(owners, externals) if t.grad is not None}
+    grad_of = {id(t._grad): t for t in itertools.chain(owners, externals) if t._grad is not None}
     for e in externals:
         if id(e) in grad_of:
             raise RuntimeError(
@@ -815,7 +815,7 @@ class _Tape:
     def _finish(self, out: np.ndarray, saved: tuple, arrays: list, leaves: tuple) -> Tensor:
         """The replay's result: a tensor whose node holds the saved arrays and points at the leaves."""
         t = object.__new__(Tensor)
-        t.data, t.grad, t.name = out, None, None
+        t.data, t._grad, t.name = out, None, None
         if leaves:
             node = t.grad_fn = object.__new__(Node)
             replay = _Replay(self, saved, arrays)

@@ -508,7 +508,7 @@ def _note_arrays(optimizer: Any, refs: dict) -> None:
     parameters no longer hold (replaced, or in a group no longer listed)."""
     for group in optimizer.param_groups:
         for p in group["params"]:
-            if p.grad is not None:
+            if p._grad is not None:
                 r = _root(p.data)
                 refs[id(r)] = weakref.ref(r)
 
@@ -641,7 +641,7 @@ def rebase(t: Tensor, compute: Callable[[Tensor], Tensor]) -> Tensor:
     unchanged). Returns t."""
     stamp = next(node_counter)
     old = object.__new__(Tensor)
-    old.data, old.grad, old.requires_grad, old.grad_fn, old.name = (
+    old.data, old._grad, old.requires_grad, old.grad_fn, old.name = (
         t.data, None, t.requires_grad, t.grad_fn, t.name)
     new = compute(old)
     if new.grad_fn is not None and new.grad_fn.seq > stamp:
@@ -723,7 +723,7 @@ def _version_at(t: Tensor, consumer: Node, i: int) -> Tensor:
                 if type(data) is not np.ndarray or node is not None and node.inputs is None:
                     raise _released_error()
                 old = object.__new__(Tensor)
-                old.data, old.grad, old.requires_grad, old.grad_fn, old.name = (
+                old.data, old._grad, old.requires_grad, old.grad_fn, old.name = (
                     data, None, node is not None, node, t.name)
                 versions[k] = (stamp, weakref.ref(old), node)
             return old
@@ -957,7 +957,7 @@ def backward_sweep(
         order = topological_order(roots, leaves)
     if leaves:
         for leaf in leaves:
-            if leaf.grad is not None or leaf.data.dtype not in _GRAD_DTYPES:
+            if leaf._grad is not None or leaf.data.dtype not in _GRAD_DTYPES:
                 _check_leaf(leaf)
     elif targets is not None:
         for t in targets:
@@ -1140,7 +1140,7 @@ def _sweep_one_call(root: Tensor, g: Any, retain_graph: bool) -> None:
     inputs = node.inputs
     for i in node.needs:
         leaf = inputs[i]
-        if leaf.grad is not None or leaf.data.dtype not in _GRAD_DTYPES:
+        if leaf._grad is not None or leaf.data.dtype not in _GRAD_DTYPES:
             _check_leaf(leaf)
     if _state["changed"] > node.seq:
         _check_unchanged([root])
@@ -1187,7 +1187,7 @@ def backward_inputs(inputs: Any) -> list:
             raise TypeError(f"backward: inputs[{k}] is a {type(t).__name__}, not a Tensor")
         if not t.requires_grad:
             raise RuntimeError(f"backward: inputs[{k}] (shape {t.shape}) does not require grad")
-        if t.grad is not None or t.data.dtype not in _GRAD_DTYPES:
+        if t._grad is not None or t.data.dtype not in _GRAD_DTYPES:
             _check_leaf(t)  # (a .grad it can add to; before the sweep changes anything)
     if len({id(t) for t in items}) < len(items):
         raise ValueError("backward: inputs lists a tensor twice")
@@ -1238,7 +1238,7 @@ def _check_leaf(leaf: Tensor) -> None:
     assigned to an integer tensor)."""
     if leaf.data.dtype.kind not in "fc" and leaf.requires_grad:
         raise _not_float_error("backward: a leaf", leaf)
-    have = leaf.grad
+    have = leaf._grad
     if have is None:
         return
     if not (isinstance(have, Tensor) and have.shape == leaf.shape):
@@ -1268,22 +1268,22 @@ def _accumulate(leaf: Tensor, g: Any, handed: set[int]) -> None:
         handed.add(key)
         # (Tensor._wrap inlined: this runs for every leaf on every step.)
         wrapped = object.__new__(Tensor)
-        wrapped.data, wrapped.grad, wrapped.requires_grad, wrapped.grad_fn, wrapped.name = (
+        wrapped.data, wrapped._grad, wrapped.requires_grad, wrapped.grad_fn, wrapped.name = (
             g, None, False, None, None)
-        have = leaf.grad
+        have = leaf._grad
         if have is None:
-            leaf.grad = wrapped
+            leaf._grad = wrapped
         elif have.grad_fn is not None:
             # A .grad that a create_graph backward recorded keeps its graph, the new term
             # being a constant (as in PyTorch): the sweep runs with grad mode off, and an
             # unrecorded sum would drop the recorded term's dependence on the inputs.
             prev, _mode.grad_enabled = _mode.grad_enabled, True
             try:
-                leaf.grad = have + wrapped
+                leaf._grad = have + wrapped
             finally:
                 _mode.grad_enabled = prev
         else:
-            leaf.grad = have + wrapped
+            leaf._grad = have + wrapped
         return
     # (create_graph: g is recorded. A copy of it, where needed, is a recorded op too.)
     data = g.data
@@ -1293,7 +1293,7 @@ def _accumulate(leaf: Tensor, g: Any, handed: set[int]) -> None:
         g = g.astype(leaf.dtype) if g.dtype != leaf.dtype else g + 0
         key = id(g.data)
     handed.add(key)
-    leaf.grad = g if leaf.grad is None else leaf.grad + g
+    leaf._grad = g if leaf._grad is None else leaf._grad + g
 
 
 def _owner_of_whole_view(g: Any) -> int | None:

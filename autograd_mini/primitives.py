@@ -171,7 +171,7 @@ class Primitive:
             out = np.asarray(out)
         t = _new(Tensor)
         t.data = out
-        t.grad = t.name = None
+        t._grad = t.name = None
         if needs and _mode.grad_enabled and self.differentiable:
             t.requires_grad = True
             node = t.grad_fn = _new(Node)

@@ -392,7 +392,7 @@ class Tensor:
     (float64 unless changed by `set_default_dtype`); ndarrays keep theirs.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "grad_fn", "name", "__weakref__")
     __array_ufunc__ = None  # make ndarray (op) Tensor defer to our reflected operators
     __hash__ = object.__hash__  # identity, although == is elementwise
 
@@ -416,7 +416,7 @@ class Tensor:
         if requires_grad:
             _check_grad_dtype(arr.dtype, "tensor")
         self.data = arr
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.requires_grad = requires_grad
         self.grad_fn = None
         self.name: str | None = None
@@ -436,7 +436,7 @@ class Tensor:
         """A constant tensor around an existing array, no copy, no checks."""
         t = object.__new__(cls)
         t.data = arr if type(arr) is np.ndarray else np.asarray(arr)
-        t.grad = None
+        t._grad = None
         t.requires_grad = False
         t.grad_fn = None
         t.name = None
@@ -470,6 +470,31 @@ class Tensor:
     def is_leaf(self) -> bool:
         """True when no recorded operation made this tensor (grad_fn is None)."""
         return self.grad_fn is None
+
+    @property
+    def grad(self) -> "Tensor | None":
+        """The gradient backward() accumulated here (a Tensor of this shape), or None.
+
+        backward() fills the .grad of leaves (and of tensors that retain_grad()
+        marked), not of the tensors operations made. Reading a None .grad of such
+        a tensor warns, as PyTorch does: it is most often a weight that an update
+        outside am.no_grad() (`w = w - lr * w.grad`) turned into a tensor with a graph.
+        """
+        g = self._grad
+        if g is None and self.grad_fn is not None and not engine.is_retained(self):
+            warnings.warn(
+                f"grad: this tensor of shape {self.shape} is not a leaf (an operation, "
+                f"{self.grad_fn.name}, made it), so backward() leaves its .grad None. Read the "
+                f".grad of the leaves it came from, or call .retain_grad() on it before backward(); "
+                f"to update a weight in place write `with am.no_grad(): w -= lr * w.grad` "
+                f"(w = w - lr * w.grad makes w such a tensor)",
+                UserWarning, stacklevel=2,
+            )
+        return g
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        self._grad = value
 
     @property
     def T(self) -> "Tensor":
@@ -648,7 +673,7 @@ class Tensor:
         memo[id(self)] = new
         new.data = self.data.copy()
         new.requires_grad, new.grad_fn, new.name = self.requires_grad, None, self.name
-        new.grad = copy.deepcopy(self.grad, memo)
+        new._grad = copy.deepcopy(self._grad, memo)
         return new
 
     def __reduce_ex__(self, protocol: Any) -> Any:

@@ -2,6 +2,7 @@
 
 import gc
 import threading
+import warnings
 import weakref
 
 import numpy as np
@@ -434,7 +435,9 @@ def test_autograd_grad_for_non_leaf_inputs():
     gh, gx = am.autograd.grad(out, [h, x])
     np.testing.assert_allclose(gh.data, np.cos(h.data))
     np.testing.assert_allclose(gx.data, np.cos(h.data) * 2 * x.data)
-    assert x.grad is None and h.grad is None
+    assert x.grad is None
+    with pytest.warns(UserWarning, match=r"grad: this tensor of shape \(2,\) is not a leaf \(an operation, mul"):
+        assert h.grad is None
 
 
 def test_autograd_grad_allow_unused():
@@ -1195,7 +1198,8 @@ def test_retain_grad_keeps_a_non_leafs_gradient_and_accumulates_it():
     np.testing.assert_allclose(z.grad.data, delta, rtol=1e-15)
     np.testing.assert_array_equal(cost.grad.data, 1.0)
     np.testing.assert_allclose(w.grad.data, np.outer(delta, a.data), rtol=1e-15)
-    assert s.grad is None  # (not marked)
+    with pytest.warns(UserWarning, match=r"not a leaf \(an operation, sigmoid, made it\).*retain_grad"):
+        assert s.grad is None  # (not marked)
     cost.backward()
     np.testing.assert_allclose(z.grad.data, 2 * delta, rtol=1e-15)
     z.grad.data[...] = 0  # (its own array: the leaf's gradient is not changed with it)
@@ -1326,3 +1330,25 @@ def test_backward_inputs_refused_before_anything_changes(inputs, error, message)
     assert w.grad is None
     y.backward()  # (the graph is still there)
     np.testing.assert_array_equal(w.grad.data, [2.0, 4.0])
+
+
+def test_reading_the_grad_of_a_weight_rebound_outside_no_grad_warns_and_says_how_to_update():
+    # (PyTorch warns too: the usual cause is w = w - lr * w.grad, which makes w a non-leaf)
+    w = am.tensor([1.0, -2.0], requires_grad=True)
+    (w * w).sum().backward()
+    w = w - 0.1 * w.grad
+    (w * w).sum().backward()
+    with pytest.warns(UserWarning, match=r"shape \(2,\) is not a leaf \(an operation, sub, made it\).*"
+                                         r"with am\.no_grad\(\): w -= lr \* w\.grad"):
+        assert w.grad is None
+    # A leaf, a retained non-leaf with its gradient, and a tensor without grad stay silent.
+    leaf = am.tensor([1.0], requires_grad=True)
+    kept = leaf * 3.0
+    kept.retain_grad()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert leaf.grad is None and kept.grad is None and am.tensor([1.0]).grad is None
+        kept.sum().backward()
+        assert leaf.grad.data[0] == 3.0 and kept.grad.data[0] == 1.0
+    leaf.grad = None  # (assignment, as PyTorch's zero_grad(set_to_none=True) does)
+    assert leaf.grad is None

@@ -57,7 +57,7 @@ class Parameter(Tensor):
         if arr.dtype.kind not in "fc":
             arr = arr.astype(get_default_dtype())
         self.data = arr
-        self.grad = None
+        self._grad = None
         self.requires_grad = _flag(requires_grad, "requires_grad", "Parameter")
         self.grad_fn = None
         self.name = None
@@ -599,11 +599,11 @@ class Module:
         _flag(set_to_none, "set_to_none", "zero_grad")
         for p in self.parameters():
             if set_to_none:
-                p.grad = None
-            elif p.grad is not None:
+                p._grad = None
+            elif p._grad is not None:
                 # Fresh zeros rather than writing into .grad: a gradient array may
                 # be a read-only view or shared with another tensor.
-                p.grad = Tensor._wrap(np.zeros_like(p.data))
+                p._grad = Tensor._wrap(np.zeros_like(p.data))
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Module:
         """Convert floating parameters and buffers to `dtype` (in place); returns self.
@@ -637,7 +637,7 @@ class Module:
         for t in list(self.parameters()) + list(self.buffers()):
             if t.dtype.kind == "f" and t.dtype != dt:
                 t.data = t.data.astype(dt)
-                t.grad = None
+                t._grad = None
         return self
 
     def float(self) -> Module:

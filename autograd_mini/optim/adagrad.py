@@ -64,10 +64,10 @@ class Adagrad(Optimizer):
             eps = group["eps"]
             maximize = group["maximize"]
             for p in group["params"]:
-                if p.grad is None:
+                if p._grad is None:
                     continue
                 d = p.data
-                g = p.grad.data
+                g = p._grad.data
                 state = self.state.get(p)
                 if state is None:
                     state = self.state[p] = {

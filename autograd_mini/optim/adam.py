@@ -76,10 +76,10 @@ class Adam(Optimizer):
             amsgrad = group["amsgrad"]
             maximize = group["maximize"]
             for p in group["params"]:
-                if p.grad is None:
+                if p._grad is None:
                     continue
                 d = p.data
-                g = p.grad.data
+                g = p._grad.data
                 state = self.state.get(p)
                 if state is None:
                     dtype = self._stats_dtype(d.dtype)

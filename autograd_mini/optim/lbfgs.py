@@ -205,7 +205,7 @@ class LBFGS(Optimizer):
         """All gradients as one vector of length n (zeros for a parameter without one)."""
         views = []
         for p in self._params:
-            g = p.grad
+            g = p._grad
             if g is None:
                 views.append(np.zeros(p.data.size, p.data.dtype))
             else:

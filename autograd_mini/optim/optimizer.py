@@ -134,7 +134,7 @@ class Optimizer:
         append = changing.append
         for group in self.param_groups:
             for p in group["params"]:
-                g = p.grad
+                g = p._grad
                 if g is None:
                     continue
                 d = p.data
@@ -150,7 +150,7 @@ class Optimizer:
         gi, i = next((gi, i) for gi, group in enumerate(self.param_groups)
                      for i, q in enumerate(group["params"]) if q is p)
         where = f"{type(self).__name__}.step: parameter {i} of group {gi}"
-        g, d = p.grad, p.data
+        g, d = p._grad, p.data
         if not isinstance(g, Tensor):
             raise TypeError(f"{type(self).__name__}.step: the .grad of parameter {i} of group {gi} "
                             f"is a {type(g).__name__}, expected a Tensor or None")
@@ -171,10 +171,10 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if set_to_none:
-                    p.grad = None
-                elif p.grad is not None:
+                    p._grad = None
+                elif p._grad is not None:
                     # A new array: leaf gradients may be read-only or shared views.
-                    p.grad = Tensor._wrap(np.zeros_like(p.data))
+                    p._grad = Tensor._wrap(np.zeros_like(p.data))
 
     # -- state dicts --------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

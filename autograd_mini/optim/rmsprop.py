@@ -73,10 +73,10 @@ class RMSprop(Optimizer):
             centered = group["centered"]
             maximize = group["maximize"]
             for p in group["params"]:
-                if p.grad is None:
+                if p._grad is None:
                     continue
                 d = p.data
-                g = p.grad.data
+                g = p._grad.data
                 state = self.state.get(p)
                 if state is None:
                     state = self.state[p] = {"step": 0, "square_avg": np.zeros_like(d, self._stats_dtype(d.dtype))}

@@ -75,8 +75,8 @@ class SGD(Optimizer):
                 weak = type(lr) in (float, int)
                 rates: dict = {}
                 for p in group["params"]:
-                    if p.grad is not None:
-                        g = p.grad.data
+                    if p._grad is not None:
+                        g = p._grad.data
                         rate = rates.get(g.dtype)
                         if rate is None:
                             rate = rates[g.dtype] = (np.array(lr, dtype=g.dtype)
@@ -86,10 +86,10 @@ class SGD(Optimizer):
             dampening = group["dampening"]
             nesterov = group["nesterov"]
             for p in group["params"]:
-                if p.grad is None:
+                if p._grad is None:
                     continue
                 d = p.data
-                g = p.grad.data
+                g = p._grad.data
                 if maximize:
                     g = -g
                 if weight_decay:

@@ -181,7 +181,7 @@ class CheckpointFunction(Function):
             _refuse_changes(ctx, args, roots)
         if roots and into_grad:
             backward_sweep(roots, seeds, retain_graph=False, create_graph=False)
-            found = [d.grad for d in wanted]
+            found = [d._grad for d in wanted]
         elif roots:
             leaves: list = []
             topological_order(roots, leaves)

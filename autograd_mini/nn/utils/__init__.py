@@ -70,7 +70,7 @@ def _grads(params: list[Tensor], where: str, kinds: str) -> list[tuple[Tensor, T
                            "skip the change); call it outside, after backward()")
     pairs = []
     for i, p in enumerate(params):
-        g = p.grad
+        g = p._grad
         if g is None:
             continue
         if not isinstance(g, Tensor):
@@ -217,7 +217,7 @@ def clip_grad_norm_(
     for param, g in _distinct(pairs):
         if g.grad_fn is not None:
             with enable_grad():
-                param.grad = g * Tensor._wrap(np.asarray(coef, dtype=g.data.real.dtype))
+                param._grad = g * Tensor._wrap(np.asarray(coef, dtype=g.data.real.dtype))
             continue
         a = g.data
         with np.errstate(invalid="ignore"):  # (inf * 0 for an inf norm: NaN, documented)
@@ -244,7 +244,7 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     for param, g in _distinct(pairs):
         if g.grad_fn is not None:
             with enable_grad():
-                param.grad = _clip(g, -c, c)
+                param._grad = _clip(g, -c, c)
             continue
         a = g.data
         np.clip(a, -c, c, out=a)

@@ -151,7 +151,7 @@ def _copy_into(original: Parameter, new: Tensor, where: str) -> None:
         changed_in_place(original.data, where)
     else:
         original.data = np.array(new.data)
-        original.grad = None
+        original._grad = None
 
 
 class _Parametrized:
