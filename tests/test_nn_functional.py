@@ -1018,7 +1018,7 @@ def test_numpy_float64_hyperparameters_keep_float32_outputs_as_the_layers_do():
 # -- found by a review with PyTorch habits ----------------------------------------------
 
 
-@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+@pytest.mark.parametrize("loss", [F.nll_loss])  # (cross_entropy takes them as class probabilities)
 def test_one_hot_target_error_points_to_argmax_not_astype(loss):
     # higham_drilling's Y is one-hot (N, 2); the advice .astype(int) would only lead on
     # to a shape error, the class indices are what the loss takes.
@@ -1030,17 +1030,18 @@ def test_one_hot_target_error_points_to_argmax_not_astype(loss):
     assert np.isfinite(loss(am.tensor(X), labels).item())
 
 
-@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+@pytest.mark.parametrize("loss", [F.nll_loss])  # (cross_entropy takes them as class probabilities)
 def test_one_hot_target_error_of_one_sample_names_its_class_axis(loss):
     # one sample (C,): the classes are axis 0, and argmax over axis 1 would raise
     with pytest.raises(ValueError, match=r"np\.argmax\(target, axis=0\)"):
         loss(am.tensor(np.zeros(3)), np.array([0.0, 1.0, 0.0]))
     assert np.isfinite(loss(am.tensor(np.zeros(3)), np.argmax(np.array([0.0, 1.0, 0.0]), axis=0)).item())
 
-@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+@pytest.mark.parametrize("loss", [F.nll_loss])
 def test_class_probability_targets_are_refused_without_advising_astype_int(loss):
-    # PyTorch also takes targets of class probabilities, shaped as the input; turning
-    # those into ints (the advice for float labels) would make them 0s.
+    # PyTorch's cross_entropy also takes targets of class probabilities, shaped as the
+    # input (so does this one now: tests/test_port_portJ.py); its nll_loss does not, and
+    # turning those into ints (the advice for float labels) would make them 0s.
     probs = np.full((2, 3), 1 / 3)
     for scores, target in [(np.zeros((2, 3)), probs), (np.zeros(3), probs[0])]:  # a batch, one sample
         with pytest.raises(ValueError, match=r"class probabilities.*for probabilities sum -target") as err:

@@ -105,8 +105,8 @@ class NLLLoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """F.cross_entropy: logits (N, C, ...) or (C,), integer labels (N, ...) or ();
-    weight: None or C floats (a buffer)."""
+    """F.cross_entropy: logits (N, C, ...) or (C,), integer labels (N, ...) or (), or
+    class probabilities of the logits' shape; weight: None or C floats (a buffer)."""
 
     _defaults = {"ignore_index": -100, "reduction": "mean", "label_smoothing": 0.0}
 

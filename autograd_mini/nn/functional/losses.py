@@ -322,7 +322,8 @@ def nll_loss(log_probs: Any, target: Any, reduction: str = "mean", ignore_index:
 @_refuses_empty_mean
 def cross_entropy(input: Any, target: Any, reduction: str = "mean", ignore_index: int = -100,
                   label_smoothing: float = 0.0, *, weight: Any = None) -> Tensor:
-    """Softmax cross-entropy of logits (N, C), (N, C, d1, ...) or (C,) with integer labels.
+    """Softmax cross-entropy of logits (N, C), (N, C, d1, ...) or (C,) with integer labels
+    (or, as PyTorch, with class probabilities of the input's shape: see below).
 
     input: raw class scores (logits), not probabilities: the softmax is taken
     here, so a model that ends in a softmax gets it twice (and learns slowly).
@@ -355,6 +356,12 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean", ignore_index
     over the labels not ignored (not by their number; a sum of 0 gives NaN, 0 / 0,
     as PyTorch). Unlike PyTorch's, the loss is differentiable in a weight that
     requires grad.
+
+    Class probabilities (PyTorch's other target form: soft labels, distillation): a
+    float target of the input's shape, t[n, c] (not checked to sum to 1, as PyTorch);
+    loss_n = -sum_c weight[c] t'[n, c] log p[n, c] with t' = (1 - e) t + e / C; 'mean'
+    divides by the number of positions N (times d1 ...), with or without weight;
+    differentiable in t too. ignore_index must stay -100 (there are no labels).
     """
     with engine.scope("cross_entropy"):
         _check_reduction(reduction, "cross_entropy")
@@ -366,6 +373,8 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean", ignore_index
         if input.dtype == FLOAT16:  # (the sum of exponentials overflows float16 at 65504, as in softmax)
             return cross_entropy(input.astype(np.float32), target, reduction, ignore_index,
                                  eps, weight=weight).astype(np.float16)
+        if _probability_targets(input, target):
+            return _soft_cross_entropy(input, target, reduction, ignore_index, eps, weight)
         labels = _class_targets(input, target, "cross_entropy")
         axis = _class_axis(input)
         # (8 nodes where nll_loss(log_softmax(...)) records 9: fwd + bwd of W2's (128, 10)
@@ -398,6 +407,43 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean", ignore_index
         if _ignored(labels, ignore_index):
             return _masked(loss_of, labels, ignore_index, reduction, input.dtype)
         return _reduce(loss_of(labels), reduction, "cross_entropy")
+
+
+def _probability_targets(scores: Tensor, target: Any) -> bool:
+    """Is target PyTorch's other form, class probabilities: floats of the scores' shape?"""
+    t = target.data if isinstance(target, Tensor) else target
+    if not isinstance(t, np.ndarray):
+        if not isinstance(t, (list, tuple)):
+            return False
+        t = np.asarray(t)
+    return t.dtype.kind == "f" and scores.ndim >= 1 and t.shape == scores.shape
+
+
+def _soft_cross_entropy(input: Tensor, target: Any, reduction: str, ignore_index: int, eps: float,
+                        weight: Any) -> Tensor:
+    """cross_entropy with targets of class probabilities t (input's shape), as PyTorch:
+    loss_n = -sum_c weight[c] t'[n, c] log p[n, c], t' = (1 - e) t + e / C (e: label
+    smoothing); 'mean' divides the sum by the number of samples N (times d1 ...),
+    not by a sum of weights. Differentiable in the target too (distillation)."""
+    if ignore_index != -100:
+        raise ValueError(
+            f"cross_entropy: ignore_index={ignore_index} applies to integer class labels; a target of "
+            f"class probabilities (shape {input.shape}, the input's) has no labels to ignore "
+            "(PyTorch refuses it too): leave ignore_index at -100 or give a zero row instead"
+        )
+    axis = _class_axis(input)
+    C = input.shape[axis]
+    t = as_tensor(target)
+    if t.dtype != input.dtype:
+        t = t.astype(input.dtype)
+    if eps != 0.0:
+        t = t * (1.0 - eps) + eps / C
+    if weight is not None:
+        w = _weight_in(weight, input.dtype)
+        t = t * (w.reshape(w.shape + (1,) * (input.ndim - 2)) if input.ndim > 2 else w)
+    z = input - fn._shift("cross_entropy", input, axis)
+    lse = z.exp().sum(axis=axis, keepdims=True).log()
+    return _reduce((t * (lse - z)).sum(axis=axis), reduction, "cross_entropy")
 
 
 def _clamped_log(p: Tensor) -> Tensor:

@@ -1,0 +1,119 @@
+"""Frictions met porting PyTorch programs (seq2seq Transformer, conv VAE, GRU classifier)."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import autograd_mini as am
+from autograd_mini import nn
+from autograd_mini.nn import functional as F
+
+
+def naive_soft_ce(x, t, weight=None, eps=0.0, reduction="mean"):
+    """Loops: loss[n, rest] = -sum_c w[c] t'[n, c, rest] log softmax(x)[n, c, rest]."""
+    one = x.ndim == 1
+    if one:
+        x, t = x[None], t[None]
+    N, C = x.shape[:2]
+    rest = x.shape[2:]
+    w = np.ones(C) if weight is None else weight
+    loss = np.zeros((N,) + rest)
+    for n in range(N):
+        for r in np.ndindex(*rest):
+            col = x[(n, slice(None)) + r]
+            m = col.max()
+            logp = col - m - np.log(np.exp(col - m).sum())
+            for c in range(C):
+                tc = t[(n, c) + r] * (1 - eps) + eps / C
+                loss[(n,) + r] -= w[c] * tc * logp[c]
+    if one:
+        loss = loss[0]
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.sum() / loss.size
+
+
+SHAPES = [(4,), (3, 4), (2, 3, 5), (2, 3, 2, 2)]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("eps", [0.0, 0.1])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cross_entropy_takes_class_probability_targets_as_pytorch(shape, reduction, eps, weighted):
+    # PyTorch's soft-label form (distillation, mixup); it was refused with an error
+    rng = np.random.default_rng(len(shape))
+    x, t = rng.standard_normal(shape), rng.random(shape)
+    w = rng.random(shape[1] if len(shape) > 1 else shape[0]) if weighted else None
+    got = F.cross_entropy(am.tensor(x), am.tensor(t), reduction=reduction, label_smoothing=eps, weight=w)
+    np.testing.assert_allclose(got.numpy(), naive_soft_ce(x, t, w, eps, reduction), rtol=1e-12, atol=1e-13)
+    mod = nn.CrossEntropyLoss(weight=None if w is None else am.tensor(w), reduction=reduction, label_smoothing=eps)
+    np.testing.assert_allclose(mod(am.tensor(x), t).numpy(), got.numpy(), rtol=1e-15)
+
+
+def test_soft_cross_entropy_of_one_hot_rows_equals_the_labels_loss():
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((5, 4)), np.array([0, 3, 1, 1, 2])
+    onehot = np.eye(4)[y]
+    for kw in [{}, {"label_smoothing": 0.2}, {"reduction": "sum", "weight": np.ones(4)}]:
+        a = F.cross_entropy(am.tensor(x), onehot, **kw).item()
+        b = F.cross_entropy(am.tensor(x), y, **kw).item()
+        assert abs(a - b) < 1e-12
+
+
+def test_cross_entropy_takes_higham_drillings_one_hot_y_as_its_labels():
+    # one-hot float rows were refused with advice to pass argmax; as PyTorch, they are
+    # now class probabilities, which give the labels' loss (a batch and one sample)
+    X, Y = am.data.higham_drilling()
+    a = F.cross_entropy(am.tensor(X), Y).item()
+    assert abs(a - F.cross_entropy(am.tensor(X), np.argmax(Y, axis=1)).item()) < 1e-12
+    y = np.array([0.0, 1.0, 0.0])
+    assert abs(F.cross_entropy(am.tensor(np.arange(3.0)), y).item()
+               - F.cross_entropy(am.tensor(np.arange(3.0)), 1).item()) < 1e-12
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.sampled_from(SHAPES), st.sampled_from([0.0, 0.3]), st.booleans())
+def test_soft_cross_entropy_gradients_in_logits_and_targets(shape, eps, weighted):
+    rng = np.random.default_rng(0)
+    x, t = rng.standard_normal(shape), rng.random(shape)
+    w = rng.random(shape[1] if len(shape) > 1 else shape[0]) if weighted else None
+    f = lambda x, t: F.cross_entropy(x, t, label_smoothing=eps, weight=w)
+    assert am.gradcheck(f, (x, t))
+    assert am.gradgradcheck(f, (x, t))
+
+
+def test_soft_cross_entropy_float32_input_takes_float64_target_in_its_dtype():
+    x = am.tensor(np.zeros((2, 3), np.float32), requires_grad=True)
+    loss = F.cross_entropy(x, np.full((2, 3), 1 / 3))
+    assert loss.dtype == np.float32 and abs(loss.item() - np.log(3)) < 1e-6
+    loss.backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_soft_cross_entropy_refuses_ignore_index_as_pytorch():
+    with pytest.raises(ValueError, match=r"cross_entropy: ignore_index=0 .*class probabilities \(shape \(2, 3\)"):
+        F.cross_entropy(am.tensor(np.zeros((2, 3)), requires_grad=True), np.full((2, 3), 1 / 3), ignore_index=0)
+
+
+def test_soft_cross_entropy_of_a_mismatched_float_target_still_errors():
+    with pytest.raises(ValueError, match="cross_entropy"):
+        F.cross_entropy(am.tensor(np.zeros((2, 3))), np.full((2, 2), 0.5))
+
+
+def test_soft_cross_entropy_compiled_replay_equals_eager_bit_for_bit():
+    am.manual_seed(0)
+    net = nn.Linear(4, 3)
+    rng = np.random.default_rng(2)
+    step = am.compile(lambda x, t: F.cross_entropy(net(x), t, label_smoothing=0.1))
+    for _ in range(3):
+        x, t = am.tensor(rng.standard_normal((6, 4))), am.tensor(rng.dirichlet(np.ones(3), size=6))
+        net.zero_grad()
+        eager = F.cross_entropy(net(x), t, label_smoothing=0.1)
+        eager.backward()
+        ge = [p.grad.copy() for p in net.parameters()]
+        net.zero_grad()
+        comp = step(x, t)
+        comp.backward()
+        assert np.array_equal(eager.numpy(), comp.numpy())
+        for a, p in zip(ge, net.parameters()):
+            assert np.array_equal(a, p.grad)
