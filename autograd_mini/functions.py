@@ -899,11 +899,22 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return out.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axis))
 
 
+def _dim_for_axis(where: str, axis: Any, dim: Any) -> Any:
+    """torch's dim= for a torch-only name whose axis defaults to -1: refuse both, unless equal
+    (an axis=-1 the caller passed cannot be told from the default, so dim=-1 is its only partner)."""
+    if axis != -1 and axis != dim:
+        raise TypeError(f"{where}: got axis={axis!r} and dim={dim!r}; pass one")
+    return dim
+
+
 @composite
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
+def log_softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
     """z - log(sum(exp(z))) along `axis`, with z = x - max(x) (a constant shift that
     cancels): exact for logits of any size, where x - logsumexp(x) would subtract two
-    large numbers (float32 logits of 1e5 lose the third digit)."""
+    large numbers (float32 logits of 1e5 lose the third digit). Same shape as x.
+    A torch-only name: torch's dim= keyword is accepted for axis (not both, unless equal)."""
+    if dim is not None:
+        axis = _dim_for_axis("log_softmax", axis, dim)
     x = _floating(as_tensor(x))
     if x.dtype == FLOAT16:  # (the sum of exponentials overflows float16 at 65504)
         return log_softmax(x.astype(np.float32), axis).astype(np.float16)
@@ -912,8 +923,11 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
 
 
 @composite
-def softmax(x: Any, axis: int = -1) -> Tensor:
-    """exp(x - max) / sum(exp(x - max)) along `axis`."""
+def softmax(x: Any, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """exp(x - max) / sum(exp(x - max)) along `axis`; same shape as x.
+    A torch-only name: torch's dim= keyword is accepted for axis (not both, unless equal)."""
+    if dim is not None:
+        axis = _dim_for_axis("softmax", axis, dim)
     x = _floating(as_tensor(x))
     if x.dtype == FLOAT16:  # (the sum of exponentials overflows float16 at 65504)
         return softmax(x.astype(np.float32), axis).astype(np.float16)

@@ -1207,14 +1207,14 @@ class Tensor:
         """An axis of length 1 inserted at `axis`."""
         return F.unsqueeze(self, axis)
 
-    def softmax(self, axis: int = -1) -> "Tensor":
-        """exp(x) / sum(exp(x)) along `axis`, shifted by the maximum."""
-        return F.softmax(self, axis)
+    def softmax(self, axis: int = -1, *, dim: int | None = None) -> "Tensor":
+        """exp(x) / sum(exp(x)) along `axis` (torch's dim= accepted), shifted by the maximum."""
+        return F.softmax(self, axis, dim=dim)
 
-    def log_softmax(self, axis: int = -1) -> "Tensor":
-        """x - logsumexp(x) along `axis`, computed as z - log(sum(exp(z))) with
-        z = x - max(x) (see am.log_softmax: exact for large logits)."""
-        return F.log_softmax(self, axis)
+    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> "Tensor":
+        """x - logsumexp(x) along `axis` (torch's dim= accepted), computed as
+        z - log(sum(exp(z))) with z = x - max(x) (see am.log_softmax: exact for large logits)."""
+        return F.log_softmax(self, axis, dim=dim)
 
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
         """log(sum(exp(x))) over `axis`, without overflow."""

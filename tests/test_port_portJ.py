@@ -117,3 +117,49 @@ def test_soft_cross_entropy_compiled_replay_equals_eager_bit_for_bit():
         assert np.array_equal(eager.numpy(), comp.numpy())
         for a, p in zip(ge, net.parameters()):
             assert np.array_equal(a, p.grad)
+
+
+# -- torch's dim= on the torch-only names softmax / log_softmax (methods and functions) --
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_takes_torchs_dim_keyword_as_method_and_function(name):
+    # attention code writes scores.softmax(dim=-1) and torch.softmax(x, dim=1)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 4))
+    for d in (0, 1, -1, 2):
+        e = np.exp(x - x.max(d, keepdims=True))
+        want = e / e.sum(d, keepdims=True)
+        want = np.log(want) if name == "log_softmax" else want
+        t = am.tensor(x)
+        for got in (getattr(t, name)(dim=d), getattr(am, name)(t, dim=d), getattr(F, name)(t, dim=d)):
+            np.testing.assert_allclose(got.numpy(), want, rtol=1e-13, atol=1e-15)
+        assert np.array_equal(getattr(t, name)(dim=d).numpy(), getattr(t, name)(d).numpy())
+    f = lambda a: getattr(a, name)(dim=1) * am.tensor(np.arange(24.0).reshape(2, 3, 4))
+    assert am.gradcheck(lambda a: f(a).sum(), (x,)) and am.gradgradcheck(lambda a: f(a).sum(), (x,))
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_refuses_a_different_axis_and_dim(name):
+    t = am.tensor(np.zeros((2, 3)))
+    with pytest.raises(TypeError, match=rf"{name}: got axis=0 and dim=1; pass one"):
+        getattr(t, name)(0, dim=1)
+    with pytest.raises(TypeError, match=rf"{name}: got axis=0 and dim=1; pass one"):
+        getattr(am, name)(t, 0, dim=1)
+    assert getattr(t, name)(1, dim=1).shape == (2, 3)
+
+
+def test_softmax_dim_compiled_replay_equals_eager_bit_for_bit():
+    rng = np.random.default_rng(3)
+    w = am.tensor(rng.standard_normal((4, 4)), requires_grad=True)
+    f = lambda x: ((x @ w).softmax(dim=-1) * x).sum() + (x @ w).log_softmax(dim=0).sum()
+    step = am.compile(f)
+    for _ in range(3):
+        x = am.tensor(rng.standard_normal((5, 4)))
+        w.grad = None
+        e = f(x)
+        e.backward()
+        ge = w.grad.copy()
+        w.grad = None
+        c = step(x)
+        c.backward()
+        assert np.array_equal(e.numpy(), c.numpy()) and np.array_equal(ge, w.grad)
