@@ -1511,6 +1511,16 @@ class Tensor:
         """n-th differences along `axis`, as np.diff (am.diff), prepend/append too."""
         return F.diff(self, n, axis, prepend, append)
 
+    def tril(self, diagonal: int = 0) -> "Tensor":
+        """Lower triangle of x (..., M, N), zero above `diagonal` (torch's method and keyword;
+        am.tril(x, k) is numpy's function); same shape. `am.ones((T, T)).tril()` is a causal mask."""
+        return F.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> "Tensor":
+        """Upper triangle of x (..., M, N), zero below `diagonal` (torch's method and keyword;
+        am.triu(x, k) is numpy's function); same shape."""
+        return F.triu(self, diagonal)
+
     def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> "Tensor":
         """Sum of a diagonal, as np.trace (am.trace)."""
         return F.trace(self, offset, axis1, axis2)

@@ -825,6 +825,8 @@ _EVERY = {
     "am.cos": (am.cos, "any", _SHAPES),
     "am.tril": (lambda t: am.tril(t * t, -1) + am.tril(t.sin(), 1), "any", _PAIR),
     "am.triu": (lambda t: am.triu(t * t) + am.triu(t.sin(), -1), "any", _PAIR),
+    "Tensor.tril": (lambda t: (t * t).tril(-1) + t.sin().tril(diagonal=1), "any", _PAIR),
+    "Tensor.triu": (lambda t: (t * t).triu() + t.sin().triu(diagonal=-1), "any", _PAIR),
     "am.exp": (am.exp, "any", _SHAPES),
     "am.flatten": (lambda t: am.flatten(t) ** 2, "any", [(), (2, 3)]),
     "am.log": (am.log, "pos", _SHAPES),

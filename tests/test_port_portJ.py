@@ -163,3 +163,47 @@ def test_softmax_dim_compiled_replay_equals_eager_bit_for_bit():
         c = step(x)
         c.backward()
         assert np.array_equal(e.numpy(), c.numpy()) and np.array_equal(ge, w.grad)
+
+
+# -- Tensor.tril / Tensor.triu (torch's methods; numpy's ndarray has none) --
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4), (2, 3, 5)])
+@pytest.mark.parametrize("diagonal", [-1, 0, 2])
+def test_tensor_tril_triu_methods_match_naive_loops(shape, diagonal):
+    x = np.random.default_rng(0).standard_normal(shape)
+    lower, upper = np.zeros(shape), np.zeros(shape)
+    for idx in np.ndindex(*shape):
+        i, j = idx[-2], idx[-1]
+        if j - i <= diagonal:
+            lower[idx] = x[idx]
+        if j - i >= diagonal:
+            upper[idx] = x[idx]
+    t = am.tensor(x)
+    assert np.array_equal(t.tril(diagonal).numpy(), lower) and np.array_equal(t.tril(diagonal=diagonal).numpy(), lower)
+    assert np.array_equal(t.triu(diagonal).numpy(), upper) and np.array_equal(t.triu(diagonal=diagonal).numpy(), upper)
+    assert am.gradcheck(lambda a: (a.tril(diagonal) * a).sum() + a.triu(diagonal=diagonal).sum(), (x,))
+    assert am.gradgradcheck(lambda a: (a.tril(diagonal) * a).sum(), (x,))
+
+
+def test_tensor_tril_causal_mask_idiom_and_bad_input():
+    mask = am.ones((3, 3)).tril() == 0
+    assert np.array_equal(mask.numpy(), np.triu(np.ones((3, 3), bool), 1))
+    with pytest.raises(ValueError, match="tril"):
+        am.ones(3).tril()
+
+
+def test_tensor_tril_compiled_replay_equals_eager_bit_for_bit():
+    rng = np.random.default_rng(4)
+    w = am.tensor(rng.standard_normal((4, 4)), requires_grad=True)
+    f = lambda x: ((x @ w).tril(-1) ** 2).sum() + (x @ w).triu(1).sum()
+    step = am.compile(f)
+    for _ in range(3):
+        x = am.tensor(rng.standard_normal((4, 4)))
+        w.grad = None
+        e = f(x)
+        e.backward()
+        ge = w.grad.copy()
+        w.grad = None
+        c = step(x)
+        c.backward()
+        assert np.array_equal(e.numpy(), c.numpy()) and np.array_equal(ge, w.grad)
