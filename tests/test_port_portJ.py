@@ -207,3 +207,78 @@ def test_tensor_tril_compiled_replay_equals_eager_bit_for_bit():
         c = step(x)
         c.backward()
         assert np.array_equal(e.numpy(), c.numpy()) and np.array_equal(ge, w.grad)
+
+
+# -- nn.utils.rnn.unpad_sequence / unpack_sequence (torch's inverses of pad/pack) --
+
+from autograd_mini.nn.utils.rnn import pack_sequence, pad_sequence, unpack_sequence, unpad_sequence  # noqa: E402
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_unpad_sequence_gives_each_sequence_back(batch_first):
+    rng = np.random.default_rng(5)
+    seqs = [rng.standard_normal((n, 2)) for n in (3, 1, 4, 4)]
+    padded = pad_sequence([am.tensor(s) for s in seqs], batch_first=batch_first, padding_value=9.0)
+    for lengths in ([3, 1, 4, 4], np.array([3, 1, 4, 4]), am.tensor([3, 1, 4, 4])):
+        got = unpad_sequence(padded, lengths, batch_first=batch_first)
+        assert len(got) == 4 and all(np.array_equal(g.numpy(), s) for g, s in zip(got, seqs))
+    # naive oracle on a raw array, zero lengths included
+    x = rng.standard_normal((4, 3, 2) if batch_first else (3, 4, 2))
+    for b, (g, n) in enumerate(zip(unpad_sequence(am.tensor(x), [0, 3, 2, 1], batch_first), [0, 3, 2, 1])):
+        want = np.array([x[b, t] if batch_first else x[t, b] for t in range(n)]).reshape(n, 2)
+        assert g.shape == (n, 2) and np.array_equal(g.numpy(), want)
+
+
+def test_unpad_and_unpack_sequence_are_differentiable_to_second_order():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((4, 3, 2))
+    f = lambda t: sum(((s ** 2) * (i + 1)).sum() for i, s in enumerate(unpad_sequence(t, [4, 1, 2])))
+    assert am.gradcheck(f, (x,)) and am.gradgradcheck(f, (x,))
+    g = lambda a, b: sum((s.sin() * (i + 1)).sum() for i, s in enumerate(unpack_sequence(
+        pack_sequence([a, b], enforce_sorted=False))))
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal((4, 3))
+    assert am.gradcheck(g, (a, b)) and am.gradgradcheck(g, (a, b))
+    t = am.tensor(x, requires_grad=True)
+    f(t).backward()
+    assert np.all(t.grad[1:, 1] == 0) and np.all(t.grad[2:, 2] == 0)  # padding: no gradient
+
+
+def test_unpack_sequence_gives_the_original_order():
+    rng = np.random.default_rng(7)
+    seqs = [rng.standard_normal((n, 3)) for n in (2, 5, 1)]
+    got = unpack_sequence(pack_sequence([am.tensor(s) for s in seqs], enforce_sorted=False))
+    assert [g.shape for g in got] == [(2, 3), (5, 3), (1, 3)]
+    assert all(np.array_equal(g.numpy(), s) for g, s in zip(got, seqs))
+
+
+def test_unpad_sequence_bad_input_names_the_op_and_shapes():
+    x = am.tensor(np.zeros((4, 3, 2)))
+    with pytest.raises(ValueError, match=r"unpad_sequence: got 2 lengths for a batch of 3 .*\(4, 3, 2\)"):
+        unpad_sequence(x, [1, 2])
+    with pytest.raises(ValueError, match=r"unpad_sequence: every length must be in 0\.\.4 .*\(4, 3, 2\)"):
+        unpad_sequence(x, [1, 2, 5])
+    with pytest.raises(ValueError, match=r"unpad_sequence: expected padded_sequences of shape \(T, B, \*\)"):
+        unpad_sequence(am.tensor(np.zeros(3)), [1, 2, 3])
+    with pytest.raises(TypeError, match="unpad_sequence: lengths must be integers"):
+        unpad_sequence(x, np.array([True, False, True]))
+    with pytest.raises(ValueError, match="unpad_sequence: lengths must be whole numbers"):
+        unpad_sequence(x, [1.5, 2, 3])
+    with pytest.raises(TypeError, match="unpack_sequence: expected a PackedSequence"):
+        unpack_sequence(x)
+
+
+def test_unpad_sequence_compiled_replay_equals_eager_bit_for_bit():
+    rng = np.random.default_rng(8)
+    w = am.tensor(rng.standard_normal((2, 2)), requires_grad=True)
+    f = lambda x: sum((s @ w).tanh().sum() * (i + 1) for i, s in enumerate(unpad_sequence(x, [3, 1, 2])))
+    step = am.compile(f)
+    for _ in range(3):
+        x = am.tensor(rng.standard_normal((3, 3, 2)))
+        w.grad = None
+        e = f(x)
+        e.backward()
+        ge = w.grad.copy()
+        w.grad = None
+        c = step(x)
+        c.backward()
+        assert np.array_equal(e.numpy(), c.numpy()) and np.array_equal(ge, w.grad)

@@ -1,5 +1,6 @@
 """Batches of sequences of different lengths, as torch.nn.utils.rnn: pad_sequence,
-PackedSequence, pack_padded_sequence, pad_packed_sequence, pack_sequence.
+PackedSequence, pack_padded_sequence, pad_packed_sequence, pack_sequence, and their
+inverses unpad_sequence and unpack_sequence.
 
     batch = pad_sequence([a, b, c])              # (T, 3, *), T the longest length
     packed = pack_padded_sequence(batch, [5, 3, 2])
@@ -31,7 +32,7 @@ from ...tensor import Tensor, _flag
 from ..functional import _int, _number
 
 __all__ = ["PackedSequence", "pad_sequence", "pack_padded_sequence", "pad_packed_sequence",
-           "pack_sequence"]
+           "pack_sequence", "unpad_sequence", "unpack_sequence"]
 
 
 def _constant_from(a: np.ndarray, *sources: Any) -> np.ndarray:
@@ -287,3 +288,35 @@ def pack_sequence(sequences: Any, enforce_sorted: bool = True) -> PackedSequence
     if min(lengths) == 0:
         raise ValueError(f"{where}: every sequence needs at least one step, got lengths {lengths}")
     return pack_padded_sequence(pad_sequence(tensors), lengths, enforce_sorted=enforce_sorted)
+
+
+def unpad_sequence(padded_sequences: Any, lengths: Any, batch_first: bool = False) -> list[Tensor]:
+    """Undo pad_sequence: a list of B tensors, sequence b of shape (lengths[b], *).
+
+    padded_sequences: (T, B, *) (or (B, T, *) with batch_first=True); lengths: B ints in
+    0..T (a list, tuple, ndarray or integer Tensor). Each sequence is a slice of the
+    input (differentiable; the padding gets no gradient), as torch.nn.utils.rnn's.
+    """
+    where = "unpad_sequence"
+    batch_first = _flag(batch_first, "batch_first", where)
+    x = as_tensor(padded_sequences)
+    layout = "(B, T, *)" if batch_first else "(T, B, *)"
+    if x.ndim < 2:
+        raise ValueError(f"{where}: expected padded_sequences of shape {layout}, got shape {tuple(x.shape)}")
+    lens, _ = _lengths(lengths, where)
+    T, B = (x.shape[1], x.shape[0]) if batch_first else (x.shape[0], x.shape[1])
+    if lens.shape[0] != B:
+        raise ValueError(f"{where}: got {lens.shape[0]} lengths for a batch of {B} (padded_sequences of "
+                         f"shape {tuple(x.shape)}, {layout})")
+    if np.any(lens < 0) or np.any(lens > T):
+        raise ValueError(f"{where}: every length must be in 0..{T} (the time axis of padded_sequences of "
+                         f"shape {tuple(x.shape)}, {layout}), got lengths {lens.tolist()}")
+    return [x[b, :n] if batch_first else x[:n, b] for b, n in enumerate(lens.tolist())]
+
+
+def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
+    """Undo pack_sequence: the list of B sequences, each (L_i, *), in the original order."""
+    if not isinstance(packed_sequences, PackedSequence):
+        raise TypeError(f"unpack_sequence: expected a PackedSequence, got {type(packed_sequences).__name__}")
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)
