@@ -17,7 +17,7 @@ from .creation import (
     arange, eye, full, full_like, get_rng_state, manual_seed, ones, ones_like, rand, rand_like,
     randn, randn_like, set_rng_state, tensor, zeros, zeros_like,
 )
-from .creation import Generator, array, as_tensor, asarray, copy, empty, from_numpy, linspace, multinomial, randint, randperm
+from .creation import Generator, array, as_tensor, asarray, bernoulli, copy, empty, from_numpy, linspace, multinomial, randint, randperm
 from .creation import empty_like, geomspace, identity, logspace, tri, tril_indices, triu_indices
 from .compile import compile
 from .dtypes import (

@@ -427,6 +427,28 @@ def randperm(n: int, *, dtype: Any = None, device: Any = None, generator: Any = 
     return _make(gen.permutation(operator.index(n)).astype(dt, copy=False), False, "randperm")
 
 
+def bernoulli(input: Any, *, generator: Any = None) -> Tensor:
+    """torch.bernoulli: 0/1 draws, 1 with probability input[i], of input's shape and
+    floating dtype (binarised images from a VAE's decoder, an RBM's hidden units).
+
+    input: floats in [0, 1] (NaN refused). Each element is 1 where a U[0, 1) sample
+    from the generator `manual_seed` seeds (or `generator`, an am.Generator) is below
+    it, so 0 never and 1 always gives 1. Not differentiable (the result never requires
+    grad); refused while am.compile records, as the other random draws. torch's streams
+    differ: the same seed draws other numbers."""
+    _not_while_compiling("bernoulli")
+    gen = _generator_of(generator, "bernoulli")
+    p = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if p.dtype.kind != "f":
+        raise TypeError(f"bernoulli: input must hold floating-point probabilities, got dtype {p.dtype} "
+                        f"(shape {p.shape})")
+    if not ((p >= 0) & (p <= 1)).all():
+        raise ValueError(f"bernoulli: probabilities must be in [0, 1] (no NaN), got values from "
+                         f"{np.nanmin(p) if p.size else 0} to {np.nanmax(p) if p.size else 0} "
+                         f"(input of shape {p.shape})")
+    return _make((gen.random(p.shape) < p).astype(p.dtype), False, "bernoulli")
+
+
 def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
                 generator: Any = None) -> Tensor:
     """torch.multinomial: category indices drawn from rows of weights, int64 of shape

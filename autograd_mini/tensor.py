@@ -1486,6 +1486,11 @@ class Tensor:
         """(values, indices) of the k largest (or smallest) along `axis`, as torch.topk (am.topk)."""
         return F.topk(self, k, axis, largest, dim=dim)
 
+    def bernoulli(self, *, generator: Any = None) -> "Tensor":
+        """0/1 draws of x's shape and dtype, 1 with probability x[i] in [0, 1]; not
+        differentiable (am.bernoulli, torch's)."""
+        return _C.bernoulli(self, generator=generator)
+
     def multinomial(self, num_samples: int, replacement: bool = False, *, generator: Any = None) -> "Tensor":
         """Category indices drawn from rows of weights (K,) -> (num_samples,), (N, K) ->
         (N, num_samples), int64, not differentiable (am.multinomial)."""

@@ -1232,7 +1232,7 @@ _NOT_DIFFERENTIABLE = {
     "__gt__", "__ge__", "__hash__", "shape", "ndim", "size", "dtype", "is_leaf", "grad", "tolist",
     "retain_grad", "retains_grad", "register_hook", "numel", "dim", "nelement", "itemsize", "element_size", "nbytes", "long", "int", "bool", "device", "is_cuda",
     "eq", "ne", "lt", "le", "gt", "ge", "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor",
-    "multinomial", "zero_", "fill_", "fill_diagonal_", "add_", "sub_", "mul_", "div_", "clamp_", "uniform_", "normal_", "copy_",
+    "multinomial", "bernoulli", "zero_", "fill_", "fill_diagonal_", "add_", "sub_", "mul_", "div_", "clamp_", "uniform_", "normal_", "copy_",
 }
 
 

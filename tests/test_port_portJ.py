@@ -282,3 +282,44 @@ def test_unpad_sequence_compiled_replay_equals_eager_bit_for_bit():
         c = step(x)
         c.backward()
         assert np.array_equal(e.numpy(), c.numpy()) and np.array_equal(ge, w.grad)
+
+
+# -- am.bernoulli / Tensor.bernoulli (torch's 0/1 draws) --
+
+def test_bernoulli_draws_ones_with_the_given_probabilities():
+    am.manual_seed(0)
+    p = np.array([0.0, 0.1, 0.5, 0.9, 1.0])
+    draws = np.stack([am.bernoulli(am.tensor(p)).numpy() for _ in range(4000)])
+    assert set(np.unique(draws)) <= {0.0, 1.0}
+    assert np.all(draws[:, 0] == 0) and np.all(draws[:, -1] == 1)
+    # 4000 draws: the standard error of a mean is at most 0.008; allow 4 of them
+    assert np.all(np.abs(draws.mean(axis=0) - p) < 0.032)
+
+
+def test_bernoulli_shape_dtype_generator_and_no_gradient():
+    p = am.tensor(np.full((2, 3), 0.5, np.float32), requires_grad=True)
+    b = p.bernoulli()
+    assert b.shape == (2, 3) and b.dtype == np.float32 and not b.requires_grad
+    g1, g2 = am.Generator().manual_seed(3), am.Generator().manual_seed(3)
+    a, c = am.bernoulli(np.full(50, 0.5), generator=g1), am.bernoulli(np.full(50, 0.5), generator=g2)
+    assert np.array_equal(a.numpy(), c.numpy())
+    am.manual_seed(4)
+    x = am.bernoulli(np.full(50, 0.5))
+    am.manual_seed(4)
+    assert np.array_equal(x.numpy(), am.bernoulli(np.full(50, 0.5)).numpy())  # the library stream
+
+
+def test_bernoulli_bad_input_names_the_op_and_shape():
+    with pytest.raises(ValueError, match=r"bernoulli: probabilities must be in \[0, 1\].*\(input of shape \(2,\)\)"):
+        am.bernoulli(np.array([0.5, 1.5]))
+    with pytest.raises(ValueError, match="bernoulli: probabilities must be in"):
+        am.bernoulli(np.array([0.5, np.nan]))
+    with pytest.raises(TypeError, match=r"bernoulli: input must hold floating-point .*int64 \(shape \(2,\)\)"):
+        am.bernoulli(np.array([0, 1]))
+
+
+def test_bernoulli_is_refused_while_compiling():
+    # a random draw inside fn cannot be replayed: refused while recording, as rand's
+    step = am.compile(lambda p: (am.bernoulli(p) * p).sum())
+    with pytest.raises(RuntimeError, match="bernoulli: random numbers cannot be compiled"):
+        step(am.tensor(np.full(3, 0.5), requires_grad=True))

@@ -52,7 +52,7 @@ def test_every_creation_function_is_covered_by_the_device_tests():
     public = {n for n, f in vars(creation).items()
               if inspect.isfunction(f) and f.__module__ == creation.__name__ and not n.startswith("_")}
     no_device = {"manual_seed", "generator", "get_rng_state", "set_rng_state", "from_numpy",
-                 "multinomial",  # (torch.multinomial has no device=: its input's)
+                 "multinomial", "bernoulli",  # (torch.multinomial, torch.bernoulli have no device=: their input's)
                  "copy"}  # (np.copy: its input's)
     assert public - no_device == set(_CALLS)
     for name in _CALLS:
