@@ -8,6 +8,7 @@ untouched, and the inputs may be intermediate tensors, not only leaves.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any, Sequence
 
@@ -35,6 +36,7 @@ def grad(
     grad_outputs: Any = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    only_inputs: bool = True,
     allow_unused: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """Gradients of sum_k <grad_outputs[k], outputs[k]> with respect to each input.
@@ -46,8 +48,15 @@ def grad(
     create_graph=True records the computation of the gradients, so they can be
     differentiated again; retain_graph defaults to create_graph. An input that
     the outputs do not depend on raises, unless allow_unused=True (then None).
+    only_inputs is PyTorch's deprecated flag, accepted (in PyTorch's position) so that
+    code passing it ports unchanged; as in PyTorch it changes nothing (False warns), and
+    no .grad is ever written.
     """
     _flag(create_graph, "create_graph", "autograd.grad")
+    if not _flag(only_inputs, "only_inputs", "autograd.grad"):
+        warnings.warn("autograd.grad: only_inputs is deprecated and ignored (as in PyTorch): the "
+                      "gradients of the inputs are returned and no .grad is accumulated; use "
+                      "backward() to accumulate them", UserWarning, stacklevel=2)
     _flag(allow_unused, "allow_unused", "autograd.grad")
     if retain_graph is not None:  # (None: as create_graph)
         _flag(retain_graph, "retain_graph", "autograd.grad")

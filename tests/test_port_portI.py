@@ -1,0 +1,45 @@
+"""Frictions met porting PyTorch programs (WGAN-GP, a Burgers PINN, a U-Net) to autograd_mini."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+
+
+def _critic_input() -> am.Tensor:
+    return am.tensor(np.linspace(-1.0, 1.0, 6).reshape(3, 2), requires_grad=True)
+
+
+def test_autograd_grad_takes_torchs_only_inputs_as_wgan_gp_code_passes_it() -> None:
+    # the WGAN-GP gradient penalty as written in the reference implementations
+    x = _critic_input()
+    out = (x ** 3).sum(axis=1)
+    (g,) = am.autograd.grad(outputs=out, inputs=x, grad_outputs=am.ones_like(out),
+                            create_graph=True, retain_graph=True, only_inputs=True)
+    np.testing.assert_allclose(g.data, 3 * x.data ** 2)
+    assert g.requires_grad  # create_graph still recorded it
+    # torch's positional order: (outputs, inputs, grad_outputs, retain_graph, create_graph,
+    # only_inputs, allow_unused)
+    y = am.tensor([1.0, 2.0], requires_grad=True)
+    got = am.autograd.grad((x ** 2).sum(), [x, y], None, None, False, True, True)
+    np.testing.assert_allclose(got[0].data, 2 * x.data)
+    assert got[1] is None
+
+
+def test_autograd_grad_only_inputs_false_is_ignored_with_a_warning_as_torchs() -> None:
+    x = _critic_input()
+    with pytest.warns(UserWarning, match="only_inputs"):
+        (g,) = am.autograd.grad((x ** 2).sum(), x, only_inputs=False)
+    np.testing.assert_allclose(g.data, 2 * x.data)
+    assert x.grad is None  # nothing accumulated into .grad, as torch's
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        am.autograd.grad((x ** 2).sum(), x, only_inputs=True)
+
+
+def test_autograd_grad_only_inputs_must_be_a_bool() -> None:
+    x = _critic_input()
+    with pytest.raises(TypeError, match="only_inputs"):
+        am.autograd.grad((x ** 2).sum(), x, only_inputs="yes")
