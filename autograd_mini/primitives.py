@@ -165,7 +165,8 @@ class Primitive:
             if tracers:  # (a function that catches this would be taped on its except branch)
                 tracers[-1].raised = f"{type(e).__name__} in {self.name}"
             if isinstance(e, (ValueError, IndexError, TypeError, OverflowError)):
-                raise _explain(self.name, e, [np.shape(d) for d in datas], params, _mode.scope) from e
+                raise _explain(self.name, e, [np.shape(d) for d in datas], params, _mode.scope,
+                               datas) from e
             raise
         if type(out) is not np.ndarray:  # numpy returns scalars from 0-d results
             out = np.asarray(out)
@@ -203,14 +204,23 @@ class _ByPosition:
         return lambda g, ans, *xs, **p: self.fn(i, g, ans, *xs, **p)
 
 
-def _explain(name: str, err: Exception, shapes: list, params: dict, scope: tuple) -> Exception:
+def _explain(name: str, err: Exception, shapes: list, params: dict, scope: tuple,
+             datas: tuple = ()) -> Exception:
     """A numpy error restated with the operation's name and the input shapes.
 
     Inside a composite (a named scope such as "softmax" or "mean") the error
-    names the composite the user called, and the primitive in brackets.
+    names the composite the user called, and the primitive in brackets. An input
+    whose .data is a Tensor (PyTorch's `p.data = p.data - lr * p.grad` here, where
+    .data is the ndarray) is named as the cause.
     """
     names = [s for s in scope if isinstance(s, str)]
     op = f"{names[-1]} ({name})" if names else name
+    for i, d in enumerate(datas):
+        if isinstance(d, Tensor):
+            return TypeError(
+                f"{op}: input {i} (shape {d.shape}) has a Tensor as its .data, which must be an ndarray "
+                "(was it given one by `x.data = y` with a Tensor y, as PyTorch allows?); write "
+                "`x.data = y.data`, or change x in place under am.no_grad()")
     extra = "".join(f", {k}={v!r}" for k, v in params.items() if k != "index")
     msg = f"{op}: invalid input for shapes {' and '.join(map(str, shapes))}{extra}: {err}"
     if isinstance(err, np.linalg.LinAlgError):  # (kept: callers catch a singular matrix by its type)

@@ -43,3 +43,18 @@ def test_autograd_grad_only_inputs_must_be_a_bool() -> None:
     x = _critic_input()
     with pytest.raises(TypeError, match="only_inputs"):
         am.autograd.grad((x ** 2).sum(), x, only_inputs="yes")
+
+
+def test_an_op_on_a_tensor_whose_data_was_set_to_a_tensor_says_so() -> None:
+    # PyTorch's `p.data = p.data - lr * p.grad` (p.grad a Tensor) leaves a Tensor in .data here,
+    # where .data is the ndarray; the next op that hands it to numpy must name the cause,
+    # not say that a 'Tensor' does not support ufuncs
+    p = am.tensor([1.0, -2.0], requires_grad=True)
+    (p * p).sum().backward()
+    p.data = p.data - 0.25 * p.grad
+    with pytest.raises(TypeError, match=r"exp: input 0 \(shape \(2,\)\) has a Tensor as its \.data"):
+        am.exp(p)
+    q = am.tensor([1.0, 2.0])
+    q.data = am.tensor([3.0, 4.0])
+    with pytest.raises(TypeError, match=r"input 1 .*\.data = y\.data"):
+        am.tensor([1.0, 1.0]) * q
