@@ -68,6 +68,8 @@ Python's global generators), batch norm's
 running-statistics update, an in-place method (`add_`, `clamp_`, ...) or item
 assignment (`t[i] = v`) on any tensor, an in-place operator that would change
 a tensor in place (on a leaf; on a tensor with a graph it is a recorded x = x + ...),
+a layer's or a functional's inplace=True on an argument or a closed-over tensor
+(on a tensor an op of fn made it is recorded: _Trace.write_inplace),
 `backward()` and optimizer steps.
 Not caught: a number (Python or numpy scalar) you compute from `.data`
 yourself or from an ndarray argument (`mask.sum()`: pass a mask you compute
@@ -321,6 +323,40 @@ class _Trace:
         self.ops.append((prim, args, params, out))
         self.scopes.append(_mode.scope)  # (for errors: the op and module the user called)
         self.errstate.append(np.geterr())  # (compared with the caller's when the code is made)
+
+    def write_inplace(self, t: Tensor, value: Tensor) -> bool:
+        """A layer's inplace=True (F._write_inplace) while recording: t, the output of a
+        recorded op, takes value's (the output of a later one; same shape and dtype) as the
+        eager call records it (t.copy_(value): engine.rebase to a selection of value). The
+        ops recorded before are pointed at t's old version, and the selection's output is t:
+        the tape reads t's new value wherever fn reads t afterwards. False (nothing changed)
+        for any other t: an argument or a closed-over tensor, whose write a replay could
+        not repeat."""
+        made = {id(o) for _, _, _, o in self.ops}
+        if (id(t) not in made or id(value) not in made or value.shape != t.shape
+                or value.dtype != t.dtype):
+            return False
+        from .torch_methods import overwrite  # (torch_methods imports this module's users)
+        n = len(self.ops)
+        made_now: list[Tensor] = []
+
+        def change(old: Tensor) -> Tensor:
+            made_now.append(old)
+            made_now.append(overwrite(old, value))
+            return made_now[-1]
+
+        engine.rebase(t, change)
+        old, new = made_now
+
+        def before(v: Any) -> Any:
+            return old if v is t else v
+
+        self.ops[:n] = [(prim, tuple(map(before, args)), params, before(o))
+                        for prim, args, params, o in self.ops[:n]]
+        self.ops[n:] = [(prim, args, params, t if o is new else o) for prim, args, params, o in self.ops[n:]]
+        self.checks = [before(c) for c in self.checks]
+        self.shape_reads = [before(r) for r in self.shape_reads]
+        return True
 
     def constant(self, a: Any) -> bool:
         """Is `a` an array marked as made of shapes alone (engine.shape_constant: tril's

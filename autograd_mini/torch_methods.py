@@ -518,7 +518,11 @@ def record_change(t: Tensor, op: str, compute: Any) -> Tensor:
 def overwrite(old: Tensor, value: Any) -> Tensor:
     """value broadcast to old's shape, recorded as replacing every entry of old (whose
     gradient is then 0: a selection, never a product with 0)."""
-    return where(np.ones(old.shape, dtype=bool), value, old)
+    # (the mask in old's memory layout, so the result has it too, as a write into old's
+    # array would: the ops after it then sum in the same order; made of the shape and
+    # layout alone, am.compile keeps it, for a layer's inplace=True)
+    mask = np.ones_like(old.data, dtype=bool) if isinstance(old, Tensor) else np.ones(np.shape(old), dtype=bool)
+    return where(engine.shape_constant(mask), value, old)
 
 
 _RECORDED = {"add_": lambda x, y, alpha, mode: add(x, y, alpha=alpha),

@@ -70,3 +70,50 @@ def test_the_readmes_norm_porting_note_holds() -> None:
     np.testing.assert_allclose(x.reshape(-1).norm(2).item(), np.sqrt((a ** 2).sum()))
     np.testing.assert_allclose(x.reshape(-1).norm(1).item(), np.abs(a).sum())
     np.testing.assert_allclose(x.norm(2, 1).data, np.sqrt((a ** 2).sum(axis=1)))
+
+
+def _conv_block(inplace: bool) -> am.nn.Module:
+    am.manual_seed(3)
+    return am.nn.Sequential(am.nn.Conv2d(2, 3, 3, padding=1), am.nn.ReLU(inplace=inplace),
+                            am.nn.Conv2d(3, 2, 3, padding=1), am.nn.LeakyReLU(0.1, inplace=inplace),
+                            am.nn.MaxPool2d(2), am.nn.ReLU(inplace=inplace))
+
+
+@pytest.mark.parametrize("grad_mode", [True, False])
+def test_compile_replays_a_relu_inplace_on_an_intermediate_bit_for_bit(grad_mode: bool) -> None:
+    # nn.ReLU(inplace=True) after a conv or batch norm is how PyTorch CNNs (U-Nets, ResNets)
+    # are written; am.compile refused the write, asking for inplace=False
+    rng = np.random.default_rng(0)
+    xs = [am.tensor(rng.standard_normal((2, 2, 6, 6))) for _ in range(3)]
+    eager, net = _conv_block(True), _conv_block(True)  # (the eager call of the same code)
+    plain = _conv_block(False)  # (and without the writes: the same numbers too)
+
+    def loss(x: am.Tensor) -> am.Tensor:
+        h = net(x)
+        return (h * h).sum() + h.sum()  # h read after the in-place writes
+
+    f = am.compile(loss)
+    for i, x in enumerate(xs):
+        with am.set_grad_enabled(grad_mode):
+            want = (lambda h: (h * h).sum() + h.sum())(eager(x))
+            got = f(x)
+        assert got.data.tobytes() == want.data.tobytes()
+        with am.set_grad_enabled(grad_mode):
+            assert (lambda h: (h * h).sum() + h.sum())(plain(x)).data.tobytes() == want.data.tobytes()
+        if grad_mode:
+            assert ("compiled" in repr(got)) == (i > 0)  # recorded once, then replayed
+            eager.zero_grad()
+            net.zero_grad()
+            want.backward()
+            got.backward()
+            for p, q in zip(eager.parameters(), net.parameters()):
+                assert p.grad.data.tobytes() == q.grad.data.tobytes()
+    assert "1 tape(s)" in repr(f)  # one recording, replayed since
+
+
+def test_compile_still_refuses_relu_inplace_on_an_argument() -> None:
+    relu = am.nn.ReLU(inplace=True)
+    f = am.compile(lambda x: relu(x).sum())
+    with pytest.raises(RuntimeError, match=r"ReLU\(inplace=True\).*cannot be compiled"):
+        f(am.tensor([1.0, -1.0]))
+

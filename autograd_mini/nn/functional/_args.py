@@ -228,14 +228,20 @@ def _write_inplace(x: Any, out: Tensor, where: str) -> Tensor:
     reads x afterwards sees the new values (`x + block(x)` with a ReLU(inplace=True)
     first in block is relu(x) + block(x), in PyTorch and here). The write is recorded
     when x has a graph, and raises on a leaf that requires grad, as PyTorch's does; an
-    array input (not a tensor) is not written, and `out` is returned. am.compile refuses
-    the write (a replay would skip it): compile with inplace=False."""
+    array input (not a tensor) is not written, and `out` is returned. Inside am.compile an
+    input that an op of the function made is rebound to the result (a replay repeats it);
+    the write into any other input (an argument, a parameter) is refused."""
     if not isinstance(x, Tensor) or out is x:
         return out
     if engine.tracers:
-        raise RuntimeError(f"{where}(inplace=True): writing into the input cannot be compiled (a replay "
-                           "would skip the write); use inplace=False for am.compile (the same numbers "
-                           "unless the input is read again afterwards)")
+        # (am.compile: an input that an op of the recording made takes the result's value
+        # as a recorded rebinding, which a replay repeats; any other input is refused)
+        if not engine.tracers[-1].write_inplace(x, out):
+            raise RuntimeError(f"{where}(inplace=True): writing into the input cannot be compiled (a "
+                               "replay would skip the write) unless an op of the compiled function made "
+                               "the input; use inplace=False for am.compile (the same numbers unless the "
+                               "input is read again afterwards)")
+        return x
     if out.dtype != x.dtype and not np.can_cast(out.dtype, x.dtype, "same_kind"):
         # (as PyTorch's: a float result is not truncated into an integer input)
         raise TypeError(f"{where}(inplace=True): the result's dtype {out.dtype} cannot be written into "
