@@ -1146,9 +1146,34 @@ class Tensor:
         Reduced axes dropped unless keepdims; gradient 0 where it is 0 (see am.std)."""
         return F.std(self, axis, keepdims, ddof=ddof)
 
-    def norm(self, ord: Any = None, axis: Any = None, keepdims: bool = False) -> "Tensor":
-        """Vector norm as np.linalg.norm (2-norm of all entries by default; see am.norm)."""
-        return F.norm(self, ord, axis, keepdims)
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, *,
+             ord: Any = None, axis: Any = None, keepdims: Any = None) -> "Tensor":
+        """PyTorch's Tensor.norm (ndarray has no norm method, so torch's semantics).
+
+        p a number: the vector p-norm (linalg.vector_norm) of the entries over `dim`
+        (an int or a tuple of ints), of all entries when dim is None, whatever x.ndim:
+        so `w.norm(2)` of a matrix is sqrt(sum w**2), as torch, not its spectral norm.
+        p 'fro' (the default): the same with p = 2; p 'nuc': the nuclear norm over
+        dim (a pair of axes; None: x must be 2-D). The result has x's shape without
+        the reduced axes (kept with length 1 if keepdim).
+        numpy's keywords (ord=, axis=, keepdims=) give np.linalg.norm's semantics
+        instead (am.norm: ord 2 of a matrix is its largest singular value)."""
+        if ord is not None or axis is not None or keepdims is not None:
+            if p != "fro" or dim is not None or keepdim is not False:
+                raise TypeError(f"norm: pass torch's p=, dim=, keepdim= or numpy's ord=, axis=, keepdims=, "
+                                f"not both (shape {self.shape})")
+            return F.norm(self, ord, axis, bool(keepdims) if keepdims is not None else False)
+        from . import linalg
+        if p is None or (isinstance(p, str) and p == "fro"):
+            return linalg.vector_norm(self, 2, dim, keepdim)
+        if isinstance(p, str) and p == "nuc":
+            if dim is None and self.ndim != 2:
+                raise ValueError(f"norm: p='nuc' needs a 2-D tensor or a pair of axes dim=, got shape "
+                                 f"{self.shape}")
+            return linalg.matrix_norm(self, "nuc", keepdim, axis=(-2, -1) if dim is None else dim)
+        if isinstance(p, str):
+            raise ValueError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r} for shape {self.shape}")
+        return linalg.vector_norm(self, p, dim, keepdim)
 
     def argmax(self, axis: int | None = None, keepdims: bool = False) -> "Tensor":
         """Index of the first maximum along `axis`, as np.argmax.
