@@ -60,18 +60,6 @@ def test_an_op_on_a_tensor_whose_data_was_set_to_a_tensor_says_so() -> None:
         am.tensor([1.0, 1.0]) * q
 
 
-def test_the_readmes_norm_porting_note_holds() -> None:
-    # README (differences that do not raise): x.norm(p) of a matrix is numpy's matrix norm;
-    # PyTorch's x.norm(p) is x.reshape(-1).norm(p) here; the norms of rows agree
-    a = np.array([[3.0, -1.0, 2.0], [0.5, 4.0, -2.0]])
-    x = am.tensor(a)
-    np.testing.assert_allclose(x.norm(2).item(), np.linalg.svd(a, compute_uv=False)[0])
-    np.testing.assert_allclose(x.norm(1).item(), np.abs(a).sum(axis=0).max())
-    np.testing.assert_allclose(x.reshape(-1).norm(2).item(), np.sqrt((a ** 2).sum()))
-    np.testing.assert_allclose(x.reshape(-1).norm(1).item(), np.abs(a).sum())
-    np.testing.assert_allclose(x.norm(2, 1).data, np.sqrt((a ** 2).sum(axis=1)))
-
-
 def _conv_block(inplace: bool) -> am.nn.Module:
     am.manual_seed(3)
     return am.nn.Sequential(am.nn.Conv2d(2, 3, 3, padding=1), am.nn.ReLU(inplace=inplace),
