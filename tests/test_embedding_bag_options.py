@@ -175,3 +175,20 @@ def test_compile_refuses_max_norm_and_scale_grad_by_freq_and_replays_the_rest_bi
             loss.backward()
             res.append((loss.data, w.grad.data))
         assert np.array_equal(res[0][0], res[1][0]) and np.array_equal(res[0][1], res[1][1])
+
+
+@pytest.mark.parametrize("bad", [
+    dict(input=[0, 1, 2], offsets=[1, 0]),                                            # offsets not sorted
+    dict(input=[0, 1, 2], offsets=[0], per_sample_weights=[1.0, 1.0, 1.0]),           # mode='mean'
+    dict(input=[0, 1, 2], offsets=[0], per_sample_weights=[1.0, 1.0], mode="sum"),    # wrong shape
+    dict(input=[0, 1, 2]),                                                            # 1-D, no offsets
+    dict(input=[[0, 1]], offsets=[0]),                                                # 2-D with offsets
+])
+def test_a_refused_call_does_not_renormalise_the_weight(bad):
+    # max_norm writes into weight: it must come after every check, so a call that
+    # raises leaves the table as it was
+    W = am.tensor(np.full((4, 3), 5.0), requires_grad=True)
+    kw = {k: (am.tensor(v) if isinstance(v, list) else v) for k, v in bad.items()}
+    with pytest.raises(ValueError):
+        F.embedding_bag(kw.pop("input"), W, kw.pop("offsets", None), max_norm=1.0, **kw)
+    assert np.all(W.data == 5.0)

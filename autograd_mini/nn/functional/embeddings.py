@@ -250,8 +250,7 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: float 
         n, D = weight.shape
         idx = _indices(input, n, "embedding_bag", "num_embeddings")
         p = _padding_idx(padding_idx, n, "embedding_bag")
-        if max_norm is not None:
-            _renorm_(weight, idx, max_norm, norm_type, "embedding_bag")
+        looked_up = idx  # (every entry, for max_norm, which writes only once all checks pass)
         freq = _inverse_counts(idx) if scale_grad_by_freq and idx.size and weight.requires_grad else None
         if per_sample_weights is not None:
             if mode != "sum":
@@ -291,6 +290,8 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: float 
             with engine.no_grad():  # (an op on the indices, so a compiled replay masks its own)
                 keep = P.ne.apply(idx, p)
             valid = keep if valid is None else P.mul.apply(keep, valid)
+        if max_norm is not None:
+            _renorm_(weight, looked_up, max_norm, norm_type, "embedding_bag")
         rows = weight[idx]  # (B, M, D)
         if freq is not None:
             rows = _freq_scaled(rows, weight, freq)
