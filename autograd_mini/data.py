@@ -663,6 +663,11 @@ class ConcatDataset(Dataset):
                     f"ConcatDataset: data set {k} must be a Dataset (or have __len__ and "
                     f"__getitem__), got {type(d).__name__}"
                 )
+            if isinstance(d, IterableDataset):  # (as torch's: it has no __getitem__ to index)
+                raise TypeError(
+                    f"ConcatDataset: data set {k} is an IterableDataset ({type(d).__name__}), which "
+                    f"cannot be indexed; chain iterable data sets with ChainDataset (a + b) instead"
+                )
             total += _dataset_len(d, "ConcatDataset")
             self.cumulative_sizes.append(total)
 

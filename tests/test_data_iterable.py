@@ -177,3 +177,23 @@ def test_iterable_dataset_is_in_utils_data():
     import autograd_mini.utils.data as ud
     assert ud.IterableDataset is IterableDataset and ud.ChainDataset is ChainDataset
     assert ud.default_convert is default_convert
+
+
+def test_concat_dataset_refuses_an_iterable_dataset_as_torch():
+    # ConcatDataset indexes its members; an IterableDataset has no __getitem__, so
+    # (as torch's) it is refused when the concatenation is made, not at the first
+    # lookup that reaches it. The iterable-style concatenation is ChainDataset.
+    import numpy as np
+    from autograd_mini.data import ConcatDataset, IterableDataset, TensorDataset
+
+    class Stream(IterableDataset):
+        def __iter__(self):
+            yield from (np.zeros(2), np.ones(2))
+
+        def __len__(self):
+            return 2
+
+    mapped = TensorDataset(am.zeros(3, 2))
+    for make in (lambda: ConcatDataset([mapped, Stream()]), lambda: mapped + Stream()):
+        with pytest.raises(TypeError, match=r"ConcatDataset: data set 1 .*IterableDataset.*ChainDataset"):
+            make()
