@@ -59,6 +59,17 @@ def test_a_plain_tensor_that_requires_grad_as_an_attribute_warns():
         warnings.simplefilter("error")
         assert [n for n, _ in Fine().named_parameters()] == ["w"]
 
+    class KeepsItsInput(nn.Module):  # (saliency code keeps the input whose gradient it reads)
+        def forward(self, x):
+            self.inp = x
+            return (x * x).sum()
+
+    x = am.ones(3, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        KeepsItsInput()(x).backward()
+    assert x.grad.data.tolist() == [2.0, 2.0, 2.0]
+
 
 def test_backward_of_a_tensor_without_graph_says_why():
     x = am.tensor([1.0, 2.0])  # forgot requires_grad=True

@@ -336,8 +336,10 @@ class Module:
         else:
             if type(value) in (list, tuple, dict):
                 self._warn_unregistered(name, value)
-            elif type(value) is Tensor and value.requires_grad and value.grad_fn is None:
-                # (a leaf made with requires_grad=True: meant as a weight, never trained)
+            elif (type(value) is Tensor and value.requires_grad and value.grad_fn is None
+                  and self not in _mode.scope):
+                # (a leaf made with requires_grad=True: meant as a weight, never trained; not
+                # inside the module's own call, where it is an input kept, as saliency code does)
                 warnings.warn(
                     f"{type(self).__name__}: attribute {name!r} is a Tensor that requires grad but "
                     f"is not a Parameter: it is not in parameters() (an optimizer will not train "
