@@ -22,7 +22,7 @@ import numpy as np
 from . import primitives as P
 from .engine import composite, is_grad_enabled, no_grad, shape_constant, tracers
 from .tensor import (
-    FLOAT16, Tensor, _axis, _flag, _is_index, _shape_arg, _varargs, get_default_dtype, kept_operand,
+    FLOAT16, Tensor, _axis, _extremum_axis, _flag, _is_index, _shape_arg, _varargs, get_default_dtype, kept_operand,
 )
 
 
@@ -158,7 +158,8 @@ def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Maximum over `axis` (reduced axes dropped unless keepdims); tied maxima share
     the gradient equally. Values only, as numpy: unlike torch.max(x, dim), no
     (values, indices) pair (`_, pred = am.max(out, 1)` unpacks the values, silently
-    for a batch of two); the indices are np.argmax(x.data, axis)."""
+    for a batch of two); the indices are np.argmax(x.data, axis). A Tensor axis is
+    refused: torch.max(a, b) of two tensors is am.maximum(a, b)."""
     return as_tensor(x).max(axis, keepdims)
 
 
@@ -539,8 +540,10 @@ def _variance(op: str, x: Tensor, axis: Any, keepdims: bool, ddof: Any) -> Tenso
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Minimum over `axis` (reduced axes dropped unless keepdims); tied minima share
     the gradient equally. Values only, as numpy (not torch.min's (values, indices));
-    the indices are np.argmin(x.data, axis)."""
-    return P.min.apply(as_tensor(x), axis=_axis(axis), keepdims=keepdims)
+    the indices are np.argmin(x.data, axis). A Tensor axis is refused: torch.min(a, b)
+    of two tensors is am.minimum(a, b)."""
+    x = as_tensor(x)
+    return P.min.apply(x, axis=_extremum_axis("min", x, axis), keepdims=keepdims)
 
 
 @composite

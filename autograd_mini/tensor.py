@@ -291,6 +291,18 @@ def _axis(axis: Any) -> Any:
     return tuple(axis) if isinstance(axis, list) else axis
 
 
+def _extremum_axis(op: str, x: "Tensor", axis: Any) -> Any:
+    """max/min's axis, refusing a Tensor: torch.max(a, b) / a.max(b) of two tensors is
+    the elementwise maximum, which numpy's max(a, axis) would read as a reduction (a
+    0-d integer b silently so)."""
+    if isinstance(axis, Tensor):
+        raise TypeError(
+            f"{op}: axis must be an int, a tuple of ints or None, got a Tensor of shape "
+            f"{tuple(axis.shape)} (x has shape {tuple(x.shape)}); torch.{op}(a, b) of two tensors "
+            f"is the elementwise am.{op}imum(a, b) here (numpy's {op} reduces over an axis)")
+    return _axis(axis)
+
+
 def check_seed_dtype(dtype: np.dtype, of: np.dtype, where: str, what: str) -> None:
     """Refuse a seed (a gradient handed to backward, a tangent) of `dtype` for a
     tensor of dtype `of`: anything but numbers, and complex for a real tensor,
@@ -1033,8 +1045,9 @@ class Tensor:
     def max(self, axis: Any = None, keepdims: bool = False) -> "Tensor":
         """Maximum over `axis` (values only, as numpy: not torch's (values, indices),
         so `_, pred = x.max(1)` unpacks values; indices: np.argmax(x.data, axis));
-        reduced axes dropped unless keepdims; ties share the gradient equally."""
-        return P.max.apply(self, axis=_axis(axis), keepdims=keepdims)
+        reduced axes dropped unless keepdims; ties share the gradient equally. A Tensor
+        axis is refused: torch's x.max(other) is am.maximum(x, other)."""
+        return P.max.apply(self, axis=_extremum_axis("max", self, axis), keepdims=keepdims)
 
     def exp(self) -> "Tensor":
         """e ** x, elementwise."""
