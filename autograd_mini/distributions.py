@@ -43,7 +43,7 @@ from .nn.functional.activations import logsigmoid
 from .tensor import Tensor, get_default_dtype
 
 __all__ = ["Distribution", "Normal", "Bernoulli", "Categorical", "Uniform", "MultivariateNormal",
-           "Independent", "kl_divergence"]
+           "Independent", "MixtureSameFamily", "kl_divergence"]
 
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -601,6 +601,104 @@ class Independent(Distribution):
 
     def entropy(self) -> Tensor:
         return _sum_rightmost(self.base_dist.entropy(), self.reinterpreted_batch_ndims)
+
+
+class MixtureSameFamily(Distribution):
+    """A mixture of K components of one family: mixture_distribution is a Categorical of
+    batch_shape B (logits or probs (B..., K)), component_distribution any distribution of
+    batch_shape B + (K,) (its last batch axis indexes the components: Normal(mu, sigma)
+    with mu, sigma of shape (B..., K) for a 1-D mixture density network). batch_shape is
+    B, event_shape the component's.
+
+    log_prob(x) = logsumexp_k(log pi_k + log p_k(x)) over the component axis (stable for
+    very unlikely components; x of shape (..., B..., event), broadcast as torch's);
+    mean = sum_k pi_k mu_k; variance = sum_k pi_k var_k + sum_k pi_k (mu_k - mean)**2
+    (total variance); cdf (a component with a cdf, event_shape ()) = sum_k pi_k F_k(x);
+    sample(sample_shape) picks a component by pi, then draws from it (no gradient: no
+    rsample, as torch's). No entropy (no closed form; torch has none either)."""
+
+    def __init__(self, mixture_distribution: Distribution, component_distribution: Distribution,
+                 validate_args: bool = True) -> None:
+        if not isinstance(mixture_distribution, Categorical):
+            raise ValueError(f"MixtureSameFamily: mixture_distribution must be a Categorical, got "
+                             f"{type(mixture_distribution).__name__}")
+        if not isinstance(component_distribution, Distribution):
+            raise TypeError(f"MixtureSameFamily: component_distribution must be a Distribution, got "
+                            f"{type(component_distribution).__name__}")
+        mb, cb = mixture_distribution.batch_shape, component_distribution.batch_shape
+        k = mixture_distribution._num_events
+        if not cb or cb[-1] != k or cb[:-1] != mb:
+            raise ValueError(
+                f"MixtureSameFamily: the component_distribution's batch_shape {cb} must be the "
+                f"mixture_distribution's batch_shape {mb} plus the number of components ({k},)")
+        super().__init__(mb, component_distribution.event_shape, validate_args)
+        self._mixture, self._component = mixture_distribution, component_distribution
+
+    @property
+    def mixture_distribution(self) -> Categorical:
+        return self._mixture
+
+    @property
+    def component_distribution(self) -> Distribution:
+        return self._component
+
+    def _weights(self) -> Tensor:
+        """pi of shape B + (K,) + (1,) * len(event_shape), to broadcast with the components'."""
+        p = self._mixture.probs
+        return p.reshape(p.shape + (1,) * len(self._event_shape))
+
+    @property
+    def mean(self) -> Tensor:
+        return (self._weights() * self._component.mean).sum(-1 - len(self._event_shape))
+
+    @property
+    def variance(self) -> Tensor:
+        w, axis = self._weights(), -1 - len(self._event_shape)
+        m = self._component.mean
+        mean = ((w * m).sum(axis)).unsqueeze(axis)
+        return (w * self._component.variance).sum(axis) + (w * (m - mean) ** 2).sum(axis)
+
+    def _pad(self, value: Any, what: str) -> Tensor:
+        """value (checked for shape; its support is the component's own check) with a
+        component axis inserted before the event axes."""
+        validate, self._validate_args = self._validate_args, False
+        try:
+            value = self._check_value(value, what)
+        finally:
+            self._validate_args = validate
+        return value.unsqueeze(value.ndim - len(self._event_shape))
+
+    def log_prob(self, value: Any) -> Tensor:
+        x = self._pad(value, "log_prob")
+        # (torch's: the mixture's logits, from probs clamped to [eps, 1 - eps], renormalised)
+        log_pi = fn.log_softmax(self._mixture.logits, -1)
+        return fn.logsumexp(self._component.log_prob(x) + log_pi, -1)
+
+    def cdf(self, value: Any) -> Tensor:
+        if not hasattr(self._component, "cdf") or self._event_shape:
+            raise NotImplementedError(f"MixtureSameFamily.cdf: the component distribution "
+                                      f"{type(self._component).__name__} has no univariate cdf")
+        x = self._pad(value, "cdf")
+        return (self._component.cdf(x) * self._mixture.probs).sum(-1)
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """sample_shape + batch_shape + event_shape: each draw from the component that a
+        draw of the mixture_distribution picked."""
+        shape = _shape(sample_shape, "MixtureSameFamily.sample")
+        with no_grad():
+            k = self._mixture.sample(shape).data                  # S + B
+            x = self._component.sample(shape).data                # S + B + (K,) + E
+            ne = len(self._event_shape)
+            idx = k.reshape(k.shape + (1,) * (1 + ne))
+            idx = np.broadcast_to(idx, k.shape + (1,) + x.shape[x.ndim - ne:])
+            return Tensor(np.take_along_axis(x, idx, axis=x.ndim - ne - 1)[(..., 0) + (slice(None),) * ne])
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        raise NotImplementedError("MixtureSameFamily has no rsample (the choice of a component "
+                                  "is not reparameterisable); use sample() and log_prob")
+
+    def entropy(self) -> Tensor:
+        raise NotImplementedError("MixtureSameFamily.entropy: a mixture's entropy has no closed form")
 
 
 def _kl_normal(p: Normal, q: Normal) -> Tensor:
