@@ -692,6 +692,15 @@ def setitem(old: Tensor, index: Any, value: Any) -> Tensor:
     which = np.full(old.shape, -1, dtype=np.intp)
     place = which[index]  # (raises IndexError for a bad index, before anything is recorded)
     vshape = value.shape if isinstance(value, Tensor) else np.shape(value)
+    extra = len(vshape) - place.ndim
+    if extra > 0 and all(n == 1 for n in vshape[:extra]):
+        try:  # (numpy's assignment drops a value's leading length-1 axes, a[:] = b[None],
+            which[index] = np.zeros(vshape, dtype=np.intp)  # where its index takes them)
+        except (ValueError, TypeError):
+            pass
+        else:
+            value = value.reshape(vshape[extra:]) if isinstance(value, Tensor) else np.reshape(value, vshape[extra:])
+            vshape = vshape[extra:]
     if not _broadcasts_to(vshape, place.shape):
         raise ValueError(f"item assignment: cannot set {place.shape} entries of a tensor of shape "
                          f"{old.shape} to a value of shape {vshape}")
