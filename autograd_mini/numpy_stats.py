@@ -139,8 +139,11 @@ def _rows(op: str, name: str, m: Any, rowvar: bool) -> Tensor:
         raise ValueError(f"{op}: {name} has more than 2 axes (shape {x.shape})")
     if x.dtype.kind == "c":  # (numpy's conjugates: X X^H; no conj here, so no silent X X^T)
         raise TypeError(f"{op}: complex input (shape {x.shape}) is not supported")
+    ndim = x.ndim
     x = _floated(x).reshape((1, -1)) if x.ndim < 2 else _floated(x)
-    if not rowvar and x.shape[0] != 1:
+    # (numpy >= 2.2 transposes a 2-D m whatever its rows: m (1, N), rowvar=False, is one
+    # observation of N variables; y is still only transposed when it has more than one row)
+    if not rowvar and (ndim == 2 if name != "y" else x.shape[0] != 1):
         x = x.T
     return x
 

@@ -1,4 +1,6 @@
 """Discrepancies with numpy found by a differential fuzzer (autograd_mini vs numpy)."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -34,3 +36,20 @@ def test_setitem_still_refuses_a_value_whose_extra_leading_axes_are_not_length_o
     y = am.tensor(np.zeros(3), requires_grad=True) * 1
     with pytest.raises(ValueError, match="item assignment"):
         y[:] = am.tensor(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("fn", [am.cov, am.corrcoef])
+def test_cov_of_one_row_with_rowvar_false_is_one_observation_of_each_column(fn):
+    # numpy >= 2.2: m (1, N), rowvar=False, is N variables observed once: (N, N), NaN
+    # (one observation, ddof 1), not one variable observed N times.
+    x = np.array([[0.5, -1.0, 2.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = fn(am.tensor(x), rowvar=False).data
+        want = (np.cov if fn is am.cov else np.corrcoef)(x, rowvar=False)
+    assert got.shape == (3, 3) == want.shape
+    assert np.isnan(got).all() and np.isnan(want).all()
+    x2 = np.random.default_rng(1).standard_normal((1, 4))  # y still transposes only with rows > 1
+    y2 = np.random.default_rng(2).standard_normal((1, 4))
+    np.testing.assert_allclose(am.cov(am.tensor(x2[0]), am.tensor(y2), rowvar=False).data,
+                               np.cov(x2[0], y2, rowvar=False))
