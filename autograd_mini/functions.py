@@ -998,7 +998,16 @@ def arctan2(y: Any, x: Any) -> Tensor:
 @composite
 def arctan(x: Any) -> Tensor:
     """Inverse tangent in (-pi/2, pi/2), elementwise: arctan2(x, 1); gradient 1 / (1 + x**2)."""
-    return P.arctan2.apply(_ufunc_float(as_tensor(x)), 1.0)
+    return P.arctan2.apply(_real_ufunc_float("arctan", x), 1.0)
+
+
+def _real_ufunc_float(op: str, x: Any) -> Tensor:
+    """x as a float tensor for an inverse trigonometric function built on arctan2, which
+    has no complex form (numpy's complex arctan, arcsin, arccos are not these formulas)."""
+    x = as_tensor(x)
+    if x.dtype.kind == "c":
+        raise TypeError(f"{op}: complex input (shape {x.shape}) is not supported")
+    return _ufunc_float(x)
 
 
 def _cosine_of_arcsine(x: Tensor) -> Tensor:
@@ -1011,7 +1020,7 @@ def _cosine_of_arcsine(x: Tensor) -> Tensor:
 def arcsin(x: Any) -> Tensor:
     """Inverse sine in [-pi/2, pi/2] for x in [-1, 1] (NaN outside, as numpy), elementwise:
     arctan2(x, sqrt((1 - x)(1 + x))). Gradient 1 / sqrt(1 - x**2) (inf at +-1)."""
-    x = _ufunc_float(as_tensor(x))
+    x = _real_ufunc_float("arcsin", x)
     return P.arctan2.apply(x, _cosine_of_arcsine(x))
 
 
@@ -1020,7 +1029,7 @@ def arccos(x: Any) -> Tensor:
     """Inverse cosine in [0, pi] for x in [-1, 1] (NaN outside, as numpy), elementwise:
     arctan2(sqrt((1 - x)(1 + x)), x), accurate near +-1 where pi/2 - arcsin(x) is not.
     Gradient -1 / sqrt(1 - x**2)."""
-    x = _ufunc_float(as_tensor(x))
+    x = _real_ufunc_float("arccos", x)
     return P.arctan2.apply(_cosine_of_arcsine(x), x)
 
 

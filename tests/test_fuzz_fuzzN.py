@@ -53,3 +53,11 @@ def test_cov_of_one_row_with_rowvar_false_is_one_observation_of_each_column(fn):
     y2 = np.random.default_rng(2).standard_normal((1, 4))
     np.testing.assert_allclose(am.cov(am.tensor(x2[0]), am.tensor(y2), rowvar=False).data,
                                np.cov(x2[0], y2, rowvar=False))
+
+
+@pytest.mark.parametrize("name", ["arctan", "arcsin", "arccos"])
+def test_inverse_trig_refuses_complex_input_naming_itself_not_arctan2(name):
+    z = am.tensor(np.array([0.5j, 0.25 + 0j]))
+    for call in (lambda: getattr(am, name)(z), lambda: getattr(z, name)()):
+        with pytest.raises(TypeError, match=rf"^{name}: complex input \(shape \(2,\)\) is not supported"):
+            call()
