@@ -867,7 +867,8 @@ def cross(x1: Any, x2: Any, *, axis: int = -1) -> Tensor:
 @composite
 def vecdot(x1: Any, x2: Any, *, axis: int = -1) -> Tensor:
     """np.linalg.vecdot: sum(x1 * x2) along `axis` (equal lengths there), the other axes
-    broadcasting; shape the broadcast shape without that axis (real tensors)."""
+    broadcasting; shape the broadcast shape without that axis (real tensors; bool ones give
+    a bool, as numpy's and matmul's)."""
     from .functions import moveaxis
 
     x1, x2 = as_tensor(x1), as_tensor(x2)
@@ -884,7 +885,10 @@ def vecdot(x1: Any, x2: Any, *, axis: int = -1) -> Tensor:
     except ValueError:
         raise ValueError(f"vecdot: shapes {x1.shape} and {x2.shape} (axis {axis} moved last) do not "
                          "broadcast") from None
-    return (x1 * x2).sum(-1)
+    prod = x1 * x2
+    if prod.dtype == np.bool_:  # (numpy's boolean dot product, as matmul's: any of the ands,
+        return prod.any(-1)  # a bool; a sum would count them in int64)
+    return prod.sum(-1)
 
 
 def matrix_transpose(x: Any) -> Tensor:

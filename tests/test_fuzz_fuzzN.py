@@ -61,3 +61,13 @@ def test_inverse_trig_refuses_complex_input_naming_itself_not_arctan2(name):
     for call in (lambda: getattr(am, name)(z), lambda: getattr(z, name)()):
         with pytest.raises(TypeError, match=rf"^{name}: complex input \(shape \(2,\)\) is not supported"):
             call()
+
+
+def test_vecdot_of_bool_tensors_is_a_bool_as_numpys_and_matmuls():
+    a = np.array([[True, True], [False, True], [False, False]])
+    b = np.array([True, True])
+    got = am.linalg.vecdot(am.tensor(a), am.tensor(b))
+    want = np.linalg.vecdot(a, b)
+    assert got.dtype == want.dtype == np.bool_
+    np.testing.assert_array_equal(got.data, want)
+    assert am.linalg.vecdot(am.tensor(a), am.tensor(np.array([1, 2]))).dtype == np.int64
