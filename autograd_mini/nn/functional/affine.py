@@ -24,12 +24,23 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     In the paper's names: x is a (the previous layer's output), the result is z
     (a nn.Sigmoid after it makes the next a), and the gradient the backward
     sweep holds for the result is the paper's delta = dC/dz (see P.matmul_add).
+
+    As PyTorch documents, weight may also be one vector (in,): then the result is
+    x @ weight + b of shape (...) (no out axis) and bias, if given, is 0-d.
     """
     x, weight = as_tensor(x), as_tensor(weight)
+    if weight.ndim == 1 and x.ndim >= 1 and x.shape[-1] == weight.shape[0]:
+        if bias is not None:
+            bias = as_tensor(bias)
+            if bias.ndim != 0:
+                raise ValueError(f"linear: with a weight vector of shape {weight.shape} bias must be 0-d, "
+                                 f"got shape {bias.shape}")
+        out = x @ weight
+        return out if bias is None else out + bias
     if weight.ndim != 2 or x.ndim < 1 or x.shape[-1] != weight.shape[1]:
         raise ValueError(
             f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape} "
-            "(expected input (..., in) and weight (out, in))"
+            "(expected input (..., in) and weight (out, in) or (in,))"
         )
     bias = _bias(bias, weight.shape[0], "linear")
     return _affine(x, weight, bias)
