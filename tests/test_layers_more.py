@@ -956,3 +956,14 @@ def test_compiled_instance_norm_adaptive_indices_and_bicubic_replay_eager_bit_fo
                 am.tensor(rng(seed + 9).standard_normal((1, 2, 1, 1)), requires_grad=True))
 
     replays(fn, make)
+
+
+def test_interpolate_takes_pytorchs_antialias_false_and_refuses_true():
+    x = am.tensor(np.arange(16.0).reshape(1, 1, 4, 4), requires_grad=True)
+    plain = F.interpolate(x, scale_factor=0.5, mode="bilinear")
+    same = F.interpolate(x, scale_factor=0.5, mode="bilinear", antialias=False)
+    assert same.data.tobytes() == plain.data.tobytes()
+    with pytest.raises(ValueError, match=r"interpolate: antialias=True .* not built.*shape \(1, 1, 4, 4\)"):
+        F.interpolate(x, scale_factor=0.5, mode="bilinear", antialias=True)
+    with pytest.raises(TypeError, match="antialias"):
+        F.interpolate(x, scale_factor=0.5, mode="bilinear", antialias="yes")

@@ -171,7 +171,8 @@ def _resample(x: Tensor, axis: int, n_out: int, scale: float | None, mode: str, 
 
 
 def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
-                align_corners: bool | None = None, recompute_scale_factor: bool | None = None) -> Tensor:
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
     """Resize (N, C, L), (N, C, H, W) or (N, C, D, H, W) to (N, C, OL), (N, C, OH, OW) or
     (N, C, OD, OH, OW), as PyTorch's.
 
@@ -200,8 +201,16 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     Built of getitem with integer index arrays (gather) and weighted sums, so the
     gradient is a scatter-add of the output's; an integer nearest upscale is a
     broadcast (each entry repeated), whose gradient is a sum.
+    antialias: PyTorch's keyword; only False (the default) is built. PyTorch's
+    antialias=True widens the filter when downsampling with 'bilinear' or 'bicubic';
+    it is refused here rather than ignored.
     """
     with engine.scope("interpolate"):
+        if _flag(antialias, "antialias", "interpolate"):
+            raise ValueError(
+                f"interpolate: antialias=True (PyTorch's wider filter for downsampling) is not built; "
+                f"pass antialias=False, or low-pass first (avg_pool2d) and then interpolate "
+                f"(input of shape {np.shape(input)}, mode {mode!r})")
         x = as_tensor(input)
         if not isinstance(mode, str) or mode not in _INTERPOLATE_MODES:
             raise ValueError(f"interpolate: mode must be one of {_INTERPOLATE_MODES}, got {mode!r}")
