@@ -701,8 +701,19 @@ class Tensor:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if tracers:
             tracers[-1].value_read("conversion to an ndarray", self)
-        if self.requires_grad and engine._mode.converting and not engine._mode.met:
-            engine._mode.met = (self.shape,)  # (am.tensor([a, b]): _to_array warns)
+        if self.requires_grad and engine._mode.grad_enabled:
+            if engine._mode.converting:
+                if not engine._mode.met:
+                    engine._mode.met = (self.shape,)  # (am.tensor([a, b]): _to_array warns)
+            else:
+                # (np.asarray(t), and the conversions numpy makes itself: arr.dot(t), arr[i] = t,
+                # which would hand back plain arrays, the graph silently dropped; PyTorch refuses too)
+                raise TypeError(
+                    f"numpy: a tensor of shape {self.shape} that requires grad was read as a plain "
+                    f"ndarray (np.asarray or np.array of it, an ndarray method such as arr.dot(t), or "
+                    f"an assignment arr[i] = t), which drops its graph and so its gradient; compute "
+                    f"with tensor operations (t @ x, am.dot, am.stack, ...), or read its values "
+                    f"explicitly: t.detach(), t.numpy(), t.data, or inside am.no_grad()")
         # numpy 2's protocol: copy=True a new array (np.array(t): a snapshot that later
         # updates of t do not change), None a copy only if the dtype needs one, False never.
         arr = self.data if dtype is None else self.data.astype(dtype, copy=False)
@@ -715,9 +726,10 @@ class Tensor:
         """numpy functions (np.dot, np.concatenate, np.linalg.norm, ...) read a tensor as
         its ndarray and return ndarrays, so a tensor that requires grad would leave its
         graph without a sign: np.dot(w, w) * w gives w a gradient without the dot
-        product's part. While grad is recorded that is refused (PyTorch refuses it too);
-        functions of shapes and dtypes alone, and explicit conversions (np.asarray(t),
-        t.numpy(), t.detach()), are not."""
+        product's part. While grad is recorded that is refused (PyTorch refuses it too),
+        and so is a conversion (np.asarray(t), or numpy's own for arr.dot(t) and
+        arr[i] = t: __array__); functions of shapes and dtypes alone are not, nor are
+        t.numpy(), t.data and t.detach(), which read the values explicitly."""
         if func not in _NO_VALUES_READ and engine.is_grad_enabled():
             t = _requiring_grad((args, kwargs))
             if t is not None:

@@ -4,6 +4,7 @@ wrong ones, and say where and how (input, element, values, errors, eps, seed, ki
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -33,13 +34,24 @@ square_off_by_one_element = Primitive(
     register=False,
 )
 scaled_sin = Primitive("scaled_sin", np.sin, (lambda g, ans, x: 1.01 * g * P.cos(x),), register=False)
-# First derivative right, but the VJP leaves the framework (np.asarray), so the
+
+
+def _raw(a: Any) -> Any:
+    """The values of a (a Tensor's .data): a VJP that reads them leaves the framework.
+    (np.asarray of a tensor that requires grad refuses, under create_graph too.)"""
+    return a.data if isinstance(a, am.Tensor) else a
+
+
+# First derivative right, but the VJP leaves the framework (.data), so the
 # backward pass records nothing and second derivatives come out wrong.
 square_opaque_in_x = Primitive(
-    "square_opaque_in_x", np.square, (lambda g, ans, x: 2.0 * g * np.asarray(x),), register=False,
+    "square_opaque_in_x", np.square, (lambda g, ans, x: 2.0 * g * _raw(x),), register=False,
 )
 square_opaque_in_g = Primitive(
-    "square_opaque_in_g", np.square, (lambda g, ans, x: 2.0 * x * np.asarray(g),), register=False,
+    "square_opaque_in_g", np.square, (lambda g, ans, x: 2.0 * x * _raw(g),), register=False,
+)
+square_asarray_in_x = Primitive(
+    "square_asarray_in_x", np.square, (lambda g, ans, x: 2.0 * g * np.asarray(x),), register=False,
 )
 
 
@@ -287,6 +299,15 @@ def test_large_inputs_use_random_projections_and_catch_wrong_vjps() -> None:
     # The threshold is a keyword: the same input checked element by element finds the entry.
     r = _report(lambda t: square_off_by_one_element(t), x, seed=12, full_limit=600)
     assert r.element == (0, 6)
+
+
+def test_a_vjp_that_calls_np_asarray_on_a_recorded_tensor_says_so_under_create_graph() -> None:
+    x = am.tensor([0.5, 1.5], requires_grad=True)
+    (g,) = am.autograd.grad(square_asarray_in_x(x).sum(), [x])  # (plain backward: ndarrays)
+    np.testing.assert_allclose(g.data, [1.0, 3.0])
+    with pytest.raises(TypeError, match=r"VJP of 'square_asarray_in_x'.*numpy: a tensor of shape \(2,\) "
+                                         r"that requires grad was read as a plain ndarray"):
+        am.autograd.grad(square_asarray_in_x(x).sum(), [x], create_graph=True)
 
 
 def test_gradgradcheck_catches_a_vjp_that_leaves_the_framework() -> None:

@@ -25,14 +25,21 @@ def test_a_numpy_ufunc_on_a_tensor_raises():
         np.exp(am.tensor([1.0], requires_grad=True))
 
 
-def test_an_ndarray_method_or_slot_reads_a_tensor_as_values_without_its_graph():
+def test_an_ndarray_method_or_slot_refuses_a_tensor_that_requires_grad_rather_than_drop_its_graph():
     W = am.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     X = np.ones((4, 2))
-    assert type(X.dot(W)) is np.ndarray  # numpy does not dispatch ndarray.dot: no graph, no error
+    refused = r"numpy: a tensor of shape \((2, 3|3,)\) that requires grad was read as a plain ndarray"
+    with pytest.raises(TypeError, match=refused):
+        X.dot(W)  # (numpy does not dispatch ndarray.dot: it would read W's values)
     assert isinstance(X @ W, am.Tensor) and (X @ W).requires_grad
     h = np.zeros((2, 3))
-    h[0] = am.tanh(W[0])  # a copy of the values
-    assert type(h) is np.ndarray
+    with pytest.raises(TypeError, match=refused):
+        h[0] = am.tanh(W[0])
+    assert not h.any()
+    with am.no_grad():  # (values, explicitly: no graph is being recorded)
+        h[0] = am.tanh(W[0])
+        np.testing.assert_array_equal(X.dot(W), X @ W.data)
+    np.testing.assert_array_equal(h[0], np.tanh(W.data[0]))
 
 
 def test_maximum_splits_a_tie_where_relu_and_a_hand_written_backward_give_zero():

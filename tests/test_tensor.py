@@ -974,8 +974,16 @@ def test_a_numpy_function_refuses_a_tensor_that_requires_grad_rather_than_drop_i
     with am.no_grad():
         assert np.dot(w, w) == 5.0
     assert np.shape(w) == (2,) and np.ndim(w) == 1 and np.size(w) == 2
-    assert np.result_type(w) == np.float64 and not np.shares_memory(w, c)
-    np.testing.assert_allclose(w, [1.0, 2.0])  # (an explicit conversion, as np.asarray(w))
+    assert np.result_type(w) == np.float64 and not np.shares_memory(w.detach(), c)
+    # A conversion (np.asarray, numpy's own for ndarray methods and item assignment) is
+    # refused while grad is recorded, as PyTorch's; values are read explicitly.
+    for call in (lambda: np.asarray(w), lambda: np.ones(2).dot(w), lambda: np.testing.assert_allclose(w, [1, 2])):
+        with pytest.raises(TypeError, match=r"^numpy: a tensor of shape \(2,\) that requires grad was read as "
+                                            r"a plain ndarray.*t\.detach\(\), t\.numpy\(\), t\.data, or inside am\.no_grad"):
+            call()
+    np.testing.assert_allclose(w.detach(), [1.0, 2.0])
+    with am.no_grad():
+        np.testing.assert_allclose(w, [1.0, 2.0])
 
 
 def test_like_a_tensor_is_refused_by_numpys_protocol_not_an_attribute_error():
