@@ -405,7 +405,7 @@ def test_network_2232_neurons_and_weights():
     neurons = [n for n in nodes if n.startswith("n")]
     weights = [(t, h, a) for t, h, a in edges if a.get("style") != "invis"]
     assert len(neurons) == 9 and len(weights) == 16
-    assert g.source.count("subgraph cluster_layer") == 4
+    assert g.source.count("rank=same") == 4  # one column per layer
     assert "σ = Sigmoid" in g.source
     lin = model[2]
     wmax = max(float(np.abs(m.weight.data).max()) for m in (model[0], model[2], model[4]))
@@ -891,7 +891,7 @@ def test_draw_network_without_input_size_draws_a_layer_used_twice():
     net = nn.Sequential(lin, nn.Sigmoid(), lin, nn.Sigmoid())
     g = viz.draw_network(net)
     dot_accepts(g)
-    assert g.source.count("subgraph cluster_layer") == 3 and "Sigmoid → Sigmoid" not in g.source
+    assert g.source.count("rank=same") == 3 and "Sigmoid → Sigmoid" not in g.source
     assert g.source == viz.draw_network(net, input_size=(1, 2)).source
 
 
@@ -1244,7 +1244,7 @@ def test_draw_network_marks_a_layer_used_twice_and_counts_its_parameters_once():
     assert sum(p.size for p in net.parameters()) == 9
     g = viz.draw_network(net)
     dot_accepts(g)
-    assert g.source.count("subgraph cluster_layer") == 4  # (both uses are drawn, as called)
+    assert g.source.count("rank=same") == 4  # (both uses are drawn, as called)
     assert "Linear(2→2)\\nσ = Sigmoid\\nalso used as layer 3" in g.source
     assert "Linear(2→2)\\nσ = Sigmoid\\nsame layer as layer 2" in g.source
     assert "\\n9 parameters\\nshared parameters are counted once in the total" in g.source

@@ -396,14 +396,20 @@ def _draw_neurons(model: Any, plan: list, rankdir: str, caption: str) -> graphvi
     nonfinite = any(not np.isfinite(w).all() for w in weights)
 
     def column(index: int, title: str, labels: list[str], tooltips: list[str], **node: str) -> None:
-        with dot.subgraph(name=f"cluster_layer{index}") as c:
-            c.attr(label=title, style="rounded", color="#bbbbbb", fontsize="10")
+        # One rank per layer, its title on top, then neuron 1, neuron 2, ...: invisible
+        # flat edges between nodes of one rank fix their order, so that the k-th circle
+        # from the top is neuron k (W[j, k] is read off the picture). In a cluster, dot
+        # (2.43) does not keep that order: the 2-2-3-2 network came out with layer 3's
+        # neurons in the order 2, 3, 1, a 16-wide layer rotated by 8.
+        with dot.subgraph(name=f"layer{index}") as c:
+            c.attr(rank="same")
+            c.node(f"title{index}", label=title, shape="plaintext", fixedsize="false",
+                   style="", fontsize="10")
             names = [f"n{index}_{j}" for j in range(len(labels))]
             for n, lab, tip in zip(names, labels, tooltips):
                 c.node(n, label=lab, tooltip=tip, **node)
-            # invisible flat edges keep neuron 1 above neuron 2 above ...
-            for a, b in zip(names, names[1:]):
-                c.edge(a, b, style="invis", constraint="false")
+            for a, b in zip([f"title{index}"] + names, names):
+                c.edge(a, b, style="invis")
 
     n_in = plan[0][0].in_features
     column(1, "layer 1\\ninput", [f"x{k + 1}" for k in range(n_in)], [f"input {k + 1}" for k in range(n_in)])
