@@ -1,0 +1,44 @@
+"""Review of am.viz's drawings as a reader sees them: what dot places where, and
+what the labels say. (Tests cannot look at images: they read dot's layout,
+`dot -Tplain`, and the DOT or text output.)"""
+
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+from autograd_mini import nn, viz
+
+
+def layout(graph):
+    """{node id: (x, y)} as dot lays the graph out (y grows upwards)."""
+    out = subprocess.run(["dot", "-Tplain"], input=graph.source.encode("utf-8"),
+                         capture_output=True, timeout=60, check=True).stdout.decode("utf-8")
+    pos = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if parts and parts[0] == "node":
+            pos[parts[1]] = (float(parts[2]), float(parts[3]))
+    return pos
+
+
+@pytest.mark.parametrize("widths", [(2, 2, 3, 2), (16,) * 7 + (1,), (4, 8, 3), (32, 32, 5)])
+def test_network_neurons_top_to_bottom_in_order(widths):
+    # the k-th circle from the top of a column is neuron k, so that W[j, k] can be read
+    # off the picture (dot drew the paper's layer 3 as neurons 2, 3, 1)
+    am.manual_seed(0)
+    layers = []
+    for a, b in zip(widths, widths[1:]):
+        layers += [nn.Linear(a, b), nn.Sigmoid()]
+    pos = layout(viz.draw_network(nn.Sequential(*layers)))
+    for layer, width in enumerate(widths, start=1):
+        names = [f"n{layer}_{j}" for j in range(width)]
+        xs = {round(pos[n][0], 3) for n in names}
+        assert len(xs) == 1, f"layer {layer} is not one column"
+        ys = [pos[n][1] for n in names]
+        assert ys == sorted(ys, reverse=True), f"layer {layer}: neurons out of order"
+        title = pos[f"title{layer}"]
+        assert round(title[0], 3) in xs and title[1] > ys[0]  # the title above its column
