@@ -42,3 +42,18 @@ def test_network_neurons_top_to_bottom_in_order(widths):
         assert ys == sorted(ys, reverse=True), f"layer {layer}: neurons out of order"
         title = pos[f"title{layer}"]
         assert round(title[0], 3) in xs and title[1] > ys[0]  # the title above its column
+
+
+def test_getitem_labels_read_as_python_indexing():
+    # an LSTM's gates were all "getitem(index=(Ellipsis, slice(8, 12, N…": cut off
+    # before the part that says which gate
+    am.manual_seed(0)
+    cell = nn.LSTMCell(3, 4)
+    h, _ = cell(am.randn(2, 3), (am.zeros(2, 4), am.zeros(2, 4)))
+    text = viz.to_text(h.sum())
+    for gate in ("[..., :4]", "[..., 4:8]", "[..., 8:12]", "[..., 12:]"):
+        assert f"getitem{gate} → (2, 4)" in text
+    assert "Ellipsis" not in viz.draw_graph(h.sum()).source
+    x = am.randn(3, 4, requires_grad=True)
+    text = viz.to_text(x[1:, [0, 2]].sum() + x[::-1, None][0, :, 0].sum())
+    assert "getitem[1:, [0, 2]]" in text and "getitem[::-1, None]" in text and "getitem[0, :, 0]" in text

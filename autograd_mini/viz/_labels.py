@@ -76,8 +76,26 @@ def _fmt_value(v: Any) -> str:
     return " ".join(str(v).split())
 
 
+def _fmt_index_item(v: Any) -> str:
+    """One entry of an index as Python writes it: `8:12`, `::-1`, `...`, `None`, `3`."""
+    if v is Ellipsis:
+        return "..."
+    if isinstance(v, slice):
+        parts = ["" if x is None else _fmt_value(x) for x in (v.start, v.stop)]
+        text = ":".join(parts)
+        return text + (f":{_fmt_value(v.step)}" if v.step is not None else "")
+    return _fmt_value(v)
+
+
+def fmt_index(index: Any) -> str:
+    """An index as written between brackets: `[..., 8:12]`, `[:, 0]`, `[<array (3,)>]`."""
+    items = index if isinstance(index, tuple) else (index,)
+    return "[" + ", ".join(map(_fmt_index_item, items)) + "]"
+
+
 def op_label(name: str, inputs: tuple, params: dict, max_len: int = 40) -> str:
-    """`sum(axis=1)`, `mul(·, 2)`: the op, scalar constants and non-default params.
+    """`sum(axis=1)`, `mul(·, 2)`, `getitem[:, 0]`: the op, scalar constants and
+    non-default params (an index as Python writes it).
 
     Tensor and array inputs are drawn as edges, so they appear as `·` and only
     when a scalar constant also needs its place shown.
@@ -94,9 +112,18 @@ def op_label(name: str, inputs: tuple, params: dict, max_len: int = 40) -> str:
             args.append(_fmt_value(a))
     if not has_scalar:
         args = []
+    index = None
     for k, v in params.items():
         if v is None or v is False:
             continue
+        if k == "index":
+            index = fmt_index(v)
+            if name == "getitem":  # (x[..., 8:12] is drawn as getitem[..., 8:12])
+                continue
+            args.append(f"{k}={index}")
+            continue
         args.append(f"{k}={_fmt_value(v)}")
     text = f"{name}({', '.join(args)})" if args else name
+    if name == "getitem" and index is not None:
+        text = name + index + (f"({', '.join(args)})" if args else "")
     return text if len(text) <= max_len else text[: max_len - 1] + "…"
