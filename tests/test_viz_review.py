@@ -57,3 +57,18 @@ def test_getitem_labels_read_as_python_indexing():
     x = am.randn(3, 4, requires_grad=True)
     text = viz.to_text(x[1:, [0, 2]].sum() + x[::-1, None][0, :, 0].sum())
     assert "getitem[1:, [0, 2]]" in text and "getitem[::-1, None]" in text and "getitem[0, :, 0]" in text
+
+
+def test_to_text_names_a_named_intermediate_as_draw_graph_does():
+    # the paper's delta: z = W a + b, named and retained; draw_graph wrote "z" in its
+    # box, to_text wrote only "add → (3,)"
+    W = am.randn(3, 2, requires_grad=True)
+    b = am.zeros(3, requires_grad=True)
+    z = W @ am.tensor([0.1, 0.7]) + b
+    z.name = "z"
+    z.retain_grad()
+    loss = (am.sigmoid(z) ** 2).sum()
+    assert 'label="z\\n(3,)"' in viz.draw_graph(loss).source
+    text = viz.to_text(loss)
+    assert "add → z (3,)" in text
+    assert "add → z\n" in viz.to_text(loss, show=("op",))

@@ -77,8 +77,12 @@ def to_text(
         else:
             head = f"{v.kind} {v.name}" if v.name else v.kind
         details = tensor_lines(v, keys, stats)
+        # an op's output named by the user (z.name = "z") is named, as draw_graph names it
+        named = getattr(v.value, "name", None) if v.kind == "op" else None
         if details and "shape" in keys:  # the shape reads as part of the head
-            head += (" → " if v.kind == "op" else " ") + details.pop(0)
+            head += (f" → {named} " if named else " → " if v.kind == "op" else " ") + details.pop(0)
+        elif named:
+            head += f" → {named}"
         return "  ".join([head] + details + checked)
 
     lines: list[str] = []
