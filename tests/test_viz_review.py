@@ -72,3 +72,12 @@ def test_to_text_names_a_named_intermediate_as_draw_graph_does():
     text = viz.to_text(loss)
     assert "add → z (3,)" in text
     assert "add → z\n" in viz.to_text(loss, show=("op",))
+
+
+def test_render_takes_a_format_in_upper_case_as_it_takes_the_extension(tmp_path):
+    # "a.PNG" rendered a PNG, format="PNG" was refused as unknown
+    g = viz.draw_graph((am.randn(3, requires_grad=True) * 2).sum())
+    path = viz.render(g, tmp_path / "a.out", format="PNG")
+    assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match="render: unknown format 'bmp'"):
+        viz.render(g, tmp_path / "a.bmp")

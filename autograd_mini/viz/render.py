@@ -22,7 +22,8 @@ class GraphvizNotFound(RuntimeError):
 def render(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None = None) -> str:
     """Render `graph` to `path` (SVG, PNG, PDF, ...) and return the path.
 
-    format: taken from the path's extension when omitted (default "svg").
+    format: one of FORMATS, in any case; taken from the path's extension when
+        omitted (default "svg").
     Raises GraphvizNotFound (a RuntimeError) naming how to install Graphviz
     when the `dot` program is missing.
     """
@@ -32,6 +33,8 @@ def render(graph: graphviz.Digraph, path: str | os.PathLike, format: str | None 
     if format is None:
         ext = os.path.splitext(path)[1].lstrip(".").lower()
         format = ext or "svg"
+    if isinstance(format, str):
+        format = format.lower()  # (as the path's extension: "PNG" and "a.PNG" alike)
     if format not in FORMATS:
         raise ValueError(f"render: unknown format {format!r}; choose from {', '.join(FORMATS)}")
     try:
