@@ -11,6 +11,7 @@ import pytest
 
 import autograd_mini as am
 from autograd_mini import nn, viz
+from autograd_mini.nn import functional as F
 
 
 def layout(graph):
@@ -81,3 +82,18 @@ def test_render_takes_a_format_in_upper_case_as_it_takes_the_extension(tmp_path)
     assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="render: unknown format 'bmp'"):
         viz.render(g, tmp_path / "a.bmp")
+
+
+def test_a_composite_wrapping_one_primitive_of_its_name_is_no_cluster():
+    # x - y is the composite `sub` calling the primitive `sub`: every difference was drawn
+    # as a cluster "sub" around an op "sub", with the target y inside it as if made there
+    x = am.randn(3, requires_grad=True)
+    y = am.tensor([1.0, 0.0, 0.0])
+    loss = ((am.sigmoid(x) - y) ** 2).sum() + F.relu(x).sum()
+    src = viz.draw_graph(loss).source
+    # one cluster, relu's (a composite of other ops keeps its cluster), and the op sub
+    assert src.count("subgraph cluster") == 1 and "label=relu" in src and 'label="sub"' in src
+    assert "in sub" not in viz.to_text(loss)
+    # at depth 1 the difference is an op, not a collapsed group named after it
+    nodes = [line for line in viz.draw_graph(loss, depth=0).source.splitlines() if "box3d" in line]
+    assert len(nodes) == 1 and 'label="relu' in nodes[0]

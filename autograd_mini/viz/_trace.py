@@ -342,6 +342,7 @@ def trace(
         vertices.append(v)
         out_vertex[id(t)] = v
 
+    _drop_wrappers(vertices)
     root_vertices = []
     for r in roots:
         v = out_vertex[id(r)]
@@ -349,6 +350,29 @@ def trace(
             root_vertices.append(v)
     view = GraphView(vertices, edges, root_vertices)
     return view if depth is None else _collapse(view, depth, new)
+
+
+def _drop_wrappers(vertices: list[Vertex]) -> None:
+    """Draw a call of a composite op that recorded one primitive of its own name (x - y
+    is the composite `sub` calling the primitive `sub`) as that primitive alone, in the
+    scope around the call: a cluster `sub` around the op `sub` says nothing more, and a
+    constant it uses (the target y of `out - y`) was drawn inside it as if made there.
+    (Calls numbered at that level only: below a drawing's depth they are collapsed.)"""
+    ops: dict[Any, list[Vertex]] = {}
+    for v in vertices:
+        if v.kind == "op":
+            for i in range(min(len(v.scope), len(v.call))):
+                if isinstance(v.scope[i], str):
+                    ops.setdefault(v.call[: i + 1], []).append(v)
+    wrappers = {key for key, found in ops.items()
+                if len(found) == 1 and str(found[0].scope[len(key) - 1]) == found[0].node.name}
+    if not wrappers:
+        return
+    for v in vertices:
+        for i in range(1, len(v.call) + 1):
+            if v.call[:i] in wrappers:
+                v.scope, v.call = v.scope[: i - 1], v.call[: i - 1]
+                break
 
 
 def _place_input(
