@@ -97,3 +97,21 @@ def test_a_composite_wrapping_one_primitive_of_its_name_is_no_cluster():
     # at depth 1 the difference is an op, not a collapsed group named after it
     nodes = [line for line in viz.draw_graph(loss, depth=0).source.splitlines() if "box3d" in line]
     assert len(nodes) == 1 and 'label="relu' in nodes[0]
+
+
+def test_a_compiled_functions_replay_is_labelled_by_its_function():
+    # it was "compiled(tape, ·, ·, ·, ·, ·, ·)"
+    am.manual_seed(0)
+    net = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 2))
+
+    def step(x, y):
+        return ((net(x) - y) ** 2).sum()
+
+    f = am.compile(step)
+    x, y = am.tensor([0.1, 0.2]), am.tensor([1.0, 0.0])
+    first, replayed = f(x, y), f(x, y)
+    assert "matmul_add" in viz.to_text(first)  # the recording call: op by op
+    text = viz.to_text(replayed, params=net)
+    assert text.startswith("compiled step (") and "tape" not in text
+    assert "leaf 0.weight (2, 2)" in text
+    assert 'label="compiled step (' in viz.draw_graph(replayed).source

@@ -5,6 +5,7 @@ Shared by the DOT drawings and the text tree so both say the same thing.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -102,6 +103,11 @@ def op_label(name: str, inputs: tuple, params: dict, max_len: int = 40) -> str:
     """
     from ..tensor import Tensor
 
+    if name == "compiled" and inputs:  # am.compile's replayed tape: one op for the whole function
+        m = re.match(r"# tape of (.*?): (\d+) ops", getattr(getattr(inputs[0], "tape", None), "source", ""))
+        if m:
+            text = f"compiled {m.group(1)} ({m.group(2)} ops)"
+            return text if len(text) <= max_len else text[: max_len - 1] + "…"
     args: list[str] = []
     has_scalar = False
     for a in inputs:

@@ -112,7 +112,10 @@ def draw_graph(
         am.autograd.grad, and the tensors coloured by ‖g‖ on a log scale. "grad"
         needs single-element outputs.
     Every drawing needs the graph that backward() frees (whatever `show`): draw
-    before backward(), or after backward(retain_graph=True).
+    before backward(), or after backward(retain_graph=True). The output of a
+    function compiled with am.compile is one op, `compiled f (N ops)`, fed by
+    the leaves it differentiates: its first call (which runs f eagerly), or f
+    itself, is drawn op by op.
     depth: None draws every call of a scope (Module or composite op) as a
         cluster; an int k keeps k levels of clusters and collapses each call of
         a deeper scope into one node labelled after it, e.g. `Conv2d(1→8, 3×3)`.
