@@ -69,7 +69,9 @@ running-statistics update, an in-place method (`add_`, `clamp_`, ...) or item
 assignment (`t[i] = v`) on any tensor, an in-place operator that would change
 a tensor in place (on a leaf; on a tensor with a graph it is a recorded x = x + ...),
 a layer's or a functional's inplace=True on an argument or a closed-over tensor
-(on a tensor an op of fn made it is recorded: _Trace.write_inplace),
+(on a tensor an op of fn made it is recorded: _Trace.write_inplace; but not
+a write without a graph into an array that another tensor fn reads afterwards
+shares, a view, which eager changes too),
 `backward()` and optimizer steps.
 Not caught: a number (Python or numpy scalar) you compute from `.data`
 yourself or from an ndarray argument (`mask.sum()`: pass a mask you compute
@@ -308,6 +310,7 @@ class _Trace:
         self.default_dtype: np.dtype | None = None  # the default float dtype, if anything read it
         self.checks: list[Tensor] = []  # 0-d bool results of ops that a replay requires to be True
         self.argument_arrays: list[np.ndarray] = []  # the arrays of fn's Tensor and ndarray arguments
+        self.aliased: dict[int, str] = {}  # tensors sharing the array an unrecorded in-place write went into
 
     def check(self, ok: Tensor) -> None:
         """Keep the ops that made ok (a 0-d bool: a library's test of its input values) in
@@ -320,22 +323,45 @@ class _Trace:
             self.raised = "ValueError in a check of its input values"
 
     def record(self, prim: Primitive, args: tuple, params: dict, out: Tensor) -> None:
+        if self.aliased:
+            self.read_aliased(prim.name, args)
         self.ops.append((prim, args, params, out))
         self.scopes.append(_mode.scope)  # (for errors: the op and module the user called)
         self.errstate.append(np.geterr())  # (compared with the caller's when the code is made)
 
-    def write_inplace(self, t: Tensor, value: Tensor) -> bool:
+    def read_aliased(self, what: str, tensors: Any) -> None:
+        """Refuse a read of a tensor whose array a layer's inplace=True wrote into through
+        another tensor (write_inplace): the eager call sees the write, a replay would not."""
+        for a in tensors:
+            if isinstance(a, Tensor) and id(a) in self.aliased:
+                raise RuntimeError(
+                    f"{what}: reads a tensor of shape {a.shape} whose array {self.aliased[id(a)]}(inplace=True) "
+                    "wrote into through another tensor sharing it (a view, written without a graph); a "
+                    "replay would not see the write. Use inplace=False for am.compile")
+
+    def write_inplace(self, t: Tensor, value: Tensor, where: str = "inplace") -> bool:
         """A layer's inplace=True (F._write_inplace) while recording: t, the output of a
         recorded op, takes value's (the output of a later one; same shape and dtype) as the
         eager call records it (t.copy_(value): engine.rebase to a selection of value). The
         ops recorded before are pointed at t's old version, and the selection's output is t:
         the tape reads t's new value wherever fn reads t afterwards. False (nothing changed)
         for any other t: an argument or a closed-over tensor, whose write a replay could
-        not repeat."""
+        not repeat. Without a graph (or under no_grad) the eager write goes into t's array
+        (torch_methods.in_place_array), and so into every tensor sharing it (a slice, a
+        reshape): False if one of them is not an op's output (an argument, a parameter);
+        an op's output is refused if an op reads it afterwards (read_aliased), or fn returns it."""
         made = {id(o) for _, _, _, o in self.ops}
         if (id(t) not in made or id(value) not in made or value.shape != t.shape
                 or value.dtype != t.dtype):
             return False
+        if not (_mode.grad_enabled and (t.grad_fn is not None or value.requires_grad)):
+            seen = {id(x): x for _, args, _, o in self.ops for x in (*args, o) if isinstance(x, Tensor)}
+            seen.pop(id(t), None)
+            sharing = [x for x in seen.values() if np.may_share_memory(t.data, x.data)]
+            if (any(id(x) not in made for x in sharing)
+                    or any(np.may_share_memory(t.data, a) for a in self.argument_arrays)):
+                return False
+            self.aliased.update((id(x), where) for x in sharing)
         from .torch_methods import overwrite  # (torch_methods imports this module's users)
         n = len(self.ops)
         made_now: list[Tensor] = []
@@ -524,6 +550,7 @@ def _record_into(trace: "_Trace", fn: Callable, args: tuple, key: tuple) -> tupl
     finally:
         engine.tracers.pop()
         recording[0] = False  # (views fn kept are plain arrays from now on)
+    trace.read_aliased("compile: the function's result", [out])
     if not _same_random_states(randomness, _global_random_states()):
         raise RuntimeError(
             "compile: the function draws numbers from numpy's, Python's or the library's global "

@@ -236,11 +236,12 @@ def _write_inplace(x: Any, out: Tensor, where: str) -> Tensor:
     if engine.tracers:
         # (am.compile: an input that an op of the recording made takes the result's value
         # as a recorded rebinding, which a replay repeats; any other input is refused)
-        if not engine.tracers[-1].write_inplace(x, out):
-            raise RuntimeError(f"{where}(inplace=True): writing into the input cannot be compiled (a "
-                               "replay would skip the write) unless an op of the compiled function made "
-                               "the input; use inplace=False for am.compile (the same numbers unless the "
-                               "input is read again afterwards)")
+        if not engine.tracers[-1].write_inplace(x, out, where):
+            raise RuntimeError(f"{where}(inplace=True): writing into the input (shape {x.shape}) cannot be "
+                               "compiled (a replay would skip the write) unless an op of the compiled "
+                               "function made the input (and, written without a graph, no argument or "
+                               "parameter shares its array); use inplace=False for am.compile (the same "
+                               "numbers unless the input is read again afterwards)")
         return x
     if out.dtype != x.dtype and not np.can_cast(out.dtype, x.dtype, "same_kind"):
         # (as PyTorch's: a float result is not truncated into an integer input)

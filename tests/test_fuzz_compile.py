@@ -1,0 +1,61 @@
+"""am.compile: defects found by a differential fuzzer (random programs of ops, layers,
+in-place layers and what users change between calls, compiled against their eager
+runs); each test is a minimal reproducer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+
+
+def test_an_inplace_layer_writing_into_a_slice_without_a_graph_is_refused_where_a_replay_would_differ():
+    # Without a graph the eager ReLU(inplace=True) writes into the slice's array, so t
+    # changes too (-2.0); the recording rebound the slice and returned t unchanged (-4.0).
+    relu = am.nn.ReLU(inplace=True)
+
+    def f(x):
+        t = x * 1.0
+        relu(t[:, :1])
+        return t.sum()
+
+    x = am.tensor(-np.ones((2, 2)))
+    assert f(x).item() == -2.0
+    with pytest.raises(RuntimeError, match=r"sum: reads a tensor of shape \(2, 2\) whose array ReLU\(inplace=True\)"):
+        am.compile(f)(x)
+    with am.no_grad(), pytest.raises(RuntimeError, match="ReLU"):
+        am.compile(f)(am.tensor(-np.ones((2, 2)), requires_grad=True))
+    # with a graph the write is recorded (t keeps its values, as eager's): replayed as before
+    g = am.compile(f)
+    for _ in range(2):
+        x = am.tensor(-np.ones((2, 2)), requires_grad=True)
+        assert g(x).item() == f(x).item() == -4.0
+
+
+def test_an_inplace_layer_writing_into_a_view_of_an_argument_is_refused():
+    # eager writes through the reshape into the caller's x (its sum is 0.0); the tape
+    # rebound the view and left x alone (-4.0)
+    relu = am.nn.ReLU(inplace=True)
+
+    def f(x):
+        relu(x.reshape(-1))
+        return x.sum()
+
+    x = am.tensor(-np.ones((2, 2)))
+    assert f(x).item() == 0.0
+    x = am.tensor(-np.ones((2, 2)))
+    with pytest.raises(RuntimeError, match=r"ReLU\(inplace=True\): writing into the input \(shape \(4,\)\)"):
+        am.compile(f)(x)
+    assert x.data.sum() == -4.0
+
+
+def test_an_inplace_layer_on_a_composites_output_without_a_graph_still_replays():
+    # a conv's output views arrays of the conv's own ops, which nothing reads again
+    net = am.nn.Sequential(am.nn.Conv1d(1, 2, 3), am.nn.ReLU(inplace=True))
+    f = am.compile(lambda x: net(x).sum())
+    with am.no_grad():
+        for k in range(3):
+            x = am.tensor(np.random.default_rng(k).standard_normal((2, 1, 5)))
+            assert f(x).data.tobytes() == net(x).sum().data.tobytes()
+    assert f.recordings == 1
