@@ -946,7 +946,7 @@ class Tensor:
         grad is refused while grad is recorded, and anything inside am.compile. `t[i] += v`
         stores back through here."""
         if tracers:
-            raise TypeError(
+            raise RuntimeError(
                 f"item assignment: this tensor of shape {self.shape} is in a function being compiled, "
                 "so t[i] = v cannot change it in place; build the new tensor from operations "
                 "(am.where, indexing, concatenation)"

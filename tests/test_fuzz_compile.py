@@ -59,3 +59,15 @@ def test_an_inplace_layer_on_a_composites_output_without_a_graph_still_replays()
             x = am.tensor(np.random.default_rng(k).standard_normal((2, 1, 5)))
             assert f(x).data.tobytes() == net(x).sum().data.tobytes()
     assert f.recordings == 1
+
+
+def test_item_assignment_inside_compile_is_refused_with_a_runtime_error():
+    # am.compile's contract: what a replay could not reproduce is refused with a
+    # RuntimeError, as add_ and the in-place operators are; t[i] = v raised TypeError
+    def f(x):
+        t = x * 2.0
+        t[0] = 0.0
+        return t.sum()
+
+    with pytest.raises(RuntimeError, match=r"item assignment: this tensor of shape \(2,\) is in a function being compiled"):
+        am.compile(f)(am.tensor([1.0, 2.0]))

@@ -198,7 +198,7 @@ def test_inside_compile_it_is_refused():
         y[0] = 1.0
         return y.sum()
 
-    with pytest.raises(TypeError, match="item assignment: .* in a function being compiled"):
+    with pytest.raises(RuntimeError, match="item assignment: .* in a function being compiled"):
         am.compile(f)(_leaf([1.0, 2.0]))
 
     def g(x):
