@@ -71,3 +71,18 @@ def test_item_assignment_inside_compile_is_refused_with_a_runtime_error():
 
     with pytest.raises(RuntimeError, match=r"item assignment: this tensor of shape \(2,\) is in a function being compiled"):
         am.compile(f)(am.tensor([1.0, 2.0]))
+
+
+def test_an_inplace_layer_on_an_integer_tensor_raises_the_eager_error_when_compiled():
+    # eager refuses to write LeakyReLU's float result into an int tensor (TypeError);
+    # the compiled call said instead that an op of the function must make the input
+    leaky = am.nn.LeakyReLU(0.1, inplace=True)
+
+    def f(x):
+        t = x.argmax(axis=1) - 1
+        return (x * leaky(t).reshape(-1, 1)).sum()
+
+    x = am.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    for g in (f, am.compile(f)):
+        with pytest.raises(TypeError, match=r"LeakyReLU\(inplace=True\): the result's dtype float64 cannot be written"):
+            g(x)

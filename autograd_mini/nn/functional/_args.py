@@ -233,6 +233,11 @@ def _write_inplace(x: Any, out: Tensor, where: str) -> Tensor:
     the write into any other input (an argument, a parameter) is refused."""
     if not isinstance(x, Tensor) or out is x:
         return out
+    if out.dtype != x.dtype and not np.can_cast(out.dtype, x.dtype, "same_kind"):
+        # (as PyTorch's: a float result is not truncated into an integer input; checked
+        # before am.compile's branch, so a compiled call raises the eager call's error)
+        raise TypeError(f"{where}(inplace=True): the result's dtype {out.dtype} cannot be written into "
+                        f"the input's {x.dtype} (shape {x.shape}); use inplace=False, or a float input")
     if engine.tracers:
         # (am.compile: an input that an op of the recording made takes the result's value
         # as a recorded rebinding, which a replay repeats; any other input is refused)
@@ -243,8 +248,4 @@ def _write_inplace(x: Any, out: Tensor, where: str) -> Tensor:
                                "parameter shares its array); use inplace=False for am.compile (the same "
                                "numbers unless the input is read again afterwards)")
         return x
-    if out.dtype != x.dtype and not np.can_cast(out.dtype, x.dtype, "same_kind"):
-        # (as PyTorch's: a float result is not truncated into an integer input)
-        raise TypeError(f"{where}(inplace=True): the result's dtype {out.dtype} cannot be written into "
-                        f"the input's {x.dtype} (shape {x.shape}); use inplace=False, or a float input")
     return x.copy_(out)
