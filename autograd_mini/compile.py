@@ -71,7 +71,7 @@ a tensor in place (on a leaf; on a tensor with a graph it is a recorded x = x + 
 a layer's or a functional's inplace=True on an argument or a closed-over tensor
 (on a tensor an op of fn made it is recorded: _Trace.write_inplace; but not
 a write without a graph into an array that another tensor fn reads afterwards
-shares, a view, which eager changes too),
+shares, a view, which eager changes too, or that an op kept for its gradient),
 `backward()` and optimizer steps.
 Not caught: a number (Python or numpy scalar) you compute from `.data`
 yourself or from an ndarray argument (`mask.sum()`: pass a mask you compute
@@ -361,6 +361,14 @@ class _Trace:
             if (any(id(x) not in made for x in sharing)
                     or any(np.may_share_memory(t.data, a) for a in self.argument_arrays)):
                 return False
+            for prim, args, _, o in self.ops:
+                if o.requires_grad and any(isinstance(a, Tensor) and np.may_share_memory(a.data, t.data)
+                                           for a in args):
+                    # (eager's backward refuses the write: engine._refuse; a replay's would not)
+                    raise RuntimeError(
+                        f"{where}(inplace=True): writes without a graph into an array (shape {t.shape}) "
+                        f"that {prim.name} kept for its gradient, which the eager backward refuses and a "
+                        "replay would not see; use inplace=False for am.compile")
             self.aliased.update((id(x), where) for x in sharing)
         from .torch_methods import overwrite  # (torch_methods imports this module's users)
         n = len(self.ops)

@@ -86,3 +86,22 @@ def test_an_inplace_layer_on_an_integer_tensor_raises_the_eager_error_when_compi
     for g in (f, am.compile(f)):
         with pytest.raises(TypeError, match=r"LeakyReLU\(inplace=True\): the result's dtype float64 cannot be written"):
             g(x)
+
+
+def test_an_inplace_layer_writing_without_a_graph_into_an_array_an_op_kept_for_its_gradient_is_refused():
+    # h has no graph, so the eager ReLU(inplace=True) writes into its array, which mul
+    # kept for W's gradient: the eager backward refuses; the compiled call rebound h
+    # and returned a gradient (of the old h) instead
+    W = am.tensor([1.0, -2.0], requires_grad=True)
+    relu = am.nn.ReLU(inplace=True)
+
+    def f(x):
+        h = x * 2.0
+        y = (W * h).sum()
+        relu(h)
+        return y + h.sum()
+
+    with pytest.raises(RuntimeError, match="after mul .* kept it for its gradient"):
+        f(am.tensor([-1.0, 1.0])).backward()
+    with pytest.raises(RuntimeError, match=r"ReLU\(inplace=True\): writes without a graph into an array \(shape \(2,\)\) that mul kept"):
+        am.compile(f)(am.tensor([-1.0, 1.0]))
