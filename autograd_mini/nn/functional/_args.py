@@ -14,7 +14,7 @@ import numpy as np
 
 from ... import engine
 from ...functions import as_tensor
-from ...tensor import Tensor, _is_index
+from ...tensor import Tensor, _flag, _is_index
 
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -249,3 +249,13 @@ def _write_inplace(x: Any, out: Tensor, where: str) -> Tensor:
                                "numbers unless the input is read again afterwards)")
         return x
     return x.copy_(out)
+
+
+def _inplace_call(f: Callable, x: Any, inplace: Any, where: str, *args: Any) -> Any:
+    """F's inplace= (the activations' and dropouts', PyTorch's): f(x, *args), written into
+    the input x and x returned when inplace is True (_write_inplace, as the layers'
+    inplace=True). An F function calls it only when `inplace is not False`, so its
+    default path pays that one test; inplace is checked (True or False) first."""
+    if not _flag(inplace, "inplace", where):
+        return f(x, *args)
+    return _write_inplace(x, f(x, *args), where)

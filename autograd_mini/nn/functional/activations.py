@@ -1,5 +1,15 @@
 """Activations, elementwise (relu, gelu, elu, ..., threshold, hardshrink, softshrink, rrelu)
-and along an axis (glu, softmax, log_softmax, softmin)."""
+and along an axis (glu, softmax, log_softmax, softmin).
+
+Those to which PyTorch gives inplace= take it at PyTorch's position (relu, relu6,
+leaky_relu, hardtanh, elu, selu, celu, threshold, silu, mish, hardswish, hardsigmoid,
+rrelu): inplace=True writes the result into the input tensor x and returns x, so what
+reads x afterwards sees the new values (`x + F.relu(x, inplace=True)` is 2 relu(x), as
+in PyTorch), exactly as the layers' inplace=True (_args._write_inplace): the write is
+recorded when x has a graph; a leaf that requires grad is refused; a float result is not
+written into an integer x; inside am.compile only an x that an op of the compiled
+function made is written; an array x (not a tensor) is not written, the result is
+returned."""
 
 from __future__ import annotations
 
@@ -14,7 +24,7 @@ from ... import primitives as P
 from ...creation import generator
 from ...functions import as_tensor
 from ...tensor import Tensor, _flag
-from ._args import _dim, _int, _number, _write_inplace
+from ._args import _dim, _inplace_call, _int, _number
 
 
 def _softplus_beta(beta: Any) -> float:
@@ -25,15 +35,22 @@ def _softplus_beta(beta: Any) -> float:
     return float(beta)
 
 
-relu = fn.relu
+def relu(x: Any, inplace: bool = False) -> Tensor:
+    """max(x, 0), elementwise (am.relu: gradient 0 at 0; NaN stays NaN); x's shape.
+    inplace=True writes the result into x and returns x (see the module's docstring)."""
+    if inplace is not False:
+        return _inplace_call(fn.relu, x, inplace, "relu")
+    return fn.relu(x)
 
 
-def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
-    """x where x > 0, negative_slope * x elsewhere (same shape as x).
+def leaky_relu(x: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, negative_slope * x elsewhere (same shape as x); inplace as relu's.
 
     negative_slope is taken as a Python float (as nn.LeakyReLU takes it), so a
     numpy float64 slope does not make float32 activations float64. A slope of 0
     gives 0 for x = -inf (the function is 0 on all x < 0), not 0 * -inf = NaN."""
+    if inplace is not False:
+        return _inplace_call(leaky_relu, x, inplace, "leaky_relu", negative_slope)
     with engine.scope("leaky_relu"):
         x = as_tensor(x)
         negative_slope = _number(negative_slope, "negative_slope", "leaky_relu")
@@ -102,8 +119,10 @@ def softplus(x: Any, beta: float = 1.0, threshold: float | None = None) -> Tenso
         return out
 
 
-def silu(x: Any) -> Tensor:
-    """x * sigmoid(x), elementwise (SiLU, or swish); same shape as x."""
+def silu(x: Any, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x), elementwise (SiLU, or swish); same shape as x. inplace as relu's."""
+    if inplace is not False:
+        return _inplace_call(silu, x, inplace, "silu")
     with engine.scope("silu"):
         x = fn._floating(as_tensor(x))
         return x * fn.sigmoid(x)
@@ -165,12 +184,15 @@ def _negative_part(x: Tensor) -> tuple[Tensor, Tensor]:
     return right, P.where.apply(right, 0.0, x)
 
 
-def elu(x: Any, alpha: float = 1.0) -> Tensor:
+def elu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha * (exp(x) - 1) for x <= 0, elementwise (PyTorch's ELU); x's shape.
+    inplace as relu's.
 
     The exponential sees only x <= 0 (0 elsewhere): no overflow at x = 1000, and
     the limits x and -alpha at +-inf, with gradients 1 and 0.
     """
+    if inplace is not False:
+        return _inplace_call(elu, x, inplace, "elu", alpha)
     with engine.scope("elu"):
         alpha = _number(alpha, "alpha", "elu")
         x = _activation_input(x)
@@ -182,18 +204,22 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def selu(x: Any) -> Tensor:
+def selu(x: Any, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with PyTorch's constants alpha = 1.6732632423543772,
-    scale = 1.0507009873554805, elementwise; x's shape."""
+    scale = 1.0507009873554805, elementwise; x's shape. inplace as relu's."""
+    if inplace is not False:
+        return _inplace_call(selu, x, inplace, "selu")
     with engine.scope("selu"):
         x = _activation_input(x)
         right, xn = _negative_part(x)
         return P.where.apply(right, x * _SELU_SCALE, (xn.exp() - 1.0) * (_SELU_ALPHA * _SELU_SCALE))
 
 
-def celu(x: Any, alpha: float = 1.0) -> Tensor:
+def celu(x: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)), elementwise (PyTorch's CELU);
-    x's shape. alpha must not be 0. Stable as elu."""
+    x's shape. alpha must not be 0. Stable as elu. inplace as relu's."""
+    if inplace is not False:
+        return _inplace_call(celu, x, inplace, "celu", alpha)
     with engine.scope("celu"):
         alpha = _number(alpha, "alpha", "celu")
         if alpha == 0.0 or not math.isfinite(alpha):
@@ -231,33 +257,43 @@ def _bounds(min_val: Any, max_val: Any, where: str) -> tuple[float, float]:
     return lo, hi
 
 
-def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+def hardtanh(x: Any, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """x clamped to [min_val, max_val], elementwise (PyTorch's Hardtanh); x's shape.
-    Gradient 1 strictly inside, 0 at and beyond the bounds (as PyTorch); NaN stays NaN."""
+    Gradient 1 strictly inside, 0 at and beyond the bounds (as PyTorch); NaN stays NaN.
+    inplace as relu's."""
+    if inplace is not False:
+        return _inplace_call(hardtanh, x, inplace, "hardtanh", min_val, max_val)
     with engine.scope("hardtanh"):
         lo, hi = _bounds(min_val, max_val, "hardtanh")
         x = as_tensor(x)
         return P.where.apply(x <= lo, lo, P.where.apply(x >= hi, hi, x))
 
 
-def relu6(x: Any) -> Tensor:
-    """min(max(x, 0), 6), elementwise: hardtanh(x, 0, 6); x's shape."""
+def relu6(x: Any, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6), elementwise: hardtanh(x, 0, 6); x's shape. inplace as relu's."""
+    if inplace is not False:
+        return _inplace_call(relu6, x, inplace, "relu6")
     with engine.scope("relu6"):
         return hardtanh(x, 0.0, 6.0)
 
 
-def hardsigmoid(x: Any) -> Tensor:
+def hardsigmoid(x: Any, inplace: bool = False) -> Tensor:
     """0 for x <= -3, 1 for x >= 3, x / 6 + 1/2 between, elementwise (relu6(x + 3) / 6,
-    PyTorch's Hardsigmoid); x's shape."""
+    PyTorch's Hardsigmoid); x's shape. inplace as relu's."""
+    if inplace is not False:
+        return _inplace_call(hardsigmoid, x, inplace, "hardsigmoid")
     with engine.scope("hardsigmoid"):
         x = _activation_input(x)
         return P.where.apply(x <= -3.0, 0.0, P.where.apply(x >= 3.0, 1.0, x * (1.0 / 6.0) + 0.5))
 
 
-def hardswish(x: Any) -> Tensor:
+def hardswish(x: Any, inplace: bool = False) -> Tensor:
     """x * relu6(x + 3) / 6: 0 for x <= -3, x for x >= 3, x (x + 3) / 6 between,
     elementwise (PyTorch's Hardswish); x's shape. The quadratic sees only its own
-    range (0 elsewhere), so x = +-inf gives inf and 0 with gradients 1 and 0."""
+    range (0 elsewhere), so x = +-inf gives inf and 0 with gradients 1 and 0.
+    inplace as relu's."""
+    if inplace is not False:
+        return _inplace_call(hardswish, x, inplace, "hardswish")
     with engine.scope("hardswish"):
         x = _activation_input(x)
         low, high = x <= -3.0, x >= 3.0
@@ -268,13 +304,15 @@ def hardswish(x: Any) -> Tensor:
 _MISH_TAIL = 40.0  # x beyond which tanh(softplus(x)) rounds to 1 and mish(x) to x
 
 
-def mish(x: Any) -> Tensor:
-    """x * tanh(softplus(x)), elementwise (PyTorch's Mish); x's shape.
+def mish(x: Any, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x)), elementwise (PyTorch's Mish); x's shape. inplace as relu's.
 
     softplus is the stable one (no overflow). Beyond x = 40 the result is x
     (tanh(softplus(x)) rounds to 1, gradient 1), and x = -inf gives 0 (the limit
     of x e^x), gradient 0, not inf * 0 = NaN. NaN stays NaN.
     """
+    if inplace is not False:
+        return _inplace_call(mish, x, inplace, "mish")
     with engine.scope("mish"):
         x = _activation_input(x)
         big = x > _MISH_TAIL
@@ -306,16 +344,21 @@ def tanhshrink(x: Any) -> Tensor:
         return x - P.tanh.apply(x)
 
 
-def threshold(x: Any, threshold: float, value: float) -> Tensor:
+def threshold(x: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """value where x <= threshold, x elsewhere, elementwise (PyTorch's Threshold); x's shape
     and dtype (value cast to it, as PyTorch's: an integer x stays integer). A NaN entry is
     not <= anything, so it stays NaN (as in PyTorch), as does x everywhere for a NaN
-    threshold."""
+    threshold. inplace as relu's."""
+    if inplace is not False:  # (the function by another name: its argument `threshold` hides it)
+        return _inplace_call(_threshold, x, inplace, "threshold", threshold, value)
     with engine.scope("threshold"):
         t = _number(threshold, "threshold", "threshold")
         _number(value, "value", "threshold")
         x = as_tensor(x)
         return P.where.apply(x <= t, fn._fill_value(value, x, "threshold"), x)
+
+
+_threshold = threshold
 
 
 def hardshrink(x: Any, lambd: float = 0.5) -> Tensor:
@@ -363,24 +406,23 @@ def rrelu(x: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool
     the slopes are constants, so the gradient is 1 or a. In evaluation (training=False,
     F.rrelu's default as PyTorch's) a = (lower + upper) / 2 for every entry: leaky_relu.
     Training draws cannot be compiled (a replay would reuse them): am.compile refuses
-    them, as dropout. inplace=True writes the result into x and returns x (PyTorch's).
+    them, as dropout. inplace as relu's.
     """
+    if inplace is not False:
+        return _inplace_call(rrelu, x, inplace, "rrelu", lower, upper, training)
     with engine.scope("rrelu"):
         lower, upper = _rrelu_bounds(lower, upper, "rrelu")
         train = _flag(training, "training", "rrelu")
-        inplace = _flag(inplace, "inplace", "rrelu")
-        given, x = x, _activation_input(x)
+        x = _activation_input(x)
         if not train:
-            out = leaky_relu(x, (lower + upper) / 2)
-            return _write_inplace(given, out, "rrelu") if inplace else out
+            return leaky_relu(x, (lower + upper) / 2)
         if engine.tracers:
             raise RuntimeError(
                 "rrelu: random slopes cannot be compiled (a replay would reuse them); compile "
                 "the model in eval() mode, or call it uncompiled while training"
             )
         slopes = generator().uniform(lower, upper, x.shape).astype(x.dtype)
-        out = P.where.apply(x > 0, x, P.mul.apply(x, slopes))  # (slopes: made here, not copied)
-        return _write_inplace(given, out, "rrelu") if inplace else out
+        return P.where.apply(x > 0, x, P.mul.apply(x, slopes))  # (slopes: made here, not copied)
 
 
 def glu(x: Any, dim: int = -1) -> Tensor:

@@ -15,7 +15,7 @@ from typing import Any
 from ... import engine
 from ...functions import as_tensor
 from ...tensor import Tensor, _flag, _is_index
-from ._args import _bias, _int, _single, _write_inplace
+from ._args import _bias, _inplace_call, _int, _single
 from .conv import _check_length, _check_transpose_groups, conv_transpose2d
 from .pooling import (_check_unpool_range, _unpool_indices, adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d,
                       max_pool2d, max_unpool2d)
@@ -290,16 +290,15 @@ def dropout1d(x: Any, p: float = 0.5, training: bool = True, inplace: bool = Fal
     """Channel-wise dropout of x (N, C, L) or (C, L), as PyTorch's: zero each whole channel
     x[n, c] (or x[c]) with probability p and scale the rest by 1/(1-p); x's shape.
     Eval (training=False) is the identity. The mask, (N, C, 1) or (C, 1), comes from
-    the library generator (am.manual_seed), as dropout's. inplace=True writes the result
-    into x and returns x (PyTorch's).
+    the library generator (am.manual_seed), as dropout's. inplace as dropout's.
     """
+    if inplace is not False:
+        return _inplace_call(dropout1d, x, inplace, "dropout1d", p, training)
     with engine.scope("dropout1d"):
-        given, x = x, as_tensor(x)
+        x = as_tensor(x)
         p = _dropout_p(p, "dropout1d")
         if x.ndim not in (2, 3):
             raise ValueError(f"dropout1d: expected input of shape (N, C, L) or (C, L), got shape {x.shape}")
-        inplace = _flag(inplace, "inplace", "dropout1d")
         if not _flag(training, "training", "dropout1d") or p == 0.0:
             return x
-        out = _drop(x, p, x.shape[:-1] + (1,), "dropout1d")
-        return _write_inplace(given, out, "dropout1d") if inplace else out
+        return _drop(x, p, x.shape[:-1] + (1,), "dropout1d")

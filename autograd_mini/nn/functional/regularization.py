@@ -1,6 +1,9 @@
 """Dropout: dropout (entries) and dropout2d (whole channels), inverted (the kept
 entries scaled by 1/(1-p)) and only while training; alpha_dropout and
-feature_alpha_dropout (entries or channels), which keep SELU's mean and variance."""
+feature_alpha_dropout (entries or channels), which keep SELU's mean and variance.
+Each takes PyTorch's inplace= (as dropout1d and dropout3d): inplace=True writes the
+result into the input tensor and returns it, as the layers' inplace=True and F.relu's
+(see activations.py's docstring); in evaluation the input itself is returned."""
 
 from __future__ import annotations
 
@@ -13,19 +16,22 @@ from ... import primitives as P
 from ...creation import generator
 from ...functions import as_tensor
 from ...tensor import Tensor, _flag
-from ._args import _number, _write_inplace
+from ._args import _inplace_call, _number
 
 _SELU_NEGATIVE = 1.7580993408473766  # -(SELU's limit at -inf) = scale * alpha (PyTorch's constant)
 
 
-def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Inverted dropout: zero each entry with probability p, scale the rest by 1/(1-p).
 
     Output of x's shape: y = x * keep / (1 - p), keep ~ Bernoulli(1 - p) per entry.
     The expectation is x, so evaluation (training=False) returns x unchanged.
     p = 1 zeroes every entry in training (x * 0, as PyTorch). The mask comes
-    from the library generator (`am.manual_seed` fixes it).
+    from the library generator (`am.manual_seed` fixes it). inplace=True writes the
+    result into x and returns x (PyTorch's; see the module's docstring).
     """
+    if inplace is not False:
+        return _inplace_call(dropout, x, inplace, "dropout", p, training)
     with engine.scope("dropout"):
         x = as_tensor(x)
         p = _dropout_p(p, "dropout")
@@ -34,14 +40,16 @@ def dropout(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
         return _drop(x, p, x.shape, "dropout")
 
 
-def dropout2d(x: Any, p: float = 0.5, training: bool = True) -> Tensor:
+def dropout2d(x: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Channel-wise dropout of x (N, C, H, W): zero each whole channel x[n, c] with
     probability p and scale the rest by 1/(1-p); x's shape. Eval (training=False) is
     the identity. The mask, of shape (N, C, 1, 1), comes from the library generator
     (am.manual_seed), as dropout's. Only 4-D input: PyTorch reads a 3-D one as
     (N, C, L), not as one image (C, H, W), so that is refused rather than guessed
-    (pass x[None] for one image).
+    (pass x[None] for one image). inplace as dropout's.
     """
+    if inplace is not False:
+        return _inplace_call(dropout2d, x, inplace, "dropout2d", p, training)
     with engine.scope("dropout2d"):
         x = as_tensor(x)
         p = _dropout_p(p, "dropout2d")
@@ -66,17 +74,16 @@ def alpha_dropout(x: Any, p: float = 0.5, training: bool = False, inplace: bool 
     so a kept entry gives a x + alpha' a p and a dropped one alpha' a (p - 1).
     p = 1 gives x * 0 (as PyTorch). Evaluation (training=False, F's default as
     PyTorch's) returns x. The mask comes from the library generator (am.manual_seed);
-    am.compile refuses it in training, as dropout's. inplace=True writes the result into
-    x and returns x (PyTorch's).
+    am.compile refuses it in training, as dropout's. inplace as dropout's.
     """
+    if inplace is not False:
+        return _inplace_call(alpha_dropout, x, inplace, "alpha_dropout", p, training)
     with engine.scope("alpha_dropout"):
-        given, x = x, as_tensor(x)
+        x = as_tensor(x)
         p = _dropout_p(p, "alpha_dropout")
-        inplace = _flag(inplace, "inplace", "alpha_dropout")
         if not _flag(training, "training", "alpha_dropout") or p == 0.0:
             return x
-        out = _alpha_drop(x, p, x.shape, "alpha_dropout")
-        return _write_inplace(given, out, "alpha_dropout") if inplace else out
+        return _alpha_drop(x, p, x.shape, "alpha_dropout")
 
 
 def feature_alpha_dropout(x: Any, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
@@ -85,12 +92,13 @@ def feature_alpha_dropout(x: Any, p: float = 0.5, training: bool = False, inplac
     (N, C, 1, ...)), then the affine map of alpha_dropout (same a and b). x's shape.
     Evaluation (training=False, the default) returns x; p = 1 gives x * 0. The mask
     comes from the library generator (am.manual_seed); am.compile refuses it in training.
-    inplace=True writes the result into x and returns x (PyTorch's).
+    inplace as dropout's.
     """
+    if inplace is not False:
+        return _inplace_call(feature_alpha_dropout, x, inplace, "feature_alpha_dropout", p, training)
     with engine.scope("feature_alpha_dropout"):
-        given, x = x, as_tensor(x)
+        x = as_tensor(x)
         p = _dropout_p(p, "feature_alpha_dropout")
-        inplace = _flag(inplace, "inplace", "feature_alpha_dropout")
         if not _flag(training, "training", "feature_alpha_dropout") or p == 0.0:
             return x
         if x.ndim < 2 and p < 1.0:  # (PyTorch's check, where a mask is drawn)
@@ -98,8 +106,7 @@ def feature_alpha_dropout(x: Any, p: float = 0.5, training: bool = False, inplac
                 f"feature_alpha_dropout: expected input of shape (N, C, ...) with at least 2 axes, "
                 f"got shape {x.shape}"
             )
-        out = _alpha_drop(x, p, x.shape[:2] + (1,) * (x.ndim - 2), "feature_alpha_dropout")
-        return _write_inplace(given, out, "feature_alpha_dropout") if inplace else out
+        return _alpha_drop(x, p, x.shape[:2] + (1,) * (x.ndim - 2), "feature_alpha_dropout")
 
 
 def _keep_mask(mask_shape: tuple, p: float, where: str) -> np.ndarray:

@@ -20,7 +20,7 @@ from ... import functions as fn
 from ... import primitives as P
 from ...functions import as_tensor
 from ...tensor import FLOAT16, Tensor, _flag, _is_index
-from ._args import _bias, _int, _write_inplace
+from ._args import _bias, _inplace_call, _int
 from .conv import _check_groups, _check_transpose_groups, _output_padding_fits, _transpose_sizes
 from .pooling import _bin_sums, _bins, _ceil_overhang, _divisor  # (_divisor: read by nn.AvgPool3d as F3._divisor)
 from .pooling import _check_unpool_range, _unpool_flat, _unpool_indices, _unpool_size
@@ -336,19 +336,18 @@ def dropout3d(x: Any, p: float = 0.5, training: bool = True, inplace: bool = Fal
     """Channel-wise dropout of x (N, C, D, H, W) or (C, D, H, W), as PyTorch's: zero each whole
     channel x[n, c] (or x[c]) with probability p and scale the rest by 1/(1-p); x's shape.
     Eval (training=False) is the identity. The mask, (N, C, 1, 1, 1) or (C, 1, 1, 1), comes
-    from the library generator (am.manual_seed), as dropout's. inplace=True writes the
-    result into x and returns x (PyTorch's)."""
+    from the library generator (am.manual_seed), as dropout's. inplace as dropout's."""
     where = "dropout3d"
+    if inplace is not False:
+        return _inplace_call(dropout3d, x, inplace, where, p, training)
     with engine.scope(where):
-        given, x = x, as_tensor(x)
+        x = as_tensor(x)
         p = _dropout_p(p, where)
         if x.ndim not in (4, 5):
             raise ValueError(f"{where}: expected input of shape {_LAYOUT}, got shape {x.shape}")
-        inplace = _flag(inplace, "inplace", where)
         if not _flag(training, "training", where) or p == 0.0:
             return x
-        out = _drop(x, p, x.shape[:-3] + (1, 1, 1), where)
-        return _write_inplace(given, out, where) if inplace else out
+        return _drop(x, p, x.shape[:-3] + (1, 1, 1), where)
 
 
 def _output_padding3(output_padding: Any, stride: tuple, dilation: tuple, where: str) -> tuple[int, int, int]:
