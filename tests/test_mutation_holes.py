@@ -48,3 +48,18 @@ def test_primitive_gradients_to_a_tight_tolerance(name: str, data: st.DataObject
     assert am.gradcheck(f, inputs, seed=0, **TIGHT)
     assert am.gradgradcheck(f, inputs, seed=1, **TIGHT)
 
+
+@pytest.mark.parametrize("sa, sb", [((2, 3, 4), (4, 3)), ((2, 1, 3, 2), (2, 3)), ((3, 2), (2, 2, 4)),
+                                    ((3, 3), (2, 3, 3))])
+def test_matmul_of_a_batch_with_a_matrix(sa: tuple, sb: tuple) -> None:
+    # x @ W of a Linear on a 3-D input: a batch times one matrix (and a matrix times a
+    # batch), each with its own VJP branch, which matmul's samples (1-D, 2-D, both
+    # batched) never reached. Square operands too, where a missing transpose keeps shapes.
+    rng = np.random.default_rng(0)
+    a, b = rng.uniform(-2, 2, sa), rng.uniform(-2, 2, sb)
+    assert am.gradcheck(am.matmul, [a, b], seed=0, **TIGHT)
+    assert am.gradgradcheck(am.matmul, [a, b], seed=1, **TIGHT)
+    c = rng.uniform(-2, 2, np.matmul(a, b).shape[-1:])
+    f = PRIMITIVES["matmul_add"]
+    assert am.gradcheck(f, [a, b, c], seed=0, **TIGHT)
+    assert am.gradgradcheck(f, [a, b, c], seed=1, **TIGHT)
