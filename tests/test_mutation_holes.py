@@ -63,3 +63,37 @@ def test_matmul_of_a_batch_with_a_matrix(sa: tuple, sb: tuple) -> None:
     f = PRIMITIVES["matmul_add"]
     assert am.gradcheck(f, [a, b, c], seed=0, **TIGHT)
     assert am.gradgradcheck(f, [a, b, c], seed=1, **TIGHT)
+
+
+def _np_normalized(x: np.ndarray, axes: tuple, eps: float) -> np.ndarray:
+    mean = x.mean(axis=axes, keepdims=True)
+    return (x - mean) / np.sqrt(((x - mean) ** 2).mean(axis=axes, keepdims=True) + eps)
+
+
+@pytest.mark.parametrize("eps", [1e-5, 0.5, 2.0])
+def test_layer_norm_and_group_norm_use_the_eps_they_are_given(eps: float) -> None:
+    # The eps passed in (not the default 1e-5) must reach the output: the other tests
+    # pass eps=1e-3 only to gradcheck, which a layer_norm ignoring eps passed.
+    F = am.nn.functional
+    x = np.random.default_rng(0).standard_normal((2, 6, 3)) * 0.3
+    np.testing.assert_allclose(F.layer_norm(am.tensor(x), (3,), eps=eps).data,
+                               _np_normalized(x, (2,), eps), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(am.nn.LayerNorm((6, 3), eps=eps)(am.tensor(x)).data,
+                               _np_normalized(x, (1, 2), eps), rtol=1e-10, atol=1e-12)
+    groups = _np_normalized(x.reshape(2, 2, 9), (2,), eps).reshape(x.shape)
+    np.testing.assert_allclose(F.group_norm(am.tensor(x), 2, eps=eps).data, groups, rtol=1e-10, atol=1e-12)
+
+
+def test_the_primitives_defaults_are_numpys() -> None:
+    # The samples (and am.pad, am.min) always pass value= and keepdims=; the primitives'
+    # own defaults are what a direct call gets: a mutant changing them passed the suite.
+    x = np.arange(1.0, 4.0)
+    out = PRIMITIVES["pad"](am.tensor(x), pad_width=((1, 2),))
+    np.testing.assert_array_equal(out.data, [0.0, 1.0, 2.0, 3.0, 0.0, 0.0])
+    m = np.array([[3.0, 1.0, 2.0], [0.5, 4.0, -1.0]])
+    for name, ref in [("sum", np.sum), ("max", np.max), ("min", np.min), ("argmax", np.argmax),
+                      ("argmin", np.argmin)]:
+        for axis in (None, 0, 1):
+            got = PRIMITIVES[name](am.tensor(m), axis=axis)
+            assert got.shape == np.shape(ref(m, axis=axis)), (name, axis)
+            np.testing.assert_array_equal(got.data, ref(m, axis=axis))
