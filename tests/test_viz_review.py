@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 
-import numpy as np
 import pytest
 
 import autograd_mini as am
