@@ -492,6 +492,16 @@ def _erfc_large(y: np.ndarray) -> np.ndarray:
     return _exp_minus_square(y) * (_RSQRT_PI - t * _cody_ratio(t, _ERFC_LARGE)) / y
 
 
+def _real_as_float64(where: str, x: Any) -> tuple:
+    """erf's and erfinv's input: (x as an array, its entries flattened in float64, their
+    absolute values, the result's dtype: x's floating dtype, float64 for integers)."""
+    x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: expected real numbers, got dtype {x.dtype} of shape {x.shape}")
+    v = x.astype(np.float64).reshape(-1)
+    return x, v, np.abs(v), np.result_type(x.dtype, np.float16)
+
+
 def _erf(x: Any) -> np.ndarray:
     """erf(x) = 2/sqrt(pi) * integral from 0 to x of exp(-t**2) dt, elementwise.
 
@@ -511,12 +521,7 @@ def _erf(x: Any) -> np.ndarray:
     values take about 30x np.exp's time (two exps and two Horner loops per element).
     The VJP sees x clipped to [-28, 28], where exp(-x**2) has underflowed to 0.
     """
-    x = np.asarray(x)
-    if x.dtype.kind not in "biuf":
-        raise TypeError(f"erf: expected real numbers, got dtype {x.dtype} of shape {x.shape}")
-    out_dtype = np.result_type(x.dtype, np.float16)
-    v = x.astype(np.float64).reshape(-1)
-    a = np.abs(v)
+    x, v, a, out_dtype = _real_as_float64("erf", x)
     r = np.empty_like(v)
     small = a < 0.5
     middle = (a < 4.0) & ~small
@@ -602,12 +607,7 @@ def _erfinv(y: Any) -> np.ndarray:
     are within 3), float32 the float64 result rounded (0 ulps there). torch's float64
     erfinv is within 1 ulp. Speed: about 3 erf's time.
     """
-    y = np.asarray(y)
-    if y.dtype.kind not in "biuf":
-        raise TypeError(f"erfinv: expected real numbers, got dtype {y.dtype} of shape {y.shape}")
-    out_dtype = np.result_type(y.dtype, np.float16)
-    v = y.astype(np.float64).reshape(-1)
-    a = np.abs(v)
+    y, v, a, out_dtype = _real_as_float64("erfinv", y)
     x = np.where(a == 1.0, np.inf, np.nan)  # (|y| > 1 and NaN: NaN)
     inner = a < 1.0
     if inner.any():

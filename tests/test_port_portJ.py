@@ -6,6 +6,7 @@ from hypothesis import given, settings, strategies as st
 import autograd_mini as am
 from autograd_mini import nn
 from autograd_mini.nn import functional as F
+from replay_check import assert_compiled_replays_eager
 
 
 def naive_soft_ce(x, t, weight=None, eps=0.0, reduction="mean"):
@@ -104,19 +105,10 @@ def test_soft_cross_entropy_compiled_replay_equals_eager_bit_for_bit():
     am.manual_seed(0)
     net = nn.Linear(4, 3)
     rng = np.random.default_rng(2)
-    step = am.compile(lambda x, t: F.cross_entropy(net(x), t, label_smoothing=0.1))
-    for _ in range(3):
-        x, t = am.tensor(rng.standard_normal((6, 4))), am.tensor(rng.dirichlet(np.ones(3), size=6))
-        net.zero_grad()
-        eager = F.cross_entropy(net(x), t, label_smoothing=0.1)
-        eager.backward()
-        ge = [p.grad.copy() for p in net.parameters()]
-        net.zero_grad()
-        comp = step(x, t)
-        comp.backward()
-        assert np.array_equal(eager.numpy(), comp.numpy())
-        for a, p in zip(ge, net.parameters()):
-            assert np.array_equal(a, p.grad)
+    xs = [am.tensor(rng.standard_normal((6, 4))) for _ in range(3)]
+    ts = [am.tensor(rng.dirichlet(np.ones(3), size=6)) for _ in range(3)]
+    assert_compiled_replays_eager(lambda x, t: F.cross_entropy(net(x), t, label_smoothing=0.1),
+                                  lambda k: (xs[k], ts[k]), params=list(net.parameters()))
 
 
 # -- torch's dim= on the torch-only names softmax / log_softmax (methods and functions) --
@@ -152,17 +144,8 @@ def test_softmax_dim_compiled_replay_equals_eager_bit_for_bit():
     rng = np.random.default_rng(3)
     w = am.tensor(rng.standard_normal((4, 4)), requires_grad=True)
     f = lambda x: ((x @ w).softmax(dim=-1) * x).sum() + (x @ w).log_softmax(dim=0).sum()
-    step = am.compile(f)
-    for _ in range(3):
-        x = am.tensor(rng.standard_normal((5, 4)))
-        w.grad = None
-        e = f(x)
-        e.backward()
-        ge = w.grad.copy()
-        w.grad = None
-        c = step(x)
-        c.backward()
-        assert np.array_equal(e.numpy(), c.numpy()) and np.array_equal(ge, w.grad)
+    xs = [am.tensor(rng.standard_normal((5, 4))) for _ in range(3)]
+    assert_compiled_replays_eager(f, lambda k: (xs[k],), params=[w])
 
 
 # -- Tensor.tril / Tensor.triu (torch's methods; numpy's ndarray has none) --
@@ -196,17 +179,8 @@ def test_tensor_tril_compiled_replay_equals_eager_bit_for_bit():
     rng = np.random.default_rng(4)
     w = am.tensor(rng.standard_normal((4, 4)), requires_grad=True)
     f = lambda x: ((x @ w).tril(-1) ** 2).sum() + (x @ w).triu(1).sum()
-    step = am.compile(f)
-    for _ in range(3):
-        x = am.tensor(rng.standard_normal((4, 4)))
-        w.grad = None
-        e = f(x)
-        e.backward()
-        ge = w.grad.copy()
-        w.grad = None
-        c = step(x)
-        c.backward()
-        assert np.array_equal(e.numpy(), c.numpy()) and np.array_equal(ge, w.grad)
+    xs = [am.tensor(rng.standard_normal((4, 4))) for _ in range(3)]
+    assert_compiled_replays_eager(f, lambda k: (xs[k],), params=[w])
 
 
 # -- nn.utils.rnn.unpad_sequence / unpack_sequence (torch's inverses of pad/pack) --
@@ -271,17 +245,8 @@ def test_unpad_sequence_compiled_replay_equals_eager_bit_for_bit():
     rng = np.random.default_rng(8)
     w = am.tensor(rng.standard_normal((2, 2)), requires_grad=True)
     f = lambda x: sum((s @ w).tanh().sum() * (i + 1) for i, s in enumerate(unpad_sequence(x, [3, 1, 2])))
-    step = am.compile(f)
-    for _ in range(3):
-        x = am.tensor(rng.standard_normal((3, 3, 2)))
-        w.grad = None
-        e = f(x)
-        e.backward()
-        ge = w.grad.copy()
-        w.grad = None
-        c = step(x)
-        c.backward()
-        assert np.array_equal(e.numpy(), c.numpy()) and np.array_equal(ge, w.grad)
+    xs = [am.tensor(rng.standard_normal((3, 3, 2))) for _ in range(3)]
+    assert_compiled_replays_eager(f, lambda k: (xs[k],), params=[w])
 
 
 # -- am.bernoulli / Tensor.bernoulli (torch's 0/1 draws) --

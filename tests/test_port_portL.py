@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import autograd_mini as am
+from replay_check import assert_compiled_replays_eager
 
 D = am.distributions
 LOG2PI = math.log(2 * math.pi)
@@ -151,16 +152,9 @@ def test_compiled_mixture_nll_replays_eager_bit_for_bit():
     def nll(lg, mu, ls, y):
         return -D.MixtureSameFamily(D.Categorical(logits=lg), D.Normal(mu, ls.exp())).log_prob(y).mean()
 
-    step = am.compile(nll)
-    for seed in range(3):
+    def args(seed: int) -> list:
         vals = _params(seed, (6,), k=3)[:2] + (np.log(_params(seed, (6,), k=3)[2]),
                                                 np.random.default_rng(seed).standard_normal(6))
-        outs = []
-        for f in (nll, step):
-            ts = [am.tensor(v, requires_grad=i < 3) for i, v in enumerate(vals)]
-            out = f(*ts)
-            out.backward()
-            outs.append((out.data, [t.grad.data for t in ts[:3]]))
-        assert outs[0][0] == outs[1][0]
-        for a, b in zip(outs[0][1], outs[1][1]):
-            np.testing.assert_array_equal(a, b)
+        return [am.tensor(v, requires_grad=i < 3) for i, v in enumerate(vals)]
+
+    assert_compiled_replays_eager(nll, args)

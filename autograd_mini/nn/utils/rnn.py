@@ -168,6 +168,18 @@ def pad_sequence(sequences: Any, batch_first: bool = False, padding_value: float
     return stack(padded, axis=0 if batch_first else 1)
 
 
+def _padded(x: Any, batch_first: Any, where: str, what: str) -> tuple:
+    """A padded batch checked: (x as a tensor of at least 2 axes, batch_first, its layout's
+    name, T, B)."""
+    batch_first = _flag(batch_first, "batch_first", where)
+    x = as_tensor(x)
+    layout = "(B, T, *)" if batch_first else "(T, B, *)"
+    if x.ndim < 2:
+        raise ValueError(f"{where}: expected {what} of shape {layout}, got shape {tuple(x.shape)}")
+    T, B = (x.shape[1], x.shape[0]) if batch_first else (x.shape[0], x.shape[1])
+    return x, batch_first, layout, T, B
+
+
 def _lengths(lengths: Any, where: str) -> tuple[np.ndarray, bool]:
     """lengths as a 1-D int64 array, and whether they were Python ints (constants for am.compile)."""
     python = isinstance(lengths, (list, tuple)) and all(
@@ -197,14 +209,9 @@ def pack_padded_sequence(input: Any, lengths: Any, batch_first: bool = False,
     data is one gather of input, so its gradient flows to the valid steps only.
     """
     where = "pack_padded_sequence"
-    batch_first = _flag(batch_first, "batch_first", where)
     enforce_sorted = _flag(enforce_sorted, "enforce_sorted", where)
-    x = as_tensor(input)
-    layout = "(B, T, *)" if batch_first else "(T, B, *)"
-    if x.ndim < 2:
-        raise ValueError(f"{where}: expected input of shape {layout}, got shape {tuple(x.shape)}")
+    x, batch_first, layout, T, B = _padded(input, batch_first, where, "input")
     lens, python = _lengths(lengths, where)
-    T, B = (x.shape[1], x.shape[0]) if batch_first else (x.shape[0], x.shape[1])
     if B == 0:
         raise ValueError(f"{where}: cannot pack an empty batch (input of shape {tuple(x.shape)}, {layout})")
     if lens.shape[0] != B:
@@ -298,13 +305,8 @@ def unpad_sequence(padded_sequences: Any, lengths: Any, batch_first: bool = Fals
     input (differentiable; the padding gets no gradient), as torch.nn.utils.rnn's.
     """
     where = "unpad_sequence"
-    batch_first = _flag(batch_first, "batch_first", where)
-    x = as_tensor(padded_sequences)
-    layout = "(B, T, *)" if batch_first else "(T, B, *)"
-    if x.ndim < 2:
-        raise ValueError(f"{where}: expected padded_sequences of shape {layout}, got shape {tuple(x.shape)}")
+    x, batch_first, layout, T, B = _padded(padded_sequences, batch_first, where, "padded_sequences")
     lens, _ = _lengths(lengths, where)
-    T, B = (x.shape[1], x.shape[0]) if batch_first else (x.shape[0], x.shape[1])
     if lens.shape[0] != B:
         raise ValueError(f"{where}: got {lens.shape[0]} lengths for a batch of {B} (padded_sequences of "
                          f"shape {tuple(x.shape)}, {layout})")
