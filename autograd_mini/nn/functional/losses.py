@@ -333,7 +333,8 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean", ignore_index
     computed as log sum_c exp(z[n, c]) - z[n, target[n]] with z = input - max_c input:
     the shift (a constant) cancels, and z <= 0 cannot overflow exp.
     target: integer labels (N,), (N, d1, ...) or () in [0, C), an ndarray or an
-    integer Tensor (not one-hot rows: np.argmax(onehot, axis=1) gives the labels);
+    integer Tensor (one-hot float rows are the class-probability form below, the same
+    loss; np.argmax(onehot, axis=1) gives the labels);
     passed as an argument of an am.compile'd function, each call's labels are used
     and range-checked.
     reduction: 'mean' (default) or 'sum' give a scalar (), 'none' the losses
