@@ -1,4 +1,4 @@
-"""Optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`, `LBFGS`) and learning-rate schedules (`StepLR`,
+"""Optimizers (`SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`, `Adadelta`, `LBFGS`) and learning-rate schedules (`StepLR`,
 `MultiStepLR`, `ExponentialLR`, `LinearLR`, `LambdaLR`, `CosineAnnealingLR`, `CosineAnnealingWarmRestarts`,
 `OneCycleLR`, `SequentialLR`, `ReduceLROnPlateau`); `swa_utils` (AveragedModel, SWALR, update_bn:
 weight averaging, as torch.optim.swa_utils).
@@ -11,6 +11,7 @@ weight averaging, as torch.optim.swa_utils).
 """
 
 from . import lr_scheduler, swa_utils
+from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .lbfgs import LBFGS
@@ -21,6 +22,6 @@ from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "LBFGS", "LRScheduler", "StepLR", "MultiStepLR",
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "LBFGS", "LRScheduler", "StepLR", "MultiStepLR",
            "ExponentialLR", "LinearLR", "LambdaLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "OneCycleLR",
            "ReduceLROnPlateau", "SequentialLR", "lr_scheduler", "swa_utils"]

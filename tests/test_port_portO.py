@@ -1,0 +1,108 @@
+"""Frictions met porting pytorch/examples programs (mnist, regression, dcgan,
+time_sequence_prediction, super_resolution) to autograd_mini.
+
+Expected values are computed here from PyTorch's documented formulas (no torch)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+
+
+def trajectory(make, grads, p0):
+    p = am.tensor(p0.copy(), requires_grad=True)
+    opt = make([p])
+    out = []
+    for g in grads:
+        p.grad = am.tensor(g.copy())
+        opt.step()
+        out.append(p.data.copy())
+    return out
+
+
+RNG = np.random.default_rng(1)
+P0 = RNG.standard_normal(5)
+GRADS = [RNG.standard_normal(5) for _ in range(8)]
+
+
+# -- Adadelta (mnist/main.py: optim.Adadelta(model.parameters(), lr=args.lr)) ---------------------
+
+def ref_adadelta(p0, grads, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False):
+    """PyTorch's Adadelta, one entry at a time, from its documented algorithm."""
+    p = [float(v) for v in p0]
+    v = [0.0] * len(p)
+    u = [0.0] * len(p)
+    out = []
+    for grad in grads:
+        for i in range(len(p)):
+            g = -grad[i] if maximize else grad[i]
+            g = g + weight_decay * p[i]
+            v[i] = rho * v[i] + (1 - rho) * g * g
+            delta = math.sqrt(u[i] + eps) / math.sqrt(v[i] + eps) * g
+            u[i] = rho * u[i] + (1 - rho) * delta * delta
+            p[i] = p[i] - lr * delta
+        out.append(np.array(p))
+    return out
+
+
+@pytest.mark.parametrize("options", [{}, {"lr": 0.5, "rho": 0.5}, {"eps": 1e-3, "weight_decay": 0.1},
+                                     {"maximize": True, "rho": 0.95}])
+def test_adadelta_matches_the_formula(options):
+    got = trajectory(lambda ps: am.optim.Adadelta(ps, **options), GRADS, P0)
+    want = ref_adadelta(P0, GRADS, **options)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+
+
+def test_adadelta_first_step_by_hand_and_defaults():
+    # step 1: v = 0.1 g^2, delta = sqrt(eps) / sqrt(0.1 g^2 + eps) * g
+    opt = am.optim.Adadelta([am.zeros(1, requires_grad=True)])
+    assert {k: opt.defaults[k] for k in ("lr", "rho", "eps", "weight_decay")} == dict(
+        lr=1.0, rho=0.9, eps=1e-6, weight_decay=0)
+    g = np.array([2.0])
+    got = trajectory(lambda ps: am.optim.Adadelta(ps), [g], np.array([1.0]))[0]
+    np.testing.assert_allclose(got, 1.0 - math.sqrt(1e-6) / math.sqrt(0.4 + 1e-6) * 2.0, rtol=1e-14)
+
+
+def test_adadelta_state_dict_round_trip_and_steplr():
+    full = trajectory(lambda ps: am.optim.Adadelta(ps, lr=1.0), GRADS, P0)
+    p = am.tensor(P0.copy(), requires_grad=True)
+    opt = am.optim.Adadelta([p], lr=1.0)
+    for g in GRADS[:3]:
+        p.grad = am.tensor(g.copy())
+        opt.step()
+    sd = opt.state_dict()
+    assert sd["state"][0]["step"] == 3 and sd["state"][0]["acc_delta"].shape == (5,)
+    opt = am.optim.Adadelta([p], lr=0.1)
+    opt.load_state_dict(sd)
+    for g in GRADS[3:]:
+        p.grad = am.tensor(g.copy())
+        opt.step()
+    np.testing.assert_array_equal(p.data, full[-1])
+    sched = am.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.7)
+    sched.step()
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.7)
+
+
+@pytest.mark.parametrize("bad", [{"rho": -0.1}, {"rho": 1.5}, {"eps": -1.0}, {"weight_decay": -1.0}, {"lr": -1.0}])
+def test_adadelta_refuses_bad_options(bad):
+    with pytest.raises(ValueError, match=f"Adadelta.*{next(iter(bad))}"):
+        am.optim.Adadelta([am.zeros(2, requires_grad=True)], **bad)
+
+
+def test_adadelta_float32_and_float16():
+    p = am.tensor(np.ones(3, np.float32), requires_grad=True)
+    opt = am.optim.Adadelta([p])
+    p.grad = am.tensor(np.array([1.0, 2.0, 3.0], np.float32))
+    opt.step()
+    assert p.data.dtype == np.float32 and opt.state[p]["square_avg"].dtype == np.float32
+    h = am.tensor(np.ones(3, np.float16), requires_grad=True)
+    opt = am.optim.Adadelta([h])
+    h.grad = am.tensor(np.array([1.0, 2.0, 3.0], np.float16))
+    opt.step()
+    assert h.data.dtype == np.float16 and opt.state[h]["acc_delta"].dtype == np.float32
+    assert np.all(h.data < 1)
