@@ -1735,6 +1735,32 @@ class Tensor:
         cuts = list(range(step, n, step)) if n else [0] * (chunks - 1)
         return tuple(F._pieces(self, cuts, axis, "chunk", equal=False))
 
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> "tuple[Tensor, ...]":
+        """PyTorch's Tensor.split (torch semantics; ndarray has no split method): a tuple of
+        views along axis `dim` (of length n). An int s gives pieces of length s, the last
+        holding the rest (n=5, s=2: lengths 2, 2, 1), so x.split(1, dim=1) steps over
+        columns; a list of lengths must sum to n. Not am.split, numpy's, whose int is a
+        number of pieces (am.split(x, 1) is x whole). Each piece is a recorded slice."""
+        s = split_size_or_sections
+        if self.ndim == 0:
+            raise ValueError("split: needs a tensor with at least one axis, got shape ()")
+        axis, _ = F._split_points(self, 1, dim, "split", equal=False)  # (checks dim)
+        n = self.shape[axis]
+        if _is_index(s):
+            s = int(s)
+            if s <= 0 and not (s == 0 and n == 0):
+                raise ValueError(f"split: split_size must be positive, got {s} for shape {self.shape}")
+            cuts = list(range(s, n, s))
+        elif isinstance(s, (list, tuple)) and all(_is_index(v) and v >= 0 for v in s):
+            if sum(s) != n:
+                raise ValueError(f"split: split sizes {list(s)} sum to {sum(s)}, not to the length {n} "
+                                 f"of axis {axis} of shape {self.shape}")
+            cuts = [int(v) for v in np.cumsum(s)[:-1]] if len(s) else []
+        else:
+            raise TypeError(f"split: split_size_or_sections must be an int or a list of non-negative ints, "
+                            f"got {split_size_or_sections!r} for shape {self.shape}")
+        return tuple(F._pieces(self, cuts, axis, "split", equal=False))
+
     # -- more of PyTorch's names (torch_methods.py holds the longer ones) ----------------
     def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False,
            non_blocking: bool = False) -> "Tensor":

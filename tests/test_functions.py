@@ -951,6 +951,8 @@ _EVERY = {
     "Tensor.repeat": (lambda t: t.repeat(2, *(1,) * (t.ndim - 1), 3) ** 2, "any", _SHAPES),
     "Tensor.chunk": (lambda t: am.concatenate([p * (k + 1) for k, p in enumerate(t.chunk(2, -1))], -1) ** 2,
                      "any", _SHAPES),
+    "Tensor.split": (lambda t: am.concatenate([p * (k + 1) for k, p in enumerate(t.split(2, -1))], -1) ** 2,
+                     "any", _SHAPES),
     # more PyTorch names (tests/test_tensor_methods2.py checks them further)
     "Tensor.to": (lambda t: t.to(np.float64) * t.to("cpu") + t.to(t, copy=True).sin(), "any", _SHAPES),
     "Tensor.type_as": (lambda t: t.type_as(t) ** 2, "any", _SHAPES),

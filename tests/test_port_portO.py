@@ -106,3 +106,58 @@ def test_adadelta_float32_and_float16():
     opt.step()
     assert h.data.dtype == np.float16 and opt.state[h]["acc_delta"].dtype == np.float32
     assert np.all(h.data < 1)
+
+
+# -- Tensor.split (time_sequence_prediction: `for input_t in input.split(1, dim=1)`) ---------------
+
+@pytest.mark.parametrize("shape,size,dim", [((2, 5), 1, 1), ((2, 5), 2, 1), ((7,), 3, 0), ((4, 3), 4, 0),
+                                            ((3, 6), [1, 0, 5], -1), ((2, 2, 3), 5, -1)])
+def test_tensor_split_takes_torchs_sizes(shape, size, dim):
+    x = np.arange(np.prod(shape), dtype=float).reshape(shape)
+    n = shape[dim]
+    sizes = size if isinstance(size, list) else [min(size, n - i) for i in range(0, n, size)]
+    want, start = [], 0
+    for s in sizes:  # the oracle: slice by hand
+        idx = [slice(None)] * len(shape)
+        idx[dim] = slice(start, start + s)
+        want.append(x[tuple(idx)])
+        start += s
+    got = am.tensor(x).split(size, dim)
+    assert isinstance(got, tuple) and len(got) == len(want)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.data, w)
+
+
+def test_tensor_split_gradients_and_errors():
+    x = np.random.default_rng(0).standard_normal((3, 5))
+    f = lambda t: sum(((k + 1) * p.sin()).sum() for k, p in enumerate(t.split([2, 3], dim=1))) + t.split(2)[1].exp().sum()
+    assert am.gradcheck(f, (x,)) and am.gradgradcheck(f, (x,))
+    t = am.tensor(x)
+    with pytest.raises(ValueError, match=r"split.*\[2, 2\].*\(3, 5\)"):
+        t.split([2, 2], dim=1)
+    with pytest.raises(ValueError, match=r"split.*positive.*\(3, 5\)"):
+        t.split(0)
+    with pytest.raises(TypeError, match=r"split.*1.5.*\(3, 5\)"):
+        t.split(1.5)
+    with pytest.raises(ValueError, match="split"):
+        am.tensor(1.0).split(1)
+    with pytest.raises((ValueError, IndexError), match="split"):
+        t.split(1, dim=2)
+
+
+def test_tensor_split_compiled_replay_equals_eager():
+    w = am.tensor(np.random.default_rng(1).standard_normal((4, 6)), requires_grad=True)
+
+    def loss(w):
+        return sum((p ** 2 * (k + 1)).sum() for k, p in enumerate(w.split(4, dim=1)))
+
+    eager = loss(w)
+    eager.backward()
+    g_eager = w.grad.data.copy()
+    fn = am.compile(loss)
+    for _ in range(2):
+        w.grad = None
+        out = fn(w)
+        out.backward()
+        assert out.item() == eager.item()
+        np.testing.assert_array_equal(w.grad.data, g_eager)
