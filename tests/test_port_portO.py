@@ -161,3 +161,32 @@ def test_tensor_split_compiled_replay_equals_eager():
         out.backward()
         assert out.item() == eager.item()
         np.testing.assert_array_equal(w.grad.data, g_eager)
+
+
+# -- `.data` is the ndarray: the README's replacements for pytorch/examples' `.data.<op>_` lines --------
+
+def test_torch_data_inplace_idioms_raise_and_the_readme_replacements_work():
+    from autograd_mini import nn
+    lin = nn.Linear(4, 1)
+    lin.weight.grad, lin.bias.grad = am.ones(1, 4), am.ones(1)
+    w0, b0 = lin.weight.data.copy(), lin.bias.data.copy()
+    with pytest.raises(AttributeError):
+        lin.weight.data.add_(-0.1 * lin.weight.grad)        # regression/main.py
+    with pytest.raises(AttributeError):
+        lin.weight.data.normal_(0.0, 0.02)                  # dcgan weights_init
+    with pytest.raises(TypeError):
+        lin.weight.data -= 0.1 * lin.weight.grad            # (an ndarray minus a Tensor: refused, not silent)
+    np.testing.assert_array_equal(lin.weight.data, w0)
+    with am.no_grad():
+        for param in lin.parameters():
+            param.add_(-0.1 * param.grad)
+    np.testing.assert_allclose(lin.weight.data, w0 - 0.1)
+    np.testing.assert_allclose(lin.bias.data, b0 - 0.1)
+    lin.weight.data -= 0.1 * lin.weight.grad.data
+    np.testing.assert_allclose(lin.weight.data, w0 - 0.2)
+    am.manual_seed(0)
+    nn.init.normal_(lin.weight, 1.0, 0.02)
+    nn.init.zeros_(lin.bias)
+    assert np.all(np.abs(lin.weight.data - 1.0) < 0.2) and np.all(lin.bias.data == 0)
+    with pytest.raises(TypeError, match="state_dict"):
+        am.save(lin, "unused.npz")
