@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import primitives as P
-from .engine import composite, shape_constant
+from .engine import composite, no_grad, shape_constant
 from .functions import as_tensor, exp
 from .functions import norm as norm
 from .tensor import Tensor, _int_arg, get_default_dtype
@@ -370,6 +370,18 @@ def _rcond(op: str, A: Tensor, rcond: Any, rtol: Any) -> Any:
     return rcond
 
 
+def _cutoff_values(v: Any) -> Any:
+    """A cutoff's values (rcond, rtol, tol): a Tensor read as np.asarray reads it, also one
+    that requires grad (as torch's matrix_rank takes it): nothing is differentiated in it
+    (the rank, and which singular values are kept, are piecewise constant in it). Read under
+    no_grad, so that the refusal of a conversion that drops a graph does not apply, while
+    am.compile still refuses reading an argument's values."""
+    if isinstance(v, Tensor):
+        with no_grad():
+            return np.asarray(v)
+    return v
+
+
 def _fits(shape: tuple, batch: tuple) -> bool:
     """Whether an array of shape broadcasts to batch (without growing it)."""
     try:
@@ -394,7 +406,7 @@ def pinv(A: Any, rcond: Any = None, *, rtol: Any = _NOVALUE) -> Tensor:
     """
     A = as_tensor(A)
     P._check_matrix("pinv", A.data)
-    cut = _rcond("pinv", A, rcond, rtol)
+    cut = _cutoff_values(_rcond("pinv", A, rcond, rtol))
     if np.ndim(cut) and not _fits(np.shape(cut), A.shape[:-2]):
         raise ValueError(f"pinv: {'rcond' if rcond is not None else 'rtol'} of shape {np.shape(cut)} does "
                          f"not broadcast to the batch shape {A.shape[:-2]} of A of shape {A.shape}")
@@ -428,6 +440,7 @@ def matrix_rank(A: Any, tol: Any = None, hermitian: bool = False, *, rtol: Any =
         A = A.astype(get_default_dtype())
     P._check_matrix("matrix_rank", A.data)
     S = svdvals(A).detach()
+    tol, rtol = _cutoff_values(tol), _cutoff_values(rtol)
     if tol is None:
         r = max(A.shape[-2:]) * np.finfo(A.dtype).eps if rtol is None else rtol
         tol = S.max(-1, keepdims=True) * np.asarray(r, dtype=A.dtype)[..., None] if S.shape[-1] else 0.0
@@ -452,7 +465,7 @@ def lstsq(A: Any, b: Any, rcond: Any = None) -> tuple[Tensor, Tensor, int, Tenso
     if b.data.dtype.kind != "f":
         raise TypeError(f"lstsq: b of shape {b.shape} has dtype {b.dtype}; linalg takes float32 or float64")
     m, n = A.shape
-    r = max(m, n) * np.finfo(A.dtype).eps if rcond is None else rcond
+    r = max(m, n) * np.finfo(A.dtype).eps if rcond is None else _cutoff_values(rcond)
     x = pinv(A, rtol=r) @ b
     s = svdvals(A)
     # (read through item(), so that am.compile refuses to freeze the rank and the residuals' shape)

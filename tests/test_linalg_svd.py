@@ -240,3 +240,18 @@ def test_compiled_svd_qr_pinv_replay_eager_bit_for_bit():
     step2(am.tensor(spread((3, 3), 1)))
     a = np.outer([1.0, 2.0, 3.0], [1.0, 0.0, 1.0])
     np.testing.assert_allclose(step2(am.tensor(a)).data, np.linalg.pinv(a).sum(), rtol=1e-12)
+
+
+def test_a_cutoff_tensor_that_requires_grad_is_read_as_its_values():
+    # (torch's matrix_rank takes one; np.asarray of it is refused while grad is recorded,
+    # and a cutoff is never differentiated: the rank and the kept values are piecewise constant)
+    A = am.tensor(np.diag([1.0, 0.5, 0.01]))
+    t = am.tensor(0.1, requires_grad=True)
+    assert am.linalg.matrix_rank(A, tol=t).item() == 2
+    assert am.linalg.matrix_rank(A, rtol=t).item() == 2
+    assert am.linalg.lstsq(A, am.tensor(np.ones(3)), rcond=t)[2] == 2
+    B = am.tensor(np.stack([np.diag([1.0, 0.05]), np.diag([1.0, 0.5])]))
+    got = am.linalg.pinv(B, rtol=am.tensor([0.1, 0.1], requires_grad=True))
+    np.testing.assert_array_equal(got.data, [np.diag([1.0, 0.0]), np.diag([1.0, 2.0])])
+    with pytest.raises(RuntimeError, match="reads a tensor's value"):  # (a replay would freeze it)
+        am.compile(lambda A, tol: am.linalg.matrix_rank(A, tol=tol).astype(float))(A, t)
