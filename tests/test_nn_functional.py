@@ -1303,3 +1303,16 @@ def test_the_package_map_in_fs_docstring_is_where_each_function_lives():
                 (name, obj.__module__, where[name])
     for file in set(where.values()):
         assert (Path(F.__file__).parent / file).is_file(), file
+
+
+def test_cross_entropy_names_the_shape_a_probability_target_needs():
+    # a float target of the input's rank but another shape (C - 1 classes: a dropped
+    # column) is a probability target gone wrong; .astype(int) would make it 0-labels
+    with pytest.raises(ValueError, match=re.escape(
+            "cross_entropy: a float target is taken as class probabilities of the input's shape (4, 3), "
+            "got shape (4, 2); integer class labels in [0, 2] have shape (4,)")) as e:
+        F.cross_entropy(am.tensor(np.zeros((4, 3))), am.tensor(np.full((4, 2), 0.5)))
+    assert "astype" not in str(e.value)
+    with pytest.raises(ValueError, match=re.escape("integer class labels in [0, 2], got dtype float64 "
+                                                   "(shape (4,), input of shape (4, 3)")):
+        F.cross_entropy(am.tensor(np.zeros((4, 3))), np.zeros(4))

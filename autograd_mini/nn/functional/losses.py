@@ -143,9 +143,17 @@ def _class_targets(log_probs: Tensor, target: Any, where: str) -> np.ndarray:
                 f"are taken: for one-hot rows pass np.argmax(target, axis={_class_axis(log_probs)}); "
                 "for probabilities sum -target * F.log_softmax(logits) over the class axis"
             )
+        if where == "cross_entropy" and t.dtype.kind == "f" and t.ndim == log_probs.ndim:
+            # (a float target of the input's rank: class probabilities of the wrong shape,
+            # which .astype(int) would turn into labels of the wrong shape, 0s)
+            raise ValueError(
+                f"{where}: a float target is taken as class probabilities of the input's shape "
+                f"{log_probs.shape}, got shape {t.shape}; integer class labels in [0, {C - 1}] have "
+                f"shape {expected}"
+            )
         raise ValueError(
             f"{where}: target must hold integer class labels in [0, {C - 1}], got dtype {t.dtype} "
-            "(convert with .astype(int))"
+            f"(shape {t.shape}, input of shape {log_probs.shape}; convert with .astype(int))"
         )
     if t.shape != expected:
         raise ValueError(
