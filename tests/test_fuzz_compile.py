@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import autograd_mini as am
+from replay_check import assert_compiled_replays_eager
 
 
 def test_an_inplace_layer_writing_into_a_slice_without_a_graph_is_refused_where_a_replay_would_differ():
@@ -105,3 +106,40 @@ def test_an_inplace_layer_writing_without_a_graph_into_an_array_an_op_kept_for_i
         f(am.tensor([-1.0, 1.0])).backward()
     with pytest.raises(RuntimeError, match=r"ReLU\(inplace=True\): writes without a graph into an array \(shape \(2,\)\) that mul kept"):
         am.compile(f)(am.tensor([-1.0, 1.0]))
+
+
+def test_an_inplace_layer_writing_without_a_graph_into_an_array_no_vjp_reads_is_compiled():
+    # add's VJPs read no input values, so the eager write into h (no graph) leaves W's
+    # gradient right and the eager backward takes it; the recording refused it, saying
+    # that add kept h for its gradient
+    W = am.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
+    relu = am.nn.ReLU(inplace=True)
+
+    def f(x):
+        h = x * 2.0
+        y = W + h
+        relu(h)
+        return (y * y).sum() + h.sum()
+
+    assert_compiled_replays_eager(f, lambda k: (am.tensor(np.random.default_rng(k).standard_normal((2, 2))),),
+                                  params=[W])
+
+
+def test_an_inplace_layer_writing_without_a_graph_into_an_output_an_op_kept_is_refused():
+    # exp keeps its output for its gradient: a write through a view of it made under
+    # no_grad makes the eager backward refuse; the compiled call gave a gradient
+    W = am.tensor([1.0, -2.0], requires_grad=True)
+
+    def f(x):
+        e = am.exp(W * x)
+        y = e.sum()
+        with am.no_grad():
+            v = e.reshape(2)
+        am.nn.functional.relu(v - 1.0, inplace=False)
+        am.nn.functional.relu(v, inplace=True)
+        return y
+
+    with pytest.raises(RuntimeError, match="exp .* kept it for its gradient"):
+        f(am.tensor([1.0, 1.0])).backward()
+    with pytest.raises(RuntimeError, match=r"relu\(inplace=True\): writes without a graph into an array \(shape \(2,\)\) that exp kept"):
+        am.compile(f)(am.tensor([1.0, 1.0]))
