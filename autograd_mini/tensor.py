@@ -744,8 +744,12 @@ class Tensor:
         implementation = getattr(func, "_implementation", None)
         if implementation is None:  # (like=t: numpy hands over the public np.ones, np.array, ...)
             return NotImplemented  # (numpy's TypeError: no implementation found for it)
-        if func in _NO_VALUES_READ:  # (shapes and dtypes: no value is read, none is converted)
-            return implementation(*args, **kwargs)
+        if func in _NO_VALUES_READ:  # (shapes, dtypes, memory: no value is read, none is converted)
+            if tracers:  # (np.shares_memory's answer: am.compile's tracer refuses it in __array__)
+                return implementation(*args, **kwargs)
+            # (a tensor as its own array, which np.shares_memory would otherwise get through
+            # __array__, refused for a tensor that requires grad while grad is recorded)
+            return implementation(*(a.data if isinstance(a, Tensor) else a for a in args), **kwargs)
         # The tensors as ndarrays, so numpy computes on arrays: np.sum(t) would otherwise call
         # t.sum(axis=..., dtype=..., out=...), numpy's route for objects with a sum method.
         # Read-only views: np.copyto(t, a), out=t or np.put(t, ...) would change a tensor's

@@ -986,6 +986,18 @@ def test_a_numpy_function_refuses_a_tensor_that_requires_grad_rather_than_drop_i
         np.testing.assert_allclose(w, [1.0, 2.0])
 
 
+def test_numpys_memory_questions_answer_for_a_tensor_that_requires_grad():
+    # np.shares_memory and np.may_share_memory read no values (they are among the
+    # functions not refused), but reached the tensor's __array__, which refuses a tensor
+    # that requires grad while grad is recorded
+    w = am.tensor([1.0, 2.0], requires_grad=True)
+    assert np.shares_memory(w, w.data) and np.may_share_memory(w.data, w)
+    assert not np.shares_memory(w, np.zeros(2)) and not np.may_share_memory(w, am.tensor([1.0, 2.0]))
+    assert np.shares_memory(w, w.detach())
+    with pytest.raises(RuntimeError, match="reads a tensor's value"):  # (a replay would reuse the answer)
+        am.compile(lambda x: x * 2.0 if np.shares_memory(x, x) else x)(am.tensor([1.0, 2.0]))
+
+
 def test_like_a_tensor_is_refused_by_numpys_protocol_not_an_attribute_error():
     # np.ones(3, like=t) hands Tensor.__array_function__ the public function (np.ones,
     # np.array, np.asarray: no numpy-internal implementation behind it): that raised
