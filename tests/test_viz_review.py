@@ -57,6 +57,7 @@ def test_getitem_labels_read_as_python_indexing():
     x = am.randn(3, 4, requires_grad=True)
     text = viz.to_text(x[1:, [0, 2]].sum() + x[::-1, None][0, :, 0].sum())
     assert "getitem[1:, [0, 2]]" in text and "getitem[::-1, None]" in text and "getitem[0, :, 0]" in text
+    assert "getitem[()] → (3, 4)" in viz.to_text(x[()].sum())  # (x[] is no Python)
 
 
 def test_to_text_names_a_named_intermediate_as_draw_graph_does():

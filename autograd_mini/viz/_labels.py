@@ -90,6 +90,8 @@ def _fmt_index_item(v: Any) -> str:
 
 def fmt_index(index: Any) -> str:
     """An index as written between brackets: `[..., 8:12]`, `[:, 0]`, `[<array (3,)>]`."""
+    if isinstance(index, tuple) and not index:
+        return "[()]"  # (x[()], as Python writes it: x[] is no index)
     items = index if isinstance(index, tuple) else (index,)
     return "[" + ", ".join(map(_fmt_index_item, items)) + "]"
 
