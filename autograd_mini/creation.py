@@ -443,9 +443,12 @@ def bernoulli(input: Any, *, generator: Any = None) -> Tensor:
         raise TypeError(f"bernoulli: input must hold floating-point probabilities, got dtype {p.dtype} "
                         f"(shape {p.shape})")
     if not ((p >= 0) & (p <= 1)).all():
-        raise ValueError(f"bernoulli: probabilities must be in [0, 1] (no NaN), got values from "
-                         f"{np.nanmin(p) if p.size else 0} to {np.nanmax(p) if p.size else 0} "
-                         f"(input of shape {p.shape})")
+        nan = np.isnan(p)
+        seen = p[~nan]  # (np.nanmin of NaNs alone warns, and says nan to nan)
+        raise ValueError(f"bernoulli: probabilities must be in [0, 1] (no NaN), got "
+                         + (f"values from {seen.min()} to {seen.max()}" if seen.size else "no number")
+                         + (f" and {int(nan.sum())} NaN" if nan.any() else "")
+                         + f" (input of shape {p.shape})")
     return _make((gen.random(p.shape) < p).astype(p.dtype), False, "bernoulli")
 
 

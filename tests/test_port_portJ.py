@@ -288,3 +288,16 @@ def test_bernoulli_is_refused_while_compiling():
     step = am.compile(lambda p: (am.bernoulli(p) * p).sum())
     with pytest.raises(RuntimeError, match="bernoulli: random numbers cannot be compiled"):
         step(am.tensor(np.full(3, 0.5), requires_grad=True))
+
+
+def test_bernoulli_refuses_nan_probabilities_naming_them_without_a_warning():
+    # np.nanmin of NaNs alone warned 'All-NaN slice' and the message read 'from nan to nan'
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"got no number and 2 NaN \(input of shape \(2,\)\)"):
+            am.bernoulli(am.tensor([np.nan, np.nan]))
+        with pytest.raises(ValueError, match=r"got values from 0\.5 to 1\.5 and 1 NaN \(input of shape \(3,\)\)"):
+            am.bernoulli(am.tensor([0.5, np.nan, 1.5]))
+        with pytest.raises(ValueError, match=r"got values from -0\.5 to 0\.5 \(input of shape \(2,\)\)"):
+            am.bernoulli(am.tensor([-0.5, 0.5]))
