@@ -494,7 +494,8 @@ def _erfc_large(y: np.ndarray) -> np.ndarray:
 
 def _real_as_float64(where: str, x: Any) -> tuple:
     """erf's and erfinv's input: (x as an array, its entries flattened in float64, their
-    absolute values, the result's dtype: x's floating dtype, float64 for integers)."""
+    absolute values, the result's dtype: numpy's for x with float16, so a float keeps its
+    own and an integer or bool gets the smallest float that holds it)."""
     x = np.asarray(x)
     if x.dtype.kind not in "biuf":
         raise TypeError(f"{where}: expected real numbers, got dtype {x.dtype} of shape {x.shape}")
