@@ -267,6 +267,11 @@ class Uniform(Distribution):
     def variance(self) -> Tensor:
         return (self.high - self.low) ** 2 / 12
 
+    @property
+    def stddev(self) -> Tensor:
+        """(high - low) / sqrt(12), directly: finite where the variance overflows."""
+        return (self.high - self.low) / math.sqrt(12)
+
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """low + (high - low) u, u ~ U[0, 1) of shape sample_shape + batch_shape."""
         u = creation.rand(*self._extended_shape(sample_shape), dtype=self.low.dtype)
