@@ -518,7 +518,9 @@ class MultivariateNormal(Distribution):
                                      "positive definite") from None
         self.loc = loc if loc.shape[:-1] == batch else fn.broadcast_to(loc, batch + (d,))
         self._cov = M if key == "covariance_matrix" else None
-        L = cholesky(M) if key == "covariance_matrix" else M
+        # (tril: the distribution is a function of scale_tril's lower triangle only, so
+        # its gradient is zero above the diagonal, as torch's solve_triangular gives)
+        L = cholesky(M) if key == "covariance_matrix" else fn.tril(M)
         self.scale_tril = L if L.shape[:-2] == batch else fn.broadcast_to(L, batch + (d, d))
         if self._cov is not None and self._cov.shape[:-2] != batch:
             self._cov = fn.broadcast_to(self._cov, batch + (d, d))

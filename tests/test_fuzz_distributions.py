@@ -24,3 +24,35 @@ def test_uniform_stddev_does_not_overflow_through_the_variance():
     D.Uniform(lo, hi).stddev.sum().backward()
     np.testing.assert_allclose(hi.grad.numpy(), np.full(3, 1 / math.sqrt(12)), rtol=1e-15)
     np.testing.assert_allclose(lo.grad.numpy(), np.full(3, -1 / math.sqrt(12)), rtol=1e-15)
+
+
+def _mvn_log_prob_lower(Lvals, loc, x):
+    """log N(x; loc, L L^T) with L's lower triangle from Lvals (upper ignored)."""
+    L = np.tril(Lvals)
+    z = np.linalg.solve(L, x - loc)
+    return -0.5 * (len(x) * math.log(2 * math.pi) + z @ z) - np.log(np.diag(L)).sum()
+
+
+def test_mvn_scale_tril_gradient_is_zero_above_the_diagonal():
+    # the distribution depends on scale_tril's lower triangle only, so its gradient is
+    # zero above the diagonal (else a gradient step leaves scale_tril not triangular)
+    L0 = np.array([[1.5, 0.0, 0.0], [0.3, 0.8, 0.0], [-0.4, 0.2, 1.1]])
+    loc, x = np.array([0.1, -0.2, 0.3]), np.array([1.0, 0.5, -2.0])
+    L = am.tensor(L0, requires_grad=True)
+    d = D.MultivariateNormal(am.tensor(loc), scale_tril=L)
+    lp = d.log_prob(am.tensor(x))
+    np.testing.assert_allclose(lp.item(), _mvn_log_prob_lower(L0, loc, x), rtol=1e-13)
+    (lp + d.entropy()).backward()
+    g = L.grad.numpy()
+    assert np.all(np.triu(g, 1) == 0)
+    h = 1e-6
+    for i, j in [(0, 0), (1, 0), (2, 1), (2, 2)]:
+        e = np.zeros((3, 3)); e[i, j] = h
+        f = lambda M: _mvn_log_prob_lower(M, loc, x) + np.log(np.diag(M)).sum()
+        np.testing.assert_allclose(g[i, j], (f(L0 + e) - f(L0 - e)) / (2 * h), rtol=1e-6)
+    # kl_divergence in q's scale_tril too
+    Lq = am.tensor(L0.T @ L0 / 4 + np.eye(3), requires_grad=True)
+    Lq2 = am.tensor(np.linalg.cholesky(Lq.numpy()), requires_grad=True)
+    D.kl_divergence(D.MultivariateNormal(am.tensor(loc), scale_tril=L),
+                    D.MultivariateNormal(am.tensor(x), scale_tril=Lq2)).backward()
+    assert np.all(np.triu(Lq2.grad.numpy(), 1) == 0)
