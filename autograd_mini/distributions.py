@@ -411,6 +411,9 @@ class Categorical(Distribution):
             if self._validate_args:
                 _require((t.data == t.data) & (t.data != np.inf), "Categorical",
                          f"logits (shape {tuple(t.shape)}) must not be NaN or +inf")
+                _require(np.any(t.data > -np.inf, -1), "Categorical",
+                         f"logits (shape {tuple(t.shape)}) must have a finite entry in each row "
+                         "(all -inf: no probability anywhere)")
             self._probs, self._logits = None, fn.log_softmax(t, -1)
 
     def _in_support(self, v: np.ndarray) -> Any:

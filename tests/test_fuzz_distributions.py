@@ -56,3 +56,12 @@ def test_mvn_scale_tril_gradient_is_zero_above_the_diagonal():
     D.kl_divergence(D.MultivariateNormal(am.tensor(loc), scale_tril=L),
                     D.MultivariateNormal(am.tensor(x), scale_tril=Lq2)).backward()
     assert np.all(np.triu(Lq2.grad.numpy(), 1) == 0)
+
+
+def test_categorical_refuses_logits_with_no_finite_entry_in_a_row():
+    # all -inf: no probability mass anywhere; log_softmax makes it NaN silently
+    with pytest.raises(ValueError, match="Categorical"):
+        D.Categorical(logits=np.array([[0.0, 1.0], [-np.inf, -np.inf]]))
+    d = D.Categorical(logits=np.array([-np.inf, 0.0]))  # one finite entry is fine
+    np.testing.assert_array_equal(d.probs.numpy(), [0.0, 1.0])
+    assert d.entropy().item() == 0.0
