@@ -754,15 +754,36 @@ def _kl_independent(p: Independent, q: Independent) -> Tensor:
     return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
 
 
-_KL = {(Normal, Normal): _kl_normal, (Bernoulli, Bernoulli): _kl_bernoulli,
+def _kl_uniform(p: Uniform, q: Uniform) -> Tensor:
+    """log((q.high - q.low) / (p.high - p.low)) where q's support covers p's, inf elsewhere."""
+    covered = logical_and(q.low <= p.low, p.high <= q.high)
+    return fn.where(covered, ((q.high - q.low) / (p.high - p.low)).log(), np.inf)
+
+
+def _kl_uniform_normal(p: Uniform, q: Normal) -> Tensor:
+    """-log(b - a) + log(s sqrt(2 pi)) + ((b - a)**2 / 12 + ((a + b) / 2 - mu)**2) / (2 s**2)."""
+    width = p.high - p.low
+    t = (math.sqrt(2 * math.pi) * q.scale / width).log()
+    return t + (width ** 2 / 12 + ((p.high + p.low) / 2 - q.loc) ** 2) / (2 * q.scale ** 2)
+
+
+def _kl_normal_uniform(p: Normal, q: Uniform) -> Tensor:
+    """inf: a Normal puts mass outside every bounded interval."""
+    shape = np.broadcast_shapes(p.batch_shape, q.batch_shape)
+    return creation.full(shape, np.inf, dtype=np.result_type(p.loc.dtype, q.low.dtype))
+
+
+_KL = {(Normal, Normal): _kl_normal, (Uniform, Uniform): _kl_uniform,
+       (Uniform, Normal): _kl_uniform_normal, (Normal, Uniform): _kl_normal_uniform, (Bernoulli, Bernoulli): _kl_bernoulli,
        (Categorical, Categorical): _kl_categorical,
        (MultivariateNormal, MultivariateNormal): _kl_mvn, (Independent, Independent): _kl_independent}
 
 
 def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
     """KL(p || q) = E_p[log p(x) - log q(x)], of the broadcast batch_shape, in closed form
-    for Normal, Bernoulli, Categorical, MultivariateNormal and Independent pairs of the
-    same kind (NotImplementedError naming any other pair). Infinite where q gives
+    for Normal, Uniform, Bernoulli, Categorical, MultivariateNormal and Independent pairs
+    of the same kind, and Uniform/Normal in either order (NotImplementedError naming any
+    other pair). Infinite where q gives
     probability 0 to an outcome p gives a positive one; terms with p = 0 count as 0."""
     rule = _KL.get((type(p), type(q)))
     if rule is None:

@@ -65,3 +65,32 @@ def test_categorical_refuses_logits_with_no_finite_entry_in_a_row():
     d = D.Categorical(logits=np.array([-np.inf, 0.0]))  # one finite entry is fine
     np.testing.assert_array_equal(d.probs.numpy(), [0.0, 1.0])
     assert d.entropy().item() == 0.0
+
+
+def _kl_uu(a, b, c, d):
+    return math.log((d - c) / (b - a)) if c <= a and b <= d else math.inf
+
+
+def _kl_un(a, b, mu, s):
+    # E_{U[a,b]}[log U - log N] = -log(b - a) + log(s sqrt(2 pi)) + E[(x - mu)^2] / (2 s^2)
+    ex2 = (b - a) ** 2 / 12 + ((a + b) / 2 - mu) ** 2
+    return -math.log(b - a) + math.log(s * math.sqrt(2 * math.pi)) + ex2 / (2 * s * s)
+
+
+def test_kl_uniform_pairs():
+    a, b = np.array([0.0, -1.0, 0.5]), np.array([1.0, 2.0, 3.0])
+    c, d = np.array([-1.0, -1.0, 1.0]), np.array([1.5, 2.0, 4.0])
+    got = D.kl_divergence(D.Uniform(a, b), D.Uniform(c, d)).numpy()
+    np.testing.assert_allclose(got, [_kl_uu(*t) for t in zip(a, b, c, d)], rtol=1e-14)
+    assert got[1] == 0.0 and got[2] == math.inf
+    mu, s = np.array([0.3, -2.0, 5.0]), np.array([0.5, 1.0, 3.0])
+    A = am.tensor(a, requires_grad=True)
+    kl = D.kl_divergence(D.Uniform(A, am.tensor(b)), D.Normal(am.tensor(mu), am.tensor(s)))
+    np.testing.assert_allclose(kl.numpy(), [_kl_un(*t) for t in zip(a, b, mu, s)], rtol=1e-14)
+    kl.sum().backward()
+    h = 1e-6
+    fd = [(_kl_un(x + h, y, m, t) - _kl_un(x - h, y, m, t)) / (2 * h) for x, y, m, t in zip(a, b, mu, s)]
+    np.testing.assert_allclose(A.grad.numpy(), fd, rtol=1e-6)
+    # a Normal's support is the real line: infinite against any Uniform
+    inf = D.kl_divergence(D.Normal(mu, s), D.Uniform(a, b))
+    assert inf.shape == (3,) and np.all(inf.numpy() == np.inf)
