@@ -445,7 +445,7 @@ def bernoulli(input: Any, *, generator: Any = None) -> Tensor:
     if not ((p >= 0) & (p <= 1)).all():
         nan = np.isnan(p)
         seen = p[~nan]  # (np.nanmin of NaNs alone warns, and says nan to nan)
-        raise ValueError(f"bernoulli: probabilities must be in [0, 1] (no NaN), got "
+        raise ValueError("bernoulli: probabilities must be in [0, 1] (no NaN), got "
                          + (f"values from {seen.min()} to {seen.max()}" if seen.size else "no number")
                          + (f" and {int(nan.sum())} NaN" if nan.any() else "")
                          + f" (input of shape {p.shape})")
