@@ -12,7 +12,7 @@ With gradient g of parameter p (PyTorch's formulation, Zeiler 2012 with a learni
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -31,6 +31,7 @@ class Adadelta(Optimizer):
 
     _state_names = frozenset({"step", "square_avg", "acc_delta"})
     _required_state = frozenset({"step", "square_avg", "acc_delta"})
+    _buffers = (("square_avg", 0), ("acc_delta", 0))
     _wide_half_stats = True
 
     def __init__(
@@ -53,39 +54,17 @@ class Adadelta(Optimizer):
             raise ValueError(f"{where}: rho must be in [0, 1], got {options['rho']!r}")
         _flag(options, "maximize", where)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter whose `.grad` is not None (in place, no graph)."""
-        loss = self._evaluate(closure)
-        self._check_grads()
-        for group in self.param_groups:
-            lr = group["lr"]
-            rho = group["rho"]
-            eps = group["eps"]
-            weight_decay = group["weight_decay"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                d = p.data
-                g = p._grad.data
-                state = self.state.get(p)
-                if state is None:
-                    dt = self._stats_dtype(d.dtype)
-                    state = self.state[p] = {"step": 0, "square_avg": np.zeros(d.shape, dt),
-                                             "acc_delta": np.zeros(d.shape, dt)}
-                v = state["square_avg"]
-                u = state["acc_delta"]
-                if g.dtype != v.dtype:  # (a float16 parameter's step, in float32)
-                    g = g.astype(v.dtype)
-                state["step"] += 1
-                if maximize:
-                    g = -g
-                if weight_decay:
-                    g = g + weight_decay * d
-                v *= rho
-                v += (1 - rho) * g * g
-                delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
-                u *= rho
-                u += (1 - rho) * delta * delta
-                d -= lr * delta
-        return loss
+    def _update(self, group: dict[str, Any]) -> None:
+        """Step the parameters of one group with a gradient (the module docstring's formulas)."""
+        lr = group["lr"]
+        rho = group["rho"]
+        eps = group["eps"]
+        for d, g, state in self._params_to_step(group):
+            v = state["square_avg"]
+            u = state["acc_delta"]
+            v *= rho
+            v += (1 - rho) * g * g
+            delta = np.sqrt(u + eps) / np.sqrt(v + eps) * g
+            u *= rho
+            u += (1 - rho) * delta * delta
+            d -= lr * delta

@@ -11,7 +11,7 @@ With gradient g of parameter p at step t = 1, 2, ... (PyTorch's formulation):
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -31,6 +31,7 @@ class Adagrad(Optimizer):
 
     _state_names = frozenset({"step", "sum"})
     _required_state = frozenset({"step", "sum"})
+    _buffers = (("sum", "initial_accumulator_value"),)
     _wide_half_stats = True
 
     def __init__(
@@ -53,38 +54,16 @@ class Adagrad(Optimizer):
             _nonnegative(options, key, where)
         _flag(options, "maximize", where)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter whose `.grad` is not None (in place, no graph)."""
-        loss = self._evaluate(closure)
-        self._check_grads()
-        for group in self.param_groups:
-            lr = group["lr"]
-            lr_decay = group["lr_decay"]
-            weight_decay = group["weight_decay"]
-            eps = group["eps"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                d = p.data
-                g = p._grad.data
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = {
-                        "step": 0,
-                        "sum": np.full(d.shape, group["initial_accumulator_value"], self._stats_dtype(d.dtype)),
-                    }
-                s = state["sum"]
-                if g.dtype != s.dtype:  # (a float16 parameter's step, in float32)
-                    g = g.astype(s.dtype)
-                t = state["step"] = state["step"] + 1
-                if maximize:
-                    g = -g
-                if weight_decay:
-                    g = g + weight_decay * d
-                clr = lr / (1 + (t - 1) * lr_decay)
-                s += g * g
-                std = np.sqrt(s)
-                std += eps
-                d -= clr * (g / std)
-        return loss
+    def _update(self, group: dict[str, Any]) -> None:
+        """Step the parameters of one group with a gradient (the module docstring's formulas)."""
+        lr = group["lr"]
+        lr_decay = group["lr_decay"]
+        eps = group["eps"]
+        for d, g, state in self._params_to_step(group):
+            s = state["sum"]
+            t = state["step"]
+            clr = lr / (1 + (t - 1) * lr_decay)
+            s += g * g
+            std = np.sqrt(s)
+            std += eps
+            d -= clr * (g / std)

@@ -14,11 +14,11 @@ With gradient g of parameter p at step t = 1, 2, ... (PyTorch's formulation):
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
-from .optimizer import Optimizer, _flag, _nonnegative, _real
+from .optimizer import Optimizer, _flag, _nonnegative, _option_buffer, _real
 
 
 class Adam(Optimizer):
@@ -33,6 +33,7 @@ class Adam(Optimizer):
 
     _state_names = frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
     _required_state = frozenset({"step", "exp_avg", "exp_avg_sq"})
+    _buffers = (("exp_avg", 0), ("exp_avg_sq", 0))
     _decoupled = False
     _wide_half_stats = True
 
@@ -64,57 +65,34 @@ class Adam(Optimizer):
         _flag(options, "amsgrad", where)
         _flag(options, "maximize", where)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter whose `.grad` is not None (in place, no graph)."""
-        loss = self._evaluate(closure)
-        self._check_grads()
-        for group in self.param_groups:
-            lr = group["lr"]
-            beta1, beta2 = group["betas"]
-            eps = group["eps"]
-            weight_decay = group["weight_decay"]
-            amsgrad = group["amsgrad"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                d = p.data
-                g = p._grad.data
-                state = self.state.get(p)
-                if state is None:
-                    dtype = self._stats_dtype(d.dtype)
-                    state = self.state[p] = {
-                        "step": 0, "exp_avg": np.zeros_like(d, dtype), "exp_avg_sq": np.zeros_like(d, dtype),
-                    }
-                if g.dtype != state["exp_avg"].dtype:  # (a float16 parameter's step, in float32)
-                    g = g.astype(state["exp_avg"].dtype)
-                if maximize:
-                    g = -g
-                if weight_decay:
-                    if self._decoupled:
-                        d *= 1 - lr * weight_decay
-                    else:
-                        g = g + weight_decay * d
-                t = state["step"] = state["step"] + 1
-                m = state["exp_avg"]
-                v = state["exp_avg_sq"]
-                m *= beta1
-                m += (1 - beta1) * g
-                v *= beta2
-                v += ((1 - beta2) * g) * g  # (g * g first overflows float32 above 1.8e19)
-                if amsgrad:
-                    v_max = state.get("max_exp_avg_sq")
-                    if v_max is None:
-                        v_max = state["max_exp_avg_sq"] = np.zeros_like(v)
-                    np.maximum(v_max, v, out=v_max)
-                    v = v_max
-                denom = np.sqrt(v)
-                denom /= math.sqrt(1 - beta2**t)
-                denom += eps
-                update = m / denom
-                update *= lr / (1 - beta1**t)
-                d -= update
-        return loss
+    def _update(self, group: dict[str, Any]) -> None:
+        """Step the parameters of one group with a gradient (the module docstring's formulas)."""
+        lr = group["lr"]
+        beta1, beta2 = group["betas"]
+        eps = group["eps"]
+        weight_decay = group["weight_decay"]
+        amsgrad = group["amsgrad"]
+        decoupled = self._decoupled and weight_decay
+        for d, g, state in self._params_to_step(group, l2=not self._decoupled):
+            if decoupled:
+                d *= 1 - lr * weight_decay
+            t = state["step"]
+            m = state["exp_avg"]
+            v = state["exp_avg_sq"]
+            m *= beta1
+            m += (1 - beta1) * g
+            v *= beta2
+            v += ((1 - beta2) * g) * g  # (g * g first overflows float32 above 1.8e19)
+            if amsgrad:
+                v_max = _option_buffer(state, "max_exp_avg_sq", v)
+                np.maximum(v_max, v, out=v_max)
+                v = v_max
+            denom = np.sqrt(v)
+            denom /= math.sqrt(1 - beta2**t)
+            denom += eps
+            update = m / denom
+            update *= lr / (1 - beta1**t)
+            d -= update
 
 
 class AdamW(Adam):

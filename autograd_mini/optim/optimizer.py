@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -25,7 +25,8 @@ from ..tensor import Tensor, _flag as _check_flag
 
 
 class Optimizer:
-    """Base class: subclasses set `_state_names`, `_check_options` and `step`.
+    """Base class: subclasses set `_state_names`, `_check_options` and `_update` (one group's
+    step, usually over `_params_to_step`, with `_buffers`), or `step` itself.
 
     params:   an iterable of Tensors, or of dicts {"params": [...], option: value}
               whose options override `defaults` for that group. A tensor that does
@@ -39,6 +40,9 @@ class Optimizer:
     _required_state: frozenset[str] = frozenset()  # what a parameter's state cannot lack
     #: keep a float16 parameter's statistics in float32 (see `_stats_dtype`)
     _wide_half_stats = False
+    #: the arrays `_params_to_step` gives every parameter at its first step, as
+    #: (name, initial value): a number, or the name of the group option that holds it
+    _buffers: tuple[tuple[str, float | str], ...] = ()
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         name = type(self).__name__
@@ -107,7 +111,17 @@ class Optimizer:
 
     # -- the update -----------------------------------------------------------------
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient; return closure() if given."""
+        """One update of every parameter whose `.grad` is not None (in place, no graph);
+        return closure() if given (it is run first, with grad enabled)."""
+        loss = self._evaluate(closure)
+        self._check_grads()
+        for group in self.param_groups:
+            self._update(group)
+        return loss
+
+    def _update(self, group: dict[str, Any]) -> None:
+        """Step the parameters of one group (what `step` leaves to a subclass that does not
+        write its own): their formulas, usually over `_params_to_step(group)`."""
         raise NotImplementedError
 
     @staticmethod
@@ -144,6 +158,50 @@ class Optimizer:
                     self._refuse_grad(p)
                 append(id(d) if d.base is None else id(_root(d)))  # (most parameters own their array)
         stepped(self, changing)
+
+    def _params_to_step(self, group: dict[str, Any], l2: bool = True,
+                        ) -> Iterator[tuple[np.ndarray, np.ndarray, dict[str, Any]]]:
+        """Yield (p, g, state) for each parameter of `group` with a gradient: the step
+        scaffolding of the optimizers with per-parameter statistics, whose steps then
+        hold only their own formulas.
+
+        p is the parameter's array, to update in place. A parameter's state is made at
+        its first step: {"step": 0} and one array per entry of `_buffers`, of the
+        parameter's shape and of `_stats_dtype` (float32 for a float16 parameter in
+        the optimizers that ask for it); state["step"] then counts this step. g is the
+        gradient as the formulas use it, in the dtype of the first buffer (so a float16
+        parameter's step is computed in float32), and, as in PyTorch, in this order:
+
+            g = -g                      (group["maximize"]: ascend)
+            g = g + weight_decay * p    (l2=True: group["weight_decay"] as an L2 penalty)
+
+        g may be the gradient's own array: do not write to it.
+        """
+        buffers = self._buffers
+        first = buffers[0][0]
+        store = self.state
+        maximize = group["maximize"]
+        weight_decay = group["weight_decay"] if l2 else 0
+        for p in group["params"]:
+            if p._grad is None:
+                continue
+            d = p.data
+            g = p._grad.data
+            state = store.get(p)
+            if state is None:
+                dtype = self._stats_dtype(d.dtype)
+                state = store[p] = {"step": 0}
+                for name, init in buffers:
+                    state[name] = np.full(d.shape, group[init] if isinstance(init, str) else init, dtype)
+            stats_dtype = state[first].dtype
+            if g.dtype != stats_dtype:
+                g = g.astype(stats_dtype)
+            state["step"] += 1
+            if maximize:
+                g = -g
+            if weight_decay:
+                g = g + weight_decay * d
+            yield d, g, state
 
     def _refuse_grad(self, p: Tensor) -> None:
         """The error for a parameter whose .grad or array a step cannot use."""
@@ -321,6 +379,16 @@ _REAL_ONLY = (
     "gradient here is the unconjugated cotangent, along which descent would be wrong): "
     "optimize a complex number as two real parameters, its real and imaginary parts"
 )
+
+
+def _option_buffer(state: dict[str, Any], name: str, like: np.ndarray) -> np.ndarray:
+    """state[name], made as zeros like `like` when an option first needs it (AMSGrad's
+    running maximum, RMSprop's centered average and momentum buffer)."""
+    buf = state.get(name)
+    if buf is None:
+        buf = state[name] = np.zeros_like(like)
+    return buf
+
 
 # -- option checks ----------------------------------------------------------------
 

@@ -13,11 +13,11 @@ With gradient g of parameter p (PyTorch's formulation):
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
-from .optimizer import Optimizer, _flag, _nonnegative, _real
+from .optimizer import Optimizer, _flag, _nonnegative, _option_buffer, _real
 
 
 class RMSprop(Optimizer):
@@ -33,6 +33,7 @@ class RMSprop(Optimizer):
 
     _state_names = frozenset({"step", "square_avg", "grad_avg", "momentum_buffer"})
     _required_state = frozenset({"step", "square_avg"})
+    _buffers = (("square_avg", 0),)
     _wide_half_stats = True
 
     def __init__(
@@ -60,62 +61,38 @@ class RMSprop(Optimizer):
         _flag(options, "centered", where)
         _flag(options, "maximize", where)
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter whose `.grad` is not None (in place, no graph)."""
-        loss = self._evaluate(closure)
-        self._check_grads()
-        for group in self.param_groups:
-            lr = group["lr"]
-            alpha = group["alpha"]
-            eps = group["eps"]
-            weight_decay = group["weight_decay"]
-            momentum = group["momentum"]
-            centered = group["centered"]
-            maximize = group["maximize"]
-            for p in group["params"]:
-                if p._grad is None:
-                    continue
-                d = p.data
-                g = p._grad.data
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = {"step": 0, "square_avg": np.zeros_like(d, self._stats_dtype(d.dtype))}
-                state["step"] += 1
-                s = state["square_avg"]
-                if g.dtype != s.dtype:  # (a float16 parameter's step, in float32)
-                    g = g.astype(s.dtype)
-                if maximize:
-                    g = -g
-                if weight_decay:
-                    g = g + weight_decay * d
-                s *= alpha
-                s += ((1 - alpha) * g) * g  # (g * g first overflows float32 above 1.8e19)
-                if centered:
-                    a = state.get("grad_avg")
-                    if a is None:
-                        a = state["grad_avg"] = np.zeros_like(s)
-                    a *= alpha
-                    a += (1 - alpha) * g
-                    # (into an array of its own: on a 0-d parameter s - a * a is a numpy scalar)
-                    r = np.multiply(a, a, out=np.empty_like(s))
-                    # Where the mean square overflowed, a * a may have too, and inf - inf
-                    # is NaN: the root is then beyond range (inf, the step 0), as PyTorch's
-                    # fused s - a * a gives.
-                    np.copyto(r, 0, where=np.isinf(s))
-                    np.subtract(s, r, out=r)
-                    # s >= a^2 in exact arithmetic; rounding must not make the root NaN.
-                    np.maximum(r, 0, out=r)
-                    np.sqrt(r, out=r)
-                else:
-                    r = np.sqrt(s)
-                r += eps
-                if momentum:
-                    b = state.get("momentum_buffer")
-                    if b is None:
-                        b = state["momentum_buffer"] = np.zeros_like(s)
-                    b *= momentum
-                    b += g / r
-                    d -= lr * b
-                else:
-                    d -= lr * (g / r)
-        return loss
+    def _update(self, group: dict[str, Any]) -> None:
+        """Step the parameters of one group with a gradient (the module docstring's formulas)."""
+        lr = group["lr"]
+        alpha = group["alpha"]
+        eps = group["eps"]
+        momentum = group["momentum"]
+        centered = group["centered"]
+        for d, g, state in self._params_to_step(group):
+            s = state["square_avg"]
+            s *= alpha
+            s += ((1 - alpha) * g) * g  # (g * g first overflows float32 above 1.8e19)
+            if centered:
+                a = _option_buffer(state, "grad_avg", s)
+                a *= alpha
+                a += (1 - alpha) * g
+                # (into an array of its own: on a 0-d parameter s - a * a is a numpy scalar)
+                r = np.multiply(a, a, out=np.empty_like(s))
+                # Where the mean square overflowed, a * a may have too, and inf - inf
+                # is NaN: the root is then beyond range (inf, the step 0), as PyTorch's
+                # fused s - a * a gives.
+                np.copyto(r, 0, where=np.isinf(s))
+                np.subtract(s, r, out=r)
+                # s >= a^2 in exact arithmetic; rounding must not make the root NaN.
+                np.maximum(r, 0, out=r)
+                np.sqrt(r, out=r)
+            else:
+                r = np.sqrt(s)
+            r += eps
+            if momentum:
+                b = _option_buffer(state, "momentum_buffer", s)
+                b *= momentum
+                b += g / r
+                d -= lr * b
+            else:
+                d -= lr * (g / r)
