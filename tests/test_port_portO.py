@@ -11,17 +11,7 @@ import numpy as np
 import pytest
 
 import autograd_mini as am
-
-
-def trajectory(make, grads, p0):
-    p = am.tensor(p0.copy(), requires_grad=True)
-    opt = make([p])
-    out = []
-    for g in grads:
-        p.grad = am.tensor(g.copy())
-        opt.step()
-        out.append(p.data.copy())
-    return out
+from test_optim_extra import trajectory
 
 
 RNG = np.random.default_rng(1)
