@@ -521,12 +521,27 @@ class MultivariateNormal(Distribution):
                                      "positive definite") from None
         self.loc = loc if loc.shape[:-1] == batch else fn.broadcast_to(loc, batch + (d,))
         self._cov = M if key == "covariance_matrix" else None
-        # (tril: the distribution is a function of scale_tril's lower triangle only, so
-        # its gradient is zero above the diagonal, as torch's solve_triangular gives)
-        L = cholesky(M) if key == "covariance_matrix" else fn.tril(M)
-        self.scale_tril = L if L.shape[:-2] == batch else fn.broadcast_to(L, batch + (d, d))
+        # A given scale_tril is kept as given and read at each use (see `scale_tril`); a
+        # covariance's Cholesky factor is computed once, as torch's.
+        self._given_tril = M if key == "scale_tril" else None
+        L = cholesky(M) if key == "covariance_matrix" else None
+        self._chol = L if L is None or L.shape[:-2] == batch else fn.broadcast_to(L, batch + (d, d))
         if self._cov is not None and self._cov.shape[:-2] != batch:
             self._cov = fn.broadcast_to(self._cov, batch + (d, d))
+
+    @property
+    def scale_tril(self) -> Tensor:
+        """(batch_shape + (d, d)): the Cholesky factor of covariance_matrix, or the lower
+        triangle of the given scale_tril. The distribution is a function of that lower
+        triangle only, so its gradient is zero above the diagonal (as torch's
+        solve_triangular gives). Taken afresh at each use from the given tensor: a
+        distribution built once sees an optimizer's in-place steps of it, and each
+        log_prob has a graph of its own to backward through."""
+        if self._chol is not None:
+            return self._chol
+        L = fn.tril(self._given_tril)
+        shape = self._batch_shape + self._event_shape * 2
+        return L if L.shape == shape else fn.broadcast_to(L, shape)
 
     def _in_support(self, v: np.ndarray) -> Any:
         return v == v

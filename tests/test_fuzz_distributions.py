@@ -94,3 +94,22 @@ def test_kl_uniform_pairs():
     # a Normal's support is the real line: infinite against any Uniform
     inf = D.kl_divergence(D.Normal(mu, s), D.Uniform(a, b))
     assert inf.shape == (3,) and np.all(inf.numpy() == np.inf)
+
+
+def test_mvn_built_once_from_a_leaf_scale_tril_follows_its_optimizer():
+    # A distribution built once from a learnable scale_tril: each log_prob reads the
+    # tensor as it is now (not a copy taken at construction) and backward works every step.
+    L = am.tensor(np.array([[2.0, 0.0], [0.5, 1.0]]), requires_grad=True)
+    for loc in (am.zeros(2), am.zeros(3, 2)):  # (the second broadcasts scale_tril to a batch)
+        d = D.MultivariateNormal(loc, scale_tril=L)
+        opt = am.optim.SGD([L], lr=0.1)
+        x = am.tensor([0.3, -0.2])
+        for _ in range(3):
+            opt.zero_grad()
+            lp = d.log_prob(x).sum()
+            want = D.MultivariateNormal(loc, scale_tril=L).log_prob(x).sum()
+            assert lp.item() == want.item()
+            (-lp).backward()
+            assert np.all(np.triu(L.grad.numpy(), 1) == 0)
+            opt.step()
+        np.testing.assert_array_equal(d.scale_tril.numpy(), np.broadcast_to(L.numpy(), d.batch_shape + (2, 2)))
