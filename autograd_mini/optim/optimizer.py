@@ -355,8 +355,8 @@ class Optimizer:
 
     def _stats_dtype(self, dtype: np.dtype) -> np.dtype:
         """The dtype of a parameter's running statistics: the parameter's own, or
-        float32 for a float16 one in optimizers that divide by a root mean square
-        (Adam, RMSprop). In float16 their eps of 1e-8 rounds to 0, so a zero
+        float32 for a float16 one in optimizers that divide by a root (Adam, RMSprop,
+        Adagrad, Adadelta: `_wide_half_stats`). In float16 their eps of 1e-8 rounds to 0, so a zero
         gradient stepped by 0/0 = NaN, and (1 - beta2) g**2 underflows to 0 for
         |g| below about 0.008, so a small gradient was divided by eps alone."""
         return _FLOAT32 if self._wide_half_stats and dtype == _FLOAT16 else dtype
