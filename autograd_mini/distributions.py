@@ -55,7 +55,7 @@ def _shape(sample_shape: Any, where: str) -> tuple:
         shape = tuple(int(s) for s in sample_shape)
         ok = all(s >= 0 for s in shape) and all(
             isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in sample_shape)
-    except TypeError:
+    except (TypeError, ValueError):  # (not iterable; a string's characters)
         ok = False
     if not ok:
         raise ValueError(f"{where}: sample_shape must be a tuple of ints >= 0, got {sample_shape!r}")
