@@ -48,7 +48,7 @@ __all__ = ["Distribution", "Normal", "Bernoulli", "Categorical", "Uniform", "Mul
 _LOG_2PI = math.log(2 * math.pi)
 
 
-def _shape(sample_shape: Any, where: str) -> tuple:
+def _shape(sample_shape: Any, where: str, what: str = "sample_shape") -> tuple:
     if isinstance(sample_shape, (int, np.integer)) and not isinstance(sample_shape, bool):
         sample_shape = (sample_shape,)
     try:
@@ -58,7 +58,7 @@ def _shape(sample_shape: Any, where: str) -> tuple:
     except (TypeError, ValueError):  # (not iterable; a string's characters)
         ok = False
     if not ok:
-        raise ValueError(f"{where}: sample_shape must be a tuple of ints >= 0, got {sample_shape!r}")
+        raise ValueError(f"{where}: {what} must be a tuple of ints >= 0, got {sample_shape!r}")
     return shape
 
 
@@ -103,13 +103,19 @@ def _require(ok: Any, name: str, message: str) -> None:
         raise ValueError(f"{name}: {message}")
 
 
+def _to(t: Tensor, shape: tuple) -> Tensor:
+    """t broadcast to shape (t itself when it has it already); differentiable."""
+    return t if tuple(t.shape) == tuple(shape) else fn.broadcast_to(t, shape)
+
+
 def _sum_rightmost(x: Tensor, n: int) -> Tensor:
     return x.sum(tuple(range(-n, 0))) if n > 0 else x
 
 
 class Distribution:
-    """Base class: batch_shape, event_shape, sample, rsample, log_prob, entropy, mean,
-    variance, stddev (torch.distributions.Distribution's interface)."""
+    """Base class: batch_shape, event_shape, sample, rsample, log_prob, entropy,
+    perplexity, mean, mode, variance, stddev, expand (torch.distributions.Distribution's
+    interface)."""
 
     has_rsample = False
 
@@ -135,6 +141,43 @@ class Distribution:
     def stddev(self) -> Tensor:
         return self.variance.sqrt()
 
+    @property
+    def mode(self) -> Tensor:
+        """The most likely value, of shape batch_shape + event_shape (torch's values)."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement mode")
+
+    def entropy(self) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} does not implement entropy")
+
+    def perplexity(self) -> Tensor:
+        """exp(entropy()), of shape batch_shape (torch's): the effective number of equally
+        likely outcomes. Differentiable wherever the entropy is; NotImplementedError
+        where the distribution has no entropy."""
+        return self.entropy().exp()
+
+    def expand(self, batch_shape: Any) -> "Distribution":
+        """A new distribution of batch_shape `batch_shape` whose parameters are this one's
+        broadcast to it (torch's expand: batch_shape must be the broadcast of the current
+        batch_shape and itself, else a ValueError naming both). event_shape is unchanged;
+        the parameters are views in the graph (gradients flow back to the originals);
+        validate_args is carried over (the parameters are not checked again)."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement expand")
+
+    def _expanded(self, batch_shape: Any) -> tuple[tuple, "Distribution"]:
+        """(the checked new batch_shape, a bare instance of this class carrying it)."""
+        name = f"{type(self).__name__}.expand"
+        shape = _shape(batch_shape, name, "batch_shape")
+        try:
+            ok = np.broadcast_shapes(self._batch_shape, shape) == shape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{name}: the batch_shape {self._batch_shape} cannot be expanded to "
+                             f"{shape} (the new shape must be the two shapes' broadcast)")
+        new = object.__new__(type(self))
+        Distribution.__init__(new, shape, self._event_shape, self._validate_args)
+        return shape, new
+
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """A draw of shape sample_shape + batch_shape + event_shape, with no gradient."""
         with no_grad():
@@ -144,10 +187,12 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__} has no rsample (no reparameterisation); "
                                   "use sample() and log_prob (the score function)")
 
-    def _check_value(self, value: Any, what: str = "log_prob", probability: bool = False) -> Tensor:
+    def _check_value(self, value: Any, what: str = "log_prob", probability: bool = False,
+                     support: Any = None) -> Tensor:
         """value as a tensor whose shape broadcasts with batch_shape + event_shape (its
         trailing axes equal to event_shape), in the support when validating (in [0, 1]
-        with probability=True: an icdf's argument)."""
+        with probability=True: an icdf's argument; support=(predicate on the ndarray,
+        description) replaces the distribution's own)."""
         name = f"{type(self).__name__}.{what}"
         if not isinstance(value, Tensor):
             value = as_tensor(np.asarray(value))
@@ -166,8 +211,9 @@ class Distribution:
             _require((v >= 0) & (v <= 1), name,
                      f"the value (shape {tuple(value.shape)}) must be a probability, in [0, 1]")
         elif self._validate_args:
-            _require(self._in_support(value.data), name,
-                     f"the value (shape {tuple(value.shape)}) is outside the support ({self._support})")
+            inside, text = support if support is not None else (self._in_support, self._support)
+            _require(inside(value.data), name,
+                     f"the value (shape {tuple(value.shape)}) is outside the support ({text})")
         return value
 
     def __repr__(self) -> str:
@@ -209,6 +255,16 @@ class Normal(Distribution):
     def stddev(self) -> Tensor:
         return self.scale
 
+    @property
+    def mode(self) -> Tensor:
+        """loc, of shape batch_shape (differentiable in loc)."""
+        return self.loc
+
+    def expand(self, batch_shape: Any) -> "Normal":
+        shape, new = self._expanded(batch_shape)
+        new.loc, new.scale = _to(self.loc, shape), _to(self.scale, shape)
+        return new
+
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """loc + scale * eps, eps ~ N(0, 1) of shape sample_shape + batch_shape."""
         shape = self._extended_shape(sample_shape)
@@ -242,7 +298,8 @@ class Uniform(Distribution):
     """U[low, high), elementwise: low and high broadcast to the batch_shape; event_shape ().
 
     log_prob(x) = -log(high - low) for low <= x < high; entropy = log(high - low);
-    rsample = low + (high - low) u, u ~ U[0, 1). Requires low < high. Without validation a
+    rsample = low + (high - low) u, u ~ U[0, 1); cdf(x) = clamp((x - low) / (high - low), 0, 1);
+    icdf(p) = low + p (high - low). Requires low < high. Without validation a
     value outside [low, high) has log_prob -inf (as PyTorch's)."""
 
     has_rsample = True
@@ -271,6 +328,35 @@ class Uniform(Distribution):
     def stddev(self) -> Tensor:
         """(high - low) / sqrt(12), directly: finite where the variance overflows."""
         return (self.high - self.low) / math.sqrt(12)
+
+    @property
+    def mode(self) -> Tensor:
+        """NaN of shape batch_shape, as torch's (every point of the support is a mode: there is
+        no single one). A constant: no gradient (torch's NaN * high would give only NaNs)."""
+        return creation.full(self._batch_shape, np.nan, dtype=self.low.dtype)
+
+    def expand(self, batch_shape: Any) -> "Uniform":
+        shape, new = self._expanded(batch_shape)
+        new.low, new.high = _to(self.low, shape), _to(self.high, shape)
+        return new
+
+    def cdf(self, value: Any) -> Tensor:
+        """P(X <= value) = clamp((value - low) / (high - low), 0, 1) (torch's formula), of the
+        broadcast shape of value and batch_shape. When validating, value must be in the
+        closed [low, high] (torch's support check; cdf(high) = 1); without, values outside
+        give 0 below and 1 above. Differentiable in value, low and high (gradient 0 where
+        clamped, kept at value = low or high as torch's clamp keeps it)."""
+        value = self._check_value(value, "cdf", support=(
+            lambda v: (self.low.data <= v) & (v <= self.high.data), "[low, high]"))
+        return fn.clip((value - self.low) / (self.high - self.low), 0.0, 1.0)
+
+    def icdf(self, value: Any) -> Tensor:
+        """The quantile low + value (high - low) (torch's formula), of the broadcast shape of
+        value and batch_shape; icdf(0) = low, icdf(1) = high. value must be in [0, 1] when
+        validating (as Normal.icdf here; torch does not check it); without, the line is
+        extended. Differentiable in value, low and high."""
+        value = self._check_value(value, "icdf", probability=True)
+        return value * (self.high - self.low) + self.low
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """low + (high - low) u, u ~ U[0, 1) of shape sample_shape + batch_shape."""
@@ -342,6 +428,21 @@ class Bernoulli(Distribution):
     def variance(self) -> Tensor:
         p = self.probs
         return p * (1 - p)
+
+    @property
+    def mode(self) -> Tensor:
+        """1.0 where p > 1/2, 0.0 where p < 1/2, NaN where p == 1/2 (both equally likely),
+        p = probs (sigmoid(logits) from logits, so logit 0 is NaN), as torch's; shape
+        batch_shape, floating, no gradient (a step function of p)."""
+        with no_grad():
+            p = self.probs.data
+            return Tensor(np.where(p == 0.5, np.nan, (p >= 0.5)).astype(p.dtype))
+
+    def expand(self, batch_shape: Any) -> "Bernoulli":
+        shape, new = self._expanded(batch_shape)
+        new._probs = None if self._probs is None else _to(self._probs, shape)
+        new._logits = None if self._logits is None else _to(self._logits, shape)
+        return new
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
@@ -440,6 +541,21 @@ class Categorical(Distribution):
     @property
     def variance(self) -> Tensor:
         return self.mean
+
+    @property
+    def mode(self) -> Tensor:
+        """argmax_k p_k (the first on ties), int64 of shape batch_shape, as torch's
+        probs.argmax(-1); no gradient."""
+        return fn.argmax(self.probs, -1)
+
+    def expand(self, batch_shape: Any) -> "Categorical":
+        """Parameters (probs or logits) broadcast to batch_shape + (K,)."""
+        shape, new = self._expanded(batch_shape)
+        full = shape + (self._num_events,)
+        new._num_events = self._num_events
+        new._probs = None if self._probs is None else _to(self._probs, full)
+        new._logits = None if self._logits is None else _to(self._logits, full)
+        return new
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
@@ -562,6 +678,20 @@ class MultivariateNormal(Distribution):
         """(..., d): the diagonal of Sigma, sum_j L_ij^2."""
         return (self.scale_tril ** 2).sum(-1)
 
+    @property
+    def mode(self) -> Tensor:
+        """loc, of shape batch_shape + (d,) (differentiable in loc)."""
+        return self.loc
+
+    def expand(self, batch_shape: Any) -> "MultivariateNormal":
+        """loc broadcast to batch_shape + (d,), scale_tril (and a given covariance_matrix)
+        to batch_shape + (d, d)."""
+        shape, new = self._expanded(batch_shape)
+        d = self._event_shape[0]
+        new.loc, new.scale_tril = _to(self.loc, shape + (d,)), _to(self.scale_tril, shape + (d, d))
+        new._cov = None if self._cov is None else _to(self._cov, shape + (d, d))
+        return new
+
     def _half_log_det(self) -> Tensor:
         return fn.diagonal(self.scale_tril, 0, -2, -1).log().sum(-1)
 
@@ -614,6 +744,19 @@ class Independent(Distribution):
     def variance(self) -> Tensor:
         return self.base_dist.variance
 
+    @property
+    def mode(self) -> Tensor:
+        """The base's mode, of shape batch_shape + event_shape."""
+        return self.base_dist.mode
+
+    def expand(self, batch_shape: Any) -> "Independent":
+        """The base expanded to batch_shape + the reinterpreted axes."""
+        shape, new = self._expanded(batch_shape)
+        r = self.reinterpreted_batch_ndims
+        new.base_dist = self.base_dist.expand(shape + self._event_shape[:r])
+        new.reinterpreted_batch_ndims, new.has_rsample = r, self.has_rsample
+        return new
+
     def sample(self, sample_shape: Any = ()) -> Tensor:
         return self.base_dist.sample(sample_shape)
 
@@ -640,7 +783,8 @@ class MixtureSameFamily(Distribution):
     mean = sum_k pi_k mu_k; variance = sum_k pi_k var_k + sum_k pi_k (mu_k - mean)**2
     (total variance); cdf (a component with a cdf, event_shape ()) = sum_k pi_k F_k(x);
     sample(sample_shape) picks a component by pi, then draws from it (no gradient: no
-    rsample, as torch's). No entropy (no closed form; torch has none either)."""
+    rsample, as torch's). No entropy, perplexity or mode (no closed form; torch has none
+    either); expand as torch's."""
 
     def __init__(self, mixture_distribution: Distribution, component_distribution: Distribution,
                  validate_args: bool = True) -> None:
@@ -666,6 +810,19 @@ class MixtureSameFamily(Distribution):
     @property
     def component_distribution(self) -> Distribution:
         return self._component
+
+    @property
+    def mode(self) -> Tensor:
+        """NotImplementedError: no closed form (torch's MixtureSameFamily has no mode either)."""
+        raise NotImplementedError("MixtureSameFamily does not implement mode (a mixture's mode "
+                                  "has no closed form)")
+
+    def expand(self, batch_shape: Any) -> "MixtureSameFamily":
+        """The mixture expanded to batch_shape, the components to batch_shape + (K,)."""
+        shape, new = self._expanded(batch_shape)
+        new._mixture = self._mixture.expand(shape)
+        new._component = self._component.expand(shape + (self._mixture._num_events,))
+        return new
 
     def _weights(self) -> Tensor:
         """pi of shape B + (K,) + (1,) * len(event_shape), to broadcast with the components'."""
