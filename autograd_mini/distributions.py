@@ -688,7 +688,10 @@ class MultivariateNormal(Distribution):
         to batch_shape + (d, d)."""
         shape, new = self._expanded(batch_shape)
         d = self._event_shape[0]
-        new.loc, new.scale_tril = _to(self.loc, shape + (d,)), _to(self.scale_tril, shape + (d, d))
+        new.loc = _to(self.loc, shape + (d,))
+        # (a given scale_tril stays given: the property broadcasts its triangle to the new batch)
+        new._given_tril = self._given_tril
+        new._chol = None if self._chol is None else _to(self._chol, shape + (d, d))
         new._cov = None if self._cov is None else _to(self._cov, shape + (d, d))
         return new
 
