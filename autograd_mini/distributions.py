@@ -9,7 +9,9 @@ identical distributions) and an `event_shape` (the shape of one draw: () for the
 ones, (d,) for MultivariateNormal). `sample(sample_shape)` and `rsample(sample_shape)`
 return sample_shape + batch_shape + event_shape; `log_prob(value)` takes a value whose
 shape broadcasts with batch_shape + event_shape and returns the broadcast shape without
-the event axes. Parameters broadcast together as numpy (and torch's broadcast_all) do.
+the event axes. Parameters broadcast together as numpy (and torch's broadcast_all) do;
+they are kept as given and broadcast (or converted: probs <-> logits) at each use, so a
+distribution built once from learnable tensors follows an optimizer's in-place steps.
 
 Arguments are checked as with PyTorch's validate_args=True (the default here; pass
 validate_args=False to skip): parameters outside their constraint (scale <= 0, probs
@@ -89,13 +91,13 @@ def _floats(name: str, **params: Any) -> dict[str, Tensor]:
     return out
 
 
-def _broadcast(name: str, **params: Tensor) -> tuple[tuple, list[Tensor]]:
+def _broadcast_shape(name: str, **params: Tensor) -> tuple:
+    """The parameters' broadcast shape (the batch_shape); a ValueError naming them if none."""
     try:
-        shape = np.broadcast_shapes(*(p.shape for p in params.values()))
+        return tuple(np.broadcast_shapes(*(p.shape for p in params.values())))
     except ValueError:
         shapes = ", ".join(f"{k} {tuple(p.shape)}" for k, p in params.items())
         raise ValueError(f"{name}: the parameters' shapes do not broadcast: {shapes}") from None
-    return shape, [p if p.shape == shape else fn.broadcast_to(p, shape) for p in params.values()]
 
 
 def _require(ok: Any, name: str, message: str) -> None:
@@ -104,8 +106,16 @@ def _require(ok: Any, name: str, message: str) -> None:
 
 
 def _to(t: Tensor, shape: tuple) -> Tensor:
-    """t broadcast to shape (t itself when it has it already); differentiable."""
-    return t if tuple(t.shape) == tuple(shape) else fn.broadcast_to(t, shape)
+    """t broadcast to shape (a tuple; t itself when it has it already); differentiable."""
+    return t if t.shape == shape else fn.broadcast_to(t, shape)
+
+
+# The distributions keep their parameters as given and derive the broadcast (and
+# converted: probs <-> logits, normalised, ...) forms at each use, as torch's live
+# expand views: a distribution built once from learnable tensors sees an optimizer's
+# in-place steps, and each log_prob / entropy / rsample / cdf / kl_divergence records a
+# graph of its own (a form computed once at construction would be stale after a step,
+# and a second backward would go through its freed graph).
 
 
 def _sum_rightmost(x: Tensor, n: int) -> Tensor:
@@ -159,8 +169,10 @@ class Distribution:
         """A new distribution of batch_shape `batch_shape` whose parameters are this one's
         broadcast to it (torch's expand: batch_shape must be the broadcast of the current
         batch_shape and itself, else a ValueError naming both). event_shape is unchanged;
-        the parameters are views in the graph (gradients flow back to the originals);
-        validate_args is carried over (the parameters are not checked again)."""
+        the parameters are views in the graph (gradients flow back to the originals),
+        taken at each use, so the expanded distribution follows in-place steps of the
+        originals as this one does; validate_args is carried over (the parameters are not
+        checked again)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement expand")
 
     def _expanded(self, batch_shape: Any) -> tuple[tuple, "Distribution"]:
@@ -234,11 +246,22 @@ class Normal(Distribution):
 
     def __init__(self, loc: Any, scale: Any, validate_args: bool = True) -> None:
         p = _floats("Normal", loc=loc, scale=scale)
-        shape, (self.loc, self.scale) = _broadcast("Normal", **p)
+        shape = _broadcast_shape("Normal", **p)
         super().__init__(shape, (), validate_args)
+        self._loc, self._scale = p["loc"], p["scale"]  # (as given: see _to's note)
         if self._validate_args:
-            _require(self.loc.data == self.loc.data, "Normal", f"loc (shape {shape}) must not be NaN")
-            _require(self.scale.data > 0, "Normal", f"scale (shape {tuple(p['scale'].shape)}) must be > 0")
+            _require(self._loc.data == self._loc.data, "Normal", f"loc (shape {shape}) must not be NaN")
+            _require(self._scale.data > 0, "Normal", f"scale (shape {tuple(p['scale'].shape)}) must be > 0")
+
+    @property
+    def loc(self) -> Tensor:
+        """batch_shape: the given loc broadcast, read at each use."""
+        return _to(self._loc, self._batch_shape)
+
+    @property
+    def scale(self) -> Tensor:
+        """batch_shape: the given scale broadcast, read at each use."""
+        return _to(self._scale, self._batch_shape)
 
     def _in_support(self, v: np.ndarray) -> Any:
         return v == v
@@ -262,18 +285,20 @@ class Normal(Distribution):
 
     def expand(self, batch_shape: Any) -> "Normal":
         shape, new = self._expanded(batch_shape)
-        new.loc, new.scale = _to(self.loc, shape), _to(self.scale, shape)
+        new._loc, new._scale = self._loc, self._scale  # (broadcast to the new batch at each use)
         return new
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """loc + scale * eps, eps ~ N(0, 1) of shape sample_shape + batch_shape."""
         shape = self._extended_shape(sample_shape)
-        eps = creation.randn(*shape, dtype=self.loc.dtype)
-        return self.loc + self.scale * eps
+        loc = self.loc
+        eps = creation.randn(*shape, dtype=loc.dtype)
+        return loc + self.scale * eps
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._check_value(value)
-        return -((value - self.loc) ** 2) / (2 * self.scale ** 2) - self.scale.log() - _LOG_2PI / 2
+        scale = self.scale
+        return -((value - self.loc) ** 2) / (2 * scale ** 2) - scale.log() - _LOG_2PI / 2
 
     def entropy(self) -> Tensor:
         return 0.5 + _LOG_2PI / 2 + self.scale.log()
@@ -307,14 +332,25 @@ class Uniform(Distribution):
 
     def __init__(self, low: Any, high: Any, validate_args: bool = True) -> None:
         p = _floats("Uniform", low=low, high=high)
-        shape, (self.low, self.high) = _broadcast("Uniform", **p)
+        shape = _broadcast_shape("Uniform", **p)
         super().__init__(shape, (), validate_args)
+        self._low, self._high = p["low"], p["high"]  # (as given: see _to's note)
         if self._validate_args:
-            _require(self.low.data < self.high.data, "Uniform",
+            _require(self._low.data < self._high.data, "Uniform",
                      f"low (shape {tuple(p['low'].shape)}) must be < high (shape {tuple(p['high'].shape)})")
 
+    @property
+    def low(self) -> Tensor:
+        """batch_shape: the given low broadcast, read at each use."""
+        return _to(self._low, self._batch_shape)
+
+    @property
+    def high(self) -> Tensor:
+        """batch_shape: the given high broadcast, read at each use."""
+        return _to(self._high, self._batch_shape)
+
     def _in_support(self, v: np.ndarray) -> Any:
-        return (self.low.data <= v) & (v < self.high.data)
+        return (self._low.data <= v) & (v < self._high.data)
 
     @property
     def mean(self) -> Tensor:
@@ -333,11 +369,11 @@ class Uniform(Distribution):
     def mode(self) -> Tensor:
         """NaN of shape batch_shape, as torch's (every point of the support is a mode: there is
         no single one). A constant: no gradient (torch's NaN * high would give only NaNs)."""
-        return creation.full(self._batch_shape, np.nan, dtype=self.low.dtype)
+        return creation.full(self._batch_shape, np.nan, dtype=self._low.dtype)
 
     def expand(self, batch_shape: Any) -> "Uniform":
         shape, new = self._expanded(batch_shape)
-        new.low, new.high = _to(self.low, shape), _to(self.high, shape)
+        new._low, new._high = self._low, self._high  # (broadcast to the new batch at each use)
         return new
 
     def cdf(self, value: Any) -> Tensor:
@@ -347,8 +383,9 @@ class Uniform(Distribution):
         give 0 below and 1 above. Differentiable in value, low and high (gradient 0 where
         clamped, kept at value = low or high as torch's clamp keeps it)."""
         value = self._check_value(value, "cdf", support=(
-            lambda v: (self.low.data <= v) & (v <= self.high.data), "[low, high]"))
-        return fn.clip((value - self.low) / (self.high - self.low), 0.0, 1.0)
+            lambda v: (self._low.data <= v) & (v <= self._high.data), "[low, high]"))
+        low = self.low
+        return fn.clip((value - low) / (self.high - low), 0.0, 1.0)
 
     def icdf(self, value: Any) -> Tensor:
         """The quantile low + value (high - low) (torch's formula), of the broadcast shape of
@@ -356,17 +393,20 @@ class Uniform(Distribution):
         validating (as Normal.icdf here; torch does not check it); without, the line is
         extended. Differentiable in value, low and high."""
         value = self._check_value(value, "icdf", probability=True)
-        return value * (self.high - self.low) + self.low
+        low = self.low
+        return value * (self.high - low) + low
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """low + (high - low) u, u ~ U[0, 1) of shape sample_shape + batch_shape."""
-        u = creation.rand(*self._extended_shape(sample_shape), dtype=self.low.dtype)
-        return self.low + (self.high - self.low) * u
+        low = self.low
+        u = creation.rand(*self._extended_shape(sample_shape), dtype=low.dtype)
+        return low + (self.high - low) * u
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._check_value(value)
-        lp = -(self.high - self.low).log()
-        inside = logical_and(self.low <= value, value < self.high)
+        low, high = self.low, self.high
+        lp = -(high - low).log()
+        inside = logical_and(low <= value, value < high)
         return fn.where(inside, lp, -np.inf)
 
     def entropy(self) -> Tensor:
@@ -390,33 +430,46 @@ class Bernoulli(Distribution):
         if (probs is None) == (logits is None):
             raise ValueError("Bernoulli: pass exactly one of probs and logits")
         super().__init__((), (), validate_args)
+        # (the given tensor, as given: see _to's note; expand broadcasts it at each use)
         if probs is not None:
-            self._probs, self._logits = _floats("Bernoulli", probs=probs)["probs"], None
-            self._batch_shape = tuple(self._probs.shape)
+            self._gprobs, self._glogits = _floats("Bernoulli", probs=probs)["probs"], None
+            self._batch_shape = tuple(self._gprobs.shape)
             if self._validate_args:
-                d = self._probs.data
+                d = self._gprobs.data
                 _require((d >= 0) & (d <= 1), "Bernoulli",
                          f"probs (shape {self._batch_shape}) must be in [0, 1]")
         else:
-            self._probs, self._logits = None, _floats("Bernoulli", logits=logits)["logits"]
-            self._batch_shape = tuple(self._logits.shape)
+            self._gprobs, self._glogits = None, _floats("Bernoulli", logits=logits)["logits"]
+            self._batch_shape = tuple(self._glogits.shape)
             if self._validate_args:
-                _require(self._logits.data == self._logits.data, "Bernoulli",
+                _require(self._glogits.data == self._glogits.data, "Bernoulli",
                          f"logits (shape {self._batch_shape}) must not be NaN")
+
+    @property
+    def _probs(self) -> Tensor | None:
+        """The given probs broadcast to batch_shape (None when logits were given)."""
+        return None if self._gprobs is None else _to(self._gprobs, self._batch_shape)
+
+    @property
+    def _logits(self) -> Tensor | None:
+        """The given logits broadcast to batch_shape (None when probs were given)."""
+        return None if self._glogits is None else _to(self._glogits, self._batch_shape)
 
     def _in_support(self, v: np.ndarray) -> Any:
         return (v == 0) | (v == 1)
 
     @property
     def probs(self) -> Tensor:
-        return self._probs if self._probs is not None else fn.sigmoid(self._logits)
+        """batch_shape: the given probs, or sigmoid(logits); computed at each use."""
+        return self._probs if self._gprobs is not None else fn.sigmoid(self._logits)
 
     @property
     def logits(self) -> Tensor:
-        """log(p / (1 - p)); from probs, with p clamped to [eps, 1 - eps] as PyTorch's."""
-        if self._logits is not None:
+        """log(p / (1 - p)); from probs, with p clamped to [eps, 1 - eps] as PyTorch's;
+        computed at each use."""
+        if self._glogits is not None:
             return self._logits
-        eps = float(np.finfo(self._probs.dtype).eps)
+        eps = float(np.finfo(self._gprobs.dtype).eps)
         p = fn.clip(self._probs, eps, 1 - eps)
         return p.log() - fn.log1p(-p)
 
@@ -440,8 +493,7 @@ class Bernoulli(Distribution):
 
     def expand(self, batch_shape: Any) -> "Bernoulli":
         shape, new = self._expanded(batch_shape)
-        new._probs = None if self._probs is None else _to(self._probs, shape)
-        new._logits = None if self._logits is None else _to(self._logits, shape)
+        new._gprobs, new._glogits = self._gprobs, self._glogits  # (broadcast at each use)
         return new
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
@@ -454,7 +506,7 @@ class Bernoulli(Distribution):
     def _logs(self, one: Any, zero: Any) -> tuple[Tensor, Tensor]:
         """(log p, log(1 - p)), the first taken only where `one`, the second only where
         `zero` (0 elsewhere), so no masked-out log(0) reaches a gradient."""
-        if self._logits is not None:
+        if self._glogits is not None:
             l = self._logits
             return fn.where(one, logsigmoid(l), 0.0), fn.where(zero, logsigmoid(-l), 0.0)
         p = self._probs
@@ -468,7 +520,7 @@ class Bernoulli(Distribution):
 
     def _plogp(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         p1 = self.probs
-        p0 = 1 - p1 if self._logits is None else fn.sigmoid(-self._logits)
+        p0 = 1 - p1 if self._glogits is None else fn.sigmoid(-self._logits)
         lp1, lp0 = self._logs(p1 > 0, p0 > 0)
         return p1, p0, lp1, lp0
 
@@ -507,7 +559,7 @@ class Categorical(Distribution):
                          f"probs (shape {tuple(t.shape)}) must be in [0, 1]")
                 _require(np.abs(d.sum(-1) - 1) <= 1e-6, "Categorical",
                          f"probs (shape {tuple(t.shape)}) must sum to 1 along the last axis")
-            self._probs, self._logits = t / t.sum(-1, keepdims=True), None
+            self._gprobs, self._glogits = t, None  # (as given: see _to's note)
         else:
             if self._validate_args:
                 _require((t.data == t.data) & (t.data != np.inf), "Categorical",
@@ -515,23 +567,41 @@ class Categorical(Distribution):
                 _require(np.any(t.data > -np.inf, -1), "Categorical",
                          f"logits (shape {tuple(t.shape)}) must have a finite entry in each row "
                          "(all -inf: no probability anywhere)")
-            self._probs, self._logits = None, fn.log_softmax(t, -1)
+            self._gprobs, self._glogits = None, t
+
+    @property
+    def _probs(self) -> Tensor | None:
+        """The given probs divided by their sum, broadcast to batch_shape + (K,), computed
+        at each use (None when logits were given)."""
+        if self._gprobs is None:
+            return None
+        t = self._gprobs
+        return _to(t / t.sum(-1, keepdims=True), self._batch_shape + (self._num_events,))
+
+    @property
+    def _logits(self) -> Tensor | None:
+        """log_softmax of the given logits, broadcast to batch_shape + (K,), computed at
+        each use (None when probs were given)."""
+        if self._glogits is None:
+            return None
+        return _to(fn.log_softmax(self._glogits, -1), self._batch_shape + (self._num_events,))
 
     def _in_support(self, v: np.ndarray) -> Any:
         return (v == np.floor(v)) & (v >= 0) & (v < self._num_events)
 
     @property
     def probs(self) -> Tensor:
-        """(..., K), normalised."""
-        return self._probs if self._probs is not None else fn.softmax(self._logits, -1)
+        """(..., K), normalised (computed at each use)."""
+        return self._probs if self._gprobs is not None else fn.softmax(self._logits, -1)
 
     @property
     def logits(self) -> Tensor:
         """(..., K), normalised log-probabilities (from probs: log of probs clamped to
-        [eps, 1 - eps], as PyTorch's; log_prob and entropy do not use this clamped form)."""
-        if self._logits is not None:
+        [eps, 1 - eps], as PyTorch's; log_prob and entropy do not use this clamped form;
+        computed at each use)."""
+        if self._glogits is not None:
             return self._logits
-        eps = float(np.finfo(self._probs.dtype).eps)
+        eps = float(np.finfo(self._gprobs.dtype).eps)
         return fn.clip(self._probs, eps, 1 - eps).log()
 
     @property
@@ -551,10 +621,8 @@ class Categorical(Distribution):
     def expand(self, batch_shape: Any) -> "Categorical":
         """Parameters (probs or logits) broadcast to batch_shape + (K,)."""
         shape, new = self._expanded(batch_shape)
-        full = shape + (self._num_events,)
         new._num_events = self._num_events
-        new._probs = None if self._probs is None else _to(self._probs, full)
-        new._logits = None if self._logits is None else _to(self._logits, full)
+        new._gprobs, new._glogits = self._gprobs, self._glogits  # (broadcast at each use)
         return new
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
@@ -572,14 +640,14 @@ class Categorical(Distribution):
         if not np.issubdtype(value.dtype, np.integer):
             value = value.astype(np.int64)
         idx = (value if value.shape == shape else fn.broadcast_to(value, shape))[..., None]
-        src = self._logits if self._logits is not None else self._probs
+        src = self._logits if self._glogits is not None else self._probs
         src = fn.broadcast_to(src, shape + (self._num_events,))
         picked = fn.take_along_axis(src, idx, -1)[..., 0]
-        return picked if self._logits is not None else picked.log()
+        return picked if self._glogits is not None else picked.log()
 
     def _logp(self, mask: Tensor) -> Tensor:
         """log p_k where mask, 0 elsewhere (no log(0) reaches a gradient)."""
-        if self._logits is not None:
+        if self._glogits is not None:
             return fn.where(mask, self._logits, 0.0)
         return fn.where(mask, self._probs, 1.0).log()
 
@@ -635,15 +703,18 @@ class MultivariateNormal(Distribution):
                 except np.linalg.LinAlgError:
                     raise ValueError(f"{name}: covariance_matrix (shape {tuple(M.shape)}) must be "
                                      "positive definite") from None
-        self.loc = loc if loc.shape[:-1] == batch else fn.broadcast_to(loc, batch + (d,))
+        # loc and a given scale_tril or covariance_matrix are kept as given and broadcast
+        # at each use (see _to's note); a covariance's Cholesky factor is computed once,
+        # as torch's (so it, unlike torch's live views, does not follow in-place steps).
+        self._loc = loc
         self._cov = M if key == "covariance_matrix" else None
-        # A given scale_tril is kept as given and read at each use (see `scale_tril`); a
-        # covariance's Cholesky factor is computed once, as torch's.
         self._given_tril = M if key == "scale_tril" else None
-        L = cholesky(M) if key == "covariance_matrix" else None
-        self._chol = L if L is None or L.shape[:-2] == batch else fn.broadcast_to(L, batch + (d, d))
-        if self._cov is not None and self._cov.shape[:-2] != batch:
-            self._cov = fn.broadcast_to(self._cov, batch + (d, d))
+        self._chol = cholesky(M) if key == "covariance_matrix" else None
+
+    @property
+    def loc(self) -> Tensor:
+        """batch_shape + (d,): the given loc broadcast, read at each use."""
+        return _to(self._loc, self._batch_shape + self._event_shape)
 
     @property
     def scale_tril(self) -> Tensor:
@@ -653,21 +724,19 @@ class MultivariateNormal(Distribution):
         solve_triangular gives). Taken afresh at each use from the given tensor: a
         distribution built once sees an optimizer's in-place steps of it, and each
         log_prob has a graph of its own to backward through."""
-        if self._chol is not None:
-            return self._chol
-        L = fn.tril(self._given_tril)
-        shape = self._batch_shape + self._event_shape * 2
-        return L if L.shape == shape else fn.broadcast_to(L, shape)
+        L = self._chol if self._chol is not None else fn.tril(self._given_tril)
+        return _to(L, self._batch_shape + self._event_shape * 2)
 
     def _in_support(self, v: np.ndarray) -> Any:
         return v == v
 
     @property
     def covariance_matrix(self) -> Tensor:
-        """(..., d, d): as given, or L L^T."""
+        """(..., d, d): as given (broadcast, read at each use), or L L^T."""
         if self._cov is not None:
-            return self._cov
-        return self.scale_tril @ fn.swapaxes(self.scale_tril, -1, -2)
+            return _to(self._cov, self._batch_shape + self._event_shape * 2)
+        L = self.scale_tril
+        return L @ fn.swapaxes(L, -1, -2)
 
     @property
     def mean(self) -> Tensor:
@@ -687,12 +756,8 @@ class MultivariateNormal(Distribution):
         """loc broadcast to batch_shape + (d,), scale_tril (and a given covariance_matrix)
         to batch_shape + (d, d)."""
         shape, new = self._expanded(batch_shape)
-        d = self._event_shape[0]
-        new.loc = _to(self.loc, shape + (d,))
-        # (a given scale_tril stays given: the property broadcasts its triangle to the new batch)
-        new._given_tril = self._given_tril
-        new._chol = None if self._chol is None else _to(self._chol, shape + (d, d))
-        new._cov = None if self._cov is None else _to(self._cov, shape + (d, d))
+        # (the tensors as this one holds them: the properties broadcast them to the new batch)
+        new._loc, new._given_tril, new._chol, new._cov = self._loc, self._given_tril, self._chol, self._cov
         return new
 
     def _half_log_det(self) -> Tensor:
@@ -700,8 +765,9 @@ class MultivariateNormal(Distribution):
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """loc + L eps, eps ~ N(0, I) of shape sample_shape + batch_shape + (d,)."""
-        eps = creation.randn(*self._extended_shape(sample_shape), dtype=self.loc.dtype)
-        return self.loc + (self.scale_tril @ eps[..., None])[..., 0]
+        loc = self.loc
+        eps = creation.randn(*self._extended_shape(sample_shape), dtype=loc.dtype)
+        return loc + (self.scale_tril @ eps[..., None])[..., 0]
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._check_value(value)
