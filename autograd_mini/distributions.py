@@ -128,6 +128,8 @@ class Distribution:
     interface)."""
 
     has_rsample = False
+    #: the parameters are kept as given and broadcast at each use, so expand shares them
+    _expands_as_given = False
 
     def __init__(self, batch_shape: tuple = (), event_shape: tuple = (), validate_args: bool = True) -> None:
         self._batch_shape = tuple(batch_shape)
@@ -172,8 +174,13 @@ class Distribution:
         the parameters are views in the graph (gradients flow back to the originals),
         taken at each use, so the expanded distribution follows in-place steps of the
         originals as this one does; validate_args is carried over (the parameters are not
-        checked again)."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement expand")
+        checked again). A distribution that keeps its parameters as given (`_expands_as_given`)
+        is expanded by sharing them: its properties broadcast them to the new batch."""
+        if not self._expands_as_given:
+            raise NotImplementedError(f"{type(self).__name__} does not implement expand")
+        shape, new = self._expanded(batch_shape)
+        new.__dict__.update({k: v for k, v in self.__dict__.items() if k not in new.__dict__})
+        return new
 
     def _expanded(self, batch_shape: Any) -> tuple[tuple, "Distribution"]:
         """(the checked new batch_shape, a bare instance of this class carrying it)."""
@@ -243,6 +250,7 @@ class Normal(Distribution):
 
     has_rsample = True
     _support = "the real line"
+    _expands_as_given = True
 
     def __init__(self, loc: Any, scale: Any, validate_args: bool = True) -> None:
         p = _floats("Normal", loc=loc, scale=scale)
@@ -282,11 +290,6 @@ class Normal(Distribution):
     def mode(self) -> Tensor:
         """loc, of shape batch_shape (differentiable in loc)."""
         return self.loc
-
-    def expand(self, batch_shape: Any) -> "Normal":
-        shape, new = self._expanded(batch_shape)
-        new._loc, new._scale = self._loc, self._scale  # (broadcast to the new batch at each use)
-        return new
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """loc + scale * eps, eps ~ N(0, 1) of shape sample_shape + batch_shape."""
@@ -329,6 +332,7 @@ class Uniform(Distribution):
 
     has_rsample = True
     _support = "[low, high)"
+    _expands_as_given = True
 
     def __init__(self, low: Any, high: Any, validate_args: bool = True) -> None:
         p = _floats("Uniform", low=low, high=high)
@@ -370,11 +374,6 @@ class Uniform(Distribution):
         """NaN of shape batch_shape, as torch's (every point of the support is a mode: there is
         no single one). A constant: no gradient (torch's NaN * high would give only NaNs)."""
         return creation.full(self._batch_shape, np.nan, dtype=self._low.dtype)
-
-    def expand(self, batch_shape: Any) -> "Uniform":
-        shape, new = self._expanded(batch_shape)
-        new._low, new._high = self._low, self._high  # (broadcast to the new batch at each use)
-        return new
 
     def cdf(self, value: Any) -> Tensor:
         """P(X <= value) = clamp((value - low) / (high - low), 0, 1) (torch's formula), of the
@@ -425,6 +424,7 @@ class Bernoulli(Distribution):
     """
 
     _support = "{0, 1}"
+    _expands_as_given = True
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool = True) -> None:
         if (probs is None) == (logits is None):
@@ -491,11 +491,6 @@ class Bernoulli(Distribution):
             p = self.probs.data
             return Tensor(np.where(p == 0.5, np.nan, (p >= 0.5)).astype(p.dtype))
 
-    def expand(self, batch_shape: Any) -> "Bernoulli":
-        shape, new = self._expanded(batch_shape)
-        new._gprobs, new._glogits = self._gprobs, self._glogits  # (broadcast at each use)
-        return new
-
     def sample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
         with no_grad():
@@ -541,6 +536,7 @@ class Categorical(Distribution):
     (the categories are labels, not numbers)."""
 
     _support = "integers in [0, K)"
+    _expands_as_given = True
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool = True) -> None:
         if (probs is None) == (logits is None):
@@ -618,13 +614,6 @@ class Categorical(Distribution):
         probs.argmax(-1); no gradient."""
         return fn.argmax(self.probs, -1)
 
-    def expand(self, batch_shape: Any) -> "Categorical":
-        """Parameters (probs or logits) broadcast to batch_shape + (K,)."""
-        shape, new = self._expanded(batch_shape)
-        new._num_events = self._num_events
-        new._gprobs, new._glogits = self._gprobs, self._glogits  # (broadcast at each use)
-        return new
-
     def sample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
         with no_grad():
@@ -667,6 +656,7 @@ class MultivariateNormal(Distribution):
 
     has_rsample = True
     _support = "R^d"
+    _expands_as_given = True
 
     def __init__(self, loc: Any, covariance_matrix: Any = None, scale_tril: Any = None,
                  validate_args: bool = True) -> None:
@@ -751,14 +741,6 @@ class MultivariateNormal(Distribution):
     def mode(self) -> Tensor:
         """loc, of shape batch_shape + (d,) (differentiable in loc)."""
         return self.loc
-
-    def expand(self, batch_shape: Any) -> "MultivariateNormal":
-        """loc broadcast to batch_shape + (d,), scale_tril (and a given covariance_matrix)
-        to batch_shape + (d, d)."""
-        shape, new = self._expanded(batch_shape)
-        # (the tensors as this one holds them: the properties broadcast them to the new batch)
-        new._loc, new._given_tril, new._chol, new._cov = self._loc, self._given_tril, self._chol, self._cov
-        return new
 
     def _half_log_det(self) -> Tensor:
         return fn.diagonal(self.scale_tril, 0, -2, -1).log().sum(-1)
