@@ -364,12 +364,9 @@ class _Trace:
             for prim, args, _, o in self.ops:
                 if not o.requires_grad:
                     continue
-                # (what the op's node keeps for its VJPs, as engine._check_unchanged reads it:
-                # not an input whose values no VJP reads, x of x + y; its output if it uses it)
-                free = prim.shape_only
-                kept = [a for i, a in enumerate(args) if free is not True and i not in free]
+                # (what the op's node keeps for its VJPs, as the eager backward checks it)
                 if any(isinstance(a, Tensor) and np.may_share_memory(a.data, t.data)
-                       for a in kept + ([o] if prim.uses_ans else [])):
+                       for a in prim.kept(args, o)):
                     # (eager's backward refuses the write: engine._refuse; a replay's would not)
                     raise RuntimeError(
                         f"{where}(inplace=True): writes without a graph into an array (shape {t.shape}) "

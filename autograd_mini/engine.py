@@ -562,10 +562,8 @@ def _check_unchanged(order: list[Tensor]) -> None:
         seq = node.seq
         if seq > latest:
             continue
-        free = node.prim.shape_only  # (inputs whose values no VJP reads may change: PyTorch's rule)
-        kept = node.datas if not free else () if free is True else tuple(
-            d for i, d in enumerate(node.datas) if i not in free)
-        for a in kept + ((node.out,) if node.prim.uses_ans else ()):
+        # (inputs whose values no VJP reads may change: PyTorch's rule)
+        for a in node.prim.kept(node.datas, node.out):
             if type(a) is np.ndarray and a.base is None:  # (most kept arrays: one look-up)
                 hit = get(id(a))
                 if hit is not None and hit[0] > seq:

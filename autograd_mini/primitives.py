@@ -98,6 +98,15 @@ class Primitive:
                 raise ValueError(f"primitive {name!r} is already registered")
             PRIMITIVES[name] = self
 
+    def kept(self, inputs: tuple, out: Any) -> tuple:
+        """What a node of this primitive keeps for its gradient: the inputs whose values a
+        VJP reads (not the shape_only ones), and its output if a VJP uses it. An in-place
+        change of one of these before the backward is refused (engine, am.compile)."""
+        free = self.shape_only
+        kept = tuple(inputs) if not free else () if free is True else tuple(
+            a for i, a in enumerate(inputs) if i not in free)
+        return kept + (out,) if self.uses_ans else kept
+
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
 
