@@ -12,8 +12,10 @@ returns J^T y_bar, J being dy/dx, without forming J. A tensor used by several
 nodes gets the sum of their terms (the multivariable chain rule), so its
 gradient is complete only once every node that used it has run: hence
 reverse topological order, which here is simply newest node first (a node is
-always made after its inputs'). The rest of the sweep (release as it goes,
-the one-node path of a compiled tape, the checks) is bookkeeping around that loop.
+always made after its inputs'). That loop is the `while order:` loop of
+`backward_sweep` below; `topological_order` finds the order. The rest of the
+sweep (release as it goes, the one-node path of a compiled tape, the checks) is
+bookkeeping around that loop.
 
 A node keeps its inputs' arrays themselves, not copies. So an in-place change
 to one of them between a forward and its backward (an optimizer step, `p -= ...`
@@ -765,7 +767,8 @@ class Node:
 
     __slots__ = ("prim", "inputs", "datas", "needs", "params", "out", "scope", "seq")
 
-    # Nodes are made by Primitive.apply, which fills every slot directly.
+    # Nodes are made by Primitive.apply, which fills every slot directly (and by
+    # am.compile's _Tape._finish, whose node's datas is the replay alone).
 
     @property
     def name(self) -> str:
