@@ -316,19 +316,19 @@ add = Primitive(
     "add", np.add,
     (lambda g, ans, x, y: unbroadcast(g, x.shape),
      lambda g, ans, x, y: unbroadcast(g, y.shape)), shape_only=True,
-    doc="x + y with numpy broadcasting.",
+    doc="x + y with numpy broadcasting (the broadcast shape). VJPs: x_bar = g, y_bar = g, each\n    summed over the axes broadcasting stretched (unbroadcast).",
 )
 mul = Primitive(
     "mul", np.multiply,
     (lambda g, ans, x, y: unbroadcast(g * y, x.shape),
      lambda g, ans, x, y: unbroadcast(g * x, y.shape)),
-    doc="x * y with numpy broadcasting.",
+    doc="x * y with numpy broadcasting. VJPs: x_bar = g * y, y_bar = g * x (each unbroadcast).",
 )
 sub = Primitive(
     "sub", np.subtract,
     (lambda g, ans, x, y: unbroadcast(g, x.shape),
      lambda g, ans, x, y: unbroadcast(-g, y.shape)), shape_only=True,
-    doc="x - y with numpy broadcasting (one node, where x + (-y) would take two).",
+    doc="x - y with numpy broadcasting (one node, where x + (-y) would take two).\n    VJPs: x_bar = g, y_bar = -g (each unbroadcast).",
 )
 div = Primitive(
     "div", np.true_divide,
@@ -336,9 +336,9 @@ div = Primitive(
      # -g x / y**2 as -g (x/y) / y: y * y would underflow or overflow first
      lambda g, ans, x, y: unbroadcast(-(g * ans) / y, y.shape)),
     uses_ans=True,
-    doc="x / y with numpy broadcasting.",
+    doc="x / y with numpy broadcasting. VJPs: x_bar = g / y, y_bar = -g x / y**2 (as\n    -(g ans) / y; each unbroadcast).",
 )
-neg = Primitive("neg", np.negative, (lambda g, ans, x: -g,), shape_only=True, doc="-x")
+neg = Primitive("neg", np.negative, (lambda g, ans, x: -g,), shape_only=True, doc="-x (same shape). VJP: -g.")
 floor_divide = Primitive(
     "floor_divide", np.floor_divide, differentiable=False,
     doc="""x // y with numpy broadcasting: numpy's floor_divide, floor(x / y) as numpy
@@ -403,31 +403,32 @@ pow = Primitive(
     uses_ans=True,
     doc="x ** y; the exponent may be a tensor (d/dy = x**y log x, taken as 0 where x <= 0, or x == 0 if complex).",
 )
-exp = Primitive("exp", np.exp, (lambda g, ans, x: g * ans,), uses_ans=True, doc="e ** x")
-log = Primitive("log", np.log, (lambda g, ans, x: g / x,), doc="natural logarithm")
+exp = Primitive("exp", np.exp, (lambda g, ans, x: g * ans,), uses_ans=True, doc="e ** x (same shape). VJP: g * ans.")
+log = Primitive("log", np.log, (lambda g, ans, x: g / x,), doc="natural logarithm (same shape). VJP: g / x.")
 log1p = Primitive(
     "log1p", np.log1p, (lambda g, ans, x: g / (1.0 + x),),
-    doc="log(1 + x), exact for tiny x (where log(1 + x) rounds 1 + x): softplus and BCE need it.",
+    doc="log(1 + x), exact for tiny x (where log(1 + x) rounds 1 + x): softplus and BCE need it.\n    Same shape. VJP: g / (1 + x).",
 )
 expm1 = Primitive(
     "expm1", np.expm1, (lambda g, ans, x: g * exp(x),),
     doc="""e ** x - 1, exact for tiny x (where exp(x) - 1 cancels). A primitive, as log1p is: the
     composite 2 tanh(x/2) / (1 - tanh(x/2)) is accurate near 0 but costs nine ops, a few ulps,
-    and a where to switch to exp(x) - 1 away from 0.""",
+    and a where to switch to exp(x) - 1 away from 0. Same shape. VJP: g e**x.""",
 )
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 log2 = Primitive(
     "log2", np.log2, (lambda g, ans, x: g / (x * _LN2),),
     doc="""Base-2 logarithm. A primitive: log(x) / log(2) is off by an ulp for 30% of
-    inputs (log10's composite gives log10(1000) = 2.9999999999999996).""",
+    inputs (log10's composite gives log10(1000) = 2.9999999999999996). Same shape.
+    VJP: g / (x ln 2).""",
 )
 log10 = Primitive("log10", np.log10, (lambda g, ans, x: g / (x * _LN10),),
-                  doc="Base-10 logarithm, exact at powers of 10 (a primitive: see log2).")
-sin = Primitive("sin", np.sin, (lambda g, ans, x: g * cos(x),), doc="sine")
-cos = Primitive("cos", np.cos, (lambda g, ans, x: -(g * sin(x)),), doc="cosine")
+                  doc="Base-10 logarithm, exact at powers of 10 (a primitive: see log2). VJP: g / (x ln 10).")
+sin = Primitive("sin", np.sin, (lambda g, ans, x: g * cos(x),), doc="sine (same shape). VJP: g cos x.")
+cos = Primitive("cos", np.cos, (lambda g, ans, x: -(g * sin(x)),), doc="cosine (same shape). VJP: -g sin x.")
 tanh = Primitive(
     "tanh", np.tanh, (lambda g, ans, x: g * (1.0 - ans * ans),), uses_ans=True,
-    doc="hyperbolic tangent; d tanh = 1 - tanh**2",
+    doc="hyperbolic tangent (same shape). VJP: g (1 - ans**2), as d tanh = 1 - tanh**2.",
 )
 
 
@@ -560,7 +561,7 @@ def _erf_vjp(g: Any, ans: Any, x: Any) -> Any:
 erf = Primitive(
     "erf", _erf, (_erf_vjp,),
     doc="""error function 2/sqrt(pi) int_0^x exp(-t**2) dt (same shape as x; numpy has none,
-    scipy.special and torch name it erf); d erf = 2/sqrt(pi) exp(-x**2). Forward: W. J.
+    scipy.special and torch name it erf); VJP: g 2/sqrt(pi) exp(-x**2). Forward: W. J.
     Cody's rational approximations, within 3 ulps of math.erf in float64 (see _erf).""",
 )
 
@@ -654,7 +655,7 @@ erfinv = Primitive(
     "erfinv", _erfinv, (_erfinv_vjp,), uses_ans=True,
     doc="""inverse error function: erf(erfinv(y)) = y on (-1, 1), +-inf at +-1, NaN outside
     (same shape as y; numpy has none, scipy.special and torch name it erfinv);
-    d erfinv = sqrt(pi)/2 exp(erfinv(y)**2). Forward: Giles' start, Halley steps (see _erfinv).""",
+    VJP: g sqrt(pi)/2 exp(ans**2), as d erfinv = 1 / erf'(erfinv(y)). Forward: Giles' start, Halley steps (see _erfinv).""",
 )
 
 
@@ -1178,7 +1179,7 @@ def _empty_in_layout(shape: tuple, order: list, dtype: Any) -> np.ndarray:
 
 sum = Primitive(
     "sum", _sum,
-    (_sum_vjp,), shape_only=True, doc="Sum over `axis` (int, tuple or None for all); `keepdims` as numpy.",
+    (_sum_vjp,), shape_only=True, doc="Sum over `axis` (int, tuple or None for all); `keepdims` as numpy. VJP: g broadcast\n    back to x's shape (each entry adds into its sum with weight 1).",
 )
 max = Primitive(
     "max", _max, (_max_vjp,), uses_ans=True,
@@ -1432,7 +1433,7 @@ def _specialize_matmul(which: Any, out: np.ndarray, a: Any, b: Any, c: Any = Non
 
 matmul = Primitive(
     "matmul", _matmul, (_matmul_vjp_a, _matmul_vjp_b), specialize=_specialize_matmul,
-    doc="a @ b: 1-D, 2-D and batched (broadcast leading axes), as numpy.matmul.",
+    doc="a @ b: 1-D, 2-D and batched (broadcast leading axes), as numpy.matmul: (n, k) @ (k, m)\n    -> (n, m). VJPs: a_bar = g b^T, b_bar = a^T g (a vector's axis dropped, batch axes\n    that broadcasting added summed).",
 )
 
 
@@ -1627,7 +1628,7 @@ einsum = Primitive(
 
 reshape = Primitive(
     "reshape", lambda x, shape: np.reshape(x, shape),
-    (lambda g, ans, x, shape: g.reshape(x.shape),), shape_only=True, doc="Reshape to `shape` (one -1 allowed).",
+    (lambda g, ans, x, shape: g.reshape(x.shape),), shape_only=True, doc="Reshape to `shape` (one -1 allowed). VJP: g reshaped to x's shape.",
 )
 
 
@@ -1642,7 +1643,7 @@ def _inverse_permutation(axes: tuple) -> tuple:
 permute = Primitive(
     "permute", lambda x, axes: np.transpose(x, axes),
     (lambda g, ans, x, axes: permute(g, axes=_inverse_permutation(axes)),), shape_only=True,
-    doc="Reorder axes: output axis i is input axis axes[i].",
+    doc="Reorder axes: output axis i is input axis axes[i]. VJP: g permuted by the inverse\n    permutation.",
 )
 
 
@@ -1673,7 +1674,7 @@ def _broadcast_to(x: Any, shape: tuple) -> np.ndarray:
 broadcast_to = Primitive(
     "broadcast_to", _broadcast_to,
     (lambda g, ans, x, shape: unbroadcast(g, x.shape),), shape_only=True,
-    doc="Broadcast to `shape` by numpy's rules (returns a new array).",
+    doc="Broadcast to `shape` by numpy's rules (returns a new array). VJP: unbroadcast(g, x.shape),\n    g summed over the copies.",
 )
 
 
@@ -1729,7 +1730,7 @@ def _scatter_add_vjp(g: Any, ans: Any, u: Any, index: Any, shape: tuple) -> Any:
 scatter_add = Primitive(
     "scatter_add", _scatter_add,
     (_scatter_add_vjp,), shape_only=True,
-    doc="zeros(shape) with u added at `index` (repeats accumulate): the adjoint of getitem.",
+    doc="zeros(shape) with u added at `index` (repeats accumulate): the adjoint of getitem.\n    u has the shape of zeros(shape)[index] (or broadcasts to it). VJP: g[index].",
 )
 
 
@@ -1854,7 +1855,8 @@ pick = Primitive(
     doc="""x[i0, .., index[i0, .., ik], .., ik]: one entry along `axis` for every
     position of the other axes (the labelled class's score in a loss). index
     has x's shape without `axis`, integers in [0, x.shape[axis]) (negative ones
-    are refused, not wrapped); the result has index's shape.""",
+    are refused, not wrapped); the result has index's shape. VJP: zeros of x's shape
+    with g at the picked entries; none for index.""",
 )
 
 
@@ -1934,7 +1936,7 @@ pad = Primitive(
     "pad", _pad,
     (lambda g, ans, x, pad_width, value=0.0:
         getitem(g, index=_unpad_index(x.shape, pad_width)),), shape_only=True,
-    doc="Constant padding; pad_width is ((before, after),) per axis (normalised by am.pad).",
+    doc="Constant padding; pad_width is ((before, after),) per axis (normalised by am.pad): each\n    axis n grows to before + n + after. VJP: g with the padding sliced off.",
 )
 
 
@@ -1947,7 +1949,8 @@ def _concat_vjp(i: int, g: Any, ans: Any, *xs: Any, axis: int = 0) -> Any:
 
 concatenate = Primitive(
     "concatenate", lambda *xs, axis=0: np.concatenate(xs, axis=axis), _concat_vjp, shape_only=True,
-    variadic=True, doc="Join tensors along an existing axis.",
+    variadic=True,
+    doc="Join tensors along an existing axis (the others' sizes must agree). VJP of input i: the\n    slice of g along `axis` where input i landed.",
 )
 def _astype(x: np.ndarray, dtype: Any) -> np.ndarray:
     # (complex to real keeps the real part, as numpy's cast does, without its ComplexWarning:
@@ -2057,7 +2060,8 @@ unfold = Primitive(
     OH = (H - dilation*(kh-1) - 1) // stride + 1, and
     out[..., i, j, a, b] = x[..., i*stride + a*dilation, j*stride + b*dilation].
     A strided view: no copy. Convolution is a contraction of this with the
-    weights; pooling is a reduction over its last k axes.""",
+    weights; pooling is a reduction over its last k axes. VJP: fold(g), which adds
+    each window's gradient back to the entries it was taken from.""",
 )
 fold = Primitive(
     "fold", _fold,

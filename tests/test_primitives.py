@@ -421,3 +421,12 @@ def test_fold_takes_the_windows_unfold_takes_with_a_remainder():
     u = P.unfold(x, kernel_size=(2,), stride=(2,), dilation=(1,))
     out = P.fold(u, size=(5,), kernel_size=(2,), stride=(2,), dilation=(1,))
     np.testing.assert_array_equal(out.data, x.data * [1, 1, 1, 1, 0])
+
+
+def test_every_differentiable_primitive_states_its_vjp() -> None:
+    # (the table is what a reader learns back propagation from: each entry's doc says
+    # what its gradient is, not only what the forward computes)
+    words = ("vjp", "_bar", "gradient", "d/d")
+    missing = [n for n, p in PRIMITIVES.items()
+               if p.differentiable and not any(w in p.doc.lower() for w in words)]
+    assert not missing, missing
