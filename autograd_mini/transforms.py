@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import operator
 import weakref
+from collections.abc import Mapping
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -51,6 +52,10 @@ def _leaf(x: Any, outer: bool, who: str) -> Tensor:
     """
     if outer and isinstance(x, Tensor) and x.requires_grad:
         return P.reshape.apply(x, shape=x.shape)
+    if isinstance(x, Mapping):
+        raise TypeError(f"{who}: cannot differentiate with respect to a dict (of {len(x)} entries); "
+                        "grad and value_and_grad take a dict of tensors (as torch.func.grad does), "
+                        f"{who} takes one tensor: flatten the parameters into one (see am.func)")
     arr = _to_array(x, None, who)
     if arr.dtype.kind not in "fc":  # (integers and booleans; complex numbers keep their imaginary part)
         arr = arr.astype(get_default_dtype())
@@ -124,7 +129,10 @@ def value_and_grad(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -
     """A function returning (f(*args), gradient of f with respect to args[argnums]).
 
     f must return a single-element tensor. The gradient has the shape of its
-    argument; with a tuple `argnums` it is a tuple of gradients.
+    argument; with a tuple `argnums` it is a tuple of gradients. An argument that
+    is a dict of tensors (torch.func's parameter dict, e.g. for
+    am.func.functional_call) gets a dict of gradients with the same keys. (A list
+    is numpy's array data, one tensor, not a list of arguments.)
     """
     return _value_and_grad(f, argnums, "value_and_grad")
 
@@ -139,9 +147,17 @@ def _value_and_grad(f: Callable[..., Tensor], argnums: int | Sequence[int], who:
         with enable_grad():
             args = list(args)
             xs = []
+            keys = []  # per argument: its dict's keys, or None for a single tensor
             for n in nums:
-                args[n] = _leaf(args[n], outer, who)
-                xs.append(args[n])
+                if isinstance(args[n], Mapping):  # (torch.func's parameter dicts)
+                    keys.append(list(args[n]))
+                    args[n] = {k: _leaf(v, outer, f"{who} (argument {n}[{k!r}])")
+                               for k, v in args[n].items()}
+                    xs.extend(args[n].values())
+                else:
+                    keys.append(None)
+                    args[n] = _leaf(args[n], outer, who)
+                    xs.append(args[n])
             try:
                 out = _scalar_output(f(*args, **kwargs), who)
                 nested = _nested(out, xs, outer)
@@ -149,7 +165,15 @@ def _value_and_grad(f: Callable[..., Tensor], argnums: int | Sequence[int], who:
             finally:
                 _done(*xs)
         value = out if nested else out.detach()
-        return value, (gs[0] if _is_index(argnums) else tuple(gs))
+        grads, i = [], 0
+        for ks in keys:
+            if ks is None:
+                grads.append(gs[i])
+                i += 1
+            else:
+                grads.append(dict(zip(ks, gs[i:i + len(ks)])))
+                i += len(ks)
+        return value, (grads[0] if _is_index(argnums) else tuple(grads))
 
     return wrapped
 
