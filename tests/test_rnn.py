@@ -548,3 +548,32 @@ def test_bidirectional_bad_state_shapes_raise_naming_the_layer_and_shapes():
 def test_summary_of_a_bidirectional_layer():
     s = nn.summary(nn.GRU(3, 4, batch_first=True, bidirectional=True), input_size=(2, 5, 3))
     assert [(r.output_shape, r.num_params) for r in s.rows] == [([(2, 5, 8), (2, 2, 4)], 2 * (12 * 3 + 12 * 4 + 24))]
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_steps_take_no_slice_of_a_whole_sequence_product(mode, bidirectional):
+    """Each step's input term is its own product: a step that sliced one product over all
+    T steps would give that product T whole-sized gradients to add up in the backward
+    (quadratic in T). Stacked layers take the layer below's states as computed, so no
+    node slices a tensor with a time axis that requires grad; the result still matches
+    the oracle's."""
+    cls = nn.LSTM if mode == "LSTM" else nn.GRU
+    am.manual_seed(3)
+    T, N, I, H = 5, 2, 3, 4
+    m = cls(I, H, num_layers=2, bidirectional=bidirectional)
+    x = am.tensor(np.random.default_rng(1).standard_normal((T, N, I)))
+    out = m(x)[0]
+    seen, stack_, sliced = set(), [out], []
+    while stack_:
+        t = stack_.pop()
+        if t.grad_fn is None or id(t) in seen:
+            continue
+        seen.add(id(t))
+        node = t.grad_fn
+        if node.prim.name == "getitem" and node.inputs[0].requires_grad and node.inputs[0].ndim == 3:
+            sliced.append(node.inputs[0].shape)
+        stack_.extend(a for a in node.inputs if isinstance(a, am.Tensor))
+    assert sliced == []
+    out.sum().backward()
+    assert all(p.grad is not None for p in m.parameters())
