@@ -1678,14 +1678,34 @@ broadcast_to = Primitive(
 )
 
 
+def _add_at(out: np.ndarray, index: Any, g: Any) -> None:
+    """np.add.at(out, index, g) for a fresh C-ordered `out`. An integer array picking whole
+    rows (an embedding's gradient) is added on the flattened array instead, one index per
+    element: the same additions in the same order, 3-10x faster than numpy's add.at over
+    rows (4.6 ms -> 0.9 ms for 5120 rows of 64 float32). Anything else, and an index out of
+    range (numpy's error then), goes to numpy's add.at as it is."""
+    if (type(index) is np.ndarray and index.dtype.kind in "iu" and out.ndim >= 2 and index.size
+            and type(g) is np.ndarray and g.shape == index.shape + out.shape[1:]):
+        n = out.shape[0]
+        rows = index.reshape(-1)
+        if rows.min() >= -n and rows.max() < n:
+            if rows.dtype.kind == "i":
+                rows = np.where(rows < 0, rows + n, rows)
+            width = out.size // n
+            flat = (rows.astype(np.intp).reshape(-1, 1) * width + np.arange(width)).reshape(-1)
+            np.add.at(out.reshape(-1), flat, g.reshape(-1))
+            return
+    np.add.at(out, index, g)
+
+
 def _scatter_add(g: np.ndarray, index: Any, shape: tuple) -> np.ndarray:
     out = np.zeros(shape, dtype=g.dtype)
     if _has_int_array(index):
         if out.dtype == _HALF:  # (accumulated in float32: in float16, 2048 + 1 rounds to 2048)
             wide = np.zeros(shape, dtype=np.float32)
-            np.add.at(wide, index, g)
+            _add_at(wide, index, g)
             return wide.astype(_HALF)
-        np.add.at(out, index, g)  # repeated indices accumulate
+        _add_at(out, index, g)  # repeated indices accumulate
     else:
         out[index] = g  # basic slicing and masks: each element at most once
     return out

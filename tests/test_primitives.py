@@ -430,3 +430,28 @@ def test_every_differentiable_primitive_states_its_vjp() -> None:
     missing = [n for n, p in PRIMITIVES.items()
                if p.differentiable and not any(w in p.doc.lower() for w in words)]
     assert not missing, missing
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_scatter_add_of_rows_matches_numpys_add_at_bit_for_bit(dtype):
+    """getitem's VJP for an integer array picking rows (an embedding's) adds on the
+    flattened array: the same additions in the same order as np.add.at over rows, so the
+    same bits; negative indices count from the end, repeats accumulate, and an index out
+    of range still raises."""
+    rng = np.random.default_rng(0)
+    idx = rng.integers(-7, 7, size=(5, 9))
+    g = rng.standard_normal((5, 9, 3, 2)).astype(dtype)
+    want = np.zeros((7, 3, 2), dtype=np.float32 if dtype == np.float16 else dtype)
+    np.add.at(want, idx, g)
+    got = P.scatter_add(g, index=idx, shape=(7, 3, 2))
+    assert got.dtype == dtype
+    assert np.array_equal(got, want.astype(dtype))
+    u = np.ones((2, 3, 2), dtype=dtype)  # unsigned indices too
+    assert np.array_equal(P.scatter_add(u, index=np.array([4, 4], dtype=np.uint8), shape=(7, 3, 2))[4], 2 * u[0])
+    with pytest.raises(IndexError):
+        P.scatter_add(g, index=idx + 7, shape=(7, 3, 2))
+    w = am.tensor(rng.standard_normal((7, 3, 2)), requires_grad=True)
+    (w[idx] * am.tensor(g.astype(np.float64))).sum().backward()
+    ref = np.zeros((7, 3, 2))
+    np.add.at(ref, idx, g.astype(np.float64))
+    assert np.array_equal(w.grad.data, ref)
