@@ -516,6 +516,20 @@ def narrow(x: Any, dim: int, start: int, length: int) -> Tensor:
 
 
 @composite
+def select(x: Any, dim: int, index: int) -> Tensor:
+    """torch.select (torch semantics): x[..., index, ...] along `dim`, a recorded basic
+    index, so x (..., n, ...) -> x's shape without dim (a view of x's array, as torch's).
+    index is an int in [-n, n) (negative counts from the end); else an IndexError."""
+    x = as_tensor(x)
+    d = _dim_of("select", dim, x)
+    n = x.shape[d]
+    index = _int_arg("select", "index", index, x.shape)
+    if not -n <= index < n:
+        raise IndexError(f"select: index {index} is out of range [{-n}, {n}) for dim {d} of shape {x.shape}")
+    return x[(slice(None),) * d + (index,)]
+
+
+@composite
 def unbind(x: Any, dim: int = 0) -> tuple[Tensor, ...]:
     """torch.unbind (torch semantics): the tuple of the n = x.shape[dim] slices
     x[..., i, ...] along `dim`, each of x's shape without dim. Differentiable."""

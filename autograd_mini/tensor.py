@@ -1503,6 +1503,11 @@ class Tensor:
         """torch's narrow: x[..., start:start + length, ...] along `dim` (am.narrow)."""
         return _S.narrow(self, dim, start, length)
 
+    def select(self, dim: int, index: int) -> "Tensor":
+        """torch's select: x[..., index, ...] along `dim`, that axis removed (a view, as
+        torch's; numpy's ndarray has no select, and np.select is another function)."""
+        return _S.select(self, dim, index)
+
     def unbind(self, dim: int = 0) -> "tuple[Tensor, ...]":
         """torch's unbind: the tuple of the slices along `dim` (am.unbind)."""
         return _S.unbind(self, dim)

@@ -1136,6 +1136,7 @@ _EVERY = {
     "Tensor.scatter_reduce_": (lambda t: t.sin().scatter_reduce_(0, np.zeros(t.shape, dtype=np.intp), t ** 2,
                                                                  "sum") * t, "any", _SHAPES),
     "Tensor.narrow": (lambda t: t.narrow(0, 1, 1) ** 2, "any", _PAIR),
+    "Tensor.select": (lambda t: t.select(-1, 1) ** 2 + t.select(0, -1).sin().sum(), "any", _PAIR),
     "Tensor.unbind": (lambda t: t.unbind(0)[-1] ** 2, "any", _SHAPES),
     "Tensor.tensor_split": (lambda t: t.tensor_split([1], 0)[1] ** 2, "any", _PAIR),
     "Tensor.repeat_interleave": (lambda t: t.repeat_interleave(2) ** 2, "any", _SHAPES),
