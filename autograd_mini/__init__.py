@@ -26,6 +26,10 @@ from .dtypes import (
 )
 from .dtypes import finfo, iinfo
 from .engine import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .runtime import (
+    are_deterministic_algorithms_enabled, get_num_threads, is_deterministic_algorithms_warn_only_enabled,
+    set_num_threads, use_deterministic_algorithms,
+)
 from .functions import (
     abs, argmax, argmin, array_split, broadcast_to, clip, concatenate, cos, einsum, erf, erfinv,
     exp, flatten, floor_divide, log, log1p, log_softmax, logsumexp, masked_fill, matmul, max, maximum,

@@ -34,6 +34,8 @@ class Adadelta(Optimizer):
     _buffers = (("square_avg", 0), ("acc_delta", 0))
     _wide_half_stats = True
 
+    _implementation_names = frozenset({"foreach", "capturable", "differentiable"})
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -42,9 +44,10 @@ class Adadelta(Optimizer):
         eps: float = 1e-6,
         weight_decay: float = 0,
         maximize: bool = False,
+        **implementation: Any,
     ) -> None:
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
-        super().__init__(params, defaults)
+        super().__init__(params, defaults, implementation)
 
     def _check_options(self, options: dict[str, Any], where: str) -> None:
         super()._check_options(options, where)

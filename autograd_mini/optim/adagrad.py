@@ -34,6 +34,8 @@ class Adagrad(Optimizer):
     _buffers = (("sum", "initial_accumulator_value"),)
     _wide_half_stats = True
 
+    _implementation_names = frozenset({"foreach", "differentiable", "fused"})
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -43,10 +45,11 @@ class Adagrad(Optimizer):
         initial_accumulator_value: float = 0,
         eps: float = 1e-10,
         maximize: bool = False,
+        **implementation: Any,
     ) -> None:
         defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, eps=eps, maximize=maximize)
-        super().__init__(params, defaults)
+        super().__init__(params, defaults, implementation)
 
     def _check_options(self, options: dict[str, Any], where: str) -> None:
         super()._check_options(options, where)

@@ -37,6 +37,8 @@ class Adam(Optimizer):
     _decoupled = False
     _wide_half_stats = True
 
+    _implementation_names = frozenset({"foreach", "capturable", "differentiable", "fused"})
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -46,10 +48,11 @@ class Adam(Optimizer):
         weight_decay: float = 0,
         amsgrad: bool = False,
         maximize: bool = False,
+        **implementation: Any,
     ) -> None:
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         maximize=maximize)
-        super().__init__(params, defaults)
+        super().__init__(params, defaults, implementation)
 
     def _check_options(self, options: dict[str, Any], where: str) -> None:
         super()._check_options(options, where)
@@ -110,6 +113,7 @@ class AdamW(Adam):
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
         maximize: bool = False,
+        **implementation: Any,
     ) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                         maximize=maximize)
+                         maximize=maximize, **implementation)

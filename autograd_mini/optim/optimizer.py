@@ -44,8 +44,15 @@ class Optimizer:
     #: (name, initial value): a number, or the name of the group option that holds it
     _buffers: tuple[tuple[str, float | str], ...] = ()
 
-    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+    #: PyTorch's keyword arguments of this optimizer that choose how its step is computed,
+    #: not what it computes (see `_check_implementation`)
+    _implementation_names: frozenset[str] = frozenset({"foreach", "differentiable"})
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any],
+                 implementation: Mapping[str, Any] | None = None) -> None:
         name = type(self).__name__
+        if implementation:
+            self._check_implementation(implementation)
         self._check_options(defaults, f"{name}")
         if isinstance(params, Tensor):
             raise TypeError(
@@ -104,6 +111,26 @@ class Optimizer:
         options = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
         self._check_options(options, where)
         self.param_groups.append({"params": params, **options})
+
+    def _check_implementation(self, given: Mapping[str, Any]) -> None:
+        """PyTorch's foreach=, fused= (None or a bool), capturable= and differentiable= (False),
+        as ported code passes them (nanoGPT's AdamW(fused=True)). They choose among PyTorch's
+        kernels for the same update; here there is one numpy update, so foreach and fused
+        change nothing. capturable (CUDA graphs) and differentiable (a step recorded for
+        backward) have no counterpart: True is refused. Not kept in the param groups."""
+        name = type(self).__name__
+        for key, value in given.items():
+            if key not in self._implementation_names:
+                raise TypeError(f"{name}.__init__() got an unexpected keyword argument {key!r}")
+            if key in ("foreach", "fused"):
+                if value is not None:
+                    _check_flag(value, key, name)
+            elif _check_flag(value, key, name):
+                why = ("CUDA graph capture does not exist here" if key == "capturable" else
+                       "a step is never recorded for backward here; to differentiate through an "
+                       "update, write it with tensor operations (w - lr * g, g from "
+                       "am.autograd.grad(..., create_graph=True))")
+                raise ValueError(f"{name}: {key}=True is not supported: {why}")
 
     def _check_options(self, options: Mapping[str, Any], where: str) -> None:
         """Raise ValueError/TypeError for an invalid hyperparameter (subclasses extend)."""

@@ -36,6 +36,8 @@ class RMSprop(Optimizer):
     _buffers = (("square_avg", 0),)
     _wide_half_stats = True
 
+    _implementation_names = frozenset({"foreach", "capturable", "differentiable"})
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -46,10 +48,11 @@ class RMSprop(Optimizer):
         momentum: float = 0,
         centered: bool = False,
         maximize: bool = False,
+        **implementation: Any,
     ) -> None:
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                         centered=centered, maximize=maximize)
-        super().__init__(params, defaults)
+        super().__init__(params, defaults, implementation)
 
     def _check_options(self, options: dict[str, Any], where: str) -> None:
         super()._check_options(options, where)

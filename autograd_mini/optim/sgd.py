@@ -28,19 +28,22 @@ class SGD(Optimizer):
 
     _state_names = frozenset({"momentum_buffer"})
 
+    _implementation_names = frozenset({"foreach", "differentiable", "fused"})
+
     def __init__(
         self,
         params: Iterable[Any],
-        lr: float,
+        lr: float = 1e-3,
         momentum: float = 0,
         dampening: float = 0,
         nesterov: bool = False,
         weight_decay: float = 0,
         maximize: bool = False,
+        **implementation: Any,
     ) -> None:
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov,
                         weight_decay=weight_decay, maximize=maximize)
-        super().__init__(params, defaults)
+        super().__init__(params, defaults, implementation)
 
     def _check_options(self, options: dict[str, Any], where: str) -> None:
         super()._check_options(options, where)
