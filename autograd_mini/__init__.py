@@ -70,7 +70,7 @@ from .selection import (
     unbind, unique,
 )
 from .nn.functional.distances import cdist
-from .gradcheck import check_graph, gradcheck, gradgradcheck, numerical_grad
+from .gradcheck import GradcheckError, check_graph, gradcheck, gradgradcheck, numerical_grad
 from .serialization import load, save
 from .tensor import Tensor, device, get_default_dtype, is_tensor, set_default_dtype, set_printoptions
 from .torch_methods import add, addcdiv, addcmul, addmm, baddbmm, bmm, cholesky_inverse, cholesky_solve, diag_embed, lerp, logdet, mm, mv, numel
