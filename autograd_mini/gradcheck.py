@@ -558,6 +558,44 @@ def _repeatable_output(f: Callable[..., Any], arrays: list, leaves: list[Tensor]
     return out
 
 
+def _backward_trouble(
+    arrays: list[np.ndarray], before: list[np.ndarray], analytic: dict[int, Any], positions: Sequence[int],
+    f: Callable[..., Any], checked: list[bool], backward: Callable[[Tensor, list], dict[int, Any]],
+    what: str,
+) -> tuple[int, str] | None:
+    """(input, what is wrong) when the backward pass cannot be trusted, else None.
+
+    Two mistakes of a hand-written VJP that a comparison with differences would
+    only report as a wrong gradient, at some element: a VJP that writes into a
+    saved input (np.multiply(x, g, out=x)), which moves the point the
+    differences are taken at, and one whose result changes from call to call
+    (random numbers, state read from outside), which no tolerance makes right.
+    PyTorch's gradcheck checks the second as "backward is not reentrant".
+    A second backward pass at the same point must agree with the first to
+    rounding (as two forward calls must).
+    """
+    for i, (now, was) in enumerate(zip(arrays, before)):
+        if not np.array_equal(now, was, equal_nan=True):
+            arrays[i][...] = was  # (the point the report speaks of)
+            return i, (f"the backward pass changed this input in place (a VJP wrote into a saved "
+                       f"array, np.multiply(x, g, out=x) or x *= g); a VJP must compute new arrays")
+    xs = _wrap_all(arrays, checked)
+    again = backward(_output(f, xs, what), xs)
+    for p in positions:
+        first = np.asarray(analytic[p], dtype=np.float64)
+        second = np.asarray(again[p], dtype=np.float64)
+        if first.shape != second.shape:
+            continue  # (reported by the comparison)
+        scale = float(np.max(np.abs(first), initial=0.0, where=np.isfinite(first)))
+        if not np.allclose(second, first, rtol=1e-9, atol=1e-12 * scale, equal_nan=True):
+            with np.errstate(invalid="ignore"):
+                gap = float(np.nanmax(np.abs(second - first)))
+            return p, (f"two backward passes at the same point gave different gradients for this input "
+                       f"(largest difference {gap:.3g}): a VJP is not deterministic (random numbers, "
+                       "or state it reads that changes between calls)")
+    return None
+
+
 def _wrap_all(arrays: list[np.ndarray], grad_flags: Sequence[bool] = ()) -> list[Tensor]:
     ts = [Tensor._wrap(a) for a in arrays]
     for t, flag in zip(ts, grad_flags):
@@ -595,15 +633,28 @@ def _check_function(
         return report
     u = _cotangent(rng, out.shape)
     positions = [i for i, c in enumerate(checked) if c]
-    analytic: dict[int, Any] = {p: np.zeros_like(arrays[p]) for p in positions}
-    if out.requires_grad:
-        grads = autograd.grad(
-            out, [leaves[p] for p in positions],
-            grad_outputs=Tensor._wrap(u.astype(out.dtype)), allow_unused=True, create_graph=create_graph,
-        )
-        for p, g in zip(positions, grads):
-            if g is not None:
-                analytic[p] = g.data
+
+    def backward(y: Tensor, xs: list[Tensor]) -> dict[int, Any]:
+        grads: dict[int, Any] = {p: np.zeros_like(arrays[p]) for p in positions}
+        if y.requires_grad:
+            found = autograd.grad(
+                y, [xs[p] for p in positions],
+                grad_outputs=Tensor._wrap(u.astype(y.dtype)), allow_unused=True, create_graph=create_graph,
+            )
+            for p, g in zip(positions, found):
+                if g is not None:
+                    grads[p] = g.data
+        return grads
+
+    before = [a.copy() for a in arrays]
+    analytic = backward(out, leaves)
+    trouble = _backward_trouble(arrays, before, analytic, positions, f, checked, backward, what)
+    if trouble is not None:
+        p, note = trouble
+        report = GradcheckReport(False, what, eps, atol, rtol, seed)
+        report.input_index, report.input_name, report.input_shape = p, names[p], arrays[p].shape
+        report.note = note
+        return report
     dtype = out.dtype if inner_dtype is None or out.dtype.itemsize <= inner_dtype.itemsize else inner_dtype
     tol = _working_tol(eps, atol, rtol, dtype, what)
 
