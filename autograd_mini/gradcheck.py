@@ -377,6 +377,13 @@ def _compare(
             report.ok = False
             report.input_index, report.input_name, report.input_shape = p, names[p], x.shape
             report.note = f"the analytic gradient has shape {a.shape}, the input has shape {x.shape}"
+            try:
+                broadcast = np.broadcast_shapes(a.shape, x.shape) == a.shape
+            except ValueError:
+                broadcast = False
+            if broadcast:
+                report.note += (" (the input was broadcast: a VJP must sum its gradient over the "
+                                "broadcast axes, as unbroadcast(g, x.shape) in primitives.py does)")
             return report
         # (An infinite entry, max-pooling's -inf border, moves under no finite step: it is
         # left out, else its step would be infinite and every difference NaN.)

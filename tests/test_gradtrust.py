@@ -46,3 +46,11 @@ def test_gradcheck_names_a_vjp_that_writes_into_its_saved_input():
     with pytest.raises(am.GradcheckError, match="input 0 .*changed this input in place") as info:
         am.gradcheck(lambda x: half_square(x), x0.copy(), seed=0)
     assert info.value.report.input_index == 0
+
+
+def test_missing_unbroadcast_is_named_as_such():
+    add = Primitive("user_add", lambda a, b: a + b, (lambda g, ans, a, b: g, lambda g, ans, a, b: g),
+                    register=False)
+    with pytest.raises(am.GradcheckError, match=r"input 1 .*shape \(3,\).*sum its gradient over the broadcast"):
+        am.gradcheck(lambda a, b: add(a, b), (np.ones((2, 3)), np.ones(3)), seed=0)
+
