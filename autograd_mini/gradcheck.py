@@ -1067,9 +1067,29 @@ def _check_node(
         # (its node holds the output the Python forward computed once: nothing to rerun)
         return result(None, "a custom autograd.Function, whose forward cannot be rerun here; "
                             "gradcheck it through its .apply")
+    kept = [a.copy() if isinstance(a, np.ndarray) else None for a in arrays]
     ans = np.asarray(prim.fwd(*arrays, **params))
     if ans.dtype.kind != "f":
         return result(None, f"output dtype {ans.dtype} carries no gradient")
+    # A forward that writes into its inputs or draws random numbers makes every
+    # difference of it noise, which would be reported as a wrong VJP.
+    trouble = _changed(arrays, kept, "the forward changed it in place (it must compute new arrays)")
+    if trouble is None:
+        again = np.asarray(prim.fwd(*arrays, **params), dtype=np.float64)
+        first = ans.astype(np.float64)
+        scale = float(np.max(np.abs(first), initial=0.0, where=np.isfinite(first)))
+        if again.shape != first.shape or not np.allclose(again, first, rtol=1e-9, atol=1e-12 * scale,
+                                                         equal_nan=True):
+            trouble = (positions[0] if positions else 0,
+                       "the forward gave different outputs in two calls on the same inputs (random "
+                       "numbers?), so its differences mean nothing")
+        trouble = trouble or _changed(arrays, kept, "the forward changed it in place (it must compute "
+                                                    "new arrays)")
+    if trouble is not None:
+        report = GradcheckReport(False, what, tol.eps, tol.atol, tol.rtol, seed)
+        report.input_index, report.input_name, report.input_shape = trouble[0], names[trouble[0]], shapes[trouble[0]]
+        report.note = trouble[1]
+        return result(report)
     tol = _working_tol(tol.eps, tol.atol, tol.rtol, ans.dtype, "check_graph")
     # The VJPs are checked as the backward pass runs them: on the saved values in
     # their own dtype (a float32 graph's VJPs in float32, where a VJP may go wrong that
@@ -1094,16 +1114,40 @@ def _check_node(
         g[~finite] = 0
     report = GradcheckReport(True, what, tol.eps, tol.atol, tol.rtol, seed)
     analytic: dict[int, Any] = {}
+    given = native if coarse else arrays
     for p in positions:
         vjp = prim.vjps[p]
+        # (copies: a VJP that writes into g or a saved input is named for it, and the check
+        # does not go on with the values it wrote)
+        g_in = g.copy()
+        inputs_in = [a.copy() if isinstance(a, np.ndarray) else None for a in given]
         try:
             if vjp is None:
                 raise RuntimeError("the primitive declares no VJP for this input, yet it requires grad")
-            analytic[p] = np.asarray(vjp(g, ans_native, *(native if coarse else arrays), **params))
+            analytic[p] = np.asarray(vjp(g_in, ans_native.copy(), *given, **params))
+            wrote = None if np.array_equal(g_in, g, equal_nan=True) else (
+                "its cotangent g (g *= ...): the backward pass hands one g to several consumers, so "
+                "that changes other gradients")
+            changed = _changed(given, inputs_in, "")
+            if wrote is None and changed is not None:
+                wrote = f"input {changed[0]}, a value saved for the backward pass"
+                for a, b in zip(given, inputs_in):
+                    if b is not None:
+                        a[...] = b
+            if wrote is not None:
+                raise _Untrusted(f"the VJP wrote into {wrote}; a VJP must compute new arrays")
+            again = np.asarray(vjp(g.copy(), ans_native.copy(), *given, **params), dtype=np.float64)
+            first = analytic[p].astype(np.float64)
+            scale = float(np.max(np.abs(first), initial=0.0, where=np.isfinite(first)))
+            if again.shape == first.shape and not np.allclose(again, first, rtol=1e-9, atol=1e-12 * scale,
+                                                              equal_nan=True):
+                raise _Untrusted("the VJP gave different gradients in two calls on the same values: it "
+                                 "is not deterministic (random numbers, or state it reads that changes "
+                                 "between calls)")
         except Exception as e:  # a VJP that crashes is a wrong VJP: report it as this node's failure
             report.ok = False
             report.input_index, report.input_name, report.input_shape = p, names[p], shapes[p]
-            report.note = f"the VJP raised {type(e).__name__}: {e}"
+            report.note = str(e) if isinstance(e, _Untrusted) else f"the VJP raised {type(e).__name__}: {e}"
             return result(report)
 
     g64 = g.astype(np.float64)
@@ -1118,6 +1162,18 @@ def _check_node(
 
     report = _compare(phi, arrays, positions, analytic, names, tol, rng, full_limit, n_directions, report, size)
     return result(report)
+
+
+class _Untrusted(Exception):
+    """A VJP that ran but cannot be trusted (it wrote into its arguments, or is not deterministic)."""
+
+
+def _changed(arrays: list, kept: list, note: str) -> tuple[int, str] | None:
+    """(i, note) for the first ndarray of `arrays` that differs from its copy in `kept`."""
+    for i, (a, b) in enumerate(zip(arrays, kept)):
+        if b is not None and not np.array_equal(a, b, equal_nan=True):
+            return i, note
+    return None
 
 
 def check_graph(

@@ -54,3 +54,54 @@ def test_missing_unbroadcast_is_named_as_such():
     with pytest.raises(am.GradcheckError, match=r"input 1 .*shape \(3,\).*sum its gradient over the broadcast"):
         am.gradcheck(lambda a, b: add(a, b), (np.ones((2, 3)), np.ones(3)), seed=0)
 
+
+def _graph_note(loss):
+    report = am.check_graph(loss, raise_exception=False, seed=0)
+    assert not report.ok
+    return report.failed[0].report.note
+
+
+def test_check_graph_names_a_vjp_that_writes_into_g():
+    def vjp(g, ans, x):
+        g *= np.cos(x)  # the mistake: add's VJP hands this g to its other input too
+        return g
+
+    sin = _sin_with(vjp)
+    x = am.tensor(np.array([0.3, -0.7, 1.1]), requires_grad=True)
+    assert "the VJP wrote into its cotangent g" in _graph_note(sin(x) + 2 * x)
+
+
+def test_check_graph_names_a_vjp_that_writes_into_a_saved_input():
+    def vjp(g, ans, x):
+        np.multiply(x, g, out=x)
+        return x
+
+    half_square = Primitive("half_square", lambda x: 0.5 * x * x, (vjp,), register=False)
+    x = am.tensor(np.array([0.3, -0.7, 1.1]), requires_grad=True)
+    assert "the VJP wrote into input 0" in _graph_note(half_square(x))
+    np.testing.assert_array_equal(x.data, [0.3, -0.7, 1.1])  # (the audit put it back)
+
+
+def test_check_graph_fails_a_nondeterministic_vjp():
+    rng = np.random.default_rng(0)
+    sin = _sin_with(lambda g, ans, x: g * np.cos(x) * (1 + 1e-8 * rng.standard_normal()))
+    x = am.tensor(np.array([0.3, -0.7, 1.1]), requires_grad=True)
+    assert "not deterministic" in _graph_note(sin(x))
+
+
+def test_check_graph_blames_a_forward_that_writes_into_its_input_not_the_vjp():
+    def fwd(x):
+        x *= 1.0001
+        return 2 * x
+
+    double = Primitive("user_double", fwd, (lambda g, ans, x: 2 * g,), register=False)
+    x = am.tensor(np.array([0.3, -0.7, 1.1]), requires_grad=True)
+    assert "the forward changed it in place" in _graph_note(double(x))
+
+
+def test_check_graph_blames_a_random_forward_not_the_vjp():
+    rng = np.random.default_rng(0)
+    noisy = Primitive("user_noisy", lambda x: x * (1 + 0.01 * rng.random(x.shape)), (lambda g, ans, x: g,),
+                      register=False)
+    x = am.tensor(np.array([0.3, -0.7, 1.1]), requires_grad=True)
+    assert "different outputs in two calls" in _graph_note(noisy(x))
