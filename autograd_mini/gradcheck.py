@@ -524,6 +524,8 @@ def _prepare(inputs: Any, who: str, all_floats: bool = False) -> tuple[list[np.n
 
 def _output(f: Callable[..., Any], args: list, who: str, shape: tuple | None = None) -> Tensor:
     out = f(*args)
+    if isinstance(out, (tuple, list)):
+        out = _joined(out, who)
     if not isinstance(out, Tensor):
         raise TypeError(f"{who}: f must return a Tensor, got {type(out).__name__}")
     if out.dtype.kind != "f":
@@ -531,6 +533,53 @@ def _output(f: Callable[..., Any], args: list, who: str, shape: tuple | None = N
     if shape is not None and out.shape != shape:
         raise ValueError(f"{who}: f returned shape {out.shape} at a perturbed point, {shape} at the input")
     return out
+
+
+def _joined(outs: tuple | list, who: str) -> Tensor:
+    """Several outputs of f as one: the floating tensors flattened and joined in order
+    (integer and boolean ones, such as argmax indices, carry no gradient and are left out).
+    A wrong gradient of any of them shows in the joined one."""
+    if not all(isinstance(o, Tensor) for o in outs):
+        kinds = ", ".join(type(o).__name__ for o in outs)
+        raise TypeError(f"{who}: f must return a Tensor or a tuple/list of Tensors, got ({kinds})")
+    floating = [o.reshape(-1) for o in outs if o.dtype.kind == "f"]
+    if not floating:
+        raise TypeError(f"{who}: f returned {len(outs)} outputs, none of them floating")
+    return concatenate(floating) if len(floating) > 1 else floating[0]
+
+
+def _output_count(f: Callable[..., Any], arrays: list) -> int:
+    """How many floating outputs f returns (1 for a single Tensor)."""
+    out = f(*_wrap_all(arrays))
+    if not isinstance(out, (tuple, list)):
+        return 1
+    return sum(isinstance(o, Tensor) and o.dtype.kind == "f" for o in out)
+
+
+def _which_output(f: Callable[..., Any], arrays: list, checked: list[bool], names: list[str],
+                  report: GradcheckReport, eps: float, atol: float, rtol: float, full_limit: int,
+                  n_directions: int) -> GradcheckReport:
+    """For an f with several outputs whose joined check failed: the report of the first
+    output that fails checked alone (its `what` names the output), else `report`."""
+    k = _output_count(f, arrays)
+    if k < 2:
+        return report
+
+    def single(j: int) -> Callable[..., Tensor]:
+        def fj(*args: Tensor) -> Tensor:
+            outs = [o for o in f(*args) if isinstance(o, Tensor) and o.dtype.kind == "f"]
+            return outs[j]
+        return fj
+
+    for j in range(k):
+        what = f"{report.what} (output {j} of f's {k} floating outputs)"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            alone = _check_function(single(j), [a.copy() for a in arrays], checked, names, what,
+                                    eps, atol, rtol, report.seed, full_limit, n_directions)
+        if not alone.ok:
+            return alone
+    return report
 
 
 def _repeatable_output(f: Callable[..., Any], arrays: list, leaves: list[Tensor], who: str) -> Tensor:
@@ -727,7 +776,10 @@ def gradcheck(
 ) -> bool:
     """Check the reverse-mode gradient of `f` at `inputs` against central differences.
 
-    f: takes one Tensor per input and returns a floating Tensor of any shape.
+    f: takes one Tensor per input (positionally: bind other arguments with a
+    lambda or functools.partial) and returns a floating Tensor of any shape, or
+    a tuple/list of Tensors (the floating ones are checked flattened and joined,
+    integer ones such as indices left out; a failure names the output).
     inputs: a Tensor, ndarray or number, or a tuple/list of them. Floating
     ndarrays and tensors with requires_grad are checked (promoted to float64,
     with a warning for float32/float16: f and its VJPs then run in float64; to
@@ -739,6 +791,14 @@ def gradcheck(
     element of inputs with at most `full_limit` elements, `n_directions` random
     directional derivatives of larger ones (see the module docstring; ints,
     full_limit >= 0 and n_directions >= 1, else ValueError).
+    eps is a relative step: element x_i moves by h = eps * max(1, |x_i|) (a
+    direction d by eps, its entries scaled by max(1, |x_i|)). A comparison passes
+    when |analytic - numeric| <= atol + rtol * |numeric|, as in PyTorch (whose
+    defaults these are too); a failure is retried with steps down to h/10**4
+    before it counts, and one at a kink (relu at 0) is reported as such.
+    The backward is run twice and must give the same gradient both times and
+    leave the inputs as they were (a VJP with random numbers, or one writing
+    into a saved array, fails with a note saying so).
     Returns True when everything agrees. Otherwise raises GradcheckError (an
     AssertionError) whose `.report` (a GradcheckReport) names the input, the
     element, the analytic and numeric values, the worst absolute and relative
@@ -754,6 +814,8 @@ def gradcheck(
     names = [f"input {i}" for i in range(len(arrays))]
     report = _check_function(f, arrays, checked, names, "gradcheck", eps, atol, rtol, seed,
                              full_limit, n_directions)
+    if not report.ok:  # (several outputs, joined: say which is wrong)
+        report = _which_output(f, arrays, checked, names, report, eps, atol, rtol, full_limit, n_directions)
     _warn_below_atol(report, sum(checked))
     return _verdict(report, raise_exception)
 
@@ -941,7 +1003,8 @@ def numerical_grad(f: Callable[..., Tensor], inputs: Any, eps: float = 1e-6) -> 
     """Central-difference gradient of s = sum(f(*inputs)) with respect to each floating input.
 
     For a single-element f that is df/dx; for a larger output it is the
-    gradient of the sum of its elements. Computed in float64 element by
+    gradient of the sum of its elements (of all floating outputs, when f
+    returns a tuple/list of Tensors). Computed in float64 element by
     element with step eps * max(1, |x_i|) (2 evaluations of f per element).
     Returns a float64 ndarray shaped like the input when `inputs` is a single
     Tensor/ndarray/number, else a tuple with one entry per input (None for

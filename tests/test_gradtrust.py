@@ -105,3 +105,18 @@ def test_check_graph_blames_a_random_forward_not_the_vjp():
                       register=False)
     x = am.tensor(np.array([0.3, -0.7, 1.1]), requires_grad=True)
     assert "different outputs in two calls" in _graph_note(noisy(x))
+
+
+def test_gradcheck_takes_several_outputs_and_names_the_wrong_one():
+    # PyTorch's gradcheck takes a tuple of outputs; here f had to join them by hand.
+    x = np.array([0.3, 0.7, 1.1])
+    assert am.gradcheck(lambda a: (am.sin(a), am.cos(a), a.argmax()), x, seed=0)
+    assert am.gradcheck(lambda a: [am.sin(a).sum(), a * a], x, seed=0)
+    assert am.gradgradcheck(lambda a: (am.sin(a), a * a * a), x, seed=0)
+    np.testing.assert_allclose(am.numerical_grad(lambda a: (am.sin(a), am.cos(a)), x),
+                               np.cos(x) - np.sin(x), rtol=1e-7)
+    cos = Primitive("wrong_cos", np.cos, (lambda g, ans, a: g * am.sin(a),), register=False)
+    with pytest.raises(am.GradcheckError, match=r"output 1 of f's 2 floating outputs\) failed: wrong gradient"):
+        am.gradcheck(lambda a: (am.sin(a), cos(a)), x, seed=0)
+    with pytest.raises(TypeError, match=r"tuple/list of Tensors, got \(Tensor, int\)"):
+        am.gradcheck(lambda a: (am.sin(a), 3), x)
