@@ -845,7 +845,10 @@ def gradgradcheck(
     First the recorded gradient itself is checked against central differences
     of f: the second-order check differentiates that gradient and compares with
     differences of it, so on its own it would pass a recorded gradient that is
-    wrong but consistent with its own derivative.
+    wrong but consistent with its own derivative. That first step takes the
+    gradient with create_graph=True, through the VJPs' Tensor path: a VJP's
+    ndarray-only branch (`type(g) is np.ndarray`), which plain backward takes,
+    is checked by gradcheck, not here, so test an op with both.
     """
     _check_tolerances("gradgradcheck", eps, atol, rtol)
     _check_sampling("gradgradcheck", full_limit, n_directions)
