@@ -195,12 +195,38 @@ def _grad(f: Callable[..., Tensor], argnums: int | Sequence[int], who: str) -> C
     return wrapped
 
 
-def jacobian(f: Callable[..., Tensor], argnums: int = 0) -> Callable:
+def jacobian(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -> Callable:
     """The Jacobian function: J[i..., j...] = d out[i...] / d x[j...].
 
-    Shape out.shape + x.shape; one reverse sweep per output element.
+    Shape out.shape + x.shape; one reverse sweep per output element. With a tuple
+    argnums, a tuple of Jacobians, one per argument (torch.func.jacrev's structure).
     """
+    if not _is_index(argnums):
+        return _tuple_argnums(f, argnums, "jacobian", hessian=False)
     return _jacobian(f, argnums, "jacobian")
+
+
+def _tuple_argnums(f: Callable[..., Tensor], argnums: Any, who: str, hessian: bool) -> Callable:
+    """jacobian/hessian with a tuple argnums, by am.func's jacrev (am's conventions for
+    the arguments: a list or a number is array data, one tensor)."""
+    from . import func  # (func imports this module)
+
+    @functools.wraps(f)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        nums = _argnums(argnums, len(args), who)
+        args = list(args)
+        for n in nums:
+            if not isinstance(args[n], (Tensor, np.ndarray)):
+                if isinstance(args[n], Mapping):
+                    raise TypeError(f"{who}: cannot differentiate with respect to a dict (argument {n}); "
+                                    f"am.func.{'hessian' if hessian else 'jacrev'} takes pytrees")
+                arr = _to_array(args[n], None, who)
+                args[n] = Tensor._wrap(arr if arr.dtype.kind in "fc" else arr.astype(get_default_dtype()))
+        inner = func._grad_and_value(f, argnums, False, who) if hessian else f
+        g = (lambda *a, **k: inner(*a, **k)[0]) if hessian else inner
+        return func._jacobian_fn(g, argnums, False, who, forward=False)(*args, **kwargs)
+
+    return wrapped
 
 
 def _jacobian(f: Callable[..., Tensor], argnums: int, who: str) -> Callable:
@@ -240,8 +266,12 @@ def _rows(out: Any, x: Tensor, outer: bool, who: str) -> Tensor:
     return Tensor._wrap(np.stack([r.data for r in rows]).reshape(out.shape + x.shape))
 
 
-def hessian(f: Callable[..., Tensor], argnums: int = 0) -> Callable:
-    """The Hessian function of a scalar-valued `f`: shape x.shape + x.shape."""
+def hessian(f: Callable[..., Tensor], argnums: int | Sequence[int] = 0) -> Callable:
+    """The Hessian function of a scalar-valued `f`: shape x.shape + x.shape. With a
+    tuple argnums, a tuple of tuples: H[i][j] = d^2 f / d x_i d x_j, shape
+    x_i.shape + x_j.shape (torch.func.hessian's structure)."""
+    if not _is_index(argnums):
+        return _tuple_argnums(f, argnums, "hessian", hessian=True)
     return _jacobian(_grad(f, argnums, "hessian"), argnums, "hessian")
 
 

@@ -187,20 +187,26 @@ def test_hessian_of_a_quadratic_form_is_A_plus_At():
     close(F.jacfwd(F.jacfwd(f))(t(X0)), S + S.T)
 
 
-def test_hessian_tuple_argnums_blocks():
+def test_hessian_tuple_argnums_blocks_and_am_hessian_agrees():
     # f(W, b) = 0.5 |W x + b|^2: H_WW = I (x) x x^T, H_Wb[i, j, k] = delta_ik x_j, H_bb = I
     x = R.standard_normal(3)
     W, b = t(R.standard_normal((2, 3))), t(R.standard_normal(2))
     f = lambda W, b: 0.5 * ((W @ t(x) + b) ** 2).sum()  # noqa: E731
     HWW = np.einsum("ik,jl->ijkl", np.eye(2), np.outer(x, x))
     HWb = np.einsum("ik,j->ijk", np.eye(2), x)
-    for H in (F.hessian(f, argnums=(0, 1))(W, b),):
+    for H in (F.hessian(f, argnums=(0, 1))(W, b), am.hessian(f, argnums=(0, 1))(W, b)):
         (hww, hwb), (hbw, hbb) = H
         assert hww.shape == (2, 3, 2, 3) and hwb.shape == (2, 3, 2) and hbw.shape == (2, 2, 3)
         close(hww, HWW)
         close(hwb, HWb)
         close(hbw, HWb.transpose(2, 0, 1))
         close(hbb, np.eye(2))
+
+
+def test_am_jacobian_tuple_argnums_is_a_tuple_of_jacobians():
+    Ja, Jb = am.jacobian(lambda a, b: a * b, argnums=(0, 1))(np.array([1.0, 2.0]), [3.0, 4.0])
+    close(Ja, np.diag([3.0, 4.0]))
+    close(Jb, np.diag([1.0, 2.0]))
 
 
 # ---------------------------------------------------------------- vmap
