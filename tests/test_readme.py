@@ -145,7 +145,7 @@ def test_names_in_what_is_inside_exist():
         nn: "Module Sequential ModuleList ModuleDict Linear Conv2d LayerNorm Embedding Dropout "
         "Sigmoid Tanh ReLU SiLU GELU RNN LSTM GRU",
         nn.utils: "clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters",
-        optim: "SGD Adam AdamW RMSprop Adagrad Adadelta StepLR MultiStepLR ExponentialLR LinearLR LambdaLR "
+        optim: "SGD Adam AdamW Adamax NAdam RAdam RMSprop Adagrad Adadelta ASGD StepLR MultiStepLR ExponentialLR LinearLR LambdaLR "
         "CosineAnnealingLR CosineAnnealingWarmRestarts OneCycleLR SequentialLR ReduceLROnPlateau",
     }
     for owner, names in named.items():

@@ -19,6 +19,10 @@ OPTIONS = {
     am.optim.RMSprop: ("foreach", "capturable", "differentiable"),
     am.optim.Adagrad: ("foreach", "differentiable", "fused"),
     am.optim.Adadelta: ("foreach", "capturable", "differentiable"),
+    am.optim.Adamax: ("foreach", "capturable", "differentiable"),
+    am.optim.NAdam: ("foreach", "capturable", "differentiable"),
+    am.optim.RAdam: ("foreach", "capturable", "differentiable"),
+    am.optim.ASGD: ("foreach", "capturable", "differentiable"),
 }
 
 

@@ -18,10 +18,29 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .optimizer import Optimizer, _flag, _nonnegative, _option_buffer, _real
+from .optimizer import Optimizer, _betas, _flag, _nonnegative, _option_buffer
 
 
-class Adam(Optimizer):
+class _AdamKin(Optimizer):
+    """What Adam, Adamax, NAdam and RAdam share: the running moments "exp_avg" and
+    "exp_avg_sq" (Adamax names its own), kept in float32 for a float16 parameter, and
+    the checks of betas, eps, weight_decay and of the flags `_flags`."""
+
+    _buffers = (("exp_avg", 0), ("exp_avg_sq", 0))
+    _wide_half_stats = True
+    _implementation_names = frozenset({"foreach", "capturable", "differentiable"})
+    _flags: tuple[str, ...] = ("maximize",)
+
+    def _check_options(self, options: dict[str, Any], where: str) -> None:
+        super()._check_options(options, where)
+        _betas(options, where)
+        _nonnegative(options, "eps", where)
+        _nonnegative(options, "weight_decay", where)
+        for key in self._flags:
+            _flag(options, key, where)
+
+
+class Adam(_AdamKin):
     """Adam (Kingma & Ba, 2015), optionally AMSGrad; weight_decay is an L2 penalty;
     maximize=True ascends (the gradient is negated first, as in PyTorch).
 
@@ -33,9 +52,8 @@ class Adam(Optimizer):
 
     _state_names = frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
     _required_state = frozenset({"step", "exp_avg", "exp_avg_sq"})
-    _buffers = (("exp_avg", 0), ("exp_avg_sq", 0))
     _decoupled = False
-    _wide_half_stats = True
+    _flags = ("amsgrad", "maximize")
 
     _implementation_names = frozenset({"foreach", "capturable", "differentiable", "fused"})
 
@@ -54,38 +72,15 @@ class Adam(Optimizer):
                         maximize=maximize)
         super().__init__(params, defaults, implementation)
 
-    def _check_options(self, options: dict[str, Any], where: str) -> None:
-        super()._check_options(options, where)
-        betas = options["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise TypeError(f"{where}: betas must be a pair (beta1, beta2), got {betas!r}")
-        for i, b in enumerate(betas):
-            b = _real({f"betas[{i}]": b}, f"betas[{i}]", where)
-            if not 0 <= b < 1:
-                raise ValueError(f"{where}: invalid betas[{i}] {b!r}, must be in [0, 1)")
-        _nonnegative(options, "eps", where)
-        _nonnegative(options, "weight_decay", where)
-        _flag(options, "amsgrad", where)
-        _flag(options, "maximize", where)
-
     def _update(self, group: dict[str, Any]) -> None:
         """Step the parameters of one group with a gradient (the module docstring's formulas)."""
         lr = group["lr"]
         beta1, beta2 = group["betas"]
         eps = group["eps"]
-        weight_decay = group["weight_decay"]
         amsgrad = group["amsgrad"]
-        decoupled = self._decoupled and weight_decay
-        for d, g, state in self._params_to_step(group, l2=not self._decoupled):
-            if decoupled:
-                d *= 1 - lr * weight_decay
+        for d, g, state in self._params_to_step(group, decoupled=self._decoupled):
             t = state["step"]
-            m = state["exp_avg"]
-            v = state["exp_avg_sq"]
-            m *= beta1
-            m += (1 - beta1) * g
-            v *= beta2
-            v += ((1 - beta2) * g) * g  # (g * g first overflows float32 above 1.8e19)
+            m, v = _moments(state, g, beta1, beta2)
             if amsgrad:
                 v_max = _option_buffer(state, "max_exp_avg_sq", v)
                 np.maximum(v_max, v, out=v_max)
@@ -117,3 +112,16 @@ class AdamW(Adam):
     ) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                          maximize=maximize, **implementation)
+
+
+def _moments(state: dict[str, Any], g: np.ndarray, beta1: float, beta2: float,
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Update Adam's running moments in place and return them (m, v):
+    m = beta1 * m + (1 - beta1) * g ("exp_avg"), v = beta2 * v + (1 - beta2) * g^2 ("exp_avg_sq")."""
+    m = state["exp_avg"]
+    v = state["exp_avg_sq"]
+    m *= beta1
+    m += (1 - beta1) * g
+    v *= beta2
+    v += ((1 - beta2) * g) * g  # (g * g first overflows float32 above 1.8e19)
+    return m, v

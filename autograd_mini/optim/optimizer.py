@@ -43,6 +43,9 @@ class Optimizer:
     #: the arrays `_params_to_step` gives every parameter at its first step, as
     #: (name, initial value): a number, or the name of the group option that holds it
     _buffers: tuple[tuple[str, float | str], ...] = ()
+    #: the numbers (Python floats) it gives every parameter at its first step, before the
+    #: arrays, in the same form (NAdam's "mu_product", ASGD's "eta" and "mu")
+    _scalars: tuple[tuple[str, float | str], ...] = ()
 
     #: PyTorch's keyword arguments of this optimizer that choose how its step is computed,
     #: not what it computes (see `_check_implementation`)
@@ -186,29 +189,33 @@ class Optimizer:
                 append(id(d) if d.base is None else id(_root(d)))  # (most parameters own their array)
         stepped(self, changing)
 
-    def _params_to_step(self, group: dict[str, Any], l2: bool = True,
+    def _params_to_step(self, group: dict[str, Any], decoupled: bool = False,
                         ) -> Iterator[tuple[np.ndarray, np.ndarray, dict[str, Any]]]:
         """Yield (p, g, state) for each parameter of `group` with a gradient: the step
         scaffolding of the optimizers with per-parameter statistics, whose steps then
         hold only their own formulas.
 
         p is the parameter's array, to update in place. A parameter's state is made at
-        its first step: {"step": 0} and one array per entry of `_buffers`, of the
-        parameter's shape and of `_stats_dtype` (float32 for a float16 parameter in
-        the optimizers that ask for it); state["step"] then counts this step. g is the
-        gradient as the formulas use it, in the dtype of the first buffer (so a float16
-        parameter's step is computed in float32), and, as in PyTorch, in this order:
+        its first step: {"step": 0}, one number per entry of `_scalars` and one array
+        per entry of `_buffers`, of the parameter's shape and of `_stats_dtype` (float32
+        for a float16 parameter in the optimizers that ask for it); state["step"] then
+        counts this step. g is the gradient as the formulas use it, in the dtype of the
+        first buffer (so a float16 parameter's step is computed in float32), and, as in
+        PyTorch, in this order (weight_decay is group["weight_decay"]):
 
-            g = -g                      (group["maximize"]: ascend)
-            g = g + weight_decay * p    (l2=True: group["weight_decay"] as an L2 penalty)
+            g = -g                          (group["maximize"]: ascend)
+            g = g + weight_decay * p        (an L2 penalty; or, with decoupled=True,
+            p = p * (1 - lr * weight_decay)  the decay of AdamW, g unchanged)
 
         g may be the gradient's own array: do not write to it.
         """
         buffers = self._buffers
+        scalars = self._scalars
         first = buffers[0][0]
         store = self.state
         maximize = group["maximize"]
-        weight_decay = group["weight_decay"] if l2 else 0
+        weight_decay = group["weight_decay"]
+        shrink = 1 - group["lr"] * weight_decay if decoupled and weight_decay else None
         for p in group["params"]:
             if p._grad is None:
                 continue
@@ -218,6 +225,8 @@ class Optimizer:
             if state is None:
                 dtype = self._stats_dtype(d.dtype)
                 state = store[p] = {"step": 0}
+                for name, init in scalars:
+                    state[name] = float(group[init] if isinstance(init, str) else init)
                 for name, init in buffers:
                     state[name] = np.full(d.shape, group[init] if isinstance(init, str) else init, dtype)
             stats_dtype = state[first].dtype
@@ -226,7 +235,9 @@ class Optimizer:
             state["step"] += 1
             if maximize:
                 g = -g
-            if weight_decay:
+            if shrink is not None:
+                d *= shrink
+            elif weight_decay:
                 g = g + weight_decay * d
             yield d, g, state
 
@@ -369,6 +380,10 @@ class Optimizer:
                 raise ValueError(f"{where}: 'step' of parameter {i} must be a count >= 0, got {value!r}")
             return int(value)
         arr = np.asarray(value.data if isinstance(value, Tensor) else value)
+        if any(key == name for name, _ in self._scalars):  # (torch's state dict has 0-d tensors)
+            if arr.dtype.kind not in "iuf" or arr.ndim != 0 or not np.isfinite(arr):
+                raise ValueError(f"{where}: {key!r} of parameter {i} must be a finite number, got {value!r}")
+            return float(arr)
         if arr.dtype.kind not in "fiu":  # (an object array would load as NaN, a complex one lose a part)
             raise TypeError(
                 f"{where}: state {key!r} of parameter {i} must be a real numeric array, got dtype {arr.dtype}"
@@ -443,6 +458,17 @@ def _real(options: Mapping[str, Any], key: str, where: str) -> float:
 def _nonnegative(options: Mapping[str, Any], key: str, where: str) -> None:
     if _real(options, key, where) < 0:
         raise ValueError(f"{where}: invalid {key} {options[key]!r}, must be >= 0")
+
+
+def _betas(options: Mapping[str, Any], where: str) -> None:
+    """options["betas"] must be a pair of reals in [0, 1) (Adam's and its kin's)."""
+    betas = options["betas"]
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise TypeError(f"{where}: betas must be a pair (beta1, beta2), got {betas!r}")
+    for i, b in enumerate(betas):
+        b = _real({f"betas[{i}]": b}, f"betas[{i}]", where)
+        if not 0 <= b < 1:
+            raise ValueError(f"{where}: invalid betas[{i}] {b!r}, must be in [0, 1)")
 
 
 def _flag(options: Mapping[str, Any], key: str, where: str) -> None:
