@@ -32,6 +32,7 @@ from .runtime import (
 )
 from .functions import (
     abs, argmax, argmin, array_split, broadcast_to, clip, concatenate, cos, einsum, erf, erfinv,
+    digamma, lgamma, polygamma,
     exp, flatten, floor_divide, log, log1p, log_softmax, logsumexp, masked_fill, matmul, max, maximum,
     mean, min, minimum, norm, pad, permute, relu, remainder, reshape, sigmoid, sign, sin, softmax,
     split, sqrt, squeeze, stack, std, sum, tanh, transpose, tril, triu, unsqueeze, var, where,

@@ -1102,6 +1102,18 @@ class Tensor:
         [-1, 1]; see am.erfinv)."""
         return P.erfinv.apply(self)
 
+    def lgamma(self) -> "Tensor":
+        """log|Gamma(x)|, elementwise (same shape; see am.lgamma)."""
+        return P.lgamma.apply(self)
+
+    def digamma(self) -> "Tensor":
+        """psi(x) = d/dx lgamma(x), elementwise (same shape; see am.digamma)."""
+        return P.polygamma.apply(self, n=0)
+
+    def polygamma(self, n: int) -> "Tensor":
+        """psi^(n)(x), elementwise (same shape; torch's x.polygamma(n); see am.polygamma)."""
+        return F.polygamma(n, self)
+
     def sigmoid(self) -> "Tensor":
         """1 / (1 + e**-x), elementwise, stable for any x."""
         return P.sigmoid.apply(self)

@@ -857,6 +857,9 @@ _EVERY = {
     "am.tanh": (am.tanh, "any", _SHAPES),
     "am.erf": (am.erf, "any", _SHAPES),
     "am.erfinv": (lambda t: am.erfinv(t * 0.45), "bounds", _SHAPES),
+    "am.lgamma": (am.lgamma, "pos", _SHAPES),
+    "am.digamma": (am.digamma, "pos", _SHAPES),
+    "am.polygamma": (lambda t: am.polygamma(2, t), "pos", _SHAPES),
     "am.transpose": (lambda t: am.transpose(t, (1, 0) + tuple(range(2, t.ndim))) ** 2, "any", _PAIR),
     "am.unsqueeze": (lambda t: am.unsqueeze(t, -1) * t.unsqueeze(0).sum(), "any", _SHAPES),
     "am.var": (lambda t: am.var(t, -1, ddof=1), "any", _SHAPES),
@@ -927,6 +930,9 @@ _EVERY = {
     "Tensor.tanh": (lambda t: t.tanh(), "any", _SHAPES),
     "Tensor.erf": (lambda t: t.erf(), "any", _SHAPES),
     "Tensor.erfinv": (lambda t: (t * 0.45).erfinv(), "bounds", _SHAPES),
+    "Tensor.lgamma": (lambda t: (0.4 * t - 2.9).lgamma(), "pos", _SHAPES),  # (in (-3, -2): the reflection)
+    "Tensor.digamma": (lambda t: (-0.4 * t - 0.1).digamma(), "pos", _SHAPES),  # (in (-1, 0))
+    "Tensor.polygamma": (lambda t: t.polygamma(1), "pos", _SHAPES),
     "Tensor.transpose": (lambda t: t.transpose() ** 2, "any", _PAIR),
     "Tensor.unsqueeze": (lambda t: t.unsqueeze(1).exp(), "any", _SHAPES),
     "Tensor.var": (lambda t: t.var(0), "any", _SHAPES),
