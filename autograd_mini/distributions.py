@@ -45,7 +45,8 @@ from .nn.functional.activations import logsigmoid
 from .tensor import Tensor, get_default_dtype
 
 __all__ = ["Distribution", "Normal", "Bernoulli", "Categorical", "Uniform", "MultivariateNormal",
-           "Independent", "MixtureSameFamily", "kl_divergence"]
+           "Independent", "MixtureSameFamily", "Exponential", "Laplace", "Gamma", "Beta", "Dirichlet",
+           "Poisson", "kl_divergence"]
 
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -934,6 +935,489 @@ class MixtureSameFamily(Distribution):
         raise NotImplementedError("MixtureSameFamily.entropy: a mixture's entropy has no closed form")
 
 
+# -- the Gamma family and its neighbours --------------------------------------------------
+
+
+def _xlogy(a: Tensor, x: Tensor) -> Tensor:
+    """a log x with 0 log 0 = 0 (torch's xlogy: a density's (alpha - 1) log x at alpha = 1,
+    x = 0): where both are 0 the log is taken of 1, so no -inf or NaN reaches a gradient."""
+    both = logical_and(a == 0, x == 0)
+    with np.errstate(divide="ignore"):  # (log 0 = -inf where a != 0: the value)
+        return a * fn.where(both, 1.0, x).log()
+
+
+def _draw(name: str, draw: Any, like: Tensor) -> Tensor:
+    """A no-grad tensor of draw(generator) (an ndarray) in like's dtype, from the library
+    generator (am.manual_seed); refused while am.compile records, as randn and rand are."""
+    creation._not_while_compiling(f"{name}.sample")
+    with no_grad():
+        return Tensor(np.asarray(draw(creation.generator())).astype(like.dtype, copy=False))
+
+
+def _no_implicit_rsample(name: str) -> None:
+    raise NotImplementedError(
+        f"{name} has no rsample here: torch's differentiates its draws through implicit "
+        "reparameterisation (the gradient of the standard Gamma sampler in its shape), which "
+        "autograd_mini does not implement; use sample() and log_prob (the score function)")
+
+
+class Exponential(Distribution):
+    """Exponential(rate) on [0, inf), elementwise: rate (> 0) of any shape is the batch_shape;
+    event_shape ().
+
+    log_prob(x) = log(rate) - rate x; entropy = 1 - log(rate); mean = 1/rate, variance =
+    1/rate**2, mode 0; rsample = E / rate with E = -log(1 - u), u ~ U[0, 1) (differentiable
+    in rate); cdf(x) = 1 - exp(-rate x) (as -expm1); icdf(p) = -log(1 - p) / rate (as -log1p)."""
+
+    has_rsample = True
+    _support = "[0, inf)"
+    _expands_as_given = True
+
+    def __init__(self, rate: Any, validate_args: bool = True) -> None:
+        p = _floats("Exponential", rate=rate)
+        super().__init__(tuple(p["rate"].shape), (), validate_args)
+        self._rate = p["rate"]
+        if self._validate_args:
+            _require(self._rate.data > 0, "Exponential", f"rate (shape {tuple(self._rate.shape)}) must be > 0")
+
+    @property
+    def rate(self) -> Tensor:
+        """batch_shape: the given rate broadcast, read at each use."""
+        return _to(self._rate, self._batch_shape)
+
+    def _in_support(self, v: np.ndarray) -> Any:
+        return v >= 0
+
+    @property
+    def mean(self) -> Tensor:
+        return 1.0 / self.rate
+
+    @property
+    def variance(self) -> Tensor:
+        return self.rate ** -2
+
+    @property
+    def stddev(self) -> Tensor:
+        return 1.0 / self.rate
+
+    @property
+    def mode(self) -> Tensor:
+        """0, of shape batch_shape (a constant, as torch's zeros_like(rate))."""
+        return creation.zeros(*self._batch_shape, dtype=self._rate.dtype)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """E / rate, E = -log(1 - u) ~ Exponential(1), u ~ U[0, 1), of shape sample_shape +
+        batch_shape (differentiable in rate)."""
+        rate = self.rate
+        u = creation.rand(*self._extended_shape(sample_shape), dtype=rate.dtype)
+        return -fn.log1p(-u) / rate
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._check_value(value)
+        rate = self.rate
+        return rate.log() - rate * value
+
+    def entropy(self) -> Tensor:
+        return 1.0 - self.rate.log()
+
+    def cdf(self, value: Any) -> Tensor:
+        """P(X <= value) = 1 - exp(-rate value), of the broadcast shape of value and
+        batch_shape; value >= 0 when validating."""
+        value = self._check_value(value, "cdf")
+        return -fn.expm1(-self.rate * value)
+
+    def icdf(self, value: Any) -> Tensor:
+        """The quantile -log(1 - value) / rate (inf at 1); value in [0, 1] when validating."""
+        value = self._check_value(value, "icdf", probability=True)
+        with np.errstate(divide="ignore"):  # (inf at 1: the value)
+            return -fn.log1p(-value) / self.rate
+
+
+class Laplace(Distribution):
+    """Laplace(loc, scale), density exp(-|x - loc| / scale) / (2 scale), elementwise: loc and
+    scale (> 0) broadcast to the batch_shape; event_shape ().
+
+    log_prob(x) = -log(2 scale) - |x - loc| / scale; entropy = 1 + log(2 scale); mean = mode
+    = loc, variance = 2 scale**2; rsample = loc - scale sign(u) log(1 - |u|), u ~ U(-1, 1)
+    (torch's, with u kept above -1 + eps); cdf(x) = 1/2 - sign(x - loc) expm1(-|x - loc| /
+    scale) / 2; icdf(p) = loc - scale sign(p - 1/2) log(1 - 2 |p - 1/2|)."""
+
+    has_rsample = True
+    _support = "the real line"
+    _expands_as_given = True
+
+    def __init__(self, loc: Any, scale: Any, validate_args: bool = True) -> None:
+        p = _floats("Laplace", loc=loc, scale=scale)
+        shape = _broadcast_shape("Laplace", **p)
+        super().__init__(shape, (), validate_args)
+        self._loc, self._scale = p["loc"], p["scale"]
+        if self._validate_args:
+            _require(self._loc.data == self._loc.data, "Laplace", f"loc (shape {tuple(self._loc.shape)}) must not be NaN")
+            _require(self._scale.data > 0, "Laplace", f"scale (shape {tuple(self._scale.shape)}) must be > 0")
+
+    @property
+    def loc(self) -> Tensor:
+        """batch_shape: the given loc broadcast, read at each use."""
+        return _to(self._loc, self._batch_shape)
+
+    @property
+    def scale(self) -> Tensor:
+        """batch_shape: the given scale broadcast, read at each use."""
+        return _to(self._scale, self._batch_shape)
+
+    def _in_support(self, v: np.ndarray) -> Any:
+        return v == v
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        """loc, of shape batch_shape (differentiable in loc)."""
+        return self.loc
+
+    @property
+    def variance(self) -> Tensor:
+        return 2 * self.scale ** 2
+
+    @property
+    def stddev(self) -> Tensor:
+        return math.sqrt(2) * self.scale
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        """loc - scale sign(u) log(1 - |u|), u ~ U[-1 + eps, 1), of shape sample_shape +
+        batch_shape (differentiable in loc and scale)."""
+        loc = self.loc
+        eps = float(np.finfo(loc.dtype).eps)
+        u = creation.rand(*self._extended_shape(sample_shape), dtype=loc.dtype).data
+        u = u * (2 - eps) - (1 - eps)
+        with np.errstate(all="ignore"):
+            e = np.sign(u) * np.log1p(-np.abs(u))
+        return loc - self.scale * Tensor(e.astype(loc.dtype, copy=False))
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._check_value(value)
+        scale = self.scale
+        return -(2 * scale).log() - fn.abs(value - self.loc) / scale
+
+    def entropy(self) -> Tensor:
+        return 1 + (2 * self.scale).log()
+
+    def cdf(self, value: Any) -> Tensor:
+        """P(X <= value) = 1/2 - sign(value - loc) expm1(-|value - loc| / scale) / 2, of the
+        broadcast shape of value and batch_shape."""
+        value = self._check_value(value, "cdf")
+        d = value - self.loc
+        return 0.5 - 0.5 * fn.sign(d) * fn.expm1(-fn.abs(d) / self.scale)
+
+    def icdf(self, value: Any) -> Tensor:
+        """The quantile loc - scale sign(value - 1/2) log(1 - 2 |value - 1/2|) (-inf at 0, inf
+        at 1); value in [0, 1] when validating."""
+        value = self._check_value(value, "icdf", probability=True)
+        t = value - 0.5
+        with np.errstate(divide="ignore"):  # (-inf at 0, inf at 1: the values)
+            return self.loc - self.scale * fn.sign(t) * fn.log1p(-2 * fn.abs(t))
+
+
+class Gamma(Distribution):
+    """Gamma(concentration a, rate b) on [0, inf), density b**a x**(a-1) exp(-b x) / Gamma(a),
+    elementwise: a and b (both > 0) broadcast to the batch_shape; event_shape ().
+
+    log_prob(x) = a log b + (a - 1) log x - b x - lgamma(a) (0 log 0 = 0, so a = 1 at x = 0
+    is log b); entropy = a - log b + lgamma(a) + (1 - a) digamma(a); mean = a / b, variance
+    = a / b**2, mode = max(a - 1, 0) / b. sample: numpy's gamma sampler (library generator),
+    clamped below at the dtype's smallest normal number, as torch's. No rsample:
+    torch's is differentiable through implicit reparameterisation, which is not implemented
+    here (has_rsample False; rsample raises NotImplementedError). No cdf (torch's needs the
+    incomplete gamma function)."""
+
+    _support = "[0, inf)"
+    _expands_as_given = True
+
+    def __init__(self, concentration: Any, rate: Any, validate_args: bool = True) -> None:
+        p = _floats("Gamma", concentration=concentration, rate=rate)
+        shape = _broadcast_shape("Gamma", **p)
+        super().__init__(shape, (), validate_args)
+        self._concentration, self._rate = p["concentration"], p["rate"]
+        if self._validate_args:
+            _require(self._concentration.data > 0, "Gamma",
+                     f"concentration (shape {tuple(self._concentration.shape)}) must be > 0")
+            _require(self._rate.data > 0, "Gamma", f"rate (shape {tuple(self._rate.shape)}) must be > 0")
+
+    @property
+    def concentration(self) -> Tensor:
+        """batch_shape: the given concentration broadcast, read at each use."""
+        return _to(self._concentration, self._batch_shape)
+
+    @property
+    def rate(self) -> Tensor:
+        """batch_shape: the given rate broadcast, read at each use."""
+        return _to(self._rate, self._batch_shape)
+
+    def _in_support(self, v: np.ndarray) -> Any:
+        return v >= 0
+
+    @property
+    def mean(self) -> Tensor:
+        return self.concentration / self.rate
+
+    @property
+    def variance(self) -> Tensor:
+        return self.concentration / self.rate ** 2
+
+    @property
+    def mode(self) -> Tensor:
+        """max(concentration - 1, 0) / rate, of shape batch_shape (torch's)."""
+        return fn.clip((self.concentration - 1) / self.rate, 0.0, None)
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Draws of shape sample_shape + batch_shape, no gradient."""
+        shape = self._extended_shape(sample_shape)
+        a, b = self.concentration.data, self.rate.data
+        tiny = np.finfo(self._rate.dtype).tiny
+        return _draw("Gamma", lambda g: np.maximum(g.gamma(np.broadcast_to(a, shape), 1.0 / np.broadcast_to(b, shape)),
+                                                   tiny), self._rate)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        _no_implicit_rsample("Gamma")
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._check_value(value)
+        a, b = self.concentration, self.rate
+        return _xlogy(a, b) + _xlogy(a - 1, value) - b * value - fn.lgamma(a)
+
+    def entropy(self) -> Tensor:
+        a = self.concentration
+        return a - self.rate.log() + fn.lgamma(a) + (1.0 - a) * fn.digamma(a)
+
+
+class Beta(Distribution):
+    """Beta(concentration1 a, concentration0 b) on [0, 1], density x**(a-1) (1-x)**(b-1) /
+    B(a, b), elementwise: a and b (both > 0) broadcast to the batch_shape; event_shape ().
+
+    log_prob(x) = (a - 1) log x + (b - 1) log(1 - x) - log B(a, b), log B = lgamma(a) +
+    lgamma(b) - lgamma(a + b) (0 log 0 = 0 at the ends); entropy = log B - (a - 1) digamma(a)
+    - (b - 1) digamma(b) + (a + b - 2) digamma(a + b); mean = a / (a + b), variance = a b /
+    ((a + b)**2 (a + b + 1)); mode as torch's (a Dirichlet's on (x, 1 - x): (a - 1) / (a + b -
+    2) with both clamped at 0, the larger one's end when both are < 1, NaN at a = b = 1).
+    sample: numpy's beta sampler (library generator). No rsample: torch's goes through
+    implicit reparameterisation of Gamma draws, not implemented here (has_rsample False)."""
+
+    _support = "[0, 1]"
+    _expands_as_given = True
+
+    def __init__(self, concentration1: Any, concentration0: Any, validate_args: bool = True) -> None:
+        p = _floats("Beta", concentration1=concentration1, concentration0=concentration0)
+        shape = _broadcast_shape("Beta", **p)
+        super().__init__(shape, (), validate_args)
+        self._c1, self._c0 = p["concentration1"], p["concentration0"]
+        if self._validate_args:
+            _require(self._c1.data > 0, "Beta", f"concentration1 (shape {tuple(self._c1.shape)}) must be > 0")
+            _require(self._c0.data > 0, "Beta", f"concentration0 (shape {tuple(self._c0.shape)}) must be > 0")
+
+    @property
+    def concentration1(self) -> Tensor:
+        """batch_shape: the given concentration1 broadcast, read at each use."""
+        return _to(self._c1, self._batch_shape)
+
+    @property
+    def concentration0(self) -> Tensor:
+        """batch_shape: the given concentration0 broadcast, read at each use."""
+        return _to(self._c0, self._batch_shape)
+
+    def _in_support(self, v: np.ndarray) -> Any:
+        return (v >= 0) & (v <= 1)
+
+    @property
+    def mean(self) -> Tensor:
+        a = self.concentration1
+        return a / (a + self.concentration0)
+
+    @property
+    def variance(self) -> Tensor:
+        a, b = self.concentration1, self.concentration0
+        total = a + b
+        return a * b / (total ** 2 * (total + 1))
+
+    @property
+    def mode(self) -> Tensor:
+        """Of shape batch_shape, torch's values: (a - 1) / (a + b - 2) with a - 1 and b - 1
+        clamped at 0 first (so 0 or 1 when one is below 1), 1 where a >= b and both are
+        below 1, 0 where b > a (torch's gives 1 there too: see Dirichlet.mode), NaN at a = b = 1 (every point is a mode)."""
+        a, b = self.concentration1, self.concentration0
+        a1, b1 = fn.clip(a - 1, 0.0, None), fn.clip(b - 1, 0.0, None)
+        both_small = logical_and(a < 1, b < 1)
+        with np.errstate(invalid="ignore"):  # (0/0 at a = b = 1: NaN, as torch's)
+            return fn.where(both_small, (a >= b).astype(a.dtype), a1 / (a1 + b1))
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Draws of shape sample_shape + batch_shape in [0, 1], no gradient."""
+        shape = self._extended_shape(sample_shape)
+        a, b = self.concentration1.data, self.concentration0.data
+        return _draw("Beta", lambda g: g.beta(np.broadcast_to(a, shape), np.broadcast_to(b, shape)), self._c1)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        _no_implicit_rsample("Beta")
+
+    def _log_beta(self) -> Tensor:
+        a, b = self.concentration1, self.concentration0
+        return fn.lgamma(a) + fn.lgamma(b) - fn.lgamma(a + b)
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._check_value(value)
+        a, b = self.concentration1, self.concentration0
+        return _xlogy(a - 1, value) + _xlogy(b - 1, 1 - value) - self._log_beta()
+
+    def entropy(self) -> Tensor:
+        a, b = self.concentration1, self.concentration0
+        return (self._log_beta() - (a - 1) * fn.digamma(a) - (b - 1) * fn.digamma(b)
+                + (a + b - 2) * fn.digamma(a + b))
+
+
+class Dirichlet(Distribution):
+    """Dirichlet(concentration) on the probability simplex: concentration (..., K), K >= 1,
+    entries > 0; batch_shape (...), event_shape (K,). With a = concentration, a0 = sum a:
+
+    log_prob(x) = sum (a - 1) log x + lgamma(a0) - sum lgamma(a) (0 log 0 = 0); x (..., K)
+    on the simplex (entries >= 0 summing to 1 within 1e-6) when validating; entropy =
+    sum lgamma(a) - lgamma(a0) - (K - a0) digamma(a0) - sum (a - 1) digamma(a); mean =
+    a / a0, variance = a (a0 - a) / (a0**2 (a0 + 1)); mode as torch's ((a - 1) clamped at
+    0, normalised; where every a < 1, the one-hot of the largest a, where torch's takes the
+    first category whatever the a: its argmax runs over the clamped zeros). sample: Gamma(a, 1) draws
+    (numpy's, library generator) divided by their sum. No rsample (torch's needs implicit
+    reparameterisation, not implemented here: has_rsample False)."""
+
+    _support = "the simplex (entries >= 0 summing to 1)"
+    _expands_as_given = True
+
+    def __init__(self, concentration: Any, validate_args: bool = True) -> None:
+        c = _floats("Dirichlet", concentration=concentration)["concentration"]
+        if c.ndim < 1 or c.shape[-1] < 1:
+            raise ValueError(f"Dirichlet: concentration must have at least one axis of length >= 1 "
+                             f"(the categories), got shape {tuple(c.shape)}")
+        super().__init__(tuple(c.shape[:-1]), (c.shape[-1],), validate_args)
+        self._concentration = c
+        if self._validate_args:
+            _require(c.data > 0, "Dirichlet", f"concentration (shape {tuple(c.shape)}) must be > 0")
+
+    @property
+    def concentration(self) -> Tensor:
+        """batch_shape + (K,): the given concentration broadcast, read at each use."""
+        return _to(self._concentration, self._batch_shape + self._event_shape)
+
+    def _in_support(self, v: np.ndarray) -> Any:
+        return np.all(v >= 0) & np.all(np.abs(v.sum(-1) - 1) <= 1e-6)
+
+    @property
+    def mean(self) -> Tensor:
+        a = self.concentration
+        return a / a.sum(-1, keepdims=True)
+
+    @property
+    def variance(self) -> Tensor:
+        a = self.concentration
+        a0 = a.sum(-1, keepdims=True)
+        return a * (a0 - a) / (a0 ** 2 * (a0 + 1))
+
+    @property
+    def mode(self) -> Tensor:
+        """batch_shape + (K,), torch's values: (a - 1) clamped at 0 and normalised; where
+        every a < 1, the one-hot of the largest a (the first on ties; torch's picks the first
+        category there whatever the a); NaN where every a is 1."""
+        a = self.concentration
+        m = fn.clip(a - 1, 0.0, None)
+        with np.errstate(invalid="ignore"):  # (0/0 where every a is 1: NaN, as torch's)
+            m = m / m.sum(-1, keepdims=True)
+        with no_grad():
+            d = a.data
+            one_hot = (np.arange(d.shape[-1]) == np.argmax(d, -1)[..., None]).astype(d.dtype)
+            small = np.all(d < 1, -1, keepdims=True)
+        return fn.where(small, one_hot, m)
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Draws of shape sample_shape + batch_shape + (K,) on the simplex, no gradient."""
+        shape = self._extended_shape(sample_shape)
+        a = self.concentration.data
+
+        def draw(g: np.random.Generator) -> np.ndarray:
+            x = np.maximum(g.gamma(np.broadcast_to(a, shape)), np.finfo(a.dtype).tiny)
+            return x / x.sum(-1, keepdims=True)
+        return _draw("Dirichlet", draw, self._concentration)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        _no_implicit_rsample("Dirichlet")
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._check_value(value)
+        a = self.concentration
+        return (_xlogy(a - 1, value).sum(-1) + fn.lgamma(a.sum(-1)) - fn.lgamma(a).sum(-1))
+
+    def entropy(self) -> Tensor:
+        a = self.concentration
+        k = self._event_shape[0]
+        a0 = a.sum(-1)
+        return (fn.lgamma(a).sum(-1) - fn.lgamma(a0) - (k - a0) * fn.digamma(a0)
+                - ((a - 1.0) * fn.digamma(a)).sum(-1))
+
+
+class Poisson(Distribution):
+    """Poisson(rate) on {0, 1, 2, ...}, elementwise: rate (>= 0) of any shape is the
+    batch_shape; event_shape ().
+
+    log_prob(k) = k log(rate) - rate - lgamma(k + 1) (0 log 0 = 0: rate 0 gives 0 at k = 0,
+    -inf elsewhere); mean = variance = rate; mode = floor(rate) (torch's); sample: numpy's
+    Poisson sampler (library generator), floats as torch's. No entropy (no closed form;
+    torch has none either) and no rsample (the draws are integers)."""
+
+    _support = "integers >= 0"
+    _expands_as_given = True
+
+    def __init__(self, rate: Any, validate_args: bool = True) -> None:
+        p = _floats("Poisson", rate=rate)
+        super().__init__(tuple(p["rate"].shape), (), validate_args)
+        self._rate = p["rate"]
+        if self._validate_args:
+            _require(self._rate.data >= 0, "Poisson", f"rate (shape {tuple(self._rate.shape)}) must be >= 0")
+
+    @property
+    def rate(self) -> Tensor:
+        """batch_shape: the given rate broadcast, read at each use."""
+        return _to(self._rate, self._batch_shape)
+
+    def _in_support(self, v: np.ndarray) -> Any:
+        return (v >= 0) & (v == np.floor(v))
+
+    @property
+    def mean(self) -> Tensor:
+        return self.rate
+
+    @property
+    def variance(self) -> Tensor:
+        return self.rate
+
+    @property
+    def mode(self) -> Tensor:
+        """floor(rate), of shape batch_shape (no gradient: a step function)."""
+        return fn.floor(self.rate)
+
+    def sample(self, sample_shape: Any = ()) -> Tensor:
+        """Counts of shape sample_shape + batch_shape (floats), no gradient."""
+        shape = self._extended_shape(sample_shape)
+        r = self.rate.data
+        return _draw("Poisson", lambda g: g.poisson(np.broadcast_to(r, shape)), self._rate)
+
+    def rsample(self, sample_shape: Any = ()) -> Tensor:
+        raise NotImplementedError("Poisson has no rsample (its draws are integers); use sample() and log_prob")
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._check_value(value)
+        return _xlogy(value, self.rate) - self.rate - fn.lgamma(value + 1)
+
+    def entropy(self) -> Tensor:
+        raise NotImplementedError("Poisson.entropy: no closed form (torch's Poisson has none either)")
+
+
 def _kl_normal(p: Normal, q: Normal) -> Tensor:
     var_ratio = (p.scale / q.scale) ** 2
     t1 = ((p.loc - q.loc) / q.scale) ** 2
@@ -996,16 +1480,69 @@ def _kl_normal_uniform(p: Normal, q: Uniform) -> Tensor:
     return creation.full(shape, np.inf, dtype=np.result_type(p.loc.dtype, q.low.dtype))
 
 
+def _kl_exponential(p: Exponential, q: Exponential) -> Tensor:
+    """log(p.rate / q.rate) + q.rate / p.rate - 1."""
+    ratio = q.rate / p.rate
+    return ratio - ratio.log() - 1
+
+
+def _kl_laplace(p: Laplace, q: Laplace) -> Tensor:
+    """log(q.scale / p.scale) + |p.loc - q.loc| / q.scale + (p.scale / q.scale) exp(-|p.loc -
+    q.loc| / p.scale) - 1 (torch's)."""
+    ratio = p.scale / q.scale
+    d = fn.abs(p.loc - q.loc)
+    return -ratio.log() + d / q.scale + ratio * (-d / p.scale).exp() - 1
+
+
+def _kl_gamma(p: Gamma, q: Gamma) -> Tensor:
+    """q.a log(p.b / q.b) + lgamma(q.a) - lgamma(p.a) + (p.a - q.a) digamma(p.a) + (q.b -
+    p.b) p.a / p.b (a concentration, b rate; torch's)."""
+    pa, pb, qa, qb = p.concentration, p.rate, q.concentration, q.rate
+    return (qa * (pb / qb).log() + fn.lgamma(qa) - fn.lgamma(pa) + (pa - qa) * fn.digamma(pa)
+            + (qb - pb) * (pa / pb))
+
+
+def _kl_beta(p: Beta, q: Beta) -> Tensor:
+    """log B(q) - log B(p) + (p.a - q.a) digamma(p.a) + (p.b - q.b) digamma(p.b) + (q.a + q.b
+    - p.a - p.b) digamma(p.a + p.b) (a concentration1, b concentration0; torch's)."""
+    pa, pb, qa, qb = p.concentration1, p.concentration0, q.concentration1, q.concentration0
+    ps, qs = pa + pb, qa + qb
+    return (q._log_beta() - p._log_beta() + (pa - qa) * fn.digamma(pa) + (pb - qb) * fn.digamma(pb)
+            + (qs - ps) * fn.digamma(ps))
+
+
+def _kl_dirichlet(p: Dirichlet, q: Dirichlet) -> Tensor:
+    """lgamma(p.a0) - lgamma(q.a0) - sum (lgamma(p.a) - lgamma(q.a)) + sum (p.a - q.a)
+    (digamma(p.a) - digamma(p.a0)) (a0 the concentrations' sums; torch's)."""
+    if p.event_shape != q.event_shape:
+        raise ValueError(f"kl_divergence: Dirichlet event shapes {p.event_shape} and "
+                         f"{q.event_shape} differ")
+    pa, qa = p.concentration, q.concentration
+    p0, q0 = pa.sum(-1), qa.sum(-1)
+    return (fn.lgamma(p0) - fn.lgamma(q0) - (fn.lgamma(pa) - fn.lgamma(qa)).sum(-1)
+            + ((pa - qa) * (fn.digamma(pa) - fn.digamma(p0).unsqueeze(-1))).sum(-1))
+
+
+def _kl_poisson(p: Poisson, q: Poisson) -> Tensor:
+    """p.rate log(p.rate / q.rate) - p.rate + q.rate, with 0 log 0 = 0 (p.rate = 0 gives
+    q.rate) and inf where q.rate = 0 < p.rate."""
+    pr, qr = p.rate, q.rate
+    return _xlogy(pr, pr) - _xlogy(pr, qr) - pr + qr
+
+
 _KL = {(Normal, Normal): _kl_normal, (Uniform, Uniform): _kl_uniform,
        (Uniform, Normal): _kl_uniform_normal, (Normal, Uniform): _kl_normal_uniform, (Bernoulli, Bernoulli): _kl_bernoulli,
        (Categorical, Categorical): _kl_categorical,
-       (MultivariateNormal, MultivariateNormal): _kl_mvn, (Independent, Independent): _kl_independent}
+       (MultivariateNormal, MultivariateNormal): _kl_mvn, (Independent, Independent): _kl_independent,
+       (Exponential, Exponential): _kl_exponential, (Laplace, Laplace): _kl_laplace,
+       (Gamma, Gamma): _kl_gamma, (Beta, Beta): _kl_beta, (Dirichlet, Dirichlet): _kl_dirichlet,
+       (Poisson, Poisson): _kl_poisson}
 
 
 def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
     """KL(p || q) = E_p[log p(x) - log q(x)], of the broadcast batch_shape, in closed form
-    for Normal, Uniform, Bernoulli, Categorical, MultivariateNormal and Independent pairs
-    of the same kind, and Uniform/Normal in either order (NotImplementedError naming any
+    for Normal, Uniform, Bernoulli, Categorical, MultivariateNormal, Independent,
+    Exponential, Laplace, Gamma, Beta, Dirichlet and Poisson pairs of the same kind, and Uniform/Normal in either order (NotImplementedError naming any
     other pair). Infinite where q gives
     probability 0 to an outcome p gives a positive one; terms with p = 0 count as 0."""
     rule = _KL.get((type(p), type(q)))
