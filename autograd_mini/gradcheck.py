@@ -633,8 +633,8 @@ def _backward_trouble(
     for i, (now, was) in enumerate(zip(arrays, before)):
         if not np.array_equal(now, was, equal_nan=True):
             arrays[i][...] = was  # (the point the report speaks of)
-            return i, (f"the backward pass changed this input in place (a VJP wrote into a saved "
-                       f"array, np.multiply(x, g, out=x) or x *= g); a VJP must compute new arrays")
+            return i, ("the backward pass changed this input in place (a VJP wrote into a saved "
+                       "array, np.multiply(x, g, out=x) or x *= g); a VJP must compute new arrays")
     xs = _wrap_all(arrays, checked)
     again = backward(_output(f, xs, what), xs)
     for p in positions:
