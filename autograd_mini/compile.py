@@ -329,6 +329,17 @@ class _Trace:
         self.scopes.append(_mode.scope)  # (for errors: the op and module the user called)
         self.errstate.append(np.geterr())  # (compared with the caller's when the code is made)
 
+    def references(self, t: Tensor) -> int:
+        """How many references to t the recording holds (engine._view_links discounts
+        them from t's reference count)."""
+        n = sum(o is t for _, _, _, o in self.ops)
+        for _, args, _, o in self.ops:  # (an op's args tuple is mostly its node's inputs itself)
+            node = getattr(o, "grad_fn", None)
+            if node is None or node.inputs is not args:
+                n += sum(a is t for a in args)
+        n += sum(v is t for v in self.created.values())
+        return n + sum(v is t for v in self.checks) + sum(v is t for v in self.shape_reads)
+
     def read_aliased(self, what: str, tensors: Any) -> None:
         """Refuse a read of a tensor whose array a layer's inplace=True wrote into through
         another tensor (write_inplace): the eager call sees the write, a replay would not."""
@@ -382,7 +393,7 @@ class _Trace:
             made_now.append(overwrite(old, value))
             return made_now[-1]
 
-        engine.rebase(t, change)
+        engine.rebase(t, change, f"{where}(inplace=True)")
         old, new = made_now
 
         def before(v: Any) -> Any:

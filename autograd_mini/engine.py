@@ -41,6 +41,7 @@ import functools
 import inspect
 import itertools
 import operator
+import sys
 import threading
 import traceback
 import weakref
@@ -618,7 +619,10 @@ def _check_data_kept(order: list[Tensor]) -> None:
 # pointed at old lazily: a walk of a graph made before the latest change (one
 # comparison per backward otherwise) redirects each input whose node is newer than
 # its consumer to the version that was current when the consumer was made. The
-# old array is never written, so what those nodes kept stays right.
+# old array is never written, so what those nodes kept stays right. When t is a view
+# of a tensor b (a basic index, reshape or permute of it sharing its memory), b is
+# changed the same way, to "b with the view's entries replaced" (view_puts), and t
+# made again a view of b's new value (_view_links, _write_through).
 
 _state["rebased"] = -1  # the stamp of the latest change
 _versions: dict[int, tuple] = {}
@@ -634,11 +638,107 @@ def _forget_versions(ref: weakref.ref, key: int) -> None:
         del _versions[key]
 
 
-def rebase(t: Tensor, compute: Callable[[Tensor], Tensor]) -> Tensor:
+view_puts: dict = {}
+"""primitive -> put(old_base, params, value): the tensor old_base with the entries the
+primitive (applied to old_base with params) returns as a numpy view replaced by value's
+(getitem with a basic index, reshape, permute; set by torch_methods)."""
+
+
+def rebase(t: Tensor, compute: Callable[[Tensor], Tensor], op: str = "in-place change") -> Tensor:
     """Change t in place to compute(old), recorded, old being t's value and node until now.
 
     compute must return a tensor of t's shape and dtype (it may raise: t is then
-    unchanged). Returns t."""
+    unchanged). When t is a view of another tensor b (its node a primitive of view_puts
+    whose output shares b's memory), b changes too, as PyTorch's base does: b takes the
+    value and node of "b with the view's entries replaced by t's new value", up a chain
+    of views, and t becomes a view of b's new value again (see _view_links for when the
+    write-through is skipped, and for the leaf that requires grad it refuses). `op` names
+    the change for errors. Returns t."""
+    node = t.grad_fn
+    links = _view_links(t, op) if node is not None and node.prim in view_puts else None
+    _rebase_one(t, compute)
+    if links:
+        _write_through(t, links)
+    return t
+
+
+def _view_links(t: Tensor, op: str) -> list | None:
+    """The chain of views t is of, [(view node, its base tensor), ...] from t's own node up
+    to the highest base something else may read; None if nothing can (no write-through).
+    Raises RuntimeError, before anything changes, when the chain ends at a leaf that
+    requires grad (PyTorch's refusal of an in-place change of a view of a leaf).
+
+    Skipping is sound when no base of the chain is referenced but by the view node above
+    it (sys.getrefcount: that node's inputs, this function's variable and the call's
+    argument): no Tensor object then reaches its value but through that node, which is
+    t's old node, whose backward must see the value before the change anyway. (A numpy
+    view of the old array, taken by hand, is not written, as rebase's old array never
+    is.) This is the common case of a layer's inplace=True after conv2d, whose output is
+    a permute of an anonymous reshape of an anonymous matmul result; while am.compile
+    records, the recording's own references to a base do not count."""
+    root = _root(t.data)
+    links: list = []
+    need = 0
+    tracer = tracers[-1] if tracers else None
+    node = t.grad_fn
+    while node is not None and node.prim in view_puts:
+        inputs = node.inputs
+        if inputs is None:  # (released by a backward: its base is out of reach)
+            break
+        b = inputs[0]
+        if not isinstance(b, Tensor) or _root(b.data) is not root:
+            break  # (not a view of b: a fancy index or a reshape that copied)
+        count = sys.getrefcount(b) - 3 - (tracer.references(b) if tracer is not None else 0)
+        links.append((node, b))
+        if count > 0:
+            need = len(links)
+        node = b.grad_fn
+    if links:
+        top = links[-1][1]
+        if top.grad_fn is None and top.requires_grad and _mode.grad_enabled:
+            raise RuntimeError(
+                f"{op}: this tensor of shape {t.shape} is a view of a leaf tensor of shape {top.shape} that "
+                "requires grad, and changing it in place while operations are recorded would change the "
+                "leaf (PyTorch refuses it too: a view of a leaf Variable that requires grad is used in "
+                "an in-place operation); do it under am.no_grad(), or change a copy (x.clone())")
+    if not need:
+        return None
+    if tracer is not None:
+        raise RuntimeError(
+            f"{op}: this tensor of shape {t.shape} is a view of a tensor of shape {links[need - 1][1].shape} "
+            "that the compiled function still holds, which the change would write through as "
+            "PyTorch's views do; am.compile cannot replay that. Change a copy (x.clone()), or "
+            "use inplace=False for am.compile")
+    return links[:need]
+
+
+def _write_through(t: Tensor, links: list) -> None:
+    """After t's change: each base of `links` (see _view_links) takes the value with its
+    view's entries replaced by its view's new value, bottom up; then each view, top down,
+    becomes that view of its base's new value again (its array a numpy view of the base's
+    new array, its node a view node of the base's new version), so that later changes
+    and numpy views keep aliasing. Each step is a rebase, so what was recorded before it
+    keeps the values it used."""
+    child = _snapshot(t)  # (not t itself, whose node becomes a view of the base below)
+    for node, b in links:
+        put, params = view_puts[node.prim], node.params
+        _rebase_one(b, lambda old, put=put, params=params, child=child: put(old, params, child))
+        child = _snapshot(b)
+    for i in range(len(links) - 1, -1, -1):
+        node, b = links[i]
+        below = links[i - 1][1] if i else t
+        _rebase_one(below, lambda old, node=node, b=b: node.prim.apply(b, **node.params))
+
+
+def _snapshot(t: Tensor) -> Tensor:
+    """A new Tensor holding t's value and node as they are now."""
+    s = object.__new__(Tensor)
+    s.data, s._grad, s.requires_grad, s.grad_fn, s.name = t.data, None, t.requires_grad, t.grad_fn, t.name
+    return s
+
+
+def _rebase_one(t: Tensor, compute: Callable[[Tensor], Tensor]) -> Tensor:
+    """rebase for t alone."""
     stamp = next(node_counter)
     old = object.__new__(Tensor)
     old.data, old._grad, old.requires_grad, old.grad_fn, old.name = (

@@ -946,9 +946,10 @@ class Tensor:
         requires grad, while grad is recorded, the assignment is recorded: t takes the
         value and node of `where(entries indexed, value, t)`, and what was recorded with
         t before keeps its old value (PyTorch's rebase; t's old array is not written,
-        so a numpy view of it taken before does not see the change). A leaf that requires
-        grad is refused while grad is recorded, and anything inside am.compile. `t[i] += v`
-        stores back through here."""
+        so a numpy view of it taken before does not see the change); when t is a view of
+        another tensor (y.T, y[0]) the change reaches it, as PyTorch's (engine.rebase). A
+        leaf that requires grad, or a view of one, is refused while grad is recorded, and
+        anything inside am.compile. `t[i] += v` stores back through here."""
         if tracers:
             raise RuntimeError(
                 f"item assignment: this tensor of shape {self.shape} is in a function being compiled, "

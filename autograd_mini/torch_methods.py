@@ -15,7 +15,9 @@ how initialisation code uses them). Unlike PyTorch a tensor with a graph (a non-
 (or a change by an operand that requires grad) is recorded instead, as PyTorch's
 rebase of its graph: its out-of-place form is computed, and the tensor takes the
 result's value and node (engine.rebase). Its old array is not written, so what was
-recorded with it before keeps the old value.
+recorded with it before keeps the old value. A change of a view (a basic index, a
+reshape or a permute of a tensor b, sharing its memory) reaches b as PyTorch's does:
+b takes "b with the view's entries replaced" (_put_getitem and the others below).
 """
 
 from __future__ import annotations
@@ -511,7 +513,7 @@ def record_change(t: Tensor, op: str, compute: Any) -> Tensor:
         new = compute(old)
         new = new if isinstance(new, Tensor) else as_tensor(new)
         return new if new.dtype == t.dtype else new.astype(t.dtype)
-    return engine.rebase(t, changed)
+    return engine.rebase(t, changed, op)
 
 
 @composite
@@ -549,6 +551,18 @@ def binary_(t: Tensor, op: str, other: Any, alpha: Any = 1, rounding_mode: Any =
         raise type(e)(f"{op}: cannot combine a tensor of shape {t.shape} and dtype {t.dtype} with "
                       f"an operand of shape {np.shape(value)}: {e}") from None
     return store(t, arr, result, op)
+
+
+def _put_getitem(old: Tensor, params: dict, value: Tensor) -> Tensor:
+    return setitem(old, params["index"], value)
+
+
+def _put_reshape(old: Tensor, params: dict, value: Tensor) -> Tensor:
+    return P.reshape.apply(value, shape=old.shape)
+
+
+def _put_permute(old: Tensor, params: dict, value: Tensor) -> Tensor:
+    return P.permute.apply(value, axes=P._inverse_permutation(params["axes"]))
 
 
 def _trunc_divide(a: np.ndarray, b: Any) -> np.ndarray:
@@ -711,3 +725,7 @@ def setitem(old: Tensor, index: Any, value: Any) -> Tensor:
         return where(hit, value.sum() if isinstance(value, Tensor) else 0, old)
     flat = broadcast_to(value, place.shape).reshape(-1)
     return where(hit, flat[np.where(hit, which, 0)], old)
+
+
+# (engine.rebase writes a change of a view through to its base with these)
+engine.view_puts.update({P.getitem: _put_getitem, P.reshape: _put_reshape, P.permute: _put_permute})
