@@ -669,9 +669,9 @@ def _view_links(t: Tensor, op: str) -> list | None:
     requires grad (PyTorch's refusal of an in-place change of a view of a leaf).
 
     Skipping is sound when no base of the chain is referenced but by the view node above
-    it (sys.getrefcount: that node's inputs, this function's variable and the call's
-    argument): no Tensor object then reaches its value but through that node, which is
-    t's old node, whose backward must see the value before the change anyway. (A numpy
+    it (_other_references: none but that node's inputs): no Tensor object then reaches
+    its value but through that node, which is t's old node, whose backward must see the
+    value before the change anyway. (A numpy
     view of the old array, taken by hand, is not written, as rebase's old array never
     is.) This is the common case of a layer's inplace=True after conv2d, whose output is
     a permute of an anonymous reshape of an anonymous matmul result; while am.compile
@@ -685,10 +685,12 @@ def _view_links(t: Tensor, op: str) -> list | None:
         inputs = node.inputs
         if inputs is None:  # (released by a backward: its base is out of reach)
             break
+        if not isinstance(inputs[0], Tensor) or _root(inputs[0].data) is not root:
+            break  # (not a view of its input: a fancy index or a reshape that copied)
+        count = _other_references(inputs)  # (before a variable here holds the base too)
         b = inputs[0]
-        if not isinstance(b, Tensor) or _root(b.data) is not root:
-            break  # (not a view of b: a fancy index or a reshape that copied)
-        count = sys.getrefcount(b) - 3 - (tracer.references(b) if tracer is not None else 0)
+        if tracer is not None:
+            count -= tracer.references(b)
         links.append((node, b))
         if count > 0:
             need = len(links)
@@ -710,6 +712,17 @@ def _view_links(t: Tensor, op: str) -> list | None:
             "PyTorch's views do; am.compile cannot replay that. Change a copy (x.clone()), or "
             "use inplace=False for am.compile")
     return links[:need]
+
+
+def _other_references(inputs: tuple) -> int:
+    """How many references to inputs[0] there are besides the tuple's own. Counted against
+    sys.getrefcount of an object that only a tuple holds, read by this same code, so that
+    an interpreter that counts the call's own references otherwise gives the same answer."""
+    return sys.getrefcount(inputs[0]) - _HELD_BY_A_TUPLE_ONLY
+
+
+_HELD_BY_A_TUPLE_ONLY = 0
+_HELD_BY_A_TUPLE_ONLY = _other_references((object(),))
 
 
 def _write_through(t: Tensor, links: list) -> None:
