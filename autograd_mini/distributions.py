@@ -111,6 +111,24 @@ def _to(t: Tensor, shape: tuple) -> Tensor:
     return t if t.shape == shape else fn.broadcast_to(t, shape)
 
 
+def _given(key: str, doc: str | None = None) -> property:
+    """The property `key`: the parameter kept as given (in self._<key>) broadcast to the
+    batch_shape + event_shape, read at each use (see the note below)."""
+    attr = "_" + key
+
+    def get(self: "Distribution") -> Tensor:
+        return _to(getattr(self, attr), self._batch_shape + self._event_shape)
+    get.__name__ = key
+    get.__doc__ = doc or f"batch_shape: the given {key} broadcast, read at each use."
+    return property(get)
+
+
+def _require_positive(name: str, **params: Tensor) -> None:
+    """A ValueError naming the distribution, the parameter and its shape unless all > 0."""
+    for key, t in params.items():
+        _require(t.data > 0, name, f"{key} (shape {tuple(t.shape)}) must be > 0")
+
+
 # The distributions keep their parameters as given and derive the broadcast (and
 # converted: probs <-> logits, normalised, ...) forms at each use, as torch's live
 # expand views: a distribution built once from learnable tensors sees an optimizer's
@@ -138,6 +156,15 @@ class Distribution:
         if not isinstance(validate_args, (bool, np.bool_)):
             raise TypeError(f"{type(self).__name__}: validate_args must be a bool, got {validate_args!r}")
         self._validate_args = bool(validate_args)
+
+    def _elementwise(self, name: str, validate_args: bool, **params: Any) -> None:
+        """__init__ of an elementwise distribution (event_shape ()): the parameters as
+        floating tensors (_floats), kept as given in self._<key>; batch_shape their
+        broadcast shape."""
+        p = _floats(name, **params)
+        Distribution.__init__(self, _broadcast_shape(name, **p), (), validate_args)
+        for key, t in p.items():
+            setattr(self, "_" + key, t)
 
     @property
     def batch_shape(self) -> tuple:
@@ -241,36 +268,24 @@ class Distribution:
                 f"event_shape={self._event_shape})")
 
 
-class Normal(Distribution):
-    """N(loc, scale**2), elementwise: loc and scale broadcast to the batch_shape; event_shape ().
-
-    log_prob(x) = -(x - loc)**2 / (2 scale**2) - log(scale) - log(2 pi) / 2;
-    entropy = 1/2 + log(2 pi) / 2 + log(scale); rsample = loc + scale * eps, eps ~ N(0, 1);
-    cdf(x) = (1 + erf((x - loc) / (scale sqrt 2))) / 2; icdf(p) = loc + scale sqrt 2 erfinv(2p - 1).
-    Requires scale > 0 (and no NaN in loc)."""
+class _LocScale(Distribution):
+    """The set-up Normal and Laplace share: loc (not NaN) and scale (> 0) kept as given
+    and broadcast to the batch_shape; event_shape (), support the real line, mean and
+    mode loc."""
 
     has_rsample = True
     _support = "the real line"
     _expands_as_given = True
 
     def __init__(self, loc: Any, scale: Any, validate_args: bool = True) -> None:
-        p = _floats("Normal", loc=loc, scale=scale)
-        shape = _broadcast_shape("Normal", **p)
-        super().__init__(shape, (), validate_args)
-        self._loc, self._scale = p["loc"], p["scale"]  # (as given: see _to's note)
+        name = type(self).__name__
+        self._elementwise(name, validate_args, loc=loc, scale=scale)
         if self._validate_args:
-            _require(self._loc.data == self._loc.data, "Normal", f"loc (shape {shape}) must not be NaN")
-            _require(self._scale.data > 0, "Normal", f"scale (shape {tuple(p['scale'].shape)}) must be > 0")
+            _require(self._loc.data == self._loc.data, name, f"loc (shape {tuple(self._loc.shape)}) must not be NaN")
+            _require_positive(name, scale=self._scale)
 
-    @property
-    def loc(self) -> Tensor:
-        """batch_shape: the given loc broadcast, read at each use."""
-        return _to(self._loc, self._batch_shape)
-
-    @property
-    def scale(self) -> Tensor:
-        """batch_shape: the given scale broadcast, read at each use."""
-        return _to(self._scale, self._batch_shape)
+    loc = _given("loc")
+    scale = _given("scale")
 
     def _in_support(self, v: np.ndarray) -> Any:
         return v == v
@@ -280,17 +295,26 @@ class Normal(Distribution):
         return self.loc
 
     @property
+    def mode(self) -> Tensor:
+        """loc, of shape batch_shape (differentiable in loc)."""
+        return self.loc
+
+
+class Normal(_LocScale):
+    """N(loc, scale**2), elementwise: loc and scale broadcast to the batch_shape; event_shape ().
+
+    log_prob(x) = -(x - loc)**2 / (2 scale**2) - log(scale) - log(2 pi) / 2;
+    entropy = 1/2 + log(2 pi) / 2 + log(scale); rsample = loc + scale * eps, eps ~ N(0, 1);
+    cdf(x) = (1 + erf((x - loc) / (scale sqrt 2))) / 2; icdf(p) = loc + scale sqrt 2 erfinv(2p - 1).
+    Requires scale > 0 (and no NaN in loc)."""
+
+    @property
     def variance(self) -> Tensor:
         return self.scale ** 2
 
     @property
     def stddev(self) -> Tensor:
         return self.scale
-
-    @property
-    def mode(self) -> Tensor:
-        """loc, of shape batch_shape (differentiable in loc)."""
-        return self.loc
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         """loc + scale * eps, eps ~ N(0, 1) of shape sample_shape + batch_shape."""
@@ -336,23 +360,13 @@ class Uniform(Distribution):
     _expands_as_given = True
 
     def __init__(self, low: Any, high: Any, validate_args: bool = True) -> None:
-        p = _floats("Uniform", low=low, high=high)
-        shape = _broadcast_shape("Uniform", **p)
-        super().__init__(shape, (), validate_args)
-        self._low, self._high = p["low"], p["high"]  # (as given: see _to's note)
+        self._elementwise("Uniform", validate_args, low=low, high=high)
         if self._validate_args:
             _require(self._low.data < self._high.data, "Uniform",
-                     f"low (shape {tuple(p['low'].shape)}) must be < high (shape {tuple(p['high'].shape)})")
+                     f"low (shape {tuple(self._low.shape)}) must be < high (shape {tuple(self._high.shape)})")
 
-    @property
-    def low(self) -> Tensor:
-        """batch_shape: the given low broadcast, read at each use."""
-        return _to(self._low, self._batch_shape)
-
-    @property
-    def high(self) -> Tensor:
-        """batch_shape: the given high broadcast, read at each use."""
-        return _to(self._high, self._batch_shape)
+    low = _given("low")
+    high = _given("high")
 
     def _in_support(self, v: np.ndarray) -> Any:
         return (self._low.data <= v) & (v < self._high.data)
@@ -946,12 +960,16 @@ def _xlogy(a: Tensor, x: Tensor) -> Tensor:
         return a * fn.where(both, 1.0, x).log()
 
 
-def _draw(name: str, draw: Any, like: Tensor) -> Tensor:
-    """A no-grad tensor of draw(generator) (an ndarray) in like's dtype, from the library
-    generator (am.manual_seed); refused while am.compile records, as randn and rand are."""
-    creation._not_while_compiling(f"{name}.sample")
+def _draw(d: Distribution, sample_shape: Any, like: Tensor, draw: Any, *params: Tensor) -> Tensor:
+    """d's sample: a no-grad tensor of draw(generator, *arrays) (an ndarray) in like's
+    dtype, arrays the params' values broadcast to sample_shape + batch_shape +
+    event_shape, from the library generator (am.manual_seed); refused while am.compile
+    records, as randn and rand are."""
+    shape = d._extended_shape(sample_shape)
+    creation._not_while_compiling(f"{type(d).__name__}.sample")
+    arrays = [np.broadcast_to(p.data, shape) for p in params]
     with no_grad():
-        return Tensor(np.asarray(draw(creation.generator())).astype(like.dtype, copy=False))
+        return Tensor(np.asarray(draw(creation.generator(), *arrays)).astype(like.dtype, copy=False))
 
 
 def _no_implicit_rsample(name: str) -> None:
@@ -974,16 +992,11 @@ class Exponential(Distribution):
     _expands_as_given = True
 
     def __init__(self, rate: Any, validate_args: bool = True) -> None:
-        p = _floats("Exponential", rate=rate)
-        super().__init__(tuple(p["rate"].shape), (), validate_args)
-        self._rate = p["rate"]
+        self._elementwise("Exponential", validate_args, rate=rate)
         if self._validate_args:
-            _require(self._rate.data > 0, "Exponential", f"rate (shape {tuple(self._rate.shape)}) must be > 0")
+            _require_positive("Exponential", rate=self._rate)
 
-    @property
-    def rate(self) -> Tensor:
-        """batch_shape: the given rate broadcast, read at each use."""
-        return _to(self._rate, self._batch_shape)
+    rate = _given("rate")
 
     def _in_support(self, v: np.ndarray) -> Any:
         return v >= 0
@@ -1033,7 +1046,7 @@ class Exponential(Distribution):
             return -fn.log1p(-value) / self.rate
 
 
-class Laplace(Distribution):
+class Laplace(_LocScale):
     """Laplace(loc, scale), density exp(-|x - loc| / scale) / (2 scale), elementwise: loc and
     scale (> 0) broadcast to the batch_shape; event_shape ().
 
@@ -1041,41 +1054,6 @@ class Laplace(Distribution):
     = loc, variance = 2 scale**2; rsample = loc - scale sign(u) log(1 - |u|), u ~ U(-1, 1)
     (torch's, with u kept above -1 + eps); cdf(x) = 1/2 - sign(x - loc) expm1(-|x - loc| /
     scale) / 2; icdf(p) = loc - scale sign(p - 1/2) log(1 - 2 |p - 1/2|)."""
-
-    has_rsample = True
-    _support = "the real line"
-    _expands_as_given = True
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool = True) -> None:
-        p = _floats("Laplace", loc=loc, scale=scale)
-        shape = _broadcast_shape("Laplace", **p)
-        super().__init__(shape, (), validate_args)
-        self._loc, self._scale = p["loc"], p["scale"]
-        if self._validate_args:
-            _require(self._loc.data == self._loc.data, "Laplace", f"loc (shape {tuple(self._loc.shape)}) must not be NaN")
-            _require(self._scale.data > 0, "Laplace", f"scale (shape {tuple(self._scale.shape)}) must be > 0")
-
-    @property
-    def loc(self) -> Tensor:
-        """batch_shape: the given loc broadcast, read at each use."""
-        return _to(self._loc, self._batch_shape)
-
-    @property
-    def scale(self) -> Tensor:
-        """batch_shape: the given scale broadcast, read at each use."""
-        return _to(self._scale, self._batch_shape)
-
-    def _in_support(self, v: np.ndarray) -> Any:
-        return v == v
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        """loc, of shape batch_shape (differentiable in loc)."""
-        return self.loc
 
     @property
     def variance(self) -> Tensor:
@@ -1136,24 +1114,12 @@ class Gamma(Distribution):
     _expands_as_given = True
 
     def __init__(self, concentration: Any, rate: Any, validate_args: bool = True) -> None:
-        p = _floats("Gamma", concentration=concentration, rate=rate)
-        shape = _broadcast_shape("Gamma", **p)
-        super().__init__(shape, (), validate_args)
-        self._concentration, self._rate = p["concentration"], p["rate"]
+        self._elementwise("Gamma", validate_args, concentration=concentration, rate=rate)
         if self._validate_args:
-            _require(self._concentration.data > 0, "Gamma",
-                     f"concentration (shape {tuple(self._concentration.shape)}) must be > 0")
-            _require(self._rate.data > 0, "Gamma", f"rate (shape {tuple(self._rate.shape)}) must be > 0")
+            _require_positive("Gamma", concentration=self._concentration, rate=self._rate)
 
-    @property
-    def concentration(self) -> Tensor:
-        """batch_shape: the given concentration broadcast, read at each use."""
-        return _to(self._concentration, self._batch_shape)
-
-    @property
-    def rate(self) -> Tensor:
-        """batch_shape: the given rate broadcast, read at each use."""
-        return _to(self._rate, self._batch_shape)
+    concentration = _given("concentration")
+    rate = _given("rate")
 
     def _in_support(self, v: np.ndarray) -> Any:
         return v >= 0
@@ -1173,11 +1139,9 @@ class Gamma(Distribution):
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Draws of shape sample_shape + batch_shape, no gradient."""
-        shape = self._extended_shape(sample_shape)
-        a, b = self.concentration.data, self.rate.data
         tiny = np.finfo(self._rate.dtype).tiny
-        return _draw("Gamma", lambda g: np.maximum(g.gamma(np.broadcast_to(a, shape), 1.0 / np.broadcast_to(b, shape)),
-                                                   tiny), self._rate)
+        return _draw(self, sample_shape, self._rate, lambda g, a, b: np.maximum(g.gamma(a, 1.0 / b), tiny),
+                     self._concentration, self._rate)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         _no_implicit_rsample("Gamma")
@@ -1208,23 +1172,12 @@ class Beta(Distribution):
     _expands_as_given = True
 
     def __init__(self, concentration1: Any, concentration0: Any, validate_args: bool = True) -> None:
-        p = _floats("Beta", concentration1=concentration1, concentration0=concentration0)
-        shape = _broadcast_shape("Beta", **p)
-        super().__init__(shape, (), validate_args)
-        self._c1, self._c0 = p["concentration1"], p["concentration0"]
+        self._elementwise("Beta", validate_args, concentration1=concentration1, concentration0=concentration0)
         if self._validate_args:
-            _require(self._c1.data > 0, "Beta", f"concentration1 (shape {tuple(self._c1.shape)}) must be > 0")
-            _require(self._c0.data > 0, "Beta", f"concentration0 (shape {tuple(self._c0.shape)}) must be > 0")
+            _require_positive("Beta", concentration1=self._concentration1, concentration0=self._concentration0)
 
-    @property
-    def concentration1(self) -> Tensor:
-        """batch_shape: the given concentration1 broadcast, read at each use."""
-        return _to(self._c1, self._batch_shape)
-
-    @property
-    def concentration0(self) -> Tensor:
-        """batch_shape: the given concentration0 broadcast, read at each use."""
-        return _to(self._c0, self._batch_shape)
+    concentration1 = _given("concentration1")
+    concentration0 = _given("concentration0")
 
     def _in_support(self, v: np.ndarray) -> Any:
         return (v >= 0) & (v <= 1)
@@ -1253,9 +1206,8 @@ class Beta(Distribution):
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Draws of shape sample_shape + batch_shape in [0, 1], no gradient."""
-        shape = self._extended_shape(sample_shape)
-        a, b = self.concentration1.data, self.concentration0.data
-        return _draw("Beta", lambda g: g.beta(np.broadcast_to(a, shape), np.broadcast_to(b, shape)), self._c1)
+        return _draw(self, sample_shape, self._concentration1, lambda g, a, b: g.beta(a, b),
+                     self._concentration1, self._concentration0)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         _no_implicit_rsample("Beta")
@@ -1299,12 +1251,9 @@ class Dirichlet(Distribution):
         super().__init__(tuple(c.shape[:-1]), (c.shape[-1],), validate_args)
         self._concentration = c
         if self._validate_args:
-            _require(c.data > 0, "Dirichlet", f"concentration (shape {tuple(c.shape)}) must be > 0")
+            _require_positive("Dirichlet", concentration=c)
 
-    @property
-    def concentration(self) -> Tensor:
-        """batch_shape + (K,): the given concentration broadcast, read at each use."""
-        return _to(self._concentration, self._batch_shape + self._event_shape)
+    concentration = _given("concentration", "batch_shape + (K,): the given concentration broadcast, read at each use.")
 
     def _in_support(self, v: np.ndarray) -> Any:
         return np.all(v >= 0) & np.all(np.abs(v.sum(-1) - 1) <= 1e-6)
@@ -1337,13 +1286,10 @@ class Dirichlet(Distribution):
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Draws of shape sample_shape + batch_shape + (K,) on the simplex, no gradient."""
-        shape = self._extended_shape(sample_shape)
-        a = self.concentration.data
-
-        def draw(g: np.random.Generator) -> np.ndarray:
-            x = np.maximum(g.gamma(np.broadcast_to(a, shape)), np.finfo(a.dtype).tiny)
+        def draw(g: np.random.Generator, a: np.ndarray) -> np.ndarray:
+            x = np.maximum(g.gamma(a), np.finfo(a.dtype).tiny)
             return x / x.sum(-1, keepdims=True)
-        return _draw("Dirichlet", draw, self._concentration)
+        return _draw(self, sample_shape, self._concentration, draw, self._concentration)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         _no_implicit_rsample("Dirichlet")
@@ -1374,16 +1320,11 @@ class Poisson(Distribution):
     _expands_as_given = True
 
     def __init__(self, rate: Any, validate_args: bool = True) -> None:
-        p = _floats("Poisson", rate=rate)
-        super().__init__(tuple(p["rate"].shape), (), validate_args)
-        self._rate = p["rate"]
+        self._elementwise("Poisson", validate_args, rate=rate)
         if self._validate_args:
             _require(self._rate.data >= 0, "Poisson", f"rate (shape {tuple(self._rate.shape)}) must be >= 0")
 
-    @property
-    def rate(self) -> Tensor:
-        """batch_shape: the given rate broadcast, read at each use."""
-        return _to(self._rate, self._batch_shape)
+    rate = _given("rate")
 
     def _in_support(self, v: np.ndarray) -> Any:
         return (v >= 0) & (v == np.floor(v))
@@ -1403,9 +1344,7 @@ class Poisson(Distribution):
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Counts of shape sample_shape + batch_shape (floats), no gradient."""
-        shape = self._extended_shape(sample_shape)
-        r = self.rate.data
-        return _draw("Poisson", lambda g: g.poisson(np.broadcast_to(r, shape)), self._rate)
+        return _draw(self, sample_shape, self._rate, lambda g, r: g.poisson(r), self._rate)
 
     def rsample(self, sample_shape: Any = ()) -> Tensor:
         raise NotImplementedError("Poisson has no rsample (its draws are integers); use sample() and log_prob")
