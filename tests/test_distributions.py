@@ -414,6 +414,7 @@ def test_sampling_inside_compile_is_refused():
     (lambda: D.Normal(0.0, am.tensor([1.0, 0.0])), r"Normal: scale \(shape \(2,\)\) must be > 0"),
     (lambda: D.Normal(np.zeros(2), np.ones(3)), r"Normal: .*loc \(2,\), scale \(3,\)"),
     (lambda: D.Normal(np.nan, 1.0), "Normal: loc"),
+    (lambda: D.Normal(np.nan, np.ones(3)), r"Normal: loc \(shape \(\)\) must not be NaN"),
     (lambda: D.Uniform(1.0, np.array([2.0, 1.0])), r"Uniform: low .* must be < high \(shape \(2,\)\)"),
     (lambda: D.Bernoulli(probs=[0.5, 1.5]), r"Bernoulli: probs \(shape \(2,\)\) must be in \[0, 1\]"),
     (lambda: D.Bernoulli(), "Bernoulli: pass exactly one"),
