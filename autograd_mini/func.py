@@ -33,6 +33,7 @@ vector (for am.hvp, am.hessian, am.jacobian, ...).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import operator
 from typing import Any, Callable, Mapping, Sequence
@@ -215,6 +216,29 @@ def _fresh_args(args: Sequence[Any], nums: Sequence[int], outer: bool, who: str)
     return args, per
 
 
+@contextlib.contextmanager
+def _called(func: Callable, args: Sequence[Any], kwargs: Mapping[str, Any], argnums: Any,
+            has_aux: bool, who: str) -> Any:
+    """func called under enable_grad on args with each leaf of the arguments argnums
+    names made fresh: yields (args, nums, xs, outer, out, aux, us) -- the new args, the
+    argument indices, their fresh leaves, whether grad was on outside, func's output,
+    its aux as returned to the caller (None without has_aux), and a list for further
+    tensors to free. The block runs under enable_grad; xs and us are freed when it
+    ends, however it ends."""
+    nums = _argnums(argnums, len(args), who)
+    outer = is_grad_enabled()
+    with enable_grad():
+        args, per = _fresh_args(args, nums, outer, who)
+        xs = [x for fresh in per for x in fresh]
+        us: list[Tensor] = []
+        try:
+            out, aux = _split_aux(func(*args, **kwargs), has_aux, who)
+            aux = _aux_out(aux, xs, outer) if has_aux else None
+            yield args, nums, xs, outer, out, aux, us
+        finally:
+            _done(*xs, *us)
+
+
 def _split_aux(res: Any, has_aux: bool, who: str) -> tuple[Any, Any]:
     if not has_aux:
         return res, None
@@ -273,23 +297,14 @@ def _grad_and_value(func: Callable, argnums: Any, has_aux: bool, who: str) -> Ca
 
     @functools.wraps(func)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums = _argnums(argnums, len(args), who)
-        outer = is_grad_enabled()
-        with enable_grad():
-            args, per = _fresh_args(args, nums, outer, who)
-            xs = [x for fresh in per for x in fresh]
-            try:
-                out, aux = _split_aux(func(*args, **kwargs), has_aux, who)
-                out = _scalar_output(out, who)
-                nested = _nested(out, xs, outer)
-                if out.requires_grad and xs:
-                    gs = autograd.grad(out, xs, create_graph=nested, allow_unused=True)
-                else:
-                    gs = [None] * len(xs)
-                gs = [_zeros(x.shape, x.dtype) if g is None else g for g, x in zip(gs, xs)]
-                aux = _aux_out(aux, xs, outer) if has_aux else None
-            finally:
-                _done(*xs)
+        with _called(func, args, kwargs, argnums, has_aux, who) as (args, nums, xs, outer, out, aux, _):
+            out = _scalar_output(out, who)
+            nested = _nested(out, xs, outer)
+            if out.requires_grad and xs:
+                gs = autograd.grad(out, xs, create_graph=nested, allow_unused=True)
+            else:
+                gs = [None] * len(xs)
+            gs = [_zeros(x.shape, x.dtype) if g is None else g for g, x in zip(gs, xs)]
         value = out if nested else out.detach()
         grads = _per_arg(args, nums, gs, argnums)
         return (grads, (value, aux)) if has_aux else (grads, value)
@@ -443,21 +458,11 @@ def _jacobian_fn(func: Callable, argnums: Any, has_aux: bool, who: str, forward:
 
     @functools.wraps(func)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        nums = _argnums(argnums, len(args), who)
-        outer = is_grad_enabled()
-        with enable_grad():
-            args, per = _fresh_args(args, nums, outer, who)
-            xs = [x for fresh in per for x in fresh]
-            us: list[Tensor] = []
-            try:
-                out, aux = _split_aux(func(*args, **kwargs), has_aux, who)
-                outs = _tensor_leaves(out, who)
-                nested = any(_nested(o, xs, outer) for o in outs)
-                aux = _aux_out(aux, xs, outer) if has_aux else None
-                blocks = (_forward_blocks(outs, xs, us, nested) if forward
-                          else [_reverse_block(o, xs, nested) for o in outs])
-            finally:
-                _done(*xs, *us)
+        with _called(func, args, kwargs, argnums, has_aux, who) as (args, nums, xs, outer, out, aux, us):
+            outs = _tensor_leaves(out, who)
+            nested = any(_nested(o, xs, outer) for o in outs)
+            blocks = (_forward_blocks(outs, xs, us, nested) if forward
+                      else [_reverse_block(o, xs, nested) for o in outs])
         if not nested:
             blocks = [[b.detach() for b in row] for row in blocks]
         jac = _rebuild(out, iter([_per_arg(args, nums, row, argnums) for row in blocks]))
