@@ -199,3 +199,17 @@ def test_gcn_dense_and_index_add_and_per_example_grads():
     _close(gw, per[:, None] * Xr)
     _close(gb, per)
 
+
+def test_to_text_marks_a_return_to_top_level_code():
+    # an op written outside every scope, below one written inside a composite, used to
+    # carry no note and so read as part of that composite (here: the user's mul as if
+    # it were inside logsigmoid)
+    x = am.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    loss = F.logsigmoid(x * 3.0).sum()
+    text = am.viz.to_text(loss, params={"x": x})
+    lines = text.splitlines()
+    assert lines[0] == "sum → ()"
+    mul = [ln for ln in lines if "mul(·, 3)" in ln]
+    assert len(mul) == 1 and mul[0].endswith("(3,)  at top level"), text
+    # a top-level op whose parent is top-level carries no note
+    assert "at top level" not in am.viz.to_text((am.exp(x) * 2.0).sum())

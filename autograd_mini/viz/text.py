@@ -44,7 +44,8 @@ def to_text(
     "dtype", "value", "grad"), `depth` collapses each call of a deeper scope
     into one line, `params` names the leaves, `check` adds each op's
     finite-difference error. A line notes `in <scope>` where the scope, or the
-    call of it, changes. As draw_graph, it needs the graph that backward() frees:
+    call of it, changes, and `at top level` where it leaves every scope (an op
+    written outside any module or composite, below one written inside). As draw_graph, it needs the graph that backward() frees:
     call it before backward(), or after backward(retain_graph=True). Returns the text (a str that displays as the tree at a
     prompt); print() it in scripts.
     """
@@ -99,8 +100,11 @@ def to_text(
             if uses[v] > 1:
                 numbers[v] = len(numbers) + 1
                 text = f"[#{numbers[v]}] {text}"
-            if v.kind in ("op", "group") and v.scope and v.call != parent_call:
-                text += "  in " + "/".join(scope_label(e) for e in v.scope)
+            if v.kind in ("op", "group") and v.call != parent_call:
+                if v.scope:
+                    text += "  in " + "/".join(scope_label(e) for e in v.scope)
+                elif parent_call:  # (back out of every scope: the user's own code again)
+                    text += "  at top level"
             lines.append(f"{prefix}{connector}{text}")
             child_prefix = prefix + ("" if not connector else ("│   " if connector == "├── " else "    "))
             if len(child_prefix) > 4 * MAX_INDENT:  # (a deep chain: the text stays linear in its length)
