@@ -37,7 +37,9 @@ import numpy as np
 
 from . import creation
 from . import functions as fn
-from .engine import no_grad
+import functools
+
+from .engine import no_grad, scope
 from .functions import as_tensor
 from .linalg import cholesky, solve
 from .logic import logical_and
@@ -141,6 +143,16 @@ def _sum_rightmost(x: Tensor, n: int) -> Tensor:
     return x.sum(tuple(range(-n, 0))) if n > 0 else x
 
 
+def _in_scope(f: Any, method: str) -> Any:
+    """The method f run inside engine.scope("<class of self>.<method>")."""
+    @functools.wraps(f)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with scope(f"{type(self).__name__}.{method}"):
+            return f(self, *args, **kwargs)
+    wrapper._scoped = True  # type: ignore[attr-defined]
+    return wrapper
+
+
 class Distribution:
     """Base class: batch_shape, event_shape, sample, rsample, log_prob, entropy,
     perplexity, mean, mode, variance, stddev, expand (torch.distributions.Distribution's
@@ -149,6 +161,16 @@ class Distribution:
     has_rsample = False
     #: the parameters are kept as given and broadcast at each use, so expand shares them
     _expands_as_given = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A subclass's log_prob and rsample record their ops inside a scope named
+        # "Normal.log_prob", ...: graph drawings group them (and depth= collapses them),
+        # as they group a composite op's.
+        super().__init_subclass__(**kwargs)
+        for method in ("log_prob", "rsample"):
+            f = cls.__dict__.get(method)
+            if f is not None and not getattr(f, "_scoped", False):
+                setattr(cls, method, _in_scope(f, method))
 
     def __init__(self, batch_shape: tuple = (), event_shape: tuple = (), validate_args: bool = True) -> None:
         self._batch_shape = tuple(batch_shape)

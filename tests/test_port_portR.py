@@ -213,3 +213,24 @@ def test_to_text_marks_a_return_to_top_level_code():
     assert len(mul) == 1 and mul[0].endswith("(3,)  at top level"), text
     # a top-level op whose parent is top-level carries no note
     assert "at top level" not in am.viz.to_text((am.exp(x) * 2.0).sum())
+
+
+def test_distribution_log_prob_is_a_scope_in_drawings():
+    # a port that writes its likelihood with am.distributions saw the ops of log_prob as
+    # loose top-level ops: no cluster to read them by, nothing for depth= to collapse
+    mu = am.tensor([0.0, 1.0], requires_grad=True)
+    a = am.tensor([0.2, -0.1], requires_grad=True)
+    x = am.tensor([[0.5], [1.5], [-0.3]])
+    mix = D_.MixtureSameFamily(D_.Categorical(logits=a), D_.Normal(mu, am.ones(2)))
+    loss = -mix.log_prob(x[:, 0]).sum()
+    text = am.viz.to_text(loss, depth=1)
+    assert "in MixtureSameFamily.log_prob" in text
+    assert "[Normal.log_prob]" in text
+    assert "MixtureSameFamily.log_prob" in am.viz.draw_graph(loss).source
+    # values and gradients are unchanged, the scope is a label only
+    loss.backward()
+    assert mu.grad is not None and a.grad is not None
+    assert D_.Normal.log_prob.__name__ == "log_prob"
+    # named after the distribution's own class, also where log_prob is inherited
+    lap = D_.Laplace(mu, am.ones(2)).log_prob(x).sum()
+    assert "[Laplace.log_prob]" in am.viz.to_text(lap, depth=0)
