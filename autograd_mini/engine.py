@@ -644,6 +644,69 @@ primitive (applied to old_base with params) returns as a numpy view replaced by 
 (getitem with a basic index, reshape, permute; set by torch_methods)."""
 
 
+_plain_views: dict[int, tuple] = {}
+"""id(v) -> (weak reference to v, primitive, params, base): v a view (sharing memory) that
+a primitive of view_puts made of the tensor base without recording a node (base needs no
+gradient: a buffer made by am.zeros, filled row by row), kept while v lives, so that a
+recorded change of v (buf[i].copy_(x), x requiring grad) reaches base as PyTorch's does."""
+
+
+class _PlainLink:
+    """A view node's prim and params for _write_through, where no node was recorded."""
+    __slots__ = ("prim", "params")
+
+    def __init__(self, prim: Any, params: dict) -> None:
+        self.prim, self.params = prim, params
+
+
+def note_plain_view(prim: Any, base: Any, params: dict, v: Tensor) -> None:
+    """Remember that v, made without a node, is prim(base, **params) sharing base's memory
+    (Primitive.apply calls it for view_puts' primitives only)."""
+    if isinstance(base, Tensor):
+        key = id(v)
+        _plain_views[key] = (weakref.ref(v, functools.partial(_forget_plain_view, key=key)),
+                             prim, params, base)
+
+
+def _forget_plain_view(ref: weakref.ref, key: int) -> None:
+    if _plain_views.get(key, (None,))[0] is ref:
+        del _plain_views[key]
+
+
+def _plain_links(t: Tensor, op: str) -> list | None:
+    """The chain of views t is of where t (no node) was made as a view of a tensor without
+    a node ([(link, base), ...] from t up), or None. Raises RuntimeError, before anything
+    changes, where the write could not reach the base as PyTorch's would: the base was
+    given another array since (changed out of place: the view no longer shares its
+    memory), the base is a leaf that requires grad, or the base has a graph (the view was
+    made under no_grad)."""
+    links: list = []
+    v = t
+    while True:
+        entry = _plain_views.get(id(v))
+        if entry is None or entry[0]() is not v:
+            break
+        _, prim, params, b = entry
+        if _root(b.data) is not _root(v.data):
+            raise RuntimeError(
+                f"{op}: this tensor of shape {t.shape} was made as a view of a tensor of shape "
+                f"{b.shape} that has been changed since with a recorded operation (it holds a new "
+                "array), so the change, which requires grad, cannot reach it as PyTorch's would; "
+                "take the view again after the earlier change (buf[i].copy_(x) rather than a "
+                "view kept from before)")
+        if b.grad_fn is not None or b.requires_grad:
+            what = ("a leaf tensor that requires grad" if b.grad_fn is None
+                    else "a tensor with a graph, taken under am.no_grad()")
+            raise RuntimeError(
+                f"{op}: this tensor of shape {t.shape} is a view of {what} (shape {b.shape}); "
+                "changing it in place with an operand that requires grad would change that "
+                "tensor without recording it (PyTorch refuses it too); change a copy "
+                "(x.clone()), or take the view with grad recorded")
+        links.append((_PlainLink(prim, params), b))
+        v = b
+    return links or None
+
+
 def rebase(t: Tensor, compute: Callable[[Tensor], Tensor], op: str = "in-place change") -> Tensor:
     """Change t in place to compute(old), recorded, old being t's value and node until now.
 
@@ -655,7 +718,8 @@ def rebase(t: Tensor, compute: Callable[[Tensor], Tensor], op: str = "in-place c
     write-through is skipped, and for the leaf that requires grad it refuses). `op` names
     the change for errors. Returns t."""
     node = t.grad_fn
-    links = _view_links(t, op) if node is not None and node.prim in view_puts else None
+    links = (_view_links(t, op) if node is not None and node.prim in view_puts
+             else _plain_links(t, op) if node is None and _plain_views else None)
     _rebase_one(t, compute)
     if links:
         _write_through(t, links)

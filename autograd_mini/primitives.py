@@ -32,7 +32,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .engine import Node, _mode, node_counter, tracers
+from .engine import Node, _mode, node_counter, note_plain_view, tracers
 from .tensor import Tensor
 
 PRIMITIVES: dict[str, "Primitive"] = {}
@@ -64,7 +64,7 @@ class Primitive:
     """
 
     __slots__ = ("name", "fwd", "vjps", "vjp_all", "uses_ans", "differentiable", "doc", "specialize",
-                 "shape_only")
+                 "shape_only", "is_view")
 
     def __init__(
         self,
@@ -93,6 +93,7 @@ class Primitive:
         self.uses_ans = uses_ans
         self.differentiable = differentiable
         self.doc = doc
+        self.is_view = False  # (set for engine.view_puts' primitives: see note_plain_view)
         if register:
             if name in PRIMITIVES:
                 raise ValueError(f"primitive {name!r} is already registered")
@@ -191,6 +192,8 @@ class Primitive:
         else:
             t.requires_grad = False
             t.grad_fn = None
+            if self.is_view and out.base is not None:  # (a view made without a node: kept
+                note_plain_view(self, args[0], params, t)  # for a recorded change of it)
         if tracers:
             tracers[-1].record(self, args, params, t)
         return t

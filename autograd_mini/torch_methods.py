@@ -729,3 +729,5 @@ def setitem(old: Tensor, index: Any, value: Any) -> Tensor:
 
 # (engine.rebase writes a change of a view through to its base with these)
 engine.view_puts.update({P.getitem: _put_getitem, P.reshape: _put_reshape, P.permute: _put_permute})
+for _p in engine.view_puts:
+    _p.is_view = True

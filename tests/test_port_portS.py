@@ -1,0 +1,86 @@
+"""Idioms met porting PyTorch RL / seq2seq / message-passing code: in-place changes of
+views of a preallocated buffer (no graph of its own) and augmented assignment on views,
+compared with what PyTorch gives (values hard-coded from torch 2.x, float64, or numpy)."""
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+
+V = np.array([0.3, -1.2, 2.0])
+
+
+def _grad(f):
+    v = am.tensor(V, requires_grad=True)
+    loss = f(v)
+    loss.backward()
+    return loss.item(), v.grad.data
+
+
+def test_copy_into_rows_of_a_zeros_buffer_reaches_the_buffer():
+    def f(v):
+        buf = am.zeros(3, 3)
+        for i in range(3):
+            buf[i].copy_(v * (i + 1))
+        return (buf ** 2).sum() + buf[1, 2]
+    value, g = _grad(f)
+    want = np.outer([1., 2., 3.], V)
+    assert value == pytest.approx((want ** 2).sum() + want[1, 2], abs=1e-12)
+    np.testing.assert_allclose(g, [8.4, -33.6, 58.0], atol=1e-12)  # (torch's)
+
+
+def test_a_view_kept_in_a_variable_and_the_buffer_both_used():
+    # (silently wrong before: the buffer was a constant, only the view carried the graph)
+    def f(v):
+        buf = am.zeros(2, 3)
+        row = buf[1]
+        row.copy_(v)
+        return buf.exp().sum() + row.sum()
+    value, g = _grad(f)
+    assert value == pytest.approx(3 + np.exp(V).sum() + V.sum(), abs=1e-12)
+    np.testing.assert_allclose(g, np.exp(V) + 1, atol=1e-12)
+
+
+@pytest.mark.parametrize("change, where", [
+    (lambda buf, v: buf.T[1].copy_(v[:2]), (slice(None), 1)),
+    (lambda buf, v: buf.narrow(1, 0, 2)[1].copy_(v[:2]), (1, slice(0, 2))),
+    (lambda buf, v: buf[0][1:].copy_(v[:2]), (0, slice(1, 3))),
+    (lambda buf, v: buf.view(6)[1:3].add_(v[:2]), (0, slice(1, 3))),
+])
+def test_chains_of_views_of_a_buffer(change, where):
+    def f(v):
+        buf = am.zeros(2, 3)
+        change(buf, v)
+        return (buf ** 2 * am.tensor(np.arange(1., 7).reshape(2, 3))).sum()
+    _, g = _grad(f)
+    c = np.arange(1., 7).reshape(2, 3)[where]
+    want = np.zeros(3)
+    want[:2] = 2 * V[:2] * c
+    np.testing.assert_allclose(g, want, atol=1e-12)
+
+
+def test_a_view_of_a_buffer_changed_out_of_place_since_is_refused():
+    v = am.tensor(V, requires_grad=True)
+    buf = am.zeros(2, 3)
+    rows = [buf[0], buf[1]]
+    rows[0].copy_(v)  # (buf now holds a new array, with a graph)
+    with pytest.raises(RuntimeError, match=r"view of a tensor of shape \(2, 3\) that has been changed"):
+        rows[1].copy_(v * 2)
+    np.testing.assert_array_equal(buf.data[1], 0.0)
+
+
+def test_a_view_of_a_leaf_that_requires_grad_taken_under_no_grad_is_refused():
+    w = am.tensor(np.zeros((2, 3)), requires_grad=True)
+    with am.no_grad():
+        r = w[0]
+    with pytest.raises(RuntimeError, match=r"view of a leaf tensor that requires grad"):
+        r.copy_(am.tensor(V, requires_grad=True))
+    np.testing.assert_array_equal(w.data, 0.0)
+
+
+def test_no_grad_views_of_buffers_still_write_in_place():
+    buf = am.zeros(2, 3)
+    buf[1].copy_(am.tensor(V))
+    buf.T[0].add_(1)
+    np.testing.assert_array_equal(buf.data, [[1, 0, 0], [V[0] + 1, V[1], V[2]]])
+    assert buf.grad_fn is None
