@@ -707,6 +707,16 @@ def _plain_links(t: Tensor, op: str) -> list | None:
     return links or None
 
 
+def is_view(t: Tensor) -> bool:
+    """Whether t is a view another tensor may be read through, that a recorded change of t
+    would write through (rebase): made by a view primitive, with or without a node."""
+    node = t.grad_fn
+    if node is not None:
+        return node.prim in view_puts and node.inputs is not None
+    entry = _plain_views.get(id(t))
+    return entry is not None and entry[0]() is t
+
+
 def rebase(t: Tensor, compute: Callable[[Tensor], Tensor], op: str = "in-place change") -> Tensor:
     """Change t in place to compute(old), recorded, old being t's value and node until now.
 

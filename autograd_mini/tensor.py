@@ -903,20 +903,33 @@ class Tensor:
 
     def _update(self, ufunc: Any, o: Any, op: str) -> "Tensor":
         """x (op)= o: in place for a leaf (as numpy and PyTorch do: every name for x sees
-        it), else x = x (op) o, recorded: for a tensor with a graph, and for a leaf
-        without grad whose operand requires grad while grad is recorded (PyTorch would
-        change it in place and record it). Either way x keeps its shape and dtype."""
+        it), else recorded: for a tensor with a graph, and for a leaf without grad whose
+        operand requires grad, while grad is recorded: x = x (op) o, the name rebound
+        (PyTorch would change x in place and record it; am.compile replays the rebound
+        name), but for a view of another tensor (r = y[0]; r *= 2), which takes the
+        result in place and whose change reaches its base, as PyTorch's (engine.rebase;
+        refused inside am.compile). Either way x keeps its shape and dtype."""
         if self.grad_fn is not None or (not self.requires_grad and isinstance(o, Tensor)
                                         and o.requires_grad and engine.is_grad_enabled()):
-            out = _OUT_OF_PLACE[op](self, o)
-            if out.dtype != self.dtype and np.can_cast(out.dtype, self.dtype, "same_kind"):
-                out = out.astype(self.dtype)  # (float32 += float64 stays float32, as in place)
-            if out.shape != self.shape or out.dtype != self.dtype:
-                raise (ValueError if out.shape != self.shape else TypeError)(
-                    f"{op}: the result has shape {out.shape} and dtype {out.dtype}, but the tensor "
-                    f"has shape {self.shape} and dtype {self.dtype}; write x = x {op[:-1]} ... to allow that"
-                )
-            return out
+            def compute(x: "Tensor") -> "Tensor":
+                out = _OUT_OF_PLACE[op](x, o)
+                if out.dtype != self.dtype and np.can_cast(out.dtype, self.dtype, "same_kind"):
+                    out = out.astype(self.dtype)  # (float32 += float64 stays float32, as in place)
+                if out.shape != self.shape or out.dtype != self.dtype:
+                    raise (ValueError if out.shape != self.shape else TypeError)(
+                        f"{op}: the result has shape {out.shape} and dtype {out.dtype}, but the tensor "
+                        f"has shape {self.shape} and dtype {self.dtype}; write x = x {op[:-1]} ... to allow that"
+                    )
+                return out
+            if not engine.is_view(self) or not engine.is_grad_enabled():
+                return compute(self)  # (x = x (op) o: the name rebound, which am.compile replays)
+            if tracers:
+                raise RuntimeError(f"{op}: this tensor of shape {self.shape} is a view of another tensor, "
+                                   f"which x {op} ... would change as PyTorch's does; a compiled function "
+                                   f"cannot replay that: write x = x {op[:-1]} ... there")
+            # A view (r = y[0]; r *= 2) takes the result in place (engine.rebase), and the
+            # change reaches its base, as PyTorch's does.
+            return engine.rebase(self, compute, op)
         if tracers:
             raise RuntimeError(f"{op}: cannot change a tensor in place inside a function being "
                                f"compiled (a replay would skip it); write x = x {op[:-1]} ... there")

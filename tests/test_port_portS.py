@@ -84,3 +84,37 @@ def test_no_grad_views_of_buffers_still_write_in_place():
     buf.T[0].add_(1)
     np.testing.assert_array_equal(buf.data, [[1, 0, 0], [V[0] + 1, V[1], V[2]]])
     assert buf.grad_fn is None
+
+
+def test_augmented_assignment_on_a_view_reaches_its_base():
+    # r = y[0]; r *= 3 (PyTorch: in place, y changes); numbers from torch
+    w = am.tensor(np.array([[1., 2.], [3., 4.]]), requires_grad=True)
+    y = w * w
+    r = y[0]
+    r *= 3
+    z = y * 1
+    z += w  # (not a view: the name is rebound, as before; the values are torch's)
+    np.testing.assert_array_equal(y.data, [[3., 12.], [9., 16.]])
+    (y.sum() + (z ** 2).sum()).backward()
+    np.testing.assert_allclose(w.grad.data, [[62., 376.], [174., 368.]])
+
+
+def test_augmented_assignment_on_a_row_of_a_buffer():
+    v = am.tensor(V, requires_grad=True)
+    buf = am.zeros(2, 3)
+    b0 = buf[0]
+    b0 += v
+    b0 += v  # (x += x's operand twice; then the base's own graph)
+    (buf ** 2).sum().backward()
+    np.testing.assert_allclose(buf.data[0], 2 * V)
+    np.testing.assert_allclose(v.grad.data, 8 * V)
+
+
+def test_augmented_assignment_on_a_view_inside_compile_is_refused():
+    def f(x):
+        y = x * 2.0
+        r = y[0]
+        r += 1.0
+        return y.sum()
+    with pytest.raises(RuntimeError, match=r"\+=: this tensor of shape \(2,\) is a view of another"):
+        am.compile(f)(am.tensor(np.ones((2, 2)), requires_grad=True))
