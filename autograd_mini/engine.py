@@ -759,8 +759,17 @@ def _view_links(t: Tensor, op: str) -> list | None:
         inputs = node.inputs
         if inputs is None:  # (released by a backward: its base is out of reach)
             break
-        if not isinstance(inputs[0], Tensor) or _root(inputs[0].data) is not root:
+        if not isinstance(inputs[0], Tensor) or _root(node.datas[0]) is not root:
             break  # (not a view of its input: a fancy index or a reshape that copied)
+        if _root(inputs[0].data) is not root:
+            # (a view of the base's array before a later recorded change of the base, by a
+            # sibling view or the base itself: PyTorch would write into the base's current
+            # value, which this view's values do not reflect)
+            raise RuntimeError(
+                f"{op}: this tensor of shape {t.shape} is a view of a tensor of shape {inputs[0].shape} "
+                "that has been changed in place since the view was taken (through another view of it, "
+                "or itself), so the change cannot reach it as PyTorch's would; take the view again "
+                "after the earlier change (a, b = y[0], y[1]; a.mul_(2); y[1].mul_(3))")
         count = _other_references(inputs)  # (before a variable here holds the base too)
         b = inputs[0]
         if tracer is not None:

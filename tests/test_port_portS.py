@@ -118,3 +118,18 @@ def test_augmented_assignment_on_a_view_inside_compile_is_refused():
         return y.sum()
     with pytest.raises(RuntimeError, match=r"\+=: this tensor of shape \(2,\) is a view of another"):
         am.compile(f)(am.tensor(np.ones((2, 2)), requires_grad=True))
+
+
+def test_a_change_of_a_sibling_view_after_the_base_changed_is_refused():
+    # a, b = y[0], y[1]; a.mul_(2); b.mul_(3): PyTorch changes y's rows 0 and 1; here b's
+    # change used to stop at b silently (y's row 1 unchanged, its gradient too)
+    w = am.tensor(V, requires_grad=True)
+    y = w.unsqueeze(0) * am.tensor(np.ones((2, 1)))
+    a, b = y[0], y[1]
+    a.mul_(2)
+    with pytest.raises(RuntimeError, match=r"mul_: this tensor of shape \(3,\) is a view of a tensor of "
+                                           r"shape \(2, 3\) that has been changed in place since"):
+        b.mul_(3)
+    y[1].mul_(3)  # (the view taken again: PyTorch's result)
+    (y ** 2).sum().backward()
+    np.testing.assert_allclose(w.grad.data, [7.8, -31.2, 52.0], atol=1e-12)
