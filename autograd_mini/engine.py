@@ -644,13 +644,6 @@ primitive (applied to old_base with params) returns as a numpy view replaced by 
 (getitem with a basic index, reshape, permute; set by torch_methods)."""
 
 
-_plain_views: dict[int, tuple] = {}
-"""id(v) -> (weak reference to v, primitive, params, base): v a view (sharing memory) that
-a primitive of view_puts made of the tensor base without recording a node (base needs no
-gradient: a buffer made by am.zeros, filled row by row), kept while v lives, so that a
-recorded change of v (buf[i].copy_(x), x requiring grad) reaches base as PyTorch's does."""
-
-
 class _PlainLink:
     """A view node's prim and params for _write_through, where no node was recorded."""
     __slots__ = ("prim", "params")
@@ -660,17 +653,11 @@ class _PlainLink:
 
 
 def note_plain_view(prim: Any, base: Any, params: dict, v: Tensor) -> None:
-    """Remember that v, made without a node, is prim(base, **params) sharing base's memory
-    (Primitive.apply calls it for view_puts' primitives only)."""
-    if isinstance(base, Tensor):
-        key = id(v)
-        _plain_views[key] = (weakref.ref(v, functools.partial(_forget_plain_view, key=key)),
-                             prim, params, base)
-
-
-def _forget_plain_view(ref: weakref.ref, key: int) -> None:
-    if _plain_views.get(key, (None,))[0] is ref:
-        del _plain_views[key]
+    """Remember in v that v, made without a node, is prim(base, **params) sharing base's
+    memory (a buffer made by am.zeros, filled row by row), so that a recorded change of v
+    (buf[i].copy_(x), x requiring grad) reaches base as PyTorch's does (Primitive.apply
+    calls it for view_puts' primitives only)."""
+    v._view_of = (prim, params, base)
 
 
 def _plain_links(t: Tensor, op: str) -> list | None:
@@ -683,10 +670,10 @@ def _plain_links(t: Tensor, op: str) -> list | None:
     links: list = []
     v = t
     while True:
-        entry = _plain_views.get(id(v))
-        if entry is None or entry[0]() is not v:
+        entry = getattr(v, "_view_of", None)
+        if entry is None or not isinstance(entry[2], Tensor):
             break
-        _, prim, params, b = entry
+        prim, params, b = entry
         if _root(b.data) is not _root(v.data):
             raise RuntimeError(
                 f"{op}: this tensor of shape {t.shape} was made as a view of a tensor of shape "
@@ -709,12 +696,12 @@ def _plain_links(t: Tensor, op: str) -> list | None:
 
 def is_view(t: Tensor) -> bool:
     """Whether t is a view another tensor may be read through, that a recorded change of t
-    would write through (rebase): made by a view primitive, with or without a node."""
+    would write through (rebase): made by a view primitive, with or without a node (the
+    latter not inside am.compile, whose own checks see such writes)."""
     node = t.grad_fn
     if node is not None:
         return node.prim in view_puts and node.inputs is not None
-    entry = _plain_views.get(id(t))
-    return entry is not None and entry[0]() is t
+    return getattr(t, "_view_of", None) is not None
 
 
 def rebase(t: Tensor, compute: Callable[[Tensor], Tensor], op: str = "in-place change") -> Tensor:
@@ -729,7 +716,7 @@ def rebase(t: Tensor, compute: Callable[[Tensor], Tensor], op: str = "in-place c
     the change for errors. Returns t."""
     node = t.grad_fn
     links = (_view_links(t, op) if node is not None and node.prim in view_puts
-             else _plain_links(t, op) if node is None and _plain_views else None)
+             else _plain_links(t, op) if node is None and not tracers else None)
     _rebase_one(t, compute)
     if links:
         _write_through(t, links)

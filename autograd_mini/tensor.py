@@ -404,7 +404,8 @@ class Tensor:
     (float64 unless changed by `set_default_dtype`); ndarrays keep theirs.
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "grad_fn", "name", "__weakref__")
+    __slots__ = ("data", "_grad", "requires_grad", "grad_fn", "name", "__weakref__",
+                 "_view_of")  # (set only on a view made without a node: engine.note_plain_view)
     __array_ufunc__ = None  # make ndarray (op) Tensor defer to our reflected operators
     __hash__ = object.__hash__  # identity, although == is elementwise
 
