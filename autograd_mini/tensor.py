@@ -699,6 +699,13 @@ class Tensor:
             )
         return super().__reduce_ex__(protocol)
 
+    def __getstate__(self) -> tuple:
+        """What pickle and copy.copy keep: the slots that are set, but not a view's link to
+        its base (_view_of), which holds a primitive and which a copy, not sharing the
+        base's memory, must not have."""
+        return None, {k: getattr(self, k) for k in ("data", "_grad", "requires_grad", "grad_fn", "name")
+                      if hasattr(self, k)}
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if tracers:
             tracers[-1].value_read("conversion to an ndarray", self)

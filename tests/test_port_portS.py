@@ -133,3 +133,16 @@ def test_a_change_of_a_sibling_view_after_the_base_changed_is_refused():
     y[1].mul_(3)  # (the view taken again: PyTorch's result)
     (y ** 2).sum().backward()
     np.testing.assert_allclose(w.grad.data, [7.8, -31.2, 52.0], atol=1e-12)
+
+
+def test_a_view_made_without_a_graph_still_pickles_and_copies():
+    # (its link to its base holds a primitive, which does not pickle; a copy does not
+    # share the base's memory, so it must not carry the link)
+    import copy
+    import pickle
+
+    x = am.tensor(np.arange(6.0).reshape(2, 3))
+    v = x[1]
+    for c in (pickle.loads(pickle.dumps(v)), copy.deepcopy(v)):
+        np.testing.assert_array_equal(c.data, [3.0, 4.0, 5.0])
+        assert getattr(c, "_view_of", None) is None
