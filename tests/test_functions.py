@@ -1236,7 +1236,7 @@ def _alternate(shape):
 # comparisons, in-place writes that refuse a graph).
 _NOT_DIFFERENTIABLE = {
     "__init__", "_init", "_of", "_wrap", "numpy", "item", "detach", "requires_grad_", "backward", "__repr__",
-    "__deepcopy__", "__reduce_ex__", "__array__", "__array_function__", "__len__", "__bool__", "__format__",
+    "__deepcopy__", "__reduce_ex__", "__getstate__", "__array__", "__array_function__", "__len__", "__bool__", "__format__",
     "__float__", "__int__", "__index__", "_update", "__setitem__", "__eq__", "__ne__", "__lt__", "__le__",
     "__gt__", "__ge__", "__hash__", "shape", "ndim", "size", "dtype", "is_leaf", "grad", "tolist",
     "retain_grad", "retains_grad", "register_hook", "numel", "dim", "nelement", "itemsize", "element_size", "nbytes", "long", "int", "bool", "device", "is_cuda",
