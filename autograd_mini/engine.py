@@ -704,6 +704,37 @@ def is_view(t: Tensor) -> bool:
     return getattr(t, "_view_of", None) is not None
 
 
+copies_of_views: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+"""id(root array) -> that array, for the results of a view op that had to copy (x.diagonal()
+of axes no reshape can merge): their arrays are read-only, and a change of them, or of a
+view of them, is refused (copy_of_view_error), as it could not reach x."""
+
+
+def mark_copy_of_view(t: Tensor) -> Tensor:
+    """Make t's array read-only and note it as a copy standing for a view (see
+    copies_of_views); returns t."""
+    t.data.flags.writeable = False
+    root = _root(t.data)
+    copies_of_views[id(root)] = root
+    return t
+
+
+def copy_of_view_error(t: Tensor, op: str) -> RuntimeError | None:
+    """The error for an in-place change of t when t's array is (a view of) a copy that stands
+    for a view (mark_copy_of_view), else None. Cheap when t's array is writable."""
+    if t.data.flags.writeable:
+        return None
+    root = _root(t.data)
+    if copies_of_views.get(id(root)) is not root:
+        return None
+    return RuntimeError(
+        f"{op}: this tensor of shape {t.shape} is x.diagonal() (or a view of it) of a tensor x whose "
+        "two axes cannot be merged without a copy (other axes between them in memory, as dims 0 "
+        "and 2 of a contiguous 3-D x, or a flipped or step-sliced x), so it is a read-only "
+        "copy: changing it would not change x, as PyTorch's view would. Change x "
+        "itself (x[..., i, i] = ..., fill_diagonal_), or d.clone() if x is to stay as it is")
+
+
 def rebase(t: Tensor, compute: Callable[[Tensor], Tensor], op: str = "in-place change") -> Tensor:
     """Change t in place to compute(old), recorded, old being t's value and node until now.
 
@@ -713,7 +744,12 @@ def rebase(t: Tensor, compute: Callable[[Tensor], Tensor], op: str = "in-place c
     value and node of "b with the view's entries replaced by t's new value", up a chain
     of views, and t becomes a view of b's new value again (see _view_links for when the
     write-through is skipped, and for the leaf that requires grad it refuses). `op` names
-    the change for errors. Returns t."""
+    the change for errors. Returns t. A copy standing for a view (mark_copy_of_view) is
+    refused, before anything changes."""
+    if not t.data.flags.writeable:
+        err = copy_of_view_error(t, op)
+        if err is not None:
+            raise err
     node = t.grad_fn
     links = (_view_links(t, op) if node is not None and node.prim in view_puts
              else _plain_links(t, op) if node is None and not tracers else None)

@@ -19,6 +19,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from . import engine
 from . import primitives as P
 from .engine import composite, is_grad_enabled, no_grad, shape_constant, tracers
 from .tensor import (
@@ -1934,10 +1935,19 @@ def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None, neginf: fl
 
 @composite
 def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
-    """The offset-th diagonal of axes axis1 and axis2, as np.diagonal: those two axes
-    removed and the diagonal appended as the last axis (length max(0, min(n - r0, m - c0))
-    with r0 = max(-offset, 0), c0 = max(offset, 0)). A copy, not numpy's read-only view;
-    the gradient goes back to the diagonal entries."""
+    """The offset-th diagonal of axes axis1 and axis2, as np.diagonal: x (..., n, ..., m, ...)
+    -> those two axes removed and the diagonal appended as the last axis (length
+    max(0, min(n - r0, m - c0)) with r0 = max(-offset, 0), c0 = max(offset, 0)); the
+    gradient goes back to the diagonal entries.
+
+    A view of x, as PyTorch's torch.diagonal/x.diagonal (numpy's is a read-only view): a
+    change of it in place (d.add_(1e-3) under am.no_grad(), or recorded on a tensor with a
+    graph) changes x's diagonal. It is a permute, a reshape merging the two axes and a
+    strided slice, so it is a view whenever numpy can merge the two axes (in either order)
+    without a copy: always for two adjacent axes of a contiguous x (the last two of a batch
+    of matrices) or of a transpose of one. Otherwise (axes with others between them in
+    memory, a flipped or step-sliced x) it is a read-only copy, whose in-place change
+    raises instead of missing x."""
     x = as_tensor(x)
     if x.ndim < 2:
         raise ValueError(f"diagonal: x must have at least 2 axes, got shape {x.shape}")
@@ -1946,7 +1956,29 @@ def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
     a1, a2 = _axis_of("diagonal", axis1, x), _axis_of("diagonal", axis2, x)
     if a1 == a2:
         raise ValueError(f"diagonal: axis1 and axis2 are the same axis {a1} (shape {x.shape})")
-    return _diagonal(moveaxis(x, (a1, a2), (-2, -1)), operator.index(offset))
+    return _diagonal_view(x, operator.index(offset), a1, a2)
+
+
+def _diagonal_view(x: Tensor, offset: int, a1: int, a2: int) -> Tensor:
+    """diagonal's value as a view of x when numpy can merge axes a1, a2 (in that order, or
+    the other with -offset: the same entries): x with a1, a2 moved last (a permute), those
+    two merged (a reshape, n * m), then every (m + 1)-th entry from r0 * m + c0 (a basic
+    slice). Else _diagonal's copy, read-only and marked (engine.mark_copy_of_view)."""
+    shape, strides = x.shape, x.data.strides
+    for p, q, k in ((a1, a2, offset), (a2, a1, -offset)):
+        n, m = shape[p], shape[q]
+        if n == 1 or m == 1 or strides[p] == m * strides[q]:
+            r0, c0 = _builtins.max(-k, 0), _builtins.max(k, 0)
+            length = _builtins.max(0, _builtins.min(n - r0, m - c0))
+            y = moveaxis(x, (p, q), (-2, -1))
+            flat = y.reshape(y.shape[:-2] + (n * m,))
+            if engine._root(flat.data) is not engine._root(x.data):  # (numpy copied after all)
+                break
+            start = r0 * m + c0
+            stop = start + (length - 1) * (m + 1) + 1 if length else start
+            return flat[..., start:stop:m + 1]
+    d = _diagonal(moveaxis(x, (a1, a2), (-2, -1)), offset)
+    return engine.mark_copy_of_view(d) if d.size else d  # (an empty one has nothing to miss)
 
 
 @composite

@@ -948,8 +948,9 @@ class Tensor:
                 "am.no_grad() (as optimizers do), or through .data"
             )
         if not self.data.flags.writeable:
-            raise RuntimeError(f"{op}: this tensor's array (shape {self.shape}) is read-only; "
-                               f"change a copy (x = x {op[:-1]} ...)")
+            raise engine.copy_of_view_error(self, op) or RuntimeError(
+                f"{op}: this tensor's array (shape {self.shape}) is read-only; "
+                f"change a copy (x = x {op[:-1]} ...)")
         # (a Python number stays one: numpy casts it to the tensor's dtype, as in x + 1)
         value = o.data if isinstance(o, Tensor) else o if type(o) in (int, float, complex) else np.asarray(o)
         try:
@@ -997,6 +998,10 @@ class Tensor:
                 raise IndexError(f"item assignment: cannot set {index!r} of a tensor of shape "
                                  f"{self.shape}: {e}") from None
             return
+        if not self.data.flags.writeable:
+            err = engine.copy_of_view_error(self, "item assignment")
+            if err is not None:
+                raise err
         value = value.data if isinstance(value, Tensor) else value
         if type(value) not in (int, float, bool):  # (a Python number: numpy checks its range)
             value = np.asarray(value)  # (converted first, so a bad element fails before any is written)
@@ -1601,9 +1606,13 @@ class Tensor:
         """Running products along `axis` (None: flattened), as np.cumprod (am.cumprod)."""
         return F.cumprod(self, axis)
 
-    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> "Tensor":
-        """A diagonal appended as the last axis, as np.diagonal (am.diagonal)."""
-        return F.diagonal(self, offset, axis1, axis2)
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1, *,
+                 axis1: int | None = None, axis2: int | None = None) -> "Tensor":
+        """The offset-th diagonal of axes dim1, dim2 (torch's names; numpy's axis1=, axis2=
+        too), those axes removed and the diagonal appended last: (..., n, ..., m, ...) ->
+        (..., length). A view of x, as torch's: an in-place change of it changes x (a
+        read-only copy when x's two axes cannot be merged without one; see am.diagonal)."""
+        return F.diagonal(self, offset, dim1 if axis1 is None else axis1, dim2 if axis2 is None else axis2)
 
     def diff(self, n: int = 1, axis: int = -1, prepend: Any = None, append: Any = None) -> "Tensor":
         """n-th differences along `axis`, as np.diff (am.diff), prepend/append too."""

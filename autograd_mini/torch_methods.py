@@ -465,7 +465,8 @@ def in_place_array(t: Tensor, op: str, *operands: Any) -> np.ndarray | None:
                                    "grad, which an integer tensor cannot carry; pass y.detach()")
             return None
     if not t.data.flags.writeable:
-        raise RuntimeError(f"{op}: this tensor's array (shape {t.shape}) is read-only; change a copy")
+        raise engine.copy_of_view_error(t, op) or RuntimeError(
+            f"{op}: this tensor's array (shape {t.shape}) is read-only; change a copy")
     return t.data
 
 
