@@ -656,8 +656,11 @@ def note_plain_view(prim: Any, base: Any, params: dict, v: Tensor) -> None:
     """Remember in v that v, made without a node, is prim(base, **params) sharing base's
     memory (a buffer made by am.zeros, filled row by row), so that a recorded change of v
     (buf[i].copy_(x), x requiring grad) reaches base as PyTorch's does (Primitive.apply
-    calls it for view_puts' primitives only)."""
-    v._view_of = (prim, params, base)
+    calls it for view_puts' primitives only). A reshape that had to copy gives an array
+    with a base of its own, not base's: no link then, which would keep base alive for
+    nothing (the padded input of a conv layer, until its backward)."""
+    if isinstance(base, Tensor) and _root(v.data) is _root(base.data):
+        v._view_of = (prim, params, base)
 
 
 def _plain_links(t: Tensor, op: str) -> list | None:

@@ -146,3 +146,16 @@ def test_a_view_made_without_a_graph_still_pickles_and_copies():
     for c in (pickle.loads(pickle.dumps(v)), copy.deepcopy(v)):
         np.testing.assert_array_equal(c.data, [3.0, 4.0, 5.0])
         assert getattr(c, "_view_of", None) is None
+
+
+def test_a_reshape_that_copies_is_no_view_of_its_input():
+    # (torch's reshape copies here too: the change stays in the copy, with its graph, and
+    # the buffer neither changes nor is kept alive by a link from the copy)
+    buf = am.zeros((2, 3, 4))
+    c = buf.permute(1, 0, 2).reshape(6, 4)
+    assert getattr(c, "_view_of", None) is None
+    w = am.tensor(np.ones(4), requires_grad=True)
+    c.add_(w)
+    (c * c).sum().backward()
+    np.testing.assert_array_equal(buf.data, np.zeros((2, 3, 4)))
+    np.testing.assert_array_equal(w.grad.data, np.full(4, 12.0))
