@@ -769,7 +769,7 @@ def _view_links(t: Tensor, op: str) -> list | None:
     requires grad (PyTorch's refusal of an in-place change of a view of a leaf).
 
     Skipping is sound when no base of the chain is referenced but by the view node above
-    it (_other_references: none but that node's inputs): no Tensor object then reaches
+    it (_other_references: none but that node's inputs, and no weak reference): no Tensor object then reaches
     its value but through that node, which is t's old node, whose backward must see the
     value before the change anyway. (A numpy
     view of the old array, taken by hand, is not written, as rebase's old array never
@@ -798,6 +798,8 @@ def _view_links(t: Tensor, op: str) -> list | None:
                 "after the earlier change (a, b = y[0], y[1]; a.mul_(2); y[1].mul_(3))")
         count = _other_references(inputs)  # (before a variable here holds the base too)
         b = inputs[0]
+        if weakref.getweakrefcount(b):  # (a weak reference -- a cache -- can hand b out again)
+            count += 1
         if tracer is not None:
             count -= tracer.references(b)
         links.append((node, b))

@@ -1,0 +1,25 @@
+"""Defects found reviewing the view write-through (engine.rebase and its callers)."""
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+
+
+def test_a_base_held_by_a_weak_reference_only_is_still_written_through():
+    # sys.getrefcount does not count weak references: a base a WeakValueDictionary (a
+    # cache) can still hand out was taken as unreachable and the write-through skipped.
+    w = am.tensor(np.ones(3), requires_grad=True)
+    cache = weakref.WeakValueDictionary()
+    y = w * 2.0
+    cache["y"] = y
+    v = y[0:2]
+    del y
+    gc.collect()
+    v.mul_(10)
+    y = cache["y"]
+    assert np.array_equal(y.data, [20.0, 20.0, 2.0])
+    y.sum().backward()
+    assert np.array_equal(w.grad.data, [20.0, 20.0, 2.0])
