@@ -916,9 +916,12 @@ class Tensor:
         (PyTorch would change x in place and record it; am.compile replays the rebound
         name), but for a view of another tensor (r = y[0]; r *= 2), which takes the
         result in place and whose change reaches its base, as PyTorch's (engine.rebase;
-        refused inside am.compile). Either way x keeps its shape and dtype."""
-        if self.grad_fn is not None or (not self.requires_grad and isinstance(o, Tensor)
-                                        and o.requires_grad and engine.is_grad_enabled()):
+        refused inside am.compile). Under no_grad a view with a graph is changed in place,
+        as add_ changes it. Either way x keeps its shape and dtype."""
+        recording = engine.is_grad_enabled()
+        if ((self.grad_fn is not None or (not self.requires_grad and isinstance(o, Tensor)
+                                          and o.requires_grad and recording))
+                and (recording or not engine.is_view(self))):  # (a view under no_grad: as add_)
             def compute(x: "Tensor") -> "Tensor":
                 out = _OUT_OF_PLACE[op](x, o)
                 if out.dtype != self.dtype and np.can_cast(out.dtype, self.dtype, "same_kind"):
@@ -929,7 +932,7 @@ class Tensor:
                         f"has shape {self.shape} and dtype {self.dtype}; write x = x {op[:-1]} ... to allow that"
                     )
                 return out
-            if not engine.is_view(self) or not engine.is_grad_enabled():
+            if not engine.is_view(self):
                 return compute(self)  # (x = x (op) o: the name rebound, which am.compile replays)
             if tracers:
                 raise RuntimeError(f"{op}: this tensor of shape {self.shape} is a view of another tensor, "

@@ -8,6 +8,18 @@ import pytest
 import autograd_mini as am
 
 
+def test_iadd_on_a_view_under_no_grad_changes_the_base_as_add_does():
+    # r.add_(5) under no_grad changed y through numpy's aliasing; r += 5 rebound r and
+    # left y as it was (torch changes y either way).
+    w = am.tensor(np.ones((3, 3)), requires_grad=True)
+    y = w * 1.0
+    r = y[0]
+    with am.no_grad():
+        r += 5
+    assert r is not None and np.array_equal(y.data[0], [6.0, 6.0, 6.0])
+    assert np.array_equal(r.data, [6.0, 6.0, 6.0])
+
+
 def test_a_base_held_by_a_weak_reference_only_is_still_written_through():
     # sys.getrefcount does not count weak references: a base a WeakValueDictionary (a
     # cache) can still hand out was taken as unreachable and the write-through skipped.
