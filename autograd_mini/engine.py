@@ -707,6 +707,40 @@ def is_view(t: Tensor) -> bool:
     return getattr(t, "_view_of", None) is not None
 
 
+def stale_view_error(t: Tensor, op: str) -> RuntimeError | None:
+    """The error for a change of t written into t's array (not recorded: under no_grad, or
+    without a graph) when t is a view, up a chain of views, of a tensor that holds another
+    array since (a recorded change of it, or through another view of it, gave it a new
+    one): the write would reach nothing that reads that tensor, where PyTorch's changes
+    it. Else None, at once for an array that owns its memory (no view of anything)."""
+    if t.data.base is None:
+        return None
+    v, root = t, None
+    while True:
+        node = v.grad_fn
+        if node is not None:
+            inputs = node.inputs
+            if node.prim not in view_puts or inputs is None or not isinstance(inputs[0], Tensor):
+                return None
+            root = _root(t.data) if root is None else root
+            if _root(node.datas[0]) is not root:
+                return None  # (a view node that copied: no view)
+            b = inputs[0]
+        else:
+            link = getattr(v, "_view_of", None)
+            if link is None:
+                return None
+            b = link[2]
+            root = _root(t.data) if root is None else root
+        if _root(b.data) is not root:
+            return RuntimeError(
+                f"{op}: this tensor of shape {t.shape} is a view of a tensor of shape {b.shape} that has "
+                "been changed in place since the view was taken (a recorded change, through another "
+                "view of it or itself, gave it a new array), so this change would not reach it as "
+                "PyTorch's would; take the view again after the earlier change")
+        v = b
+
+
 copies_of_views: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 """id(root array) -> that array, for the results of a view op that had to copy (x.diagonal()
 of axes no reshape can merge): their arrays are read-only, and a change of them, or of a

@@ -954,6 +954,9 @@ class Tensor:
             raise engine.copy_of_view_error(self, op) or RuntimeError(
                 f"{op}: this tensor's array (shape {self.shape}) is read-only; "
                 f"change a copy (x = x {op[:-1]} ...)")
+        err = engine.stale_view_error(self, op)
+        if err is not None:
+            raise err
         # (a Python number stays one: numpy casts it to the tensor's dtype, as in x + 1)
         value = o.data if isinstance(o, Tensor) else o if type(o) in (int, float, complex) else np.asarray(o)
         try:
@@ -1005,6 +1008,9 @@ class Tensor:
             err = engine.copy_of_view_error(self, "item assignment")
             if err is not None:
                 raise err
+        err = engine.stale_view_error(self, "item assignment")
+        if err is not None:
+            raise err
         value = value.data if isinstance(value, Tensor) else value
         if type(value) not in (int, float, bool):  # (a Python number: numpy checks its range)
             value = np.asarray(value)  # (converted first, so a bad element fails before any is written)

@@ -467,6 +467,9 @@ def in_place_array(t: Tensor, op: str, *operands: Any) -> np.ndarray | None:
     if not t.data.flags.writeable:
         raise engine.copy_of_view_error(t, op) or RuntimeError(
             f"{op}: this tensor's array (shape {t.shape}) is read-only; change a copy")
+    err = engine.stale_view_error(t, op)
+    if err is not None:
+        raise err
     return t.data
 
 

@@ -35,3 +35,45 @@ def test_a_base_held_by_a_weak_reference_only_is_still_written_through():
     assert np.array_equal(y.data, [20.0, 20.0, 2.0])
     y.sum().backward()
     assert np.array_equal(w.grad.data, [20.0, 20.0, 2.0])
+
+
+def test_a_not_recorded_change_of_a_stale_view_of_a_graph_tensor_is_refused_not_lost():
+    # a, b = y[0], y[1]; a.mul_(2) gives y a new array; b's array is y's old one, so a
+    # later b.fill_(7) under no_grad changed nothing anyone reads (torch changes y's row 1).
+    w = am.tensor(np.ones((3, 3)), requires_grad=True)
+    y = w * 1.0
+    a, b = y[0], y[1]
+    a.mul_(2)
+    with am.no_grad(), pytest.raises(RuntimeError, match="changed in place since"):
+        b.fill_(7.0)
+    with am.no_grad(), pytest.raises(RuntimeError, match="changed in place since"):
+        b[0] = 7.0
+    with am.no_grad(), pytest.raises(RuntimeError, match="changed in place since"):
+        b += 7.0
+    assert np.array_equal(y.data[1], [1.0, 1.0, 1.0])
+    with am.no_grad():
+        y[1].fill_(7.0)  # (taken again: fine)
+    assert np.array_equal(y.data[1], [7.0, 7.0, 7.0])
+
+
+def test_a_not_recorded_change_of_a_stale_view_of_a_buffer_is_refused_not_lost():
+    buf = am.zeros(2, 3)
+    r0, r1 = buf[0], buf[1]
+    x = am.tensor(np.ones(3), requires_grad=True)
+    r0.copy_(x)  # (recorded: buf takes a new array)
+    with pytest.raises(RuntimeError, match="changed"):
+        r1.fill_(5.0)
+    with pytest.raises(RuntimeError, match="changed"):
+        r1[1:].fill_(5.0)  # (a view of the stale view)
+    buf[1].fill_(5.0)
+    assert np.array_equal(buf.data, [[1.0, 1.0, 1.0], [5.0, 5.0, 5.0]])
+
+
+def test_a_stale_view_deeper_in_a_chain_is_refused():
+    w = am.tensor(np.ones((3, 3)), requires_grad=True)
+    y = w * 1.0
+    a, b = y[0], y[1]
+    c = b[1:]
+    a.mul_(2)
+    with am.no_grad(), pytest.raises(RuntimeError, match="changed in place since"):
+        c.zero_()
