@@ -659,8 +659,10 @@ def note_plain_view(prim: Any, base: Any, params: dict, v: Tensor) -> None:
     calls it for view_puts' primitives only). A reshape that had to copy gives an array
     with a base of its own, not base's: no link then, which would keep base alive for
     nothing (the padded input of a conv layer, until its backward)."""
-    if isinstance(base, Tensor) and _root(v.data) is _root(base.data):
-        v._view_of = (prim, params, base)
+    if isinstance(base, Tensor):
+        d, b = base.data, v.data.base  # (numpy's .base is the memory's owner, mostly: two
+        if b is d or b is d.base or _root(v.data) is _root(d):  # comparisons before the walks)
+            v._view_of = (prim, params, base)
 
 
 def _plain_links(t: Tensor, op: str) -> list | None:
