@@ -802,7 +802,9 @@ def _view_links(t: Tensor, op: str) -> list | None:
     """The chain of views t is of, [(view node, its base tensor), ...] from t's own node up
     to the highest base something else may read; None if nothing can (no write-through).
     Raises RuntimeError, before anything changes, when the chain ends at a leaf that
-    requires grad (PyTorch's refusal of an in-place change of a view of a leaf).
+    requires grad (PyTorch's refusal of an in-place change of a view of a leaf), when a
+    base holds another array since the view was taken (stale_view_error's case), and
+    inside am.compile when a write-through is needed.
 
     Skipping is sound when no base of the chain is referenced but by the view node above
     it (_other_references: none but that node's inputs, and no weak reference): no Tensor object then reaches
