@@ -916,12 +916,13 @@ class Tensor:
         (PyTorch would change x in place and record it; am.compile replays the rebound
         name), but for a view of another tensor (r = y[0]; r *= 2), which takes the
         result in place and whose change reaches its base, as PyTorch's (engine.rebase;
-        refused inside am.compile). Under no_grad a view with a graph is changed in place,
-        as add_ changes it. Either way x keeps its shape and dtype."""
+        refused inside am.compile). Under am.no_grad() it is in place, as add_ is.
+        Either way x keeps its shape and dtype."""
+        # (under no_grad, a tensor with a graph changes in place, as with add_ and in
+        # PyTorch: its views and other names see it, and it keeps its node)
         recording = engine.is_grad_enabled()
-        if ((self.grad_fn is not None or (not self.requires_grad and isinstance(o, Tensor)
-                                          and o.requires_grad and recording))
-                and (recording or not engine.is_view(self))):  # (a view under no_grad: as add_)
+        if ((recording or tracers) and self.grad_fn is not None
+                or recording and not self.requires_grad and isinstance(o, Tensor) and o.requires_grad):
             def compute(x: "Tensor") -> "Tensor":
                 out = _OUT_OF_PLACE[op](x, o)
                 if out.dtype != self.dtype and np.can_cast(out.dtype, self.dtype, "same_kind"):
@@ -932,7 +933,7 @@ class Tensor:
                         f"has shape {self.shape} and dtype {self.dtype}; write x = x {op[:-1]} ... to allow that"
                     )
                 return out
-            if not engine.is_view(self):
+            if not engine.is_view(self) or not recording:
                 return compute(self)  # (x = x (op) o: the name rebound, which am.compile replays)
             if tracers:
                 raise RuntimeError(f"{op}: this tensor of shape {self.shape} is a view of another tensor, "

@@ -1,0 +1,29 @@
+"""Defects a differential fuzzer of views and in-place changes (against PyTorch's
+semantics) found; the oracles here are hand-written numpy."""
+
+import numpy as np
+import pytest
+
+import autograd_mini as am
+
+W = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+
+
+def test_augmented_assignment_under_no_grad_changes_a_tensor_with_a_graph_in_place():
+    # As PyTorch's (and as add_ under no_grad here): x += v under no_grad writes into x's
+    # array, so a view of x (and x, through a view) sees it, and x keeps its node.
+    w = am.tensor(W, requires_grad=True)
+    y = w * w
+    v = y.unsqueeze(-1)
+    with am.no_grad():
+        v += 1.0  # (a view: reaches y)
+    np.testing.assert_array_equal(y.data, W * W + 1)
+    z = w + 1.0
+    r = z.T
+    with am.no_grad():
+        z *= 2.0  # (not a view: r sees it, z keeps its graph)
+    np.testing.assert_array_equal(r.data, (2 * (W + 1)).T)
+    assert z.grad_fn is not None and z.requires_grad
+    c = np.arange(6.).reshape(2, 3)
+    (am.tensor(c) * z).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, c)  # (the no_grad change is not differentiated)
