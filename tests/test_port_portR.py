@@ -4,7 +4,6 @@ each hand-derived numpy gradient is compared with autodiff of the same maths in 
 import math
 
 import numpy as np
-import pytest
 
 import autograd_mini as am
 from autograd_mini import nn
