@@ -1171,7 +1171,12 @@ class Gamma(Distribution):
     def log_prob(self, value: Any) -> Tensor:
         value = self._check_value(value)
         a, b = self.concentration, self.rate
-        return _xlogy(a, b) + _xlogy(a - 1, value) - b * value - fn.lgamma(a)
+        # x = inf: the density's limit is 0 (log -inf) for every a, but (a - 1) log x - b x
+        # is inf - inf there; x is taken as 1 inside (no inf reaches a gradient) and the
+        # result replaced by -inf (always, not only when some x is inf: am.compile records one tape)
+        at_inf = value == np.inf
+        x = fn.where(at_inf, 1.0, value)
+        return fn.where(at_inf, -np.inf, _xlogy(a, b) + _xlogy(a - 1, x) - b * x - fn.lgamma(a))
 
     def entropy(self) -> Tensor:
         a = self.concentration
