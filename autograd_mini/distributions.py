@@ -1354,7 +1354,7 @@ class Poisson(Distribution):
     rate = _given("rate")
 
     def _in_support(self, v: np.ndarray) -> Any:
-        return (v >= 0) & (v == np.floor(v))
+        return (v >= 0) & (v == np.floor(v)) & np.isfinite(v)  # (inf is no count: log_prob NaN)
 
     @property
     def mean(self) -> Tensor:

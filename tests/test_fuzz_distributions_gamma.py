@@ -35,3 +35,13 @@ def test_gamma_log_prob_at_infinity_is_minus_infinity(a):
         assert g.numpy()[0] == 0.0
     f32 = D.Gamma(np.float32([a]), np.float32([1.0])).log_prob(np.float32([np.inf]))
     assert f32.dtype == np.float32 and f32.numpy()[0] == -np.inf
+
+
+def test_poisson_log_prob_refuses_an_infinite_count():
+    # inf is no count (as torch's validate_args: inf % 1 is NaN), and log_prob(inf) was NaN
+    with pytest.raises(ValueError, match="Poisson.log_prob.*outside the support"):
+        D.Poisson(2.0).log_prob(np.array([1.0, np.inf]))
+    with pytest.raises(ValueError, match="Poisson.log_prob"):
+        D.Poisson(2.0).log_prob(-np.inf)
+    np.testing.assert_allclose(D.Poisson(2.0).log_prob(np.array([0.0, 3.0])).numpy(),
+                               [-2.0, 3 * math.log(2.0) - 2.0 - math.log(6.0)], rtol=1e-14)
