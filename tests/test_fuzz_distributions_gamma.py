@@ -45,3 +45,26 @@ def test_poisson_log_prob_refuses_an_infinite_count():
         D.Poisson(2.0).log_prob(-np.inf)
     np.testing.assert_allclose(D.Poisson(2.0).log_prob(np.array([0.0, 3.0])).numpy(),
                                [-2.0, 3 * math.log(2.0) - 2.0 - math.log(6.0)], rtol=1e-14)
+
+
+def test_boundary_cases_where_the_math_is_finite():
+    # (torch gives NaN for each of these; the oracles are the closed forms)
+    # KL(Poisson(0) || Poisson(q)) = q (p puts all its mass at 0, where q's log-prob is -q)
+    q = am.tensor(np.array([0.15, 3.0]), requires_grad=True)
+    p = am.tensor(np.array([0.0, 0.0]), requires_grad=True)
+    kl = D.kl_divergence(D.Poisson(p), D.Poisson(q))
+    np.testing.assert_allclose(kl.numpy(), [0.15, 3.0], rtol=1e-15)
+    # log_prob(0) = -rate: its gradient in the rate is -1, at rate 0 too
+    r = am.tensor(np.array([0.0, 2.0]), requires_grad=True)
+    D.Poisson(r).log_prob(np.array([0.0, 0.0])).sum().backward()
+    np.testing.assert_array_equal(r.grad.numpy(), [-1.0, -1.0])
+    # the value's one-sided gradient at the support's edge, where the density is finite
+    x = am.tensor(np.array(0.0), requires_grad=True)
+    D.Gamma(1.0, 2.5).log_prob(x).backward()
+    assert x.grad.item() == -2.5
+    x = am.tensor(np.array([0.0, 1.0]), requires_grad=True)
+    D.Beta(np.array([1.0, 2.0]), np.array([2.0, 1.0])).log_prob(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [-1.0, 1.0], rtol=1e-15)
+    # Exponential's cdf at a tiny x: 1 - exp(-r x) = r x (1 - r x / 2 + ...), not 0
+    np.testing.assert_allclose(D.Exponential(2.0).cdf(np.array([1e-30, 1e-8])).numpy(),
+                               [2e-30, 2e-8 * (1 - 1e-8)], rtol=1e-15)
