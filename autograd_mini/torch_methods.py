@@ -558,7 +558,35 @@ def binary_(t: Tensor, op: str, other: Any, alpha: Any = 1, rounding_mode: Any =
 
 
 def _put_getitem(old: Tensor, params: dict, value: Tensor) -> Tensor:
-    return setitem(old, params["index"], value)
+    index = params["index"]
+    if not _is_basic_index(index):
+        return setitem(old, index, value)
+    return _put_basic(old, index, value)
+
+
+def _is_basic_index(index: Any) -> bool:
+    """Whether index is numpy's basic indexing alone (ints, slices, None, Ellipsis): each
+    entry selected at most once, its selection a view."""
+    for p in (index if type(index) is tuple else (index,)):
+        if not (p is None or p is Ellipsis or type(p) is slice
+                or (isinstance(p, (int, np.integer)) and not isinstance(p, (bool, np.bool_)))):
+            return False
+    return True
+
+
+@composite
+def setitem_basic(old: Tensor, index: Any, value: Tensor) -> Tensor:
+    """old with old[index] = value for a basic index and a value of old[index]'s shape (the
+    write-through of a change of a view, engine._write_through): setitem's values and
+    gradients, from two recorded operations (value scattered into zeros, then a where
+    with the selection's mask) rather than setitem's gather of the broadcast value."""
+    hit = np.zeros(old.shape, dtype=bool)
+    hit[index] = True  # (a fresh array no caller holds: no kept_operand copy needed)
+    return P.where.apply(hit, P.scatter_add.apply(value, index=index, shape=old.shape), old)
+
+
+def _put_basic(old: Tensor, index: Any, value: Tensor) -> Tensor:
+    return setitem_basic(old, index, value)
 
 
 def _put_reshape(old: Tensor, params: dict, value: Tensor) -> Tensor:
