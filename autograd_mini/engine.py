@@ -884,12 +884,12 @@ def _write_through(t: Tensor, links: list) -> None:
     child = _snapshot(t)  # (not t itself, whose node becomes a view of the base below)
     for node, b in links:
         put, params = view_puts[node.prim], node.params
-        _rebase_one(b, lambda old, put=put, params=params, child=child: put(old, params, child))
+        _rebase_one(b, lambda old, put=put, params=params, child=child: put(old, params, child), False)
         child = _snapshot(b)
     for i in range(len(links) - 1, -1, -1):
         node, b = links[i]
         below = links[i - 1][1] if i else t
-        _rebase_one(below, lambda old, node=node, b=b: node.prim.apply(b, **node.params))
+        _rebase_one(below, lambda old, node=node, b=b: node.prim.apply(b, **node.params), False)
 
 
 def _snapshot(t: Tensor) -> Tensor:
@@ -899,14 +899,16 @@ def _snapshot(t: Tensor) -> Tensor:
     return s
 
 
-def _rebase_one(t: Tensor, compute: Callable[[Tensor], Tensor]) -> Tensor:
-    """rebase for t alone."""
+def _rebase_one(t: Tensor, compute: Callable[[Tensor], Tensor], may_take_t: bool = True) -> Tensor:
+    """rebase for t alone. may_take_t=False where compute cannot take t itself as an operand
+    (_write_through's steps: a put takes old and a snapshot, a view its base), which skips
+    _operand_itself's walk."""
     stamp = next(node_counter)
     old = object.__new__(Tensor)
     old.data, old._grad, old.requires_grad, old.grad_fn, old.name = (
         t.data, None, t.requires_grad, t.grad_fn, t.name)
     new = compute(old)
-    if new.grad_fn is not None and new.grad_fn.seq > stamp:
+    if may_take_t and new.grad_fn is not None and new.grad_fn.seq > stamp:
         _operand_itself(new, t, old, stamp)
     t.data, t.requires_grad, t.grad_fn = new.data, new.requires_grad, new.grad_fn
     key = id(t)

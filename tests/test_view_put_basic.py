@@ -75,3 +75,21 @@ def test_a_negative_zero_gradient_reaches_the_copied_source_as_pytorchs():
     z[0].copy_(s)
     (z * am.tensor(np.full((3, 3), -0.0))).sum().backward()
     assert np.array_equal(s.grad.data, np.zeros(3)) and np.signbit(s.grad.data).all()
+
+
+def test_the_write_through_steps_skip_the_walk_for_the_changed_tensor_as_an_operand(monkeypatch):
+    # (a put takes the base's old value and a snapshot of the view, a view its base: never
+    # the tensor being changed, so only the view's own change needs _operand_itself)
+    from autograd_mini import engine
+    calls = []
+    real = engine._operand_itself
+    monkeypatch.setattr(engine, "_operand_itself", lambda *a: (calls.append(1), real(*a))[1])
+    w = am.tensor(np.arange(1.0, 10.0).reshape(3, 3), requires_grad=True)
+    z = w * 1.0
+    v = z[1:].T
+    v.mul_(v)  # (the view itself an operand: still redirected to its old value)
+    assert len(calls) == 1
+    z.sum().backward()
+    expected = np.ones((3, 3))
+    expected[1:] = 2 * w.data[1:]
+    assert np.array_equal(w.grad.data, expected)
