@@ -1105,11 +1105,17 @@ class Laplace(_LocScale):
         return 1 + (2 * self.scale).log()
 
     def cdf(self, value: Any) -> Tensor:
-        """P(X <= value) = 1/2 - sign(value - loc) expm1(-|value - loc| / scale) / 2, of the
-        broadcast shape of value and batch_shape."""
+        """P(X <= value), of the broadcast shape of value and batch_shape: with d = value - loc,
+        exp(d / scale) / 2 for d <= 0 and 1 - exp(-d / scale) / 2 (as 1/2 - expm1(-d / scale) / 2)
+        for d > 0. Each side sees only its own d (0 elsewhere), so the far lower tail keeps its
+        digits (a 1/2 + (e - 1)/2 would round it to 0.5's ulp) and the unused side never
+        overflows into the gradient; at d = 0 the gradient is the density 1 / (2 scale)."""
         value = self._check_value(value, "cdf")
         d = value - self.loc
-        return 0.5 - 0.5 * fn.sign(d) * fn.expm1(-fn.abs(d) / self.scale)
+        below = d <= 0  # (False for NaN, which the upper side passes on)
+        lower = 0.5 * fn.exp(fn.where(below, d, 0.0) / self.scale)
+        upper = 0.5 - 0.5 * fn.expm1(-fn.where(below, 0.0, d) / self.scale)
+        return fn.where(below, lower, upper)
 
     def icdf(self, value: Any) -> Tensor:
         """The quantile loc - scale sign(value - 1/2) log(1 - 2 |value - 1/2|) (-inf at 0, inf

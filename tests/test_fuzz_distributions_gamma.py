@@ -68,3 +68,18 @@ def test_boundary_cases_where_the_math_is_finite():
     # Exponential's cdf at a tiny x: 1 - exp(-r x) = r x (1 - r x / 2 + ...), not 0
     np.testing.assert_allclose(D.Exponential(2.0).cdf(np.array([1e-30, 1e-8])).numpy(),
                                [2e-30, 2e-8 * (1 - 1e-8)], rtol=1e-15)
+
+
+def test_laplace_cdf_keeps_the_lower_tail_and_has_the_density_as_gradient_at_loc():
+    # (1/2 + expm1(d/s)/2 rounds a far lower tail to 0.5's ulp, 5.55e-17; the sign/abs form
+    # gave gradient 0 at d = 0, where the cdf's slope is the density 1/(2 scale))
+    loc, scale, x = 8.156, 0.0309, 7.0156
+    got = am.distributions.Laplace(loc, scale).cdf(x).item()
+    want = 0.5 * math.exp((x - loc) / scale)
+    assert abs(got - want) <= 4e-16 * want
+    v = am.tensor(np.array([0.3, -1.0, 5.0]), requires_grad=True)
+    am.distributions.Laplace(0.3, 2.0).cdf(v).sum().backward()
+    pdf = np.exp(-np.abs(v.data - 0.3) / 2.0) / 4.0
+    np.testing.assert_allclose(v.grad.data, pdf, rtol=1e-15)
+    assert am.gradgradcheck(lambda s: am.distributions.Laplace(0.3, s).cdf(np.array([-1.0, 0.2, 4.0])),
+                            (np.array(2.0),))
