@@ -124,7 +124,10 @@ def _summed_polygamma(n: int, x: np.ndarray) -> np.ndarray:
 @st.composite
 def _polygamma(draw: Any) -> Case:
     n = draw(st.integers(0, 3))
-    x = _rng(draw(seeds)).uniform(0.3, 5.0, draw(shapes))
+    # (from n = 2 on, the derivatives a second-order check differences grow as x**-(n+3)
+    # near 0: finite differences there miss a tight tolerance with no gradient wrong;
+    # test_special_gamma.py checks small x against its own oracle)
+    x = _rng(draw(seeds)).uniform(0.3 if n < 2 else 1.0, 5.0, draw(shapes))
     return Case((x,), {"n": n}, expected=_summed_polygamma(n, x))
 
 
