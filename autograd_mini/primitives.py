@@ -517,15 +517,22 @@ def _erfc_large(y: np.ndarray) -> np.ndarray:
     return _exp_minus_square(y) * (_RSQRT_PI - t * _cody_ratio(t, _ERFC_LARGE)) / y
 
 
-def _real_as_float64(where: str, x: Any) -> tuple:
-    """erf's and erfinv's input: (x as an array, its entries flattened in float64, their
-    absolute values, the result's dtype: numpy's for x with float16, so a float keeps its
-    own and an integer or bool gets the smallest float that holds it)."""
+def _real_input(where: str, x: Any) -> tuple:
+    """A special function's input: (x as an array of real numbers, the result's dtype:
+    numpy's for x with float16, so a float keeps its own and an integer or bool gets the
+    smallest float that holds it)."""
     x = np.asarray(x)
     if x.dtype.kind not in "biuf":
         raise TypeError(f"{where}: expected real numbers, got dtype {x.dtype} of shape {x.shape}")
+    return x, np.result_type(x.dtype, np.float16)
+
+
+def _real_as_float64(where: str, x: Any) -> tuple:
+    """_real_input, with x's entries flattened in float64 and their absolute values:
+    (x, v, |v|, the result's dtype)."""
+    x, out_dtype = _real_input(where, x)
     v = x.astype(np.float64).reshape(-1)
-    return x, v, np.abs(v), np.result_type(x.dtype, np.float16)
+    return x, v, np.abs(v), out_dtype
 
 
 def _erf(x: Any) -> np.ndarray:
@@ -549,11 +556,9 @@ def _erf(x: Any) -> np.ndarray:
     blocks (see _erf_block); it was 80-90 ms with boolean masks over the whole array.
     The VJP sees x clipped to [-28, 28], where exp(-x**2) has underflowed to 0.
     """
-    x = np.asarray(x)
-    if x.dtype.kind not in "biuf":
-        raise TypeError(f"erf: expected real numbers, got dtype {x.dtype} of shape {x.shape}")
+    x, out_dtype = _real_input("erf", x)
     flat = x.reshape(-1)
-    out = np.empty(flat.shape, np.result_type(x.dtype, np.float16))
+    out = np.empty(flat.shape, out_dtype)
     for start in range(0, flat.size, _ERF_BLOCK):
         _erf_block(flat[start:start + _ERF_BLOCK], out[start:start + _ERF_BLOCK])
     return out.reshape(x.shape)
