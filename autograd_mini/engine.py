@@ -665,6 +665,17 @@ def note_plain_view(prim: Any, base: Any, params: dict, v: Tensor) -> None:
             v._view_of = (prim, params, base)
 
 
+def _stale_view(op: str, t: Tensor, b: Tensor) -> RuntimeError:
+    """The refusal of a change of t, a view (up a chain) of b, taken before b was given a new
+    array (a recorded change of b, itself or through another view of it): the change could
+    not reach b as PyTorch's would."""
+    return RuntimeError(
+        f"{op}: this tensor of shape {t.shape} is a view of a tensor of shape {b.shape} that has "
+        "been changed in place since the view was taken (a recorded change, through another "
+        "view of it or itself, gave it a new array), so this change would not reach it as "
+        "PyTorch's would; take the view again after the earlier change")
+
+
 def _plain_links(t: Tensor, op: str) -> list | None:
     """The chain of views t is of where t (no node) was made as a view of a tensor without
     a node ([(link, base), ...] from t up), or None. Raises RuntimeError, before anything
@@ -680,12 +691,7 @@ def _plain_links(t: Tensor, op: str) -> list | None:
             break
         prim, params, b = entry
         if _root(b.data) is not _root(v.data):
-            raise RuntimeError(
-                f"{op}: this tensor of shape {t.shape} was made as a view of a tensor of shape "
-                f"{b.shape} that has been changed since with a recorded operation (it holds a new "
-                "array), so the change, which requires grad, cannot reach it as PyTorch's would; "
-                "take the view again after the earlier change (buf[i].copy_(x) rather than a "
-                "view kept from before)")
+            raise _stale_view(op, t, b)
         if b.grad_fn is not None or b.requires_grad:
             what = ("a leaf tensor that requires grad" if b.grad_fn is None
                     else "a tensor with a graph, taken under am.no_grad()")
@@ -735,11 +741,7 @@ def stale_view_error(t: Tensor, op: str) -> RuntimeError | None:
             b = link[2]
             root = _root(t.data) if root is None else root
         if _root(b.data) is not root:
-            return RuntimeError(
-                f"{op}: this tensor of shape {t.shape} is a view of a tensor of shape {b.shape} that has "
-                "been changed in place since the view was taken (a recorded change, through another "
-                "view of it or itself, gave it a new array), so this change would not reach it as "
-                "PyTorch's would; take the view again after the earlier change")
+            return _stale_view(op, t, b)
         v = b
 
 
@@ -807,11 +809,10 @@ def _view_links(t: Tensor, op: str) -> list | None:
     inside am.compile when a write-through is needed.
 
     Skipping is sound when no base of the chain is referenced but by the view node above
-    it (_other_references: none but that node's inputs, and no weak reference): no Tensor object then reaches
-    its value but through that node, which is t's old node, whose backward must see the
-    value before the change anyway. (A numpy
-    view of the old array, taken by hand, is not written, as rebase's old array never
-    is.) This is the common case of a layer's inplace=True after conv2d, whose output is
+    it (_other_references: none but that node's inputs, and no weak reference): no Tensor
+    object then reaches its value but through that node, which is t's old node, whose
+    backward must see the value before the change anyway. (A numpy view of the old array,
+    taken by hand, is not written, as rebase's old array never is.) This is the common case of a layer's inplace=True after conv2d, whose output is
     a permute of an anonymous reshape of an anonymous matmul result; while am.compile
     records, the recording's own references to a base do not count."""
     root = _root(t.data)
@@ -826,14 +827,9 @@ def _view_links(t: Tensor, op: str) -> list | None:
         if not isinstance(inputs[0], Tensor) or _root(node.datas[0]) is not root:
             break  # (not a view of its input: a fancy index or a reshape that copied)
         if _root(inputs[0].data) is not root:
-            # (a view of the base's array before a later recorded change of the base, by a
-            # sibling view or the base itself: PyTorch would write into the base's current
-            # value, which this view's values do not reflect)
-            raise RuntimeError(
-                f"{op}: this tensor of shape {t.shape} is a view of a tensor of shape {inputs[0].shape} "
-                "that has been changed in place since the view was taken (through another view of it, "
-                "or itself), so the change cannot reach it as PyTorch's would; take the view again "
-                "after the earlier change (a, b = y[0], y[1]; a.mul_(2); y[1].mul_(3))")
+            # (PyTorch would write into the base's current value, which this view's values,
+            # taken before a later recorded change of the base, do not reflect)
+            raise _stale_view(op, t, inputs[0])
         count = _other_references(inputs)  # (before a variable here holds the base too)
         b = inputs[0]
         if weakref.getweakrefcount(b):  # (a weak reference -- a cache -- can hand b out again)
@@ -904,9 +900,7 @@ def _rebase_one(t: Tensor, compute: Callable[[Tensor], Tensor], may_take_t: bool
     (_write_through's steps: a put takes old and a snapshot, a view its base), which skips
     _operand_itself's walk."""
     stamp = next(node_counter)
-    old = object.__new__(Tensor)
-    old.data, old._grad, old.requires_grad, old.grad_fn, old.name = (
-        t.data, None, t.requires_grad, t.grad_fn, t.name)
+    old = _snapshot(t)
     new = compute(old)
     if may_take_t and new.grad_fn is not None and new.grad_fn.seq > stamp:
         _operand_itself(new, t, old, stamp)
