@@ -343,7 +343,10 @@ def test_expand_shares_the_parameters_and_follows_in_place_steps():
         e = d.expand((3, 2))
         assert e.batch_shape == (3, 2) and e.mean.shape == (3, 2)
         e.variance.sum().backward()
-        assert a.grad is not None
+        g_expanded, a.grad = a.grad.data.copy(), None
+        d.variance.sum().backward()  # (three rows of the same parameters: three times the gradient)
+        np.testing.assert_allclose(g_expanded, 3 * a.grad.data, rtol=1e-15)
+        assert np.all(g_expanded != 0)
         a.grad = None
     d = D.Dirichlet(a)
     e = d.expand((4,))
