@@ -41,6 +41,7 @@ def test_foreach_and_fused_change_nothing(cls):
             ((p * p).sum() + p[0]).backward()
             opt.step()
         steps.append(p.data.copy())
+    assert not np.array_equal(steps[0], _param().data)  # (the steps moved p: equal is not vacuous)
     for s in steps[1:]:
         assert np.array_equal(s, steps[0])
 
